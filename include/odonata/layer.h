@@ -1,0 +1,115 @@
+// A layer: one ONNX node, or after fusion several nodes executed as one kernel.
+// Plain copyable value type; counts are computed from shapes and attributes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "odonata/tensor.h"
+
+namespace odonata {
+
+// Class of an operator, the unit at which a platform chooses an estimator.
+enum class OpClass {
+  kConv,           // Conv (not depthwise), ConvTranspose, ConvInteger, QLinearConv
+  kDepthwiseConv,  // Conv with group == input channels > 1
+  kGemm,           // Gemm, MatMul, MatMulInteger, QLinearMatMul, Einsum
+  kPool,           // MaxPool, AveragePool, Global*Pool, LpPool
+  kEltwise,        // binary/variadic arithmetic: Add, Mul, Sum, Where, ...
+  kActivation,     // unary element-wise: Relu, Clip, Sigmoid, HardSwish, ...
+  kNorm,           // BatchNormalization, InstanceNormalization, LayerNormalization, LRN
+  kSoftmax,        // Softmax, LogSoftmax, Hardmax
+  kReduce,         // Reduce*, ArgMax, ArgMin, TopK
+  kResize,         // Resize, Upsample
+  kData,           // data movement and shape ops: Concat, Reshape, Transpose, Gather, ...
+  kControl,        // If, Loop, Scan (their bodies are layers of their own)
+  kDetection,      // NonMaxSuppression, RoiAlign, NonZero
+  kUnknown,        // not in odonata's op table: estimated memory-bound and flagged
+};
+
+// "conv", "dwconv", "gemm", ... (the keys used in platform profiles).
+const char* OpClassName(OpClass c);
+// All classes, in declaration order.
+const std::vector<OpClass>& AllOpClasses();
+// Parse a class name; returns false when unknown.
+bool ParseOpClass(const std::string& name, OpClass* out);
+
+// An ONNX attribute value, normalised (graphs and tensors are not kept).
+using Attribute = std::variant<std::int64_t, double, std::string, std::vector<std::int64_t>,
+                               std::vector<double>, std::vector<std::string>>;
+
+// Sliding-window geometry of Conv/ConvTranspose/pooling, normalised for the
+// spatial rank r of the input: kernel, strides, dilations have r entries,
+// pads has 2r (all begins, then all ends, as in ONNX). auto_pad is resolved.
+struct Window {
+  std::vector<std::int64_t> kernel;
+  std::vector<std::int64_t> strides;
+  std::vector<std::int64_t> pads;
+  std::vector<std::int64_t> dilations;
+  std::int64_t group = 1;
+
+  bool operator==(const Window&) const = default;
+};
+
+// Work and traffic of a layer. Conventions (README "Counting conventions"):
+// - macs: multiply-accumulates of Conv/ConvTranspose/Gemm/MatMul only (bias,
+//   normalisation and activations excluded), the convention of torchvision's
+//   and most papers' "GMACs" (ResNet-50 at 224x224: 4.09 GMAC).
+// - flops: all arithmetic, 2 per MAC plus bias adds, element-wise ops,
+//   pooling comparisons/adds, normalisation, softmax (approximate per op).
+// - params: trained parameters as PyTorch counts them: elements of
+//   floating-point initializers, except BatchNormalization's running mean and
+//   variance (buffers, not parameters).
+// - weight_elems: elements of every initializer or load-time constant read
+//   (params plus BN statistics, shape constants, folded constants).
+// - input_elems / output_elems: activation elements read and written.
+// Bytes at a precision of b bytes/element = (input_elems + output_elems + weight_elems) * b.
+struct Counts {
+  std::int64_t macs = 0;
+  std::int64_t flops = 0;
+  std::int64_t params = 0;
+  std::int64_t weight_elems = 0;
+  std::int64_t input_elems = 0;
+  std::int64_t output_elems = 0;
+
+  bool operator==(const Counts&) const = default;
+  Counts& operator+=(const Counts& o);
+  // Bytes moved at `bytes_per_element` (activations and weights alike).
+  std::int64_t Bytes(int bytes_per_element) const;
+};
+
+struct Layer {
+  std::string name;     // name of the main ONNX node (or "<op>_<index>" if unnamed)
+  std::string op_type;  // ONNX op type of the main node, e.g. "Conv"
+  std::string domain;   // "" for the default ONNX domain
+  OpClass op_class = OpClass::kUnknown;
+  Window window;        // set for window ops, empty otherwise
+  std::map<std::string, Attribute> attributes;  // remaining ONNX attributes
+  std::vector<TensorInfo> inputs;   // in node order; missing optional inputs have empty names
+  std::vector<TensorInfo> outputs;
+  // Original ONNX nodes executed by this layer, main node first (one entry
+  // unless fused), and their op types in the same order.
+  std::vector<std::string> covers;
+  std::vector<std::string> covered_ops;
+  Counts counts;
+  // How many times the layer runs per inference (Loop bodies with static trip count).
+  std::int64_t repeat = 1;
+  bool data_dependent = false;  // a shape it uses is an upper bound (see TensorInfo)
+  bool unknown_op = false;      // op not in odonata's op table: counts are traffic only
+
+  bool operator==(const Layer&) const = default;
+};
+
+// Class of a node given its op type, domain and (for Conv) group/input channels.
+OpClass ClassifyOp(const std::string& op_type, const std::string& domain,
+                   std::int64_t group = 1, std::int64_t in_channels = 0);
+
+// Compute counts for a single-node layer from its shapes, window and
+// attributes. Sets layer.unknown_op for ops without a counting rule (their
+// counts are traffic only). Throws Error on overflow.
+Counts ComputeCounts(Layer& layer);
+
+}  // namespace odonata

@@ -1,0 +1,399 @@
+// The op table: for every ONNX op odonata knows, its class and how to count
+// its work. One explicit list (no self-registration); ops absent from it are
+// kUnknown and counted by traffic only.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string_view>
+
+#include "odonata/errors.h"
+#include "odonata/layer.h"
+
+namespace odonata {
+namespace {
+
+using I64 = std::int64_t;
+
+// Arithmetic per element of an op's output; details in README "Counting conventions".
+enum class Rule {
+  kConv,
+  kConvTranspose,
+  kGemm,
+  kMatMul,
+  kWindowPool,   // MaxPool/AveragePool/LpPool: kernel ops per output
+  kGlobalPool,   // one op per input element
+  kPerOutput1,   // 1 op per output element (Relu, Add, Max, ...)
+  kPerOutput4,   // ~4 ops per output element (Sigmoid, Tanh, HardSwish, Softplus, ...)
+  kVariadic,     // Sum/Mean/Max/Min with n inputs: n-1 ops per output element
+  kBatchNorm,    // inference: scale and shift, 2 ops per element
+  kNormalize,    // Instance/Layer/Group normalisation: mean, variance, normalise ~ 5 per element
+  kLrn,          // 2 * size ops per element
+  kSoftmax,      // exp, sum, divide: 3 per element
+  kPerInput1,    // reductions, ArgMax, TopK: 1 op per input element
+  kResize,       // interpolation: per output element, by mode
+  kNone,         // data movement, shape ops, control: no arithmetic
+};
+
+struct OpRule {
+  const char* op;
+  OpClass cls;
+  Rule rule;
+  // Index of the first weight-like input for conv/matmul-family ops whose
+  // weight is at a different index (quantised variants); unused otherwise.
+  int weight_index = 1;
+};
+
+constexpr OpRule kOps[] = {
+    {"Conv", OpClass::kConv, Rule::kConv},
+    {"ConvInteger", OpClass::kConv, Rule::kConv},
+    {"QLinearConv", OpClass::kConv, Rule::kConv, 3},
+    {"ConvTranspose", OpClass::kConv, Rule::kConvTranspose},
+    {"Gemm", OpClass::kGemm, Rule::kGemm},
+    {"MatMul", OpClass::kGemm, Rule::kMatMul},
+    {"MatMulInteger", OpClass::kGemm, Rule::kMatMul},
+    {"QLinearMatMul", OpClass::kGemm, Rule::kMatMul, 3},
+    {"MaxPool", OpClass::kPool, Rule::kWindowPool},
+    {"AveragePool", OpClass::kPool, Rule::kWindowPool},
+    {"LpPool", OpClass::kPool, Rule::kWindowPool},
+    {"GlobalAveragePool", OpClass::kPool, Rule::kGlobalPool},
+    {"GlobalMaxPool", OpClass::kPool, Rule::kGlobalPool},
+    {"GlobalLpPool", OpClass::kPool, Rule::kGlobalPool},
+    {"MaxRoiPool", OpClass::kPool, Rule::kPerInput1},
+    {"Add", OpClass::kEltwise, Rule::kPerOutput1},
+    {"Sub", OpClass::kEltwise, Rule::kPerOutput1},
+    {"Mul", OpClass::kEltwise, Rule::kPerOutput1},
+    {"Div", OpClass::kEltwise, Rule::kPerOutput1},
+    {"Pow", OpClass::kEltwise, Rule::kPerOutput4},
+    {"Mod", OpClass::kEltwise, Rule::kPerOutput1},
+    {"PRelu", OpClass::kEltwise, Rule::kPerOutput1},
+    {"Where", OpClass::kEltwise, Rule::kPerOutput1},
+    {"Equal", OpClass::kEltwise, Rule::kPerOutput1},
+    {"Less", OpClass::kEltwise, Rule::kPerOutput1},
+    {"LessOrEqual", OpClass::kEltwise, Rule::kPerOutput1},
+    {"Greater", OpClass::kEltwise, Rule::kPerOutput1},
+    {"GreaterOrEqual", OpClass::kEltwise, Rule::kPerOutput1},
+    {"And", OpClass::kEltwise, Rule::kPerOutput1},
+    {"Or", OpClass::kEltwise, Rule::kPerOutput1},
+    {"Xor", OpClass::kEltwise, Rule::kPerOutput1},
+    {"BitShift", OpClass::kEltwise, Rule::kPerOutput1},
+    {"Sum", OpClass::kEltwise, Rule::kVariadic},
+    {"Mean", OpClass::kEltwise, Rule::kVariadic},
+    {"Max", OpClass::kEltwise, Rule::kVariadic},
+    {"Min", OpClass::kEltwise, Rule::kVariadic},
+    {"QuantizeLinear", OpClass::kEltwise, Rule::kPerOutput1},
+    {"DequantizeLinear", OpClass::kEltwise, Rule::kPerOutput1},
+    {"Relu", OpClass::kActivation, Rule::kPerOutput1},
+    {"LeakyRelu", OpClass::kActivation, Rule::kPerOutput1},
+    {"Clip", OpClass::kActivation, Rule::kPerOutput1},
+    {"Abs", OpClass::kActivation, Rule::kPerOutput1},
+    {"Neg", OpClass::kActivation, Rule::kPerOutput1},
+    {"Sign", OpClass::kActivation, Rule::kPerOutput1},
+    {"Not", OpClass::kActivation, Rule::kPerOutput1},
+    {"Floor", OpClass::kActivation, Rule::kPerOutput1},
+    {"Ceil", OpClass::kActivation, Rule::kPerOutput1},
+    {"Round", OpClass::kActivation, Rule::kPerOutput1},
+    {"Reciprocal", OpClass::kActivation, Rule::kPerOutput1},
+    {"IsNaN", OpClass::kActivation, Rule::kPerOutput1},
+    {"IsInf", OpClass::kActivation, Rule::kPerOutput1},
+    {"ThresholdedRelu", OpClass::kActivation, Rule::kPerOutput1},
+    {"Shrink", OpClass::kActivation, Rule::kPerOutput1},
+    {"HardSigmoid", OpClass::kActivation, Rule::kPerOutput4},
+    {"HardSwish", OpClass::kActivation, Rule::kPerOutput4},
+    {"Sigmoid", OpClass::kActivation, Rule::kPerOutput4},
+    {"Tanh", OpClass::kActivation, Rule::kPerOutput4},
+    {"Elu", OpClass::kActivation, Rule::kPerOutput4},
+    {"Selu", OpClass::kActivation, Rule::kPerOutput4},
+    {"Celu", OpClass::kActivation, Rule::kPerOutput4},
+    {"Softplus", OpClass::kActivation, Rule::kPerOutput4},
+    {"Softsign", OpClass::kActivation, Rule::kPerOutput4},
+    {"Mish", OpClass::kActivation, Rule::kPerOutput4},
+    {"Gelu", OpClass::kActivation, Rule::kPerOutput4},
+    {"Erf", OpClass::kActivation, Rule::kPerOutput4},
+    {"Exp", OpClass::kActivation, Rule::kPerOutput4},
+    {"Log", OpClass::kActivation, Rule::kPerOutput4},
+    {"Sqrt", OpClass::kActivation, Rule::kPerOutput4},
+    {"Sin", OpClass::kActivation, Rule::kPerOutput4},
+    {"Cos", OpClass::kActivation, Rule::kPerOutput4},
+    {"BatchNormalization", OpClass::kNorm, Rule::kBatchNorm},
+    {"InstanceNormalization", OpClass::kNorm, Rule::kNormalize},
+    {"LayerNormalization", OpClass::kNorm, Rule::kNormalize},
+    {"GroupNormalization", OpClass::kNorm, Rule::kNormalize},
+    {"MeanVarianceNormalization", OpClass::kNorm, Rule::kNormalize},
+    {"LpNormalization", OpClass::kNorm, Rule::kNormalize},
+    {"LRN", OpClass::kNorm, Rule::kLrn},
+    {"Softmax", OpClass::kSoftmax, Rule::kSoftmax},
+    {"LogSoftmax", OpClass::kSoftmax, Rule::kSoftmax},
+    {"Hardmax", OpClass::kSoftmax, Rule::kPerInput1},
+    {"ReduceMean", OpClass::kReduce, Rule::kPerInput1},
+    {"ReduceSum", OpClass::kReduce, Rule::kPerInput1},
+    {"ReduceMax", OpClass::kReduce, Rule::kPerInput1},
+    {"ReduceMin", OpClass::kReduce, Rule::kPerInput1},
+    {"ReduceProd", OpClass::kReduce, Rule::kPerInput1},
+    {"ReduceL1", OpClass::kReduce, Rule::kPerInput1},
+    {"ReduceL2", OpClass::kReduce, Rule::kPerInput1},
+    {"ReduceLogSum", OpClass::kReduce, Rule::kPerInput1},
+    {"ReduceLogSumExp", OpClass::kReduce, Rule::kPerInput1},
+    {"ReduceSumSquare", OpClass::kReduce, Rule::kPerInput1},
+    {"ArgMax", OpClass::kReduce, Rule::kPerInput1},
+    {"ArgMin", OpClass::kReduce, Rule::kPerInput1},
+    {"TopK", OpClass::kReduce, Rule::kPerInput1},
+    {"CumSum", OpClass::kReduce, Rule::kPerInput1},
+    {"Resize", OpClass::kResize, Rule::kResize},
+    {"Upsample", OpClass::kResize, Rule::kResize},
+    {"NonMaxSuppression", OpClass::kDetection, Rule::kNone},
+    {"RoiAlign", OpClass::kDetection, Rule::kResize},
+    {"NonZero", OpClass::kDetection, Rule::kNone},
+    {"Concat", OpClass::kData, Rule::kNone},
+    {"Reshape", OpClass::kData, Rule::kNone},
+    {"Flatten", OpClass::kData, Rule::kNone},
+    {"Squeeze", OpClass::kData, Rule::kNone},
+    {"Unsqueeze", OpClass::kData, Rule::kNone},
+    {"Identity", OpClass::kData, Rule::kNone},
+    {"Dropout", OpClass::kData, Rule::kNone},
+    {"Transpose", OpClass::kData, Rule::kNone},
+    {"Gather", OpClass::kData, Rule::kNone},
+    {"GatherElements", OpClass::kData, Rule::kNone},
+    {"GatherND", OpClass::kData, Rule::kNone},
+    {"Scatter", OpClass::kData, Rule::kNone},
+    {"ScatterElements", OpClass::kData, Rule::kNone},
+    {"ScatterND", OpClass::kData, Rule::kNone},
+    {"Slice", OpClass::kData, Rule::kNone},
+    {"Split", OpClass::kData, Rule::kNone},
+    {"Pad", OpClass::kData, Rule::kNone},
+    {"Expand", OpClass::kData, Rule::kNone},
+    {"Tile", OpClass::kData, Rule::kNone},
+    {"Cast", OpClass::kData, Rule::kNone},
+    {"CastLike", OpClass::kData, Rule::kNone},
+    {"Shape", OpClass::kData, Rule::kNone},
+    {"Size", OpClass::kData, Rule::kNone},
+    {"Constant", OpClass::kData, Rule::kNone},
+    {"ConstantOfShape", OpClass::kData, Rule::kNone},
+    {"Range", OpClass::kData, Rule::kNone},
+    {"DepthToSpace", OpClass::kData, Rule::kNone},
+    {"SpaceToDepth", OpClass::kData, Rule::kNone},
+    {"Compress", OpClass::kData, Rule::kNone},
+    {"OneHot", OpClass::kData, Rule::kNone},
+    {"EyeLike", OpClass::kData, Rule::kNone},
+    {"Trilu", OpClass::kData, Rule::kNone},
+    {"ReverseSequence", OpClass::kData, Rule::kNone},
+    {"Unique", OpClass::kData, Rule::kNone},
+    {"If", OpClass::kControl, Rule::kNone},
+    {"Loop", OpClass::kControl, Rule::kNone},
+    {"Scan", OpClass::kControl, Rule::kNone},
+};
+
+const OpRule* FindRule(std::string_view op, std::string_view domain) {
+  if (!domain.empty() && domain != "ai.onnx") return nullptr;
+  for (const auto& r : kOps) {
+    if (op == r.op) return &r;
+  }
+  return nullptr;
+}
+
+I64 Elems(const TensorInfo& t) { return t.name.empty() ? 0 : NumElements(t.shape); }
+
+I64 Product(const std::vector<I64>& v) {
+  I64 p = 1;
+  for (I64 x : v) p = CheckedMul(p, x);
+  return p;
+}
+
+const TensorInfo* Input(const Layer& l, std::size_t i) {
+  return i < l.inputs.size() && !l.inputs[i].name.empty() ? &l.inputs[i] : nullptr;
+}
+
+I64 IntAttr(const Layer& l, const char* name, I64 fallback) {
+  auto it = l.attributes.find(name);
+  if (it == l.attributes.end()) return fallback;
+  if (const auto* v = std::get_if<I64>(&it->second)) return *v;
+  return fallback;
+}
+
+std::string StringAttr(const Layer& l, const char* name, const char* fallback) {
+  auto it = l.attributes.find(name);
+  if (it == l.attributes.end()) return fallback;
+  if (const auto* v = std::get_if<std::string>(&it->second)) return *v;
+  return fallback;
+}
+
+Error CountError(const Layer& l, const std::string& what) {
+  return Error("node '" + l.name + "' (" + l.op_type + "): " + what);
+}
+
+// MACs of Conv-family layers: every output element accumulates
+// (C_in / group) * prod(kernel) products.
+I64 ConvMacs(const Layer& l, int weight_index) {
+  const TensorInfo* w = Input(l, weight_index);
+  if (l.outputs.empty() || !w || w->shape.size() < 2) {
+    throw CountError(l, "convolution without a weight tensor of rank >= 2");
+  }
+  // W is [C_out, C_in/group, k...]: per output element, W[1] * prod(k) MACs.
+  I64 per_output = 1;
+  for (std::size_t i = 1; i < w->shape.size(); ++i) per_output = CheckedMul(per_output, w->shape[i]);
+  return CheckedMul(Elems(l.outputs[0]), per_output);
+}
+
+// ConvTranspose scatters every input element over C_out/group * prod(k) outputs.
+I64 ConvTransposeMacs(const Layer& l) {
+  const TensorInfo* x = Input(l, 0);
+  const TensorInfo* w = Input(l, 1);
+  if (!x || !w || w->shape.size() < 2) {
+    throw CountError(l, "ConvTranspose without a weight tensor of rank >= 2");
+  }
+  // W is [C_in, C_out/group, k...].
+  I64 per_input = 1;
+  for (std::size_t i = 1; i < w->shape.size(); ++i) per_input = CheckedMul(per_input, w->shape[i]);
+  return CheckedMul(Elems(*x), per_input);
+}
+
+I64 GemmMacs(const Layer& l) {
+  const TensorInfo* a = Input(l, 0);
+  if (!a || a->shape.size() != 2 || l.outputs.empty()) throw CountError(l, "Gemm needs a 2-D input A");
+  I64 k = IntAttr(l, "transA", 0) ? a->shape[0] : a->shape[1];
+  return CheckedMul(Elems(l.outputs[0]), k);
+}
+
+I64 MatMulMacs(const Layer& l, int b_index) {
+  const TensorInfo* a = Input(l, 0);
+  const TensorInfo* b = Input(l, b_index);
+  if (!a || !b || a->shape.empty() || l.outputs.empty()) throw CountError(l, "MatMul needs inputs A and B");
+  // Output [..., M, N]; each element is a dot product over K = A's last dim.
+  return CheckedMul(Elems(l.outputs[0]), a->shape.back());
+}
+
+I64 ResizeOpsPerOutput(const Layer& l) {
+  std::string mode = StringAttr(l, "mode", "nearest");
+  if (mode == "nearest") return 0;
+  // Interpolation over the resized dimensions (those whose size changes).
+  I64 resized = 0;
+  if (const TensorInfo* x = Input(l, 0); x && !l.outputs.empty() &&
+                                          x->shape.size() == l.outputs[0].shape.size()) {
+    for (std::size_t i = 0; i < x->shape.size(); ++i) resized += x->shape[i] != l.outputs[0].shape[i];
+  }
+  if (resized == 0) resized = 2;
+  I64 taps = (mode == "cubic" ? 4 : 2);
+  I64 points = 1;
+  for (I64 i = 0; i < resized; ++i) points *= taps;
+  return 2 * points - 1;  // weighted sum of `points` neighbours
+}
+
+// Trained parameters: floating-point model initializers, not BN statistics.
+bool IsParameter(const Layer& l, std::size_t input) {
+  const TensorInfo& t = l.inputs[input];
+  if (!t.is_weight || t.is_constant) return false;
+  switch (t.dtype) {
+    case DataType::kFloat32:
+    case DataType::kFloat16:
+    case DataType::kBFloat16:
+    case DataType::kFloat64:
+      break;
+    case DataType::kInt8:
+    case DataType::kUInt8:
+    case DataType::kInt32:
+      // Quantised weights of QLinear*/ *Integer ops are parameters too.
+      if (l.op_class != OpClass::kConv && l.op_class != OpClass::kDepthwiseConv && l.op_class != OpClass::kGemm) {
+        return false;
+      }
+      break;
+    default:
+      return false;
+  }
+  return !(l.op_type == "BatchNormalization" && (input == 3 || input == 4));
+}
+
+}  // namespace
+
+OpClass ClassifyOp(const std::string& op_type, const std::string& domain, I64 group,
+                   I64 in_channels) {
+  const OpRule* r = FindRule(op_type, domain);
+  if (!r) return OpClass::kUnknown;
+  if (r->cls == OpClass::kConv && op_type != "ConvTranspose" && group > 1 && group == in_channels) {
+    return OpClass::kDepthwiseConv;
+  }
+  return r->cls;
+}
+
+Counts ComputeCounts(Layer& l) {
+  Counts c;
+  const OpRule* r = FindRule(l.op_type, l.domain);
+  l.unknown_op = (r == nullptr);
+  const int weight_index = r ? r->weight_index : 1;
+
+  // Traffic common to all ops: activations in, weights, activations out.
+  for (std::size_t i = 0; i < l.inputs.size(); ++i) {
+    const TensorInfo& t = l.inputs[i];
+    if (t.name.empty()) continue;
+    if (t.is_weight || t.is_constant) {
+      c.weight_elems = CheckedAdd(c.weight_elems, Elems(t));
+      if (IsParameter(l, i)) c.params = CheckedAdd(c.params, Elems(t));
+    } else {
+      c.input_elems = CheckedAdd(c.input_elems, Elems(t));
+    }
+  }
+  for (const TensorInfo& t : l.outputs) c.output_elems = CheckedAdd(c.output_elems, Elems(t));
+  if (!r) return c;
+
+  const I64 out = l.outputs.empty() ? 0 : Elems(l.outputs[0]);
+  const I64 in = Input(l, 0) ? Elems(*Input(l, 0)) : 0;
+  switch (r->rule) {
+    case Rule::kConv: {
+      c.macs = ConvMacs(l, weight_index);
+      const int bias_index = (l.op_type == "QLinearConv") ? 8 : 2;
+      c.flops = CheckedAdd(CheckedMul(2, c.macs), Input(l, bias_index) ? out : 0);
+      break;
+    }
+    case Rule::kConvTranspose:
+      c.macs = ConvTransposeMacs(l);
+      c.flops = CheckedAdd(CheckedMul(2, c.macs), Input(l, 2) ? out : 0);
+      break;
+    case Rule::kGemm:
+      c.macs = GemmMacs(l);
+      c.flops = CheckedAdd(CheckedMul(2, c.macs), Input(l, 2) ? out : 0);
+      break;
+    case Rule::kMatMul:
+      c.macs = MatMulMacs(l, weight_index);
+      c.flops = CheckedMul(2, c.macs);
+      break;
+    case Rule::kWindowPool:
+      c.flops = CheckedMul(out, Product(l.window.kernel));
+      break;
+    case Rule::kGlobalPool:
+      c.flops = in;
+      break;
+    case Rule::kPerOutput1:
+      c.flops = out;
+      break;
+    case Rule::kPerOutput4:
+      c.flops = CheckedMul(4, out);
+      break;
+    case Rule::kVariadic: {
+      I64 n = 0;
+      for (std::size_t i = 0; i < l.inputs.size(); ++i) n += Input(l, i) != nullptr;
+      c.flops = CheckedMul(std::max<I64>(n - 1, 1), out);
+      break;
+    }
+    case Rule::kBatchNorm:
+      c.flops = CheckedMul(2, out);
+      break;
+    case Rule::kNormalize:
+      c.flops = CheckedMul(5, out);
+      break;
+    case Rule::kLrn:
+      c.flops = CheckedMul(CheckedMul(2, IntAttr(l, "size", 1)), out);
+      break;
+    case Rule::kSoftmax:
+      c.flops = CheckedMul(3, out);
+      break;
+    case Rule::kPerInput1:
+      c.flops = in;
+      break;
+    case Rule::kResize:
+      c.flops = CheckedMul(out, ResizeOpsPerOutput(l));
+      break;
+    case Rule::kNone:
+      break;
+  }
+  return c;
+}
+
+}  // namespace odonata

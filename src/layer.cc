@@ -1,0 +1,64 @@
+#include "odonata/layer.h"
+
+#include "odonata/errors.h"
+
+namespace odonata {
+
+namespace {
+struct ClassName {
+  OpClass cls;
+  const char* name;
+};
+constexpr ClassName kClassNames[] = {
+    {OpClass::kConv, "conv"},         {OpClass::kDepthwiseConv, "dwconv"},
+    {OpClass::kGemm, "gemm"},         {OpClass::kPool, "pool"},
+    {OpClass::kEltwise, "eltwise"},   {OpClass::kActivation, "activation"},
+    {OpClass::kNorm, "norm"},         {OpClass::kSoftmax, "softmax"},
+    {OpClass::kReduce, "reduce"},     {OpClass::kResize, "resize"},
+    {OpClass::kData, "data"},         {OpClass::kControl, "control"},
+    {OpClass::kDetection, "detection"}, {OpClass::kUnknown, "unknown"},
+};
+}  // namespace
+
+const char* OpClassName(OpClass c) {
+  for (const auto& e : kClassNames) {
+    if (e.cls == c) return e.name;
+  }
+  return "unknown";
+}
+
+const std::vector<OpClass>& AllOpClasses() {
+  static const std::vector<OpClass> all = [] {
+    std::vector<OpClass> v;
+    for (const auto& e : kClassNames) v.push_back(e.cls);
+    return v;
+  }();
+  return all;
+}
+
+bool ParseOpClass(const std::string& name, OpClass* out) {
+  for (const auto& e : kClassNames) {
+    if (name == e.name) {
+      *out = e.cls;
+      return true;
+    }
+  }
+  return false;
+}
+
+Counts& Counts::operator+=(const Counts& o) {
+  macs = CheckedAdd(macs, o.macs);
+  flops = CheckedAdd(flops, o.flops);
+  params = CheckedAdd(params, o.params);
+  weight_elems = CheckedAdd(weight_elems, o.weight_elems);
+  input_elems = CheckedAdd(input_elems, o.input_elems);
+  output_elems = CheckedAdd(output_elems, o.output_elems);
+  return *this;
+}
+
+std::int64_t Counts::Bytes(int bytes_per_element) const {
+  std::int64_t elems = CheckedAdd(CheckedAdd(input_elems, output_elems), weight_elems);
+  return CheckedMul(elems, bytes_per_element);
+}
+
+}  // namespace odonata
