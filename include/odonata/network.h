@@ -1,0 +1,57 @@
+// A network: the layers of an ONNX model with static shapes and counts.
+// Only src/onnx/ sees protobuf; everything else works on this value type.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "odonata/layer.h"
+#include "odonata/tensor.h"
+
+namespace odonata {
+
+struct LoadOptions {
+  // Shapes for graph inputs by name ("--input-shape data=1x3x224x224").
+  std::map<std::string, Shape> input_shapes;
+  // Value for symbolic batch dimensions (first dim of an input); default 1.
+  std::optional<std::int64_t> batch;
+};
+
+struct Network {
+  std::string name;       // model file stem, or graph name
+  std::string source;     // path it was loaded from ("<text>" for inline models)
+  std::int64_t opset = 0; // default-domain opset import
+  std::vector<TensorInfo> inputs;   // graph inputs (without initializers)
+  std::vector<TensorInfo> outputs;  // graph outputs
+  // One layer per ONNX node, in topological order. Nodes of If/Loop bodies
+  // follow their parent node, named "<parent>/<branch>/<node>".
+  std::vector<Layer> layers;
+  // Nodes evaluated at load time (Constant, shape arithmetic on static shapes):
+  // runtimes fold them too, so they are not layers. Their outputs are weights.
+  std::vector<std::string> folded;
+  // Non-fatal findings for the user (opset > 17, data-dependent bounds, ...).
+  std::vector<std::string> warnings;
+
+  // Sum of the counts of all layers, each times its repeat count.
+  Counts Totals() const;
+};
+
+// Load an ONNX model file. Weights are not needed: initializers stored as
+// external data that is absent still give their shapes. Runs ONNX shape
+// inference with data propagation, then folds shape computations until every
+// tensor has a static shape or is marked data-dependent with a bound.
+// Throws Error naming the file and the problem (not ONNX, truncated,
+// unresolvable shapes listing tensors and producing nodes, ...).
+Network LoadOnnx(const std::string& path, const LoadOptions& options = {});
+
+// Same, from ONNX text syntax (onnx::OnnxParser), e.g.
+//   <ir_version: 8, opset_import: ["" : 13]>
+//   g (float[1,3,8,8] x) => (float[1,4,8,8] y) { y = Conv(x, w) }
+// `origin` names the model in errors. Used by tests and tools.
+Network ParseOnnxText(const std::string& text, const LoadOptions& options = {},
+                      const std::string& origin = "<text>");
+
+}  // namespace odonata

@@ -1,0 +1,814 @@
+// ONNX import: the only place that sees protobuf. Parses the model, resolves
+// every tensor shape (ONNX shape inference + constant folding of shape
+// computations + stated bounds for data-dependent shapes), then converts the
+// nodes into plain Layers.
+#include <algorithm>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "fold.h"
+#include "odonata/errors.h"
+#include "odonata/network.h"
+#include "onnx/defs/parser.h"
+#include "onnx/defs/schema.h"
+#include "onnx/onnx_pb.h"
+#include "onnx/shape_inference/implementation.h"
+
+namespace odonata {
+namespace {
+
+using onnx_import::ConstTensor;
+using onnx_import::FoldInput;
+using I64 = std::int64_t;
+
+// Highest default-domain opset the bundled ONNX (1.12) has schemas for.
+constexpr I64 kMaxKnownOpset = 17;
+// Resolution rounds (inference + folding + bounding) before giving up.
+constexpr int kMaxRounds = 500;
+
+// A shape as ONNX knows it: nullopt for a dim that is unknown or symbolic.
+using PartialShape = std::vector<std::optional<I64>>;
+
+DataType FromOnnxType(int32_t t) {
+  using onnx::TensorProto;
+  switch (t) {
+    case TensorProto::FLOAT: return DataType::kFloat32;
+    case TensorProto::FLOAT16: return DataType::kFloat16;
+    case TensorProto::BFLOAT16: return DataType::kBFloat16;
+    case TensorProto::DOUBLE: return DataType::kFloat64;
+    case TensorProto::INT8: return DataType::kInt8;
+    case TensorProto::UINT8: return DataType::kUInt8;
+    case TensorProto::INT16: return DataType::kInt16;
+    case TensorProto::UINT16: return DataType::kUInt16;
+    case TensorProto::INT32: return DataType::kInt32;
+    case TensorProto::UINT32: return DataType::kUInt32;
+    case TensorProto::INT64: return DataType::kInt64;
+    case TensorProto::UINT64: return DataType::kUInt64;
+    case TensorProto::BOOL: return DataType::kBool;
+    case TensorProto::STRING: return DataType::kString;
+    case TensorProto::COMPLEX64: return DataType::kComplex64;
+    case TensorProto::COMPLEX128: return DataType::kComplex128;
+    default: return DataType::kUnknown;
+  }
+}
+
+bool IsStatic(const PartialShape& s) {
+  return std::all_of(s.begin(), s.end(), [](const auto& d) { return d.has_value(); });
+}
+
+Shape ToShape(const PartialShape& s) {
+  Shape out;
+  for (const auto& d : s) out.push_back(d.value_or(1));
+  return out;
+}
+
+std::string PartialToString(const PartialShape& s) {
+  if (s.empty()) return "scalar";
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i) out += 'x';
+    out += s[i] ? std::to_string(*s[i]) : "?";
+  }
+  return out;
+}
+
+std::string NodeLabel(const onnx::NodeProto& n) {
+  return "'" + (n.name().empty() ? std::string("<unnamed>") : n.name()) + "' (" + n.op_type() + ")";
+}
+
+// Type and shape facts about the tensors of one graph.
+struct TypeInfo {
+  int32_t elem_type = 0;
+  std::optional<PartialShape> shape;  // nullopt: rank unknown
+};
+
+void Record(const onnx::ValueInfoProto& vi, std::unordered_map<std::string, TypeInfo>& out) {
+  if (!vi.has_type() || !vi.type().has_tensor_type()) return;
+  const auto& tt = vi.type().tensor_type();
+  TypeInfo info;
+  info.elem_type = tt.elem_type();
+  if (tt.has_shape()) {
+    PartialShape s;
+    for (const auto& d : tt.shape().dim()) {
+      if (d.has_dim_value() && d.dim_value() >= 0) {
+        s.push_back(d.dim_value());
+      } else {
+        s.push_back(std::nullopt);
+      }
+    }
+    info.shape = s;
+  }
+  out[vi.name()] = info;
+}
+
+std::unordered_map<std::string, TypeInfo> CollectTypes(const onnx::GraphProto& g) {
+  std::unordered_map<std::string, TypeInfo> types;
+  for (const auto& vi : g.value_info()) Record(vi, types);
+  for (const auto& vi : g.output()) Record(vi, types);
+  for (const auto& vi : g.input()) Record(vi, types);
+  for (const auto& t : g.initializer()) {
+    TypeInfo info;
+    info.elem_type = t.data_type();
+    info.shape = PartialShape(t.dims().begin(), t.dims().end());
+    types[t.name()] = info;
+  }
+  return types;
+}
+
+void SetShape(onnx::ValueInfoProto* vi, int32_t elem_type, const Shape& shape) {
+  auto* tt = vi->mutable_type()->mutable_tensor_type();
+  if (elem_type) tt->set_elem_type(elem_type);
+  auto* sp = tt->mutable_shape();
+  sp->clear_dim();
+  for (I64 d : shape) sp->add_dim()->set_dim_value(d);
+}
+
+// Give unnamed nodes the name "<op>_<index>" (index within their graph) so
+// that errors, warnings and reports all call a node the same thing.
+void NameNodes(onnx::GraphProto* g) {
+  for (int i = 0; i < g->node_size(); ++i) {
+    onnx::NodeProto* n = g->mutable_node(i);
+    if (n->name().empty()) n->set_name(n->op_type() + "_" + std::to_string(i));
+    for (auto& a : *n->mutable_attribute()) {
+      if (a.has_g()) NameNodes(a.mutable_g());
+      for (auto& sub : *a.mutable_graphs()) NameNodes(&sub);
+    }
+  }
+}
+
+class Importer {
+ public:
+  Importer(onnx::ModelProto model, const LoadOptions& options, std::string origin)
+      : model_(std::move(model)), options_(options), origin_(std::move(origin)) {}
+
+  Network Run();
+
+ private:
+  I64 DefaultOpset() const;
+  void ApplyInputShapes();
+  void InferShapes();
+  bool FoldPass();
+  void InlineBranch(onnx::NodeProto& n, bool cond, bool tainted,
+                    google::protobuf::RepeatedPtrField<onnx::NodeProto>& out);
+  bool BoundPass();
+  void CheckResolved();
+  void PropagateTaint();
+  void CheckGraph() const;
+  Network Build();
+  void AddLayers(const onnx::GraphProto& g, const std::string& prefix, I64 repeat, bool data_dependent,
+                 const std::unordered_map<std::string, TypeInfo>& outer, Network& net);
+  Layer MakeLayer(const onnx::NodeProto& n, const std::string& name,
+                  const std::unordered_map<std::string, TypeInfo>& types, Network& net);
+  TensorInfo MakeTensor(const std::string& name, const std::unordered_map<std::string, TypeInfo>& types,
+                        bool* unresolved);
+  std::optional<Shape> StaticShape(const std::string& name) const;
+
+  Error Fail(const std::string& what) const { return Error(origin_ + ": " + what); }
+
+  onnx::ModelProto model_;
+  LoadOptions options_;
+  std::string origin_;
+  I64 opset_ = 0;
+  std::vector<std::string> warnings_;
+  std::unordered_map<std::string, TypeInfo> types_;       // main graph, refreshed each round
+  std::unordered_map<std::string, ConstTensor> consts_;   // known values
+  std::unordered_set<std::string> weights_;               // model initializers
+  std::unordered_set<std::string> constants_;             // computed at load time
+  std::unordered_set<std::string> tainted_;               // data-dependent tensors
+  std::map<std::string, Shape> bounds_;                   // stated bounds we imposed
+  std::vector<std::string> folded_nodes_;
+};
+
+I64 Importer::DefaultOpset() const {
+  for (const auto& o : model_.opset_import()) {
+    if (o.domain().empty() || o.domain() == "ai.onnx") return o.version();
+  }
+  return 0;
+}
+
+void Importer::ApplyInputShapes() {
+  onnx::GraphProto* g = model_.mutable_graph();
+  std::unordered_set<std::string> inits;
+  for (const auto& t : g->initializer()) inits.insert(t.name());
+  std::set<std::string> seen;
+  bool stale = false, batch_used = false;
+  for (auto& in : *g->mutable_input()) {
+    if (inits.count(in.name())) continue;  // an initializer listed as input (old exporters)
+    if (!in.type().has_tensor_type()) continue;
+    auto* tt = in.mutable_type()->mutable_tensor_type();
+    auto it = options_.input_shapes.find(in.name());
+    if (it != options_.input_shapes.end()) {
+      seen.insert(in.name());
+      if (tt->has_shape() && tt->shape().dim_size() != static_cast<int>(it->second.size())) {
+        throw Fail("--input-shape " + in.name() + "=" + ShapeToString(it->second) + ": input has rank " +
+                   std::to_string(tt->shape().dim_size()) + ", not " + std::to_string(it->second.size()));
+      }
+      for (int i = 0; tt->has_shape() && i < tt->shape().dim_size(); ++i) {
+        const auto& d = tt->shape().dim(i);
+        stale |= d.has_dim_value() && d.dim_value() != it->second[i];
+      }
+      SetShape(&in, tt->elem_type(), it->second);
+      continue;
+    }
+    if (!tt->has_shape()) {
+      throw Fail("input '" + in.name() + "' has no shape; give --input-shape " + in.name() + "=DIMS");
+    }
+    for (int i = 0; i < tt->shape().dim_size(); ++i) {
+      auto* d = tt->mutable_shape()->mutable_dim(i);
+      if (d->has_dim_value() && d->dim_value() > 0) continue;
+      if (i == 0) {
+        // The leading symbolic dimension is the batch.
+        d->set_dim_value(options_.batch.value_or(1));
+        batch_used = true;
+        continue;
+      }
+      std::string sym = d->has_dim_param() ? " '" + d->dim_param() + "'" : "";
+      throw Fail("input '" + in.name() + "' has symbolic dimension" + sym + " at position " + std::to_string(i) +
+                 "; give --input-shape " + in.name() + "=DIMS");
+    }
+  }
+  if (options_.batch && !batch_used) {
+    warnings_.push_back("--batch " + std::to_string(*options_.batch) +
+                        " ignored: no input has a symbolic leading dimension (use --input-shape)");
+  }
+  if (stale) {
+    // Shapes the exporter recorded for the old input size no longer hold.
+    g->clear_value_info();
+    for (auto& out : *g->mutable_output()) {
+      if (out.type().has_tensor_type()) out.mutable_type()->mutable_tensor_type()->clear_shape();
+    }
+  }
+  for (const auto& [name, shape] : options_.input_shapes) {
+    if (!seen.count(name)) {
+      std::string names;
+      for (const auto& in : g->input()) {
+        if (inits.count(in.name())) continue;
+        names += (names.empty() ? "" : ", ") + in.name();
+      }
+      throw Fail("--input-shape: the model has no input named '" + name + "' (inputs: " + names + ")");
+    }
+  }
+}
+
+void Importer::InferShapes() {
+  onnx::GraphProto* g = model_.mutable_graph();
+  // Re-impose the bounds we stated for data-dependent tensors.
+  std::unordered_map<std::string, onnx::ValueInfoProto*> vis;
+  for (auto& vi : *g->mutable_value_info()) vis[vi.name()] = &vi;
+  for (auto& vi : *g->mutable_output()) vis[vi.name()] = &vi;
+  for (const auto& [name, shape] : bounds_) {
+    auto it = vis.find(name);
+    onnx::ValueInfoProto* vi = it != vis.end() ? it->second : g->add_value_info();
+    if (it == vis.end()) vi->set_name(name);
+    SetShape(vi, types_.count(name) ? types_[name].elem_type : 0, shape);
+  }
+  onnx::ShapeInferenceOptions opts(/*check_type=*/false, /*error_mode=*/0, /*data_prop=*/true);
+  try {
+    onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), opts);
+  } catch (const std::exception& e) {
+    // Exporters sometimes write value_info that contradicts inference; drop it and retry.
+    g->clear_value_info();
+    for (const auto& [name, shape] : bounds_) {
+      auto* vi = g->add_value_info();
+      vi->set_name(name);
+      SetShape(vi, types_.count(name) ? types_[name].elem_type : 0, shape);
+    }
+    try {
+      onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), opts);
+    } catch (const std::exception& e2) {
+      std::string msg = e2.what();
+      msg = msg.substr(0, msg.find('\n'));
+      throw Fail("shape inference failed: " + msg);
+    }
+  }
+  types_ = CollectTypes(*g);
+}
+
+std::optional<Shape> Importer::StaticShape(const std::string& name) const {
+  auto it = types_.find(name);
+  if (it == types_.end() || !it->second.shape || !IsStatic(*it->second.shape)) return std::nullopt;
+  return ToShape(*it->second.shape);
+}
+
+// Evaluate nodes whose inputs are all known; their outputs become initializers
+// and the nodes leave the graph, as a runtime's constant folding would do.
+// An If whose condition is known is replaced by the branch it takes.
+bool Importer::FoldPass() {
+  onnx::GraphProto* g = model_.mutable_graph();
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
+  bool changed = false;
+  for (int idx = 0; idx < g->node_size(); ++idx) {
+    onnx::NodeProto& n = *g->mutable_node(idx);
+    std::vector<FoldInput> in(n.input_size());
+    std::vector<Shape> shapes(n.input_size());
+    bool taint = false;
+    for (int i = 0; i < n.input_size(); ++i) {
+      const std::string& name = n.input(i);
+      if (name.empty()) continue;
+      in[i].present = true;
+      auto c = consts_.find(name);
+      if (c != consts_.end()) in[i].value = &c->second;
+      if (auto s = StaticShape(name)) {
+        shapes[i] = *s;
+        in[i].shape = &shapes[i];
+      }
+      taint |= tainted_.count(name) > 0;
+    }
+    if (n.op_type() == "If" && in.size() == 1 && in[0].value && in[0].value->size() == 1) {
+      InlineBranch(n, in[0].value->int_at(0) != 0, taint, kept);
+      changed = true;
+      continue;
+    }
+    std::optional<std::vector<ConstTensor>> out;
+    if (n.op_type() != "Loop" && n.op_type() != "Scan" && n.op_type() != "If") {
+      out = onnx_import::FoldNode(n, in, opset_);
+    }
+    if (!out || out->size() != static_cast<std::size_t>(n.output_size())) {
+      kept.Add()->Swap(&n);
+      continue;
+    }
+    for (int o = 0; o < n.output_size(); ++o) {
+      if (n.output(o).empty()) continue;
+      *g->add_initializer() = onnx_import::ToTensorProto((*out)[o], n.output(o));
+      constants_.insert(n.output(o));
+      if (taint) tainted_.insert(n.output(o));
+      consts_[n.output(o)] = std::move((*out)[o]);
+    }
+    folded_nodes_.push_back(n.name().empty() ? n.op_type() : n.name());
+    changed = true;
+  }
+  g->mutable_node()->Swap(&kept);
+  return changed;
+}
+
+void Importer::InlineBranch(onnx::NodeProto& n, bool cond, bool tainted,
+                            google::protobuf::RepeatedPtrField<onnx::NodeProto>& out) {
+  const char* branch_name = cond ? "then_branch" : "else_branch";
+  onnx::GraphProto branch;
+  for (auto& a : *n.mutable_attribute()) {
+    if (a.name() == branch_name) branch.Swap(a.mutable_g());
+  }
+  if (tainted) {
+    warnings_.push_back("condition of If " + NodeLabel(n) + " depends on input values; with the stated bounds it takes " +
+                        branch_name + ", which is estimated");
+  }
+  onnx::GraphProto* g = model_.mutable_graph();
+  for (auto& t : *branch.mutable_initializer()) {
+    weights_.insert(t.name());
+    g->add_initializer()->Swap(&t);
+  }
+  // Branch outputs take the If's output names: rename them where the branch produces them.
+  std::unordered_map<std::string, std::string> rename;
+  std::unordered_set<std::string> produced;
+  for (const auto& bn : branch.node()) {
+    for (const auto& o : bn.output()) produced.insert(o);
+  }
+  std::vector<std::pair<std::string, std::string>> passthrough;
+  for (int i = 0; i < branch.output_size() && i < n.output_size(); ++i) {
+    const std::string& from = branch.output(i).name();
+    if (produced.count(from) && !rename.count(from)) {
+      rename[from] = n.output(i);
+    } else {
+      passthrough.emplace_back(rename.count(from) ? rename[from] : from, n.output(i));
+    }
+  }
+  const std::string prefix = (n.name().empty() ? std::string("If") : n.name()) + "/" + branch_name + "/";
+  for (auto& bn : *branch.mutable_node()) {
+    for (auto& name : *bn.mutable_input()) {
+      auto r = rename.find(name);
+      if (r != rename.end()) name = r->second;
+    }
+    for (auto& name : *bn.mutable_output()) {
+      auto r = rename.find(name);
+      if (r != rename.end()) name = r->second;
+    }
+    bn.set_name(prefix + bn.name());
+    if (tainted) {
+      for (const auto& o : bn.output()) tainted_.insert(o);
+    }
+    out.Add()->Swap(&bn);
+  }
+  for (const auto& [from, to] : passthrough) {
+    onnx::NodeProto* id = out.Add();
+    id->set_op_type("Identity");
+    id->set_name(prefix + "output_" + to);
+    id->add_input(from);
+    id->add_output(to);
+  }
+  folded_nodes_.push_back(n.name().empty() ? n.op_type() : n.name());
+}
+
+// Shapes that depend on input values get a stated upper bound, one layer of
+// the graph at a time so that later shapes follow from the bound by inference.
+bool Importer::BoundPass() {
+  onnx::GraphProto* g = model_.mutable_graph();
+  bool changed = false;
+  for (const onnx::NodeProto& n : g->node()) {
+    bool inputs_static = true, input_tainted = false;
+    for (const auto& in : n.input()) {
+      if (in.empty()) continue;
+      if (!StaticShape(in)) inputs_static = false;
+      input_tainted |= tainted_.count(in) > 0;
+    }
+    if (!inputs_static) continue;
+    const std::string& op = n.op_type();
+    for (int o = 0; o < n.output_size(); ++o) {
+      const std::string& name = n.output(o);
+      if (name.empty() || StaticShape(name)) continue;
+      auto in_shape = [&](int i) -> Shape {
+        return i < n.input_size() && !n.input(i).empty() ? *StaticShape(n.input(i)) : Shape{};
+      };
+      std::optional<Shape> bound;
+      if (op == "NonMaxSuppression" && o == 0) {
+        // At most batch * classes * min(max_output_boxes_per_class, boxes) selections.
+        Shape scores = in_shape(1);
+        if (scores.size() == 3) {
+          I64 per_class = scores[2];
+          if (n.input_size() > 2 && consts_.count(n.input(2)) && consts_[n.input(2)].size() == 1) {
+            per_class = std::min(per_class, std::max<I64>(consts_[n.input(2)].int_at(0), 0));
+          }
+          bound = Shape{CheckedMul(CheckedMul(scores[0], scores[1]), per_class), 3};
+        }
+      } else if (op == "NonZero") {
+        Shape x = in_shape(0);
+        bound = Shape{static_cast<I64>(x.size()), NumElements(x)};
+      } else if (op == "Unique" || op == "Compress") {
+        Shape x = in_shape(0);
+        bound = Shape{NumElements(x)};
+        if (op == "Compress") {
+          if (const auto* a = [&]() -> const onnx::AttributeProto* {
+                for (const auto& at : n.attribute()) if (at.name() == "axis") return &at;
+                return nullptr;
+              }()) {
+            bound = x;
+          }
+        }
+      }
+      if (!bound && !onnx::OpSchemaRegistry::Schema(op, static_cast<int>(opset_), n.domain()) &&
+          n.input_size() > 0 && !n.input(0).empty()) {
+        // An op ONNX has no schema for (custom domain): assume it keeps its first input's shape.
+        bound = in_shape(0);
+        warnings_.push_back("output '" + name + "' of node " + NodeLabel(n) +
+                            ", an op without an ONNX schema, assumed to have its first input's shape " +
+                            ShapeToString(*bound));
+        bounds_[name] = *bound;
+        changed = true;
+        continue;
+      }
+      if (!bound && (input_tainted || op == "TopK" || op == "Slice" || op == "Loop" || op == "If")) {
+        // Generic bound: an unknown dim is at most the same dim of the largest input of that rank.
+        auto it = types_.find(name);
+        if (it != types_.end() && it->second.shape) {
+          PartialShape ps = *it->second.shape;
+          bool ok = true;
+          for (std::size_t d = 0; d < ps.size() && ok; ++d) {
+            if (ps[d]) continue;
+            I64 best = -1;
+            for (const auto& in : n.input()) {
+              if (in.empty()) continue;
+              Shape s = *StaticShape(in);
+              if (s.size() == ps.size()) best = std::max(best, s[d]);
+            }
+            if (best < 0) {
+              ok = false;
+            } else {
+              ps[d] = best;
+            }
+          }
+          if (ok) bound = ToShape(ps);
+        }
+      }
+      if (!bound) continue;
+      bounds_[name] = *bound;
+      tainted_.insert(name);
+      warnings_.push_back("shape of '" + name + "' (from node " + NodeLabel(n) +
+                          ") depends on input values; estimated with the upper bound " +
+                          ShapeToString(*bound));
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+void Importer::CheckResolved() {
+  const onnx::GraphProto& g = model_.graph();
+  std::vector<std::string> problems;
+  for (const onnx::NodeProto& n : g.node()) {
+    for (const auto& out : n.output()) {
+      if (out.empty() || StaticShape(out)) continue;
+      auto it = types_.find(out);
+      std::string shape = (it == types_.end() || !it->second.shape) ? "unknown rank"
+                                                                     : PartialToString(*it->second.shape);
+      problems.push_back("'" + out + "' (" + shape + ") from node " + NodeLabel(n));
+    }
+  }
+  if (problems.empty()) return;
+  std::string msg = "cannot resolve static shapes of " + std::to_string(problems.size()) + " tensor(s): ";
+  for (std::size_t i = 0; i < problems.size() && i < 8; ++i) msg += (i ? "; " : "") + problems[i];
+  if (problems.size() > 8) msg += "; ...";
+  msg += " (try --input-shape)";
+  throw Fail(msg);
+}
+
+// Node inputs must come from somewhere, and the graph must be acyclic.
+void Importer::CheckGraph() const {
+  const onnx::GraphProto& g = model_.graph();
+  std::unordered_set<std::string> available;
+  for (const auto& in : g.input()) available.insert(in.name());
+  for (const auto& t : g.initializer()) available.insert(t.name());
+  std::unordered_map<std::string, int> producer;
+  for (int i = 0; i < g.node_size(); ++i) {
+    for (const auto& out : g.node(i).output()) {
+      if (!out.empty()) producer[out] = i;
+    }
+  }
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto& n = g.node(i);
+    for (const auto& in : n.input()) {
+      if (in.empty() || available.count(in)) continue;
+      auto p = producer.find(in);
+      if (p == producer.end()) {
+        throw Fail("node " + NodeLabel(n) + " reads '" + in +
+                   "', which is neither a graph input, an initializer nor a node output");
+      }
+      if (p->second >= i) {
+        throw Fail("graph is not in topological order or has a cycle: node " + NodeLabel(n) + " reads '" + in +
+                   "' produced by later node " + NodeLabel(g.node(p->second)));
+      }
+    }
+  }
+}
+
+TensorInfo Importer::MakeTensor(const std::string& name, const std::unordered_map<std::string, TypeInfo>& types,
+                                bool* unresolved) {
+  TensorInfo t;
+  t.name = name;
+  if (name.empty()) return t;
+  auto it = types.find(name);
+  if (it != types.end()) {
+    t.dtype = FromOnnxType(it->second.elem_type);
+    if (it->second.shape) {
+      t.shape = ToShape(*it->second.shape);
+      if (!IsStatic(*it->second.shape)) *unresolved = true;
+    } else {
+      *unresolved = true;
+    }
+  } else {
+    *unresolved = true;
+  }
+  t.is_constant = constants_.count(name) > 0;
+  t.is_weight = !t.is_constant && weights_.count(name) > 0;
+  t.data_dependent = tainted_.count(name) > 0;
+  return t;
+}
+
+std::vector<I64> IntsAttr(const onnx::NodeProto& n, const char* name) {
+  for (const auto& a : n.attribute()) {
+    if (a.name() == name) return std::vector<I64>(a.ints().begin(), a.ints().end());
+  }
+  return {};
+}
+
+Layer Importer::MakeLayer(const onnx::NodeProto& n, const std::string& name,
+                          const std::unordered_map<std::string, TypeInfo>& types, Network& net) {
+  Layer l;
+  l.name = name;
+  l.op_type = n.op_type();
+  l.domain = n.domain();
+  bool unresolved = false;
+  for (const auto& in : n.input()) l.inputs.push_back(MakeTensor(in, types, &unresolved));
+  for (const auto& out : n.output()) l.outputs.push_back(MakeTensor(out, types, &unresolved));
+  for (const auto& a : n.attribute()) {
+    switch (a.type()) {
+      case onnx::AttributeProto::INT: l.attributes[a.name()] = static_cast<I64>(a.i()); break;
+      case onnx::AttributeProto::FLOAT: l.attributes[a.name()] = static_cast<double>(a.f()); break;
+      case onnx::AttributeProto::STRING: l.attributes[a.name()] = a.s(); break;
+      case onnx::AttributeProto::INTS:
+        l.attributes[a.name()] = std::vector<I64>(a.ints().begin(), a.ints().end());
+        break;
+      case onnx::AttributeProto::FLOATS:
+        l.attributes[a.name()] = std::vector<double>(a.floats().begin(), a.floats().end());
+        break;
+      case onnx::AttributeProto::STRINGS:
+        l.attributes[a.name()] = std::vector<std::string>(a.strings().begin(), a.strings().end());
+        break;
+      default: break;  // graphs and tensors are not kept
+    }
+  }
+  if (unresolved) {
+    // Only inside subgraphs (the main graph is checked before): unknown dims count as 1.
+    l.data_dependent = true;
+    net.warnings.push_back("node " + NodeLabel(n) +
+                           " inside a subgraph has tensors of unknown shape; unknown dimensions counted as 1");
+  }
+  for (const auto& t : l.inputs) l.data_dependent |= t.data_dependent;
+  for (const auto& t : l.outputs) l.data_dependent |= t.data_dependent;
+
+  static const std::set<std::string> kWindowOps = {"Conv", "ConvInteger", "QLinearConv", "ConvTranspose",
+                                                   "MaxPool", "AveragePool", "LpPool", "GlobalAveragePool",
+                                                   "GlobalMaxPool", "GlobalLpPool"};
+  const bool window = (l.domain.empty() || l.domain == "ai.onnx") && kWindowOps.count(l.op_type);
+  I64 in_channels = 0;
+  if (!l.inputs.empty() && l.inputs[0].shape.size() >= 2) in_channels = l.inputs[0].shape[1];
+  if (window && !l.inputs.empty() && l.inputs[0].shape.size() >= 3) {
+    Window& w = l.window;
+    const Shape& x = l.inputs[0].shape;
+    const std::size_t r = x.size() - 2;
+    const bool global = l.op_type.rfind("Global", 0) == 0;
+    w.kernel = IntsAttr(n, "kernel_shape");
+    if (global) {
+      w.kernel.assign(x.begin() + 2, x.end());
+    } else if (w.kernel.empty()) {
+      const int wi = l.op_type == "QLinearConv" ? 3 : 1;
+      if (static_cast<int>(l.inputs.size()) > wi && l.inputs[wi].shape.size() == r + 2) {
+        w.kernel.assign(l.inputs[wi].shape.begin() + 2, l.inputs[wi].shape.end());
+      }
+    }
+    w.strides = IntsAttr(n, "strides");
+    w.dilations = IntsAttr(n, "dilations");
+    w.pads = IntsAttr(n, "pads");
+    if (w.strides.empty()) w.strides.assign(r, 1);
+    if (w.dilations.empty()) w.dilations.assign(r, 1);
+    if (w.pads.empty()) w.pads.assign(2 * r, 0);
+    if (w.kernel.size() != r || w.strides.size() != r || w.dilations.size() != r || w.pads.size() != 2 * r) {
+      throw Fail("node " + NodeLabel(n) + ": kernel_shape/strides/dilations/pads do not match input rank " +
+                 std::to_string(x.size()));
+    }
+    auto ap = l.attributes.find("auto_pad");
+    const std::string auto_pad = ap != l.attributes.end() ? std::get<std::string>(ap->second) : "NOTSET";
+    if ((auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") && l.op_type != "ConvTranspose" &&
+        !l.outputs.empty() && l.outputs[0].shape.size() == x.size()) {
+      for (std::size_t i = 0; i < r; ++i) {
+        I64 in = x[i + 2], out = l.outputs[0].shape[i + 2];
+        I64 total = std::max<I64>(0, (out - 1) * w.strides[i] + (w.kernel[i] - 1) * w.dilations[i] + 1 - in);
+        I64 small = total / 2, big = total - small;
+        w.pads[i] = auto_pad == "SAME_UPPER" ? small : big;
+        w.pads[i + r] = auto_pad == "SAME_UPPER" ? big : small;
+      }
+    }
+    auto g = l.attributes.find("group");
+    if (g != l.attributes.end()) w.group = std::get<I64>(g->second);
+    for (const char* key : {"kernel_shape", "strides", "dilations", "pads", "auto_pad", "group"}) {
+      l.attributes.erase(key);
+    }
+  }
+  l.op_class = ClassifyOp(l.op_type, l.domain, l.window.group, in_channels);
+  l.covers = {name};
+  l.covered_ops = {l.op_type};
+  try {
+    l.counts = ComputeCounts(l);
+  } catch (const Error& e) {
+    throw e.WithContext(origin_);
+  }
+  return l;
+}
+
+void Importer::AddLayers(const onnx::GraphProto& g, const std::string& prefix, I64 repeat, bool data_dependent,
+                         const std::unordered_map<std::string, TypeInfo>& outer, Network& net) {
+  // Tensors visible here: this graph's own plus the enclosing scopes'.
+  std::unordered_map<std::string, TypeInfo> types = outer;
+  for (auto& [k, v] : CollectTypes(g)) types[k] = v;
+  for (const auto& t : g.initializer()) weights_.insert(t.name());
+  int index = 0;
+  for (const onnx::NodeProto& n : g.node()) {
+    std::string name = n.name().empty() ? n.op_type() + "_" + std::to_string(index) : n.name();
+    ++index;
+    if (n.op_type() == "Constant" && (n.domain().empty() || n.domain() == "ai.onnx")) {
+      // A constant too large to fold: its output is a weight, the node does no work.
+      for (const auto& out : n.output()) constants_.insert(out);
+      net.folded.push_back(prefix + name);
+      continue;
+    }
+    Layer l = MakeLayer(n, prefix + name, types, net);
+    l.repeat = repeat;
+    l.data_dependent |= data_dependent;
+    net.layers.push_back(l);
+    if (n.op_type() == "If" || n.op_type() == "Loop" || n.op_type() == "Scan") {
+      I64 body_repeat = repeat;
+      bool body_dd = data_dependent;
+      std::optional<bool> cond;
+      if (n.op_type() == "Loop") {
+        auto m = n.input_size() > 0 && !n.input(0).empty() ? consts_.find(n.input(0)) : consts_.end();
+        if (m != consts_.end() && m->second.size() == 1) {
+          body_repeat = CheckedMul(repeat, std::max<I64>(m->second.int_at(0), 0));
+        } else {
+          body_dd = true;
+          net.warnings.push_back("Loop " + NodeLabel(n) +
+                                 " has no constant trip count; its body is counted once (lower bound)");
+        }
+      } else if (n.op_type() == "If") {
+        auto c = n.input_size() > 0 ? consts_.find(n.input(0)) : consts_.end();
+        if (c != consts_.end() && c->second.size() == 1) {
+          cond = c->second.int_at(0) != 0;
+        } else {
+          body_dd = true;
+          net.warnings.push_back("If " + NodeLabel(n) +
+                                 " has a data-dependent condition; both branches are counted (upper bound)");
+        }
+      }
+      for (const auto& a : n.attribute()) {
+        if (a.type() != onnx::AttributeProto::GRAPH) continue;
+        if (cond && ((*cond && a.name() == "else_branch") || (!*cond && a.name() == "then_branch"))) continue;
+        AddLayers(a.g(), prefix + name + "/" + a.name() + "/", body_repeat, body_dd, types, net);
+      }
+    }
+  }
+}
+
+// Consumers of data-dependent tensors are estimated from the bound: flag them too.
+void Importer::PropagateTaint() {
+  for (const onnx::NodeProto& n : model_.graph().node()) {
+    bool tainted = false;
+    for (const auto& in : n.input()) tainted |= tainted_.count(in) > 0;
+    if (!tainted) continue;
+    for (const auto& out : n.output()) tainted_.insert(out);
+  }
+}
+
+Network Importer::Build() {
+  const onnx::GraphProto& g = model_.graph();
+  Network net;
+  net.source = origin_;
+  net.opset = opset_;
+  net.warnings = warnings_;
+  net.folded = folded_nodes_;
+  std::unordered_set<std::string> inits;
+  for (const auto& t : g.initializer()) inits.insert(t.name());
+  bool unresolved = false;
+  for (const auto& in : g.input()) {
+    if (!inits.count(in.name())) net.inputs.push_back(MakeTensor(in.name(), types_, &unresolved));
+  }
+  for (const auto& out : g.output()) net.outputs.push_back(MakeTensor(out.name(), types_, &unresolved));
+  AddLayers(g, "", 1, false, {}, net);
+  return net;
+}
+
+Network Importer::Run() {
+  if (!model_.has_graph()) throw Fail("not an ONNX model: no graph");
+  opset_ = DefaultOpset();
+  if (opset_ > kMaxKnownOpset) {
+    warnings_.push_back("model uses opset " + std::to_string(opset_) + "; odonata's ONNX library knows opsets <= " +
+                        std::to_string(kMaxKnownOpset) + ", so ops changed since may be inferred wrongly or not at all");
+  }
+  NameNodes(model_.mutable_graph());
+  for (const auto& t : model_.graph().initializer()) {
+    if (auto c = onnx_import::FromTensorProto(t)) consts_[t.name()] = std::move(*c);
+  }
+  ApplyInputShapes();
+  CheckGraph();
+  for (int round = 0; round < kMaxRounds; ++round) {
+    InferShapes();
+    if (FoldPass()) continue;
+    if (BoundPass()) continue;
+    break;
+  }
+  CheckResolved();
+  PropagateTaint();
+  return Build();
+}
+
+}  // namespace
+
+Network LoadOnnx(const std::string& path, const LoadOptions& options) {
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
+  if (!f) throw Error(path + ": cannot open file");
+  const std::streamoff size = f.tellg();
+  if (size < 0) throw Error(path + ": cannot read file");
+  if (size == 0) throw Error(path + ": empty file, not an ONNX model");
+  if (size > std::numeric_limits<int>::max()) {
+    throw Error(path + ": file is larger than protobuf's 2 GB limit; store weights as external data");
+  }
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  f.seekg(0);
+  if (!f.read(bytes.data(), size)) throw Error(path + ": cannot read file");
+  onnx::ModelProto model;
+  if (!model.ParseFromString(bytes)) {
+    throw Error(path + ": not a valid ONNX model (protobuf parse failed: truncated or not ONNX)");
+  }
+  bytes.clear();
+  bytes.shrink_to_fit();
+  if (!model.has_graph() || (model.ir_version() == 0 && model.graph().node_size() == 0)) {
+    throw Error(path + ": not an ONNX model (no graph)");
+  }
+  Network net = Importer(std::move(model), options, path).Run();
+  std::string stem = path.substr(path.find_last_of('/') + 1);
+  if (stem.size() > 5 && stem.substr(stem.size() - 5) == ".onnx") stem.resize(stem.size() - 5);
+  net.name = stem;
+  return net;
+}
+
+Network ParseOnnxText(const std::string& text, const LoadOptions& options, const std::string& origin) {
+  onnx::ModelProto model;
+  auto status = onnx::OnnxParser::Parse(model, text.c_str());
+  if (!status.IsOK()) throw Error(origin + ": " + status.ErrorMessage());
+  Network net = Importer(std::move(model), options, origin).Run();
+  net.name = net.name.empty() ? origin : net.name;
+  return net;
+}
+
+}  // namespace odonata

@@ -1,0 +1,177 @@
+// Per-op counts against values computed by hand.
+#include <gtest/gtest.h>
+
+#include "odonata/errors.h"
+#include "odonata/layer.h"
+#include "odonata/network.h"
+#include "test_util.h"
+
+namespace odonata {
+namespace {
+
+using testing::Find;
+using testing::Model;
+
+Layer One(const std::string& sig, const std::string& body, const std::string& inits, const std::string& op) {
+  return Find(ParseOnnxText(Model(sig, body, inits)), op);
+}
+
+TEST(Counts, ConvWithBiasAndPadding) {
+  // 3x3 conv, 3 -> 4 channels, pad 1: output 1x4x8x8 = 256 elements,
+  // each 3*3*3 = 27 MACs; bias adds one op per output.
+  Layer l = One("(float[1,3,8,8] x) => (float[1,4,8,8] y)", "y = Conv<pads=[1,1,1,1]>(x, w, b)",
+                "<float[4,3,3,3] w = {0.0}, float[4] b = {0.0}>", "Conv");
+  EXPECT_EQ(l.op_class, OpClass::kConv);
+  EXPECT_EQ(l.counts.macs, 256 * 27);
+  EXPECT_EQ(l.counts.flops, 2 * 256 * 27 + 256);
+  EXPECT_EQ(l.counts.params, 108 + 4);
+  EXPECT_EQ(l.counts.weight_elems, 108 + 4);
+  EXPECT_EQ(l.counts.input_elems, 3 * 64);
+  EXPECT_EQ(l.counts.output_elems, 256);
+  EXPECT_EQ(l.counts.Bytes(2), (192 + 256 + 112) * 2);
+  EXPECT_EQ(l.window.kernel, (std::vector<std::int64_t>{3, 3}));
+  EXPECT_EQ(l.window.pads, (std::vector<std::int64_t>{1, 1, 1, 1}));
+  EXPECT_EQ(l.window.strides, (std::vector<std::int64_t>{1, 1}));
+}
+
+TEST(Counts, DepthwiseConvIsItsOwnClass) {
+  // 8 groups of one channel, stride 2, pad 1: 10x10 -> 5x5, 8*25 = 200 outputs x 9 MACs.
+  Layer l = One("(float[1,8,10,10] x) => (float[1,8,5,5] y)",
+                "y = Conv<group=8, strides=[2,2], pads=[1,1,1,1]>(x, w)", "<float[8,1,3,3] w = {0.0}>", "Conv");
+  EXPECT_EQ(l.op_class, OpClass::kDepthwiseConv);
+  EXPECT_EQ(l.counts.macs, 1800);
+  EXPECT_EQ(l.window.group, 8);
+}
+
+TEST(Counts, GroupedConvCountsChannelsPerGroup) {
+  // 2 groups: each output sees 4/2 = 2 input channels; 6*6*6 = 216 outputs.
+  Layer l = One("(float[1,4,6,6] x) => (float[1,6,6,6] y)", "y = Conv<group=2>(x, w)", "<float[6,2,1,1] w = {0.0}>",
+                "Conv");
+  EXPECT_EQ(l.op_class, OpClass::kConv);
+  EXPECT_EQ(l.counts.macs, 432);
+}
+
+TEST(Counts, SameUpperPaddingIsResolved) {
+  // 7x7 input, 3x3 kernel, stride 2, SAME_UPPER: output 4x4, total pad 2 -> 1 and 1.
+  Layer l = One("(float[1,1,7,7] x) => (float[1,1,4,4] y)", "y = Conv<auto_pad=\"SAME_UPPER\", strides=[2,2]>(x, w)",
+                "<float[1,1,3,3] w = {0.0}>", "Conv");
+  EXPECT_EQ(l.window.pads, (std::vector<std::int64_t>{1, 1, 1, 1}));
+  EXPECT_EQ(l.counts.macs, 16 * 9);
+}
+
+TEST(Counts, ConvTransposeScattersEveryInput) {
+  // 2x4x4 input, 3 output channels, 3x3 kernel: 32 inputs x 3 x 9 MACs; output 9x9.
+  Layer l = One("(float[1,2,4,4] x) => (float[1,3,9,9] y)", "y = ConvTranspose<strides=[2,2]>(x, w)",
+                "<float[2,3,3,3] w = {0.0}>", "ConvTranspose");
+  EXPECT_EQ(l.outputs[0].shape, (Shape{1, 3, 9, 9}));
+  EXPECT_EQ(l.counts.macs, 32 * 27);
+}
+
+TEST(Counts, GemmWithBiasAndTranspose) {
+  Layer l = One("(float[2,5] a) => (float[2,3] y)", "y = Gemm(a, b, c)", "<float[5,3] b = {0.0}, float[3] c = {0.0}>",
+                "Gemm");
+  EXPECT_EQ(l.op_class, OpClass::kGemm);
+  EXPECT_EQ(l.counts.macs, 2 * 3 * 5);
+  EXPECT_EQ(l.counts.flops, 60 + 6);
+  EXPECT_EQ(l.counts.params, 15 + 3);
+  Layer t = One("(float[5,2] a) => (float[2,3] y)", "y = Gemm<transA=1>(a, b)", "<float[5,3] b = {0.0}>", "Gemm");
+  EXPECT_EQ(t.counts.macs, 30);
+}
+
+TEST(Counts, BatchedMatMul) {
+  // [2,4,5] x [5,3] -> [2,4,3]: 24 dot products of length 5.
+  Layer l = One("(float[2,4,5] a, float[5,3] b) => (float[2,4,3] y)", "y = MatMul(a, b)", "", "MatMul");
+  EXPECT_EQ(l.counts.macs, 120);
+  EXPECT_EQ(l.counts.flops, 240);
+  EXPECT_EQ(l.counts.params, 0);
+  EXPECT_EQ(l.counts.input_elems, 40 + 15);
+}
+
+TEST(Counts, Pooling) {
+  // 3x3 stride 2 on 9x9: 4x4 outputs per channel, 9 comparisons each.
+  Layer m = One("(float[1,4,9,9] x) => (float[1,4,4,4] y)", "y = MaxPool<kernel_shape=[3,3], strides=[2,2]>(x)", "",
+                "MaxPool");
+  EXPECT_EQ(m.op_class, OpClass::kPool);
+  EXPECT_EQ(m.counts.macs, 0);
+  EXPECT_EQ(m.counts.flops, 64 * 9);
+  Layer g = One("(float[1,4,7,7] x) => (float[1,4,1,1] y)", "y = GlobalAveragePool(x)", "", "GlobalAveragePool");
+  EXPECT_EQ(g.counts.flops, 196);
+  EXPECT_EQ(g.window.kernel, (std::vector<std::int64_t>{7, 7}));
+}
+
+TEST(Counts, ElementwiseAndActivations) {
+  Layer add = One("(float[1,4,3,3] a, float[1,4,1,1] b) => (float[1,4,3,3] y)", "y = Add(a, b)", "", "Add");
+  EXPECT_EQ(add.op_class, OpClass::kEltwise);
+  EXPECT_EQ(add.counts.flops, 36);
+  EXPECT_EQ(add.counts.input_elems, 40);
+  Layer relu = One("(float[1,4,7,7] x) => (float[1,4,7,7] y)", "y = Relu(x)", "", "Relu");
+  EXPECT_EQ(relu.op_class, OpClass::kActivation);
+  EXPECT_EQ(relu.counts.flops, 196);
+  Layer sig = One("(float[1,4,7,7] x) => (float[1,4,7,7] y)", "y = Sigmoid(x)", "", "Sigmoid");
+  EXPECT_EQ(sig.counts.flops, 4 * 196);
+  Layer sm = One("(float[2,10] x) => (float[2,10] y)", "y = Softmax(x)", "", "Softmax");
+  EXPECT_EQ(sm.op_class, OpClass::kSoftmax);
+  EXPECT_EQ(sm.counts.flops, 60);
+  Layer sum = One("(float[2,3] a, float[2,3] b, float[2,3] c) => (float[2,3] y)", "y = Sum(a, b, c)", "", "Sum");
+  EXPECT_EQ(sum.counts.flops, 12);
+}
+
+TEST(Counts, BatchNormStatisticsAreNotParameters) {
+  Layer bn = One("(float[1,4,5,5] x) => (float[1,4,5,5] y)", "y = BatchNormalization(x, s, b, m, v)",
+                 "<float[4] s = {0.0}, float[4] b = {0.0}, float[4] m = {0.0}, float[4] v = {0.0}>",
+                 "BatchNormalization");
+  EXPECT_EQ(bn.op_class, OpClass::kNorm);
+  EXPECT_EQ(bn.counts.flops, 200);
+  EXPECT_EQ(bn.counts.params, 8);         // scale and bias
+  EXPECT_EQ(bn.counts.weight_elems, 16);  // all four are read
+}
+
+TEST(Counts, DataOpsMoveButDoNotCompute) {
+  Layer t = One("(float[2,3,4] x) => (float[4,3,2] y)", "y = Transpose<perm=[2,1,0]>(x)", "", "Transpose");
+  EXPECT_EQ(t.op_class, OpClass::kData);
+  EXPECT_EQ(t.counts.flops, 0);
+  EXPECT_EQ(t.counts.input_elems, 24);
+  EXPECT_EQ(t.counts.output_elems, 24);
+}
+
+TEST(Counts, LinearResizeInterpolatesTwoDimensions) {
+  // Bilinear: 4 neighbours weighted and summed = 7 ops per output element.
+  Layer r = One("(float[1,2,4,4] x) => (float[1,2,8,8] y)", "y = Resize<mode=\"linear\">(x, roi, scales)",
+                "<float[0] roi = {}, float[4] scales = {1.0, 1.0, 2.0, 2.0}>", "Resize");
+  EXPECT_EQ(r.op_class, OpClass::kResize);
+  EXPECT_EQ(r.outputs[0].shape, (Shape{1, 2, 8, 8}));
+  EXPECT_EQ(r.counts.flops, 128 * 7);
+}
+
+TEST(Counts, UnknownOpIsFlaggedWithTrafficOnly) {
+  // A custom-domain op: ONNX cannot infer its shape, so the declared output shape is used.
+  std::string text =
+      "<ir_version: 8, opset_import: [\"\" : 13, \"com.acme\" : 1]>\n"
+      "g (float[1,8] x) => (float[1,8] y) {\n  y = com.acme.Frobnicate(x)\n}\n";
+  Network net = ParseOnnxText(text);
+  const Layer& l = net.layers.at(0);
+  EXPECT_TRUE(l.unknown_op);
+  EXPECT_EQ(l.op_class, OpClass::kUnknown);
+  EXPECT_EQ(l.counts.flops, 0);
+  EXPECT_EQ(l.counts.input_elems, 8);
+  EXPECT_EQ(l.counts.output_elems, 8);
+}
+
+TEST(Counts, OverflowIsAnErrorNotAWrap) {
+  EXPECT_THROW(CheckedMul(std::int64_t{1} << 40, std::int64_t{1} << 40), Error);
+  EXPECT_THROW(NumElements(Shape{1 << 30, 1 << 30, 1 << 30}), Error);
+  EXPECT_EQ(NumElements(Shape{}), 1);
+  EXPECT_EQ(NumElements(Shape{2, 0, 3}), 0);
+}
+
+TEST(Counts, NetworkTotalsSumLayers) {
+  Network net = ParseOnnxText(Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)",
+                                    "c = Conv<pads=[1,1,1,1]>(x, w)\n y = Relu(c)", "<float[4,3,3,3] w = {0.0}>"));
+  Counts t = net.Totals();
+  EXPECT_EQ(t.macs, 256 * 27);
+  EXPECT_EQ(t.flops, 2 * 256 * 27 + 256);
+  EXPECT_EQ(t.params, 108);
+}
+
+}  // namespace
+}  // namespace odonata

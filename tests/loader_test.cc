@@ -1,0 +1,288 @@
+// The ONNX loader: shape resolution (inference, folding, bounds), subgraphs,
+// input-shape overrides and error paths.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "odonata/errors.h"
+#include "odonata/network.h"
+#include "test_util.h"
+
+namespace odonata {
+namespace {
+
+using testing::Find;
+using testing::Model;
+
+std::string ErrorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+const Layer& Named(const Network& net, const std::string& name) {
+  for (const Layer& l : net.layers) {
+    if (l.name == name) return l;
+  }
+  throw std::runtime_error("no layer " + name);
+}
+
+TEST(Loader, SymbolicBatchDefaultsToOneAndFollowsBatchOption) {
+  std::string m = Model("(float[N,3,4,4] x) => (float[N,3,4,4] y)", "y = Relu(x)");
+  EXPECT_EQ(ParseOnnxText(m).inputs[0].shape, (Shape{1, 3, 4, 4}));
+  LoadOptions o;
+  o.batch = 8;
+  Network net = ParseOnnxText(m, o);
+  EXPECT_EQ(net.inputs[0].shape, (Shape{8, 3, 4, 4}));
+  EXPECT_EQ(net.layers[0].outputs[0].shape, (Shape{8, 3, 4, 4}));
+  EXPECT_EQ(net.layers[0].counts.flops, 8 * 48);
+}
+
+TEST(Loader, BatchOptionWithoutSymbolicBatchWarns) {
+  LoadOptions o;
+  o.batch = 4;
+  Network net = ParseOnnxText(Model("(float[1,3] x) => (float[1,3] y)", "y = Relu(x)"), o);
+  ASSERT_EQ(net.warnings.size(), 1u);
+  EXPECT_NE(net.warnings[0].find("--batch 4 ignored"), std::string::npos);
+}
+
+TEST(Loader, FoldsShapeGatherDivConcatIntoReshape) {
+  // The chain ONNX 1.12's data propagation leaves unknown: the channel count is
+  // read from the input's shape, halved, and used as a Reshape target.
+  std::string body = R"(
+    s = Shape(x)
+    c = Gather<axis=0>(s, one)
+    h = Div(c, two)
+    hu = Unsqueeze(h, zero)
+    t = Concat<axis=0>(batch, hu, rest)
+    y = Reshape(x, t)
+  )";
+  std::string inits =
+      "<int64 one = {1}, int64 two = {2}, int64[1] zero = {0}, int64[1] batch = {1}, int64[1] rest = {-1}>";
+  Network net = ParseOnnxText(Model("(float[1,8,4,4] x) => (float[1,4,?] y)", body, inits));
+  // Only the Reshape is left as a layer; the shape arithmetic was folded.
+  ASSERT_EQ(net.layers.size(), 1u);
+  EXPECT_EQ(net.layers[0].op_type, "Reshape");
+  EXPECT_EQ(net.layers[0].outputs[0].shape, (Shape{1, 4, 32}));
+  EXPECT_EQ(net.folded.size(), 5u);
+  EXPECT_TRUE(net.layers[0].inputs[1].is_constant);
+}
+
+TEST(Loader, FoldsSliceCastRangeAndConstantOfShape) {
+  std::string body = R"(
+    s = Shape(x)
+    hw = Slice(s, st, en)
+    f = Cast<to=1>(hw)
+    g = Cast<to=7>(f)
+    z = ConstantOfShape(g)
+    n = ReduceProd<keepdims=0>(g)
+    r = Range(zero, n, one)
+    zy = Add(z, yy)
+    y = Identity(zy)
+    ry = Identity(r)
+  )";
+  std::string inits =
+      "<int64[1] st = {2}, int64[1] en = {4}, int64 zero = {0}, int64 one = {1}, float[5,6] yy = {0.0}>";
+  Network net = ParseOnnxText(Model("(float[1,3,5,6] x) => (float[5,6] y, int64[30] ry)", body, inits));
+  // Everything but the Add (whose second operand has no usable value) and its Identity folds.
+  ASSERT_EQ(net.layers.size(), 2u);
+  EXPECT_EQ(Find(net, "Add").outputs[0].shape, (Shape{5, 6}));
+  EXPECT_EQ(net.outputs[1].shape, (Shape{30}));
+  EXPECT_EQ(net.folded.size(), 8u);
+}
+
+TEST(Loader, InputShapeOverrideReplacesDeclaredDims) {
+  std::string m = Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)", "y = Conv<pads=[1,1,1,1]>(x, w)",
+                        "<float[4,3,3,3] w = {0.0}>");
+  LoadOptions o;
+  o.input_shapes["x"] = {2, 3, 16, 16};
+  Network net = ParseOnnxText(m, o);
+  EXPECT_EQ(net.layers[0].outputs[0].shape, (Shape{2, 4, 16, 16}));  // declared output shape was stale
+  EXPECT_EQ(net.layers[0].counts.macs, 2 * 4 * 256 * 27);
+  EXPECT_EQ(net.outputs[0].shape, (Shape{2, 4, 16, 16}));
+}
+
+TEST(Loader, InputShapeErrors) {
+  std::string m = Model("(float[1,3,8,8] x) => (float[1,3,8,8] y)", "y = Relu(x)");
+  LoadOptions bad_name;
+  bad_name.input_shapes["img"] = {1, 3, 8, 8};
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(m, bad_name, "m.onnx"); }),
+            "m.onnx: --input-shape: the model has no input named 'img' (inputs: x)");
+  LoadOptions bad_rank;
+  bad_rank.input_shapes["x"] = {1, 3, 8};
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(m, bad_rank, "m.onnx"); }),
+            "m.onnx: --input-shape x=1x3x8: input has rank 4, not 3");
+  EXPECT_THROW(ParseShape("1xZx3"), Error);
+  EXPECT_THROW(ParseShape("1x0"), Error);
+  EXPECT_THROW(ParseShape("1x"), Error);
+  EXPECT_EQ(ParseShape("1,3,224,224"), (Shape{1, 3, 224, 224}));
+}
+
+TEST(Loader, SymbolicNonBatchDimNeedsInputShape) {
+  std::string m = Model("(float[1,3,H,W] x) => (float[1,3,H,W] y)", "y = Relu(x)");
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(m, {}, "m.onnx"); }),
+            "m.onnx: input 'x' has symbolic dimension 'H' at position 2; give --input-shape x=DIMS");
+  LoadOptions o;
+  o.input_shapes["x"] = {1, 3, 5, 7};
+  EXPECT_EQ(ParseOnnxText(m, o).layers[0].outputs[0].shape, (Shape{1, 3, 5, 7}));
+}
+
+TEST(Loader, NonMaxSuppressionOutputIsBoundedAndFlagged) {
+  // 1 image, 3 classes, 100 boxes, at most 10 boxes per class: at most 30 selections.
+  std::string body = R"(
+    sel = NonMaxSuppression(boxes, scores, maxper, iou)
+    idx = Gather<axis=1>(sel, two)
+    keep = Gather<axis=0>(flat, idx)
+  )";
+  std::string inits = "<int64[1] maxper = {10}, float[1] iou = {0.5}, int64 two = {2}>";
+  Network net = ParseOnnxText(
+      Model("(float[1,100,4] boxes, float[1,3,100] scores, float[100] flat) => (float[?] keep)", body, inits));
+  const Layer& nms = Find(net, "NonMaxSuppression");
+  EXPECT_EQ(nms.outputs[0].shape, (Shape{30, 3}));
+  EXPECT_TRUE(nms.outputs[0].data_dependent);
+  EXPECT_TRUE(nms.data_dependent);
+  EXPECT_FALSE(nms.inputs[0].data_dependent);
+  const Layer& keep = Named(net, "Gather_2");
+  EXPECT_EQ(keep.outputs[0].shape, (Shape{30}));
+  EXPECT_TRUE(keep.data_dependent);
+  ASSERT_FALSE(net.warnings.empty());
+  EXPECT_NE(net.warnings[0].find("upper bound 30x3"), std::string::npos) << net.warnings[0];
+}
+
+TEST(Loader, NonZeroIsBoundedByInputSize) {
+  Network net = ParseOnnxText(Model("(float[2,5] x) => (int64[2,?] y)", "y = NonZero(x)"));
+  EXPECT_EQ(net.layers[0].outputs[0].shape, (Shape{2, 10}));
+  EXPECT_TRUE(net.layers[0].data_dependent);
+}
+
+TEST(Loader, IfWithConstantConditionIsReplacedByItsBranch) {
+  std::string body = R"(
+    y = If(cond) <
+      then_branch = g1 () => (float[1,4] a) { a = Relu(x) },
+      else_branch = g2 () => (float[1,4] b) { b = Sigmoid(x) }
+    >
+  )";
+  Network net = ParseOnnxText(Model("(float[1,4] x) => (float[1,4] y)", body, "<bool cond = {1}>"));
+  ASSERT_EQ(net.layers.size(), 1u);
+  EXPECT_EQ(net.layers[0].op_type, "Relu");
+  EXPECT_EQ(net.layers[0].outputs[0].name, "y");
+}
+
+TEST(Loader, IfWithDataDependentConditionCountsBothBranches) {
+  std::string body = R"(
+    y = If(cond) <
+      then_branch = g1 () => (float[1,4] a) { a = Relu(x) },
+      else_branch = g2 () => (float[1,4] b) { b = Sigmoid(x) }
+    >
+  )";
+  Network net = ParseOnnxText(Model("(bool cond, float[1,4] x) => (float[1,4] y)", body));
+  ASSERT_EQ(net.layers.size(), 3u);
+  EXPECT_EQ(net.layers[0].op_type, "If");
+  EXPECT_EQ(net.layers[1].name, "If_0/then_branch/Relu_0");
+  EXPECT_EQ(net.layers[2].op_type, "Sigmoid");
+  EXPECT_TRUE(net.layers[1].data_dependent);
+  EXPECT_EQ(net.layers[2].counts.flops, 16);
+}
+
+TEST(Loader, LoopBodyRepeatsByConstantTripCount) {
+  std::string body = R"(
+    out = Loop(trip, cond, init) <
+      body = loop_body (int64 i, bool c, float[1,4] acc) => (bool c_out, float[1,4] acc_out) {
+        c_out = Identity(c)
+        acc_out = Add(acc, acc)
+      }
+    >
+  )";
+  Network net = ParseOnnxText(
+      Model("(float[1,4] init) => (float[1,4] out)", body, "<int64 trip = {3}, bool cond = {1}>"));
+  const Layer& add = Find(net, "Add");
+  EXPECT_EQ(add.repeat, 3);
+  EXPECT_EQ(net.Totals().flops, 3 * 4);
+}
+
+TEST(Loader, MissingInputIsAnError) {
+  std::string m = Model("(float[1,4] x) => (float[1,4] y)", "y = Add(x, ghost)");
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(m, {}, "m.onnx"); }),
+            "m.onnx: node 'Add_0' (Add) reads 'ghost', which is neither a graph input, an initializer nor a "
+            "node output");
+}
+
+TEST(Loader, CycleIsAnError) {
+  std::string m = Model("(float[1,4] x) => (float[1,4] y)", "a = Add(x, b)\n b = Relu(a)\n y = Relu(b)");
+  std::string e = ErrorOf([&] { ParseOnnxText(m, {}, "m.onnx"); });
+  EXPECT_NE(e.find("m.onnx: graph is not in topological order or has a cycle"), std::string::npos) << e;
+}
+
+TEST(Loader, NewerOpsetWarns) {
+  Network net = ParseOnnxText(Model("(float[1,4] x) => (float[1,4] y)", "y = Relu(x)", "", 18));
+  ASSERT_FALSE(net.warnings.empty());
+  EXPECT_NE(net.warnings[0].find("opset 18"), std::string::npos);
+}
+
+TEST(Loader, UnknownCustomOpShapeIsAssumedAndWarned) {
+  std::string text =
+      "<ir_version: 8, opset_import: [\"\" : 13, \"com.acme\" : 1]>\n"
+      "g (float[1,8] x) => (float[1,8] y) {\n  t = com.acme.Frobnicate(x)\n  y = Relu(t)\n}\n";
+  Network net = ParseOnnxText(text);
+  EXPECT_TRUE(net.layers[0].unknown_op);
+  EXPECT_EQ(net.layers[1].outputs[0].shape, (Shape{1, 8}));
+  ASSERT_FALSE(net.warnings.empty());
+  EXPECT_NE(net.warnings[0].find("without an ONNX schema"), std::string::npos);
+}
+
+TEST(Loader, UnresolvableShapeNamesTensorAndNode) {
+  // Reshape to a target read from a graph input: no bound can be stated.
+  std::string m = Model("(float[1,8] x, int64[2] s) => (float[?,?] y)", "y = Reshape(x, s)");
+  std::string e = ErrorOf([&] { ParseOnnxText(m, {}, "m.onnx"); });
+  EXPECT_NE(e.find("m.onnx: cannot resolve static shapes of 1 tensor(s): 'y' (?x?) from node 'Reshape_0'"),
+            std::string::npos)
+      << e;
+}
+
+class LoaderFiles : public ::testing::Test {
+ protected:
+  std::filesystem::path dir_ = std::filesystem::temp_directory_path() /
+                               ("odonata_loader_test_" + std::to_string(::getpid()));
+  void SetUp() override { std::filesystem::create_directories(dir_); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string Write(const std::string& name, const std::string& bytes) {
+    std::string p = (dir_ / name).string();
+    std::ofstream(p, std::ios::binary) << bytes;
+    return p;
+  }
+};
+
+TEST_F(LoaderFiles, BadFilesGiveOneLineErrors) {
+  EXPECT_EQ(ErrorOf([&] { LoadOnnx((dir_ / "absent.onnx").string()); }),
+            (dir_ / "absent.onnx").string() + ": cannot open file");
+  std::string empty = Write("empty.onnx", "");
+  EXPECT_EQ(ErrorOf([&] { LoadOnnx(empty); }), empty + ": empty file, not an ONNX model");
+  std::string text = Write("text.onnx", "this is not a model\n");
+  EXPECT_EQ(ErrorOf([&] { LoadOnnx(text); }),
+            text + ": not a valid ONNX model (protobuf parse failed: truncated or not ONNX)");
+  // A real model cut short.
+  std::ifstream in(std::string(ODONATA_SOURCE_DIR) + "/models/resnet18.onnx", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 1000u);
+  std::string cut = Write("cut.onnx", bytes.substr(0, bytes.size() / 2));
+  std::string e = ErrorOf([&] { LoadOnnx(cut); });
+  EXPECT_EQ(e.find(cut + ": "), 0u) << e;
+  EXPECT_EQ(e.find('\n'), std::string::npos);
+}
+
+TEST_F(LoaderFiles, WeightStrippedModelLoadsWithoutItsExternalData) {
+  // The shipped models reference <name>.weights files that are not in the repository.
+  std::string model = std::string(ODONATA_SOURCE_DIR) + "/models/resnet18.onnx";
+  ASSERT_FALSE(std::filesystem::exists(std::string(ODONATA_SOURCE_DIR) + "/models/resnet18.weights"));
+  Network net = LoadOnnx(model);
+  EXPECT_EQ(net.name, "resnet18");
+  EXPECT_EQ(net.Totals().params, 11689512);
+}
+
+}  // namespace
+}  // namespace odonata
