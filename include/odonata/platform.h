@@ -1,0 +1,99 @@
+// Platform profiles: what a device can do, loaded from platforms/<name>.json.
+// Schema: docs/platform-profile.md. Every number carries its source.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "odonata/layer.h"
+
+namespace odonata {
+
+enum class Precision { kFp32, kFp16, kInt8 };
+
+const char* PrecisionName(Precision p);  // "fp32", "fp16", "int8"
+bool ParsePrecision(const std::string& text, Precision* out);
+int PrecisionBytes(Precision p);  // 4, 2, 1
+
+// A number from a profile with where it came from.
+struct Sourced {
+  double value = 0;
+  std::string source;
+};
+
+struct PrecisionSpec {
+  Sourced peak_gops;       // peak arithmetic throughput, GOP/s (1 MAC = 2 ops)
+  Sourced bandwidth_gbps;  // memory bandwidth, GB/s (1e9 bytes/s)
+};
+
+// One unrolled dimension of ANNETTE's refined roofline: utilisation
+// u = x / (ceil(x/p) * p), efficiency 1 / ((1 - alpha) + alpha / u).
+struct Parallelism {
+  std::string dim;  // "out_h", "out_w", "in_c", "out_c" (see estimator.h)
+  std::int64_t p = 1;
+  double alpha = 1.0;
+  std::string source;
+};
+
+// How a class of ops is estimated on this platform.
+struct ClassModel {
+  std::string estimator = "roofline";  // a name in the estimator registry
+  Sourced compute_efficiency{1.0, "default"};  // fraction of peak reached
+  Sourced memory_efficiency{1.0, "default"};   // fraction of bandwidth reached
+  std::vector<Parallelism> parallelism;        // for refined_roofline
+};
+
+// Fusion rules: a layer whose main op is in `into` absorbs the single consumer
+// of its single output when that consumer's op is in `absorb` (repeatedly,
+// so Conv -> BatchNormalization -> Relu becomes one layer).
+struct FusionRule {
+  std::vector<std::string> into;
+  std::vector<std::string> absorb;
+  std::string source;
+};
+
+struct Fusion {
+  std::vector<FusionRule> rules;
+  // Ops that cost nothing on this platform (kept as 0 ms rows, estimator "free").
+  std::vector<std::string> free_ops;
+  std::string free_source;
+};
+
+struct Platform {
+  std::string name;         // "jetson-nano"
+  std::string description;  // one line
+  std::string path;         // file it was loaded from
+  std::map<Precision, PrecisionSpec> precisions;
+  Precision default_precision = Precision::kFp32;
+  Sourced overhead_ms;      // per-inference overhead added to the layer sum
+  Sourced idle_power_w;
+  Sourced typical_power_w;
+  Sourced price_usd;
+  ClassModel default_class;              // used for classes not listed
+  std::map<OpClass, ClassModel> classes;
+  Fusion fusion;
+  std::vector<std::string> notes;        // free text: caveats, what is measured
+
+  const ClassModel& ModelFor(OpClass c) const;
+};
+
+// Parse and validate a profile. Unknown keys, wrong types and missing fields
+// throw Error naming `origin` and the key path ("precisions.fp16.peak_gops").
+Platform ParsePlatform(const std::string& json_text, const std::string& origin);
+Platform LoadPlatform(const std::string& path);
+
+// Directories searched for profiles by name, in order: $ODONATA_PLATFORMS
+// (':'-separated), <exe>/../share/odonata/platforms, the source tree's platforms/.
+std::vector<std::string> PlatformSearchPath(const std::string& exe_path);
+
+// Resolve `--platform`: a path to a .json file, or a profile name looked up in
+// `search_path`. Throws Error "unknown platform 'x' (did you mean 'y'?)".
+std::string ResolvePlatform(const std::string& name_or_path,
+                            const std::vector<std::string>& search_path);
+
+// Names of all profiles found on the search path (first occurrence wins), sorted.
+std::vector<std::string> ListPlatforms(const std::vector<std::string>& search_path);
+
+}  // namespace odonata

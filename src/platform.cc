@@ -1,0 +1,606 @@
+#include "odonata/platform.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "odonata/errors.h"
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+namespace odonata {
+
+namespace {
+
+constexpr const char* kSchema = "odonata-platform/1";
+constexpr const char* kDims[] = {"out_h", "out_w", "in_c", "out_c"};
+
+// Shortest text that reads back as the same double ("1.5", not "1.500000").
+std::string FormatNumber(double v) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+// Optimal string alignment distance: Levenshtein plus adjacent
+// transpositions, so "jetosn" is one edit from "jetson".
+std::size_t EditDistance(const std::string& a, const std::string& b) {
+  const std::size_t n = a.size(), m = b.size();
+  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
+  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= n; ++i) {
+    for (std::size_t j = 1; j <= m; ++j) {
+      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[n][m];
+}
+
+// The candidate closest to `word`, or "" when none is close enough to be a
+// plausible typo (same threshold for keys and platform names).
+std::string ClosestMatch(const std::string& word, const std::vector<std::string>& candidates) {
+  const std::size_t limit = std::max<std::size_t>(2, word.size() / 3);
+  std::string best;
+  std::size_t best_distance = limit + 1;
+  for (const auto& c : candidates) {
+    std::size_t d = EditDistance(word, c);
+    if (d < best_distance) {
+      best = c;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// "(did you mean 'x'?)" when one candidate is close, else the full list:
+// a profile author fixing a typo wants the nearest name, one guessing wants all.
+std::string Suggestion(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string near = ClosestMatch(word, candidates);
+  if (!near.empty()) return "(did you mean '" + near + "'?)";
+  return "(expected one of: " + JoinNames(candidates) + ")";
+}
+
+std::string TypeName(const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::object:
+      return "object";
+    case Json::value_t::array:
+      return "array";
+    case Json::value_t::string:
+      return "string";
+    case Json::value_t::boolean:
+      return "boolean";
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float:
+      return "number";
+    default:
+      return "invalid value";
+  }
+}
+
+std::string JoinPath(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+// A JSON value with its key path, so every error can say where it is:
+// "<origin>: precisions.fp16.peak_gops: <problem>".
+struct Node {
+  const Json& json;
+  std::string path;
+  const std::string& origin;
+
+  [[noreturn]] void Fail(const std::string& problem) const {
+    throw Error(origin + ": " + (path.empty() ? "(top level)" : path) + ": " + problem);
+  }
+  Node Child(const std::string& key) const { return {json.at(key), JoinPath(path, key), origin}; }
+  Node Element(std::size_t i) const {
+    return {json.at(i), path + "[" + std::to_string(i) + "]", origin};
+  }
+  bool Has(const std::string& key) const { return json.contains(key); }
+};
+
+void ExpectObject(const Node& n) {
+  if (!n.json.is_object()) n.Fail("expected an object, got " + TypeName(n.json));
+}
+
+void ExpectArray(const Node& n) {
+  if (!n.json.is_array()) n.Fail("expected an array, got " + TypeName(n.json));
+}
+
+// Reject unknown keys first (a misspelt optional key would otherwise be
+// silently ignored), then report the first missing required key.
+void CheckKeys(const Node& n, const std::vector<std::string>& required,
+               const std::vector<std::string>& optional) {
+  ExpectObject(n);
+  std::vector<std::string> allowed = required;
+  allowed.insert(allowed.end(), optional.begin(), optional.end());
+  for (const auto& item : n.json.items()) {
+    if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
+      n.Child(item.key()).Fail("unknown key " + Suggestion(item.key(), allowed));
+    }
+  }
+  for (const auto& key : required) {
+    if (!n.Has(key)) Node{n.json, JoinPath(n.path, key), n.origin}.Fail("missing required field");
+  }
+}
+
+std::string GetString(const Node& n) {
+  if (!n.json.is_string()) n.Fail("expected a string, got " + TypeName(n.json));
+  std::string s = n.json.get<std::string>();
+  if (s.empty()) n.Fail("must not be empty");
+  return s;
+}
+
+std::vector<std::string> GetStringList(const Node& n, bool allow_empty) {
+  ExpectArray(n);
+  if (!allow_empty && n.json.empty()) n.Fail("must not be empty");
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < n.json.size(); ++i) out.push_back(GetString(n.Element(i)));
+  return out;
+}
+
+double GetNumber(const Node& n) {
+  if (!n.json.is_number()) n.Fail("expected a number, got " + TypeName(n.json));
+  double v = n.json.get<double>();
+  if (!std::isfinite(v)) n.Fail("must be finite");
+  return v;
+}
+
+std::int64_t GetInteger(const Node& n) {
+  if (n.json.is_number_float()) {
+    n.Fail("expected an integer, got " + FormatNumber(n.json.get<double>()));
+  }
+  if (!n.json.is_number()) n.Fail("expected an integer, got " + TypeName(n.json));
+  if (n.json.is_number_unsigned() &&
+      n.json.get<std::uint64_t>() >
+          static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    n.Fail("integer out of range");
+  }
+  return n.json.get<std::int64_t>();
+}
+
+enum class Range { kPositive, kNonNegative, kFraction };
+
+// A number with its provenance: exactly {"value": <number>, "source": "<text>"}.
+Sourced GetSourced(const Node& n, Range range) {
+  if (!n.json.is_object()) n.Fail("expected an object {value, source}, got " + TypeName(n.json));
+  CheckKeys(n, {"value", "source"}, {});
+  Node value = n.Child("value");
+  Sourced s{GetNumber(value), GetString(n.Child("source"))};
+  const std::string got = ", got " + FormatNumber(s.value);
+  switch (range) {
+    case Range::kPositive:
+      if (!(s.value > 0)) value.Fail("must be > 0" + got);
+      break;
+    case Range::kNonNegative:
+      if (!(s.value >= 0)) value.Fail("must be >= 0" + got);
+      break;
+    case Range::kFraction:
+      if (!(s.value > 0 && s.value <= 1)) value.Fail("must be in (0, 1]" + got);
+      break;
+  }
+  return s;
+}
+
+std::vector<std::string> PrecisionNames() { return {"fp32", "fp16", "int8"}; }
+
+Precision GetPrecisionName(const Node& n) {
+  std::string text = GetString(n);
+  Precision p;
+  if (!ParsePrecision(text, &p)) {
+    n.Fail("unknown precision '" + text + "' " + Suggestion(text, PrecisionNames()));
+  }
+  return p;
+}
+
+Parallelism ParseParallelism(const Node& n) {
+  CheckKeys(n, {"dim", "p", "alpha", "source"}, {});
+  Parallelism par;
+  Node dim = n.Child("dim");
+  par.dim = GetString(dim);
+  std::vector<std::string> dims(std::begin(kDims), std::end(kDims));
+  if (std::find(dims.begin(), dims.end(), par.dim) == dims.end()) {
+    dim.Fail("unknown dimension '" + par.dim + "' " + Suggestion(par.dim, dims));
+  }
+  Node p = n.Child("p");
+  par.p = GetInteger(p);
+  if (par.p < 1) p.Fail("must be >= 1, got " + std::to_string(par.p));
+  Node alpha = n.Child("alpha");
+  par.alpha = GetNumber(alpha);
+  if (par.alpha < 0 || par.alpha > 1) {
+    alpha.Fail("must be in [0, 1], got " + FormatNumber(par.alpha));
+  }
+  par.source = GetString(n.Child("source"));
+  return par;
+}
+
+ClassModel ParseClassModel(const Node& n) {
+  CheckKeys(n, {"estimator"}, {"compute_efficiency", "memory_efficiency", "parallelism"});
+  ClassModel m;
+  // Estimator names are checked against the registry when estimating, not
+  // here: profiles must load without linking every estimator.
+  m.estimator = GetString(n.Child("estimator"));
+  if (n.Has("compute_efficiency")) {
+    m.compute_efficiency = GetSourced(n.Child("compute_efficiency"), Range::kFraction);
+  }
+  if (n.Has("memory_efficiency")) {
+    m.memory_efficiency = GetSourced(n.Child("memory_efficiency"), Range::kFraction);
+  }
+  if (n.Has("parallelism")) {
+    Node list = n.Child("parallelism");
+    ExpectArray(list);
+    for (std::size_t i = 0; i < list.json.size(); ++i) {
+      Node item = list.Element(i);
+      Parallelism par = ParseParallelism(item);
+      for (const auto& seen : m.parallelism) {
+        if (seen.dim == par.dim) item.Child("dim").Fail("duplicate dimension '" + par.dim + "'");
+      }
+      m.parallelism.push_back(par);
+    }
+  }
+  return m;
+}
+
+void ParseClasses(const Node& n, Platform* platform) {
+  ExpectObject(n);
+  std::vector<std::string> names = {"default"};
+  for (OpClass c : AllOpClasses()) names.push_back(OpClassName(c));
+  for (const auto& item : n.json.items()) {
+    Node child = n.Child(item.key());
+    if (item.key() == "default") {
+      platform->default_class = ParseClassModel(child);
+      continue;
+    }
+    OpClass c;
+    if (!ParseOpClass(item.key(), &c))
+      child.Fail("unknown op class " + Suggestion(item.key(), names));
+    platform->classes[c] = ParseClassModel(child);
+  }
+}
+
+Fusion ParseFusion(const Node& n) {
+  CheckKeys(n, {}, {"rules", "free"});
+  Fusion f;
+  if (n.Has("rules")) {
+    Node rules = n.Child("rules");
+    ExpectArray(rules);
+    for (std::size_t i = 0; i < rules.json.size(); ++i) {
+      Node r = rules.Element(i);
+      CheckKeys(r, {"into", "absorb", "source"}, {});
+      f.rules.push_back({GetStringList(r.Child("into"), false),
+                         GetStringList(r.Child("absorb"), false), GetString(r.Child("source"))});
+    }
+  }
+  if (n.Has("free")) {
+    Node free = n.Child("free");
+    CheckKeys(free, {"ops", "source"}, {});
+    f.free_ops = GetStringList(free.Child("ops"), true);
+    f.free_source = GetString(free.Child("source"));
+  }
+  return f;
+}
+
+Platform ParseDocument(const Node& root) {
+  CheckKeys(root,
+            {"schema", "name", "description", "default_precision", "precisions", "overhead_ms",
+             "power", "price_usd"},
+            {"classes", "fusion", "notes"});
+  Platform p;
+
+  Node schema = root.Child("schema");
+  if (GetString(schema) != kSchema) {
+    schema.Fail("unsupported schema '" + GetString(schema) + "' (expected '" + kSchema + "')");
+  }
+
+  Node name = root.Child("name");
+  p.name = GetString(name);
+  // The name doubles as a file stem and a command-line word.
+  for (char c : p.name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.';
+    if (!ok) name.Fail("must contain only letters, digits, '-', '_' and '.'");
+  }
+  p.description = GetString(root.Child("description"));
+
+  Node precisions = root.Child("precisions");
+  ExpectObject(precisions);
+  if (precisions.json.empty()) precisions.Fail("must list at least one precision");
+  for (const auto& item : precisions.json.items()) {
+    Node spec = precisions.Child(item.key());
+    Precision prec;
+    if (!ParsePrecision(item.key(), &prec)) {
+      spec.Fail("unknown precision " + Suggestion(item.key(), PrecisionNames()));
+    }
+    CheckKeys(spec, {"peak_gops", "bandwidth_gbps"}, {});
+    p.precisions[prec] = {GetSourced(spec.Child("peak_gops"), Range::kPositive),
+                          GetSourced(spec.Child("bandwidth_gbps"), Range::kPositive)};
+  }
+
+  Node default_precision = root.Child("default_precision");
+  p.default_precision = GetPrecisionName(default_precision);
+  if (!p.precisions.count(p.default_precision)) {
+    default_precision.Fail("'" + std::string(PrecisionName(p.default_precision)) +
+                           "' is not a key of precisions");
+  }
+
+  p.overhead_ms = GetSourced(root.Child("overhead_ms"), Range::kNonNegative);
+  Node power = root.Child("power");
+  CheckKeys(power, {"idle_w", "typical_w"}, {});
+  p.idle_power_w = GetSourced(power.Child("idle_w"), Range::kNonNegative);
+  p.typical_power_w = GetSourced(power.Child("typical_w"), Range::kNonNegative);
+  p.price_usd = GetSourced(root.Child("price_usd"), Range::kNonNegative);
+
+  if (root.Has("classes")) ParseClasses(root.Child("classes"), &p);
+  if (root.Has("fusion")) p.fusion = ParseFusion(root.Child("fusion"));
+  if (root.Has("notes")) p.notes = GetStringList(root.Child("notes"), true);
+  return p;
+}
+
+// nlohmann::json keeps the last of duplicate keys without a word; in a
+// hand-edited profile a duplicate is a mistake (ANNETTE's own ncs2 model lists
+// "Log" twice with different values), so the parse callback rejects it.
+class DuplicateKeyCheck {
+ public:
+  explicit DuplicateKeyCheck(const std::string& origin) : origin_(origin) {}
+
+  bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+      case Json::parse_event_t::array_start:
+        NextElement();
+        stack_.push_back({event == Json::parse_event_t::array_start, {}, -1, {}});
+        break;
+      case Json::parse_event_t::object_end:
+      case Json::parse_event_t::array_end:
+        stack_.pop_back();
+        break;
+      case Json::parse_event_t::key: {
+        Frame& top = stack_.back();
+        top.key = parsed.get<std::string>();
+        if (!top.keys.insert(top.key).second) {
+          throw Error(origin_ + ": " + Path() + ": duplicate key");
+        }
+        break;
+      }
+      case Json::parse_event_t::value:
+        NextElement();
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool is_array;
+    std::string key;  // current key (objects)
+    int index;        // current element (arrays)
+    std::set<std::string> keys;
+  };
+
+  void NextElement() {
+    if (!stack_.empty() && stack_.back().is_array) ++stack_.back().index;
+  }
+
+  std::string Path() const {
+    std::string path;
+    for (const auto& f : stack_) {
+      path = f.is_array ? path + "[" + std::to_string(f.index) + "]" : JoinPath(path, f.key);
+    }
+    return path;
+  }
+
+  const std::string& origin_;
+  std::vector<Frame> stack_;
+};
+
+// nlohmann reports a byte offset; people fix files by line and column.
+std::string DescribeParseError(const std::string& text, const Json::parse_error& e) {
+  // e.byte is 1-based and names the last character read: the offending one,
+  // or one past the end for truncated input.
+  std::size_t at = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
+  std::size_t line = 1, line_start = 0;
+  for (std::size_t i = 0; i < at; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  std::size_t column = at - line_start + 1;
+  // Keep nlohmann's explanation, drop its "[json.exception...] parse error at ...:" prefix.
+  std::string what = e.what();
+  std::string detail = what;
+  std::size_t bracket = what.find(']');
+  if (bracket != std::string::npos) {
+    std::size_t colon = what.find(": ", bracket);
+    if (colon != std::string::npos) detail = what.substr(colon + 2);
+  }
+  return "invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) +
+         ": " + detail;
+}
+
+// Filesystem queries that answer "no" on any error (missing, no permission,
+// dangling link): the search path silently skips what it cannot use.
+bool IsDirectory(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_directory(p, ec);
+}
+
+bool IsRegularFile(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec);
+}
+
+}  // namespace
+
+const char* PrecisionName(Precision p) {
+  switch (p) {
+    case Precision::kFp32:
+      return "fp32";
+    case Precision::kFp16:
+      return "fp16";
+    case Precision::kInt8:
+      return "int8";
+  }
+  return "fp32";
+}
+
+bool ParsePrecision(const std::string& text, Precision* out) {
+  for (Precision p : {Precision::kFp32, Precision::kFp16, Precision::kInt8}) {
+    if (text == PrecisionName(p)) {
+      *out = p;
+      return true;
+    }
+  }
+  return false;
+}
+
+int PrecisionBytes(Precision p) {
+  switch (p) {
+    case Precision::kFp32:
+      return 4;
+    case Precision::kFp16:
+      return 2;
+    case Precision::kInt8:
+      return 1;
+  }
+  return 4;
+}
+
+const ClassModel& Platform::ModelFor(OpClass c) const {
+  auto it = classes.find(c);
+  return it != classes.end() ? it->second : default_class;
+}
+
+Platform ParsePlatform(const std::string& json_text, const std::string& origin) {
+  Json doc;
+  try {
+    doc = Json::parse(json_text, DuplicateKeyCheck(origin));
+  } catch (const Json::parse_error& e) {
+    throw Error(origin + ": " + DescribeParseError(json_text, e));
+  } catch (const Json::exception& e) {
+    // e.g. out_of_range 406 for a number like 1e999; no byte offset available.
+    throw Error(origin + ": invalid JSON: " + e.what());
+  }
+  try {
+    return ParseDocument(Node{doc, "", origin});
+  } catch (const Json::exception& e) {
+    // Unreachable if every access above is type-checked; kept so a slip
+    // still names the file instead of escaping as a foreign exception.
+    throw Error(origin + ": " + e.what());
+  }
+}
+
+Platform LoadPlatform(const std::string& path) {
+  if (IsDirectory(path)) throw Error(path + ": cannot open: is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open: no such file or not readable");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw Error(path + ": cannot read");
+
+  Platform p = ParsePlatform(text.str(), path);
+  fs::path file(path);
+  // `--platform jetson-nano` finds jetson-nano.json; a profile claiming
+  // another name would make listings and reports disagree with the file.
+  if (file.extension() == ".json" && p.name != file.stem().string()) {
+    throw Error(path + ": name: '" + p.name + "' does not match the file name (expected '" +
+                file.stem().string() + "')");
+  }
+  p.path = path;
+  return p;
+}
+
+std::vector<std::string> PlatformSearchPath(const std::string& exe_path) {
+  std::vector<fs::path> candidates;
+  if (const char* env = std::getenv("ODONATA_PLATFORMS")) {
+    std::string list = env;
+    std::size_t start = 0;
+    while (start <= list.size()) {
+      std::size_t end = list.find(':', start);
+      if (end == std::string::npos) end = list.size();
+      if (end > start) candidates.emplace_back(list.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  // An installed binary finds the profiles installed next to it; a bare
+  // "odonata" (found via $PATH) has no directory to start from.
+  fs::path exe_dir = fs::path(exe_path).parent_path();
+  if (!exe_dir.empty()) candidates.push_back(exe_dir / ".." / "share" / "odonata" / "platforms");
+#ifdef ODONATA_SOURCE_DIR
+  candidates.emplace_back(ODONATA_SOURCE_DIR "/platforms");
+#endif
+
+  std::vector<std::string> out;
+  std::set<fs::path> seen;
+  for (const auto& c : candidates) {
+    if (!IsDirectory(c)) continue;
+    std::error_code ec;
+    fs::path canonical = fs::canonical(c, ec);
+    if (ec || !seen.insert(canonical).second) continue;
+    out.push_back(c.lexically_normal().string());
+  }
+  return out;
+}
+
+std::vector<std::string> ListPlatforms(const std::vector<std::string>& search_path) {
+  std::set<std::string> names;
+  for (const auto& dir : search_path) {
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      const fs::path& file = it->path();
+      if (file.extension() == ".json" && IsRegularFile(file)) names.insert(file.stem().string());
+    }
+  }
+  return {names.begin(), names.end()};
+}
+
+std::string ResolvePlatform(const std::string& name_or_path,
+                            const std::vector<std::string>& search_path) {
+  const std::string& arg = name_or_path;
+  bool is_path = arg.find('/') != std::string::npos ||
+                 (arg.size() >= 5 && arg.compare(arg.size() - 5, 5, ".json") == 0);
+  if (is_path) {
+    if (!IsRegularFile(arg)) throw Error("platform file '" + arg + "' not found");
+    return arg;
+  }
+  for (const auto& dir : search_path) {
+    fs::path file = fs::path(dir) / (arg + ".json");
+    if (IsRegularFile(file)) return file.string();
+  }
+
+  std::vector<std::string> names = ListPlatforms(search_path);
+  std::string message = "unknown platform '" + arg + "'";
+  if (names.empty()) {
+    message += search_path.empty() ? " (no platform directories found; set ODONATA_PLATFORMS)"
+                                   : " (no profiles found in " + JoinNames(search_path) + ")";
+  } else {
+    std::string near = ClosestMatch(arg, names);
+    message +=
+        near.empty() ? " (available: " + JoinNames(names) + ")" : " (did you mean '" + near + "'?)";
+  }
+  throw Error(message);
+}
+
+}  // namespace odonata

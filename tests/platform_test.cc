@@ -1,0 +1,452 @@
+#include "odonata/platform.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include "odonata/errors.h"
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+namespace odonata {
+namespace {
+
+const std::string kPlatformsDir = ODONATA_SOURCE_DIR "/platforms";
+
+// A directory of its own under the system temp dir, removed afterwards.
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    path_ = fs::temp_directory_path() / ("odonata_platform_test_" + std::to_string(rd()));
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string Write(const std::string& name, const std::string& text) const {
+    fs::path file = path_ / name;
+    std::ofstream(file) << text;
+    return file.string();
+  }
+  std::string path() const { return path_.string(); }
+
+ private:
+  fs::path path_;
+};
+
+Json Src(double value, const std::string& source = "test") {
+  return {{"value", value}, {"source", source}};
+}
+
+// The smallest valid profile; tests break one thing at a time.
+Json Minimal() {
+  return {
+      {"schema", "odonata-platform/1"},
+      {"name", "tiny"},
+      {"description", "a minimal test profile"},
+      {"default_precision", "fp16"},
+      {"precisions", {{"fp16", {{"peak_gops", Src(100)}, {"bandwidth_gbps", Src(10)}}}}},
+      {"overhead_ms", Src(0.5)},
+      {"power", {{"idle_w", Src(1)}, {"typical_w", Src(2)}}},
+      {"price_usd", Src(99)},
+  };
+}
+
+// The message of the Error that `f` throws, or "" if it returns normally.
+template <typename F>
+std::string ErrorOf(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string TextError(const std::string& text, const std::string& origin = "tiny.json") {
+  return ErrorOf([&] { ParsePlatform(text, origin); });
+}
+
+std::string ParseError(const Json& doc, const std::string& origin = "tiny.json") {
+  return TextError(doc.dump(2), origin);
+}
+
+void ExpectSourced(const Sourced& s, const std::string& what) {
+  EXPECT_FALSE(s.source.empty()) << what;
+  EXPECT_TRUE(s.source.find("TODO") == std::string::npos) << what;
+}
+
+TEST(PlatformTest, MinimalProfileParses) {
+  Platform p = ParsePlatform(Minimal().dump(), "tiny.json");
+  EXPECT_EQ(p.name, "tiny");
+  EXPECT_EQ(p.default_precision, Precision::kFp16);
+  ASSERT_EQ(p.precisions.count(Precision::kFp16), 1u);
+  EXPECT_DOUBLE_EQ(p.precisions.at(Precision::kFp16).peak_gops.value, 100);
+  EXPECT_DOUBLE_EQ(p.overhead_ms.value, 0.5);
+  EXPECT_EQ(p.default_class.estimator, "roofline");
+  EXPECT_DOUBLE_EQ(p.default_class.compute_efficiency.value, 1.0);
+  EXPECT_TRUE(p.classes.empty());
+  EXPECT_TRUE(p.fusion.rules.empty());
+}
+
+TEST(PlatformTest, DocumentedExampleParses) {
+  std::ifstream in(ODONATA_SOURCE_DIR "/docs/platform-profile.md");
+  ASSERT_TRUE(in) << "docs/platform-profile.md";
+  std::stringstream doc;
+  doc << in.rdbuf();
+  std::string text = doc.str();
+  std::size_t section = text.find("## Minimal example");
+  ASSERT_NE(section, std::string::npos);
+  std::size_t begin = text.find("```json\n", section);
+  ASSERT_NE(begin, std::string::npos);
+  begin += 8;
+  std::size_t end = text.find("```", begin);
+  ASSERT_NE(end, std::string::npos);
+  Platform p = ParsePlatform(text.substr(begin, end - begin), "docs example");
+  EXPECT_EQ(p.name, "my-board");
+}
+
+TEST(PlatformTest, PrecisionNames) {
+  for (Precision p : {Precision::kFp32, Precision::kFp16, Precision::kInt8}) {
+    Precision back;
+    ASSERT_TRUE(ParsePrecision(PrecisionName(p), &back));
+    EXPECT_EQ(back, p);
+  }
+  Precision unused;
+  EXPECT_FALSE(ParsePrecision("fp64", &unused));
+  EXPECT_EQ(PrecisionBytes(Precision::kFp32), 4);
+  EXPECT_EQ(PrecisionBytes(Precision::kFp16), 2);
+  EXPECT_EQ(PrecisionBytes(Precision::kInt8), 1);
+}
+
+TEST(PlatformTest, ShippedProfilesLoad) {
+  std::vector<std::string> names = ListPlatforms({kPlatformsDir});
+  for (const char* expected : {"jetson-nano", "jetson-tx2", "ncs2", "zcu102"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected;
+  }
+  for (const auto& name : names) {
+    SCOPED_TRACE(name);
+    Platform p = LoadPlatform(kPlatformsDir + "/" + name + ".json");
+    EXPECT_EQ(p.name, name);
+    EXPECT_FALSE(p.description.empty());
+    EXPECT_EQ(p.precisions.count(p.default_precision), 1u);
+    for (const auto& [prec, spec] : p.precisions) {
+      ExpectSourced(spec.peak_gops, std::string(PrecisionName(prec)) + " peak_gops");
+      ExpectSourced(spec.bandwidth_gbps, std::string(PrecisionName(prec)) + " bandwidth_gbps");
+    }
+    ExpectSourced(p.overhead_ms, "overhead_ms");
+    ExpectSourced(p.idle_power_w, "idle_w");
+    ExpectSourced(p.typical_power_w, "typical_w");
+    ExpectSourced(p.price_usd, "price_usd");
+    std::vector<const ClassModel*> models = {&p.default_class};
+    for (const auto& [cls, model] : p.classes) models.push_back(&model);
+    for (const ClassModel* m : models) {
+      ExpectSourced(m->compute_efficiency, m->estimator + " compute_efficiency");
+      ExpectSourced(m->memory_efficiency, m->estimator + " memory_efficiency");
+      for (const auto& par : m->parallelism) EXPECT_FALSE(par.source.empty()) << par.dim;
+    }
+    for (const auto& rule : p.fusion.rules) EXPECT_FALSE(rule.source.empty());
+    if (!p.fusion.free_ops.empty()) {
+      EXPECT_FALSE(p.fusion.free_source.empty());
+    }
+  }
+}
+
+TEST(PlatformTest, Ncs2CarriesAnnetteFit) {
+  Platform p = LoadPlatform(kPlatformsDir + "/ncs2.json");
+  ASSERT_EQ(p.precisions.size(), 1u);
+  EXPECT_EQ(p.default_precision, Precision::kFp16);
+  // QuTiBench device peak: 0.5 TOPS FP16, 12.8 GB/s.
+  EXPECT_DOUBLE_EQ(p.precisions.at(Precision::kFp16).peak_gops.value, 500);
+  EXPECT_DOUBLE_EQ(p.precisions.at(Precision::kFp16).bandwidth_gbps.value, 12.8);
+  const ClassModel& conv = p.ModelFor(OpClass::kConv);
+  EXPECT_EQ(conv.estimator, "refined_roofline");
+  // Effective throughput = ANNETTE's fitted 319.5 GOP/s.
+  EXPECT_NEAR(500 * conv.compute_efficiency.value, 319.54, 0.01);
+  ASSERT_EQ(conv.parallelism.size(), 2u);
+  EXPECT_EQ(conv.parallelism[0].dim, "in_c");
+  EXPECT_EQ(conv.parallelism[0].p, 32);
+  EXPECT_EQ(conv.parallelism[1].dim, "out_c");
+  EXPECT_EQ(conv.parallelism[1].p, 32);
+  EXPECT_NEAR(conv.parallelism[1].alpha, 0.7047, 1e-4);
+  EXPECT_NEAR(p.overhead_ms.value, 1.306, 1e-9);
+}
+
+TEST(PlatformTest, Zcu102CarriesAnnetteFit) {
+  Platform p = LoadPlatform(kPlatformsDir + "/zcu102.json");
+  EXPECT_EQ(p.default_precision, Precision::kInt8);
+  const ClassModel& conv = p.ModelFor(OpClass::kConv);
+  EXPECT_EQ(conv.estimator, "refined_roofline");
+  const auto& spec = p.precisions.at(Precision::kInt8);
+  EXPECT_NEAR(spec.peak_gops.value * conv.compute_efficiency.value, 1173.49, 0.01);
+  EXPECT_NEAR(spec.bandwidth_gbps.value * conv.memory_efficiency.value, 15.11, 0.01);
+  ASSERT_EQ(conv.parallelism.size(), 3u);
+  EXPECT_EQ(conv.parallelism[0].dim, "in_c");
+  EXPECT_EQ(conv.parallelism[0].p, 16);
+  EXPECT_EQ(conv.parallelism[2].dim, "out_h");
+  EXPECT_EQ(conv.parallelism[2].p, 8);
+}
+
+TEST(PlatformTest, ModelForFallsBackToDefault) {
+  Json doc = Minimal();
+  doc["classes"] = {
+      {"default", {{"estimator", "memory"}}},
+      {"conv",
+       {{"estimator", "refined_roofline"},
+        {"compute_efficiency", Src(0.5)},
+        {"parallelism", {{{"dim", "in_c"}, {"p", 16}, {"alpha", 1.0}, {"source", "test"}}}}}},
+  };
+  Platform p = ParsePlatform(doc.dump(), "tiny.json");
+  EXPECT_EQ(p.ModelFor(OpClass::kConv).estimator, "refined_roofline");
+  EXPECT_DOUBLE_EQ(p.ModelFor(OpClass::kConv).compute_efficiency.value, 0.5);
+  EXPECT_DOUBLE_EQ(p.ModelFor(OpClass::kConv).memory_efficiency.value, 1.0);
+  EXPECT_EQ(p.ModelFor(OpClass::kConv).parallelism.at(0).p, 16);
+  EXPECT_EQ(p.ModelFor(OpClass::kPool).estimator, "memory");
+  EXPECT_EQ(&p.ModelFor(OpClass::kSoftmax), &p.default_class);
+}
+
+TEST(PlatformTest, FusionAndNotesParse) {
+  Json doc = Minimal();
+  doc["fusion"] = {
+      {"rules",
+       {{{"into", {"Conv"}}, {"absorb", {"BatchNormalization", "Relu"}}, {"source", "s"}}}},
+      {"free", {{"ops", {"Reshape"}}, {"source", "f"}}},
+  };
+  doc["notes"] = {"one", "two"};
+  Platform p = ParsePlatform(doc.dump(), "tiny.json");
+  ASSERT_EQ(p.fusion.rules.size(), 1u);
+  EXPECT_EQ(p.fusion.rules[0].into, std::vector<std::string>{"Conv"});
+  EXPECT_EQ(p.fusion.rules[0].absorb.size(), 2u);
+  EXPECT_EQ(p.fusion.free_ops, std::vector<std::string>{"Reshape"});
+  EXPECT_EQ(p.fusion.free_source, "f");
+  EXPECT_EQ(p.notes.size(), 2u);
+}
+
+TEST(PlatformTest, UnknownTopLevelKey) {
+  Json doc = Minimal();
+  doc["overhaed_ms"] = Src(1);
+  EXPECT_EQ(ParseError(doc), "tiny.json: overhaed_ms: unknown key (did you mean 'overhead_ms'?)");
+  doc.erase("overhaed_ms");
+  doc["zzzzzzzzzz"] = 1;
+  std::string msg = ParseError(doc);
+  EXPECT_EQ(msg.rfind("tiny.json: zzzzzzzzzz: unknown key (expected one of: schema, ", 0), 0u)
+      << msg;
+}
+
+TEST(PlatformTest, UnknownNestedKey) {
+  Json doc = Minimal();
+  doc["precisions"]["fp16"]["peak_gops"]["unit"] = "GOP/s";
+  EXPECT_EQ(ParseError(doc),
+            "tiny.json: precisions.fp16.peak_gops.unit: unknown key "
+            "(expected one of: value, source)");
+  doc = Minimal();
+  doc["classes"] = {{"conv", {{"estimator", "roofline"}, {"compute_eff", Src(0.5)}}}};
+  EXPECT_EQ(ParseError(doc),
+            "tiny.json: classes.conv.compute_eff: unknown key "
+            "(expected one of: estimator, compute_efficiency, "
+            "memory_efficiency, parallelism)");
+  doc["classes"] = {{"conv", {{"estimator", "roofline"}, {"compute_eficiency", Src(0.5)}}}};
+  EXPECT_EQ(ParseError(doc),
+            "tiny.json: classes.conv.compute_eficiency: unknown key "
+            "(did you mean 'compute_efficiency'?)");
+}
+
+TEST(PlatformTest, WrongType) {
+  Json doc = Minimal();
+  doc["precisions"]["fp16"]["peak_gops"] = 471.6;
+  EXPECT_EQ(ParseError(doc, "platforms/ncs2.json"),
+            "platforms/ncs2.json: precisions.fp16.peak_gops: expected an object {value, source}, "
+            "got number");
+  doc = Minimal();
+  doc["overhead_ms"]["value"] = "1.3";
+  EXPECT_EQ(ParseError(doc), "tiny.json: overhead_ms.value: expected a number, got string");
+  doc = Minimal();
+  doc["notes"] = "not a list";
+  EXPECT_EQ(ParseError(doc), "tiny.json: notes: expected an array, got string");
+  doc = Minimal();
+  doc["classes"] = {
+      {"conv",
+       {{"estimator", "refined_roofline"},
+        {"parallelism", {{{"dim", "in_c"}, {"p", 32.5}, {"alpha", 1}, {"source", "s"}}}}}}};
+  EXPECT_EQ(ParseError(doc),
+            "tiny.json: classes.conv.parallelism[0].p: expected an integer, got 32.5");
+  EXPECT_EQ(TextError("[1, 2]"), "tiny.json: (top level): expected an object, got array");
+}
+
+TEST(PlatformTest, MissingRequiredField) {
+  Json doc = Minimal();
+  doc.erase("price_usd");
+  EXPECT_EQ(ParseError(doc), "tiny.json: price_usd: missing required field");
+  doc = Minimal();
+  doc["power"].erase("typical_w");
+  EXPECT_EQ(ParseError(doc), "tiny.json: power.typical_w: missing required field");
+  doc = Minimal();
+  doc["precisions"]["fp16"]["bandwidth_gbps"].erase("source");
+  EXPECT_EQ(ParseError(doc),
+            "tiny.json: precisions.fp16.bandwidth_gbps.source: missing required field");
+  doc = Minimal();
+  doc["classes"] = {{"default", Json::object()}};
+  EXPECT_EQ(ParseError(doc), "tiny.json: classes.default.estimator: missing required field");
+}
+
+TEST(PlatformTest, OutOfRange) {
+  Json doc = Minimal();
+  doc["classes"] = {{"conv", {{"estimator", "roofline"}, {"compute_efficiency", Src(1.5)}}}};
+  EXPECT_EQ(ParseError(doc),
+            "tiny.json: classes.conv.compute_efficiency.value: must be in (0, 1], got 1.5");
+  doc = Minimal();
+  doc["precisions"]["fp16"]["bandwidth_gbps"]["value"] = 0;
+  EXPECT_EQ(ParseError(doc), "tiny.json: precisions.fp16.bandwidth_gbps.value: must be > 0, got 0");
+  doc = Minimal();
+  doc["overhead_ms"]["value"] = -1;
+  EXPECT_EQ(ParseError(doc), "tiny.json: overhead_ms.value: must be >= 0, got -1");
+  doc = Minimal();
+  doc["classes"] = {
+      {"conv",
+       {{"estimator", "refined_roofline"},
+        {"parallelism", {{{"dim", "in_c"}, {"p", 0}, {"alpha", 1.2}, {"source", "s"}}}}}}};
+  EXPECT_EQ(ParseError(doc), "tiny.json: classes.conv.parallelism[0].p: must be >= 1, got 0");
+  doc["classes"]["conv"]["parallelism"][0]["p"] = 8;
+  EXPECT_EQ(ParseError(doc),
+            "tiny.json: classes.conv.parallelism[0].alpha: must be in [0, 1], got 1.2");
+  doc["classes"]["conv"]["parallelism"][0]["alpha"] = 1;
+  doc["classes"]["conv"]["parallelism"][0]["dim"] = "c";
+  EXPECT_EQ(
+      ParseError(doc).rfind("tiny.json: classes.conv.parallelism[0].dim: unknown dimension 'c'", 0),
+      0u);
+  doc["classes"]["conv"]["parallelism"][0]["dim"] = "in_c";
+  doc["classes"]["conv"]["parallelism"][1] = doc["classes"]["conv"]["parallelism"][0];
+  EXPECT_EQ(ParseError(doc),
+            "tiny.json: classes.conv.parallelism[1].dim: duplicate dimension 'in_c'");
+  doc = Minimal();
+  doc["precisions"]["fp16"]["peak_gops"]["source"] = "";
+  EXPECT_EQ(ParseError(doc), "tiny.json: precisions.fp16.peak_gops.source: must not be empty");
+}
+
+TEST(PlatformTest, BadPrecisionAndClassNames) {
+  Json doc = Minimal();
+  doc["precisions"]["fp61"] = doc["precisions"]["fp16"];
+  EXPECT_EQ(ParseError(doc),
+            "tiny.json: precisions.fp61: unknown precision (did you mean 'fp16'?)");
+  doc = Minimal();
+  doc["precisions"]["bf16"] = doc["precisions"]["fp16"];
+  EXPECT_EQ(ParseError(doc).rfind("tiny.json: precisions.bf16: unknown precision", 0), 0u);
+  doc = Minimal();
+  doc["default_precision"] = "int8";
+  EXPECT_EQ(ParseError(doc), "tiny.json: default_precision: 'int8' is not a key of precisions");
+  doc["default_precision"] = "double";
+  EXPECT_EQ(ParseError(doc).rfind("tiny.json: default_precision: unknown precision 'double'", 0),
+            0u);
+  doc = Minimal();
+  doc["precisions"] = Json::object();
+  EXPECT_EQ(ParseError(doc), "tiny.json: precisions: must list at least one precision");
+  doc = Minimal();
+  doc["classes"] = {{"convolution", {{"estimator", "roofline"}}}};
+  EXPECT_EQ(ParseError(doc).rfind("tiny.json: classes.convolution: unknown op class", 0), 0u);
+  doc["classes"] = {{"dwconvv", {{"estimator", "roofline"}}}};
+  EXPECT_EQ(ParseError(doc),
+            "tiny.json: classes.dwconvv: unknown op class (did you mean 'dwconv'?)");
+  doc = Minimal();
+  doc["schema"] = "odonata-platform/2";
+  EXPECT_EQ(ParseError(doc),
+            "tiny.json: schema: unsupported schema 'odonata-platform/2' "
+            "(expected 'odonata-platform/1')");
+}
+
+TEST(PlatformTest, InvalidJsonNamesLineAndColumn) {
+  // Line 3 lacks the ':' after "name"; the parser stops at the end of the
+  // unexpected token, the closing quote of "tiny" in column 15.
+  std::string text = "{\n  \"schema\": \"odonata-platform/1\",\n  \"name\" \"tiny\"\n}\n";
+  std::string msg = TextError(text, "bad.json");
+  EXPECT_EQ(msg.rfind("bad.json: invalid JSON at line 3, column 15: ", 0), 0u) << msg;
+  EXPECT_EQ(msg.find("json.exception"), std::string::npos) << msg;
+
+  msg = TextError("{\n\"a\": 1,\n", "cut.json");
+  EXPECT_EQ(msg.rfind("cut.json: invalid JSON at line 3, column 1: ", 0), 0u) << msg;
+}
+
+TEST(PlatformTest, DuplicateKeyRejected) {
+  std::string text = Minimal().dump(2);
+  // Repeat a nested key: the second "idle_w" would silently win otherwise.
+  std::string dup = "\"idle_w\": {\"value\": 5, \"source\": \"x\"},\n";
+  std::size_t at = text.find("\"idle_w\"");
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at, dup);
+  EXPECT_EQ(TextError(text), "tiny.json: power.idle_w: duplicate key");
+  std::string arr = R"({"notes": ["a", {"k": 1, "k": 2}]})";
+  EXPECT_EQ(TextError(arr), "tiny.json: notes[1].k: duplicate key");
+}
+
+TEST(PlatformTest, LoadChecksNameAgainstFileName) {
+  TempDir dir;
+  std::string path = dir.Write("other.json", Minimal().dump());
+  EXPECT_EQ(ErrorOf([&] { LoadPlatform(path); }),
+            path + ": name: 'tiny' does not match the file name (expected 'other')");
+  Platform p = LoadPlatform(dir.Write("tiny.json", Minimal().dump()));
+  EXPECT_EQ(p.path, dir.path() + "/tiny.json");
+
+  std::string missing = ErrorOf([&] { LoadPlatform(dir.path() + "/missing.json"); });
+  EXPECT_NE(missing.find("missing.json: cannot open"), std::string::npos) << missing;
+}
+
+TEST(PlatformTest, ResolvePlatform) {
+  TempDir first, second;
+  first.Write("jetson-nano.json", "{}");
+  second.Write("jetson-nano.json", "{}");
+  second.Write("ncs2.json", "{}");
+  second.Write("readme.txt", "");
+  std::vector<std::string> path = {first.path(), second.path()};
+
+  EXPECT_EQ(ListPlatforms(path), (std::vector<std::string>{"jetson-nano", "ncs2"}));
+  // First directory wins.
+  EXPECT_EQ(ResolvePlatform("jetson-nano", path), first.path() + "/jetson-nano.json");
+  EXPECT_EQ(ResolvePlatform("ncs2", path), second.path() + "/ncs2.json");
+
+  // Path forms are taken as given.
+  std::string file = second.path() + "/ncs2.json";
+  EXPECT_EQ(ResolvePlatform(file, {}), file);
+  EXPECT_EQ(ErrorOf([&] { ResolvePlatform("nowhere/x.json", path); }),
+            "platform file 'nowhere/x.json' not found");
+
+  EXPECT_EQ(ErrorOf([&] { ResolvePlatform("jetsn-nano", path); }),
+            "unknown platform 'jetsn-nano' (did you mean 'jetson-nano'?)");
+  EXPECT_EQ(ErrorOf([&] { ResolvePlatform("coral", path); }),
+            "unknown platform 'coral' (available: jetson-nano, ncs2)");
+}
+
+TEST(PlatformTest, ShippedProfilesResolveByName) {
+  std::vector<std::string> path = PlatformSearchPath("");
+  ASSERT_FALSE(path.empty());
+  std::string file = ResolvePlatform("ncs2", path);
+  EXPECT_EQ(LoadPlatform(file).name, "ncs2");
+}
+
+TEST(PlatformTest, SearchPathHonoursEnvironment) {
+  TempDir dir;
+  const char* saved = std::getenv("ODONATA_PLATFORMS");
+  std::string saved_value = saved ? saved : "";
+  std::string env = "/definitely/not/here:" + dir.path() + "::" + dir.path();
+  ::setenv("ODONATA_PLATFORMS", env.c_str(), 1);
+  std::vector<std::string> path = PlatformSearchPath("/nonexistent/bin/odonata");
+  if (saved) {
+    ::setenv("ODONATA_PLATFORMS", saved_value.c_str(), 1);
+  } else {
+    ::unsetenv("ODONATA_PLATFORMS");
+  }
+  ASSERT_FALSE(path.empty());
+  std::string expected = fs::path(dir.path()).lexically_normal().string();
+  EXPECT_EQ(path[0], expected);  // missing entries dropped, duplicates once
+  EXPECT_EQ(std::count(path.begin(), path.end(), expected), 1);
+}
+
+}  // namespace
+}  // namespace odonata
