@@ -1,0 +1,54 @@
+// One CSV record per fused layer, then OVERHEAD and TOTAL. Columns: docs/report-format.md.
+#include <string>
+#include <vector>
+
+#include "format.h"
+#include "odonata/report.h"
+
+namespace odonata {
+void RenderCsv(const Report& report, std::ostream& out) {
+  report::WriteCsvRecord(
+      {"index", "name", "op", "covers", "output_shape", "macs", "flops", "params", "bytes", "bound",
+       "estimator", "utilisation", "ms", "percent", "repeat", "flags"},
+      out);
+  double bytes = 0;
+  for (std::size_t i = 0; i < report.rows.size(); ++i) {
+    const ReportRow& row = report.rows[i];
+    const Layer& layer = row.layer;
+    bytes += row.estimate.bytes * static_cast<double>(layer.repeat);  // per inference
+    report::WriteCsvRecord(
+        {
+            std::to_string(i + 1),
+            layer.name,
+            report::OpsLabel(layer),
+            report::Join(layer.covers, ";"),
+            layer.outputs.empty() ? "" : ShapeToString(layer.outputs[0].shape),
+            std::to_string(layer.counts.macs),
+            std::to_string(layer.counts.flops),
+            std::to_string(layer.counts.params),
+            report::FormatNumber(row.estimate.bytes),
+            BoundName(row.estimate.bound),
+            row.estimate.estimator,
+            report::FormatNumber(row.estimate.utilisation),
+            report::FormatNumber(row.ms),
+            report::FormatNumber(row.percent),
+            std::to_string(layer.repeat),
+            report::Join(row.flags, ";"),
+        },
+        out);
+  }
+  const double overhead_percent =
+      report.total_ms > 0 ? 100.0 * report.overhead_ms / report.total_ms : 0.0;
+  report::WriteCsvRecord(
+      {"", "OVERHEAD", "", "", "", "", "", "", "", "", "", "",
+       report::FormatNumber(report.overhead_ms), report::FormatNumber(overhead_percent), "", ""},
+      out);
+  report::WriteCsvRecord(
+      {"", "TOTAL", "", "", "", std::to_string(report.totals.macs),
+       std::to_string(report.totals.flops), std::to_string(report.totals.params),
+       report::FormatNumber(bytes), "", "", "", report::FormatNumber(report.total_ms),
+       report.total_ms > 0 ? "100" : "0", "", ""},
+      out);
+}
+
+}  // namespace odonata

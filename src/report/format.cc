@@ -1,0 +1,230 @@
+// Output format selection and the text helpers the renderers share.
+#include "format.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+#include "odonata/errors.h"
+#include "odonata/report.h"
+
+namespace odonata {
+
+bool ParseFormat(const std::string& text, Format* out) {
+  if (text == "table") {
+    *out = Format::kTable;
+  } else if (text == "json") {
+    *out = Format::kJson;
+  } else if (text == "csv") {
+    *out = Format::kCsv;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void Render(const Report& report, Format format, std::ostream& out) {
+  switch (format) {
+    case Format::kTable:
+      RenderTable(report, out);
+      return;
+    case Format::kJson:
+      RenderJson(report, out);
+      return;
+    case Format::kCsv:
+      RenderCsv(report, out);
+      return;
+  }
+  throw Error("internal: unhandled output format");
+}
+
+namespace report {
+namespace {
+
+// Scale `value` by `base` until it fits under `base` once rounded to one
+// decimal (so 999.96e3 prints as "1.0M", not "1000.0K").
+std::string Scaled(double value, double base, const char* const* units, int n_units,
+                   const char* separator) {
+  if (!std::isfinite(value)) return FormatNumber(value);
+  int unit = 0;
+  double scaled = value;
+  auto rounded = [&] {  // |scaled| as it would print at this unit
+    double m = std::fabs(scaled);
+    return unit == 0 ? std::round(m) : std::round(m * 10) / 10;
+  };
+  while (unit + 1 < n_units && rounded() >= base) {
+    scaled /= base;
+    ++unit;
+  }
+  char buf[64];
+  if (unit == 0) {
+    std::snprintf(buf, sizeof buf, "%.0f%s%s", scaled, *units[0] ? separator : "", units[0]);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1f%s%s", scaled, separator, units[unit]);
+  }
+  return buf;
+}
+
+bool IsContinuationByte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+// Byte offsets at which the code points of `text` start, plus text.size().
+std::vector<std::size_t> CodePointStarts(std::string_view text) {
+  std::vector<std::size_t> starts;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (!IsContinuationByte(text[i])) starts.push_back(i);
+  }
+  starts.push_back(text.size());
+  return starts;
+}
+
+}  // namespace
+
+std::string HumanCount(double value) {
+  static const char* const kUnits[] = {"", "K", "M", "G", "T", "P", "E"};
+  return Scaled(value, 1000, kUnits, 7, "");
+}
+
+std::string HumanBytes(double value) {
+  static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  return Scaled(value, 1024, kUnits, 7, " ");
+}
+
+std::string FormatNumber(double value) {
+  char buf[64];
+  auto result = std::to_chars(buf, buf + sizeof buf, value);
+  return std::string(buf, result.ptr);
+}
+
+std::string FormatFixed(double value, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
+  // Avoid "-0.000" for tiny negative rounding noise.
+  std::string text = buf;
+  if (text[0] == '-' && text.find_first_not_of("-0.") == std::string::npos) text.erase(0, 1);
+  return text;
+}
+
+std::string GroupThousands(std::int64_t value) {
+  const std::string digits = std::to_string(value);
+  const std::size_t first = digits[0] == '-' ? 1 : 0;
+  std::string grouped = digits.substr(0, first);
+  for (std::size_t i = first; i < digits.size(); ++i) {
+    if (i > first && (digits.size() - i) % 3 == 0) grouped += ',';
+    grouped += digits[i];
+  }
+  return grouped;
+}
+
+std::string Join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string joined;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) joined += separator;
+    joined += parts[i];
+  }
+  return joined;
+}
+
+std::string OpsLabel(const Layer& layer) {
+  if (layer.covered_ops.empty()) return layer.op_type;
+  return Join(layer.covered_ops, "+");
+}
+
+std::string CsvField(std::string_view field) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);
+  std::string quoted = "\"";
+  for (char c : field) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  quoted += '"';
+  return quoted;
+}
+
+void WriteCsvRecord(const std::vector<std::string>& fields, std::ostream& out) {
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) out << ',';
+    out << CsvField(fields[i]);
+  }
+  out << '\n';
+}
+
+std::size_t DisplayWidth(std::string_view text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return !IsContinuationByte(c); }));
+}
+
+std::string Ellipsize(std::string_view text, std::size_t width, Elide where) {
+  std::vector<std::size_t> starts = CodePointStarts(text);
+  std::size_t length = starts.size() - 1;  // in code points
+  if (length <= width || where == Elide::kNone) return std::string(text);
+  static constexpr std::string_view kDots = "...";
+  if (width <= kDots.size()) return std::string(text.substr(0, starts[width]));
+  std::size_t keep = width - kDots.size();
+  if (where == Elide::kEnd) return std::string(text.substr(0, starts[keep])) + std::string(kDots);
+  // Middle: the end of a node name ("/layer4/layer4.1/conv2/Conv") says
+  // more than its start, so keep a third of the start and two thirds of the end.
+  std::size_t head = keep / 3;
+  std::size_t tail = keep - head;
+  return std::string(text.substr(0, starts[head])) + std::string(kDots) +
+         std::string(text.substr(starts[length - tail]));
+}
+
+void WriteTable(const std::vector<Column>& columns,
+                const std::vector<std::vector<std::string>>& rows, std::size_t max_width,
+                std::ostream& out) {
+  static constexpr std::size_t kGap = 2;
+  const std::size_t n = columns.size();
+  std::vector<std::size_t> widths(n, 0);
+  for (std::size_t c = 0; c < n; ++c) widths[c] = DisplayWidth(columns[c].header);
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < n && c < row.size(); ++c) {
+      widths[c] = std::max(widths[c], DisplayWidth(row[c]));
+    }
+  }
+  auto total = [&] {
+    std::size_t sum = n > 0 ? kGap * (n - 1) : 0;
+    for (std::size_t w : widths) sum += w;
+    return sum;
+  };
+  for (std::size_t width = total(); width > max_width; --width) {
+    // Narrow the widest elidable column that is still above its minimum.
+    std::size_t pick = n;
+    for (std::size_t c = 0; c < n; ++c) {
+      const Column& col = columns[c];
+      std::size_t floor = std::max(col.min_width, DisplayWidth(col.header));
+      if (col.elide == Elide::kNone || widths[c] <= floor) continue;
+      if (pick == n || widths[c] > widths[pick]) pick = c;
+    }
+    if (pick == n) break;
+    --widths[pick];
+  }
+
+  auto write_line = [&](const std::vector<std::string>& cells, bool elide) {
+    std::string line;
+    for (std::size_t c = 0; c < n; ++c) {
+      std::string cell = c < cells.size() ? cells[c] : std::string();
+      if (elide) cell = Ellipsize(cell, widths[c], columns[c].elide);
+      std::size_t pad = widths[c] - std::min(widths[c], DisplayWidth(cell));
+      if (c > 0) line.append(kGap, ' ');
+      if (columns[c].align == Align::kRight) line.append(pad, ' ');
+      line += cell;
+      if (columns[c].align == Align::kLeft) line.append(pad, ' ');
+    }
+    line.erase(line.find_last_not_of(' ') + 1);
+    out << line << '\n';
+  };
+
+  std::vector<std::string> headers;
+  std::vector<std::string> rules;
+  for (std::size_t c = 0; c < n; ++c) {
+    headers.push_back(columns[c].header);
+    rules.push_back(std::string(widths[c], '-'));
+  }
+  write_line(headers, false);
+  write_line(rules, false);
+  for (const auto& row : rows) write_line(row, true);
+}
+
+}  // namespace report
+}  // namespace odonata

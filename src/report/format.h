@@ -1,0 +1,57 @@
+// Text helpers shared by the renderers in src/report/ (not a public header).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "odonata/layer.h"
+
+namespace odonata::report {
+
+// "118.0M", "1.2G", "950" (decimal SI prefixes, for MACs, FLOPs, params).
+std::string HumanCount(double value);
+// "512 B", "784.0 KiB", "12.3 MiB" (binary prefixes, for bytes).
+std::string HumanBytes(double value);
+// Shortest text that reads back as the same double ("0.1", "1e-07", "12").
+std::string FormatNumber(double value);
+// Fixed number of decimals ("12.346").
+std::string FormatFixed(double value, int decimals);
+// 1234567 -> "1,234,567".
+std::string GroupThousands(std::int64_t value);
+
+std::string Join(const std::vector<std::string>& parts, std::string_view separator);
+// The op types a layer executes joined with '+', e.g. "Conv+BatchNormalization+Relu".
+std::string OpsLabel(const Layer& layer);
+// One CSV field, quoted per RFC 4180 when it holds ',', '"', CR or LF.
+std::string CsvField(std::string_view field);
+// Write `fields` as one CSV record ending in '\n'.
+void WriteCsvRecord(const std::vector<std::string>& fields, std::ostream& out);
+
+// Aligned fixed-width text tables.
+enum class Align { kLeft, kRight };
+enum class Elide { kNone, kMiddle, kEnd };  // where "..." goes when a cell is cut
+
+struct Column {
+  std::string header;
+  Align align = Align::kLeft;
+  Elide elide = Elide::kNone;  // kNone: never narrowed
+  std::size_t min_width = 0;   // narrowest an elidable column may get
+};
+
+// Display width of UTF-8 text (code points; good enough for names).
+std::size_t DisplayWidth(std::string_view text);
+// Cut `text` to `width` columns, putting "..." at the end or in the middle.
+std::string Ellipsize(std::string_view text, std::size_t width, Elide where);
+
+// Print a header, a rule and the rows, columns separated by two spaces.
+// When wider than `max_width`, elidable columns are narrowed (widest first,
+// not below min_width) and their cells cut with "...". No trailing spaces.
+void WriteTable(const std::vector<Column>& columns,
+                const std::vector<std::vector<std::string>>& rows, std::size_t max_width,
+                std::ostream& out);
+
+}  // namespace odonata::report

@@ -1,0 +1,97 @@
+// Machine-readable report. Schema and units: docs/report-format.md.
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "format.h"
+#include "odonata/report.h"
+
+#ifndef ODONATA_VERSION
+#define ODONATA_VERSION "unknown"
+#endif
+
+namespace odonata {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// Counts that the estimators carry as doubles (bytes, ops) print as integers
+// when they are whole, so consumers see 802816 rather than 802816.0.
+Json Count(double value) {
+  if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 9.0e15) {
+    return static_cast<std::int64_t>(value);
+  }
+  return value;
+}
+
+Json ShapeJson(const Shape& shape) {
+  Json dims = Json::array();
+  for (std::int64_t d : shape) dims.push_back(d);
+  return dims;
+}
+
+Json RowJson(const ReportRow& row) {
+  const Layer& layer = row.layer;
+  Json ops = Json::array();
+  if (layer.covered_ops.empty()) {
+    ops.push_back(layer.op_type);
+  } else {
+    for (const std::string& op : layer.covered_ops) ops.push_back(op);
+  }
+  Json j;
+  j["name"] = layer.name;
+  j["op"] = layer.op_type;
+  j["ops"] = ops;
+  j["covers"] = layer.covers;
+  j["output_shape"] = layer.outputs.empty() ? Json(nullptr) : ShapeJson(layer.outputs[0].shape);
+  j["macs"] = layer.counts.macs;
+  j["flops"] = layer.counts.flops;
+  j["params"] = layer.counts.params;
+  j["bytes"] = Count(row.estimate.bytes);
+  j["ops_count"] = Count(row.estimate.ops);
+  j["bound"] = BoundName(row.estimate.bound);
+  j["estimator"] = row.estimate.estimator;
+  j["utilisation"] = row.estimate.utilisation;
+  j["ms"] = row.ms;
+  j["percent"] = row.percent;
+  j["repeat"] = layer.repeat;
+  j["flags"] = row.flags;
+  return j;
+}
+
+}  // namespace
+
+void RenderJson(const Report& report, std::ostream& out) {
+  double layers_ms = 0;
+  double bytes = 0;
+  Json layers = Json::array();
+  for (const ReportRow& row : report.rows) {
+    layers_ms += row.ms;
+    bytes += row.estimate.bytes * static_cast<double>(row.layer.repeat);
+    layers.push_back(RowJson(row));
+  }
+
+  Json j;
+  j["odonata_version"] = ODONATA_VERSION;
+  j["model"] = report.model;
+  j["model_path"] = report.model_path;
+  j["platform"] = report.platform;
+  j["platform_path"] = report.platform_path;
+  j["precision"] = PrecisionName(report.precision);
+  j["total_ms"] = report.total_ms;
+  j["overhead_ms"] = report.overhead_ms;
+  j["layers_ms"] = layers_ms;
+  j["totals"] = {
+      {"macs", report.totals.macs},
+      {"flops", report.totals.flops},
+      {"params", report.totals.params},
+      {"bytes", Count(bytes)},
+  };
+  j["nodes"] = report.nodes;
+  j["layers"] = std::move(layers);
+  j["warnings"] = report.warnings;
+  // Names come from untrusted model files: replace invalid UTF-8 rather than throw.
+  out << j.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
+}
+
+}  // namespace odonata

@@ -1,0 +1,71 @@
+// `odonata platforms`: the profiles on the search path, as a table, JSON or CSV.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "format.h"
+#include "odonata/report.h"
+
+namespace odonata {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::vector<std::string> PrecisionNames(const Platform& p) {
+  std::vector<std::string> names;
+  for (const auto& [precision, spec] : p.precisions) names.push_back(PrecisionName(precision));
+  return names;
+}
+
+}  // namespace
+
+void RenderPlatforms(const std::vector<Platform>& platforms,
+                     const std::vector<std::string>& search_path, Format format,
+                     std::ostream& out) {
+  switch (format) {
+    case Format::kTable: {
+      using report::Align;
+      using report::Elide;
+      const std::vector<report::Column> columns = {
+          {"name", Align::kLeft},
+          {"default", Align::kLeft},
+          {"precisions", Align::kLeft},
+          {"description", Align::kLeft, Elide::kEnd, 20},
+          {"path", Align::kLeft, Elide::kMiddle, 20},
+      };
+      std::vector<std::vector<std::string>> cells;
+      for (const Platform& p : platforms) {
+        cells.push_back({p.name, PrecisionName(p.default_precision),
+                         report::Join(PrecisionNames(p), ","), p.description, p.path});
+      }
+      report::WriteTable(columns, cells, 160, out);
+      return;
+    }
+    case Format::kJson: {
+      Json list = Json::array();
+      for (const Platform& p : platforms) {
+        list.push_back(Json{{"name", p.name},
+                            {"description", p.description},
+                            {"precisions", PrecisionNames(p)},
+                            {"default_precision", PrecisionName(p.default_precision)},
+                            {"path", p.path}});
+      }
+      Json j;
+      j["search_path"] = search_path;
+      j["platforms"] = std::move(list);
+      out << j.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
+      return;
+    }
+    case Format::kCsv:
+      report::WriteCsvRecord({"name", "default_precision", "precisions", "description", "path"},
+                             out);
+      for (const Platform& p : platforms) {
+        report::WriteCsvRecord({p.name, PrecisionName(p.default_precision),
+                                report::Join(PrecisionNames(p), ";"), p.description, p.path},
+                               out);
+      }
+      return;
+  }
+}
+
+}  // namespace odonata

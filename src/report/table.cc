@@ -1,0 +1,113 @@
+// Human-readable report: a header block, one aligned row per fused layer, totals.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "format.h"
+#include "odonata/report.h"
+
+namespace odonata {
+namespace {
+
+using report::Align;
+using report::Column;
+using report::Elide;
+
+// Keep the table readable in a 140-column terminal; names and op chains give way.
+constexpr std::size_t kMaxWidth = 140;
+
+// Op chain for the table only: "BatchNormalization" is the one long op name
+// that shows up in almost every fused CNN layer.
+std::string ShortOps(const Layer& layer) {
+  std::vector<std::string> ops = layer.covered_ops;
+  if (ops.empty()) ops.push_back(layer.op_type);
+  for (std::string& op : ops) {
+    if (op == "BatchNormalization") op = "BN";
+  }
+  return report::Join(ops, "+");
+}
+
+std::string RowFlags(const ReportRow& row) {
+  std::vector<std::string> flags = row.flags;
+  if (row.layer.repeat != 1)
+    flags.push_back(std::string("x").append(std::to_string(row.layer.repeat)));
+  return report::Join(flags, ",");
+}
+
+void Line(std::ostream& out, const std::string& key, const std::string& value) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%-11s", key.c_str());
+  out << buf << value << '\n';
+}
+
+std::string Milliseconds(double ms) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%10s ms", report::FormatFixed(ms, 3).c_str());
+  return buf;
+}
+
+}  // namespace
+
+void RenderTable(const Report& report, std::ostream& out) {
+  Line(out, "model",
+       report.model + (report.model_path.empty() ? "" : "  (" + report.model_path + ")"));
+  Line(out, "platform",
+       report.platform + (report.platform_path.empty() ? "" : "  (" + report.platform_path + ")"));
+  Line(out, "precision", PrecisionName(report.precision));
+  Line(out, "nodes",
+       std::to_string(report.nodes) + " ONNX nodes in " + std::to_string(report.rows.size()) +
+           " layers after fusion");
+  out << '\n';
+
+  const std::vector<Column> columns = {
+      {"#", Align::kRight},
+      {"layer", Align::kLeft, Elide::kMiddle, 16},
+      {"op", Align::kLeft, Elide::kEnd, 12},
+      {"output", Align::kLeft, Elide::kEnd, 12},
+      {"MACs", Align::kRight},
+      {"bytes", Align::kRight},
+      {"bound", Align::kLeft},
+      {"estimator", Align::kLeft},
+      {"ms", Align::kRight},
+      {"%", Align::kRight},
+      {"flags", Align::kLeft, Elide::kEnd, 10},
+  };
+  std::vector<std::vector<std::string>> cells;
+  double layers_ms = 0;
+  for (std::size_t i = 0; i < report.rows.size(); ++i) {
+    const ReportRow& row = report.rows[i];
+    const Layer& layer = row.layer;
+    layers_ms += row.ms;
+    cells.push_back({
+        std::to_string(i + 1),
+        layer.name,
+        ShortOps(layer),
+        layer.outputs.empty() ? "-" : ShapeToString(layer.outputs[0].shape),
+        report::HumanCount(static_cast<double>(layer.counts.macs)),
+        report::HumanBytes(row.estimate.bytes),
+        BoundName(row.estimate.bound),
+        row.estimate.estimator,
+        report::FormatFixed(row.ms, 3),
+        report::FormatFixed(row.percent, 1),
+        RowFlags(row),
+    });
+  }
+  report::WriteTable(columns, cells, kMaxWidth, out);
+  out << '\n';
+
+  const Counts& t = report.totals;
+  Line(out, "layers", Milliseconds(layers_ms));
+  Line(out, "overhead", Milliseconds(report.overhead_ms));
+  Line(out, "total", Milliseconds(report.total_ms));
+  Line(out, "MACs",
+       report::HumanCount(static_cast<double>(t.macs)) + "  (" + report::GroupThousands(t.macs) +
+           ")");
+  Line(out, "FLOPs",
+       report::HumanCount(static_cast<double>(t.flops)) + "  (" + report::GroupThousands(t.flops) +
+           ")");
+  Line(out, "params",
+       report::HumanCount(static_cast<double>(t.params)) + "  (" +
+           report::GroupThousands(t.params) + ")");
+}
+
+}  // namespace odonata

@@ -1,0 +1,230 @@
+// Renderers on a hand-built Report: keys, quoting, and the total invariant.
+#include "odonata/report.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace odonata {
+namespace {
+
+ReportRow MakeRow(const std::string& name, std::vector<std::string> ops, Shape shape, double ms,
+                  std::int64_t macs) {
+  ReportRow row;
+  row.layer.name = name;
+  row.layer.op_type = ops.front();
+  row.layer.covered_ops = ops;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    row.layer.covers.push_back(name + (i == 0 ? "" : "_" + std::to_string(i)));
+  }
+  TensorInfo out;
+  out.name = name + "_out";
+  out.shape = std::move(shape);
+  out.dtype = DataType::kFloat32;
+  row.layer.outputs.push_back(out);
+  row.layer.counts.macs = macs;
+  row.layer.counts.flops = 2 * macs;
+  row.layer.counts.params = 1000;
+  row.estimate.ms = ms;
+  row.estimate.bound = Bound::kCompute;
+  row.estimate.ops = static_cast<double>(2 * macs);
+  row.estimate.bytes = 4096;
+  row.estimate.utilisation = 0.75;
+  row.estimate.estimator = "roofline";
+  row.ms = ms;
+  return row;
+}
+
+// Three rows (0.125 + 1.5 + 0.0625 ms) plus 0.25 ms overhead = 1.9375 ms.
+Report MakeReport() {
+  Report r;
+  r.model = "tiny";
+  r.model_path = "models/tiny.onnx";
+  r.platform = "test-board";
+  r.platform_path = "platforms/test-board.json";
+  r.precision = Precision::kFp16;
+  r.rows.push_back(
+      MakeRow("conv1", {"Conv", "BatchNormalization", "Relu"}, {1, 64, 56, 56}, 0.125, 118013952));
+  r.rows.push_back(MakeRow("fc,final", {"Gemm"}, {1, 1000}, 1.5, 512000));
+  ReportRow odd = MakeRow("mystery", {"FooOp"}, {1, 10}, 0.0625, 0);
+  odd.layer.unknown_op = true;
+  odd.estimate.bound = Bound::kMemory;
+  odd.estimate.estimator = "memory";
+  odd.flags = {"unknown_op"};
+  r.rows.push_back(odd);
+  r.overhead_ms = 0.25;
+  r.total_ms = 0.125 + 1.5 + 0.0625 + 0.25;
+  for (ReportRow& row : r.rows) row.percent = 100.0 * row.ms / r.total_ms;
+  r.totals.macs = 118013952 + 512000;
+  r.totals.flops = 2 * r.totals.macs;
+  r.totals.params = 3000;
+  r.nodes = 5;
+  r.warnings = {"opset 18 is newer than the tested 17"};
+  return r;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(ReportTest, ParseFormat) {
+  Format f = Format::kTable;
+  EXPECT_TRUE(ParseFormat("json", &f));
+  EXPECT_EQ(f, Format::kJson);
+  EXPECT_TRUE(ParseFormat("csv", &f));
+  EXPECT_EQ(f, Format::kCsv);
+  EXPECT_TRUE(ParseFormat("table", &f));
+  EXPECT_EQ(f, Format::kTable);
+  EXPECT_FALSE(ParseFormat("JSON", &f));
+  EXPECT_FALSE(ParseFormat("", &f));
+  EXPECT_FALSE(ParseFormat("html", &f));
+}
+
+TEST(ReportTest, JsonKeysAndValues) {
+  std::ostringstream out;
+  RenderJson(MakeReport(), out);
+  const auto j = nlohmann::json::parse(out.str());
+
+  for (const char* key :
+       {"odonata_version", "model", "model_path", "platform", "platform_path", "precision",
+        "total_ms", "overhead_ms", "layers_ms", "totals", "nodes", "layers", "warnings"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_EQ(j["model"], "tiny");
+  EXPECT_EQ(j["platform"], "test-board");
+  EXPECT_EQ(j["precision"], "fp16");
+  EXPECT_EQ(j["nodes"], 5);
+  EXPECT_DOUBLE_EQ(j["total_ms"].get<double>(), 1.9375);
+  EXPECT_DOUBLE_EQ(j["overhead_ms"].get<double>(), 0.25);
+  EXPECT_EQ(j["totals"]["macs"], 118013952 + 512000);
+  EXPECT_EQ(j["totals"]["params"], 3000);
+  EXPECT_EQ(j["totals"]["bytes"], 3 * 4096);
+  ASSERT_EQ(j["warnings"].size(), 1u);
+
+  ASSERT_EQ(j["layers"].size(), 3u);
+  const auto& conv = j["layers"][0];
+  for (const char* key :
+       {"name", "op", "ops", "covers", "output_shape", "macs", "flops", "params", "bytes",
+        "ops_count", "bound", "estimator", "utilisation", "ms", "percent", "repeat", "flags"}) {
+    EXPECT_TRUE(conv.contains(key)) << key;
+  }
+  EXPECT_EQ(conv["name"], "conv1");
+  EXPECT_EQ(conv["op"], "Conv");
+  EXPECT_EQ(conv["ops"], (std::vector<std::string>{"Conv", "BatchNormalization", "Relu"}));
+  EXPECT_EQ(conv["covers"].size(), 3u);
+  EXPECT_EQ(conv["output_shape"], (std::vector<int>{1, 64, 56, 56}));
+  EXPECT_EQ(conv["macs"], 118013952);
+  EXPECT_EQ(conv["bytes"], 4096);
+  EXPECT_TRUE(conv["bytes"].is_number_integer());
+  EXPECT_EQ(conv["bound"], "compute");
+  EXPECT_DOUBLE_EQ(conv["utilisation"].get<double>(), 0.75);
+  EXPECT_EQ(j["layers"][2]["flags"], (std::vector<std::string>{"unknown_op"}));
+  EXPECT_EQ(j["layers"][2]["bound"], "memory");
+
+  // The invariant consumers rely on: total = sum of layer rows + overhead.
+  double sum = 0;
+  for (const auto& layer : j["layers"]) sum += layer["ms"].get<double>();
+  EXPECT_NEAR(j["total_ms"].get<double>(), sum + j["overhead_ms"].get<double>(), 1e-12);
+  EXPECT_NEAR(j["layers_ms"].get<double>(), sum, 1e-12);
+}
+
+TEST(ReportTest, JsonDoublesRoundTrip) {
+  Report r = MakeReport();
+  r.rows[0].ms = 0.1 + 0.2;  // 0.30000000000000004: needs 17 significant digits
+  r.total_ms = r.rows[0].ms + 1.5 + 0.0625 + 0.25;
+  std::ostringstream out;
+  RenderJson(r, out);
+  const auto j = nlohmann::json::parse(out.str());
+  EXPECT_EQ(j["layers"][0]["ms"].get<double>(), 0.1 + 0.2);
+  EXPECT_EQ(j["total_ms"].get<double>(), r.total_ms);
+}
+
+TEST(ReportTest, JsonSurvivesInvalidUtf8Names) {
+  Report r = MakeReport();
+  r.rows[0].layer.name = "bad\xff name";
+  std::ostringstream out;
+  RenderJson(r, out);
+  EXPECT_NO_THROW(nlohmann::json::parse(out.str()));
+}
+
+TEST(ReportTest, CsvHeaderQuotingAndTotals) {
+  std::ostringstream out;
+  RenderCsv(MakeReport(), out);
+  const std::vector<std::string> lines = Lines(out.str());
+  ASSERT_EQ(lines.size(), 1u + 3u + 2u);
+  EXPECT_EQ(lines[0],
+            "index,name,op,covers,output_shape,macs,flops,params,bytes,bound,estimator,"
+            "utilisation,ms,percent,repeat,flags");
+  EXPECT_EQ(lines[1].substr(0, 66),
+            "1,conv1,Conv+BatchNormalization+Relu,conv1;conv1_1;conv1_2,1x64x56");
+  // A name with a comma is quoted; the row still has 16 fields after unquoting.
+  EXPECT_EQ(lines[2].rfind("2,\"fc,final\",Gemm,\"fc,final\",1x1000,512000,", 0), 0u) << lines[2];
+  EXPECT_NE(lines[3].find(",unknown_op"), std::string::npos);
+  EXPECT_EQ(lines[4], ",OVERHEAD,,,,,,,,,,,0.25,12.903225806451612,,");
+  EXPECT_EQ(lines[5], ",TOTAL,,,,118525952,237051904,3000,12288,,,,1.9375,100,,");
+}
+
+TEST(ReportTest, CsvQuotesQuotesAndNewlines) {
+  Report r = MakeReport();
+  r.rows[0].layer.name = "say \"hi\"\nthere";
+  std::ostringstream out;
+  RenderCsv(r, out);
+  EXPECT_NE(out.str().find("1,\"say \"\"hi\"\"\nthere\",Conv"), std::string::npos) << out.str();
+}
+
+TEST(ReportTest, TableHasRowsAndTotals) {
+  std::ostringstream out;
+  RenderTable(MakeReport(), out);
+  const std::string text = out.str();
+  const std::vector<std::string> lines = Lines(text);
+  auto has_line = [&](const std::string& prefix, const std::string& contains) {
+    for (const std::string& line : lines) {
+      if (line.rfind(prefix, 0) == 0 && line.find(contains) != std::string::npos) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(has_line("total", "1.938 ms")) << text;  // 1.9375 at 3 decimals
+  EXPECT_TRUE(has_line("overhead", "0.250 ms")) << text;
+  EXPECT_TRUE(has_line("layers", "1.688 ms")) << text;
+  EXPECT_TRUE(has_line("model", "tiny")) << text;
+  EXPECT_TRUE(has_line("precision", "fp16")) << text;
+  EXPECT_NE(text.find("Conv+BN+Relu"), std::string::npos) << text;
+  EXPECT_NE(text.find("118.0M"), std::string::npos) << text;
+  EXPECT_NE(text.find("1x64x56x56"), std::string::npos) << text;
+  EXPECT_NE(text.find("unknown_op"), std::string::npos) << text;
+  EXPECT_EQ(text.find("opset 18"), std::string::npos) << "warnings belong on stderr";
+  for (const std::string& line : lines) {
+    EXPECT_LE(line.size(), 140u) << line;
+    EXPECT_TRUE(line.empty() || line.back() != ' ') << "trailing space: '" << line << "'";
+  }
+}
+
+TEST(ReportTest, TableElidesLongNames) {
+  Report r = MakeReport();
+  r.rows[0].layer.name = "/backbone/" + std::string(300, 'x') + "/block.0/Conv";
+  std::ostringstream out;
+  RenderTable(r, out);
+  for (const std::string& line : Lines(out.str())) EXPECT_LE(line.size(), 140u) << line;
+  EXPECT_NE(out.str().find("/backbone/x"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("x...x"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("x/block.0/Conv"), std::string::npos) << out.str();
+}
+
+TEST(ReportTest, RenderDispatches) {
+  const Report r = MakeReport();
+  std::ostringstream json, csv;
+  Render(r, Format::kJson, json);
+  Render(r, Format::kCsv, csv);
+  EXPECT_EQ(json.str().front(), '{');
+  EXPECT_EQ(csv.str().rfind("index,", 0), 0u);
+}
+
+}  // namespace
+}  // namespace odonata
