@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# End-to-end tests of the odonata command: exit codes, error messages, the
+# report invariants. Stops at the first failure.
+#
+#   bash tests/cli_test.sh ODONATA_BINARY SOURCE_DIR WORK_DIR
+#
+# Needs the weight-stripped models in SOURCE_DIR/models (tools/export_models.py)
+# and python3 (standard library only). A missing model is a failure, not a skip.
+set -u
+
+if [ $# -ne 3 ] || [ -z "$1" ] || [ -z "$2" ] || [ -z "$3" ]; then
+  echo "usage: $0 ODONATA_BINARY SOURCE_DIR WORK_DIR" >&2
+  exit 2
+fi
+ODONATA=$1
+SRC=$2
+WORK=$3
+MODELS=$SRC/models
+mkdir -p "$WORK" || exit 1
+# Use the default search path (the source tree's platforms/), not the caller's.
+unset ODONATA_PLATFORMS
+
+passed=0
+current=""
+rc=0
+
+check() { current=$1; }
+fail() {
+  echo "FAIL: $current: $*" >&2
+  if [ -s "$WORK/stderr" ]; then sed 's/^/  | stderr: /' "$WORK/stderr" | head -n 8 >&2; fi
+  echo "$passed passed, 1 failed" >&2
+  exit 1
+}
+ok() {
+  passed=$((passed + 1))
+  echo "ok $passed - $current"
+}
+
+# run WANT_RC ARGS...: run odonata, keep stdout/stderr in $WORK, check the exit code.
+run() {
+  local want=$1
+  shift
+  "$ODONATA" "$@" >"$WORK/stdout" 2>"$WORK/stderr"
+  rc=$?
+  [ "$rc" -eq "$want" ] || fail "exit code $rc, expected $want: odonata $*"
+}
+stderr_has() { grep -qF -- "$1" "$WORK/stderr" || fail "stderr lacks '$1'"; }
+stdout_has() { grep -qE -- "$1" "$WORK/stdout" || fail "stdout lacks /$1/"; }
+stdout_empty() { [ ! -s "$WORK/stdout" ] || fail "stdout not empty on error (the report alone belongs there)"; }
+# An error is one line "odonata: error: ..." (CLI11 usage errors add a help hint).
+one_error_line() {
+  local lines
+  lines=$(wc -l <"$WORK/stderr")
+  [ "$lines" -eq 1 ] || fail "expected a one-line error, got $lines lines"
+  head -n 1 "$WORK/stderr" | grep -q '^odonata: error: ' || fail "error lacks the 'odonata: error: ' prefix"
+}
+need_model() {
+  [ -f "$MODELS/$1" ] || fail "missing test model $MODELS/$1 (export it with tools/export_models.py)"
+}
+# py SCRIPT FILE: run a python check on FILE; the script raises on failure.
+py() {
+  python3 -c "$1" "$2" 2>"$WORK/py_stderr" || fail "$(tail -n 1 "$WORK/py_stderr")"
+}
+
+[ -x "$ODONATA" ] || { current="binary"; fail "$ODONATA is not an executable"; }
+command -v python3 >/dev/null || { current="python3"; fail "python3 not found"; }
+
+# --- Command line ---------------------------------------------------------
+
+check "--version prints 'odonata <version>'"
+run 0 --version
+stdout_has '^odonata [0-9]+\.[0-9]+\.[0-9]+'
+ok
+
+check "--help exits 0 and documents the exit codes"
+run 0 --help
+stdout_has 'estimate'
+stdout_has 'Exit status'
+ok
+
+check "estimate --help exits 0"
+run 0 estimate --help
+stdout_has '--platform'
+ok
+
+check "no subcommand is a usage error"
+run 2
+stderr_has "odonata: error:"
+ok
+
+check "unknown subcommand is a usage error"
+run 2 estimat "$MODELS/resnet50.onnx"
+stderr_has "unknown command 'estimat'"
+ok
+
+check "missing --platform is a usage error"
+run 2 estimate "$MODELS/resnet50.onnx"
+stderr_has "--platform"
+stdout_empty
+ok
+
+check "bad --input-shape is a usage error naming the value"
+run 2 estimate "$MODELS/resnet50.onnx" --platform jetson-nano --input-shape x=1xZx3
+stderr_has "1xZx3"
+stdout_empty
+ok
+
+check "--batch 0 is a usage error"
+run 2 estimate "$MODELS/resnet50.onnx" --platform jetson-nano --batch 0
+ok
+
+check "unknown --format is a usage error"
+run 2 estimate "$MODELS/resnet50.onnx" --platform jetson-nano --format xml
+ok
+
+# --- Bad input files (exit 1, one-line error naming the problem) -------------
+
+check "missing model file"
+run 1 estimate "$WORK/no-such-model.onnx" --platform jetson-nano
+one_error_line
+stderr_has "no-such-model.onnx"
+stdout_empty
+ok
+
+check "a text file is not an ONNX model"
+printf 'this is not an onnx model\n%s\n' "$RANDOM$RANDOM$RANDOM" >"$WORK/not-a-model.onnx"
+run 1 estimate "$WORK/not-a-model.onnx" --platform jetson-nano
+one_error_line
+stderr_has "not-a-model.onnx"
+stdout_empty
+ok
+
+check "a truncated model"
+need_model resnet18.onnx
+head -c 1000 "$MODELS/resnet18.onnx" >"$WORK/truncated.onnx"
+run 1 estimate "$WORK/truncated.onnx" --platform jetson-nano
+one_error_line
+stderr_has "truncated.onnx"
+stdout_empty
+ok
+
+check "unknown platform suggests the nearest name"
+need_model resnet50.onnx
+run 1 estimate "$MODELS/resnet50.onnx" --platform jetsn-nano
+one_error_line
+stderr_has "did you mean 'jetson-nano'"
+stdout_empty
+ok
+
+# --- Reports --------------------------------------------------------------
+
+check "estimate prints a table with a total line"
+need_model resnet50.onnx
+run 0 estimate "$MODELS/resnet50.onnx" --platform jetson-nano
+stdout_has '^total +[0-9]+\.[0-9]{3} ms'
+stdout_has '^layers +[0-9]+\.[0-9]{3} ms'
+stdout_has 'Conv'
+ok
+
+check "estimate --format json: total = sum of layers + overhead"
+run 0 estimate "$MODELS/resnet50.onnx" --platform jetson-nano --format json
+py '
+import json, sys
+d = json.load(open(sys.argv[1]))
+layers = d["layers"]
+assert len(layers) > 0, "no layers"
+s = sum(l["ms"] for l in layers)
+assert abs(d["total_ms"] - s - d["overhead_ms"]) < 1e-6, ("invariant", d["total_ms"], s, d["overhead_ms"])
+assert d["total_ms"] > 0, "total_ms is not positive"
+assert d["platform"] == "jetson-nano", d["platform"]
+assert d["model"] == "resnet50", d["model"]
+covered = sum(len(l["covers"]) for l in layers)
+assert covered == d["nodes"], ("nodes covered", covered, d["nodes"])
+' "$WORK/stdout"
+ok
+
+check "estimate --format csv: header, TOTAL = sum of rows + OVERHEAD"
+run 0 estimate "$MODELS/resnet50.onnx" --platform jetson-nano --format csv
+py '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+assert list(rows[0].keys()) == "index,name,op,covers,output_shape,macs,flops,params,bytes,bound,estimator,utilisation,ms,percent,repeat,flags".split(","), list(rows[0].keys())
+layers = [r for r in rows if r["index"]]
+overhead = [r for r in rows if r["name"] == "OVERHEAD" and not r["index"]]
+total = [r for r in rows if r["name"] == "TOTAL" and not r["index"]]
+assert layers and len(overhead) == 1 and len(total) == 1, "missing rows"
+s = sum(float(r["ms"]) for r in layers) + float(overhead[0]["ms"])
+assert abs(float(total[0]["ms"]) - s) < 1e-6, ("invariant", total[0]["ms"], s)
+' "$WORK/stdout"
+ok
+
+check "--output writes the report to the file"
+rm -f "$WORK/report.json"
+run 0 estimate "$MODELS/resnet50.onnx" --platform jetson-nano --format json --output "$WORK/report.json"
+stdout_empty
+[ -s "$WORK/report.json" ] || fail "$WORK/report.json not written"
+py 'import json, sys; assert json.load(open(sys.argv[1]))["layers"]' "$WORK/report.json"
+ok
+
+check "a failing run with --output leaves no file"
+rm -f "$WORK/failed.json" "$WORK"/failed.json.tmp.*
+run 1 estimate "$MODELS/resnet50.onnx" --platform jetsn-nano --output "$WORK/failed.json"
+[ ! -e "$WORK/failed.json" ] || fail "$WORK/failed.json exists after a failed run"
+if compgen -G "$WORK/failed.json.tmp.*" >/dev/null; then fail "temporary file left behind"; fi
+ok
+
+check "a failing run with --output keeps the previous file"
+run 1 estimate "$WORK/truncated.onnx" --platform jetson-nano --output "$WORK/report.json"
+py 'import json, sys; assert json.load(open(sys.argv[1]))["layers"]' "$WORK/report.json"
+ok
+
+check "inspect resnet18: 1.814 GMAC (torchvision) within 1%"
+need_model resnet18.onnx
+run 0 inspect "$MODELS/resnet18.onnx" --format json
+py '
+import json, sys
+d = json.load(open(sys.argv[1]))
+macs = d["totals"]["macs"]
+assert abs(macs - 1.814e9) / 1.814e9 < 0.01, ("macs", macs)
+assert len(d["nodes"]) > 0, "no nodes"
+' "$WORK/stdout"
+ok
+
+check "inspect prints a table"
+run 0 inspect "$MODELS/resnet18.onnx"
+stdout_has '^MACs '
+ok
+
+# --- Registries -----------------------------------------------------------
+
+check "platforms lists the shipped profiles"
+run 0 platforms
+for name in ncs2 zcu102 jetson-nano jetson-tx2; do stdout_has "^$name( |$)"; done
+ok
+
+check "platforms --format json"
+run 0 platforms --format json
+py '
+import json, sys
+names = {p["name"] for p in json.load(open(sys.argv[1]))["platforms"]}
+missing = {"ncs2", "zcu102", "jetson-nano", "jetson-tx2"} - names
+assert not missing, ("missing", missing)
+' "$WORK/stdout"
+ok
+
+check "estimators lists the registry"
+run 0 estimators
+stdout_has '^roofline( |$)'
+stdout_has '^refined_roofline( |$)'
+ok
+
+echo "$passed passed, 0 failed"
