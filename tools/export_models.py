@@ -59,11 +59,33 @@ DATA_DEPENDENT_OPS = ("NonZero", "NonMaxSuppression", "If", "Loop", "Unique")
 
 
 class Spec:
-    def __init__(self, builder, input_shape, kind="cls", kwargs=None):
+    def __init__(self, builder, input_shape, kind="cls", kwargs=None, modify=None, subdir=""):
         self.builder = builder          # torchvision builder name
         self.input_shape = input_shape  # shape of the torch input (batch 1)
         self.kind = kind                # cls | seg | det
         self.kwargs = kwargs or {}  # classification: batch exported as symbolic dim N
+        self.modify = modify            # optional f(model) turning it into a variant architecture
+        self.subdir = subdir            # "" for models/, "reference" for count-reference variants
+
+
+def resnet50_v1_layout(model):
+    """ResNet-50 v1 as in MXNet/Caffe (ONNX Model Zoo resnet50-v1): the stride of a
+    downsampling bottleneck sits on its first 1x1 conv, not on the 3x3 conv (v1.5)."""
+    for layer in (model.layer2, model.layer3, model.layer4):
+        block = layer[0]
+        block.conv1.stride = (2, 2)
+        block.conv2.stride = (1, 1)
+
+
+def googlenet_bvlc_layout(model):
+    """BVLC GoogLeNet (ONNX Model Zoo googlenet): the third inception branch uses a
+    5x5 conv where torchvision's GoogLeNet uses 3x3."""
+    import torch.nn as nn
+    for m in model.modules():
+        if type(m).__name__ == "Inception":
+            old = m.branch3[1].conv
+            m.branch3[1].conv = nn.Conv2d(old.in_channels, old.out_channels, kernel_size=5, padding=2,
+                                          bias=False)
 
 
 MODELS = OrderedDict(
@@ -85,6 +107,13 @@ MODELS = OrderedDict(
                                            kind="seg", kwargs=dict(weights_backbone=None))),
         ("ssdlite320_mobilenet_v3_large", Spec("ssdlite320_mobilenet_v3_large", (1, 3, 320, 320),
                                                kind="det", kwargs=dict(weights_backbone=None))),
+        # Count-reference variants (models/reference/): the architectures of ONNX Model Zoo
+        # models whose MACs onnx-tool publishes; used only by the count tests.
+        ("resnet50_v1", Spec("resnet50", (1, 3, 224, 224), modify=resnet50_v1_layout,
+                             subdir="reference")),
+        ("googlenet_bvlc", Spec("googlenet", (1, 3, 224, 224),
+                                kwargs=dict(aux_logits=False, init_weights=False),
+                                modify=googlenet_bvlc_layout, subdir="reference")),
     ]
 )
 
@@ -102,6 +131,8 @@ def build(spec):
     if fn is None:
         fn = getattr(tvm.segmentation, spec.builder, None) or getattr(tvm.detection, spec.builder)
     model = fn(weights=None, **spec.kwargs)
+    if spec.modify:
+        spec.modify(model)
     decorrelate_params(model)
     model.eval()
     return model
@@ -346,7 +377,8 @@ def load_csv():
 
 
 def write_csv(rows):
-    order = [n + ".onnx" for n in list(MODELS) + [DET_FALLBACK[0]]]
+    order = [(os.path.join(MODELS[n].subdir, n) if n in MODELS else n) + ".onnx"
+             for n in list(MODELS) + [DET_FALLBACK[0]]]
     keys = sorted(rows, key=lambda k: order.index(k) if k in order else len(order))
     with open(CSV_PATH, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=CSV_COLUMNS, lineterminator="\n")
@@ -356,7 +388,8 @@ def write_csv(rows):
 
 
 def export_one(name, spec):
-    path = os.path.join(MODELS_DIR, name + ".onnx")
+    os.makedirs(os.path.join(MODELS_DIR, spec.subdir), exist_ok=True)
+    path = os.path.join(MODELS_DIR, spec.subdir, name + ".onnx")
     model = build(spec)
     x = example_input(spec)
     params = count_params(model)
@@ -410,7 +443,8 @@ def main(argv):
                 r = export_one(n, spec)
             else:
                 raise
-        rows[n + ".onnx"] = dict(model_file=n + ".onnx", input_shape=r["input_shape"],
+        rel = os.path.join(spec.subdir, n + ".onnx") if spec.subdir else n + ".onnx"
+        rows[rel] = dict(model_file=rel, input_shape=r["input_shape"],
                                  params=r["params"], conv_linear_macs=r["macs"], counter=COUNTER_NAME)
         write_csv(rows)
         print("%-32s nodes=%-5d size=%-8d params=%-10d macs=%-12d bn=%-3d nonstatic=%d (data-dep %d)"

@@ -441,7 +441,7 @@ bool Importer::BoundPass() {
         Shape x = in_shape(0);
         bound = Shape{NumElements(x)};
         if (op == "Compress") {
-          if (const auto* a = [&]() -> const onnx::AttributeProto* {
+          if ([&]() -> const onnx::AttributeProto* {
                 for (const auto& at : n.attribute()) if (at.name() == "axis") return &at;
                 return nullptr;
               }()) {
