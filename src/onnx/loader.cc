@@ -182,7 +182,31 @@ class Importer {
   std::unordered_set<std::string> tainted_;               // data-dependent tensors
   std::map<std::string, Shape> bounds_;                   // stated bounds we imposed
   std::vector<std::string> folded_nodes_;
+  struct Bounded {
+    std::string op, tensor;
+    Shape bound;
+  };
+  std::vector<Bounded> bounded_;  // in the order the bounds were stated
+
+  void WarnBounds();
 };
+
+// One warning per op type, however many tensors it bounded.
+void Importer::WarnBounds() {
+  std::map<std::string, std::vector<const Bounded*>> by_op;
+  for (const Bounded& b : bounded_) by_op[b.op].push_back(&b);
+  for (const auto& [op, list] : by_op) {
+    const Bounded& first = *list.front();
+    if (list.size() == 1) {
+      warnings_.push_back("shape of " + first.tensor + " depends on input values; estimated with the upper bound " +
+                          ShapeToString(first.bound));
+    } else {
+      warnings_.push_back(std::to_string(list.size()) + " outputs of " + op +
+                          " nodes depend on input values; estimated with upper bounds (first: " + first.tensor +
+                          ", " + ShapeToString(first.bound) + ")");
+    }
+  }
+}
 
 I64 Importer::DefaultOpset() const {
   for (const auto& o : model_.opset_import()) {
@@ -299,6 +323,8 @@ std::optional<Shape> Importer::StaticShape(const std::string& name) const {
 // and the nodes leave the graph, as a runtime's constant folding would do.
 // An If whose condition is known is replaced by the branch it takes.
 bool Importer::FoldPass() {
+  // Values computed from bounded shapes are bounds themselves.
+  if (!tainted_.empty()) PropagateTaint();
   onnx::GraphProto* g = model_.mutable_graph();
   google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
   bool changed = false;
@@ -486,9 +512,7 @@ bool Importer::BoundPass() {
       if (!bound) continue;
       bounds_[name] = *bound;
       tainted_.insert(name);
-      warnings_.push_back("shape of '" + name + "' (from node " + NodeLabel(n) +
-                          ") depends on input values; estimated with the upper bound " +
-                          ShapeToString(*bound));
+      bounded_.push_back({op, "'" + name + "' (from node " + NodeLabel(n) + ")", *bound});
       changed = true;
     }
   }
@@ -768,6 +792,7 @@ Network Importer::Run() {
     break;
   }
   CheckResolved();
+  WarnBounds();
   PropagateTaint();
   return Build();
 }
