@@ -154,6 +154,23 @@ TEST(Loader, NonMaxSuppressionOutputIsBoundedAndFlagged) {
   EXPECT_NE(net.warnings[0].find("upper bound 30x3"), std::string::npos) << net.warnings[0];
 }
 
+TEST(Loader, HostileDimensions) {
+  // 2^40 x 2^40 activations: the MAC count overflows 64 bits; an error, not a wrap.
+  std::string huge = Model("(float[1,3,1099511627776,1099511627776] x) => (float[1,4,1099511627776,1099511627776] y)",
+                           "y = Conv<pads=[1,1,1,1]>(x, w)", "<float[4,3,3,3] w = {0.0}>");
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(huge, {}, "h.onnx"); }),
+            "h.onnx: node 'Conv_0' (Conv): integer overflow: 3298534883328 * 1099511627776");
+  // A zero dimension is an empty tensor, not an unknown one.
+  Network empty = ParseOnnxText(Model("(float[1,3,0,8] x) => (float[1,3,0,8] y)", "y = Relu(x)"));
+  EXPECT_EQ(empty.layers[0].counts.flops, 0);
+  // A weight whose rank does not fit the op is a shape-inference error naming the node.
+  std::string bad_rank = Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)", "y = Conv<pads=[1,1,1,1]>(x, w)",
+                               "<float[4,3,3] w = {0.0}>");
+  std::string e = ErrorOf([&] { ParseOnnxText(bad_rank, {}, "h.onnx"); });
+  EXPECT_EQ(e.find("h.onnx: shape inference failed:"), 0u) << e;
+  EXPECT_NE(e.find("Conv_0"), std::string::npos) << e;
+}
+
 TEST(Loader, NonZeroIsBoundedByInputSize) {
   Network net = ParseOnnxText(Model("(float[2,5] x) => (int64[2,?] y)", "y = NonZero(x)"));
   EXPECT_EQ(net.layers[0].outputs[0].shape, (Shape{2, 10}));

@@ -244,7 +244,7 @@ void Importer::ApplyInputShapes() {
     }
     for (int i = 0; i < tt->shape().dim_size(); ++i) {
       auto* d = tt->mutable_shape()->mutable_dim(i);
-      if (d->has_dim_value() && d->dim_value() > 0) continue;
+      if (d->has_dim_value() && d->dim_value() >= 0) continue;
       if (i == 0) {
         // The leading symbolic dimension is the batch.
         d->set_dim_value(options_.batch.value_or(1));
@@ -687,7 +687,7 @@ Layer Importer::MakeLayer(const onnx::NodeProto& n, const std::string& name,
   try {
     l.counts = ComputeCounts(l);
   } catch (const Error& e) {
-    throw e.WithContext(origin_);
+    throw e.WithContext(origin_ + ": node " + NodeLabel(n));
   }
   return l;
 }
