@@ -20,18 +20,18 @@ enum class Rule {
   kConvTranspose,
   kGemm,
   kMatMul,
-  kWindowPool,   // MaxPool/AveragePool/LpPool: kernel ops per output
-  kGlobalPool,   // one op per input element
-  kPerOutput1,   // 1 op per output element (Relu, Add, Max, ...)
-  kPerOutput4,   // ~4 ops per output element (Sigmoid, Tanh, HardSwish, Softplus, ...)
-  kVariadic,     // Sum/Mean/Max/Min with n inputs: n-1 ops per output element
-  kBatchNorm,    // inference: scale and shift, 2 ops per element
-  kNormalize,    // Instance/Layer/Group normalisation: mean, variance, normalise ~ 5 per element
-  kLrn,          // 2 * size ops per element
-  kSoftmax,      // exp, sum, divide: 3 per element
-  kPerInput1,    // reductions, ArgMax, TopK: 1 op per input element
-  kResize,       // interpolation: per output element, by mode
-  kNone,         // data movement, shape ops, control: no arithmetic
+  kWindowPool,  // MaxPool/AveragePool/LpPool: kernel ops per output
+  kGlobalPool,  // one op per input element
+  kPerOutput1,  // 1 op per output element (Relu, Add, Max, ...)
+  kPerOutput4,  // ~4 ops per output element (Sigmoid, Tanh, HardSwish, Softplus, ...)
+  kVariadic,    // Sum/Mean/Max/Min with n inputs: n-1 ops per output element
+  kBatchNorm,   // inference: scale and shift, 2 ops per element
+  kNormalize,   // Instance/Layer/Group normalisation: mean, variance, normalise ~ 5 per element
+  kLrn,         // 2 * size ops per element
+  kSoftmax,     // exp, sum, divide: 3 per element
+  kPerInput1,   // reductions, ArgMax, TopK: 1 op per input element
+  kResize,      // interpolation: per output element, by mode
+  kNone,        // data movement, shape ops, control: no arithmetic
 };
 
 struct OpRule {
@@ -266,8 +266,7 @@ I64 ResizeOpsPerOutput(const Layer& l) {
   if (mode == "nearest") return 0;
   // Interpolation over the resized dimensions (those whose size changes).
   I64 resized = 0;
-  if (const TensorInfo* x = Input(l, 0); x && !l.outputs.empty() &&
-                                          x->shape.size() == l.outputs[0].shape.size()) {
+  if (const TensorInfo* x = Input(l, 0); x && !l.outputs.empty() && x->shape.size() == l.outputs[0].shape.size()) {
     for (std::size_t i = 0; i < x->shape.size(); ++i) resized += x->shape[i] != l.outputs[0].shape[i];
   }
   if (resized == 0) resized = 2;
@@ -303,8 +302,7 @@ bool IsParameter(const Layer& l, std::size_t input) {
 
 }  // namespace
 
-OpClass ClassifyOp(const std::string& op_type, const std::string& domain, I64 group,
-                   I64 in_channels) {
+OpClass ClassifyOp(const std::string& op_type, const std::string& domain, I64 group, I64 in_channels) {
   const OpRule* r = FindRule(op_type, domain);
   if (!r) return OpClass::kUnknown;
   if (r->cls == OpClass::kConv && op_type != "ConvTranspose" && group > 1 && group == in_channels) {

@@ -14,8 +14,8 @@ void CheckEstimators(const Platform& p) {
     if (!FindEstimator(m.estimator)) {
       std::string names;
       for (const auto& e : Estimators()) names += (names.empty() ? "" : ", ") + e.name;
-      throw Error(p.path + ": classes." + key + ".estimator: unknown estimator '" + m.estimator +
-                  "' (known: " + names + ")");
+      throw Error(p.path + ": classes." + key + ".estimator: unknown estimator '" + m.estimator + "' (known: " + names +
+                  ")");
     }
   };
   check(p.default_class, "default");
@@ -28,7 +28,8 @@ Report EstimateNetwork(const Network& net, const Platform& platform, const Estim
   const Precision precision = options.precision.value_or(platform.default_precision);
   if (!platform.precisions.count(precision)) {
     std::string have;
-    for (const auto& [p, spec] : platform.precisions) have += (have.empty() ? "" : ", ") + std::string(PrecisionName(p));
+    for (const auto& [p, spec] : platform.precisions)
+      have += (have.empty() ? "" : ", ") + std::string(PrecisionName(p));
     throw Error("platform '" + platform.name + "' does not support " + PrecisionName(precision) +
                 " (supported: " + have + ")");
   }

@@ -64,9 +64,12 @@ LayerEstimate Free(const EstimatorContext& c) {
 
 const char* BoundName(Bound b) {
   switch (b) {
-    case Bound::kCompute: return "compute";
-    case Bound::kMemory: return "memory";
-    case Bound::kNone: return "none";
+    case Bound::kCompute:
+      return "compute";
+    case Bound::kMemory:
+      return "memory";
+    case Bound::kNone:
+      return "none";
   }
   return "none";
 }

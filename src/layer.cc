@@ -10,12 +10,12 @@ struct ClassName {
   const char* name;
 };
 constexpr ClassName kClassNames[] = {
-    {OpClass::kConv, "conv"},         {OpClass::kDepthwiseConv, "dwconv"},
-    {OpClass::kGemm, "gemm"},         {OpClass::kPool, "pool"},
-    {OpClass::kEltwise, "eltwise"},   {OpClass::kActivation, "activation"},
-    {OpClass::kNorm, "norm"},         {OpClass::kSoftmax, "softmax"},
-    {OpClass::kReduce, "reduce"},     {OpClass::kResize, "resize"},
-    {OpClass::kData, "data"},         {OpClass::kControl, "control"},
+    {OpClass::kConv, "conv"},           {OpClass::kDepthwiseConv, "dwconv"},
+    {OpClass::kGemm, "gemm"},           {OpClass::kPool, "pool"},
+    {OpClass::kEltwise, "eltwise"},     {OpClass::kActivation, "activation"},
+    {OpClass::kNorm, "norm"},           {OpClass::kSoftmax, "softmax"},
+    {OpClass::kReduce, "reduce"},       {OpClass::kResize, "resize"},
+    {OpClass::kData, "data"},           {OpClass::kControl, "control"},
     {OpClass::kDetection, "detection"}, {OpClass::kUnknown, "unknown"},
 };
 }  // namespace

@@ -100,9 +100,7 @@ std::string TypeName(const Json& j) {
   }
 }
 
-std::string JoinPath(const std::string& path, const std::string& key) {
-  return path.empty() ? key : path + "." + key;
-}
+std::string JoinPath(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
 
 // A JSON value with its key path, so every error can say where it is:
 // "<origin>: precisions.fp16.peak_gops: <problem>".
@@ -115,9 +113,7 @@ struct Node {
     throw Error(origin + ": " + (path.empty() ? "(top level)" : path) + ": " + problem);
   }
   Node Child(const std::string& key) const { return {json.at(key), JoinPath(path, key), origin}; }
-  Node Element(std::size_t i) const {
-    return {json.at(i), path + "[" + std::to_string(i) + "]", origin};
-  }
+  Node Element(std::size_t i) const { return {json.at(i), path + "[" + std::to_string(i) + "]", origin}; }
   bool Has(const std::string& key) const { return json.contains(key); }
 };
 
@@ -131,8 +127,7 @@ void ExpectArray(const Node& n) {
 
 // Reject unknown keys first (a misspelt optional key would otherwise be
 // silently ignored), then report the first missing required key.
-void CheckKeys(const Node& n, const std::vector<std::string>& required,
-               const std::vector<std::string>& optional) {
+void CheckKeys(const Node& n, const std::vector<std::string>& required, const std::vector<std::string>& optional) {
   ExpectObject(n);
   std::vector<std::string> allowed = required;
   allowed.insert(allowed.end(), optional.begin(), optional.end());
@@ -174,8 +169,7 @@ std::int64_t GetInteger(const Node& n) {
   }
   if (!n.json.is_number()) n.Fail("expected an integer, got " + TypeName(n.json));
   if (n.json.is_number_unsigned() &&
-      n.json.get<std::uint64_t>() >
-          static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      n.json.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
     n.Fail("integer out of range");
   }
   return n.json.get<std::int64_t>();
@@ -274,8 +268,7 @@ void ParseClasses(const Node& n, Platform* platform) {
       continue;
     }
     OpClass c;
-    if (!ParseOpClass(item.key(), &c))
-      child.Fail("unknown op class " + Suggestion(item.key(), names));
+    if (!ParseOpClass(item.key(), &c)) child.Fail("unknown op class " + Suggestion(item.key(), names));
     platform->classes[c] = ParseClassModel(child);
   }
 }
@@ -289,8 +282,8 @@ Fusion ParseFusion(const Node& n) {
     for (std::size_t i = 0; i < rules.json.size(); ++i) {
       Node r = rules.Element(i);
       CheckKeys(r, {"into", "absorb", "source"}, {});
-      f.rules.push_back({GetStringList(r.Child("into"), false),
-                         GetStringList(r.Child("absorb"), false), GetString(r.Child("source"))});
+      f.rules.push_back({GetStringList(r.Child("into"), false), GetStringList(r.Child("absorb"), false),
+                         GetString(r.Child("source"))});
     }
   }
   if (n.Has("free")) {
@@ -304,8 +297,7 @@ Fusion ParseFusion(const Node& n) {
 
 Platform ParseDocument(const Node& root) {
   CheckKeys(root,
-            {"schema", "name", "description", "default_precision", "precisions", "overhead_ms",
-             "power", "price_usd"},
+            {"schema", "name", "description", "default_precision", "precisions", "overhead_ms", "power", "price_usd"},
             {"classes", "fusion", "notes"});
   Platform p;
 
@@ -318,8 +310,8 @@ Platform ParseDocument(const Node& root) {
   p.name = GetString(name);
   // The name doubles as a file stem and a command-line word.
   for (char c : p.name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
     if (!ok) name.Fail("must contain only letters, digits, '-', '_' and '.'");
   }
   p.description = GetString(root.Child("description"));
@@ -341,8 +333,7 @@ Platform ParseDocument(const Node& root) {
   Node default_precision = root.Child("default_precision");
   p.default_precision = GetPrecisionName(default_precision);
   if (!p.precisions.count(p.default_precision)) {
-    default_precision.Fail("'" + std::string(PrecisionName(p.default_precision)) +
-                           "' is not a key of precisions");
+    default_precision.Fail("'" + std::string(PrecisionName(p.default_precision)) + "' is not a key of precisions");
   }
 
   p.overhead_ms = GetSourced(root.Child("overhead_ms"), Range::kNonNegative);
@@ -436,8 +427,7 @@ std::string DescribeParseError(const std::string& text, const Json::parse_error&
     std::size_t colon = what.find(": ", bracket);
     if (colon != std::string::npos) detail = what.substr(colon + 2);
   }
-  return "invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) +
-         ": " + detail;
+  return "invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + detail;
 }
 
 // Filesystem queries that answer "no" on any error (missing, no permission,
@@ -525,8 +515,8 @@ Platform LoadPlatform(const std::string& path) {
   // `--platform jetson-nano` finds jetson-nano.json; a profile claiming
   // another name would make listings and reports disagree with the file.
   if (file.extension() == ".json" && p.name != file.stem().string()) {
-    throw Error(path + ": name: '" + p.name + "' does not match the file name (expected '" +
-                file.stem().string() + "')");
+    throw Error(path + ": name: '" + p.name + "' does not match the file name (expected '" + file.stem().string() +
+                "')");
   }
   p.path = path;
   return p;
@@ -576,11 +566,10 @@ std::vector<std::string> ListPlatforms(const std::vector<std::string>& search_pa
   return {names.begin(), names.end()};
 }
 
-std::string ResolvePlatform(const std::string& name_or_path,
-                            const std::vector<std::string>& search_path) {
+std::string ResolvePlatform(const std::string& name_or_path, const std::vector<std::string>& search_path) {
   const std::string& arg = name_or_path;
-  bool is_path = arg.find('/') != std::string::npos ||
-                 (arg.size() >= 5 && arg.compare(arg.size() - 5, 5, ".json") == 0);
+  bool is_path =
+      arg.find('/') != std::string::npos || (arg.size() >= 5 && arg.compare(arg.size() - 5, 5, ".json") == 0);
   if (is_path) {
     if (!IsRegularFile(arg)) throw Error("platform file '" + arg + "' not found");
     return arg;
@@ -597,8 +586,7 @@ std::string ResolvePlatform(const std::string& name_or_path,
                                    : " (no profiles found in " + JoinNames(search_path) + ")";
   } else {
     std::string near = ClosestMatch(arg, names);
-    message +=
-        near.empty() ? " (available: " + JoinNames(names) + ")" : " (did you mean '" + near + "'?)";
+    message += near.empty() ? " (available: " + JoinNames(names) + ")" : " (did you mean '" + near + "'?)";
   }
   throw Error(message);
 }

@@ -8,23 +8,40 @@ namespace odonata {
 
 const char* DataTypeName(DataType t) {
   switch (t) {
-    case DataType::kUnknown: return "unknown";
-    case DataType::kFloat32: return "float32";
-    case DataType::kFloat16: return "float16";
-    case DataType::kBFloat16: return "bfloat16";
-    case DataType::kFloat64: return "float64";
-    case DataType::kInt8: return "int8";
-    case DataType::kUInt8: return "uint8";
-    case DataType::kInt16: return "int16";
-    case DataType::kUInt16: return "uint16";
-    case DataType::kInt32: return "int32";
-    case DataType::kUInt32: return "uint32";
-    case DataType::kInt64: return "int64";
-    case DataType::kUInt64: return "uint64";
-    case DataType::kBool: return "bool";
-    case DataType::kString: return "string";
-    case DataType::kComplex64: return "complex64";
-    case DataType::kComplex128: return "complex128";
+    case DataType::kUnknown:
+      return "unknown";
+    case DataType::kFloat32:
+      return "float32";
+    case DataType::kFloat16:
+      return "float16";
+    case DataType::kBFloat16:
+      return "bfloat16";
+    case DataType::kFloat64:
+      return "float64";
+    case DataType::kInt8:
+      return "int8";
+    case DataType::kUInt8:
+      return "uint8";
+    case DataType::kInt16:
+      return "int16";
+    case DataType::kUInt16:
+      return "uint16";
+    case DataType::kInt32:
+      return "int32";
+    case DataType::kUInt32:
+      return "uint32";
+    case DataType::kInt64:
+      return "int64";
+    case DataType::kUInt64:
+      return "uint64";
+    case DataType::kBool:
+      return "bool";
+    case DataType::kString:
+      return "string";
+    case DataType::kComplex64:
+      return "complex64";
+    case DataType::kComplex128:
+      return "complex128";
   }
   return "unknown";
 }
@@ -34,20 +51,26 @@ int DataTypeBytes(DataType t) {
     case DataType::kFloat64:
     case DataType::kInt64:
     case DataType::kUInt64:
-    case DataType::kComplex64: return 8;
-    case DataType::kComplex128: return 16;
+    case DataType::kComplex64:
+      return 8;
+    case DataType::kComplex128:
+      return 16;
     case DataType::kFloat32:
     case DataType::kInt32:
-    case DataType::kUInt32: return 4;
+    case DataType::kUInt32:
+      return 4;
     case DataType::kFloat16:
     case DataType::kBFloat16:
     case DataType::kInt16:
-    case DataType::kUInt16: return 2;
+    case DataType::kUInt16:
+      return 2;
     case DataType::kInt8:
     case DataType::kUInt8:
-    case DataType::kBool: return 1;
+    case DataType::kBool:
+      return 1;
     case DataType::kUnknown:
-    case DataType::kString: return 0;
+    case DataType::kString:
+      return 0;
   }
   return 0;
 }

@@ -36,8 +36,8 @@ TEST(Counts, ConvWithBiasAndPadding) {
 
 TEST(Counts, DepthwiseConvIsItsOwnClass) {
   // 8 groups of one channel, stride 2, pad 1: 10x10 -> 5x5, 8*25 = 200 outputs x 9 MACs.
-  Layer l = One("(float[1,8,10,10] x) => (float[1,8,5,5] y)",
-                "y = Conv<group=8, strides=[2,2], pads=[1,1,1,1]>(x, w)", "<float[8,1,3,3] w = {0.0}>", "Conv");
+  Layer l = One("(float[1,8,10,10] x) => (float[1,8,5,5] y)", "y = Conv<group=8, strides=[2,2], pads=[1,1,1,1]>(x, w)",
+                "<float[8,1,3,3] w = {0.0}>", "Conv");
   EXPECT_EQ(l.op_class, OpClass::kDepthwiseConv);
   EXPECT_EQ(l.counts.macs, 1800);
   EXPECT_EQ(l.window.group, 8);
@@ -45,8 +45,8 @@ TEST(Counts, DepthwiseConvIsItsOwnClass) {
 
 TEST(Counts, GroupedConvCountsChannelsPerGroup) {
   // 2 groups: each output sees 4/2 = 2 input channels; 6*6*6 = 216 outputs.
-  Layer l = One("(float[1,4,6,6] x) => (float[1,6,6,6] y)", "y = Conv<group=2>(x, w)", "<float[6,2,1,1] w = {0.0}>",
-                "Conv");
+  Layer l =
+      One("(float[1,4,6,6] x) => (float[1,6,6,6] y)", "y = Conv<group=2>(x, w)", "<float[6,2,1,1] w = {0.0}>", "Conv");
   EXPECT_EQ(l.op_class, OpClass::kConv);
   EXPECT_EQ(l.counts.macs, 432);
 }
@@ -117,9 +117,9 @@ TEST(Counts, ElementwiseAndActivations) {
 }
 
 TEST(Counts, BatchNormStatisticsAreNotParameters) {
-  Layer bn = One("(float[1,4,5,5] x) => (float[1,4,5,5] y)", "y = BatchNormalization(x, s, b, m, v)",
-                 "<float[4] s = {0.0}, float[4] b = {0.0}, float[4] m = {0.0}, float[4] v = {0.0}>",
-                 "BatchNormalization");
+  Layer bn =
+      One("(float[1,4,5,5] x) => (float[1,4,5,5] y)", "y = BatchNormalization(x, s, b, m, v)",
+          "<float[4] s = {0.0}, float[4] b = {0.0}, float[4] m = {0.0}, float[4] v = {0.0}>", "BatchNormalization");
   EXPECT_EQ(bn.op_class, OpClass::kNorm);
   EXPECT_EQ(bn.counts.flops, 200);
   EXPECT_EQ(bn.counts.params, 8);         // scale and bias

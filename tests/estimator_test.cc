@@ -26,7 +26,8 @@ Platform TestPlatform(const std::string& conv_estimator = "refined_roofline") {
     "price_usd": {"value": 10, "source": "t"},
     "classes": {
       "default": {"estimator": "roofline"},
-      "conv": {"estimator": ")" + conv_estimator + R"(",
+      "conv": {"estimator": ")" +
+                     conv_estimator + R"(",
                "compute_efficiency": {"value": 0.5, "source": "t"},
                "parallelism": [{"dim": "in_c", "p": 32, "alpha": 1.0, "source": "t"}]}
     },
@@ -54,18 +55,18 @@ TEST(Estimator, RegistryOrderAndLookup) {
 
 // One 3x3 conv, 3 -> 64 channels on 32x32 (pad 1): 32*32*64 outputs x 27 MACs.
 Network ConvNet() {
-  return ParseOnnxText(Model("(float[1,3,32,32] x) => (float[1,64,32,32] y)", "c = Conv<pads=[1,1,1,1]>(x, w)\n y = Relu(c)",
-                             "<float[64,3,3,3] w = {0.0}>"));
+  return ParseOnnxText(Model("(float[1,3,32,32] x) => (float[1,64,32,32] y)",
+                             "c = Conv<pads=[1,1,1,1]>(x, w)\n y = Relu(c)", "<float[64,3,3,3] w = {0.0}>"));
 }
 
 TEST(Estimator, RooflineByHand) {
   Network net = ConvNet();
   Report r = EstimateNetwork(net, TestPlatform("roofline"));
   ASSERT_EQ(r.rows.size(), 2u);
-  const double ops = 2.0 * 65536 * 27;                      // 3,538,944
-  const double bytes = (3072 + 65536 + 1728) * 2.0;         // fp16
-  const double compute_ms = ops / (100e9 * 0.5) * 1e3;      // 0.0707789 ms
-  const double memory_ms = bytes / 10e9 * 1e3;              // 0.0140672 ms
+  const double ops = 2.0 * 65536 * 27;                  // 3,538,944
+  const double bytes = (3072 + 65536 + 1728) * 2.0;     // fp16
+  const double compute_ms = ops / (100e9 * 0.5) * 1e3;  // 0.0707789 ms
+  const double memory_ms = bytes / 10e9 * 1e3;          // 0.0140672 ms
   EXPECT_DOUBLE_EQ(r.rows[0].estimate.ops, ops);
   EXPECT_DOUBLE_EQ(r.rows[0].estimate.bytes, bytes);
   EXPECT_DOUBLE_EQ(r.rows[0].ms, std::max(compute_ms, memory_ms));

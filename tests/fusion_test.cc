@@ -45,9 +45,9 @@ TEST(Fusion, ConvBatchNormReluBecomeOneLayer) {
 }
 
 TEST(Fusion, OutputWithTwoConsumersIsNotFused) {
-  Network net = ParseOnnxText(
-      Model("(float[1,3,8,8] x) => (float[1,4,8,8] y, float[1,4,8,8] z)",
-            "c = Conv<pads=[1,1,1,1]>(x, w)\n y = Relu(c)\n z = Sigmoid(c)", "<float[4,3,3,3] w = {0.0}>"));
+  Network net = ParseOnnxText(Model("(float[1,3,8,8] x) => (float[1,4,8,8] y, float[1,4,8,8] z)",
+                                    "c = Conv<pads=[1,1,1,1]>(x, w)\n y = Relu(c)\n z = Sigmoid(c)",
+                                    "<float[4,3,3,3] w = {0.0}>"));
   EXPECT_EQ(Fuse(net, ConvRules()).size(), 3u);
 }
 
@@ -60,10 +60,9 @@ TEST(Fusion, GraphOutputIsNotFusedAway) {
 TEST(Fusion, ResidualAddJoinsOnlyWhenItsOtherInputIsReady) {
   // a = Conv(x) comes first, then d = Conv(x); Add(d, a) can join d's group
   // (a exists already), but not a's group (d is produced later).
-  Network net = ParseOnnxText(
-      Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)",
-            "a = Conv<pads=[1,1,1,1]>(x, w)\n d = Conv<pads=[1,1,1,1]>(x, w)\n y = Add(d, a)",
-            "<float[4,3,3,3] w = {0.0}>"));
+  Network net = ParseOnnxText(Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)",
+                                    "a = Conv<pads=[1,1,1,1]>(x, w)\n d = Conv<pads=[1,1,1,1]>(x, w)\n y = Add(d, a)",
+                                    "<float[4,3,3,3] w = {0.0}>"));
   std::vector<Layer> layers = Fuse(net, ConvRules());
   ASSERT_EQ(layers.size(), 2u);
   EXPECT_EQ(layers[0].covers, (std::vector<std::string>{"Conv_0"}));

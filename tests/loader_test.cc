@@ -97,8 +97,8 @@ TEST(Loader, FoldsSliceCastRangeAndConstantOfShape) {
 }
 
 TEST(Loader, InputShapeOverrideReplacesDeclaredDims) {
-  std::string m = Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)", "y = Conv<pads=[1,1,1,1]>(x, w)",
-                        "<float[4,3,3,3] w = {0.0}>");
+  std::string m =
+      Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)", "y = Conv<pads=[1,1,1,1]>(x, w)", "<float[4,3,3,3] w = {0.0}>");
   LoadOptions o;
   o.input_shapes["x"] = {2, 3, 16, 16};
   Network net = ParseOnnxText(m, o);
@@ -164,8 +164,8 @@ TEST(Loader, HostileDimensions) {
   Network empty = ParseOnnxText(Model("(float[1,3,0,8] x) => (float[1,3,0,8] y)", "y = Relu(x)"));
   EXPECT_EQ(empty.layers[0].counts.flops, 0);
   // A weight whose rank does not fit the op is a shape-inference error naming the node.
-  std::string bad_rank = Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)", "y = Conv<pads=[1,1,1,1]>(x, w)",
-                               "<float[4,3,3] w = {0.0}>");
+  std::string bad_rank =
+      Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)", "y = Conv<pads=[1,1,1,1]>(x, w)", "<float[4,3,3] w = {0.0}>");
   std::string e = ErrorOf([&] { ParseOnnxText(bad_rank, {}, "h.onnx"); });
   EXPECT_EQ(e.find("h.onnx: shape inference failed:"), 0u) << e;
   EXPECT_NE(e.find("Conv_0"), std::string::npos) << e;
@@ -215,8 +215,8 @@ TEST(Loader, LoopBodyRepeatsByConstantTripCount) {
       }
     >
   )";
-  Network net = ParseOnnxText(
-      Model("(float[1,4] init) => (float[1,4] out)", body, "<int64 trip = {3}, bool cond = {1}>"));
+  Network net =
+      ParseOnnxText(Model("(float[1,4] init) => (float[1,4] out)", body, "<int64 trip = {3}, bool cond = {1}>"));
   const Layer& add = Find(net, "Add");
   EXPECT_EQ(add.repeat, 3);
   EXPECT_EQ(net.Totals().flops, 3 * 4);
@@ -263,8 +263,8 @@ TEST(Loader, UnresolvableShapeNamesTensorAndNode) {
 
 class LoaderFiles : public ::testing::Test {
  protected:
-  std::filesystem::path dir_ = std::filesystem::temp_directory_path() /
-                               ("odonata_loader_test_" + std::to_string(::getpid()));
+  std::filesystem::path dir_ =
+      std::filesystem::temp_directory_path() / ("odonata_loader_test_" + std::to_string(::getpid()));
   void SetUp() override { std::filesystem::create_directories(dir_); }
   void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string Write(const std::string& name, const std::string& bytes) {

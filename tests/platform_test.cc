@@ -43,9 +43,7 @@ class TempDir {
   fs::path path_;
 };
 
-Json Src(double value, const std::string& source = "test") {
-  return {{"value", value}, {"source", source}};
-}
+Json Src(double value, const std::string& source = "test") { return {{"value", value}, {"source", source}}; }
 
 // The smallest valid profile; tests break one thing at a time.
 Json Minimal() {
@@ -217,8 +215,7 @@ TEST(PlatformTest, ModelForFallsBackToDefault) {
 TEST(PlatformTest, FusionAndNotesParse) {
   Json doc = Minimal();
   doc["fusion"] = {
-      {"rules",
-       {{{"into", {"Conv"}}, {"absorb", {"BatchNormalization", "Relu"}}, {"source", "s"}}}},
+      {"rules", {{{"into", {"Conv"}}, {"absorb", {"BatchNormalization", "Relu"}}, {"source", "s"}}}},
       {"free", {{"ops", {"Reshape"}}, {"source", "f"}}},
   };
   doc["notes"] = {"one", "two"};
@@ -238,8 +235,7 @@ TEST(PlatformTest, UnknownTopLevelKey) {
   doc.erase("overhaed_ms");
   doc["zzzzzzzzzz"] = 1;
   std::string msg = ParseError(doc);
-  EXPECT_EQ(msg.rfind("tiny.json: zzzzzzzzzz: unknown key (expected one of: schema, ", 0), 0u)
-      << msg;
+  EXPECT_EQ(msg.rfind("tiny.json: zzzzzzzzzz: unknown key (expected one of: schema, ", 0), 0u) << msg;
 }
 
 TEST(PlatformTest, UnknownNestedKey) {
@@ -273,12 +269,10 @@ TEST(PlatformTest, WrongType) {
   doc["notes"] = "not a list";
   EXPECT_EQ(ParseError(doc), "tiny.json: notes: expected an array, got string");
   doc = Minimal();
-  doc["classes"] = {
-      {"conv",
-       {{"estimator", "refined_roofline"},
-        {"parallelism", {{{"dim", "in_c"}, {"p", 32.5}, {"alpha", 1}, {"source", "s"}}}}}}};
-  EXPECT_EQ(ParseError(doc),
-            "tiny.json: classes.conv.parallelism[0].p: expected an integer, got 32.5");
+  doc["classes"] = {{"conv",
+                     {{"estimator", "refined_roofline"},
+                      {"parallelism", {{{"dim", "in_c"}, {"p", 32.5}, {"alpha", 1}, {"source", "s"}}}}}}};
+  EXPECT_EQ(ParseError(doc), "tiny.json: classes.conv.parallelism[0].p: expected an integer, got 32.5");
   EXPECT_EQ(TextError("[1, 2]"), "tiny.json: (top level): expected an object, got array");
 }
 
@@ -291,8 +285,7 @@ TEST(PlatformTest, MissingRequiredField) {
   EXPECT_EQ(ParseError(doc), "tiny.json: power.typical_w: missing required field");
   doc = Minimal();
   doc["precisions"]["fp16"]["bandwidth_gbps"].erase("source");
-  EXPECT_EQ(ParseError(doc),
-            "tiny.json: precisions.fp16.bandwidth_gbps.source: missing required field");
+  EXPECT_EQ(ParseError(doc), "tiny.json: precisions.fp16.bandwidth_gbps.source: missing required field");
   doc = Minimal();
   doc["classes"] = {{"default", Json::object()}};
   EXPECT_EQ(ParseError(doc), "tiny.json: classes.default.estimator: missing required field");
@@ -301,8 +294,7 @@ TEST(PlatformTest, MissingRequiredField) {
 TEST(PlatformTest, OutOfRange) {
   Json doc = Minimal();
   doc["classes"] = {{"conv", {{"estimator", "roofline"}, {"compute_efficiency", Src(1.5)}}}};
-  EXPECT_EQ(ParseError(doc),
-            "tiny.json: classes.conv.compute_efficiency.value: must be in (0, 1], got 1.5");
+  EXPECT_EQ(ParseError(doc), "tiny.json: classes.conv.compute_efficiency.value: must be in (0, 1], got 1.5");
   doc = Minimal();
   doc["precisions"]["fp16"]["bandwidth_gbps"]["value"] = 0;
   EXPECT_EQ(ParseError(doc), "tiny.json: precisions.fp16.bandwidth_gbps.value: must be > 0, got 0");
@@ -310,23 +302,18 @@ TEST(PlatformTest, OutOfRange) {
   doc["overhead_ms"]["value"] = -1;
   EXPECT_EQ(ParseError(doc), "tiny.json: overhead_ms.value: must be >= 0, got -1");
   doc = Minimal();
-  doc["classes"] = {
-      {"conv",
-       {{"estimator", "refined_roofline"},
-        {"parallelism", {{{"dim", "in_c"}, {"p", 0}, {"alpha", 1.2}, {"source", "s"}}}}}}};
+  doc["classes"] = {{"conv",
+                     {{"estimator", "refined_roofline"},
+                      {"parallelism", {{{"dim", "in_c"}, {"p", 0}, {"alpha", 1.2}, {"source", "s"}}}}}}};
   EXPECT_EQ(ParseError(doc), "tiny.json: classes.conv.parallelism[0].p: must be >= 1, got 0");
   doc["classes"]["conv"]["parallelism"][0]["p"] = 8;
-  EXPECT_EQ(ParseError(doc),
-            "tiny.json: classes.conv.parallelism[0].alpha: must be in [0, 1], got 1.2");
+  EXPECT_EQ(ParseError(doc), "tiny.json: classes.conv.parallelism[0].alpha: must be in [0, 1], got 1.2");
   doc["classes"]["conv"]["parallelism"][0]["alpha"] = 1;
   doc["classes"]["conv"]["parallelism"][0]["dim"] = "c";
-  EXPECT_EQ(
-      ParseError(doc).rfind("tiny.json: classes.conv.parallelism[0].dim: unknown dimension 'c'", 0),
-      0u);
+  EXPECT_EQ(ParseError(doc).rfind("tiny.json: classes.conv.parallelism[0].dim: unknown dimension 'c'", 0), 0u);
   doc["classes"]["conv"]["parallelism"][0]["dim"] = "in_c";
   doc["classes"]["conv"]["parallelism"][1] = doc["classes"]["conv"]["parallelism"][0];
-  EXPECT_EQ(ParseError(doc),
-            "tiny.json: classes.conv.parallelism[1].dim: duplicate dimension 'in_c'");
+  EXPECT_EQ(ParseError(doc), "tiny.json: classes.conv.parallelism[1].dim: duplicate dimension 'in_c'");
   doc = Minimal();
   doc["precisions"]["fp16"]["peak_gops"]["source"] = "";
   EXPECT_EQ(ParseError(doc), "tiny.json: precisions.fp16.peak_gops.source: must not be empty");
@@ -335,8 +322,7 @@ TEST(PlatformTest, OutOfRange) {
 TEST(PlatformTest, BadPrecisionAndClassNames) {
   Json doc = Minimal();
   doc["precisions"]["fp61"] = doc["precisions"]["fp16"];
-  EXPECT_EQ(ParseError(doc),
-            "tiny.json: precisions.fp61: unknown precision (did you mean 'fp16'?)");
+  EXPECT_EQ(ParseError(doc), "tiny.json: precisions.fp61: unknown precision (did you mean 'fp16'?)");
   doc = Minimal();
   doc["precisions"]["bf16"] = doc["precisions"]["fp16"];
   EXPECT_EQ(ParseError(doc).rfind("tiny.json: precisions.bf16: unknown precision", 0), 0u);
@@ -344,8 +330,7 @@ TEST(PlatformTest, BadPrecisionAndClassNames) {
   doc["default_precision"] = "int8";
   EXPECT_EQ(ParseError(doc), "tiny.json: default_precision: 'int8' is not a key of precisions");
   doc["default_precision"] = "double";
-  EXPECT_EQ(ParseError(doc).rfind("tiny.json: default_precision: unknown precision 'double'", 0),
-            0u);
+  EXPECT_EQ(ParseError(doc).rfind("tiny.json: default_precision: unknown precision 'double'", 0), 0u);
   doc = Minimal();
   doc["precisions"] = Json::object();
   EXPECT_EQ(ParseError(doc), "tiny.json: precisions: must list at least one precision");
@@ -353,8 +338,7 @@ TEST(PlatformTest, BadPrecisionAndClassNames) {
   doc["classes"] = {{"convolution", {{"estimator", "roofline"}}}};
   EXPECT_EQ(ParseError(doc).rfind("tiny.json: classes.convolution: unknown op class", 0), 0u);
   doc["classes"] = {{"dwconvv", {{"estimator", "roofline"}}}};
-  EXPECT_EQ(ParseError(doc),
-            "tiny.json: classes.dwconvv: unknown op class (did you mean 'dwconv'?)");
+  EXPECT_EQ(ParseError(doc), "tiny.json: classes.dwconvv: unknown op class (did you mean 'dwconv'?)");
   doc = Minimal();
   doc["schema"] = "odonata-platform/2";
   EXPECT_EQ(ParseError(doc),
@@ -414,8 +398,7 @@ TEST(PlatformTest, ResolvePlatform) {
   // Path forms are taken as given.
   std::string file = second.path() + "/ncs2.json";
   EXPECT_EQ(ResolvePlatform(file, {}), file);
-  EXPECT_EQ(ErrorOf([&] { ResolvePlatform("nowhere/x.json", path); }),
-            "platform file 'nowhere/x.json' not found");
+  EXPECT_EQ(ErrorOf([&] { ResolvePlatform("nowhere/x.json", path); }), "platform file 'nowhere/x.json' not found");
 
   EXPECT_EQ(ErrorOf([&] { ResolvePlatform("jetsn-nano", path); }),
             "unknown platform 'jetsn-nano' (did you mean 'jetson-nano'?)");

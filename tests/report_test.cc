@@ -12,8 +12,7 @@
 namespace odonata {
 namespace {
 
-ReportRow MakeRow(const std::string& name, std::vector<std::string> ops, Shape shape, double ms,
-                  std::int64_t macs) {
+ReportRow MakeRow(const std::string& name, std::vector<std::string> ops, Shape shape, double ms, std::int64_t macs) {
   ReportRow row;
   row.layer.name = name;
   row.layer.op_type = ops.front();
@@ -47,8 +46,7 @@ Report MakeReport() {
   r.platform = "test-board";
   r.platform_path = "platforms/test-board.json";
   r.precision = Precision::kFp16;
-  r.rows.push_back(
-      MakeRow("conv1", {"Conv", "BatchNormalization", "Relu"}, {1, 64, 56, 56}, 0.125, 118013952));
+  r.rows.push_back(MakeRow("conv1", {"Conv", "BatchNormalization", "Relu"}, {1, 64, 56, 56}, 0.125, 118013952));
   r.rows.push_back(MakeRow("fc,final", {"Gemm"}, {1, 1000}, 1.5, 512000));
   ReportRow odd = MakeRow("mystery", {"FooOp"}, {1, 10}, 0.0625, 0);
   odd.layer.unknown_op = true;
@@ -92,9 +90,8 @@ TEST(ReportTest, JsonKeysAndValues) {
   RenderJson(MakeReport(), out);
   const auto j = nlohmann::json::parse(out.str());
 
-  for (const char* key :
-       {"odonata_version", "model", "model_path", "platform", "platform_path", "precision",
-        "total_ms", "overhead_ms", "layers_ms", "totals", "nodes", "layers", "warnings"}) {
+  for (const char* key : {"odonata_version", "model", "model_path", "platform", "platform_path", "precision",
+                          "total_ms", "overhead_ms", "layers_ms", "totals", "nodes", "layers", "warnings"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_EQ(j["model"], "tiny");
@@ -110,9 +107,8 @@ TEST(ReportTest, JsonKeysAndValues) {
 
   ASSERT_EQ(j["layers"].size(), 3u);
   const auto& conv = j["layers"][0];
-  for (const char* key :
-       {"name", "op", "ops", "covers", "output_shape", "macs", "flops", "params", "bytes",
-        "ops_count", "bound", "estimator", "utilisation", "ms", "percent", "repeat", "flags"}) {
+  for (const char* key : {"name", "op", "ops", "covers", "output_shape", "macs", "flops", "params", "bytes",
+                          "ops_count", "bound", "estimator", "utilisation", "ms", "percent", "repeat", "flags"}) {
     EXPECT_TRUE(conv.contains(key)) << key;
   }
   EXPECT_EQ(conv["name"], "conv1");
@@ -162,8 +158,7 @@ TEST(ReportTest, CsvHeaderQuotingAndTotals) {
   EXPECT_EQ(lines[0],
             "index,name,op,covers,output_shape,macs,flops,params,bytes,bound,estimator,"
             "utilisation,ms,percent,repeat,flags");
-  EXPECT_EQ(lines[1].substr(0, 66),
-            "1,conv1,Conv+BatchNormalization+Relu,conv1;conv1_1;conv1_2,1x64x56");
+  EXPECT_EQ(lines[1].substr(0, 66), "1,conv1,Conv+BatchNormalization+Relu,conv1;conv1_1;conv1_2,1x64x56");
   // A name with a comma is quoted; the row still has 16 fields after unquoting.
   EXPECT_EQ(lines[2].rfind("2,\"fc,final\",Gemm,\"fc,final\",1x1000,512000,", 0), 0u) << lines[2];
   EXPECT_NE(lines[3].find(",unknown_op"), std::string::npos);

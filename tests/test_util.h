@@ -9,8 +9,8 @@ namespace odonata::testing {
 
 // A model around `body` with opset 13: `signature` is "(inputs) => (outputs)",
 // `inits` the initializer list ("<float[4,3,3,3] w = {0.0}, ...>" or "").
-inline std::string Model(const std::string& signature, const std::string& body,
-                         const std::string& inits = "", int opset = 13) {
+inline std::string Model(const std::string& signature, const std::string& body, const std::string& inits = "",
+                         int opset = 13) {
   return "<ir_version: 8, opset_import: [\"\" : " + std::to_string(opset) + "]>\ng " + signature + "\n" + inits +
          "\n{\n" + body + "\n}\n";
 }

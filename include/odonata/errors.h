@@ -11,8 +11,8 @@ namespace odonata {
 // Exit codes of the odonata command (documented in README.md).
 enum class ExitCode : int {
   kOk = 0,
-  kError = 1,       // bad input file, unresolvable model, I/O failure
-  kUsage = 2,       // bad command line (CLI11 also uses 2 for parse errors)
+  kError = 1,              // bad input file, unresolvable model, I/O failure
+  kUsage = 2,              // bad command line (CLI11 also uses 2 for parse errors)
   kToleranceExceeded = 3,  // reserved for `odonata check`
 };
 
@@ -21,15 +21,12 @@ enum class ExitCode : int {
 // The message reads "platforms/ncs2.json: unknown key 'x'".
 class Error : public std::runtime_error {
  public:
-  explicit Error(const std::string& what, ExitCode code = ExitCode::kError)
-      : std::runtime_error(what), code_(code) {}
+  explicit Error(const std::string& what, ExitCode code = ExitCode::kError) : std::runtime_error(what), code_(code) {}
 
   ExitCode code() const { return code_; }
 
   // Return a copy of this error whose message is "<context>: <message>".
-  Error WithContext(const std::string& context) const {
-    return Error(context + ": " + what(), code_);
-  }
+  Error WithContext(const std::string& context) const { return Error(context + ": " + what(), code_); }
 
  private:
   ExitCode code_;

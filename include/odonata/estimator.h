@@ -15,7 +15,7 @@ enum class Bound { kCompute, kMemory, kNone };
 const char* BoundName(Bound b);  // "compute", "memory", "none"
 
 struct LayerEstimate {
-  double ms = 0;             // time of one execution of the layer
+  double ms = 0;  // time of one execution of the layer
   Bound bound = Bound::kNone;
   double ops = 0;            // arithmetic operations counted (flops)
   double bytes = 0;          // bytes moved at the chosen precision
@@ -27,7 +27,7 @@ struct EstimatorContext {
   const Layer& layer;
   const Platform& platform;
   Precision precision;
-  const ClassModel& model;   // platform.ModelFor(layer.op_class)
+  const ClassModel& model;  // platform.ModelFor(layer.op_class)
 };
 
 using EstimatorFn = LayerEstimate (*)(const EstimatorContext&);

@@ -38,8 +38,8 @@ const std::vector<OpClass>& AllOpClasses();
 bool ParseOpClass(const std::string& name, OpClass* out);
 
 // An ONNX attribute value, normalised (graphs and tensors are not kept).
-using Attribute = std::variant<std::int64_t, double, std::string, std::vector<std::int64_t>,
-                               std::vector<double>, std::vector<std::string>>;
+using Attribute = std::variant<std::int64_t, double, std::string, std::vector<std::int64_t>, std::vector<double>,
+                               std::vector<std::string>>;
 
 // Sliding-window geometry of Conv/ConvTranspose/pooling, normalised for the
 // spatial rank r of the input: kernel, strides, dilations have r entries,
@@ -86,9 +86,9 @@ struct Layer {
   std::string op_type;  // ONNX op type of the main node, e.g. "Conv"
   std::string domain;   // "" for the default ONNX domain
   OpClass op_class = OpClass::kUnknown;
-  Window window;        // set for window ops, empty otherwise
+  Window window;                                // set for window ops, empty otherwise
   std::map<std::string, Attribute> attributes;  // remaining ONNX attributes
-  std::vector<TensorInfo> inputs;   // in node order; missing optional inputs have empty names
+  std::vector<TensorInfo> inputs;               // in node order; missing optional inputs have empty names
   std::vector<TensorInfo> outputs;
   // Original ONNX nodes executed by this layer, main node first (one entry
   // unless fused), and their op types in the same order.
@@ -104,8 +104,8 @@ struct Layer {
 };
 
 // Class of a node given its op type, domain and (for Conv) group/input channels.
-OpClass ClassifyOp(const std::string& op_type, const std::string& domain,
-                   std::int64_t group = 1, std::int64_t in_channels = 0);
+OpClass ClassifyOp(const std::string& op_type, const std::string& domain, std::int64_t group = 1,
+                   std::int64_t in_channels = 0);
 
 // Compute counts for a single-node layer from its shapes, window and
 // attributes. Sets layer.unknown_op for ops without a counting rule (their

@@ -21,9 +21,9 @@ struct LoadOptions {
 };
 
 struct Network {
-  std::string name;       // model file stem, or graph name
-  std::string source;     // path it was loaded from ("<text>" for inline models)
-  std::int64_t opset = 0; // default-domain opset import
+  std::string name;                 // model file stem, or graph name
+  std::string source;               // path it was loaded from ("<text>" for inline models)
+  std::int64_t opset = 0;           // default-domain opset import
   std::vector<TensorInfo> inputs;   // graph inputs (without initializers)
   std::vector<TensorInfo> outputs;  // graph outputs
   // One layer per ONNX node, in topological order. Nodes of If/Loop bodies
@@ -51,7 +51,6 @@ Network LoadOnnx(const std::string& path, const LoadOptions& options = {});
 //   <ir_version: 8, opset_import: ["" : 13]>
 //   g (float[1,3,8,8] x) => (float[1,4,8,8] y) { y = Conv(x, w) }
 // `origin` names the model in errors. Used by tests and tools.
-Network ParseOnnxText(const std::string& text, const LoadOptions& options = {},
-                      const std::string& origin = "<text>");
+Network ParseOnnxText(const std::string& text, const LoadOptions& options = {}, const std::string& origin = "<text>");
 
 }  // namespace odonata

@@ -39,7 +39,7 @@ struct Parallelism {
 
 // How a class of ops is estimated on this platform.
 struct ClassModel {
-  std::string estimator = "roofline";  // a name in the estimator registry
+  std::string estimator = "roofline";          // a name in the estimator registry
   Sourced compute_efficiency{1.0, "default"};  // fraction of peak reached
   Sourced memory_efficiency{1.0, "default"};   // fraction of bandwidth reached
   std::vector<Parallelism> parallelism;        // for refined_roofline
@@ -67,14 +67,14 @@ struct Platform {
   std::string path;         // file it was loaded from
   std::map<Precision, PrecisionSpec> precisions;
   Precision default_precision = Precision::kFp32;
-  Sourced overhead_ms;      // per-inference overhead added to the layer sum
+  Sourced overhead_ms;  // per-inference overhead added to the layer sum
   Sourced idle_power_w;
   Sourced typical_power_w;
   Sourced price_usd;
-  ClassModel default_class;              // used for classes not listed
+  ClassModel default_class;  // used for classes not listed
   std::map<OpClass, ClassModel> classes;
   Fusion fusion;
-  std::vector<std::string> notes;        // free text: caveats, what is measured
+  std::vector<std::string> notes;  // free text: caveats, what is measured
 
   const ClassModel& ModelFor(OpClass c) const;
 };
@@ -90,8 +90,7 @@ std::vector<std::string> PlatformSearchPath(const std::string& exe_path);
 
 // Resolve `--platform`: a path to a .json file, or a profile name looked up in
 // `search_path`. Throws Error "unknown platform 'x' (did you mean 'y'?)".
-std::string ResolvePlatform(const std::string& name_or_path,
-                            const std::vector<std::string>& search_path);
+std::string ResolvePlatform(const std::string& name_or_path, const std::vector<std::string>& search_path);
 
 // Names of all profiles found on the search path (first occurrence wins), sorted.
 std::vector<std::string> ListPlatforms(const std::vector<std::string>& search_path);

@@ -18,15 +18,15 @@ struct EstimateOptions {
 };
 
 struct ReportRow {
-  Layer layer;              // fused layer
+  Layer layer;  // fused layer
   LayerEstimate estimate;
-  double ms = 0;            // estimate.ms * layer.repeat
-  double percent = 0;       // of total_ms
+  double ms = 0;                   // estimate.ms * layer.repeat
+  double percent = 0;              // of total_ms
   std::vector<std::string> flags;  // "unknown_op", "data_dependent"
 };
 
 struct Report {
-  std::string model;        // network name
+  std::string model;  // network name
   std::string model_path;
   std::string platform;
   std::string platform_path;
@@ -35,15 +35,14 @@ struct Report {
   double overhead_ms = 0;
   // Invariant: total_ms == sum of rows[i].ms + overhead_ms.
   double total_ms = 0;
-  Counts totals;            // over the original network (before fusion)
-  std::int64_t nodes = 0;   // ONNX nodes covered (== network.layers.size())
+  Counts totals;           // over the original network (before fusion)
+  std::int64_t nodes = 0;  // ONNX nodes covered (== network.layers.size())
   std::vector<std::string> warnings;
 };
 
 // Fuse, estimate every layer with the estimator its class names, sum.
 // Throws Error if the platform lacks the precision or names an unknown estimator.
-Report EstimateNetwork(const Network& network, const Platform& platform,
-                       const EstimateOptions& options = {});
+Report EstimateNetwork(const Network& network, const Platform& platform, const EstimateOptions& options = {});
 
 enum class Format { kTable, kJson, kCsv };
 bool ParseFormat(const std::string& text, Format* out);
@@ -59,8 +58,7 @@ void RenderInspect(const Network& network, Format format, std::ostream& out);
 
 // `odonata platforms`: the profiles found on `search_path` (directories, in
 // lookup order), one entry per profile with its precisions and file.
-void RenderPlatforms(const std::vector<Platform>& platforms,
-                     const std::vector<std::string>& search_path, Format format,
+void RenderPlatforms(const std::vector<Platform>& platforms, const std::vector<std::string>& search_path, Format format,
                      std::ostream& out);
 
 }  // namespace odonata

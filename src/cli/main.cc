@@ -63,8 +63,7 @@ struct Command {
 // --- Validation of option values (failures are usage errors, exit 2) -------
 
 // Split "name=1x3x224x224" at the last '=' (dims never contain one).
-bool SplitInputShape(const std::string& text, std::string* name, Shape* shape,
-                     std::string* problem) {
+bool SplitInputShape(const std::string& text, std::string* name, Shape* shape, std::string* problem) {
   std::size_t eq = text.rfind('=');
   if (eq == std::string::npos || eq == 0) {
     *problem = "'" + text + "' is not NAME=DIMS (e.g. input=1x3x224x224)";
@@ -95,8 +94,7 @@ CLI::Validator FormatValidator() {
   return CLI::Validator(
       [](std::string& value) {
         Format format;
-        return ParseFormat(value, &format) ? std::string()
-                                           : "unknown format '" + value + "' (table, json, csv)";
+        return ParseFormat(value, &format) ? std::string() : "unknown format '" + value + "' (table, json, csv)";
       },
       "table|json|csv");
 }
@@ -105,9 +103,8 @@ CLI::Validator PrecisionValidator() {
   return CLI::Validator(
       [](std::string& value) {
         Precision precision;
-        return ParsePrecision(value, &precision)
-                   ? std::string()
-                   : "unknown precision '" + value + "' (fp32, fp16, int8)";
+        return ParsePrecision(value, &precision) ? std::string()
+                                                 : "unknown precision '" + value + "' (fp32, fp16, int8)";
       },
       "fp32|fp16|int8");
 }
@@ -190,10 +187,8 @@ void AddModelOptions(CLI::App& cmd, Options& o) {
       ->check(FormatValidator())
       ->type_name("FORMAT")
       ->default_str("table");
-  cmd.add_option("-o,--output", o.output, "Write the report to FILE instead of stdout")
-      ->type_name("FILE");
-  cmd.add_option("--input-shape", o.input_shapes,
-                 "Static shape of a graph input, e.g. data=1x3x224x224 (repeatable)")
+  cmd.add_option("-o,--output", o.output, "Write the report to FILE instead of stdout")->type_name("FILE");
+  cmd.add_option("--input-shape", o.input_shapes, "Static shape of a graph input, e.g. data=1x3x224x224 (repeatable)")
       ->check(InputShapeValidator())
       ->allow_extra_args(false)
       ->type_name("NAME=DIMS");
@@ -204,8 +199,7 @@ void AddModelOptions(CLI::App& cmd, Options& o) {
 
 void AddEstimateOptions(CLI::App& cmd, Options& o) {
   AddModelOptions(cmd, o);
-  cmd.add_option("-p,--platform", o.platform,
-                 "Platform profile: a name from `odonata platforms` or a .json file")
+  cmd.add_option("-p,--platform", o.platform, "Platform profile: a name from `odonata platforms` or a .json file")
       ->type_name("PLATFORM")
       ->required();
   cmd.add_option("--precision", o.precision, "Arithmetic precision (default: the platform's)")
@@ -225,8 +219,7 @@ int RunEstimate(const Options& o, const Context& context) {
     estimate.precision = precision;
   }
   // The platform first: a typo there should not wait for a large model to load.
-  const std::string platform_path =
-      ResolvePlatform(o.platform, PlatformSearchPath(context.exe_path));
+  const std::string platform_path = ResolvePlatform(o.platform, PlatformSearchPath(context.exe_path));
   const Platform platform = LoadPlatform(platform_path);
   const Network network = LoadOnnx(o.model, load);
   const Report report = EstimateNetwork(network, platform, estimate);
@@ -297,14 +290,10 @@ int RunEstimators(const Options&, const Context&) {
 
 // The subcommands, in the order `odonata --help` lists them.
 const Command kCommands[] = {
-    {"estimate", "Estimate the latency of an ONNX model on a platform", AddEstimateOptions,
-     RunEstimate},
-    {"inspect", "Show the shapes and counts (MACs, FLOPs, params) of every node", AddModelOptions,
-     RunInspect},
-    {"platforms", "List the platform profiles on the search path", AddPlatformsOptions,
-     RunPlatforms},
-    {"estimators", "List the per-layer estimators platform profiles can name", AddNoOptions,
-     RunEstimators},
+    {"estimate", "Estimate the latency of an ONNX model on a platform", AddEstimateOptions, RunEstimate},
+    {"inspect", "Show the shapes and counts (MACs, FLOPs, params) of every node", AddModelOptions, RunInspect},
+    {"platforms", "List the platform profiles on the search path", AddPlatformsOptions, RunPlatforms},
+    {"estimators", "List the per-layer estimators platform profiles can name", AddNoOptions, RunEstimators},
 };
 
 std::string ExePath(const char* argv0) {
@@ -323,8 +312,7 @@ int Main(int argc, char** argv) {
   app.failure_message([](const CLI::App* top, const CLI::Error& e) {
     std::string help = "odonata";
     for (const CLI::App* sub : top->get_subcommands()) help += " " + sub->get_name();
-    return std::string("odonata: error: ") + e.what() + "\nRun '" + help +
-           " --help' for more information.\n";
+    return std::string("odonata: error: ") + e.what() + "\nRun '" + help + " --help' for more information.\n";
   });
 
   Options options;
@@ -345,8 +333,7 @@ int Main(int argc, char** argv) {
       names += (names.empty() ? "" : ", ") + std::string(command.name);
     }
     if (!known) {
-      throw Error("unknown command '" + std::string(argv[1]) + "' (commands: " + names + ")",
-                  ExitCode::kUsage);
+      throw Error("unknown command '" + std::string(argv[1]) + "' (commands: " + names + ")", ExitCode::kUsage);
     }
   }
 

@@ -35,8 +35,7 @@ bool IsIntType(int32_t t) {
 }
 
 bool IsFloatType(int32_t t) {
-  return t == TensorProto::FLOAT || t == TensorProto::DOUBLE || t == TensorProto::FLOAT16 ||
-         t == TensorProto::BFLOAT16;
+  return t == TensorProto::FLOAT || t == TensorProto::DOUBLE || t == TensorProto::FLOAT16 || t == TensorProto::BFLOAT16;
 }
 
 std::optional<I64> Count(const Shape& s) {
@@ -186,8 +185,8 @@ std::optional<std::vector<I64>> AttrInts(const onnx::NodeProto& n, const char* n
 }
 
 // Axes from attribute (older opsets) or from input `index` (newer ones).
-std::optional<std::vector<I64>> Axes(const onnx::NodeProto& n, const std::vector<FoldInput>& in,
-                                     std::size_t index, const char* attr = "axes") {
+std::optional<std::vector<I64>> Axes(const onnx::NodeProto& n, const std::vector<FoldInput>& in, std::size_t index,
+                                     const char* attr = "axes") {
   if (auto a = AttrInts(n, attr)) return a;
   if (index < in.size() && in[index].present) {
     if (!in[index].value) return std::nullopt;
@@ -407,16 +406,22 @@ Result Reduce(const onnx::NodeProto& n, const std::vector<FoldInput>& in, I64 op
   }
   auto count = Count(kept_shape);
   if (!count) return std::nullopt;
-  std::vector<double> acc(*count, op == "ReduceProd" ? 1.0 : op == "ReduceSum" ? 0.0
-                                  : op == "ReduceMax" ? -INFINITY : INFINITY);
+  std::vector<double> acc(*count, op == "ReduceProd"  ? 1.0
+                                  : op == "ReduceSum" ? 0.0
+                                  : op == "ReduceMax" ? -INFINITY
+                                                      : INFINITY);
   std::vector<I64> coord(r, 0);
   for (std::size_t k = 0; k < x.size(); ++k) {
     I64 dst = BroadcastIndex(coord, kept_shape);
     double v = x.at(k);
-    if (op == "ReduceProd") acc[dst] *= v;
-    else if (op == "ReduceSum") acc[dst] += v;
-    else if (op == "ReduceMax") acc[dst] = std::max(acc[dst], v);
-    else acc[dst] = std::min(acc[dst], v);
+    if (op == "ReduceProd")
+      acc[dst] *= v;
+    else if (op == "ReduceSum")
+      acc[dst] += v;
+    else if (op == "ReduceMax")
+      acc[dst] = std::max(acc[dst], v);
+    else
+      acc[dst] = std::min(acc[dst], v);
     NextCoord(coord, x.shape);
   }
   ConstTensor out = MakeLike(x, out_shape);
@@ -498,45 +503,75 @@ std::optional<ConstTensor> FromTensorProto(const TensorProto& t) {
   };
   switch (t.data_type()) {
     case TensorProto::INT64:
-      if (has_raw) { if (!raw_ok(8)) return std::nullopt; load_raw(I64{}); }
-      else c.ints.assign(t.int64_data().begin(), t.int64_data().end());
+      if (has_raw) {
+        if (!raw_ok(8)) return std::nullopt;
+        load_raw(I64{});
+      } else
+        c.ints.assign(t.int64_data().begin(), t.int64_data().end());
       break;
     case TensorProto::UINT64:
-      if (has_raw) { if (!raw_ok(8)) return std::nullopt; load_raw(uint64_t{}); }
-      else c.ints.assign(t.uint64_data().begin(), t.uint64_data().end());
+      if (has_raw) {
+        if (!raw_ok(8)) return std::nullopt;
+        load_raw(uint64_t{});
+      } else
+        c.ints.assign(t.uint64_data().begin(), t.uint64_data().end());
       break;
     case TensorProto::INT32:
-      if (has_raw) { if (!raw_ok(4)) return std::nullopt; load_raw(int32_t{}); }
-      else c.ints.assign(t.int32_data().begin(), t.int32_data().end());
+      if (has_raw) {
+        if (!raw_ok(4)) return std::nullopt;
+        load_raw(int32_t{});
+      } else
+        c.ints.assign(t.int32_data().begin(), t.int32_data().end());
       break;
     case TensorProto::UINT32:
-      if (has_raw) { if (!raw_ok(4)) return std::nullopt; load_raw(uint32_t{}); }
-      else c.ints.assign(t.uint64_data().begin(), t.uint64_data().end());
+      if (has_raw) {
+        if (!raw_ok(4)) return std::nullopt;
+        load_raw(uint32_t{});
+      } else
+        c.ints.assign(t.uint64_data().begin(), t.uint64_data().end());
       break;
     case TensorProto::INT16:
-      if (has_raw) { if (!raw_ok(2)) return std::nullopt; load_raw(int16_t{}); }
-      else c.ints.assign(t.int32_data().begin(), t.int32_data().end());
+      if (has_raw) {
+        if (!raw_ok(2)) return std::nullopt;
+        load_raw(int16_t{});
+      } else
+        c.ints.assign(t.int32_data().begin(), t.int32_data().end());
       break;
     case TensorProto::UINT16:
-      if (has_raw) { if (!raw_ok(2)) return std::nullopt; load_raw(uint16_t{}); }
-      else c.ints.assign(t.int32_data().begin(), t.int32_data().end());
+      if (has_raw) {
+        if (!raw_ok(2)) return std::nullopt;
+        load_raw(uint16_t{});
+      } else
+        c.ints.assign(t.int32_data().begin(), t.int32_data().end());
       break;
     case TensorProto::INT8:
-      if (has_raw) { if (!raw_ok(1)) return std::nullopt; load_raw(int8_t{}); }
-      else c.ints.assign(t.int32_data().begin(), t.int32_data().end());
+      if (has_raw) {
+        if (!raw_ok(1)) return std::nullopt;
+        load_raw(int8_t{});
+      } else
+        c.ints.assign(t.int32_data().begin(), t.int32_data().end());
       break;
     case TensorProto::UINT8:
     case TensorProto::BOOL:
-      if (has_raw) { if (!raw_ok(1)) return std::nullopt; load_raw(uint8_t{}); }
-      else c.ints.assign(t.int32_data().begin(), t.int32_data().end());
+      if (has_raw) {
+        if (!raw_ok(1)) return std::nullopt;
+        load_raw(uint8_t{});
+      } else
+        c.ints.assign(t.int32_data().begin(), t.int32_data().end());
       break;
     case TensorProto::FLOAT:
-      if (has_raw) { if (!raw_ok(4)) return std::nullopt; load_raw(float{}); }
-      else c.reals.assign(t.float_data().begin(), t.float_data().end());
+      if (has_raw) {
+        if (!raw_ok(4)) return std::nullopt;
+        load_raw(float{});
+      } else
+        c.reals.assign(t.float_data().begin(), t.float_data().end());
       break;
     case TensorProto::DOUBLE:
-      if (has_raw) { if (!raw_ok(8)) return std::nullopt; load_raw(double{}); }
-      else c.reals.assign(t.double_data().begin(), t.double_data().end());
+      if (has_raw) {
+        if (!raw_ok(8)) return std::nullopt;
+        load_raw(double{});
+      } else
+        c.reals.assign(t.double_data().begin(), t.double_data().end());
       break;
     case TensorProto::FLOAT16:
     case TensorProto::BFLOAT16: {
@@ -794,23 +829,30 @@ Result FoldNode(const onnx::NodeProto& n, const std::vector<FoldInput>& in, I64 
   for (const auto& i : in) {
     if (i.present) args.push_back(i.value);
   }
-  const bool unary = op == "Neg" || op == "Abs" || op == "Floor" || op == "Ceil" || op == "Round" ||
-                     op == "Sqrt" || op == "Reciprocal" || op == "Not";
+  const bool unary = op == "Neg" || op == "Abs" || op == "Floor" || op == "Ceil" || op == "Round" || op == "Sqrt" ||
+                     op == "Reciprocal" || op == "Not";
   const bool variadic = op == "Max" || op == "Min";
   const std::size_t arity = unary ? 1 : op == "Where" ? 3 : 2;
   if (variadic ? args.empty() : args.size() != arity) return std::nullopt;
   using V = const std::vector<double>&;
   using VI = const std::vector<I64>&;
-  if (op == "Add") return Elementwise(args, 0, [](V a) { return a[0] + a[1]; }, [](VI a) { return a[0] + a[1]; });
-  if (op == "Sub") return Elementwise(args, 0, [](V a) { return a[0] - a[1]; }, [](VI a) { return a[0] - a[1]; });
-  if (op == "Mul") return Elementwise(args, 0, [](V a) { return a[0] * a[1]; }, [](VI a) { return a[0] * a[1]; });
+  if (op == "Add")
+    return Elementwise(
+        args, 0, [](V a) { return a[0] + a[1]; }, [](VI a) { return a[0] + a[1]; });
+  if (op == "Sub")
+    return Elementwise(
+        args, 0, [](V a) { return a[0] - a[1]; }, [](VI a) { return a[0] - a[1]; });
+  if (op == "Mul")
+    return Elementwise(
+        args, 0, [](V a) { return a[0] * a[1]; }, [](VI a) { return a[0] * a[1]; });
   if (op == "Div") {
     if (args.size() != 2) return std::nullopt;
     for (std::size_t i = 0; i < args[1]->size(); ++i) {
       if (args[1]->is_int() && args[1]->ints[i] == 0) return std::nullopt;
     }
     // Integer division truncates toward zero, as C++ runtimes do.
-    return Elementwise(args, 0, [](V a) { return a[0] / a[1]; }, [](VI a) { return a[0] / a[1]; });
+    return Elementwise(
+        args, 0, [](V a) { return a[0] / a[1]; }, [](VI a) { return a[0] / a[1]; });
   }
   if (op == "Mod" && x.is_int()) {
     if (args.size() != 2) return std::nullopt;
@@ -824,33 +866,66 @@ Result FoldNode(const onnx::NodeProto& n, const std::vector<FoldInput>& in, I64 
       return r;
     });
   }
-  if (op == "Pow") return Elementwise(args, 0, [](V a) { return std::pow(a[0], a[1]); }, nullptr);
+  if (op == "Pow")
+    return Elementwise(
+        args, 0, [](V a) { return std::pow(a[0], a[1]); }, nullptr);
   if (op == "Max" || op == "Min") {
     const bool mx = op == "Max";
-    return Elementwise(args, 0,
-                       [mx](V a) { return mx ? *std::max_element(a.begin(), a.end()) : *std::min_element(a.begin(), a.end()); },
-                       [mx](VI a) { return mx ? *std::max_element(a.begin(), a.end()) : *std::min_element(a.begin(), a.end()); });
+    return Elementwise(
+        args, 0,
+        [mx](V a) { return mx ? *std::max_element(a.begin(), a.end()) : *std::min_element(a.begin(), a.end()); },
+        [mx](VI a) { return mx ? *std::max_element(a.begin(), a.end()) : *std::min_element(a.begin(), a.end()); });
   }
-  if (op == "Neg") return Elementwise(args, 0, [](V a) { return -a[0]; }, [](VI a) { return -a[0]; });
-  if (op == "Abs") return Elementwise(args, 0, [](V a) { return std::fabs(a[0]); }, [](VI a) { return a[0] < 0 ? -a[0] : a[0]; });
-  if (op == "Floor") return Elementwise(args, 0, [](V a) { return std::floor(a[0]); }, [](VI a) { return a[0]; });
-  if (op == "Ceil") return Elementwise(args, 0, [](V a) { return std::ceil(a[0]); }, [](VI a) { return a[0]; });
-  if (op == "Round") return Elementwise(args, 0, [](V a) { return std::nearbyint(a[0]); }, [](VI a) { return a[0]; });
-  if (op == "Sqrt") return Elementwise(args, 0, [](V a) { return std::sqrt(a[0]); }, nullptr);
-  if (op == "Reciprocal") return Elementwise(args, 0, [](V a) { return 1.0 / a[0]; }, nullptr);
+  if (op == "Neg")
+    return Elementwise(
+        args, 0, [](V a) { return -a[0]; }, [](VI a) { return -a[0]; });
+  if (op == "Abs")
+    return Elementwise(
+        args, 0, [](V a) { return std::fabs(a[0]); }, [](VI a) { return a[0] < 0 ? -a[0] : a[0]; });
+  if (op == "Floor")
+    return Elementwise(
+        args, 0, [](V a) { return std::floor(a[0]); }, [](VI a) { return a[0]; });
+  if (op == "Ceil")
+    return Elementwise(
+        args, 0, [](V a) { return std::ceil(a[0]); }, [](VI a) { return a[0]; });
+  if (op == "Round")
+    return Elementwise(
+        args, 0, [](V a) { return std::nearbyint(a[0]); }, [](VI a) { return a[0]; });
+  if (op == "Sqrt")
+    return Elementwise(
+        args, 0, [](V a) { return std::sqrt(a[0]); }, nullptr);
+  if (op == "Reciprocal")
+    return Elementwise(
+        args, 0, [](V a) { return 1.0 / a[0]; }, nullptr);
   const int32_t kBool = TensorProto::BOOL;
-  if (op == "Equal") return Elementwise(args, kBool, [](V a) { return double(a[0] == a[1]); }, [](VI a) { return I64(a[0] == a[1]); });
-  if (op == "Less") return Elementwise(args, kBool, [](V a) { return double(a[0] < a[1]); }, [](VI a) { return I64(a[0] < a[1]); });
-  if (op == "Greater") return Elementwise(args, kBool, [](V a) { return double(a[0] > a[1]); }, [](VI a) { return I64(a[0] > a[1]); });
-  if (op == "LessOrEqual") return Elementwise(args, kBool, [](V a) { return double(a[0] <= a[1]); }, [](VI a) { return I64(a[0] <= a[1]); });
-  if (op == "GreaterOrEqual") return Elementwise(args, kBool, [](V a) { return double(a[0] >= a[1]); }, [](VI a) { return I64(a[0] >= a[1]); });
-  if (op == "Not") return Elementwise(args, kBool, [](V a) { return double(a[0] == 0); }, [](VI a) { return I64(a[0] == 0); });
-  if (op == "And") return Elementwise(args, kBool, [](V a) { return double(a[0] != 0 && a[1] != 0); }, [](VI a) { return I64(a[0] && a[1]); });
-  if (op == "Or") return Elementwise(args, kBool, [](V a) { return double(a[0] != 0 || a[1] != 0); }, [](VI a) { return I64(a[0] || a[1]); });
+  if (op == "Equal")
+    return Elementwise(
+        args, kBool, [](V a) { return double(a[0] == a[1]); }, [](VI a) { return I64(a[0] == a[1]); });
+  if (op == "Less")
+    return Elementwise(
+        args, kBool, [](V a) { return double(a[0] < a[1]); }, [](VI a) { return I64(a[0] < a[1]); });
+  if (op == "Greater")
+    return Elementwise(
+        args, kBool, [](V a) { return double(a[0] > a[1]); }, [](VI a) { return I64(a[0] > a[1]); });
+  if (op == "LessOrEqual")
+    return Elementwise(
+        args, kBool, [](V a) { return double(a[0] <= a[1]); }, [](VI a) { return I64(a[0] <= a[1]); });
+  if (op == "GreaterOrEqual")
+    return Elementwise(
+        args, kBool, [](V a) { return double(a[0] >= a[1]); }, [](VI a) { return I64(a[0] >= a[1]); });
+  if (op == "Not")
+    return Elementwise(
+        args, kBool, [](V a) { return double(a[0] == 0); }, [](VI a) { return I64(a[0] == 0); });
+  if (op == "And")
+    return Elementwise(
+        args, kBool, [](V a) { return double(a[0] != 0 && a[1] != 0); }, [](VI a) { return I64(a[0] && a[1]); });
+  if (op == "Or")
+    return Elementwise(
+        args, kBool, [](V a) { return double(a[0] != 0 || a[1] != 0); }, [](VI a) { return I64(a[0] || a[1]); });
   if (op == "Where") {
     if (args.size() != 3 || args[1]->is_int() != args[2]->is_int()) return std::nullopt;
-    return Elementwise(args, args[1]->elem_type, [](V a) { return a[0] != 0 ? a[1] : a[2]; },
-                       [](VI a) { return a[0] ? a[1] : a[2]; });
+    return Elementwise(
+        args, args[1]->elem_type, [](V a) { return a[0] != 0 ? a[1] : a[2]; }, [](VI a) { return a[0] ? a[1] : a[2]; });
   }
   return std::nullopt;
 }

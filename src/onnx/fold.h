@@ -23,9 +23,7 @@ struct ConstTensor {
   bool is_int() const;
   std::size_t size() const { return is_int() ? ints.size() : reals.size(); }
   double at(std::size_t i) const { return is_int() ? static_cast<double>(ints[i]) : reals[i]; }
-  std::int64_t int_at(std::size_t i) const {
-    return is_int() ? ints[i] : static_cast<std::int64_t>(reals[i]);
-  }
+  std::int64_t int_at(std::size_t i) const { return is_int() ? ints[i] : static_cast<std::int64_t>(reals[i]); }
 };
 
 // Largest tensor folded (elements); bigger constants are left to the runtime.
@@ -47,8 +45,7 @@ struct FoldInput {
 // Evaluate `node` if all it needs is known. Returns one value per output, or
 // nullopt when the node cannot be folded (unknown inputs, unsupported op,
 // results too large). Never throws for unsupported cases.
-std::optional<std::vector<ConstTensor>> FoldNode(const onnx::NodeProto& node,
-                                                 const std::vector<FoldInput>& inputs,
+std::optional<std::vector<ConstTensor>> FoldNode(const onnx::NodeProto& node, const std::vector<FoldInput>& inputs,
                                                  std::int64_t opset);
 
 }  // namespace odonata::onnx_import

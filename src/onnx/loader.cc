@@ -37,23 +37,40 @@ using PartialShape = std::vector<std::optional<I64>>;
 DataType FromOnnxType(int32_t t) {
   using onnx::TensorProto;
   switch (t) {
-    case TensorProto::FLOAT: return DataType::kFloat32;
-    case TensorProto::FLOAT16: return DataType::kFloat16;
-    case TensorProto::BFLOAT16: return DataType::kBFloat16;
-    case TensorProto::DOUBLE: return DataType::kFloat64;
-    case TensorProto::INT8: return DataType::kInt8;
-    case TensorProto::UINT8: return DataType::kUInt8;
-    case TensorProto::INT16: return DataType::kInt16;
-    case TensorProto::UINT16: return DataType::kUInt16;
-    case TensorProto::INT32: return DataType::kInt32;
-    case TensorProto::UINT32: return DataType::kUInt32;
-    case TensorProto::INT64: return DataType::kInt64;
-    case TensorProto::UINT64: return DataType::kUInt64;
-    case TensorProto::BOOL: return DataType::kBool;
-    case TensorProto::STRING: return DataType::kString;
-    case TensorProto::COMPLEX64: return DataType::kComplex64;
-    case TensorProto::COMPLEX128: return DataType::kComplex128;
-    default: return DataType::kUnknown;
+    case TensorProto::FLOAT:
+      return DataType::kFloat32;
+    case TensorProto::FLOAT16:
+      return DataType::kFloat16;
+    case TensorProto::BFLOAT16:
+      return DataType::kBFloat16;
+    case TensorProto::DOUBLE:
+      return DataType::kFloat64;
+    case TensorProto::INT8:
+      return DataType::kInt8;
+    case TensorProto::UINT8:
+      return DataType::kUInt8;
+    case TensorProto::INT16:
+      return DataType::kInt16;
+    case TensorProto::UINT16:
+      return DataType::kUInt16;
+    case TensorProto::INT32:
+      return DataType::kInt32;
+    case TensorProto::UINT32:
+      return DataType::kUInt32;
+    case TensorProto::INT64:
+      return DataType::kInt64;
+    case TensorProto::UINT64:
+      return DataType::kUInt64;
+    case TensorProto::BOOL:
+      return DataType::kBool;
+    case TensorProto::STRING:
+      return DataType::kString;
+    case TensorProto::COMPLEX64:
+      return DataType::kComplex64;
+    case TensorProto::COMPLEX128:
+      return DataType::kComplex128;
+    default:
+      return DataType::kUnknown;
   }
 }
 
@@ -175,12 +192,12 @@ class Importer {
   std::string origin_;
   I64 opset_ = 0;
   std::vector<std::string> warnings_;
-  std::unordered_map<std::string, TypeInfo> types_;       // main graph, refreshed each round
-  std::unordered_map<std::string, ConstTensor> consts_;   // known values
-  std::unordered_set<std::string> weights_;               // model initializers
-  std::unordered_set<std::string> constants_;             // computed at load time
-  std::unordered_set<std::string> tainted_;               // data-dependent tensors
-  std::map<std::string, Shape> bounds_;                   // stated bounds we imposed
+  std::unordered_map<std::string, TypeInfo> types_;      // main graph, refreshed each round
+  std::unordered_map<std::string, ConstTensor> consts_;  // known values
+  std::unordered_set<std::string> weights_;              // model initializers
+  std::unordered_set<std::string> constants_;            // computed at load time
+  std::unordered_set<std::string> tainted_;              // data-dependent tensors
+  std::map<std::string, Shape> bounds_;                  // stated bounds we imposed
   std::vector<std::string> folded_nodes_;
   struct Bounded {
     std::string op, tensor;
@@ -202,8 +219,8 @@ void Importer::WarnBounds() {
                           ShapeToString(first.bound));
     } else {
       warnings_.push_back(std::to_string(list.size()) + " outputs of " + op +
-                          " nodes depend on input values; estimated with upper bounds (first: " + first.tensor +
-                          ", " + ShapeToString(first.bound) + ")");
+                          " nodes depend on input values; estimated with upper bounds (first: " + first.tensor + ", " +
+                          ShapeToString(first.bound) + ")");
     }
   }
 }
@@ -380,8 +397,9 @@ void Importer::InlineBranch(onnx::NodeProto& n, bool cond, bool tainted,
     if (a.name() == branch_name) branch.Swap(a.mutable_g());
   }
   if (tainted) {
-    warnings_.push_back("condition of If " + NodeLabel(n) + " depends on input values; with the stated bounds it takes " +
-                        branch_name + ", which is estimated");
+    warnings_.push_back("condition of If " + NodeLabel(n) +
+                        " depends on input values; with the stated bounds it takes " + branch_name +
+                        ", which is estimated");
   }
   onnx::GraphProto* g = model_.mutable_graph();
   for (auto& t : *branch.mutable_initializer()) {
@@ -468,15 +486,16 @@ bool Importer::BoundPass() {
         bound = Shape{NumElements(x)};
         if (op == "Compress") {
           if ([&]() -> const onnx::AttributeProto* {
-                for (const auto& at : n.attribute()) if (at.name() == "axis") return &at;
+                for (const auto& at : n.attribute())
+                  if (at.name() == "axis") return &at;
                 return nullptr;
               }()) {
             bound = x;
           }
         }
       }
-      if (!bound && !onnx::OpSchemaRegistry::Schema(op, static_cast<int>(opset_), n.domain()) &&
-          n.input_size() > 0 && !n.input(0).empty()) {
+      if (!bound && !onnx::OpSchemaRegistry::Schema(op, static_cast<int>(opset_), n.domain()) && n.input_size() > 0 &&
+          !n.input(0).empty()) {
         // An op ONNX has no schema for (custom domain): assume it keeps its first input's shape.
         bound = in_shape(0);
         warnings_.push_back("output '" + name + "' of node " + NodeLabel(n) +
@@ -526,8 +545,8 @@ void Importer::CheckResolved() {
     for (const auto& out : n.output()) {
       if (out.empty() || StaticShape(out)) continue;
       auto it = types_.find(out);
-      std::string shape = (it == types_.end() || !it->second.shape) ? "unknown rank"
-                                                                     : PartialToString(*it->second.shape);
+      std::string shape =
+          (it == types_.end() || !it->second.shape) ? "unknown rank" : PartialToString(*it->second.shape);
       problems.push_back("'" + out + "' (" + shape + ") from node " + NodeLabel(n));
     }
   }
@@ -609,9 +628,15 @@ Layer Importer::MakeLayer(const onnx::NodeProto& n, const std::string& name,
   for (const auto& out : n.output()) l.outputs.push_back(MakeTensor(out, types, &unresolved));
   for (const auto& a : n.attribute()) {
     switch (a.type()) {
-      case onnx::AttributeProto::INT: l.attributes[a.name()] = static_cast<I64>(a.i()); break;
-      case onnx::AttributeProto::FLOAT: l.attributes[a.name()] = static_cast<double>(a.f()); break;
-      case onnx::AttributeProto::STRING: l.attributes[a.name()] = a.s(); break;
+      case onnx::AttributeProto::INT:
+        l.attributes[a.name()] = static_cast<I64>(a.i());
+        break;
+      case onnx::AttributeProto::FLOAT:
+        l.attributes[a.name()] = static_cast<double>(a.f());
+        break;
+      case onnx::AttributeProto::STRING:
+        l.attributes[a.name()] = a.s();
+        break;
       case onnx::AttributeProto::INTS:
         l.attributes[a.name()] = std::vector<I64>(a.ints().begin(), a.ints().end());
         break;
@@ -621,7 +646,8 @@ Layer Importer::MakeLayer(const onnx::NodeProto& n, const std::string& name,
       case onnx::AttributeProto::STRINGS:
         l.attributes[a.name()] = std::vector<std::string>(a.strings().begin(), a.strings().end());
         break;
-      default: break;  // graphs and tensors are not kept
+      default:
+        break;  // graphs and tensors are not kept
     }
   }
   if (unresolved) {
@@ -633,8 +659,8 @@ Layer Importer::MakeLayer(const onnx::NodeProto& n, const std::string& name,
   for (const auto& t : l.inputs) l.data_dependent |= t.data_dependent;
   for (const auto& t : l.outputs) l.data_dependent |= t.data_dependent;
 
-  static const std::set<std::string> kWindowOps = {"Conv", "ConvInteger", "QLinearConv", "ConvTranspose",
-                                                   "MaxPool", "AveragePool", "LpPool", "GlobalAveragePool",
+  static const std::set<std::string> kWindowOps = {"Conv",          "ConvInteger", "QLinearConv", "ConvTranspose",
+                                                   "MaxPool",       "AveragePool", "LpPool",      "GlobalAveragePool",
                                                    "GlobalMaxPool", "GlobalLpPool"};
   const bool window = (l.domain.empty() || l.domain == "ai.onnx") && kWindowOps.count(l.op_type);
   I64 in_channels = 0;
@@ -665,8 +691,8 @@ Layer Importer::MakeLayer(const onnx::NodeProto& n, const std::string& name,
     }
     auto ap = l.attributes.find("auto_pad");
     const std::string auto_pad = ap != l.attributes.end() ? std::get<std::string>(ap->second) : "NOTSET";
-    if ((auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") && l.op_type != "ConvTranspose" &&
-        !l.outputs.empty() && l.outputs[0].shape.size() == x.size()) {
+    if ((auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") && l.op_type != "ConvTranspose" && !l.outputs.empty() &&
+        l.outputs[0].shape.size() == x.size()) {
       for (std::size_t i = 0; i < r; ++i) {
         I64 in = x[i + 2], out = l.outputs[0].shape[i + 2];
         I64 total = std::max<I64>(0, (out - 1) * w.strides[i] + (w.kernel[i] - 1) * w.dilations[i] + 1 - in);
@@ -776,8 +802,9 @@ Network Importer::Run() {
   if (!model_.has_graph()) throw Fail("not an ONNX model: no graph");
   opset_ = DefaultOpset();
   if (opset_ > kMaxKnownOpset) {
-    warnings_.push_back("model uses opset " + std::to_string(opset_) + "; odonata's ONNX library knows opsets <= " +
-                        std::to_string(kMaxKnownOpset) + ", so ops changed since may be inferred wrongly or not at all");
+    warnings_.push_back("model uses opset " + std::to_string(opset_) +
+                        "; odonata's ONNX library knows opsets <= " + std::to_string(kMaxKnownOpset) +
+                        ", so ops changed since may be inferred wrongly or not at all");
   }
   NameNodes(model_.mutable_graph());
   for (const auto& t : model_.graph().initializer()) {

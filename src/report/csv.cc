@@ -7,10 +7,9 @@
 
 namespace odonata {
 void RenderCsv(const Report& report, std::ostream& out) {
-  report::WriteCsvRecord(
-      {"index", "name", "op", "covers", "output_shape", "macs", "flops", "params", "bytes", "bound",
-       "estimator", "utilisation", "ms", "percent", "repeat", "flags"},
-      out);
+  report::WriteCsvRecord({"index", "name", "op", "covers", "output_shape", "macs", "flops", "params", "bytes", "bound",
+                          "estimator", "utilisation", "ms", "percent", "repeat", "flags"},
+                         out);
   double bytes = 0;
   for (std::size_t i = 0; i < report.rows.size(); ++i) {
     const ReportRow& row = report.rows[i];
@@ -37,17 +36,14 @@ void RenderCsv(const Report& report, std::ostream& out) {
         },
         out);
   }
-  const double overhead_percent =
-      report.total_ms > 0 ? 100.0 * report.overhead_ms / report.total_ms : 0.0;
+  const double overhead_percent = report.total_ms > 0 ? 100.0 * report.overhead_ms / report.total_ms : 0.0;
+  report::WriteCsvRecord({"", "OVERHEAD", "", "", "", "", "", "", "", "", "", "",
+                          report::FormatNumber(report.overhead_ms), report::FormatNumber(overhead_percent), "", ""},
+                         out);
   report::WriteCsvRecord(
-      {"", "OVERHEAD", "", "", "", "", "", "", "", "", "", "",
-       report::FormatNumber(report.overhead_ms), report::FormatNumber(overhead_percent), "", ""},
-      out);
-  report::WriteCsvRecord(
-      {"", "TOTAL", "", "", "", std::to_string(report.totals.macs),
-       std::to_string(report.totals.flops), std::to_string(report.totals.params),
-       report::FormatNumber(bytes), "", "", "", report::FormatNumber(report.total_ms),
-       report.total_ms > 0 ? "100" : "0", "", ""},
+      {"", "TOTAL", "", "", "", std::to_string(report.totals.macs), std::to_string(report.totals.flops),
+       std::to_string(report.totals.params), report::FormatNumber(bytes), "", "", "",
+       report::FormatNumber(report.total_ms), report.total_ms > 0 ? "100" : "0", "", ""},
       out);
 }
 

@@ -44,8 +44,7 @@ namespace {
 
 // Scale `value` by `base` until it fits under `base` once rounded to one
 // decimal (so 999.96e3 prints as "1.0M", not "1000.0K").
-std::string Scaled(double value, double base, const char* const* units, int n_units,
-                   const char* separator) {
+std::string Scaled(double value, double base, const char* const* units, int n_units, const char* separator) {
   if (!std::isfinite(value)) return FormatNumber(value);
   int unit = 0;
   double scaled = value;
@@ -170,9 +169,8 @@ std::string Ellipsize(std::string_view text, std::size_t width, Elide where) {
          std::string(text.substr(starts[length - tail]));
 }
 
-void WriteTable(const std::vector<Column>& columns,
-                const std::vector<std::vector<std::string>>& rows, std::size_t max_width,
-                std::ostream& out) {
+void WriteTable(const std::vector<Column>& columns, const std::vector<std::vector<std::string>>& rows,
+                std::size_t max_width, std::ostream& out) {
   static constexpr std::size_t kGap = 2;
   const std::size_t n = columns.size();
   std::vector<std::size_t> widths(n, 0);

@@ -50,8 +50,7 @@ std::string Ellipsize(std::string_view text, std::size_t width, Elide where);
 // Print a header, a rule and the rows, columns separated by two spaces.
 // When wider than `max_width`, elidable columns are narrowed (widest first,
 // not below min_width) and their cells cut with "...". No trailing spaces.
-void WriteTable(const std::vector<Column>& columns,
-                const std::vector<std::vector<std::string>>& rows, std::size_t max_width,
-                std::ostream& out);
+void WriteTable(const std::vector<Column>& columns, const std::vector<std::vector<std::string>>& rows,
+                std::size_t max_width, std::ostream& out);
 
 }  // namespace odonata::report

@@ -75,24 +75,23 @@ void InspectJson(const Network& network, std::ostream& out) {
 }
 
 void InspectCsv(const Network& network, std::ostream& out) {
-  report::WriteCsvRecord({"index", "name", "op", "domain", "class", "output_shapes", "macs",
-                          "flops", "params", "input_elems", "output_elems", "repeat", "flags"},
+  report::WriteCsvRecord({"index", "name", "op", "domain", "class", "output_shapes", "macs", "flops", "params",
+                          "input_elems", "output_elems", "repeat", "flags"},
                          out);
   for (std::size_t i = 0; i < network.layers.size(); ++i) {
     const Layer& layer = network.layers[i];
     report::WriteCsvRecord(
-        {std::to_string(i + 1), layer.name, layer.op_type, layer.domain,
-         OpClassName(layer.op_class), OutputShapes(layer, ";"), std::to_string(layer.counts.macs),
-         std::to_string(layer.counts.flops), std::to_string(layer.counts.params),
-         std::to_string(layer.counts.input_elems), std::to_string(layer.counts.output_elems),
-         std::to_string(layer.repeat), report::Join(NodeFlags(layer), ";")},
+        {std::to_string(i + 1), layer.name, layer.op_type, layer.domain, OpClassName(layer.op_class),
+         OutputShapes(layer, ";"), std::to_string(layer.counts.macs), std::to_string(layer.counts.flops),
+         std::to_string(layer.counts.params), std::to_string(layer.counts.input_elems),
+         std::to_string(layer.counts.output_elems), std::to_string(layer.repeat), report::Join(NodeFlags(layer), ";")},
         out);
   }
   const Counts t = network.Totals();
-  report::WriteCsvRecord({"", "TOTAL", "", "", "", "", std::to_string(t.macs),
-                          std::to_string(t.flops), std::to_string(t.params),
-                          std::to_string(t.input_elems), std::to_string(t.output_elems), "", ""},
-                         out);
+  report::WriteCsvRecord(
+      {"", "TOTAL", "", "", "", "", std::to_string(t.macs), std::to_string(t.flops), std::to_string(t.params),
+       std::to_string(t.input_elems), std::to_string(t.output_elems), "", ""},
+      out);
 }
 
 void Line(std::ostream& out, const std::string& key, const std::string& value) {
@@ -105,8 +104,7 @@ void TensorLines(std::ostream& out, const std::string& key, const std::vector<Te
   if (list.empty()) Line(out, key, "-");
   for (std::size_t i = 0; i < list.size(); ++i) {
     const TensorInfo& t = list[i];
-    Line(out, i == 0 ? key : "",
-         t.name + "  " + ShapeToString(t.shape) + "  " + DataTypeName(t.dtype));
+    Line(out, i == 0 ? key : "", t.name + "  " + ShapeToString(t.shape) + "  " + DataTypeName(t.dtype));
   }
 }
 
@@ -136,9 +134,8 @@ void InspectTable(const Network& network, std::ostream& out) {
     std::vector<std::string> flags = NodeFlags(layer);
     if (layer.repeat != 1) flags.push_back(std::string("x").append(std::to_string(layer.repeat)));
     cells.push_back({std::to_string(i + 1), layer.name, layer.op_type, OpClassName(layer.op_class),
-                     layer.outputs.empty() ? "-" : OutputShapes(layer, ","),
-                     Human(layer.counts.macs), Human(layer.counts.flops),
-                     Human(layer.counts.params), Human(layer.counts.input_elems),
+                     layer.outputs.empty() ? "-" : OutputShapes(layer, ","), Human(layer.counts.macs),
+                     Human(layer.counts.flops), Human(layer.counts.params), Human(layer.counts.input_elems),
                      Human(layer.counts.output_elems), report::Join(flags, ",")});
   }
   report::WriteTable(columns, cells, kMaxWidth, out);

@@ -19,8 +19,7 @@ std::vector<std::string> PrecisionNames(const Platform& p) {
 
 }  // namespace
 
-void RenderPlatforms(const std::vector<Platform>& platforms,
-                     const std::vector<std::string>& search_path, Format format,
+void RenderPlatforms(const std::vector<Platform>& platforms, const std::vector<std::string>& search_path, Format format,
                      std::ostream& out) {
   switch (format) {
     case Format::kTable: {
@@ -35,8 +34,8 @@ void RenderPlatforms(const std::vector<Platform>& platforms,
       };
       std::vector<std::vector<std::string>> cells;
       for (const Platform& p : platforms) {
-        cells.push_back({p.name, PrecisionName(p.default_precision),
-                         report::Join(PrecisionNames(p), ","), p.description, p.path});
+        cells.push_back(
+            {p.name, PrecisionName(p.default_precision), report::Join(PrecisionNames(p), ","), p.description, p.path});
       }
       report::WriteTable(columns, cells, 160, out);
       return;
@@ -57,12 +56,11 @@ void RenderPlatforms(const std::vector<Platform>& platforms,
       return;
     }
     case Format::kCsv:
-      report::WriteCsvRecord({"name", "default_precision", "precisions", "description", "path"},
-                             out);
+      report::WriteCsvRecord({"name", "default_precision", "precisions", "description", "path"}, out);
       for (const Platform& p : platforms) {
-        report::WriteCsvRecord({p.name, PrecisionName(p.default_precision),
-                                report::Join(PrecisionNames(p), ";"), p.description, p.path},
-                               out);
+        report::WriteCsvRecord(
+            {p.name, PrecisionName(p.default_precision), report::Join(PrecisionNames(p), ";"), p.description, p.path},
+            out);
       }
       return;
   }

@@ -29,8 +29,7 @@ std::string ShortOps(const Layer& layer) {
 
 std::string RowFlags(const ReportRow& row) {
   std::vector<std::string> flags = row.flags;
-  if (row.layer.repeat != 1)
-    flags.push_back(std::string("x").append(std::to_string(row.layer.repeat)));
+  if (row.layer.repeat != 1) flags.push_back(std::string("x").append(std::to_string(row.layer.repeat)));
   return report::Join(flags, ",");
 }
 
@@ -49,14 +48,11 @@ std::string Milliseconds(double ms) {
 }  // namespace
 
 void RenderTable(const Report& report, std::ostream& out) {
-  Line(out, "model",
-       report.model + (report.model_path.empty() ? "" : "  (" + report.model_path + ")"));
-  Line(out, "platform",
-       report.platform + (report.platform_path.empty() ? "" : "  (" + report.platform_path + ")"));
+  Line(out, "model", report.model + (report.model_path.empty() ? "" : "  (" + report.model_path + ")"));
+  Line(out, "platform", report.platform + (report.platform_path.empty() ? "" : "  (" + report.platform_path + ")"));
   Line(out, "precision", PrecisionName(report.precision));
   Line(out, "nodes",
-       std::to_string(report.nodes) + " ONNX nodes in " + std::to_string(report.rows.size()) +
-           " layers after fusion");
+       std::to_string(report.nodes) + " ONNX nodes in " + std::to_string(report.rows.size()) + " layers after fusion");
   out << '\n';
 
   const std::vector<Column> columns = {
@@ -99,15 +95,10 @@ void RenderTable(const Report& report, std::ostream& out) {
   Line(out, "layers", Milliseconds(layers_ms));
   Line(out, "overhead", Milliseconds(report.overhead_ms));
   Line(out, "total", Milliseconds(report.total_ms));
-  Line(out, "MACs",
-       report::HumanCount(static_cast<double>(t.macs)) + "  (" + report::GroupThousands(t.macs) +
-           ")");
-  Line(out, "FLOPs",
-       report::HumanCount(static_cast<double>(t.flops)) + "  (" + report::GroupThousands(t.flops) +
-           ")");
+  Line(out, "MACs", report::HumanCount(static_cast<double>(t.macs)) + "  (" + report::GroupThousands(t.macs) + ")");
+  Line(out, "FLOPs", report::HumanCount(static_cast<double>(t.flops)) + "  (" + report::GroupThousands(t.flops) + ")");
   Line(out, "params",
-       report::HumanCount(static_cast<double>(t.params)) + "  (" +
-           report::GroupThousands(t.params) + ")");
+       report::HumanCount(static_cast<double>(t.params)) + "  (" + report::GroupThousands(t.params) + ")");
 }
 
 }  // namespace odonata
