@@ -83,7 +83,9 @@ TEST(Models, DetectionPostProcessingIsBoundedAndFlagged) {
   EXPECT_GT(flagged, 0);
   // The backbone and heads do not depend on input values.
   for (const Layer& l : net.layers) {
-    if (l.op_type == "Conv") EXPECT_FALSE(l.data_dependent) << l.name;
+    if (l.op_type == "Conv") {
+      EXPECT_FALSE(l.data_dependent) << l.name;
+    }
   }
   EXPECT_FALSE(net.warnings.empty());
 }
