@@ -21,6 +21,7 @@ struct LayerEstimate {
   double bytes = 0;          // bytes moved at the chosen precision
   double utilisation = 1.0;  // refined roofline: product of per-dimension efficiencies
   std::string estimator;     // registry name that produced it
+  bool extrapolated = false; // a fitted model was used outside the range it was fitted on
 };
 
 struct EstimatorContext {
@@ -43,10 +44,20 @@ const std::vector<EstimatorInfo>& Estimators();
 // Look up by name; nullptr when absent.
 const EstimatorInfo* FindEstimator(const std::string& name);
 
-// Size of an unrolled dimension of a layer for the refined roofline:
-// "out_h", "out_w" (output spatial), "in_c" (input channels per group),
-// "out_c" (output channels / features). 0 when the layer has no such dimension.
+// A size of a layer, for the refined roofline's unrolled dimensions and the
+// factors of fitted models. 0 when the layer has no such dimension.
+//   out_h, out_w   output spatial size (NCHW dims 2 and 3)
+//   in_c           input channels per group (Gemm/MatMul: the reduced dim K)
+//   out_c          output channels (Gemm/MatMul: output features N)
+//   in_h, in_w     input spatial size
+//   batch          leading dim of the first input
+//   kernel         kernel_h * kernel_w (1 for ops without a window)
+//   spatial        work per (in_c, out_c) pair: batch * out_h * out_w * kernel
+//                  for window ops, rows (M) for Gemm/MatMul, batch * h * w otherwise
+//   macs, elems    the layer's MACs; elements of its first output
 std::int64_t LayerDim(const Layer& layer, const std::string& dim);
+// The names LayerDim knows, in the order above.
+const std::vector<std::string>& LayerDimNames();
 
 // ANNETTE's per-dimension efficiency 1 / ((1 - alpha) + alpha / u) with
 // u = x / (ceil(x/p) * p). Returns 1 for x <= 0 or p <= 1.

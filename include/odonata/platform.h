@@ -2,6 +2,8 @@
 // Schema: docs/platform-profile.md. Every number carries its source.
 #pragma once
 
+#include <cstdint>
+#include <iosfwd>
 #include <map>
 #include <optional>
 #include <string>
@@ -37,12 +39,52 @@ struct Parallelism {
   std::string source;
 };
 
+// A factor of a fitted term: floor((x - 1) / step) when step > 0, else x,
+// with x = LayerDim(layer, dim) (estimator.h).
+struct FittedFactor {
+  std::string dim;
+  std::int64_t step = 0;
+
+  bool operator==(const FittedFactor&) const = default;
+};
+
+struct FittedTerm {
+  double coef = 0;  // ms
+  std::vector<FittedFactor> factors;  // empty: a constant term
+
+  bool operator==(const FittedTerm&) const = default;
+};
+
+// A model fitted to measurements (`odonata fit`), used by the estimator
+// "step_linear": t_ms = sum over terms of coef * product of factors.
+struct FittedModel {
+  Precision precision = Precision::kFp32;
+  std::vector<FittedTerm> terms;
+  // Inclusive range of every LayerDim the terms use, as seen when fitting;
+  // layers outside it are flagged "extrapolated".
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> range;
+  std::int64_t rows = 0;  // measurements fitted
+  double r2 = 0;
+  double mape = 0;     // %, on the rows fitted
+  double cv_mape = 0;  // %, k-fold cross-validated
+  std::int64_t folds = 0;
+  std::string source;  // the measurement files and the tool that fitted it
+
+  bool operator==(const FittedModel&) const = default;
+};
+
 // How a class of ops is estimated on this platform.
 struct ClassModel {
   std::string estimator = "roofline";          // a name in the estimator registry
   Sourced compute_efficiency{1.0, "default"};  // fraction of peak reached
   Sourced memory_efficiency{1.0, "default"};   // fraction of bandwidth reached
   std::vector<Parallelism> parallelism;        // for refined_roofline
+  std::vector<FittedModel> fitted;             // for step_linear, at most one per precision
+  // Estimator used where `estimator` cannot serve (step_linear without a model
+  // for the precision asked for).
+  std::string fallback = "roofline";
+
+  const FittedModel* FittedFor(Precision p) const;
 };
 
 // Fusion rules: a layer whose main op is in `into` absorbs the single consumer
@@ -83,6 +125,9 @@ struct Platform {
 // throw Error naming `origin` and the key path ("precisions.fp16.peak_gops").
 Platform ParsePlatform(const std::string& json_text, const std::string& origin);
 Platform LoadPlatform(const std::string& path);
+// Write a profile as JSON that ParsePlatform reads back to an equal Platform
+// (except `path`). Deterministic: keys in schema order, classes in OpClass order.
+void WritePlatform(const Platform& platform, std::ostream& out);
 
 // Directories searched for profiles by name, in order: $ODONATA_PLATFORMS
 // (':'-separated), <exe>/../share/odonata/platforms, the source tree's platforms/.

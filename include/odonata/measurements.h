@@ -1,0 +1,94 @@
+// Single-layer benchmark configurations and their measurements: the sweep
+// plan and measurement CSV (README "Measurement CSV"), and the layer each
+// configuration describes.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "odonata/layer.h"
+#include "odonata/platform.h"
+
+namespace odonata {
+
+// One single-layer configuration, in NCHW terms. Ops (column `op`):
+//   Conv, DepthwiseConv (groups = in_c = out_c), ConvTranspose, Gemm (in_c -> out_c
+//   features, batch rows), MaxPool, AveragePool, GlobalAveragePool, Add, Mul,
+//   Relu, Clip, Sigmoid, HardSwish, BatchNormalization, Softmax, Concat (two
+//   inputs of in_c channels), Resize (nearest, x stride_h / stride_w upsampling).
+struct LayerConfig {
+  std::string op = "Conv";
+  std::int64_t batch = 1;
+  std::int64_t in_c = 1, in_h = 1, in_w = 1;
+  std::int64_t out_c = 1;
+  std::int64_t kernel_h = 1, kernel_w = 1;
+  std::int64_t stride_h = 1, stride_w = 1;
+  std::int64_t groups = 1;
+  std::int64_t dilation = 1;
+  std::int64_t pad_h = -1, pad_w = -1;  // -1: "same" padding, kernel / 2
+  Precision precision = Precision::kFp32;
+
+  bool operator==(const LayerConfig&) const = default;
+};
+
+// A configuration with what was measured. Optional fields are NaN / nullopt
+// when the CSV lacks them; latency_ms is NaN in a sweep plan.
+struct Measurement {
+  LayerConfig config;
+  double latency_ms = 0;
+  std::optional<double> latency_ms_p10, latency_ms_p90;
+  std::optional<std::int64_t> repeats;
+  std::optional<double> power_w, energy_mj;
+  std::string origin;  // "file.csv:12", for errors and reports
+  // Columns beyond the canonical ones (e.g. `name`, `model`), kept in order.
+  std::vector<std::pair<std::string, std::string>> extra;
+};
+
+// The canonical column order, as written.
+const std::vector<std::string>& MeasurementColumns();
+
+// Parse a measurement CSV (comma-separated, header row, RFC 4180 quoting).
+// Required columns: op, in_c, in_h, in_w, out_c, kernel_h, kernel_w,
+// stride_h, stride_w, precision, and latency_ms when `require_latency`;
+// batch, groups, dilation, pad_h, pad_w default to 1, 1, 1, same, same.
+// Errors name origin and line: "m.csv:12: latency_ms: 'abc' is not a number".
+// NaN, infinite, negative or zero latencies, dims < 1, unknown ops and
+// precisions, duplicate or missing header columns, a ';' or tab delimiter
+// are errors.
+std::vector<Measurement> ParseMeasurements(const std::string& text, const std::string& origin,
+                                           bool require_latency = true);
+std::vector<Measurement> ReadMeasurements(const std::string& path, bool require_latency = true);
+// Write rows with the canonical columns (plus latency columns when any row has
+// them, plus the extra columns of the first row). Deterministic.
+void WriteMeasurements(const std::vector<Measurement>& rows, std::ostream& out);
+
+// The single-node layer a configuration describes: shapes, window and counts
+// exactly as the ONNX loader would produce for the equivalent model. Throws
+// Error for impossible configurations (output size < 1, in_c % groups != 0).
+Layer ToLayer(const LayerConfig& config);
+
+// Sweep plans (`odonata sweep`).
+enum class SweepDesign { kOneD, kGrid, kRandom };
+struct SweepOptions {
+  std::string op = "Conv";
+  SweepDesign design = SweepDesign::kOneD;
+  LayerConfig base;  // the fixed values ("--around"); op is overwritten with `op`
+  // Dimensions varied and their range (inclusive); 1-D default: in_c, out_c,
+  // in_h (with in_w = in_h) over 1..256, each alone, others at `base`.
+  std::vector<std::string> dims;
+  std::int64_t min = 1, max = 256;
+  std::int64_t step = 1;       // 1-D and grid: every `step`-th value
+  std::int64_t samples = 200;  // random design: number of rows
+  std::uint64_t seed = 1;      // random design: deterministic
+};
+std::vector<LayerConfig> PlanSweep(const SweepOptions& options);
+
+// Write a runnable single-layer ONNX model (opset 13) of `config`, with random
+// weights drawn from `seed`, input "x" and output "y" (src/onnx/writer.cc).
+// Writes to a temporary file and renames it; throws Error on failure.
+void WriteLayerModel(const LayerConfig& config, const std::string& path, std::uint64_t seed = 1);
+
+}  // namespace odonata
