@@ -64,6 +64,7 @@ Report EstimateNetwork(const Network& net, const Platform& platform, const Estim
     row.ms = row.estimate.ms * static_cast<double>(layer.repeat);
     if (layer.unknown_op) row.flags.push_back("unknown_op");
     if (layer.data_dependent) row.flags.push_back("data_dependent");
+    if (row.estimate.extrapolated) row.flags.push_back("extrapolated");
     row.layer = std::move(layer);
     sum += row.ms;
     report.rows.push_back(std::move(row));

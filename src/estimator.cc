@@ -43,6 +43,44 @@ LayerEstimate RefinedRoofline(const EstimatorContext& c) {
   return FromRoof(MakeRoof(c), eff, "refined_roofline");
 }
 
+double FactorValue(const Layer& layer, const FittedFactor& f) {
+  const double x = static_cast<double>(LayerDim(layer, f.dim));
+  return f.step > 0 ? std::floor((x - 1) / static_cast<double>(f.step)) : x;
+}
+
+// A model fitted to measurements (odonata fit). Without one for the asked
+// precision, the class's fallback estimator answers.
+LayerEstimate StepLinear(const EstimatorContext& c) {
+  const FittedModel* f = c.model.FittedFor(c.precision);
+  if (!f) {
+    const EstimatorInfo* fallback = FindEstimator(c.model.fallback);
+    if (!fallback || fallback->fn == &StepLinear) fallback = FindEstimator("roofline");
+    return fallback->fn(c);
+  }
+  LayerEstimate e;
+  e.estimator = "step_linear";
+  e.bound = Bound::kFitted;
+  e.ops = static_cast<double>(c.layer.counts.flops);
+  e.bytes = static_cast<double>(c.layer.counts.Bytes(PrecisionBytes(c.precision)));
+  double t = 0;
+  for (const FittedTerm& term : f->terms) {
+    double v = term.coef;
+    for (const FittedFactor& factor : term.factors) v *= FactorValue(c.layer, factor);
+    t += v;
+  }
+  for (const auto& [dim, range] : f->range) {
+    const std::int64_t x = LayerDim(c.layer, dim);
+    if (x < range.first || x > range.second) e.extrapolated = true;
+  }
+  // A fitted polynomial can dip below zero far outside its range; time cannot.
+  if (t < 0) {
+    t = 0;
+    e.extrapolated = true;
+  }
+  e.ms = t;
+  return e;
+}
+
 LayerEstimate Memory(const EstimatorContext& c) {
   Roof r = MakeRoof(c);
   r.ops = 0;
@@ -60,6 +98,12 @@ LayerEstimate Free(const EstimatorContext& c) {
   return e;
 }
 
+std::int64_t Product(const std::vector<std::int64_t>& v) {
+  std::int64_t p = 1;
+  for (std::int64_t x : v) p *= x;
+  return p;
+}
+
 }  // namespace
 
 const char* BoundName(Bound b) {
@@ -68,6 +112,8 @@ const char* BoundName(Bound b) {
       return "compute";
     case Bound::kMemory:
       return "memory";
+    case Bound::kFitted:
+      return "fitted";
     case Bound::kNone:
       return "none";
   }
@@ -81,6 +127,10 @@ const std::vector<EstimatorInfo>& Estimators() {
        "ANNETTE: roofline with the compute roof scaled by the utilisation of each unrolled dimension "
        "(u = x / (ceil(x/p) * p), eff = 1 / ((1 - alpha) + alpha / u))",
        &RefinedRoofline},
+      {"step_linear",
+       "model fitted to measurements (odonata fit): sum of coefficients times step floor((x-1)/s) or linear "
+       "factors of layer dimensions; the class's fallback estimator without a model for the precision",
+       &StepLinear},
       {"memory", "bytes / bandwidth only (ops the platform or odonata cannot cost otherwise)", &Memory},
       {"free", "zero time: the platform elides the op (e.g. Concat written in place)", &Free},
   };
@@ -94,9 +144,29 @@ const EstimatorInfo* FindEstimator(const std::string& name) {
   return nullptr;
 }
 
+const std::vector<std::string>& LayerDimNames() {
+  static const std::vector<std::string> names = {"out_h", "out_w",  "in_c",    "out_c", "in_h", "in_w",
+                                                 "batch", "kernel", "spatial", "macs",  "elems"};
+  return names;
+}
+
 std::int64_t LayerDim(const Layer& l, const std::string& dim) {
   const Shape* out = l.outputs.empty() ? nullptr : &l.outputs[0].shape;
   const Shape* in = l.inputs.empty() ? nullptr : &l.inputs[0].shape;
+  if (dim == "macs") return l.counts.macs;
+  if (dim == "elems") return out ? Product(*out) : 0;
+  if (dim == "batch") return in && !in->empty() ? (*in)[0] : 0;
+  if (dim == "in_h") return in && in->size() >= 3 ? (*in)[2] : 0;
+  if (dim == "in_w") return in && in->size() >= 4 ? (*in)[3] : 0;
+  if (dim == "kernel") return l.window.kernel.empty() ? 1 : Product(l.window.kernel);
+  if (dim == "spatial") {
+    if (!out || out->empty()) return 0;
+    if (l.op_class == OpClass::kGemm) return out->back() > 0 ? Product(*out) / out->back() : 0;
+    if (out->size() < 2) return (*out)[0];
+    // batch * output positions, times the kernel window for window ops.
+    const std::int64_t positions = (*out)[1] > 0 ? Product(*out) / (*out)[1] : 0;
+    return positions * (l.window.kernel.empty() ? 1 : Product(l.window.kernel));
+  }
   if (l.op_class == OpClass::kGemm) {
     // Features: out_c = N (output's last dim), in_c = K (A's reduced dim).
     if (dim == "out_c") return out && !out->empty() ? out->back() : 0;

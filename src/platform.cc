@@ -1,5 +1,7 @@
 #include "odonata/platform.h"
 
+#include "odonata/estimator.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -21,7 +23,7 @@ namespace odonata {
 namespace {
 
 constexpr const char* kSchema = "odonata-platform/1";
-constexpr const char* kDims[] = {"out_h", "out_w", "in_c", "out_c"};
+constexpr const char* kDims[] = {"out_h", "out_w", "in_c", "out_c", "in_h", "in_w"};
 
 // Shortest text that reads back as the same double ("1.5", not "1.500000").
 std::string FormatNumber(double v) {
@@ -230,8 +232,63 @@ Parallelism ParseParallelism(const Node& n) {
   return par;
 }
 
+FittedModel ParseFittedModel(const Node& n) {
+  CheckKeys(n, {"precision", "terms", "range", "rows", "source"}, {"r2", "mape", "cv_mape", "folds"});
+  FittedModel m;
+  m.precision = GetPrecisionName(n.Child("precision"));
+  const std::vector<std::string>& dims = LayerDimNames();
+  auto check_dim = [&](const Node& where, const std::string& dim) {
+    if (std::find(dims.begin(), dims.end(), dim) == dims.end()) {
+      where.Fail("unknown dimension '" + dim + "' " + Suggestion(dim, dims));
+    }
+  };
+  Node terms = n.Child("terms");
+  ExpectArray(terms);
+  if (terms.json.empty()) terms.Fail("must list at least one term");
+  for (std::size_t i = 0; i < terms.json.size(); ++i) {
+    Node t = terms.Element(i);
+    CheckKeys(t, {"coef", "factors"}, {});
+    FittedTerm term;
+    term.coef = GetNumber(t.Child("coef"));
+    Node factors = t.Child("factors");
+    ExpectArray(factors);
+    for (std::size_t j = 0; j < factors.json.size(); ++j) {
+      Node f = factors.Element(j);
+      CheckKeys(f, {"dim"}, {"step"});
+      FittedFactor factor;
+      factor.dim = GetString(f.Child("dim"));
+      check_dim(f.Child("dim"), factor.dim);
+      if (f.Has("step")) {
+        factor.step = GetInteger(f.Child("step"));
+        if (factor.step < 1) f.Child("step").Fail("must be >= 1, got " + std::to_string(factor.step));
+      }
+      term.factors.push_back(factor);
+    }
+    m.terms.push_back(term);
+  }
+  Node range = n.Child("range");
+  ExpectObject(range);
+  for (const auto& item : range.json.items()) {
+    Node r = range.Child(item.key());
+    check_dim(r, item.key());
+    ExpectArray(r);
+    if (r.json.size() != 2) r.Fail("expected [min, max]");
+    std::int64_t lo = GetInteger(r.Element(0)), hi = GetInteger(r.Element(1));
+    if (lo > hi) r.Fail("min " + std::to_string(lo) + " > max " + std::to_string(hi));
+    m.range[item.key()] = {lo, hi};
+  }
+  m.rows = GetInteger(n.Child("rows"));
+  if (m.rows < 1) n.Child("rows").Fail("must be >= 1");
+  if (n.Has("r2")) m.r2 = GetNumber(n.Child("r2"));
+  if (n.Has("mape")) m.mape = GetNumber(n.Child("mape"));
+  if (n.Has("cv_mape")) m.cv_mape = GetNumber(n.Child("cv_mape"));
+  if (n.Has("folds")) m.folds = GetInteger(n.Child("folds"));
+  m.source = GetString(n.Child("source"));
+  return m;
+}
+
 ClassModel ParseClassModel(const Node& n) {
-  CheckKeys(n, {"estimator"}, {"compute_efficiency", "memory_efficiency", "parallelism"});
+  CheckKeys(n, {"estimator"}, {"compute_efficiency", "memory_efficiency", "parallelism", "fitted", "fallback"});
   ClassModel m;
   // Estimator names are checked against the registry when estimating, not
   // here: profiles must load without linking every estimator.
@@ -254,6 +311,19 @@ ClassModel ParseClassModel(const Node& n) {
       m.parallelism.push_back(par);
     }
   }
+  if (n.Has("fitted")) {
+    Node list = n.Child("fitted");
+    ExpectArray(list);
+    for (std::size_t i = 0; i < list.json.size(); ++i) {
+      Node item = list.Element(i);
+      FittedModel f = ParseFittedModel(item);
+      if (m.FittedFor(f.precision)) {
+        item.Child("precision").Fail(std::string("a second model for ") + PrecisionName(f.precision));
+      }
+      m.fitted.push_back(std::move(f));
+    }
+  }
+  if (n.Has("fallback")) m.fallback = GetString(n.Child("fallback"));
   return m;
 }
 
@@ -476,6 +546,107 @@ int PrecisionBytes(Precision p) {
       return 1;
   }
   return 4;
+}
+
+const FittedModel* ClassModel::FittedFor(Precision p) const {
+  for (const FittedModel& f : fitted) {
+    if (f.precision == p) return &f;
+  }
+  return nullptr;
+}
+
+namespace {
+
+using Ordered = nlohmann::ordered_json;
+
+Ordered SourcedJson(const Sourced& s) { return Ordered{{"value", s.value}, {"source", s.source}}; }
+
+Ordered ClassJson(const ClassModel& m) {
+  const ClassModel defaults;
+  Ordered j;
+  j["estimator"] = m.estimator;
+  if (!(m.compute_efficiency.value == 1.0 && m.compute_efficiency.source == defaults.compute_efficiency.source)) {
+    j["compute_efficiency"] = SourcedJson(m.compute_efficiency);
+  }
+  if (!(m.memory_efficiency.value == 1.0 && m.memory_efficiency.source == defaults.memory_efficiency.source)) {
+    j["memory_efficiency"] = SourcedJson(m.memory_efficiency);
+  }
+  if (!m.parallelism.empty()) {
+    Ordered list = Ordered::array();
+    for (const Parallelism& p : m.parallelism) {
+      list.push_back({{"dim", p.dim}, {"p", p.p}, {"alpha", p.alpha}, {"source", p.source}});
+    }
+    j["parallelism"] = list;
+  }
+  if (!m.fitted.empty()) {
+    Ordered list = Ordered::array();
+    for (const FittedModel& f : m.fitted) {
+      Ordered terms = Ordered::array();
+      for (const FittedTerm& t : f.terms) {
+        Ordered factors = Ordered::array();
+        for (const FittedFactor& x : t.factors) {
+          Ordered fj{{"dim", x.dim}};
+          if (x.step > 0) fj["step"] = x.step;
+          factors.push_back(fj);
+        }
+        terms.push_back({{"coef", t.coef}, {"factors", factors}});
+      }
+      Ordered range = Ordered::object();
+      for (const auto& [dim, r] : f.range) range[dim] = {r.first, r.second};
+      list.push_back({{"precision", PrecisionName(f.precision)},
+                      {"terms", terms},
+                      {"range", range},
+                      {"rows", f.rows},
+                      {"r2", f.r2},
+                      {"mape", f.mape},
+                      {"cv_mape", f.cv_mape},
+                      {"folds", f.folds},
+                      {"source", f.source}});
+    }
+    j["fitted"] = list;
+  }
+  if (m.fallback != defaults.fallback) j["fallback"] = m.fallback;
+  return j;
+}
+
+}  // namespace
+
+void WritePlatform(const Platform& p, std::ostream& out) {
+  Ordered j;
+  j["schema"] = kSchema;
+  j["name"] = p.name;
+  j["description"] = p.description;
+  j["default_precision"] = PrecisionName(p.default_precision);
+  Ordered precisions = Ordered::object();
+  for (const auto& [prec, spec] : p.precisions) {
+    precisions[PrecisionName(prec)] = {{"peak_gops", SourcedJson(spec.peak_gops)},
+                                       {"bandwidth_gbps", SourcedJson(spec.bandwidth_gbps)}};
+  }
+  j["precisions"] = precisions;
+  j["overhead_ms"] = SourcedJson(p.overhead_ms);
+  j["power"] = {{"idle_w", SourcedJson(p.idle_power_w)}, {"typical_w", SourcedJson(p.typical_power_w)}};
+  j["price_usd"] = SourcedJson(p.price_usd);
+  Ordered classes = Ordered::object();
+  classes["default"] = ClassJson(p.default_class);
+  for (OpClass c : AllOpClasses()) {
+    auto it = p.classes.find(c);
+    if (it != p.classes.end()) classes[OpClassName(c)] = ClassJson(it->second);
+  }
+  j["classes"] = classes;
+  if (!p.fusion.rules.empty() || !p.fusion.free_ops.empty()) {
+    Ordered fusion = Ordered::object();
+    if (!p.fusion.rules.empty()) {
+      Ordered rules = Ordered::array();
+      for (const FusionRule& r : p.fusion.rules) {
+        rules.push_back({{"into", r.into}, {"absorb", r.absorb}, {"source", r.source}});
+      }
+      fusion["rules"] = rules;
+    }
+    if (!p.fusion.free_ops.empty()) fusion["free"] = {{"ops", p.fusion.free_ops}, {"source", p.fusion.free_source}};
+    j["fusion"] = fusion;
+  }
+  if (!p.notes.empty()) j["notes"] = p.notes;
+  out << j.dump(2) << "\n";
 }
 
 const ClassModel& Platform::ModelFor(OpClass c) const {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <sstream>
 
 #include "odonata/errors.h"
 #include "odonata/network.h"
@@ -46,9 +47,10 @@ TEST(Estimator, DimensionEfficiency) {
 }
 
 TEST(Estimator, RegistryOrderAndLookup) {
-  ASSERT_EQ(Estimators().size(), 4u);
+  ASSERT_EQ(Estimators().size(), 5u);
   EXPECT_EQ(Estimators()[0].name, "roofline");
   EXPECT_EQ(Estimators()[1].name, "refined_roofline");
+  EXPECT_EQ(Estimators()[2].name, "step_linear");
   EXPECT_NE(FindEstimator("memory"), nullptr);
   EXPECT_EQ(FindEstimator("nonsense"), nullptr);
 }
@@ -143,6 +145,112 @@ TEST(Estimator, TotalIsSumOfRowsPlusOverheadOnEveryModelAndPlatform) {
       EXPECT_GT(r.total_ms, r.overhead_ms);
     }
   }
+}
+
+// The research's example, fitted on one platform for a 32x32xd_in conv with k 3x3 filters:
+// f(d_in, k) = 0.1418 + floor((d_in-1)/8)*0.0106 + floor((k-1)/32)*(0.044 + floor((d_in-1)/8)*0.0121) ms.
+const char* kFittedConv = R"json({
+  "precision": "fp16",
+  "terms": [
+    {"coef": 0.1418, "factors": []},
+    {"coef": 0.0106, "factors": [{"dim": "in_c", "step": 8}]},
+    {"coef": 0.044, "factors": [{"dim": "out_c", "step": 32}]},
+    {"coef": 0.0121, "factors": [{"dim": "in_c", "step": 8}, {"dim": "out_c", "step": 32}]}
+  ],
+  "range": {"in_c": [1, 256], "out_c": [1, 256]},
+  "rows": 64, "r2": 0.99, "mape": 2.0, "cv_mape": 3.0, "folds": 5,
+  "source": "research example (brief)"
+})json";
+
+Platform FittedPlatform() {
+  std::string json = R"({
+    "schema": "odonata-platform/1", "name": "fitted", "description": "fitted test device",
+    "default_precision": "fp16",
+    "precisions": {"fp16": {"peak_gops": {"value": 100, "source": "t"}, "bandwidth_gbps": {"value": 10, "source": "t"}},
+                   "fp32": {"peak_gops": {"value": 50, "source": "t"}, "bandwidth_gbps": {"value": 10, "source": "t"}}},
+    "overhead_ms": {"value": 0, "source": "t"},
+    "power": {"idle_w": {"value": 1, "source": "t"}, "typical_w": {"value": 2, "source": "t"}},
+    "price_usd": {"value": 10, "source": "t"},
+    "classes": {"conv": {"estimator": "step_linear", "fallback": "roofline", "fitted": [)" +
+                     std::string(kFittedConv) + R"(]}}
+  })";
+  return ParsePlatform(json, "fitted.json");
+}
+
+Network Conv32(int in_c, int k, int hw = 32) {
+  const std::string c = std::to_string(in_c), f = std::to_string(k), s = std::to_string(hw);
+  return ParseOnnxText(Model("(float[1," + c + "," + s + "," + s + "] x) => (float[1," + f + "," + s + "," + s + "] y)",
+                             "y = Conv<pads=[1,1,1,1]>(x, w)", "<float[" + f + "," + c + ",3,3] w = {0.0}>"));
+}
+
+TEST(Estimator, StepLinearEvaluatesTheResearchFormula) {
+  Platform p = FittedPlatform();
+  // d_in = 33: floor(32/8) = 4; k = 64: floor(63/32) = 1.
+  Report r = EstimateNetwork(Conv32(33, 64), p);
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0].estimate.estimator, "step_linear");
+  EXPECT_EQ(r.rows[0].estimate.bound, Bound::kFitted);
+  EXPECT_NEAR(r.rows[0].ms, 0.1418 + 4 * 0.0106 + 1 * (0.044 + 4 * 0.0121), 1e-12);
+  EXPECT_TRUE(r.rows[0].flags.empty());
+  // d_in = 8, k = 32: both in their first step, only the constant.
+  EXPECT_NEAR(EstimateNetwork(Conv32(8, 32), p).rows[0].ms, 0.1418, 1e-12);
+}
+
+TEST(Estimator, StepLinearFlagsExtrapolationAndFallsBack) {
+  Platform p = FittedPlatform();
+  Report far = EstimateNetwork(Conv32(512, 64), p);
+  EXPECT_EQ(far.rows[0].flags, (std::vector<std::string>{"extrapolated"}));
+  // No fitted model for fp32: the class's fallback (roofline) answers.
+  EstimateOptions o;
+  o.precision = Precision::kFp32;
+  Report fp32 = EstimateNetwork(Conv32(33, 64), p, o);
+  EXPECT_EQ(fp32.rows[0].estimate.estimator, "roofline");
+}
+
+TEST(Estimator, FittedModelsRoundTripThroughWritePlatform) {
+  Platform p = FittedPlatform();
+  std::ostringstream out;
+  WritePlatform(p, out);
+  Platform back = ParsePlatform(out.str(), "written.json");
+  ASSERT_EQ(back.classes.count(OpClass::kConv), 1u);
+  const ClassModel& conv = back.classes.at(OpClass::kConv);
+  ASSERT_EQ(conv.fitted.size(), 1u);
+  EXPECT_EQ(conv.fitted[0], p.classes.at(OpClass::kConv).fitted[0]);
+  EXPECT_EQ(conv.estimator, "step_linear");
+  // Writing again gives the same bytes: deterministic.
+  std::ostringstream again;
+  WritePlatform(back, again);
+  EXPECT_EQ(out.str(), again.str());
+}
+
+TEST(Estimator, ShippedProfilesRoundTripThroughWritePlatform) {
+  const std::string root = ODONATA_SOURCE_DIR;
+  for (const char* name : {"ncs2", "zcu102", "jetson-nano", "jetson-tx2"}) {
+    SCOPED_TRACE(name);
+    Platform p = LoadPlatform(root + "/platforms/" + name + ".json");
+    std::ostringstream out;
+    WritePlatform(p, out);
+    Platform back = ParsePlatform(out.str(), name);
+    std::ostringstream again;
+    WritePlatform(back, again);
+    EXPECT_EQ(out.str(), again.str());
+    Network net = LoadOnnx(root + "/models/resnet18.onnx");
+    EXPECT_DOUBLE_EQ(EstimateNetwork(net, p).total_ms, EstimateNetwork(net, back).total_ms);
+  }
+}
+
+TEST(Estimator, LayerDimsOfAConv) {
+  Network net = Conv32(33, 64, 16);
+  const Layer& l = net.layers[0];
+  EXPECT_EQ(LayerDim(l, "in_c"), 33);
+  EXPECT_EQ(LayerDim(l, "out_c"), 64);
+  EXPECT_EQ(LayerDim(l, "in_h"), 16);
+  EXPECT_EQ(LayerDim(l, "out_w"), 16);
+  EXPECT_EQ(LayerDim(l, "kernel"), 9);
+  EXPECT_EQ(LayerDim(l, "batch"), 1);
+  EXPECT_EQ(LayerDim(l, "spatial"), 16 * 16 * 9);
+  EXPECT_EQ(LayerDim(l, "macs"), 16 * 16 * 64 * 33 * 9);
+  EXPECT_EQ(LayerDim(l, "elems"), 64 * 256);
 }
 
 }  // namespace

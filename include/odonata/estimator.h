@@ -11,8 +11,8 @@
 
 namespace odonata {
 
-enum class Bound { kCompute, kMemory, kNone };
-const char* BoundName(Bound b);  // "compute", "memory", "none"
+enum class Bound { kCompute, kMemory, kFitted, kNone };
+const char* BoundName(Bound b);  // "compute", "memory", "fitted", "none"
 
 struct LayerEstimate {
   double ms = 0;  // time of one execution of the layer
@@ -39,7 +39,7 @@ struct EstimatorInfo {
   EstimatorFn fn;
 };
 
-// The registry, in a fixed order: roofline, refined_roofline, memory, free.
+// The registry, in a fixed order: roofline, refined_roofline, step_linear, memory, free.
 const std::vector<EstimatorInfo>& Estimators();
 // Look up by name; nullptr when absent.
 const EstimatorInfo* FindEstimator(const std::string& name);
