@@ -1,1 +1,749 @@
-// Placeholder: implemented with issue 3.
+// Measurement CSV (README "Measurement CSV") and the single-node layer a
+// benchmark configuration describes. The CSV reader is a small RFC 4180
+// parser that remembers the line each record starts on, so every error can
+// name "file.csv:12: column: problem".
+#include "odonata/measurements.h"
+
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <map>
+#include <ostream>
+#include <sstream>
+#include <string_view>
+
+#include "odonata/errors.h"
+
+namespace odonata {
+namespace {
+
+using I64 = std::int64_t;
+
+// --- The op table -----------------------------------------------------------
+
+// How a configuration becomes an ONNX node: which inputs, which window.
+enum class Kind {
+  kConv,
+  kDepthwiseConv,
+  kConvTranspose,
+  kGemm,
+  kPool,        // MaxPool, AveragePool: kernel, stride, pad
+  kGlobalPool,  // GlobalAveragePool
+  kBinary,      // Add, Mul: two activations of the same shape
+  kUnary,       // Relu, Sigmoid, HardSwish
+  kClip,        // Clip(x, min = 0, max = 6): ReLU6
+  kBatchNorm,
+  kSoftmax,  // over the channel axis
+  kConcat,   // two inputs of in_c channels on the channel axis
+  kResize,   // nearest, scales (1, 1, stride_h, stride_w)
+};
+
+struct OpSpec {
+  const char* name;     // the `op` column
+  const char* op_type;  // the ONNX op
+  Kind kind;
+};
+
+constexpr OpSpec kOps[] = {
+    {"Conv", "Conv", Kind::kConv},
+    {"DepthwiseConv", "Conv", Kind::kDepthwiseConv},
+    {"ConvTranspose", "ConvTranspose", Kind::kConvTranspose},
+    {"Gemm", "Gemm", Kind::kGemm},
+    {"MaxPool", "MaxPool", Kind::kPool},
+    {"AveragePool", "AveragePool", Kind::kPool},
+    {"GlobalAveragePool", "GlobalAveragePool", Kind::kGlobalPool},
+    {"Add", "Add", Kind::kBinary},
+    {"Mul", "Mul", Kind::kBinary},
+    {"Relu", "Relu", Kind::kUnary},
+    {"Clip", "Clip", Kind::kClip},
+    {"Sigmoid", "Sigmoid", Kind::kUnary},
+    {"HardSwish", "HardSwish", Kind::kUnary},
+    {"BatchNormalization", "BatchNormalization", Kind::kBatchNorm},
+    {"Softmax", "Softmax", Kind::kSoftmax},
+    {"Concat", "Concat", Kind::kConcat},
+    {"Resize", "Resize", Kind::kResize},
+};
+
+const OpSpec* FindOp(std::string_view name) {
+  for (const OpSpec& op : kOps) {
+    if (name == op.name) return &op;
+  }
+  return nullptr;
+}
+
+std::string KnownOps() {
+  std::string out;
+  for (const OpSpec& op : kOps) out += (out.empty() ? "" : ", ") + std::string(op.name);
+  return out;
+}
+
+Error UnknownOp(const std::string& op) { return Error("unknown op '" + op + "' (known: " + KnownOps() + ")"); }
+
+// --- ToLayer helpers --------------------------------------------------------
+
+TensorInfo Tensor(const std::string& name, Shape shape) {
+  TensorInfo t;
+  t.name = name;
+  t.shape = std::move(shape);
+  t.dtype = DataType::kFloat32;
+  return t;
+}
+
+TensorInfo Weight(const std::string& name, Shape shape) {
+  TensorInfo t = Tensor(name, std::move(shape));
+  t.is_weight = true;
+  return t;
+}
+
+// A value the model computes with a Constant node (Resize scales, Clip
+// bounds): read like a weight, not a trained parameter, as the loader sees it.
+TensorInfo Constant(const std::string& name, Shape shape) {
+  TensorInfo t = Tensor(name, std::move(shape));
+  t.is_constant = true;
+  return t;
+}
+
+// Padding on each side: "same" (-1) keeps the size at stride 1 for odd
+// kernels, floor(dilation * (kernel - 1) / 2); a 2x2 pool gets none.
+I64 Pad(I64 pad, I64 kernel, I64 dilation) { return pad >= 0 ? pad : CheckedMul(dilation, kernel - 1) / 2; }
+
+// floor((in + 2 pad - dilation (kernel - 1) - 1) / stride) + 1, as ONNX's
+// Conv and pooling shape inference (ceil_mode 0).
+I64 WindowOut(const LayerConfig& c, const char* axis, I64 in, I64 kernel, I64 stride, I64 pad, I64 dilation) {
+  I64 span = CheckedAdd(CheckedMul(dilation, kernel - 1), 1);
+  I64 room = CheckedAdd(in, CheckedMul(2, pad)) - span;
+  if (room < 0) {
+    throw Error(c.op + ": the kernel does not fit: output " + axis + " would be < 1 (in_" + axis + " " +
+                std::to_string(in) + ", kernel_" + axis + " " + std::to_string(kernel) + ", dilation " +
+                std::to_string(dilation) + ", pad_" + axis + " " + std::to_string(pad) + ")");
+  }
+  return room / stride + 1;
+}
+
+// (in - 1) stride - 2 pad + dilation (kernel - 1) + 1 (output_padding 0).
+I64 TransposeOut(const LayerConfig& c, const char* axis, I64 in, I64 kernel, I64 stride, I64 pad, I64 dilation) {
+  I64 out = CheckedAdd(CheckedMul(in - 1, stride), CheckedMul(dilation, kernel - 1)) + 1 - CheckedMul(2, pad);
+  if (out < 1) {
+    throw Error(c.op + ": output " + std::string(axis) + " would be " + std::to_string(out) + " (pad_" + axis + " " +
+                std::to_string(pad) + " too large)");
+  }
+  return out;
+}
+
+void CheckPositive(const LayerConfig& c, const char* name, I64 v) {
+  if (v < 1) throw Error(c.op + ": " + name + " must be at least 1, not " + std::to_string(v));
+}
+
+void CheckOutEqualsIn(const LayerConfig& c, I64 expected, const char* what) {
+  if (c.out_c != expected) {
+    throw Error(c.op + ": out_c " + std::to_string(c.out_c) + " must equal " + what + " " + std::to_string(expected));
+  }
+}
+
+// --- CSV reading ------------------------------------------------------------
+
+struct Record {
+  std::vector<std::string> fields;
+  int line = 0;  // where the record starts
+};
+
+bool IsBlank(std::string_view s) { return s.find_first_not_of(" \t\r") == std::string_view::npos; }
+
+std::string_view Trim(std::string_view s) {
+  std::size_t b = s.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return {};
+  std::size_t e = s.find_last_not_of(" \t");
+  return s.substr(b, e - b + 1);
+}
+
+// RFC 4180 records: quoted fields with "" escapes (and line breaks),
+// CRLF or LF, the last line break optional. Blank lines and lines starting
+// with '#' between records are skipped.
+class CsvReader {
+ public:
+  CsvReader(std::string_view text, const std::string& origin) : text_(text), origin_(origin) {
+    if (text_.substr(0, 3) == "\xEF\xBB\xBF") text_.remove_prefix(3);  // UTF-8 byte order mark (Excel)
+  }
+
+  // Read the next record into `r`; false at the end of the text.
+  bool Next(Record* r) {
+    while (pos_ < text_.size()) {
+      std::size_t eol = text_.find('\n', pos_);
+      std::string_view line = text_.substr(pos_, eol == std::string_view::npos ? std::string_view::npos : eol - pos_);
+      if (line.starts_with('#') || IsBlank(line)) {
+        pos_ = eol == std::string_view::npos ? text_.size() : eol + 1;
+        ++line_;
+        continue;
+      }
+      r->line = line_;
+      r->fields.clear();
+      while (true) {
+        r->fields.push_back(Field());
+        if (pos_ >= text_.size()) return true;
+        char c = text_[pos_++];
+        if (c == '\n') {
+          ++line_;
+          return true;
+        }
+        // c == ',': another field follows.
+      }
+    }
+    return false;
+  }
+
+ private:
+  // One field; leaves pos_ on the ',' or '\n' after it, or at the end.
+  std::string Field() {
+    std::string f;
+    if (pos_ < text_.size() && text_[pos_] == '"') {
+      const int start = line_;
+      ++pos_;
+      while (true) {
+        if (pos_ >= text_.size()) throw Error(origin_ + ":" + std::to_string(start) + ": unterminated quoted field");
+        char c = text_[pos_++];
+        if (c == '"') {
+          if (pos_ < text_.size() && text_[pos_] == '"') {
+            f += '"';
+            ++pos_;
+            continue;
+          }
+          break;
+        }
+        if (c == '\n') ++line_;
+        f += c;
+      }
+      if (pos_ < text_.size() && text_[pos_] == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') ++pos_;
+      if (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '\n') {
+        if (pos_ + 1 == text_.size() && text_[pos_] == '\r') {
+          ++pos_;
+        } else {
+          throw Error(origin_ + ":" + std::to_string(line_) + ": text after the closing quote of a field");
+        }
+      }
+      return f;
+    }
+    std::size_t end = text_.find_first_of(",\n", pos_);
+    if (end == std::string_view::npos) end = text_.size();
+    f.assign(text_.substr(pos_, end - pos_));
+    pos_ = end;
+    // The '\r' of a CRLF line end is not part of the last field.
+    if (!f.empty() && f.back() == '\r' && (end == text_.size() || text_[end] == '\n')) f.pop_back();
+    return f;
+  }
+
+  std::string_view text_;
+  const std::string& origin_;
+  std::size_t pos_ = 0;
+  int line_ = 1;
+};
+
+// --- Field parsing ----------------------------------------------------------
+
+// Errors of one row: "<origin>:<line>: <column>: <problem>".
+class RowParser {
+ public:
+  RowParser(const std::string& origin, int line) : where_(origin + ":" + std::to_string(line)) {}
+
+  const std::string& where() const { return where_; }
+
+  Error Fail(const std::string& column, const std::string& problem) const {
+    return Error(where_ + ": " + column + ": " + problem);
+  }
+
+  I64 Int(const std::string& column, std::string_view text) const {
+    std::string_view t = Trim(text);
+    std::string_view digits = t.starts_with('+') ? t.substr(1) : t;
+    I64 v = 0;
+    auto r = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (r.ec == std::errc::result_out_of_range) throw Fail(column, "'" + std::string(t) + "' is out of range");
+    if (digits.empty() || r.ec != std::errc() || r.ptr != digits.data() + digits.size()) {
+      throw Fail(column, "'" + std::string(t) + "' is not an integer");
+    }
+    return v;
+  }
+
+  double Number(const std::string& column, std::string_view text) const {
+    std::string_view t = Trim(text);
+    std::string_view digits = t.starts_with('+') ? t.substr(1) : t;
+    double v = 0;
+    auto r = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (r.ec == std::errc::result_out_of_range) throw Fail(column, "'" + std::string(t) + "' is out of range");
+    if (digits.empty() || r.ec != std::errc() || r.ptr != digits.data() + digits.size()) {
+      throw Fail(column, "'" + std::string(t) + "' is not a number");
+    }
+    if (!std::isfinite(v)) throw Fail(column, "'" + std::string(t) + "' is not a finite number");
+    return v;
+  }
+
+ private:
+  std::string where_;
+};
+
+enum class Col {
+  kOp,
+  kBatch,
+  kInC,
+  kInH,
+  kInW,
+  kOutC,
+  kKernelH,
+  kKernelW,
+  kStrideH,
+  kStrideW,
+  kGroups,
+  kDilation,
+  kPadH,
+  kPadW,
+  kPrecision,
+  kLatency,
+  kLatencyP10,
+  kLatencyP90,
+  kRepeats,
+  kPowerW,
+  kEnergyMj,
+  kCount,
+};
+
+struct ColumnSpec {
+  const char* name;
+  bool required;  // latency_ms: required when require_latency
+};
+
+constexpr ColumnSpec kColumns[] = {
+    {"op", true},
+    {"batch", false},
+    {"in_c", true},
+    {"in_h", true},
+    {"in_w", true},
+    {"out_c", true},
+    {"kernel_h", true},
+    {"kernel_w", true},
+    {"stride_h", true},
+    {"stride_w", true},
+    {"groups", false},
+    {"dilation", false},
+    {"pad_h", false},
+    {"pad_w", false},
+    {"precision", true},
+    {"latency_ms", true},
+    {"latency_ms_p10", false},
+    {"latency_ms_p90", false},
+    {"repeats", false},
+    {"power_w", false},
+    {"energy_mj", false},
+};
+static_assert(std::size(kColumns) == static_cast<std::size_t>(Col::kCount));
+
+constexpr int kNoColumn = -1;
+
+// Where each canonical column is in the file, and the extra columns.
+struct Header {
+  int index[static_cast<int>(Col::kCount)];
+  std::vector<int> extra;  // file positions of non-canonical columns
+  std::vector<std::string> names;
+};
+
+Header ParseHeader(const Record& r, const std::string& origin, bool require_latency) {
+  const std::string where = origin + ":" + std::to_string(r.line);
+  if (r.fields.size() == 1 && r.fields[0].find_first_of(";\t") != std::string::npos) {
+    throw Error(where + ": the header has one column; is the file ';'- or tab-separated? odonata reads ',' only");
+  }
+  Header h;
+  for (int& i : h.index) i = kNoColumn;
+  std::map<std::string, int> seen;
+  for (std::size_t i = 0; i < r.fields.size(); ++i) {
+    std::string name(Trim(r.fields[i]));
+    if (name.empty()) throw Error(where + ": column " + std::to_string(i + 1) + " has no name");
+    if (!seen.emplace(name, static_cast<int>(i)).second) throw Error(where + ": duplicate column '" + name + "'");
+    h.names.push_back(name);
+    int col = kNoColumn;
+    for (int c = 0; c < static_cast<int>(Col::kCount); ++c) {
+      if (name == kColumns[c].name) col = c;
+    }
+    if (col == kNoColumn) {
+      h.extra.push_back(static_cast<int>(i));
+    } else {
+      h.index[col] = static_cast<int>(i);
+    }
+  }
+  std::vector<std::string> missing;
+  for (int c = 0; c < static_cast<int>(Col::kCount); ++c) {
+    bool required = kColumns[c].required && (c != static_cast<int>(Col::kLatency) || require_latency);
+    if (required && h.index[c] == kNoColumn) missing.push_back("'" + std::string(kColumns[c].name) + "'");
+  }
+  if (missing.size() == 1) throw Error(where + ": missing required column " + missing[0]);
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    throw Error(where + ": missing required columns " + list);
+  }
+  return h;
+}
+
+Measurement ParseRow(const Record& r, const Header& h, const std::string& origin, bool require_latency) {
+  RowParser p(origin, r.line);
+  if (r.fields.size() != h.names.size()) {
+    throw Error(p.where() + ": expected " + std::to_string(h.names.size()) + " fields, got " +
+                std::to_string(r.fields.size()));
+  }
+  // The field of a column, or nullptr when the column is absent or the field empty.
+  auto field = [&](Col c) -> const std::string* {
+    int i = h.index[static_cast<int>(c)];
+    if (i == kNoColumn || Trim(r.fields[i]).empty()) return nullptr;
+    return &r.fields[i];
+  };
+  auto name = [](Col c) { return std::string(kColumns[static_cast<int>(c)].name); };
+  auto required = [&](Col c) -> const std::string& {
+    const std::string* f = field(c);
+    if (!f) throw p.Fail(name(c), "missing value");
+    return *f;
+  };
+  // A dimension >= 1; `fallback` when optional and absent.
+  auto dim = [&](Col c, I64 fallback, bool is_required) {
+    const std::string* f = is_required ? &required(c) : field(c);
+    if (!f) return fallback;
+    I64 v = p.Int(name(c), *f);
+    if (v < 1) throw p.Fail(name(c), "'" + std::string(Trim(*f)) + "' must be at least 1");
+    return v;
+  };
+  auto pad = [&](Col c) -> I64 {
+    const std::string* f = field(c);
+    if (!f) return -1;
+    I64 v = p.Int(name(c), *f);
+    if (v < -1) throw p.Fail(name(c), "'" + std::string(Trim(*f)) + "' must be -1 (same) or at least 0");
+    return v;
+  };
+  auto positive = [&](Col c) -> std::optional<double> {
+    const std::string* f = field(c);
+    if (!f) return std::nullopt;
+    double v = p.Number(name(c), *f);
+    if (v <= 0) throw p.Fail(name(c), "'" + std::string(Trim(*f)) + "' must be positive");
+    return v;
+  };
+  auto non_negative = [&](Col c) -> std::optional<double> {
+    const std::string* f = field(c);
+    if (!f) return std::nullopt;
+    double v = p.Number(name(c), *f);
+    if (v < 0) throw p.Fail(name(c), "'" + std::string(Trim(*f)) + "' must not be negative");
+    return v;
+  };
+
+  Measurement m;
+  m.origin = p.where();
+  LayerConfig& c = m.config;
+  c.op = std::string(Trim(required(Col::kOp)));
+  if (!FindOp(c.op)) throw p.Fail("op", "unknown op '" + c.op + "' (known: " + KnownOps() + ")");
+  c.batch = dim(Col::kBatch, 1, false);
+  c.in_c = dim(Col::kInC, 1, true);
+  c.in_h = dim(Col::kInH, 1, true);
+  c.in_w = dim(Col::kInW, 1, true);
+  c.out_c = dim(Col::kOutC, 1, true);
+  c.kernel_h = dim(Col::kKernelH, 1, true);
+  c.kernel_w = dim(Col::kKernelW, 1, true);
+  c.stride_h = dim(Col::kStrideH, 1, true);
+  c.stride_w = dim(Col::kStrideW, 1, true);
+  c.groups = dim(Col::kGroups, 1, false);
+  c.dilation = dim(Col::kDilation, 1, false);
+  c.pad_h = pad(Col::kPadH);
+  c.pad_w = pad(Col::kPadW);
+  std::string precision(Trim(required(Col::kPrecision)));
+  if (!ParsePrecision(precision, &c.precision)) {
+    throw p.Fail("precision", "unknown precision '" + precision + "' (fp32|fp16|int8)");
+  }
+
+  if (require_latency) required(Col::kLatency);
+  m.latency_ms = positive(Col::kLatency).value_or(std::numeric_limits<double>::quiet_NaN());
+  m.latency_ms_p10 = positive(Col::kLatencyP10);
+  m.latency_ms_p90 = positive(Col::kLatencyP90);
+  if (const std::string* f = field(Col::kRepeats)) {
+    I64 v = p.Int("repeats", *f);
+    if (v < 1) throw p.Fail("repeats", "'" + std::string(Trim(*f)) + "' must be at least 1");
+    m.repeats = v;
+  }
+  m.power_w = non_negative(Col::kPowerW);
+  m.energy_mj = non_negative(Col::kEnergyMj);
+  for (int i : h.extra) m.extra.emplace_back(h.names[i], r.fields[i]);
+
+  try {
+    ToLayer(c);
+  } catch (const Error& e) {
+    throw e.WithContext(p.where());
+  }
+  return m;
+}
+
+// --- CSV writing ------------------------------------------------------------
+
+std::string Quote(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos && !s.starts_with('#')) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
+
+// As printf("%.9g") in the C locale, whatever the process locale.
+std::string FormatDouble(double v) {
+  if (std::isnan(v)) return "";
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 9);
+  return std::string(buf, r.ptr);
+}
+
+}  // namespace
+
+const std::vector<std::string>& MeasurementColumns() {
+  static const std::vector<std::string> columns = [] {
+    std::vector<std::string> v;
+    for (const ColumnSpec& c : kColumns) v.push_back(c.name);
+    return v;
+  }();
+  return columns;
+}
+
+std::vector<Measurement> ParseMeasurements(const std::string& text, const std::string& origin, bool require_latency) {
+  CsvReader reader(text, origin);
+  Record r;
+  if (!reader.Next(&r)) throw Error(origin + ":1: no header row (the file is empty)");
+  const Header header = ParseHeader(r, origin, require_latency);
+  std::vector<Measurement> rows;
+  while (reader.Next(&r)) rows.push_back(ParseRow(r, header, origin, require_latency));
+  return rows;
+}
+
+std::vector<Measurement> ReadMeasurements(const std::string& path, bool require_latency) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw Error(path + ": cannot open: is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open: no such file or not readable");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw Error(path + ": cannot read");
+  return ParseMeasurements(text.str(), path, require_latency);
+}
+
+void WriteMeasurements(const std::vector<Measurement>& rows, std::ostream& out) {
+  bool latency = false, p10 = false, p90 = false, repeats = false, power = false, energy = false;
+  for (const Measurement& m : rows) {
+    latency |= m.latency_ms > 0;
+    p10 |= m.latency_ms_p10.has_value();
+    p90 |= m.latency_ms_p90.has_value();
+    repeats |= m.repeats.has_value();
+    power |= m.power_w.has_value();
+    energy |= m.energy_mj.has_value();
+  }
+  const bool present[] = {latency, p10, p90, repeats, power, energy};
+  const std::size_t first_latency = static_cast<std::size_t>(Col::kLatency);
+  std::vector<std::string> extra;
+  if (!rows.empty()) {
+    for (const auto& [name, value] : rows[0].extra) {
+      for (const ColumnSpec& c : kColumns) {
+        if (name == c.name) throw Error("extra column '" + name + "' has the name of a canonical column");
+      }
+      extra.push_back(name);
+    }
+  }
+
+  std::string line;
+  for (std::size_t i = 0; i < std::size(kColumns); ++i) {
+    if (i >= first_latency && !present[i - first_latency]) continue;
+    if (!line.empty()) line += ',';
+    line += kColumns[i].name;
+  }
+  for (const auto& name : extra) line.append(",").append(Quote(name));
+  out << line << '\n';
+
+  for (const Measurement& m : rows) {
+    const LayerConfig& c = m.config;
+    line = Quote(c.op);
+    for (I64 v : {c.batch, c.in_c, c.in_h, c.in_w, c.out_c, c.kernel_h, c.kernel_w, c.stride_h, c.stride_w, c.groups,
+                  c.dilation, c.pad_h, c.pad_w}) {
+      line.append(",").append(std::to_string(v));
+    }
+    line += ",";
+    line += PrecisionName(c.precision);
+    auto number = [](const std::optional<double>& v) { return v ? FormatDouble(*v) : std::string(); };
+    const std::string latency_fields[] = {
+        m.latency_ms > 0 ? FormatDouble(m.latency_ms) : std::string(),
+        number(m.latency_ms_p10),
+        number(m.latency_ms_p90),
+        m.repeats ? std::to_string(*m.repeats) : std::string(),
+        number(m.power_w),
+        number(m.energy_mj),
+    };
+    for (std::size_t i = 0; i < std::size(latency_fields); ++i) {
+      if (present[i]) line.append(",").append(latency_fields[i]);
+    }
+    for (const auto& name : extra) {
+      line += ",";
+      for (const auto& [key, value] : m.extra) {
+        if (key == name) {
+          line += Quote(value);
+          break;
+        }
+      }
+    }
+    out << line << '\n';
+  }
+}
+
+Layer ToLayer(const LayerConfig& c) {
+  const OpSpec* spec = FindOp(c.op);
+  if (!spec) throw UnknownOp(c.op);
+  CheckPositive(c, "batch", c.batch);
+  CheckPositive(c, "in_c", c.in_c);
+  CheckPositive(c, "in_h", c.in_h);
+  CheckPositive(c, "in_w", c.in_w);
+  CheckPositive(c, "out_c", c.out_c);
+  CheckPositive(c, "kernel_h", c.kernel_h);
+  CheckPositive(c, "kernel_w", c.kernel_w);
+  CheckPositive(c, "stride_h", c.stride_h);
+  CheckPositive(c, "stride_w", c.stride_w);
+  CheckPositive(c, "groups", c.groups);
+  CheckPositive(c, "dilation", c.dilation);
+  if (c.pad_h < -1 || c.pad_w < -1) throw Error(c.op + ": pads must be -1 (same) or at least 0");
+
+  Layer l;
+  l.name = c.op;
+  l.op_type = spec->op_type;
+  const Shape x = {c.batch, c.in_c, c.in_h, c.in_w};
+  const Shape channel = {c.in_c};
+  // The sliding window of conv and pooling ops, as the loader normalises it.
+  auto window = [&](I64 dilation, I64 group) {
+    Window& w = l.window;
+    I64 ph = Pad(c.pad_h, c.kernel_h, dilation), pw = Pad(c.pad_w, c.kernel_w, dilation);
+    w.kernel = {c.kernel_h, c.kernel_w};
+    w.strides = {c.stride_h, c.stride_w};
+    w.pads = {ph, pw, ph, pw};
+    w.dilations = {dilation, dilation};
+    w.group = group;
+  };
+
+  switch (spec->kind) {
+    case Kind::kConv:
+    case Kind::kDepthwiseConv:
+    case Kind::kConvTranspose: {
+      I64 group = c.groups;
+      if (spec->kind == Kind::kDepthwiseConv) {
+        if (c.groups != 1 && c.groups != c.in_c) {
+          throw Error(c.op + ": groups " + std::to_string(c.groups) + " must equal in_c " + std::to_string(c.in_c));
+        }
+        if (c.out_c % c.in_c != 0) {
+          throw Error(c.op + ": out_c " + std::to_string(c.out_c) + " is not a multiple of in_c " +
+                      std::to_string(c.in_c));
+        }
+        group = c.in_c;
+      }
+      if (c.in_c % group != 0) {
+        throw Error(c.op + ": in_c " + std::to_string(c.in_c) + " is not a multiple of groups " +
+                    std::to_string(group));
+      }
+      if (c.out_c % group != 0) {
+        throw Error(c.op + ": out_c " + std::to_string(c.out_c) + " is not a multiple of groups " +
+                    std::to_string(group));
+      }
+      window(c.dilation, group);
+      const Window& w = l.window;
+      I64 oh, ow;
+      Shape weight;
+      if (spec->kind == Kind::kConvTranspose) {
+        oh = TransposeOut(c, "h", c.in_h, c.kernel_h, c.stride_h, w.pads[0], c.dilation);
+        ow = TransposeOut(c, "w", c.in_w, c.kernel_w, c.stride_w, w.pads[1], c.dilation);
+        weight = {c.in_c, c.out_c / group, c.kernel_h, c.kernel_w};
+      } else {
+        oh = WindowOut(c, "h", c.in_h, c.kernel_h, c.stride_h, w.pads[0], c.dilation);
+        ow = WindowOut(c, "w", c.in_w, c.kernel_w, c.stride_w, w.pads[1], c.dilation);
+        weight = {c.out_c, c.in_c / group, c.kernel_h, c.kernel_w};
+      }
+      l.inputs = {Tensor("x", x), Weight("w", weight), Weight("b", {c.out_c})};
+      l.outputs = {Tensor("y", {c.batch, c.out_c, oh, ow})};
+      break;
+    }
+    case Kind::kGemm:
+      if (c.in_h != 1 || c.in_w != 1) {
+        throw Error(c.op + ": in_h and in_w must be 1 (features are in_c), not " + std::to_string(c.in_h) + "x" +
+                    std::to_string(c.in_w));
+      }
+      l.inputs = {Tensor("x", {c.batch, c.in_c}), Weight("w", {c.in_c, c.out_c}), Weight("b", {c.out_c})};
+      l.outputs = {Tensor("y", {c.batch, c.out_c})};
+      break;
+    case Kind::kPool: {
+      CheckOutEqualsIn(c, c.in_c, "in_c");
+      if (l.op_type == "AveragePool" && c.dilation != 1) {
+        throw Error(c.op + ": dilation must be 1 (opset 13 AveragePool has none)");
+      }
+      window(c.dilation, 1);
+      const Window& w = l.window;
+      if (w.pads[0] >= c.kernel_h || w.pads[1] >= c.kernel_w) {
+        throw Error(c.op + ": pads " + std::to_string(w.pads[0]) + "x" + std::to_string(w.pads[1]) +
+                    " must be smaller than the kernel " + std::to_string(c.kernel_h) + "x" +
+                    std::to_string(c.kernel_w));
+      }
+      I64 oh = WindowOut(c, "h", c.in_h, c.kernel_h, c.stride_h, w.pads[0], c.dilation);
+      I64 ow = WindowOut(c, "w", c.in_w, c.kernel_w, c.stride_w, w.pads[1], c.dilation);
+      l.inputs = {Tensor("x", x)};
+      l.outputs = {Tensor("y", {c.batch, c.in_c, oh, ow})};
+      break;
+    }
+    case Kind::kGlobalPool:
+      CheckOutEqualsIn(c, c.in_c, "in_c");
+      l.window.kernel = {c.in_h, c.in_w};
+      l.window.strides = {1, 1};
+      l.window.pads = {0, 0, 0, 0};
+      l.window.dilations = {1, 1};
+      l.inputs = {Tensor("x", x)};
+      l.outputs = {Tensor("y", {c.batch, c.in_c, 1, 1})};
+      break;
+    case Kind::kBinary:
+      CheckOutEqualsIn(c, c.in_c, "in_c");
+      l.inputs = {Tensor("x", x), Tensor("x2", x)};
+      l.outputs = {Tensor("y", x)};
+      break;
+    case Kind::kUnary:
+      CheckOutEqualsIn(c, c.in_c, "in_c");
+      l.inputs = {Tensor("x", x)};
+      l.outputs = {Tensor("y", x)};
+      break;
+    case Kind::kClip:
+      CheckOutEqualsIn(c, c.in_c, "in_c");
+      l.inputs = {Tensor("x", x), Constant("min", {}), Constant("max", {})};
+      l.outputs = {Tensor("y", x)};
+      break;
+    case Kind::kBatchNorm:
+      CheckOutEqualsIn(c, c.in_c, "in_c");
+      l.inputs = {Tensor("x", x), Weight("scale", channel), Weight("b", channel), Weight("mean", channel),
+                  Weight("var", channel)};
+      l.outputs = {Tensor("y", x)};
+      break;
+    case Kind::kSoftmax:
+      CheckOutEqualsIn(c, c.in_c, "in_c");
+      l.attributes["axis"] = I64{1};
+      l.inputs = {Tensor("x", x)};
+      l.outputs = {Tensor("y", x)};
+      break;
+    case Kind::kConcat:
+      CheckOutEqualsIn(c, CheckedMul(2, c.in_c), "2 x in_c");
+      l.attributes["axis"] = I64{1};
+      l.inputs = {Tensor("x", x), Tensor("x2", x)};
+      l.outputs = {Tensor("y", {c.batch, c.out_c, c.in_h, c.in_w})};
+      break;
+    case Kind::kResize:
+      CheckOutEqualsIn(c, c.in_c, "in_c");
+      l.attributes["mode"] = std::string("nearest");
+      l.inputs = {Tensor("x", x), TensorInfo{}, Constant("scales", {4})};
+      l.outputs = {Tensor("y", {c.batch, c.in_c, CheckedMul(c.in_h, c.stride_h), CheckedMul(c.in_w, c.stride_w)})};
+      break;
+  }
+  l.op_class = ClassifyOp(l.op_type, l.domain, l.window.group, l.inputs[0].shape[1]);
+  l.covers = {l.name};
+  l.covered_ops = {l.op_type};
+  l.counts = ComputeCounts(l);
+  return l;
+}
+
+}  // namespace odonata

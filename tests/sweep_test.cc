@@ -1,1 +1,368 @@
+// Sweep plans (1-D, grid, random) and the single-layer ONNX models written
+// for them, loaded back through the ONNX loader.
 #include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+
+#include "odonata/errors.h"
+#include "odonata/measurements.h"
+#include "odonata/network.h"
+
+namespace odonata {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ErrorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+// Names of the fields in which `a` and `b` differ (in_h and in_w count apart).
+std::vector<std::string> Differences(const LayerConfig& a, const LayerConfig& b) {
+  std::vector<std::string> d;
+  auto check = [&](const char* name, std::int64_t x, std::int64_t y) {
+    if (x != y) d.push_back(name);
+  };
+  check("batch", a.batch, b.batch);
+  check("in_c", a.in_c, b.in_c);
+  check("in_h", a.in_h, b.in_h);
+  check("in_w", a.in_w, b.in_w);
+  check("out_c", a.out_c, b.out_c);
+  check("kernel_h", a.kernel_h, b.kernel_h);
+  check("kernel_w", a.kernel_w, b.kernel_w);
+  check("stride_h", a.stride_h, b.stride_h);
+  check("stride_w", a.stride_w, b.stride_w);
+  check("groups", a.groups, b.groups);
+  check("dilation", a.dilation, b.dilation);
+  check("pad_h", a.pad_h, b.pad_h);
+  check("pad_w", a.pad_w, b.pad_w);
+  return d;
+}
+
+LayerConfig ConvBase() {
+  LayerConfig c;
+  c.in_c = c.out_c = 64;
+  c.in_h = c.in_w = 32;
+  c.kernel_h = c.kernel_w = 3;
+  return c;
+}
+
+TEST(Sweep, OneDDefaultVariesOneDimAtATime) {
+  SweepOptions o;  // Conv, in_c / out_c / in_h over 1..256 around 64 channels, 32x32, 3x3
+  std::vector<LayerConfig> rows = PlanSweep(o);
+  // 3 x 256 values; the base appears in each of the three runs and is kept once.
+  ASSERT_EQ(rows.size(), 3u * 256 - 2);
+  const LayerConfig base = ConvBase();
+  EXPECT_EQ(rows[0].in_c, 1);
+  EXPECT_EQ(rows[255].in_c, 256);
+  int bases = 0;
+  for (const LayerConfig& r : rows) {
+    std::vector<std::string> d = Differences(r, base);
+    if (d.empty()) {
+      ++bases;
+    } else if (d.size() == 2) {
+      EXPECT_EQ(d, (std::vector<std::string>{"in_h", "in_w"}));  // square inputs: one dim
+      EXPECT_EQ(r.in_h, r.in_w);
+    } else {
+      EXPECT_EQ(d.size(), 1u);
+      EXPECT_TRUE(d[0] == "in_c" || d[0] == "out_c") << d[0];
+    }
+  }
+  EXPECT_EQ(bases, 1);
+}
+
+TEST(Sweep, OneDRangeStepAndExplicitBase) {
+  SweepOptions o;
+  o.base = ConvBase();
+  o.base.stride_h = o.base.stride_w = 2;
+  o.dims = {"out_c"};
+  o.min = 8;
+  o.max = 64;
+  o.step = 8;
+  std::vector<LayerConfig> rows = PlanSweep(o);
+  ASSERT_EQ(rows.size(), 8u);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].out_c, 8 * static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ(rows[i].stride_h, 2);
+    EXPECT_EQ(rows[i].in_c, 64);
+  }
+}
+
+TEST(Sweep, DepthwiseInCSetsOutCAndGroups) {
+  SweepOptions o;
+  o.op = "DepthwiseConv";
+  o.max = 64;
+  std::vector<LayerConfig> rows = PlanSweep(o);  // default dims: in_c, in_h
+  ASSERT_EQ(rows.size(), 2u * 64 - 1);
+  for (const LayerConfig& r : rows) {
+    EXPECT_EQ(r.op, "DepthwiseConv");
+    EXPECT_EQ(r.out_c, r.in_c);
+    EXPECT_EQ(r.groups, r.in_c);
+  }
+}
+
+TEST(Sweep, GemmDefaultsVaryFeaturesAndBatch) {
+  SweepOptions o;
+  o.op = "Gemm";
+  o.max = 16;
+  std::vector<LayerConfig> rows = PlanSweep(o);
+  ASSERT_EQ(rows.size(), 3u * 16);  // the base (64 -> 64, batch 1) is outside 1..16 for in_c and out_c
+  for (const LayerConfig& r : rows) {
+    EXPECT_EQ(r.in_h, 1);
+    EXPECT_EQ(r.in_w, 1);
+  }
+  EXPECT_EQ(rows.back().batch, 16);
+}
+
+TEST(Sweep, GridIsTheCartesianProductLastDimFastest) {
+  SweepOptions o;
+  o.design = SweepDesign::kGrid;
+  o.dims = {"in_c", "out_c"};
+  o.min = 1;
+  o.max = 4;
+  std::vector<LayerConfig> rows = PlanSweep(o);
+  ASSERT_EQ(rows.size(), 16u);
+  EXPECT_EQ(rows[0].in_c, 1);
+  EXPECT_EQ(rows[0].out_c, 1);
+  EXPECT_EQ(rows[1].out_c, 2);
+  EXPECT_EQ(rows[15].in_c, 4);
+  EXPECT_EQ(rows[15].out_c, 4);
+  for (const LayerConfig& r : rows) EXPECT_EQ(r.in_h, 32);
+}
+
+TEST(Sweep, GridSkipsImpossibleConfigurations) {
+  // MaxPool without padding: a kernel larger than the input has no output.
+  SweepOptions o;
+  o.op = "MaxPool";
+  o.design = SweepDesign::kGrid;
+  o.base.in_c = o.base.out_c = 8;
+  o.base.in_h = o.base.in_w = 4;
+  o.base.kernel_h = o.base.kernel_w = 2;
+  o.base.stride_h = o.base.stride_w = 1;
+  o.base.pad_h = o.base.pad_w = 0;
+  o.dims = {"in_h", "kernel"};
+  o.min = 1;
+  o.max = 4;
+  std::vector<LayerConfig> rows = PlanSweep(o);
+  EXPECT_EQ(rows.size(), 10u);  // kernel <= in_h: 1 + 2 + 3 + 4
+  for (const LayerConfig& r : rows) EXPECT_LE(r.kernel_h, r.in_h);
+}
+
+TEST(Sweep, RandomIsDeterministic) {
+  SweepOptions o;
+  o.design = SweepDesign::kRandom;
+  o.samples = 50;
+  o.seed = 7;
+  std::vector<LayerConfig> a = PlanSweep(o);
+  ASSERT_EQ(a.size(), 50u);
+  EXPECT_EQ(PlanSweep(o), a);
+  o.seed = 8;
+  EXPECT_NE(PlanSweep(o), a);
+  for (const LayerConfig& r : a) {
+    EXPECT_GE(r.in_c, 1);
+    EXPECT_LE(r.in_c, 256);
+    EXPECT_EQ(r.in_w, r.in_h);
+    EXPECT_EQ(r.kernel_h, 3);
+  }
+  // Golden (checked against an independent mt19937_64): value = min + step *
+  // (draw % count), one draw per dim in order.
+  EXPECT_EQ(a[0].in_c, 168);
+  EXPECT_EQ(a[0].out_c, 99);
+  EXPECT_EQ(a[0].in_h, 207);
+  EXPECT_EQ(a[0].in_w, 207);
+}
+
+TEST(Sweep, RandomSmallSpaceGivesEveryConfigurationOnce) {
+  SweepOptions o;
+  o.design = SweepDesign::kRandom;
+  o.dims = {"in_c"};
+  o.min = 1;
+  o.max = 10;
+  o.samples = 200;
+  std::vector<LayerConfig> rows = PlanSweep(o);
+  EXPECT_EQ(rows.size(), 10u);
+}
+
+TEST(Sweep, EveryRowIsAValidLayer) {
+  for (const char* op :
+       {"Conv", "DepthwiseConv", "ConvTranspose", "Gemm", "MaxPool", "AveragePool", "GlobalAveragePool", "Add", "Mul",
+        "Relu", "Clip", "Sigmoid", "HardSwish", "BatchNormalization", "Softmax", "Concat", "Resize"}) {
+    for (SweepDesign design : {SweepDesign::kOneD, SweepDesign::kGrid, SweepDesign::kRandom}) {
+      SweepOptions o;
+      o.op = op;
+      o.design = design;
+      o.max = design == SweepDesign::kGrid ? 12 : 64;
+      o.samples = 40;
+      std::vector<LayerConfig> rows = PlanSweep(o);
+      EXPECT_FALSE(rows.empty()) << op;
+      for (const LayerConfig& r : rows) {
+        EXPECT_EQ(r.op, op);
+        EXPECT_NO_THROW(ToLayer(r)) << op;
+      }
+    }
+  }
+}
+
+TEST(Sweep, OptionErrors) {
+  SweepOptions o;
+  o.dims = {"in_c", "channels"};
+  EXPECT_EQ(ErrorOf([&] { PlanSweep(o); }),
+            "sweep: unknown dimension 'channels' (known: batch, in_c, out_c, in_h, in_w, kernel, kernel_h, kernel_w, "
+            "stride, stride_h, stride_w, groups, dilation, pad_h, pad_w)");
+  o = {};
+  o.op = "Swish";
+  EXPECT_NE(ErrorOf([&] { PlanSweep(o); }).find("sweep: unknown op 'Swish' (known: Conv, "), std::string::npos);
+  o = {};
+  o.step = 0;
+  EXPECT_EQ(ErrorOf([&] { PlanSweep(o); }), "sweep: step must be at least 1, not 0");
+  o = {};
+  o.min = 5;
+  o.max = 4;
+  EXPECT_EQ(ErrorOf([&] { PlanSweep(o); }), "sweep: the range 5..4 is empty");
+  o = {};
+  o.design = SweepDesign::kGrid;
+  o.dims = {"in_c", "out_c", "in_h"};
+  EXPECT_EQ(ErrorOf([&] { PlanSweep(o); }),
+            "sweep: 16777216 or more configurations (limit 1000000); raise the step, narrow the range or use the "
+            "random design");
+  o = {};
+  o.base = ConvBase();
+  o.base.groups = 5;
+  EXPECT_EQ(ErrorOf([&] { PlanSweep(o); }), "sweep: Conv: in_c 64 is not a multiple of groups 5");
+  o = {};
+  o.dims = {"in_c"};
+  o.min = o.max = 0;
+  EXPECT_EQ(ErrorOf([&] { PlanSweep(o); }), "sweep: no valid configuration of Conv in the range");
+}
+
+// --- WriteLayerModel ----------------------------------------------------------
+
+// A fresh directory, removed with everything in it at the end of the test.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& name)
+      : path_(fs::temp_directory_path() / ("odonata_" + name + "_" + std::to_string(::getpid()))) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::ptrdiff_t Entries(const fs::path& dir) {
+  return std::distance(fs::directory_iterator(dir), fs::directory_iterator());
+}
+
+LayerConfig Config(const std::string& op, std::int64_t in_c, std::int64_t hw, std::int64_t out_c, std::int64_t k = 1,
+                   std::int64_t s = 1) {
+  LayerConfig c;
+  c.op = op;
+  c.in_c = in_c;
+  c.in_h = c.in_w = hw;
+  c.out_c = out_c;
+  c.kernel_h = c.kernel_w = k;
+  c.stride_h = c.stride_w = s;
+  return c;
+}
+
+TEST(LayerModel, WrittenModelsLoadAsTheLayerToLayerDescribes) {
+  TempDir tmp("written");
+  const fs::path& dir = tmp.path();
+  LayerConfig grouped = Config("Conv", 8, 9, 12, 3, 2);
+  grouped.groups = 4;
+  grouped.dilation = 2;
+  LayerConfig gemm = Config("Gemm", 32, 1, 10);
+  gemm.batch = 4;
+  LayerConfig padded = Config("AveragePool", 6, 7, 6, 3, 2);
+  padded.pad_h = 0;
+  const LayerConfig configs[] = {
+      Config("Conv", 3, 8, 4, 3),
+      grouped,
+      Config("DepthwiseConv", 16, 10, 16, 3, 2),
+      Config("ConvTranspose", 8, 5, 4, 2, 2),
+      gemm,
+      Config("MaxPool", 8, 8, 8, 2, 2),
+      padded,
+      Config("GlobalAveragePool", 8, 7, 8),
+      Config("Add", 4, 6, 4),
+      Config("Mul", 4, 6, 4),
+      Config("Relu", 4, 6, 4),
+      Config("Clip", 4, 6, 4),
+      Config("Sigmoid", 4, 6, 4),
+      Config("HardSwish", 4, 6, 4),
+      Config("BatchNormalization", 4, 6, 4),
+      Config("Softmax", 4, 6, 4),
+      Config("Concat", 4, 6, 8),
+      Config("Resize", 4, 6, 4, 1, 2),
+  };
+  int index = 0;
+  for (const LayerConfig& c : configs) {
+    SCOPED_TRACE(c.op + " #" + std::to_string(index));
+    const std::string path = (dir / ("m" + std::to_string(index++) + ".onnx")).string();
+    WriteLayerModel(c, path, 3);
+    Network net = LoadOnnx(path);
+    ASSERT_EQ(net.layers.size(), 1u);
+    const Layer& loaded = net.layers[0];
+    const Layer expected = ToLayer(c);
+    EXPECT_EQ(loaded.op_type, expected.op_type);
+    EXPECT_EQ(loaded.outputs.at(0).shape, expected.outputs.at(0).shape);
+    EXPECT_EQ(loaded.counts.macs, expected.counts.macs);
+    EXPECT_EQ(loaded.counts.flops, expected.counts.flops);
+    EXPECT_EQ(loaded.counts.params, expected.counts.params);
+    EXPECT_EQ(loaded.counts.weight_elems, expected.counts.weight_elems);
+    EXPECT_TRUE(loaded == expected);  // names, window, attributes, flags: all of it
+    EXPECT_TRUE(net.warnings.empty());
+    // The weights are stored, not only declared.
+    EXPECT_GT(static_cast<std::int64_t>(fs::file_size(path)), 4 * expected.counts.params);
+  }
+  // Nothing left behind but the models.
+  EXPECT_EQ(Entries(dir), index);
+}
+
+TEST(LayerModel, WeightsFollowTheSeed) {
+  TempDir tmp("seed");
+  const fs::path& dir = tmp.path();
+  auto bytes = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  LayerConfig c = Config("Conv", 3, 8, 4, 3);
+  const std::string a = (dir / "a.onnx").string(), b = (dir / "b.onnx").string(), d = (dir / "d.onnx").string();
+  WriteLayerModel(c, a, 1);
+  WriteLayerModel(c, b, 1);
+  WriteLayerModel(c, d, 2);
+  EXPECT_EQ(bytes(a), bytes(b));
+  EXPECT_NE(bytes(a), bytes(d));
+}
+
+TEST(LayerModel, WriteErrorsNameThePathAndLeaveNoTemporaryFile) {
+  TempDir tmp("errors");
+  const fs::path& dir = tmp.path();
+  const std::string path = (dir / "missing" / "m.onnx").string();
+  std::string error = ErrorOf([&] { WriteLayerModel(Config("Relu", 4, 4, 4), path); });
+  EXPECT_EQ(error.rfind("cannot write '" + path + "': ", 0), 0u) << error;
+  EXPECT_EQ(Entries(dir), 0);
+  // Impossible configurations fail before any file is touched.
+  EXPECT_EQ(ErrorOf([&] { WriteLayerModel(Config("Relu", 4, 4, 8), (dir / "r.onnx").string()); }),
+            "Relu: out_c 8 must equal in_c 4");
+  EXPECT_FALSE(fs::exists(dir / "r.onnx"));
+}
+
+}  // namespace
+}  // namespace odonata

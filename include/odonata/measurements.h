@@ -15,7 +15,7 @@
 namespace odonata {
 
 // One single-layer configuration, in NCHW terms. Ops (column `op`):
-//   Conv, DepthwiseConv (groups = in_c = out_c), ConvTranspose, Gemm (in_c -> out_c
+//   Conv, DepthwiseConv (groups = in_c; out_c a multiple of in_c), ConvTranspose, Gemm (in_c -> out_c
 //   features, batch rows), MaxPool, AveragePool, GlobalAveragePool, Add, Mul,
 //   Relu, Clip, Sigmoid, HardSwish, BatchNormalization, Softmax, Concat (two
 //   inputs of in_c channels), Resize (nearest, x stride_h / stride_w upsampling).
@@ -28,7 +28,7 @@ struct LayerConfig {
   std::int64_t stride_h = 1, stride_w = 1;
   std::int64_t groups = 1;
   std::int64_t dilation = 1;
-  std::int64_t pad_h = -1, pad_w = -1;  // -1: "same" padding, kernel / 2
+  std::int64_t pad_h = -1, pad_w = -1;  // -1: "same" padding, floor(dilation * (kernel - 1) / 2)
   Precision precision = Precision::kFp32;
 
   bool operator==(const LayerConfig&) const = default;
@@ -85,6 +85,9 @@ struct SweepOptions {
   std::uint64_t seed = 1;      // random design: deterministic
 };
 std::vector<LayerConfig> PlanSweep(const SweepOptions& options);
+// The values a sweep of `op` holds fixed by default (Conv: 64 -> 64 channels,
+// 32x32, 3x3 stride 1, as in the research); `--around` overrides start here.
+LayerConfig DefaultSweepBase(const std::string& op);
 
 // Write a runnable single-layer ONNX model (opset 13) of `config`, with random
 // weights drawn from `seed`, input "x" and output "y" (src/onnx/writer.cc).
