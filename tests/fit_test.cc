@@ -1,1 +1,478 @@
+#include "odonata/fit.h"
+
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <ostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "odonata/errors.h"
+#include "odonata/estimator.h"
+#include "odonata/layer.h"
+#include "odonata/measurements.h"
+#include "odonata/network.h"
+#include "odonata/platform.h"
+#include "test_util.h"
+
+namespace odonata {
+
+// Readable failures for factor lists (found by gtest through ADL).
+void PrintTo(const FittedFactor& f, std::ostream* os) { *os << f.dim << "/" << f.step; }
+
+namespace {
+
+using I64 = std::int64_t;
+
+// Multiplicative noise, uniform in [1 - r, 1 + r], from a seeded engine with
+// our own mapping to [0, 1) so the data is the same on every standard library.
+class Noise {
+ public:
+  Noise(double r, std::uint64_t seed) : r_(r), rng_(seed) {}
+  double operator()() {
+    const double u = static_cast<double>(rng_() >> 11) * 0x1.0p-53;
+    return 1.0 + r_ * (2.0 * u - 1.0);
+  }
+
+ private:
+  double r_;
+  std::mt19937_64 rng_;
+};
+
+// A k x k conv, in_c -> out_c on h x h, stride 1, "same" padding, no bias,
+// built the way the loader builds it (checked against it below).
+Layer Conv(I64 in_c, I64 out_c, I64 h = 32, I64 k = 3) {
+  Layer l;
+  l.name = "conv";
+  l.op_type = "Conv";
+  l.op_class = ClassifyOp("Conv", "", 1, in_c);
+  l.window.kernel = {k, k};
+  l.window.strides = {1, 1};
+  l.window.pads = {k / 2, k / 2, k / 2, k / 2};
+  l.window.dilations = {1, 1};
+  l.window.group = 1;
+  l.inputs.push_back({"x", {1, in_c, h, h}, DataType::kFloat32});
+  TensorInfo w{"w", {out_c, in_c, k, k}, DataType::kFloat32};
+  w.is_weight = true;
+  l.inputs.push_back(w);
+  l.outputs.push_back({"y", {1, out_c, h, h}, DataType::kFloat32});
+  l.covers = {"conv"};
+  l.covered_ops = {"Conv"};
+  l.counts = ComputeCounts(l);
+  return l;
+}
+
+// The Jetson-style conv latency (ms) of a 32x32 x d_in conv with k 3x3 filters.
+double Research(I64 d_in, I64 k) {
+  const double q1 = std::floor((d_in - 1) / 8.0), q2 = std::floor((k - 1) / 32.0);
+  return 0.1418 + q1 * 0.0106 + q2 * (0.044 + q1 * 0.0121);
+}
+
+TEST(Fit, ConvHelperMatchesLoader) {
+  Network net = ParseOnnxText(testing::Model("(float[1,5,32,32] x) => (float[1,7,32,32] y)",
+                                             "y = Conv<pads=[1,1,1,1]>(x, w)", "<float[7,5,3,3] w = {0.0}>"));
+  const Layer& ref = testing::Find(net, "Conv");
+  Layer mine = Conv(5, 7);
+  EXPECT_EQ(mine.counts, ref.counts);
+  for (const char* d : {"in_c", "out_c", "out_h", "in_h", "spatial", "kernel"}) {
+    EXPECT_EQ(LayerDim(mine, d), LayerDim(ref, d)) << d;
+  }
+}
+
+TEST(Fit, StepLinear1DRecoversStep16) {
+  Noise noise(0.02, 7);
+  std::vector<double> xs, ts;
+  for (int x = 1; x <= 256; ++x) {
+    xs.push_back(x);
+    ts.push_back((0.5 + std::floor((x - 1) / 16.0) * 0.1) * noise());
+  }
+  Fit1D f = FitStepLinear1D(xs, ts);
+  EXPECT_FALSE(f.linear);
+  EXPECT_EQ(f.step, 16);
+  EXPECT_NEAR(f.a, 0.5, 0.05 * 0.5);
+  EXPECT_NEAR(f.b, 0.1, 0.05 * 0.1);
+}
+
+// A line with noise is not a narrow staircase, for many noise draws and slopes.
+TEST(Fit, StepLinear1DLinearIsNotStep) {
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    for (double slope : {0.001, 0.01, 0.1}) {
+      Noise noise(0.02, seed);
+      std::vector<double> xs, ts;
+      for (int x = 1; x <= 256; ++x) {
+        xs.push_back(x);
+        ts.push_back((0.2 + slope * x) * noise());
+      }
+      Fit1D f = FitStepLinear1D(xs, ts);
+      EXPECT_TRUE(f.linear) << "seed " << seed << " slope " << slope << ": step " << f.step;
+      EXPECT_NEAR(f.b, slope, 0.05 * slope) << "seed " << seed;
+    }
+  }
+}
+
+TEST(Fit, StepLinear1DExactStepAndErrors) {
+  std::vector<double> xs, ts;
+  for (int x = 1; x <= 100; x += 3) {
+    xs.push_back(x);
+    ts.push_back(1.0 + std::floor((x - 1) / 10.0) * 2.0);
+  }
+  Fit1D f = FitStepLinear1D(xs, ts);
+  EXPECT_EQ(f.step, 10);
+  EXPECT_NEAR(f.a, 1.0, 1e-9);
+  EXPECT_NEAR(f.b, 2.0, 1e-9);
+  EXPECT_LT(f.rmse, 1e-9);
+  EXPECT_THROW(FitStepLinear1D({1, 2}, {1.0}), Error);
+  EXPECT_THROW(FitStepLinear1D({1, 2}, {1.0, -1.0}), Error);
+}
+
+TEST(Fit, SolveCoefficientsExact) {
+  std::vector<FittedTerm> terms = {
+      {0, {}}, {0, {{"in_c", 8}}}, {0, {{"out_c", 32}}}, {0, {{"in_c", 8}, {"out_c", 32}}}};
+  std::vector<Layer> layers;
+  std::vector<double> ms;
+  for (I64 c = 1; c <= 256; c += 9) {
+    for (I64 k = 1; k <= 256; k += 13) {
+      layers.push_back(Conv(c, k));
+      ms.push_back(Research(c, k));
+    }
+  }
+  std::vector<double> coefs = SolveCoefficients(terms, layers, ms);
+  ASSERT_EQ(coefs.size(), 4u);
+  EXPECT_NEAR(coefs[0], 0.1418, 1e-12);
+  EXPECT_NEAR(coefs[1], 0.0106, 1e-12);
+  EXPECT_NEAR(coefs[2], 0.044, 1e-12);
+  EXPECT_NEAR(coefs[3], 0.0121, 1e-12);
+  // A column that is identically zero gets coefficient 0 (minimum norm), not NaN.
+  terms.push_back({0, {{"out_c", 512}}});
+  coefs = SolveCoefficients(terms, layers, ms);
+  EXPECT_EQ(coefs[4], 0.0);
+  EXPECT_NEAR(coefs[0], 0.1418, 1e-12);
+}
+
+struct Data {
+  std::vector<Layer> layers;
+  std::vector<double> ms;
+};
+
+// The research formula on a grid of in_c and out_c (every `every`-th value of
+// 1..256), with 2% multiplicative noise.
+Data ResearchGrid(I64 every, std::uint64_t seed = 3) {
+  Noise noise(0.02, seed);
+  Data d;
+  for (I64 c = 1; c <= 256; c += every) {
+    for (I64 k = 1; k <= 256; k += every) {
+      d.layers.push_back(Conv(c, k));
+      d.ms.push_back(Research(c, k) * noise());
+    }
+  }
+  return d;
+}
+
+void ExpectResearchModel(const FittedModel& m) {
+  ASSERT_EQ(m.terms.size(), 4u);
+  EXPECT_TRUE(m.terms[0].factors.empty());
+  EXPECT_EQ(m.terms[1].factors, (std::vector<FittedFactor>{{"in_c", 8}}));
+  EXPECT_EQ(m.terms[2].factors, (std::vector<FittedFactor>{{"out_c", 32}}));
+  EXPECT_EQ(m.terms[3].factors, (std::vector<FittedFactor>{{"in_c", 8}, {"out_c", 32}}));
+  EXPECT_NEAR(m.terms[0].coef, 0.1418, 0.05 * 0.1418);
+  EXPECT_NEAR(m.terms[1].coef, 0.0106, 0.05 * 0.0106);
+  EXPECT_NEAR(m.terms[2].coef, 0.044, 0.05 * 0.044);
+  EXPECT_NEAR(m.terms[3].coef, 0.0121, 0.05 * 0.0121);
+}
+
+// The recovery test: widths 8 and 32 and all four coefficients
+// within 5% from a grid of every 4th value (64 x 64 = 4096 rows).
+// Fewer rows: every 5th value (52 x 52 = 2704 rows) and every 7th (37 x 37 =
+// 1369 rows) recover it too; see the test below for the smallest designs.
+TEST(Fit, StepLinear2DRecoversResearchFormula) {
+  Data d = ResearchGrid(4);
+  FittedModel m = FitStepLinear(d.layers, d.ms, {"in_c", "out_c"}, "");
+  ExpectResearchModel(m);
+  EXPECT_EQ(m.rows, 4096);
+  EXPECT_EQ(m.range.at("in_c"), (std::pair<I64, I64>{1, 253}));
+  EXPECT_EQ(m.range.at("out_c"), (std::pair<I64, I64>{1, 253}));
+  EXPECT_LT(m.mape, 1.5);  // the noise's own MAPE is 1%
+  EXPECT_GT(m.r2, 0.99);
+}
+
+// How few rows suffice: a random design of 100 (in_c, out_c) pairs in 1..256.
+// Measured over 20 random designs each: 75 rows and more recover widths and
+// coefficients every time, 50 rows 15 of 20, 25 rows 8 of 20. Grids of every
+// 4th..12th value (4096..484 rows) all recover it.
+// (A grid must sample finer than the widths: every 32nd value cannot tell
+// width 32 from 17..31.) Two 1-D sweeps through one point cannot identify
+// the interaction term c3 at all (the design is singular), so some spread
+// over the plane is needed.
+TEST(Fit, StepLinear2DFromFewRandomRows) {
+  Noise noise(0.02, 11);
+  std::mt19937_64 rng(5);
+  Data d;
+  for (int i = 0; i < 100; ++i) {
+    const I64 c = 1 + static_cast<I64>(rng() % 256), k = 1 + static_cast<I64>(rng() % 256);
+    d.layers.push_back(Conv(c, k));
+    d.ms.push_back(Research(c, k) * noise());
+  }
+  ExpectResearchModel(FitStepLinear(d.layers, d.ms, {"in_c", "out_c"}, ""));
+}
+
+// A linear law in one dimension, scaled by the work of the others: terms
+// carry the work factor, the constant does not.
+TEST(Fit, StepLinearWithWork) {
+  Noise noise(0.01, 2);
+  Data d;
+  for (I64 h : {8, 16, 24, 32}) {
+    for (I64 c = 1; c <= 128; c += 3) {
+      Layer l = Conv(c, 16, h);
+      d.layers.push_back(l);
+      d.ms.push_back((0.05 + 2e-6 * std::floor((c - 1) / 16.0) * LayerDim(l, "spatial")) * noise());
+    }
+  }
+  FittedModel m = FitStepLinear(d.layers, d.ms, {"in_c"}, "spatial");
+  ASSERT_EQ(m.terms.size(), 2u);
+  EXPECT_EQ(m.terms[1].factors, (std::vector<FittedFactor>{{"in_c", 16}, {"spatial", 0}}));
+  EXPECT_NEAR(m.terms[1].coef, 2e-6, 0.05 * 2e-6);
+  EXPECT_NEAR(m.terms[0].coef, 0.05, 0.05 * 0.05);
+  EXPECT_EQ(m.range.at("spatial"), (std::pair<I64, I64>{8 * 8 * 9, 32 * 32 * 9}));
+}
+
+TEST(Fit, StepLinearDeterministic) {
+  Data d = ResearchGrid(6);
+  FittedModel a = FitStepLinear(d.layers, d.ms, {"in_c", "out_c"}, "");
+  FittedModel b = FitStepLinear(d.layers, d.ms, {"in_c", "out_c"}, "");
+  EXPECT_EQ(a, b);  // operator== compares the doubles exactly
+  EXPECT_THROW(FitStepLinear(d.layers, d.ms, {}, ""), Error);
+  EXPECT_THROW(FitStepLinear(d.layers, d.ms, {"in_c", "out_c", "out_h"}, ""), Error);
+}
+
+PrecisionSpec Spec(double gops, double gbps) { return {{gops, "t"}, {gbps, "t"}}; }
+
+// Time (ms) of a refined roofline at fp32.
+double Roofline(const Layer& l, double op_s, double bw, const std::vector<Parallelism>& par) {
+  double eff = 1.0;
+  for (const Parallelism& p : par) eff *= DimensionEfficiency(LayerDim(l, p.dim), p.p, p.alpha);
+  return std::max(l.counts.flops / (op_s * eff), l.counts.Bytes(4) / bw) * 1e3;
+}
+
+TEST(Fit, RefinedRooflineRecovery) {
+  // Peak 100 GOP/s at efficiency 0.5; 20 GB/s at 0.8; in_c unrolled by 16.
+  const std::vector<Parallelism> truth = {{"in_c", 16, 1.0, ""}};
+  Noise noise(0.02, 4);
+  Data d;
+  for (I64 c = 1; c <= 128; ++c) {
+    for (I64 k : {32, 64}) {
+      Layer l = Conv(c, k);
+      d.ms.push_back(Roofline(l, 50e9, 16e9, truth) * noise());
+      d.layers.push_back(std::move(l));
+    }
+  }
+  ClassModel m = FitRefinedRoofline(d.layers, d.ms, Spec(100, 20), Precision::kFp32, {"in_c", "out_c", "out_h"});
+  EXPECT_EQ(m.estimator, "refined_roofline");
+  EXPECT_NEAR(m.compute_efficiency.value, 0.5, 0.05 * 0.5);
+  ASSERT_EQ(m.parallelism.size(), 1u);
+  EXPECT_EQ(m.parallelism[0].dim, "in_c");
+  EXPECT_EQ(m.parallelism[0].p, 16);
+  EXPECT_NEAR(m.parallelism[0].alpha, 1.0, 0.05);
+  EXPECT_NE(m.compute_efficiency.source.find("256 rows"), std::string::npos);
+
+  // Deterministic, bit for bit.
+  EXPECT_EQ(FitRefinedRoofline(d.layers, d.ms, Spec(100, 20), Precision::kFp32, {"in_c", "out_c", "out_h"})
+                .parallelism[0]
+                .alpha,
+            m.parallelism[0].alpha);
+}
+
+TEST(Fit, RefinedRooflinePartialAlphaAndCap) {
+  const std::vector<Parallelism> truth = {{"out_c", 8, 0.6, ""}};
+  Data d;
+  for (I64 k = 1; k <= 96; ++k) {
+    Layer l = Conv(64, k);
+    d.ms.push_back(Roofline(l, 150e9, 16e9, truth));
+    d.layers.push_back(std::move(l));
+  }
+  // The measured 150 GOP/s exceed the nominal 100: capped at 1 and said so.
+  ClassModel m = FitRefinedRoofline(d.layers, d.ms, Spec(100, 20), Precision::kFp32, {"out_c"});
+  EXPECT_EQ(m.compute_efficiency.value, 1.0);
+  EXPECT_NE(m.compute_efficiency.source.find("capped"), std::string::npos);
+  ASSERT_EQ(m.parallelism.size(), 1u);
+  EXPECT_EQ(m.parallelism[0].p, 8);
+  EXPECT_NEAR(m.parallelism[0].alpha, 0.6, 0.01);
+}
+
+// --- FitPlatform ------------------------------------------------------------
+
+Platform Base() {
+  Platform p;
+  p.name = "test";
+  p.precisions[Precision::kFp32] = Spec(100, 20);
+  p.classes[OpClass::kPool] = ClassModel{};  // kept as it is
+  p.classes[OpClass::kPool].compute_efficiency = {0.3, "pool source"};
+  return p;
+}
+
+LayerConfig ConvConfig(I64 in_c, I64 out_c, I64 h = 32) {
+  LayerConfig c;
+  c.op = "Conv";
+  c.in_c = in_c;
+  c.out_c = out_c;
+  c.in_h = c.in_w = h;
+  c.kernel_h = c.kernel_w = 3;
+  return c;
+}
+
+Measurement Row(const LayerConfig& c, double ms, int line) {
+  Measurement m;
+  m.config = c;
+  m.latency_ms = ms;
+  m.origin = "m.csv:" + std::to_string(line);
+  return m;
+}
+
+const ClassFit& FitOf(const FitReport& r, OpClass c) {
+  for (const ClassFit& f : r.classes) {
+    if (f.op_class == c) return f;
+  }
+  throw std::runtime_error("class not fitted");
+}
+
+// Each kind of synthetic data is best explained by the model that made it.
+TEST(Fit, PlatformPicksRoofline) {
+  // Convs over in_c and in_h, some memory-bound, plus a plain roofline.
+  std::vector<Measurement> rows;
+  Noise noise(0.005, 8);
+  for (I64 c : {1, 2, 4, 8, 16, 32, 64, 128}) {
+    for (I64 h : {4, 8, 16, 32, 56}) {
+      LayerConfig cfg = ConvConfig(c, 32, h);
+      rows.push_back(Row(cfg, Roofline(ToLayer(cfg), 40e9, 10e9, {}) * noise(), static_cast<int>(rows.size()) + 2));
+    }
+  }
+  FitReport r = FitPlatform(rows, Base(), "synthetic.csv");
+  const ClassFit& f = FitOf(r, OpClass::kConv);
+  EXPECT_EQ(f.chosen, "roofline");
+  ASSERT_EQ(f.candidates.size(), 3u);
+  EXPECT_EQ(f.candidates[0].first, "roofline");
+  EXPECT_EQ(f.candidates[1].first, "refined_roofline");
+  EXPECT_EQ(f.candidates[2].first, "step_linear");
+  // The max over noisy rows sets the roofs: held-out rows then err by about the noise.
+  EXPECT_LT(f.stats.cv_mape, 2.0);
+  EXPECT_EQ(f.stats.folds, 5);
+  const ClassModel& m = r.platform.classes.at(OpClass::kConv);
+  EXPECT_EQ(m.estimator, "roofline");
+  EXPECT_NEAR(m.compute_efficiency.value, 0.4, 0.02);
+  EXPECT_NEAR(m.memory_efficiency.value, 0.5, 0.025);
+  EXPECT_EQ(m.compute_efficiency.source.rfind("synthetic.csv (odonata fit, 40 rows", 0), 0u)
+      << m.compute_efficiency.source;
+  EXPECT_EQ(f.measured.size(), 40u);
+  EXPECT_EQ(f.predicted.size(), 40u);
+  EXPECT_EQ(f.origins.front(), "m.csv:2");
+  // Other classes of the base are kept.
+  EXPECT_EQ(r.platform.classes.at(OpClass::kPool).compute_efficiency.source, "pool source");
+}
+
+TEST(Fit, PlatformPicksRefinedRoofline) {
+  // ANNETTE-like: p = 16 with alpha 0.6 on in_c, sweeps of in_c and out_c.
+  const std::vector<Parallelism> truth = {{"in_c", 16, 0.6, ""}};
+  std::vector<Measurement> rows;
+  Noise noise(0.01, 9);
+  for (I64 c = 1; c <= 96; c += 1) {
+    for (I64 k : {16, 48}) {
+      LayerConfig cfg = ConvConfig(c, k);
+      rows.push_back(Row(cfg, Roofline(ToLayer(cfg), 50e9, 16e9, truth) * noise(), static_cast<int>(rows.size())));
+    }
+  }
+  FitReport r = FitPlatform(rows, Base(), "synthetic.csv");
+  const ClassFit& f = FitOf(r, OpClass::kConv);
+  EXPECT_EQ(f.chosen, "refined_roofline");
+  const ClassModel& m = r.platform.classes.at(OpClass::kConv);
+  EXPECT_EQ(m.estimator, "refined_roofline");
+  ASSERT_EQ(m.parallelism.size(), 1u);
+  EXPECT_EQ(m.parallelism[0].p, 16);
+  EXPECT_NEAR(m.parallelism[0].alpha, 0.6, 0.05);
+  for (const auto& [name, s] : f.candidates) {
+    if (name != "refined_roofline") {
+      EXPECT_GT(s.cv_mape, f.stats.cv_mape + 0.1) << name;
+    }
+  }
+}
+
+TEST(Fit, PlatformPicksStepLinear) {
+  std::vector<Measurement> rows;
+  Noise noise(0.02, 10);
+  // Every 6th value: a grid of every 8th would alias width 8 with the line.
+  for (I64 c = 1; c <= 256; c += 6) {
+    for (I64 k = 1; k <= 256; k += 6) {
+      rows.push_back(Row(ConvConfig(c, k), Research(c, k) * noise(), static_cast<int>(rows.size())));
+    }
+  }
+  // Rows the platform cannot take are reported, not fitted.
+  LayerConfig fp16 = ConvConfig(8, 8);
+  fp16.precision = Precision::kFp16;
+  rows.push_back(Row(fp16, 1.0, 9000));
+  LayerConfig add;
+  add.op = "Add";
+  add.in_c = add.out_c = 8;
+  rows.push_back(Row(add, 0.01, 9001));
+
+  FitReport r = FitPlatform(rows, Base(), "jetson.csv", 4);
+  const ClassFit& f = FitOf(r, OpClass::kConv);
+  EXPECT_EQ(f.chosen, "step_linear");
+  EXPECT_EQ(f.stats.folds, 4);
+  EXPECT_LT(f.stats.cv_mape, 2.0);
+  const ClassModel& m = r.platform.classes.at(OpClass::kConv);
+  EXPECT_EQ(m.estimator, "step_linear");
+  EXPECT_EQ(m.fallback, "roofline");
+  ASSERT_EQ(m.fitted.size(), 1u);
+  const FittedModel& fm = m.fitted[0];
+  EXPECT_EQ(fm.precision, Precision::kFp32);
+  EXPECT_EQ(fm.source, "jetson.csv (odonata fit)");
+  EXPECT_EQ(fm.rows, 43 * 43);
+  EXPECT_EQ(fm.folds, 4);
+  EXPECT_EQ(fm.cv_mape, f.stats.cv_mape);
+  ExpectResearchModel(fm);
+
+  ASSERT_EQ(r.warnings.size(), 2u);
+  EXPECT_NE(r.warnings[0].find("m.csv:9000: precision fp16"), std::string::npos) << r.warnings[0];
+  EXPECT_NE(r.warnings[1].find("eltwise fp32: 1 rows"), std::string::npos) << r.warnings[1];
+  EXPECT_EQ(r.platform.classes.count(OpClass::kEltwise), 0u);
+
+  // The whole fit is deterministic, bit for bit.
+  FitReport again = FitPlatform(rows, Base(), "jetson.csv", 4);
+  EXPECT_EQ(again.platform.classes.at(OpClass::kConv).fitted, m.fitted);
+  EXPECT_EQ(again.platform.classes.at(OpClass::kConv).compute_efficiency.value, m.compute_efficiency.value);
+  EXPECT_EQ(FitOf(again, OpClass::kConv).predicted, f.predicted);
+}
+
+// One class, two precisions: step_linear keeps a model per precision; the
+// class's estimator is decided by the precision with more rows.
+TEST(Fit, PlatformTwoPrecisions) {
+  Platform base = Base();
+  base.precisions[Precision::kFp16] = Spec(200, 20);
+  std::vector<Measurement> rows;
+  Noise noise(0.02, 12);
+  for (I64 c = 1; c <= 256; c += 9) {
+    for (I64 k = 1; k <= 256; k += 9) {
+      rows.push_back(Row(ConvConfig(c, k), Research(c, k) * noise(), static_cast<int>(rows.size())));
+      if (c % 2 == 0) continue;
+      LayerConfig half = ConvConfig(c, k);
+      half.precision = Precision::kFp16;
+      rows.push_back(Row(half, 0.5 * Research(c, k) * noise(), static_cast<int>(rows.size())));
+    }
+  }
+  FitReport r = FitPlatform(rows, base, "two.csv");
+  ASSERT_EQ(r.classes.size(), 2u);
+  EXPECT_EQ(r.classes[0].precision, Precision::kFp32);
+  EXPECT_EQ(r.classes[1].precision, Precision::kFp16);
+  EXPECT_EQ(r.classes[0].chosen, "step_linear");
+  EXPECT_EQ(r.classes[1].chosen, "step_linear");
+  const ClassModel& m = r.platform.classes.at(OpClass::kConv);
+  ASSERT_EQ(m.fitted.size(), 2u);
+  ASSERT_NE(m.FittedFor(Precision::kFp16), nullptr);
+  EXPECT_NEAR(m.FittedFor(Precision::kFp16)->terms[0].coef, 0.5 * 0.1418, 0.05 * 0.5 * 0.1418);
+  ExpectResearchModel(*m.FittedFor(Precision::kFp32));
+}
+
+TEST(Fit, PlatformErrors) { EXPECT_THROW(FitPlatform({}, Base(), "x", 1), Error); }
+
+}  // namespace
+}  // namespace odonata

@@ -1,1 +1,366 @@
-// Placeholder: implemented with issue 3.
+// Fitting a platform: per (op class, precision), candidate models are compared
+// by k-fold cross-validated MAPE and the winner is written into the profile.
+//
+// Cross-validation rather than the in-sample error: the step/linear model has
+// up to four coefficients and two searched widths, and would win on the rows it
+// was fitted to even where a two-number roofline generalises better.
+// Candidates are tried from the simplest (roofline) to the most flexible
+// (step_linear); a later one replaces the best only when its CV MAPE is lower
+// by more than kTieMape, so near-ties keep the simpler model.
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "odonata/errors.h"
+#include "odonata/estimator.h"
+#include "odonata/fit.h"
+
+namespace odonata {
+namespace {
+
+constexpr std::size_t kMinRows = 4;
+constexpr double kTieMape = 0.1;  // percentage points
+
+enum class Kind { kRoofline, kRefined, kStepLinear };
+
+const char* KindName(Kind k) {
+  switch (k) {
+    case Kind::kRoofline:
+      return "roofline";
+    case Kind::kRefined:
+      return "refined_roofline";
+    case Kind::kStepLinear:
+      return "step_linear";
+  }
+  return "roofline";
+}
+
+struct Candidate {
+  Kind kind;
+  std::vector<std::string> dims;
+  std::string work;  // step_linear only
+};
+
+struct Group {
+  OpClass cls;
+  Precision precision;
+  std::vector<Layer> layers;
+  std::vector<double> ms;
+  std::vector<std::string> origins;
+};
+
+// Same formulas as the estimators (src/estimator.cc), computed here so that
+// fitting does not depend on the registry.
+double Predict(const ClassModel& m, const Layer& l, const PrecisionSpec& spec, Precision precision) {
+  if (m.estimator == "step_linear") {
+    double t = 0;
+    for (const FittedTerm& term : m.fitted.front().terms) {
+      double v = term.coef;
+      for (const FittedFactor& f : term.factors) {
+        const double x = static_cast<double>(LayerDim(l, f.dim));
+        v *= f.step > 0 ? std::floor((x - 1.0) / static_cast<double>(f.step)) : x;
+      }
+      t += v;
+    }
+    return std::max(t, 0.0);  // as the estimator: time cannot be negative
+  }
+  double eff = 1.0;
+  for (const Parallelism& p : m.parallelism) eff *= DimensionEfficiency(LayerDim(l, p.dim), p.p, p.alpha);
+  const double ops = static_cast<double>(l.counts.flops);
+  const double bytes = static_cast<double>(l.counts.Bytes(PrecisionBytes(precision)));
+  const double compute_s = ops / (spec.peak_gops.value * 1e9 * m.compute_efficiency.value * eff);
+  const double memory_s = bytes / (spec.bandwidth_gbps.value * 1e9 * m.memory_efficiency.value);
+  return std::max(compute_s, memory_s) * 1e3;
+}
+
+ClassModel Train(const Candidate& c, const std::vector<Layer>& layers, const std::vector<double>& ms,
+                 const PrecisionSpec& spec, Precision precision) {
+  if (c.kind == Kind::kStepLinear) {
+    ClassModel m;
+    m.estimator = "step_linear";
+    FittedModel f = FitStepLinear(layers, ms, c.dims, c.work);
+    f.precision = precision;
+    m.fitted.push_back(std::move(f));
+    return m;
+  }
+  ClassModel m =
+      FitRefinedRoofline(layers, ms, spec, precision, c.kind == Kind::kRefined ? c.dims : std::vector<std::string>{});
+  m.estimator = KindName(c.kind);
+  return m;
+}
+
+FitStats Stats(const std::vector<double>& measured, const std::vector<double>& predicted) {
+  FitStats s;
+  s.rows = static_cast<std::int64_t>(measured.size());
+  double mean = 0;
+  for (double v : measured) mean += v;
+  mean /= static_cast<double>(measured.size());
+  double rss = 0, tss = 0, ape = 0;
+  for (std::size_t i = 0; i < measured.size(); ++i) {
+    rss += (predicted[i] - measured[i]) * (predicted[i] - measured[i]);
+    tss += (measured[i] - mean) * (measured[i] - mean);
+    ape += std::abs(predicted[i] - measured[i]) / measured[i];
+  }
+  s.r2 = tss > 0 ? 1.0 - rss / tss : (rss > 0 ? 0.0 : 1.0);
+  s.mape = 100.0 * ape / static_cast<double>(measured.size());
+  return s;
+}
+
+// Fold of every row: round-robin over a Fisher-Yates shuffle driven by
+// mt19937_64(1). The index mapping is our own (a modulo), not
+// std::uniform_int_distribution, whose output differs between standard
+// libraries: the folds must be the same everywhere.
+std::vector<int> Folds(std::size_t n, int k) {
+  std::vector<std::size_t> perm(n);
+  for (std::size_t i = 0; i < n; ++i) perm[i] = i;
+  std::mt19937_64 rng(1);
+  for (std::size_t i = n; i > 1; --i) {
+    const std::size_t j = static_cast<std::size_t>(rng() % i);
+    std::swap(perm[i - 1], perm[j]);
+  }
+  std::vector<int> fold(n);
+  for (std::size_t j = 0; j < n; ++j) fold[perm[j]] = static_cast<int>(j % static_cast<std::size_t>(k));
+  return fold;
+}
+
+double CvMape(const Candidate& c, const Group& g, const PrecisionSpec& spec, const std::vector<int>& fold, int k) {
+  double ape = 0;
+  for (int f = 0; f < k; ++f) {
+    std::vector<Layer> train;
+    std::vector<double> train_ms;
+    for (std::size_t i = 0; i < g.layers.size(); ++i) {
+      if (fold[i] == f) continue;
+      train.push_back(g.layers[i]);
+      train_ms.push_back(g.ms[i]);
+    }
+    const ClassModel m = Train(c, train, train_ms, spec, g.precision);
+    for (std::size_t i = 0; i < g.layers.size(); ++i) {
+      if (fold[i] != f) continue;
+      ape += std::abs(Predict(m, g.layers[i], spec, g.precision) - g.ms[i]) / g.ms[i];
+    }
+  }
+  return 100.0 * ape / static_cast<double>(g.layers.size());
+}
+
+std::size_t Distinct(const std::vector<Layer>& layers, const std::string& dim) {
+  std::set<std::int64_t> values;
+  for (const Layer& l : layers) values.insert(LayerDim(l, dim));
+  return values.size();
+}
+
+// The `count` varied dimensions with the most distinct values among `pool`
+// (ties: pool order).
+std::vector<std::string> MostVaried(const std::vector<Layer>& layers, const std::vector<std::string>& pool,
+                                    std::size_t count) {
+  std::vector<std::pair<std::size_t, std::string>> varied;
+  for (const std::string& d : pool) {
+    const std::size_t k = Distinct(layers, d);
+    if (k >= 2) varied.push_back({k, d});
+  }
+  std::stable_sort(varied.begin(), varied.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < varied.size() && i < count; ++i) out.push_back(varied[i].second);
+  return out;
+}
+
+std::vector<Candidate> Candidates(const Group& g) {
+  std::vector<Candidate> out = {{Kind::kRoofline, {}, ""}};
+  const bool conv = g.cls == OpClass::kConv || g.cls == OpClass::kDepthwiseConv;
+  std::vector<std::string> refined;
+  if (conv) refined = {"in_c", "out_c", "out_h"};
+  if (g.cls == OpClass::kGemm) refined = {"in_c", "out_c"};
+  if (g.cls == OpClass::kPool) refined = {"in_c", "out_h"};
+  if (!refined.empty()) out.push_back({Kind::kRefined, refined, ""});
+
+  Candidate step{Kind::kStepLinear, {}, ""};
+  if (conv) {
+    step.dims = MostVaried(g.layers, {"in_c", "out_c", "in_h"}, 2);
+    // The remaining size (batch, output pixels, kernel) scales the channel
+    // terms when it varies too; when in_h is itself a fitted dimension,
+    // "spatial" would repeat it.
+    const bool spatial_is_dim = std::find(step.dims.begin(), step.dims.end(), "in_h") != step.dims.end();
+    if (!spatial_is_dim && Distinct(g.layers, "spatial") >= 2) step.work = "spatial";
+  } else {
+    step.dims = MostVaried(g.layers, {"in_c", "out_c", "in_h", "in_w", "batch", "kernel", "spatial", "elems"}, 1);
+  }
+  if (!step.dims.empty()) out.push_back(step);
+  return out;
+}
+
+// "fitted: odonata fit, 12 rows; note" -> "<provenance> (odonata fit, 12 rows; note)".
+std::string WithProvenance(const std::string& source, const std::string& provenance) {
+  const std::string prefix = "fitted: odonata fit, ";
+  if (source.rfind(prefix, 0) == 0) return provenance + " (odonata fit, " + source.substr(prefix.size()) + ")";
+  return provenance + " (odonata fit)";
+}
+
+void Relabel(ClassModel& m, const std::string& provenance) {
+  m.compute_efficiency.source = WithProvenance(m.compute_efficiency.source, provenance);
+  m.memory_efficiency.source = WithProvenance(m.memory_efficiency.source, provenance);
+  for (Parallelism& p : m.parallelism) p.source = WithProvenance(p.source, provenance);
+  for (FittedModel& f : m.fitted) f.source = provenance + " (odonata fit)";
+}
+
+std::string GroupName(OpClass c, Precision p) { return std::string(OpClassName(c)) + " " + PrecisionName(p); }
+
+// The outcome of one group before it is written.
+struct GroupResult {
+  ClassFit fit;
+  std::map<Kind, ClassModel> models;  // each candidate trained on all rows
+  std::map<Kind, FitStats> stats;
+  Kind best = Kind::kRoofline;
+};
+
+GroupResult FitGroup(const Group& g, const PrecisionSpec& spec, int folds, std::vector<std::string>& warnings) {
+  GroupResult r;
+  r.fit.op_class = g.cls;
+  r.fit.precision = g.precision;
+  r.fit.origins = g.origins;
+  r.fit.measured = g.ms;
+  const int k = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(folds), g.layers.size()));
+  const std::vector<int> fold = Folds(g.layers.size(), k);
+  double best_cv = std::numeric_limits<double>::infinity();
+  for (const Candidate& c : Candidates(g)) {
+    try {
+      ClassModel m = Train(c, g.layers, g.ms, spec, g.precision);
+      std::vector<double> pred;
+      for (const Layer& l : g.layers) pred.push_back(Predict(m, l, spec, g.precision));
+      FitStats s = Stats(g.ms, pred);
+      s.cv_mape = CvMape(c, g, spec, fold, k);
+      s.folds = k;
+      if (c.kind == Kind::kStepLinear) {
+        m.fitted.front().cv_mape = s.cv_mape;
+        m.fitted.front().folds = s.folds;
+      }
+      r.fit.candidates.push_back({KindName(c.kind), s});
+      if (s.cv_mape < best_cv - kTieMape || r.models.empty()) {
+        best_cv = s.cv_mape;
+        r.best = c.kind;
+      }
+      r.models[c.kind] = std::move(m);
+      r.stats[c.kind] = s;
+    } catch (const Error& e) {
+      warnings.push_back(GroupName(g.cls, g.precision) + ": candidate " + KindName(c.kind) +
+                         " not fitted: " + e.what());
+    }
+  }
+  return r;
+}
+
+void Choose(GroupResult& r, Kind kind, const Group& g, const PrecisionSpec& spec) {
+  r.fit.chosen = KindName(kind);
+  r.fit.stats = r.stats.at(kind);
+  r.fit.predicted.clear();
+  for (const Layer& l : g.layers) r.fit.predicted.push_back(Predict(r.models.at(kind), l, spec, g.precision));
+}
+
+}  // namespace
+
+FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base, const std::string& provenance,
+                      int folds) {
+  if (folds < 2) throw Error("fit: at least 2 folds are needed for cross-validation, got " + std::to_string(folds));
+  FitReport report;
+  report.platform = base;
+
+  std::map<std::pair<OpClass, Precision>, Group> groups;
+  for (const Measurement& row : rows) {
+    const Precision prec = row.config.precision;
+    if (!base.precisions.count(prec)) {
+      report.warnings.push_back(row.origin + ": precision " + PrecisionName(prec) + " is not in platform '" +
+                                base.name + "'; row skipped");
+      continue;
+    }
+    if (!std::isfinite(row.latency_ms) || row.latency_ms <= 0) {
+      report.warnings.push_back(row.origin + ": no positive latency; row skipped");
+      continue;
+    }
+    Layer layer;
+    try {
+      layer = ToLayer(row.config);
+    } catch (const Error& e) {
+      report.warnings.push_back(row.origin + ": " + e.what() + "; row skipped");
+      continue;
+    }
+    Group& g = groups[{layer.op_class, prec}];
+    g.cls = layer.op_class;
+    g.precision = prec;
+    g.layers.push_back(std::move(layer));
+    g.ms.push_back(row.latency_ms);
+    g.origins.push_back(row.origin);
+  }
+
+  // Fit every group, then write per class: one ClassModel serves all
+  // precisions, so the group with the most rows decides the estimator.
+  // step_linear keeps one fitted model per precision, so every precision's
+  // step_linear model is written when it wins; a roofline model is
+  // relative to each precision's peaks, and comes from the deciding group.
+  std::map<OpClass, std::vector<std::pair<const Group*, GroupResult>>> by_class;
+  for (const auto& [key, g] : groups) {
+    if (g.layers.size() < kMinRows) {
+      report.warnings.push_back(GroupName(g.cls, g.precision) + ": " + std::to_string(g.layers.size()) +
+                                " rows, at least " + std::to_string(kMinRows) + " are needed; not fitted");
+      continue;
+    }
+    GroupResult r = FitGroup(g, base.precisions.at(g.precision), folds, report.warnings);
+    if (r.models.empty()) continue;
+    by_class[g.cls].push_back({&g, std::move(r)});
+  }
+
+  for (auto& [cls, results] : by_class) {
+    std::size_t decider = 0;
+    for (std::size_t i = 1; i < results.size(); ++i) {
+      if (results[i].first->layers.size() > results[decider].first->layers.size()) decider = i;
+    }
+    const Kind kind = results[decider].second.best;
+    const Group& dg = *results[decider].first;
+    ClassModel written;
+    if (kind == Kind::kStepLinear) {
+      // The roofline efficiencies of the same rows serve as the fallback.
+      const auto& models = results[decider].second.models;
+      if (models.count(Kind::kRoofline)) written = models.at(Kind::kRoofline);
+      written.estimator = "step_linear";
+      written.parallelism.clear();
+      for (auto& [g, r] : results) {
+        if (!r.models.count(Kind::kStepLinear)) continue;
+        FittedModel f = r.models.at(Kind::kStepLinear).fitted.front();
+        written.fitted.push_back(std::move(f));
+      }
+    } else {
+      written = results[decider].second.models.at(kind);
+    }
+    written.fallback = "roofline";
+    Relabel(written, provenance);
+    report.platform.classes[cls] = written;
+
+    for (auto& [g, r] : results) {
+      const PrecisionSpec& spec = base.precisions.at(g->precision);
+      if (g == &dg) {
+        Choose(r, kind, *g, spec);
+      } else if (kind == Kind::kStepLinear && r.models.count(Kind::kStepLinear)) {
+        if (r.best != kind) {
+          report.warnings.push_back(GroupName(g->cls, g->precision) + ": best alone was " + KindName(r.best) +
+                                    ", but the class uses step_linear (decided by the " + PrecisionName(dg.precision) +
+                                    " rows, the most numerous)");
+        }
+        Choose(r, kind, *g, spec);
+      } else {
+        report.warnings.push_back(GroupName(g->cls, g->precision) + ": best was " + KindName(r.best) +
+                                  ", not written: the class's " + KindName(kind) + " model comes from the " +
+                                  PrecisionName(dg.precision) + " rows (the most numerous)");
+        r.fit.chosen.clear();
+      }
+      report.classes.push_back(std::move(r.fit));
+    }
+  }
+  return report;
+}
+
+}  // namespace odonata
