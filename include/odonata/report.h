@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "odonata/estimator.h"
+#include "odonata/fit.h"
 #include "odonata/layer.h"
 #include "odonata/network.h"
 #include "odonata/platform.h"
@@ -60,5 +61,9 @@ void RenderInspect(const Network& network, Format format, std::ostream& out);
 // lookup order), one entry per profile with its precisions and file.
 void RenderPlatforms(const std::vector<Platform>& platforms, const std::vector<std::string>& search_path, Format format,
                      std::ostream& out);
+
+// `odonata fit --report`: table (per class: chosen model, statistics,
+// candidates, parameters), JSON, or CSV of measured vs predicted per row.
+void RenderFitReport(const FitReport& fit, Format format, std::ostream& out);
 
 }  // namespace odonata

@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <charconv>
+#include <cstdio>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -19,6 +21,8 @@
 #include <vector>
 
 #include "odonata/errors.h"
+#include "odonata/fit.h"
+#include "odonata/measurements.h"
 #include "odonata/estimator.h"
 #include "odonata/network.h"
 #include "odonata/platform.h"
@@ -47,6 +51,22 @@ struct Options {
   std::string output;
   std::vector<std::string> input_shapes;  // "name=1x3x224x224", validated while parsing
   std::int64_t batch = 0;                 // 0: not given
+  // sweep
+  std::string op;
+  std::string design = "1d";
+  std::string around;
+  std::vector<std::string> dims;
+  std::int64_t min = 1, max = 256, step = 1, samples = 200, seed = 1;
+  std::string out;
+  bool models = false;
+  // fit, import
+  std::vector<std::string> inputs;
+  std::string name;
+  bool report = false;
+  std::string predictions;
+  int folds = 5;
+  std::string runtime;
+  std::string network;
 };
 
 struct Context {
@@ -288,12 +308,192 @@ int RunEstimators(const Options&, const Context&) {
   return 0;
 }
 
+// --- sweep ------------------------------------------------------------------
+
+// "--around in_c=64,in_h=32,kernel=3": overrides on the op's default base.
+LayerConfig ParseAround(const std::string& text, LayerConfig base) {
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item.empty()) continue;
+    const std::size_t eq = item.find('=');
+    if (eq == std::string::npos) throw Error("--around: '" + item + "' is not KEY=VALUE", ExitCode::kUsage);
+    const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
+    if (key == "precision") {
+      if (!ParsePrecision(value, &base.precision)) {
+        throw Error("--around: unknown precision '" + value + "'", ExitCode::kUsage);
+      }
+      continue;
+    }
+    std::int64_t v = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc() || end != value.data() + value.size()) {
+      throw Error("--around: " + key + ": '" + value + "' is not an integer", ExitCode::kUsage);
+    }
+    if (key == "batch") base.batch = v;
+    else if (key == "in_c") base.in_c = v;
+    else if (key == "in_h") base.in_h = v;
+    else if (key == "in_w") base.in_w = v;
+    else if (key == "hw") base.in_h = base.in_w = v;
+    else if (key == "out_c") base.out_c = v;
+    else if (key == "kernel") base.kernel_h = base.kernel_w = v;
+    else if (key == "kernel_h") base.kernel_h = v;
+    else if (key == "kernel_w") base.kernel_w = v;
+    else if (key == "stride") base.stride_h = base.stride_w = v;
+    else if (key == "stride_h") base.stride_h = v;
+    else if (key == "stride_w") base.stride_w = v;
+    else if (key == "groups") base.groups = v;
+    else if (key == "dilation") base.dilation = v;
+    else if (key == "pad") base.pad_h = base.pad_w = v;
+    else if (key == "pad_h") base.pad_h = v;
+    else if (key == "pad_w") base.pad_w = v;
+    else {
+      throw Error("--around: unknown key '" + key +
+                      "' (batch, in_c, in_h, in_w, hw, out_c, kernel[_h|_w], stride[_h|_w], groups, dilation, "
+                      "pad[_h|_w], precision)",
+                  ExitCode::kUsage);
+    }
+  }
+  return base;
+}
+
+void AddSweepOptions(CLI::App& cmd, Options& o) {
+  cmd.add_option("--op", o.op, "Layer type: Conv, DepthwiseConv, Gemm, MaxPool, AveragePool, Add, ...")
+      ->type_name("OP")
+      ->required();
+  cmd.add_option("--design", o.design, "1d: one dimension at a time; grid: all combinations; random")
+      ->check(CLI::IsMember({"1d", "grid", "random"}))
+      ->type_name("DESIGN")
+      ->default_str("1d");
+  cmd.add_option("--around", o.around, "Fixed values, e.g. in_c=64,hw=32,kernel=3 (default: the op's defaults)")
+      ->type_name("KEY=V,...");
+  cmd.add_option("--dims", o.dims, "Dimensions to vary (default: in_c, out_c, in_h)")->delimiter(',')->type_name(
+      "DIM,...");
+  cmd.add_option("--min", o.min, "Smallest value of a varied dimension")->type_name("N")->default_str("1");
+  cmd.add_option("--max", o.max, "Largest value of a varied dimension")->type_name("N")->default_str("256");
+  cmd.add_option("--step", o.step, "Take every N-th value (1d, grid)")->type_name("N")->default_str("1");
+  cmd.add_option("--samples", o.samples, "Rows of a random design")->type_name("N")->default_str("200");
+  cmd.add_option("--seed", o.seed, "Seed of the random design and the model weights")->type_name("N")->default_str(
+      "1");
+  cmd.add_option("--precision", o.precision, "Precision recorded in the plan (default fp32)")
+      ->check(PrecisionValidator())
+      ->type_name("PRECISION");
+  cmd.add_option("--out", o.out, "Directory for plan.csv (and models/)")->type_name("DIR")->required();
+  cmd.add_flag("--models", o.models, "Also write one runnable single-layer ONNX model per row (random weights)");
+}
+
+int RunSweep(const Options& o, const Context&) {
+  SweepOptions s;
+  s.op = o.op;
+  s.design = o.design == "grid" ? SweepDesign::kGrid : o.design == "random" ? SweepDesign::kRandom : SweepDesign::kOneD;
+  s.base = o.around.empty() ? LayerConfig{} : ParseAround(o.around, DefaultSweepBase(o.op));
+  if (!o.precision.empty()) ParsePrecision(o.precision, &s.base.precision);
+  s.dims = o.dims;
+  s.min = o.min;
+  s.max = o.max;
+  s.step = o.step;
+  s.samples = o.samples;
+  s.seed = static_cast<std::uint64_t>(o.seed);
+  std::vector<LayerConfig> plan = PlanSweep(s);
+  if (plan.empty()) throw Error("the sweep has no valid configuration");
+  std::filesystem::create_directories(o.out);
+  std::vector<Measurement> rows;
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    Measurement m;
+    m.config = plan[i];
+    m.latency_ms = 0;
+    if (o.models) {
+      char name[32];
+      std::snprintf(name, sizeof name, "models/%05zu.onnx", i);
+      std::filesystem::create_directories(std::filesystem::path(o.out) / "models");
+      WriteLayerModel(plan[i], (std::filesystem::path(o.out) / name).string(), s.seed + i);
+      m.extra.emplace_back("model", name);
+    }
+    rows.push_back(std::move(m));
+  }
+  std::ostringstream csv;
+  WriteMeasurements(rows, csv);
+  const std::string path = (std::filesystem::path(o.out) / "plan.csv").string();
+  Emit(csv.str(), path);
+  std::cerr << "odonata: wrote " << rows.size() << " configurations to " << path
+            << (o.models ? " and their models to " + (std::filesystem::path(o.out) / "models").string() : "") << '\n';
+  return 0;
+}
+
+// --- fit ----------------------------------------------------------------------
+
+void AddFitOptions(CLI::App& cmd, Options& o) {
+  cmd.add_option("MEASUREMENTS", o.inputs, "Measurement CSV files (README: Measurement CSV)")
+      ->type_name("CSV")
+      ->required();
+  cmd.add_option("--base", o.platform, "Profile to start from: a name or a .json file (peaks, fusion, power)")
+      ->type_name("PLATFORM")
+      ->required();
+  cmd.add_option("--out", o.out, "Write the fitted profile to FILE")->type_name("FILE");
+  cmd.add_option("--name", o.name, "Name of the fitted profile (default: the --out file's stem)")->type_name("NAME");
+  cmd.add_flag("--report", o.report, "Print per op class the chosen model, its parameters and errors");
+  cmd.add_option("--format", o.format, "Format of --report")
+      ->check(FormatValidator())
+      ->type_name("FORMAT")
+      ->default_str("table");
+  cmd.add_option("--predictions", o.predictions, "Write measured vs predicted per row as CSV to FILE")
+      ->type_name("FILE");
+  cmd.add_option("--folds", o.folds, "Folds of the cross-validation that chooses each class's model")
+      ->type_name("K")
+      ->default_str("5");
+}
+
+int RunFit(const Options& o, const Context& context) {
+  if (o.out.empty() && !o.report && o.predictions.empty()) {
+    throw Error("fit: nothing to write: give --out, --report or --predictions", ExitCode::kUsage);
+  }
+  if (o.folds < 2) throw Error("--folds must be >= 2", ExitCode::kUsage);
+  Platform base = LoadPlatform(ResolvePlatform(o.platform, PlatformSearchPath(context.exe_path)));
+  std::vector<Measurement> rows;
+  std::string files;
+  for (const std::string& path : o.inputs) {
+    std::vector<Measurement> part = ReadMeasurements(path, /*require_latency=*/true);
+    rows.insert(rows.end(), part.begin(), part.end());
+    files += (files.empty() ? "" : ", ") + path;
+  }
+  const std::string provenance = "measured: " + files + ", odonata " + std::string(ODONATA_VERSION);
+  FitReport fit = FitPlatform(rows, base, provenance, o.folds);
+  for (const std::string& w : fit.warnings) Warn(w);
+  if (!o.name.empty()) {
+    fit.platform.name = o.name;
+  } else if (!o.out.empty()) {
+    fit.platform.name = std::filesystem::path(o.out).stem().string();
+  }
+  if (!o.out.empty()) {
+    fit.platform.notes.push_back("Fitted by " + provenance + " on top of " + base.name + ".");
+    std::ostringstream json;
+    WritePlatform(fit.platform, json);
+    ParsePlatform(json.str(), o.out);  // what we write must load
+    Emit(json.str(), o.out);
+  }
+  if (!o.predictions.empty()) {
+    std::ostringstream csv;
+    RenderFitReport(fit, Format::kCsv, csv);
+    Emit(csv.str(), o.predictions);
+  }
+  if (o.report) {
+    std::ostringstream text;
+    RenderFitReport(fit, ToFormat(o.format), text);
+    Emit(text.str(), "");
+  }
+  return 0;
+}
+
+
 // The subcommands, in the order `odonata --help` lists them.
 const Command kCommands[] = {
     {"estimate", "Estimate the latency of an ONNX model on a platform", AddEstimateOptions, RunEstimate},
     {"inspect", "Show the shapes and counts (MACs, FLOPs, params) of every node", AddModelOptions, RunInspect},
     {"platforms", "List the platform profiles on the search path", AddPlatformsOptions, RunPlatforms},
     {"estimators", "List the per-layer estimators platform profiles can name", AddNoOptions, RunEstimators},
+    {"sweep", "Write a micro-benchmark plan (CSV) and optionally its single-layer ONNX models", AddSweepOptions,
+     RunSweep},
+    {"fit", "Fit per-op-class latency models to measurements and write a platform profile", AddFitOptions, RunFit},
 };
 
 std::string ExePath(const char* argv0) {

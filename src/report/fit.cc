@@ -1,0 +1,113 @@
+// `odonata fit --report`: per op class, the model chosen, its parameters and
+// errors, and the candidates it beat; and the measured-vs-predicted CSV.
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <sstream>
+
+#include "format.h"
+#include "odonata/errors.h"
+#include "odonata/report.h"
+
+namespace odonata {
+namespace {
+
+using report::FormatFixed;
+using report::FormatNumber;
+
+// The chosen model's parameters in one line: terms for step/linear, roofs and
+// parallelism for the rooflines.
+std::string Parameters(const ClassModel& m, Precision precision) {
+  std::ostringstream s;
+  if (const FittedModel* f = m.FittedFor(precision); f && m.estimator == "step_linear") {
+    for (std::size_t i = 0; i < f->terms.size(); ++i) {
+      const FittedTerm& t = f->terms[i];
+      s << (i ? (t.coef < 0 ? " - " : " + ") : (t.coef < 0 ? "-" : "")) << FormatNumber(std::fabs(t.coef));
+      for (const FittedFactor& x : t.factors) {
+        s << "*";
+        if (x.step > 0) {
+          s << "floor((" << x.dim << "-1)/" << x.step << ")";
+        } else {
+          s << x.dim;
+        }
+      }
+    }
+    return s.str();
+  }
+  s << "compute_eff " << FormatFixed(m.compute_efficiency.value, 4) << ", memory_eff "
+    << FormatFixed(m.memory_efficiency.value, 4);
+  for (const Parallelism& p : m.parallelism) s << ", " << p.dim << " p=" << p.p << " a=" << FormatFixed(p.alpha, 2);
+  return s.str();
+}
+
+}  // namespace
+
+void RenderFitReport(const FitReport& fit, Format format, std::ostream& out) {
+  if (format == Format::kJson) {
+    nlohmann::ordered_json j;
+    j["platform"] = fit.platform.name;
+    nlohmann::ordered_json classes = nlohmann::ordered_json::array();
+    for (const ClassFit& c : fit.classes) {
+      nlohmann::ordered_json cj;
+      cj["class"] = OpClassName(c.op_class);
+      cj["precision"] = PrecisionName(c.precision);
+      cj["chosen"] = c.chosen;
+      cj["rows"] = c.stats.rows;
+      cj["r2"] = c.stats.r2;
+      cj["mape"] = c.stats.mape;
+      cj["cv_mape"] = c.stats.cv_mape;
+      cj["folds"] = c.stats.folds;
+      auto it = fit.platform.classes.find(c.op_class);
+      if (it != fit.platform.classes.end()) cj["parameters"] = Parameters(it->second, c.precision);
+      nlohmann::ordered_json cands = nlohmann::ordered_json::array();
+      for (const auto& [name, stats] : c.candidates) {
+        cands.push_back({{"estimator", name}, {"mape", stats.mape}, {"cv_mape", stats.cv_mape}});
+      }
+      cj["candidates"] = cands;
+      classes.push_back(cj);
+    }
+    j["classes"] = classes;
+    j["warnings"] = fit.warnings;
+    out << j.dump(2) << '\n';
+    return;
+  }
+  if (format == Format::kCsv) {
+    report::WriteCsvRecord({"class", "precision", "origin", "measured_ms", "predicted_ms", "error_pct"}, out);
+    for (const ClassFit& c : fit.classes) {
+      for (std::size_t i = 0; i < c.measured.size(); ++i) {
+        const double err = c.measured[i] > 0 ? 100.0 * (c.predicted[i] - c.measured[i]) / c.measured[i] : 0.0;
+        report::WriteCsvRecord({OpClassName(c.op_class), PrecisionName(c.precision),
+                                i < c.origins.size() ? c.origins[i] : "", FormatNumber(c.measured[i]),
+                                FormatNumber(c.predicted[i]), FormatFixed(err, 2)},
+                               out);
+      }
+    }
+    return;
+  }
+  out << "platform   " << fit.platform.name << "\n\n";
+  const std::vector<report::Column> columns = {
+      {"class", report::Align::kLeft},      {"precision", report::Align::kLeft},
+      {"rows", report::Align::kRight},      {"chosen", report::Align::kLeft},
+      {"R^2", report::Align::kRight},       {"MAPE %", report::Align::kRight},
+      {"CV MAPE %", report::Align::kRight}, {"candidates (CV MAPE %)", report::Align::kLeft, report::Elide::kEnd, 20},
+  };
+  std::vector<std::vector<std::string>> rows;
+  for (const ClassFit& c : fit.classes) {
+    std::string cands;
+    for (const auto& [name, stats] : c.candidates) {
+      cands += (cands.empty() ? "" : ", ") + name + " " + FormatFixed(stats.cv_mape, 1);
+    }
+    rows.push_back({OpClassName(c.op_class), PrecisionName(c.precision), std::to_string(c.stats.rows), c.chosen,
+                    FormatFixed(c.stats.r2, 4), FormatFixed(c.stats.mape, 2), FormatFixed(c.stats.cv_mape, 2), cands});
+  }
+  report::WriteTable(columns, rows, 140, out);
+  out << '\n';
+  for (const ClassFit& c : fit.classes) {
+    auto it = fit.platform.classes.find(c.op_class);
+    if (it == fit.platform.classes.end()) continue;
+    out << OpClassName(c.op_class) << " (" << PrecisionName(c.precision) << ", " << c.chosen
+        << "): " << Parameters(it->second, c.precision) << '\n';
+  }
+}
+
+}  // namespace odonata
