@@ -249,4 +249,71 @@ stdout_has '^roofline( |$)'
 stdout_has '^refined_roofline( |$)'
 ok
 
+# --- Sweep and fit ----------------------------------------------------------
+
+check "sweep writes a 1-D plan: three dims x 1..256, base row once"
+rm -rf "$WORK/sweep"
+run 0 sweep --op Conv --out "$WORK/sweep"
+py '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 766, len(rows)
+assert rows[0]["op"] == "Conv" and rows[0]["kernel_h"] == "3", rows[0]
+' "$WORK/sweep/plan.csv"
+ok
+
+check "sweep --models writes one loadable ONNX model per row"
+rm -rf "$WORK/sweep2"
+run 0 sweep --op MaxPool --design grid --dims in_c --min 8 --max 10 --out "$WORK/sweep2" --models
+[ -f "$WORK/sweep2/models/00002.onnx" ] || fail "no model for row 3"
+run 0 inspect "$WORK/sweep2/models/00002.onnx"
+stdout_has 'MaxPool'
+ok
+
+check "sweep --around overrides the op defaults; a bad key is a usage error"
+run 0 sweep --op Conv --dims out_c --min 4 --max 5 --around in_c=3,hw=224 --out "$WORK/sweep3"
+py '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert [(r["in_c"], r["in_h"], r["out_c"]) for r in rows] == [("3", "224", "4"), ("3", "224", "5")], rows
+' "$WORK/sweep3/plan.csv"
+run 2 sweep --op Conv --around colour=3 --out "$WORK/sweep4"
+stderr_has "unknown key 'colour'"
+ok
+
+check "fit recovers the research formula and writes a profile estimate can use"
+rm -f "$WORK/fitted.json"
+run 0 fit "$SRC/tests/data/fit/research_conv.csv" --base jetson-nano --out "$WORK/fitted.json" --report
+stdout_has 'step_linear'
+stdout_has 'floor\(\(in_c-1\)/8\).*floor\(\(out_c-1\)/32\)'
+py '
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["name"] == "fitted", p["name"]
+f = p["classes"]["conv"]["fitted"][0]
+steps = sorted(x.get("step") for t in f["terms"] for x in t["factors"])
+assert steps == [8, 8, 32, 32], steps
+c = [t["coef"] for t in f["terms"]]
+for got, want in zip(c, [0.1418, 0.0106, 0.044, 0.0121]):
+    assert abs(got - want) / want < 0.05, (got, want)
+' "$WORK/fitted.json"
+run 0 estimate "$MODELS/resnet18.onnx" --platform "$WORK/fitted.json" --format json
+py '
+import json, sys
+d = json.load(open(sys.argv[1]))
+est = {l["estimator"] for l in d["layers"]}
+assert "step_linear" in est, est
+assert any("extrapolated" in l["flags"] for l in d["layers"]), "224x224 convs lie outside a 32x32 fit"
+' "$WORK/stdout"
+ok
+
+check "fit: a bad measurement row names file and line, and writes nothing"
+printf 'op,in_c,in_h,in_w,out_c,kernel_h,kernel_w,stride_h,stride_w,precision,latency_ms\nConv,3,8,8,4,3,3,1,1,fp16,0.5\nConv,3,8,8,4,3,3,1,1,fp16,abc\n' >"$WORK/bad.csv"
+rm -f "$WORK/never.json"
+run 1 fit "$WORK/bad.csv" --base jetson-nano --out "$WORK/never.json"
+one_error_line
+stderr_has "bad.csv:3: latency_ms: 'abc' is not a number"
+[ ! -e "$WORK/never.json" ] || fail "a failed fit left $WORK/never.json"
+ok
+
 echo "$passed passed, 0 failed"
