@@ -307,6 +307,11 @@ assert any("extrapolated" in l["flags"] for l in d["layers"]), "224x224 convs li
 ' "$WORK/stdout"
 ok
 
+check "fit is deterministic: the same input gives the same file"
+run 0 fit "$SRC/tests/data/fit/research_conv.csv" --base jetson-nano --out "$WORK/fitted2.json" --name fitted
+cmp -s "$WORK/fitted.json" "$WORK/fitted2.json" || fail "two fits of the same rows differ"
+ok
+
 check "fit: a bad measurement row names file and line, and writes nothing"
 printf 'op,in_c,in_h,in_w,out_c,kernel_h,kernel_w,stride_h,stride_w,precision,latency_ms\nConv,3,8,8,4,3,3,1,1,fp16,0.5\nConv,3,8,8,4,3,3,1,1,fp16,abc\n' >"$WORK/bad.csv"
 rm -f "$WORK/never.json"
@@ -314,6 +319,20 @@ run 1 fit "$WORK/bad.csv" --base jetson-nano --out "$WORK/never.json"
 one_error_line
 stderr_has "bad.csv:3: latency_ms: 'abc' is not a number"
 [ ! -e "$WORK/never.json" ] || fail "a failed fit left $WORK/never.json"
+ok
+
+check "import turns the real NCS2 ResNet-50 report into measurements"
+run 0 import "$SRC/tests/data/import/ncs2_tf_resnet50_avg_cnt_rep.csv" --runtime openvino \
+  --network "$SRC/tests/data/import/tf_resnet50.json" --precision fp16 -o "$WORK/ncs2.csv"
+stderr_has "imported 89 of 132 report rows"
+py '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 89, len(rows)
+assert rows[0]["name"] == "resnet_v1_50/conv1/Conv2D" and rows[0]["latency_ms"] == "1.777", rows[0]
+' "$WORK/ncs2.csv"
+run 2 import "$SRC/tests/data/import/ncs2_tf_resnet50_avg_cnt_rep.csv" --runtime openvinoo \
+  --network "$SRC/tests/data/import/tf_resnet50.json" --precision fp16
 ok
 
 echo "$passed passed, 0 failed"

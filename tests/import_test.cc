@@ -597,5 +597,29 @@ TEST(ImportMatch, OneRowPerLayerAndNoZeroLatencies) {
   EXPECT_EQ(m.unmatched[1], path + ":4: 'add': 0 ms (below the report's resolution)");
 }
 
+
+TEST(ImportMatch, RecordedOrtProfileOfASweepModel) {
+  // A real ONNX Runtime 1.30 profile (tests/data/import/README.md): five runs
+  // of one Conv; kernel times 241, 128, 115, 115, 113 us.
+  RuntimeReport report = ReadOrtProfile(Data("ort_recorded_conv.json"));
+  EXPECT_EQ(report.format, "onnxruntime");
+  EXPECT_EQ(report.runs, 5);
+  ASSERT_EQ(report.layers.size(), 1u);
+  EXPECT_EQ(report.layers[0].name, "Conv");
+  EXPECT_NEAR(report.layers[0].ms, 0.1424, 1e-9);
+  EXPECT_NEAR(report.total_ms, 0.167, 1e-9);
+  Network net = LoadOnnx(Data("ort_recorded_conv.onnx"));
+  ImportResult result = MatchReport(report, net, Precision::kFp32);
+  ASSERT_EQ(result.rows.size(), 1u);
+  EXPECT_TRUE(result.unmatched.empty());
+  const LayerConfig& c = result.rows[0].config;
+  EXPECT_EQ(c.op, "Conv");
+  EXPECT_EQ(c.in_c, 16);
+  EXPECT_EQ(c.out_c, 32);
+  EXPECT_EQ(c.in_h, 28);
+  EXPECT_EQ(c.kernel_h, 3);
+  EXPECT_NEAR(result.rows[0].latency_ms, 0.1424, 1e-9);
+}
+
 }  // namespace
 }  // namespace odonata

@@ -5,10 +5,10 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <charconv>
-#include <cstdio>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <filesystem>
@@ -21,9 +21,10 @@
 #include <vector>
 
 #include "odonata/errors.h"
-#include "odonata/fit.h"
-#include "odonata/measurements.h"
 #include "odonata/estimator.h"
+#include "odonata/fit.h"
+#include "odonata/importers.h"
+#include "odonata/measurements.h"
 #include "odonata/network.h"
 #include "odonata/platform.h"
 #include "odonata/report.h"
@@ -330,23 +331,40 @@ LayerConfig ParseAround(const std::string& text, LayerConfig base) {
     if (ec != std::errc() || end != value.data() + value.size()) {
       throw Error("--around: " + key + ": '" + value + "' is not an integer", ExitCode::kUsage);
     }
-    if (key == "batch") base.batch = v;
-    else if (key == "in_c") base.in_c = v;
-    else if (key == "in_h") base.in_h = v;
-    else if (key == "in_w") base.in_w = v;
-    else if (key == "hw") base.in_h = base.in_w = v;
-    else if (key == "out_c") base.out_c = v;
-    else if (key == "kernel") base.kernel_h = base.kernel_w = v;
-    else if (key == "kernel_h") base.kernel_h = v;
-    else if (key == "kernel_w") base.kernel_w = v;
-    else if (key == "stride") base.stride_h = base.stride_w = v;
-    else if (key == "stride_h") base.stride_h = v;
-    else if (key == "stride_w") base.stride_w = v;
-    else if (key == "groups") base.groups = v;
-    else if (key == "dilation") base.dilation = v;
-    else if (key == "pad") base.pad_h = base.pad_w = v;
-    else if (key == "pad_h") base.pad_h = v;
-    else if (key == "pad_w") base.pad_w = v;
+    if (key == "batch")
+      base.batch = v;
+    else if (key == "in_c")
+      base.in_c = v;
+    else if (key == "in_h")
+      base.in_h = v;
+    else if (key == "in_w")
+      base.in_w = v;
+    else if (key == "hw")
+      base.in_h = base.in_w = v;
+    else if (key == "out_c")
+      base.out_c = v;
+    else if (key == "kernel")
+      base.kernel_h = base.kernel_w = v;
+    else if (key == "kernel_h")
+      base.kernel_h = v;
+    else if (key == "kernel_w")
+      base.kernel_w = v;
+    else if (key == "stride")
+      base.stride_h = base.stride_w = v;
+    else if (key == "stride_h")
+      base.stride_h = v;
+    else if (key == "stride_w")
+      base.stride_w = v;
+    else if (key == "groups")
+      base.groups = v;
+    else if (key == "dilation")
+      base.dilation = v;
+    else if (key == "pad")
+      base.pad_h = base.pad_w = v;
+    else if (key == "pad_h")
+      base.pad_h = v;
+    else if (key == "pad_w")
+      base.pad_w = v;
     else {
       throw Error("--around: unknown key '" + key +
                       "' (batch, in_c, in_h, in_w, hw, out_c, kernel[_h|_w], stride[_h|_w], groups, dilation, "
@@ -367,14 +385,14 @@ void AddSweepOptions(CLI::App& cmd, Options& o) {
       ->default_str("1d");
   cmd.add_option("--around", o.around, "Fixed values, e.g. in_c=64,hw=32,kernel=3 (default: the op's defaults)")
       ->type_name("KEY=V,...");
-  cmd.add_option("--dims", o.dims, "Dimensions to vary (default: in_c, out_c, in_h)")->delimiter(',')->type_name(
-      "DIM,...");
+  cmd.add_option("--dims", o.dims, "Dimensions to vary (default: in_c, out_c, in_h)")
+      ->delimiter(',')
+      ->type_name("DIM,...");
   cmd.add_option("--min", o.min, "Smallest value of a varied dimension")->type_name("N")->default_str("1");
   cmd.add_option("--max", o.max, "Largest value of a varied dimension")->type_name("N")->default_str("256");
   cmd.add_option("--step", o.step, "Take every N-th value (1d, grid)")->type_name("N")->default_str("1");
   cmd.add_option("--samples", o.samples, "Rows of a random design")->type_name("N")->default_str("200");
-  cmd.add_option("--seed", o.seed, "Seed of the random design and the model weights")->type_name("N")->default_str(
-      "1");
+  cmd.add_option("--seed", o.seed, "Seed of the random design and the model weights")->type_name("N")->default_str("1");
   cmd.add_option("--precision", o.precision, "Precision recorded in the plan (default fp32)")
       ->check(PrecisionValidator())
       ->type_name("PRECISION");
@@ -484,6 +502,51 @@ int RunFit(const Options& o, const Context& context) {
   return 0;
 }
 
+// --- import -------------------------------------------------------------------
+
+void AddImportOptions(CLI::App& cmd, Options& o) {
+  cmd.add_option("REPORT", o.model,
+                 "Runtime report: OpenVINO counters CSV, ONNX Runtime profile JSON, trtexec profile JSON")
+      ->type_name("FILE")
+      ->required();
+  cmd.add_option("--runtime", o.runtime, "Format of REPORT")
+      ->check(CLI::IsMember({"openvino", "onnxruntime", "tensorrt"}))
+      ->type_name("RUNTIME")
+      ->required();
+  cmd.add_option("--network", o.network, "The network the report is of: ONNX model, or ANNETTE graph (.json)")
+      ->type_name("FILE")
+      ->required();
+  cmd.add_option("--precision", o.precision, "Precision the report was measured at")
+      ->check(PrecisionValidator())
+      ->type_name("PRECISION")
+      ->required();
+  cmd.add_option("-o,--output", o.output, "Write the measurement CSV to FILE instead of stdout")->type_name("FILE");
+}
+
+int RunImport(const Options& o, const Context&) {
+  RuntimeReport report = o.runtime == "openvino"      ? ReadOpenVinoReport(o.model)
+                         : o.runtime == "onnxruntime" ? ReadOrtProfile(o.model)
+                                                      : ReadTensorRtProfile(o.model);
+  const bool annette = std::filesystem::path(o.network).extension() == ".json";
+  Network network = annette ? LoadAnnetteGraph(o.network) : LoadOnnx(o.network);
+  for (const std::string& w : network.warnings) Warn(w);
+  Precision precision = Precision::kFp32;
+  ParsePrecision(o.precision, &precision);
+  ImportResult result = MatchReport(report, network, precision);
+  // Rows the runtime did not execute (fused away, free) are expected; say only how many.
+  std::vector<std::string> executed;
+  for (const std::string& u : result.unmatched) {
+    if (u.find("not executed") == std::string::npos) executed.push_back(u);
+  }
+  if (!executed.empty()) {
+    Warn(std::to_string(executed.size()) + " executed report row(s) not imported, e.g. " + executed.front());
+  }
+  std::ostringstream csv;
+  WriteMeasurements(result.rows, csv);
+  Emit(csv.str(), o.output);
+  std::cerr << "odonata: imported " << result.rows.size() << " of " << report.layers.size() << " report rows\n";
+  return 0;
+}
 
 // The subcommands, in the order `odonata --help` lists them.
 const Command kCommands[] = {
@@ -494,6 +557,8 @@ const Command kCommands[] = {
     {"sweep", "Write a micro-benchmark plan (CSV) and optionally its single-layer ONNX models", AddSweepOptions,
      RunSweep},
     {"fit", "Fit per-op-class latency models to measurements and write a platform profile", AddFitOptions, RunFit},
+    {"import", "Turn a runtime's per-layer report (OpenVINO, ONNX Runtime, TensorRT) into measurements",
+     AddImportOptions, RunImport},
 };
 
 std::string ExePath(const char* argv0) {
