@@ -57,28 +57,14 @@ struct Group {
   std::vector<std::string> origins;
 };
 
-// Same formulas as the estimators (src/estimator.cc), computed here so that
-// fitting does not depend on the registry.
+// Predictions come from the estimator registry itself, so that what `fit`
+// chooses by is exactly what `estimate` will compute.
 double Predict(const ClassModel& m, const Layer& l, const PrecisionSpec& spec, Precision precision) {
-  if (m.estimator == "step_linear") {
-    double t = 0;
-    for (const FittedTerm& term : m.fitted.front().terms) {
-      double v = term.coef;
-      for (const FittedFactor& f : term.factors) {
-        const double x = static_cast<double>(LayerDim(l, f.dim));
-        v *= f.step > 0 ? std::floor((x - 1.0) / static_cast<double>(f.step)) : x;
-      }
-      t += v;
-    }
-    return std::max(t, 0.0);  // as the estimator: time cannot be negative
-  }
-  double eff = 1.0;
-  for (const Parallelism& p : m.parallelism) eff *= DimensionEfficiency(LayerDim(l, p.dim), p.p, p.alpha);
-  const double ops = static_cast<double>(l.counts.flops);
-  const double bytes = static_cast<double>(l.counts.Bytes(PrecisionBytes(precision)));
-  const double compute_s = ops / (spec.peak_gops.value * 1e9 * m.compute_efficiency.value * eff);
-  const double memory_s = bytes / (spec.bandwidth_gbps.value * 1e9 * m.memory_efficiency.value);
-  return std::max(compute_s, memory_s) * 1e3;
+  Platform platform;
+  platform.precisions[precision] = spec;
+  const EstimatorInfo* estimator = FindEstimator(m.estimator);
+  if (!estimator) throw Error("internal: fit produced unknown estimator '" + m.estimator + "'");
+  return estimator->fn(EstimatorContext{l, platform, precision, m}).ms;
 }
 
 ClassModel Train(const Candidate& c, const std::vector<Layer>& layers, const std::vector<double>& ms,
