@@ -621,5 +621,21 @@ TEST(ImportMatch, RecordedOrtProfileOfASweepModel) {
   EXPECT_NEAR(result.rows[0].latency_ms, 0.1424, 1e-9);
 }
 
+
+TEST(ImportAnnette, LoadModelDispatchesOnExtension) {
+  Network graph = LoadModel(Data("tf_resnet50.json"));
+  EXPECT_EQ(graph.Totals().macs, LoadAnnetteGraph(Data("tf_resnet50.json")).Totals().macs);
+  Network onnx = LoadModel(Data("ort_recorded_conv.onnx"));
+  EXPECT_EQ(onnx.layers.size(), 1u);
+  LoadOptions batch;
+  batch.batch = 2;
+  try {
+    LoadModel(Data("tf_resnet50.json"), batch);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("ANNETTE graphs have fixed shapes"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace odonata

@@ -40,6 +40,11 @@ RuntimeReport ReadTensorRtProfile(const std::string& path);
 // ANNETTE's (which match the OpenVINO report names of the same network).
 Network LoadAnnetteGraph(const std::string& path);
 
+// A network from an ONNX model, or from an ANNETTE graph when `path` ends in
+// ".json". ANNETTE graphs have fixed shapes: input-shape and batch options are
+// an error for them.
+Network LoadModel(const std::string& path, const LoadOptions& options = {});
+
 // Measurements from a report and the network it was run on: each report row
 // is matched to the network's layer(s) by name (for fused rows, by their
 // comma-separated names); rows that are not EXECUTED or cannot be matched, and
