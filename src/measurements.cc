@@ -16,9 +16,15 @@
 #include <string_view>
 
 #include "odonata/errors.h"
+#include "text.h"
 
 namespace odonata {
 namespace {
+
+using Record = text::CsvRecord;
+using text::CsvReader;
+using text::IsBlank;
+using text::Trim;
 
 using I64 = std::int64_t;
 
@@ -142,103 +148,6 @@ void CheckOutEqualsIn(const LayerConfig& c, I64 expected, const char* what) {
     throw Error(c.op + ": out_c " + std::to_string(c.out_c) + " must equal " + what + " " + std::to_string(expected));
   }
 }
-
-// --- CSV reading ------------------------------------------------------------
-
-struct Record {
-  std::vector<std::string> fields;
-  int line = 0;  // where the record starts
-};
-
-bool IsBlank(std::string_view s) { return s.find_first_not_of(" \t\r") == std::string_view::npos; }
-
-std::string_view Trim(std::string_view s) {
-  std::size_t b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return {};
-  std::size_t e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
-}
-
-// RFC 4180 records: quoted fields with "" escapes (and line breaks),
-// CRLF or LF, the last line break optional. Blank lines and lines starting
-// with '#' between records are skipped.
-class CsvReader {
- public:
-  CsvReader(std::string_view text, const std::string& origin) : text_(text), origin_(origin) {
-    if (text_.substr(0, 3) == "\xEF\xBB\xBF") text_.remove_prefix(3);  // UTF-8 byte order mark (Excel)
-  }
-
-  // Read the next record into `r`; false at the end of the text.
-  bool Next(Record* r) {
-    while (pos_ < text_.size()) {
-      std::size_t eol = text_.find('\n', pos_);
-      std::string_view line = text_.substr(pos_, eol == std::string_view::npos ? std::string_view::npos : eol - pos_);
-      if (line.starts_with('#') || IsBlank(line)) {
-        pos_ = eol == std::string_view::npos ? text_.size() : eol + 1;
-        ++line_;
-        continue;
-      }
-      r->line = line_;
-      r->fields.clear();
-      while (true) {
-        r->fields.push_back(Field());
-        if (pos_ >= text_.size()) return true;
-        char c = text_[pos_++];
-        if (c == '\n') {
-          ++line_;
-          return true;
-        }
-        // c == ',': another field follows.
-      }
-    }
-    return false;
-  }
-
- private:
-  // One field; leaves pos_ on the ',' or '\n' after it, or at the end.
-  std::string Field() {
-    std::string f;
-    if (pos_ < text_.size() && text_[pos_] == '"') {
-      const int start = line_;
-      ++pos_;
-      while (true) {
-        if (pos_ >= text_.size()) throw Error(origin_ + ":" + std::to_string(start) + ": unterminated quoted field");
-        char c = text_[pos_++];
-        if (c == '"') {
-          if (pos_ < text_.size() && text_[pos_] == '"') {
-            f += '"';
-            ++pos_;
-            continue;
-          }
-          break;
-        }
-        if (c == '\n') ++line_;
-        f += c;
-      }
-      if (pos_ < text_.size() && text_[pos_] == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') ++pos_;
-      if (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '\n') {
-        if (pos_ + 1 == text_.size() && text_[pos_] == '\r') {
-          ++pos_;
-        } else {
-          throw Error(origin_ + ":" + std::to_string(line_) + ": text after the closing quote of a field");
-        }
-      }
-      return f;
-    }
-    std::size_t end = text_.find_first_of(",\n", pos_);
-    if (end == std::string_view::npos) end = text_.size();
-    f.assign(text_.substr(pos_, end - pos_));
-    pos_ = end;
-    // The '\r' of a CRLF line end is not part of the last field.
-    if (!f.empty() && f.back() == '\r' && (end == text_.size() || text_[end] == '\n')) f.pop_back();
-    return f;
-  }
-
-  std::string_view text_;
-  const std::string& origin_;
-  std::size_t pos_ = 0;
-  int line_ = 1;
-};
 
 // --- Field parsing ----------------------------------------------------------
 

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "odonata/errors.h"
+#include "text.h"
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
@@ -32,40 +33,7 @@ std::string FormatNumber(double v) {
   return std::string(buf, r.ptr);
 }
 
-// Optimal string alignment distance: Levenshtein plus adjacent
-// transpositions, so "jetosn" is one edit from "jetson".
-std::size_t EditDistance(const std::string& a, const std::string& b) {
-  const std::size_t n = a.size(), m = b.size();
-  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
-  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= n; ++i) {
-    for (std::size_t j = 1; j <= m; ++j) {
-      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[n][m];
-}
-
-// The candidate closest to `word`, or "" when none is close enough to be a
-// plausible typo (same threshold for keys and platform names).
-std::string ClosestMatch(const std::string& word, const std::vector<std::string>& candidates) {
-  const std::size_t limit = std::max<std::size_t>(2, word.size() / 3);
-  std::string best;
-  std::size_t best_distance = limit + 1;
-  for (const auto& c : candidates) {
-    std::size_t d = EditDistance(word, c);
-    if (d < best_distance) {
-      best = c;
-      best_distance = d;
-    }
-  }
-  return best;
-}
+using text::ClosestMatch;
 
 std::string JoinNames(const std::vector<std::string>& names) {
   std::string out;

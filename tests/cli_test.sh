@@ -335,4 +335,99 @@ run 2 import "$SRC/tests/data/import/ncs2_tf_resnet50_avg_cnt_rep.csv" --runtime
   --network "$SRC/tests/data/import/tf_resnet50.json" --precision fp16
 ok
 
+# --- check ------------------------------------------------------------------
+
+need_model squeezenet1_1.onnx
+need_model resnet18.onnx
+mkdir -p "$WORK/check"
+ABS_MODELS=$(cd "$MODELS" && pwd)
+# Real torch2trt Jetson Nano latencies (data/validation/jetson-nano.csv); models by absolute path.
+cat >"$WORK/check/suite.csv" <<EOF
+# a comment
+model,network,platform,precision,measured_ms,measures,split,source
+$ABS_MODELS/squeezenet1_1.onnx,torchvision squeezenet1_1,jetson-nano,fp16,4.34,e2e,validation,torch2trt
+$ABS_MODELS/resnet18.onnx,torchvision resnet18,jetson-nano,fp16,11.4,e2e,calibration,torch2trt
+EOF
+
+check "check: a suite within its tolerances exits 0"
+run 0 check "$WORK/check/suite.csv"
+stdout_has 'squeezenet1_1\.onnx'
+stdout_has 'jetson-nano validation: 1 row, MAPE'
+stdout_has '^ok: 1 rows checked'
+run 0 check "$WORK/check/suite.csv" --split all --max-mape 100 --max-error 100
+stdout_has 'resnet18\.onnx'
+stdout_has '^ok: 2 rows checked'
+ok
+
+check "check: a broken tolerance exits 3 and names what failed"
+run 3 check "$WORK/check/suite.csv" --max-mape 0.001
+stdout_has 'jetson-nano \(validation, 1 row\): MAPE [0-9.]+% exceeds --max-mape 0.001%'
+stdout_has '^FAILED: 1 failure'
+run 3 check "$WORK/check/suite.csv" --max-error 0.001
+stdout_has 'suite\.csv:3: .*squeezenet1_1\.onnx on jetson-nano \(fp16\): error -[0-9.]+% exceeds --max-error 0.001%'
+run 0 check --help
+stdout_has '3  a tolerance'
+ok
+
+check "check --junit writes JUnit XML with one case per row"
+rm -f "$WORK/check/junit.xml"
+run 3 check "$WORK/check/suite.csv" --split all --max-error 0.001 --junit "$WORK/check/junit.xml"
+[ -s "$WORK/check/junit.xml" ] || fail "--junit wrote nothing"
+py '
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag == "testsuites", root.tag
+suites = root.findall("testsuite")
+assert [s.get("name") for s in suites] == ["jetson-nano"], suites
+cases = suites[0].findall("testcase")
+assert len(cases) == 2 and all(c.find("failure") is not None for c in cases), ET.tostring(root)
+assert cases[0].get("name").endswith("squeezenet1_1.onnx fp16"), cases[0].get("name")
+' "$WORK/check/junit.xml"
+ok
+
+check "check --format markdown prints a table; json is parseable"
+run 0 check "$WORK/check/suite.csv" --format markdown
+stdout_has '^\| model \| network \|'
+stdout_has '^\|---\|'
+run 0 check "$WORK/check/suite.csv" --format json -o "$WORK/check/report.json"
+stdout_empty
+py '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ok"] is True and len(d["rows"]) == 1, d
+r = d["rows"][0]
+assert r["measured_ms"] == 4.34 and r["split"] == "validation" and r["estimated_ms"] > 0, r
+' "$WORK/check/report.json"
+ok
+
+check "check --write-baseline, then --baseline: unchanged passes, a regression exits 3"
+run 0 check "$WORK/check/suite.csv" --write-baseline "$WORK/check/baseline.json"
+run 0 check "$WORK/check/suite.csv" --baseline "$WORK/check/baseline.json"
+sed 's/,4.34,/,9.0,/' "$WORK/check/suite.csv" >"$WORK/check/worse.csv"
+run 3 check "$WORK/check/worse.csv" --baseline "$WORK/check/baseline.json"
+stdout_has 'regressed from'
+ok
+
+check "check: a bad suite is an input error naming file, line and column"
+printf 'model,platform,precision,measured_ms,measures,split,source\nm.onnx,ncs2,fp16,fast,e2e,validation,x\n' >"$WORK/check/bad.csv"
+run 1 check "$WORK/check/bad.csv"
+one_error_line
+stderr_has "bad.csv:2: measured_ms: 'fast' is not a number"
+stdout_empty
+printf 'model,platform,precision,measured_ms,measures,split,source,notes\n' >"$WORK/check/bad.csv"
+run 1 check "$WORK/check/bad.csv"
+stderr_has "bad.csv:1: unknown column 'notes' (did you mean 'note'?)"
+run 2 check "$WORK/check/suite.csv" --split train
+run 2 check "$WORK/check/suite.csv" --format csv
+ok
+
+check "check: a model that cannot be loaded is reported, the other rows still run, exit 1"
+grep -v '^#' "$WORK/check/suite.csv" >"$WORK/check/missing.csv"
+echo "absent.onnx,,jetson-nano,fp16,1.0,e2e,validation,x" >>"$WORK/check/missing.csv"
+run 1 check "$WORK/check/missing.csv"
+stdout_has 'missing\.csv:4: absent\.onnx on jetson-nano \(fp16\): '
+stderr_has '1 row(s) could not be estimated, e.g. '
+stdout_has 'squeezenet1_1\.onnx .* -?[0-9]+\.[0-9]$'
+ok
+
 echo "$passed passed, 0 failed"

@@ -53,4 +53,16 @@ Network LoadOnnx(const std::string& path, const LoadOptions& options = {});
 // `origin` names the model in errors. Used by tests and tools.
 Network ParseOnnxText(const std::string& text, const LoadOptions& options = {}, const std::string& origin = "<text>");
 
+// Write a runnable copy of the ONNX model at `path` to `out` (odonata
+// materialize): every tensor whose data is missing (stored as external data,
+// which is not read, or declared without values) gets random values of its type
+// and shape drawn from `seed`: floats uniform in [-0.1, 0.1), BatchNormalization
+// variances in [0.5, 1.5), integers and booleans 0. Tensors with inline data
+// (int64 shape constants, small BN vectors) keep their values. The result holds
+// all data inline; it is written to a temporary file renamed to `out`.
+// Returns the number of tensors filled. Throws Error when `path` is not an ONNX
+// model, a missing tensor's type cannot be filled (string), or the result would
+// exceed protobuf's 2 GB limit.
+std::int64_t MaterializeOnnx(const std::string& path, const std::string& out, std::uint64_t seed = 1);
+
 }  // namespace odonata

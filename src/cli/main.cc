@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "odonata/check.h"
 #include "odonata/errors.h"
 #include "odonata/estimator.h"
 #include "odonata/fit.h"
@@ -68,6 +69,14 @@ struct Options {
   int folds = 5;
   std::string runtime;
   std::string network;
+  // check
+  std::string baseline;
+  std::string write_baseline;
+  double max_mape = -1;   // < 0: not given
+  double max_error = -1;  // < 0: not given
+  double margin = 1.0;
+  std::string split = "validation";
+  std::string junit;
 };
 
 struct Context {
@@ -548,6 +557,106 @@ int RunImport(const Options& o, const Context&) {
   return 0;
 }
 
+// --- materialize ----------------------------------------------------------------
+
+void AddMaterializeOptions(CLI::App& cmd, Options& o) {
+  cmd.add_option("MODEL", o.model, "Weight-stripped ONNX model (external data absent)")->type_name("FILE")->required();
+  cmd.add_option("-o,--output", o.output, "Write the self-contained, runnable model to FILE")
+      ->type_name("FILE")
+      ->required();
+  cmd.add_option("--seed", o.seed, "Seed of the random values")->type_name("N")->default_str("1");
+}
+
+int RunMaterialize(const Options& o, const Context&) {
+  const std::int64_t filled = MaterializeOnnx(o.model, o.output, static_cast<std::uint64_t>(o.seed));
+  std::cerr << "odonata: filled " << filled << " tensor(s) with random values; wrote " << o.output << '\n';
+  return 0;
+}
+
+// --- check --------------------------------------------------------------------
+
+void AddCheckOptions(CLI::App& cmd, Options& o) {
+  cmd.footer(std::string(kExitCodes) +
+             "\n  3  a tolerance (--max-mape, --max-error) was exceeded or the baseline regressed"
+             "\n     (a row whose model or platform cannot be loaded is reported, and the status is 1)");
+  cmd.add_option("SUITE", o.inputs, "Validation suites (data/validation/*.csv)")->type_name("CSV")->required();
+  cmd.add_option("--baseline", o.baseline, "Fail when errors regress against FILE (written by --write-baseline)")
+      ->type_name("FILE");
+  cmd.add_option("--write-baseline", o.write_baseline, "Write this run's errors to FILE as the next baseline")
+      ->type_name("FILE");
+  cmd.add_option("--max-mape", o.max_mape, "Fail when a platform's MAPE exceeds PCT")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("PCT");
+  cmd.add_option("--max-error", o.max_error, "Fail when a row's |error| exceeds PCT")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("PCT");
+  cmd.add_option("--margin", o.margin,
+                 "Regression allowed against the baseline: PP points of platform MAPE, 5 x PP of a row's |error|")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("PP")
+      ->default_str("1");
+  cmd.add_option("--split", o.split, "Rows to estimate, report and check")
+      ->check(CLI::IsMember({"validation", "calibration", "all"}))
+      ->type_name("SPLIT")
+      ->default_str("validation");
+  cmd.add_option("--format", o.format, "Output format")
+      ->check(CLI::IsMember({"table", "markdown", "json"}))
+      ->type_name("FORMAT")
+      ->default_str("table");
+  cmd.add_option("--junit", o.junit, "Also write a JUnit XML report to FILE")->type_name("FILE");
+  cmd.add_option("-o,--output", o.output, "Write the report to FILE instead of stdout")->type_name("FILE");
+}
+
+int RunCheckCommand(const Options& o, const Context& context) {
+  const CheckFormat format = o.format == "markdown" ? CheckFormat::kMarkdown
+                             : o.format == "json"   ? CheckFormat::kJson
+                                                    : CheckFormat::kTable;
+  std::vector<ValidationRow> rows;
+  for (const std::string& path : o.inputs) {
+    for (ValidationRow& row : ReadValidationSuite(path)) {
+      if (o.split == "all" || (o.split == "calibration") == row.calibration) rows.push_back(std::move(row));
+    }
+  }
+  if (rows.empty()) throw Error("check: no " + o.split + " rows in the suite(s)");
+  CheckOptions options;
+  options.search_path = PlatformSearchPath(context.exe_path);
+  if (o.max_mape >= 0) options.max_mape = o.max_mape;
+  if (o.max_error >= 0) options.max_error = o.max_error;
+  options.baseline = o.baseline;
+  options.regression_margin = o.margin;
+  // --split chooses the rows; every row chosen is checked.
+  options.validation_only = false;
+  const CheckResult result = RunCheck(rows, options);
+
+  if (!o.write_baseline.empty()) {
+    std::ostringstream json;
+    WriteBaseline(result, json);
+    Emit(json.str(), o.write_baseline);
+  }
+  if (!o.junit.empty()) {
+    std::ostringstream xml;
+    RenderJunit(result, xml);
+    Emit(xml.str(), o.junit);
+  }
+  std::ostringstream text;
+  RenderCheck(result, format, text);
+  Emit(text.str(), o.output);
+  // Rows that could not be estimated are input errors: the report lists them all, stderr names one.
+  std::size_t unusable = 0;
+  const CheckRow* first = nullptr;
+  for (const CheckRow& r : result.rows) {
+    if (r.error.empty()) continue;
+    ++unusable;
+    if (first == nullptr) first = &r;
+  }
+  if (first != nullptr) {
+    std::cerr << "odonata: error: " << unusable << " row(s) could not be estimated, e.g. " << first->failures.front()
+              << '\n';
+    return static_cast<int>(ExitCode::kError);
+  }
+  return static_cast<int>(result.ok() ? ExitCode::kOk : ExitCode::kToleranceExceeded);
+}
+
 // The subcommands, in the order `odonata --help` lists them.
 const Command kCommands[] = {
     {"estimate", "Estimate the latency of an ONNX model on a platform", AddEstimateOptions, RunEstimate},
@@ -559,6 +668,10 @@ const Command kCommands[] = {
     {"fit", "Fit per-op-class latency models to measurements and write a platform profile", AddFitOptions, RunFit},
     {"import", "Turn a runtime's per-layer report (OpenVINO, ONNX Runtime, TensorRT) into measurements",
      AddImportOptions, RunImport},
+    {"check", "Estimate validation suites, compare with the measurements, fail on tolerances or regressions",
+     AddCheckOptions, RunCheckCommand},
+    {"materialize", "Fill a weight-stripped model's missing tensors with random data so that it can be run",
+     AddMaterializeOptions, RunMaterialize},
 };
 
 std::string ExePath(const char* argv0) {

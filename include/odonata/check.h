@@ -1,0 +1,96 @@
+// Validation suites and `odonata check`: estimate every row of a suite, compare
+// with what was measured, and decide whether estimation error is acceptable or
+// has regressed against a baseline.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "odonata/platform.h"
+#include "odonata/tensor.h"
+
+namespace odonata {
+
+// One measured network (a row of data/validation/<platform>.csv). Columns:
+//   model          path of the ONNX model (or ANNETTE graph .json), relative to the suite file's directory
+//   platform       profile name, or a .json path relative to the suite file's directory
+//   precision      fp32 | fp16 | int8
+//   input_shape    "name=1x3x224x224" (';'-separated for several inputs), or empty for the model's own
+//   measured_ms    the measured latency, ms
+//   measures       what the figure covers: compute | e2e | layers_sum | model_run | ... (free text, documented
+//                  per suite); "layers_sum" rows (a runtime's per-layer Total) are compared with the estimate's
+//                  layer sum, without the platform's overhead_ms; all others with the total
+//   split          calibration | validation (never fit or tune on validation rows)
+//   source         provenance: file, repo@commit, row, or how it was measured here
+// Optional: network (the measured network's own name, when it differs from the model file), note.
+struct ValidationRow {
+  std::string model;
+  std::string platform;
+  Precision precision = Precision::kFp32;
+  std::map<std::string, Shape> input_shapes;
+  double measured_ms = 0;
+  std::string measures;
+  bool calibration = false;
+  std::string source;
+  std::string network;
+  std::string note;
+  std::string origin;     // "suite.csv:12"
+  std::string directory;  // the suite file's directory, for resolving model and platform
+};
+
+// The input_shape column's text: "a=1x3x8x8;b=1x4" (names sorted), "" when empty.
+std::string FormatInputShapes(const std::map<std::string, Shape>& shapes);
+
+// Parse a suite; errors name the file, line and column ("v.csv:4: measured_ms: ...").
+std::vector<ValidationRow> ReadValidationSuite(const std::string& path);
+
+struct CheckRow {
+  ValidationRow row;
+  double estimated_ms = 0;
+  double error_pct = 0;  // 100 * (estimated - measured) / measured
+  std::string error;     // non-empty when the row could not be estimated (model or platform failed to load)
+  std::vector<std::string> failures;  // this row's entries of CheckResult::failures
+};
+
+struct PlatformSummary {
+  std::string platform;
+  std::string split;  // "validation" or "calibration"
+  std::int64_t rows = 0;
+  double mape = 0;                    // mean absolute percentage error, %
+  double max_abs_error = 0;           // %
+  double within10 = 0;                // share of rows within +/-10%, %
+  std::vector<std::string> failures;  // this summary's entries of CheckResult::failures
+};
+
+struct CheckOptions {
+  std::vector<std::string> search_path;  // for platform names (PlatformSearchPath)
+  std::optional<double> max_mape;        // per platform and split, %
+  std::optional<double> max_error;       // per row, %
+  std::string baseline;                  // file written by --write-baseline; "" for none
+  // Baseline regression allowed, in percentage points: a platform's MAPE may exceed the
+  // baseline's by this much, a row's |error| the baseline row's |error| by 5 times this.
+  double regression_margin = 1.0;
+  bool validation_only = true;  // tolerances and baseline apply to validation rows only
+};
+
+struct CheckResult {
+  std::vector<CheckRow> rows;
+  std::vector<PlatformSummary> summaries;
+  std::vector<std::string> failures;  // each names model and platform (or platform) and the bound broken
+  std::vector<std::string> notes;     // not failures: rows new since the baseline, baseline rows not run
+  bool ok() const { return failures.empty(); }
+};
+
+CheckResult RunCheck(const std::vector<ValidationRow>& rows, const CheckOptions& options);
+
+enum class CheckFormat { kTable, kMarkdown, kJson };
+void RenderCheck(const CheckResult& result, CheckFormat format, std::ostream& out);
+void RenderJunit(const CheckResult& result, std::ostream& out);
+// The baseline: per row (model, platform, precision, input) and per platform summary, as JSON.
+void WriteBaseline(const CheckResult& result, std::ostream& out);
+
+}  // namespace odonata

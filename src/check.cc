@@ -1,0 +1,488 @@
+// Validation suites (data/validation/*.csv) and `odonata check`: parse a suite,
+// estimate each row, compare with the measurement, apply tolerances and the
+// baseline. Rendering is in src/report/check.cc.
+#include "odonata/check.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "odonata/errors.h"
+#include "odonata/importers.h"
+#include "odonata/network.h"
+#include "odonata/report.h"
+#include "text.h"
+
+namespace odonata {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The CSV dialect of the measurement files (src/text.h).
+using Record = text::CsvRecord;
+using text::CsvReader;
+using text::IsBlank;
+
+std::string Trim(std::string_view s) { return std::string(text::Trim(s)); }
+
+// --- Suite columns -----------------------------------------------------------------
+
+enum class Col { kModel, kPlatform, kPrecision, kInputShape, kMeasuredMs, kMeasures, kSplit, kSource, kNetwork, kNote };
+
+struct ColumnSpec {
+  const char* name;
+  bool required;
+};
+
+constexpr ColumnSpec kColumns[] = {
+    {"model", true},    {"platform", true}, {"precision", true}, {"input_shape", false}, {"measured_ms", true},
+    {"measures", true}, {"split", true},    {"source", true},    {"network", false},     {"note", false},
+};
+constexpr int kColumnCount = static_cast<int>(std::size(kColumns));
+
+// "unknown column 'measurd_ms' (did you mean 'measured_ms'?)", or the list of known columns.
+std::string UnknownColumn(const std::string& name) {
+  std::vector<std::string> names;
+  for (const ColumnSpec& c : kColumns) names.push_back(c.name);
+  const std::string best = text::ClosestMatch(name, names);
+  std::string all;
+  for (const std::string& n : names) all += (all.empty() ? "" : ", ") + n;
+  return "unknown column '" + name + "' " +
+         (best.empty() ? "(columns: " + all + ")" : "(did you mean '" + best + "'?)");
+}
+
+struct Header {
+  int index[kColumnCount];
+  std::size_t fields = 0;
+};
+
+Header ParseHeader(const Record& r, const std::string& origin) {
+  const std::string where = origin + ":" + std::to_string(r.line);
+  if (r.fields.size() == 1 && r.fields[0].find_first_of(";\t") != std::string::npos) {
+    throw Error(where + ": the header has one column; is the file ';'- or tab-separated? odonata reads ',' only");
+  }
+  Header h;
+  for (int& i : h.index) i = -1;
+  h.fields = r.fields.size();
+  std::vector<std::string> unknown;
+  for (std::size_t i = 0; i < r.fields.size(); ++i) {
+    const std::string name = Trim(r.fields[i]);
+    if (name.empty()) throw Error(where + ": column " + std::to_string(i + 1) + " has no name");
+    int col = -1;
+    for (int c = 0; c < kColumnCount; ++c) {
+      if (name == kColumns[c].name) col = c;
+    }
+    if (col < 0) throw Error(where + ": " + UnknownColumn(name));
+    if (h.index[col] >= 0) throw Error(where + ": duplicate column '" + name + "'");
+    h.index[col] = static_cast<int>(i);
+  }
+  std::vector<std::string> missing;
+  for (int c = 0; c < kColumnCount; ++c) {
+    if (kColumns[c].required && h.index[c] < 0) missing.push_back("'" + std::string(kColumns[c].name) + "'");
+  }
+  if (missing.size() == 1) throw Error(where + ": missing required column " + missing[0]);
+  if (!missing.empty()) {
+    std::string list;
+    for (const std::string& m : missing) list += (list.empty() ? "" : ", ") + m;
+    throw Error(where + ": missing required columns " + list);
+  }
+  return h;
+}
+
+// "data=1x3x224x224;mask=1x1" -> shapes by input name.
+std::map<std::string, Shape> ParseInputShapes(const std::string& text, const std::string& where) {
+  std::map<std::string, Shape> shapes;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ';')) {
+    item = Trim(item);
+    if (item.empty()) continue;
+    const std::size_t eq = item.rfind('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw Error(where + ": input_shape: '" + item + "' is not NAME=DIMS (e.g. input=1x3x224x224)");
+    }
+    const std::string name = Trim(item.substr(0, eq));
+    Shape shape;
+    try {
+      shape = ParseShape(Trim(item.substr(eq + 1)));
+    } catch (const Error& e) {
+      throw Error(where + ": input_shape: '" + item + "': " + e.what());
+    }
+    if (!shapes.emplace(name, shape).second) {
+      throw Error(where + ": input_shape: input '" + name + "' given more than once");
+    }
+  }
+  return shapes;
+}
+
+ValidationRow ParseRow(const Record& r, const Header& h, const std::string& origin, const std::string& directory) {
+  const std::string where = origin + ":" + std::to_string(r.line);
+  if (r.fields.size() != h.fields) {
+    throw Error(where + ": expected " + std::to_string(h.fields) + " fields, got " + std::to_string(r.fields.size()));
+  }
+  auto field = [&](Col c) -> std::string {
+    const int i = h.index[static_cast<int>(c)];
+    return i < 0 ? std::string() : Trim(r.fields[i]);
+  };
+  auto required = [&](Col c) -> std::string {
+    std::string v = field(c);
+    if (v.empty()) throw Error(where + ": " + kColumns[static_cast<int>(c)].name + ": empty");
+    return v;
+  };
+
+  ValidationRow row;
+  row.origin = where;
+  row.directory = directory;
+  row.model = required(Col::kModel);
+  row.platform = required(Col::kPlatform);
+  const std::string precision = required(Col::kPrecision);
+  if (!ParsePrecision(precision, &row.precision)) {
+    throw Error(where + ": precision: unknown precision '" + precision + "' (fp32|fp16|int8)");
+  }
+  row.input_shapes = ParseInputShapes(field(Col::kInputShape), where);
+
+  const std::string measured = required(Col::kMeasuredMs);
+  std::string_view digits = measured;
+  if (digits.starts_with('+')) digits.remove_prefix(1);
+  double v = 0;
+  const auto parsed = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (digits.empty() || parsed.ec != std::errc() || parsed.ptr != digits.data() + digits.size()) {
+    throw Error(where + ": measured_ms: '" + measured + "' is not a number");
+  }
+  if (!std::isfinite(v)) throw Error(where + ": measured_ms: '" + measured + "' is not a finite number");
+  if (v <= 0) throw Error(where + ": measured_ms: '" + measured + "' is not > 0");
+  row.measured_ms = v;
+
+  row.measures = required(Col::kMeasures);
+  const std::string split = required(Col::kSplit);
+  if (split != "calibration" && split != "validation") {
+    throw Error(where + ": split: '" + split + "' is not calibration or validation");
+  }
+  row.calibration = split == "calibration";
+  row.source = required(Col::kSource);
+  row.network = field(Col::kNetwork);
+  row.note = field(Col::kNote);
+  return row;
+}
+
+// --- Running ------------------------------------------------------------------------
+
+std::string Signed(double pct) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%+.1f%%", pct);
+  return buf;
+}
+
+std::string Fixed1(double pct) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", pct);
+  return buf;
+}
+
+// A bound as the user gave it: 20 -> "20", 0.001 -> "0.001".
+std::string Limit(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+std::string Resolve(const std::string& directory, const std::string& path) {
+  if (fs::path(path).is_absolute() || directory.empty()) return path;
+  return (fs::path(directory) / path).lexically_normal().string();
+}
+
+bool IsPlatformPath(const std::string& s) {
+  return s.find('/') != std::string::npos || (s.size() >= 5 && s.compare(s.size() - 5, 5, ".json") == 0);
+}
+
+bool EndsWithJson(const std::string& s) { return fs::path(s).extension() == ".json"; }
+
+// A network or a platform, or why it could not be loaded; loaded once per key.
+template <typename T>
+struct Loaded {
+  std::shared_ptr<const T> value;
+  std::string error;
+};
+
+std::string RowLabel(const ValidationRow& row) {
+  return row.origin + ": " + row.model + " on " + row.platform + " (" + PrecisionName(row.precision) + ")";
+}
+
+std::string SplitName(bool calibration) { return calibration ? "calibration" : "validation"; }
+
+// The identity of a row across runs (baseline matching).
+std::string RowKey(const std::string& model, const std::string& platform, const std::string& precision,
+                   const std::string& input_shape) {
+  return model + '\n' + platform + '\n' + precision + '\n' + input_shape;
+}
+
+struct BaselineRow {
+  std::string model, platform, precision, input_shape;
+  std::string split;  // "" in baselines that do not say
+  double error_pct = 0;
+  bool used = false;
+};
+
+struct Baseline {
+  std::vector<BaselineRow> rows;
+  std::map<std::pair<std::string, std::string>, double> mape;  // (platform, split) -> MAPE
+};
+
+Baseline ReadBaseline(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open baseline: no such file or not readable");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path + ": not a baseline: invalid JSON: " + e.what());
+  }
+  auto fail = [&](const std::string& problem) { return Error(path + ": not a baseline: " + problem); };
+  if (!j.is_object()) throw fail("not a JSON object");
+  for (const char* key : {"rows", "summaries"}) {
+    if (!j.contains(key) || !j[key].is_array()) throw fail(std::string("'") + key + "' missing or not an array");
+  }
+  auto text = [&](const nlohmann::json& o, const char* key, const std::string& where) {
+    if (!o.is_object() || !o.contains(key) || !o[key].is_string())
+      throw fail(where + "." + key + " missing or not text");
+    return o[key].get<std::string>();
+  };
+  auto number = [&](const nlohmann::json& o, const char* key, const std::string& where) {
+    if (!o.contains(key) || !o[key].is_number()) throw fail(where + "." + key + " missing or not a number");
+    return o[key].get<double>();
+  };
+  Baseline b;
+  for (std::size_t i = 0; i < j["rows"].size(); ++i) {
+    const nlohmann::json& o = j["rows"][i];
+    const std::string where = "rows[" + std::to_string(i) + "]";
+    BaselineRow r;
+    r.model = text(o, "model", where);
+    r.platform = text(o, "platform", where);
+    r.precision = text(o, "precision", where);
+    r.input_shape = text(o, "input_shape", where);
+    r.error_pct = number(o, "error_pct", where);
+    if (o.contains("split")) r.split = text(o, "split", where);
+    b.rows.push_back(r);
+  }
+  for (std::size_t i = 0; i < j["summaries"].size(); ++i) {
+    const nlohmann::json& o = j["summaries"][i];
+    const std::string where = "summaries[" + std::to_string(i) + "]";
+    b.mape[{text(o, "platform", where), text(o, "split", where)}] = number(o, "mape", where);
+  }
+  return b;
+}
+
+}  // namespace
+
+std::string FormatInputShapes(const std::map<std::string, Shape>& shapes) {
+  std::string out;
+  for (const auto& [name, shape] : shapes) out += (out.empty() ? "" : ";") + name + "=" + ShapeToString(shape);
+  return out;
+}
+
+std::vector<ValidationRow> ReadValidationSuite(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw Error(path + ": cannot open: is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open: no such file or not readable");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw Error(path + ": cannot read");
+  const std::string contents = text.str();
+
+  std::string directory = fs::path(path).parent_path().string();
+  if (directory.empty()) directory = ".";
+  CsvReader reader(contents, path);
+  Record r;
+  if (!reader.Next(&r)) throw Error(path + ":1: no header row (the file is empty)");
+  const Header header = ParseHeader(r, path);
+  std::vector<ValidationRow> rows;
+  while (reader.Next(&r)) rows.push_back(ParseRow(r, header, path, directory));
+  if (rows.empty()) throw Error(path + ": the suite has no rows");
+  return rows;
+}
+
+CheckResult RunCheck(const std::vector<ValidationRow>& rows, const CheckOptions& options) {
+  CheckResult result;
+  std::map<std::string, Loaded<Network>> networks;    // model path + shapes
+  std::map<std::string, Loaded<Platform>> platforms;  // resolved path, or "\n" + name
+
+  for (const ValidationRow& row : rows) {
+    CheckRow out;
+    out.row = row;
+    try {
+      const std::string model_path = Resolve(row.directory, row.model);
+      const std::string network_key = model_path + '\n' + FormatInputShapes(row.input_shapes);
+      auto n = networks.find(network_key);
+      if (n == networks.end()) {
+        Loaded<Network> loaded;
+        try {
+          if (EndsWithJson(model_path)) {
+            if (!row.input_shapes.empty()) throw Error(model_path + ": input_shape cannot be set for an ANNETTE graph");
+            loaded.value = std::make_shared<const Network>(LoadAnnetteGraph(model_path));
+          } else {
+            LoadOptions load;
+            load.input_shapes = row.input_shapes;
+            loaded.value = std::make_shared<const Network>(LoadOnnx(model_path, load));
+          }
+        } catch (const Error& e) {
+          loaded.error = e.what();
+        }
+        n = networks.emplace(network_key, std::move(loaded)).first;
+      }
+      if (!n->second.error.empty()) throw Error(n->second.error);
+
+      // Names resolve on the search path, paths relative to the suite.
+      const bool by_path = IsPlatformPath(row.platform);
+      const std::string platform_key = by_path ? Resolve(row.directory, row.platform) : "\n" + row.platform;
+      auto p = platforms.find(platform_key);
+      if (p == platforms.end()) {
+        Loaded<Platform> loaded;
+        try {
+          const std::string path =
+              by_path ? ResolvePlatform(platform_key, {}) : ResolvePlatform(row.platform, options.search_path);
+          loaded.value = std::make_shared<const Platform>(LoadPlatform(path));
+        } catch (const Error& e) {
+          loaded.error = e.what();
+        }
+        p = platforms.emplace(platform_key, std::move(loaded)).first;
+      }
+      if (!p->second.error.empty()) throw Error(p->second.error);
+
+      EstimateOptions estimate;
+      estimate.precision = row.precision;
+      const Report report = EstimateNetwork(*n->second.value, *p->second.value, estimate);
+      // A runtime's per-layer Total has no per-inference host overhead in it.
+      out.estimated_ms = row.measures == "layers_sum" ? report.total_ms - report.overhead_ms : report.total_ms;
+      out.error_pct = 100.0 * (out.estimated_ms - row.measured_ms) / row.measured_ms;
+    } catch (const Error& e) {
+      out.error = e.what();
+      out.estimated_ms = 0;
+      out.error_pct = 0;
+    }
+    result.rows.push_back(std::move(out));
+  }
+
+  auto checked = [&](const CheckRow& r) { return !options.validation_only || !r.row.calibration; };
+
+  // Summaries per (platform, split): platforms in order of first appearance, validation first.
+  std::vector<std::string> platform_order;
+  for (const CheckRow& r : result.rows) {
+    if (std::find(platform_order.begin(), platform_order.end(), r.row.platform) == platform_order.end()) {
+      platform_order.push_back(r.row.platform);
+    }
+  }
+  for (const std::string& platform : platform_order) {
+    for (bool calibration : {false, true}) {
+      PlatformSummary s;
+      s.platform = platform;
+      s.split = SplitName(calibration);
+      double sum = 0, within = 0;
+      for (const CheckRow& r : result.rows) {
+        if (r.row.platform != platform || r.row.calibration != calibration || !r.error.empty()) continue;
+        const double a = std::fabs(r.error_pct);
+        ++s.rows;
+        sum += a;
+        s.max_abs_error = std::max(s.max_abs_error, a);
+        if (a <= 10.0) ++within;
+      }
+      if (s.rows == 0) continue;
+      s.mape = sum / static_cast<double>(s.rows);
+      s.within10 = 100.0 * within / static_cast<double>(s.rows);
+      result.summaries.push_back(s);
+    }
+  }
+
+  std::optional<Baseline> baseline;
+  if (!options.baseline.empty()) baseline = ReadBaseline(options.baseline);
+
+  // Per row: load errors, --max-error, baseline regression, in suite order.
+  const double row_margin = 5.0 * options.regression_margin;
+  for (CheckRow& r : result.rows) {
+    const std::string label = RowLabel(r.row);
+    if (!r.error.empty()) {
+      r.failures.push_back(label + ": " + r.error);
+    }
+    if (r.error.empty() && checked(r) && options.max_error && std::fabs(r.error_pct) > *options.max_error) {
+      r.failures.push_back(label + ": error " + Signed(r.error_pct) + " exceeds --max-error " +
+                           Limit(*options.max_error) + "%");
+    }
+    if (baseline && checked(r)) {
+      // The n-th row with a key matches the n-th baseline row with that key.
+      const std::string key =
+          RowKey(r.row.model, r.row.platform, PrecisionName(r.row.precision), FormatInputShapes(r.row.input_shapes));
+      BaselineRow* match = nullptr;
+      for (BaselineRow& b : baseline->rows) {
+        if (!b.used && RowKey(b.model, b.platform, b.precision, b.input_shape) == key) {
+          match = &b;
+          break;
+        }
+      }
+      if (match == nullptr) {
+        result.notes.push_back(label + ": new since the baseline" +
+                               (r.error.empty() ? ", error " + Signed(r.error_pct) : std::string()));
+      } else {
+        match->used = true;
+        const double was = std::fabs(match->error_pct);
+        if (r.error.empty() && std::fabs(r.error_pct) > was + row_margin) {
+          r.failures.push_back(label + ": error " + Signed(r.error_pct) + " regressed from " +
+                               Signed(match->error_pct) + " in the baseline (allowed: |error| + " + Limit(row_margin) +
+                               " pp)");
+        }
+      }
+    }
+    result.failures.insert(result.failures.end(), r.failures.begin(), r.failures.end());
+  }
+
+  // Per platform and split: --max-mape, baseline MAPE.
+  for (PlatformSummary& s : result.summaries) {
+    if (options.validation_only && s.split != "validation") continue;
+    const std::string label =
+        s.platform + " (" + s.split + ", " + std::to_string(s.rows) + (s.rows == 1 ? " row)" : " rows)");
+    if (options.max_mape && s.mape > *options.max_mape) {
+      s.failures.push_back(label + ": MAPE " + Fixed1(s.mape) + " exceeds --max-mape " + Limit(*options.max_mape) +
+                           "%");
+    }
+    if (baseline) {
+      auto b = baseline->mape.find({s.platform, s.split});
+      if (b == baseline->mape.end()) {
+        result.notes.push_back(label + ": not in the baseline, MAPE " + Fixed1(s.mape));
+      } else if (s.mape > b->second + options.regression_margin) {
+        s.failures.push_back(label + ": MAPE " + Fixed1(s.mape) + " regressed from " + Fixed1(b->second) +
+                             " in the baseline (allowed: + " + Limit(options.regression_margin) + " pp)");
+      }
+    }
+    result.failures.insert(result.failures.end(), s.failures.begin(), s.failures.end());
+  }
+
+  if (baseline) {
+    // Baseline rows nothing matched, on the platforms and splits that were run: removed or renamed rows.
+    for (const BaselineRow& b : baseline->rows) {
+      if (b.used) continue;
+      bool run = false;
+      for (const CheckRow& r : result.rows) {
+        run = run || (r.row.platform == b.platform && checked(r) &&
+                      (b.split.empty() || b.split == SplitName(r.row.calibration)));
+      }
+      if (!run) continue;
+      result.notes.push_back(b.model + " on " + b.platform + " (" + b.precision +
+                             (b.input_shape.empty() ? "" : ", " + b.input_shape) +
+                             "): in the baseline but not in the suite");
+    }
+  }
+  return result;
+}
+
+}  // namespace odonata
