@@ -430,4 +430,11 @@ stderr_has '1 row(s) could not be estimated, e.g. '
 stdout_has 'squeezenet1_1\.onnx .* -?[0-9]+\.[0-9]$'
 ok
 
+check "estimate reads ANNETTE graphs (.json) as well as ONNX"
+run 0 estimate "$SRC/data/annette/graphs/tf_resnet50.json" --platform ncs2
+stdout_has '^MACs .*\(3,482,255,360\)'
+run 1 estimate "$SRC/data/annette/graphs/tf_resnet50.json" --platform ncs2 --batch 2
+stderr_has 'ANNETTE graphs have fixed shapes'
+ok
+
 echo "$passed passed, 0 failed"

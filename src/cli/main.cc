@@ -212,7 +212,7 @@ void Emit(const std::string& text, const std::string& path) {
 // --- Subcommands ----------------------------------------------------------
 
 void AddModelOptions(CLI::App& cmd, Options& o) {
-  cmd.add_option("MODEL", o.model, "ONNX model file")->type_name("FILE")->required();
+  cmd.add_option("MODEL", o.model, "ONNX model file, or an ANNETTE graph (.json)")->type_name("FILE")->required();
   cmd.add_option("--format", o.format, "Output format")
       ->check(FormatValidator())
       ->type_name("FORMAT")
@@ -251,7 +251,7 @@ int RunEstimate(const Options& o, const Context& context) {
   // The platform first: a typo there should not wait for a large model to load.
   const std::string platform_path = ResolvePlatform(o.platform, PlatformSearchPath(context.exe_path));
   const Platform platform = LoadPlatform(platform_path);
-  const Network network = LoadOnnx(o.model, load);
+  const Network network = LoadModel(o.model, load);
   const Report report = EstimateNetwork(network, platform, estimate);
 
   std::vector<std::string> printed;
@@ -270,7 +270,7 @@ int RunEstimate(const Options& o, const Context& context) {
 
 int RunInspect(const Options& o, const Context&) {
   const Format format = ToFormat(o.format);
-  const Network network = LoadOnnx(o.model, ToLoadOptions(o));
+  const Network network = LoadModel(o.model, ToLoadOptions(o));
   for (const std::string& w : network.warnings) Warn(w);
   std::ostringstream text;
   RenderInspect(network, format, text);
@@ -536,8 +536,7 @@ int RunImport(const Options& o, const Context&) {
   RuntimeReport report = o.runtime == "openvino"      ? ReadOpenVinoReport(o.model)
                          : o.runtime == "onnxruntime" ? ReadOrtProfile(o.model)
                                                       : ReadTensorRtProfile(o.model);
-  const bool annette = std::filesystem::path(o.network).extension() == ".json";
-  Network network = annette ? LoadAnnetteGraph(o.network) : LoadOnnx(o.network);
+  Network network = LoadModel(o.network);
   for (const std::string& w : network.warnings) Warn(w);
   Precision precision = Precision::kFp32;
   ParsePrecision(o.precision, &precision);
