@@ -345,13 +345,13 @@ ABS_MODELS=$(cd "$MODELS" && pwd)
 cat >"$WORK/check/suite.csv" <<EOF
 # a comment
 model,network,platform,precision,measured_ms,measures,split,source
-$ABS_MODELS/squeezenet1_1.onnx,torchvision squeezenet1_1,jetson-nano,fp16,4.34,e2e,validation,torch2trt
+$ABS_MODELS/alexnet.onnx,torchvision alexnet,jetson-nano,fp16,14.7,e2e,validation,torch2trt
 $ABS_MODELS/resnet18.onnx,torchvision resnet18,jetson-nano,fp16,11.4,e2e,calibration,torch2trt
 EOF
 
 check "check: a suite within its tolerances exits 0"
 run 0 check "$WORK/check/suite.csv"
-stdout_has 'squeezenet1_1\.onnx'
+stdout_has 'alexnet\.onnx'
 stdout_has 'jetson-nano validation: 1 row, MAPE'
 stdout_has '^ok: 1 rows checked'
 run 0 check "$WORK/check/suite.csv" --split all --max-mape 100 --max-error 100
@@ -364,7 +364,7 @@ run 3 check "$WORK/check/suite.csv" --max-mape 0.001
 stdout_has 'jetson-nano \(validation, 1 row\): MAPE [0-9.]+% exceeds --max-mape 0.001%'
 stdout_has '^FAILED: 1 failure'
 run 3 check "$WORK/check/suite.csv" --max-error 0.001
-stdout_has 'suite\.csv:3: .*squeezenet1_1\.onnx on jetson-nano \(fp16\): error -[0-9.]+% exceeds --max-error 0.001%'
+stdout_has 'suite\.csv:3: .*alexnet\.onnx on jetson-nano \(fp16\): error -[0-9.]+% exceeds --max-error 0.001%'
 run 0 check --help
 stdout_has '3  a tolerance'
 ok
@@ -381,7 +381,7 @@ suites = root.findall("testsuite")
 assert [s.get("name") for s in suites] == ["jetson-nano"], suites
 cases = suites[0].findall("testcase")
 assert len(cases) == 2 and all(c.find("failure") is not None for c in cases), ET.tostring(root)
-assert cases[0].get("name").endswith("squeezenet1_1.onnx fp16"), cases[0].get("name")
+assert cases[0].get("name").endswith("alexnet.onnx fp16"), cases[0].get("name")
 ' "$WORK/check/junit.xml"
 ok
 
@@ -396,14 +396,14 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["ok"] is True and len(d["rows"]) == 1, d
 r = d["rows"][0]
-assert r["measured_ms"] == 4.34 and r["split"] == "validation" and r["estimated_ms"] > 0, r
+assert r["measured_ms"] == 14.7 and r["split"] == "validation" and r["estimated_ms"] > 0, r
 ' "$WORK/check/report.json"
 ok
 
 check "check --write-baseline, then --baseline: unchanged passes, a regression exits 3"
 run 0 check "$WORK/check/suite.csv" --write-baseline "$WORK/check/baseline.json"
 run 0 check "$WORK/check/suite.csv" --baseline "$WORK/check/baseline.json"
-sed 's/,4.34,/,9.0,/' "$WORK/check/suite.csv" >"$WORK/check/worse.csv"
+sed 's/,14.7,/,30.0,/' "$WORK/check/suite.csv" >"$WORK/check/worse.csv"
 run 3 check "$WORK/check/worse.csv" --baseline "$WORK/check/baseline.json"
 stdout_has 'regressed from'
 ok
@@ -427,7 +427,7 @@ echo "absent.onnx,,jetson-nano,fp16,1.0,e2e,validation,x" >>"$WORK/check/missing
 run 1 check "$WORK/check/missing.csv"
 stdout_has 'missing\.csv:4: absent\.onnx on jetson-nano \(fp16\): '
 stderr_has '1 row(s) could not be estimated, e.g. '
-stdout_has 'squeezenet1_1\.onnx .* -?[0-9]+\.[0-9]$'
+stdout_has 'alexnet\.onnx .* -?[0-9]+\.[0-9]$'
 ok
 
 check "estimate reads ANNETTE graphs (.json) as well as ONNX"

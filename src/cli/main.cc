@@ -15,11 +15,13 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "odonata/calibrate.h"
 #include "odonata/check.h"
 #include "odonata/errors.h"
 #include "odonata/estimator.h"
@@ -77,6 +79,9 @@ struct Options {
   double margin = 1.0;
   std::string split = "validation";
   std::string junit;
+  // calibrate
+  std::string measures;
+  bool no_overhead = false;
 };
 
 struct Context {
@@ -656,6 +661,62 @@ int RunCheckCommand(const Options& o, const Context& context) {
   return static_cast<int>(result.ok() ? ExitCode::kOk : ExitCode::kToleranceExceeded);
 }
 
+// --- calibrate ------------------------------------------------------------------
+
+void AddCalibrateOptions(CLI::App& cmd, Options& o) {
+  cmd.add_option("SUITE", o.inputs, "Validation suites (data/validation/*.csv); only their calibration rows are used")
+      ->type_name("CSV")
+      ->required();
+  cmd.add_option("-p,--platform", o.platform, "Profile to calibrate: a name or a .json file")
+      ->type_name("PLATFORM")
+      ->required();
+  cmd.add_option("--out", o.out, "Write the calibrated profile to FILE")->type_name("FILE")->required();
+  cmd.add_option("--measures", o.measures, "Use only rows measuring this (e.g. 'compute'); needed when kinds mix")
+      ->type_name("KIND");
+  cmd.add_flag("--no-overhead", o.no_overhead, "Keep the profile's overhead; fit the time scale only");
+}
+
+int RunCalibrate(const Options& o, const Context& context) {
+  const std::string path = ResolvePlatform(o.platform, PlatformSearchPath(context.exe_path));
+  const Platform platform = LoadPlatform(path);
+  std::vector<ValidationRow> rows;
+  std::set<std::string> kinds;
+  for (const std::string& suite : o.inputs) {
+    for (ValidationRow& row : ReadValidationSuite(suite)) {
+      if (!row.calibration || row.platform != platform.name) continue;
+      if (!o.measures.empty() && row.measures != o.measures) continue;
+      kinds.insert(row.measures);
+      rows.push_back(std::move(row));
+    }
+  }
+  if (rows.empty()) {
+    throw Error("calibrate: no calibration rows of platform '" + platform.name + "'" +
+                (o.measures.empty() ? "" : " measuring '" + o.measures + "'"));
+  }
+  kinds.erase("layers_sum");
+  if (kinds.size() > 1) {
+    std::string list;
+    for (const std::string& k : kinds) list += (list.empty() ? "'" : ", '") + k + "'";
+    throw Error("calibrate: the calibration rows measure different things (" + list + "); choose one with --measures",
+                ExitCode::kUsage);
+  }
+  std::string files;
+  for (const std::string& suite : o.inputs) files += (files.empty() ? "" : ", ") + suite;
+  const Calibration c = CalibratePlatform(rows, platform, !o.no_overhead);
+  const std::string source = "calibrated by odonata " + std::string(ODONATA_VERSION) + " on the " +
+                             std::to_string(rows.size()) + " calibration rows of " + files +
+                             (o.measures.empty() ? "" : " measuring '" + o.measures + "'");
+  Platform out = ApplyCalibration(platform, c, source);
+  std::ostringstream json;
+  WritePlatform(out, json);
+  ParsePlatform(json.str(), o.out);  // what we write must load
+  Emit(json.str(), o.out);
+  std::cerr << "odonata: " << platform.name << ": " << rows.size() << " calibration rows, layer times x" << c.scale
+            << (c.overhead_fitted ? ", overhead " + std::to_string(c.overhead_ms) + " ms" : ", overhead kept")
+            << ", MAPE " << c.mape_before << "% -> " << c.mape_after << "%\n";
+  return 0;
+}
+
 // The subcommands, in the order `odonata --help` lists them.
 const Command kCommands[] = {
     {"estimate", "Estimate the latency of an ONNX model on a platform", AddEstimateOptions, RunEstimate},
@@ -671,6 +732,8 @@ const Command kCommands[] = {
      AddCheckOptions, RunCheckCommand},
     {"materialize", "Fill a weight-stripped model's missing tensors with random data so that it can be run",
      AddMaterializeOptions, RunMaterialize},
+    {"calibrate", "Fit a platform's time scale and overhead on a suite's calibration rows", AddCalibrateOptions,
+     RunCalibrate},
 };
 
 std::string ExePath(const char* argv0) {

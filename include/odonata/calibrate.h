@@ -1,0 +1,36 @@
+// Platform-level calibration against whole-network measurements: a time scale
+// for all layers and the per-inference overhead, fitted on a suite's
+// declared calibration rows only (never on validation rows).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "odonata/check.h"
+#include "odonata/platform.h"
+
+namespace odonata {
+
+struct Calibration {
+  double scale = 1.0;        // every layer's time is multiplied by this
+  double overhead_ms = 0;    // per inference
+  bool overhead_fitted = false;
+  std::vector<std::string> rows;  // origins of the rows used
+  double mape_before = 0;    // % on those rows, with the profile as given
+  double mape_after = 0;     // % with the calibration applied
+};
+
+// Fit `scale` and (when `fit_overhead`) `overhead_ms` minimising the squared
+// relative error of scale * layers_ms + overhead_ms against measured_ms over
+// `rows` (which must all be of `platform`; rows measuring `layers_sum` are
+// compared without overhead). The overhead is kept >= 0: when the fit wants it
+// negative, it is 0 and the scale alone is fitted. Throws Error without rows.
+Calibration CalibratePlatform(const std::vector<ValidationRow>& rows, const Platform& platform, bool fit_overhead);
+
+// `platform` with the calibration applied: every class's compute and memory
+// efficiencies divided by the scale (capped at 1, with a warning in `notes`),
+// fitted step/linear coefficients multiplied by it, the overhead replaced
+// when fitted. `source` says where the numbers come from.
+Platform ApplyCalibration(const Platform& platform, const Calibration& c, const std::string& source);
+
+}  // namespace odonata
