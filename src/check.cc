@@ -39,7 +39,20 @@ std::string Trim(std::string_view s) { return std::string(text::Trim(s)); }
 
 // --- Suite columns -----------------------------------------------------------------
 
-enum class Col { kModel, kPlatform, kPrecision, kInputShape, kMeasuredMs, kMeasures, kSplit, kSource, kNetwork, kNote };
+enum class Col {
+  kModel,
+  kPlatform,
+  kPrecision,
+  kInputShape,
+  kMeasuredMs,
+  kMeasures,
+  kSplit,
+  kSource,
+  kNetwork,
+  kNote,
+  kMeasuredPowerW,
+  kMeasuredEnergyMj
+};
 
 struct ColumnSpec {
   const char* name;
@@ -47,8 +60,18 @@ struct ColumnSpec {
 };
 
 constexpr ColumnSpec kColumns[] = {
-    {"model", true},    {"platform", true}, {"precision", true}, {"input_shape", false}, {"measured_ms", true},
-    {"measures", true}, {"split", true},    {"source", true},    {"network", false},     {"note", false},
+    {"model", true},
+    {"platform", true},
+    {"precision", true},
+    {"input_shape", false},
+    {"measured_ms", true},
+    {"measures", true},
+    {"split", true},
+    {"source", true},
+    {"network", false},
+    {"note", false},
+    {"measured_power_w", false},
+    {"measured_energy_mj", false},
 };
 constexpr int kColumnCount = static_cast<int>(std::size(kColumns));
 
@@ -153,17 +176,25 @@ ValidationRow ParseRow(const Record& r, const Header& h, const std::string& orig
   }
   row.input_shapes = ParseInputShapes(field(Col::kInputShape), where);
 
-  const std::string measured = required(Col::kMeasuredMs);
-  std::string_view digits = measured;
-  if (digits.starts_with('+')) digits.remove_prefix(1);
-  double v = 0;
-  const auto parsed = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-  if (digits.empty() || parsed.ec != std::errc() || parsed.ptr != digits.data() + digits.size()) {
-    throw Error(where + ": measured_ms: '" + measured + "' is not a number");
+  // A finite number > 0, or the column's name and what is wrong.
+  auto positive = [&](Col c, const std::string& text) {
+    const char* name = kColumns[static_cast<int>(c)].name;
+    std::string_view digits = text;
+    if (digits.starts_with('+')) digits.remove_prefix(1);
+    double v = 0;
+    const auto parsed = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (digits.empty() || parsed.ec != std::errc() || parsed.ptr != digits.data() + digits.size()) {
+      throw Error(where + ": " + name + ": '" + text + "' is not a number");
+    }
+    if (!std::isfinite(v)) throw Error(where + ": " + name + ": '" + text + "' is not a finite number");
+    if (v <= 0) throw Error(where + ": " + name + ": '" + text + "' is not > 0");
+    return v;
+  };
+  row.measured_ms = positive(Col::kMeasuredMs, required(Col::kMeasuredMs));
+  if (std::string t = field(Col::kMeasuredPowerW); !t.empty()) row.measured_power_w = positive(Col::kMeasuredPowerW, t);
+  if (std::string t = field(Col::kMeasuredEnergyMj); !t.empty()) {
+    row.measured_energy_mj = positive(Col::kMeasuredEnergyMj, t);
   }
-  if (!std::isfinite(v)) throw Error(where + ": measured_ms: '" + measured + "' is not a finite number");
-  if (v <= 0) throw Error(where + ": measured_ms: '" + measured + "' is not > 0");
-  row.measured_ms = v;
 
   row.measures = required(Col::kMeasures);
   const std::string split = required(Col::kSplit);
@@ -367,6 +398,12 @@ CheckResult RunCheck(const std::vector<ValidationRow>& rows, const CheckOptions&
       // A runtime's per-layer Total has no per-inference host overhead in it.
       out.estimated_ms = row.measures == "layers_sum" ? report.total_ms - report.overhead_ms : report.total_ms;
       out.error_pct = 100.0 * (out.estimated_ms - row.measured_ms) / row.measured_ms;
+      if (row.measured_energy_mj || row.measured_power_w) {
+        out.measured_energy_mj = row.measured_energy_mj.value_or(row.measured_power_w.value_or(0) * row.measured_ms);
+        out.estimated_energy_mj =
+            row.measures == "layers_sum" ? report.energy_mj - report.overhead_energy_mj : report.energy_mj;
+        out.energy_error_pct = 100.0 * (*out.estimated_energy_mj - *out.measured_energy_mj) / *out.measured_energy_mj;
+      }
     } catch (const Error& e) {
       out.error = e.what();
       out.estimated_ms = 0;
@@ -389,9 +426,13 @@ CheckResult RunCheck(const std::vector<ValidationRow>& rows, const CheckOptions&
       PlatformSummary s;
       s.platform = platform;
       s.split = SplitName(calibration);
-      double sum = 0, within = 0;
+      double sum = 0, within = 0, energy_sum = 0;
       for (const CheckRow& r : result.rows) {
         if (r.row.platform != platform || r.row.calibration != calibration || !r.error.empty()) continue;
+        if (r.energy_error_pct) {
+          ++s.energy_rows;
+          energy_sum += std::fabs(*r.energy_error_pct);
+        }
         const double a = std::fabs(r.error_pct);
         ++s.rows;
         sum += a;
@@ -401,6 +442,7 @@ CheckResult RunCheck(const std::vector<ValidationRow>& rows, const CheckOptions&
       if (s.rows == 0) continue;
       s.mape = sum / static_cast<double>(s.rows);
       s.within10 = 100.0 * within / static_cast<double>(s.rows);
+      if (s.energy_rows > 0) s.energy_mape = energy_sum / static_cast<double>(s.energy_rows);
       result.summaries.push_back(s);
     }
   }

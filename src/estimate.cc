@@ -38,7 +38,7 @@ Report EstimateNetwork(const Network& net, const Platform& platform, const Estim
   Report report;
   report.model = net.name;
   report.model_path = net.source;
-  report.platform = platform.name;
+  report.platform = platform.DisplayName();
   report.platform_path = platform.path;
   report.precision = precision;
   report.totals = net.Totals();
@@ -48,7 +48,7 @@ Report EstimateNetwork(const Network& net, const Platform& platform, const Estim
 
   const auto& free_ops = platform.fusion.free_ops;
   std::map<std::string, int> unknown;
-  double sum = 0;
+  double sum = 0, energy = 0;
   for (Layer& layer : Fuse(net, platform.fusion)) {
     const ClassModel& model = platform.ModelFor(layer.op_class);
     const EstimatorInfo* est = FindEstimator(model.estimator);
@@ -62,14 +62,20 @@ Report EstimateNetwork(const Network& net, const Platform& platform, const Estim
     ReportRow row;
     row.estimate = est->fn(EstimatorContext{layer, platform, precision, model});
     row.ms = row.estimate.ms * static_cast<double>(layer.repeat);
+    row.energy_mj = platform.ActivePowerW(layer.op_class) * row.ms;  // W x ms = mJ
     if (layer.unknown_op) row.flags.push_back("unknown_op");
     if (layer.data_dependent) row.flags.push_back("data_dependent");
     if (row.estimate.extrapolated) row.flags.push_back("extrapolated");
     row.layer = std::move(layer);
     sum += row.ms;
+    energy += row.energy_mj;
     report.rows.push_back(std::move(row));
   }
   report.total_ms = sum + report.overhead_ms;
+  // The device idles through the overhead (host calls, transfers).
+  report.overhead_energy_mj = platform.idle_power_w.value * report.overhead_ms;
+  report.energy_mj = energy + report.overhead_energy_mj;
+  report.avg_power_w = report.total_ms > 0 ? report.energy_mj / report.total_ms : 0.0;
   for (ReportRow& row : report.rows) {
     row.percent = report.total_ms > 0 ? 100.0 * row.ms / report.total_ms : 0.0;
   }

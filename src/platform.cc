@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -256,7 +257,8 @@ FittedModel ParseFittedModel(const Node& n) {
 }
 
 ClassModel ParseClassModel(const Node& n) {
-  CheckKeys(n, {"estimator"}, {"compute_efficiency", "memory_efficiency", "parallelism", "fitted", "fallback"});
+  CheckKeys(n, {"estimator"},
+            {"compute_efficiency", "memory_efficiency", "parallelism", "fitted", "fallback", "active_w"});
   ClassModel m;
   // Estimator names are checked against the registry when estimating, not
   // here: profiles must load without linking every estimator.
@@ -292,6 +294,7 @@ ClassModel ParseClassModel(const Node& n) {
     }
   }
   if (n.Has("fallback")) m.fallback = GetString(n.Child("fallback"));
+  if (n.Has("active_w")) m.active_power_w = GetSourced(n.Child("active_w"), Range::kNonNegative);
   return m;
 }
 
@@ -333,10 +336,43 @@ Fusion ParseFusion(const Node& n) {
   return f;
 }
 
+// Letters, digits, '-', '_', '.': a name that is also a file stem or a
+// command-line word (and never contains the ':' of "name:mode").
+bool IsPlainName(const std::string& name) {
+  for (char c : name) {
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::map<std::string, Mode> ParseModes(const Node& n) {
+  ExpectObject(n);
+  if (n.json.empty()) n.Fail("must list at least one mode (or be left out)");
+  std::map<std::string, Mode> modes;
+  for (const auto& item : n.json.items()) {
+    Node m = n.Child(item.key());
+    if (!IsPlainName(item.key())) m.Fail("mode names must contain only letters, digits, '-', '_' and '.'");
+    CheckKeys(m, {"description", "compute_scale", "bandwidth_scale", "power_scale", "source"},
+              {"idle_scale", "overhead_scale"});
+    Mode mode;
+    mode.description = GetString(m.Child("description"));
+    mode.compute_scale = GetSourced(m.Child("compute_scale"), Range::kPositive);
+    mode.bandwidth_scale = GetSourced(m.Child("bandwidth_scale"), Range::kPositive);
+    mode.power_scale = GetSourced(m.Child("power_scale"), Range::kPositive);
+    if (m.Has("idle_scale")) mode.idle_scale = GetSourced(m.Child("idle_scale"), Range::kPositive);
+    if (m.Has("overhead_scale")) mode.overhead_scale = GetSourced(m.Child("overhead_scale"), Range::kPositive);
+    mode.source = GetString(m.Child("source"));
+    modes[item.key()] = std::move(mode);
+  }
+  return modes;
+}
+
 Platform ParseDocument(const Node& root) {
   CheckKeys(root,
             {"schema", "name", "description", "default_precision", "precisions", "overhead_ms", "power", "price_usd"},
-            {"classes", "fusion", "notes"});
+            {"classes", "fusion", "notes", "modes"});
   Platform p;
 
   Node schema = root.Child("schema");
@@ -347,11 +383,7 @@ Platform ParseDocument(const Node& root) {
   Node name = root.Child("name");
   p.name = GetString(name);
   // The name doubles as a file stem and a command-line word.
-  for (char c : p.name) {
-    bool ok =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
-    if (!ok) name.Fail("must contain only letters, digits, '-', '_' and '.'");
-  }
+  if (!IsPlainName(p.name)) name.Fail("must contain only letters, digits, '-', '_' and '.'");
   p.description = GetString(root.Child("description"));
 
   Node precisions = root.Child("precisions");
@@ -376,14 +408,16 @@ Platform ParseDocument(const Node& root) {
 
   p.overhead_ms = GetSourced(root.Child("overhead_ms"), Range::kNonNegative);
   Node power = root.Child("power");
-  CheckKeys(power, {"idle_w", "typical_w"}, {});
+  CheckKeys(power, {"idle_w", "typical_w"}, {"active_w"});
   p.idle_power_w = GetSourced(power.Child("idle_w"), Range::kNonNegative);
   p.typical_power_w = GetSourced(power.Child("typical_w"), Range::kNonNegative);
+  if (power.Has("active_w")) p.active_power_w = GetSourced(power.Child("active_w"), Range::kNonNegative);
   p.price_usd = GetSourced(root.Child("price_usd"), Range::kNonNegative);
 
   if (root.Has("classes")) ParseClasses(root.Child("classes"), &p);
   if (root.Has("fusion")) p.fusion = ParseFusion(root.Child("fusion"));
   if (root.Has("notes")) p.notes = GetStringList(root.Child("notes"), true);
+  if (root.Has("modes")) p.modes = ParseModes(root.Child("modes"));
   return p;
 }
 
@@ -574,6 +608,7 @@ Ordered ClassJson(const ClassModel& m) {
     j["fitted"] = list;
   }
   if (m.fallback != defaults.fallback) j["fallback"] = m.fallback;
+  if (m.active_power_w) j["active_w"] = SourcedJson(*m.active_power_w);
   return j;
 }
 
@@ -592,7 +627,9 @@ void WritePlatform(const Platform& p, std::ostream& out) {
   }
   j["precisions"] = precisions;
   j["overhead_ms"] = SourcedJson(p.overhead_ms);
-  j["power"] = {{"idle_w", SourcedJson(p.idle_power_w)}, {"typical_w", SourcedJson(p.typical_power_w)}};
+  Ordered power{{"idle_w", SourcedJson(p.idle_power_w)}, {"typical_w", SourcedJson(p.typical_power_w)}};
+  if (p.active_power_w) power["active_w"] = SourcedJson(*p.active_power_w);
+  j["power"] = power;
   j["price_usd"] = SourcedJson(p.price_usd);
   Ordered classes = Ordered::object();
   classes["default"] = ClassJson(p.default_class);
@@ -614,12 +651,32 @@ void WritePlatform(const Platform& p, std::ostream& out) {
     j["fusion"] = fusion;
   }
   if (!p.notes.empty()) j["notes"] = p.notes;
+  if (!p.modes.empty()) {
+    Ordered modes = Ordered::object();
+    for (const auto& [name, m] : p.modes) {
+      Ordered mj{{"description", m.description},
+                 {"compute_scale", SourcedJson(m.compute_scale)},
+                 {"bandwidth_scale", SourcedJson(m.bandwidth_scale)},
+                 {"power_scale", SourcedJson(m.power_scale)}};
+      if (m.idle_scale) mj["idle_scale"] = SourcedJson(*m.idle_scale);
+      if (m.overhead_scale) mj["overhead_scale"] = SourcedJson(*m.overhead_scale);
+      mj["source"] = m.source;
+      modes[name] = mj;
+    }
+    j["modes"] = modes;
+  }
   out << j.dump(2) << "\n";
 }
 
 const ClassModel& Platform::ModelFor(OpClass c) const {
   auto it = classes.find(c);
   return it != classes.end() ? it->second : default_class;
+}
+
+double Platform::ActivePowerW(OpClass c) const {
+  const ClassModel& m = ModelFor(c);
+  if (m.active_power_w) return m.active_power_w->value;
+  return active_power_w ? active_power_w->value : typical_power_w.value;
 }
 
 Platform ParsePlatform(const std::string& json_text, const std::string& origin) {
@@ -641,7 +698,63 @@ Platform ParsePlatform(const std::string& json_text, const std::string& origin) 
   }
 }
 
-Platform LoadPlatform(const std::string& path) {
+namespace {
+
+// "dir/jetson-tx2.json:maxq" -> {"dir/jetson-tx2.json", "maxq"}; a path that
+// names an existing file, or has no ':' after its last '/', has no mode.
+std::pair<std::string, std::string> SplitMode(const std::string& arg) {
+  std::size_t colon = arg.rfind(':');
+  std::size_t slash = arg.rfind('/');
+  if (colon == std::string::npos || (slash != std::string::npos && colon < slash) || IsRegularFile(arg)) {
+    return {arg, ""};
+  }
+  return {arg.substr(0, colon), arg.substr(colon + 1)};
+}
+
+void Scale(Sourced* s, const Sourced& factor, const std::string& what) {
+  s->value *= factor.value;
+  s->source += "; x " + FormatNumber(factor.value) + " for " + what;
+}
+
+}  // namespace
+
+Platform WithMode(const Platform& platform, const std::string& mode) {
+  auto it = platform.modes.find(mode);
+  if (it == platform.modes.end()) {
+    std::vector<std::string> names;
+    for (const auto& [name, m] : platform.modes) names.push_back(name);
+    std::string message = "unknown mode '" + mode + "' of " + platform.name;
+    if (names.empty()) throw Error(message + " (it declares no modes)");
+    std::string near = ClosestMatch(mode, names);
+    throw Error(message + " (" + (near.empty() ? "" : "did you mean '" + near + "'? ") + "modes: " + JoinNames(names) +
+                ")");
+  }
+  const Mode& m = it->second;
+  Platform p = platform;
+  const std::string what = "mode " + mode;
+  for (auto& [precision, spec] : p.precisions) {
+    Scale(&spec.peak_gops, m.compute_scale, what);
+    Scale(&spec.bandwidth_gbps, m.bandwidth_scale, what);
+  }
+  Scale(&p.idle_power_w, m.idle_scale.value_or(m.power_scale), what);
+  Scale(&p.typical_power_w, m.power_scale, what);
+  if (p.active_power_w) Scale(&*p.active_power_w, m.power_scale, what);
+  if (p.default_class.active_power_w) Scale(&*p.default_class.active_power_w, m.power_scale, what);
+  for (auto& [cls, model] : p.classes) {
+    if (model.active_power_w) Scale(&*model.active_power_w, m.power_scale, what);
+  }
+  if (m.overhead_scale) Scale(&p.overhead_ms, *m.overhead_scale, what);
+  p.description += " [mode " + mode + ": " + m.description + "]";
+  // The factors are relative to the profile as written: applying a second mode
+  // on top would compound them.
+  p.modes.clear();
+  p.mode = mode;
+  return p;
+}
+
+Platform LoadPlatform(const std::string& path_and_mode) {
+  const auto [path, mode] = SplitMode(path_and_mode);
+  if (!mode.empty()) return WithMode(LoadPlatform(path), mode);
   if (IsDirectory(path)) throw Error(path + ": cannot open: is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open: no such file or not readable");
@@ -706,7 +819,8 @@ std::vector<std::string> ListPlatforms(const std::vector<std::string>& search_pa
 }
 
 std::string ResolvePlatform(const std::string& name_or_path, const std::vector<std::string>& search_path) {
-  const std::string& arg = name_or_path;
+  const auto [arg, mode] = SplitMode(name_or_path);
+  if (!mode.empty()) return ResolvePlatform(arg, search_path) + ":" + mode;
   bool is_path =
       arg.find('/') != std::string::npos || (arg.size() >= 5 && arg.compare(arg.size() - 5, 5, ".json") == 0);
   if (is_path) {

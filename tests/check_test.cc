@@ -158,7 +158,7 @@ TEST_F(CheckTest, SuiteErrorsNameFileLineAndColumn) {
        "v.csv:1: unknown column 'measurd_ms' (did you mean 'measured_ms'?)"},
       {"model,platform,precision,measured_ms,measures,split,source,colour\n",
        "v.csv:1: unknown column 'colour' (columns: model, platform, precision, input_shape, measured_ms, measures, "
-       "split, source, network, note)"},
+       "split, source, network, note, measured_power_w, measured_energy_mj)"},
       {"model,platform,precision,measured_ms,measures,split,source,model\n", "v.csv:1: duplicate column 'model'"},
       {"model,platform,precision,measured_ms,measures,split\n", "v.csv:1: missing required column 'source'"},
       {"model,platform,precision,measured_ms,measures\n", "v.csv:1: missing required columns 'split', 'source'"},
@@ -233,6 +233,42 @@ TEST_F(CheckTest, EstimatesAndErrorsAreHandComputed) {
   EXPECT_EQ(result.summaries[1].rows, 1);
   EXPECT_TRUE(result.ok());
   EXPECT_TRUE(result.notes.empty());
+}
+
+// Energy of conv.onnx on tiny.json (fp32): layers 0.9469952 ms x typical 2 W = 1.8939904 mJ,
+// overhead 0.5 ms x idle 1 W = 0.5 mJ; total 2.3939904 mJ.
+TEST_F(CheckTest, EnergyColumnsAreCheckedWhenPresent) {
+  WriteModelAndProfile();
+  const std::string suite =
+      Write("e.csv",
+            "model,platform,precision,measured_ms,measures,split,source,measured_power_w,measured_energy_mj\n"
+            "conv.onnx,tiny.json,fp32,1.2,e2e,validation,a,2,\n"           // energy = 2 W x 1.2 ms = 2.4 mJ
+            "conv.onnx,tiny.json,fp32,0.8,layers_sum,validation,c,,2.0\n"  // layers only: 1.8939904 mJ
+            "conv.onnx,tiny.json,fp32,0.8,e2e,validation,d,,\n");          // no energy
+  const CheckResult result = RunCheck(ReadValidationSuite(suite), {});
+  ASSERT_EQ(result.rows.size(), 3u);
+  ASSERT_TRUE(result.rows[0].energy_error_pct.has_value());
+  EXPECT_NEAR(*result.rows[0].measured_energy_mj, 2.4, 1e-12);
+  EXPECT_NEAR(*result.rows[0].estimated_energy_mj, 2.3939904, 1e-12);
+  EXPECT_NEAR(*result.rows[0].energy_error_pct, 100 * (2.3939904 - 2.4) / 2.4, 1e-9);  // -0.250%
+  EXPECT_NEAR(*result.rows[1].estimated_energy_mj, 1.8939904, 1e-12);
+  EXPECT_NEAR(*result.rows[1].energy_error_pct, 100 * (1.8939904 - 2.0) / 2.0, 1e-9);  // -5.300%
+  EXPECT_FALSE(result.rows[2].energy_error_pct.has_value());
+  ASSERT_EQ(result.summaries.size(), 1u);
+  EXPECT_EQ(result.summaries[0].rows, 3);
+  EXPECT_EQ(result.summaries[0].energy_rows, 2);
+  EXPECT_NEAR(result.summaries[0].energy_mape, (0.2504 + 5.30048) / 2, 1e-9);
+  std::ostringstream table;
+  RenderCheck(result, CheckFormat::kTable, table);
+  EXPECT_NE(table.str().find("energy: 2 rows, energy MAPE 2.8%"), std::string::npos) << table.str();
+  EXPECT_NE(table.str().find("energy err %"), std::string::npos) << table.str();
+  // Bad energy values name the column.
+  EXPECT_EQ(SuiteError("model,platform,precision,measured_ms,measures,split,source,measured_power_w\n"
+                       "a.onnx,ncs2,fp16,1.5,e2e,validation,src,-3\n"),
+            "v.csv:2: measured_power_w: '-3' is not > 0");
+  EXPECT_EQ(SuiteError("model,platform,precision,measured_ms,measures,split,source,measured_energy_mj\n"
+                       "a.onnx,ncs2,fp16,1.5,e2e,validation,src,lots\n"),
+            "v.csv:2: measured_energy_mj: 'lots' is not a number");
 }
 
 TEST_F(CheckTest, PlatformNamesComeFromTheSearchPath) {

@@ -179,7 +179,7 @@ run 0 estimate "$MODELS/resnet50.onnx" --platform jetson-nano --format csv
 py '
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1], newline="")))
-assert list(rows[0].keys()) == "index,name,op,covers,output_shape,macs,flops,params,bytes,bound,estimator,utilisation,ms,percent,repeat,flags".split(","), list(rows[0].keys())
+assert list(rows[0].keys()) == "index,name,op,covers,output_shape,macs,flops,params,bytes,bound,estimator,utilisation,ms,percent,repeat,flags,energy_mj".split(","), list(rows[0].keys())
 layers = [r for r in rows if r["index"]]
 overhead = [r for r in rows if r["name"] == "OVERHEAD" and not r["index"]]
 total = [r for r in rows if r["name"] == "TOTAL" and not r["index"]]
@@ -435,6 +435,100 @@ run 0 estimate "$SRC/data/annette/graphs/tf_resnet50.json" --platform ncs2
 stdout_has '^MACs .*\(3,482,255,360\)'
 run 1 estimate "$SRC/data/annette/graphs/tf_resnet50.json" --platform ncs2 --batch 2
 stderr_has 'ANNETTE graphs have fixed shapes'
+ok
+
+check "hostile models: over 2 GB (sparse), names that are not UTF-8 (JSON still valid)"
+truncate -s 2147483649 "$WORK/huge.onnx"
+run 1 inspect "$WORK/huge.onnx" --output "$WORK/huge.json"
+one_error_line
+stderr_has "huge.onnx: file is larger than protobuf's 2 GB limit"
+[ ! -e "$WORK/huge.json" ] || fail "a failed run left $WORK/huge.json"
+rm -f "$WORK/huge.onnx"
+# A Relu model whose input and node names are not UTF-8 (protobuf written by hand).
+python3 - "$WORK/latin1.onnx" <<'PY' || fail "could not write latin1.onnx"
+import sys
+def varint(v):
+    out = b""
+    while True:
+        out += bytes([(v & 0x7f) | (0x80 if v > 0x7f else 0)]); v >>= 7
+        if not v: return out
+def i(f, v): return varint(f << 3) + varint(v)
+def b(f, x): return varint((f << 3) | 2) + varint(len(x)) + x
+def tensor(name): return b(1, name) + b(2, b(1, i(1, 1) + b(2, b(1, i(1, 1)) + b(1, i(1, 4)))))
+node = b(1, b"x\xe9") + b(2, b"y") + b(3, b"relu\xff") + b(4, b"Relu")
+graph = b(1, node) + b(2, b"g") + b(11, tensor(b"x\xe9")) + b(12, tensor(b"y"))
+open(sys.argv[1], "wb").write(i(1, 8) + b(8, i(2, 13)) + b(7, graph))
+PY
+run 0 estimate "$WORK/latin1.onnx" --platform jetson-nano --format json
+python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$WORK/stdout" || fail "JSON with non-UTF-8 names is not valid"
+ok
+
+check "energy: JSON and CSV totals = sum of layer energies + overhead energy"
+run 0 estimate "$MODELS/resnet50.onnx" --platform jetson-tx2 --format json
+py '
+import json, sys
+d = json.load(open(sys.argv[1]))
+e = sum(l["energy_mj"] for l in d["layers"])
+assert abs(d["energy_mj"] - e - d["overhead_energy_mj"]) < 1e-6, ("energy invariant", d["energy_mj"], e)
+assert d["energy_mj"] > 0 and abs(d["avg_power_w"] - d["energy_mj"] / d["total_ms"]) < 1e-9, d["avg_power_w"]
+' "$WORK/stdout"
+run 0 estimate "$MODELS/resnet50.onnx" --platform jetson-tx2 --format csv
+py '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+layers = sum(float(r["energy_mj"]) for r in rows if r["index"])
+over = [float(r["energy_mj"]) for r in rows if r["name"] == "OVERHEAD"][0]
+total = [float(r["energy_mj"]) for r in rows if r["name"] == "TOTAL"][0]
+assert abs(total - layers - over) < 1e-6 * total, (total, layers, over)
+' "$WORK/stdout"
+run 0 estimate "$MODELS/resnet50.onnx" --platform jetson-tx2
+stdout_has '^energy +[0-9.]+ mJ +\(avg [0-9.]+ W'
+ok
+
+check "operating modes: platforms lists them, name:mode selects one, an unknown mode is an error"
+run 0 platforms
+stdout_has 'maxn,maxp,maxq'
+run 0 estimate "$MODELS/resnet50.onnx" --platform jetson-tx2 --format json
+cp "$WORK/stdout" "$WORK/maxn.json"
+run 0 estimate "$MODELS/resnet50.onnx" --platform jetson-tx2:maxq --format json
+py '
+import json, sys
+q = json.load(open(sys.argv[1])); n = json.load(open(sys.argv[1].replace("stdout", "maxn.json")))
+assert q["platform"] == "jetson-tx2:maxq", q["platform"]
+assert q["total_ms"] > n["total_ms"] and q["avg_power_w"] < n["avg_power_w"], (q["total_ms"], n["total_ms"])
+' "$WORK/stdout"
+run 1 estimate "$MODELS/resnet50.onnx" --platform jetson-tx2:maxz
+one_error_line
+stderr_has "unknown mode 'maxz' of jetson-tx2 ("
+stderr_has "modes: maxn, maxp, maxq)"
+ok
+
+check "power-trace: events and detected inferences integrate to the known energy; CSV errors name the line"
+python3 - "$WORK/trace.csv" "$WORK/events.csv" <<'PY' || fail "could not write the trace"
+import sys
+# 2 W idle, 5 W pulses over [0.1, 0.2) s and [0.5, 0.55) s, sampled at 10 kHz.
+with open(sys.argv[1], "w") as f:
+    f.write("time_s,watts\n")
+    for i in range(10001):
+        busy = 1000 <= i < 2000 or 5000 <= i < 5500
+        f.write("%.4f,%g\n" % (i / 10000, 5.0 if busy else 2.0))
+open(sys.argv[2], "w").write("start_s,end_s,name\n0.1,0.2,a\n0.5,0.55,b\n")
+PY
+run 0 power-trace "$WORK/trace.csv" --events "$WORK/events.csv" --format json
+py '
+import json, sys
+d = json.load(open(sys.argv[1]))
+e = [w["energy_mj"] for w in d["windows"]]
+assert abs(e[0] - 500) < 2.5 and abs(e[1] - 250) < 1.25, e
+assert d["decimation"][0]["factor"] == 2, d["decimation"]
+' "$WORK/stdout"
+run 0 power-trace "$WORK/trace.csv"
+stdout_has 'inference 2'
+stdout_has '^total +7[0-9]{2}\.[0-9]+ mJ over 2 windows'
+printf 'time_s,watts\n0,1\n0.2,1\n0.1,1\n' > "$WORK/bad_trace.csv"
+run 1 power-trace "$WORK/bad_trace.csv"
+one_error_line
+stderr_has "bad_trace.csv:4: time_s: 0.1 is not after 0.2 (times must increase)"
 ok
 
 echo "$passed passed, 0 failed"

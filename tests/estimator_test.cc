@@ -80,6 +80,33 @@ TEST(Estimator, RooflineByHand) {
   EXPECT_DOUBLE_EQ(r.total_ms, r.rows[0].ms + 0.5);
 }
 
+TEST(Estimator, EnergyIsClassPowerTimesTimePlusIdleOverhead) {
+  Platform p = TestPlatform("roofline");
+  Network net = ConvNet();
+  // No active_w anywhere: layers at typical_w (2 W), overhead at idle_w (1 W).
+  Report r = EstimateNetwork(net, p);
+  EXPECT_DOUBLE_EQ(r.rows[0].energy_mj, 2.0 * r.rows[0].ms);
+  EXPECT_DOUBLE_EQ(r.overhead_energy_mj, 1.0 * 0.5);
+  EXPECT_DOUBLE_EQ(r.energy_mj, 2.0 * r.rows[0].ms + 0.5);
+  EXPECT_DOUBLE_EQ(r.avg_power_w, r.energy_mj / r.total_ms);
+  // power.active_w replaces typical_w; a class's active_w overrides both.
+  p.active_power_w = Sourced{3.0, "t"};
+  EXPECT_DOUBLE_EQ(EstimateNetwork(net, p).rows[0].energy_mj, 3.0 * r.rows[0].ms);
+  p.classes[OpClass::kConv].active_power_w = Sourced{4.5, "t"};
+  EXPECT_DOUBLE_EQ(EstimateNetwork(net, p).rows[0].energy_mj, 4.5 * r.rows[0].ms);
+  EXPECT_DOUBLE_EQ(p.ActivePowerW(OpClass::kPool), 3.0);
+  p.default_class.active_power_w = Sourced{0.75, "t"};
+  EXPECT_DOUBLE_EQ(p.ActivePowerW(OpClass::kPool), 0.75);
+  // Round trip keeps both.
+  std::ostringstream out;
+  WritePlatform(p, out);
+  Platform back = ParsePlatform(out.str(), "test.json");
+  ASSERT_TRUE(back.active_power_w && back.classes.at(OpClass::kConv).active_power_w);
+  EXPECT_EQ(back.active_power_w->source, "t");
+  EXPECT_DOUBLE_EQ(back.ActivePowerW(OpClass::kConv), 4.5);
+  EXPECT_DOUBLE_EQ(back.ActivePowerW(OpClass::kPool), 0.75);
+}
+
 TEST(Estimator, RefinedRooflinePenalisesThreeInputChannels) {
   Report r = EstimateNetwork(ConvNet(), TestPlatform());
   // in_c = 3 on 32 parallel lanes: u = 3/32, alpha 1: eff = 3/32.
@@ -133,14 +160,20 @@ TEST(Estimator, TotalIsSumOfRowsPlusOverheadOnEveryModelAndPlatform) {
     for (const char* platform : {"ncs2", "zcu102", "jetson-nano", "jetson-tx2"}) {
       SCOPED_TRACE(std::string(model) + " on " + platform);
       Report r = EstimateNetwork(net, LoadPlatform(root + "/platforms/" + platform + ".json"));
-      double sum = 0, percent = 0;
+      double sum = 0, percent = 0, energy = 0;
       for (const ReportRow& row : r.rows) {
         EXPECT_GE(row.ms, 0.0);
         EXPECT_TRUE(std::isfinite(row.ms));
+        EXPECT_GE(row.energy_mj, 0.0);
         sum += row.ms;
         percent += row.percent;
+        energy += row.energy_mj;
       }
       EXPECT_DOUBLE_EQ(r.total_ms, sum + r.overhead_ms);
+      // Energy invariant: total = sum of layer energies + overhead energy.
+      EXPECT_DOUBLE_EQ(r.energy_mj, energy + r.overhead_energy_mj);
+      EXPECT_GT(r.energy_mj, 0.0);
+      EXPECT_DOUBLE_EQ(r.avg_power_w, r.energy_mj / r.total_ms);
       EXPECT_NEAR(percent + 100.0 * r.overhead_ms / r.total_ms, 100.0, 1e-9);
       EXPECT_GT(r.total_ms, r.overhead_ms);
     }

@@ -5,9 +5,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <unistd.h>
 
 #include "odonata/errors.h"
 #include "odonata/network.h"
+#include "odonata/platform.h"
+#include "odonata/report.h"
 #include "test_util.h"
 
 namespace odonata {
@@ -16,14 +20,7 @@ namespace {
 using testing::Find;
 using testing::Model;
 
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using testing::ErrorOf;
 
 const Layer& Named(const Network& net, const std::string& name) {
   for (const Layer& l : net.layers) {
@@ -290,6 +287,84 @@ TEST_F(LoaderFiles, BadFilesGiveOneLineErrors) {
   std::string e = ErrorOf([&] { LoadOnnx(cut); });
   EXPECT_EQ(e.find(cut + ": "), 0u) << e;
   EXPECT_EQ(e.find('\n'), std::string::npos);
+}
+
+// A minimal protobuf encoder, enough to write ONNX models the text syntax
+// cannot express (negative dims, names that are not UTF-8).
+std::string Varint(std::uint64_t v) {
+  std::string out;
+  do {
+    out += static_cast<char>((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+    v >>= 7;
+  } while (v);
+  return out;
+}
+std::string IntField(int field, std::int64_t v) { return Varint(field << 3) + Varint(static_cast<std::uint64_t>(v)); }
+std::string BytesField(int field, const std::string& b) { return Varint((field << 3) | 2) + Varint(b.size()) + b; }
+// ValueInfoProto of a float tensor with the given dims.
+std::string FloatTensor(const std::string& name, const std::vector<std::int64_t>& dims) {
+  std::string shape;
+  for (std::int64_t d : dims) shape += BytesField(1, IntField(1, d));
+  return BytesField(1, name) + BytesField(2, BytesField(1, IntField(1, 1) + BytesField(2, shape)));
+}
+// ir_version 8, opset 13, one Relu node `in` -> `out` named `node`, graph input `x`, output `y`.
+std::string ReluModel(const std::string& x, const std::vector<std::int64_t>& dims, const std::string& in,
+                      const std::string& node) {
+  std::string n = BytesField(1, in) + BytesField(2, "y") + BytesField(3, node) + BytesField(4, "Relu");
+  std::string g = BytesField(1, n) + BytesField(2, "g") + BytesField(11, FloatTensor(x, dims)) +
+                  BytesField(12, FloatTensor("y", dims));
+  return IntField(1, 8) + BytesField(8, IntField(2, 13)) + BytesField(7, g);
+}
+
+TEST(LoaderBytes, ParsesSerializedModelsFromMemory) {
+  Network net = LoadOnnxFromBytes(ReluModel("x", {1, 4}, "x", "r"), {}, "mem.onnx");
+  ASSERT_EQ(net.layers.size(), 1u);
+  EXPECT_EQ(net.layers[0].outputs[0].shape, (Shape{1, 4}));
+  EXPECT_EQ(ErrorOf([] { LoadOnnxFromBytes("\x08\x08\x3a", {}, "m.onnx"); }),
+            "m.onnx: not a valid ONNX model (protobuf parse failed: truncated or not ONNX)");
+  EXPECT_EQ(ErrorOf([] { LoadOnnxFromBytes("", {}, "m.onnx"); }), "m.onnx: empty file, not an ONNX model");
+}
+
+TEST(LoaderBytes, NegativeDimensionIsAnError) {
+  // A negative dim_value is no size: read as unknown, it must be given.
+  std::string e = ErrorOf([] { LoadOnnxFromBytes(ReluModel("x", {1, -3}, "x", "r"), {}, "neg.onnx"); });
+  EXPECT_EQ(e, "neg.onnx: input 'x' has symbolic dimension at position 1; give --input-shape x=DIMS");
+}
+
+TEST(LoaderBytes, NamesThatAreNotUtf8StayOneLineAndRenderAsJson) {
+  const std::string x = "x\xff\xfe";
+  Network net = LoadOnnxFromBytes(ReluModel(x, {1, 4}, x, "relu\xc3"), {}, "bad.onnx");
+  ASSERT_EQ(net.layers.size(), 1u);
+  EXPECT_EQ(net.layers[0].name, "relu\xc3");
+  Platform p = LoadPlatform(std::string(ODONATA_SOURCE_DIR) + "/platforms/jetson-nano.json");
+  std::ostringstream json;
+  RenderJson(EstimateNetwork(net, p), json);  // invalid bytes are replaced, not thrown on
+  EXPECT_NE(json.str().find("relu\xef\xbf\xbd"), std::string::npos) << json.str();
+  std::string e = ErrorOf([&] { LoadOnnxFromBytes(ReluModel(x, {1, 4}, "ghost\xff", "r"), {}, "bad.onnx"); });
+  EXPECT_EQ(e, "bad.onnx: node 'r' (Relu) reads 'ghost\xff', which is neither a graph input, an initializer nor a "
+               "node output");
+}
+
+// Inputs found by fuzzing (fuzz/onnx_loader_fuzz), kept in tests/data/hostile/.
+TEST(LoaderFuzzRegressions, NodesThatDoNotMatchTheirSchemaAreErrorsNotCrashes) {
+  // libonnx-testdata's test_scan_sum with num_scan_inputs misspelled: ONNX 1.12's
+  // Scan inference dereferenced the missing attribute.
+  const std::string scan = std::string(ODONATA_SOURCE_DIR) + "/tests/data/hostile/scan_misspelled_attribute.onnx";
+  EXPECT_EQ(ErrorOf([&] { LoadOnnx(scan); }),
+            scan + ": node 'Scan_0' (Scan): Unrecognized attribute: num_scan_Inputs for operator Scan");
+  // A required attribute missing.
+  std::string m = Model("(float[1,4] x) => (float[1,4] y)", "y = Cast(x)");
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(m, {}, "m.onnx"); }),
+            "m.onnx: node 'Cast_0' (Cast): Required attribute 'to' is missing.");
+}
+
+TEST_F(LoaderFiles, ModelOverProtobufLimitIsRejectedUnread) {
+  // A sparse file: 2 GiB + 1 byte on paper, no disk or memory used.
+  std::string big = (dir_ / "big.onnx").string();
+  { std::ofstream(big, std::ios::binary) << "x"; }
+  ASSERT_EQ(::truncate(big.c_str(), (std::int64_t{1} << 31) + 1), 0);
+  EXPECT_EQ(ErrorOf([&] { LoadOnnx(big); }),
+            big + ": file is larger than protobuf's 2 GB limit; store weights as external data");
 }
 
 TEST_F(LoaderFiles, WeightStrippedModelLoadsWithoutItsExternalData) {

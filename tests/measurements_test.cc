@@ -17,14 +17,7 @@ namespace {
 
 using testing::Model;
 
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using testing::ErrorOf;
 
 const std::string kHeader =
     "op,batch,in_c,in_h,in_w,out_c,kernel_h,kernel_w,stride_h,stride_w,groups,dilation,pad_h,pad_w,precision,"
@@ -161,6 +154,7 @@ TEST(Measurements, RowErrorsNameLineColumnAndValue) {
       {15, "inf", "m.csv:2: latency_ms: 'inf' is not a finite number"},
       {15, "0", "m.csv:2: latency_ms: '0' must be positive"},
       {15, "-1.5", "m.csv:2: latency_ms: '-1.5' must be positive"},
+      {15, "", "m.csv:2: latency_ms: missing value"},
       {15, "1e999", "m.csv:2: latency_ms: '1e999' is out of range"},
       {2, "3.5", "m.csv:2: in_c: '3.5' is not an integer"},
       {2, "x", "m.csv:2: in_c: 'x' is not an integer"},

@@ -229,6 +229,106 @@ TEST(PlatformTest, FusionAndNotesParse) {
   EXPECT_EQ(p.notes.size(), 2u);
 }
 
+TEST(PlatformTest, PowerExtensionsParseAndValidate) {
+  Json doc = Minimal();
+  doc["power"]["active_w"] = Src(3.5, "measured");
+  doc["classes"] = {{"conv", {{"estimator", "roofline"}, {"active_w", Src(4)}}}};
+  Platform p = ParsePlatform(doc.dump(), "tiny.json");
+  ASSERT_TRUE(p.active_power_w.has_value());
+  EXPECT_EQ(p.active_power_w->source, "measured");
+  EXPECT_DOUBLE_EQ(p.ActivePowerW(OpClass::kConv), 4);
+  EXPECT_DOUBLE_EQ(p.ActivePowerW(OpClass::kGemm), 3.5);
+  doc["power"]["active_w"] = Src(-1);
+  EXPECT_EQ(ParseError(doc), "tiny.json: power.active_w.value: must be >= 0, got -1");
+  doc["power"]["active_w"] = 3;
+  EXPECT_EQ(ParseError(doc), "tiny.json: power.active_w: expected an object {value, source}, got number");
+  doc["power"].erase("active_w");
+  doc["power"]["activ_w"] = Src(1);
+  EXPECT_EQ(ParseError(doc), "tiny.json: power.activ_w: unknown key (did you mean 'active_w'?)");
+  doc = Minimal();
+  doc["power"].erase("typical_w");
+  EXPECT_EQ(ParseError(doc), "tiny.json: power.typical_w: missing required field");
+}
+
+Json ModesDoc() {
+  Json doc = Minimal();
+  doc["power"]["active_w"] = Src(1.5);
+  doc["classes"] = {{"conv", {{"estimator", "roofline"}, {"active_w", Src(4)}}}};
+  doc["modes"] = {
+      {"fast",
+       {{"description", "all clocks up"},
+        {"compute_scale", Src(1)},
+        {"bandwidth_scale", Src(1)},
+        {"power_scale", Src(1)},
+        {"source", "s"}}},
+      {"slow",
+       {{"description", "half clocks"},
+        {"compute_scale", Src(0.5)},
+        {"bandwidth_scale", Src(0.25)},
+        {"power_scale", Src(0.5)},
+        {"idle_scale", Src(0.75)},
+        {"overhead_scale", Src(2)},
+        {"source", "s"}}},
+  };
+  return doc;
+}
+
+TEST(PlatformTest, ModesScaleTheProfile) {
+  TempDir dir;
+  const std::string path = dir.Write("tiny.json", ModesDoc().dump());
+  Platform base = LoadPlatform(path);
+  ASSERT_EQ(base.modes.size(), 2u);
+  EXPECT_EQ(base.DisplayName(), "tiny");
+  Platform slow = LoadPlatform(path + ":slow");
+  EXPECT_EQ(slow.mode, "slow");
+  EXPECT_EQ(slow.DisplayName(), "tiny:slow");
+  EXPECT_TRUE(slow.modes.empty());
+  EXPECT_DOUBLE_EQ(slow.precisions.at(Precision::kFp16).peak_gops.value, 50);
+  EXPECT_DOUBLE_EQ(slow.precisions.at(Precision::kFp16).bandwidth_gbps.value, 2.5);
+  EXPECT_DOUBLE_EQ(slow.idle_power_w.value, 0.75);
+  EXPECT_DOUBLE_EQ(slow.typical_power_w.value, 1);
+  EXPECT_DOUBLE_EQ(slow.ActivePowerW(OpClass::kGemm), 0.75);
+  EXPECT_DOUBLE_EQ(slow.ActivePowerW(OpClass::kConv), 2);
+  EXPECT_DOUBLE_EQ(slow.overhead_ms.value, 1.0);
+  EXPECT_EQ(slow.precisions.at(Precision::kFp16).peak_gops.source, "test; x 0.5 for mode slow");
+  // Resolving "name:mode" keeps the mode for LoadPlatform.
+  EXPECT_EQ(ResolvePlatform("tiny:slow", {dir.path()}), (fs::path(dir.path()) / "tiny.json").string() + ":slow");
+  EXPECT_EQ(ResolvePlatform(path + ":fast", {}), path + ":fast");
+  EXPECT_EQ(ErrorOf([&] { LoadPlatform(path + ":slwo"); }),
+            "unknown mode 'slwo' of tiny (did you mean 'slow'? modes: fast, slow)");
+  EXPECT_EQ(ErrorOf([&] { LoadPlatform(path + ":zzzzzz"); }), "unknown mode 'zzzzzz' of tiny (modes: fast, slow)");
+  EXPECT_EQ(ErrorOf([&] { WithMode(ParsePlatform(Minimal().dump(), "x"), "a"); }),
+            "unknown mode 'a' of tiny (it declares no modes)");
+  // Round trip keeps the modes.
+  std::ostringstream out;
+  WritePlatform(base, out);
+  Platform back = ParsePlatform(out.str(), "tiny.json");
+  ASSERT_EQ(back.modes.size(), 2u);
+  EXPECT_DOUBLE_EQ(back.modes.at("slow").overhead_scale->value, 2);
+  EXPECT_DOUBLE_EQ(back.modes.at("slow").idle_scale->value, 0.75);
+  EXPECT_FALSE(back.modes.at("fast").idle_scale.has_value());
+  std::ostringstream again;
+  WritePlatform(back, again);
+  EXPECT_EQ(out.str(), again.str());
+}
+
+TEST(PlatformTest, ModesValidate) {
+  Json doc = ModesDoc();
+  doc["modes"]["slow"]["compute_scale"] = Src(0);
+  EXPECT_EQ(ParseError(doc), "tiny.json: modes.slow.compute_scale.value: must be > 0, got 0");
+  doc = ModesDoc();
+  doc["modes"]["slow"].erase("power_scale");
+  EXPECT_EQ(ParseError(doc), "tiny.json: modes.slow.power_scale: missing required field");
+  doc = ModesDoc();
+  doc["modes"]["slow"]["power_scal"] = Src(1);
+  EXPECT_EQ(ParseError(doc), "tiny.json: modes.slow.power_scal: unknown key (did you mean 'power_scale'?)");
+  doc = ModesDoc();
+  doc["modes"]["a:b"] = doc["modes"]["slow"];
+  EXPECT_EQ(ParseError(doc), "tiny.json: modes.a:b: mode names must contain only letters, digits, '-', '_' and '.'");
+  doc["modes"] = Json::object();
+  EXPECT_EQ(ParseError(doc), "tiny.json: modes: must list at least one mode (or be left out)");
+}
+
 TEST(PlatformTest, UnknownTopLevelKey) {
   Json doc = Minimal();
   doc["overhaed_ms"] = Src(1);
@@ -250,7 +350,7 @@ TEST(PlatformTest, UnknownNestedKey) {
   EXPECT_EQ(ParseError(doc),
             "tiny.json: classes.conv.compute_eff: unknown key "
             "(expected one of: estimator, compute_efficiency, "
-            "memory_efficiency, parallelism, fitted, fallback)");
+            "memory_efficiency, parallelism, fitted, fallback, active_w)");
   doc["classes"] = {{"conv", {{"estimator", "roofline"}, {"compute_eficiency", Src(0.5)}}}};
   EXPECT_EQ(ParseError(doc),
             "tiny.json: classes.conv.compute_eficiency: unknown key "

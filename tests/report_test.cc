@@ -35,10 +35,12 @@ ReportRow MakeRow(const std::string& name, std::vector<std::string> ops, Shape s
   row.estimate.utilisation = 0.75;
   row.estimate.estimator = "roofline";
   row.ms = ms;
+  row.energy_mj = 2.0 * ms;  // 2 W while layers run
   return row;
 }
 
 // Three rows (0.125 + 1.5 + 0.0625 ms) plus 0.25 ms overhead = 1.9375 ms.
+// Energy: 2 W x 1.6875 ms = 3.375 mJ in layers + 1 W idle x 0.25 ms = 3.625 mJ.
 Report MakeReport() {
   Report r;
   r.model = "tiny";
@@ -57,6 +59,9 @@ Report MakeReport() {
   r.overhead_ms = 0.25;
   r.total_ms = 0.125 + 1.5 + 0.0625 + 0.25;
   for (ReportRow& row : r.rows) row.percent = 100.0 * row.ms / r.total_ms;
+  r.overhead_energy_mj = 0.25;
+  r.energy_mj = 3.625;
+  r.avg_power_w = 3.625 / 1.9375;
   r.totals.macs = 118013952 + 512000;
   r.totals.flops = 2 * r.totals.macs;
   r.totals.params = 3000;
@@ -90,8 +95,9 @@ TEST(ReportTest, JsonKeysAndValues) {
   RenderJson(MakeReport(), out);
   const auto j = nlohmann::json::parse(out.str());
 
-  for (const char* key : {"odonata_version", "model", "model_path", "platform", "platform_path", "precision",
-                          "total_ms", "overhead_ms", "layers_ms", "totals", "nodes", "layers", "warnings"}) {
+  for (const char* key :
+       {"odonata_version", "model", "model_path", "platform", "platform_path", "precision", "total_ms", "overhead_ms",
+        "layers_ms", "energy_mj", "overhead_energy_mj", "avg_power_w", "totals", "nodes", "layers", "warnings"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_EQ(j["model"], "tiny");
@@ -107,8 +113,9 @@ TEST(ReportTest, JsonKeysAndValues) {
 
   ASSERT_EQ(j["layers"].size(), 3u);
   const auto& conv = j["layers"][0];
-  for (const char* key : {"name", "op", "ops", "covers", "output_shape", "macs", "flops", "params", "bytes",
-                          "ops_count", "bound", "estimator", "utilisation", "ms", "percent", "repeat", "flags"}) {
+  for (const char* key :
+       {"name", "op", "ops", "covers", "output_shape", "macs", "flops", "params", "bytes", "ops_count", "bound",
+        "estimator", "utilisation", "ms", "percent", "energy_mj", "repeat", "flags"}) {
     EXPECT_TRUE(conv.contains(key)) << key;
   }
   EXPECT_EQ(conv["name"], "conv1");
@@ -129,6 +136,13 @@ TEST(ReportTest, JsonKeysAndValues) {
   for (const auto& layer : j["layers"]) sum += layer["ms"].get<double>();
   EXPECT_NEAR(j["total_ms"].get<double>(), sum + j["overhead_ms"].get<double>(), 1e-12);
   EXPECT_NEAR(j["layers_ms"].get<double>(), sum, 1e-12);
+  // Same for energy: total = sum of layer energies + overhead energy.
+  double energy = 0;
+  for (const auto& layer : j["layers"]) energy += layer["energy_mj"].get<double>();
+  EXPECT_NEAR(j["energy_mj"].get<double>(), energy + j["overhead_energy_mj"].get<double>(), 1e-12);
+  EXPECT_DOUBLE_EQ(j["energy_mj"].get<double>(), 3.625);
+  EXPECT_DOUBLE_EQ(j["avg_power_w"].get<double>(), 3.625 / 1.9375);
+  EXPECT_DOUBLE_EQ(conv["energy_mj"].get<double>(), 0.25);
 }
 
 TEST(ReportTest, JsonDoublesRoundTrip) {
@@ -157,13 +171,13 @@ TEST(ReportTest, CsvHeaderQuotingAndTotals) {
   ASSERT_EQ(lines.size(), 1u + 3u + 2u);
   EXPECT_EQ(lines[0],
             "index,name,op,covers,output_shape,macs,flops,params,bytes,bound,estimator,"
-            "utilisation,ms,percent,repeat,flags");
+            "utilisation,ms,percent,repeat,flags,energy_mj");
   EXPECT_EQ(lines[1].substr(0, 66), "1,conv1,Conv+BatchNormalization+Relu,conv1;conv1_1;conv1_2,1x64x56");
   // A name with a comma is quoted; the row still has 16 fields after unquoting.
   EXPECT_EQ(lines[2].rfind("2,\"fc,final\",Gemm,\"fc,final\",1x1000,512000,", 0), 0u) << lines[2];
   EXPECT_NE(lines[3].find(",unknown_op"), std::string::npos);
-  EXPECT_EQ(lines[4], ",OVERHEAD,,,,,,,,,,,0.25,12.903225806451612,,");
-  EXPECT_EQ(lines[5], ",TOTAL,,,,118525952,237051904,3000,12288,,,,1.9375,100,,");
+  EXPECT_EQ(lines[4], ",OVERHEAD,,,,,,,,,,,0.25,12.903225806451612,,,0.25");
+  EXPECT_EQ(lines[5], ",TOTAL,,,,118525952,237051904,3000,12288,,,,1.9375,100,,,3.625");
 }
 
 TEST(ReportTest, CsvQuotesQuotesAndNewlines) {
@@ -188,6 +202,7 @@ TEST(ReportTest, TableHasRowsAndTotals) {
   EXPECT_TRUE(has_line("total", "1.938 ms")) << text;  // 1.9375 at 3 decimals
   EXPECT_TRUE(has_line("overhead", "0.250 ms")) << text;
   EXPECT_TRUE(has_line("layers", "1.688 ms")) << text;
+  EXPECT_TRUE(has_line("energy", "3.625 mJ  (avg 1.87 W; overhead 0.250 mJ")) << text;
   EXPECT_TRUE(has_line("model", "tiny")) << text;
   EXPECT_TRUE(has_line("precision", "fp16")) << text;
   EXPECT_NE(text.find("Conv+BN+Relu"), std::string::npos) << text;

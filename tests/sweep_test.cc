@@ -12,20 +12,14 @@
 #include "odonata/errors.h"
 #include "odonata/measurements.h"
 #include "odonata/network.h"
+#include "test_util.h"
 
 namespace odonata {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using testing::ErrorOf;
 
 // Names of the fields in which `a` and `b` differ (in_h and in_w count apart).
 std::vector<std::string> Differences(const LayerConfig& a, const LayerConfig& b) {

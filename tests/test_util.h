@@ -1,8 +1,11 @@
 // Helpers shared by the tests: inline ONNX text models.
 #pragma once
 
+#include <functional>
+#include <stdexcept>
 #include <string>
 
+#include "odonata/errors.h"
 #include "odonata/network.h"
 
 namespace odonata::testing {
@@ -20,6 +23,16 @@ inline const Layer& Find(const Network& net, const std::string& op) {
     if (l.op_type == op) return l;
   }
   throw std::runtime_error("no layer with op " + op);
+}
+
+// The message of the odonata::Error `f` throws, or "<no error>".
+inline std::string ErrorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "<no error>";
 }
 
 }  // namespace odonata::testing

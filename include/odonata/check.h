@@ -26,7 +26,10 @@ namespace odonata {
 //                  layer sum, without the platform's overhead_ms; all others with the total
 //   split          calibration | validation (never fit or tune on validation rows)
 //   source         provenance: file, repo@commit, row, or how it was measured here
-// Optional: network (the measured network's own name, when it differs from the model file), note.
+// Optional: network (the measured network's own name, when it differs from the model file), note,
+//   measured_power_w (mean power while measured_ms was measured, W) and measured_energy_mj (energy of one
+//   inference, mJ; when only the power is given, energy = power x measured_ms). Rows with either are also
+//   checked for energy: the estimate's energy_mj (layers only for layers_sum rows) against the measurement.
 struct ValidationRow {
   std::string model;
   std::string platform;
@@ -38,8 +41,10 @@ struct ValidationRow {
   std::string source;
   std::string network;
   std::string note;
-  std::string origin;     // "suite.csv:12"
-  std::string directory;  // the suite file's directory, for resolving model and platform
+  std::optional<double> measured_power_w;    // W
+  std::optional<double> measured_energy_mj;  // mJ
+  std::string origin;                        // "suite.csv:12"
+  std::string directory;                     // the suite file's directory, for resolving model and platform
 };
 
 // The input_shape column's text: "a=1x3x8x8;b=1x4" (names sorted), "" when empty.
@@ -54,6 +59,10 @@ struct CheckRow {
   double error_pct = 0;  // 100 * (estimated - measured) / measured
   std::string error;     // non-empty when the row could not be estimated (model or platform failed to load)
   std::vector<std::string> failures;  // this row's entries of CheckResult::failures
+  // Rows with a measured energy (or power): estimated energy, mJ, and its error, %.
+  std::optional<double> measured_energy_mj;  // measured_energy_mj, else measured_power_w x measured_ms
+  std::optional<double> estimated_energy_mj;
+  std::optional<double> energy_error_pct;
 };
 
 struct PlatformSummary {
@@ -63,6 +72,8 @@ struct PlatformSummary {
   double mape = 0;                    // mean absolute percentage error, %
   double max_abs_error = 0;           // %
   double within10 = 0;                // share of rows within +/-10%, %
+  std::int64_t energy_rows = 0;       // rows with a measured energy
+  double energy_mape = 0;             // %, over those rows
   std::vector<std::string> failures;  // this summary's entries of CheckResult::failures
 };
 

@@ -47,6 +47,13 @@ struct Network {
 // unresolvable shapes listing tensors and producing nodes, ...).
 Network LoadOnnx(const std::string& path, const LoadOptions& options = {});
 
+// Same, from the bytes of a serialized ONNX model (fuzzers, models held in
+// memory). `origin` names the model in errors; the result's `name` is empty.
+// Any failure, including exceptions of the ONNX library and allocation
+// failures from absurd sizes, is an Error naming `origin`.
+Network LoadOnnxFromBytes(const std::string& bytes, const LoadOptions& options = {},
+                          const std::string& origin = "<bytes>");
+
 // Same, from ONNX text syntax (onnx::OnnxParser), e.g.
 //   <ir_version: 8, opset_import: ["" : 13]>
 //   g (float[1,3,8,8] x) => (float[1,4,8,8] y) { y = Conv(x, w) }

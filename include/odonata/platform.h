@@ -83,6 +83,8 @@ struct ClassModel {
   // Estimator used where `estimator` cannot serve (step_linear without a model
   // for the precision asked for).
   std::string fallback = "roofline";
+  // Power while this class runs, W (`active_w`); absent: the platform's.
+  std::optional<Sourced> active_power_w;
 
   const FittedModel* FittedFor(Precision p) const;
 };
@@ -103,28 +105,57 @@ struct Fusion {
   std::string free_source;
 };
 
+// An operating mode (a power or clock setting, e.g. Jetson TX2 MAXQ): factors
+// applied to the profile's numbers, which describe the device as written.
+struct Mode {
+  std::string description;
+  Sourced compute_scale;                  // x every precisions.*.peak_gops
+  Sourced bandwidth_scale;                // x every precisions.*.bandwidth_gbps
+  Sourced power_scale;                    // x typical_w and every active_w
+  std::optional<Sourced> idle_scale;      // x idle_w; absent: power_scale
+  std::optional<Sourced> overhead_scale;  // x overhead_ms; absent: 1
+  std::string source;
+};
+
 struct Platform {
   std::string name;         // "jetson-nano"
   std::string description;  // one line
   std::string path;         // file it was loaded from
   std::map<Precision, PrecisionSpec> precisions;
   Precision default_precision = Precision::kFp32;
-  Sourced overhead_ms;  // per-inference overhead added to the layer sum
-  Sourced idle_power_w;
-  Sourced typical_power_w;
+  Sourced overhead_ms;      // per-inference overhead added to the layer sum
+  Sourced idle_power_w;     // W, drawn during overhead_ms
+  Sourced typical_power_w;  // W, while running a typical network
+  // W while layers run (`power.active_w`); absent: typical_power_w.
+  std::optional<Sourced> active_power_w;
   Sourced price_usd;
   ClassModel default_class;  // used for classes not listed
   std::map<OpClass, ClassModel> classes;
   Fusion fusion;
-  std::vector<std::string> notes;  // free text: caveats, what is measured
+  std::vector<std::string> notes;     // free text: caveats, what is measured
+  std::map<std::string, Mode> modes;  // by name; empty once a mode is applied
+  std::string mode;                   // the mode applied (WithMode), "" if none
+
+  // "jetson-tx2", or "jetson-tx2:maxq" with a mode applied.
+  std::string DisplayName() const { return mode.empty() ? name : name + ":" + mode; }
 
   const ClassModel& ModelFor(OpClass c) const;
+  // Power while a layer of class `c` runs, W: the class model's active_w
+  // (ModelFor, so unlisted classes use `default`), else power.active_w, else
+  // typical_w. Layer energy (mJ) = this (W) x layer time (ms).
+  double ActivePowerW(OpClass c) const;
 };
 
 // Parse and validate a profile. Unknown keys, wrong types and missing fields
 // throw Error naming `origin` and the key path ("precisions.fp16.peak_gops").
 Platform ParsePlatform(const std::string& json_text, const std::string& origin);
+// `path` may end in ":<mode>" (what ResolvePlatform returns for "name:mode"):
+// the mode is applied with WithMode.
 Platform LoadPlatform(const std::string& path);
+// The profile with mode `mode` applied: numbers scaled, sources annotated,
+// `modes` cleared, `mode` set. Throws Error "unknown mode 'x' of jetson-tx2
+// (modes: maxn, maxp, maxq)".
+Platform WithMode(const Platform& platform, const std::string& mode);
 // Write a profile as JSON that ParsePlatform reads back to an equal Platform
 // (except `path`). Deterministic: keys in schema order, classes in OpClass order.
 void WritePlatform(const Platform& platform, std::ostream& out);
@@ -134,7 +165,8 @@ void WritePlatform(const Platform& platform, std::ostream& out);
 std::vector<std::string> PlatformSearchPath(const std::string& exe_path);
 
 // Resolve `--platform`: a path to a .json file, or a profile name looked up in
-// `search_path`. Throws Error "unknown platform 'x' (did you mean 'y'?)".
+// `search_path`, either optionally followed by ":<mode>" (kept on the result
+// for LoadPlatform). Throws Error "unknown platform 'x' (did you mean 'y'?)".
 std::string ResolvePlatform(const std::string& name_or_path, const std::vector<std::string>& search_path);
 
 // Names of all profiles found on the search path (first occurrence wins), sorted.

@@ -11,6 +11,7 @@
 #include "odonata/layer.h"
 #include "odonata/network.h"
 #include "odonata/platform.h"
+#include "odonata/power.h"
 
 namespace odonata {
 
@@ -23,6 +24,7 @@ struct ReportRow {
   LayerEstimate estimate;
   double ms = 0;                   // estimate.ms * layer.repeat
   double percent = 0;              // of total_ms
+  double energy_mj = 0;            // ms x the class's active power (Platform::ActivePowerW)
   std::vector<std::string> flags;  // "unknown_op", "data_dependent"
 };
 
@@ -36,6 +38,10 @@ struct Report {
   double overhead_ms = 0;
   // Invariant: total_ms == sum of rows[i].ms + overhead_ms.
   double total_ms = 0;
+  double overhead_energy_mj = 0;  // overhead_ms x idle power
+  // Invariant: energy_mj == sum of rows[i].energy_mj + overhead_energy_mj.
+  double energy_mj = 0;
+  double avg_power_w = 0;  // energy_mj / total_ms (0 when total_ms is 0)
   Counts totals;           // over the original network (before fusion)
   std::int64_t nodes = 0;  // ONNX nodes covered (== network.layers.size())
   std::vector<std::string> warnings;
@@ -65,5 +71,9 @@ void RenderPlatforms(const std::vector<Platform>& platforms, const std::vector<s
 // `odonata fit --report`: table (per class: chosen model, statistics,
 // candidates, parameters), JSON, or CSV of measured vs predicted per row.
 void RenderFitReport(const FitReport& fit, Format format, std::ostream& out);
+
+// `odonata power-trace`: energy per window, the sampling check and the
+// decimation table (table, JSON or CSV of the windows).
+void RenderPowerTrace(const PowerTraceReport& report, Format format, std::ostream& out);
 
 }  // namespace odonata

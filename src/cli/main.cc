@@ -27,9 +27,11 @@
 #include "odonata/estimator.h"
 #include "odonata/fit.h"
 #include "odonata/importers.h"
+#include "odonata/io.h"
 #include "odonata/measurements.h"
 #include "odonata/network.h"
 #include "odonata/platform.h"
+#include "odonata/power.h"
 #include "odonata/report.h"
 #include "odonata/tensor.h"
 
@@ -82,6 +84,10 @@ struct Options {
   // calibrate
   std::string measures;
   bool no_overhead = false;
+  // power-trace
+  std::string events;
+  double shunt_ohms = -1;  // < 0: not given
+  double min_ms = 1.0;
 };
 
 struct Context {
@@ -197,21 +203,7 @@ void Emit(const std::string& text, const std::string& path) {
     if (!std::cout) throw Error("cannot write to standard output");
     return;
   }
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  try {
-    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
-    if (!file) throw Error("cannot write '" + path + "': " + std::strerror(errno));
-    file << text;
-    file.close();
-    if (!file) throw Error("cannot write '" + path + "': " + std::strerror(errno));
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) throw Error("cannot write '" + path + "': " + ec.message());
-  } catch (...) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw;
-  }
+  WriteFileAtomic(path, text);
 }
 
 // --- Subcommands ----------------------------------------------------------
@@ -717,6 +709,42 @@ int RunCalibrate(const Options& o, const Context& context) {
   return 0;
 }
 
+// --- power-trace ----------------------------------------------------------------
+
+void AddPowerTraceOptions(CLI::App& cmd, Options& o) {
+  cmd.add_option("TRACE", o.model, "Power trace CSV: time_s and watts, volts+amps, or volts+shunt_v")
+      ->type_name("CSV")
+      ->required();
+  cmd.add_option("--events", o.events, "Windows to integrate (CSV: start_s,end_s,name); default: detect inferences")
+      ->type_name("CSV");
+  cmd.add_option("--shunt-ohms", o.shunt_ohms, "Shunt resistance for a shunt_v column")
+      ->type_name("OHMS")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--min-ms", o.min_ms, "Shortest run above the threshold counted as an inference (detection)")
+      ->type_name("MS")
+      ->check(CLI::NonNegativeNumber)
+      ->default_str("1");
+  cmd.add_option("--format", o.format, "Output format")
+      ->check(FormatValidator())
+      ->type_name("FORMAT")
+      ->default_str("table");
+  cmd.add_option("-o,--output", o.output, "Write the report to FILE instead of standard output")->type_name("FILE");
+}
+
+int RunPowerTrace(const Options& o, const Context&) {
+  const Format format = ToFormat(o.format);
+  PowerTraceOptions options;
+  if (o.shunt_ohms > 0) options.shunt_ohms = o.shunt_ohms;
+  const PowerTrace trace = LoadPowerTrace(o.model, options);
+  const std::vector<PowerWindow> events = o.events.empty() ? std::vector<PowerWindow>{} : LoadPowerEvents(o.events);
+  const PowerTraceReport report = AnalysePowerTrace(trace, events, o.min_ms * 1e-3);
+  for (const std::string& w : report.warnings) Warn(w);
+  std::ostringstream text;
+  RenderPowerTrace(report, format, text);
+  Emit(text.str(), o.output);
+  return 0;
+}
+
 // The subcommands, in the order `odonata --help` lists them.
 const Command kCommands[] = {
     {"estimate", "Estimate the latency of an ONNX model on a platform", AddEstimateOptions, RunEstimate},
@@ -734,6 +762,8 @@ const Command kCommands[] = {
      AddMaterializeOptions, RunMaterialize},
     {"calibrate", "Fit a platform's time scale and overhead on a suite's calibration rows", AddCalibrateOptions,
      RunCalibrate},
+    {"power-trace", "Integrate a sampled power trace into energy per window (layer or inference)",
+     AddPowerTraceOptions, RunPowerTrace},
 };
 
 std::string ExePath(const char* argv0) {

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "odonata/errors.h"
+#include "odonata/io.h"
 #include "odonata/network.h"
 #include "onnx/onnx_pb.h"
 
@@ -198,21 +199,9 @@ std::int64_t MaterializeOnnx(const std::string& path, const std::string& out, st
   std::mt19937_64 rng(seed);
   for (auto& [t, n] : todo) Fill(t, n, variances.count(t->name()) > 0, rng);
 
-  const std::string tmp = out + ".tmp." + std::to_string(::getpid());
-  try {
-    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
-    if (!file) throw Error("cannot write '" + out + "': " + std::strerror(errno));
-    if (!model.SerializeToOstream(&file)) throw Error("cannot write '" + out + "': serialisation failed");
-    file.close();
-    if (!file) throw Error("cannot write '" + out + "': " + std::strerror(errno));
-    std::error_code ec;
-    std::filesystem::rename(tmp, out, ec);
-    if (ec) throw Error("cannot write '" + out + "': " + ec.message());
-  } catch (...) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw;
-  }
+  std::string serialised;
+  if (!model.SerializeToString(&serialised)) throw Error("cannot write '" + out + "': serialisation failed");
+  WriteFileAtomic(out, serialised);
   return static_cast<I64>(todo.size());
 }
 

@@ -13,6 +13,7 @@
 #include <random>
 
 #include "odonata/errors.h"
+#include "odonata/io.h"
 #include "odonata/measurements.h"
 #include "onnx/checker.h"
 #include "onnx/onnx_pb.h"
@@ -151,21 +152,9 @@ void WriteLayerModel(const LayerConfig& config, const std::string& path, std::ui
   } catch (const std::exception& e) {
     throw Error("cannot write '" + path + "': the generated model is invalid (a bug in odonata): " + e.what());
   }
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  try {
-    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
-    if (!file) throw Error("cannot write '" + path + "': " + std::strerror(errno));
-    if (!model.SerializeToOstream(&file)) throw Error("cannot write '" + path + "': serialisation failed");
-    file.close();
-    if (!file) throw Error("cannot write '" + path + "': " + std::strerror(errno));
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) throw Error("cannot write '" + path + "': " + ec.message());
-  } catch (...) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw;
-  }
+  std::string bytes;
+  if (!model.SerializeToString(&bytes)) throw Error("cannot write '" + path + "': serialisation failed");
+  WriteFileAtomic(path, bytes);
 }
 
 }  // namespace odonata

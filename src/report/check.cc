@@ -33,7 +33,10 @@ std::string Pct(double v, bool sign) {
 std::string SummaryLine(const PlatformSummary& s) {
   return s.platform + " " + s.split + ": " + std::to_string(s.rows) + " row" + (s.rows == 1 ? "" : "s") + ", MAPE " +
          Pct(s.mape, false) + "%, max |error| " + Pct(s.max_abs_error, false) + "%, within +/-10% " +
-         Pct(s.within10, false) + "%";
+         Pct(s.within10, false) + "%" +
+         (s.energy_rows > 0 ? "; energy: " + std::to_string(s.energy_rows) + " row" + (s.energy_rows == 1 ? "" : "s") +
+                                  ", energy MAPE " + Pct(s.energy_mape, false) + "%"
+                            : "");
 }
 
 std::vector<std::string> RowCells(const CheckRow& r) {
@@ -66,7 +69,22 @@ void RenderTable(const CheckResult& result, std::ostream& out) {
   };
   std::vector<std::vector<std::string>> cells;
   for (const CheckRow& r : result.rows) cells.push_back(RowCells(r));
-  report::WriteTable(columns, cells, kMaxWidth, out);
+  // Energy columns only for suites that measured energy.
+  bool energy = false;
+  for (const CheckRow& r : result.rows) energy = energy || r.measured_energy_mj.has_value();
+  std::vector<Column> all = columns;
+  if (energy) {
+    all.push_back({"measured mJ", Align::kRight});
+    all.push_back({"estimated mJ", Align::kRight});
+    all.push_back({"energy err %", Align::kRight});
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      const CheckRow& r = result.rows[i];
+      cells[i].push_back(r.measured_energy_mj ? report::FormatFixed(*r.measured_energy_mj, 2) : "-");
+      cells[i].push_back(r.estimated_energy_mj ? report::FormatFixed(*r.estimated_energy_mj, 2) : "-");
+      cells[i].push_back(r.energy_error_pct ? Pct(*r.energy_error_pct, true) : "-");
+    }
+  }
+  report::WriteTable(all, cells, kMaxWidth, out);
   out << '\n';
   for (const PlatformSummary& s : result.summaries) out << SummaryLine(s) << '\n';
   if (!result.notes.empty()) {
@@ -136,6 +154,10 @@ Json SummaryJson(const PlatformSummary& s) {
   j["mape"] = s.mape;
   j["max_abs_error"] = s.max_abs_error;
   j["within10"] = s.within10;
+  if (s.energy_rows > 0) {
+    j["energy_rows"] = s.energy_rows;
+    j["energy_mape"] = s.energy_mape;
+  }
   return j;
 }
 
@@ -153,6 +175,13 @@ void RenderJson(const CheckResult& result, std::ostream& out) {
     j["measured_ms"] = r.row.measured_ms;
     j["estimated_ms"] = failed ? Json(nullptr) : Json(r.estimated_ms);
     j["error_pct"] = failed ? Json(nullptr) : Json(r.error_pct);
+    if (r.row.measured_energy_mj || r.row.measured_power_w) {
+      auto number = [](const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); };
+      j["measured_power_w"] = number(r.row.measured_power_w);
+      j["measured_energy_mj"] = number(r.measured_energy_mj ? r.measured_energy_mj : r.row.measured_energy_mj);
+      j["estimated_energy_mj"] = number(r.estimated_energy_mj);
+      j["energy_error_pct"] = number(r.energy_error_pct);
+    }
     j["measures"] = r.row.measures;
     j["source"] = r.row.source;
     j["note"] = r.row.note;

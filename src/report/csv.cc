@@ -8,7 +8,7 @@
 namespace odonata {
 void RenderCsv(const Report& report, std::ostream& out) {
   report::WriteCsvRecord({"index", "name", "op", "covers", "output_shape", "macs", "flops", "params", "bytes", "bound",
-                          "estimator", "utilisation", "ms", "percent", "repeat", "flags"},
+                          "estimator", "utilisation", "ms", "percent", "repeat", "flags", "energy_mj"},
                          out);
   double bytes = 0;
   for (std::size_t i = 0; i < report.rows.size(); ++i) {
@@ -33,18 +33,20 @@ void RenderCsv(const Report& report, std::ostream& out) {
             report::FormatNumber(row.percent),
             std::to_string(layer.repeat),
             report::Join(row.flags, ";"),
+            report::FormatNumber(row.energy_mj),
         },
         out);
   }
   const double overhead_percent = report.total_ms > 0 ? 100.0 * report.overhead_ms / report.total_ms : 0.0;
-  report::WriteCsvRecord({"", "OVERHEAD", "", "", "", "", "", "", "", "", "", "",
-                          report::FormatNumber(report.overhead_ms), report::FormatNumber(overhead_percent), "", ""},
-                         out);
   report::WriteCsvRecord(
-      {"", "TOTAL", "", "", "", std::to_string(report.totals.macs), std::to_string(report.totals.flops),
-       std::to_string(report.totals.params), report::FormatNumber(bytes), "", "", "",
-       report::FormatNumber(report.total_ms), report.total_ms > 0 ? "100" : "0", "", ""},
+      {"", "OVERHEAD", "", "", "", "", "", "", "", "", "", "", report::FormatNumber(report.overhead_ms),
+       report::FormatNumber(overhead_percent), "", "", report::FormatNumber(report.overhead_energy_mj)},
       out);
+  report::WriteCsvRecord({"", "TOTAL", "", "", "", std::to_string(report.totals.macs),
+                          std::to_string(report.totals.flops), std::to_string(report.totals.params),
+                          report::FormatNumber(bytes), "", "", "", report::FormatNumber(report.total_ms),
+                          report.total_ms > 0 ? "100" : "0", "", "", report::FormatNumber(report.energy_mj)},
+                         out);
 }
 
 }  // namespace odonata

@@ -54,6 +54,7 @@ Json RowJson(const ReportRow& row) {
   j["utilisation"] = row.estimate.utilisation;
   j["ms"] = row.ms;
   j["percent"] = row.percent;
+  j["energy_mj"] = row.energy_mj;
   j["repeat"] = layer.repeat;
   j["flags"] = row.flags;
   return j;
@@ -81,6 +82,9 @@ void RenderJson(const Report& report, std::ostream& out) {
   j["total_ms"] = report.total_ms;
   j["overhead_ms"] = report.overhead_ms;
   j["layers_ms"] = layers_ms;
+  j["energy_mj"] = report.energy_mj;
+  j["overhead_energy_mj"] = report.overhead_energy_mj;
+  j["avg_power_w"] = report.avg_power_w;
   j["totals"] = {
       {"macs", report.totals.macs},
       {"flops", report.totals.flops},

@@ -17,6 +17,12 @@ std::vector<std::string> PrecisionNames(const Platform& p) {
   return names;
 }
 
+std::vector<std::string> ModeNames(const Platform& p) {
+  std::vector<std::string> names;
+  for (const auto& [name, mode] : p.modes) names.push_back(name);
+  return names;
+}
+
 }  // namespace
 
 void RenderPlatforms(const std::vector<Platform>& platforms, const std::vector<std::string>& search_path, Format format,
@@ -31,11 +37,12 @@ void RenderPlatforms(const std::vector<Platform>& platforms, const std::vector<s
           {"precisions", Align::kLeft},
           {"description", Align::kLeft, Elide::kEnd, 20},
           {"path", Align::kLeft, Elide::kMiddle, 20},
+          {"modes", Align::kLeft},
       };
       std::vector<std::vector<std::string>> cells;
       for (const Platform& p : platforms) {
-        cells.push_back(
-            {p.name, PrecisionName(p.default_precision), report::Join(PrecisionNames(p), ","), p.description, p.path});
+        cells.push_back({p.name, PrecisionName(p.default_precision), report::Join(PrecisionNames(p), ","),
+                         p.description, p.path, report::Join(ModeNames(p), ",")});
       }
       report::WriteTable(columns, cells, 160, out);
       return;
@@ -43,11 +50,14 @@ void RenderPlatforms(const std::vector<Platform>& platforms, const std::vector<s
     case Format::kJson: {
       Json list = Json::array();
       for (const Platform& p : platforms) {
+        Json modes = Json::array();
+        for (const auto& [name, m] : p.modes) modes.push_back(Json{{"name", name}, {"description", m.description}});
         list.push_back(Json{{"name", p.name},
                             {"description", p.description},
                             {"precisions", PrecisionNames(p)},
                             {"default_precision", PrecisionName(p.default_precision)},
-                            {"path", p.path}});
+                            {"path", p.path},
+                            {"modes", std::move(modes)}});
       }
       Json j;
       j["search_path"] = search_path;
@@ -56,11 +66,11 @@ void RenderPlatforms(const std::vector<Platform>& platforms, const std::vector<s
       return;
     }
     case Format::kCsv:
-      report::WriteCsvRecord({"name", "default_precision", "precisions", "description", "path"}, out);
+      report::WriteCsvRecord({"name", "default_precision", "precisions", "description", "path", "modes"}, out);
       for (const Platform& p : platforms) {
-        report::WriteCsvRecord(
-            {p.name, PrecisionName(p.default_precision), report::Join(PrecisionNames(p), ";"), p.description, p.path},
-            out);
+        report::WriteCsvRecord({p.name, PrecisionName(p.default_precision), report::Join(PrecisionNames(p), ";"),
+                                p.description, p.path, report::Join(ModeNames(p), ";")},
+                               out);
       }
       return;
   }

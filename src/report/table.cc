@@ -66,6 +66,7 @@ void RenderTable(const Report& report, std::ostream& out) {
       {"estimator", Align::kLeft},
       {"ms", Align::kRight},
       {"%", Align::kRight},
+      {"mJ", Align::kRight},
       {"flags", Align::kLeft, Elide::kEnd, 10},
   };
   std::vector<std::vector<std::string>> cells;
@@ -85,6 +86,7 @@ void RenderTable(const Report& report, std::ostream& out) {
         row.estimate.estimator,
         report::FormatFixed(row.ms, 3),
         report::FormatFixed(row.percent, 1),
+        report::FormatFixed(row.energy_mj, 3),
         RowFlags(row),
     });
   }
@@ -95,6 +97,11 @@ void RenderTable(const Report& report, std::ostream& out) {
   Line(out, "layers", Milliseconds(layers_ms));
   Line(out, "overhead", Milliseconds(report.overhead_ms));
   Line(out, "total", Milliseconds(report.total_ms));
+  std::string energy = Milliseconds(report.energy_mj);
+  energy.replace(energy.size() - 2, 2, "mJ");
+  Line(out, "energy",
+       energy + "  (avg " + report::FormatFixed(report.avg_power_w, 2) + " W; overhead " +
+           report::FormatFixed(report.overhead_energy_mj, 3) + " mJ at idle power)");
   Line(out, "MACs", report::HumanCount(static_cast<double>(t.macs)) + "  (" + report::GroupThousands(t.macs) + ")");
   Line(out, "FLOPs", report::HumanCount(static_cast<double>(t.flops)) + "  (" + report::GroupThousands(t.flops) + ")");
   Line(out, "params",

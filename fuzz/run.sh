@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Bounded fuzzing run: each target for SECONDS, seeded from the shipped models,
+# libonnx-testdata's ~1000 node models (if installed), the measurement CSVs, the
+# platform profiles and the real runtime reports. Fails on the first crash; the
+# crashing input is left in WORK/<target>/crash-* (make it a regression test).
+#
+#   fuzz/run.sh BUILD_DIR [SECONDS] [WORK]
+set -euo pipefail
+build=$(cd "${1:?usage: fuzz/run.sh BUILD_DIR [SECONDS] [WORK]}" && pwd)
+seconds=${2:-20}
+work=${3:-$build/fuzz-work}
+mkdir -p "$work" && work=$(cd "$work" && pwd)
+src=$(cd "$(dirname "$0")/.." && pwd)
+
+seed() {  # seed DIR FILE...: copy files into DIR under unique names
+  local dir=$1 i=0
+  shift
+  mkdir -p "$dir"
+  for f in "$@"; do
+    [ -f "$f" ] || continue
+    i=$((i + 1))
+    cp "$f" "$dir/seed_${i}_$(basename "$f")"
+  done
+}
+rm -rf "$work/seeds"
+seed "$work/seeds/onnx_loader_fuzz" "$src"/models/*.onnx "$src"/tests/data/import/*.onnx \
+  $(find /usr/share/libonnx-testdata/data/node -name model.onnx 2>/dev/null | sort)
+seed "$work/seeds/measurements_fuzz" "$src"/tests/data/fit/*.csv $(find "$src/data" -name '*.csv' -size -200k | sort)
+seed "$work/seeds/platform_fuzz" "$src"/platforms/*.json $(find "$src/data" -name '*.json' -path '*profile*' | sort)
+seed "$work/seeds/import_fuzz" "$src"/tests/data/import/*.csv "$src"/tests/data/import/*.json
+
+for target in onnx_loader_fuzz measurements_fuzz platform_fuzz import_fuzz; do
+  mkdir -p "$work/$target/corpus"
+  echo "fuzz: $target for ${seconds}s"
+  (cd "$work/$target" && "$build/fuzz/$target" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 \
+    -print_final_stats=1 corpus "$work/seeds/$target" >"$work/$target/log" 2>&1) || {
+    tail -n 40 "$work/$target/log" >&2
+    echo "fuzz: $target failed; input in $work/$target/crash-* (or leak-*, timeout-*, oom-*)" >&2
+    exit 1
+  }
+  grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)' "$work/$target/log" | tr '\n' ' '
+  echo
+done
