@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Bounded fuzzing run: each target for SECONDS, seeded from the shipped models,
+# Bounded, reproducible fuzzing run: each target for RUNS inputs from a fixed
+# seed (the same inputs every time, so CI cannot fail by chance), seeded from the shipped models,
 # libonnx-testdata's ~1000 node models (if installed), the measurement CSVs, the
 # platform profiles and the real runtime reports. Fails on the first crash; the
 # crashing input is left in WORK/<target>/crash-* (make it a regression test).
 #
-#   fuzz/run.sh BUILD_DIR [SECONDS] [WORK]
+#   fuzz/run.sh BUILD_DIR [RUNS] [WORK]
 set -euo pipefail
-build=$(cd "${1:?usage: fuzz/run.sh BUILD_DIR [SECONDS] [WORK]}" && pwd)
-seconds=${2:-20}
+build=$(cd "${1:?usage: fuzz/run.sh BUILD_DIR [RUNS] [WORK]}" && pwd)
+runs=${2:-10000}
 work=${3:-$build/fuzz-work}
 mkdir -p "$work" && work=$(cd "$work" && pwd)
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,9 +31,10 @@ seed "$work/seeds/platform_fuzz" "$src"/platforms/*.json $(find "$src/data" -nam
 seed "$work/seeds/import_fuzz" "$src"/tests/data/import/*.csv "$src"/tests/data/import/*.json
 
 for target in onnx_loader_fuzz measurements_fuzz platform_fuzz import_fuzz; do
+  rm -rf "$work/$target/corpus"
   mkdir -p "$work/$target/corpus"
-  echo "fuzz: $target for ${seconds}s"
-  (cd "$work/$target" && "$build/fuzz/$target" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 \
+  echo "fuzz: $target, $runs inputs"
+  (cd "$work/$target" && "$build/fuzz/$target" -seed=1 -runs="$runs" -timeout=25 -rss_limit_mb=2048 \
     -print_final_stats=1 corpus "$work/seeds/$target" >"$work/$target/log" 2>&1) || {
     tail -n 40 "$work/$target/log" >&2
     echo "fuzz: $target failed; input in $work/$target/crash-* (or leak-*, timeout-*, oom-*)" >&2

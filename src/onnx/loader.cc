@@ -565,12 +565,33 @@ void Importer::CheckResolved() {
 // functions assume so and crash on such nodes (Scan without num_scan_inputs,
 // found by fuzzing). Nodes of unknown ops are left to the estimator's fallback.
 void Importer::VerifyNodes(const onnx::GraphProto& g, const std::map<std::string, I64>& opsets) const {
+  // Declared ranks: ONNX's Conv/ConvTranspose/pool inference crashes on an input
+  // of rank < 3 or a weight whose rank differs (found by fuzzing).
+  const auto types = CollectTypes(g);
+  auto rank = [&](const std::string& name) -> int {
+    auto it = types.find(name);
+    return it == types.end() || !it->second.shape ? -1 : static_cast<int>(it->second.shape->size());
+  };
+  static const std::set<std::string> kWindow = {"Conv",        "ConvTranspose", "MaxPool",           "AveragePool",
+                                                "LpPool",      "ConvInteger",   "GlobalAveragePool", "GlobalMaxPool",
+                                                "GlobalLpPool"};
   for (const onnx::NodeProto& n : g.node()) {
     const std::string domain = n.domain() == "ai.onnx" ? "" : n.domain();
+    if (domain.empty() && kWindow.count(n.op_type()) && n.input_size() > 0) {
+      const int x = rank(n.input(0));
+      if (x >= 0 && x < 3) {
+        throw Fail("node " + NodeLabel(n) + ": input '" + n.input(0) + "' has rank " + std::to_string(x) +
+                   ", needs at least 3 (N, C, spatial...)");
+      }
+      const int w = n.input_size() > 1 && n.op_type().rfind("Conv", 0) == 0 ? rank(n.input(1)) : -1;
+      if (x >= 0 && w >= 0 && w != x) {
+        throw Fail("node " + NodeLabel(n) + ": weight '" + n.input(1) + "' has rank " + std::to_string(w) +
+                   ", input '" + n.input(0) + "' rank " + std::to_string(x));
+      }
+    }
     auto v = opsets.find(domain);
     if (v != opsets.end()) {
-      const onnx::OpSchema* schema =
-          onnx::OpSchemaRegistry::Schema(n.op_type(), static_cast<int>(v->second), domain);
+      const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(n.op_type(), static_cast<int>(v->second), domain);
       if (schema) {
         try {
           schema->Verify(n);
