@@ -569,7 +569,9 @@ TEST(CheckShipped, SuitesParseAndEveryModelLoads) {
     const std::vector<ValidationRow> rows = ReadValidationSuite(suite.string());
     const auto calibration =
         std::count_if(rows.begin(), rows.end(), [](const ValidationRow& r) { return r.calibration; });
-    EXPECT_GE(calibration, 1);
+    // host-ort-cpu is fitted from micro-benchmark sweeps only (data/host-ort-cpu/):
+    // its whole networks are all validation. Every other suite declares both parts.
+    if (suite.stem() != "host-ort-cpu") EXPECT_GE(calibration, 1);
     EXPECT_LT(calibration, static_cast<long>(rows.size()));
     // The platform of a suite is its file name.
     for (const ValidationRow& r : rows) EXPECT_EQ(r.platform, suite.stem().string()) << r.origin;

@@ -1,0 +1,562 @@
+#!/usr/bin/env node
+// Time ONNX models with ONNX Runtime on the CPU, for odonata (issue 4).
+//
+//   node tools/ort/run.js --sweep DIR... --out FILE.csv      sweep models -> measurement CSV
+//   node tools/ort/run.js --network M.onnx... --out FILE.csv  whole networks -> network CSV
+//   node tools/ort/run.js --sweep DIR... --out FILE.csv --network M.onnx... --network-out NET.csv
+//                                                            both, networks timed in rounds
+//                                                            between the sweep models
+//
+// Options (defaults in brackets):
+//   --threads N         intraOpNumThreads [1]; interOpNumThreads is always 1, execution sequential
+//   --opt-level L       graphOptimizationLevel: disabled|basic|extended|layout|all [all, ORT's default]
+//   --warmup W          untimed runs before each timing [5 sweep, 2 network]
+//   --repeats R         timed runs per pass, at least [20 sweep, 10 network]
+//   --min-time MS       ... and keep timing until MS ms have passed [100 sweep, 0 network]
+//   --max-repeats N     ... but never more than N runs per pass [1000]
+//   --passes P          time every model P times, one pass over all models after the other,
+//                       and pool the runs [2]: the speed of this shared machine changes over
+//                       seconds to minutes, so spreading a model's runs in time gives a fairer median
+//   --rounds K          with --sweep and --network: K network rounds per pass, evenly between
+//                       the sweep models [5]; each round times every network --network-repeats
+//                       times [2] after --network-warmup runs [1], so that sweeps and networks
+//                       see the same machine states
+//   --latency node|run  sweeps: what latency_ms is [node]: `node` is the per-run sum of ORT's
+//                       kernel times (profiling) of the model's nodes except the NCHWc
+//                       ReorderInput/ReorderOutput that only a single-layer model needs, i.e.
+//                       what the layer costs inside a network; `run` is the session.run time.
+//                       The session.run median is always written as the extra column run_ms
+//                       (with `node`, of the profiled runs: about 1 us more per node)
+//   --flush-mb M        write M MiB of scratch memory before every run of the ops given by
+//   --flush-op OP       (repeatable; default every op), so that weights come from DRAM as in a
+//                       network larger than the last-level cache [0]
+//   --min-ms T          sweeps: rows whose latency_ms median is below T ms are written as
+//                       '#' comment lines (odonata skips them): below the profiler's 1 us
+//                       resolution they are mostly rounding [0.01 with node, 0]
+//   --overhead-model F  sweeps: time model F (a 1-element Relu) before each pass; its
+//                       session.run median minus its node time is the per-inference overhead,
+//                       recorded in the machine description (a network pays it once)
+//   --max-others C      other processes may use up to C cores while a model is timed
+//                       [max(0.25, cores - threads - 0.5)]; beyond, wait 2 s and time it again,
+//   --tries K           at most K times in all [4], keeping the quietest attempt,
+//   --max-wait S        and wait at most S seconds in all [600]
+//   --profile DIR       networks alone: also write one ORT per-node profile per network to
+//                       DIR/<stem>.json (a separate session after timing, --profile-runs runs [10])
+//   --machine FILE      machine description JSON [FILE.csv with .machine.json]
+//   --seed S            seed of the random inputs [1]
+//
+// Sweep DIRs are `odonata sweep ... --models` outputs: DIR/plan.csv with a `model`
+// column naming DIR/models/*.onnx. The output is odonata's measurement CSV (README
+// "Measurement CSV"): the plan's columns (model becomes DIRNAME/models/NNNNN.onnx), then
+// latency_ms (median), latency_ms_p10, latency_ms_p90 and repeats (pooled over the passes).
+// Several DIRs are concatenated; their headers must match.
+// Network output: model, threads, median_ms, p10_ms, p90_ms, repeats.
+// run_ms and network times are process.hrtime.bigint() around `await session.run(feeds)`:
+// what a caller of ONNX Runtime waits for. Progress goes to stderr: [123/766] conv 0.520 ms.
+'use strict';
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const ort = require('onnxruntime-node');
+
+function usage(message) {
+  process.stderr.write(`run.js: error: ${message}\n` +
+      'usage: node tools/ort/run.js (--sweep DIR... | --network MODEL.onnx...) --out FILE.csv [options]\n');
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const o = {sweeps: [], networks: [], threads: 1, optLevel: 'all', warmup: null, repeats: null, minTime: null,
+             maxRepeats: 1000, passes: 2, overheadModel: '', latency: null, flushMb: 0, flushOps: [], minMs: null, rounds: 5,
+             networkRepeats: 2, networkWarmup: 1, networkOut: '', maxOthers: null, tries: 4, maxWait: 600, waited: 0,
+             profile: '', profileRuns: 10, out: '', machine: '', seed: 1};
+  const reals = ['--min-time', '--max-others', '--min-ms'];
+  let list = null;
+  const num = (name, v, min) => {
+    const n = Number(v);
+    const real = reals.includes(name);
+    if (v === '' || !Number.isFinite(n) || n < min || (!real && !Number.isInteger(n))) {
+      usage(`${name}: '${v}' is not ${real ? 'a number' : 'an integer'} >= ${min}`);
+    }
+    return n;
+  };
+  const options = {
+    '--threads': (v) => { o.threads = num('--threads', v, 1); },
+    '--opt-level': (v) => { o.optLevel = v; },
+    '--warmup': (v) => { o.warmup = num('--warmup', v, 0); },
+    '--repeats': (v) => { o.repeats = num('--repeats', v, 1); },
+    '--min-time': (v) => { o.minTime = num('--min-time', v, 0); },
+    '--max-repeats': (v) => { o.maxRepeats = num('--max-repeats', v, 1); },
+    '--passes': (v) => { o.passes = num('--passes', v, 1); },
+    '--overhead-model': (v) => { o.overheadModel = v; },
+    '--latency': (v) => { o.latency = v; },
+    '--flush-mb': (v) => { o.flushMb = num('--flush-mb', v, 0); },
+    '--flush-op': (v) => { o.flushOps.push(v); },
+    '--rounds': (v) => { o.rounds = num('--rounds', v, 1); },
+    '--network-repeats': (v) => { o.networkRepeats = num('--network-repeats', v, 1); },
+    '--network-warmup': (v) => { o.networkWarmup = num('--network-warmup', v, 0); },
+    '--network-out': (v) => { o.networkOut = v; },
+    '--min-ms': (v) => { o.minMs = num('--min-ms', v, 0); },
+    '--max-others': (v) => { o.maxOthers = num('--max-others', v, 0); },
+    '--tries': (v) => { o.tries = num('--tries', v, 1); },
+    '--max-wait': (v) => { o.maxWait = num('--max-wait', v, 0); },
+    '--profile': (v) => { o.profile = v; },
+    '--profile-runs': (v) => { o.profileRuns = num('--profile-runs', v, 1); },
+    '--machine': (v) => { o.machine = v; },
+    '--seed': (v) => { o.seed = num('--seed', v, 0); },
+    '--out': (v) => { o.out = v; },
+  };
+  for (let i = 0; i < argv.length; ++i) {
+    const a = argv[i];
+    if (a === '-h' || a === '--help') {
+      const lines = fs.readFileSync(__filename, 'utf8').split('\n').slice(1);
+      const end = lines.findIndex((l) => !l.startsWith('//'));
+      process.stdout.write(lines.slice(0, end).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+      process.exit(0);
+    }
+    if (a === '--sweep') { list = o.sweeps; continue; }
+    if (a === '--network') { list = o.networks; continue; }
+    if (options[a]) {
+      if (i + 1 >= argv.length) usage(`${a} needs a value`);
+      options[a](argv[++i]);
+      list = null;
+      continue;
+    }
+    if (a.startsWith('-') || list === null) usage(`unexpected argument '${a}'`);
+    list.push(a);
+  }
+  if (!o.out) usage('--out FILE.csv is required');
+  if (!o.sweeps.length && !o.networks.length) usage('give --sweep DIR... and/or --network MODEL...');
+  if (o.sweeps.length && o.networks.length && !o.networkOut) usage('--sweep with --network needs --network-out');
+  if (o.networkOut && !(o.sweeps.length && o.networks.length)) usage('--network-out is for --sweep with --network');
+  if (!['disabled', 'basic', 'extended', 'layout', 'all'].includes(o.optLevel)) {
+    usage(`--opt-level: '${o.optLevel}' (disabled, basic, extended, layout, all)`);
+  }
+  const sweep = o.sweeps.length > 0;
+  if (o.profile && sweep) usage('--profile is for --network alone');
+  if (o.overheadModel && !sweep) usage('--overhead-model is for --sweep');
+  if (o.latency !== null && !sweep) usage('--latency is for --sweep');
+  if (o.latency === null) o.latency = 'node';
+  if (!['node', 'run'].includes(o.latency)) usage(`--latency: '${o.latency}' (node, run)`);
+  if (o.minMs === null) o.minMs = sweep && o.latency === 'node' ? 0.01 : 0;
+  if (o.warmup === null) o.warmup = sweep ? 5 : 2;
+  if (o.repeats === null) o.repeats = sweep ? 20 : 10;
+  if (o.minTime === null) o.minTime = sweep ? 100 : 0;
+  if (o.repeats > o.maxRepeats) usage('--repeats exceeds --max-repeats');
+  if (o.maxOthers === null) o.maxOthers = Math.max(0.25, os.cpus().length - o.threads - 0.5);
+  if (!o.machine) o.machine = o.out.replace(/\.csv$/, '') + '.machine.json';
+  return o;
+}
+
+// --- CSV (RFC 4180, as odonata writes and reads it) ------------------------------
+
+function parseCsv(text, origin) {
+  const rows = [];
+  let row = [], field = '', quoted = false, started = false;
+  const endField = () => { row.push(field); field = ''; started = false; };
+  const endRow = () => {
+    endField();
+    const blank = row.length === 1 && row[0] === '';
+    if (!blank && !row[0].startsWith('#')) rows.push(row);
+    row = [];
+  };
+  for (let i = 0; i < text.length;) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i += 2; continue; }
+      if (c === '"') { quoted = false; ++i; continue; }
+      field += c; ++i; continue;
+    }
+    if (c === '"' && !started) { quoted = true; started = true; ++i; continue; }
+    if (c === ',') { endField(); ++i; continue; }
+    if (c === '\r' && text[i + 1] === '\n') { endRow(); i += 2; continue; }
+    if (c === '\n') { endRow(); ++i; continue; }
+    field += c; started = true; ++i;
+  }
+  if (quoted) throw new Error(`${origin}: unterminated quoted field`);
+  if (field !== '' || row.length) endRow();
+  return rows;
+}
+
+function csvField(v) {
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+// Milliseconds with 6 significant digits, never in exponent notation.
+function ms(x) {
+  const digits = 5 - Math.floor(Math.log10(Math.max(x, 1e-9)));
+  return x.toFixed(Math.max(0, Math.min(digits, 9)));
+}
+
+// Percentile p in [0, 1] of sorted values, linear interpolation between ranks.
+function percentile(sorted, p) {
+  const pos = (sorted.length - 1) * p;
+  const lo = Math.floor(pos), hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+function stats(times) {
+  const s = [...times].sort((a, b) => a - b);
+  return {median: percentile(s, 0.5), p10: percentile(s, 0.1), p90: percentile(s, 0.9), repeats: s.length};
+}
+
+// --- inputs ---------------------------------------------------------------------
+
+// Deterministic uniform [0, 1) numbers (mulberry32), so that runs are repeatable.
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6D2B79F5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const kArrays = {
+  float32: Float32Array, float64: Float64Array, int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array,
+  int8: Int8Array, bool: Uint8Array,
+};
+
+// Feeds for every input: symbolic dims are 1 (batch), floats uniform in [0, 1), integers 0.
+function makeFeeds(session, file, seed) {
+  const next = rng(seed);
+  const feeds = {};
+  for (const m of session.inputMetadata) {
+    if (!m.isTensor) throw new Error(`${file}: input '${m.name}' is not a tensor`);
+    const shape = m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : 1));
+    const ArrayType = kArrays[m.type];
+    if (!ArrayType) throw new Error(`${file}: input '${m.name}' has type ${m.type}, which the runner cannot fill`);
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data = new ArrayType(n);
+    if (m.type === 'float32' || m.type === 'float64') for (let i = 0; i < n; ++i) data[i] = next();
+    feeds[m.name] = new ort.Tensor(m.type, data, shape);
+  }
+  return feeds;
+}
+
+// --- timing ---------------------------------------------------------------------
+
+function sessionOptions(o, extra) {
+  return {executionProviders: ['cpu'], intraOpNumThreads: o.threads, interOpNumThreads: 1,
+          executionMode: 'sequential', graphOptimizationLevel: o.optLevel, ...extra};
+}
+
+// CPU time of the whole machine from /proc/stat, in jiffies: busy (user, nice,
+// system, irq, softirq, steal) and total. null where there is no /proc.
+function machineCpu() {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = f;
+    // Niced work counts: with autogroup scheduling a `nice` build in another
+    // session still takes its group's share of the cores.
+    const busy = user + nice + system + irq + softirq + (steal || 0);
+    return {busy, total: busy + idle + (iowait || 0)};
+  } catch (e) {
+    return null;
+  }
+}
+
+// Scratch memory written before every run (--flush-mb): evicts the caches.
+let scratch = null;
+function flush(o, k) {
+  if (!o.flushMb) return;
+  if (!scratch) scratch = new Float64Array((o.flushMb * 1024 * 1024) / 8);
+  scratch.fill(k);
+}
+
+// One timing attempt on an open session: wall times of the timed runs, and
+// `others`: cores' worth of CPU time that other processes (and the hypervisor's
+// steal) used meanwhile: this machine is shared, and a compiler on the core(s)
+// we use slows us down.
+async function timeOnce(session, feeds, o, minTime) {
+  for (let i = 0; i < o.warmup; ++i) {
+    flush(o, i);
+    await session.run(feeds);
+  }
+  const times = [];
+  const cpu0 = process.cpuUsage();
+  const m0 = machineCpu();
+  const start = process.hrtime.bigint();
+  let t1 = start;
+  while (times.length < o.maxRepeats) {
+    flush(o, times.length);
+    const t0 = process.hrtime.bigint();
+    await session.run(feeds);
+    t1 = process.hrtime.bigint();
+    times.push(Number(t1 - t0) / 1e6);
+    if (times.length >= o.repeats && Number(t1 - start) / 1e6 >= minTime) break;
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const m1 = machineCpu();
+  const wallS = Number(t1 - start) / 1e9;
+  let others = 0;
+  if (m0 && m1 && m1.total > m0.total && wallS > 0) {
+    const busyCores = ((m1.busy - m0.busy) / (m1.total - m0.total)) * os.cpus().length;
+    others = Math.max(0, busyCores - (cpu.user + cpu.system) / 1e6 / wallS);
+  }
+  return {times, others, tries: 1};
+}
+
+// Per-run node times (ms) from an ORT profile: for each model_run event, the
+// sum of the kernel times of the nodes that ran inside it, except NCHWc layout
+// reorders. The last `count` runs (the timed ones of the attempt kept).
+function nodeTimes(profileFile, count, firstRun) {
+  const events = JSON.parse(fs.readFileSync(profileFile, 'utf8'));
+  const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts);
+  const sums = runs.map(() => 0);
+  let r = 0;
+  const nodes = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time')).sort((a, b) => a.ts - b.ts);
+  for (const e of nodes) {
+    while (r < runs.length && e.ts > runs[r].ts + runs[r].dur) ++r;
+    if (r === runs.length) break;
+    if (e.ts < runs[r].ts) continue;
+    const op = e.args && e.args.op_name;
+    if (op === 'ReorderInput' || op === 'ReorderOutput') continue;
+    sums[r] += e.dur / 1000;
+  }
+  return sums.slice(firstRun, firstRun + count);
+}
+
+// Time a model; while other processes used more than --max-others cores
+// during the timed runs, wait and time it again (up to --tries times in all,
+// and --max-wait seconds of waiting per invocation), keeping the quietest attempt.
+// With `profile`, also the per-run node times of the attempt kept.
+async function timeModel(file, o, seed, minTime = o.minTime, profile = false) {
+  const prefix = profile ? path.join(os.tmpdir(), `odonata-run-${process.pid}`) : '';
+  const session = await ort.InferenceSession.create(file, sessionOptions(o, profile ? {
+    enableProfiling: true, profileFilePrefix: prefix} : {}));
+  let best = null, bestFirst = 0, runsSoFar = 0;
+  try {
+    const feeds = makeFeeds(session, file, seed);
+    for (let k = 1; k <= o.tries; ++k) {
+      const t = await timeOnce(session, feeds, o, minTime);
+      if (!best || t.others < best.others) {
+        best = t;
+        bestFirst = runsSoFar + o.warmup;
+      }
+      runsSoFar += o.warmup + t.times.length;
+      best.tries = k;
+      if (t.others <= o.maxOthers || o.waited >= o.maxWait || k === o.tries) break;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      o.waited += 2;
+    }
+  } finally {
+    if (profile) session.endProfiling();
+    await session.release();
+  }
+  if (profile) {
+    const dir = path.dirname(prefix);
+    const made = fs.readdirSync(dir).filter((f) => f.startsWith(`${path.basename(prefix)}_`) && f.endsWith('.json'));
+    if (made.length !== 1) throw new Error(`${file}: expected one profile ${prefix}_*.json`);
+    const profileFile = path.join(dir, made[0]);
+    try {
+      best.nodeTimes = nodeTimes(profileFile, best.times.length, bestFirst);
+    } finally {
+      fs.unlinkSync(profileFile);
+    }
+    if (best.nodeTimes.length !== best.times.length) throw new Error(`${file}: the profile lacks runs`);
+  }
+  return best;
+}
+
+async function profileModel(file, o, seed) {
+  fs.mkdirSync(o.profile, {recursive: true});
+  const stem = path.basename(file).replace(/\.onnx$/, '');
+  const session = await ort.InferenceSession.create(file, sessionOptions(o, {
+    enableProfiling: true, profileFilePrefix: path.join(o.profile, `${stem}.tmp`)}));
+  try {
+    const feeds = makeFeeds(session, file, seed);
+    for (let i = 0; i < o.profileRuns; ++i) await session.run(feeds);
+    session.endProfiling();
+  } finally {
+    await session.release();
+  }
+  // ORT names the file <prefix>_<date>.json; give it a stable name.
+  const made = fs.readdirSync(o.profile).filter((f) => f.startsWith(`${stem}.tmp_`) && f.endsWith('.json'));
+  if (made.length !== 1) throw new Error(`${file}: expected one profile ${stem}.tmp_*.json in ${o.profile}`);
+  const target = path.join(o.profile, `${stem}.json`);
+  fs.renameSync(path.join(o.profile, made[0]), target);
+  return target;
+}
+
+// --- machine description --------------------------------------------------------
+
+function cpuinfo(key) {
+  try {
+    const m = new RegExp(`^${key}\\s*:\\s*(.*)$`, 'm').exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) return m[1];
+  } catch (e) { /* not Linux */ }
+  return null;
+}
+
+function machine(o, extra) {
+  const ortPackage = require('onnxruntime-node/package.json');
+  return {
+    cpu_model: cpuinfo('model name') || (os.cpus()[0] ? os.cpus()[0].model : 'unknown'),
+    cpu_mhz: Number(cpuinfo('cpu MHz')) || null,
+    cpu_flags: (cpuinfo('flags') || '').split(/\s+/).filter((f) => /^(avx|fma|amx)/.test(f)),
+    logical_cpus: os.cpus().length, memory_bytes: os.totalmem(),
+    threads: o.threads, inter_op_threads: 1, execution_mode: 'sequential', graph_optimization_level: o.optLevel,
+    warmup: o.warmup, repeats_per_pass_min: o.repeats, min_time_ms: o.minTime, max_repeats: o.maxRepeats,
+    passes: o.passes, onnxruntime_node: ortPackage.version, node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`, ...extra,
+  };
+}
+
+// How often other processes got in the way, for the machine description.
+function contention(results, o, names) {
+  const others = results.map((t) => t.others);
+  const sorted = [...others].sort((a, b) => a - b);
+  return {max_others_cores: o.maxOthers, tries_max: o.tries, waited_s: o.waited,
+          timings_retried: results.filter((t) => t.tries > 1).length,
+          others_cores_median: +percentile(sorted, 0.5).toFixed(3), others_cores_max: +sorted[sorted.length - 1].toFixed(3),
+          above_max_others: names.filter((n, i) => others[i] > o.maxOthers)};
+}
+
+function writeAtomic(file, text) {
+  const tmp = `${file}.tmp.${process.pid}`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+function progress(i, n, label, median) {
+  process.stderr.write(`\r[${i}/${n}] ${label} ${median.toFixed(median < 10 ? 3 : 1)} ms   `);
+}
+
+// --- main -------------------------------------------------------------------------
+
+function readSweeps(o) {
+  let header = null;
+  const jobs = [];
+  for (const dir of o.sweeps) {
+    const planFile = path.join(dir, 'plan.csv');
+    const rows = parseCsv(fs.readFileSync(planFile, 'utf8'), planFile);
+    if (rows.length < 2) throw new Error(`${planFile}: no rows`);
+    const h = rows[0];
+    if (header && header.join(',') !== h.join(',')) {
+      throw new Error(`${planFile}: columns differ from ${o.sweeps[0]}/plan.csv; measure it separately`);
+    }
+    header = h;
+    const modelCol = h.indexOf('model'), opCol = h.indexOf('op');
+    if (modelCol < 0) throw new Error(`${planFile}: no 'model' column (was the sweep written with --models?)`);
+    for (const c of ['latency_ms', 'latency_ms_p10', 'latency_ms_p90', 'repeats', 'run_ms']) {
+      if (h.includes(c)) throw new Error(`${planFile}: already has a '${c}' column`);
+    }
+    rows.slice(1).forEach((r, k) => {
+      if (r.length !== h.length) throw new Error(`${planFile}:${k + 2}: expected ${h.length} fields, got ${r.length}`);
+      const row = [...r];
+      row[modelCol] = `${path.basename(path.resolve(dir))}/${r[modelCol]}`;
+      jobs.push({row, file: path.join(dir, r[modelCol]), label: (opCol >= 0 ? r[opCol] : 'model').toLowerCase()});
+    });
+  }
+  return {header, jobs};
+}
+
+async function runSweeps(o) {
+  const {header, jobs} = readSweeps(o);
+  const began = new Date();
+  const load0 = os.loadavg();
+  const node = o.latency === 'node';
+  const pooled = jobs.map(() => ({run: [], node: []}));
+  const results = [];
+  const overhead = {run: [], node: []};
+  const total = o.passes * jobs.length;
+  for (let pass = 0; pass < o.passes; ++pass) {
+    if (o.overheadModel) {
+      overhead.run.push(...(await timeModel(o.overheadModel, o, o.seed, 1000)).times);
+      overhead.node.push(...(await timeModel(o.overheadModel, o, o.seed, 200, true)).nodeTimes);
+    }
+    for (let i = 0; i < jobs.length; ++i) {
+      const t = await timeModel(jobs[i].file, o, o.seed + i, o.minTime, node);
+      // Profiling slows session.run down by about 1 us per node: run_ms comes
+      // from a second, unprofiled session (timed once, no retries).
+      pooled[i].run.push(...(node ? (await timeModel(jobs[i].file, {...o, tries: 1}, o.seed + i, 50)).times : t.times));
+      if (node) pooled[i].node.push(...t.nodeTimes);
+      results.push(t);
+      progress(pass * jobs.length + i + 1, total, jobs[i].label, stats(node ? t.nodeTimes : t.times).median);
+    }
+  }
+  process.stderr.write('\n');
+  const lines = [[...header, 'latency_ms', 'latency_ms_p10', 'latency_ms_p90', 'repeats', 'run_ms']
+                     .map(csvField).join(',')];
+  let skipped = 0;
+  jobs.forEach((job, i) => {
+    const run = stats(pooled[i].run);
+    const s = node ? stats(pooled[i].node) : run;
+    const line = [...job.row, ms(s.median), ms(s.p10), ms(s.p90), s.repeats, ms(run.median)].map(csvField).join(',');
+    if (s.median < o.minMs || s.p10 <= 0) {
+      lines.push(`# below ${o.minMs} ms: ${line}`);
+      ++skipped;
+    } else {
+      lines.push(line);
+    }
+  });
+  let overheadMs = null;
+  if (overhead.run.length) {
+    const run = stats(overhead.run), nodes = stats(overhead.node);
+    overheadMs = {run_median: +run.median.toFixed(6), run_p10: +run.p10.toFixed(6), run_p90: +run.p90.toFixed(6),
+                  node_median: +nodes.median.toFixed(6), median: +(run.median - nodes.median).toFixed(6),
+                  runs: run.repeats};
+  }
+  const m = machine(o, {sweeps: o.sweeps, models: jobs.length, rows_below_min_ms: skipped, latency: o.latency,
+                        flush_mb: o.flushMb, started: began.toISOString(), finished: new Date().toISOString(),
+                        loadavg_start: load0, loadavg_end: os.loadavg(), overhead_model: o.overheadModel || null,
+                        overhead_ms: overheadMs,
+                        contention: contention(results, o, results.map((r, k) => jobs[k % jobs.length].file))});
+  const what = node ? 'latency_ms: per-run sum of ORT node kernel times without NCHWc reorders'
+                    : 'latency_ms: session.run time';
+  const comment = `# ONNX Runtime ${m.onnxruntime_node} CPU, ${m.cpu_model}, ${o.threads} thread(s), opt ${o.optLevel}, ` +
+      `${o.passes} pass(es) x >= ${o.repeats} runs (>= ${o.minTime} ms) after ${o.warmup} warm-up` +
+      `${o.flushMb ? `, ${o.flushMb} MiB written before every run` : ''}, ${m.started}; ${what}; ` +
+      `run_ms: session.run median; see ${path.basename(o.machine)}\n`;
+  writeAtomic(o.out, comment + lines.join('\n') + '\n');
+  writeAtomic(o.machine, JSON.stringify(m, null, 2) + '\n');
+  process.stderr.write(`run.js: timed ${jobs.length} models x ${o.passes} pass(es) in ` +
+                       `${((Date.now() - began) / 1000).toFixed(0)} s; wrote ${o.out}\n`);
+}
+
+async function runNetworks(o) {
+  const began = new Date();
+  const load0 = os.loadavg();
+  const pooled = o.networks.map(() => []);
+  const results = [];
+  const profiles = [];
+  const total = o.passes * o.networks.length;
+  for (let pass = 0; pass < o.passes; ++pass) {
+    for (let i = 0; i < o.networks.length; ++i) {
+      const file = o.networks[i];
+      const t = await timeModel(file, o, o.seed);
+      pooled[i].push(...t.times);
+      results.push(t);
+      progress(pass * o.networks.length + i + 1, total, path.basename(file).replace(/\.onnx$/, ''),
+               stats(t.times).median);
+      if (o.profile && pass === o.passes - 1) profiles.push(await profileModel(file, o, o.seed));
+    }
+  }
+  process.stderr.write('\n');
+  const lines = ['model,threads,median_ms,p10_ms,p90_ms,repeats'];
+  o.networks.forEach((file, i) => {
+    const s = stats(pooled[i]);
+    lines.push([file, o.threads, ms(s.median), ms(s.p10), ms(s.p90), s.repeats].map(csvField).join(','));
+  });
+  const names = results.map((r, k) => o.networks[k % o.networks.length]);
+  const m = machine(o, {networks: o.networks, profiles, started: began.toISOString(),
+                        finished: new Date().toISOString(), loadavg_start: load0, loadavg_end: os.loadavg(),
+                        contention: contention(results, o, names),
+                        others_cores: results.map((r, k) => ({model: names[k], others: +r.others.toFixed(3),
+                                                             median_ms: +stats(r.times).median.toFixed(4)}))});
+  writeAtomic(o.out, lines.join('\n') + '\n');
+  writeAtomic(o.machine, JSON.stringify(m, null, 2) + '\n');
+  process.stderr.write(`run.js: timed ${o.networks.length} networks x ${o.passes} pass(es) in ` +
+                       `${((Date.now() - began) / 1000).toFixed(0)} s; wrote ${o.out}\n`);
+}
+
+const options = parseArgs(process.argv.slice(2));
+(options.sweeps.length ? runSweeps(options) : runNetworks(options)).catch((e) => {
+  process.stderr.write(`\nrun.js: error: ${e && e.message ? e.message : e}\n`);
+  process.exit(1);
+});

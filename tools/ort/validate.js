@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// Validation of a fitted host platform on whole networks (issue 4): turn the
+// runner's network CSV into rows of the validation suite (include/odonata/check.h)
+// and compare each with `odonata estimate`.
+//
+//   node tools/ort/validate.js ODONATA NETWORKS.csv PLATFORM THREADS SUITE.csv
+//
+// NETWORKS.csv: written by run.js --network, models named <anything>/<stem>.onnx
+// for models/<stem>.onnx. The suite's rows of PLATFORM are replaced, other rows
+// kept. Prints a Markdown table: measured, estimated, error; MAPE; share within
+// +/-10%. Whole networks are never used for fitting: every row is `validation`.
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+const {execFileSync} = require('node:child_process');
+
+const [odonata, networksCsv, platform, threads, suite] = process.argv.slice(2);
+if (!suite) {
+  process.stderr.write('usage: node tools/ort/validate.js ODONATA NETWORKS.csv PLATFORM THREADS SUITE.csv\n');
+  process.exit(2);
+}
+
+// Minimal RFC 4180 reader (quotes, doubled quotes; '#' lines skipped).
+function parseCsv(text) {
+  const rows = [];
+  let row = [], field = '', quoted = false, started = false;
+  const endField = () => { row.push(field); field = ''; started = false; };
+  const endRow = () => {
+    endField();
+    if (!(row.length === 1 && row[0] === '') && !row[0].startsWith('#')) rows.push(row);
+    row = [];
+  };
+  for (let i = 0; i < text.length;) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i += 2; continue; }
+      if (c === '"') { quoted = false; ++i; continue; }
+      field += c; ++i; continue;
+    }
+    if (c === '"' && !started) { quoted = true; started = true; ++i; continue; }
+    if (c === ',') { endField(); ++i; continue; }
+    if (c === '\r' && text[i + 1] === '\n') { endRow(); i += 2; continue; }
+    if (c === '\n') { endRow(); ++i; continue; }
+    field += c; started = true; ++i;
+  }
+  if (field !== '' || row.length) endRow();
+  const [header, ...body] = rows;
+  return body.map((r) => Object.fromEntries(header.map((h, k) => [h, r[k] ?? ''])));
+}
+const field = (v) => (/[",\r\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+
+const columns = ['model', 'platform', 'precision', 'input_shape', 'measured_ms', 'measures', 'split', 'source',
+                 'network', 'note'];
+const machineFile = networksCsv.replace(/\.csv$/, '') + '.machine.json';
+const machine = JSON.parse(fs.readFileSync(machineFile, 'utf8'));
+const date = machine.started.slice(0, 10);
+const suiteDir = path.dirname(suite);
+
+// Whole-network notes decided before looking at any estimate.
+const notes = {
+  ssdlite320_mobilenet_v3_large: 'post-processing cost depends on the detections of random weights and a random image',
+  fcn_resnet50: '1x3x520x520 as exported',
+  lraspp_mobilenet_v3_large: '1x3x520x520 as exported',
+};
+
+const rows = [];
+const table = [];
+for (const r of parseCsv(fs.readFileSync(networksCsv, 'utf8'))) {
+  const stem = path.basename(r.model).replace(/\.onnx$/, '');
+  const model = path.join('models', `${stem}.onnx`);
+  if (!fs.existsSync(model)) throw new Error(`${networksCsv}: no ${model} for ${r.model}`);
+  const measured = Number(r.median_ms);
+  const report = JSON.parse(execFileSync(odonata, ['estimate', model, '--platform', platform, '--format', 'json'],
+                                         {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}));
+  const estimated = report.total_ms;
+  const error = (100 * (estimated - measured)) / measured;
+  table.push({stem, measured, estimated, error});
+  rows.push({
+    model: path.relative(suiteDir, model), platform, precision: 'fp32', input_shape: '', measured_ms: r.median_ms,
+    measures: `model_run median, ${threads} thread${threads === '1' ? '' : 's'}`, split: 'validation',
+    source: `${path.relative('.', networksCsv)} (tools/ort/run.js, onnxruntime-node ${machine.onnxruntime_node} CPU, ` +
+            `${date}; weights from odonata materialize --seed 1)`,
+    network: stem,
+    note: `${r.repeats} runs in ${machine.passes} passes, p10 ${r.p10_ms} ms, p90 ${r.p90_ms} ms` +
+          (notes[stem] ? `; ${notes[stem]}` : ''),
+  });
+}
+
+// Merge: keep other platforms' rows.
+let kept = [];
+if (fs.existsSync(suite)) kept = parseCsv(fs.readFileSync(suite, 'utf8')).filter((r) => r.platform !== platform);
+const all = [...kept, ...rows];
+const text = [columns.join(','), ...all.map((r) => columns.map((c) => field(r[c] ?? '')).join(','))].join('\n') + '\n';
+fs.mkdirSync(suiteDir, {recursive: true});
+fs.writeFileSync(`${suite}.tmp`, text);
+fs.renameSync(`${suite}.tmp`, suite);
+
+const fmt = (x) => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
+let out = `| network | measured (ms) | ${platform} (ms) | error |\n|---|---|---|---|\n`;
+for (const t of table) {
+  out += `| ${t.stem} | ${fmt(t.measured)} | ${fmt(t.estimated)} | ${t.error >= 0 ? '+' : ''}${t.error.toFixed(1)}% |\n`;
+}
+const mape = table.reduce((s, t) => s + Math.abs(t.error), 0) / table.length;
+const within = table.filter((t) => Math.abs(t.error) <= 10).length;
+out += `\nMAPE ${mape.toFixed(1)}%, within +/-10%: ${within} of ${table.length} ` +
+       `(${((100 * within) / table.length).toFixed(0)}%)\n`;
+process.stdout.write(out);
