@@ -262,9 +262,9 @@ function machineCpu() {
 
 // Scratch memory written before every run (--flush-mb): evicts the caches.
 let scratch = null;
-function flush(o, k) {
-  if (!o.flushMb) return;
-  if (!scratch) scratch = new Float64Array((o.flushMb * 1024 * 1024) / 8);
+function flush(mb, k) {
+  if (!mb) return;
+  if (!scratch || scratch.length !== (mb * 1024 * 1024) / 8) scratch = new Float64Array((mb * 1024 * 1024) / 8);
   scratch.fill(k);
 }
 
@@ -272,9 +272,9 @@ function flush(o, k) {
 // `others`: cores' worth of CPU time that other processes (and the hypervisor's
 // steal) used meanwhile: this machine is shared, and a compiler on the core(s)
 // we use slows us down.
-async function timeOnce(session, feeds, o, minTime) {
-  for (let i = 0; i < o.warmup; ++i) {
-    flush(o, i);
+async function timeOnce(session, feeds, t) {
+  for (let i = 0; i < t.warmup; ++i) {
+    flush(t.flushMb, i);
     await session.run(feeds);
   }
   const times = [];
@@ -282,13 +282,13 @@ async function timeOnce(session, feeds, o, minTime) {
   const m0 = machineCpu();
   const start = process.hrtime.bigint();
   let t1 = start;
-  while (times.length < o.maxRepeats) {
-    flush(o, times.length);
+  while (times.length < t.maxRepeats) {
+    flush(t.flushMb, times.length);
     const t0 = process.hrtime.bigint();
     await session.run(feeds);
     t1 = process.hrtime.bigint();
     times.push(Number(t1 - t0) / 1e6);
-    if (times.length >= o.repeats && Number(t1 - start) / 1e6 >= minTime) break;
+    if (times.length >= t.repeats && Number(t1 - start) / 1e6 >= t.minTime) break;
   }
   const cpu = process.cpuUsage(cpu0);
   const m1 = machineCpu();
@@ -303,8 +303,8 @@ async function timeOnce(session, feeds, o, minTime) {
 
 // Per-run node times (ms) from an ORT profile: for each model_run event, the
 // sum of the kernel times of the nodes that ran inside it, except NCHWc layout
-// reorders. The last `count` runs (the timed ones of the attempt kept).
-function nodeTimes(profileFile, count, firstRun) {
+// reorders. `count` runs from run index `first`.
+function nodeTimes(profileFile, first, count) {
   const events = JSON.parse(fs.readFileSync(profileFile, 'utf8'));
   const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts);
   const sums = runs.map(() => 0);
@@ -318,49 +318,63 @@ function nodeTimes(profileFile, count, firstRun) {
     if (op === 'ReorderInput' || op === 'ReorderOutput') continue;
     sums[r] += e.dur / 1000;
   }
-  return sums.slice(firstRun, firstRun + count);
+  return sums.slice(first, first + count);
 }
 
-// Time a model; while other processes used more than --max-others cores
-// during the timed runs, wait and time it again (up to --tries times in all,
-// and --max-wait seconds of waiting per invocation), keeping the quietest attempt.
-// With `profile`, also the per-run node times of the attempt kept.
-async function timeModel(file, o, seed, minTime = o.minTime, profile = false) {
-  const prefix = profile ? path.join(os.tmpdir(), `odonata-run-${process.pid}`) : '';
-  const session = await ort.InferenceSession.create(file, sessionOptions(o, profile ? {
+// Time a model. `t`: {seed, warmup, repeats, minTime, maxRepeats, flushMb,
+// profile}. While other processes used more than --max-others cores during the
+// timed runs, wait and time it again (up to --tries times in all, and
+// --max-wait seconds of waiting per invocation), keeping the quietest attempt.
+// With `profile`, also the per-run node times of the attempt kept (nodeTimes).
+async function timeModel(file, o, t) {
+  const prefix = t.profile ? path.join(os.tmpdir(), `odonata-run-${process.pid}`) : '';
+  const session = await ort.InferenceSession.create(file, sessionOptions(o, t.profile ? {
     enableProfiling: true, profileFilePrefix: prefix} : {}));
   let best = null, bestFirst = 0, runsSoFar = 0;
   try {
-    const feeds = makeFeeds(session, file, seed);
+    const feeds = makeFeeds(session, file, t.seed);
     for (let k = 1; k <= o.tries; ++k) {
-      const t = await timeOnce(session, feeds, o, minTime);
-      if (!best || t.others < best.others) {
-        best = t;
-        bestFirst = runsSoFar + o.warmup;
+      const a = await timeOnce(session, feeds, t);
+      if (!best || a.others < best.others) {
+        best = a;
+        bestFirst = runsSoFar + t.warmup;
       }
-      runsSoFar += o.warmup + t.times.length;
+      runsSoFar += t.warmup + a.times.length;
       best.tries = k;
-      if (t.others <= o.maxOthers || o.waited >= o.maxWait || k === o.tries) break;
+      if (a.others <= o.maxOthers || o.waited >= o.maxWait || k === o.tries) break;
       await new Promise((resolve) => setTimeout(resolve, 2000));
       o.waited += 2;
     }
   } finally {
-    if (profile) session.endProfiling();
+    if (t.profile) session.endProfiling();
     await session.release();
   }
-  if (profile) {
+  if (t.profile) {
     const dir = path.dirname(prefix);
     const made = fs.readdirSync(dir).filter((f) => f.startsWith(`${path.basename(prefix)}_`) && f.endsWith('.json'));
     if (made.length !== 1) throw new Error(`${file}: expected one profile ${prefix}_*.json`);
     const profileFile = path.join(dir, made[0]);
     try {
-      best.nodeTimes = nodeTimes(profileFile, best.times.length, bestFirst);
+      best.nodeTimes = nodeTimes(profileFile, bestFirst, best.times.length);
     } finally {
       fs.unlinkSync(profileFile);
     }
     if (best.nodeTimes.length !== best.times.length) throw new Error(`${file}: the profile lacks runs`);
   }
   return best;
+}
+
+// Timing parameters of a sweep model and of a network.
+function sweepTiming(o, seed, op) {
+  const flushes = o.flushMb && (o.flushOps.length === 0 || o.flushOps.includes(op));
+  return {seed, warmup: o.warmup, repeats: o.repeats, minTime: o.minTime, maxRepeats: o.maxRepeats,
+          flushMb: flushes ? o.flushMb : 0, profile: o.latency === 'node'};
+}
+function networkTiming(o, interleaved) {
+  return interleaved ? {seed: o.seed, warmup: o.networkWarmup, repeats: o.networkRepeats, minTime: 0,
+                        maxRepeats: o.networkRepeats, flushMb: 0, profile: false}
+                     : {seed: o.seed, warmup: o.warmup, repeats: o.repeats, minTime: o.minTime,
+                        maxRepeats: o.maxRepeats, flushMb: 0, profile: false};
 }
 
 async function profileModel(file, o, seed) {
@@ -450,10 +464,42 @@ function readSweeps(o) {
       if (r.length !== h.length) throw new Error(`${planFile}:${k + 2}: expected ${h.length} fields, got ${r.length}`);
       const row = [...r];
       row[modelCol] = `${path.basename(path.resolve(dir))}/${r[modelCol]}`;
-      jobs.push({row, file: path.join(dir, r[modelCol]), label: (opCol >= 0 ? r[opCol] : 'model').toLowerCase()});
+      const op = opCol >= 0 ? r[opCol] : 'model';
+      jobs.push({row, file: path.join(dir, r[modelCol]), op, label: op.toLowerCase()});
     });
   }
   return {header, jobs};
+}
+
+// Networks: per network, the runs of every timing pooled; per timing, when
+// and how fast (for the machine description: how the machine's speed moved).
+function networkState(o) {
+  return {pooled: o.networks.map(() => []), results: [], timeline: []};
+}
+async function timeNetworks(o, st, interleaved, label) {
+  for (let i = 0; i < o.networks.length; ++i) {
+    const file = o.networks[i];
+    const t = await timeModel(file, o, networkTiming(o, interleaved));
+    st.pooled[i].push(...t.times);
+    st.results.push({...t, file});
+    st.timeline.push({at: new Date().toISOString(), model: path.basename(file), median_ms: +stats(t.times).median.toFixed(4),
+                      others: +t.others.toFixed(3)});
+    if (label) label(file, t);
+  }
+}
+function writeNetworks(o, st, file, began, load0, extra) {
+  const lines = ['model,threads,median_ms,p10_ms,p90_ms,repeats'];
+  o.networks.forEach((f, i) => {
+    const s = stats(st.pooled[i]);
+    lines.push([f, o.threads, ms(s.median), ms(s.p10), ms(s.p90), s.repeats].map(csvField).join(','));
+  });
+  const machineFile = file === o.out ? o.machine : file.replace(/\.csv$/, '') + '.machine.json';
+  const m = machine(o, {networks: o.networks, started: began.toISOString(), finished: new Date().toISOString(),
+                        loadavg_start: load0, loadavg_end: os.loadavg(),
+                        contention: contention(st.results, o, st.results.map((r) => r.file)),
+                        timeline: st.timeline, ...extra});
+  writeAtomic(file, lines.join('\n') + '\n');
+  writeAtomic(machineFile, JSON.stringify(m, null, 2) + '\n');
 }
 
 async function runSweeps(o) {
@@ -464,20 +510,28 @@ async function runSweeps(o) {
   const pooled = jobs.map(() => ({run: [], node: []}));
   const results = [];
   const overhead = {run: [], node: []};
+  const nets = networkState(o);
+  const interleave = o.networks.length > 0;
+  // Sweep model indices after which a network round runs, per pass.
+  const roundAfter = new Set();
+  if (interleave) for (let r = 1; r <= o.rounds; ++r) roundAfter.add(Math.round((r * jobs.length) / o.rounds) - 1);
   const total = o.passes * jobs.length;
   for (let pass = 0; pass < o.passes; ++pass) {
     if (o.overheadModel) {
-      overhead.run.push(...(await timeModel(o.overheadModel, o, o.seed, 1000)).times);
-      overhead.node.push(...(await timeModel(o.overheadModel, o, o.seed, 200, true)).nodeTimes);
+      const base = {seed: o.seed, warmup: o.warmup, repeats: o.repeats, maxRepeats: o.maxRepeats, flushMb: 0};
+      overhead.run.push(...(await timeModel(o.overheadModel, o, {...base, minTime: 1000, profile: false})).times);
+      overhead.node.push(...(await timeModel(o.overheadModel, o, {...base, minTime: 200, profile: true})).nodeTimes);
     }
     for (let i = 0; i < jobs.length; ++i) {
-      const t = await timeModel(jobs[i].file, o, o.seed + i, o.minTime, node);
-      // Profiling slows session.run down by about 1 us per node: run_ms comes
-      // from a second, unprofiled session (timed once, no retries).
-      pooled[i].run.push(...(node ? (await timeModel(jobs[i].file, {...o, tries: 1}, o.seed + i, 50)).times : t.times));
+      const t = await timeModel(jobs[i].file, o, sweepTiming(o, o.seed + i, jobs[i].op));
+      pooled[i].run.push(...t.times);
       if (node) pooled[i].node.push(...t.nodeTimes);
       results.push(t);
       progress(pass * jobs.length + i + 1, total, jobs[i].label, stats(node ? t.nodeTimes : t.times).median);
+      if (roundAfter.has(i)) {
+        await timeNetworks(o, nets, true, (f, n) => progress(pass * jobs.length + i + 1, total,
+                                                             path.basename(f).replace(/\.onnx$/, ''), stats(n.times).median));
+      }
     }
   }
   process.stderr.write('\n');
@@ -503,54 +557,43 @@ async function runSweeps(o) {
                   runs: run.repeats};
   }
   const m = machine(o, {sweeps: o.sweeps, models: jobs.length, rows_below_min_ms: skipped, latency: o.latency,
-                        flush_mb: o.flushMb, started: began.toISOString(), finished: new Date().toISOString(),
-                        loadavg_start: load0, loadavg_end: os.loadavg(), overhead_model: o.overheadModel || null,
-                        overhead_ms: overheadMs,
+                        flush_mb: o.flushMb, flush_ops: o.flushOps, started: began.toISOString(),
+                        finished: new Date().toISOString(), loadavg_start: load0, loadavg_end: os.loadavg(),
+                        overhead_model: o.overheadModel || null, overhead_ms: overheadMs,
                         contention: contention(results, o, results.map((r, k) => jobs[k % jobs.length].file))});
   const what = node ? 'latency_ms: per-run sum of ORT node kernel times without NCHWc reorders'
                     : 'latency_ms: session.run time';
+  const flushed = o.flushMb ? `, ${o.flushMb} MiB written before every run${o.flushOps.length ? ` of ${o.flushOps.join('/')}` : ''}` : '';
   const comment = `# ONNX Runtime ${m.onnxruntime_node} CPU, ${m.cpu_model}, ${o.threads} thread(s), opt ${o.optLevel}, ` +
-      `${o.passes} pass(es) x >= ${o.repeats} runs (>= ${o.minTime} ms) after ${o.warmup} warm-up` +
-      `${o.flushMb ? `, ${o.flushMb} MiB written before every run` : ''}, ${m.started}; ${what}; ` +
-      `run_ms: session.run median; see ${path.basename(o.machine)}\n`;
+      `${o.passes} pass(es) x >= ${o.repeats} runs (>= ${o.minTime} ms) after ${o.warmup} warm-up${flushed}, ` +
+      `${m.started}; ${what}; run_ms: session.run median; see ${path.basename(o.machine)}\n`;
   writeAtomic(o.out, comment + lines.join('\n') + '\n');
   writeAtomic(o.machine, JSON.stringify(m, null, 2) + '\n');
-  process.stderr.write(`run.js: timed ${jobs.length} models x ${o.passes} pass(es) in ` +
-                       `${((Date.now() - began) / 1000).toFixed(0)} s; wrote ${o.out}\n`);
+  if (interleave) {
+    writeNetworks(o, nets, o.networkOut, began, load0, {rounds_per_pass: o.rounds, warmup: o.networkWarmup,
+                                                        repeats_per_round: o.networkRepeats,
+                                                        interleaved_with: path.basename(o.out)});
+  }
+  process.stderr.write(`run.js: timed ${jobs.length} models x ${o.passes} pass(es)` +
+                       `${interleave ? ` and ${o.networks.length} networks in ${o.passes * o.rounds} rounds` : ''} in ` +
+                       `${((Date.now() - began) / 1000).toFixed(0)} s; wrote ${o.out}` +
+                       `${interleave ? ` and ${o.networkOut}` : ''}\n`);
 }
 
 async function runNetworks(o) {
   const began = new Date();
   const load0 = os.loadavg();
-  const pooled = o.networks.map(() => []);
-  const results = [];
+  const nets = networkState(o);
   const profiles = [];
   const total = o.passes * o.networks.length;
+  let done = 0;
   for (let pass = 0; pass < o.passes; ++pass) {
-    for (let i = 0; i < o.networks.length; ++i) {
-      const file = o.networks[i];
-      const t = await timeModel(file, o, o.seed);
-      pooled[i].push(...t.times);
-      results.push(t);
-      progress(pass * o.networks.length + i + 1, total, path.basename(file).replace(/\.onnx$/, ''),
-               stats(t.times).median);
-      if (o.profile && pass === o.passes - 1) profiles.push(await profileModel(file, o, o.seed));
-    }
+    await timeNetworks(o, nets, false, (f, t) => progress(++done, total, path.basename(f).replace(/\.onnx$/, ''),
+                                                          stats(t.times).median));
   }
+  if (o.profile) for (const f of o.networks) profiles.push(await profileModel(f, o, o.seed));
   process.stderr.write('\n');
-  const lines = ['model,threads,median_ms,p10_ms,p90_ms,repeats'];
-  o.networks.forEach((file, i) => {
-    const s = stats(pooled[i]);
-    lines.push([file, o.threads, ms(s.median), ms(s.p10), ms(s.p90), s.repeats].map(csvField).join(','));
-  });
-  const names = results.map((r, k) => o.networks[k % o.networks.length]);
-  const m = machine(o, {networks: o.networks, profiles, started: began.toISOString(),
-                        finished: new Date().toISOString(), loadavg_start: load0, loadavg_end: os.loadavg(),
-                        contention: contention(results, o, names),
-                        others_cores: results.map((r, k) => ({model: names[k], others: +r.others.toFixed(3),
-                                                             median_ms: +stats(r.times).median.toFixed(4)}))});
-  writeAtomic(o.out, lines.join('\n') + '\n');
-  writeAtomic(o.machine, JSON.stringify(m, null, 2) + '\n');
+  writeNetworks(o, nets, o.out, began, load0, {profiles});
   process.stderr.write(`run.js: timed ${o.networks.length} networks x ${o.passes} pass(es) in ` +
                        `${((Date.now() - began) / 1000).toFixed(0)} s; wrote ${o.out}\n`);
 }
