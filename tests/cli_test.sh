@@ -531,4 +531,86 @@ one_error_line
 stderr_has "bad_trace.csv:4: time_s: 0.1 is not after 0.2 (times must increase)"
 ok
 
+# --- materialize and the host-ort-cpu platform (issue 4) -------------------
+
+check "materialize fills a weight-stripped model; the result loads with the same counts"
+rm -f "$WORK/resnet18_full.onnx"
+run 0 materialize "$MODELS/resnet18.onnx" -o "$WORK/resnet18_full.onnx"
+stderr_has "filled 62 tensor(s) with random values"
+stdout_empty
+run 0 inspect "$MODELS/resnet18.onnx" --format csv
+grep '^,TOTAL,' "$WORK/stdout" >"$WORK/total_stripped" || fail "no TOTAL row"
+run 0 inspect "$WORK/resnet18_full.onnx" --format csv
+grep '^,TOTAL,' "$WORK/stdout" | cmp -s - "$WORK/total_stripped" || fail "counts differ after materialize"
+size=$(wc -c <"$WORK/resnet18_full.onnx")
+[ "$size" -gt $((11689512 * 4)) ] && [ "$size" -lt $((11689512 * 4 + 1000000)) ] || fail "size $size is not ~ params x 4"
+run 2 materialize "$MODELS/resnet18.onnx"
+run 1 materialize "$WORK/nope.onnx" -o "$WORK/nope_full.onnx"
+one_error_line
+stderr_has "nope.onnx: cannot open file"
+[ ! -e "$WORK/nope_full.onnx" ] || fail "a failed materialize left a file"
+ok
+
+check "the runner's committed host-ort-cpu measurements are odonata measurement CSVs"
+py '
+import csv, glob, json, os, sys
+root = sys.argv[1]
+files = sorted(glob.glob(os.path.join(root, "data/host-ort-cpu/*.csv")) + glob.glob(os.path.join(root, "data/host-ort-cpu/2t/*.csv")))
+assert files, "no measurement files"
+for f in files:
+    lines = open(f).read().splitlines()
+    assert lines[0].startswith("# ONNX Runtime "), (f, "no machine comment line")
+    skipped = [l for l in lines[1:] if l.startswith("#")]
+    assert all(l.startswith("# below ") for l in skipped), (f, "unexpected comment line")
+    rows = list(csv.DictReader(l for l in lines[1:] if not l.startswith("#")))
+    assert rows, f
+    head = list(rows[0].keys())
+    assert head[-5:] == ["latency_ms", "latency_ms_p10", "latency_ms_p90", "repeats", "run_ms"], (f, head[-5:])
+    for r in rows:
+        p10, med, p90 = float(r["latency_ms_p10"]), float(r["latency_ms"]), float(r["latency_ms_p90"])
+        assert 0 < p10 <= med <= p90, (f, r["model"])
+        assert int(r["repeats"]) >= 40 and r["model"].endswith(".onnx"), (f, r["model"])
+    m = json.load(open(f[:-4] + ".machine.json"))
+    for k in ("cpu_model", "threads", "onnxruntime_node", "node", "started", "overhead_ms"):
+        assert k in m, (f, k)
+net = os.path.join(root, "data/host-ort-cpu/networks/networks.csv")
+rows = list(csv.DictReader(open(net)))
+assert list(rows[0].keys()) == ["model", "threads", "median_ms", "p10_ms", "p90_ms", "repeats"], rows[0].keys()
+assert all(int(r["repeats"]) >= 20 for r in rows)
+' "$SRC"
+ok
+
+check "the committed host-ort-cpu measurements fit to the committed profile's models"
+(cd "$SRC" && "$ODONATA" fit data/host-ort-cpu/*.csv --base data/host-ort-cpu/base.json \
+  --out "$WORK/host-ort-cpu.json" --report >"$WORK/stdout" 2>"$WORK/stderr") || fail "fit failed"
+stdout_has '^conv +fp32'
+py '
+import json, sys
+work, src = sys.argv[1].split("|")
+a = json.load(open(work + "/host-ort-cpu.json"))
+b = json.load(open(src + "/platforms/host-ort-cpu.json"))
+assert a["name"] == b["name"] == "host-ort-cpu"
+assert sorted(a["classes"]) == sorted(b["classes"]), (sorted(a["classes"]), sorted(b["classes"]))
+for c in b["classes"]:
+    assert a["classes"][c]["estimator"] == b["classes"][c]["estimator"], c
+    rows = lambda p: [f["rows"] for f in p["classes"][c].get("fitted", [])]
+    assert rows(a) == rows(b), c
+' "$WORK|$SRC"
+ok
+
+check "estimate on host-ort-cpu: fitted layers, fused as ONNX Runtime fuses them"
+run 0 estimate "$MODELS/resnet18.onnx" --platform host-ort-cpu --format json
+py '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["platform"] == "host-ort-cpu", d["platform"]
+rows = d["layers"]
+assert abs(d["total_ms"] - sum(l["ms"] for l in rows) - d["overhead_ms"]) < 1e-6
+convs = [l for l in rows if l["op"] == "Conv"]
+assert len(convs) == 20 and all(l["ms"] > 0 for l in convs), len(convs)
+assert any("Add" in l["ops"] for l in convs), "residual Add not fused into a Conv"
+assert all("BatchNormalization" in l["ops"] for l in convs)
+' "$WORK/stdout"
+ok
+
 echo "$passed passed, 0 failed"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole host calibration of issue 4, as one command (tools/ort/README.md):
-# sweep plans and models -> time them with ONNX Runtime -> fit the platform ->
-# materialize and time the networks of models/ -> validation CSV.
+# sweep plans and models, materialized networks -> time them with ONNX Runtime
+# -> fit the platform from the sweeps -> validation CSV of the networks.
 #
 #   tools/ort/calibrate.sh ODONATA WORK [THREADS] [STEPS]
 #
@@ -9,7 +9,7 @@
 # WORK     scratch directory for sweep models and materialized networks (about 3 GB)
 # THREADS  1 (platform host-ort-cpu, data/host-ort-cpu/) or 2 (host-ort-cpu-2t,
 #          data/host-ort-cpu/2t/); default 1
-# STEPS    comma-separated subset of sweeps,measure,fit,networks,validate; default all
+# STEPS    comma-separated subset of sweeps,measure,fit,validate; default all
 #
 # Run from the repository root after `cd tools/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci`.
 set -euo pipefail
@@ -21,7 +21,7 @@ fi
 ODONATA=$1
 WORK=$2
 THREADS=${3:-1}
-STEPS=${4:-sweeps,measure,fit,networks,validate}
+STEPS=${4:-sweeps,measure,fit,validate}
 RUNNER="node tools/ort/run.js"
 step() { [[ ",$STEPS," == *",$1,"* ]]; }
 
@@ -33,8 +33,9 @@ esac
 [ -f tools/ort/sweeps.txt ] || { echo "calibrate.sh: run from the repository root" >&2; exit 2; }
 mkdir -p "$WORK/sweeps" "$WORK/net" "$DATA/networks"
 
-# 1. Sweep plans and their single-layer models (tools/ort/sweeps.txt), and the
-#    empty call: a Relu of one element, whose run time is the per-call overhead.
+# 1. Sweep plans and their single-layer models (tools/ort/sweeps.txt); the
+#    empty call, a Relu of one element whose run time is the per-call overhead;
+#    every network of models/ (not models/reference), materialized.
 if step sweeps; then
   grep -v '^#' tools/ort/sweeps.txt | grep . | while read -r group name args; do
     [ -f "$WORK/sweeps/$name/plan.csv" ] && continue
@@ -43,21 +44,25 @@ if step sweeps; then
   done
   [ -f "$WORK/sweeps/empty/plan.csv" ] ||
     "$ODONATA" sweep --op Relu --design 1d --dims in_c --min 1 --max 1 --around in_c=1,hw=1 --out "$WORK/sweeps/empty" --models
+  for m in models/*.onnx; do
+    out="$WORK/net/$(basename "$m")"
+    [ -f "$out" ] || "$ODONATA" materialize "$m" -o "$out" --seed 1
+  done
 fi
 
-# 2. Time every sweep model, one measurement file per group: latency_ms is the
-#    layer's own kernel time (ORT profiling), median of 2 passes. Gemm weights
-#    come from DRAM as in AlexNet and VGG-16, whose weights (244 and 553 MB)
-#    exceed the last-level cache: 256 MiB are written before every Gemm run.
+# 2. One runner invocation times every sweep model (latency_ms: the layer's own
+#    kernel time, ORT profiling; 2 passes) and, in 10 rounds between them, every
+#    network (session.run time, 2 runs per round after 1 warm-up: 20 runs), so
+#    that sweeps and networks see the same states of this shared machine. Gemm
+#    weights come from DRAM as in AlexNet and VGG-16, whose weights (244 and
+#    553 MB) exceed the last-level cache: 256 MiB are written before every Gemm run.
 if step measure; then
-  for group in $(grep -v '^#' tools/ort/sweeps.txt | awk 'NF {print $1}' | uniq); do
-    dirs=$(grep -v '^#' tools/ort/sweeps.txt | awk -v g="$group" -v w="$WORK/sweeps" '$1 == g {print w "/" $2}')
-    extra=""
-    [ "$group" = gemm ] && extra="--flush-mb 256"
-    # shellcheck disable=SC2086
-    $RUNNER --sweep $dirs --threads "$THREADS" --passes 2 --overhead-model "$WORK/sweeps/empty/models/00000.onnx" \
-      --max-wait 90 $extra --out "$DATA/$group.csv"
-  done
+  dirs=$(grep -v '^#' tools/ort/sweeps.txt | awk -v w="$WORK/sweeps" 'NF {print w "/" $2}')
+  # shellcheck disable=SC2086
+  $RUNNER --sweep $dirs --threads "$THREADS" --passes 2 --overhead-model "$WORK/sweeps/empty/models/00000.onnx" \
+    --flush-mb 256 --flush-op Gemm --max-wait 300 --out "$DATA/sweeps.csv" \
+    --network "$WORK"/net/*.onnx --rounds 5 --network-repeats 2 --network-warmup 1 \
+    --network-out "$DATA/networks/networks.csv"
 fi
 
 # 3. Fit the platform from the sweeps alone.
@@ -67,20 +72,7 @@ if step fit; then
     --predictions "$DATA/fit/predictions.csv" | tee "$DATA/fit_report.txt"
 fi
 
-# 4. Whole networks: every model in models/ (not models/reference), materialized,
-#    median of 2 passes x 10 runs (session.run wall time).
-if step networks; then
-  nets=()
-  for m in models/*.onnx; do
-    out="$WORK/net/$(basename "$m")"
-    [ -f "$out" ] || "$ODONATA" materialize "$m" -o "$out" --seed 1
-    nets+=("$out")
-  done
-  $RUNNER --network "${nets[@]}" --threads "$THREADS" --passes 2 --repeats 10 --warmup 2 --max-wait 180 \
-    --out "$DATA/networks/networks.csv"
-fi
-
-# 5. Validation rows (data/validation/host-ort-cpu.csv) and the comparison.
+# 4. Validation rows (data/validation/host-ort-cpu.csv) and the comparison.
 if step validate; then
   node tools/ort/validate.js "$ODONATA" "$DATA/networks/networks.csv" "$PLATFORM" "$THREADS" data/validation/host-ort-cpu.csv
 fi

@@ -62,15 +62,15 @@ const ort = require('onnxruntime-node');
 
 function usage(message) {
   process.stderr.write(`run.js: error: ${message}\n` +
-      'usage: node tools/ort/run.js (--sweep DIR... | --network MODEL.onnx...) --out FILE.csv [options]\n');
+      'usage: node tools/ort/run.js [--sweep DIR...] [--network MODEL.onnx...] --out FILE.csv [options] (--help)\n');
   process.exit(2);
 }
 
 function parseArgs(argv) {
   const o = {sweeps: [], networks: [], threads: 1, optLevel: 'all', warmup: null, repeats: null, minTime: null,
-             maxRepeats: 1000, passes: 2, overheadModel: '', latency: null, flushMb: 0, flushOps: [], minMs: null, rounds: 5,
-             networkRepeats: 2, networkWarmup: 1, networkOut: '', maxOthers: null, tries: 4, maxWait: 600, waited: 0,
-             profile: '', profileRuns: 10, out: '', machine: '', seed: 1};
+             maxRepeats: 1000, passes: 2, overheadModel: '', latency: null, flushMb: 0, flushOps: [], minMs: null,
+             rounds: 5, networkRepeats: 2, networkWarmup: 1, networkOut: '', maxOthers: null, tries: 4, maxWait: 600,
+             waited: 0, profile: '', profileRuns: 10, out: '', machine: '', seed: 1};
   const reals = ['--min-time', '--max-others', '--min-ms'];
   let list = null;
   const num = (name, v, min) => {
@@ -427,7 +427,8 @@ function contention(results, o, names) {
   const sorted = [...others].sort((a, b) => a - b);
   return {max_others_cores: o.maxOthers, tries_max: o.tries, waited_s: o.waited,
           timings_retried: results.filter((t) => t.tries > 1).length,
-          others_cores_median: +percentile(sorted, 0.5).toFixed(3), others_cores_max: +sorted[sorted.length - 1].toFixed(3),
+          others_cores_median: +percentile(sorted, 0.5).toFixed(3),
+          others_cores_max: +sorted[sorted.length - 1].toFixed(3),
           above_max_others: names.filter((n, i) => others[i] > o.maxOthers)};
 }
 
@@ -482,7 +483,8 @@ async function timeNetworks(o, st, interleaved, label) {
     const t = await timeModel(file, o, networkTiming(o, interleaved));
     st.pooled[i].push(...t.times);
     st.results.push({...t, file});
-    st.timeline.push({at: new Date().toISOString(), model: path.basename(file), median_ms: +stats(t.times).median.toFixed(4),
+    st.timeline.push({at: new Date().toISOString(), model: path.basename(file),
+                      median_ms: +stats(t.times).median.toFixed(4),
                       others: +t.others.toFixed(3)});
     if (label) label(file, t);
   }
@@ -529,8 +531,9 @@ async function runSweeps(o) {
       results.push(t);
       progress(pass * jobs.length + i + 1, total, jobs[i].label, stats(node ? t.nodeTimes : t.times).median);
       if (roundAfter.has(i)) {
-        await timeNetworks(o, nets, true, (f, n) => progress(pass * jobs.length + i + 1, total,
-                                                             path.basename(f).replace(/\.onnx$/, ''), stats(n.times).median));
+        const done = pass * jobs.length + i + 1;
+        await timeNetworks(o, nets, true,
+                           (f, n) => progress(done, total, path.basename(f).replace(/\.onnx$/, ''), stats(n.times).median));
       }
     }
   }
@@ -563,8 +566,10 @@ async function runSweeps(o) {
                         contention: contention(results, o, results.map((r, k) => jobs[k % jobs.length].file))});
   const what = node ? 'latency_ms: per-run sum of ORT node kernel times without NCHWc reorders'
                     : 'latency_ms: session.run time';
-  const flushed = o.flushMb ? `, ${o.flushMb} MiB written before every run${o.flushOps.length ? ` of ${o.flushOps.join('/')}` : ''}` : '';
-  const comment = `# ONNX Runtime ${m.onnxruntime_node} CPU, ${m.cpu_model}, ${o.threads} thread(s), opt ${o.optLevel}, ` +
+  const flushOps = o.flushOps.length ? ` of ${o.flushOps.join('/')}` : '';
+  const flushed = o.flushMb ? `, ${o.flushMb} MiB written before every run${flushOps}` : '';
+  const comment = `# ONNX Runtime ${m.onnxruntime_node} CPU, ${m.cpu_model}, ${o.threads} thread(s), ` +
+      `opt ${o.optLevel}, ` +
       `${o.passes} pass(es) x >= ${o.repeats} runs (>= ${o.minTime} ms) after ${o.warmup} warm-up${flushed}, ` +
       `${m.started}; ${what}; run_ms: session.run median; see ${path.basename(o.machine)}\n`;
   writeAtomic(o.out, comment + lines.join('\n') + '\n');
@@ -574,8 +579,8 @@ async function runSweeps(o) {
                                                         repeats_per_round: o.networkRepeats,
                                                         interleaved_with: path.basename(o.out)});
   }
-  process.stderr.write(`run.js: timed ${jobs.length} models x ${o.passes} pass(es)` +
-                       `${interleave ? ` and ${o.networks.length} networks in ${o.passes * o.rounds} rounds` : ''} in ` +
+  const also = interleave ? ` and ${o.networks.length} networks in ${o.passes * o.rounds} rounds` : '';
+  process.stderr.write(`run.js: timed ${jobs.length} models x ${o.passes} pass(es)${also} in ` +
                        `${((Date.now() - began) / 1000).toFixed(0)} s; wrote ${o.out}` +
                        `${interleave ? ` and ${o.networkOut}` : ''}\n`);
 }

@@ -55,6 +55,8 @@ const columns = ['model', 'platform', 'precision', 'input_shape', 'measured_ms',
 const machineFile = networksCsv.replace(/\.csv$/, '') + '.machine.json';
 const machine = JSON.parse(fs.readFileSync(machineFile, 'utf8'));
 const date = machine.started.slice(0, 10);
+const spread = machine.rounds_per_pass ? `${machine.passes * machine.rounds_per_pass} rounds between the sweeps`
+                                       : `${machine.passes} passes`;
 const suiteDir = path.dirname(suite);
 
 // Whole-network notes decided before looking at any estimate.
@@ -82,7 +84,7 @@ for (const r of parseCsv(fs.readFileSync(networksCsv, 'utf8'))) {
     source: `${path.relative('.', networksCsv)} (tools/ort/run.js, onnxruntime-node ${machine.onnxruntime_node} CPU, ` +
             `${date}; weights from odonata materialize --seed 1)`,
     network: stem,
-    note: `${r.repeats} runs in ${machine.passes} passes, p10 ${r.p10_ms} ms, p90 ${r.p90_ms} ms` +
+    note: `${r.repeats} runs in ${spread}, p10 ${r.p10_ms} ms, p90 ${r.p90_ms} ms` +
           (notes[stem] ? `; ${notes[stem]}` : ''),
   });
 }
@@ -99,7 +101,8 @@ fs.renameSync(`${suite}.tmp`, suite);
 const fmt = (x) => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
 let out = `| network | measured (ms) | ${platform} (ms) | error |\n|---|---|---|---|\n`;
 for (const t of table) {
-  out += `| ${t.stem} | ${fmt(t.measured)} | ${fmt(t.estimated)} | ${t.error >= 0 ? '+' : ''}${t.error.toFixed(1)}% |\n`;
+  const sign = t.error >= 0 ? '+' : '';
+  out += `| ${t.stem} | ${fmt(t.measured)} | ${fmt(t.estimated)} | ${sign}${t.error.toFixed(1)}% |\n`;
 }
 const mape = table.reduce((s, t) => s + Math.abs(t.error), 0) / table.length;
 const within = table.filter((t) => Math.abs(t.error) <= 10).length;

@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// Per-layer comparison of an odonata estimate with an ONNX Runtime per-node
+// profile taken at level `all` (run.js --network M --profile DIR).
+//
+//   node tools/ort/layers.js ODONATA MODEL.onnx PLATFORM PROFILE.json
+//
+// At level `all` ORT names a fused or NCHWc node after the tensor it writes
+// ("/layer1/layer1.0/relu/Relu_output_0_nchwc"); `odonata import` matches node
+// names and so finds few of them. Here a profile node is matched to the odonata
+// layer that covers the ONNX node producing that tensor (torch's "<node>_output_<k>"
+// naming), or named like it. Nodes ORT adds (ReorderInput/ReorderOutput) have no
+// layer and are listed apart. Fused nodes named "fused <node>" match <node>. Times are medians over the profiled runs.
+// Prints a Markdown table per layer, then per op class: layers, measured and
+// estimated sums, MAPE.
+'use strict';
+
+const fs = require('node:fs');
+const {execFileSync} = require('node:child_process');
+
+const [odonata, model, platform, profile] = process.argv.slice(2);
+if (!profile) {
+  process.stderr.write('usage: node tools/ort/layers.js ODONATA MODEL.onnx PLATFORM PROFILE.json\n');
+  process.exit(2);
+}
+
+const report = JSON.parse(execFileSync(odonata, ['estimate', model, '--platform', platform, '--format', 'json'],
+                                       {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}));
+const layerOf = new Map();  // ONNX node name -> layer index
+report.layers.forEach((l, i) => l.covers.forEach((n) => layerOf.set(n, i)));
+
+const events = JSON.parse(fs.readFileSync(profile, 'utf8'));
+const perNode = new Map();  // profile node -> {op, durations}
+for (const e of events) {
+  if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+  const name = e.name.slice(0, -'_kernel_time'.length);
+  if (!perNode.has(name)) perNode.set(name, {op: (e.args && e.args.op_name) || '', durations: []});
+  perNode.get(name).durations.push(e.dur / 1000);
+}
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  const m = (s.length - 1) / 2;
+  return (s[Math.floor(m)] + s[Math.ceil(m)]) / 2;
+};
+
+function layerFor(full) {
+  const name = full.replace(/^fused /, '');  // FusedGemm, FusedConv: "fused <first node>"
+  if (layerOf.has(name)) return layerOf.get(name);
+  const tensor = name.replace(/_nchwc$/, '');
+  const k = tensor.lastIndexOf('_output_');
+  if (k > 0 && layerOf.has(tensor.slice(0, k))) return layerOf.get(tensor.slice(0, k));
+  return undefined;
+}
+
+const measured = report.layers.map(() => 0);
+const matched = report.layers.map(() => false);
+const extra = [];
+for (const [name, n] of perNode) {
+  const i = layerFor(name);
+  if (i === undefined) {
+    extra.push({name, op: n.op, ms: median(n.durations)});
+  } else {
+    measured[i] += median(n.durations);
+    matched[i] = true;
+  }
+}
+
+const fmt = (x) => x.toFixed(3);
+let out = `| # | layer | op | estimated (ms) | ORT node (ms) | error |\n|---|---|---|---|---|---|\n`;
+const classes = new Map();
+report.layers.forEach((l, i) => {
+  const key = l.estimator === 'free' ? 'free' : l.op;
+  if (!classes.has(key)) classes.set(key, {n: 0, est: 0, meas: 0, ape: 0, unmatched: 0, estUnmatched: 0});
+  const c = classes.get(key);
+  if (!matched[i]) {
+    c.unmatched += 1;
+    c.estUnmatched += l.ms;
+    out += `| ${i + 1} | ${l.name} | ${l.ops.join('+')} | ${fmt(l.ms)} | (none) | |\n`;
+    return;
+  }
+  const err = (100 * (l.ms - measured[i])) / measured[i];
+  c.n += 1;
+  c.est += l.ms;
+  c.meas += measured[i];
+  c.ape += Math.abs(err);
+  out += `| ${i + 1} | ${l.name} | ${l.ops.join('+')} | ${fmt(l.ms)} | ${fmt(measured[i])} | ` +
+         `${err >= 0 ? '+' : ''}${err.toFixed(1)}% |\n`;
+});
+for (const x of extra) out += `| | ${x.name} | ${x.op} (ORT only) | | ${fmt(x.ms)} | |\n`;
+
+const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').map((e) => e.dur / 1000);
+out += `\n| op | layers matched | estimated (ms) | ORT nodes (ms) | per-layer MAPE | not in profile (est. ms) |\n`;
+out += `|---|---|---|---|---|---|\n`;
+for (const [op, c] of classes) {
+  out += `| ${op} | ${c.n} | ${fmt(c.est)} | ${fmt(c.meas)} | ${c.n ? (c.ape / c.n).toFixed(1) + '%' : ''} | ` +
+         `${c.unmatched ? `${c.unmatched} (${fmt(c.estUnmatched)})` : ''} |\n`;
+}
+const extraSum = extra.reduce((s, x) => s + x.ms, 0);
+const nodeSum = measured.reduce((s, x) => s + x, 0) + extraSum;
+out += `\nestimate: layers ${fmt(report.layers_ms)} + overhead ${fmt(report.overhead_ms)} = ` +
+       `${fmt(report.total_ms)} ms; ` +
+       `profile: nodes ${fmt(nodeSum)} ms (of which ORT-only nodes ${fmt(extraSum)} ms), ` +
+       `model_run median ${fmt(median(runs))} ms over ${runs.length} runs\n`;
+process.stdout.write(out);
