@@ -23,6 +23,7 @@
 #include "odonata/importers.h"
 #include "odonata/network.h"
 #include "odonata/report.h"
+#include "odonata/io.h"
 #include "text.h"
 
 namespace odonata {
@@ -324,14 +325,7 @@ std::string FormatInputShapes(const std::map<std::string, Shape>& shapes) {
 }
 
 std::vector<ValidationRow> ReadValidationSuite(const std::string& path) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) throw Error(path + ": cannot open: is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open: no such file or not readable");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw Error(path + ": cannot read");
-  const std::string contents = text.str();
+  const std::string contents = ReadFile(path);
 
   std::string directory = fs::path(path).parent_path().string();
   if (directory.empty()) directory = ".";

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "odonata/errors.h"
 
@@ -27,6 +28,17 @@ void WriteFileAtomic(const std::string& path, const std::string& bytes) {
     std::filesystem::remove(tmp, ignored);
     throw;
   }
+}
+
+std::string ReadFile(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw Error(path + ": cannot open: is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open: no such file or not readable");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw Error(path + ": cannot read");
+  return text.str();
 }
 
 }  // namespace odonata

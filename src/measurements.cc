@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "odonata/errors.h"
+#include "odonata/io.h"
 #include "text.h"
 
 namespace odonata {
@@ -426,14 +427,7 @@ std::vector<Measurement> ParseMeasurements(const std::string& text, const std::s
 }
 
 std::vector<Measurement> ReadMeasurements(const std::string& path, bool require_latency) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw Error(path + ": cannot open: is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open: no such file or not readable");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw Error(path + ": cannot read");
-  return ParseMeasurements(text.str(), path, require_latency);
+  return ParseMeasurements(ReadFile(path), path, require_latency);
 }
 
 void WriteMeasurements(const std::vector<Measurement>& rows, std::ostream& out) {

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "odonata/errors.h"
+#include "odonata/io.h"
 #include "text.h"
 
 namespace fs = std::filesystem;
@@ -755,14 +756,7 @@ Platform WithMode(const Platform& platform, const std::string& mode) {
 Platform LoadPlatform(const std::string& path_and_mode) {
   const auto [path, mode] = SplitMode(path_and_mode);
   if (!mode.empty()) return WithMode(LoadPlatform(path), mode);
-  if (IsDirectory(path)) throw Error(path + ": cannot open: is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open: no such file or not readable");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw Error(path + ": cannot read");
-
-  Platform p = ParsePlatform(text.str(), path);
+  Platform p = ParsePlatform(ReadFile(path), path);
   fs::path file(path);
   // `--platform jetson-nano` finds jetson-nano.json; a profile claiming
   // another name would make listings and reports disagree with the file.

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "odonata/errors.h"
+#include "odonata/io.h"
 #include "text.h"
 
 namespace odonata {
@@ -85,24 +86,13 @@ double MeanRate(const PowerTrace& trace) {
   return span > 0 ? static_cast<double>(trace.time_s.size() - 1) / span : 0.0;
 }
 
-std::string ReadText(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw Error(path + ": cannot open: is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open: no such file or not readable");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw Error(path + ": cannot read");
-  return text.str();
-}
-
 }  // namespace
 
 PowerTrace LoadPowerTrace(const std::string& path, const PowerTraceOptions& options) {
-  return ParsePowerTrace(ReadText(path), path, options);
+  return ParsePowerTrace(ReadFile(path), path, options);
 }
 
-std::vector<PowerWindow> LoadPowerEvents(const std::string& path) { return ParsePowerEvents(ReadText(path), path); }
+std::vector<PowerWindow> LoadPowerEvents(const std::string& path) { return ParsePowerEvents(ReadFile(path), path); }
 
 PowerTrace ParsePowerTrace(const std::string& csv_text, const std::string& origin, const PowerTraceOptions& options) {
   CsvReader reader(csv_text, origin);

@@ -1,4 +1,5 @@
-// File output that never leaves a half-written file behind.
+// Whole-file input and output for odonata's own text files, with errors that
+// name the file; output never leaves a half-written file behind.
 #pragma once
 
 #include <string>
@@ -9,5 +10,9 @@ namespace odonata {
 // that `path` is either complete or untouched. On failure the temporary file
 // is removed and Error names `path` and the cause.
 void WriteFileAtomic(const std::string& path, const std::string& bytes);
+
+// The whole content of `path`. Error "<path>: cannot open: is a directory",
+// "... no such file or not readable" or "<path>: cannot read".
+std::string ReadFile(const std::string& path);
 
 }  // namespace odonata
