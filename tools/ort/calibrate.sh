@@ -15,7 +15,7 @@
 set -euo pipefail
 
 if [ $# -lt 2 ] || [ $# -gt 4 ]; then
-  sed -n '2,16p' "$0" >&2
+  sed -n '2,15p' "$0" >&2
   exit 2
 fi
 ODONATA=$1
@@ -43,7 +43,8 @@ if step sweeps; then
     "$ODONATA" sweep $args --out "$WORK/sweeps/$name" --models
   done
   [ -f "$WORK/sweeps/empty/plan.csv" ] ||
-    "$ODONATA" sweep --op Relu --design 1d --dims in_c --min 1 --max 1 --around in_c=1,hw=1 --out "$WORK/sweeps/empty" --models
+    "$ODONATA" sweep --op Relu --design 1d --dims in_c --min 1 --max 1 --around in_c=1,hw=1 \
+      --out "$WORK/sweeps/empty" --models
   for m in models/*.onnx; do
     out="$WORK/net/$(basename "$m")"
     [ -f "$out" ] || "$ODONATA" materialize "$m" -o "$out" --seed 1
@@ -74,5 +75,6 @@ fi
 
 # 4. Validation rows (data/validation/host-ort-cpu.csv) and the comparison.
 if step validate; then
-  node tools/ort/validate.js "$ODONATA" "$DATA/networks/networks.csv" "$PLATFORM" "$THREADS" data/validation/host-ort-cpu.csv
+  node tools/ort/validate.js "$ODONATA" "$DATA/networks/networks.csv" "$PLATFORM" "$THREADS" \
+    data/validation/host-ort-cpu.csv
 fi

@@ -532,8 +532,8 @@ async function runSweeps(o) {
       progress(pass * jobs.length + i + 1, total, jobs[i].label, stats(node ? t.nodeTimes : t.times).median);
       if (roundAfter.has(i)) {
         const done = pass * jobs.length + i + 1;
-        await timeNetworks(o, nets, true,
-                           (f, n) => progress(done, total, path.basename(f).replace(/\.onnx$/, ''), stats(n.times).median));
+        const show = (f, n) => progress(done, total, path.basename(f).replace(/\.onnx$/, ''), stats(n.times).median);
+        await timeNetworks(o, nets, true, show);
       }
     }
   }
