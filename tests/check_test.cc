@@ -18,22 +18,14 @@
 #include "odonata/errors.h"
 #include "odonata/measurements.h"
 #include "odonata/platform.h"
+#include "test_util.h"
 
 namespace odonata {
 namespace {
 
 namespace fs = std::filesystem;
 
-// The message of the Error `f` throws ("" if none).
-template <typename F>
-std::string ErrorOf(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::ErrorOf;
 
 const std::string kHeader = "model,platform,precision,measured_ms,measures,split,source\n";
 

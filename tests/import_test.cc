@@ -33,16 +33,7 @@ std::string Temp(const std::string& name, const std::string& text) {
   return path;
 }
 
-// The message of the Error `f` throws ("" if none).
-template <typename F>
-std::string ErrorOf(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::ErrorOf;
 
 const RuntimeLayerTime& Row(const RuntimeReport& r, const std::string& name) {
   for (const RuntimeLayerTime& l : r.layers) {
