@@ -59,6 +59,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const ort = require('onnxruntime-node');
+const {parseCsv, csvField} = require('./csv.js');
 
 function usage(message) {
   process.stderr.write(`run.js: error: ${message}\n` +
@@ -149,42 +150,6 @@ function parseArgs(argv) {
   return o;
 }
 
-// --- CSV (RFC 4180, as odonata writes and reads it) ------------------------------
-
-function parseCsv(text, origin) {
-  const rows = [];
-  let row = [], field = '', quoted = false, started = false;
-  const endField = () => { row.push(field); field = ''; started = false; };
-  const endRow = () => {
-    endField();
-    const blank = row.length === 1 && row[0] === '';
-    if (!blank && !row[0].startsWith('#')) rows.push(row);
-    row = [];
-  };
-  for (let i = 0; i < text.length;) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i += 2; continue; }
-      if (c === '"') { quoted = false; ++i; continue; }
-      field += c; ++i; continue;
-    }
-    if (c === '"' && !started) { quoted = true; started = true; ++i; continue; }
-    if (c === ',') { endField(); ++i; continue; }
-    if (c === '\r' && text[i + 1] === '\n') { endRow(); i += 2; continue; }
-    if (c === '\n') { endRow(); ++i; continue; }
-    field += c; started = true; ++i;
-  }
-  if (quoted) throw new Error(`${origin}: unterminated quoted field`);
-  if (field !== '' || row.length) endRow();
-  return rows;
-}
-
-function csvField(v) {
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-// Milliseconds with 6 significant digits, never in exponent notation.
 function ms(x) {
   const digits = 5 - Math.floor(Math.log10(Math.max(x, 1e-9)));
   return x.toFixed(Math.max(0, Math.min(digits, 9)));

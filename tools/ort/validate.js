@@ -14,41 +14,13 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const {execFileSync} = require('node:child_process');
+const {parseCsvObjects, csvField: field} = require('./csv.js');
 
 const [odonata, networksCsv, platform, threads, suite] = process.argv.slice(2);
 if (!suite) {
   process.stderr.write('usage: node tools/ort/validate.js ODONATA NETWORKS.csv PLATFORM THREADS SUITE.csv\n');
   process.exit(2);
 }
-
-// Minimal RFC 4180 reader (quotes, doubled quotes; '#' lines skipped).
-function parseCsv(text) {
-  const rows = [];
-  let row = [], field = '', quoted = false, started = false;
-  const endField = () => { row.push(field); field = ''; started = false; };
-  const endRow = () => {
-    endField();
-    if (!(row.length === 1 && row[0] === '') && !row[0].startsWith('#')) rows.push(row);
-    row = [];
-  };
-  for (let i = 0; i < text.length;) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i += 2; continue; }
-      if (c === '"') { quoted = false; ++i; continue; }
-      field += c; ++i; continue;
-    }
-    if (c === '"' && !started) { quoted = true; started = true; ++i; continue; }
-    if (c === ',') { endField(); ++i; continue; }
-    if (c === '\r' && text[i + 1] === '\n') { endRow(); i += 2; continue; }
-    if (c === '\n') { endRow(); ++i; continue; }
-    field += c; started = true; ++i;
-  }
-  if (field !== '' || row.length) endRow();
-  const [header, ...body] = rows;
-  return body.map((r) => Object.fromEntries(header.map((h, k) => [h, r[k] ?? ''])));
-}
-const field = (v) => (/[",\r\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
 
 const columns = ['model', 'platform', 'precision', 'input_shape', 'measured_ms', 'measures', 'split', 'source',
                  'network', 'note'];
@@ -68,7 +40,7 @@ const notes = {
 
 const rows = [];
 const table = [];
-for (const r of parseCsv(fs.readFileSync(networksCsv, 'utf8'))) {
+for (const r of parseCsvObjects(fs.readFileSync(networksCsv, 'utf8'), networksCsv)) {
   const stem = path.basename(r.model).replace(/\.onnx$/, '');
   const model = path.join('models', `${stem}.onnx`);
   if (!fs.existsSync(model)) throw new Error(`${networksCsv}: no ${model} for ${r.model}`);
@@ -91,7 +63,7 @@ for (const r of parseCsv(fs.readFileSync(networksCsv, 'utf8'))) {
 
 // Merge: keep other platforms' rows.
 let kept = [];
-if (fs.existsSync(suite)) kept = parseCsv(fs.readFileSync(suite, 'utf8')).filter((r) => r.platform !== platform);
+if (fs.existsSync(suite)) kept = parseCsvObjects(fs.readFileSync(suite, 'utf8'), suite).filter((r) => r.platform !== platform);
 const all = [...kept, ...rows];
 const text = [columns.join(','), ...all.map((r) => columns.map((c) => field(r[c] ?? '')).join(','))].join('\n') + '\n';
 fs.mkdirSync(suiteDir, {recursive: true});
