@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "odonata/layer.h"
@@ -39,7 +41,7 @@ struct Network {
   Counts Totals() const;
 };
 
-// Load an ONNX model file. Weights are not needed: initializers stored as
+// Load an ONNX model file (OnnxModel::Load(path).Resolve(options)). Weights are not needed: initializers stored as
 // external data that is absent still give their shapes. Runs ONNX shape
 // inference with data propagation, then folds shape computations until every
 // tensor has a static shape or is marked data-dependent with a bound.
@@ -59,6 +61,44 @@ Network LoadOnnxFromBytes(const std::string& bytes, const LoadOptions& options =
 //   g (float[1,3,8,8] x) => (float[1,4,8,8] y) { y = Conv(x, w) }
 // `origin` names the model in errors. Used by tests and tools.
 Network ParseOnnxText(const std::string& text, const LoadOptions& options = {}, const std::string& origin = "<text>");
+
+// An ONNX model parsed once and resolved for any input shapes without parsing
+// again (shape sweeps, NAS loops). The protobuf message stays inside src/onnx/
+// (pimpl). Immutable: copies share the parsed model, and Resolve, which works
+// on a copy of the graph, may run concurrently from several threads.
+//
+//   odonata::OnnxModel m = odonata::OnnxModel::Load("models/resnet50.onnx");  // parse once
+//   odonata::LoadOptions o;
+//   o.input_shapes["input"] = {1, 3, 448, 448};
+//   odonata::Network n448 = m.Resolve(o);  // == LoadOnnx(path, o)
+class OnnxModel {
+ public:
+  // Parse a file; errors as LoadOnnx's (cannot open, empty, not ONNX, over 2 GB).
+  static OnnxModel Load(const std::string& path);
+  // Parse serialized bytes; errors as LoadOnnxFromBytes's, naming `origin`.
+  static OnnxModel FromBytes(const std::string& bytes, const std::string& origin = "<bytes>");
+  // Parse ONNX text syntax (see ParseOnnxText).
+  static OnnxModel FromText(const std::string& text, const std::string& origin = "<text>");
+
+  // Shape inference, folding, bounds and counts for `options`, on a copy of
+  // the parsed graph: the same Network LoadOnnx(path, options) returns.
+  // Throws Error naming origin() (unresolvable shapes, bad options, ...).
+  Network Resolve(const LoadOptions& options = {}) const;
+
+  // Model file stem (LoadOnnx's Network::name; "" for bytes, origin for text).
+  const std::string& name() const;
+  // The path or origin that errors name.
+  const std::string& origin() const;
+  // Graph inputs that are not initializers, in graph order: the names
+  // LoadOptions::input_shapes takes.
+  std::vector<std::string> InputNames() const;
+
+  struct Impl;  // defined in src/onnx/loader.cc
+
+ private:
+  explicit OnnxModel(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<const Impl> impl_;
+};
 
 // Write a runnable copy of the ONNX model at `path` to `out` (odonata
 // materialize): every tensor whose data is missing (stored as external data,

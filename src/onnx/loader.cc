@@ -6,6 +6,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <memory>
 #include <new>
 #include <set>
 #include <sstream>
@@ -906,18 +907,33 @@ void CheckIsModel(const onnx::ModelProto& model, const std::string& origin) {
 const char* const kNotParsed = ": not a valid ONNX model (protobuf parse failed: truncated or not ONNX)";
 const char* const kTooLarge = ": file is larger than protobuf's 2 GB limit; store weights as external data";
 
-}  // namespace
-
-Network LoadOnnxFromBytes(const std::string& bytes, const LoadOptions& options, const std::string& origin) {
-  if (bytes.empty()) throw Error(origin + ": empty file, not an ONNX model");
-  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) throw Error(origin + kTooLarge);
-  onnx::ModelProto model;
-  if (!model.ParseFromString(bytes)) throw Error(origin + kNotParsed);
-  CheckIsModel(model, origin);
-  return RunImporter(std::move(model), options, origin);
+std::string Stem(const std::string& path) {
+  std::string stem = path.substr(path.find_last_of('/') + 1);
+  if (stem.size() > 5 && stem.substr(stem.size() - 5) == ".onnx") stem.resize(stem.size() - 5);
+  return stem;
 }
 
-Network LoadOnnx(const std::string& path, const LoadOptions& options) {
+}  // namespace
+
+struct OnnxModel::Impl {
+  onnx::ModelProto model;
+  std::string origin;
+  std::string name;
+};
+
+namespace {
+
+std::shared_ptr<OnnxModel::Impl> ParseBytes(const std::string& bytes, const std::string& origin) {
+  if (bytes.empty()) throw Error(origin + ": empty file, not an ONNX model");
+  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) throw Error(origin + kTooLarge);
+  auto impl = std::make_shared<OnnxModel::Impl>();
+  if (!impl->model.ParseFromString(bytes)) throw Error(origin + kNotParsed);
+  CheckIsModel(impl->model, origin);
+  impl->origin = origin;
+  return impl;
+}
+
+std::shared_ptr<OnnxModel::Impl> ParseFile(const std::string& path) {
   std::ifstream f(path, std::ios::binary | std::ios::ate);
   if (!f) throw Error(path + ": cannot open file");
   const std::streamoff size = f.tellg();
@@ -928,24 +944,77 @@ Network LoadOnnx(const std::string& path, const LoadOptions& options) {
   f.seekg(0);
   // Parsed from the stream, not from a copy of the file in memory: a model
   // with inline weights is held once (as the message), not twice.
-  onnx::ModelProto model;
-  if (!model.ParseFromIstream(&f)) throw Error(path + (f.bad() ? std::string(": cannot read file") : kNotParsed));
-  f.close();
-  CheckIsModel(model, path);
-  Network net = RunImporter(std::move(model), options, path);
-  std::string stem = path.substr(path.find_last_of('/') + 1);
-  if (stem.size() > 5 && stem.substr(stem.size() - 5) == ".onnx") stem.resize(stem.size() - 5);
-  net.name = stem;
+  auto impl = std::make_shared<OnnxModel::Impl>();
+  if (!impl->model.ParseFromIstream(&f)) {
+    throw Error(path + (f.bad() ? std::string(": cannot read file") : kNotParsed));
+  }
+  CheckIsModel(impl->model, path);
+  impl->origin = path;
+  impl->name = Stem(path);
+  return impl;
+}
+
+std::shared_ptr<OnnxModel::Impl> ParseText(const std::string& text, const std::string& origin) {
+  auto impl = std::make_shared<OnnxModel::Impl>();
+  auto status = onnx::OnnxParser::Parse(impl->model, text.c_str());
+  if (!status.IsOK()) throw Error(origin + ": " + status.ErrorMessage());
+  impl->origin = origin;
+  impl->name = origin;
+  return impl;
+}
+
+// Resolves a model nobody else holds: its message is moved into the importer,
+// not copied (the one-shot loaders below; weights held once).
+Network ResolveOnce(std::shared_ptr<OnnxModel::Impl> impl, const LoadOptions& options) {
+  Network net = RunImporter(std::move(impl->model), options, impl->origin);
+  net.name = impl->name;
   return net;
 }
 
-Network ParseOnnxText(const std::string& text, const LoadOptions& options, const std::string& origin) {
-  onnx::ModelProto model;
-  auto status = onnx::OnnxParser::Parse(model, text.c_str());
-  if (!status.IsOK()) throw Error(origin + ": " + status.ErrorMessage());
-  Network net = RunImporter(std::move(model), options, origin);
-  net.name = net.name.empty() ? origin : net.name;
+}  // namespace
+
+OnnxModel OnnxModel::Load(const std::string& path) { return OnnxModel(ParseFile(path)); }
+
+OnnxModel OnnxModel::FromBytes(const std::string& bytes, const std::string& origin) {
+  return OnnxModel(ParseBytes(bytes, origin));
+}
+
+OnnxModel OnnxModel::FromText(const std::string& text, const std::string& origin) {
+  return OnnxModel(ParseText(text, origin));
+}
+
+Network OnnxModel::Resolve(const LoadOptions& options) const {
+  // The importer rewrites the graph it resolves (names, folded nodes, inlined
+  // branches, inferred shapes): it gets a copy, the parsed model stays as read.
+  Network net = RunImporter(impl_->model, options, impl_->origin);
+  net.name = impl_->name;
   return net;
+}
+
+const std::string& OnnxModel::name() const { return impl_->name; }
+const std::string& OnnxModel::origin() const { return impl_->origin; }
+
+std::vector<std::string> OnnxModel::InputNames() const {
+  const onnx::GraphProto& g = impl_->model.graph();
+  std::unordered_set<std::string> inits;
+  for (const auto& t : g.initializer()) inits.insert(t.name());
+  std::vector<std::string> names;
+  for (const auto& in : g.input()) {
+    if (!inits.count(in.name())) names.push_back(in.name());
+  }
+  return names;
+}
+
+Network LoadOnnxFromBytes(const std::string& bytes, const LoadOptions& options, const std::string& origin) {
+  return ResolveOnce(ParseBytes(bytes, origin), options);
+}
+
+Network LoadOnnx(const std::string& path, const LoadOptions& options) {
+  return ResolveOnce(ParseFile(path), options);
+}
+
+Network ParseOnnxText(const std::string& text, const LoadOptions& options, const std::string& origin) {
+  return ResolveOnce(ParseText(text, origin), options);
 }
 
 }  // namespace odonata
