@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -25,6 +26,7 @@
 #include "odonata/check.h"
 #include "odonata/errors.h"
 #include "odonata/estimator.h"
+#include "odonata/explore.h"
 #include "odonata/fit.h"
 #include "odonata/importers.h"
 #include "odonata/io.h"
@@ -88,6 +90,11 @@ struct Options {
   std::string events;
   double shunt_ohms = -1;  // < 0: not given
   double min_ms = 1.0;
+  // compare, explore (models in `inputs`, platforms in `platform`)
+  std::vector<std::string> precisions;
+  std::vector<std::string> resolutions;
+  std::string max_latency, max_energy, max_price, min_accuracy;
+  std::string accuracy;
 };
 
 struct Context {
@@ -745,6 +752,144 @@ int RunPowerTrace(const Options& o, const Context&) {
   return 0;
 }
 
+// --- compare, explore ------------------------------------------------------------
+
+// "explore 123/480 [#####     ]" on stderr while a run lasts, only when stderr
+// is a terminal (nothing in pipes and logs); erased when done.
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::string label) : label_(std::move(label)), enabled_(isatty(STDERR_FILENO) == 1) {}
+  ~ProgressBar() { Clear(); }
+
+  void Update(std::size_t done, std::size_t total) {
+    if (!enabled_ || total == 0) return;
+    constexpr std::size_t kWidth = 30;
+    const std::size_t filled = std::min(kWidth, done * kWidth / total);
+    if (shown_ && filled == filled_ && done != total && done % 16 != 0) return;  // redraw sparingly
+    filled_ = filled;
+    std::cerr << '\r' << label_ << ' ' << done << '/' << total << " [" << std::string(filled, '#')
+              << std::string(kWidth - filled, ' ') << ']' << std::flush;
+    shown_ = true;
+  }
+  void Clear() {
+    if (shown_) std::cerr << "\r\033[K" << std::flush;
+    shown_ = false;
+  }
+
+ private:
+  std::string label_;
+  bool enabled_;
+  bool shown_ = false;
+  std::size_t filled_ = 0;
+};
+
+void AddCompareOptions(CLI::App& cmd, Options& o) {
+  cmd.add_option("MODEL", o.inputs, "ONNX models (or ANNETTE graphs, .json)")->type_name("FILE")->required();
+  cmd.add_option("-p,--platform,--platforms", o.platform,
+                 "'all' (every profile on the search path) or NAME[:MODE|:*],... (':*': every mode)")
+      ->type_name("all|LIST");
+  cmd.add_option("--precision,--precisions", o.precisions, "Precisions to try (default: each platform's own)")
+      ->delimiter(',')
+      ->check(PrecisionValidator())
+      ->type_name("P,...");
+  cmd.add_option("--max-latency", o.max_latency, "Keep candidates at most this slow: 100ms, 0.1s, 250us")
+      ->type_name("TIME");
+  cmd.add_option("--max-energy", o.max_energy, "Keep candidates using at most this energy per inference: 5mJ, 1J")
+      ->type_name("ENERGY");
+  cmd.add_option("--max-price", o.max_price, "Keep platforms costing at most this: $100")->type_name("USD");
+  cmd.add_option("--batch", o.batch, "Value for symbolic batch dimensions (default 1)")
+      ->check(BatchValidator())
+      ->type_name("N");
+  cmd.add_option("--format", o.format, "Output format (html: scatter plots and the table)")
+      ->check(CLI::IsMember({"table", "json", "csv", "html"}))
+      ->type_name("FORMAT")
+      ->default_str("table");
+  cmd.add_option("-o,--output", o.output, "Write the report to FILE instead of stdout")->type_name("FILE");
+}
+
+void AddExploreOptions(CLI::App& cmd, Options& o) {
+  AddCompareOptions(cmd, o);
+  cmd.add_option("--resolutions", o.resolutions, "Input sizes HxW of the image input, e.g. 320x320,640x640,720x1280")
+      ->delimiter(',')
+      ->type_name("HxW,...");
+  cmd.add_option("--accuracy", o.accuracy, "CSV with columns model,accuracy[,resolution] (e.g. mAP per model)")
+      ->type_name("CSV");
+  cmd.add_option("--min-accuracy", o.min_accuracy, "Keep candidates at least this accurate (the CSV's unit)")
+      ->type_name("X");
+}
+
+// Option value parsers throw Error(kUsage) naming the text; add the option.
+template <typename F>
+auto OptionValue(const char* option, const std::string& text, F parse) {
+  try {
+    return parse(text);
+  } catch (const Error& e) {
+    throw e.WithContext(option);
+  }
+}
+
+int RunExplore(const Options& o, const Context& context, const char* command) {
+  ExploreFormat format = ExploreFormat::kTable;
+  ParseExploreFormat(o.format, &format);
+  ExploreSpec spec;
+  spec.models = o.inputs;
+  for (const std::string& p : o.precisions) {
+    Precision precision;
+    if (!ParsePrecision(p, &precision)) throw Error("unknown precision '" + p + "'", ExitCode::kUsage);
+    if (std::find(spec.precisions.begin(), spec.precisions.end(), precision) == spec.precisions.end()) {
+      spec.precisions.push_back(precision);
+    }
+  }
+  for (const std::string& r : o.resolutions) spec.resolutions.push_back(OptionValue("--resolutions", r, ParseResolution));
+  if (!o.max_latency.empty()) spec.constraints.max_latency_ms = OptionValue("--max-latency", o.max_latency, ParseDurationMs);
+  if (!o.max_energy.empty()) spec.constraints.max_energy_mj = OptionValue("--max-energy", o.max_energy, ParseEnergyMj);
+  if (!o.max_price.empty()) spec.constraints.max_price_usd = OptionValue("--max-price", o.max_price, ParsePriceUsd);
+  AccuracyTable accuracy;
+  if (!o.accuracy.empty()) {
+    accuracy = AccuracyTable::Load(o.accuracy);
+    spec.accuracy = &accuracy;
+  }
+  if (!o.min_accuracy.empty()) {
+    if (o.accuracy.empty()) throw Error("--min-accuracy needs --accuracy FILE", ExitCode::kUsage);
+    spec.constraints.min_accuracy = OptionValue("--min-accuracy", o.min_accuracy, [](const std::string& t) {
+      std::size_t used = 0;
+      double v = 0;
+      try {
+        v = std::stod(t, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == 0 || used != t.size() || !std::isfinite(v)) throw Error("'" + t + "' is not a number", ExitCode::kUsage);
+      return v;
+    });
+  }
+  if (o.batch > 0) spec.batch = o.batch;
+  // Platforms first: a typo there should not wait for the models to load.
+  spec.platforms = LoadPlatforms(o.platform.empty() ? "all" : o.platform, PlatformSearchPath(context.exe_path));
+
+  ExploreResult result;
+  {
+    ProgressBar bar(command);
+    result = Explore(spec, [&](std::size_t done, std::size_t total) { bar.Update(done, total); });
+  }
+  for (const std::string& w : result.warnings) Warn(w);
+  if (result.candidates.empty()) {
+    Warn("no candidate: " + std::to_string(result.filtered) + " estimated outside the constraints, " +
+         std::to_string(result.skipped.size()) + " skipped");
+  }
+  std::ostringstream text;
+  RenderExplore(result, format, text);
+  Emit(text.str(), o.output);
+  return 0;
+}
+
+int RunCompare(const Options& o, const Context& context) {
+  if (o.platform.empty()) throw Error("compare: --platform is required: 'all' or a list of names", ExitCode::kUsage);
+  return RunExplore(o, context, "compare");
+}
+
+int RunExploreCommand(const Options& o, const Context& context) { return RunExplore(o, context, "explore"); }
+
 // The subcommands, in the order `odonata --help` lists them.
 const Command kCommands[] = {
     {"estimate", "Estimate the latency of an ONNX model on a platform", AddEstimateOptions, RunEstimate},
@@ -764,6 +909,10 @@ const Command kCommands[] = {
      RunCalibrate},
     {"power-trace", "Integrate a sampled power trace into energy per window (layer or inference)",
      AddPowerTraceOptions, RunPowerTrace},
+    {"compare", "Latency, energy, throughput and price of models on several platforms; marks the Pareto front",
+     AddCompareOptions, RunCompare},
+    {"explore", "Explore models x platforms x precisions x input sizes under constraints; the Pareto front",
+     AddExploreOptions, RunExploreCommand},
 };
 
 std::string ExePath(const char* argv0) {

@@ -1,0 +1,176 @@
+// Design-space exploration (`odonata compare`, `odonata explore`): estimate
+// every combination of models x input resolutions x platforms x precisions,
+// drop the combinations that break the constraints, mark the Pareto front.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "odonata/platform.h"
+
+namespace odonata {
+
+// One estimated combination. Units: ms, mJ, W, inferences/s, USD.
+struct Candidate {
+  std::string model;       // network name (the model file's stem)
+  std::string model_path;  // as given
+  std::string platform;    // Platform::DisplayName(): "jetson-tx2:maxq"
+  Precision precision = Precision::kFp32;
+  std::string resolution;  // "640x640" (HxW of the image input), "" = the model's own
+  std::int64_t batch = 1;  // leading dimension of the image input (1 without one)
+  double latency_ms = 0;   // Report::total_ms
+  double energy_mj = 0;    // Report::energy_mj, per inference (of `batch` images)
+  double avg_power_w = 0;  // Report::avg_power_w
+  double throughput_ips = 0;  // images per second: batch * 1000 / latency_ms (0 when latency is 0)
+  double price_usd = 0;       // Platform::price_usd
+  std::optional<double> accuracy;  // from the accuracy table; absent when the model is not in it
+  bool pareto = false;             // set by MarkPareto
+};
+
+// A combination that was not estimated, and why. Empty `platform` and
+// `precision`: every platform and precision (the model could not be loaded at
+// that resolution).
+struct Skipped {
+  std::string model;
+  std::string platform;
+  std::string precision;
+  std::string resolution;
+  std::string reason;
+  std::size_t combinations = 1;  // how many combinations this entry stands for
+};
+
+// Which objectives the Pareto front is over. Latency, energy and price are
+// minimised, accuracy maximised.
+struct Objectives {
+  bool latency = true;
+  bool energy = true;
+  bool price = true;
+  bool accuracy = false;
+};
+
+// Set `pareto` on every candidate that no other candidate dominates. `b`
+// dominates `a` when `b` is at least as good in every objective and strictly
+// better in one; so candidates with equal objective values do not dominate
+// each other and are all marked (duplicates stay on the front together), and
+// a single candidate is always optimal. With the accuracy objective, a
+// candidate without accuracy counts as the worst accuracy (it stays optimal
+// only by being faster, leaner or cheaper than every more accurate one).
+// Returns the number of optimal candidates. O(n^2): fine for thousands.
+std::size_t MarkPareto(std::vector<Candidate>& candidates, const Objectives& objectives);
+
+// Limits a candidate must meet (inclusive). Absent: no limit.
+struct Constraints {
+  std::optional<double> max_latency_ms;
+  std::optional<double> max_energy_mj;
+  std::optional<double> max_price_usd;
+  // Candidates without an accuracy are not held to this limit (they are kept;
+  // ExploreResult::warnings names their models).
+  std::optional<double> min_accuracy;
+
+  bool Empty() const { return !max_latency_ms && !max_energy_mj && !max_price_usd && !min_accuracy; }
+};
+
+bool Satisfies(const Candidate& candidate, const Constraints& constraints);
+// Remove the candidates that break `constraints`, keeping the order of the
+// others. Returns how many were removed.
+std::size_t ApplyConstraints(std::vector<Candidate>& candidates, const Constraints& constraints);
+
+// Values of the constraint options. A number without a unit is in the
+// option's unit (ms, mJ, USD). Negative, non-finite or malformed values throw
+// Error (code kUsage) naming the text and the accepted forms.
+double ParseDurationMs(const std::string& text);  // "100ms", "0.1s", "250us", "100"
+double ParseEnergyMj(const std::string& text);    // "5mJ", "1J", "800uJ", "5"
+double ParsePriceUsd(const std::string& text);    // "$100", "100", "100USD"
+
+// Input resolution "HxW" ("640x640", "1280x720": height first, as in NCHW).
+struct Resolution {
+  std::int64_t height = 0;
+  std::int64_t width = 0;
+
+  std::string Label() const;  // "1280x720"
+  bool operator==(const Resolution&) const = default;
+};
+// Throws Error (kUsage) for anything but two positive integers joined by 'x'.
+Resolution ParseResolution(const std::string& text);
+
+// Accuracy per model (and optionally per resolution) from a CSV file with a
+// header: model,accuracy[,resolution] (any order). `model` is the model file's
+// stem ("resnet50"); an empty or absent resolution applies to every resolution
+// of the model, a given one ("640x640") overrides it at that resolution. The
+// unit is the file's (top-1, mAP, ...); higher is better.
+class AccuracyTable {
+ public:
+  // Errors name the file and line: "acc.csv:3: accuracy: 'high' is not a number".
+  static AccuracyTable Parse(const std::string& csv_text, const std::string& origin);
+  static AccuracyTable Load(const std::string& path);
+
+  // The accuracy of `model` at `resolution` ("" = the model's own input shape).
+  std::optional<double> Find(const std::string& model, const std::string& resolution) const;
+  bool HasModel(const std::string& model) const;
+  bool Empty() const { return values_.empty(); }
+
+ private:
+  std::map<std::pair<std::string, std::string>, double> values_;  // (model, resolution or "")
+};
+
+// Platforms from `--platform`: "all" (every profile on the search path, as
+// written, without modes applied) or a comma-separated list of names or .json
+// paths, each optionally with ":MODE", or ":*" for every mode of the profile
+// (the profile itself when it has none). Duplicates are dropped. Errors are
+// those of ResolvePlatform and LoadPlatform.
+std::vector<Platform> LoadPlatforms(const std::string& spec, const std::vector<std::string>& search_path);
+
+struct ExploreSpec {
+  std::vector<std::string> models;  // model files (ONNX, or ANNETTE graphs without resolutions)
+  std::vector<Platform> platforms;
+  // Empty: each platform's default precision. Given: those of them each
+  // platform supports; a platform lacking one is skipped for it (listed), and a
+  // precision no platform supports is an error.
+  std::vector<Precision> precisions;
+  // Empty: each model at its own input shape. Given: the spatial dimensions
+  // (2 and 3) of the model's one rank-4 input are set; a model without exactly
+  // one rank-4 input, or whose graph cannot take the size, is skipped for it.
+  std::vector<Resolution> resolutions;
+  std::optional<std::int64_t> batch;  // symbolic batch dimensions (LoadOptions::batch)
+  Constraints constraints;
+  const AccuracyTable* accuracy = nullptr;  // optional; enables the accuracy objective
+};
+
+struct ExploreResult {
+  std::size_t combinations = 0;       // models x resolutions x platforms x precisions tried
+  std::vector<Candidate> candidates;  // estimated and within the constraints, in enumeration order
+  std::vector<Skipped> skipped;
+  std::size_t filtered = 0;  // estimated but outside the constraints (not in candidates)
+  std::size_t pareto_count = 0;
+  Objectives objectives;              // what the front is over
+  Constraints constraints;            // as applied
+  std::vector<std::string> warnings;  // each once: loader warnings, models without accuracy
+};
+
+// Called after each combination with (done, total); total is fixed for a run.
+using ExploreProgress = std::function<void(std::size_t done, std::size_t total)>;
+
+// Enumerate models (outer) x resolutions x platforms x precisions (inner),
+// loading each model once per resolution and estimating with EstimateNetwork.
+// Then constraints, then the Pareto front over latency, energy, price and,
+// with an accuracy table, accuracy. A model file that cannot be loaded at its
+// own shape is an error (the user named it); other failures skip.
+ExploreResult Explore(const ExploreSpec& spec, const ExploreProgress& progress = {});
+
+// Output of compare/explore. Table: one row per candidate, '*' on the front,
+// then the counts and the skipped combinations. JSON: {"combinations",
+// "candidates", "skipped", "filtered", "pareto_count", ...} (docs/report-format.md).
+// CSV: one record per candidate. HTML: scatter plots (latency vs energy,
+// latency vs price, accuracy vs latency with accuracies), Pareto rows
+// highlighted, the table. Output ends with a newline.
+enum class ExploreFormat { kTable, kJson, kCsv, kHtml };
+bool ParseExploreFormat(const std::string& text, ExploreFormat* out);  // "table", "json", "csv", "html"
+void RenderExplore(const ExploreResult& result, ExploreFormat format, std::ostream& out);
+
+}  // namespace odonata
