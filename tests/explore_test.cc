@@ -446,7 +446,19 @@ TEST(RenderExplore, JsonKeysAndCsvRows) {
                              "over latency, energy, price"),
             std::string::npos)
       << table.str();
-  EXPECT_NE(table.str().find("  A at 320x320 on zcu102 fp16: zcu102 has no fp16 (it has int8)"), std::string::npos);
+  EXPECT_NE(table.str().find("skipped:\n  zcu102 has no fp16 (it has int8): 1 combination (A at 320x320)\n"),
+            std::string::npos);
+  // Skipped combinations with the same reason are one line, with their models.
+  r.skipped.push_back({"B", "zcu102", "fp16", "", "zcu102 has no fp16 (it has int8)", 1});
+  r.skipped.push_back({"C", "", "", "1x1", "input too small", 2});
+  r.combinations = 6;
+  table.str("");
+  RenderExplore(r, ExploreFormat::kTable, table);
+  EXPECT_NE(table.str().find("skipped:\n"
+                             "  zcu102 has no fp16 (it has int8): 2 combinations (A at 320x320, B)\n"
+                             "  input too small: 2 combinations (C at 1x1)\n"),
+            std::string::npos)
+      << table.str();
 }
 
 }  // namespace

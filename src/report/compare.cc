@@ -39,13 +39,29 @@ std::string ConstraintsText(const Constraints& k) {
   return report::Join(parts, ", ");
 }
 
-// "resnet50 at 640x640 on ncs2 fp16"; parts that are empty are left out.
-std::string Where(const Skipped& s) {
-  std::string text = s.model;
-  if (!s.resolution.empty()) text += " at " + s.resolution;
-  if (!s.platform.empty()) text += " on " + s.platform;
-  if (!s.precision.empty()) text += " " + s.precision;
-  return text;
+// Skipped combinations grouped by reason ("ncs2 has no fp32 (it has fp16)"),
+// each with the models (and resolutions) it applies to, in first-seen order.
+struct SkipGroup {
+  std::string reason;
+  std::size_t combinations = 0;
+  std::vector<std::string> models;
+};
+
+std::vector<SkipGroup> GroupSkipped(const std::vector<Skipped>& skipped) {
+  std::vector<SkipGroup> groups;
+  for (const Skipped& s : skipped) {
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const SkipGroup& g) { return g.reason == s.reason; });
+    if (it == groups.end()) it = groups.insert(groups.end(), SkipGroup{s.reason, 0, {}});
+    it->combinations += s.combinations;
+    const std::string model = s.model + (s.resolution.empty() ? "" : " at " + s.resolution);
+    if (std::find(it->models.begin(), it->models.end(), model) == it->models.end()) it->models.push_back(model);
+  }
+  return groups;
+}
+
+std::string SkipLine(const SkipGroup& g) {
+  return g.reason + ": " + std::to_string(g.combinations) + (g.combinations == 1 ? " combination" : " combinations") +
+         " (" + report::Join(g.models, ", ") + ")";
 }
 
 std::string Summary(const ExploreResult& r) {
@@ -96,7 +112,7 @@ void RenderTable(const ExploreResult& r, std::ostream& out) {
   out << '\n' << Summary(r) << '\n';
   if (!r.skipped.empty()) {
     out << "skipped:\n";
-    for (const Skipped& s : r.skipped) out << "  " << Where(s) << ": " << s.reason << '\n';
+    for (const SkipGroup& g : GroupSkipped(r.skipped)) out << "  " << SkipLine(g) << '\n';
   }
 }
 
@@ -167,6 +183,11 @@ void RenderCsv(const ExploreResult& r, std::ostream& out) {
 
 // --- HTML ---------------------------------------------------------------------
 
+// Next to a highlighted point: the platform is its colour, so model, input and precision.
+std::string ShortLabel(const Candidate& c) {
+  return c.model + (c.resolution.empty() ? "" : " " + c.resolution) + " " + PrecisionName(c.precision);
+}
+
 std::string Label(const Candidate& c) {
   return c.model + (c.resolution.empty() ? "" : " " + c.resolution) + " " + c.platform + " " +
          PrecisionName(c.precision);
@@ -211,7 +232,7 @@ std::vector<html::Point> Points(const std::vector<Candidate>& candidates, double
     html::Point p;
     p.x = x(c);
     p.y = y(c);
-    p.label = Label(c);
+    p.label = ShortLabel(c);
     p.group = c.platform;
     p.highlight = c.pareto;
     p.tooltip = Label(c) + ": " + report::FormatFixed(c.latency_ms, 3) + " ms, " + report::FormatFixed(c.energy_mj, 2) +
@@ -261,10 +282,10 @@ void RenderHtml(const ExploreResult& r, std::ostream& out) {
   body << html::TableHtml(table);
   if (!r.skipped.empty()) {
     body << "<h2>Skipped</h2>\n<ul>\n";
-    for (const Skipped& s : r.skipped) body << "<li>" << html::Escape(Where(s) + ": " + s.reason) << "</li>\n";
+    for (const SkipGroup& g : GroupSkipped(r.skipped)) body << "<li>" << html::Escape(SkipLine(g)) << "</li>\n";
     body << "</ul>\n";
   }
-  out << html::Page("odonata explore", body.str());
+  out << html::Page("odonata: " + std::to_string(cs.size()) + " candidates", body.str());
 }
 
 }  // namespace
