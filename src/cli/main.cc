@@ -786,7 +786,8 @@ class ProgressBar {
 void AddCompareOptions(CLI::App& cmd, Options& o) {
   cmd.add_option("MODEL", o.inputs, "ONNX models (or ANNETTE graphs, .json)")->type_name("FILE")->required();
   cmd.add_option("-p,--platform,--platforms", o.platform,
-                 "'all' (every profile on the search path) or NAME[:MODE|:*],... (':*': every mode)")
+                 "'all' (every profile on the search path) or NAME[:MODE|:*],... (':*': every mode); "
+                 "explore's default: all")
       ->type_name("all|LIST");
   cmd.add_option("--precision,--precisions", o.precisions, "Precisions to try (default: each platform's own)")
       ->delimiter(',')
