@@ -461,5 +461,27 @@ TEST(RenderExplore, JsonKeysAndCsvRows) {
       << table.str();
 }
 
+TEST(RenderExplore, HtmlHasTheChartsTheFrontAndTheTable) {
+  ExploreResult r;
+  r.candidates = Hand();
+  for (Candidate& c : r.candidates) c.platform = "p-" + c.model;
+  r.combinations = r.candidates.size();
+  r.pareto_count = MarkPareto(r.candidates, r.objectives);
+  std::ostringstream out;
+  RenderExplore(r, ExploreFormat::kHtml, out);
+  const std::string page = out.str();
+  EXPECT_EQ(page.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(page.find("Latency vs energy"), std::string::npos);
+  EXPECT_NE(page.find("Latency vs price"), std::string::npos);
+  EXPECT_EQ(page.find("Accuracy vs latency"), std::string::npos);  // no accuracies
+  EXPECT_NE(page.find("front (latency, energy)"), std::string::npos);
+  EXPECT_NE(page.find("<table"), std::string::npos);
+  // With accuracies the third chart appears.
+  r.candidates[0].accuracy = 0.5;
+  out.str("");
+  RenderExplore(r, ExploreFormat::kHtml, out);
+  EXPECT_NE(out.str().find("Accuracy vs latency"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace odonata
