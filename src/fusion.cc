@@ -1,9 +1,8 @@
 #include "odonata/fusion.h"
 
 #include <algorithm>
-#include <set>
+#include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "odonata/errors.h"
 
@@ -25,43 +24,69 @@ bool CanAbsorb(const Fusion& fusion, const std::string& main, const std::string&
 }  // namespace
 
 std::vector<Layer> Fuse(const Network& net, const Fusion& fusion) {
+  // Tensors by dense id (names looked up once, here), so that following
+  // chains and collecting a group's inputs compare integers, not strings.
   const std::size_t n = net.layers.size();
-  std::unordered_map<std::string, std::vector<std::size_t>> consumers;
-  std::unordered_map<std::string, std::size_t> producer;
+  constexpr std::size_t kNoTensor = static_cast<std::size_t>(-1);
+  std::unordered_map<std::string_view, std::size_t> ids;
+  ids.reserve(4 * n + 8);
+  auto id_of = [&](const std::string& name) {
+    if (name.empty()) return kNoTensor;
+    return ids.try_emplace(name, ids.size()).first->second;
+  };
+  // in_ids[in_first[i] ..] are layer i's input ids, in order; out_ids likewise.
+  std::vector<std::size_t> in_ids, in_first(n + 1), out_ids, out_first(n + 1);
   for (std::size_t i = 0; i < n; ++i) {
-    for (const TensorInfo& t : net.layers[i].inputs) {
-      if (!t.name.empty()) consumers[t.name].push_back(i);
+    in_first[i] = in_ids.size();
+    for (const TensorInfo& t : net.layers[i].inputs) in_ids.push_back(id_of(t.name));
+    out_first[i] = out_ids.size();
+    for (const TensorInfo& t : net.layers[i].outputs) out_ids.push_back(id_of(t.name));
+  }
+  in_first[n] = in_ids.size();
+  out_first[n] = out_ids.size();
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> producer(ids.size(), kNone), consumer(ids.size(), kNone), consumer_count(ids.size(), 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t k = in_first[i]; k < in_first[i + 1]; ++k) {
+      if (in_ids[k] == kNoTensor) continue;
+      if (consumer_count[in_ids[k]]++ == 0) consumer[in_ids[k]] = i;
     }
-    for (const TensorInfo& t : net.layers[i].outputs) {
-      if (!t.name.empty()) producer[t.name] = i;
+    for (std::size_t k = out_first[i]; k < out_first[i + 1]; ++k) {
+      if (out_ids[k] != kNoTensor) producer[out_ids[k]] = i;
     }
   }
-  std::unordered_set<std::string> graph_outputs;
-  for (const TensorInfo& t : net.outputs) graph_outputs.insert(t.name);
+  std::vector<bool> graph_output(ids.size(), false);
+  for (const TensorInfo& t : net.outputs) {
+    auto it = ids.find(t.name);
+    if (it != ids.end()) graph_output[it->second] = true;
+  }
 
   std::vector<bool> taken(n, false);
   std::vector<Layer> out;
+  out.reserve(n);
+  std::vector<std::size_t> group, internal, seen;
   for (std::size_t i = 0; i < n; ++i) {
     if (taken[i]) continue;
     taken[i] = true;
-    std::vector<std::size_t> group = {i};
+    group.assign(1, i);
     const Layer& main = net.layers[i];
     // Follow single-consumer chains the platform runs as one kernel.
     for (;;) {
-      const Layer& last = net.layers[group.back()];
-      if (last.outputs.size() != 1 || graph_outputs.count(last.outputs[0].name)) break;
-      auto c = consumers.find(last.outputs[0].name);
-      if (c == consumers.end() || c->second.size() != 1) break;
-      const std::size_t j = c->second[0];
+      const std::size_t last = group.back();
+      if (out_first[last + 1] - out_first[last] != 1) break;
+      const std::size_t tensor = out_ids[out_first[last]];
+      // An unnamed output has no consumer ("" is never read).
+      if (tensor == kNoTensor || graph_output[tensor] || consumer_count[tensor] != 1) break;
+      const std::size_t j = consumer[tensor];
       const Layer& child = net.layers[j];
       if (taken[j] || child.repeat != main.repeat || !CanAbsorb(fusion, main.op_type, child.op_type)) break;
       // The child's other inputs must exist before the group starts, so the
       // fused layer keeps topological order.
       bool ready = true;
-      for (const TensorInfo& t : child.inputs) {
-        if (t.name.empty() || t.name == last.outputs[0].name) continue;
-        auto p = producer.find(t.name);
-        if (p != producer.end() && p->second >= i) ready = false;
+      for (std::size_t k = in_first[j]; k < in_first[j + 1]; ++k) {
+        const std::size_t t = in_ids[k];
+        if (t == kNoTensor || t == tensor) continue;
+        if (producer[t] != kNone && producer[t] >= i) ready = false;
       }
       if (!ready) break;
       taken[j] = true;
@@ -71,15 +96,28 @@ std::vector<Layer> Fuse(const Network& net, const Fusion& fusion) {
       out.push_back(main);
       continue;
     }
-    Layer fused = main;
-    fused.inputs.clear();
-    fused.covers.clear();
-    fused.covered_ops.clear();
-    fused.counts = Counts{};
-    std::unordered_set<std::string> internal, seen;
+    // Built field by field rather than copied from `main` and cleared: the
+    // inputs, outputs and covers of `main` would be copied only to be dropped.
+    // (A new Layer field needs a line here; FusedNetwork's tests compare
+    // fused rows with the unfused layers they come from.)
+    Layer fused;
+    fused.name = main.name;
+    fused.op_type = main.op_type;
+    fused.domain = main.domain;
+    fused.op_class = main.op_class;
+    fused.window = main.window;
+    fused.attributes = main.attributes;
+    fused.repeat = main.repeat;
+    fused.data_dependent = main.data_dependent;
+    fused.unknown_op = main.unknown_op;
+    internal.clear();
+    seen.clear();
     for (std::size_t k = 0; k + 1 < group.size(); ++k) {
-      for (const TensorInfo& t : net.layers[group[k]].outputs) internal.insert(t.name);
+      internal.insert(internal.end(), out_ids.begin() + out_first[group[k]], out_ids.begin() + out_first[group[k] + 1]);
     }
+    auto contains = [](const std::vector<std::size_t>& v, std::size_t x) {
+      return std::find(v.begin(), v.end(), x) != v.end();
+    };
     for (std::size_t k : group) {
       const Layer& l = net.layers[k];
       fused.covers.insert(fused.covers.end(), l.covers.begin(), l.covers.end());
@@ -89,13 +127,16 @@ std::vector<Layer> Fuse(const Network& net, const Fusion& fusion) {
       fused.counts.params = CheckedAdd(fused.counts.params, l.counts.params);
       fused.data_dependent |= l.data_dependent;
       fused.unknown_op |= l.unknown_op;
-      for (const TensorInfo& t : l.inputs) {
-        if (t.name.empty() || internal.count(t.name) || !seen.insert(t.name).second) continue;
-        fused.inputs.push_back(t);
-        if (t.is_weight || t.is_constant) {
-          fused.counts.weight_elems = CheckedAdd(fused.counts.weight_elems, NumElements(t.shape));
+      for (std::size_t m = 0; m < l.inputs.size(); ++m) {
+        const std::size_t t = in_ids[in_first[k] + m];
+        if (t == kNoTensor || contains(internal, t) || contains(seen, t)) continue;
+        seen.push_back(t);
+        const TensorInfo& info = l.inputs[m];
+        fused.inputs.push_back(info);
+        if (info.is_weight || info.is_constant) {
+          fused.counts.weight_elems = CheckedAdd(fused.counts.weight_elems, NumElements(info.shape));
         } else {
-          fused.counts.input_elems = CheckedAdd(fused.counts.input_elems, NumElements(t.shape));
+          fused.counts.input_elems = CheckedAdd(fused.counts.input_elems, NumElements(info.shape));
         }
       }
     }
@@ -106,6 +147,53 @@ std::vector<Layer> Fuse(const Network& net, const Fusion& fusion) {
     out.push_back(std::move(fused));
   }
   return out;
+}
+
+FusedNetwork FuseNetwork(const Network& net, const Fusion& fusion) {
+  FusedNetwork f;
+  f.totals = net.Totals();  // before fusing, so that an overflow names the same product as before
+  f.layers = Fuse(net, fusion);
+  f.compact.reserve(f.layers.size());
+  const auto& free_ops = fusion.free_ops;
+  for (const Layer& l : f.layers) {
+    FusedLayer c;
+    c.facts = FactsOf(l);
+    c.op_class = l.op_class;
+    c.repeat = l.repeat;
+    c.free = l.covers.size() == 1 && std::find(free_ops.begin(), free_ops.end(), l.op_type) != free_ops.end();
+    c.unknown_op = l.unknown_op;
+    f.compact.push_back(c);
+  }
+  f.fusion_fingerprint = FusionFingerprint(fusion);
+  f.name = net.name;
+  f.source = net.source;
+  f.nodes = static_cast<std::int64_t>(net.layers.size());
+  f.warnings = net.warnings;
+  return f;
+}
+
+std::uint64_t FusionFingerprint(const Fusion& fusion) {
+  // FNV-1a over the strings, each list and string terminated, so that
+  // {"ab"} and {"a", "b"} differ.
+  std::uint64_t h = 14695981039346656037ull;
+  auto mix = [&](unsigned char c) {
+    h ^= c;
+    h *= 1099511628211ull;
+  };
+  auto list = [&](const std::vector<std::string>& v) {
+    for (const std::string& s : v) {
+      for (char c : s) mix(static_cast<unsigned char>(c));
+      mix(0);
+    }
+    mix(1);
+  };
+  for (const FusionRule& r : fusion.rules) {
+    list(r.into);
+    list(r.absorb);
+  }
+  mix(2);
+  list(fusion.free_ops);
+  return h;
 }
 
 }  // namespace odonata

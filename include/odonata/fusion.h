@@ -1,8 +1,11 @@
 // Platform fusion: group the nodes of a network into the kernels a platform runs.
 #pragma once
 
+#include <cstdint>
+#include <string>
 #include <vector>
 
+#include "odonata/estimator.h"
 #include "odonata/layer.h"
 #include "odonata/network.h"
 #include "odonata/platform.h"
@@ -15,5 +18,38 @@ namespace odonata {
 // Counts of a fused layer: MACs, FLOPs and params summed; activation traffic
 // only for tensors entering or leaving the group.
 std::vector<Layer> Fuse(const Network& network, const Fusion& fusion);
+
+// A fused layer as the estimate loop reads it: no strings, no allocation.
+struct FusedLayer {
+  LayerFacts facts;  // FactsOf(the fused Layer)
+  OpClass op_class = OpClass::kUnknown;
+  std::int64_t repeat = 1;
+  bool free = false;        // a lone node whose op is one of the fusion's free_ops: estimator "free"
+  bool unknown_op = false;  // estimator "memory", flagged
+};
+
+// A network fused once for one set of fusion rules, ready to be estimated on
+// every platform with these rules, at any precision (report.h: EstimateTotals,
+// EstimateFused) without fusing again. A plain value; it keeps no reference
+// to the network.
+struct FusedNetwork {
+  std::vector<Layer> layers;        // Fuse(network, fusion): the rows of a full report
+  std::vector<FusedLayer> compact;  // the same layers, in the same order
+  // Fingerprint of the fusion rules and free ops it was fused with
+  // (FusionFingerprint): estimating it on a platform with other rules is an error.
+  std::uint64_t fusion_fingerprint = 0;
+  // What a Report takes from the network.
+  std::string name, source;
+  Counts totals;           // network.Totals()
+  std::int64_t nodes = 0;  // network.layers.size()
+  std::vector<std::string> warnings;
+};
+
+// Fuse (as Fuse) and precompute every layer's facts. Throws Error on overflow.
+FusedNetwork FuseNetwork(const Network& network, const Fusion& fusion);
+
+// A 64-bit hash of the rules' `into` and `absorb` lists and the free ops, in
+// order (sources ignored): equal for profiles that fuse alike.
+std::uint64_t FusionFingerprint(const Fusion& fusion);
 
 }  // namespace odonata
