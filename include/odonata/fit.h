@@ -2,6 +2,7 @@
 // the same rows give the same models, bit for bit.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -68,9 +69,58 @@ struct ClassFit {
   std::vector<double> measured, predicted;                   // of the chosen model, row order
   std::vector<std::string> origins;
 };
+
+// Power fitting (src/fit/power_fit.cc): rows with `power_w` and/or `energy_mj`.
+// A row's energy E (mJ) is energy_mj, else power_w x latency_ms; with both, they
+// must agree within kPowerConsistencyPct or FitPower throws an Error naming the
+// row ("m.csv:7: ..."). Per (op class, precision), the active power is the
+// time-weighted mean power sum(E) / sum(latency_ms) (W): the value for which the
+// fitted rows' predicted energies add up to their measured total, as a
+// network's layer energies add up to its energy. (Least squares of E on t
+// through the origin would weight each row by t^2, letting the longest layers
+// decide.) A group with fewer than kMinPowerRows rows is reported, not written.
+constexpr double kPowerConsistencyPct = 5.0;
+constexpr std::size_t kMinPowerRows = 3;
+
+struct PowerClassFit {
+  OpClass op_class = OpClass::kUnknown;
+  Precision precision = Precision::kFp32;
+  std::int64_t rows = 0;
+  double active_w = 0;      // sum(E) / sum(t), W
+  double min_w = 0, max_w = 0;  // per-row mean power E / t, W
+  double power_rmse_w = 0;  // RMS of (E/t - active_w) over the rows, W
+  double energy_mape = 0;   // %, of active_w x t against E
+  bool written = false;     // false: too few rows, or another precision's group decided the class
+  std::string note;         // why not written
+  std::vector<double> measured_mj, predicted_mj;
+  std::vector<std::string> origins;
+};
+
+struct PowerFit {
+  std::vector<PowerClassFit> classes;  // in (OpClass, Precision) order
+  std::int64_t rows = 0;               // rows with power or energy
+  std::int64_t rows_without = 0;       // rows without: ignored for power
+  // idle_w: the median of the rows' `idle_power_w` column (an extra column, W,
+  // as QuTiBench records idle power next to each run), when any row has one.
+  // Layer rows measure layers running; they say nothing about idle power.
+  std::int64_t idle_rows = 0;
+  double idle_w = 0;
+};
+
+// Fit the power model of `rows` and write it into `platform`: the class models'
+// active_w (a class not yet listed gets a copy of its current model) and, when
+// rows carry idle_power_w, power.idle_w; sources name `provenance` with the rows
+// and residual statistics. Classes without enough rows keep their value.
+// Rows skipped for latency (precision not in the platform, impossible layers)
+// are skipped here too. Throws Error for inconsistent power_w / energy_mj and
+// for an idle_power_w that is not a number >= 0.
+PowerFit FitPower(const std::vector<Measurement>& rows, Platform& platform, const std::string& provenance,
+                  std::vector<std::string>& warnings);
+
 struct FitReport {
   Platform platform;                // base with the fitted class models
   std::vector<ClassFit> classes;    // in OpClass order
+  PowerFit power;                   // empty when no row has power or energy
   std::vector<std::string> warnings;
 };
 FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base, const std::string& provenance,

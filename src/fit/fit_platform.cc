@@ -325,6 +325,7 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
     written.fallback = "roofline";
     Relabel(written, provenance);
     report.platform.classes[cls] = written;
+    written.active_power_w = base.ModelFor(cls).active_power_w;  // FitPower below may replace it
 
     for (auto& [g, r] : results) {
       const PrecisionSpec& spec = base.precisions.at(g->precision);
@@ -348,5 +349,6 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
   }
   return report;
 }
+  report.power = FitPower(rows, report.platform, provenance, report.warnings);
 
 }  // namespace odonata

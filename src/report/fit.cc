@@ -40,9 +40,61 @@ std::string Parameters(const ClassModel& m, Precision precision) {
   return s.str();
 }
 
+nlohmann::ordered_json PowerJson(const PowerFit& p) {
+  nlohmann::ordered_json j;
+  j["rows"] = p.rows;
+  j["rows_without_power"] = p.rows_without;
+  nlohmann::ordered_json classes = nlohmann::ordered_json::array();
+  for (const PowerClassFit& c : p.classes) {
+    nlohmann::ordered_json cj;
+    cj["class"] = OpClassName(c.op_class);
+    cj["precision"] = PrecisionName(c.precision);
+    cj["rows"] = c.rows;
+    cj["active_w"] = c.active_w;
+    cj["min_w"] = c.min_w;
+    cj["max_w"] = c.max_w;
+    cj["power_rmse_w"] = c.power_rmse_w;
+    cj["energy_mape"] = c.energy_mape;
+    cj["written"] = c.written;
+    if (!c.note.empty()) cj["note"] = c.note;
+    classes.push_back(cj);
+  }
+  j["classes"] = classes;
+  if (p.idle_rows > 0) j["idle"] = {{"rows", p.idle_rows}, {"idle_w", p.idle_w}};
+  return j;
+}
+
+// The power fit below the latency table: per (class, precision) the fitted
+// active power, its spread and whether it went into the profile.
+void RenderPowerTable(const FitReport& fit, std::ostream& out) {
+  const PowerFit& p = fit.power;
+  out << "\npower      " << p.rows << " rows with power or energy (active_w = sum(energy) / sum(latency)), "
+      << p.rows_without << " without\n\n";
+  const std::vector<report::Column> columns = {
+      {"class", report::Align::kLeft},     {"precision", report::Align::kLeft}, {"rows", report::Align::kRight},
+      {"active W", report::Align::kRight}, {"min W", report::Align::kRight},    {"max W", report::Align::kRight},
+      {"RMS W", report::Align::kRight},    {"energy MAPE %", report::Align::kRight},
+      {"written", report::Align::kLeft, report::Elide::kEnd, 20},
+  };
+  std::vector<std::vector<std::string>> rows;
+  for (const PowerClassFit& c : p.classes) {
+    rows.push_back({OpClassName(c.op_class), PrecisionName(c.precision), std::to_string(c.rows),
+                    FormatFixed(c.active_w, 3), FormatFixed(c.min_w, 3), FormatFixed(c.max_w, 3),
+                    FormatFixed(c.power_rmse_w, 3), FormatFixed(c.energy_mape, 2), c.written ? "yes" : "no: " + c.note});
+  }
+  report::WriteTable(columns, rows, 160, out);
+  if (p.idle_rows > 0) {
+    out << "idle_w " << FormatFixed(p.idle_w, 3) << " W: median idle_power_w of " << p.idle_rows << " rows\n";
+  } else {
+    out << "idle_w kept from the base (" << FormatFixed(fit.platform.idle_power_w.value, 3)
+        << " W): no row has an idle_power_w column\n";
+  }
+}
+
 }  // namespace
 
 void RenderFitReport(const FitReport& fit, Format format, std::ostream& out) {
+  if (format == Format::kHtml) report::HtmlUnsupported("fit --report");
   if (format == Format::kJson) {
     nlohmann::ordered_json j;
     j["platform"] = fit.platform.name;
@@ -67,6 +119,7 @@ void RenderFitReport(const FitReport& fit, Format format, std::ostream& out) {
       classes.push_back(cj);
     }
     j["classes"] = classes;
+    if (fit.power.rows > 0 || fit.power.idle_rows > 0) j["power"] = PowerJson(fit.power);
     j["warnings"] = fit.warnings;
     out << j.dump(2) << '\n';
     return;
@@ -108,6 +161,7 @@ void RenderFitReport(const FitReport& fit, Format format, std::ostream& out) {
     out << OpClassName(c.op_class) << " (" << PrecisionName(c.precision) << ", " << c.chosen
         << "): " << Parameters(it->second, c.precision) << '\n';
   }
+  if (fit.power.rows > 0 || fit.power.idle_rows > 0) RenderPowerTable(fit, out);
 }
 
 }  // namespace odonata
