@@ -323,9 +323,9 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
       written = results[decider].second.models.at(kind);
     }
     written.fallback = "roofline";
+    written.active_power_w = base.ModelFor(cls).active_power_w;  // FitPower below may replace it
     Relabel(written, provenance);
     report.platform.classes[cls] = written;
-    written.active_power_w = base.ModelFor(cls).active_power_w;  // FitPower below may replace it
 
     for (auto& [g, r] : results) {
       const PrecisionSpec& spec = base.precisions.at(g->precision);
@@ -347,8 +347,8 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
       report.classes.push_back(std::move(r.fit));
     }
   }
+  report.power = FitPower(rows, report.platform, provenance, report.warnings);
   return report;
 }
-  report.power = FitPower(rows, report.platform, provenance, report.warnings);
 
 }  // namespace odonata
