@@ -1,0 +1,462 @@
+// `odonata partition`: cut points of a network between a node and a remote
+// device, the link model (data/links.json) and the quantiser.
+#include "odonata/partition.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "odonata/errors.h"
+#include "odonata/io.h"
+#include "text.h"
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+namespace odonata {
+namespace {
+
+constexpr const char* kSchema = "odonata-links/1";
+
+std::string Number(double v) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+std::string Fixed3(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+std::string Suggestion(const std::string& word, const std::vector<std::string>& candidates) {
+  const std::string near = text::ClosestMatch(word, candidates);
+  if (!near.empty()) return "(did you mean '" + near + "'?)";
+  return "(expected one of: " + JoinNames(candidates) + ")";
+}
+
+// A JSON value with its key path, so that every error says where it is:
+// "<origin>: links.lora.duty_cycle.value: <problem>". The same strictness as
+// the platform parser: unknown keys, wrong types and missing fields fail.
+struct Node {
+  const Json& json;
+  std::string path;
+  const std::string& origin;
+
+  [[noreturn]] void Fail(const std::string& problem) const {
+    throw Error(origin + ": " + (path.empty() ? "(top level)" : path) + ": " + problem);
+  }
+  Node Child(const std::string& key) const { return {json.at(key), path.empty() ? key : path + "." + key, origin}; }
+};
+
+std::string TypeName(const Json& j) {
+  if (j.is_object()) return "object";
+  if (j.is_array()) return "array";
+  if (j.is_string()) return "string";
+  if (j.is_boolean()) return "boolean";
+  if (j.is_null()) return "null";
+  if (j.is_number()) return "number";
+  return "invalid value";
+}
+
+void CheckKeys(const Node& n, const std::vector<std::string>& required, const std::vector<std::string>& optional) {
+  if (!n.json.is_object()) n.Fail("expected an object, got " + TypeName(n.json));
+  std::vector<std::string> allowed = required;
+  allowed.insert(allowed.end(), optional.begin(), optional.end());
+  for (const auto& item : n.json.items()) {
+    if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
+      n.Child(item.key()).Fail("unknown key " + Suggestion(item.key(), allowed));
+    }
+  }
+  for (const auto& key : required) {
+    if (!n.json.contains(key))
+      Node{n.json, n.path.empty() ? key : n.path + "." + key, n.origin}.Fail("missing required field");
+  }
+}
+
+std::string GetString(const Node& n) {
+  if (!n.json.is_string()) n.Fail("expected a string, got " + TypeName(n.json));
+  std::string s = n.json.get<std::string>();
+  if (s.empty()) n.Fail("must not be empty");
+  return s;
+}
+
+enum class Range { kPositive, kNonNegative, kDutyCycle, kFraction, kCount };
+
+Sourced GetSourced(const Node& n, Range range) {
+  if (!n.json.is_object()) n.Fail("expected an object {value, source}, got " + TypeName(n.json));
+  CheckKeys(n, {"value", "source"}, {});
+  const Node value = n.Child("value");
+  if (!value.json.is_number()) value.Fail("expected a number, got " + TypeName(value.json));
+  Sourced s{value.json.get<double>(), GetString(n.Child("source"))};
+  const std::string got = ", got " + Number(s.value);
+  switch (range) {
+    case Range::kPositive:
+      if (!(s.value > 0) || !std::isfinite(s.value)) value.Fail("must be > 0" + got);
+      break;
+    case Range::kNonNegative:
+      if (!(s.value >= 0) || !std::isfinite(s.value)) value.Fail("must be >= 0" + got);
+      break;
+    case Range::kDutyCycle:
+      if (!(s.value > 0 && s.value <= 1)) value.Fail("must be in (0, 1]" + got);
+      break;
+    case Range::kFraction:
+      if (!(s.value >= 0 && s.value < 1)) value.Fail("must be in [0, 1)" + got);
+      break;
+    case Range::kCount:
+      if (!(s.value >= 1 && s.value <= 1e9 && std::floor(s.value) == s.value)) {
+        value.Fail("must be an integer in [1, 1e9]" + got);
+      }
+      break;
+  }
+  return s;
+}
+
+Link ParseLink(const Node& n, const std::string& name) {
+  CheckKeys(n,
+            {"description", "rate_bytes_per_s", "payload_bytes", "overhead_bytes", "per_packet_ms", "tx_power_w",
+             "rx_power_w"},
+            {"duty_cycle", "setup_ms", "setup_w", "tail_ms", "tail_w"});
+  Link l;
+  l.name = name;
+  l.description = GetString(n.Child("description"));
+  l.rate_bytes_per_s = GetSourced(n.Child("rate_bytes_per_s"), Range::kPositive);
+  l.payload_bytes = GetSourced(n.Child("payload_bytes"), Range::kCount);
+  l.overhead_bytes = GetSourced(n.Child("overhead_bytes"), Range::kNonNegative);
+  l.per_packet_ms = GetSourced(n.Child("per_packet_ms"), Range::kNonNegative);
+  l.tx_power_w = GetSourced(n.Child("tx_power_w"), Range::kNonNegative);
+  l.rx_power_w = GetSourced(n.Child("rx_power_w"), Range::kNonNegative);
+  if (n.json.contains("duty_cycle")) l.duty_cycle = GetSourced(n.Child("duty_cycle"), Range::kDutyCycle);
+  if (n.json.contains("setup_ms")) l.setup_ms = GetSourced(n.Child("setup_ms"), Range::kNonNegative);
+  if (n.json.contains("setup_w")) l.setup_w = GetSourced(n.Child("setup_w"), Range::kNonNegative);
+  if (n.json.contains("tail_ms")) l.tail_ms = GetSourced(n.Child("tail_ms"), Range::kNonNegative);
+  if (n.json.contains("tail_w")) l.tail_w = GetSourced(n.Child("tail_w"), Range::kNonNegative);
+  return l;
+}
+
+bool IsFloat(DataType t) {
+  return t == DataType::kFloat32 || t == DataType::kFloat16 || t == DataType::kBFloat16 || t == DataType::kFloat64;
+}
+
+std::int64_t CeilDiv(std::int64_t a, std::int64_t b) { return a == 0 ? 0 : 1 + (a - 1) / b; }
+
+// Bytes of one tensor on the link (see Encoding in partition.h).
+CutTensor Encode(const TensorInfo& t, bool relu_written, const Encoding& e) {
+  CutTensor c;
+  c.name = t.name;
+  c.shape = t.shape;
+  c.dtype = t.dtype;
+  c.elements = NumElements(t.shape);
+  if (!e.bits || !IsFloat(t.dtype)) {
+    const int stored = DataTypeBytes(t.dtype);
+    c.bytes = CheckedMul(c.elements, stored > 0 ? stored : 4);
+    return c;
+  }
+  const std::int64_t b = *e.bits;
+  c.quantized = true;
+  c.bytes = CheckedAdd(CeilDiv(CheckedMul(c.elements, b), 8), kQuantMetadataBytes);
+  if (relu_written) {
+    const double nonzero_bits =
+        (1.0 - e.zero_fraction.value) * static_cast<double>(c.elements) * static_cast<double>(b);
+    const std::int64_t zvc =
+        CeilDiv(c.elements, 8) + static_cast<std::int64_t>(std::ceil(nonzero_bits / 8.0)) + kQuantMetadataBytes;
+    if (zvc < c.bytes) {
+      c.bytes = zvc;
+      c.compressed = true;
+    }
+  }
+  return c;
+}
+
+// Airtime of one packet carrying `payload` bytes.
+double PacketMs(const Link& l, double payload) {
+  return (payload + l.overhead_bytes.value) / l.rate_bytes_per_s.value * 1e3 + l.per_packet_ms.value;
+}
+
+}  // namespace
+
+LinkTable ParseLinks(const std::string& json_text, const std::string& origin) {
+  Json j;
+  try {
+    j = Json::parse(json_text);
+  } catch (const Json::parse_error& e) {
+    throw Error(origin + ": not valid JSON: " + e.what());
+  }
+  const Node top{j, "", origin};
+  CheckKeys(top, {"schema", "compression", "links"}, {"notes"});
+  const Node schema = top.Child("schema");
+  if (GetString(schema) != kSchema) {
+    schema.Fail("unsupported schema '" + schema.json.get<std::string>() + "' (expected '" + kSchema + "')");
+  }
+  LinkTable table;
+  table.path = origin;
+  const Node compression = top.Child("compression");
+  CheckKeys(compression, {"relu_zero_fraction"}, {});
+  table.relu_zero_fraction = GetSourced(compression.Child("relu_zero_fraction"), Range::kFraction);
+  const Node links = top.Child("links");
+  if (!links.json.is_object()) links.Fail("expected an object, got " + TypeName(links.json));
+  if (links.json.empty()) links.Fail("must not be empty");
+  for (const auto& item : links.json.items()) {
+    table.links.emplace(item.key(), ParseLink(links.Child(item.key()), item.key()));
+  }
+  return table;
+}
+
+LinkTable LoadLinks(const std::string& path) { return ParseLinks(ReadFile(path), path); }
+
+std::string DefaultLinksPath(const std::string& exe_path) {
+  std::vector<fs::path> candidates;
+  const fs::path exe_dir = fs::path(exe_path).parent_path();
+  if (!exe_dir.empty()) candidates.push_back(exe_dir / ".." / "share" / "odonata" / "links.json");
+#ifdef ODONATA_SOURCE_DIR
+  candidates.emplace_back(ODONATA_SOURCE_DIR "/data/links.json");
+#endif
+  for (const fs::path& c : candidates) {
+    std::error_code ec;
+    if (fs::is_regular_file(c, ec)) return c.lexically_normal().string();
+  }
+  return "";
+}
+
+const Link& FindLink(const LinkTable& table, const std::string& name) {
+  auto it = table.links.find(name);
+  if (it != table.links.end()) return it->second;
+  std::vector<std::string> names;
+  for (const auto& [n, l] : table.links) names.push_back(n);
+  throw Error(table.path + ": unknown link '" + name + "' " + Suggestion(name, names));
+}
+
+Transfer LinkTransfer(const Link& link, std::int64_t bytes, bool receive) {
+  Transfer t;
+  t.bytes = bytes;
+  if (bytes <= 0) return t;
+  const auto payload = static_cast<std::int64_t>(link.payload_bytes.value);
+  t.packets = CeilDiv(bytes, payload);
+  const double packets = static_cast<double>(t.packets);
+  t.air_ms = (static_cast<double>(bytes) + packets * link.overhead_bytes.value) / link.rate_bytes_per_s.value * 1e3 +
+             packets * link.per_packet_ms.value;
+  const double last_ms = PacketMs(link, static_cast<double>(bytes - (t.packets - 1) * payload));
+  t.wait_ms = (t.air_ms - last_ms) * (1.0 / link.duty_cycle.value - 1.0);
+  t.ms = t.air_ms + t.wait_ms;
+  t.mj = t.air_ms * (receive ? link.rx_power_w.value : link.tx_power_w.value);
+  return t;
+}
+
+std::int64_t QuantizeValue(double f, double lo, double hi, int bits) {
+  if (bits < 1 || bits > 8) throw Error("quantisation: bits must be in 1..8, got " + std::to_string(bits));
+  const double s = (lo + hi) / 2;  // mid-range
+  if (!(hi > s)) return 0;         // constant tensor
+  const double levels = std::ldexp(1.0, bits - 1);
+  const double d = std::floor((f - s) / (hi - s) * levels);
+  return static_cast<std::int64_t>(std::clamp(d, -levels, levels - 1));
+}
+
+double DequantizeValue(std::int64_t d, double lo, double hi, int bits) {
+  const double s = (lo + hi) / 2;
+  return s + (static_cast<double>(d) + 0.5) * (hi - s) / std::ldexp(1.0, bits - 1);
+}
+
+const char* ObjectiveName(Objective o) { return o == Objective::kLatency ? "latency" : "node-energy"; }
+
+bool ParseObjective(const std::string& text, Objective* out) {
+  if (text == "latency") {
+    *out = Objective::kLatency;
+  } else if (text == "node-energy") {
+    *out = Objective::kNodeEnergy;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+PartitionReport Partition(const Network& net, const Platform& node, const Platform* remote, const Link& link,
+                          const PartitionOptions& options) {
+  const Report nr = EstimateNetwork(net, node, options.node);
+  std::optional<Report> rr;
+  if (remote != nullptr) rr = EstimateNetwork(net, *remote);
+  const std::size_t n = nr.rows.size();
+  const long k_rows = static_cast<long>(n);
+
+  PartitionReport out;
+  out.model = net.name;
+  out.model_path = net.source;
+  out.node_platform = nr.platform;
+  out.node_precision = nr.precision;
+  out.remote_platform = rr ? rr->platform : "";
+  out.link = link;
+  out.encoding = options.encoding;
+  out.options = options;
+  out.warnings = nr.warnings;
+
+  // Where every activation is made (-1: a graph input, on the node from the
+  // start) and the last layer that reads it.
+  struct Made {
+    long layer;
+    const TensorInfo* info;
+  };
+  std::map<std::string, Made> made;
+  std::vector<std::string> order;  // graph inputs, then outputs in layer order: the order tensors are listed
+  for (const TensorInfo& t : net.inputs) {
+    if (made.emplace(t.name, Made{-1, &t}).second) order.push_back(t.name);
+  }
+  for (long i = 0; i < k_rows; ++i) {
+    for (const TensorInfo& t : nr.rows[i].layer.outputs) {
+      if (t.name.empty() || t.is_weight || t.is_constant) continue;
+      if (made.emplace(t.name, Made{i, &t}).second) order.push_back(t.name);
+    }
+  }
+  std::map<std::string, long> last_use;
+  for (long i = 0; i < k_rows; ++i) {
+    for (const TensorInfo& t : nr.rows[i].layer.inputs) {
+      if (t.name.empty() || t.is_weight || t.is_constant || !made.count(t.name)) continue;
+      last_use[t.name] = std::max(last_use.count(t.name) ? last_use[t.name] : -1L, i);
+    }
+  }
+  std::set<std::string> graph_outputs;
+  for (const TensorInfo& t : net.outputs) graph_outputs.insert(t.name);
+  auto relu_written = [&](long layer) {
+    if (layer < 0) return false;
+    const Layer& l = nr.rows[layer].layer;
+    return (l.covered_ops.empty() ? l.op_type : l.covered_ops.back()) == "Relu";
+  };
+  auto encode = [&](const std::string& name) {
+    const Made& m = made.at(name);
+    return Encode(*m.info, relu_written(m.layer), options.encoding);
+  };
+
+  // Node cost of the first k layers.
+  std::vector<double> node_ms(n + 1, 0.0), node_mj(n + 1, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    node_ms[i + 1] = node_ms[i] + nr.rows[i].ms;
+    node_mj[i + 1] = node_mj[i] + nr.rows[i].energy_mj;
+  }
+  // Remote cost of the layers after cut k: a remote layer runs remotely when
+  // its main node does (the remote may fuse differently from the node).
+  std::map<std::string, long> node_layer_of;
+  for (long i = 0; i < k_rows; ++i) {
+    for (const std::string& c : nr.rows[i].layer.covers) node_layer_of[c] = i;
+  }
+  std::vector<double> remote_ms(n + 1, 0.0);
+  std::set<std::size_t> straddling;  // cuts that split a remote fused layer
+  if (rr) {
+    for (const ReportRow& row : rr->rows) {
+      const auto main = node_layer_of.find(row.layer.covers.empty() ? row.layer.name : row.layer.covers.front());
+      const long m = main == node_layer_of.end() ? 0 : main->second;
+      for (long k = 0; k <= m; ++k) remote_ms[k] += row.ms;  // runs remotely for every cut k <= m
+      for (const std::string& c : row.layer.covers) {
+        auto it = node_layer_of.find(c);
+        if (it == node_layer_of.end() || it->second == m) continue;
+        for (long k = std::min(it->second, m) + 1; k <= std::max(it->second, m); ++k) straddling.insert(k);
+      }
+    }
+  }
+
+  const double idle_w = node.idle_power_w.value;
+  for (std::size_t k = 0; k <= n; ++k) {
+    Cut c;
+    c.index = k;
+    c.after_layer = k == 0 ? "" : nr.rows[k - 1].layer.name;
+    const long kl = static_cast<long>(k);
+    for (const std::string& name : order) {
+      const Made& m = made.at(name);
+      const bool on_node = m.layer < kl;
+      const auto use = last_use.find(name);
+      const bool used_after = use != last_use.end() && use->second >= kl;
+      const bool output = graph_outputs.count(name) > 0;
+      if (on_node && (used_after || (output && !options.results_on_node))) c.tensors.push_back(encode(name));
+      if (!on_node && output && options.results_on_node) c.returned.push_back(encode(name));
+    }
+    for (const CutTensor& t : c.tensors) c.bytes = CheckedAdd(c.bytes, t.bytes);
+    for (const CutTensor& t : c.returned) c.return_bytes = CheckedAdd(c.return_bytes, t.bytes);
+
+    if (k > 0) {
+      c.node_ms = node_ms[k] + nr.overhead_ms;
+      c.node_mj = node_mj[k] + nr.overhead_energy_mj;
+    }
+    if (rr && k < n) c.remote_ms = remote_ms[k] + rr->overhead_ms;
+    const Transfer up = LinkTransfer(link, c.bytes, false);
+    const Transfer down = LinkTransfer(link, c.return_bytes, true);
+    c.packets = up.packets + down.packets;
+    c.link_ms = up.ms + down.ms;
+    c.link_mj = up.mj + down.mj;
+    if (c.bytes + c.return_bytes > 0) {
+      c.link_ms += link.setup_ms.value;
+      c.link_mj += link.setup_ms.value * link.setup_w.value + link.tail_ms.value * link.tail_w.value;
+    }
+    c.total_ms = c.node_ms + c.link_ms + c.remote_ms;
+    const double waiting_ms = c.link_ms + (options.results_on_node ? c.remote_ms : 0.0);
+    c.idle_mj = idle_w * waiting_ms;
+    c.node_energy_mj = c.node_mj + c.link_mj + c.idle_mj;
+    c.feasible = (!options.max_latency_ms || c.total_ms <= *options.max_latency_ms) &&
+                 (!options.max_node_energy_mj || c.node_energy_mj <= *options.max_node_energy_mj);
+    out.cuts.push_back(std::move(c));
+  }
+
+  // Best: the feasible cut with the lowest objective; ties go to the lower
+  // value of the other objective, then to the earlier cut.
+  auto key = [&](const Cut& c) {
+    return options.objective == Objective::kLatency ? std::make_pair(c.total_ms, c.node_energy_mj)
+                                                    : std::make_pair(c.node_energy_mj, c.total_ms);
+  };
+  for (std::size_t k = 0; k <= n; ++k) {
+    if (!out.cuts[k].feasible) continue;
+    if (!out.best || key(out.cuts[k]) < key(out.cuts[*out.best])) out.best = k;
+  }
+  if (out.best) out.cuts[*out.best].best = true;
+
+  // What the numbers assume, printed with every report.
+  auto& a = out.assumptions;
+  a.push_back("cut k: the first k layers of the node's estimate (" + std::to_string(n) +
+              " fused layers) run on the node, the rest remotely; sent: the tensors made on the node (or graph "
+              "inputs) that a later layer reads" +
+              std::string(options.results_on_node ? "" : ", and graph outputs made on the node"));
+  if (options.results_on_node) {
+    a.push_back(
+        "results stay on the node: graph outputs made remotely come back (rx power), and the node idles "
+        "while it waits for them");
+  } else {
+    a.push_back("results are wanted remotely: nothing comes back to the node");
+  }
+  if (options.encoding.bits) {
+    a.push_back("floating-point tensors quantised to " + std::to_string(*options.encoding.bits) +
+                " bits, d = floor((f - S)/(M - S) * 2^(b-1)), S the mid-range, plus " +
+                std::to_string(kQuantMetadataBytes) + " bytes (S, M) per tensor; other tensors as stored");
+    a.push_back(
+        "tensors written by a Relu layer: zero-value compression (1-bit mask + non-zero codes) when "
+        "smaller, assuming a zero fraction of " +
+        Number(options.encoding.zero_fraction.value) + " (" + options.encoding.zero_fraction.source + ")");
+  } else {
+    a.push_back("tensors sent as stored in the model (float32 unless the model says otherwise), uncompressed");
+  }
+  a.push_back("node: overhead_ms (" + Fixed3(nr.overhead_ms) +
+              " ms) counted when it runs at least one layer; node energy = layers and overhead + radio + idle power (" +
+              Number(idle_w) + " W) x link time" + std::string(options.results_on_node ? " and remote wait" : ""));
+  if (rr) {
+    a.push_back("remote: " + rr->platform + ", its overhead_ms (" + Fixed3(rr->overhead_ms) +
+                " ms) counted when it runs at least one layer");
+  } else {
+    a.push_back("remote time not modelled (no --remote): remote_ms = 0");
+  }
+  if (!straddling.empty()) {
+    out.warnings.push_back(std::to_string(straddling.size()) + " cut(s) split a layer that the remote platform '" +
+                           rr->platform +
+                           "' fuses; such a layer is costed remotely in full when its main node runs remotely, "
+                           "else not at all");
+  }
+  return out;
+}
+
+}  // namespace odonata
