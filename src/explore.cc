@@ -63,7 +63,7 @@ double ParseWithUnit(const std::string& text, const std::vector<std::pair<std::s
   return value * factor;
 }
 
-// The graph input an HxW resolution applies to: the one rank-4 (NCHW) input,
+// The graph input a WxH resolution applies to: the one rank-4 (NCHW) input,
 // else the one rank-3 (CHW, e.g. detection models taking a list of images).
 const TensorInfo* ImageInput(const Network& network, std::string* problem) {
   for (std::size_t rank : {4, 3}) {
@@ -86,7 +86,7 @@ const TensorInfo* ImageInput(const Network& network, std::string* problem) {
 // Height and width of an image input's shape (the last two dimensions).
 Resolution SizeOf(const TensorInfo& image) {
   const Shape& s = image.shape;
-  return Resolution{s[s.size() - 2], s[s.size() - 1]};
+  return Resolution{s[s.size() - 1], s[s.size() - 2]};
 }
 
 // The loader accepts inputs too small for a kernel and gives empty tensors
@@ -186,11 +186,11 @@ double ParsePriceUsd(const std::string& text) {
                        "$100, 100, 100USD");
 }
 
-std::string Resolution::Label() const { return std::to_string(height) + "x" + std::to_string(width); }
+std::string Resolution::Label() const { return std::to_string(width) + "x" + std::to_string(height); }
 
 Resolution ParseResolution(const std::string& text) {
   auto fail = [&] {
-    return Error("resolution '" + text + "' is not HEIGHTxWIDTH (e.g. 640x640, 720x1280)", ExitCode::kUsage);
+    return Error("resolution '" + text + "' is not WIDTHxHEIGHT (e.g. 640x640, 1280x720)", ExitCode::kUsage);
   };
   const std::size_t x = text.find('x');
   if (x == std::string::npos) throw fail();

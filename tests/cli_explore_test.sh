@@ -179,7 +179,7 @@ stderr_has "odonata: error: $WORK/bad.csv:2: accuracy: 'good' is not a number"
 run 2 explore "$R18" --platforms ncs2 --min-accuracy 70
 stderr_has "--min-accuracy needs --accuracy FILE"
 run 2 explore "$R18" --platforms ncs2 --resolutions 640
-stderr_has "--resolutions: resolution '640' is not HEIGHTxWIDTH"
+stderr_has "--resolutions: resolution '640' is not WIDTHxHEIGHT"
 ok
 
 check "--output writes atomically; csv and html formats"

@@ -181,10 +181,11 @@ TEST(Units, ErrorsNameTheTextAndTheForms) {
 
 TEST(Units, Resolutions) {
   EXPECT_EQ(ParseResolution("1280x720"), (Resolution{1280, 720}));
+  EXPECT_EQ(ParseResolution("1280x720").height, 720);
   EXPECT_EQ(ParseResolution("720x1280").Label(), "720x1280");
   for (const char* bad : {"640", "640x", "x640", "0x640", "640x640x3", "64.5x64", "-1x8"}) {
     EXPECT_EQ(ErrorOf([&] { ParseResolution(bad); }),
-              "resolution '" + std::string(bad) + "' is not HEIGHTxWIDTH (e.g. 640x640, 720x1280)")
+              "resolution '" + std::string(bad) + "' is not WIDTHxHEIGHT (e.g. 640x640, 1280x720)")
         << bad;
   }
 }
@@ -229,7 +230,7 @@ TEST(Accuracy, ErrorsNameFileAndLine) {
   EXPECT_EQ(parse("model,accuracy\n,0.5\n"), "acc.csv:2: model: empty");
   EXPECT_EQ(parse("model,accuracy\nm,0.5,1\n"), "acc.csv:2: expected 2 fields, got 3");
   EXPECT_EQ(parse("model,accuracy,resolution\nm,0.5,big\n"),
-            "acc.csv:2: resolution: resolution 'big' is not HEIGHTxWIDTH (e.g. 640x640, 720x1280)");
+            "acc.csv:2: resolution: resolution 'big' is not WIDTHxHEIGHT (e.g. 640x640, 1280x720)");
   EXPECT_EQ(parse("model,accuracy,resolution\nm,0.5,\n\nm,0.6,\nm,0.7,64x64\n"),
             "acc.csv:4: model 'm' already has an accuracy (line 2)");
   EXPECT_EQ(ErrorOf([] { AccuracyTable::Load("/nonexistent/acc.csv"); }),
@@ -329,7 +330,7 @@ TEST_F(ExploreShipped, ResolutionsReloadTheModelAndConstraintsFilter) {
   ExploreSpec spec;
   spec.models = {resnet18_};
   spec.platforms = LoadPlatforms("jetson-nano", path_);
-  spec.resolutions = {Resolution{320, 320}, Resolution{720, 1280}};
+  spec.resolutions = {Resolution{320, 320}, Resolution{1280, 720}};
   ExploreResult r = Explore(spec);
   ASSERT_EQ(r.candidates.size(), 2u);
   const Platform nano = LoadPlatform(kRoot + "/platforms/jetson-nano.json");
@@ -337,7 +338,7 @@ TEST_F(ExploreShipped, ResolutionsReloadTheModelAndConstraintsFilter) {
   LoadOptions at;
   at.input_shapes[own.inputs[0].name] = {1, 3, 720, 1280};
   const double ms_720p = EstimateNetwork(LoadOnnx(resnet18_, at), nano).total_ms;
-  EXPECT_EQ(r.candidates[1].resolution, "720x1280");
+  EXPECT_EQ(r.candidates[1].resolution, "1280x720");
   EXPECT_EQ(r.candidates[1].latency_ms, ms_720p);
   EXPECT_LT(r.candidates[0].latency_ms, ms_720p);
   // Both on one platform: the faster one is also the leaner; the front is the 320x320 row.

@@ -22,7 +22,7 @@ struct Candidate {
   std::string model_path;  // as given
   std::string platform;    // Platform::DisplayName(): "jetson-tx2:maxq"
   Precision precision = Precision::kFp32;
-  std::string resolution;  // "640x640" (HxW of the image input), "" = the model's own
+  std::string resolution;  // "1280x720" (WxH of the image input), "" = the model's own
   std::int64_t batch = 1;  // leading dimension of the image input (1 without one)
   double latency_ms = 0;   // Report::total_ms
   double energy_mj = 0;    // Report::energy_mj, per inference (of `batch` images)
@@ -88,10 +88,11 @@ double ParseDurationMs(const std::string& text);  // "100ms", "0.1s", "250us", "
 double ParseEnergyMj(const std::string& text);    // "5mJ", "1J", "800uJ", "5"
 double ParsePriceUsd(const std::string& text);    // "$100", "100", "100USD"
 
-// Input resolution "HxW" ("640x640", "1280x720": height first, as in NCHW).
+// Input resolution "WxH" ("640x640", "1280x720": width first, as video sizes
+// are written; it sets NCHW dims H = height, W = width).
 struct Resolution {
-  std::int64_t height = 0;
   std::int64_t width = 0;
+  std::int64_t height = 0;
 
   std::string Label() const;  // "1280x720"
   bool operator==(const Resolution&) const = default;
