@@ -41,6 +41,8 @@ Report EstimateNetwork(const Network& net, const Platform& platform, const Estim
   report.platform = platform.DisplayName();
   report.platform_path = platform.path;
   report.precision = precision;
+  report.peak_gops = platform.precisions.at(precision).peak_gops.value;
+  report.bandwidth_gbps = platform.precisions.at(precision).bandwidth_gbps.value;
   report.totals = net.Totals();
   report.nodes = static_cast<std::int64_t>(net.layers.size());
   report.warnings = net.warnings;

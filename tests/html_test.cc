@@ -1,11 +1,16 @@
 // HTML charts (html.h) and the estimate HTML report.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "odonata/html.h"
+#include "odonata/report.h"
+#include "test_util.h"
 
 namespace odonata::html {
 namespace {
@@ -54,13 +59,15 @@ TEST(HtmlEscape, KeepsValidUtf8) {
 }
 
 TEST(HtmlEscape, ReplacesInvalidUtf8BytePerByte) {
-  EXPECT_EQ(Escape("a\xFF" "b"), "a" + kReplacement + "b");
-  EXPECT_EQ(Escape("\x80"), kReplacement);                                          // lone continuation byte
-  EXPECT_EQ(Escape("\xE2\x82"), kReplacement + kReplacement);                       // truncated at the end
-  EXPECT_EQ(Escape("\xE2\x82x"), kReplacement + kReplacement + "x");                // truncated in the middle
-  EXPECT_EQ(Escape("\xC0\xAF"), kReplacement + kReplacement);                       // overlong '/'
-  EXPECT_EQ(Escape("\xE0\x80\xAF"), kReplacement + kReplacement + kReplacement);    // overlong, 3 bytes
-  EXPECT_EQ(Escape("\xED\xA0\x80"), kReplacement + kReplacement + kReplacement);    // UTF-16 surrogate
+  EXPECT_EQ(Escape("a\xFF"
+                   "b"),
+            "a" + kReplacement + "b");
+  EXPECT_EQ(Escape("\x80"), kReplacement);                                        // lone continuation byte
+  EXPECT_EQ(Escape("\xE2\x82"), kReplacement + kReplacement);                     // truncated at the end
+  EXPECT_EQ(Escape("\xE2\x82x"), kReplacement + kReplacement + "x");              // truncated in the middle
+  EXPECT_EQ(Escape("\xC0\xAF"), kReplacement + kReplacement);                     // overlong '/'
+  EXPECT_EQ(Escape("\xE0\x80\xAF"), kReplacement + kReplacement + kReplacement);  // overlong, 3 bytes
+  EXPECT_EQ(Escape("\xED\xA0\x80"), kReplacement + kReplacement + kReplacement);  // UTF-16 surrogate
   EXPECT_EQ(Escape("\xF4\x90\x80\x80"), kReplacement + kReplacement + kReplacement + kReplacement);  // > U+10FFFF
   EXPECT_EQ(Escape("\x01<"), kReplacement + "&lt;");  // control characters are not allowed in HTML text
 }
@@ -102,6 +109,23 @@ TEST(HtmlBarChart, GroupsGetColoursAndALegend) {
   EXPECT_NE(fills[0], fills[1]);
 }
 
+TEST(HtmlCharts, GroupColoursFollowTheNamesNotTheOrder) {
+  const auto fill_of = [](const std::string& svg, const std::string& title) {
+    const std::regex fill("fill=\"(#[0-9a-f]{6})\"[^>]*><title>" + title + "</title>");
+    std::smatch m;
+    return std::regex_search(svg, m, fill) ? m[1].str() : "";
+  };
+  const std::string ab = BarChart({{"x", 1, "conv", "x"}, {"y", 1, "pool", "y"}}, "t", "ms");
+  const std::string ba = BarChart({{"y", 1, "pool", "y"}, {"x", 1, "conv", "x"}}, "t", "ms");
+  EXPECT_EQ(fill_of(ab, "x"), fill_of(ba, "x"));
+  EXPECT_EQ(fill_of(ab, "y"), fill_of(ba, "y"));
+  // A scatter colours by all its points, also those a log axis cannot draw.
+  const std::string scatter =
+      ScatterChart({{0, 0, "", "conv", false, ""}, {1, 1, "", "pool", false, "y"}}, {}, {"x", true}, {"y", true}, "t");
+  EXPECT_EQ(fill_of(scatter, "y"), fill_of(ab, "y"));
+  EXPECT_EQ(scatter.find(">conv</text>"), std::string::npos);  // not in the legend: nothing drawn
+}
+
 TEST(HtmlBarChart, TicksAreOneTwoFiveSteps) {
   // Max 0.37: rough step 0.074 -> 0.1, axis 0..0.4.
   const std::string svg = BarChart({{"x", 0.37, "", ""}}, "t", "ms");
@@ -127,11 +151,8 @@ TEST(HtmlBarChart, EmptyAndDegenerateInputsStillDraw) {
 
 TEST(HtmlScatterChart, LogAxisDropsNonPositiveValues) {
   const std::vector<Point> points = {
-      {1, 10, "a", "", false, "tip a"},
-      {0, 5, "zero x", "", false, ""},
-      {-1, 3, "negative x", "", false, ""},
-      {100, 1000, "b", "", true, ""},
-      {10, -2, "negative y", "", false, ""},
+      {1, 10, "a", "", false, "tip a"}, {0, 5, "zero x", "", false, ""},       {-1, 3, "negative x", "", false, ""},
+      {100, 1000, "b", "", true, ""},   {10, -2, "negative y", "", false, ""},
   };
   const std::string log_x = ScatterChart(points, {}, {"x", true}, {"y", false}, "t");
   EXPECT_EQ(Count(log_x, "<circle class=\"point"), 3u);  // (1,10), (100,1000), (10,-2)
@@ -150,7 +171,8 @@ TEST(HtmlScatterChart, LogAxisDropsNonPositiveValues) {
 
 TEST(HtmlScatterChart, PointsArePlacedOnTheScale) {
   // Log x over decades 1..100: x=10 sits half way between x=1 and x=100.
-  const std::vector<Point> points = {{1, 1, "", "", false, ""}, {10, 1, "", "", false, ""}, {100, 1, "", "", false, ""}};
+  const std::vector<Point> points = {
+      {1, 1, "", "", false, ""}, {10, 1, "", "", false, ""}, {100, 1, "", "", false, ""}};
   const std::string svg = ScatterChart(points, {}, {"x", true}, {"y", true}, "t");
   const std::vector<double> cx = Attr(svg, "point", "cx");
   ASSERT_EQ(cx.size(), 3u);
@@ -165,7 +187,7 @@ TEST(HtmlScatterChart, LinesAreDrawnAndSpanTheAxes) {
   const std::regex coords("<polyline class=\"line\" points=\"([^\"]*)\"");
   std::smatch m;
   ASSERT_TRUE(std::regex_search(svg, m, coords));
-  EXPECT_EQ(Count(m[1], ","), 3u);  // three vertices
+  EXPECT_EQ(Count(m[1], ","), 3u);                         // three vertices
   EXPECT_NE(svg.find(">0.1</text>"), std::string::npos);   // x axis from 0.1 (the line)
   EXPECT_NE(svg.find(">1000</text>"), std::string::npos);  // to 1000
   EXPECT_NE(svg.find(">roof</text>"), std::string::npos);  // legend
@@ -207,3 +229,172 @@ TEST(HtmlCharts, SameInputSameBytes) {
 
 }  // namespace
 }  // namespace odonata::html
+
+namespace odonata {
+namespace {
+
+using html::Escape;
+using testing::ErrorOf;
+using testing::Model;
+
+// Fixed decimals, as the report prints them.
+std::string Fixed(double value, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
+  return buf;
+}
+
+std::size_t Count(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
+  return n;
+}
+
+// The text between `from` and the next `to` after it ("" if absent).
+std::string Between(const std::string& text, const std::string& from, const std::string& to) {
+  const std::size_t start = text.find(from);
+  if (start == std::string::npos) return "";
+  const std::size_t end = text.find(to, start + from.size());
+  return text.substr(start + from.size(), end == std::string::npos ? std::string::npos : end - start - from.size());
+}
+
+// Conv+Relu, MaxPool, Flatten (free on the Jetson Nano), Gemm; a name with markup in it.
+Report SmallReport() {
+  Network net = ParseOnnxText(Model("(float[1,3,16,16] x) => (float[1,10] y)",
+                                    "c = Conv <kernel_shape = [3, 3], pads = [1, 1, 1, 1]> (x, w)\n"
+                                    "r = Relu(c)\n"
+                                    "p = MaxPool <kernel_shape = [2, 2], strides = [2, 2]> (r)\n"
+                                    "f = Flatten(p)\n"
+                                    "y = Gemm(f, b)",
+                                    "<float[8,3,3,3] w = {0.0}, float[512,10] b = {0.0}>"));
+  net.name = "tiny<&>";
+  net.layers[0].name = "conv \"1\" <a>";
+  return EstimateNetwork(net, LoadPlatform(std::string(ODONATA_SOURCE_DIR) + "/platforms/jetson-nano.json"));
+}
+
+std::string Rendered(const Report& r, Format format) {
+  std::ostringstream out;
+  Render(r, format, out);
+  return out.str();
+}
+
+TEST(HtmlReport, FormatParses) {
+  Format f = Format::kTable;
+  ASSERT_TRUE(ParseFormat("html", &f));
+  EXPECT_EQ(f, Format::kHtml);
+}
+
+TEST(HtmlReport, SummaryTotalsEqualTheJsonRenderers) {
+  const Report r = SmallReport();
+  ASSERT_EQ(r.rows.size(), 4u);  // Conv+Relu, MaxPool, Flatten, Gemm
+  EXPECT_GT(r.peak_gops, 0);
+  EXPECT_GT(r.bandwidth_gbps, 0);
+  const std::string page = Rendered(r, Format::kHtml);
+  const nlohmann::json j = nlohmann::json::parse(Rendered(r, Format::kJson));
+  const auto cell = [&](const std::string& key) { return Between(page, "<tr class=\"" + key + "\"><th>", "</td>"); };
+  EXPECT_EQ(cell("total"), "total</th><td>" + Fixed(j["total_ms"].get<double>(), 3) + " ms");
+  EXPECT_EQ(cell("overhead"), "overhead</th><td>" + Fixed(j["overhead_ms"].get<double>(), 3) + " ms");
+  EXPECT_EQ(cell("layers"), "layers</th><td>" + Fixed(j["layers_ms"].get<double>(), 3) + " ms");
+  EXPECT_EQ(cell("energy"), "energy</th><td>" + Fixed(j["energy_mj"].get<double>(), 3) + " mJ  (overhead " +
+                                Fixed(j["overhead_energy_mj"].get<double>(), 3) + " mJ at idle power)");
+  EXPECT_EQ(cell("avg-power"), "avg power</th><td>" + Fixed(j["avg_power_w"].get<double>(), 2) + " W");
+  // Jetson Nano fp16: 471.9 GOP/s (datasheet), 25.6 GB/s.
+  EXPECT_EQ(cell("precision"), "precision</th><td>fp16  (peak 471.9 GOP/s, bandwidth 25.6 GB/s)");
+  EXPECT_EQ(cell("nodes"), "nodes</th><td>5 ONNX nodes in 4 layers after fusion");
+  // The model name is escaped everywhere.
+  EXPECT_EQ(page.find("tiny<&>"), std::string::npos);
+  EXPECT_NE(page.find("<h1>tiny&lt;&amp;&gt; on jetson-nano (fp16)</h1>"), std::string::npos);
+}
+
+TEST(HtmlReport, OneTableRowPerLayerWithTheJsonValues) {
+  const Report r = SmallReport();
+  const std::string page = Rendered(r, Format::kHtml);
+  const nlohmann::json j = nlohmann::json::parse(Rendered(r, Format::kJson));
+  const std::string table = Between(page, "<h2>Layers</h2>", "</table>");
+  ASSERT_FALSE(table.empty());
+  EXPECT_EQ(Count(table, "<tr><td class=\"num\">"), r.rows.size());
+  for (std::size_t i = 0; i < r.rows.size(); ++i) {
+    const nlohmann::json& layer = j["layers"][i];
+    const std::string row = Between(table, "<tr><td class=\"num\">" + std::to_string(i + 1) + "</td>", "</tr>");
+    SCOPED_TRACE(row);
+    EXPECT_NE(row.find("<td>" + Escape(layer["name"].get<std::string>()) + "</td>"), std::string::npos);
+    EXPECT_NE(row.find("<td class=\"num\">" + Fixed(layer["ms"].get<double>(), 3) + "</td>"), std::string::npos);
+    EXPECT_NE(row.find("<td class=\"num\">" + Fixed(layer["energy_mj"].get<double>(), 3) + "</td>"), std::string::npos);
+    EXPECT_NE(row.find("<td>" + layer["estimator"].get<std::string>() + "</td>"), std::string::npos);
+  }
+  EXPECT_NE(table.find("<td>conv &quot;1&quot; &lt;a&gt;</td>"), std::string::npos);
+  EXPECT_NE(table.find("<td>Conv+Relu</td>"), std::string::npos);
+}
+
+TEST(HtmlReport, ChartsHaveABarPerLayerAndAPointPerPlottableLayer) {
+  const Report r = SmallReport();
+  const std::string page = Rendered(r, Format::kHtml);
+  const std::string latency = Between(page, ">Latency per layer (ms)</text>", "</svg>");
+  EXPECT_EQ(Count(latency, "class=\"bar\""), r.rows.size());
+  EXPECT_NE(latency.find("<title>#1 conv &quot;1&quot; &lt;a&gt; (Conv+Relu): " + Fixed(r.rows[0].ms, 3) + " ms"),
+            std::string::npos);
+  const std::string energy = Between(page, ">Energy per layer (mJ)</text>", "</svg>");
+  EXPECT_EQ(Count(energy, "class=\"bar\""), r.rows.size());
+  // Flatten is free on the Nano (0 ms, 0 ops): off the roofline, and said so.
+  const std::string roofline = Between(page, "<h2>Roofline</h2>", "<h2>");
+  std::size_t plottable = 0;
+  for (const ReportRow& row : r.rows) {
+    plottable += row.estimate.ops > 0 && row.estimate.bytes > 0 && row.estimate.ms > 0;
+  }
+  EXPECT_EQ(plottable, 3u);
+  EXPECT_EQ(Count(roofline, "<circle class=\"point"), plottable);
+  EXPECT_NE(roofline.find("1 layer with no ops, no bytes or no time"), std::string::npos);
+  EXPECT_EQ(Count(roofline, "<polyline class=\"line\""), 1u);
+  EXPECT_NE(roofline.find("<title>roof: 471.9 GOP/s, 25.6 GB/s</title>"), std::string::npos);
+  // Conv: attained GOP/s = ops / ms / 1e6 and intensity = ops / bytes, in its tooltip.
+  const LayerEstimate& conv = r.rows[0].estimate;
+  EXPECT_NE(
+      roofline.find(Fixed(conv.ops / conv.bytes, 2) + " ops/byte, " + Fixed(conv.ops / conv.ms / 1e6, 2) + " GOP/s"),
+      std::string::npos);
+  // Op types: one bar per main op type, with the summed time.
+  const std::string by_op = Between(page, "<h2>By op type</h2>", "</svg>");
+  EXPECT_EQ(Count(by_op, "class=\"bar\""), 4u);  // Conv, MaxPool, Flatten, Gemm
+  EXPECT_NE(by_op.find("<title>Gemm: " + Fixed(r.rows[3].ms, 3) + " ms in 1 layer"), std::string::npos);
+}
+
+TEST(HtmlReport, SelfContainedAndBalanced) {
+  const std::string page = Rendered(SmallReport(), Format::kHtml);
+  EXPECT_EQ(page.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_EQ(Count(page, "<svg "), 4u);  // latency, energy, roofline, op types
+  EXPECT_EQ(Count(page, "</svg>"), 4u);
+  for (const char* tag : {"table", "tr", "h2", "text", "title", "g"}) {
+    EXPECT_EQ(Count(page, std::string("<") + tag + " ") + Count(page, std::string("<") + tag + ">"),
+              Count(page, std::string("</") + tag + ">"))
+        << tag;
+  }
+  std::string without_xmlns = page;
+  for (std::size_t at; (at = without_xmlns.find("xmlns=\"http://www.w3.org/2000/svg\"")) != std::string::npos;) {
+    without_xmlns.erase(at, 34);
+  }
+  EXPECT_EQ(without_xmlns.find("http"), std::string::npos);
+  EXPECT_EQ(page.find("<script"), std::string::npos);
+  EXPECT_EQ(page.find("<link"), std::string::npos);
+  EXPECT_EQ(page, Rendered(SmallReport(), Format::kHtml));  // deterministic
+}
+
+TEST(HtmlReport, OtherRenderersRejectHtml) {
+  std::ostringstream out;
+  const Network net = ParseOnnxText(Model("(float[1,4] x) => (float[1,4] y)", "y = Relu(x)"));
+  EXPECT_EQ(ErrorOf([&] { RenderInspect(net, Format::kHtml, out); }),
+            "--format html is only for estimate; inspect writes table, json or csv");
+  EXPECT_EQ(ErrorOf([&] { RenderPlatforms({}, {}, Format::kHtml, out); }),
+            "--format html is only for estimate; platforms writes table, json or csv");
+  EXPECT_EQ(ErrorOf([&] { RenderPowerTrace(PowerTraceReport{}, Format::kHtml, out); }),
+            "--format html is only for estimate; power-trace writes table, json or csv");
+  EXPECT_EQ(ErrorOf([&] { RenderFitReport(FitReport{}, Format::kHtml, out); }),
+            "--format html is only for estimate; fit --report writes table, json or csv");
+  try {
+    RenderInspect(net, Format::kHtml, out);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kUsage);
+  }
+  EXPECT_EQ(out.str(), "");
+}
+
+}  // namespace
+}  // namespace odonata

@@ -87,7 +87,9 @@ TEST(ReportTest, ParseFormat) {
   EXPECT_EQ(f, Format::kTable);
   EXPECT_FALSE(ParseFormat("JSON", &f));
   EXPECT_FALSE(ParseFormat("", &f));
-  EXPECT_FALSE(ParseFormat("html", &f));
+  EXPECT_TRUE(ParseFormat("html", &f));
+  EXPECT_EQ(f, Format::kHtml);
+  EXPECT_FALSE(ParseFormat("htm", &f));
 }
 
 TEST(ReportTest, JsonKeysAndValues) {

@@ -34,6 +34,9 @@ struct Report {
   std::string platform;
   std::string platform_path;
   Precision precision = Precision::kFp32;
+  // The platform's roofs at `precision` (mode applied): GOP/s and GB/s.
+  double peak_gops = 0;
+  double bandwidth_gbps = 0;
   std::vector<ReportRow> rows;
   double overhead_ms = 0;
   // Invariant: total_ms == sum of rows[i].ms + overhead_ms.
@@ -51,13 +54,18 @@ struct Report {
 // Throws Error if the platform lacks the precision or names an unknown estimator.
 Report EstimateNetwork(const Network& network, const Platform& platform, const EstimateOptions& options = {});
 
-enum class Format { kTable, kJson, kCsv };
+// kHtml: one self-contained page with charts; `estimate` only (the other
+// renderers taking a Format throw a usage Error for it).
+enum class Format { kTable, kJson, kCsv, kHtml };
 bool ParseFormat(const std::string& text, Format* out);
 
 // Renderers (src/report/*.cc). Output ends with a newline.
 void RenderTable(const Report& report, std::ostream& out);
 void RenderJson(const Report& report, std::ostream& out);
 void RenderCsv(const Report& report, std::ostream& out);
+// Summary, per-layer latency and energy bars, roofline, time per op type and
+// the layer table, as one HTML page with inline SVG (no scripts, no fetches).
+void RenderHtml(const Report& report, std::ostream& out);
 void Render(const Report& report, Format format, std::ostream& out);
 
 // `odonata inspect`: counts of every node, no platform.

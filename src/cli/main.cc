@@ -32,6 +32,7 @@
 #include "odonata/io.h"
 #include "odonata/measurements.h"
 #include "odonata/network.h"
+#include "odonata/partition.h"
 #include "odonata/platform.h"
 #include "odonata/power.h"
 #include "odonata/report.h"
@@ -95,6 +96,10 @@ struct Options {
   std::vector<std::string> resolutions;
   std::string max_latency, max_energy, max_price, min_accuracy;
   std::string accuracy;
+  // partition (also max_latency)
+  std::string link, links, remote, objective = "latency", max_node_energy;
+  int bits = 0;  // 0: not given
+  bool results_on_node = false;
 };
 
 struct Context {
@@ -810,9 +815,9 @@ void AddCompareOptions(CLI::App& cmd, Options& o) {
 
 void AddExploreOptions(CLI::App& cmd, Options& o) {
   AddCompareOptions(cmd, o);
-  cmd.add_option("--resolutions", o.resolutions, "Input sizes WxH of the image input, e.g. 320x320,640x640,1280x720")
+  cmd.add_option("--resolutions", o.resolutions, "Input sizes HxW of the image input, e.g. 320x320,640x640,720x1280")
       ->delimiter(',')
-      ->type_name("WxH,...");
+      ->type_name("HxW,...");
   cmd.add_option("--accuracy", o.accuracy, "CSV with columns model,accuracy[,resolution] (e.g. mAP per model)")
       ->type_name("CSV");
   cmd.add_option("--min-accuracy", o.min_accuracy, "Keep candidates at least this accurate (the CSV's unit)")
@@ -891,6 +896,102 @@ int RunCompare(const Options& o, const Context& context) {
 
 int RunExploreCommand(const Options& o, const Context& context) { return RunExplore(o, context, "explore"); }
 
+// --- partition ------------------------------------------------------------------
+
+void AddPartitionOptions(CLI::App& cmd, Options& o) {
+  cmd.add_option("MODEL", o.model, "ONNX model file, or an ANNETTE graph (.json)")->type_name("FILE")->required();
+  cmd.add_option("-p,--platform", o.platform, "The node's platform profile: a name or a .json file")
+      ->type_name("PLATFORM")
+      ->required();
+  cmd.add_option("--link", o.link, "Link technology: a name in the link file (wifi, ble, lora, lte, ethernet)")
+      ->type_name("LINK")
+      ->required();
+  cmd.add_option("--links", o.links, "Link file (default: data/links.json)")->type_name("FILE");
+  cmd.add_option("--bits", o.bits, "Quantise floating-point tensors to B bits before sending (default: as stored)")
+      ->check(CLI::Range(1, 8))
+      ->type_name("B");
+  cmd.add_option("--remote", o.remote, "Remote platform profile (default: remote time not modelled, 0)")
+      ->type_name("PLATFORM");
+  cmd.add_option("--objective", o.objective, "What the best cut minimises")
+      ->check(CLI::IsMember({"latency", "node-energy"}))
+      ->type_name("latency|node-energy")
+      ->default_str("latency");
+  cmd.add_option("--max-latency", o.max_latency, "Only cuts at most this slow end to end: 100ms, 0.1s")
+      ->type_name("TIME");
+  cmd.add_option("--max-node-energy", o.max_node_energy, "Only cuts costing the node at most this: 5mJ, 1J")
+      ->type_name("ENERGY");
+  cmd.add_flag("--results-on-node", o.results_on_node,
+               "Results stay on the node: remote outputs come back (default: results wanted remotely)");
+  cmd.add_option("--precision", o.precision, "Precision on the node (default: the platform's)")
+      ->check(PrecisionValidator())
+      ->type_name("PRECISION");
+  cmd.add_option("--format", o.format, "Output format (html: charts of the cost per cut and the table)")
+      ->check(CLI::IsMember({"table", "json", "csv", "html"}))
+      ->type_name("FORMAT")
+      ->default_str("table");
+  cmd.add_option("-o,--output", o.output, "Write the report to FILE instead of stdout")->type_name("FILE");
+  cmd.add_option("--input-shape", o.input_shapes, "Static shape of a graph input, e.g. data=1x3x224x224 (repeatable)")
+      ->check(InputShapeValidator())
+      ->allow_extra_args(false)
+      ->type_name("NAME=DIMS");
+  cmd.add_option("--batch", o.batch, "Value for symbolic batch dimensions (default 1)")
+      ->check(BatchValidator())
+      ->type_name("N");
+}
+
+int RunPartition(const Options& o, const Context& context) {
+  const bool html = o.format == "html";
+  const Format format = html ? Format::kTable : ToFormat(o.format);
+  PartitionOptions p;
+  if (o.bits > 0) p.encoding.bits = o.bits;
+  if (!ParseObjective(o.objective, &p.objective)) {
+    throw Error("unknown objective '" + o.objective + "' (latency, node-energy)", ExitCode::kUsage);
+  }
+  if (!o.max_latency.empty()) p.max_latency_ms = OptionValue("--max-latency", o.max_latency, ParseDurationMs);
+  if (!o.max_node_energy.empty()) {
+    p.max_node_energy_mj = OptionValue("--max-node-energy", o.max_node_energy, ParseEnergyMj);
+  }
+  p.results_on_node = o.results_on_node;
+  if (!o.precision.empty()) {
+    Precision precision;
+    if (!ParsePrecision(o.precision, &precision)) {
+      throw Error("unknown precision '" + o.precision + "'", ExitCode::kUsage);
+    }
+    p.node.precision = precision;
+  }
+  // The small inputs first: a typo in a link or platform should not wait for a large model.
+  const std::string links_path = o.links.empty() ? DefaultLinksPath(context.exe_path) : o.links;
+  if (links_path.empty()) throw Error("no link file found (data/links.json); give one with --links");
+  const LinkTable links = LoadLinks(links_path);
+  const Link& link = FindLink(links, o.link);
+  p.encoding.zero_fraction = links.relu_zero_fraction;
+  const std::vector<std::string> search_path = PlatformSearchPath(context.exe_path);
+  const Platform node = LoadPlatform(ResolvePlatform(o.platform, search_path));
+  std::optional<Platform> remote;
+  if (!o.remote.empty()) remote = LoadPlatform(ResolvePlatform(o.remote, search_path));
+  const Network network = LoadModel(o.model, ToLoadOptions(o));
+  PartitionReport report = Partition(network, node, remote ? &*remote : nullptr, link, p);
+  report.links_path = links_path;
+
+  std::vector<std::string> printed;
+  const std::vector<std::string>* lists[] = {&network.warnings, &report.warnings};
+  for (const auto* list : lists) {
+    for (const std::string& w : *list) {
+      if (std::find(printed.begin(), printed.end(), w) != printed.end()) continue;
+      printed.push_back(w);
+      Warn(w);
+    }
+  }
+  std::ostringstream text;
+  if (html) {
+    text << RenderPartitionHtml(report);
+  } else {
+    RenderPartition(report, format, text);
+  }
+  Emit(text.str(), o.output);
+  return 0;
+}
+
 // The subcommands, in the order `odonata --help` lists them.
 const Command kCommands[] = {
     {"estimate", "Estimate the latency of an ONNX model on a platform", AddEstimateOptions, RunEstimate},
@@ -910,6 +1011,8 @@ const Command kCommands[] = {
      RunCalibrate},
     {"power-trace", "Integrate a sampled power trace into energy per window (layer or inference)",
      AddPowerTraceOptions, RunPowerTrace},
+    {"partition", "Split a network between a node and a remote device over a link: cost of every cut, the best one",
+     AddPartitionOptions, RunPartition},
     {"compare", "Latency, energy, throughput and price of models on several platforms; marks the Pareto front",
      AddCompareOptions, RunCompare},
     {"explore", "Explore models x platforms x precisions x input sizes under constraints; the Pareto front",

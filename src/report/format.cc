@@ -18,6 +18,8 @@ bool ParseFormat(const std::string& text, Format* out) {
     *out = Format::kJson;
   } else if (text == "csv") {
     *out = Format::kCsv;
+  } else if (text == "html") {
+    *out = Format::kHtml;
   } else {
     return false;
   }
@@ -35,11 +37,20 @@ void Render(const Report& report, Format format, std::ostream& out) {
     case Format::kCsv:
       RenderCsv(report, out);
       return;
+    case Format::kHtml:
+      RenderHtml(report, out);
+      return;
   }
   throw Error("internal: unhandled output format");
 }
 
 namespace report {
+
+void HtmlUnsupported(std::string_view command) {
+  throw Error("--format html is only for estimate; " + std::string(command) + " writes table, json or csv",
+              ExitCode::kUsage);
+}
+
 namespace {
 
 // Scale `value` by `base` until it fits under `base` once rounded to one

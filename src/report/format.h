@@ -9,8 +9,13 @@
 #include <vector>
 
 #include "odonata/layer.h"
+#include "odonata/report.h"
 
 namespace odonata::report {
+
+// Throw the usage Error for `--format html` given to `command`: the
+// renderers other than estimate's have no HTML form.
+[[noreturn]] void HtmlUnsupported(std::string_view command);
 
 // "118.0M", "1.2G", "950" (decimal SI prefixes, for MACs, FLOPs, params).
 std::string HumanCount(double value);

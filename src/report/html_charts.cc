@@ -21,9 +21,9 @@ constexpr std::size_t kPaletteSize = sizeof kPalette / sizeof kPalette[0];
 constexpr const char* kLinePalette[] = {"#333333", "#e15759", "#59a14f", "#b07aa1"};
 constexpr std::size_t kLinePaletteSize = sizeof kLinePalette / sizeof kLinePalette[0];
 
-constexpr double kWidth = 820;    // every chart's width, px
-constexpr double kFontPx = 12;    // labels
-constexpr double kCharPx = 6.6;   // average advance of a 12 px sans-serif character
+constexpr double kWidth = 1100;   // every chart's width, px
+constexpr double kFontPx = 12;   // labels
+constexpr double kCharPx = 6.6;  // average advance of a 12 px sans-serif character
 constexpr std::size_t kMaxLabelChars = 44;
 
 // Fixed-point text, locale-independent, trailing zeros dropped ("1.5", "20").
@@ -135,13 +135,16 @@ Scale LogScale(double lo, double hi) {
   return s;
 }
 
-// Groups in order of first appearance, each with its colour.
-std::map<std::string, std::string> GroupColours(const std::vector<std::string>& groups, std::vector<std::string>* order) {
+// Groups in sorted order, each with its colour.
+std::map<std::string, std::string> GroupColours(const std::vector<std::string>& groups,
+                                                std::vector<std::string>* order) {
+  // By sorted name, not by appearance: charts of the same groups on one page
+  // (layers by time, by op type, on the roofline) then colour them alike.
   std::map<std::string, std::string> colours;
-  for (const std::string& g : groups) {
-    if (colours.count(g)) continue;
-    colours[g] = kPalette[order->size() % kPaletteSize];
-    order->push_back(g);
+  for (const std::string& g : groups) colours[g];
+  for (auto& [group, colour] : colours) {
+    colour = kPalette[order->size() % kPaletteSize];
+    order->push_back(group);
   }
   return colours;
 }
@@ -190,7 +193,7 @@ std::string Legend(const std::vector<std::pair<std::string, std::string>>& entri
       out += "<rect x=\"" + Px(x) + "\" y=\"" + Px(top) + "\" width=\"12\" height=\"12\" fill=\"" + entries[i].second +
              "\"/>\n";
     }
-    out += Text(x + 18, top + 10, "start", Cut(entries[i].first.empty() ? "(none)" : entries[i].first, 24));
+    out += Text(x + 18, top + 10, "start", Cut(entries[i].first.empty() ? "(none)" : entries[i].first, 28));
   }
   return out + "</g>\n";
 }
@@ -239,14 +242,26 @@ std::string Escape(std::string_view text) {
       continue;
     }
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       case '\t':
       case '\n':
-      case '\r': out += static_cast<char>(c); break;
+      case '\r':
+        out += static_cast<char>(c);
+        break;
       default:
         // Other control characters are not allowed in HTML or XML text.
         if (c < 0x20 || c == 0x7F) {
@@ -275,7 +290,7 @@ std::string BarChart(const std::vector<Bar>& bars, std::string_view title, std::
   }
   constexpr double kRow = 16, kBar = 12, kTop = 34, kAxis = 44, kValueRoom = 60;
   const double left = 10 + static_cast<double>(label_chars) * kCharPx;
-  const double legend_width = legend ? 170 : 0;
+  const double legend_width = legend ? 200 : 0;
   const double plot_width = std::max(200.0, kWidth - left - kValueRoom - legend_width);
   const double plot_height = std::max(1.0, static_cast<double>(bars.size())) * kRow;
   const double legend_height = legend ? static_cast<double>(order.size()) * 16 + 10 : 0;
@@ -344,12 +359,18 @@ std::string ScatterChart(const std::vector<Point>& points, const std::vector<Lin
   const Scale xs = x_axis.log ? LogScale(x_lo, x_hi) : LinearScale(x_lo, x_hi);
   const Scale ys = y_axis.log ? LogScale(y_lo, y_hi) : LinearScale(y_lo, y_hi);
 
-  std::vector<std::string> groups;
+  // Colours over all points, the legend over the points drawn.
+  std::vector<std::string> groups, drawn;
   for (const Point& p : points) {
-    if (drawable(p.x, p.y)) groups.push_back(p.group);
+    groups.push_back(p.group);
+    if (drawable(p.x, p.y) && std::find(drawn.begin(), drawn.end(), p.group) == drawn.end()) drawn.push_back(p.group);
   }
+  std::vector<std::string> all;
+  const auto colours = GroupColours(groups, &all);
   std::vector<std::string> order;
-  const auto colours = GroupColours(groups, &order);
+  for (const std::string& g : all) {
+    if (std::find(drawn.begin(), drawn.end(), g) != drawn.end()) order.push_back(g);
+  }
   std::vector<std::pair<std::string, std::string>> entries;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     if (!lines[i].label.empty()) entries.emplace_back(lines[i].label, kLinePalette[i % kLinePaletteSize]);
@@ -360,7 +381,7 @@ std::string ScatterChart(const std::vector<Point>& points, const std::vector<Lin
   }
 
   constexpr double kLeft = 70, kTop = 34, kPlotHeight = 380, kBottom = 50;
-  const double legend_width = entries.empty() ? 20 : 190;
+  const double legend_width = entries.empty() ? 20 : 220;
   const double plot_width = kWidth - kLeft - legend_width;
   const double height = kTop + std::max(kPlotHeight, static_cast<double>(entries.size()) * 16) + kBottom;
   const double bottom = kTop + kPlotHeight;
@@ -382,12 +403,12 @@ std::string ScatterChart(const std::vector<Point>& points, const std::vector<Lin
          Px(kPlotHeight) + "\" fill=\"none\" stroke=\"#333333\"/>\n";
   out += "<g class=\"ticks\">\n";
   for (double t : xs.ticks) {
-    out += Text(kLeft + xs.Fraction(xs.log ? std::pow(10.0, t) : t) * plot_width, bottom + 16, "middle",
-                xs.TickLabel(t));
+    out +=
+        Text(kLeft + xs.Fraction(xs.log ? std::pow(10.0, t) : t) * plot_width, bottom + 16, "middle", xs.TickLabel(t));
   }
   for (double t : ys.ticks) {
-    out += Text(kLeft - 6, bottom - ys.Fraction(ys.log ? std::pow(10.0, t) : t) * kPlotHeight + 4, "end",
-                ys.TickLabel(t));
+    out +=
+        Text(kLeft - 6, bottom - ys.Fraction(ys.log ? std::pow(10.0, t) : t) * kPlotHeight + 4, "end", ys.TickLabel(t));
   }
   out += "</g>\n";
   out += Text(kLeft + plot_width / 2, bottom + 38, "middle", x_axis.label, "class=\"axis-label\"");
@@ -408,6 +429,32 @@ std::string ScatterChart(const std::vector<Point>& points, const std::vector<Lin
   }
   out += "<g class=\"points\">\n";
   std::string labels;
+  struct Box {
+    double x0, y0, x1, y1;
+  };
+  std::vector<Box> placed;  // labels so far and the highlighted points, kept apart
+  for (const Point& p : points) {
+    if (p.highlight && drawable(p.x, p.y)) placed.push_back({px(p.x) - 6, py(p.y) - 6, px(p.x) + 6, py(p.y) + 6});
+  }
+  // A label above right of its point, moved up or down in steps of a line
+  // where it would cover another label or highlighted point.
+  const auto place_label = [&](double x, double y, const std::string& text) {
+    const double width = static_cast<double>(Chars(text)) * kCharPx;
+    const auto overlaps = [&](const Box& b) {
+      return std::any_of(placed.begin(), placed.end(),
+                         [&](const Box& o) { return b.x0 < o.x1 && o.x0 < b.x1 && b.y0 < o.y1 && o.y0 < b.y1; });
+    };
+    Box box{x + 8, y - 8 - kFontPx, x + 8 + width, y - 8};
+    for (double shift : {0.0, -14.0, 14.0, -28.0, 28.0, -42.0, 42.0, -56.0, 56.0}) {
+      const Box moved{box.x0, box.y0 + shift, box.x1, box.y1 + shift};
+      if (!overlaps(moved)) {
+        box = moved;
+        break;
+      }
+    }
+    placed.push_back(box);
+    return Text(box.x0, box.y1 - 2, "start", text);
+  };
   for (const Point& p : points) {
     if (!drawable(p.x, p.y)) continue;
     const std::string tooltip = p.tooltip.empty() ? p.label : p.tooltip;
@@ -415,7 +462,7 @@ std::string ScatterChart(const std::vector<Point>& points, const std::vector<Lin
            "\" cy=\"" + Px(py(p.y)) + "\" r=\"" + (p.highlight ? "6" : "4") + "\" fill=\"" + colours.at(p.group) +
            "\" fill-opacity=\"0.75\"" + (p.highlight ? " stroke=\"#000000\" stroke-width=\"1.5\"" : "") + "><title>" +
            Escape(tooltip) + "</title></circle>\n";
-    if (p.highlight && !p.label.empty()) labels += Text(px(p.x) + 8, py(p.y) - 8, "start", Cut(p.label, 32));
+    if (p.highlight && !p.label.empty()) labels += place_label(px(p.x), py(p.y), Cut(p.label, 32));
   }
   out += "</g>\n";
   if (!labels.empty()) out += "<g class=\"labels\">\n" + labels + "</g>\n";
@@ -454,9 +501,9 @@ std::string Page(std::string_view title, std::string_view body_html) {
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
       Escape(title) +
       "</title>\n<style>\n"
-      "body { font-family: sans-serif; margin: 1.5em auto; max-width: 1100px; padding: 0 1em; color: #222222; }\n"
+      "body { font-family: sans-serif; margin: 1.5em auto; max-width: 1280px; padding: 0 1em; color: #222222; }\n"
       "h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.8em; }\n"
-      "table { border-collapse: collapse; font-size: 0.85em; }\n"
+      "table { border-collapse: collapse; font-size: 0.85em; display: block; overflow-x: auto; max-width: 100%; }\n"
       "th, td { padding: 2px 8px; border-bottom: 1px solid #dddddd; text-align: left; white-space: nowrap; }\n"
       "th { background: #f3f3f3; } .num { text-align: right; font-variant-numeric: tabular-nums; }\n"
       "table.summary th { background: none; font-weight: normal; color: #555555; }\n"

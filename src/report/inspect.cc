@@ -161,6 +161,8 @@ void RenderInspect(const Network& network, Format format, std::ostream& out) {
     case Format::kCsv:
       InspectCsv(network, out);
       return;
+    case Format::kHtml:
+      report::HtmlUnsupported("inspect");
   }
 }
 

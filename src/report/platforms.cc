@@ -73,6 +73,8 @@ void RenderPlatforms(const std::vector<Platform>& platforms, const std::vector<s
                                out);
       }
       return;
+    case Format::kHtml:
+      report::HtmlUnsupported("platforms");
   }
 }
 

@@ -116,6 +116,8 @@ void RenderPowerTrace(const PowerTraceReport& report, Format format, std::ostrea
     case Format::kCsv:
       RenderCsv(report, out);
       return;
+    case Format::kHtml:
+      report::HtmlUnsupported("power-trace");
   }
 }
 
