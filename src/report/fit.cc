@@ -94,6 +94,7 @@ void RenderPowerTable(const FitReport& fit, std::ostream& out) {
 }  // namespace
 
 void RenderFitReport(const FitReport& fit, Format format, std::ostream& out) {
+  if (format == Format::kHtml) report::HtmlUnsupported("fit --report");
   if (format == Format::kJson) {
     nlohmann::ordered_json j;
     j["platform"] = fit.platform.name;
