@@ -815,9 +815,9 @@ void AddCompareOptions(CLI::App& cmd, Options& o) {
 
 void AddExploreOptions(CLI::App& cmd, Options& o) {
   AddCompareOptions(cmd, o);
-  cmd.add_option("--resolutions", o.resolutions, "Input sizes HxW of the image input, e.g. 320x320,640x640,720x1280")
+  cmd.add_option("--resolutions", o.resolutions, "Input sizes WxH of the image input, e.g. 320x320,640x640,1280x720")
       ->delimiter(',')
-      ->type_name("HxW,...");
+      ->type_name("WxH,...");
   cmd.add_option("--accuracy", o.accuracy, "CSV with columns model,accuracy[,resolution] (e.g. mAP per model)")
       ->type_name("CSV");
   cmd.add_option("--min-accuracy", o.min_accuracy, "Keep candidates at least this accurate (the CSV's unit)")
