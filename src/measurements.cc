@@ -46,6 +46,7 @@ enum class Kind {
   kSoftmax,  // over the channel axis
   kConcat,   // two inputs of in_c channels on the channel axis
   kResize,   // nearest, scales (1, 1, stride_h, stride_w)
+  kNms,      // NonMaxSuppression: in_h boxes, in_c classes, groups = disjoint box groups (data only)
 };
 
 struct OpSpec {
@@ -72,6 +73,7 @@ constexpr OpSpec kOps[] = {
     {"Softmax", "Softmax", Kind::kSoftmax},
     {"Concat", "Concat", Kind::kConcat},
     {"Resize", "Resize", Kind::kResize},
+    {"NonMaxSuppression", "NonMaxSuppression", Kind::kNms},
 };
 
 const OpSpec* FindOp(std::string_view name) {
@@ -641,6 +643,29 @@ Layer ToLayer(const LayerConfig& c) {
       l.inputs = {Tensor("x", x), TensorInfo{}, Constant("scales", {4})};
       l.outputs = {Tensor("y", {c.batch, c.in_c, CheckedMul(c.in_h, c.stride_h), CheckedMul(c.in_w, c.stride_w)})};
       break;
+    case Kind::kNms: {
+      // boxes [batch, in_h, 4], scores [batch, in_c, in_h], max_output_boxes_per_class = in_h,
+      // iou_threshold 0.5; the output is the loader's bound, every box of every class selected.
+      // `groups` only describes the data (the runner offsets the boxes of each of `groups`
+      // equal groups apart, as torchvision's batched NMS does): it must divide in_h.
+      CheckOutEqualsIn(c, c.in_c, "in_c");
+      if (c.in_w != 1) {
+        throw Error(c.op + ": in_w must be 1 (in_h is the number of boxes), not " + std::to_string(c.in_w));
+      }
+      if (c.in_h % c.groups != 0) {
+        throw Error(c.op + ": in_h " + std::to_string(c.in_h) + " (boxes) is not a multiple of groups " +
+                    std::to_string(c.groups));
+      }
+      TensorInfo max_boxes = Constant("max_output_boxes_per_class", {1});
+      max_boxes.dtype = DataType::kInt64;
+      l.inputs = {Tensor("x", {c.batch, c.in_h, 4}), Tensor("x2", {c.batch, c.in_c, c.in_h}), max_boxes,
+                  Constant("iou_threshold", {1})};
+      TensorInfo y = Tensor("y", {CheckedMul(CheckedMul(c.batch, c.in_c), c.in_h), 3});
+      y.dtype = DataType::kInt64;
+      l.outputs = {y};
+      l.data_dependent = true;
+      break;
+    }
   }
   l.op_class = ClassifyOp(l.op_type, l.domain, l.window.group, l.inputs[0].shape[1]);
   l.covers = {l.name};

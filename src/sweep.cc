@@ -12,6 +12,10 @@
 // - "in_h" also sets in_w (square inputs); "kernel" and "stride" set both
 //   axes. "in_c" also sets out_c where it follows from in_c (out_c = in_c,
 //   Concat: 2 in_c) and, for DepthwiseConv, out_c and groups.
+// - NonMaxSuppression: in_h is the number of boxes (in_w stays 1), in_c the
+//   classes; "groups" (disjoint box groups, as torchvision's batched NMS makes
+//   of its classes) keeps the boxes per group: in_h = in_h / groups * value.
+//   Default: 3000 boxes in 10 groups of 300 (SSD's candidates per class), 1 class.
 // - Random design: every dim drawn independently and uniformly from its
 //   stepped range {min, min + step, ..., <= max} (not log-uniform), with
 //   std::mt19937_64(seed) and our own mapping (the standard distributions'
@@ -53,6 +57,11 @@ std::vector<std::string> DefaultDims(const std::string& op) {
 
 // Set `dim` to `v` with the dimensions tied to it.
 void Set(LayerConfig& c, const std::string& dim, I64 v) {
+  if (c.op == "NonMaxSuppression" && (dim == "in_h" || dim == "groups")) {
+    if (dim == "groups") c.in_h = CheckedMul(c.in_h / c.groups, v);
+    (dim == "groups" ? c.groups : c.in_h) = v;
+    return;
+  }
   if (dim == "batch") c.batch = v;
   if (dim == "in_c") {
     c.in_c = v;
@@ -120,6 +129,11 @@ LayerConfig DefaultSweepBase(const std::string& op) {
   c.op = op;
   if (op == "Gemm") {
     c.in_c = c.out_c = 64;
+    return c;
+  }
+  if (op == "NonMaxSuppression") {
+    c.in_h = 3000;
+    c.groups = 10;
     return c;
   }
   c.in_c = c.out_c = 64;

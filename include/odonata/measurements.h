@@ -18,7 +18,10 @@ namespace odonata {
 //   Conv, DepthwiseConv (groups = in_c; out_c a multiple of in_c), ConvTranspose, Gemm (in_c -> out_c
 //   features, batch rows), MaxPool, AveragePool, GlobalAveragePool, Add, Mul,
 //   Relu, Clip, Sigmoid, HardSwish, BatchNormalization, Softmax, Concat (two
-//   inputs of in_c channels), Resize (nearest, x stride_h / stride_w upsampling).
+//   inputs of in_c channels), Resize (nearest, x stride_h / stride_w upsampling),
+//   NonMaxSuppression (boxes [batch, in_h, 4], scores [batch, in_c, in_h], in_w 1,
+//   out_c = in_c, IoU threshold 0.5, every box may be selected; `groups` describes
+//   the data only: the boxes fall in that many groups that never overlap).
 struct LayerConfig {
   std::string op = "Conv";
   std::int64_t batch = 1;

@@ -33,14 +33,14 @@ float Uniform(std::mt19937_64& rng, double lo, double hi) {
 void SetType(onnx::ValueInfoProto* v, const TensorInfo& t) {
   v->set_name(t.name);
   auto* tt = v->mutable_type()->mutable_tensor_type();
-  tt->set_elem_type(onnx::TensorProto::FLOAT);
+  tt->set_elem_type(t.dtype == DataType::kInt64 ? onnx::TensorProto::INT64 : onnx::TensorProto::FLOAT);
   auto* shape = tt->mutable_shape();
   for (I64 d : t.shape) shape->add_dim()->set_dim_value(d);
 }
 
 void InitTensor(onnx::TensorProto* p, const TensorInfo& t) {
   p->set_name(t.name);
-  p->set_data_type(onnx::TensorProto::FLOAT);
+  p->set_data_type(t.dtype == DataType::kInt64 ? onnx::TensorProto::INT64 : onnx::TensorProto::FLOAT);
   for (I64 d : t.shape) p->add_dims(d);
 }
 
@@ -72,8 +72,10 @@ void AddAttribute(onnx::NodeProto* n, const std::string& name, const Attribute& 
   }
 }
 
-// Values of the Constant inputs ToLayer declares (Clip bounds, Resize scales).
+// Values of the Constant inputs ToLayer declares (Clip bounds, Resize scales,
+// NonMaxSuppression's IoU threshold; its int64 box limit is written apart).
 std::vector<float> ConstantValues(const LayerConfig& c, const std::string& name) {
+  if (name == "iou_threshold") return {0.5f};
   if (name == "min") return {0.0f};
   if (name == "max") return {6.0f};
   if (name == "scales") return {1.0f, 1.0f, static_cast<float>(c.stride_h), static_cast<float>(c.stride_w)};
@@ -115,7 +117,11 @@ onnx::ModelProto BuildModel(const LayerConfig& c, const Layer& l, std::uint64_t 
       a->set_name("value");
       a->set_type(onnx::AttributeProto::TENSOR);
       InitTensor(a->mutable_t(), t);
-      for (float v : ConstantValues(c, t.name)) a->mutable_t()->add_float_data(v);
+      if (t.dtype == DataType::kInt64) {
+        a->mutable_t()->add_int64_data(c.in_h);  // max_output_boxes_per_class: every box may be selected
+      } else {
+        for (float v : ConstantValues(c, t.name)) a->mutable_t()->add_float_data(v);
+      }
     } else {
       SetType(g->add_input(), t);
     }
