@@ -22,6 +22,7 @@
 #include "odonata/errors.h"
 #include "odonata/estimator.h"
 #include "odonata/fit.h"
+#include "detection_fit.h"
 
 namespace odonata {
 namespace {
@@ -72,7 +73,7 @@ ClassModel Train(const Candidate& c, const std::vector<Layer>& layers, const std
   if (c.kind == Kind::kStepLinear) {
     ClassModel m;
     m.estimator = "step_linear";
-    FittedModel f = FitStepLinear(layers, ms, c.dims, c.work);
+    FittedModel f = c.work == "boxes" ? FitDetection(layers, ms) : FitStepLinear(layers, ms, c.dims, c.work);
     f.precision = precision;
     m.fitted.push_back(std::move(f));
     return m;
@@ -177,6 +178,7 @@ std::vector<Candidate> Candidates(const Group& g) {
   } else {
     step.dims = MostVaried(g.layers, {"in_c", "out_c", "in_h", "in_w", "batch", "kernel", "spatial", "elems"}, 1);
   }
+  if (g.cls == OpClass::kDetection) step = {Kind::kStepLinear, {"boxes"}, "boxes"};  // FitDetection (NMS)
   if (!step.dims.empty()) out.push_back(step);
   return out;
 }

@@ -1,0 +1,72 @@
+#include "detection_fit.h"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "odonata/errors.h"
+#include "odonata/estimator.h"
+
+namespace odonata {
+
+FittedModel FitDetection(const std::vector<Layer>& layers, const std::vector<double>& ms) {
+  const std::size_t n = layers.size();
+  if (n != ms.size()) throw Error("fit: " + std::to_string(n) + " rows but " + std::to_string(ms.size()) + " times");
+  if (n < 3) throw Error("fit: the detection model needs at least 3 rows, got " + std::to_string(n));
+  const std::vector<std::vector<FittedFactor>> factors = {
+      {}, {{"classes", 0}, {"boxes", 0}}, {{"classes", 0}, {"boxes", 0}, {"boxes", 0}}};
+  // Rows scaled by 1 / t (relative errors), columns to unit norm (the boxes^2
+  // column is 1e8 times the constant one).
+  Eigen::MatrixXd a(static_cast<Eigen::Index>(n), 3);
+  Eigen::VectorXd b = Eigen::VectorXd::Ones(static_cast<Eigen::Index>(n));
+  bool any = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!(ms[i] > 0) || !std::isfinite(ms[i])) throw Error("fit: latency must be positive and finite");
+    const double classes = static_cast<double>(LayerDim(layers[i], "classes"));
+    const double boxes = static_cast<double>(LayerDim(layers[i], "boxes"));
+    any |= boxes > 0;
+    const auto r = static_cast<Eigen::Index>(i);
+    a(r, 0) = 1.0 / ms[i];
+    a(r, 1) = classes * boxes / ms[i];
+    a(r, 2) = classes * boxes * boxes / ms[i];
+  }
+  if (!any) throw Error("fit: no NonMaxSuppression rows for the detection model");
+  Eigen::VectorXd scale(3);
+  for (Eigen::Index j = 0; j < 3; ++j) {
+    const double norm = a.col(j).norm();
+    scale(j) = norm > 0 ? 1.0 / norm : 0.0;
+    a.col(j) *= scale(j);
+  }
+  const Eigen::VectorXd c = Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd>(a).solve(b).cwiseProduct(scale);
+
+  FittedModel m;
+  for (Eigen::Index j = 0; j < 3; ++j) m.terms.push_back({c(j), factors[static_cast<std::size_t>(j)]});
+  for (const std::string d : {"batch", "boxes", "classes"}) {
+    std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = std::numeric_limits<std::int64_t>::min();
+    for (const Layer& l : layers) {
+      lo = std::min(lo, LayerDim(l, d));
+      hi = std::max(hi, LayerDim(l, d));
+    }
+    m.range[d] = {lo, hi};
+  }
+  double mean = 0;
+  for (double t : ms) mean += t / static_cast<double>(n);
+  double rss = 0, tss = 0, ape = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double classes = static_cast<double>(LayerDim(layers[i], "classes"));
+    const double boxes = static_cast<double>(LayerDim(layers[i], "boxes"));
+    const double pred = c(0) + c(1) * classes * boxes + c(2) * classes * boxes * boxes;
+    rss += (pred - ms[i]) * (pred - ms[i]);
+    tss += (ms[i] - mean) * (ms[i] - mean);
+    ape += std::abs(pred - ms[i]) / ms[i];
+  }
+  m.rows = static_cast<std::int64_t>(n);
+  m.r2 = tss > 0 ? 1.0 - rss / tss : (rss > 0 ? 0.0 : 1.0);
+  m.mape = 100.0 * ape / static_cast<double>(n);
+  m.source = "fitted: odonata fit, " + std::to_string(n) + " rows; c0 + c1 classes boxes + c2 classes boxes^2";
+  return m;
+}
+
+}  // namespace odonata
