@@ -9,7 +9,7 @@
 # WORK     scratch directory for sweep models and materialized networks (about 3 GB)
 # THREADS  1 (platform host-ort-cpu, data/host-ort-cpu/) or 2 (host-ort-cpu-2t,
 #          data/host-ort-cpu/2t/); default 1
-# STEPS    comma-separated subset of sweeps,measure,fit,validate; default all
+# STEPS    comma-separated subset of sweeps,measure,detection,fit,validate; default all
 #
 # Run from the repository root after `cd tools/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci`.
 set -euo pipefail
@@ -21,7 +21,7 @@ fi
 ODONATA=$1
 WORK=$2
 THREADS=${3:-1}
-STEPS=${4:-sweeps,measure,fit,validate}
+STEPS=${4:-sweeps,measure,detection,fit,validate}
 RUNNER="node tools/ort/run.js"
 step() { [[ ",$STEPS," == *",$1,"* ]]; }
 
@@ -58,12 +58,20 @@ fi
 #    weights come from DRAM as in AlexNet and VGG-16, whose weights (244 and
 #    553 MB) exceed the last-level cache: 256 MiB are written before every Gemm run.
 if step measure; then
-  dirs=$(grep -v '^#' tools/ort/sweeps.txt | awk -v w="$WORK/sweeps" 'NF {print w "/" $2}')
+  dirs=$(grep -v '^#' tools/ort/sweeps.txt | awk -v w="$WORK/sweeps" 'NF && $1 != "detection" {print w "/" $2}')
   # shellcheck disable=SC2086
   $RUNNER --sweep $dirs --threads "$THREADS" --passes 2 --overhead-model "$WORK/sweeps/empty/models/00000.onnx" \
     --flush-mb 256 --flush-op Gemm --max-wait 300 --out "$DATA/sweeps.csv" \
     --network "$WORK"/net/*.onnx --rounds 5 --network-repeats 2 --network-warmup 1 \
     --network-out "$DATA/networks/networks.csv"
+fi
+
+# 2b. The detection sweeps (NonMaxSuppression, group `detection` of sweeps.txt), added
+#     after the first calibration: their own invocation, 3 passes, no networks.
+if step detection; then
+  dirs=$(grep -v '^#' tools/ort/sweeps.txt | awk -v w="$WORK/sweeps" '$1 == "detection" {print w "/" $2}')
+  # shellcheck disable=SC2086
+  $RUNNER --sweep $dirs --threads "$THREADS" --passes 3 --max-wait 300 --out "$DATA/detection.csv"
 fi
 
 # 3. Fit the platform from the sweeps alone.

@@ -187,7 +187,15 @@ const kArrays = {
 };
 
 // Feeds for every input: symbolic dims are 1 (batch), floats uniform in [0, 1), integers 0.
-function makeFeeds(session, file, seed) {
+// NonMaxSuppression sweep models (`boxGroups` set, from the plan's `groups`): the boxes
+// `x` [batch, N, 4] are random boxes as torchvision's NMS tests draw them, ordered corners
+// (y1, x1) uniform in [0, 1) and (y2, x2) = (y1, x1) + uniform [0, 1) (a detector's output
+// is ordered; random corner order makes ORT's min/max branches mispredict, 3x slower);
+// box i of each batch lies in group floor(i / (N / boxGroups)), shifted by 3 x group in all
+// four coordinates so that groups never overlap: torchvision's batched NMS (offsets =
+// class x (max coordinate + 1)), as SSD models export it, the groups being the classes'
+// candidates. The scores `x2` are uniform in [0, 1).
+function makeFeeds(session, file, seed, boxGroups) {
   const next = rng(seed);
   const feeds = {};
   for (const m of session.inputMetadata) {
@@ -198,6 +206,18 @@ function makeFeeds(session, file, seed) {
     const n = shape.reduce((a, b) => a * b, 1);
     const data = new ArrayType(n);
     if (m.type === 'float32' || m.type === 'float64') for (let i = 0; i < n; ++i) data[i] = next();
+    if (boxGroups && m.name === 'x') {
+      if (shape.length !== 3 || shape[2] !== 4 || shape[1] % boxGroups !== 0) {
+        throw new Error(`${file}: input 'x' ${JSON.stringify(shape)} is not [batch, N, 4] with N a multiple of ${boxGroups}`);
+      }
+      const perGroup = shape[1] / boxGroups;
+      for (let b = 0; b < n / 4; ++b) {
+        const offset = 3 * Math.floor((b % shape[1]) / perGroup);
+        data[4 * b + 2] += data[4 * b];
+        data[4 * b + 3] += data[4 * b + 1];
+        for (let k = 0; k < 4; ++k) data[4 * b + k] += offset;
+      }
+    }
     feeds[m.name] = new ort.Tensor(m.type, data, shape);
   }
   return feeds;
@@ -297,7 +317,7 @@ async function timeModel(file, o, t) {
     enableProfiling: true, profileFilePrefix: prefix} : {}));
   let best = null, bestFirst = 0, runsSoFar = 0;
   try {
-    const feeds = makeFeeds(session, file, t.seed);
+    const feeds = makeFeeds(session, file, t.seed, t.boxGroups);
     for (let k = 1; k <= o.tries; ++k) {
       const a = await timeOnce(session, feeds, t);
       if (!best || a.others < best.others) {
@@ -330,10 +350,10 @@ async function timeModel(file, o, t) {
 }
 
 // Timing parameters of a sweep model and of a network.
-function sweepTiming(o, seed, op) {
+function sweepTiming(o, seed, op, boxGroups) {
   const flushes = o.flushMb && (o.flushOps.length === 0 || o.flushOps.includes(op));
   return {seed, warmup: o.warmup, repeats: o.repeats, minTime: o.minTime, maxRepeats: o.maxRepeats,
-          flushMb: flushes ? o.flushMb : 0, profile: o.latency === 'node'};
+          flushMb: flushes ? o.flushMb : 0, profile: o.latency === 'node', boxGroups};
 }
 function networkTiming(o, interleaved) {
   return interleaved ? {seed: o.seed, warmup: o.networkWarmup, repeats: o.networkRepeats, minTime: 0,
@@ -421,7 +441,7 @@ function readSweeps(o) {
       throw new Error(`${planFile}: columns differ from ${o.sweeps[0]}/plan.csv; measure it separately`);
     }
     header = h;
-    const modelCol = h.indexOf('model'), opCol = h.indexOf('op');
+    const modelCol = h.indexOf('model'), opCol = h.indexOf('op'), groupsCol = h.indexOf('groups');
     if (modelCol < 0) throw new Error(`${planFile}: no 'model' column (was the sweep written with --models?)`);
     for (const c of ['latency_ms', 'latency_ms_p10', 'latency_ms_p90', 'repeats', 'run_ms']) {
       if (h.includes(c)) throw new Error(`${planFile}: already has a '${c}' column`);
@@ -431,7 +451,8 @@ function readSweeps(o) {
       const row = [...r];
       row[modelCol] = `${path.basename(path.resolve(dir))}/${r[modelCol]}`;
       const op = opCol >= 0 ? r[opCol] : 'model';
-      jobs.push({row, file: path.join(dir, r[modelCol]), op, label: op.toLowerCase()});
+      const boxGroups = op === 'NonMaxSuppression' ? Number(groupsCol >= 0 ? r[groupsCol] : 1) : 0;
+      jobs.push({row, file: path.join(dir, r[modelCol]), op, label: op.toLowerCase(), boxGroups});
     });
   }
   return {header, jobs};
@@ -490,7 +511,7 @@ async function runSweeps(o) {
       overhead.node.push(...(await timeModel(o.overheadModel, o, {...base, minTime: 200, profile: true})).nodeTimes);
     }
     for (let i = 0; i < jobs.length; ++i) {
-      const t = await timeModel(jobs[i].file, o, sweepTiming(o, o.seed + i, jobs[i].op));
+      const t = await timeModel(jobs[i].file, o, sweepTiming(o, o.seed + i, jobs[i].op, jobs[i].boxGroups));
       pooled[i].run.push(...t.times);
       if (node) pooled[i].node.push(...t.nodeTimes);
       results.push(t);
