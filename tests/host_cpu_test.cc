@@ -1,0 +1,246 @@
+// The host-CPU platform's detection model (issue 4): NonMaxSuppression as a
+// sweep op, the LayerDims its fitted model uses, and the fit of the committed
+// measurements (data/host-ort-cpu/detection.csv) against the committed profiles.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <string>
+
+#include "../src/fit/detection_fit.h"
+#include "odonata/errors.h"
+#include "odonata/estimator.h"
+#include "odonata/fit.h"
+#include "odonata/measurements.h"
+#include "odonata/network.h"
+#include "odonata/platform.h"
+#include "test_util.h"
+
+namespace odonata {
+namespace {
+
+namespace fs = std::filesystem;
+
+using testing::ErrorOf;
+using testing::Find;
+using testing::Model;
+
+const std::string kRoot = ODONATA_SOURCE_DIR;
+
+// 2 batches, 3 classes, 100 boxes; at most 40 boxes per class.
+Network NmsNetwork(const std::string& max_boxes = "40") {
+  return ParseOnnxText(Model("(float[2,100,4] boxes, float[2,3,100] scores) => (int64[?,3] y)",
+                             "m = Constant <value = int64[1] {" + max_boxes +
+                                 "}> ()\n"
+                                 "iou = Constant <value = float[1] {0.5}> ()\n"
+                                 "y = NonMaxSuppression(boxes, scores, m, iou)"));
+}
+
+TEST(HostCpu, NmsLayerDims) {
+  const Network net = NmsNetwork();
+  const Layer& nms = Find(net, "NonMaxSuppression");
+  EXPECT_EQ(nms.op_class, OpClass::kDetection);
+  EXPECT_EQ(LayerDim(nms, "boxes"), 100);  // boxes per class: scores [2, 3, 100] dim 2
+  EXPECT_EQ(LayerDim(nms, "classes"), 6);  // 2 batches x 3 classes
+  // The loader's bound: 2 x 3 x min(40, 100) selections.
+  EXPECT_EQ(nms.outputs[0].shape, (Shape{240, 3}));
+  EXPECT_TRUE(nms.data_dependent);
+
+  const Network relu = ParseOnnxText(Model("(float[1,8,4,4] x) => (float[1,8,4,4] y)", "y = Relu(x)"));
+  EXPECT_EQ(LayerDim(Find(relu, "Relu"), "boxes"), 0);
+  EXPECT_EQ(LayerDim(Find(relu, "Relu"), "classes"), 0);
+
+  const auto& names = LayerDimNames();
+  EXPECT_NE(std::find(names.begin(), names.end(), "boxes"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "classes"), names.end());
+}
+
+// A NonMaxSuppression row is the node the loader sees in a model with the same
+// shapes (max_output_boxes_per_class = in_h): same shapes, same counts.
+TEST(HostCpu, NmsRowIsTheLoadersLayer) {
+  LayerConfig c;
+  c.op = "NonMaxSuppression";
+  c.batch = 2;
+  c.in_c = c.out_c = 3;
+  c.in_h = 100;
+  c.groups = 4;
+  const Layer row = ToLayer(c);
+  const Network net = NmsNetwork("100");
+  const Layer& loaded = Find(net, "NonMaxSuppression");
+  EXPECT_EQ(row.op_class, OpClass::kDetection);
+  ASSERT_EQ(row.inputs.size(), 4u);
+  EXPECT_EQ(row.inputs[0].shape, (Shape{2, 100, 4}));
+  EXPECT_EQ(row.inputs[1].shape, (Shape{2, 3, 100}));
+  EXPECT_EQ(row.outputs[0].shape, loaded.outputs[0].shape);
+  EXPECT_EQ(row.outputs[0].shape, (Shape{600, 3}));
+  EXPECT_EQ(row.counts, loaded.counts);
+  // boxes 800 + scores 600 read, 1800 int64 indices written (counted as elements).
+  EXPECT_EQ(row.counts.input_elems, 1400);
+  EXPECT_EQ(row.counts.output_elems, 1800);
+  EXPECT_TRUE(row.data_dependent);
+  EXPECT_EQ(LayerDim(row, "boxes"), 100);
+  EXPECT_EQ(LayerDim(row, "classes"), 6);
+
+  LayerConfig wide = c;
+  wide.in_w = 2;
+  EXPECT_EQ(ErrorOf([&] { ToLayer(wide); }), "NonMaxSuppression: in_w must be 1 (in_h is the number of boxes), not 2");
+  LayerConfig uneven = c;
+  uneven.groups = 3;
+  EXPECT_EQ(ErrorOf([&] { ToLayer(uneven); }), "NonMaxSuppression: in_h 100 (boxes) is not a multiple of groups 3");
+  LayerConfig classes = c;
+  classes.out_c = 1;
+  EXPECT_EQ(ErrorOf([&] { ToLayer(classes); }), "NonMaxSuppression: out_c 1 must equal in_c 3");
+}
+
+// The model written for a row loads back as the same layer, with the boxes limit
+// and the IoU threshold as constants.
+TEST(HostCpu, NmsModelLoadsBack) {
+  const fs::path dir = fs::temp_directory_path() / ("odonata_host_cpu_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  LayerConfig c;
+  c.op = "NonMaxSuppression";
+  c.in_h = 900;
+  c.groups = 3;
+  const std::string path = (dir / "nms.onnx").string();
+  WriteLayerModel(c, path);
+  const Network net = LoadOnnx(path);
+  fs::remove_all(dir);
+  const Layer& nms = Find(net, "NonMaxSuppression");
+  const Layer row = ToLayer(c);
+  EXPECT_EQ(nms.outputs[0].shape, (Shape{900, 3}));
+  EXPECT_EQ(nms.outputs[0].shape, row.outputs[0].shape);
+  EXPECT_EQ(nms.counts, row.counts);
+  EXPECT_EQ(LayerDim(nms, "boxes"), 900);
+}
+
+// `groups` of a NonMaxSuppression sweep keeps the boxes per group: the plan of
+// tools/ort/sweeps.txt's nms_g300 line.
+TEST(HostCpu, NmsSweepPlan) {
+  SweepOptions o;
+  o.op = "NonMaxSuppression";
+  o.design = SweepDesign::kOneD;
+  o.base = DefaultSweepBase("NonMaxSuppression");
+  o.base.in_h = 300;
+  o.base.groups = 1;
+  o.dims = {"groups"};
+  o.min = 1;
+  o.max = 100;
+  o.step = 9;
+  const std::vector<LayerConfig> plan = PlanSweep(o);
+  ASSERT_EQ(plan.size(), 12u);
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    const std::int64_t g = 1 + 9 * static_cast<std::int64_t>(i);
+    EXPECT_EQ(plan[i].groups, g);
+    EXPECT_EQ(plan[i].in_h, 300 * g);
+    EXPECT_EQ(plan[i].in_w, 1);
+    EXPECT_EQ(plan[i].in_c, 1);
+    EXPECT_EQ(plan[i].out_c, 1);
+  }
+  EXPECT_EQ(plan.back().in_h, 30000);
+
+  // The op's defaults: 3000 boxes in 10 groups of 300, one class; in_h alone
+  // leaves in_w at 1.
+  const LayerConfig base = DefaultSweepBase("NonMaxSuppression");
+  EXPECT_EQ(base.in_h, 3000);
+  EXPECT_EQ(base.in_w, 1);
+  EXPECT_EQ(base.groups, 10);
+  SweepOptions boxes;
+  boxes.op = "NonMaxSuppression";
+  boxes.dims = {"in_h"};
+  boxes.min = 1000;
+  boxes.max = 3000;
+  boxes.step = 1000;
+  const std::vector<LayerConfig> by_boxes = PlanSweep(boxes);
+  ASSERT_EQ(by_boxes.size(), 3u);
+  EXPECT_EQ(by_boxes[1].in_h, 2000);
+  EXPECT_EQ(by_boxes[1].in_w, 1);
+}
+
+// FitDetection recovers exact coefficients: t = 0.05 + 1e-4 classes boxes +
+// 3e-7 classes boxes^2 on 2 classes x 300..30000 boxes (0.14 .. 546 ms).
+TEST(HostCpu, FitDetectionRecoversCoefficients) {
+  std::vector<Layer> layers;
+  std::vector<double> ms;
+  for (std::int64_t boxes = 300; boxes <= 30000; boxes += 2700) {
+    LayerConfig c;
+    c.op = "NonMaxSuppression";
+    c.in_c = c.out_c = 2;
+    c.in_h = boxes;
+    layers.push_back(ToLayer(c));
+    const double b = static_cast<double>(boxes);
+    ms.push_back(0.05 + 1e-4 * 2 * b + 3e-7 * 2 * b * b);
+  }
+  ASSERT_EQ(layers.size(), 12u);
+  EXPECT_NEAR(ms.front(), 0.05 + 0.06 + 0.054, 1e-12);  // 300 boxes: 0.164 ms
+  const FittedModel m = FitDetection(layers, ms);
+  ASSERT_EQ(m.terms.size(), 3u);
+  EXPECT_NEAR(m.terms[0].coef, 0.05, 1e-9);
+  EXPECT_NEAR(m.terms[1].coef, 1e-4, 1e-12);
+  EXPECT_NEAR(m.terms[2].coef, 3e-7, 1e-15);
+  EXPECT_EQ(m.range.at("boxes"), (std::pair<std::int64_t, std::int64_t>{300, 30000}));
+  EXPECT_EQ(m.range.at("classes"), (std::pair<std::int64_t, std::int64_t>{2, 2}));
+  EXPECT_NEAR(m.mape, 0.0, 1e-6);
+  EXPECT_EQ(m.rows, 12);
+  EXPECT_EQ(ErrorOf([&] {
+              FitDetection({layers[0], layers[1]}, {1.0, 2.0});
+            }),
+            "fit: the detection model needs at least 3 rows, got 2");
+}
+
+// The committed detection measurements, fitted as `odonata fit` fits them,
+// give the committed profiles' detection model: c0 + c1 classes boxes +
+// c2 classes boxes^2.
+void ExpectFitMatchesProfile(const std::string& data, const std::string& profile) {
+  std::vector<Measurement> rows = ReadMeasurements(kRoot + "/" + data + "/detection.csv");
+  ASSERT_GE(rows.size(), 12u);
+  const Platform base = LoadPlatform(kRoot + "/" + data + "/base.json");
+  const FitReport r = FitPlatform(rows, base, "detection.csv");
+  const Platform committed = LoadPlatform(kRoot + "/platforms/" + profile + ".json");
+  const ClassModel& fitted = r.platform.ModelFor(OpClass::kDetection);
+  const ClassModel& shipped = committed.ModelFor(OpClass::kDetection);
+  EXPECT_EQ(fitted.estimator, "step_linear");
+  EXPECT_EQ(shipped.estimator, "step_linear");
+  const FittedModel* f = fitted.FittedFor(Precision::kFp32);
+  const FittedModel* s = shipped.FittedFor(Precision::kFp32);
+  ASSERT_TRUE(f && s);
+  ASSERT_EQ(f->terms.size(), 3u);
+  ASSERT_EQ(s->terms.size(), 3u);
+  EXPECT_EQ(f->terms[2].factors, (std::vector<FittedFactor>{{"classes", 0}, {"boxes", 0}, {"boxes", 0}}));
+  for (std::size_t t = 0; t < 3; ++t) {
+    EXPECT_EQ(s->terms[t].factors, f->terms[t].factors);
+    EXPECT_NEAR(f->terms[t].coef, s->terms[t].coef, 1e-9 * std::abs(s->terms[t].coef)) << profile << " term " << t;
+  }
+  EXPECT_EQ(f->rows, static_cast<std::int64_t>(rows.size()));
+  // The greedy loop dominates: at 27000 boxes the boxes^2 term is over 90%.
+  EXPECT_GT(s->terms[2].coef * 27000.0 * 27000.0,
+            0.9 * (s->terms[1].coef * 27000.0 + s->terms[2].coef * 27000.0 * 27000.0));
+  EXPECT_LT(f->cv_mape, 5.0);
+}
+
+TEST(HostCpu, DetectionFitOneThread) { ExpectFitMatchesProfile("data/host-ort-cpu", "host-ort-cpu"); }
+TEST(HostCpu, DetectionFitTwoThreads) { ExpectFitMatchesProfile("data/host-ort-cpu/2t", "host-ort-cpu-2t"); }
+
+// The profile costs an NMS layer as c0 + c1 boxes^2, boxes read from the layer.
+TEST(HostCpu, NmsEstimateUsesBoxesSquared) {
+  const Platform p = LoadPlatform(kRoot + "/platforms/host-ort-cpu.json");
+  const FittedModel* f = p.ModelFor(OpClass::kDetection).FittedFor(Precision::kFp32);
+  ASSERT_TRUE(f);
+  LayerConfig c;
+  c.op = "NonMaxSuppression";
+  c.in_h = 27000;
+  const Layer l = ToLayer(c);
+  const EstimatorContext ctx{l, p, Precision::kFp32, p.ModelFor(OpClass::kDetection)};
+  const LayerEstimate e = FindEstimator("step_linear")->fn(ctx);
+  EXPECT_EQ(e.estimator, "step_linear");
+  EXPECT_NEAR(e.ms, f->terms[0].coef + f->terms[1].coef * 27000.0 + f->terms[2].coef * 27000.0 * 27000.0, 1e-9 * e.ms);
+  EXPECT_FALSE(e.extrapolated);  // 27000 boxes lie in the sweep's 300..30000
+  c.in_h = 60000;
+  const Layer big = ToLayer(c);
+  EXPECT_TRUE(
+      FindEstimator("step_linear")->fn({big, p, Precision::kFp32, p.ModelFor(OpClass::kDetection)}).extrapolated);
+}
+
+}  // namespace
+}  // namespace odonata
