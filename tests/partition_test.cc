@@ -21,8 +21,8 @@ using testing::Model;
 
 // Memory-bound by construction (peak 1e12 op/s, bandwidth `gbps`): a layer
 // takes bytes / (gbps * 1e9) s. fp32, Conv absorbs Relu, Flatten is free,
-// overhead `overhead_ms` at idle 1 W, layers at 2 W.
-Platform Device(const std::string& name, const std::string& gbps, const std::string& overhead_ms) {
+// overhead `overhead_ms` at idle 1 W, layers at 2 W. `fuse` false: no fusion rule.
+Platform Device(const std::string& name, const std::string& gbps, const std::string& overhead_ms, bool fuse = true) {
   return ParsePlatform(R"({
     "schema": "odonata-platform/1", "name": ")" +
                            name + R"(", "description": "test device",
@@ -34,8 +34,8 @@ Platform Device(const std::string& name, const std::string& gbps, const std::str
     "power": {"idle_w": {"value": 1, "source": "t"}, "typical_w": {"value": 2, "source": "t"}},
     "price_usd": {"value": 10, "source": "t"},
     "classes": {"default": {"estimator": "roofline"}},
-    "fusion": {"rules": [{"into": ["Conv"], "absorb": ["Relu"], "source": "t"}],
-               "free": {"ops": ["Flatten"], "source": "t"}}
+    "fusion": {)" + std::string(fuse ? R"("rules": [{"into": ["Conv"], "absorb": ["Relu"], "source": "t"}],)" : "") +
+                           R"("free": {"ops": ["Flatten"], "source": "t"}}
   })",
                        name + ".json");
 }
@@ -196,6 +196,23 @@ TEST(Partition, WithoutRemoteAndWithResultsOnTheNode) {
   ASSERT_TRUE(r.best.has_value());
   EXPECT_EQ(*r.best, 4u);
   EXPECT_NE(r.assumptions.back().find("remote time not modelled"), std::string::npos);
+}
+
+TEST(Partition, RemoteFusingAcrossTheCut) {
+  // The node does not fuse: Conv_0, Relu_1, Conv_2, Flatten_3, Gemm_4 are 5
+  // layers. The remote fuses Conv_0+Relu_1 (264 B -> 0.000264 ms); cut 1 (after
+  // Conv_0 on the node) splits it. Its main node Conv_0 ran on the node, so
+  // the remote costs Conv_2 (0.000656 ms) + Gemm_4 (0.000076 ms) + 0.1 ms.
+  const Platform node = Device("plain", "0.00001", "0.5", false), remote = Remote();
+  const PartitionReport r = Partition(Net(), node, &remote, TestLink(), {});
+  ASSERT_EQ(r.cuts.size(), 6u);
+  EXPECT_EQ(Names(r.cuts[1].tensors), std::vector<std::string>{"c1"});
+  EXPECT_NEAR(r.cuts[0].remote_ms, 0.100996, kTol);
+  EXPECT_NEAR(r.cuts[1].remote_ms, 0.100732, kTol);
+  EXPECT_NEAR(r.cuts[2].remote_ms, 0.100732, kTol);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_EQ(r.warnings[0].rfind("1 cut(s) split a layer that the remote platform 'remote' fuses", 0), 0u)
+      << r.warnings[0];
 }
 
 TEST(Partition, QuantisedAndCompressedBytes) {
