@@ -22,9 +22,39 @@ void CheckEstimators(const Platform& p) {
   for (const auto& [cls, m] : p.classes) check(m, OpClassName(cls));
 }
 
+const EstimatorInfo& Registered(const char* name) { return *FindEstimator(name); }
+
+// One fused layer on a planned platform: the estimator its class names, "free"
+// for a lone free op, "memory" for an op odonata does not know. The totals and
+// the report both go through here, so they cannot disagree.
+struct LayerCost {
+  const ClassPlan* plan;
+  const EstimatorInfo* estimator;
+  Cost cost;
+  double ms;         // cost.ms x repeat
+  double energy_mj;  // W x ms
+};
+
+inline LayerCost CostOf(const FusedLayer& l, const PlatformPlan& plan) {
+  LayerCost c;
+  c.plan = &plan.classes[static_cast<std::size_t>(l.op_class)];
+  c.estimator = l.free ? plan.free : l.unknown_op ? plan.memory : c.plan->estimator;
+  c.cost = c.estimator->cost(l.facts, *c.plan);
+  c.ms = c.cost.ms * static_cast<double>(l.repeat);
+  c.energy_mj = c.plan->active_power_w * c.ms;  // W x ms = mJ
+  return c;
+}
+
+void CheckFusion(const FusedNetwork& fused, const PlatformPlan& plan) {
+  if (fused.fusion_fingerprint != plan.fusion_fingerprint) {
+    throw Error(fused.source + ": network was fused with other fusion rules than platform '" + plan.platform +
+                "' uses (FuseNetwork with that platform's fusion)");
+  }
+}
+
 }  // namespace
 
-Report EstimateNetwork(const Network& net, const Platform& platform, const EstimateOptions& options) {
+PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& options) {
   const Precision precision = options.precision.value_or(platform.default_precision);
   if (!platform.precisions.count(precision)) {
     std::string have;
@@ -34,48 +64,91 @@ Report EstimateNetwork(const Network& net, const Platform& platform, const Estim
                 " (supported: " + have + ")");
   }
   CheckEstimators(platform);
+  PlatformPlan plan;
+  plan.precision = precision;
+  plan.platform = platform.DisplayName();
+  plan.platform_path = platform.path;
+  plan.peak_gops = platform.precisions.at(precision).peak_gops.value;
+  plan.bandwidth_gbps = platform.precisions.at(precision).bandwidth_gbps.value;
+  plan.overhead_ms = platform.overhead_ms.value;
+  plan.idle_power_w = platform.idle_power_w.value;
+  plan.fusion_fingerprint = FusionFingerprint(platform.fusion);
+  plan.free = &Registered("free");
+  plan.memory = &Registered("memory");
+  for (OpClass c : AllOpClasses()) {
+    const ClassModel& model = platform.ModelFor(c);
+    plan.classes[static_cast<std::size_t>(c)] = PlanClass(platform, model, precision, *FindEstimator(model.estimator));
+  }
+  return plan;
+}
 
+EstimateTotals EstimateTotal(const FusedNetwork& fused, const PlatformPlan& plan) {
+  CheckFusion(fused, plan);
+  double sum = 0, energy = 0;
+  for (const FusedLayer& l : fused.compact) {
+    const LayerCost c = CostOf(l, plan);
+    sum += c.ms;
+    energy += c.energy_mj;
+  }
+  // The same arithmetic, in the same order, as the report below.
+  EstimateTotals t;
+  t.layers_ms = sum;
+  t.overhead_ms = plan.overhead_ms;
+  t.total_ms = sum + t.overhead_ms;
+  t.overhead_energy_mj = plan.idle_power_w * t.overhead_ms;
+  t.energy_mj = energy + t.overhead_energy_mj;
+  t.avg_power_w = t.total_ms > 0 ? t.energy_mj / t.total_ms : 0.0;
+  return t;
+}
+
+namespace {
+
+// The report of `fused`; its layers are moved into the rows when `steal` is set.
+Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vector<Layer>* steal) {
+  CheckFusion(fused, plan);
   Report report;
-  report.model = net.name;
-  report.model_path = net.source;
-  report.platform = platform.DisplayName();
-  report.platform_path = platform.path;
-  report.precision = precision;
-  report.peak_gops = platform.precisions.at(precision).peak_gops.value;
-  report.bandwidth_gbps = platform.precisions.at(precision).bandwidth_gbps.value;
-  report.totals = net.Totals();
-  report.nodes = static_cast<std::int64_t>(net.layers.size());
-  report.warnings = net.warnings;
-  report.overhead_ms = platform.overhead_ms.value;
+  report.model = fused.name;
+  report.model_path = fused.source;
+  report.platform = plan.platform;
+  report.platform_path = plan.platform_path;
+  report.precision = plan.precision;
+  report.peak_gops = plan.peak_gops;
+  report.bandwidth_gbps = plan.bandwidth_gbps;
+  report.totals = fused.totals;
+  report.nodes = fused.nodes;
+  report.warnings = fused.warnings;
+  report.overhead_ms = plan.overhead_ms;
 
-  const auto& free_ops = platform.fusion.free_ops;
   std::map<std::string, int> unknown;
   double sum = 0, energy = 0;
-  for (Layer& layer : Fuse(net, platform.fusion)) {
-    const ClassModel& model = platform.ModelFor(layer.op_class);
-    const EstimatorInfo* est = FindEstimator(model.estimator);
-    if (layer.covers.size() == 1 && std::find(free_ops.begin(), free_ops.end(), layer.op_type) != free_ops.end()) {
-      est = FindEstimator("free");
-    } else if (layer.unknown_op) {
-      // Never dropped: costed as the traffic it causes, and flagged.
-      est = FindEstimator("memory");
-      ++unknown[layer.domain.empty() ? layer.op_type : layer.domain + "." + layer.op_type];
-    }
+  report.rows.reserve(fused.layers.size());
+  for (std::size_t i = 0; i < fused.layers.size(); ++i) {
+    const Layer& layer = fused.layers[i];
+    const FusedLayer& l = fused.compact[i];
+    const LayerCost c = CostOf(l, plan);
+    // Never dropped: an unknown op is costed as the traffic it causes, and flagged.
+    if (!l.free && l.unknown_op) ++unknown[layer.domain.empty() ? layer.op_type : layer.domain + "." + layer.op_type];
     ReportRow row;
-    row.estimate = est->fn(EstimatorContext{layer, platform, precision, model});
-    row.ms = row.estimate.ms * static_cast<double>(layer.repeat);
-    row.energy_mj = platform.ActivePowerW(layer.op_class) * row.ms;  // W x ms = mJ
+    row.estimate.ms = c.cost.ms;
+    row.estimate.bound = c.cost.bound;
+    row.estimate.ops = static_cast<double>(l.facts.flops);
+    row.estimate.bytes = static_cast<double>(CheckedMul(l.facts.traffic_elems, c.plan->bytes_per_element));
+    row.estimate.utilisation = c.cost.utilisation;
+    row.estimate.estimator = c.estimator->name;
+    row.estimate.extrapolated = c.cost.extrapolated;
+    row.ms = c.ms;
+    row.energy_mj = c.energy_mj;
     if (layer.unknown_op) row.flags.push_back("unknown_op");
     if (layer.data_dependent) row.flags.push_back("data_dependent");
     if (row.estimate.extrapolated) row.flags.push_back("extrapolated");
-    row.layer = std::move(layer);
+    row.layer = steal ? std::move((*steal)[i]) : layer;
     sum += row.ms;
     energy += row.energy_mj;
     report.rows.push_back(std::move(row));
   }
   report.total_ms = sum + report.overhead_ms;
   // The device idles through the overhead (host calls, transfers).
-  report.overhead_energy_mj = platform.idle_power_w.value * report.overhead_ms;
+  report.overhead_energy_mj = plan.idle_power_w * report.overhead_ms;
   report.energy_mj = energy + report.overhead_energy_mj;
   report.avg_power_w = report.total_ms > 0 ? report.energy_mj / report.total_ms : 0.0;
   for (ReportRow& row : report.rows) {
@@ -87,6 +160,18 @@ Report EstimateNetwork(const Network& net, const Platform& platform, const Estim
     report.warnings.push_back("ops odonata does not know were estimated as memory-bound copies and flagged: " + ops);
   }
   return report;
+}
+
+}  // namespace
+
+Report EstimateNetwork(const FusedNetwork& fused, const PlatformPlan& plan) { return BuildReport(fused, plan, nullptr); }
+
+Report EstimateNetwork(const Network& net, const Platform& platform, const EstimateOptions& options) {
+  // Planned first: an unsupported precision or unknown estimator is reported
+  // before any fusion work, as before the loop API existed.
+  const PlatformPlan plan = PlanPlatform(platform, options);
+  FusedNetwork fused = FuseNetwork(net, platform.fusion);
+  return BuildReport(fused, plan, &fused.layers);
 }
 
 }  // namespace odonata

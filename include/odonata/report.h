@@ -1,6 +1,9 @@
 // The estimate of a network on a platform, built once, rendered many ways.
 #pragma once
 
+#include <array>
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -8,6 +11,7 @@
 
 #include "odonata/estimator.h"
 #include "odonata/fit.h"
+#include "odonata/fusion.h"
 #include "odonata/layer.h"
 #include "odonata/network.h"
 #include "odonata/platform.h"
@@ -53,6 +57,47 @@ struct Report {
 // Fuse, estimate every layer with the estimator its class names, sum.
 // Throws Error if the platform lacks the precision or names an unknown estimator.
 Report EstimateNetwork(const Network& network, const Platform& platform, const EstimateOptions& options = {});
+
+// Estimating in a loop (README "Estimating in a loop"): EstimateNetwork is
+// EstimateNetwork(FuseNetwork(network, platform.fusion), PlanPlatform(platform,
+// options)). A loop over platforms, precisions or modes fuses each network once
+// per set of fusion rules (fusion.h: FuseNetwork), plans each platform once
+// per precision, and calls EstimateTotal, which allocates nothing.
+
+// A platform resolved for one precision: per op class the estimator, roofs
+// and power (estimator.h: ClassPlan). Holds pointers into the estimator
+// registry only, not into `platform`: it outlives the Platform.
+struct PlatformPlan {
+  Precision precision = Precision::kFp32;
+  std::string platform;       // Platform::DisplayName()
+  std::string platform_path;
+  double peak_gops = 0;       // the roofs at `precision`
+  double bandwidth_gbps = 0;
+  double overhead_ms = 0;
+  double idle_power_w = 0;
+  std::uint64_t fusion_fingerprint = 0;  // FusionFingerprint(platform.fusion)
+  std::array<ClassPlan, static_cast<std::size_t>(OpClass::kUnknown) + 1> classes;  // by OpClass
+  const EstimatorInfo* free = nullptr;    // for fused layers marked free
+  const EstimatorInfo* memory = nullptr;  // for unknown ops
+};
+// Throws Error as EstimateNetwork does: precision not supported, unknown estimator.
+PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& options = {});
+
+// The totals of a Report, without its rows (ms, mJ, W as in Report).
+struct EstimateTotals {
+  double layers_ms = 0;  // sum of the rows' ms
+  double overhead_ms = 0;
+  double total_ms = 0;  // layers_ms + overhead_ms
+  double overhead_energy_mj = 0;
+  double energy_mj = 0;
+  double avg_power_w = 0;
+};
+// total_ms, energy_mj, ... of EstimateNetwork(fused, plan), bit for bit, with
+// no allocation. Throws Error when `fused` was fused with other rules than the
+// plan's platform uses.
+EstimateTotals EstimateTotal(const FusedNetwork& fused, const PlatformPlan& plan);
+// The full report (rows, flags, warnings). Same error as EstimateTotal.
+Report EstimateNetwork(const FusedNetwork& fused, const PlatformPlan& plan);
 
 // kHtml: one self-contained page with charts; `estimate` only (the other
 // renderers taking a Format throw a usage Error for it).
