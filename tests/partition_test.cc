@@ -378,6 +378,10 @@ TEST(Partition, RenderedKeysAndBest) {
             "total_ms,node_energy_mj,feasible,best");
   std::ostringstream table;
   RenderPartition(r, Format::kTable, table);
+  std::ostringstream page;
+  RenderPartition(r, Format::kHtml, page);
+  EXPECT_EQ(page.str().rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(page.str().find("<strong>best: cut 0 (send the input)</strong>, 79.101 ms end to end"), std::string::npos);
   EXPECT_NE(table.str().find("best       cut 0 (send the input): 79.101 ms end to end, 474.000 mJ"), std::string::npos)
       << table.str();
 }

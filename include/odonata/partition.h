@@ -170,7 +170,8 @@ struct PartitionReport {
 PartitionReport Partition(const Network& network, const Platform& node, const Platform* remote, const Link& link,
                           const PartitionOptions& options);
 
-// Renderers (src/report/partition.cc).
+// Renderers (src/report/partition.cc): table, JSON, CSV, or (kHtml) the page
+// of RenderPartitionHtml.
 void RenderPartition(const PartitionReport& report, Format format, std::ostream& out);
 // A self-contained HTML page: time and node energy per cut (charts), the table.
 std::string RenderPartitionHtml(const PartitionReport& report);

@@ -940,8 +940,7 @@ void AddPartitionOptions(CLI::App& cmd, Options& o) {
 }
 
 int RunPartition(const Options& o, const Context& context) {
-  const bool html = o.format == "html";
-  const Format format = html ? Format::kTable : ToFormat(o.format);
+  const Format format = ToFormat(o.format);
   PartitionOptions p;
   if (o.bits > 0) p.encoding.bits = o.bits;
   if (!ParseObjective(o.objective, &p.objective)) {
@@ -983,11 +982,7 @@ int RunPartition(const Options& o, const Context& context) {
     }
   }
   std::ostringstream text;
-  if (html) {
-    text << RenderPartitionHtml(report);
-  } else {
-    RenderPartition(report, format, text);
-  }
+  RenderPartition(report, format, text);
   Emit(text.str(), o.output);
   return 0;
 }

@@ -233,10 +233,11 @@ void RenderPartition(const PartitionReport& report, Format format, std::ostream&
     case Format::kCsv:
       WriteCsv(report, out);
       return;
-    default:
-      break;
+    case Format::kHtml:
+      out << RenderPartitionHtml(report);
+      return;
   }
-  throw Error("partition: this output format is not supported here (table, json, csv, html)");
+  throw Error("internal: unhandled output format");
 }
 
 std::string RenderPartitionHtml(const PartitionReport& r) {
