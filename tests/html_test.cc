@@ -1,7 +1,9 @@
 // HTML charts (html.h) and the estimate HTML report.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -74,9 +76,9 @@ TEST(HtmlEscape, ReplacesInvalidUtf8BytePerByte) {
 
 TEST(HtmlBarChart, OneBarPerEntryWithValuesInTitles) {
   const std::vector<Bar> bars = {
-      {"conv1", 1.5, "", ""},
-      {"pool", 0.25, "", ""},
-      {"fc & softmax", 3, "", "custom tip"},
+      {"conv1", 1.5, "", "", ""},
+      {"pool", 0.25, "", "", ""},
+      {"fc & softmax", 3, "", "custom tip", ""},
   };
   const std::string svg = BarChart(bars, "Latency", "ms");
   EXPECT_EQ(Count(svg, "class=\"bar\""), 3u);
@@ -96,7 +98,7 @@ TEST(HtmlBarChart, OneBarPerEntryWithValuesInTitles) {
 }
 
 TEST(HtmlBarChart, GroupsGetColoursAndALegend) {
-  const std::vector<Bar> bars = {{"a", 1, "conv", ""}, {"b", 2, "pool", ""}, {"c", 3, "conv", ""}};
+  const std::vector<Bar> bars = {{"a", 1, "conv", "", ""}, {"b", 2, "pool", "", ""}, {"c", 3, "conv", "", ""}};
   const std::string svg = BarChart(bars, "t", "ms");
   EXPECT_EQ(Count(svg, "class=\"legend\""), 1u);
   const std::regex fill("class=\"bar\"[^>]* fill=\"(#[0-9a-f]{6})\"");
@@ -115,26 +117,32 @@ TEST(HtmlCharts, GroupColoursFollowTheNamesNotTheOrder) {
     std::smatch m;
     return std::regex_search(svg, m, fill) ? m[1].str() : "";
   };
-  const std::string ab = BarChart({{"x", 1, "conv", "x"}, {"y", 1, "pool", "y"}}, "t", "ms");
-  const std::string ba = BarChart({{"y", 1, "pool", "y"}, {"x", 1, "conv", "x"}}, "t", "ms");
+  const std::string ab = BarChart({{"x", 1, "conv", "x", ""}, {"y", 1, "pool", "y", ""}}, "t", "ms");
+  const std::string ba = BarChart({{"y", 1, "pool", "y", ""}, {"x", 1, "conv", "x", ""}}, "t", "ms");
   EXPECT_EQ(fill_of(ab, "x"), fill_of(ba, "x"));
   EXPECT_EQ(fill_of(ab, "y"), fill_of(ba, "y"));
   // A scatter colours by all its points, also those a log axis cannot draw.
-  const std::string scatter =
-      ScatterChart({{0, 0, "", "conv", false, ""}, {1, 1, "", "pool", false, "y"}}, {}, {"x", true}, {"y", true}, "t");
+  const std::string scatter = ScatterChart({{0, 0, "", "conv", false, "", ""}, {1, 1, "", "pool", false, "y", ""}}, {},
+                                           {"x", true}, {"y", true}, "t");
   EXPECT_EQ(fill_of(scatter, "y"), fill_of(ab, "y"));
   EXPECT_EQ(scatter.find(">conv</text>"), std::string::npos);  // not in the legend: nothing drawn
+  // An explicit colour wins, for the bar and for its group in the legend.
+  const std::string set = BarChart({{"x", 1, "conv", "x", "#123456"}, {"y", 1, "pool", "y", ""}}, "t", "ms");
+  EXPECT_EQ(fill_of(set, "x"), "#123456");
+  EXPECT_EQ(fill_of(set, "y"), PaletteColour(1));
+  EXPECT_NE(set.find("fill=\"#123456\"/>\n<text x=\""), std::string::npos);  // legend swatch
+  EXPECT_EQ(PaletteColour(0), PaletteColour(10));
 }
 
 TEST(HtmlBarChart, TicksAreOneTwoFiveSteps) {
   // Max 0.37: rough step 0.074 -> 0.1, axis 0..0.4.
-  const std::string svg = BarChart({{"x", 0.37, "", ""}}, "t", "ms");
+  const std::string svg = BarChart({{"x", 0.37, "", "", ""}}, "t", "ms");
   for (const char* tick : {">0</text>", ">0.1</text>", ">0.2</text>", ">0.3</text>", ">0.4</text>"}) {
     EXPECT_NE(svg.find(tick), std::string::npos) << tick;
   }
   EXPECT_EQ(svg.find(">0.5</text>"), std::string::npos);
   // Max 1234: rough step 246.8 -> 500, axis 0..1500.
-  const std::string big = BarChart({{"x", 1234, "", ""}}, "t", "ms");
+  const std::string big = BarChart({{"x", 1234, "", "", ""}}, "t", "ms");
   for (const char* tick : {">500</text>", ">1000</text>", ">1500</text>"}) {
     EXPECT_NE(big.find(tick), std::string::npos) << tick;
   }
@@ -145,14 +153,15 @@ TEST(HtmlBarChart, EmptyAndDegenerateInputsStillDraw) {
   const std::string empty = BarChart({}, "nothing", "ms");
   EXPECT_EQ(Count(empty, "class=\"bar\""), 0u);
   EXPECT_EQ(Count(empty, "</svg>"), 1u);
-  const std::string zeros = BarChart({{"a", 0, "", ""}, {"b", 0, "", ""}}, "zeros", "ms");
+  const std::string zeros = BarChart({{"a", 0, "", "", ""}, {"b", 0, "", "", ""}}, "zeros", "ms");
   EXPECT_EQ(Attr(zeros, "bar", "width"), (std::vector<double>{0, 0}));
 }
 
 TEST(HtmlScatterChart, LogAxisDropsNonPositiveValues) {
   const std::vector<Point> points = {
-      {1, 10, "a", "", false, "tip a"}, {0, 5, "zero x", "", false, ""},       {-1, 3, "negative x", "", false, ""},
-      {100, 1000, "b", "", true, ""},   {10, -2, "negative y", "", false, ""},
+      {1, 10, "a", "", false, "tip a", ""},      {0, 5, "zero x", "", false, "", ""},
+      {-1, 3, "negative x", "", false, "", ""},  {100, 1000, "b", "", true, "", ""},
+      {10, -2, "negative y", "", false, "", ""},
   };
   const std::string log_x = ScatterChart(points, {}, {"x", true}, {"y", false}, "t");
   EXPECT_EQ(Count(log_x, "<circle class=\"point"), 3u);  // (1,10), (100,1000), (10,-2)
@@ -172,7 +181,7 @@ TEST(HtmlScatterChart, LogAxisDropsNonPositiveValues) {
 TEST(HtmlScatterChart, PointsArePlacedOnTheScale) {
   // Log x over decades 1..100: x=10 sits half way between x=1 and x=100.
   const std::vector<Point> points = {
-      {1, 1, "", "", false, ""}, {10, 1, "", "", false, ""}, {100, 1, "", "", false, ""}};
+      {1, 1, "", "", false, "", ""}, {10, 1, "", "", false, "", ""}, {100, 1, "", "", false, "", ""}};
   const std::string svg = ScatterChart(points, {}, {"x", true}, {"y", true}, "t");
   const std::vector<double> cx = Attr(svg, "point", "cx");
   ASSERT_EQ(cx.size(), 3u);
@@ -182,7 +191,7 @@ TEST(HtmlScatterChart, PointsArePlacedOnTheScale) {
 
 TEST(HtmlScatterChart, LinesAreDrawnAndSpanTheAxes) {
   const Line roof{{{0.1, 1}, {10, 100}, {1000, 100}}, "roof"};
-  const std::string svg = ScatterChart({{5, 20, "p", "", false, ""}}, {roof}, {"x", true}, {"y", true}, "t");
+  const std::string svg = ScatterChart({{5, 20, "p", "", false, "", ""}}, {roof}, {"x", true}, {"y", true}, "t");
   EXPECT_EQ(Count(svg, "<polyline class=\"line\""), 1u);
   const std::regex coords("<polyline class=\"line\" points=\"([^\"]*)\"");
   std::smatch m;
@@ -194,7 +203,7 @@ TEST(HtmlScatterChart, LinesAreDrawnAndSpanTheAxes) {
 }
 
 TEST(HtmlScatterChart, NothingDrawableSaysSo) {
-  const std::string svg = ScatterChart({{0, 0, "", "", false, ""}}, {}, {"x", true}, {"y", true}, "t");
+  const std::string svg = ScatterChart({{0, 0, "", "", false, "", ""}}, {}, {"x", true}, {"y", true}, "t");
   EXPECT_EQ(Count(svg, "<circle class=\"point"), 0u);
   EXPECT_NE(svg.find("no data to plot"), std::string::npos);
 }
@@ -220,11 +229,11 @@ TEST(HtmlPage, IsAWholeDocument) {
 }
 
 TEST(HtmlCharts, SameInputSameBytes) {
-  const std::vector<Point> points = {{0.3, 7.1, "a", "g1", false, ""}, {12.5, 300, "b", "g2", true, ""}};
+  const std::vector<Point> points = {{0.3, 7.1, "a", "g1", false, "", ""}, {12.5, 300, "b", "g2", true, "", ""}};
   EXPECT_EQ(ScatterChart(points, {}, {"x", true}, {"y", true}, "t"),
             ScatterChart(points, {}, {"x", true}, {"y", true}, "t"));
-  EXPECT_EQ(BarChart({{"a", 1.0 / 3, "", ""}}, "t", "ms"), BarChart({{"a", 1.0 / 3, "", ""}}, "t", "ms"));
-  EXPECT_NE(BarChart({{"a", 1.0 / 3, "", ""}}, "t", "ms").find("<title>a: 0.3333 ms</title>"), std::string::npos);
+  EXPECT_EQ(BarChart({{"a", 1.0 / 3, "", "", ""}}, "t", "ms"), BarChart({{"a", 1.0 / 3, "", "", ""}}, "t", "ms"));
+  EXPECT_NE(BarChart({{"a", 1.0 / 3, "", "", ""}}, "t", "ms").find("<title>a: 0.3333 ms</title>"), std::string::npos);
 }
 
 }  // namespace
@@ -234,6 +243,7 @@ namespace odonata {
 namespace {
 
 using html::Escape;
+using html::PaletteColour;
 using testing::ErrorOf;
 using testing::Model;
 
@@ -355,6 +365,61 @@ TEST(HtmlReport, ChartsHaveABarPerLayerAndAPointPerPlottableLayer) {
   const std::string by_op = Between(page, "<h2>By op type</h2>", "</svg>");
   EXPECT_EQ(Count(by_op, "class=\"bar\""), 4u);  // Conv, MaxPool, Flatten, Gemm
   EXPECT_NE(by_op.find("<title>Gemm: " + Fixed(r.rows[3].ms, 3) + " ms in 1 layer"), std::string::npos);
+}
+
+TEST(HtmlReport, LargeNetworksShowTheSlowestHundredLayers) {
+  // 101 Relu layers: the first on 1x64 elements, the others on 1x8 (faster).
+  std::string body = "r0 = Relu(x)\nq0 = Slice(r0, s, e, a)\n";
+  for (int i = 1; i <= 100; ++i) {
+    body += "q" + std::to_string(i) + " = Relu(q" + std::to_string(i - 1) + ")\n";
+  }
+  body += "y = Identity(q100)";
+  Network net = ParseOnnxText(
+      Model("(float[1,64] x) => (float[1,8] y)", body, "<int64[1] s = {0}, int64[1] e = {8}, int64[1] a = {1}>"));
+  const Report r = EstimateNetwork(net, LoadPlatform(std::string(ODONATA_SOURCE_DIR) + "/platforms/jetson-nano.json"));
+  ASSERT_GT(r.rows.size(), 100u);
+  const std::string page = Rendered(r, Format::kHtml);
+  const std::string latency = Between(page, ">Latency per layer (ms), slowest first</text>", "</svg>");
+  EXPECT_EQ(Count(latency, "class=\"bar\""), 100u);
+  // Slowest first: the 1x64 Relu (#1) leads, bar lengths never grow, the free
+  // Identity at the end (0 ms) is left out.
+  EXPECT_EQ(latency.find("<title>#1 "), latency.find("<title>"));
+  const std::regex width("class=\"bar\"[^>]* width=\"([0-9.]+)\"");
+  std::vector<double> widths;
+  for (auto it = std::sregex_iterator(latency.begin(), latency.end(), width); it != std::sregex_iterator(); ++it) {
+    widths.push_back(std::stod((*it)[1]));
+  }
+  ASSERT_EQ(widths.size(), 100u);
+  EXPECT_TRUE(std::is_sorted(widths.rbegin(), widths.rend()));
+  EXPECT_GT(widths.front(), widths.back());
+  EXPECT_EQ(latency.find("<title>#" + std::to_string(r.rows.size()) + " "), std::string::npos);
+  EXPECT_NE(page.find("The 100 layers with the most latency of " + std::to_string(r.rows.size()) +
+                      "; the table below lists them all."),
+            std::string::npos);
+  const std::string table = Between(page, "<h2>Layers</h2>", "</table>");
+  EXPECT_EQ(Count(table, "<tr><td class=\"num\">"), r.rows.size());
+}
+
+TEST(HtmlReport, AClassHasOneColourInEveryChart) {
+  const Report r = SmallReport();
+  const std::string page = Rendered(r, Format::kHtml);
+  // Classes of the rows, sorted: conv, data, gemm, pool -> palette 0..3.
+  const std::map<std::string, std::string> expected = {
+      {"conv", PaletteColour(0)}, {"data", PaletteColour(1)}, {"gemm", PaletteColour(2)}, {"pool", PaletteColour(3)}};
+  const std::regex colour("fill=\"(#[0-9a-f]{6})\"[^>]*><title>([^<]*)</title>");
+  std::size_t checked = 0;
+  for (auto it = std::sregex_iterator(page.begin(), page.end(), colour); it != std::sregex_iterator(); ++it) {
+    const std::string title = (*it)[2];
+    const std::string fill = (*it)[1];
+    for (const auto& [op, cls] : std::vector<std::pair<std::string, std::string>>{
+             {"Conv", "conv"}, {"MaxPool", "pool"}, {"Flatten", "data"}, {"Gemm", "gemm"}}) {
+      if (title.find(op) == std::string::npos) continue;
+      EXPECT_EQ(fill, expected.at(cls)) << title;
+      ++checked;
+    }
+  }
+  // Latency and energy bars (4 each), op-type bars (4), roofline points (3).
+  EXPECT_EQ(checked, 15u);
 }
 
 TEST(HtmlReport, SelfContainedAndBalanced) {

@@ -3,6 +3,7 @@
 // Used by `estimate --format html`, `compare`, `explore` and `partition`.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,7 +20,15 @@ struct Bar {
   double value = 0;     // >= 0; the bar's length
   std::string group;    // colour and legend entry ("" = one unnamed group)
   std::string tooltip;  // <title> of the bar; "" = "label: value unit"
+  std::string colour;   // CSS colour; "" = the group's (see PaletteColour)
 };
+
+// Colour `index` of the charts' palette ("#4e79a7", ...; cycles after 10).
+// A chart colours its groups by their sorted names, index 0 first; the first
+// explicit Bar::colour / Point::colour of a group overrides that. A page whose
+// charts show different subsets of the same groups sets the colours from one
+// list, so that a group looks the same in every chart.
+std::string PaletteColour(std::size_t index);
 
 // Horizontal bar chart, one bar per entry in the given order, bars coloured by
 // group (a legend when there is more than one group). `unit` labels the axis.
@@ -32,6 +41,7 @@ struct Point {
   std::string group;       // colour and legend entry
   bool highlight = false;  // drawn larger and labelled (Pareto-optimal rows, the chosen cut)
   std::string tooltip;     // <title>; "" = label
+  std::string colour;      // CSS colour; "" = the group's (see PaletteColour)
 };
 
 struct Axis {

@@ -17,6 +17,20 @@ using html::Escape;
 
 // How many of the slowest layers are labelled on the roofline.
 constexpr std::size_t kLabelledLayers = 5;
+// Most bars in a per-layer chart.
+constexpr std::size_t kMaxLayerBars = 100;
+
+// Op class -> colour, from the classes of all rows in sorted order: every
+// chart on the page shows a class in the same colour, also a chart of a
+// subset of the layers.
+using ClassColours = std::map<std::string, std::string>;
+ClassColours ColoursOf(const Report& r) {
+  ClassColours colours;
+  for (const ReportRow& row : r.rows) colours[OpClassName(row.layer.op_class)];
+  std::size_t index = 0;
+  for (auto& [name, colour] : colours) colour = html::PaletteColour(index++);
+  return colours;
+}
 
 std::string RowLabel(std::size_t index, const ReportRow& row) {
   return "#" + std::to_string(index + 1) + " " + row.layer.name;
@@ -68,26 +82,47 @@ std::string Summary(const Report& r) {
   return out;
 }
 
-std::string LayerBars(const Report& r, bool energy) {
+// Every layer in network order; beyond kMaxLayerBars (a 1000-layer detector
+// would make a chart 16,000 px tall) the slowest (or most energy-hungry)
+// ones, largest first, with a note. The table below has them all.
+std::string LayerBars(const Report& r, bool energy, const ClassColours& colours) {
+  const auto value = [&](std::size_t i) { return energy ? r.rows[i].energy_mj : r.rows[i].ms; };
+  std::vector<std::size_t> shown(r.rows.size());
+  for (std::size_t i = 0; i < shown.size(); ++i) shown[i] = i;
+  const bool cut = shown.size() > kMaxLayerBars;
+  if (cut) {
+    std::stable_sort(shown.begin(), shown.end(), [&](std::size_t a, std::size_t b) { return value(a) > value(b); });
+    shown.resize(kMaxLayerBars);
+  }
   std::vector<html::Bar> bars;
-  for (std::size_t i = 0; i < r.rows.size(); ++i) {
+  for (std::size_t i : shown) {
     const ReportRow& row = r.rows[i];
     html::Bar bar;
     bar.label = RowLabel(i, row);
-    bar.value = energy ? row.energy_mj : row.ms;
+    bar.value = value(i);
     bar.group = OpClassName(row.layer.op_class);
+    bar.colour = colours.at(bar.group);
     bar.tooltip = bar.label + " (" + report::OpsLabel(row.layer) + "): " + Ms(row.ms) + ", " +
                   report::FormatFixed(row.percent, 1) + "% of total, " + MilliJoules(row.energy_mj) + "; " +
                   BoundName(row.estimate.bound) + " bound, " + row.estimate.estimator;
     bars.push_back(std::move(bar));
   }
-  return energy ? html::BarChart(bars, "Energy per layer (mJ)", "energy (mJ)")
-                : html::BarChart(bars, "Latency per layer (ms)", "latency (ms)");
+  const std::string what = energy ? "energy" : "latency";
+  std::string out =
+      energy
+          ? html::BarChart(bars, cut ? "Energy per layer (mJ), largest first" : "Energy per layer (mJ)", "energy (mJ)")
+          : html::BarChart(bars, cut ? "Latency per layer (ms), slowest first" : "Latency per layer (ms)",
+                           "latency (ms)");
+  if (cut) {
+    out += "<p class=\"note\">The " + std::to_string(kMaxLayerBars) + " layers with the most " + what + " of " +
+           std::to_string(r.rows.size()) + "; the table below lists them all.</p>\n";
+  }
+  return out;
 }
 
 // Each layer at (ops / bytes, ops / time) under the platform's roofs. Layers
 // without ops, bytes or time have no place on it and are counted instead.
-std::string Roofline(const Report& r) {
+std::string Roofline(const Report& r, const ClassColours& colours) {
   const auto plottable = [](const LayerEstimate& e) { return e.ops > 0 && e.bytes > 0 && e.ms > 0; };
   std::vector<std::size_t> slowest;
   for (std::size_t i = 0; i < r.rows.size(); ++i) {
@@ -105,13 +140,9 @@ std::string Roofline(const Report& r) {
     const ReportRow& row = r.rows[i];
     const LayerEstimate& e = row.estimate;
     html::Point p;
+    if (!plottable(e)) continue;
     p.group = OpClassName(row.layer.op_class);
-    if (!plottable(e)) {
-      // Left at (0, 0), off the log axes: not drawn, but the chart then
-      // colours the classes as the bar charts do.
-      points.push_back(std::move(p));
-      continue;
-    }
+    p.colour = colours.at(p.group);
     p.x = e.ops / e.bytes;     // ops/byte
     p.y = e.ops / e.ms / 1e6;  // ops/ms -> GOP/s
     p.label = "#" + std::to_string(i + 1);
@@ -153,37 +184,47 @@ std::string Roofline(const Report& r) {
 }
 
 // Time per main op type, slowest first, as bars and a table.
-std::string ByOpType(const Report& r) {
+std::string ByOpType(const Report& r, const ClassColours& colours) {
   struct Sum {
+    std::string op, op_class;
     double ms = 0, energy_mj = 0;
     int layers = 0;
-    std::string group;
   };
-  std::map<std::string, Sum> sums;
+  // By (op, class): a Conv may be a conv or a dwconv layer.
+  std::map<std::pair<std::string, std::string>, Sum> sums;
+  std::map<std::string, int> classes_of_op;
   double layers_ms = 0;
   for (const ReportRow& row : r.rows) {
     const std::string op = row.layer.domain.empty() ? row.layer.op_type : row.layer.domain + "." + row.layer.op_type;
-    Sum& s = sums[op];
+    const std::string op_class = OpClassName(row.layer.op_class);
+    Sum& s = sums[{op, op_class}];
+    if (s.layers == 0) ++classes_of_op[op];
+    s.op = op;
+    s.op_class = op_class;
     s.ms += row.ms;
     s.energy_mj += row.energy_mj;
     ++s.layers;
-    s.group = OpClassName(row.layer.op_class);
     layers_ms += row.ms;
   }
-  std::vector<std::pair<std::string, Sum>> ordered(sums.begin(), sums.end());
-  std::stable_sort(ordered.begin(), ordered.end(),
-                   [](const auto& a, const auto& b) { return a.second.ms > b.second.ms; });
+  std::vector<Sum> ordered;
+  for (const auto& [key, s] : sums) ordered.push_back(s);
+  std::stable_sort(ordered.begin(), ordered.end(), [](const Sum& a, const Sum& b) { return a.ms > b.ms; });
   std::vector<html::Bar> bars;
   html::Table table;
   table.header = {"op", "class", "layers", "ms", "% of layers", "mJ"};
   table.numeric = {false, false, true, true, true, true};
-  for (const auto& [op, s] : ordered) {
+  for (const Sum& s : ordered) {
     const double percent = layers_ms > 0 ? 100 * s.ms / layers_ms : 0;
-    bars.push_back({op, s.ms, s.group,
-                    op + ": " + Ms(s.ms) + " in " + std::to_string(s.layers) +
-                        (s.layers == 1 ? " layer, " : " layers, ") + report::FormatFixed(percent, 1) +
-                        "% of layer time"});
-    table.rows.push_back({op, s.group, std::to_string(s.layers), report::FormatFixed(s.ms, 3),
+    const std::string label = classes_of_op[s.op] > 1 ? s.op + " (" + s.op_class + ")" : s.op;
+    html::Bar bar;
+    bar.label = label;
+    bar.value = s.ms;
+    bar.group = s.op_class;
+    bar.colour = colours.at(s.op_class);
+    bar.tooltip = label + ": " + Ms(s.ms) + " in " + std::to_string(s.layers) +
+                  (s.layers == 1 ? " layer, " : " layers, ") + report::FormatFixed(percent, 1) + "% of layer time";
+    bars.push_back(std::move(bar));
+    table.rows.push_back({s.op, s.op_class, std::to_string(s.layers), report::FormatFixed(s.ms, 3),
                           report::FormatFixed(percent, 1), report::FormatFixed(s.energy_mj, 3)});
   }
   return html::BarChart(bars, "Latency by op type (of each layer's main op)", "latency (ms)") + html::TableHtml(table);
@@ -220,9 +261,10 @@ void RenderHtml(const Report& report, std::ostream& out) {
   const std::string title = report.model + " on " + report.platform + " (" + PrecisionName(report.precision) + ")";
   std::string body = "<h1>" + Escape(title) + "</h1>\n";
   body += Summary(report);
-  body += "<h2>Per layer</h2>\n" + LayerBars(report, false) + LayerBars(report, true);
-  body += "<h2>Roofline</h2>\n" + Roofline(report);
-  body += "<h2>By op type</h2>\n" + ByOpType(report);
+  const ClassColours colours = ColoursOf(report);
+  body += "<h2>Per layer</h2>\n" + LayerBars(report, false, colours) + LayerBars(report, true, colours);
+  body += "<h2>Roofline</h2>\n" + Roofline(report, colours);
+  body += "<h2>By op type</h2>\n" + ByOpType(report, colours);
   body += "<h2>Layers</h2>\n" + LayerTable(report);
   body += "<p class=\"note\">total = sum of the layer rows + overhead. Generated by odonata.</p>\n";
   out << html::Page("odonata: " + title, body);

@@ -21,9 +21,9 @@ constexpr std::size_t kPaletteSize = sizeof kPalette / sizeof kPalette[0];
 constexpr const char* kLinePalette[] = {"#333333", "#e15759", "#59a14f", "#b07aa1"};
 constexpr std::size_t kLinePaletteSize = sizeof kLinePalette / sizeof kLinePalette[0];
 
-constexpr double kWidth = 1100;   // every chart's width, px
+constexpr double kWidth = 1100;  // every chart's width, px
 constexpr double kFontPx = 12;   // labels
-constexpr double kCharPx = 6.6;  // average advance of a 12 px sans-serif character
+constexpr double kCharPx = 7.0;  // advance of a 12 px sans-serif character, on the wide side
 constexpr std::size_t kMaxLabelChars = 44;
 
 // Fixed-point text, locale-independent, trailing zeros dropped ("1.5", "20").
@@ -135,15 +135,19 @@ Scale LogScale(double lo, double hi) {
   return s;
 }
 
-// Groups in sorted order, each with its colour.
-std::map<std::string, std::string> GroupColours(const std::vector<std::string>& groups,
+// Groups in sorted order, each with its colour: the first colour a member
+// sets (Bar::colour, Point::colour), else the palette's by sorted position.
+// By name, not by appearance: charts of the same groups on one page (layers
+// by time, by op type, on the roofline) then colour them alike.
+std::map<std::string, std::string> GroupColours(const std::vector<std::pair<std::string, std::string>>& members,
                                                 std::vector<std::string>* order) {
-  // By sorted name, not by appearance: charts of the same groups on one page
-  // (layers by time, by op type, on the roofline) then colour them alike.
   std::map<std::string, std::string> colours;
-  for (const std::string& g : groups) colours[g];
+  for (const auto& [group, colour] : members) {
+    std::string& c = colours[group];
+    if (c.empty()) c = colour;
+  }
   for (auto& [group, colour] : colours) {
-    colour = kPalette[order->size() % kPaletteSize];
+    if (colour.empty()) colour = PaletteColour(order->size());
     order->push_back(group);
   }
   return colours;
@@ -225,6 +229,8 @@ std::size_t ValidSequence(std::string_view text, std::size_t i) {
 
 }  // namespace
 
+std::string PaletteColour(std::size_t index) { return kPalette[index % kPaletteSize]; }
+
 std::string Escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -276,8 +282,8 @@ std::string Escape(std::string_view text) {
 }
 
 std::string BarChart(const std::vector<Bar>& bars, std::string_view title, std::string_view unit) {
-  std::vector<std::string> groups;
-  for (const Bar& b : bars) groups.push_back(b.group);
+  std::vector<std::pair<std::string, std::string>> groups;
+  for (const Bar& b : bars) groups.emplace_back(b.group, b.colour);
   std::vector<std::string> order;
   const auto colours = GroupColours(groups, &order);
   const bool legend = order.size() > 1;
@@ -323,7 +329,8 @@ std::string BarChart(const std::vector<Bar>& bars, std::string_view title, std::
         b.tooltip.empty() ? b.label + ": " + Value(b.value) + (unit.empty() ? "" : " ") + std::string(unit) : b.tooltip;
     out += Text(left - 6, y + kBar - 2, "end", Cut(b.label, kMaxLabelChars));
     out += "<rect class=\"bar\" x=\"" + Px(left) + "\" y=\"" + Px(y) + "\" width=\"" + Px(length) + "\" height=\"" +
-           Px(kBar) + "\" fill=\"" + colours.at(b.group) + "\"><title>" + Escape(tooltip) + "</title></rect>\n";
+           Px(kBar) + "\" fill=\"" + (b.colour.empty() ? colours.at(b.group) : b.colour) + "\"><title>" +
+           Escape(tooltip) + "</title></rect>\n";
     out += Text(left + length + 4, y + kBar - 2, "start", Value(b.value), "class=\"value\" fill=\"#555555\"");
   }
   out += "</g>\n";
@@ -360,9 +367,10 @@ std::string ScatterChart(const std::vector<Point>& points, const std::vector<Lin
   const Scale ys = y_axis.log ? LogScale(y_lo, y_hi) : LinearScale(y_lo, y_hi);
 
   // Colours over all points, the legend over the points drawn.
-  std::vector<std::string> groups, drawn;
+  std::vector<std::pair<std::string, std::string>> groups;
+  std::vector<std::string> drawn;
   for (const Point& p : points) {
-    groups.push_back(p.group);
+    groups.emplace_back(p.group, p.colour);
     if (drawable(p.x, p.y) && std::find(drawn.begin(), drawn.end(), p.group) == drawn.end()) drawn.push_back(p.group);
   }
   std::vector<std::string> all;
@@ -459,9 +467,10 @@ std::string ScatterChart(const std::vector<Point>& points, const std::vector<Lin
     if (!drawable(p.x, p.y)) continue;
     const std::string tooltip = p.tooltip.empty() ? p.label : p.tooltip;
     out += "<circle class=\"point" + std::string(p.highlight ? " highlight" : "") + "\" cx=\"" + Px(px(p.x)) +
-           "\" cy=\"" + Px(py(p.y)) + "\" r=\"" + (p.highlight ? "6" : "4") + "\" fill=\"" + colours.at(p.group) +
-           "\" fill-opacity=\"0.75\"" + (p.highlight ? " stroke=\"#000000\" stroke-width=\"1.5\"" : "") + "><title>" +
-           Escape(tooltip) + "</title></circle>\n";
+           "\" cy=\"" + Px(py(p.y)) + "\" r=\"" + (p.highlight ? "6" : "4") + "\" fill=\"" +
+           (p.colour.empty() ? colours.at(p.group) : p.colour) + "\" fill-opacity=\"0.75\"" +
+           (p.highlight ? " stroke=\"#000000\" stroke-width=\"1.5\"" : "") + "><title>" + Escape(tooltip) +
+           "</title></circle>\n";
     if (p.highlight && !p.label.empty()) labels += place_label(px(p.x), py(p.y), Cut(p.label, 32));
   }
   out += "</g>\n";
