@@ -143,13 +143,17 @@ CLI::Validator InputShapeValidator() {
       "");
 }
 
-CLI::Validator FormatValidator() {
+// `html`: the command renders Format::kHtml (estimate only).
+CLI::Validator FormatValidator(bool html = false) {
   return CLI::Validator(
-      [](std::string& value) {
+      [html](std::string& value) {
         Format format;
-        return ParseFormat(value, &format) ? std::string() : "unknown format '" + value + "' (table, json, csv)";
+        const bool known = ParseFormat(value, &format);
+        if (known && (html || format != Format::kHtml)) return std::string();
+        if (known) return std::string("html is only for estimate (table, json, csv)");
+        return "unknown format '" + value + "' (table, json, csv" + (html ? ", html)" : ")");
       },
-      "table|json|csv");
+      html ? "table|json|csv|html" : "table|json|csv");
 }
 
 CLI::Validator PrecisionValidator() {
@@ -220,10 +224,11 @@ void Emit(const std::string& text, const std::string& path) {
 
 // --- Subcommands ----------------------------------------------------------
 
-void AddModelOptions(CLI::App& cmd, Options& o) {
+void AddModelOptions(CLI::App& cmd, Options& o, bool html) {
   cmd.add_option("MODEL", o.model, "ONNX model file, or an ANNETTE graph (.json)")->type_name("FILE")->required();
-  cmd.add_option("--format", o.format, "Output format")
-      ->check(FormatValidator())
+  cmd.add_option("--format", o.format,
+                 html ? "Output format (html: one self-contained page with charts)" : "Output format")
+      ->check(FormatValidator(html))
       ->type_name("FORMAT")
       ->default_str("table");
   cmd.add_option("-o,--output", o.output, "Write the report to FILE instead of stdout")->type_name("FILE");
@@ -236,8 +241,10 @@ void AddModelOptions(CLI::App& cmd, Options& o) {
       ->type_name("N");
 }
 
+void AddModelOptions(CLI::App& cmd, Options& o) { AddModelOptions(cmd, o, false); }
+
 void AddEstimateOptions(CLI::App& cmd, Options& o) {
-  AddModelOptions(cmd, o);
+  AddModelOptions(cmd, o, true);
   cmd.add_option("-p,--platform", o.platform, "Platform profile: a name from `odonata platforms` or a .json file")
       ->type_name("PLATFORM")
       ->required();
