@@ -6,49 +6,7 @@
 #   bash tests/cli_explore_test.sh ODONATA_BINARY SOURCE_DIR WORK_DIR
 set -u
 
-if [ $# -ne 3 ] || [ -z "$1" ] || [ -z "$2" ] || [ -z "$3" ]; then
-  echo "usage: $0 ODONATA_BINARY SOURCE_DIR WORK_DIR" >&2
-  exit 2
-fi
-ODONATA=$1
-SRC=$2
-WORK=$3
-MODELS=$SRC/models
-mkdir -p "$WORK" || exit 1
-unset ODONATA_PLATFORMS
-
-passed=0
-current=""
-rc=0
-
-check() { current=$1; }
-fail() {
-  echo "FAIL: $current: $*" >&2
-  if [ -s "$WORK/stderr" ]; then sed 's/^/  | stderr: /' "$WORK/stderr" | head -n 8 >&2; fi
-  echo "$passed passed, 1 failed" >&2
-  exit 1
-}
-ok() {
-  passed=$((passed + 1))
-  echo "ok $passed - $current"
-}
-run() {
-  local want=$1
-  shift
-  "$ODONATA" "$@" >"$WORK/stdout" 2>"$WORK/stderr"
-  rc=$?
-  [ "$rc" -eq "$want" ] || fail "exit code $rc, expected $want: odonata $*"
-}
-stderr_has() { grep -qF -- "$1" "$WORK/stderr" || fail "stderr lacks '$1'"; }
-stdout_has() { grep -qE -- "$1" "$WORK/stdout" || fail "stdout lacks /$1/"; }
-stdout_empty() { [ ! -s "$WORK/stdout" ] || fail "stdout not empty on error"; }
-one_error_line() {
-  [ "$(wc -l <"$WORK/stderr")" -eq 1 ] || fail "expected a one-line error"
-  grep -q '^odonata: error: ' "$WORK/stderr" || fail "error lacks the 'odonata: error: ' prefix"
-}
-py() {
-  python3 -c "$1" "$2" 2>"$WORK/py_stderr" || fail "$(tail -n 1 "$WORK/py_stderr")"
-}
+. "$(dirname "$0")/cli_lib.sh" "$@"
 
 for m in squeezenet1_1.onnx resnet18.onnx mobilenet_v2.onnx; do
   [ -f "$MODELS/$m" ] || { current="models"; fail "missing test model $MODELS/$m"; }
