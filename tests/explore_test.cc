@@ -419,7 +419,7 @@ TEST(RenderExplore, JsonKeysAndCsvRows) {
   r.pareto_count = MarkPareto(r.candidates, r.objectives);
 
   std::ostringstream json;
-  RenderExplore(r, ExploreFormat::kJson, json);
+  RenderExplore(r, Format::kJson, json);
   const nlohmann::json j = nlohmann::json::parse(json.str());
   EXPECT_EQ(j["combinations"], 3);
   EXPECT_EQ(j["filtered"], 1);
@@ -434,7 +434,7 @@ TEST(RenderExplore, JsonKeysAndCsvRows) {
   EXPECT_EQ(j["objectives"], nlohmann::json({"latency_ms", "energy_mj", "price_usd"}));
 
   std::ostringstream csv;
-  RenderExplore(r, ExploreFormat::kCsv, csv);
+  RenderExplore(r, Format::kCsv, csv);
   EXPECT_EQ(csv.str(),
             "model,model_path,platform,precision,resolution,batch,latency_ms,energy_mj,avg_power_w,throughput_ips,"
             "price_usd,accuracy,pareto\n"
@@ -442,7 +442,7 @@ TEST(RenderExplore, JsonKeysAndCsvRows) {
             "B,,,fp32,,1,20,4,0,0,100,,true\n");
 
   std::ostringstream table;
-  RenderExplore(r, ExploreFormat::kTable, table);
+  RenderExplore(r, Format::kTable, table);
   EXPECT_NE(table.str().find("3 combinations: 3 estimated, 1 outside the constraints, 1 skipped; 2 Pareto-optimal (*) "
                              "over latency, energy, price"),
             std::string::npos)
@@ -454,7 +454,7 @@ TEST(RenderExplore, JsonKeysAndCsvRows) {
   r.skipped.push_back({"C", "", "", "1x1", "input too small", 2});
   r.combinations = 6;
   table.str("");
-  RenderExplore(r, ExploreFormat::kTable, table);
+  RenderExplore(r, Format::kTable, table);
   EXPECT_NE(table.str().find("skipped:\n"
                              "  zcu102 has no fp16 (it has int8): 2 combinations (A at 320x320, B)\n"
                              "  input too small: 2 combinations (C at 1x1)\n"),
@@ -469,7 +469,7 @@ TEST(RenderExplore, HtmlHasTheChartsTheFrontAndTheTable) {
   r.combinations = r.candidates.size();
   r.pareto_count = MarkPareto(r.candidates, r.objectives);
   std::ostringstream out;
-  RenderExplore(r, ExploreFormat::kHtml, out);
+  RenderExplore(r, Format::kHtml, out);
   const std::string page = out.str();
   EXPECT_EQ(page.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_NE(page.find("Latency vs energy"), std::string::npos);
@@ -480,7 +480,7 @@ TEST(RenderExplore, HtmlHasTheChartsTheFrontAndTheTable) {
   // With accuracies the third chart appears.
   r.candidates[0].accuracy = 0.5;
   out.str("");
-  RenderExplore(r, ExploreFormat::kHtml, out);
+  RenderExplore(r, Format::kHtml, out);
   EXPECT_NE(out.str().find("Accuracy vs latency"), std::string::npos);
 }
 

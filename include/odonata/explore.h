@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "odonata/platform.h"
+#include "odonata/report.h"
 
 namespace odonata {
 
@@ -170,8 +171,7 @@ ExploreResult Explore(const ExploreSpec& spec, const ExploreProgress& progress =
 // CSV: one record per candidate. HTML: scatter plots (latency vs energy,
 // latency vs price, accuracy vs latency with accuracies), Pareto rows
 // highlighted, the table. Output ends with a newline.
-enum class ExploreFormat { kTable, kJson, kCsv, kHtml };
-bool ParseExploreFormat(const std::string& text, ExploreFormat* out);  // "table", "json", "csv", "html"
-void RenderExplore(const ExploreResult& result, ExploreFormat format, std::ostream& out);
+// Any Format (report.h): table, json, csv, html.
+void RenderExplore(const ExploreResult& result, Format format, std::ostream& out);
 
 }  // namespace odonata

@@ -842,8 +842,8 @@ auto OptionValue(const char* option, const std::string& text, F parse) {
 }
 
 int RunExplore(const Options& o, const Context& context, const char* command) {
-  ExploreFormat format = ExploreFormat::kTable;
-  ParseExploreFormat(o.format, &format);
+  Format format = Format::kTable;
+  ParseFormat(o.format, &format);
   ExploreSpec spec;
   spec.models = o.inputs;
   for (const std::string& p : o.precisions) {

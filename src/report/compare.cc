@@ -290,33 +290,18 @@ void RenderHtml(const ExploreResult& r, std::ostream& out) {
 
 }  // namespace
 
-bool ParseExploreFormat(const std::string& text, ExploreFormat* out) {
-  if (text == "table") {
-    *out = ExploreFormat::kTable;
-  } else if (text == "json") {
-    *out = ExploreFormat::kJson;
-  } else if (text == "csv") {
-    *out = ExploreFormat::kCsv;
-  } else if (text == "html") {
-    *out = ExploreFormat::kHtml;
-  } else {
-    return false;
-  }
-  return true;
-}
-
-void RenderExplore(const ExploreResult& result, ExploreFormat format, std::ostream& out) {
+void RenderExplore(const ExploreResult& result, Format format, std::ostream& out) {
   switch (format) {
-    case ExploreFormat::kTable:
+    case Format::kTable:
       RenderTable(result, out);
       return;
-    case ExploreFormat::kJson:
+    case Format::kJson:
       RenderJson(result, out);
       return;
-    case ExploreFormat::kCsv:
+    case Format::kCsv:
       RenderCsv(result, out);
       return;
-    case ExploreFormat::kHtml:
+    case Format::kHtml:
       RenderHtml(result, out);
       return;
   }
