@@ -134,6 +134,27 @@ assert abs(float(total[0]["ms"]) - s) < 1e-6, ("invariant", total[0]["ms"], s)
 ' "$WORK/stdout"
 ok
 
+check "estimate --format html: one self-contained page with the JSON total; inspect refuses html"
+run 0 estimate "$MODELS/resnet50.onnx" --platform jetson-nano --format json
+cp "$WORK/stdout" "$WORK/html_ref.json"
+run 0 estimate "$MODELS/resnet50.onnx" --platform jetson-nano --format html --output "$WORK/report.html"
+stdout_empty
+head -c 15 "$WORK/report.html" | grep -qx '<!DOCTYPE html>' || fail "report.html does not start with <!DOCTYPE html>"
+python3 - "$WORK/report.html" "$WORK/html_ref.json" <<'PY' || fail "report.html: see above"
+import json, re, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+ref = json.load(open(sys.argv[2]))
+assert "<script" not in page, "scripts in the page"
+urls = [u for u in re.findall(r'(?:src|href)="([^"]+)"', page) if not u.startswith("#")]
+assert not urls, ("external resources", urls[:3])
+assert page.count("<svg") == page.count("</svg>") >= 3, "charts missing or unbalanced"
+assert ("%.3f" % ref["total_ms"]) in page, ("total", ref["total_ms"])
+assert page.count("<tr") >= len(ref["layers"]), "fewer table rows than layers"
+PY
+run 2 inspect "$MODELS/resnet50.onnx" --format html
+stderr_has "html is only for estimate"
+ok
+
 check "--output writes the report to the file"
 rm -f "$WORK/report.json"
 run 0 estimate "$MODELS/resnet50.onnx" --platform jetson-nano --format json --output "$WORK/report.json"
