@@ -415,7 +415,7 @@ std::string CheckXml(const std::string& xml, std::map<std::string, int>* counts)
     if (c == '&') {
       const std::size_t semi = xml.find(';', i);
       const std::string entity = xml.substr(i, semi == std::string::npos ? 1 : semi - i + 1);
-      if (entity != "&amp;" && entity != "&lt;" && entity != "&gt;" && entity != "&quot;" && entity != "&apos;") {
+      if (entity != "&amp;" && entity != "&lt;" && entity != "&gt;" && entity != "&quot;" && entity != "&apos;" && entity != "&#39;") {
         return "bad entity at " + std::to_string(i);
       }
       i = semi + 1;
@@ -444,7 +444,7 @@ std::string CheckXml(const std::string& xml, std::map<std::string, int>* counts)
     if (std::count(tag.begin(), tag.end(), '"') % 2 != 0) return "unbalanced quotes in <" + name + ">";
     for (std::size_t a = tag.find('&'); a != std::string::npos; a = tag.find('&', a + 1)) {
       const std::string entity = tag.substr(a, tag.find(';', a) - a + 1);
-      if (entity != "&amp;" && entity != "&lt;" && entity != "&gt;" && entity != "&quot;" && entity != "&apos;") {
+      if (entity != "&amp;" && entity != "&lt;" && entity != "&gt;" && entity != "&quot;" && entity != "&apos;" && entity != "&#39;") {
         return "bad entity in <" + name + ">";
       }
     }

@@ -11,6 +11,7 @@
 
 #include "format.h"
 #include "odonata/check.h"
+#include "odonata/html.h"
 
 namespace odonata {
 namespace {
@@ -205,36 +206,9 @@ void RenderJson(const CheckResult& result, std::ostream& out) {
   out << j.dump(2) << '\n';
 }
 
-std::string Xml(const std::string& text) {
-  std::string out;
-  for (unsigned char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // Control characters other than tab and line breaks are not allowed in XML 1.0.
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-          out += '?';
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out;
-}
+// JUnit XML text and attributes: html::Escape also suits XML 1.0 (entities
+// for & < > " ', invalid UTF-8 and control characters become U+FFFD).
+std::string Xml(const std::string& text) { return html::Escape(text); }
 
 }  // namespace
 
