@@ -21,6 +21,15 @@ bool CanAbsorb(const Fusion& fusion, const std::string& main, const std::string&
   return false;
 }
 
+// The rule that lets a group whose main op is `main` absorb the gated
+// activation t * `gate`(t), if any.
+bool CanGate(const Fusion& fusion, const std::string& main, const std::string& gate) {
+  for (const FusionRule& r : fusion.rules) {
+    if (Contains(r.into, main) && Contains(r.gate, gate)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<Layer> Fuse(const Network& net, const Fusion& fusion) {
@@ -45,11 +54,16 @@ std::vector<Layer> Fuse(const Network& net, const Fusion& fusion) {
   in_first[n] = in_ids.size();
   out_first[n] = out_ids.size();
   constexpr std::size_t kNone = static_cast<std::size_t>(-1);
-  std::vector<std::size_t> producer(ids.size(), kNone), consumer(ids.size(), kNone), consumer_count(ids.size(), 0);
+  // consumer: the first reader of a tensor, consumer2 the second (a gated
+  // activation's t has two), consumer_count all reads.
+  std::vector<std::size_t> producer(ids.size(), kNone), consumer(ids.size(), kNone), consumer2(ids.size(), kNone),
+      consumer_count(ids.size(), 0);
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t k = in_first[i]; k < in_first[i + 1]; ++k) {
       if (in_ids[k] == kNoTensor) continue;
-      if (consumer_count[in_ids[k]]++ == 0) consumer[in_ids[k]] = i;
+      const std::size_t reads = consumer_count[in_ids[k]]++;
+      if (reads == 0) consumer[in_ids[k]] = i;
+      if (reads == 1) consumer2[in_ids[k]] = i;
     }
     for (std::size_t k = out_first[i]; k < out_first[i + 1]; ++k) {
       if (out_ids[k] != kNoTensor) producer[out_ids[k]] = i;
@@ -62,6 +76,33 @@ std::vector<Layer> Fuse(const Network& net, const Fusion& fusion) {
   }
 
   std::vector<bool> taken(n, false);
+  // The gated activation t * A(t) on tensor t (read exactly twice), for a
+  // group whose main layer is `main`: A (an op of a rule's `gate`) reads only
+  // t and writes one tensor that only the Mul reads, and the Mul reads exactly
+  // {t, A(t)}. A squeeze-excite t * HardSigmoid(f(t)) has no A reading t and
+  // does not match. Sets *a and *m.
+  auto find_gate = [&](const Layer& main, std::size_t t, std::size_t* a, std::size_t* m) {
+    for (int order = 0; order < 2; ++order) {
+      const std::size_t ai = order == 0 ? consumer[t] : consumer2[t];
+      const std::size_t mi = order == 0 ? consumer2[t] : consumer[t];
+      if (ai == mi) return false;  // one node reads t twice
+      const Layer& al = net.layers[ai];
+      const Layer& ml = net.layers[mi];
+      if (taken[ai] || taken[mi] || al.repeat != main.repeat || ml.repeat != main.repeat) continue;
+      if (ml.op_type != "Mul" || !CanGate(fusion, main.op_type, al.op_type)) continue;
+      if (in_first[ai + 1] - in_first[ai] != 1 || in_ids[in_first[ai]] != t) continue;
+      if (out_first[ai + 1] - out_first[ai] != 1) continue;
+      const std::size_t g = out_ids[out_first[ai]];
+      if (g == kNoTensor || graph_output[g] || consumer_count[g] != 1 || consumer[g] != mi) continue;
+      if (in_first[mi + 1] - in_first[mi] != 2) continue;
+      const std::size_t x = in_ids[in_first[mi]], y = in_ids[in_first[mi] + 1];
+      if (!((x == t && y == g) || (x == g && y == t))) continue;
+      *a = ai;
+      *m = mi;
+      return true;
+    }
+    return false;
+  };
   std::vector<Layer> out;
   out.reserve(n);
   std::vector<std::size_t> group, internal, seen;
@@ -76,7 +117,19 @@ std::vector<Layer> Fuse(const Network& net, const Fusion& fusion) {
       if (out_first[last + 1] - out_first[last] != 1) break;
       const std::size_t tensor = out_ids[out_first[last]];
       // An unnamed output has no consumer ("" is never read).
-      if (tensor == kNoTensor || graph_output[tensor] || consumer_count[tensor] != 1) break;
+      if (tensor == kNoTensor || graph_output[tensor]) break;
+      if (consumer_count[tensor] == 2) {
+        // A gated activation ends the group: a runtime fuses it as the
+        // kernel's one activation (ONNX Runtime's Conv with HardSwish).
+        std::size_t a = kNone, m = kNone;
+        if (find_gate(main, tensor, &a, &m)) {
+          taken[a] = taken[m] = true;
+          group.push_back(a);
+          group.push_back(m);
+        }
+        break;
+      }
+      if (consumer_count[tensor] != 1) break;
       const std::size_t j = consumer[tensor];
       const Layer& child = net.layers[j];
       if (taken[j] || child.repeat != main.repeat || !CanAbsorb(fusion, main.op_type, child.op_type)) break;
@@ -190,6 +243,7 @@ std::uint64_t FusionFingerprint(const Fusion& fusion) {
   for (const FusionRule& r : fusion.rules) {
     list(r.into);
     list(r.absorb);
+    list(r.gate);
   }
   mix(2);
   list(fusion.free_ops);

@@ -323,9 +323,14 @@ Fusion ParseFusion(const Node& n) {
     ExpectArray(rules);
     for (std::size_t i = 0; i < rules.json.size(); ++i) {
       Node r = rules.Element(i);
-      CheckKeys(r, {"into", "absorb", "source"}, {});
-      f.rules.push_back({GetStringList(r.Child("into"), false), GetStringList(r.Child("absorb"), false),
-                         GetString(r.Child("source"))});
+      CheckKeys(r, {"into", "source"}, {"absorb", "gate"});
+      if (!r.Has("absorb") && !r.Has("gate")) r.Fail("a fusion rule needs 'absorb', 'gate' or both");
+      FusionRule rule;
+      rule.into = GetStringList(r.Child("into"), false);
+      if (r.Has("absorb")) rule.absorb = GetStringList(r.Child("absorb"), false);
+      if (r.Has("gate")) rule.gate = GetStringList(r.Child("gate"), false);
+      rule.source = GetString(r.Child("source"));
+      f.rules.push_back(std::move(rule));
     }
   }
   if (n.Has("free")) {
@@ -644,7 +649,12 @@ void WritePlatform(const Platform& p, std::ostream& out) {
     if (!p.fusion.rules.empty()) {
       Ordered rules = Ordered::array();
       for (const FusionRule& r : p.fusion.rules) {
-        rules.push_back({{"into", r.into}, {"absorb", r.absorb}, {"source", r.source}});
+        Ordered rule = Ordered::object();
+        rule["into"] = r.into;
+        if (!r.absorb.empty()) rule["absorb"] = r.absorb;
+        if (!r.gate.empty()) rule["gate"] = r.gate;
+        rule["source"] = r.source;
+        rules.push_back(rule);
       }
       fusion["rules"] = rules;
     }

@@ -229,6 +229,45 @@ TEST(PlatformTest, FusionAndNotesParse) {
   EXPECT_EQ(p.notes.size(), 2u);
 }
 
+TEST(PlatformTest, GateRulesParseAndRoundTrip) {
+  Json doc = Minimal();
+  doc["fusion"] = {{"rules",
+                    {{{"into", {"Conv"}}, {"absorb", {"Relu"}}, {"source", "a"}},
+                     {{"into", {"Conv"}}, {"gate", {"HardSigmoid", "Sigmoid"}}, {"source", "g"}}}}};
+  Platform p = ParsePlatform(doc.dump(), "tiny.json");
+  ASSERT_EQ(p.fusion.rules.size(), 2u);
+  EXPECT_TRUE(p.fusion.rules[0].gate.empty());
+  EXPECT_TRUE(p.fusion.rules[1].absorb.empty());
+  EXPECT_EQ(p.fusion.rules[1].gate, (std::vector<std::string>{"HardSigmoid", "Sigmoid"}));
+  EXPECT_EQ(p.fusion.rules[1].source, "g");
+  std::ostringstream out;
+  WritePlatform(p, out);
+  // Written as read: no empty "absorb" or "gate" appears.
+  const Json written = Json::parse(out.str());
+  EXPECT_EQ(written["fusion"]["rules"], doc["fusion"]["rules"]);
+  Platform back = ParsePlatform(out.str(), "tiny.json");
+  EXPECT_EQ(back.fusion.rules[1].gate, p.fusion.rules[1].gate);
+  EXPECT_TRUE(back.fusion.rules[1].absorb.empty());
+
+  // A rule needs something to absorb; an empty list and an unknown key are errors.
+  doc["fusion"]["rules"] = {{{"into", {"Conv"}}, {"source", "s"}}};
+  EXPECT_THROW(
+      {
+        try {
+          ParsePlatform(doc.dump(), "tiny.json");
+        } catch (const Error& e) {
+          EXPECT_NE(std::string(e.what()).find("a fusion rule needs 'absorb', 'gate' or both"), std::string::npos)
+              << e.what();
+          throw;
+        }
+      },
+      Error);
+  doc["fusion"]["rules"] = {{{"into", {"Conv"}}, {"gate", Json::array()}, {"source", "s"}}};
+  EXPECT_THROW(ParsePlatform(doc.dump(), "tiny.json"), Error);
+  doc["fusion"]["rules"] = {{{"into", {"Conv"}}, {"gates", {"HardSigmoid"}}, {"source", "s"}}};
+  EXPECT_THROW(ParsePlatform(doc.dump(), "tiny.json"), Error);
+}
+
 TEST(PlatformTest, PowerExtensionsParseAndValidate) {
   Json doc = Minimal();
   doc["power"]["active_w"] = Src(3.5, "measured");

@@ -16,7 +16,8 @@ namespace odonata {
 // each lists in `covers` the original nodes it executes. Every node of the
 // network is covered by exactly one returned layer (nothing is dropped).
 // Counts of a fused layer: MACs, FLOPs and params summed; activation traffic
-// only for tensors entering or leaving the group.
+// only for tensors entering or leaving the group (a gated activation's t and
+// A(t) are internal).
 std::vector<Layer> Fuse(const Network& network, const Fusion& fusion);
 
 // A fused layer as the estimate loop reads it: no strings, no allocation.
@@ -48,8 +49,8 @@ struct FusedNetwork {
 // Fuse (as Fuse) and precompute every layer's facts. Throws Error on overflow.
 FusedNetwork FuseNetwork(const Network& network, const Fusion& fusion);
 
-// A 64-bit hash of the rules' `into` and `absorb` lists and the free ops, in
-// order (sources ignored): equal for profiles that fuse alike.
+// A 64-bit hash of the rules' `into`, `absorb` and `gate` lists and the free
+// ops, in order (sources ignored): equal for profiles that fuse alike.
 std::uint64_t FusionFingerprint(const Fusion& fusion);
 
 }  // namespace odonata

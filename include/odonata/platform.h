@@ -92,10 +92,16 @@ struct ClassModel {
 // Fusion rules: a layer whose main op is in `into` absorbs the single consumer
 // of its single output when that consumer's op is in `absorb` (repeatedly,
 // so Conv -> BatchNormalization -> Relu becomes one layer).
+// `gate`: when the group's output t has exactly two consumers, an op A in
+// `gate` reading only t and a Mul reading exactly {t, A's output} (the gated
+// activation t * A(t): HardSwish as t * HardSigmoid(t), SiLU as t * Sigmoid(t)),
+// the group absorbs both and ends at the Mul (docs/platform-profile.md).
+// A rule has a non-empty `absorb` or `gate`, or both.
 struct FusionRule {
   std::vector<std::string> into;
   std::vector<std::string> absorb;
   std::string source;
+  std::vector<std::string> gate;  // last, so that {into, absorb, source} still initialises a rule
 };
 
 struct Fusion {
