@@ -78,11 +78,159 @@ TEST(Fusion, NoRulesKeepsEveryNode) {
   EXPECT_EQ(layers[0], net.layers[0]);
 }
 
+// ONNX Runtime's Conv fusions with HardSwish as a gated activation
+// (data/host-ort-cpu/base.json).
+Fusion GateRules() {
+  Fusion f = ConvRules();
+  f.rules[0].absorb.push_back("HardSigmoid");
+  FusionRule gate;
+  gate.into = {"Conv"};
+  gate.gate = {"HardSigmoid"};
+  gate.source = "test";
+  f.rules.push_back(gate);
+  return f;
+}
+
+// MobileNetV3's HardSwish as exported at opset 13, followed by a Relu.
+const char* kHardSwish =
+    "c = Conv<pads=[1,1,1,1]>(x, w)\n n = BatchNormalization(c, s, b, m, v)\n"
+    " h = HardSigmoid<alpha=0.16666667>(n)\n g = Mul(n, h)\n y = Relu(g)";
+
+TEST(Fusion, GatedActivationJoinsTheConv) {
+  Network net = ParseOnnxText(Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)", kHardSwish, kInits));
+  std::vector<Layer> layers = Fuse(net, GateRules());
+  // The gate ends the group: ONNX Runtime 1.30 fused Conv -> HardSigmoid ->
+  // Mul into one Conv with activation HardSwish and kept a following Relu apart.
+  ASSERT_EQ(layers.size(), 2u);
+  const Layer& l = layers[0];
+  EXPECT_EQ(l.op_type, "Conv");
+  EXPECT_EQ(l.covers, (std::vector<std::string>{"Conv_0", "BatchNormalization_1", "HardSigmoid_2", "Mul_3"}));
+  EXPECT_EQ(l.covered_ops, (std::vector<std::string>{"Conv", "BatchNormalization", "HardSigmoid", "Mul"}));
+  EXPECT_EQ(l.counts.macs, 256 * 27);
+  // Conv 2 x 6912, BatchNormalization 2 per element, HardSigmoid 4, Mul 1.
+  EXPECT_EQ(l.counts.flops, 2 * 6912 + 2 * 256 + 4 * 256 + 256);
+  EXPECT_EQ(l.counts.params, 108 + 8);
+  EXPECT_EQ(l.counts.weight_elems, 108 + 16);
+  // x in, g out; n (read twice) and h stay inside the kernel.
+  EXPECT_EQ(l.counts.input_elems, 3 * 64);
+  EXPECT_EQ(l.counts.output_elems, 4 * 64);
+  ASSERT_EQ(l.inputs.size(), 6u);  // x, w and the four BatchNormalization parameters
+  EXPECT_EQ(l.outputs[0].name, "g");
+  EXPECT_EQ(layers[1].covers, (std::vector<std::string>{"Relu_4"}));
+  EXPECT_EQ(layers[1].counts.input_elems, 256);
+
+  // Without the gate rule n has two readers and the chain stops at the
+  // BatchNormalization: four layers.
+  std::vector<Layer> plain = Fuse(net, ConvRules());
+  ASSERT_EQ(plain.size(), 4u);
+  EXPECT_EQ(plain[0].covers, (std::vector<std::string>{"Conv_0", "BatchNormalization_1"}));
+  EXPECT_EQ(plain[0].counts.output_elems, 256);
+  // The gate is per main op: a Gemm's HardSwish stays apart (ONNX Runtime
+  // left MobileNetV3's classifier Gemm -> HardSigmoid -> Mul unfused).
+  Fusion gemm = GateRules();
+  gemm.rules[1].into = {"Gemm"};
+  EXPECT_EQ(Fuse(net, gemm).size(), 4u);
+}
+
+TEST(Fusion, SqueezeExciteIsNotAGate) {
+  // y = c * HardSigmoid(Conv(GlobalAveragePool(c))): c has two readers, a
+  // GlobalAveragePool and the Mul, and no HardSigmoid reads c itself.
+  Network net = ParseOnnxText(
+      Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)",
+            "c = Conv<pads=[1,1,1,1]>(x, w)\n p = GlobalAveragePool(c)\n f = Conv(p, w2)\n"
+            " h = HardSigmoid<alpha=0.16666667>(f)\n y = Mul(c, h)",
+            "<float[4,3,3,3] w = {0.0}, float[4,4,1,1] w2 = {0.0}>"));
+  std::vector<Layer> layers = Fuse(net, GateRules());
+  ASSERT_EQ(layers.size(), 4u);
+  EXPECT_EQ(layers[0].covers, (std::vector<std::string>{"Conv_0"}));
+  EXPECT_EQ(layers[1].covers, (std::vector<std::string>{"GlobalAveragePool_1"}));
+  EXPECT_EQ(layers[2].covers, (std::vector<std::string>{"Conv_2", "HardSigmoid_3"}));
+  EXPECT_EQ(layers[3].covers, (std::vector<std::string>{"Mul_4"}));
+}
+
+TEST(Fusion, GateNeedsMulOfExactlyTAndTheActivation) {
+  const char* inits = "<float[4,3,3,3] w = {0.0}>";
+  // The Mul reads t and another tensor; the HardSigmoid's output goes elsewhere.
+  Network other = ParseOnnxText(Model("(float[1,3,8,8] x, float[1,4,8,8] z) => (float[1,4,8,8] y)",
+                                      "c = Conv<pads=[1,1,1,1]>(x, w)\n h = HardSigmoid(c)\n m = Mul(c, z)\n"
+                                      " y = Add(m, h)",
+                                      inits));
+  EXPECT_EQ(Fuse(other, GateRules()).size(), 4u);
+  // t has a third reader.
+  Network third = ParseOnnxText(Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)",
+                                      "c = Conv<pads=[1,1,1,1]>(x, w)\n h = HardSigmoid(c)\n m = Mul(c, h)\n"
+                                      " r = Relu(c)\n y = Add(m, r)",
+                                      inits));
+  EXPECT_EQ(Fuse(third, GateRules()).size(), 5u);
+  // Mul(h, h) reads A(t) twice and not t.
+  Network square = ParseOnnxText(Model("(float[1,3,8,8] x) => (float[1,4,8,8] y, float[1,4,8,8] r)",
+                                       "c = Conv<pads=[1,1,1,1]>(x, w)\n h = HardSigmoid(c)\n y = Mul(h, h)\n"
+                                       " r = Relu(c)",
+                                       inits));
+  EXPECT_EQ(Fuse(square, GateRules()).size(), 4u);
+  // t or A(t) a graph output: both must still be written.
+  Network out_t = ParseOnnxText(Model("(float[1,3,8,8] x) => (float[1,4,8,8] y, float[1,4,8,8] h)",
+                                      "c = Conv<pads=[1,1,1,1]>(x, w)\n h = HardSigmoid(c)\n y = Mul(c, h)",
+                                      inits));
+  EXPECT_EQ(Fuse(out_t, GateRules()).size(), 3u);
+  // The same graph with only y out fuses, whichever order the Mul reads in.
+  Network swapped = ParseOnnxText(Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)",
+                                        "c = Conv<pads=[1,1,1,1]>(x, w)\n h = HardSigmoid(c)\n y = Mul(h, c)",
+                                        inits));
+  std::vector<Layer> layers = Fuse(swapped, GateRules());
+  ASSERT_EQ(layers.size(), 1u);
+  EXPECT_EQ(layers[0].counts.input_elems, 192);
+  EXPECT_EQ(layers[0].counts.output_elems, 256);
+  // A gate rule for Sigmoid does not take a HardSigmoid.
+  Fusion silu = ConvRules();
+  silu.rules.push_back({{"Conv"}, {}, "test", {"Sigmoid"}});
+  EXPECT_EQ(Fuse(swapped, silu).size(), 3u);
+}
+
+TEST(Fusion, GateIsPartOfTheFingerprint) {
+  Fusion a = GateRules();
+  Fusion b = GateRules();
+  b.rules[1].gate = {"Sigmoid"};
+  EXPECT_NE(FusionFingerprint(a), FusionFingerprint(b));
+  // A gate list is not an absorb list.
+  Fusion c, d;
+  c.rules.push_back({{"Conv"}, {"HardSigmoid"}, "s"});
+  d.rules.push_back({{"Conv"}, {}, "s", {"HardSigmoid"}});
+  EXPECT_NE(FusionFingerprint(c), FusionFingerprint(d));
+  // FuseNetwork's fused layers are Fuse's.
+  Network net = ParseOnnxText(Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)", kHardSwish, kInits));
+  FusedNetwork f = FuseNetwork(net, a);
+  EXPECT_EQ(f.layers, Fuse(net, a));
+  EXPECT_EQ(f.fusion_fingerprint, FusionFingerprint(a));
+}
+
+TEST(Fusion, HostOrtCpuFusesMobileNetV3HardSwishLikeOnnxRuntime) {
+  // ONNX Runtime 1.30's optimized graph of mobilenet_v3_large (level all):
+  // 20 com.microsoft.nchwc Conv with activation HardSwish, 8 with HardSigmoid
+  // (squeeze-excite), and one HardSigmoid + Mul left after the classifier's Gemm.
+  const std::string root = ODONATA_SOURCE_DIR;
+  Network net = LoadOnnx(root + "/models/mobilenet_v3_large.onnx");
+  for (const char* name : {"host-ort-cpu", "host-ort-cpu-2t"}) {
+    SCOPED_TRACE(name);
+    Platform p = LoadPlatform(root + "/platforms/" + name + ".json");
+    int hardswish = 0, conv_hardsigmoid = 0, lone_hardsigmoid = 0;
+    for (const Layer& l : Fuse(net, p.fusion)) {
+      const auto& ops = l.covered_ops;
+      if (ops == std::vector<std::string>{"Conv", "BatchNormalization", "HardSigmoid", "Mul"}) ++hardswish;
+      if (ops == std::vector<std::string>{"Conv", "HardSigmoid"}) ++conv_hardsigmoid;
+      if (ops == std::vector<std::string>{"HardSigmoid"}) ++lone_hardsigmoid;
+    }
+    EXPECT_EQ(hardswish, 20);
+    EXPECT_EQ(conv_hardsigmoid, 8);
+    EXPECT_EQ(lone_hardsigmoid, 1);
+  }
+}
+
 TEST(Fusion, EveryNodeOfEveryShippedModelIsCoveredOnce) {
   const std::string root = ODONATA_SOURCE_DIR;
   for (const char* model : {"resnet50", "mobilenet_v3_large", "inception_v3", "ssdlite320_mobilenet_v3_large"}) {
     Network net = LoadOnnx(root + "/models/" + model + ".onnx");
-    for (const char* platform : {"ncs2", "zcu102", "jetson-nano", "jetson-tx2"}) {
+    for (const char* platform : {"ncs2", "zcu102", "jetson-nano", "jetson-tx2", "host-ort-cpu"}) {
       SCOPED_TRACE(std::string(model) + " on " + platform);
       Platform p = LoadPlatform(root + "/platforms/" + platform + ".json");
       std::multiset<std::string> covered;
