@@ -14,6 +14,7 @@
 
 #include "odonata/errors.h"
 #include "odonata/io.h"
+#include "json_reader.h"
 #include "text.h"
 
 namespace fs = std::filesystem;
@@ -24,106 +25,20 @@ namespace {
 
 constexpr const char* kSchema = "odonata-links/1";
 
-std::string Number(double v) {
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
-}
-
 std::string Fixed3(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.3f", v);
   return buf;
 }
 
-std::string JoinNames(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
-std::string Suggestion(const std::string& word, const std::vector<std::string>& candidates) {
-  const std::string near = text::ClosestMatch(word, candidates);
-  if (!near.empty()) return "(did you mean '" + near + "'?)";
-  return "(expected one of: " + JoinNames(candidates) + ")";
-}
-
-// A JSON value with its key path, so that every error says where it is:
-// "<origin>: links.lora.duty_cycle.value: <problem>". The same strictness as
-// the platform parser: unknown keys, wrong types and missing fields fail.
-struct Node {
-  const Json& json;
-  std::string path;
-  const std::string& origin;
-
-  [[noreturn]] void Fail(const std::string& problem) const {
-    throw Error(origin + ": " + (path.empty() ? "(top level)" : path) + ": " + problem);
-  }
-  Node Child(const std::string& key) const { return {json.at(key), path.empty() ? key : path + "." + key, origin}; }
-};
-
-std::string TypeName(const Json& j) {
-  if (j.is_object()) return "object";
-  if (j.is_array()) return "array";
-  if (j.is_string()) return "string";
-  if (j.is_boolean()) return "boolean";
-  if (j.is_null()) return "null";
-  if (j.is_number()) return "number";
-  return "invalid value";
-}
-
-void CheckKeys(const Node& n, const std::vector<std::string>& required, const std::vector<std::string>& optional) {
-  if (!n.json.is_object()) n.Fail("expected an object, got " + TypeName(n.json));
-  std::vector<std::string> allowed = required;
-  allowed.insert(allowed.end(), optional.begin(), optional.end());
-  for (const auto& item : n.json.items()) {
-    if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
-      n.Child(item.key()).Fail("unknown key " + Suggestion(item.key(), allowed));
-    }
-  }
-  for (const auto& key : required) {
-    if (!n.json.contains(key))
-      Node{n.json, n.path.empty() ? key : n.path + "." + key, n.origin}.Fail("missing required field");
-  }
-}
-
-std::string GetString(const Node& n) {
-  if (!n.json.is_string()) n.Fail("expected a string, got " + TypeName(n.json));
-  std::string s = n.json.get<std::string>();
-  if (s.empty()) n.Fail("must not be empty");
-  return s;
-}
-
-enum class Range { kPositive, kNonNegative, kDutyCycle, kFraction, kCount };
-
-Sourced GetSourced(const Node& n, Range range) {
-  if (!n.json.is_object()) n.Fail("expected an object {value, source}, got " + TypeName(n.json));
-  CheckKeys(n, {"value", "source"}, {});
-  const Node value = n.Child("value");
-  if (!value.json.is_number()) value.Fail("expected a number, got " + TypeName(value.json));
-  Sourced s{value.json.get<double>(), GetString(n.Child("source"))};
-  const std::string got = ", got " + Number(s.value);
-  switch (range) {
-    case Range::kPositive:
-      if (!(s.value > 0) || !std::isfinite(s.value)) value.Fail("must be > 0" + got);
-      break;
-    case Range::kNonNegative:
-      if (!(s.value >= 0) || !std::isfinite(s.value)) value.Fail("must be >= 0" + got);
-      break;
-    case Range::kDutyCycle:
-      if (!(s.value > 0 && s.value <= 1)) value.Fail("must be in (0, 1]" + got);
-      break;
-    case Range::kFraction:
-      if (!(s.value >= 0 && s.value < 1)) value.Fail("must be in [0, 1)" + got);
-      break;
-    case Range::kCount:
-      if (!(s.value >= 1 && s.value <= 1e9 && std::floor(s.value) == s.value)) {
-        value.Fail("must be an integer in [1, 1e9]" + got);
-      }
-      break;
-  }
-  return s;
-}
+using json::CheckKeys;
+using json::ExpectObject;
+using json::GetSourced;
+using json::GetString;
+using json::Node;
+using json::Range;
+using json::Suggestion;
+std::string Number(double v) { return json::FormatNumber(v); }
 
 Link ParseLink(const Node& n, const std::string& name) {
   CheckKeys(n,
@@ -139,7 +54,7 @@ Link ParseLink(const Node& n, const std::string& name) {
   l.per_packet_ms = GetSourced(n.Child("per_packet_ms"), Range::kNonNegative);
   l.tx_power_w = GetSourced(n.Child("tx_power_w"), Range::kNonNegative);
   l.rx_power_w = GetSourced(n.Child("rx_power_w"), Range::kNonNegative);
-  if (n.json.contains("duty_cycle")) l.duty_cycle = GetSourced(n.Child("duty_cycle"), Range::kDutyCycle);
+  if (n.json.contains("duty_cycle")) l.duty_cycle = GetSourced(n.Child("duty_cycle"), Range::kPositiveFraction);
   if (n.json.contains("setup_ms")) l.setup_ms = GetSourced(n.Child("setup_ms"), Range::kNonNegative);
   if (n.json.contains("setup_w")) l.setup_w = GetSourced(n.Child("setup_w"), Range::kNonNegative);
   if (n.json.contains("tail_ms")) l.tail_ms = GetSourced(n.Child("tail_ms"), Range::kNonNegative);
@@ -189,12 +104,7 @@ double PacketMs(const Link& l, double payload) {
 }  // namespace
 
 LinkTable ParseLinks(const std::string& json_text, const std::string& origin) {
-  Json j;
-  try {
-    j = Json::parse(json_text);
-  } catch (const Json::parse_error& e) {
-    throw Error(origin + ": not valid JSON: " + e.what());
-  }
+  const Json j = json::ParseStrict(json_text, origin);
   const Node top{j, "", origin};
   CheckKeys(top, {"schema", "compression", "links"}, {"notes"});
   const Node schema = top.Child("schema");
@@ -207,7 +117,7 @@ LinkTable ParseLinks(const std::string& json_text, const std::string& origin) {
   CheckKeys(compression, {"relu_zero_fraction"}, {});
   table.relu_zero_fraction = GetSourced(compression.Child("relu_zero_fraction"), Range::kFraction);
   const Node links = top.Child("links");
-  if (!links.json.is_object()) links.Fail("expected an object, got " + TypeName(links.json));
+  ExpectObject(links);
   if (links.json.empty()) links.Fail("must not be empty");
   for (const auto& item : links.json.items()) {
     table.links.emplace(item.key(), ParseLink(links.Child(item.key()), item.key()));

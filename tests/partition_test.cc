@@ -352,7 +352,7 @@ TEST(Partition, LinkFileErrorsNameTheKey) {
                   "l.json");
             }),
             "l.json: links.y.overhead_bytes: missing required field");
-  EXPECT_EQ(ErrorOf([] { ParseLinks("{", "l.json"); }).rfind("l.json: not valid JSON", 0), 0u);
+  EXPECT_EQ(ErrorOf([] { ParseLinks("{", "l.json"); }).rfind("l.json: invalid JSON at line 1, column 2: ", 0), 0u);
 }
 
 TEST(Partition, RenderedKeysAndBest) {

@@ -1,0 +1,239 @@
+#include "json_reader.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "odonata/errors.h"
+#include "text.h"
+
+namespace odonata::json {
+namespace {
+
+// nlohmann::json keeps the last of duplicate keys without a word; in a
+// hand-edited file a duplicate is a mistake (ANNETTE's own ncs2 model lists
+// "Log" twice with different values), so the parse callback rejects it.
+class DuplicateKeyCheck {
+ public:
+  explicit DuplicateKeyCheck(const std::string& origin) : origin_(origin) {}
+
+  bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+      case Json::parse_event_t::array_start:
+        NextElement();
+        stack_.push_back({event == Json::parse_event_t::array_start, {}, -1, {}});
+        break;
+      case Json::parse_event_t::object_end:
+      case Json::parse_event_t::array_end:
+        stack_.pop_back();
+        break;
+      case Json::parse_event_t::key: {
+        Frame& top = stack_.back();
+        top.key = parsed.get<std::string>();
+        if (!top.keys.insert(top.key).second) {
+          throw Error(origin_ + ": " + Path() + ": duplicate key");
+        }
+        break;
+      }
+      case Json::parse_event_t::value:
+        NextElement();
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool is_array;
+    std::string key;  // current key (objects)
+    int index;        // current element (arrays)
+    std::set<std::string> keys;
+  };
+
+  void NextElement() {
+    if (!stack_.empty() && stack_.back().is_array) ++stack_.back().index;
+  }
+
+  std::string Path() const {
+    std::string path;
+    for (const auto& f : stack_) {
+      path = f.is_array ? path + "[" + std::to_string(f.index) + "]" : JoinPath(path, f.key);
+    }
+    return path;
+  }
+
+  const std::string& origin_;
+  std::vector<Frame> stack_;
+};
+
+// nlohmann reports a byte offset; people fix files by line and column.
+std::string DescribeParseError(const std::string& text, const Json::parse_error& e) {
+  // e.byte is 1-based and names the last character read: the offending one,
+  // or one past the end for truncated input.
+  std::size_t at = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
+  std::size_t line = 1, line_start = 0;
+  for (std::size_t i = 0; i < at; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  std::size_t column = at - line_start + 1;
+  // Keep nlohmann's explanation, drop its "[json.exception...] parse error at ...:" prefix.
+  std::string what = e.what();
+  std::string detail = what;
+  std::size_t bracket = what.find(']');
+  if (bracket != std::string::npos) {
+    std::size_t colon = what.find(": ", bracket);
+    if (colon != std::string::npos) detail = what.substr(colon + 2);
+  }
+  return "invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + detail;
+}
+
+}  // namespace
+
+Json ParseStrict(const std::string& text, const std::string& origin) {
+  try {
+    return Json::parse(text, DuplicateKeyCheck(origin));
+  } catch (const Json::parse_error& e) {
+    throw Error(origin + ": " + DescribeParseError(text, e));
+  } catch (const Json::exception& e) {
+    // e.g. out_of_range 406 for a number like 1e999; no byte offset available.
+    throw Error(origin + ": invalid JSON: " + e.what());
+  }
+}
+
+std::string TypeName(const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::object:
+      return "object";
+    case Json::value_t::array:
+      return "array";
+    case Json::value_t::string:
+      return "string";
+    case Json::value_t::boolean:
+      return "boolean";
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float:
+      return "number";
+    default:
+      return "invalid value";
+  }
+}
+
+std::string JoinPath(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// A file's author fixing a typo wants the nearest name, one guessing wants all.
+std::string Suggestion(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string near = text::ClosestMatch(word, candidates);
+  if (!near.empty()) return "(did you mean '" + near + "'?)";
+  return "(expected one of: " + JoinNames(candidates) + ")";
+}
+
+std::string FormatNumber(double v) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+void Node::Fail(const std::string& problem) const {
+  throw Error(origin + ": " + (path.empty() ? "(top level)" : path) + ": " + problem);
+}
+
+void ExpectObject(const Node& n) {
+  if (!n.json.is_object()) n.Fail("expected an object, got " + TypeName(n.json));
+}
+
+void ExpectArray(const Node& n) {
+  if (!n.json.is_array()) n.Fail("expected an array, got " + TypeName(n.json));
+}
+
+void CheckKeys(const Node& n, const std::vector<std::string>& required, const std::vector<std::string>& optional) {
+  ExpectObject(n);
+  std::vector<std::string> allowed = required;
+  allowed.insert(allowed.end(), optional.begin(), optional.end());
+  for (const auto& item : n.json.items()) {
+    if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
+      n.Child(item.key()).Fail("unknown key " + Suggestion(item.key(), allowed));
+    }
+  }
+  for (const auto& key : required) {
+    if (!n.Has(key)) Node{n.json, JoinPath(n.path, key), n.origin}.Fail("missing required field");
+  }
+}
+
+std::string GetString(const Node& n) {
+  if (!n.json.is_string()) n.Fail("expected a string, got " + TypeName(n.json));
+  std::string s = n.json.get<std::string>();
+  if (s.empty()) n.Fail("must not be empty");
+  return s;
+}
+
+std::vector<std::string> GetStringList(const Node& n, bool allow_empty) {
+  ExpectArray(n);
+  if (!allow_empty && n.json.empty()) n.Fail("must not be empty");
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < n.json.size(); ++i) out.push_back(GetString(n.Element(i)));
+  return out;
+}
+
+double GetNumber(const Node& n) {
+  if (!n.json.is_number()) n.Fail("expected a number, got " + TypeName(n.json));
+  double v = n.json.get<double>();
+  if (!std::isfinite(v)) n.Fail("must be finite");
+  return v;
+}
+
+std::int64_t GetInteger(const Node& n) {
+  if (n.json.is_number_float()) {
+    n.Fail("expected an integer, got " + FormatNumber(n.json.get<double>()));
+  }
+  if (!n.json.is_number()) n.Fail("expected an integer, got " + TypeName(n.json));
+  if (n.json.is_number_unsigned() &&
+      n.json.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    n.Fail("integer out of range");
+  }
+  return n.json.get<std::int64_t>();
+}
+
+Sourced GetSourced(const Node& n, Range range) {
+  if (!n.json.is_object()) n.Fail("expected an object {value, source}, got " + TypeName(n.json));
+  CheckKeys(n, {"value", "source"}, {});
+  Node value = n.Child("value");
+  Sourced s{GetNumber(value), GetString(n.Child("source"))};
+  const std::string got = ", got " + FormatNumber(s.value);
+  switch (range) {
+    case Range::kPositive:
+      if (!(s.value > 0)) value.Fail("must be > 0" + got);
+      break;
+    case Range::kNonNegative:
+      if (!(s.value >= 0)) value.Fail("must be >= 0" + got);
+      break;
+    case Range::kPositiveFraction:
+      if (!(s.value > 0 && s.value <= 1)) value.Fail("must be in (0, 1]" + got);
+      break;
+    case Range::kFraction:
+      if (!(s.value >= 0 && s.value < 1)) value.Fail("must be in [0, 1)" + got);
+      break;
+    case Range::kCount:
+      if (!(s.value >= 1 && s.value <= 1e9 && std::floor(s.value) == s.value)) {
+        value.Fail("must be an integer in [1, 1e9]" + got);
+      }
+      break;
+  }
+  return s;
+}
+
+}  // namespace odonata::json
