@@ -140,6 +140,28 @@ std::string OpsLabel(const Layer& layer) {
   return Join(layer.covered_ops, "+");
 }
 
+std::string RowFlags(const ReportRow& row) {
+  std::vector<std::string> flags = row.flags;
+  if (row.layer.repeat != 1) flags.push_back("x" + std::to_string(row.layer.repeat));
+  return Join(flags, ",");
+}
+
+std::vector<std::string> LayerRowCells(std::size_t index, const ReportRow& row, const std::string& ops) {
+  const Layer& layer = row.layer;
+  return {std::to_string(index + 1),
+          layer.name,
+          ops,
+          layer.outputs.empty() ? "-" : ShapeToString(layer.outputs[0].shape),
+          HumanCount(static_cast<double>(layer.counts.macs)),
+          HumanBytes(row.estimate.bytes),
+          BoundName(row.estimate.bound),
+          row.estimate.estimator,
+          FormatFixed(row.ms, 3),
+          FormatFixed(row.percent, 1),
+          FormatFixed(row.energy_mj, 3),
+          RowFlags(row)};
+}
+
 std::string CsvField(std::string_view field) {
   if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);
   std::string quoted = "\"";

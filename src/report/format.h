@@ -31,6 +31,11 @@ std::string GroupThousands(std::int64_t value);
 std::string Join(const std::vector<std::string>& parts, std::string_view separator);
 // The op types a layer executes joined with '+', e.g. "Conv+BatchNormalization+Relu".
 std::string OpsLabel(const Layer& layer);
+// A row's flags with its repeat count ("data_dependent,x4").
+std::string RowFlags(const ReportRow& row);
+// The cells of layer row `index` (0-based) as the text and HTML tables show
+// them: #, layer, op (`ops`), output, MACs, bytes, bound, estimator, ms, %, mJ, flags.
+std::vector<std::string> LayerRowCells(std::size_t index, const ReportRow& row, const std::string& ops);
 // One CSV field, quoted per RFC 4180 when it holds ',', '"', CR or LF.
 std::string CsvField(std::string_view field);
 // Write `fields` as one CSV record ending in '\n'.

@@ -39,12 +39,6 @@ std::string RowLabel(std::size_t index, const ReportRow& row) {
 std::string Ms(double ms) { return report::FormatFixed(ms, 3) + " ms"; }
 std::string MilliJoules(double mj) { return report::FormatFixed(mj, 3) + " mJ"; }
 
-std::string RowFlags(const ReportRow& row) {
-  std::vector<std::string> flags = row.flags;
-  if (row.layer.repeat != 1) flags.push_back("x" + std::to_string(row.layer.repeat));
-  return report::Join(flags, ",");
-}
-
 // Key-value rows of the summary; values are escaped here.
 std::string Summary(const Report& r) {
   double layers_ms = 0;
@@ -235,22 +229,7 @@ std::string LayerTable(const Report& r) {
   table.header = {"#", "layer", "op", "output", "MACs", "bytes", "bound", "estimator", "ms", "%", "mJ", "flags"};
   table.numeric = {true, false, false, false, true, true, false, false, true, true, true, false};
   for (std::size_t i = 0; i < r.rows.size(); ++i) {
-    const ReportRow& row = r.rows[i];
-    const Layer& layer = row.layer;
-    table.rows.push_back({
-        std::to_string(i + 1),
-        layer.name,
-        report::OpsLabel(layer),
-        layer.outputs.empty() ? "-" : ShapeToString(layer.outputs[0].shape),
-        report::HumanCount(static_cast<double>(layer.counts.macs)),
-        report::HumanBytes(row.estimate.bytes),
-        BoundName(row.estimate.bound),
-        row.estimate.estimator,
-        report::FormatFixed(row.ms, 3),
-        report::FormatFixed(row.percent, 1),
-        report::FormatFixed(row.energy_mj, 3),
-        RowFlags(row),
-    });
+    table.rows.push_back(report::LayerRowCells(i, r.rows[i], report::OpsLabel(r.rows[i].layer)));
   }
   return html::TableHtml(table);
 }

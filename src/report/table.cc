@@ -27,12 +27,6 @@ std::string ShortOps(const Layer& layer) {
   return report::Join(ops, "+");
 }
 
-std::string RowFlags(const ReportRow& row) {
-  std::vector<std::string> flags = row.flags;
-  if (row.layer.repeat != 1) flags.push_back(std::string("x").append(std::to_string(row.layer.repeat)));
-  return report::Join(flags, ",");
-}
-
 void Line(std::ostream& out, const std::string& key, const std::string& value) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%-11s", key.c_str());
@@ -73,22 +67,8 @@ void RenderTable(const Report& report, std::ostream& out) {
   double layers_ms = 0;
   for (std::size_t i = 0; i < report.rows.size(); ++i) {
     const ReportRow& row = report.rows[i];
-    const Layer& layer = row.layer;
     layers_ms += row.ms;
-    cells.push_back({
-        std::to_string(i + 1),
-        layer.name,
-        ShortOps(layer),
-        layer.outputs.empty() ? "-" : ShapeToString(layer.outputs[0].shape),
-        report::HumanCount(static_cast<double>(layer.counts.macs)),
-        report::HumanBytes(row.estimate.bytes),
-        BoundName(row.estimate.bound),
-        row.estimate.estimator,
-        report::FormatFixed(row.ms, 3),
-        report::FormatFixed(row.percent, 1),
-        report::FormatFixed(row.energy_mj, 3),
-        RowFlags(row),
-    });
+    cells.push_back(report::LayerRowCells(i, row, ShortOps(row.layer)));
   }
   report::WriteTable(columns, cells, kMaxWidth, out);
   out << '\n';
