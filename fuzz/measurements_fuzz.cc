@@ -1,10 +1,12 @@
-// Fuzz target: measurement CSV text -> ParseMeasurements (with and without
-// required latencies).
+// Fuzz target: CSV text -> ParseMeasurements (with and without required
+// latencies) and explore's accuracy table; short inputs also as the unit and
+// resolution arguments of compare/explore.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "odonata/errors.h"
+#include "odonata/explore.h"
 #include "odonata/measurements.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -12,6 +14,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (bool require_latency : {true, false}) {
     try {
       odonata::ParseMeasurements(text, "fuzz.csv", require_latency);
+    } catch (const odonata::Error&) {
+    }
+  }
+  try {
+    odonata::AccuracyTable::Parse(text, "fuzz.csv");
+  } catch (const odonata::Error&) {
+  }
+  if (size <= 64) {
+    try {
+      odonata::ParseDurationMs(text);
+    } catch (const odonata::Error&) {
+    }
+    try {
+      odonata::ParseEnergyMj(text);
+    } catch (const odonata::Error&) {
+    }
+    try {
+      odonata::ParsePriceUsd(text);
+    } catch (const odonata::Error&) {
+    }
+    try {
+      odonata::ParseResolution(text);
     } catch (const odonata::Error&) {
     }
   }

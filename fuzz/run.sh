@@ -27,7 +27,7 @@ rm -rf "$work/seeds"
 seed "$work/seeds/onnx_loader_fuzz" "$src"/models/*.onnx "$src"/tests/data/import/*.onnx \
   $(find /usr/share/libonnx-testdata/data/node -name model.onnx 2>/dev/null | sort)
 seed "$work/seeds/measurements_fuzz" "$src"/tests/data/fit/*.csv $(find "$src/data" -name '*.csv' -size -200k | sort)
-seed "$work/seeds/platform_fuzz" "$src"/platforms/*.json $(find "$src/data" -name '*.json' -path '*profile*' | sort)
+seed "$work/seeds/platform_fuzz" "$src"/platforms/*.json "$src"/data/links.json $(find "$src/data" -name '*.json' -path '*profile*' | sort)
 seed "$work/seeds/import_fuzz" "$src"/tests/data/import/*.csv "$src"/tests/data/import/*.json
 
 for target in onnx_loader_fuzz measurements_fuzz platform_fuzz import_fuzz; do
