@@ -237,6 +237,25 @@ TEST(Accuracy, ErrorsNameFileAndLine) {
             "/nonexistent/acc.csv: cannot open: no such file or not readable");
 }
 
+// The shipped accuracy table: torchvision's published top-1 of every
+// classification model in models/ (and none of the others).
+TEST(Accuracy, ShippedTorchvisionTableCoversTheClassifiers) {
+  const AccuracyTable t = AccuracyTable::Load(kRoot + "/data/accuracy/torchvision-imagenet.csv");
+  EXPECT_EQ(t.Find("resnet50", ""), 76.13);
+  EXPECT_EQ(t.Find("mobilenet_v3_large", "320x320"), 74.042);  // no resolution: every size
+  EXPECT_EQ(t.Find("inception_v3", ""), 77.294);
+  int classifiers = 0;
+  for (const char* m : {"alexnet", "vgg16", "resnet18", "resnet50", "squeezenet1_1", "mobilenet_v2",
+                        "mobilenet_v3_large", "googlenet", "inception_v3"}) {
+    EXPECT_TRUE(t.HasModel(m)) << m;
+    classifiers += t.HasModel(m) ? 1 : 0;
+  }
+  EXPECT_EQ(classifiers, 9);
+  for (const char* m : {"fcn_resnet50", "lraspp_mobilenet_v3_large", "ssdlite320_mobilenet_v3_large"}) {
+    EXPECT_FALSE(t.HasModel(m)) << m;
+  }
+}
+
 TEST(Platforms, ListsModesAndAll) {
   const std::vector<std::string> path = {kRoot + "/platforms"};
   std::vector<Platform> ps = LoadPlatforms("ncs2, jetson-tx2:*,ncs2", path);
