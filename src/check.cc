@@ -264,12 +264,14 @@ struct BaselineRow {
   std::string model, platform, precision, input_shape;
   std::string split;  // "" in baselines that do not say
   double error_pct = 0;
+  std::optional<double> energy_error_pct;  // rows with a measured energy
   bool used = false;
 };
 
 struct Baseline {
   std::vector<BaselineRow> rows;
-  std::map<std::pair<std::string, std::string>, double> mape;  // (platform, split) -> MAPE
+  std::map<std::pair<std::string, std::string>, double> mape;         // (platform, split) -> MAPE
+  std::map<std::pair<std::string, std::string>, double> energy_mape;  // where there were energy rows
 };
 
 Baseline ReadBaseline(const std::string& path) {
@@ -305,13 +307,16 @@ Baseline ReadBaseline(const std::string& path) {
     r.precision = text(o, "precision", where);
     r.input_shape = text(o, "input_shape", where);
     r.error_pct = number(o, "error_pct", where);
+    if (o.contains("energy_error_pct")) r.energy_error_pct = number(o, "energy_error_pct", where);
     if (o.contains("split")) r.split = text(o, "split", where);
     b.rows.push_back(r);
   }
   for (std::size_t i = 0; i < j["summaries"].size(); ++i) {
     const nlohmann::json& o = j["summaries"][i];
     const std::string where = "summaries[" + std::to_string(i) + "]";
-    b.mape[{text(o, "platform", where), text(o, "split", where)}] = number(o, "mape", where);
+    const std::pair<std::string, std::string> key{text(o, "platform", where), text(o, "split", where)};
+    b.mape[key] = number(o, "mape", where);
+    if (o.contains("energy_mape")) b.energy_mape[key] = number(o, "energy_mape", where);
   }
   return b;
 }
@@ -477,6 +482,12 @@ CheckResult RunCheck(const std::vector<ValidationRow>& rows, const CheckOptions&
                                Signed(match->error_pct) + " in the baseline (allowed: |error| + " + Limit(row_margin) +
                                " pp)");
         }
+        if (r.error.empty() && r.energy_error_pct && match->energy_error_pct &&
+            std::fabs(*r.energy_error_pct) > std::fabs(*match->energy_error_pct) + row_margin) {
+          r.failures.push_back(label + ": energy error " + Signed(*r.energy_error_pct) + " regressed from " +
+                               Signed(*match->energy_error_pct) + " in the baseline (allowed: |error| + " +
+                               Limit(row_margin) + " pp)");
+        }
       }
     }
     result.failures.insert(result.failures.end(), r.failures.begin(), r.failures.end());
@@ -490,6 +501,18 @@ CheckResult RunCheck(const std::vector<ValidationRow>& rows, const CheckOptions&
     if (options.max_mape && s.mape > *options.max_mape) {
       s.failures.push_back(label + ": MAPE " + Fixed1(s.mape) + " exceeds --max-mape " + Limit(*options.max_mape) +
                            "%");
+    }
+    if (options.max_energy_mape && s.energy_rows > 0 && s.energy_mape > *options.max_energy_mape) {
+      s.failures.push_back(label + ": energy MAPE " + Fixed1(s.energy_mape) + " exceeds --max-energy-mape " +
+                           Limit(*options.max_energy_mape) + "%");
+    }
+    if (baseline && s.energy_rows > 0) {
+      auto e = baseline->energy_mape.find({s.platform, s.split});
+      if (e != baseline->energy_mape.end() && s.energy_mape > e->second + options.regression_margin) {
+        s.failures.push_back(label + ": energy MAPE " + Fixed1(s.energy_mape) + " regressed from " +
+                             Fixed1(e->second) + " in the baseline (allowed: + " +
+                             Limit(options.regression_margin) + " pp)");
+      }
     }
     if (baseline) {
       auto b = baseline->mape.find({s.platform, s.split});

@@ -334,6 +334,45 @@ TEST_F(CheckTest, ToleranceFailuresNameRowAndPlatform) {
   EXPECT_EQ(result.failures[1], "tiny.json (calibration, 1 row): MAPE 94.7% exceeds --max-mape 12.1%");
 }
 
+// Energy is bounded like time: --max-energy-mape, and the baseline keeps each row's
+// energy error and each platform's energy MAPE (numbers as in EnergyColumnsAreCheckedWhenPresent).
+TEST_F(CheckTest, EnergyToleranceAndBaselineRegressions) {
+  WriteModelAndProfile();
+  auto suite_with = [&](const std::string& watts) {
+    return ReadValidationSuite(
+        Write("e.csv",
+              "model,platform,precision,measured_ms,measures,split,source,measured_power_w,measured_energy_mj\n"
+              "conv.onnx,tiny.json,fp32,1.2,e2e,validation,a," + watts + ",\n"
+              "conv.onnx,tiny.json,fp32,0.8,layers_sum,validation,c,,2.0\n"));
+  };
+  // Energy errors -0.250% and -5.300%: energy MAPE 2.775%.
+  CheckOptions options;
+  options.max_energy_mape = 2.7;
+  CheckResult result = RunCheck(suite_with("2"), options);
+  ASSERT_EQ(result.failures.size(), 1u);
+  EXPECT_EQ(result.failures[0], "tiny.json (validation, 2 rows): energy MAPE 2.8% exceeds --max-energy-mape 2.7%");
+  options.max_energy_mape = 2.8;
+  EXPECT_TRUE(RunCheck(suite_with("2"), options).ok());
+
+  std::ostringstream json;
+  WriteBaseline(RunCheck(suite_with("2"), {}), json);
+  const nlohmann::json parsed = nlohmann::json::parse(json.str());
+  EXPECT_NEAR(parsed["rows"][0]["energy_error_pct"].get<double>(), 100 * (2.3939904 - 2.4) / 2.4, 1e-9);
+  EXPECT_NEAR(parsed["summaries"][0]["energy_mape"].get<double>(), (0.2504 + 5.30048) / 2, 1e-9);
+  CheckOptions against;
+  against.baseline = Write("baseline.json", json.str());
+  EXPECT_TRUE(RunCheck(suite_with("2"), against).ok());
+  // 2.5 W: measured 3.0 mJ, error -20.2% (> 0.25 + 5 pp); energy MAPE 12.75% (> 2.78 + 1 pp).
+  // The latency errors are unchanged, so only energy fails.
+  result = RunCheck(suite_with("2.5"), against);
+  ASSERT_EQ(result.failures.size(), 2u);
+  EXPECT_EQ(result.failures[0], result.rows[0].row.origin +
+                                    ": conv.onnx on tiny.json (fp32): energy error -20.2% regressed from -0.3% in the "
+                                    "baseline (allowed: |error| + 5 pp)");
+  EXPECT_EQ(result.failures[1],
+            "tiny.json (validation, 2 rows): energy MAPE 12.8% regressed from 2.8% in the baseline (allowed: + 1 pp)");
+}
+
 TEST_F(CheckTest, BaselineCatchesRegressionsOnly) {
   WriteModelAndProfile();
   auto rows_with = [&](const std::string& a, const std::string& b, const std::string& extra = "") {

@@ -81,9 +81,11 @@ struct CheckOptions {
   std::vector<std::string> search_path;  // for platform names (PlatformSearchPath)
   std::optional<double> max_mape;        // per platform and split, %
   std::optional<double> max_error;       // per row, %
+  std::optional<double> max_energy_mape; // per platform and split, over rows with a measured energy, %
   std::string baseline;                  // file written by --write-baseline; "" for none
-  // Baseline regression allowed, in percentage points: a platform's MAPE may exceed the
-  // baseline's by this much, a row's |error| the baseline row's |error| by 5 times this.
+  // Baseline regression allowed, in percentage points: a platform's MAPE (and energy MAPE) may
+  // exceed the baseline's by this much, a row's |error| (and |energy error|) the baseline row's
+  // by 5 times this.
   double regression_margin = 1.0;
   bool validation_only = true;  // tolerances and baseline apply to validation rows only
 };

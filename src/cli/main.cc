@@ -81,6 +81,7 @@ struct Options {
   std::string write_baseline;
   double max_mape = -1;   // < 0: not given
   double max_error = -1;  // < 0: not given
+  double max_energy_mape = -1;  // < 0: not given
   double margin = 1.0;
   std::string split = "validation";
   std::string junit;
@@ -592,7 +593,7 @@ int RunMaterialize(const Options& o, const Context&) {
 
 void AddCheckOptions(CLI::App& cmd, Options& o) {
   cmd.footer(std::string(kExitCodes) +
-             "\n  3  a tolerance (--max-mape, --max-error) was exceeded or the baseline regressed"
+             "\n  3  a tolerance (--max-mape, --max-error, --max-energy-mape) was exceeded or the baseline regressed"
              "\n     (a row whose model or platform cannot be loaded is reported, and the status is 1)");
   cmd.add_option("SUITE", o.inputs, "Validation suites (data/validation/*.csv)")->type_name("CSV")->required();
   cmd.add_option("--baseline", o.baseline, "Fail when errors regress against FILE (written by --write-baseline)")
@@ -605,8 +606,13 @@ void AddCheckOptions(CLI::App& cmd, Options& o) {
   cmd.add_option("--max-error", o.max_error, "Fail when a row's |error| exceeds PCT")
       ->check(CLI::NonNegativeNumber)
       ->type_name("PCT");
+  cmd.add_option("--max-energy-mape", o.max_energy_mape,
+                 "Fail when a platform's energy MAPE (rows with a measured energy) exceeds PCT")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("PCT");
   cmd.add_option("--margin", o.margin,
-                 "Regression allowed against the baseline: PP points of platform MAPE, 5 x PP of a row's |error|")
+                 "Regression allowed against the baseline: PP points of platform MAPE and energy MAPE, 5 x PP of a "
+                 "row's |error| and |energy error|")
       ->check(CLI::NonNegativeNumber)
       ->type_name("PP")
       ->default_str("1");
@@ -637,6 +643,7 @@ int RunCheckCommand(const Options& o, const Context& context) {
   options.search_path = PlatformSearchPath(context.exe_path);
   if (o.max_mape >= 0) options.max_mape = o.max_mape;
   if (o.max_error >= 0) options.max_error = o.max_error;
+  if (o.max_energy_mape >= 0) options.max_energy_mape = o.max_energy_mape;
   options.baseline = o.baseline;
   options.regression_margin = o.margin;
   // --split chooses the rows; every row chosen is checked.

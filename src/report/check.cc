@@ -304,6 +304,7 @@ void WriteBaseline(const CheckResult& result, std::ostream& out) {
     j["input_shape"] = FormatInputShapes(r.row.input_shapes);
     j["split"] = Split(r.row);
     j["error_pct"] = r.error_pct;
+    if (r.energy_error_pct) j["energy_error_pct"] = *r.energy_error_pct;
     rows.push_back(std::move(j));
   }
   Json summaries = Json::array();
