@@ -1003,13 +1003,13 @@ int RunPartition(const Options& o, const Context& context) {
 
 // The subcommands, in the order `odonata --help` lists them.
 const Command kCommands[] = {
-    {"estimate", "Estimate the latency of an ONNX model on a platform", AddEstimateOptions, RunEstimate},
+    {"estimate", "Estimate the latency and energy of an ONNX model on a platform", AddEstimateOptions, RunEstimate},
     {"inspect", "Show the shapes and counts (MACs, FLOPs, params) of every node", AddModelOptions, RunInspect},
     {"platforms", "List the platform profiles on the search path", AddPlatformsOptions, RunPlatforms},
     {"estimators", "List the per-layer estimators platform profiles can name", AddNoOptions, RunEstimators},
     {"sweep", "Write a micro-benchmark plan (CSV) and optionally its single-layer ONNX models", AddSweepOptions,
      RunSweep},
-    {"fit", "Fit per-op-class latency models to measurements and write a platform profile", AddFitOptions, RunFit},
+    {"fit", "Fit per-op-class latency (and power) models to measurements and write a platform profile", AddFitOptions, RunFit},
     {"import", "Turn a runtime's per-layer report (OpenVINO, ONNX Runtime, TensorRT) into measurements",
      AddImportOptions, RunImport},
     {"check", "Estimate validation suites, compare with the measurements, fail on tolerances or regressions",
@@ -1037,7 +1037,7 @@ std::string ExePath(const char* argv0) {
 }
 
 int Main(int argc, char** argv) {
-  CLI::App app("Estimate the latency of neural networks (ONNX) on edge platforms.", "odonata");
+  CLI::App app("Estimate the latency and energy of neural networks (ONNX) on edge platforms.", "odonata");
   app.set_version_flag("--version", std::string("odonata ") + ODONATA_VERSION);
   app.footer(kExitCodes);
   app.require_subcommand(1);
