@@ -8,6 +8,7 @@
 
 #include "odonata/errors.h"
 #include "odonata/estimator.h"
+#include "fit_util.h"
 
 namespace odonata {
 
@@ -43,28 +44,17 @@ FittedModel FitDetection(const std::vector<Layer>& layers, const std::vector<dou
 
   FittedModel m;
   for (Eigen::Index j = 0; j < 3; ++j) m.terms.push_back({c(j), factors[static_cast<std::size_t>(j)]});
-  for (const std::string d : {"batch", "boxes", "classes"}) {
-    std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = std::numeric_limits<std::int64_t>::min();
-    for (const Layer& l : layers) {
-      lo = std::min(lo, LayerDim(l, d));
-      hi = std::max(hi, LayerDim(l, d));
-    }
-    m.range[d] = {lo, hi};
-  }
-  double mean = 0;
-  for (double t : ms) mean += t / static_cast<double>(n);
-  double rss = 0, tss = 0, ape = 0;
+  m.range = fit::DimRanges(layers, {"batch", "boxes", "classes"});
+  std::vector<double> pred(n);
   for (std::size_t i = 0; i < n; ++i) {
     const double classes = static_cast<double>(LayerDim(layers[i], "classes"));
     const double boxes = static_cast<double>(LayerDim(layers[i], "boxes"));
-    const double pred = c(0) + c(1) * classes * boxes + c(2) * classes * boxes * boxes;
-    rss += (pred - ms[i]) * (pred - ms[i]);
-    tss += (ms[i] - mean) * (ms[i] - mean);
-    ape += std::abs(pred - ms[i]) / ms[i];
+    pred[i] = c(0) + c(1) * classes * boxes + c(2) * classes * boxes * boxes;
   }
-  m.rows = static_cast<std::int64_t>(n);
-  m.r2 = tss > 0 ? 1.0 - rss / tss : (rss > 0 ? 0.0 : 1.0);
-  m.mape = 100.0 * ape / static_cast<double>(n);
+  const FitStats stats = fit::PredictionStats(ms, pred);
+  m.rows = stats.rows;
+  m.r2 = stats.r2;
+  m.mape = stats.mape;
   m.source = "fitted: odonata fit, " + std::to_string(n) + " rows; c0 + c1 classes boxes + c2 classes boxes^2";
   return m;
 }

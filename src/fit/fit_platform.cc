@@ -23,6 +23,7 @@
 #include "odonata/estimator.h"
 #include "odonata/fit.h"
 #include "detection_fit.h"
+#include "fit_util.h"
 
 namespace odonata {
 namespace {
@@ -82,23 +83,6 @@ ClassModel Train(const Candidate& c, const std::vector<Layer>& layers, const std
       FitRefinedRoofline(layers, ms, spec, precision, c.kind == Kind::kRefined ? c.dims : std::vector<std::string>{});
   m.estimator = KindName(c.kind);
   return m;
-}
-
-FitStats Stats(const std::vector<double>& measured, const std::vector<double>& predicted) {
-  FitStats s;
-  s.rows = static_cast<std::int64_t>(measured.size());
-  double mean = 0;
-  for (double v : measured) mean += v;
-  mean /= static_cast<double>(measured.size());
-  double rss = 0, tss = 0, ape = 0;
-  for (std::size_t i = 0; i < measured.size(); ++i) {
-    rss += (predicted[i] - measured[i]) * (predicted[i] - measured[i]);
-    tss += (measured[i] - mean) * (measured[i] - mean);
-    ape += std::abs(predicted[i] - measured[i]) / measured[i];
-  }
-  s.r2 = tss > 0 ? 1.0 - rss / tss : (rss > 0 ? 0.0 : 1.0);
-  s.mape = 100.0 * ape / static_cast<double>(measured.size());
-  return s;
 }
 
 // Fold of every row: round-robin over a Fisher-Yates shuffle driven by
@@ -221,7 +205,7 @@ GroupResult FitGroup(const Group& g, const PrecisionSpec& spec, int folds, std::
       ClassModel m = Train(c, g.layers, g.ms, spec, g.precision);
       std::vector<double> pred;
       for (const Layer& l : g.layers) pred.push_back(Predict(m, l, spec, g.precision));
-      FitStats s = Stats(g.ms, pred);
+      FitStats s = fit::PredictionStats(g.ms, pred);
       s.cv_mape = CvMape(c, g, spec, fold, k);
       s.folds = k;
       if (c.kind == Kind::kStepLinear) {

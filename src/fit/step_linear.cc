@@ -26,6 +26,7 @@
 #include "odonata/errors.h"
 #include "odonata/estimator.h"
 #include "odonata/fit.h"
+#include "fit_util.h"
 
 namespace odonata {
 namespace {
@@ -374,25 +375,13 @@ FittedModel FitStepLinear(const std::vector<Layer>& layers, const std::vector<do
     if (std::find(used.begin(), used.end(), d) == used.end()) used.push_back(d);
   }
   if (!work.empty() && std::find(used.begin(), used.end(), work) == used.end()) used.push_back(work);
-  for (const std::string& d : used) {
-    std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = std::numeric_limits<std::int64_t>::min();
-    for (const Layer& l : layers) {
-      const std::int64_t v = LayerDim(l, d);
-      lo = std::min(lo, v);
-      hi = std::max(hi, v);
-    }
-    m.range[d] = {lo, hi};
-  }
+  m.range = fit::DimRanges(layers, used);
 
   const Eigen::VectorXd pred = Design(xs, w, best_s) * best_c;
-  const double mean = b.mean();
-  const double rss = (pred - b).squaredNorm();
-  const double tss = (b.array() - mean).square().sum();
-  double ape = 0;
-  for (std::size_t i = 0; i < n; ++i) ape += std::abs(pred(static_cast<Eigen::Index>(i)) - ms[i]) / ms[i];
-  m.rows = static_cast<std::int64_t>(n);
-  m.r2 = tss > 0 ? 1.0 - rss / tss : (rss > 0 ? 0.0 : 1.0);
-  m.mape = 100.0 * ape / static_cast<double>(n);
+  const FitStats stats = fit::PredictionStats(ms, std::vector<double>(pred.data(), pred.data() + pred.size()));
+  m.rows = stats.rows;
+  m.r2 = stats.r2;
+  m.mape = stats.mape;
   m.source = "fitted: odonata fit, " + std::to_string(n) + " rows";
   return m;
 }

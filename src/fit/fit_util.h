@@ -1,0 +1,55 @@
+// Pieces every fitter shares: error statistics of predictions and the ranges
+// of layer sizes a fitted model has seen. Internal to src/fit/.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "odonata/estimator.h"
+#include "odonata/fit.h"
+#include "odonata/layer.h"
+
+namespace odonata::fit {
+
+// R^2 and MAPE (%) of `predicted` against `measured` (same length, > 0 rows);
+// R^2 is 1 for a perfect fit of constant data, 0 for an imperfect one.
+inline FitStats PredictionStats(const std::vector<double>& measured, const std::vector<double>& predicted) {
+  FitStats s;
+  s.rows = static_cast<std::int64_t>(measured.size());
+  double mean = 0;
+  for (double v : measured) mean += v;
+  mean /= static_cast<double>(measured.size());
+  double rss = 0, tss = 0, ape = 0;
+  for (std::size_t i = 0; i < measured.size(); ++i) {
+    rss += (predicted[i] - measured[i]) * (predicted[i] - measured[i]);
+    tss += (measured[i] - mean) * (measured[i] - mean);
+    ape += std::abs(predicted[i] - measured[i]) / measured[i];
+  }
+  s.r2 = tss > 0 ? 1.0 - rss / tss : (rss > 0 ? 0.0 : 1.0);
+  s.mape = 100.0 * ape / static_cast<double>(measured.size());
+  return s;
+}
+
+// Inclusive [min, max] of each LayerDim in `dims` over `layers` (FittedModel::range).
+inline std::map<std::string, std::pair<std::int64_t, std::int64_t>> DimRanges(const std::vector<Layer>& layers,
+                                                                              const std::vector<std::string>& dims) {
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> range;
+  for (const std::string& d : dims) {
+    std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = std::numeric_limits<std::int64_t>::min();
+    for (const Layer& l : layers) {
+      const std::int64_t v = LayerDim(l, d);
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+    range[d] = {lo, hi};
+  }
+  return range;
+}
+
+}  // namespace odonata::fit
