@@ -17,6 +17,7 @@ namespace {
 
 using testing::Model;
 
+using testing::Config;
 using testing::ErrorOf;
 
 const std::string kHeader =
@@ -292,18 +293,6 @@ void ExpectSameLayer(const Layer& from_config, const Layer& loaded) {
   EXPECT_EQ(from_config.outputs[0].shape, loaded.outputs.at(0).shape);
   EXPECT_EQ(from_config.window, loaded.window);
   EXPECT_TRUE(from_config == loaded);  // everything else too: names, dtypes, weight flags
-}
-
-LayerConfig Config(const std::string& op, std::int64_t in_c, std::int64_t hw, std::int64_t out_c, std::int64_t k = 1,
-                   std::int64_t s = 1) {
-  LayerConfig c;
-  c.op = op;
-  c.in_c = in_c;
-  c.in_h = c.in_w = hw;
-  c.out_c = out_c;
-  c.kernel_h = c.kernel_w = k;
-  c.stride_h = c.stride_w = s;
-  return c;
 }
 
 TEST(LayerModel, ConvMatchesTheLoader) {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "odonata/errors.h"
+#include "test_util.h"
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
@@ -59,16 +60,7 @@ Json Minimal() {
   };
 }
 
-// The message of the Error that `f` throws, or "" if it returns normally.
-template <typename F>
-std::string ErrorOf(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::ErrorOf;
 
 std::string TextError(const std::string& text, const std::string& origin = "tiny.json") {
   return ErrorOf([&] { ParsePlatform(text, origin); });

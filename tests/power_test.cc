@@ -9,6 +9,7 @@
 #include <string>
 
 #include "odonata/errors.h"
+#include "test_util.h"
 
 namespace odonata {
 namespace {
@@ -30,15 +31,7 @@ PowerTrace Pulses(double rate_hz, double noise_w = 0) {
   return t;
 }
 
-template <typename F>
-std::string ErrorOf(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::ErrorOf;
 
 TEST(PowerTrace, SquarePulsesIntegrateToTheirEnergy) {
   const PowerTrace t = Pulses(10000);

@@ -19,6 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using testing::Config;
 using testing::ErrorOf;
 
 // Names of the fields in which `a` and `b` differ (in_h and in_w count apart).
@@ -261,18 +262,6 @@ class TempDir {
 
 std::ptrdiff_t Entries(const fs::path& dir) {
   return std::distance(fs::directory_iterator(dir), fs::directory_iterator());
-}
-
-LayerConfig Config(const std::string& op, std::int64_t in_c, std::int64_t hw, std::int64_t out_c, std::int64_t k = 1,
-                   std::int64_t s = 1) {
-  LayerConfig c;
-  c.op = op;
-  c.in_c = in_c;
-  c.in_h = c.in_w = hw;
-  c.out_c = out_c;
-  c.kernel_h = c.kernel_w = k;
-  c.stride_h = c.stride_w = s;
-  return c;
 }
 
 TEST(LayerModel, WrittenModelsLoadAsTheLayerToLayerDescribes) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "odonata/errors.h"
+#include "odonata/measurements.h"
 #include "odonata/network.h"
 
 namespace odonata::testing {
@@ -33,6 +34,19 @@ inline std::string ErrorOf(const std::function<void()>& f) {
     return e.what();
   }
   return "<no error>";
+}
+
+// A single-layer configuration: square input `hw`, square kernel `k`, stride `s`.
+inline LayerConfig Config(const std::string& op, std::int64_t in_c, std::int64_t hw, std::int64_t out_c,
+                          std::int64_t k = 1, std::int64_t s = 1) {
+  LayerConfig c;
+  c.op = op;
+  c.in_c = in_c;
+  c.in_h = c.in_w = hw;
+  c.out_c = out_c;
+  c.kernel_h = c.kernel_w = k;
+  c.stride_h = c.stride_w = s;
+  return c;
 }
 
 }  // namespace odonata::testing
