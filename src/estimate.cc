@@ -45,6 +45,19 @@ inline LayerCost CostOf(const FusedLayer& l, const PlatformPlan& plan) {
   return c;
 }
 
+// Totals from the layer sums: the overhead is added once and spent at idle power
+// (host calls, transfers). EstimateTotal and the report both end here.
+EstimateTotals Totals(double layers_ms, double layers_mj, const PlatformPlan& plan) {
+  EstimateTotals t;
+  t.layers_ms = layers_ms;
+  t.overhead_ms = plan.overhead_ms;
+  t.total_ms = layers_ms + t.overhead_ms;
+  t.overhead_energy_mj = plan.idle_power_w * t.overhead_ms;
+  t.energy_mj = layers_mj + t.overhead_energy_mj;
+  t.avg_power_w = t.total_ms > 0 ? t.energy_mj / t.total_ms : 0.0;
+  return t;
+}
+
 void CheckFusion(const FusedNetwork& fused, const PlatformPlan& plan) {
   if (fused.fusion_fingerprint != plan.fusion_fingerprint) {
     throw Error(fused.source + ": network was fused with other fusion rules than platform '" + plan.platform +
@@ -90,15 +103,7 @@ EstimateTotals EstimateTotal(const FusedNetwork& fused, const PlatformPlan& plan
     sum += c.ms;
     energy += c.energy_mj;
   }
-  // The same arithmetic, in the same order, as the report below.
-  EstimateTotals t;
-  t.layers_ms = sum;
-  t.overhead_ms = plan.overhead_ms;
-  t.total_ms = sum + t.overhead_ms;
-  t.overhead_energy_mj = plan.idle_power_w * t.overhead_ms;
-  t.energy_mj = energy + t.overhead_energy_mj;
-  t.avg_power_w = t.total_ms > 0 ? t.energy_mj / t.total_ms : 0.0;
-  return t;
+  return Totals(sum, energy, plan);
 }
 
 namespace {
@@ -146,11 +151,11 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
     energy += row.energy_mj;
     report.rows.push_back(std::move(row));
   }
-  report.total_ms = sum + report.overhead_ms;
-  // The device idles through the overhead (host calls, transfers).
-  report.overhead_energy_mj = plan.idle_power_w * report.overhead_ms;
-  report.energy_mj = energy + report.overhead_energy_mj;
-  report.avg_power_w = report.total_ms > 0 ? report.energy_mj / report.total_ms : 0.0;
+  const EstimateTotals t = Totals(sum, energy, plan);
+  report.total_ms = t.total_ms;
+  report.overhead_energy_mj = t.overhead_energy_mj;
+  report.energy_mj = t.energy_mj;
+  report.avg_power_w = t.avg_power_w;
   for (ReportRow& row : report.rows) {
     row.percent = report.total_ms > 0 ? 100.0 * row.ms / report.total_ms : 0.0;
   }
