@@ -68,12 +68,12 @@ DEFAULT_CACHE = os.environ.get("ODONATA_CORPUS_CACHE", "/work/.cache/corpus")
 GIT_MIRRORS = os.environ.get("ODONATA_CORPUS_GIT", "/work/.mirror")
 
 SOURCE_COLUMNS = ["id", "source", "path", "sha256", "licence", "licence_source", "family", "exporter",
-                  "feeds", "notes"]
+                  "feeds", "notes", "expect"]
 MANIFEST_COLUMNS = ["file", "id", "source_kind", "package", "version", "path_in_package", "sha256",
                     "size_bytes", "stripped_bytes", "full_committed", "licence", "licence_source",
                     "producer", "exporter", "ir_version", "opsets", "domains", "nodes", "constant_nodes",
                     "subgraphs", "params_tensors_stripped", "data_dtypes", "inputs", "feeds", "family",
-                    "checker", "notes"]
+                    "checker", "expect", "notes"]
 
 
 class CorpusError(Exception):
@@ -427,7 +427,7 @@ def build_one(cache, row, record):
         "sha256": sha, "size_bytes": str(len(data)), "stripped_bytes": str(len(stripped)),
         "full_committed": "yes" if full_committed else ("same" if count == 0 else "no"), "licence": row["licence"],
         "licence_source": row["licence_source"], "exporter": row["exporter"], "feeds": row["feeds"],
-        "family": row["family"], "params_tensors_stripped": str(count),
+        "family": row["family"], "expect": row["expect"], "params_tensors_stripped": str(count),
         "data_dtypes": ";".join("%s:%d" % kv for kv in sorted(dtypes.items())), "notes": row["notes"],
     }
     out.update(desc)

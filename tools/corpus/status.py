@@ -1,0 +1,158 @@
+#!/usr/bin/python3
+"""Run odonata and ONNX Runtime on every corpus model and write models/third-party/status.csv.
+
+    /usr/bin/python3 tools/corpus/status.py --odonata BUILD/odonata [--cache DIR] [IDS...]
+
+Per model of models/third-party/MANIFEST.csv:
+  * `odonata estimate models/third-party/ID.onnx --platform P` for every platform of PLATFORMS,
+    with `--input-shape NAME=DIMS` (DIMS from the manifest's feeds) for each graph input whose
+    shape in the model is not fully static; scalar inputs cannot be given a value by this odonata
+    (no --input-value yet), so none is passed. Records the exit code (or the signal of a crash)
+    and the first line of stderr;
+  * the same on the full original (CACHE/full/ID.onnx) for host-ort-cpu, to see whether the
+    stripped model and its original load alike;
+  * ONNX Runtime (tools/corpus/ort_check.js, onnxruntime-node of tools/ort) on the full original
+    with the manifest's feeds, and on `odonata materialize` of the stripped model.
+
+status.csv has one row per model; tools/corpus/status_md.py turns it into STATUS.md.
+"""
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT_DIR = os.path.join(ROOT, "models", "third-party")
+MANIFEST = os.path.join(OUT_DIR, "MANIFEST.csv")
+STATUS = os.path.join(OUT_DIR, "status.csv")
+ORT_CHECK = os.path.join(ROOT, "tools", "corpus", "ort_check.js")
+PLATFORMS = ["host-ort-cpu", "host-ort-cpu-2t", "jetson-nano", "jetson-tx2", "ncs2", "zcu102"]
+DEFAULT_CACHE = os.environ.get("ODONATA_CORPUS_CACHE", "/work/.cache/corpus")
+TIMEOUT = 120
+COLUMNS = ["id"] + PLATFORMS + ["error", "full_host_exit", "full_host_error", "ort_full", "ort_full_error",
+                                "ort_materialized", "ort_materialized_error", "input_shapes"]
+
+
+def first_line(text, limit=300):
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:limit]
+    return ""
+
+
+def run(cmd, timeout=TIMEOUT):
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "timeout", "", ""
+    code = str(p.returncode) if p.returncode >= 0 else "signal %d" % -p.returncode
+    return code, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+def parse_feeds(text):
+    out = {}
+    for item in text.split():
+        name, _, rest = item.partition(":")
+        # names may contain ':' (onnx::Flatten_0): split at the last ':' before the type
+        head, _, tail = item.rpartition("[")
+        name, _, _ = head.rpartition(":")
+        dims = tail.split("]")[0]
+        out[name] = [d for d in dims.split(";") if d]
+    return out
+
+
+def parse_inputs(text):
+    out = {}
+    for item in text.split():
+        head, _, tail = item.rpartition("[")
+        name, _, _ = head.rpartition(":")
+        out[name] = [d for d in tail.split("]")[0].split(";") if d]
+    return out
+
+
+def shape_args(row):
+    feeds = parse_feeds(row["feeds"])
+    args = []
+    for name, dims in parse_inputs(row["inputs"]).items():
+        if not dims or all(d.isdigit() for d in dims):
+            continue
+        if name in feeds and feeds[name]:
+            args += ["--input-shape", "%s=%s" % (name, "x".join(feeds[name]))]
+    return args
+
+
+def ort(model, feeds):
+    code, out, err = run(["node", ORT_CHECK, model, feeds], timeout=300)
+    try:
+        res = json.loads(first_line(out, limit=None))
+    except ValueError:
+        return "no", "ort_check.js exit %s: %s" % (code, first_line(err))
+    return ("yes", "") if res.get("ok") else ("no", res.get("error", "")[:300])
+
+
+def status_one(odonata, cache, row):
+    model = os.path.join(OUT_DIR, row["file"])
+    shapes = shape_args(row)
+    out = {"id": row["id"], "input_shapes": " ".join(a for a in shapes if a != "--input-shape")}
+    errors = []
+    for p in PLATFORMS:
+        code, _, err = run([odonata, "estimate", model, "--platform", p] + shapes)
+        out[p] = code
+        if code != "0":
+            errors.append(first_line(err) or "(no message)")
+    out["error"] = errors[0] if errors else ""
+    full = os.path.join(cache, "full", row["id"] + ".onnx")
+    code, _, err = run([odonata, "estimate", full, "--platform", "host-ort-cpu"] + shapes)
+    out["full_host_exit"] = code
+    out["full_host_error"] = first_line(err) if code != "0" else ""
+    out["ort_full"], out["ort_full_error"] = ort(full, row["feeds"])
+    with tempfile.TemporaryDirectory() as d:
+        mat = os.path.join(d, "m.onnx")
+        code, _, err = run([odonata, "materialize", model, "-o", mat])
+        if code != "0":
+            out["ort_materialized"] = "no"
+            out["ort_materialized_error"] = "materialize exit %s: %s" % (code, first_line(err))
+        else:
+            out["ort_materialized"], out["ort_materialized_error"] = ort(mat, row["feeds"])
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("ids", nargs="*")
+    ap.add_argument("--odonata", required=True, help="odonata binary")
+    ap.add_argument("--cache", default=DEFAULT_CACHE)
+    args = ap.parse_args()
+    with open(MANIFEST, newline="") as f:
+        rows = list(csv.DictReader(f))
+    old = {}
+    if os.path.exists(STATUS):
+        with open(STATUS, newline="") as f:
+            old = {r["id"]: r for r in csv.DictReader(f)}
+    wanted = set(args.ids) or {r["id"] for r in rows}
+    results = []
+    for row in rows:
+        if row["id"] not in wanted:
+            if row["id"] in old:
+                results.append(old[row["id"]])
+            continue
+        r = status_one(args.odonata, args.cache, row)
+        sys.stderr.write("%-32s %s ort=%s mat=%s %s\n" % (row["id"], " ".join(r[p] for p in PLATFORMS),
+                                                         r["ort_full"], r["ort_materialized"], r["error"][:80]))
+        results.append(r)
+    tmp = STATUS + ".tmp"
+    with open(tmp, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
+        w.writeheader()
+        for r in results:
+            w.writerow({k: r.get(k, "") for k in COLUMNS})
+    os.replace(tmp, STATUS)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
