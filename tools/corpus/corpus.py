@@ -16,6 +16,8 @@ Per row of sources.csv (id, source, path, sha256, licence, ...):
       git:OWNER/REPO@COMMIT   `git show COMMIT:PATH` in a local snapshot of the repository
                               ($ODONATA_CORPUS_GIT/OWNER+REPO/repo, default /work/.mirror); rows whose
                               snapshot is absent are skipped with a note (their committed files stay)
+      quant:MODE, ortopt:LEVEL  a model derived from the corpus model PATH (an id of an earlier row)
+                              by the ONNX quantizer or the ONNX Runtime graph optimizer, see derive.py
   * extract the model file (path inside the package), check its sha256 against sources.csv (a
     mismatch is an error; --record fills empty sha256 cells instead), and keep the full original as
     CACHE/full/ID.onnx (the reference for "stripped == full" tests);
@@ -56,6 +58,9 @@ import onnx
 import onnx.checker
 import onnx.defs
 from onnx import numpy_helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import derive  # noqa: E402  (tools/corpus/derive.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SOURCES = os.path.join(ROOT, "tools", "corpus", "sources.csv")
@@ -106,7 +111,9 @@ def parse_source(source):
     if kind == "git":
         repo, _, commit = rest.partition("@")
         return kind, repo, commit, None
-    raise CorpusError("unknown source kind in %r (npm:, deb: or git:)" % source)
+    if kind in ("quant", "ortopt"):
+        return kind, rest, "", None
+    raise CorpusError("unknown source kind in %r (npm:, deb:, git:, quant: or ortopt:)" % source)
 
 
 def npm_tarball(cache, name, version):
@@ -181,6 +188,16 @@ def deb_file(cache, name, version, suite):
     return os.path.join(d, sorted(matches)[0]) if not os.path.exists(deb) else deb
 
 
+def ort_node_version():
+    pj = os.path.join(ROOT, "tools", "ort", "node_modules", "onnxruntime-node", "package.json")
+    try:
+        import json
+        with open(pj) as f:
+            return json.load(f)["version"]
+    except (OSError, ValueError, KeyError):
+        return "?"
+
+
 def extract_from_tar(tf, member):
     try:
         f = tf.extractfile(member)
@@ -201,6 +218,18 @@ def fetch_bytes(cache, row):
         data = run(["dpkg-deb", "--fsys-tarfile", deb])
         with tarfile.open(fileobj=io.BytesIO(data)) as tf:
             return extract_from_tar(tf, row["path"])
+    if kind in ("quant", "ortopt"):
+        base = os.path.join(cache, "full", row["path"] + ".onnx")
+        if not os.path.exists(base):
+            raise CorpusError("%s derives from %s, whose original is not in the cache (build it first)"
+                              % (row["id"], row["path"]))
+        try:
+            if kind == "ortopt":
+                return derive.ort_optimize(base, name)
+            deb = deb_file(cache, *derive.QUANTIZER_DEB)
+            return derive.quantize(cache, deb, base, name, row["feeds"])
+        except Exception as e:  # the quantizer raises ValueError, RuntimeError, ...
+            raise CorpusError("%s: %s: %s" % (row["id"], type(e).__name__, str(e).strip()[:300]))
     repo = os.path.join(GIT_MIRRORS, name.replace("/", "+"), "repo")
     if not os.path.isdir(repo):
         return None
@@ -394,7 +423,12 @@ def build_one(cache, row, record):
     if data is None:
         return None
     sha = hashlib.sha256(data).hexdigest()
-    if row["sha256"] and row["sha256"] != sha:
+    if row["sha256"] and row["sha256"] != sha and row["source"].split(":")[0] in ("quant", "ortopt"):
+        # Derived models depend on ONNX Runtime's kernels (calibration ranges, folded constants),
+        # which may round differently on another CPU: say so, keep going.
+        log("  warning: %s: derived model differs from the recorded one (sha256 %s, recorded %s); "
+            "another CPU or runtime version?" % (row["id"], sha[:12], row["sha256"][:12]))
+    elif row["sha256"] and row["sha256"] != sha:
         raise CorpusError("%s: sha256 of %s is %s, sources.csv says %s" % (row["id"], row["path"], sha,
                                                                          row["sha256"]))
     if not row["sha256"]:
@@ -420,6 +454,10 @@ def build_one(cache, row, record):
         os.remove(full_path)
 
     kind, name, version, suite = parse_source(row["source"])
+    if kind == "quant":
+        name, version = "%s (quantize %s)" % (derive.QUANTIZER_DEB[0], name), derive.QUANTIZER_DEB[1]
+    elif kind == "ortopt":
+        name, version = "onnxruntime-node (optimizer, level %s)" % name, ort_node_version()
     desc = describe(model, checker_note)
     out = {
         "file": row["id"] + ".onnx", "id": row["id"], "source_kind": kind,
