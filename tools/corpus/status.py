@@ -9,8 +9,8 @@ Per model of models/third-party/MANIFEST.csv:
     shape in the model is not fully static; scalar inputs cannot be given a value by this odonata
     (no --input-value yet), so none is passed. Records the exit code (or the signal of a crash)
     and the first line of stderr;
-  * the same on the full original (CACHE/full/ID.onnx) for host-ort-cpu, to see whether the
-    stripped model and its original load alike;
+  * the same on the full original (CACHE/full/ID.onnx) for host-ort-cpu, and whether the stripped
+    model and its original give the same total, layers, MACs, parameters and node count (JSON);
   * ONNX Runtime (tools/corpus/ort_check.js, onnxruntime-node of tools/ort) on the full original
     with the manifest's feeds, and on `odonata materialize` of the stripped model.
 
@@ -33,8 +33,32 @@ ORT_CHECK = os.path.join(ROOT, "tools", "corpus", "ort_check.js")
 PLATFORMS = ["host-ort-cpu", "host-ort-cpu-2t", "jetson-nano", "jetson-tx2", "ncs2", "zcu102"]
 DEFAULT_CACHE = os.environ.get("ODONATA_CORPUS_CACHE", "/work/.cache/corpus")
 TIMEOUT = 120
-COLUMNS = ["id"] + PLATFORMS + ["error", "full_host_exit", "full_host_error", "ort_full", "ort_full_error",
-                                "ort_materialized", "ort_materialized_error", "input_shapes"]
+COLUMNS = ["id"] + PLATFORMS + ["error", "full_host_exit", "full_host_error", "stripped_vs_full", "host_ms",
+                                "host_layers", "host_macs", "host_params", "host_warnings", "ort_full",
+                                "ort_full_error", "ort_materialized", "ort_materialized_error", "input_shapes"]
+
+
+def summary(stdout):
+    """(total_ms, layers, macs, params, nodes, warnings) of an odonata JSON report, or None."""
+    try:
+        d = json.loads(stdout)
+    except ValueError:
+        return None
+    t = d.get("totals", {})
+    return (d.get("total_ms"), len(d.get("layers", [])), t.get("macs"), t.get("params"), d.get("nodes"),
+            d.get("warnings", []))
+
+
+def compare(a, b):
+    if a is None or b is None:
+        return ""
+    diffs = []
+    for k, x, y in (("total_ms", a[0], b[0]), ("layers", a[1], b[1]), ("macs", a[2], b[2]),
+                    ("params", a[3], b[3]), ("nodes", a[4], b[4])):
+        if x != y and not (isinstance(x, float) and isinstance(y, float) and abs(x - y) <= 1e-9 * max(1, abs(y))):
+            diffs.append("%s %s vs %s" % (k, round(x, 6) if isinstance(x, float) else x,
+                                          round(y, 6) if isinstance(y, float) else y))
+    return "same" if not diffs else "differs: " + "; ".join(diffs)
 
 
 def first_line(text, limit=300):
@@ -99,16 +123,25 @@ def status_one(odonata, cache, row):
     shapes = shape_args(row)
     out = {"id": row["id"], "input_shapes": " ".join(a for a in shapes if a != "--input-shape")}
     errors = []
+    stripped = None
     for p in PLATFORMS:
-        code, _, err = run([odonata, "estimate", model, "--platform", p] + shapes)
+        fmt = ["--format", "json"] if p == "host-ort-cpu" else []
+        code, stdout, err = run([odonata, "estimate", model, "--platform", p] + fmt + shapes)
         out[p] = code
         if code != "0":
             errors.append(first_line(err) or "(no message)")
+        elif p == "host-ort-cpu":
+            stripped = summary(stdout)
     out["error"] = errors[0] if errors else ""
+    if stripped:
+        out["host_ms"] = "%.4f" % stripped[0]
+        out["host_layers"], out["host_macs"], out["host_params"] = (str(x) for x in stripped[1:4])
+        out["host_warnings"] = " | ".join(str(w) for w in stripped[5])[:300]
     full = os.path.join(cache, "full", row["id"] + ".onnx")
-    code, _, err = run([odonata, "estimate", full, "--platform", "host-ort-cpu"] + shapes)
+    code, stdout, err = run([odonata, "estimate", full, "--platform", "host-ort-cpu", "--format", "json"] + shapes)
     out["full_host_exit"] = code
     out["full_host_error"] = first_line(err) if code != "0" else ""
+    out["stripped_vs_full"] = compare(stripped, summary(stdout) if code == "0" else None)
     out["ort_full"], out["ort_full_error"] = ort(full, row["feeds"])
     with tempfile.TemporaryDirectory() as d:
         mat = os.path.join(d, "m.onnx")
