@@ -68,6 +68,14 @@ def first_line(text, limit=300):
     return ""
 
 
+def clean(text, cache, tmp=None):
+    """Paths of this checkout, of the cache and of temporary files made relative/neutral, so that
+    status.csv does not depend on where it was made."""
+    if tmp:
+        text = text.replace(tmp + "/", "TMP/")
+    return text.replace(ROOT + "/", "").replace(cache.rstrip("/") + "/", "CACHE/")
+
+
 def run(cmd, timeout=TIMEOUT):
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
@@ -132,25 +140,27 @@ def status_one(odonata, cache, row):
             errors.append(first_line(err) or "(no message)")
         elif p == "host-ort-cpu":
             stripped = summary(stdout)
-    out["error"] = errors[0] if errors else ""
+    out["error"] = clean(errors[0], cache) if errors else ""
     if stripped:
         out["host_ms"] = "%.4f" % stripped[0]
         out["host_layers"], out["host_macs"], out["host_params"] = (str(x) for x in stripped[1:4])
-        out["host_warnings"] = " | ".join(str(w) for w in stripped[5])[:300]
+        out["host_warnings"] = clean(" | ".join(str(w) for w in stripped[5])[:300], cache)
     full = os.path.join(cache, "full", row["id"] + ".onnx")
     code, stdout, err = run([odonata, "estimate", full, "--platform", "host-ort-cpu", "--format", "json"] + shapes)
     out["full_host_exit"] = code
-    out["full_host_error"] = first_line(err) if code != "0" else ""
+    out["full_host_error"] = clean(first_line(err), cache) if code != "0" else ""
     out["stripped_vs_full"] = compare(stripped, summary(stdout) if code == "0" else None)
     out["ort_full"], out["ort_full_error"] = ort(full, row["feeds"])
+    out["ort_full_error"] = clean(out["ort_full_error"], cache)
     with tempfile.TemporaryDirectory() as d:
         mat = os.path.join(d, "m.onnx")
         code, _, err = run([odonata, "materialize", model, "-o", mat])
         if code != "0":
             out["ort_materialized"] = "no"
-            out["ort_materialized_error"] = "materialize exit %s: %s" % (code, first_line(err))
+            out["ort_materialized_error"] = clean("materialize exit %s: %s" % (code, first_line(err)), cache, d)
         else:
             out["ort_materialized"], out["ort_materialized_error"] = ort(mat, row["feeds"])
+            out["ort_materialized_error"] = clean(out["ort_materialized_error"], cache, d)
     return out
 
 

@@ -75,7 +75,7 @@ def cause_of(err, man):
 
 def short(err):
     err = re.sub(r"^odonata: error: ", "", err)
-    err = re.sub(r"/\S*/models/third-party/", "", err)
+    err = re.sub(r"(/\S*/)?models/third-party/", "", err)
     err = err.replace("|", "\\|")
     return err[:140] + ("..." if len(err) > 140 else "")
 
