@@ -22,21 +22,26 @@
 #include <string_view>
 #include <vector>
 
+#include "io.h"
 #include "odonata/calibrate.h"
 #include "odonata/check.h"
 #include "odonata/errors.h"
+#include "odonata/estimate.h"
 #include "odonata/estimator.h"
 #include "odonata/explore.h"
 #include "odonata/fit.h"
 #include "odonata/importers.h"
-#include "odonata/io.h"
 #include "odonata/measurements.h"
+#include "odonata/model.h"
 #include "odonata/network.h"
+#include "odonata/onnx.h"
 #include "odonata/partition.h"
 #include "odonata/platform.h"
 #include "odonata/power.h"
-#include "odonata/report.h"
+#include "odonata/render.h"
+#include "odonata/sweep.h"
 #include "odonata/tensor.h"
+#include "units.h"
 
 #ifndef ODONATA_VERSION
 #define ODONATA_VERSION "unknown"
@@ -79,8 +84,8 @@ struct Options {
   // check
   std::string baseline;
   std::string write_baseline;
-  double max_mape = -1;   // < 0: not given
-  double max_error = -1;  // < 0: not given
+  double max_mape = -1;         // < 0: not given
+  double max_error = -1;        // < 0: not given
   double max_energy_mape = -1;  // < 0: not given
   double margin = 1.0;
   std::string split = "validation";
@@ -860,8 +865,10 @@ int RunExplore(const Options& o, const Context& context, const char* command) {
       spec.precisions.push_back(precision);
     }
   }
-  for (const std::string& r : o.resolutions) spec.resolutions.push_back(OptionValue("--resolutions", r, ParseResolution));
-  if (!o.max_latency.empty()) spec.constraints.max_latency_ms = OptionValue("--max-latency", o.max_latency, ParseDurationMs);
+  for (const std::string& r : o.resolutions)
+    spec.resolutions.push_back(OptionValue("--resolutions", r, ParseResolution));
+  if (!o.max_latency.empty())
+    spec.constraints.max_latency_ms = OptionValue("--max-latency", o.max_latency, ParseDurationMs);
   if (!o.max_energy.empty()) spec.constraints.max_energy_mj = OptionValue("--max-energy", o.max_energy, ParseEnergyMj);
   if (!o.max_price.empty()) spec.constraints.max_price_usd = OptionValue("--max-price", o.max_price, ParsePriceUsd);
   AccuracyTable accuracy;
@@ -879,7 +886,8 @@ int RunExplore(const Options& o, const Context& context, const char* command) {
       } catch (const std::exception&) {
         used = 0;
       }
-      if (used == 0 || used != t.size() || !std::isfinite(v)) throw Error("'" + t + "' is not a number", ExitCode::kUsage);
+      if (used == 0 || used != t.size() || !std::isfinite(v))
+        throw Error("'" + t + "' is not a number", ExitCode::kUsage);
       return v;
     });
   }
@@ -1009,7 +1017,8 @@ const Command kCommands[] = {
     {"estimators", "List the per-layer estimators platform profiles can name", AddNoOptions, RunEstimators},
     {"sweep", "Write a micro-benchmark plan (CSV) and optionally its single-layer ONNX models", AddSweepOptions,
      RunSweep},
-    {"fit", "Fit per-op-class latency (and power) models to measurements and write a platform profile", AddFitOptions, RunFit},
+    {"fit", "Fit per-op-class latency (and power) models to measurements and write a platform profile", AddFitOptions,
+     RunFit},
     {"import", "Turn a runtime's per-layer report (OpenVINO, ONNX Runtime, TensorRT) into measurements",
      AddImportOptions, RunImport},
     {"check", "Estimate validation suites, compare with the measurements, fail on tolerances or regressions",
@@ -1018,8 +1027,8 @@ const Command kCommands[] = {
      AddMaterializeOptions, RunMaterialize},
     {"calibrate", "Fit a platform's time scale and overhead on a suite's calibration rows", AddCalibrateOptions,
      RunCalibrate},
-    {"power-trace", "Integrate a sampled power trace into energy per window (layer or inference)",
-     AddPowerTraceOptions, RunPowerTrace},
+    {"power-trace", "Integrate a sampled power trace into energy per window (layer or inference)", AddPowerTraceOptions,
+     RunPowerTrace},
     {"partition", "Split a network between a node and a remote device over a link: cost of every cut, the best one",
      AddPartitionOptions, RunPartition},
     {"compare", "Latency, energy, throughput and price of models on several platforms; marks the Pareto front",
