@@ -11,10 +11,12 @@
 #include <utility>
 #include <vector>
 
+#include "layer_cost.h"
+#include "odonata/estimate.h"
 #include "odonata/fusion.h"
 #include "odonata/network.h"
+#include "odonata/onnx.h"
 #include "odonata/platform.h"
-#include "odonata/report.h"
 
 namespace {
 
@@ -89,7 +91,7 @@ void EstimateAllPlatforms(benchmark::State& state, const std::string& model) {
   state.SetItemsProcessed(estimates);
 }
 
-// The loop API (report.h): fused once for the platform's rules, planned once
+// The loop API (estimate.h): fused once for the platform's rules, planned once
 // for its default precision; each iteration is one EstimateTotal.
 void EstimateFast(benchmark::State& state, const std::string& model) {
   odonata::Network net = odonata::LoadOnnx(kRoot + "/models/" + model + ".onnx");

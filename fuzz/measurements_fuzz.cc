@@ -8,6 +8,7 @@
 #include "odonata/errors.h"
 #include "odonata/explore.h"
 #include "odonata/measurements.h"
+#include "units.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

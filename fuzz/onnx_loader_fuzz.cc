@@ -5,6 +5,7 @@
 
 #include "odonata/errors.h"
 #include "odonata/network.h"
+#include "odonata/onnx.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {

@@ -8,8 +8,9 @@
 #include <map>
 
 #include "odonata/errors.h"
+#include "odonata/estimate.h"
 #include "odonata/importers.h"
-#include "odonata/report.h"
+#include "odonata/model.h"
 
 namespace odonata {
 namespace {

@@ -1,6 +1,6 @@
 // Validation suites (data/validation/*.csv) and `odonata check`: parse a suite,
 // estimate each row, compare with the measurement, apply tolerances and the
-// baseline. Rendering is in src/report/check.cc.
+// baseline. Rendering is in src/render/check_report.cc.
 #include "odonata/check.h"
 
 #include <algorithm>
@@ -19,11 +19,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io.h"
 #include "odonata/errors.h"
+#include "odonata/estimate.h"
 #include "odonata/importers.h"
 #include "odonata/network.h"
-#include "odonata/report.h"
-#include "odonata/io.h"
+#include "odonata/onnx.h"
 #include "text.h"
 
 namespace odonata {
@@ -509,9 +510,8 @@ CheckResult RunCheck(const std::vector<ValidationRow>& rows, const CheckOptions&
     if (baseline && s.energy_rows > 0) {
       auto e = baseline->energy_mape.find({s.platform, s.split});
       if (e != baseline->energy_mape.end() && s.energy_mape > e->second + options.regression_margin) {
-        s.failures.push_back(label + ": energy MAPE " + Fixed1(s.energy_mape) + " regressed from " +
-                             Fixed1(e->second) + " in the baseline (allowed: + " +
-                             Limit(options.regression_margin) + " pp)");
+        s.failures.push_back(label + ": energy MAPE " + Fixed1(s.energy_mape) + " regressed from " + Fixed1(e->second) +
+                             " in the baseline (allowed: + " + Limit(options.regression_margin) + " pp)");
       }
     }
     if (baseline) {

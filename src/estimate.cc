@@ -1,9 +1,11 @@
+#include "odonata/estimate.h"
+
 #include <algorithm>
 #include <map>
 
+#include "layer_cost.h"
 #include "odonata/errors.h"
 #include "odonata/fusion.h"
-#include "odonata/report.h"
 
 namespace odonata {
 namespace {
@@ -67,6 +69,13 @@ void CheckFusion(const FusedNetwork& fused, const PlatformPlan& plan) {
 
 }  // namespace
 
+PlatformPlan::PlatformPlan() = default;
+PlatformPlan::~PlatformPlan() = default;
+PlatformPlan::PlatformPlan(const PlatformPlan&) = default;
+PlatformPlan::PlatformPlan(PlatformPlan&&) noexcept = default;
+PlatformPlan& PlatformPlan::operator=(const PlatformPlan&) = default;
+PlatformPlan& PlatformPlan::operator=(PlatformPlan&&) noexcept = default;
+
 PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& options) {
   const Precision precision = options.precision.value_or(platform.default_precision);
   if (!platform.precisions.count(precision)) {
@@ -88,6 +97,7 @@ PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& optio
   plan.fusion_fingerprint = FusionFingerprint(platform.fusion);
   plan.free = &Registered("free");
   plan.memory = &Registered("memory");
+  plan.classes.resize(static_cast<std::size_t>(OpClass::kUnknown) + 1);
   for (OpClass c : AllOpClasses()) {
     const ClassModel& model = platform.ModelFor(c);
     plan.classes[static_cast<std::size_t>(c)] = PlanClass(platform, model, precision, *FindEstimator(model.estimator));
@@ -169,7 +179,9 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
 
 }  // namespace
 
-Report EstimateNetwork(const FusedNetwork& fused, const PlatformPlan& plan) { return BuildReport(fused, plan, nullptr); }
+Report EstimateNetwork(const FusedNetwork& fused, const PlatformPlan& plan) {
+  return BuildReport(fused, plan, nullptr);
+}
 
 Report EstimateNetwork(const Network& net, const Platform& platform, const EstimateOptions& options) {
   // Planned first: an unsupported precision or unknown estimator is reported

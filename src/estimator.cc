@@ -1,85 +1,18 @@
+// The estimator registry and the per-layer estimate of each entry.
 #include "odonata/estimator.h"
 
-#include <algorithm>
 #include <cmath>
-#include <stdexcept>
-#include <variant>
 
-#include "odonata/errors.h"
+#include "layer_cost.h"
 
 namespace odonata {
 namespace {
-
-double BytesAt(const LayerFacts& f, const ClassPlan& p) {
-  return static_cast<double>(CheckedMul(f.traffic_elems, p.bytes_per_element));
-}
-
-Cost FromRoof(double ops, double bytes, const ClassPlan& p, double utilisation) {
-  Cost e;
-  e.utilisation = utilisation;
-  const double compute_s = ops / (p.peak * utilisation);
-  const double memory_s = bytes / p.bandwidth;
-  e.bound = compute_s >= memory_s ? Bound::kCompute : Bound::kMemory;
-  e.ms = std::max(compute_s, memory_s) * 1e3;
-  return e;
-}
-
-Cost Roofline(const LayerFacts& f, const ClassPlan& p) {
-  return FromRoof(static_cast<double>(f.flops), BytesAt(f, p), p, 1.0);
-}
-
-// ANNETTE's refined roofline: the compute roof is lowered by how well each
-// unrolled dimension fills the hardware's parallel units.
-Cost RefinedRoofline(const LayerFacts& f, const ClassPlan& p) {
-  double eff = 1.0;
-  for (const ClassPlan::Unroll& u : p.parallelism) eff *= DimensionEfficiency(f.Dim(u.dim), u.p, u.alpha);
-  return FromRoof(static_cast<double>(f.flops), BytesAt(f, p), p, eff);
-}
-
-double FactorValue(std::int64_t dim, std::int64_t step) {
-  const double x = static_cast<double>(dim);
-  return step > 0 ? std::floor((x - 1) / static_cast<double>(step)) : x;
-}
-
-// A model fitted to measurements (odonata fit). PlanClass puts the class's
-// fallback estimator in its place where there is no model for the precision.
-Cost StepLinear(const LayerFacts& f, const ClassPlan& p) {
-  Cost e;
-  e.bound = Bound::kFitted;
-  double t = 0;
-  for (const ClassPlan::Term& term : p.terms) {
-    double v = term.coef;
-    for (std::size_t k = term.first; k < term.first + term.count; ++k) {
-      v *= FactorValue(f.Dim(p.factors[k].dim), p.factors[k].step);
-    }
-    t += v;
-  }
-  for (const ClassPlan::Range& r : p.ranges) {
-    const std::int64_t x = f.Dim(r.dim);
-    if (x < r.lo || x > r.hi) e.extrapolated = true;
-  }
-  // A fitted polynomial can dip below zero far outside its range; time cannot.
-  if (t < 0) {
-    t = 0;
-    e.extrapolated = true;
-  }
-  e.ms = t;
-  return e;
-}
-
-Cost Memory(const LayerFacts& f, const ClassPlan& p) {
-  Cost e = FromRoof(0.0, BytesAt(f, p), p, 1.0);
-  e.bound = Bound::kMemory;
-  return e;
-}
-
-Cost Free(const LayerFacts&, const ClassPlan&) { return Cost{}; }
 
 // Registry order (Estimators()).
 enum Index { kRoofline, kRefinedRoofline, kStepLinear, kMemory, kFree };
 
 // The estimate of the registry entry `index` for one layer: the same cost
-// function the loop API (report.h) calls, plus the report's fields.
+// function the loop API (estimate.h) calls, plus the report's fields.
 LayerEstimate Run(const EstimatorContext& c, Index index) {
   const ClassPlan plan = PlanClass(c.platform, c.model, c.precision, Estimators()[index]);
   const LayerFacts facts = FactsOf(c.layer);
@@ -101,12 +34,6 @@ LayerEstimate StepLinearEstimate(const EstimatorContext& c) { return Run(c, kSte
 LayerEstimate MemoryEstimate(const EstimatorContext& c) { return Run(c, kMemory); }
 LayerEstimate FreeEstimate(const EstimatorContext& c) { return Run(c, kFree); }
 
-std::int64_t Product(const std::vector<std::int64_t>& v) {
-  std::int64_t p = 1;
-  for (std::int64_t x : v) p *= x;
-  return p;
-}
-
 }  // namespace
 
 const char* BoundName(Bound b) {
@@ -125,17 +52,19 @@ const char* BoundName(Bound b) {
 
 const std::vector<EstimatorInfo>& Estimators() {
   static const std::vector<EstimatorInfo> registry = {
-      {"roofline", "max(ops / peak, bytes / bandwidth) with the class's efficiencies", &RooflineEstimate, &Roofline},
+      {"roofline", "max(ops / peak, bytes / bandwidth) with the class's efficiencies", &RooflineEstimate,
+       &RooflineCost},
       {"refined_roofline",
        "ANNETTE: roofline with the compute roof scaled by the utilisation of each unrolled dimension "
        "(u = x / (ceil(x/p) * p), eff = 1 / ((1 - alpha) + alpha / u))",
-       &RefinedRooflineEstimate, &RefinedRoofline},
+       &RefinedRooflineEstimate, &RefinedRooflineCost},
       {"step_linear",
        "model fitted to measurements (odonata fit): sum of coefficients times step floor((x-1)/s) or linear "
        "factors of layer dimensions; the class's fallback estimator without a model for the precision",
-       &StepLinearEstimate, &StepLinear},
-      {"memory", "bytes / bandwidth only (ops the platform or odonata cannot cost otherwise)", &MemoryEstimate, &Memory},
-      {"free", "zero time: the platform elides the op (e.g. Concat written in place)", &FreeEstimate, &Free},
+       &StepLinearEstimate, &StepLinearCost},
+      {"memory", "bytes / bandwidth only (ops the platform or odonata cannot cost otherwise)", &MemoryEstimate,
+       &MemoryCost},
+      {"free", "zero time: the platform elides the op (e.g. Concat written in place)", &FreeEstimate, &FreeCost},
   };
   return registry;
 }
@@ -148,127 +77,12 @@ const EstimatorInfo* FindEstimator(const std::string& name) {
 }
 
 const std::vector<std::string>& LayerDimNames() {
-  static const std::vector<std::string> names = {"out_h", "out_w",  "in_c",    "out_c", "in_h", "in_w",
-                                                 "batch", "kernel", "spatial", "macs",  "elems",
-                                                 "boxes", "classes"};
+  static const std::vector<std::string> names = {"out_h",  "out_w",   "in_c", "out_c", "in_h",  "in_w",   "batch",
+                                                 "kernel", "spatial", "macs", "elems", "boxes", "classes"};
   return names;
 }
 
-LayerDimId LayerDimIdOf(const std::string& name) {
-  const std::vector<std::string>& names = LayerDimNames();
-  for (std::size_t i = 0; i < names.size() && i < kLayerDimCount; ++i) {
-    if (names[i] == name) return static_cast<LayerDimId>(i);
-  }
-  return LayerDimId::kNone;
-}
-
 std::int64_t LayerDim(const Layer& l, const std::string& dim) { return LayerDim(l, LayerDimIdOf(dim)); }
-
-std::int64_t LayerDim(const Layer& l, LayerDimId dim) {
-  using D = LayerDimId;
-  const Shape* out = l.outputs.empty() ? nullptr : &l.outputs[0].shape;
-  const Shape* in = l.inputs.empty() ? nullptr : &l.inputs[0].shape;
-  switch (dim) {
-    case D::kMacs:
-      return l.counts.macs;
-    case D::kBoxes:
-    case D::kClasses: {
-      // NonMaxSuppression: boxes [batch, N, 4], scores [batch, C, N].
-      if (l.op_type != "NonMaxSuppression" || l.inputs.size() < 2 || l.inputs[1].shape.size() != 3) return 0;
-      const Shape& scores = l.inputs[1].shape;
-      return dim == D::kBoxes ? scores[2] : scores[0] * scores[1];
-    }
-    case D::kElems:
-      return out ? Product(*out) : 0;
-    case D::kBatch:
-      return in && !in->empty() ? (*in)[0] : 0;
-    case D::kInH:
-      return in && in->size() >= 3 ? (*in)[2] : 0;
-    case D::kInW:
-      return in && in->size() >= 4 ? (*in)[3] : 0;
-    case D::kKernel:
-      return l.window.kernel.empty() ? 1 : Product(l.window.kernel);
-    case D::kSpatial: {
-      if (!out || out->empty()) return 0;
-      if (l.op_class == OpClass::kGemm) return out->back() > 0 ? Product(*out) / out->back() : 0;
-      if (out->size() < 2) return (*out)[0];
-      // batch * output positions, times the kernel window for window ops.
-      const std::int64_t positions = (*out)[1] > 0 ? Product(*out) / (*out)[1] : 0;
-      return positions * (l.window.kernel.empty() ? 1 : Product(l.window.kernel));
-    }
-    default:
-      break;
-  }
-  if (l.op_class == OpClass::kGemm) {
-    // Features: out_c = N (output's last dim), in_c = K (A's reduced dim).
-    if (dim == D::kOutC) return out && !out->empty() ? out->back() : 0;
-    if (dim == D::kInC) {
-      if (!in || in->empty()) return 0;
-      auto t = l.attributes.find("transA");
-      const std::int64_t* trans_a = t == l.attributes.end() ? nullptr : std::get_if<std::int64_t>(&t->second);
-      const bool trans = trans_a && *trans_a != 0;
-      return trans && in->size() == 2 ? (*in)[0] : in->back();
-    }
-    return 0;
-  }
-  switch (dim) {
-    case D::kOutH:
-      return out && out->size() >= 3 ? (*out)[2] : 0;
-    case D::kOutW:
-      return out && out->size() >= 4 ? (*out)[3] : 0;
-    case D::kOutC:
-      return out && out->size() >= 2 ? (*out)[1] : 0;
-    case D::kInC:
-      if (!in || in->size() < 2) return 0;
-      return (*in)[1] / std::max<std::int64_t>(l.window.group, 1);
-    default:
-      return 0;
-  }
-}
-
-LayerFacts FactsOf(const Layer& layer) {
-  LayerFacts f;
-  f.flops = layer.counts.flops;
-  f.traffic_elems =
-      CheckedAdd(CheckedAdd(layer.counts.input_elems, layer.counts.output_elems), layer.counts.weight_elems);
-  for (std::size_t i = 0; i < kLayerDimCount; ++i) f.dims[i] = LayerDim(layer, static_cast<LayerDimId>(i));
-  return f;
-}
-
-ClassPlan PlanClass(const Platform& platform, const ClassModel& model, Precision precision,
-                    const EstimatorInfo& estimator) {
-  ClassPlan plan;
-  plan.estimator = &estimator;
-  plan.bytes_per_element = PrecisionBytes(precision);
-  const FittedModel* fitted = nullptr;
-  if (estimator.cost == &StepLinear) {
-    fitted = model.FittedFor(precision);
-    if (!fitted) {
-      const EstimatorInfo* fallback = FindEstimator(model.fallback);
-      if (!fallback || fallback->cost == &StepLinear) fallback = &Estimators()[kRoofline];
-      plan.estimator = fallback;
-    }
-  }
-  auto spec = platform.precisions.find(precision);
-  if (spec != platform.precisions.end()) {
-    plan.peak = spec->second.peak_gops.value * 1e9 * model.compute_efficiency.value;
-    plan.bandwidth = spec->second.bandwidth_gbps.value * 1e9 * model.memory_efficiency.value;
-  } else if (plan.estimator->cost != &Free && plan.estimator->cost != &StepLinear) {
-    throw std::out_of_range("platform '" + platform.name + "' has no precision " + PrecisionName(precision));
-  }
-  plan.active_power_w = model.active_power_w ? model.active_power_w->value
-                        : platform.active_power_w ? platform.active_power_w->value
-                                                  : platform.typical_power_w.value;
-  for (const Parallelism& p : model.parallelism) plan.parallelism.push_back({LayerDimIdOf(p.dim), p.p, p.alpha});
-  if (fitted) {
-    for (const FittedTerm& term : fitted->terms) {
-      plan.terms.push_back({term.coef, plan.factors.size(), term.factors.size()});
-      for (const FittedFactor& f : term.factors) plan.factors.push_back({LayerDimIdOf(f.dim), f.step});
-    }
-    for (const auto& [dim, range] : fitted->range) plan.ranges.push_back({LayerDimIdOf(dim), range.first, range.second});
-  }
-  return plan;
-}
 
 double DimensionEfficiency(std::int64_t x, std::int64_t p, double alpha) {
   if (x <= 0 || p <= 1) return 1.0;

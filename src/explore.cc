@@ -8,12 +8,15 @@
 #include <string_view>
 #include <utility>
 
+#include "io.h"
 #include "odonata/errors.h"
+#include "odonata/estimate.h"
 #include "odonata/importers.h"
-#include "odonata/io.h"
+#include "odonata/model.h"
 #include "odonata/network.h"
-#include "odonata/report.h"
+#include "odonata/onnx.h"
 #include "text.h"
+#include "units.h"
 
 namespace odonata {
 namespace {
@@ -37,30 +40,6 @@ bool Dominates(const Candidate& b, const Candidate& a, const Objectives& o) {
   if (o.price && !step(CompareMin(b.price_usd, a.price_usd))) return false;
   if (o.accuracy && !step(CompareMin(-AccuracyKey(b), -AccuracyKey(a)))) return false;
   return better;
-}
-
-// A number followed by an optional unit from `units` (suffix -> factor to
-// the option's unit). `what` and `forms` make the error message.
-double ParseWithUnit(const std::string& text, const std::vector<std::pair<std::string_view, double>>& units,
-                     const std::string& what, const std::string& forms) {
-  auto fail = [&](const std::string& problem) {
-    return Error("'" + text + "' " + problem + " (" + what + ", e.g. " + forms + ")", ExitCode::kUsage);
-  };
-  const std::string_view trimmed = text::Trim(text);
-  double value = 0;
-  const char* begin = trimmed.data();
-  const char* end = begin + trimmed.size();
-  auto [stop, ec] = std::from_chars(begin, end, value);
-  if (ec != std::errc() || stop == begin) throw fail("is not a number with a unit");
-  const std::string_view unit = text::Trim(std::string_view(stop, static_cast<std::size_t>(end - stop)));
-  double factor = 0;
-  for (const auto& [suffix, f] : units) {
-    if (unit == suffix) factor = f;
-  }
-  if (factor == 0) throw fail("has an unknown unit '" + std::string(unit) + "'");
-  if (!std::isfinite(value)) throw fail("is not a finite number");
-  if (value < 0) throw fail("is negative");
-  return value * factor;
 }
 
 // The graph input a WxH resolution applies to: the one rank-4 (NCHW) input,
@@ -130,7 +109,9 @@ class ModelSource {
     const bool json = path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0;
     if (!json) onnx_ = OnnxModel::Load(path);
   }
-  Network Resolve(const LoadOptions& options) const { return onnx_ ? onnx_->Resolve(options) : LoadModel(path_, options); }
+  Network Resolve(const LoadOptions& options) const {
+    return onnx_ ? onnx_->Resolve(options) : LoadModel(path_, options);
+  }
 
  private:
   std::string path_;
@@ -139,7 +120,8 @@ class ModelSource {
 
 std::string PrecisionList(const Platform& p) {
   std::string list;
-  for (const auto& [precision, spec] : p.precisions) list += (list.empty() ? "" : ", ") + std::string(PrecisionName(precision));
+  for (const auto& [precision, spec] : p.precisions)
+    list += (list.empty() ? "" : ", ") + std::string(PrecisionName(precision));
   return list;
 }
 
@@ -169,47 +151,15 @@ std::size_t ApplyConstraints(std::vector<Candidate>& candidates, const Constrain
   return before - candidates.size();
 }
 
-double ParseDurationMs(const std::string& text) {
-  return ParseWithUnit(text, {{"", 1.0}, {"ms", 1.0}, {"s", 1e3}, {"us", 1e-3}, {"\xC2\xB5s", 1e-3}}, "a duration",
-                       "100ms, 0.1s, 250us; no unit: ms");
-}
-
-double ParseEnergyMj(const std::string& text) {
-  return ParseWithUnit(text, {{"", 1.0}, {"mJ", 1.0}, {"J", 1e3}, {"uJ", 1e-3}, {"\xC2\xB5J", 1e-3}}, "an energy",
-                       "5mJ, 1J, 800uJ; no unit: mJ");
-}
-
-double ParsePriceUsd(const std::string& text) {
-  std::string_view t = text::Trim(text);
-  if (!t.empty() && t.front() == '$') t.remove_prefix(1);
-  return ParseWithUnit(std::string(t), {{"", 1.0}, {"USD", 1.0}, {"usd", 1.0}}, "a price in USD",
-                       "$100, 100, 100USD");
-}
-
 std::string Resolution::Label() const { return std::to_string(width) + "x" + std::to_string(height); }
-
-Resolution ParseResolution(const std::string& text) {
-  auto fail = [&] {
-    return Error("resolution '" + text + "' is not WIDTHxHEIGHT (e.g. 640x640, 1280x720)", ExitCode::kUsage);
-  };
-  const std::size_t x = text.find('x');
-  if (x == std::string::npos) throw fail();
-  auto number = [&](std::string_view s) {
-    std::int64_t v = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size() || s.empty() || v < 1) throw fail();
-    return v;
-  };
-  const std::string_view all(text);
-  return Resolution{number(all.substr(0, x)), number(all.substr(x + 1))};
-}
 
 // --- Accuracy table -----------------------------------------------------------
 
 AccuracyTable AccuracyTable::Parse(const std::string& csv_text, const std::string& origin) {
   text::CsvReader reader(csv_text, origin);
   text::CsvRecord header;
-  if (!reader.Next(&header)) throw Error(origin + ":1: no header row (the file is empty); expected model,accuracy[,resolution]");
+  if (!reader.Next(&header))
+    throw Error(origin + ":1: no header row (the file is empty); expected model,accuracy[,resolution]");
   const std::string where = origin + ":" + std::to_string(header.line);
   if (header.fields.size() == 1 && header.fields[0].find_first_of(";\t") != std::string::npos) {
     throw Error(where + ": the header has one column; is the file ';'- or tab-separated? odonata reads ',' only");
@@ -217,7 +167,10 @@ AccuracyTable AccuracyTable::Parse(const std::string& csv_text, const std::strin
   int col_model = -1, col_accuracy = -1, col_resolution = -1;
   for (std::size_t i = 0; i < header.fields.size(); ++i) {
     const std::string name(text::Trim(header.fields[i]));
-    int* col = name == "model" ? &col_model : name == "accuracy" ? &col_accuracy : name == "resolution" ? &col_resolution : nullptr;
+    int* col = name == "model"        ? &col_model
+               : name == "accuracy"   ? &col_accuracy
+               : name == "resolution" ? &col_resolution
+                                      : nullptr;
     if (col == nullptr) {
       const std::string guess = text::ClosestMatch(name, {"model", "accuracy", "resolution"});
       throw Error(where + ": unknown column '" + name + "'" +
@@ -330,7 +283,8 @@ ExploreResult Explore(const ExploreSpec& spec, const ExploreProgress& progress) 
                                  [&](const Platform& p) { return p.precisions.count(precision) > 0; });
     if (any) continue;
     std::string list;
-    for (const Platform& p : spec.platforms) list += (list.empty() ? "" : "; ") + p.DisplayName() + ": " + PrecisionList(p);
+    for (const Platform& p : spec.platforms)
+      list += (list.empty() ? "" : "; ") + p.DisplayName() + ": " + PrecisionList(p);
     throw Error("precision " + std::string(PrecisionName(precision)) + " is supported by none of the platforms (" +
                 list + ")");
   }

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "layer_cost.h"
 #include "odonata/errors.h"
 
 namespace odonata {
@@ -201,6 +202,13 @@ std::vector<Layer> Fuse(const Network& net, const Fusion& fusion) {
   }
   return out;
 }
+
+FusedNetwork::FusedNetwork() = default;
+FusedNetwork::~FusedNetwork() = default;
+FusedNetwork::FusedNetwork(const FusedNetwork&) = default;
+FusedNetwork::FusedNetwork(FusedNetwork&&) noexcept = default;
+FusedNetwork& FusedNetwork::operator=(const FusedNetwork&) = default;
+FusedNetwork& FusedNetwork::operator=(FusedNetwork&&) noexcept = default;
 
 FusedNetwork FuseNetwork(const Network& net, const Fusion& fusion) {
   FusedNetwork f;

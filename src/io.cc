@@ -1,4 +1,4 @@
-#include "odonata/io.h"
+#include "io.h"
 
 #include <unistd.h>
 

@@ -15,8 +15,9 @@
 #include <sstream>
 #include <string_view>
 
+#include "counts.h"
+#include "io.h"
 #include "odonata/errors.h"
-#include "odonata/io.h"
 #include "text.h"
 
 namespace odonata {

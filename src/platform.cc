@@ -14,9 +14,9 @@
 #include <set>
 #include <sstream>
 
-#include "odonata/errors.h"
-#include "odonata/io.h"
+#include "io.h"
 #include "json_reader.h"
+#include "odonata/errors.h"
 #include "text.h"
 
 namespace fs = std::filesystem;

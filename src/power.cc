@@ -13,8 +13,8 @@
 #include <sstream>
 #include <string_view>
 
+#include "io.h"
 #include "odonata/errors.h"
-#include "odonata/io.h"
 #include "text.h"
 
 namespace odonata {

@@ -22,6 +22,8 @@
 //   algorithms are implementation-defined, so plans would differ by platform).
 // - Rows ToLayer rejects (a pool larger than its input, ...) are skipped;
 //   duplicates are dropped, keeping the first: the order is stable.
+#include "odonata/sweep.h"
+
 #include <array>
 #include <random>
 #include <set>
@@ -148,7 +150,6 @@ LayerConfig DefaultSweepBase(const std::string& op) {
   if (op == "Concat") c.out_c = 128;
   return c;
 }
-
 
 std::vector<LayerConfig> PlanSweep(const SweepOptions& o) {
   LayerConfig probe = o.base;

@@ -5,8 +5,9 @@
 #include <filesystem>
 
 #include "odonata/errors.h"
+#include "odonata/estimate.h"
 #include "odonata/measurements.h"
-#include "odonata/report.h"
+#include "odonata/onnx.h"
 
 namespace odonata {
 namespace {

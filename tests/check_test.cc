@@ -17,7 +17,9 @@
 #include "odonata/check.h"
 #include "odonata/errors.h"
 #include "odonata/measurements.h"
+#include "odonata/onnx.h"
 #include "odonata/platform.h"
+#include "odonata/render.h"
 #include "test_util.h"
 
 namespace odonata {
@@ -342,8 +344,10 @@ TEST_F(CheckTest, EnergyToleranceAndBaselineRegressions) {
     return ReadValidationSuite(
         Write("e.csv",
               "model,platform,precision,measured_ms,measures,split,source,measured_power_w,measured_energy_mj\n"
-              "conv.onnx,tiny.json,fp32,1.2,e2e,validation,a," + watts + ",\n"
-              "conv.onnx,tiny.json,fp32,0.8,layers_sum,validation,c,,2.0\n"));
+              "conv.onnx,tiny.json,fp32,1.2,e2e,validation,a," +
+                  watts +
+                  ",\n"
+                  "conv.onnx,tiny.json,fp32,0.8,layers_sum,validation,c,,2.0\n"));
   };
   // Energy errors -0.250% and -5.300%: energy MAPE 2.775%.
   CheckOptions options;
@@ -454,7 +458,8 @@ std::string CheckXml(const std::string& xml, std::map<std::string, int>* counts)
     if (c == '&') {
       const std::size_t semi = xml.find(';', i);
       const std::string entity = xml.substr(i, semi == std::string::npos ? 1 : semi - i + 1);
-      if (entity != "&amp;" && entity != "&lt;" && entity != "&gt;" && entity != "&quot;" && entity != "&apos;" && entity != "&#39;") {
+      if (entity != "&amp;" && entity != "&lt;" && entity != "&gt;" && entity != "&quot;" && entity != "&apos;" &&
+          entity != "&#39;") {
         return "bad entity at " + std::to_string(i);
       }
       i = semi + 1;
@@ -483,7 +488,8 @@ std::string CheckXml(const std::string& xml, std::map<std::string, int>* counts)
     if (std::count(tag.begin(), tag.end(), '"') % 2 != 0) return "unbalanced quotes in <" + name + ">";
     for (std::size_t a = tag.find('&'); a != std::string::npos; a = tag.find('&', a + 1)) {
       const std::string entity = tag.substr(a, tag.find(';', a) - a + 1);
-      if (entity != "&amp;" && entity != "&lt;" && entity != "&gt;" && entity != "&quot;" && entity != "&apos;" && entity != "&#39;") {
+      if (entity != "&amp;" && entity != "&lt;" && entity != "&gt;" && entity != "&quot;" && entity != "&apos;" &&
+          entity != "&#39;") {
         return "bad entity in <" + name + ">";
       }
     }

@@ -4,6 +4,7 @@
 #include "odonata/errors.h"
 #include "odonata/layer.h"
 #include "odonata/network.h"
+#include "odonata/onnx.h"
 #include "test_util.h"
 
 namespace odonata {

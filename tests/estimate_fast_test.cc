@@ -1,4 +1,4 @@
-// The loop API (report.h: FuseNetwork, PlanPlatform, EstimateTotal): the same
+// The loop API (estimate.h: FuseNetwork, PlanPlatform, EstimateTotal): the same
 // numbers as EstimateNetwork, bit for bit, on every shipped model, platform,
 // mode and precision; errors when fused and planned for different platforms.
 #include <gtest/gtest.h>
@@ -11,12 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "layer_cost.h"
 #include "odonata/errors.h"
+#include "odonata/estimate.h"
 #include "odonata/estimator.h"
 #include "odonata/fusion.h"
 #include "odonata/network.h"
+#include "odonata/onnx.h"
 #include "odonata/platform.h"
-#include "odonata/report.h"
 #include "test_util.h"
 
 namespace odonata {
@@ -179,8 +181,9 @@ TEST(EstimateFast, FusedForOtherRulesIsAnError) {
   ASSERT_NE(FusionFingerprint(nano.fusion), FusionFingerprint(ncs2.fusion));
   const FusedNetwork for_nano = FuseNetwork(net, nano.fusion);
   EXPECT_EQ(ErrorOf([&] { EstimateTotal(for_nano, PlanPlatform(ncs2)); }),
-            kRoot + "/models/resnet18.onnx: network was fused with other fusion rules than platform 'ncs2' uses "
-                    "(FuseNetwork with that platform's fusion)");
+            kRoot +
+                "/models/resnet18.onnx: network was fused with other fusion rules than platform 'ncs2' uses "
+                "(FuseNetwork with that platform's fusion)");
   // A mode changes numbers, not fusion: the same fused network serves it.
   const Platform tx2 = LoadPlatform(kRoot + "/platforms/jetson-tx2.json");
   EXPECT_EQ(FusionFingerprint(tx2.fusion), FusionFingerprint(WithMode(tx2, "maxq").fusion));
@@ -247,8 +250,8 @@ TEST(EstimateFast, ReadmeLoopSample) {
       odonata::PlatformPlan plan = odonata::PlanPlatform(p, o);
       // ... then each estimate is one pass over the fused layers, no allocation.
       odonata::EstimateTotals t = odonata::EstimateTotal(fused, plan);
-      std::cout << p.name << " " << odonata::PrecisionName(precision) << ": " << t.total_ms << " ms, "
-                << t.energy_mj << " mJ\n";
+      std::cout << p.name << " " << odonata::PrecisionName(precision) << ": " << t.total_ms << " ms, " << t.energy_mj
+                << " mJ\n";
       // The full report (rows, flags) when needed: the same numbers.
       odonata::Report r = odonata::EstimateNetwork(fused, plan);
       if (r.total_ms != t.total_ms) std::cout << "never printed\n";

@@ -6,9 +6,10 @@
 #include <sstream>
 
 #include "odonata/errors.h"
+#include "odonata/estimate.h"
 #include "odonata/network.h"
+#include "odonata/onnx.h"
 #include "odonata/platform.h"
-#include "odonata/report.h"
 #include "test_util.h"
 
 namespace odonata {

@@ -11,11 +11,14 @@
 #include <vector>
 
 #include "odonata/errors.h"
+#include "odonata/estimate.h"
 #include "odonata/explore.h"
 #include "odonata/network.h"
+#include "odonata/onnx.h"
 #include "odonata/platform.h"
-#include "odonata/report.h"
+#include "odonata/render.h"
 #include "test_util.h"
+#include "units.h"
 
 namespace odonata {
 namespace {
@@ -317,9 +320,9 @@ TEST_F(ExploreShipped, NumbersEqualEstimateNetwork) {
   for (const Candidate& a : r.candidates) {
     bool dominated = false;
     for (const Candidate& b : r.candidates) {
-      dominated = dominated || (b.latency_ms <= a.latency_ms && b.energy_mj <= a.energy_mj &&
-                                b.price_usd <= a.price_usd &&
-                                (b.latency_ms < a.latency_ms || b.energy_mj < a.energy_mj || b.price_usd < a.price_usd));
+      dominated =
+          dominated || (b.latency_ms <= a.latency_ms && b.energy_mj <= a.energy_mj && b.price_usd <= a.price_usd &&
+                        (b.latency_ms < a.latency_ms || b.energy_mj < a.energy_mj || b.price_usd < a.price_usd));
     }
     EXPECT_EQ(a.pareto, !dominated) << a.model << " " << a.platform;
     optimal += dominated ? 0 : 1;

@@ -12,11 +12,13 @@
 #include <nlohmann/json.hpp>
 
 #include "odonata/errors.h"
+#include "odonata/estimate.h"
 #include "odonata/fit.h"
 #include "odonata/measurements.h"
 #include "odonata/network.h"
+#include "odonata/onnx.h"
 #include "odonata/platform.h"
-#include "odonata/report.h"
+#include "odonata/render.h"
 #include "test_util.h"
 
 namespace odonata {
@@ -24,7 +26,8 @@ namespace {
 
 using testing::ErrorOf;
 
-const char* kHeader = "op,in_c,in_h,in_w,out_c,kernel_h,kernel_w,stride_h,stride_w,precision,latency_ms,power_w,energy_mj\n";
+const char* kHeader =
+    "op,in_c,in_h,in_w,out_c,kernel_h,kernel_w,stride_h,stride_w,precision,latency_ms,power_w,energy_mj\n";
 
 // One CSV line; power or energy < 0 leaves the field empty (absent).
 std::string Line(const std::string& op, std::int64_t c, std::int64_t h, std::int64_t k, const char* precision,
@@ -146,8 +149,8 @@ TEST(FitPower, InconsistentPowerAndEnergyIsAnErrorNamingTheLine) {
   Platform p = Base();
   const std::string ok = std::string(kHeader) + Line("Conv", 8, 16, 3, "fp32", 4.93, 2.5, 12.3);
   EXPECT_EQ(ErrorOf([&] { Fit(ok, p); }), "<no error>");
-  const std::string bad = std::string(kHeader) + Line("Conv", 8, 16, 3, "fp32", 1, 2, -1) +
-                          Line("Conv", 16, 16, 3, "fp32", 4.93, 2.5, 123);
+  const std::string bad =
+      std::string(kHeader) + Line("Conv", 8, 16, 3, "fp32", 1, 2, -1) + Line("Conv", 16, 16, 3, "fp32", 4.93, 2.5, 123);
   EXPECT_EQ(ErrorOf([&] { Fit(bad, p); }),
             "m.csv:3: power_w 2.5 W x latency_ms 4.93 ms = 12.32 mJ, but energy_mj is 123 (89.98% apart, more "
             "than 5%); is one of them in other units (mW, J)?");

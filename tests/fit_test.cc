@@ -9,11 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "counts.h"
 #include "odonata/errors.h"
 #include "odonata/estimator.h"
 #include "odonata/layer.h"
 #include "odonata/measurements.h"
 #include "odonata/network.h"
+#include "odonata/onnx.h"
 #include "odonata/platform.h"
 #include "test_util.h"
 

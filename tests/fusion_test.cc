@@ -6,6 +6,7 @@
 #include <set>
 
 #include "odonata/network.h"
+#include "odonata/onnx.h"
 #include "odonata/platform.h"
 #include "test_util.h"
 
@@ -135,11 +136,10 @@ TEST(Fusion, GatedActivationJoinsTheConv) {
 TEST(Fusion, SqueezeExciteIsNotAGate) {
   // y = c * HardSigmoid(Conv(GlobalAveragePool(c))): c has two readers, a
   // GlobalAveragePool and the Mul, and no HardSigmoid reads c itself.
-  Network net = ParseOnnxText(
-      Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)",
-            "c = Conv<pads=[1,1,1,1]>(x, w)\n p = GlobalAveragePool(c)\n f = Conv(p, w2)\n"
-            " h = HardSigmoid<alpha=0.16666667>(f)\n y = Mul(c, h)",
-            "<float[4,3,3,3] w = {0.0}, float[4,4,1,1] w2 = {0.0}>"));
+  Network net = ParseOnnxText(Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)",
+                                    "c = Conv<pads=[1,1,1,1]>(x, w)\n p = GlobalAveragePool(c)\n f = Conv(p, w2)\n"
+                                    " h = HardSigmoid<alpha=0.16666667>(f)\n y = Mul(c, h)",
+                                    "<float[4,3,3,3] w = {0.0}, float[4,4,1,1] w2 = {0.0}>"));
   std::vector<Layer> layers = Fuse(net, GateRules());
   ASSERT_EQ(layers.size(), 4u);
   EXPECT_EQ(layers[0].covers, (std::vector<std::string>{"Conv_0"}));
@@ -170,13 +170,11 @@ TEST(Fusion, GateNeedsMulOfExactlyTAndTheActivation) {
   EXPECT_EQ(Fuse(square, GateRules()).size(), 4u);
   // t or A(t) a graph output: both must still be written.
   Network out_t = ParseOnnxText(Model("(float[1,3,8,8] x) => (float[1,4,8,8] y, float[1,4,8,8] h)",
-                                      "c = Conv<pads=[1,1,1,1]>(x, w)\n h = HardSigmoid(c)\n y = Mul(c, h)",
-                                      inits));
+                                      "c = Conv<pads=[1,1,1,1]>(x, w)\n h = HardSigmoid(c)\n y = Mul(c, h)", inits));
   EXPECT_EQ(Fuse(out_t, GateRules()).size(), 3u);
   // The same graph with only y out fuses, whichever order the Mul reads in.
   Network swapped = ParseOnnxText(Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)",
-                                        "c = Conv<pads=[1,1,1,1]>(x, w)\n h = HardSigmoid(c)\n y = Mul(h, c)",
-                                        inits));
+                                        "c = Conv<pads=[1,1,1,1]>(x, w)\n h = HardSigmoid(c)\n y = Mul(h, c)", inits));
   std::vector<Layer> layers = Fuse(swapped, GateRules());
   ASSERT_EQ(layers.size(), 1u);
   EXPECT_EQ(layers[0].counts.input_elems, 192);

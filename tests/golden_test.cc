@@ -10,9 +10,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "odonata/estimate.h"
 #include "odonata/network.h"
+#include "odonata/onnx.h"
 #include "odonata/platform.h"
-#include "odonata/report.h"
+#include "odonata/render.h"
 
 namespace odonata {
 namespace {

@@ -15,7 +15,9 @@
 #include "odonata/fit.h"
 #include "odonata/measurements.h"
 #include "odonata/network.h"
+#include "odonata/onnx.h"
 #include "odonata/platform.h"
+#include "odonata/sweep.h"
 #include "test_util.h"
 
 namespace odonata {

@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "odonata/html.h"
-#include "odonata/report.h"
+#include "odonata/estimate.h"
+#include "odonata/onnx.h"
+#include "odonata/render.h"
+#include "render/html_charts.h"
 #include "test_util.h"
 
 namespace odonata::html {

@@ -11,6 +11,8 @@
 
 #include "odonata/errors.h"
 #include "odonata/importers.h"
+#include "odonata/model.h"
+#include "odonata/onnx.h"
 #include "test_util.h"
 
 namespace odonata {
@@ -588,7 +590,6 @@ TEST(ImportMatch, OneRowPerLayerAndNoZeroLatencies) {
   EXPECT_EQ(m.unmatched[1], path + ":4: 'add': 0 ms (below the report's resolution)");
 }
 
-
 TEST(ImportMatch, RecordedOrtProfileOfASweepModel) {
   // A real ONNX Runtime 1.30 profile (tests/data/import/README.md): five runs
   // of one Conv; kernel times 241, 128, 115, 115, 113 us.
@@ -611,7 +612,6 @@ TEST(ImportMatch, RecordedOrtProfileOfASweepModel) {
   EXPECT_EQ(c.kernel_h, 3);
   EXPECT_NEAR(result.rows[0].latency_ms, 0.1424, 1e-9);
 }
-
 
 TEST(ImportAnnette, LoadModelDispatchesOnExtension) {
   Network graph = LoadModel(Data("tf_resnet50.json"));

@@ -9,9 +9,11 @@
 #include <sstream>
 
 #include "odonata/errors.h"
+#include "odonata/estimate.h"
 #include "odonata/network.h"
+#include "odonata/onnx.h"
 #include "odonata/platform.h"
-#include "odonata/report.h"
+#include "odonata/render.h"
 #include "test_util.h"
 
 namespace odonata {

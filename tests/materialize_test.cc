@@ -12,6 +12,7 @@
 
 #include "odonata/errors.h"
 #include "odonata/network.h"
+#include "odonata/onnx.h"
 
 namespace odonata {
 namespace {
@@ -96,9 +97,7 @@ TEST_F(Materialize, ErrorsNameTheFileAndLeaveNothingBehind) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("missing.onnx: cannot open file"), std::string::npos) << e.what();
   }
-  {
-    std::ofstream(Path("text.onnx")) << "not a model";
-  }
+  { std::ofstream(Path("text.onnx")) << "not a model"; }
   try {
     MaterializeOnnx(Path("text.onnx"), Path("out.onnx"));
     FAIL() << "no error";

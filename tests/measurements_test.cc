@@ -10,6 +10,7 @@
 #include "odonata/errors.h"
 #include "odonata/measurements.h"
 #include "odonata/network.h"
+#include "odonata/onnx.h"
 #include "test_util.h"
 
 namespace odonata {

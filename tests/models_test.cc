@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "odonata/network.h"
+#include "odonata/onnx.h"
 
 namespace odonata {
 namespace {

@@ -9,6 +9,7 @@
 
 #include "odonata/errors.h"
 #include "odonata/network.h"
+#include "odonata/onnx.h"
 #include "test_util.h"
 
 namespace odonata {

@@ -11,6 +11,9 @@
 
 #include "odonata/errors.h"
 #include "odonata/network.h"
+#include "odonata/onnx.h"
+#include "odonata/render.h"
+#include "quantize.h"
 #include "test_util.h"
 
 namespace odonata {

@@ -1,5 +1,4 @@
 // Renderers on a hand-built Report: keys, quoting, and the total invariant.
-#include "odonata/report.h"
 
 #include <gtest/gtest.h>
 
@@ -8,6 +7,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include "odonata/estimate.h"
+#include "odonata/render.h"
 
 namespace odonata {
 namespace {

@@ -12,6 +12,8 @@
 #include "odonata/errors.h"
 #include "odonata/measurements.h"
 #include "odonata/network.h"
+#include "odonata/onnx.h"
+#include "odonata/sweep.h"
 #include "test_util.h"
 
 namespace odonata {

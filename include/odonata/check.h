@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <iosfwd>
 #include <map>
 #include <optional>
 #include <string>
@@ -78,11 +77,11 @@ struct PlatformSummary {
 };
 
 struct CheckOptions {
-  std::vector<std::string> search_path;  // for platform names (PlatformSearchPath)
-  std::optional<double> max_mape;        // per platform and split, %
-  std::optional<double> max_error;       // per row, %
-  std::optional<double> max_energy_mape; // per platform and split, over rows with a measured energy, %
-  std::string baseline;                  // file written by --write-baseline; "" for none
+  std::vector<std::string> search_path;   // for platform names (PlatformSearchPath)
+  std::optional<double> max_mape;         // per platform and split, %
+  std::optional<double> max_error;        // per row, %
+  std::optional<double> max_energy_mape;  // per platform and split, over rows with a measured energy, %
+  std::string baseline;                   // file written by --write-baseline; "" for none
   // Baseline regression allowed, in percentage points: a platform's MAPE (and energy MAPE) may
   // exceed the baseline's by this much, a row's |error| (and |energy error|) the baseline row's
   // by 5 times this.
@@ -99,11 +98,5 @@ struct CheckResult {
 };
 
 CheckResult RunCheck(const std::vector<ValidationRow>& rows, const CheckOptions& options);
-
-enum class CheckFormat { kTable, kMarkdown, kJson };
-void RenderCheck(const CheckResult& result, CheckFormat format, std::ostream& out);
-void RenderJunit(const CheckResult& result, std::ostream& out);
-// The baseline: per row (model, platform, precision, input) and per platform summary, as JSON.
-void WriteBaseline(const CheckResult& result, std::ostream& out);
 
 }  // namespace odonata

@@ -8,12 +8,10 @@
 #include <functional>
 #include <map>
 #include <optional>
-#include <ostream>
 #include <string>
 #include <vector>
 
 #include "odonata/platform.h"
-#include "odonata/report.h"
 
 namespace odonata {
 
@@ -23,13 +21,13 @@ struct Candidate {
   std::string model_path;  // as given
   std::string platform;    // Platform::DisplayName(): "jetson-tx2:maxq"
   Precision precision = Precision::kFp32;
-  std::string resolution;  // "1280x720" (WxH of the image input), "" = the model's own
-  std::int64_t batch = 1;  // leading dimension of the image input (1 without one)
-  double latency_ms = 0;   // Report::total_ms
-  double energy_mj = 0;    // Report::energy_mj, per inference (of `batch` images)
-  double avg_power_w = 0;  // Report::avg_power_w
-  double throughput_ips = 0;  // images per second: batch * 1000 / latency_ms (0 when latency is 0)
-  double price_usd = 0;       // Platform::price_usd
+  std::string resolution;          // "1280x720" (WxH of the image input), "" = the model's own
+  std::int64_t batch = 1;          // leading dimension of the image input (1 without one)
+  double latency_ms = 0;           // Report::total_ms
+  double energy_mj = 0;            // Report::energy_mj, per inference (of `batch` images)
+  double avg_power_w = 0;          // Report::avg_power_w
+  double throughput_ips = 0;       // images per second: batch * 1000 / latency_ms (0 when latency is 0)
+  double price_usd = 0;            // Platform::price_usd
   std::optional<double> accuracy;  // from the accuracy table; absent when the model is not in it
   bool pareto = false;             // set by MarkPareto
 };
@@ -82,13 +80,6 @@ bool Satisfies(const Candidate& candidate, const Constraints& constraints);
 // others. Returns how many were removed.
 std::size_t ApplyConstraints(std::vector<Candidate>& candidates, const Constraints& constraints);
 
-// Values of the constraint options. A number without a unit is in the
-// option's unit (ms, mJ, USD). Negative, non-finite or malformed values throw
-// Error (code kUsage) naming the text and the accepted forms.
-double ParseDurationMs(const std::string& text);  // "100ms", "0.1s", "250us", "100"
-double ParseEnergyMj(const std::string& text);    // "5mJ", "1J", "800uJ", "5"
-double ParsePriceUsd(const std::string& text);    // "$100", "100", "100USD"
-
 // Input resolution "WxH" ("640x640", "1280x720": width first, as video sizes
 // are written; it sets NCHW dims H = height, W = width).
 struct Resolution {
@@ -98,8 +89,7 @@ struct Resolution {
   std::string Label() const;  // "1280x720"
   bool operator==(const Resolution&) const = default;
 };
-// Throws Error (kUsage) for anything but two positive integers joined by 'x'.
-Resolution ParseResolution(const std::string& text);
+// Parsed from text by ParseResolution (src/units.h).
 
 // Accuracy per model (and optionally per resolution) from a CSV file with a
 // header: model,accuracy[,resolution] (any order). `model` is the model file's
@@ -164,14 +154,5 @@ using ExploreProgress = std::function<void(std::size_t done, std::size_t total)>
 // with an accuracy table, accuracy. A model file that cannot be loaded at its
 // own shape is an error (the user named it); other failures skip.
 ExploreResult Explore(const ExploreSpec& spec, const ExploreProgress& progress = {});
-
-// Output of compare/explore. Table: one row per candidate, '*' on the front,
-// then the counts and the skipped combinations. JSON: {"combinations",
-// "candidates", "skipped", "filtered", "pareto_count", ...} (docs/report-format.md).
-// CSV: one record per candidate. HTML: scatter plots (latency vs energy,
-// latency vs price, accuracy vs latency with accuracies), Pareto rows
-// highlighted, the table. Output ends with a newline.
-// Any Format (report.h): table, json, csv, html.
-void RenderExplore(const ExploreResult& result, Format format, std::ostream& out);
 
 }  // namespace odonata

@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "odonata/estimator.h"
 #include "odonata/layer.h"
 #include "odonata/network.h"
 #include "odonata/platform.h"
@@ -20,22 +19,16 @@ namespace odonata {
 // A(t) are internal).
 std::vector<Layer> Fuse(const Network& network, const Fusion& fusion);
 
-// A fused layer as the estimate loop reads it: no strings, no allocation.
-struct FusedLayer {
-  LayerFacts facts;  // FactsOf(the fused Layer)
-  OpClass op_class = OpClass::kUnknown;
-  std::int64_t repeat = 1;
-  bool free = false;        // a lone node whose op is one of the fusion's free_ops: estimator "free"
-  bool unknown_op = false;  // estimator "memory", flagged
-};
+// A fused layer as the estimate loop reads it (internal: src/layer_cost.h).
+struct FusedLayer;
 
 // A network fused once for one set of fusion rules, ready to be estimated on
-// every platform with these rules, at any precision (report.h: EstimateTotals,
-// EstimateFused) without fusing again. A plain value; it keeps no reference
-// to the network.
+// every platform with these rules, at any precision (estimate.h:
+// EstimateTotal, EstimateNetwork) without fusing again. A plain value; it
+// keeps no reference to the network.
 struct FusedNetwork {
   std::vector<Layer> layers;        // Fuse(network, fusion): the rows of a full report
-  std::vector<FusedLayer> compact;  // the same layers, in the same order
+  std::vector<FusedLayer> compact;  // the same layers, in the same order (internal)
   // Fingerprint of the fusion rules and free ops it was fused with
   // (FusionFingerprint): estimating it on a platform with other rules is an error.
   std::uint64_t fusion_fingerprint = 0;
@@ -44,6 +37,14 @@ struct FusedNetwork {
   Counts totals;           // network.Totals()
   std::int64_t nodes = 0;  // network.layers.size()
   std::vector<std::string> warnings;
+
+  // Out of line: FusedLayer is complete only inside the library.
+  FusedNetwork();
+  ~FusedNetwork();
+  FusedNetwork(const FusedNetwork&);
+  FusedNetwork(FusedNetwork&&) noexcept;
+  FusedNetwork& operator=(const FusedNetwork&);
+  FusedNetwork& operator=(FusedNetwork&&) noexcept;
 };
 
 // Fuse (as Fuse) and precompute every layer's facts. Throws Error on overflow.

@@ -14,12 +14,12 @@ namespace odonata {
 
 // One row of a runtime's per-layer report.
 struct RuntimeLayerTime {
-  std::string name;       // layer name as the runtime reports it (may join fused names with ',')
-  std::string status;     // OpenVINO: EXECUTED, OPTIMIZED_OUT, NOT_RUN; others: "EXECUTED"
-  std::string layer_type; // runtime's layer type (OpenVINO layerType, ORT op_name)
-  std::string exec_type;  // OpenVINO execType (MyriadXHwOp, Copy, ...); TensorRT: ""
-  double ms = 0;          // average real time per inference
-  std::string origin;     // "file:line" (JSON reports: "file: event N")
+  std::string name;        // layer name as the runtime reports it (may join fused names with ',')
+  std::string status;      // OpenVINO: EXECUTED, OPTIMIZED_OUT, NOT_RUN; others: "EXECUTED"
+  std::string layer_type;  // runtime's layer type (OpenVINO layerType, ORT op_name)
+  std::string exec_type;   // OpenVINO execType (MyriadXHwOp, Copy, ...); TensorRT: ""
+  double ms = 0;           // average real time per inference
+  std::string origin;      // "file:line" (JSON reports: "file: event N")
 };
 
 struct RuntimeReport {
@@ -39,11 +39,6 @@ RuntimeReport ReadTensorRtProfile(const std::string& path);
 // ANNETTE graph JSON (NHWC shapes, batch -1) as a Network whose layer names are
 // ANNETTE's (which match the OpenVINO report names of the same network).
 Network LoadAnnetteGraph(const std::string& path);
-
-// A network from an ONNX model, or from an ANNETTE graph when `path` ends in
-// ".json". ANNETTE graphs have fixed shapes: input-shape and batch options are
-// an error for them.
-Network LoadModel(const std::string& path, const LoadOptions& options = {});
 
 // Measurements from a report and the network it was run on: each report row
 // is matched to the network's layer(s) by name (for fused rows, by their

@@ -103,13 +103,4 @@ struct Layer {
   bool operator==(const Layer&) const = default;
 };
 
-// Class of a node given its op type, domain and (for Conv) group/input channels.
-OpClass ClassifyOp(const std::string& op_type, const std::string& domain, std::int64_t group = 1,
-                   std::int64_t in_channels = 0);
-
-// Compute counts for a single-node layer from its shapes, window and
-// attributes. Sets layer.unknown_op for ops without a counting rule (their
-// counts are traffic only). Throws Error on overflow.
-Counts ComputeCounts(Layer& layer);
-
 }  // namespace odonata

@@ -1,6 +1,6 @@
-// Single-layer benchmark configurations and their measurements: the sweep
-// plan and measurement CSV (README "Measurement CSV"), and the layer each
-// configuration describes.
+// Single-layer benchmark configurations and their measurements: the
+// measurement CSV (README "Measurement CSV") and the layer each configuration
+// describes. Sweep plans of configurations: sweep.h.
 #pragma once
 
 #include <cstdint>
@@ -72,29 +72,5 @@ void WriteMeasurements(const std::vector<Measurement>& rows, std::ostream& out);
 // exactly as the ONNX loader would produce for the equivalent model. Throws
 // Error for impossible configurations (output size < 1, in_c % groups != 0).
 Layer ToLayer(const LayerConfig& config);
-
-// Sweep plans (`odonata sweep`).
-enum class SweepDesign { kOneD, kGrid, kRandom };
-struct SweepOptions {
-  std::string op = "Conv";
-  SweepDesign design = SweepDesign::kOneD;
-  LayerConfig base;  // the fixed values ("--around"); op is overwritten with `op`
-  // Dimensions varied and their range (inclusive); 1-D default: in_c, out_c,
-  // in_h (with in_w = in_h) over 1..256, each alone, others at `base`.
-  std::vector<std::string> dims;
-  std::int64_t min = 1, max = 256;
-  std::int64_t step = 1;       // 1-D and grid: every `step`-th value
-  std::int64_t samples = 200;  // random design: number of rows
-  std::uint64_t seed = 1;      // random design: deterministic
-};
-std::vector<LayerConfig> PlanSweep(const SweepOptions& options);
-// The values a sweep of `op` holds fixed by default (Conv: 64 -> 64 channels,
-// 32x32, 3x3 stride 1, as in the research); `--around` overrides start here.
-LayerConfig DefaultSweepBase(const std::string& op);
-
-// Write a runnable single-layer ONNX model (opset 13) of `config`, with random
-// weights drawn from `seed`, input "x" and output "y" (src/onnx/writer.cc).
-// Writes to a temporary file and renames it; throws Error on failure.
-void WriteLayerModel(const LayerConfig& config, const std::string& path, std::uint64_t seed = 1);
 
 }  // namespace odonata

@@ -1,13 +1,12 @@
-// A network: the layers of an ONNX model with static shapes and counts.
-// Only src/onnx/ sees protobuf; everything else works on this value type.
+// A network: the layers of a model with static shapes and counts. Loaded by
+// model.h (any format), onnx.h (ONNX) or importers.h (ANNETTE graphs); only
+// src/onnx/ sees protobuf, everything else works on this value type.
 #pragma once
 
 #include <cstdint>
 #include <map>
-#include <memory>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "odonata/layer.h"
@@ -40,76 +39,5 @@ struct Network {
   // Sum of the counts of all layers, each times its repeat count.
   Counts Totals() const;
 };
-
-// Load an ONNX model file (OnnxModel::Load(path).Resolve(options)). Weights are not needed: initializers stored as
-// external data that is absent still give their shapes. Runs ONNX shape
-// inference with data propagation, then folds shape computations until every
-// tensor has a static shape or is marked data-dependent with a bound.
-// Throws Error naming the file and the problem (not ONNX, truncated,
-// unresolvable shapes listing tensors and producing nodes, ...).
-Network LoadOnnx(const std::string& path, const LoadOptions& options = {});
-
-// Same, from the bytes of a serialized ONNX model (fuzzers, models held in
-// memory). `origin` names the model in errors; the result's `name` is empty.
-// Any failure, including exceptions of the ONNX library and allocation
-// failures from absurd sizes, is an Error naming `origin`.
-Network LoadOnnxFromBytes(const std::string& bytes, const LoadOptions& options = {},
-                          const std::string& origin = "<bytes>");
-
-// Same, from ONNX text syntax (onnx::OnnxParser), e.g.
-//   <ir_version: 8, opset_import: ["" : 13]>
-//   g (float[1,3,8,8] x) => (float[1,4,8,8] y) { y = Conv(x, w) }
-// `origin` names the model in errors. Used by tests and tools.
-Network ParseOnnxText(const std::string& text, const LoadOptions& options = {}, const std::string& origin = "<text>");
-
-// An ONNX model parsed once and resolved for any input shapes without parsing
-// again (shape sweeps, NAS loops). The protobuf message stays inside src/onnx/
-// (pimpl). Immutable: copies share the parsed model, and Resolve, which works
-// on a copy of the graph, may run concurrently from several threads.
-//
-//   odonata::OnnxModel m = odonata::OnnxModel::Load("models/resnet50.onnx");  // parse once
-//   odonata::LoadOptions o;
-//   o.input_shapes["input"] = {1, 3, 448, 448};
-//   odonata::Network n448 = m.Resolve(o);  // == LoadOnnx(path, o)
-class OnnxModel {
- public:
-  // Parse a file; errors as LoadOnnx's (cannot open, empty, not ONNX, over 2 GB).
-  static OnnxModel Load(const std::string& path);
-  // Parse serialized bytes; errors as LoadOnnxFromBytes's, naming `origin`.
-  static OnnxModel FromBytes(const std::string& bytes, const std::string& origin = "<bytes>");
-  // Parse ONNX text syntax (see ParseOnnxText).
-  static OnnxModel FromText(const std::string& text, const std::string& origin = "<text>");
-
-  // Shape inference, folding, bounds and counts for `options`, on a copy of
-  // the parsed graph: the same Network LoadOnnx(path, options) returns.
-  // Throws Error naming origin() (unresolvable shapes, bad options, ...).
-  Network Resolve(const LoadOptions& options = {}) const;
-
-  // Model file stem (LoadOnnx's Network::name; "" for bytes, origin for text).
-  const std::string& name() const;
-  // The path or origin that errors name.
-  const std::string& origin() const;
-  // Graph inputs that are not initializers, in graph order: the names
-  // LoadOptions::input_shapes takes.
-  std::vector<std::string> InputNames() const;
-
-  struct Impl;  // defined in src/onnx/loader.cc
-
- private:
-  explicit OnnxModel(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
-  std::shared_ptr<const Impl> impl_;
-};
-
-// Write a runnable copy of the ONNX model at `path` to `out` (odonata
-// materialize): every tensor whose data is missing (stored as external data,
-// which is not read, or declared without values) gets random values of its type
-// and shape drawn from `seed`: floats uniform in [-0.1, 0.1), BatchNormalization
-// variances in [0.5, 1.5), integers and booleans 0. Tensors with inline data
-// (int64 shape constants, small BN vectors) keep their values. The result holds
-// all data inline; it is written to a temporary file renamed to `out`.
-// Returns the number of tensors filled. Throws Error when `path` is not an ONNX
-// model, a missing tensor's type cannot be filled (string), or the result would
-// exceed protobuf's 2 GB limit.
-std::int64_t MaterializeOnnx(const std::string& path, const std::string& out, std::uint64_t seed = 1);
 
 }  // namespace odonata

@@ -6,15 +6,14 @@
 #pragma once
 
 #include <cstdint>
-#include <iosfwd>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "odonata/estimate.h"
 #include "odonata/network.h"
 #include "odonata/platform.h"
-#include "odonata/report.h"
 
 namespace odonata {
 
@@ -75,19 +74,10 @@ struct Transfer {
 };
 Transfer LinkTransfer(const Link& link, std::int64_t bytes, bool receive = false);
 
-// The quantiser of the issue: d = floor((f - S) / (M - S) * 2^(bits-1)) with
-// S = (lo + hi) / 2 the mid-range and M = hi, clamped to the `bits`-bit
-// signed range [-2^(bits-1), 2^(bits-1) - 1] (f = M would give 2^(bits-1)).
-// A constant tensor (hi == lo) quantises to 0. bits in 1..8.
-std::int64_t QuantizeValue(double f, double lo, double hi, int bits);
-// The centre of code d's interval: S + (d + 0.5) * (M - S) / 2^(bits-1).
-// |f - DequantizeValue(QuantizeValue(f))| <= (M - S) / 2^bits for f in [lo, hi].
-double DequantizeValue(std::int64_t d, double lo, double hi, int bits);
-
 // How tensors are put on the link.
 // - bits absent: every tensor as stored in the model (DataTypeBytes; an
 //   unknown type counts 4 bytes), uncompressed.
-// - bits = b: floating-point tensors quantised to b bits (QuantizeValue),
+// - bits = b: floating-point tensors quantised to b bits (src/quantize.h),
 //   packed: ceil(n * b / 8) bytes + kQuantMetadataBytes (S and M as float32);
 //   other tensors as stored. A tensor written by a layer ending in Relu is
 //   also estimated zero-value compressed (a 1-bit mask per element plus the
@@ -169,11 +159,5 @@ struct PartitionReport {
 // Throws Error when a platform lacks its precision, like EstimateNetwork.
 PartitionReport Partition(const Network& network, const Platform& node, const Platform* remote, const Link& link,
                           const PartitionOptions& options);
-
-// Renderers (src/report/partition.cc): table, JSON, CSV, or (kHtml) the page
-// of RenderPartitionHtml.
-void RenderPartition(const PartitionReport& report, Format format, std::ostream& out);
-// A self-contained HTML page: time and node energy per cut (charts), the table.
-std::string RenderPartitionHtml(const PartitionReport& report);
 
 }  // namespace odonata

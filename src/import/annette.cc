@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "counts.h"
 #include "odonata/errors.h"
 #include "odonata/importers.h"
 
@@ -366,15 +367,6 @@ Network LoadAnnetteGraph(const std::string& path) {
   }
   if (net.inputs.empty()) throw Error(path + ": no input layer (DataInput without parents)");
   return net;
-}
-
-Network LoadModel(const std::string& path, const LoadOptions& options) {
-  const bool json = path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0;
-  if (!json) return LoadOnnx(path, options);
-  if (!options.input_shapes.empty() || options.batch) {
-    throw Error(path + ": ANNETTE graphs have fixed shapes; --input-shape and --batch do not apply");
-  }
-  return LoadAnnetteGraph(path);
 }
 
 }  // namespace odonata

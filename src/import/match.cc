@@ -29,6 +29,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "counts.h"
 #include "odonata/errors.h"
 #include "odonata/importers.h"
 

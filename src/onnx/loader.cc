@@ -13,9 +13,11 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "counts.h"
 #include "fold.h"
 #include "odonata/errors.h"
 #include "odonata/network.h"
+#include "odonata/onnx.h"
 #include "onnx/defs/parser.h"
 #include "onnx/defs/schema.h"
 #include "onnx/onnx_pb.h"

@@ -15,9 +15,10 @@
 #include <set>
 #include <string>
 
+#include "io.h"
 #include "odonata/errors.h"
-#include "odonata/io.h"
 #include "odonata/network.h"
+#include "odonata/onnx.h"
 #include "onnx/onnx_pb.h"
 
 namespace odonata {
@@ -103,8 +104,7 @@ bool Missing(const TensorProto& t, I64 elements) {
 void CollectTensors(onnx::GraphProto* g, std::vector<TensorProto*>* out, std::set<std::string>* variances) {
   for (TensorProto& t : *g->mutable_initializer()) out->push_back(&t);
   for (onnx::NodeProto& n : *g->mutable_node()) {
-    if (n.op_type() == "BatchNormalization" && (n.domain().empty() || n.domain() == "ai.onnx") &&
-        n.input_size() > 4) {
+    if (n.op_type() == "BatchNormalization" && (n.domain().empty() || n.domain() == "ai.onnx") && n.input_size() > 4) {
       variances->insert(n.input(4));
     }
     for (onnx::AttributeProto& a : *n.mutable_attribute()) {

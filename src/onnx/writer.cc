@@ -12,9 +12,10 @@
 #include <limits>
 #include <random>
 
+#include "io.h"
 #include "odonata/errors.h"
-#include "odonata/io.h"
 #include "odonata/measurements.h"
+#include "odonata/onnx.h"
 #include "onnx/checker.h"
 #include "onnx/onnx_pb.h"
 

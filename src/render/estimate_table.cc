@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "format.h"
-#include "odonata/report.h"
+#include "odonata/render.h"
 
 namespace odonata {
 namespace {

@@ -1,21 +1,19 @@
-// The estimate of a network on a platform, built once, rendered many ways.
+// The estimate of a network on a platform (src/estimate.cc): fuse, estimate
+// every layer with the estimator its class names, sum. Built once, rendered
+// many ways (render.h).
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <ostream>
 #include <string>
 #include <vector>
 
 #include "odonata/estimator.h"
-#include "odonata/fit.h"
 #include "odonata/fusion.h"
 #include "odonata/layer.h"
 #include "odonata/network.h"
 #include "odonata/platform.h"
-#include "odonata/power.h"
 
 namespace odonata {
 
@@ -65,20 +63,29 @@ Report EstimateNetwork(const Network& network, const Platform& platform, const E
 // per precision, and calls EstimateTotal, which allocates nothing.
 
 // A platform resolved for one precision: per op class the estimator, roofs
-// and power (estimator.h: ClassPlan). Holds pointers into the estimator
-// registry only, not into `platform`: it outlives the Platform.
+// and power. Holds pointers into the estimator registry only, not into
+// `platform`: it outlives the Platform. The per-class plans are internal
+// (src/layer_cost.h: ClassPlan).
 struct PlatformPlan {
   Precision precision = Precision::kFp32;
-  std::string platform;       // Platform::DisplayName()
+  std::string platform;  // Platform::DisplayName()
   std::string platform_path;
-  double peak_gops = 0;       // the roofs at `precision`
+  double peak_gops = 0;  // the roofs at `precision`
   double bandwidth_gbps = 0;
   double overhead_ms = 0;
   double idle_power_w = 0;
-  std::uint64_t fusion_fingerprint = 0;  // FusionFingerprint(platform.fusion)
-  std::array<ClassPlan, static_cast<std::size_t>(OpClass::kUnknown) + 1> classes;  // by OpClass
+  std::uint64_t fusion_fingerprint = 0;   // FusionFingerprint(platform.fusion)
+  std::vector<ClassPlan> classes;         // by OpClass (internal)
   const EstimatorInfo* free = nullptr;    // for fused layers marked free
   const EstimatorInfo* memory = nullptr;  // for unknown ops
+
+  // Out of line: ClassPlan is complete only inside the library.
+  PlatformPlan();
+  ~PlatformPlan();
+  PlatformPlan(const PlatformPlan&);
+  PlatformPlan(PlatformPlan&&) noexcept;
+  PlatformPlan& operator=(const PlatformPlan&);
+  PlatformPlan& operator=(PlatformPlan&&) noexcept;
 };
 // Throws Error as EstimateNetwork does: precision not supported, unknown estimator.
 PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& options = {});
@@ -98,35 +105,5 @@ struct EstimateTotals {
 EstimateTotals EstimateTotal(const FusedNetwork& fused, const PlatformPlan& plan);
 // The full report (rows, flags, warnings). Same error as EstimateTotal.
 Report EstimateNetwork(const FusedNetwork& fused, const PlatformPlan& plan);
-
-// kHtml: one self-contained page with charts; `estimate` only (the other
-// renderers taking a Format throw a usage Error for it).
-enum class Format { kTable, kJson, kCsv, kHtml };
-bool ParseFormat(const std::string& text, Format* out);
-
-// Renderers (src/report/*.cc). Output ends with a newline.
-void RenderTable(const Report& report, std::ostream& out);
-void RenderJson(const Report& report, std::ostream& out);
-void RenderCsv(const Report& report, std::ostream& out);
-// Summary, per-layer latency and energy bars, roofline, time per op type and
-// the layer table, as one HTML page with inline SVG (no scripts, no fetches).
-void RenderHtml(const Report& report, std::ostream& out);
-void Render(const Report& report, Format format, std::ostream& out);
-
-// `odonata inspect`: counts of every node, no platform.
-void RenderInspect(const Network& network, Format format, std::ostream& out);
-
-// `odonata platforms`: the profiles found on `search_path` (directories, in
-// lookup order), one entry per profile with its precisions and file.
-void RenderPlatforms(const std::vector<Platform>& platforms, const std::vector<std::string>& search_path, Format format,
-                     std::ostream& out);
-
-// `odonata fit --report`: table (per class: chosen model, statistics,
-// candidates, parameters), JSON, or CSV of measured vs predicted per row.
-void RenderFitReport(const FitReport& fit, Format format, std::ostream& out);
-
-// `odonata power-trace`: energy per window, the sampling check and the
-// decimation table (table, JSON or CSV of the windows).
-void RenderPowerTrace(const PowerTraceReport& report, Format format, std::ostream& out);
 
 }  // namespace odonata

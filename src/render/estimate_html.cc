@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "format.h"
-#include "odonata/html.h"
-#include "odonata/report.h"
+#include "html_charts.h"
+#include "odonata/render.h"
 
 namespace odonata {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "odonata/html.h"
+#include "html_charts.h"
 
 namespace odonata::html {
 namespace {

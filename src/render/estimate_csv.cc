@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "format.h"
-#include "odonata/report.h"
+#include "odonata/render.h"
 
 namespace odonata {
 void RenderCsv(const Report& report, std::ostream& out) {

@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "odonata/errors.h"
-#include "odonata/report.h"
+#include "odonata/render.h"
 
 namespace odonata {
 

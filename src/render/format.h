@@ -1,4 +1,4 @@
-// Text helpers shared by the renderers in src/report/ (not a public header).
+// Text helpers shared by the renderers in src/render/ (not a public header).
 #pragma once
 
 #include <cstddef>
@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "odonata/layer.h"
-#include "odonata/report.h"
+#include "odonata/render.h"
 
 namespace odonata::report {
 

@@ -6,9 +6,10 @@
 #include <vector>
 
 #include "format.h"
+#include "html_charts.h"
 #include "odonata/errors.h"
-#include "odonata/html.h"
 #include "odonata/partition.h"
+#include "odonata/render.h"
 
 namespace odonata {
 namespace {

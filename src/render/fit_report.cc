@@ -7,7 +7,7 @@
 
 #include "format.h"
 #include "odonata/errors.h"
-#include "odonata/report.h"
+#include "odonata/render.h"
 
 namespace odonata {
 namespace {
@@ -71,16 +71,22 @@ void RenderPowerTable(const FitReport& fit, std::ostream& out) {
   out << "\npower      " << p.rows << " rows with power or energy (active_w = sum(energy) / sum(latency)), "
       << p.rows_without << " without\n\n";
   const std::vector<report::Column> columns = {
-      {"class", report::Align::kLeft},     {"precision", report::Align::kLeft}, {"rows", report::Align::kRight},
-      {"active W", report::Align::kRight}, {"min W", report::Align::kRight},    {"max W", report::Align::kRight},
-      {"RMS W", report::Align::kRight},    {"energy MAPE %", report::Align::kRight},
+      {"class", report::Align::kLeft},
+      {"precision", report::Align::kLeft},
+      {"rows", report::Align::kRight},
+      {"active W", report::Align::kRight},
+      {"min W", report::Align::kRight},
+      {"max W", report::Align::kRight},
+      {"RMS W", report::Align::kRight},
+      {"energy MAPE %", report::Align::kRight},
       {"written", report::Align::kLeft, report::Elide::kEnd, 20},
   };
   std::vector<std::vector<std::string>> rows;
   for (const PowerClassFit& c : p.classes) {
     rows.push_back({OpClassName(c.op_class), PrecisionName(c.precision), std::to_string(c.rows),
                     FormatFixed(c.active_w, 3), FormatFixed(c.min_w, 3), FormatFixed(c.max_w, 3),
-                    FormatFixed(c.power_rmse_w, 3), FormatFixed(c.energy_mape, 2), c.written ? "yes" : "no: " + c.note});
+                    FormatFixed(c.power_rmse_w, 3), FormatFixed(c.energy_mape, 2),
+                    c.written ? "yes" : "no: " + c.note});
   }
   report::WriteTable(columns, rows, 160, out);
   if (p.idle_rows > 0) {
@@ -129,10 +135,10 @@ void RenderFitReport(const FitReport& fit, Format format, std::ostream& out) {
     for (const ClassFit& c : fit.classes) {
       for (std::size_t i = 0; i < c.measured.size(); ++i) {
         const double err = c.measured[i] > 0 ? 100.0 * (c.predicted[i] - c.measured[i]) / c.measured[i] : 0.0;
-        report::WriteCsvRecord({OpClassName(c.op_class), PrecisionName(c.precision),
-                                i < c.origins.size() ? c.origins[i] : "", FormatNumber(c.measured[i]),
-                                FormatNumber(c.predicted[i]), FormatFixed(err, 2)},
-                               out);
+        report::WriteCsvRecord(
+            {OpClassName(c.op_class), PrecisionName(c.precision), i < c.origins.size() ? c.origins[i] : "",
+             FormatNumber(c.measured[i]), FormatNumber(c.predicted[i]), FormatFixed(err, 2)},
+            out);
       }
     }
     return;

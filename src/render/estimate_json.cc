@@ -4,7 +4,7 @@
 #include <string>
 
 #include "format.h"
-#include "odonata/report.h"
+#include "odonata/render.h"
 
 #ifndef ODONATA_VERSION
 #define ODONATA_VERSION "unknown"

@@ -8,9 +8,10 @@
 #include <vector>
 
 #include "format.h"
+#include "html_charts.h"
 #include "odonata/errors.h"
 #include "odonata/explore.h"
-#include "odonata/html.h"
+#include "odonata/render.h"
 
 namespace odonata {
 namespace {
@@ -18,7 +19,8 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 bool AnyAccuracy(const ExploreResult& r) {
-  return std::any_of(r.candidates.begin(), r.candidates.end(), [](const Candidate& c) { return c.accuracy.has_value(); });
+  return std::any_of(r.candidates.begin(), r.candidates.end(),
+                     [](const Candidate& c) { return c.accuracy.has_value(); });
 }
 
 std::string ObjectivesText(const Objectives& o) {
@@ -79,16 +81,11 @@ void RenderTable(const ExploreResult& r, std::ostream& out) {
   using report::Elide;
   const bool accuracy = AnyAccuracy(r);
   std::vector<report::Column> columns = {
-      {"", Align::kLeft},
-      {"model", Align::kLeft, Elide::kMiddle, 12},
-      {"input", Align::kLeft},
-      {"platform", Align::kLeft},
-      {"precision", Align::kLeft},
-      {"ms", Align::kRight},
-      {"mJ", Align::kRight},
-      {"W", Align::kRight},
-      {"img/s", Align::kRight},
-      {"USD", Align::kRight},
+      {"", Align::kLeft},          {"model", Align::kLeft, Elide::kMiddle, 12},
+      {"input", Align::kLeft},     {"platform", Align::kLeft},
+      {"precision", Align::kLeft}, {"ms", Align::kRight},
+      {"mJ", Align::kRight},       {"W", Align::kRight},
+      {"img/s", Align::kRight},    {"USD", Align::kRight},
   };
   if (accuracy) columns.push_back({"accuracy", Align::kRight});
   std::vector<std::vector<std::string>> cells;
@@ -172,12 +169,12 @@ void RenderCsv(const ExploreResult& r, std::ostream& out) {
                           "energy_mj", "avg_power_w", "throughput_ips", "price_usd", "accuracy", "pareto"},
                          out);
   for (const Candidate& c : r.candidates) {
-    report::WriteCsvRecord({c.model, c.model_path, c.platform, PrecisionName(c.precision), c.resolution,
-                            std::to_string(c.batch), report::FormatNumber(c.latency_ms),
-                            report::FormatNumber(c.energy_mj), report::FormatNumber(c.avg_power_w),
-                            report::FormatNumber(c.throughput_ips), report::FormatNumber(c.price_usd),
-                            c.accuracy ? report::FormatNumber(*c.accuracy) : "", c.pareto ? "true" : "false"},
-                           out);
+    report::WriteCsvRecord(
+        {c.model, c.model_path, c.platform, PrecisionName(c.precision), c.resolution, std::to_string(c.batch),
+         report::FormatNumber(c.latency_ms), report::FormatNumber(c.energy_mj), report::FormatNumber(c.avg_power_w),
+         report::FormatNumber(c.throughput_ips), report::FormatNumber(c.price_usd),
+         c.accuracy ? report::FormatNumber(*c.accuracy) : "", c.pareto ? "true" : "false"},
+        out);
   }
 }
 
@@ -255,8 +252,9 @@ void RenderHtml(const ExploreResult& r, std::ostream& out) {
     body << html::ScatterChart(Points(cs, Latency, Energy),
                                {Front2d(cs, Latency, Energy, false, "front (latency, energy)")}, latency,
                                html::Axis{"energy per inference (mJ)", Wide(cs, Energy)}, "Latency vs energy");
-    body << html::ScatterChart(Points(cs, Latency, Price), {Front2d(cs, Latency, Price, false, "front (latency, price)")},
-                               latency, html::Axis{"platform price (USD)", false}, "Latency vs price");
+    body << html::ScatterChart(Points(cs, Latency, Price),
+                               {Front2d(cs, Latency, Price, false, "front (latency, price)")}, latency,
+                               html::Axis{"platform price (USD)", false}, "Latency vs price");
     std::vector<Candidate> with_accuracy;
     for (const Candidate& c : cs) {
       if (c.accuracy) with_accuracy.push_back(c);
@@ -265,13 +263,14 @@ void RenderHtml(const ExploreResult& r, std::ostream& out) {
       auto accuracy = [](const Candidate& c) { return *c.accuracy; };
       body << html::ScatterChart(Points(with_accuracy, Latency, [](const Candidate& c) { return *c.accuracy; }),
                                  {Front2d(with_accuracy, Latency, accuracy, true, "front (latency, accuracy)")},
-                                 html::Axis{"latency (ms)", Wide(with_accuracy, Latency)}, html::Axis{"accuracy", false},
-                                 "Accuracy vs latency");
+                                 html::Axis{"latency (ms)", Wide(with_accuracy, Latency)},
+                                 html::Axis{"accuracy", false}, "Accuracy vs latency");
     }
   }
   html::Table table;
-  table.header = {"Pareto", "model", "input", "platform", "precision", "latency (ms)", "energy (mJ)", "power (W)",
-                  "throughput (img/s)", "price (USD)", "accuracy"};
+  table.header = {"Pareto",       "model",       "input",     "platform",           "precision",
+                  "latency (ms)", "energy (mJ)", "power (W)", "throughput (img/s)", "price (USD)",
+                  "accuracy"};
   table.numeric = {false, false, false, false, false, true, true, true, true, true, true};
   for (const Candidate& c : cs) {
     table.rows.push_back({c.pareto ? "*" : "", c.model, c.resolution, c.platform, PrecisionName(c.precision),

@@ -10,8 +10,9 @@
 #include <vector>
 
 #include "format.h"
+#include "html_charts.h"
 #include "odonata/check.h"
-#include "odonata/html.h"
+#include "odonata/render.h"
 
 namespace odonata {
 namespace {

@@ -56,8 +56,8 @@ struct Line {
 };
 
 // Scatter plot with optional lines; axes span the points and the lines.
-std::string ScatterChart(const std::vector<Point>& points, const std::vector<Line>& lines, const Axis& x,
-                         const Axis& y, std::string_view title);
+std::string ScatterChart(const std::vector<Point>& points, const std::vector<Line>& lines, const Axis& x, const Axis& y,
+                         std::string_view title);
 
 struct Table {
   std::vector<std::string> header;

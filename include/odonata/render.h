@@ -1,0 +1,71 @@
+// Renderers (src/render/): every result of the library as text in the formats
+// a user asks for. Output ends with a newline.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "odonata/check.h"
+#include "odonata/estimate.h"
+#include "odonata/explore.h"
+#include "odonata/fit.h"
+#include "odonata/network.h"
+#include "odonata/partition.h"
+#include "odonata/platform.h"
+#include "odonata/power.h"
+
+namespace odonata {
+
+// kHtml: one self-contained page with charts: estimate, compare/explore and
+// partition (the other renderers taking a Format throw a usage Error for it).
+enum class Format { kTable, kJson, kCsv, kHtml };
+bool ParseFormat(const std::string& text, Format* out);
+
+// `odonata estimate`: the table, JSON and CSV of a Report, and the HTML page
+// (summary, per-layer latency and energy bars, roofline, time per op type and
+// the layer table, inline SVG: no scripts, no fetches).
+void RenderTable(const Report& report, std::ostream& out);
+void RenderJson(const Report& report, std::ostream& out);
+void RenderCsv(const Report& report, std::ostream& out);
+void RenderHtml(const Report& report, std::ostream& out);
+void Render(const Report& report, Format format, std::ostream& out);
+
+// `odonata inspect`: counts of every node, no platform.
+void RenderInspect(const Network& network, Format format, std::ostream& out);
+
+// `odonata platforms`: the profiles found on `search_path` (directories, in
+// lookup order), one entry per profile with its precisions and file.
+void RenderPlatforms(const std::vector<Platform>& platforms, const std::vector<std::string>& search_path, Format format,
+                     std::ostream& out);
+
+// `odonata fit --report`: table (per class: chosen model, statistics,
+// candidates, parameters), JSON, or CSV of measured vs predicted per row.
+void RenderFitReport(const FitReport& fit, Format format, std::ostream& out);
+
+// `odonata power-trace`: energy per window, the sampling check and the
+// decimation table (table, JSON or CSV of the windows).
+void RenderPowerTrace(const PowerTraceReport& report, Format format, std::ostream& out);
+
+// `odonata check`: the rows and per-platform summaries as a text table,
+// Markdown or JSON; JUnit XML (one testsuite per platform, one testcase per row).
+enum class CheckFormat { kTable, kMarkdown, kJson };
+void RenderCheck(const CheckResult& result, CheckFormat format, std::ostream& out);
+void RenderJunit(const CheckResult& result, std::ostream& out);
+// The baseline: per row (model, platform, precision, input) and per platform summary, as JSON.
+void WriteBaseline(const CheckResult& result, std::ostream& out);
+
+// Output of compare/explore. Table: one row per candidate, '*' on the front,
+// then the counts and the skipped combinations. JSON: {"combinations",
+// "candidates", "skipped", "filtered", "pareto_count", ...} (docs/report-format.md).
+// CSV: one record per candidate. HTML: scatter plots (latency vs energy,
+// latency vs price, accuracy vs latency with accuracies), Pareto rows
+// highlighted, the table.
+void RenderExplore(const ExploreResult& result, Format format, std::ostream& out);
+
+// `odonata partition`: table, JSON, CSV, or (kHtml) the page of RenderPartitionHtml.
+void RenderPartition(const PartitionReport& report, Format format, std::ostream& out);
+// A self-contained HTML page: time and node energy per cut (charts), the table.
+std::string RenderPartitionHtml(const PartitionReport& report);
+
+}  // namespace odonata

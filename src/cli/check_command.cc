@@ -1,0 +1,119 @@
+// `odonata check SUITE...`: estimate validation suites, compare with the
+// measurements, fail on tolerances or regressions.
+#include <memory>
+#include <sstream>
+
+#include "command.h"
+#include "odonata/check.h"
+#include "odonata/errors.h"
+
+namespace odonata::cli {
+namespace {
+
+struct CheckArgs {
+  std::vector<std::string> suites;
+  std::optional<std::string> baseline;
+  std::optional<std::string> write_baseline;
+  std::optional<double> max_mape, max_error, max_energy_mape;  // %
+  double margin = 1.0;                                         // percentage points
+  std::string split = "validation";
+  CheckFormat format = CheckFormat::kTable;
+  std::optional<std::string> junit;
+  std::optional<std::string> output;
+};
+
+int Run(const CheckArgs& a, const Context& context) {
+  std::vector<ValidationRow> rows;
+  for (const std::string& path : a.suites) {
+    for (ValidationRow& row : ReadValidationSuite(path)) {
+      if (a.split == "all" || (a.split == "calibration") == row.calibration) rows.push_back(std::move(row));
+    }
+  }
+  if (rows.empty()) throw Error("check: no " + a.split + " rows in the suite(s)");
+  CheckOptions options;
+  options.search_path = context.SearchPath();
+  options.max_mape = a.max_mape;
+  options.max_error = a.max_error;
+  options.max_energy_mape = a.max_energy_mape;
+  options.baseline = a.baseline.value_or("");
+  options.regression_margin = a.margin;
+  // --split chooses the rows; every row chosen is checked.
+  options.validation_only = false;
+  const CheckResult result = RunCheck(rows, options);
+
+  if (a.write_baseline) {
+    std::ostringstream json;
+    WriteBaseline(result, json);
+    Emit(json.str(), a.write_baseline);
+  }
+  if (a.junit) {
+    std::ostringstream xml;
+    RenderJunit(result, xml);
+    Emit(xml.str(), a.junit);
+  }
+  std::ostringstream text;
+  RenderCheck(result, a.format, text);
+  Emit(text.str(), a.output);
+  // Rows that could not be estimated are input errors: the report lists them all, the error names one.
+  std::size_t unusable = 0;
+  const CheckRow* first = nullptr;
+  for (const CheckRow& r : result.rows) {
+    if (r.error.empty()) continue;
+    ++unusable;
+    if (first == nullptr) first = &r;
+  }
+  if (first != nullptr) {
+    throw Error(std::to_string(unusable) + " row(s) could not be estimated, e.g. " + first->failures.front());
+  }
+  return static_cast<int>(result.ok() ? ExitCode::kOk : ExitCode::kToleranceExceeded);
+}
+
+}  // namespace
+
+Runner SetupCheck(CLI::App& cmd) {
+  auto a = std::make_shared<CheckArgs>();
+  cmd.footer(std::string(kExitCodes) +
+             "\n  3  a tolerance (--max-mape, --max-error, --max-energy-mape) was exceeded or the baseline regressed"
+             "\n     (a row whose model or platform cannot be loaded is reported, and the status is 1)");
+  cmd.add_option("SUITE", a->suites, "Validation suites (data/validation/*.csv)")->type_name("CSV")->required();
+  cmd.add_option("--baseline", a->baseline, "Fail when errors regress against FILE (written by --write-baseline)")
+      ->type_name("FILE");
+  cmd.add_option("--write-baseline", a->write_baseline, "Write this run's errors to FILE as the next baseline")
+      ->type_name("FILE");
+  cmd.add_option("--max-mape", a->max_mape, "Fail when a platform's MAPE exceeds PCT")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("PCT");
+  cmd.add_option("--max-error", a->max_error, "Fail when a row's |error| exceeds PCT")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("PCT");
+  cmd.add_option("--max-energy-mape", a->max_energy_mape,
+                 "Fail when a platform's energy MAPE (rows with a measured energy) exceeds PCT")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("PCT");
+  cmd.add_option("--margin", a->margin,
+                 "Regression allowed against the baseline: PP points of platform MAPE and energy MAPE, 5 x PP of a "
+                 "row's |error| and |energy error|")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("PP")
+      ->default_str("1");
+  cmd.add_option("--split", a->split, "Rows to estimate, report and check")
+      ->check(CLI::IsMember({"validation", "calibration", "all"}))
+      ->type_name("SPLIT")
+      ->default_str("validation");
+  cmd.add_option_function<std::string>(
+         "--format",
+         [a](const std::string& text) {
+           a->format = text == "markdown" ? CheckFormat::kMarkdown
+                       : text == "json"   ? CheckFormat::kJson
+                                          : CheckFormat::kTable;
+         },
+         "Output format")
+      ->check(CLI::IsMember({"table", "markdown", "json"}))
+      ->type_name("FORMAT")
+      ->default_str("table");
+  cmd.add_option("--junit", a->junit, "Also write a JUnit XML report to FILE")->type_name("FILE");
+  AddOutputOption(cmd, a->output);
+  return [a](const Context& context) { return Run(*a, context); };
+}
+
+}  // namespace odonata::cli

@@ -1,0 +1,178 @@
+// Options several commands share, their validators, and output.
+#include "command.h"
+
+#include <algorithm>
+#include <exception>
+#include <iostream>
+#include <string_view>
+
+#include "io.h"
+#include "odonata/errors.h"
+#include "odonata/tensor.h"
+
+namespace odonata::cli {
+namespace {
+
+// Split "name=1x3x224x224" at the last '=' (dims never contain one).
+bool SplitInputShape(const std::string& text, std::string* name, Shape* shape, std::string* problem) {
+  std::size_t eq = text.rfind('=');
+  if (eq == std::string::npos || eq == 0) {
+    *problem = "'" + text + "' is not NAME=DIMS (e.g. input=1x3x224x224)";
+    return false;
+  }
+  *name = text.substr(0, eq);
+  try {
+    *shape = ParseShape(text.substr(eq + 1));
+  } catch (const Error& e) {
+    *problem = "'" + text + "': " + e.what();
+    return false;
+  }
+  return true;
+}
+
+// Validators: a failure is a usage error (exit 2) naming the option.
+
+CLI::Validator InputShapeValidator() {
+  return CLI::Validator(
+      [](std::string& value) {
+        std::string name;
+        Shape shape;
+        std::string problem;
+        return SplitInputShape(value, &name, &shape, &problem) ? std::string() : problem;
+      },
+      "");
+}
+
+CLI::Validator FormatValidator(bool html) {
+  return CLI::Validator(
+      [html](std::string& value) {
+        Format format;
+        const bool known = ParseFormat(value, &format);
+        if (known && (html || format != Format::kHtml)) return std::string();
+        if (known) return std::string("html is only for estimate (table, json, csv)");
+        return "unknown format '" + value + "' (table, json, csv" + (html ? ", html)" : ")");
+      },
+      html ? "table|json|csv|html" : "table|json|csv");
+}
+
+CLI::Validator BatchValidator() {
+  return CLI::Validator(
+      [](std::string& value) {
+        std::int64_t n = 0;
+        std::size_t used = 0;
+        try {
+          n = std::stoll(value, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used != value.size() || value.empty() || n < 1) {
+          return "'" + value + "' is not an integer >= 1";
+        }
+        return std::string();
+      },
+      "");
+}
+
+}  // namespace
+
+CLI::Validator PrecisionValidator() {
+  return CLI::Validator(
+      [](std::string& value) {
+        Precision precision;
+        return ParsePrecision(value, &precision) ? std::string()
+                                                 : "unknown precision '" + value + "' (fp32, fp16, int8)";
+      },
+      "fp32|fp16|int8");
+}
+
+const char* const kExitCodes =
+    "Exit status:\n"
+    "  0  success\n"
+    "  1  error in the input or while processing it (bad model, unknown platform, I/O)\n"
+    "  2  usage error (bad command line)";
+
+CLI::Option* AddFormatOption(CLI::App& cmd, Format& format, Formats formats, const std::string& help) {
+  CLI::Option* option = cmd.add_option_function<std::string>(
+      "--format", [&format](const std::string& text) { ParseFormat(text, &format); }, help);
+  if (formats == Formats::kAll) {
+    option->check(CLI::IsMember({"table", "json", "csv", "html"}));
+  } else {
+    option->check(FormatValidator(formats == Formats::kWithHtml));
+  }
+  return option->type_name("FORMAT")->default_str("table");
+}
+
+CLI::Option* AddOutputOption(CLI::App& cmd, std::optional<std::string>& output, const std::string& help) {
+  return cmd.add_option("-o,--output", output, help)->type_name("FILE");
+}
+
+CLI::Option* AddPrecisionOption(CLI::App& cmd, std::optional<Precision>& precision, const std::string& help) {
+  return cmd
+      .add_option_function<std::string>(
+          "--precision",
+          [&precision](const std::string& text) {
+            Precision p;
+            if (ParsePrecision(text, &p)) precision = p;
+          },
+          help)
+      ->check(PrecisionValidator())
+      ->type_name("PRECISION");
+}
+
+LoadOptions ModelArgs::ToLoadOptions() const {
+  LoadOptions load;
+  for (const std::string& text : input_shapes) {
+    std::string name;
+    Shape shape;
+    std::string problem;
+    if (!SplitInputShape(text, &name, &shape, &problem)) {
+      throw Error("--input-shape: " + problem, ExitCode::kUsage);
+    }
+    if (!load.input_shapes.emplace(name, shape).second) {
+      throw Error("--input-shape: input '" + name + "' given more than once", ExitCode::kUsage);
+    }
+  }
+  load.batch = batch;
+  return load;
+}
+
+void AddModelOption(CLI::App& cmd, std::string& path) {
+  cmd.add_option("MODEL", path, "ONNX model file, or an ANNETTE graph (.json)")->type_name("FILE")->required();
+}
+
+void AddInputShapeOption(CLI::App& cmd, std::vector<std::string>& input_shapes) {
+  cmd.add_option("--input-shape", input_shapes, "Static shape of a graph input, e.g. data=1x3x224x224 (repeatable)")
+      ->check(InputShapeValidator())
+      ->allow_extra_args(false)
+      ->type_name("NAME=DIMS");
+}
+
+void AddBatchOption(CLI::App& cmd, std::optional<std::int64_t>& batch) {
+  cmd.add_option("--batch", batch, "Value for symbolic batch dimensions (default 1)")
+      ->check(BatchValidator())
+      ->type_name("N");
+}
+
+void Warn(const std::string& message) { std::cerr << "odonata: warning: " << message << '\n'; }
+
+void WarnOnce(const std::vector<std::string>& warnings) {
+  std::vector<std::string> printed;
+  for (const std::string& w : warnings) {
+    if (std::find(printed.begin(), printed.end(), w) != printed.end()) continue;
+    printed.push_back(w);
+    Warn(w);
+  }
+}
+
+void Note(const std::string& message) { std::cerr << "odonata: " << message << '\n'; }
+
+void Emit(const std::string& text, const std::optional<std::string>& path) {
+  if (!path) {
+    std::cout << text << std::flush;
+    if (!std::cout) throw Error("cannot write to standard output");
+    return;
+  }
+  WriteFileAtomic(*path, text);
+}
+
+}  // namespace odonata::cli

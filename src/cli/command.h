@@ -1,0 +1,117 @@
+// What the command files of the odonata tool share: the command table's entry
+// type, the process context, the options several commands take, and output
+// (Emit, Warn). Only src/cli/ includes CLI11.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "odonata/errors.h"
+#include "odonata/network.h"
+#include "odonata/platform.h"
+#include "odonata/render.h"
+
+namespace odonata::cli {
+
+// What a command needs from the process.
+struct Context {
+  std::string exe_path;  // for the platform and link search paths
+
+  std::vector<std::string> SearchPath() const { return PlatformSearchPath(exe_path); }
+};
+
+// Runs a parsed command; returns the exit status.
+using Runner = std::function<int(const Context&)>;
+
+// One subcommand. `setup` registers the command's options on `cmd`, bound to
+// an options struct the returned Runner owns, which runs the command once the
+// command line is parsed: parse -> library call -> render -> emit.
+struct Command {
+  const char* name;
+  const char* summary;
+  Runner (*setup)(CLI::App& cmd);
+};
+
+// One setup per command file (src/cli/<command>_command.cc).
+Runner SetupEstimate(CLI::App& cmd);
+Runner SetupInspect(CLI::App& cmd);
+Runner SetupPlatforms(CLI::App& cmd);
+Runner SetupEstimators(CLI::App& cmd);
+Runner SetupSweep(CLI::App& cmd);
+Runner SetupFit(CLI::App& cmd);
+Runner SetupImport(CLI::App& cmd);
+Runner SetupCheck(CLI::App& cmd);
+Runner SetupMaterialize(CLI::App& cmd);
+Runner SetupCalibrate(CLI::App& cmd);
+Runner SetupPowerTrace(CLI::App& cmd);
+Runner SetupPartition(CLI::App& cmd);
+Runner SetupCompare(CLI::App& cmd);
+Runner SetupExplore(CLI::App& cmd);
+
+// The footer of every help text.
+extern const char* const kExitCodes;
+
+// --- Options several commands take -----------------------------------------
+
+// Which formats a --format option accepts, and how its help and errors say so.
+enum class Formats {
+  kText,      // table, json, csv ("html is only for estimate")
+  kWithHtml,  // table, json, csv, html (estimate)
+  kAll,       // table, json, csv, html, checked as a member of that list (compare, explore, partition)
+};
+
+// --format, bound to `format` (default table).
+CLI::Option* AddFormatOption(CLI::App& cmd, Format& format, Formats formats, const std::string& help);
+// -o,--output FILE: where the report goes instead of stdout.
+CLI::Option* AddOutputOption(CLI::App& cmd, std::optional<std::string>& output,
+                             const std::string& help = "Write the report to FILE instead of stdout");
+// Accepts fp32, fp16, int8.
+CLI::Validator PrecisionValidator();
+// --precision, validated (fp32, fp16, int8).
+CLI::Option* AddPrecisionOption(CLI::App& cmd, std::optional<Precision>& precision, const std::string& help);
+
+// A model and how its symbolic shapes are set: MODEL, --input-shape, --batch.
+struct ModelArgs {
+  std::string path;
+  std::vector<std::string> input_shapes;  // "name=1x3x224x224", validated while parsing
+  std::optional<std::int64_t> batch;
+
+  // Throws Error (usage) for an input given twice.
+  LoadOptions ToLoadOptions() const;
+};
+// MODEL (positional, required).
+void AddModelOption(CLI::App& cmd, std::string& path);
+// --input-shape (repeatable), validated.
+void AddInputShapeOption(CLI::App& cmd, std::vector<std::string>& input_shapes);
+// --batch N (>= 1).
+void AddBatchOption(CLI::App& cmd, std::optional<std::int64_t>& batch);
+
+// `parse(text)` for the value of `option`; its Error (a usage error naming
+// the text) gains the option's name: "--max-latency: 'soon' is not ...".
+template <typename F>
+auto OptionValue(const char* option, const std::string& text, F parse) {
+  try {
+    return parse(text);
+  } catch (const Error& e) {
+    throw e.WithContext(option);
+  }
+}
+
+// --- Output -------------------------------------------------------------------
+
+// "odonata: warning: <message>" on stderr.
+void Warn(const std::string& message);
+// Each warning once, in order.
+void WarnOnce(const std::vector<std::string>& warnings);
+// "odonata: <message>" on stderr: what a command did besides its report.
+void Note(const std::string& message);
+
+// Write `text` to stdout, or to `path` via a temporary file renamed into
+// place, so that `path` is either the complete new report or untouched.
+void Emit(const std::string& text, const std::optional<std::string>& path = std::nullopt);
+
+}  // namespace odonata::cli

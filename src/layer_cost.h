@@ -1,0 +1,124 @@
+// The loop API's core (src/layer_cost.cc): what the estimators read of a
+// layer (LayerFacts), a platform's class model resolved once (ClassPlan), and
+// the cost functions of the estimator registry, which allocate nothing.
+// Internal: the public API is estimator.h and estimate.h (PlatformPlan,
+// FusedNetwork hold these opaquely).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "odonata/estimator.h"
+#include "odonata/layer.h"
+#include "odonata/platform.h"
+
+namespace odonata {
+
+// The LayerDim names (estimator.h) as ids, in LayerDimNames() order, so that a
+// platform's dimension names are resolved once, not looked up per layer.
+enum class LayerDimId : std::uint8_t {
+  kOutH,
+  kOutW,
+  kInC,
+  kOutC,
+  kInH,
+  kInW,
+  kBatch,
+  kKernel,
+  kSpatial,
+  kMacs,
+  kElems,
+  kBoxes,
+  kClasses,
+  kNone,  // a name LayerDim does not know: always 0
+};
+inline constexpr std::size_t kLayerDimCount = static_cast<std::size_t>(LayerDimId::kNone);
+// Id of a LayerDim name; kNone when unknown.
+LayerDimId LayerDimIdOf(const std::string& name);
+// LayerDim(layer, name) by id.
+std::int64_t LayerDim(const Layer& layer, LayerDimId dim);
+
+// What the estimators read of a layer, computed once (FactsOf): plain numbers,
+// no strings. Equal facts give equal estimates.
+struct LayerFacts {
+  std::int64_t flops = 0;
+  std::int64_t traffic_elems = 0;                       // input + output + weight elements: Counts::Bytes(b) / b
+  std::array<std::int64_t, kLayerDimCount + 1> dims{};  // LayerDim by id; dims[kNone] is 0
+
+  std::int64_t Dim(LayerDimId d) const { return dims[static_cast<std::size_t>(d)]; }
+};
+// Throws Error when the layer's traffic overflows 64 bits (as Counts::Bytes).
+LayerFacts FactsOf(const Layer& layer);
+
+// A platform's class model resolved for one precision and one estimator
+// (PlanClass): names turned into ids and pointers, roofs multiplied out. Built
+// once per (platform, precision, class); estimating with it allocates nothing.
+struct ClassPlan {
+  // The estimator that runs: the one asked for, except step_linear without a
+  // fitted model for the precision, which is its fallback (default roofline).
+  const EstimatorInfo* estimator = nullptr;
+  int bytes_per_element = 4;
+  double peak = 0;            // ops/s: peak_gops * 1e9 * compute_efficiency
+  double bandwidth = 0;       // bytes/s: bandwidth_gbps * 1e9 * memory_efficiency
+  double active_power_w = 0;  // Platform::ActivePowerW of the class
+  struct Unroll {
+    LayerDimId dim;
+    std::int64_t p;
+    double alpha;
+  };
+  std::vector<Unroll> parallelism;  // refined_roofline
+  struct Factor {
+    LayerDimId dim;
+    std::int64_t step;
+  };
+  struct Term {
+    double coef;
+    std::size_t first, count;  // factors[first, first + count)
+  };
+  std::vector<Term> terms;  // step_linear: the fitted model for the precision
+  std::vector<Factor> factors;
+  struct Range {
+    LayerDimId dim;
+    std::int64_t lo, hi;
+  };
+  std::vector<Range> ranges;
+};
+// Throws std::out_of_range, as the estimators do, when `estimator` needs the
+// roofs and the platform lacks `precision`.
+ClassPlan PlanClass(const Platform& platform, const ClassModel& model, Precision precision,
+                    const EstimatorInfo& estimator);
+
+// A layer's time as an estimator computes it, without the report's strings.
+struct Cost {
+  double ms = 0;  // one execution of the layer
+  Bound bound = Bound::kNone;
+  double utilisation = 1.0;
+  bool extrapolated = false;
+};
+
+// A fused layer as the estimate loop reads it: no strings, no allocation.
+struct FusedLayer {
+  LayerFacts facts;  // FactsOf(the fused Layer)
+  OpClass op_class = OpClass::kUnknown;
+  std::int64_t repeat = 1;
+  bool free = false;        // a lone node whose op is one of the fusion's free_ops: estimator "free"
+  bool unknown_op = false;  // estimator "memory", flagged
+};
+
+// The registry's cost functions (estimator.cc: Estimators()).
+Cost RooflineCost(const LayerFacts& f, const ClassPlan& p);
+// ANNETTE's refined roofline: the compute roof is lowered by how well each
+// unrolled dimension fills the hardware's parallel units.
+Cost RefinedRooflineCost(const LayerFacts& f, const ClassPlan& p);
+// A model fitted to measurements (odonata fit). PlanClass puts the class's
+// fallback estimator in its place where there is no model for the precision.
+Cost StepLinearCost(const LayerFacts& f, const ClassPlan& p);
+Cost MemoryCost(const LayerFacts& f, const ClassPlan& p);
+Cost FreeCost(const LayerFacts& f, const ClassPlan& p);
+// Bytes the layer moves at the plan's precision.
+double BytesAt(const LayerFacts& f, const ClassPlan& p);
+
+}  // namespace odonata
