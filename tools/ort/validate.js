@@ -3,12 +3,14 @@
 // runner's network CSV into rows of the validation suite (include/odonata/check.h)
 // and compare each with `odonata estimate`.
 //
-//   node tools/ort/validate.js ODONATA NETWORKS.csv PLATFORM THREADS SUITE.csv
+//   node tools/ort/validate.js ODONATA NETWORKS.csv PLATFORM THREADS SUITE.csv [LIST]
 //
 // NETWORKS.csv: written by run.js --network, models named <anything>/<stem>.onnx
-// for models/<stem>.onnx. The suite's rows of PLATFORM are replaced, other rows
-// kept. Prints a Markdown table: measured, estimated, error; MAPE; share within
-// +/-10%. Whole networks are never used for fitting: every row is `validation`.
+// for the model of that stem in LIST (data/validation/host-networks.txt: model
+// path, family, ...), else models/<stem>.onnx. The suite's rows of PLATFORM are
+// replaced, other rows kept. Prints a Markdown table: measured, estimated,
+// error; MAPE; share within +/-10%; with LIST, the MAPE per family. Whole
+// networks are never used for fitting: every row is `validation`.
 'use strict';
 
 const fs = require('node:fs');
@@ -16,10 +18,19 @@ const path = require('node:path');
 const {execFileSync} = require('node:child_process');
 const {parseCsvObjects, csvField: field} = require('./csv.js');
 
-const [odonata, networksCsv, platform, threads, suite] = process.argv.slice(2);
+const [odonata, networksCsv, platform, threads, suite, list] = process.argv.slice(2);
 if (!suite) {
-  process.stderr.write('usage: node tools/ort/validate.js ODONATA NETWORKS.csv PLATFORM THREADS SUITE.csv\n');
+  process.stderr.write('usage: node tools/ort/validate.js ODONATA NETWORKS.csv PLATFORM THREADS SUITE.csv [LIST]\n');
   process.exit(2);
+}
+// stem -> {model, family} from the network list.
+const listed = new Map();
+if (list) {
+  for (const line of fs.readFileSync(list, 'utf8').split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (!f[0] || f[0].startsWith('#')) continue;
+    listed.set(path.basename(f[0]).replace(/\.onnx$/, ''), {model: f[0], family: f[1] || ''});
+  }
 }
 
 const columns = ['model', 'platform', 'precision', 'input_shape', 'measured_ms', 'measures', 'split', 'source',
@@ -42,14 +53,14 @@ const rows = [];
 const table = [];
 for (const r of parseCsvObjects(fs.readFileSync(networksCsv, 'utf8'), networksCsv)) {
   const stem = path.basename(r.model).replace(/\.onnx$/, '');
-  const model = path.join('models', `${stem}.onnx`);
+  const model = listed.has(stem) ? listed.get(stem).model : path.join('models', `${stem}.onnx`);
   if (!fs.existsSync(model)) throw new Error(`${networksCsv}: no ${model} for ${r.model}`);
   const measured = Number(r.median_ms);
   const report = JSON.parse(execFileSync(odonata, ['estimate', model, '--platform', platform, '--format', 'json'],
                                          {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}));
   const estimated = report.total_ms;
   const error = (100 * (estimated - measured)) / measured;
-  table.push({stem, measured, estimated, error});
+  table.push({stem, measured, estimated, error, family: listed.has(stem) ? listed.get(stem).family : ''});
   rows.push({
     model: path.relative(suiteDir, model), platform, precision: 'fp32', input_shape: '', measured_ms: r.median_ms,
     measures: `model_run median, ${threads} thread${threads === '1' ? '' : 's'}`, split: 'validation',
@@ -80,4 +91,13 @@ const mape = table.reduce((s, t) => s + Math.abs(t.error), 0) / table.length;
 const within = table.filter((t) => Math.abs(t.error) <= 10).length;
 out += `\nMAPE ${mape.toFixed(1)}%, within +/-10%: ${within} of ${table.length} ` +
        `(${((100 * within) / table.length).toFixed(0)}%)\n`;
+if (listed.size) {
+  const families = [...new Set(table.map((t) => t.family))].sort();
+  out += `\n| family | networks | MAPE | within +/-10% |\n|---|---|---|---|\n`;
+  for (const f of families) {
+    const rows = table.filter((t) => t.family === f);
+    const m = rows.reduce((s, t) => s + Math.abs(t.error), 0) / rows.length;
+    out += `| ${f} | ${rows.length} | ${m.toFixed(1)}% | ${rows.filter((t) => Math.abs(t.error) <= 10).length} |\n`;
+  }
+}
 process.stdout.write(out);
