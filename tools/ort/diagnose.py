@@ -17,7 +17,8 @@ Matching: each optimized node covers original nodes (tools/ort/ort_graph.py), ea
 layer covers original nodes (its ``covers``).  The connected groups of the bipartite graph
 "optimized node -- odonata layer that share an original node" are the units compared:
 measured = sum of the group's optimized nodes' median kernel times (over the profiled runs
-after the first), estimated = sum of its odonata layers' ms.  A group with no odonata layer
+after the first; control-flow nodes (If, Loop) are left out: the profile lists their
+subgraphs' nodes, matched by name), estimated = sum of its odonata layers' ms.  A group with no odonata layer
 (NCHWc reorders, nodes ONNX Runtime adds) is estimated 0; a group with no optimized node
 (odonata costs a layer ONNX Runtime fused or removed) is measured 0.
 
@@ -57,7 +58,8 @@ SIMPLE = {
     "Concat": "concat/slice/gather", "Slice": "concat/slice/gather", "Split": "concat/slice/gather",
     "Gather": "concat/slice/gather", "Pad": "concat/slice/gather", "GatherElements": "concat/slice/gather",
     "ScatterND": "concat/slice/gather",
-    "Add": "eltwise", "Sub": "eltwise", "Mul": "eltwise", "Div": "eltwise", "Sum": "eltwise", "Pow": "eltwise",
+    "Shape": "shape", "ConstantOfShape": "shape", "Range": "shape", "Size": "shape", "ReduceProd": "shape",
+    "Mod": "eltwise", "Add": "eltwise", "Sub": "eltwise", "Mul": "eltwise", "Div": "eltwise", "Sum": "eltwise", "Pow": "eltwise",
     "Sqrt": "eltwise", "Where": "eltwise", "Equal": "eltwise", "Greater": "eltwise", "Less": "eltwise",
     "Min": "eltwise", "Max": "eltwise", "Exp": "eltwise", "Log": "eltwise", "Neg": "eltwise", "Not": "eltwise",
     "And": "eltwise", "Floor": "eltwise", "Ceil": "eltwise", "Round": "eltwise", "BatchNormalization": "eltwise",
@@ -95,6 +97,8 @@ def profile_nodes(path):
             continue
         name = e["name"][: -len("_kernel_time")]
         a = e.get("args", {})
+        if a.get("op_name") in ("If", "Loop", "Scan"):
+            continue  # its time is that of its subgraph's nodes, which the profile lists too
         p = per[name]
         p["op"] = a.get("op_name", "")
         p["ms"][k] += e["dur"] / 1000.0
@@ -113,8 +117,16 @@ def node_class(op, shapes, covers, families):
         return "nchwc reorder"
     if op in ("Conv", "FusedConv", "NhwcFusedConv", "ConvTranspose"):
         fam = next((families[c] for c in covers if c in families), None)
+        if fam is None and any(c.endswith("BatchNormalization") for c in covers):
+            return "batchnorm (as NCHWc conv)"  # a lone BatchNormalization ("<bn>_bn_nchwc")
         return "conv " + (fam or "?")
     if op in ("MatMul", "FusedMatMul", "Gemm", "FusedGemm", "MatMulNBits"):
+        if len(shapes) == 1 and shapes[0]:
+            # the profile leaves out prepacked (constant) weights: activations x weights
+            rows = 1
+            for d in shapes[0][:-1]:
+                rows *= d
+            return "matmul M=1" if rows == 1 else "matmul M>1"
         if len(shapes) >= 2 and shapes[0]:
             a, b = shapes[0], shapes[1]
             if op in ("Gemm", "FusedGemm"):
@@ -175,7 +187,8 @@ def one(args):
 
     for name in prof:
         find("o:" + name)
-        covers = node_map.get(name, (None, []))[1]
+        # nodes of subgraphs (If branches) are not in the optimized main graph: by name
+        covers = node_map[name][1] if name in node_map else [name]
         for c in covers:
             if c in layer_of:
                 union("o:" + name, "l:%d" % layer_of[c])
@@ -191,7 +204,7 @@ def one(args):
         measured = sum(prof[n]["ms"] for n in onames)
         if onames:
             slow = max(onames, key=lambda n: prof[n]["ms"])
-            cls = node_class(prof[slow]["op"], prof[slow]["shapes"], node_map.get(slow, (None, []))[1], families)
+            cls = node_class(prof[slow]["op"], prof[slow]["shapes"], node_map.get(slow, (None, [slow]))[1], families)
         else:
             cls = layer_class(first["layers"][layers[0]])
         row = {"network": args["network"], "family": args["family"], "class": cls, "ort_nodes": len(onames),
@@ -225,12 +238,16 @@ def summary(files):
         if rs:
             labels = [k[4:-3] for k in rs[0] if k.startswith("est_")]
     total = sum(float(r["measured_ms"]) for r in rows)
+    net_total = defaultdict(float)
+    for r in rows:
+        net_total[r["network"]] += float(r["measured_ms"])
+    nets = len(net_total)
     by = defaultdict(list)
     for r in rows:
         by[r["class"]].append(r)
-    head = "| class | groups | networks | measured ms | share | " + " | ".join(
+    head = "| class | groups | networks | measured ms | share | mean share per network | " + " | ".join(
         "%s est. ms | %s error | %s group MAPE" % (l, l, l) for l in labels) + " |"
-    out = [head, "|---|--:|--:|--:|--:|" + "--:|--:|--:|" * len(labels)]
+    out = [head, "|---|--:|--:|--:|--:|--:|" + "--:|--:|--:|" * len(labels)]
     for c in sorted(by, key=lambda c: -sum(float(r["measured_ms"]) for r in by[c])):
         rs = by[c]
         meas = sum(float(r["measured_ms"]) for r in rs)
@@ -242,14 +259,16 @@ def summary(files):
                   / len(big) * 100) if big else None
             err = "%+.0f%%" % (100 * (est - meas) / meas) if meas > 0 else "(not run)"
             cells.append("%.3f | %s | %s" % (est, err, "%.0f%%" % gm if gm is not None else ""))
-        out.append("| %s | %d | %d | %.3f | %.1f%% | %s |" % (c, len(rs), len({r["network"] for r in rs}), meas,
-                                                            100 * meas / total if total else 0, " | ".join(cells)))
+        mean_share = sum(float(r["measured_ms"]) / net_total[r["network"]] for r in rs if net_total[r["network"]]) / nets
+        out.append("| %s | %d | %d | %.3f | %.1f%% | %.1f%% | %s |" % (
+            c, len(rs), len({r["network"] for r in rs}), meas, 100 * meas / total if total else 0, 100 * mean_share,
+            " | ".join(cells)))
     meas = total
     cells = []
     for l in labels:
         est = sum(float(r["est_%s_ms" % l]) for r in rows)
         cells.append("%.3f | %+.0f%% | " % (est, 100 * (est - meas) / meas))
-    out.append("| all | %d | %d | %.3f | 100%% | %s |" % (len(rows), len({r["network"] for r in rows}), meas,
+    out.append("| all | %d | %d | %.3f | 100%% | 100%% | %s |" % (len(rows), len({r["network"] for r in rows}), meas,
                                                           " | ".join(cells)))
     sys.stdout.write("\n".join(out) + "\n")
     return 0

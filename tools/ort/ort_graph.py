@@ -164,6 +164,14 @@ def nchwc_output(n, hint, orig_name, producer, consumers):
     return t
 
 
+def fusion_base(name):
+    """"/blk/Mul/QuickGeluFusion/" -> "/blk/Mul": ONNX Runtime's name for a fusion."""
+    k = name.find("Fusion")
+    if k < 0:
+        return None
+    return name[: name.rfind("/", 0, k)]
+
+
 def summarise(original, optimized, want_map=False):
     """The summary of one optimized graph; with want_map also, per optimized node
     name, (label, [names of the original nodes it covers]) and, per original Conv
@@ -199,7 +207,17 @@ def summarise(original, optimized, want_map=False):
         if n.domain == NCHWC and n.op_type == "ReorderInput":
             orig_name[n.output[0]] = orig_name.get(n.input[0], n.input[0])
         elif n.domain == NCHWC and n.name.endswith("_nchwc") and n.output:
-            orig_name[n.output[0]] = nchwc_output(n, n.name[: -len("_nchwc")], orig_name, producer, consumers)
+            hint = n.name[: -len("_nchwc")]
+            if hint not in producer and hint.endswith("_bn") and hint[:-3] in producer:
+                hint = hint[:-3]  # a lone BatchNormalization run as an NCHWc 1x1 depthwise Conv
+            orig_name[n.output[0]] = nchwc_output(n, hint, orig_name, producer, consumers)
+        elif n.name in orig_node or fusion_base(n.name) in orig_node:
+            # a node that kept its name but writes a new tensor (e.g. Concat on NCHWc
+            # tensors), or a fusion named after its last node ("<Mul>/QuickGeluFusion/")
+            outs = orig_node[n.name if n.name in orig_node else fusion_base(n.name)].output
+            for k, o in enumerate(n.output):
+                if o and o not in producer and k < len(outs):
+                    orig_name[o] = outs[k]
 
     available = set(opt_inits) | graph_inputs | set(inits)
     for n in nodes:
