@@ -117,19 +117,22 @@ def features(op, a, ins, outs):
         if len(out0) == 4:
             f.update(h_out=out0[2], w_out=out0[3])
             f["macs"] = prod(out0) * (cin // g) * k[0] * k[1] if op == "Conv" else prod(x) * (cout // g) * k[0] * k[1]
-    elif op in ("MatMul", "Gemm") and len(ins) >= 2 and out0:
-        A, B = ins[0], ins[1]
+    elif op in ("MatMul", "Gemm") and ins and out0:
+        # The profile leaves out weights ONNX Runtime prepacked: take N from the output.
+        A = ins[0]
+        n = out0[-1]
         if op == "Gemm":
             m = A[1] if a.get("transA", 0) else A[0]
             k = A[0] if a.get("transA", 0) else A[1]
-            n = B[0] if a.get("transB", 0) else B[1]
             batch = 1
         else:
             k = A[-1]
-            n = B[-1] if len(B) >= 2 else 1
             m = A[-2] if len(A) >= 2 else 1
             batch = prod(out0[:-2]) if len(out0) > 2 else 1
-        f.update(batch=batch, m=m, k=k, n=n, macs=batch * m * k * n)
+        # batched: both operands are activations with leading dims (attention)
+        shared = len(ins) >= 2 and len(ins[1]) > 2 and prod(ins[1][:-2]) > 1
+        f.update(batch=batch if shared else 1, m=m if shared else m * (batch if len(out0) > 2 else 1), k=k, n=n,
+                 macs=batch * m * k * n)
     elif op in ("MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool") and ins and len(ins[0]) == 4:
         x = ins[0]
         k = a.get("kernel_shape", x[2:])

@@ -86,8 +86,9 @@ def networks(csv_path, pdir):
         runs = sorted((e for e in ev if e.get("cat") == "Session" and e.get("name") == "model_run"),
                       key=lambda e: e["ts"])[1:]
         sums, counts = [], []
-        nodes = sorted((e for e in ev if e.get("cat") == "Node" and e["name"].endswith("_kernel_time")),
-                       key=lambda e: e["ts"])
+        # If/Loop: their time is their subgraph's nodes', which the profile lists too
+        nodes = sorted((e for e in ev if e.get("cat") == "Node" and e["name"].endswith("_kernel_time")
+                        and e.get("args", {}).get("op_name") not in ("If", "Loop", "Scan")), key=lambda e: e["ts"])
         for run in runs:
             inside = [e for e in nodes if run["ts"] <= e["ts"] <= run["ts"] + run["dur"]]
             sums.append(sum(e["dur"] for e in inside) / 1000.0)
