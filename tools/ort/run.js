@@ -39,7 +39,8 @@
 //                       ReorderInput/ReorderOutput that only a single-layer model needs, i.e.
 //                       what the layer costs inside a network; `run` is the session.run time.
 //                       The session.run median is always written as the extra column run_ms
-//                       (with `node`, of the profiled runs: about 1 us more per node)
+//                       (with `node`, of the profiled runs: profiling adds 9-13 us per node
+//                       to session.run and 3-5 us to each kernel time; data/host-ort-cpu/dispatch)
 //   --flush-mb M        write M MiB of scratch memory before every run of the ops given by
 //   --flush-op OP       (repeatable; default every op), so that weights come from DRAM as in a
 //                       network larger than the last-level cache [0]
