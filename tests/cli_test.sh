@@ -531,18 +531,24 @@ for f in files:
     rows = list(csv.DictReader(l for l in lines[1:] if not l.startswith("#")))
     assert rows, f
     head = list(rows[0].keys())
+    # the runner adds the spread columns (mad_ms, rejected, pass_spread, ref_ratio) since issue 12
+    spread = ["mad_ms", "rejected", "pass_spread", "ref_ratio"]
+    if head[-4:] == spread:
+        head = head[:-4]
     assert head[-5:] == ["latency_ms", "latency_ms_p10", "latency_ms_p90", "repeats", "run_ms"], (f, head[-5:])
     for r in rows:
         p10, med, p90 = float(r["latency_ms_p10"]), float(r["latency_ms"]), float(r["latency_ms_p90"])
         assert 0 < p10 <= med <= p90, (f, r["model"])
-        assert int(r["repeats"]) >= 40 and r["model"].endswith(".onnx"), (f, r["model"])
+        runs = int(r["repeats"]) + int(r.get("rejected") or 0)  # repeats: the runs kept by the outlier rule
+        assert runs >= 40 and r["model"].endswith(".onnx"), (f, r["model"])
     m = json.load(open(f[:-4] + ".machine.json"))
     for k in ("cpu_model", "threads", "onnxruntime_node", "node", "started", "overhead_ms"):
         assert k in m, (f, k)
 net = os.path.join(root, "data/host-ort-cpu/networks/networks.csv")
 rows = list(csv.DictReader(open(net)))
-assert list(rows[0].keys()) == ["model", "threads", "median_ms", "p10_ms", "p90_ms", "repeats"], rows[0].keys()
-assert all(int(r["repeats"]) >= 20 for r in rows)
+head = ["model", "threads", "median_ms", "p10_ms", "p90_ms", "repeats"]
+assert list(rows[0].keys()) in (head, head + ["mad_ms", "rejected", "pass_spread", "ref_ratio"]), rows[0].keys()
+assert all(int(r["repeats"]) + int(r.get("rejected") or 0) >= 20 for r in rows)
 ' "$SRC"
 ok
 

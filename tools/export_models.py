@@ -22,9 +22,11 @@ What it does, per model:
     whose external data file is absent (dims stay in every TensorProto, small
     int64 shape constants stay inline);
   * counts params (sum of p.numel()) and Conv2d/Linear multiply-accumulates
-    with forward hooks on the torch modules (batch 1) and writes
-    models/reference_counts.csv (rows of models not exported in this run are
-    kept);
+    with forward hooks on the torch modules (batch 1), and again every aten
+    convolution and matrix product (count_macs_dispatch); where the two differ
+    (attention: products outside Conv2d/Linear modules) the second is kept and
+    its counter named; writes models/reference_counts.csv (rows of models not
+    exported in this run are kept);
   * runs onnx.shape_inference.infer_shapes(data_prop=True) on the graph with
     torch's value_info removed and prints the tensors whose shape is still
     not static (unknown / symbolic dims other than the batch dim ``N``).
@@ -54,6 +56,7 @@ SCRIPT_REL = "tools/export_models.py"
 CSV_PATH = os.path.join(MODELS_DIR, "reference_counts.csv")
 CSV_COLUMNS = ["model_file", "input_shape", "params", "conv_linear_macs", "counter"]
 COUNTER_NAME = "torch_forward_hooks_conv2d_linear_v1"
+COUNTER_ATEN = "torch_dispatch_aten_conv_mm_v1"  # where the hooks miss products (attention)
 BATCH_DIM = "N"
 DATA_DEPENDENT_OPS = ("NonZero", "NonMaxSuppression", "If", "Loop", "Unique")
 
@@ -107,6 +110,42 @@ MODELS = OrderedDict(
                                            kind="seg", kwargs=dict(weights_backbone=None))),
         ("ssdlite320_mobilenet_v3_large", Spec("ssdlite320_mobilenet_v3_large", (1, 3, 320, 320),
                                                kind="det", kwargs=dict(weights_backbone=None))),
+        # Validation networks of the host platform (issue 12): nothing is fitted on them.
+        # Classic CNNs, DenseNet.
+        ("resnet34", Spec("resnet34", (1, 3, 224, 224))),
+        ("resnet101", Spec("resnet101", (1, 3, 224, 224))),
+        ("wide_resnet50_2", Spec("wide_resnet50_2", (1, 3, 224, 224))),
+        ("vgg11_bn", Spec("vgg11_bn", (1, 3, 224, 224))),
+        ("squeezenet1_0", Spec("squeezenet1_0", (1, 3, 224, 224))),
+        ("densenet121", Spec("densenet121", (1, 3, 224, 224))),
+        # Mobile: depthwise, squeeze-excite, h-swish, SiLU, channel shuffle.
+        ("mobilenet_v3_small", Spec("mobilenet_v3_small", (1, 3, 224, 224))),
+        ("mnasnet0_5", Spec("mnasnet0_5", (1, 3, 224, 224))),
+        ("mnasnet1_0", Spec("mnasnet1_0", (1, 3, 224, 224))),
+        ("efficientnet_b0", Spec("efficientnet_b0", (1, 3, 224, 224))),
+        ("efficientnet_v2_s", Spec("efficientnet_v2_s", (1, 3, 224, 224))),
+        ("shufflenet_v2_x0_5", Spec("shufflenet_v2_x0_5", (1, 3, 224, 224))),
+        ("shufflenet_v2_x1_0", Spec("shufflenet_v2_x1_0", (1, 3, 224, 224))),
+        # Grouped (non-depthwise) convolutions.
+        ("regnet_x_400mf", Spec("regnet_x_400mf", (1, 3, 224, 224))),
+        ("regnet_y_400mf", Spec("regnet_y_400mf", (1, 3, 224, 224))),
+        ("regnet_y_1_6gf", Spec("regnet_y_1_6gf", (1, 3, 224, 224))),
+        ("resnext50_32x4d", Spec("resnext50_32x4d", (1, 3, 224, 224))),
+        # Transformers and ConvNeXt (MatMul with M > 1, batched MatMul, Softmax, LayerNorm, Gelu).
+        ("vit_b_16", Spec("vit_b_16", (1, 3, 224, 224))),
+        ("vit_b_32", Spec("vit_b_32", (1, 3, 224, 224))),
+        ("swin_t", Spec("swin_t", (1, 3, 224, 224))),
+        ("convnext_tiny", Spec("convnext_tiny", (1, 3, 224, 224))),
+        # Detection and segmentation.
+        ("ssd300_vgg16", Spec("ssd300_vgg16", (1, 3, 300, 300), kind="det",
+                              kwargs=dict(weights_backbone=None))),
+        ("fasterrcnn_mobilenet_v3_large_320_fpn",
+         Spec("fasterrcnn_mobilenet_v3_large_320_fpn", (1, 3, 320, 320), kind="det",
+              kwargs=dict(weights_backbone=None))),
+        ("deeplabv3_mobilenet_v3_large", Spec("deeplabv3_mobilenet_v3_large", (1, 3, 520, 520),
+                                              kind="seg", kwargs=dict(weights_backbone=None))),
+        ("deeplabv3_resnet50", Spec("deeplabv3_resnet50", (1, 3, 520, 520), kind="seg",
+                                    kwargs=dict(weights_backbone=None))),
         # Count-reference variants (models/reference/): the architectures of ONNX Model Zoo
         # models whose MACs onnx-tool publishes; used only by the count tests.
         ("resnet50_v1", Spec("resnet50", (1, 3, 224, 224), modify=resnet50_v1_layout,
@@ -205,6 +244,50 @@ def count_macs(model, x):
     return total[0]
 
 
+def count_macs_dispatch(model, x):
+    """Multiply-accumulates of every aten convolution and matrix product, batch 1.
+
+    A second, independent counter for networks whose products do not all run
+    through Conv2d/Linear modules (attention: nn.MultiheadAttention's projections
+    use F.linear on bare parameters, Q x K^T and A x V are torch.matmul).
+    Counted below autograd with a TorchDispatchMode: convolution
+    ``out.numel() * (Cin/groups) * prod(kernel)``, mm/addmm ``M*K*N``,
+    bmm/baddbmm ``B*M*K*N``. Run with gradients enabled so that
+    nn.MultiheadAttention takes its composite path, not the fused
+    ``_native_multi_head_attention`` kernel (which would hide its products).
+    """
+    from torch.utils._python_dispatch import TorchDispatchMode
+    aten = torch.ops.aten
+    total = [0]
+
+    class Count(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            p = func.overloadpacket
+            if p is aten.convolution:
+                w, groups = args[1], args[8]
+                cin = w.shape[1]  # = in_channels / groups
+                k = 1
+                for d in w.shape[2:]:
+                    k *= d
+                total[0] += out.numel() * cin * k
+                del groups
+            elif p in (aten.mm, aten.addmm):
+                a = args[0] if p is aten.mm else args[1]
+                total[0] += out.numel() * a.shape[-1]
+            elif p in (aten.bmm, aten.baddbmm):
+                a = args[0] if p is aten.bmm else args[1]
+                total[0] += out.numel() * a.shape[-1]
+            elif p in (aten._native_multi_head_attention, aten.mkldnn_convolution,
+                       aten.convolution_overrideable, aten._convolution):
+                raise RuntimeError("uncounted product kernel %s" % p)
+            return out
+
+    with torch.enable_grad(), Count():
+        model(x)
+    return total[0]
+
+
 # --------------------------------------------------------------------------- export
 
 def export_onnx(name, spec, model, x, path):
@@ -228,9 +311,13 @@ def export_onnx(name, spec, model, x, path):
                   dynamic_axes={"boxes": {0: "num_detections"}, "scores": {0: "num_detections"},
                                 "labels": {0: "num_detections"}})
         args = (x,)  # the model's single positional argument is the list of images
+    # nn.MultiheadAttention in eval() under no_grad takes its fused fast path
+    # (aten::_native_multi_head_attention), which has no ONNX export: export
+    # networks that have one with gradients enabled (its composite path).
+    has_mha = any(isinstance(m, nn.MultiheadAttention) for m in model.modules())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with torch.no_grad():
+        with torch.set_grad_enabled(has_mha):
             torch.onnx.export(model, args, path, **kw)
 
 
@@ -393,7 +480,10 @@ def export_one(name, spec):
     model = build(spec)
     x = example_input(spec)
     params = count_params(model)
-    macs = count_macs(model, x)
+    macs, counter = count_macs(model, x), COUNTER_NAME
+    macs_aten = count_macs_dispatch(model, x)
+    if macs_aten != macs:  # products outside Conv2d/Linear modules (attention)
+        macs, counter = macs_aten, COUNTER_ATEN
     export_onnx(name, spec, model, x, path)
     mp = onnx.load(path)
     fix_names_and_docs(mp, spec.builder)
@@ -408,14 +498,15 @@ def export_one(name, spec):
     in_dims = [d.dim_value if d.HasField("dim_value") else 1
                for d in mp.graph.input[0].type.tensor_type.shape.dim]
     return dict(path=path, input_shape="x".join(map(str, in_dims)), nodes=len(all_nodes), top_nodes=len(mp.graph.node), size=os.path.getsize(path), params=params,
-                macs=macs, ops=ops, bad=bad, roots=roots)
+                macs=macs, counter=counter, ops=ops, bad=bad, roots=roots)
 
 
 def main(argv):
     torch.manual_seed(0)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     if "--list" in argv:
-        print("\n".join(list(MODELS) + [DET_FALLBACK[0] + " (fallback)"]))
+        print("\n".join(list(MODELS) + [DET_FALLBACK[0] + " (fallback)"
+                                          for _ in [0] if DET_FALLBACK[0] not in MODELS]))
         return 0
     names = argv or list(MODELS)
     known = dict(MODELS)
@@ -432,7 +523,7 @@ def main(argv):
         try:
             r = export_one(n, spec)
         except Exception as e:  # detection export may fail: fall back to Faster R-CNN
-            if spec.kind == "det" and n != DET_FALLBACK[0]:
+            if n == "ssdlite320_mobilenet_v3_large":
                 print("%s: export failed (%s: %s); falling back to %s"
                       % (n, type(e).__name__, e, DET_FALLBACK[0]), file=sys.stderr)
                 for ext in (".onnx", ".weights"):
@@ -445,7 +536,7 @@ def main(argv):
                 raise
         rel = os.path.join(spec.subdir, n + ".onnx") if spec.subdir else n + ".onnx"
         rows[rel] = dict(model_file=rel, input_shape=r["input_shape"],
-                                 params=r["params"], conv_linear_macs=r["macs"], counter=COUNTER_NAME)
+                                 params=r["params"], conv_linear_macs=r["macs"], counter=r["counter"])
         write_csv(rows)
         print("%-32s nodes=%-5d size=%-8d params=%-10d macs=%-12d bn=%-3d nonstatic=%d (data-dep %d)"
               % (n, r["nodes"], r["size"], r["params"], r["macs"],

@@ -11,6 +11,8 @@
 #          data/host-ort-cpu/2t/); default 1
 # STEPS    comma-separated subset of sweeps,measure,detection,fit,validate; default all
 #
+# The networks timed (never fitted) are those of the host validation suite,
+# data/validation/host-networks.txt (another list: HOST_NETWORKS=FILE).
 # Run from the repository root after `cd tools/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci`.
 set -euo pipefail
 
@@ -23,6 +25,10 @@ WORK=$2
 THREADS=${3:-1}
 STEPS=${4:-sweeps,measure,detection,fit,validate}
 RUNNER="node tools/ort/run.js"
+SUITE=${HOST_NETWORKS:-data/validation/host-networks.txt}
+# The validate step must estimate with the profile the fit step just wrote, not one
+# installed next to ODONATA or in its source tree: this checkout's platforms/ first.
+export ODONATA_PLATFORMS="$PWD/platforms${ODONATA_PLATFORMS:+:$ODONATA_PLATFORMS}"
 step() { [[ ",$STEPS," == *",$1,"* ]]; }
 
 case $THREADS in
@@ -31,11 +37,17 @@ case $THREADS in
   *) echo "calibrate.sh: THREADS must be 1 or 2" >&2; exit 2 ;;
 esac
 [ -f tools/ort/sweeps.txt ] || { echo "calibrate.sh: run from the repository root" >&2; exit 2; }
+[ -f "$SUITE" ] || { echo "calibrate.sh: no network list $SUITE" >&2; exit 2; }
 mkdir -p "$WORK/sweeps" "$WORK/net" "$DATA/networks"
+# The suite's models (first column; '#' lines are comments) and their materialized copies.
+suite_models() { awk '!/^#/ && NF {print $1}' "$SUITE"; }
+suite_nets() { suite_models | while read -r m; do echo "$WORK/net/$(basename "$m")"; done; }
+REFERENCE="$WORK/sweeps/reference/models/00000.onnx"
 
 # 1. Sweep plans and their single-layer models (tools/ort/sweeps.txt); the
 #    empty call, a Relu of one element whose run time is the per-call overhead;
-#    every network of models/ (not models/reference), materialized.
+#    the reference of the noise floor, a 3x3 Conv of 64 channels at 28x28 (about
+#    0.4 ms) timed before and after every timing; every network of the suite, materialized.
 if step sweeps; then
   grep -v '^#' tools/ort/sweeps.txt | grep . | while read -r group name args; do
     [ -f "$WORK/sweeps/$name/plan.csv" ] && continue
@@ -45,7 +57,10 @@ if step sweeps; then
   [ -f "$WORK/sweeps/empty/plan.csv" ] ||
     "$ODONATA" sweep --op Relu --design 1d --dims in_c --min 1 --max 1 --around in_c=1,hw=1 \
       --out "$WORK/sweeps/empty" --models
-  for m in models/*.onnx; do
+  [ -f "$WORK/sweeps/reference/plan.csv" ] ||
+    "$ODONATA" sweep --op Conv --design 1d --dims in_c --min 64 --max 64 --around in_c=64,out_c=64,hw=28,kernel=3 \
+      --out "$WORK/sweeps/reference" --models
+  suite_models | while read -r m; do
     out="$WORK/net/$(basename "$m")"
     [ -f "$out" ] || "$ODONATA" materialize "$m" -o "$out" --seed 1
   done
@@ -54,15 +69,17 @@ fi
 # 2. One runner invocation times every sweep model (latency_ms: the layer's own
 #    kernel time, ORT profiling; 2 passes) and, in 10 rounds between them, every
 #    network (session.run time, 2 runs per round after 1 warm-up: 20 runs), so
-#    that sweeps and networks see the same states of this shared machine. Gemm
+#    that sweeps and networks see the same states of this shared machine; the
+#    models in a shuffled order, a different one per pass, the reference timed
+#    throughout (noise floor, retries of timings in the host's slow state). Gemm
 #    weights come from DRAM as in AlexNet and VGG-16, whose weights (244 and
 #    553 MB) exceed the last-level cache: 256 MiB are written before every Gemm run.
 if step measure; then
   dirs=$(grep -v '^#' tools/ort/sweeps.txt | awk -v w="$WORK/sweeps" 'NF && $1 != "detection" {print w "/" $2}')
-  # shellcheck disable=SC2086
+  # shellcheck disable=SC2086,SC2046
   $RUNNER --sweep $dirs --threads "$THREADS" --passes 2 --overhead-model "$WORK/sweeps/empty/models/00000.onnx" \
-    --flush-mb 256 --flush-op Gemm --max-wait 300 --out "$DATA/sweeps.csv" \
-    --network "$WORK"/net/*.onnx --rounds 5 --network-repeats 2 --network-warmup 1 \
+    --flush-mb 256 --flush-op Gemm --max-wait 300 --reference "$REFERENCE" --out "$DATA/sweeps.csv" \
+    --network $(suite_nets) --rounds 5 --network-repeats 2 --network-warmup 1 \
     --network-out "$DATA/networks/networks.csv"
 fi
 
@@ -71,7 +88,8 @@ fi
 if step detection; then
   dirs=$(grep -v '^#' tools/ort/sweeps.txt | awk -v w="$WORK/sweeps" '$1 == "detection" {print w "/" $2}')
   # shellcheck disable=SC2086
-  $RUNNER --sweep $dirs --threads "$THREADS" --passes 3 --max-wait 300 --out "$DATA/detection.csv"
+  $RUNNER --sweep $dirs --threads "$THREADS" --passes 3 --max-wait 300 --reference "$REFERENCE" \
+    --out "$DATA/detection.csv"
 fi
 
 # 3. Fit the platform from the sweeps alone.
@@ -84,5 +102,5 @@ fi
 # 4. Validation rows (data/validation/host-ort-cpu.csv) and the comparison.
 if step validate; then
   node tools/ort/validate.js "$ODONATA" "$DATA/networks/networks.csv" "$PLATFORM" "$THREADS" \
-    data/validation/host-ort-cpu.csv
+    data/validation/host-ort-cpu.csv "$SUITE"
 fi

@@ -17,6 +17,19 @@
 //   --passes P          time every model P times, one pass over all models after the other,
 //                       and pool the runs [2]: the speed of this shared machine changes over
 //                       seconds to minutes, so spreading a model's runs in time gives a fairer median
+//   --order O           order of the models within a pass: `shuffled` (a permutation drawn from
+//                       --seed, a different one per pass, so that a slow minute of the machine
+//                       does not fall on one sweep dimension) or `sequential` (file order) [shuffled]
+//   --reject K          outlier rule: of a model's pooled runs, those farther from their median
+//                       than max(K x 1.4826 x MAD, 5% of the median, 2 us) are dropped before
+//                       the median, p10, p90 and MAD are taken (0: keep every run) [3]
+//   --reference F       noise floor: model F (e.g. a mid-size Conv) gets a session of its own,
+//                       open all along, and --ref-runs runs [5] before and after every timing;
+//                       the dispersion of all its runs is the invocation's noise floor (machine
+//                       description `noise_floor`). A timing whose reference median (before or
+//                       after) exceeds the baseline (20th percentile of the reference medians
+//                       so far, once there are 10) by more than --ref-tolerance [0.15] counts as
+//                       disturbed, like contention below (the host's slow state), and is retried
 //   --rounds K          with --sweep and --network: K network rounds per pass, evenly between
 //                       the sweep models [5]; each round times every network --network-repeats
 //                       times [2] after --network-warmup runs [1], so that sweeps and networks
@@ -26,7 +39,8 @@
 //                       ReorderInput/ReorderOutput that only a single-layer model needs, i.e.
 //                       what the layer costs inside a network; `run` is the session.run time.
 //                       The session.run median is always written as the extra column run_ms
-//                       (with `node`, of the profiled runs: about 1 us more per node)
+//                       (with `node`, of the profiled runs: profiling adds 9-13 us per node
+//                       to session.run and 3-5 us to each kernel time; data/host-ort-cpu/dispatch)
 //   --flush-mb M        write M MiB of scratch memory before every run of the ops given by
 //   --flush-op OP       (repeatable; default every op), so that weights come from DRAM as in a
 //                       network larger than the last-level cache [0]
@@ -48,9 +62,15 @@
 // Sweep DIRs are `odonata sweep ... --models` outputs: DIR/plan.csv with a `model`
 // column naming DIR/models/*.onnx. The output is odonata's measurement CSV (README
 // "Measurement CSV"): the plan's columns (model becomes DIRNAME/models/NNNNN.onnx), then
-// latency_ms (median), latency_ms_p10, latency_ms_p90 and repeats (pooled over the passes).
+// latency_ms (median), latency_ms_p10, latency_ms_p90 and repeats (pooled over the passes,
+// after the outlier rule), run_ms, then the spread: mad_ms (MAD of the runs kept), rejected
+// (runs dropped), pass_spread (slowest / fastest pass median), ref_ratio (median ratio of the
+// reference around the timings to its baseline; empty without --reference).
 // Several DIRs are concatenated; their headers must match.
-// Network output: model, threads, median_ms, p10_ms, p90_ms, repeats.
+// Network output: model, threads, median_ms, p10_ms, p90_ms, repeats, and the same spread columns.
+// Machine description (FILE.machine.json): `identity` (CPU vendor, family, model, stepping, name,
+// kernel-selecting flags, caches, cores, threads, ONNX Runtime, OS; schema
+// odonata-host-identity/1), `noise_floor` (--reference), settings, contention, timeline.
 // run_ms and network times are process.hrtime.bigint() around `await session.run(feeds)`:
 // what a caller of ONNX Runtime waits for. Progress goes to stderr: [123/766] conv 0.520 ms.
 'use strict';
@@ -71,8 +91,9 @@ function parseArgs(argv) {
   const o = {sweeps: [], networks: [], threads: 1, optLevel: 'all', warmup: null, repeats: null, minTime: null,
              maxRepeats: 1000, passes: 2, overheadModel: '', latency: null, flushMb: 0, flushOps: [], minMs: null,
              rounds: 5, networkRepeats: 2, networkWarmup: 1, networkOut: '', maxOthers: null, tries: 4, maxWait: 600,
-             waited: 0, profile: '', profileRuns: 10, out: '', machine: '', seed: 1};
-  const reals = ['--min-time', '--max-others', '--min-ms'];
+             waited: 0, profile: '', profileRuns: 10, out: '', machine: '', seed: 1, order: 'shuffled', reject: 3,
+             reference: '', refRuns: 5, refTolerance: 0.15};
+  const reals = ['--min-time', '--max-others', '--min-ms', '--reject', '--ref-tolerance'];
   let list = null;
   const num = (name, v, min) => {
     const n = Number(v);
@@ -107,6 +128,11 @@ function parseArgs(argv) {
     '--machine': (v) => { o.machine = v; },
     '--seed': (v) => { o.seed = num('--seed', v, 0); },
     '--out': (v) => { o.out = v; },
+    '--order': (v) => { o.order = v; },
+    '--reject': (v) => { o.reject = num('--reject', v, 0); },
+    '--reference': (v) => { o.reference = v; },
+    '--ref-runs': (v) => { o.refRuns = num('--ref-runs', v, 1); },
+    '--ref-tolerance': (v) => { o.refTolerance = num('--ref-tolerance', v, 0); },
   };
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i];
@@ -134,6 +160,7 @@ function parseArgs(argv) {
   if (!['disabled', 'basic', 'extended', 'layout', 'all'].includes(o.optLevel)) {
     usage(`--opt-level: '${o.optLevel}' (disabled, basic, extended, layout, all)`);
   }
+  if (!['shuffled', 'sequential'].includes(o.order)) usage(`--order: '${o.order}' (shuffled, sequential)`);
   const sweep = o.sweeps.length > 0;
   if (o.profile && sweep) usage('--profile is for --network alone');
   if (o.overheadModel && !sweep) usage('--overhead-model is for --sweep');
@@ -165,6 +192,38 @@ function percentile(sorted, p) {
 function stats(times) {
   const s = [...times].sort((a, b) => a - b);
   return {median: percentile(s, 0.5), p10: percentile(s, 0.1), p90: percentile(s, 0.9), repeats: s.length};
+}
+
+// Median absolute deviation (unscaled) of values around their median.
+function mad(values) {
+  const m = percentile([...values].sort((a, b) => a - b), 0.5);
+  return percentile(values.map((x) => Math.abs(x - m)).sort((a, b) => a - b), 0.5);
+}
+
+// The outlier rule (--reject K): runs farther from the median than
+// max(K x 1.4826 x MAD, 5% of the median, 2 us) are dropped (1.4826 x MAD
+// estimates the standard deviation of normal noise; the floors keep runs that
+// differ by the profiler's 1 us resolution or by a few percent when the MAD
+// is 0). Then median, p10, p90 and MAD of the runs kept, and how many went.
+function robustStats(times, k) {
+  const all = stats(times);
+  let kept = times;
+  if (k > 0 && times.length >= 5) {
+    const limit = Math.max(k * 1.4826 * mad(times), 0.05 * all.median, 0.002);
+    kept = times.filter((x) => Math.abs(x - all.median) <= limit);
+  }
+  return {...stats(kept), mad: mad(kept), rejected: times.length - kept.length};
+}
+
+// A permutation of 0..n-1 drawn from seed (Fisher-Yates on rng below).
+function permutation(n, seed) {
+  const next = rng(seed);
+  const p = Array.from({length: n}, (_, i) => i);
+  for (let i = n - 1; i > 0; --i) {
+    const j = Math.floor(next() * (i + 1));
+    [p[i], p[j]] = [p[j], p[i]];
+  }
+  return p;
 }
 
 // --- inputs ---------------------------------------------------------------------
@@ -306,10 +365,90 @@ function nodeTimes(profileFile, first, count) {
   return sums.slice(first, first + count);
 }
 
+// The noise floor (--reference): one model with a session of its own, open
+// for the whole invocation, run --ref-runs times before and after every timing.
+// Every run is kept (the floor's dispersion); every check's median is compared
+// with the baseline, the 20th percentile of the check medians so far: the
+// fast state of this machine, whose host switches between two speeds.
+class Reference {
+  constructor(file, o) {
+    this.file = file;
+    this.o = o;
+    this.runs = [];    // every reference run, ms
+    this.checks = [];  // {at: s since start, ms: median of the check}
+    this.start = process.hrtime.bigint();
+  }
+  async open() {
+    this.session = await ort.InferenceSession.create(this.file, sessionOptions(this.o, {}));
+    this.feeds = makeFeeds(this.session, this.file, this.o.seed);
+    for (let i = 0; i < 3; ++i) await this.session.run(this.feeds);
+  }
+  baseline() {
+    if (this.checks.length < 10) return null;
+    return percentile(this.checks.map((c) => c.ms).sort((a, b) => a - b), 0.2);
+  }
+  // Median of --ref-runs runs now, divided by the baseline (null while there is none).
+  async check() {
+    const times = [];
+    for (let i = 0; i < this.o.refRuns; ++i) {
+      const t0 = process.hrtime.bigint();
+      await this.session.run(this.feeds);
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    const m = stats(times).median;
+    const base = this.baseline();
+    this.runs.push(...times);
+    this.checks.push({at: Number(process.hrtime.bigint() - this.start) / 1e9, ms: m});
+    return base === null ? null : m / base;
+  }
+  // For the machine description: dispersion of every run and of the check
+  // medians, the baseline, how many checks exceeded the tolerance, and the
+  // check medians per minute (p10, p50, p90).
+  summary() {
+    if (!this.runs.length) return null;
+    const r = stats(this.runs), c = stats(this.checks.map((x) => x.ms));
+    const base = percentile(this.checks.map((x) => x.ms).sort((a, b) => a - b), 0.2);
+    const minutes = [];
+    for (const x of this.checks) {
+      const k = Math.floor(x.at / 60);
+      while (minutes.length <= k) minutes.push([]);
+      minutes[k].push(x.ms);
+    }
+    const round = (x) => +x.toFixed(5);
+    return {model: this.file, runs_per_check: this.o.refRuns, checks: this.checks.length, runs: r.repeats,
+            run_median_ms: round(r.median), run_p10_ms: round(r.p10), run_p90_ms: round(r.p90),
+            run_mad_ms: round(mad(this.runs)), run_mad_pct: +((100 * mad(this.runs)) / r.median).toFixed(2),
+            check_median_ms: round(c.median), check_p10_ms: round(c.p10), check_p90_ms: round(c.p90),
+            check_p90_over_p10: +(c.p90 / c.p10).toFixed(4), baseline_ms: round(base),
+            tolerance: this.o.refTolerance,
+            checks_above_tolerance: this.checks.filter((x) => x.ms > base * (1 + this.o.refTolerance)).length,
+            per_minute: minutes.map((m, k) => {
+              if (!m.length) return {minute: k, checks: 0};
+              const s = stats(m);
+              return {minute: k, checks: m.length, p10_ms: round(s.p10), p50_ms: round(s.median),
+                      p90_ms: round(s.p90)};
+            })};
+  }
+  async close() {
+    if (this.session) await this.session.release();
+  }
+}
+
+// How disturbed a timing attempt was: 0 = quiet; above 1 = other processes
+// used more than --max-others cores, or the reference ran slower than the
+// baseline by more than --ref-tolerance.
+function disturbance(a, o) {
+  const byOthers = a.others / Math.max(o.maxOthers, 1e-9);
+  const byReference = a.refRatio === null || a.refRatio === undefined ? 0
+                                                                      : (a.refRatio - 1) / Math.max(o.refTolerance, 1e-9);
+  return Math.max(byOthers, byReference, 0);
+}
+
 // Time a model. `t`: {seed, warmup, repeats, minTime, maxRepeats, flushMb,
 // profile}. While other processes used more than --max-others cores during the
-// timed runs, wait and time it again (up to --tries times in all, and
-// --max-wait seconds of waiting per invocation), keeping the quietest attempt.
+// timed runs, or the reference (--reference) ran slow before or after them,
+// wait and time it again (up to --tries times in all, and --max-wait seconds
+// of waiting per invocation), keeping the least disturbed attempt.
 // With `profile`, also the per-run node times of the attempt kept (nodeTimes).
 async function timeModel(file, o, t) {
   const prefix = t.profile ? path.join(os.tmpdir(), `odonata-run-${process.pid}`) : '';
@@ -319,14 +458,18 @@ async function timeModel(file, o, t) {
   try {
     const feeds = makeFeeds(session, file, t.seed, t.boxGroups);
     for (let k = 1; k <= o.tries; ++k) {
+      const before = o.ref ? await o.ref.check() : null;
       const a = await timeOnce(session, feeds, t);
-      if (!best || a.others < best.others) {
+      const after = o.ref ? await o.ref.check() : null;
+      a.refRatio = before === null || after === null ? null : Math.max(before, after);
+      a.disturbance = disturbance(a, o);
+      if (!best || a.disturbance < best.disturbance) {
         best = a;
         bestFirst = runsSoFar + t.warmup;
       }
       runsSoFar += t.warmup + a.times.length;
       best.tries = k;
-      if (a.others <= o.maxOthers || o.waited >= o.maxWait || k === o.tries) break;
+      if (a.disturbance <= 1 || o.waited >= o.maxWait || k === o.tries) break;
       await new Promise((resolve) => setTimeout(resolve, 2000));
       o.waited += 2;
     }
@@ -392,17 +535,84 @@ function cpuinfo(key) {
   return null;
 }
 
+// The CPU flags that select ONNX Runtime's MLAS kernels (platform.cpp: AVX2/FMA,
+// AVX-512F/BW/VL/DQ "AVX512Core", VNNI for int8, AMX, FP16/BF16), plus the
+// hypervisor flag.
+const kKernelFlags = ['sse4_1', 'sse4_2', 'avx', 'f16c', 'fma', 'avx2', 'avx512f', 'avx512dq', 'avx512cd', 'avx512bw',
+                      'avx512vl', 'avx512_vnni', 'avx512_bf16', 'avx512_fp16', 'avx512vbmi', 'avx_vnni',
+                      'avx_vnni_int8', 'amx_tile', 'amx_bf16', 'amx_int8', 'amx_fp16', 'hypervisor'];
+
+function readText(file) {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch (e) {
+    return null;
+  }
+}
+
+// Cache sizes of cpu0 from sysfs: {L1d: "48K", L1i: ..., L2: ..., L3: ...}
+// (empty in guests that hide it; then /proc/cpuinfo's `cache size`).
+function caches() {
+  const out = {};
+  for (let i = 0; i < 8; ++i) {
+    const dir = `/sys/devices/system/cpu/cpu0/cache/index${i}`;
+    const level = readText(`${dir}/level`), type = readText(`${dir}/type`), size = readText(`${dir}/size`);
+    if (level === null) break;
+    out[`L${level}${type === 'Data' ? 'd' : type === 'Instruction' ? 'i' : ''}`] = size;
+  }
+  return out;
+}
+
+// Which machine ran the measurement, in a stable form a platform profile can
+// carry (schema odonata-host-identity/1): the CPU (vendor, family, model,
+// stepping, name, the kernel-selecting flags present, in kKernelFlags' order), logical CPUs,
+// physical cores, the threads used, ONNX Runtime's version, the OS. `key` is
+// one line that differs when any of these that changes the kernels differs.
+function identity(o) {
+  const text = readText('/proc/cpuinfo') || '';
+  const field = (k) => {
+    const m = new RegExp(`^${k}\\s*:\\s*(.*)$`, 'm').exec(text);
+    return m ? m[1].trim() : null;
+  };
+  const flags = new Set((field('flags') || '').split(/\s+/));
+  const cores = new Set();
+  for (const block of text.split(/\n\s*\n/)) {
+    const phys = /^physical id\s*:\s*(\d+)/m.exec(block), core = /^core id\s*:\s*(\d+)/m.exec(block);
+    if (core) cores.add(`${phys ? phys[1] : 0}:${core[1]}`);
+  }
+  const osRelease = readText('/etc/os-release') || '';
+  const pretty = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(osRelease);
+  const id = {
+    schema: 'odonata-host-identity/1',
+    cpu_vendor: field('vendor_id'), cpu_family: field('cpu family') === null ? null : Number(field('cpu family')),
+    cpu_model: field('model') === null ? null : Number(field('model')),
+    cpu_stepping: field('stepping') === null ? null : Number(field('stepping')),
+    cpu_model_name: field('model name') || (os.cpus()[0] ? os.cpus()[0].model : null),
+    cpu_flags: kKernelFlags.filter((f) => flags.has(f)),
+    caches: Object.keys(caches()).length ? caches() : {cpuinfo_cache_size: field('cache size')},
+    logical_cpus: os.cpus().length, physical_cores: cores.size || null,
+    threads: o.threads, onnxruntime: `onnxruntime-node ${require('onnxruntime-node/package.json').version} CPU`,
+    os: `${os.type()} ${os.release()} ${os.arch()}${pretty ? ` (${pretty[1]})` : ''}`,
+  };
+  id.key = `${id.cpu_vendor} family ${id.cpu_family} model ${id.cpu_model} stepping ${id.cpu_stepping} ` +
+           `"${id.cpu_model_name}" [${id.cpu_flags.filter((f) => f !== 'hypervisor').join(' ')}] ` +
+           `${id.threads} thread(s) ${id.onnxruntime}`;
+  return id;
+}
+
 function machine(o, extra) {
   const ortPackage = require('onnxruntime-node/package.json');
   return {
+    identity: identity(o),
     cpu_model: cpuinfo('model name') || (os.cpus()[0] ? os.cpus()[0].model : 'unknown'),
     cpu_mhz: Number(cpuinfo('cpu MHz')) || null,
     cpu_flags: (cpuinfo('flags') || '').split(/\s+/).filter((f) => /^(avx|fma|amx)/.test(f)),
     logical_cpus: os.cpus().length, memory_bytes: os.totalmem(),
     threads: o.threads, inter_op_threads: 1, execution_mode: 'sequential', graph_optimization_level: o.optLevel,
     warmup: o.warmup, repeats_per_pass_min: o.repeats, min_time_ms: o.minTime, max_repeats: o.maxRepeats,
-    passes: o.passes, onnxruntime_node: ortPackage.version, node: process.version,
-    os: `${os.type()} ${os.release()} ${os.arch()}`, ...extra,
+    passes: o.passes, order: o.order, reject_k: o.reject, onnxruntime_node: ortPackage.version,
+    node: process.version, os: `${os.type()} ${os.release()} ${os.arch()}`,
+    noise_floor: o.ref ? o.ref.summary() : null, ...extra,
   };
 }
 
@@ -458,28 +668,43 @@ function readSweeps(o) {
   return {header, jobs};
 }
 
-// Networks: per network, the runs of every timing pooled; per timing, when
-// and how fast (for the machine description: how the machine's speed moved).
-function networkState(o) {
-  return {pooled: o.networks.map(() => []), results: [], timeline: []};
+// Per row, the spread columns added after the measurement's own: the MAD of
+// the runs kept, how many the outlier rule dropped, the ratio of the slowest
+// to the fastest pass median, and the median reference ratio of the timings.
+const kSpreadColumns = ['mad_ms', 'rejected', 'pass_spread', 'ref_ratio'];
+function spreadFields(s, passMedians, refRatios) {
+  const spread = passMedians.length > 1 ? Math.max(...passMedians) / Math.min(...passMedians) : 1;
+  const ratios = refRatios.filter((x) => x !== null && x !== undefined);
+  return [ms(s.mad), s.rejected, spread.toFixed(4), ratios.length ? stats(ratios).median.toFixed(4) : ''];
 }
-async function timeNetworks(o, st, interleaved, label) {
-  for (let i = 0; i < o.networks.length; ++i) {
+
+// Networks: per network, the runs of every timing pooled, each timing's
+// median and reference ratio; per timing, when and how fast (for the machine
+// description: how the machine's speed moved).
+function networkState(o) {
+  return {pooled: o.networks.map(() => []), passMedians: o.networks.map(() => []),
+          refRatios: o.networks.map(() => []), results: [], timeline: []};
+}
+async function timeNetworks(o, st, interleaved, label, order) {
+  for (const i of order || o.networks.map((_, k) => k)) {
     const file = o.networks[i];
     const t = await timeModel(file, o, networkTiming(o, interleaved));
     st.pooled[i].push(...t.times);
+    st.passMedians[i].push(stats(t.times).median);
+    st.refRatios[i].push(t.refRatio);
     st.results.push({...t, file});
     st.timeline.push({at: new Date().toISOString(), model: path.basename(file),
-                      median_ms: +stats(t.times).median.toFixed(4),
-                      others: +t.others.toFixed(3)});
+                      median_ms: +stats(t.times).median.toFixed(4), others: +t.others.toFixed(3),
+                      ref_ratio: t.refRatio === null ? null : +t.refRatio.toFixed(4)});
     if (label) label(file, t);
   }
 }
 function writeNetworks(o, st, file, began, load0, extra) {
-  const lines = ['model,threads,median_ms,p10_ms,p90_ms,repeats'];
+  const lines = [['model', 'threads', 'median_ms', 'p10_ms', 'p90_ms', 'repeats', ...kSpreadColumns].join(',')];
   o.networks.forEach((f, i) => {
-    const s = stats(st.pooled[i]);
-    lines.push([f, o.threads, ms(s.median), ms(s.p10), ms(s.p90), s.repeats].map(csvField).join(','));
+    const s = robustStats(st.pooled[i], o.reject);
+    lines.push([f, o.threads, ms(s.median), ms(s.p10), ms(s.p90), s.repeats,
+                ...spreadFields(s, st.passMedians[i], st.refRatios[i])].map(csvField).join(','));
   });
   const machineFile = file === o.out ? o.machine : file.replace(/\.csv$/, '') + '.machine.json';
   const m = machine(o, {networks: o.networks, started: began.toISOString(), finished: new Date().toISOString(),
@@ -490,47 +715,68 @@ function writeNetworks(o, st, file, began, load0, extra) {
   writeAtomic(machineFile, JSON.stringify(m, null, 2) + '\n');
 }
 
+// The order of the models in pass `pass` (--order).
+function passOrder(o, n, pass) {
+  return o.order === 'shuffled' ? permutation(n, o.seed * 7919 + pass) : Array.from({length: n}, (_, i) => i);
+}
+
+async function openReference(o) {
+  if (!o.reference) return;
+  o.ref = new Reference(o.reference, o);
+  await o.ref.open();
+}
+
 async function runSweeps(o) {
   const {header, jobs} = readSweeps(o);
   const began = new Date();
   const load0 = os.loadavg();
+  await openReference(o);
   const node = o.latency === 'node';
-  const pooled = jobs.map(() => ({run: [], node: []}));
+  const pooled = jobs.map(() => ({run: [], node: [], passMedians: [], refRatios: []}));
   const results = [];
+  const resultFiles = [];
   const overhead = {run: [], node: []};
   const nets = networkState(o);
   const interleave = o.networks.length > 0;
-  // Sweep model indices after which a network round runs, per pass.
+  // Positions in a pass after which a network round runs.
   const roundAfter = new Set();
   if (interleave) for (let r = 1; r <= o.rounds; ++r) roundAfter.add(Math.round((r * jobs.length) / o.rounds) - 1);
   const total = o.passes * jobs.length;
+  let round = 0;
   for (let pass = 0; pass < o.passes; ++pass) {
     if (o.overheadModel) {
       const base = {seed: o.seed, warmup: o.warmup, repeats: o.repeats, maxRepeats: o.maxRepeats, flushMb: 0};
       overhead.run.push(...(await timeModel(o.overheadModel, o, {...base, minTime: 1000, profile: false})).times);
       overhead.node.push(...(await timeModel(o.overheadModel, o, {...base, minTime: 200, profile: true})).nodeTimes);
     }
-    for (let i = 0; i < jobs.length; ++i) {
+    const order = passOrder(o, jobs.length, pass);
+    for (let k = 0; k < order.length; ++k) {
+      const i = order[k];
       const t = await timeModel(jobs[i].file, o, sweepTiming(o, o.seed + i, jobs[i].op, jobs[i].boxGroups));
       pooled[i].run.push(...t.times);
       if (node) pooled[i].node.push(...t.nodeTimes);
+      pooled[i].passMedians.push(stats(node ? t.nodeTimes : t.times).median);
+      pooled[i].refRatios.push(t.refRatio);
       results.push(t);
-      progress(pass * jobs.length + i + 1, total, jobs[i].label, stats(node ? t.nodeTimes : t.times).median);
-      if (roundAfter.has(i)) {
-        const done = pass * jobs.length + i + 1;
+      resultFiles.push(jobs[i].file);
+      progress(pass * jobs.length + k + 1, total, jobs[i].label, stats(node ? t.nodeTimes : t.times).median);
+      if (roundAfter.has(k)) {
+        const done = pass * jobs.length + k + 1;
         const show = (f, n) => progress(done, total, path.basename(f).replace(/\.onnx$/, ''), stats(n.times).median);
-        await timeNetworks(o, nets, true, show);
+        await timeNetworks(o, nets, true, show, passOrder(o, o.networks.length, 1000 + round++));
       }
     }
   }
   process.stderr.write('\n');
-  const lines = [[...header, 'latency_ms', 'latency_ms_p10', 'latency_ms_p90', 'repeats', 'run_ms']
+  const lines = [[...header, 'latency_ms', 'latency_ms_p10', 'latency_ms_p90', 'repeats', 'run_ms', ...kSpreadColumns]
                      .map(csvField).join(',')];
-  let skipped = 0;
+  let skipped = 0, rejected = 0;
   jobs.forEach((job, i) => {
-    const run = stats(pooled[i].run);
-    const s = node ? stats(pooled[i].node) : run;
-    const line = [...job.row, ms(s.median), ms(s.p10), ms(s.p90), s.repeats, ms(run.median)].map(csvField).join(',');
+    const run = robustStats(pooled[i].run, o.reject);
+    const s = node ? robustStats(pooled[i].node, o.reject) : run;
+    rejected += s.rejected;
+    const line = [...job.row, ms(s.median), ms(s.p10), ms(s.p90), s.repeats, ms(run.median),
+                  ...spreadFields(s, pooled[i].passMedians, pooled[i].refRatios)].map(csvField).join(',');
     if (s.median < o.minMs || s.p10 <= 0) {
       lines.push(`# below ${o.minMs} ms: ${line}`);
       ++skipped;
@@ -546,17 +792,19 @@ async function runSweeps(o) {
                   runs: run.repeats};
   }
   const m = machine(o, {sweeps: o.sweeps, models: jobs.length, rows_below_min_ms: skipped, latency: o.latency,
-                        flush_mb: o.flushMb, flush_ops: o.flushOps, started: began.toISOString(),
-                        finished: new Date().toISOString(), loadavg_start: load0, loadavg_end: os.loadavg(),
-                        overhead_model: o.overheadModel || null, overhead_ms: overheadMs,
-                        contention: contention(results, o, results.map((r, k) => jobs[k % jobs.length].file))});
+                        runs_rejected: rejected, flush_mb: o.flushMb, flush_ops: o.flushOps,
+                        started: began.toISOString(), finished: new Date().toISOString(), loadavg_start: load0,
+                        loadavg_end: os.loadavg(), overhead_model: o.overheadModel || null, overhead_ms: overheadMs,
+                        contention: contention(results, o, resultFiles)});
   const what = node ? 'latency_ms: per-run sum of ORT node kernel times without NCHWc reorders'
                     : 'latency_ms: session.run time';
   const flushOps = o.flushOps.length ? ` of ${o.flushOps.join('/')}` : '';
   const flushed = o.flushMb ? `, ${o.flushMb} MiB written before every run${flushOps}` : '';
+  const floor = m.noise_floor ? `; noise floor (reference run MAD) ${m.noise_floor.run_mad_pct}%` : '';
   const comment = `# ONNX Runtime ${m.onnxruntime_node} CPU, ${m.cpu_model}, ${o.threads} thread(s), ` +
       `opt ${o.optLevel}, ` +
       `${o.passes} pass(es) x >= ${o.repeats} runs (>= ${o.minTime} ms) after ${o.warmup} warm-up${flushed}, ` +
+      `order ${o.order}, outliers beyond ${o.reject} scaled MADs dropped${floor}, ` +
       `${m.started}; ${what}; run_ms: session.run median; see ${path.basename(o.machine)}\n`;
   writeAtomic(o.out, comment + lines.join('\n') + '\n');
   writeAtomic(o.machine, JSON.stringify(m, null, 2) + '\n');
@@ -565,6 +813,7 @@ async function runSweeps(o) {
                                                         repeats_per_round: o.networkRepeats,
                                                         interleaved_with: path.basename(o.out)});
   }
+  if (o.ref) await o.ref.close();
   const also = interleave ? ` and ${o.networks.length} networks in ${o.passes * o.rounds} rounds` : '';
   process.stderr.write(`run.js: timed ${jobs.length} models x ${o.passes} pass(es)${also} in ` +
                        `${((Date.now() - began) / 1000).toFixed(0)} s; wrote ${o.out}` +
@@ -574,23 +823,32 @@ async function runSweeps(o) {
 async function runNetworks(o) {
   const began = new Date();
   const load0 = os.loadavg();
+  await openReference(o);
   const nets = networkState(o);
   const profiles = [];
   const total = o.passes * o.networks.length;
   let done = 0;
   for (let pass = 0; pass < o.passes; ++pass) {
     await timeNetworks(o, nets, false, (f, t) => progress(++done, total, path.basename(f).replace(/\.onnx$/, ''),
-                                                          stats(t.times).median));
+                                                          stats(t.times).median),
+                       passOrder(o, o.networks.length, pass));
   }
   if (o.profile) for (const f of o.networks) profiles.push(await profileModel(f, o, o.seed));
   process.stderr.write('\n');
   writeNetworks(o, nets, o.out, began, load0, {profiles});
+  if (o.ref) await o.ref.close();
   process.stderr.write(`run.js: timed ${o.networks.length} networks x ${o.passes} pass(es) in ` +
                        `${((Date.now() - began) / 1000).toFixed(0)} s; wrote ${o.out}\n`);
 }
 
-const options = parseArgs(process.argv.slice(2));
-(options.sweeps.length ? runSweeps(options) : runNetworks(options)).catch((e) => {
-  process.stderr.write(`\nrun.js: error: ${e && e.message ? e.message : e}\n`);
-  process.exit(1);
-});
+// Also a module: dispatch.js times with the same machinery.
+module.exports = {stats, robustStats, mad, percentile, permutation, makeFeeds, sessionOptions, timeModel, Reference,
+                  machine, identity, writeAtomic, ms};
+
+if (require.main === module) {
+  const options = parseArgs(process.argv.slice(2));
+  (options.sweeps.length ? runSweeps(options) : runNetworks(options)).catch((e) => {
+    process.stderr.write(`\nrun.js: error: ${e && e.message ? e.message : e}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,139 @@
+#!/usr/bin/python3
+"""Synthetic chains of N cheap nodes, to measure ONNX Runtime's per-node dispatch cost.
+
+    /usr/bin/python3 tools/ort/chains.py OUTDIR [--ops Relu,Add,...] [--nodes 1,2,5,...]
+
+Writes OUTDIR/<op>_<N>.onnx (opset 13, float32) and OUTDIR/plan.csv
+(``op,nodes,elements,model``): a chain ``x -> op -> op -> ... -> y`` of N nodes, each
+reading the previous node's output, on a tensor so small (64 elements) that the kernel's
+own work is tens of nanoseconds, so that ``session.run`` time minus the sum of kernel
+times is the cost of running N nodes.  Constants are chosen so that ONNX Runtime's
+optimizer cannot remove the nodes as no-ops (no Add of 0 or Mul of 1); it may still merge
+or cancel some (consecutive Reshapes, pairs of inverse Transposes): the nodes that actually
+ran are measured, not assumed (tools/ort/dispatch.js counts them in the profile).
+
+Ops (each node's input is the previous output, shape [1, 64] unless said):
+  Relu, Sigmoid, Tanh     unary element-wise
+  Add, Mul                with a constant [64] (0.5 and 1.001)
+  Softmax                 axis -1
+  MatMul                  [1, 64] x [64, 64] constant
+  Reshape                 [1, 64] <-> [8, 8] alternately
+  Transpose               [8, 8] transposed each time (perm [1, 0])
+  Concat                  with itself along axis 0, then Slice back ([1, 64] -> [2, 64] -> [1, 64]):
+                          two nodes per step, N counts both
+"""
+
+import csv
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OPS = ["Relu", "Sigmoid", "Tanh", "Add", "Mul", "Softmax", "MatMul", "Reshape", "Transpose", "Concat"]
+NODES = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
+ELEMENTS = 64
+
+
+def chain(op, n):
+    nodes, inits = [], []
+    shape = [8, 8] if op == "Transpose" else [1, ELEMENTS]
+    cur = "x"
+    rng = np.random.default_rng(n)
+
+    def out(k):
+        return "y" if k == n - 1 else "t%d" % k
+
+    if op in ("Add", "Mul"):
+        c = np.full([ELEMENTS], 0.5 if op == "Add" else 1.001, dtype=np.float32)
+        inits.append(numpy_helper.from_array(c, "c"))
+    if op == "MatMul":
+        w = (rng.standard_normal([ELEMENTS, ELEMENTS]) / 8).astype(np.float32)
+        inits.append(numpy_helper.from_array(w, "w"))
+    if op == "Reshape":
+        inits.append(numpy_helper.from_array(np.array([8, 8], dtype=np.int64), "s88"))
+        inits.append(numpy_helper.from_array(np.array([1, ELEMENTS], dtype=np.int64), "s164"))
+    if op == "Concat":
+        for name, v in (("starts", [0]), ("ends", [1]), ("axes", [0])):
+            inits.append(numpy_helper.from_array(np.array(v, dtype=np.int64), name))
+    k = 0
+    while k < n:
+        name = "n%d" % k
+        if op in ("Relu", "Sigmoid", "Tanh"):
+            nodes.append(helper.make_node(op, [cur], [out(k)], name=name))
+        elif op in ("Add", "Mul"):
+            nodes.append(helper.make_node(op, [cur, "c"], [out(k)], name=name))
+        elif op == "Softmax":
+            nodes.append(helper.make_node(op, [cur], [out(k)], name=name, axis=-1))
+        elif op == "MatMul":
+            nodes.append(helper.make_node(op, [cur, "w"], [out(k)], name=name))
+        elif op == "Reshape":
+            target = "s88" if k % 2 == 0 else "s164"
+            nodes.append(helper.make_node(op, [cur, target], [out(k)], name=name))
+        elif op == "Transpose":
+            nodes.append(helper.make_node(op, [cur], [out(k)], name=name, perm=[1, 0]))
+        elif op == "Concat":
+            if k + 1 < n:
+                mid = "m%d" % k
+                nodes.append(helper.make_node("Concat", [cur, cur], [mid], name=name, axis=0))
+                nodes.append(helper.make_node("Slice", [mid, "starts", "ends", "axes"], [out(k + 1)],
+                                              name="n%d" % (k + 1)))
+                k += 1
+            else:  # odd N: the last node alone is a Concat
+                nodes.append(helper.make_node("Concat", [cur, cur], [out(k)], name=name, axis=0))
+        cur = out(k)
+        k += 1
+    if op == "Reshape" and n % 2 == 1:
+        out_shape = [8, 8]
+    elif op == "Concat" and n % 2 == 1:
+        out_shape = [2, ELEMENTS]
+    else:
+        out_shape = shape
+    g = helper.make_graph(nodes, "%s_chain_%d" % (op, n),
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, out_shape)], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="tools/ort/chains.py")
+    m.ir_version = 7
+    onnx.checker.check_model(m)
+    return m
+
+
+def main(argv):
+    if not argv or argv[0].startswith("-"):
+        sys.stderr.write(__doc__)
+        return 2
+    outdir = argv[0]
+    ops, counts = OPS, NODES
+    i = 1
+    while i < len(argv):
+        if argv[i] == "--ops" and i + 1 < len(argv):
+            ops = argv[i + 1].split(",")
+            i += 2
+        elif argv[i] == "--nodes" and i + 1 < len(argv):
+            counts = [int(x) for x in argv[i + 1].split(",")]
+            i += 2
+        else:
+            sys.stderr.write("chains.py: unknown argument %r\n" % argv[i])
+            return 2
+    for op in ops:
+        if op not in OPS:
+            sys.stderr.write("chains.py: unknown op %r (%s)\n" % (op, ", ".join(OPS)))
+            return 2
+    os.makedirs(os.path.join(outdir, "models"), exist_ok=True)
+    rows = []
+    for op in ops:
+        for n in counts:
+            rel = "models/%s_%d.onnx" % (op.lower(), n)
+            onnx.save(chain(op, n), os.path.join(outdir, rel))
+            rows.append({"op": op, "nodes": n, "elements": ELEMENTS, "model": rel})
+    with open(os.path.join(outdir, "plan.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=["op", "nodes", "elements", "model"], lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    print("chains.py: wrote %d models to %s" % (len(rows), outdir))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
