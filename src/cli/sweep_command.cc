@@ -23,7 +23,8 @@ int Run(const SweepArgs& a, const Context&) {
   SweepOptions s;
   s.op = a.op;
   s.design = a.design;
-  s.base = a.around ? ParseAround(*a.around, DefaultSweepBase(a.op)) : LayerConfig{};
+  // The op's defaults, then --around, then --precision.
+  s.base = ParseAround(a.around.value_or(""), DefaultSweepBase(a.op));
   if (a.precision) s.base.precision = *a.precision;
   s.dims = a.dims;
   s.min = a.min;
