@@ -6,11 +6,12 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "odonata/errors.h"
 #include "odonata/estimate.h"
-#include "odonata/importers.h"
 #include "odonata/model.h"
+#include "odonata/version.h"
 
 namespace odonata {
 namespace {
@@ -125,6 +126,48 @@ Platform ApplyCalibration(const Platform& platform, const Calibration& c, const 
         "than the calibration asks.");
   }
   return p;
+}
+
+std::vector<ValidationRow> SelectCalibrationRows(const std::vector<ValidationRow>& rows, const std::string& platform,
+                                                 const std::optional<std::string>& measures) {
+  std::vector<ValidationRow> chosen;
+  std::set<std::string> kinds;
+  for (const ValidationRow& row : rows) {
+    if (!row.calibration || row.platform != platform) continue;
+    if (measures && row.measures != *measures) continue;
+    kinds.insert(row.measures);
+    chosen.push_back(row);
+  }
+  if (chosen.empty()) {
+    throw Error("calibrate: no calibration rows of platform '" + platform + "'" +
+                (measures ? " measuring '" + *measures + "'" : ""));
+  }
+  kinds.erase("layers_sum");
+  if (kinds.size() > 1) {
+    std::string list;
+    for (const std::string& k : kinds) list += (list.empty() ? "'" : ", '") + k + "'";
+    throw Error("calibrate: the calibration rows measure different things (" + list + "); choose one with --measures",
+                ExitCode::kUsage);
+  }
+  return chosen;
+}
+
+SuiteCalibration CalibrateFromSuites(const std::vector<std::string>& suites, const Platform& platform,
+                                     const CalibrateOptions& options) {
+  std::vector<ValidationRow> all;
+  std::string files;
+  for (const std::string& suite : suites) {
+    for (ValidationRow& row : ReadValidationSuite(suite)) all.push_back(std::move(row));
+    files += (files.empty() ? "" : ", ") + suite;
+  }
+  const std::vector<ValidationRow> rows = SelectCalibrationRows(all, platform.name, options.measures);
+  SuiteCalibration out;
+  out.calibration = CalibratePlatform(rows, platform, options.fit_overhead);
+  const std::string source = "calibrated by odonata " + std::string(Version()) + " on the " +
+                             std::to_string(rows.size()) + " calibration rows of " + files +
+                             (options.measures ? " measuring '" + *options.measures + "'" : "");
+  out.platform = ApplyCalibration(platform, out.calibration, source);
+  return out;
 }
 
 }  // namespace odonata

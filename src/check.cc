@@ -345,6 +345,49 @@ std::vector<ValidationRow> ReadValidationSuite(const std::string& path) {
   return rows;
 }
 
+const char* SuiteSplitName(SuiteSplit split) {
+  switch (split) {
+    case SuiteSplit::kValidation:
+      return "validation";
+    case SuiteSplit::kCalibration:
+      return "calibration";
+    case SuiteSplit::kAll:
+      return "all";
+  }
+  return "all";
+}
+
+bool ParseSuiteSplit(const std::string& text, SuiteSplit* out) {
+  for (SuiteSplit s : {SuiteSplit::kValidation, SuiteSplit::kCalibration, SuiteSplit::kAll}) {
+    if (text == SuiteSplitName(s)) {
+      *out = s;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<ValidationRow> ReadValidationSuites(const std::vector<std::string>& paths, SuiteSplit split) {
+  std::vector<ValidationRow> rows;
+  for (const std::string& path : paths) {
+    for (ValidationRow& row : ReadValidationSuite(path)) {
+      if (split == SuiteSplit::kAll || (split == SuiteSplit::kCalibration) == row.calibration) {
+        rows.push_back(std::move(row));
+      }
+    }
+  }
+  if (rows.empty()) throw Error("check: no " + std::string(SuiteSplitName(split)) + " rows in the suite(s)");
+  return rows;
+}
+
+std::vector<const CheckRow*> CheckResult::Unusable() const {
+  std::vector<const CheckRow*> out;
+  for (const CheckRow& r : rows) {
+    if (!r.error.empty()) out.push_back(&r);
+  }
+  return out;
+}
+
 CheckResult RunCheck(const std::vector<ValidationRow>& rows, const CheckOptions& options) {
   CheckResult result;
   std::map<std::string, Loaded<Network>> networks;    // model path + shapes

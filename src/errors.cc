@@ -1,8 +1,19 @@
 #include "odonata/errors.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace odonata {
+
+void AddWarning(std::vector<std::string>& warnings, const std::string& warning) {
+  if (std::find(warnings.begin(), warnings.end(), warning) == warnings.end()) warnings.push_back(warning);
+}
+
+std::vector<std::string> UniqueWarnings(const std::vector<std::string>& warnings) {
+  std::vector<std::string> unique;
+  for (const std::string& w : warnings) AddWarning(unique, w);
+  return unique;
+}
 
 std::int64_t CheckedMul(std::int64_t a, std::int64_t b) {
   std::int64_t r;

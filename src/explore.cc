@@ -81,10 +81,6 @@ std::string EmptyTensorProblem(const Network& network) {
   return "";
 }
 
-void AddWarning(std::vector<std::string>& warnings, const std::string& warning) {
-  if (std::find(warnings.begin(), warnings.end(), warning) == warnings.end()) warnings.push_back(warning);
-}
-
 // Warnings of one model, each text once: the same data-dependent bound at
 // every resolution is said once, with the model's path.
 class ModelWarnings {
@@ -278,7 +274,11 @@ std::vector<Platform> LoadPlatforms(const std::string& spec, const std::vector<s
 ExploreResult Explore(const ExploreSpec& spec, const ExploreProgress& progress) {
   if (spec.models.empty()) throw Error("no models to explore", ExitCode::kUsage);
   if (spec.platforms.empty()) throw Error("no platforms to explore", ExitCode::kUsage);
+  std::vector<Precision> precisions;  // spec.precisions, each once
   for (Precision precision : spec.precisions) {
+    if (std::find(precisions.begin(), precisions.end(), precision) == precisions.end()) precisions.push_back(precision);
+  }
+  for (Precision precision : precisions) {
     const bool any = std::any_of(spec.platforms.begin(), spec.platforms.end(),
                                  [&](const Platform& p) { return p.precisions.count(precision) > 0; });
     if (any) continue;
@@ -292,7 +292,7 @@ ExploreResult Explore(const ExploreSpec& spec, const ExploreProgress& progress) 
   ExploreResult result;
   result.constraints = spec.constraints;
   const std::size_t per_load =  // combinations per (model, resolution)
-      spec.platforms.size() * std::max<std::size_t>(1, spec.precisions.size());
+      spec.platforms.size() * std::max<std::size_t>(1, precisions.size());
   const std::size_t resolutions = std::max<std::size_t>(1, spec.resolutions.size());
   result.combinations = spec.models.size() * resolutions * per_load;
   std::size_t done = 0;
@@ -344,9 +344,9 @@ ExploreResult Explore(const ExploreSpec& spec, const ExploreProgress& progress) 
       const std::int64_t batch = input != nullptr && input->shape.size() == 4 ? input->shape[0] : 1;
 
       for (const Platform& platform : spec.platforms) {
-        std::vector<Precision> precisions = spec.precisions;
-        if (precisions.empty()) precisions.push_back(platform.default_precision);
-        for (Precision precision : precisions) {
+        const std::vector<Precision> tried =
+            precisions.empty() ? std::vector<Precision>{platform.default_precision} : precisions;
+        for (Precision precision : tried) {
           if (platform.precisions.count(precision) == 0) {
             result.skipped.push_back({own.name, platform.DisplayName(), PrecisionName(precision), label,
                                       platform.DisplayName() + " has no " + PrecisionName(precision) + " (it has " +

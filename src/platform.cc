@@ -601,7 +601,7 @@ std::vector<std::string> ListPlatforms(const std::vector<std::string>& search_pa
     std::error_code ec;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
       const fs::path& file = it->path();
-      if (file.extension() == ".json" && IsRegularFile(file)) names.insert(file.stem().string());
+      if (file.extension() == ".json" && IsRegularFile(file)) names.insert(ProfileNameOf(file.string()));
     }
   }
   return {names.begin(), names.end()};
@@ -631,6 +631,19 @@ std::string ResolvePlatform(const std::string& name_or_path, const std::vector<s
     message += near.empty() ? " (available: " + JoinNames(names) + ")" : " (did you mean '" + near + "'?)";
   }
   throw Error(message);
+}
+
+Platform LoadPlatform(const std::string& name_or_path, const std::vector<std::string>& search_path) {
+  return LoadPlatform(ResolvePlatform(name_or_path, search_path));
+}
+
+std::string ProfileNameOf(const std::string& path) { return fs::path(path).stem().string(); }
+
+std::string PlatformJson(const Platform& platform, const std::string& origin) {
+  std::ostringstream json;
+  WritePlatform(platform, json);
+  ParsePlatform(json.str(), origin);  // what is written must load
+  return json.str();
 }
 
 }  // namespace odonata

@@ -9,9 +9,11 @@
 //   window pools, 64 -> 64 features for Gemm, x2 upsampling for Resize.
 // - Default dims: in_c, out_c, in_h for Conv and ConvTranspose; in_c, out_c,
 //   batch for Gemm; in_c, in_h for ops whose out_c follows from in_c.
-// - "in_h" also sets in_w (square inputs); "kernel" and "stride" set both
-//   axes. "in_c" also sets out_c where it follows from in_c (out_c = in_c,
-//   Concat: 2 in_c) and, for DepthwiseConv, out_c and groups.
+// - One key table (SweepKeys) for --around and --dims: "hw", "kernel",
+//   "stride" and "pad" set both axes. Varying a dimension also moves what is
+//   tied to it: "in_h" sets in_w (square inputs), "in_c" sets out_c where it
+//   follows from in_c (out_c = in_c, Concat: 2 in_c) and, for DepthwiseConv,
+//   out_c and groups. --around sets only the fields a key names.
 // - NonMaxSuppression: in_h is the number of boxes (in_w stays 1), in_c the
 //   classes; "groups" (disjoint box groups, as torchvision's batched NMS makes
 //   of its classes) keeps the boxes per group: in_h = in_h / groups * value.
@@ -25,23 +27,26 @@
 #include "odonata/sweep.h"
 
 #include <array>
+#include <charconv>
+#include <filesystem>
 #include <random>
 #include <set>
+#include <sstream>
+#include <string_view>
 
+#include "io.h"
 #include "odonata/errors.h"
 #include "odonata/measurements.h"
+#include "odonata/onnx.h"
 
 namespace odonata {
 namespace {
 
+namespace fs = std::filesystem;
 using I64 = std::int64_t;
 
 // Beyond this a 1-D or grid plan is surely a mistake (and would take days to run).
 constexpr I64 kMaxRows = 1000000;
-
-constexpr const char* kDims[] = {"batch",    "in_c",     "out_c",    "in_h",   "in_w",
-                                 "kernel",   "kernel_h", "kernel_w", "stride", "stride_h",
-                                 "stride_w", "groups",   "dilation", "pad_h",  "pad_w"};
 
 enum class OutC { kFree, kSameAsInput, kTwiceInput };
 
@@ -57,16 +62,17 @@ std::vector<std::string> DefaultDims(const std::string& op) {
   return {"in_c", "in_h"};
 }
 
-// Set `dim` to `v` with the dimensions tied to it.
-void Set(LayerConfig& c, const std::string& dim, I64 v) {
+// Set `key` to `v` in a sweep: the key's fields and the dimensions tied to it.
+void Set(LayerConfig& c, const SweepKey& key, I64 v) {
+  const std::string_view dim = key.name;
   if (c.op == "NonMaxSuppression" && (dim == "in_h" || dim == "groups")) {
     if (dim == "groups") c.in_h = CheckedMul(c.in_h / c.groups, v);
     (dim == "groups" ? c.groups : c.in_h) = v;
     return;
   }
-  if (dim == "batch") c.batch = v;
+  key.set(c, v);
+  if (dim == "in_h") c.in_w = v;  // square inputs
   if (dim == "in_c") {
-    c.in_c = v;
     switch (OutChannels(c.op)) {
       case OutC::kFree:
         if (c.op == "DepthwiseConv") c.out_c = c.groups = v;
@@ -79,17 +85,13 @@ void Set(LayerConfig& c, const std::string& dim, I64 v) {
         break;
     }
   }
-  if (dim == "out_c") c.out_c = v;
-  if (dim == "in_h") c.in_h = c.in_w = v;
-  if (dim == "in_w") c.in_w = v;
-  if (dim == "kernel" || dim == "kernel_h") c.kernel_h = v;
-  if (dim == "kernel" || dim == "kernel_w") c.kernel_w = v;
-  if (dim == "stride" || dim == "stride_h") c.stride_h = v;
-  if (dim == "stride" || dim == "stride_w") c.stride_w = v;
-  if (dim == "groups") c.groups = v;
-  if (dim == "dilation") c.dilation = v;
-  if (dim == "pad_h") c.pad_h = v;
-  if (dim == "pad_w") c.pad_w = v;
+}
+
+// "batch, in_c, ..." (the keys, in table order).
+std::string KeyList() {
+  std::string list;
+  for (const SweepKey& k : SweepKeys()) list += (list.empty() ? "" : ", ") + std::string(k.name);
+  return list;
 }
 
 // Identity of a configuration within one sweep (op and precision are fixed).
@@ -125,6 +127,28 @@ class Plan {
 };
 
 }  // namespace
+
+const char* SweepDesignName(SweepDesign design) {
+  switch (design) {
+    case SweepDesign::kOneD:
+      return "1d";
+    case SweepDesign::kGrid:
+      return "grid";
+    case SweepDesign::kRandom:
+      return "random";
+  }
+  return "1d";
+}
+
+bool ParseSweepDesign(const std::string& text, SweepDesign* out) {
+  for (SweepDesign d : {SweepDesign::kOneD, SweepDesign::kGrid, SweepDesign::kRandom}) {
+    if (text == SweepDesignName(d)) {
+      *out = d;
+      return true;
+    }
+  }
+  return false;
+}
 
 LayerConfig DefaultSweepBase(const std::string& op) {
   LayerConfig c;
@@ -166,14 +190,10 @@ std::vector<LayerConfig> PlanSweep(const SweepOptions& o) {
   }
 
   const std::vector<std::string> dims = o.dims.empty() ? DefaultDims(o.op) : o.dims;
+  std::vector<const SweepKey*> keys;  // of dims, looked up once
   for (const std::string& d : dims) {
-    bool known = false;
-    for (const char* k : kDims) known |= d == k;
-    if (!known) {
-      std::string list;
-      for (const char* k : kDims) list += (list.empty() ? "" : ", ") + std::string(k);
-      throw Error("sweep: unknown dimension '" + d + "' (known: " + list + ")");
-    }
+    keys.push_back(FindSweepKey(d));
+    if (!keys.back()) throw Error("sweep: unknown dimension '" + d + "' (known: " + KeyList() + ")");
   }
   if (o.step < 1) throw Error("sweep: step must be at least 1, not " + std::to_string(o.step));
   if (o.min > o.max) {
@@ -194,10 +214,10 @@ std::vector<LayerConfig> PlanSweep(const SweepOptions& o) {
   switch (o.design) {
     case SweepDesign::kOneD: {
       if (count > kMaxRows / static_cast<I64>(dims.size())) throw too_many(count);
-      for (const std::string& d : dims) {
+      for (const SweepKey* key : keys) {
         for (I64 i = 0; i < count; ++i) {
           LayerConfig c = base;
-          Set(c, d, value(i));
+          Set(c, *key, value(i));
           plan.Add(c);
         }
       }
@@ -213,7 +233,7 @@ std::vector<LayerConfig> PlanSweep(const SweepOptions& o) {
       std::vector<I64> index(dims.size(), 0);
       for (I64 n = 0; n < total; ++n) {
         LayerConfig c = base;
-        for (std::size_t k = 0; k < dims.size(); ++k) Set(c, dims[k], value(index[k]));
+        for (std::size_t k = 0; k < dims.size(); ++k) Set(c, *keys[k], value(index[k]));
         plan.Add(c);
         for (std::size_t k = dims.size(); k-- > 0;) {
           if (++index[k] < count) break;
@@ -232,7 +252,7 @@ std::vector<LayerConfig> PlanSweep(const SweepOptions& o) {
       const I64 draws = CheckedAdd(CheckedMul(o.samples, 20), 1000);
       for (I64 k = 0; k < draws && static_cast<I64>(plan.size()) < o.samples; ++k) {
         LayerConfig c = base;
-        for (const std::string& d : dims) Set(c, d, value(static_cast<I64>(rng() % n)));
+        for (const SweepKey* key : keys) Set(c, *key, value(static_cast<I64>(rng() % n)));
         plan.Add(c);
       }
       break;
@@ -240,6 +260,92 @@ std::vector<LayerConfig> PlanSweep(const SweepOptions& o) {
   }
   if (plan.size() == 0) throw Error("sweep: no valid configuration of " + o.op + " in the range");
   return plan.Take();
+}
+
+const std::vector<SweepKey>& SweepKeys() {
+  using C = LayerConfig;
+  static const std::vector<SweepKey> keys = {
+      {"batch", [](C& c, I64 v) { c.batch = v; }},
+      {"in_c", [](C& c, I64 v) { c.in_c = v; }},
+      {"out_c", [](C& c, I64 v) { c.out_c = v; }},
+      {"in_h", [](C& c, I64 v) { c.in_h = v; }},
+      {"in_w", [](C& c, I64 v) { c.in_w = v; }},
+      {"hw", [](C& c, I64 v) { c.in_h = c.in_w = v; }},
+      {"kernel", [](C& c, I64 v) { c.kernel_h = c.kernel_w = v; }},
+      {"kernel_h", [](C& c, I64 v) { c.kernel_h = v; }},
+      {"kernel_w", [](C& c, I64 v) { c.kernel_w = v; }},
+      {"stride", [](C& c, I64 v) { c.stride_h = c.stride_w = v; }},
+      {"stride_h", [](C& c, I64 v) { c.stride_h = v; }},
+      {"stride_w", [](C& c, I64 v) { c.stride_w = v; }},
+      {"groups", [](C& c, I64 v) { c.groups = v; }},
+      {"dilation", [](C& c, I64 v) { c.dilation = v; }},
+      {"pad", [](C& c, I64 v) { c.pad_h = c.pad_w = v; }},
+      {"pad_h", [](C& c, I64 v) { c.pad_h = v; }},
+      {"pad_w", [](C& c, I64 v) { c.pad_w = v; }},
+  };
+  return keys;
+}
+
+const SweepKey* FindSweepKey(const std::string& name) {
+  for (const SweepKey& k : SweepKeys()) {
+    if (name == k.name) return &k;
+  }
+  return nullptr;
+}
+
+LayerConfig ParseAround(const std::string& text, LayerConfig base) {
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item.empty()) continue;
+    const std::size_t eq = item.find('=');
+    if (eq == std::string::npos) throw Error("--around: '" + item + "' is not KEY=VALUE", ExitCode::kUsage);
+    const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
+    if (key == "precision") {
+      if (!ParsePrecision(value, &base.precision)) {
+        throw Error("--around: unknown precision '" + value + "'", ExitCode::kUsage);
+      }
+      continue;
+    }
+    I64 v = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc() || end != value.data() + value.size()) {
+      throw Error("--around: " + key + ": '" + value + "' is not an integer", ExitCode::kUsage);
+    }
+    const SweepKey* k = FindSweepKey(key);
+    if (!k) throw Error("--around: unknown key '" + key + "' (" + KeyList() + ", precision)", ExitCode::kUsage);
+    k->set(base, v);
+  }
+  return base;
+}
+
+SweepFiles WriteSweep(const std::vector<LayerConfig>& plan, const std::string& dir, bool models, std::uint64_t seed) {
+  if (plan.empty()) throw Error("the sweep has no valid configuration");
+  const fs::path root(dir);
+  fs::create_directories(root);
+  if (models) fs::create_directories(root / "models");
+  std::vector<Measurement> rows;
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    Measurement m;
+    m.config = plan[i];
+    m.latency_ms = 0;
+    if (models) {
+      std::string number = std::to_string(i);
+      if (number.size() < 5) number.insert(0, 5 - number.size(), '0');
+      const std::string name = "models/" + number + ".onnx";
+      WriteLayerModel(plan[i], (root / name).string(), seed + i);
+      m.extra.emplace_back("model", name);
+    }
+    rows.push_back(std::move(m));
+  }
+  std::ostringstream csv;
+  WriteMeasurements(rows, csv);
+  SweepFiles files;
+  files.plan = (root / "plan.csv").string();
+  files.models = models ? (root / "models").string() : "";
+  files.rows = rows.size();
+  WriteFileAtomic(files.plan, csv.str());
+  return files;
 }
 
 }  // namespace odonata

@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <exception>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -69,6 +70,20 @@ Resolution ParseResolution(const std::string& text) {
   };
   const std::string_view all(text);
   return Resolution{number(all.substr(0, x)), number(all.substr(x + 1))};
+}
+
+double ParseFiniteNumber(const std::string& text) {
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || !std::isfinite(v)) {
+    throw Error("'" + text + "' is not a number", ExitCode::kUsage);
+  }
+  return v;
 }
 
 }  // namespace odonata

@@ -20,4 +20,7 @@ double ParsePriceUsd(const std::string& text);    // "$100", "100", "100USD"
 // two positive integers joined by 'x'.
 Resolution ParseResolution(const std::string& text);
 
+// A finite number, the whole text ("70", "0.5e2"); Error (kUsage) "'x' is not a number".
+double ParseFiniteNumber(const std::string& text);
+
 }  // namespace odonata

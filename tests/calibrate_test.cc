@@ -3,14 +3,21 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <optional>
 
 #include "odonata/errors.h"
 #include "odonata/estimate.h"
 #include "odonata/measurements.h"
 #include "odonata/onnx.h"
+#include "odonata/version.h"
+#include "test_util.h"
 
 namespace odonata {
 namespace {
+
+using testing::ErrorOf;
 
 Platform Device() {
   return ParsePlatform(R"({
@@ -81,6 +88,72 @@ TEST_F(Calibrate, NegativeOverheadFallsBackToScaleOnly) {
   EXPECT_DOUBLE_EQ(c.overhead_ms, 0.1);  // the profile's, kept
   EXPECT_GT(c.scale, 1.0);
   EXPECT_THROW(CalibratePlatform({}, Device(), true), Error);
+}
+
+// Rows of several platforms, splits and kinds, for the selection alone.
+ValidationRow Plain(const std::string& platform, bool calibration, const std::string& measures) {
+  ValidationRow r;
+  r.platform = platform;
+  r.calibration = calibration;
+  r.measures = measures;
+  r.origin = platform + "/" + measures + (calibration ? "/calibration" : "/validation");
+  return r;
+}
+
+TEST(CalibrationRows, ThePlatformsCalibrationRowsOfOneKind) {
+  const std::vector<ValidationRow> rows = {
+      Plain("dev", true, "e2e"),   Plain("dev", false, "e2e"),  // validation: never used
+      Plain("other", true, "e2e"), Plain("dev", true, "layers_sum"), Plain("dev", true, "compute"),
+  };
+  auto origins = [](const std::vector<ValidationRow>& v) {
+    std::vector<std::string> o;
+    for (const ValidationRow& r : v) o.push_back(r.origin);
+    return o;
+  };
+  EXPECT_EQ(origins(SelectCalibrationRows(rows, "dev", std::string("e2e"))),
+            (std::vector<std::string>{"dev/e2e/calibration"}));
+  // layers_sum rows (compared without overhead) go with any one kind.
+  EXPECT_EQ(origins(SelectCalibrationRows({rows[0], rows[3]}, "dev", std::nullopt)),
+            (std::vector<std::string>{"dev/e2e/calibration", "dev/layers_sum/calibration"}));
+  EXPECT_EQ(ErrorOf([&] { SelectCalibrationRows(rows, "dev", std::nullopt); }),
+            "calibrate: the calibration rows measure different things ('compute', 'e2e'); choose one with "
+            "--measures");
+  try {
+    SelectCalibrationRows(rows, "dev", std::nullopt);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kUsage);
+  }
+  EXPECT_EQ(ErrorOf([&] { SelectCalibrationRows(rows, "nano", std::nullopt); }),
+            "calibrate: no calibration rows of platform 'nano'");
+  EXPECT_EQ(ErrorOf([&] { SelectCalibrationRows(rows, "dev", std::string("model_run")); }),
+            "calibrate: no calibration rows of platform 'dev' measuring 'model_run'");
+}
+
+TEST_F(Calibrate, FromSuitesFitsTheCalibrationRowsAndSaysWhere) {
+  const std::vector<ValidationRow> rows = {Row(3, 2.0, 0.5), Row(16, 2.0, 0.5), Row(64, 2.0, 0.5)};
+  const std::string suite = (dir_ / "suite.csv").string();
+  {
+    std::ofstream out(suite);
+    out << std::setprecision(17) << "model,platform,precision,measured_ms,measures,split,source\n";
+    for (const ValidationRow& r : rows) out << r.model << ",dev,fp32," << r.measured_ms << ",e2e,calibration,t\n";
+    out << rows[0].model << ",dev,fp32,99,e2e,validation,t\n";  // never fitted on
+  }
+  const SuiteCalibration s = CalibrateFromSuites({suite}, Device());
+  EXPECT_EQ(s.calibration.rows.size(), 3u);
+  EXPECT_NEAR(s.calibration.scale, 2.0, 1e-9);
+  EXPECT_NEAR(s.calibration.overhead_ms, 0.5, 1e-9);
+  const std::string source =
+      "calibrated by odonata " + std::string(Version()) + " on the 3 calibration rows of " + suite;
+  EXPECT_EQ(s.platform.overhead_ms.source, source);
+
+  CalibrateOptions scale_only;
+  scale_only.fit_overhead = false;
+  scale_only.measures = "e2e";
+  const SuiteCalibration k = CalibrateFromSuites({suite}, Device(), scale_only);
+  EXPECT_FALSE(k.calibration.overhead_fitted);
+  EXPECT_EQ(k.platform.overhead_ms.value, 0.1);
+  EXPECT_NE(k.platform.notes.back().find("(" + source + " measuring 'e2e')"), std::string::npos)
+      << k.platform.notes.back();
 }
 
 }  // namespace

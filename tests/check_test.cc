@@ -625,5 +625,44 @@ TEST(CheckShipped, SuitesParseAndEveryModelLoads) {
   }
 }
 
+TEST(CheckSuites, SplitsAndTheRowsOfOne) {
+  for (SuiteSplit s : {SuiteSplit::kValidation, SuiteSplit::kCalibration, SuiteSplit::kAll}) {
+    SuiteSplit back = SuiteSplit::kAll;
+    ASSERT_TRUE(ParseSuiteSplit(SuiteSplitName(s), &back));
+    EXPECT_EQ(back, s);
+  }
+  SuiteSplit none = SuiteSplit::kAll;
+  EXPECT_FALSE(ParseSuiteSplit("train", &none));
+
+  const fs::path dir = fs::temp_directory_path() / ("odonata_suites_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string a = (dir / "a.csv").string(), b = (dir / "b.csv").string();
+  std::ofstream(a) << "model,platform,precision,measured_ms,measures,split,source\n"
+                      "m1.onnx,ncs2,fp16,1,e2e,validation,t\n"
+                      "m2.onnx,ncs2,fp16,2,e2e,calibration,t\n";
+  std::ofstream(b) << "model,platform,precision,measured_ms,measures,split,source\n"
+                      "m3.onnx,ncs2,fp16,3,e2e,validation,t\n";
+  auto models = [&](SuiteSplit split) {
+    std::vector<std::string> m;
+    for (const ValidationRow& r : ReadValidationSuites({a, b}, split)) m.push_back(r.model);
+    return m;
+  };
+  EXPECT_EQ(models(SuiteSplit::kValidation), (std::vector<std::string>{"m1.onnx", "m3.onnx"}));
+  EXPECT_EQ(models(SuiteSplit::kCalibration), (std::vector<std::string>{"m2.onnx"}));
+  EXPECT_EQ(models(SuiteSplit::kAll), (std::vector<std::string>{"m1.onnx", "m2.onnx", "m3.onnx"}));
+  EXPECT_EQ(ErrorOf([&] { ReadValidationSuites({b}, SuiteSplit::kCalibration); }),
+            "check: no calibration rows in the suite(s)");
+  fs::remove_all(dir);
+}
+
+TEST(CheckResultTest, UnusableRowsAreThoseThatCouldNotBeEstimated) {
+  CheckResult r;
+  r.rows.resize(3);
+  EXPECT_TRUE(r.Unusable().empty());
+  r.rows[1].error = "m.onnx: cannot open file";
+  r.rows[2].error = "unknown platform 'x'";
+  EXPECT_EQ(r.Unusable(), (std::vector<const CheckRow*>{&r.rows[1], &r.rows[2]}));
+}
+
 }  // namespace
 }  // namespace odonata

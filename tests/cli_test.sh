@@ -247,6 +247,16 @@ run 2 sweep --op Conv --around colour=3 --out "$WORK/sweep4"
 stderr_has "unknown key 'colour'"
 ok
 
+check "sweep --precision without --around keeps the op's defaults (64 channels, 32x32, 3x3)"
+run 0 sweep --op Conv --dims out_c --min 4 --max 5 --precision fp16 --out "$WORK/sweep5"
+py '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+got = [(r["in_c"], r["in_h"], r["in_w"], r["kernel_h"], r["out_c"], r["precision"]) for r in rows]
+assert got == [("64", "32", "32", "3", "4", "fp16"), ("64", "32", "32", "3", "5", "fp16")], got
+' "$WORK/sweep5/plan.csv"
+ok
+
 check "fit recovers the research formula and writes a profile estimate can use"
 rm -f "$WORK/fitted.json"
 run 0 fit "$SRC/tests/data/fit/research_conv.csv" --base jetson-nano --out "$WORK/fitted.json" --report

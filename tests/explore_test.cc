@@ -506,5 +506,27 @@ TEST(RenderExplore, HtmlHasTheChartsTheFrontAndTheTable) {
   EXPECT_NE(out.str().find("Accuracy vs latency"), std::string::npos);
 }
 
+TEST_F(ExploreShipped, RepeatedPrecisionsAreTriedOnce) {
+  ExploreSpec spec;
+  spec.models = {squeezenet_};
+  spec.platforms = LoadPlatforms("jetson-nano", path_);
+  spec.precisions = {Precision::kFp16, Precision::kFp32, Precision::kFp16};
+  const ExploreResult r = Explore(spec);
+  EXPECT_EQ(r.combinations, 2u);
+  ASSERT_EQ(r.candidates.size(), 2u);
+  EXPECT_EQ(r.candidates[0].precision, Precision::kFp16);
+  EXPECT_EQ(r.candidates[1].precision, Precision::kFp32);
+}
+
+TEST(Units, FiniteNumbers) {
+  EXPECT_EQ(ParseFiniteNumber("70"), 70);
+  EXPECT_EQ(ParseFiniteNumber("0.5e2"), 50);
+  EXPECT_EQ(ParseFiniteNumber("-1.5"), -1.5);
+  EXPECT_EQ(ParseFiniteNumber(" 7"), 7);  // leading blanks, as std::stod
+  for (const char* bad : {"x", "", "70%", "7 ", "inf", "nan"}) {
+    EXPECT_EQ(ErrorOf([&] { ParseFiniteNumber(bad); }), "'" + std::string(bad) + "' is not a number") << bad;
+  }
+}
+
 }  // namespace
 }  // namespace odonata

@@ -17,6 +17,7 @@
 #include "odonata/network.h"
 #include "odonata/onnx.h"
 #include "odonata/platform.h"
+#include "odonata/version.h"
 #include "test_util.h"
 
 namespace odonata {
@@ -475,6 +476,30 @@ TEST(Fit, PlatformTwoPrecisions) {
 }
 
 TEST(Fit, PlatformErrors) { EXPECT_THROW(FitPlatform({}, Base(), "x", 1), Error); }
+
+TEST(Fit, FromFilesNamesTheProfileAndSaysWhatItWasFittedFrom) {
+  const std::string csv = std::string(ODONATA_SOURCE_DIR) + "/tests/data/fit/research_conv.csv";
+  const Platform base = LoadPlatform(std::string(ODONATA_SOURCE_DIR) + "/platforms/jetson-nano.json");
+  FitFilesOptions options;
+  options.name = "myboard";
+  const FitReport fit = FitMeasurementFiles({csv}, base, options);
+  const std::string provenance = "measured: " + csv + ", odonata " + Version();
+  EXPECT_EQ(fit.platform.name, "myboard");
+  EXPECT_EQ(fit.platform.notes.back(), "Fitted by " + provenance + " on top of jetson-nano.");
+  // The same fit as FitPlatform on the file's rows with that provenance.
+  const FitReport direct = FitPlatform(ReadMeasurements(csv), base, provenance, 5);
+  ASSERT_EQ(fit.classes.size(), direct.classes.size());
+  for (std::size_t i = 0; i < fit.classes.size(); ++i) {
+    EXPECT_EQ(fit.classes[i].chosen, direct.classes[i].chosen);
+    EXPECT_EQ(fit.classes[i].stats.cv_mape, direct.classes[i].stats.cv_mape);
+  }
+  const FittedModel& conv = fit.platform.classes.at(OpClass::kConv).fitted.at(0);
+  EXPECT_NE(conv.source.find(provenance), std::string::npos) << conv.source;
+  // Without a name, the base's.
+  EXPECT_EQ(FitMeasurementFiles({csv}, base).platform.name, "jetson-nano");
+  EXPECT_EQ(testing::ErrorOf([&] { FitMeasurementFiles({"/nonexistent.csv"}, base); }),
+            "/nonexistent.csv: cannot open: no such file or not readable");
+}
 
 }  // namespace
 }  // namespace odonata

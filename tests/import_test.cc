@@ -628,5 +628,56 @@ TEST(ImportAnnette, LoadModelDispatchesOnExtension) {
   }
 }
 
+TEST(ImportRuntime, NamesParseAndEachNamesItsReader) {
+  for (Runtime r : AllRuntimes()) {
+    Runtime back = Runtime::kOpenVino;
+    ASSERT_TRUE(ParseRuntime(RuntimeName(r), &back));
+    EXPECT_EQ(back, r);
+  }
+  Runtime none = Runtime::kTensorRt;
+  EXPECT_FALSE(ParseRuntime("openvinoo", &none));
+  EXPECT_EQ(none, Runtime::kTensorRt);
+  const struct {
+    Runtime runtime;
+    const char* file;
+    RuntimeReport direct;
+  } cases[] = {
+      {Runtime::kOpenVino, "tiny_report.csv", ReadOpenVinoReport(Data("tiny_report.csv"))},
+      {Runtime::kOnnxRuntime, "ort_profile.json", ReadOrtProfile(Data("ort_profile.json"))},
+      {Runtime::kTensorRt, "trt_profile.json", ReadTensorRtProfile(Data("trt_profile.json"))},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.file);
+    const RuntimeReport r = ReadRuntimeReport(Data(c.file), c.runtime);
+    EXPECT_EQ(r.format, RuntimeName(c.runtime));
+    ASSERT_EQ(r.layers.size(), c.direct.layers.size());
+    for (std::size_t i = 0; i < r.layers.size(); ++i) EXPECT_EQ(r.layers[i].origin, c.direct.layers[i].origin);
+    EXPECT_EQ(r.total_ms, c.direct.total_ms);
+  }
+}
+
+TEST(ImportRuntime, ExecutedRowsNotImportedAreListedApart) {
+  const std::string path = Data("tiny_report.csv");
+  const ImportResult m = ImportRuntimeReport(path, Runtime::kOpenVino, Data("tiny_graph.json"), Precision::kFp16);
+  const ImportResult direct =
+      MatchReport(ReadOpenVinoReport(path), LoadAnnetteGraph(Data("tiny_graph.json")), Precision::kFp16);
+  EXPECT_EQ(m.rows.size(), direct.rows.size());
+  EXPECT_EQ(m.unmatched, direct.unmatched);
+  EXPECT_EQ(m.report_rows, ReadOpenVinoReport(path).layers.size());
+  EXPECT_TRUE(m.warnings.empty());
+  // Of the 4 rows not imported, 2 were not executed (NOT_RUN, OPTIMIZED_OUT).
+  ASSERT_EQ(m.unmatched.size(), 4u);
+  EXPECT_EQ(m.executed_unmatched, (std::vector<std::string>{m.unmatched[2], m.unmatched[3]}));
+
+  const ImportResult resnet = ImportRuntimeReport(Data("ncs2_tf_resnet50_avg_cnt_rep.csv"), Runtime::kOpenVino,
+                                                  Data("tf_resnet50.json"), Precision::kFp16);
+  EXPECT_EQ(resnet.report_rows, 132u);
+  EXPECT_EQ(resnet.executed_unmatched.size(), 2u);  // 43 unmatched, 41 of them not executed
+  EXPECT_EQ(ErrorOf([] {
+              ImportRuntimeReport("/nonexistent.json", Runtime::kTensorRt, Data("tiny_graph.json"), Precision::kFp16);
+            }),
+            "/nonexistent.json: cannot open");
+}
+
 }  // namespace
 }  // namespace odonata

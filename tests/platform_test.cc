@@ -563,5 +563,31 @@ TEST(PlatformTest, SearchPathHonoursEnvironment) {
   EXPECT_EQ(std::count(path.begin(), path.end(), expected), 1);
 }
 
+TEST(PlatformTest, LoadByNameAndProfileNames) {
+  const Platform nano = LoadPlatform("jetson-nano", {kPlatformsDir});
+  EXPECT_EQ(nano.name, "jetson-nano");
+  EXPECT_EQ(nano.path, kPlatformsDir + "/jetson-nano.json");
+  EXPECT_EQ(LoadPlatform("jetson-tx2:maxq", {kPlatformsDir}).DisplayName(), "jetson-tx2:maxq");
+  EXPECT_EQ(ErrorOf([] { LoadPlatform("jetsn-nano", {kPlatformsDir}); }),
+            "unknown platform 'jetsn-nano' (did you mean 'jetson-nano'?)");
+  EXPECT_EQ(ProfileNameOf("boards/myboard.json"), "myboard");
+  EXPECT_EQ(ProfileNameOf("myboard.json"), "myboard");
+  EXPECT_EQ(ProfileNameOf("/tmp/a.b.json"), "a.b");
+}
+
+TEST(PlatformTest, PlatformJsonIsWritePlatformCheckedToReadBack) {
+  Platform p = LoadPlatform(kPlatformsDir + "/jetson-nano.json");
+  std::ostringstream direct;
+  WritePlatform(p, direct);
+  const std::string text = PlatformJson(p, "out.json");
+  EXPECT_EQ(text, direct.str());
+  std::ostringstream again;
+  WritePlatform(ParsePlatform(text, "out.json"), again);
+  EXPECT_EQ(again.str(), text);
+  p.description.clear();  // WritePlatform writes it; ParsePlatform refuses it
+  const std::string error = ErrorOf([&] { PlatformJson(p, "out.json"); });
+  EXPECT_EQ(error.rfind("out.json: ", 0), 0u) << error;
+}
+
 }  // namespace
 }  // namespace odonata

@@ -7,7 +7,10 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "odonata/errors.h"
 #include "odonata/estimate.h"
+#include "odonata/estimator.h"
 #include "odonata/render.h"
 
 namespace odonata {
@@ -237,6 +240,31 @@ TEST(ReportTest, RenderDispatches) {
   Render(r, Format::kCsv, csv);
   EXPECT_EQ(json.str().front(), '{');
   EXPECT_EQ(csv.str().rfind("index,", 0), 0u);
+}
+
+TEST(RenderEstimatorsTest, OneAlignedLinePerEstimator) {
+  std::ostringstream out;
+  RenderEstimators(Estimators(), out);
+  std::istringstream lines(out.str());
+  std::string line;
+  std::size_t n = 0;
+  for (; std::getline(lines, line); ++n) {
+    ASSERT_LT(n, Estimators().size());
+    const EstimatorInfo& e = Estimators()[n];
+    EXPECT_EQ(line.rfind(e.name, 0), 0u) << line;
+    EXPECT_EQ(line.substr(18), e.description);  // "refined_roofline" (16) + 2 spaces
+  }
+  EXPECT_EQ(n, Estimators().size());
+}
+
+TEST(Warnings, EachOnceInOrder) {
+  std::vector<std::string> w;
+  AddWarning(w, "a");
+  AddWarning(w, "b");
+  AddWarning(w, "a");
+  EXPECT_EQ(w, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(UniqueWarnings({"x", "y", "x", "z", "y"}), (std::vector<std::string>{"x", "y", "z"}));
+  EXPECT_TRUE(UniqueWarnings({}).empty());
 }
 
 }  // namespace

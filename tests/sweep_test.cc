@@ -214,8 +214,8 @@ TEST(Sweep, OptionErrors) {
   SweepOptions o;
   o.dims = {"in_c", "channels"};
   EXPECT_EQ(ErrorOf([&] { PlanSweep(o); }),
-            "sweep: unknown dimension 'channels' (known: batch, in_c, out_c, in_h, in_w, kernel, kernel_h, kernel_w, "
-            "stride, stride_h, stride_w, groups, dilation, pad_h, pad_w)");
+            "sweep: unknown dimension 'channels' (known: batch, in_c, out_c, in_h, in_w, hw, kernel, kernel_h, "
+            "kernel_w, stride, stride_h, stride_w, groups, dilation, pad, pad_h, pad_w)");
   o = {};
   o.op = "Swish";
   EXPECT_NE(ErrorOf([&] { PlanSweep(o); }).find("sweep: unknown op 'Swish' (known: Conv, "), std::string::npos);
@@ -347,6 +347,148 @@ TEST(LayerModel, WriteErrorsNameThePathAndLeaveNoTemporaryFile) {
   EXPECT_EQ(ErrorOf([&] { WriteLayerModel(Config("Relu", 4, 4, 8), (dir / "r.onnx").string()); }),
             "Relu: out_c 8 must equal in_c 4");
   EXPECT_FALSE(fs::exists(dir / "r.onnx"));
+}
+
+// --- The key table: --around and --dims --------------------------------------
+
+TEST(SweepKeys, AroundSetsTheNamedFieldsInOrder) {
+  const LayerConfig base = DefaultSweepBase("Conv");
+  LayerConfig c = ParseAround("in_c=3,hw=224,kernel=1,stride_w=2,pad=0,precision=fp16", base);
+  EXPECT_EQ(c.in_c, 3);
+  EXPECT_EQ(c.out_c, 64);  // only the fields a key names
+  EXPECT_EQ(c.in_h, 224);
+  EXPECT_EQ(c.in_w, 224);
+  EXPECT_EQ(c.kernel_h, 1);
+  EXPECT_EQ(c.kernel_w, 1);
+  EXPECT_EQ(c.stride_h, 1);
+  EXPECT_EQ(c.stride_w, 2);
+  EXPECT_EQ(c.pad_h, 0);
+  EXPECT_EQ(c.pad_w, 0);
+  EXPECT_EQ(c.precision, Precision::kFp16);
+  // in_h alone sets one axis; a later key wins.
+  c = ParseAround("in_h=16,in_w=8,in_h=12", base);
+  EXPECT_EQ(c.in_h, 12);
+  EXPECT_EQ(c.in_w, 8);
+  EXPECT_EQ(ParseAround("", base), base);
+  EXPECT_EQ(ParseAround(",,", base), base);
+}
+
+TEST(SweepKeys, AroundErrorsAreUsageErrorsNamingTheItem) {
+  const LayerConfig base = DefaultSweepBase("Conv");
+  EXPECT_EQ(ErrorOf([&] { ParseAround("in_c", base); }), "--around: 'in_c' is not KEY=VALUE");
+  EXPECT_EQ(ErrorOf([&] { ParseAround("in_c=x", base); }), "--around: in_c: 'x' is not an integer");
+  EXPECT_EQ(ErrorOf([&] { ParseAround("precision=fp64", base); }), "--around: unknown precision 'fp64'");
+  EXPECT_EQ(ErrorOf([&] { ParseAround("colour=3", base); }),
+            "--around: unknown key 'colour' (batch, in_c, out_c, in_h, in_w, hw, kernel, kernel_h, kernel_w, stride, "
+            "stride_h, stride_w, groups, dilation, pad, pad_h, pad_w, precision)");
+  try {
+    ParseAround("colour=3", base);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kUsage);
+  }
+}
+
+TEST(SweepKeys, OneTableForAroundAndDims) {
+  for (const SweepKey& key : SweepKeys()) {
+    SCOPED_TRACE(key.name);
+    EXPECT_EQ(FindSweepKey(key.name), &key);
+    // Every key is both a fixed value and a dimension to vary.
+    EXPECT_NO_THROW(ParseAround(std::string(key.name) + "=1", ConvBase()));
+    SweepOptions o;
+    o.base = ConvBase();
+    o.dims = {key.name};
+    o.min = 1;
+    o.max = 2;
+    EXPECT_FALSE(PlanSweep(o).empty());
+  }
+  EXPECT_EQ(FindSweepKey("colour"), nullptr);
+  SweepOptions o;
+  o.dims = {"colour"};
+  EXPECT_EQ(ErrorOf([&] { PlanSweep(o); }),
+            "sweep: unknown dimension 'colour' (known: batch, in_c, out_c, in_h, in_w, hw, kernel, kernel_h, "
+            "kernel_w, stride, stride_h, stride_w, groups, dilation, pad, pad_h, pad_w)");
+  // hw and pad, once --around only, vary both axes.
+  o.base = ConvBase();
+  o.dims = {"hw", "pad"};
+  o.min = 1;
+  o.max = 2;
+  const std::vector<LayerConfig> rows = PlanSweep(o);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(Differences(rows[1], ConvBase()), (std::vector<std::string>{"in_h", "in_w"}));
+  EXPECT_EQ(rows[1].in_h, 2);
+  EXPECT_EQ(Differences(rows[3], ConvBase()), (std::vector<std::string>{"pad_h", "pad_w"}));
+  EXPECT_EQ(rows[3].pad_h, 2);
+}
+
+TEST(SweepKeys, VaryingADimensionMovesWhatIsTiedToIt) {
+  // in_h: square inputs when varied, one axis when held fixed.
+  SweepOptions o;
+  o.base = ConvBase();
+  o.base.in_w = 8;
+  o.dims = {"in_h"};
+  o.min = o.max = 20;
+  EXPECT_EQ(PlanSweep(o).at(0).in_w, 20);
+  EXPECT_EQ(ParseAround("in_h=20", ConvBase()).in_w, 32);
+  // in_c carries out_c where it follows from in_c.
+  o = {};
+  o.op = "Concat";
+  o.dims = {"in_c"};
+  o.min = o.max = 5;
+  EXPECT_EQ(PlanSweep(o).at(0).out_c, 10);
+}
+
+TEST(SweepDesigns, NamesParse) {
+  for (SweepDesign d : {SweepDesign::kOneD, SweepDesign::kGrid, SweepDesign::kRandom}) {
+    SweepDesign back = SweepDesign::kOneD;
+    ASSERT_TRUE(ParseSweepDesign(SweepDesignName(d), &back));
+    EXPECT_EQ(back, d);
+  }
+  SweepDesign d = SweepDesign::kGrid;
+  EXPECT_FALSE(ParseSweepDesign("2d", &d));
+  EXPECT_EQ(d, SweepDesign::kGrid);
+}
+
+// --- WriteSweep ---------------------------------------------------------------
+
+TEST(SweepFiles, PlanCsvAndOneModelPerRowFromItsSeed) {
+  TempDir tmp("sweepfiles");
+  SweepOptions o;
+  o.op = "MaxPool";
+  o.design = SweepDesign::kGrid;
+  o.dims = {"in_c"};
+  o.min = 8;
+  o.max = 10;
+  const std::vector<LayerConfig> plan = PlanSweep(o);
+  ASSERT_EQ(plan.size(), 3u);
+  const fs::path dir = tmp.path() / "out";
+  const SweepFiles files = WriteSweep(plan, dir.string(), true, 7);
+  EXPECT_EQ(files.rows, 3u);
+  EXPECT_EQ(files.plan, (dir / "plan.csv").string());
+  EXPECT_EQ(files.models, (dir / "models").string());
+  auto bytes = [](const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::vector<Measurement> rows = ReadMeasurements(files.plan, /*require_latency=*/false);
+  ASSERT_EQ(rows.size(), 3u);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(rows[i].config, plan[i]);
+    const std::string name = "models/0000" + std::to_string(i) + ".onnx";
+    EXPECT_EQ(rows[i].extra, (std::vector<std::pair<std::string, std::string>>{{"model", name}}));
+    const fs::path again = tmp.path() / ("again" + std::to_string(i) + ".onnx");
+    WriteLayerModel(plan[i], again.string(), 7 + i);
+    EXPECT_EQ(bytes(dir / name), bytes(again));
+  }
+  EXPECT_EQ(Entries(dir / "models"), 3);
+
+  const SweepFiles plain = WriteSweep(plan, (tmp.path() / "plain").string(), false);
+  EXPECT_EQ(plain.models, "");
+  EXPECT_FALSE(fs::exists(tmp.path() / "plain" / "models"));
+  EXPECT_TRUE(ReadMeasurements(plain.plan, false).at(0).extra.empty());
+  EXPECT_EQ(ErrorOf([&] { WriteSweep({}, (tmp.path() / "empty").string(), false); }),
+            "the sweep has no valid configuration");
 }
 
 }  // namespace

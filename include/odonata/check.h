@@ -52,6 +52,15 @@ std::string FormatInputShapes(const std::map<std::string, Shape>& shapes);
 // Parse a suite; errors name the file, line and column ("v.csv:4: measured_ms: ...").
 std::vector<ValidationRow> ReadValidationSuite(const std::string& path);
 
+// Which rows of the suites to use.
+enum class SuiteSplit { kValidation, kCalibration, kAll };
+const char* SuiteSplitName(SuiteSplit split);  // "validation", "calibration", "all"
+bool ParseSuiteSplit(const std::string& text, SuiteSplit* out);
+
+// The rows in `split` of the suites at `paths`, in order. Throws Error
+// "check: no validation rows in the suite(s)" when there are none.
+std::vector<ValidationRow> ReadValidationSuites(const std::vector<std::string>& paths, SuiteSplit split);
+
 struct CheckRow {
   ValidationRow row;
   double estimated_ms = 0;
@@ -95,6 +104,8 @@ struct CheckResult {
   std::vector<std::string> failures;  // each names model and platform (or platform) and the bound broken
   std::vector<std::string> notes;     // not failures: rows new since the baseline, baseline rows not run
   bool ok() const { return failures.empty(); }
+  // The rows that could not be estimated (CheckRow::error): input errors, not estimation errors.
+  std::vector<const CheckRow*> Unusable() const;
 };
 
 CheckResult RunCheck(const std::vector<ValidationRow>& rows, const CheckOptions& options);

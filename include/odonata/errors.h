@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace odonata {
 
@@ -31,6 +32,13 @@ class Error : public std::runtime_error {
  private:
   ExitCode code_;
 };
+
+// Warnings are plain strings, each said once: append `warning` unless
+// `warnings` has it already.
+void AddWarning(std::vector<std::string>& warnings, const std::string& warning);
+// `warnings` without repeats, in order of first appearance (what to print:
+// a report's warnings start with its network's).
+std::vector<std::string> UniqueWarnings(const std::vector<std::string>& warnings);
 
 // Checked 64-bit arithmetic for counts (MACs, bytes, elements). Throws Error
 // on overflow instead of wrapping: shapes come from untrusted files.

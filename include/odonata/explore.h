@@ -121,9 +121,9 @@ std::vector<Platform> LoadPlatforms(const std::string& spec, const std::vector<s
 struct ExploreSpec {
   std::vector<std::string> models;  // model files (ONNX, or ANNETTE graphs without resolutions)
   std::vector<Platform> platforms;
-  // Empty: each platform's default precision. Given: those of them each
-  // platform supports; a platform lacking one is skipped for it (listed), and a
-  // precision no platform supports is an error.
+  // Empty: each platform's default precision. Given (each once; repeats are
+  // ignored): those of them each platform supports; a platform lacking one is
+  // skipped for it (listed), and a precision no platform supports is an error.
   std::vector<Precision> precisions;
   // Empty: each model at its own input shape. Given: the spatial dimensions
   // (2 and 3) of the model's one rank-4 input are set; a model without exactly

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,7 @@ struct Fit1D {
   bool linear = false;
   std::int64_t step = 0;  // s, when !linear
   double a = 0, b = 0;
-  double rmse = 0;        // ms, on the rows fitted
+  double rmse = 0;  // ms, on the rows fitted
 };
 // xs, ts: the varied dimension and the measured ms. Steps tried: 2..max_step.
 // A step model is chosen only when it beats the linear one clearly (by the
@@ -86,12 +87,12 @@ struct PowerClassFit {
   OpClass op_class = OpClass::kUnknown;
   Precision precision = Precision::kFp32;
   std::int64_t rows = 0;
-  double active_w = 0;      // sum(E) / sum(t), W
+  double active_w = 0;          // sum(E) / sum(t), W
   double min_w = 0, max_w = 0;  // per-row mean power E / t, W
-  double power_rmse_w = 0;  // RMS of (E/t - active_w) over the rows, W
-  double energy_mape = 0;   // %, of active_w x t against E
-  bool written = false;     // false: too few rows, or another precision's group decided the class
-  std::string note;         // why not written
+  double power_rmse_w = 0;      // RMS of (E/t - active_w) over the rows, W
+  double energy_mape = 0;       // %, of active_w x t against E
+  bool written = false;         // false: too few rows, or another precision's group decided the class
+  std::string note;             // why not written
   std::vector<double> measured_mj, predicted_mj;
   std::vector<std::string> origins;
 };
@@ -118,12 +119,23 @@ PowerFit FitPower(const std::vector<Measurement>& rows, Platform& platform, cons
                   std::vector<std::string>& warnings);
 
 struct FitReport {
-  Platform platform;                // base with the fitted class models
-  std::vector<ClassFit> classes;    // in OpClass order
-  PowerFit power;                   // empty when no row has power or energy
+  Platform platform;              // base with the fitted class models
+  std::vector<ClassFit> classes;  // in OpClass order
+  PowerFit power;                 // empty when no row has power or energy
   std::vector<std::string> warnings;
 };
 FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base, const std::string& provenance,
                       int folds = 5);
+
+// `odonata fit` (src/fit/fit_files.cc): FitPlatform on the rows of the
+// measurement CSVs `files`, with their provenance ("measured: a.csv, b.csv,
+// odonata 0.1.0"). The fitted profile is named `name` (absent: the base's
+// name) and its notes say what it was fitted from, on top of which profile.
+struct FitFilesOptions {
+  int folds = 5;
+  std::optional<std::string> name;
+};
+FitReport FitMeasurementFiles(const std::vector<std::string>& files, const Platform& base,
+                              const FitFilesOptions& options = {});
 
 }  // namespace odonata

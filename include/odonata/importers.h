@@ -3,6 +3,7 @@
 // matching runtime rows to layers is a separate step.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,8 +23,14 @@ struct RuntimeLayerTime {
   std::string origin;      // "file:line" (JSON reports: "file: event N")
 };
 
+// The runtimes whose reports odonata reads.
+enum class Runtime { kOpenVino, kOnnxRuntime, kTensorRt };
+const char* RuntimeName(Runtime runtime);  // "openvino", "onnxruntime", "tensorrt"
+bool ParseRuntime(const std::string& text, Runtime* out);
+const std::vector<Runtime>& AllRuntimes();
+
 struct RuntimeReport {
-  std::string format;  // "openvino", "onnxruntime", "tensorrt"
+  std::string format;  // RuntimeName of the runtime: "openvino", "onnxruntime", "tensorrt"
   std::vector<RuntimeLayerTime> layers;
   double total_ms = 0;  // the report's total (OpenVINO "Total" row; ORT mean model_run; TensorRT sum)
   int runs = 0;         // inferences averaged (ORT model_run events, TensorRT "count")
@@ -35,6 +42,8 @@ RuntimeReport ReadOpenVinoReport(const std::string& path);
 RuntimeReport ReadOrtProfile(const std::string& path);
 // TensorRT trtexec --exportProfile JSON.
 RuntimeReport ReadTensorRtProfile(const std::string& path);
+// The reader of `runtime`'s report format.
+RuntimeReport ReadRuntimeReport(const std::string& path, Runtime runtime);
 
 // ANNETTE graph JSON (NHWC shapes, batch -1) as a Network whose layer names are
 // ANNETTE's (which match the OpenVINO report names of the same network).
@@ -48,8 +57,18 @@ Network LoadAnnetteGraph(const std::string& path);
 struct ImportResult {
   std::vector<Measurement> rows;
   std::vector<std::string> unmatched;
+  // The entries of `unmatched` for rows the runtime did execute: time the
+  // measurements miss. (Rows not executed, fused away or free, are expected.)
+  std::vector<std::string> executed_unmatched;
+  std::size_t report_rows = 0;        // rows of the report
+  std::vector<std::string> warnings;  // the network's (ImportRuntimeReport)
 };
 ImportResult MatchReport(const RuntimeReport& report, const Network& network, Precision precision);
+
+// `odonata import`: read the report (ReadRuntimeReport), load the network it
+// was run on (LoadModel: ONNX or ANNETTE graph) and match them.
+ImportResult ImportRuntimeReport(const std::string& report_path, Runtime runtime, const std::string& network_path,
+                                 Precision precision);
 
 // The single-layer configuration of a network layer, when it has one
 // (Conv, depthwise Conv, Gemm/MatMul on 2-D, pools, element-wise, ...).

@@ -49,7 +49,7 @@ struct FittedFactor {
 };
 
 struct FittedTerm {
-  double coef = 0;  // ms
+  double coef = 0;                    // ms
   std::vector<FittedFactor> factors;  // empty: a constant term
 
   bool operator==(const FittedTerm&) const = default;
@@ -177,5 +177,15 @@ std::string ResolvePlatform(const std::string& name_or_path, const std::vector<s
 
 // Names of all profiles found on the search path (first occurrence wins), sorted.
 std::vector<std::string> ListPlatforms(const std::vector<std::string>& search_path);
+
+// The profile `--platform` names: ResolvePlatform, then LoadPlatform.
+Platform LoadPlatform(const std::string& name_or_path, const std::vector<std::string>& search_path);
+
+// The name a profile file stands for: its stem ("boards/myboard.json" -> "myboard").
+std::string ProfileNameOf(const std::string& path);
+
+// WritePlatform's JSON, checked to read back with ParsePlatform (errors name
+// `origin`): the text a command writes as a profile file.
+std::string PlatformJson(const Platform& platform, const std::string& origin);
 
 }  // namespace odonata

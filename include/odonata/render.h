@@ -39,6 +39,9 @@ void RenderInspect(const Network& network, Format format, std::ostream& out);
 void RenderPlatforms(const std::vector<Platform>& platforms, const std::vector<std::string>& search_path, Format format,
                      std::ostream& out);
 
+// `odonata estimators`: one line per registry entry, name and description.
+void RenderEstimators(const std::vector<EstimatorInfo>& estimators, std::ostream& out);
+
 // `odonata fit --report`: table (per class: chosen model, statistics,
 // candidates, parameters), JSON, or CSV of measured vs predicted per row.
 void RenderFitReport(const FitReport& fit, Format format, std::ostream& out);

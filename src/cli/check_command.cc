@@ -16,20 +16,14 @@ struct CheckArgs {
   std::optional<std::string> write_baseline;
   std::optional<double> max_mape, max_error, max_energy_mape;  // %
   double margin = 1.0;                                         // percentage points
-  std::string split = "validation";
+  SuiteSplit split = SuiteSplit::kValidation;
   CheckFormat format = CheckFormat::kTable;
   std::optional<std::string> junit;
   std::optional<std::string> output;
 };
 
 int Run(const CheckArgs& a, const Context& context) {
-  std::vector<ValidationRow> rows;
-  for (const std::string& path : a.suites) {
-    for (ValidationRow& row : ReadValidationSuite(path)) {
-      if (a.split == "all" || (a.split == "calibration") == row.calibration) rows.push_back(std::move(row));
-    }
-  }
-  if (rows.empty()) throw Error("check: no " + a.split + " rows in the suite(s)");
+  const std::vector<ValidationRow> rows = ReadValidationSuites(a.suites, a.split);
   CheckOptions options;
   options.search_path = context.SearchPath();
   options.max_mape = a.max_mape;
@@ -55,15 +49,10 @@ int Run(const CheckArgs& a, const Context& context) {
   RenderCheck(result, a.format, text);
   Emit(text.str(), a.output);
   // Rows that could not be estimated are input errors: the report lists them all, the error names one.
-  std::size_t unusable = 0;
-  const CheckRow* first = nullptr;
-  for (const CheckRow& r : result.rows) {
-    if (r.error.empty()) continue;
-    ++unusable;
-    if (first == nullptr) first = &r;
-  }
-  if (first != nullptr) {
-    throw Error(std::to_string(unusable) + " row(s) could not be estimated, e.g. " + first->failures.front());
+  const std::vector<const CheckRow*> unusable = result.Unusable();
+  if (!unusable.empty()) {
+    throw Error(std::to_string(unusable.size()) + " row(s) could not be estimated, e.g. " +
+                unusable.front()->failures.front());
   }
   return static_cast<int>(result.ok() ? ExitCode::kOk : ExitCode::kToleranceExceeded);
 }
@@ -96,7 +85,9 @@ Runner SetupCheck(CLI::App& cmd) {
       ->check(CLI::NonNegativeNumber)
       ->type_name("PP")
       ->default_str("1");
-  cmd.add_option("--split", a->split, "Rows to estimate, report and check")
+  cmd.add_option_function<std::string>(
+         "--split", [a](const std::string& text) { ParseSuiteSplit(text, &a->split); },
+         "Rows to estimate, report and check")
       ->check(CLI::IsMember({"validation", "calibration", "all"}))
       ->type_name("SPLIT")
       ->default_str("validation");

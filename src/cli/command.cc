@@ -1,7 +1,6 @@
 // Options several commands share, their validators, and output.
 #include "command.h"
 
-#include <algorithm>
 #include <exception>
 #include <iostream>
 #include <string_view>
@@ -156,12 +155,7 @@ void AddBatchOption(CLI::App& cmd, std::optional<std::int64_t>& batch) {
 void Warn(const std::string& message) { std::cerr << "odonata: warning: " << message << '\n'; }
 
 void WarnOnce(const std::vector<std::string>& warnings) {
-  std::vector<std::string> printed;
-  for (const std::string& w : warnings) {
-    if (std::find(printed.begin(), printed.end(), w) != printed.end()) continue;
-    printed.push_back(w);
-    Warn(w);
-  }
+  for (const std::string& w : UniqueWarnings(warnings)) Warn(w);
 }
 
 void Note(const std::string& message) { std::cerr << "odonata: " << message << '\n'; }

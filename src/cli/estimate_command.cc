@@ -22,7 +22,7 @@ int Run(const EstimateArgs& a, const Context& context) {
   EstimateOptions estimate;
   estimate.precision = a.precision;
   // The platform first: a typo there should not wait for a large model to load.
-  const Platform platform = LoadPlatform(ResolvePlatform(a.platform, context.SearchPath()));
+  const Platform platform = LoadPlatform(a.platform, context.SearchPath());
   const Network network = LoadModel(a.model.path, load);
   const Report report = EstimateNetwork(network, platform, estimate);
   WarnOnce(report.warnings);  // the network's warnings come first in the report's

@@ -1,5 +1,4 @@
 // `odonata estimators`: the per-layer estimator registry.
-#include <algorithm>
 #include <sstream>
 
 #include "command.h"
@@ -9,12 +8,8 @@ namespace odonata::cli {
 namespace {
 
 int Run(const Context&) {
-  std::size_t width = 0;
-  for (const EstimatorInfo& e : Estimators()) width = std::max(width, e.name.size());
   std::ostringstream text;
-  for (const EstimatorInfo& e : Estimators()) {
-    text << e.name << std::string(width - e.name.size() + 2, ' ') << e.description << '\n';
-  }
+  RenderEstimators(Estimators(), text);
   Emit(text.str());
   return 0;
 }

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -65,9 +64,7 @@ int Run(const ExploreArgs& a, const Context& context, const char* command) {
   for (const std::string& p : a.precisions) {
     Precision precision;
     if (!ParsePrecision(p, &precision)) throw Error("unknown precision '" + p + "'", ExitCode::kUsage);
-    if (std::find(spec.precisions.begin(), spec.precisions.end(), precision) == spec.precisions.end()) {
-      spec.precisions.push_back(precision);
-    }
+    spec.precisions.push_back(precision);
   }
   for (const std::string& r : a.resolutions) {
     spec.resolutions.push_back(OptionValue("--resolutions", r, ParseResolution));
@@ -82,19 +79,7 @@ int Run(const ExploreArgs& a, const Context& context, const char* command) {
   }
   if (a.min_accuracy) {
     if (!a.accuracy) throw Error("--min-accuracy needs --accuracy FILE", ExitCode::kUsage);
-    spec.constraints.min_accuracy = OptionValue("--min-accuracy", *a.min_accuracy, [](const std::string& t) {
-      std::size_t used = 0;
-      double v = 0;
-      try {
-        v = std::stod(t, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used == 0 || used != t.size() || !std::isfinite(v)) {
-        throw Error("'" + t + "' is not a number", ExitCode::kUsage);
-      }
-      return v;
-    });
+    spec.constraints.min_accuracy = OptionValue("--min-accuracy", *a.min_accuracy, ParseFiniteNumber);
   }
   spec.batch = a.batch;
   // Platforms first: a typo there should not wait for the models to load.

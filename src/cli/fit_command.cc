@@ -1,17 +1,11 @@
 // `odonata fit MEASUREMENTS... --base P`: fit per-class latency (and power)
 // models and write a platform profile.
-#include <filesystem>
 #include <memory>
 #include <sstream>
 
 #include "command.h"
 #include "odonata/errors.h"
 #include "odonata/fit.h"
-#include "odonata/measurements.h"
-
-#ifndef ODONATA_VERSION
-#define ODONATA_VERSION "unknown"
-#endif
 
 namespace odonata::cli {
 namespace {
@@ -32,29 +26,13 @@ int Run(const FitArgs& a, const Context& context) {
     throw Error("fit: nothing to write: give --out, --report or --predictions", ExitCode::kUsage);
   }
   if (a.folds < 2) throw Error("--folds must be >= 2", ExitCode::kUsage);
-  Platform base = LoadPlatform(ResolvePlatform(a.base, context.SearchPath()));
-  std::vector<Measurement> rows;
-  std::string files;
-  for (const std::string& path : a.measurements) {
-    std::vector<Measurement> part = ReadMeasurements(path, /*require_latency=*/true);
-    rows.insert(rows.end(), part.begin(), part.end());
-    files += (files.empty() ? "" : ", ") + path;
-  }
-  const std::string provenance = "measured: " + files + ", odonata " + std::string(ODONATA_VERSION);
-  FitReport fit = FitPlatform(rows, base, provenance, a.folds);
+  const Platform base = LoadPlatform(a.base, context.SearchPath());
+  FitFilesOptions options;
+  options.folds = a.folds;
+  options.name = a.name ? a.name : a.out ? std::optional(ProfileNameOf(*a.out)) : std::nullopt;
+  const FitReport fit = FitMeasurementFiles(a.measurements, base, options);
   for (const std::string& w : fit.warnings) Warn(w);
-  if (a.name) {
-    fit.platform.name = *a.name;
-  } else if (a.out) {
-    fit.platform.name = std::filesystem::path(*a.out).stem().string();
-  }
-  if (a.out) {
-    fit.platform.notes.push_back("Fitted by " + provenance + " on top of " + base.name + ".");
-    std::ostringstream json;
-    WritePlatform(fit.platform, json);
-    ParsePlatform(json.str(), *a.out);  // what we write must load
-    Emit(json.str(), a.out);
-  }
+  if (a.out) Emit(PlatformJson(fit.platform, *a.out), a.out);
   if (a.predictions) {
     std::ostringstream csv;
     RenderFitReport(fit, Format::kCsv, csv);

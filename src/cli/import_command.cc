@@ -1,44 +1,34 @@
 // `odonata import REPORT --runtime R --network MODEL --precision P`: a
 // runtime's per-layer report as measurement rows.
-#include <iostream>
 #include <memory>
 #include <sstream>
 
 #include "command.h"
 #include "odonata/importers.h"
 #include "odonata/measurements.h"
-#include "odonata/model.h"
 
 namespace odonata::cli {
 namespace {
 
 struct ImportArgs {
   std::string report;
-  std::string runtime;
+  Runtime runtime = Runtime::kOpenVino;
   std::string network;
   std::optional<Precision> precision;  // required
   std::optional<std::string> output;
 };
 
 int Run(const ImportArgs& a, const Context&) {
-  RuntimeReport report = a.runtime == "openvino"      ? ReadOpenVinoReport(a.report)
-                         : a.runtime == "onnxruntime" ? ReadOrtProfile(a.report)
-                                                      : ReadTensorRtProfile(a.report);
-  Network network = LoadModel(a.network);
-  for (const std::string& w : network.warnings) Warn(w);
-  ImportResult result = MatchReport(report, network, *a.precision);
-  // Rows the runtime did not execute (fused away, free) are expected; say only how many.
-  std::vector<std::string> executed;
-  for (const std::string& u : result.unmatched) {
-    if (u.find("not executed") == std::string::npos) executed.push_back(u);
-  }
-  if (!executed.empty()) {
-    Warn(std::to_string(executed.size()) + " executed report row(s) not imported, e.g. " + executed.front());
+  const ImportResult result = ImportRuntimeReport(a.report, a.runtime, a.network, *a.precision);
+  for (const std::string& w : result.warnings) Warn(w);
+  if (!result.executed_unmatched.empty()) {
+    Warn(std::to_string(result.executed_unmatched.size()) + " executed report row(s) not imported, e.g. " +
+         result.executed_unmatched.front());
   }
   std::ostringstream csv;
   WriteMeasurements(result.rows, csv);
   Emit(csv.str(), a.output);
-  std::cerr << "odonata: imported " << result.rows.size() << " of " << report.layers.size() << " report rows\n";
+  Note("imported " + std::to_string(result.rows.size()) + " of " + std::to_string(result.report_rows) + " report rows");
   return 0;
 }
 
@@ -50,8 +40,11 @@ Runner SetupImport(CLI::App& cmd) {
                  "Runtime report: OpenVINO counters CSV, ONNX Runtime profile JSON, trtexec profile JSON")
       ->type_name("FILE")
       ->required();
-  cmd.add_option("--runtime", a->runtime, "Format of REPORT")
-      ->check(CLI::IsMember({"openvino", "onnxruntime", "tensorrt"}))
+  std::vector<std::string> runtimes;
+  for (Runtime r : AllRuntimes()) runtimes.push_back(RuntimeName(r));
+  cmd.add_option_function<std::string>(
+         "--runtime", [a](const std::string& text) { ParseRuntime(text, &a->runtime); }, "Format of REPORT")
+      ->check(CLI::IsMember(runtimes))
       ->type_name("RUNTIME")
       ->required();
   cmd.add_option("--network", a->network, "The network the report is of: ONNX model, or ANNETTE graph (.json)")

@@ -12,10 +12,7 @@
 
 #include "command.h"
 #include "odonata/errors.h"
-
-#ifndef ODONATA_VERSION
-#define ODONATA_VERSION "unknown"
-#endif
+#include "odonata/version.h"
 
 namespace odonata::cli {
 namespace {
@@ -53,7 +50,7 @@ std::string ExePath(const char* argv0) {
 
 int Main(int argc, char** argv) {
   CLI::App app("Estimate the latency and energy of neural networks (ONNX) on edge platforms.", "odonata");
-  app.set_version_flag("--version", std::string("odonata ") + ODONATA_VERSION);
+  app.set_version_flag("--version", std::string("odonata ") + Version());
   app.footer(kExitCodes);
   app.require_subcommand(1);
   app.failure_message([](const CLI::App* top, const CLI::Error& e) {

@@ -1,5 +1,4 @@
 // `odonata materialize MODEL -o OUT`: a weight-stripped model made runnable.
-#include <iostream>
 #include <memory>
 
 #include "command.h"
@@ -16,7 +15,7 @@ struct MaterializeArgs {
 
 int Run(const MaterializeArgs& a, const Context&) {
   const std::int64_t filled = MaterializeOnnx(a.model, a.output, static_cast<std::uint64_t>(a.seed));
-  std::cerr << "odonata: filled " << filled << " tensor(s) with random values; wrote " << a.output << '\n';
+  Note("filled " + std::to_string(filled) + " tensor(s) with random values; wrote " + a.output);
   return 0;
 }
 

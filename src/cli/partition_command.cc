@@ -43,9 +43,9 @@ int Run(const PartitionArgs& a, const Context& context) {
   const Link& link = FindLink(links, a.link);
   p.encoding.zero_fraction = links.relu_zero_fraction;
   const std::vector<std::string> search_path = context.SearchPath();
-  const Platform node = LoadPlatform(ResolvePlatform(a.platform, search_path));
+  const Platform node = LoadPlatform(a.platform, search_path);
   std::optional<Platform> remote;
-  if (a.remote) remote = LoadPlatform(ResolvePlatform(*a.remote, search_path));
+  if (a.remote) remote = LoadPlatform(*a.remote, search_path);
   const Network network = LoadModel(a.model.path, a.model.ToLoadOptions());
   PartitionReport report = Partition(network, node, remote ? &*remote : nullptr, link, p);
   report.links_path = links_path;

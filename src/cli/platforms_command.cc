@@ -18,7 +18,7 @@ int Run(const PlatformsArgs& a, const Context& context) {
   int status = 0;
   for (const std::string& name : ListPlatforms(search_path)) {
     try {
-      platforms.push_back(LoadPlatform(ResolvePlatform(name, search_path)));
+      platforms.push_back(LoadPlatform(name, search_path));
     } catch (const Error& e) {
       // List the good profiles anyway; the exit status still reports the bad one.
       Warn(e.what());

@@ -12,7 +12,6 @@
 // four [C] vectors); biases are assumed absent (TF graphs keep BiasAdd as
 // separate ops and most are followed by BatchNorm). MACs do not depend on it.
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -22,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "counts.h"
+#include "json_file.h"
 #include "odonata/errors.h"
 #include "odonata/importers.h"
 
@@ -231,14 +231,7 @@ bool Convert(const json& j, const std::string& type, Layer& l) {
 }  // namespace
 
 Network LoadAnnetteGraph(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open");
-  json root;
-  try {
-    in >> root;
-  } catch (const json::exception& e) {
-    throw Error(path + ": not valid JSON: " + e.what());
-  }
+  const json root = ReadJsonFile(path);
   if (!root.is_object() || !root.contains("layers") || !root["layers"].is_object()) {
     throw Error(path + ": expected an object with \"layers\" (ANNETTE graph JSON)");
   }

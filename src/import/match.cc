@@ -127,12 +127,12 @@ int MainRank(OpClass c) {
 
 // The class of work a report row says it did, when its layer type tells.
 std::optional<OpClass> ReportedClass(const std::string& format, const std::string& type) {
-  if (format == "onnxruntime") {
+  if (format == RuntimeName(Runtime::kOnnxRuntime)) {
     OpClass c = ClassifyOp(type, "");
     if (c == OpClass::kUnknown) return std::nullopt;
     return c;
   }
-  if (format != "openvino") return std::nullopt;
+  if (format != RuntimeName(Runtime::kOpenVino)) return std::nullopt;
   struct Entry {
     const char* type;
     OpClass cls;
@@ -192,7 +192,7 @@ bool SameWork(OpClass reported, OpClass layer) {
 }
 
 std::vector<std::string> FusedParts(const RuntimeReport& report, const std::string& name) {
-  const std::string sep = report.format == "tensorrt" ? " + " : ",";
+  const std::string sep = report.format == RuntimeName(Runtime::kTensorRt) ? " + " : ",";
   std::vector<std::string> parts;
   std::string::size_type start = 0;
   for (;;) {
@@ -206,7 +206,7 @@ std::vector<std::string> FusedParts(const RuntimeReport& report, const std::stri
 // "Reformatting CopyNode for Input Tensor 0 to conv1 + relu1": a layout
 // conversion TensorRT inserts, whose name quotes the layer it feeds.
 bool IsReformatting(const RuntimeReport& report, const RuntimeLayerTime& row) {
-  return report.format == "tensorrt" && row.name.starts_with("Reformatting ");
+  return report.format == RuntimeName(Runtime::kTensorRt) && row.name.starts_with("Reformatting ");
 }
 
 // `c` of Conv layer `l` with the zero padding of the Pad layer producing its
@@ -359,16 +359,22 @@ ImportResult MatchReport(const RuntimeReport& report, const Network& network, Pr
   }
 
   ImportResult result;
+  result.report_rows = rows.size();
+  // An executed row not imported: its time is missing from the measurements.
+  auto lost = [&](const std::string& why) {
+    result.unmatched.push_back(why);
+    result.executed_unmatched.push_back(why);
+  };
   std::unordered_map<std::size_t, std::string> measured_by;  // layer -> origin of its row
   for (std::size_t k = 0; k < rows.size(); ++k) {
     const RuntimeLayerTime& r = rows[k];
     const std::string label = r.origin + ": '" + r.name + "': ";
     if (r.status != "EXECUTED") {
-      result.unmatched.push_back(label + "not executed (" + r.status + ")");
+      result.unmatched.push_back(label + "not executed (" + r.status + ")");  // expected: fused away, free
       continue;
     }
     if (IsReformatting(report, r)) {
-      result.unmatched.push_back(label + "TensorRT reformatting layer");
+      lost(label + "TensorRT reformatting layer");
       continue;
     }
     const std::optional<OpClass> reported = ReportedClass(report.format, r.layer_type);
@@ -397,7 +403,7 @@ ImportResult MatchReport(const RuntimeReport& report, const Network& network, Pr
       }
     }
     if (layers.empty()) {
-      result.unmatched.push_back(label + "no layer of this name in " + network.name);
+      lost(label + "no layer of this name in " + network.name);
       continue;
     }
     std::size_t main = layers[0];
@@ -406,23 +412,21 @@ ImportResult MatchReport(const RuntimeReport& report, const Network& network, Pr
     }
     const Layer& layer = network.layers[main];
     if (exact[k].empty() && reported && !SameWork(*reported, layer.op_class)) {
-      result.unmatched.push_back(label + "layer '" + layer.name + "' (" + layer.op_type +
-                                 ") does not do the work of a " + r.layer_type);
+      lost(label + "layer '" + layer.name + "' (" + layer.op_type + ") does not do the work of a " + r.layer_type);
       continue;
     }
     if (auto m = measured_by.find(main); m != measured_by.end()) {
-      result.unmatched.push_back(label + "layer '" + layer.name + "' is already measured by " + m->second);
+      lost(label + "layer '" + layer.name + "' is already measured by " + m->second);
       continue;
     }
     if (!(r.ms > 0)) {
       // A measurement of 0 ms is not one (measurement CSVs reject it).
-      result.unmatched.push_back(label + "0 ms (below the report's resolution)");
+      lost(label + "0 ms (below the report's resolution)");
       continue;
     }
     std::optional<LayerConfig> config = ConfigOf(layer, precision);
     if (!config) {
-      result.unmatched.push_back(label + "layer '" + layer.name + "' (" + layer.op_type +
-                                 ") has no single-layer configuration");
+      lost(label + "layer '" + layer.name + "' (" + layer.op_type + ") has no single-layer configuration");
       continue;
     }
     FoldPad(network, layer, producer, claimed, *config);

@@ -130,7 +130,7 @@ RuntimeReport ReadOpenVinoReport(const std::string& path) {
   // detailed_counters: one block per infer request, averaged here as
   // benchmark_app's average_counters would.
   RuntimeReport report;
-  report.format = "openvino";
+  report.format = RuntimeName(Runtime::kOpenVino);
   report.layers = blocks[0].rows;
   double total = 0;
   for (std::size_t i = 0; i < blocks.size(); ++i) {

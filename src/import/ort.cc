@@ -7,19 +7,19 @@
 // events (model_loading_uri, session_initialization,
 // SequentialExecutor::Execute) are ignored.
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "json_file.h"
 #include "odonata/errors.h"
 #include "odonata/importers.h"
 
 namespace odonata {
 namespace {
 
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;
 
 constexpr const char kKernelSuffix[] = "_kernel_time";
 
@@ -44,14 +44,7 @@ struct NodeTimes {
 }  // namespace
 
 RuntimeReport ReadOrtProfile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open");
-  json events;
-  try {
-    in >> events;
-  } catch (const json::exception& e) {
-    throw Error(path + ": not valid JSON: " + e.what());
-  }
+  const json events = ReadJsonFile(path);
   if (!events.is_array()) throw Error(path + ": expected a JSON array of trace events");
 
   std::map<std::string, NodeTimes> nodes;
@@ -92,7 +85,7 @@ RuntimeReport ReadOrtProfile(const std::string& path) {
   if (nodes.empty()) throw Error(path + ": no '<node>_kernel_time' events (profiling JSON of ONNX Runtime?)");
 
   RuntimeReport report;
-  report.format = "onnxruntime";
+  report.format = RuntimeName(Runtime::kOnnxRuntime);
   report.runs = runs;
   report.total_ms = runs > 0 ? run_us / runs / 1000.0 : 0;
   report.layers.resize(nodes.size());

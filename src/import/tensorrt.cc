@@ -5,18 +5,18 @@
 // Layer names are TensorRT's: fused layers join their parts with " + ",
 // reformatting layers are listed on their own.
 #include <cmath>
-#include <fstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "json_file.h"
 #include "odonata/errors.h"
 #include "odonata/importers.h"
 
 namespace odonata {
 namespace {
 
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;
 
 bool NumberField(const json& e, const char* key, double* out) {
   auto it = e.find(key);
@@ -31,20 +31,13 @@ bool NumberField(const json& e, const char* key, double* out) {
 }  // namespace
 
 RuntimeReport ReadTensorRtProfile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open");
-  json entries;
-  try {
-    in >> entries;
-  } catch (const json::exception& e) {
-    throw Error(path + ": not valid JSON: " + e.what());
-  }
+  const json entries = ReadJsonFile(path);
   if (!entries.is_array() || entries.empty() || !entries[0].is_object() || !entries[0].contains("count")) {
     throw Error(path + ": expected a JSON array starting with {\"count\": N} (trtexec --exportProfile)");
   }
 
   RuntimeReport report;
-  report.format = "tensorrt";
+  report.format = RuntimeName(Runtime::kTensorRt);
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const json& e = entries[i];
     const std::string where = path + ": entry " + std::to_string(i);

@@ -16,6 +16,7 @@
 #include "odonata/errors.h"
 #include "odonata/measurements.h"
 #include "odonata/onnx.h"
+#include "odonata/version.h"
 #include "onnx/checker.h"
 #include "onnx/onnx_pb.h"
 
@@ -87,7 +88,7 @@ onnx::ModelProto BuildModel(const LayerConfig& c, const Layer& l, std::uint64_t 
   onnx::ModelProto m;
   m.set_ir_version(8);
   m.set_producer_name("odonata");
-  m.set_producer_version(ODONATA_VERSION);
+  m.set_producer_version(Version());
   auto* opset = m.add_opset_import();
   opset->set_domain("");
   opset->set_version(l.op_type == "HardSwish" ? 14 : 13);

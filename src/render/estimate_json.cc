@@ -5,10 +5,7 @@
 
 #include "format.h"
 #include "odonata/render.h"
-
-#ifndef ODONATA_VERSION
-#define ODONATA_VERSION "unknown"
-#endif
+#include "odonata/version.h"
 
 namespace odonata {
 namespace {
@@ -73,7 +70,7 @@ void RenderJson(const Report& report, std::ostream& out) {
   }
 
   Json j;
-  j["odonata_version"] = ODONATA_VERSION;
+  j["odonata_version"] = Version();
   j["model"] = report.model;
   j["model_path"] = report.model_path;
   j["platform"] = report.platform;
