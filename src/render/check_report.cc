@@ -214,17 +214,8 @@ std::string Xml(const std::string& text) { return html::Escape(text); }
 }  // namespace
 
 void RenderCheck(const CheckResult& result, CheckFormat format, std::ostream& out) {
-  switch (format) {
-    case CheckFormat::kTable:
-      RenderTable(result, out);
-      break;
-    case CheckFormat::kMarkdown:
-      RenderMarkdown(result, out);
-      break;
-    case CheckFormat::kJson:
-      RenderJson(result, out);
-      break;
-  }
+  static constexpr report::Renderers<CheckResult, 3> kRenderers{"check", {RenderTable, RenderMarkdown, RenderJson}};
+  report::Dispatch(kRenderers, result, format, out);
 }
 
 void RenderJunit(const CheckResult& result, std::ostream& out) {

@@ -290,21 +290,9 @@ void RenderHtml(const ExploreResult& r, std::ostream& out) {
 }  // namespace
 
 void RenderExplore(const ExploreResult& result, Format format, std::ostream& out) {
-  switch (format) {
-    case Format::kTable:
-      RenderTable(result, out);
-      return;
-    case Format::kJson:
-      RenderJson(result, out);
-      return;
-    case Format::kCsv:
-      RenderCsv(result, out);
-      return;
-    case Format::kHtml:
-      RenderHtml(result, out);
-      return;
-  }
-  throw Error("internal: unhandled output format");
+  static constexpr report::Renderers<ExploreResult, 4> kRenderers{"explore",
+                                                                  {RenderTable, RenderJson, RenderCsv, RenderHtml}};
+  report::Dispatch(kRenderers, result, format, out);
 }
 
 }  // namespace odonata

@@ -97,52 +97,50 @@ void RenderPowerTable(const FitReport& fit, std::ostream& out) {
   }
 }
 
-}  // namespace
+void FitJson(const FitReport& fit, std::ostream& out) {
+  nlohmann::ordered_json j;
+  j["platform"] = fit.platform.name;
+  nlohmann::ordered_json classes = nlohmann::ordered_json::array();
+  for (const ClassFit& c : fit.classes) {
+    nlohmann::ordered_json cj;
+    cj["class"] = OpClassName(c.op_class);
+    cj["precision"] = PrecisionName(c.precision);
+    cj["chosen"] = c.chosen;
+    cj["rows"] = c.stats.rows;
+    cj["r2"] = c.stats.r2;
+    cj["mape"] = c.stats.mape;
+    cj["cv_mape"] = c.stats.cv_mape;
+    cj["folds"] = c.stats.folds;
+    auto it = fit.platform.classes.find(c.op_class);
+    if (it != fit.platform.classes.end()) cj["parameters"] = Parameters(it->second, c.precision);
+    nlohmann::ordered_json cands = nlohmann::ordered_json::array();
+    for (const auto& [name, stats] : c.candidates) {
+      cands.push_back({{"estimator", name}, {"mape", stats.mape}, {"cv_mape", stats.cv_mape}});
+    }
+    cj["candidates"] = cands;
+    classes.push_back(cj);
+  }
+  j["classes"] = classes;
+  if (fit.power.rows > 0 || fit.power.idle_rows > 0) j["power"] = PowerJson(fit.power);
+  j["warnings"] = fit.warnings;
+  out << j.dump(2) << '\n';
+}
 
-void RenderFitReport(const FitReport& fit, Format format, std::ostream& out) {
-  if (format == Format::kHtml) report::HtmlUnsupported("fit --report");
-  if (format == Format::kJson) {
-    nlohmann::ordered_json j;
-    j["platform"] = fit.platform.name;
-    nlohmann::ordered_json classes = nlohmann::ordered_json::array();
-    for (const ClassFit& c : fit.classes) {
-      nlohmann::ordered_json cj;
-      cj["class"] = OpClassName(c.op_class);
-      cj["precision"] = PrecisionName(c.precision);
-      cj["chosen"] = c.chosen;
-      cj["rows"] = c.stats.rows;
-      cj["r2"] = c.stats.r2;
-      cj["mape"] = c.stats.mape;
-      cj["cv_mape"] = c.stats.cv_mape;
-      cj["folds"] = c.stats.folds;
-      auto it = fit.platform.classes.find(c.op_class);
-      if (it != fit.platform.classes.end()) cj["parameters"] = Parameters(it->second, c.precision);
-      nlohmann::ordered_json cands = nlohmann::ordered_json::array();
-      for (const auto& [name, stats] : c.candidates) {
-        cands.push_back({{"estimator", name}, {"mape", stats.mape}, {"cv_mape", stats.cv_mape}});
-      }
-      cj["candidates"] = cands;
-      classes.push_back(cj);
+// Measured vs predicted per row.
+void FitCsv(const FitReport& fit, std::ostream& out) {
+  report::WriteCsvRecord({"class", "precision", "origin", "measured_ms", "predicted_ms", "error_pct"}, out);
+  for (const ClassFit& c : fit.classes) {
+    for (std::size_t i = 0; i < c.measured.size(); ++i) {
+      const double err = c.measured[i] > 0 ? 100.0 * (c.predicted[i] - c.measured[i]) / c.measured[i] : 0.0;
+      report::WriteCsvRecord(
+          {OpClassName(c.op_class), PrecisionName(c.precision), i < c.origins.size() ? c.origins[i] : "",
+           FormatNumber(c.measured[i]), FormatNumber(c.predicted[i]), FormatFixed(err, 2)},
+          out);
     }
-    j["classes"] = classes;
-    if (fit.power.rows > 0 || fit.power.idle_rows > 0) j["power"] = PowerJson(fit.power);
-    j["warnings"] = fit.warnings;
-    out << j.dump(2) << '\n';
-    return;
   }
-  if (format == Format::kCsv) {
-    report::WriteCsvRecord({"class", "precision", "origin", "measured_ms", "predicted_ms", "error_pct"}, out);
-    for (const ClassFit& c : fit.classes) {
-      for (std::size_t i = 0; i < c.measured.size(); ++i) {
-        const double err = c.measured[i] > 0 ? 100.0 * (c.predicted[i] - c.measured[i]) / c.measured[i] : 0.0;
-        report::WriteCsvRecord(
-            {OpClassName(c.op_class), PrecisionName(c.precision), i < c.origins.size() ? c.origins[i] : "",
-             FormatNumber(c.measured[i]), FormatNumber(c.predicted[i]), FormatFixed(err, 2)},
-            out);
-      }
-    }
-    return;
-  }
+}
+
+void FitTable(const FitReport& fit, std::ostream& out) {
   out << "platform   " << fit.platform.name << "\n\n";
   const std::vector<report::Column> columns = {
       {"class", report::Align::kLeft},      {"precision", report::Align::kLeft},
@@ -168,6 +166,13 @@ void RenderFitReport(const FitReport& fit, Format format, std::ostream& out) {
         << "): " << Parameters(it->second, c.precision) << '\n';
   }
   if (fit.power.rows > 0 || fit.power.idle_rows > 0) RenderPowerTable(fit, out);
+}
+
+}  // namespace
+
+void RenderFitReport(const FitReport& fit, Format format, std::ostream& out) {
+  static constexpr report::Renderers<FitReport, 4> kRenderers{"fit --report", {FitTable, FitJson, FitCsv, nullptr}};
+  report::Dispatch(kRenderers, fit, format, out);
 }
 
 }  // namespace odonata

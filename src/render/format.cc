@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <string_view>
+#include <utility>
 
 #include "odonata/errors.h"
 #include "odonata/render.h"
@@ -12,36 +14,21 @@
 namespace odonata {
 
 bool ParseFormat(const std::string& text, Format* out) {
-  if (text == "table") {
-    *out = Format::kTable;
-  } else if (text == "json") {
-    *out = Format::kJson;
-  } else if (text == "csv") {
-    *out = Format::kCsv;
-  } else if (text == "html") {
-    *out = Format::kHtml;
-  } else {
-    return false;
+  static constexpr std::pair<std::string_view, Format> kNames[] = {
+      {"table", Format::kTable}, {"json", Format::kJson}, {"csv", Format::kCsv}, {"html", Format::kHtml}};
+  for (const auto& [name, format] : kNames) {
+    if (text == name) {
+      *out = format;
+      return true;
+    }
   }
-  return true;
+  return false;
 }
 
 void Render(const Report& report, Format format, std::ostream& out) {
-  switch (format) {
-    case Format::kTable:
-      RenderTable(report, out);
-      return;
-    case Format::kJson:
-      RenderJson(report, out);
-      return;
-    case Format::kCsv:
-      RenderCsv(report, out);
-      return;
-    case Format::kHtml:
-      RenderHtml(report, out);
-      return;
-  }
-  throw Error("internal: unhandled output format");
+  static constexpr report::Renderers<Report, 4> kRenderers{"estimate",
+                                                           {RenderTable, RenderJson, RenderCsv, RenderHtml}};
+  report::Dispatch(kRenderers, report, format, out);
 }
 
 namespace report {

@@ -1,6 +1,7 @@
 // Text helpers shared by the renderers in src/render/ (not a public header).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <ostream>
@@ -8,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "odonata/errors.h"
 #include "odonata/layer.h"
 #include "odonata/render.h"
 
@@ -16,6 +18,26 @@ namespace odonata::report {
 // Throw the usage Error for `--format html` given to `command`: the
 // renderers other than estimate's have no HTML form.
 [[noreturn]] void HtmlUnsupported(std::string_view command);
+
+// The one dispatch of every Render* entry point: a result of type T rendered
+// by the function its table holds for the format (an enum whose values
+// count from 0 in table order: Format, CheckFormat). A null entry is a
+// format the result has no form in (HtmlUnsupported naming `command`).
+template <typename T, std::size_t N>
+struct Renderers {
+  using Fn = void (*)(const T&, std::ostream&);
+  std::string_view command;
+  std::array<Fn, N> by_format;
+};
+
+template <typename T, std::size_t N, typename F>
+void Dispatch(const Renderers<T, N>& renderers, const T& result, F format, std::ostream& out) {
+  const auto index = static_cast<std::size_t>(format);
+  if (index >= N) throw Error("internal: unhandled output format");
+  const auto render = renderers.by_format[index];
+  if (render == nullptr) HtmlUnsupported(renderers.command);
+  render(result, out);
+}
 
 // "118.0M", "1.2G", "950" (decimal SI prefixes, for MACs, FLOPs, params).
 std::string HumanCount(double value);

@@ -151,19 +151,9 @@ void InspectTable(const Network& network, std::ostream& out) {
 }  // namespace
 
 void RenderInspect(const Network& network, Format format, std::ostream& out) {
-  switch (format) {
-    case Format::kTable:
-      InspectTable(network, out);
-      return;
-    case Format::kJson:
-      InspectJson(network, out);
-      return;
-    case Format::kCsv:
-      InspectCsv(network, out);
-      return;
-    case Format::kHtml:
-      report::HtmlUnsupported("inspect");
-  }
+  static constexpr report::Renderers<Network, 4> kRenderers{"inspect",
+                                                            {InspectTable, InspectJson, InspectCsv, nullptr}};
+  report::Dispatch(kRenderers, network, format, out);
 }
 
 }  // namespace odonata

@@ -224,21 +224,11 @@ std::string CostChart(const PartitionReport& r, const std::vector<std::pair<std:
 }  // namespace
 
 void RenderPartition(const PartitionReport& report, Format format, std::ostream& out) {
-  switch (format) {
-    case Format::kTable:
-      WriteTableReport(report, out);
-      return;
-    case Format::kJson:
-      WriteJson(report, out);
-      return;
-    case Format::kCsv:
-      WriteCsv(report, out);
-      return;
-    case Format::kHtml:
-      out << RenderPartitionHtml(report);
-      return;
-  }
-  throw Error("internal: unhandled output format");
+  static constexpr report::Renderers<PartitionReport, 4> kRenderers{
+      "partition", {WriteTableReport, WriteJson, WriteCsv, [](const PartitionReport& r, std::ostream& o) {
+                      o << RenderPartitionHtml(r);
+                    }}};
+  report::Dispatch(kRenderers, report, format, out);
 }
 
 std::string RenderPartitionHtml(const PartitionReport& r) {

@@ -23,59 +23,64 @@ std::vector<std::string> ModeNames(const Platform& p) {
   return names;
 }
 
+// What RenderPlatforms renders.
+struct PlatformList {
+  const std::vector<Platform>& platforms;
+  const std::vector<std::string>& search_path;
+};
+
+void ListTable(const PlatformList& list, std::ostream& out) {
+  using report::Align;
+  using report::Elide;
+  const std::vector<report::Column> columns = {
+      {"name", Align::kLeft},
+      {"default", Align::kLeft},
+      {"precisions", Align::kLeft},
+      {"description", Align::kLeft, Elide::kEnd, 20},
+      {"path", Align::kLeft, Elide::kMiddle, 20},
+      {"modes", Align::kLeft},
+  };
+  std::vector<std::vector<std::string>> cells;
+  for (const Platform& p : list.platforms) {
+    cells.push_back({p.name, PrecisionName(p.default_precision), report::Join(PrecisionNames(p), ","), p.description,
+                     p.path, report::Join(ModeNames(p), ",")});
+  }
+  report::WriteTable(columns, cells, 160, out);
+}
+
+void ListJson(const PlatformList& list, std::ostream& out) {
+  Json entries = Json::array();
+  for (const Platform& p : list.platforms) {
+    Json modes = Json::array();
+    for (const auto& [name, m] : p.modes) modes.push_back(Json{{"name", name}, {"description", m.description}});
+    entries.push_back(Json{{"name", p.name},
+                           {"description", p.description},
+                           {"precisions", PrecisionNames(p)},
+                           {"default_precision", PrecisionName(p.default_precision)},
+                           {"path", p.path},
+                           {"modes", std::move(modes)}});
+  }
+  Json j;
+  j["search_path"] = list.search_path;
+  j["platforms"] = std::move(entries);
+  out << j.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
+}
+
+void ListCsv(const PlatformList& list, std::ostream& out) {
+  report::WriteCsvRecord({"name", "default_precision", "precisions", "description", "path", "modes"}, out);
+  for (const Platform& p : list.platforms) {
+    report::WriteCsvRecord({p.name, PrecisionName(p.default_precision), report::Join(PrecisionNames(p), ";"),
+                            p.description, p.path, report::Join(ModeNames(p), ";")},
+                           out);
+  }
+}
+
 }  // namespace
 
 void RenderPlatforms(const std::vector<Platform>& platforms, const std::vector<std::string>& search_path, Format format,
                      std::ostream& out) {
-  switch (format) {
-    case Format::kTable: {
-      using report::Align;
-      using report::Elide;
-      const std::vector<report::Column> columns = {
-          {"name", Align::kLeft},
-          {"default", Align::kLeft},
-          {"precisions", Align::kLeft},
-          {"description", Align::kLeft, Elide::kEnd, 20},
-          {"path", Align::kLeft, Elide::kMiddle, 20},
-          {"modes", Align::kLeft},
-      };
-      std::vector<std::vector<std::string>> cells;
-      for (const Platform& p : platforms) {
-        cells.push_back({p.name, PrecisionName(p.default_precision), report::Join(PrecisionNames(p), ","),
-                         p.description, p.path, report::Join(ModeNames(p), ",")});
-      }
-      report::WriteTable(columns, cells, 160, out);
-      return;
-    }
-    case Format::kJson: {
-      Json list = Json::array();
-      for (const Platform& p : platforms) {
-        Json modes = Json::array();
-        for (const auto& [name, m] : p.modes) modes.push_back(Json{{"name", name}, {"description", m.description}});
-        list.push_back(Json{{"name", p.name},
-                            {"description", p.description},
-                            {"precisions", PrecisionNames(p)},
-                            {"default_precision", PrecisionName(p.default_precision)},
-                            {"path", p.path},
-                            {"modes", std::move(modes)}});
-      }
-      Json j;
-      j["search_path"] = search_path;
-      j["platforms"] = std::move(list);
-      out << j.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
-      return;
-    }
-    case Format::kCsv:
-      report::WriteCsvRecord({"name", "default_precision", "precisions", "description", "path", "modes"}, out);
-      for (const Platform& p : platforms) {
-        report::WriteCsvRecord({p.name, PrecisionName(p.default_precision), report::Join(PrecisionNames(p), ";"),
-                                p.description, p.path, report::Join(ModeNames(p), ";")},
-                               out);
-      }
-      return;
-    case Format::kHtml:
-      report::HtmlUnsupported("platforms");
-  }
+  static constexpr report::Renderers<PlatformList, 4> kRenderers{"platforms", {ListTable, ListJson, ListCsv, nullptr}};
+  report::Dispatch(kRenderers, PlatformList{platforms, search_path}, format, out);
 }
 
 }  // namespace odonata

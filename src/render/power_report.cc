@@ -106,19 +106,9 @@ void RenderCsv(const PowerTraceReport& r, std::ostream& out) {
 }  // namespace
 
 void RenderPowerTrace(const PowerTraceReport& report, Format format, std::ostream& out) {
-  switch (format) {
-    case Format::kTable:
-      RenderTable(report, out);
-      return;
-    case Format::kJson:
-      RenderJson(report, out);
-      return;
-    case Format::kCsv:
-      RenderCsv(report, out);
-      return;
-    case Format::kHtml:
-      report::HtmlUnsupported("power-trace");
-  }
+  static constexpr report::Renderers<PowerTraceReport, 4> kRenderers{"power-trace",
+                                                                     {RenderTable, RenderJson, RenderCsv, nullptr}};
+  report::Dispatch(kRenderers, report, format, out);
 }
 
 }  // namespace odonata
