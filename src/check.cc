@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -22,9 +23,8 @@
 #include "io.h"
 #include "odonata/errors.h"
 #include "odonata/estimate.h"
-#include "odonata/importers.h"
+#include "odonata/model.h"
 #include "odonata/network.h"
-#include "odonata/onnx.h"
 #include "text.h"
 
 namespace odonata {
@@ -240,15 +240,6 @@ bool IsPlatformPath(const std::string& s) {
   return s.find('/') != std::string::npos || (s.size() >= 5 && s.compare(s.size() - 5, 5, ".json") == 0);
 }
 
-bool EndsWithJson(const std::string& s) { return fs::path(s).extension() == ".json"; }
-
-// A network or a platform, or why it could not be loaded; loaded once per key.
-template <typename T>
-struct Loaded {
-  std::shared_ptr<const T> value;
-  std::string error;
-};
-
 std::string RowLabel(const ValidationRow& row) {
   return row.origin + ": " + row.model + " on " + row.platform + " (" + PrecisionName(row.precision) + ")";
 }
@@ -322,6 +313,232 @@ Baseline ReadBaseline(const std::string& path) {
   return b;
 }
 
+// The networks and platforms of the suite rows, each loaded once: networks
+// by model path and input shapes, platforms by resolved path (or name). A
+// failure is remembered and thrown again for every row that needs it.
+class Loader {
+ public:
+  explicit Loader(const std::vector<std::string>& search_path) : search_path_(search_path) {}
+
+  const Network& NetworkOf(const ValidationRow& row) {
+    const std::string path = Resolve(row.directory, row.model);
+    return Get(networks_, path + '\n' + FormatInputShapes(row.input_shapes), [&] {
+      if (!row.input_shapes.empty() && fs::path(path).extension() == ".json") {
+        throw Error(path + ": input_shape cannot be set for an ANNETTE graph");
+      }
+      LoadOptions load;
+      load.input_shapes = row.input_shapes;
+      return LoadModel(path, load);
+    });
+  }
+
+  // Names resolve on the search path, paths relative to the suite.
+  const Platform& PlatformOf(const ValidationRow& row) {
+    const bool by_path = IsPlatformPath(row.platform);
+    const std::string key = by_path ? Resolve(row.directory, row.platform) : "\n" + row.platform;
+    return Get(platforms_, key, [&] {
+      return LoadPlatform(by_path ? ResolvePlatform(key, {}) : ResolvePlatform(row.platform, search_path_));
+    });
+  }
+
+ private:
+  // A value, or why it could not be loaded.
+  template <typename T>
+  struct Loaded {
+    std::shared_ptr<const T> value;
+    std::string error;
+  };
+
+  template <typename T, typename Load>
+  static const T& Get(std::map<std::string, Loaded<T>>& cache, const std::string& key, Load load) {
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+      Loaded<T> loaded;
+      try {
+        loaded.value = std::make_shared<const T>(load());
+      } catch (const Error& e) {
+        loaded.error = e.what();
+      }
+      it = cache.emplace(key, std::move(loaded)).first;
+    }
+    if (!it->second.error.empty()) throw Error(it->second.error);
+    return *it->second.value;
+  }
+
+  const std::vector<std::string>& search_path_;
+  std::map<std::string, Loaded<Network>> networks_;    // model path + shapes
+  std::map<std::string, Loaded<Platform>> platforms_;  // resolved path, or "\n" + name
+};
+
+// One row estimated and compared with its measurement, or why it could not be.
+CheckRow EstimateRow(const ValidationRow& row, Loader& loader) {
+  CheckRow out;
+  out.row = row;
+  try {
+    const Network& network = loader.NetworkOf(row);
+    const Platform& platform = loader.PlatformOf(row);
+    EstimateOptions estimate;
+    estimate.precision = row.precision;
+    const Report report = EstimateNetwork(network, platform, estimate);
+    // A runtime's per-layer Total has no per-inference host overhead in it.
+    const bool layers_only = row.measures == "layers_sum";
+    out.estimated_ms = layers_only ? report.total_ms - report.overhead_ms : report.total_ms;
+    out.error_pct = 100.0 * (out.estimated_ms - row.measured_ms) / row.measured_ms;
+    if (row.measured_energy_mj || row.measured_power_w) {
+      out.measured_energy_mj = row.measured_energy_mj.value_or(row.measured_power_w.value_or(0) * row.measured_ms);
+      out.estimated_energy_mj = layers_only ? report.energy_mj - report.overhead_energy_mj : report.energy_mj;
+      out.energy_error_pct = 100.0 * (*out.estimated_energy_mj - *out.measured_energy_mj) / *out.measured_energy_mj;
+    }
+  } catch (const Error& e) {
+    out.error = e.what();
+    out.estimated_ms = 0;
+    out.error_pct = 0;
+  }
+  return out;
+}
+
+// Per (platform, split) over the rows that were estimated: platforms in order
+// of first appearance, validation first.
+std::vector<PlatformSummary> Summarise(const std::vector<CheckRow>& rows) {
+  std::vector<std::string> platform_order;
+  for (const CheckRow& r : rows) {
+    if (std::find(platform_order.begin(), platform_order.end(), r.row.platform) == platform_order.end()) {
+      platform_order.push_back(r.row.platform);
+    }
+  }
+  std::vector<PlatformSummary> summaries;
+  for (const std::string& platform : platform_order) {
+    for (bool calibration : {false, true}) {
+      PlatformSummary s;
+      s.platform = platform;
+      s.split = SplitName(calibration);
+      double sum = 0, within = 0, energy_sum = 0;
+      for (const CheckRow& r : rows) {
+        if (r.row.platform != platform || r.row.calibration != calibration || !r.error.empty()) continue;
+        if (r.energy_error_pct) {
+          ++s.energy_rows;
+          energy_sum += std::fabs(*r.energy_error_pct);
+        }
+        const double a = std::fabs(r.error_pct);
+        ++s.rows;
+        sum += a;
+        s.max_abs_error = std::max(s.max_abs_error, a);
+        if (a <= 10.0) ++within;
+      }
+      if (s.rows == 0) continue;
+      s.mape = sum / static_cast<double>(s.rows);
+      s.within10 = 100.0 * within / static_cast<double>(s.rows);
+      if (s.energy_rows > 0) s.energy_mape = energy_sum / static_cast<double>(s.energy_rows);
+      summaries.push_back(s);
+    }
+  }
+  return summaries;
+}
+
+// Whether tolerances and the baseline apply to a row.
+bool Checked(const CheckRow& r, const CheckOptions& options) { return !options.validation_only || !r.row.calibration; }
+
+// The baseline row a row is compared with: the n-th row with a key matches
+// the n-th baseline row with that key. nullptr for a row new since the baseline.
+BaselineRow* MatchBaseline(Baseline& baseline, const ValidationRow& row) {
+  const std::string key =
+      RowKey(row.model, row.platform, PrecisionName(row.precision), FormatInputShapes(row.input_shapes));
+  for (BaselineRow& b : baseline.rows) {
+    if (!b.used && RowKey(b.model, b.platform, b.precision, b.input_shape) == key) {
+      b.used = true;
+      return &b;
+    }
+  }
+  return nullptr;
+}
+
+// Per row, in suite order: load errors, --max-error, baseline regression.
+void CheckRows(CheckResult& result, const CheckOptions& options, Baseline* baseline) {
+  const double row_margin = 5.0 * options.regression_margin;
+  for (CheckRow& r : result.rows) {
+    const std::string label = RowLabel(r.row);
+    if (!r.error.empty()) {
+      r.failures.push_back(label + ": " + r.error);
+    }
+    if (r.error.empty() && Checked(r, options) && options.max_error && std::fabs(r.error_pct) > *options.max_error) {
+      r.failures.push_back(label + ": error " + Signed(r.error_pct) + " exceeds --max-error " +
+                           Limit(*options.max_error) + "%");
+    }
+    if (baseline && Checked(r, options)) {
+      const BaselineRow* match = MatchBaseline(*baseline, r.row);
+      if (match == nullptr) {
+        result.notes.push_back(label + ": new since the baseline" +
+                               (r.error.empty() ? ", error " + Signed(r.error_pct) : std::string()));
+      } else {
+        const double was = std::fabs(match->error_pct);
+        if (r.error.empty() && std::fabs(r.error_pct) > was + row_margin) {
+          r.failures.push_back(label + ": error " + Signed(r.error_pct) + " regressed from " +
+                               Signed(match->error_pct) + " in the baseline (allowed: |error| + " + Limit(row_margin) +
+                               " pp)");
+        }
+        if (r.error.empty() && r.energy_error_pct && match->energy_error_pct &&
+            std::fabs(*r.energy_error_pct) > std::fabs(*match->energy_error_pct) + row_margin) {
+          r.failures.push_back(label + ": energy error " + Signed(*r.energy_error_pct) + " regressed from " +
+                               Signed(*match->energy_error_pct) + " in the baseline (allowed: |error| + " +
+                               Limit(row_margin) + " pp)");
+        }
+      }
+    }
+    result.failures.insert(result.failures.end(), r.failures.begin(), r.failures.end());
+  }
+}
+
+// Per platform and split: --max-mape, --max-energy-mape, baseline MAPE.
+void CheckSummaries(CheckResult& result, const CheckOptions& options, const Baseline* baseline) {
+  for (PlatformSummary& s : result.summaries) {
+    if (options.validation_only && s.split != "validation") continue;
+    const std::string label =
+        s.platform + " (" + s.split + ", " + std::to_string(s.rows) + (s.rows == 1 ? " row)" : " rows)");
+    if (options.max_mape && s.mape > *options.max_mape) {
+      s.failures.push_back(label + ": MAPE " + Fixed1(s.mape) + " exceeds --max-mape " + Limit(*options.max_mape) +
+                           "%");
+    }
+    if (options.max_energy_mape && s.energy_rows > 0 && s.energy_mape > *options.max_energy_mape) {
+      s.failures.push_back(label + ": energy MAPE " + Fixed1(s.energy_mape) + " exceeds --max-energy-mape " +
+                           Limit(*options.max_energy_mape) + "%");
+    }
+    if (baseline && s.energy_rows > 0) {
+      auto e = baseline->energy_mape.find({s.platform, s.split});
+      if (e != baseline->energy_mape.end() && s.energy_mape > e->second + options.regression_margin) {
+        s.failures.push_back(label + ": energy MAPE " + Fixed1(s.energy_mape) + " regressed from " + Fixed1(e->second) +
+                             " in the baseline (allowed: + " + Limit(options.regression_margin) + " pp)");
+      }
+    }
+    if (baseline) {
+      auto b = baseline->mape.find({s.platform, s.split});
+      if (b == baseline->mape.end()) {
+        result.notes.push_back(label + ": not in the baseline, MAPE " + Fixed1(s.mape));
+      } else if (s.mape > b->second + options.regression_margin) {
+        s.failures.push_back(label + ": MAPE " + Fixed1(s.mape) + " regressed from " + Fixed1(b->second) +
+                             " in the baseline (allowed: + " + Limit(options.regression_margin) + " pp)");
+      }
+    }
+    result.failures.insert(result.failures.end(), s.failures.begin(), s.failures.end());
+  }
+}
+
+// Baseline rows nothing matched, on the platforms and splits that were run:
+// rows removed or renamed since.
+void NoteUnmatchedBaselineRows(CheckResult& result, const CheckOptions& options, const Baseline& baseline) {
+  for (const BaselineRow& b : baseline.rows) {
+    if (b.used) continue;
+    bool run = false;
+    for (const CheckRow& r : result.rows) {
+      run = run || (r.row.platform == b.platform && Checked(r, options) &&
+                    (b.split.empty() || b.split == SplitName(r.row.calibration)));
+    }
+    if (!run) continue;
+    result.notes.push_back(b.model + " on " + b.platform + " (" + b.precision +
+                           (b.input_shape.empty() ? "" : ", " + b.input_shape) +
+                           "): in the baseline but not in the suite");
+  }
+}
+
 }  // namespace
 
 std::string FormatInputShapes(const std::map<std::string, Shape>& shapes) {
@@ -389,201 +606,15 @@ std::vector<const CheckRow*> CheckResult::Unusable() const {
 }
 
 CheckResult RunCheck(const std::vector<ValidationRow>& rows, const CheckOptions& options) {
+  Loader loader(options.search_path);
   CheckResult result;
-  std::map<std::string, Loaded<Network>> networks;    // model path + shapes
-  std::map<std::string, Loaded<Platform>> platforms;  // resolved path, or "\n" + name
-
-  for (const ValidationRow& row : rows) {
-    CheckRow out;
-    out.row = row;
-    try {
-      const std::string model_path = Resolve(row.directory, row.model);
-      const std::string network_key = model_path + '\n' + FormatInputShapes(row.input_shapes);
-      auto n = networks.find(network_key);
-      if (n == networks.end()) {
-        Loaded<Network> loaded;
-        try {
-          if (EndsWithJson(model_path)) {
-            if (!row.input_shapes.empty()) throw Error(model_path + ": input_shape cannot be set for an ANNETTE graph");
-            loaded.value = std::make_shared<const Network>(LoadAnnetteGraph(model_path));
-          } else {
-            LoadOptions load;
-            load.input_shapes = row.input_shapes;
-            loaded.value = std::make_shared<const Network>(LoadOnnx(model_path, load));
-          }
-        } catch (const Error& e) {
-          loaded.error = e.what();
-        }
-        n = networks.emplace(network_key, std::move(loaded)).first;
-      }
-      if (!n->second.error.empty()) throw Error(n->second.error);
-
-      // Names resolve on the search path, paths relative to the suite.
-      const bool by_path = IsPlatformPath(row.platform);
-      const std::string platform_key = by_path ? Resolve(row.directory, row.platform) : "\n" + row.platform;
-      auto p = platforms.find(platform_key);
-      if (p == platforms.end()) {
-        Loaded<Platform> loaded;
-        try {
-          const std::string path =
-              by_path ? ResolvePlatform(platform_key, {}) : ResolvePlatform(row.platform, options.search_path);
-          loaded.value = std::make_shared<const Platform>(LoadPlatform(path));
-        } catch (const Error& e) {
-          loaded.error = e.what();
-        }
-        p = platforms.emplace(platform_key, std::move(loaded)).first;
-      }
-      if (!p->second.error.empty()) throw Error(p->second.error);
-
-      EstimateOptions estimate;
-      estimate.precision = row.precision;
-      const Report report = EstimateNetwork(*n->second.value, *p->second.value, estimate);
-      // A runtime's per-layer Total has no per-inference host overhead in it.
-      out.estimated_ms = row.measures == "layers_sum" ? report.total_ms - report.overhead_ms : report.total_ms;
-      out.error_pct = 100.0 * (out.estimated_ms - row.measured_ms) / row.measured_ms;
-      if (row.measured_energy_mj || row.measured_power_w) {
-        out.measured_energy_mj = row.measured_energy_mj.value_or(row.measured_power_w.value_or(0) * row.measured_ms);
-        out.estimated_energy_mj =
-            row.measures == "layers_sum" ? report.energy_mj - report.overhead_energy_mj : report.energy_mj;
-        out.energy_error_pct = 100.0 * (*out.estimated_energy_mj - *out.measured_energy_mj) / *out.measured_energy_mj;
-      }
-    } catch (const Error& e) {
-      out.error = e.what();
-      out.estimated_ms = 0;
-      out.error_pct = 0;
-    }
-    result.rows.push_back(std::move(out));
-  }
-
-  auto checked = [&](const CheckRow& r) { return !options.validation_only || !r.row.calibration; };
-
-  // Summaries per (platform, split): platforms in order of first appearance, validation first.
-  std::vector<std::string> platform_order;
-  for (const CheckRow& r : result.rows) {
-    if (std::find(platform_order.begin(), platform_order.end(), r.row.platform) == platform_order.end()) {
-      platform_order.push_back(r.row.platform);
-    }
-  }
-  for (const std::string& platform : platform_order) {
-    for (bool calibration : {false, true}) {
-      PlatformSummary s;
-      s.platform = platform;
-      s.split = SplitName(calibration);
-      double sum = 0, within = 0, energy_sum = 0;
-      for (const CheckRow& r : result.rows) {
-        if (r.row.platform != platform || r.row.calibration != calibration || !r.error.empty()) continue;
-        if (r.energy_error_pct) {
-          ++s.energy_rows;
-          energy_sum += std::fabs(*r.energy_error_pct);
-        }
-        const double a = std::fabs(r.error_pct);
-        ++s.rows;
-        sum += a;
-        s.max_abs_error = std::max(s.max_abs_error, a);
-        if (a <= 10.0) ++within;
-      }
-      if (s.rows == 0) continue;
-      s.mape = sum / static_cast<double>(s.rows);
-      s.within10 = 100.0 * within / static_cast<double>(s.rows);
-      if (s.energy_rows > 0) s.energy_mape = energy_sum / static_cast<double>(s.energy_rows);
-      result.summaries.push_back(s);
-    }
-  }
-
+  for (const ValidationRow& row : rows) result.rows.push_back(EstimateRow(row, loader));
+  result.summaries = Summarise(result.rows);
   std::optional<Baseline> baseline;
   if (!options.baseline.empty()) baseline = ReadBaseline(options.baseline);
-
-  // Per row: load errors, --max-error, baseline regression, in suite order.
-  const double row_margin = 5.0 * options.regression_margin;
-  for (CheckRow& r : result.rows) {
-    const std::string label = RowLabel(r.row);
-    if (!r.error.empty()) {
-      r.failures.push_back(label + ": " + r.error);
-    }
-    if (r.error.empty() && checked(r) && options.max_error && std::fabs(r.error_pct) > *options.max_error) {
-      r.failures.push_back(label + ": error " + Signed(r.error_pct) + " exceeds --max-error " +
-                           Limit(*options.max_error) + "%");
-    }
-    if (baseline && checked(r)) {
-      // The n-th row with a key matches the n-th baseline row with that key.
-      const std::string key =
-          RowKey(r.row.model, r.row.platform, PrecisionName(r.row.precision), FormatInputShapes(r.row.input_shapes));
-      BaselineRow* match = nullptr;
-      for (BaselineRow& b : baseline->rows) {
-        if (!b.used && RowKey(b.model, b.platform, b.precision, b.input_shape) == key) {
-          match = &b;
-          break;
-        }
-      }
-      if (match == nullptr) {
-        result.notes.push_back(label + ": new since the baseline" +
-                               (r.error.empty() ? ", error " + Signed(r.error_pct) : std::string()));
-      } else {
-        match->used = true;
-        const double was = std::fabs(match->error_pct);
-        if (r.error.empty() && std::fabs(r.error_pct) > was + row_margin) {
-          r.failures.push_back(label + ": error " + Signed(r.error_pct) + " regressed from " +
-                               Signed(match->error_pct) + " in the baseline (allowed: |error| + " + Limit(row_margin) +
-                               " pp)");
-        }
-        if (r.error.empty() && r.energy_error_pct && match->energy_error_pct &&
-            std::fabs(*r.energy_error_pct) > std::fabs(*match->energy_error_pct) + row_margin) {
-          r.failures.push_back(label + ": energy error " + Signed(*r.energy_error_pct) + " regressed from " +
-                               Signed(*match->energy_error_pct) + " in the baseline (allowed: |error| + " +
-                               Limit(row_margin) + " pp)");
-        }
-      }
-    }
-    result.failures.insert(result.failures.end(), r.failures.begin(), r.failures.end());
-  }
-
-  // Per platform and split: --max-mape, baseline MAPE.
-  for (PlatformSummary& s : result.summaries) {
-    if (options.validation_only && s.split != "validation") continue;
-    const std::string label =
-        s.platform + " (" + s.split + ", " + std::to_string(s.rows) + (s.rows == 1 ? " row)" : " rows)");
-    if (options.max_mape && s.mape > *options.max_mape) {
-      s.failures.push_back(label + ": MAPE " + Fixed1(s.mape) + " exceeds --max-mape " + Limit(*options.max_mape) +
-                           "%");
-    }
-    if (options.max_energy_mape && s.energy_rows > 0 && s.energy_mape > *options.max_energy_mape) {
-      s.failures.push_back(label + ": energy MAPE " + Fixed1(s.energy_mape) + " exceeds --max-energy-mape " +
-                           Limit(*options.max_energy_mape) + "%");
-    }
-    if (baseline && s.energy_rows > 0) {
-      auto e = baseline->energy_mape.find({s.platform, s.split});
-      if (e != baseline->energy_mape.end() && s.energy_mape > e->second + options.regression_margin) {
-        s.failures.push_back(label + ": energy MAPE " + Fixed1(s.energy_mape) + " regressed from " + Fixed1(e->second) +
-                             " in the baseline (allowed: + " + Limit(options.regression_margin) + " pp)");
-      }
-    }
-    if (baseline) {
-      auto b = baseline->mape.find({s.platform, s.split});
-      if (b == baseline->mape.end()) {
-        result.notes.push_back(label + ": not in the baseline, MAPE " + Fixed1(s.mape));
-      } else if (s.mape > b->second + options.regression_margin) {
-        s.failures.push_back(label + ": MAPE " + Fixed1(s.mape) + " regressed from " + Fixed1(b->second) +
-                             " in the baseline (allowed: + " + Limit(options.regression_margin) + " pp)");
-      }
-    }
-    result.failures.insert(result.failures.end(), s.failures.begin(), s.failures.end());
-  }
-
-  if (baseline) {
-    // Baseline rows nothing matched, on the platforms and splits that were run: removed or renamed rows.
-    for (const BaselineRow& b : baseline->rows) {
-      if (b.used) continue;
-      bool run = false;
-      for (const CheckRow& r : result.rows) {
-        run = run || (r.row.platform == b.platform && checked(r) &&
-                      (b.split.empty() || b.split == SplitName(r.row.calibration)));
-      }
-      if (!run) continue;
-      result.notes.push_back(b.model + " on " + b.platform + " (" + b.precision +
-                             (b.input_shape.empty() ? "" : ", " + b.input_shape) +
-                             "): in the baseline but not in the suite");
-    }
-  }
+  CheckRows(result, options, baseline ? &*baseline : nullptr);
+  CheckSummaries(result, options, baseline ? &*baseline : nullptr);
+  if (baseline) NoteUnmatchedBaselineRows(result, options, *baseline);
   return result;
 }
 

@@ -1,6 +1,7 @@
 #include "odonata/fusion.h"
 
 #include <algorithm>
+#include <span>
 #include <string_view>
 #include <unordered_map>
 
@@ -31,125 +32,176 @@ bool CanGate(const Fusion& fusion, const std::string& main, const std::string& g
   return false;
 }
 
-}  // namespace
+// The tensors of a network by dense id (names looked up once, here), with
+// their producer and readers, so that following chains and collecting a
+// group's inputs compare integers, not strings.
+class TensorGraph {
+ public:
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);  // no tensor (unnamed), no layer
 
-std::vector<Layer> Fuse(const Network& net, const Fusion& fusion) {
-  // Tensors by dense id (names looked up once, here), so that following
-  // chains and collecting a group's inputs compare integers, not strings.
-  const std::size_t n = net.layers.size();
-  constexpr std::size_t kNoTensor = static_cast<std::size_t>(-1);
-  std::unordered_map<std::string_view, std::size_t> ids;
-  ids.reserve(4 * n + 8);
-  auto id_of = [&](const std::string& name) {
-    if (name.empty()) return kNoTensor;
-    return ids.try_emplace(name, ids.size()).first->second;
-  };
-  // in_ids[in_first[i] ..] are layer i's input ids, in order; out_ids likewise.
-  std::vector<std::size_t> in_ids, in_first(n + 1), out_ids, out_first(n + 1);
-  for (std::size_t i = 0; i < n; ++i) {
-    in_first[i] = in_ids.size();
-    for (const TensorInfo& t : net.layers[i].inputs) in_ids.push_back(id_of(t.name));
-    out_first[i] = out_ids.size();
-    for (const TensorInfo& t : net.layers[i].outputs) out_ids.push_back(id_of(t.name));
-  }
-  in_first[n] = in_ids.size();
-  out_first[n] = out_ids.size();
-  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
-  // consumer: the first reader of a tensor, consumer2 the second (a gated
-  // activation's t has two), consumer_count all reads.
-  std::vector<std::size_t> producer(ids.size(), kNone), consumer(ids.size(), kNone), consumer2(ids.size(), kNone),
-      consumer_count(ids.size(), 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t k = in_first[i]; k < in_first[i + 1]; ++k) {
-      if (in_ids[k] == kNoTensor) continue;
-      const std::size_t reads = consumer_count[in_ids[k]]++;
-      if (reads == 0) consumer[in_ids[k]] = i;
-      if (reads == 1) consumer2[in_ids[k]] = i;
+  explicit TensorGraph(const Network& net) {
+    const std::size_t n = net.layers.size();
+    std::unordered_map<std::string_view, std::size_t> ids;
+    ids.reserve(4 * n + 8);
+    auto id_of = [&](const std::string& name) {
+      if (name.empty()) return kNone;
+      return ids.try_emplace(name, ids.size()).first->second;
+    };
+    in_first_.resize(n + 1);
+    out_first_.resize(n + 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      in_first_[i] = in_ids_.size();
+      for (const TensorInfo& t : net.layers[i].inputs) in_ids_.push_back(id_of(t.name));
+      out_first_[i] = out_ids_.size();
+      for (const TensorInfo& t : net.layers[i].outputs) out_ids_.push_back(id_of(t.name));
     }
-    for (std::size_t k = out_first[i]; k < out_first[i + 1]; ++k) {
-      if (out_ids[k] != kNoTensor) producer[out_ids[k]] = i;
+    in_first_[n] = in_ids_.size();
+    out_first_[n] = out_ids_.size();
+    producer_.assign(ids.size(), kNone);
+    consumer_.assign(ids.size(), kNone);
+    consumer2_.assign(ids.size(), kNone);
+    reads_.assign(ids.size(), 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t t : Inputs(i)) {
+        if (t == kNone) continue;
+        const std::size_t reads = reads_[t]++;
+        if (reads == 0) consumer_[t] = i;
+        if (reads == 1) consumer2_[t] = i;
+      }
+      for (std::size_t t : Outputs(i)) {
+        if (t != kNone) producer_[t] = i;
+      }
     }
-  }
-  std::vector<bool> graph_output(ids.size(), false);
-  for (const TensorInfo& t : net.outputs) {
-    auto it = ids.find(t.name);
-    if (it != ids.end()) graph_output[it->second] = true;
+    graph_output_.assign(ids.size(), false);
+    for (const TensorInfo& t : net.outputs) {
+      auto it = ids.find(t.name);
+      if (it != ids.end()) graph_output_[it->second] = true;
+    }
   }
 
-  std::vector<bool> taken(n, false);
+  // Tensor ids of layer i's inputs and outputs, in order (kNone: unnamed).
+  std::span<const std::size_t> Inputs(std::size_t i) const {
+    return {in_ids_.data() + in_first_[i], in_first_[i + 1] - in_first_[i]};
+  }
+  std::span<const std::size_t> Outputs(std::size_t i) const {
+    return {out_ids_.data() + out_first_[i], out_first_[i + 1] - out_first_[i]};
+  }
+  std::size_t Producer(std::size_t t) const { return producer_[t]; }
+  // The first and the second reader of t (a gated activation's t has two), and all reads.
+  std::size_t Consumer(std::size_t t) const { return consumer_[t]; }
+  std::size_t Consumer2(std::size_t t) const { return consumer2_[t]; }
+  std::size_t Reads(std::size_t t) const { return reads_[t]; }
+  bool GraphOutput(std::size_t t) const { return graph_output_[t]; }
+
+ private:
+  // in_ids_[in_first_[i] ..] are layer i's input ids, in order; out_ids_ likewise.
+  std::vector<std::size_t> in_ids_, in_first_, out_ids_, out_first_;
+  std::vector<std::size_t> producer_, consumer_, consumer2_, reads_;
+  std::vector<bool> graph_output_;
+};
+
+// Fuse's state: which layers are taken, the group being built.
+class Fuser {
+ public:
+  Fuser(const Network& net, const Fusion& fusion)
+      : net_(net), fusion_(fusion), graph_(net), taken_(net.layers.size(), false) {}
+
+  std::vector<Layer> Run() {
+    const std::size_t n = net_.layers.size();
+    std::vector<Layer> out;
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (taken_[i]) continue;
+      taken_[i] = true;
+      group_.assign(1, i);
+      Grow(i);
+      if (group_.size() == 1) {
+        out.push_back(net_.layers[i]);
+        continue;
+      }
+      try {
+        out.push_back(Merged());
+      } catch (const Error& e) {
+        throw e.WithContext(net_.source + ": fusing layer '" + net_.layers[i].name + "'");
+      }
+    }
+    return out;
+  }
+
+ private:
+  static constexpr std::size_t kNone = TensorGraph::kNone;
+
   // The gated activation t * A(t) on tensor t (read exactly twice), for a
   // group whose main layer is `main`: A (an op of a rule's `gate`) reads only
   // t and writes one tensor that only the Mul reads, and the Mul reads exactly
   // {t, A(t)}. A squeeze-excite t * HardSigmoid(f(t)) has no A reading t and
   // does not match. Sets *a and *m.
-  auto find_gate = [&](const Layer& main, std::size_t t, std::size_t* a, std::size_t* m) {
+  bool FindGate(const Layer& main, std::size_t t, std::size_t* a, std::size_t* m) const {
     for (int order = 0; order < 2; ++order) {
-      const std::size_t ai = order == 0 ? consumer[t] : consumer2[t];
-      const std::size_t mi = order == 0 ? consumer2[t] : consumer[t];
+      const std::size_t ai = order == 0 ? graph_.Consumer(t) : graph_.Consumer2(t);
+      const std::size_t mi = order == 0 ? graph_.Consumer2(t) : graph_.Consumer(t);
       if (ai == mi) return false;  // one node reads t twice
-      const Layer& al = net.layers[ai];
-      const Layer& ml = net.layers[mi];
-      if (taken[ai] || taken[mi] || al.repeat != main.repeat || ml.repeat != main.repeat) continue;
-      if (ml.op_type != "Mul" || !CanGate(fusion, main.op_type, al.op_type)) continue;
-      if (in_first[ai + 1] - in_first[ai] != 1 || in_ids[in_first[ai]] != t) continue;
-      if (out_first[ai + 1] - out_first[ai] != 1) continue;
-      const std::size_t g = out_ids[out_first[ai]];
-      if (g == kNoTensor || graph_output[g] || consumer_count[g] != 1 || consumer[g] != mi) continue;
-      if (in_first[mi + 1] - in_first[mi] != 2) continue;
-      const std::size_t x = in_ids[in_first[mi]], y = in_ids[in_first[mi] + 1];
+      const Layer& al = net_.layers[ai];
+      const Layer& ml = net_.layers[mi];
+      if (taken_[ai] || taken_[mi] || al.repeat != main.repeat || ml.repeat != main.repeat) continue;
+      if (ml.op_type != "Mul" || !CanGate(fusion_, main.op_type, al.op_type)) continue;
+      const std::span<const std::size_t> a_in = graph_.Inputs(ai), a_out = graph_.Outputs(ai), m_in = graph_.Inputs(mi);
+      if (a_in.size() != 1 || a_in[0] != t) continue;
+      if (a_out.size() != 1) continue;
+      const std::size_t g = a_out[0];
+      if (g == kNone || graph_.GraphOutput(g) || graph_.Reads(g) != 1 || graph_.Consumer(g) != mi) continue;
+      if (m_in.size() != 2) continue;
+      const std::size_t x = m_in[0], y = m_in[1];
       if (!((x == t && y == g) || (x == g && y == t))) continue;
       *a = ai;
       *m = mi;
       return true;
     }
     return false;
-  };
-  std::vector<Layer> out;
-  out.reserve(n);
-  std::vector<std::size_t> group, internal, seen;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (taken[i]) continue;
-    taken[i] = true;
-    group.assign(1, i);
-    const Layer& main = net.layers[i];
-    // Follow single-consumer chains the platform runs as one kernel.
+  }
+
+  // Follow from layer i the single-consumer chain the platform runs as one
+  // kernel, appending to group_.
+  void Grow(std::size_t i) {
+    const Layer& main = net_.layers[i];
     for (;;) {
-      const std::size_t last = group.back();
-      if (out_first[last + 1] - out_first[last] != 1) break;
-      const std::size_t tensor = out_ids[out_first[last]];
+      const std::size_t last = group_.back();
+      if (graph_.Outputs(last).size() != 1) break;
+      const std::size_t tensor = graph_.Outputs(last)[0];
       // An unnamed output has no consumer ("" is never read).
-      if (tensor == kNoTensor || graph_output[tensor]) break;
-      if (consumer_count[tensor] == 2) {
+      if (tensor == kNone || graph_.GraphOutput(tensor)) break;
+      if (graph_.Reads(tensor) == 2) {
         // A gated activation ends the group: a runtime fuses it as the
         // kernel's one activation (ONNX Runtime's Conv with HardSwish).
         std::size_t a = kNone, m = kNone;
-        if (find_gate(main, tensor, &a, &m)) {
-          taken[a] = taken[m] = true;
-          group.push_back(a);
-          group.push_back(m);
+        if (FindGate(main, tensor, &a, &m)) {
+          taken_[a] = taken_[m] = true;
+          group_.push_back(a);
+          group_.push_back(m);
         }
         break;
       }
-      if (consumer_count[tensor] != 1) break;
-      const std::size_t j = consumer[tensor];
-      const Layer& child = net.layers[j];
-      if (taken[j] || child.repeat != main.repeat || !CanAbsorb(fusion, main.op_type, child.op_type)) break;
+      if (graph_.Reads(tensor) != 1) break;
+      const std::size_t j = graph_.Consumer(tensor);
+      const Layer& child = net_.layers[j];
+      if (taken_[j] || child.repeat != main.repeat || !CanAbsorb(fusion_, main.op_type, child.op_type)) break;
       // The child's other inputs must exist before the group starts, so the
       // fused layer keeps topological order.
       bool ready = true;
-      for (std::size_t k = in_first[j]; k < in_first[j + 1]; ++k) {
-        const std::size_t t = in_ids[k];
-        if (t == kNoTensor || t == tensor) continue;
-        if (producer[t] != kNone && producer[t] >= i) ready = false;
+      for (std::size_t t : graph_.Inputs(j)) {
+        if (t == kNone || t == tensor) continue;
+        if (graph_.Producer(t) != kNone && graph_.Producer(t) >= i) ready = false;
       }
       if (!ready) break;
-      taken[j] = true;
-      group.push_back(j);
+      taken_[j] = true;
+      group_.push_back(j);
     }
-    if (group.size() == 1) {
-      out.push_back(main);
-      continue;
-    }
+  }
+
+  // The layer group_ runs as: counts summed, activation traffic only for the
+  // tensors entering or leaving the group.
+  Layer Merged() {
+    const Layer& main = net_.layers[group_.front()];
     // Built field by field rather than copied from `main` and cleared: the
     // inputs, outputs and covers of `main` would be copied only to be dropped.
     // (A new Layer field needs a line here; FusedNetwork's tests compare
@@ -164,16 +216,17 @@ std::vector<Layer> Fuse(const Network& net, const Fusion& fusion) {
     fused.repeat = main.repeat;
     fused.data_dependent = main.data_dependent;
     fused.unknown_op = main.unknown_op;
-    internal.clear();
-    seen.clear();
-    for (std::size_t k = 0; k + 1 < group.size(); ++k) {
-      internal.insert(internal.end(), out_ids.begin() + out_first[group[k]], out_ids.begin() + out_first[group[k] + 1]);
+    internal_.clear();
+    seen_.clear();
+    for (std::size_t k = 0; k + 1 < group_.size(); ++k) {
+      const std::span<const std::size_t> outs = graph_.Outputs(group_[k]);
+      internal_.insert(internal_.end(), outs.begin(), outs.end());
     }
     auto contains = [](const std::vector<std::size_t>& v, std::size_t x) {
       return std::find(v.begin(), v.end(), x) != v.end();
     };
-    for (std::size_t k : group) {
-      const Layer& l = net.layers[k];
+    for (std::size_t k : group_) {
+      const Layer& l = net_.layers[k];
       fused.covers.insert(fused.covers.end(), l.covers.begin(), l.covers.end());
       fused.covered_ops.insert(fused.covered_ops.end(), l.covered_ops.begin(), l.covered_ops.end());
       fused.counts.macs = CheckedAdd(fused.counts.macs, l.counts.macs);
@@ -181,10 +234,11 @@ std::vector<Layer> Fuse(const Network& net, const Fusion& fusion) {
       fused.counts.params = CheckedAdd(fused.counts.params, l.counts.params);
       fused.data_dependent |= l.data_dependent;
       fused.unknown_op |= l.unknown_op;
+      const std::span<const std::size_t> ids = graph_.Inputs(k);
       for (std::size_t m = 0; m < l.inputs.size(); ++m) {
-        const std::size_t t = in_ids[in_first[k] + m];
-        if (t == kNoTensor || contains(internal, t) || contains(seen, t)) continue;
-        seen.push_back(t);
+        const std::size_t t = ids[m];
+        if (t == kNone || contains(internal_, t) || contains(seen_, t)) continue;
+        seen_.push_back(t);
         const TensorInfo& info = l.inputs[m];
         fused.inputs.push_back(info);
         if (info.is_weight || info.is_constant) {
@@ -194,14 +248,23 @@ std::vector<Layer> Fuse(const Network& net, const Fusion& fusion) {
         }
       }
     }
-    fused.outputs = net.layers[group.back()].outputs;
+    fused.outputs = net_.layers[group_.back()].outputs;
     for (const TensorInfo& t : fused.outputs) {
       if (!t.name.empty()) fused.counts.output_elems = CheckedAdd(fused.counts.output_elems, NumElements(t.shape));
     }
-    out.push_back(std::move(fused));
+    return fused;
   }
-  return out;
-}
+
+  const Network& net_;
+  const Fusion& fusion_;
+  const TensorGraph graph_;
+  std::vector<bool> taken_;
+  std::vector<std::size_t> group_, internal_, seen_;  // reused across groups
+};
+
+}  // namespace
+
+std::vector<Layer> Fuse(const Network& net, const Fusion& fusion) { return Fuser(net, fusion).Run(); }
 
 FusedNetwork::FusedNetwork() = default;
 FusedNetwork::~FusedNetwork() = default;
@@ -218,7 +281,11 @@ FusedNetwork FuseNetwork(const Network& net, const Fusion& fusion) {
   const auto& free_ops = fusion.free_ops;
   for (const Layer& l : f.layers) {
     FusedLayer c;
-    c.facts = FactsOf(l);
+    try {
+      c.facts = FactsOf(l);
+    } catch (const Error& e) {
+      throw e.WithContext(net.source + ": layer '" + l.name + "'");
+    }
     c.op_class = l.op_class;
     c.repeat = l.repeat;
     c.free = l.covers.size() == 1 && std::find(free_ops.begin(), free_ops.end(), l.op_type) != free_ops.end();

@@ -32,49 +32,49 @@ using I64 = std::int64_t;
 
 // --- The op table -----------------------------------------------------------
 
-// How a configuration becomes an ONNX node: which inputs, which window.
-enum class Kind {
-  kConv,
-  kDepthwiseConv,
-  kConvTranspose,
-  kGemm,
-  kPool,        // MaxPool, AveragePool: kernel, stride, pad
-  kGlobalPool,  // GlobalAveragePool
-  kBinary,      // Add, Mul: two activations of the same shape
-  kUnary,       // Relu, Sigmoid, HardSwish
-  kClip,        // Clip(x, min = 0, max = 6): ReLU6
-  kBatchNorm,
-  kSoftmax,  // over the channel axis
-  kConcat,   // two inputs of in_c channels on the channel axis
-  kResize,   // nearest, scales (1, 1, stride_h, stride_w)
-  kNms,      // NonMaxSuppression: in_h boxes, in_c classes, groups = disjoint box groups (data only)
-};
+// How a configuration becomes an ONNX node (ToLayer): each builder sets the
+// layer's inputs, outputs, window and attributes, checking what its op needs.
+using Builder = void (*)(const LayerConfig& c, Layer& l);
+void BuildConv(const LayerConfig& c, Layer& l);
+void BuildDepthwiseConv(const LayerConfig& c, Layer& l);
+void BuildConvTranspose(const LayerConfig& c, Layer& l);
+void BuildGemm(const LayerConfig& c, Layer& l);
+void BuildPool(const LayerConfig& c, Layer& l);        // MaxPool, AveragePool: kernel, stride, pad
+void BuildGlobalPool(const LayerConfig& c, Layer& l);  // GlobalAveragePool
+void BuildBinary(const LayerConfig& c, Layer& l);      // Add, Mul: two activations of the same shape
+void BuildUnary(const LayerConfig& c, Layer& l);       // Relu, Sigmoid, HardSwish
+void BuildClip(const LayerConfig& c, Layer& l);        // Clip(x, min = 0, max = 6): ReLU6
+void BuildBatchNorm(const LayerConfig& c, Layer& l);
+void BuildSoftmax(const LayerConfig& c, Layer& l);  // over the channel axis
+void BuildConcat(const LayerConfig& c, Layer& l);   // two inputs of in_c channels on the channel axis
+void BuildResize(const LayerConfig& c, Layer& l);   // nearest, scales (1, 1, stride_h, stride_w)
+void BuildNms(const LayerConfig& c, Layer& l);  // in_h boxes, in_c classes, groups = disjoint box groups (data only)
 
 struct OpSpec {
   const char* name;     // the `op` column
   const char* op_type;  // the ONNX op
-  Kind kind;
+  Builder build;
 };
 
 constexpr OpSpec kOps[] = {
-    {"Conv", "Conv", Kind::kConv},
-    {"DepthwiseConv", "Conv", Kind::kDepthwiseConv},
-    {"ConvTranspose", "ConvTranspose", Kind::kConvTranspose},
-    {"Gemm", "Gemm", Kind::kGemm},
-    {"MaxPool", "MaxPool", Kind::kPool},
-    {"AveragePool", "AveragePool", Kind::kPool},
-    {"GlobalAveragePool", "GlobalAveragePool", Kind::kGlobalPool},
-    {"Add", "Add", Kind::kBinary},
-    {"Mul", "Mul", Kind::kBinary},
-    {"Relu", "Relu", Kind::kUnary},
-    {"Clip", "Clip", Kind::kClip},
-    {"Sigmoid", "Sigmoid", Kind::kUnary},
-    {"HardSwish", "HardSwish", Kind::kUnary},
-    {"BatchNormalization", "BatchNormalization", Kind::kBatchNorm},
-    {"Softmax", "Softmax", Kind::kSoftmax},
-    {"Concat", "Concat", Kind::kConcat},
-    {"Resize", "Resize", Kind::kResize},
-    {"NonMaxSuppression", "NonMaxSuppression", Kind::kNms},
+    {"Conv", "Conv", BuildConv},
+    {"DepthwiseConv", "Conv", BuildDepthwiseConv},
+    {"ConvTranspose", "ConvTranspose", BuildConvTranspose},
+    {"Gemm", "Gemm", BuildGemm},
+    {"MaxPool", "MaxPool", BuildPool},
+    {"AveragePool", "AveragePool", BuildPool},
+    {"GlobalAveragePool", "GlobalAveragePool", BuildGlobalPool},
+    {"Add", "Add", BuildBinary},
+    {"Mul", "Mul", BuildBinary},
+    {"Relu", "Relu", BuildUnary},
+    {"Clip", "Clip", BuildClip},
+    {"Sigmoid", "Sigmoid", BuildUnary},
+    {"HardSwish", "HardSwish", BuildUnary},
+    {"BatchNormalization", "BatchNormalization", BuildBatchNorm},
+    {"Softmax", "Softmax", BuildSoftmax},
+    {"Concat", "Concat", BuildConcat},
+    {"Resize", "Resize", BuildResize},
+    {"NonMaxSuppression", "NonMaxSuppression", BuildNms},
 };
 
 const OpSpec* FindOp(std::string_view name) {
@@ -151,6 +151,181 @@ void CheckOutEqualsIn(const LayerConfig& c, I64 expected, const char* what) {
   if (c.out_c != expected) {
     throw Error(c.op + ": out_c " + std::to_string(c.out_c) + " must equal " + what + " " + std::to_string(expected));
   }
+}
+
+// The fields every op needs positive; pads are "same" (-1) or at least 0.
+void CheckFields(const LayerConfig& c) {
+  CheckPositive(c, "batch", c.batch);
+  CheckPositive(c, "in_c", c.in_c);
+  CheckPositive(c, "in_h", c.in_h);
+  CheckPositive(c, "in_w", c.in_w);
+  CheckPositive(c, "out_c", c.out_c);
+  CheckPositive(c, "kernel_h", c.kernel_h);
+  CheckPositive(c, "kernel_w", c.kernel_w);
+  CheckPositive(c, "stride_h", c.stride_h);
+  CheckPositive(c, "stride_w", c.stride_w);
+  CheckPositive(c, "groups", c.groups);
+  CheckPositive(c, "dilation", c.dilation);
+  if (c.pad_h < -1 || c.pad_w < -1) throw Error(c.op + ": pads must be -1 (same) or at least 0");
+}
+
+// The input activation, NCHW.
+Shape Input(const LayerConfig& c) { return {c.batch, c.in_c, c.in_h, c.in_w}; }
+
+// The sliding window of conv and pooling ops, as the loader normalises it.
+void SetWindow(const LayerConfig& c, I64 dilation, I64 group, Layer& l) {
+  Window& w = l.window;
+  I64 ph = Pad(c.pad_h, c.kernel_h, dilation), pw = Pad(c.pad_w, c.kernel_w, dilation);
+  w.kernel = {c.kernel_h, c.kernel_w};
+  w.strides = {c.stride_h, c.stride_w};
+  w.pads = {ph, pw, ph, pw};
+  w.dilations = {dilation, dilation};
+  w.group = group;
+}
+
+// Conv, depthwise Conv (group = in_c) and ConvTranspose with `group` groups.
+void BuildConvLike(const LayerConfig& c, I64 group, bool transpose, Layer& l) {
+  if (c.in_c % group != 0) {
+    throw Error(c.op + ": in_c " + std::to_string(c.in_c) + " is not a multiple of groups " + std::to_string(group));
+  }
+  if (c.out_c % group != 0) {
+    throw Error(c.op + ": out_c " + std::to_string(c.out_c) + " is not a multiple of groups " + std::to_string(group));
+  }
+  SetWindow(c, c.dilation, group, l);
+  const Window& w = l.window;
+  I64 oh, ow;
+  Shape weight;
+  if (transpose) {
+    oh = TransposeOut(c, "h", c.in_h, c.kernel_h, c.stride_h, w.pads[0], c.dilation);
+    ow = TransposeOut(c, "w", c.in_w, c.kernel_w, c.stride_w, w.pads[1], c.dilation);
+    weight = {c.in_c, c.out_c / group, c.kernel_h, c.kernel_w};
+  } else {
+    oh = WindowOut(c, "h", c.in_h, c.kernel_h, c.stride_h, w.pads[0], c.dilation);
+    ow = WindowOut(c, "w", c.in_w, c.kernel_w, c.stride_w, w.pads[1], c.dilation);
+    weight = {c.out_c, c.in_c / group, c.kernel_h, c.kernel_w};
+  }
+  l.inputs = {Tensor("x", Input(c)), Weight("w", weight), Weight("b", {c.out_c})};
+  l.outputs = {Tensor("y", {c.batch, c.out_c, oh, ow})};
+}
+
+void BuildConv(const LayerConfig& c, Layer& l) { BuildConvLike(c, c.groups, false, l); }
+
+void BuildConvTranspose(const LayerConfig& c, Layer& l) { BuildConvLike(c, c.groups, true, l); }
+
+void BuildDepthwiseConv(const LayerConfig& c, Layer& l) {
+  if (c.groups != 1 && c.groups != c.in_c) {
+    throw Error(c.op + ": groups " + std::to_string(c.groups) + " must equal in_c " + std::to_string(c.in_c));
+  }
+  if (c.out_c % c.in_c != 0) {
+    throw Error(c.op + ": out_c " + std::to_string(c.out_c) + " is not a multiple of in_c " + std::to_string(c.in_c));
+  }
+  BuildConvLike(c, c.in_c, false, l);
+}
+
+void BuildGemm(const LayerConfig& c, Layer& l) {
+  if (c.in_h != 1 || c.in_w != 1) {
+    throw Error(c.op + ": in_h and in_w must be 1 (features are in_c), not " + std::to_string(c.in_h) + "x" +
+                std::to_string(c.in_w));
+  }
+  l.inputs = {Tensor("x", {c.batch, c.in_c}), Weight("w", {c.in_c, c.out_c}), Weight("b", {c.out_c})};
+  l.outputs = {Tensor("y", {c.batch, c.out_c})};
+}
+
+void BuildPool(const LayerConfig& c, Layer& l) {
+  CheckOutEqualsIn(c, c.in_c, "in_c");
+  if (l.op_type == "AveragePool" && c.dilation != 1) {
+    throw Error(c.op + ": dilation must be 1 (opset 13 AveragePool has none)");
+  }
+  SetWindow(c, c.dilation, 1, l);
+  const Window& w = l.window;
+  if (w.pads[0] >= c.kernel_h || w.pads[1] >= c.kernel_w) {
+    throw Error(c.op + ": pads " + std::to_string(w.pads[0]) + "x" + std::to_string(w.pads[1]) +
+                " must be smaller than the kernel " + std::to_string(c.kernel_h) + "x" + std::to_string(c.kernel_w));
+  }
+  I64 oh = WindowOut(c, "h", c.in_h, c.kernel_h, c.stride_h, w.pads[0], c.dilation);
+  I64 ow = WindowOut(c, "w", c.in_w, c.kernel_w, c.stride_w, w.pads[1], c.dilation);
+  l.inputs = {Tensor("x", Input(c))};
+  l.outputs = {Tensor("y", {c.batch, c.in_c, oh, ow})};
+}
+
+void BuildGlobalPool(const LayerConfig& c, Layer& l) {
+  CheckOutEqualsIn(c, c.in_c, "in_c");
+  l.window.kernel = {c.in_h, c.in_w};
+  l.window.strides = {1, 1};
+  l.window.pads = {0, 0, 0, 0};
+  l.window.dilations = {1, 1};
+  l.inputs = {Tensor("x", Input(c))};
+  l.outputs = {Tensor("y", {c.batch, c.in_c, 1, 1})};
+}
+
+void BuildBinary(const LayerConfig& c, Layer& l) {
+  CheckOutEqualsIn(c, c.in_c, "in_c");
+  l.inputs = {Tensor("x", Input(c)), Tensor("x2", Input(c))};
+  l.outputs = {Tensor("y", Input(c))};
+}
+
+void BuildUnary(const LayerConfig& c, Layer& l) {
+  CheckOutEqualsIn(c, c.in_c, "in_c");
+  l.inputs = {Tensor("x", Input(c))};
+  l.outputs = {Tensor("y", Input(c))};
+}
+
+void BuildClip(const LayerConfig& c, Layer& l) {
+  CheckOutEqualsIn(c, c.in_c, "in_c");
+  l.inputs = {Tensor("x", Input(c)), Constant("min", {}), Constant("max", {})};
+  l.outputs = {Tensor("y", Input(c))};
+}
+
+void BuildBatchNorm(const LayerConfig& c, Layer& l) {
+  CheckOutEqualsIn(c, c.in_c, "in_c");
+  const Shape channel = {c.in_c};
+  l.inputs = {Tensor("x", Input(c)), Weight("scale", channel), Weight("b", channel), Weight("mean", channel),
+              Weight("var", channel)};
+  l.outputs = {Tensor("y", Input(c))};
+}
+
+void BuildSoftmax(const LayerConfig& c, Layer& l) {
+  CheckOutEqualsIn(c, c.in_c, "in_c");
+  l.attributes["axis"] = I64{1};
+  l.inputs = {Tensor("x", Input(c))};
+  l.outputs = {Tensor("y", Input(c))};
+}
+
+void BuildConcat(const LayerConfig& c, Layer& l) {
+  CheckOutEqualsIn(c, CheckedMul(2, c.in_c), "2 x in_c");
+  l.attributes["axis"] = I64{1};
+  l.inputs = {Tensor("x", Input(c)), Tensor("x2", Input(c))};
+  l.outputs = {Tensor("y", {c.batch, c.out_c, c.in_h, c.in_w})};
+}
+
+void BuildResize(const LayerConfig& c, Layer& l) {
+  CheckOutEqualsIn(c, c.in_c, "in_c");
+  l.attributes["mode"] = std::string("nearest");
+  l.inputs = {Tensor("x", Input(c)), TensorInfo{}, Constant("scales", {4})};
+  l.outputs = {Tensor("y", {c.batch, c.in_c, CheckedMul(c.in_h, c.stride_h), CheckedMul(c.in_w, c.stride_w)})};
+}
+
+// boxes [batch, in_h, 4], scores [batch, in_c, in_h], max_output_boxes_per_class = in_h,
+// iou_threshold 0.5; the output is the loader's bound, every box of every class selected.
+// `groups` only describes the data (the runner offsets the boxes of each of `groups`
+// equal groups apart, as torchvision's batched NMS does): it must divide in_h.
+void BuildNms(const LayerConfig& c, Layer& l) {
+  CheckOutEqualsIn(c, c.in_c, "in_c");
+  if (c.in_w != 1) {
+    throw Error(c.op + ": in_w must be 1 (in_h is the number of boxes), not " + std::to_string(c.in_w));
+  }
+  if (c.in_h % c.groups != 0) {
+    throw Error(c.op + ": in_h " + std::to_string(c.in_h) + " (boxes) is not a multiple of groups " +
+                std::to_string(c.groups));
+  }
+  TensorInfo max_boxes = Constant("max_output_boxes_per_class", {1});
+  max_boxes.dtype = DataType::kInt64;
+  l.inputs = {Tensor("x", {c.batch, c.in_h, 4}), Tensor("x2", {c.batch, c.in_c, c.in_h}), max_boxes,
+              Constant("iou_threshold", {1})};
+  TensorInfo y = Tensor("y", {CheckedMul(CheckedMul(c.batch, c.in_c), c.in_h), 3});
+  y.dtype = DataType::kInt64;
+  l.outputs = {y};
+  l.data_dependent = true;
 }
 
 // --- Field parsing ----------------------------------------------------------
@@ -501,173 +676,11 @@ void WriteMeasurements(const std::vector<Measurement>& rows, std::ostream& out) 
 Layer ToLayer(const LayerConfig& c) {
   const OpSpec* spec = FindOp(c.op);
   if (!spec) throw UnknownOp(c.op);
-  CheckPositive(c, "batch", c.batch);
-  CheckPositive(c, "in_c", c.in_c);
-  CheckPositive(c, "in_h", c.in_h);
-  CheckPositive(c, "in_w", c.in_w);
-  CheckPositive(c, "out_c", c.out_c);
-  CheckPositive(c, "kernel_h", c.kernel_h);
-  CheckPositive(c, "kernel_w", c.kernel_w);
-  CheckPositive(c, "stride_h", c.stride_h);
-  CheckPositive(c, "stride_w", c.stride_w);
-  CheckPositive(c, "groups", c.groups);
-  CheckPositive(c, "dilation", c.dilation);
-  if (c.pad_h < -1 || c.pad_w < -1) throw Error(c.op + ": pads must be -1 (same) or at least 0");
-
+  CheckFields(c);
   Layer l;
   l.name = c.op;
   l.op_type = spec->op_type;
-  const Shape x = {c.batch, c.in_c, c.in_h, c.in_w};
-  const Shape channel = {c.in_c};
-  // The sliding window of conv and pooling ops, as the loader normalises it.
-  auto window = [&](I64 dilation, I64 group) {
-    Window& w = l.window;
-    I64 ph = Pad(c.pad_h, c.kernel_h, dilation), pw = Pad(c.pad_w, c.kernel_w, dilation);
-    w.kernel = {c.kernel_h, c.kernel_w};
-    w.strides = {c.stride_h, c.stride_w};
-    w.pads = {ph, pw, ph, pw};
-    w.dilations = {dilation, dilation};
-    w.group = group;
-  };
-
-  switch (spec->kind) {
-    case Kind::kConv:
-    case Kind::kDepthwiseConv:
-    case Kind::kConvTranspose: {
-      I64 group = c.groups;
-      if (spec->kind == Kind::kDepthwiseConv) {
-        if (c.groups != 1 && c.groups != c.in_c) {
-          throw Error(c.op + ": groups " + std::to_string(c.groups) + " must equal in_c " + std::to_string(c.in_c));
-        }
-        if (c.out_c % c.in_c != 0) {
-          throw Error(c.op + ": out_c " + std::to_string(c.out_c) + " is not a multiple of in_c " +
-                      std::to_string(c.in_c));
-        }
-        group = c.in_c;
-      }
-      if (c.in_c % group != 0) {
-        throw Error(c.op + ": in_c " + std::to_string(c.in_c) + " is not a multiple of groups " +
-                    std::to_string(group));
-      }
-      if (c.out_c % group != 0) {
-        throw Error(c.op + ": out_c " + std::to_string(c.out_c) + " is not a multiple of groups " +
-                    std::to_string(group));
-      }
-      window(c.dilation, group);
-      const Window& w = l.window;
-      I64 oh, ow;
-      Shape weight;
-      if (spec->kind == Kind::kConvTranspose) {
-        oh = TransposeOut(c, "h", c.in_h, c.kernel_h, c.stride_h, w.pads[0], c.dilation);
-        ow = TransposeOut(c, "w", c.in_w, c.kernel_w, c.stride_w, w.pads[1], c.dilation);
-        weight = {c.in_c, c.out_c / group, c.kernel_h, c.kernel_w};
-      } else {
-        oh = WindowOut(c, "h", c.in_h, c.kernel_h, c.stride_h, w.pads[0], c.dilation);
-        ow = WindowOut(c, "w", c.in_w, c.kernel_w, c.stride_w, w.pads[1], c.dilation);
-        weight = {c.out_c, c.in_c / group, c.kernel_h, c.kernel_w};
-      }
-      l.inputs = {Tensor("x", x), Weight("w", weight), Weight("b", {c.out_c})};
-      l.outputs = {Tensor("y", {c.batch, c.out_c, oh, ow})};
-      break;
-    }
-    case Kind::kGemm:
-      if (c.in_h != 1 || c.in_w != 1) {
-        throw Error(c.op + ": in_h and in_w must be 1 (features are in_c), not " + std::to_string(c.in_h) + "x" +
-                    std::to_string(c.in_w));
-      }
-      l.inputs = {Tensor("x", {c.batch, c.in_c}), Weight("w", {c.in_c, c.out_c}), Weight("b", {c.out_c})};
-      l.outputs = {Tensor("y", {c.batch, c.out_c})};
-      break;
-    case Kind::kPool: {
-      CheckOutEqualsIn(c, c.in_c, "in_c");
-      if (l.op_type == "AveragePool" && c.dilation != 1) {
-        throw Error(c.op + ": dilation must be 1 (opset 13 AveragePool has none)");
-      }
-      window(c.dilation, 1);
-      const Window& w = l.window;
-      if (w.pads[0] >= c.kernel_h || w.pads[1] >= c.kernel_w) {
-        throw Error(c.op + ": pads " + std::to_string(w.pads[0]) + "x" + std::to_string(w.pads[1]) +
-                    " must be smaller than the kernel " + std::to_string(c.kernel_h) + "x" +
-                    std::to_string(c.kernel_w));
-      }
-      I64 oh = WindowOut(c, "h", c.in_h, c.kernel_h, c.stride_h, w.pads[0], c.dilation);
-      I64 ow = WindowOut(c, "w", c.in_w, c.kernel_w, c.stride_w, w.pads[1], c.dilation);
-      l.inputs = {Tensor("x", x)};
-      l.outputs = {Tensor("y", {c.batch, c.in_c, oh, ow})};
-      break;
-    }
-    case Kind::kGlobalPool:
-      CheckOutEqualsIn(c, c.in_c, "in_c");
-      l.window.kernel = {c.in_h, c.in_w};
-      l.window.strides = {1, 1};
-      l.window.pads = {0, 0, 0, 0};
-      l.window.dilations = {1, 1};
-      l.inputs = {Tensor("x", x)};
-      l.outputs = {Tensor("y", {c.batch, c.in_c, 1, 1})};
-      break;
-    case Kind::kBinary:
-      CheckOutEqualsIn(c, c.in_c, "in_c");
-      l.inputs = {Tensor("x", x), Tensor("x2", x)};
-      l.outputs = {Tensor("y", x)};
-      break;
-    case Kind::kUnary:
-      CheckOutEqualsIn(c, c.in_c, "in_c");
-      l.inputs = {Tensor("x", x)};
-      l.outputs = {Tensor("y", x)};
-      break;
-    case Kind::kClip:
-      CheckOutEqualsIn(c, c.in_c, "in_c");
-      l.inputs = {Tensor("x", x), Constant("min", {}), Constant("max", {})};
-      l.outputs = {Tensor("y", x)};
-      break;
-    case Kind::kBatchNorm:
-      CheckOutEqualsIn(c, c.in_c, "in_c");
-      l.inputs = {Tensor("x", x), Weight("scale", channel), Weight("b", channel), Weight("mean", channel),
-                  Weight("var", channel)};
-      l.outputs = {Tensor("y", x)};
-      break;
-    case Kind::kSoftmax:
-      CheckOutEqualsIn(c, c.in_c, "in_c");
-      l.attributes["axis"] = I64{1};
-      l.inputs = {Tensor("x", x)};
-      l.outputs = {Tensor("y", x)};
-      break;
-    case Kind::kConcat:
-      CheckOutEqualsIn(c, CheckedMul(2, c.in_c), "2 x in_c");
-      l.attributes["axis"] = I64{1};
-      l.inputs = {Tensor("x", x), Tensor("x2", x)};
-      l.outputs = {Tensor("y", {c.batch, c.out_c, c.in_h, c.in_w})};
-      break;
-    case Kind::kResize:
-      CheckOutEqualsIn(c, c.in_c, "in_c");
-      l.attributes["mode"] = std::string("nearest");
-      l.inputs = {Tensor("x", x), TensorInfo{}, Constant("scales", {4})};
-      l.outputs = {Tensor("y", {c.batch, c.in_c, CheckedMul(c.in_h, c.stride_h), CheckedMul(c.in_w, c.stride_w)})};
-      break;
-    case Kind::kNms: {
-      // boxes [batch, in_h, 4], scores [batch, in_c, in_h], max_output_boxes_per_class = in_h,
-      // iou_threshold 0.5; the output is the loader's bound, every box of every class selected.
-      // `groups` only describes the data (the runner offsets the boxes of each of `groups`
-      // equal groups apart, as torchvision's batched NMS does): it must divide in_h.
-      CheckOutEqualsIn(c, c.in_c, "in_c");
-      if (c.in_w != 1) {
-        throw Error(c.op + ": in_w must be 1 (in_h is the number of boxes), not " + std::to_string(c.in_w));
-      }
-      if (c.in_h % c.groups != 0) {
-        throw Error(c.op + ": in_h " + std::to_string(c.in_h) + " (boxes) is not a multiple of groups " +
-                    std::to_string(c.groups));
-      }
-      TensorInfo max_boxes = Constant("max_output_boxes_per_class", {1});
-      max_boxes.dtype = DataType::kInt64;
-      l.inputs = {Tensor("x", {c.batch, c.in_h, 4}), Tensor("x2", {c.batch, c.in_c, c.in_h}), max_boxes,
-                  Constant("iou_threshold", {1})};
-      TensorInfo y = Tensor("y", {CheckedMul(CheckedMul(c.batch, c.in_c), c.in_h), 3});
-      y.dtype = DataType::kInt64;
-      l.outputs = {y};
-      l.data_dependent = true;
-      break;
-    }
-  }
+  spec->build(c, l);
   l.op_class = ClassifyOp(l.op_type, l.domain, l.window.group, l.inputs[0].shape[1]);
   l.covers = {l.name};
   l.covered_ops = {l.op_type};

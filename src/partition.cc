@@ -179,143 +179,132 @@ bool ParseObjective(const std::string& text, Objective* out) {
   return true;
 }
 
-PartitionReport Partition(const Network& net, const Platform& node, const Platform* remote, const Link& link,
-                          const PartitionOptions& options) {
-  const Report nr = EstimateNetwork(net, node, options.node);
-  std::optional<Report> rr;
-  if (remote != nullptr) rr = EstimateNetwork(net, *remote);
-  const std::size_t n = nr.rows.size();
-  const long k_rows = static_cast<long>(n);
+namespace {
 
-  PartitionReport out;
-  out.model = net.name;
-  out.model_path = net.source;
-  out.node_platform = nr.platform;
-  out.node_precision = nr.precision;
-  out.remote_platform = rr ? rr->platform : "";
-  out.link = link;
-  out.encoding = options.encoding;
-  out.options = options;
-  out.warnings = nr.warnings;
-
-  // Where every activation is made (-1: a graph input, on the node from the
-  // start) and the last layer that reads it.
+// Where every activation is made (layer -1: a graph input, on the node from
+// the start) and the last layer that reads it, over the node's fused layers.
+struct TensorFlow {
   struct Made {
     long layer;
     const TensorInfo* info;
   };
   std::map<std::string, Made> made;
   std::vector<std::string> order;  // graph inputs, then outputs in layer order: the order tensors are listed
-  for (const TensorInfo& t : net.inputs) {
-    if (made.emplace(t.name, Made{-1, &t}).second) order.push_back(t.name);
-  }
-  for (long i = 0; i < k_rows; ++i) {
-    for (const TensorInfo& t : nr.rows[i].layer.outputs) {
-      if (t.name.empty() || t.is_weight || t.is_constant) continue;
-      if (made.emplace(t.name, Made{i, &t}).second) order.push_back(t.name);
-    }
-  }
   std::map<std::string, long> last_use;
-  for (long i = 0; i < k_rows; ++i) {
-    for (const TensorInfo& t : nr.rows[i].layer.inputs) {
-      if (t.name.empty() || t.is_weight || t.is_constant || !made.count(t.name)) continue;
-      last_use[t.name] = std::max(last_use.count(t.name) ? last_use[t.name] : -1L, i);
+  std::set<std::string> graph_outputs;
+};
+
+TensorFlow TraceTensors(const Network& net, const std::vector<ReportRow>& rows) {
+  TensorFlow f;
+  const long n = static_cast<long>(rows.size());
+  for (const TensorInfo& t : net.inputs) {
+    if (f.made.emplace(t.name, TensorFlow::Made{-1, &t}).second) f.order.push_back(t.name);
+  }
+  for (long i = 0; i < n; ++i) {
+    for (const TensorInfo& t : rows[i].layer.outputs) {
+      if (t.name.empty() || t.is_weight || t.is_constant) continue;
+      if (f.made.emplace(t.name, TensorFlow::Made{i, &t}).second) f.order.push_back(t.name);
     }
   }
-  std::set<std::string> graph_outputs;
-  for (const TensorInfo& t : net.outputs) graph_outputs.insert(t.name);
+  for (long i = 0; i < n; ++i) {
+    for (const TensorInfo& t : rows[i].layer.inputs) {
+      if (t.name.empty() || t.is_weight || t.is_constant || !f.made.count(t.name)) continue;
+      f.last_use[t.name] = std::max(f.last_use.count(t.name) ? f.last_use[t.name] : -1L, i);
+    }
+  }
+  for (const TensorInfo& t : net.outputs) f.graph_outputs.insert(t.name);
+  return f;
+}
+
+// The remote's time for the layers after each cut k (index k), and the cuts
+// that split a layer the remote fuses. A remote layer runs remotely when its
+// main node does (the remote may fuse differently from the node).
+struct RemoteCosts {
+  std::vector<double> ms;
+  std::set<std::size_t> straddling;
+};
+
+RemoteCosts RemoteCostsPerCut(const std::vector<ReportRow>& node_rows, const Report* remote) {
+  const std::size_t n = node_rows.size();
+  RemoteCosts r;
+  r.ms.assign(n + 1, 0.0);
+  if (remote == nullptr) return r;
+  std::map<std::string, long> node_layer_of;
+  for (long i = 0; i < static_cast<long>(n); ++i) {
+    for (const std::string& c : node_rows[i].layer.covers) node_layer_of[c] = i;
+  }
+  for (const ReportRow& row : remote->rows) {
+    const auto main = node_layer_of.find(row.layer.covers.empty() ? row.layer.name : row.layer.covers.front());
+    const long m = main == node_layer_of.end() ? 0 : main->second;
+    for (long k = 0; k <= m; ++k) r.ms[k] += row.ms;  // runs remotely for every cut k <= m
+    for (const std::string& c : row.layer.covers) {
+      auto it = node_layer_of.find(c);
+      if (it == node_layer_of.end() || it->second == m) continue;
+      for (long k = std::min(it->second, m) + 1; k <= std::max(it->second, m); ++k) r.straddling.insert(k);
+    }
+  }
+  return r;
+}
+
+// The tensors crossing cut k: made on the node (or graph inputs) and read
+// after it, or graph outputs wanted remotely; with results on the node, the
+// remote's graph outputs coming back.
+void AddCutTensors(Cut& c, const TensorFlow& flow, const std::vector<ReportRow>& rows,
+                   const PartitionOptions& options) {
+  const long kl = static_cast<long>(c.index);
   auto relu_written = [&](long layer) {
     if (layer < 0) return false;
-    const Layer& l = nr.rows[layer].layer;
+    const Layer& l = rows[layer].layer;
     return (l.covered_ops.empty() ? l.op_type : l.covered_ops.back()) == "Relu";
   };
-  auto encode = [&](const std::string& name) {
-    const Made& m = made.at(name);
-    return Encode(*m.info, relu_written(m.layer), options.encoding);
-  };
-
-  // Node cost of the first k layers.
-  std::vector<double> node_ms(n + 1, 0.0), node_mj(n + 1, 0.0);
-  for (std::size_t i = 0; i < n; ++i) {
-    node_ms[i + 1] = node_ms[i] + nr.rows[i].ms;
-    node_mj[i + 1] = node_mj[i] + nr.rows[i].energy_mj;
+  for (const std::string& name : flow.order) {
+    const TensorFlow::Made& m = flow.made.at(name);
+    const bool on_node = m.layer < kl;
+    const auto use = flow.last_use.find(name);
+    const bool used_after = use != flow.last_use.end() && use->second >= kl;
+    const bool output = flow.graph_outputs.count(name) > 0;
+    const bool sent = on_node && (used_after || (output && !options.results_on_node));
+    const bool returned = !on_node && output && options.results_on_node;
+    if (sent) c.tensors.push_back(Encode(*m.info, relu_written(m.layer), options.encoding));
+    if (returned) c.returned.push_back(Encode(*m.info, relu_written(m.layer), options.encoding));
   }
-  // Remote cost of the layers after cut k: a remote layer runs remotely when
-  // its main node does (the remote may fuse differently from the node).
-  std::map<std::string, long> node_layer_of;
-  for (long i = 0; i < k_rows; ++i) {
-    for (const std::string& c : nr.rows[i].layer.covers) node_layer_of[c] = i;
-  }
-  std::vector<double> remote_ms(n + 1, 0.0);
-  std::set<std::size_t> straddling;  // cuts that split a remote fused layer
-  if (rr) {
-    for (const ReportRow& row : rr->rows) {
-      const auto main = node_layer_of.find(row.layer.covers.empty() ? row.layer.name : row.layer.covers.front());
-      const long m = main == node_layer_of.end() ? 0 : main->second;
-      for (long k = 0; k <= m; ++k) remote_ms[k] += row.ms;  // runs remotely for every cut k <= m
-      for (const std::string& c : row.layer.covers) {
-        auto it = node_layer_of.find(c);
-        if (it == node_layer_of.end() || it->second == m) continue;
-        for (long k = std::min(it->second, m) + 1; k <= std::max(it->second, m); ++k) straddling.insert(k);
-      }
-    }
-  }
+  for (const CutTensor& t : c.tensors) c.bytes = CheckedAdd(c.bytes, t.bytes);
+  for (const CutTensor& t : c.returned) c.return_bytes = CheckedAdd(c.return_bytes, t.bytes);
+}
 
-  const double idle_w = node.idle_power_w.value;
-  for (std::size_t k = 0; k <= n; ++k) {
-    Cut c;
-    c.index = k;
-    c.after_layer = k == 0 ? "" : nr.rows[k - 1].layer.name;
-    const long kl = static_cast<long>(k);
-    for (const std::string& name : order) {
-      const Made& m = made.at(name);
-      const bool on_node = m.layer < kl;
-      const auto use = last_use.find(name);
-      const bool used_after = use != last_use.end() && use->second >= kl;
-      const bool output = graph_outputs.count(name) > 0;
-      if (on_node && (used_after || (output && !options.results_on_node))) c.tensors.push_back(encode(name));
-      if (!on_node && output && options.results_on_node) c.returned.push_back(encode(name));
-    }
-    for (const CutTensor& t : c.tensors) c.bytes = CheckedAdd(c.bytes, t.bytes);
-    for (const CutTensor& t : c.returned) c.return_bytes = CheckedAdd(c.return_bytes, t.bytes);
-
-    if (k > 0) {
-      c.node_ms = node_ms[k] + nr.overhead_ms;
-      c.node_mj = node_mj[k] + nr.overhead_energy_mj;
-    }
-    if (rr && k < n) c.remote_ms = remote_ms[k] + rr->overhead_ms;
-    const Transfer up = LinkTransfer(link, c.bytes, false);
-    const Transfer down = LinkTransfer(link, c.return_bytes, true);
-    c.packets = up.packets + down.packets;
-    c.link_ms = up.ms + down.ms;
-    c.link_mj = up.mj + down.mj;
-    if (c.bytes + c.return_bytes > 0) {
-      c.link_ms += link.setup_ms.value;
-      c.link_mj += link.setup_ms.value * link.setup_w.value + link.tail_ms.value * link.tail_w.value;
-    }
-    c.total_ms = c.node_ms + c.link_ms + c.remote_ms;
-    const double waiting_ms = c.link_ms + (options.results_on_node ? c.remote_ms : 0.0);
-    c.idle_mj = idle_w * waiting_ms;
-    c.node_energy_mj = c.node_mj + c.link_mj + c.idle_mj;
-    c.feasible = (!options.max_latency_ms || c.total_ms <= *options.max_latency_ms) &&
-                 (!options.max_node_energy_mj || c.node_energy_mj <= *options.max_node_energy_mj);
-    out.cuts.push_back(std::move(c));
+// Time and energy of the link for cut c's bytes (up and down), setup and tail
+// once when anything is sent.
+void CostLink(Cut& c, const Link& link) {
+  const Transfer up = LinkTransfer(link, c.bytes, false);
+  const Transfer down = LinkTransfer(link, c.return_bytes, true);
+  c.packets = up.packets + down.packets;
+  c.link_ms = up.ms + down.ms;
+  c.link_mj = up.mj + down.mj;
+  if (c.bytes + c.return_bytes > 0) {
+    c.link_ms += link.setup_ms.value;
+    c.link_mj += link.setup_ms.value * link.setup_w.value + link.tail_ms.value * link.tail_w.value;
   }
+}
 
-  // Best: the feasible cut with the lowest objective; ties go to the lower
-  // value of the other objective, then to the earlier cut.
+// Best: the feasible cut with the lowest objective; ties go to the lower
+// value of the other objective, then to the earlier cut.
+std::optional<std::size_t> BestCut(const std::vector<Cut>& cuts, Objective objective) {
   auto key = [&](const Cut& c) {
-    return options.objective == Objective::kLatency ? std::make_pair(c.total_ms, c.node_energy_mj)
-                                                    : std::make_pair(c.node_energy_mj, c.total_ms);
+    return objective == Objective::kLatency ? std::make_pair(c.total_ms, c.node_energy_mj)
+                                            : std::make_pair(c.node_energy_mj, c.total_ms);
   };
-  for (std::size_t k = 0; k <= n; ++k) {
-    if (!out.cuts[k].feasible) continue;
-    if (!out.best || key(out.cuts[k]) < key(out.cuts[*out.best])) out.best = k;
+  std::optional<std::size_t> best;
+  for (std::size_t k = 0; k < cuts.size(); ++k) {
+    if (!cuts[k].feasible) continue;
+    if (!best || key(cuts[k]) < key(cuts[*best])) best = k;
   }
-  if (out.best) out.cuts[*out.best].best = true;
+  return best;
+}
 
-  // What the numbers assume, printed with every report.
-  auto& a = out.assumptions;
+// What the numbers assume, printed with every report.
+std::vector<std::string> Assumptions(std::size_t n, const Report& nr, const Report* rr, double idle_w,
+                                     const PartitionOptions& options) {
+  std::vector<std::string> a;
   a.push_back("cut k: the first k layers of the node's estimate (" + std::to_string(n) +
               " fused layers) run on the node, the rest remotely; sent: the tensors made on the node (or graph "
               "inputs) that a later layer reads" +
@@ -347,9 +336,63 @@ PartitionReport Partition(const Network& net, const Platform& node, const Platfo
   } else {
     a.push_back("remote time not modelled (no --remote): remote_ms = 0");
   }
-  if (!straddling.empty()) {
-    out.warnings.push_back(std::to_string(straddling.size()) + " cut(s) split a layer that the remote platform '" +
-                           rr->platform +
+  return a;
+}
+
+}  // namespace
+
+PartitionReport Partition(const Network& net, const Platform& node, const Platform* remote, const Link& link,
+                          const PartitionOptions& options) {
+  const Report nr = EstimateNetwork(net, node, options.node);
+  std::optional<Report> rr;
+  if (remote != nullptr) rr = EstimateNetwork(net, *remote);
+  const std::size_t n = nr.rows.size();
+
+  PartitionReport out;
+  out.model = net.name;
+  out.model_path = net.source;
+  out.node_platform = nr.platform;
+  out.node_precision = nr.precision;
+  out.remote_platform = rr ? rr->platform : "";
+  out.link = link;
+  out.encoding = options.encoding;
+  out.options = options;
+  out.warnings = nr.warnings;
+
+  const TensorFlow flow = TraceTensors(net, nr.rows);
+  const RemoteCosts remote_costs = RemoteCostsPerCut(nr.rows, rr ? &*rr : nullptr);
+  // Node cost of the first k layers.
+  std::vector<double> node_ms(n + 1, 0.0), node_mj(n + 1, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    node_ms[i + 1] = node_ms[i] + nr.rows[i].ms;
+    node_mj[i + 1] = node_mj[i] + nr.rows[i].energy_mj;
+  }
+  const double idle_w = node.idle_power_w.value;
+  for (std::size_t k = 0; k <= n; ++k) {
+    Cut c;
+    c.index = k;
+    c.after_layer = k == 0 ? "" : nr.rows[k - 1].layer.name;
+    AddCutTensors(c, flow, nr.rows, options);
+    if (k > 0) {
+      c.node_ms = node_ms[k] + nr.overhead_ms;
+      c.node_mj = node_mj[k] + nr.overhead_energy_mj;
+    }
+    if (rr && k < n) c.remote_ms = remote_costs.ms[k] + rr->overhead_ms;
+    CostLink(c, link);
+    c.total_ms = c.node_ms + c.link_ms + c.remote_ms;
+    const double waiting_ms = c.link_ms + (options.results_on_node ? c.remote_ms : 0.0);
+    c.idle_mj = idle_w * waiting_ms;
+    c.node_energy_mj = c.node_mj + c.link_mj + c.idle_mj;
+    c.feasible = (!options.max_latency_ms || c.total_ms <= *options.max_latency_ms) &&
+                 (!options.max_node_energy_mj || c.node_energy_mj <= *options.max_node_energy_mj);
+    out.cuts.push_back(std::move(c));
+  }
+  out.best = BestCut(out.cuts, options.objective);
+  if (out.best) out.cuts[*out.best].best = true;
+  out.assumptions = Assumptions(n, nr, rr ? &*rr : nullptr, idle_w, options);
+  if (!remote_costs.straddling.empty()) {
+    out.warnings.push_back(std::to_string(remote_costs.straddling.size()) +
+                           " cut(s) split a layer that the remote platform '" + rr->platform +
                            "' fuses; such a layer is costed remotely in full when its main node runs remotely, "
                            "else not at all");
   }
