@@ -47,7 +47,12 @@ Calibration CalibratePlatform(const std::vector<ValidationRow>& rows, const Plat
     }
     EstimateOptions options;
     options.precision = row.precision;
-    const Report r = EstimateNetwork(it->second, platform, options);
+    Report r;
+    try {
+      r = EstimateNetwork(it->second, platform, options);
+    } catch (const Error& e) {
+      throw e.WithContext(row.origin);
+    }
     layers.push_back(r.total_ms - r.overhead_ms);
     measured.push_back(row.measured_ms);
     with_overhead.push_back(!LayersOnly(row));

@@ -322,8 +322,12 @@ LayerConfig ParseAround(const std::string& text, LayerConfig base) {
 SweepFiles WriteSweep(const std::vector<LayerConfig>& plan, const std::string& dir, bool models, std::uint64_t seed) {
   if (plan.empty()) throw Error("the sweep has no valid configuration");
   const fs::path root(dir);
-  fs::create_directories(root);
-  if (models) fs::create_directories(root / "models");
+  for (const fs::path& d : {root, root / "models"}) {
+    if (d != root && !models) continue;
+    std::error_code ec;
+    fs::create_directories(d, ec);
+    if (ec) throw Error(d.string() + ": cannot create the directory: " + ec.message());
+  }
   std::vector<Measurement> rows;
   for (std::size_t i = 0; i < plan.size(); ++i) {
     Measurement m;

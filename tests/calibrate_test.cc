@@ -156,5 +156,12 @@ TEST_F(Calibrate, FromSuitesFitsTheCalibrationRowsAndSaysWhere) {
       << k.platform.notes.back();
 }
 
+TEST_F(Calibrate, ARowThatCannotBeEstimatedIsNamed) {
+  ValidationRow r = Row(3, 2.0, 0.5);
+  r.precision = Precision::kInt8;
+  EXPECT_EQ(ErrorOf([&] { CalibratePlatform({r}, Device(), true); }),
+            r.origin + ": platform 'dev' does not support int8 (supported: fp32)");
+}
+
 }  // namespace
 }  // namespace odonata

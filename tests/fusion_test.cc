@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <set>
 
 #include "odonata/network.h"
@@ -243,6 +245,20 @@ TEST(Fusion, EveryNodeOfEveryShippedModelIsCoveredOnce) {
       EXPECT_EQ(macs, net.Totals().macs);
     }
   }
+}
+
+TEST(Fusion, OverflowNamesTheModelAndTheLayer) {
+  Network net = ParseOnnxText(Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)",
+                                    "c = Conv<pads=[1,1,1,1]>(x, w)\n y = Relu(c)", "<float[4,3,3,3] w = {0.0}>"));
+  net.source = "m.onnx";
+  net.layers[0].counts.flops = std::numeric_limits<std::int64_t>::max();
+  EXPECT_EQ(testing::ErrorOf([&] { Fuse(net, ConvRules()); }),
+            "m.onnx: fusing layer 'Conv_0': integer overflow: 9223372036854775807 + 256");
+  Network relu = ParseOnnxText(Model("(float[1,4,8,8] x) => (float[1,4,8,8] y)", "y = Relu(x)"));
+  relu.source = "r.onnx";
+  relu.layers[0].counts.input_elems = std::numeric_limits<std::int64_t>::max();
+  EXPECT_EQ(testing::ErrorOf([&] { FuseNetwork(relu, Fusion{}); }),
+            "r.onnx: layer 'Relu_0': integer overflow: 9223372036854775807 + 256");
 }
 
 }  // namespace

@@ -491,5 +491,13 @@ TEST(SweepFiles, PlanCsvAndOneModelPerRowFromItsSeed) {
             "the sweep has no valid configuration");
 }
 
+TEST(SweepFiles, ADirectoryThatCannotBeMadeIsNamed) {
+  TempDir tmp("sweepdir");
+  std::ofstream(tmp.path() / "file") << "not a directory";
+  const std::string dir = (tmp.path() / "file" / "sweep").string();
+  const std::string error = ErrorOf([&] { WriteSweep({ConvBase()}, dir, false); });
+  EXPECT_EQ(error.rfind(dir + ": cannot create the directory: ", 0), 0u) << error;
+}
+
 }  // namespace
 }  // namespace odonata
