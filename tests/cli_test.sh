@@ -38,6 +38,33 @@ run 2 estimat "$MODELS/resnet50.onnx"
 stderr_has "unknown command 'estimat'"
 ok
 
+check "no command prints the usage, which lists the commands"
+run 2
+stderr_has "Usage: odonata [OPTIONS] SUBCOMMAND"
+stderr_has "  estimate "
+stderr_has "odonata: error: no command given"
+stdout_empty
+ok
+
+check "a mistyped command gets 'did you mean', a strange one the list"
+run 2 estimat "$MODELS/resnet50.onnx"
+one_error_line
+stderr_has "unknown command 'estimat' (did you mean 'estimate'?)"
+run 2 xyzzy
+stderr_has "unknown command 'xyzzy' (commands: estimate, inspect, platforms,"
+ok
+
+check "an unknown option is named, with the closest real one"
+run 2 estimate "$MODELS/resnet50.onnx" --platfrom jetson-nano
+stderr_has "odonata: error: unknown option '--platfrom' (did you mean '--platform'?)"
+stderr_has "Run 'odonata estimate --help'"
+stdout_empty
+run 2 estimate "$MODELS/resnet50.onnx" --platform jetson-nano --bogus
+stderr_has "odonata: error: unknown option '--bogus'"
+run 2 partition "$MODELS/resnet50.onnx" --platform jetson-nano --link=wifi --max-latncy=5ms
+stderr_has "unknown option '--max-latncy' (did you mean '--max-latency'?)"
+ok
+
 check "missing --platform is a usage error"
 run 2 estimate "$MODELS/resnet50.onnx"
 stderr_has "--platform"
