@@ -3,7 +3,6 @@
 // command's options and work are in src/cli/<command>_command.cc.
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cctype>
 #include <exception>
 #include <filesystem>
 #include <iostream>
@@ -16,7 +15,7 @@
 #include "command.h"
 #include "odonata/errors.h"
 #include "odonata/version.h"
-#include "text.h"
+#include "usage.h"
 
 namespace odonata::cli {
 namespace {
@@ -52,60 +51,6 @@ std::string ExePath(const char* argv0) {
   return ec ? std::string() : exe.string();
 }
 
-// "unknown command 'estimat' (did you mean 'estimate'?)", or the list of commands.
-std::string UnknownCommand(const std::string& word) {
-  std::vector<std::string> names;
-  for (const Command& command : kCommands) names.emplace_back(command.name);
-  const std::string near = text::ClosestMatch(word, names);
-  std::string list;
-  for (const std::string& name : names) list += (list.empty() ? "" : ", ") + name;
-  return "unknown command '" + word + "' (" + (near.empty() ? "commands: " + list : "did you mean '" + near + "'?") +
-         ")";
-}
-
-// The first option among args[first..] that `cmd` does not know, "" when
-// all are known: "--platfrom" in "--platfrom x" or "--platfrom=x". Numbers
-// ("-1") are values, and "--" ends the options.
-std::string FirstUnknownOption(const CLI::App& cmd, const std::vector<std::string>& args, std::size_t first) {
-  for (std::size_t i = first; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--") break;
-    if (arg.size() < 2 || arg[0] != '-' || std::isdigit(static_cast<unsigned char>(arg[1])) || arg[1] == '.') continue;
-    std::string name = arg.substr(0, arg.find('='));
-    if (name[1] != '-') name = name.substr(0, 2);  // -ofile: -o and its value
-    if (cmd.get_option_no_throw(name) == nullptr) return name;
-  }
-  return "";
-}
-
-// "unknown option '--platfrom' (did you mean '--platform'?)": the closest of
-// the command's own long option names when one is close.
-std::string UnknownOption(const CLI::App& cmd, const std::string& option) {
-  std::vector<std::string> names;  // long names: any one-letter option is "close" to another
-  for (const CLI::Option* opt : cmd.get_options()) {
-    for (const std::string& l : opt->get_lnames()) names.push_back("--" + l);
-  }
-  const std::string near = option.starts_with("--") ? text::ClosestMatch(option, names) : "";
-  return "unknown option '" + option + "'" + (near.empty() ? "" : " (did you mean '" + near + "'?)");
-}
-
-// A parse failure as CLI11 prints it, except that an option the command does
-// not know is named: CLI11 reports first what it hides ("--platform is
-// required" for "--platfrom"), or "The following argument was not expected".
-int ParseFailure(const CLI::App& app, const CLI::ParseError& e, const std::vector<std::string>& args) {
-  const bool maybe_unknown = dynamic_cast<const CLI::RequiredError*>(&e) || dynamic_cast<const CLI::ExtrasError*>(&e);
-  const std::vector<CLI::App*> given = app.get_subcommands();
-  if (maybe_unknown && !given.empty()) {
-    const std::string unknown = FirstUnknownOption(*given.front(), args, 2);
-    if (!unknown.empty()) {
-      std::cerr << "odonata: error: " << UnknownOption(*given.front(), unknown) << "\nRun 'odonata "
-                << given.front()->get_name() << " --help' for more information.\n";
-      return static_cast<int>(ExitCode::kUsage);
-    }
-  }
-  return app.exit(e) == 0 ? 0 : static_cast<int>(ExitCode::kUsage);
-}
-
 int Main(int argc, char** argv) {
   CLI::App app("Estimate the latency and energy of neural networks (ONNX) on edge platforms.", "odonata");
   app.set_version_flag("--version", std::string("odonata ") + Version());
@@ -133,14 +78,18 @@ int Main(int argc, char** argv) {
   if (argv[1][0] != '-') {
     const bool known = std::any_of(std::begin(kCommands), std::end(kCommands),
                                    [&](const Command& command) { return argv[1] == std::string_view(command.name); });
-    if (!known) throw Error(UnknownCommand(argv[1]), ExitCode::kUsage);
+    if (!known) {
+      std::vector<std::string> names;
+      for (const Command& command : kCommands) names.emplace_back(command.name);
+      throw Error(UnknownCommand(argv[1], names), ExitCode::kUsage);
+    }
   }
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version exit 0; every other parse failure is a usage error.
-    return ParseFailure(app, e, std::vector<std::string>(argv, argv + argc));
+    return ReportParseFailure(app, e, std::vector<std::string>(argv, argv + argc));
   }
 
   const Context context{ExePath(argc > 0 ? argv[0] : nullptr)};
