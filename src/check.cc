@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io.h"
+#include "names.h"
 #include "odonata/errors.h"
 #include "odonata/estimate.h"
 #include "odonata/model.h"
@@ -562,27 +563,15 @@ std::vector<ValidationRow> ReadValidationSuite(const std::string& path) {
   return rows;
 }
 
-const char* SuiteSplitName(SuiteSplit split) {
-  switch (split) {
-    case SuiteSplit::kValidation:
-      return "validation";
-    case SuiteSplit::kCalibration:
-      return "calibration";
-    case SuiteSplit::kAll:
-      return "all";
-  }
-  return "all";
-}
+constexpr NameTable<SuiteSplit, 3> kSplitNames = {{{
+    {SuiteSplit::kValidation, "validation"},
+    {SuiteSplit::kCalibration, "calibration"},
+    {SuiteSplit::kAll, "all"},
+}}};
 
-bool ParseSuiteSplit(const std::string& text, SuiteSplit* out) {
-  for (SuiteSplit s : {SuiteSplit::kValidation, SuiteSplit::kCalibration, SuiteSplit::kAll}) {
-    if (text == SuiteSplitName(s)) {
-      *out = s;
-      return true;
-    }
-  }
-  return false;
-}
+const char* SuiteSplitName(SuiteSplit split) { return kSplitNames.Name(split); }
+
+bool ParseSuiteSplit(const std::string& text, SuiteSplit* out) { return kSplitNames.Parse(text, out); }
 
 std::vector<ValidationRow> ReadValidationSuites(const std::vector<std::string>& paths, SuiteSplit split) {
   std::vector<ValidationRow> rows;

@@ -14,6 +14,7 @@
 
 #include "io.h"
 #include "json_reader.h"
+#include "names.h"
 #include "odonata/errors.h"
 #include "odonata/estimate.h"
 #include "text.h"
@@ -166,18 +167,14 @@ Transfer LinkTransfer(const Link& link, std::int64_t bytes, bool receive) {
   return t;
 }
 
-const char* ObjectiveName(Objective o) { return o == Objective::kLatency ? "latency" : "node-energy"; }
+constexpr NameTable<Objective, 2> kObjectiveNames = {{{
+    {Objective::kLatency, "latency"},
+    {Objective::kNodeEnergy, "node-energy"},
+}}};
 
-bool ParseObjective(const std::string& text, Objective* out) {
-  if (text == "latency") {
-    *out = Objective::kLatency;
-  } else if (text == "node-energy") {
-    *out = Objective::kNodeEnergy;
-  } else {
-    return false;
-  }
-  return true;
-}
+const char* ObjectiveName(Objective o) { return kObjectiveNames.Name(o); }
+
+bool ParseObjective(const std::string& text, Objective* out) { return kObjectiveNames.Parse(text, out); }
 
 namespace {
 

@@ -16,6 +16,7 @@
 
 #include "io.h"
 #include "json_reader.h"
+#include "names.h"
 #include "odonata/errors.h"
 #include "text.h"
 
@@ -315,27 +316,15 @@ bool IsRegularFile(const fs::path& p) {
 
 }  // namespace
 
-const char* PrecisionName(Precision p) {
-  switch (p) {
-    case Precision::kFp32:
-      return "fp32";
-    case Precision::kFp16:
-      return "fp16";
-    case Precision::kInt8:
-      return "int8";
-  }
-  return "fp32";
-}
+constexpr NameTable<Precision, 3> kPrecisionNames = {{{
+    {Precision::kFp32, "fp32"},
+    {Precision::kFp16, "fp16"},
+    {Precision::kInt8, "int8"},
+}}};
 
-bool ParsePrecision(const std::string& text, Precision* out) {
-  for (Precision p : {Precision::kFp32, Precision::kFp16, Precision::kInt8}) {
-    if (text == PrecisionName(p)) {
-      *out = p;
-      return true;
-    }
-  }
-  return false;
-}
+const char* PrecisionName(Precision p) { return kPrecisionNames.Name(p); }
+
+bool ParsePrecision(const std::string& text, Precision* out) { return kPrecisionNames.Parse(text, out); }
 
 int PrecisionBytes(Precision p) {
   switch (p) {

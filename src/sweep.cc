@@ -35,6 +35,7 @@
 #include <string_view>
 
 #include "io.h"
+#include "names.h"
 #include "odonata/errors.h"
 #include "odonata/measurements.h"
 #include "odonata/onnx.h"
@@ -128,27 +129,15 @@ class Plan {
 
 }  // namespace
 
-const char* SweepDesignName(SweepDesign design) {
-  switch (design) {
-    case SweepDesign::kOneD:
-      return "1d";
-    case SweepDesign::kGrid:
-      return "grid";
-    case SweepDesign::kRandom:
-      return "random";
-  }
-  return "1d";
-}
+constexpr NameTable<SweepDesign, 3> kDesignNames = {{{
+    {SweepDesign::kOneD, "1d"},
+    {SweepDesign::kGrid, "grid"},
+    {SweepDesign::kRandom, "random"},
+}}};
 
-bool ParseSweepDesign(const std::string& text, SweepDesign* out) {
-  for (SweepDesign d : {SweepDesign::kOneD, SweepDesign::kGrid, SweepDesign::kRandom}) {
-    if (text == SweepDesignName(d)) {
-      *out = d;
-      return true;
-    }
-  }
-  return false;
-}
+const char* SweepDesignName(SweepDesign design) { return kDesignNames.Name(design); }
+
+bool ParseSweepDesign(const std::string& text, SweepDesign* out) { return kDesignNames.Parse(text, out); }
 
 LayerConfig DefaultSweepBase(const std::string& op) {
   LayerConfig c;

@@ -626,13 +626,9 @@ TEST(CheckShipped, SuitesParseAndEveryModelLoads) {
 }
 
 TEST(CheckSuites, SplitsAndTheRowsOfOne) {
-  for (SuiteSplit s : {SuiteSplit::kValidation, SuiteSplit::kCalibration, SuiteSplit::kAll}) {
-    SuiteSplit back = SuiteSplit::kAll;
-    ASSERT_TRUE(ParseSuiteSplit(SuiteSplitName(s), &back));
-    EXPECT_EQ(back, s);
-  }
-  SuiteSplit none = SuiteSplit::kAll;
-  EXPECT_FALSE(ParseSuiteSplit("train", &none));
+  testing::ExpectNamesParse({SuiteSplit::kValidation, SuiteSplit::kCalibration, SuiteSplit::kAll}, SuiteSplitName,
+                            ParseSuiteSplit, "train");
+  EXPECT_STREQ(SuiteSplitName(SuiteSplit::kCalibration), "calibration");
 
   const fs::path dir = fs::temp_directory_path() / ("odonata_suites_" + std::to_string(::getpid()));
   fs::create_directories(dir);

@@ -629,14 +629,9 @@ TEST(ImportAnnette, LoadModelDispatchesOnExtension) {
 }
 
 TEST(ImportRuntime, NamesParseAndEachNamesItsReader) {
-  for (Runtime r : AllRuntimes()) {
-    Runtime back = Runtime::kOpenVino;
-    ASSERT_TRUE(ParseRuntime(RuntimeName(r), &back));
-    EXPECT_EQ(back, r);
-  }
-  Runtime none = Runtime::kTensorRt;
-  EXPECT_FALSE(ParseRuntime("openvinoo", &none));
-  EXPECT_EQ(none, Runtime::kTensorRt);
+  EXPECT_EQ(AllRuntimes(), (std::vector<Runtime>{Runtime::kOpenVino, Runtime::kOnnxRuntime, Runtime::kTensorRt}));
+  testing::ExpectNamesParse({Runtime::kOpenVino, Runtime::kOnnxRuntime, Runtime::kTensorRt}, RuntimeName, ParseRuntime,
+                            "openvinoo");
   const struct {
     Runtime runtime;
     const char* file;

@@ -439,14 +439,9 @@ TEST(SweepKeys, VaryingADimensionMovesWhatIsTiedToIt) {
 }
 
 TEST(SweepDesigns, NamesParse) {
-  for (SweepDesign d : {SweepDesign::kOneD, SweepDesign::kGrid, SweepDesign::kRandom}) {
-    SweepDesign back = SweepDesign::kOneD;
-    ASSERT_TRUE(ParseSweepDesign(SweepDesignName(d), &back));
-    EXPECT_EQ(back, d);
-  }
-  SweepDesign d = SweepDesign::kGrid;
-  EXPECT_FALSE(ParseSweepDesign("2d", &d));
-  EXPECT_EQ(d, SweepDesign::kGrid);
+  testing::ExpectNamesParse({SweepDesign::kOneD, SweepDesign::kGrid, SweepDesign::kRandom}, SweepDesignName,
+                            ParseSweepDesign, "2d");
+  EXPECT_STREQ(SweepDesignName(SweepDesign::kOneD), "1d");
 }
 
 // --- WriteSweep ---------------------------------------------------------------

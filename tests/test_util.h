@@ -1,7 +1,10 @@
 // Helpers shared by the tests: inline ONNX text models.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <functional>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
 
@@ -34,6 +37,21 @@ inline std::string ErrorOf(const std::function<void()>& f) {
     return e.what();
   }
   return "<no error>";
+}
+
+// Every value's name parses back to the value; `bad` parses to nothing and
+// leaves the output alone.
+template <typename E>
+void ExpectNamesParse(std::initializer_list<E> values, const char* (*name)(E), bool (*parse)(const std::string&, E*),
+                      const std::string& bad) {
+  for (E value : values) {
+    E back = *values.begin() == value ? *(values.end() - 1) : *values.begin();
+    EXPECT_TRUE(parse(name(value), &back)) << name(value);
+    EXPECT_TRUE(back == value) << name(value);
+  }
+  E untouched = *values.begin();
+  EXPECT_FALSE(parse(bad, &untouched)) << bad;
+  EXPECT_TRUE(untouched == *values.begin());
 }
 
 // A single-layer configuration: square input `hw`, square kernel `k`, stride `s`.

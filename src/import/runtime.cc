@@ -1,34 +1,31 @@
 // The runtimes odonata imports from, and the import as one call.
+#include "names.h"
 #include "odonata/importers.h"
 #include "odonata/model.h"
 
 namespace odonata {
 
-const char* RuntimeName(Runtime runtime) {
-  switch (runtime) {
-    case Runtime::kOpenVino:
-      return "openvino";
-    case Runtime::kOnnxRuntime:
-      return "onnxruntime";
-    case Runtime::kTensorRt:
-      return "tensorrt";
-  }
-  return "openvino";
-}
+namespace {
+
+constexpr NameTable<Runtime, 3> kRuntimeNames = {{{
+    {Runtime::kOpenVino, "openvino"},
+    {Runtime::kOnnxRuntime, "onnxruntime"},
+    {Runtime::kTensorRt, "tensorrt"},
+}}};
+
+}  // namespace
+
+const char* RuntimeName(Runtime runtime) { return kRuntimeNames.Name(runtime); }
+
+bool ParseRuntime(const std::string& text, Runtime* out) { return kRuntimeNames.Parse(text, out); }
 
 const std::vector<Runtime>& AllRuntimes() {
-  static const std::vector<Runtime> all = {Runtime::kOpenVino, Runtime::kOnnxRuntime, Runtime::kTensorRt};
+  static const std::vector<Runtime> all = [] {
+    std::vector<Runtime> v;
+    for (const auto& [runtime, name] : kRuntimeNames.entries) v.push_back(runtime);
+    return v;
+  }();
   return all;
-}
-
-bool ParseRuntime(const std::string& text, Runtime* out) {
-  for (Runtime r : AllRuntimes()) {
-    if (text == RuntimeName(r)) {
-      *out = r;
-      return true;
-    }
-  }
-  return false;
 }
 
 RuntimeReport ReadRuntimeReport(const std::string& path, Runtime runtime) {

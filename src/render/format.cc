@@ -8,21 +8,20 @@
 #include <string_view>
 #include <utility>
 
+#include "names.h"
 #include "odonata/errors.h"
 #include "odonata/render.h"
 
 namespace odonata {
 
 bool ParseFormat(const std::string& text, Format* out) {
-  static constexpr std::pair<std::string_view, Format> kNames[] = {
-      {"table", Format::kTable}, {"json", Format::kJson}, {"csv", Format::kCsv}, {"html", Format::kHtml}};
-  for (const auto& [name, format] : kNames) {
-    if (text == name) {
-      *out = format;
-      return true;
-    }
-  }
-  return false;
+  static constexpr NameTable<Format, 4> kNames = {{{
+      {Format::kTable, "table"},
+      {Format::kJson, "json"},
+      {Format::kCsv, "csv"},
+      {Format::kHtml, "html"},
+  }}};
+  return kNames.Parse(text, out);
 }
 
 void Render(const Report& report, Format format, std::ostream& out) {
