@@ -1,7 +1,8 @@
 # The default of ODONATA_PYTHON: ON when pybind11's headers and the headers of the
-# interpreter python/CMakeLists.txt builds for are installed; OFF for fuzzing builds.
+# interpreter python/CMakeLists.txt builds for are installed; OFF for sanitizer and fuzzing builds
+# (the interpreter is not instrumented: an instrumented module needs the runtimes preloaded).
 set(ODONATA_PYTHON_DEFAULT OFF)
-if(NOT ODONATA_FUZZ)
+if(NOT ODONATA_FUZZ AND NOT ODONATA_SANITIZE)
   find_file(ODONATA_PYBIND11_HEADER pybind11/pybind11.h)
   if(DEFINED Python3_EXECUTABLE)
     set(_odonata_py "${Python3_EXECUTABLE}")

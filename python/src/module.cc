@@ -7,6 +7,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <filesystem>
@@ -173,7 +174,7 @@ class PyModel {
 template <typename Options>
 void SetInputValues(Options& options, const py::object& values) {
   if (values.is_none()) return;
-  if constexpr (requires { options.input_values; }) {
+  if constexpr (requires(Options& o) { o.input_values; }) {
     options.input_values = values.cast<decltype(options.input_values)>();
   } else {
     if (py::len(values) > 0) throw Error("input_values: this build of odonata cannot fold input values", ExitCode::kUsage);
@@ -234,9 +235,8 @@ std::shared_ptr<PyModel> Load(const py::object& path_or_bytes, const py::object&
   source.options = ToLoadOptions(input_shapes, input_values, batch);
   source.input_shapes = input_shapes;
   source.input_values = input_values;
-  if (py::isinstance<py::bytes>(path_or_bytes) || py::isinstance<py::bytearray>(path_or_bytes) ||
-      py::isinstance<py::memoryview>(path_or_bytes)) {
-    source.bytes = std::make_shared<const std::string>(py::bytes(path_or_bytes).cast<std::string>());
+  if (py::isinstance<py::bytes>(path_or_bytes)) {  // the package passes bytearray and memoryview as bytes
+    source.bytes = std::make_shared<const std::string>(path_or_bytes.cast<std::string>());
     source.name = name.value_or("");
     return Build(std::move(source));
   }
@@ -366,7 +366,8 @@ double Field(const EstimateTotals& t, int field) {
 }
 
 // [model][platform][precision] of one field; NaN where the platform lacks the precision.
-py::list EstimateGrid(const py::sequence& models, const py::sequence& platforms, const py::object& precisions,
+py::list EstimateGrid(const std::vector<std::shared_ptr<PyModel>>& models,
+                      const std::vector<std::shared_ptr<PyPlatform>>& platforms, const py::object& precisions,
                       const std::string& field) {
   int which = 0;
   if (field == "energy_mj") {
@@ -377,16 +378,19 @@ py::list EstimateGrid(const py::sequence& models, const py::sequence& platforms,
     throw Error("estimate_grid: unknown field '" + field + "' (total_ms, energy_mj, avg_power_w)", ExitCode::kUsage);
   }
   std::vector<const PyModel*> ms;
-  for (const py::handle& h : models) ms.push_back(&h.cast<const PyModel&>());
+  for (const auto& model : models) ms.push_back(model.get());
   std::vector<const PyPlatform*> ps;
-  for (const py::handle& h : platforms) ps.push_back(&h.cast<const PyPlatform&>());
+  for (const auto& platform : platforms) ps.push_back(platform.get());
+  if (std::find(ms.begin(), ms.end(), nullptr) != ms.end() || std::find(ps.begin(), ps.end(), nullptr) != ps.end()) {
+    throw py::type_error("estimate_grid: models and platforms must not hold None");
+  }
   std::vector<std::optional<Precision>> qs;
   if (precisions.is_none()) {
     qs.emplace_back(std::nullopt);
   } else if (py::isinstance<py::str>(precisions)) {
     qs.push_back(ToPrecision(precisions.cast<std::string>()));
   } else {
-    for (const py::handle& h : precisions) qs.push_back(ToPrecision(h.cast<std::string>()));
+    for (const auto& text : precisions.cast<std::vector<std::string>>()) qs.push_back(ToPrecision(text));
   }
   // Plans first (an unknown estimator raises here); a missing precision is NaN.
   std::vector<const PlatformPlan*> plans(ps.size() * qs.size(), nullptr);
@@ -543,7 +547,11 @@ PYBIND11_MODULE(_odonata, m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const Error& e) {
-      py::object instance = error_type(py::str(e.what()));
+      // Messages quote names from untrusted files: invalid UTF-8 is replaced, not an error of its own.
+      const std::string what = e.what();
+      py::object message = py::reinterpret_steal<py::object>(
+          PyUnicode_DecodeUTF8(what.data(), static_cast<Py_ssize_t>(what.size()), "replace"));
+      py::object instance = py::handle(error_type.ptr())(message);
       instance.attr("exit_code") = static_cast<int>(e.code());
       PyErr_SetObject(error_type.ptr(), instance.ptr());
     }
