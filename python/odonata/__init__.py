@@ -108,7 +108,9 @@ def estimate(model: Union[Model, PathLike, bytes], platform: Union[Platform, str
     precision: ``"fp32"``, ``"fp16"`` or ``"int8"`` (default: the platform's).
     ``report.to_json()`` is the CLI's ``--format json`` output byte for byte; ``report.to_dict()`` parses it.
     """
-    return _odonata._estimate(_model(model), globals()["platform"](platform), precision)
+    if not isinstance(platform, Platform):
+        platform = _odonata._platform(_os.fspath(platform))
+    return _odonata._estimate(_model(model), platform, precision)
 
 
 def _report_to_dict(self: Report) -> Dict[str, Any]:
