@@ -13,6 +13,12 @@ from conftest import MODELS, PLATFORMS, SRC, cli_json, run_cli
 
 @pytest.mark.parametrize("model_path", MODELS, ids=lambda p: p.stem)
 def test_every_shipped_model_on_every_platform_equals_the_cli_to_the_last_bit(model_path):
+    code, _, err = run_cli("inspect", model_path, "--format", "json", check=False)
+    if code != 0:  # a model the loader cannot resolve yet: the same error, word for word
+        with pytest.raises(odonata.Error) as e:
+            odonata.load(model_path)
+        assert "odonata: error: " + str(e.value) == err.strip().splitlines()[-1]
+        return
     model = odonata.load(model_path)
     for platform_path in PLATFORMS:
         platform = odonata.platform(platform_path)

@@ -37,8 +37,9 @@ def test_fit_equals_the_cli(tmp_path):
     (tmp_path / "py").mkdir()
     (tmp_path / "cli").mkdir()
     data = odonata.fit(csv, "jetson-nano", out=tmp_path / "py" / "fitted.json")
-    assert data == cli_json("fit", csv, "--base", "jetson-nano", "--report")
-    run_cli("fit", csv, "--base", "jetson-nano", "--out", tmp_path / "cli" / "fitted.json")
+    assert data == cli_json("fit", csv, "--base", "jetson-nano", "--report", "--out", tmp_path / "cli" / "fitted.json")
+    assert odonata.fit([csv], odonata.platform("jetson-nano"), folds=3) == cli_json(
+        "fit", csv, "--base", "jetson-nano", "--report", "--folds", "3")
     assert (tmp_path / "py" / "fitted.json").read_bytes() == (tmp_path / "cli" / "fitted.json").read_bytes()
     assert odonata.platform(tmp_path / "py" / "fitted.json").name == "fitted"
 
