@@ -95,8 +95,10 @@ def front_rows(candidates, macs, platforms, latency, energy):
     return sorted(rows, key=lambda r: (r["latency_ms"], r["candidate"], r["platform"]))
 
 
-def print_front(rows, out):
+def print_front(rows, out, show=20):
     out.write(f"{'candidate':<18} {'platform':<22} {'latency ms':>11} {'energy mJ':>10} {'MMAC':>8}\n")
-    for r in rows:
+    if len(rows) > show:
+        out.write(f"(the {show} fastest of {len(rows)}; --json FILE writes them all)\n")
+    for r in rows[:show]:
         out.write(f"{r['candidate']:<18} {r['platform']:<22} {r['latency_ms']:>11.4f} {r['energy_mj']:>10.3f} "
                   f"{r['macs'] / 1e6:>8.1f}\n")
