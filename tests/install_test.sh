@@ -4,7 +4,7 @@
 # the same source, with pkg-config; both must print the CLI's totals. Usage:
 #   install_test.sh BUILD_DIR SOURCE_DIR WORK_DIR CXX_COMPILER
 set -euo pipefail
-BUILD=$1 SRC=$2 WORK=$3 CXX=$4
+BUILD=$(realpath "$1") SRC=$(realpath "$2") WORK=$(realpath -m "$3") CXX=$4
 rm -rf "$WORK"
 mkdir -p "$WORK"
 PREFIX=$WORK/prefix

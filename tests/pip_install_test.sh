@@ -5,7 +5,7 @@
 # profile found by name (installed with the package) and agrees with the CLI. Usage:
 #   pip_install_test.sh SOURCE_DIR WORK_DIR PYTHON CLI
 set -euo pipefail
-SRC=$1 WORK=$2 PYTHON=$3 CLI=$4
+SRC=$(realpath "$1") WORK=$(realpath -m "$2") PYTHON=$3 CLI=$(realpath "$4")
 fail() { echo "pip_install_test: FAIL: $*" >&2; exit 1; }
 rm -rf "$WORK/src" "$WORK/venv"
 mkdir -p "$WORK/src"
