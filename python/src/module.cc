@@ -45,11 +45,13 @@ namespace {
 
 // The package directory (odonata/ in site-packages or the build tree), set at
 // import. Profiles installed with the package are in <dir>/share/odonata/platforms,
-// where PlatformSearchPath looks for an executable in <dir>/bin.
+// where PlatformSearchPath looks for those of an executable in <dir>/share (a
+// directory that exists when the profiles do; the build tree's package has none,
+// and the source tree's platforms/ serve).
 std::string g_package_dir;
 
 std::vector<std::string> SearchPath() {
-  return PlatformSearchPath(g_package_dir.empty() ? std::string() : g_package_dir + "/bin/odonata");
+  return PlatformSearchPath(g_package_dir.empty() ? std::string() : g_package_dir + "/share/odonata");
 }
 
 std::optional<Precision> ToPrecision(const std::optional<std::string>& text) {
