@@ -4,8 +4,9 @@
 # using only declared calibration data:
 #   ncs2:        per-layer models fitted on the layers of the networks whose
 #                rows are `calibration` in data/validation/ncs2.csv
-#   zcu102:      time scale + overhead on the calibration rows measuring Vitis AI end to end
-#   jetson-nano, jetson-tx2: time scale + overhead on their calibration rows
+#   zcu102:      conv/dwconv efficiency and overhead of the DPU model on data/validation/zcu102-dpu.csv
+#   jetson-tx2:  per-class roofline fitted on data/validation/jetson-tx2-trt.csv (tools/fit_tx2.py)
+#   jetson-nano: time scale + overhead on its calibration rows
 # Usage: tools/calibrate_platforms.sh [path/to/odonata]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,10 +20,14 @@ cd "$root"
 "$odonata" fit data/ncs2/layers/cf_inceptionv4.csv data/ncs2/layers/tf_inceptionv1.csv data/ncs2/layers/tf_resnet50.csv \
   --base "$seed/ncs2.json" --out "$out/ncs2.json" --report > data/ncs2/fit_report.txt
 
-"$odonata" calibrate "$val/zcu102.csv" --platform "$seed/zcu102.json" --out "$out/zcu102.json" \
-  --measures "e2e incl. pre/post on A53, 1 thread"
+# ZCU102: the DPU model of the seed (PG338 parallelism, clock, DDR) with its conv and dwconv efficiencies and the
+# overhead set from the three calibration rows of data/validation/zcu102-dpu.csv (tools/calibrate_zcu102.py).
+/usr/bin/python3 tools/calibrate_zcu102.py "$odonata" "$seed/zcu102.json" "$val/zcu102-dpu.csv" "$out/zcu102.json"
 "$odonata" calibrate "$val/jetson-nano.csv" --platform "$seed/jetson-nano.json" --out "$out/jetson-nano.json"
-"$odonata" calibrate "$val/jetson-tx2.csv" --platform "$seed/jetson-tx2.json" --out "$out/jetson-tx2.json"
+# Jetson TX2: per-class roofline fitted to the calibration rows of NVIDIA's TensorRT table
+# (data/validation/jetson-tx2-trt.csv); also writes the leave-one-network-out result.
+/usr/bin/python3 tools/fit_tx2.py "$odonata" "$seed/jetson-tx2.json" "$val/jetson-tx2-trt.csv" "$out/jetson-tx2.json" \
+  data/jetson-tx2/lono.csv > data/jetson-tx2/fit_report.txt
 
 # Jetson Nano CPU-only modes: k of mode cpu-921 (compute and bandwidth scale, so every layer time / k) is fitted on
 # that mode's calibration row against the calibrated profile written above:
