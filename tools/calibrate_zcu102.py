@@ -26,14 +26,12 @@ def rows(path):
 
 
 def estimate(odonata, profile, model):
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(profile, f)
-        name = f.name
-    try:
+    with tempfile.TemporaryDirectory() as d:
+        name = os.path.join(d, profile["name"] + ".json")  # a profile's name is its file's stem
+        with open(name, "w") as f:
+            json.dump(profile, f)
         out = subprocess.run([odonata, "estimate", model, "--platform", name, "--format", "json"], check=True,
                              capture_output=True, text=True).stdout
-    finally:
-        os.unlink(name)
     return json.loads(out)
 
 

@@ -101,14 +101,13 @@ def layers_of(odonata, seed, model_path, precision):
 
 
 class Model:
-    """Parameter vector <-> per-class compute efficiencies, memory efficiencies (dwconv and gemm their own,
+    """Parameter vector <-> per-class compute efficiencies, memory efficiencies (dwconv its own,
     every other class one shared),
     conv kernel scales, the FP16 peak factor and the overhead."""
 
     def __init__(self, present):
-        self.classes = [c for c in CLASSES if c in present and c != "dwconv"]
-        self.dw = "dwconv" in present
-        self.mem = [c for c in ("dwconv", "gemm") if c in present] + ["shared"]
+        self.classes = [c for c in CLASSES if c in present]
+        self.mem = [c for c in ("dwconv",) if c in present] + ["shared"]
         self.shapes = [s for s in SHAPES if s in present]
         self.n = len(self.classes) + len(self.mem) + len(self.shapes) + 2
 
@@ -116,7 +115,7 @@ class Model:
         nc, nm, ns = len(self.classes), len(self.mem), len(self.shapes)
         e = {c: math.exp(min(0.0, th[i])) for i, c in enumerate(self.classes)}
         mm = {k: math.exp(min(0.0, th[nc + i])) for i, k in enumerate(self.mem)}
-        m = {c: mm[c] if c in mm else mm["shared"] for c in self.classes + (["dwconv"] if self.dw else [])}
+        m = {c: mm[c] if c in mm else mm["shared"] for c in self.classes}
         s = {k: math.exp(th[nc + nm + i]) for i, k in enumerate(self.shapes)}
         f16 = math.exp(min(0.0, th[-2]))
         overhead = math.exp(th[-1])
@@ -135,9 +134,6 @@ class Model:
             peak = peak * f16
         t = 0.0
         for cls, shape, flops, nbytes, rep in layers:
-            if cls == "dwconv":  # memory-bound at FP32 bytes in both precisions (module docstring)
-                t += rep * (nbytes * (2.0 if fp16 else 1.0)) / (bw * m[cls]) * 1e3
-                continue
             c = cls if cls in e else "default"
             sc = s.get(shape, 1.0) if cls == "conv" else 1.0
             t += rep * max(flops / (peak * e[c] * sc), nbytes / (bw * m[c])) * 1e3
