@@ -47,9 +47,10 @@ NOT_USED = {
 def main(argv):
     odonata, profile, out_path = argv
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    lines = open(SRC).read().splitlines()
     rows = []
-    for i, r in enumerate(csv.DictReader(lines), start=2):
+    reader = csv.DictReader(open(SRC, newline=""))
+    for r in reader:
+        i = reader.line_num  # physical line of the row in the shared file
         net = r["network"].replace(" (Open Model Zoo)", "")
         if net not in MODELS or not r["fps"]:
             continue

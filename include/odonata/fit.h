@@ -45,8 +45,8 @@ FittedModel FitStepLinear(const std::vector<Layer>& layers, const std::vector<do
 // parallelism p and alpha. Returns a ClassModel with estimator "refined_roofline"
 // whose efficiencies are relative to `spec`. With `kernel_shapes`, also a
 // compute-roof scale for each of those kernel shapes (ClassModel::kernel_terms;
-// 1 where the rows have no compute-bound layer of the shape), fitted jointly
-// with the compute roof.
+// 1 where the rows have no layer of the shape), fitted jointly with the compute
+// roof.
 ClassModel FitRefinedRoofline(const std::vector<Layer>& layers, const std::vector<double>& ms,
                               const PrecisionSpec& spec, Precision precision, const std::vector<std::string>& dims,
                               const std::vector<KernelShape>& kernel_shapes = {});

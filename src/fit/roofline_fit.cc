@@ -215,28 +215,44 @@ ClassModel FitRefinedRoofline(const std::vector<Layer>& layers, const std::vecto
   }
   double lambda = 0;
   Objective(r, total, start, &lambda);
-  // Kernel terms: the compute roof of each listed shape scaled by s, fitted as
-  // lambda is (least squares of the relative error over that shape's
-  // compute-bound rows), alternating with lambda over all rows.
+  // Kernel terms: the compute roof of each listed shape scaled by s. For each
+  // shape, s minimises the squared relative error of max(compute / s, memory)
+  // over that shape's rows (a 1-D search: a row can move between the roofs as
+  // s moves, so no closed form), alternating with lambda over all rows.
   std::vector<KernelShape> shape(n);
   for (std::size_t i = 0; i < n; ++i) shape[i] = KernelShapeOf(layers[i]);
   std::vector<double> scale(kKernelShapeCount, 1.0);
   std::vector<std::size_t> shape_rows(kKernelShapeCount, 0);
   const std::vector<double> unscaled = total;
+  auto shape_error = [&](KernelShape ks, double sc) {
+    double sum = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (shape[i] != ks) continue;
+      const double pred = std::max(lambda * r.ops[i] / (unscaled[i] * sc), r.memory_s[i]);
+      const double e = (pred - r.t[i]) / r.t[i];
+      sum += e * e;
+    }
+    return sum;
+  };
   for (int round = 0; round < 5 && !kernel_shapes.empty() && lambda > 0; ++round) {
     for (KernelShape ks : kernel_shapes) {
       const std::size_t k = static_cast<std::size_t>(ks);
-      double sa = 0, saa = 0;
       shape_rows[k] = 0;
-      for (std::size_t i = 0; i < n; ++i) {
-        if (shape[i] != ks || r.ops[i] <= 0) continue;
-        if (lambda * r.ops[i] / total[i] < r.memory_s[i]) continue;
-        const double a = lambda * r.ops[i] / (unscaled[i] * r.t[i]);  // predicted / measured at scale 1
-        sa += a;
-        saa += a * a;
-        ++shape_rows[k];
+      for (std::size_t i = 0; i < n; ++i) shape_rows[k] += shape[i] == ks && r.ops[i] > 0 ? 1 : 0;
+      if (shape_rows[k] == 0) continue;
+      // log2(s) over [-4, 4] in steps of 1/64, then around the best in steps of 1/4096.
+      double best = std::numeric_limits<double>::infinity(), best_log = 0;
+      for (int j = -256; j <= 256; ++j) {
+        const double v = shape_error(ks, std::exp2(j / 64.0));
+        if (v < best) best = v, best_log = j / 64.0;
       }
-      if (saa > 0) scale[k] = saa / sa;  // 1/s = sa/saa minimises sum (a/s - 1)^2
+      const double centre = best_log;
+      for (int j = -64; j <= 64; ++j) {
+        const double lg = centre + j / 4096.0;
+        const double v = shape_error(ks, std::exp2(lg));
+        if (v < best) best = v, best_log = lg;
+      }
+      scale[k] = std::exp2(best_log);
     }
     for (std::size_t i = 0; i < n; ++i) total[i] = unscaled[i] * scale[static_cast<std::size_t>(shape[i])];
     Objective(r, total, start, &lambda);
@@ -264,9 +280,9 @@ ClassModel FitRefinedRoofline(const std::vector<Layer>& layers, const std::vecto
   for (KernelShape ks : kernel_shapes) {
     const std::size_t k = static_cast<std::size_t>(ks);
     m.kernel_terms.push_back({ks, scale[k],
-                              shape_rows[k] > 0 ? base + "; " + std::to_string(shape_rows[k]) + " compute-bound " +
+                              shape_rows[k] > 0 ? base + "; " + std::to_string(shape_rows[k]) + " " +
                                                       KernelShapeName(ks) + " rows"
-                                                : base + "; no compute-bound " + std::string(KernelShapeName(ks)) +
+                                                : base + "; no " + std::string(KernelShapeName(ks)) +
                                                       " rows, left at 1"});
   }
   return m;
