@@ -85,6 +85,11 @@ struct NetworkFitOptions {
   // Relative weighting: each row's residual is divided by its measurement, so
   // the fit minimises squared relative error (what MAPE measures).
   bool relative = true;
+  // Non-negative coefficients (NNLS). false: ordinary least squares, for term
+  // sets that need signed combinations (e.g. a per-kernel cost spelled as
+  // macs x floor((kernel-1)/s) for several s); the step_linear estimator
+  // clamps a negative layer time to 0.
+  bool nonnegative = true;
   // Fit power too (rows with power or energy): per fitted class active_w and
   // the overhead's idle_w, by non-negative least squares on energy.
   bool power = true;
@@ -134,6 +139,12 @@ NetworkFitReport FitNetworks(const std::vector<FitNetwork>& networks, const std:
 // overhead where given: for checking held-out rows.
 std::vector<NetworkFitRow> PredictNetworks(const std::vector<FitNetwork>& networks, const Platform& platform,
                                            const std::map<std::string, double>& group_overhead = {});
+
+// Parse a term list as the CLI takes it: terms separated by ';', each "1" (a
+// constant) or factors joined by '*', each a LayerDim name optionally followed
+// by ":STEP" (floor((x-1)/STEP)): "1;macs;in_c*out_c*kernel;macs*kernel:8".
+// Throws Error (usage) naming the bad term.
+std::vector<TermShape> ParseTerms(const std::string& text);
 
 // Per row: origin, model, precision, measured_ms, predicted_ms, error_pct,
 // measured_mj, predicted_mj, energy_error_pct (empty where not known). CSV.

@@ -23,6 +23,8 @@ struct FitArgs {
   std::string overhead_group;  // network rows: the group written as overhead_ms
   std::vector<std::string> classes;
   bool no_power = false;
+  bool signed_coefficients = false;
+  std::vector<std::string> terms;  // CLASS=TERMS
 };
 
 // Whole-network rows (files with a `model` column): one least-squares fit of
@@ -32,6 +34,15 @@ int RunNetworks(const FitArgs& a, const Platform& base, const std::vector<std::s
   NetworkFitOptions options;
   options.platform_overhead = a.overhead_group;
   options.power = !a.no_power;
+  options.nonnegative = !a.signed_coefficients;
+  for (const std::string& t : a.terms) {
+    const std::size_t eq = t.find('=');
+    OpClass cls;
+    if (eq == std::string::npos || !ParseOpClass(t.substr(0, eq), &cls)) {
+      throw Error("--terms: expected CLASS=TERMS (e.g. conv=1;macs), got '" + t + "'", ExitCode::kUsage);
+    }
+    options.terms[cls] = ParseTerms(t.substr(eq + 1));
+  }
   if (!a.classes.empty()) {
     options.classes.emplace();
     for (const std::string& c : a.classes) {
@@ -66,8 +77,8 @@ int Run(const FitArgs& a, const Context& context) {
   std::vector<std::string> network_files, layer_files;
   for (const std::string& f : a.measurements) (IsNetworkMeasurementFile(f) ? network_files : layer_files).push_back(f);
   if (!network_files.empty()) return RunNetworks(a, base, network_files, layer_files);
-  if (!a.overhead_group.empty() || !a.classes.empty() || a.no_power) {
-    throw Error("fit: --overhead-group, --classes and --no-power apply to network measurement files (a `model` column)",
+  if (!a.overhead_group.empty() || !a.classes.empty() || a.no_power || a.signed_coefficients || !a.terms.empty()) {
+    throw Error("fit: --overhead-group, --classes, --terms, --signed and --no-power apply to network measurement files (a `model` column)",
                 ExitCode::kUsage);
   }
   FitFilesOptions options;
@@ -115,6 +126,12 @@ Runner SetupFit(CLI::App& cmd) {
       ->type_name("NAME");
   cmd.add_option("--classes", a->classes, "Network rows: fit only these op classes (others keep the base's model)")
       ->type_name("CLASS");
+  cmd.add_option("--terms", a->terms,
+                 "Network rows: the terms of a class, CLASS=T1;T2;... with each term 1 or dims joined by '*' "
+                 "(dim:STEP for floor((dim-1)/STEP)); default per class: network_fit.h")
+      ->type_name("CLASS=TERMS");
+  cmd.add_flag("--signed", a->signed_coefficients,
+               "Network rows: ordinary least squares (coefficients of any sign) instead of non-negative");
   cmd.add_flag("--no-power", a->no_power, "Network rows: do not fit power from rows with power_w or energy_mj");
   return [a](const Context& context) { return Run(*a, context); };
 }

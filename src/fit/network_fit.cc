@@ -150,6 +150,43 @@ std::vector<FitNetwork> PrepareNetworks(const std::vector<NetworkMeasurement>& r
   return out;
 }
 
+std::vector<TermShape> ParseTerms(const std::string& text) {
+  std::vector<TermShape> terms;
+  const std::vector<std::string>& dims = LayerDimNames();
+  std::stringstream all(text);
+  std::string term;
+  while (std::getline(all, term, ';')) {
+    term = std::string(text::Trim(term));
+    if (term.empty()) throw Error("--terms: empty term in '" + text + "'", ExitCode::kUsage);
+    TermShape shape;
+    if (term != "1") {
+      std::stringstream parts(term);
+      std::string factor;
+      while (std::getline(parts, factor, '*')) {
+        FittedFactor f;
+        const std::size_t colon = factor.find(':');
+        f.dim = factor.substr(0, colon);
+        if (std::find(dims.begin(), dims.end(), f.dim) == dims.end()) {
+          throw Error("--terms: unknown size '" + f.dim + "' in term '" + term + "'", ExitCode::kUsage);
+        }
+        if (colon != std::string::npos) {
+          const std::string step = factor.substr(colon + 1);
+          if (step.empty() || step.find_first_not_of("0123456789") != std::string::npos || step.size() > 6 ||
+              std::stoll(step) < 1) {
+            throw Error("--terms: step '" + step + "' in term '" + term + "' is not a positive integer",
+                        ExitCode::kUsage);
+          }
+          f.step = std::stoll(step);
+        }
+        shape.push_back(f);
+      }
+    }
+    terms.push_back(std::move(shape));
+  }
+  if (terms.empty()) throw Error("--terms: no terms", ExitCode::kUsage);
+  return terms;
+}
+
 std::vector<TermShape> DefaultNetworkTerms(OpClass c) {
   switch (c) {
     case OpClass::kConv:
@@ -254,10 +291,20 @@ Eigen::VectorXd ScaledNnls(Eigen::MatrixXd a, const Eigen::VectorXd& b) {
   return Nnls(a, b).cwiseProduct(scale);
 }
 
+Eigen::VectorXd ScaledLeastSquares(Eigen::MatrixXd a, const Eigen::VectorXd& b) {
+  Eigen::VectorXd scale(a.cols());
+  for (Eigen::Index j = 0; j < a.cols(); ++j) {
+    const double norm = a.col(j).norm();
+    scale(j) = norm > 0 ? 1.0 / norm : 0.0;
+    a.col(j) *= scale(j);
+  }
+  return a.completeOrthogonalDecomposition().solve(b).cwiseProduct(scale);
+}
+
 std::string Describe(const TermShape& t) {
   if (t.empty()) return "1";
   std::string s;
-  for (const FittedFactor& f : t) s += (s.empty() ? "" : "*") + f.dim;
+  for (const FittedFactor& f : t) s += (s.empty() ? "" : "*") + f.dim + (f.step > 0 ? ":" + std::to_string(f.step) : "");
   return s;
 }
 
@@ -360,7 +407,7 @@ NetworkFitReport FitNetworks(const std::vector<FitNetwork>& networks, const std:
     a.row(static_cast<Eigen::Index>(i)) *= w;
     b(static_cast<Eigen::Index>(i)) = (measured[i] - fixed[i]) * w;
   }
-  const Eigen::VectorXd x = ScaledNnls(a, b);
+  const Eigen::VectorXd x = options.nonnegative ? ScaledNnls(a, b) : ScaledLeastSquares(a, b);
   const Eigen::VectorXd fit = a * x;
 
   // Rows: measured against predicted.
