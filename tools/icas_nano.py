@@ -109,7 +109,7 @@ def main():
         for r in rows:
             if r["split"] != "validation":
                 continue
-            w.writerow([r["model"], r["model"][5:], "jetson-nano:icas", "fp32", "", r["latency_ms"],
+            w.writerow([r["model"], r["model"][5:], "jetson-nano", "fp32", "", r["latency_ms"],
                         "e2e Python loop (pinned copy, H2D, execute_async, D2H, sync)", "validation",
                         "shared/data/icas_nano/" + r["source"], "folder " + r["folder"], r["power_w"]])
     nval = sum(r["split"] == "validation" for r in rows)

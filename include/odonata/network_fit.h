@@ -79,6 +79,11 @@ struct NetworkFitOptions {
   // min_networks networks of a precision); their terms (absent: DefaultNetworkTerms).
   std::optional<std::vector<OpClass>> classes;
   std::map<OpClass, std::vector<TermShape>> terms;
+  // Classes whose terms get one coefficient per distinct value of a size
+  // (LayerDim name, e.g. "kernel"): every value seen (v_1 < v_2 < ... with
+  // v_j > 1 for j > 1) gets its own non-negative cost, written back as
+  // step factors (network_fit.cc). Values outside the fitted ones extrapolate.
+  std::map<OpClass, std::string> split;
   std::int64_t min_networks = 4;
   // The overhead group written as the profile's overhead_ms ("" by default).
   std::string platform_overhead;

@@ -1,10 +1,12 @@
 // `odonata fit MEASUREMENTS... --base P`: fit per-class latency (and power)
 // models and write a platform profile.
+#include <algorithm>
 #include <memory>
 #include <sstream>
 
 #include "command.h"
 #include "odonata/errors.h"
+#include "odonata/estimator.h"
 #include "odonata/fit.h"
 #include "odonata/network_fit.h"
 
@@ -25,6 +27,7 @@ struct FitArgs {
   bool no_power = false;
   bool signed_coefficients = false;
   std::vector<std::string> terms;  // CLASS=TERMS
+  std::vector<std::string> split;  // CLASS=DIM
 };
 
 // Whole-network rows (files with a `model` column): one least-squares fit of
@@ -42,6 +45,16 @@ int RunNetworks(const FitArgs& a, const Platform& base, const std::vector<std::s
       throw Error("--terms: expected CLASS=TERMS (e.g. conv=1;macs), got '" + t + "'", ExitCode::kUsage);
     }
     options.terms[cls] = ParseTerms(t.substr(eq + 1));
+  }
+  for (const std::string& t : a.split) {
+    const std::size_t eq = t.find('=');
+    OpClass cls;
+    const std::vector<std::string>& dims = LayerDimNames();
+    if (eq == std::string::npos || !ParseOpClass(t.substr(0, eq), &cls) ||
+        std::find(dims.begin(), dims.end(), t.substr(eq + 1)) == dims.end()) {
+      throw Error("--split-by: expected CLASS=SIZE (e.g. conv=kernel), got '" + t + "'", ExitCode::kUsage);
+    }
+    options.split[cls] = t.substr(eq + 1);
   }
   if (!a.classes.empty()) {
     options.classes.emplace();
@@ -77,8 +90,9 @@ int Run(const FitArgs& a, const Context& context) {
   std::vector<std::string> network_files, layer_files;
   for (const std::string& f : a.measurements) (IsNetworkMeasurementFile(f) ? network_files : layer_files).push_back(f);
   if (!network_files.empty()) return RunNetworks(a, base, network_files, layer_files);
-  if (!a.overhead_group.empty() || !a.classes.empty() || a.no_power || a.signed_coefficients || !a.terms.empty()) {
-    throw Error("fit: --overhead-group, --classes, --terms, --signed and --no-power apply to network measurement files (a `model` column)",
+  if (!a.overhead_group.empty() || !a.classes.empty() || a.no_power || a.signed_coefficients || !a.terms.empty() ||
+      !a.split.empty()) {
+    throw Error("fit: --overhead-group, --classes, --terms, --split-by, --signed and --no-power apply to network measurement files (a `model` column)",
                 ExitCode::kUsage);
   }
   FitFilesOptions options;
@@ -130,6 +144,9 @@ Runner SetupFit(CLI::App& cmd) {
                  "Network rows: the terms of a class, CLASS=T1;T2;... with each term 1 or dims joined by '*' "
                  "(dim:STEP for floor((dim-1)/STEP)); default per class: network_fit.h")
       ->type_name("CLASS=TERMS");
+  cmd.add_option("--split-by", a->split,
+                 "Network rows: one set of coefficients per distinct value of a size, CLASS=SIZE (e.g. conv=kernel)")
+      ->type_name("CLASS=SIZE");
   cmd.add_flag("--signed", a->signed_coefficients,
                "Network rows: ordinary least squares (coefficients of any sign) instead of non-negative");
   cmd.add_flag("--no-power", a->no_power, "Network rows: do not fit power from rows with power_w or energy_mj");

@@ -357,13 +357,53 @@ NetworkFitReport FitNetworks(const std::vector<FitNetwork>& networks, const std:
   };
 
   std::vector<Column> columns;
+  // Per fitted (class, precision): its first column and, when the class is
+  // split by a size, the distinct values of that size among its layers (one
+  // block of term columns per value).
   std::map<std::pair<OpClass, Precision>, std::size_t> first_column;
+  std::map<std::pair<OpClass, Precision>, std::vector<std::int64_t>> split_values;
+  auto split_dim = [&](OpClass c) {
+    auto it = options.split.find(c);
+    return it == options.split.end() ? std::string() : it->second;
+  };
   for (const auto& [key, count] : seen) {
     if (!fitted(key.first, key.second)) continue;
+    std::set<std::int64_t> values;
+    if (!split_dim(key.first).empty()) {
+      for (const FitNetwork& n : networks) {
+        if (n.row.precision != key.second) continue;
+        for (const Layer& l : n.layers)
+          if (!IsFree(l, fusion) && !l.unknown_op && l.op_class == key.first) values.insert(LayerDim(l, split_dim(key.first)));
+      }
+      for (std::size_t k = 0; k < layer_rows.size(); ++k) {
+        if (layer_rows[k].config.precision == key.second && sweep_layers[k].op_class == key.first) {
+          values.insert(LayerDim(sweep_layers[k], split_dim(key.first)));
+        }
+      }
+    }
+    if (values.empty()) values.insert(0);
+    if (values.size() > 1 && *std::next(values.begin()) <= 1) {
+      throw Error("fit: cannot split " + std::string(OpClassName(key.first)) + " by " + split_dim(key.first) +
+                  ": sizes 0 and 1 both occur");
+    }
+    split_values[key].assign(values.begin(), values.end());
     first_column[key] = columns.size();
     const std::vector<TermShape> terms = terms_of(key.first);
-    for (std::size_t t = 0; t < terms.size(); ++t) columns.push_back({Column::kTerm, key.first, key.second, t, ""});
+    for (std::size_t v = 0; v < values.size(); ++v) {
+      for (std::size_t t = 0; t < terms.size(); ++t) columns.push_back({Column::kTerm, key.first, key.second, t, ""});
+    }
   }
+  // The first column of a layer's block.
+  auto layer_column = [&](const Layer& l, Precision p) {
+    const std::pair<OpClass, Precision> key{l.op_class, p};
+    const std::string dim = split_dim(l.op_class);
+    std::size_t block = 0;
+    if (!dim.empty()) {
+      const std::vector<std::int64_t>& vs = split_values.at(key);
+      block = static_cast<std::size_t>(std::lower_bound(vs.begin(), vs.end(), LayerDim(l, dim)) - vs.begin());
+    }
+    return first_column.at(key) + block * terms_of(l.op_class).size();
+  };
   std::map<std::string, std::size_t> overhead_column;
   for (const FitNetwork& n : networks) {
     if (!overhead_column.count(n.row.overhead)) {
@@ -374,10 +414,14 @@ NetworkFitReport FitNetworks(const std::vector<FitNetwork>& networks, const std:
   if (columns.empty()) throw Error("fit: no class has enough rows to fit (min_networks " +
                                    std::to_string(options.min_networks) + ")");
 
-  // The design matrix: one row per network and per layer row.
+  // The design matrix: one row per network and per layer row, summed from
+  // each fitted layer's term values (kept apart for the clamping below).
   const std::size_t rows = networks.size() + layer_rows.size();
-  Eigen::MatrixXd a = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(columns.size()));
-  Eigen::VectorXd b(static_cast<Eigen::Index>(rows));
+  struct Entry {
+    std::size_t row, c0;
+    std::vector<double> values;
+  };
+  std::vector<Entry> entries;
   std::vector<double> fixed(rows, 0.0), measured(rows, 0.0);
   auto add_layer = [&](std::size_t row, const Layer& l, Precision p) {
     if (IsFree(l, fusion)) return;
@@ -385,16 +429,13 @@ NetworkFitReport FitNetworks(const std::vector<FitNetwork>& networks, const std:
       fixed[row] += BaseMs(l, base, p);
       return;
     }
-    const std::size_t c0 = first_column.at({l.op_class, p});
-    const std::vector<TermShape> terms = terms_of(l.op_class);
-    for (std::size_t t = 0; t < terms.size(); ++t) {
-      a(static_cast<Eigen::Index>(row), static_cast<Eigen::Index>(c0 + t)) +=
-          TermValue(l, terms[t]) * static_cast<double>(l.repeat);
-    }
+    Entry e{row, layer_column(l, p), {}};
+    for (const TermShape& t : terms_of(l.op_class)) e.values.push_back(TermValue(l, t));
+    for (double& v : e.values) v *= static_cast<double>(l.repeat);
+    entries.push_back(std::move(e));
   };
   for (std::size_t i = 0; i < networks.size(); ++i) {
     for (const Layer& l : networks[i].layers) add_layer(i, l, networks[i].row.precision);
-    a(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(overhead_column.at(networks[i].row.overhead))) = 1.0;
     measured[i] = networks[i].row.latency_ms;
   }
   for (std::size_t k = 0; k < layer_rows.size(); ++k) {
@@ -402,12 +443,52 @@ NetworkFitReport FitNetworks(const std::vector<FitNetwork>& networks, const std:
     add_layer(i, sweep_layers[k], layer_rows[k].config.precision);
     measured[i] = layer_rows[k].latency_ms;
   }
+  Eigen::VectorXd b(static_cast<Eigen::Index>(rows));
   for (std::size_t i = 0; i < rows; ++i) {
-    const double w = options.relative ? 1.0 / measured[i] : 1.0;
-    a.row(static_cast<Eigen::Index>(i)) *= w;
-    b(static_cast<Eigen::Index>(i)) = (measured[i] - fixed[i]) * w;
+    b(static_cast<Eigen::Index>(i)) = (measured[i] - fixed[i]) * (options.relative ? 1.0 / measured[i] : 1.0);
   }
-  const Eigen::VectorXd x = options.nonnegative ? ScaledNnls(a, b) : ScaledLeastSquares(a, b);
+  // The step_linear estimator clamps a negative layer time to 0. With signed
+  // coefficients some layers can come out negative: they are then fitted as
+  // the estimator will compute them (contributing 0), and the fit repeated
+  // until the set of clamped layers no longer changes (at most 20 rounds).
+  std::vector<bool> clamped(entries.size(), false);
+  Eigen::MatrixXd a;
+  Eigen::VectorXd x;
+  for (int round = 0; round < 20; ++round) {
+    a = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(columns.size()));
+    for (std::size_t e = 0; e < entries.size(); ++e) {
+      if (clamped[e]) continue;
+      for (std::size_t t = 0; t < entries[e].values.size(); ++t) {
+        a(static_cast<Eigen::Index>(entries[e].row), static_cast<Eigen::Index>(entries[e].c0 + t)) += entries[e].values[t];
+      }
+    }
+    for (std::size_t i = 0; i < networks.size(); ++i) {
+      a(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(overhead_column.at(networks[i].row.overhead))) = 1.0;
+    }
+    for (std::size_t i = 0; i < rows; ++i) {
+      if (options.relative) a.row(static_cast<Eigen::Index>(i)) /= measured[i];
+    }
+    x = options.nonnegative ? ScaledNnls(a, b) : ScaledLeastSquares(a, b);
+    if (options.nonnegative) break;
+    bool changed = false;
+    for (std::size_t e = 0; e < entries.size(); ++e) {
+      double ms = 0;
+      for (std::size_t t = 0; t < entries[e].values.size(); ++t) {
+        ms += x(static_cast<Eigen::Index>(entries[e].c0 + t)) * entries[e].values[t];
+      }
+      if ((ms < 0) != clamped[e]) {
+        clamped[e] = ms < 0;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+    if (round == 19) report.warnings.push_back("fit: the set of layers whose fitted time is negative (clamped to 0) did not settle in 20 rounds");
+  }
+  std::int64_t n_clamped = std::count(clamped.begin(), clamped.end(), true);
+  if (n_clamped > 0) {
+    report.warnings.push_back(std::to_string(n_clamped) + " of " + std::to_string(entries.size()) +
+                              " fitted layers come out negative and are clamped to 0 ms, as the estimator does");
+  }
   const Eigen::VectorXd fit = a * x;
 
   // Rows: measured against predicted.
@@ -465,11 +546,33 @@ NetworkFitReport FitNetworks(const std::vector<FitNetwork>& networks, const std:
     }
     cf.layers = static_cast<std::int64_t>(layers.size());
     std::set<std::string> dims;
+    // Unsplit: the coefficients as solved. Split by a size x with values
+    // v_1 < ... < v_n: the per-value coefficients c_i are rewritten over the
+    // basis b_1 = 1, b_j = floor((x-1)/(v_j-1)) (a step factor), which is 0
+    // below v_j and 1 at v_j, so the coefficients d solve a unit lower
+    // triangular system sum_j d_j b_j(v_i) = c_i exactly: the model gives
+    // each fitted value its own cost with the estimator's factors.
+    const std::vector<std::int64_t>& vs = split_values.at(key);
+    const std::string dim = split_dim(cls);
     for (std::size_t t = 0; t < terms.size(); ++t) {
-      const double coef = x(static_cast<Eigen::Index>(c0 + t));
-      if (coef == 0) continue;
-      model.terms.push_back({coef, terms[t]});
-      for (const FittedFactor& f : terms[t]) dims.insert(f.dim);
+      std::vector<double> c(vs.size());
+      for (std::size_t i = 0; i < vs.size(); ++i) c[i] = x(static_cast<Eigen::Index>(c0 + i * terms.size() + t));
+      std::vector<double> d(vs.size(), 0.0);
+      for (std::size_t i = 0; i < vs.size(); ++i) {
+        double rest = c[i];
+        for (std::size_t j = 0; j < i; ++j) {
+          const double bj = j == 0 ? 1.0 : std::floor(static_cast<double>(vs[i] - 1) / static_cast<double>(vs[j] - 1));
+          rest -= d[j] * bj;
+        }
+        d[i] = rest;  // b_i(v_i) = 1
+      }
+      for (std::size_t j = 0; j < vs.size(); ++j) {
+        if (d[j] == 0) continue;
+        TermShape shape = terms[t];
+        if (j > 0) shape.push_back({dim, vs[j] - 1});
+        model.terms.push_back({d[j], shape});
+        for (const FittedFactor& f : shape) dims.insert(f.dim);
+      }
     }
     if (model.terms.empty()) model.terms.push_back({0.0, {}});
     cf.terms = model.terms;
@@ -513,9 +616,10 @@ NetworkFitReport FitNetworks(const std::vector<FitNetwork>& networks, const std:
           continue;
         }
         double ms = 0;
-        const std::size_t c0 = first_column.at({l.op_class, p});
+        const std::size_t c0 = layer_column(l, p);
         const std::vector<TermShape> terms = terms_of(l.op_class);
         for (std::size_t t = 0; t < terms.size(); ++t) ms += x(static_cast<Eigen::Index>(c0 + t)) * TermValue(l, terms[t]);
+        ms = std::max(0.0, ms);  // as the estimator clamps it
         pa(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(pcol.at(l.op_class))) += ms * static_cast<double>(l.repeat);
       }
       pa(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(idle_col)) = report.overhead_ms.at(n.row.overhead);
