@@ -721,7 +721,7 @@ void WriteNetworkFitSummary(const NetworkFitReport& report, std::ostream& out) {
     bool first = true;
     for (const FittedTerm& t : c.terms) {
       out << (first ? " " : " + ") << Num(t.coef);
-      for (const FittedFactor& f : t.factors) out << "*" << f.dim;
+      for (const FittedFactor& f : t.factors) out << "*" << f.dim << (f.step > 0 ? ":" + std::to_string(f.step) : "");
       first = false;
     }
     if (c.active_w) out << "; active " << Num(*c.active_w) << " W";
