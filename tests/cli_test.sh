@@ -367,7 +367,7 @@ run 3 check "$WORK/check/suite.csv" --max-mape 0.001
 stdout_has 'jetson-nano \(validation, 1 row\): MAPE [0-9.]+% exceeds --max-mape 0.001%'
 stdout_has '^FAILED: 1 failure'
 run 3 check "$WORK/check/suite.csv" --max-error 0.001
-stdout_has 'suite\.csv:3: .*alexnet\.onnx on jetson-nano \(fp16\): error -[0-9.]+% exceeds --max-error 0.001%'
+stdout_has 'suite\.csv:3: .*alexnet\.onnx on jetson-nano \(fp16\): error [-+]?[0-9.]+% exceeds --max-error 0.001%'
 run 0 check --help
 stdout_has '3  a tolerance'
 ok
@@ -406,7 +406,7 @@ ok
 check "check --write-baseline, then --baseline: unchanged passes, a regression exits 3"
 run 0 check "$WORK/check/suite.csv" --write-baseline "$WORK/check/baseline.json"
 run 0 check "$WORK/check/suite.csv" --baseline "$WORK/check/baseline.json"
-sed 's/,14.7,/,30.0,/' "$WORK/check/suite.csv" >"$WORK/check/worse.csv"
+sed 's/,14.7,/,7.0,/' "$WORK/check/suite.csv" >"$WORK/check/worse.csv"
 run 3 check "$WORK/check/worse.csv" --baseline "$WORK/check/baseline.json"
 stdout_has 'regressed from'
 ok
@@ -430,7 +430,7 @@ echo "absent.onnx,,jetson-nano,fp16,1.0,e2e,validation,x" >>"$WORK/check/missing
 run 1 check "$WORK/check/missing.csv"
 stdout_has 'missing\.csv:4: absent\.onnx on jetson-nano \(fp16\): '
 stderr_has '1 row(s) could not be estimated, e.g. '
-stdout_has 'alexnet\.onnx .* -?[0-9]+\.[0-9]$'
+stdout_has 'alexnet\.onnx .* [-+]?[0-9]+\.[0-9]$'
 ok
 
 check "estimate reads ANNETTE graphs (.json) as well as ONNX"

@@ -156,6 +156,8 @@ for mode, f in (("cpu-921", 1.0), ("cpu-1430", 1430.0 / 921.0)):
 print("cpu-921 k %.6f, power_scale %.6f" % (k, ps))
 
 p["default_precision"] = "fp16"
+conv_w = p["classes"]["conv"]["active_w"]["value"]
+p["power"]["active_w"] = {"value": conv_w, "source": "assumption: classes without a fitted power (pooling, element-wise, ...) draw the conv class's fitted board power (classes.conv.active_w, tools/fit_jetson_nano.sh)"}
 n_val = sum(1 for l in open("data/validation/jetson-nano-icas.csv") if not l.startswith("#")) - 1
 notes = [n for n in p["notes"] if n.startswith(("int8 is omitted", "Fusion rules cover", "Concat is free"))]
 notes += [
