@@ -107,9 +107,16 @@ for name, cls in p["classes"].items():
     if name == "gemm":
         f16["terms"].append({"coef": g, "factors": [{"dim": "macs"}]})
         f16["source"] += "; plus weight streaming %.6g ms per MAC (%s)" % (g, t2t_src)
+        # fp32: twice the fp16 streaming cost (4 bytes per weight instead of 2); the iCAS per-input cost
+        # (in_c*spatial, fitted with N = 10 outputs) loses the 10 x 2g the streaming term now carries,
+        # so that the iCAS networks keep their fitted times.
+        per_input = [t for t in f32[0]["terms"] if [f["dim"] for f in t["factors"]] == ["in_c", "spatial"]]
+        assert len(per_input) == 1 and per_input[0]["coef"] > 20 * g, per_input
+        per_input[0]["coef"] -= 20 * g
         f32[0]["terms"].append({"coef": 2 * g, "factors": [{"dim": "macs"}]})
         f32[0]["source"] += ("; plus weight streaming %.6g ms per MAC: twice the fp16 figure (4 bytes per weight "
-                             "instead of 2) %s" % (2 * g, t2t_src))
+                             "instead of 2), with 10 x that taken off the in_c*spatial term (the iCAS layers have 10 "
+                             "outputs) %s" % (2 * g, t2t_src))
     cls["fitted"] = [f for f in cls["fitted"] if f["precision"] != "fp16"] + [f16]
     cls["fitted"].sort(key=lambda f: ["fp32", "fp16", "int8"].index(f["precision"]))
 base_o = p["overhead_ms"]["value"]
