@@ -324,6 +324,30 @@ stderr_has "bad.csv:3: latency_ms: 'abc' is not a number"
 [ ! -e "$WORK/never.json" ] || fail "a failed fit left $WORK/never.json"
 ok
 
+check "fit from whole networks: icas rows in, a profile that estimates them out; a bad row is named"
+{
+  echo "model,precision,latency_ms,overhead"
+  for l in 2 3 5; do for f in 32 64; do for w in 20 40; do
+    # a made-up board: 0.5 ms per layer, 2 ms overhead (rounded times, so MAPE is small, not 0)
+    echo "icas:convnet_L${l}_F${f}_K3x3_W${w},fp32,$(( 2 + l ))$( [ "$f" = 64 ] && echo .4 || echo .1 ),py"
+  done; done; done
+} >"$WORK/nets.csv"
+run 0 fit "$WORK/nets.csv" --base jetson-nano --terms "conv=1" --terms "gemm=in_c*spatial" --overhead-group py \
+  --out "$WORK/netfit.json" --report
+stdout_has '^fitted netfit from 12 network rows'
+stdout_has "^overhead 'py': "
+run 0 estimate icas:convnet_L3_F64_K3x3_W20 --platform "$WORK/netfit.json" --precision fp32
+stdout_has '^total '
+printf 'model,precision,latency_ms\nicas:convnet_L2_F8_K3x3_W10,fp32,1\nicas:resnet,fp32,2\n' >"$WORK/badnets.csv"
+rm -f "$WORK/never.json"
+run 1 fit "$WORK/badnets.csv" --base jetson-nano --out "$WORK/never.json"
+one_error_line
+stderr_has "badnets.csv:3: icas:resnet: not an iCAS network name"
+[ ! -e "$WORK/never.json" ] || fail "a failed fit left $WORK/never.json"
+run 2 fit "$WORK/nets.csv" --base jetson-nano --report --terms "conv=1;flops"
+stderr_has "--terms: unknown size 'flops' in term 'flops'"
+ok
+
 check "import turns the real NCS2 ResNet-50 report into measurements"
 run 0 import "$SRC/tests/data/import/ncs2_tf_resnet50_avg_cnt_rep.csv" --runtime openvino \
   --network "$SRC/tests/data/import/tf_resnet50.json" --precision fp16 -o "$WORK/ncs2.csv"
