@@ -34,7 +34,7 @@ std::int64_t ToInt(const std::string& s) { return std::stoll(s); }
 IcasSpec Describe(const std::string& name) {
   static const std::regex plain(R"(convnet_L(\d+)_F(\d+)_K(\d+)x(\d+)_W(\d+)(_DWS)?)");
   static const std::regex mixed(R"(convnet_L(\d+)_F(\d+)_K(\d+)x(\d+)_(\d+)_K(\d+)x(\d+)_(\d+)_W(\d+))");
-  const std::string origin = kIcasPrefix + name;
+  const std::string origin = std::string(kIcasPrefix).append(name);
   std::smatch m;
   IcasSpec spec;
   std::vector<std::int64_t> kernels;
@@ -97,7 +97,7 @@ std::string IcasOnnxText(const std::string& name) {
   std::int64_t size = spec.width;
   for (std::size_t i = 0; i < spec.convs.size(); ++i) {
     const ConvSpec& c = spec.convs[i];
-    const std::string w = "w" + std::to_string(i), b = "b" + std::to_string(i);
+    const std::string w = std::string("w").append(std::to_string(i)), b = std::string("b").append(std::to_string(i));
     inits << (i ? ", " : "") << "float[" << c.out_c << "," << c.in_c / c.groups << "," << c.kernel << "," << c.kernel
           << "] " << w << " = {0.0}, float[" << c.out_c << "] " << b << " = {0.0}";
     const std::string y = "conv" + std::to_string(i);
