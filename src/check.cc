@@ -23,6 +23,7 @@
 #include "io.h"
 #include "names.h"
 #include "odonata/errors.h"
+#include "odonata/generators.h"
 #include "odonata/estimate.h"
 #include "odonata/model.h"
 #include "odonata/network.h"
@@ -233,7 +234,7 @@ std::string Limit(double v) {
 }
 
 std::string Resolve(const std::string& directory, const std::string& path) {
-  if (fs::path(path).is_absolute() || directory.empty()) return path;
+  if (fs::path(path).is_absolute() || directory.empty() || IsGeneratorDescription(path)) return path;
   return (fs::path(directory) / path).lexically_normal().string();
 }
 

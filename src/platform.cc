@@ -579,6 +579,16 @@ Platform WithMode(const Platform& platform, const std::string& mode) {
   for (auto& [cls, model] : p.classes) {
     if (model.active_power_w) Scale(&*model.active_power_w, m.power_scale, what);
   }
+  // A fitted model's time is in ms, not relative to a peak: it is divided by
+  // compute_scale (time scales with 1 / clock), as the roofline's compute time is.
+  auto scale_fitted = [&](ClassModel& model) {
+    for (FittedModel& f : model.fitted) {
+      for (FittedTerm& t : f.terms) t.coef /= m.compute_scale.value;
+      f.source += " (" + what + ": coefficients / compute_scale " + FormatNumber(m.compute_scale.value) + ")";
+    }
+  };
+  scale_fitted(p.default_class);
+  for (auto& [cls, model] : p.classes) scale_fitted(model);
   if (m.overhead_scale) Scale(&p.overhead_ms, *m.overhead_scale, what);
   p.description += " [mode " + mode + ": " + m.description + "]";
   // The factors are relative to the profile as written: applying a second mode

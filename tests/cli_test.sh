@@ -324,6 +324,30 @@ stderr_has "bad.csv:3: latency_ms: 'abc' is not a number"
 [ ! -e "$WORK/never.json" ] || fail "a failed fit left $WORK/never.json"
 ok
 
+check "fit from whole networks: icas rows in, a profile that estimates them out; a bad row is named"
+{
+  echo "model,precision,latency_ms,overhead"
+  for l in 2 3 5; do for f in 32 64; do for w in 20 40; do
+    # a made-up board: 0.5 ms per layer, 2 ms overhead (rounded times, so MAPE is small, not 0)
+    echo "icas:convnet_L${l}_F${f}_K3x3_W${w},fp32,$(( 2 + l ))$( [ "$f" = 64 ] && echo .4 || echo .1 ),py"
+  done; done; done
+} >"$WORK/nets.csv"
+run 0 fit "$WORK/nets.csv" --base jetson-nano --terms "conv=1" --terms "gemm=in_c*spatial" --overhead-group py \
+  --out "$WORK/netfit.json" --report
+stdout_has '^fitted netfit from 12 network rows'
+stdout_has "^overhead 'py': "
+run 0 estimate icas:convnet_L3_F64_K3x3_W20 --platform "$WORK/netfit.json" --precision fp32
+stdout_has '^total '
+printf 'model,precision,latency_ms\nicas:convnet_L2_F8_K3x3_W10,fp32,1\nicas:resnet,fp32,2\n' >"$WORK/badnets.csv"
+rm -f "$WORK/never.json"
+run 1 fit "$WORK/badnets.csv" --base jetson-nano --out "$WORK/never.json"
+one_error_line
+stderr_has "badnets.csv:3: icas:resnet: not an iCAS network name"
+[ ! -e "$WORK/never.json" ] || fail "a failed fit left $WORK/never.json"
+run 2 fit "$WORK/nets.csv" --base jetson-nano --report --terms "conv=1;flops"
+stderr_has "--terms: unknown size 'flops' in term 'flops'"
+ok
+
 check "import turns the real NCS2 ResNet-50 report into measurements"
 run 0 import "$SRC/tests/data/import/ncs2_tf_resnet50_avg_cnt_rep.csv" --runtime openvino \
   --network "$SRC/tests/data/import/tf_resnet50.json" --precision fp16 -o "$WORK/ncs2.csv"
@@ -367,7 +391,7 @@ run 3 check "$WORK/check/suite.csv" --max-mape 0.001
 stdout_has 'jetson-nano \(validation, 1 row\): MAPE [0-9.]+% exceeds --max-mape 0.001%'
 stdout_has '^FAILED: 1 failure'
 run 3 check "$WORK/check/suite.csv" --max-error 0.001
-stdout_has 'suite\.csv:3: .*alexnet\.onnx on jetson-nano \(fp16\): error -[0-9.]+% exceeds --max-error 0.001%'
+stdout_has 'suite\.csv:3: .*alexnet\.onnx on jetson-nano \(fp16\): error [-+]?[0-9.]+% exceeds --max-error 0.001%'
 run 0 check --help
 stdout_has '3  a tolerance'
 ok
@@ -406,7 +430,7 @@ ok
 check "check --write-baseline, then --baseline: unchanged passes, a regression exits 3"
 run 0 check "$WORK/check/suite.csv" --write-baseline "$WORK/check/baseline.json"
 run 0 check "$WORK/check/suite.csv" --baseline "$WORK/check/baseline.json"
-sed 's/,14.7,/,30.0,/' "$WORK/check/suite.csv" >"$WORK/check/worse.csv"
+sed 's/,14.7,/,7.0,/' "$WORK/check/suite.csv" >"$WORK/check/worse.csv"
 run 3 check "$WORK/check/worse.csv" --baseline "$WORK/check/baseline.json"
 stdout_has 'regressed from'
 ok
@@ -430,7 +454,7 @@ echo "absent.onnx,,jetson-nano,fp16,1.0,e2e,validation,x" >>"$WORK/check/missing
 run 1 check "$WORK/check/missing.csv"
 stdout_has 'missing\.csv:4: absent\.onnx on jetson-nano \(fp16\): '
 stderr_has '1 row(s) could not be estimated, e.g. '
-stdout_has 'alexnet\.onnx .* -?[0-9]+\.[0-9]$'
+stdout_has 'alexnet\.onnx .* [-+]?[0-9]+\.[0-9]$'
 ok
 
 check "estimate reads ANNETTE graphs (.json) as well as ONNX"

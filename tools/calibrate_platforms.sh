@@ -6,7 +6,7 @@
 #                rows are `calibration` in data/validation/ncs2.csv
 #   zcu102:      conv/dwconv efficiency and overhead of the DPU model on data/validation/zcu102-dpu.csv
 #   jetson-tx2:  per-class roofline fitted on data/validation/jetson-tx2-trt.csv (tools/fit_tx2.py)
-#   jetson-nano: time scale + overhead on its calibration rows
+#   jetson-nano: tools/fit_jetson_nano.sh (whole-network fit, data/jetson-nano/README.md)
 # Usage: tools/calibrate_platforms.sh [path/to/odonata]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,7 +23,6 @@ cd "$root"
 # ZCU102: the DPU model of the seed (PG338 parallelism, clock, DDR) with its conv and dwconv efficiencies and the
 # overhead set from the three calibration rows of data/validation/zcu102-dpu.csv (tools/calibrate_zcu102.py).
 /usr/bin/python3 tools/calibrate_zcu102.py "$odonata" "$seed/zcu102.json" "$val/zcu102-dpu.csv" "$out/zcu102.json"
-"$odonata" calibrate "$val/jetson-nano.csv" --platform "$seed/jetson-nano.json" --out "$out/jetson-nano.json"
 # Jetson TX2: per-class roofline fitted to the calibration rows of NVIDIA's TensorRT 3.0.4 table
 # (data/validation/jetson-tx2-trt.csv; also writes the leave-one-network-out result), then scaled as before to
 # the QuTiBench MAXN calibration rows of data/validation/jetson-tx2.csv (a later TensorRT, faster); mode `trt3`
@@ -52,23 +51,6 @@ json.dump(cal, open(out, "w"), indent=2)
 open(out, "a").write("\n")
 PY
 
-# Jetson Nano CPU-only modes: k of mode cpu-921 (compute and bandwidth scale, so every layer time / k) is fitted on
-# that mode's calibration row against the calibrated profile written above:
-#   k = calibrated layer sum / (measured_ms - overhead_ms x overhead_scale).
-# The seed holds k (and cpu-1430's k x 1430/921); this step fails when the seed is out of date.
-"$odonata" estimate models/mobilenet_v2.onnx --platform "$out/jetson-nano.json" --precision fp32 --format json |
-  python3 -c '
-import csv, json, sys
-est = json.load(sys.stdin)
-seed = json.load(open(sys.argv[1]))
-rows = [r for r in csv.DictReader(l for l in open(sys.argv[2]) if not l.startswith("#"))
-        if r["platform"] == "jetson-nano:cpu-921" and r["split"] == "calibration"]
-assert len(rows) == 1 and rows[0]["model"].endswith("mobilenet_v2.onnx") and rows[0]["precision"] == "fp32"
-mode = seed["modes"]["cpu-921"]
-k = est["layers_ms"] / (float(rows[0]["measured_ms"]) - est["overhead_ms"] * mode["overhead_scale"]["value"])
-have = mode["compute_scale"]["value"]
-print("jetson-nano:cpu-921: k = %.6f (layers %.4f ms, overhead %.4f ms); seed has %g" % (k, est["layers_ms"], est["overhead_ms"], have))
-if abs(have / k - 1) > 0.001:
-    sys.exit("seed out of date: set modes.cpu-921 compute_scale and bandwidth_scale to %.4g and cpu-1430 to %.4g "
-             "in data/seed-profiles/jetson-nano.json, then rerun" % (k, k * 1430 / 921))
-' "$seed/jetson-nano.json" "$val/jetson-nano.csv"
+# Jetson Nano (issue 16): fitted from 10,287 measured networks and the torch2trt calibration rows,
+# CPU-only modes included: tools/fit_jetson_nano.sh (data/jetson-nano/README.md).
+"$root/tools/fit_jetson_nano.sh" "$odonata"

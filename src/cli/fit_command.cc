@@ -1,11 +1,14 @@
 // `odonata fit MEASUREMENTS... --base P`: fit per-class latency (and power)
 // models and write a platform profile.
+#include <algorithm>
 #include <memory>
 #include <sstream>
 
 #include "command.h"
 #include "odonata/errors.h"
+#include "odonata/estimator.h"
 #include "odonata/fit.h"
+#include "odonata/network_fit.h"
 
 namespace odonata::cli {
 namespace {
@@ -19,7 +22,64 @@ struct FitArgs {
   Format format = Format::kTable;  // of --report
   std::optional<std::string> predictions;
   int folds = 5;
+  std::string overhead_group;  // network rows: the group written as overhead_ms
+  std::vector<std::string> classes;
+  bool no_power = false;
+  bool signed_coefficients = false;
+  std::vector<std::string> terms;  // CLASS=TERMS
+  std::vector<std::string> split;  // CLASS=DIM
 };
+
+// Whole-network rows (files with a `model` column): one least-squares fit of
+// every class over all networks, with any single-layer files alongside.
+int RunNetworks(const FitArgs& a, const Platform& base, const std::vector<std::string>& network_files,
+                const std::vector<std::string>& layer_files) {
+  NetworkFitOptions options;
+  options.platform_overhead = a.overhead_group;
+  options.power = !a.no_power;
+  options.nonnegative = !a.signed_coefficients;
+  for (const std::string& t : a.terms) {
+    const std::size_t eq = t.find('=');
+    OpClass cls;
+    if (eq == std::string::npos || !ParseOpClass(t.substr(0, eq), &cls)) {
+      throw Error("--terms: expected CLASS=TERMS (e.g. conv=1;macs), got '" + t + "'", ExitCode::kUsage);
+    }
+    options.terms[cls] = ParseTerms(t.substr(eq + 1));
+  }
+  for (const std::string& t : a.split) {
+    const std::size_t eq = t.find('=');
+    OpClass cls;
+    const std::vector<std::string>& dims = LayerDimNames();
+    if (eq == std::string::npos || !ParseOpClass(t.substr(0, eq), &cls) ||
+        std::find(dims.begin(), dims.end(), t.substr(eq + 1)) == dims.end()) {
+      throw Error("--split-by: expected CLASS=SIZE (e.g. conv=kernel), got '" + t + "'", ExitCode::kUsage);
+    }
+    options.split[cls] = t.substr(eq + 1);
+  }
+  if (!a.classes.empty()) {
+    options.classes.emplace();
+    for (const std::string& c : a.classes) {
+      OpClass cls;
+      if (!ParseOpClass(c, &cls)) throw Error("--classes: unknown op class '" + c + "'", ExitCode::kUsage);
+      options.classes->push_back(cls);
+    }
+  }
+  const std::optional<std::string> name = a.name ? a.name : a.out ? std::optional(ProfileNameOf(*a.out)) : std::nullopt;
+  const NetworkFitReport fit = FitNetworkFiles(network_files, layer_files, base, options, name);
+  for (const std::string& w : fit.warnings) Warn(w);
+  if (a.out) Emit(PlatformJson(fit.platform, *a.out), a.out);
+  if (a.predictions) {
+    std::ostringstream csv;
+    WriteNetworkFitRows(fit.rows, csv);
+    Emit(csv.str(), a.predictions);
+  }
+  if (a.report) {
+    std::ostringstream text;
+    WriteNetworkFitSummary(fit, text);
+    Emit(text.str());
+  }
+  return 0;
+}
 
 int Run(const FitArgs& a, const Context& context) {
   if (!a.out && !a.report && !a.predictions) {
@@ -27,6 +87,14 @@ int Run(const FitArgs& a, const Context& context) {
   }
   if (a.folds < 2) throw Error("--folds must be >= 2", ExitCode::kUsage);
   const Platform base = LoadPlatform(a.base, context.SearchPath());
+  std::vector<std::string> network_files, layer_files;
+  for (const std::string& f : a.measurements) (IsNetworkMeasurementFile(f) ? network_files : layer_files).push_back(f);
+  if (!network_files.empty()) return RunNetworks(a, base, network_files, layer_files);
+  if (!a.overhead_group.empty() || !a.classes.empty() || a.no_power || a.signed_coefficients || !a.terms.empty() ||
+      !a.split.empty()) {
+    throw Error("fit: --overhead-group, --classes, --terms, --split-by, --signed and --no-power apply to network measurement files (a `model` column)",
+                ExitCode::kUsage);
+  }
   FitFilesOptions options;
   options.folds = a.folds;
   options.name = a.name ? a.name : a.out ? std::optional(ProfileNameOf(*a.out)) : std::nullopt;
@@ -50,7 +118,9 @@ int Run(const FitArgs& a, const Context& context) {
 
 Runner SetupFit(CLI::App& cmd) {
   auto a = std::make_shared<FitArgs>();
-  cmd.add_option("MEASUREMENTS", a->measurements, "Measurement CSV files (README: Measurement CSV)")
+  cmd.add_option("MEASUREMENTS", a->measurements,
+                 "Measurement CSV files: single layers (README: Measurement CSV) or whole networks (a `model` column: "
+                 "model, precision, latency_ms[, overhead, power_w, energy_mj])")
       ->type_name("CSV")
       ->required();
   cmd.add_option("--base", a->base, "Profile to start from: a name or a .json file (peaks, fusion, power)")
@@ -65,6 +135,21 @@ Runner SetupFit(CLI::App& cmd) {
   cmd.add_option("--folds", a->folds, "Folds of the cross-validation that chooses each class's model")
       ->type_name("K")
       ->default_str("5");
+  cmd.add_option("--overhead-group", a->overhead_group,
+                 "Network rows: the overhead group whose fitted overhead becomes the profile's overhead_ms")
+      ->type_name("NAME");
+  cmd.add_option("--classes", a->classes, "Network rows: fit only these op classes (others keep the base's model)")
+      ->type_name("CLASS");
+  cmd.add_option("--terms", a->terms,
+                 "Network rows: the terms of a class, CLASS=T1;T2;... with each term 1 or dims joined by '*' "
+                 "(dim:STEP for floor((dim-1)/STEP)); default per class: network_fit.h")
+      ->type_name("CLASS=TERMS");
+  cmd.add_option("--split-by", a->split,
+                 "Network rows: one set of coefficients per distinct value of a size, CLASS=SIZE (e.g. conv=kernel)")
+      ->type_name("CLASS=SIZE");
+  cmd.add_flag("--signed", a->signed_coefficients,
+               "Network rows: ordinary least squares (coefficients of any sign) instead of non-negative");
+  cmd.add_flag("--no-power", a->no_power, "Network rows: do not fit power from rows with power_w or energy_mj");
   return [a](const Context& context) { return Run(*a, context); };
 }
 
