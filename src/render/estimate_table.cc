@@ -70,13 +70,17 @@ void RenderTable(const Report& report, std::ostream& out) {
     layers_ms += row.ms;
     cells.push_back(report::LayerRowCells(i, row, ShortOps(row.layer)));
   }
-  report::WriteTable(columns, cells, kMaxWidth, out);
+  report::WriteTable(columns, cells, report::TableWidth(kMaxWidth), out);
   out << '\n';
 
   const Counts& t = report.totals;
   Line(out, "layers", Milliseconds(layers_ms));
   Line(out, "overhead", Milliseconds(report.overhead_ms));
-  Line(out, "total", Milliseconds(report.total_ms));
+  // The total rounded to the validated error, its interval, and the error.
+  char total[64];
+  std::snprintf(total, sizeof total, "%10s ms", report::TrustedMs(report, report.total_ms).c_str());
+  Line(out, "total", std::string(total) + "  (" + report::IntervalText(report) + ")");
+  Line(out, "trust", report::ValidationText(report));
   std::string energy = Milliseconds(report.energy_mj);
   energy.replace(energy.size() - 2, 2, "mJ");
   Line(out, "energy",

@@ -104,7 +104,7 @@ void RenderTable(const ExploreResult& r, std::ostream& out) {
     cells.push_back(std::move(row));
   }
   if (!r.constraints.Empty()) out << "constraints: " << ConstraintsText(r.constraints) << "\n\n";
-  report::WriteTable(columns, cells, 160, out);
+  report::WriteTable(columns, cells, report::TableWidth(160), out);
   if (r.candidates.empty()) out << "(no candidate)\n";
   out << '\n' << Summary(r) << '\n';
   if (!r.skipped.empty()) {
@@ -150,6 +150,7 @@ void RenderJson(const ExploreResult& r, std::ostream& out) {
   if (r.objectives.price) objectives.push_back("price_usd");
   if (r.objectives.accuracy) objectives.push_back("accuracy");
   Json j;
+  j["schema_version"] = report::kJsonSchemaVersion;
   j["combinations"] = r.combinations;
   j["objectives"] = std::move(objectives);
   j["constraints"] = Json{{"max_latency_ms", Optional(r.constraints.max_latency_ms)},
@@ -288,6 +289,11 @@ void RenderHtml(const ExploreResult& r, std::ostream& out) {
 }
 
 }  // namespace
+
+void RenderExplore(const ExploreResult& result, Format format, std::ostream& out, const RenderOptions& options) {
+  const report::ScopedWidth width(options);
+  RenderExplore(result, format, out);
+}
 
 void RenderExplore(const ExploreResult& result, Format format, std::ostream& out) {
   static constexpr report::Renderers<ExploreResult, 4> kRenderers{"explore",

@@ -63,6 +63,7 @@ void InspectJson(const Network& network, std::ostream& out) {
     nodes.push_back(std::move(j));
   }
   Json j;
+  j["schema_version"] = report::kJsonSchemaVersion;
   j["model"] = network.name;
   j["model_path"] = network.source;
   j["opset"] = network.opset;
@@ -138,7 +139,7 @@ void InspectTable(const Network& network, std::ostream& out) {
                      Human(layer.counts.flops), Human(layer.counts.params), Human(layer.counts.input_elems),
                      Human(layer.counts.output_elems), report::Join(flags, ",")});
   }
-  report::WriteTable(columns, cells, kMaxWidth, out);
+  report::WriteTable(columns, cells, report::TableWidth(kMaxWidth), out);
   out << '\n';
 
   const Counts t = network.Totals();
@@ -149,6 +150,11 @@ void InspectTable(const Network& network, std::ostream& out) {
 }
 
 }  // namespace
+
+void RenderInspect(const Network& network, Format format, std::ostream& out, const RenderOptions& options) {
+  const report::ScopedWidth width(options);
+  RenderInspect(network, format, out);
+}
 
 void RenderInspect(const Network& network, Format format, std::ostream& out) {
   static constexpr report::Renderers<Network, 4> kRenderers{"inspect",
