@@ -625,10 +625,26 @@ std::vector<TrustUpdate> DeriveTrust(const CheckResult& all_rows, const TrustOpt
     if (!r.error.empty() || r.platform_path.empty()) continue;
     if (std::find(order.begin(), order.end(), r.platform_path) == order.end()) order.push_back(r.platform_path);
   }
-  std::string suites;
-  for (const std::string& s : options.suites) suites += (suites.empty() ? "" : ", ") + s;
+  // Figures as they go into a profile: percentages to 0.01, ratios to 4 significant digits.
+  const auto pct = [](double v) { return std::round(v * 100.0) / 100.0; };
+  const auto ratio = [](double v) {
+    const double scale = std::pow(10.0, 3 - std::floor(std::log10(v)));
+    return std::round(v * scale) / scale;
+  };
   std::vector<TrustUpdate> updates;
   for (const std::string& path : order) {
+    // The suites this profile's rows came from ("suite.csv:12" -> "suite.csv"), in the order given.
+    std::string suites;
+    for (const std::string& suite : options.suites) {
+      bool used = false;
+      for (const CheckRow& r : all_rows.rows) {
+        used = used || (r.platform_path == path && r.row.origin.rfind(suite + ":", 0) == 0);
+      }
+      if (used) suites += (suites.empty() ? "" : ", ") + suite;
+    }
+    if (suites.empty()) {
+      for (const std::string& suite : options.suites) suites += (suites.empty() ? "" : ", ") + suite;
+    }
     const Platform platform = LoadPlatform(path);
     TrustUpdate u;
     u.platform = platform.name;
@@ -648,6 +664,8 @@ std::vector<TrustUpdate> DeriveTrust(const CheckResult& all_rows, const TrustOpt
           ratios, options.level, "split-conformal on log(measured/estimated) of whole networks",
           std::to_string(ratios.size()) + " calibration row" + (ratios.size() == 1 ? "" : "s") + " of " + suites +
               " (" + options.tool + ", odonata " + Version() + ", " + options.date + ")");
+      u.interval->low = ratio(u.interval->low);
+      u.interval->high = ratio(u.interval->high);
     }
     if (!validation.empty()) {
       Validation v;
@@ -673,9 +691,10 @@ std::vector<TrustUpdate> DeriveTrust(const CheckResult& all_rows, const TrustOpt
       }
       const auto n = static_cast<double>(validation.size());
       v.networks = static_cast<std::int64_t>(validation.size());
-      v.mape = sum / n;
-      v.within10 = 100.0 * within / n;
-      if (with_interval > 0) v.coverage = 100.0 * inside / with_interval;
+      v.mape = pct(sum / n);
+      v.within10 = pct(100.0 * within / n);
+      v.max_abs_error = pct(v.max_abs_error);
+      if (with_interval > 0) v.coverage = pct(100.0 * inside / with_interval);
       std::string what;
       for (const std::string& m : measures) what += (what.empty() ? "" : "; ") + m;
       v.measured = what + " on " + (platform.machine ? platform.machine->model_name : platform.description);

@@ -327,6 +327,7 @@ CheckRow Row(const std::string& path, bool calibration, double measured, double 
   r.row.calibration = calibration;
   r.row.measured_ms = measured;
   r.row.measures = "e2e";
+  r.row.origin = "v.csv:2";
   r.estimated_ms = estimated;
   r.error_pct = 100.0 * (estimated - measured) / measured;
   r.platform_path = path;

@@ -140,7 +140,9 @@ struct TrustOptions {
   std::string tool = "odonata check --write-validation";
 };
 // One update per profile file that rows resolved to, in order of first
-// appearance. Rows that could not be estimated are left out.
+// appearance. Rows that could not be estimated are left out. Percentages are
+// rounded to 0.01, interval ratios to 4 significant digits; `suite` names the
+// suites (of options.suites) the profile's rows came from.
 std::vector<TrustUpdate> DeriveTrust(const CheckResult& all_rows, const TrustOptions& options);
 // The profile at `update.profile_path` with `interval` (when derived) and
 // `validation` set, as PlatformJson text.

@@ -19,6 +19,7 @@ struct FitArgs {
   Format format = Format::kTable;  // of --report
   std::optional<std::string> predictions;
   int folds = 5;
+  std::vector<std::string> machines;  // FILE.machine.json of the measurements
 };
 
 int Run(const FitArgs& a, const Context& context) {
@@ -29,6 +30,7 @@ int Run(const FitArgs& a, const Context& context) {
   const Platform base = LoadPlatform(a.base, context.SearchPath());
   FitFilesOptions options;
   options.folds = a.folds;
+  options.machine_files = a.machines;
   options.name = a.name ? a.name : a.out ? std::optional(ProfileNameOf(*a.out)) : std::nullopt;
   const FitReport fit = FitMeasurementFiles(a.measurements, base, options);
   for (const std::string& w : fit.warnings) Warn(w);
@@ -61,6 +63,10 @@ Runner SetupFit(CLI::App& cmd) {
   cmd.add_flag("--report", a->report, "Print per op class the chosen model, its parameters and errors");
   AddFormatOption(cmd, a->format, Formats::kText, "Format of --report");
   cmd.add_option("--predictions", a->predictions, "Write measured vs predicted per row as CSV to FILE")
+      ->type_name("FILE");
+  cmd.add_option("--machine", a->machines,
+                 "The measurements' FILE.machine.json (tools/ort/run.js): record the CPU they ran on in the profile "
+                 "(repeatable; all must be the same CPU)")
       ->type_name("FILE");
   cmd.add_option("--folds", a->folds, "Folds of the cross-validation that chooses each class's model")
       ->type_name("K")

@@ -1,6 +1,6 @@
 // One CSV record per fused layer, then the overhead and total records, told
-// apart by the first column `kind` (layer, overhead, total). Columns:
-// docs/report-format.md.
+// apart by the column `kind` (layer, overhead, total; appended, as every new
+// column, so older readers' positions hold). Columns: docs/report-format.md.
 #include <string>
 #include <vector>
 
@@ -9,8 +9,8 @@
 
 namespace odonata {
 void RenderCsv(const Report& report, std::ostream& out) {
-  report::WriteCsvRecord({"kind", "index", "name", "op", "covers", "output_shape", "macs", "flops", "params", "bytes", "bound",
-                          "estimator", "utilisation", "ms", "percent", "repeat", "flags", "energy_mj", "total_rounded",
+  report::WriteCsvRecord({"index", "name", "op", "covers", "output_shape", "macs", "flops", "params", "bytes", "bound",
+                          "estimator", "utilisation", "ms", "percent", "repeat", "flags", "energy_mj", "kind", "total_rounded",
                           "interval_low_ms", "interval_high_ms", "validated_mape", "validated_networks"},
                          out);
   double bytes = 0;
@@ -20,7 +20,6 @@ void RenderCsv(const Report& report, std::ostream& out) {
     bytes += row.estimate.bytes * static_cast<double>(layer.repeat);  // per inference
     report::WriteCsvRecord(
         {
-            "layer",
             std::to_string(i + 1),
             layer.name,
             report::OpsLabel(layer),
@@ -38,6 +37,7 @@ void RenderCsv(const Report& report, std::ostream& out) {
             std::to_string(layer.repeat),
             report::Join(row.flags, ";"),
             report::FormatNumber(row.energy_mj),
+            "layer",
             "",
             "",
             "",
@@ -48,15 +48,15 @@ void RenderCsv(const Report& report, std::ostream& out) {
   }
   const double overhead_percent = report.total_ms > 0 ? 100.0 * report.overhead_ms / report.total_ms : 0.0;
   report::WriteCsvRecord(
-      {"overhead", "", "OVERHEAD", "", "", "", "", "", "", "", "", "", "", report::FormatNumber(report.overhead_ms),
-       report::FormatNumber(overhead_percent), "", "", report::FormatNumber(report.overhead_energy_mj), "", "", "", "",
-       ""},
+      {"", "OVERHEAD", "", "", "", "", "", "", "", "", "", "", report::FormatNumber(report.overhead_ms),
+       report::FormatNumber(overhead_percent), "", "", report::FormatNumber(report.overhead_energy_mj), "overhead", "",
+       "", "", "", ""},
       out);
   report::WriteCsvRecord(
-      {"total", "", "TOTAL", "", "", std::to_string(report.totals.macs), std::to_string(report.totals.flops),
+      {"", "TOTAL", "", "", "", std::to_string(report.totals.macs), std::to_string(report.totals.flops),
        std::to_string(report.totals.params), report::FormatNumber(bytes), "", "", "",
        report::FormatNumber(report.total_ms), report.total_ms > 0 ? "100" : "0", "", "",
-       report::FormatNumber(report.energy_mj), report::TrustedMs(report, report.total_ms),
+       report::FormatNumber(report.energy_mj), "total", report::TrustedMs(report, report.total_ms),
        report.interval ? report::FormatNumber(report.interval->low_ms) : "",
        report.interval ? report::FormatNumber(report.interval->high_ms) : "",
        report.validation ? report::FormatNumber(report.validation->mape) : "",

@@ -232,6 +232,7 @@ std::vector<html::Point> Points(const std::vector<Candidate>& candidates, double
     p.y = y(c);
     p.label = ShortLabel(c);
     p.group = c.platform;
+    p.shape = c.model + (c.resolution.empty() ? "" : " " + c.resolution);  // colour: platform, marker: model
     p.highlight = c.pareto;
     p.tooltip = Label(c) + ": " + report::FormatFixed(c.latency_ms, 3) + " ms, " + report::FormatFixed(c.energy_mj, 2) +
                 " mJ, USD " + report::FormatNumber(c.price_usd) +

@@ -264,7 +264,7 @@ std::string TrustedMs(const Report& report, double ms) {
 }
 
 std::string IntervalText(const Report& report) {
-  if (!report.interval) return "no interval (the profile has none)";
+  if (!report.interval) return "no interval: the profile has none";
   const EstimateInterval& iv = *report.interval;
   return FormatNumber(std::round(iv.level * 1000) / 10) + "% interval " + TrustedMs(report, iv.low_ms) + " to " +
          TrustedMs(report, iv.high_ms) + " ms";

@@ -77,7 +77,7 @@ void InspectJson(const Network& network, std::ostream& out) {
 
 void InspectCsv(const Network& network, std::ostream& out) {
   report::WriteCsvRecord({"index", "name", "op", "domain", "class", "output_shapes", "macs", "flops", "params",
-                          "input_elems", "output_elems", "repeat", "flags"},
+                          "input_elems", "output_elems", "repeat", "flags", "kind"},
                          out);
   for (std::size_t i = 0; i < network.layers.size(); ++i) {
     const Layer& layer = network.layers[i];
@@ -85,13 +85,14 @@ void InspectCsv(const Network& network, std::ostream& out) {
         {std::to_string(i + 1), layer.name, layer.op_type, layer.domain, OpClassName(layer.op_class),
          OutputShapes(layer, ";"), std::to_string(layer.counts.macs), std::to_string(layer.counts.flops),
          std::to_string(layer.counts.params), std::to_string(layer.counts.input_elems),
-         std::to_string(layer.counts.output_elems), std::to_string(layer.repeat), report::Join(NodeFlags(layer), ";")},
+         std::to_string(layer.counts.output_elems), std::to_string(layer.repeat), report::Join(NodeFlags(layer), ";"),
+         "node"},
         out);
   }
   const Counts t = network.Totals();
   report::WriteCsvRecord(
       {"", "TOTAL", "", "", "", "", std::to_string(t.macs), std::to_string(t.flops), std::to_string(t.params),
-       std::to_string(t.input_elems), std::to_string(t.output_elems), "", ""},
+       std::to_string(t.input_elems), std::to_string(t.output_elems), "", "", "total"},
       out);
 }
 
