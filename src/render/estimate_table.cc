@@ -80,7 +80,9 @@ void RenderTable(const Report& report, std::ostream& out) {
   char total[64];
   std::snprintf(total, sizeof total, "%10s ms", report::TrustedMs(report, report.total_ms).c_str());
   Line(out, "total", std::string(total) + "  (" + report::IntervalText(report) + ")");
-  Line(out, "trust", report::ValidationText(report));
+  // The only free-text line that can be long: cut to the table's width.
+  Line(out, "trust",
+       report::Ellipsize(report::ValidationText(report), report::TableWidth(kMaxWidth) - 11, report::Elide::kEnd));
   std::string energy = Milliseconds(report.energy_mj);
   energy.replace(energy.size() - 2, 2, "mJ");
   Line(out, "energy",
