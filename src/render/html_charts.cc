@@ -570,7 +570,7 @@ std::string Page(std::string_view title, std::string_view body_html) {
       "h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.8em; }\n"
       "table { border-collapse: collapse; font-size: 0.85em; width: 100%; }\n"
       "th, td { padding: 2px 6px; border-bottom: 1px solid #dddddd; text-align: left; overflow-wrap: anywhere; }\n"
-      "th { background: #f3f3f3; } .num { text-align: right; font-variant-numeric: tabular-nums; "
+      "th { background: #f3f3f3; white-space: nowrap; } .num { text-align: right; font-variant-numeric: tabular-nums; "
       "white-space: nowrap; }\n"
       "table.summary th { background: none; font-weight: normal; color: #555555; }\n"
       "svg.chart { display: block; max-width: 100%; height: auto; margin: 0.5em 0; }\n"
