@@ -100,8 +100,16 @@ PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& optio
   plan.classes.resize(static_cast<std::size_t>(OpClass::kUnknown) + 1);
   for (OpClass c : AllOpClasses()) {
     const ClassModel& model = platform.ModelFor(c);
-    plan.classes[static_cast<std::size_t>(c)] = PlanClass(platform, model, precision, *FindEstimator(model.estimator));
+    ClassPlan& cp = plan.classes[static_cast<std::size_t>(c)];
+    cp = PlanClass(platform, model, precision, *FindEstimator(model.estimator));
+    if (model.interval) {
+      cp.interval_low = model.interval->low;
+      cp.interval_high = model.interval->high;
+      cp.interval_level = model.interval->level;
+    }
   }
+  plan.interval = platform.interval;
+  plan.validation = platform.validation;
   return plan;
 }
 
@@ -136,6 +144,10 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
 
   std::map<std::string, int> unknown;
   double sum = 0, energy = 0;
+  double class_low = 0, class_high = 0;  // the "classes" interval of the layer sum
+  bool every_class_has_interval = true;
+  double level = 1.0;  // the lowest level of the class intervals used
+  bool any_class_interval = false;
   report.rows.reserve(fused.layers.size());
   for (std::size_t i = 0; i < fused.layers.size(); ++i) {
     const Layer& layer = fused.layers[i];
@@ -157,6 +169,13 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
     if (layer.data_dependent) row.flags.push_back("data_dependent");
     if (row.estimate.extrapolated) row.flags.push_back("extrapolated");
     row.layer = steal ? std::move((*steal)[i]) : layer;
+    if (c.ms > 0 && !(c.plan->interval_low > 0)) every_class_has_interval = false;
+    if (c.ms > 0 && c.plan->interval_low > 0) {
+      level = std::min(level, c.plan->interval_level);
+      any_class_interval = true;
+    }
+    class_low += c.ms * c.plan->interval_low;
+    class_high += c.ms * c.plan->interval_high;
     sum += row.ms;
     energy += row.energy_mj;
     report.rows.push_back(std::move(row));
@@ -168,6 +187,13 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
   report.avg_power_w = t.avg_power_w;
   for (ReportRow& row : report.rows) {
     row.percent = report.total_ms > 0 ? 100.0 * row.ms / report.total_ms : 0.0;
+  }
+  report.validation = plan.validation;
+  if (plan.interval) {
+    report.interval = EstimateInterval{plan.interval->level, report.total_ms * plan.interval->low,
+                                       report.total_ms * plan.interval->high, "profile", plan.interval->rows};
+  } else if (every_class_has_interval && any_class_interval) {
+    report.interval = EstimateInterval{level, t.overhead_ms + class_low, t.overhead_ms + class_high, "classes", 0};
   }
   if (!unknown.empty()) {
     std::string ops;

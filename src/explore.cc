@@ -379,6 +379,11 @@ ExploreResult Explore(const ExploreSpec& spec, const ExploreProgress& progress) 
           c.throughput_ips = report.total_ms > 0 ? static_cast<double>(batch) * 1000.0 / report.total_ms : 0.0;
           c.price_usd = platform.price_usd.value;
           c.accuracy = accuracy;
+          if (report.interval) {
+            c.interval_low_ms = report.interval->low_ms;
+            c.interval_high_ms = report.interval->high_ms;
+          }
+          if (report.validation) c.validated_mape = report.validation->mape;
           estimated.push_back(std::move(c));
           tick(1);
         }

@@ -88,6 +88,8 @@ struct ClassPlan {
     std::int64_t lo, hi;
   };
   std::vector<Range> ranges;
+  // The class model's interval (ratios measured/estimated); 0: none.
+  double interval_low = 0, interval_high = 0, interval_level = 0;
 };
 // Throws std::out_of_range, as the estimators do, when `estimator` needs the
 // roofs and the platform lacks `precision`.

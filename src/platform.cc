@@ -149,10 +149,83 @@ KernelTerm ParseKernelTerm(const Node& n) {
   return t;
 }
 
+RatioInterval ParseInterval(const Node& n) {
+  CheckKeys(n, {"level", "low", "high", "rows", "method", "source"}, {});
+  RatioInterval iv;
+  Node level = n.Child("level");
+  iv.level = GetNumber(level);
+  if (!(iv.level > 0 && iv.level < 1)) level.Fail("must be in (0, 1), got " + FormatNumber(iv.level));
+  Node low = n.Child("low");
+  iv.low = GetNumber(low);
+  if (!(iv.low > 0)) low.Fail("must be > 0, got " + FormatNumber(iv.low));
+  Node high = n.Child("high");
+  iv.high = GetNumber(high);
+  if (!(iv.high >= iv.low)) high.Fail("must be >= low (" + FormatNumber(iv.low) + "), got " + FormatNumber(iv.high));
+  Node rows = n.Child("rows");
+  iv.rows = GetInteger(rows);
+  if (iv.rows < 1) rows.Fail("must be >= 1, got " + std::to_string(iv.rows));
+  iv.method = GetString(n.Child("method"));
+  iv.source = GetString(n.Child("source"));
+  return iv;
+}
+
+double GetPercent(const Node& n) {
+  const double v = GetNumber(n);
+  if (!(v >= 0)) n.Fail("must be >= 0, got " + FormatNumber(v));
+  return v;
+}
+
+Validation ParseValidation(const Node& n) {
+  CheckKeys(n, {"mape", "networks", "within10", "max_abs_error", "suite", "measured", "date", "source"},
+            {"coverage"});
+  Validation v;
+  v.mape = GetPercent(n.Child("mape"));
+  Node networks = n.Child("networks");
+  v.networks = GetInteger(networks);
+  if (v.networks < 1) networks.Fail("must be >= 1, got " + std::to_string(v.networks));
+  v.within10 = GetPercent(n.Child("within10"));
+  v.max_abs_error = GetPercent(n.Child("max_abs_error"));
+  if (n.Has("coverage")) v.coverage = GetPercent(n.Child("coverage"));
+  v.suite = GetString(n.Child("suite"));
+  v.measured = GetString(n.Child("measured"));
+  v.date = GetString(n.Child("date"));
+  v.source = GetString(n.Child("source"));
+  return v;
+}
+
+std::vector<std::string> GetKernelFlags(const Node& n) {
+  std::vector<std::string> flags = GetStringList(n, true);
+  for (std::size_t i = 0; i < flags.size(); ++i) {
+    if (std::find(KernelFlags().begin(), KernelFlags().end(), flags[i]) == KernelFlags().end()) {
+      n.Element(i).Fail("unknown CPU flag '" + flags[i] + "' " + Suggestion(flags[i], KernelFlags()));
+    }
+  }
+  return flags;
+}
+
+HostMachine ParseMachine(const Node& n) {
+  CheckKeys(n, {"model_name", "flags", "source"},
+            {"vendor", "family", "model", "stepping", "flags_checked", "logical_cpus", "threads", "runtime", "os"});
+  HostMachine m;
+  if (n.Has("vendor")) m.vendor = GetString(n.Child("vendor"));
+  if (n.Has("family")) m.family = static_cast<int>(GetInteger(n.Child("family")));
+  if (n.Has("model")) m.model = static_cast<int>(GetInteger(n.Child("model")));
+  if (n.Has("stepping")) m.stepping = static_cast<int>(GetInteger(n.Child("stepping")));
+  m.model_name = GetString(n.Child("model_name"));
+  m.flags = GetKernelFlags(n.Child("flags"));
+  if (n.Has("flags_checked")) m.flags_checked = GetKernelFlags(n.Child("flags_checked"));
+  if (n.Has("logical_cpus")) m.logical_cpus = GetInteger(n.Child("logical_cpus"));
+  if (n.Has("threads")) m.threads = GetInteger(n.Child("threads"));
+  if (n.Has("runtime")) m.runtime = GetString(n.Child("runtime"));
+  if (n.Has("os")) m.os = GetString(n.Child("os"));
+  m.source = GetString(n.Child("source"));
+  return m;
+}
+
 ClassModel ParseClassModel(const Node& n) {
   CheckKeys(n, {"estimator"},
             {"compute_efficiency", "memory_efficiency", "parallelism", "fitted", "fallback", "active_w",
-             "kernel_terms"});
+             "kernel_terms", "interval"});
   ClassModel m;
   // Estimator names are checked against the registry when estimating, not
   // here: profiles must load without linking every estimator.
@@ -203,6 +276,7 @@ ClassModel ParseClassModel(const Node& n) {
       m.kernel_terms.push_back(t);
     }
   }
+  if (n.Has("interval")) m.interval = ParseInterval(n.Child("interval"));
   return m;
 }
 
@@ -285,7 +359,7 @@ std::map<std::string, Mode> ParseModes(const Node& n) {
 Platform ParseDocument(const Node& root) {
   CheckKeys(root,
             {"schema", "name", "description", "default_precision", "precisions", "overhead_ms", "power", "price_usd"},
-            {"classes", "fusion", "notes", "modes"});
+            {"classes", "fusion", "notes", "modes", "machine", "interval", "validation"});
   Platform p;
 
   Node schema = root.Child("schema");
@@ -331,6 +405,9 @@ Platform ParseDocument(const Node& root) {
   if (root.Has("fusion")) p.fusion = ParseFusion(root.Child("fusion"));
   if (root.Has("notes")) p.notes = GetStringList(root.Child("notes"), true);
   if (root.Has("modes")) p.modes = ParseModes(root.Child("modes"));
+  if (root.Has("machine")) p.machine = ParseMachine(root.Child("machine"));
+  if (root.Has("interval")) p.interval = ParseInterval(root.Child("interval"));
+  if (root.Has("validation")) p.validation = ParseValidation(root.Child("validation"));
   return p;
 }
 
@@ -395,6 +472,38 @@ using Ordered = nlohmann::ordered_json;
 
 Ordered SourcedJson(const Sourced& s) { return Ordered{{"value", s.value}, {"source", s.source}}; }
 
+Ordered IntervalJson(const RatioInterval& iv) {
+  return Ordered{{"level", iv.level}, {"low", iv.low},       {"high", iv.high},
+                 {"rows", iv.rows},   {"method", iv.method}, {"source", iv.source}};
+}
+
+Ordered MachineJson(const HostMachine& m) {
+  Ordered j = Ordered::object();
+  if (!m.vendor.empty()) j["vendor"] = m.vendor;
+  if (m.family) j["family"] = *m.family;
+  if (m.model) j["model"] = *m.model;
+  if (m.stepping) j["stepping"] = *m.stepping;
+  j["model_name"] = m.model_name;
+  j["flags"] = m.flags;
+  if (!m.flags_checked.empty()) j["flags_checked"] = m.flags_checked;
+  if (m.logical_cpus > 0) j["logical_cpus"] = m.logical_cpus;
+  if (m.threads > 0) j["threads"] = m.threads;
+  if (!m.runtime.empty()) j["runtime"] = m.runtime;
+  if (!m.os.empty()) j["os"] = m.os;
+  j["source"] = m.source;
+  return j;
+}
+
+Ordered ValidationJson(const Validation& v) {
+  Ordered j{{"mape", v.mape}, {"networks", v.networks}, {"within10", v.within10}, {"max_abs_error", v.max_abs_error}};
+  if (v.coverage) j["coverage"] = *v.coverage;
+  j["suite"] = v.suite;
+  j["measured"] = v.measured;
+  j["date"] = v.date;
+  j["source"] = v.source;
+  return j;
+}
+
 Ordered ClassJson(const ClassModel& m) {
   const ClassModel defaults;
   Ordered j;
@@ -448,6 +557,7 @@ Ordered ClassJson(const ClassModel& m) {
     }
     j["kernel_terms"] = list;
   }
+  if (m.interval) j["interval"] = IntervalJson(*m.interval);
   return j;
 }
 
@@ -509,6 +619,9 @@ void WritePlatform(const Platform& p, std::ostream& out) {
     }
     j["modes"] = modes;
   }
+  if (p.machine) j["machine"] = MachineJson(*p.machine);
+  if (p.interval) j["interval"] = IntervalJson(*p.interval);
+  if (p.validation) j["validation"] = ValidationJson(*p.validation);
   out << j.dump(2) << "\n";
 }
 

@@ -38,6 +38,7 @@ import json, sys
 e = json.load(open(sys.argv[1]))
 c = [x for x in json.load(open(sys.argv[1].replace("stdout", "all.json")))["candidates"] if x["platform"] == "jetson-nano"]
 assert len(c) == 1 and c[0]["latency_ms"] == e["total_ms"], (c, e["total_ms"])
+assert c[0]["interval_low_ms"] == e["interval"]["low_ms"] and c[0]["validated_mape"] == e["validation"]["mape"], c
 assert c[0]["energy_mj"] == e["energy_mj"]
 ' "$WORK/stdout"
 ok

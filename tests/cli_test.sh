@@ -124,7 +124,8 @@ ok
 check "estimate prints a table with a total line"
 need_model resnet50.onnx
 run 0 estimate "$MODELS/resnet50.onnx" --platform jetson-nano
-stdout_has '^total +[0-9]+\.[0-9]{3} ms'
+stdout_has '^total +[0-9.]+ ms  \(90% interval [0-9.]+ to [0-9.]+ ms\)$'
+stdout_has '^trust +MAPE [0-9.]+% on [0-9]+ validation networks \('
 stdout_has '^layers +[0-9]+\.[0-9]{3} ms'
 stdout_has 'Conv'
 ok
@@ -146,19 +147,54 @@ assert covered == d["nodes"], ("nodes covered", covered, d["nodes"])
 ' "$WORK/stdout"
 ok
 
-check "estimate --format csv: header, TOTAL = sum of rows + OVERHEAD"
+check "estimate --format csv: header, kind column, TOTAL = sum of rows + OVERHEAD, trust on the total record"
 run 0 estimate "$MODELS/resnet50.onnx" --platform jetson-nano --format csv
 py '
-import csv, sys
+import csv, json, sys
 rows = list(csv.DictReader(open(sys.argv[1], newline="")))
-assert list(rows[0].keys()) == "index,name,op,covers,output_shape,macs,flops,params,bytes,bound,estimator,utilisation,ms,percent,repeat,flags,energy_mj".split(","), list(rows[0].keys())
-layers = [r for r in rows if r["index"]]
-overhead = [r for r in rows if r["name"] == "OVERHEAD" and not r["index"]]
-total = [r for r in rows if r["name"] == "TOTAL" and not r["index"]]
+assert list(rows[0].keys()) == "index,name,op,covers,output_shape,macs,flops,params,bytes,bound,estimator,utilisation,ms,percent,repeat,flags,energy_mj,kind,total_rounded,interval_low_ms,interval_high_ms,validated_mape,validated_networks".split(","), list(rows[0].keys())
+layers = [r for r in rows if r["kind"] == "layer"]
+assert all(r["index"] for r in layers) and len(layers) == len(rows) - 2
+overhead = [r for r in rows if r["kind"] == "overhead" and r["name"] == "OVERHEAD" and not r["index"]]
+total = [r for r in rows if r["kind"] == "total" and r["name"] == "TOTAL" and not r["index"]]
 assert layers and len(overhead) == 1 and len(total) == 1, "missing rows"
 s = sum(float(r["ms"]) for r in layers) + float(overhead[0]["ms"])
 assert abs(float(total[0]["ms"]) - s) < 1e-6, ("invariant", total[0]["ms"], s)
+t = total[0]
+assert float(t["interval_low_ms"]) < float(t["ms"]) * 1.5 and float(t["interval_high_ms"]) > float(t["interval_low_ms"]), t
+assert float(t["validated_mape"]) > 0 and int(t["validated_networks"]) >= 1, t
+assert all(not r["total_rounded"] for r in layers)
 ' "$WORK/stdout"
+ok
+
+check "every JSON output has schema_version"
+for args in "estimate $MODELS/resnet18.onnx --platform jetson-nano" "inspect $MODELS/resnet18.onnx" "platforms" \
+  "explore $MODELS/resnet18.onnx --platforms jetson-nano"; do
+  # shellcheck disable=SC2086
+  run 0 $args --format json
+  py 'import json, sys; assert json.load(open(sys.argv[1]))["schema_version"] == 1' "$WORK/stdout"
+done
+run 0 check "$SRC/data/validation/jetson-nano.csv" --format json
+py 'import json, sys; d = json.load(open(sys.argv[1])); assert d["schema_version"] == 1; assert any("interval_coverage" in s for s in d["summaries"]), d["summaries"]' "$WORK/stdout"
+ok
+
+check "a host profile on another CPU warns in one line; the same CPU does not (ODONATA_CPUINFO)"
+printf 'processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\nmodel\t\t: 2\nmodel name\t: AMD EPYC\nflags\t\t: fma avx avx2 avx512f\n\n' >"$WORK/amd.cpuinfo"
+printf 'processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\nmodel name\t: Intel(R) Xeon(R) Processor\nflags\t\t: avx fma avx2 avx512f avx512dq avx512cd avx512bw avx512vl avx512_vnni avx512_bf16 avx512_fp16 avx512vbmi avx_vnni amx_tile amx_bf16 amx_int8\n\n' >"$WORK/intel.cpuinfo"
+ODONATA_CPUINFO="$WORK/amd.cpuinfo" run 0 estimate "$MODELS/resnet18.onnx" --platform host-ort-cpu
+stderr_has "warning: platform 'host-ort-cpu' was measured on another CPU (vendor, model name, flags differ"
+[ "$(grep -c warning "$WORK/stderr")" -eq 1 ] || fail "expected one warning line"
+ODONATA_CPUINFO="$WORK/intel.cpuinfo" run 0 estimate "$MODELS/resnet18.onnx" --platform host-ort-cpu
+grep -q "another CPU" "$WORK/stderr" && fail "warned on the CPU the profile was measured on"
+ODONATA_CPUINFO="$WORK/amd.cpuinfo" run 0 estimate "$MODELS/resnet18.onnx" --platform jetson-nano
+grep -q "another CPU" "$WORK/stderr" && fail "warned for a profile without machine"
+ok
+
+check "text tables fit \$COLUMNS; --wide prints them in full"
+COLUMNS=120 run 0 estimate "$MODELS/resnet50.onnx" --platform jetson-nano
+py 'import sys; lines = open(sys.argv[1]).read().splitlines(); t = [l for l in lines if l[:3].strip().isdigit()]; assert t and max(map(len, t)) <= 120, max(map(len, t))' "$WORK/stdout"
+COLUMNS=120 run 0 estimate "$MODELS/resnet50.onnx" --platform jetson-nano --wide
+py 'import sys; lines = open(sys.argv[1]).read().splitlines(); assert not any("..." in l for l in lines if l[:3].strip().isdigit()), "cut with --wide"; assert max(map(len, lines)) > 120' "$WORK/stdout"
 ok
 
 check "estimate --format html: one self-contained page with the JSON total; inspect refuses html"
@@ -175,7 +211,7 @@ assert "<script" not in page, "scripts in the page"
 urls = [u for u in re.findall(r'(?:src|href)="([^"]+)"', page) if not u.startswith("#")]
 assert not urls, ("external resources", urls[:3])
 assert page.count("<svg") == page.count("</svg>") >= 3, "charts missing or unbalanced"
-assert ("%.3f" % ref["total_ms"]) in page, ("total", ref["total_ms"])
+assert ("<td>" + ref["total_ms_rounded"] + " ms  (") in page, ("total", ref["total_ms_rounded"])
 assert page.count("<tr") >= len(ref["layers"]), "fewer table rows than layers"
 PY
 run 2 inspect "$MODELS/resnet50.onnx" --format html
@@ -454,7 +490,7 @@ echo "absent.onnx,,jetson-nano,fp16,1.0,e2e,validation,x" >>"$WORK/check/missing
 run 1 check "$WORK/check/missing.csv"
 stdout_has 'missing\.csv:4: absent\.onnx on jetson-nano \(fp16\): '
 stderr_has '1 row(s) could not be estimated, e.g. '
-stdout_has 'alexnet\.onnx .* [-+]?[0-9]+\.[0-9]$'
+stdout_has 'alexnet\.onnx .* [-+]?[0-9]+\.[0-9]( +[0-9.]+-[0-9.]+ (in|OUT))?$'
 ok
 
 check "estimate reads ANNETTE graphs (.json) as well as ONNX"
@@ -503,7 +539,7 @@ run 0 estimate "$MODELS/resnet50.onnx" --platform jetson-tx2 --format csv
 py '
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1], newline="")))
-layers = sum(float(r["energy_mj"]) for r in rows if r["index"])
+layers = sum(float(r["energy_mj"]) for r in rows if r["kind"] == "layer")
 over = [float(r["energy_mj"]) for r in rows if r["name"] == "OVERHEAD"][0]
 total = [float(r["energy_mj"]) for r in rows if r["name"] == "TOTAL"][0]
 assert abs(total - layers - over) < 1e-6 * total, (total, layers, over)

@@ -460,9 +460,9 @@ TEST(RenderExplore, JsonKeysAndCsvRows) {
   RenderExplore(r, Format::kCsv, csv);
   EXPECT_EQ(csv.str(),
             "model,model_path,platform,precision,resolution,batch,latency_ms,energy_mj,avg_power_w,throughput_ips,"
-            "price_usd,accuracy,pareto\n"
-            "A,,ncs2,fp32,320x320,1,10,5,0,0,100,0.5,true\n"
-            "B,,,fp32,,1,20,4,0,0,100,,true\n");
+            "price_usd,accuracy,pareto,interval_low_ms,interval_high_ms,validated_mape\n"
+            "A,,ncs2,fp32,320x320,1,10,5,0,0,100,0.5,true,,,\n"
+            "B,,,fp32,,1,20,4,0,0,100,,true,,,\n");
 
   std::ostringstream table;
   RenderExplore(r, Format::kTable, table);

@@ -30,6 +30,10 @@ struct Candidate {
   double price_usd = 0;            // Platform::price_usd
   std::optional<double> accuracy;  // from the accuracy table; absent when the model is not in it
   bool pareto = false;             // set by MarkPareto
+  // How far to trust latency_ms (docs/report-format.md "Trust"): the
+  // estimate's 90% interval (Report::interval) and the profile's validated MAPE, %.
+  std::optional<double> interval_low_ms, interval_high_ms;
+  std::optional<double> validated_mape;
 };
 
 // A combination that was not estimated, and why. Empty `platform` and

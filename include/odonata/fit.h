@@ -135,9 +135,15 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
 // measurement CSVs `files`, with their provenance ("measured: a.csv, b.csv,
 // odonata 0.1.0"). The fitted profile is named `name` (absent: the base's
 // name) and its notes say what it was fitted from, on top of which profile.
+// The fitted profile has no `validation` or profile `interval` (they
+// described the base; `odonata check --write-validation` derives new ones) and
+// its `machine` is read from `machine_files` (tools/ort/run.js's
+// FILE.machine.json, MachineFromProvenance; all must describe the same CPU,
+// else Error), absent without them.
 struct FitFilesOptions {
   int folds = 5;
   std::optional<std::string> name;
+  std::vector<std::string> machine_files;
 };
 FitReport FitMeasurementFiles(const std::vector<std::string>& files, const Platform& base,
                               const FitFilesOptions& options = {});

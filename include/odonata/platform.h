@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "odonata/layer.h"
+#include "odonata/trust.h"
 
 namespace odonata {
 
@@ -109,6 +110,9 @@ struct ClassModel {
   // most one per shape; shapes not listed: 1. `odonata fit` refits the scale of
   // every shape the base profile lists (docs/platform-profile.md).
   std::vector<KernelTerm> kernel_terms;
+  // 90% interval of this class's layer estimates, from a fit's
+  // cross-validated residuals (`interval`; trust.h, docs/platform-profile.md).
+  std::optional<RatioInterval> interval;
 
   const FittedModel* FittedFor(Precision p) const;
 };
@@ -165,6 +169,12 @@ struct Platform {
   std::vector<std::string> notes;     // free text: caveats, what is measured
   std::map<std::string, Mode> modes;  // by name; empty once a mode is applied
   std::string mode;                   // the mode applied (WithMode), "" if none
+  // How far to trust it (trust.h; written by tools, never by hand): the CPU a
+  // host profile was measured on, the whole-network interval from calibration
+  // rows, the validated error.
+  std::optional<HostMachine> machine;
+  std::optional<RatioInterval> interval;
+  std::optional<Validation> validation;
 
   // "jetson-tx2", or "jetson-tx2:maxq" with a mode applied.
   std::string DisplayName() const { return mode.empty() ? name : name + ":" + mode; }

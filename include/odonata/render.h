@@ -2,6 +2,7 @@
 // a user asks for. Output ends with a newline.
 #pragma once
 
+#include <cstddef>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -22,6 +23,16 @@ namespace odonata {
 enum class Format { kTable, kJson, kCsv, kHtml };
 bool ParseFormat(const std::string& text, Format* out);
 
+// How text tables are laid out. A table wider than `width` columns has its
+// names, op chains and paths cut with "..." (never the numbers); 0 keeps each
+// table's default (140 columns, 160 for check, compare and explore), so that
+// output piped to a file is the same on every terminal; kUnlimitedWidth
+// (`--wide`) never cuts.
+inline constexpr std::size_t kUnlimitedWidth = static_cast<std::size_t>(-1);
+struct RenderOptions {
+  std::size_t width = 0;
+};
+
 // `odonata estimate`: the table, JSON and CSV of a Report, and the HTML page
 // (summary, per-layer latency and energy bars, roofline, time per op type and
 // the layer table, inline SVG: no scripts, no fetches).
@@ -30,9 +41,11 @@ void RenderJson(const Report& report, std::ostream& out);
 void RenderCsv(const Report& report, std::ostream& out);
 void RenderHtml(const Report& report, std::ostream& out);
 void Render(const Report& report, Format format, std::ostream& out);
+void Render(const Report& report, Format format, std::ostream& out, const RenderOptions& options);
 
 // `odonata inspect`: counts of every node, no platform.
 void RenderInspect(const Network& network, Format format, std::ostream& out);
+void RenderInspect(const Network& network, Format format, std::ostream& out, const RenderOptions& options);
 
 // `odonata platforms`: the profiles found on `search_path` (directories, in
 // lookup order), one entry per profile with its precisions and file.
@@ -54,6 +67,7 @@ void RenderPowerTrace(const PowerTraceReport& report, Format format, std::ostrea
 // Markdown or JSON; JUnit XML (one testsuite per platform, one testcase per row).
 enum class CheckFormat { kTable, kMarkdown, kJson };
 void RenderCheck(const CheckResult& result, CheckFormat format, std::ostream& out);
+void RenderCheck(const CheckResult& result, CheckFormat format, std::ostream& out, const RenderOptions& options);
 void RenderJunit(const CheckResult& result, std::ostream& out);
 // The baseline: per row (model, platform, precision, input) and per platform summary, as JSON.
 void WriteBaseline(const CheckResult& result, std::ostream& out);
@@ -65,6 +79,7 @@ void WriteBaseline(const CheckResult& result, std::ostream& out);
 // latency vs price, accuracy vs latency with accuracies), Pareto rows
 // highlighted, the table.
 void RenderExplore(const ExploreResult& result, Format format, std::ostream& out);
+void RenderExplore(const ExploreResult& result, Format format, std::ostream& out, const RenderOptions& options);
 
 // `odonata partition`: table, JSON, CSV, or (kHtml) the page of RenderPartitionHtml.
 void RenderPartition(const PartitionReport& report, Format format, std::ostream& out);

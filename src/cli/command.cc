@@ -1,6 +1,11 @@
 // Options several commands share, their validators, and output.
 #include "command.h"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <string_view>
@@ -8,6 +13,7 @@
 #include "io.h"
 #include "odonata/errors.h"
 #include "odonata/tensor.h"
+#include "odonata/trust.h"
 
 namespace odonata::cli {
 namespace {
@@ -167,6 +173,41 @@ void Emit(const std::string& text, const std::optional<std::string>& path) {
     return;
   }
   WriteFileAtomic(*path, text);
+}
+
+void AddWideOption(CLI::App& cmd, bool& wide) {
+  cmd.add_flag("--wide", wide, "Print text tables in full (default: cut names to fit $COLUMNS or the terminal)");
+}
+
+RenderOptions TableOptions(bool wide, const std::optional<std::string>& output) {
+  RenderOptions options;
+  if (wide) {
+    options.width = kUnlimitedWidth;
+    return options;
+  }
+  if (output && *output != "-") return options;
+  // Narrower than this the numbers alone do not fit; cutting names would not help.
+  constexpr std::size_t kNarrowest = 40;
+  if (const char* columns = std::getenv("COLUMNS")) {
+    char* end = nullptr;
+    const long n = std::strtol(columns, &end, 10);
+    if (end != columns && *end == '\0' && n > 0) {
+      options.width = std::max<std::size_t>(static_cast<std::size_t>(n), kNarrowest);
+      return options;
+    }
+  }
+  winsize size{};
+  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) {
+    options.width = std::max<std::size_t>(size.ws_col, kNarrowest);
+  }
+  return options;
+}
+
+void WarnIfOtherMachine(const Platform& platform) {
+  if (!platform.machine) return;
+  const std::optional<HostMachine> here = CurrentMachine();
+  if (!here) return;
+  if (auto mismatch = MachineMismatch(platform.name, *platform.machine, *here)) Warn(*mismatch);
 }
 
 }  // namespace odonata::cli

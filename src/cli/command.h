@@ -110,6 +110,17 @@ void WarnOnce(const std::vector<std::string>& warnings);
 // "odonata: <message>" on stderr: what a command did besides its report.
 void Note(const std::string& message);
 
+// --wide: text tables are never cut to the terminal's width.
+void AddWideOption(CLI::App& cmd, bool& wide);
+// How a report's text tables are laid out: --wide never cuts; a report for
+// stdout fits $COLUMNS, else the terminal when stdout is one; otherwise (a
+// file, a pipe) the tables' default widths.
+RenderOptions TableOptions(bool wide, const std::optional<std::string>& output);
+
+// One warning line when `platform` records the CPU it was measured on
+// (`machine`) and this one ($ODONATA_CPUINFO, else /proc/cpuinfo) differs.
+void WarnIfOtherMachine(const Platform& platform);
+
 // Write `text` to stdout, or to `path` via a temporary file renamed into
 // place, so that `path` is either the complete new report or untouched.
 void Emit(const std::string& text, const std::optional<std::string>& path = std::nullopt);

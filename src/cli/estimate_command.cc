@@ -15,6 +15,7 @@ struct EstimateArgs {
   std::optional<Precision> precision;  // default: the platform's
   Format format = Format::kTable;
   std::optional<std::string> output;
+  bool wide = false;
 };
 
 int Run(const EstimateArgs& a, const Context& context) {
@@ -23,11 +24,12 @@ int Run(const EstimateArgs& a, const Context& context) {
   estimate.precision = a.precision;
   // The platform first: a typo there should not wait for a large model to load.
   const Platform platform = LoadPlatform(a.platform, context.SearchPath());
+  WarnIfOtherMachine(platform);
   const Network network = LoadModel(a.model.path, load);
   const Report report = EstimateNetwork(network, platform, estimate);
   WarnOnce(report.warnings);  // the network's warnings come first in the report's
   std::ostringstream text;
-  Render(report, a.format, text);
+  Render(report, a.format, text, TableOptions(a.wide, a.output));
   Emit(text.str(), a.output);
   return 0;
 }
@@ -39,6 +41,7 @@ Runner SetupEstimate(CLI::App& cmd) {
   AddModelOption(cmd, a->model.path);
   AddFormatOption(cmd, a->format, Formats::kWithHtml, "Output format (html: one self-contained page with charts)");
   AddOutputOption(cmd, a->output);
+  AddWideOption(cmd, a->wide);
   AddInputShapeOption(cmd, a->model.input_shapes);
   AddBatchOption(cmd, a->model.batch);
   cmd.add_option("-p,--platform", a->platform, "Platform profile: a name from `odonata platforms` or a .json file")

@@ -23,6 +23,7 @@ struct ExploreArgs {
   std::optional<std::int64_t> batch;
   Format format = Format::kTable;
   std::optional<std::string> output;
+  bool wide = false;
   // explore only
   std::vector<std::string> resolutions;  // "WxH"
   std::optional<std::string> accuracy;   // CSV file
@@ -96,7 +97,7 @@ int Run(const ExploreArgs& a, const Context& context, const char* command) {
          std::to_string(result.skipped.size()) + " skipped");
   }
   std::ostringstream text;
-  RenderExplore(result, a.format, text);
+  RenderExplore(result, a.format, text, TableOptions(a.wide, a.output));
   Emit(text.str(), a.output);
   return 0;
 }
@@ -121,6 +122,7 @@ std::shared_ptr<ExploreArgs> AddCompareOptions(CLI::App& cmd) {
   AddBatchOption(cmd, a->batch);
   AddFormatOption(cmd, a->format, Formats::kAll, "Output format (html: scatter plots and the table)");
   AddOutputOption(cmd, a->output);
+  AddWideOption(cmd, a->wide);
   return a;
 }
 

@@ -28,6 +28,7 @@ struct FitArgs {
   bool signed_coefficients = false;
   std::vector<std::string> terms;  // CLASS=TERMS
   std::vector<std::string> split;  // CLASS=DIM
+  std::vector<std::string> machines;  // FILE.machine.json of the measurements
 };
 
 // Whole-network rows (files with a `model` column): one least-squares fit of
@@ -97,6 +98,7 @@ int Run(const FitArgs& a, const Context& context) {
   }
   FitFilesOptions options;
   options.folds = a.folds;
+  options.machine_files = a.machines;
   options.name = a.name ? a.name : a.out ? std::optional(ProfileNameOf(*a.out)) : std::nullopt;
   const FitReport fit = FitMeasurementFiles(a.measurements, base, options);
   for (const std::string& w : fit.warnings) Warn(w);
@@ -131,6 +133,10 @@ Runner SetupFit(CLI::App& cmd) {
   cmd.add_flag("--report", a->report, "Print per op class the chosen model, its parameters and errors");
   AddFormatOption(cmd, a->format, Formats::kText, "Format of --report");
   cmd.add_option("--predictions", a->predictions, "Write measured vs predicted per row as CSV to FILE")
+      ->type_name("FILE");
+  cmd.add_option("--machine", a->machines,
+                 "The measurements' FILE.machine.json (tools/ort/run.js): record the CPU they ran on in the profile "
+                 "(repeatable; all must be the same CPU)")
       ->type_name("FILE");
   cmd.add_option("--folds", a->folds, "Folds of the cross-validation that chooses each class's model")
       ->type_name("K")

@@ -61,6 +61,7 @@ void ListJson(const PlatformList& list, std::ostream& out) {
                            {"modes", std::move(modes)}});
   }
   Json j;
+  j["schema_version"] = report::kJsonSchemaVersion;
   j["search_path"] = list.search_path;
   j["platforms"] = std::move(entries);
   out << j.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';

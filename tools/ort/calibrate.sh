@@ -95,12 +95,19 @@ fi
 # 3. Fit the platform from the sweeps alone.
 if step fit; then
   mkdir -p "$DATA/fit"
+  # The CPU the sweeps ran on goes into the profile (`machine`): estimating
+  # with it on another CPU warns.
+  machines=()
+  for m in "$DATA"/*.machine.json; do [ -e "$m" ] && machines+=(--machine "$m"); done
   "$ODONATA" fit "$DATA"/*.csv --base "$DATA/base.json" --out "platforms/$PLATFORM.json" --report \
-    --predictions "$DATA/fit/predictions.csv" | tee "$DATA/fit_report.txt"
+    --predictions "$DATA/fit/predictions.csv" "${machines[@]}" | tee "$DATA/fit_report.txt"
 fi
 
 # 4. Validation rows (data/validation/host-ort-cpu.csv) and the comparison.
 if step validate; then
   node tools/ort/validate.js "$ODONATA" "$DATA/networks/networks.csv" "$PLATFORM" "$THREADS" \
     data/validation/host-ort-cpu.csv "$SUITE"
+  # The profile's `validation` (and `interval`, from calibration rows if any),
+  # derived from the suite, never typed: docs/platform-profile.md "Trust".
+  "$ODONATA" check data/validation/host-ort-cpu.csv --write-validation >/dev/null
 fi
