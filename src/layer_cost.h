@@ -47,6 +47,7 @@ struct LayerFacts {
   std::int64_t flops = 0;
   std::int64_t traffic_elems = 0;                       // input + output + weight elements: Counts::Bytes(b) / b
   std::array<std::int64_t, kLayerDimCount + 1> dims{};  // LayerDim by id; dims[kNone] is 0
+  KernelShape kernel_shape = KernelShape::kNone;         // KernelShapeOf
 
   std::int64_t Dim(LayerDimId d) const { return dims[static_cast<std::size_t>(d)]; }
 };
@@ -70,6 +71,8 @@ struct ClassPlan {
     double alpha;
   };
   std::vector<Unroll> parallelism;  // refined_roofline
+  // Compute-roof factor per kernel shape (ClassModel::kernel_terms), 1 for shapes not listed.
+  std::array<double, kKernelShapeCount> kernel_scale{1.0, 1.0, 1.0, 1.0, 1.0};
   struct Factor {
     LayerDimId dim;
     std::int64_t step;

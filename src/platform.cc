@@ -132,9 +132,27 @@ FittedModel ParseFittedModel(const Node& n) {
   return m;
 }
 
+std::vector<std::string> KernelShapeNames() { return {"1x1", "kxk", "1xk", "strided"}; }
+
+KernelTerm ParseKernelTerm(const Node& n) {
+  CheckKeys(n, {"shape", "scale", "source"}, {});
+  KernelTerm t;
+  Node shape = n.Child("shape");
+  const std::string text = GetString(shape);
+  if (!ParseKernelShape(text, &t.shape) || t.shape == KernelShape::kNone) {
+    shape.Fail("unknown kernel shape '" + text + "' " + Suggestion(text, KernelShapeNames()));
+  }
+  Node scale = n.Child("scale");
+  t.scale = GetNumber(scale);
+  if (!(t.scale > 0) || !std::isfinite(t.scale)) scale.Fail("must be positive, got " + FormatNumber(t.scale));
+  t.source = GetString(n.Child("source"));
+  return t;
+}
+
 ClassModel ParseClassModel(const Node& n) {
   CheckKeys(n, {"estimator"},
-            {"compute_efficiency", "memory_efficiency", "parallelism", "fitted", "fallback", "active_w"});
+            {"compute_efficiency", "memory_efficiency", "parallelism", "fitted", "fallback", "active_w",
+             "kernel_terms"});
   ClassModel m;
   // Estimator names are checked against the registry when estimating, not
   // here: profiles must load without linking every estimator.
@@ -171,6 +189,20 @@ ClassModel ParseClassModel(const Node& n) {
   }
   if (n.Has("fallback")) m.fallback = GetString(n.Child("fallback"));
   if (n.Has("active_w")) m.active_power_w = GetSourced(n.Child("active_w"), Range::kNonNegative);
+  if (n.Has("kernel_terms")) {
+    Node list = n.Child("kernel_terms");
+    ExpectArray(list);
+    for (std::size_t i = 0; i < list.json.size(); ++i) {
+      Node item = list.Element(i);
+      KernelTerm t = ParseKernelTerm(item);
+      for (const KernelTerm& seen : m.kernel_terms) {
+        if (seen.shape == t.shape) {
+          item.Child("shape").Fail(std::string("duplicate kernel shape '") + KernelShapeName(t.shape) + "'");
+        }
+      }
+      m.kernel_terms.push_back(t);
+    }
+  }
   return m;
 }
 
@@ -326,6 +358,18 @@ const char* PrecisionName(Precision p) { return kPrecisionNames.Name(p); }
 
 bool ParsePrecision(const std::string& text, Precision* out) { return kPrecisionNames.Parse(text, out); }
 
+constexpr NameTable<KernelShape, kKernelShapeCount> kKernelShapeNames = {{{
+    {KernelShape::kNone, "none"},
+    {KernelShape::kPointwise, "1x1"},
+    {KernelShape::kSquare, "kxk"},
+    {KernelShape::kAsymmetric, "1xk"},
+    {KernelShape::kStrided, "strided"},
+}}};
+
+const char* KernelShapeName(KernelShape s) { return kKernelShapeNames.Name(s); }
+
+bool ParseKernelShape(const std::string& text, KernelShape* out) { return kKernelShapeNames.Parse(text, out); }
+
 int PrecisionBytes(Precision p) {
   switch (p) {
     case Precision::kFp32:
@@ -397,6 +441,13 @@ Ordered ClassJson(const ClassModel& m) {
   }
   if (m.fallback != defaults.fallback) j["fallback"] = m.fallback;
   if (m.active_power_w) j["active_w"] = SourcedJson(*m.active_power_w);
+  if (!m.kernel_terms.empty()) {
+    Ordered list = Ordered::array();
+    for (const KernelTerm& t : m.kernel_terms) {
+      list.push_back({{"shape", KernelShapeName(t.shape)}, {"scale", t.scale}, {"source", t.source}});
+    }
+    j["kernel_terms"] = list;
+  }
   return j;
 }
 

@@ -107,10 +107,10 @@ run 0 explore "$SQ" "$R18" --platforms 'jetson-tx2:*,jetson-nano' --precisions f
 py '
 import json, sys
 j = json.load(open(sys.argv[1]))
-assert j["combinations"] == 2 * 2 * 4 * 2, j["combinations"]
-assert len(j["candidates"]) == 32, len(j["candidates"])
+assert j["combinations"] == 2 * 2 * 5 * 2, j["combinations"]
+assert len(j["candidates"]) == 40, len(j["candidates"])
 assert {c["resolution"] for c in j["candidates"]} == {"320x320", "640x640"}
-assert {c["platform"] for c in j["candidates"]} == {"jetson-tx2:maxn", "jetson-tx2:maxp", "jetson-tx2:maxq", "jetson-nano"}
+assert {c["platform"] for c in j["candidates"]} == {"jetson-tx2:maxn", "jetson-tx2:maxp", "jetson-tx2:maxq", "jetson-tx2:trt3", "jetson-nano"}
 ' "$WORK/stdout"
 [ ! -s "$WORK/stderr" ] || fail "stderr not empty when piped (progress bar?): $(head -c 200 "$WORK/stderr")"
 ok

@@ -503,7 +503,7 @@ assert q["total_ms"] > n["total_ms"] and q["avg_power_w"] < n["avg_power_w"], (q
 run 1 estimate "$MODELS/resnet50.onnx" --platform jetson-tx2:maxz
 one_error_line
 stderr_has "unknown mode 'maxz' of jetson-tx2 ("
-stderr_has "modes: maxn, maxp, maxq)"
+stderr_has "modes: maxn, maxp, maxq, trt3)"
 ok
 
 check "power-trace: events and detected inferences integrate to the known energy; CSV errors name the line"

@@ -286,6 +286,43 @@ TEST(Fit, RefinedRooflineRecovery) {
             m.parallelism[0].alpha);
 }
 
+TEST(Fit, KernelTermsRecoverTheRoofOfEachShape) {
+  // 1x1 convs reach 25 GOP/s, 3x3 ones 50 GOP/s (peak 100 at efficiency 0.5, 1x1 scaled by 0.5); 16 GB/s.
+  Noise noise(0.01, 7);
+  Data d;
+  for (I64 c = 32; c <= 128; c += 4) {
+    for (I64 k : {1, 3}) {
+      Layer l = Conv(c, 64, 32, k);
+      const double op_s = k == 1 ? 25e9 : 50e9;
+      d.ms.push_back(Roofline(l, op_s, 16e9, {}) * noise());
+      d.layers.push_back(std::move(l));
+    }
+  }
+  // Without kernel terms one roof cannot serve both.
+  ClassModel plain = FitRefinedRoofline(d.layers, d.ms, Spec(100, 20), Precision::kFp32, {});
+  EXPECT_TRUE(plain.kernel_terms.empty());
+  ClassModel m = FitRefinedRoofline(d.layers, d.ms, Spec(100, 20), Precision::kFp32, {},
+                                    {KernelShape::kPointwise, KernelShape::kSquare, KernelShape::kAsymmetric});
+  ASSERT_EQ(m.kernel_terms.size(), 3u);
+  EXPECT_EQ(m.kernel_terms[0].shape, KernelShape::kPointwise);
+  const double peak = 100e9 * m.compute_efficiency.value;
+  EXPECT_NEAR(peak * m.kernel_terms[0].scale, 25e9, 0.02 * 25e9);
+  EXPECT_NEAR(peak * m.kernel_terms[1].scale, 50e9, 0.02 * 50e9);
+  // No 1xk rows: left at 1, and the source says so.
+  EXPECT_EQ(m.kernel_terms[2].scale, 1.0);
+  EXPECT_NE(m.kernel_terms[2].source.find("no compute-bound 1xk rows"), std::string::npos);
+  EXPECT_NE(m.kernel_terms[0].source.find("compute-bound 1x1 rows"), std::string::npos);
+  // The estimator reproduces the rows within the noise.
+  Platform platform;
+  platform.precisions[Precision::kFp32] = Spec(100, 20);
+  double worst = 0;
+  for (std::size_t i = 0; i < d.layers.size(); ++i) {
+    const double ms = FindEstimator("roofline")->fn({d.layers[i], platform, Precision::kFp32, m}).ms;
+    worst = std::max(worst, std::abs(ms / d.ms[i] - 1));
+  }
+  EXPECT_LT(worst, 0.03);
+}
+
 TEST(Fit, RefinedRooflinePartialAlphaAndCap) {
   const std::vector<Parallelism> truth = {{"out_c", 8, 0.6, ""}};
   Data d;

@@ -43,9 +43,13 @@ FittedModel FitStepLinear(const std::vector<Layer>& layers, const std::vector<do
 // Refined-roofline parameters from rows of one op class: effective compute and
 // memory throughput (ANNETTE: max ops/t and bytes/t) and per-dimension
 // parallelism p and alpha. Returns a ClassModel with estimator "refined_roofline"
-// whose efficiencies are relative to `spec`.
+// whose efficiencies are relative to `spec`. With `kernel_shapes`, also a
+// compute-roof scale for each of those kernel shapes (ClassModel::kernel_terms;
+// 1 where the rows have no compute-bound layer of the shape), fitted jointly
+// with the compute roof.
 ClassModel FitRefinedRoofline(const std::vector<Layer>& layers, const std::vector<double>& ms,
-                              const PrecisionSpec& spec, Precision precision, const std::vector<std::string>& dims);
+                              const PrecisionSpec& spec, Precision precision, const std::vector<std::string>& dims,
+                              const std::vector<KernelShape>& kernel_shapes = {});
 
 // Error statistics of predictions against measurements.
 struct FitStats {

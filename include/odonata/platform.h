@@ -2,6 +2,7 @@
 // Schema: docs/platform-profile.md. Every number carries its source.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <iosfwd>
 #include <map>
@@ -73,6 +74,25 @@ struct FittedModel {
   bool operator==(const FittedModel&) const = default;
 };
 
+// The shape of a layer's sliding window, for kernel terms (KernelShapeOf in
+// estimator.h): "none" (no 2-D window), "1x1" (stride 1), "kxk" (square k > 1,
+// stride 1), "1xk" (asymmetric, kernel_h != kernel_w, e.g. 1x7 and 7x1, stride
+// 1), "strided" (any stride > 1).
+enum class KernelShape : std::uint8_t { kNone, kPointwise, kSquare, kAsymmetric, kStrided };
+inline constexpr std::size_t kKernelShapeCount = 5;
+const char* KernelShapeName(KernelShape s);  // "none", "1x1", "kxk", "1xk", "strided"
+bool ParseKernelShape(const std::string& text, KernelShape* out);
+
+// A factor on the compute roof of the layers of one kernel shape: their
+// compute time is ops / (peak x compute_efficiency x utilisation x scale).
+struct KernelTerm {
+  KernelShape shape = KernelShape::kNone;
+  double scale = 1.0;
+  std::string source;
+
+  bool operator==(const KernelTerm&) const = default;
+};
+
 // How a class of ops is estimated on this platform.
 struct ClassModel {
   std::string estimator = "roofline";          // a name in the estimator registry
@@ -85,6 +105,10 @@ struct ClassModel {
   std::string fallback = "roofline";
   // Power while this class runs, W (`active_w`); absent: the platform's.
   std::optional<Sourced> active_power_w;
+  // Compute-roof factors per kernel shape (roofline and refined_roofline), at
+  // most one per shape; shapes not listed: 1. `odonata fit` refits the scale of
+  // every shape the base profile lists (docs/platform-profile.md).
+  std::vector<KernelTerm> kernel_terms;
 
   const FittedModel* FittedFor(Precision p) const;
 };

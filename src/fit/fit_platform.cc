@@ -48,7 +48,8 @@ const char* KindName(Kind k) {
 struct Candidate {
   Kind kind;
   std::vector<std::string> dims;
-  std::string work;  // step_linear only
+  std::string work;                       // step_linear only
+  std::vector<KernelShape> kernel_shapes;  // roofline and refined: the base profile's kernel terms
 };
 
 struct Group {
@@ -79,8 +80,8 @@ ClassModel Train(const Candidate& c, const std::vector<Layer>& layers, const std
     m.fitted.push_back(std::move(f));
     return m;
   }
-  ClassModel m =
-      FitRefinedRoofline(layers, ms, spec, precision, c.kind == Kind::kRefined ? c.dims : std::vector<std::string>{});
+  ClassModel m = FitRefinedRoofline(layers, ms, spec, precision,
+                                    c.kind == Kind::kRefined ? c.dims : std::vector<std::string>{}, c.kernel_shapes);
   m.estimator = KindName(c.kind);
   return m;
 }
@@ -142,14 +143,16 @@ std::vector<std::string> MostVaried(const std::vector<Layer>& layers, const std:
   return out;
 }
 
-std::vector<Candidate> Candidates(const Group& g) {
-  std::vector<Candidate> out = {{Kind::kRoofline, {}, ""}};
+// `kernel_shapes`: the shapes of the base profile's kernel terms for the class,
+// refitted by the roofline candidates.
+std::vector<Candidate> Candidates(const Group& g, const std::vector<KernelShape>& kernel_shapes) {
+  std::vector<Candidate> out = {{Kind::kRoofline, {}, "", kernel_shapes}};
   const bool conv = g.cls == OpClass::kConv || g.cls == OpClass::kDepthwiseConv;
   std::vector<std::string> refined;
   if (conv) refined = {"in_c", "out_c", "out_h"};
   if (g.cls == OpClass::kGemm) refined = {"in_c", "out_c"};
   if (g.cls == OpClass::kPool) refined = {"in_c", "out_h"};
-  if (!refined.empty()) out.push_back({Kind::kRefined, refined, ""});
+  if (!refined.empty()) out.push_back({Kind::kRefined, refined, "", kernel_shapes});
 
   Candidate step{Kind::kStepLinear, {}, ""};
   if (conv) {
@@ -178,6 +181,7 @@ void Relabel(ClassModel& m, const std::string& provenance) {
   m.compute_efficiency.source = WithProvenance(m.compute_efficiency.source, provenance);
   m.memory_efficiency.source = WithProvenance(m.memory_efficiency.source, provenance);
   for (Parallelism& p : m.parallelism) p.source = WithProvenance(p.source, provenance);
+  for (KernelTerm& t : m.kernel_terms) t.source = WithProvenance(t.source, provenance);
   for (FittedModel& f : m.fitted) f.source = provenance + " (odonata fit)";
 }
 
@@ -191,7 +195,8 @@ struct GroupResult {
   Kind best = Kind::kRoofline;
 };
 
-GroupResult FitGroup(const Group& g, const PrecisionSpec& spec, int folds, std::vector<std::string>& warnings) {
+GroupResult FitGroup(const Group& g, const PrecisionSpec& spec, const std::vector<KernelShape>& kernel_shapes,
+                     int folds, std::vector<std::string>& warnings) {
   GroupResult r;
   r.fit.op_class = g.cls;
   r.fit.precision = g.precision;
@@ -200,7 +205,7 @@ GroupResult FitGroup(const Group& g, const PrecisionSpec& spec, int folds, std::
   const int k = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(folds), g.layers.size()));
   const std::vector<int> fold = Folds(g.layers.size(), k);
   double best_cv = std::numeric_limits<double>::infinity();
-  for (const Candidate& c : Candidates(g)) {
+  for (const Candidate& c : Candidates(g, kernel_shapes)) {
     try {
       ClassModel m = Train(c, g.layers, g.ms, spec, g.precision);
       std::vector<double> pred;
@@ -281,7 +286,9 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
                                 " rows, at least " + std::to_string(kMinRows) + " are needed; not fitted");
       continue;
     }
-    GroupResult r = FitGroup(g, base.precisions.at(g.precision), folds, report.warnings);
+    std::vector<KernelShape> kernel_shapes;
+    for (const KernelTerm& t : base.ModelFor(g.cls).kernel_terms) kernel_shapes.push_back(t.shape);
+    GroupResult r = FitGroup(g, base.precisions.at(g.precision), kernel_shapes, folds, report.warnings);
     if (r.models.empty()) continue;
     by_class[g.cls].push_back({&g, std::move(r)});
   }

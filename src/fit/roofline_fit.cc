@@ -104,7 +104,8 @@ double Eff(double u, double alpha) { return 1.0 / ((1.0 - alpha) + alpha / u); }
 }  // namespace
 
 ClassModel FitRefinedRoofline(const std::vector<Layer>& layers, const std::vector<double>& ms,
-                              const PrecisionSpec& spec, Precision precision, const std::vector<std::string>& dims) {
+                              const PrecisionSpec& spec, Precision precision, const std::vector<std::string>& dims,
+                              const std::vector<KernelShape>& kernel_shapes) {
   if (layers.size() != ms.size()) throw Error("fit: layers and times differ in number");
   if (layers.empty()) throw Error("fit: no rows");
   const std::size_t n = layers.size();
@@ -214,6 +215,32 @@ ClassModel FitRefinedRoofline(const std::vector<Layer>& layers, const std::vecto
   }
   double lambda = 0;
   Objective(r, total, start, &lambda);
+  // Kernel terms: the compute roof of each listed shape scaled by s, fitted as
+  // lambda is (least squares of the relative error over that shape's
+  // compute-bound rows), alternating with lambda over all rows.
+  std::vector<KernelShape> shape(n);
+  for (std::size_t i = 0; i < n; ++i) shape[i] = KernelShapeOf(layers[i]);
+  std::vector<double> scale(kKernelShapeCount, 1.0);
+  std::vector<std::size_t> shape_rows(kKernelShapeCount, 0);
+  const std::vector<double> unscaled = total;
+  for (int round = 0; round < 5 && !kernel_shapes.empty() && lambda > 0; ++round) {
+    for (KernelShape ks : kernel_shapes) {
+      const std::size_t k = static_cast<std::size_t>(ks);
+      double sa = 0, saa = 0;
+      shape_rows[k] = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (shape[i] != ks || r.ops[i] <= 0) continue;
+        if (lambda * r.ops[i] / total[i] < r.memory_s[i]) continue;
+        const double a = lambda * r.ops[i] / (unscaled[i] * r.t[i]);  // predicted / measured at scale 1
+        sa += a;
+        saa += a * a;
+        ++shape_rows[k];
+      }
+      if (saa > 0) scale[k] = saa / sa;  // 1/s = sa/saa minimises sum (a/s - 1)^2
+    }
+    for (std::size_t i = 0; i < n; ++i) total[i] = unscaled[i] * scale[static_cast<std::size_t>(shape[i])];
+    Objective(r, total, start, &lambda);
+  }
   double mu = band > 0 ? 1.0 / band : 0.0;  // s per byte
   for (int round = 0; round < 3 && lambda > 0 && mu > 0; ++round) {
     double num = 0, den = 0;
@@ -233,6 +260,14 @@ ClassModel FitRefinedRoofline(const std::vector<Layer>& layers, const std::vecto
   m.compute_efficiency = Efficiency(peak / 1e9, spec.peak_gops.value, "GOP/s", base);
   for (std::size_t d = 0; d < nd; ++d) {
     if (p[d] > 1 && alpha[d] > 0) m.parallelism.push_back({dims[d], p[d], alpha[d], base});
+  }
+  for (KernelShape ks : kernel_shapes) {
+    const std::size_t k = static_cast<std::size_t>(ks);
+    m.kernel_terms.push_back({ks, scale[k],
+                              shape_rows[k] > 0 ? base + "; " + std::to_string(shape_rows[k]) + " compute-bound " +
+                                                      KernelShapeName(ks) + " rows"
+                                                : base + "; no compute-bound " + std::string(KernelShapeName(ks)) +
+                                                      " rows, left at 1"});
   }
   return m;
 }
