@@ -466,6 +466,15 @@ run 0 estimate "$WORK/latin1.onnx" --platform jetson-nano --format json
 python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$WORK/stdout" || fail "JSON with non-UTF-8 names is not valid"
 ok
 
+check "inputs that crashed fuzzing: one error line, exit 1 (tests/data/hostile/)"
+for f in qlinearconv_weight_rank4_input_rank3.onnx annette_pool_without_parents.json; do
+  run 1 estimate "$SRC/tests/data/hostile/$f" --platform jetson-nano
+  one_error_line
+  run 1 inspect "$SRC/tests/data/hostile/$f"
+  one_error_line
+done
+ok
+
 check "energy: JSON and CSV totals = sum of layer energies + overhead energy"
 run 0 estimate "$MODELS/resnet50.onnx" --platform jetson-tx2 --format json
 py '

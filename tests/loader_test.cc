@@ -359,6 +359,27 @@ TEST(LoaderFuzzRegressions, NodesThatDoNotMatchTheirSchemaAreErrorsNotCrashes) {
   const std::string ct = std::string(ODONATA_SOURCE_DIR) + "/tests/data/hostile/convtranspose_rank2_input.onnx";
   EXPECT_EQ(ErrorOf([&] { LoadOnnx(ct); }),
             ct + ": node 'ConvTranspose_0' (ConvTranspose): input 'X' has rank 2, needs at least 3 (N, C, spatial...)");
+  // ../shared/regressions/fuzz_convpool_crash.onnx: libonnx-testdata's test_qlinearconv
+  // with the input cut to rank 3 (the weight keeps rank 4). ONNX's Conv/Pool inference
+  // read one kernel dim and one dilation past the input's spatial axes (SIGSEGV).
+  const std::string qc = std::string(ODONATA_SOURCE_DIR) + "/tests/data/hostile/qlinearconv_weight_rank4_input_rank3.onnx";
+  EXPECT_EQ(ErrorOf([&] { LoadOnnx(qc); }),
+            qc + ": node 'QLinearConv_0' (QLinearConv): weight 'w' has rank 4, input 'x' rank 3");
+  // The same mismatch where the weight's rank is known only after inference (it
+  // comes out of an Identity): ONNX's inference is guarded, and the node is named.
+  std::string late = Model("(float[1,2,7] x) => (float[1,1,5] y)", "wi = Identity(w)\n y = Conv(x, wi)",
+                           "<float[1,2,3,3] w = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, "
+                           "0.0, 0.0, 0.0, 0.0}>");
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(late, {}, "late.onnx"); }),
+            "late.onnx: node 'Conv_1' (Conv): weight 'wi' has rank 4, input 'x' rank 3");
+  // Attribute lengths and values ONNX's inference indexes or divides by.
+  std::string pads = Model("(float[1,2,7,7] x, float[1,2,3,3] w) => (float[1,1,5,5] y)", "y = Conv<pads=[0,0]>(x, w)");
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(pads, {}, "p.onnx"); }),
+            "p.onnx: node 'Conv_0' (Conv): pads has 2 values, the input 2 spatial axes");
+  std::string stride0 =
+      Model("(float[1,2,7,7] x) => (float[1,2,5,5] y)", "y = MaxPool<kernel_shape=[3,3], strides=[0,1]>(x)");
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(stride0, {}, "s.onnx"); }),
+            "s.onnx: node 'MaxPool_0' (MaxPool): strides holds 0 (at least 1)");
   // A required attribute missing.
   std::string m = Model("(float[1,4] x) => (float[1,4] y)", "y = Cast(x)");
   EXPECT_EQ(ErrorOf([&] { ParseOnnxText(m, {}, "m.onnx"); }),

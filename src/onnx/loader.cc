@@ -15,6 +15,7 @@
 
 #include "counts.h"
 #include "fold.h"
+#include "schemas.h"
 #include "odonata/errors.h"
 #include "odonata/network.h"
 #include "odonata/onnx.h"
@@ -28,6 +29,7 @@ namespace {
 
 using onnx_import::ConstTensor;
 using onnx_import::FoldInput;
+using onnx_import::SchemaRegistry;
 using I64 = std::int64_t;
 
 // Highest default-domain opset the bundled ONNX (1.12) has schemas for.
@@ -181,6 +183,7 @@ class Importer {
   void PropagateTaint();
   void CheckGraph() const;
   void VerifyNodes(const onnx::GraphProto& g, const std::map<std::string, I64>& opsets) const;
+  void CheckWindows(const onnx::GraphProto& g, const std::unordered_map<std::string, TypeInfo>& types) const;
   Network Build();
   void AddLayers(const onnx::GraphProto& g, const std::string& prefix, I64 repeat, bool data_dependent,
                  const std::unordered_map<std::string, TypeInfo>& outer, Network& net);
@@ -315,7 +318,7 @@ void Importer::InferShapes() {
   }
   onnx::ShapeInferenceOptions opts(/*check_type=*/false, /*error_mode=*/0, /*data_prop=*/true);
   try {
-    onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), opts);
+    onnx::shape_inference::InferShapes(model_, &SchemaRegistry::Get(), opts);
   } catch (const std::exception& e) {
     // Exporters sometimes write value_info that contradicts inference; drop it and retry.
     g->clear_value_info();
@@ -325,7 +328,7 @@ void Importer::InferShapes() {
       SetShape(vi, types_.count(name) ? types_[name].elem_type : 0, shape);
     }
     try {
-      onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), opts);
+      onnx::shape_inference::InferShapes(model_, &SchemaRegistry::Get(), opts);
     } catch (const std::exception& e2) {
       std::string msg = e2.what();
       msg = msg.substr(0, msg.find('\n'));
@@ -333,6 +336,7 @@ void Importer::InferShapes() {
     }
   }
   types_ = CollectTypes(*g);
+  CheckWindows(*g, types_);
 }
 
 std::optional<Shape> Importer::StaticShape(const std::string& name) const {
@@ -499,7 +503,7 @@ bool Importer::BoundPass() {
           }
         }
       }
-      if (!bound && !onnx::OpSchemaRegistry::Schema(op, static_cast<int>(opset_), n.domain()) && n.input_size() > 0 &&
+      if (!bound && !SchemaRegistry::Get().GetSchema(op, static_cast<int>(opset_), n.domain()) && n.input_size() > 0 &&
           !n.input(0).empty()) {
         // An op ONNX has no schema for (custom domain): assume it keeps its first input's shape.
         bound = in_shape(0);
@@ -563,39 +567,44 @@ void Importer::CheckResolved() {
   throw Fail(msg);
 }
 
-// Each node with a schema must match it (required attributes present and of
-// the right type, input and output counts in range): ONNX 1.12's inference
-// functions assume so and crash on such nodes (Scan without num_scan_inputs,
-// found by fuzzing). Nodes of unknown ops are left to the estimator's fallback.
-void Importer::VerifyNodes(const onnx::GraphProto& g, const std::map<std::string, I64>& opsets) const {
-  // Declared ranks: ONNX's Conv/ConvTranspose/pool inference crashes on an input
-  // of rank < 3 or a weight whose rank differs (found by fuzzing).
-  const auto types = CollectTypes(g);
-  auto rank = [&](const std::string& name) -> int {
-    auto it = types.find(name);
+// Convolution and pooling nodes whose ranks or attribute lengths disagree
+// (with the shapes known so far) are errors naming the node.
+void Importer::CheckWindows(const onnx::GraphProto& g, const std::unordered_map<std::string, TypeInfo>& types) const {
+  auto rank = [&](int i, const onnx::NodeProto& n) -> int {
+    if (i < 0 || i >= n.input_size()) return -1;
+    auto it = types.find(n.input(i));
     return it == types.end() || !it->second.shape ? -1 : static_cast<int>(it->second.shape->size());
   };
-  static const std::set<std::string> kWindow = {"Conv",        "ConvTranspose", "MaxPool",           "AveragePool",
-                                                "LpPool",      "ConvInteger",   "GlobalAveragePool", "GlobalMaxPool",
-                                                "GlobalLpPool"};
+  for (const onnx::NodeProto& n : g.node()) {
+    const int wi = onnx_import::WindowWeightIndex(n.op_type(), n.domain());
+    auto problem = onnx_import::WindowProblem(
+        n.op_type(), n.domain(), n.input_size() > 0 ? n.input(0) : "", rank(0, n), wi >= 0 && wi < n.input_size() ? n.input(wi) : "",
+        rank(wi, n), [&](const std::string& name) -> const onnx::AttributeProto* {
+          for (const auto& a : n.attribute()) {
+            if (a.name() == name) return &a;
+          }
+          return nullptr;
+        });
+    if (problem) throw Fail("node " + NodeLabel(n) + ": " + *problem);
+  }
+}
+
+// Each node with an ONNX schema must match it (required attributes present and
+// of the right type, input and output counts in range): ONNX 1.12's inference
+// functions assume so and crash on such nodes (Scan without num_scan_inputs,
+// found by fuzzing). Convolution and pooling nodes must have ranks and
+// attribute lengths that agree (their inference is guarded too, see
+// schemas.h, for shapes only known after inference). Nodes of unknown ops are
+// left to the estimator's fallback; odonata's own schemas check in inference.
+void Importer::VerifyNodes(const onnx::GraphProto& g, const std::map<std::string, I64>& opsets) const {
+  CheckWindows(g, CollectTypes(g));
+  const SchemaRegistry& registry = SchemaRegistry::Get();
   for (const onnx::NodeProto& n : g.node()) {
     const std::string domain = n.domain() == "ai.onnx" ? "" : n.domain();
-    if (domain.empty() && kWindow.count(n.op_type()) && n.input_size() > 0) {
-      const int x = rank(n.input(0));
-      if (x >= 0 && x < 3) {
-        throw Fail("node " + NodeLabel(n) + ": input '" + n.input(0) + "' has rank " + std::to_string(x) +
-                   ", needs at least 3 (N, C, spatial...)");
-      }
-      const int w = n.input_size() > 1 && n.op_type().rfind("Conv", 0) == 0 ? rank(n.input(1)) : -1;
-      if (x >= 0 && w >= 0 && w != x) {
-        throw Fail("node " + NodeLabel(n) + ": weight '" + n.input(1) + "' has rank " + std::to_string(w) +
-                   ", input '" + n.input(0) + "' rank " + std::to_string(x));
-      }
-    }
     auto v = opsets.find(domain);
     if (v != opsets.end()) {
-      const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(n.op_type(), static_cast<int>(v->second), domain);
-      if (schema) {
+      const onnx::OpSchema* schema = registry.GetSchema(n.op_type(), static_cast<int>(v->second), domain);
+      if (schema && !registry.IsOwn(schema)) {
         try {
           schema->Verify(n);
         } catch (const std::exception& e) {
