@@ -199,6 +199,7 @@ class Importer {
   LoadOptions options_;
   std::string origin_;
   I64 opset_ = 0;
+  bool batch_guessed_ = false;  // a symbolic leading input dim was taken as 1
   std::vector<std::string> warnings_;
   std::unordered_map<std::string, TypeInfo> types_;      // main graph, refreshed each round
   std::unordered_map<std::string, ConstTensor> consts_;  // known values
@@ -281,6 +282,7 @@ void Importer::ApplyInputShapes() {
                  "; give --input-shape " + in.name() + "=DIMS");
     }
   }
+  batch_guessed_ = batch_used && !options_.batch;
   if (options_.batch && !batch_used) {
     warnings_.push_back("--batch " + std::to_string(*options_.batch) +
                         " ignored: no input has a symbolic leading dimension (use --input-shape)");
@@ -563,7 +565,8 @@ void Importer::CheckResolved() {
   std::string msg = "cannot resolve static shapes of " + std::to_string(problems.size()) + " tensor(s): ";
   for (std::size_t i = 0; i < problems.size() && i < 8; ++i) msg += (i ? "; " : "") + problems[i];
   if (problems.size() > 8) msg += "; ...";
-  msg += " (try --input-shape)";
+  // Only worth trying when some input size was guessed (a symbolic batch taken as 1).
+  if (batch_guessed_) msg += " (try --input-shape)";
   throw Fail(msg);
 }
 
@@ -724,7 +727,8 @@ Layer Importer::MakeLayer(const onnx::NodeProto& n, const std::string& name,
   static const std::set<std::string> kWindowOps = {"Conv",          "ConvInteger", "QLinearConv", "ConvTranspose",
                                                    "MaxPool",       "AveragePool", "LpPool",      "GlobalAveragePool",
                                                    "GlobalMaxPool", "GlobalLpPool"};
-  const bool window = (l.domain.empty() || l.domain == "ai.onnx") && kWindowOps.count(l.op_type);
+  const bool window = ((l.domain.empty() || l.domain == "ai.onnx") && kWindowOps.count(l.op_type)) ||
+                      (l.domain == "com.microsoft" && (l.op_type == "FusedConv" || l.op_type == "QLinearAveragePool"));
   I64 in_channels = 0;
   if (!l.inputs.empty() && l.inputs[0].shape.size() >= 2) in_channels = l.inputs[0].shape[1];
   if (window && !l.inputs.empty() && l.inputs[0].shape.size() >= 3) {

@@ -543,15 +543,28 @@ struct SchemaRegistry::Tables {
 SchemaRegistry::SchemaRegistry() {
   auto* t = new Tables();  // lives as long as the process (one instance)
   auto* onnx_registry = onnx::OpSchemaRegistry::Instance();
-  // Guard every version of ONNX's convolution and pooling schemas.
-  for (const std::string& op : WindowOps()) {
-    for (int v = 1; v <= 17; ++v) {
-      const OpSchema* s = onnx_registry->GetSchema(op, v, "");
-      if (!s || t->guarded.count(s) || !s->has_type_and_shape_inference_function()) continue;
-      OpSchema copy = *s;
-      copy.TypeAndShapeInferenceFunction(Guarded(op, "", s->GetTypeAndShapeInferenceFunction()));
-      t->guarded.emplace(s, std::move(copy));
+  // Guard every version of ONNX's convolution and pooling schemas, and every
+  // data-propagation function: ONNX 1.12's (Shape's, ...) dereference the input
+  // type, which a tensor made by an op without a schema does not have (SIGSEGV
+  // on a Shape after a com.microsoft.extensions op).
+  for (const OpSchema& listed : onnx::OpSchemaRegistry::get_all_schemas_with_history()) {
+    const OpSchema* s = onnx_registry->GetSchema(listed.Name(), listed.SinceVersion(), listed.domain());
+    if (!s || t->guarded.count(s) || s->SinceVersion() != listed.SinceVersion()) continue;
+    const bool window = s->domain().empty() && WindowOps().count(s->Name());
+    if (!window && !s->has_data_propagation_function()) continue;
+    OpSchema copy = *s;
+    if (window && s->has_type_and_shape_inference_function()) {
+      copy.TypeAndShapeInferenceFunction(Guarded(s->Name(), "", s->GetTypeAndShapeInferenceFunction()));
     }
+    if (s->has_data_propagation_function()) {
+      copy.PartialDataPropagationFunction([f = s->GetDataPropagationFunction()](onnx::DataPropagationContext& ctx) {
+        for (std::size_t i = 0; i < ctx.getNumInputs(); ++i) {
+          if (!ctx.getInputType(i)) return;
+        }
+        f(ctx);
+      });
+    }
+    t->guarded.emplace(s, std::move(copy));
   }
   auto guarded = [&](const char* op, int version) -> Fn {
     const OpSchema* s = onnx_registry->GetSchema(op, version, "");
@@ -717,7 +730,8 @@ std::optional<std::string> WindowProblem(const std::string& op, const std::strin
   auto ints = [&](const char* name, std::size_t per_axis, I64 min) -> std::optional<std::string> {
     const onnx::AttributeProto* a = attr(name);
     if (!a) return std::nullopt;
-    if (a->type() != onnx::AttributeProto::INTS) return std::string(name) + " is not a list of integers";
+    // IR 3 files leave the type unset.
+    if (a->type() != onnx::AttributeProto::INTS && a->type() != onnx::AttributeProto::UNDEFINED) return std::string(name) + " is not a list of integers";
     if (spatial >= 0 && static_cast<std::size_t>(a->ints_size()) != per_axis * spatial) {
       return std::string(name) + " has " + std::to_string(a->ints_size()) + " values, the input " +
              std::to_string(spatial) + " spatial axes";
@@ -735,7 +749,7 @@ std::optional<std::string> WindowProblem(const std::string& op, const std::strin
     if (auto p = ints("output_padding", 1, 0)) return p;
     if (auto p = ints("output_shape", 1, 0)) return p;
   }
-  if (const onnx::AttributeProto* g = attr("group"); g && (g->type() != onnx::AttributeProto::INT || g->i() < 1)) {
+  if (const onnx::AttributeProto* g = attr("group"); g && ((g->type() != onnx::AttributeProto::INT && g->type() != onnx::AttributeProto::UNDEFINED) || g->i() < 1)) {
     return "group must be an integer >= 1";
   }
   return std::nullopt;
