@@ -233,3 +233,35 @@ TEST(ComMicrosoft, BadNodesAreErrorsNotCrashes) {
 
 }  // namespace
 }  // namespace odonata
+
+namespace odonata {
+namespace {
+
+TEST(OneHot, DepthAsAOneElementRank1Tensor) {
+  // tf2onnx writes depth as [257] (shape [1]); the spec allows it.
+  Network net = ParseOnnxText(testing::Model("(int64[1,6] i) => (float[1,6,257] y)", "y = OneHot<axis=-1>(i, d, v)",
+                                             "<int64[1] d = {257}, float[2] v = {0.0, 1.0}>", 11));
+  EXPECT_EQ(Find(net, "OneHot").outputs[0].shape, (Shape{1, 6, 257}));
+  net = ParseOnnxText(testing::Model("(int64[2,3] i) => (float[2,4,3] y)", "y = OneHot<axis=1>(i, d, v)",
+                                     "<float d = {4.0}, float[2] v = {0.0, 1.0}>", 9));
+  EXPECT_EQ(Find(net, "OneHot").outputs[0].shape, (Shape{2, 4, 3}));
+}
+
+TEST(UnusedOutputs, AnUnreadMaskOfUnknownShapeIsDropped) {
+  // Opset-9 Dropout with its mask declared but read by nobody (onnx-caffe2 models).
+  Network net = ParseOnnxText(testing::Model("(float[1,8] x) => (float[1,8] y)", "d, mask = Dropout(x)\n y = Relu(d)", "", 9));
+  const Layer& l = Find(net, "Dropout");
+  ASSERT_EQ(l.outputs.size(), 2u);
+  EXPECT_EQ(l.outputs[0].shape, (Shape{1, 8}));
+  EXPECT_TRUE(l.outputs[1].name.empty());
+  EXPECT_FALSE(l.data_dependent);
+}
+
+TEST(NoOpsetImport, IsAClearError) {
+  EXPECT_EQ(ErrorOf([] { ParseOnnxText("<ir_version: 3>\ng (float[1,2] x) => (float[1,2] y) { y = Relu(x) }", {}, "m.onnx"); }),
+            "m.onnx: no opset_import: the model does not say which ONNX opset its ops follow (ONNX Runtime rejects it "
+            "too)");
+}
+
+}  // namespace
+}  // namespace odonata

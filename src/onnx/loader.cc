@@ -180,6 +180,7 @@ class Importer {
                     google::protobuf::RepeatedPtrField<onnx::NodeProto>& out);
   bool BoundPass();
   void CheckResolved();
+  void DropUnusedOutputs();
   void PropagateTaint();
   void CheckGraph() const;
   void VerifyNodes(const onnx::GraphProto& g, const std::map<std::string, I64>& opsets) const;
@@ -549,6 +550,31 @@ bool Importer::BoundPass() {
   return changed;
 }
 
+// Collects every tensor name read by the nodes of `g` and of its subgraphs.
+void CollectReads(const onnx::GraphProto& g, std::unordered_set<std::string>& reads) {
+  for (const auto& n : g.node()) {
+    for (const auto& in : n.input()) reads.insert(in);
+    for (const auto& a : n.attribute()) {
+      if (a.has_g()) CollectReads(a.g(), reads);
+      for (const auto& sub : a.graphs()) CollectReads(sub, reads);
+    }
+  }
+  for (const auto& out : g.output()) reads.insert(out.name());
+}
+
+// An optional output nobody reads (opset-9 Dropout's mask, LayerNormalization's
+// statistics) whose shape stays unknown is dropped, as a runtime would not make it.
+void Importer::DropUnusedOutputs() {
+  std::unordered_set<std::string> reads;
+  CollectReads(model_.graph(), reads);
+  for (auto& n : *model_.mutable_graph()->mutable_node()) {
+    for (int o = 1; o < n.output_size(); ++o) {
+      const std::string& name = n.output(o);
+      if (!name.empty() && !reads.count(name) && !StaticShape(name)) n.set_output(o, "");
+    }
+  }
+}
+
 void Importer::CheckResolved() {
   const onnx::GraphProto& g = model_.graph();
   std::vector<std::string> problems;
@@ -866,6 +892,9 @@ Network Importer::Build() {
 
 Network Importer::Run() {
   if (!model_.has_graph()) throw Fail("not an ONNX model: no graph");
+  if (model_.opset_import_size() == 0) {
+    throw Fail("no opset_import: the model does not say which ONNX opset its ops follow (ONNX Runtime rejects it too)");
+  }
   opset_ = DefaultOpset();
   if (opset_ > kMaxKnownOpset) {
     warnings_.push_back("model uses opset " + std::to_string(opset_) +
@@ -889,6 +918,7 @@ Network Importer::Run() {
     if (BoundPass()) continue;
     break;
   }
+  DropUnusedOutputs();
   CheckResolved();
   WarnBounds();
   PropagateTaint();

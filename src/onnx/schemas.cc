@@ -509,6 +509,29 @@ void CenterCropPad(InferenceContext& ctx) {
   SetLike(ctx, 0, InElem(ctx, 0), out);
 }
 
+// OneHot: depth may be a scalar or a one-element rank-1 tensor (tf2onnx
+// writes [257]); ONNX 1.12 infers nothing for the latter.
+void OneHot(InferenceContext& ctx) {
+  SetElem(ctx, 0, InElem(ctx, 2));
+  const TensorShapeProto* idx = InShape(ctx, 0);
+  if (!idx) return;
+  const I64 r = idx->dim_size() + 1;
+  I64 axis = IntAttr(ctx, "axis", -1);
+  if (!NormAxis(axis, r)) fail_shape_inference("OneHot axis out of range");
+  auto depth = InReals(ctx, 1);
+  if (depth && depth->size() != 1) fail_shape_inference("OneHot depth must have one element");
+  TensorShapeProto out;
+  for (I64 i = 0, j = 0; i < r; ++i) {
+    if (i == axis) {
+      const double d = depth ? std::floor((*depth)[0]) : -1;
+      AddDim(&out, d >= 0 && d < 9e18 ? std::optional<I64>(static_cast<I64>(d)) : std::nullopt);
+    } else {
+      *out.add_dim() = idx->dim(static_cast<int>(j++));
+    }
+  }
+  SetLike(ctx, 0, InElem(ctx, 2), out);
+}
+
 // Calls `fn` on the inputs `inputs` of ctx; then sets output 0's type to `elem` (if not 0).
 Fn Through(std::vector<int> inputs, Fn fn, int32_t elem = 0) {
   return [inputs, fn, elem](InferenceContext& ctx) {
@@ -623,6 +646,7 @@ SchemaRegistry::SchemaRegistry() {
   for (const char* op : {"BitwiseAnd", "BitwiseOr", "BitwiseXor"}) t->Add("", op, 18, b.add);
   t->Add("", "BitwiseNot", 18, SameAsFirst);
   t->Add("", "CenterCropPad", 18, CenterCropPad);
+  for (int v : {9, 11}) t->Add("", "OneHot", v, OneHot);
   // ONNX Runtime's LayerNormalization before ONNX had one (opset 17).
   t->Add("", "LayerNormalization", 1, b.layer_norm);
 
@@ -696,7 +720,7 @@ const OpSchema* SchemaRegistry::GetSchema(const std::string& op, const int max_i
     auto v = it->second.upper_bound(max_inclusive_version);
     if (v != it->second.begin()) {
       --v;
-      if (!base || v->first > base->SinceVersion()) return &v->second;
+      if (!base || v->first >= base->SinceVersion()) return &v->second;
     }
   }
   if (base) {
