@@ -406,3 +406,67 @@ TEST_F(LoaderFiles, WeightStrippedModelLoadsWithoutItsExternalData) {
 
 }  // namespace
 }  // namespace odonata
+
+namespace odonata {
+namespace {
+
+// Silero VAD's pattern: an If on a scalar input (sr == 16000) whose branches
+// give different shapes.
+std::string IfOnInput() {
+  return testing::Model("(float[1,4] x, int64 sr) => (float[1,?] y)",
+                        "c = Equal(sr, k)\n"
+                        " y = If(c) <then_branch = g1 () => (float[1,4] t) { t = Relu(x) },"
+                        " else_branch = g2 () => (float[1,8] e) { e = Concat<axis=1>(x, x) }>",
+                        "<int64 k = {16000}>");
+}
+
+TEST(LoaderInputValues, AValueResolvesAnIfOnTheInput) {
+  LoadOptions o;
+  o.input_values["sr"] = {16000};
+  Network net = ParseOnnxText(IfOnInput(), o);
+  ASSERT_EQ(net.layers.size(), 1u);
+  EXPECT_EQ(net.layers[0].op_type, "Relu");
+  EXPECT_EQ(net.outputs[0].shape, (Shape{1, 4}));
+  ASSERT_EQ(net.inputs.size(), 2u);  // sr stays an input
+  EXPECT_EQ(net.inputs[1].name, "sr");
+  o.input_values["sr"] = {8000};
+  net = ParseOnnxText(IfOnInput(), o);
+  EXPECT_EQ(Find(net, "Concat").outputs[0].shape, (Shape{1, 8}));
+  EXPECT_EQ(net.outputs[0].shape, (Shape{1, 8}));
+}
+
+TEST(LoaderInputValues, BadValuesAreErrorsNamingTheInput) {
+  LoadOptions o;
+  o.input_values["rate"] = {1};
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(IfOnInput(), o, "m.onnx"); }),
+            "m.onnx: --input-value: the model has no input named 'rate' (inputs: x, sr)");
+  o.input_values = {{"sr", {1, 2}}};
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(IfOnInput(), o, "m.onnx"); }),
+            "m.onnx: --input-value sr: input 'sr' has 1 element(s) (shape scalar), 2 value(s) given");
+  o.input_values = {{"sr", {0.5}}};
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(IfOnInput(), o, "m.onnx"); }),
+            "m.onnx: --input-value sr: input 'sr' holds integers, not 0.5");
+}
+
+}  // namespace
+}  // namespace odonata
+
+namespace odonata {
+namespace {
+
+TEST(LoaderInputValues, WithoutAValueBothBranchesAreAnUpperBound) {
+  Network net = ParseOnnxText(IfOnInput(), {}, "m.onnx");
+  // The condition (Equal on sr), the If and both branches are layers; the
+  // output takes the larger branch's shape.
+  ASSERT_EQ(net.layers.size(), 4u);
+  EXPECT_TRUE(Named(net, "If_1/then_branch/Relu_0").data_dependent);
+  EXPECT_TRUE(Named(net, "If_1/else_branch/Concat_0").data_dependent);
+  EXPECT_EQ(net.outputs[0].shape, (Shape{1, 8}));
+  ASSERT_EQ(net.warnings.size(), 1u);
+  EXPECT_EQ(net.warnings[0],
+            "If 'If_1' (If): condition depends on the value of input 'sr'; both branches are counted (upper bound); "
+            "--input-value sr=V picks one");
+}
+
+}  // namespace
+}  // namespace odonata

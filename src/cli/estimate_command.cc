@@ -40,6 +40,7 @@ Runner SetupEstimate(CLI::App& cmd) {
   AddFormatOption(cmd, a->format, Formats::kWithHtml, "Output format (html: one self-contained page with charts)");
   AddOutputOption(cmd, a->output);
   AddInputShapeOption(cmd, a->model.input_shapes);
+  AddInputValueOption(cmd, a->model.input_values);
   AddBatchOption(cmd, a->model.batch);
   cmd.add_option("-p,--platform", a->platform, "Platform profile: a name from `odonata platforms` or a .json file")
       ->type_name("PLATFORM")

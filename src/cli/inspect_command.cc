@@ -31,6 +31,7 @@ Runner SetupInspect(CLI::App& cmd) {
   AddFormatOption(cmd, a->format, Formats::kText, "Output format");
   AddOutputOption(cmd, a->output);
   AddInputShapeOption(cmd, a->model.input_shapes);
+  AddInputValueOption(cmd, a->model.input_values);
   AddBatchOption(cmd, a->model.batch);
   return [a](const Context& context) { return Run(*a, context); };
 }

@@ -3,6 +3,7 @@
 // computations + stated bounds for data-dependent shapes), then converts the
 // nodes into plain Layers.
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -174,11 +175,16 @@ class Importer {
  private:
   I64 DefaultOpset() const;
   void ApplyInputShapes();
+  void ApplyInputValues();
   void InferShapes();
   bool FoldPass();
   void InlineBranch(onnx::NodeProto& n, bool cond, bool tainted,
                     google::protobuf::RepeatedPtrField<onnx::NodeProto>& out);
   bool BoundPass();
+  bool InlineUnresolvedIfs();
+  void InlineBothBranches(onnx::NodeProto& n, google::protobuf::RepeatedPtrField<onnx::NodeProto>& out);
+  std::vector<std::string> InputsBehind(const std::string& tensor) const;
+  std::optional<Shape> IfBound(const onnx::NodeProto& n, int o) const;
   void CheckResolved();
   void DropUnusedOutputs();
   void PropagateTaint();
@@ -201,6 +207,7 @@ class Importer {
   std::string origin_;
   I64 opset_ = 0;
   bool batch_guessed_ = false;  // a symbolic leading input dim was taken as 1
+  std::unordered_set<std::string> valued_inputs_;  // inputs given a value (--input-value)
   std::vector<std::string> warnings_;
   std::unordered_map<std::string, TypeInfo> types_;      // main graph, refreshed each round
   std::unordered_map<std::string, ConstTensor> consts_;  // known values
@@ -267,6 +274,11 @@ void Importer::ApplyInputShapes() {
       continue;
     }
     if (!tt->has_shape()) {
+      auto v = options_.input_values.find(in.name());
+      if (v != options_.input_values.end()) {
+        SetShape(&in, tt->elem_type(), v->second.size() == 1 ? Shape{} : Shape{static_cast<I64>(v->second.size())});
+        continue;
+      }
       throw Fail("input '" + in.name() + "' has no shape; give --input-shape " + in.name() + "=DIMS");
     }
     for (int i = 0; i < tt->shape().dim_size(); ++i) {
@@ -304,6 +316,51 @@ void Importer::ApplyInputShapes() {
       }
       throw Fail("--input-shape: the model has no input named '" + name + "' (inputs: " + names + ")");
     }
+  }
+}
+
+// --input-value: the values become constants (and initializers, for ONNX's
+// inference); the inputs stay inputs of the network.
+void Importer::ApplyInputValues() {
+  onnx::GraphProto* g = model_.mutable_graph();
+  std::unordered_set<std::string> inits;
+  for (const auto& t : g->initializer()) inits.insert(t.name());
+  for (const auto& [name, values] : options_.input_values) {
+    const onnx::ValueInfoProto* input = nullptr;
+    std::string names;
+    for (const auto& in : g->input()) {
+      if (inits.count(in.name())) continue;
+      if (in.name() == name) input = &in;
+      names += (names.empty() ? "" : ", ") + in.name();
+    }
+    if (!input) throw Fail("--input-value: the model has no input named '" + name + "' (inputs: " + names + ")");
+    const auto& tt = input->type().tensor_type();
+    onnx_import::ConstTensor c;
+    c.elem_type = tt.elem_type();
+    for (const auto& d : tt.shape().dim()) c.shape.push_back(d.dim_value());
+    const I64 count = NumElements(c.shape);
+    if (count != static_cast<I64>(values.size())) {
+      throw Fail("--input-value " + name + ": input '" + name + "' has " + std::to_string(count) + " element(s) (shape " +
+                 ShapeToString(c.shape) + "), " + std::to_string(values.size()) + " value(s) given");
+    }
+    if (count > onnx_import::kMaxFoldElements) throw Fail("--input-value " + name + ": too many values");
+    if (!c.is_int() && c.elem_type != onnx::TensorProto::FLOAT && c.elem_type != onnx::TensorProto::DOUBLE &&
+        c.elem_type != onnx::TensorProto::FLOAT16 && c.elem_type != onnx::TensorProto::BFLOAT16) {
+      throw Fail("--input-value " + name + ": input '" + name + "' is not a number tensor");
+    }
+    for (double v : values) {
+      if (c.is_int()) {
+        if (v != std::floor(v) || std::fabs(v) > 9e15) {
+          throw Fail("--input-value " + name + ": input '" + name + "' holds integers, not " + (std::ostringstream() << v).str());
+        }
+        c.ints.push_back(static_cast<I64>(v));
+      } else {
+        c.reals.push_back(v);
+      }
+    }
+    *g->add_initializer() = onnx_import::ToTensorProto(c, name);
+    consts_[name] = std::move(c);
+    valued_inputs_.insert(name);
   }
 }
 
@@ -416,6 +473,8 @@ void Importer::InlineBranch(onnx::NodeProto& n, bool cond, bool tainted,
   onnx::GraphProto* g = model_.mutable_graph();
   for (auto& t : *branch.mutable_initializer()) {
     weights_.insert(t.name());
+    // The branch's small constants fold like the graph's own.
+    if (auto c = onnx_import::FromTensorProto(t)) consts_[t.name()] = std::move(*c);
     g->add_initializer()->Swap(&t);
   }
   // Branch outputs take the If's output names: rename them where the branch produces them.
@@ -459,6 +518,174 @@ void Importer::InlineBranch(onnx::NodeProto& n, bool cond, bool tainted,
   folded_nodes_.push_back(n.name().empty() ? n.op_type() : n.name());
 }
 
+// Every tensor name `g` and its nested subgraphs define (node outputs,
+// initializers, subgraph inputs).
+void CollectDefined(const onnx::GraphProto& g, bool nested, std::unordered_set<std::string>& out) {
+  for (const auto& t : g.initializer()) out.insert(t.name());
+  if (nested) {
+    for (const auto& in : g.input()) out.insert(in.name());
+  }
+  for (const auto& n : g.node()) {
+    for (const auto& o : n.output()) {
+      if (!o.empty()) out.insert(o);
+    }
+    for (const auto& a : n.attribute()) {
+      if (a.has_g()) CollectDefined(a.g(), true, out);
+      for (const auto& sub : a.graphs()) CollectDefined(sub, true, out);
+    }
+  }
+}
+
+// Renames every occurrence of the names in `rename` in `g` and its subgraphs.
+void RenameAll(onnx::GraphProto& g, const std::unordered_map<std::string, std::string>& rename) {
+  auto fix = [&](std::string* name) {
+    auto r = rename.find(*name);
+    if (r != rename.end()) *name = r->second;
+  };
+  for (auto& t : *g.mutable_initializer()) fix(t.mutable_name());
+  for (auto& vi : *g.mutable_input()) fix(vi.mutable_name());
+  for (auto& vi : *g.mutable_output()) fix(vi.mutable_name());
+  for (auto& vi : *g.mutable_value_info()) fix(vi.mutable_name());
+  for (auto& n : *g.mutable_node()) {
+    for (auto& in : *n.mutable_input()) fix(&in);
+    for (auto& o : *n.mutable_output()) fix(&o);
+    for (auto& a : *n.mutable_attribute()) {
+      if (a.has_g()) RenameAll(*a.mutable_g(), rename);
+      for (auto& sub : *a.mutable_graphs()) RenameAll(sub, rename);
+    }
+  }
+}
+
+// Graph inputs whose values `tensor` is computed from.
+std::vector<std::string> Importer::InputsBehind(const std::string& tensor) const {
+  const onnx::GraphProto& g = model_.graph();
+  std::unordered_map<std::string, const onnx::NodeProto*> producer;
+  for (const auto& n : g.node()) {
+    for (const auto& o : n.output()) producer[o] = &n;
+  }
+  std::set<std::string> inputs;
+  for (const auto& in : g.input()) inputs.insert(in.name());
+  std::vector<std::string> todo = {tensor}, found;
+  std::unordered_set<std::string> seen;
+  while (!todo.empty()) {
+    std::string t = todo.back();
+    todo.pop_back();
+    if (!seen.insert(t).second) continue;
+    if (inputs.count(t) && !weights_.count(t) && !consts_.count(t)) found.push_back(t);
+    auto p = producer.find(t);
+    if (p == producer.end()) continue;
+    for (const auto& in : p->second->input()) todo.push_back(in);
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+// One line for an If whose condition depends on input values.
+std::string IfWarning(const onnx::NodeProto& n, const std::vector<std::string>& behind) {
+  std::string names;
+  for (const auto& b : behind) names += (names.empty() ? "'" : ", '") + b + "'";
+  return "If " + NodeLabel(n) + ": condition depends on the value of " +
+         (names.empty() ? std::string("an input") : "input " + names) + "; both branches are counted (upper bound)" +
+         (behind.empty() ? std::string() : "; --input-value " + behind[0] + "=V picks one");
+}
+
+// An If whose condition stays unknown and whose outputs stay unresolved (its
+// branches give different shapes): both branches go into the graph, each
+// counted (an upper bound), and each output takes the larger of the two
+// branches' shapes (odonata.UpperBound, not a layer).
+bool Importer::InlineUnresolvedIfs() {
+  onnx::GraphProto* g = model_.mutable_graph();
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
+  bool changed = false;
+  for (int idx = 0; idx < g->node_size(); ++idx) {
+    onnx::NodeProto& n = *g->mutable_node(idx);
+    bool unresolved = false;
+    for (const auto& o : n.output()) unresolved |= !o.empty() && !StaticShape(o);
+    if (n.op_type() != "If" || !(n.domain().empty() || n.domain() == "ai.onnx") || !unresolved ||
+        n.input_size() != 1 || consts_.count(n.input(0))) {
+      kept.Add()->Swap(&n);
+      continue;
+    }
+    InlineBothBranches(n, kept);
+    changed = true;
+  }
+  g->mutable_node()->Swap(&kept);
+  if (changed) {
+    bool imported = false;
+    for (const auto& o : model_.opset_import()) imported |= o.domain() == onnx_import::kOdonataDomain;
+    if (!imported) {
+      auto* o = model_.add_opset_import();
+      o->set_domain(onnx_import::kOdonataDomain);
+      o->set_version(1);
+    }
+  }
+  return changed;
+}
+
+void Importer::InlineBothBranches(onnx::NodeProto& n, google::protobuf::RepeatedPtrField<onnx::NodeProto>& out) {
+  warnings_.push_back(IfWarning(n, InputsBehind(n.input(0))));
+  onnx::GraphProto* g = model_.mutable_graph();
+  std::vector<std::vector<std::string>> outs;
+  for (const char* branch_name : {"then_branch", "else_branch"}) {
+    onnx::GraphProto branch;
+    for (auto& a : *n.mutable_attribute()) {
+      if (a.name() == branch_name) branch.Swap(a.mutable_g());
+    }
+    const std::string prefix = n.name() + "/" + branch_name + "/";
+    // The two branches often hold the same nested graphs: every name they
+    // define gets the branch's prefix.
+    std::unordered_set<std::string> defined;
+    CollectDefined(branch, false, defined);
+    std::unordered_map<std::string, std::string> rename;
+    for (const auto& d : defined) rename[d] = prefix + d;
+    RenameAll(branch, rename);
+    for (auto& t : *branch.mutable_initializer()) {
+      weights_.insert(t.name());
+      if (auto c = onnx_import::FromTensorProto(t)) consts_[t.name()] = std::move(*c);
+      g->add_initializer()->Swap(&t);
+    }
+    for (auto& bn : *branch.mutable_node()) {
+      for (const auto& o : bn.output()) {
+        if (!o.empty()) tainted_.insert(o);
+      }
+      bn.set_name(prefix + bn.name());
+      out.Add()->Swap(&bn);
+    }
+    outs.emplace_back();
+    for (const auto& o : branch.output()) outs.back().push_back(o.name());
+  }
+  for (int i = 0; i < n.output_size(); ++i) {
+    if (n.output(i).empty() || i >= static_cast<int>(outs[0].size()) || i >= static_cast<int>(outs[1].size())) continue;
+    onnx::NodeProto* ub = out.Add();
+    ub->set_op_type("UpperBound");
+    ub->set_domain(onnx_import::kOdonataDomain);
+    ub->set_name(n.name() + "/upper_bound_" + std::to_string(i));
+    ub->add_input(outs[0][i]);
+    ub->add_input(outs[1][i]);
+    ub->add_output(n.output(i));
+    tainted_.insert(n.output(i));
+  }
+}
+
+// The elementwise larger of the static shapes of output `o` of an If's two
+// branches (as ONNX's inference left them), or nullopt.
+std::optional<Shape> Importer::IfBound(const onnx::NodeProto& n, int o) const {
+  std::vector<Shape> shapes;
+  for (const auto& a : n.attribute()) {
+    if (a.name() != "then_branch" && a.name() != "else_branch") continue;
+    if (!a.has_g() || o >= a.g().output_size()) return std::nullopt;
+    std::unordered_map<std::string, TypeInfo> info;
+    Record(a.g().output(o), info);
+    auto it = info.find(a.g().output(o).name());
+    if (it == info.end() || !it->second.shape || !IsStatic(*it->second.shape)) return std::nullopt;
+    shapes.push_back(ToShape(*it->second.shape));
+  }
+  if (shapes.size() != 2 || shapes[0].size() != shapes[1].size()) return std::nullopt;
+  Shape out = shapes[0];
+  for (std::size_t d = 0; d < out.size(); ++d) out[d] = std::max(out[d], shapes[1][d]);
+  return out;
+}
+
 // Shapes that depend on input values get a stated upper bound, one layer of
 // the graph at a time so that later shapes follow from the bound by inference.
 bool Importer::BoundPass() {
@@ -490,6 +717,9 @@ bool Importer::BoundPass() {
           }
           bound = Shape{CheckedMul(CheckedMul(scores[0], scores[1]), per_class), 3};
         }
+      } else if (op == "If") {
+        // A condition not known at load time: the larger of the two branches' shapes.
+        bound = IfBound(n, o);
       } else if (op == "NonZero") {
         Shape x = in_shape(0);
         bound = Shape{static_cast<I64>(x.size()), NumElements(x)};
@@ -543,7 +773,8 @@ bool Importer::BoundPass() {
       if (!bound) continue;
       bounds_[name] = *bound;
       tainted_.insert(name);
-      bounded_.push_back({op, "'" + name + "' (from node " + NodeLabel(n) + ")", *bound});
+      // An If's bound is said once, with its branches (AddLayers).
+      if (op != "If") bounded_.push_back({op, "'" + name + "' (from node " + NodeLabel(n) + ")", *bound});
       changed = true;
     }
   }
@@ -815,11 +1046,14 @@ void Importer::AddLayers(const onnx::GraphProto& g, const std::string& prefix, I
   // Tensors visible here: this graph's own plus the enclosing scopes'.
   std::unordered_map<std::string, TypeInfo> types = outer;
   for (auto& [k, v] : CollectTypes(g)) types[k] = v;
-  for (const auto& t : g.initializer()) weights_.insert(t.name());
+  for (const auto& t : g.initializer()) {
+    if (!valued_inputs_.count(t.name())) weights_.insert(t.name());
+  }
   int index = 0;
   for (const onnx::NodeProto& n : g.node()) {
     std::string name = n.name().empty() ? n.op_type() + "_" + std::to_string(index) : n.name();
     ++index;
+    if (n.domain() == onnx_import::kOdonataDomain) continue;  // bookkeeping, no work
     if (n.op_type() == "Constant" && (n.domain().empty() || n.domain() == "ai.onnx")) {
       // A constant too large to fold: its output is a weight, the node does no work.
       for (const auto& out : n.output()) constants_.insert(out);
@@ -849,8 +1083,13 @@ void Importer::AddLayers(const onnx::GraphProto& g, const std::string& prefix, I
           cond = c->second.int_at(0) != 0;
         } else {
           body_dd = true;
-          net.warnings.push_back("If " + NodeLabel(n) +
-                                 " has a data-dependent condition; both branches are counted (upper bound)");
+          const std::vector<std::string> behind = prefix.empty() ? InputsBehind(n.input(0)) : std::vector<std::string>{};
+          if (behind.empty()) {
+            net.warnings.push_back("If " + NodeLabel(n) +
+                                   " has a data-dependent condition; both branches are counted (upper bound)");
+          } else {
+            net.warnings.push_back(IfWarning(n, behind));
+          }
         }
       }
       for (const auto& a : n.attribute()) {
@@ -883,7 +1122,9 @@ Network Importer::Build() {
   for (const auto& t : g.initializer()) inits.insert(t.name());
   bool unresolved = false;
   for (const auto& in : g.input()) {
-    if (!inits.count(in.name())) net.inputs.push_back(MakeTensor(in.name(), types_, &unresolved));
+    if (!inits.count(in.name()) || valued_inputs_.count(in.name())) {
+      net.inputs.push_back(MakeTensor(in.name(), types_, &unresolved));
+    }
   }
   for (const auto& out : g.output()) net.outputs.push_back(MakeTensor(out.name(), types_, &unresolved));
   AddLayers(g, "", 1, false, {}, net);
@@ -906,6 +1147,7 @@ Network Importer::Run() {
     if (auto c = onnx_import::FromTensorProto(t)) consts_[t.name()] = std::move(*c);
   }
   ApplyInputShapes();
+  ApplyInputValues();
   CheckGraph();
   std::map<std::string, I64> opsets;
   for (const auto& o : model_.opset_import()) {
@@ -916,6 +1158,7 @@ Network Importer::Run() {
     InferShapes();
     if (FoldPass()) continue;
     if (BoundPass()) continue;
+    if (InlineUnresolvedIfs()) continue;
     break;
   }
   DropUnusedOutputs();

@@ -700,6 +700,19 @@ SchemaRegistry::SchemaRegistry() {
   t->Add(kMs, "QuantizeLinear", 1, b.quantize);
   t->Add(kMs, "DequantizeLinear", 1, b.dequantize);
 
+  t->Add(kOdonataDomain, "UpperBound", 1, [](InferenceContext& c) {
+    SetElem(c, 0, InElem(c, 0));
+    const TensorShapeProto* a = InShape(c, 0);
+    const TensorShapeProto* b = InShape(c, 1);
+    if (!a || !b || a->dim_size() != b->dim_size()) return;
+    TensorShapeProto out;
+    for (int i = 0; i < a->dim_size(); ++i) {
+      auto x = DimOf(*a, i), y = DimOf(*b, i);
+      AddDim(&out, x && y ? std::optional<I64>(std::max(*x, *y)) : std::nullopt);
+    }
+    SetLike(c, 0, InElem(c, 0), out);
+  });
+
   for (auto& [key, versions] : t->own) {
     for (auto& [v, s] : versions) t->own_set.insert(&s);
   }

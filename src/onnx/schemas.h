@@ -26,6 +26,10 @@
 
 namespace odonata::onnx_import {
 
+// The loader's own bookkeeping ops: "UpperBound" (the elementwise larger of
+// its two inputs' shapes; the output of an If whose condition is unknown).
+inline constexpr const char* kOdonataDomain = "odonata";
+
 class SchemaRegistry final : public onnx::ISchemaRegistry {
  public:
   // The one instance (immutable after construction; safe across threads).
