@@ -228,10 +228,21 @@ TEST(Loader, MissingInputIsAnError) {
             "node output");
 }
 
-TEST(Loader, CycleIsAnError) {
+TEST(Loader, CycleIsAnErrorNamingItsNodes) {
   std::string m = Model("(float[1,4] x) => (float[1,4] y)", "a = Add(x, b)\n b = Relu(a)\n y = Relu(b)");
-  std::string e = ErrorOf([&] { ParseOnnxText(m, {}, "m.onnx"); });
-  EXPECT_NE(e.find("m.onnx: graph is not in topological order or has a cycle"), std::string::npos) << e;
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(m, {}, "m.onnx"); }),
+            "m.onnx: graph has a cycle: 'Add_0' (Add) <- 'Relu_1' (Relu) <- 'Add_0' (Add)");
+}
+
+TEST(Loader, NodesOutOfOrderAreSortedWithAWarning) {
+  std::string m = Model("(float[1,4] x) => (float[1,4] y)", "y = Relu(a)\n a = Sigmoid(x)");
+  Network net = ParseOnnxText(m);
+  ASSERT_EQ(net.layers.size(), 2u);
+  EXPECT_EQ(net.layers[0].op_type, "Sigmoid");
+  EXPECT_EQ(net.layers[1].op_type, "Relu");
+  EXPECT_EQ(net.outputs[0].shape, (Shape{1, 4}));
+  ASSERT_EQ(net.warnings.size(), 1u);
+  EXPECT_EQ(net.warnings[0], "nodes are not stored in topological order; sorted (as ONNX Runtime does)");
 }
 
 TEST(Loader, NewerOpsetWarns) {
@@ -466,6 +477,35 @@ TEST(LoaderInputValues, WithoutAValueBothBranchesAreAnUpperBound) {
   EXPECT_EQ(net.warnings[0],
             "If 'If_1' (If): condition depends on the value of input 'sr'; both branches are counted (upper bound); "
             "--input-value sr=V picks one");
+}
+
+}  // namespace
+}  // namespace odonata
+
+namespace odonata {
+namespace {
+
+TEST(LoaderCounts, ConstantNodeWeightsAreParametersWhenTheModelHasNoOthers) {
+  // paddle2onnx's way: every weight in a Constant node, no initializers.
+  std::string m = Model("(float[1,3] x) => (float[1,2] y)",
+                        "w = Constant<value = float[3,2] {1.0, 2.0, 3.0, 4.0, 5.0, 6.0}>()\n"
+                        " b = Constant<value = float[2] {0.5, 0.5}>()\n"
+                        " h = MatMul(x, w)\n y = Add(h, b)");
+  Network net = ParseOnnxText(m);
+  EXPECT_EQ(Find(net, "MatMul").counts.params, 6);
+  EXPECT_EQ(net.Totals().params, 8);
+  // With a weight initializer the model's Constant nodes are buffers, as before.
+  std::string with_init = Model("(float[1,3] x) => (float[1,2] y)",
+                                "b = Constant<value = float[1,2] {0.5, 0.5}>()\n h = MatMul(x, w)\n y = Add(h, b)",
+                                "<float[3,2] w = {1.0, 2.0, 3.0, 4.0, 5.0, 6.0}>");
+  EXPECT_EQ(ParseOnnxText(with_init).Totals().params, 6);
+}
+
+TEST(LoaderCounts, ZeroSizedDimensionWarns) {
+  Network net = ParseOnnxText(Model("(float[1,0,4] x) => (float[1,0,4] y)", "y = Relu(x)"));
+  EXPECT_EQ(net.Totals().flops, 0);
+  ASSERT_EQ(net.warnings.size(), 1u);
+  EXPECT_EQ(net.warnings[0], "1 tensor(s) have a zero-sized dimension and cost nothing (first: 'y' (1x0x4, from node 'Relu_0'))");
 }
 
 }  // namespace

@@ -81,6 +81,11 @@ DataType FromOnnxType(int32_t t) {
   }
 }
 
+bool IsFloatElem(int32_t t) {
+  using onnx::TensorProto;
+  return t == TensorProto::FLOAT || t == TensorProto::FLOAT16 || t == TensorProto::BFLOAT16 || t == TensorProto::DOUBLE;
+}
+
 bool IsStatic(const PartialShape& s) {
   return std::all_of(s.begin(), s.end(), [](const auto& d) { return d.has_value(); });
 }
@@ -152,6 +157,24 @@ void SetShape(onnx::ValueInfoProto* vi, int32_t elem_type, const Shape& shape) {
   for (I64 d : shape) sp->add_dim()->set_dim_value(d);
 }
 
+// Whether a graph keeps its weights in Constant nodes: no floating-point
+// initializer of more than one element, and some floating-point Constant of
+// rank >= 2 (a weight matrix or kernel, not a scalar or a list of scales).
+bool ConstantsAreWeights(const onnx::GraphProto& g) {
+  for (const auto& t : g.initializer()) {
+    I64 n = 1;
+    for (I64 d : t.dims()) n *= std::max<I64>(d, 0);
+    if (IsFloatElem(t.data_type()) && n > 1) return false;
+  }
+  for (const auto& n : g.node()) {
+    if (n.op_type() != "Constant") continue;
+    for (const auto& a : n.attribute()) {
+      if (a.name() == "value" && IsFloatElem(a.t().data_type()) && a.t().dims_size() >= 2) return true;
+    }
+  }
+  return false;
+}
+
 // Give unnamed nodes the name "<op>_<index>" (index within their graph) so
 // that errors, warnings and reports all call a node the same thing.
 void NameNodes(onnx::GraphProto* g) {
@@ -188,7 +211,7 @@ class Importer {
   void CheckResolved();
   void DropUnusedOutputs();
   void PropagateTaint();
-  void CheckGraph() const;
+  void CheckGraph();
   void VerifyNodes(const onnx::GraphProto& g, const std::map<std::string, I64>& opsets) const;
   void CheckWindows(const onnx::GraphProto& g, const std::unordered_map<std::string, TypeInfo>& types) const;
   Network Build();
@@ -208,6 +231,10 @@ class Importer {
   I64 opset_ = 0;
   bool batch_guessed_ = false;  // a symbolic leading input dim was taken as 1
   std::unordered_set<std::string> valued_inputs_;  // inputs given a value (--input-value)
+  // The model keeps its weights in Constant nodes (paddle2onnx, spox, ...): no
+  // floating-point initializer of more than one element. Their float values are
+  // then parameters; in other models Constant nodes hold scalars and buffers.
+  bool constants_are_weights_ = false;
   std::vector<std::string> warnings_;
   std::unordered_map<std::string, TypeInfo> types_;      // main graph, refreshed each round
   std::unordered_map<std::string, ConstTensor> consts_;  // known values
@@ -444,10 +471,14 @@ bool Importer::FoldPass() {
       kept.Add()->Swap(&n);
       continue;
     }
+    // A Constant node's floating-point value is a weight (paddle2onnx stores
+    // every weight so): a parameter, as an initializer would be.
+    const bool weight = constants_are_weights_ && (n.op_type() == "Constant" || n.op_type() == "ConstantOfShape") &&
+                        IsFloatElem((*out)[0].elem_type);
     for (int o = 0; o < n.output_size(); ++o) {
       if (n.output(o).empty()) continue;
       *g->add_initializer() = onnx_import::ToTensorProto((*out)[o], n.output(o));
-      constants_.insert(n.output(o));
+      (weight ? weights_ : constants_).insert(n.output(o));
       if (taint) tainted_.insert(n.output(o));
       consts_[n.output(o)] = std::move((*out)[o]);
     }
@@ -880,20 +911,26 @@ void Importer::VerifyNodes(const onnx::GraphProto& g, const std::map<std::string
   }
 }
 
-// Node inputs must come from somewhere, and the graph must be acyclic.
-void Importer::CheckGraph() const {
-  const onnx::GraphProto& g = model_.graph();
+// Node inputs must come from somewhere, and the graph must be acyclic. Nodes
+// stored out of order (an fp16 converter's output) are sorted, as ONNX Runtime
+// does, with a warning; a real cycle is an error naming its nodes.
+void Importer::CheckGraph() {
+  onnx::GraphProto* g = model_.mutable_graph();
   std::unordered_set<std::string> available;
-  for (const auto& in : g.input()) available.insert(in.name());
-  for (const auto& t : g.initializer()) available.insert(t.name());
+  for (const auto& in : g->input()) available.insert(in.name());
+  for (const auto& t : g->initializer()) available.insert(t.name());
   std::unordered_map<std::string, int> producer;
-  for (int i = 0; i < g.node_size(); ++i) {
-    for (const auto& out : g.node(i).output()) {
+  for (int i = 0; i < g->node_size(); ++i) {
+    for (const auto& out : g->node(i).output()) {
       if (!out.empty()) producer[out] = i;
     }
   }
-  for (int i = 0; i < g.node_size(); ++i) {
-    const auto& n = g.node(i);
+  const int count = g->node_size();
+  std::vector<std::vector<int>> consumers(count);
+  std::vector<int> pending(count, 0);
+  bool ordered = true;
+  for (int i = 0; i < count; ++i) {
+    const auto& n = g->node(i);
     for (const auto& in : n.input()) {
       if (in.empty() || available.count(in)) continue;
       auto p = producer.find(in);
@@ -901,12 +938,51 @@ void Importer::CheckGraph() const {
         throw Fail("node " + NodeLabel(n) + " reads '" + in +
                    "', which is neither a graph input, an initializer nor a node output");
       }
-      if (p->second >= i) {
-        throw Fail("graph is not in topological order or has a cycle: node " + NodeLabel(n) + " reads '" + in +
-                   "' produced by later node " + NodeLabel(g.node(p->second)));
-      }
+      ordered &= p->second < i;
+      consumers[p->second].push_back(i);
+      ++pending[i];
     }
   }
+  if (ordered) return;
+  // Kahn's algorithm, ties broken by file order.
+  std::set<int> ready;
+  for (int i = 0; i < count; ++i) {
+    if (pending[i] == 0) ready.insert(i);
+  }
+  std::vector<int> order;
+  while (!ready.empty()) {
+    const int i = *ready.begin();
+    ready.erase(ready.begin());
+    order.push_back(i);
+    for (int c : consumers[i]) {
+      if (--pending[c] == 0) ready.insert(c);
+    }
+  }
+  if (static_cast<int>(order.size()) != count) {
+    // Walk back from a node left over along inputs made by nodes left over until one repeats.
+    int at = 0;
+    while (pending[at] == 0) ++at;
+    std::vector<int> path;
+    std::vector<int> seen(count, -1);
+    while (seen[at] < 0) {
+      seen[at] = static_cast<int>(path.size());
+      path.push_back(at);
+      for (const auto& in : g->node(at).input()) {
+        auto p = producer.find(in);
+        if (!in.empty() && !available.count(in) && p != producer.end() && pending[p->second] > 0) {
+          at = p->second;
+          break;
+        }
+      }
+    }
+    std::string cycle;
+    for (std::size_t k = seen[at]; k < path.size(); ++k) cycle += NodeLabel(g->node(path[k])) + " <- ";
+    throw Fail("graph has a cycle: " + cycle + NodeLabel(g->node(at)));
+  }
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> sorted;
+  for (int i : order) sorted.Add()->Swap(g->mutable_node(i));
+  g->mutable_node()->Swap(&sorted);
+  warnings_.push_back("nodes are not stored in topological order; sorted (as ONNX Runtime does)");
 }
 
 TensorInfo Importer::MakeTensor(const std::string& name, const std::unordered_map<std::string, TypeInfo>& types,
@@ -1054,9 +1130,15 @@ void Importer::AddLayers(const onnx::GraphProto& g, const std::string& prefix, I
     std::string name = n.name().empty() ? n.op_type() + "_" + std::to_string(index) : n.name();
     ++index;
     if (n.domain() == onnx_import::kOdonataDomain) continue;  // bookkeeping, no work
-    if (n.op_type() == "Constant" && (n.domain().empty() || n.domain() == "ai.onnx")) {
+    const bool constant_of_known_shape = n.op_type() == "ConstantOfShape" && n.input_size() == 1 &&
+                                         consts_.count(n.input(0)) && !tainted_.count(n.input(0));
+    if ((n.op_type() == "Constant" || constant_of_known_shape) && (n.domain().empty() || n.domain() == "ai.onnx")) {
       // A constant too large to fold: its output is a weight, the node does no work.
-      for (const auto& out : n.output()) constants_.insert(out);
+      for (const auto& out : n.output()) {
+        auto t = types.find(out);
+        const bool weight = constants_are_weights_ && t != types.end() && IsFloatElem(t->second.elem_type);
+        (weight ? weights_ : constants_).insert(out);
+      }
       net.folded.push_back(prefix + name);
       continue;
     }
@@ -1128,6 +1210,19 @@ Network Importer::Build() {
   }
   for (const auto& out : g.output()) net.outputs.push_back(MakeTensor(out.name(), types_, &unresolved));
   AddLayers(g, "", 1, false, {}, net);
+  // A zero-sized dimension makes a layer cost nothing: say so, it is rarely meant.
+  int zero = 0;
+  std::string first;
+  for (const Layer& l : net.layers) {
+    for (const TensorInfo& t : l.outputs) {
+      if (t.name.empty() || std::find(t.shape.begin(), t.shape.end(), 0) == t.shape.end()) continue;
+      if (zero++ == 0) first = "'" + t.name + "' (" + ShapeToString(t.shape) + ", from node '" + l.name + "')";
+    }
+  }
+  if (zero > 0) {
+    net.warnings.push_back(std::to_string(zero) + " tensor(s) have a zero-sized dimension and cost nothing (first: " +
+                           first + ")");
+  }
   return net;
 }
 
@@ -1143,6 +1238,7 @@ Network Importer::Run() {
                         ", so ops changed since may be inferred wrongly or not at all");
   }
   NameNodes(model_.mutable_graph());
+  constants_are_weights_ = ConstantsAreWeights(model_.graph());
   for (const auto& t : model_.graph().initializer()) {
     if (auto c = onnx_import::FromTensorProto(t)) consts_[t.name()] = std::move(*c);
   }
