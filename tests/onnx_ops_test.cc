@@ -265,3 +265,18 @@ TEST(NoOpsetImport, IsAClearError) {
 
 }  // namespace
 }  // namespace odonata
+
+namespace odonata {
+namespace {
+
+TEST(UnknownOps, AShapeOfAnOpWithoutSchemaDoesNotCrashOnnx) {
+  // ONNX 1.12's data propagation of Shape read the type of its input, which an
+  // op without a schema does not give: SIGSEGV (superres_prepost_op18's DecodeImage).
+  std::string m = "<ir_version: 8, opset_import: [\"\" : 13, \"custom\" : 1]>\n"
+                  "g (float[2,3] x) => (float[2,3] y) {\n a = custom.Bar(x)\n s = Shape(a)\n y = Reshape(a, s)\n}\n";
+  Network net = ParseOnnxText(m);
+  EXPECT_EQ(Find(net, "Reshape").outputs[0].shape, (Shape{2, 3}));
+}
+
+}  // namespace
+}  // namespace odonata
