@@ -13,6 +13,7 @@ list shrinks); each says why.
 """
 import csv
 import glob
+import json
 import os
 import subprocess
 import sys
@@ -78,6 +79,31 @@ def main():
         if row["id"] in KNOWN_FAILURES and ok:
             failures.append("%s now passes: remove it from KNOWN_FAILURES" % row["id"])
         estimated += ok and row["expect"] == "estimate"
+    # Stripped == full: every model whose full-weight original is committed gives the
+    # same layers, counts and estimate as its weight-stripped copy.
+    compared = 0
+    for row in rows:
+        full = os.path.join(src, "models", "third-party", "full", row["file"])
+        if not os.path.exists(full) or row["expect"] != "estimate" or row["id"] in KNOWN_FAILURES:
+            continue
+        declared, feeds = parse(row["inputs"]), parse(row["feeds"])
+        shapes = []
+        for name, (dims, _) in declared.items():
+            if dims and not all(d.isdigit() for d in dims) and name in feeds:
+                shapes += ["--input-shape", "%s=%s" % (name, "x".join(feeds[name][0]))]
+        reports = []
+        for path in (os.path.join(src, "models", "third-party", row["file"]), full):
+            p = subprocess.run([odonata, "estimate", path, "--platform", "host-ort-cpu", "--format", "json"] + shapes,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+            d = json.loads(p.stdout) if p.returncode == 0 else {}
+            reports.append((d.get("total_ms"), [(l.get("name"), l.get("macs"), l.get("params")) for l in d.get("layers", [])],
+                            d.get("totals"), d.get("nodes")))
+        compared += 1
+        if reports[0] != reports[1] or reports[0][0] is None:
+            failures.append("%s: stripped and full original differ (total_ms %s vs %s, layers %d vs %d, totals %s vs %s)"
+                            % (row["id"], reports[0][0], reports[1][0], len(reports[0][1]), len(reports[1][1]),
+                               reports[0][2], reports[1][2]))
+    print("stripped == full: %d models compared" % compared)
     for f in failures:
         print("FAIL " + f)
     print("corpus: %d models, %d platforms, %d runs; %d of %d expect=estimate models estimated everywhere; "

@@ -86,6 +86,14 @@ bool IsFloatElem(int32_t t) {
   return t == TensorProto::FLOAT || t == TensorProto::FLOAT16 || t == TensorProto::BFLOAT16 || t == TensorProto::DOUBLE;
 }
 
+// Ops that only rearrange their input's values (a weight through them is
+// still the same weight).
+bool IsLayoutOp(const onnx::NodeProto& n) {
+  static const std::set<std::string> kLayout = {"Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten",
+                                                "Identity", "Cast",      "Slice",   "Concat",    "Split"};
+  return (n.domain().empty() || n.domain() == "ai.onnx") && kLayout.count(n.op_type()) > 0;
+}
+
 bool IsStatic(const PartialShape& s) {
   return std::all_of(s.begin(), s.end(), [](const auto& d) { return d.has_value(); });
 }
@@ -208,6 +216,11 @@ class Importer {
   void InlineBothBranches(onnx::NodeProto& n, google::protobuf::RepeatedPtrField<onnx::NodeProto>& out);
   std::vector<std::string> InputsBehind(const std::string& tensor) const;
   std::optional<Shape> IfBound(const onnx::NodeProto& n, int o) const;
+  bool ComputedFromWeightsOnly(const onnx::NodeProto& n) const;
+  bool IsFloatWeight(const std::string& name) const {
+    auto t = types_.find(name);
+    return weights_.count(name) && !constants_.count(name) && t != types_.end() && IsFloatElem(t->second.elem_type);
+  }
   void CheckResolved();
   void DropUnusedOutputs();
   void PropagateTaint();
@@ -464,6 +477,15 @@ bool Importer::FoldPass() {
       continue;
     }
     std::optional<std::vector<ConstTensor>> out;
+    bool reads_weight = false;
+    for (const auto& i : n.input()) reads_weight |= IsFloatWeight(i);
+    // Weights fold only through layout ops (their values are then still the
+    // weights, counted once): a stripped model, whose weights have no values,
+    // folds the same nodes (AddLayers) and gives the same layers.
+    if (reads_weight && !IsLayoutOp(n)) {
+      kept.Add()->Swap(&n);
+      continue;
+    }
     if (n.op_type() != "Loop" && n.op_type() != "Scan" && n.op_type() != "If") {
       out = onnx_import::FoldNode(n, in, opset_);
     }
@@ -473,8 +495,12 @@ bool Importer::FoldPass() {
     }
     // A Constant node's floating-point value is a weight (paddle2onnx stores
     // every weight so): a parameter, as an initializer would be.
-    const bool weight = constants_are_weights_ && (n.op_type() == "Constant" || n.op_type() == "ConstantOfShape") &&
-                        IsFloatElem((*out)[0].elem_type);
+    // A value computed from weights (CNTK's Reshape of a weight) is a weight too.
+    bool from_weight = false;
+    for (const auto& i : n.input()) from_weight |= IsFloatWeight(i);
+    const bool weight = IsFloatElem((*out)[0].elem_type) &&
+                        (from_weight || (constants_are_weights_ &&
+                                         (n.op_type() == "Constant" || n.op_type() == "ConstantOfShape")));
     for (int o = 0; o < n.output_size(); ++o) {
       if (n.output(o).empty()) continue;
       *g->add_initializer() = onnx_import::ToTensorProto((*out)[o], n.output(o));
@@ -609,6 +635,28 @@ std::vector<std::string> Importer::InputsBehind(const std::string& tensor) const
   }
   std::sort(found.begin(), found.end());
   return found;
+}
+
+// A node of the default domain whose inputs are all weights or constants (and
+// that reads at least one): a runtime evaluates it once at load time.
+bool Importer::ComputedFromWeightsOnly(const onnx::NodeProto& n) const {
+  static const std::set<std::string> kNever = {"If",          "Loop",       "Scan",         "RandomNormal",
+                                               "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial",
+                                               "Bernoulli",   "Constant",   "Dropout"};
+  if (!(n.domain().empty() || n.domain() == "ai.onnx") || kNever.count(n.op_type())) return false;
+  int read = 0;
+  bool weight = false;
+  for (const auto& in : n.input()) {
+    if (in.empty()) continue;
+    if (!weights_.count(in) && !constants_.count(in)) return false;
+    weight |= IsFloatWeight(in);
+    ++read;
+  }
+  if (weight && !IsLayoutOp(n)) return false;
+  for (const auto& out : n.output()) {
+    if (!out.empty() && !StaticShape(out)) return false;
+  }
+  return read > 0;
 }
 
 // One line for an If whose condition depends on input values.
@@ -1130,6 +1178,15 @@ void Importer::AddLayers(const onnx::GraphProto& g, const std::string& prefix, I
     std::string name = n.name().empty() ? n.op_type() + "_" + std::to_string(index) : n.name();
     ++index;
     if (n.domain() == onnx_import::kOdonataDomain) continue;  // bookkeeping, no work
+    if (prefix.empty() && ComputedFromWeightsOnly(n)) {
+      // What a runtime folds whether or not the weights are in the file: a
+      // stripped model gives the same layers as its full original.
+      bool from_weight = false;
+      for (const auto& in : n.input()) from_weight |= IsFloatWeight(in);
+      for (const auto& out : n.output()) (from_weight ? weights_ : constants_).insert(out);
+      net.folded.push_back(name);
+      continue;
+    }
     const bool constant_of_known_shape = n.op_type() == "ConstantOfShape" && n.input_size() == 1 &&
                                          consts_.count(n.input(0)) && !tainted_.count(n.input(0));
     if ((n.op_type() == "Constant" || constant_of_known_shape) && (n.domain().empty() || n.domain() == "ai.onnx")) {
@@ -1240,6 +1297,7 @@ Network Importer::Run() {
   NameNodes(model_.mutable_graph());
   constants_are_weights_ = ConstantsAreWeights(model_.graph());
   for (const auto& t : model_.graph().initializer()) {
+    weights_.insert(t.name());
     if (auto c = onnx_import::FromTensorProto(t)) consts_[t.name()] = std::move(*c);
   }
   ApplyInputShapes();
