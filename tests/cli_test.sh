@@ -470,7 +470,7 @@ check "--input-value: an If on an input value resolves; without one, both branch
 VAD="$SRC/models/third-party/silero_vad_v5.onnx"
 run 0 estimate "$VAD" --platform jetson-nano --input-shape input=1x576 --input-shape state=2x1x128 --input-value sr=16000
 run 0 inspect "$VAD" --input-shape input=1x576 --input-shape state=2x1x128
-stderr_has "If 'If_0' (If): condition depends on the value of an input; both branches are counted (upper bound)"
+stderr_has "If 'If_0' (If): condition depends on the value of input 'sr'; both branches are counted (upper bound); --input-value sr=V picks one"
 run 2 estimate "$VAD" --platform jetson-nano --input-value sr=fast
 stderr_has "'sr=fast': 'fast' is not a number"
 run 1 estimate "$VAD" --platform jetson-nano --input-shape input=1x576 --input-shape state=2x1x128 --input-value rate=1

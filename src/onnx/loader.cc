@@ -674,6 +674,11 @@ std::string IfWarning(const onnx::NodeProto& n, const std::vector<std::string>& 
 // branches' shapes (odonata.UpperBound, not a layer).
 bool Importer::InlineUnresolvedIfs() {
   onnx::GraphProto* g = model_.mutable_graph();
+  // The inputs behind each condition, found before nodes move out of the graph.
+  std::unordered_map<std::string, std::vector<std::string>> behind;
+  for (const auto& n : g->node()) {
+    if (n.op_type() == "If" && n.input_size() == 1) behind[n.input(0)] = InputsBehind(n.input(0));
+  }
   google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
   bool changed = false;
   for (int idx = 0; idx < g->node_size(); ++idx) {
@@ -685,6 +690,7 @@ bool Importer::InlineUnresolvedIfs() {
       kept.Add()->Swap(&n);
       continue;
     }
+    warnings_.push_back(IfWarning(n, behind[n.input(0)]));
     InlineBothBranches(n, kept);
     changed = true;
   }
@@ -702,7 +708,6 @@ bool Importer::InlineUnresolvedIfs() {
 }
 
 void Importer::InlineBothBranches(onnx::NodeProto& n, google::protobuf::RepeatedPtrField<onnx::NodeProto>& out) {
-  warnings_.push_back(IfWarning(n, InputsBehind(n.input(0))));
   onnx::GraphProto* g = model_.mutable_graph();
   std::vector<std::vector<std::string>> outs;
   for (const char* branch_name : {"then_branch", "else_branch"}) {
