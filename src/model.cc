@@ -19,6 +19,9 @@ Network LoadModel(const std::string& path, const LoadOptions& options) {
   if (!options.input_shapes.empty() || options.batch) {
     throw Error(path + ": ANNETTE graphs have fixed shapes; --input-shape and --batch do not apply");
   }
+  if (!options.input_values.empty()) {
+    throw Error(path + ": ANNETTE graphs have no input values; --input-value does not apply");
+  }
   return LoadAnnetteGraph(path);
 }
 

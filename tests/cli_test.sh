@@ -526,6 +526,27 @@ run 0 estimate "$WORK/latin1.onnx" --platform jetson-nano --format json
 python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$WORK/stdout" || fail "JSON with non-UTF-8 names is not valid"
 ok
 
+check "--input-value: an If on an input value resolves; without one, both branches with one warning"
+VAD="$SRC/models/third-party/silero_vad_v5.onnx"
+run 0 estimate "$VAD" --platform jetson-nano --input-shape input=1x576 --input-shape state=2x1x128 --input-value sr=16000
+run 0 inspect "$VAD" --input-shape input=1x576 --input-shape state=2x1x128
+stderr_has "If 'If_0' (If): condition depends on the value of input 'sr'; both branches are counted (upper bound); --input-value sr=V picks one"
+run 2 estimate "$VAD" --platform jetson-nano --input-value sr=fast
+stderr_has "'sr=fast': 'fast' is not a number"
+run 1 estimate "$VAD" --platform jetson-nano --input-shape input=1x576 --input-shape state=2x1x128 --input-value rate=1
+one_error_line
+stderr_has "the model has no input named 'rate' (inputs: input, state, sr)"
+ok
+
+check "inputs that crashed fuzzing: one error line, exit 1 (tests/data/hostile/)"
+for f in qlinearconv_weight_rank4_input_rank3.onnx annette_pool_without_parents.json; do
+  run 1 estimate "$SRC/tests/data/hostile/$f" --platform jetson-nano
+  one_error_line
+  run 1 inspect "$SRC/tests/data/hostile/$f"
+  one_error_line
+done
+ok
+
 check "energy: JSON and CSV totals = sum of layer energies + overhead energy"
 run 0 estimate "$MODELS/resnet50.onnx" --platform jetson-tx2 --format json
 py '

@@ -329,6 +329,14 @@ TEST(ImportAnnette, OrdersLayersTopologicallyAndFlagsUnknownTypes) {
   EXPECT_NE(net.warnings[0].find("ANNETTE type 'Frobnicate' (first 'b')"), std::string::npos);
 }
 
+TEST(ImportAnnette, LayerWithoutParentsIsAnErrorNotACrash) {
+  // ../shared/regressions/fuzz_annette_graph_crash.json (found by fuzz/import_fuzz):
+  // "parents" misspelled on a pool layer; its input was read from an empty list.
+  const std::string p = std::string(ODONATA_SOURCE_DIR) + "/tests/data/hostile/annette_pool_without_parents.json";
+  EXPECT_EQ(ErrorOf([&] { LoadAnnetteGraph(p); }),
+            p + ": layer 'pool/MaxPool' (Pool): has no parents; a Pool layer needs an input");
+}
+
 TEST(ImportAnnette, RejectsTemplatesAndBrokenGraphs) {
   // annette_bench1.json is a template: its dims are names ANNETTE fills in per benchmark.
   const std::string bench = Data("annette_bench1.json");

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
@@ -35,7 +36,43 @@ bool SplitInputShape(const std::string& text, std::string* name, Shape* shape, s
   return true;
 }
 
+// "NAME=V[,V...]": a name and finite numbers.
+bool SplitInputValue(const std::string& text, std::string* name, std::vector<double>* values, std::string* problem) {
+  const std::size_t eq = text.rfind('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
+    *problem = "'" + text + "' is not NAME=V[,V...] (e.g. sr=16000)";
+    return false;
+  }
+  *name = text.substr(0, eq);
+  values->clear();
+  std::size_t pos = eq + 1;
+  while (pos <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', pos), text.size());
+    const std::string item = text.substr(pos, comma - pos);
+    char* end = nullptr;
+    const double v = item.empty() ? 0 : std::strtod(item.c_str(), &end);
+    if (item.empty() || !end || *end != '\0' || !std::isfinite(v)) {
+      *problem = "'" + text + "': '" + item + "' is not a number";
+      return false;
+    }
+    values->push_back(v);
+    pos = comma + 1;
+  }
+  return true;
+}
+
 // Validators: a failure is a usage error (exit 2) naming the option.
+
+CLI::Validator InputValueValidator() {
+  return CLI::Validator(
+      [](std::string& value) {
+        std::string name;
+        std::vector<double> values;
+        std::string problem;
+        return SplitInputValue(value, &name, &values, &problem) ? std::string() : problem;
+      },
+      "");
+}
 
 CLI::Validator InputShapeValidator() {
   return CLI::Validator(
@@ -137,6 +174,17 @@ LoadOptions ModelArgs::ToLoadOptions() const {
       throw Error("--input-shape: input '" + name + "' given more than once", ExitCode::kUsage);
     }
   }
+  for (const std::string& text : input_values) {
+    std::string name;
+    std::vector<double> values;
+    std::string problem;
+    if (!SplitInputValue(text, &name, &values, &problem)) {
+      throw Error("--input-value: " + problem, ExitCode::kUsage);
+    }
+    if (!load.input_values.emplace(name, values).second) {
+      throw Error("--input-value: input '" + name + "' given more than once", ExitCode::kUsage);
+    }
+  }
   load.batch = batch;
   return load;
 }
@@ -150,6 +198,15 @@ void AddInputShapeOption(CLI::App& cmd, std::vector<std::string>& input_shapes) 
       ->check(InputShapeValidator())
       ->allow_extra_args(false)
       ->type_name("NAME=DIMS");
+}
+
+void AddInputValueOption(CLI::App& cmd, std::vector<std::string>& input_values) {
+  cmd.add_option("--input-value", input_values,
+                 "Value of a small graph input, folded like a constant so that If/Where/Loop on it resolve, "
+                 "e.g. sr=16000 (repeatable)")
+      ->check(InputValueValidator())
+      ->allow_extra_args(false)
+      ->type_name("NAME=V[,V...]");
 }
 
 void AddBatchOption(CLI::App& cmd, std::optional<std::int64_t>& batch) {

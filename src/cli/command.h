@@ -78,6 +78,7 @@ CLI::Option* AddPrecisionOption(CLI::App& cmd, std::optional<Precision>& precisi
 struct ModelArgs {
   std::string path;
   std::vector<std::string> input_shapes;  // "name=1x3x224x224", validated while parsing
+  std::vector<std::string> input_values;  // "name=16000" or "name=1,2,3", validated while parsing
   std::optional<std::int64_t> batch;
 
   // Throws Error (usage) for an input given twice.
@@ -87,6 +88,8 @@ struct ModelArgs {
 void AddModelOption(CLI::App& cmd, std::string& path);
 // --input-shape (repeatable), validated.
 void AddInputShapeOption(CLI::App& cmd, std::vector<std::string>& input_shapes);
+// --input-value (repeatable), validated.
+void AddInputValueOption(CLI::App& cmd, std::vector<std::string>& input_values);
 // --batch N (>= 1).
 void AddBatchOption(CLI::App& cmd, std::optional<std::int64_t>& batch);
 

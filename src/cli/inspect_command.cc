@@ -33,6 +33,7 @@ Runner SetupInspect(CLI::App& cmd) {
   AddOutputOption(cmd, a->output);
   AddWideOption(cmd, a->wide);
   AddInputShapeOption(cmd, a->model.input_shapes);
+  AddInputValueOption(cmd, a->model.input_values);
   AddBatchOption(cmd, a->model.batch);
   return [a](const Context& context) { return Run(*a, context); };
 }
