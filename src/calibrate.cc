@@ -4,6 +4,7 @@
 #include "odonata/calibrate.h"
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -131,6 +132,15 @@ Platform ApplyCalibration(const Platform& platform, const Calibration& c, const 
         "than the calibration asks.");
   }
   return p;
+}
+
+std::string CalibrationSummary(const Calibration& c) {
+  char overhead[64] = ", overhead kept";
+  if (c.overhead_fitted) std::snprintf(overhead, sizeof overhead, ", overhead %.3f ms", c.overhead_ms);
+  char text[256];
+  std::snprintf(text, sizeof text, "%zu calibration rows, layer times x%.4g%s, MAPE %.2f%% -> %.2f%%", c.rows.size(),
+                c.scale, overhead, c.mape_before, c.mape_after);
+  return text;
 }
 
 std::vector<ValidationRow> SelectCalibrationRows(const std::vector<ValidationRow>& rows, const std::string& platform,

@@ -102,8 +102,7 @@ class ModelWarnings {
 class ModelSource {
  public:
   explicit ModelSource(const std::string& path) : path_(path) {
-    const bool json = path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0;
-    if (!json) onnx_ = OnnxModel::Load(path);
+    if (!IsAnnetteGraph(path)) onnx_ = OpenOnnxModel(path);
   }
   Network Resolve(const LoadOptions& options) const {
     return onnx_ ? onnx_->Resolve(options) : LoadModel(path_, options);

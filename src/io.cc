@@ -13,6 +13,17 @@
 namespace odonata {
 
 void WriteFileAtomic(const std::string& path, const std::string& bytes) {
+  // Name what is wrong with the destination before a temporary file exists:
+  // otherwise the error would be about "<path>.tmp.<pid>".
+  std::error_code ec;
+  const std::filesystem::path dest(path);
+  if (std::filesystem::is_directory(dest, ec)) throw Error("cannot write '" + path + "': it is a directory");
+  const std::filesystem::path folder = dest.parent_path();
+  if (!folder.empty() && !std::filesystem::is_directory(folder, ec)) {
+    throw Error("cannot write '" + path + "': " +
+                (std::filesystem::exists(folder, ec) ? "'" + folder.string() + "' is not a folder"
+                                                     : "folder '" + folder.string() + "' does not exist"));
+  }
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   try {
     std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
@@ -20,7 +31,6 @@ void WriteFileAtomic(const std::string& path, const std::string& bytes) {
     file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     file.close();
     if (!file) throw Error("cannot write '" + path + "': " + std::strerror(errno));
-    std::error_code ec;
     std::filesystem::rename(tmp, path, ec);
     if (ec) throw Error("cannot write '" + path + "': " + ec.message());
   } catch (...) {
