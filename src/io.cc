@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "odonata/errors.h"
@@ -41,6 +42,12 @@ void WriteFileAtomic(const std::string& path, const std::string& bytes) {
 }
 
 std::string ReadFile(const std::string& path) {
+  if (path == "-") {
+    std::ostringstream text;
+    text << std::cin.rdbuf();
+    if (std::cin.bad()) throw Error("stdin: cannot read");
+    return text.str();
+  }
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw Error(path + ": cannot open: is a directory");
   std::ifstream in(path, std::ios::binary);

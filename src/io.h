@@ -12,8 +12,8 @@ namespace odonata {
 // folder 'out' does not exist" (the temporary file is never named).
 void WriteFileAtomic(const std::string& path, const std::string& bytes);
 
-// The whole content of `path`. Error "<path>: cannot open: is a directory",
-// "... no such file or not readable" or "<path>: cannot read".
+// The whole content of `path`; "-" is standard input. Error "<path>: cannot
+// open: is a directory", "... no such file or not readable" or "<path>: cannot read".
 std::string ReadFile(const std::string& path);
 
 }  // namespace odonata

@@ -85,6 +85,10 @@ struct ClassPlan {
     std::int64_t lo, hi;
   };
   std::vector<Range> ranges;
+  // step_linear asked for, but the class has no fitted model for this
+  // precision (the fallback runs): the precisions it has, "fp32, int8".
+  std::string fitted_precisions;
+  bool fit_missing = false;
 };
 // Throws std::out_of_range, as the estimators do, when `estimator` needs the
 // roofs and the platform lacks `precision`.

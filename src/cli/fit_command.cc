@@ -6,6 +6,7 @@
 #include "command.h"
 #include "odonata/errors.h"
 #include "odonata/fit.h"
+#include "units.h"
 
 namespace odonata::cli {
 namespace {
@@ -15,6 +16,8 @@ struct FitArgs {
   std::string base;
   std::optional<std::string> out;   // the fitted profile
   std::optional<std::string> name;  // default: the --out file's stem
+  std::optional<std::string> description;  // default: what it was fitted from
+  std::optional<std::string> price;        // USD; default: the base's, with a warning
   bool report = false;
   Format format = Format::kTable;  // of --report
   std::optional<std::string> predictions;
@@ -30,6 +33,8 @@ int Run(const FitArgs& a, const Context& context) {
   FitFilesOptions options;
   options.folds = a.folds;
   options.name = a.name ? a.name : a.out ? std::optional(ProfileNameOf(*a.out)) : std::nullopt;
+  options.description = a.description;
+  if (a.price) options.price_usd = OptionValue("--price", *a.price, ParsePriceUsd);
   const FitReport fit = FitMeasurementFiles(a.measurements, base, options);
   for (const std::string& w : fit.warnings) Warn(w);
   if (a.out) Emit(PlatformJson(fit.platform, *a.out), a.out);
@@ -58,6 +63,11 @@ Runner SetupFit(CLI::App& cmd) {
       ->required();
   cmd.add_option("--out", a->out, "Write the fitted profile to FILE")->type_name("FILE");
   cmd.add_option("--name", a->name, "Name of the fitted profile (default: the --out file's stem)")->type_name("NAME");
+  cmd.add_option("--description", a->description,
+                 "One line describing the board (default: the measurement files and the base profile)")
+      ->type_name("TEXT");
+  cmd.add_option("--price", a->price, "Price of the board in USD, e.g. 99 (default: the base's, with a warning)")
+      ->type_name("USD");
   cmd.add_flag("--report", a->report, "Print per op class the chosen model, its parameters and errors");
   AddFormatOption(cmd, a->format, Formats::kText, "Format of --report");
   cmd.add_option("--predictions", a->predictions, "Write measured vs predicted per row as CSV to FILE")
