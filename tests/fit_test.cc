@@ -560,6 +560,16 @@ TEST(Fit, FromFilesMakesTheProfileOfAnotherBoard) {
   // What is written reads back.
   EXPECT_EQ(ParsePlatform(PlatformJson(fit.platform, "myboard.json"), "myboard.json").default_precision,
             Precision::kFp32);
+
+  // A hand-written seed of the same board keeps its identity, when asked.
+  FitFilesOptions same;
+  same.same_board = true;
+  fit = FitMeasurementFiles({csv}, base, same);
+  EXPECT_EQ(fit.platform.description, base.description);
+  EXPECT_EQ(fit.platform.modes.size(), base.modes.size());
+  EXPECT_EQ(fit.platform.price_usd.source, base.price_usd.source);
+  EXPECT_EQ(fit.platform.default_precision, Precision::kFp32);  // still the fitted precision
+  for (const std::string& w : fit.warnings) EXPECT_EQ(w.find("price"), std::string::npos) << w;
 }
 
 TEST(Fit, FromFilesOnTooFewRows) {

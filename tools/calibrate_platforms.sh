@@ -17,7 +17,7 @@ cd "$root"
 
 # NCS2: the calibration networks of data/validation/ncs2.csv (split rule in data/validation/README.md).
 "$odonata" fit data/ncs2/layers/cf_inceptionv4.csv data/ncs2/layers/tf_inceptionv1.csv data/ncs2/layers/tf_resnet50.csv \
-  --base "$seed/ncs2.json" --out "$out/ncs2.json" --report > data/ncs2/fit_report.txt
+  --base "$seed/ncs2.json" --same-board --out "$out/ncs2.json" --report > data/ncs2/fit_report.txt
 
 "$odonata" calibrate "$val/zcu102.csv" --platform "$seed/zcu102.json" --out "$out/zcu102.json" \
   --measures "e2e incl. pre/post on A53, 1 thread"

@@ -145,12 +145,15 @@ constexpr std::size_t kFewFitRows = 20;
 //   - the price is `price_usd` when given, else the base's with a source and a
 //     warning saying it is the base's, not this board's;
 //   - its notes say what it was fitted from, on top of which profile.
+// With `same_board` (the base is a hand-written seed of this very board), the
+// base's description, modes and price are kept unless given.
 // Throws Error when no class has kMinFitRows rows: nothing would be fitted.
 struct FitFilesOptions {
   int folds = 5;
   std::optional<std::string> name;
   std::optional<std::string> description;
   std::optional<double> price_usd;
+  bool same_board = false;
 };
 FitReport FitMeasurementFiles(const std::vector<std::string>& files, const Platform& base,
                               const FitFilesOptions& options = {});

@@ -18,6 +18,7 @@ struct FitArgs {
   std::optional<std::string> name;  // default: the --out file's stem
   std::optional<std::string> description;  // default: what it was fitted from
   std::optional<std::string> price;        // USD; default: the base's, with a warning
+  bool same_board = false;                 // the base is a seed of this board: keep its identity
   bool report = false;
   Format format = Format::kTable;  // of --report
   std::optional<std::string> predictions;
@@ -34,6 +35,7 @@ int Run(const FitArgs& a, const Context& context) {
   options.folds = a.folds;
   options.name = a.name ? a.name : a.out ? std::optional(ProfileNameOf(*a.out)) : std::nullopt;
   options.description = a.description;
+  options.same_board = a.same_board;
   if (a.price) options.price_usd = OptionValue("--price", *a.price, ParsePriceUsd);
   const FitReport fit = FitMeasurementFiles(a.measurements, base, options);
   for (const std::string& w : fit.warnings) Warn(w);
@@ -68,6 +70,8 @@ Runner SetupFit(CLI::App& cmd) {
       ->type_name("TEXT");
   cmd.add_option("--price", a->price, "Price of the board in USD, e.g. 99 (default: the base's, with a warning)")
       ->type_name("USD");
+  cmd.add_flag("--same-board", a->same_board,
+               "The base is a hand-written seed of this very board: keep its description, modes and price");
   cmd.add_flag("--report", a->report, "Print per op class the chosen model, its parameters and errors");
   AddFormatOption(cmd, a->format, Formats::kText, "Format of --report");
   cmd.add_option("--predictions", a->predictions, "Write measured vs predicted per row as CSV to FILE")

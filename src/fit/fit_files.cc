@@ -46,8 +46,14 @@ FitReport FitMeasurementFiles(const std::vector<std::string>& files, const Platf
   }
   Platform& p = fit.platform;
   if (options.name) p.name = *options.name;
-  p.description = options.description.value_or("Fitted by odonata fit from " + names + " on top of " + base.name);
   p.default_precision = *fitted;
+  if (options.description) p.description = *options.description;
+  if (options.price_usd) p.price_usd = {*options.price_usd, "given to odonata fit --price"};
+  if (options.same_board) {
+    p.notes.push_back("Fitted by " + provenance + " on top of " + base.name + ".");
+    return fit;
+  }
+  if (!options.description) p.description = "Fitted by odonata fit from " + names + " on top of " + base.name;
   if (!p.modes.empty()) {
     std::string list;
     for (const auto& [mode, m] : p.modes) list += (list.empty() ? "" : ", ") + mode;
@@ -55,9 +61,7 @@ FitReport FitMeasurementFiles(const std::vector<std::string>& files, const Platf
                       ") were not carried over: they scale " + base.name + "'s numbers, not this board's.");
     p.modes.clear();
   }
-  if (options.price_usd) {
-    p.price_usd = {*options.price_usd, "given to odonata fit --price"};
-  } else {
+  if (!options.price_usd) {
     p.price_usd.source = "copied from " + base.name + " by odonata fit, not this board's price (" +
                          base.price_usd.source + ")";
     char price[64];

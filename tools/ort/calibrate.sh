@@ -95,7 +95,7 @@ fi
 # 3. Fit the platform from the sweeps alone.
 if step fit; then
   mkdir -p "$DATA/fit"
-  "$ODONATA" fit "$DATA"/*.csv --base "$DATA/base.json" --out "platforms/$PLATFORM.json" --report \
+  "$ODONATA" fit "$DATA"/*.csv --base "$DATA/base.json" --same-board --out "platforms/$PLATFORM.json" --report \
     --predictions "$DATA/fit/predictions.csv" | tee "$DATA/fit_report.txt"
 fi
 
