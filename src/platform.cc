@@ -559,7 +559,7 @@ namespace {
 // checkout never resolves names to that checkout's files silently.
 bool IsUninstalledBuild([[maybe_unused]] const fs::path& exe) {
 #if defined(ODONATA_SOURCE_DIR) && defined(ODONATA_BINARY_DIR)
-  if (exe.empty()) return false;
+  if (exe.empty()) return true;  // a library user that names no executable (tests, in-tree bindings)
   std::error_code ec;
   const fs::path build = fs::weakly_canonical(ODONATA_BINARY_DIR, ec);
   if (ec) return false;

@@ -593,8 +593,11 @@ TEST(PlatformTest, SearchOrderIsCurrentFolderEnvironmentUserInstalledSourceTree)
   const std::vector<PlatformDir> build = PlatformSearchOrder(ODONATA_BINARY_DIR "/odonata");
   ASSERT_FALSE(build.empty());
   EXPECT_EQ(build.back(), (PlatformDir{ODONATA_SOURCE_DIR "/platforms", "source tree", true}));
-  // No executable (a library user): no installed or source-tree entry.
-  EXPECT_EQ(PlatformSearchOrder("").back(), (PlatformDir{user, "user", true}));
+  // No executable (a library user): no installed entry; the source tree.
+  const std::vector<PlatformDir> library = PlatformSearchOrder("");
+  ASSERT_GE(library.size(), 2u);
+  EXPECT_EQ(library.end()[-2], (PlatformDir{user, "user", true}));
+  EXPECT_EQ(library.back(), (PlatformDir{ODONATA_SOURCE_DIR "/platforms", "source tree", true}));
 }
 
 TEST(PlatformTest, SearchDirsDropMissingAndRepeatedDirectories) {

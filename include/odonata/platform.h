@@ -183,7 +183,8 @@ struct PlatformDir {
 //   3. $XDG_DATA_HOME/odonata/platforms, else ~/.local/share/odonata/platforms ("user")
 //   4. <exe>/../share/odonata/platforms       ("installed", when exe_path is given)
 //   5. the source tree's platforms/           ("source tree", only when exe_path
-//      is a binary of the build tree this library was built in: an uninstalled build)
+//      is a binary of the build tree this library was built in, an uninstalled
+//      build, or empty: a library user that names no executable)
 std::vector<PlatformDir> PlatformSearchOrder(const std::string& exe_path);
 // PlatformSearchOrder without directories that do not exist, each directory
 // once (the first time it appears, compared canonically).
