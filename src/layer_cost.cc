@@ -176,6 +176,10 @@ ClassPlan PlanClass(const Platform& platform, const ClassModel& model, Precision
   if (estimator.cost == &StepLinearCost) {
     fitted = model.FittedFor(precision);
     if (!fitted) {
+      plan.fit_missing = true;
+      for (const FittedModel& f : model.fitted) {
+        plan.fitted_precisions += (plan.fitted_precisions.empty() ? "" : ", ") + std::string(PrecisionName(f.precision));
+      }
       const EstimatorInfo* fallback = FindEstimator(model.fallback);
       if (!fallback || fallback->cost == &StepLinearCost) fallback = FindEstimator("roofline");
       plan.estimator = fallback;

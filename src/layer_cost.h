@@ -90,6 +90,10 @@ struct ClassPlan {
   std::vector<Range> ranges;
   // The class model's interval (ratios measured/estimated); 0: none.
   double interval_low = 0, interval_high = 0, interval_level = 0;
+  // step_linear asked for, but the class has no fitted model for this
+  // precision (the fallback runs): the precisions it has, "fp32, int8".
+  std::string fitted_precisions;
+  bool fit_missing = false;
 };
 // Throws std::out_of_range, as the estimators do, when `estimator` needs the
 // roofs and the platform lacks `precision`.

@@ -726,35 +726,83 @@ Platform LoadPlatform(const std::string& path_and_mode) {
   return p;
 }
 
-std::vector<std::string> PlatformSearchPath(const std::string& exe_path) {
-  std::vector<fs::path> candidates;
+namespace {
+
+// Whether `exe` is a binary of this build tree (not installed): only then is
+// the source tree's platforms/ searched, so that a binary built from another
+// checkout never resolves names to that checkout's files silently.
+bool IsUninstalledBuild([[maybe_unused]] const fs::path& exe) {
+#if defined(ODONATA_SOURCE_DIR) && defined(ODONATA_BINARY_DIR)
+  if (exe.empty()) return true;  // a library user that names no executable (tests, in-tree bindings)
+  std::error_code ec;
+  const fs::path build = fs::weakly_canonical(ODONATA_BINARY_DIR, ec);
+  if (ec) return false;
+  const fs::path file = fs::weakly_canonical(exe, ec);
+  if (ec) return false;
+  const auto [b, f] = std::mismatch(build.begin(), build.end(), file.begin(), file.end());
+  return b == build.end();
+#else
+  return false;
+#endif
+}
+
+}  // namespace
+
+std::string UserPlatformDir() {
+  const char* xdg = std::getenv("XDG_DATA_HOME");
+  if (xdg != nullptr && xdg[0] == '/') return (fs::path(xdg) / "odonata" / "platforms").string();
+  const char* home = std::getenv("HOME");
+  if (home != nullptr && home[0] != '\0') return (fs::path(home) / ".local" / "share" / "odonata" / "platforms").string();
+  return "";
+}
+
+std::vector<PlatformDir> PlatformSearchOrder(const std::string& exe_path) {
+  std::vector<PlatformDir> order;
+  // Absolute, so that reports name the file wherever they are read.
+  std::error_code ec;
+  const fs::path cwd = fs::current_path(ec);
+  order.push_back({ec ? std::string("platforms") : (cwd / "platforms").string(), "current folder"});
   if (const char* env = std::getenv("ODONATA_PLATFORMS")) {
     std::string list = env;
     std::size_t start = 0;
     while (start <= list.size()) {
       std::size_t end = list.find(':', start);
       if (end == std::string::npos) end = list.size();
-      if (end > start) candidates.emplace_back(list.substr(start, end - start));
+      if (end > start) order.push_back({list.substr(start, end - start), "$ODONATA_PLATFORMS"});
       start = end + 1;
     }
   }
+  if (const std::string user = UserPlatformDir(); !user.empty()) order.push_back({user, "user"});
   // An installed binary finds the profiles installed next to it; a bare
   // "odonata" (found via $PATH) has no directory to start from.
-  fs::path exe_dir = fs::path(exe_path).parent_path();
-  if (!exe_dir.empty()) candidates.push_back(exe_dir / ".." / "share" / "odonata" / "platforms");
-#ifdef ODONATA_SOURCE_DIR
-  candidates.emplace_back(ODONATA_SOURCE_DIR "/platforms");
-#endif
-
-  std::vector<std::string> out;
-  std::set<fs::path> seen;
-  for (const auto& c : candidates) {
-    if (!IsDirectory(c)) continue;
-    std::error_code ec;
-    fs::path canonical = fs::canonical(c, ec);
-    if (ec || !seen.insert(canonical).second) continue;
-    out.push_back(c.lexically_normal().string());
+  const fs::path exe = exe_path;
+  const fs::path exe_dir = exe.parent_path();
+  if (!exe_dir.empty()) {
+    order.push_back({(exe_dir / ".." / "share" / "odonata" / "platforms").lexically_normal().string(), "installed"});
   }
+#ifdef ODONATA_SOURCE_DIR
+  if (IsUninstalledBuild(exe)) order.push_back({ODONATA_SOURCE_DIR "/platforms", "source tree"});
+#endif
+  for (PlatformDir& dir : order) dir.exists = IsDirectory(dir.path);
+  return order;
+}
+
+std::vector<PlatformDir> PlatformSearchDirs(const std::string& exe_path) {
+  std::vector<PlatformDir> out;
+  std::set<fs::path> seen;
+  for (const PlatformDir& c : PlatformSearchOrder(exe_path)) {
+    if (!c.exists) continue;
+    std::error_code ec;
+    fs::path canonical = fs::canonical(c.path, ec);
+    if (ec || !seen.insert(canonical).second) continue;
+    out.push_back({fs::path(c.path).lexically_normal().string(), c.origin, true});
+  }
+  return out;
+}
+
+std::vector<std::string> PlatformSearchPath(const std::string& exe_path) {
+  std::vector<std::string> out;
+  for (const PlatformDir& dir : PlatformSearchDirs(exe_path)) out.push_back(dir.path);
   return out;
 }
 

@@ -671,7 +671,7 @@ assert all(int(r["repeats"]) + int(r.get("rejected") or 0) >= 20 for r in rows)
 ok
 
 check "the committed host-ort-cpu measurements fit to the committed profile's models"
-(cd "$SRC" && "$ODONATA" fit data/host-ort-cpu/*.csv --base data/host-ort-cpu/base.json \
+(cd "$SRC" && "$ODONATA" fit data/host-ort-cpu/*.csv --base data/host-ort-cpu/base.json --same-board \
   --out "$WORK/host-ort-cpu.json" --report >"$WORK/stdout" 2>"$WORK/stderr") || fail "fit failed"
 stdout_has '^conv +fp32'
 py '
@@ -680,6 +680,7 @@ work, src = sys.argv[1].split("|")
 a = json.load(open(work + "/host-ort-cpu.json"))
 b = json.load(open(src + "/platforms/host-ort-cpu.json"))
 assert a["name"] == b["name"] == "host-ort-cpu"
+assert a["description"] == b["description"] and a["price_usd"] == b["price_usd"]
 assert sorted(a["classes"]) == sorted(b["classes"]), (sorted(a["classes"]), sorted(b["classes"]))
 for c in b["classes"]:
     assert a["classes"][c]["estimator"] == b["classes"][c]["estimator"], c

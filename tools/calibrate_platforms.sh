@@ -18,7 +18,7 @@ cd "$root"
 
 # NCS2: the calibration networks of data/validation/ncs2.csv (split rule in data/validation/README.md).
 "$odonata" fit data/ncs2/layers/cf_inceptionv4.csv data/ncs2/layers/tf_inceptionv1.csv data/ncs2/layers/tf_resnet50.csv \
-  --base "$seed/ncs2.json" --out "$out/ncs2.json" --report > data/ncs2/fit_report.txt
+  --base "$seed/ncs2.json" --same-board --out "$out/ncs2.json" --report > data/ncs2/fit_report.txt
 
 # ZCU102: the DPU model of the seed (PG338 parallelism, clock, DDR) with its conv and dwconv efficiencies and the
 # overhead set from the three calibration rows of data/validation/zcu102-dpu.csv (tools/calibrate_zcu102.py).

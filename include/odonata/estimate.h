@@ -70,8 +70,15 @@ struct Report {
   std::optional<EstimateInterval> interval;
 };
 
+// Above this fraction of the layer time in rows flagged "extrapolated", a
+// report warns that the fitted profile is used far from its measurements.
+constexpr double kExtrapolatedWarnFraction = 0.5;
+
 // Fuse, estimate every layer with the estimator its class names, sum.
 // Throws Error if the platform lacks the precision or names an unknown estimator.
+// Warnings (one line each) besides the network's: unknown ops; step_linear
+// classes whose fits lack the precision (their fallback ran); more than
+// kExtrapolatedWarnFraction of the layer time from extrapolated layers.
 Report EstimateNetwork(const Network& network, const Platform& platform, const EstimateOptions& options = {});
 
 // Estimating in a loop (README "Estimating in a loop"): EstimateNetwork is

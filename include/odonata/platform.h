@@ -200,9 +200,35 @@ Platform WithMode(const Platform& platform, const std::string& mode);
 // (except `path`). Deterministic: keys in schema order, classes in OpClass order.
 void WritePlatform(const Platform& platform, std::ostream& out);
 
-// Directories searched for profiles by name, in order: $ODONATA_PLATFORMS
-// (':'-separated), <exe>/../share/odonata/platforms, the source tree's platforms/.
+// A directory searched for profiles by name, and why it is searched.
+struct PlatformDir {
+  std::string path;
+  // "current folder", "$ODONATA_PLATFORMS", "user", "installed", "source tree"
+  std::string origin;
+  bool exists = false;  // is a directory
+
+  bool operator==(const PlatformDir&) const = default;
+};
+
+// Where profiles are looked up by name, in order (first match wins), the
+// directories that do not exist included (`exists` false):
+//   1. ./platforms, made absolute             ("current folder")
+//   2. each entry of $ODONATA_PLATFORMS, ':'-separated ("$ODONATA_PLATFORMS")
+//   3. $XDG_DATA_HOME/odonata/platforms, else ~/.local/share/odonata/platforms ("user")
+//   4. <exe>/../share/odonata/platforms       ("installed", when exe_path is given)
+//   5. the source tree's platforms/           ("source tree", only when exe_path
+//      is a binary of the build tree this library was built in, an uninstalled
+//      build, or empty: a library user that names no executable)
+std::vector<PlatformDir> PlatformSearchOrder(const std::string& exe_path);
+// PlatformSearchOrder without directories that do not exist, each directory
+// once (the first time it appears, compared canonically).
+std::vector<PlatformDir> PlatformSearchDirs(const std::string& exe_path);
+// The paths of PlatformSearchDirs: what ResolvePlatform and ListPlatforms take.
 std::vector<std::string> PlatformSearchPath(const std::string& exe_path);
+// The user's own profile folder: $XDG_DATA_HOME/odonata/platforms when
+// XDG_DATA_HOME is an absolute path, else $HOME/.local/share/odonata/platforms,
+// "" without either.
+std::string UserPlatformDir();
 
 // Resolve `--platform`: a path to a .json file, or a profile name looked up in
 // `search_path`, either optionally followed by ":<mode>" (kept on the result

@@ -42,15 +42,25 @@ void RenderCsv(const Report& report, std::ostream& out);
 void RenderHtml(const Report& report, std::ostream& out);
 void Render(const Report& report, Format format, std::ostream& out);
 void Render(const Report& report, Format format, std::ostream& out, const RenderOptions& options);
+// `odonata estimate` of several models: one report is Render's output, byte
+// for byte; several are every report then a summary of one row per model
+// (model, model_path, platform, precision, layers, total_ms, energy_mj).
+// table: the reports, then "summary of N models" and its table; json:
+// {"reports": [Render's JSON of each], "summary": [...]}; csv: the summary
+// alone (one report per model: `estimate --output-dir`). html takes one
+// model: a usage Error for several.
+void RenderEstimates(const std::vector<Report>& reports, Format format, std::ostream& out);
 
 // `odonata inspect`: counts of every node, no platform.
 void RenderInspect(const Network& network, Format format, std::ostream& out);
 void RenderInspect(const Network& network, Format format, std::ostream& out, const RenderOptions& options);
 
-// `odonata platforms`: the profiles found on `search_path` (directories, in
-// lookup order), one entry per profile with its precisions and file.
-void RenderPlatforms(const std::vector<Platform>& platforms, const std::vector<std::string>& search_path, Format format,
-                     std::ostream& out);
+// `odonata platforms`: one entry per profile with its precisions, its file
+// and which directory of `search_order` it came from ("from": the directory's
+// origin), then the search order itself (PlatformSearchOrder: every
+// directory, whether it exists, in lookup order).
+void RenderPlatforms(const std::vector<Platform>& platforms, const std::vector<PlatformDir>& search_order,
+                     Format format, std::ostream& out);
 
 // `odonata estimators`: one line per registry entry, name and description.
 void RenderEstimators(const std::vector<EstimatorInfo>& estimators, std::ostream& out);

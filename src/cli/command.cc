@@ -215,6 +215,29 @@ void AddBatchOption(CLI::App& cmd, std::optional<std::int64_t>& batch) {
       ->type_name("N");
 }
 
+ProgressBar::ProgressBar(std::string label, bool force)
+    : label_(std::move(label)), enabled_(force || isatty(STDERR_FILENO) == 1) {}
+
+void ProgressBar::Update(std::size_t done, std::size_t total) {
+  if (!enabled_ || total == 0) return;
+  constexpr std::size_t kWidth = 30;
+  const std::size_t filled = std::min(kWidth, done * kWidth / total);
+  if (shown_ && filled == filled_ && done != total && done % 16 != 0) return;  // redraw sparingly
+  filled_ = filled;
+  std::cerr << '\r' << label_ << ' ' << done << '/' << total << " [" << std::string(filled, '#')
+            << std::string(kWidth - filled, ' ') << ']' << std::flush;
+  shown_ = true;
+}
+
+void ProgressBar::Clear() {
+  if (shown_) std::cerr << "\r\033[K" << std::flush;
+  shown_ = false;
+}
+
+void AddProgressOption(CLI::App& cmd, bool& progress) {
+  cmd.add_flag("--progress", progress, "Show progress on stderr even when it is not a terminal");
+}
+
 void Warn(const std::string& message) { std::cerr << "odonata: warning: " << message << '\n'; }
 
 void WarnOnce(const std::vector<std::string>& warnings) {
@@ -224,7 +247,7 @@ void WarnOnce(const std::vector<std::string>& warnings) {
 void Note(const std::string& message) { std::cerr << "odonata: " << message << '\n'; }
 
 void Emit(const std::string& text, const std::optional<std::string>& path) {
-  if (!path) {
+  if (!path || *path == "-") {
     std::cout << text << std::flush;
     if (!std::cout) throw Error("cannot write to standard output");
     return;

@@ -124,8 +124,30 @@ RenderOptions TableOptions(bool wide, const std::optional<std::string>& output);
 // (`machine`) and this one ($ODONATA_CPUINFO, else /proc/cpuinfo) differs.
 void WarnIfOtherMachine(const Platform& platform);
 
-// Write `text` to stdout, or to `path` via a temporary file renamed into
-// place, so that `path` is either the complete new report or untouched.
+// "explore 123/480 [#####     ]" on stderr while a run lasts, only when stderr
+// is a terminal (nothing in pipes and logs) or when `force` (--progress);
+// erased when done.
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::string label, bool force = false);
+  ~ProgressBar() { Clear(); }
+  ProgressBar(const ProgressBar&) = delete;
+  ProgressBar& operator=(const ProgressBar&) = delete;
+
+  void Update(std::size_t done, std::size_t total);
+  void Clear();
+
+ private:
+  std::string label_;
+  bool enabled_;
+  bool shown_ = false;
+  std::size_t filled_ = 0;
+};
+// --progress: draw the progress bar on stderr even when it is no terminal.
+void AddProgressOption(CLI::App& cmd, bool& progress);
+
+// Write `text` to stdout (no path, or "-"), or to `path` via a temporary file
+// renamed into place, so that `path` is either the complete new report or untouched.
 void Emit(const std::string& text, const std::optional<std::string>& path = std::nullopt);
 
 }  // namespace odonata::cli

@@ -9,6 +9,7 @@
 #include "odonata/estimator.h"
 #include "odonata/fit.h"
 #include "odonata/network_fit.h"
+#include "units.h"
 
 namespace odonata::cli {
 namespace {
@@ -18,6 +19,9 @@ struct FitArgs {
   std::string base;
   std::optional<std::string> out;   // the fitted profile
   std::optional<std::string> name;  // default: the --out file's stem
+  std::optional<std::string> description;  // default: what it was fitted from
+  std::optional<std::string> price;        // USD; default: the base's, with a warning
+  bool same_board = false;                 // the base is a seed of this board: keep its identity
   bool report = false;
   Format format = Format::kTable;  // of --report
   std::optional<std::string> predictions;
@@ -100,6 +104,9 @@ int Run(const FitArgs& a, const Context& context) {
   options.folds = a.folds;
   options.machine_files = a.machines;
   options.name = a.name ? a.name : a.out ? std::optional(ProfileNameOf(*a.out)) : std::nullopt;
+  options.description = a.description;
+  options.same_board = a.same_board;
+  if (a.price) options.price_usd = OptionValue("--price", *a.price, ParsePriceUsd);
   const FitReport fit = FitMeasurementFiles(a.measurements, base, options);
   for (const std::string& w : fit.warnings) Warn(w);
   if (a.out) Emit(PlatformJson(fit.platform, *a.out), a.out);
@@ -130,6 +137,13 @@ Runner SetupFit(CLI::App& cmd) {
       ->required();
   cmd.add_option("--out", a->out, "Write the fitted profile to FILE")->type_name("FILE");
   cmd.add_option("--name", a->name, "Name of the fitted profile (default: the --out file's stem)")->type_name("NAME");
+  cmd.add_option("--description", a->description,
+                 "One line describing the board (default: the measurement files and the base profile)")
+      ->type_name("TEXT");
+  cmd.add_option("--price", a->price, "Price of the board in USD, e.g. 99 (default: the base's, with a warning)")
+      ->type_name("USD");
+  cmd.add_flag("--same-board", a->same_board,
+               "The base is a hand-written seed of this very board: keep its description, modes and price");
   cmd.add_flag("--report", a->report, "Print per op class the chosen model, its parameters and errors");
   AddFormatOption(cmd, a->format, Formats::kText, "Format of --report");
   cmd.add_option("--predictions", a->predictions, "Write measured vs predicted per row as CSV to FILE")

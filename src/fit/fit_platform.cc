@@ -28,7 +28,7 @@
 namespace odonata {
 namespace {
 
-constexpr std::size_t kMinRows = 4;
+constexpr std::size_t kMinRows = kMinFitRows;
 constexpr double kTieMape = 0.1;  // percentage points
 
 enum class Kind { kRoofline, kRefined, kStepLinear };
@@ -285,6 +285,11 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
       report.warnings.push_back(GroupName(g.cls, g.precision) + ": " + std::to_string(g.layers.size()) +
                                 " rows, at least " + std::to_string(kMinRows) + " are needed; not fitted");
       continue;
+    }
+    if (g.layers.size() < kFewFitRows) {
+      report.warnings.push_back(GroupName(g.cls, g.precision) + ": fitted on only " + std::to_string(g.layers.size()) +
+                                " rows (fewer than " + std::to_string(kFewFitRows) +
+                                "): its errors rest on too few rows to be trusted; measure more configurations");
     }
     std::vector<KernelShape> kernel_shapes;
     for (const KernelTerm& t : base.ModelFor(g.cls).kernel_terms) kernel_shapes.push_back(t.shape);

@@ -1452,6 +1452,24 @@ std::vector<std::string> OnnxModel::InputNames() const {
   return names;
 }
 
+std::vector<std::vector<std::int64_t>> OnnxModel::DeclaredInputShapes() const {
+  const onnx::GraphProto& g = impl_->model.graph();
+  std::unordered_set<std::string> inits;
+  for (const auto& t : g.initializer()) inits.insert(t.name());
+  std::vector<std::vector<std::int64_t>> shapes;
+  for (const auto& in : g.input()) {
+    if (inits.count(in.name())) continue;
+    std::vector<std::int64_t> dims;
+    if (in.type().has_tensor_type() && in.type().tensor_type().has_shape()) {
+      for (const auto& d : in.type().tensor_type().shape().dim()) {
+        dims.push_back(d.has_dim_value() && d.dim_value() >= 0 ? d.dim_value() : -1);
+      }
+    }
+    shapes.push_back(std::move(dims));
+  }
+  return shapes;
+}
+
 Network LoadOnnxFromBytes(const std::string& bytes, const LoadOptions& options, const std::string& origin) {
   return ResolveOnce(ParseBytes(bytes, origin), options);
 }

@@ -99,7 +99,7 @@ if step fit; then
   # with it on another CPU warns.
   machines=()
   for m in "$DATA"/*.machine.json; do [ -e "$m" ] && machines+=(--machine "$m"); done
-  "$ODONATA" fit "$DATA"/*.csv --base "$DATA/base.json" --out "platforms/$PLATFORM.json" --report \
+  "$ODONATA" fit "$DATA"/*.csv --base "$DATA/base.json" --same-board --out "platforms/$PLATFORM.json" --report \
     --predictions "$DATA/fit/predictions.csv" "${machines[@]}" | tee "$DATA/fit_report.txt"
 fi
 
