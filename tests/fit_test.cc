@@ -573,7 +573,7 @@ TEST(Fit, FromFilesMakesTheProfileOfAnotherBoard) {
   EXPECT_EQ(fit.platform.default_precision, Precision::kFp32);
   EXPECT_EQ(fit.platform.description, "Fitted by odonata fit from " + csv + " on top of jetson-nano");
   EXPECT_TRUE(fit.platform.modes.empty());
-  EXPECT_NE(fit.platform.notes.end()[-2].find("The operating modes of jetson-nano (cpu-1430, cpu-921, gpu-614, maxn)"),
+  EXPECT_NE(fit.platform.notes.end()[-2].find("The operating modes of jetson-nano (cpu-1430, cpu-921, gpu-614, iwatake-cpp, maxn, torch2trt)"),
             std::string::npos)
       << fit.platform.notes.end()[-2];
   EXPECT_EQ(fit.platform.price_usd.value, base.price_usd.value);
