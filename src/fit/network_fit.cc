@@ -585,7 +585,7 @@ NetworkFitReport FitNetworks(const std::vector<FitNetwork>& networks, const std:
     ClassModel cm = base.ModelFor(cls);
     if (cm.estimator != "step_linear") cm.fallback = cm.estimator;
     cm.estimator = "step_linear";
-    std::erase_if(cm.fitted, [&](const FittedModel& f) { return f.precision == precision; });
+    std::erase_if(cm.fitted, [p = precision](const FittedModel& f) { return f.precision == p; });
     cm.fitted.push_back(std::move(model));
     std::sort(cm.fitted.begin(), cm.fitted.end(),
               [](const FittedModel& l, const FittedModel& r) { return l.precision < r.precision; });
