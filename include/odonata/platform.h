@@ -73,6 +73,38 @@ struct FittedModel {
   bool operator==(const FittedModel&) const = default;
 };
 
+// One regression tree in xgboost's layout: node i is a leaf when left[i] < 0,
+// with output value[i]; otherwise the layer goes to left[i] when
+// float(LayerDim(layer, features[feature[i]])) < threshold[i], else to right[i].
+// Node 0 is the root.
+struct RegressionTree {
+  std::vector<std::int32_t> feature, left, right;
+  std::vector<double> threshold;  // float32 values, as xgboost compares them
+  std::vector<double> value;      // leaf outputs (learning rate applied)
+
+  bool operator==(const RegressionTree&) const = default;
+};
+
+// Gradient-boosted trees on the residual of the class's roofline (ANNETTE's
+// "mixed" model), estimator "trees":
+//   t_ms = roofline_ms(layer) x exp(base + sum over trees of the leaf reached),
+// roofline_ms being the class's refined roofline (its efficiencies and
+// parallelism). Trained by `odonata fit` with xgboost (libxgboost), evaluated by
+// odonata itself: the profile carries the trees, no runtime dependency.
+struct TreeModel {
+  Precision precision = Precision::kFp32;
+  std::vector<std::string> features;  // LayerDim names (estimator.h)
+  double base = 0;                    // log of the ratio, before the trees
+  std::vector<RegressionTree> trees;
+  std::int64_t rows = 0;
+  double mape = 0;     // %, on the rows fitted
+  double cv_mape = 0;  // %, k-fold cross-validated
+  std::int64_t folds = 0;
+  std::string source;
+
+  bool operator==(const TreeModel&) const = default;
+};
+
 // How a class of ops is estimated on this platform.
 struct ClassModel {
   std::string estimator = "roofline";          // a name in the estimator registry
@@ -80,6 +112,7 @@ struct ClassModel {
   Sourced memory_efficiency{1.0, "default"};   // fraction of bandwidth reached
   std::vector<Parallelism> parallelism;        // for refined_roofline
   std::vector<FittedModel> fitted;             // for step_linear, at most one per precision
+  std::vector<TreeModel> trees;                // for trees, at most one per precision
   // Estimator used where `estimator` cannot serve (step_linear without a model
   // for the precision asked for).
   std::string fallback = "roofline";
@@ -87,6 +120,7 @@ struct ClassModel {
   std::optional<Sourced> active_power_w;
 
   const FittedModel* FittedFor(Precision p) const;
+  const TreeModel* TreesFor(Precision p) const;
 };
 
 // Fusion rules: a layer whose main op is in `into` absorbs the single consumer

@@ -24,6 +24,7 @@
 #include "odonata/fit.h"
 #include "detection_fit.h"
 #include "fit_util.h"
+#include "trees_fit.h"
 
 namespace odonata {
 namespace {
@@ -31,7 +32,20 @@ namespace {
 constexpr std::size_t kMinRows = 4;
 constexpr double kTieMape = 0.1;  // percentage points
 
-enum class Kind { kRoofline, kRefined, kStepLinear };
+enum class Kind { kRoofline, kRefined, kStepLinear, kTrees };
+
+// Rows a class needs before gradient-boosted trees are tried: with fewer, five
+// folds leave too little to split on.
+constexpr std::size_t kMinTreeRows = 24;
+
+// The trees' features: every LayerDim that describes a layer's geometry
+// (NonMaxSuppression's boxes and classes have their own model).
+const std::vector<std::string>& TreeFeatures() {
+  static const std::vector<std::string> f = {"out_h",  "out_w", "in_c",  "out_c",    "in_h",    "in_w",
+                                             "batch",  "kernel", "spatial", "macs",  "elems",   "group",
+                                             "stride", "dilation", "weights", "inputs"};
+  return f;
+}
 
 const char* KindName(Kind k) {
   switch (k) {
@@ -41,6 +55,8 @@ const char* KindName(Kind k) {
       return "refined_roofline";
     case Kind::kStepLinear:
       return "step_linear";
+    case Kind::kTrees:
+      return "trees";
   }
   return "roofline";
 }
@@ -69,8 +85,32 @@ double Predict(const ClassModel& m, const Layer& l, const PrecisionSpec& spec, P
   return estimator->fn(EstimatorContext{l, platform, precision, m}).ms;
 }
 
+// The refined roofline of the rows (dims as the refined candidate's), then trees
+// on the log of measured over roofline: ANNETTE's mixed model.
+ClassModel TrainTrees(const Candidate& c, const std::vector<Layer>& layers, const std::vector<double>& ms,
+                      const PrecisionSpec& spec, Precision precision) {
+  ClassModel m = FitRefinedRoofline(layers, ms, spec, precision, c.dims);
+  m.estimator = "refined_roofline";
+  std::vector<std::vector<float>> x;
+  std::vector<double> y;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const double base = Predict(m, layers[i], spec, precision);
+    if (!(base > 0)) throw Error("the roofline predicts no time for " + layers[i].op_type + " '" + layers[i].name + "'");
+    y.push_back(std::log(ms[i] / base));
+    std::vector<float> row;
+    for (const std::string& f : TreeFeatures()) row.push_back(static_cast<float>(LayerDim(layers[i], f)));
+    x.push_back(std::move(row));
+  }
+  TreeModel t = FitTrees(x, y, TreeFeatures());
+  t.precision = precision;
+  m.estimator = "trees";
+  m.trees.push_back(std::move(t));
+  return m;
+}
+
 ClassModel Train(const Candidate& c, const std::vector<Layer>& layers, const std::vector<double>& ms,
                  const PrecisionSpec& spec, Precision precision) {
+  if (c.kind == Kind::kTrees) return TrainTrees(c, layers, ms, spec, precision);
   if (c.kind == Kind::kStepLinear) {
     ClassModel m;
     m.estimator = "step_linear";
@@ -164,6 +204,7 @@ std::vector<Candidate> Candidates(const Group& g) {
   }
   if (g.cls == OpClass::kDetection) step = {Kind::kStepLinear, {"boxes"}, "boxes"};  // FitDetection (NMS)
   if (!step.dims.empty()) out.push_back(step);
+  if (g.cls != OpClass::kDetection && g.layers.size() >= kMinTreeRows) out.push_back({Kind::kTrees, refined, ""});
   return out;
 }
 
@@ -179,6 +220,7 @@ void Relabel(ClassModel& m, const std::string& provenance) {
   m.memory_efficiency.source = WithProvenance(m.memory_efficiency.source, provenance);
   for (Parallelism& p : m.parallelism) p.source = WithProvenance(p.source, provenance);
   for (FittedModel& f : m.fitted) f.source = provenance + " (odonata fit)";
+  for (TreeModel& t : m.trees) t.source = provenance + " (odonata fit, xgboost " + XgboostVersion() + ")";
 }
 
 std::string GroupName(OpClass c, Precision p) { return std::string(OpClassName(c)) + " " + PrecisionName(p); }
@@ -211,6 +253,11 @@ GroupResult FitGroup(const Group& g, const PrecisionSpec& spec, int folds, std::
       if (c.kind == Kind::kStepLinear) {
         m.fitted.front().cv_mape = s.cv_mape;
         m.fitted.front().folds = s.folds;
+      }
+      if (c.kind == Kind::kTrees) {
+        m.trees.front().mape = s.mape;
+        m.trees.front().cv_mape = s.cv_mape;
+        m.trees.front().folds = s.folds;
       }
       r.fit.candidates.push_back({KindName(c.kind), s});
       if (s.cv_mape < best_cv - kTieMape || r.models.empty()) {
