@@ -197,7 +197,8 @@ TreeModel ParseTreeModel(const Node& n) {
 
 ClassModel ParseClassModel(const Node& n) {
   CheckKeys(n, {"estimator"},
-            {"compute_efficiency", "memory_efficiency", "parallelism", "fitted", "trees", "fallback", "active_w"});
+            {"compute_efficiency", "memory_efficiency", "parallelism", "fitted", "trees", "cv_residuals", "fallback",
+             "active_w"});
   ClassModel m;
   // Estimator names are checked against the registry when estimating, not
   // here: profiles must load without linking every estimator.
@@ -243,6 +244,19 @@ ClassModel ParseClassModel(const Node& n) {
       }
       m.trees.push_back(std::move(t));
     }
+  }
+  if (n.Has("cv_residuals")) {
+    Node r = n.Child("cv_residuals");
+    CheckKeys(r, {"p05", "p50", "p95", "rows", "source"}, {});
+    CvResiduals c;
+    c.p05 = GetNumber(r.Child("p05"));
+    c.p50 = GetNumber(r.Child("p50"));
+    c.p95 = GetNumber(r.Child("p95"));
+    if (!(c.p05 <= c.p50 && c.p50 <= c.p95)) r.Fail("quantiles must be ordered: p05 <= p50 <= p95");
+    c.rows = GetInteger(r.Child("rows"));
+    if (c.rows < 1) r.Child("rows").Fail("must be >= 1");
+    c.source = GetString(r.Child("source"));
+    m.cv_residuals = c;
   }
   if (n.Has("fallback")) m.fallback = GetString(n.Child("fallback"));
   if (n.Has("active_w")) m.active_power_w = GetSourced(n.Child("active_w"), Range::kNonNegative);
@@ -499,6 +513,10 @@ Ordered ClassJson(const ClassModel& m) {
                       {"source", t.source}});
     }
     j["trees"] = list;
+  }
+  if (m.cv_residuals) {
+    const CvResiduals& c = *m.cv_residuals;
+    j["cv_residuals"] = {{"p05", c.p05}, {"p50", c.p50}, {"p95", c.p95}, {"rows", c.rows}, {"source", c.source}};
   }
   if (m.fallback != defaults.fallback) j["fallback"] = m.fallback;
   if (m.active_power_w) j["active_w"] = SourcedJson(*m.active_power_w);

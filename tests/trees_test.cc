@@ -82,7 +82,7 @@ std::vector<Measurement> BlockedRows(int n, double noise, std::uint64_t seed) {
 
 TEST(Trees, FitRecoversAndIsChosenByCrossValidation) {
   const std::vector<Measurement> rows = BlockedRows(160, 0.03, 11);
-  const FitReport r = FitPlatform(rows, Base(), "synthetic");
+  const FitReport r = FitPlatform(rows, Base(), "synthetic", 5, true, true);
   ASSERT_EQ(r.classes.size(), 1u);
   const ClassFit& c = r.classes[0];
   EXPECT_EQ(c.chosen, "trees");
@@ -111,11 +111,11 @@ TEST(Trees, FitRecoversAndIsChosenByCrossValidation) {
 TEST(Trees, FitIsDeterministicAndRoundTrips) {
   const std::vector<Measurement> rows = BlockedRows(80, 0.05, 5);
   std::ostringstream a, b;
-  WritePlatform(FitPlatform(rows, Base(), "synthetic").platform, a);
-  WritePlatform(FitPlatform(rows, Base(), "synthetic").platform, b);
+  WritePlatform(FitPlatform(rows, Base(), "synthetic", 5, true, true).platform, a);
+  WritePlatform(FitPlatform(rows, Base(), "synthetic", 5, true, true).platform, b);
   EXPECT_EQ(a.str(), b.str());
   const Platform back = ParsePlatform(a.str(), "fitted.json");
-  EXPECT_EQ(back.classes.at(OpClass::kConv).trees, FitPlatform(rows, Base(), "synthetic").platform.classes.at(OpClass::kConv).trees);
+  EXPECT_EQ(back.classes.at(OpClass::kConv).trees, FitPlatform(rows, Base(), "synthetic", 5, true, true).platform.classes.at(OpClass::kConv).trees);
   std::ostringstream c;
   WritePlatform(back, c);
   EXPECT_EQ(c.str(), a.str());

@@ -124,8 +124,12 @@ struct FitReport {
   PowerFit power;                 // empty when no row has power or energy
   std::vector<std::string> warnings;
 };
+// `trees`: also try gradient-boosted trees (estimator "trees", xgboost) for
+// classes with at least 24 rows; `residuals`: record each written class's
+// cross-validated residual quantiles (ClassModel::cv_residuals). Both off by
+// default, so that existing fits stay as they were.
 FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base, const std::string& provenance,
-                      int folds = 5);
+                      int folds = 5, bool trees = false, bool residuals = false);
 
 // `odonata fit` (src/fit/fit_files.cc): FitPlatform on the rows of the
 // measurement CSVs `files`, with their provenance ("measured: a.csv, b.csv,
@@ -133,6 +137,8 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
 // name) and its notes say what it was fitted from, on top of which profile.
 struct FitFilesOptions {
   int folds = 5;
+  bool trees = false;      // FitPlatform's `trees`
+  bool residuals = false;  // FitPlatform's `residuals`
   std::optional<std::string> name;
 };
 FitReport FitMeasurementFiles(const std::vector<std::string>& files, const Platform& base,

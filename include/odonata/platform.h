@@ -105,6 +105,18 @@ struct TreeModel {
   bool operator==(const TreeModel&) const = default;
 };
 
+// Quantiles of a class's cross-validated log residuals, ln(measured /
+// predicted) with each row predicted by the chosen model fitted without its
+// fold (`odonata fit --residuals`): what an interval around a layer's
+// estimate can be built from (docs/host-cost-model.md section 5).
+struct CvResiduals {
+  double p05 = 0, p50 = 0, p95 = 0;
+  std::int64_t rows = 0;
+  std::string source;
+
+  bool operator==(const CvResiduals&) const = default;
+};
+
 // How a class of ops is estimated on this platform.
 struct ClassModel {
   std::string estimator = "roofline";          // a name in the estimator registry
@@ -113,6 +125,7 @@ struct ClassModel {
   std::vector<Parallelism> parallelism;        // for refined_roofline
   std::vector<FittedModel> fitted;             // for step_linear, at most one per precision
   std::vector<TreeModel> trees;                // for trees, at most one per precision
+  std::optional<CvResiduals> cv_residuals;     // of the chosen model, when fitted with --residuals
   // Estimator used where `estimator` cannot serve (step_linear without a model
   // for the precision asked for).
   std::string fallback = "roofline";

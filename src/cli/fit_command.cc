@@ -19,6 +19,8 @@ struct FitArgs {
   Format format = Format::kTable;  // of --report
   std::optional<std::string> predictions;
   int folds = 5;
+  bool trees = false;
+  bool residuals = false;
 };
 
 int Run(const FitArgs& a, const Context& context) {
@@ -29,6 +31,8 @@ int Run(const FitArgs& a, const Context& context) {
   const Platform base = LoadPlatform(a.base, context.SearchPath());
   FitFilesOptions options;
   options.folds = a.folds;
+  options.trees = a.trees;
+  options.residuals = a.residuals;
   options.name = a.name ? a.name : a.out ? std::optional(ProfileNameOf(*a.out)) : std::nullopt;
   const FitReport fit = FitMeasurementFiles(a.measurements, base, options);
   for (const std::string& w : fit.warnings) Warn(w);
@@ -65,6 +69,10 @@ Runner SetupFit(CLI::App& cmd) {
   cmd.add_option("--folds", a->folds, "Folds of the cross-validation that chooses each class's model")
       ->type_name("K")
       ->default_str("5");
+  cmd.add_flag("--trees", a->trees,
+               "Also try gradient-boosted trees (xgboost) on the roofline's residual for classes of 24 rows or more");
+  cmd.add_flag("--residuals", a->residuals,
+               "Record each class's cross-validated residual quantiles (cv_residuals) in the profile");
   return [a](const Context& context) { return Run(*a, context); };
 }
 

@@ -15,7 +15,7 @@ FitReport FitMeasurementFiles(const std::vector<std::string>& files, const Platf
     names += (names.empty() ? "" : ", ") + path;
   }
   const std::string provenance = "measured: " + names + ", odonata " + Version();
-  FitReport fit = FitPlatform(rows, base, provenance, options.folds);
+  FitReport fit = FitPlatform(rows, base, provenance, options.folds, options.trees, options.residuals);
   if (options.name) fit.platform.name = *options.name;
   fit.platform.notes.push_back("Fitted by " + provenance + " on top of " + base.name + ".");
   return fit;

@@ -142,7 +142,11 @@ std::vector<int> Folds(std::size_t n, int k) {
   return fold;
 }
 
-double CvMape(const Candidate& c, const Group& g, const PrecisionSpec& spec, const std::vector<int>& fold, int k) {
+// Cross-validated MAPE; `cv_pred` (when given) gets every row's prediction by
+// the model fitted without its fold.
+double CvMape(const Candidate& c, const Group& g, const PrecisionSpec& spec, const std::vector<int>& fold, int k,
+              std::vector<double>* cv_pred = nullptr) {
+  if (cv_pred) cv_pred->assign(g.layers.size(), 0.0);
   double ape = 0;
   for (int f = 0; f < k; ++f) {
     std::vector<Layer> train;
@@ -155,7 +159,9 @@ double CvMape(const Candidate& c, const Group& g, const PrecisionSpec& spec, con
     const ClassModel m = Train(c, train, train_ms, spec, g.precision);
     for (std::size_t i = 0; i < g.layers.size(); ++i) {
       if (fold[i] != f) continue;
-      ape += std::abs(Predict(m, g.layers[i], spec, g.precision) - g.ms[i]) / g.ms[i];
+      const double p = Predict(m, g.layers[i], spec, g.precision);
+      if (cv_pred) (*cv_pred)[i] = p;
+      ape += std::abs(p - g.ms[i]) / g.ms[i];
     }
   }
   return 100.0 * ape / static_cast<double>(g.layers.size());
@@ -182,7 +188,7 @@ std::vector<std::string> MostVaried(const std::vector<Layer>& layers, const std:
   return out;
 }
 
-std::vector<Candidate> Candidates(const Group& g) {
+std::vector<Candidate> Candidates(const Group& g, bool trees) {
   std::vector<Candidate> out = {{Kind::kRoofline, {}, ""}};
   const bool conv = g.cls == OpClass::kConv || g.cls == OpClass::kDepthwiseConv;
   std::vector<std::string> refined;
@@ -204,7 +210,9 @@ std::vector<Candidate> Candidates(const Group& g) {
   }
   if (g.cls == OpClass::kDetection) step = {Kind::kStepLinear, {"boxes"}, "boxes"};  // FitDetection (NMS)
   if (!step.dims.empty()) out.push_back(step);
-  if (g.cls != OpClass::kDetection && g.layers.size() >= kMinTreeRows) out.push_back({Kind::kTrees, refined, ""});
+  if (trees && g.cls != OpClass::kDetection && g.layers.size() >= kMinTreeRows) {
+    out.push_back({Kind::kTrees, refined, ""});
+  }
   return out;
 }
 
@@ -230,10 +238,35 @@ struct GroupResult {
   ClassFit fit;
   std::map<Kind, ClassModel> models;  // each candidate trained on all rows
   std::map<Kind, FitStats> stats;
+  std::map<Kind, std::vector<double>> cv_pred;  // per candidate: each row predicted without its fold
   Kind best = Kind::kRoofline;
 };
 
-GroupResult FitGroup(const Group& g, const PrecisionSpec& spec, int folds, std::vector<std::string>& warnings) {
+// Linear-interpolated quantile q of sorted v.
+double Quantile(const std::vector<double>& v, double q) {
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const std::size_t lo = static_cast<std::size_t>(std::floor(pos));
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+CvResiduals Residuals(const std::vector<double>& measured, const std::vector<double>& cv_pred) {
+  std::vector<double> r;
+  for (std::size_t i = 0; i < measured.size(); ++i) {
+    if (cv_pred[i] > 0) r.push_back(std::log(measured[i] / cv_pred[i]));
+  }
+  CvResiduals c;
+  if (r.empty()) return c;
+  std::sort(r.begin(), r.end());
+  c.p05 = Quantile(r, 0.05);
+  c.p50 = Quantile(r, 0.5);
+  c.p95 = Quantile(r, 0.95);
+  c.rows = static_cast<std::int64_t>(r.size());
+  return c;
+}
+
+GroupResult FitGroup(const Group& g, const PrecisionSpec& spec, int folds, bool trees,
+                     std::vector<std::string>& warnings) {
   GroupResult r;
   r.fit.op_class = g.cls;
   r.fit.precision = g.precision;
@@ -242,13 +275,14 @@ GroupResult FitGroup(const Group& g, const PrecisionSpec& spec, int folds, std::
   const int k = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(folds), g.layers.size()));
   const std::vector<int> fold = Folds(g.layers.size(), k);
   double best_cv = std::numeric_limits<double>::infinity();
-  for (const Candidate& c : Candidates(g)) {
+  for (const Candidate& c : Candidates(g, trees)) {
     try {
       ClassModel m = Train(c, g.layers, g.ms, spec, g.precision);
       std::vector<double> pred;
       for (const Layer& l : g.layers) pred.push_back(Predict(m, l, spec, g.precision));
       FitStats s = fit::PredictionStats(g.ms, pred);
-      s.cv_mape = CvMape(c, g, spec, fold, k);
+      std::vector<double> cv_pred;
+      s.cv_mape = CvMape(c, g, spec, fold, k, &cv_pred);
       s.folds = k;
       if (c.kind == Kind::kStepLinear) {
         m.fitted.front().cv_mape = s.cv_mape;
@@ -266,6 +300,7 @@ GroupResult FitGroup(const Group& g, const PrecisionSpec& spec, int folds, std::
       }
       r.models[c.kind] = std::move(m);
       r.stats[c.kind] = s;
+      r.cv_pred[c.kind] = std::move(cv_pred);
     } catch (const Error& e) {
       warnings.push_back(GroupName(g.cls, g.precision) + ": candidate " + KindName(c.kind) +
                          " not fitted: " + e.what());
@@ -284,7 +319,7 @@ void Choose(GroupResult& r, Kind kind, const Group& g, const PrecisionSpec& spec
 }  // namespace
 
 FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base, const std::string& provenance,
-                      int folds) {
+                      int folds, bool trees, bool residuals) {
   if (folds < 2) throw Error("fit: at least 2 folds are needed for cross-validation, got " + std::to_string(folds));
   FitReport report;
   report.platform = base;
@@ -328,7 +363,7 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
                                 " rows, at least " + std::to_string(kMinRows) + " are needed; not fitted");
       continue;
     }
-    GroupResult r = FitGroup(g, base.precisions.at(g.precision), folds, report.warnings);
+    GroupResult r = FitGroup(g, base.precisions.at(g.precision), folds, trees, report.warnings);
     if (r.models.empty()) continue;
     by_class[g.cls].push_back({&g, std::move(r)});
   }
@@ -358,6 +393,14 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
     written.fallback = "roofline";
     written.active_power_w = base.ModelFor(cls).active_power_w;  // FitPower below may replace it
     Relabel(written, provenance);
+    if (residuals) {
+      CvResiduals c = Residuals(dg.ms, results[decider].second.cv_pred.at(kind));
+      c.source = provenance + " (odonata fit: ln(measured / predicted) of the " + std::to_string(c.rows) + " " +
+                 PrecisionName(dg.precision) + " rows, each predicted by the " + KindName(kind) +
+                 " model fitted without its fold, " + std::to_string(results[decider].second.stats.at(kind).folds) +
+                 " folds)";
+      written.cv_residuals = c;
+    }
     report.platform.classes[cls] = written;
 
     for (auto& [g, r] : results) {

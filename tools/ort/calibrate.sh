@@ -42,6 +42,9 @@ esac
 DATA=${HOST_DATA:-$DATA}
 PROFILE=${HOST_PROFILE:-platforms/$PLATFORM.json}
 VALIDATION=${HOST_VALIDATION:-data/validation/host-ort-cpu.csv}
+# Issue 12's phase-2 model: gradient-boosted trees among the fit's candidates and the
+# cross-validated residual quantiles of every class (HOST_FIT_FLAGS to change).
+FIT_FLAGS=${HOST_FIT_FLAGS-"--trees --residuals"}
 # validate.js estimates with PLATFORM: the name, or the file when it is not the default.
 [ -n "${HOST_PROFILE:-}" ] && PLATFORM=$PROFILE
 [ -f tools/ort/sweeps.txt ] || { echo "calibrate.sh: run from the repository root" >&2; exit 2; }
@@ -103,7 +106,8 @@ fi
 # 3. Fit the platform from the sweeps alone.
 if step fit; then
   mkdir -p "$DATA/fit"
-  "$ODONATA" fit "$DATA"/*.csv --base "$DATA/base.json" --out "$PROFILE" --report \
+  # shellcheck disable=SC2086
+  "$ODONATA" fit "$DATA"/*.csv --base "$DATA/base.json" --out "$PROFILE" --report $FIT_FLAGS \
     --predictions "$DATA/fit/predictions.csv" | tee "$DATA/fit_report.txt"
 fi
 
