@@ -28,8 +28,12 @@ double U(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0
 Platform Base() {
   Platform p;
   p.name = "synthetic";
+  p.description = "synthetic rows";
   p.precisions[Precision::kFp32] = {{100.0, "test"}, {10.0, "test"}};
   p.overhead_ms = {0.0, "test"};
+  p.idle_power_w = {0.0, "test"};
+  p.typical_power_w = {1.0, "test"};
+  p.price_usd = {1.0, "test"};
   return p;
 }
 
@@ -57,9 +61,9 @@ TEST(Trees, EvaluatorReproducesXgboost) {
   }
 }
 
-// Depthwise-like rows whose time follows the roofline except a 1.8x penalty
-// when the channels are not a multiple of 16 (NCHWc blocking): a form the
-// roofline cannot express; the trees must recover the factor.
+// Conv rows whose time follows the roofline except a 1.8x penalty for 5x5
+// kernels (a kernel family's own efficiency): a form the roofline, linear in
+// the MACs, cannot express; the trees must recover the factor.
 std::vector<Measurement> BlockedRows(int n, double noise, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<Measurement> rows;
@@ -69,10 +73,10 @@ std::vector<Measurement> BlockedRows(int n, double noise, std::uint64_t seed) {
     m.config.in_c = 8 + static_cast<I64>(U(rng) * 120);
     m.config.out_c = 8 + static_cast<I64>(U(rng) * 120);
     m.config.in_h = m.config.in_w = 8 + static_cast<I64>(U(rng) * 40);
-    m.config.kernel_h = m.config.kernel_w = 3;
+    m.config.kernel_h = m.config.kernel_w = i % 2 == 0 ? 3 : 5;
     const Layer l = ToLayer(m.config);
     const double roof = 2.0 * static_cast<double>(l.counts.macs) / (100e9 * 0.5) * 1e3;  // ms at half the peak
-    const double penalty = m.config.in_c % 16 == 0 ? 1.0 : 1.8;
+    const double penalty = m.config.kernel_h == 5 ? 1.8 : 1.0;
     m.latency_ms = roof * penalty * (1.0 + noise * (2.0 * U(rng) - 1.0));
     m.origin = "synthetic:" + std::to_string(i + 2);
     rows.push_back(m);
@@ -92,7 +96,7 @@ TEST(Trees, FitRecoversAndIsChosenByCrossValidation) {
     if (name == "trees") trees_cv = s.cv_mape;
   }
   EXPECT_GT(roof_cv, 15.0);  // the penalty is beyond the roofline's forms
-  EXPECT_LT(trees_cv, 6.0);  // 3% noise, and the trees find the multiple of 16
+  EXPECT_LT(trees_cv, 6.0);  // 3% noise, and the trees find the kernel split
   const ClassModel& m = r.platform.classes.at(OpClass::kConv);
   ASSERT_EQ(m.estimator, "trees");
   ASSERT_EQ(m.trees.size(), 1u);
@@ -123,7 +127,7 @@ TEST(Trees, FitIsDeterministicAndRoundTrips) {
 
 TEST(Trees, BadTreesAreNamed) {
   const std::string head =
-      R"({"schema": "odonata-platform/1", "name": "t", "description": "", "default_precision": "fp32",
+      R"({"schema": "odonata-platform/1", "name": "t", "description": "d", "default_precision": "fp32",
   "precisions": {"fp32": {"peak_gops": {"value": 1, "source": "s"}, "bandwidth_gbps": {"value": 1, "source": "s"}}},
   "overhead_ms": {"value": 0, "source": "s"},
   "power": {"idle_w": {"value": 0, "source": "s"}, "typical_w": {"value": 1, "source": "s"}},
