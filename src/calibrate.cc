@@ -4,6 +4,7 @@
 #include "odonata/calibrate.h"
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -59,16 +60,18 @@ Calibration CalibratePlatform(const std::vector<ValidationRow>& rows, const Plat
     c.rows.push_back(row.origin);
   }
   // Weighted least squares for [scale, overhead]: each row divided by its
-  // measurement, so that every row counts by its relative error.
+  // measurement, so that every row counts by its relative error. Without the
+  // overhead, the profile's is kept: the scale explains measured - overhead.
   auto solve = [&](bool overhead, double* s, double* o) {
     double a11 = 0, a12 = 0, a22 = 0, b1 = 0, b2 = 0;
     for (std::size_t i = 0; i < layers.size(); ++i) {
       const double x1 = layers[i] / measured[i];
       const double x2 = (overhead && with_overhead[i]) ? 1.0 / measured[i] : 0.0;
+      const double kept = (!overhead && with_overhead[i]) ? platform.overhead_ms.value : 0.0;
       a11 += x1 * x1;
       a12 += x1 * x2;
       a22 += x2 * x2;
-      b1 += x1;
+      b1 += x1 * (1.0 - kept / measured[i]);
       b2 += x2;
     }
     const double det = a11 * a22 - a12 * a12;
@@ -131,6 +134,15 @@ Platform ApplyCalibration(const Platform& platform, const Calibration& c, const 
         "than the calibration asks.");
   }
   return p;
+}
+
+std::string CalibrationSummary(const Calibration& c) {
+  char overhead[64] = ", overhead kept";
+  if (c.overhead_fitted) std::snprintf(overhead, sizeof overhead, ", overhead %.3f ms", c.overhead_ms);
+  char text[256];
+  std::snprintf(text, sizeof text, "%zu calibration rows, layer times x%.4g%s, MAPE %.2f%% -> %.2f%%", c.rows.size(),
+                c.scale, overhead, c.mape_before, c.mape_after);
+  return text;
 }
 
 std::vector<ValidationRow> SelectCalibrationRows(const std::vector<ValidationRow>& rows, const std::string& platform,

@@ -23,9 +23,11 @@
 #include "io.h"
 #include "names.h"
 #include "odonata/errors.h"
+#include "odonata/generators.h"
 #include "odonata/estimate.h"
 #include "odonata/model.h"
 #include "odonata/network.h"
+#include "odonata/version.h"
 #include "text.h"
 
 namespace odonata {
@@ -233,7 +235,7 @@ std::string Limit(double v) {
 }
 
 std::string Resolve(const std::string& directory, const std::string& path) {
-  if (fs::path(path).is_absolute() || directory.empty()) return path;
+  if (fs::path(path).is_absolute() || directory.empty() || IsGeneratorDescription(path)) return path;
   return (fs::path(directory) / path).lexically_normal().string();
 }
 
@@ -381,9 +383,15 @@ CheckRow EstimateRow(const ValidationRow& row, Loader& loader) {
     EstimateOptions estimate;
     estimate.precision = row.precision;
     const Report report = EstimateNetwork(network, platform, estimate);
+    out.platform_path = platform.path;
     // A runtime's per-layer Total has no per-inference host overhead in it.
     const bool layers_only = row.measures == "layers_sum";
     out.estimated_ms = layers_only ? report.total_ms - report.overhead_ms : report.total_ms;
+    if (report.interval && report.total_ms > 0) {
+      out.interval_low_ms = out.estimated_ms * report.interval->low_ms / report.total_ms;
+      out.interval_high_ms = out.estimated_ms * report.interval->high_ms / report.total_ms;
+      out.interval_level = report.interval->level;
+    }
     out.error_pct = 100.0 * (out.estimated_ms - row.measured_ms) / row.measured_ms;
     if (row.measured_energy_mj || row.measured_power_w) {
       out.measured_energy_mj = row.measured_energy_mj.value_or(row.measured_power_w.value_or(0) * row.measured_ms);
@@ -413,9 +421,13 @@ std::vector<PlatformSummary> Summarise(const std::vector<CheckRow>& rows) {
       PlatformSummary s;
       s.platform = platform;
       s.split = SplitName(calibration);
-      double sum = 0, within = 0, energy_sum = 0;
+      double sum = 0, within = 0, energy_sum = 0, inside = 0;
       for (const CheckRow& r : rows) {
         if (r.row.platform != platform || r.row.calibration != calibration || !r.error.empty()) continue;
+        if (r.interval_low_ms && r.interval_high_ms) {
+          ++s.interval_rows;
+          if (r.row.measured_ms >= *r.interval_low_ms && r.row.measured_ms <= *r.interval_high_ms) ++inside;
+        }
         if (r.energy_error_pct) {
           ++s.energy_rows;
           energy_sum += std::fabs(*r.energy_error_pct);
@@ -430,6 +442,7 @@ std::vector<PlatformSummary> Summarise(const std::vector<CheckRow>& rows) {
       s.mape = sum / static_cast<double>(s.rows);
       s.within10 = 100.0 * within / static_cast<double>(s.rows);
       if (s.energy_rows > 0) s.energy_mape = energy_sum / static_cast<double>(s.energy_rows);
+      if (s.interval_rows > 0) s.coverage = 100.0 * inside / static_cast<double>(s.interval_rows);
       summaries.push_back(s);
     }
   }
@@ -605,6 +618,102 @@ CheckResult RunCheck(const std::vector<ValidationRow>& rows, const CheckOptions&
   CheckSummaries(result, options, baseline ? &*baseline : nullptr);
   if (baseline) NoteUnmatchedBaselineRows(result, options, *baseline);
   return result;
+}
+
+std::vector<TrustUpdate> DeriveTrust(const CheckResult& all_rows, const TrustOptions& options) {
+  std::vector<std::string> order;
+  for (const CheckRow& r : all_rows.rows) {
+    if (!r.error.empty() || r.platform_path.empty()) continue;
+    if (std::find(order.begin(), order.end(), r.platform_path) == order.end()) order.push_back(r.platform_path);
+  }
+  // Figures as they go into a profile: percentages to 0.01, ratios to 4 significant digits.
+  const auto pct = [](double v) { return std::round(v * 100.0) / 100.0; };
+  const auto ratio = [](double v) {
+    const double scale = std::pow(10.0, 3 - std::floor(std::log10(v)));
+    return std::round(v * scale) / scale;
+  };
+  std::vector<TrustUpdate> updates;
+  for (const std::string& path : order) {
+    // The suites this profile's rows came from ("suite.csv:12" -> "suite.csv"), in the order given.
+    std::string suites;
+    for (const std::string& suite : options.suites) {
+      bool used = false;
+      for (const CheckRow& r : all_rows.rows) {
+        used = used || (r.platform_path == path && r.row.origin.rfind(suite + ":", 0) == 0);
+      }
+      if (used) suites += (suites.empty() ? "" : ", ") + suite;
+    }
+    if (suites.empty()) {
+      for (const std::string& suite : options.suites) suites += (suites.empty() ? "" : ", ") + suite;
+    }
+    const Platform platform = LoadPlatform(path);
+    TrustUpdate u;
+    u.platform = platform.name;
+    u.profile_path = path;
+    std::vector<double> ratios;
+    std::vector<const CheckRow*> validation;
+    for (const CheckRow& r : all_rows.rows) {
+      if (!r.error.empty() || r.platform_path != path) continue;
+      if (r.row.calibration) {
+        if (r.estimated_ms > 0) ratios.push_back(r.row.measured_ms / r.estimated_ms);
+      } else {
+        validation.push_back(&r);
+      }
+    }
+    if (!ratios.empty()) {
+      u.interval = ConformalInterval(
+          ratios, options.level, "split-conformal on log(measured/estimated) of whole networks",
+          std::to_string(ratios.size()) + " calibration row" + (ratios.size() == 1 ? "" : "s") + " of " + suites +
+              " (" + options.tool + ", odonata " + Version() + ", " + options.date + ")");
+      u.interval->low = ratio(u.interval->low);
+      u.interval->high = ratio(u.interval->high);
+    }
+    if (!validation.empty()) {
+      Validation v;
+      double sum = 0, within = 0, inside = 0, with_interval = 0;
+      std::vector<std::string> measures;
+      for (const CheckRow* r : validation) {
+        const double a = std::fabs(r->error_pct);
+        sum += a;
+        v.max_abs_error = std::max(v.max_abs_error, a);
+        if (a <= 10.0) ++within;
+        std::optional<double> lo = r->interval_low_ms, hi = r->interval_high_ms;
+        if (u.interval) {
+          lo = r->estimated_ms * u.interval->low;
+          hi = r->estimated_ms * u.interval->high;
+        }
+        if (lo && hi) {
+          ++with_interval;
+          if (r->row.measured_ms >= *lo && r->row.measured_ms <= *hi) ++inside;
+        }
+        if (std::find(measures.begin(), measures.end(), r->row.measures) == measures.end()) {
+          measures.push_back(r->row.measures);
+        }
+      }
+      const auto n = static_cast<double>(validation.size());
+      v.networks = static_cast<std::int64_t>(validation.size());
+      v.mape = pct(sum / n);
+      v.within10 = pct(100.0 * within / n);
+      v.max_abs_error = pct(v.max_abs_error);
+      if (with_interval > 0) v.coverage = pct(100.0 * inside / with_interval);
+      std::string what;
+      for (const std::string& m : measures) what += (what.empty() ? "" : "; ") + m;
+      v.measured = what + " on " + (platform.machine ? platform.machine->model_name : platform.description);
+      v.suite = suites;
+      v.date = options.date;
+      v.source = options.tool + ", odonata " + Version();
+      u.validation = v;
+    }
+    updates.push_back(std::move(u));
+  }
+  return updates;
+}
+
+std::string ApplyTrust(const TrustUpdate& update) {
+  Platform platform = ParsePlatform(ReadFile(update.profile_path), update.profile_path);
+  if (update.interval) platform.interval = update.interval;
+  if (update.validation) platform.validation = update.validation;
+  return PlatformJson(platform, update.profile_path);
 }
 
 }  // namespace odonata

@@ -41,7 +41,10 @@ struct OpRule {
   // Index of the first weight-like input for conv/matmul-family ops whose
   // weight is at a different index (quantised variants); unused otherwise.
   int weight_index = 1;
+  const char* domain = "";  // "" (ai.onnx) or "com.microsoft"
 };
+
+constexpr const char* kMs = "com.microsoft";
 
 constexpr OpRule kOps[] = {
     {"Conv", OpClass::kConv, Rule::kConv},
@@ -177,15 +180,45 @@ constexpr OpRule kOps[] = {
     {"Trilu", OpClass::kData, Rule::kNone},
     {"ReverseSequence", OpClass::kData, Rule::kNone},
     {"Unique", OpClass::kData, Rule::kNone},
+    {"DynamicQuantizeLinear", OpClass::kEltwise, Rule::kPerOutput4},  // min, max, scale, round
     {"If", OpClass::kControl, Rule::kNone},
     {"Loop", OpClass::kControl, Rule::kNone},
     {"Scan", OpClass::kControl, Rule::kNone},
+    // ONNX Runtime's com.microsoft ops (optimizer fusions, quantizer output).
+    {"FusedConv", OpClass::kConv, Rule::kConv, 1, kMs},
+    {"FusedGemm", OpClass::kGemm, Rule::kGemm, 1, kMs},
+    {"FusedMatMul", OpClass::kGemm, Rule::kMatMul, 1, kMs},
+    {"QGemm", OpClass::kGemm, Rule::kGemm, 3, kMs},
+    {"DynamicQuantizeMatMul", OpClass::kGemm, Rule::kMatMul, 1, kMs},
+    {"MatMulIntegerToFloat", OpClass::kGemm, Rule::kMatMul, 1, kMs},
+    {"MatMulInteger16", OpClass::kGemm, Rule::kMatMul, 1, kMs},
+    {"QLinearAdd", OpClass::kEltwise, Rule::kPerOutput1, 1, kMs},
+    {"QLinearMul", OpClass::kEltwise, Rule::kPerOutput1, 1, kMs},
+    {"BiasAdd", OpClass::kEltwise, Rule::kPerOutput1, 1, kMs},
+    {"QuantizeLinear", OpClass::kEltwise, Rule::kPerOutput1, 1, kMs},
+    {"DequantizeLinear", OpClass::kEltwise, Rule::kPerOutput1, 1, kMs},
+    {"Gelu", OpClass::kActivation, Rule::kPerOutput4, 1, kMs},
+    {"FastGelu", OpClass::kActivation, Rule::kPerOutput4, 1, kMs},
+    {"BiasGelu", OpClass::kActivation, Rule::kPerOutput4, 1, kMs},
+    {"QuickGelu", OpClass::kActivation, Rule::kPerOutput4, 1, kMs},
+    {"QLinearSigmoid", OpClass::kActivation, Rule::kPerOutput4, 1, kMs},
+    {"QLinearLeakyRelu", OpClass::kActivation, Rule::kPerOutput1, 1, kMs},
+    {"QLinearSoftmax", OpClass::kSoftmax, Rule::kSoftmax, 1, kMs},
+    {"BiasSoftmax", OpClass::kSoftmax, Rule::kSoftmax, 1, kMs},
+    {"SkipLayerNormalization", OpClass::kNorm, Rule::kNormalize, 1, kMs},
+    {"SkipSimplifiedLayerNormalization", OpClass::kNorm, Rule::kNormalize, 1, kMs},
+    {"SimplifiedLayerNormalization", OpClass::kNorm, Rule::kNormalize, 1, kMs},
+    {"LayerNormalization", OpClass::kNorm, Rule::kNormalize, 1, kMs},
+    {"QLinearGlobalAveragePool", OpClass::kPool, Rule::kGlobalPool, 1, kMs},
+    {"QLinearAveragePool", OpClass::kPool, Rule::kWindowPool, 1, kMs},
+    {"QLinearReduceMean", OpClass::kReduce, Rule::kPerInput1, 1, kMs},
+    {"QLinearConcat", OpClass::kData, Rule::kNone, 1, kMs},
 };
 
 const OpRule* FindRule(std::string_view op, std::string_view domain) {
-  if (!domain.empty() && domain != "ai.onnx") return nullptr;
+  if (domain == "ai.onnx") domain = "";
   for (const auto& r : kOps) {
-    if (op == r.op) return &r;
+    if (op == r.op && domain == r.domain) return &r;
   }
   return nullptr;
 }
@@ -257,8 +290,10 @@ I64 MatMulMacs(const Layer& l, int b_index) {
   const TensorInfo* a = Input(l, 0);
   const TensorInfo* b = Input(l, b_index);
   if (!a || !b || a->shape.empty() || l.outputs.empty()) throw CountError(l, "MatMul needs inputs A and B");
-  // Output [..., M, N]; each element is a dot product over K = A's last dim.
-  return CheckedMul(Elems(l.outputs[0]), a->shape.back());
+  // Output [..., M, N]; each element is a dot product over K = A's last dim
+  // (the one before it when FusedMatMul transposes A).
+  const bool trans_a = IntAttr(l, "transA", 0) != 0 && a->shape.size() >= 2;
+  return CheckedMul(Elems(l.outputs[0]), trans_a ? a->shape[a->shape.size() - 2] : a->shape.back());
 }
 
 I64 ResizeOpsPerOutput(const Layer& l) {

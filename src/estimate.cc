@@ -1,6 +1,7 @@
 #include "odonata/estimate.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 
 #include "layer_cost.h"
@@ -100,8 +101,16 @@ PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& optio
   plan.classes.resize(static_cast<std::size_t>(OpClass::kUnknown) + 1);
   for (OpClass c : AllOpClasses()) {
     const ClassModel& model = platform.ModelFor(c);
-    plan.classes[static_cast<std::size_t>(c)] = PlanClass(platform, model, precision, *FindEstimator(model.estimator));
+    ClassPlan& cp = plan.classes[static_cast<std::size_t>(c)];
+    cp = PlanClass(platform, model, precision, *FindEstimator(model.estimator));
+    if (model.interval) {
+      cp.interval_low = model.interval->low;
+      cp.interval_high = model.interval->high;
+      cp.interval_level = model.interval->level;
+    }
   }
+  plan.interval = platform.interval;
+  plan.validation = platform.validation;
   return plan;
 }
 
@@ -117,6 +126,32 @@ EstimateTotals EstimateTotal(const FusedNetwork& fused, const PlatformPlan& plan
 }
 
 namespace {
+
+// A fitted profile used outside what was measured, one line each: classes
+// whose fit lacks the precision asked for (their fallback estimator ran), and
+// most of the time coming from layers outside the fitted sizes.
+void AddFitWarnings(Report& report, const PlatformPlan& plan, const std::map<OpClass, int>& unfitted,
+                    int extrapolated, double extrapolated_ms, double layers_ms) {
+  if (!unfitted.empty()) {
+    std::string classes;
+    for (const auto& [cls, count] : unfitted) {
+      const ClassPlan& c = plan.classes[static_cast<std::size_t>(cls)];
+      classes += (classes.empty() ? "" : "; ") + std::string(OpClassName(cls)) + " x" + std::to_string(count) +
+                 " (fitted for " + (c.fitted_precisions.empty() ? "no precision" : c.fitted_precisions) + ", ran " +
+                 c.estimator->name + ")";
+    }
+    report.warnings.push_back(std::string("the profile's fits do not cover ") + PrecisionName(plan.precision) +
+                              ", the fallback estimated these layers: " + classes);
+  }
+  if (layers_ms > 0 && extrapolated_ms > kExtrapolatedWarnFraction * layers_ms) {
+    char share[16];
+    std::snprintf(share, sizeof share, "%.0f%%", 100.0 * extrapolated_ms / layers_ms);
+    report.warnings.push_back(std::string(share) + " of the layer time comes from " + std::to_string(extrapolated) +
+                              " of " + std::to_string(report.rows.size()) +
+                              " layers outside the sizes the fit was measured on (flag extrapolated): "
+                              "measure configurations like them (odonata sweep --around)");
+  }
+}
 
 // The report of `fused`; its layers are moved into the rows when `steal` is set.
 Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vector<Layer>* steal) {
@@ -135,7 +170,14 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
   report.overhead_ms = plan.overhead_ms;
 
   std::map<std::string, int> unknown;
+  std::map<OpClass, int> unfitted;  // step_linear classes without a model for the precision
+  double extrapolated_ms = 0;
+  int extrapolated = 0;
   double sum = 0, energy = 0;
+  double class_low = 0, class_high = 0;  // the "classes" interval of the layer sum
+  bool every_class_has_interval = true;
+  double level = 1.0;  // the lowest level of the class intervals used
+  bool any_class_interval = false;
   report.rows.reserve(fused.layers.size());
   for (std::size_t i = 0; i < fused.layers.size(); ++i) {
     const Layer& layer = fused.layers[i];
@@ -155,8 +197,20 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
     row.energy_mj = c.energy_mj;
     if (layer.unknown_op) row.flags.push_back("unknown_op");
     if (layer.data_dependent) row.flags.push_back("data_dependent");
-    if (row.estimate.extrapolated) row.flags.push_back("extrapolated");
+    if (row.estimate.extrapolated) {
+      row.flags.push_back("extrapolated");
+      extrapolated_ms += c.ms;
+      ++extrapolated;
+    }
+    if (!l.free && !l.unknown_op && c.plan->fit_missing) ++unfitted[l.op_class];
     row.layer = steal ? std::move((*steal)[i]) : layer;
+    if (c.ms > 0 && !(c.plan->interval_low > 0)) every_class_has_interval = false;
+    if (c.ms > 0 && c.plan->interval_low > 0) {
+      level = std::min(level, c.plan->interval_level);
+      any_class_interval = true;
+    }
+    class_low += c.ms * c.plan->interval_low;
+    class_high += c.ms * c.plan->interval_high;
     sum += row.ms;
     energy += row.energy_mj;
     report.rows.push_back(std::move(row));
@@ -169,11 +223,19 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
   for (ReportRow& row : report.rows) {
     row.percent = report.total_ms > 0 ? 100.0 * row.ms / report.total_ms : 0.0;
   }
+  report.validation = plan.validation;
+  if (plan.interval) {
+    report.interval = EstimateInterval{plan.interval->level, report.total_ms * plan.interval->low,
+                                       report.total_ms * plan.interval->high, "profile", plan.interval->rows};
+  } else if (every_class_has_interval && any_class_interval) {
+    report.interval = EstimateInterval{level, t.overhead_ms + class_low, t.overhead_ms + class_high, "classes", 0};
+  }
   if (!unknown.empty()) {
     std::string ops;
     for (const auto& [op, count] : unknown) ops += (ops.empty() ? "" : ", ") + op + " x" + std::to_string(count);
     report.warnings.push_back("ops odonata does not know were estimated as memory-bound copies and flagged: " + ops);
   }
+  AddFitWarnings(report, plan, unfitted, extrapolated, extrapolated_ms, sum);
   return report;
 }
 

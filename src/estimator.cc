@@ -91,6 +91,16 @@ const std::vector<std::string>& LayerDimNames() {
 
 std::int64_t LayerDim(const Layer& l, const std::string& dim) { return LayerDim(l, LayerDimIdOf(dim)); }
 
+KernelShape KernelShapeOf(const Layer& l) {
+  const std::vector<std::int64_t>& k = l.window.kernel;
+  if (k.size() != 2) return KernelShape::kNone;
+  for (std::int64_t s : l.window.strides) {
+    if (s > 1) return KernelShape::kStrided;
+  }
+  if (k[0] != k[1]) return KernelShape::kAsymmetric;
+  return k[0] == 1 ? KernelShape::kPointwise : KernelShape::kSquare;
+}
+
 double DimensionEfficiency(std::int64_t x, std::int64_t p, double alpha) {
   if (x <= 0 || p <= 1) return 1.0;
   const double u = static_cast<double>(x) / (std::ceil(static_cast<double>(x) / p) * p);

@@ -102,11 +102,41 @@ class ModelWarnings {
 class ModelSource {
  public:
   explicit ModelSource(const std::string& path) : path_(path) {
-    const bool json = path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0;
-    if (!json) onnx_ = OnnxModel::Load(path);
+    if (!IsAnnetteGraph(path)) onnx_ = OpenOnnxModel(path);
   }
   Network Resolve(const LoadOptions& options) const {
     return onnx_ ? onnx_->Resolve(options) : LoadModel(path_, options);
+  }
+  // `options` with the image input (the one rank-4, else rank-3 input the
+  // graph declares) set to `size`, its symbolic batch to options.batch (1):
+  // for a model whose height and width are symbolic, which cannot be resolved
+  // without a size. nullopt when there is no such input or another of its
+  // dimensions is symbolic.
+  std::optional<LoadOptions> AtSize(const LoadOptions& options, const Resolution& size) const {
+    if (!onnx_) return std::nullopt;
+    const std::vector<std::string> names = onnx_->InputNames();
+    const std::vector<std::vector<std::int64_t>> shapes = onnx_->DeclaredInputShapes();
+    std::optional<std::size_t> image;
+    for (std::size_t rank : {4, 3}) {
+      for (std::size_t i = 0; i < shapes.size() && i < names.size(); ++i) {
+        if (shapes[i].size() != rank) continue;
+        if (image) return std::nullopt;  // which one is the image?
+        image = i;
+      }
+      if (image) break;
+    }
+    if (!image || options.input_shapes.count(names[*image])) return std::nullopt;
+    Shape shape = shapes[*image];
+    shape[shape.size() - 2] = size.height;
+    shape[shape.size() - 1] = size.width;
+    for (std::size_t d = 0; d + 2 < shape.size(); ++d) {
+      if (shape[d] >= 0) continue;
+      if (d != 0) return std::nullopt;
+      shape[d] = options.batch.value_or(1);
+    }
+    LoadOptions at = options;
+    at.input_shapes[names[*image]] = shape;
+    return at;
   }
 
  private:
@@ -305,8 +335,19 @@ ExploreResult Explore(const ExploreSpec& spec, const ExploreProgress& progress) 
   for (const std::string& path : spec.models) {
     LoadOptions options;
     options.batch = spec.batch;
+    options.input_shapes = spec.input_shapes;
     const ModelSource source(path);
-    const Network own = source.Resolve(options);  // the user named it: failing here is an error
+    Network own;
+    try {
+      own = source.Resolve(options);  // the user named it: failing here is an error
+    } catch (const Error&) {
+      // Symbolic height and width: the first of --resolutions stands for the
+      // model's own size (each resolution is resolved below anyway).
+      const std::optional<LoadOptions> at =
+          spec.resolutions.empty() ? std::nullopt : source.AtSize(options, spec.resolutions.front());
+      if (!at) throw;
+      own = source.Resolve(*at);
+    }
     ModelWarnings warnings(result.warnings, path);
     for (const std::string& w : own.warnings) warnings.Add(w);
 
@@ -379,6 +420,11 @@ ExploreResult Explore(const ExploreSpec& spec, const ExploreProgress& progress) 
           c.throughput_ips = report.total_ms > 0 ? static_cast<double>(batch) * 1000.0 / report.total_ms : 0.0;
           c.price_usd = platform.price_usd.value;
           c.accuracy = accuracy;
+          if (report.interval) {
+            c.interval_low_ms = report.interval->low_ms;
+            c.interval_high_ms = report.interval->high_ms;
+          }
+          if (report.validation) c.validated_mape = report.validation->mape;
           estimated.push_back(std::move(c));
           tick(1);
         }

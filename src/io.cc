@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "odonata/errors.h"
@@ -13,6 +14,17 @@
 namespace odonata {
 
 void WriteFileAtomic(const std::string& path, const std::string& bytes) {
+  // Name what is wrong with the destination before a temporary file exists:
+  // otherwise the error would be about "<path>.tmp.<pid>".
+  std::error_code ec;
+  const std::filesystem::path dest(path);
+  if (std::filesystem::is_directory(dest, ec)) throw Error("cannot write '" + path + "': it is a directory");
+  const std::filesystem::path folder = dest.parent_path();
+  if (!folder.empty() && !std::filesystem::is_directory(folder, ec)) {
+    throw Error("cannot write '" + path + "': " +
+                (std::filesystem::exists(folder, ec) ? "'" + folder.string() + "' is not a folder"
+                                                     : "folder '" + folder.string() + "' does not exist"));
+  }
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   try {
     std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
@@ -20,7 +32,6 @@ void WriteFileAtomic(const std::string& path, const std::string& bytes) {
     file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     file.close();
     if (!file) throw Error("cannot write '" + path + "': " + std::strerror(errno));
-    std::error_code ec;
     std::filesystem::rename(tmp, path, ec);
     if (ec) throw Error("cannot write '" + path + "': " + ec.message());
   } catch (...) {
@@ -31,6 +42,12 @@ void WriteFileAtomic(const std::string& path, const std::string& bytes) {
 }
 
 std::string ReadFile(const std::string& path) {
+  if (path == "-") {
+    std::ostringstream text;
+    text << std::cin.rdbuf();
+    if (std::cin.bad()) throw Error("stdin: cannot read");
+    return text.str();
+  }
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw Error(path + ": cannot open: is a directory");
   std::ifstream in(path, std::ios::binary);

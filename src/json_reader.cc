@@ -69,6 +69,8 @@ class DuplicateKeyCheck {
   std::vector<Frame> stack_;
 };
 
+}  // namespace
+
 // nlohmann reports a byte offset; people fix files by line and column.
 std::string DescribeParseError(const std::string& text, const Json::parse_error& e) {
   // e.byte is 1-based and names the last character read: the offending one,
@@ -92,8 +94,6 @@ std::string DescribeParseError(const std::string& text, const Json::parse_error&
   }
   return "invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + detail;
 }
-
-}  // namespace
 
 Json ParseStrict(const std::string& text, const std::string& origin) {
   try {

@@ -18,6 +18,10 @@ using Json = nlohmann::json;
 // Parse `text`; syntax errors name line and column, duplicate keys their path.
 Json ParseStrict(const std::string& text, const std::string& origin);
 
+// "invalid JSON at line 3, column 48: <the parser's explanation>", for a
+// parse error of `text` (nlohmann's "[json.exception...]" prefix dropped).
+std::string DescribeParseError(const std::string& text, const Json::parse_error& e);
+
 std::string TypeName(const Json& j);  // "object", "number", ...
 std::string JoinPath(const std::string& path, const std::string& key);
 std::string JoinNames(const std::vector<std::string>& names);  // "a, b, c"

@@ -12,10 +12,12 @@
 namespace odonata {
 namespace {
 
-Cost FromRoof(double ops, double bytes, const ClassPlan& p, double utilisation) {
+// `scale`: the kernel term of the layer's shape (1 without one); not part of
+// the reported utilisation, which stays the refined roofline's.
+Cost FromRoof(double ops, double bytes, const ClassPlan& p, double utilisation, double scale = 1.0) {
   Cost e;
   e.utilisation = utilisation;
-  const double compute_s = ops / (p.peak * utilisation);
+  const double compute_s = ops / (p.peak * utilisation * scale);
   const double memory_s = bytes / p.bandwidth;
   e.bound = compute_s >= memory_s ? Bound::kCompute : Bound::kMemory;
   e.ms = std::max(compute_s, memory_s) * 1e3;
@@ -39,14 +41,18 @@ double BytesAt(const LayerFacts& f, const ClassPlan& p) {
   return static_cast<double>(CheckedMul(f.traffic_elems, p.bytes_per_element));
 }
 
+static double KernelScale(const LayerFacts& f, const ClassPlan& p) {
+  return p.kernel_scale[static_cast<std::size_t>(f.kernel_shape)];
+}
+
 Cost RooflineCost(const LayerFacts& f, const ClassPlan& p) {
-  return FromRoof(static_cast<double>(f.flops), BytesAt(f, p), p, 1.0);
+  return FromRoof(static_cast<double>(f.flops), BytesAt(f, p), p, 1.0, KernelScale(f, p));
 }
 
 Cost RefinedRooflineCost(const LayerFacts& f, const ClassPlan& p) {
   double eff = 1.0;
   for (const ClassPlan::Unroll& u : p.parallelism) eff *= DimensionEfficiency(f.Dim(u.dim), u.p, u.alpha);
-  return FromRoof(static_cast<double>(f.flops), BytesAt(f, p), p, eff);
+  return FromRoof(static_cast<double>(f.flops), BytesAt(f, p), p, eff, KernelScale(f, p));
 }
 
 Cost StepLinearCost(const LayerFacts& f, const ClassPlan& p) {
@@ -191,6 +197,7 @@ LayerFacts FactsOf(const Layer& layer) {
   f.traffic_elems =
       CheckedAdd(CheckedAdd(layer.counts.input_elems, layer.counts.output_elems), layer.counts.weight_elems);
   for (std::size_t i = 0; i < kLayerDimCount; ++i) f.dims[i] = LayerDim(layer, static_cast<LayerDimId>(i));
+  f.kernel_shape = KernelShapeOf(layer);
   return f;
 }
 
@@ -214,6 +221,10 @@ ClassPlan PlanClass(const Platform& platform, const ClassModel& model, Precision
   if (estimator.cost == &StepLinearCost) {
     fitted = model.FittedFor(precision);
     if (!fitted) {
+      plan.fit_missing = true;
+      for (const FittedModel& f : model.fitted) {
+        plan.fitted_precisions += (plan.fitted_precisions.empty() ? "" : ", ") + std::string(PrecisionName(f.precision));
+      }
       const EstimatorInfo* fallback = FindEstimator(model.fallback);
       if (!fallback || fallback->cost == &StepLinearCost) fallback = FindEstimator("roofline");
       plan.estimator = fallback;
@@ -243,6 +254,7 @@ ClassPlan PlanClass(const Platform& platform, const ClassModel& model, Precision
       }
     }
   }
+  for (const KernelTerm& t : model.kernel_terms) plan.kernel_scale[static_cast<std::size_t>(t.shape)] = t.scale;
   if (fitted) {
     for (const FittedTerm& term : fitted->terms) {
       plan.terms.push_back({term.coef, plan.factors.size(), term.factors.size()});

@@ -52,6 +52,7 @@ struct LayerFacts {
   std::int64_t flops = 0;
   std::int64_t traffic_elems = 0;                       // input + output + weight elements: Counts::Bytes(b) / b
   std::array<std::int64_t, kLayerDimCount + 1> dims{};  // LayerDim by id; dims[kNone] is 0
+  KernelShape kernel_shape = KernelShape::kNone;         // KernelShapeOf
 
   std::int64_t Dim(LayerDimId d) const { return dims[static_cast<std::size_t>(d)]; }
 };
@@ -75,6 +76,8 @@ struct ClassPlan {
     double alpha;
   };
   std::vector<Unroll> parallelism;  // refined_roofline
+  // Compute-roof factor per kernel shape (ClassModel::kernel_terms), 1 for shapes not listed.
+  std::array<double, kKernelShapeCount> kernel_scale{1.0, 1.0, 1.0, 1.0, 1.0};
   struct Factor {
     LayerDimId dim;
     std::int64_t step;
@@ -101,6 +104,12 @@ struct ClassPlan {
   std::vector<TreeNode> nodes;
   std::vector<std::size_t> tree_first;
   double tree_base = 0;
+  // The class model's interval (ratios measured/estimated); 0: none.
+  double interval_low = 0, interval_high = 0, interval_level = 0;
+  // step_linear asked for, but the class has no fitted model for this
+  // precision (the fallback runs): the precisions it has, "fp32, int8".
+  std::string fitted_precisions;
+  bool fit_missing = false;
 };
 // Throws std::out_of_range, as the estimators do, when `estimator` needs the
 // roofs and the platform lacks `precision`.

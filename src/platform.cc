@@ -195,10 +195,100 @@ TreeModel ParseTreeModel(const Node& n) {
   return m;
 }
 
+std::vector<std::string> KernelShapeNames() { return {"1x1", "kxk", "1xk", "strided"}; }
+
+KernelTerm ParseKernelTerm(const Node& n) {
+  CheckKeys(n, {"shape", "scale", "source"}, {});
+  KernelTerm t;
+  Node shape = n.Child("shape");
+  const std::string text = GetString(shape);
+  if (!ParseKernelShape(text, &t.shape) || t.shape == KernelShape::kNone) {
+    shape.Fail("unknown kernel shape '" + text + "' " + Suggestion(text, KernelShapeNames()));
+  }
+  Node scale = n.Child("scale");
+  t.scale = GetNumber(scale);
+  if (!(t.scale > 0) || !std::isfinite(t.scale)) scale.Fail("must be positive, got " + FormatNumber(t.scale));
+  t.source = GetString(n.Child("source"));
+  return t;
+}
+
+RatioInterval ParseInterval(const Node& n) {
+  CheckKeys(n, {"level", "low", "high", "rows", "method", "source"}, {});
+  RatioInterval iv;
+  Node level = n.Child("level");
+  iv.level = GetNumber(level);
+  if (!(iv.level > 0 && iv.level < 1)) level.Fail("must be in (0, 1), got " + FormatNumber(iv.level));
+  Node low = n.Child("low");
+  iv.low = GetNumber(low);
+  if (!(iv.low > 0)) low.Fail("must be > 0, got " + FormatNumber(iv.low));
+  Node high = n.Child("high");
+  iv.high = GetNumber(high);
+  if (!(iv.high >= iv.low)) high.Fail("must be >= low (" + FormatNumber(iv.low) + "), got " + FormatNumber(iv.high));
+  Node rows = n.Child("rows");
+  iv.rows = GetInteger(rows);
+  if (iv.rows < 1) rows.Fail("must be >= 1, got " + std::to_string(iv.rows));
+  iv.method = GetString(n.Child("method"));
+  iv.source = GetString(n.Child("source"));
+  return iv;
+}
+
+double GetPercent(const Node& n) {
+  const double v = GetNumber(n);
+  if (!(v >= 0)) n.Fail("must be >= 0, got " + FormatNumber(v));
+  return v;
+}
+
+Validation ParseValidation(const Node& n) {
+  CheckKeys(n, {"mape", "networks", "within10", "max_abs_error", "suite", "measured", "date", "source"},
+            {"coverage"});
+  Validation v;
+  v.mape = GetPercent(n.Child("mape"));
+  Node networks = n.Child("networks");
+  v.networks = GetInteger(networks);
+  if (v.networks < 1) networks.Fail("must be >= 1, got " + std::to_string(v.networks));
+  v.within10 = GetPercent(n.Child("within10"));
+  v.max_abs_error = GetPercent(n.Child("max_abs_error"));
+  if (n.Has("coverage")) v.coverage = GetPercent(n.Child("coverage"));
+  v.suite = GetString(n.Child("suite"));
+  v.measured = GetString(n.Child("measured"));
+  v.date = GetString(n.Child("date"));
+  v.source = GetString(n.Child("source"));
+  return v;
+}
+
+std::vector<std::string> GetKernelFlags(const Node& n) {
+  std::vector<std::string> flags = GetStringList(n, true);
+  for (std::size_t i = 0; i < flags.size(); ++i) {
+    if (std::find(KernelFlags().begin(), KernelFlags().end(), flags[i]) == KernelFlags().end()) {
+      n.Element(i).Fail("unknown CPU flag '" + flags[i] + "' " + Suggestion(flags[i], KernelFlags()));
+    }
+  }
+  return flags;
+}
+
+HostMachine ParseMachine(const Node& n) {
+  CheckKeys(n, {"model_name", "flags", "source"},
+            {"vendor", "family", "model", "stepping", "flags_checked", "logical_cpus", "threads", "runtime", "os"});
+  HostMachine m;
+  if (n.Has("vendor")) m.vendor = GetString(n.Child("vendor"));
+  if (n.Has("family")) m.family = static_cast<int>(GetInteger(n.Child("family")));
+  if (n.Has("model")) m.model = static_cast<int>(GetInteger(n.Child("model")));
+  if (n.Has("stepping")) m.stepping = static_cast<int>(GetInteger(n.Child("stepping")));
+  m.model_name = GetString(n.Child("model_name"));
+  m.flags = GetKernelFlags(n.Child("flags"));
+  if (n.Has("flags_checked")) m.flags_checked = GetKernelFlags(n.Child("flags_checked"));
+  if (n.Has("logical_cpus")) m.logical_cpus = GetInteger(n.Child("logical_cpus"));
+  if (n.Has("threads")) m.threads = GetInteger(n.Child("threads"));
+  if (n.Has("runtime")) m.runtime = GetString(n.Child("runtime"));
+  if (n.Has("os")) m.os = GetString(n.Child("os"));
+  m.source = GetString(n.Child("source"));
+  return m;
+}
+
 ClassModel ParseClassModel(const Node& n) {
   CheckKeys(n, {"estimator"},
             {"compute_efficiency", "memory_efficiency", "parallelism", "fitted", "trees", "cv_residuals", "fallback",
-             "active_w"});
+             "active_w", "kernel_terms", "interval"});
   ClassModel m;
   // Estimator names are checked against the registry when estimating, not
   // here: profiles must load without linking every estimator.
@@ -260,6 +350,21 @@ ClassModel ParseClassModel(const Node& n) {
   }
   if (n.Has("fallback")) m.fallback = GetString(n.Child("fallback"));
   if (n.Has("active_w")) m.active_power_w = GetSourced(n.Child("active_w"), Range::kNonNegative);
+  if (n.Has("kernel_terms")) {
+    Node list = n.Child("kernel_terms");
+    ExpectArray(list);
+    for (std::size_t i = 0; i < list.json.size(); ++i) {
+      Node item = list.Element(i);
+      KernelTerm t = ParseKernelTerm(item);
+      for (const KernelTerm& seen : m.kernel_terms) {
+        if (seen.shape == t.shape) {
+          item.Child("shape").Fail(std::string("duplicate kernel shape '") + KernelShapeName(t.shape) + "'");
+        }
+      }
+      m.kernel_terms.push_back(t);
+    }
+  }
+  if (n.Has("interval")) m.interval = ParseInterval(n.Child("interval"));
   return m;
 }
 
@@ -342,7 +447,7 @@ std::map<std::string, Mode> ParseModes(const Node& n) {
 Platform ParseDocument(const Node& root) {
   CheckKeys(root,
             {"schema", "name", "description", "default_precision", "precisions", "overhead_ms", "power", "price_usd"},
-            {"classes", "fusion", "notes", "modes"});
+            {"classes", "fusion", "notes", "modes", "machine", "interval", "validation"});
   Platform p;
 
   Node schema = root.Child("schema");
@@ -388,6 +493,9 @@ Platform ParseDocument(const Node& root) {
   if (root.Has("fusion")) p.fusion = ParseFusion(root.Child("fusion"));
   if (root.Has("notes")) p.notes = GetStringList(root.Child("notes"), true);
   if (root.Has("modes")) p.modes = ParseModes(root.Child("modes"));
+  if (root.Has("machine")) p.machine = ParseMachine(root.Child("machine"));
+  if (root.Has("interval")) p.interval = ParseInterval(root.Child("interval"));
+  if (root.Has("validation")) p.validation = ParseValidation(root.Child("validation"));
   return p;
 }
 
@@ -414,6 +522,18 @@ constexpr NameTable<Precision, 3> kPrecisionNames = {{{
 const char* PrecisionName(Precision p) { return kPrecisionNames.Name(p); }
 
 bool ParsePrecision(const std::string& text, Precision* out) { return kPrecisionNames.Parse(text, out); }
+
+constexpr NameTable<KernelShape, kKernelShapeCount> kKernelShapeNames = {{{
+    {KernelShape::kNone, "none"},
+    {KernelShape::kPointwise, "1x1"},
+    {KernelShape::kSquare, "kxk"},
+    {KernelShape::kAsymmetric, "1xk"},
+    {KernelShape::kStrided, "strided"},
+}}};
+
+const char* KernelShapeName(KernelShape s) { return kKernelShapeNames.Name(s); }
+
+bool ParseKernelShape(const std::string& text, KernelShape* out) { return kKernelShapeNames.Parse(text, out); }
 
 int PrecisionBytes(Precision p) {
   switch (p) {
@@ -446,6 +566,38 @@ namespace {
 using Ordered = nlohmann::ordered_json;
 
 Ordered SourcedJson(const Sourced& s) { return Ordered{{"value", s.value}, {"source", s.source}}; }
+
+Ordered IntervalJson(const RatioInterval& iv) {
+  return Ordered{{"level", iv.level}, {"low", iv.low},       {"high", iv.high},
+                 {"rows", iv.rows},   {"method", iv.method}, {"source", iv.source}};
+}
+
+Ordered MachineJson(const HostMachine& m) {
+  Ordered j = Ordered::object();
+  if (!m.vendor.empty()) j["vendor"] = m.vendor;
+  if (m.family) j["family"] = *m.family;
+  if (m.model) j["model"] = *m.model;
+  if (m.stepping) j["stepping"] = *m.stepping;
+  j["model_name"] = m.model_name;
+  j["flags"] = m.flags;
+  if (!m.flags_checked.empty()) j["flags_checked"] = m.flags_checked;
+  if (m.logical_cpus > 0) j["logical_cpus"] = m.logical_cpus;
+  if (m.threads > 0) j["threads"] = m.threads;
+  if (!m.runtime.empty()) j["runtime"] = m.runtime;
+  if (!m.os.empty()) j["os"] = m.os;
+  j["source"] = m.source;
+  return j;
+}
+
+Ordered ValidationJson(const Validation& v) {
+  Ordered j{{"mape", v.mape}, {"networks", v.networks}, {"within10", v.within10}, {"max_abs_error", v.max_abs_error}};
+  if (v.coverage) j["coverage"] = *v.coverage;
+  j["suite"] = v.suite;
+  j["measured"] = v.measured;
+  j["date"] = v.date;
+  j["source"] = v.source;
+  return j;
+}
 
 Ordered ClassJson(const ClassModel& m) {
   const ClassModel defaults;
@@ -520,6 +672,14 @@ Ordered ClassJson(const ClassModel& m) {
   }
   if (m.fallback != defaults.fallback) j["fallback"] = m.fallback;
   if (m.active_power_w) j["active_w"] = SourcedJson(*m.active_power_w);
+  if (!m.kernel_terms.empty()) {
+    Ordered list = Ordered::array();
+    for (const KernelTerm& t : m.kernel_terms) {
+      list.push_back({{"shape", KernelShapeName(t.shape)}, {"scale", t.scale}, {"source", t.source}});
+    }
+    j["kernel_terms"] = list;
+  }
+  if (m.interval) j["interval"] = IntervalJson(*m.interval);
   return j;
 }
 
@@ -581,6 +741,9 @@ void WritePlatform(const Platform& p, std::ostream& out) {
     }
     j["modes"] = modes;
   }
+  if (p.machine) j["machine"] = MachineJson(*p.machine);
+  if (p.interval) j["interval"] = IntervalJson(*p.interval);
+  if (p.validation) j["validation"] = ValidationJson(*p.validation);
   out << j.dump(2) << "\n";
 }
 
@@ -651,6 +814,16 @@ Platform WithMode(const Platform& platform, const std::string& mode) {
   for (auto& [cls, model] : p.classes) {
     if (model.active_power_w) Scale(&*model.active_power_w, m.power_scale, what);
   }
+  // A fitted model's time is in ms, not relative to a peak: it is divided by
+  // compute_scale (time scales with 1 / clock), as the roofline's compute time is.
+  auto scale_fitted = [&](ClassModel& model) {
+    for (FittedModel& f : model.fitted) {
+      for (FittedTerm& t : f.terms) t.coef /= m.compute_scale.value;
+      f.source += " (" + what + ": coefficients / compute_scale " + FormatNumber(m.compute_scale.value) + ")";
+    }
+  };
+  scale_fitted(p.default_class);
+  for (auto& [cls, model] : p.classes) scale_fitted(model);
   if (m.overhead_scale) Scale(&p.overhead_ms, *m.overhead_scale, what);
   p.description += " [mode " + mode + ": " + m.description + "]";
   // The factors are relative to the profile as written: applying a second mode
@@ -675,35 +848,83 @@ Platform LoadPlatform(const std::string& path_and_mode) {
   return p;
 }
 
-std::vector<std::string> PlatformSearchPath(const std::string& exe_path) {
-  std::vector<fs::path> candidates;
+namespace {
+
+// Whether `exe` is a binary of this build tree (not installed): only then is
+// the source tree's platforms/ searched, so that a binary built from another
+// checkout never resolves names to that checkout's files silently.
+bool IsUninstalledBuild([[maybe_unused]] const fs::path& exe) {
+#if defined(ODONATA_SOURCE_DIR) && defined(ODONATA_BINARY_DIR)
+  if (exe.empty()) return true;  // a library user that names no executable (tests, in-tree bindings)
+  std::error_code ec;
+  const fs::path build = fs::weakly_canonical(ODONATA_BINARY_DIR, ec);
+  if (ec) return false;
+  const fs::path file = fs::weakly_canonical(exe, ec);
+  if (ec) return false;
+  const auto [b, f] = std::mismatch(build.begin(), build.end(), file.begin(), file.end());
+  return b == build.end();
+#else
+  return false;
+#endif
+}
+
+}  // namespace
+
+std::string UserPlatformDir() {
+  const char* xdg = std::getenv("XDG_DATA_HOME");
+  if (xdg != nullptr && xdg[0] == '/') return (fs::path(xdg) / "odonata" / "platforms").string();
+  const char* home = std::getenv("HOME");
+  if (home != nullptr && home[0] != '\0') return (fs::path(home) / ".local" / "share" / "odonata" / "platforms").string();
+  return "";
+}
+
+std::vector<PlatformDir> PlatformSearchOrder(const std::string& exe_path) {
+  std::vector<PlatformDir> order;
+  // Absolute, so that reports name the file wherever they are read.
+  std::error_code ec;
+  const fs::path cwd = fs::current_path(ec);
+  order.push_back({ec ? std::string("platforms") : (cwd / "platforms").string(), "current folder"});
   if (const char* env = std::getenv("ODONATA_PLATFORMS")) {
     std::string list = env;
     std::size_t start = 0;
     while (start <= list.size()) {
       std::size_t end = list.find(':', start);
       if (end == std::string::npos) end = list.size();
-      if (end > start) candidates.emplace_back(list.substr(start, end - start));
+      if (end > start) order.push_back({list.substr(start, end - start), "$ODONATA_PLATFORMS"});
       start = end + 1;
     }
   }
+  if (const std::string user = UserPlatformDir(); !user.empty()) order.push_back({user, "user"});
   // An installed binary finds the profiles installed next to it; a bare
   // "odonata" (found via $PATH) has no directory to start from.
-  fs::path exe_dir = fs::path(exe_path).parent_path();
-  if (!exe_dir.empty()) candidates.push_back(exe_dir / ".." / "share" / "odonata" / "platforms");
-#ifdef ODONATA_SOURCE_DIR
-  candidates.emplace_back(ODONATA_SOURCE_DIR "/platforms");
-#endif
-
-  std::vector<std::string> out;
-  std::set<fs::path> seen;
-  for (const auto& c : candidates) {
-    if (!IsDirectory(c)) continue;
-    std::error_code ec;
-    fs::path canonical = fs::canonical(c, ec);
-    if (ec || !seen.insert(canonical).second) continue;
-    out.push_back(c.lexically_normal().string());
+  const fs::path exe = exe_path;
+  const fs::path exe_dir = exe.parent_path();
+  if (!exe_dir.empty()) {
+    order.push_back({(exe_dir / ".." / "share" / "odonata" / "platforms").lexically_normal().string(), "installed"});
   }
+#ifdef ODONATA_SOURCE_DIR
+  if (IsUninstalledBuild(exe)) order.push_back({ODONATA_SOURCE_DIR "/platforms", "source tree"});
+#endif
+  for (PlatformDir& dir : order) dir.exists = IsDirectory(dir.path);
+  return order;
+}
+
+std::vector<PlatformDir> PlatformSearchDirs(const std::string& exe_path) {
+  std::vector<PlatformDir> out;
+  std::set<fs::path> seen;
+  for (const PlatformDir& c : PlatformSearchOrder(exe_path)) {
+    if (!c.exists) continue;
+    std::error_code ec;
+    fs::path canonical = fs::canonical(c.path, ec);
+    if (ec || !seen.insert(canonical).second) continue;
+    out.push_back({fs::path(c.path).lexically_normal().string(), c.origin, true});
+  }
+  return out;
+}
+
+std::vector<std::string> PlatformSearchPath(const std::string& exe_path) {
+  std::vector<std::string> out;
+  for (const PlatformDir& dir : PlatformSearchDirs(exe_path)) out.push_back(dir.path);
   return out;
 }
 

@@ -308,7 +308,8 @@ LayerConfig ParseAround(const std::string& text, LayerConfig base) {
   return base;
 }
 
-SweepFiles WriteSweep(const std::vector<LayerConfig>& plan, const std::string& dir, bool models, std::uint64_t seed) {
+SweepFiles WriteSweep(const std::vector<LayerConfig>& plan, const std::string& dir, bool models, std::uint64_t seed,
+                      const std::function<void(std::size_t, std::size_t)>& progress) {
   if (plan.empty()) throw Error("the sweep has no valid configuration");
   const fs::path root(dir);
   for (const fs::path& d : {root, root / "models"}) {
@@ -328,6 +329,7 @@ SweepFiles WriteSweep(const std::vector<LayerConfig>& plan, const std::string& d
       const std::string name = "models/" + number + ".onnx";
       WriteLayerModel(plan[i], (root / name).string(), seed + i);
       m.extra.emplace_back("model", name);
+      if (progress) progress(i + 1, plan.size());
     }
     rows.push_back(std::move(m));
   }

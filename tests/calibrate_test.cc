@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -88,6 +89,26 @@ TEST_F(Calibrate, NegativeOverheadFallsBackToScaleOnly) {
   EXPECT_DOUBLE_EQ(c.overhead_ms, 0.1);  // the profile's, kept
   EXPECT_GT(c.scale, 1.0);
   EXPECT_THROW(CalibratePlatform({}, Device(), true), Error);
+}
+
+TEST_F(Calibrate, ScaleOnlyKeepsTheProfilesOverheadInTheFit) {
+  // Measured = 2 x layers + the profile's own 0.1 ms: the scale alone explains them.
+  std::vector<ValidationRow> rows = {Row(8, 2.0, 0.1), Row(32, 2.0, 0.1)};
+  Calibration c = CalibratePlatform(rows, Device(), false);
+  EXPECT_FALSE(c.overhead_fitted);
+  EXPECT_DOUBLE_EQ(c.overhead_ms, 0.1);
+  EXPECT_NEAR(c.scale, 2.0, 1e-12);
+  EXPECT_LT(c.mape_after, 1e-9);
+  // A perfect fit reads 0.00%, not 2.38437e-14%.
+  const std::string summary = CalibrationSummary(c);
+  EXPECT_TRUE(summary.starts_with("2 calibration rows, layer times x2, overhead kept, MAPE ")) << summary;
+  EXPECT_TRUE(summary.ends_with("% -> 0.00%")) << summary;
+  c.overhead_fitted = true;
+  c.overhead_ms = 1.23456;
+  c.scale = 1.0523456;
+  c.mape_before = 18.4;
+  c.mape_after = 3.0749;
+  EXPECT_EQ(CalibrationSummary(c), "2 calibration rows, layer times x1.052, overhead 1.235 ms, MAPE 18.40% -> 3.07%");
 }
 
 // Rows of several platforms, splits and kinds, for the selection alone.

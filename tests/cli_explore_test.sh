@@ -38,6 +38,7 @@ import json, sys
 e = json.load(open(sys.argv[1]))
 c = [x for x in json.load(open(sys.argv[1].replace("stdout", "all.json")))["candidates"] if x["platform"] == "jetson-nano"]
 assert len(c) == 1 and c[0]["latency_ms"] == e["total_ms"], (c, e["total_ms"])
+assert c[0]["interval_low_ms"] == e["interval"]["low_ms"] and c[0]["validated_mape"] == e["validation"]["mape"], c
 assert c[0]["energy_mj"] == e["energy_mj"]
 ' "$WORK/stdout"
 ok
@@ -107,10 +108,10 @@ run 0 explore "$SQ" "$R18" --platforms 'jetson-tx2:*,jetson-nano' --precisions f
 py '
 import json, sys
 j = json.load(open(sys.argv[1]))
-assert j["combinations"] == 2 * 2 * 4 * 2, j["combinations"]
-assert len(j["candidates"]) == 32, len(j["candidates"])
+assert j["combinations"] == 2 * 2 * 5 * 2, j["combinations"]
+assert len(j["candidates"]) == 40, len(j["candidates"])
 assert {c["resolution"] for c in j["candidates"]} == {"320x320", "640x640"}
-assert {c["platform"] for c in j["candidates"]} == {"jetson-tx2:maxn", "jetson-tx2:maxp", "jetson-tx2:maxq", "jetson-nano"}
+assert {c["platform"] for c in j["candidates"]} == {"jetson-tx2:maxn", "jetson-tx2:maxp", "jetson-tx2:maxq", "jetson-tx2:trt3", "jetson-nano"}
 ' "$WORK/stdout"
 [ ! -s "$WORK/stderr" ] || fail "stderr not empty when piped (progress bar?): $(head -c 200 "$WORK/stderr")"
 ok

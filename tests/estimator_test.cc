@@ -118,6 +118,62 @@ TEST(Estimator, RefinedRooflinePenalisesThreeInputChannels) {
   EXPECT_EQ(r.rows[0].estimate.estimator, "refined_roofline");
 }
 
+// Kernel terms (issue 16): the compute roof of a conv is scaled per kernel shape.
+Network KernelNet(const std::string& attrs, const std::string& out, const std::string& w) {
+  return ParseOnnxText(Model("(float[1,16,32,32] x) => (float[" + out + "] y)", "y = Conv<" + attrs + ">(x, w)",
+                             "<float[" + w + "] w = {0.0}>"));
+}
+
+TEST(Estimator, KernelShapeOfAConvWindow) {
+  auto shape = [](const Network& n) { return KernelShapeOf(n.layers.at(0)); };
+  EXPECT_EQ(shape(KernelNet("kernel_shape=[1,1]", "1,8,32,32", "8,16,1,1")), KernelShape::kPointwise);
+  EXPECT_EQ(shape(KernelNet("pads=[1,1,1,1]", "1,8,32,32", "8,16,3,3")), KernelShape::kSquare);
+  EXPECT_EQ(shape(KernelNet("pads=[0,3,0,3]", "1,8,32,32", "8,16,1,7")), KernelShape::kAsymmetric);
+  EXPECT_EQ(shape(KernelNet("pads=[3,0,3,0]", "1,8,32,32", "8,16,7,1")), KernelShape::kAsymmetric);
+  EXPECT_EQ(shape(KernelNet("pads=[1,1,1,1],strides=[2,2]", "1,8,16,16", "8,16,3,3")), KernelShape::kStrided);
+  EXPECT_EQ(shape(KernelNet("strides=[2,2]", "1,8,16,16", "8,16,1,1")), KernelShape::kStrided);
+  Network relu = ParseOnnxText(Model("(float[1,4] x) => (float[1,4] y)", "y = Relu(x)", ""));
+  EXPECT_EQ(KernelShapeOf(relu.layers.at(0)), KernelShape::kNone);
+  KernelShape parsed;
+  EXPECT_TRUE(ParseKernelShape("1xk", &parsed));
+  EXPECT_EQ(parsed, KernelShape::kAsymmetric);
+  EXPECT_STREQ(KernelShapeName(KernelShape::kStrided), "strided");
+  EXPECT_FALSE(ParseKernelShape("7x1", &parsed));
+}
+
+TEST(Estimator, KernelTermScalesTheComputeRoofOfItsShapeOnly) {
+  Platform p = TestPlatform("roofline");
+  p.classes[OpClass::kConv].kernel_terms = {{KernelShape::kAsymmetric, 1.25, "t"}, {KernelShape::kPointwise, 0.5, "t"}};
+  // 1x7 conv 16 -> 8 on 32x32 (pads 0,3): 8192 outputs x 112 MACs = 917,504 MACs, 1,835,008 ops.
+  Report asym = EstimateNetwork(KernelNet("pads=[0,3,0,3]", "1,8,32,32", "8,16,1,7"), p);
+  const double ops = 2.0 * 8192 * 112;
+  EXPECT_DOUBLE_EQ(asym.rows[0].estimate.ops, ops);
+  EXPECT_DOUBLE_EQ(asym.rows[0].ms, ops / (100e9 * 0.5 * 1.25) * 1e3);  // 0.029360128 ms, compute-bound
+  EXPECT_EQ(asym.rows[0].estimate.bound, Bound::kCompute);
+  EXPECT_DOUBLE_EQ(asym.rows[0].estimate.utilisation, 1.0);  // the term is not part of the utilisation
+  // 3x3: no term for kxk, the class's roof as before: 8192 x 144 MACs.
+  Report square = EstimateNetwork(KernelNet("pads=[1,1,1,1]", "1,8,32,32", "8,16,3,3"), p);
+  EXPECT_DOUBLE_EQ(square.rows[0].ms, 2.0 * 8192 * 144 / (100e9 * 0.5) * 1e3);
+  // 1x1 at scale 0.5: 8192 x 16 MACs = 262,144 ops at 25 GOP/s = 0.01048576 ms; memory
+  // (16384 + 8192 + 128 elements) x 2 B / 10 GB/s = 0.00493 ms: still compute-bound.
+  Report point = EstimateNetwork(KernelNet("kernel_shape=[1,1]", "1,8,32,32", "8,16,1,1"), p);
+  EXPECT_DOUBLE_EQ(point.rows[0].ms, 2.0 * 8192 * 16 / (100e9 * 0.5 * 0.5) * 1e3);
+  // Round trip, and the errors of a bad term.
+  std::ostringstream out;
+  WritePlatform(p, out);
+  Platform back = ParsePlatform(out.str(), "test.json");
+  EXPECT_EQ(back.classes.at(OpClass::kConv).kernel_terms, p.classes.at(OpClass::kConv).kernel_terms);
+  std::string text = out.str();
+  const std::string good = R"("shape": "1xk")";
+  ASSERT_NE(text.find(good), std::string::npos);
+  std::string bad = text;
+  bad.replace(bad.find(good), good.size(), R"("shape": "1x7")");
+  EXPECT_THROW(ParsePlatform(bad, "test.json"), Error);
+  bad = text;
+  bad.replace(bad.find(good), good.size(), R"("shape": "1x1")");
+  EXPECT_THROW(ParsePlatform(bad, "test.json"), Error);  // duplicate shape
+}
+
 TEST(Estimator, UnknownOpsAreCostedAsMemoryAndFlagged) {
   std::string text =
       "<ir_version: 8, opset_import: [\"\" : 13, \"com.acme\" : 1]>\n"

@@ -262,11 +262,12 @@ TEST(Accuracy, ShippedTorchvisionTableCoversTheClassifiers) {
 TEST(Platforms, ListsModesAndAll) {
   const std::vector<std::string> path = {kRoot + "/platforms"};
   std::vector<Platform> ps = LoadPlatforms("ncs2, jetson-tx2:*,ncs2", path);
-  ASSERT_EQ(ps.size(), 4u);  // the second ncs2 is dropped
+  ASSERT_EQ(ps.size(), 5u);  // the second ncs2 is dropped
   EXPECT_EQ(ps[0].DisplayName(), "ncs2");
   EXPECT_EQ(ps[1].DisplayName(), "jetson-tx2:maxn");
   EXPECT_EQ(ps[2].DisplayName(), "jetson-tx2:maxp");
   EXPECT_EQ(ps[3].DisplayName(), "jetson-tx2:maxq");
+  EXPECT_EQ(ps[4].DisplayName(), "jetson-tx2:trt3");  // issue 16: TensorRT 3.0.4, NVIDIA's tf_to_trt table
   EXPECT_EQ(LoadPlatforms("all", path).size(), ListPlatforms(path).size());
   EXPECT_EQ(LoadPlatforms("ncs2:*", path).size(), 1u);  // no modes: the profile itself
   EXPECT_EQ(LoadPlatforms("jetson-tx2:maxq", path)[0].DisplayName(), "jetson-tx2:maxq");
@@ -459,9 +460,9 @@ TEST(RenderExplore, JsonKeysAndCsvRows) {
   RenderExplore(r, Format::kCsv, csv);
   EXPECT_EQ(csv.str(),
             "model,model_path,platform,precision,resolution,batch,latency_ms,energy_mj,avg_power_w,throughput_ips,"
-            "price_usd,accuracy,pareto\n"
-            "A,,ncs2,fp32,320x320,1,10,5,0,0,100,0.5,true\n"
-            "B,,,fp32,,1,20,4,0,0,100,,true\n");
+            "price_usd,accuracy,pareto,interval_low_ms,interval_high_ms,validated_mape\n"
+            "A,,ncs2,fp32,320x320,1,10,5,0,0,100,0.5,true,,,\n"
+            "B,,,fp32,,1,20,4,0,0,100,,true,,,\n");
 
   std::ostringstream table;
   RenderExplore(r, Format::kTable, table);

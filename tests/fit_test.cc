@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <cstdint>
 #include <ostream>
 #include <random>
@@ -11,6 +13,7 @@
 
 #include "counts.h"
 #include "odonata/errors.h"
+#include "odonata/estimate.h"
 #include "odonata/estimator.h"
 #include "odonata/layer.h"
 #include "odonata/measurements.h"
@@ -286,6 +289,43 @@ TEST(Fit, RefinedRooflineRecovery) {
             m.parallelism[0].alpha);
 }
 
+TEST(Fit, KernelTermsRecoverTheRoofOfEachShape) {
+  // 1x1 convs reach 25 GOP/s, 3x3 ones 50 GOP/s (peak 100 at efficiency 0.5, 1x1 scaled by 0.5); 16 GB/s.
+  Noise noise(0.01, 7);
+  Data d;
+  for (I64 c = 32; c <= 128; c += 4) {
+    for (I64 k : {1, 3}) {
+      Layer l = Conv(c, 64, 32, k);
+      const double op_s = k == 1 ? 25e9 : 50e9;
+      d.ms.push_back(Roofline(l, op_s, 16e9, {}) * noise());
+      d.layers.push_back(std::move(l));
+    }
+  }
+  // Without kernel terms one roof cannot serve both.
+  ClassModel plain = FitRefinedRoofline(d.layers, d.ms, Spec(100, 20), Precision::kFp32, {});
+  EXPECT_TRUE(plain.kernel_terms.empty());
+  ClassModel m = FitRefinedRoofline(d.layers, d.ms, Spec(100, 20), Precision::kFp32, {},
+                                    {KernelShape::kPointwise, KernelShape::kSquare, KernelShape::kAsymmetric});
+  ASSERT_EQ(m.kernel_terms.size(), 3u);
+  EXPECT_EQ(m.kernel_terms[0].shape, KernelShape::kPointwise);
+  const double peak = 100e9 * m.compute_efficiency.value;
+  EXPECT_NEAR(peak * m.kernel_terms[0].scale, 25e9, 0.02 * 25e9);
+  EXPECT_NEAR(peak * m.kernel_terms[1].scale, 50e9, 0.02 * 50e9);
+  // No 1xk rows: left at 1, and the source says so.
+  EXPECT_EQ(m.kernel_terms[2].scale, 1.0);
+  EXPECT_NE(m.kernel_terms[2].source.find("no 1xk rows"), std::string::npos);
+  EXPECT_NE(m.kernel_terms[0].source.find("25 1x1 rows"), std::string::npos);
+  // The estimator reproduces the rows within the noise.
+  Platform platform;
+  platform.precisions[Precision::kFp32] = Spec(100, 20);
+  double worst = 0;
+  for (std::size_t i = 0; i < d.layers.size(); ++i) {
+    const double ms = FindEstimator("roofline")->fn({d.layers[i], platform, Precision::kFp32, m}).ms;
+    worst = std::max(worst, std::abs(ms / d.ms[i] - 1));
+  }
+  EXPECT_LT(worst, 0.03);
+}
+
 TEST(Fit, RefinedRooflinePartialAlphaAndCap) {
   const std::vector<Parallelism> truth = {{"out_c", 8, 0.6, ""}};
   Data d;
@@ -499,6 +539,133 @@ TEST(Fit, FromFilesNamesTheProfileAndSaysWhatItWasFittedFrom) {
   EXPECT_EQ(FitMeasurementFiles({csv}, base).platform.name, "jetson-nano");
   EXPECT_EQ(testing::ErrorOf([&] { FitMeasurementFiles({"/nonexistent.csv"}, base); }),
             "/nonexistent.csv: cannot open: no such file or not readable");
+}
+
+// The research rows as another precision, in a file of their own.
+std::string ResearchRowsAt(const std::string& precision, std::size_t max_rows = 0) {
+  std::ifstream in(std::string(ODONATA_SOURCE_DIR) + "/tests/data/fit/research_conv.csv");
+  std::string out, line;
+  std::size_t rows = 0;
+  while (std::getline(in, line)) {
+    const bool data = !line.empty() && line[0] != '#' && !line.starts_with("op,");
+    if (data && max_rows > 0 && rows == max_rows) break;
+    if (data) {
+      ++rows;
+      const std::size_t at = line.find(",fp16,");
+      if (at != std::string::npos) line.replace(at, 6, "," + precision + ",");
+    }
+    out += line + "\n";
+  }
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("odonata_fit_test_" + precision + "_" + std::to_string(max_rows) + ".csv"))
+                               .string();
+  std::ofstream(path) << out;
+  return path;
+}
+
+TEST(Fit, FromFilesMakesTheProfileOfAnotherBoard) {
+  const Platform base = LoadPlatform(std::string(ODONATA_SOURCE_DIR) + "/platforms/jetson-nano.json");
+  ASSERT_EQ(base.default_precision, Precision::kFp16);
+  ASSERT_FALSE(base.modes.empty());
+  const std::string csv = ResearchRowsAt("fp32");
+  FitReport fit = FitMeasurementFiles({csv}, base);
+  // Fitted on fp32 rows: defaults to fp32, or the next estimate ignores the fit.
+  EXPECT_EQ(fit.platform.default_precision, Precision::kFp32);
+  EXPECT_EQ(fit.platform.description, "Fitted by odonata fit from " + csv + " on top of jetson-nano");
+  EXPECT_TRUE(fit.platform.modes.empty());
+  EXPECT_NE(fit.platform.notes.end()[-2].find("The operating modes of jetson-nano (cpu-1430, cpu-921, gpu-614, iwatake-cpp, maxn, torch2trt)"),
+            std::string::npos)
+      << fit.platform.notes.end()[-2];
+  EXPECT_EQ(fit.platform.price_usd.value, base.price_usd.value);
+  EXPECT_EQ(fit.platform.price_usd.source,
+            "copied from jetson-nano by odonata fit, not this board's price (" + base.price_usd.source + ")");
+  ASSERT_FALSE(fit.warnings.empty());
+  EXPECT_EQ(fit.warnings.back(),
+            "the profile keeps jetson-nano's price ($99), overhead and idle power: give --price, and edit the file "
+            "for the others");
+
+  FitFilesOptions options;
+  options.name = "myboard";
+  options.description = "My board, Conv only";
+  options.price_usd = 45;
+  fit = FitMeasurementFiles({csv}, base, options);
+  EXPECT_EQ(fit.platform.name, "myboard");
+  EXPECT_EQ(fit.platform.description, "My board, Conv only");
+  EXPECT_EQ(fit.platform.price_usd.value, 45);
+  EXPECT_EQ(fit.platform.price_usd.source, "given to odonata fit --price");
+  for (const std::string& w : fit.warnings) EXPECT_EQ(w.find("price"), std::string::npos) << w;
+  // What is written reads back.
+  EXPECT_EQ(ParsePlatform(PlatformJson(fit.platform, "myboard.json"), "myboard.json").default_precision,
+            Precision::kFp32);
+
+  // A hand-written seed of the same board keeps its identity, when asked.
+  FitFilesOptions same;
+  same.same_board = true;
+  fit = FitMeasurementFiles({csv}, base, same);
+  EXPECT_EQ(fit.platform.description, base.description);
+  EXPECT_EQ(fit.platform.modes.size(), base.modes.size());
+  EXPECT_EQ(fit.platform.price_usd.source, base.price_usd.source);
+  EXPECT_EQ(fit.platform.default_precision, Precision::kFp32);  // still the fitted precision
+  for (const std::string& w : fit.warnings) EXPECT_EQ(w.find("price"), std::string::npos) << w;
+}
+
+TEST(Fit, FromFilesOnTooFewRows) {
+  const Platform base = LoadPlatform(std::string(ODONATA_SOURCE_DIR) + "/platforms/jetson-nano.json");
+  // 3 rows: nothing can be fitted, which is an error (no profile to write).
+  const std::string three = ResearchRowsAt("fp16", 3);
+  EXPECT_EQ(testing::ErrorOf([&] { FitMeasurementFiles({three}, base); }),
+            three + ": no op class has enough rows to fit (at least 4 per class and precision); conv fp16: 3 rows, "
+                    "at least 4 are needed; not fitted");
+  // 6 rows: fitted, with a warning that 6 rows cannot be trusted.
+  const std::string six = ResearchRowsAt("fp16", 6);
+  const FitReport fit = FitMeasurementFiles({six}, base);
+  EXPECT_EQ(fit.platform.classes.count(OpClass::kConv), 1u);
+  ASSERT_FALSE(fit.warnings.empty());
+  EXPECT_EQ(fit.warnings.front(),
+            "conv fp16: fitted on only 6 rows (fewer than 20): its errors rest on too few rows to be trusted; "
+            "measure more configurations");
+}
+
+// A fitted profile used where it was not measured says so, one line each.
+TEST(Fit, EstimateWarnsWhereTheFitDoesNotReach) {
+  const Platform base = LoadPlatform(std::string(ODONATA_SOURCE_DIR) + "/platforms/jetson-nano.json");
+  const Platform fitted = FitMeasurementFiles({ResearchRowsAt("fp16")}, base).platform;  // 32x32, 3x3 convs
+  const Network resnet = LoadOnnx(std::string(ODONATA_SOURCE_DIR) + "/models/resnet18.onnx");
+
+  EstimateOptions fp32;
+  fp32.precision = Precision::kFp32;
+  const Report other = EstimateNetwork(resnet, fitted, fp32);
+  int convs = 0;
+  for (const ReportRow& row : other.rows) convs += row.layer.op_class == OpClass::kConv ? 1 : 0;
+  ASSERT_GT(convs, 0);
+  ASSERT_FALSE(other.warnings.empty());
+  EXPECT_EQ(other.warnings.back(), "the profile's fits do not cover fp32, the fallback estimated these layers: conv x" +
+                                       std::to_string(convs) + " (fitted for fp16, ran roofline)");
+
+  const Report own = EstimateNetwork(resnet, fitted);  // fp16: the fit's precision
+  double extrapolated = 0, layers = 0;
+  int flagged = 0;
+  for (const ReportRow& row : own.rows) {
+    layers += row.ms;
+    if (row.estimate.extrapolated) {
+      extrapolated += row.ms;
+      ++flagged;
+    }
+  }
+  ASSERT_GT(extrapolated, kExtrapolatedWarnFraction * layers);
+  ASSERT_FALSE(own.warnings.empty());
+  EXPECT_EQ(own.warnings.back(),
+            std::to_string(static_cast<int>(std::lround(100 * extrapolated / layers))) +
+                "% of the layer time comes from " + std::to_string(flagged) + " of " +
+                std::to_string(own.rows.size()) +
+                " layers outside the sizes the fit was measured on (flag extrapolated): measure configurations like "
+                "them (odonata sweep --around)");
+  for (const std::string& w : own.warnings) EXPECT_EQ(w.find("do not cover"), std::string::npos) << w;
+
+  // The shipped profiles (no fits) get neither warning.
+  for (const std::string& w : EstimateNetwork(resnet, base).warnings) {
+    EXPECT_EQ(w.find("fit"), std::string::npos) << w;
+  }
 }
 
 }  // namespace

@@ -70,9 +70,19 @@ svgs=$(grep -o '<svg ' "$work/resnet50.dom" | wc -l)
 bars=$(grep -o 'class="bar"' "$work/resnet50.dom" | wc -l)
 # 57 layers x (latency + energy) + 5 op types (Conv, Gemm, MaxPool, GlobalAveragePool, Flatten)
 [ "$bars" -eq 119 ] || fail "expected 119 bars (57 + 57 + 5) in the rendered DOM, found $bars"
-total=$(python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["total_ms"])' "$work/resnet50.json")
-grep -q "<th>total</th><td>$total ms</td>" "$work/resnet50.dom" ||
+# The total as printed: rounded to the profile's validated error, next to its interval and that error.
+total=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["total_ms_rounded"])' "$work/resnet50.json")
+grep -q "<th>total</th><td>$total ms  (" "$work/resnet50.dom" ||
   fail "the rendered summary does not show the JSON total $total ms"
+grep -q "<th>trust</th><td>MAPE " "$work/resnet50.dom" || fail "the rendered summary does not state the validated error"
+
+# 3b. The other pages (compare/explore, partition) render without console errors; screenshots to look at.
+"$odonata" explore "$src/models/squeezenet1_1.onnx" "$src/models/resnet18.onnx" "$src/models/mobilenet_v2.onnx" \
+  --platforms all --format html -o "$work/explore.html" 2>"$work/explore.err" || fail "explore --format html failed"
+grep -q 'class="legend shapes"' "$work/explore.html" || fail "explore chart has no marker legend naming the models"
+browse "$work/explore.html" "$work/explore.out" "$work/explore.log" --window-size=1280,1600 \
+  --screenshot="$work/explore.png" || fail "chromium --screenshot of explore failed"
+if console_lines "$work/explore.log" >/dev/null; then fail "console messages on the explore page"; fi
 
 # 4. No console output while loading and rendering; a screenshot of the top of the page.
 png="$work/resnet50.png"

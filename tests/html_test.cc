@@ -304,7 +304,9 @@ TEST(HtmlReport, SummaryTotalsEqualTheJsonRenderers) {
   const std::string page = Rendered(r, Format::kHtml);
   const nlohmann::json j = nlohmann::json::parse(Rendered(r, Format::kJson));
   const auto cell = [&](const std::string& key) { return Between(page, "<tr class=\"" + key + "\"><th>", "</td>"); };
-  EXPECT_EQ(cell("total"), "total</th><td>" + Fixed(j["total_ms"].get<double>(), 3) + " ms");
+  // The total rounded to the profile's validated error, then its interval (docs/report-format.md "Trust").
+  EXPECT_EQ(cell("total").rfind("total</th><td>" + j["total_ms_rounded"].get<std::string>() + " ms  (", 0), 0u)
+      << cell("total");
   EXPECT_EQ(cell("overhead"), "overhead</th><td>" + Fixed(j["overhead_ms"].get<double>(), 3) + " ms");
   EXPECT_EQ(cell("layers"), "layers</th><td>" + Fixed(j["layers_ms"].get<double>(), 3) + " ms");
   EXPECT_EQ(cell("energy"), "energy</th><td>" + Fixed(j["energy_mj"].get<double>(), 3) + " mJ  (overhead " +

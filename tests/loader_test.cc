@@ -228,10 +228,21 @@ TEST(Loader, MissingInputIsAnError) {
             "node output");
 }
 
-TEST(Loader, CycleIsAnError) {
+TEST(Loader, CycleIsAnErrorNamingItsNodes) {
   std::string m = Model("(float[1,4] x) => (float[1,4] y)", "a = Add(x, b)\n b = Relu(a)\n y = Relu(b)");
-  std::string e = ErrorOf([&] { ParseOnnxText(m, {}, "m.onnx"); });
-  EXPECT_NE(e.find("m.onnx: graph is not in topological order or has a cycle"), std::string::npos) << e;
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(m, {}, "m.onnx"); }),
+            "m.onnx: graph has a cycle: 'Add_0' (Add) <- 'Relu_1' (Relu) <- 'Add_0' (Add)");
+}
+
+TEST(Loader, NodesOutOfOrderAreSortedWithAWarning) {
+  std::string m = Model("(float[1,4] x) => (float[1,4] y)", "y = Relu(a)\n a = Sigmoid(x)");
+  Network net = ParseOnnxText(m);
+  ASSERT_EQ(net.layers.size(), 2u);
+  EXPECT_EQ(net.layers[0].op_type, "Sigmoid");
+  EXPECT_EQ(net.layers[1].op_type, "Relu");
+  EXPECT_EQ(net.outputs[0].shape, (Shape{1, 4}));
+  ASSERT_EQ(net.warnings.size(), 1u);
+  EXPECT_EQ(net.warnings[0], "nodes are not stored in topological order; sorted (as ONNX Runtime does)");
 }
 
 TEST(Loader, NewerOpsetWarns) {
@@ -359,6 +370,27 @@ TEST(LoaderFuzzRegressions, NodesThatDoNotMatchTheirSchemaAreErrorsNotCrashes) {
   const std::string ct = std::string(ODONATA_SOURCE_DIR) + "/tests/data/hostile/convtranspose_rank2_input.onnx";
   EXPECT_EQ(ErrorOf([&] { LoadOnnx(ct); }),
             ct + ": node 'ConvTranspose_0' (ConvTranspose): input 'X' has rank 2, needs at least 3 (N, C, spatial...)");
+  // ../shared/regressions/fuzz_convpool_crash.onnx: libonnx-testdata's test_qlinearconv
+  // with the input cut to rank 3 (the weight keeps rank 4). ONNX's Conv/Pool inference
+  // read one kernel dim and one dilation past the input's spatial axes (SIGSEGV).
+  const std::string qc = std::string(ODONATA_SOURCE_DIR) + "/tests/data/hostile/qlinearconv_weight_rank4_input_rank3.onnx";
+  EXPECT_EQ(ErrorOf([&] { LoadOnnx(qc); }),
+            qc + ": node 'QLinearConv_0' (QLinearConv): weight 'w' has rank 4, input 'x' rank 3");
+  // The same mismatch where the weight's rank is known only after inference (it
+  // comes out of an Identity): ONNX's inference is guarded, and the node is named.
+  std::string late = Model("(float[1,2,7] x) => (float[1,1,5] y)", "wi = Identity(w)\n y = Conv(x, wi)",
+                           "<float[1,2,3,3] w = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, "
+                           "0.0, 0.0, 0.0, 0.0}>");
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(late, {}, "late.onnx"); }),
+            "late.onnx: node 'Conv_1' (Conv): weight 'wi' has rank 4, input 'x' rank 3");
+  // Attribute lengths and values ONNX's inference indexes or divides by.
+  std::string pads = Model("(float[1,2,7,7] x, float[1,2,3,3] w) => (float[1,1,5,5] y)", "y = Conv<pads=[0,0]>(x, w)");
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(pads, {}, "p.onnx"); }),
+            "p.onnx: node 'Conv_0' (Conv): pads has 2 values, the input 2 spatial axes");
+  std::string stride0 =
+      Model("(float[1,2,7,7] x) => (float[1,2,5,5] y)", "y = MaxPool<kernel_shape=[3,3], strides=[0,1]>(x)");
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(stride0, {}, "s.onnx"); }),
+            "s.onnx: node 'MaxPool_0' (MaxPool): strides holds 0 (at least 1)");
   // A required attribute missing.
   std::string m = Model("(float[1,4] x) => (float[1,4] y)", "y = Cast(x)");
   EXPECT_EQ(ErrorOf([&] { ParseOnnxText(m, {}, "m.onnx"); }),
@@ -381,6 +413,99 @@ TEST_F(LoaderFiles, WeightStrippedModelLoadsWithoutItsExternalData) {
   Network net = LoadOnnx(model);
   EXPECT_EQ(net.name, "resnet18");
   EXPECT_EQ(net.Totals().params, 11689512);
+}
+
+}  // namespace
+}  // namespace odonata
+
+namespace odonata {
+namespace {
+
+// Silero VAD's pattern: an If on a scalar input (sr == 16000) whose branches
+// give different shapes.
+std::string IfOnInput() {
+  return testing::Model("(float[1,4] x, int64 sr) => (float[1,?] y)",
+                        "c = Equal(sr, k)\n"
+                        " y = If(c) <then_branch = g1 () => (float[1,4] t) { t = Relu(x) },"
+                        " else_branch = g2 () => (float[1,8] e) { e = Concat<axis=1>(x, x) }>",
+                        "<int64 k = {16000}>");
+}
+
+TEST(LoaderInputValues, AValueResolvesAnIfOnTheInput) {
+  LoadOptions o;
+  o.input_values["sr"] = {16000};
+  Network net = ParseOnnxText(IfOnInput(), o);
+  ASSERT_EQ(net.layers.size(), 1u);
+  EXPECT_EQ(net.layers[0].op_type, "Relu");
+  EXPECT_EQ(net.outputs[0].shape, (Shape{1, 4}));
+  ASSERT_EQ(net.inputs.size(), 2u);  // sr stays an input
+  EXPECT_EQ(net.inputs[1].name, "sr");
+  o.input_values["sr"] = {8000};
+  net = ParseOnnxText(IfOnInput(), o);
+  EXPECT_EQ(Find(net, "Concat").outputs[0].shape, (Shape{1, 8}));
+  EXPECT_EQ(net.outputs[0].shape, (Shape{1, 8}));
+}
+
+TEST(LoaderInputValues, BadValuesAreErrorsNamingTheInput) {
+  LoadOptions o;
+  o.input_values["rate"] = {1};
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(IfOnInput(), o, "m.onnx"); }),
+            "m.onnx: --input-value: the model has no input named 'rate' (inputs: x, sr)");
+  o.input_values = {{"sr", {1, 2}}};
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(IfOnInput(), o, "m.onnx"); }),
+            "m.onnx: --input-value sr: input 'sr' has 1 element(s) (shape scalar), 2 value(s) given");
+  o.input_values = {{"sr", {0.5}}};
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(IfOnInput(), o, "m.onnx"); }),
+            "m.onnx: --input-value sr: input 'sr' holds integers, not 0.5");
+}
+
+}  // namespace
+}  // namespace odonata
+
+namespace odonata {
+namespace {
+
+TEST(LoaderInputValues, WithoutAValueBothBranchesAreAnUpperBound) {
+  Network net = ParseOnnxText(IfOnInput(), {}, "m.onnx");
+  // The condition (Equal on sr), the If and both branches are layers; the
+  // output takes the larger branch's shape.
+  ASSERT_EQ(net.layers.size(), 4u);
+  EXPECT_TRUE(Named(net, "If_1/then_branch/Relu_0").data_dependent);
+  EXPECT_TRUE(Named(net, "If_1/else_branch/Concat_0").data_dependent);
+  EXPECT_EQ(net.outputs[0].shape, (Shape{1, 8}));
+  ASSERT_EQ(net.warnings.size(), 1u);
+  EXPECT_EQ(net.warnings[0],
+            "If 'If_1' (If): condition depends on the value of input 'sr'; both branches are counted (upper bound); "
+            "--input-value sr=V picks one");
+}
+
+}  // namespace
+}  // namespace odonata
+
+namespace odonata {
+namespace {
+
+TEST(LoaderCounts, ConstantNodeWeightsAreParametersWhenTheModelHasNoOthers) {
+  // paddle2onnx's way: every weight in a Constant node, no initializers.
+  std::string m = Model("(float[1,3] x) => (float[1,2] y)",
+                        "w = Constant<value = float[3,2] {1.0, 2.0, 3.0, 4.0, 5.0, 6.0}>()\n"
+                        " b = Constant<value = float[2] {0.5, 0.5}>()\n"
+                        " h = MatMul(x, w)\n y = Add(h, b)");
+  Network net = ParseOnnxText(m);
+  EXPECT_EQ(Find(net, "MatMul").counts.params, 6);
+  EXPECT_EQ(net.Totals().params, 8);
+  // With a weight initializer the model's Constant nodes are buffers, as before.
+  std::string with_init = Model("(float[1,3] x) => (float[1,2] y)",
+                                "b = Constant<value = float[1,2] {0.5, 0.5}>()\n h = MatMul(x, w)\n y = Add(h, b)",
+                                "<float[3,2] w = {1.0, 2.0, 3.0, 4.0, 5.0, 6.0}>");
+  EXPECT_EQ(ParseOnnxText(with_init).Totals().params, 6);
+}
+
+TEST(LoaderCounts, ZeroSizedDimensionWarns) {
+  Network net = ParseOnnxText(Model("(float[1,0,4] x) => (float[1,0,4] y)", "y = Relu(x)"));
+  EXPECT_EQ(net.Totals().flops, 0);
+  ASSERT_EQ(net.warnings.size(), 1u);
+  EXPECT_EQ(net.warnings[0], "1 tensor(s) have a zero-sized dimension and cost nothing (first: 'y' (1x0x4, from node 'Relu_0'))");
 }
 
 }  // namespace

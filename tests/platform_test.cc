@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -172,19 +175,29 @@ TEST(PlatformTest, Ncs2CarriesAnnetteFit) {
   EXPECT_NEAR(p.overhead_ms.value, 1.306, 1e-9);
 }
 
-TEST(PlatformTest, Zcu102CarriesAnnetteFit) {
+TEST(PlatformTest, Zcu102SeedIsOneB4096Core) {
+  // Issue 16: PG338's B4096 (8 x 16 x 16 MACs per cycle) at the zoo board's 281 MHz, one core.
   Platform p = LoadPlatform(std::string(ODONATA_SOURCE_DIR) + "/data/seed-profiles/zcu102.json");
   EXPECT_EQ(p.default_precision, Precision::kInt8);
+  const auto& spec = p.precisions.at(Precision::kInt8);
+  EXPECT_NEAR(spec.peak_gops.value, 2.0 * 8 * 16 * 16 * 0.281, 1e-9);  // 1150.976 GOP/s
+  EXPECT_NEAR(spec.bandwidth_gbps.value, 19.2, 1e-12);
   const ClassModel& conv = p.ModelFor(OpClass::kConv);
   EXPECT_EQ(conv.estimator, "refined_roofline");
-  const auto& spec = p.precisions.at(Precision::kInt8);
-  EXPECT_NEAR(spec.peak_gops.value * conv.compute_efficiency.value, 1173.49, 0.01);
-  EXPECT_NEAR(spec.bandwidth_gbps.value * conv.memory_efficiency.value, 15.11, 0.01);
+  EXPECT_NEAR(spec.bandwidth_gbps.value * conv.memory_efficiency.value, 15.11, 0.01);  // ANNETTE's DNNDK bandwidth
   ASSERT_EQ(conv.parallelism.size(), 3u);
-  EXPECT_EQ(conv.parallelism[0].dim, "in_c");
-  EXPECT_EQ(conv.parallelism[0].p, 16);
-  EXPECT_EQ(conv.parallelism[2].dim, "out_h");
-  EXPECT_EQ(conv.parallelism[2].p, 8);
+  const std::vector<std::pair<std::string, std::int64_t>> want = {{"out_w", 8}, {"in_c", 16}, {"out_c", 16}};
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(conv.parallelism[i].dim, want[i].first);
+    EXPECT_EQ(conv.parallelism[i].p, want[i].second);
+    EXPECT_EQ(conv.parallelism[i].alpha, 1.0);
+  }
+  const ClassModel& dw = p.ModelFor(OpClass::kDepthwiseConv);
+  ASSERT_EQ(dw.parallelism.size(), 2u);
+  EXPECT_EQ(dw.parallelism[0].dim, "out_w");
+  EXPECT_EQ(dw.parallelism[0].p, 4);  // half the pixel parallelism
+  const auto& free_ops = p.fusion.free_ops;
+  EXPECT_NE(std::find(free_ops.begin(), free_ops.end(), "Concat"), free_ops.end());
 }
 
 TEST(PlatformTest, ModelForFallsBackToDefault) {
@@ -381,7 +394,8 @@ TEST(PlatformTest, UnknownNestedKey) {
   EXPECT_EQ(ParseError(doc),
             "tiny.json: classes.conv.compute_eff: unknown key "
             "(expected one of: estimator, compute_efficiency, "
-            "memory_efficiency, parallelism, fitted, trees, cv_residuals, fallback, active_w)");
+            "memory_efficiency, parallelism, fitted, trees, cv_residuals, fallback, active_w, kernel_terms, "
+            "interval)");
   doc["classes"] = {{"conv", {{"estimator", "roofline"}, {"compute_eficiency", Src(0.5)}}}};
   EXPECT_EQ(ParseError(doc),
             "tiny.json: classes.conv.compute_eficiency: unknown key "
@@ -545,22 +559,109 @@ TEST(PlatformTest, ShippedProfilesResolveByName) {
   EXPECT_EQ(LoadPlatform(file).name, "ncs2");
 }
 
-TEST(PlatformTest, SearchPathHonoursEnvironment) {
-  TempDir dir;
-  const char* saved = std::getenv("ODONATA_PLATFORMS");
-  std::string saved_value = saved ? saved : "";
-  std::string env = "/definitely/not/here:" + dir.path() + "::" + dir.path();
-  ::setenv("ODONATA_PLATFORMS", env.c_str(), 1);
-  std::vector<std::string> path = PlatformSearchPath("/nonexistent/bin/odonata");
-  if (saved) {
-    ::setenv("ODONATA_PLATFORMS", saved_value.c_str(), 1);
-  } else {
-    ::unsetenv("ODONATA_PLATFORMS");
+// Sets environment variables for one test and restores them after.
+class ScopedEnv {
+ public:
+  void Set(const char* name, const std::optional<std::string>& value) {
+    const char* old = std::getenv(name);
+    saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+    if (value) {
+      ::setenv(name, value->c_str(), 1);
+    } else {
+      ::unsetenv(name);
+    }
   }
-  ASSERT_FALSE(path.empty());
-  std::string expected = fs::path(dir.path()).lexically_normal().string();
-  EXPECT_EQ(path[0], expected);  // missing entries dropped, duplicates once
-  EXPECT_EQ(std::count(path.begin(), path.end(), expected), 1);
+  ~ScopedEnv() {
+    for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) {
+      if (it->second) {
+        ::setenv(it->first.c_str(), it->second->c_str(), 1);
+      } else {
+        ::unsetenv(it->first.c_str());
+      }
+    }
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+TEST(PlatformTest, SearchOrderIsCurrentFolderEnvironmentUserInstalledSourceTree) {
+  TempDir env_dir, xdg;
+  ScopedEnv env;
+  env.Set("ODONATA_PLATFORMS", "/definitely/not/here:" + env_dir.path() + "::" + env_dir.path());
+  env.Set("XDG_DATA_HOME", xdg.path());
+  const std::string user = xdg.path() + "/odonata/platforms";
+  fs::create_directories(user);
+
+  // An installed binary: no source tree.
+  EXPECT_EQ(PlatformSearchOrder("/opt/odonata/bin/odonata"),
+            (std::vector<PlatformDir>{{(fs::current_path() / "platforms").string(), "current folder", fs::is_directory("platforms")},
+                                      {"/definitely/not/here", "$ODONATA_PLATFORMS", false},
+                                      {env_dir.path(), "$ODONATA_PLATFORMS", true},
+                                      {env_dir.path(), "$ODONATA_PLATFORMS", true},
+                                      {user, "user", true},
+                                      {"/opt/odonata/share/odonata/platforms", "installed", false}}));
+  // A binary of this build tree (uninstalled): the source tree comes last.
+  const std::vector<PlatformDir> build = PlatformSearchOrder(ODONATA_BINARY_DIR "/odonata");
+  ASSERT_FALSE(build.empty());
+  EXPECT_EQ(build.back(), (PlatformDir{ODONATA_SOURCE_DIR "/platforms", "source tree", true}));
+  // No executable (a library user): no installed entry; the source tree.
+  const std::vector<PlatformDir> library = PlatformSearchOrder("");
+  ASSERT_GE(library.size(), 2u);
+  EXPECT_EQ(library.end()[-2], (PlatformDir{user, "user", true}));
+  EXPECT_EQ(library.back(), (PlatformDir{ODONATA_SOURCE_DIR "/platforms", "source tree", true}));
+}
+
+TEST(PlatformTest, SearchDirsDropMissingAndRepeatedDirectories) {
+  TempDir env_dir;
+  ScopedEnv env;
+  env.Set("ODONATA_PLATFORMS", "/definitely/not/here:" + env_dir.path() + "::" + env_dir.path());
+  env.Set("XDG_DATA_HOME", std::nullopt);
+  env.Set("HOME", "/definitely/not/home");
+  // The tests run in the source tree, whose platforms/ is "./platforms".
+  ASSERT_TRUE(fs::is_directory("platforms"));
+  const std::vector<PlatformDir> dirs = PlatformSearchDirs(ODONATA_BINARY_DIR "/odonata");
+  // The source tree is the current folder: listed once, as the current folder.
+  const std::string here = (fs::current_path() / "platforms").string();
+  EXPECT_EQ(dirs, (std::vector<PlatformDir>{{here, "current folder", true},
+                                            {fs::path(env_dir.path()).lexically_normal().string(),
+                                             "$ODONATA_PLATFORMS", true}}));
+  EXPECT_EQ(PlatformSearchPath(ODONATA_BINARY_DIR "/odonata"),
+            (std::vector<std::string>{here, fs::path(env_dir.path()).lexically_normal().string()}));
+}
+
+TEST(PlatformTest, UserFolderIsXdgDataHomeElseHome) {
+  ScopedEnv env;
+  env.Set("XDG_DATA_HOME", "/x/data");
+  env.Set("HOME", "/home/u");
+  EXPECT_EQ(UserPlatformDir(), "/x/data/odonata/platforms");
+  env.Set("XDG_DATA_HOME", "relative/ignored");  // the XDG spec: relative paths are invalid
+  EXPECT_EQ(UserPlatformDir(), "/home/u/.local/share/odonata/platforms");
+  env.Set("XDG_DATA_HOME", std::nullopt);
+  EXPECT_EQ(UserPlatformDir(), "/home/u/.local/share/odonata/platforms");
+  env.Set("HOME", std::nullopt);
+  EXPECT_EQ(UserPlatformDir(), "");
+}
+
+TEST(PlatformTest, AProfileInTheCurrentFolderShadowsTheShippedOne) {
+  TempDir dir;
+  fs::create_directories(fs::path(dir.path()) / "platforms");
+  std::string nano;
+  {
+    std::ifstream in(kPlatformsDir + "/jetson-nano.json");
+    nano.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  dir.Write("platforms/jetson-nano.json", nano);
+  dir.Write("platforms/myboard.json", nano.replace(nano.find("\"jetson-nano\""), 13, "\"myboard\""));
+  const fs::path saved = fs::current_path();
+  fs::current_path(dir.path());
+  const std::vector<std::string> path = PlatformSearchPath(ODONATA_BINARY_DIR "/odonata");
+  const std::string nano_file = ResolvePlatform("jetson-nano", path);
+  const std::string myboard = ResolvePlatform("myboard", path);
+  const std::string here = (fs::current_path() / "platforms").string();
+  fs::current_path(saved);
+  EXPECT_EQ(nano_file, here + "/jetson-nano.json");
+  EXPECT_EQ(myboard, here + "/myboard.json");
 }
 
 TEST(PlatformTest, LoadByNameAndProfileNames) {

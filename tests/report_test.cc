@@ -177,13 +177,16 @@ TEST(ReportTest, CsvHeaderQuotingAndTotals) {
   ASSERT_EQ(lines.size(), 1u + 3u + 2u);
   EXPECT_EQ(lines[0],
             "index,name,op,covers,output_shape,macs,flops,params,bytes,bound,estimator,"
-            "utilisation,ms,percent,repeat,flags,energy_mj");
+            "utilisation,ms,percent,repeat,flags,energy_mj,kind,total_rounded,interval_low_ms,interval_high_ms,"
+            "validated_mape,validated_networks");
   EXPECT_EQ(lines[1].substr(0, 66), "1,conv1,Conv+BatchNormalization+Relu,conv1;conv1_1;conv1_2,1x64x56");
   // A name with a comma is quoted; the row still has 16 fields after unquoting.
   EXPECT_EQ(lines[2].rfind("2,\"fc,final\",Gemm,\"fc,final\",1x1000,512000,", 0), 0u) << lines[2];
   EXPECT_NE(lines[3].find(",unknown_op"), std::string::npos);
-  EXPECT_EQ(lines[4], ",OVERHEAD,,,,,,,,,,,0.25,12.903225806451612,,,0.25");
-  EXPECT_EQ(lines[5], ",TOTAL,,,,118525952,237051904,3000,12288,,,,1.9375,100,,,3.625");
+  EXPECT_NE(lines[3].find(",0.125,layer,,,,,"), std::string::npos) << lines[3];  // 2 W x 0.0625 ms
+  EXPECT_EQ(lines[4], ",OVERHEAD,,,,,,,,,,,0.25,12.903225806451612,,,0.25,overhead,,,,,");
+  // No validation or interval in the profile: 3 decimals, empty trust fields.
+  EXPECT_EQ(lines[5], ",TOTAL,,,,118525952,237051904,3000,12288,,,,1.9375,100,,,3.625,total,1.938,,,,");
 }
 
 TEST(ReportTest, CsvQuotesQuotesAndNewlines) {

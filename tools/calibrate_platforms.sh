@@ -4,8 +4,9 @@
 # using only declared calibration data:
 #   ncs2:        per-layer models fitted on the layers of the networks whose
 #                rows are `calibration` in data/validation/ncs2.csv
-#   zcu102:      time scale + overhead on the calibration rows measuring Vitis AI end to end
-#   jetson-nano, jetson-tx2: time scale + overhead on their calibration rows
+#   zcu102:      conv/dwconv efficiency and overhead of the DPU model on data/validation/zcu102-dpu.csv
+#   jetson-tx2:  per-class roofline fitted on data/validation/jetson-tx2-trt.csv (tools/fit_tx2.py)
+#   jetson-nano: tools/fit_jetson_nano.sh (whole-network fit, data/jetson-nano/README.md)
 # Usage: tools/calibrate_platforms.sh [path/to/odonata]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,30 +18,39 @@ cd "$root"
 
 # NCS2: the calibration networks of data/validation/ncs2.csv (split rule in data/validation/README.md).
 "$odonata" fit data/ncs2/layers/cf_inceptionv4.csv data/ncs2/layers/tf_inceptionv1.csv data/ncs2/layers/tf_resnet50.csv \
-  --base "$seed/ncs2.json" --out "$out/ncs2.json" --report > data/ncs2/fit_report.txt
+  --base "$seed/ncs2.json" --same-board --out "$out/ncs2.json" --report > data/ncs2/fit_report.txt
 
-"$odonata" calibrate "$val/zcu102.csv" --platform "$seed/zcu102.json" --out "$out/zcu102.json" \
-  --measures "e2e incl. pre/post on A53, 1 thread"
-"$odonata" calibrate "$val/jetson-nano.csv" --platform "$seed/jetson-nano.json" --out "$out/jetson-nano.json"
-"$odonata" calibrate "$val/jetson-tx2.csv" --platform "$seed/jetson-tx2.json" --out "$out/jetson-tx2.json"
+# ZCU102: the DPU model of the seed (PG338 parallelism, clock, DDR) with its conv and dwconv efficiencies and the
+# overhead set from the three calibration rows of data/validation/zcu102-dpu.csv (tools/calibrate_zcu102.py).
+/usr/bin/python3 tools/calibrate_zcu102.py "$odonata" "$seed/zcu102.json" "$val/zcu102-dpu.csv" "$out/zcu102.json"
+# Jetson TX2: per-class roofline fitted to the calibration rows of NVIDIA's TensorRT 3.0.4 table
+# (data/validation/jetson-tx2-trt.csv; also writes the leave-one-network-out result), then scaled as before to
+# the QuTiBench MAXN calibration rows of data/validation/jetson-tx2.csv (a later TensorRT, faster); mode `trt3`
+# undoes that scale and overhead, so that `jetson-tx2:trt3` is the fitted TensorRT 3.0.4 profile.
+tx2=$(mktemp -d)
+trap 'rm -rf "$tx2"' EXIT
+/usr/bin/python3 tools/fit_tx2.py "$odonata" "$seed/jetson-tx2.json" "$val/jetson-tx2-trt.csv" "$tx2/jetson-tx2.json" \
+  data/jetson-tx2/lono.csv > data/jetson-tx2/fit_report.txt
+"$odonata" calibrate "$val/jetson-tx2.csv" --platform "$tx2/jetson-tx2.json" --out "$out/jetson-tx2.json"
+/usr/bin/python3 - "$tx2/jetson-tx2.json" "$out/jetson-tx2.json" <<'PY'
+import json, re, sys
+fitted, out = json.load(open(sys.argv[1])), sys.argv[2]
+cal = json.load(open(out))
+k = float(re.search(r"scaled by 1/([0-9.]+)", cal["classes"]["conv"]["compute_efficiency"]["source"]).group(1))
+o = fitted["overhead_ms"]["value"] / cal["overhead_ms"]["value"]
+src = ("undoes the calibration to QuTiBench (layer times x %.6f, data/validation/jetson-tx2.csv), back to the profile fitted to "
+       "NVIDIA's TensorRT 3.0.4 / JetPack 3.2 table (tools/fit_tx2.py, data/validation/jetson-tx2-trt.csv)" % k)
+cal["modes"]["trt3"] = {
+    "description": "TensorRT 3.0.4 (JetPack 3.2), the software of NVIDIA's tf_to_trt table; power mode not stated there",
+    "compute_scale": {"value": round(k, 6), "source": src},
+    "bandwidth_scale": {"value": round(k, 6), "source": src},
+    "power_scale": {"value": 1, "source": "assumption: MAXN as the rest of the profile (the table does not state it)"},
+    "overhead_scale": {"value": round(o, 6), "source": src + "; overhead %s ms" % fitted["overhead_ms"]["value"]},
+    "source": "NVIDIA-AI-IOT/tf_to_trt_image_classification@10822955 README.md (shared/data/peers2/nvidia_tf_to_trt_tx2.csv)"}
+json.dump(cal, open(out, "w"), indent=2)
+open(out, "a").write("\n")
+PY
 
-# Jetson Nano CPU-only modes: k of mode cpu-921 (compute and bandwidth scale, so every layer time / k) is fitted on
-# that mode's calibration row against the calibrated profile written above:
-#   k = calibrated layer sum / (measured_ms - overhead_ms x overhead_scale).
-# The seed holds k (and cpu-1430's k x 1430/921); this step fails when the seed is out of date.
-"$odonata" estimate models/mobilenet_v2.onnx --platform "$out/jetson-nano.json" --precision fp32 --format json |
-  python3 -c '
-import csv, json, sys
-est = json.load(sys.stdin)
-seed = json.load(open(sys.argv[1]))
-rows = [r for r in csv.DictReader(l for l in open(sys.argv[2]) if not l.startswith("#"))
-        if r["platform"] == "jetson-nano:cpu-921" and r["split"] == "calibration"]
-assert len(rows) == 1 and rows[0]["model"].endswith("mobilenet_v2.onnx") and rows[0]["precision"] == "fp32"
-mode = seed["modes"]["cpu-921"]
-k = est["layers_ms"] / (float(rows[0]["measured_ms"]) - est["overhead_ms"] * mode["overhead_scale"]["value"])
-have = mode["compute_scale"]["value"]
-print("jetson-nano:cpu-921: k = %.6f (layers %.4f ms, overhead %.4f ms); seed has %g" % (k, est["layers_ms"], est["overhead_ms"], have))
-if abs(have / k - 1) > 0.001:
-    sys.exit("seed out of date: set modes.cpu-921 compute_scale and bandwidth_scale to %.4g and cpu-1430 to %.4g "
-             "in data/seed-profiles/jetson-nano.json, then rerun" % (k, k * 1430 / 921))
-' "$seed/jetson-nano.json" "$val/jetson-nano.csv"
+# Jetson Nano (issue 16): fitted from 10,287 measured networks and the torch2trt calibration rows,
+# CPU-only modes included: tools/fit_jetson_nano.sh (data/jetson-nano/README.md).
+"$root/tools/fit_jetson_nano.sh" "$odonata"

@@ -146,6 +146,15 @@ MODELS = OrderedDict(
                                               kind="seg", kwargs=dict(weights_backbone=None))),
         ("deeplabv3_resnet50", Spec("deeplabv3_resnet50", (1, 3, 520, 520), kind="seg",
                                     kwargs=dict(weights_backbone=None))),
+        # Jetson Nano validation networks (issue 16): the torch2trt Jetson Nano table's torchvision models.
+        ("resnet152", Spec("resnet152", (1, 3, 224, 224))),
+        ("densenet161", Spec("densenet161", (1, 3, 224, 224))),
+        ("densenet169", Spec("densenet169", (1, 3, 224, 224))),
+        ("densenet201", Spec("densenet201", (1, 3, 224, 224))),
+        ("vgg11", Spec("vgg11", (1, 3, 224, 224))),
+        ("vgg13", Spec("vgg13", (1, 3, 224, 224))),
+        ("vgg13_bn", Spec("vgg13_bn", (1, 3, 224, 224))),
+        ("vgg16_bn", Spec("vgg16_bn", (1, 3, 224, 224))),
         # Count-reference variants (models/reference/): the architectures of ONNX Model Zoo
         # models whose MACs onnx-tool publishes; used only by the count tests.
         ("resnet50_v1", Spec("resnet50", (1, 3, 224, 224), modify=resnet50_v1_layout,

@@ -26,7 +26,7 @@ for entry in $nets; do
     train+=("$layers/$o.csv")
     names+=("$o")
   done
-  "$odonata" fit "${train[@]}" --base ncs2 --out "$work/lono-$net.json" --name "lono-$net" 2>/dev/null
+  "$odonata" fit "${train[@]}" --base "$root/data/seed-profiles/ncs2.json" --out "$work/lono-$net.json" --name "lono-$net" 2>/dev/null
   estimated=$("$odonata" estimate "$graphs/$net.json" --platform "$work/lono-$net.json" --format json 2>/dev/null |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["layers_ms"])')
   python3 -c "m=$measured; e=$estimated; print('$net,%s,%.4f,%.2f,%s' % (m, e, 100 * (e - m) / m, ' '.join('${names[*]}'.split())))" >>"$out.tmp"

@@ -41,6 +41,11 @@ Platform ApplyCalibration(const Platform& platform, const Calibration& c, const 
 std::vector<ValidationRow> SelectCalibrationRows(const std::vector<ValidationRow>& rows, const std::string& platform,
                                                  const std::optional<std::string>& measures);
 
+// One line for people: "12 calibration rows, layer times x1.052, overhead
+// 1.234 ms, MAPE 18.40% -> 3.07%" (fixed decimals: a perfect fit is 0.00%,
+// not 2.38437e-14%).
+std::string CalibrationSummary(const Calibration& c);
+
 struct CalibrateOptions {
   std::optional<std::string> measures;  // use only rows measuring this ("compute")
   bool fit_overhead = true;             // false: keep the profile's overhead, fit the scale only

@@ -11,6 +11,7 @@
 
 #include "odonata/platform.h"
 #include "odonata/tensor.h"
+#include "odonata/trust.h"
 
 namespace odonata {
 
@@ -71,6 +72,12 @@ struct CheckRow {
   std::optional<double> measured_energy_mj;  // measured_energy_mj, else measured_power_w x measured_ms
   std::optional<double> estimated_energy_mj;
   std::optional<double> energy_error_pct;
+  // The estimate's interval (Report::interval) scaled to estimated_ms (its
+  // ratios applied to the figure compared, so also to layers_sum rows);
+  // absent when the profile gives none.
+  std::optional<double> interval_low_ms, interval_high_ms;
+  double interval_level = 0;
+  std::string platform_path;  // the profile file the row resolved to (without ":mode")
 };
 
 struct PlatformSummary {
@@ -82,6 +89,8 @@ struct PlatformSummary {
   double within10 = 0;                // share of rows within +/-10%, %
   std::int64_t energy_rows = 0;       // rows with a measured energy
   double energy_mape = 0;             // %, over those rows
+  std::int64_t interval_rows = 0;     // rows with an interval
+  double coverage = 0;                // %, of those, the rows whose measurement is inside it
   std::vector<std::string> failures;  // this summary's entries of CheckResult::failures
 };
 
@@ -109,5 +118,34 @@ struct CheckResult {
 };
 
 CheckResult RunCheck(const std::vector<ValidationRow>& rows, const CheckOptions& options);
+
+// What `odonata check --write-validation` writes into one profile file
+// (docs/platform-profile.md "Trust"), derived from a check of every row of
+// its suites (calibration and validation): never typed by hand.
+struct TrustUpdate {
+  std::string platform;      // profile name
+  std::string profile_path;  // the file to rewrite
+  // From the calibration rows' ratios measured / estimated
+  // (ConformalInterval at `level`); absent without calibration rows (the
+  // profile's own interval, if any, is kept).
+  std::optional<RatioInterval> interval;
+  // From the validation rows: MAPE, count, within 10%, max |error|, coverage
+  // of `interval` (else of the estimates' own interval, else absent).
+  std::optional<Validation> validation;
+};
+struct TrustOptions {
+  double level = 0.9;
+  std::string date;                    // YYYY-MM-DD written as validation.date
+  std::vector<std::string> suites;     // written as validation.suite (joined with ", ")
+  std::string tool = "odonata check --write-validation";
+};
+// One update per profile file that rows resolved to, in order of first
+// appearance. Rows that could not be estimated are left out. Percentages are
+// rounded to 0.01, interval ratios to 4 significant digits; `suite` names the
+// suites (of options.suites) the profile's rows came from.
+std::vector<TrustUpdate> DeriveTrust(const CheckResult& all_rows, const TrustOptions& options);
+// The profile at `update.profile_path` with `interval` (when derived) and
+// `validation` set, as PlatformJson text.
+std::string ApplyTrust(const TrustUpdate& update);
 
 }  // namespace odonata

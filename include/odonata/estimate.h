@@ -30,6 +30,19 @@ struct ReportRow {
   std::vector<std::string> flags;  // "unknown_op", "data_dependent"
 };
 
+// An estimate's interval at `level` (90%): [low_ms, high_ms] around total_ms.
+// basis "profile": total_ms x the profile's `interval` ratios (whole networks,
+// from calibration rows); "classes": overhead_ms + the sum over layers of
+// ms x their class's interval ratios (each layer's interval at its end,
+// errors assumed to go the same way). docs/report-format.md "Trust".
+struct EstimateInterval {
+  double level = 0.9;
+  double low_ms = 0;
+  double high_ms = 0;
+  std::string basis;      // "profile" or "classes"
+  std::int64_t rows = 0;  // residuals behind it (profile basis), else 0
+};
+
 struct Report {
   std::string model;  // network name
   std::string model_path;
@@ -50,10 +63,22 @@ struct Report {
   Counts totals;           // over the original network (before fusion)
   std::int64_t nodes = 0;  // ONNX nodes covered (== network.layers.size())
   std::vector<std::string> warnings;
+  // How far to trust total_ms: the profile's `validation` and the interval
+  // (absent when the profile has neither a profile interval nor one for every
+  // class that costs time).
+  std::optional<Validation> validation;
+  std::optional<EstimateInterval> interval;
 };
+
+// Above this fraction of the layer time in rows flagged "extrapolated", a
+// report warns that the fitted profile is used far from its measurements.
+constexpr double kExtrapolatedWarnFraction = 0.5;
 
 // Fuse, estimate every layer with the estimator its class names, sum.
 // Throws Error if the platform lacks the precision or names an unknown estimator.
+// Warnings (one line each) besides the network's: unknown ops; step_linear
+// classes whose fits lack the precision (their fallback ran); more than
+// kExtrapolatedWarnFraction of the layer time from extrapolated layers.
 Report EstimateNetwork(const Network& network, const Platform& platform, const EstimateOptions& options = {});
 
 // Estimating in a loop (README "Estimating in a loop"): EstimateNetwork is
@@ -78,6 +103,8 @@ struct PlatformPlan {
   std::vector<ClassPlan> classes;         // by OpClass (internal)
   const EstimatorInfo* free = nullptr;    // for fused layers marked free
   const EstimatorInfo* memory = nullptr;  // for unknown ops
+  std::optional<RatioInterval> interval;  // Platform::interval
+  std::optional<Validation> validation;   // Platform::validation
 
   // Out of line: ClassPlan is complete only inside the library.
   PlatformPlan();

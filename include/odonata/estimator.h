@@ -75,6 +75,10 @@ std::int64_t LayerDim(const Layer& layer, const std::string& dim);
 // The names LayerDim knows, in the order above.
 const std::vector<std::string>& LayerDimNames();
 
+// The kernel shape of a layer's 2-D window (platform.h, KernelShape): kNone for
+// layers without one (Gemm, element-wise, 1-D or 3-D windows).
+KernelShape KernelShapeOf(const Layer& layer);
+
 // ANNETTE's per-dimension efficiency 1 / ((1 - alpha) + alpha / u) with
 // u = x / (ceil(x/p) * p). Returns 1 for x <= 0 or p <= 1.
 double DimensionEfficiency(std::int64_t x, std::int64_t p, double alpha);

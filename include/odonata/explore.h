@@ -30,6 +30,10 @@ struct Candidate {
   double price_usd = 0;            // Platform::price_usd
   std::optional<double> accuracy;  // from the accuracy table; absent when the model is not in it
   bool pareto = false;             // set by MarkPareto
+  // How far to trust latency_ms (docs/report-format.md "Trust"): the
+  // estimate's 90% interval (Report::interval) and the profile's validated MAPE, %.
+  std::optional<double> interval_low_ms, interval_high_ms;
+  std::optional<double> validated_mape;
 };
 
 // A combination that was not estimated, and why. Empty `platform` and
@@ -128,8 +132,13 @@ struct ExploreSpec {
   // Empty: each model at its own input shape. Given: the spatial dimensions
   // (2 and 3) of the model's one rank-4 input are set; a model without exactly
   // one rank-4 input, or whose graph cannot take the size, is skipped for it.
+  // A model whose declared height and width are symbolic (N x 3 x H x W) is
+  // resolved at each of them (it has no size of its own).
   std::vector<Resolution> resolutions;
   std::optional<std::int64_t> batch;  // symbolic batch dimensions (LoadOptions::batch)
+  // Shapes of graph inputs by name, for every model (LoadOptions::input_shapes,
+  // `--input-shape`); an input a model lacks is that model's error.
+  std::map<std::string, Shape> input_shapes;
   Constraints constraints;
   const AccuracyTable* accuracy = nullptr;  // optional; enables the accuracy objective
 };

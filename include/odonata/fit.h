@@ -43,9 +43,13 @@ FittedModel FitStepLinear(const std::vector<Layer>& layers, const std::vector<do
 // Refined-roofline parameters from rows of one op class: effective compute and
 // memory throughput (ANNETTE: max ops/t and bytes/t) and per-dimension
 // parallelism p and alpha. Returns a ClassModel with estimator "refined_roofline"
-// whose efficiencies are relative to `spec`.
+// whose efficiencies are relative to `spec`. With `kernel_shapes`, also a
+// compute-roof scale for each of those kernel shapes (ClassModel::kernel_terms;
+// 1 where the rows have no layer of the shape), fitted jointly with the compute
+// roof.
 ClassModel FitRefinedRoofline(const std::vector<Layer>& layers, const std::vector<double>& ms,
-                              const PrecisionSpec& spec, Precision precision, const std::vector<std::string>& dims);
+                              const PrecisionSpec& spec, Precision precision, const std::vector<std::string>& dims,
+                              const std::vector<KernelShape>& kernel_shapes = {});
 
 // Error statistics of predictions against measurements.
 struct FitStats {
@@ -131,15 +135,41 @@ struct FitReport {
 FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base, const std::string& provenance,
                       int folds = 5, bool trees = false, bool residuals = false);
 
+// A class (at one precision) needs kMinFitRows rows to be fitted at all;
+// below kFewFitRows its fit is made, with a warning that its cross-validated
+// error rests on too few rows to be trusted.
+constexpr std::size_t kMinFitRows = 4;
+constexpr std::size_t kFewFitRows = 20;
+
 // `odonata fit` (src/fit/fit_files.cc): FitPlatform on the rows of the
 // measurement CSVs `files`, with their provenance ("measured: a.csv, b.csv,
-// odonata 0.1.0"). The fitted profile is named `name` (absent: the base's
-// name) and its notes say what it was fitted from, on top of which profile.
+// odonata 0.1.0"), made into the profile of another board:
+//   - named `name` (absent: the base's name), described by `description`
+//     (absent: "Fitted by odonata fit from <files> on top of <base>"), never
+//     the base's description;
+//   - its default precision is the precision with the most fitted rows (a
+//     profile fitted on fp32 rows estimates fp32 unless told otherwise);
+//   - the base's operating modes are dropped (they scale the base's numbers);
+//   - the price is `price_usd` when given, else the base's with a source and a
+//     warning saying it is the base's, not this board's;
+//   - its notes say what it was fitted from, on top of which profile.
+// With `same_board` (the base is a hand-written seed of this very board), the
+// base's description, modes and price are kept unless given.
+// The fitted profile has no `validation` or profile `interval` (they
+// described the base; `odonata check --write-validation` derives new ones) and
+// its `machine` is read from `machine_files` (tools/ort/run.js's
+// FILE.machine.json, MachineFromProvenance; all must describe the same CPU,
+// else Error), absent without them.
+// Throws Error when no class has kMinFitRows rows: nothing would be fitted.
 struct FitFilesOptions {
   int folds = 5;
   bool trees = false;      // FitPlatform's `trees`
   bool residuals = false;  // FitPlatform's `residuals`
   std::optional<std::string> name;
+  std::optional<std::string> description;
+  std::optional<double> price_usd;
+  bool same_board = false;
+  std::vector<std::string> machine_files;
 };
 FitReport FitMeasurementFiles(const std::vector<std::string>& files, const Platform& base,
                               const FitFilesOptions& options = {});

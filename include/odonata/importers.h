@@ -66,7 +66,8 @@ struct ImportResult {
 ImportResult MatchReport(const RuntimeReport& report, const Network& network, Precision precision);
 
 // `odonata import`: read the report (ReadRuntimeReport), load the network it
-// was run on (LoadModel: ONNX or ANNETTE graph) and match them.
+// was run on (LoadModel: ONNX or ANNETTE graph) and match them. Throws Error
+// naming both files when no row matches (another network's report).
 ImportResult ImportRuntimeReport(const std::string& report_path, Runtime runtime, const std::string& network_path,
                                  Precision precision);
 

@@ -19,6 +19,11 @@ struct LoadOptions {
   std::map<std::string, Shape> input_shapes;
   // Value for symbolic batch dimensions (first dim of an input); default 1.
   std::optional<std::int64_t> batch;
+  // Values of small graph inputs by name ("--input-value sr=16000"), row-major,
+  // as many as the input has elements (an input without a shape takes a scalar
+  // or, for several values, a vector). Folded like constants, so that If, Where
+  // and Loop on them resolve; the input stays an input of the network.
+  std::map<std::string, std::vector<double>> input_values;
 };
 
 struct Network {

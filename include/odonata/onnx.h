@@ -67,6 +67,10 @@ class OnnxModel {
   // Graph inputs that are not initializers, in graph order: the names
   // LoadOptions::input_shapes takes.
   std::vector<std::string> InputNames() const;
+  // The shapes the graph declares for those inputs, in the same order, before
+  // any inference: -1 for a symbolic or missing dimension ("N", "height"),
+  // empty for an input without a declared shape.
+  std::vector<std::vector<std::int64_t>> DeclaredInputShapes() const;
 
   struct Impl;  // defined in src/onnx/loader.cc
 

@@ -2,6 +2,7 @@
 // Schema: docs/platform-profile.md. Every number carries its source.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <iosfwd>
 #include <map>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "odonata/layer.h"
+#include "odonata/trust.h"
 
 namespace odonata {
 
@@ -117,6 +119,25 @@ struct CvResiduals {
   bool operator==(const CvResiduals&) const = default;
 };
 
+// The shape of a layer's sliding window, for kernel terms (KernelShapeOf in
+// estimator.h): "none" (no 2-D window), "1x1" (stride 1), "kxk" (square k > 1,
+// stride 1), "1xk" (asymmetric, kernel_h != kernel_w, e.g. 1x7 and 7x1, stride
+// 1), "strided" (any stride > 1).
+enum class KernelShape : std::uint8_t { kNone, kPointwise, kSquare, kAsymmetric, kStrided };
+inline constexpr std::size_t kKernelShapeCount = 5;
+const char* KernelShapeName(KernelShape s);  // "none", "1x1", "kxk", "1xk", "strided"
+bool ParseKernelShape(const std::string& text, KernelShape* out);
+
+// A factor on the compute roof of the layers of one kernel shape: their
+// compute time is ops / (peak x compute_efficiency x utilisation x scale).
+struct KernelTerm {
+  KernelShape shape = KernelShape::kNone;
+  double scale = 1.0;
+  std::string source;
+
+  bool operator==(const KernelTerm&) const = default;
+};
+
 // How a class of ops is estimated on this platform.
 struct ClassModel {
   std::string estimator = "roofline";          // a name in the estimator registry
@@ -131,6 +152,13 @@ struct ClassModel {
   std::string fallback = "roofline";
   // Power while this class runs, W (`active_w`); absent: the platform's.
   std::optional<Sourced> active_power_w;
+  // Compute-roof factors per kernel shape (roofline and refined_roofline), at
+  // most one per shape; shapes not listed: 1. `odonata fit` refits the scale of
+  // every shape the base profile lists (docs/platform-profile.md).
+  std::vector<KernelTerm> kernel_terms;
+  // 90% interval of this class's layer estimates, from a fit's
+  // cross-validated residuals (`interval`; trust.h, docs/platform-profile.md).
+  std::optional<RatioInterval> interval;
 
   const FittedModel* FittedFor(Precision p) const;
   const TreeModel* TreesFor(Precision p) const;
@@ -188,6 +216,12 @@ struct Platform {
   std::vector<std::string> notes;     // free text: caveats, what is measured
   std::map<std::string, Mode> modes;  // by name; empty once a mode is applied
   std::string mode;                   // the mode applied (WithMode), "" if none
+  // How far to trust it (trust.h; written by tools, never by hand): the CPU a
+  // host profile was measured on, the whole-network interval from calibration
+  // rows, the validated error.
+  std::optional<HostMachine> machine;
+  std::optional<RatioInterval> interval;
+  std::optional<Validation> validation;
 
   // "jetson-tx2", or "jetson-tx2:maxq" with a mode applied.
   std::string DisplayName() const { return mode.empty() ? name : name + ":" + mode; }
@@ -213,9 +247,35 @@ Platform WithMode(const Platform& platform, const std::string& mode);
 // (except `path`). Deterministic: keys in schema order, classes in OpClass order.
 void WritePlatform(const Platform& platform, std::ostream& out);
 
-// Directories searched for profiles by name, in order: $ODONATA_PLATFORMS
-// (':'-separated), <exe>/../share/odonata/platforms, the source tree's platforms/.
+// A directory searched for profiles by name, and why it is searched.
+struct PlatformDir {
+  std::string path;
+  // "current folder", "$ODONATA_PLATFORMS", "user", "installed", "source tree"
+  std::string origin;
+  bool exists = false;  // is a directory
+
+  bool operator==(const PlatformDir&) const = default;
+};
+
+// Where profiles are looked up by name, in order (first match wins), the
+// directories that do not exist included (`exists` false):
+//   1. ./platforms, made absolute             ("current folder")
+//   2. each entry of $ODONATA_PLATFORMS, ':'-separated ("$ODONATA_PLATFORMS")
+//   3. $XDG_DATA_HOME/odonata/platforms, else ~/.local/share/odonata/platforms ("user")
+//   4. <exe>/../share/odonata/platforms       ("installed", when exe_path is given)
+//   5. the source tree's platforms/           ("source tree", only when exe_path
+//      is a binary of the build tree this library was built in, an uninstalled
+//      build, or empty: a library user that names no executable)
+std::vector<PlatformDir> PlatformSearchOrder(const std::string& exe_path);
+// PlatformSearchOrder without directories that do not exist, each directory
+// once (the first time it appears, compared canonically).
+std::vector<PlatformDir> PlatformSearchDirs(const std::string& exe_path);
+// The paths of PlatformSearchDirs: what ResolvePlatform and ListPlatforms take.
 std::vector<std::string> PlatformSearchPath(const std::string& exe_path);
+// The user's own profile folder: $XDG_DATA_HOME/odonata/platforms when
+// XDG_DATA_HOME is an absolute path, else $HOME/.local/share/odonata/platforms,
+// "" without either.
+std::string UserPlatformDir();
 
 // Resolve `--platform`: a path to a .json file, or a profile name looked up in
 // `search_path`, either optionally followed by ":<mode>" (kept on the result

@@ -2,6 +2,7 @@
 // a user asks for. Output ends with a newline.
 #pragma once
 
+#include <cstddef>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -22,6 +23,16 @@ namespace odonata {
 enum class Format { kTable, kJson, kCsv, kHtml };
 bool ParseFormat(const std::string& text, Format* out);
 
+// How text tables are laid out. A table wider than `width` columns has its
+// names, op chains and paths cut with "..." (never the numbers); 0 keeps each
+// table's default (140 columns, 160 for check, compare and explore), so that
+// output piped to a file is the same on every terminal; kUnlimitedWidth
+// (`--wide`) never cuts.
+inline constexpr std::size_t kUnlimitedWidth = static_cast<std::size_t>(-1);
+struct RenderOptions {
+  std::size_t width = 0;
+};
+
 // `odonata estimate`: the table, JSON and CSV of a Report, and the HTML page
 // (summary, per-layer latency and energy bars, roofline, time per op type and
 // the layer table, inline SVG: no scripts, no fetches).
@@ -30,14 +41,26 @@ void RenderJson(const Report& report, std::ostream& out);
 void RenderCsv(const Report& report, std::ostream& out);
 void RenderHtml(const Report& report, std::ostream& out);
 void Render(const Report& report, Format format, std::ostream& out);
+void Render(const Report& report, Format format, std::ostream& out, const RenderOptions& options);
+// `odonata estimate` of several models: one report is Render's output, byte
+// for byte; several are every report then a summary of one row per model
+// (model, model_path, platform, precision, layers, total_ms, energy_mj).
+// table: the reports, then "summary of N models" and its table; json:
+// {"reports": [Render's JSON of each], "summary": [...]}; csv: the summary
+// alone (one report per model: `estimate --output-dir`). html takes one
+// model: a usage Error for several.
+void RenderEstimates(const std::vector<Report>& reports, Format format, std::ostream& out);
 
 // `odonata inspect`: counts of every node, no platform.
 void RenderInspect(const Network& network, Format format, std::ostream& out);
+void RenderInspect(const Network& network, Format format, std::ostream& out, const RenderOptions& options);
 
-// `odonata platforms`: the profiles found on `search_path` (directories, in
-// lookup order), one entry per profile with its precisions and file.
-void RenderPlatforms(const std::vector<Platform>& platforms, const std::vector<std::string>& search_path, Format format,
-                     std::ostream& out);
+// `odonata platforms`: one entry per profile with its precisions, its file
+// and which directory of `search_order` it came from ("from": the directory's
+// origin), then the search order itself (PlatformSearchOrder: every
+// directory, whether it exists, in lookup order).
+void RenderPlatforms(const std::vector<Platform>& platforms, const std::vector<PlatformDir>& search_order,
+                     Format format, std::ostream& out);
 
 // `odonata estimators`: one line per registry entry, name and description.
 void RenderEstimators(const std::vector<EstimatorInfo>& estimators, std::ostream& out);
@@ -54,6 +77,7 @@ void RenderPowerTrace(const PowerTraceReport& report, Format format, std::ostrea
 // Markdown or JSON; JUnit XML (one testsuite per platform, one testcase per row).
 enum class CheckFormat { kTable, kMarkdown, kJson };
 void RenderCheck(const CheckResult& result, CheckFormat format, std::ostream& out);
+void RenderCheck(const CheckResult& result, CheckFormat format, std::ostream& out, const RenderOptions& options);
 void RenderJunit(const CheckResult& result, std::ostream& out);
 // The baseline: per row (model, platform, precision, input) and per platform summary, as JSON.
 void WriteBaseline(const CheckResult& result, std::ostream& out);
@@ -65,6 +89,7 @@ void WriteBaseline(const CheckResult& result, std::ostream& out);
 // latency vs price, accuracy vs latency with accuracies), Pareto rows
 // highlighted, the table.
 void RenderExplore(const ExploreResult& result, Format format, std::ostream& out);
+void RenderExplore(const ExploreResult& result, Format format, std::ostream& out, const RenderOptions& options);
 
 // `odonata partition`: table, JSON, CSV, or (kHtml) the page of RenderPartitionHtml.
 void RenderPartition(const PartitionReport& report, Format format, std::ostream& out);

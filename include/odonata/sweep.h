@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -62,7 +63,9 @@ struct SweepFiles {
   std::size_t rows = 0;
 };
 // Throws Error for an empty plan and when a file cannot be written.
+// `progress(done, total)`, when set, is called after each model written.
 SweepFiles WriteSweep(const std::vector<LayerConfig>& plan, const std::string& dir, bool models,
-                      std::uint64_t seed = 1);
+                      std::uint64_t seed = 1,
+                      const std::function<void(std::size_t done, std::size_t total)>& progress = nullptr);
 
 }  // namespace odonata

@@ -1,7 +1,6 @@
 // `odonata calibrate SUITE... --platform P --out FILE`: a profile's time scale
 // and overhead fitted on a suite's calibration rows.
 #include <memory>
-#include <sstream>
 
 #include "command.h"
 #include "odonata/calibrate.h"
@@ -23,13 +22,8 @@ int Run(const CalibrateArgs& a, const Context& context) {
   options.measures = a.measures;
   options.fit_overhead = !a.no_overhead;
   const SuiteCalibration result = CalibrateFromSuites(a.suites, platform, options);
-  const Calibration& c = result.calibration;
   Emit(PlatformJson(result.platform, a.out), a.out);
-  std::ostringstream summary;
-  summary << platform.name << ": " << c.rows.size() << " calibration rows, layer times x" << c.scale
-          << (c.overhead_fitted ? ", overhead " + std::to_string(c.overhead_ms) + " ms" : ", overhead kept")
-          << ", MAPE " << c.mape_before << "% -> " << c.mape_after << "%";
-  Note(summary.str());
+  Note(platform.name + ": " + CalibrationSummary(result.calibration));
   return 0;
 }
 

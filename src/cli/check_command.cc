@@ -1,10 +1,13 @@
 // `odonata check SUITE...`: estimate validation suites, compare with the
 // measurements, fail on tolerances or regressions.
+#include <cstdio>
+#include <ctime>
 #include <memory>
 #include <sstream>
 
 #include "command.h"
 #include "odonata/check.h"
+#include "io.h"
 #include "odonata/errors.h"
 
 namespace odonata::cli {
@@ -20,7 +23,43 @@ struct CheckArgs {
   CheckFormat format = CheckFormat::kTable;
   std::optional<std::string> junit;
   std::optional<std::string> output;
+  bool wide = false;
+  bool write_validation = false;
+  std::optional<std::string> date;  // YYYY-MM-DD for --write-validation; default today (UTC)
 };
+
+std::string TodayUtc() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+// --write-validation: every row of the suites (both splits) estimated, the
+// interval from the calibration rows and the error of the validation rows
+// written into each profile the rows use.
+void WriteValidation(const CheckArgs& a, const CheckOptions& base) {
+  CheckOptions options;
+  options.search_path = base.search_path;
+  options.validation_only = false;
+  const CheckResult all = RunCheck(ReadValidationSuites(a.suites, SuiteSplit::kAll), options);
+  TrustOptions trust;
+  trust.date = a.date.value_or(TodayUtc());
+  trust.suites = a.suites;
+  for (const TrustUpdate& u : DeriveTrust(all, trust)) {
+    WriteFileAtomic(u.profile_path, ApplyTrust(u));
+    std::string what = u.profile_path + ": validation ";
+    char mape[32];
+    std::snprintf(mape, sizeof mape, "%.1f", u.validation ? u.validation->mape : 0.0);
+    what += u.validation ? "MAPE " + std::string(mape) + "% on " + std::to_string(u.validation->networks) + " rows"
+                         : "kept (no validation rows)";
+    what += u.interval ? ", interval from " + std::to_string(u.interval->rows) + " calibration rows"
+                       : ", no calibration rows (interval kept)";
+    Note("wrote " + what);
+  }
+}
 
 int Run(const CheckArgs& a, const Context& context) {
   const std::vector<ValidationRow> rows = ReadValidationSuites(a.suites, a.split);
@@ -33,6 +72,7 @@ int Run(const CheckArgs& a, const Context& context) {
   options.regression_margin = a.margin;
   // --split chooses the rows; every row chosen is checked.
   options.validation_only = false;
+  if (a.write_validation) WriteValidation(a, options);
   const CheckResult result = RunCheck(rows, options);
 
   if (a.write_baseline) {
@@ -46,7 +86,7 @@ int Run(const CheckArgs& a, const Context& context) {
     Emit(xml.str(), a.junit);
   }
   std::ostringstream text;
-  RenderCheck(result, a.format, text);
+  RenderCheck(result, a.format, text, TableOptions(a.wide, a.output));
   Emit(text.str(), a.output);
   // Rows that could not be estimated are input errors: the report lists them all, the error names one.
   const std::vector<const CheckRow*> unusable = result.Unusable();
@@ -102,8 +142,14 @@ Runner SetupCheck(CLI::App& cmd) {
       ->check(CLI::IsMember({"table", "markdown", "json"}))
       ->type_name("FORMAT")
       ->default_str("table");
+  cmd.add_flag("--write-validation", a->write_validation,
+               "Write each profile's `validation` (error on the validation rows) and `interval` (from the calibration "
+               "rows) into its file, from every row of the suites, then check as usual");
+  cmd.add_option("--date", a->date, "The date --write-validation records (default: today, UTC)")
+      ->type_name("YYYY-MM-DD");
   cmd.add_option("--junit", a->junit, "Also write a JUnit XML report to FILE")->type_name("FILE");
   AddOutputOption(cmd, a->output);
+  AddWideOption(cmd, a->wide);
   return [a](const Context& context) { return Run(*a, context); };
 }
 

@@ -1,6 +1,12 @@
 // Options several commands share, their validators, and output.
 #include "command.h"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <string_view>
@@ -8,6 +14,7 @@
 #include "io.h"
 #include "odonata/errors.h"
 #include "odonata/tensor.h"
+#include "odonata/trust.h"
 
 namespace odonata::cli {
 namespace {
@@ -29,7 +36,43 @@ bool SplitInputShape(const std::string& text, std::string* name, Shape* shape, s
   return true;
 }
 
+// "NAME=V[,V...]": a name and finite numbers.
+bool SplitInputValue(const std::string& text, std::string* name, std::vector<double>* values, std::string* problem) {
+  const std::size_t eq = text.rfind('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
+    *problem = "'" + text + "' is not NAME=V[,V...] (e.g. sr=16000)";
+    return false;
+  }
+  *name = text.substr(0, eq);
+  values->clear();
+  std::size_t pos = eq + 1;
+  while (pos <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', pos), text.size());
+    const std::string item = text.substr(pos, comma - pos);
+    char* end = nullptr;
+    const double v = item.empty() ? 0 : std::strtod(item.c_str(), &end);
+    if (item.empty() || !end || *end != '\0' || !std::isfinite(v)) {
+      *problem = "'" + text + "': '" + item + "' is not a number";
+      return false;
+    }
+    values->push_back(v);
+    pos = comma + 1;
+  }
+  return true;
+}
+
 // Validators: a failure is a usage error (exit 2) naming the option.
+
+CLI::Validator InputValueValidator() {
+  return CLI::Validator(
+      [](std::string& value) {
+        std::string name;
+        std::vector<double> values;
+        std::string problem;
+        return SplitInputValue(value, &name, &values, &problem) ? std::string() : problem;
+      },
+      "");
+}
 
 CLI::Validator InputShapeValidator() {
   return CLI::Validator(
@@ -131,6 +174,17 @@ LoadOptions ModelArgs::ToLoadOptions() const {
       throw Error("--input-shape: input '" + name + "' given more than once", ExitCode::kUsage);
     }
   }
+  for (const std::string& text : input_values) {
+    std::string name;
+    std::vector<double> values;
+    std::string problem;
+    if (!SplitInputValue(text, &name, &values, &problem)) {
+      throw Error("--input-value: " + problem, ExitCode::kUsage);
+    }
+    if (!load.input_values.emplace(name, values).second) {
+      throw Error("--input-value: input '" + name + "' given more than once", ExitCode::kUsage);
+    }
+  }
   load.batch = batch;
   return load;
 }
@@ -146,10 +200,42 @@ void AddInputShapeOption(CLI::App& cmd, std::vector<std::string>& input_shapes) 
       ->type_name("NAME=DIMS");
 }
 
+void AddInputValueOption(CLI::App& cmd, std::vector<std::string>& input_values) {
+  cmd.add_option("--input-value", input_values,
+                 "Value of a small graph input, folded like a constant so that If/Where/Loop on it resolve, "
+                 "e.g. sr=16000 (repeatable)")
+      ->check(InputValueValidator())
+      ->allow_extra_args(false)
+      ->type_name("NAME=V[,V...]");
+}
+
 void AddBatchOption(CLI::App& cmd, std::optional<std::int64_t>& batch) {
   cmd.add_option("--batch", batch, "Value for symbolic batch dimensions (default 1)")
       ->check(BatchValidator())
       ->type_name("N");
+}
+
+ProgressBar::ProgressBar(std::string label, bool force)
+    : label_(std::move(label)), enabled_(force || isatty(STDERR_FILENO) == 1) {}
+
+void ProgressBar::Update(std::size_t done, std::size_t total) {
+  if (!enabled_ || total == 0) return;
+  constexpr std::size_t kWidth = 30;
+  const std::size_t filled = std::min(kWidth, done * kWidth / total);
+  if (shown_ && filled == filled_ && done != total && done % 16 != 0) return;  // redraw sparingly
+  filled_ = filled;
+  std::cerr << '\r' << label_ << ' ' << done << '/' << total << " [" << std::string(filled, '#')
+            << std::string(kWidth - filled, ' ') << ']' << std::flush;
+  shown_ = true;
+}
+
+void ProgressBar::Clear() {
+  if (shown_) std::cerr << "\r\033[K" << std::flush;
+  shown_ = false;
+}
+
+void AddProgressOption(CLI::App& cmd, bool& progress) {
+  cmd.add_flag("--progress", progress, "Show progress on stderr even when it is not a terminal");
 }
 
 void Warn(const std::string& message) { std::cerr << "odonata: warning: " << message << '\n'; }
@@ -161,12 +247,47 @@ void WarnOnce(const std::vector<std::string>& warnings) {
 void Note(const std::string& message) { std::cerr << "odonata: " << message << '\n'; }
 
 void Emit(const std::string& text, const std::optional<std::string>& path) {
-  if (!path) {
+  if (!path || *path == "-") {
     std::cout << text << std::flush;
     if (!std::cout) throw Error("cannot write to standard output");
     return;
   }
   WriteFileAtomic(*path, text);
+}
+
+void AddWideOption(CLI::App& cmd, bool& wide) {
+  cmd.add_flag("--wide", wide, "Print text tables in full (default: cut names to fit $COLUMNS or the terminal)");
+}
+
+RenderOptions TableOptions(bool wide, const std::optional<std::string>& output) {
+  RenderOptions options;
+  if (wide) {
+    options.width = kUnlimitedWidth;
+    return options;
+  }
+  if (output && *output != "-") return options;
+  // Narrower than this the numbers alone do not fit; cutting names would not help.
+  constexpr std::size_t kNarrowest = 40;
+  if (const char* columns = std::getenv("COLUMNS")) {
+    char* end = nullptr;
+    const long n = std::strtol(columns, &end, 10);
+    if (end != columns && *end == '\0' && n > 0) {
+      options.width = std::max<std::size_t>(static_cast<std::size_t>(n), kNarrowest);
+      return options;
+    }
+  }
+  winsize size{};
+  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) {
+    options.width = std::max<std::size_t>(size.ws_col, kNarrowest);
+  }
+  return options;
+}
+
+void WarnIfOtherMachine(const Platform& platform) {
+  if (!platform.machine) return;
+  const std::optional<HostMachine> here = CurrentMachine();
+  if (!here) return;
+  if (auto mismatch = MachineMismatch(platform.name, *platform.machine, *here)) Warn(*mismatch);
 }
 
 }  // namespace odonata::cli

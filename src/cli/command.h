@@ -78,6 +78,7 @@ CLI::Option* AddPrecisionOption(CLI::App& cmd, std::optional<Precision>& precisi
 struct ModelArgs {
   std::string path;
   std::vector<std::string> input_shapes;  // "name=1x3x224x224", validated while parsing
+  std::vector<std::string> input_values;  // "name=16000" or "name=1,2,3", validated while parsing
   std::optional<std::int64_t> batch;
 
   // Throws Error (usage) for an input given twice.
@@ -87,6 +88,8 @@ struct ModelArgs {
 void AddModelOption(CLI::App& cmd, std::string& path);
 // --input-shape (repeatable), validated.
 void AddInputShapeOption(CLI::App& cmd, std::vector<std::string>& input_shapes);
+// --input-value (repeatable), validated.
+void AddInputValueOption(CLI::App& cmd, std::vector<std::string>& input_values);
 // --batch N (>= 1).
 void AddBatchOption(CLI::App& cmd, std::optional<std::int64_t>& batch);
 
@@ -110,8 +113,41 @@ void WarnOnce(const std::vector<std::string>& warnings);
 // "odonata: <message>" on stderr: what a command did besides its report.
 void Note(const std::string& message);
 
-// Write `text` to stdout, or to `path` via a temporary file renamed into
-// place, so that `path` is either the complete new report or untouched.
+// --wide: text tables are never cut to the terminal's width.
+void AddWideOption(CLI::App& cmd, bool& wide);
+// How a report's text tables are laid out: --wide never cuts; a report for
+// stdout fits $COLUMNS, else the terminal when stdout is one; otherwise (a
+// file, a pipe) the tables' default widths.
+RenderOptions TableOptions(bool wide, const std::optional<std::string>& output);
+
+// One warning line when `platform` records the CPU it was measured on
+// (`machine`) and this one ($ODONATA_CPUINFO, else /proc/cpuinfo) differs.
+void WarnIfOtherMachine(const Platform& platform);
+
+// "explore 123/480 [#####     ]" on stderr while a run lasts, only when stderr
+// is a terminal (nothing in pipes and logs) or when `force` (--progress);
+// erased when done.
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::string label, bool force = false);
+  ~ProgressBar() { Clear(); }
+  ProgressBar(const ProgressBar&) = delete;
+  ProgressBar& operator=(const ProgressBar&) = delete;
+
+  void Update(std::size_t done, std::size_t total);
+  void Clear();
+
+ private:
+  std::string label_;
+  bool enabled_;
+  bool shown_ = false;
+  std::size_t filled_ = 0;
+};
+// --progress: draw the progress bar on stderr even when it is no terminal.
+void AddProgressOption(CLI::App& cmd, bool& progress);
+
+// Write `text` to stdout (no path, or "-"), or to `path` via a temporary file
+// renamed into place, so that `path` is either the complete new report or untouched.
 void Emit(const std::string& text, const std::optional<std::string>& path = std::nullopt);
 
 }  // namespace odonata::cli

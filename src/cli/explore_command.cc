@@ -1,7 +1,5 @@
 // `odonata compare` and `odonata explore`: models x platforms x precisions (x
 // input sizes) under constraints, with the Pareto front.
-#include <unistd.h>
-
 #include <algorithm>
 #include <iostream>
 #include <memory>
@@ -21,41 +19,15 @@ struct ExploreArgs {
   std::vector<std::string> precisions;   // default: each platform's own
   std::optional<std::string> max_latency, max_energy, max_price;
   std::optional<std::int64_t> batch;
+  ModelArgs shapes;  // --input-shape (its path and batch unused)
   Format format = Format::kTable;
   std::optional<std::string> output;
+  bool wide = false;
   // explore only
   std::vector<std::string> resolutions;  // "WxH"
   std::optional<std::string> accuracy;   // CSV file
   std::optional<std::string> min_accuracy;
-};
-
-// "explore 123/480 [#####     ]" on stderr while a run lasts, only when stderr
-// is a terminal (nothing in pipes and logs); erased when done.
-class ProgressBar {
- public:
-  explicit ProgressBar(std::string label) : label_(std::move(label)), enabled_(isatty(STDERR_FILENO) == 1) {}
-  ~ProgressBar() { Clear(); }
-
-  void Update(std::size_t done, std::size_t total) {
-    if (!enabled_ || total == 0) return;
-    constexpr std::size_t kWidth = 30;
-    const std::size_t filled = std::min(kWidth, done * kWidth / total);
-    if (shown_ && filled == filled_ && done != total && done % 16 != 0) return;  // redraw sparingly
-    filled_ = filled;
-    std::cerr << '\r' << label_ << ' ' << done << '/' << total << " [" << std::string(filled, '#')
-              << std::string(kWidth - filled, ' ') << ']' << std::flush;
-    shown_ = true;
-  }
-  void Clear() {
-    if (shown_) std::cerr << "\r\033[K" << std::flush;
-    shown_ = false;
-  }
-
- private:
-  std::string label_;
-  bool enabled_;
-  bool shown_ = false;
-  std::size_t filled_ = 0;
+  bool progress = false;  // draw the progress bar even when stderr is no terminal
 };
 
 int Run(const ExploreArgs& a, const Context& context, const char* command) {
@@ -82,12 +54,13 @@ int Run(const ExploreArgs& a, const Context& context, const char* command) {
     spec.constraints.min_accuracy = OptionValue("--min-accuracy", *a.min_accuracy, ParseFiniteNumber);
   }
   spec.batch = a.batch;
+  spec.input_shapes = a.shapes.ToLoadOptions().input_shapes;
   // Platforms first: a typo there should not wait for the models to load.
   spec.platforms = LoadPlatforms(a.platforms.value_or("all"), context.SearchPath());
 
   ExploreResult result;
   {
-    ProgressBar bar(command);
+    ProgressBar bar(command, a.progress);
     result = Explore(spec, [&](std::size_t done, std::size_t total) { bar.Update(done, total); });
   }
   for (const std::string& w : result.warnings) Warn(w);
@@ -96,7 +69,7 @@ int Run(const ExploreArgs& a, const Context& context, const char* command) {
          std::to_string(result.skipped.size()) + " skipped");
   }
   std::ostringstream text;
-  RenderExplore(result, a.format, text);
+  RenderExplore(result, a.format, text, TableOptions(a.wide, a.output));
   Emit(text.str(), a.output);
   return 0;
 }
@@ -117,10 +90,13 @@ std::shared_ptr<ExploreArgs> AddCompareOptions(CLI::App& cmd) {
       ->type_name("TIME");
   cmd.add_option("--max-energy", a->max_energy, "Keep candidates using at most this energy per inference: 5mJ, 1J")
       ->type_name("ENERGY");
-  cmd.add_option("--max-price", a->max_price, "Keep platforms costing at most this: $100")->type_name("USD");
+  cmd.add_option("--max-price", a->max_price, "Keep platforms costing at most this many USD: 100 (quote a '$': '$100')")->type_name("USD");
   AddBatchOption(cmd, a->batch);
+  AddInputShapeOption(cmd, a->shapes.input_shapes);
   AddFormatOption(cmd, a->format, Formats::kAll, "Output format (html: scatter plots and the table)");
   AddOutputOption(cmd, a->output);
+  AddWideOption(cmd, a->wide);
+  AddProgressOption(cmd, a->progress);
   return a;
 }
 

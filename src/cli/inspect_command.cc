@@ -12,13 +12,14 @@ struct InspectArgs {
   ModelArgs model;
   Format format = Format::kTable;
   std::optional<std::string> output;
+  bool wide = false;
 };
 
 int Run(const InspectArgs& a, const Context&) {
   const Network network = LoadModel(a.model.path, a.model.ToLoadOptions());
   for (const std::string& w : network.warnings) Warn(w);
   std::ostringstream text;
-  RenderInspect(network, a.format, text);
+  RenderInspect(network, a.format, text, TableOptions(a.wide, a.output));
   Emit(text.str(), a.output);
   return 0;
 }
@@ -30,7 +31,9 @@ Runner SetupInspect(CLI::App& cmd) {
   AddModelOption(cmd, a->model.path);
   AddFormatOption(cmd, a->format, Formats::kText, "Output format");
   AddOutputOption(cmd, a->output);
+  AddWideOption(cmd, a->wide);
   AddInputShapeOption(cmd, a->model.input_shapes);
+  AddInputValueOption(cmd, a->model.input_values);
   AddBatchOption(cmd, a->model.batch);
   return [a](const Context& context) { return Run(*a, context); };
 }

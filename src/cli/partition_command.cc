@@ -89,6 +89,7 @@ Runner SetupPartition(CLI::App& cmd) {
   AddFormatOption(cmd, a->format, Formats::kAll, "Output format (html: charts of the cost per cut and the table)");
   AddOutputOption(cmd, a->output);
   AddInputShapeOption(cmd, a->model.input_shapes);
+  AddInputValueOption(cmd, a->model.input_values);
   AddBatchOption(cmd, a->model.batch);
   return [a](const Context& context) { return Run(*a, context); };
 }

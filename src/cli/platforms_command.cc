@@ -26,7 +26,7 @@ int Run(const PlatformsArgs& a, const Context& context) {
     }
   }
   std::ostringstream text;
-  RenderPlatforms(platforms, search_path, a.format, text);
+  RenderPlatforms(platforms, PlatformSearchOrder(context.exe_path), a.format, text);
   Emit(text.str());
   return status;
 }

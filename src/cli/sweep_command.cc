@@ -18,6 +18,7 @@ struct SweepArgs {
   std::string out;
   bool models = false;
   std::optional<std::string> plan;  // configurations from a plan CSV instead of a design
+  bool progress = false;
 };
 
 int Run(const SweepArgs& a, const Context&) {
@@ -25,7 +26,12 @@ int Run(const SweepArgs& a, const Context&) {
     // A plan drawn elsewhere (tools/ort/census_sweeps.py): its rows as they are.
     std::vector<LayerConfig> plan;
     for (const Measurement& m : ReadMeasurements(*a.plan, false)) plan.push_back(m.config);
-    const SweepFiles files = WriteSweep(plan, a.out, a.models, static_cast<std::uint64_t>(a.seed));
+    SweepFiles files;
+    {
+      ProgressBar bar("sweep", a.progress);
+      files = WriteSweep(plan, a.out, a.models, static_cast<std::uint64_t>(a.seed),
+                         [&bar](std::size_t done, std::size_t total) { bar.Update(done, total); });
+    }
     Note("wrote " + std::to_string(files.rows) + " configurations of " + *a.plan + " to " + files.plan +
          (a.models ? " and their models to " + files.models : ""));
     return 0;
@@ -43,7 +49,12 @@ int Run(const SweepArgs& a, const Context&) {
   s.step = a.step;
   s.samples = a.samples;
   s.seed = static_cast<std::uint64_t>(a.seed);
-  const SweepFiles files = WriteSweep(PlanSweep(s), a.out, a.models, s.seed);
+  SweepFiles files;
+  {
+    ProgressBar bar("sweep", a.progress);
+    files = WriteSweep(PlanSweep(s), a.out, a.models, s.seed,
+                       [&bar](std::size_t done, std::size_t total) { bar.Update(done, total); });
+  }
   Note("wrote " + std::to_string(files.rows) + " configurations to " + files.plan +
        (a.models ? " and their models to " + files.models : ""));
   return 0;
@@ -80,6 +91,7 @@ Runner SetupSweep(CLI::App& cmd) {
   AddPrecisionOption(cmd, a->precision, "Precision recorded in the plan (default fp32)");
   cmd.add_option("--out", a->out, "Directory for plan.csv (and models/)")->type_name("DIR")->required();
   cmd.add_flag("--models", a->models, "Also write one runnable single-layer ONNX model per row (random weights)");
+  AddProgressOption(cmd, a->progress);
   return [a](const Context& context) { return Run(*a, context); };
 }
 

@@ -1,9 +1,34 @@
-// Fitting from measurement files: provenance and naming of the fitted profile.
+// Fitting from measurement files: provenance, naming and description of the
+// fitted profile, and what it must not inherit from its base.
+#include <cstdio>
+#include <map>
+
+#include "odonata/errors.h"
 #include "odonata/fit.h"
 #include "odonata/measurements.h"
+#include "io.h"
+#include "odonata/errors.h"
+#include "odonata/trust.h"
 #include "odonata/version.h"
 
 namespace odonata {
+namespace {
+
+// The precision with the most fitted rows (ties: the base's default, then the
+// first in Precision order); nullopt when no class was fitted.
+std::optional<Precision> FittedPrecision(const FitReport& fit, Precision base_default) {
+  std::map<Precision, std::int64_t> rows;
+  for (const ClassFit& c : fit.classes) {
+    if (!c.chosen.empty()) rows[c.precision] += c.stats.rows;
+  }
+  std::optional<Precision> best;
+  for (const auto& [precision, n] : rows) {
+    if (!best || n > rows[*best] || (n == rows[*best] && precision == base_default)) best = precision;
+  }
+  return best;
+}
+
+}  // namespace
 
 FitReport FitMeasurementFiles(const std::vector<std::string>& files, const Platform& base,
                               const FitFilesOptions& options) {
@@ -16,8 +41,55 @@ FitReport FitMeasurementFiles(const std::vector<std::string>& files, const Platf
   }
   const std::string provenance = "measured: " + names + ", odonata " + Version();
   FitReport fit = FitPlatform(rows, base, provenance, options.folds, options.trees, options.residuals);
-  if (options.name) fit.platform.name = *options.name;
-  fit.platform.notes.push_back("Fitted by " + provenance + " on top of " + base.name + ".");
+  const std::optional<Precision> fitted = FittedPrecision(fit, base.default_precision);
+  if (!fitted) {
+    throw Error(names + ": no op class has enough rows to fit (at least " + std::to_string(kMinFitRows) +
+                " per class and precision" + (rows.empty() ? "; the files have no rows)" : ")") +
+                (fit.warnings.empty() ? "" : "; " + fit.warnings.front()));
+  }
+  Platform& p = fit.platform;
+  if (options.name) p.name = *options.name;
+  p.default_precision = *fitted;
+  if (options.description) p.description = *options.description;
+  if (options.price_usd) p.price_usd = {*options.price_usd, "given to odonata fit --price"};
+  p.validation.reset();
+  p.interval.reset();
+  p.machine.reset();
+  std::string sources;
+  for (const std::string& path : options.machine_files) {
+    const HostMachine m = MachineFromProvenance(ReadFile(path), path);
+    if (p.machine) {
+      if (auto differ = MachineMismatch(p.name, *p.machine, m)) {
+        throw Error(path + ": another CPU than " + options.machine_files.front() + " (" + DescribeMachine(m) +
+                    " vs " + DescribeMachine(*p.machine) + ")");
+      }
+    } else {
+      p.machine = m;
+    }
+    sources += (sources.empty() ? "" : "; ") + m.source;
+  }
+  if (p.machine) p.machine->source = sources;
+  if (options.same_board) {
+    p.notes.push_back("Fitted by " + provenance + " on top of " + base.name + ".");
+    return fit;
+  }
+  if (!options.description) p.description = "Fitted by odonata fit from " + names + " on top of " + base.name;
+  if (!p.modes.empty()) {
+    std::string list;
+    for (const auto& [mode, m] : p.modes) list += (list.empty() ? "" : ", ") + mode;
+    p.notes.push_back("The operating modes of " + base.name + " (" + list +
+                      ") were not carried over: they scale " + base.name + "'s numbers, not this board's.");
+    p.modes.clear();
+  }
+  if (!options.price_usd) {
+    p.price_usd.source = "copied from " + base.name + " by odonata fit, not this board's price (" +
+                         base.price_usd.source + ")";
+    char price[64];
+    std::snprintf(price, sizeof price, "%g", base.price_usd.value);
+    fit.warnings.push_back("the profile keeps " + base.name + "'s price ($" + price +
+                           "), overhead and idle power: give --price, and edit the file for the others");
+  }
+  p.notes.push_back("Fitted by " + provenance + " on top of " + base.name + ".");
   return fit;
 }
 

@@ -29,7 +29,7 @@
 namespace odonata {
 namespace {
 
-constexpr std::size_t kMinRows = 4;
+constexpr std::size_t kMinRows = kMinFitRows;
 constexpr double kTieMape = 0.1;  // percentage points
 
 enum class Kind { kRoofline, kRefined, kStepLinear, kTrees };
@@ -64,7 +64,8 @@ const char* KindName(Kind k) {
 struct Candidate {
   Kind kind;
   std::vector<std::string> dims;
-  std::string work;  // step_linear only
+  std::string work;                       // step_linear only
+  std::vector<KernelShape> kernel_shapes;  // roofline and refined: the base profile's kernel terms
 };
 
 struct Group {
@@ -89,7 +90,7 @@ double Predict(const ClassModel& m, const Layer& l, const PrecisionSpec& spec, P
 // on the log of measured over roofline: ANNETTE's mixed model.
 ClassModel TrainTrees(const Candidate& c, const std::vector<Layer>& layers, const std::vector<double>& ms,
                       const PrecisionSpec& spec, Precision precision) {
-  ClassModel m = FitRefinedRoofline(layers, ms, spec, precision, c.dims);
+  ClassModel m = FitRefinedRoofline(layers, ms, spec, precision, c.dims, c.kernel_shapes);
   m.estimator = "refined_roofline";
   std::vector<std::vector<float>> x;
   std::vector<double> y;
@@ -119,8 +120,8 @@ ClassModel Train(const Candidate& c, const std::vector<Layer>& layers, const std
     m.fitted.push_back(std::move(f));
     return m;
   }
-  ClassModel m =
-      FitRefinedRoofline(layers, ms, spec, precision, c.kind == Kind::kRefined ? c.dims : std::vector<std::string>{});
+  ClassModel m = FitRefinedRoofline(layers, ms, spec, precision,
+                                    c.kind == Kind::kRefined ? c.dims : std::vector<std::string>{}, c.kernel_shapes);
   m.estimator = KindName(c.kind);
   return m;
 }
@@ -188,16 +189,18 @@ std::vector<std::string> MostVaried(const std::vector<Layer>& layers, const std:
   return out;
 }
 
-std::vector<Candidate> Candidates(const Group& g, bool trees) {
-  std::vector<Candidate> out = {{Kind::kRoofline, {}, ""}};
+// `kernel_shapes`: the shapes of the base profile's kernel terms for the class,
+// refitted by the roofline candidates (and the trees' roofline).
+std::vector<Candidate> Candidates(const Group& g, const std::vector<KernelShape>& kernel_shapes, bool trees) {
+  std::vector<Candidate> out = {{Kind::kRoofline, {}, "", kernel_shapes}};
   const bool conv = g.cls == OpClass::kConv || g.cls == OpClass::kDepthwiseConv;
   std::vector<std::string> refined;
   if (conv) refined = {"in_c", "out_c", "out_h"};
   if (g.cls == OpClass::kGemm) refined = {"in_c", "out_c"};
   if (g.cls == OpClass::kPool) refined = {"in_c", "out_h"};
-  if (!refined.empty()) out.push_back({Kind::kRefined, refined, ""});
+  if (!refined.empty()) out.push_back({Kind::kRefined, refined, "", kernel_shapes});
 
-  Candidate step{Kind::kStepLinear, {}, ""};
+  Candidate step{Kind::kStepLinear, {}, "", {}};
   if (conv) {
     step.dims = MostVaried(g.layers, {"in_c", "out_c", "in_h"}, 2);
     // The remaining size (batch, output pixels, kernel) scales the channel
@@ -208,10 +211,10 @@ std::vector<Candidate> Candidates(const Group& g, bool trees) {
   } else {
     step.dims = MostVaried(g.layers, {"in_c", "out_c", "in_h", "in_w", "batch", "kernel", "spatial", "elems"}, 1);
   }
-  if (g.cls == OpClass::kDetection) step = {Kind::kStepLinear, {"boxes"}, "boxes"};  // FitDetection (NMS)
+  if (g.cls == OpClass::kDetection) step = {Kind::kStepLinear, {"boxes"}, "boxes", {}};  // FitDetection (NMS)
   if (!step.dims.empty()) out.push_back(step);
   if (trees && g.cls != OpClass::kDetection && g.layers.size() >= kMinTreeRows) {
-    out.push_back({Kind::kTrees, refined, ""});
+    out.push_back({Kind::kTrees, refined, "", kernel_shapes});
   }
   return out;
 }
@@ -227,6 +230,7 @@ void Relabel(ClassModel& m, const std::string& provenance) {
   m.compute_efficiency.source = WithProvenance(m.compute_efficiency.source, provenance);
   m.memory_efficiency.source = WithProvenance(m.memory_efficiency.source, provenance);
   for (Parallelism& p : m.parallelism) p.source = WithProvenance(p.source, provenance);
+  for (KernelTerm& t : m.kernel_terms) t.source = WithProvenance(t.source, provenance);
   for (FittedModel& f : m.fitted) f.source = provenance + " (odonata fit)";
   for (TreeModel& t : m.trees) t.source = provenance + " (odonata fit, xgboost " + XgboostVersion() + ")";
 }
@@ -265,8 +269,8 @@ CvResiduals Residuals(const std::vector<double>& measured, const std::vector<dou
   return c;
 }
 
-GroupResult FitGroup(const Group& g, const PrecisionSpec& spec, int folds, bool trees,
-                     std::vector<std::string>& warnings) {
+GroupResult FitGroup(const Group& g, const PrecisionSpec& spec, const std::vector<KernelShape>& kernel_shapes,
+                     int folds, bool trees, std::vector<std::string>& warnings) {
   GroupResult r;
   r.fit.op_class = g.cls;
   r.fit.precision = g.precision;
@@ -275,7 +279,7 @@ GroupResult FitGroup(const Group& g, const PrecisionSpec& spec, int folds, bool 
   const int k = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(folds), g.layers.size()));
   const std::vector<int> fold = Folds(g.layers.size(), k);
   double best_cv = std::numeric_limits<double>::infinity();
-  for (const Candidate& c : Candidates(g, trees)) {
+  for (const Candidate& c : Candidates(g, kernel_shapes, trees)) {
     try {
       ClassModel m = Train(c, g.layers, g.ms, spec, g.precision);
       std::vector<double> pred;
@@ -363,7 +367,14 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
                                 " rows, at least " + std::to_string(kMinRows) + " are needed; not fitted");
       continue;
     }
-    GroupResult r = FitGroup(g, base.precisions.at(g.precision), folds, trees, report.warnings);
+    if (g.layers.size() < kFewFitRows) {
+      report.warnings.push_back(GroupName(g.cls, g.precision) + ": fitted on only " + std::to_string(g.layers.size()) +
+                                " rows (fewer than " + std::to_string(kFewFitRows) +
+                                "): its errors rest on too few rows to be trusted; measure more configurations");
+    }
+    std::vector<KernelShape> kernel_shapes;
+    for (const KernelTerm& t : base.ModelFor(g.cls).kernel_terms) kernel_shapes.push_back(t.shape);
+    GroupResult r = FitGroup(g, base.precisions.at(g.precision), kernel_shapes, folds, trees, report.warnings);
     if (r.models.empty()) continue;
     by_class[g.cls].push_back({&g, std::move(r)});
   }

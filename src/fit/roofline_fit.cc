@@ -104,7 +104,8 @@ double Eff(double u, double alpha) { return 1.0 / ((1.0 - alpha) + alpha / u); }
 }  // namespace
 
 ClassModel FitRefinedRoofline(const std::vector<Layer>& layers, const std::vector<double>& ms,
-                              const PrecisionSpec& spec, Precision precision, const std::vector<std::string>& dims) {
+                              const PrecisionSpec& spec, Precision precision, const std::vector<std::string>& dims,
+                              const std::vector<KernelShape>& kernel_shapes) {
   if (layers.size() != ms.size()) throw Error("fit: layers and times differ in number");
   if (layers.empty()) throw Error("fit: no rows");
   const std::size_t n = layers.size();
@@ -214,6 +215,48 @@ ClassModel FitRefinedRoofline(const std::vector<Layer>& layers, const std::vecto
   }
   double lambda = 0;
   Objective(r, total, start, &lambda);
+  // Kernel terms: the compute roof of each listed shape scaled by s. For each
+  // shape, s minimises the squared relative error of max(compute / s, memory)
+  // over that shape's rows (a 1-D search: a row can move between the roofs as
+  // s moves, so no closed form), alternating with lambda over all rows.
+  std::vector<KernelShape> shape(n);
+  for (std::size_t i = 0; i < n; ++i) shape[i] = KernelShapeOf(layers[i]);
+  std::vector<double> scale(kKernelShapeCount, 1.0);
+  std::vector<std::size_t> shape_rows(kKernelShapeCount, 0);
+  const std::vector<double> unscaled = total;
+  auto shape_error = [&](KernelShape ks, double sc) {
+    double sum = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (shape[i] != ks) continue;
+      const double pred = std::max(lambda * r.ops[i] / (unscaled[i] * sc), r.memory_s[i]);
+      const double e = (pred - r.t[i]) / r.t[i];
+      sum += e * e;
+    }
+    return sum;
+  };
+  for (int round = 0; round < 5 && !kernel_shapes.empty() && lambda > 0; ++round) {
+    for (KernelShape ks : kernel_shapes) {
+      const std::size_t k = static_cast<std::size_t>(ks);
+      shape_rows[k] = 0;
+      for (std::size_t i = 0; i < n; ++i) shape_rows[k] += shape[i] == ks && r.ops[i] > 0 ? 1 : 0;
+      if (shape_rows[k] == 0) continue;
+      // log2(s) over [-4, 4] in steps of 1/64, then around the best in steps of 1/4096.
+      double best = std::numeric_limits<double>::infinity(), best_log = 0;
+      for (int j = -256; j <= 256; ++j) {
+        const double v = shape_error(ks, std::exp2(j / 64.0));
+        if (v < best) best = v, best_log = j / 64.0;
+      }
+      const double centre = best_log;
+      for (int j = -64; j <= 64; ++j) {
+        const double lg = centre + j / 4096.0;
+        const double v = shape_error(ks, std::exp2(lg));
+        if (v < best) best = v, best_log = lg;
+      }
+      scale[k] = std::exp2(best_log);
+    }
+    for (std::size_t i = 0; i < n; ++i) total[i] = unscaled[i] * scale[static_cast<std::size_t>(shape[i])];
+    Objective(r, total, start, &lambda);
+  }
   double mu = band > 0 ? 1.0 / band : 0.0;  // s per byte
   for (int round = 0; round < 3 && lambda > 0 && mu > 0; ++round) {
     double num = 0, den = 0;
@@ -233,6 +276,14 @@ ClassModel FitRefinedRoofline(const std::vector<Layer>& layers, const std::vecto
   m.compute_efficiency = Efficiency(peak / 1e9, spec.peak_gops.value, "GOP/s", base);
   for (std::size_t d = 0; d < nd; ++d) {
     if (p[d] > 1 && alpha[d] > 0) m.parallelism.push_back({dims[d], p[d], alpha[d], base});
+  }
+  for (KernelShape ks : kernel_shapes) {
+    const std::size_t k = static_cast<std::size_t>(ks);
+    m.kernel_terms.push_back({ks, scale[k],
+                              shape_rows[k] > 0 ? base + "; " + std::to_string(shape_rows[k]) + " " +
+                                                      KernelShapeName(ks) + " rows"
+                                                : base + "; no " + std::string(KernelShapeName(ks)) +
+                                                      " rows, left at 1"});
   }
   return m;
 }

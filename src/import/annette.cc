@@ -330,7 +330,14 @@ Network LoadAnnetteGraph(const std::string& path) {
     }
     l.outputs.push_back(Activation(node.name, node.out));
     try {
-      if (!Convert(j, type, l)) unknown[type].push_back(node.name);
+      const bool has_input = !l.inputs.empty();
+      if (!Convert(j, type, l)) {
+        unknown[type].push_back(node.name);
+      } else if (!has_input) {
+        // Everything Convert knows computes from an input (found by fuzzing: a
+        // pool whose "parents" key was misspelled).
+        throw Error("has no parents; a " + type + " layer needs an input");
+      }
       if (!l.window.kernel.empty() && l.op_type != "GlobalAveragePool") CheckWindow(l, net.warnings);
       l.op_class = ClassifyOp(l.op_type, l.domain, l.window.group, l.inputs.empty() ? 0 : Channels(l.inputs[0].shape));
       l.covers = {l.name};

@@ -8,7 +8,8 @@
 namespace odonata {
 
 // The JSON document in `path`, objects in file order. Throws Error
-// "<path>: cannot open" or "<path>: not valid JSON: <the parser's message>".
+// "<path>: cannot open: ...", "<path>: empty file, expected JSON" or
+// "<path>: invalid JSON at line L, column C: <the parser's explanation>".
 nlohmann::ordered_json ReadJsonFile(const std::string& path);
 
 }  // namespace odonata

@@ -10,9 +10,11 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "io.h"
 #include "odonata/errors.h"
 #include "odonata/importers.h"
 
@@ -75,8 +77,7 @@ struct Block {
 }  // namespace
 
 RuntimeReport ReadOpenVinoReport(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open");
+  std::istringstream in(ReadFile(path));  // "-": standard input
 
   std::vector<Block> blocks;
   Columns cols;

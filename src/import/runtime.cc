@@ -1,5 +1,6 @@
 // The runtimes odonata imports from, and the import as one call.
 #include "names.h"
+#include "odonata/errors.h"
 #include "odonata/importers.h"
 #include "odonata/model.h"
 
@@ -46,6 +47,15 @@ ImportResult ImportRuntimeReport(const std::string& report_path, Runtime runtime
   const Network network = LoadModel(network_path);
   ImportResult result = MatchReport(report, network, precision);
   result.warnings = network.warnings;
+  if (result.rows.empty()) {
+    // Measurements of nothing: most likely the report of another network or
+    // another runtime. An empty CSV would only fail later, in `fit`.
+    std::string example = result.unmatched.empty() ? "" : "; e.g. " + result.unmatched.front();
+    if (example.size() > 160) example = example.substr(0, 157) + "...";
+    throw Error(report_path + ": none of its " + std::to_string(result.report_rows) +
+                " rows matches a layer of " + network_path + " (the report of another network or runtime?)" +
+                example);
+  }
   return result;
 }
 

@@ -3,6 +3,7 @@
 // computations + stated bounds for data-dependent shapes), then converts the
 // nodes into plain Layers.
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -15,6 +16,7 @@
 
 #include "counts.h"
 #include "fold.h"
+#include "schemas.h"
 #include "odonata/errors.h"
 #include "odonata/network.h"
 #include "odonata/onnx.h"
@@ -28,6 +30,7 @@ namespace {
 
 using onnx_import::ConstTensor;
 using onnx_import::FoldInput;
+using onnx_import::SchemaRegistry;
 using I64 = std::int64_t;
 
 // Highest default-domain opset the bundled ONNX (1.12) has schemas for.
@@ -76,6 +79,19 @@ DataType FromOnnxType(int32_t t) {
     default:
       return DataType::kUnknown;
   }
+}
+
+bool IsFloatElem(int32_t t) {
+  using onnx::TensorProto;
+  return t == TensorProto::FLOAT || t == TensorProto::FLOAT16 || t == TensorProto::BFLOAT16 || t == TensorProto::DOUBLE;
+}
+
+// Ops that only rearrange their input's values (a weight through them is
+// still the same weight).
+bool IsLayoutOp(const onnx::NodeProto& n) {
+  static const std::set<std::string> kLayout = {"Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten",
+                                                "Identity", "Cast",      "Slice",   "Concat",    "Split"};
+  return (n.domain().empty() || n.domain() == "ai.onnx") && kLayout.count(n.op_type()) > 0;
 }
 
 bool IsStatic(const PartialShape& s) {
@@ -149,6 +165,24 @@ void SetShape(onnx::ValueInfoProto* vi, int32_t elem_type, const Shape& shape) {
   for (I64 d : shape) sp->add_dim()->set_dim_value(d);
 }
 
+// Whether a graph keeps its weights in Constant nodes: no floating-point
+// initializer of more than one element, and some floating-point Constant of
+// rank >= 2 (a weight matrix or kernel, not a scalar or a list of scales).
+bool ConstantsAreWeights(const onnx::GraphProto& g) {
+  for (const auto& t : g.initializer()) {
+    I64 n = 1;
+    for (I64 d : t.dims()) n *= std::max<I64>(d, 0);
+    if (IsFloatElem(t.data_type()) && n > 1) return false;
+  }
+  for (const auto& n : g.node()) {
+    if (n.op_type() != "Constant") continue;
+    for (const auto& a : n.attribute()) {
+      if (a.name() == "value" && IsFloatElem(a.t().data_type()) && a.t().dims_size() >= 2) return true;
+    }
+  }
+  return false;
+}
+
 // Give unnamed nodes the name "<op>_<index>" (index within their graph) so
 // that errors, warnings and reports all call a node the same thing.
 void NameNodes(onnx::GraphProto* g) {
@@ -172,15 +206,27 @@ class Importer {
  private:
   I64 DefaultOpset() const;
   void ApplyInputShapes();
+  void ApplyInputValues();
   void InferShapes();
   bool FoldPass();
   void InlineBranch(onnx::NodeProto& n, bool cond, bool tainted,
                     google::protobuf::RepeatedPtrField<onnx::NodeProto>& out);
   bool BoundPass();
+  bool InlineUnresolvedIfs();
+  void InlineBothBranches(onnx::NodeProto& n, google::protobuf::RepeatedPtrField<onnx::NodeProto>& out);
+  std::vector<std::string> InputsBehind(const std::string& tensor) const;
+  std::optional<Shape> IfBound(const onnx::NodeProto& n, int o) const;
+  bool ComputedFromWeightsOnly(const onnx::NodeProto& n) const;
+  bool IsFloatWeight(const std::string& name) const {
+    auto t = types_.find(name);
+    return weights_.count(name) && !constants_.count(name) && t != types_.end() && IsFloatElem(t->second.elem_type);
+  }
   void CheckResolved();
+  void DropUnusedOutputs();
   void PropagateTaint();
-  void CheckGraph() const;
+  void CheckGraph();
   void VerifyNodes(const onnx::GraphProto& g, const std::map<std::string, I64>& opsets) const;
+  void CheckWindows(const onnx::GraphProto& g, const std::unordered_map<std::string, TypeInfo>& types) const;
   Network Build();
   void AddLayers(const onnx::GraphProto& g, const std::string& prefix, I64 repeat, bool data_dependent,
                  const std::unordered_map<std::string, TypeInfo>& outer, Network& net);
@@ -196,6 +242,12 @@ class Importer {
   LoadOptions options_;
   std::string origin_;
   I64 opset_ = 0;
+  bool batch_guessed_ = false;  // a symbolic leading input dim was taken as 1
+  std::unordered_set<std::string> valued_inputs_;  // inputs given a value (--input-value)
+  // The model keeps its weights in Constant nodes (paddle2onnx, spox, ...): no
+  // floating-point initializer of more than one element. Their float values are
+  // then parameters; in other models Constant nodes hold scalars and buffers.
+  bool constants_are_weights_ = false;
   std::vector<std::string> warnings_;
   std::unordered_map<std::string, TypeInfo> types_;      // main graph, refreshed each round
   std::unordered_map<std::string, ConstTensor> consts_;  // known values
@@ -262,6 +314,11 @@ void Importer::ApplyInputShapes() {
       continue;
     }
     if (!tt->has_shape()) {
+      auto v = options_.input_values.find(in.name());
+      if (v != options_.input_values.end()) {
+        SetShape(&in, tt->elem_type(), v->second.size() == 1 ? Shape{} : Shape{static_cast<I64>(v->second.size())});
+        continue;
+      }
       throw Fail("input '" + in.name() + "' has no shape; give --input-shape " + in.name() + "=DIMS");
     }
     for (int i = 0; i < tt->shape().dim_size(); ++i) {
@@ -278,6 +335,7 @@ void Importer::ApplyInputShapes() {
                  "; give --input-shape " + in.name() + "=DIMS");
     }
   }
+  batch_guessed_ = batch_used && !options_.batch;
   if (options_.batch && !batch_used) {
     warnings_.push_back("--batch " + std::to_string(*options_.batch) +
                         " ignored: no input has a symbolic leading dimension (use --input-shape)");
@@ -301,6 +359,51 @@ void Importer::ApplyInputShapes() {
   }
 }
 
+// --input-value: the values become constants (and initializers, for ONNX's
+// inference); the inputs stay inputs of the network.
+void Importer::ApplyInputValues() {
+  onnx::GraphProto* g = model_.mutable_graph();
+  std::unordered_set<std::string> inits;
+  for (const auto& t : g->initializer()) inits.insert(t.name());
+  for (const auto& [name, values] : options_.input_values) {
+    const onnx::ValueInfoProto* input = nullptr;
+    std::string names;
+    for (const auto& in : g->input()) {
+      if (inits.count(in.name())) continue;
+      if (in.name() == name) input = &in;
+      names += (names.empty() ? "" : ", ") + in.name();
+    }
+    if (!input) throw Fail("--input-value: the model has no input named '" + name + "' (inputs: " + names + ")");
+    const auto& tt = input->type().tensor_type();
+    onnx_import::ConstTensor c;
+    c.elem_type = tt.elem_type();
+    for (const auto& d : tt.shape().dim()) c.shape.push_back(d.dim_value());
+    const I64 count = NumElements(c.shape);
+    if (count != static_cast<I64>(values.size())) {
+      throw Fail("--input-value " + name + ": input '" + name + "' has " + std::to_string(count) + " element(s) (shape " +
+                 ShapeToString(c.shape) + "), " + std::to_string(values.size()) + " value(s) given");
+    }
+    if (count > onnx_import::kMaxFoldElements) throw Fail("--input-value " + name + ": too many values");
+    if (!c.is_int() && c.elem_type != onnx::TensorProto::FLOAT && c.elem_type != onnx::TensorProto::DOUBLE &&
+        c.elem_type != onnx::TensorProto::FLOAT16 && c.elem_type != onnx::TensorProto::BFLOAT16) {
+      throw Fail("--input-value " + name + ": input '" + name + "' is not a number tensor");
+    }
+    for (double v : values) {
+      if (c.is_int()) {
+        if (v != std::floor(v) || std::fabs(v) > 9e15) {
+          throw Fail("--input-value " + name + ": input '" + name + "' holds integers, not " + (std::ostringstream() << v).str());
+        }
+        c.ints.push_back(static_cast<I64>(v));
+      } else {
+        c.reals.push_back(v);
+      }
+    }
+    *g->add_initializer() = onnx_import::ToTensorProto(c, name);
+    consts_[name] = std::move(c);
+    valued_inputs_.insert(name);
+  }
+}
+
 void Importer::InferShapes() {
   onnx::GraphProto* g = model_.mutable_graph();
   // Re-impose the bounds we stated for data-dependent tensors.
@@ -315,7 +418,7 @@ void Importer::InferShapes() {
   }
   onnx::ShapeInferenceOptions opts(/*check_type=*/false, /*error_mode=*/0, /*data_prop=*/true);
   try {
-    onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), opts);
+    onnx::shape_inference::InferShapes(model_, &SchemaRegistry::Get(), opts);
   } catch (const std::exception& e) {
     // Exporters sometimes write value_info that contradicts inference; drop it and retry.
     g->clear_value_info();
@@ -325,7 +428,7 @@ void Importer::InferShapes() {
       SetShape(vi, types_.count(name) ? types_[name].elem_type : 0, shape);
     }
     try {
-      onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), opts);
+      onnx::shape_inference::InferShapes(model_, &SchemaRegistry::Get(), opts);
     } catch (const std::exception& e2) {
       std::string msg = e2.what();
       msg = msg.substr(0, msg.find('\n'));
@@ -333,6 +436,7 @@ void Importer::InferShapes() {
     }
   }
   types_ = CollectTypes(*g);
+  CheckWindows(*g, types_);
 }
 
 std::optional<Shape> Importer::StaticShape(const std::string& name) const {
@@ -373,6 +477,15 @@ bool Importer::FoldPass() {
       continue;
     }
     std::optional<std::vector<ConstTensor>> out;
+    bool reads_weight = false;
+    for (const auto& i : n.input()) reads_weight |= IsFloatWeight(i);
+    // Weights fold only through layout ops (their values are then still the
+    // weights, counted once): a stripped model, whose weights have no values,
+    // folds the same nodes (AddLayers) and gives the same layers.
+    if (reads_weight && !IsLayoutOp(n)) {
+      kept.Add()->Swap(&n);
+      continue;
+    }
     if (n.op_type() != "Loop" && n.op_type() != "Scan" && n.op_type() != "If") {
       out = onnx_import::FoldNode(n, in, opset_);
     }
@@ -380,10 +493,18 @@ bool Importer::FoldPass() {
       kept.Add()->Swap(&n);
       continue;
     }
+    // A Constant node's floating-point value is a weight (paddle2onnx stores
+    // every weight so): a parameter, as an initializer would be.
+    // A value computed from weights (CNTK's Reshape of a weight) is a weight too.
+    bool from_weight = false;
+    for (const auto& i : n.input()) from_weight |= IsFloatWeight(i);
+    const bool weight = IsFloatElem((*out)[0].elem_type) &&
+                        (from_weight || (constants_are_weights_ &&
+                                         (n.op_type() == "Constant" || n.op_type() == "ConstantOfShape")));
     for (int o = 0; o < n.output_size(); ++o) {
       if (n.output(o).empty()) continue;
       *g->add_initializer() = onnx_import::ToTensorProto((*out)[o], n.output(o));
-      constants_.insert(n.output(o));
+      (weight ? weights_ : constants_).insert(n.output(o));
       if (taint) tainted_.insert(n.output(o));
       consts_[n.output(o)] = std::move((*out)[o]);
     }
@@ -409,6 +530,8 @@ void Importer::InlineBranch(onnx::NodeProto& n, bool cond, bool tainted,
   onnx::GraphProto* g = model_.mutable_graph();
   for (auto& t : *branch.mutable_initializer()) {
     weights_.insert(t.name());
+    // The branch's small constants fold like the graph's own.
+    if (auto c = onnx_import::FromTensorProto(t)) consts_[t.name()] = std::move(*c);
     g->add_initializer()->Swap(&t);
   }
   // Branch outputs take the If's output names: rename them where the branch produces them.
@@ -452,6 +575,201 @@ void Importer::InlineBranch(onnx::NodeProto& n, bool cond, bool tainted,
   folded_nodes_.push_back(n.name().empty() ? n.op_type() : n.name());
 }
 
+// Every tensor name `g` and its nested subgraphs define (node outputs,
+// initializers, subgraph inputs).
+void CollectDefined(const onnx::GraphProto& g, bool nested, std::unordered_set<std::string>& out) {
+  for (const auto& t : g.initializer()) out.insert(t.name());
+  if (nested) {
+    for (const auto& in : g.input()) out.insert(in.name());
+  }
+  for (const auto& n : g.node()) {
+    for (const auto& o : n.output()) {
+      if (!o.empty()) out.insert(o);
+    }
+    for (const auto& a : n.attribute()) {
+      if (a.has_g()) CollectDefined(a.g(), true, out);
+      for (const auto& sub : a.graphs()) CollectDefined(sub, true, out);
+    }
+  }
+}
+
+// Renames every occurrence of the names in `rename` in `g` and its subgraphs.
+void RenameAll(onnx::GraphProto& g, const std::unordered_map<std::string, std::string>& rename) {
+  auto fix = [&](std::string* name) {
+    auto r = rename.find(*name);
+    if (r != rename.end()) *name = r->second;
+  };
+  for (auto& t : *g.mutable_initializer()) fix(t.mutable_name());
+  for (auto& vi : *g.mutable_input()) fix(vi.mutable_name());
+  for (auto& vi : *g.mutable_output()) fix(vi.mutable_name());
+  for (auto& vi : *g.mutable_value_info()) fix(vi.mutable_name());
+  for (auto& n : *g.mutable_node()) {
+    for (auto& in : *n.mutable_input()) fix(&in);
+    for (auto& o : *n.mutable_output()) fix(&o);
+    for (auto& a : *n.mutable_attribute()) {
+      if (a.has_g()) RenameAll(*a.mutable_g(), rename);
+      for (auto& sub : *a.mutable_graphs()) RenameAll(sub, rename);
+    }
+  }
+}
+
+// Graph inputs whose values `tensor` is computed from.
+std::vector<std::string> Importer::InputsBehind(const std::string& tensor) const {
+  const onnx::GraphProto& g = model_.graph();
+  std::unordered_map<std::string, const onnx::NodeProto*> producer;
+  for (const auto& n : g.node()) {
+    for (const auto& o : n.output()) producer[o] = &n;
+  }
+  std::set<std::string> inputs;
+  for (const auto& in : g.input()) inputs.insert(in.name());
+  std::vector<std::string> todo = {tensor}, found;
+  std::unordered_set<std::string> seen;
+  while (!todo.empty()) {
+    std::string t = todo.back();
+    todo.pop_back();
+    if (!seen.insert(t).second) continue;
+    if (inputs.count(t) && !weights_.count(t) && !consts_.count(t)) found.push_back(t);
+    auto p = producer.find(t);
+    if (p == producer.end()) continue;
+    for (const auto& in : p->second->input()) todo.push_back(in);
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+// A node of the default domain whose inputs are all weights or constants (and
+// that reads at least one): a runtime evaluates it once at load time.
+bool Importer::ComputedFromWeightsOnly(const onnx::NodeProto& n) const {
+  static const std::set<std::string> kNever = {"If",          "Loop",       "Scan",         "RandomNormal",
+                                               "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial",
+                                               "Bernoulli",   "Constant",   "Dropout"};
+  if (!(n.domain().empty() || n.domain() == "ai.onnx") || kNever.count(n.op_type())) return false;
+  int read = 0;
+  bool weight = false;
+  for (const auto& in : n.input()) {
+    if (in.empty()) continue;
+    if (!weights_.count(in) && !constants_.count(in)) return false;
+    weight |= IsFloatWeight(in);
+    ++read;
+  }
+  if (weight && !IsLayoutOp(n)) return false;
+  for (const auto& out : n.output()) {
+    if (!out.empty() && !StaticShape(out)) return false;
+  }
+  return read > 0;
+}
+
+// One line for an If whose condition depends on input values.
+std::string IfWarning(const onnx::NodeProto& n, const std::vector<std::string>& behind) {
+  std::string names;
+  for (const auto& b : behind) names += (names.empty() ? "'" : ", '") + b + "'";
+  return "If " + NodeLabel(n) + ": condition depends on the value of " +
+         (names.empty() ? std::string("an input") : "input " + names) + "; both branches are counted (upper bound)" +
+         (behind.empty() ? std::string() : "; --input-value " + behind[0] + "=V picks one");
+}
+
+// An If whose condition stays unknown and whose outputs stay unresolved (its
+// branches give different shapes): both branches go into the graph, each
+// counted (an upper bound), and each output takes the larger of the two
+// branches' shapes (odonata.UpperBound, not a layer).
+bool Importer::InlineUnresolvedIfs() {
+  onnx::GraphProto* g = model_.mutable_graph();
+  // The inputs behind each condition, found before nodes move out of the graph.
+  std::unordered_map<std::string, std::vector<std::string>> behind;
+  for (const auto& n : g->node()) {
+    if (n.op_type() == "If" && n.input_size() == 1) behind[n.input(0)] = InputsBehind(n.input(0));
+  }
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
+  bool changed = false;
+  for (int idx = 0; idx < g->node_size(); ++idx) {
+    onnx::NodeProto& n = *g->mutable_node(idx);
+    bool unresolved = false;
+    for (const auto& o : n.output()) unresolved |= !o.empty() && !StaticShape(o);
+    if (n.op_type() != "If" || !(n.domain().empty() || n.domain() == "ai.onnx") || !unresolved ||
+        n.input_size() != 1 || consts_.count(n.input(0))) {
+      kept.Add()->Swap(&n);
+      continue;
+    }
+    warnings_.push_back(IfWarning(n, behind[n.input(0)]));
+    InlineBothBranches(n, kept);
+    changed = true;
+  }
+  g->mutable_node()->Swap(&kept);
+  if (changed) {
+    bool imported = false;
+    for (const auto& o : model_.opset_import()) imported |= o.domain() == onnx_import::kOdonataDomain;
+    if (!imported) {
+      auto* o = model_.add_opset_import();
+      o->set_domain(onnx_import::kOdonataDomain);
+      o->set_version(1);
+    }
+  }
+  return changed;
+}
+
+void Importer::InlineBothBranches(onnx::NodeProto& n, google::protobuf::RepeatedPtrField<onnx::NodeProto>& out) {
+  onnx::GraphProto* g = model_.mutable_graph();
+  std::vector<std::vector<std::string>> outs;
+  for (const char* branch_name : {"then_branch", "else_branch"}) {
+    onnx::GraphProto branch;
+    for (auto& a : *n.mutable_attribute()) {
+      if (a.name() == branch_name) branch.Swap(a.mutable_g());
+    }
+    const std::string prefix = n.name() + "/" + branch_name + "/";
+    // The two branches often hold the same nested graphs: every name they
+    // define gets the branch's prefix.
+    std::unordered_set<std::string> defined;
+    CollectDefined(branch, false, defined);
+    std::unordered_map<std::string, std::string> rename;
+    for (const auto& d : defined) rename[d] = prefix + d;
+    RenameAll(branch, rename);
+    for (auto& t : *branch.mutable_initializer()) {
+      weights_.insert(t.name());
+      if (auto c = onnx_import::FromTensorProto(t)) consts_[t.name()] = std::move(*c);
+      g->add_initializer()->Swap(&t);
+    }
+    for (auto& bn : *branch.mutable_node()) {
+      for (const auto& o : bn.output()) {
+        if (!o.empty()) tainted_.insert(o);
+      }
+      bn.set_name(prefix + bn.name());
+      out.Add()->Swap(&bn);
+    }
+    outs.emplace_back();
+    for (const auto& o : branch.output()) outs.back().push_back(o.name());
+  }
+  for (int i = 0; i < n.output_size(); ++i) {
+    if (n.output(i).empty() || i >= static_cast<int>(outs[0].size()) || i >= static_cast<int>(outs[1].size())) continue;
+    onnx::NodeProto* ub = out.Add();
+    ub->set_op_type("UpperBound");
+    ub->set_domain(onnx_import::kOdonataDomain);
+    ub->set_name(n.name() + "/upper_bound_" + std::to_string(i));
+    ub->add_input(outs[0][i]);
+    ub->add_input(outs[1][i]);
+    ub->add_output(n.output(i));
+    tainted_.insert(n.output(i));
+  }
+}
+
+// The elementwise larger of the static shapes of output `o` of an If's two
+// branches (as ONNX's inference left them), or nullopt.
+std::optional<Shape> Importer::IfBound(const onnx::NodeProto& n, int o) const {
+  std::vector<Shape> shapes;
+  for (const auto& a : n.attribute()) {
+    if (a.name() != "then_branch" && a.name() != "else_branch") continue;
+    if (!a.has_g() || o >= a.g().output_size()) return std::nullopt;
+    std::unordered_map<std::string, TypeInfo> info;
+    Record(a.g().output(o), info);
+    auto it = info.find(a.g().output(o).name());
+    if (it == info.end() || !it->second.shape || !IsStatic(*it->second.shape)) return std::nullopt;
+    shapes.push_back(ToShape(*it->second.shape));
+  }
+  if (shapes.size() != 2 || shapes[0].size() != shapes[1].size()) return std::nullopt;
+  Shape out = shapes[0];
+  for (std::size_t d = 0; d < out.size(); ++d) out[d] = std::max(out[d], shapes[1][d]);
+  return out;
+}
+
 // Shapes that depend on input values get a stated upper bound, one layer of
 // the graph at a time so that later shapes follow from the bound by inference.
 bool Importer::BoundPass() {
@@ -483,6 +801,9 @@ bool Importer::BoundPass() {
           }
           bound = Shape{CheckedMul(CheckedMul(scores[0], scores[1]), per_class), 3};
         }
+      } else if (op == "If") {
+        // A condition not known at load time: the larger of the two branches' shapes.
+        bound = IfBound(n, o);
       } else if (op == "NonZero") {
         Shape x = in_shape(0);
         bound = Shape{static_cast<I64>(x.size()), NumElements(x)};
@@ -499,7 +820,7 @@ bool Importer::BoundPass() {
           }
         }
       }
-      if (!bound && !onnx::OpSchemaRegistry::Schema(op, static_cast<int>(opset_), n.domain()) && n.input_size() > 0 &&
+      if (!bound && !SchemaRegistry::Get().GetSchema(op, static_cast<int>(opset_), n.domain()) && n.input_size() > 0 &&
           !n.input(0).empty()) {
         // An op ONNX has no schema for (custom domain): assume it keeps its first input's shape.
         bound = in_shape(0);
@@ -536,11 +857,37 @@ bool Importer::BoundPass() {
       if (!bound) continue;
       bounds_[name] = *bound;
       tainted_.insert(name);
-      bounded_.push_back({op, "'" + name + "' (from node " + NodeLabel(n) + ")", *bound});
+      // An If's bound is said once, with its branches (AddLayers).
+      if (op != "If") bounded_.push_back({op, "'" + name + "' (from node " + NodeLabel(n) + ")", *bound});
       changed = true;
     }
   }
   return changed;
+}
+
+// Collects every tensor name read by the nodes of `g` and of its subgraphs.
+void CollectReads(const onnx::GraphProto& g, std::unordered_set<std::string>& reads) {
+  for (const auto& n : g.node()) {
+    for (const auto& in : n.input()) reads.insert(in);
+    for (const auto& a : n.attribute()) {
+      if (a.has_g()) CollectReads(a.g(), reads);
+      for (const auto& sub : a.graphs()) CollectReads(sub, reads);
+    }
+  }
+  for (const auto& out : g.output()) reads.insert(out.name());
+}
+
+// An optional output nobody reads (opset-9 Dropout's mask, LayerNormalization's
+// statistics) whose shape stays unknown is dropped, as a runtime would not make it.
+void Importer::DropUnusedOutputs() {
+  std::unordered_set<std::string> reads;
+  CollectReads(model_.graph(), reads);
+  for (auto& n : *model_.mutable_graph()->mutable_node()) {
+    for (int o = 1; o < n.output_size(); ++o) {
+      const std::string& name = n.output(o);
+      if (!name.empty() && !reads.count(name) && !StaticShape(name)) n.set_output(o, "");
+    }
+  }
 }
 
 void Importer::CheckResolved() {
@@ -559,43 +906,49 @@ void Importer::CheckResolved() {
   std::string msg = "cannot resolve static shapes of " + std::to_string(problems.size()) + " tensor(s): ";
   for (std::size_t i = 0; i < problems.size() && i < 8; ++i) msg += (i ? "; " : "") + problems[i];
   if (problems.size() > 8) msg += "; ...";
-  msg += " (try --input-shape)";
+  // Only worth trying when some input size was guessed (a symbolic batch taken as 1).
+  if (batch_guessed_) msg += " (try --input-shape)";
   throw Fail(msg);
 }
 
-// Each node with a schema must match it (required attributes present and of
-// the right type, input and output counts in range): ONNX 1.12's inference
-// functions assume so and crash on such nodes (Scan without num_scan_inputs,
-// found by fuzzing). Nodes of unknown ops are left to the estimator's fallback.
-void Importer::VerifyNodes(const onnx::GraphProto& g, const std::map<std::string, I64>& opsets) const {
-  // Declared ranks: ONNX's Conv/ConvTranspose/pool inference crashes on an input
-  // of rank < 3 or a weight whose rank differs (found by fuzzing).
-  const auto types = CollectTypes(g);
-  auto rank = [&](const std::string& name) -> int {
-    auto it = types.find(name);
+// Convolution and pooling nodes whose ranks or attribute lengths disagree
+// (with the shapes known so far) are errors naming the node.
+void Importer::CheckWindows(const onnx::GraphProto& g, const std::unordered_map<std::string, TypeInfo>& types) const {
+  auto rank = [&](int i, const onnx::NodeProto& n) -> int {
+    if (i < 0 || i >= n.input_size()) return -1;
+    auto it = types.find(n.input(i));
     return it == types.end() || !it->second.shape ? -1 : static_cast<int>(it->second.shape->size());
   };
-  static const std::set<std::string> kWindow = {"Conv",        "ConvTranspose", "MaxPool",           "AveragePool",
-                                                "LpPool",      "ConvInteger",   "GlobalAveragePool", "GlobalMaxPool",
-                                                "GlobalLpPool"};
+  for (const onnx::NodeProto& n : g.node()) {
+    const int wi = onnx_import::WindowWeightIndex(n.op_type(), n.domain());
+    auto problem = onnx_import::WindowProblem(
+        n.op_type(), n.domain(), n.input_size() > 0 ? n.input(0) : "", rank(0, n), wi >= 0 && wi < n.input_size() ? n.input(wi) : "",
+        rank(wi, n), [&](const std::string& name) -> const onnx::AttributeProto* {
+          for (const auto& a : n.attribute()) {
+            if (a.name() == name) return &a;
+          }
+          return nullptr;
+        });
+    if (problem) throw Fail("node " + NodeLabel(n) + ": " + *problem);
+  }
+}
+
+// Each node with an ONNX schema must match it (required attributes present and
+// of the right type, input and output counts in range): ONNX 1.12's inference
+// functions assume so and crash on such nodes (Scan without num_scan_inputs,
+// found by fuzzing). Convolution and pooling nodes must have ranks and
+// attribute lengths that agree (their inference is guarded too, see
+// schemas.h, for shapes only known after inference). Nodes of unknown ops are
+// left to the estimator's fallback; odonata's own schemas check in inference.
+void Importer::VerifyNodes(const onnx::GraphProto& g, const std::map<std::string, I64>& opsets) const {
+  CheckWindows(g, CollectTypes(g));
+  const SchemaRegistry& registry = SchemaRegistry::Get();
   for (const onnx::NodeProto& n : g.node()) {
     const std::string domain = n.domain() == "ai.onnx" ? "" : n.domain();
-    if (domain.empty() && kWindow.count(n.op_type()) && n.input_size() > 0) {
-      const int x = rank(n.input(0));
-      if (x >= 0 && x < 3) {
-        throw Fail("node " + NodeLabel(n) + ": input '" + n.input(0) + "' has rank " + std::to_string(x) +
-                   ", needs at least 3 (N, C, spatial...)");
-      }
-      const int w = n.input_size() > 1 && n.op_type().rfind("Conv", 0) == 0 ? rank(n.input(1)) : -1;
-      if (x >= 0 && w >= 0 && w != x) {
-        throw Fail("node " + NodeLabel(n) + ": weight '" + n.input(1) + "' has rank " + std::to_string(w) +
-                   ", input '" + n.input(0) + "' rank " + std::to_string(x));
-      }
-    }
     auto v = opsets.find(domain);
     if (v != opsets.end()) {
-      const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(n.op_type(), static_cast<int>(v->second), domain);
-      if (schema) {
+      const onnx::OpSchema* schema = registry.GetSchema(n.op_type(), static_cast<int>(v->second), domain);
+      if (schema && !registry.IsOwn(schema)) {
         try {
           schema->Verify(n);
         } catch (const std::exception& e) {
@@ -611,20 +964,26 @@ void Importer::VerifyNodes(const onnx::GraphProto& g, const std::map<std::string
   }
 }
 
-// Node inputs must come from somewhere, and the graph must be acyclic.
-void Importer::CheckGraph() const {
-  const onnx::GraphProto& g = model_.graph();
+// Node inputs must come from somewhere, and the graph must be acyclic. Nodes
+// stored out of order (an fp16 converter's output) are sorted, as ONNX Runtime
+// does, with a warning; a real cycle is an error naming its nodes.
+void Importer::CheckGraph() {
+  onnx::GraphProto* g = model_.mutable_graph();
   std::unordered_set<std::string> available;
-  for (const auto& in : g.input()) available.insert(in.name());
-  for (const auto& t : g.initializer()) available.insert(t.name());
+  for (const auto& in : g->input()) available.insert(in.name());
+  for (const auto& t : g->initializer()) available.insert(t.name());
   std::unordered_map<std::string, int> producer;
-  for (int i = 0; i < g.node_size(); ++i) {
-    for (const auto& out : g.node(i).output()) {
+  for (int i = 0; i < g->node_size(); ++i) {
+    for (const auto& out : g->node(i).output()) {
       if (!out.empty()) producer[out] = i;
     }
   }
-  for (int i = 0; i < g.node_size(); ++i) {
-    const auto& n = g.node(i);
+  const int count = g->node_size();
+  std::vector<std::vector<int>> consumers(count);
+  std::vector<int> pending(count, 0);
+  bool ordered = true;
+  for (int i = 0; i < count; ++i) {
+    const auto& n = g->node(i);
     for (const auto& in : n.input()) {
       if (in.empty() || available.count(in)) continue;
       auto p = producer.find(in);
@@ -632,12 +991,51 @@ void Importer::CheckGraph() const {
         throw Fail("node " + NodeLabel(n) + " reads '" + in +
                    "', which is neither a graph input, an initializer nor a node output");
       }
-      if (p->second >= i) {
-        throw Fail("graph is not in topological order or has a cycle: node " + NodeLabel(n) + " reads '" + in +
-                   "' produced by later node " + NodeLabel(g.node(p->second)));
-      }
+      ordered &= p->second < i;
+      consumers[p->second].push_back(i);
+      ++pending[i];
     }
   }
+  if (ordered) return;
+  // Kahn's algorithm, ties broken by file order.
+  std::set<int> ready;
+  for (int i = 0; i < count; ++i) {
+    if (pending[i] == 0) ready.insert(i);
+  }
+  std::vector<int> order;
+  while (!ready.empty()) {
+    const int i = *ready.begin();
+    ready.erase(ready.begin());
+    order.push_back(i);
+    for (int c : consumers[i]) {
+      if (--pending[c] == 0) ready.insert(c);
+    }
+  }
+  if (static_cast<int>(order.size()) != count) {
+    // Walk back from a node left over along inputs made by nodes left over until one repeats.
+    int at = 0;
+    while (pending[at] == 0) ++at;
+    std::vector<int> path;
+    std::vector<int> seen(count, -1);
+    while (seen[at] < 0) {
+      seen[at] = static_cast<int>(path.size());
+      path.push_back(at);
+      for (const auto& in : g->node(at).input()) {
+        auto p = producer.find(in);
+        if (!in.empty() && !available.count(in) && p != producer.end() && pending[p->second] > 0) {
+          at = p->second;
+          break;
+        }
+      }
+    }
+    std::string cycle;
+    for (std::size_t k = seen[at]; k < path.size(); ++k) cycle += NodeLabel(g->node(path[k])) + " <- ";
+    throw Fail("graph has a cycle: " + cycle + NodeLabel(g->node(at)));
+  }
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> sorted;
+  for (int i : order) sorted.Add()->Swap(g->mutable_node(i));
+  g->mutable_node()->Swap(&sorted);
+  warnings_.push_back("nodes are not stored in topological order; sorted (as ONNX Runtime does)");
 }
 
 TensorInfo Importer::MakeTensor(const std::string& name, const std::unordered_map<std::string, TypeInfo>& types,
@@ -715,7 +1113,8 @@ Layer Importer::MakeLayer(const onnx::NodeProto& n, const std::string& name,
   static const std::set<std::string> kWindowOps = {"Conv",          "ConvInteger", "QLinearConv", "ConvTranspose",
                                                    "MaxPool",       "AveragePool", "LpPool",      "GlobalAveragePool",
                                                    "GlobalMaxPool", "GlobalLpPool"};
-  const bool window = (l.domain.empty() || l.domain == "ai.onnx") && kWindowOps.count(l.op_type);
+  const bool window = ((l.domain.empty() || l.domain == "ai.onnx") && kWindowOps.count(l.op_type)) ||
+                      (l.domain == "com.microsoft" && (l.op_type == "FusedConv" || l.op_type == "QLinearAveragePool"));
   I64 in_channels = 0;
   if (!l.inputs.empty() && l.inputs[0].shape.size() >= 2) in_channels = l.inputs[0].shape[1];
   if (window && !l.inputs.empty() && l.inputs[0].shape.size() >= 3) {
@@ -776,14 +1175,32 @@ void Importer::AddLayers(const onnx::GraphProto& g, const std::string& prefix, I
   // Tensors visible here: this graph's own plus the enclosing scopes'.
   std::unordered_map<std::string, TypeInfo> types = outer;
   for (auto& [k, v] : CollectTypes(g)) types[k] = v;
-  for (const auto& t : g.initializer()) weights_.insert(t.name());
+  for (const auto& t : g.initializer()) {
+    if (!valued_inputs_.count(t.name())) weights_.insert(t.name());
+  }
   int index = 0;
   for (const onnx::NodeProto& n : g.node()) {
     std::string name = n.name().empty() ? n.op_type() + "_" + std::to_string(index) : n.name();
     ++index;
-    if (n.op_type() == "Constant" && (n.domain().empty() || n.domain() == "ai.onnx")) {
+    if (n.domain() == onnx_import::kOdonataDomain) continue;  // bookkeeping, no work
+    if (prefix.empty() && ComputedFromWeightsOnly(n)) {
+      // What a runtime folds whether or not the weights are in the file: a
+      // stripped model gives the same layers as its full original.
+      bool from_weight = false;
+      for (const auto& in : n.input()) from_weight |= IsFloatWeight(in);
+      for (const auto& out : n.output()) (from_weight ? weights_ : constants_).insert(out);
+      net.folded.push_back(name);
+      continue;
+    }
+    const bool constant_of_known_shape = n.op_type() == "ConstantOfShape" && n.input_size() == 1 &&
+                                         consts_.count(n.input(0)) && !tainted_.count(n.input(0));
+    if ((n.op_type() == "Constant" || constant_of_known_shape) && (n.domain().empty() || n.domain() == "ai.onnx")) {
       // A constant too large to fold: its output is a weight, the node does no work.
-      for (const auto& out : n.output()) constants_.insert(out);
+      for (const auto& out : n.output()) {
+        auto t = types.find(out);
+        const bool weight = constants_are_weights_ && t != types.end() && IsFloatElem(t->second.elem_type);
+        (weight ? weights_ : constants_).insert(out);
+      }
       net.folded.push_back(prefix + name);
       continue;
     }
@@ -810,8 +1227,13 @@ void Importer::AddLayers(const onnx::GraphProto& g, const std::string& prefix, I
           cond = c->second.int_at(0) != 0;
         } else {
           body_dd = true;
-          net.warnings.push_back("If " + NodeLabel(n) +
-                                 " has a data-dependent condition; both branches are counted (upper bound)");
+          const std::vector<std::string> behind = prefix.empty() ? InputsBehind(n.input(0)) : std::vector<std::string>{};
+          if (behind.empty()) {
+            net.warnings.push_back("If " + NodeLabel(n) +
+                                   " has a data-dependent condition; both branches are counted (upper bound)");
+          } else {
+            net.warnings.push_back(IfWarning(n, behind));
+          }
         }
       }
       for (const auto& a : n.attribute()) {
@@ -844,15 +1266,33 @@ Network Importer::Build() {
   for (const auto& t : g.initializer()) inits.insert(t.name());
   bool unresolved = false;
   for (const auto& in : g.input()) {
-    if (!inits.count(in.name())) net.inputs.push_back(MakeTensor(in.name(), types_, &unresolved));
+    if (!inits.count(in.name()) || valued_inputs_.count(in.name())) {
+      net.inputs.push_back(MakeTensor(in.name(), types_, &unresolved));
+    }
   }
   for (const auto& out : g.output()) net.outputs.push_back(MakeTensor(out.name(), types_, &unresolved));
   AddLayers(g, "", 1, false, {}, net);
+  // A zero-sized dimension makes a layer cost nothing: say so, it is rarely meant.
+  int zero = 0;
+  std::string first;
+  for (const Layer& l : net.layers) {
+    for (const TensorInfo& t : l.outputs) {
+      if (t.name.empty() || std::find(t.shape.begin(), t.shape.end(), 0) == t.shape.end()) continue;
+      if (zero++ == 0) first = "'" + t.name + "' (" + ShapeToString(t.shape) + ", from node '" + l.name + "')";
+    }
+  }
+  if (zero > 0) {
+    net.warnings.push_back(std::to_string(zero) + " tensor(s) have a zero-sized dimension and cost nothing (first: " +
+                           first + ")");
+  }
   return net;
 }
 
 Network Importer::Run() {
   if (!model_.has_graph()) throw Fail("not an ONNX model: no graph");
+  if (model_.opset_import_size() == 0) {
+    throw Fail("no opset_import: the model does not say which ONNX opset its ops follow (ONNX Runtime rejects it too)");
+  }
   opset_ = DefaultOpset();
   if (opset_ > kMaxKnownOpset) {
     warnings_.push_back("model uses opset " + std::to_string(opset_) +
@@ -860,10 +1300,13 @@ Network Importer::Run() {
                         ", so ops changed since may be inferred wrongly or not at all");
   }
   NameNodes(model_.mutable_graph());
+  constants_are_weights_ = ConstantsAreWeights(model_.graph());
   for (const auto& t : model_.graph().initializer()) {
+    weights_.insert(t.name());
     if (auto c = onnx_import::FromTensorProto(t)) consts_[t.name()] = std::move(*c);
   }
   ApplyInputShapes();
+  ApplyInputValues();
   CheckGraph();
   std::map<std::string, I64> opsets;
   for (const auto& o : model_.opset_import()) {
@@ -874,8 +1317,10 @@ Network Importer::Run() {
     InferShapes();
     if (FoldPass()) continue;
     if (BoundPass()) continue;
+    if (InlineUnresolvedIfs()) continue;
     break;
   }
+  DropUnusedOutputs();
   CheckResolved();
   WarnBounds();
   PropagateTaint();
@@ -1005,6 +1450,24 @@ std::vector<std::string> OnnxModel::InputNames() const {
     if (!inits.count(in.name())) names.push_back(in.name());
   }
   return names;
+}
+
+std::vector<std::vector<std::int64_t>> OnnxModel::DeclaredInputShapes() const {
+  const onnx::GraphProto& g = impl_->model.graph();
+  std::unordered_set<std::string> inits;
+  for (const auto& t : g.initializer()) inits.insert(t.name());
+  std::vector<std::vector<std::int64_t>> shapes;
+  for (const auto& in : g.input()) {
+    if (inits.count(in.name())) continue;
+    std::vector<std::int64_t> dims;
+    if (in.type().has_tensor_type() && in.type().tensor_type().has_shape()) {
+      for (const auto& d : in.type().tensor_type().shape().dim()) {
+        dims.push_back(d.has_dim_value() && d.dim_value() >= 0 ? d.dim_value() : -1);
+      }
+    }
+    shapes.push_back(std::move(dims));
+  }
+  return shapes;
 }
 
 Network LoadOnnxFromBytes(const std::string& bytes, const LoadOptions& options, const std::string& origin) {

@@ -38,7 +38,25 @@ std::string SummaryLine(const PlatformSummary& s) {
          Pct(s.within10, false) + "%" +
          (s.energy_rows > 0 ? "; energy: " + std::to_string(s.energy_rows) + " row" + (s.energy_rows == 1 ? "" : "s") +
                                   ", energy MAPE " + Pct(s.energy_mape, false) + "%"
-                            : "");
+                            : "") +
+         (s.interval_rows > 0 ? "; interval coverage " + Pct(s.coverage, false) + "% of " +
+                                    std::to_string(s.interval_rows)
+                              : "");
+}
+
+bool AnyInterval(const CheckResult& result) {
+  for (const CheckRow& r : result.rows) {
+    if (r.interval_low_ms) return true;
+  }
+  return false;
+}
+
+// "[9.8, 15.2] in" / "out", or "-" without an interval.
+std::string IntervalCell(const CheckRow& r) {
+  if (!r.interval_low_ms || !r.interval_high_ms) return "-";
+  const bool in = r.row.measured_ms >= *r.interval_low_ms && r.row.measured_ms <= *r.interval_high_ms;
+  return report::FormatFixed(*r.interval_low_ms, 3) + "-" + report::FormatFixed(*r.interval_high_ms, 3) +
+         (in ? " in" : " OUT");
 }
 
 std::vector<std::string> RowCells(const CheckRow& r) {
@@ -86,7 +104,11 @@ void RenderTable(const CheckResult& result, std::ostream& out) {
       cells[i].push_back(r.energy_error_pct ? Pct(*r.energy_error_pct, true) : "-");
     }
   }
-  report::WriteTable(all, cells, kMaxWidth, out);
+  if (AnyInterval(result)) {
+    all.push_back({"interval ms", Align::kRight});
+    for (std::size_t i = 0; i < cells.size(); ++i) cells[i].push_back(IntervalCell(result.rows[i]));
+  }
+  report::WriteTable(all, cells, report::TableWidth(kMaxWidth), out);
   out << '\n';
   for (const PlatformSummary& s : result.summaries) out << SummaryLine(s) << '\n';
   if (!result.notes.empty()) {
@@ -125,18 +147,27 @@ void MdRow(const std::vector<std::string>& cells, std::ostream& out) {
 
 void RenderMarkdown(const CheckResult& result, std::ostream& out) {
   out << "### odonata check: " << (result.ok() ? "ok" : "FAILED") << "\n\n";
-  MdRow({"model", "network", "platform", "precision", "split", "measures", "measured (ms)", "estimated (ms)",
-         "error (%)"},
-        out);
-  out << "|---|---|---|---|---|---|--:|--:|--:|\n";
-  for (const CheckRow& r : result.rows) MdRow(RowCells(r), out);
+  const bool intervals = AnyInterval(result);
+  std::vector<std::string> head = {"model",    "network",       "platform",       "precision", "split",
+                                   "measures", "measured (ms)", "estimated (ms)", "error (%)"};
+  if (intervals) head.push_back("interval (ms)");
+  MdRow(head, out);
+  out << "|---|---|---|---|---|---|--:|--:|--:|" << (intervals ? "--:|" : "") << "\n";
+  for (const CheckRow& r : result.rows) {
+    std::vector<std::string> cells = RowCells(r);
+    if (intervals) cells.push_back(IntervalCell(r));
+    MdRow(cells, out);
+  }
   out << '\n';
-  MdRow({"platform", "split", "rows", "MAPE (%)", "max abs error (%)", "within +/-10% (%)"}, out);
-  out << "|---|---|--:|--:|--:|--:|\n";
+  std::vector<std::string> shead = {"platform", "split", "rows", "MAPE (%)", "max abs error (%)", "within +/-10% (%)"};
+  if (intervals) shead.push_back("interval coverage (%)");
+  MdRow(shead, out);
+  out << "|---|---|--:|--:|--:|--:|" << (intervals ? "--:|" : "") << "\n";
   for (const PlatformSummary& s : result.summaries) {
-    MdRow({s.platform, s.split, std::to_string(s.rows), Pct(s.mape, false), Pct(s.max_abs_error, false),
-           Pct(s.within10, false)},
-          out);
+    std::vector<std::string> cells = {s.platform,           s.split, std::to_string(s.rows), Pct(s.mape, false),
+                                      Pct(s.max_abs_error, false), Pct(s.within10, false)};
+    if (intervals) cells.push_back(s.interval_rows > 0 ? Pct(s.coverage, false) : "-");
+    MdRow(cells, out);
   }
   if (!result.failures.empty()) {
     out << "\n**Failures**\n\n";
@@ -160,6 +191,10 @@ Json SummaryJson(const PlatformSummary& s) {
     j["energy_rows"] = s.energy_rows;
     j["energy_mape"] = s.energy_mape;
   }
+  if (s.interval_rows > 0) {
+    j["interval_rows"] = s.interval_rows;
+    j["interval_coverage"] = s.coverage;
+  }
   return j;
 }
 
@@ -177,6 +212,9 @@ void RenderJson(const CheckResult& result, std::ostream& out) {
     j["measured_ms"] = r.row.measured_ms;
     j["estimated_ms"] = failed ? Json(nullptr) : Json(r.estimated_ms);
     j["error_pct"] = failed ? Json(nullptr) : Json(r.error_pct);
+    if (r.interval_low_ms && r.interval_high_ms) {
+      j["interval"] = {{"level", r.interval_level}, {"low_ms", *r.interval_low_ms}, {"high_ms", *r.interval_high_ms}};
+    }
     if (r.row.measured_energy_mj || r.row.measured_power_w) {
       auto number = [](const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); };
       j["measured_power_w"] = number(r.row.measured_power_w);
@@ -199,6 +237,7 @@ void RenderJson(const CheckResult& result, std::ostream& out) {
     summaries.push_back(std::move(j));
   }
   Json j;
+  j["schema_version"] = report::kJsonSchemaVersion;
   j["rows"] = std::move(rows);
   j["summaries"] = std::move(summaries);
   j["failures"] = result.failures;
@@ -212,6 +251,11 @@ void RenderJson(const CheckResult& result, std::ostream& out) {
 std::string Xml(const std::string& text) { return html::Escape(text); }
 
 }  // namespace
+
+void RenderCheck(const CheckResult& result, CheckFormat format, std::ostream& out, const RenderOptions& options) {
+  const report::ScopedWidth width(options);
+  RenderCheck(result, format, out);
+}
 
 void RenderCheck(const CheckResult& result, CheckFormat format, std::ostream& out) {
   static constexpr report::Renderers<CheckResult, 3> kRenderers{"check", {RenderTable, RenderMarkdown, RenderJson}};
@@ -302,6 +346,7 @@ void WriteBaseline(const CheckResult& result, std::ostream& out) {
   Json summaries = Json::array();
   for (const PlatformSummary& s : result.summaries) summaries.push_back(SummaryJson(s));
   Json j;
+  j["schema_version"] = report::kJsonSchemaVersion;
   j["rows"] = std::move(rows);
   j["summaries"] = std::move(summaries);
   out << j.dump(2) << '\n';

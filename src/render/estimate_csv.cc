@@ -1,4 +1,6 @@
-// One CSV record per fused layer, then OVERHEAD and TOTAL. Columns: docs/report-format.md.
+// One CSV record per fused layer, then the overhead and total records, told
+// apart by the column `kind` (layer, overhead, total; appended, as every new
+// column, so older readers' positions hold). Columns: docs/report-format.md.
 #include <string>
 #include <vector>
 
@@ -8,7 +10,8 @@
 namespace odonata {
 void RenderCsv(const Report& report, std::ostream& out) {
   report::WriteCsvRecord({"index", "name", "op", "covers", "output_shape", "macs", "flops", "params", "bytes", "bound",
-                          "estimator", "utilisation", "ms", "percent", "repeat", "flags", "energy_mj"},
+                          "estimator", "utilisation", "ms", "percent", "repeat", "flags", "energy_mj", "kind", "total_rounded",
+                          "interval_low_ms", "interval_high_ms", "validated_mape", "validated_networks"},
                          out);
   double bytes = 0;
   for (std::size_t i = 0; i < report.rows.size(); ++i) {
@@ -34,19 +37,31 @@ void RenderCsv(const Report& report, std::ostream& out) {
             std::to_string(layer.repeat),
             report::Join(row.flags, ";"),
             report::FormatNumber(row.energy_mj),
+            "layer",
+            "",
+            "",
+            "",
+            "",
+            "",
         },
         out);
   }
   const double overhead_percent = report.total_ms > 0 ? 100.0 * report.overhead_ms / report.total_ms : 0.0;
   report::WriteCsvRecord(
       {"", "OVERHEAD", "", "", "", "", "", "", "", "", "", "", report::FormatNumber(report.overhead_ms),
-       report::FormatNumber(overhead_percent), "", "", report::FormatNumber(report.overhead_energy_mj)},
+       report::FormatNumber(overhead_percent), "", "", report::FormatNumber(report.overhead_energy_mj), "overhead", "",
+       "", "", "", ""},
       out);
-  report::WriteCsvRecord({"", "TOTAL", "", "", "", std::to_string(report.totals.macs),
-                          std::to_string(report.totals.flops), std::to_string(report.totals.params),
-                          report::FormatNumber(bytes), "", "", "", report::FormatNumber(report.total_ms),
-                          report.total_ms > 0 ? "100" : "0", "", "", report::FormatNumber(report.energy_mj)},
-                         out);
+  report::WriteCsvRecord(
+      {"", "TOTAL", "", "", "", std::to_string(report.totals.macs), std::to_string(report.totals.flops),
+       std::to_string(report.totals.params), report::FormatNumber(bytes), "", "", "",
+       report::FormatNumber(report.total_ms), report.total_ms > 0 ? "100" : "0", "", "",
+       report::FormatNumber(report.energy_mj), "total", report::TrustedMs(report, report.total_ms),
+       report.interval ? report::FormatNumber(report.interval->low_ms) : "",
+       report.interval ? report::FormatNumber(report.interval->high_ms) : "",
+       report.validation ? report::FormatNumber(report.validation->mape) : "",
+       report.validation ? std::to_string(report.validation->networks) : ""},
+      out);
 }
 
 }  // namespace odonata

@@ -70,6 +70,7 @@ void RenderJson(const Report& report, std::ostream& out) {
   }
 
   Json j;
+  j["schema_version"] = report::kJsonSchemaVersion;
   j["odonata_version"] = Version();
   j["model"] = report.model;
   j["model_path"] = report.model_path;
@@ -77,6 +78,28 @@ void RenderJson(const Report& report, std::ostream& out) {
   j["platform_path"] = report.platform_path;
   j["precision"] = PrecisionName(report.precision);
   j["total_ms"] = report.total_ms;
+  // How far to trust it (docs/report-format.md "Trust"): the total as the
+  // other formats print it, the interval and the profile's validated error.
+  j["total_ms_rounded"] = report::TrustedMs(report, report.total_ms);
+  if (report.interval) {
+    j["interval"] = {{"level", report.interval->level},
+                     {"low_ms", report.interval->low_ms},
+                     {"high_ms", report.interval->high_ms},
+                     {"basis", report.interval->basis}};
+  } else {
+    j["interval"] = nullptr;
+  }
+  if (report.validation) {
+    const Validation& v = *report.validation;
+    Json vj = {{"mape", v.mape}, {"networks", v.networks}, {"within10", v.within10}};
+    vj["coverage"] = v.coverage ? Json(*v.coverage) : Json(nullptr);
+    vj["suite"] = v.suite;
+    vj["measured"] = v.measured;
+    vj["date"] = v.date;
+    j["validation"] = vj;
+  } else {
+    j["validation"] = nullptr;
+  }
   j["overhead_ms"] = report.overhead_ms;
   j["layers_ms"] = layers_ms;
   j["energy_mj"] = report.energy_mj;

@@ -70,13 +70,19 @@ void RenderTable(const Report& report, std::ostream& out) {
     layers_ms += row.ms;
     cells.push_back(report::LayerRowCells(i, row, ShortOps(row.layer)));
   }
-  report::WriteTable(columns, cells, kMaxWidth, out);
+  report::WriteTable(columns, cells, report::TableWidth(kMaxWidth), out);
   out << '\n';
 
   const Counts& t = report.totals;
   Line(out, "layers", Milliseconds(layers_ms));
   Line(out, "overhead", Milliseconds(report.overhead_ms));
-  Line(out, "total", Milliseconds(report.total_ms));
+  // The total rounded to the validated error, its interval, and the error.
+  char total[64];
+  std::snprintf(total, sizeof total, "%10s ms", report::TrustedMs(report, report.total_ms).c_str());
+  Line(out, "total", std::string(total) + "  (" + report::IntervalText(report) + ")");
+  // The only free-text line that can be long: cut to the table's width.
+  Line(out, "trust",
+       report::Ellipsize(report::ValidationText(report), report::TableWidth(kMaxWidth) - 11, report::Elide::kEnd));
   std::string energy = Milliseconds(report.energy_mj);
   energy.replace(energy.size() - 2, 2, "mJ");
   Line(out, "energy",

@@ -104,7 +104,7 @@ void RenderTable(const ExploreResult& r, std::ostream& out) {
     cells.push_back(std::move(row));
   }
   if (!r.constraints.Empty()) out << "constraints: " << ConstraintsText(r.constraints) << "\n\n";
-  report::WriteTable(columns, cells, 160, out);
+  report::WriteTable(columns, cells, report::TableWidth(160), out);
   if (r.candidates.empty()) out << "(no candidate)\n";
   out << '\n' << Summary(r) << '\n';
   if (!r.skipped.empty()) {
@@ -132,6 +132,9 @@ void RenderJson(const ExploreResult& r, std::ostream& out) {
     j["price_usd"] = c.price_usd;
     j["accuracy"] = Optional(c.accuracy);
     j["pareto"] = c.pareto;
+    j["interval_low_ms"] = Optional(c.interval_low_ms);
+    j["interval_high_ms"] = Optional(c.interval_high_ms);
+    j["validated_mape"] = Optional(c.validated_mape);
     candidates.push_back(std::move(j));
   }
   Json skipped = Json::array();
@@ -150,6 +153,7 @@ void RenderJson(const ExploreResult& r, std::ostream& out) {
   if (r.objectives.price) objectives.push_back("price_usd");
   if (r.objectives.accuracy) objectives.push_back("accuracy");
   Json j;
+  j["schema_version"] = report::kJsonSchemaVersion;
   j["combinations"] = r.combinations;
   j["objectives"] = std::move(objectives);
   j["constraints"] = Json{{"max_latency_ms", Optional(r.constraints.max_latency_ms)},
@@ -166,14 +170,18 @@ void RenderJson(const ExploreResult& r, std::ostream& out) {
 
 void RenderCsv(const ExploreResult& r, std::ostream& out) {
   report::WriteCsvRecord({"model", "model_path", "platform", "precision", "resolution", "batch", "latency_ms",
-                          "energy_mj", "avg_power_w", "throughput_ips", "price_usd", "accuracy", "pareto"},
+                          "energy_mj", "avg_power_w", "throughput_ips", "price_usd", "accuracy", "pareto",
+                          "interval_low_ms", "interval_high_ms", "validated_mape"},
                          out);
   for (const Candidate& c : r.candidates) {
     report::WriteCsvRecord(
         {c.model, c.model_path, c.platform, PrecisionName(c.precision), c.resolution, std::to_string(c.batch),
          report::FormatNumber(c.latency_ms), report::FormatNumber(c.energy_mj), report::FormatNumber(c.avg_power_w),
          report::FormatNumber(c.throughput_ips), report::FormatNumber(c.price_usd),
-         c.accuracy ? report::FormatNumber(*c.accuracy) : "", c.pareto ? "true" : "false"},
+         c.accuracy ? report::FormatNumber(*c.accuracy) : "", c.pareto ? "true" : "false",
+         c.interval_low_ms ? report::FormatNumber(*c.interval_low_ms) : "",
+         c.interval_high_ms ? report::FormatNumber(*c.interval_high_ms) : "",
+         c.validated_mape ? report::FormatNumber(*c.validated_mape) : ""},
         out);
   }
 }
@@ -231,8 +239,14 @@ std::vector<html::Point> Points(const std::vector<Candidate>& candidates, double
     p.y = y(c);
     p.label = ShortLabel(c);
     p.group = c.platform;
+    p.shape = c.model + (c.resolution.empty() ? "" : " " + c.resolution);  // colour: platform, marker: model
     p.highlight = c.pareto;
-    p.tooltip = Label(c) + ": " + report::FormatFixed(c.latency_ms, 3) + " ms, " + report::FormatFixed(c.energy_mj, 2) +
+    p.tooltip = Label(c) + ": " + report::FormatFixed(c.latency_ms, 3) + " ms" +
+                (c.interval_low_ms ? " (90% interval " + report::FormatFixed(*c.interval_low_ms, 3) + " to " +
+                                         report::FormatFixed(*c.interval_high_ms, 3) + ")"
+                                   : "") +
+                (c.validated_mape ? " [validated MAPE " + report::FormatFixed(*c.validated_mape, 1) + "%]" : "") +
+                ", " + report::FormatFixed(c.energy_mj, 2) +
                 " mJ, USD " + report::FormatNumber(c.price_usd) +
                 (c.accuracy ? ", accuracy " + report::FormatNumber(*c.accuracy) : "") + (c.pareto ? " (Pareto)" : "");
     points.push_back(std::move(p));
@@ -288,6 +302,11 @@ void RenderHtml(const ExploreResult& r, std::ostream& out) {
 }
 
 }  // namespace
+
+void RenderExplore(const ExploreResult& result, Format format, std::ostream& out, const RenderOptions& options) {
+  const report::ScopedWidth width(options);
+  RenderExplore(result, format, out);
+}
 
 void RenderExplore(const ExploreResult& result, Format format, std::ostream& out) {
   static constexpr report::Renderers<ExploreResult, 4> kRenderers{"explore",

@@ -102,6 +102,7 @@ void RenderPowerTable(const FitReport& fit, std::ostream& out) {
 
 void FitJson(const FitReport& fit, std::ostream& out) {
   nlohmann::ordered_json j;
+  j["schema_version"] = report::kJsonSchemaVersion;
   j["platform"] = fit.platform.name;
   nlohmann::ordered_json classes = nlohmann::ordered_json::array();
   for (const ClassFit& c : fit.classes) {

@@ -11,6 +11,7 @@
 #include "names.h"
 #include "odonata/errors.h"
 #include "odonata/render.h"
+#include "odonata/trust.h"
 
 namespace odonata {
 
@@ -24,6 +25,11 @@ bool ParseFormat(const std::string& text, Format* out) {
   return kNames.Parse(text, out);
 }
 
+void Render(const Report& report, Format format, std::ostream& out, const RenderOptions& options) {
+  const report::ScopedWidth width(options);
+  Render(report, format, out);
+}
+
 void Render(const Report& report, Format format, std::ostream& out) {
   static constexpr report::Renderers<Report, 4> kRenderers{"estimate",
                                                            {RenderTable, RenderJson, RenderCsv, RenderHtml}};
@@ -31,6 +37,15 @@ void Render(const Report& report, Format format, std::ostream& out) {
 }
 
 namespace report {
+
+namespace {
+thread_local std::size_t table_width = 0;  // 0: each table's default
+}  // namespace
+
+std::size_t TableWidth(std::size_t default_width) { return table_width != 0 ? table_width : default_width; }
+
+ScopedWidth::ScopedWidth(const RenderOptions& options) : saved_(table_width) { table_width = options.width; }
+ScopedWidth::~ScopedWidth() { table_width = saved_; }
 
 void HtmlUnsupported(std::string_view command) {
   throw Error("--format html is only for estimate; " + std::string(command) + " writes table, json or csv",
@@ -241,6 +256,25 @@ void WriteTable(const std::vector<Column>& columns, const std::vector<std::vecto
   write_line(headers, false);
   write_line(rules, false);
   for (const auto& row : rows) write_line(row, true);
+}
+
+std::string TrustedMs(const Report& report, double ms) {
+  if (!report.validation) return FormatFixed(ms, 3);
+  return RoundToPlace(ms, TrustDecimalPlace(report.total_ms, report.validation->mape / 100.0));
+}
+
+std::string IntervalText(const Report& report) {
+  if (!report.interval) return "no interval: the profile has none";
+  const EstimateInterval& iv = *report.interval;
+  return FormatNumber(std::round(iv.level * 1000) / 10) + "% interval " + TrustedMs(report, iv.low_ms) + " to " +
+         TrustedMs(report, iv.high_ms) + " ms";
+}
+
+std::string ValidationText(const Report& report) {
+  if (!report.validation) return "not validated (the profile has no validation; odonata check --write-validation)";
+  const Validation& v = *report.validation;
+  return "MAPE " + FormatFixed(v.mape, 1) + "% on " + std::to_string(v.networks) + " validation network" +
+         (v.networks == 1 ? "" : "s") + " (" + v.measured + "; " + v.suite + ", checked " + v.date + ")";
 }
 
 }  // namespace report

@@ -63,6 +63,37 @@ std::string CsvField(std::string_view field);
 // Write `fields` as one CSV record ending in '\n'.
 void WriteCsvRecord(const std::vector<std::string>& fields, std::ostream& out);
 
+// How far to trust an estimate (docs/report-format.md "Trust").
+// The total as every format shows it: rounded to the decimal place of the
+// profile's validated error (RoundToError with MAPE / 100), or with 3
+// decimals when the profile has no `validation`.
+std::string TrustedMs(const Report& report, double ms);
+// "90% interval 9.8 to 15 ms" (bounds rounded as the total), or "no interval
+// (the profile has none)".
+std::string IntervalText(const Report& report);
+// "MAPE 27.0% on 12 validation networks (model_run median, 1 thread on Intel
+// Xeon; data/validation/host-ort-cpu.csv, checked 2026-12-04)", or "not
+// validated (the profile has no validation; odonata check --write-validation)".
+std::string ValidationText(const Report& report);
+// The version of every JSON output's schema ("schema_version"):
+// docs/report-format.md "Schema versions".
+inline constexpr int kJsonSchemaVersion = 1;
+
+// The width a text table may take: the RenderOptions::width of the Render*
+// call in progress on this thread, else `default_width`.
+std::size_t TableWidth(std::size_t default_width);
+// Sets the width for the Render* call in progress (restored on destruction).
+class ScopedWidth {
+ public:
+  explicit ScopedWidth(const RenderOptions& options);
+  ~ScopedWidth();
+  ScopedWidth(const ScopedWidth&) = delete;
+  ScopedWidth& operator=(const ScopedWidth&) = delete;
+
+ private:
+  std::size_t saved_;
+};
+
 // Aligned fixed-width text tables.
 enum class Align { kLeft, kRight };
 enum class Elide { kNone, kMiddle, kEnd };  // where "..." goes when a cell is cut

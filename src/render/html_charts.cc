@@ -184,6 +184,36 @@ std::string Text(double x, double y, std::string_view anchor, std::string_view t
   return out + ">" + Escape(text) + "</text>\n";
 }
 
+// A marker of shape `kind` (0 circle, 1 square, 2 triangle, 3 diamond, 4
+// cross, then again) of radius r at (x, y); `attrs` are its fill and stroke,
+// `inner` its children (a <title>).
+std::string Marker(std::size_t kind, double x, double y, double r, const std::string& cls, const std::string& attrs,
+                   const std::string& inner) {
+  const std::string open = cls.empty() ? "" : " class=\"" + cls + "\"";
+  switch (kind % 5) {
+    case 0:
+      return "<circle" + open + " cx=\"" + Px(x) + "\" cy=\"" + Px(y) + "\" r=\"" + Px(r) + "\"" + attrs + ">" + inner +
+             "</circle>\n";
+    case 1:
+      return "<rect" + open + " x=\"" + Px(x - r) + "\" y=\"" + Px(y - r) + "\" width=\"" + Px(2 * r) + "\" height=\"" +
+             Px(2 * r) + "\"" + attrs + ">" + inner + "</rect>\n";
+    default: {
+      std::vector<std::pair<double, double>> pts;
+      const double k = r * 1.25;
+      if (kind % 5 == 2) pts = {{x, y - k}, {x + k, y + k * 0.8}, {x - k, y + k * 0.8}};
+      if (kind % 5 == 3) pts = {{x, y - k}, {x + k, y}, {x, y + k}, {x - k, y}};
+      if (kind % 5 == 4) {
+        const double a = r * 0.4;
+        pts = {{x - a, y - k}, {x + a, y - k}, {x + a, y - a}, {x + k, y - a}, {x + k, y + a}, {x + a, y + a},
+               {x + a, y + k}, {x - a, y + k}, {x - a, y + a}, {x - k, y + a}, {x - k, y - a}, {x - a, y - a}};
+      }
+      std::string list;
+      for (const auto& [px, py] : pts) list += (list.empty() ? "" : " ") + Px(px) + "," + Px(py);
+      return "<polygon" + open + " points=\"" + list + "\"" + attrs + ">" + inner + "</polygon>\n";
+    }
+  }
+}
+
 // Legend entries stacked from (x, y) downwards: a swatch and the name.
 std::string Legend(const std::vector<std::pair<std::string, std::string>>& entries, double x, double y,
                    bool line_swatch) {
@@ -388,10 +418,21 @@ std::string ScatterChart(const std::vector<Point>& points, const std::vector<Lin
     for (const std::string& g : order) entries.emplace_back(g, colours.at(g));
   }
 
+  // Marker shapes by `shape`, in order of first appearance; a legend only for several.
+  std::vector<std::string> shapes;
+  for (const Point& p : points) {
+    if (std::find(shapes.begin(), shapes.end(), p.shape) == shapes.end()) shapes.push_back(p.shape);
+  }
+  const auto shape_of = [&](const Point& p) {
+    return static_cast<std::size_t>(std::find(shapes.begin(), shapes.end(), p.shape) - shapes.begin());
+  };
+  const std::size_t shape_entries = shapes.size() > 1 ? shapes.size() + 1 : 0;  // + a gap
+
   constexpr double kLeft = 70, kTop = 34, kPlotHeight = 380, kBottom = 50;
-  const double legend_width = entries.empty() ? 20 : 220;
+  const double legend_width = entries.empty() && shape_entries == 0 ? 20 : 220;
   const double plot_width = kWidth - kLeft - legend_width;
-  const double height = kTop + std::max(kPlotHeight, static_cast<double>(entries.size()) * 16) + kBottom;
+  const double height =
+      kTop + std::max(kPlotHeight, static_cast<double>(entries.size() + shape_entries) * 16) + kBottom;
   const double bottom = kTop + kPlotHeight;
   const auto px = [&](double x) { return kLeft + xs.Fraction(x) * plot_width; };
   const auto py = [&](double y) { return bottom - ys.Fraction(y) * kPlotHeight; };
@@ -444,33 +485,38 @@ std::string ScatterChart(const std::vector<Point>& points, const std::vector<Lin
   for (const Point& p : points) {
     if (p.highlight && drawable(p.x, p.y)) placed.push_back({px(p.x) - 6, py(p.y) - 6, px(p.x) + 6, py(p.y) + 6});
   }
-  // A label above right of its point, moved up or down in steps of a line
-  // where it would cover another label or highlighted point.
-  const auto place_label = [&](double x, double y, const std::string& text) {
+  // A label above right of its point (left of it near the right edge), moved
+  // up or down in steps of a line where it would cover another label or
+  // highlighted point, and kept inside the plot so it never reaches the
+  // title or the next chart. When no place is free the label is left out
+  // (the point's tooltip still names it).
+  const auto place_label = [&](double x, double y, const std::string& text) -> std::string {
     const double width = static_cast<double>(Chars(text)) * kCharPx;
     const auto overlaps = [&](const Box& b) {
       return std::any_of(placed.begin(), placed.end(),
                          [&](const Box& o) { return b.x0 < o.x1 && o.x0 < b.x1 && b.y0 < o.y1 && o.y0 < b.y1; });
     };
-    Box box{x + 8, y - 8 - kFontPx, x + 8 + width, y - 8};
-    for (double shift : {0.0, -14.0, 14.0, -28.0, 28.0, -42.0, 42.0, -56.0, 56.0}) {
+    const double right = kLeft + plot_width;
+    const double x0 = x + 8 + width <= right ? x + 8 : std::max(kLeft + 2, x - 8 - width);
+    const Box box{x0, y - 8 - kFontPx, x0 + width, y - 8};
+    for (double shift : {0.0, 22.0, -14.0, 36.0, -28.0, 50.0, -42.0, 64.0, -56.0}) {
       const Box moved{box.x0, box.y0 + shift, box.x1, box.y1 + shift};
+      if (moved.y0 < kTop + 2 || moved.y1 > bottom - 2) continue;
       if (!overlaps(moved)) {
-        box = moved;
-        break;
+        placed.push_back(moved);
+        return Text(moved.x0, moved.y1 - 2, "start", text);
       }
     }
-    placed.push_back(box);
-    return Text(box.x0, box.y1 - 2, "start", text);
+    return "";
   };
   for (const Point& p : points) {
     if (!drawable(p.x, p.y)) continue;
     const std::string tooltip = p.tooltip.empty() ? p.label : p.tooltip;
-    out += "<circle class=\"point" + std::string(p.highlight ? " highlight" : "") + "\" cx=\"" + Px(px(p.x)) +
-           "\" cy=\"" + Px(py(p.y)) + "\" r=\"" + (p.highlight ? "6" : "4") + "\" fill=\"" +
-           (p.colour.empty() ? colours.at(p.group) : p.colour) + "\" fill-opacity=\"0.75\"" +
-           (p.highlight ? " stroke=\"#000000\" stroke-width=\"1.5\"" : "") + "><title>" + Escape(tooltip) +
-           "</title></circle>\n";
+    out += Marker(shape_of(p), px(p.x), py(p.y), p.highlight ? 6 : 4,
+                  std::string("point") + (p.highlight ? " highlight" : ""),
+                  " fill=\"" + (p.colour.empty() ? colours.at(p.group) : p.colour) + "\" fill-opacity=\"0.75\"" +
+                      (p.highlight ? " stroke=\"#000000\" stroke-width=\"1.5\"" : ""),
+                  "<title>" + Escape(tooltip) + "</title>");
     if (p.highlight && !p.label.empty()) labels += place_label(px(p.x), py(p.y), Cut(p.label, 32));
   }
   out += "</g>\n";
@@ -481,6 +527,16 @@ std::string ScatterChart(const std::vector<Point>& points, const std::vector<Lin
     const double lx = kLeft + plot_width + 12;
     if (!line_part.empty()) out += Legend(line_part, lx, kTop, true);
     if (!group_part.empty()) out += Legend(group_part, lx, kTop + static_cast<double>(line_part.size()) * 16, false);
+  }
+  if (shape_entries > 0) {
+    const double lx = kLeft + plot_width + 12;
+    double top = kTop + static_cast<double>(entries.size() + 1) * 16;
+    out += "<g class=\"legend shapes\">\n";
+    for (std::size_t i = 0; i < shapes.size(); ++i, top += 16) {
+      out += Marker(i, lx + 6, top + 6, 5, "", " fill=\"#ffffff\" stroke=\"#333333\" stroke-width=\"1.5\"", "");
+      out += Text(lx + 18, top + 10, "start", Cut(shapes[i].empty() ? "(none)" : shapes[i], 28));
+    }
+    out += "</g>\n";
   }
   return out + "</svg>\n";
 }
@@ -512,9 +568,10 @@ std::string Page(std::string_view title, std::string_view body_html) {
       "</title>\n<style>\n"
       "body { font-family: sans-serif; margin: 1.5em auto; max-width: 1280px; padding: 0 1em; color: #222222; }\n"
       "h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.8em; }\n"
-      "table { border-collapse: collapse; font-size: 0.85em; display: block; overflow-x: auto; max-width: 100%; }\n"
-      "th, td { padding: 2px 8px; border-bottom: 1px solid #dddddd; text-align: left; white-space: nowrap; }\n"
-      "th { background: #f3f3f3; } .num { text-align: right; font-variant-numeric: tabular-nums; }\n"
+      "table { border-collapse: collapse; font-size: 0.85em; width: 100%; }\n"
+      "th, td { padding: 2px 6px; border-bottom: 1px solid #dddddd; text-align: left; overflow-wrap: anywhere; }\n"
+      "th { background: #f3f3f3; white-space: nowrap; } .num { text-align: right; font-variant-numeric: tabular-nums; "
+      "white-space: nowrap; }\n"
       "table.summary th { background: none; font-weight: normal; color: #555555; }\n"
       "svg.chart { display: block; max-width: 100%; height: auto; margin: 0.5em 0; }\n"
       ".note { color: #555555; font-size: 0.9em; } .warning { color: #a33a00; }\n"

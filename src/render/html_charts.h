@@ -42,6 +42,10 @@ struct Point {
   bool highlight = false;  // drawn larger and labelled (Pareto-optimal rows, the chosen cut)
   std::string tooltip;     // <title>; "" = label
   std::string colour;      // CSS colour; "" = the group's (see PaletteColour)
+  // Marker shape group: points of one `shape` share a marker (circle, square,
+  // triangle, diamond, cross, in order of first appearance) and, when there are
+  // several, a legend entry; "" for all: circles, no legend.
+  std::string shape;
 };
 
 struct Axis {

@@ -63,6 +63,7 @@ void InspectJson(const Network& network, std::ostream& out) {
     nodes.push_back(std::move(j));
   }
   Json j;
+  j["schema_version"] = report::kJsonSchemaVersion;
   j["model"] = network.name;
   j["model_path"] = network.source;
   j["opset"] = network.opset;
@@ -76,7 +77,7 @@ void InspectJson(const Network& network, std::ostream& out) {
 
 void InspectCsv(const Network& network, std::ostream& out) {
   report::WriteCsvRecord({"index", "name", "op", "domain", "class", "output_shapes", "macs", "flops", "params",
-                          "input_elems", "output_elems", "repeat", "flags"},
+                          "input_elems", "output_elems", "repeat", "flags", "kind"},
                          out);
   for (std::size_t i = 0; i < network.layers.size(); ++i) {
     const Layer& layer = network.layers[i];
@@ -84,13 +85,14 @@ void InspectCsv(const Network& network, std::ostream& out) {
         {std::to_string(i + 1), layer.name, layer.op_type, layer.domain, OpClassName(layer.op_class),
          OutputShapes(layer, ";"), std::to_string(layer.counts.macs), std::to_string(layer.counts.flops),
          std::to_string(layer.counts.params), std::to_string(layer.counts.input_elems),
-         std::to_string(layer.counts.output_elems), std::to_string(layer.repeat), report::Join(NodeFlags(layer), ";")},
+         std::to_string(layer.counts.output_elems), std::to_string(layer.repeat), report::Join(NodeFlags(layer), ";"),
+         "node"},
         out);
   }
   const Counts t = network.Totals();
   report::WriteCsvRecord(
       {"", "TOTAL", "", "", "", "", std::to_string(t.macs), std::to_string(t.flops), std::to_string(t.params),
-       std::to_string(t.input_elems), std::to_string(t.output_elems), "", ""},
+       std::to_string(t.input_elems), std::to_string(t.output_elems), "", "", "total"},
       out);
 }
 
@@ -138,7 +140,7 @@ void InspectTable(const Network& network, std::ostream& out) {
                      Human(layer.counts.flops), Human(layer.counts.params), Human(layer.counts.input_elems),
                      Human(layer.counts.output_elems), report::Join(flags, ",")});
   }
-  report::WriteTable(columns, cells, kMaxWidth, out);
+  report::WriteTable(columns, cells, report::TableWidth(kMaxWidth), out);
   out << '\n';
 
   const Counts t = network.Totals();
@@ -149,6 +151,11 @@ void InspectTable(const Network& network, std::ostream& out) {
 }
 
 }  // namespace
+
+void RenderInspect(const Network& network, Format format, std::ostream& out, const RenderOptions& options) {
+  const report::ScopedWidth width(options);
+  RenderInspect(network, format, out);
+}
 
 void RenderInspect(const Network& network, Format format, std::ostream& out) {
   static constexpr report::Renderers<Network, 4> kRenderers{"inspect",

@@ -108,6 +108,7 @@ Json SourcedJson(const Sourced& s) { return {{"value", s.value}, {"source", s.so
 
 void WriteJson(const PartitionReport& r, std::ostream& out) {
   Json j;
+  j["schema_version"] = report::kJsonSchemaVersion;
   j["model"] = r.model;
   j["model_path"] = r.model_path;
   j["platform"] = r.node_platform;

@@ -65,6 +65,7 @@ void RenderTable(const PowerTraceReport& r, std::ostream& out) {
 
 void RenderJson(const PowerTraceReport& r, std::ostream& out) {
   Json j;
+  j["schema_version"] = report::kJsonSchemaVersion;
   j["rate_hz"] = r.rate_hz;
   if (r.detection) {
     j["detection"] = {

@@ -106,13 +106,20 @@ fi
 # 3. Fit the platform from the sweeps alone.
 if step fit; then
   mkdir -p "$DATA/fit"
+  # The CPU the sweeps ran on goes into the profile (`machine`): estimating
+  # with it on another CPU warns.
+  machines=()
+  for m in "$DATA"/*.machine.json; do [ -e "$m" ] && machines+=(--machine "$m"); done
   # shellcheck disable=SC2086
-  "$ODONATA" fit "$DATA"/*.csv --base "$DATA/base.json" --out "$PROFILE" --report $FIT_FLAGS \
-    --predictions "$DATA/fit/predictions.csv" | tee "$DATA/fit_report.txt"
+  "$ODONATA" fit "$DATA"/*.csv --base "$DATA/base.json" --same-board --out "$PROFILE" --report $FIT_FLAGS \
+    --predictions "$DATA/fit/predictions.csv" "${machines[@]}" | tee "$DATA/fit_report.txt"
 fi
 
 # 4. Validation rows (data/validation/host-ort-cpu.csv) and the comparison.
 if step validate; then
   node tools/ort/validate.js "$ODONATA" "$DATA/networks/networks.csv" "$PLATFORM" "$THREADS" \
     "$VALIDATION" "$SUITE"
+  # The profile's `validation` (and `interval`, from calibration rows if any),
+  # derived from the suite, never typed: docs/platform-profile.md "Trust".
+  "$ODONATA" check "$VALIDATION" --write-validation >/dev/null
 fi

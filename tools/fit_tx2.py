@@ -1,0 +1,234 @@
+#!/usr/bin/python3
+"""Jetson TX2 (TensorRT) per-class roofline fitted to whole-network latencies.
+
+    /usr/bin/python3 tools/fit_tx2.py ODONATA SEED SUITE OUT_PROFILE LONO_CSV
+
+SUITE (data/validation/jetson-tx2-trt.csv): NVIDIA's TensorRT 3.0.4 FP16/FP32 table of 14 TF-slim classifiers
+on the TX2 (shared/data/peers2/nvidia_tf_to_trt_tx2.csv), one row per (network, precision), each with its split.
+
+Model: every fused layer of class c (conv, dwconv, gemm, pool, eltwise; other classes share "default") takes
+    t = max(flops / (peak_p * e_c * s_k), bytes_p / (bw * m_c))
+odonata's roofline estimator with the class's compute and memory efficiencies e_c, m_c and, for conv, a kernel
+term s_k per kernel shape (1x1, kxk, 1xk, strided: ClassModel::kernel_terms); a network takes the sum of its
+layers plus overhead_ms. peak_p and bw are the seed's (QuTiBench). The parameters minimise the squared relative
+error of the network totals (scipy least_squares, log-parameters, efficiencies <= 1).
+
+The layers of each network (fused as the profile fuses them, flops and bytes at each precision) come from
+`odonata estimate --format json` with the seed; the class and kernel shape of each layer from the ONNX node the
+layer is named after (Conv with group == input channels and group > 1: dwconv).
+
+Writes OUT_PROFILE (the seed with the fitted classes and overhead, fitted on the suite's calibration rows only)
+and LONO_CSV: for each network, the parameters fitted on the calibration AND validation rows of the other 13
+networks, and the held-out network's two rows estimated (leave-one-network-out).
+"""
+
+import csv
+import json
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+from scipy.optimize import least_squares
+
+CLASSES = ["conv", "dwconv", "gemm", "pool", "eltwise", "default"]
+SHAPES = ["1x1", "kxk", "1xk", "strided"]
+POOL = {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"}
+ELTWISE = {"Add", "Mul", "Sub", "Div", "Sum", "Max", "Min"}
+GEMM = {"Gemm", "MatMul"}
+
+
+def read_suite(path):
+    lines = [l for l in open(path) if not l.startswith("#") and l.strip()]
+    return list(csv.DictReader(lines))
+
+
+def node_info(model_path):
+    m = onnx.load(model_path, load_external_data=False)
+    init = {t.name: list(t.dims) for t in m.graph.initializer}
+    info = {}
+    for n in m.graph.node:
+        if n.op_type != "Conv":
+            continue
+        a = {x.name: onnx.helper.get_attribute_value(x) for x in n.attribute}
+        w = init.get(n.input[1])
+        k = list(a.get("kernel_shape", w[2:] if w else [1, 1]))
+        strides = list(a.get("strides", [1, 1]))
+        group = a.get("group", 1)
+        cin = (w[1] * group) if w else 0
+        info[n.name] = (k, strides, group, cin)
+    return info
+
+
+def shape_of(k, strides):
+    if len(k) != 2:
+        return None
+    if any(s > 1 for s in strides):
+        return "strided"
+    if k[0] != k[1]:
+        return "1xk"
+    return "1x1" if k[0] == 1 else "kxk"
+
+
+def layers_of(odonata, seed, model_path, precision):
+    out = subprocess.run([odonata, "estimate", model_path, "--platform", seed, "--precision", precision,
+                          "--format", "json"], check=True, capture_output=True, text=True).stdout
+    est = json.loads(out)
+    info = node_info(model_path)
+    layers = []
+    for l in est["layers"]:
+        if l["estimator"] == "free":
+            continue
+        op = l["op"]
+        shape = None
+        if op == "Conv":
+            k, strides, group, cin = info[l["name"]]
+            cls = "dwconv" if group > 1 and group == cin else "conv"
+            if cls == "conv":
+                shape = shape_of(k, strides)
+        elif op in GEMM:
+            cls = "gemm"
+        elif op in POOL:
+            cls = "pool"
+        elif op in ELTWISE:
+            cls = "eltwise"
+        else:
+            cls = "default"
+        layers.append((cls, shape, float(l["ops_count"]), float(l["bytes"]), int(l.get("repeat", 1))))
+    return layers
+
+
+class Model:
+    """Parameter vector <-> per-class compute efficiencies, memory efficiencies (dwconv its own,
+    every other class one shared),
+    conv kernel scales, the FP16 peak factor and the overhead."""
+
+    def __init__(self, present):
+        self.classes = [c for c in CLASSES if c in present]
+        self.mem = [c for c in ("dwconv",) if c in present] + ["shared"]
+        self.shapes = [s for s in SHAPES if s in present]
+        self.n = len(self.classes) + len(self.mem) + len(self.shapes) + 2
+
+    def unpack(self, th):
+        nc, nm, ns = len(self.classes), len(self.mem), len(self.shapes)
+        e = {c: math.exp(min(0.0, th[i])) for i, c in enumerate(self.classes)}
+        mm = {k: math.exp(min(0.0, th[nc + i])) for i, k in enumerate(self.mem)}
+        m = {c: mm[c] if c in mm else mm["shared"] for c in self.classes}
+        s = {k: math.exp(th[nc + nm + i]) for i, k in enumerate(self.shapes)}
+        f16 = math.exp(min(0.0, th[-2]))
+        overhead = math.exp(th[-1])
+        return e, m, s, f16, overhead
+
+    def bounds(self):
+        nc, nm, ns = len(self.classes), len(self.mem), len(self.shapes)
+        th0 = [math.log(0.3)] * (nc + nm) + [0.0] * ns + [math.log(0.9), math.log(1.0)]
+        lo = [-12.0] * (nc + nm) + [-3.0] * ns + [math.log(0.3), math.log(0.01)]
+        hi = [0.0] * (nc + nm) + [3.0] * ns + [0.0, math.log(20.0)]
+        return th0, lo, hi
+
+    def total(self, th, layers, peak, bw, fp16):
+        e, m, s, f16, overhead = self.unpack(th)
+        if fp16:
+            peak = peak * f16
+        t = 0.0
+        for cls, shape, flops, nbytes, rep in layers:
+            c = cls if cls in e else "default"
+            sc = s.get(shape, 1.0) if cls == "conv" else 1.0
+            t += rep * max(flops / (peak * e[c] * sc), nbytes / (bw * m[c])) * 1e3
+        return t + overhead
+
+
+def fit(rows, model):
+    th0, lo, hi = model.bounds()
+    ns = len(model.shapes)
+    first = len(model.classes) + len(model.mem)
+
+    def res(th):
+        r = [model.total(th, L, P, B, h) / y - 1 for (L, P, B, h, y) in rows]
+        # a weak pull of the kernel scales towards 1 keeps shapes with few rows from running away
+        r += [0.05 * th[first + i] for i in range(ns)]
+        # and a weak pull of every efficiency towards 0.5 (ridge in log space): a class whose rows are all
+        # overhead-dominated (the fully connected layers of every network but VGG) is then not sent to a bound
+        r += [0.03 * (th[i] - math.log(0.5)) for i in range(first)]
+        return r
+
+    return least_squares(res, th0, bounds=(lo, hi)).x
+
+
+def main(argv):
+    odonata, seed_path, suite_path, out_path, lono_path = argv
+    seed = json.load(open(seed_path))
+    suite = read_suite(suite_path)
+    root = os.path.dirname(os.path.abspath(suite_path))
+    bw = seed["precisions"]["fp32"]["bandwidth_gbps"]["value"] * 1e9
+    data = []
+    for r in suite:
+        p = r["precision"]
+        peak = seed["precisions"][p]["peak_gops"]["value"] * 1e9
+        L = layers_of(odonata, seed_path, os.path.join(root, r["model"]), p)
+        data.append(dict(row=r, layers=L, peak=peak, bw=bw, y=float(r["measured_ms"])))
+    present = set()
+    for d in data:
+        for cls, shape, *_ in d["layers"]:
+            present.add(cls)
+            if cls == "conv" and shape:
+                present.add(shape)
+    model = Model(present)
+    as_rows = lambda ds: [(d["layers"], d["peak"], d["bw"], d["row"]["precision"] == "fp16", d["y"]) for d in ds]  # noqa: E731
+
+    # Leave one network out over every row of the table.
+    nets = sorted(set(d["row"]["network"] for d in data), key=lambda n: [d["row"]["network"] for d in data].index(n))
+    lono = []
+    for net in nets:
+        th = fit(as_rows([d for d in data if d["row"]["network"] != net]), model)
+        for d in data:
+            if d["row"]["network"] == net:
+                est = model.total(th, d["layers"], d["peak"], d["bw"], d["row"]["precision"] == "fp16")
+                lono.append((net, d["row"]["precision"], d["y"], est, 100 * (est - d["y"]) / d["y"]))
+    with open(lono_path + ".tmp", "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["network", "precision", "measured_ms", "estimated_ms", "error_pct"])
+        for net, p, y, est, err in lono:
+            w.writerow([net, p, y, "%.4f" % est, "%.2f" % err])
+    os.replace(lono_path + ".tmp", lono_path)
+    for net, p, y, est, err in lono:
+        print("LONO %-24s %s measured %7.2f estimated %7.2f error %+6.1f%%" % (net, p, y, est, err))
+    print("LONO MAPE %.2f%% over %d rows (%d networks)" % (np.mean([abs(x[4]) for x in lono]), len(lono), len(nets)))
+
+    # The profile: fitted on the calibration rows only.
+    cal = [d for d in data if d["row"]["split"] == "calibration"]
+    th = fit(as_rows(cal), model)
+    e, m, s, f16, overhead = model.unpack(th)
+    for d in data:
+        est = model.total(th, d["layers"], d["peak"], d["bw"], d["row"]["precision"] == "fp16")
+        print("profile %-12s %-24s %s measured %7.2f estimated %7.2f error %+6.1f%%" % (
+            d["row"]["split"], d["row"]["network"], d["row"]["precision"], d["y"], est, 100 * (est - d["y"]) / d["y"]))
+    src = ("fitted: tools/fit_tx2.py on the %d calibration rows of data/validation/jetson-tx2-trt.csv "
+           "(NVIDIA TensorRT 3.0.4 TX2 table, shared/data/peers2/nvidia_tf_to_trt_tx2.csv; whole-network least squares "
+           "of the relative error)" % len(cal))
+    prof = json.loads(json.dumps(seed))
+    prof["overhead_ms"] = {"value": round(overhead, 6), "source": src}
+    fp16 = prof["precisions"]["fp16"]["peak_gops"]
+    fp16["source"] = ("%s x %.6f: %s; the factor is fitted (%s): TensorRT 3.0.4's FP16 kernels on the TX2 gain less "
+                      "than the datasheet's 2x over FP32" % (fp16["value"], f16, fp16["source"], src))
+    fp16["value"] = round(fp16["value"] * f16, 3)
+    classes = dict(seed["classes"])
+    for c in model.classes:
+        cm = {"estimator": "roofline",
+              "compute_efficiency": {"value": round(e[c], 6), "source": src},
+              "memory_efficiency": {"value": round(m[c], 6), "source": src}}
+        if c == "conv" and model.shapes:
+            cm["kernel_terms"] = [{"shape": k, "scale": round(s[k], 6), "source": src} for k in model.shapes]
+        classes[c] = cm
+    prof["classes"] = {k: classes[k] for k in ["default"] + [c for c in CLASSES if c != "default"] if k in classes}
+    with open(out_path + ".tmp", "w") as f:
+        json.dump(prof, f, indent=2)
+        f.write("\n")
+    os.replace(out_path + ".tmp", out_path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
