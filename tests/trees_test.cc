@@ -23,6 +23,9 @@ namespace {
 
 using I64 = std::int64_t;
 
+// Training needs xgboost, optional at build time; evaluating trees does not.
+constexpr const char* kSkip = "built without libxgboost-dev (CMake ODONATA_XGBOOST): trees cannot be trained";
+
 double U(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
 
 Platform Base() {
@@ -38,6 +41,7 @@ Platform Base() {
 }
 
 TEST(Trees, EvaluatorReproducesXgboost) {
+  if (!CanFitTrees()) GTEST_SKIP() << kSkip;
   std::mt19937_64 rng(7);
   std::vector<std::vector<float>> x;
   std::vector<double> y;
@@ -85,6 +89,7 @@ std::vector<Measurement> BlockedRows(int n, double noise, std::uint64_t seed) {
 }
 
 TEST(Trees, FitRecoversAndIsChosenByCrossValidation) {
+  if (!CanFitTrees()) GTEST_SKIP() << kSkip;
   const std::vector<Measurement> rows = BlockedRows(160, 0.03, 11);
   const FitReport r = FitPlatform(rows, Base(), "synthetic", 5, true, true);
   ASSERT_EQ(r.classes.size(), 1u);
@@ -113,6 +118,7 @@ TEST(Trees, FitRecoversAndIsChosenByCrossValidation) {
 }
 
 TEST(Trees, FitIsDeterministicAndRoundTrips) {
+  if (!CanFitTrees()) GTEST_SKIP() << kSkip;
   const std::vector<Measurement> rows = BlockedRows(80, 0.05, 5);
   std::ostringstream a, b;
   WritePlatform(FitPlatform(rows, Base(), "synthetic", 5, true, true).platform, a);
@@ -123,6 +129,28 @@ TEST(Trees, FitIsDeterministicAndRoundTrips) {
   std::ostringstream c;
   WritePlatform(back, c);
   EXPECT_EQ(c.str(), a.str());
+}
+
+// Built without xgboost, asking for trees is an error that says why, before
+// any row is fitted; residuals and the other candidates need no xgboost.
+TEST(Trees, WithoutXgboostTreesAreAClearError) {
+  if (CanFitTrees()) GTEST_SKIP() << "built with libxgboost-dev: trees can be trained (the other tests run)";
+  const std::vector<Measurement> rows = BlockedRows(40, 0.03, 3);
+  try {
+    FitPlatform(rows, Base(), "synthetic", 5, true, false);
+    FAIL() << "FitPlatform(trees = true) without xgboost did not throw";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "fit: built without libxgboost-dev: --trees unavailable");
+  }
+  EXPECT_THROW(FitTrees({{1.0f}, {2.0f}}, {0.0, 1.0}, {"in_c"}), Error);
+  EXPECT_EQ(XgboostVersion(), "");
+  const FitReport r = FitPlatform(rows, Base(), "synthetic", 5, false, true);
+  const ClassModel& m = r.platform.classes.at(OpClass::kConv);
+  EXPECT_NE(m.estimator, "trees");
+  ASSERT_TRUE(m.cv_residuals.has_value());
+  EXPECT_EQ(m.cv_residuals->rows, 40);
+  EXPECT_LE(m.cv_residuals->p05, m.cv_residuals->p50);
+  EXPECT_LE(m.cv_residuals->p50, m.cv_residuals->p95);
 }
 
 TEST(Trees, BadTreesAreNamed) {

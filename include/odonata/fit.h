@@ -131,9 +131,15 @@ struct FitReport {
 // `trees`: also try gradient-boosted trees (estimator "trees", xgboost) for
 // classes with at least 24 rows; `residuals`: record each written class's
 // cross-validated residual quantiles (ClassModel::cv_residuals). Both off by
-// default, so that existing fits stay as they were.
+// default, so that existing fits stay as they were. `trees` needs a build with
+// xgboost (CanFitTrees()); without one FitPlatform throws Error.
 FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base, const std::string& provenance,
                       int folds = 5, bool trees = false, bool residuals = false);
+
+// Whether this build can train trees: odonata was built with Debian's
+// libxgboost-dev (CMake option ODONATA_XGBOOST, AUTO by default). Profiles
+// that carry trees estimate either way (odonata evaluates them itself).
+bool CanFitTrees();
 
 // A class (at one precision) needs kMinFitRows rows to be fitted at all;
 // below kFewFitRows its fit is made, with a warning that its cross-validated

@@ -89,6 +89,8 @@ int RunNetworks(const FitArgs& a, const Platform& base, const std::vector<std::s
 }
 
 int Run(const FitArgs& a, const Context& context) {
+  // Trees are trained with xgboost, optional at build time (CMake ODONATA_XGBOOST).
+  if (a.trees && !CanFitTrees()) throw Error("fit: built without libxgboost-dev: --trees unavailable", ExitCode::kUsage);
   if (!a.out && !a.report && !a.predictions) {
     throw Error("fit: nothing to write: give --out, --report or --predictions", ExitCode::kUsage);
   }
@@ -167,7 +169,8 @@ Runner SetupFit(CLI::App& cmd) {
       ->type_name("K")
       ->default_str("5");
   cmd.add_flag("--trees", a->trees,
-               "Also try gradient-boosted trees (xgboost) on the roofline's residual for classes of 24 rows or more");
+               "Also try gradient-boosted trees (xgboost) on the roofline's residual for classes of 24 rows or more"
+               " (needs odonata built with libxgboost-dev)");
   cmd.add_flag("--residuals", a->residuals,
                "Record each class's cross-validated residual quantiles (cv_residuals) in the profile");
   cmd.add_option("--overhead-group", a->overhead_group,

@@ -325,6 +325,7 @@ void Choose(GroupResult& r, Kind kind, const Group& g, const PrecisionSpec& spec
 FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base, const std::string& provenance,
                       int folds, bool trees, bool residuals) {
   if (folds < 2) throw Error("fit: at least 2 folds are needed for cross-validation, got " + std::to_string(folds));
+  if (trees && !CanFitTrees()) throw Error(std::string("fit: ") + kNoXgboost);
   FitReport report;
   report.platform = base;
 

@@ -1,7 +1,11 @@
 // Training gradient-boosted trees with xgboost and exporting them (trees_fit.h).
+// xgboost is optional at build time (CMake ODONATA_XGBOOST): without it
+// (ODONATA_HAVE_XGBOOST undefined) training throws, evaluating still works.
 #include "trees_fit.h"
 
+#ifdef ODONATA_HAVE_XGBOOST
 #include <xgboost/c_api.h>
+#endif
 
 #include <cmath>
 #include <cstdio>
@@ -12,8 +16,11 @@
 #include <string>
 
 #include "odonata/errors.h"
+#include "odonata/fit.h"
 
 namespace odonata {
+#ifdef ODONATA_HAVE_XGBOOST
+
 namespace {
 
 using Json = nlohmann::json;
@@ -129,6 +136,40 @@ std::string XgboostVersion() {
   return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
 }
 
+std::vector<double> XgboostPredictForTest(const std::vector<std::vector<float>>& x, const std::vector<double>& y,
+                                          const TreeParams& params) {
+  Booster b;
+  Train(b, x, y, params);
+  bst_ulong len = 0;
+  const float* out = nullptr;
+  Check(XGBoosterPredict(b.booster, b.dmat, 0, 0, 0, &len, &out), "predict");
+  return std::vector<double>(out, out + len);
+}
+
+bool CanFitTrees() { return true; }
+
+#else  // built without libxgboost-dev
+
+namespace {
+[[noreturn]] void Unavailable() { throw Error(std::string("fit: ") + kNoXgboost); }
+}  // namespace
+
+TreeModel FitTrees(const std::vector<std::vector<float>>&, const std::vector<double>&, const std::vector<std::string>&,
+                   const TreeParams&) {
+  Unavailable();
+}
+
+std::string XgboostVersion() { return ""; }
+
+std::vector<double> XgboostPredictForTest(const std::vector<std::vector<float>>&, const std::vector<double>&,
+                                          const TreeParams&) {
+  Unavailable();
+}
+
+bool CanFitTrees() { return false; }
+
+#endif  // ODONATA_HAVE_XGBOOST
+
 double EvalTrees(const TreeModel& model, const std::vector<float>& row) {
   double sum = model.base;
   for (const RegressionTree& t : model.trees) {
@@ -140,16 +181,6 @@ double EvalTrees(const TreeModel& model, const std::vector<float>& row) {
     sum += t.value[k];
   }
   return sum;
-}
-
-std::vector<double> XgboostPredictForTest(const std::vector<std::vector<float>>& x, const std::vector<double>& y,
-                                          const TreeParams& params) {
-  Booster b;
-  Train(b, x, y, params);
-  bst_ulong len = 0;
-  const float* out = nullptr;
-  Check(XGBoosterPredict(b.booster, b.dmat, 0, 0, 0, &len, &out), "predict");
-  return std::vector<double>(out, out + len);
 }
 
 }  // namespace odonata

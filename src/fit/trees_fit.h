@@ -24,15 +24,20 @@ struct TreeParams {
 // Trees regressing `y` on `x` (rows of features, named `features`, LayerDim
 // names): squared error, base = mean of y. The model's reachable nodes are
 // renumbered breadth first (children after parents). Throws Error when xgboost
-// fails or with fewer than 2 rows.
+// fails, with fewer than 2 rows, or when odonata was built without xgboost
+// (CanFitTrees(), fit.h).
 TreeModel FitTrees(const std::vector<std::vector<float>>& x, const std::vector<double>& y,
                    const std::vector<std::string>& features, const TreeParams& params = {});
 
-// "1.7.4": the xgboost library linked, for the profile's sources.
+// What `odonata fit --trees` says when odonata was built without xgboost.
+inline constexpr const char* kNoXgboost = "built without libxgboost-dev: --trees unavailable";
+
+// "1.7.4": the xgboost library linked, for the profile's sources ("" when
+// built without it).
 std::string XgboostVersion();
 
 // What odonata's evaluator gives for one row of features (the sum of base and
-// the leaves reached), for tests and the fit's own check.
+// the leaves reached), for tests and the fit's own check. Needs no xgboost.
 double EvalTrees(const TreeModel& model, const std::vector<float>& row);
 
 // xgboost's own prediction of the same rows (a freshly trained booster), for
