@@ -15,7 +15,7 @@
 # data/validation/host-networks.txt (another list: HOST_NETWORKS=FILE).
 # Elsewhere than the defaults (a trial that must not replace the shipped profile):
 # HOST_DATA=DIR (measurements, DIR/base.json), HOST_PROFILE=FILE (the fitted profile),
-# HOST_VALIDATION=FILE (the validation CSV).
+# HOST_VALIDATION=FILE (the validation CSV), HOST_FIT_FLAGS="..." (more odonata fit options).
 # Run from the repository root after `cd tools/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci`.
 set -euo pipefail
 
@@ -42,9 +42,11 @@ esac
 DATA=${HOST_DATA:-$DATA}
 PROFILE=${HOST_PROFILE:-platforms/$PLATFORM.json}
 VALIDATION=${HOST_VALIDATION:-data/validation/host-ort-cpu.csv}
-# Issue 12's phase-2 model: gradient-boosted trees among the fit's candidates and the
-# cross-validated residual quantiles of every class (HOST_FIT_FLAGS to change).
-FIT_FLAGS=${HOST_FIT_FLAGS-"--trees --residuals"}
+# More fit options, e.g. issue 12's phase-2 model: HOST_FIT_FLAGS="--trees --residuals"
+# (gradient-boosted trees among the candidates, which needs odonata built with
+# libxgboost-dev, and every class's cross-validated residual quantiles). Default:
+# none, the fit of the shipped profile.
+FIT_FLAGS=${HOST_FIT_FLAGS-}
 # validate.js estimates with PLATFORM: the name, or the file when it is not the default.
 [ -n "${HOST_PROFILE:-}" ] && PLATFORM=$PROFILE
 [ -f tools/ort/sweeps.txt ] || { echo "calibrate.sh: run from the repository root" >&2; exit 2; }
