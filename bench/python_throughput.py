@@ -10,6 +10,7 @@ import os
 import pathlib
 import platform as host
 import statistics
+import sys
 import time
 
 import odonata
@@ -81,6 +82,12 @@ def main():
         except odonata.Error:  # a model the loader cannot resolve (the CLI fails on it too)
             pass
     odonata.estimate_grid(models, platforms, precisions)  # fuse every model for every set of rules
+    # 200 distinct candidates of the NAS examples' search space (examples/nas_space.py, onnx.helper).
+    sys.path.insert(0, str(SRC / "examples"))
+    import nas_space
+    nas = [odonata.load(nas_space.build(c), name=nas_space.name(c)) for c in nas_space.sample(200)]
+    odonata.estimate_grid(nas, platforms, precisions)
+    n_nas = sum(1 for p in platforms for q in precisions if q in p.precisions) * len(nas)
     r50_grid = [resnet50] * 200
     n_r50 = sum(1 for p in platforms for q in precisions if q in p.precisions) * len(r50_grid)
     n_all = sum(1 for p in platforms for q in precisions if q in p.precisions) * len(models)
@@ -100,6 +107,9 @@ def main():
     show("`estimate_total(resnet50, jetson_nano, \"fp16\")` calls", rate(loop_fp16, calls, args.repeats), 100_000)
     show(f"`estimate_grid`: ResNet-50 x {len(platforms)} platforms/modes x precisions ({n_r50:,} estimates a call)",
          rate(lambda: odonata.estimate_grid(r50_grid, platforms, precisions), n_r50, args.repeats), 500_000)
+    show(f"`estimate_grid`: {len(nas)} NAS candidates (examples/nas_space.py) x {len(platforms)} platforms/modes x "
+         f"precisions ({n_nas:,} estimates a call)",
+         rate(lambda: odonata.estimate_grid(nas, platforms, precisions), n_nas, args.repeats), 500_000)
     show(f"`estimate_grid`: the {len(models)} shipped models that load x {len(platforms)} platforms/modes x precisions "
          f"({n_all:,} estimates a call)",
          rate(lambda: odonata.estimate_grid(models, platforms, precisions), n_all, args.repeats), 500_000)

@@ -3,6 +3,7 @@
 #include "layer_cost.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <stdexcept>
 #include <variant>
@@ -58,12 +59,19 @@ Cost RefinedRooflineCost(const LayerFacts& f, const ClassPlan& p) {
 Cost StepLinearCost(const LayerFacts& f, const ClassPlan& p) {
   Cost e;
   e.bound = Bound::kFitted;
+  // Each distinct factor once (on the stack up to 64 of them).
+  std::array<double, 64> stack_values;
+  std::vector<double> heap_values;
+  double* values = stack_values.data();
+  if (p.factors.size() > stack_values.size()) {
+    heap_values.resize(p.factors.size());
+    values = heap_values.data();
+  }
+  for (std::size_t i = 0; i < p.factors.size(); ++i) values[i] = FactorValue(f.Dim(p.factors[i].dim), p.factors[i].step);
   double t = 0;
   for (const ClassPlan::Term& term : p.terms) {
     double v = term.coef;
-    for (std::size_t k = term.first; k < term.first + term.count; ++k) {
-      v *= FactorValue(f.Dim(p.factors[k].dim), p.factors[k].step);
-    }
+    for (std::size_t k = term.first; k < term.first + term.count; ++k) v *= values[p.slots[k]];
     t += v;
   }
   for (const ClassPlan::Range& r : p.ranges) {
@@ -257,8 +265,17 @@ ClassPlan PlanClass(const Platform& platform, const ClassModel& model, Precision
   for (const KernelTerm& t : model.kernel_terms) plan.kernel_scale[static_cast<std::size_t>(t.shape)] = t.scale;
   if (fitted) {
     for (const FittedTerm& term : fitted->terms) {
-      plan.terms.push_back({term.coef, plan.factors.size(), term.factors.size()});
-      for (const FittedFactor& f : term.factors) plan.factors.push_back({LayerDimIdOf(f.dim), f.step});
+      plan.terms.push_back({term.coef, plan.slots.size(), term.factors.size()});
+      for (const FittedFactor& f : term.factors) {
+        const ClassPlan::Factor factor{LayerDimIdOf(f.dim), f.step};
+        std::size_t slot = 0;
+        while (slot < plan.factors.size() &&
+               !(plan.factors[slot].dim == factor.dim && plan.factors[slot].step == factor.step)) {
+          ++slot;
+        }
+        if (slot == plan.factors.size()) plan.factors.push_back(factor);
+        plan.slots.push_back(static_cast<std::uint32_t>(slot));
+      }
     }
     for (const auto& [dim, range] : fitted->range)
       plan.ranges.push_back({LayerDimIdOf(dim), range.first, range.second});

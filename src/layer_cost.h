@@ -84,10 +84,15 @@ struct ClassPlan {
   };
   struct Term {
     double coef;
-    std::size_t first, count;  // factors[first, first + count)
+    std::size_t first, count;  // slots[first, first + count)
   };
   std::vector<Term> terms;  // step_linear: the fitted model for the precision
+  // The distinct factors of the terms, each evaluated once per layer, and
+  // each term's factors as indices into them, in the profile's order (the
+  // products are the same floats as factor by factor): a model fitted from
+  // whole networks repeats a few factors across tens of terms.
   std::vector<Factor> factors;
+  std::vector<std::uint32_t> slots;
   struct Range {
     LayerDimId dim;
     std::int64_t lo, hi;

@@ -1,4 +1,4 @@
-// Measurement CSV (README "Measurement CSV") and the single-node layer a
+// Measurement CSV (docs/measurement-csv.md) and the single-node layer a
 // benchmark configuration describes. The CSV reader is a small RFC 4180
 // parser that remembers the line each record starts on, so every error can
 // name "file.csv:12: column: problem".

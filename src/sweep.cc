@@ -2,7 +2,7 @@
 // its refined roofline from 1-D sweeps (one dimension over 1..256, the others
 // fixed at e.g. 64); grids and random designs feed statistical models.
 //
-// Rules (README "Measurement CSV" describes the rows):
+// Rules (docs/measurement-csv.md describes the rows):
 // - A base equal to LayerConfig{} (apart from op) means "the op's defaults":
 //   64 channels, 32x32 input (the research sweeps use 32x32), 3x3 stride-1
 //   kernels for Conv and DepthwiseConv, 2x2 stride 2 for ConvTranspose and the

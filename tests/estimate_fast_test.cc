@@ -235,11 +235,11 @@ TEST(EstimateFast, FactsAreTheLayerDims) {
   EXPECT_EQ(LayerDimNames().size(), kLayerDimCount);
 }
 
-// The README's "Estimating in a loop" sample, compiled and run.
+// The "Estimating in a loop" sample of docs/library.md, compiled and run.
 TEST(EstimateFast, ReadmeLoopSample) {
   std::ostringstream out;
   std::streambuf* saved = std::cout.rdbuf(out.rdbuf());
-  // --- README sample begins ---
+  // --- docs/library.md sample begins ---
   odonata::OnnxModel model = odonata::OnnxModel::Load("models/resnet50.onnx");  // parse once
   odonata::Network net = model.Resolve();                                       // shapes, counts
   std::vector<odonata::Platform> platforms = {odonata::LoadPlatform("platforms/ncs2.json"),
@@ -264,7 +264,7 @@ TEST(EstimateFast, ReadmeLoopSample) {
   odonata::LoadOptions big;
   big.input_shapes["input"] = {1, 3, 448, 448};
   odonata::Network net448 = model.Resolve(big);
-  // --- README sample ends ---
+  // --- docs/library.md sample ends ---
   std::cout.rdbuf(saved);
   EXPECT_EQ(net448.Totals().macs - 2048 * 1000, 4 * (net.Totals().macs - 2048 * 1000));
   const std::string text = out.str();

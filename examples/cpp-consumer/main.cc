@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    // Profiles by name: $ODONATA_PLATFORMS, then <prefix>/share/odonata/platforms next to an installed odonata.
+    // Profiles by name: ./platforms, $ODONATA_PLATFORMS, the user folder, then <prefix>/share/odonata/platforms
+    // next to an installed odonata (README "Platform names").
     const std::vector<std::string> search_path = odonata::PlatformSearchPath(argv[0]);
     const odonata::Network network = odonata::LoadModel(argv[1]);
     for (int i = 2; i < argc; ++i) {

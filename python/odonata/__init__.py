@@ -66,8 +66,9 @@ def load(path_or_bytes: Union[PathLike, bytes, bytearray, memoryview],
         ``onnx.ModelProto.SerializeToString()`` or a ``torch.onnx.export`` into ``io.BytesIO``).
     input_shapes: static shapes of graph inputs, ``{"input": (1, 3, 448, 448)}`` or ``{"input": "1x3x448x448"}``
         (the CLI's ``--input-shape``).
-    input_values: values of scalar or small integer inputs, folded like constants (the loader's
-        ``LoadOptions::input_values``); a build whose loader does not take them raises :class:`Error`.
+    input_values: values of scalar or small integer inputs, folded like constants (the CLI's
+        ``--input-value``), ``{"sr": 16000}`` or ``{"axes": [0, 1]}``: an ``If`` on such an input then
+        counts only the branch taken.
     batch: value for symbolic batch dimensions (``--batch``; default 1).
     name: the model's name in reports (default: the file's stem; ``""`` for bytes).
     """

@@ -173,15 +173,30 @@ class PyModel {
   mutable std::vector<std::shared_ptr<const FusedNetwork>> fused_;  // never shrinks: references stay valid
 };
 
-// LoadOptions::input_values, when this build's loader has it (issue 13): the
-// values converted to its type by pybind11's casters.
-template <typename Options>
-void SetInputValues(Options& options, const py::object& values) {
+// LoadOptions::input_values (the CLI's --input-value NAME=V[,V...]): each
+// value a number or a sequence of numbers, {"sr": 16000} or {"axes": [0, 1]}.
+void SetInputValues(LoadOptions& options, const py::object& values) {
   if (values.is_none()) return;
-  if constexpr (requires(Options& o) { o.input_values; }) {
-    options.input_values = values.cast<decltype(options.input_values)>();
-  } else {
-    if (py::len(values) > 0) throw Error("input_values: this build of odonata cannot fold input values", ExitCode::kUsage);
+  if (!py::isinstance<py::dict>(values)) {
+    throw Error("input_values: expected a dict of input name -> number or list of numbers", ExitCode::kUsage);
+  }
+  for (const auto& [key, value] : values.cast<py::dict>()) {
+    const std::string name = py::str(key);
+    std::vector<double> v;
+    try {
+      if (py::isinstance<py::str>(value) || py::isinstance<py::bytes>(value)) throw py::cast_error();
+      if (py::isinstance<py::sequence>(value)) {
+        v = value.cast<std::vector<double>>();
+      } else {
+        v.push_back(value.cast<double>());
+      }
+    } catch (const py::cast_error&) {
+      throw Error("input_values['" + name + "']: expected a number or a list of numbers, got " +
+                      std::string(py::str(py::repr(value))),
+                  ExitCode::kUsage);
+    }
+    if (v.empty()) throw Error("input_values['" + name + "']: no value", ExitCode::kUsage);
+    options.input_values[name] = std::move(v);
   }
 }
 

@@ -154,3 +154,28 @@ def test_the_gil_is_released_while_estimating():
     # Were the GIL held for the call, the other thread could not tick while it runs.
     during = [x for x in ticks if start < x < end]
     assert end - start > 0.05 and len(during) >= 5, (end - start, len(during))
+
+
+def test_input_values_equal_the_cli_and_pick_one_branch():
+    # Silero VAD v5 branches on its sample rate (an If on input 'sr'): with a value, one branch is
+    # counted, as the CLI's --input-value does; without one, both (an upper bound).
+    vad = SRC / "models" / "third-party" / "silero_vad_v5.onnx"
+    shapes = {"input": (1, 576), "state": (2, 1, 128)}
+    nano = odonata.platform("jetson-nano")
+    args = ["estimate", vad, "--platform", "jetson-nano", "--input-shape", "input=1x576",
+            "--input-shape", "state=2x1x128"]
+    for sr in (16000,):  # 8000: the 8 kHz branch does not resolve at 1x576 in the CLI either
+        report = odonata.estimate(odonata.load(vad, shapes, {"sr": sr}), "jetson-nano")
+        _, out, _ = run_cli(*args, "--input-value", f"sr={sr}", "--format", "json")
+        assert report.to_json() == out
+        # A one-element list is the same value.
+        assert odonata.estimate_total(odonata.load(vad, shapes, {"sr": [sr]}), nano) == report.total_ms
+    both = odonata.estimate(odonata.load(vad, shapes), "jetson-nano")
+    _, out, _ = run_cli(*args, "--format", "json")
+    assert both.to_json() == out
+    one = odonata.estimate_total(odonata.load(vad, shapes, {"sr": 16000}), nano)
+    assert both.total_ms > one
+    with pytest.raises(odonata.Error, match=r"input_values\['sr'\]: expected a number or a list of numbers, got 'fast'"):
+        odonata.load(vad, shapes, {"sr": "fast"})
+    with pytest.raises(odonata.Error, match="expected a dict"):
+        odonata.load(vad, shapes, [("sr", 16000)])

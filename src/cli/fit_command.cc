@@ -141,7 +141,7 @@ int Run(const FitArgs& a, const Context& context) {
 Runner SetupFit(CLI::App& cmd) {
   auto a = std::make_shared<FitArgs>();
   cmd.add_option("MEASUREMENTS", a->measurements,
-                 "Measurement CSV files: single layers (README: Measurement CSV) or whole networks (a `model` column: "
+                 "Measurement CSV files: single layers (docs/measurement-csv.md) or whole networks (a `model` column: "
                  "model, precision, latency_ms[, overhead, power_w, energy_mj])")
       ->type_name("CSV")
       ->required();

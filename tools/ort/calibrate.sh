@@ -5,7 +5,7 @@
 #
 #   tools/ort/calibrate.sh ODONATA WORK [THREADS] [STEPS]
 #
-# ODONATA  the odonata binary (e.g. build-ort/odonata)
+# ODONATA  the odonata binary (e.g. build/odonata)
 # WORK     scratch directory for sweep models and materialized networks (about 3 GB)
 # THREADS  1 (platform host-ort-cpu, data/host-ort-cpu/) or 2 (host-ort-cpu-2t,
 #          data/host-ort-cpu/2t/); default 1

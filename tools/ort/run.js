@@ -65,8 +65,8 @@
 //   --seed S            seed of the random inputs [1]
 //
 // Sweep DIRs are `odonata sweep ... --models` outputs: DIR/plan.csv with a `model`
-// column naming DIR/models/*.onnx. The output is odonata's measurement CSV (README
-// "Measurement CSV"): the plan's columns (model becomes DIRNAME/models/NNNNN.onnx), then
+// column naming DIR/models/*.onnx. The output is odonata's measurement CSV (docs/measurement-csv.md):
+// the plan's columns (model becomes DIRNAME/models/NNNNN.onnx), then
 // latency_ms (median), latency_ms_p10, latency_ms_p90 and repeats (pooled over the passes,
 // after the outlier rule), run_ms, then the spread: mad_ms (MAD of the runs kept), rejected
 // (runs dropped), pass_spread (slowest / fastest pass median), ref_ratio (median ratio of the
