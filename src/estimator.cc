@@ -9,7 +9,7 @@ namespace odonata {
 namespace {
 
 // Registry order (Estimators()).
-enum Index { kRoofline, kRefinedRoofline, kStepLinear, kMemory, kFree };
+enum Index { kRoofline, kRefinedRoofline, kStepLinear, kMemory, kFree, kTrees };
 
 // The estimate of the registry entry `index` for one layer: the same cost
 // function the loop API (estimate.h) calls, plus the report's fields.
@@ -33,6 +33,7 @@ LayerEstimate RefinedRooflineEstimate(const EstimatorContext& c) { return Run(c,
 LayerEstimate StepLinearEstimate(const EstimatorContext& c) { return Run(c, kStepLinear); }
 LayerEstimate MemoryEstimate(const EstimatorContext& c) { return Run(c, kMemory); }
 LayerEstimate FreeEstimate(const EstimatorContext& c) { return Run(c, kFree); }
+LayerEstimate TreesEstimate(const EstimatorContext& c) { return Run(c, kTrees); }
 
 }  // namespace
 
@@ -65,6 +66,11 @@ const std::vector<EstimatorInfo>& Estimators() {
       {"memory", "bytes / bandwidth only (ops the platform or odonata cannot cost otherwise)", &MemoryEstimate,
        &MemoryCost},
       {"free", "zero time: the platform elides the op (e.g. Concat written in place)", &FreeEstimate, &FreeCost},
+      {"trees",
+       "gradient-boosted trees fitted to measurements (odonata fit, xgboost) on the refined roofline's residual: "
+       "refined roofline x exp(sum of the trees' leaves); the class's fallback estimator without trees for the "
+       "precision",
+       &TreesEstimate, &TreesCost},
   };
   return registry;
 }
@@ -78,7 +84,8 @@ const EstimatorInfo* FindEstimator(const std::string& name) {
 
 const std::vector<std::string>& LayerDimNames() {
   static const std::vector<std::string> names = {"out_h",  "out_w",   "in_c", "out_c", "in_h",  "in_w",   "batch",
-                                                 "kernel", "spatial", "macs", "elems", "boxes", "classes"};
+                                                 "kernel", "spatial", "macs", "elems", "boxes", "classes",
+                                                 "group",  "stride",  "dilation", "weights", "inputs"};
   return names;
 }
 

@@ -87,6 +87,30 @@ Cost StepLinearCost(const LayerFacts& f, const ClassPlan& p) {
   return e;
 }
 
+double TreesSum(const LayerFacts& f, const ClassPlan& p) {
+  double sum = p.tree_base;
+  for (std::size_t first : p.tree_first) {
+    std::size_t k = 0;
+    for (;;) {
+      const ClassPlan::TreeNode& n = p.nodes[first + k];
+      if (n.left < 0) {
+        sum += n.value;
+        break;
+      }
+      const float x = static_cast<float>(f.Dim(n.dim));
+      k = static_cast<std::size_t>(x < n.threshold ? n.left : n.right);
+    }
+  }
+  return sum;
+}
+
+Cost TreesCost(const LayerFacts& f, const ClassPlan& p) {
+  Cost e = RefinedRooflineCost(f, p);
+  e.ms *= std::exp(TreesSum(f, p));
+  e.bound = Bound::kFitted;
+  return e;
+}
+
 Cost MemoryCost(const LayerFacts& f, const ClassPlan& p) {
   Cost e = FromRoof(0.0, BytesAt(f, p), p, 1.0);
   e.bound = Bound::kMemory;
@@ -119,6 +143,16 @@ std::int64_t LayerDim(const Layer& l, LayerDimId dim) {
     }
     case D::kElems:
       return out ? Product(*out) : 0;
+    case D::kGroup:
+      return std::max<std::int64_t>(l.window.group, 1);
+    case D::kStride:
+      return l.window.strides.empty() ? 1 : l.window.strides[0];
+    case D::kDilation:
+      return l.window.dilations.empty() ? 1 : l.window.dilations[0];
+    case D::kWeights:
+      return l.counts.weight_elems;
+    case D::kInputs:
+      return l.counts.input_elems;
     case D::kBatch:
       return in && !in->empty() ? (*in)[0] : 0;
     case D::kInH:
@@ -181,6 +215,17 @@ ClassPlan PlanClass(const Platform& platform, const ClassModel& model, Precision
   plan.estimator = &estimator;
   plan.bytes_per_element = PrecisionBytes(precision);
   const FittedModel* fitted = nullptr;
+  const TreeModel* trees = nullptr;
+  if (estimator.cost == &TreesCost) {
+    trees = model.TreesFor(precision);
+    if (!trees) {
+      const EstimatorInfo* fallback = FindEstimator(model.fallback);
+      if (!fallback || fallback->cost == &TreesCost || fallback->cost == &StepLinearCost) {
+        fallback = FindEstimator("roofline");
+      }
+      plan.estimator = fallback;
+    }
+  }
   if (estimator.cost == &StepLinearCost) {
     fitted = model.FittedFor(precision);
     if (!fitted) {
@@ -204,6 +249,19 @@ ClassPlan PlanClass(const Platform& platform, const ClassModel& model, Precision
                         : platform.active_power_w ? platform.active_power_w->value
                                                   : platform.typical_power_w.value;
   for (const Parallelism& p : model.parallelism) plan.parallelism.push_back({LayerDimIdOf(p.dim), p.p, p.alpha});
+  if (trees) {
+    plan.tree_base = trees->base;
+    std::vector<LayerDimId> ids;
+    for (const std::string& name : trees->features) ids.push_back(LayerDimIdOf(name));
+    for (const RegressionTree& t : trees->trees) {
+      plan.tree_first.push_back(plan.nodes.size());
+      for (std::size_t k = 0; k < t.feature.size(); ++k) {
+        const bool leaf = t.left[k] < 0;
+        plan.nodes.push_back({leaf ? LayerDimId::kNone : ids.at(static_cast<std::size_t>(t.feature[k])), t.left[k],
+                              t.right[k], static_cast<float>(t.threshold[k]), t.value[k]});
+      }
+    }
+  }
   for (const KernelTerm& t : model.kernel_terms) plan.kernel_scale[static_cast<std::size_t>(t.shape)] = t.scale;
   if (fitted) {
     for (const FittedTerm& term : fitted->terms) {

@@ -33,6 +33,11 @@ enum class LayerDimId : std::uint8_t {
   kElems,
   kBoxes,
   kClasses,
+  kGroup,
+  kStride,
+  kDilation,
+  kWeights,
+  kInputs,
   kNone,  // a name LayerDim does not know: always 0
 };
 inline constexpr std::size_t kLayerDimCount = static_cast<std::size_t>(LayerDimId::kNone);
@@ -93,6 +98,17 @@ struct ClassPlan {
     std::int64_t lo, hi;
   };
   std::vector<Range> ranges;
+  // trees: the model for the precision, flattened; node k of tree t is
+  // nodes[tree_first[t] + k], children indices relative to the tree.
+  struct TreeNode {
+    LayerDimId dim;  // kNone for a leaf
+    std::int32_t left, right;
+    float threshold;
+    double value;
+  };
+  std::vector<TreeNode> nodes;
+  std::vector<std::size_t> tree_first;
+  double tree_base = 0;
   // The class model's interval (ratios measured/estimated); 0: none.
   double interval_low = 0, interval_high = 0, interval_level = 0;
   // step_linear asked for, but the class has no fitted model for this
@@ -130,6 +146,11 @@ Cost RefinedRooflineCost(const LayerFacts& f, const ClassPlan& p);
 // A model fitted to measurements (odonata fit). PlanClass puts the class's
 // fallback estimator in its place where there is no model for the precision.
 Cost StepLinearCost(const LayerFacts& f, const ClassPlan& p);
+// Gradient-boosted trees on the refined roofline's residual (platform.h
+// TreeModel). PlanClass puts the fallback in its place without trees for the precision.
+Cost TreesCost(const LayerFacts& f, const ClassPlan& p);
+// The sum of the trees' leaves for `f` (the log of the factor on the roofline).
+double TreesSum(const LayerFacts& f, const ClassPlan& p);
 Cost MemoryCost(const LayerFacts& f, const ClassPlan& p);
 Cost FreeCost(const LayerFacts& f, const ClassPlan& p);
 // Bytes the layer moves at the plan's precision.

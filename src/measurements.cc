@@ -39,6 +39,7 @@ void BuildConv(const LayerConfig& c, Layer& l);
 void BuildDepthwiseConv(const LayerConfig& c, Layer& l);
 void BuildConvTranspose(const LayerConfig& c, Layer& l);
 void BuildGemm(const LayerConfig& c, Layer& l);
+void BuildMatMul(const LayerConfig& c, Layer& l);  // batch x [in_h x in_c] x [in_c x out_c], both activations
 void BuildPool(const LayerConfig& c, Layer& l);        // MaxPool, AveragePool: kernel, stride, pad
 void BuildGlobalPool(const LayerConfig& c, Layer& l);  // GlobalAveragePool
 void BuildBinary(const LayerConfig& c, Layer& l);      // Add, Mul: two activations of the same shape
@@ -61,6 +62,7 @@ constexpr OpSpec kOps[] = {
     {"DepthwiseConv", "Conv", BuildDepthwiseConv},
     {"ConvTranspose", "ConvTranspose", BuildConvTranspose},
     {"Gemm", "Gemm", BuildGemm},
+    {"MatMul", "MatMul", BuildMatMul},
     {"MaxPool", "MaxPool", BuildPool},
     {"AveragePool", "AveragePool", BuildPool},
     {"GlobalAveragePool", "GlobalAveragePool", BuildGlobalPool},
@@ -229,6 +231,14 @@ void BuildGemm(const LayerConfig& c, Layer& l) {
   }
   l.inputs = {Tensor("x", {c.batch, c.in_c}), Weight("w", {c.in_c, c.out_c}), Weight("b", {c.out_c})};
   l.outputs = {Tensor("y", {c.batch, c.out_c})};
+}
+
+// Attention's products (Q x K^T, A x V): both operands are activations,
+// [batch, in_h, in_c] x [batch, in_c, out_c] -> [batch, in_h, out_c]; in_w must be 1.
+void BuildMatMul(const LayerConfig& c, Layer& l) {
+  if (c.in_w != 1) throw Error(c.op + ": in_w must be 1 (rows are in_h), not " + std::to_string(c.in_w));
+  l.inputs = {Tensor("x", {c.batch, c.in_h, c.in_c}), Tensor("x2", {c.batch, c.in_c, c.out_c})};
+  l.outputs = {Tensor("y", {c.batch, c.in_h, c.out_c})};
 }
 
 void BuildPool(const LayerConfig& c, Layer& l) {

@@ -132,6 +132,69 @@ FittedModel ParseFittedModel(const Node& n) {
   return m;
 }
 
+TreeModel ParseTreeModel(const Node& n) {
+  CheckKeys(n, {"precision", "features", "base", "trees", "rows", "source"}, {"mape", "cv_mape", "folds"});
+  TreeModel m;
+  m.precision = GetPrecisionName(n.Child("precision"));
+  const std::vector<std::string>& dims = LayerDimNames();
+  m.features = GetStringList(n.Child("features"), false);
+  for (std::size_t i = 0; i < m.features.size(); ++i) {
+    if (std::find(dims.begin(), dims.end(), m.features[i]) == dims.end()) {
+      n.Child("features").Element(i).Fail("unknown dimension '" + m.features[i] + "' " +
+                                          Suggestion(m.features[i], dims));
+    }
+  }
+  m.base = GetNumber(n.Child("base"));
+  Node trees = n.Child("trees");
+  ExpectArray(trees);
+  const auto nfeat = static_cast<std::int64_t>(m.features.size());
+  for (std::size_t i = 0; i < trees.json.size(); ++i) {
+    Node t = trees.Element(i);
+    CheckKeys(t, {"feature", "threshold", "left", "right", "value"}, {});
+    RegressionTree tree;
+    auto ints = [&](const char* key, std::vector<std::int32_t>& out) {
+      Node a = t.Child(key);
+      ExpectArray(a);
+      for (std::size_t j = 0; j < a.json.size(); ++j) out.push_back(static_cast<std::int32_t>(GetInteger(a.Element(j))));
+    };
+    auto numbers = [&](const char* key, std::vector<double>& out) {
+      Node a = t.Child(key);
+      ExpectArray(a);
+      for (std::size_t j = 0; j < a.json.size(); ++j) out.push_back(GetNumber(a.Element(j)));
+    };
+    ints("feature", tree.feature);
+    ints("left", tree.left);
+    ints("right", tree.right);
+    numbers("threshold", tree.threshold);
+    numbers("value", tree.value);
+    const std::size_t nodes = tree.feature.size();
+    if (nodes == 0 || tree.left.size() != nodes || tree.right.size() != nodes || tree.threshold.size() != nodes ||
+        tree.value.size() != nodes) {
+      t.Fail("feature, threshold, left, right and value must have the same, non-zero length");
+    }
+    for (std::size_t j = 0; j < nodes; ++j) {
+      if (tree.left[j] < 0) continue;
+      // Children come after their parent, so evaluation always ends.
+      const auto self = static_cast<std::int64_t>(j);
+      if (tree.left[j] <= self || tree.right[j] <= self || tree.left[j] >= static_cast<std::int64_t>(nodes) ||
+          tree.right[j] >= static_cast<std::int64_t>(nodes)) {
+        t.Fail("node " + std::to_string(j) + ": children must follow it and be nodes of the tree");
+      }
+      if (tree.feature[j] < 0 || tree.feature[j] >= nfeat) {
+        t.Fail("node " + std::to_string(j) + ": feature " + std::to_string(tree.feature[j]) + " out of range");
+      }
+    }
+    m.trees.push_back(std::move(tree));
+  }
+  m.rows = GetInteger(n.Child("rows"));
+  if (m.rows < 1) n.Child("rows").Fail("must be >= 1");
+  if (n.Has("mape")) m.mape = GetNumber(n.Child("mape"));
+  if (n.Has("cv_mape")) m.cv_mape = GetNumber(n.Child("cv_mape"));
+  if (n.Has("folds")) m.folds = GetInteger(n.Child("folds"));
+  m.source = GetString(n.Child("source"));
+  return m;
+}
+
 std::vector<std::string> KernelShapeNames() { return {"1x1", "kxk", "1xk", "strided"}; }
 
 KernelTerm ParseKernelTerm(const Node& n) {
@@ -224,8 +287,8 @@ HostMachine ParseMachine(const Node& n) {
 
 ClassModel ParseClassModel(const Node& n) {
   CheckKeys(n, {"estimator"},
-            {"compute_efficiency", "memory_efficiency", "parallelism", "fitted", "fallback", "active_w",
-             "kernel_terms", "interval"});
+            {"compute_efficiency", "memory_efficiency", "parallelism", "fitted", "trees", "cv_residuals", "fallback",
+             "active_w", "kernel_terms", "interval"});
   ClassModel m;
   // Estimator names are checked against the registry when estimating, not
   // here: profiles must load without linking every estimator.
@@ -259,6 +322,31 @@ ClassModel ParseClassModel(const Node& n) {
       }
       m.fitted.push_back(std::move(f));
     }
+  }
+  if (n.Has("trees")) {
+    Node list = n.Child("trees");
+    ExpectArray(list);
+    for (std::size_t i = 0; i < list.json.size(); ++i) {
+      Node item = list.Element(i);
+      TreeModel t = ParseTreeModel(item);
+      if (m.TreesFor(t.precision)) {
+        item.Child("precision").Fail(std::string("a second tree model for ") + PrecisionName(t.precision));
+      }
+      m.trees.push_back(std::move(t));
+    }
+  }
+  if (n.Has("cv_residuals")) {
+    Node r = n.Child("cv_residuals");
+    CheckKeys(r, {"p05", "p50", "p95", "rows", "source"}, {});
+    CvResiduals c;
+    c.p05 = GetNumber(r.Child("p05"));
+    c.p50 = GetNumber(r.Child("p50"));
+    c.p95 = GetNumber(r.Child("p95"));
+    if (!(c.p05 <= c.p50 && c.p50 <= c.p95)) r.Fail("quantiles must be ordered: p05 <= p50 <= p95");
+    c.rows = GetInteger(r.Child("rows"));
+    if (c.rows < 1) r.Child("rows").Fail("must be >= 1");
+    c.source = GetString(r.Child("source"));
+    m.cv_residuals = c;
   }
   if (n.Has("fallback")) m.fallback = GetString(n.Child("fallback"));
   if (n.Has("active_w")) m.active_power_w = GetSourced(n.Child("active_w"), Range::kNonNegative);
@@ -459,6 +547,13 @@ int PrecisionBytes(Precision p) {
   return 4;
 }
 
+const TreeModel* ClassModel::TreesFor(Precision p) const {
+  for (const TreeModel& t : trees) {
+    if (t.precision == p) return &t;
+  }
+  return nullptr;
+}
+
 const FittedModel* ClassModel::FittedFor(Precision p) const {
   for (const FittedModel& f : fitted) {
     if (f.precision == p) return &f;
@@ -547,6 +642,33 @@ Ordered ClassJson(const ClassModel& m) {
                       {"source", f.source}});
     }
     j["fitted"] = list;
+  }
+  if (!m.trees.empty()) {
+    Ordered list = Ordered::array();
+    for (const TreeModel& t : m.trees) {
+      Ordered trees = Ordered::array();
+      for (const RegressionTree& r : t.trees) {
+        trees.push_back({{"feature", r.feature},
+                         {"threshold", r.threshold},
+                         {"left", r.left},
+                         {"right", r.right},
+                         {"value", r.value}});
+      }
+      list.push_back({{"precision", PrecisionName(t.precision)},
+                      {"features", t.features},
+                      {"base", t.base},
+                      {"trees", trees},
+                      {"rows", t.rows},
+                      {"mape", t.mape},
+                      {"cv_mape", t.cv_mape},
+                      {"folds", t.folds},
+                      {"source", t.source}});
+    }
+    j["trees"] = list;
+  }
+  if (m.cv_residuals) {
+    const CvResiduals& c = *m.cv_residuals;
+    j["cv_residuals"] = {{"p05", c.p05}, {"p50", c.p50}, {"p95", c.p95}, {"rows", c.rows}, {"source", c.source}};
   }
   if (m.fallback != defaults.fallback) j["fallback"] = m.fallback;
   if (m.active_power_w) j["active_w"] = SourcedJson(*m.active_power_w);

@@ -351,6 +351,37 @@ run 0 fit "$SRC/tests/data/fit/research_conv.csv" --base jetson-nano --out "$WOR
 cmp -s "$WORK/fitted.json" "$WORK/fitted2.json" || fail "two fits of the same rows differ"
 ok
 
+check "fit --trees: a candidate in a build with xgboost, a one-line usage error without; --residuals either way"
+case "${ODONATA_HAVE_XGBOOST:-}" in
+  1)
+    run 0 fit "$SRC/tests/data/fit/research_conv.csv" --base jetson-nano --trees --residuals --out "$WORK/trees.json" \
+      --report
+    # 841 fp16 rows: the trees are tried (CV MAPE about 2.5%) and lose to step_linear (1.6%).
+    stdout_has '^conv +fp16 +841 +step_linear .*step_linear 1\.6, trees [0-9.]+$'
+    run 0 fit "$SRC/tests/data/fit/research_conv.csv" --base jetson-nano --trees --residuals --out "$WORK/trees2.json" \
+      --name trees
+    cmp -s "$WORK/trees.json" "$WORK/trees2.json" || fail "two fits with --trees of the same rows differ"
+    ;;
+  0)
+    rm -f "$WORK/trees.json"
+    run 2 fit "$SRC/tests/data/fit/research_conv.csv" --base jetson-nano --trees --out "$WORK/trees.json"
+    one_error_line
+    stderr_has "odonata: error: fit: built without libxgboost-dev: --trees unavailable"
+    [ ! -e "$WORK/trees.json" ] || fail "a refused fit left $WORK/trees.json"
+    run 0 fit "$SRC/tests/data/fit/research_conv.csv" --base jetson-nano --residuals --out "$WORK/trees.json"
+    ;;
+  *) fail "ODONATA_HAVE_XGBOOST is '${ODONATA_HAVE_XGBOOST:-}', expected 1 or 0 (tests/CMakeLists.txt sets it)" ;;
+esac
+py '
+import json, sys
+c = json.load(open(sys.argv[1]))["classes"]["conv"]
+assert c["estimator"] == "step_linear", c["estimator"]
+r = c["cv_residuals"]
+assert r["rows"] == 841, r
+assert -0.06 < r["p05"] < -0.01 and abs(r["p50"]) < 0.01 and 0.01 < r["p95"] < 0.06, r
+' "$WORK/trees.json"
+ok
+
 check "fit: a bad measurement row names file and line, and writes nothing"
 printf 'op,in_c,in_h,in_w,out_c,kernel_h,kernel_w,stride_h,stride_w,precision,latency_ms\nConv,3,8,8,4,3,3,1,1,fp16,0.5\nConv,3,8,8,4,3,3,1,1,fp16,abc\n' >"$WORK/bad.csv"
 rm -f "$WORK/never.json"
@@ -382,6 +413,8 @@ stderr_has "badnets.csv:3: icas:resnet: not an iCAS network name"
 [ ! -e "$WORK/never.json" ] || fail "a failed fit left $WORK/never.json"
 run 2 fit "$WORK/nets.csv" --base jetson-nano --report --terms "conv=1;flops"
 stderr_has "--terms: unknown size 'flops' in term 'flops'"
+run 2 fit "$WORK/nets.csv" --base jetson-nano --report --residuals
+stderr_has "fit: --trees and --residuals apply to single-layer measurement files, not network rows"
 ok
 
 check "import turns the real NCS2 ResNet-50 report into measurements"

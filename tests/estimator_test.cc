@@ -48,10 +48,11 @@ TEST(Estimator, DimensionEfficiency) {
 }
 
 TEST(Estimator, RegistryOrderAndLookup) {
-  ASSERT_EQ(Estimators().size(), 5u);
+  ASSERT_EQ(Estimators().size(), 6u);
   EXPECT_EQ(Estimators()[0].name, "roofline");
   EXPECT_EQ(Estimators()[1].name, "refined_roofline");
   EXPECT_EQ(Estimators()[2].name, "step_linear");
+  EXPECT_EQ(Estimators()[5].name, "trees");  // issue 12: added last
   EXPECT_NE(FindEstimator("memory"), nullptr);
   EXPECT_EQ(FindEstimator("nonsense"), nullptr);
 }

@@ -65,6 +65,12 @@ const EstimatorInfo* FindEstimator(const std::string& name);
 //                  for window ops, rows (M) for Gemm/MatMul, batch * h * w otherwise
 //   macs, elems    the layer's MACs; elements of its first output
 //   boxes, classes NonMaxSuppression: boxes per class N; batch * classes (0 for other ops)
+//   group          the window's groups (1 for ops without a window)
+//   stride         the window's first stride (1 without a window)
+//   dilation       the window's first dilation (1 without a window)
+//   weights        elements of the constants read (weights, BN statistics): 0 for a
+//                  MatMul of two activations (attention's Q x K^T)
+//   inputs         activation elements read
 std::int64_t LayerDim(const Layer& layer, const std::string& dim);
 // The names LayerDim knows, in the order above.
 const std::vector<std::string>& LayerDimNames();

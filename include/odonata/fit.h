@@ -128,8 +128,18 @@ struct FitReport {
   PowerFit power;                 // empty when no row has power or energy
   std::vector<std::string> warnings;
 };
+// `trees`: also try gradient-boosted trees (estimator "trees", xgboost) for
+// classes with at least 24 rows; `residuals`: record each written class's
+// cross-validated residual quantiles (ClassModel::cv_residuals). Both off by
+// default, so that existing fits stay as they were. `trees` needs a build with
+// xgboost (CanFitTrees()); without one FitPlatform throws Error.
 FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base, const std::string& provenance,
-                      int folds = 5);
+                      int folds = 5, bool trees = false, bool residuals = false);
+
+// Whether this build can train trees: odonata was built with Debian's
+// libxgboost-dev (CMake option ODONATA_XGBOOST, AUTO by default). Profiles
+// that carry trees estimate either way (odonata evaluates them itself).
+bool CanFitTrees();
 
 // A class (at one precision) needs kMinFitRows rows to be fitted at all;
 // below kFewFitRows its fit is made, with a warning that its cross-validated
@@ -159,6 +169,8 @@ constexpr std::size_t kFewFitRows = 20;
 // Throws Error when no class has kMinFitRows rows: nothing would be fitted.
 struct FitFilesOptions {
   int folds = 5;
+  bool trees = false;      // FitPlatform's `trees`
+  bool residuals = false;  // FitPlatform's `residuals`
   std::optional<std::string> name;
   std::optional<std::string> description;
   std::optional<double> price_usd;

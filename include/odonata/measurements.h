@@ -16,7 +16,8 @@ namespace odonata {
 
 // One single-layer configuration, in NCHW terms. Ops (column `op`):
 //   Conv, DepthwiseConv (groups = in_c; out_c a multiple of in_c), ConvTranspose, Gemm (in_c -> out_c
-//   features, batch rows), MaxPool, AveragePool, GlobalAveragePool, Add, Mul,
+//   features, batch rows), MatMul (two activations, [batch, in_h, in_c] x [batch, in_c, out_c], in_w 1:
+//   attention's batched products), MaxPool, AveragePool, GlobalAveragePool, Add, Mul,
 //   Relu, Clip, Sigmoid, HardSwish, BatchNormalization, Softmax, Concat (two
 //   inputs of in_c channels), Resize (nearest, x stride_h / stride_w upsampling),
 //   NonMaxSuppression (boxes [batch, in_h, 4], scores [batch, in_c, in_h], in_w 1,

@@ -75,6 +75,50 @@ struct FittedModel {
   bool operator==(const FittedModel&) const = default;
 };
 
+// One regression tree in xgboost's layout: node i is a leaf when left[i] < 0,
+// with output value[i]; otherwise the layer goes to left[i] when
+// float(LayerDim(layer, features[feature[i]])) < threshold[i], else to right[i].
+// Node 0 is the root.
+struct RegressionTree {
+  std::vector<std::int32_t> feature, left, right;
+  std::vector<double> threshold;  // float32 values, as xgboost compares them
+  std::vector<double> value;      // leaf outputs (learning rate applied)
+
+  bool operator==(const RegressionTree&) const = default;
+};
+
+// Gradient-boosted trees on the residual of the class's roofline (ANNETTE's
+// "mixed" model), estimator "trees":
+//   t_ms = roofline_ms(layer) x exp(base + sum over trees of the leaf reached),
+// roofline_ms being the class's refined roofline (its efficiencies and
+// parallelism). Trained by `odonata fit` with xgboost (libxgboost), evaluated by
+// odonata itself: the profile carries the trees, no runtime dependency.
+struct TreeModel {
+  Precision precision = Precision::kFp32;
+  std::vector<std::string> features;  // LayerDim names (estimator.h)
+  double base = 0;                    // log of the ratio, before the trees
+  std::vector<RegressionTree> trees;
+  std::int64_t rows = 0;
+  double mape = 0;     // %, on the rows fitted
+  double cv_mape = 0;  // %, k-fold cross-validated
+  std::int64_t folds = 0;
+  std::string source;
+
+  bool operator==(const TreeModel&) const = default;
+};
+
+// Quantiles of a class's cross-validated log residuals, ln(measured /
+// predicted) with each row predicted by the chosen model fitted without its
+// fold (`odonata fit --residuals`): what an interval around a layer's
+// estimate can be built from (docs/host-cost-model.md section 5).
+struct CvResiduals {
+  double p05 = 0, p50 = 0, p95 = 0;
+  std::int64_t rows = 0;
+  std::string source;
+
+  bool operator==(const CvResiduals&) const = default;
+};
+
 // The shape of a layer's sliding window, for kernel terms (KernelShapeOf in
 // estimator.h): "none" (no 2-D window), "1x1" (stride 1), "kxk" (square k > 1,
 // stride 1), "1xk" (asymmetric, kernel_h != kernel_w, e.g. 1x7 and 7x1, stride
@@ -101,6 +145,8 @@ struct ClassModel {
   Sourced memory_efficiency{1.0, "default"};   // fraction of bandwidth reached
   std::vector<Parallelism> parallelism;        // for refined_roofline
   std::vector<FittedModel> fitted;             // for step_linear, at most one per precision
+  std::vector<TreeModel> trees;                // for trees, at most one per precision
+  std::optional<CvResiduals> cv_residuals;     // of the chosen model, when fitted with --residuals
   // Estimator used where `estimator` cannot serve (step_linear without a model
   // for the precision asked for).
   std::string fallback = "roofline";
@@ -115,6 +161,7 @@ struct ClassModel {
   std::optional<RatioInterval> interval;
 
   const FittedModel* FittedFor(Precision p) const;
+  const TreeModel* TreesFor(Precision p) const;
 };
 
 // Fusion rules: a layer whose main op is in `into` absorbs the single consumer

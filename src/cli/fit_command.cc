@@ -26,6 +26,8 @@ struct FitArgs {
   Format format = Format::kTable;  // of --report
   std::optional<std::string> predictions;
   int folds = 5;
+  bool trees = false;
+  bool residuals = false;
   std::string overhead_group;  // network rows: the group written as overhead_ms
   std::vector<std::string> classes;
   bool no_power = false;
@@ -87,6 +89,8 @@ int RunNetworks(const FitArgs& a, const Platform& base, const std::vector<std::s
 }
 
 int Run(const FitArgs& a, const Context& context) {
+  // Trees are trained with xgboost, optional at build time (CMake ODONATA_XGBOOST).
+  if (a.trees && !CanFitTrees()) throw Error("fit: built without libxgboost-dev: --trees unavailable", ExitCode::kUsage);
   if (!a.out && !a.report && !a.predictions) {
     throw Error("fit: nothing to write: give --out, --report or --predictions", ExitCode::kUsage);
   }
@@ -94,7 +98,14 @@ int Run(const FitArgs& a, const Context& context) {
   const Platform base = LoadPlatform(a.base, context.SearchPath());
   std::vector<std::string> network_files, layer_files;
   for (const std::string& f : a.measurements) (IsNetworkMeasurementFile(f) ? network_files : layer_files).push_back(f);
-  if (!network_files.empty()) return RunNetworks(a, base, network_files, layer_files);
+  if (!network_files.empty()) {
+    if (a.trees || a.residuals) {
+      throw Error("fit: --trees and --residuals apply to single-layer measurement files, not network rows (" +
+                      network_files.front() + " has a `model` column)",
+                  ExitCode::kUsage);
+    }
+    return RunNetworks(a, base, network_files, layer_files);
+  }
   if (!a.overhead_group.empty() || !a.classes.empty() || a.no_power || a.signed_coefficients || !a.terms.empty() ||
       !a.split.empty()) {
     throw Error("fit: --overhead-group, --classes, --terms, --split-by, --signed and --no-power apply to network measurement files (a `model` column)",
@@ -102,6 +113,8 @@ int Run(const FitArgs& a, const Context& context) {
   }
   FitFilesOptions options;
   options.folds = a.folds;
+  options.trees = a.trees;
+  options.residuals = a.residuals;
   options.machine_files = a.machines;
   options.name = a.name ? a.name : a.out ? std::optional(ProfileNameOf(*a.out)) : std::nullopt;
   options.description = a.description;
@@ -155,6 +168,11 @@ Runner SetupFit(CLI::App& cmd) {
   cmd.add_option("--folds", a->folds, "Folds of the cross-validation that chooses each class's model")
       ->type_name("K")
       ->default_str("5");
+  cmd.add_flag("--trees", a->trees,
+               "Also try gradient-boosted trees (xgboost) on the roofline's residual for classes of 24 rows or more"
+               " (needs odonata built with libxgboost-dev)");
+  cmd.add_flag("--residuals", a->residuals,
+               "Record each class's cross-validated residual quantiles (cv_residuals) in the profile");
   cmd.add_option("--overhead-group", a->overhead_group,
                  "Network rows: the overhead group whose fitted overhead becomes the profile's overhead_ms")
       ->type_name("NAME");

@@ -17,10 +17,26 @@ struct SweepArgs {
   std::optional<Precision> precision;  // default fp32
   std::string out;
   bool models = false;
+  std::optional<std::string> plan;  // configurations from a plan CSV instead of a design
   bool progress = false;
 };
 
 int Run(const SweepArgs& a, const Context&) {
+  if (a.plan) {
+    // A plan drawn elsewhere (tools/ort/census_sweeps.py): its rows as they are.
+    std::vector<LayerConfig> plan;
+    for (const Measurement& m : ReadMeasurements(*a.plan, false)) plan.push_back(m.config);
+    SweepFiles files;
+    {
+      ProgressBar bar("sweep", a.progress);
+      files = WriteSweep(plan, a.out, a.models, static_cast<std::uint64_t>(a.seed),
+                         [&bar](std::size_t done, std::size_t total) { bar.Update(done, total); });
+    }
+    Note("wrote " + std::to_string(files.rows) + " configurations of " + *a.plan + " to " + files.plan +
+         (a.models ? " and their models to " + files.models : ""));
+    return 0;
+  }
+  if (a.op.empty()) throw Error("sweep: --op or --plan is required", ExitCode::kUsage);
   SweepOptions s;
   s.op = a.op;
   s.design = a.design;
@@ -49,8 +65,11 @@ int Run(const SweepArgs& a, const Context&) {
 Runner SetupSweep(CLI::App& cmd) {
   auto a = std::make_shared<SweepArgs>();
   cmd.add_option("--op", a->op, "Layer type: Conv, DepthwiseConv, Gemm, MaxPool, AveragePool, Add, ...")
-      ->type_name("OP")
-      ->required();
+      ->type_name("OP");
+  cmd.add_option("--plan", a->plan,
+                 "Configurations from a measurement CSV (plan) instead of --op and a design (e.g. census samples)")
+      ->type_name("FILE")
+      ->excludes("--op");
   cmd.add_option_function<std::string>(
          "--design", [a](const std::string& text) { ParseSweepDesign(text, &a->design); },
          "1d: one dimension at a time; grid: all combinations; random")

@@ -40,7 +40,7 @@ FitReport FitMeasurementFiles(const std::vector<std::string>& files, const Platf
     names += (names.empty() ? "" : ", ") + path;
   }
   const std::string provenance = "measured: " + names + ", odonata " + Version();
-  FitReport fit = FitPlatform(rows, base, provenance, options.folds);
+  FitReport fit = FitPlatform(rows, base, provenance, options.folds, options.trees, options.residuals);
   const std::optional<Precision> fitted = FittedPrecision(fit, base.default_precision);
   if (!fitted) {
     throw Error(names + ": no op class has enough rows to fit (at least " + std::to_string(kMinFitRows) +

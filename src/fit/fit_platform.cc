@@ -24,6 +24,7 @@
 #include "odonata/fit.h"
 #include "detection_fit.h"
 #include "fit_util.h"
+#include "trees_fit.h"
 
 namespace odonata {
 namespace {
@@ -31,7 +32,20 @@ namespace {
 constexpr std::size_t kMinRows = kMinFitRows;
 constexpr double kTieMape = 0.1;  // percentage points
 
-enum class Kind { kRoofline, kRefined, kStepLinear };
+enum class Kind { kRoofline, kRefined, kStepLinear, kTrees };
+
+// Rows a class needs before gradient-boosted trees are tried: with fewer, five
+// folds leave too little to split on.
+constexpr std::size_t kMinTreeRows = 24;
+
+// The trees' features: every LayerDim that describes a layer's geometry
+// (NonMaxSuppression's boxes and classes have their own model).
+const std::vector<std::string>& TreeFeatures() {
+  static const std::vector<std::string> f = {"out_h",  "out_w", "in_c",  "out_c",    "in_h",    "in_w",
+                                             "batch",  "kernel", "spatial", "macs",  "elems",   "group",
+                                             "stride", "dilation", "weights", "inputs"};
+  return f;
+}
 
 const char* KindName(Kind k) {
   switch (k) {
@@ -41,6 +55,8 @@ const char* KindName(Kind k) {
       return "refined_roofline";
     case Kind::kStepLinear:
       return "step_linear";
+    case Kind::kTrees:
+      return "trees";
   }
   return "roofline";
 }
@@ -70,8 +86,32 @@ double Predict(const ClassModel& m, const Layer& l, const PrecisionSpec& spec, P
   return estimator->fn(EstimatorContext{l, platform, precision, m}).ms;
 }
 
+// The refined roofline of the rows (dims as the refined candidate's), then trees
+// on the log of measured over roofline: ANNETTE's mixed model.
+ClassModel TrainTrees(const Candidate& c, const std::vector<Layer>& layers, const std::vector<double>& ms,
+                      const PrecisionSpec& spec, Precision precision) {
+  ClassModel m = FitRefinedRoofline(layers, ms, spec, precision, c.dims, c.kernel_shapes);
+  m.estimator = "refined_roofline";
+  std::vector<std::vector<float>> x;
+  std::vector<double> y;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const double base = Predict(m, layers[i], spec, precision);
+    if (!(base > 0)) throw Error("the roofline predicts no time for " + layers[i].op_type + " '" + layers[i].name + "'");
+    y.push_back(std::log(ms[i] / base));
+    std::vector<float> row;
+    for (const std::string& f : TreeFeatures()) row.push_back(static_cast<float>(LayerDim(layers[i], f)));
+    x.push_back(std::move(row));
+  }
+  TreeModel t = FitTrees(x, y, TreeFeatures());
+  t.precision = precision;
+  m.estimator = "trees";
+  m.trees.push_back(std::move(t));
+  return m;
+}
+
 ClassModel Train(const Candidate& c, const std::vector<Layer>& layers, const std::vector<double>& ms,
                  const PrecisionSpec& spec, Precision precision) {
+  if (c.kind == Kind::kTrees) return TrainTrees(c, layers, ms, spec, precision);
   if (c.kind == Kind::kStepLinear) {
     ClassModel m;
     m.estimator = "step_linear";
@@ -103,7 +143,11 @@ std::vector<int> Folds(std::size_t n, int k) {
   return fold;
 }
 
-double CvMape(const Candidate& c, const Group& g, const PrecisionSpec& spec, const std::vector<int>& fold, int k) {
+// Cross-validated MAPE; `cv_pred` (when given) gets every row's prediction by
+// the model fitted without its fold.
+double CvMape(const Candidate& c, const Group& g, const PrecisionSpec& spec, const std::vector<int>& fold, int k,
+              std::vector<double>* cv_pred = nullptr) {
+  if (cv_pred) cv_pred->assign(g.layers.size(), 0.0);
   double ape = 0;
   for (int f = 0; f < k; ++f) {
     std::vector<Layer> train;
@@ -116,7 +160,9 @@ double CvMape(const Candidate& c, const Group& g, const PrecisionSpec& spec, con
     const ClassModel m = Train(c, train, train_ms, spec, g.precision);
     for (std::size_t i = 0; i < g.layers.size(); ++i) {
       if (fold[i] != f) continue;
-      ape += std::abs(Predict(m, g.layers[i], spec, g.precision) - g.ms[i]) / g.ms[i];
+      const double p = Predict(m, g.layers[i], spec, g.precision);
+      if (cv_pred) (*cv_pred)[i] = p;
+      ape += std::abs(p - g.ms[i]) / g.ms[i];
     }
   }
   return 100.0 * ape / static_cast<double>(g.layers.size());
@@ -144,8 +190,8 @@ std::vector<std::string> MostVaried(const std::vector<Layer>& layers, const std:
 }
 
 // `kernel_shapes`: the shapes of the base profile's kernel terms for the class,
-// refitted by the roofline candidates.
-std::vector<Candidate> Candidates(const Group& g, const std::vector<KernelShape>& kernel_shapes) {
+// refitted by the roofline candidates (and the trees' roofline).
+std::vector<Candidate> Candidates(const Group& g, const std::vector<KernelShape>& kernel_shapes, bool trees) {
   std::vector<Candidate> out = {{Kind::kRoofline, {}, "", kernel_shapes}};
   const bool conv = g.cls == OpClass::kConv || g.cls == OpClass::kDepthwiseConv;
   std::vector<std::string> refined;
@@ -154,7 +200,7 @@ std::vector<Candidate> Candidates(const Group& g, const std::vector<KernelShape>
   if (g.cls == OpClass::kPool) refined = {"in_c", "out_h"};
   if (!refined.empty()) out.push_back({Kind::kRefined, refined, "", kernel_shapes});
 
-  Candidate step{Kind::kStepLinear, {}, ""};
+  Candidate step{Kind::kStepLinear, {}, "", {}};
   if (conv) {
     step.dims = MostVaried(g.layers, {"in_c", "out_c", "in_h"}, 2);
     // The remaining size (batch, output pixels, kernel) scales the channel
@@ -165,8 +211,11 @@ std::vector<Candidate> Candidates(const Group& g, const std::vector<KernelShape>
   } else {
     step.dims = MostVaried(g.layers, {"in_c", "out_c", "in_h", "in_w", "batch", "kernel", "spatial", "elems"}, 1);
   }
-  if (g.cls == OpClass::kDetection) step = {Kind::kStepLinear, {"boxes"}, "boxes"};  // FitDetection (NMS)
+  if (g.cls == OpClass::kDetection) step = {Kind::kStepLinear, {"boxes"}, "boxes", {}};  // FitDetection (NMS)
   if (!step.dims.empty()) out.push_back(step);
+  if (trees && g.cls != OpClass::kDetection && g.layers.size() >= kMinTreeRows) {
+    out.push_back({Kind::kTrees, refined, "", kernel_shapes});
+  }
   return out;
 }
 
@@ -183,6 +232,7 @@ void Relabel(ClassModel& m, const std::string& provenance) {
   for (Parallelism& p : m.parallelism) p.source = WithProvenance(p.source, provenance);
   for (KernelTerm& t : m.kernel_terms) t.source = WithProvenance(t.source, provenance);
   for (FittedModel& f : m.fitted) f.source = provenance + " (odonata fit)";
+  for (TreeModel& t : m.trees) t.source = provenance + " (odonata fit, xgboost " + XgboostVersion() + ")";
 }
 
 std::string GroupName(OpClass c, Precision p) { return std::string(OpClassName(c)) + " " + PrecisionName(p); }
@@ -192,11 +242,35 @@ struct GroupResult {
   ClassFit fit;
   std::map<Kind, ClassModel> models;  // each candidate trained on all rows
   std::map<Kind, FitStats> stats;
+  std::map<Kind, std::vector<double>> cv_pred;  // per candidate: each row predicted without its fold
   Kind best = Kind::kRoofline;
 };
 
+// Linear-interpolated quantile q of sorted v.
+double Quantile(const std::vector<double>& v, double q) {
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const std::size_t lo = static_cast<std::size_t>(std::floor(pos));
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+CvResiduals Residuals(const std::vector<double>& measured, const std::vector<double>& cv_pred) {
+  std::vector<double> r;
+  for (std::size_t i = 0; i < measured.size(); ++i) {
+    if (cv_pred[i] > 0) r.push_back(std::log(measured[i] / cv_pred[i]));
+  }
+  CvResiduals c;
+  if (r.empty()) return c;
+  std::sort(r.begin(), r.end());
+  c.p05 = Quantile(r, 0.05);
+  c.p50 = Quantile(r, 0.5);
+  c.p95 = Quantile(r, 0.95);
+  c.rows = static_cast<std::int64_t>(r.size());
+  return c;
+}
+
 GroupResult FitGroup(const Group& g, const PrecisionSpec& spec, const std::vector<KernelShape>& kernel_shapes,
-                     int folds, std::vector<std::string>& warnings) {
+                     int folds, bool trees, std::vector<std::string>& warnings) {
   GroupResult r;
   r.fit.op_class = g.cls;
   r.fit.precision = g.precision;
@@ -205,17 +279,23 @@ GroupResult FitGroup(const Group& g, const PrecisionSpec& spec, const std::vecto
   const int k = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(folds), g.layers.size()));
   const std::vector<int> fold = Folds(g.layers.size(), k);
   double best_cv = std::numeric_limits<double>::infinity();
-  for (const Candidate& c : Candidates(g, kernel_shapes)) {
+  for (const Candidate& c : Candidates(g, kernel_shapes, trees)) {
     try {
       ClassModel m = Train(c, g.layers, g.ms, spec, g.precision);
       std::vector<double> pred;
       for (const Layer& l : g.layers) pred.push_back(Predict(m, l, spec, g.precision));
       FitStats s = fit::PredictionStats(g.ms, pred);
-      s.cv_mape = CvMape(c, g, spec, fold, k);
+      std::vector<double> cv_pred;
+      s.cv_mape = CvMape(c, g, spec, fold, k, &cv_pred);
       s.folds = k;
       if (c.kind == Kind::kStepLinear) {
         m.fitted.front().cv_mape = s.cv_mape;
         m.fitted.front().folds = s.folds;
+      }
+      if (c.kind == Kind::kTrees) {
+        m.trees.front().mape = s.mape;
+        m.trees.front().cv_mape = s.cv_mape;
+        m.trees.front().folds = s.folds;
       }
       r.fit.candidates.push_back({KindName(c.kind), s});
       if (s.cv_mape < best_cv - kTieMape || r.models.empty()) {
@@ -224,6 +304,7 @@ GroupResult FitGroup(const Group& g, const PrecisionSpec& spec, const std::vecto
       }
       r.models[c.kind] = std::move(m);
       r.stats[c.kind] = s;
+      r.cv_pred[c.kind] = std::move(cv_pred);
     } catch (const Error& e) {
       warnings.push_back(GroupName(g.cls, g.precision) + ": candidate " + KindName(c.kind) +
                          " not fitted: " + e.what());
@@ -242,8 +323,9 @@ void Choose(GroupResult& r, Kind kind, const Group& g, const PrecisionSpec& spec
 }  // namespace
 
 FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base, const std::string& provenance,
-                      int folds) {
+                      int folds, bool trees, bool residuals) {
   if (folds < 2) throw Error("fit: at least 2 folds are needed for cross-validation, got " + std::to_string(folds));
+  if (trees && !CanFitTrees()) throw Error(std::string("fit: ") + kNoXgboost);
   FitReport report;
   report.platform = base;
 
@@ -293,7 +375,7 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
     }
     std::vector<KernelShape> kernel_shapes;
     for (const KernelTerm& t : base.ModelFor(g.cls).kernel_terms) kernel_shapes.push_back(t.shape);
-    GroupResult r = FitGroup(g, base.precisions.at(g.precision), kernel_shapes, folds, report.warnings);
+    GroupResult r = FitGroup(g, base.precisions.at(g.precision), kernel_shapes, folds, trees, report.warnings);
     if (r.models.empty()) continue;
     by_class[g.cls].push_back({&g, std::move(r)});
   }
@@ -323,6 +405,14 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
     written.fallback = "roofline";
     written.active_power_w = base.ModelFor(cls).active_power_w;  // FitPower below may replace it
     Relabel(written, provenance);
+    if (residuals) {
+      CvResiduals c = Residuals(dg.ms, results[decider].second.cv_pred.at(kind));
+      c.source = provenance + " (odonata fit: ln(measured / predicted) of the " + std::to_string(c.rows) + " " +
+                 PrecisionName(dg.precision) + " rows, each predicted by the " + KindName(kind) +
+                 " model fitted without its fold, " + std::to_string(results[decider].second.stats.at(kind).folds) +
+                 " folds)";
+      written.cv_residuals = c;
+    }
     report.platform.classes[cls] = written;
 
     for (auto& [g, r] : results) {

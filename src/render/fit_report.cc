@@ -37,6 +37,9 @@ std::string Parameters(const ClassModel& m, Precision precision) {
   s << "compute_eff " << FormatFixed(m.compute_efficiency.value, 4) << ", memory_eff "
     << FormatFixed(m.memory_efficiency.value, 4);
   for (const Parallelism& p : m.parallelism) s << ", " << p.dim << " p=" << p.p << " a=" << FormatFixed(p.alpha, 2);
+  if (const TreeModel* t = m.TreesFor(precision); t && m.estimator == "trees") {
+    s << ", x exp(" << t->trees.size() << " trees on " << t->features.size() << " dims)";
+  }
   return s.str();
 }
 

@@ -13,6 +13,9 @@
 #
 # The networks timed (never fitted) are those of the host validation suite,
 # data/validation/host-networks.txt (another list: HOST_NETWORKS=FILE).
+# Elsewhere than the defaults (a trial that must not replace the shipped profile):
+# HOST_DATA=DIR (measurements, DIR/base.json), HOST_PROFILE=FILE (the fitted profile),
+# HOST_VALIDATION=FILE (the validation CSV), HOST_FIT_FLAGS="..." (more odonata fit options).
 # Run from the repository root after `cd tools/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci`.
 set -euo pipefail
 
@@ -36,6 +39,16 @@ case $THREADS in
   2) DATA=data/host-ort-cpu/2t; PLATFORM=host-ort-cpu-2t ;;
   *) echo "calibrate.sh: THREADS must be 1 or 2" >&2; exit 2 ;;
 esac
+DATA=${HOST_DATA:-$DATA}
+PROFILE=${HOST_PROFILE:-platforms/$PLATFORM.json}
+VALIDATION=${HOST_VALIDATION:-data/validation/host-ort-cpu.csv}
+# More fit options, e.g. issue 12's phase-2 model: HOST_FIT_FLAGS="--trees --residuals"
+# (gradient-boosted trees among the candidates, which needs odonata built with
+# libxgboost-dev, and every class's cross-validated residual quantiles). Default:
+# none, the fit of the shipped profile.
+FIT_FLAGS=${HOST_FIT_FLAGS-}
+# validate.js estimates with PLATFORM: the name, or the file when it is not the default.
+[ -n "${HOST_PROFILE:-}" ] && PLATFORM=$PROFILE
 [ -f tools/ort/sweeps.txt ] || { echo "calibrate.sh: run from the repository root" >&2; exit 2; }
 [ -f "$SUITE" ] || { echo "calibrate.sh: no network list $SUITE" >&2; exit 2; }
 mkdir -p "$WORK/sweeps" "$WORK/net" "$DATA/networks"
@@ -78,7 +91,7 @@ if step measure; then
   dirs=$(grep -v '^#' tools/ort/sweeps.txt | awk -v w="$WORK/sweeps" 'NF && $1 != "detection" {print w "/" $2}')
   # shellcheck disable=SC2086,SC2046
   $RUNNER --sweep $dirs --threads "$THREADS" --passes 2 --overhead-model "$WORK/sweeps/empty/models/00000.onnx" \
-    --flush-mb 256 --flush-op Gemm --max-wait 300 --reference "$REFERENCE" --out "$DATA/sweeps.csv" \
+    --node-bias 0.26 --flush-mb 256 --flush-op Gemm --max-wait 180 --reference "$REFERENCE" --out "$DATA/sweeps.csv" \
     --network $(suite_nets) --rounds 5 --network-repeats 2 --network-warmup 1 \
     --network-out "$DATA/networks/networks.csv"
 fi
@@ -99,15 +112,16 @@ if step fit; then
   # with it on another CPU warns.
   machines=()
   for m in "$DATA"/*.machine.json; do [ -e "$m" ] && machines+=(--machine "$m"); done
-  "$ODONATA" fit "$DATA"/*.csv --base "$DATA/base.json" --same-board --out "platforms/$PLATFORM.json" --report \
+  # shellcheck disable=SC2086
+  "$ODONATA" fit "$DATA"/*.csv --base "$DATA/base.json" --same-board --out "$PROFILE" --report $FIT_FLAGS \
     --predictions "$DATA/fit/predictions.csv" "${machines[@]}" | tee "$DATA/fit_report.txt"
 fi
 
 # 4. Validation rows (data/validation/host-ort-cpu.csv) and the comparison.
 if step validate; then
   node tools/ort/validate.js "$ODONATA" "$DATA/networks/networks.csv" "$PLATFORM" "$THREADS" \
-    data/validation/host-ort-cpu.csv "$SUITE"
+    "$VALIDATION" "$SUITE"
   # The profile's `validation` (and `interval`, from calibration rows if any),
   # derived from the suite, never typed: docs/platform-profile.md "Trust".
-  "$ODONATA" check data/validation/host-ort-cpu.csv --write-validation >/dev/null
+  "$ODONATA" check "$VALIDATION" --write-validation >/dev/null
 fi

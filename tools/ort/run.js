@@ -41,6 +41,11 @@
 //                       The session.run median is always written as the extra column run_ms
 //                       (with `node`, of the profiled runs: profiling adds 9-13 us per node
 //                       to session.run and 3-5 us to each kernel time; data/host-ort-cpu/dispatch)
+//   --node-bias US      sweeps with `node` and --overhead-model: subtract the profiler's own
+//                       cost from each row, i.e. the 1-element Relu's profiled kernel time
+//                       minus US microseconds, the per-node cost measured without the profiler
+//                       (0.26 us for Relu chains here, data/host-ort-cpu/dispatch): the profiler
+//                       reports 2.8-5 us for kernels whose whole cost is 0.3 us [off]
 //   --flush-mb M        write M MiB of scratch memory before every run of the ops given by
 //   --flush-op OP       (repeatable; default every op), so that weights come from DRAM as in a
 //                       network larger than the last-level cache [0]
@@ -92,8 +97,8 @@ function parseArgs(argv) {
              maxRepeats: 1000, passes: 2, overheadModel: '', latency: null, flushMb: 0, flushOps: [], minMs: null,
              rounds: 5, networkRepeats: 2, networkWarmup: 1, networkOut: '', maxOthers: null, tries: 4, maxWait: 600,
              waited: 0, profile: '', profileRuns: 10, out: '', machine: '', seed: 1, order: 'shuffled', reject: 3,
-             reference: '', refRuns: 5, refTolerance: 0.15};
-  const reals = ['--min-time', '--max-others', '--min-ms', '--reject', '--ref-tolerance'];
+             reference: '', refRuns: 5, refTolerance: 0.15, nodeBias: null};
+  const reals = ['--min-time', '--max-others', '--min-ms', '--reject', '--ref-tolerance', '--node-bias'];
   let list = null;
   const num = (name, v, min) => {
     const n = Number(v);
@@ -113,6 +118,7 @@ function parseArgs(argv) {
     '--passes': (v) => { o.passes = num('--passes', v, 1); },
     '--overhead-model': (v) => { o.overheadModel = v; },
     '--latency': (v) => { o.latency = v; },
+    '--node-bias': (v) => { o.nodeBias = num('--node-bias', v, 0); },
     '--flush-mb': (v) => { o.flushMb = num('--flush-mb', v, 0); },
     '--flush-op': (v) => { o.flushOps.push(v); },
     '--rounds': (v) => { o.rounds = num('--rounds', v, 1); },
@@ -167,6 +173,9 @@ function parseArgs(argv) {
   if (o.latency !== null && !sweep) usage('--latency is for --sweep');
   if (o.latency === null) o.latency = 'node';
   if (!['node', 'run'].includes(o.latency)) usage(`--latency: '${o.latency}' (node, run)`);
+  if (o.nodeBias !== null && (o.latency !== 'node' || !o.overheadModel)) {
+    usage('--node-bias needs --latency node and --overhead-model');
+  }
   if (o.minMs === null) o.minMs = sweep && o.latency === 'node' ? 0.01 : 0;
   if (o.warmup === null) o.warmup = sweep ? 5 : 2;
   if (o.repeats === null) o.repeats = sweep ? 20 : 10;
@@ -771,9 +780,14 @@ async function runSweeps(o) {
   const lines = [[...header, 'latency_ms', 'latency_ms_p10', 'latency_ms_p90', 'repeats', 'run_ms', ...kSpreadColumns]
                      .map(csvField).join(',')];
   let skipped = 0, rejected = 0;
+  // The profiler's cost per reported node: the 1-element Relu's profiled kernel
+  // time less its cost without the profiler (--node-bias, us).
+  let bias = 0;
+  if (node && o.nodeBias !== null && overhead.node.length) bias = stats(overhead.node).median - o.nodeBias / 1000;
+  const unbias = (s) => ({...s, median: s.median - bias, p10: s.p10 - bias, p90: s.p90 - bias});
   jobs.forEach((job, i) => {
     const run = robustStats(pooled[i].run, o.reject);
-    const s = node ? robustStats(pooled[i].node, o.reject) : run;
+    const s = node ? unbias(robustStats(pooled[i].node, o.reject)) : run;
     rejected += s.rejected;
     const line = [...job.row, ms(s.median), ms(s.p10), ms(s.p90), s.repeats, ms(run.median),
                   ...spreadFields(s, pooled[i].passMedians, pooled[i].refRatios)].map(csvField).join(',');
@@ -792,11 +806,14 @@ async function runSweeps(o) {
                   runs: run.repeats};
   }
   const m = machine(o, {sweeps: o.sweeps, models: jobs.length, rows_below_min_ms: skipped, latency: o.latency,
+                        profiler_bias_ms: node && o.nodeBias !== null ? +bias.toFixed(6) : null,
+                        node_bias_us: o.nodeBias,
                         runs_rejected: rejected, flush_mb: o.flushMb, flush_ops: o.flushOps,
                         started: began.toISOString(), finished: new Date().toISOString(), loadavg_start: load0,
                         loadavg_end: os.loadavg(), overhead_model: o.overheadModel || null, overhead_ms: overheadMs,
                         contention: contention(results, o, resultFiles)});
-  const what = node ? 'latency_ms: per-run sum of ORT node kernel times without NCHWc reorders'
+  const what = node ? 'latency_ms: per-run sum of ORT node kernel times without NCHWc reorders' +
+                      (o.nodeBias !== null ? `, less the profiler's ${(bias * 1000).toFixed(2)} us per node` : '')
                     : 'latency_ms: session.run time';
   const flushOps = o.flushOps.length ? ` of ${o.flushOps.join('/')}` : '';
   const flushed = o.flushMb ? `, ${o.flushMb} MiB written before every run${flushOps}` : '';
