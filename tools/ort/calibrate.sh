@@ -47,6 +47,11 @@ VALIDATION=${HOST_VALIDATION:-data/validation/host-ort-cpu.csv}
 # libxgboost-dev, and every class's cross-validated residual quantiles). Default:
 # none, the fit of the shipped profile.
 FIT_FLAGS=${HOST_FIT_FLAGS-}
+# The sweep list and the profiler's per-node bias (run.js --node-bias): the shipped profile's by
+# default; the phase-2 trial (not yet validated, data/host-ort-cpu/phase2/README.md) uses
+# HOST_SWEEPS=tools/ort/sweeps-phase2.txt HOST_RUN_FLAGS="--node-bias 0.26 --max-wait 180".
+SWEEPS=${HOST_SWEEPS:-tools/ort/sweeps.txt}
+RUN_FLAGS=${HOST_RUN_FLAGS:---max-wait 300}
 # validate.js estimates with PLATFORM: the name, or the file when it is not the default.
 [ -n "${HOST_PROFILE:-}" ] && PLATFORM=$PROFILE
 [ -f tools/ort/sweeps.txt ] || { echo "calibrate.sh: run from the repository root" >&2; exit 2; }
@@ -62,7 +67,7 @@ REFERENCE="$WORK/sweeps/reference/models/00000.onnx"
 #    the reference of the noise floor, a 3x3 Conv of 64 channels at 28x28 (about
 #    0.4 ms) timed before and after every timing; every network of the suite, materialized.
 if step sweeps; then
-  grep -v '^#' tools/ort/sweeps.txt | grep . | while read -r group name args; do
+  grep -v '^#' "$SWEEPS" | grep . | while read -r group name args; do
     [ -f "$WORK/sweeps/$name/plan.csv" ] && continue
     # shellcheck disable=SC2086
     "$ODONATA" sweep $args --out "$WORK/sweeps/$name" --models
@@ -88,10 +93,10 @@ fi
 #    weights come from DRAM as in AlexNet and VGG-16, whose weights (244 and
 #    553 MB) exceed the last-level cache: 256 MiB are written before every Gemm run.
 if step measure; then
-  dirs=$(grep -v '^#' tools/ort/sweeps.txt | awk -v w="$WORK/sweeps" 'NF && $1 != "detection" {print w "/" $2}')
+  dirs=$(grep -v '^#' "$SWEEPS" | awk -v w="$WORK/sweeps" 'NF && $1 != "detection" {print w "/" $2}')
   # shellcheck disable=SC2086,SC2046
   $RUNNER --sweep $dirs --threads "$THREADS" --passes 2 --overhead-model "$WORK/sweeps/empty/models/00000.onnx" \
-    --node-bias 0.26 --flush-mb 256 --flush-op Gemm --max-wait 180 --reference "$REFERENCE" --out "$DATA/sweeps.csv" \
+    $RUN_FLAGS --flush-mb 256 --flush-op Gemm --reference "$REFERENCE" --out "$DATA/sweeps.csv" \
     --network $(suite_nets) --rounds 5 --network-repeats 2 --network-warmup 1 \
     --network-out "$DATA/networks/networks.csv"
 fi
@@ -99,7 +104,7 @@ fi
 # 2b. The detection sweeps (NonMaxSuppression, group `detection` of sweeps.txt), added
 #     after the first calibration: their own invocation, 3 passes, no networks.
 if step detection; then
-  dirs=$(grep -v '^#' tools/ort/sweeps.txt | awk -v w="$WORK/sweeps" '$1 == "detection" {print w "/" $2}')
+  dirs=$(grep -v '^#' "$SWEEPS" | awk -v w="$WORK/sweeps" '$1 == "detection" {print w "/" $2}')
   # shellcheck disable=SC2086
   $RUNNER --sweep $dirs --threads "$THREADS" --passes 3 --max-wait 300 --reference "$REFERENCE" \
     --out "$DATA/detection.csv"

@@ -7,7 +7,7 @@ Writes one plan (odonata's measurement CSV without latencies) per class: conv.cs
 strided, dilated, grouped), dwconv.csv (depthwise, strided, dilated), gemm.csv (matrix products
 with a constant B and M > 1: the linear layers of ViT, Swin, ConvNeXt) and matmul.csv (batched
 products of two activations: attention's Q x K^T and A x V). `odonata sweep --plan FILE --out DIR
---models` turns a plan into its models (tools/ort/sweeps.txt).
+--models` turns a plan into its models (tools/ort/sweeps-phase2.txt, the phase-2 trial).
 
 Each row is a census configuration (drawn uniformly within its kernel family, with replacement)
 with every channel, spatial and matrix dimension multiplied by its own factor drawn
