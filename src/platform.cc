@@ -285,6 +285,22 @@ HostMachine ParseMachine(const Node& n) {
   return m;
 }
 
+// The list under `key`, when present: each element parsed by `parse`, then
+// shown to `check` (with its node) before it joins `out`, so that `check` can
+// reject a duplicate of an earlier element.
+template <typename T, typename Parse, typename Check>
+void ParseList(const Node& n, const char* key, std::vector<T>& out, Parse parse, Check check) {
+  if (!n.Has(key)) return;
+  Node list = n.Child(key);
+  ExpectArray(list);
+  for (std::size_t i = 0; i < list.json.size(); ++i) {
+    Node item = list.Element(i);
+    T value = parse(item);
+    check(value, item);
+    out.push_back(std::move(value));
+  }
+}
+
 ClassModel ParseClassModel(const Node& n) {
   CheckKeys(n, {"estimator"},
             {"compute_efficiency", "memory_efficiency", "parallelism", "fitted", "trees", "cv_residuals", "fallback",
@@ -299,42 +315,21 @@ ClassModel ParseClassModel(const Node& n) {
   if (n.Has("memory_efficiency")) {
     m.memory_efficiency = GetSourced(n.Child("memory_efficiency"), Range::kPositiveFraction);
   }
-  if (n.Has("parallelism")) {
-    Node list = n.Child("parallelism");
-    ExpectArray(list);
-    for (std::size_t i = 0; i < list.json.size(); ++i) {
-      Node item = list.Element(i);
-      Parallelism par = ParseParallelism(item);
-      for (const auto& seen : m.parallelism) {
-        if (seen.dim == par.dim) item.Child("dim").Fail("duplicate dimension '" + par.dim + "'");
-      }
-      m.parallelism.push_back(par);
+  ParseList(n, "parallelism", m.parallelism, ParseParallelism, [&](const Parallelism& par, const Node& item) {
+    for (const auto& seen : m.parallelism) {
+      if (seen.dim == par.dim) item.Child("dim").Fail("duplicate dimension '" + par.dim + "'");
     }
-  }
-  if (n.Has("fitted")) {
-    Node list = n.Child("fitted");
-    ExpectArray(list);
-    for (std::size_t i = 0; i < list.json.size(); ++i) {
-      Node item = list.Element(i);
-      FittedModel f = ParseFittedModel(item);
-      if (m.FittedFor(f.precision)) {
-        item.Child("precision").Fail(std::string("a second model for ") + PrecisionName(f.precision));
-      }
-      m.fitted.push_back(std::move(f));
+  });
+  ParseList(n, "fitted", m.fitted, ParseFittedModel, [&](const FittedModel& f, const Node& item) {
+    if (m.FittedFor(f.precision)) {
+      item.Child("precision").Fail(std::string("a second model for ") + PrecisionName(f.precision));
     }
-  }
-  if (n.Has("trees")) {
-    Node list = n.Child("trees");
-    ExpectArray(list);
-    for (std::size_t i = 0; i < list.json.size(); ++i) {
-      Node item = list.Element(i);
-      TreeModel t = ParseTreeModel(item);
-      if (m.TreesFor(t.precision)) {
-        item.Child("precision").Fail(std::string("a second tree model for ") + PrecisionName(t.precision));
-      }
-      m.trees.push_back(std::move(t));
+  });
+  ParseList(n, "trees", m.trees, ParseTreeModel, [&](const TreeModel& t, const Node& item) {
+    if (m.TreesFor(t.precision)) {
+      item.Child("precision").Fail(std::string("a second tree model for ") + PrecisionName(t.precision));
     }
-  }
+  });
   if (n.Has("cv_residuals")) {
     Node r = n.Child("cv_residuals");
     CheckKeys(r, {"p05", "p50", "p95", "rows", "source"}, {});
@@ -350,20 +345,13 @@ ClassModel ParseClassModel(const Node& n) {
   }
   if (n.Has("fallback")) m.fallback = GetString(n.Child("fallback"));
   if (n.Has("active_w")) m.active_power_w = GetSourced(n.Child("active_w"), Range::kNonNegative);
-  if (n.Has("kernel_terms")) {
-    Node list = n.Child("kernel_terms");
-    ExpectArray(list);
-    for (std::size_t i = 0; i < list.json.size(); ++i) {
-      Node item = list.Element(i);
-      KernelTerm t = ParseKernelTerm(item);
-      for (const KernelTerm& seen : m.kernel_terms) {
-        if (seen.shape == t.shape) {
-          item.Child("shape").Fail(std::string("duplicate kernel shape '") + KernelShapeName(t.shape) + "'");
-        }
+  ParseList(n, "kernel_terms", m.kernel_terms, ParseKernelTerm, [&](const KernelTerm& t, const Node& item) {
+    for (const KernelTerm& seen : m.kernel_terms) {
+      if (seen.shape == t.shape) {
+        item.Child("shape").Fail(std::string("duplicate kernel shape '") + KernelShapeName(t.shape) + "'");
       }
-      m.kernel_terms.push_back(t);
     }
-  }
+  });
   if (n.Has("interval")) m.interval = ParseInterval(n.Child("interval"));
   return m;
 }
