@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include <Eigen/Dense>
+
 #include "odonata/estimator.h"
 #include "odonata/fit.h"
 #include "odonata/layer.h"
@@ -50,6 +52,27 @@ inline std::map<std::string, std::pair<std::int64_t, std::int64_t>> DimRanges(co
     range[d] = {lo, hi};
   }
   return range;
+}
+
+// Scales the columns of `a` to unit norm (zero columns stay zero) and returns
+// the factors: a solution for the scaled columns, times them, is in the
+// original units. Work-weighted columns (q * spatial) can be 1e6 times larger
+// than the constant, and a solver's rank decision is relative to the largest.
+inline Eigen::VectorXd NormalizeColumns(Eigen::MatrixXd& a) {
+  Eigen::VectorXd scale(a.cols());
+  for (Eigen::Index j = 0; j < a.cols(); ++j) {
+    const double norm = a.col(j).norm();
+    scale(j) = norm > 0 ? 1.0 / norm : 0.0;
+    a.col(j) *= scale(j);
+  }
+  return scale;
+}
+
+// Least squares with the minimum-norm solution for rank-deficient designs,
+// on columns scaled to unit norm; coefficients in the original units.
+inline Eigen::VectorXd Lstsq(Eigen::MatrixXd a, const Eigen::VectorXd& b) {
+  const Eigen::VectorXd scale = NormalizeColumns(a);
+  return a.completeOrthogonalDecomposition().solve(b).cwiseProduct(scale);
 }
 
 }  // namespace odonata::fit

@@ -280,25 +280,10 @@ Eigen::VectorXd Nnls(const Eigen::MatrixXd& a, const Eigen::VectorXd& b) {
   return x;
 }
 
-// Solve with columns scaled to unit norm; returns coefficients in original units.
+// Non-negative least squares on columns scaled to unit norm; coefficients in original units.
 Eigen::VectorXd ScaledNnls(Eigen::MatrixXd a, const Eigen::VectorXd& b) {
-  Eigen::VectorXd scale(a.cols());
-  for (Eigen::Index j = 0; j < a.cols(); ++j) {
-    const double norm = a.col(j).norm();
-    scale(j) = norm > 0 ? 1.0 / norm : 0.0;
-    a.col(j) *= scale(j);
-  }
+  const Eigen::VectorXd scale = fit::NormalizeColumns(a);
   return Nnls(a, b).cwiseProduct(scale);
-}
-
-Eigen::VectorXd ScaledLeastSquares(Eigen::MatrixXd a, const Eigen::VectorXd& b) {
-  Eigen::VectorXd scale(a.cols());
-  for (Eigen::Index j = 0; j < a.cols(); ++j) {
-    const double norm = a.col(j).norm();
-    scale(j) = norm > 0 ? 1.0 / norm : 0.0;
-    a.col(j) *= scale(j);
-  }
-  return a.completeOrthogonalDecomposition().solve(b).cwiseProduct(scale);
 }
 
 std::string Describe(const TermShape& t) {
@@ -468,7 +453,7 @@ NetworkFitReport FitNetworks(const std::vector<FitNetwork>& networks, const std:
     for (std::size_t i = 0; i < rows; ++i) {
       if (options.relative) a.row(static_cast<Eigen::Index>(i)) /= measured[i];
     }
-    x = options.nonnegative ? ScaledNnls(a, b) : ScaledLeastSquares(a, b);
+    x = options.nonnegative ? ScaledNnls(a, b) : fit::Lstsq(a, b);
     if (options.nonnegative) break;
     bool changed = false;
     for (std::size_t e = 0; e < entries.size(); ++e) {

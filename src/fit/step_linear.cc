@@ -62,22 +62,6 @@ void CheckRows(std::size_t n_x, const std::vector<double>& ts) {
   }
 }
 
-// Least squares with the minimum-norm solution for rank-deficient designs.
-// Columns are scaled to unit norm first: work-weighted columns (q * spatial)
-// can be 1e6 times larger than the constant, and the rank decision of the
-// decomposition is relative to the largest pivot.
-Eigen::VectorXd Lstsq(Eigen::MatrixXd a, const Eigen::VectorXd& b) {
-  Eigen::VectorXd scale(a.cols());
-  for (Eigen::Index j = 0; j < a.cols(); ++j) {
-    const double norm = a.col(j).norm();
-    scale(j) = norm > 0 ? 1.0 / norm : 0.0;
-    a.col(j) *= scale(j);
-  }
-  Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd> cod(a);
-  Eigen::VectorXd c = cod.solve(b);
-  return c.cwiseProduct(scale);
-}
-
 // t = a + b * z by least squares; returns the RSS (b = 0 when z is constant).
 struct Line {
   double a = 0, b = 0, rss = 0;
@@ -293,7 +277,7 @@ std::vector<double> SolveCoefficients(const std::vector<FittedTerm>& terms, cons
     }
   }
   Eigen::VectorXd b = Eigen::Map<const Eigen::VectorXd>(ms.data(), static_cast<Eigen::Index>(n));
-  Eigen::VectorXd c = Lstsq(std::move(a), b);
+  Eigen::VectorXd c = fit::Lstsq(std::move(a), b);
   return std::vector<double>(c.data(), c.data() + c.size());
 }
 
@@ -328,7 +312,7 @@ FittedModel FitStepLinear(const std::vector<Layer>& layers, const std::vector<do
   Eigen::VectorXd best_c;
   auto consider = [&](const std::vector<std::int64_t>& s) {
     Eigen::MatrixXd a = Design(xs, w, s);
-    Eigen::VectorXd c = Lstsq(a, b);
+    Eigen::VectorXd c = fit::Lstsq(a, b);
     const double rss = (a * c - b).squaredNorm();
     int steps = 0;
     for (std::int64_t v : s) steps += v > 0 ? 1 : 0;
