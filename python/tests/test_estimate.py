@@ -164,17 +164,16 @@ def test_input_values_equal_the_cli_and_pick_one_branch():
     nano = odonata.platform("jetson-nano")
     args = ["estimate", vad, "--platform", "jetson-nano", "--input-shape", "input=1x576",
             "--input-shape", "state=2x1x128"]
-    for sr in (16000,):  # 8000: the 8 kHz branch does not resolve at 1x576 in the CLI either
-        report = odonata.estimate(odonata.load(vad, shapes, {"sr": sr}), "jetson-nano")
-        _, out, _ = run_cli(*args, "--input-value", f"sr={sr}", "--format", "json")
-        assert report.to_json() == out
-        # A one-element list is the same value.
-        assert odonata.estimate_total(odonata.load(vad, shapes, {"sr": [sr]}), nano) == report.total_ms
+    # sr=16000 (sr=8000 does not resolve at 1x576 in the CLI either: nested Ifs of the 8 kHz branch).
+    report = odonata.estimate(odonata.load(vad, shapes, {"sr": 16000}), "jetson-nano")
+    _, out, _ = run_cli(*args, "--input-value", "sr=16000", "--format", "json")
+    assert report.to_json() == out
+    # A one-element list is the same value.
+    assert odonata.estimate_total(odonata.load(vad, shapes, {"sr": [16000]}), nano) == report.total_ms
     both = odonata.estimate(odonata.load(vad, shapes), "jetson-nano")
     _, out, _ = run_cli(*args, "--format", "json")
     assert both.to_json() == out
-    one = odonata.estimate_total(odonata.load(vad, shapes, {"sr": 16000}), nano)
-    assert both.total_ms > one
+    assert both.total_ms > report.total_ms
     with pytest.raises(odonata.Error, match=r"input_values\['sr'\]: expected a number or a list of numbers, got 'fast'"):
         odonata.load(vad, shapes, {"sr": "fast"})
     with pytest.raises(odonata.Error, match="expected a dict"):
