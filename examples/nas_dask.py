@@ -8,8 +8,6 @@ pickled to the workers once (odonata.Platform pickles), the totals come back pic
 Same candidates and seed, same front as nas_loop.py, to the last bit.
 """
 import argparse
-import json
-import sys
 import time
 
 import odonata
@@ -51,12 +49,8 @@ def main(argv=None):
     latency = [[t.total_ms for t in totals] for _, totals in results]
     energy = [[t.energy_mj for t in totals] for _, totals in results]
     rows = nas_space.front_rows(candidates, macs, [p.name for p in platforms], latency, energy)
-    print(f"{len(candidates)} candidates x {len(platforms)} platforms on {args.workers} Dask workers in "
-          f"{seconds:.2f} s; Pareto front (latency, energy, MACs): {len(rows)}")
-    nas_space.print_front(rows, sys.stdout)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=1)
+    nas_space.report(rows, f"{len(candidates)} candidates x {len(platforms)} platforms on {args.workers} Dask workers "
+                     f"in {seconds:.2f} s", args.json)
 
 
 if __name__ == "__main__":

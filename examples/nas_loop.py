@@ -9,8 +9,6 @@ Each candidate is loaded once from bytes; odonata.estimate_grid estimates it on 
 call (the network is fused once per set of fusion rules, each estimate is a pass over its layers).
 """
 import argparse
-import json
-import sys
 import time
 
 import odonata
@@ -38,12 +36,8 @@ def main(argv=None):
     macs, latency, energy = search(candidates, platforms)
     seconds = time.perf_counter() - start
     rows = nas_space.front_rows(candidates, macs, [p.name for p in platforms], latency, energy)
-    print(f"{len(candidates)} candidates x {len(platforms)} platforms estimated in {seconds:.2f} s; "
-          f"Pareto front (latency, energy, MACs): {len(rows)}")
-    nas_space.print_front(rows, sys.stdout)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=1)
+    nas_space.report(rows, f"{len(candidates)} candidates x {len(platforms)} platforms estimated in {seconds:.2f} s",
+                     args.json)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ Conv-BatchNorm-Relu blocks (kernel x kernel, channels width, 2 x width, 4 x widt
 of each stage has stride 2), global average pooling and a 10-class Gemm. No torch needed.
 """
 import itertools
+import json
 import random
+import sys
 
 from onnx import TensorProto, helper
 
@@ -102,3 +104,13 @@ def print_front(rows, out, show=20):
     for r in rows[:show]:
         out.write(f"{r['candidate']:<18} {r['platform']:<22} {r['latency_ms']:>11.4f} {r['energy_mj']:>10.3f} "
                   f"{r['macs'] / 1e6:>8.1f}\n")
+
+
+def report(rows, summary, json_path=None, out=None):
+    """The search's summary line, its front (print_front) and, when asked, every front row as JSON."""
+    out = out or sys.stdout
+    out.write(f"{summary}; Pareto front (latency, energy, MACs): {len(rows)}\n")
+    print_front(rows, out)
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump(rows, f, indent=1)
