@@ -41,6 +41,9 @@ const date = machine.started.slice(0, 10);
 const spread = machine.rounds_per_pass ? `${machine.passes * machine.rounds_per_pass} rounds between the sweeps`
                                        : `${machine.passes} passes`;
 const suiteDir = path.dirname(suite);
+// The suite's platform column: a profile name, or a profile file relative to the suite
+// (as odonata check reads it).
+const platformColumn = platform.endsWith('.json') ? path.relative(suiteDir, platform) : platform;
 
 // Whole-network notes decided before looking at any estimate.
 const notes = {
@@ -72,7 +75,7 @@ for (const r of parseCsvObjects(fs.readFileSync(networksCsv, 'utf8'), networksCs
   const error = (100 * (estimated - measured)) / measured;
   table.push({stem, measured, estimated, error, family: listed.has(stem) ? listed.get(stem).family : ''});
   rows.push({
-    model: path.relative(suiteDir, model), platform, precision: 'fp32', input_shape: '', measured_ms: r.median_ms,
+    model: path.relative(suiteDir, model), platform: platformColumn, precision: 'fp32', input_shape: '', measured_ms: r.median_ms,
     measures: `model_run median, ${threads} thread${threads === '1' ? '' : 's'}`, split: 'validation',
     source: `${path.relative('.', networksCsv)} (tools/ort/run.js, onnxruntime-node ${machine.onnxruntime_node} CPU, ` +
             `${date}; weights from odonata materialize --seed 1)`,
@@ -84,7 +87,7 @@ for (const r of parseCsvObjects(fs.readFileSync(networksCsv, 'utf8'), networksCs
 
 // Merge: keep other platforms' rows.
 let kept = [];
-if (fs.existsSync(suite)) kept = parseCsvObjects(fs.readFileSync(suite, 'utf8'), suite).filter((r) => r.platform !== platform);
+if (fs.existsSync(suite)) kept = parseCsvObjects(fs.readFileSync(suite, 'utf8'), suite).filter((r) => r.platform !== platformColumn);
 const all = [...kept, ...rows];
 const text = [columns.join(','), ...all.map((r) => columns.map((c) => field(r[c] ?? '')).join(','))].join('\n') + '\n';
 fs.mkdirSync(suiteDir, {recursive: true});
