@@ -153,6 +153,18 @@ std::int64_t LayerDim(const Layer& l, LayerDimId dim) {
       return l.counts.weight_elems;
     case D::kInputs:
       return l.counts.input_elems;
+    case D::kAlign: {
+      // The largest power of two (up to 64) dividing the input channels per group, or the
+      // channels of a depthwise layer: what decides a CPU's blocked kernel path (ONNX
+      // Runtime's NCHWc convolutions need channels in multiples of 8 or 16).
+      std::int64_t c = LayerDim(l, D::kInC);
+      const std::int64_t g = LayerDim(l, D::kGroup);
+      if (c == 1 && g > 1) c = g;
+      if (c <= 0) return 0;
+      std::int64_t a = 1;
+      while (a < 64 && c % (2 * a) == 0) a *= 2;
+      return a;
+    }
     case D::kBatch:
       return in && !in->empty() ? (*in)[0] : 0;
     case D::kInH:

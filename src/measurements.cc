@@ -48,6 +48,7 @@ void BuildClip(const LayerConfig& c, Layer& l);        // Clip(x, min = 0, max =
 void BuildBatchNorm(const LayerConfig& c, Layer& l);
 void BuildSoftmax(const LayerConfig& c, Layer& l);  // over the channel axis
 void BuildConcat(const LayerConfig& c, Layer& l);   // two inputs of in_c channels on the channel axis
+void BuildTranspose(const LayerConfig& c, Layer& l);  // perm (0, 2, 1, 3): channels and rows swap, rows kept whole
 void BuildResize(const LayerConfig& c, Layer& l);   // nearest, scales (1, 1, stride_h, stride_w)
 void BuildNms(const LayerConfig& c, Layer& l);  // in_h boxes, in_c classes, groups = disjoint box groups (data only)
 
@@ -75,6 +76,7 @@ constexpr OpSpec kOps[] = {
     {"BatchNormalization", "BatchNormalization", BuildBatchNorm},
     {"Softmax", "Softmax", BuildSoftmax},
     {"Concat", "Concat", BuildConcat},
+    {"Transpose", "Transpose", BuildTranspose},
     {"Resize", "Resize", BuildResize},
     {"NonMaxSuppression", "NonMaxSuppression", BuildNms},
 };
@@ -306,6 +308,15 @@ void BuildConcat(const LayerConfig& c, Layer& l) {
   l.attributes["axis"] = I64{1};
   l.inputs = {Tensor("x", Input(c)), Tensor("x2", Input(c))};
   l.outputs = {Tensor("y", {c.batch, c.out_c, c.in_h, c.in_w})};
+}
+
+// [batch, in_c, in_h, in_w] -> [batch, in_h, in_c, in_w]: the axes of attention's head split
+// and of ShuffleNet's channel shuffle move, the innermost stays (a strided copy of rows).
+void BuildTranspose(const LayerConfig& c, Layer& l) {
+  CheckOutEqualsIn(c, c.in_c, "in_c");
+  l.attributes["perm"] = std::vector<I64>{0, 2, 1, 3};
+  l.inputs = {Tensor("x", Input(c))};
+  l.outputs = {Tensor("y", {c.batch, c.in_h, c.in_c, c.in_w})};
 }
 
 void BuildResize(const LayerConfig& c, Layer& l) {

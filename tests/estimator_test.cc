@@ -7,6 +7,7 @@
 
 #include "odonata/errors.h"
 #include "odonata/estimate.h"
+#include "odonata/measurements.h"
 #include "odonata/network.h"
 #include "odonata/onnx.h"
 #include "odonata/platform.h"
@@ -342,6 +343,32 @@ TEST(Estimator, LayerDimsOfAConv) {
   EXPECT_EQ(LayerDim(l, "spatial"), 16 * 16 * 9);
   EXPECT_EQ(LayerDim(l, "macs"), 16 * 16 * 64 * 33 * 9);
   EXPECT_EQ(LayerDim(l, "elems"), 64 * 256);
+  EXPECT_EQ(LayerDim(l, "align"), 1);  // 33 channels: no power of two above 1 divides them
+}
+
+// align: the largest power of two up to 64 dividing the input channels per group (a
+// depthwise layer: its channels), which decides a CPU's blocked kernel path.
+TEST(Estimator, LayerDimAlign) {
+  auto align = [](const std::string& op, std::int64_t in_c, std::int64_t out_c, std::int64_t groups) {
+    LayerConfig c;
+    c.op = op;
+    c.in_c = in_c;
+    c.out_c = out_c;
+    c.groups = groups;
+    if (op != "Gemm") c.in_h = c.in_w = 8;
+    if (op == "Conv" || op == "DepthwiseConv") c.kernel_h = c.kernel_w = 3;
+    return LayerDim(ToLayer(c), "align");
+  };
+  EXPECT_EQ(align("Conv", 48, 64, 1), 16);
+  EXPECT_EQ(align("Conv", 40, 64, 1), 8);
+  EXPECT_EQ(align("Conv", 58, 64, 1), 2);
+  EXPECT_EQ(align("Conv", 3, 64, 1), 1);
+  EXPECT_EQ(align("Conv", 512, 512, 1), 64);  // capped at 64
+  EXPECT_EQ(align("Conv", 128, 128, 32), 4);  // 4 channels per group
+  EXPECT_EQ(align("DepthwiseConv", 96, 96, 96), 32);
+  EXPECT_EQ(align("DepthwiseConv", 58, 58, 58), 2);
+  EXPECT_EQ(align("Gemm", 768, 1000, 1), 64);  // K
+  EXPECT_EQ(align("Relu", 24, 24, 1), 8);
 }
 
 }  // namespace

@@ -486,6 +486,42 @@ TEST(Fit, PlatformPicksStepLinear) {
   EXPECT_EQ(FitOf(again, OpClass::kConv).predicted, f.predicted);
 }
 
+// A memory-bound class swept over channels at a few spatial sizes (as the host's Concat
+// sweeps are): its time is linear in elements, which the most varied size (in_c) cannot
+// express. The step/linear candidate in elements is tried too, wins the cross-validation,
+// and recovers the per-element cost and the constant.
+TEST(Fit, PlatformPicksStepLinearInElements) {
+  std::vector<Measurement> rows;
+  Noise noise(0.02, 11);
+  const I64 channels[] = {16, 40, 72, 104, 136, 192, 232, 384};
+  for (I64 hw : {56, 28, 14, 7}) {
+    for (I64 c : channels) {
+      LayerConfig cfg;
+      cfg.op = "Concat";
+      cfg.in_c = c + hw;  // distinct per spatial size, so in_c varies most
+      cfg.out_c = 2 * cfg.in_c;
+      cfg.in_h = cfg.in_w = hw;
+      const double elems = static_cast<double>(cfg.out_c * hw * hw);
+      rows.push_back(Row(cfg, (0.004 + 1.0e-7 * elems) * noise(), static_cast<int>(rows.size())));
+    }
+  }
+  FitReport r = FitPlatform(rows, Base(), "concat.csv", 4);
+  const ClassFit& f = FitOf(r, OpClass::kData);
+  EXPECT_EQ(f.chosen, "step_linear");
+  EXPECT_LT(f.stats.cv_mape, 3.0);
+  ASSERT_GE(f.candidates.size(), 3u);
+  EXPECT_EQ(f.candidates[1].first, "step_linear");  // in in_c, the most varied size
+  EXPECT_EQ(f.candidates[2].first, "step_linear/elems");
+  EXPECT_GT(f.candidates[1].second.cv_mape, 10.0);
+  const FittedModel& fm = r.platform.classes.at(OpClass::kData).fitted.at(0);
+  ASSERT_EQ(fm.terms.size(), 2u);
+  EXPECT_TRUE(fm.terms[0].factors.empty());
+  ASSERT_EQ(fm.terms[1].factors.size(), 1u);
+  EXPECT_EQ(fm.terms[1].factors[0].dim, "elems");
+  EXPECT_NEAR(fm.terms[0].coef, 0.004, 0.0004);
+  EXPECT_NEAR(fm.terms[1].coef, 1.0e-7, 0.02e-7);
+}
+
 // One class, two precisions: step_linear keeps a model per precision; the
 // class's estimator is decided by the precision with more rows.
 TEST(Fit, PlatformTwoPrecisions) {

@@ -167,8 +167,8 @@ TEST(Measurements, RowErrorsNameLineColumnAndValue) {
       {12, "-2", "m.csv:2: pad_h: '-2' must be -1 (same) or at least 0"},
       {0, "Convv",
        "m.csv:2: op: unknown op 'Convv' (known: Conv, DepthwiseConv, ConvTranspose, Gemm, MatMul, MaxPool, AveragePool, "
-       "GlobalAveragePool, Add, Mul, Relu, Clip, Sigmoid, HardSwish, BatchNormalization, Softmax, Concat, Resize, "
-       "NonMaxSuppression)"},
+       "GlobalAveragePool, Add, Mul, Relu, Clip, Sigmoid, HardSwish, BatchNormalization, Softmax, Concat, Transpose, "
+       "Resize, NonMaxSuppression)"},
       {14, "fp64", "m.csv:2: precision: unknown precision 'fp64' (fp32|fp16|int8)"},
       // Impossible configurations: ToLayer's error with the row's origin.
       {10, "5", "m.csv:2: Conv: in_c 64 is not a multiple of groups 5"},
@@ -366,6 +366,10 @@ TEST(LayerModel, OutputSizes) {
   EXPECT_EQ(ToLayer(t).inputs[1].shape, (Shape{8, 4, 4, 4}));
   EXPECT_EQ(out(Config("GlobalAveragePool", 8, 7, 8)), (Shape{1, 8, 1, 1}));
   EXPECT_EQ(out(Config("Concat", 8, 7, 16)), (Shape{1, 16, 7, 7}));
+  // Transpose: perm (0, 2, 1, 3), channels and rows swap.
+  LayerConfig tr = Config("Transpose", 8, 7, 8);
+  tr.in_w = 5;
+  EXPECT_EQ(out(tr), (Shape{1, 7, 8, 5}));
   EXPECT_EQ(out(Config("Resize", 8, 7, 8, 1, 2)), (Shape{1, 8, 14, 14}));
 }
 

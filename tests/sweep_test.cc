@@ -193,7 +193,7 @@ TEST(Sweep, RandomSmallSpaceGivesEveryConfigurationOnce) {
 TEST(Sweep, EveryRowIsAValidLayer) {
   for (const char* op :
        {"Conv", "DepthwiseConv", "ConvTranspose", "Gemm", "MaxPool", "AveragePool", "GlobalAveragePool", "Add", "Mul",
-        "Relu", "Clip", "Sigmoid", "HardSwish", "BatchNormalization", "Softmax", "Concat", "Resize"}) {
+        "Relu", "Clip", "Sigmoid", "HardSwish", "BatchNormalization", "Softmax", "Concat", "Transpose", "Resize"}) {
     for (SweepDesign design : {SweepDesign::kOneD, SweepDesign::kGrid, SweepDesign::kRandom}) {
       SweepOptions o;
       o.op = op;
@@ -294,6 +294,7 @@ TEST(LayerModel, WrittenModelsLoadAsTheLayerToLayerDescribes) {
       Config("BatchNormalization", 4, 6, 4),
       Config("Softmax", 4, 6, 4),
       Config("Concat", 4, 6, 8),
+      Config("Transpose", 4, 6, 4),  // perm, an INTS attribute, written and read back
       Config("Resize", 4, 6, 4, 1, 2),
   };
   int index = 0;

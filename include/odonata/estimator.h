@@ -71,6 +71,9 @@ const EstimatorInfo* FindEstimator(const std::string& name);
 //   weights        elements of the constants read (weights, BN statistics): 0 for a
 //                  MatMul of two activations (attention's Q x K^T)
 //   inputs         activation elements read
+//   align          the largest power of two, up to 64, dividing in_c (a depthwise layer:
+//                  its channels); 0 without channels. CPUs' blocked kernels (ONNX
+//                  Runtime's NCHWc) run only for channels in multiples of 8 or 16
 std::int64_t LayerDim(const Layer& layer, const std::string& dim);
 // The names LayerDim knows, in the order above.
 const std::vector<std::string>& LayerDimNames();

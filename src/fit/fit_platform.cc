@@ -43,7 +43,7 @@ constexpr std::size_t kMinTreeRows = 24;
 const std::vector<std::string>& TreeFeatures() {
   static const std::vector<std::string> f = {"out_h",  "out_w", "in_c",  "out_c",    "in_h",    "in_w",
                                              "batch",  "kernel", "spatial", "macs",  "elems",   "group",
-                                             "stride", "dilation", "weights", "inputs"};
+                                             "stride", "dilation", "weights", "inputs", "align"};
   return f;
 }
 
@@ -213,6 +213,12 @@ std::vector<Candidate> Candidates(const Group& g, const std::vector<KernelShape>
   }
   if (g.cls == OpClass::kDetection) step = {Kind::kStepLinear, {"boxes"}, "boxes", {}};  // FitDetection (NMS)
   if (!step.dims.empty()) out.push_back(step);
+  // Memory-bound classes' work is their element count: when the most varied size is
+  // another (a sweep over channels at a few fixed spatial sizes), elements compete too.
+  if (!conv && g.cls != OpClass::kDetection && !step.dims.empty() && step.dims[0] != "elems" &&
+      Distinct(g.layers, "elems") >= 2) {
+    out.push_back({Kind::kStepLinear, {"elems"}, "", {}});
+  }
   if (trees && g.cls != OpClass::kDetection && g.layers.size() >= kMinTreeRows) {
     out.push_back({Kind::kTrees, refined, "", kernel_shapes});
   }
@@ -297,7 +303,11 @@ GroupResult FitGroup(const Group& g, const PrecisionSpec& spec, const std::vecto
         m.trees.front().cv_mape = s.cv_mape;
         m.trees.front().folds = s.folds;
       }
-      r.fit.candidates.push_back({KindName(c.kind), s});
+      // A second candidate of one kind (step/linear in elements) is named by its size, and
+      // replaces the first only when its cross-validated error is lower.
+      const bool again = r.stats.count(c.kind) > 0;
+      r.fit.candidates.push_back({again ? std::string(KindName(c.kind)) + "/" + c.dims.front() : KindName(c.kind), s});
+      if (again && r.stats.at(c.kind).cv_mape <= s.cv_mape) continue;
       if (s.cv_mape < best_cv - kTieMape || r.models.empty()) {
         best_cv = s.cv_mape;
         r.best = c.kind;

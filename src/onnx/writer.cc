@@ -69,8 +69,11 @@ void AddAttribute(onnx::NodeProto* n, const std::string& name, const Attribute& 
   } else if (const auto* s = std::get_if<std::string>(&value)) {
     a->set_type(onnx::AttributeProto::STRING);
     a->set_s(*s);
+  } else if (const auto* v = std::get_if<std::vector<I64>>(&value)) {
+    a->set_type(onnx::AttributeProto::INTS);
+    for (I64 x : *v) a->add_ints(x);
   } else {
-    throw Error("attribute '" + name + "' of an unsupported type");  // ToLayer sets only ints and strings
+    throw Error("attribute '" + name + "' of an unsupported type");  // ToLayer sets ints, int lists and strings
   }
 }
 

@@ -7,15 +7,17 @@
 #
 # ODONATA  the odonata binary (e.g. build/odonata)
 # WORK     scratch directory for sweep models and materialized networks (about 3 GB)
-# THREADS  1 (platform host-ort-cpu, data/host-ort-cpu/) or 2 (host-ort-cpu-2t,
-#          data/host-ort-cpu/2t/); default 1
+# THREADS  1 (platform host-ort-cpu, data/host-ort-cpu/phase2/) or 2 (host-ort-cpu-2t,
+#          data/host-ort-cpu/phase2/2t/); default 1
 # STEPS    comma-separated subset of sweeps,measure,detection,fit,validate; default all
 #
 # The networks timed (never fitted) are those of the host validation suite,
-# data/validation/host-networks.txt (another list: HOST_NETWORKS=FILE).
+# data/host-ort-cpu/phase2/suite.txt: data/validation/host-networks.txt and
+# host-third-party.txt (another list: HOST_NETWORKS=FILE).
 # Elsewhere than the defaults (a trial that must not replace the shipped profile):
 # HOST_DATA=DIR (measurements, DIR/base.json), HOST_PROFILE=FILE (the fitted profile),
-# HOST_VALIDATION=FILE (the validation CSV), HOST_FIT_FLAGS="..." (more odonata fit options).
+# HOST_VALIDATION=FILE (the validation CSV), HOST_FIT_FLAGS="..." (odonata fit options),
+# HOST_SWEEPS=FILE (the sweep list), HOST_RUN_FLAGS="..." (tools/ort/run.js options).
 # Run from the repository root after `cd tools/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci`.
 set -euo pipefail
 
@@ -28,30 +30,38 @@ WORK=$2
 THREADS=${3:-1}
 STEPS=${4:-sweeps,measure,detection,fit,validate}
 RUNNER="node tools/ort/run.js"
-SUITE=${HOST_NETWORKS:-data/validation/host-networks.txt}
+SUITE=${HOST_NETWORKS:-data/host-ort-cpu/phase2/suite.txt}
 # The validate step must estimate with the profile the fit step just wrote, not one
 # installed next to ODONATA or in its source tree: this checkout's platforms/ first.
 export ODONATA_PLATFORMS="$PWD/platforms${ODONATA_PLATFORMS:+:$ODONATA_PLATFORMS}"
 step() { [[ ",$STEPS," == *",$1,"* ]]; }
 
 case $THREADS in
-  1) DATA=data/host-ort-cpu; PLATFORM=host-ort-cpu ;;
-  2) DATA=data/host-ort-cpu/2t; PLATFORM=host-ort-cpu-2t ;;
+  1) DATA=data/host-ort-cpu/phase2; PLATFORM=host-ort-cpu ;;
+  2) DATA=data/host-ort-cpu/phase2/2t; PLATFORM=host-ort-cpu-2t ;;
   *) echo "calibrate.sh: THREADS must be 1 or 2" >&2; exit 2 ;;
 esac
 DATA=${HOST_DATA:-$DATA}
 PROFILE=${HOST_PROFILE:-platforms/$PLATFORM.json}
 VALIDATION=${HOST_VALIDATION:-data/validation/host-ort-cpu.csv}
-# More fit options, e.g. issue 12's phase-2 model: HOST_FIT_FLAGS="--trees --residuals"
-# (gradient-boosted trees among the candidates, which needs odonata built with
-# libxgboost-dev, and every class's cross-validated residual quantiles). Default:
-# none, the fit of the shipped profile.
-FIT_FLAGS=${HOST_FIT_FLAGS-}
-# The sweep list and the profiler's per-node bias (run.js --node-bias): the shipped profile's by
-# default; the phase-2 trial (not yet validated, data/host-ort-cpu/phase2/README.md) uses
-# HOST_SWEEPS=tools/ort/sweeps-phase2.txt HOST_RUN_FLAGS="--node-bias 0.26 --max-wait 180".
-SWEEPS=${HOST_SWEEPS:-tools/ort/sweeps.txt}
-RUN_FLAGS=${HOST_RUN_FLAGS:---max-wait 300}
+# Fit options: issue 12's model, gradient-boosted trees among each class's candidates
+# (chosen by cross-validation on the sweeps) and every class's cross-validated residual
+# quantiles (the 90% intervals). Trees need odonata built with libxgboost-dev; without it
+# the fit runs without them and says so. HOST_FIT_FLAGS="" gives the first calibration's fit.
+if [ -n "${HOST_FIT_FLAGS+x}" ]; then
+  FIT_FLAGS=$HOST_FIT_FLAGS
+elif "$ODONATA" fit --trees /dev/null --base /dev/null --out /dev/null 2>&1 | grep -q 'built without libxgboost'; then
+  echo "calibrate.sh: $ODONATA was built without libxgboost-dev: fitting without trees" >&2
+  FIT_FLAGS="--residuals"
+else
+  FIT_FLAGS="--trees --residuals"
+fi
+# The sweeps (census-sampled, tools/ort/sweeps-phase2.txt; the first calibration's 1-D lines
+# around models/ are tools/ort/sweeps.txt) and the runner's flags: the profiler's per-node bias
+# removed (run.js --node-bias), at most 3 minutes of waiting for quiet, and networks timed
+# for at least 20 ms per round (tiny models get more than 2 runs).
+SWEEPS=${HOST_SWEEPS:-tools/ort/sweeps-phase2.txt}
+RUN_FLAGS=${HOST_RUN_FLAGS:---node-bias 0.26 --max-wait 180 --network-min-time 20}
 # validate.js estimates with PLATFORM: the name, or the file when it is not the default.
 [ -n "${HOST_PROFILE:-}" ] && PLATFORM=$PROFILE
 [ -f tools/ort/sweeps.txt ] || { echo "calibrate.sh: run from the repository root" >&2; exit 2; }
@@ -118,7 +128,7 @@ if step fit; then
   machines=()
   for m in "$DATA"/*.machine.json; do [ -e "$m" ] && machines+=(--machine "$m"); done
   # shellcheck disable=SC2086
-  "$ODONATA" fit "$DATA"/*.csv --base "$DATA/base.json" --same-board --out "$PROFILE" --report $FIT_FLAGS \
+  "$ODONATA" fit "$DATA/sweeps.csv" "$DATA/detection.csv" --base "$DATA/base.json" --same-board --out "$PROFILE" --report $FIT_FLAGS \
     --predictions "$DATA/fit/predictions.csv" "${machines[@]}" | tee "$DATA/fit_report.txt"
 fi
 

@@ -12,8 +12,9 @@ products of two activations: attention's Q x K^T and A x V). `odonata sweep --pl
 Each row is a census configuration (drawn uniformly within its kernel family, with replacement)
 with every channel, spatial and matrix dimension multiplied by its own factor drawn
 log-uniformly in [0.7, 1.4] and rounded, so that the rows are not the validation networks'
-layers themselves and the non-multiples of 16 that real networks rarely have are covered too
-(docs/host-cost-model.md section 4.4). Rows above MAX_MACS multiply-accumulates are shrunk
+layers themselves (docs/host-cost-model.md section 4.4); channel counts are rounded to the
+census value's alignment (its largest power-of-two divisor up to 16), so that a layer whose
+channels are multiples of 16 in the census stays on that kernel path in its sample. Rows above MAX_MACS multiply-accumulates are shrunk
 (spatial size, or M) to stay within the calibration's time budget. Deterministic: fixed seeds.
 """
 import argparse
@@ -38,6 +39,23 @@ def jitter(rng, x, lo=1):
     return max(lo, int(round(x * f)))
 
 
+def alignment(x):
+    """The largest power of two up to 16 dividing x."""
+    a = 1
+    while a < 16 and x % (2 * a) == 0:
+        a *= 2
+    return a
+
+
+def jitter_channels(rng, x):
+    """jitter(), keeping the census value's alignment (its largest power-of-two divisor up to 16):
+    CPU kernels take another path for channels that are not multiples of the vector block (ONNX
+    Runtime's NCHWc convolutions need multiples of 16 with AVX-512, 8 with AVX2), so a sample must
+    be aligned where the real layer is, or the sweep measures the slow path for the fast one."""
+    a = alignment(x)
+    return max(a, a * int(round(jitter(rng, x) / a)))
+
+
 def conv_row(rng, r, depthwise):
     k_h, k_w = int(r["kh"]), int(r["kw"])
     stride, dil = int(r["stride"]), int(r["dilation"] or 1)
@@ -46,17 +64,17 @@ def conv_row(rng, r, depthwise):
     w = max(span, int(round(h * int(r["w"]) / int(r["h"]))))
     groups = int(r["groups"] or 1)
     if depthwise:
-        c = jitter(rng, int(r["c_in"]))
+        c = jitter_channels(rng, int(r["c_in"]))
         op, c_in, c_out, g = "DepthwiseConv", c, c, c
     elif groups > 1:
         g = jitter(rng, groups, 2)
-        c_in = g * jitter(rng, int(r["c_in"]) // groups)
-        c_out = g * jitter(rng, int(r["c_out"]) // groups)
+        c_in = g * jitter_channels(rng, int(r["c_in"]) // groups)
+        c_out = g * jitter_channels(rng, int(r["c_out"]) // groups)
         op = "Conv"
     else:
         g = 1
-        c_in = int(r["c_in"]) if int(r["c_in"]) <= 4 else jitter(rng, int(r["c_in"]))  # RGB stays RGB
-        c_out = jitter(rng, int(r["c_out"]))
+        c_in = int(r["c_in"]) if int(r["c_in"]) <= 4 else jitter_channels(rng, int(r["c_in"]))  # RGB stays RGB
+        c_out = jitter_channels(rng, int(r["c_out"]))
         op = "Conv"
 
     def macs(hh, ww):

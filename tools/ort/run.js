@@ -34,6 +34,9 @@
 //                       the sweep models [5]; each round times every network --network-repeats
 //                       times [2] after --network-warmup runs [1], so that sweeps and networks
 //                       see the same machine states
+//   --network-min-time MS  ... and, per round, keeps timing a network until MS ms have passed
+//                       (at most 200 runs) [0]: a 0.05 ms model gets more than 2 runs, whose
+//                       first after another network is often a cold one
 //   --latency node|run  sweeps: what latency_ms is [node]: `node` is the per-run sum of ORT's
 //                       kernel times (profiling) of the model's nodes except the NCHWc
 //                       ReorderInput/ReorderOutput that only a single-layer model needs, i.e.
@@ -95,10 +98,10 @@ function usage(message) {
 function parseArgs(argv) {
   const o = {sweeps: [], networks: [], threads: 1, optLevel: 'all', warmup: null, repeats: null, minTime: null,
              maxRepeats: 1000, passes: 2, overheadModel: '', latency: null, flushMb: 0, flushOps: [], minMs: null,
-             rounds: 5, networkRepeats: 2, networkWarmup: 1, networkOut: '', maxOthers: null, tries: 4, maxWait: 600,
+             rounds: 5, networkRepeats: 2, networkWarmup: 1, networkMinTime: 0, networkOut: '', maxOthers: null, tries: 4, maxWait: 600,
              waited: 0, profile: '', profileRuns: 10, out: '', machine: '', seed: 1, order: 'shuffled', reject: 3,
              reference: '', refRuns: 5, refTolerance: 0.15, nodeBias: null};
-  const reals = ['--min-time', '--max-others', '--min-ms', '--reject', '--ref-tolerance', '--node-bias'];
+  const reals = ['--min-time', '--network-min-time', '--max-others', '--min-ms', '--reject', '--ref-tolerance', '--node-bias'];
   let list = null;
   const num = (name, v, min) => {
     const n = Number(v);
@@ -123,6 +126,7 @@ function parseArgs(argv) {
     '--flush-op': (v) => { o.flushOps.push(v); },
     '--rounds': (v) => { o.rounds = num('--rounds', v, 1); },
     '--network-repeats': (v) => { o.networkRepeats = num('--network-repeats', v, 1); },
+    '--network-min-time': (v) => { o.networkMinTime = num('--network-min-time', v, 0); },
     '--network-warmup': (v) => { o.networkWarmup = num('--network-warmup', v, 0); },
     '--network-out': (v) => { o.networkOut = v; },
     '--min-ms': (v) => { o.minMs = num('--min-ms', v, 0); },
@@ -508,8 +512,10 @@ function sweepTiming(o, seed, op, boxGroups) {
           flushMb: flushes ? o.flushMb : 0, profile: o.latency === 'node', boxGroups};
 }
 function networkTiming(o, interleaved) {
-  return interleaved ? {seed: o.seed, warmup: o.networkWarmup, repeats: o.networkRepeats, minTime: 0,
-                        maxRepeats: o.networkRepeats, flushMb: 0, profile: false}
+  return interleaved ? {seed: o.seed, warmup: o.networkWarmup, repeats: o.networkRepeats,
+                        minTime: o.networkMinTime,
+                        maxRepeats: o.networkMinTime ? Math.max(o.networkRepeats, 200) : o.networkRepeats,
+                        flushMb: 0, profile: false}
                      : {seed: o.seed, warmup: o.warmup, repeats: o.repeats, minTime: o.minTime,
                         maxRepeats: o.maxRepeats, flushMb: 0, profile: false};
 }
@@ -827,7 +833,7 @@ async function runSweeps(o) {
   writeAtomic(o.machine, JSON.stringify(m, null, 2) + '\n');
   if (interleave) {
     writeNetworks(o, nets, o.networkOut, began, load0, {rounds_per_pass: o.rounds, warmup: o.networkWarmup,
-                                                        repeats_per_round: o.networkRepeats,
+                                                        repeats_per_round: o.networkRepeats, min_time_per_round_ms: o.networkMinTime,
                                                         interleaved_with: path.basename(o.out)});
   }
   if (o.ref) await o.ref.close();
