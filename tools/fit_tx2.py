@@ -42,11 +42,13 @@ import onnx
 from scipy.optimize import least_squares
 
 CLASSES = ["conv", "dwconv", "gemm", "pool", "eltwise", "default"]
-SHAPES = ["1x1", "kxk", "1xk", "strided"]
+SHAPES = [x for x in os.environ.get("ODONATA_TX2_SHAPES", "1x1,kxk,1xk,strided").split(",") if x]
 # Candidate spatial step widths P (brute force per fit). Empty: no spatial utilisation (plain roofline for conv).
 # Tried with ODONATA_TX2_PARALLELISM=16,32,64,128: leave-one-network-out 11.96% instead of 14.24%, but the
 # kernel-shape terms it then fits (strided 0.22) make QuTiBench's Caffe ResNet-50 (stride-2 1x1 convolutions,
-# absent from the TF-slim table) 2.5x too slow, so the profile does not use it (docs/boards.md, Jetson TX2).
+# absent from the TF-slim table) 2.5x too slow; with ODONATA_TX2_SHAPES=1x1,kxk,1xk as well (no strided term)
+# LONO 11.53%, but the profile fitted on the 18 calibration rows is worse on the validation rows (trt3 11.4%,
+# QuTiBench MAXN 11.9%), so the profile uses neither (docs/boards.md, Jetson TX2).
 PARALLELISM = [int(x) for x in os.environ.get("ODONATA_TX2_PARALLELISM", "").split(",") if x]
 DW_ELEMS = []  # output elements of every depthwise layer seen (the step_linear model's range)
 POOL = {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"}
