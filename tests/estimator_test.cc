@@ -371,5 +371,46 @@ TEST(Estimator, LayerDimAlign) {
   EXPECT_EQ(align("Relu", 24, 24, 1), 8);
 }
 
+// Issue 16 (tools/fit_tx2.py): the TX2 profile charges a depthwise convolution its FP32 traffic over a fitted
+// memory efficiency at both precisions (TensorRT 3's depthwise kernels gain nothing from FP16), written as a
+// step_linear model with one coefficient on inputs, elems and weights. Checked on a real layer by hand:
+// MobileNet v1's first depthwise layer reads and writes 32 x 112 x 112 = 401,408 elements.
+TEST(Estimator, Tx2DepthwiseCostsItsFp32TrafficAtBothPrecisions) {
+  const std::string root = ODONATA_SOURCE_DIR;
+  const Platform p = LoadPlatform(root + "/platforms/jetson-tx2.json");
+  const ClassModel& dw = p.classes.at(OpClass::kDepthwiseConv);
+  ASSERT_EQ(dw.estimator, "step_linear");
+  ASSERT_EQ(dw.fitted.size(), 2u);
+  const double coef = dw.fitted[0].terms.at(0).coef;
+  // coef = 4 bytes / (bandwidth x memory efficiency), in ms per element (QuTiBench scaling applied to both)
+  const double bandwidth = p.precisions.at(Precision::kFp32).bandwidth_gbps.value * 1e9;  // bytes/s
+  EXPECT_NEAR(coef, 4.0 / (bandwidth * dw.memory_efficiency.value) * 1e3,
+              2e-5 * coef);  // memory_efficiency is written with 6 decimals
+  for (const FittedModel& f : dw.fitted) {
+    ASSERT_EQ(f.terms.size(), 3u);
+    for (const FittedTerm& t : f.terms) EXPECT_DOUBLE_EQ(t.coef, coef);
+  }
+  const Network net = LoadOnnx(root + "/models/slim/mobilenet_v1_1.0_224.onnx");
+  EstimateOptions fp16, fp32;
+  fp16.precision = Precision::kFp16;
+  fp32.precision = Precision::kFp32;
+  const Report r16 = EstimateNetwork(net, p, fp16), r32 = EstimateNetwork(net, p, fp32);
+  ASSERT_EQ(r16.rows.size(), r32.rows.size());
+  int depthwise = 0;
+  for (std::size_t i = 0; i < r16.rows.size(); ++i) {
+    if (r16.rows[i].layer.op_class != OpClass::kDepthwiseConv) continue;
+    ++depthwise;
+    EXPECT_DOUBLE_EQ(r16.rows[i].ms, r32.rows[i].ms) << r16.rows[i].layer.name;
+    if (depthwise == 1) {
+      EXPECT_EQ(LayerDim(r16.rows[i].layer, "elems"), 401408);
+      EXPECT_EQ(LayerDim(r16.rows[i].layer, "inputs"), 401408);
+      EXPECT_NEAR(r16.rows[i].ms, coef * (2 * 401408 + LayerDim(r16.rows[i].layer, "weights")), 1e-12);
+    }
+  }
+  EXPECT_EQ(depthwise, 13);  // MobileNet v1: 13 depthwise-separable blocks
+  // The other classes still gain from FP16.
+  EXPECT_LT(r16.total_ms, r32.total_ms);
+}
+
 }  // namespace
 }  // namespace odonata

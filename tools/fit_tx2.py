@@ -6,12 +6,20 @@
 SUITE (data/validation/jetson-tx2-trt.csv): NVIDIA's TensorRT 3.0.4 FP16/FP32 table of 14 TF-slim classifiers
 on the TX2 (shared/data/peers2/nvidia_tf_to_trt_tx2.csv), one row per (network, precision), each with its split.
 
-Model: every fused layer of class c (conv, dwconv, gemm, pool, eltwise; other classes share "default") takes
-    t = max(flops / (peak_p * e_c * s_k), bytes_p / (bw * m_c))
+Model: every fused layer of class c (conv, gemm, pool, eltwise; other classes share "default") takes
+    t = max(flops / (peak_p * e_c * s_k * u), bytes_p / (bw * m_c))
 odonata's roofline estimator with the class's compute and memory efficiencies e_c, m_c and, for conv, a kernel
-term s_k per kernel shape (1x1, kxk, 1xk, strided: ClassModel::kernel_terms); a network takes the sum of its
-layers plus overhead_ms. peak_p and bw are the seed's (QuTiBench). The parameters minimise the squared relative
-error of the network totals (scipy least_squares, log-parameters, efficiencies <= 1).
+term s_k per kernel shape (1x1, kxk, 1xk, strided: ClassModel::kernel_terms) and ANNETTE's spatial utilisation
+u = eff(out_h) x eff(out_w), eff(x) = 1 / ((1 - alpha) + alpha / (x / (ceil(x/P) P))) (the refined roofline with
+out_h and out_w unrolled by P: small feature maps leave the GPU's tiles idle; VGG's 224..14 maps reach twice the
+efficiency of the 17x17, 8x8 and 7x7 maps of Inception and ResNet). P is chosen per fit from PARALLELISM by the
+lowest training loss (brute force, as ANNETTE fits its step widths), alpha is fitted.
+Depthwise convolutions (dwconv) take t = traffic_fp32 / (bw * m_dw) at both precisions: TensorRT 3's depthwise
+kernels gain nothing from FP16 (the table's three MobileNet v1 take the same time at FP16 and FP32: 2.67 / 2.65,
+3.95 / 4.00, 12.9 / 12.9 ms) and run far below both roofs, so their cost is the traffic at FP32 (written to the
+profile as a step_linear model, the same per precision, on the layer's inputs + elems + weights).
+A network takes the sum of its layers plus overhead_ms. peak_p and bw are the seed's (QuTiBench). The parameters
+minimise the squared relative error of the network totals (scipy least_squares, log-parameters, efficiencies <= 1).
 
 The layers of each network (fused as the profile fuses them, flops and bytes at each precision) come from
 `odonata estimate --format json` with the seed; the class and kernel shape of each layer from the ONNX node the
@@ -34,7 +42,15 @@ import onnx
 from scipy.optimize import least_squares
 
 CLASSES = ["conv", "dwconv", "gemm", "pool", "eltwise", "default"]
-SHAPES = ["1x1", "kxk", "1xk", "strided"]
+SHAPES = [x for x in os.environ.get("ODONATA_TX2_SHAPES", "1x1,kxk,1xk,strided").split(",") if x]
+# Candidate spatial step widths P (brute force per fit). Empty: no spatial utilisation (plain roofline for conv).
+# Tried with ODONATA_TX2_PARALLELISM=16,32,64,128: leave-one-network-out 11.96% instead of 14.24%, but the
+# kernel-shape terms it then fits (strided 0.22) make QuTiBench's Caffe ResNet-50 (stride-2 1x1 convolutions,
+# absent from the TF-slim table) 2.5x too slow; with ODONATA_TX2_SHAPES=1x1,kxk,1xk as well (no strided term)
+# LONO 11.53%, but the profile fitted on the 18 calibration rows is worse on the validation rows (trt3 11.4%,
+# QuTiBench MAXN 11.9%), so the profile uses neither (docs/boards.md, Jetson TX2).
+PARALLELISM = [int(x) for x in os.environ.get("ODONATA_TX2_PARALLELISM", "").split(",") if x]
+DW_ELEMS = []  # output elements of every depthwise layer seen (the step_linear model's range)
 POOL = {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"}
 ELTWISE = {"Add", "Mul", "Sub", "Div", "Sum", "Max", "Min"}
 GEMM = {"Gemm", "MatMul"}
@@ -96,7 +112,14 @@ def layers_of(odonata, seed, model_path, precision):
             cls = "eltwise"
         else:
             cls = "default"
-        layers.append((cls, shape, float(l["ops_count"]), float(l["bytes"]), int(l.get("repeat", 1))))
+        nbytes = float(l["bytes"])
+        if cls == "dwconv" and precision == "fp16":
+            nbytes *= 2  # the traffic at FP32 (docstring): every element 4 bytes instead of 2
+        osh = l["output_shape"]
+        if cls == "dwconv":
+            DW_ELEMS.append(math.prod(osh))
+        hw = (int(osh[2]), int(osh[3])) if len(osh) == 4 else (1, 1)
+        layers.append((cls, shape, float(l["ops_count"]), nbytes, int(l.get("repeat", 1)), hw))
     return layers
 
 
@@ -105,42 +128,70 @@ class Model:
     every other class one shared),
     conv kernel scales, the FP16 peak factor and the overhead."""
 
-    def __init__(self, present):
-        self.classes = [c for c in CLASSES if c in present]
+    def __init__(self, present, par=0):
+        self.par = par
+        self.classes = [c for c in CLASSES if c in present and c != "dwconv"]
         self.mem = [c for c in ("dwconv",) if c in present] + ["shared"]
         self.shapes = [s for s in SHAPES if s in present]
-        self.n = len(self.classes) + len(self.mem) + len(self.shapes) + 2
+        self.n = len(self.classes) + len(self.mem) + len(self.shapes) + 3
 
     def unpack(self, th):
         nc, nm, ns = len(self.classes), len(self.mem), len(self.shapes)
         e = {c: math.exp(min(0.0, th[i])) for i, c in enumerate(self.classes)}
         mm = {k: math.exp(min(0.0, th[nc + i])) for i, k in enumerate(self.mem)}
-        m = {c: mm[c] if c in mm else mm["shared"] for c in self.classes}
+        m = {c: mm[c] if c in mm else mm["shared"] for c in self.classes + [k for k in mm if k != "shared"]}
         s = {k: math.exp(th[nc + nm + i]) for i, k in enumerate(self.shapes)}
-        f16 = math.exp(min(0.0, th[-2]))
-        overhead = math.exp(th[-1])
+        j = nc + nm + ns
+        f16 = math.exp(min(0.0, th[j]))
+        overhead = math.exp(th[j + 1])
+        self.alpha = 1 / (1 + math.exp(-th[j + 2]))
         return e, m, s, f16, overhead
 
     def bounds(self):
         nc, nm, ns = len(self.classes), len(self.mem), len(self.shapes)
-        th0 = [math.log(0.3)] * (nc + nm) + [0.0] * ns + [math.log(0.9), math.log(1.0)]
-        lo = [-12.0] * (nc + nm) + [-3.0] * ns + [math.log(0.3), math.log(0.01)]
-        hi = [0.0] * (nc + nm) + [3.0] * ns + [0.0, math.log(20.0)]
+        th0 = [math.log(0.3)] * (nc + nm) + [0.0] * ns + [math.log(0.9), math.log(1.0), 0.0]
+        lo = [-12.0] * (nc + nm) + [-3.0] * ns + [math.log(0.3), math.log(0.01), -8.0]
+        hi = [0.0] * (nc + nm) + [3.0] * ns + [0.0, math.log(20.0), 8.0]
         return th0, lo, hi
+
+    def utilisation(self, hw):
+        u = 1.0
+        if not self.par:
+            return u
+        for x in hw:
+            ux = x / (math.ceil(x / self.par) * self.par)
+            u *= 1 / ((1 - self.alpha) + self.alpha / ux)
+        return u
 
     def total(self, th, layers, peak, bw, fp16):
         e, m, s, f16, overhead = self.unpack(th)
         if fp16:
             peak = peak * f16
         t = 0.0
-        for cls, shape, flops, nbytes, rep in layers:
+        for cls, shape, flops, nbytes, rep, hw in layers:
+            if cls == "dwconv":
+                t += rep * nbytes / (bw * m[cls]) * 1e3
+                continue
             c = cls if cls in e else "default"
-            sc = s.get(shape, 1.0) if cls == "conv" else 1.0
+            sc = s.get(shape, 1.0) * self.utilisation(hw) if cls == "conv" else 1.0
             t += rep * max(flops / (peak * e[c] * sc), nbytes / (bw * m[c])) * 1e3
         return t + overhead
 
 
 def fit(rows, model):
+    """Fit for every candidate P; keep the lowest training loss (model.par is left at the chosen P)."""
+    best = None
+    for par in PARALLELISM or [0]:
+        model.par = par
+        r = fit_one(rows, model)
+        if best is None or r.cost < best[1].cost:
+            best = (par, r)
+    model.par = best[0]
+    model.unpack(best[1].x)
+    return best[1].x
+
+
+def fit_one(rows, model):
     th0, lo, hi = model.bounds()
     ns = len(model.shapes)
     first = len(model.classes) + len(model.mem)
@@ -154,7 +205,7 @@ def fit(rows, model):
         r += [0.03 * (th[i] - math.log(0.5)) for i in range(first)]
         return r
 
-    return least_squares(res, th0, bounds=(lo, hi)).x
+    return least_squares(res, th0, bounds=(lo, hi))
 
 
 def main(argv):
@@ -201,6 +252,8 @@ def main(argv):
     cal = [d for d in data if d["row"]["split"] == "calibration"]
     th = fit(as_rows(cal), model)
     e, m, s, f16, overhead = model.unpack(th)
+    if model.par:
+        print("profile: P %d alpha %.4f" % (model.par, model.alpha))
     for d in data:
         est = model.total(th, d["layers"], d["peak"], d["bw"], d["row"]["precision"] == "fp16")
         print("profile %-12s %-24s %s measured %7.2f estimated %7.2f error %+6.1f%%" % (
@@ -219,9 +272,27 @@ def main(argv):
         cm = {"estimator": "roofline",
               "compute_efficiency": {"value": round(e[c], 6), "source": src},
               "memory_efficiency": {"value": round(m[c], 6), "source": src}}
+        if c == "conv" and model.par:
+            cm["estimator"] = "refined_roofline"
+            psrc = ("%s; P chosen from %s by the lowest training loss, alpha fitted: small feature maps leave the "
+                    "GPU's tiles idle" % (src, PARALLELISM))
+            cm["parallelism"] = [{"dim": d, "p": model.par, "alpha": round(model.alpha, 6), "source": psrc}
+                                 for d in ("out_h", "out_w")]
         if c == "conv" and model.shapes:
             cm["kernel_terms"] = [{"shape": k, "scale": round(s[k], 6), "source": src} for k in model.shapes]
         classes[c] = cm
+    if "dwconv" in m:
+        # traffic at FP32 / (bw x m_dw) at both precisions, as a step_linear model on the traffic in elements
+        coef = 4.0 / (bw * m["dwconv"]) * 1e3
+        dsrc = ("%s: depthwise time = FP32 traffic / (%.4g GB/s x memory efficiency %.6f) at FP16 and FP32 alike "
+                "(TensorRT 3's depthwise kernels gain nothing from FP16: the table's MobileNet v1 rows)"
+                % (src, bw / 1e9, m["dwconv"]))
+        fitted = [{"precision": p, "terms": [{"coef": coef, "factors": [{"dim": d}]} for d in ("inputs", "elems", "weights")],
+                   "range": {"elems": [min(DW_ELEMS), max(DW_ELEMS)]}, "rows": len(cal), "r2": 0, "mape": 0, "cv_mape": 0, "folds": 0, "source": dsrc}
+                  for p in ("fp32", "fp16")]
+        classes["dwconv"] = {"estimator": "step_linear", "fitted": fitted,
+                             "compute_efficiency": {"value": 1, "source": "unused: the step_linear model above"},
+                             "memory_efficiency": {"value": round(m["dwconv"], 6), "source": dsrc}}
     prof["classes"] = {k: classes[k] for k in ["default"] + [c for c in CLASSES if c != "default"] if k in classes}
     with open(out_path + ".tmp", "w") as f:
         json.dump(prof, f, indent=2)
