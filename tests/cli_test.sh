@@ -179,11 +179,11 @@ py 'import json, sys; d = json.load(open(sys.argv[1])); assert d["schema_version
 ok
 
 check "a host profile on another CPU warns in one line; the same CPU does not (ODONATA_CPUINFO)"
-printf 'processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\nmodel\t\t: 2\nmodel name\t: AMD EPYC\nflags\t\t: fma avx avx2 avx512f\n\n' >"$WORK/amd.cpuinfo"
+printf 'processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\nmodel\t\t: 2\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse4_1 sse4_2 avx f16c fma avx2 avx512f avx512dq avx512cd avx512bw avx512vl avx512_vnni avx512_bf16 avx512vbmi avx_vnni hypervisor\n\n' >"$WORK/amd.cpuinfo"
 printf 'processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\nmodel name\t: Intel(R) Xeon(R) Processor\nflags\t\t: avx fma avx2 avx512f avx512dq avx512cd avx512bw avx512vl avx512_vnni avx512_bf16 avx512_fp16 avx512vbmi avx_vnni amx_tile amx_bf16 amx_int8\n\n' >"$WORK/intel.cpuinfo"
 # host-ort-cpu was measured on the AMD EPYC guest, host-ort-cpu-2t on the Intel Xeon guest.
 ODONATA_CPUINFO="$WORK/intel.cpuinfo" run 0 estimate "$MODELS/resnet18.onnx" --platform host-ort-cpu
-stderr_has "warning: platform 'host-ort-cpu' was measured on another CPU (vendor, model name, flags differ"
+stderr_has "warning: platform 'host-ort-cpu' was measured on another CPU (vendor, family, model, model name, flags differ"
 [ "$(grep -c warning "$WORK/stderr")" -eq 1 ] || fail "expected one warning line"
 ODONATA_CPUINFO="$WORK/amd.cpuinfo" run 0 estimate "$MODELS/resnet18.onnx" --platform host-ort-cpu
 grep -q "another CPU" "$WORK/stderr" && fail "warned on the CPU the profile was measured on"
