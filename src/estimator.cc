@@ -101,6 +101,31 @@ KernelShape KernelShapeOf(const Layer& l) {
   return k[0] == 1 ? KernelShape::kPointwise : KernelShape::kSquare;
 }
 
+bool NeedsInputSplit(std::int64_t in_c, std::int64_t in_h, std::int64_t in_w, std::int64_t kernel_h,
+                     std::int64_t stride_h, std::int64_t bytes_per_element, std::int64_t buffer_bytes,
+                     std::int64_t line_bytes) {
+  if (in_c <= 0 || in_h <= 0 || in_w <= 0 || buffer_bytes <= 0 || line_bytes <= 0) return false;
+  const std::int64_t row = in_w * bytes_per_element;
+  const std::int64_t bytes_per_line = (row + line_bytes - 1) / line_bytes * line_bytes;
+  const std::int64_t lines = std::min(buffer_bytes / (in_c * bytes_per_line), in_h);
+  const std::int64_t min_lines = std::min(kernel_h + stride_h + 2 + (row <= line_bytes ? 1 : 0), in_h);
+  return lines < min_lines;
+}
+
+KernelShape KernelShapeOf(const Layer& layer, const std::vector<KernelTerm>& terms, int bytes_per_element) {
+  const KernelShape shape = KernelShapeOf(layer);
+  if (shape == KernelShape::kNone) return shape;
+  for (const KernelTerm& t : terms) {
+    if (t.shape != KernelShape::kSplit) continue;
+    const std::int64_t stride = layer.window.strides.empty() ? 1 : layer.window.strides[0];
+    if (NeedsInputSplit(LayerDim(layer, "in_c"), LayerDim(layer, "in_h"), LayerDim(layer, "in_w"),
+                        layer.window.kernel[0], stride, bytes_per_element, t.buffer_bytes, t.line_bytes)) {
+      return KernelShape::kSplit;
+    }
+  }
+  return shape;
+}
+
 double DimensionEfficiency(std::int64_t x, std::int64_t p, double alpha) {
   if (x <= 0 || p <= 1) return 1.0;
   const double u = static_cast<double>(x) / (std::ceil(static_cast<double>(x) / p) * p);

@@ -43,6 +43,11 @@ double BytesAt(const LayerFacts& f, const ClassPlan& p) {
 }
 
 static double KernelScale(const LayerFacts& f, const ClassPlan& p) {
+  if (p.split_buffer > 0 && f.kernel_shape != KernelShape::kNone &&
+      NeedsInputSplit(f.Dim(LayerDimId::kInC), f.Dim(LayerDimId::kInH), f.Dim(LayerDimId::kInW), f.kernel_h, f.stride_h,
+                      p.bytes_per_element, p.split_buffer, p.split_line)) {
+    return p.kernel_scale[static_cast<std::size_t>(KernelShape::kSplit)];
+  }
   return p.kernel_scale[static_cast<std::size_t>(f.kernel_shape)];
 }
 
@@ -218,6 +223,10 @@ LayerFacts FactsOf(const Layer& layer) {
       CheckedAdd(CheckedAdd(layer.counts.input_elems, layer.counts.output_elems), layer.counts.weight_elems);
   for (std::size_t i = 0; i < kLayerDimCount; ++i) f.dims[i] = LayerDim(layer, static_cast<LayerDimId>(i));
   f.kernel_shape = KernelShapeOf(layer);
+  if (f.kernel_shape != KernelShape::kNone) {
+    f.kernel_h = layer.window.kernel[0];
+    if (!layer.window.strides.empty()) f.stride_h = layer.window.strides[0];
+  }
   return f;
 }
 
@@ -274,7 +283,13 @@ ClassPlan PlanClass(const Platform& platform, const ClassModel& model, Precision
       }
     }
   }
-  for (const KernelTerm& t : model.kernel_terms) plan.kernel_scale[static_cast<std::size_t>(t.shape)] = t.scale;
+  for (const KernelTerm& t : model.kernel_terms) {
+    plan.kernel_scale[static_cast<std::size_t>(t.shape)] = t.scale;
+    if (t.shape == KernelShape::kSplit) {
+      plan.split_buffer = t.buffer_bytes;
+      plan.split_line = t.line_bytes;
+    }
+  }
   if (fitted) {
     for (const FittedTerm& term : fitted->terms) {
       plan.terms.push_back({term.coef, plan.slots.size(), term.factors.size()});

@@ -54,6 +54,7 @@ struct LayerFacts {
   std::int64_t traffic_elems = 0;                       // input + output + weight elements: Counts::Bytes(b) / b
   std::array<std::int64_t, kLayerDimCount + 1> dims{};  // LayerDim by id; dims[kNone] is 0
   KernelShape kernel_shape = KernelShape::kNone;         // KernelShapeOf
+  std::int64_t kernel_h = 0, stride_h = 1;               // the window's first kernel size and stride (split terms)
 
   std::int64_t Dim(LayerDimId d) const { return dims[static_cast<std::size_t>(d)]; }
 };
@@ -78,7 +79,9 @@ struct ClassPlan {
   };
   std::vector<Unroll> parallelism;  // refined_roofline
   // Compute-roof factor per kernel shape (ClassModel::kernel_terms), 1 for shapes not listed.
-  std::array<double, kKernelShapeCount> kernel_scale{1.0, 1.0, 1.0, 1.0, 1.0};
+  std::array<double, kKernelShapeCount> kernel_scale{1.0, 1.0, 1.0, 1.0, 1.0, 1.0};
+  // The split term's buffer (KernelTerm::buffer_bytes, line_bytes); 0: no split term.
+  std::int64_t split_buffer = 0, split_line = 0;
   struct Factor {
     LayerDimId dim;
     std::int64_t step;

@@ -195,10 +195,10 @@ TreeModel ParseTreeModel(const Node& n) {
   return m;
 }
 
-std::vector<std::string> KernelShapeNames() { return {"1x1", "kxk", "1xk", "strided"}; }
+std::vector<std::string> KernelShapeNames() { return {"1x1", "kxk", "1xk", "strided", "split"}; }
 
 KernelTerm ParseKernelTerm(const Node& n) {
-  CheckKeys(n, {"shape", "scale", "source"}, {});
+  CheckKeys(n, {"shape", "scale", "source"}, {"buffer_bytes", "line_bytes"});
   KernelTerm t;
   Node shape = n.Child("shape");
   const std::string text = GetString(shape);
@@ -209,6 +209,17 @@ KernelTerm ParseKernelTerm(const Node& n) {
   t.scale = GetNumber(scale);
   if (!(t.scale > 0) || !std::isfinite(t.scale)) scale.Fail("must be positive, got " + FormatNumber(t.scale));
   t.source = GetString(n.Child("source"));
+  // A split term is defined by its buffer; no other shape has one.
+  for (const char* key : {"buffer_bytes", "line_bytes"}) {
+    const bool has = n.Has(key);
+    if (t.shape == KernelShape::kSplit && !has) n.Fail(std::string("a \"split\" kernel term needs \"") + key + "\"");
+    if (t.shape != KernelShape::kSplit && has) n.Child(key).Fail("only a \"split\" kernel term has a buffer");
+    if (!has) continue;
+    Node v = n.Child(key);
+    const std::int64_t x = GetInteger(v);
+    if (x <= 0) v.Fail("must be positive, got " + std::to_string(x));
+    (std::string(key) == "buffer_bytes" ? t.buffer_bytes : t.line_bytes) = x;
+  }
   return t;
 }
 
@@ -517,6 +528,7 @@ constexpr NameTable<KernelShape, kKernelShapeCount> kKernelShapeNames = {{{
     {KernelShape::kSquare, "kxk"},
     {KernelShape::kAsymmetric, "1xk"},
     {KernelShape::kStrided, "strided"},
+    {KernelShape::kSplit, "split"},
 }}};
 
 const char* KernelShapeName(KernelShape s) { return kKernelShapeNames.Name(s); }
@@ -663,7 +675,12 @@ Ordered ClassJson(const ClassModel& m) {
   if (!m.kernel_terms.empty()) {
     Ordered list = Ordered::array();
     for (const KernelTerm& t : m.kernel_terms) {
-      list.push_back({{"shape", KernelShapeName(t.shape)}, {"scale", t.scale}, {"source", t.source}});
+      Ordered term = {{"shape", KernelShapeName(t.shape)}, {"scale", t.scale}, {"source", t.source}};
+      if (t.shape == KernelShape::kSplit) {
+        term["buffer_bytes"] = t.buffer_bytes;
+        term["line_bytes"] = t.line_bytes;
+      }
+      list.push_back(term);
     }
     j["kernel_terms"] = list;
   }

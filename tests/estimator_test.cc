@@ -142,6 +142,69 @@ TEST(Estimator, KernelShapeOfAConvWindow) {
   EXPECT_FALSE(ParseKernelShape("7x1", &parsed));
 }
 
+// The Myriad X input-buffer rule (OpenVINO's checkLinesPerChanRestrictions), by hand:
+// rows of in_w * bytes padded to 16 bytes; lines = buffer / (in_c * row), needed
+// min(kernel_h + stride + 2 (+1 when a row fits 16 bytes), in_h).
+TEST(Estimator, NeedsInputSplitIsTheLineBufferRule) {
+  auto split = [](std::int64_t c, std::int64_t h, std::int64_t k, std::int64_t s, std::int64_t bytes) { return NeedsInputSplit(c, h, h, k, s, bytes, 131072, 16); };
+  EXPECT_TRUE(split(1024, 17, 1, 1, 2));   // 34 B -> 48 B rows: 131072 / (1024 * 48) = 2 lines < 4
+  EXPECT_FALSE(split(1024, 14, 1, 1, 2));  // 28 B -> 32 B: 4 lines = 4 needed
+  EXPECT_TRUE(split(768, 17, 1, 1, 2));    // 3 lines < 4
+  EXPECT_FALSE(split(384, 35, 1, 1, 2));   // 70 B -> 80 B: 4 lines
+  EXPECT_TRUE(split(2048, 8, 1, 1, 2));    // 16 B rows: 4 lines < 5 (a row fits 16 B: one more)
+  EXPECT_FALSE(split(1536, 8, 1, 1, 2));   // 5 lines = 5
+  EXPECT_TRUE(split(2048, 7, 1, 1, 2));    // 14 B -> 16 B: 4 < 5
+  EXPECT_TRUE(split(288, 35, 3, 2, 2));    // 80 B rows: 5 lines < 3 + 2 + 2 = 7
+  EXPECT_FALSE(split(224, 35, 3, 2, 2));   // 7 lines = 7
+  EXPECT_TRUE(split(4096, 3, 1, 1, 2));    // 2 lines < min(5, 3) = 3
+  EXPECT_FALSE(split(4096, 2, 1, 1, 2));   // 2 lines = min(5, 2)
+  EXPECT_FALSE(split(512, 8, 1, 1, 4));    // fp32: 32 B rows, 8 lines >= 4
+  EXPECT_TRUE(split(2048, 8, 1, 1, 4));    // 2 lines < 4
+  EXPECT_FALSE(NeedsInputSplit(1024, 17, 17, 1, 1, 2, 0, 16));  // no buffer: never
+}
+
+Network WideConv(std::int64_t c, std::int64_t h) {
+  const std::string x = "1," + std::to_string(c) + "," + std::to_string(h) + "," + std::to_string(h);
+  const std::string y = "1,128," + std::to_string(h) + "," + std::to_string(h);
+  return ParseOnnxText(Model("(float[" + x + "] x) => (float[" + y + "] y)", "y = Conv<kernel_shape=[1,1]>(x, w)",
+                             "<float[128," + std::to_string(c) + ",1,1] w = {0.0}>"));
+}
+
+TEST(Estimator, SplitTermScalesTheLayersThatOverflowTheBufferOnly) {
+  Platform p = TestPlatform("roofline");
+  KernelTerm split{KernelShape::kSplit, 0.25, "t"};
+  split.buffer_bytes = 131072;
+  split.line_bytes = 16;
+  p.classes[OpClass::kConv].kernel_terms = {{KernelShape::kPointwise, 0.5, "t"}, split};
+  const Network wide = WideConv(1024, 17), fits = WideConv(1024, 14);
+  EXPECT_EQ(KernelShapeOf(wide.layers.at(0)), KernelShape::kPointwise);
+  EXPECT_EQ(KernelShapeOf(wide.layers.at(0), p.classes.at(OpClass::kConv).kernel_terms, 2), KernelShape::kSplit);
+  EXPECT_EQ(KernelShapeOf(fits.layers.at(0), p.classes.at(OpClass::kConv).kernel_terms, 2), KernelShape::kPointwise);
+  // 1024 -> 128 at 17x17: 289 x 131072 MACs = 75,759,616 ops at 100 GOP/s x 0.5 x 0.25;
+  // memory (295,936 + 36,992 + 131,072) x 2 B / 10 GB/s = 0.0928 ms: compute-bound.
+  Report r = EstimateNetwork(wide, p);
+  EXPECT_DOUBLE_EQ(r.rows[0].ms, 2.0 * 289 * 1024 * 128 / (100e9 * 0.5 * 0.25) * 1e3);
+  // At 14x14 the rows fit: the 1x1 term.
+  Report f = EstimateNetwork(fits, p);
+  EXPECT_DOUBLE_EQ(f.rows[0].ms, 2.0 * 196 * 1024 * 128 / (100e9 * 0.5 * 0.5) * 1e3);
+  // Round trip keeps the buffer; a split term needs one, other shapes may not have one.
+  std::ostringstream out;
+  WritePlatform(p, out);
+  const std::string text = out.str();
+  Platform back = ParsePlatform(text, "test.json");
+  EXPECT_EQ(back.classes.at(OpClass::kConv).kernel_terms, p.classes.at(OpClass::kConv).kernel_terms);
+  const std::string buffer = R"("buffer_bytes": 131072,)";
+  ASSERT_NE(text.find(buffer), std::string::npos);
+  std::string bad = text;
+  bad.replace(bad.find(buffer), buffer.size(), "");
+  EXPECT_THROW(ParsePlatform(bad, "test.json"), Error);
+  bad = text;
+  const std::string pointwise = R"("shape": "1x1",)";
+  ASSERT_NE(bad.find(pointwise), std::string::npos);
+  bad.replace(bad.find(pointwise), pointwise.size(), R"("shape": "1x1", "line_bytes": 16,)");
+  EXPECT_THROW(ParsePlatform(bad, "test.json"), Error);
+}
+
 TEST(Estimator, KernelTermScalesTheComputeRoofOfItsShapeOnly) {
   Platform p = TestPlatform("roofline");
   p.classes[OpClass::kConv].kernel_terms = {{KernelShape::kAsymmetric, 1.25, "t"}, {KernelShape::kPointwise, 0.5, "t"}};

@@ -326,6 +326,47 @@ TEST(Fit, KernelTermsRecoverTheRoofOfEachShape) {
   EXPECT_LT(worst, 0.03);
 }
 
+TEST(Fit, SplitTermRecoversTheRoofOfTheLayersThatOverflowTheBuffer) {
+  // 1x1 convs reach 50 GOP/s, except those whose input rows overflow a 128 KiB
+  // buffer (fp32 rows padded to 16 B), which reach 20 GOP/s: scale 0.4.
+  Noise noise(0.01, 11);
+  Data d;
+  KernelTerm split{KernelShape::kSplit, 1.0, ""};
+  split.buffer_bytes = 131072;
+  split.line_bytes = 16;
+  std::size_t split_rows = 0;
+  for (I64 c = 64; c <= 2048; c += 64) {
+    for (I64 h : {7, 8, 14, 17}) {
+      Layer l = Conv(c, 256, h, 1);
+      const bool over = NeedsInputSplit(c, h, h, 1, 1, 4, 131072, 16);
+      split_rows += over ? 1 : 0;
+      d.ms.push_back(Roofline(l, over ? 20e9 : 50e9, 16e9, {}) * noise());
+      d.layers.push_back(std::move(l));
+    }
+  }
+  ASSERT_GT(split_rows, 20u);
+  ASSERT_LT(split_rows, d.layers.size() - 20);
+  ClassModel m = FitRefinedRoofline(d.layers, d.ms, Spec(100, 20), Precision::kFp32, {},
+                                    std::vector<KernelTerm>{{KernelShape::kPointwise, 1.0, ""}, split});
+  ASSERT_EQ(m.kernel_terms.size(), 2u);
+  EXPECT_EQ(m.kernel_terms[1].shape, KernelShape::kSplit);
+  EXPECT_EQ(m.kernel_terms[1].buffer_bytes, 131072);
+  EXPECT_EQ(m.kernel_terms[1].line_bytes, 16);
+  const double peak = 100e9 * m.compute_efficiency.value;
+  EXPECT_NEAR(peak * m.kernel_terms[0].scale, 50e9, 0.02 * 50e9);
+  EXPECT_NEAR(peak * m.kernel_terms[1].scale, 20e9, 0.02 * 20e9);
+  EXPECT_NE(m.kernel_terms[1].source.find(std::to_string(split_rows) + " split rows"), std::string::npos);
+  // The estimator applies the split scale to the same rows.
+  Platform platform;
+  platform.precisions[Precision::kFp32] = Spec(100, 20);
+  double worst = 0;
+  for (std::size_t i = 0; i < d.layers.size(); ++i) {
+    const double ms = FindEstimator("roofline")->fn({d.layers[i], platform, Precision::kFp32, m}).ms;
+    worst = std::max(worst, std::abs(ms / d.ms[i] - 1));
+  }
+  EXPECT_LT(worst, 0.03);
+}
+
 TEST(Fit, RefinedRooflinePartialAlphaAndCap) {
   const std::vector<Parallelism> truth = {{"out_c", 8, 0.6, ""}};
   Data d;

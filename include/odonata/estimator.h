@@ -82,6 +82,21 @@ const std::vector<std::string>& LayerDimNames();
 // layers without one (Gemm, element-wise, 1-D or 3-D windows).
 KernelShape KernelShapeOf(const Layer& layer);
 
+// Whether a windowed layer's input rows overflow an input buffer: the OpenVINO
+// MYRIAD compiler's line check for the Myriad X's hardware convolution
+// (checkLinesPerChanRestrictions in openvinotoolkit/openvino
+// inference-engine/src/vpu/graph_transformer/src/middleend/hw/tiling.cpp): each
+// of the in_c channels needs at least min(kernel_h + stride_h + 2 (+1 when
+// in_w * bytes fits one line), in_h) rows of in_w * bytes_per_element bytes
+// padded to line_bytes, in buffer_bytes. When they do not fit, the compiler
+// splits the input channels into groups whose partial sums are added.
+bool NeedsInputSplit(std::int64_t in_c, std::int64_t in_h, std::int64_t in_w, std::int64_t kernel_h,
+                     std::int64_t stride_h, std::int64_t bytes_per_element, std::int64_t buffer_bytes,
+                     std::int64_t line_bytes);
+// KernelShapeOf(layer), or kSplit when `terms` has a split term and the layer
+// has a 2-D window and needs the split at `bytes_per_element`.
+KernelShape KernelShapeOf(const Layer& layer, const std::vector<KernelTerm>& terms, int bytes_per_element);
+
 // ANNETTE's per-dimension efficiency 1 / ((1 - alpha) + alpha / u) with
 // u = x / (ceil(x/p) * p). Returns 1 for x <= 0 or p <= 1.
 double DimensionEfficiency(std::int64_t x, std::int64_t p, double alpha);

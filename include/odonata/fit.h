@@ -50,6 +50,12 @@ FittedModel FitStepLinear(const std::vector<Layer>& layers, const std::vector<do
 ClassModel FitRefinedRoofline(const std::vector<Layer>& layers, const std::vector<double>& ms,
                               const PrecisionSpec& spec, Precision precision, const std::vector<std::string>& dims,
                               const std::vector<KernelShape>& kernel_shapes = {});
+// The same with the base profile's kernel terms as templates: their shapes are
+// refitted, and a split term (KernelShape::kSplit) keeps its buffer, whose
+// overflow decides which rows are its (KernelShapeOf(layer, terms, bytes)).
+ClassModel FitRefinedRoofline(const std::vector<Layer>& layers, const std::vector<double>& ms,
+                              const PrecisionSpec& spec, Precision precision, const std::vector<std::string>& dims,
+                              const std::vector<KernelTerm>& kernel_terms);
 
 // Error statistics of predictions against measurements.
 struct FitStats {

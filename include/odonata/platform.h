@@ -122,18 +122,27 @@ struct CvResiduals {
 // The shape of a layer's sliding window, for kernel terms (KernelShapeOf in
 // estimator.h): "none" (no 2-D window), "1x1" (stride 1), "kxk" (square k > 1,
 // stride 1), "1xk" (asymmetric, kernel_h != kernel_w, e.g. 1x7 and 7x1, stride
-// 1), "strided" (any stride > 1).
-enum class KernelShape : std::uint8_t { kNone, kPointwise, kSquare, kAsymmetric, kStrided };
-inline constexpr std::size_t kKernelShapeCount = 5;
-const char* KernelShapeName(KernelShape s);  // "none", "1x1", "kxk", "1xk", "strided"
+// 1), "strided" (any stride > 1). "split" is not a window shape but a
+// condition that a profile defines with a split term (KernelTerm::buffer_bytes):
+// a windowed layer whose input rows do not fit the platform's input buffer
+// (NeedsInputSplit in estimator.h) takes that term's scale instead of its
+// shape's.
+enum class KernelShape : std::uint8_t { kNone, kPointwise, kSquare, kAsymmetric, kStrided, kSplit };
+inline constexpr std::size_t kKernelShapeCount = 6;
+const char* KernelShapeName(KernelShape s);  // "none", "1x1", "kxk", "1xk", "strided", "split"
 bool ParseKernelShape(const std::string& text, KernelShape* out);
 
 // A factor on the compute roof of the layers of one kernel shape: their
 // compute time is ops / (peak x compute_efficiency x utilisation x scale).
+// A "split" term (shape kSplit) also describes the input buffer whose overflow
+// defines it: `buffer_bytes` of line storage, rows padded to `line_bytes`
+// (both > 0 for a split term, 0 for every other shape).
 struct KernelTerm {
   KernelShape shape = KernelShape::kNone;
   double scale = 1.0;
   std::string source;
+  std::int64_t buffer_bytes = 0;
+  std::int64_t line_bytes = 0;
 
   bool operator==(const KernelTerm&) const = default;
 };

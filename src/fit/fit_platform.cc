@@ -65,7 +65,7 @@ struct Candidate {
   Kind kind;
   std::vector<std::string> dims;
   std::string work;                       // step_linear only
-  std::vector<KernelShape> kernel_shapes;  // roofline and refined: the base profile's kernel terms
+  std::vector<KernelTerm> kernel_shapes;  // roofline and refined: the base profile's kernel terms
 };
 
 struct Group {
@@ -191,7 +191,7 @@ std::vector<std::string> MostVaried(const std::vector<Layer>& layers, const std:
 
 // `kernel_shapes`: the shapes of the base profile's kernel terms for the class,
 // refitted by the roofline candidates (and the trees' roofline).
-std::vector<Candidate> Candidates(const Group& g, const std::vector<KernelShape>& kernel_shapes, bool trees) {
+std::vector<Candidate> Candidates(const Group& g, const std::vector<KernelTerm>& kernel_shapes, bool trees) {
   std::vector<Candidate> out = {{Kind::kRoofline, {}, "", kernel_shapes}};
   const bool conv = g.cls == OpClass::kConv || g.cls == OpClass::kDepthwiseConv;
   std::vector<std::string> refined;
@@ -275,7 +275,7 @@ CvResiduals Residuals(const std::vector<double>& measured, const std::vector<dou
   return c;
 }
 
-GroupResult FitGroup(const Group& g, const PrecisionSpec& spec, const std::vector<KernelShape>& kernel_shapes,
+GroupResult FitGroup(const Group& g, const PrecisionSpec& spec, const std::vector<KernelTerm>& kernel_shapes,
                      int folds, bool trees, std::vector<std::string>& warnings) {
   GroupResult r;
   r.fit.op_class = g.cls;
@@ -383,8 +383,7 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
                                 " rows (fewer than " + std::to_string(kFewFitRows) +
                                 "): its errors rest on too few rows to be trusted; measure more configurations");
     }
-    std::vector<KernelShape> kernel_shapes;
-    for (const KernelTerm& t : base.ModelFor(g.cls).kernel_terms) kernel_shapes.push_back(t.shape);
+    const std::vector<KernelTerm>& kernel_shapes = base.ModelFor(g.cls).kernel_terms;
     GroupResult r = FitGroup(g, base.precisions.at(g.precision), kernel_shapes, folds, trees, report.warnings);
     if (r.models.empty()) continue;
     by_class[g.cls].push_back({&g, std::move(r)});

@@ -106,6 +106,16 @@ double Eff(double u, double alpha) { return 1.0 / ((1.0 - alpha) + alpha / u); }
 ClassModel FitRefinedRoofline(const std::vector<Layer>& layers, const std::vector<double>& ms,
                               const PrecisionSpec& spec, Precision precision, const std::vector<std::string>& dims,
                               const std::vector<KernelShape>& kernel_shapes) {
+  std::vector<KernelTerm> terms;
+  for (KernelShape ks : kernel_shapes) terms.push_back({ks, 1.0, ""});
+  return FitRefinedRoofline(layers, ms, spec, precision, dims, terms);
+}
+
+ClassModel FitRefinedRoofline(const std::vector<Layer>& layers, const std::vector<double>& ms,
+                              const PrecisionSpec& spec, Precision precision, const std::vector<std::string>& dims,
+                              const std::vector<KernelTerm>& kernel_terms) {
+  std::vector<KernelShape> kernel_shapes;
+  for (const KernelTerm& t : kernel_terms) kernel_shapes.push_back(t.shape);
   if (layers.size() != ms.size()) throw Error("fit: layers and times differ in number");
   if (layers.empty()) throw Error("fit: no rows");
   const std::size_t n = layers.size();
@@ -220,7 +230,7 @@ ClassModel FitRefinedRoofline(const std::vector<Layer>& layers, const std::vecto
   // over that shape's rows (a 1-D search: a row can move between the roofs as
   // s moves, so no closed form), alternating with lambda over all rows.
   std::vector<KernelShape> shape(n);
-  for (std::size_t i = 0; i < n; ++i) shape[i] = KernelShapeOf(layers[i]);
+  for (std::size_t i = 0; i < n; ++i) shape[i] = KernelShapeOf(layers[i], kernel_terms, PrecisionBytes(precision));
   std::vector<double> scale(kKernelShapeCount, 1.0);
   std::vector<std::size_t> shape_rows(kKernelShapeCount, 0);
   const std::vector<double> unscaled = total;
@@ -277,13 +287,15 @@ ClassModel FitRefinedRoofline(const std::vector<Layer>& layers, const std::vecto
   for (std::size_t d = 0; d < nd; ++d) {
     if (p[d] > 1 && alpha[d] > 0) m.parallelism.push_back({dims[d], p[d], alpha[d], base});
   }
-  for (KernelShape ks : kernel_shapes) {
+  for (const KernelTerm& t : kernel_terms) {
+    const KernelShape ks = t.shape;
     const std::size_t k = static_cast<std::size_t>(ks);
     m.kernel_terms.push_back({ks, scale[k],
                               shape_rows[k] > 0 ? base + "; " + std::to_string(shape_rows[k]) + " " +
                                                       KernelShapeName(ks) + " rows"
                                                 : base + "; no " + std::string(KernelShapeName(ks)) +
-                                                      " rows, left at 1"});
+                                                      " rows, left at 1",
+                              t.buffer_bytes, t.line_bytes});
   }
   return m;
 }
