@@ -479,6 +479,38 @@ TEST(LoaderInputValues, WithoutAValueBothBranchesAreAnUpperBound) {
             "--input-value sr=V picks one");
 }
 
+// Silero VAD's 8 kHz branch fed a 16 kHz-sized input (ONNX Runtime fails in
+// it too): a branch that cannot run with the input shapes is dropped, not an
+// error, and the warning says which branch is counted and why.
+TEST(LoaderInputValues, ABranchThatCannotRunWithTheShapesIsDropped) {
+  std::string m = testing::Model("(float[1,4] x, int64 sr) => (float[?,?] y)",
+                                 "c = Equal(sr, k)\n"
+                                 " y = If(c) <then_branch = g1 () => (float[?,?] t) { t = MatMul(x, w4) },"
+                                 " else_branch = g2 () => (float[?,?] e) { h = MatMul(x, w8)\n e = Relu(h) }>",
+                                 "<int64 k = {16000}, float[4,2] w4 = {1,2,3,4,5,6,7,8},"
+                                 " float[8,2] w8 = {1,2,3,4,5,6,7,8,1,2,3,4,5,6,7,8}>");
+  Network net = ParseOnnxText(m, {}, "m.onnx");
+  // (Branch outputs of unknown shape: declared static ones would resolve the If
+  // without inlining it.)
+  ASSERT_EQ(net.layers.size(), 2u);  // Equal and the then branch's MatMul
+  EXPECT_EQ(net.layers[1].name, "If_1/then_branch/MatMul_0");
+  EXPECT_EQ(net.layers[1].counts.macs, 8);
+  EXPECT_EQ(net.outputs[0].shape, (Shape{1, 2}));
+  ASSERT_EQ(net.warnings.size(), 1u);
+  EXPECT_EQ(net.warnings[0],
+            "If 'If_1': condition depends on the value of input 'sr'; else_branch cannot run with these input shapes "
+            "(node 'If_1/else_branch/MatMul_0' (MatMul) gets no output shape), so only then_branch is counted; "
+            "--input-value sr=V picks one");
+  // Both branches unresolvable stays an error naming the tensors.
+  std::string both = testing::Model("(float[1,4] x, int64 sr) => (float[?,?] y)",
+                                    "c = Equal(sr, k)\n"
+                                    " y = If(c) <then_branch = g1 () => (float[?,?] t) { t = MatMul(x, w8) },"
+                                    " else_branch = g2 () => (float[?,?] e) { e = MatMul(x, w8) }>",
+                                    "<int64 k = {16000}, float[8,2] w8 = {1,2,3,4,5,6,7,8,1,2,3,4,5,6,7,8}>");
+  EXPECT_NE(ErrorOf([&] { ParseOnnxText(both, {}, "m.onnx"); }).find("m.onnx: cannot resolve static shapes"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace odonata
 

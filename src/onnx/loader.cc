@@ -214,6 +214,7 @@ class Importer {
   bool BoundPass();
   bool InlineUnresolvedIfs();
   void InlineBothBranches(onnx::NodeProto& n, google::protobuf::RepeatedPtrField<onnx::NodeProto>& out);
+  bool DropInfeasibleBranch();
   std::vector<std::string> InputsBehind(const std::string& tensor) const;
   std::optional<Shape> IfBound(const onnx::NodeProto& n, int o) const;
   bool ComputedFromWeightsOnly(const onnx::NodeProto& n) const;
@@ -261,6 +262,15 @@ class Importer {
     Shape bound;
   };
   std::vector<Bounded> bounded_;  // in the order the bounds were stated
+  // An If inlined with both branches (InlineUnresolvedIfs).
+  struct BothBranches {
+    std::string name;                        // the If node's name (its branches' node-name prefix)
+    std::vector<std::string> behind;         // the inputs its condition depends on
+    std::size_t warning = 0;                 // its line in warnings_
+    std::vector<std::string> outs[2];        // then/else branch outputs
+    bool dropped = false;
+  };
+  std::vector<BothBranches> both_;
 
   void WarnBounds();
 };
@@ -691,6 +701,7 @@ bool Importer::InlineUnresolvedIfs() {
       continue;
     }
     warnings_.push_back(IfWarning(n, behind[n.input(0)]));
+    both_.push_back({n.name(), behind[n.input(0)], warnings_.size() - 1, {}, false});
     InlineBothBranches(n, kept);
     changed = true;
   }
@@ -738,6 +749,8 @@ void Importer::InlineBothBranches(onnx::NodeProto& n, google::protobuf::Repeated
     outs.emplace_back();
     for (const auto& o : branch.output()) outs.back().push_back(o.name());
   }
+  both_.back().outs[0] = outs[0];
+  both_.back().outs[1] = outs[1];
   for (int i = 0; i < n.output_size(); ++i) {
     if (n.output(i).empty() || i >= static_cast<int>(outs[0].size()) || i >= static_cast<int>(outs[1].size())) continue;
     onnx::NodeProto* ub = out.Add();
@@ -749,6 +762,74 @@ void Importer::InlineBothBranches(onnx::NodeProto& n, google::protobuf::Repeated
     ub->add_output(n.output(i));
     tainted_.insert(n.output(i));
   }
+}
+
+// An If inlined with both branches where one branch cannot run with the given
+// input shapes (ONNX Runtime fails in it too: Silero VAD's 8 kHz branch fed a
+// 16 kHz-sized input gives its LSTM a rank-5 input): every shape the loader
+// cannot resolve starts in that branch (the nodes whose inputs are all static
+// but whose outputs are not), and the other branch resolves. That branch is
+// dropped, the If's outputs are the other branch's, and the If's warning says
+// so. Returns whether a branch was dropped (the caller infers again).
+bool Importer::DropInfeasibleBranch() {
+  if (both_.empty()) return false;
+  DropUnusedOutputs();
+  onnx::GraphProto* g = model_.mutable_graph();
+  std::vector<const onnx::NodeProto*> roots;
+  std::vector<const onnx::NodeProto*> unresolved;
+  for (const onnx::NodeProto& n : g->node()) {
+    bool out_open = false, in_static = true;
+    for (const auto& o : n.output()) out_open |= !o.empty() && !StaticShape(o);
+    if (!out_open) continue;
+    unresolved.push_back(&n);
+    for (const auto& in : n.input()) in_static &= in.empty() || StaticShape(in).has_value();
+    if (in_static) roots.push_back(&n);
+  }
+  if (roots.empty()) return false;
+  auto starts = [](const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; };
+  // Innermost Ifs were inlined last.
+  for (auto b = both_.rbegin(); b != both_.rend(); ++b) {
+    if (b->dropped) continue;
+    const std::string prefix[2] = {b->name + "/then_branch/", b->name + "/else_branch/"};
+    for (int bad = 0; bad < 2; ++bad) {
+      const int good = 1 - bad;
+      bool all_roots_bad = true, good_open = false;
+      for (const auto* r : roots) all_roots_bad &= starts(r->name(), prefix[bad]);
+      for (const auto* u : unresolved) good_open |= starts(u->name(), prefix[good]);
+      if (!all_roots_bad || good_open) continue;
+      const std::string root = NodeLabel(*roots.front());
+      google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
+      for (auto& n : *g->mutable_node()) {
+        if (starts(n.name(), prefix[bad])) continue;
+        if (n.op_type() == "UpperBound" && n.domain() == onnx_import::kOdonataDomain &&
+            starts(n.name(), b->name + "/upper_bound_")) {
+          // UpperBound(x, x) is x: the If's outputs are the good branch's.
+          for (int i = 0; i < n.input_size(); ++i) {
+            const auto& mine = b->outs[bad];
+            auto at = std::find(mine.begin(), mine.end(), n.input(i));
+            if (at != mine.end()) n.set_input(i, b->outs[good][at - mine.begin()]);
+          }
+        }
+        kept.Add()->Swap(&n);
+      }
+      g->mutable_node()->Swap(&kept);
+      b->dropped = true;
+      // What was said about Ifs inside the dropped branch no longer applies.
+      for (auto& w : warnings_) {
+        if (w.find("If '" + prefix[bad]) != std::string::npos) w.clear();
+      }
+      const char* names[2] = {"then_branch", "else_branch"};
+      std::string inputs;
+      for (const auto& i : b->behind) inputs += (inputs.empty() ? "'" : ", '") + i + "'";
+      warnings_[b->warning] = "If '" + b->name + "': condition depends on the value of " +
+                              (inputs.empty() ? std::string("an input") : "input " + inputs) + "; " + names[bad] +
+                              " cannot run with these input shapes (node " + root +
+                              " gets no output shape), so only " + names[good] + " is counted" +
+                              (b->behind.empty() ? std::string() : "; --input-value " + b->behind[0] + "=V picks one");
+      return true;
+    }
+  }
+  return false;
 }
 
 // The elementwise larger of the static shapes of output `o` of an If's two
@@ -1260,7 +1341,9 @@ Network Importer::Build() {
   Network net;
   net.source = origin_;
   net.opset = opset_;
-  net.warnings = warnings_;
+  for (const auto& w : warnings_) {
+    if (!w.empty()) net.warnings.push_back(w);
+  }
   net.folded = folded_nodes_;
   std::unordered_set<std::string> inits;
   for (const auto& t : g.initializer()) inits.insert(t.name());
@@ -1318,6 +1401,7 @@ Network Importer::Run() {
     if (FoldPass()) continue;
     if (BoundPass()) continue;
     if (InlineUnresolvedIfs()) continue;
+    if (DropInfeasibleBranch()) continue;
     break;
   }
   DropUnusedOutputs();
