@@ -517,6 +517,44 @@ TEST(LoaderInputValues, ABranchThatCannotRunWithTheShapesIsDropped) {
 namespace odonata {
 namespace {
 
+// onnxruntime-extensions pre-processing (superres_prepost_op18): DecodeImage
+// makes an image whose size is in the encoded bytes. Estimated at a default
+// size with a warning, or at the size given with --input-shape on its output;
+// the shape arithmetic after it (Shape, opset-18 Split, Concat) folds.
+std::string DecodedImage() {
+  return "<ir_version: 8, opset_import: [\"\" : 18, \"com.microsoft.extensions\" : 1]>\n"
+         "g (uint8[100] image) => (float[?,?,?] y)\n"
+         "<int64[2] zero2 = {0, 0}, int64[2] axes01 = {0, 1}>\n"
+         "{\n img = com.microsoft.extensions.DecodeImage(image)\n s = Shape(img)\n"
+         " h, w, c = Split<axis=0>(s)\n hw = Concat<axis=0>(h, w)\n z = Slice(img, zero2, hw, axes01)\n"
+         " f = Cast<to=1>(z)\n y = Relu(f)\n}\n";
+}
+
+TEST(LoaderCustomOps, DecodedImageTakesADefaultSizeOrTheGivenOne) {
+  Network net = ParseOnnxText(DecodedImage(), {}, "m.onnx");
+  EXPECT_EQ(Find(net, "DecodeImage").outputs[0].shape, (Shape{480, 640, 3}));
+  EXPECT_EQ(Find(net, "DecodeImage").outputs[0].dtype, DataType::kUInt8);
+  EXPECT_EQ(net.outputs[0].shape, (Shape{480, 640, 3}));
+  EXPECT_EQ(Find(net, "Relu").counts.flops, 480 * 640 * 3);
+  ASSERT_EQ(net.warnings.size(), 2u);  // opset 18, and the image size
+  EXPECT_EQ(net.warnings[1],
+            "output 'img' of node 'DecodeImage_0' (DecodeImage) is an image whose size is only known once decoded; "
+            "estimated as 480x640x3 (HxWx3; give --input-shape img=HxWx3)");
+  LoadOptions o;
+  o.input_shapes["img"] = {100, 200, 3};
+  net = ParseOnnxText(DecodedImage(), o, "m.onnx");
+  EXPECT_EQ(net.outputs[0].shape, (Shape{100, 200, 3}));
+  EXPECT_EQ(net.warnings.size(), 1u);
+  o.input_shapes["img"] = {100, 200};
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(DecodedImage(), o, "m.onnx"); }),
+            "m.onnx: --input-shape img=100x200: the output of node 'DecodeImage_0' (DecodeImage) is a decoded image, "
+            "HxWx3");
+  // Only graph inputs and outputs of ops without a shape function can be named.
+  o.input_shapes = {{"s", {3}}};
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(DecodedImage(), o, "m.onnx"); }),
+            "m.onnx: --input-shape: the model has no input named 's' (inputs: image)");
+}
+
 TEST(LoaderCounts, ConstantNodeWeightsAreParametersWhenTheModelHasNoOthers) {
   // paddle2onnx's way: every weight in a Constant node, no initializers.
   std::string m = Model("(float[1,3] x) => (float[1,2] y)",

@@ -37,6 +37,11 @@ using I64 = std::int64_t;
 constexpr I64 kMaxKnownOpset = 17;
 // Resolution rounds (inference + folding + bounding) before giving up.
 constexpr int kMaxRounds = 500;
+// onnxruntime-extensions' domain (DecodeImage, EncodeImage: pre/post-processing
+// built into a model) and the size a DecodeImage output is estimated at when
+// the user does not state it (HxWx3, BGR: a VGA photo).
+constexpr const char* kExtensionsDomain = "com.microsoft.extensions";
+constexpr I64 kDefaultDecodedImage[] = {480, 640, 3};
 
 // A shape as ONNX knows it: nullopt for a dim that is unknown or symbolic.
 using PartialShape = std::vector<std::optional<I64>>;
@@ -236,6 +241,13 @@ class Importer {
   TensorInfo MakeTensor(const std::string& name, const std::unordered_map<std::string, TypeInfo>& types,
                         bool* unresolved);
   std::optional<Shape> StaticShape(const std::string& name) const;
+  bool IsCustomOutput(const std::string& name) const;
+  int32_t BoundElem(const std::string& name) const {
+    auto e = bound_elems_.find(name);
+    if (e != bound_elems_.end()) return e->second;
+    auto t = types_.find(name);
+    return t != types_.end() ? t->second.elem_type : 0;
+  }
 
   Error Fail(const std::string& what) const { return Error(origin_ + ": " + what); }
 
@@ -256,6 +268,8 @@ class Importer {
   std::unordered_set<std::string> constants_;            // computed at load time
   std::unordered_set<std::string> tainted_;              // data-dependent tensors
   std::map<std::string, Shape> bounds_;                  // stated bounds we imposed
+  std::map<std::string, int32_t> bound_elems_;           // their element types, where known
+  std::map<std::string, Shape> custom_shapes_;           // --input-shape of custom-op outputs
   std::vector<std::string> folded_nodes_;
   struct Bounded {
     std::string op, tensor;
@@ -358,6 +372,12 @@ void Importer::ApplyInputShapes() {
     }
   }
   for (const auto& [name, shape] : options_.input_shapes) {
+    if (!seen.count(name) && IsCustomOutput(name)) {
+      // The output of an op without a shape function (a custom op's decoded
+      // image): its stated shape replaces the guess (BoundPass).
+      custom_shapes_[name] = shape;
+      continue;
+    }
     if (!seen.count(name)) {
       std::string names;
       for (const auto& in : g->input()) {
@@ -424,7 +444,7 @@ void Importer::InferShapes() {
     auto it = vis.find(name);
     onnx::ValueInfoProto* vi = it != vis.end() ? it->second : g->add_value_info();
     if (it == vis.end()) vi->set_name(name);
-    SetShape(vi, types_.count(name) ? types_[name].elem_type : 0, shape);
+    SetShape(vi, BoundElem(name), shape);
   }
   onnx::ShapeInferenceOptions opts(/*check_type=*/false, /*error_mode=*/0, /*data_prop=*/true);
   try {
@@ -435,7 +455,7 @@ void Importer::InferShapes() {
     for (const auto& [name, shape] : bounds_) {
       auto* vi = g->add_value_info();
       vi->set_name(name);
-      SetShape(vi, types_.count(name) ? types_[name].elem_type : 0, shape);
+      SetShape(vi, BoundElem(name), shape);
     }
     try {
       onnx::shape_inference::InferShapes(model_, &SchemaRegistry::Get(), opts);
@@ -447,6 +467,22 @@ void Importer::InferShapes() {
   }
   types_ = CollectTypes(*g);
   CheckWindows(*g, types_);
+}
+
+// Whether `name` is an output of a node of the main graph whose op has no
+// shape function (ONNX's or odonata's): a custom op's.
+bool Importer::IsCustomOutput(const std::string& name) const {
+  const auto& opsets = model_.opset_import();
+  for (const auto& n : model_.graph().node()) {
+    if (std::find(n.output().begin(), n.output().end(), name) == n.output().end()) continue;
+    const std::string domain = n.domain() == "ai.onnx" ? "" : n.domain();
+    int version = 0;
+    for (const auto& o : opsets) {
+      if ((o.domain() == "ai.onnx" ? "" : o.domain()) == domain) version = static_cast<int>(std::min<I64>(o.version(), 1 << 20));
+    }
+    return !SchemaRegistry::Get().GetSchema(n.op_type(), version, domain);
+  }
+  return false;
 }
 
 std::optional<Shape> Importer::StaticShape(const std::string& name) const {
@@ -899,6 +935,38 @@ bool Importer::BoundPass() {
               }()) {
             bound = x;
           }
+        }
+      }
+      if (!bound && !SchemaRegistry::Get().GetSchema(op, static_cast<int>(opset_), n.domain())) {
+        // An op ONNX has no schema for (custom domain): the shape the user stated,
+        // or a decoded image's default size, or its first input's shape.
+        std::optional<Shape> given;
+        auto c = custom_shapes_.find(name);
+        if (c != custom_shapes_.end()) {
+          given = c->second;
+          if (n.domain() == kExtensionsDomain && op == "DecodeImage" && (given->size() != 3 || (*given)[2] != 3)) {
+            throw Fail("--input-shape " + name + "=" + ShapeToString(*given) + ": the output of node " + NodeLabel(n) +
+                       " is a decoded image, HxWx3");
+          }
+        }
+        if (!given && n.domain() == kExtensionsDomain && op == "DecodeImage" && o == 0) {
+          given = Shape(std::begin(kDefaultDecodedImage), std::end(kDefaultDecodedImage));
+          warnings_.push_back("output '" + name + "' of node " + NodeLabel(n) +
+                              " is an image whose size is only known once decoded; estimated as " +
+                              ShapeToString(*given) + " (HxWx3; give --input-shape " + name + "=HxWx3)");
+        }
+        if (!given && n.domain() == kExtensionsDomain && op == "EncodeImage" && o == 0 && n.input_size() > 0) {
+          given = Shape{NumElements(in_shape(0))};
+          warnings_.push_back("output '" + name + "' of node " + NodeLabel(n) +
+                              " is an encoded image whose size is only known once encoded; estimated as its raw size, " +
+                              std::to_string((*given)[0]) + " bytes");
+        }
+        if (given) {
+          if (n.domain() == kExtensionsDomain) bound_elems_[name] = onnx::TensorProto::UINT8;
+          bounds_[name] = *given;
+          tainted_.insert(name);
+          changed = true;
+          continue;
         }
       }
       if (!bound && !SchemaRegistry::Get().GetSchema(op, static_cast<int>(opset_), n.domain()) && n.input_size() > 0 &&
