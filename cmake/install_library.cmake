@@ -1,7 +1,7 @@
 # Installing the C++ library (included by CMakeLists.txt): the static library,
 # the public headers (include/odonata/), a CMake package (odonata::odonata)
 # and odonata.pc. Only what users need is exported: the include directory,
-# C++20, ONNX and protobuf to link (and xgboost when built with it: fit --trees);
+# C++20, ONNX and protobuf to link (and libdl when built with xgboost: fit --trees opens it);
 # warnings and internals stay in the build.
 include(CMakePackageConfigHelpers)
 
@@ -26,10 +26,11 @@ if(ODONATA_SANITIZE)
 endif()
 file(RELATIVE_PATH ODONATA_PC_TO_PREFIX /root/${CMAKE_INSTALL_LIBDIR}/pkgconfig /root)
 string(REGEX REPLACE "/$" "" ODONATA_PC_TO_PREFIX "${ODONATA_PC_TO_PREFIX}")
-# Built with xgboost (fit --trees): the static library's users link it too.
+# Built with xgboost (fit --trees): it is opened at run time (dlopen), so the
+# static library's users link libdl where it is separate from libc.
 set(ODONATA_PC_LIBS_XGBOOST "")
-if(ODONATA_HAVE_XGBOOST)
-  set(ODONATA_PC_LIBS_XGBOOST " -lxgboost")
+if(ODONATA_HAVE_XGBOOST AND CMAKE_DL_LIBS)
+  set(ODONATA_PC_LIBS_XGBOOST " -l${CMAKE_DL_LIBS}")
 endif()
 configure_file(cmake/odonata.pc.in ${CMAKE_CURRENT_BINARY_DIR}/odonata.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/odonata.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

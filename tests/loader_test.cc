@@ -479,11 +479,81 @@ TEST(LoaderInputValues, WithoutAValueBothBranchesAreAnUpperBound) {
             "--input-value sr=V picks one");
 }
 
+// Silero VAD's 8 kHz branch fed a 16 kHz-sized input (ONNX Runtime fails in
+// it too): a branch that cannot run with the input shapes is dropped, not an
+// error, and the warning says which branch is counted and why.
+TEST(LoaderInputValues, ABranchThatCannotRunWithTheShapesIsDropped) {
+  std::string m = testing::Model("(float[1,4] x, int64 sr) => (float[?,?] y)",
+                                 "c = Equal(sr, k)\n"
+                                 " y = If(c) <then_branch = g1 () => (float[?,?] t) { t = MatMul(x, w4) },"
+                                 " else_branch = g2 () => (float[?,?] e) { h = MatMul(x, w8)\n e = Relu(h) }>",
+                                 "<int64 k = {16000}, float[4,2] w4 = {1,2,3,4,5,6,7,8},"
+                                 " float[8,2] w8 = {1,2,3,4,5,6,7,8,1,2,3,4,5,6,7,8}>");
+  Network net = ParseOnnxText(m, {}, "m.onnx");
+  // (Branch outputs of unknown shape: declared static ones would resolve the If
+  // without inlining it.)
+  ASSERT_EQ(net.layers.size(), 2u);  // Equal and the then branch's MatMul
+  EXPECT_EQ(net.layers[1].name, "If_1/then_branch/MatMul_0");
+  EXPECT_EQ(net.layers[1].counts.macs, 8);
+  EXPECT_EQ(net.outputs[0].shape, (Shape{1, 2}));
+  ASSERT_EQ(net.warnings.size(), 1u);
+  EXPECT_EQ(net.warnings[0],
+            "If 'If_1': condition depends on the value of input 'sr'; else_branch cannot run with these input shapes "
+            "(node 'If_1/else_branch/MatMul_0' (MatMul) gets no output shape), so only then_branch is counted; "
+            "--input-value sr=V picks one");
+  // Both branches unresolvable stays an error naming the tensors.
+  std::string both = testing::Model("(float[1,4] x, int64 sr) => (float[?,?] y)",
+                                    "c = Equal(sr, k)\n"
+                                    " y = If(c) <then_branch = g1 () => (float[?,?] t) { t = MatMul(x, w8) },"
+                                    " else_branch = g2 () => (float[?,?] e) { e = MatMul(x, w8) }>",
+                                    "<int64 k = {16000}, float[8,2] w8 = {1,2,3,4,5,6,7,8,1,2,3,4,5,6,7,8}>");
+  EXPECT_NE(ErrorOf([&] { ParseOnnxText(both, {}, "m.onnx"); }).find("m.onnx: cannot resolve static shapes"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace odonata
 
 namespace odonata {
 namespace {
+
+// onnxruntime-extensions pre-processing (superres_prepost_op18): DecodeImage
+// makes an image whose size is in the encoded bytes. Estimated at a default
+// size with a warning, or at the size given with --input-shape on its output;
+// the shape arithmetic after it (Shape, opset-18 Split, Concat) folds.
+std::string DecodedImage() {
+  return "<ir_version: 8, opset_import: [\"\" : 18, \"com.microsoft.extensions\" : 1]>\n"
+         "g (uint8[100] image) => (float[?,?,?] y)\n"
+         "<int64[2] zero2 = {0, 0}, int64[2] axes01 = {0, 1}>\n"
+         "{\n img = com.microsoft.extensions.DecodeImage(image)\n s = Shape(img)\n"
+         " h, w, c = Split<axis=0>(s)\n hw = Concat<axis=0>(h, w)\n z = Slice(img, zero2, hw, axes01)\n"
+         " f = Cast<to=1>(z)\n y = Relu(f)\n}\n";
+}
+
+TEST(LoaderCustomOps, DecodedImageTakesADefaultSizeOrTheGivenOne) {
+  Network net = ParseOnnxText(DecodedImage(), {}, "m.onnx");
+  EXPECT_EQ(Find(net, "DecodeImage").outputs[0].shape, (Shape{480, 640, 3}));
+  EXPECT_EQ(Find(net, "DecodeImage").outputs[0].dtype, DataType::kUInt8);
+  EXPECT_EQ(net.outputs[0].shape, (Shape{480, 640, 3}));
+  EXPECT_EQ(Find(net, "Relu").counts.flops, 480 * 640 * 3);
+  ASSERT_EQ(net.warnings.size(), 2u);  // opset 18, and the image size
+  EXPECT_EQ(net.warnings[1],
+            "output 'img' of node 'DecodeImage_0' (DecodeImage) is an image whose size is only known once decoded; "
+            "estimated as 480x640x3 (HxWx3; give --input-shape img=HxWx3)");
+  LoadOptions o;
+  o.input_shapes["img"] = {100, 200, 3};
+  net = ParseOnnxText(DecodedImage(), o, "m.onnx");
+  EXPECT_EQ(net.outputs[0].shape, (Shape{100, 200, 3}));
+  EXPECT_EQ(net.warnings.size(), 1u);
+  o.input_shapes["img"] = {100, 200};
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(DecodedImage(), o, "m.onnx"); }),
+            "m.onnx: --input-shape img=100x200: the output of node 'DecodeImage_0' (DecodeImage) is a decoded image, "
+            "HxWx3");
+  // Only graph inputs and outputs of ops without a shape function can be named.
+  o.input_shapes = {{"s", {3}}};
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(DecodedImage(), o, "m.onnx"); }),
+            "m.onnx: --input-shape: the model has no input named 's' (inputs: image)");
+}
 
 TEST(LoaderCounts, ConstantNodeWeightsAreParametersWhenTheModelHasNoOthers) {
   // paddle2onnx's way: every weight in a Constant node, no initializers.

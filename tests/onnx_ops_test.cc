@@ -37,6 +37,28 @@ TEST(Opset18, SplitNumOutputsGivesEqualPartsAndASmallerLast) {
   EXPECT_EQ(Out(net, "Split", 1), (Shape{2, 2}));
 }
 
+// Split and the opset-18 Reduce ops on known values fold (as a runtime folds
+// them): shape arithmetic through them gives static shapes.
+TEST(Opset18, SplitAndReduceOfKnownValuesFold) {
+  // Shape(x) = [2, 7, 3]: num_outputs=2 gives [2, 7] and [3]; ReduceMax with no
+  // axes input reduces everything, to 7.
+  Network net = ParseOnnxText(
+      Op18("(float[2,7,3] x, float[14] z, float[7] v) => (float[?,?] y, float[?] w)",
+           "s = Shape(x)\n a, b = Split<axis=0, num_outputs=2>(s)\n y = Reshape(z, a)\n"
+           " m = ReduceMax<keepdims=0>(s)\n u = Unsqueeze(m, zero)\n w = Reshape(v, u)",
+           "<int64[1] zero = {0}>"));
+  EXPECT_EQ(net.outputs[0].shape, (Shape{2, 7}));
+  EXPECT_EQ(net.outputs[1].shape, (Shape{7}));
+  // Opset 13: sizes from the split input, along axis 0 of a 2-D value.
+  net = ParseOnnxText(testing::Model("(float[21] z) => (float[?,?,?,?] y)",
+                                     "a, b = Split<axis=0>(c, sizes)\n f = Flatten<axis=0>(b)\n"
+                                     " r = Reshape(f, minus1)\n y = Reshape(z, r)",
+                                     "<int64[3,2] c = {9, 9, 7, 3, 1, 1}, int64[2] sizes = {1, 2},"
+                                     " int64[1] minus1 = {-1}>"));
+  // b = [[7, 3], [1, 1]] -> flattened [7, 3, 1, 1]
+  EXPECT_EQ(net.outputs[0].shape, (Shape{7, 3, 1, 1}));
+}
+
 TEST(Opset18, ReduceOpsTakeAxesAsAnInput) {
   Network net = ParseOnnxText(Op18("(float[2,3,4] x) => (float[2,1,4] y)", "y = ReduceMean(x, ax)", "<int64[1] ax = {1}>"));
   EXPECT_EQ(Out(net, "ReduceMean"), (Shape{2, 1, 4}));

@@ -15,7 +15,8 @@
 namespace odonata {
 
 struct LoadOptions {
-  // Shapes for graph inputs by name ("--input-shape data=1x3x224x224").
+  // Shapes for graph inputs by name ("--input-shape data=1x3x224x224"), or for
+  // outputs of custom ops without a shape function (a DecodeImage's image).
   std::map<std::string, Shape> input_shapes;
   // Value for symbolic batch dimensions (first dim of an input); default 1.
   std::optional<std::int64_t> batch;

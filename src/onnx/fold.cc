@@ -386,11 +386,15 @@ std::optional<Shape> ReshapeTarget(const Shape& in, const ConstTensor& spec, boo
 Result Reduce(const onnx::NodeProto& n, const std::vector<FoldInput>& in, I64 opset) {
   const ConstTensor& x = *in[0].value;
   const std::string& op = n.op_type();
-  const bool axes_input = (op == "ReduceSum" && opset >= 13);
+  // Axes as an optional second input: ReduceSum from opset 13, the others from 18.
+  const bool axes_input = (op == "ReduceSum" && opset >= 13) || opset >= 18;
   auto axes = axes_input ? Axes(n, in, 1, "__none__") : AttrInts(n, "axes");
   if (!axes) {
     if (axes_input) return std::nullopt;
     axes = std::vector<I64>{};
+  }
+  if (axes_input && axes->empty() && AttrInt(n, "noop_with_empty_axes", 0) != 0) {
+    return std::vector<ConstTensor>{x};
   }
   const I64 r = static_cast<I64>(x.shape.size());
   std::vector<bool> reduce(r, axes->empty());
@@ -433,6 +437,69 @@ Result Reduce(const onnx::NodeProto& n, const std::vector<FoldInput>& in, I64 op
     }
   }
   return std::vector<ConstTensor>{std::move(out)};
+}
+
+// Split: sizes from the `split` input (opset >= 13) or attribute, else equal
+// parts, one per output (opset 18: num_outputs parts, the last one smaller).
+Result Split(const onnx::NodeProto& n, const std::vector<FoldInput>& in, I64 opset) {
+  const ConstTensor& x = *in[0].value;
+  const I64 r = static_cast<I64>(x.shape.size());
+  I64 axis = AttrInt(n, "axis", 0);
+  if (!NormaliseAxis(axis, r)) return std::nullopt;
+  const I64 dim = x.shape[axis];
+  const I64 parts = n.output_size();
+  if (parts <= 0) return std::nullopt;
+  std::vector<I64> sizes;
+  if (opset >= 13 && in.size() > 1 && in[1].present) {
+    if (!in[1].value) return std::nullopt;
+    for (std::size_t k = 0; k < in[1].value->size(); ++k) sizes.push_back(in[1].value->int_at(k));
+  } else if (opset < 13) {
+    sizes = AttrInts(n, "split").value_or(std::vector<I64>{});
+  }
+  if (sizes.empty()) {
+    if (opset >= 18 && Attr(n, "num_outputs")) {
+      if (AttrInt(n, "num_outputs", 0) != parts) return std::nullopt;
+      const I64 chunk = (dim + parts - 1) / parts;
+      if (chunk * (parts - 1) >= dim && parts > 1) return std::nullopt;
+      sizes.assign(parts, chunk);
+      sizes.back() = dim - chunk * (parts - 1);
+    } else {
+      if (dim % parts != 0) return std::nullopt;
+      sizes.assign(parts, dim / parts);
+    }
+  }
+  if (static_cast<I64>(sizes.size()) != parts) return std::nullopt;
+  I64 total = 0;
+  for (I64 sz : sizes) {
+    if (sz < 0) return std::nullopt;
+    total += sz;
+  }
+  if (total != dim) return std::nullopt;
+  I64 outer = 1, inner = 1;
+  for (I64 i = 0; i < axis; ++i) outer *= x.shape[i];
+  for (I64 i = axis + 1; i < r; ++i) inner *= x.shape[i];
+  std::vector<ConstTensor> outs;
+  I64 start = 0;
+  for (I64 sz : sizes) {
+    Shape shape = x.shape;
+    shape[axis] = sz;
+    ConstTensor out = MakeLike(x, shape);
+    for (I64 o = 0; o < outer; ++o) {
+      for (I64 j = start; j < start + sz; ++j) {
+        for (I64 i = 0; i < inner; ++i) {
+          const std::size_t src = static_cast<std::size_t>((o * dim + j) * inner + i);
+          if (x.is_int()) {
+            out.ints.push_back(x.ints[src]);
+          } else {
+            out.reals.push_back(x.reals[src]);
+          }
+        }
+      }
+    }
+    outs.push_back(std::move(out));
+    start += sz;
+  }
+  return outs;
 }
 
 Result Transpose(const onnx::NodeProto& n, const ConstTensor& x) {
@@ -698,6 +765,7 @@ Result FoldNode(const onnx::NodeProto& n, const std::vector<FoldInput>& in, I64 
   }
   if (op == "Concat") return Concat(n, in);
   if (op == "Slice") return Slice(n, in, opset);
+  if (op == "Split") return Split(n, in, opset);
   if (op == "Unsqueeze") {
     auto axes = Axes(n, in, 1);
     if (!axes) return std::nullopt;

@@ -37,6 +37,11 @@ using I64 = std::int64_t;
 constexpr I64 kMaxKnownOpset = 17;
 // Resolution rounds (inference + folding + bounding) before giving up.
 constexpr int kMaxRounds = 500;
+// onnxruntime-extensions' domain (DecodeImage, EncodeImage: pre/post-processing
+// built into a model) and the size a DecodeImage output is estimated at when
+// the user does not state it (HxWx3, BGR: a VGA photo).
+constexpr const char* kExtensionsDomain = "com.microsoft.extensions";
+constexpr I64 kDefaultDecodedImage[] = {480, 640, 3};
 
 // A shape as ONNX knows it: nullopt for a dim that is unknown or symbolic.
 using PartialShape = std::vector<std::optional<I64>>;
@@ -214,6 +219,7 @@ class Importer {
   bool BoundPass();
   bool InlineUnresolvedIfs();
   void InlineBothBranches(onnx::NodeProto& n, google::protobuf::RepeatedPtrField<onnx::NodeProto>& out);
+  bool DropInfeasibleBranch();
   std::vector<std::string> InputsBehind(const std::string& tensor) const;
   std::optional<Shape> IfBound(const onnx::NodeProto& n, int o) const;
   bool ComputedFromWeightsOnly(const onnx::NodeProto& n) const;
@@ -235,6 +241,13 @@ class Importer {
   TensorInfo MakeTensor(const std::string& name, const std::unordered_map<std::string, TypeInfo>& types,
                         bool* unresolved);
   std::optional<Shape> StaticShape(const std::string& name) const;
+  bool IsCustomOutput(const std::string& name) const;
+  int32_t BoundElem(const std::string& name) const {
+    auto e = bound_elems_.find(name);
+    if (e != bound_elems_.end()) return e->second;
+    auto t = types_.find(name);
+    return t != types_.end() ? t->second.elem_type : 0;
+  }
 
   Error Fail(const std::string& what) const { return Error(origin_ + ": " + what); }
 
@@ -255,12 +268,23 @@ class Importer {
   std::unordered_set<std::string> constants_;            // computed at load time
   std::unordered_set<std::string> tainted_;              // data-dependent tensors
   std::map<std::string, Shape> bounds_;                  // stated bounds we imposed
+  std::map<std::string, int32_t> bound_elems_;           // their element types, where known
+  std::map<std::string, Shape> custom_shapes_;           // --input-shape of custom-op outputs
   std::vector<std::string> folded_nodes_;
   struct Bounded {
     std::string op, tensor;
     Shape bound;
   };
   std::vector<Bounded> bounded_;  // in the order the bounds were stated
+  // An If inlined with both branches (InlineUnresolvedIfs).
+  struct BothBranches {
+    std::string name;                        // the If node's name (its branches' node-name prefix)
+    std::vector<std::string> behind;         // the inputs its condition depends on
+    std::size_t warning = 0;                 // its line in warnings_
+    std::vector<std::string> outs[2];        // then/else branch outputs
+    bool dropped = false;
+  };
+  std::vector<BothBranches> both_;
 
   void WarnBounds();
 };
@@ -348,6 +372,12 @@ void Importer::ApplyInputShapes() {
     }
   }
   for (const auto& [name, shape] : options_.input_shapes) {
+    if (!seen.count(name) && IsCustomOutput(name)) {
+      // The output of an op without a shape function (a custom op's decoded
+      // image): its stated shape replaces the guess (BoundPass).
+      custom_shapes_[name] = shape;
+      continue;
+    }
     if (!seen.count(name)) {
       std::string names;
       for (const auto& in : g->input()) {
@@ -414,7 +444,7 @@ void Importer::InferShapes() {
     auto it = vis.find(name);
     onnx::ValueInfoProto* vi = it != vis.end() ? it->second : g->add_value_info();
     if (it == vis.end()) vi->set_name(name);
-    SetShape(vi, types_.count(name) ? types_[name].elem_type : 0, shape);
+    SetShape(vi, BoundElem(name), shape);
   }
   onnx::ShapeInferenceOptions opts(/*check_type=*/false, /*error_mode=*/0, /*data_prop=*/true);
   try {
@@ -425,7 +455,7 @@ void Importer::InferShapes() {
     for (const auto& [name, shape] : bounds_) {
       auto* vi = g->add_value_info();
       vi->set_name(name);
-      SetShape(vi, types_.count(name) ? types_[name].elem_type : 0, shape);
+      SetShape(vi, BoundElem(name), shape);
     }
     try {
       onnx::shape_inference::InferShapes(model_, &SchemaRegistry::Get(), opts);
@@ -437,6 +467,22 @@ void Importer::InferShapes() {
   }
   types_ = CollectTypes(*g);
   CheckWindows(*g, types_);
+}
+
+// Whether `name` is an output of a node of the main graph whose op has no
+// shape function (ONNX's or odonata's): a custom op's.
+bool Importer::IsCustomOutput(const std::string& name) const {
+  const auto& opsets = model_.opset_import();
+  for (const auto& n : model_.graph().node()) {
+    if (std::find(n.output().begin(), n.output().end(), name) == n.output().end()) continue;
+    const std::string domain = n.domain() == "ai.onnx" ? "" : n.domain();
+    int version = 0;
+    for (const auto& o : opsets) {
+      if ((o.domain() == "ai.onnx" ? "" : o.domain()) == domain) version = static_cast<int>(std::min<I64>(o.version(), 1 << 20));
+    }
+    return !SchemaRegistry::Get().GetSchema(n.op_type(), version, domain);
+  }
+  return false;
 }
 
 std::optional<Shape> Importer::StaticShape(const std::string& name) const {
@@ -691,6 +737,7 @@ bool Importer::InlineUnresolvedIfs() {
       continue;
     }
     warnings_.push_back(IfWarning(n, behind[n.input(0)]));
+    both_.push_back({n.name(), behind[n.input(0)], warnings_.size() - 1, {}, false});
     InlineBothBranches(n, kept);
     changed = true;
   }
@@ -738,6 +785,8 @@ void Importer::InlineBothBranches(onnx::NodeProto& n, google::protobuf::Repeated
     outs.emplace_back();
     for (const auto& o : branch.output()) outs.back().push_back(o.name());
   }
+  both_.back().outs[0] = outs[0];
+  both_.back().outs[1] = outs[1];
   for (int i = 0; i < n.output_size(); ++i) {
     if (n.output(i).empty() || i >= static_cast<int>(outs[0].size()) || i >= static_cast<int>(outs[1].size())) continue;
     onnx::NodeProto* ub = out.Add();
@@ -749,6 +798,74 @@ void Importer::InlineBothBranches(onnx::NodeProto& n, google::protobuf::Repeated
     ub->add_output(n.output(i));
     tainted_.insert(n.output(i));
   }
+}
+
+// An If inlined with both branches where one branch cannot run with the given
+// input shapes (ONNX Runtime fails in it too: Silero VAD's 8 kHz branch fed a
+// 16 kHz-sized input gives its LSTM a rank-5 input): every shape the loader
+// cannot resolve starts in that branch (the nodes whose inputs are all static
+// but whose outputs are not), and the other branch resolves. That branch is
+// dropped, the If's outputs are the other branch's, and the If's warning says
+// so. Returns whether a branch was dropped (the caller infers again).
+bool Importer::DropInfeasibleBranch() {
+  if (both_.empty()) return false;
+  DropUnusedOutputs();
+  onnx::GraphProto* g = model_.mutable_graph();
+  std::vector<const onnx::NodeProto*> roots;
+  std::vector<const onnx::NodeProto*> unresolved;
+  for (const onnx::NodeProto& n : g->node()) {
+    bool out_open = false, in_static = true;
+    for (const auto& o : n.output()) out_open |= !o.empty() && !StaticShape(o);
+    if (!out_open) continue;
+    unresolved.push_back(&n);
+    for (const auto& in : n.input()) in_static &= in.empty() || StaticShape(in).has_value();
+    if (in_static) roots.push_back(&n);
+  }
+  if (roots.empty()) return false;
+  auto starts = [](const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; };
+  // Innermost Ifs were inlined last.
+  for (auto b = both_.rbegin(); b != both_.rend(); ++b) {
+    if (b->dropped) continue;
+    const std::string prefix[2] = {b->name + "/then_branch/", b->name + "/else_branch/"};
+    for (int bad = 0; bad < 2; ++bad) {
+      const int good = 1 - bad;
+      bool all_roots_bad = true, good_open = false;
+      for (const auto* r : roots) all_roots_bad &= starts(r->name(), prefix[bad]);
+      for (const auto* u : unresolved) good_open |= starts(u->name(), prefix[good]);
+      if (!all_roots_bad || good_open) continue;
+      const std::string root = NodeLabel(*roots.front());
+      google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
+      for (auto& n : *g->mutable_node()) {
+        if (starts(n.name(), prefix[bad])) continue;
+        if (n.op_type() == "UpperBound" && n.domain() == onnx_import::kOdonataDomain &&
+            starts(n.name(), b->name + "/upper_bound_")) {
+          // UpperBound(x, x) is x: the If's outputs are the good branch's.
+          for (int i = 0; i < n.input_size(); ++i) {
+            const auto& mine = b->outs[bad];
+            auto at = std::find(mine.begin(), mine.end(), n.input(i));
+            if (at != mine.end()) n.set_input(i, b->outs[good][at - mine.begin()]);
+          }
+        }
+        kept.Add()->Swap(&n);
+      }
+      g->mutable_node()->Swap(&kept);
+      b->dropped = true;
+      // What was said about Ifs inside the dropped branch no longer applies.
+      for (auto& w : warnings_) {
+        if (w.find("If '" + prefix[bad]) != std::string::npos) w.clear();
+      }
+      const char* names[2] = {"then_branch", "else_branch"};
+      std::string inputs;
+      for (const auto& i : b->behind) inputs += (inputs.empty() ? "'" : ", '") + i + "'";
+      warnings_[b->warning] = "If '" + b->name + "': condition depends on the value of " +
+                              (inputs.empty() ? std::string("an input") : "input " + inputs) + "; " + names[bad] +
+                              " cannot run with these input shapes (node " + root +
+                              " gets no output shape), so only " + names[good] + " is counted" +
+                              (b->behind.empty() ? std::string() : "; --input-value " + b->behind[0] + "=V picks one");
+      return true;
+    }
+  }
+  return false;
 }
 
 // The elementwise larger of the static shapes of output `o` of an If's two
@@ -818,6 +935,38 @@ bool Importer::BoundPass() {
               }()) {
             bound = x;
           }
+        }
+      }
+      if (!bound && !SchemaRegistry::Get().GetSchema(op, static_cast<int>(opset_), n.domain())) {
+        // An op ONNX has no schema for (custom domain): the shape the user stated,
+        // or a decoded image's default size, or its first input's shape.
+        std::optional<Shape> given;
+        auto c = custom_shapes_.find(name);
+        if (c != custom_shapes_.end()) {
+          given = c->second;
+          if (n.domain() == kExtensionsDomain && op == "DecodeImage" && (given->size() != 3 || (*given)[2] != 3)) {
+            throw Fail("--input-shape " + name + "=" + ShapeToString(*given) + ": the output of node " + NodeLabel(n) +
+                       " is a decoded image, HxWx3");
+          }
+        }
+        if (!given && n.domain() == kExtensionsDomain && op == "DecodeImage" && o == 0) {
+          given = Shape(std::begin(kDefaultDecodedImage), std::end(kDefaultDecodedImage));
+          warnings_.push_back("output '" + name + "' of node " + NodeLabel(n) +
+                              " is an image whose size is only known once decoded; estimated as " +
+                              ShapeToString(*given) + " (HxWx3; give --input-shape " + name + "=HxWx3)");
+        }
+        if (!given && n.domain() == kExtensionsDomain && op == "EncodeImage" && o == 0 && n.input_size() > 0) {
+          given = Shape{NumElements(in_shape(0))};
+          warnings_.push_back("output '" + name + "' of node " + NodeLabel(n) +
+                              " is an encoded image whose size is only known once encoded; estimated as its raw size, " +
+                              std::to_string((*given)[0]) + " bytes");
+        }
+        if (given) {
+          if (n.domain() == kExtensionsDomain) bound_elems_[name] = onnx::TensorProto::UINT8;
+          bounds_[name] = *given;
+          tainted_.insert(name);
+          changed = true;
+          continue;
         }
       }
       if (!bound && !SchemaRegistry::Get().GetSchema(op, static_cast<int>(opset_), n.domain()) && n.input_size() > 0 &&
@@ -1260,7 +1409,9 @@ Network Importer::Build() {
   Network net;
   net.source = origin_;
   net.opset = opset_;
-  net.warnings = warnings_;
+  for (const auto& w : warnings_) {
+    if (!w.empty()) net.warnings.push_back(w);
+  }
   net.folded = folded_nodes_;
   std::unordered_set<std::string> inits;
   for (const auto& t : g.initializer()) inits.insert(t.name());
@@ -1318,6 +1469,7 @@ Network Importer::Run() {
     if (FoldPass()) continue;
     if (BoundPass()) continue;
     if (InlineUnresolvedIfs()) continue;
+    if (DropInfeasibleBranch()) continue;
     break;
   }
   DropUnusedOutputs();
