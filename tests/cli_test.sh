@@ -712,18 +712,19 @@ ok
 check "the committed host-ort-cpu measurements fit to the committed profile's models"
 # The shipped 1-thread profile: the census sweeps of this AMD EPYC guest, with trees (which
 # only a build with libxgboost-dev can train: without it, the fit names what is missing).
+mkdir -p "$WORK/refit"
 (cd "$SRC" && "$ODONATA" fit data/host-ort-cpu/phase2/sweeps.csv data/host-ort-cpu/phase2/detection.csv \
   --base data/host-ort-cpu/phase2/base.json --same-board --trees --residuals \
-  --out "$WORK/host-ort-cpu.json" --report >"$WORK/stdout" 2>"$WORK/stderr") || {
+  --out "$WORK/refit/host-ort-cpu.json" --report >"$WORK/stdout" 2>"$WORK/stderr") || {
   grep -q "built without libxgboost-dev: --trees unavailable" "$WORK/stderr" || fail "fit failed"
-  [ ! -e "$WORK/host-ort-cpu.json" ] || fail "a failed fit left a profile"
+  [ ! -e "$WORK/refit/host-ort-cpu.json" ] || fail "a failed fit left a profile"
 }
-if [ -e "$WORK/host-ort-cpu.json" ]; then
+if [ -e "$WORK/refit/host-ort-cpu.json" ]; then
   stdout_has '^conv +fp32'
   py '
 import json, sys
 work, src = sys.argv[1].split("|")
-a = json.load(open(work + "/host-ort-cpu.json"))
+a = json.load(open(work + "/refit/host-ort-cpu.json"))
 b = json.load(open(src + "/platforms/host-ort-cpu.json"))
 assert a["name"] == b["name"] == "host-ort-cpu", (a["name"], b["name"])
 assert a["description"] == b["description"] and a["price_usd"] == b["price_usd"]
