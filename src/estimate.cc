@@ -109,6 +109,25 @@ PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& optio
       cp.interval_level = model.interval->level;
     }
   }
+  // A class without an interval of its own (no sweep rows: softmax, reduce,
+  // unknown ops, the default class) takes the widest of the profile's class
+  // intervals, so that a network's "classes" interval covers every layer
+  // (docs/report-format.md "Trust").
+  double widest_low = 0, widest_high = 0, widest_level = 0;
+  for (const ClassPlan& cp : plan.classes) {
+    if (!(cp.interval_low > 0)) continue;
+    widest_low = widest_low > 0 ? std::min(widest_low, cp.interval_low) : cp.interval_low;
+    widest_high = std::max(widest_high, cp.interval_high);
+    widest_level = widest_level > 0 ? std::min(widest_level, cp.interval_level) : cp.interval_level;
+  }
+  if (widest_low > 0) {
+    for (ClassPlan& cp : plan.classes) {
+      if (cp.interval_low > 0) continue;
+      cp.interval_low = widest_low;
+      cp.interval_high = widest_high;
+      cp.interval_level = widest_level;
+    }
+  }
   plan.interval = platform.interval;
   plan.validation = platform.validation;
   return plan;

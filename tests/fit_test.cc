@@ -453,6 +453,47 @@ TEST(Fit, PlatformPicksRoofline) {
   EXPECT_EQ(r.platform.classes.at(OpClass::kPool).compute_efficiency.source, "pool source");
 }
 
+// --residuals: the class's 90% interval comes from the cross-validated
+// predictions (split-conformal ranks, level 0.9) and covers about 90% of fresh
+// rows drawn from the same law (uniform +/-20% noise around a roofline).
+TEST(Fit, ResidualsGiveAClassIntervalThatCoversFreshRows) {
+  const auto config = [](int i) {
+    return ConvConfig(8 + (i * 37) % 120, 32, 8 + (i * 13) % 48);
+  };
+  std::vector<Measurement> rows;
+  Noise noise(0.2, 21);
+  for (int i = 0; i < 200; ++i) {
+    const LayerConfig cfg = config(i);
+    rows.push_back(Row(cfg, Roofline(ToLayer(cfg), 40e9, 10e9, {}) * noise(), i + 2));
+  }
+  const FitReport without = FitPlatform(rows, Base(), "synthetic.csv");
+  EXPECT_FALSE(without.platform.classes.at(OpClass::kConv).interval);
+  const FitReport r = FitPlatform(rows, Base(), "synthetic.csv", 5, false, true);
+  const ClassModel& m = r.platform.classes.at(OpClass::kConv);
+  ASSERT_TRUE(m.interval);
+  ASSERT_TRUE(m.cv_residuals);
+  EXPECT_EQ(m.interval->level, 0.9);
+  EXPECT_EQ(m.interval->rows, 200);
+  EXPECT_NE(m.interval->method.find("split-conformal"), std::string::npos);
+  EXPECT_EQ(m.interval->source.rfind("synthetic.csv (odonata fit: the 200 fp32 rows", 0), 0u) << m.interval->source;
+  // Ranks 10 and 191 of 200 against the 5% and 95% quantiles: close.
+  EXPECT_NEAR(std::log(m.interval->low), m.cv_residuals->p05, 0.03);
+  EXPECT_NEAR(std::log(m.interval->high), m.cv_residuals->p95, 0.03);
+  EXPECT_LT(m.interval->low, m.interval->high);
+  Noise fresh_noise(0.2, 77);
+  int inside = 0;
+  const int n = 2000;
+  for (int i = 0; i < n; ++i) {
+    const Layer layer = ToLayer(config(i * 7 + 3));
+    const double measured = Roofline(layer, 40e9, 10e9, {}) * fresh_noise();
+    const double e = FindEstimator(m.estimator)->fn(EstimatorContext{layer, r.platform, Precision::kFp32, m}).ms;
+    if (measured >= e * m.interval->low && measured <= e * m.interval->high) ++inside;
+  }
+  const double coverage = static_cast<double>(inside) / n;
+  EXPECT_GT(coverage, 0.85);
+  EXPECT_LT(coverage, 0.96);
+}
+
 TEST(Fit, PlatformPicksRefinedRoofline) {
   // ANNETTE-like: p = 16 with alpha 0.6 on in_c, sweeps of in_c and out_c.
   const std::vector<Parallelism> truth = {{"in_c", 16, 0.6, ""}};

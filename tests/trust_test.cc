@@ -291,6 +291,31 @@ TEST(TrustTest, ClassIntervalsAddUpOverLayers) {
   EXPECT_FALSE(none.interval);
 }
 
+// A class without an interval (softmax here: no sweep rows) takes the widest
+// of the profile's class intervals: the lowest low (eltwise's 0.7) and the
+// highest high (activation's 1.5).
+TEST(TrustTest, ClassesWithoutAnIntervalTakeTheWidest) {
+  Json doc = Profile();
+  doc["classes"] = {{"activation", {{"estimator", "roofline"}, {"interval", IntervalJson(0.8, 1.5)}}},
+                    {"eltwise", {{"estimator", "roofline"}, {"interval", IntervalJson(0.7, 1.1)}}}};
+  const Network net = ParseOnnxText(testing::Model("(float[1,8,16,16] x, float[1,8,16,16] w) => (float[1,8,16,16] z)",
+                                                   "y = Relu(x)\na = Add(y, w)\nz = Softmax(a)"));
+  const Report r = EstimateNetwork(net, ParsePlatform(doc.dump(), "tiny.json"));
+  ASSERT_TRUE(r.interval);
+  EXPECT_EQ(r.interval->basis, "classes");
+  double low = r.overhead_ms, high = r.overhead_ms;
+  int seen = 0;
+  for (const ReportRow& row : r.rows) {
+    ASSERT_GT(row.ms, 0) << row.layer.name;
+    if (row.layer.op_type == "Relu") low += 0.8 * row.ms, high += 1.5 * row.ms, ++seen;
+    if (row.layer.op_type == "Add") low += 0.7 * row.ms, high += 1.1 * row.ms, ++seen;
+    if (row.layer.op_type == "Softmax") low += 0.7 * row.ms, high += 1.5 * row.ms, ++seen;
+  }
+  EXPECT_EQ(seen, 3);
+  EXPECT_DOUBLE_EQ(r.interval->low_ms, low);
+  EXPECT_DOUBLE_EQ(r.interval->high_ms, high);
+}
+
 TEST(TrustTest, EveryFormatStatesTheTrust) {
   Json doc = Profile();
   doc["interval"] = IntervalJson(0.9, 1.2);

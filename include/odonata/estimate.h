@@ -34,7 +34,8 @@ struct ReportRow {
 // basis "profile": total_ms x the profile's `interval` ratios (whole networks,
 // from calibration rows); "classes": overhead_ms + the sum over layers of
 // ms x their class's interval ratios (each layer's interval at its end,
-// errors assumed to go the same way). docs/report-format.md "Trust".
+// errors assumed to go the same way; a class without an interval takes the
+// profile's widest class interval). docs/report-format.md "Trust".
 struct EstimateInterval {
   double level = 0.9;
   double low_ms = 0;

@@ -136,7 +136,8 @@ struct FitReport {
 };
 // `trees`: also try gradient-boosted trees (estimator "trees", xgboost) for
 // classes with at least 24 rows; `residuals`: record each written class's
-// cross-validated residual quantiles (ClassModel::cv_residuals). Both off by
+// cross-validated residual quantiles (ClassModel::cv_residuals) and its 90%
+// split-conformal interval from the same predictions (ClassModel::interval). Both off by
 // default, so that existing fits stay as they were. `trees` needs a build with
 // xgboost (CanFitTrees()); without one FitPlatform throws Error.
 FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base, const std::string& provenance,

@@ -172,7 +172,7 @@ Runner SetupFit(CLI::App& cmd) {
                "Also try gradient-boosted trees (xgboost) on the roofline's residual for classes of 24 rows or more"
                " (needs odonata built with libxgboost-dev)");
   cmd.add_flag("--residuals", a->residuals,
-               "Record each class's cross-validated residual quantiles (cv_residuals) in the profile");
+               "Record each class's cross-validated residual quantiles (cv_residuals) and 90% interval in the profile");
   cmd.add_option("--overhead-group", a->overhead_group,
                  "Network rows: the overhead group whose fitted overhead becomes the profile's overhead_ms")
       ->type_name("NAME");

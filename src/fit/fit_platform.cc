@@ -22,6 +22,7 @@
 #include "odonata/errors.h"
 #include "odonata/estimator.h"
 #include "odonata/fit.h"
+#include "odonata/trust.h"
 #include "detection_fit.h"
 #include "fit_util.h"
 #include "trees_fit.h"
@@ -421,6 +422,19 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
                  " model fitted without its fold, " + std::to_string(results[decider].second.stats.at(kind).folds) +
                  " folds)";
       written.cv_residuals = c;
+      // The class's 90% interval: split-conformal ranks over the same
+      // cross-validated ratios (docs/platform-profile.md "Trust").
+      std::vector<double> ratios;
+      const std::vector<double>& pred = results[decider].second.cv_pred.at(kind);
+      for (std::size_t i = 0; i < dg.ms.size(); ++i) {
+        if (pred[i] > 0 && dg.ms[i] > 0) ratios.push_back(dg.ms[i] / pred[i]);
+      }
+      if (!ratios.empty()) {
+        written.interval = ConformalInterval(
+            std::move(ratios), 0.9, "split-conformal, measured / cross-validated prediction of the class's rows",
+            provenance + " (odonata fit: the " + std::to_string(c.rows) + " " + PrecisionName(dg.precision) +
+                " rows, each predicted by the " + KindName(kind) + " model fitted without its fold)");
+      }
     }
     report.platform.classes[cls] = written;
 
