@@ -15,19 +15,33 @@ bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-// The rule that lets a group whose main op is `main` absorb `child`, if any.
-bool CanAbsorb(const Fusion& fusion, const std::string& main, const std::string& child) {
-  for (const FusionRule& r : fusion.rules) {
-    if (Contains(r.into, main) && Contains(r.absorb, child)) return true;
+bool HasOverridableWeight(const Layer& l) {
+  for (const TensorInfo& t : l.inputs) {
+    if (t.is_overridable) return true;
   }
   return false;
 }
 
-// The rule that lets a group whose main op is `main` absorb the gated
-// activation t * `gate`(t), if any.
-bool CanGate(const Fusion& fusion, const std::string& main, const std::string& gate) {
+// Whether rule r's fusion of `child` into a group whose main layer is `main`
+// may happen given the weights: a `constant_weights` op needs both layers'
+// weights constant.
+bool WeightsAllow(const FusionRule& r, const Layer& main, const Layer& child) {
+  return !Contains(r.constant_weights, child.op_type) || (!HasOverridableWeight(main) && !HasOverridableWeight(child));
+}
+
+// The rule that lets a group whose main layer is `main` absorb `child`, if any.
+bool CanAbsorb(const Fusion& fusion, const Layer& main, const Layer& child) {
   for (const FusionRule& r : fusion.rules) {
-    if (Contains(r.into, main) && Contains(r.gate, gate)) return true;
+    if (Contains(r.into, main.op_type) && Contains(r.absorb, child.op_type) && WeightsAllow(r, main, child)) return true;
+  }
+  return false;
+}
+
+// The rule that lets a group whose main layer is `main` absorb the gated
+// activation t * `gate`(t), if any.
+bool CanGate(const Fusion& fusion, const Layer& main, const Layer& gate) {
+  for (const FusionRule& r : fusion.rules) {
+    if (Contains(r.into, main.op_type) && Contains(r.gate, gate.op_type) && WeightsAllow(r, main, gate)) return true;
   }
   return false;
 }
@@ -144,7 +158,7 @@ class Fuser {
       const Layer& al = net_.layers[ai];
       const Layer& ml = net_.layers[mi];
       if (taken_[ai] || taken_[mi] || al.repeat != main.repeat || ml.repeat != main.repeat) continue;
-      if (ml.op_type != "Mul" || !CanGate(fusion_, main.op_type, al.op_type)) continue;
+      if (ml.op_type != "Mul" || !CanGate(fusion_, main, al)) continue;
       const std::span<const std::size_t> a_in = graph_.Inputs(ai), a_out = graph_.Outputs(ai), m_in = graph_.Inputs(mi);
       if (a_in.size() != 1 || a_in[0] != t) continue;
       if (a_out.size() != 1) continue;
@@ -184,7 +198,7 @@ class Fuser {
       if (graph_.Reads(tensor) != 1) break;
       const std::size_t j = graph_.Consumer(tensor);
       const Layer& child = net_.layers[j];
-      if (taken_[j] || child.repeat != main.repeat || !CanAbsorb(fusion_, main.op_type, child.op_type)) break;
+      if (taken_[j] || child.repeat != main.repeat || !CanAbsorb(fusion_, main, child)) break;
       // The child's other inputs must exist before the group starts, so the
       // fused layer keeps topological order.
       bool ready = true;
@@ -319,6 +333,7 @@ std::uint64_t FusionFingerprint(const Fusion& fusion) {
     list(r.into);
     list(r.absorb);
     list(r.gate);
+    list(r.constant_weights);
   }
   mix(2);
   list(fusion.free_ops);

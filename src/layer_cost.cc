@@ -161,7 +161,12 @@ std::int64_t LayerDim(const Layer& l, LayerDimId dim) {
     case D::kAlign: {
       // The largest power of two (up to 64) dividing the input channels per group, or the
       // channels of a depthwise layer: what decides a CPU's blocked kernel path (ONNX
-      // Runtime's NCHWc convolutions need channels in multiples of 8 or 16).
+      // Runtime's NCHWc convolutions need channels in multiples of 8 or 16). 1 when a weight
+      // is overridable (TensorInfo::is_overridable): ONNX Runtime reorders only constant
+      // filters into NCHWc, and runs the others in NCHW, as it runs unaligned channels.
+      for (const TensorInfo& t : l.inputs) {
+        if (t.is_overridable) return 1;
+      }
       std::int64_t c = LayerDim(l, D::kInC);
       const std::int64_t g = LayerDim(l, D::kGroup);
       if (c == 1 && g > 1) c = g;

@@ -391,12 +391,22 @@ Fusion ParseFusion(const Node& n) {
     ExpectArray(rules);
     for (std::size_t i = 0; i < rules.json.size(); ++i) {
       Node r = rules.Element(i);
-      CheckKeys(r, {"into", "source"}, {"absorb", "gate"});
+      CheckKeys(r, {"into", "source"}, {"absorb", "gate", "constant_weights"});
       if (!r.Has("absorb") && !r.Has("gate")) r.Fail("a fusion rule needs 'absorb', 'gate' or both");
       FusionRule rule;
       rule.into = GetStringList(r.Child("into"), false);
       if (r.Has("absorb")) rule.absorb = GetStringList(r.Child("absorb"), false);
       if (r.Has("gate")) rule.gate = GetStringList(r.Child("gate"), false);
+      if (r.Has("constant_weights")) {
+        Node cw = r.Child("constant_weights");
+        rule.constant_weights = GetStringList(cw, false);
+        for (const std::string& op : rule.constant_weights) {
+          if (std::find(rule.absorb.begin(), rule.absorb.end(), op) == rule.absorb.end() &&
+              std::find(rule.gate.begin(), rule.gate.end(), op) == rule.gate.end()) {
+            cw.Fail("'" + op + "' is not in the rule's 'absorb' or 'gate'");
+          }
+        }
+      }
       rule.source = GetString(r.Child("source"));
       f.rules.push_back(std::move(rule));
     }
@@ -723,6 +733,7 @@ void WritePlatform(const Platform& p, std::ostream& out) {
         rule["into"] = r.into;
         if (!r.absorb.empty()) rule["absorb"] = r.absorb;
         if (!r.gate.empty()) rule["gate"] = r.gate;
+        if (!r.constant_weights.empty()) rule["constant_weights"] = r.constant_weights;
         rule["source"] = r.source;
         rules.push_back(rule);
       }

@@ -432,6 +432,17 @@ TEST(Estimator, LayerDimAlign) {
   EXPECT_EQ(align("DepthwiseConv", 58, 58, 58), 2);
   EXPECT_EQ(align("Gemm", 768, 1000, 1), 64);  // K
   EXPECT_EQ(align("Relu", 24, 24, 1), 8);
+  // An overridable filter (a graph input with a default) is never reordered into NCHWc: 1.
+  LayerConfig c;
+  c.op = "Conv";
+  c.in_c = c.out_c = 64;
+  c.in_h = c.in_w = 8;
+  c.kernel_h = c.kernel_w = 3;
+  Layer l = ToLayer(c);
+  ASSERT_GE(l.inputs.size(), 2u);
+  EXPECT_EQ(LayerDim(l, "align"), 64);
+  l.inputs[1].is_overridable = true;
+  EXPECT_EQ(LayerDim(l, "align"), 1);
 }
 
 // Issue 16 (tools/fit_tx2.py): the TX2 profile charges a depthwise convolution its FP32 traffic over a fitted

@@ -15,6 +15,7 @@
 namespace odonata {
 namespace {
 
+using testing::Find;
 using testing::Model;
 
 Fusion ConvRules() {
@@ -45,6 +46,39 @@ TEST(Fusion, ConvBatchNormReluBecomeOneLayer) {
   EXPECT_EQ(l.counts.input_elems, 192);
   EXPECT_EQ(l.counts.output_elems, 256);
   EXPECT_EQ(l.outputs[0].name, "y");
+}
+
+// An initializer that is also a graph input (IR >= 4) may be overridden by the
+// caller: ONNX Runtime then neither folds the BatchNormalization into the Conv
+// nor reorders the filter into NCHWc. With `constant_weights`, odonata's rule
+// keeps the BatchNormalization apart, and the chain stops there.
+TEST(Fusion, OverridableWeightsKeepConstantWeightFusionsApart) {
+  Fusion f;
+  f.rules.push_back({{"Conv"}, {"BatchNormalization", "Relu", "Add"}, "test", {}, {"BatchNormalization"}});
+  const std::string body =
+      "c = Conv<pads=[1,1,1,1]>(x, w)\n n = BatchNormalization(c, s, b, m, v)\n y = Relu(n)";
+  const std::string with_input = Model("(float[1,3,8,8] x, float[4,3,3,3] w) => (float[1,4,8,8] y)", body, kInits);
+  const Network net = ParseOnnxText(with_input);
+  EXPECT_TRUE(Find(net, "Conv").inputs[1].is_overridable);
+  EXPECT_FALSE(Find(net, "Conv").inputs[0].is_overridable);
+  const std::vector<Layer> apart = Fuse(net, f);
+  ASSERT_EQ(apart.size(), 3u);
+  EXPECT_EQ(apart[0].covered_ops, std::vector<std::string>{"Conv"});
+  EXPECT_EQ(apart[1].covered_ops, std::vector<std::string>{"BatchNormalization"});
+  EXPECT_EQ(apart[2].covered_ops, std::vector<std::string>{"Relu"});
+  // The same graph without w among the inputs, or at IR version 3 (where every
+  // initializer is listed as an input and none can be overridden): one layer.
+  const Network plain = ParseOnnxText(Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)", body, kInits));
+  EXPECT_FALSE(Find(plain, "Conv").inputs[1].is_overridable);
+  EXPECT_EQ(Fuse(plain, f).size(), 1u);
+  std::string ir3 = with_input;
+  ir3.replace(ir3.find("ir_version: 8"), 13, "ir_version: 3");
+  const Network old = ParseOnnxText(ir3);
+  EXPECT_FALSE(Find(old, "Conv").inputs[1].is_overridable);
+  EXPECT_EQ(Fuse(old, f).size(), 1u);
+  // Without `constant_weights` the rule fuses whatever the weights are.
+  f.rules[0].constant_weights.clear();
+  EXPECT_EQ(Fuse(net, f).size(), 1u);
 }
 
 TEST(Fusion, OutputWithTwoConsumersIsNotFused) {

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "odonata/errors.h"
+#include "odonata/fusion.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -271,6 +272,30 @@ TEST(PlatformTest, GateRulesParseAndRoundTrip) {
   EXPECT_THROW(ParsePlatform(doc.dump(), "tiny.json"), Error);
   doc["fusion"]["rules"] = {{{"into", {"Conv"}}, {"gates", {"HardSigmoid"}}, {"source", "s"}}};
   EXPECT_THROW(ParsePlatform(doc.dump(), "tiny.json"), Error);
+}
+
+TEST(PlatformTest, ConstantWeightsParseRoundTripAndNameTheirRule) {
+  Json doc = Minimal();
+  doc["fusion"] = {{"rules",
+                    {{{"into", {"Conv"}},
+                      {"absorb", {"BatchNormalization", "Relu"}},
+                      {"constant_weights", {"BatchNormalization"}},
+                      {"source", "a"}}}}};
+  Platform p = ParsePlatform(doc.dump(), "tiny.json");
+  ASSERT_EQ(p.fusion.rules.size(), 1u);
+  EXPECT_EQ(p.fusion.rules[0].constant_weights, std::vector<std::string>{"BatchNormalization"});
+  std::ostringstream out;
+  WritePlatform(p, out);
+  EXPECT_EQ(Json::parse(out.str())["fusion"]["rules"], doc["fusion"]["rules"]);
+  // Changing it changes the fusion's fingerprint (cached fusions are not reused).
+  Platform q = p;
+  q.fusion.rules[0].constant_weights.clear();
+  EXPECT_NE(FusionFingerprint(p.fusion), FusionFingerprint(q.fusion));
+  // An op that the rule does not absorb: named, with the key path.
+  doc["fusion"]["rules"][0]["constant_weights"] = {"Add"};
+  const std::string e = ErrorOf([&] { ParsePlatform(doc.dump(), "tiny.json"); });
+  EXPECT_NE(e.find("'Add' is not in the rule's 'absorb' or 'gate'"), std::string::npos) << e;
+  EXPECT_NE(e.find("constant_weights"), std::string::npos) << e;
 }
 
 TEST(PlatformTest, PowerExtensionsParseAndValidate) {

@@ -186,6 +186,10 @@ struct FusionRule {
   std::vector<std::string> absorb;
   std::string source;
   std::vector<std::string> gate;  // last, so that {into, absorb, source} still initialises a rule
+  // Ops of `absorb` or `gate` absorbed only when the main layer's weights and
+  // theirs are constants (TensorInfo::is_overridable false): a runtime folds
+  // them into the kernel's weights (ONNX Runtime's Conv+BatchNormalization).
+  std::vector<std::string> constant_weights;
 };
 
 struct Fusion {

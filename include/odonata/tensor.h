@@ -55,6 +55,10 @@ struct TensorInfo {
   // Computed at load time (Constant nodes, folded shape arithmetic): read like
   // a weight, but not a trained parameter.
   bool is_constant = false;
+  // A weight that is also a graph input of a model of IR version >= 4: a
+  // default the caller may override, so a runtime does not fold, fuse or
+  // pre-pack it (ONNX Runtime: no Conv+BatchNormalization fusion, no NCHWc).
+  bool is_overridable = false;
 
   bool operator==(const TensorInfo&) const = default;
 };

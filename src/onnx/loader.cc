@@ -265,6 +265,7 @@ class Importer {
   std::unordered_map<std::string, TypeInfo> types_;      // main graph, refreshed each round
   std::unordered_map<std::string, ConstTensor> consts_;  // known values
   std::unordered_set<std::string> weights_;              // model initializers
+  std::unordered_set<std::string> overridable_;          // initializers also listed as graph inputs (IR >= 4)
   std::unordered_set<std::string> constants_;            // computed at load time
   std::unordered_set<std::string> tainted_;              // data-dependent tensors
   std::map<std::string, Shape> bounds_;                  // stated bounds we imposed
@@ -1206,6 +1207,7 @@ TensorInfo Importer::MakeTensor(const std::string& name, const std::unordered_ma
   }
   t.is_constant = constants_.count(name) > 0;
   t.is_weight = !t.is_constant && weights_.count(name) > 0;
+  t.is_overridable = t.is_weight && overridable_.count(name) > 0;
   t.data_dependent = tainted_.count(name) > 0;
   return t;
 }
@@ -1455,6 +1457,14 @@ Network Importer::Run() {
   for (const auto& t : model_.graph().initializer()) {
     weights_.insert(t.name());
     if (auto c = onnx_import::FromTensorProto(t)) consts_[t.name()] = std::move(*c);
+  }
+  // From IR version 4 on, an initializer that is also a graph input is a
+  // default value the caller may override (ONNX IR spec, "Graphs"): a runtime
+  // cannot treat it as a constant (ONNX Runtime's Graph::CanOverrideInitializer).
+  if (model_.ir_version() >= 4) {
+    for (const auto& in : model_.graph().input()) {
+      if (weights_.count(in.name())) overridable_.insert(in.name());
+    }
   }
   ApplyInputShapes();
   ApplyInputValues();
