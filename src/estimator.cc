@@ -94,8 +94,12 @@ std::int64_t LayerDim(const Layer& l, const std::string& dim) { return LayerDim(
 KernelShape KernelShapeOf(const Layer& l) {
   const std::vector<std::int64_t>& k = l.window.kernel;
   if (k.size() != 2) return KernelShape::kNone;
+  // A 1x1 window with a stride reads every stride-th pixel and nothing else: a
+  // 1x1 convolution over a subsampled input (TensorRT and cuDNN run it as the
+  // same GEMM as a stride-1 1x1 convolution), so it keeps the 1x1 term.
+  const bool pointwise = k[0] == 1 && k[1] == 1;
   for (std::int64_t s : l.window.strides) {
-    if (s > 1) return KernelShape::kStrided;
+    if (s > 1 && !pointwise) return KernelShape::kStrided;
   }
   if (k[0] != k[1]) return KernelShape::kAsymmetric;
   return k[0] == 1 ? KernelShape::kPointwise : KernelShape::kSquare;

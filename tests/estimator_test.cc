@@ -132,7 +132,9 @@ TEST(Estimator, KernelShapeOfAConvWindow) {
   EXPECT_EQ(shape(KernelNet("pads=[0,3,0,3]", "1,8,32,32", "8,16,1,7")), KernelShape::kAsymmetric);
   EXPECT_EQ(shape(KernelNet("pads=[3,0,3,0]", "1,8,32,32", "8,16,7,1")), KernelShape::kAsymmetric);
   EXPECT_EQ(shape(KernelNet("pads=[1,1,1,1],strides=[2,2]", "1,8,16,16", "8,16,3,3")), KernelShape::kStrided);
-  EXPECT_EQ(shape(KernelNet("strides=[2,2]", "1,8,16,16", "8,16,1,1")), KernelShape::kStrided);
+  // A strided 1x1 window is a 1x1 convolution over a subsampled input (ResNet's downsampling shortcuts).
+  EXPECT_EQ(shape(KernelNet("strides=[2,2]", "1,8,16,16", "8,16,1,1")), KernelShape::kPointwise);
+  EXPECT_EQ(shape(KernelNet("strides=[2,2]", "1,8,16,15", "8,16,1,3")), KernelShape::kStrided);
   Network relu = ParseOnnxText(Model("(float[1,4] x) => (float[1,4] y)", "y = Relu(x)", ""));
   EXPECT_EQ(KernelShapeOf(relu.layers.at(0)), KernelShape::kNone);
   KernelShape parsed;
@@ -203,6 +205,27 @@ TEST(Estimator, SplitTermScalesTheLayersThatOverflowTheBufferOnly) {
   ASSERT_NE(bad.find(pointwise), std::string::npos);
   bad.replace(bad.find(pointwise), pointwise.size(), R"("shape": "1x1", "line_bytes": 16,)");
   EXPECT_THROW(ParsePlatform(bad, "test.json"), Error);
+}
+
+// A strided 1x1 window is a 1x1 convolution over a subsampled input (TensorRT and cuDNN run it as the same GEMM):
+// it takes the 1x1 term, not the strided one, which stays with windows larger than 1x1. (On the TX2 the strided term
+// is fitted on TF-slim's 3x3 and 7x7 stride-2 convolutions; Caffe's ResNet-50 downsamples with 1x1 stride-2 ones.)
+TEST(Estimator, AStridedPointwiseConvTakesThe1x1Term) {
+  Platform p = TestPlatform("roofline");
+  p.classes[OpClass::kConv].kernel_terms = {{KernelShape::kPointwise, 0.5, "t"}, {KernelShape::kStrided, 0.05, "t"}};
+  auto conv = [](const std::string& attrs, std::int64_t k) {
+    const std::string w = "64,64," + std::to_string(k) + "," + std::to_string(k);
+    return ParseOnnxText(Model("(float[1,64,32,32] x) => (float[1,64,16,16] y)", "y = Conv<" + attrs + ">(x, w)",
+                               "<float[" + w + "] w = {0.0}>"));
+  };
+  // 1x1 stride 2, 64 -> 64, 32x32 -> 16x16: 256 x 4096 MACs = 2,097,152 ops at 100 GOP/s x 0.5 x 0.5 = 0.08388608 ms;
+  // memory (65,536 + 16,384 + 4,096 elements) x 2 B / 10 GB/s = 0.0172 ms: compute-bound. (Strided term: 0.839 ms.)
+  Report point = EstimateNetwork(conv("kernel_shape=[1,1],strides=[2,2]", 1), p);
+  EXPECT_DOUBLE_EQ(point.rows[0].ms, 2.0 * 256 * 64 * 64 / (100e9 * 0.5 * 0.5) * 1e3);
+  EXPECT_NEAR(point.rows[0].ms, 0.08388608, 1e-12);
+  // 3x3 stride 2 (pads 1): 256 x 36,864 MACs = 18,874,368 ops at 100 GOP/s x 0.5 x 0.05 = 7.5497472 ms.
+  Report square = EstimateNetwork(conv("pads=[1,1,1,1],strides=[2,2]", 3), p);
+  EXPECT_NEAR(square.rows[0].ms, 7.5497472, 1e-9);
 }
 
 TEST(Estimator, KernelTermScalesTheComputeRoofOfItsShapeOnly) {

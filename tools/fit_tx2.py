@@ -79,9 +79,10 @@ def node_info(model_path):
 
 
 def shape_of(k, strides):
+    """KernelShapeOf (src/estimator.cc): a strided 1x1 window is a 1x1 convolution over a subsampled input."""
     if len(k) != 2:
         return None
-    if any(s > 1 for s in strides):
+    if any(s > 1 for s in strides) and max(k) > 1:
         return "strided"
     if k[0] != k[1]:
         return "1xk"

@@ -120,9 +120,10 @@ struct CvResiduals {
 };
 
 // The shape of a layer's sliding window, for kernel terms (KernelShapeOf in
-// estimator.h): "none" (no 2-D window), "1x1" (stride 1), "kxk" (square k > 1,
+// estimator.h): "none" (no 2-D window), "1x1" (any stride: a strided 1x1
+// window is a 1x1 convolution over a subsampled input), "kxk" (square k > 1,
 // stride 1), "1xk" (asymmetric, kernel_h != kernel_w, e.g. 1x7 and 7x1, stride
-// 1), "strided" (any stride > 1). "split" is not a window shape but a
+// 1), "strided" (a window larger than 1x1 with any stride > 1). "split" is not a window shape but a
 // condition that a profile defines with a split term (KernelTerm::buffer_bytes):
 // a windowed layer whose input rows do not fit the platform's input buffer
 // (NeedsInputSplit in estimator.h) takes that term's scale instead of its
