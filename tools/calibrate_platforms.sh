@@ -11,10 +11,11 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 odonata=${1:-$root/build/odonata}
-seed=$root/data/seed-profiles
-val=$root/data/validation
-out=$root/platforms
 cd "$root"
+# Relative to the repository root: the paths end up in the profiles' provenance.
+seed=data/seed-profiles
+val=data/validation
+out=platforms
 
 # NCS2: the calibration networks of data/validation/ncs2.csv (split rule in data/validation/README.md).
 "$odonata" fit data/ncs2/layers/cf_inceptionv4.csv data/ncs2/layers/tf_inceptionv1.csv data/ncs2/layers/tf_resnet50.csv \
