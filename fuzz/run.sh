@@ -10,7 +10,8 @@
 # TARGETs (default: all four) run in the order given, one at a time. FUZZ_TIMEOUT (default 25)
 # is libFuzzer's per-input timeout in seconds; it counts wall-clock time, so a run that is
 # paused (kill -STOP) for longer needs a larger one (inputs slower than 25 s are still listed,
-# -report_slow_units).
+# -report_slow_units). FUZZ_MAX_TIME (seconds, default 0: none) stops a target after that long
+# even before RUNS inputs (libFuzzer's -max_total_time); the log says how many ran.
 set -euo pipefail
 build=$(cd "${1:?usage: fuzz/run.sh BUILD_DIR [RUNS] [WORK]}" && pwd)
 runs=${2:-10000}
@@ -42,7 +43,7 @@ for target in "${targets[@]}"; do
   rm -rf "$work/$target/corpus"
   mkdir -p "$work/$target/corpus"
   echo "fuzz: $target, $runs inputs"
-  (cd "$work/$target" && "$build/fuzz/$target" -seed=1 -runs="$runs" -timeout="${FUZZ_TIMEOUT:-25}" -report_slow_units=25 -rss_limit_mb=2048 \
+  (cd "$work/$target" && "$build/fuzz/$target" -seed=1 -runs="$runs" -timeout="${FUZZ_TIMEOUT:-25}" -report_slow_units=25 -max_total_time="${FUZZ_MAX_TIME:-0}" -rss_limit_mb=2048 \
     -print_final_stats=1 corpus "$work/seeds/$target" >"$work/$target/log" 2>&1) || {
     tail -n 40 "$work/$target/log" >&2
     echo "fuzz: $target failed; input in $work/$target/crash-* (or leak-*, timeout-*, oom-*)" >&2
