@@ -85,9 +85,6 @@ TEST(EstimateFast, EqualsEstimateNetworkForEveryShippedModelPlatformModeAndPreci
   ASSERT_GE(platforms.size(), 9u);  // 6 profiles + jetson-tx2's 3 modes
   int combinations = 0;
   for (const std::string& path : Files("models", ".onnx")) {
-    // The one shipped model the loader cannot load yet (data-dependent shapes in its
-    // RPN; models_test.cc checks that it still fails, and says what to do when it loads).
-    if (path.ends_with("/fasterrcnn_mobilenet_v3_large_320_fpn.onnx")) continue;
     const Network net = LoadOnnx(path);
     std::map<std::uint64_t, FusedNetwork> fused;  // once per set of fusion rules
     for (const Platform& p : platforms) {

@@ -437,6 +437,16 @@ void Importer::ApplyInputValues() {
 
 void Importer::InferShapes() {
   onnx::GraphProto* g = model_.mutable_graph();
+  // A folded value's value_info is what inference said before it was folded
+  // (perhaps a symbolic dim): ONNX would prefer it to the initializer's exact
+  // shape, so drop it (Faster R-CNN's RPN: Mul(Range(0, images), ...) stayed ?x1).
+  if (!folded_nodes_.empty()) {
+    std::unordered_set<std::string> inits;
+    for (const auto& t : g->initializer()) inits.insert(t.name());
+    auto* vis = g->mutable_value_info();
+    vis->erase(std::remove_if(vis->begin(), vis->end(), [&](const onnx::ValueInfoProto& vi) { return inits.count(vi.name()) > 0; }),
+               vis->end());
+  }
   // Re-impose the bounds we stated for data-dependent tensors.
   std::unordered_map<std::string, onnx::ValueInfoProto*> vis;
   for (auto& vi : *g->mutable_value_info()) vis[vi.name()] = &vi;
@@ -981,7 +991,9 @@ bool Importer::BoundPass() {
         changed = true;
         continue;
       }
-      if (!bound && (input_tainted || op == "TopK" || op == "Slice" || op == "Loop" || op == "If")) {
+      // (Not for If: its one input is the condition, whose shape says nothing of the
+      // branches'; an If is bounded by its branches, IfBound or InlineUnresolvedIfs.)
+      if (!bound && (input_tainted || op == "TopK" || op == "Slice" || op == "Loop") && op != "If") {
         // Generic bound: an unknown dim is at most the same dim of the largest input of that rank.
         auto it = types_.find(name);
         if (it != types_.end() && it->second.shape) {
