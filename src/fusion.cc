@@ -15,13 +15,6 @@ bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-bool HasOverridableWeight(const Layer& l) {
-  for (const TensorInfo& t : l.inputs) {
-    if (t.is_overridable) return true;
-  }
-  return false;
-}
-
 // Whether rule r's fusion of `child` into a group whose main layer is `main`
 // may happen given the weights: a `constant_weights` op needs both layers'
 // weights constant.

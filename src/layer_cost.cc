@@ -132,6 +132,13 @@ LayerDimId LayerDimIdOf(const std::string& name) {
   return LayerDimId::kNone;
 }
 
+bool HasOverridableWeight(const Layer& layer) {
+  for (const TensorInfo& t : layer.inputs) {
+    if (t.is_overridable) return true;
+  }
+  return false;
+}
+
 std::int64_t LayerDim(const Layer& l, LayerDimId dim) {
   using D = LayerDimId;
   const Shape* out = l.outputs.empty() ? nullptr : &l.outputs[0].shape;
@@ -164,9 +171,7 @@ std::int64_t LayerDim(const Layer& l, LayerDimId dim) {
       // Runtime's NCHWc convolutions need channels in multiples of 8 or 16). 1 when a weight
       // is overridable (TensorInfo::is_overridable): ONNX Runtime reorders only constant
       // filters into NCHWc, and runs the others in NCHW, as it runs unaligned channels.
-      for (const TensorInfo& t : l.inputs) {
-        if (t.is_overridable) return 1;
-      }
+      if (HasOverridableWeight(l)) return 1;
       std::int64_t c = LayerDim(l, D::kInC);
       const std::int64_t g = LayerDim(l, D::kGroup);
       if (c == 1 && g > 1) c = g;

@@ -46,6 +46,9 @@ inline constexpr std::size_t kLayerDimCount = static_cast<std::size_t>(LayerDimI
 LayerDimId LayerDimIdOf(const std::string& name);
 // LayerDim(layer, name) by id.
 std::int64_t LayerDim(const Layer& layer, LayerDimId dim);
+// Whether an input of the layer is an overridable weight (TensorInfo::is_overridable):
+// a runtime neither folds nor pre-packs it (fusion rules' constant_weights, `align`).
+bool HasOverridableWeight(const Layer& layer);
 
 // What the estimators read of a layer, computed once (FactsOf): plain numbers,
 // no strings. Equal facts give equal estimates.

@@ -261,11 +261,20 @@ double Quantile(const std::vector<double>& v, double q) {
   return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
-CvResiduals Residuals(const std::vector<double>& measured, const std::vector<double>& cv_pred) {
+// measured / cross-validated prediction of each row with both positive: what
+// the residual quantiles and the class's conformal interval are computed from.
+std::vector<double> CvRatios(const std::vector<double>& measured, const std::vector<double>& cv_pred) {
   std::vector<double> r;
   for (std::size_t i = 0; i < measured.size(); ++i) {
-    if (cv_pred[i] > 0) r.push_back(std::log(measured[i] / cv_pred[i]));
+    if (cv_pred[i] > 0 && measured[i] > 0) r.push_back(measured[i] / cv_pred[i]);
   }
+  return r;
+}
+
+CvResiduals Residuals(const std::vector<double>& ratios) {
+  std::vector<double> r;
+  r.reserve(ratios.size());
+  for (double x : ratios) r.push_back(std::log(x));
   CvResiduals c;
   if (r.empty()) return c;
   std::sort(r.begin(), r.end());
@@ -416,7 +425,8 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
     written.active_power_w = base.ModelFor(cls).active_power_w;  // FitPower below may replace it
     Relabel(written, provenance);
     if (residuals) {
-      CvResiduals c = Residuals(dg.ms, results[decider].second.cv_pred.at(kind));
+      std::vector<double> ratios = CvRatios(dg.ms, results[decider].second.cv_pred.at(kind));
+      CvResiduals c = Residuals(ratios);
       c.source = provenance + " (odonata fit: ln(measured / predicted) of the " + std::to_string(c.rows) + " " +
                  PrecisionName(dg.precision) + " rows, each predicted by the " + KindName(kind) +
                  " model fitted without its fold, " + std::to_string(results[decider].second.stats.at(kind).folds) +
@@ -424,11 +434,6 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
       written.cv_residuals = c;
       // The class's 90% interval: split-conformal ranks over the same
       // cross-validated ratios (docs/platform-profile.md "Trust").
-      std::vector<double> ratios;
-      const std::vector<double>& pred = results[decider].second.cv_pred.at(kind);
-      for (std::size_t i = 0; i < dg.ms.size(); ++i) {
-        if (pred[i] > 0 && dg.ms[i] > 0) ratios.push_back(dg.ms[i] / pred[i]);
-      }
       if (!ratios.empty()) {
         written.interval = ConformalInterval(
             std::move(ratios), 0.9, "split-conformal, measured / cross-validated prediction of the class's rows",
