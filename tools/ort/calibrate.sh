@@ -99,14 +99,18 @@ fi
 #    network (session.run time, 2 runs per round after 1 warm-up: 20 runs), so
 #    that sweeps and networks see the same states of this shared machine; the
 #    models in a shuffled order, a different one per pass, the reference timed
-#    throughout (noise floor, retries of timings in the host's slow state). Gemm
-#    weights come from DRAM as in AlexNet and VGG-16, whose weights (244 and
-#    553 MB) exceed the last-level cache: 256 MiB are written before every Gemm run.
+#    throughout (noise floor, retries of timings in the host's slow state). Layers
+#    with weights (Conv, DepthwiseConv, Gemm) find them outside the caches, as in a
+#    network, where every other layer runs between two runs of one layer: 64 MiB
+#    (twice the 32 MiB L3 of a Zen 5 CCD) are written before every run of them
+#    (until run 6 only Gemm, with 256 MiB: Conv sweeps ran with warm caches, and
+#    their layers came out 11-14% low in median inside networks, 20-40% in
+#    MobileNetV2; tools/ort/README.md "Cold weights").
 if step measure; then
   dirs=$(grep -v '^#' "$SWEEPS" | awk -v w="$WORK/sweeps" 'NF && $1 != "detection" {print w "/" $2}')
   # shellcheck disable=SC2086,SC2046
   $RUNNER --sweep $dirs --threads "$THREADS" --passes 2 --overhead-model "$WORK/sweeps/empty/models/00000.onnx" \
-    $RUN_FLAGS --flush-mb 256 --flush-op Gemm --reference "$REFERENCE" --out "$DATA/sweeps.csv" \
+    $RUN_FLAGS --flush-mb 64 --flush-op Conv --flush-op DepthwiseConv --flush-op Gemm --reference "$REFERENCE" --out "$DATA/sweeps.csv" \
     --network $(suite_nets) --rounds 5 --network-repeats 2 --network-warmup 1 \
     --network-out "$DATA/networks/networks.csv"
 fi
