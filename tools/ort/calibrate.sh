@@ -17,7 +17,8 @@
 # Elsewhere than the defaults (a trial that must not replace the shipped profile):
 # HOST_DATA=DIR (measurements, DIR/base.json), HOST_PROFILE=FILE (the fitted profile),
 # HOST_VALIDATION=FILE (the validation CSV), HOST_FIT_FLAGS="..." (odonata fit options),
-# HOST_SWEEPS=FILE (the sweep list), HOST_RUN_FLAGS="..." (tools/ort/run.js options).
+# HOST_SWEEPS=FILE (the sweep list), HOST_RUN_FLAGS="..." (tools/ort/run.js options),
+# HOST_FEEDS=FILE (input shapes of the networks that need them, tools/ort/feeds.js).
 # Run from the repository root after `cd tools/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci`.
 set -euo pipefail
 
@@ -31,6 +32,8 @@ THREADS=${3:-1}
 STEPS=${4:-sweeps,measure,detection,fit,validate}
 RUNNER="node tools/ort/run.js"
 SUITE=${HOST_NETWORKS:-data/host-ort-cpu/phase2/suite.txt}
+# Input shapes of the suite networks that need them (recurrent models; tools/ort/feeds.js).
+FEEDS=${HOST_FEEDS:-data/host-ort-cpu/phase2/feeds.txt}
 # The validate step must estimate with the profile the fit step just wrote, not one
 # installed next to ODONATA or in its source tree: this checkout's platforms/ first.
 export ODONATA_PLATFORMS="$PWD/platforms${ODONATA_PLATFORMS:+:$ODONATA_PLATFORMS}"
@@ -111,7 +114,7 @@ if step measure; then
   # shellcheck disable=SC2086,SC2046
   $RUNNER --sweep $dirs --threads "$THREADS" --passes 2 --overhead-model "$WORK/sweeps/empty/models/00000.onnx" \
     $RUN_FLAGS --flush-mb 64 --flush-op Conv --flush-op DepthwiseConv --flush-op Gemm --reference "$REFERENCE" --out "$DATA/sweeps.csv" \
-    --network $(suite_nets) --rounds 5 --network-repeats 2 --network-warmup 1 \
+    --feeds "$FEEDS" --network $(suite_nets) --rounds 5 --network-repeats 2 --network-warmup 1 \
     --network-out "$DATA/networks/networks.csv"
 fi
 
@@ -139,7 +142,7 @@ fi
 # 4. Validation rows (data/validation/host-ort-cpu.csv) and the comparison.
 if step validate; then
   node tools/ort/validate.js "$ODONATA" "$DATA/networks/networks.csv" "$PLATFORM" "$THREADS" \
-    "$VALIDATION" "$SUITE"
+    "$VALIDATION" "$SUITE" "$FEEDS"
   # The profile's `validation` (and `interval`, from calibration rows if any),
   # derived from the suite, never typed: docs/platform-profile.md "Trust".
   "$ODONATA" check "$VALIDATION" --write-validation >/dev/null

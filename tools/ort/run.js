@@ -66,6 +66,9 @@
 //                       DIR/<stem>.json (a separate session after timing, --profile-runs runs [10])
 //   --machine FILE      machine description JSON [FILE.csv with .machine.json]
 //   --seed S            seed of the random inputs [1]
+//   --feeds FILE        input shapes and values of the networks that need them, one line per
+//                       model stem (tools/ort/feeds.js; e.g. a recurrent model's sequence length
+//                       and state tensors); other inputs: symbolic dims 1, random floats
 //
 // Sweep DIRs are `odonata sweep ... --models` outputs: DIR/plan.csv with a `model`
 // column naming DIR/models/*.onnx. The output is odonata's measurement CSV (docs/measurement-csv.md):
@@ -88,6 +91,7 @@ const os = require('node:os');
 const path = require('node:path');
 const ort = require('onnxruntime-node');
 const {parseCsv, csvField} = require('./csv.js');
+const {readFeeds} = require('./feeds.js');
 
 function usage(message) {
   process.stderr.write(`run.js: error: ${message}\n` +
@@ -100,7 +104,7 @@ function parseArgs(argv) {
              maxRepeats: 1000, passes: 2, overheadModel: '', latency: null, flushMb: 0, flushOps: [], minMs: null,
              rounds: 5, networkRepeats: 2, networkWarmup: 1, networkMinTime: 0, networkOut: '', maxOthers: null, tries: 4, maxWait: 600,
              waited: 0, profile: '', profileRuns: 10, out: '', machine: '', seed: 1, order: 'shuffled', reject: 3,
-             reference: '', refRuns: 5, refTolerance: 0.15, nodeBias: null};
+             reference: '', refRuns: 5, refTolerance: 0.15, nodeBias: null, feeds: ''};
   const reals = ['--min-time', '--network-min-time', '--max-others', '--min-ms', '--reject', '--ref-tolerance', '--node-bias'];
   let list = null;
   const num = (name, v, min) => {
@@ -137,6 +141,7 @@ function parseArgs(argv) {
     '--profile-runs': (v) => { o.profileRuns = num('--profile-runs', v, 1); },
     '--machine': (v) => { o.machine = v; },
     '--seed': (v) => { o.seed = num('--seed', v, 0); },
+    '--feeds': (v) => { o.feeds = v; },
     '--out': (v) => { o.out = v; },
     '--order': (v) => { o.order = v; },
     '--reject': (v) => { o.reject = num('--reject', v, 0); },
@@ -267,17 +272,24 @@ const kArrays = {
 // four coordinates so that groups never overlap: torchvision's batched NMS (offsets =
 // class x (max coordinate + 1)), as SSD models export it, the groups being the classes'
 // candidates. The scores `x2` are uniform in [0, 1).
+// A model listed in --feeds (by its file's stem) gets the listed shapes and values.
+let feedSpecs = new Map();
 function makeFeeds(session, file, seed, boxGroups) {
   const next = rng(seed);
   const feeds = {};
+  const spec = feedSpecs.get(path.basename(file).replace(/\.onnx$/, ''));
   for (const m of session.inputMetadata) {
     if (!m.isTensor) throw new Error(`${file}: input '${m.name}' is not a tensor`);
-    const shape = m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : 1));
+    const given = spec && spec.find((s) => s.name === m.name);
+    if (spec && !given) throw new Error(`${file}: input '${m.name}' is not in its --feeds line`);
+    if (given && given.type !== m.type) throw new Error(`${file}: input '${m.name}' is ${m.type}, its --feeds line says ${given.type}`);
+    const shape = given ? given.shape : m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : 1));
     const ArrayType = kArrays[m.type];
     if (!ArrayType) throw new Error(`${file}: input '${m.name}' has type ${m.type}, which the runner cannot fill`);
     const n = shape.reduce((a, b) => a * b, 1);
     const data = new ArrayType(n);
     if (m.type === 'float32' || m.type === 'float64') for (let i = 0; i < n; ++i) data[i] = next();
+    if (given && given.value !== null) data.fill(m.type === 'int64' ? BigInt(given.value) : given.value);
     if (boxGroups && m.name === 'x') {
       if (shape.length !== 3 || shape[2] !== 4 || shape[1] % boxGroups !== 0) {
         throw new Error(`${file}: input 'x' ${JSON.stringify(shape)} is not [batch, N, 4] with N a multiple of ${boxGroups}`);
@@ -870,6 +882,12 @@ module.exports = {stats, robustStats, mad, percentile, permutation, makeFeeds, s
 
 if (require.main === module) {
   const options = parseArgs(process.argv.slice(2));
+  try {
+    feedSpecs = readFeeds(options.feeds);
+  } catch (e) {
+    process.stderr.write(`run.js: error: ${e.message}\n`);
+    process.exit(1);
+  }
   (options.sweeps.length ? runSweeps(options) : runNetworks(options)).catch((e) => {
     process.stderr.write(`\nrun.js: error: ${e && e.message ? e.message : e}\n`);
     process.exit(1);

@@ -3,24 +3,27 @@
 // runner's network CSV into rows of the validation suite (include/odonata/check.h)
 // and compare each with `odonata estimate`.
 //
-//   node tools/ort/validate.js ODONATA NETWORKS.csv PLATFORM THREADS SUITE.csv [LIST]
+//   node tools/ort/validate.js ODONATA NETWORKS.csv PLATFORM THREADS SUITE.csv [LIST [FEEDS]]
 //
 // NETWORKS.csv: written by run.js --network, models named <anything>/<stem>.onnx
 // for the model of that stem in LIST (data/validation/host-networks.txt: model
 // path, family, ...), else models/<stem>.onnx. The suite's rows of PLATFORM are
 // replaced, other rows kept. Prints a Markdown table: measured, estimated,
 // error; MAPE; share within +/-10%; with LIST, the MAPE per family. Whole
-// networks are never used for fitting: every row is `validation`.
+// networks are never used for fitting: every row is `validation`. FEEDS (tools/ort/feeds.js, the
+// file run.js timed them with): the listed networks' input shapes go to odonata (--input-shape)
+// and to the suite's input_shape column.
 'use strict';
 
 const fs = require('node:fs');
 const path = require('node:path');
 const {execFileSync} = require('node:child_process');
 const {parseCsvObjects, csvField: field} = require('./csv.js');
+const {readFeeds, inputShapeArgs} = require('./feeds.js');
 
-const [odonata, networksCsv, platform, threads, suite, list] = process.argv.slice(2);
+const [odonata, networksCsv, platform, threads, suite, list, feedsFile] = process.argv.slice(2);
 if (!suite) {
-  process.stderr.write('usage: node tools/ort/validate.js ODONATA NETWORKS.csv PLATFORM THREADS SUITE.csv [LIST]\n');
+  process.stderr.write('usage: node tools/ort/validate.js ODONATA NETWORKS.csv PLATFORM THREADS SUITE.csv [LIST [FEEDS]]\n');
   process.exit(2);
 }
 // stem -> {model, family} from the network list.
@@ -52,6 +55,11 @@ const notes = {
   lraspp_mobilenet_v3_large: '1x3x520x520 as exported',
 };
 
+const feeds = readFeeds(feedsFile);
+for (const [stem, spec] of feeds) {
+  // The suite (odonata check) re-estimates from input_shape; it has no column for input values.
+  if (spec.some((s) => s.value !== null)) throw new Error(`${feedsFile}: ${stem}: input values (=V) are not supported here yet`);
+}
 const rows = [];
 const table = [];
 const failed = [];
@@ -60,9 +68,11 @@ for (const r of parseCsvObjects(fs.readFileSync(networksCsv, 'utf8'), networksCs
   const model = listed.has(stem) ? listed.get(stem).model : path.join('models', `${stem}.onnx`);
   if (!fs.existsSync(model)) throw new Error(`${networksCsv}: no ${model} for ${r.model}`);
   const measured = Number(r.median_ms);
+  const shapes = feeds.has(stem) ? inputShapeArgs(feeds.get(stem)).sort() : [];
   let report;
   try {
-    report = JSON.parse(execFileSync(odonata, ['estimate', model, '--platform', platform, '--format', 'json'],
+    report = JSON.parse(execFileSync(odonata, ['estimate', model, '--platform', platform, '--format', 'json',
+                                               ...shapes.flatMap((a) => ['--input-shape', a])],
                                      {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']}));
   } catch (e) {
     // A suite network odonata cannot estimate yet (e.g. shapes it cannot resolve):
@@ -75,7 +85,7 @@ for (const r of parseCsvObjects(fs.readFileSync(networksCsv, 'utf8'), networksCs
   const error = (100 * (estimated - measured)) / measured;
   table.push({stem, measured, estimated, error, family: listed.has(stem) ? listed.get(stem).family : ''});
   rows.push({
-    model: path.relative(suiteDir, model), platform: platformColumn, precision: 'fp32', input_shape: '', measured_ms: r.median_ms,
+    model: path.relative(suiteDir, model), platform: platformColumn, precision: 'fp32', input_shape: shapes.join(';'), measured_ms: r.median_ms,
     measures: `model_run median, ${threads} thread${threads === '1' ? '' : 's'}`, split: 'validation',
     source: `${path.relative('.', networksCsv)} (tools/ort/run.js, onnxruntime-node ${machine.onnxruntime_node} CPU, ` +
             `${date}; weights from odonata materialize --seed 1)`,
