@@ -31,6 +31,7 @@ enum class Rule {
   kSoftmax,     // exp, sum, divide: 3 per element
   kPerInput1,   // reductions, ArgMax, TopK: 1 op per input element
   kResize,      // interpolation: per output element, by mode
+  kRecurrent,   // LSTM, GRU, RNN: the gates' matrix products every time step, plus their element-wise work
   kNone,        // data movement, shape ops, control: no arithmetic
 };
 
@@ -141,6 +142,11 @@ constexpr OpRule kOps[] = {
     {"ArgMin", OpClass::kReduce, Rule::kPerInput1},
     {"TopK", OpClass::kReduce, Rule::kPerInput1},
     {"CumSum", OpClass::kReduce, Rule::kPerInput1},
+    // Recurrent layers: every time step multiplies the input by W and the state by R (gate-sized
+    // matrix-vector products, the bulk of the work), so they take the matrix-product class.
+    {"LSTM", OpClass::kGemm, Rule::kRecurrent},
+    {"GRU", OpClass::kGemm, Rule::kRecurrent},
+    {"RNN", OpClass::kGemm, Rule::kRecurrent},
     {"Resize", OpClass::kResize, Rule::kResize},
     {"Upsample", OpClass::kResize, Rule::kResize},
     {"NonMaxSuppression", OpClass::kDetection, Rule::kNone},
@@ -311,6 +317,36 @@ I64 ResizeOpsPerOutput(const Layer& l) {
   return 2 * points - 1;  // weighted sum of `points` neighbours
 }
 
+// LSTM/GRU/RNN (X [seq, batch, input], or [batch, seq, input] with layout 1; W [dirs, gates x
+// hidden, input]; R [dirs, gates x hidden, hidden]): every time step of every sequence and
+// direction multiplies the input by W and the previous hidden state by R, i.e. seq x batch x
+// (|W| + |R|) MACs over all directions (sequence_lens, when given, is at most seq: an upper
+// bound). Element-wise work per hidden unit and step: LSTM 4 gates x (2 bias adds + 4 for the
+// activation) + 8 for the cell and hidden update = 32; GRU 3 x 6 + 6 = 24; RNN 2 + 4 = 6.
+struct RecurrentCounts {
+  I64 macs = 0;
+  I64 flops = 0;
+};
+RecurrentCounts CountRecurrent(const Layer& l) {
+  const TensorInfo* x = Input(l, 0);
+  const TensorInfo* w = Input(l, 1);
+  const TensorInfo* r = Input(l, 2);
+  // Shapes that do not fit (an If branch the input never takes can give X another rank; Silero
+  // VAD's 8 kHz branch at a 16 kHz input) count nothing here, as before recurrent layers were known.
+  if (!x || !w || !r || x->shape.size() != 3 || w->shape.size() != 3 || r->shape.size() != 3) return {};
+  const bool batch_first = IntAttr(l, "layout", 0) != 0;
+  const I64 seq = batch_first ? x->shape[1] : x->shape[0];
+  const I64 batch = batch_first ? x->shape[0] : x->shape[1];
+  const I64 dirs = w->shape[0];
+  const I64 hidden = r->shape[2];
+  const I64 steps = CheckedMul(seq, batch);
+  RecurrentCounts c;
+  c.macs = CheckedMul(steps, CheckedAdd(Elems(*w), Elems(*r)));
+  const I64 per_unit = l.op_type == "LSTM" ? 32 : l.op_type == "GRU" ? 24 : 6;
+  c.flops = CheckedAdd(CheckedMul(2, c.macs), CheckedMul(CheckedMul(steps, CheckedMul(dirs, hidden)), per_unit));
+  return c;
+}
+
 // Trained parameters: floating-point model initializers, not BN statistics.
 bool IsParameter(const Layer& l, std::size_t input) {
   const TensorInfo& t = l.inputs[input];
@@ -423,6 +459,12 @@ Counts ComputeCounts(Layer& l) {
     case Rule::kResize:
       c.flops = CheckedMul(out, ResizeOpsPerOutput(l));
       break;
+    case Rule::kRecurrent: {
+      const RecurrentCounts rc = CountRecurrent(l);
+      c.macs = rc.macs;
+      c.flops = rc.flops;
+      break;
+    }
     case Rule::kNone:
       break;
   }

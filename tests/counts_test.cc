@@ -144,6 +144,38 @@ TEST(Counts, LinearResizeInterpolatesTwoDimensions) {
   EXPECT_EQ(r.counts.flops, 128 * 7);
 }
 
+TEST(Counts, RecurrentLayersCountEveryTimeStep) {
+  // LSTM, 5 steps, batch 2, input 3, hidden 4, one direction: W [1, 16, 3], R [1, 16, 4], B [1, 32].
+  // MACs: 5 x 2 x (48 + 64) = 1120; FLOPs: 2 x 1120 + 5 x 2 x 1 x 4 hidden units x 32 = 2240 + 1280;
+  // params: 48 + 64 + 32 = 144.
+  Layer lstm = One("(float[5,2,3] x) => (float[5,1,2,4] y)", "y = LSTM<hidden_size=4>(x, w, r, b)",
+                   "<float[1,16,3] w = {0.0}, float[1,16,4] r = {0.0}, float[1,32] b = {0.0}>", "LSTM");
+  EXPECT_EQ(lstm.op_class, OpClass::kGemm);
+  EXPECT_FALSE(lstm.unknown_op);
+  EXPECT_EQ(lstm.counts.macs, 1120);
+  EXPECT_EQ(lstm.counts.flops, 2240 + 1280);
+  EXPECT_EQ(lstm.counts.params, 144);
+  // Bidirectional GRU, batch-first (layout 1): X [batch 1, seq 6, input 8], hidden 2, 2 directions:
+  // W [2, 6, 8], R [2, 6, 2]: MACs 6 x 1 x (96 + 24) = 720; FLOPs 1440 + 6 x 1 x 2 dirs x 2 x 24 = 1440 + 576.
+  Layer gru = Find(ParseOnnxText(Model("(float[1,6,8] x) => (float[1,6,2,2] y)",
+                                        "y = GRU<hidden_size=2, direction=\"bidirectional\", layout=1>(x, w, r)",
+                                        "<float[2,6,8] w = {0.0}, float[2,6,2] r = {0.0}>", 14)),
+                   "GRU");
+  EXPECT_EQ(gru.counts.macs, 720);
+  EXPECT_EQ(gru.counts.flops, 1440 + 576);
+  // Simple RNN, 3 steps, batch 1, input 2, hidden 3: W [1, 3, 2], R [1, 3, 3]: 3 x 15 = 45 MACs,
+  // FLOPs 90 + 3 x 3 x 6 = 144.
+  Layer rnn = One("(float[3,1,2] x) => (float[3,1,1,3] y)", "y = RNN<hidden_size=3>(x, w, r)",
+                  "<float[1,3,2] w = {0.0}, float[1,3,3] r = {0.0}>", "RNN");
+  EXPECT_EQ(rnn.counts.macs, 45);
+  EXPECT_EQ(rnn.counts.flops, 144);
+  // An input of another rank (as in a branch an input never takes) counts no arithmetic, no error.
+  Layer odd = One("(float[5,1,2,3] x) => (float[5,1,1,4] y)", "y = RNN<hidden_size=4>(x, w, r)",
+                  "<float[1,4,3] w = {0.0}, float[1,4,4] r = {0.0}>", "RNN");
+  EXPECT_EQ(odd.counts.macs, 0);
+  EXPECT_EQ(odd.counts.params, 28);
+}
+
 TEST(Counts, UnknownOpIsFlaggedWithTrafficOnly) {
   // A custom-domain op: ONNX cannot infer its shape, so the declared output shape is used.
   std::string text =
