@@ -102,7 +102,10 @@ PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& optio
   for (OpClass c : AllOpClasses()) {
     const ClassModel& model = platform.ModelFor(c);
     ClassPlan& cp = plan.classes[static_cast<std::size_t>(c)];
-    cp = PlanClass(platform, model, precision, *FindEstimator(model.estimator));
+    // The int8 classes (QDQ groups, fusion.h) run at int8 whatever the network's precision,
+    // where the platform has int8.
+    const Precision at = IsInt8Class(c) && platform.precisions.count(Precision::kInt8) ? Precision::kInt8 : precision;
+    cp = PlanClass(platform, model, at, *FindEstimator(model.estimator));
     if (model.interval) {
       cp.interval_low = model.interval->low;
       cp.interval_high = model.interval->high;

@@ -14,7 +14,10 @@ enum Index { kRoofline, kRefinedRoofline, kStepLinear, kMemory, kFree, kTrees };
 // The estimate of the registry entry `index` for one layer: the same cost
 // function the loop API (estimate.h) calls, plus the report's fields.
 LayerEstimate Run(const EstimatorContext& c, Index index) {
-  const ClassPlan plan = PlanClass(c.platform, c.model, c.precision, Estimators()[index]);
+  // An int8 class runs at int8 where the platform has it, as in PlanPlatform (estimate.cc).
+  const Precision precision =
+      IsInt8Class(c.layer.op_class) && c.platform.precisions.count(Precision::kInt8) ? Precision::kInt8 : c.precision;
+  const ClassPlan plan = PlanClass(c.platform, c.model, precision, Estimators()[index]);
   const LayerFacts facts = FactsOf(c.layer);
   const Cost cost = plan.estimator->cost(facts, plan);
   LayerEstimate e;

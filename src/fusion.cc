@@ -115,9 +115,19 @@ class Fuser {
 
   std::vector<Layer> Run() {
     const std::size_t n = net_.layers.size();
+    FindQdqGroups();
     std::vector<Layer> out;
     out.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
+      if (!qdq_[i].empty()) {
+        group_ = qdq_[i];
+        try {
+          out.push_back(Merged(true));
+        } catch (const Error& e) {
+          throw e.WithContext(net_.source + ": fusing layer '" + net_.layers[i].name + "'");
+        }
+        continue;
+      }
       if (taken_[i]) continue;
       taken_[i] = true;
       group_.assign(1, i);
@@ -127,7 +137,7 @@ class Fuser {
         continue;
       }
       try {
-        out.push_back(Merged());
+        out.push_back(Merged(false));
       } catch (const Error& e) {
         throw e.WithContext(net_.source + ": fusing layer '" + net_.layers[i].name + "'");
       }
@@ -165,6 +175,74 @@ class Fuser {
       return true;
     }
     return false;
+  }
+
+  bool Is(const std::vector<std::string>& ops, std::size_t layer) const {
+    return layer != kNone && Contains(ops, net_.layers[layer].op_type);
+  }
+
+  // The QDQ group of main layer i under rule r (FusionRule: dequantize,
+  // quantize), main first, then the absorbed chain, the dequantize nodes it
+  // takes and the quantize node last; empty when the pattern does not match.
+  std::vector<std::size_t> QdqGroup(std::size_t i, const FusionRule& r) const {
+    const Layer& main = net_.layers[i];
+    std::vector<std::size_t> dqs;
+    const std::span<const std::size_t> ins = graph_.Inputs(i);
+    const bool weighted = Int8ClassOf(main.op_class) != main.op_class;
+    for (std::size_t m = 0; m < ins.size(); ++m) {
+      const std::size_t t = ins[m];
+      if (t == kNone) continue;  // an omitted optional input
+      const std::size_t p = graph_.Producer(t);
+      if (p == kNone) {
+        // An initializer (Resize's scales, Reshape's shape) may stay; a graph
+        // input, or an int8 class's weight, must be dequantized.
+        const TensorInfo& info = main.inputs[m];
+        if ((weighted && m == 1) || !(info.is_weight || info.is_constant)) return {};
+        continue;
+      }
+      const Layer& pl = net_.layers[p];
+      if (!Is(r.dequantize, p) || pl.repeat != main.repeat || graph_.Outputs(p).size() != 1) return {};
+      if (taken_[p] || std::find(dqs.begin(), dqs.end(), p) != dqs.end()) continue;  // another group's copy
+      // A dequantize node read by several layers joins this group only when
+      // this is its first reader (the fused layers stay in topological order).
+      if (graph_.Consumer(t) == i) dqs.push_back(p);
+    }
+    std::vector<std::size_t> group = {i};
+    for (std::size_t last = i;;) {
+      if (graph_.Outputs(last).size() != 1) return {};
+      const std::size_t t = graph_.Outputs(last)[0];
+      if (t == kNone || graph_.GraphOutput(t) || graph_.Reads(t) != 1) return {};
+      const std::size_t j = graph_.Consumer(t);
+      if (taken_[j] || net_.layers[j].repeat != main.repeat) return {};
+      if (Is(r.quantize, j)) {
+        group.insert(group.end(), dqs.begin(), dqs.end());
+        group.push_back(j);
+        return group;
+      }
+      if (!Is(r.absorb, j) || graph_.Inputs(j).size() != 1) return {};
+      group.push_back(j);
+      last = j;
+    }
+  }
+
+  // ONNX Runtime's QDQ fusion, before the other rules: every layer a QDQ rule
+  // makes the main layer of a group gets qdq_[i] (its members), all taken.
+  void FindQdqGroups() {
+    qdq_.assign(net_.layers.size(), {});
+    bool any = false;
+    for (const FusionRule& r : fusion_.rules) any |= !r.quantize.empty();
+    if (!any) return;
+    for (std::size_t i = 0; i < net_.layers.size(); ++i) {
+      if (taken_[i]) continue;
+      for (const FusionRule& r : fusion_.rules) {
+        if (r.quantize.empty() || !Contains(r.into, net_.layers[i].op_type)) continue;
+        std::vector<std::size_t> group = QdqGroup(i, r);
+        if (group.empty()) continue;
+        for (std::size_t k : group) taken_[k] = true;
+        qdq_[i] = std::move(group);
+        break;
+      }
+    }
   }
 
   // Follow from layer i the single-consumer chain the platform runs as one
@@ -206,8 +284,9 @@ class Fuser {
   }
 
   // The layer group_ runs as: counts summed, activation traffic only for the
-  // tensors entering or leaving the group.
-  Layer Merged() {
+  // tensors entering or leaving the group. `qdq`: a QDQ group (group_ ends with
+  // its quantize node), of the main layer's int8 class.
+  Layer Merged(bool qdq) {
     const Layer& main = net_.layers[group_.front()];
     // Built field by field rather than copied from `main` and cleared: the
     // inputs, outputs and covers of `main` would be copied only to be dropped.
@@ -217,7 +296,7 @@ class Fuser {
     fused.name = main.name;
     fused.op_type = main.op_type;
     fused.domain = main.domain;
-    fused.op_class = main.op_class;
+    fused.op_class = qdq ? Int8ClassOf(main.op_class) : main.op_class;
     fused.window = main.window;
     fused.attributes = main.attributes;
     fused.repeat = main.repeat;
@@ -267,6 +346,7 @@ class Fuser {
   const TensorGraph graph_;
   std::vector<bool> taken_;
   std::vector<std::size_t> group_, internal_, seen_;  // reused across groups
+  std::vector<std::vector<std::size_t>> qdq_;         // FindQdqGroups: members of the QDQ group of main layer i
 };
 
 }  // namespace
@@ -286,6 +366,19 @@ FusedNetwork FuseNetwork(const Network& net, const Fusion& fusion) {
   f.layers = Fuse(net, fusion);
   f.compact.reserve(f.layers.size());
   const auto& free_ops = fusion.free_ops;
+  // The dequantize and quantize ops of the QDQ rules: a free op fused with them
+  // alone (a QDQ Reshape, which ONNX Runtime runs on the 8-bit data) stays free.
+  std::vector<std::string> qdq_ops;
+  for (const FusionRule& r : fusion.rules) {
+    qdq_ops.insert(qdq_ops.end(), r.dequantize.begin(), r.dequantize.end());
+    qdq_ops.insert(qdq_ops.end(), r.quantize.begin(), r.quantize.end());
+  }
+  auto lone = [&](const Layer& l) {
+    for (std::size_t k = 1; k < l.covered_ops.size(); ++k) {
+      if (!Contains(qdq_ops, l.covered_ops[k])) return false;
+    }
+    return true;
+  };
   for (const Layer& l : f.layers) {
     FusedLayer c;
     try {
@@ -295,7 +388,7 @@ FusedNetwork FuseNetwork(const Network& net, const Fusion& fusion) {
     }
     c.op_class = l.op_class;
     c.repeat = l.repeat;
-    c.free = l.covers.size() == 1 && std::find(free_ops.begin(), free_ops.end(), l.op_type) != free_ops.end();
+    c.free = lone(l) && std::find(free_ops.begin(), free_ops.end(), l.op_type) != free_ops.end();
     c.unknown_op = l.unknown_op;
     f.compact.push_back(c);
   }
@@ -327,6 +420,10 @@ std::uint64_t FusionFingerprint(const Fusion& fusion) {
     list(r.absorb);
     list(r.gate);
     list(r.constant_weights);
+    if (!r.quantize.empty()) {  // rules without QDQ hash as before
+      list(r.dequantize);
+      list(r.quantize);
+    }
   }
   mix(2);
   list(fusion.free_ops);

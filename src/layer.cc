@@ -1,5 +1,7 @@
 #include "odonata/layer.h"
 
+#include <utility>
+
 #include "odonata/errors.h"
 
 namespace odonata {
@@ -10,13 +12,29 @@ struct ClassName {
   const char* name;
 };
 constexpr ClassName kClassNames[] = {
-    {OpClass::kConv, "conv"},           {OpClass::kDepthwiseConv, "dwconv"},
-    {OpClass::kGemm, "gemm"},           {OpClass::kPool, "pool"},
-    {OpClass::kEltwise, "eltwise"},     {OpClass::kActivation, "activation"},
-    {OpClass::kNorm, "norm"},           {OpClass::kSoftmax, "softmax"},
-    {OpClass::kReduce, "reduce"},       {OpClass::kResize, "resize"},
-    {OpClass::kData, "data"},           {OpClass::kControl, "control"},
-    {OpClass::kDetection, "detection"}, {OpClass::kUnknown, "unknown"},
+    {OpClass::kConv, "conv"},
+    {OpClass::kDepthwiseConv, "dwconv"},
+    {OpClass::kGemm, "gemm"},
+    {OpClass::kPool, "pool"},
+    {OpClass::kEltwise, "eltwise"},
+    {OpClass::kActivation, "activation"},
+    {OpClass::kNorm, "norm"},
+    {OpClass::kSoftmax, "softmax"},
+    {OpClass::kReduce, "reduce"},
+    {OpClass::kResize, "resize"},
+    {OpClass::kData, "data"},
+    {OpClass::kControl, "control"},
+    {OpClass::kDetection, "detection"},
+    {OpClass::kConvInt8, "conv_int8"},
+    {OpClass::kDepthwiseConvInt8, "dwconv_int8"},
+    {OpClass::kGemmInt8, "gemm_int8"},
+    {OpClass::kUnknown, "unknown"},
+};
+// Float class, int8 class.
+constexpr std::pair<OpClass, OpClass> kInt8Classes[] = {
+    {OpClass::kConv, OpClass::kConvInt8},
+    {OpClass::kDepthwiseConv, OpClass::kDepthwiseConvInt8},
+    {OpClass::kGemm, OpClass::kGemmInt8},
 };
 }  // namespace
 
@@ -45,6 +63,22 @@ bool ParseOpClass(const std::string& name, OpClass* out) {
   }
   return false;
 }
+
+OpClass Int8ClassOf(OpClass c) {
+  for (const auto& [f, q] : kInt8Classes) {
+    if (f == c) return q;
+  }
+  return c;
+}
+
+OpClass FloatClassOf(OpClass c) {
+  for (const auto& [f, q] : kInt8Classes) {
+    if (q == c) return f;
+  }
+  return c;
+}
+
+bool IsInt8Class(OpClass c) { return FloatClassOf(c) != c; }
 
 Counts& Counts::operator+=(const Counts& o) {
   macs = CheckedAdd(macs, o.macs);

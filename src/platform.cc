@@ -391,12 +391,17 @@ Fusion ParseFusion(const Node& n) {
     ExpectArray(rules);
     for (std::size_t i = 0; i < rules.json.size(); ++i) {
       Node r = rules.Element(i);
-      CheckKeys(r, {"into", "source"}, {"absorb", "gate", "constant_weights"});
-      if (!r.Has("absorb") && !r.Has("gate")) r.Fail("a fusion rule needs 'absorb', 'gate' or both");
+      CheckKeys(r, {"into", "source"}, {"absorb", "gate", "constant_weights", "dequantize", "quantize"});
+      if (r.Has("dequantize") != r.Has("quantize")) r.Fail("a QDQ fusion rule needs both 'dequantize' and 'quantize'");
+      if (!r.Has("absorb") && !r.Has("gate") && !r.Has("quantize")) {
+        r.Fail("a fusion rule needs 'absorb', 'gate' or both, or 'dequantize' and 'quantize'");
+      }
       FusionRule rule;
       rule.into = GetStringList(r.Child("into"), false);
       if (r.Has("absorb")) rule.absorb = GetStringList(r.Child("absorb"), false);
       if (r.Has("gate")) rule.gate = GetStringList(r.Child("gate"), false);
+      if (r.Has("dequantize")) rule.dequantize = GetStringList(r.Child("dequantize"), false);
+      if (r.Has("quantize")) rule.quantize = GetStringList(r.Child("quantize"), false);
       if (r.Has("constant_weights")) {
         Node cw = r.Child("constant_weights");
         rule.constant_weights = GetStringList(cw, false);
@@ -734,6 +739,8 @@ void WritePlatform(const Platform& p, std::ostream& out) {
         if (!r.absorb.empty()) rule["absorb"] = r.absorb;
         if (!r.gate.empty()) rule["gate"] = r.gate;
         if (!r.constant_weights.empty()) rule["constant_weights"] = r.constant_weights;
+        if (!r.dequantize.empty()) rule["dequantize"] = r.dequantize;
+        if (!r.quantize.empty()) rule["quantize"] = r.quantize;
         rule["source"] = r.source;
         rules.push_back(rule);
       }

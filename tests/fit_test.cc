@@ -2,10 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <cstdint>
 #include <ostream>
 #include <random>
 #include <string>
@@ -15,6 +16,7 @@
 #include "odonata/errors.h"
 #include "odonata/estimate.h"
 #include "odonata/estimator.h"
+#include "odonata/fusion.h"
 #include "odonata/layer.h"
 #include "odonata/measurements.h"
 #include "odonata/network.h"
@@ -630,6 +632,45 @@ TEST(Fit, PlatformTwoPrecisions) {
   ASSERT_NE(m.FittedFor(Precision::kFp16), nullptr);
   EXPECT_NEAR(m.FittedFor(Precision::kFp16)->terms[0].coef, 0.5 * 0.1418, 0.05 * 0.5 * 0.1418);
   ExpectResearchModel(*m.FittedFor(Precision::kFp32));
+}
+
+// int8 rows of a convolution go to the int8 class when the base has it, as the
+// layer its QDQ rules fuse the sweep's QDQ model into (counted at 1 byte per
+// element); without the class (zcu102's int8 profile) they stay conv rows.
+TEST(Fit, Int8RowsFitTheInt8ClassOfTheBase) {
+  Platform base = Base();
+  base.precisions[Precision::kInt8] = Spec(1000, 20);
+  base.fusion = LoadPlatform(std::string(ODONATA_SOURCE_DIR) + "/data/host-ort-cpu/phase2/base.json").fusion;
+  base.classes[OpClass::kConvInt8] = ClassModel{};
+  std::vector<Measurement> rows;
+  for (I64 c : {16, 32, 48, 64, 96, 128}) {
+    for (I64 h : {10, 20, 40}) {
+      LayerConfig cfg = ConvConfig(c, 2 * c, h);
+      cfg.precision = Precision::kInt8;
+      if (c % 32 == 0) cfg.kernel_h = cfg.kernel_w = 1;
+      const std::vector<Layer> fused = Fuse(LoadOnnxFromBytes(LayerModelBytes(cfg)), base.fusion);
+      ASSERT_EQ(fused.size(), 3u);  // Transpose, the int8 Conv, Transpose
+      const Layer& l = fused[1];
+      ASSERT_EQ(l.op_class, OpClass::kConvInt8);
+      const double ms = std::max(l.counts.flops / 400e9, l.counts.Bytes(1) / 10e9) * 1e3;
+      rows.push_back(Row(cfg, ms, static_cast<int>(rows.size()) + 2));
+    }
+  }
+  const FitReport r = FitPlatform(rows, base, "q.csv");
+  ASSERT_EQ(r.classes.size(), 1u);
+  EXPECT_EQ(r.classes[0].op_class, OpClass::kConvInt8);
+  EXPECT_EQ(r.classes[0].precision, Precision::kInt8);
+  EXPECT_EQ(r.classes[0].chosen, "roofline");
+  EXPECT_LT(r.classes[0].stats.cv_mape, 1.0);  // exact rows: only folds without a memory-bound row miss
+  const ClassModel& m = r.platform.classes.at(OpClass::kConvInt8);
+  EXPECT_NEAR(m.compute_efficiency.value, 0.4, 1e-6);
+  EXPECT_EQ(r.platform.classes.count(OpClass::kConv), 0u);
+  // The same rows without conv_int8 in the base: class conv at int8.
+  base.classes.erase(OpClass::kConvInt8);
+  const FitReport plain = FitPlatform(rows, base, "q.csv");
+  ASSERT_EQ(plain.classes.size(), 1u);
+  EXPECT_EQ(plain.classes[0].op_class, OpClass::kConv);
+  EXPECT_EQ(plain.classes[0].precision, Precision::kInt8);
 }
 
 TEST(Fit, PlatformErrors) { EXPECT_THROW(FitPlatform({}, Base(), "x", 1), Error); }

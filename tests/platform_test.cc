@@ -274,6 +274,32 @@ TEST(PlatformTest, GateRulesParseAndRoundTrip) {
   EXPECT_THROW(ParsePlatform(doc.dump(), "tiny.json"), Error);
 }
 
+TEST(PlatformTest, QdqRulesParseRoundTripAndComeInPairs) {
+  Json doc = Minimal();
+  doc["fusion"] = {{"rules",
+                    {{{"into", {"Conv"}},
+                      {"dequantize", {"DequantizeLinear"}},
+                      {"quantize", {"QuantizeLinear"}},
+                      {"source", "q"}}}}};
+  Platform p = ParsePlatform(doc.dump(), "tiny.json");
+  ASSERT_EQ(p.fusion.rules.size(), 1u);
+  EXPECT_TRUE(p.fusion.rules[0].absorb.empty());
+  EXPECT_EQ(p.fusion.rules[0].dequantize, std::vector<std::string>{"DequantizeLinear"});
+  EXPECT_EQ(p.fusion.rules[0].quantize, std::vector<std::string>{"QuantizeLinear"});
+  std::ostringstream out;
+  WritePlatform(p, out);
+  EXPECT_EQ(Json::parse(out.str())["fusion"]["rules"], doc["fusion"]["rules"]);
+  doc["fusion"]["rules"][0].erase("quantize");
+  const std::string e = ErrorOf([&] { ParsePlatform(doc.dump(), "tiny.json"); });
+  EXPECT_NE(e.find("a QDQ fusion rule needs both 'dequantize' and 'quantize'"), std::string::npos) << e;
+  // The int8 classes are op classes of a profile.
+  doc = Minimal();
+  doc["classes"] = {{"conv_int8", {{"estimator", "roofline"}}}, {"dwconv_int8", {{"estimator", "roofline"}}}};
+  Platform c = ParsePlatform(doc.dump(), "tiny.json");
+  EXPECT_EQ(c.classes.count(OpClass::kConvInt8), 1u);
+  EXPECT_EQ(c.classes.count(OpClass::kDepthwiseConvInt8), 1u);
+}
+
 TEST(PlatformTest, ConstantWeightsParseRoundTripAndNameTheirRule) {
   Json doc = Minimal();
   doc["fusion"] = {{"rules",

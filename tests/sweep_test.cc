@@ -10,9 +10,11 @@
 #include <iterator>
 
 #include "odonata/errors.h"
+#include "odonata/fusion.h"
 #include "odonata/measurements.h"
 #include "odonata/network.h"
 #include "odonata/onnx.h"
+#include "odonata/platform.h"
 #include "odonata/sweep.h"
 #include "test_util.h"
 
@@ -319,6 +321,59 @@ TEST(LayerModel, WrittenModelsLoadAsTheLayerToLayerDescribes) {
   }
   // Nothing left behind but the models.
   EXPECT_EQ(Entries(dir), index);
+}
+
+// int8 convolutions and matrix products are QDQ models (uint8 activations,
+// int8 weights per channel, int32 bias; a Conv's activations NHWC), which the
+// host base's QDQ rules fuse into one layer of the int8 class with the
+// float layer's work; other int8 ops stay float models.
+TEST(LayerModel, Int8ConvolutionsAndMatrixProductsAreQdqModels) {
+  TempDir tmp("int8");
+  const Platform base = LoadPlatform(std::string(ODONATA_SOURCE_DIR) + "/data/host-ort-cpu/phase2/base.json");
+  LayerConfig gemm = Config("Gemm", 64, 1, 32);
+  gemm.batch = 8;
+  struct Case {
+    LayerConfig config;
+    OpClass cls;
+    std::size_t nodes, fused;
+  };
+  const Case cases[] = {
+      {Config("Conv", 16, 20, 32), OpClass::kConvInt8, 7, 3},        // Transpose, 3 DQ, Conv, Q, Transpose
+      {Config("Conv", 16, 20, 32, 3, 2), OpClass::kConvInt8, 7, 3},  //
+      {Config("DepthwiseConv", 32, 20, 32, 3), OpClass::kDepthwiseConvInt8, 7, 3},  //
+      {gemm, OpClass::kGemmInt8, 5, 1},                                             // 3 DQ, Gemm, Q
+  };
+  int index = 0;
+  for (Case c : cases) {
+    SCOPED_TRACE(c.config.op + " #" + std::to_string(index));
+    c.config.precision = Precision::kInt8;
+    const std::string path = (tmp.path() / ("q" + std::to_string(index++) + ".onnx")).string();
+    WriteLayerModel(c.config, path, 3);
+    const Network net = LoadOnnx(path);
+    EXPECT_EQ(net.layers.size(), c.nodes);
+    EXPECT_EQ(net.inputs.at(0).dtype, DataType::kUInt8);
+    EXPECT_EQ(net.outputs.at(0).dtype, DataType::kUInt8);
+    const Layer expected = ToLayer(c.config);
+    const std::vector<Layer> fused = Fuse(net, base.fusion);
+    ASSERT_EQ(fused.size(), c.fused);
+    const Layer& l = fused[c.fused == 3 ? 1 : 0];
+    EXPECT_EQ(l.op_class, c.cls);
+    EXPECT_EQ(l.op_type, expected.op_type);
+    EXPECT_EQ(l.window, expected.window);
+    EXPECT_EQ(l.counts.macs, expected.counts.macs);
+    EXPECT_EQ(l.counts.input_elems, expected.counts.input_elems);
+    EXPECT_EQ(l.counts.output_elems, expected.counts.output_elems);
+    EXPECT_EQ(l.outputs.at(0).shape, expected.outputs.at(0).shape);
+    // The bytes LayerModelBytes gives are the file's.
+    std::ifstream in(path, std::ios::binary);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), LayerModelBytes(c.config, 3));
+  }
+  LayerConfig relu = Config("Relu", 4, 6, 4);
+  relu.precision = Precision::kInt8;
+  WriteLayerModel(relu, (tmp.path() / "r.onnx").string());
+  const Network r = LoadOnnx((tmp.path() / "r.onnx").string());
+  ASSERT_EQ(r.layers.size(), 1u);
+  EXPECT_EQ(r.inputs.at(0).dtype, DataType::kFloat32);
 }
 
 TEST(LayerModel, WeightsFollowTheSeed) {

@@ -27,7 +27,12 @@ enum class OpClass {
   kData,           // data movement and shape ops: Concat, Reshape, Transpose, Gather, ...
   kControl,        // If, Loop, Scan (their bodies are layers of their own)
   kDetection,      // NonMaxSuppression, RoiAlign, NonZero
-  kUnknown,        // not in odonata's op table: estimated memory-bound and flagged
+  // int8 kernels a platform's QDQ fusion rules make of DequantizeLinear -> op -> QuantizeLinear
+  // (fusion.h; ONNX Runtime's QLinearConv, QGemm, QLinearMatMul), estimated at precision int8:
+  kConvInt8,           // a quantized kConv
+  kDepthwiseConvInt8,  // a quantized kDepthwiseConv
+  kGemmInt8,           // a quantized kGemm
+  kUnknown,            // not in odonata's op table: estimated memory-bound and flagged
 };
 
 // "conv", "dwconv", "gemm", ... (the keys used in platform profiles).
@@ -36,6 +41,13 @@ const char* OpClassName(OpClass c);
 const std::vector<OpClass>& AllOpClasses();
 // Parse a class name; returns false when unknown.
 bool ParseOpClass(const std::string& name, OpClass* out);
+// The int8 class of a float class (conv -> conv_int8, dwconv -> dwconv_int8,
+// gemm -> gemm_int8); the class itself for every other class.
+OpClass Int8ClassOf(OpClass c);
+// The float class of an int8 class (conv_int8 -> conv, ...); the class itself otherwise.
+OpClass FloatClassOf(OpClass c);
+// Whether c is one of the int8 classes (conv_int8, dwconv_int8, gemm_int8).
+bool IsInt8Class(OpClass c);
 
 // An ONNX attribute value, normalised (graphs and tensors are not kept).
 using Attribute = std::variant<std::int64_t, double, std::string, std::vector<std::int64_t>, std::vector<double>,

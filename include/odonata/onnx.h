@@ -92,8 +92,16 @@ class OnnxModel {
 std::int64_t MaterializeOnnx(const std::string& path, const std::string& out, std::uint64_t seed = 1);
 
 // Write a runnable single-layer ONNX model (opset 13) of `config`, with random
-// weights drawn from `seed`, input "x" and output "y".
+// weights drawn from `seed`, input "x" and output "y". An int8 convolution or
+// matrix product (config.precision int8, class conv, dwconv or gemm) is a QDQ
+// model as ONNX Runtime's quantizer writes it: uint8 activations (inputs
+// "x_quantized", ..., output "y"), int8 weights with per-channel scales, int32
+// bias, DequantizeLinear -> op -> QuantizeLinear, which ONNX Runtime runs as
+// one int8 kernel (QLinearConv, QGemm, QLinearMatMul); other int8 ops are
+// written as float models.
 // Writes to a temporary file and renames it; throws Error on failure.
 void WriteLayerModel(const LayerConfig& config, const std::string& path, std::uint64_t seed = 1);
+// The serialized model WriteLayerModel writes. Throws Error on failure.
+std::string LayerModelBytes(const LayerConfig& config, std::uint64_t seed = 1);
 
 }  // namespace odonata

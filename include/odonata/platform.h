@@ -181,7 +181,20 @@ struct ClassModel {
 // `gate` reading only t and a Mul reading exactly {t, A's output} (the gated
 // activation t * A(t): HardSwish as t * HardSigmoid(t), SiLU as t * Sigmoid(t)),
 // the group absorbs both and ends at the Mul (docs/platform-profile.md).
-// A rule has a non-empty `absorb` or `gate`, or both.
+// `dequantize` and `quantize` (together; a QDQ rule): a layer whose main op is
+// in `into`, whose every input written by another node comes from an op in
+// `dequantize` (a class with an int8 class, conv, dwconv and gemm, also needs
+// its weight, input 1, from one), and whose output goes, through single-reader
+// ops of `absorb`, to exactly one op in `quantize`, is fused with them and
+// with those dequantize nodes into one layer: ONNX Runtime's QDQ fusion of
+// DequantizeLinear -> Conv -> QuantizeLinear into QLinearConv. Its class is
+// the main layer's int8 class (conv_int8, dwconv_int8, gemm_int8; other
+// classes stay theirs: a QDQ MaxPool is a pool on 8-bit data). QDQ groups are
+// formed before the other rules run. A dequantize node read by several layers
+// joins the first group that reads it when no other reader comes before that
+// group's main layer (ONNX Runtime gives every reader its own copy), else it
+// stays a layer of its own.
+// A rule has a non-empty `absorb`, `gate` or `quantize`.
 struct FusionRule {
   std::vector<std::string> into;
   std::vector<std::string> absorb;
@@ -191,6 +204,8 @@ struct FusionRule {
   // theirs are constants (TensorInfo::is_overridable false): a runtime folds
   // them into the kernel's weights (ONNX Runtime's Conv+BatchNormalization).
   std::vector<std::string> constant_weights;
+  std::vector<std::string> dequantize;  // QDQ rules: the ops that dequantize the inputs
+  std::vector<std::string> quantize;    // and the op that quantizes the output
 };
 
 struct Fusion {

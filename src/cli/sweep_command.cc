@@ -88,7 +88,9 @@ Runner SetupSweep(CLI::App& cmd) {
   cmd.add_option("--seed", a->seed, "Seed of the random design and the model weights")
       ->type_name("N")
       ->default_str("1");
-  AddPrecisionOption(cmd, a->precision, "Precision recorded in the plan (default fp32)");
+  AddPrecisionOption(cmd, a->precision,
+                     "Precision recorded in the plan (default fp32); with --models, int8 Conv, DepthwiseConv, Gemm and "
+                     "MatMul are QDQ models");
   cmd.add_option("--out", a->out, "Directory for plan.csv (and models/)")->type_name("DIR")->required();
   cmd.add_flag("--models", a->models, "Also write one runnable single-layer ONNX model per row (random weights)");
   AddProgressOption(cmd, a->progress);

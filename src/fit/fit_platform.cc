@@ -19,12 +19,14 @@
 #include <utility>
 #include <vector>
 
+#include "detection_fit.h"
+#include "fit_util.h"
 #include "odonata/errors.h"
 #include "odonata/estimator.h"
 #include "odonata/fit.h"
+#include "odonata/fusion.h"
+#include "odonata/onnx.h"
 #include "odonata/trust.h"
-#include "detection_fit.h"
-#include "fit_util.h"
 #include "trees_fit.h"
 
 namespace odonata {
@@ -194,11 +196,12 @@ std::vector<std::string> MostVaried(const std::vector<Layer>& layers, const std:
 // refitted by the roofline candidates (and the trees' roofline).
 std::vector<Candidate> Candidates(const Group& g, const std::vector<KernelTerm>& kernel_shapes, bool trees) {
   std::vector<Candidate> out = {{Kind::kRoofline, {}, "", kernel_shapes}};
-  const bool conv = g.cls == OpClass::kConv || g.cls == OpClass::kDepthwiseConv;
+  const OpClass cls = FloatClassOf(g.cls);  // an int8 class has its float class's candidates
+  const bool conv = cls == OpClass::kConv || cls == OpClass::kDepthwiseConv;
   std::vector<std::string> refined;
   if (conv) refined = {"in_c", "out_c", "out_h"};
-  if (g.cls == OpClass::kGemm) refined = {"in_c", "out_c"};
-  if (g.cls == OpClass::kPool) refined = {"in_c", "out_h"};
+  if (cls == OpClass::kGemm) refined = {"in_c", "out_c"};
+  if (cls == OpClass::kPool) refined = {"in_c", "out_h"};
   if (!refined.empty()) out.push_back({Kind::kRefined, refined, "", kernel_shapes});
 
   Candidate step{Kind::kStepLinear, {}, "", {}};
@@ -340,6 +343,22 @@ void Choose(GroupResult& r, Kind kind, const Group& g, const PrecisionSpec& spec
   for (const Layer& l : g.layers) r.fit.predicted.push_back(Predict(r.models.at(kind), l, spec, g.precision));
 }
 
+// The layer an int8 sweep row of float class `layer.op_class` measured, when
+// the base profile has its int8 class: the fused layer of the QDQ model the
+// sweep wrote (WriteLayerModel) under the base's fusion rules, so that the fit
+// sees the layer `estimate` will see in a QDQ network; when the rules do not
+// fuse it into one layer of the int8 class, ToLayer's layer in that class.
+Layer Int8Layer(const Measurement& row, Layer layer, const Platform& base) {
+  const OpClass q = Int8ClassOf(layer.op_class);
+  if (q == layer.op_class || !base.classes.count(q)) return layer;
+  const Network net = LoadOnnxFromBytes(LayerModelBytes(row.config, 1), {}, row.origin);
+  for (Layer& l : Fuse(net, base.fusion)) {
+    if (l.op_class == q) return std::move(l);
+  }
+  layer.op_class = q;
+  return layer;
+}
+
 }  // namespace
 
 FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base, const std::string& provenance,
@@ -364,6 +383,7 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
     Layer layer;
     try {
       layer = ToLayer(row.config);
+      if (prec == Precision::kInt8) layer = Int8Layer(row, std::move(layer), base);
     } catch (const Error& e) {
       report.warnings.push_back(row.origin + ": " + e.what() + "; row skipped");
       continue;

@@ -101,6 +101,9 @@ int MainRank(OpClass c) {
     case OpClass::kConv:
     case OpClass::kDepthwiseConv:
     case OpClass::kGemm:
+    case OpClass::kConvInt8:
+    case OpClass::kDepthwiseConvInt8:
+    case OpClass::kGemmInt8:
       return 0;
     case OpClass::kPool:
       return 1;

@@ -1,11 +1,14 @@
 // Runnable single-layer ONNX models for benchmarking (`odonata sweep`). The
 // model is built from ToLayer(config), so the node a runtime times is the
 // layer odonata counts: LoadOnnx of the written file gives the same Layer.
-// Weights are float32 (an fp16/int8 benchmark converts them in the runtime:
-// TensorRT --fp16, quantisation); opset 13, or 14 for HardSwish (new in 14).
+// Weights are float32 (an fp16 benchmark converts them in the runtime:
+// TensorRT --fp16); opset 13, or 14 for HardSwish (new in 14). An int8
+// convolution or matrix product (precision int8) is a QDQ model, as ONNX
+// Runtime's quantizer writes one (BuildQdqModel); other int8 ops stay float.
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -148,23 +151,169 @@ onnx::ModelProto BuildModel(const LayerConfig& c, const Layer& l, std::uint64_t 
   return m;
 }
 
+// Whether `config` is written as a QDQ model: an int8 convolution or matrix
+// product (the layers ONNX Runtime runs as int8 kernels).
+bool IsQdq(const LayerConfig& c, const Layer& l) {
+  return c.precision == Precision::kInt8 && (l.op_type == "Conv" || l.op_type == "Gemm" || l.op_type == "MatMul");
+}
+
+onnx::TensorProto* AddInitializer(onnx::GraphProto* g, const std::string& name, int type, const Shape& shape) {
+  onnx::TensorProto* p = g->add_initializer();
+  p->set_name(name);
+  p->set_data_type(type);
+  for (I64 d : shape) p->add_dims(d);
+  return p;
+}
+
+onnx::NodeProto* AddNode(onnx::GraphProto* g, const std::string& op, const std::vector<std::string>& inputs,
+                         const std::string& output) {
+  onnx::NodeProto* n = g->add_node();
+  n->set_name(output);
+  n->set_op_type(op);
+  for (const std::string& i : inputs) n->add_input(i);
+  n->add_output(output);
+  return n;
+}
+
+// The layer as ONNX Runtime's quantizer (quantize_static, QDQ format, U8S8)
+// writes it: uint8 activations (graph input `x` and output `y`, zero point
+// 128), int8 weights with per-channel scales (zero point 0), int32 bias with
+// scale x_scale * w_scale, each through a DequantizeLinear, and the output
+// through a QuantizeLinear: DQ(x), DQ(w), DQ(b) -> op -> Q -> y. Without the
+// Quantize of the graph input and the Dequantize of its output, so that the
+// model's kernels are the int8 layer's alone; a convolution's activations are
+// NHWC (`x_nhwc`, `y_nhwc`), transposed to and from the Conv's NCHW.
+onnx::ModelProto BuildQdqModel(const LayerConfig& c, const Layer& l, std::uint64_t seed) {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.set_producer_name("odonata");
+  m.set_producer_version(Version());
+  auto* opset = m.add_opset_import();
+  opset->set_domain("");
+  opset->set_version(13);
+  onnx::GraphProto* g = m.mutable_graph();
+  g->set_name(c.op + "_int8_qdq");
+  std::mt19937_64 rng(seed);
+  constexpr float kActScale = 0.02f;
+  // Gemm's weight is [in, out]: its channels are axis 1; Conv's [out, in/group, kh, kw]: axis 0.
+  const bool gemm = l.op_class == OpClass::kGemm;
+  const I64 channels = gemm ? l.inputs[1].shape.back() : l.outputs[0].shape[1];
+  // ONNX Runtime runs QLinearConv channels-last (NHWC) and transposes an NCHW
+  // input and output around it, which a network of int8 layers does once (its
+  // first input) and a layer alone would do every time: the convolution's
+  // activations enter and leave as NHWC, through Transposes that cancel the
+  // runtime's own.
+  const bool nhwc = l.op_type == "Conv" && l.inputs[0].shape.size() == 4;
+  std::vector<float> w_scale(static_cast<std::size_t>(channels));
+  for (float& s : w_scale) s = Uniform(rng, 0.002, 0.01);
+
+  onnx::NodeProto node;
+  node.set_name(l.name);
+  node.set_op_type(l.op_type);
+  for (const TensorInfo& t : l.inputs) {
+    if (t.name.empty()) {
+      node.add_input("");
+      continue;
+    }
+    const std::string q = t.name + "_quantized", dq = t.name + "_dequantized";
+    if (!t.is_weight && !t.is_constant) {  // an activation: uint8 graph input
+      onnx::ValueInfoProto* v = g->add_input();
+      auto* tt = v->mutable_type()->mutable_tensor_type();
+      tt->set_elem_type(onnx::TensorProto::UINT8);
+      if (nhwc) {
+        v->set_name(t.name + "_nhwc");
+        for (I64 d : Shape{t.shape[0], t.shape[2], t.shape[3], t.shape[1]})
+          tt->mutable_shape()->add_dim()->set_dim_value(d);
+        AddInts(AddNode(g, "Transpose", {t.name + "_nhwc"}, q), "perm", {0, 3, 1, 2});
+      } else {
+        v->set_name(q);
+        for (I64 d : t.shape) tt->mutable_shape()->add_dim()->set_dim_value(d);
+      }
+      AddInitializer(g, t.name + "_scale", onnx::TensorProto::FLOAT, {})->add_float_data(kActScale);
+      AddInitializer(g, t.name + "_zero_point", onnx::TensorProto::UINT8, {})->add_int32_data(128);
+      AddNode(g, "DequantizeLinear", {q, t.name + "_scale", t.name + "_zero_point"}, dq);
+    } else if (t.name == "b") {  // bias: int32, scale x_scale * w_scale
+      const I64 n = NumElements(t.shape);
+      onnx::TensorProto* b = AddInitializer(g, q, onnx::TensorProto::INT32, t.shape);
+      for (I64 i = 0; i < n; ++i) b->add_int32_data(static_cast<std::int32_t>(Uniform(rng, -1000, 1000)));
+      onnx::TensorProto* s = AddInitializer(g, t.name + "_scale", onnx::TensorProto::FLOAT, {n});
+      onnx::TensorProto* z = AddInitializer(g, t.name + "_zero_point", onnx::TensorProto::INT32, {n});
+      for (I64 i = 0; i < n; ++i) {
+        s->add_float_data(kActScale * w_scale[static_cast<std::size_t>(i % channels)]);
+        z->add_int32_data(0);
+      }
+      AddInt(AddNode(g, "DequantizeLinear", {q, t.name + "_scale", t.name + "_zero_point"}, dq), "axis", 0);
+    } else if (t.is_weight) {  // weights: int8, per output channel
+      const I64 n = NumElements(t.shape);
+      onnx::TensorProto* w = AddInitializer(g, q, onnx::TensorProto::INT8, t.shape);
+      for (I64 i = 0; i < n; ++i) w->add_int32_data(static_cast<std::int32_t>(std::floor(Uniform(rng, -127, 128))));
+      onnx::TensorProto* s = AddInitializer(g, t.name + "_scale", onnx::TensorProto::FLOAT, {channels});
+      onnx::TensorProto* z = AddInitializer(g, t.name + "_zero_point", onnx::TensorProto::INT8, {channels});
+      for (I64 i = 0; i < channels; ++i) {
+        s->add_float_data(w_scale[static_cast<std::size_t>(i)]);
+        z->add_int32_data(0);
+      }
+      AddInt(AddNode(g, "DequantizeLinear", {q, t.name + "_scale", t.name + "_zero_point"}, dq), "axis", gemm ? 1 : 0);
+    } else {
+      throw Error("int8 model of " + c.op + ": constant input '" + t.name + "' is not supported");
+    }
+    node.add_input(dq);
+  }
+  if (l.outputs.size() != 1) throw Error("int8 model of " + c.op + ": one output expected");
+  const TensorInfo& y = l.outputs[0];
+  const std::string y_float = y.name + "_float";
+  node.add_output(y_float);
+  const Window& w = l.window;
+  if (l.op_type == "Conv" || l.op_type == "ConvTranspose") {
+    AddInts(&node, "kernel_shape", w.kernel);
+    AddInts(&node, "strides", w.strides);
+    AddInts(&node, "pads", w.pads);
+    AddInts(&node, "dilations", w.dilations);
+    AddInt(&node, "group", w.group);
+  }
+  for (const auto& [name, value] : l.attributes) AddAttribute(&node, name, value);
+  *g->add_node() = std::move(node);
+  AddInitializer(g, y.name + "_scale", onnx::TensorProto::FLOAT, {})->add_float_data(4 * kActScale);
+  AddInitializer(g, y.name + "_zero_point", onnx::TensorProto::UINT8, {})->add_int32_data(128);
+  const std::string y_out = nhwc ? y.name + "_nhwc" : y.name;
+  AddNode(g, "QuantizeLinear", {y_float, y.name + "_scale", y.name + "_zero_point"}, y.name);
+  if (nhwc) AddInts(AddNode(g, "Transpose", {y.name}, y_out), "perm", {0, 2, 3, 1});
+  onnx::ValueInfoProto* out = g->add_output();
+  out->set_name(y_out);
+  auto* tt = out->mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(onnx::TensorProto::UINT8);
+  const Shape y_shape = nhwc ? Shape{y.shape[0], y.shape[2], y.shape[3], y.shape[1]} : y.shape;
+  for (I64 d : y_shape) tt->mutable_shape()->add_dim()->set_dim_value(d);
+  return m;
+}
+
 }  // namespace
 
-void WriteLayerModel(const LayerConfig& config, const std::string& path, std::uint64_t seed) {
+std::string LayerModelBytes(const LayerConfig& config, std::uint64_t seed) {
   const Layer layer = ToLayer(config);
   // Protobuf cannot serialise messages of 2 GiB or more.
   if (layer.counts.weight_elems > (std::numeric_limits<int>::max() - (1 << 20)) / 4) {
-    throw Error("cannot write '" + path + "': " + std::to_string(layer.counts.weight_elems) +
-                " weights exceed the 2 GiB limit of an ONNX file");
+    throw Error(std::to_string(layer.counts.weight_elems) + " weights exceed the 2 GiB limit of an ONNX file");
   }
-  onnx::ModelProto model = BuildModel(config, layer, seed);
+  onnx::ModelProto model = IsQdq(config, layer) ? BuildQdqModel(config, layer, seed) : BuildModel(config, layer, seed);
   try {
     onnx::checker::check_model(model);
   } catch (const std::exception& e) {
-    throw Error("cannot write '" + path + "': the generated model is invalid (a bug in odonata): " + e.what());
+    throw Error(std::string("the generated model is invalid (a bug in odonata): ") + e.what());
   }
   std::string bytes;
-  if (!model.SerializeToString(&bytes)) throw Error("cannot write '" + path + "': serialisation failed");
+  if (!model.SerializeToString(&bytes)) throw Error("serialisation failed");
+  return bytes;
+}
+
+void WriteLayerModel(const LayerConfig& config, const std::string& path, std::uint64_t seed) {
+  ToLayer(config);  // an invalid configuration is the caller's error, not the file's
+  std::string bytes;
+  try {
+    bytes = LayerModelBytes(config, seed);
+  } catch (const Error& e) {
+    throw Error("cannot write '" + path + "': " + e.what());
+  }
   WriteFileAtomic(path, bytes);
 }
 
