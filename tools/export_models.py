@@ -155,6 +155,11 @@ MODELS = OrderedDict(
         ("vgg13", Spec("vgg13", (1, 3, 224, 224))),
         ("vgg13_bn", Spec("vgg13_bn", (1, 3, 224, 224))),
         ("vgg16_bn", Spec("vgg16_bn", (1, 3, 224, 224))),
+        # Jetson Nano validation networks (issue 16): the iCAS-Lab real networks (NAS-Performance-Modeling
+        # data/real_data/real_models.csv, exported there at 224x224 whatever the network's native size).
+        ("vgg19", Spec("vgg19", (1, 3, 224, 224))),
+        ("efficientnet_b4", Spec("efficientnet_b4", (1, 3, 224, 224))),
+        ("efficientnet_v2_m", Spec("efficientnet_v2_m", (1, 3, 224, 224))),
         # Count-reference variants (models/reference/): the architectures of ONNX Model Zoo
         # models whose MACs onnx-tool publishes; used only by the count tests.
         ("resnet50_v1", Spec("resnet50", (1, 3, 224, 224), modify=resnet50_v1_layout,

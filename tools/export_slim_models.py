@@ -18,6 +18,9 @@ models/ is used; the networks below are rebuilt in PyTorch layer for layer from 
                             exported at 299x299 as in the TX2 table and the Vitis AI zoo
   inception_v4              slim inception_v4.py (Szegedy et al. 2016): stem, 4 x A, reduction A,
                             7 x B, reduction B, 3 x C; VALID paddings as slim; 1001 classes
+  facenet_inception_resnet_v1  davidsandberg/facenet src/models/inception_resnet_v1.py at 160x160 (Open Model Zoo
+                            facenet-20180408-102900): stem, 5 x block35 (0.17), reduction A, 10 x block17 (0.10),
+                            reduction B, 5 x block8 (0.20) + 1 without ReLU, Bottleneck Linear 512 + BatchNorm, L2
   inception_resnet_v2       slim inception_resnet_v2.py: stem, Mixed_5b, 10 x block35 (scale 0.17),
                             Mixed_6a, 20 x block17 (0.10), Mixed_7a, 9 x block8 (0.20) + 1 without ReLU,
                             Conv2d_7b_1x1 (1536), 1001 classes
@@ -335,6 +338,58 @@ class InceptionResNetV2(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
+# ----------------------------------------------------------------------------- Inception-ResNet v1 (facenet)
+
+class ResBlock(nn.Module):
+    """davidsandberg/facenet src/models/inception_resnet_v1.py block35 / block17 / block8: branches of
+    slim conv2d (BatchNorm, ReLU), concat, a 1x1 conv with bias back to the input width, scaled residual add."""
+
+    def __init__(self, c, branches, scale, relu=True):
+        super().__init__()
+        self.scale, self.relu = scale, relu
+        self.branches = nn.ModuleList(nn.Sequential(*[ConvBN(a, b, k) for a, b, k in br]) for br in branches)
+        self.up = nn.Conv2d(sum(br[-1][1] for br in branches), c, 1, bias=True)
+
+    def forward(self, x):
+        y = x + self.scale * self.up(cat(*[b(x) for b in self.branches]))
+        return F.relu(y) if self.relu else y
+
+
+class FacenetInceptionResNetV1(nn.Module):
+    """facenet 20180408-102900 (Open Model Zoo facenet-20180408-102900) at 160x160: Inception-ResNet v1 as in
+    src/models/inception_resnet_v1.py, then the Bottleneck fully connected layer to 512 (BatchNorm, no bias)
+    and the L2 normalisation of the embeddings."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(
+            ConvBN(3, 32, 3, 2, padding=0), ConvBN(32, 32, 3, padding=0), ConvBN(32, 64, 3),
+            nn.MaxPool2d(3, 2), ConvBN(64, 80, 1, padding=0), ConvBN(80, 192, 3, padding=0),
+            ConvBN(192, 256, 3, 2, padding=0))
+        a = [[(256, 32, 1)], [(256, 32, 1), (32, 32, 3)], [(256, 32, 1), (32, 32, 3), (32, 32, 3)]]
+        self.block35 = nn.Sequential(*[ResBlock(256, a, 0.17) for _ in range(5)])
+        self.red_a = nn.ModuleList([ConvBN(256, 384, 3, 2, padding=0),
+                                    nn.Sequential(ConvBN(256, 192, 1), ConvBN(192, 192, 3),
+                                                  ConvBN(192, 256, 3, 2, padding=0))])
+        b = [[(896, 128, 1)], [(896, 128, 1), (128, 128, (1, 7)), (128, 128, (7, 1))]]
+        self.block17 = nn.Sequential(*[ResBlock(896, b, 0.10) for _ in range(10)])
+        self.red_b = nn.ModuleList([nn.Sequential(ConvBN(896, 256, 1), ConvBN(256, 384, 3, 2, padding=0)),
+                                    nn.Sequential(ConvBN(896, 256, 1), ConvBN(256, 256, 3, 2, padding=0)),
+                                    nn.Sequential(ConvBN(896, 256, 1), ConvBN(256, 256, 3),
+                                                  ConvBN(256, 256, 3, 2, padding=0))])
+        c = [[(1792, 192, 1)], [(1792, 192, 1), (192, 192, (1, 3)), (192, 192, (3, 1))]]
+        self.block8 = nn.Sequential(*[ResBlock(1792, c, 0.20) for _ in range(5)], ResBlock(1792, c, 1.0, relu=False))
+        self.bottleneck = nn.Linear(1792, 512, bias=False)
+        self.bottleneck_bn = nn.BatchNorm1d(512, eps=1e-3)
+
+    def forward(self, x):
+        x = self.block35(self.stem(x))
+        x = self.block17(cat(*[m(x) for m in self.red_a], F.max_pool2d(x, 3, 2)))
+        x = self.block8(cat(*[m(x) for m in self.red_b], F.max_pool2d(x, 3, 2)))
+        x = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+        return F.normalize(self.bottleneck_bn(self.bottleneck(x)), dim=1)
+
+
 # ----------------------------------------------------------------------------- registry and export
 
 MODELS = OrderedDict([
@@ -349,6 +404,7 @@ MODELS = OrderedDict([
     ("resnet_v2_152", (lambda: SlimResNet(152, v2=True, classes=1001), 299)),
     ("inception_v4", (InceptionV4, 299)),
     ("inception_resnet_v2", (InceptionResNetV2, 299)),
+    ("facenet_inception_resnet_v1", (FacenetInceptionResNetV1, 160)),
 ])
 
 

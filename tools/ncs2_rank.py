@@ -28,18 +28,18 @@ MODELS = {
     "resnet-18-pytorch": "models/resnet18.onnx",
     "resnet-50-PYTORCH": "models/resnet50.onnx",
     "resnet-50-TF": "models/reference/resnet50_v1.onnx",
+    "yolo-v3-tiny-tf": "models/darknet/yolo_v3_tiny.onnx",  # added 2026-12-04 (boards3), tools/export_darknet_models.py
+    "facenet-20180408-102900-TF": "models/slim/facenet_inception_resnet_v1.onnx",  # added 2026-12-04 (boards3)
 }
 NOT_USED = {
     "deeplabv3-TF": "MobileNetV2 DeepLabv3 at 513: no model file (torchvision's is MobileNetV3)",
     "efficientdet-d0": "no model file",
-    "facenet-20180408-102900-TF": "Inception-ResNet v1: no model file",
     "faster_rcnn_resnet50_coco-TF": "TF Object Detection API graph: no model file",
     "mobilenet-ssd-CF": "Caffe SSD MobileNet v1: no model file",
     "ssd_mobilenet_v1_coco-TF": "no model file",
     "ssdlite_mobilenet_v2-TF": "no model file (torchvision's SSDlite is MobileNetV3 at 320)",
     "ssd-resnet34-1200-onnx": "no model file",
     "unet-camvid-onnx-0001": "no model file",
-    "yolo-v3-tiny-tf": "no model file",
     "yolo_v4-tf": "no model file",
 }
 
