@@ -3,8 +3,14 @@
 // the layer's counts, computed by hand.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+#include <utility>
+
 #include "odonata/network.h"
 #include "odonata/onnx.h"
+#include "onnx/defs/schema.h"
+#include "onnx/schemas.h"
 #include "test_util.h"
 
 namespace odonata {
@@ -298,6 +304,53 @@ TEST(UnknownOps, AShapeOfAnOpWithoutSchemaDoesNotCrashOnnx) {
                   "g (float[2,3] x) => (float[2,3] y) {\n a = custom.Bar(x)\n s = Shape(a)\n y = Reshape(a, s)\n}\n";
   Network net = ParseOnnxText(m);
   EXPECT_EQ(Find(net, "Reshape").outputs[0].shape, (Shape{2, 3}));
+}
+
+TEST(OnnxSchemas, TheOnDemandTableGivesWhatOnnxsRegistryGives) {
+  // src/onnx/schemas.cc builds ONNX's schemas one at a time from a table read
+  // from ONNX's headers (cmake/onnx_schema_table.cmake); every lookup must give
+  // the schema ONNX's whole registry gives: same op, domain and version, and
+  // the same inputs, outputs, attributes and functions.
+  if (onnx_import::OnnxSchemaTableSize() == 0) GTEST_SKIP() << "built without the table: ONNX's registry is used";
+  const std::vector<onnx::OpSchema> all = onnx::OpSchemaRegistry::get_all_schemas_with_history();
+  EXPECT_EQ(onnx_import::OnnxSchemaTableSize(), all.size());
+  std::map<std::pair<std::string, std::string>, int> newest;  // (domain, op) -> highest since-version
+  for (const onnx::OpSchema& s : all) {
+    int& v = newest[{s.domain(), s.Name()}];
+    v = std::max(v, s.SinceVersion());
+  }
+  int lookups = 0;
+  for (const auto& [key, last] : newest) {
+    const auto& [domain, op] = key;
+    for (int v = 0; v <= last + 2; ++v) {
+      const onnx::OpSchema* want = onnx::OpSchemaRegistry::Schema(op, v, domain);
+      const onnx::OpSchema* got = onnx_import::OnnxSchema(op, v, domain);
+      ASSERT_EQ(want == nullptr, got == nullptr) << domain << "." << op << " " << v;
+      ++lookups;
+      if (!want) continue;
+      EXPECT_NE(want, got);  // built apart from ONNX's registry
+      EXPECT_EQ(got->Name(), want->Name());
+      EXPECT_EQ(got->domain(), want->domain());
+      EXPECT_EQ(got->SinceVersion(), want->SinceVersion()) << domain << "." << op << " " << v;
+      EXPECT_EQ(got->Deprecated(), want->Deprecated());
+      EXPECT_EQ(got->inputs().size(), want->inputs().size());
+      EXPECT_EQ(got->outputs().size(), want->outputs().size());
+      EXPECT_EQ(got->min_input(), want->min_input());
+      EXPECT_EQ(got->max_input(), want->max_input());
+      EXPECT_EQ(got->min_output(), want->min_output());
+      EXPECT_EQ(got->max_output(), want->max_output());
+      EXPECT_EQ(got->attributes().size(), want->attributes().size());
+      EXPECT_EQ(got->typeConstraintParams().size(), want->typeConstraintParams().size());
+      EXPECT_EQ(got->has_type_and_shape_inference_function(), want->has_type_and_shape_inference_function());
+      EXPECT_EQ(got->has_data_propagation_function(), want->has_data_propagation_function());
+      EXPECT_EQ(got->HasFunction(), want->HasFunction());
+      EXPECT_EQ(got->HasContextDependentFunction(), want->HasContextDependentFunction());
+      EXPECT_EQ(onnx_import::OnnxSchema(op, v, domain), got);  // built once
+    }
+  }
+  EXPECT_GT(lookups, 1000);
+  EXPECT_EQ(onnx_import::OnnxSchema("NoSuchOp", 17, ""), nullptr);
+  EXPECT_EQ(onnx_import::OnnxSchema("Conv", 11, "ai.onnx"), nullptr);  // as ONNX's: callers map ai.onnx to ""
 }
 
 }  // namespace

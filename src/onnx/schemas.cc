@@ -6,12 +6,15 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <utility>
 #include <vector>
 
 #include "fold.h"
 #include "onnx/defs/shape_inference.h"
+#include "onnx_schema_table.inc"  // generated: cmake/onnx_schema_table.cmake
 
 namespace odonata::onnx_import {
 
@@ -23,6 +26,115 @@ using onnx::TensorProto;
 using onnx::TensorShapeProto;
 using onnx::TypeProto;
 using Fn = onnx::InferenceFunction;
+
+// ---- ONNX's schemas, built on demand -----------------------------------------
+//
+// ONNX 1.12 builds every schema of every opset and domain (444) on the first
+// OpSchemaRegistry lookup: 47% of the instructions of a whole `odonata
+// estimate` of ResNet-50 (issue 13). The generated table lists the same
+// schemas (from ONNX's operator_sets*.h, the lists its registry registers)
+// with the function that builds each one, exported by libonnx; a lookup builds
+// and finalizes only the schema it returns, as OpSchemaRegisterOnce would.
+
+#if ODONATA_ONNX_SCHEMA_TABLE
+namespace {
+
+struct OnnxEntry {
+  const char* op;
+  const char* domain;
+  int since;
+  OpSchema (*make)();
+};
+
+constexpr const char* kDomainOnnx = "";
+constexpr const char* kDomainOnnxML = "ai.onnx.ml";
+constexpr const char* kDomainOnnxTraining = "ai.onnx.training";
+constexpr const char* kDomainOnnxPreview = "ai.onnx.preview.training";
+
+}  // namespace
+}  // namespace odonata::onnx_import
+
+// The classes naming each schema (as onnx/defs/operator_sets*.h declare them).
+namespace ONNX_NAMESPACE {
+#define ODONATA_ONNX_SCHEMA(domain, ver, name) class ONNX_OPERATOR_SET_SCHEMA_CLASS_NAME(domain, ver, name);
+#include "onnx_schema_table.inc"
+#undef ODONATA_ONNX_SCHEMA
+}  // namespace ONNX_NAMESPACE
+
+namespace odonata::onnx_import {
+namespace {
+
+#define ODONATA_ONNX_ENTRY(domain, ver, name)                  \
+  OnnxEntry{#name, kDomain##domain, ver,                       \
+            &ONNX_NAMESPACE::GetOpSchema<ONNX_NAMESPACE::ONNX_OPERATOR_SET_SCHEMA_CLASS_NAME(domain, ver, name)>},
+#define ODONATA_ONNX_SCHEMA(domain, ver, name) ODONATA_ONNX_SCHEMA_##domain(ver, name)
+#define ODONATA_ONNX_SCHEMA_Onnx(ver, name) ODONATA_ONNX_ENTRY(Onnx, ver, name)
+#define ODONATA_ONNX_SCHEMA_OnnxTraining(ver, name) ODONATA_ONNX_ENTRY(OnnxTraining, ver, name)
+#define ODONATA_ONNX_SCHEMA_OnnxPreview(ver, name) ODONATA_ONNX_ENTRY(OnnxPreview, ver, name)
+#ifdef ONNX_ML  // as ONNX's registry: the ai.onnx.ml schemas only in an ONNX_ML build
+#define ODONATA_ONNX_SCHEMA_OnnxML(ver, name) ODONATA_ONNX_ENTRY(OnnxML, ver, name)
+#else
+#define ODONATA_ONNX_SCHEMA_OnnxML(ver, name)
+#endif
+const OnnxEntry kOnnxEntries[] = {
+#include "onnx_schema_table.inc"
+};
+#undef ODONATA_ONNX_SCHEMA
+#undef ODONATA_ONNX_SCHEMA_Onnx
+#undef ODONATA_ONNX_SCHEMA_OnnxTraining
+#undef ODONATA_ONNX_SCHEMA_OnnxPreview
+#undef ODONATA_ONNX_SCHEMA_OnnxML
+#undef ODONATA_ONNX_ENTRY
+
+class OnnxSchemas {
+ public:
+  static OnnxSchemas& Get() {
+    static OnnxSchemas schemas;  // lives as long as the process
+    return schemas;
+  }
+
+  const OpSchema* Find(const std::string& op, int max_inclusive_version, const std::string& domain) {
+    auto it = index_.find({domain, op});
+    if (it == index_.end()) return nullptr;
+    auto v = it->second.upper_bound(max_inclusive_version);
+    if (v == it->second.begin()) return nullptr;  // every version is newer
+    const OnnxEntry* e = std::prev(v)->second;
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_ptr<OpSchema>& s = built_[e];
+    if (!s) {
+      s = std::make_unique<OpSchema>(e->make());
+      s->Finalize();
+    }
+    return s.get();
+  }
+
+ private:
+  OnnxSchemas() {
+    for (const OnnxEntry& e : kOnnxEntries) index_[{e.domain, e.op}].emplace(e.since, &e);
+  }
+  // (domain, op) -> entries by since-version; immutable after construction.
+  std::map<std::pair<std::string, std::string>, std::map<int, const OnnxEntry*>> index_;
+  std::mutex mutex_;
+  std::map<const OnnxEntry*, std::unique_ptr<OpSchema>> built_;
+};
+
+}  // namespace
+
+const OpSchema* OnnxSchema(const std::string& op, int max_inclusive_version, const std::string& domain) {
+  return OnnxSchemas::Get().Find(op, max_inclusive_version, domain);
+}
+
+std::size_t OnnxSchemaTableSize() { return std::size(kOnnxEntries); }
+
+#else  // no list in ONNX's headers: its registry
+
+const OpSchema* OnnxSchema(const std::string& op, int max_inclusive_version, const std::string& domain) {
+  return onnx::OpSchemaRegistry::Schema(op, max_inclusive_version, domain);
+}
+
+std::size_t OnnxSchemaTableSize() { return 0; }
+
+#endif
 
 namespace {
 
@@ -231,10 +343,32 @@ struct Base {
   std::map<std::string, Fn> reduce13;  // the opset-13 (or earlier) Reduce ops
 };
 
+// A function found on its first call (by `resolve`), so that building the
+// registry builds no ONNX schema: only those of the ops a model uses are.
+Fn Deferred(std::function<Fn()> resolve) {
+  struct State {
+    std::once_flag once;
+    std::function<Fn()> resolve;
+    Fn fn;
+  };
+  auto state = std::make_shared<State>();
+  state->resolve = std::move(resolve);
+  return [state](InferenceContext& ctx) {
+    std::call_once(state->once, [&] {
+      state->fn = state->resolve();
+      state->resolve = nullptr;
+    });
+    state->fn(ctx);
+  };
+}
+
+// ONNX's own inference function of `op` at `version` (unguarded), or SameAsFirst.
 Fn Lookup(const char* op, int version, const char* domain = "") {
-  const OpSchema* s = onnx::OpSchemaRegistry::Schema(op, version, domain);
-  if (!s || !s->has_type_and_shape_inference_function()) return SameAsFirst;
-  return s->GetTypeAndShapeInferenceFunction();
+  return Deferred([op = std::string(op), version, domain = std::string(domain)]() -> Fn {
+    const OpSchema* s = OnnxSchema(op, version, domain);
+    if (!s || !s->has_type_and_shape_inference_function()) return SameAsFirst;
+    return s->GetTypeAndShapeInferenceFunction();
+  });
 }
 
 // Split 18: num_outputs (equal parts, the last one smaller) instead of an even split.
@@ -554,36 +688,29 @@ OpSchema Own(const std::string& op, const std::string& domain, int since, Fn fn)
 struct SchemaRegistry::Tables {
   // (domain, op) -> own schemas by since-version.
   std::map<std::pair<std::string, std::string>, std::map<int, OpSchema>> own;
-  // ONNX's window-op schemas, guarded: original -> copy with the guard.
-  std::map<const OpSchema*, OpSchema> guarded;
   std::set<const OpSchema*> own_set;
+  // ai.onnx ops whose ONNX schemas are used guarded (see Guard).
+  std::set<std::string> guarded_ops;
+  // ONNX's schemas, guarded: original -> copy with the guard; made on first use.
+  std::mutex mutex;
+  std::map<const OpSchema*, OpSchema> guarded;
 
   void Add(const std::string& domain, const std::string& op, int since, Fn fn) {
     own[{domain, op}].emplace(since, Own(op, domain, since, std::move(fn)));
   }
-};
 
-SchemaRegistry::SchemaRegistry() {
-  auto* t = new Tables();  // lives as long as the process (one instance)
-  auto* onnx_registry = onnx::OpSchemaRegistry::Instance();
-  // Guard every version of ONNX's convolution and pooling schemas, and every
-  // data-propagation function: ONNX 1.12's (Shape's, ...) dereference the input
-  // type, which a tensor made by an op without a schema does not have (SIGSEGV
-  // on a Shape after a com.microsoft.extensions op).
-  // (A list of names, not get_all_schemas_with_history(): copying every schema
-  // cost ~7 ms per process start.)
-  std::vector<std::string> names(WindowOps().begin(), WindowOps().end());
-  for (const char* op : {"Shape", "Size", "Gather", "Concat", "Add", "Sub", "Mul", "Div", "Cast", "CastLike", "Slice",
-                         "Squeeze", "Unsqueeze", "Identity", "Reshape", "Expand", "Range", "Max", "Min", "Neg", "Abs",
-                         "Equal", "Where", "Transpose", "Flatten", "ConstantOfShape", "Tile", "Mod", "Ceil", "Floor"}) {
-    names.emplace_back(op);
-  }
-  for (int v = 1; v <= 17; ++v) {
-    for (const std::string& name : names) {
-    const OpSchema* s = onnx_registry->GetSchema(name, v, "");
-    if (!s || t->guarded.count(s)) continue;
+  // ONNX's schema `s` of domain `domain` as odonata uses it: guarded when it is
+  // a convolution or pooling schema (its inference) or has a data-propagation
+  // function of the listed ops (that function: ONNX 1.12's, Shape's and
+  // others', dereference the input type, which a tensor made by an op without
+  // a schema does not have: SIGSEGV on a Shape after a com.microsoft.extensions op).
+  const OpSchema* Guard(const OpSchema* s, const std::string& domain) {
+    if (!s || !domain.empty() || !guarded_ops.count(s->Name())) return s;
     const bool window = s->domain().empty() && WindowOps().count(s->Name());
-    if (!window && !s->has_data_propagation_function()) continue;
+    if (!window && !s->has_data_propagation_function()) return s;
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = guarded.find(s);
+    if (it != guarded.end()) return &it->second;
     OpSchema copy = *s;
     if (window && s->has_type_and_shape_inference_function()) {
       copy.TypeAndShapeInferenceFunction(Guarded(s->Name(), "", s->GetTypeAndShapeInferenceFunction()));
@@ -596,13 +723,26 @@ SchemaRegistry::SchemaRegistry() {
         f(ctx);
       });
     }
-    t->guarded.emplace(s, std::move(copy));
-    }
+    return &guarded.emplace(s, std::move(copy)).first->second;
   }
-  auto guarded = [&](const char* op, int version) -> Fn {
-    const OpSchema* s = onnx_registry->GetSchema(op, version, "");
-    auto it = t->guarded.find(s);
-    return it != t->guarded.end() ? it->second.GetTypeAndShapeInferenceFunction() : Fn(SameAsFirst);
+};
+
+SchemaRegistry::SchemaRegistry() {
+  auto* t = new Tables();  // lives as long as the process (one instance)
+  // No ONNX schema is built here: ONNX's are found (and guarded) on first use.
+  t->guarded_ops.insert(WindowOps().begin(), WindowOps().end());
+  for (const char* op : {"Shape", "Size", "Gather", "Concat", "Add", "Sub", "Mul", "Div", "Cast", "CastLike", "Slice",
+                         "Squeeze", "Unsqueeze", "Identity", "Reshape", "Expand", "Range", "Max", "Min", "Neg", "Abs",
+                         "Equal", "Where", "Transpose", "Flatten", "ConstantOfShape", "Tile", "Mod", "Ceil", "Floor"}) {
+    t->guarded_ops.insert(op);
+  }
+  // The guarded inference function of ONNX's `op` at `version`.
+  auto guarded = [t](const char* op, int version) -> Fn {
+    return Deferred([t, op = std::string(op), version]() -> Fn {
+      const OpSchema* s = OnnxSchema(op, version, "");
+      const OpSchema* g = t->Guard(s, "");
+      return g && g != s ? g->GetTypeAndShapeInferenceFunction() : Fn(SameAsFirst);
+    });
   };
   Base b;
   b.conv = guarded("Conv", 11);
@@ -737,7 +877,7 @@ const SchemaRegistry& SchemaRegistry::Get() {
 const OpSchema* SchemaRegistry::GetSchema(const std::string& op, const int max_inclusive_version,
                                           const std::string& domain_in) const {
   const std::string domain = domain_in == "ai.onnx" ? "" : domain_in;
-  const OpSchema* base = onnx::OpSchemaRegistry::Instance()->GetSchema(op, max_inclusive_version, domain);
+  const OpSchema* base = OnnxSchema(op, max_inclusive_version, domain);
   auto it = tables_->own.find({domain, op});
   if (it != tables_->own.end()) {
     auto v = it->second.upper_bound(max_inclusive_version);
@@ -746,11 +886,7 @@ const OpSchema* SchemaRegistry::GetSchema(const std::string& op, const int max_i
       if (!base || v->first >= base->SinceVersion()) return &v->second;
     }
   }
-  if (base) {
-    auto g = tables_->guarded.find(base);
-    if (g != tables_->guarded.end()) return &g->second;
-  }
-  return base;
+  return tables_->Guard(base, domain);
 }
 
 bool SchemaRegistry::IsOwn(const OpSchema* schema) const { return tables_->own_set.count(schema) > 0; }

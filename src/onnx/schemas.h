@@ -45,8 +45,16 @@ class SchemaRegistry final : public onnx::ISchemaRegistry {
  private:
   SchemaRegistry();
   struct Tables;
-  const Tables* tables_;
+  Tables* tables_;  // ONNX's schemas it guards are made on first use (thread-safe)
 };
+
+// ONNX's own schema of `op` in `domain` ("" for ai.onnx) with the highest
+// since-version <= max_inclusive_version, or null: what
+// onnx::OpSchemaRegistry::Schema returns, but only that schema is built (on
+// its first lookup; thread-safe), not ONNX's whole registry.
+const onnx::OpSchema* OnnxSchema(const std::string& op, int max_inclusive_version, const std::string& domain);
+// How many schemas that table lists (0: built without it, ONNX's registry is asked).
+std::size_t OnnxSchemaTableSize();
 
 // Attribute lookup of a node or an inference context.
 using AttrLookup = std::function<const onnx::AttributeProto*(const std::string&)>;
