@@ -6,7 +6,6 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,10 +17,6 @@ using Json = nlohmann::json;
 
 // Parse `text`; syntax errors name line and column, duplicate keys their path.
 Json ParseStrict(const std::string& text, const std::string& origin);
-// ParseStrict's fast reader alone: the value nlohmann would parse, or nullopt
-// when it leaves `text` to nlohmann (errors, duplicate keys, \u escapes,
-// non-ASCII bytes, numbers out of range). For tests.
-std::optional<Json> ReadFast(const std::string& text);
 
 // "invalid JSON at line 3, column 48: <the parser's explanation>", for a
 // parse error of `text` (nlohmann's "[json.exception...]" prefix dropped).

@@ -13,7 +13,6 @@
 #include <sstream>
 #include <string>
 
-#include "json_reader.h"
 #include "odonata/errors.h"
 #include "odonata/fusion.h"
 #include "test_util.h"
@@ -740,59 +739,6 @@ TEST(PlatformTest, PlatformJsonIsWritePlatformCheckedToReadBack) {
   p.description.clear();  // WritePlatform writes it; ParsePlatform refuses it
   const std::string error = ErrorOf([&] { PlatformJson(p, "out.json"); });
   EXPECT_EQ(error.rfind("out.json: ", 0), 0u) << error;
-}
-
-TEST(JsonReader, TheFastReaderGivesNlohmannsValueOrLeavesTheTextToIt) {
-  // ParseStrict reads with its own fast reader first (issue 13) and falls back
-  // to nlohmann: what the fast one returns must be exactly nlohmann's value,
-  // types included (dump tells 1 from 1.0 and 1u from 1).
-  auto same = [](const std::string& text) {
-    const std::optional<Json> fast = json::ReadFast(text);
-    if (!fast) return ::testing::AssertionFailure() << "not read: " << text;
-    const Json want = Json::parse(text);
-    if (*fast != want || fast->dump() != want.dump()) {
-      return ::testing::AssertionFailure() << text << ": " << fast->dump() << " vs " << want.dump();
-    }
-    std::vector<const Json*> a{&*fast}, b{&want};  // number types, recursively
-    while (!a.empty()) {
-      const Json* x = a.back();
-      const Json* y = b.back();
-      a.pop_back();
-      b.pop_back();
-      if (x->type() != y->type()) return ::testing::AssertionFailure() << text << ": types differ in " << y->dump();
-      if (x->is_structured()) {
-        auto i = x->begin();
-        for (auto j = y->begin(); j != y->end(); ++i, ++j) {
-          a.push_back(&*i);
-          b.push_back(&*j);
-        }
-      }
-    }
-    return ::testing::AssertionSuccess();
-  };
-  for (const char* text :
-       {"{}", "[]", " \t\r\n{ \"a\" : [ 1 , -1 , 0 , -0 , 1.5 , -2.5e-3 , 1E5 , 1e+2 , 0.1 ] } \n", "\"x\"", "true",
-        "false", "null", "[null,true,false,\"\"]", "18446744073709551615", "18446744073709551616",
-        "-9223372036854775808", "-9223372036854775809", "123456789012345678901234567890", "4.9e-324",
-        "1.7976931348623157e308", "0.30000000000000004", "2.2250738585072014e-308", "[[[[[]]]]]",
-        "{\"b\":1,\"a\":{\"c\":[{}]}}", "\"esc \\\" \\\\ \\/ \\b \\f \\n \\r \\t end\"", "\"\x7f\""}) {
-    EXPECT_TRUE(same(text));
-  }
-  // Left to nlohmann: errors (and its message), duplicates, \u, UTF-8, out of range.
-  for (const char* text : {"", " ", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "01", "1.", ".5", "+1", "-", "1e",
-                           "1e+", "tru", "nul", "[1] x", "{\"a\":1,\"a\":2}", "\"\\u00e9\"", "\"\xc3\xa9\"",
-                           "\"a\nb\"", "\"\\x\"", "1e999", "-1e999", "\xef\xbb\xbf{}", "{\"a\":1}{}", "'a'"}) {
-    EXPECT_FALSE(json::ReadFast(text).has_value()) << text;
-  }
-  EXPECT_FALSE(json::ReadFast(std::string(300, '[') + std::string(300, ']')).has_value());  // deeper than it goes
-  // Every shipped profile and data file is read by the fast reader, as nlohmann reads it.
-  std::vector<fs::path> files{ODONATA_SOURCE_DIR "/data/links.json"};
-  for (const auto& entry : fs::directory_iterator(kPlatformsDir)) files.push_back(entry.path());
-  for (const fs::path& file : files) {
-    std::ifstream in(file);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    EXPECT_TRUE(same(text)) << file;
-  }
 }
 
 }  // namespace
