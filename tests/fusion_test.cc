@@ -9,6 +9,7 @@
 
 #include "layer_cost.h"
 #include "odonata/estimate.h"
+#include "odonata/estimator.h"
 #include "odonata/network.h"
 #include "odonata/onnx.h"
 #include "odonata/platform.h"
@@ -409,6 +410,16 @@ TEST(Fusion, Int8LayersAreCountedAndEstimatedAtInt8) {
   EXPECT_DOUBLE_EQ(row.estimate.ops, ops);
   EXPECT_NEAR(row.estimate.ms, ops / (1073.3e9 * 0.5) * 1e3, 1e-12);
   EXPECT_EQ(row.estimate.bound, Bound::kCompute);
+  // The estimator registry (fit's predictions) plans the int8 class at int8 too.
+  const LayerEstimate e = FindEstimator("roofline")->fn(
+      EstimatorContext{row.layer, base, Precision::kFp32, base.ModelFor(OpClass::kConvInt8)});
+  EXPECT_DOUBLE_EQ(e.bytes, 192 + 256 + 132);
+  EXPECT_NEAR(e.ms, row.estimate.ms, 1e-15);
+  // Without int8 in the platform, the int8 class runs at the network's precision.
+  Platform fp32_only = base;
+  fp32_only.precisions.erase(Precision::kInt8);
+  const Report f = EstimateNetwork(ParseOnnxText(QdqConv(1)), fp32_only);
+  EXPECT_DOUBLE_EQ(f.rows.at(0).estimate.bytes, 4 * (192 + 256 + 132));
 }
 
 TEST(Fusion, QdqRulesArePartOfTheFingerprint) {
