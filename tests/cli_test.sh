@@ -181,15 +181,15 @@ ok
 check "a host profile on another CPU warns in one line; the same CPU does not (ODONATA_CPUINFO)"
 printf 'processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\nmodel\t\t: 2\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse4_1 sse4_2 avx f16c fma avx2 avx512f avx512dq avx512cd avx512bw avx512vl avx512_vnni avx512_bf16 avx512vbmi avx_vnni hypervisor\n\n' >"$WORK/amd.cpuinfo"
 printf 'processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\nmodel name\t: Intel(R) Xeon(R) Processor\nflags\t\t: avx fma avx2 avx512f avx512dq avx512cd avx512bw avx512vl avx512_vnni avx512_bf16 avx512_fp16 avx512vbmi avx_vnni amx_tile amx_bf16 amx_int8\n\n' >"$WORK/intel.cpuinfo"
-# host-ort-cpu was measured on the AMD EPYC guest, host-ort-cpu-2t on the Intel Xeon guest.
+# host-ort-cpu and host-ort-cpu-2t were both measured on the AMD EPYC guest.
 ODONATA_CPUINFO="$WORK/intel.cpuinfo" run 0 estimate "$MODELS/resnet18.onnx" --platform host-ort-cpu
 stderr_has "warning: platform 'host-ort-cpu' was measured on another CPU (vendor, family, model, model name, flags differ"
 [ "$(grep -c warning "$WORK/stderr")" -eq 1 ] || fail "expected one warning line"
 ODONATA_CPUINFO="$WORK/amd.cpuinfo" run 0 estimate "$MODELS/resnet18.onnx" --platform host-ort-cpu
 grep -q "another CPU" "$WORK/stderr" && fail "warned on the CPU the profile was measured on"
-ODONATA_CPUINFO="$WORK/amd.cpuinfo" run 0 estimate "$MODELS/resnet18.onnx" --platform host-ort-cpu-2t
-stderr_has "warning: platform 'host-ort-cpu-2t' was measured on another CPU"
 ODONATA_CPUINFO="$WORK/intel.cpuinfo" run 0 estimate "$MODELS/resnet18.onnx" --platform host-ort-cpu-2t
+stderr_has "warning: platform 'host-ort-cpu-2t' was measured on another CPU"
+ODONATA_CPUINFO="$WORK/amd.cpuinfo" run 0 estimate "$MODELS/resnet18.onnx" --platform host-ort-cpu-2t
 grep -q "another CPU" "$WORK/stderr" && fail "warned on the CPU the profile was measured on"
 ODONATA_CPUINFO="$WORK/amd.cpuinfo" run 0 estimate "$MODELS/resnet18.onnx" --platform jetson-nano
 grep -q "another CPU" "$WORK/stderr" && fail "warned for a profile without machine"
@@ -735,20 +735,27 @@ for c in b["classes"]:
     assert rows(a, "fitted") == rows(b, "fitted") and rows(a, "trees") == rows(b, "trees"), c
 ' "$WORK|$SRC"
 fi
-# The Intel Xeon guest's 2-thread profile, from its 1-D sweeps, without trees.
-(cd "$SRC" && "$ODONATA" fit data/host-ort-cpu/2t/*.csv --base data/host-ort-cpu/2t/base.json --same-board \
-  --out "$WORK/host-ort-cpu-2t.json" --report >"$WORK/stdout" 2>"$WORK/stderr") || fail "fit failed"
-py '
+# The 2-thread profile, measured on the same AMD EPYC guest by calibrate.sh (trees, as above).
+(cd "$SRC" && "$ODONATA" fit data/host-ort-cpu/phase2/2t/sweeps.csv data/host-ort-cpu/phase2/2t/detection.csv \
+  --base data/host-ort-cpu/phase2/2t/base.json --same-board --trees --residuals \
+  --out "$WORK/refit/host-ort-cpu-2t.json" --report >"$WORK/stdout" 2>"$WORK/stderr") || {
+  grep -q "built without libxgboost-dev: --trees unavailable" "$WORK/stderr" || fail "fit failed"
+  [ ! -e "$WORK/refit/host-ort-cpu-2t.json" ] || fail "a failed fit left a profile"
+}
+if [ -e "$WORK/refit/host-ort-cpu-2t.json" ]; then
+  py '
 import json, sys
 work, src = sys.argv[1].split("|")
-a = json.load(open(work + "/host-ort-cpu-2t.json"))
+a = json.load(open(work + "/refit/host-ort-cpu-2t.json"))
 b = json.load(open(src + "/platforms/host-ort-cpu-2t.json"))
+assert a["name"] == b["name"] == "host-ort-cpu-2t", (a["name"], b["name"])
 assert sorted(a["classes"]) == sorted(b["classes"]), (sorted(a["classes"]), sorted(b["classes"]))
 for c in b["classes"]:
     assert a["classes"][c]["estimator"] == b["classes"][c]["estimator"], c
-    rows = lambda p: [f["rows"] for f in p["classes"][c].get("fitted", [])]
-    assert rows(a) == rows(b), c
+    rows = lambda p, k: [f["rows"] for f in p["classes"][c].get(k, [])]
+    assert rows(a, "fitted") == rows(b, "fitted") and rows(a, "trees") == rows(b, "trees"), c
 ' "$WORK|$SRC"
+fi
 ok
 
 check "estimate on host-ort-cpu: fitted layers, fused as ONNX Runtime fuses them"

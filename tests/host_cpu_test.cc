@@ -222,7 +222,7 @@ void ExpectFitMatchesProfile(const std::string& data, const std::string& profile
 }
 
 TEST(HostCpu, DetectionFitOneThread) { ExpectFitMatchesProfile("data/host-ort-cpu/phase2", "host-ort-cpu"); }
-TEST(HostCpu, DetectionFitTwoThreads) { ExpectFitMatchesProfile("data/host-ort-cpu/2t", "host-ort-cpu-2t"); }
+TEST(HostCpu, DetectionFitTwoThreads) { ExpectFitMatchesProfile("data/host-ort-cpu/phase2/2t", "host-ort-cpu-2t"); }
 
 // The profile costs an NMS layer as c0 + c1 boxes^2, boxes read from the layer.
 TEST(HostCpu, NmsEstimateUsesBoxesSquared) {
