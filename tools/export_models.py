@@ -488,6 +488,28 @@ def write_csv(rows):
             w.writerow({c: rows[k][c] for c in CSV_COLUMNS})
 
 
+def exporter_main(models, export, argv, width=16):
+    """The command line of the exporters of models/ that add to reference_counts.csv
+    (export_slim_models.py, export_darknet_models.py, export_icas_real_models.py): --list, or the
+    models named (all by default); each row is written as soon as its model is exported."""
+    if "--list" in argv:
+        print("\n".join(models))
+        return 0
+    names = argv or list(models)
+    for n in names:
+        if n not in models:
+            print("unknown model %r; use --list" % n, file=sys.stderr)
+            return 2
+    rows = load_csv()
+    for n in names:
+        rel, row = export(n)
+        rows[rel] = row
+        write_csv(rows)
+        print("%-*s params=%-10d macs=%d" % (width, n, row["params"], row["conv_linear_macs"]))
+        sys.stdout.flush()
+    return 0
+
+
 def export_one(name, spec):
     os.makedirs(os.path.join(MODELS_DIR, spec.subdir), exist_ok=True)
     path = os.path.join(MODELS_DIR, spec.subdir, name + ".onnx")

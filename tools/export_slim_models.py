@@ -430,22 +430,7 @@ def export(name):
 
 
 def main(argv):
-    if "--list" in argv:
-        print("\n".join(MODELS))
-        return 0
-    names = argv or list(MODELS)
-    for n in names:
-        if n not in MODELS:
-            print("unknown model %r; use --list" % n, file=sys.stderr)
-            return 2
-    rows = em.load_csv()
-    for n in names:
-        rel, row = export(n)
-        rows[rel] = row
-        em.write_csv(rows)
-        print("%-24s params=%-10d macs=%d" % (n, row["params"], row["conv_linear_macs"]))
-        sys.stdout.flush()
-    return 0
+    return em.exporter_main(MODELS, export, argv, 24)
 
 
 if __name__ == "__main__":
