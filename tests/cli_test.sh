@@ -710,52 +710,37 @@ for net in ("data/host-ort-cpu/networks/networks.csv", "data/host-ort-cpu/phase2
 ok
 
 check "the committed host-ort-cpu measurements fit to the committed profile's models"
-# The shipped 1-thread profile: the census sweeps of this AMD EPYC guest, with trees (which
-# only a build with libxgboost-dev can train: without it, the fit names what is missing).
-mkdir -p "$WORK/refit"
-(cd "$SRC" && "$ODONATA" fit data/host-ort-cpu/phase2/sweeps.csv data/host-ort-cpu/phase2/detection.csv \
-  --base data/host-ort-cpu/phase2/base.json --same-board --trees --residuals \
-  --out "$WORK/refit/host-ort-cpu.json" --report >"$WORK/stdout" 2>"$WORK/stderr") || {
-  grep -q "built without libxgboost-dev: --trees unavailable" "$WORK/stderr" || fail "fit failed"
-  [ ! -e "$WORK/refit/host-ort-cpu.json" ] || fail "a failed fit left a profile"
-}
-if [ -e "$WORK/refit/host-ort-cpu.json" ]; then
+# refit_matches PLATFORM DATA: DATA's sweeps and detection rows, fitted on DATA/base.json with trees
+# (which only a build with libxgboost-dev can train: without it, the fit names what is missing),
+# give platforms/PLATFORM.json's classes, estimators and row counts.
+refit_matches() {
+  local platform=$1 data=$2 out="$WORK/refit/$1.json"
+  mkdir -p "$WORK/refit"
+  (cd "$SRC" && "$ODONATA" fit "$data/sweeps.csv" "$data/detection.csv" \
+    --base "$data/base.json" --same-board --trees --residuals \
+    --out "$out" --report >"$WORK/stdout" 2>"$WORK/stderr") || {
+    grep -q "built without libxgboost-dev: --trees unavailable" "$WORK/stderr" || fail "fit failed"
+    [ ! -e "$out" ] || fail "a failed fit left a profile"
+  }
+  [ -e "$out" ] || return 0
   stdout_has '^conv +fp32'
   py '
 import json, sys
-work, src = sys.argv[1].split("|")
-a = json.load(open(work + "/refit/host-ort-cpu.json"))
-b = json.load(open(src + "/platforms/host-ort-cpu.json"))
-assert a["name"] == b["name"] == "host-ort-cpu", (a["name"], b["name"])
+out, src, name = sys.argv[1].split("|")
+a = json.load(open(out))
+b = json.load(open(src + "/platforms/" + name + ".json"))
+assert a["name"] == b["name"] == name, (a["name"], b["name"])
 assert a["description"] == b["description"] and a["price_usd"] == b["price_usd"]
 assert sorted(a["classes"]) == sorted(b["classes"]), (sorted(a["classes"]), sorted(b["classes"]))
 for c in b["classes"]:
     assert a["classes"][c]["estimator"] == b["classes"][c]["estimator"], c
     rows = lambda p, k: [f["rows"] for f in p["classes"][c].get(k, [])]
     assert rows(a, "fitted") == rows(b, "fitted") and rows(a, "trees") == rows(b, "trees"), c
-' "$WORK|$SRC"
-fi
-# The 2-thread profile, measured on the same AMD EPYC guest by calibrate.sh (trees, as above).
-(cd "$SRC" && "$ODONATA" fit data/host-ort-cpu/phase2/2t/sweeps.csv data/host-ort-cpu/phase2/2t/detection.csv \
-  --base data/host-ort-cpu/phase2/2t/base.json --same-board --trees --residuals \
-  --out "$WORK/refit/host-ort-cpu-2t.json" --report >"$WORK/stdout" 2>"$WORK/stderr") || {
-  grep -q "built without libxgboost-dev: --trees unavailable" "$WORK/stderr" || fail "fit failed"
-  [ ! -e "$WORK/refit/host-ort-cpu-2t.json" ] || fail "a failed fit left a profile"
+' "$out|$SRC|$platform"
 }
-if [ -e "$WORK/refit/host-ort-cpu-2t.json" ]; then
-  py '
-import json, sys
-work, src = sys.argv[1].split("|")
-a = json.load(open(work + "/refit/host-ort-cpu-2t.json"))
-b = json.load(open(src + "/platforms/host-ort-cpu-2t.json"))
-assert a["name"] == b["name"] == "host-ort-cpu-2t", (a["name"], b["name"])
-assert sorted(a["classes"]) == sorted(b["classes"]), (sorted(a["classes"]), sorted(b["classes"]))
-for c in b["classes"]:
-    assert a["classes"][c]["estimator"] == b["classes"][c]["estimator"], c
-    rows = lambda p, k: [f["rows"] for f in p["classes"][c].get(k, [])]
-    assert rows(a, "fitted") == rows(b, "fitted") and rows(a, "trees") == rows(b, "trees"), c
-' "$WORK|$SRC"
-fi
+# The shipped profiles, both measured on this AMD EPYC guest by calibrate.sh: 1 and 2 threads.
+refit_matches host-ort-cpu data/host-ort-cpu/phase2
+refit_matches host-ort-cpu-2t data/host-ort-cpu/phase2/2t
 ok
 
 check "estimate on host-ort-cpu: fitted layers, fused as ONNX Runtime fuses them"
