@@ -90,16 +90,22 @@ std::vector<float> ConstantValues(const LayerConfig& c, const std::string& name)
   throw Error("no value for constant '" + name + "'");
 }
 
-onnx::ModelProto BuildModel(const LayerConfig& c, const Layer& l, std::uint64_t seed) {
+// An empty single-layer model: IR 8, odonata as producer, the default domain at `opset`.
+onnx::ModelProto EmptyModel(const std::string& graph_name, std::int64_t opset) {
   onnx::ModelProto m;
   m.set_ir_version(8);
   m.set_producer_name("odonata");
   m.set_producer_version(Version());
-  auto* opset = m.add_opset_import();
-  opset->set_domain("");
-  opset->set_version(l.op_type == "HardSwish" ? 14 : 13);
+  auto* import = m.add_opset_import();
+  import->set_domain("");
+  import->set_version(opset);
+  m.mutable_graph()->set_name(graph_name);
+  return m;
+}
+
+onnx::ModelProto BuildModel(const LayerConfig& c, const Layer& l, std::uint64_t seed) {
+  onnx::ModelProto m = EmptyModel(c.op, l.op_type == "HardSwish" ? 14 : 13);
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name(c.op);
 
   onnx::NodeProto node;
   node.set_name(l.name);
@@ -184,15 +190,8 @@ onnx::NodeProto* AddNode(onnx::GraphProto* g, const std::string& op, const std::
 // model's kernels are the int8 layer's alone; a convolution's activations are
 // NHWC (`x_nhwc`, `y_nhwc`), transposed to and from the Conv's NCHW.
 onnx::ModelProto BuildQdqModel(const LayerConfig& c, const Layer& l, std::uint64_t seed) {
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.set_producer_name("odonata");
-  m.set_producer_version(Version());
-  auto* opset = m.add_opset_import();
-  opset->set_domain("");
-  opset->set_version(13);
+  onnx::ModelProto m = EmptyModel(c.op + "_int8_qdq", 13);
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name(c.op + "_int8_qdq");
   std::mt19937_64 rng(seed);
   constexpr float kActScale = 0.02f;
   // Gemm's weight is [in, out]: its channels are axis 1; Conv's [out, in/group, kh, kw]: axis 0.
