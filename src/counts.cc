@@ -143,10 +143,11 @@ constexpr OpRule kOps[] = {
     {"TopK", OpClass::kReduce, Rule::kPerInput1},
     {"CumSum", OpClass::kReduce, Rule::kPerInput1},
     // Recurrent layers: every time step multiplies the input by W and the state by R (gate-sized
-    // matrix-vector products, the bulk of the work), so they take the matrix-product class.
-    {"LSTM", OpClass::kGemm, Rule::kRecurrent},
-    {"GRU", OpClass::kGemm, Rule::kRecurrent},
-    {"RNN", OpClass::kGemm, Rule::kRecurrent},
+    // matrix-vector products, the bulk of the work), one step after the other: a class of their
+    // own (rnn), which a profile without it costs with its gemm model (Platform::ModelFor).
+    {"LSTM", OpClass::kRecurrent, Rule::kRecurrent},
+    {"GRU", OpClass::kRecurrent, Rule::kRecurrent},
+    {"RNN", OpClass::kRecurrent, Rule::kRecurrent},
     {"Resize", OpClass::kResize, Rule::kResize},
     {"Upsample", OpClass::kResize, Rule::kResize},
     {"NonMaxSuppression", OpClass::kDetection, Rule::kNone},
@@ -361,7 +362,8 @@ bool IsParameter(const Layer& l, std::size_t input) {
     case DataType::kUInt8:
     case DataType::kInt32:
       // Quantised weights of QLinear*/ *Integer ops are parameters too.
-      if (l.op_class != OpClass::kConv && l.op_class != OpClass::kDepthwiseConv && l.op_class != OpClass::kGemm) {
+      if (l.op_class != OpClass::kConv && l.op_class != OpClass::kDepthwiseConv && l.op_class != OpClass::kGemm &&
+          l.op_class != OpClass::kRecurrent) {
         return false;
       }
       break;
