@@ -155,8 +155,12 @@ std::int64_t RecurrentDim(const Layer& l, LayerDimId dim) {
   switch (dim) {
     case D::kInC:
       return x[2];
-    case D::kOutC:
+    case D::kOutC: {  // hidden_size, else R's last dim
+      auto h = l.attributes.find("hidden_size");
+      const std::int64_t* hidden = h == l.attributes.end() ? nullptr : std::get_if<std::int64_t>(&h->second);
+      if (hidden) return *hidden;
       return l.inputs.size() > 2 && l.inputs[2].shape.size() == 3 ? l.inputs[2].shape[2] : 0;
+    }
     case D::kInH:
       return seq;
     case D::kBatch:
