@@ -108,15 +108,12 @@ fi
 #    (twice the 32 MiB L3 of a Zen 5 CCD) are written before every run of them
 #    (until run 6 only Gemm, with 256 MiB: Conv sweeps ran with warm caches, and
 #    their layers came out 11-14% low in median inside networks, 20-40% in
-#    MobileNetV2; tools/ort/README.md "Cold weights"). Recurrent layers (LSTM, GRU, RNN,
-#    group rnn) too: Silero VAD v3's 64 -> 64 LSTM took 0.011 ms alone warm, 0.043 cold and
-#    0.03-0.04 inside the network (docs/host-platform.md, "Recurrent models").
+#    MobileNetV2; tools/ort/README.md "Cold weights").
 if step measure; then
   dirs=$(grep -v '^#' "$SWEEPS" | awk -v w="$WORK/sweeps" 'NF && $1 != "detection" {print w "/" $2}')
   # shellcheck disable=SC2086,SC2046
   $RUNNER --sweep $dirs --threads "$THREADS" --passes 2 --overhead-model "$WORK/sweeps/empty/models/00000.onnx" \
-    $RUN_FLAGS --flush-mb 64 --flush-op Conv --flush-op DepthwiseConv --flush-op Gemm \
-    --flush-op LSTM --flush-op GRU --flush-op RNN --reference "$REFERENCE" --out "$DATA/sweeps.csv" \
+    $RUN_FLAGS --flush-mb 64 --flush-op Conv --flush-op DepthwiseConv --flush-op Gemm --reference "$REFERENCE" --out "$DATA/sweeps.csv" \
     --feeds "$FEEDS" --network $(suite_nets) --rounds 5 --network-repeats 2 --network-warmup 1 \
     --network-out "$DATA/networks/networks.csv"
 fi
