@@ -121,6 +121,7 @@ constexpr OpRule kOps[] = {
     {"BatchNormalization", OpClass::kNorm, Rule::kBatchNorm},
     {"InstanceNormalization", OpClass::kNorm, Rule::kNormalize},
     {"LayerNormalization", OpClass::kNorm, Rule::kNormalize},
+    {"SimplifiedLayerNormalization", OpClass::kNorm, Rule::kNormalize},  // ONNX Runtime's (ONNX domain)
     {"GroupNormalization", OpClass::kNorm, Rule::kNormalize},
     {"MeanVarianceNormalization", OpClass::kNorm, Rule::kNormalize},
     {"LpNormalization", OpClass::kNorm, Rule::kNormalize},

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "counts.h"
 #include "layer_cost.h"
 #include "odonata/errors.h"
 
@@ -115,10 +116,20 @@ class Fuser {
 
   std::vector<Layer> Run() {
     const std::size_t n = net_.layers.size();
+    FindDecomposed();
     FindQdqGroups();
     std::vector<Layer> out;
     out.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
+      if (!decomposed_[i].members.empty()) {
+        group_ = decomposed_[i].members;
+        try {
+          out.push_back(AsOneOp(decomposed_[i].op));
+        } catch (const Error& e) {
+          throw e.WithContext(net_.source + ": fusing layer '" + net_.layers[i].name + "'");
+        }
+        continue;
+      }
       if (!qdq_[i].empty()) {
         group_ = qdq_[i];
         try {
@@ -245,6 +256,233 @@ class Fuser {
     }
   }
 
+  // --- Decomposition rules (FusionRule::decomposed) ----------------------
+
+  // The one node that reads tensor t, when t is read exactly once, is no graph
+  // output, and that node is free and of op `op`; else kNone.
+  std::size_t OnlyReader(std::size_t t, std::string_view op, int repeat) const {
+    if (t == kNone || graph_.GraphOutput(t) || graph_.Reads(t) != 1) return kNone;
+    const std::size_t j = graph_.Consumer(t);
+    if (taken_[j] || net_.layers[j].op_type != op || net_.layers[j].repeat != repeat) return kNone;
+    return j;
+  }
+  // Layer j's single output (kNone if it has another count).
+  std::size_t Out(std::size_t j) const {
+    return graph_.Outputs(j).size() == 1 ? graph_.Outputs(j)[0] : kNone;
+  }
+  // Whether layer j's inputs are exactly {a, another tensor that no layer
+  // writes (a constant or weight)}, in either order; `b` (if not kNone) must be
+  // the other input instead.
+  bool ReadsWithConstant(std::size_t j, std::size_t a) const {
+    const std::span<const std::size_t> in = graph_.Inputs(j);
+    if (in.size() != 2) return false;
+    const std::size_t other = in[0] == a ? in[1] : in[1] == a ? in[0] : kNone;
+    if (other == kNone || other == a) return false;
+    const TensorInfo& info = net_.layers[j].inputs[in[0] == a ? 1 : 0];
+    return graph_.Producer(other) == kNone && (info.is_constant || info.is_weight);
+  }
+  bool ReadsPair(std::size_t j, std::size_t a, std::size_t b) const {
+    const std::span<const std::size_t> in = graph_.Inputs(j);
+    return in.size() == 2 && ((in[0] == a && in[1] == b) || (in[0] == b && in[1] == a));
+  }
+
+  // torchvision's LayerNorm at opsets below 17 (ONNX Runtime's LayerNormFusion):
+  //   m = ReduceMean(x); d = Sub(x, m); v = ReduceMean(Pow(d, 2)); s = Sqrt(Add(v, eps));
+  //   y = Div(d, s) [; y = Mul(y, gamma)] [; y = Add(y, beta)]
+  // starting at the first ReduceMean i. Empty when it does not match.
+  std::vector<std::size_t> LayerNormGroup(std::size_t i) const {
+    const Layer& main = net_.layers[i];
+    const int rep = main.repeat;
+    if (main.op_type != "ReduceMean" || graph_.Inputs(i).empty()) return {};
+    const std::size_t x = graph_.Inputs(i)[0];
+    if (x == kNone || (graph_.Producer(x) == kNone && main.inputs[0].is_constant)) return {};
+    // ONNX Runtime's transpose optimizer moves a Transpose that feeds the
+    // normalisation through ReduceMean and Sub, after which only the part from
+    // Pow on fuses (SimplifiedLayerNormGroup).
+    if (graph_.Producer(x) != kNone && net_.layers[graph_.Producer(x)].op_type == "Transpose") return {};
+    const std::size_t sub = OnlyReader(Out(i), "Sub", rep);
+    if (sub == kNone || graph_.Inputs(sub).size() != 2 || graph_.Inputs(sub)[0] != x) return {};
+    const std::size_t d = Out(sub);
+    if (d == kNone || graph_.GraphOutput(d) || graph_.Reads(d) != 2) return {};
+    std::size_t pow = kNone, div = kNone;
+    for (std::size_t j : {graph_.Consumer(d), graph_.Consumer2(d)}) {
+      if (taken_[j] || net_.layers[j].repeat != rep) return {};
+      if (net_.layers[j].op_type == "Pow") pow = j;
+      if (net_.layers[j].op_type == "Div") div = j;
+    }
+    if (pow == kNone || div == kNone || !ReadsWithConstant(pow, d)) return {};
+    const std::size_t mean2 = OnlyReader(Out(pow), "ReduceMean", rep);
+    if (mean2 == kNone) return {};
+    const std::size_t add = OnlyReader(Out(mean2), "Add", rep);
+    if (add == kNone || !ReadsWithConstant(add, Out(mean2))) return {};
+    const std::size_t sqrt = OnlyReader(Out(add), "Sqrt", rep);
+    if (sqrt == kNone || OnlyReader(Out(sqrt), "Div", rep) != div || !ReadsPair(div, d, Out(sqrt))) return {};
+    if (graph_.Inputs(div)[0] != d) return {};
+    std::vector<std::size_t> group = {i, sub, pow, mean2, add, sqrt, div};
+    std::size_t last = div;
+    for (const char* op : {"Mul", "Add"}) {
+      const std::size_t j = OnlyReader(Out(last), op, rep);
+      if (j == kNone || !ReadsWithConstant(j, Out(last))) break;
+      group.push_back(j);
+      last = j;
+    }
+    return group;
+  }
+
+  // The exact GELU as exporters write it (ONNX Runtime's GeluFusion):
+  //   y = Mul(Mul(x, Add(Erf(Div(x, c1)), c2)), c3), starting at the Div i.
+  std::vector<std::size_t> GeluGroup(std::size_t i) const {
+    const Layer& main = net_.layers[i];
+    const int rep = main.repeat;
+    if (main.op_type != "Div" || graph_.Inputs(i).size() != 2) return {};
+    const std::size_t x = graph_.Inputs(i)[0];
+    if (x == kNone || !ReadsWithConstant(i, x)) return {};
+    const std::size_t erf = OnlyReader(Out(i), "Erf", rep);
+    if (erf == kNone) return {};
+    const std::size_t add = OnlyReader(Out(erf), "Add", rep);
+    if (add == kNone || !ReadsWithConstant(add, Out(erf))) return {};
+    const std::size_t mul = OnlyReader(Out(add), "Mul", rep);
+    if (mul == kNone || !ReadsPair(mul, x, Out(add))) return {};
+    const std::size_t half = OnlyReader(Out(mul), "Mul", rep);
+    if (half == kNone || !ReadsWithConstant(half, Out(mul))) return {};
+    return {i, erf, add, mul, half};
+  }
+
+  // What is left of a LayerNorm when its first ReduceMean and Sub stay apart
+  // (ONNX Runtime's SimplifiedLayerNormFusion after the transpose optimizer):
+  //   y = Mul(Div(d, Sqrt(Add(ReduceMean(Pow(d, 2)), eps))), gamma), starting at the Pow i.
+  std::vector<std::size_t> SimplifiedLayerNormGroup(std::size_t i) const {
+    const Layer& main = net_.layers[i];
+    const int rep = main.repeat;
+    if (main.op_type != "Pow" || graph_.Inputs(i).size() != 2) return {};
+    const std::size_t d = graph_.Inputs(i)[0];
+    if (d == kNone || graph_.Reads(d) != 2 || !ReadsWithConstant(i, d)) return {};
+    const std::size_t mean = OnlyReader(Out(i), "ReduceMean", rep);
+    if (mean == kNone) return {};
+    const std::size_t add = OnlyReader(Out(mean), "Add", rep);
+    if (add == kNone || !ReadsWithConstant(add, Out(mean))) return {};
+    const std::size_t sqrt = OnlyReader(Out(add), "Sqrt", rep);
+    if (sqrt == kNone) return {};
+    const std::size_t div = OnlyReader(Out(sqrt), "Div", rep);
+    if (div == kNone || graph_.Inputs(div).size() != 2 || graph_.Inputs(div)[0] != d) return {};
+    const std::size_t mul = OnlyReader(Out(div), "Mul", rep);
+    if (mul == kNone || !ReadsWithConstant(mul, Out(div))) return {};
+    return {i, mean, add, sqrt, div, mul};
+  }
+
+  // A bias Add whose sum only the exact GELU reads (ONNX Runtime's BiasGeluFusion):
+  //   x = Add(a, bias) with a constant 1-D bias, then GeluGroup at the Div reading x.
+  std::vector<std::size_t> BiasGeluGroup(std::size_t i) const {
+    const Layer& main = net_.layers[i];
+    if (main.op_type != "Add" || graph_.Inputs(i).size() != 2 || Out(i) == kNone) return {};
+    const std::size_t x = Out(i);
+    if (graph_.GraphOutput(x) || graph_.Reads(x) != 2) return {};
+    bool bias = false;
+    for (std::size_t m = 0; m < 2; ++m) {
+      const std::size_t t = graph_.Inputs(i)[m];
+      const TensorInfo& info = main.inputs[m];
+      if (t != kNone && graph_.Producer(t) == kNone && (info.is_weight || info.is_constant) && info.shape.size() == 1) {
+        const std::size_t other = graph_.Inputs(i)[1 - m];
+        const TensorInfo& act = main.inputs[1 - m];
+        bias = other != kNone && !act.is_weight && !act.is_constant;
+      }
+    }
+    if (!bias) return {};
+    for (std::size_t j : {graph_.Consumer(x), graph_.Consumer2(x)}) {
+      if (net_.layers[j].op_type != "Div") continue;
+      std::vector<std::size_t> gelu = GeluGroup(j);
+      if (gelu.empty()) return {};
+      gelu.insert(gelu.begin(), i);
+      return gelu;
+    }
+    return {};
+  }
+
+  // Every match of a decomposition rule, before the QDQ and the other rules:
+  // decomposed_[first member] holds the members and the op they become, all taken.
+  void FindDecomposed() {
+    decomposed_.assign(net_.layers.size(), {});
+    std::vector<std::string> ops;
+    for (const FusionRule& r : fusion_.rules) {
+      if (r.decomposed) ops.insert(ops.end(), r.into.begin(), r.into.end());
+    }
+    if (ops.empty()) return;
+    const bool ln = Contains(ops, "LayerNormalization"), gelu = Contains(ops, "Gelu");
+    for (std::size_t i = 0; i < net_.layers.size(); ++i) {
+      if (taken_[i]) continue;
+      std::vector<std::size_t> group;
+      std::string op;
+      if (ln && (group = LayerNormGroup(i), !group.empty())) op = "LayerNormalization";
+      if (ln && op.empty() && (group = SimplifiedLayerNormGroup(i), !group.empty())) {
+        op = "SimplifiedLayerNormalization";
+      }
+      if (gelu && op.empty() && (group = BiasGeluGroup(i), !group.empty())) op = "BiasGelu";
+      if (gelu && op.empty() && (group = GeluGroup(i), !group.empty())) op = "Gelu";
+      if (op.empty()) continue;
+      // The members' inputs from outside the group must exist before its
+      // first member, so that the one layer keeps topological order.
+      bool ready = true;
+      for (std::size_t k : group) {
+        if (k < i) ready = false;
+        for (std::size_t t : graph_.Inputs(k)) {
+          const std::size_t p = t == kNone ? kNone : graph_.Producer(t);
+          if (p != kNone && p >= i && std::find(group.begin(), group.end(), p) == group.end()) ready = false;
+        }
+      }
+      if (!ready) continue;
+      std::sort(group.begin(), group.end());
+      for (std::size_t k : group) taken_[k] = true;
+      decomposed_[i] = {std::move(group), std::move(op)};
+    }
+  }
+
+  // group_ as the one op `op` it computes: counted as that op (a
+  // LayerNormalization reads x, gamma and beta; Gelu x), so that it is
+  // estimated like the op's own sweep rows; params and covers of the members.
+  Layer AsOneOp(const std::string& op) {
+    Layer merged = Merged(false);
+    Layer one;
+    one.name = merged.name;
+    one.op_type = op;
+    // ONNX Runtime's contrib ops Gelu and BiasGelu; its SimplifiedLayerNormalization
+    // is registered in the ONNX domain, as LayerNormalization is.
+    one.domain = op == "Gelu" || op == "BiasGelu" ? "com.microsoft" : "";
+    const Layer& first = net_.layers[group_.front()];
+    if (op == "BiasGelu") {
+      one.inputs = first.inputs;  // the sum's two inputs: the activation and the bias
+    } else {
+      one.inputs.push_back(first.inputs.at(0));
+    }
+    if (op == "LayerNormalization" || op == "SimplifiedLayerNormalization") {
+      // gamma (and beta): the constants of the Mul (and Add) that follow the Div.
+      std::size_t last = kNone;
+      for (std::size_t k : group_) {
+        if (net_.layers[k].op_type == "Div") last = k;
+      }
+      while (last != kNone) {
+        const std::size_t t = Out(last);
+        if (t == kNone || graph_.Reads(t) != 1) break;
+        const std::size_t j = graph_.Consumer(t);
+        if (std::find(group_.begin(), group_.end(), j) == group_.end()) break;
+        for (const TensorInfo& in : net_.layers[j].inputs) {
+          if (in.is_weight || in.is_constant) one.inputs.push_back(in);
+        }
+        last = j;
+      }
+      one.attributes["axis"] = static_cast<std::int64_t>(-1);
+    }
+    one.outputs = merged.outputs;
+    one.repeat = merged.repeat;
+    one.data_dependent = merged.data_dependent;
+    one.op_class = ClassifyOp(one.op_type, one.domain);
+    one.counts = ComputeCounts(one);
+    one.counts.params = merged.counts.params;
+    one.unknown_op |= merged.unknown_op;
+    one.covers = std::move(merged.covers);
+    one.covered_ops = std::move(merged.covered_ops);
+    return one;
+  }
+
   // Follow from layer i the single-consumer chain the platform runs as one
   // kernel, appending to group_.
   void Grow(std::size_t i) {
@@ -347,11 +585,21 @@ class Fuser {
   std::vector<bool> taken_;
   std::vector<std::size_t> group_, internal_, seen_;  // reused across groups
   std::vector<std::vector<std::size_t>> qdq_;         // FindQdqGroups: members of the QDQ group of main layer i
+  struct Decomposed {
+    std::vector<std::size_t> members;  // sorted; the first is the layer that starts it
+    std::string op;
+  };
+  std::vector<Decomposed> decomposed_;  // FindDecomposed: by first member
 };
 
 }  // namespace
 
 std::vector<Layer> Fuse(const Network& net, const Fusion& fusion) { return Fuser(net, fusion).Run(); }
+
+const std::vector<std::string>& DecomposedOps() {
+  static const std::vector<std::string> ops = {"Gelu", "LayerNormalization"};
+  return ops;
+}
 
 FusedNetwork::FusedNetwork() = default;
 FusedNetwork::~FusedNetwork() = default;
@@ -424,6 +672,7 @@ std::uint64_t FusionFingerprint(const Fusion& fusion) {
       list(r.dequantize);
       list(r.quantize);
     }
+    if (r.decomposed) mix(3);
   }
   mix(2);
   list(fusion.free_ops);

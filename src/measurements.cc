@@ -47,6 +47,8 @@ void BuildUnary(const LayerConfig& c, Layer& l);       // Relu, Sigmoid, HardSwi
 void BuildClip(const LayerConfig& c, Layer& l);        // Clip(x, min = 0, max = 6): ReLU6
 void BuildBatchNorm(const LayerConfig& c, Layer& l);
 void BuildSoftmax(const LayerConfig& c, Layer& l);  // over the channel axis
+void BuildLayerNorm(const LayerConfig& c, Layer& l);  // [batch, in_h, in_w, in_c] over in_c (the last axis)
+void BuildGelu(const LayerConfig& c, Layer& l);       // com.microsoft Gelu, ONNX Runtime's fused exact GELU
 void BuildConcat(const LayerConfig& c, Layer& l);   // two inputs of in_c channels on the channel axis
 void BuildTranspose(const LayerConfig& c, Layer& l);  // perm (0, 2, 1, 3): channels and rows swap, rows kept whole
 void BuildResize(const LayerConfig& c, Layer& l);   // nearest, scales (1, 1, stride_h, stride_w)
@@ -76,6 +78,8 @@ constexpr OpSpec kOps[] = {
     {"HardSwish", "HardSwish", BuildUnary},
     {"BatchNormalization", "BatchNormalization", BuildBatchNorm},
     {"Softmax", "Softmax", BuildSoftmax},
+    {"LayerNormalization", "LayerNormalization", BuildLayerNorm},
+    {"Gelu", "Gelu", BuildGelu},
     {"Concat", "Concat", BuildConcat},
     {"Transpose", "Transpose", BuildTranspose},
     {"Resize", "Resize", BuildResize},
@@ -303,6 +307,23 @@ void BuildBatchNorm(const LayerConfig& c, Layer& l) {
 void BuildSoftmax(const LayerConfig& c, Layer& l) {
   CheckOutEqualsIn(c, c.in_c, "in_c");
   l.attributes["axis"] = I64{1};
+  l.inputs = {Tensor("x", Input(c))};
+  l.outputs = {Tensor("y", Input(c))};
+}
+
+// A transformer's LayerNorm: in_c features normalised over the other axes (ViT-B's [1, 197, 768]
+// runs as batch 197, in_h = in_w = 1, in_c 768: the same rows); scale and bias of in_c.
+void BuildLayerNorm(const LayerConfig& c, Layer& l) {
+  CheckOutEqualsIn(c, c.in_c, "in_c");
+  const Shape x = {c.batch, c.in_h, c.in_w, c.in_c};
+  l.attributes["axis"] = I64{-1};
+  l.inputs = {Tensor("x", x), Weight("scale", {c.in_c}), Weight("b", {c.in_c})};
+  l.outputs = {Tensor("y", x)};
+}
+
+void BuildGelu(const LayerConfig& c, Layer& l) {
+  CheckOutEqualsIn(c, c.in_c, "in_c");
+  l.domain = "com.microsoft";
   l.inputs = {Tensor("x", Input(c))};
   l.outputs = {Tensor("y", Input(c))};
 }

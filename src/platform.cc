@@ -391,13 +391,29 @@ Fusion ParseFusion(const Node& n) {
     ExpectArray(rules);
     for (std::size_t i = 0; i < rules.json.size(); ++i) {
       Node r = rules.Element(i);
-      CheckKeys(r, {"into", "source"}, {"absorb", "gate", "constant_weights", "dequantize", "quantize"});
+      CheckKeys(r, {"into", "source"}, {"absorb", "gate", "constant_weights", "dequantize", "quantize", "decomposed"});
       if (r.Has("dequantize") != r.Has("quantize")) r.Fail("a QDQ fusion rule needs both 'dequantize' and 'quantize'");
-      if (!r.Has("absorb") && !r.Has("gate") && !r.Has("quantize")) {
-        r.Fail("a fusion rule needs 'absorb', 'gate' or both, or 'dequantize' and 'quantize'");
-      }
       FusionRule rule;
       rule.into = GetStringList(r.Child("into"), false);
+      if (r.Has("decomposed")) {
+        Node d = r.Child("decomposed");
+        if (!d.json.is_boolean()) d.Fail("expected true or false");
+        rule.decomposed = d.json.get<bool>();
+      }
+      if (rule.decomposed) {
+        if (r.Has("absorb") || r.Has("gate") || r.Has("quantize") || r.Has("constant_weights")) {
+          r.Fail("a 'decomposed' rule has only 'into' and 'source'");
+        }
+        Node into = r.Child("into");
+        for (const std::string& op : rule.into) {
+          const std::vector<std::string>& known = DecomposedOps();
+          if (std::find(known.begin(), known.end(), op) == known.end()) {
+            into.Fail("no decomposed form of '" + op + "' is known (known: Gelu, LayerNormalization)");
+          }
+        }
+      } else if (!r.Has("absorb") && !r.Has("gate") && !r.Has("quantize")) {
+        r.Fail("a fusion rule needs 'absorb', 'gate' or both, 'dequantize' and 'quantize', or 'decomposed'");
+      }
       if (r.Has("absorb")) rule.absorb = GetStringList(r.Child("absorb"), false);
       if (r.Has("gate")) rule.gate = GetStringList(r.Child("gate"), false);
       if (r.Has("dequantize")) rule.dequantize = GetStringList(r.Child("dequantize"), false);
@@ -741,6 +757,7 @@ void WritePlatform(const Platform& p, std::ostream& out) {
         if (!r.constant_weights.empty()) rule["constant_weights"] = r.constant_weights;
         if (!r.dequantize.empty()) rule["dequantize"] = r.dequantize;
         if (!r.quantize.empty()) rule["quantize"] = r.quantize;
+        if (r.decomposed) rule["decomposed"] = true;
         rule["source"] = r.source;
         rules.push_back(rule);
       }

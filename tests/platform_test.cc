@@ -272,6 +272,25 @@ TEST(PlatformTest, GateRulesParseAndRoundTrip) {
   EXPECT_THROW(ParsePlatform(doc.dump(), "tiny.json"), Error);
   doc["fusion"]["rules"] = {{{"into", {"Conv"}}, {"gates", {"HardSigmoid"}}, {"source", "s"}}};
   EXPECT_THROW(ParsePlatform(doc.dump(), "tiny.json"), Error);
+
+  // A decomposition rule: only ops whose decomposed form odonata knows, no other keys;
+  // written back as read.
+  doc["fusion"]["rules"] = {{{"into", {"LayerNormalization", "Gelu"}}, {"decomposed", true}, {"source", "s"}}};
+  const Platform d = ParsePlatform(doc.dump(), "tiny.json");
+  ASSERT_EQ(d.fusion.rules.size(), 1u);
+  EXPECT_TRUE(d.fusion.rules[0].decomposed);
+  std::ostringstream dout;
+  WritePlatform(d, dout);
+  EXPECT_EQ(Json::parse(dout.str())["fusion"]["rules"], doc["fusion"]["rules"]);
+  doc["fusion"]["rules"] = {{{"into", {"Softmax"}}, {"decomposed", true}, {"source", "s"}}};
+  EXPECT_NE(ErrorOf([&] { ParsePlatform(doc.dump(), "tiny.json"); })
+                .find("no decomposed form of 'Softmax' is known (known: Gelu, LayerNormalization)"),
+            std::string::npos);
+  doc["fusion"]["rules"] = {{{"into", {"Gelu"}}, {"decomposed", true}, {"absorb", {"Mul"}}, {"source", "s"}}};
+  EXPECT_NE(ErrorOf([&] { ParsePlatform(doc.dump(), "tiny.json"); }).find("a 'decomposed' rule has only 'into' and 'source'"),
+            std::string::npos);
+  doc["fusion"]["rules"] = {{{"into", {"Gelu"}}, {"decomposed", "yes"}, {"source", "s"}}};
+  EXPECT_THROW(ParsePlatform(doc.dump(), "tiny.json"), Error);
 }
 
 TEST(PlatformTest, QdqRulesParseRoundTripAndComeInPairs) {

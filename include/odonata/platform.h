@@ -206,7 +206,15 @@ struct FusionRule {
   std::vector<std::string> constant_weights;
   std::vector<std::string> dequantize;  // QDQ rules: the ops that dequantize the inputs
   std::vector<std::string> quantize;    // and the op that quantizes the output
+  // A decomposition rule: the ONNX subgraph that computes each op of `into`
+  // (odonata knows those of "LayerNormalization" and "Gelu": DecomposedOps())
+  // runs as one op, as ONNX Runtime's LayerNormFusion, SimplifiedLayerNormFusion,
+  // GeluFusion and BiasGeluFusion make it (docs/platform-profile.md, "Decomposition rules").
+  bool decomposed = false;
 };
+
+// The ops a decomposition rule (FusionRule::decomposed) can name in `into`.
+const std::vector<std::string>& DecomposedOps();
 
 struct Fusion {
   std::vector<FusionRule> rules;

@@ -2,7 +2,8 @@
 // model is built from ToLayer(config), so the node a runtime times is the
 // layer odonata counts: LoadOnnx of the written file gives the same Layer.
 // Weights are float32 (an fp16 benchmark converts them in the runtime:
-// TensorRT --fp16); opset 13, or 14 for HardSwish (new in 14). An int8
+// TensorRT --fp16); opset 13, or 14 for HardSwish (new in 14), 17 for
+// LayerNormalization, com.microsoft version 1 for its Gelu. An int8
 // convolution or matrix product (precision int8) is a QDQ model, as ONNX
 // Runtime's quantizer writes one (BuildQdqModel); other int8 ops stay float.
 #include <unistd.h>
@@ -104,12 +105,21 @@ onnx::ModelProto EmptyModel(const std::string& graph_name, std::int64_t opset) {
 }
 
 onnx::ModelProto BuildModel(const LayerConfig& c, const Layer& l, std::uint64_t seed) {
-  onnx::ModelProto m = EmptyModel(c.op, l.op_type == "HardSwish" ? 14 : 13);
+  // HardSwish is new in opset 14, LayerNormalization in 17; a contrib op
+  // (com.microsoft Gelu) adds its domain at version 1.
+  const std::int64_t opset = l.op_type == "LayerNormalization" ? 17 : l.op_type == "HardSwish" ? 14 : 13;
+  onnx::ModelProto m = EmptyModel(c.op, opset);
+  if (!l.domain.empty()) {
+    auto* import = m.add_opset_import();
+    import->set_domain(l.domain);
+    import->set_version(1);
+  }
   onnx::GraphProto* g = m.mutable_graph();
 
   onnx::NodeProto node;
   node.set_name(l.name);
   node.set_op_type(l.op_type);
+  if (!l.domain.empty()) node.set_domain(l.domain);
   std::mt19937_64 rng(seed);
   for (const TensorInfo& t : l.inputs) {
     node.add_input(t.name);
