@@ -144,10 +144,11 @@ constexpr OpRule kOps[] = {
     {"TopK", OpClass::kReduce, Rule::kPerInput1},
     {"CumSum", OpClass::kReduce, Rule::kPerInput1},
     // Recurrent layers: every time step multiplies the input by W and the state by R (gate-sized
-    // matrix-vector products, the bulk of the work), so they take the matrix-product class.
-    {"LSTM", OpClass::kGemm, Rule::kRecurrent},
-    {"GRU", OpClass::kGemm, Rule::kRecurrent},
-    {"RNN", OpClass::kGemm, Rule::kRecurrent},
+    // matrix-vector products, the bulk of the work), one step after the other: a class of their
+    // own (rnn), which a profile without it costs with its gemm model (Platform::ModelFor).
+    {"LSTM", OpClass::kRecurrent, Rule::kRecurrent},
+    {"GRU", OpClass::kRecurrent, Rule::kRecurrent},
+    {"RNN", OpClass::kRecurrent, Rule::kRecurrent},
     {"Resize", OpClass::kResize, Rule::kResize},
     {"Upsample", OpClass::kResize, Rule::kResize},
     {"NonMaxSuppression", OpClass::kDetection, Rule::kNone},
@@ -199,6 +200,9 @@ constexpr OpRule kOps[] = {
     {"DynamicQuantizeMatMul", OpClass::kGemm, Rule::kMatMul, 1, kMs},
     {"MatMulIntegerToFloat", OpClass::kGemm, Rule::kMatMul, 1, kMs},
     {"MatMulInteger16", OpClass::kGemm, Rule::kMatMul, 1, kMs},
+    // ONNX Runtime's dynamic quantizer's LSTM: W [dirs, input, 4 x hidden] and R [dirs, hidden,
+    // 4 x hidden] in int8 (transposed against LSTM's), the same products every time step.
+    {"DynamicQuantizeLSTM", OpClass::kRecurrent, Rule::kRecurrent, 1, kMs},
     {"QLinearAdd", OpClass::kEltwise, Rule::kPerOutput1, 1, kMs},
     {"QLinearMul", OpClass::kEltwise, Rule::kPerOutput1, 1, kMs},
     {"BiasAdd", OpClass::kEltwise, Rule::kPerOutput1, 1, kMs},
@@ -339,11 +343,13 @@ RecurrentCounts CountRecurrent(const Layer& l) {
   const I64 seq = batch_first ? x->shape[1] : x->shape[0];
   const I64 batch = batch_first ? x->shape[0] : x->shape[1];
   const I64 dirs = w->shape[0];
-  const I64 hidden = r->shape[2];
+  // hidden_size when given (DynamicQuantizeLSTM's R is [dirs, hidden, 4 x hidden]), else R's last dim.
+  const I64 hidden = IntAttr(l, "hidden_size", r->shape[2]);
   const I64 steps = CheckedMul(seq, batch);
   RecurrentCounts c;
   c.macs = CheckedMul(steps, CheckedAdd(Elems(*w), Elems(*r)));
-  const I64 per_unit = l.op_type == "LSTM" ? 32 : l.op_type == "GRU" ? 24 : 6;
+  const bool lstm = l.op_type == "LSTM" || l.op_type == "DynamicQuantizeLSTM";
+  const I64 per_unit = lstm ? 32 : l.op_type == "GRU" ? 24 : 6;
   c.flops = CheckedAdd(CheckedMul(2, c.macs), CheckedMul(CheckedMul(steps, CheckedMul(dirs, hidden)), per_unit));
   return c;
 }
@@ -362,7 +368,8 @@ bool IsParameter(const Layer& l, std::size_t input) {
     case DataType::kUInt8:
     case DataType::kInt32:
       // Quantised weights of QLinear*/ *Integer ops are parameters too.
-      if (l.op_class != OpClass::kConv && l.op_class != OpClass::kDepthwiseConv && l.op_class != OpClass::kGemm) {
+      if (l.op_class != OpClass::kConv && l.op_class != OpClass::kDepthwiseConv && l.op_class != OpClass::kGemm &&
+          l.op_class != OpClass::kRecurrent) {
         return false;
       }
       break;

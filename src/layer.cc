@@ -28,6 +28,7 @@ constexpr ClassName kClassNames[] = {
     {OpClass::kConvInt8, "conv_int8"},
     {OpClass::kDepthwiseConvInt8, "dwconv_int8"},
     {OpClass::kGemmInt8, "gemm_int8"},
+    {OpClass::kRecurrent, "rnn"},
     {OpClass::kUnknown, "unknown"},
 };
 // Float class, int8 class.

@@ -139,8 +139,50 @@ bool HasOverridableWeight(const Layer& layer) {
   return false;
 }
 
+namespace {
+
+// The sizes of a recurrent layer (LSTM, GRU, RNN): X [seq, batch, input] ([batch, seq, input]
+// with layout 1), R [directions, gates x hidden, hidden]; 0 for out_h, out_w, in_w.
+std::int64_t RecurrentDim(const Layer& l, LayerDimId dim) {
+  using D = LayerDimId;
+  if (l.inputs.empty() || l.inputs[0].shape.size() != 3) return 0;
+  const Shape& x = l.inputs[0].shape;
+  auto it = l.attributes.find("layout");
+  const std::int64_t* layout = it == l.attributes.end() ? nullptr : std::get_if<std::int64_t>(&it->second);
+  const bool batch_first = layout && *layout != 0;
+  const std::int64_t seq = batch_first ? x[1] : x[0];
+  const std::int64_t batch = batch_first ? x[0] : x[1];
+  switch (dim) {
+    case D::kInC:
+      return x[2];
+    case D::kOutC: {  // hidden_size, else R's last dim
+      auto h = l.attributes.find("hidden_size");
+      const std::int64_t* hidden = h == l.attributes.end() ? nullptr : std::get_if<std::int64_t>(&h->second);
+      if (hidden) return *hidden;
+      return l.inputs.size() > 2 && l.inputs[2].shape.size() == 3 ? l.inputs[2].shape[2] : 0;
+    }
+    case D::kInH:
+      return seq;
+    case D::kBatch:
+      return batch;
+    case D::kSpatial:
+      return seq * batch;
+    default:
+      return 0;
+  }
+}
+
+bool IsRecurrentDim(LayerDimId dim) {
+  using D = LayerDimId;
+  return dim == D::kInC || dim == D::kOutC || dim == D::kInH || dim == D::kInW || dim == D::kOutH ||
+         dim == D::kOutW || dim == D::kBatch || dim == D::kSpatial;
+}
+
+}  // namespace
+
 std::int64_t LayerDim(const Layer& l, LayerDimId dim) {
   using D = LayerDimId;
+  if (l.op_class == OpClass::kRecurrent && IsRecurrentDim(dim)) return RecurrentDim(l, dim);
   const Shape* out = l.outputs.empty() ? nullptr : &l.outputs[0].shape;
   const Shape* in = l.inputs.empty() ? nullptr : &l.inputs[0].shape;
   switch (dim) {

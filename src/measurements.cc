@@ -54,6 +54,7 @@ void BuildTranspose(const LayerConfig& c, Layer& l);  // perm (0, 2, 1, 3): chan
 void BuildResize(const LayerConfig& c, Layer& l);   // nearest, scales (1, 1, stride_h, stride_w)
 void BuildResizeLinear(const LayerConfig& c, Layer& l);  // bilinear (half_pixel), the same scales
 void BuildNms(const LayerConfig& c, Layer& l);  // in_h boxes, in_c classes, groups = disjoint box groups (data only)
+void BuildRecurrent(const LayerConfig& c, Layer& l);  // LSTM, GRU, RNN: in_h steps of in_c -> out_c (hidden)
 
 struct OpSpec {
   const char* name;     // the `op` column
@@ -85,6 +86,9 @@ constexpr OpSpec kOps[] = {
     {"Resize", "Resize", BuildResize},
     {"ResizeLinear", "Resize", BuildResizeLinear},
     {"NonMaxSuppression", "NonMaxSuppression", BuildNms},
+    {"LSTM", "LSTM", BuildRecurrent},
+    {"GRU", "GRU", BuildRecurrent},
+    {"RNN", "RNN", BuildRecurrent},
 };
 
 const OpSpec* FindOp(std::string_view name) {
@@ -381,6 +385,31 @@ void BuildNms(const LayerConfig& c, Layer& l) {
   y.dtype = DataType::kInt64;
   l.outputs = {y};
   l.data_dependent = true;
+}
+
+// A forward recurrent layer as PyTorch exports one with its state: X [in_h (sequence), batch,
+// in_c (input size)], W [1, gates x out_c, in_c], R [1, gates x out_c, out_c], B [1, 2 x gates x
+// out_c], no sequence_lens, initial_h (and LSTM's initial_c) [1, batch, out_c] as inputs (a
+// streaming model's carried state); outputs Y [in_h, 1, batch, out_c], Y_h (and Y_c). Gates:
+// LSTM 4, GRU 3 (linear_before_reset 1, PyTorch's), RNN 1 (tanh).
+void BuildRecurrent(const LayerConfig& c, Layer& l) {
+  if (c.in_w != 1) {
+    throw Error(c.op + ": in_w must be 1 (in_h is the sequence length), not " + std::to_string(c.in_w));
+  }
+  if (c.kernel_h != 1 || c.kernel_w != 1 || c.stride_h != 1 || c.stride_w != 1 || c.groups != 1 || c.dilation != 1) {
+    throw Error(c.op + ": kernel, stride, groups and dilation must be 1 (a recurrent layer has no window)");
+  }
+  const bool lstm = l.op_type == "LSTM";
+  const I64 gates = lstm ? 4 : l.op_type == "GRU" ? 3 : 1;
+  const I64 rows = CheckedMul(gates, c.out_c);
+  const Shape state = {1, c.batch, c.out_c};
+  l.attributes["hidden_size"] = c.out_c;
+  if (l.op_type == "GRU") l.attributes["linear_before_reset"] = I64{1};
+  l.inputs = {Tensor("x", {c.in_h, c.batch, c.in_c}), Weight("w", {1, rows, c.in_c}), Weight("r", {1, rows, c.out_c}),
+              Weight("b", {1, CheckedMul(2, rows)}), TensorInfo{}, Tensor("h0", state)};
+  if (lstm) l.inputs.push_back(Tensor("c0", state));
+  l.outputs = {Tensor("y", {c.in_h, 1, c.batch, c.out_c}), Tensor("y_h", state)};
+  if (lstm) l.outputs.push_back(Tensor("y_c", state));
 }
 
 // --- Field parsing ----------------------------------------------------------

@@ -789,6 +789,7 @@ void WritePlatform(const Platform& p, std::ostream& out) {
 
 const ClassModel& Platform::ModelFor(OpClass c) const {
   auto it = classes.find(c);
+  if (it == classes.end() && c == OpClass::kRecurrent) it = classes.find(OpClass::kGemm);
   return it != classes.end() ? it->second : default_class;
 }
 

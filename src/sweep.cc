@@ -14,6 +14,9 @@
 //   tied to it: "in_h" sets in_w (square inputs), "in_c" sets out_c where it
 //   follows from in_c (out_c = in_c, Concat: 2 in_c) and, for DepthwiseConv,
 //   out_c and groups. --around sets only the fields a key names.
+// - LSTM, GRU, RNN: in_c is the input size, out_c the hidden size, in_h the sequence length
+//   (in_w stays 1), batch the batch; forward, with the state as inputs (ToLayer). Default:
+//   64 -> 64 over 8 steps; default dims in_c, out_c, in_h.
 // - NonMaxSuppression: in_h is the number of boxes (in_w stays 1), in_c the
 //   classes; "groups" (disjoint box groups, as torchvision's batched NMS makes
 //   of its classes) keeps the boxes per group: in_h = in_h / groups * value.
@@ -51,8 +54,13 @@ constexpr I64 kMaxRows = 1000000;
 
 enum class OutC { kFree, kSameAsInput, kTwiceInput };
 
+// LSTM, GRU, RNN: in_c is the input size, out_c the hidden size, in_h the sequence length.
+bool Recurrent(const std::string& op) { return op == "LSTM" || op == "GRU" || op == "RNN"; }
+
 OutC OutChannels(const std::string& op) {
-  if (op == "Conv" || op == "ConvTranspose" || op == "Gemm" || op == "DepthwiseConv") return OutC::kFree;
+  if (op == "Conv" || op == "ConvTranspose" || op == "Gemm" || op == "DepthwiseConv" || Recurrent(op)) {
+    return OutC::kFree;
+  }
   if (op == "Concat") return OutC::kTwiceInput;
   return OutC::kSameAsInput;
 }
@@ -72,7 +80,7 @@ void Set(LayerConfig& c, const SweepKey& key, I64 v) {
     return;
   }
   key.set(c, v);
-  if (dim == "in_h") c.in_w = v;  // square inputs
+  if (dim == "in_h" && !Recurrent(c.op)) c.in_w = v;  // square inputs (a recurrent layer's in_h is its sequence)
   if (dim == "in_c") {
     switch (OutChannels(c.op)) {
       case OutC::kFree:
@@ -149,6 +157,11 @@ LayerConfig DefaultSweepBase(const std::string& op) {
   if (op == "NonMaxSuppression") {
     c.in_h = 3000;
     c.groups = 10;
+    return c;
+  }
+  if (Recurrent(op)) {
+    c.in_c = c.out_c = 64;
+    c.in_h = 8;  // sequence length
     return c;
   }
   c.in_c = c.out_c = 64;

@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 
 #include "odonata/errors.h"
+#include "odonata/estimator.h"
 #include "odonata/layer.h"
 #include "odonata/network.h"
 #include "odonata/onnx.h"
+#include "odonata/platform.h"
 #include "test_util.h"
 
 namespace odonata {
@@ -150,8 +152,17 @@ TEST(Counts, RecurrentLayersCountEveryTimeStep) {
   // params: 48 + 64 + 32 = 144.
   Layer lstm = One("(float[5,2,3] x) => (float[5,1,2,4] y)", "y = LSTM<hidden_size=4>(x, w, r, b)",
                    "<float[1,16,3] w = {0.0}, float[1,16,4] r = {0.0}, float[1,32] b = {0.0}>", "LSTM");
-  EXPECT_EQ(lstm.op_class, OpClass::kGemm);
+  EXPECT_EQ(lstm.op_class, OpClass::kRecurrent);
+  EXPECT_STREQ(OpClassName(lstm.op_class), "rnn");
   EXPECT_FALSE(lstm.unknown_op);
+  // Its sizes: input 3 (in_c), hidden 4 (out_c), 5 steps (in_h) of batch 2: 10 time steps.
+  EXPECT_EQ(LayerDim(lstm, "in_c"), 3);
+  EXPECT_EQ(LayerDim(lstm, "out_c"), 4);
+  EXPECT_EQ(LayerDim(lstm, "in_h"), 5);
+  EXPECT_EQ(LayerDim(lstm, "batch"), 2);
+  EXPECT_EQ(LayerDim(lstm, "spatial"), 10);
+  EXPECT_EQ(LayerDim(lstm, "in_w"), 0);
+  EXPECT_EQ(LayerDim(lstm, "macs"), 1120);
   EXPECT_EQ(lstm.counts.macs, 1120);
   EXPECT_EQ(lstm.counts.flops, 2240 + 1280);
   EXPECT_EQ(lstm.counts.params, 144);
@@ -161,12 +172,18 @@ TEST(Counts, RecurrentLayersCountEveryTimeStep) {
                                         "y = GRU<hidden_size=2, direction=\"bidirectional\", layout=1>(x, w, r)",
                                         "<float[2,6,8] w = {0.0}, float[2,6,2] r = {0.0}>", 14)),
                    "GRU");
+  EXPECT_EQ(gru.op_class, OpClass::kRecurrent);
+  EXPECT_EQ(LayerDim(gru, "in_h"), 6);  // batch-first: the sequence is dim 1
+  EXPECT_EQ(LayerDim(gru, "batch"), 1);
+  EXPECT_EQ(LayerDim(gru, "in_c"), 8);
+  EXPECT_EQ(LayerDim(gru, "out_c"), 2);
   EXPECT_EQ(gru.counts.macs, 720);
   EXPECT_EQ(gru.counts.flops, 1440 + 576);
   // Simple RNN, 3 steps, batch 1, input 2, hidden 3: W [1, 3, 2], R [1, 3, 3]: 3 x 15 = 45 MACs,
   // FLOPs 90 + 3 x 3 x 6 = 144.
   Layer rnn = One("(float[3,1,2] x) => (float[3,1,1,3] y)", "y = RNN<hidden_size=3>(x, w, r)",
                   "<float[1,3,2] w = {0.0}, float[1,3,3] r = {0.0}>", "RNN");
+  EXPECT_EQ(rnn.op_class, OpClass::kRecurrent);
   EXPECT_EQ(rnn.counts.macs, 45);
   EXPECT_EQ(rnn.counts.flops, 144);
   // An input of another rank (as in a branch an input never takes) counts no arithmetic, no error.
@@ -174,6 +191,21 @@ TEST(Counts, RecurrentLayersCountEveryTimeStep) {
                   "<float[1,4,3] w = {0.0}, float[1,4,4] r = {0.0}>", "RNN");
   EXPECT_EQ(odd.counts.macs, 0);
   EXPECT_EQ(odd.counts.params, 28);
+}
+
+// A profile without the rnn class costs recurrent layers with its gemm model (as before the
+// class existed), or the default one without gemm; a profile with rnn uses its own.
+TEST(Counts, RecurrentClassFallsBackToTheGemmModel) {
+  Platform p;
+  EXPECT_EQ(&p.ModelFor(OpClass::kRecurrent), &p.default_class);
+  p.classes[OpClass::kGemm].estimator = "step_linear";
+  EXPECT_EQ(&p.ModelFor(OpClass::kRecurrent), &p.classes.at(OpClass::kGemm));
+  EXPECT_EQ(&p.ModelFor(OpClass::kConv), &p.default_class);  // no other class falls back so
+  p.classes[OpClass::kRecurrent].estimator = "trees";
+  EXPECT_EQ(&p.ModelFor(OpClass::kRecurrent), &p.classes.at(OpClass::kRecurrent));
+  OpClass parsed = OpClass::kUnknown;
+  ASSERT_TRUE(ParseOpClass("rnn", &parsed));
+  EXPECT_EQ(parsed, OpClass::kRecurrent);
 }
 
 TEST(Counts, UnknownOpIsFlaggedWithTrafficOnly) {

@@ -673,6 +673,67 @@ TEST(Fit, Int8RowsFitTheInt8ClassOfTheBase) {
   EXPECT_EQ(plain.classes[0].precision, Precision::kInt8);
 }
 
+// Recurrent layers (class rnn) run their time steps one after the other: synthetic LSTM, GRU
+// and RNN rows timed as 8 us per call + 1.2 us per time step + 0.15 ns per multiply-accumulate
+// (2% noise). The step/linear candidate in steps and MACs wins the cross-validation and
+// recovers the three costs; the cross term (MACs x steps) comes out near 0.
+TEST(Fit, RecurrentRowsFitTheirOwnClassPerCallStepAndMac) {
+  std::vector<Measurement> rows;
+  Noise noise(0.02, 21);
+  const char* ops[] = {"LSTM", "GRU", "RNN"};
+  int k = 0;
+  for (I64 seq : {1, 2, 4, 7, 12, 20, 32}) {
+    for (I64 hidden : {16, 48, 64, 96, 128, 192, 256}) {
+      LayerConfig cfg;
+      cfg.op = ops[k % 3];
+      cfg.in_c = hidden / 2 + 16 * (k % 4);
+      cfg.out_c = hidden;
+      cfg.in_h = seq;
+      cfg.batch = 1 + k % 2;
+      ++k;
+      const Layer l = ToLayer(cfg);
+      ASSERT_EQ(l.op_class, OpClass::kRecurrent);
+      const double steps = static_cast<double>(seq * cfg.batch);
+      ASSERT_EQ(LayerDim(l, "spatial"), seq * cfg.batch);
+      const double ms = 0.008 + 0.0012 * steps + 1.5e-7 * static_cast<double>(l.counts.macs);
+      rows.push_back(Row(cfg, ms * noise(), static_cast<int>(rows.size()) + 2));
+    }
+  }
+  const FitReport r = FitPlatform(rows, Base(), "rnn.csv", 5);
+  ASSERT_EQ(r.classes.size(), 1u);
+  const ClassFit& f = FitOf(r, OpClass::kRecurrent);
+  EXPECT_EQ(f.chosen, "step_linear");
+  EXPECT_LT(f.stats.cv_mape, 3.0);
+  EXPECT_EQ(r.platform.classes.count(OpClass::kGemm), 0u);
+  const ClassModel& m = r.platform.classes.at(OpClass::kRecurrent);
+  ASSERT_EQ(m.estimator, "step_linear");
+  const FittedModel& fm = m.fitted.at(0);
+  double constant = 0, per_step = 0, per_mac = 0, cross = 0;
+  for (const FittedTerm& t : fm.terms) {
+    for (const FittedFactor& x : t.factors) EXPECT_EQ(x.step, 0) << x.dim;  // lines, no staircase
+    if (t.factors.empty()) constant = t.coef;
+    if (t.factors.size() == 1 && t.factors[0].dim == "spatial") per_step = t.coef;
+    if (t.factors.size() == 1 && t.factors[0].dim == "macs") per_mac = t.coef;
+    if (t.factors.size() == 2) cross = t.coef;
+  }
+  EXPECT_NEAR(constant, 0.008, 0.002);
+  EXPECT_NEAR(per_step, 0.0012, 0.0002);
+  EXPECT_NEAR(per_mac, 1.5e-7, 0.1e-7);
+  EXPECT_LT(std::abs(cross) * 64, 0.1 * 1.5e-7) << cross;  // under 10% of the MAC cost even at 64 steps
+  // The class's model estimates a layer of its own kind, not the gemm model.
+  LayerConfig lstm;
+  lstm.op = "LSTM";
+  lstm.in_c = lstm.out_c = 64;
+  lstm.in_h = 7;
+  const Layer l = ToLayer(lstm);
+  EXPECT_EQ(l.counts.macs, 229376);  // Silero VAD v3's LSTM: 7 x (256 x 64 + 256 x 64)
+  const double truth = 0.008 + 0.0012 * 7 + 1.5e-7 * 229376;
+  const ClassModel& model = r.platform.ModelFor(l.op_class);
+  EXPECT_EQ(&model, &m);
+  const double ms = FindEstimator(model.estimator)->fn(EstimatorContext{l, r.platform, Precision::kFp32, model}).ms;
+  EXPECT_NEAR(ms, truth, 0.05 * truth);
+}
+
 TEST(Fit, PlatformErrors) { EXPECT_THROW(FitPlatform({}, Base(), "x", 1), Error); }
 
 TEST(Fit, FromFilesNamesTheProfileAndSaysWhatItWasFittedFrom) {

@@ -7,6 +7,7 @@
 #include <set>
 #include <utility>
 
+#include "odonata/estimator.h"
 #include "odonata/network.h"
 #include "odonata/onnx.h"
 #include "onnx/defs/schema.h"
@@ -241,6 +242,17 @@ TEST(ComMicrosoft, DynamicQuantizeOps) {
                          "<float s = {0.1}, int8 z = {0}>"));
   EXPECT_EQ(Out(net, "DynamicQuantizeLSTM", 0), (Shape{6, 1, 1, 16}));
   EXPECT_EQ(Out(net, "DynamicQuantizeLSTM", 1), (Shape{1, 1, 16}));
+  // Costed as the LSTM it quantizes (class rnn): 6 steps x (8 x 64 + 16 x 64) = 9216 MACs; FLOPs
+  // 2 x 9216 + 6 steps x 16 hidden units x 32.
+  const Layer& q = Find(net, "DynamicQuantizeLSTM");
+  EXPECT_FALSE(q.unknown_op);
+  EXPECT_EQ(q.op_class, OpClass::kRecurrent);
+  EXPECT_EQ(q.counts.macs, 9216);
+  EXPECT_EQ(q.counts.flops, 2 * 9216 + 6 * 16 * 32);
+  EXPECT_EQ(LayerDim(q, "out_c"), 16);  // hidden_size, not R's last dim (4 x hidden)
+  EXPECT_EQ(LayerDim(q, "in_c"), 8);
+  EXPECT_EQ(LayerDim(q, "spatial"), 6);
+  EXPECT_EQ(q.counts.params, 4);  // w and r are graph inputs here: the scale and zero point, each read twice
   // DynamicQuantizeLinear (ai.onnx) is costed: min, max, scale and round per element.
   net = ParseOnnxText(testing::Model("(float[2,8] x) => (uint8[2,8] y)", "y, s, z = DynamicQuantizeLinear(x)"));
   EXPECT_FALSE(Find(net, "DynamicQuantizeLinear").unknown_op);

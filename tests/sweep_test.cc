@@ -196,7 +196,7 @@ TEST(Sweep, EveryRowIsAValidLayer) {
   for (const char* op :
        {"Conv", "DepthwiseConv", "ConvTranspose", "Gemm", "MaxPool", "AveragePool", "GlobalAveragePool", "Add", "Mul",
         "Relu", "Clip", "Sigmoid", "HardSwish", "BatchNormalization", "Softmax", "Concat", "Transpose", "Resize",
-        "ResizeLinear"}) {
+        "ResizeLinear", "LSTM", "GRU", "RNN"}) {
     for (SweepDesign design : {SweepDesign::kOneD, SweepDesign::kGrid, SweepDesign::kRandom}) {
       SweepOptions o;
       o.op = op;
@@ -279,7 +279,19 @@ TEST(LayerModel, WrittenModelsLoadAsTheLayerToLayerDescribes) {
   gemm.batch = 4;
   LayerConfig padded = Config("AveragePool", 6, 7, 6, 3, 2);
   padded.pad_h = 0;
+  auto recurrent = [](const char* op, std::int64_t input, std::int64_t hidden, std::int64_t seq, std::int64_t batch) {
+    LayerConfig c;
+    c.op = op;
+    c.in_c = input;
+    c.out_c = hidden;
+    c.in_h = seq;
+    c.batch = batch;
+    return c;
+  };
   const LayerConfig configs[] = {
+      recurrent("LSTM", 64, 64, 7, 1),  // hidden_size, the omitted sequence_lens, h0 and c0 inputs
+      recurrent("GRU", 12, 8, 3, 2),    // linear_before_reset
+      recurrent("RNN", 5, 6, 4, 1),
       Config("Conv", 3, 8, 4, 3),
       grouped,
       Config("DepthwiseConv", 16, 10, 16, 3, 2),
@@ -329,6 +341,75 @@ TEST(LayerModel, WrittenModelsLoadAsTheLayerToLayerDescribes) {
 // int8 weights per channel, int32 bias; a Conv's activations NHWC), which the
 // host base's QDQ rules fuse into one layer of the int8 class with the
 // float layer's work; other int8 ops stay float models.
+// LSTM, GRU and RNN sweep models: the node PyTorch exports (forward, state as inputs), counted
+// by hand. LSTM (Silero VAD v3's): input 64, hidden 64, 7 steps: W and R [1, 256, 64] each,
+// 7 x (16384 + 16384) = 229,376 MACs; FLOPs 2 x MACs + 7 steps x 64 units x 32; parameters
+// W + R + B [1, 512] = 33,280. GRU: input 12, hidden 8, 3 steps of batch 2: W [1, 24, 12],
+// R [1, 24, 8]: 6 x (288 + 192) = 2880 MACs, FLOPs 5760 + 6 x 8 x 24 = 6912, parameters 288 +
+// 192 + 48 = 528. RNN: input 5, hidden 6, 4 steps: 4 x (30 + 36) = 264 MACs, FLOPs 528 + 4 x 6
+// x 6 = 672, parameters 30 + 36 + 12 = 78.
+TEST(LayerModel, RecurrentModelsAreTheLayersPyTorchExports) {
+  TempDir tmp("recurrent");
+  struct Case {
+    const char* op;
+    std::int64_t input, hidden, seq, batch, macs, flops, params;
+    std::size_t inputs, outputs;
+  };
+  const Case cases[] = {
+      {"LSTM", 64, 64, 7, 1, 229376, 2 * 229376 + 7 * 64 * 32, 33280, 7, 3},
+      {"GRU", 12, 8, 3, 2, 2880, 6912, 528, 6, 2},
+      {"RNN", 5, 6, 4, 1, 264, 672, 78, 6, 2},
+  };
+  for (const Case& k : cases) {
+    SCOPED_TRACE(k.op);
+    LayerConfig c;
+    c.op = k.op;
+    c.in_c = k.input;
+    c.out_c = k.hidden;
+    c.in_h = k.seq;
+    c.batch = k.batch;
+    const std::string path = (tmp.path() / (std::string(k.op) + ".onnx")).string();
+    WriteLayerModel(c, path, 1);
+    const Network net = LoadOnnx(path);
+    ASSERT_EQ(net.layers.size(), 1u);
+    const Layer& l = net.layers[0];
+    EXPECT_EQ(l.op_type, k.op);
+    EXPECT_EQ(l.op_class, OpClass::kRecurrent);
+    EXPECT_EQ(l.counts.macs, k.macs);
+    EXPECT_EQ(l.counts.flops, k.flops);
+    EXPECT_EQ(l.counts.params, k.params);
+    EXPECT_EQ(l.inputs.size(), k.inputs);  // x, w, r, b, (sequence_lens omitted), h0 (, c0)
+    EXPECT_TRUE(l.inputs.at(4).name.empty());
+    EXPECT_EQ(l.outputs.size(), k.outputs);
+    EXPECT_EQ(l.outputs.at(0).shape, (Shape{k.seq, 1, k.batch, k.hidden}));
+    EXPECT_EQ(std::get<std::int64_t>(l.attributes.at("hidden_size")), k.hidden);
+    EXPECT_EQ(l.attributes.count("linear_before_reset"), std::string(k.op) == "GRU" ? 1u : 0u);
+    EXPECT_EQ(net.inputs.size(), std::string(k.op) == "LSTM" ? 3u : 2u);  // x, h0 (, c0): weights are initializers
+  }
+  // A sweep over the sequence keeps in_w at 1 (in_h is not a square side here), and a window
+  // or in_w other than 1 is refused.
+  SweepOptions o;
+  o.op = "LSTM";
+  o.dims = {"in_h"};
+  o.min = 1;
+  o.max = 4;
+  const std::vector<LayerConfig> rows = PlanSweep(o);
+  ASSERT_EQ(rows.size(), 4u);
+  for (const LayerConfig& r : rows) {
+    EXPECT_EQ(r.in_w, 1);
+    EXPECT_EQ(r.in_c, 64);
+    EXPECT_EQ(r.out_c, 64);
+  }
+  EXPECT_EQ(rows[3].in_h, 4);
+  LayerConfig wide = rows[0];
+  wide.in_w = 2;
+  EXPECT_NE(ErrorOf([&] { ToLayer(wide); }).find("LSTM: in_w must be 1"), std::string::npos);
+  LayerConfig windowed = rows[0];
+  windowed.kernel_h = 3;
+  EXPECT_NE(ErrorOf([&] { ToLayer(windowed); }).find("kernel, stride, groups and dilation must be 1"),
+            std::string::npos);
+}
+
 TEST(LayerModel, Int8ConvolutionsAndMatrixProductsAreQdqModels) {
   TempDir tmp("int8");
   const Platform base = LoadPlatform(std::string(ODONATA_SOURCE_DIR) + "/data/host-ort-cpu/phase2/base.json");

@@ -74,6 +74,9 @@ const EstimatorInfo* FindEstimator(const std::string& name);
 //   align          the largest power of two, up to 64, dividing in_c (a depthwise layer:
 //                  its channels); 0 without channels. CPUs' blocked kernels (ONNX
 //                  Runtime's NCHWc) run only for channels in multiples of 8 or 16
+// Recurrent layers (rnn: LSTM, GRU, RNN; X [seq, batch, input], or [batch, seq, input] with
+// layout 1): in_c the input size, out_c the hidden size, in_h the sequence length, batch the
+// batch, spatial the time steps (seq * batch), out_h, out_w and in_w 0.
 std::int64_t LayerDim(const Layer& layer, const std::string& dim);
 // The names LayerDim knows, in the order above.
 const std::vector<std::string>& LayerDimNames();

@@ -32,10 +32,13 @@ enum class OpClass {
   kConvInt8,           // a quantized kConv
   kDepthwiseConvInt8,  // a quantized kDepthwiseConv
   kGemmInt8,           // a quantized kGemm
+  // LSTM, GRU, RNN: a matrix product per time step, run one step after the other. A profile
+  // without this class costs them with its gemm model (Platform::ModelFor), as before it existed.
+  kRecurrent,
   kUnknown,            // not in odonata's op table: estimated memory-bound and flagged
 };
 
-// "conv", "dwconv", "gemm", ... (the keys used in platform profiles).
+// "conv", "dwconv", "gemm", ..., "rnn" (the keys used in platform profiles).
 const char* OpClassName(OpClass c);
 // All classes, in declaration order.
 const std::vector<OpClass>& AllOpClasses();

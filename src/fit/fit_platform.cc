@@ -200,7 +200,7 @@ std::vector<Candidate> Candidates(const Group& g, const std::vector<KernelTerm>&
   const bool conv = cls == OpClass::kConv || cls == OpClass::kDepthwiseConv;
   std::vector<std::string> refined;
   if (conv) refined = {"in_c", "out_c", "out_h"};
-  if (cls == OpClass::kGemm) refined = {"in_c", "out_c"};
+  if (cls == OpClass::kGemm || cls == OpClass::kRecurrent) refined = {"in_c", "out_c"};
   if (cls == OpClass::kPool) refined = {"in_c", "out_h"};
   if (!refined.empty()) out.push_back({Kind::kRefined, refined, "", kernel_shapes});
 
@@ -216,6 +216,13 @@ std::vector<Candidate> Candidates(const Group& g, const std::vector<KernelTerm>&
     step.dims = MostVaried(g.layers, {"in_c", "out_c", "in_h", "in_w", "batch", "kernel", "spatial", "elems"}, 1);
   }
   if (g.cls == OpClass::kDetection) step = {Kind::kStepLinear, {"boxes"}, "boxes", {}};  // FitDetection (NMS)
+  // Recurrent layers run their time steps one after the other: a cost per call, per step and per
+  // multiply-accumulate, c0 + c1 steps + macs (c2 + c3 steps) (the steps' widths searched as ever).
+  if (g.cls == OpClass::kRecurrent) {
+    step.dims.clear();
+    if (Distinct(g.layers, "spatial") >= 2 && Distinct(g.layers, "macs") >= 2) step.dims = {"spatial", "macs"};
+    step.work.clear();
+  }
   if (!step.dims.empty()) out.push_back(step);
   // Memory-bound classes' work is their element count: when the most varied size is
   // another (a sweep over channels at a few fixed spatial sizes), elements compete too.

@@ -195,6 +195,8 @@ std::vector<TermShape> DefaultNetworkTerms(OpClass c) {
               {{"in_c", 0}, {"out_c", 0}, {"kernel", 0}}};
     case OpClass::kDepthwiseConv:
       return {{}, {{"macs", 0}}, {{"elems", 0}}, {{"out_c", 0}, {"kernel", 0}}};
+    case OpClass::kRecurrent:  // per call, per time step, per multiply-accumulate
+      return {{}, {{"spatial", 0}}, {{"macs", 0}}};
     default:
       return {{}, {{"elems", 0}}};
   }

@@ -104,6 +104,7 @@ int MainRank(OpClass c) {
     case OpClass::kConvInt8:
     case OpClass::kDepthwiseConvInt8:
     case OpClass::kGemmInt8:
+    case OpClass::kRecurrent:
       return 0;
     case OpClass::kPool:
       return 1;
