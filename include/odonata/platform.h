@@ -255,6 +255,8 @@ struct Platform {
   // "jetson-tx2", or "jetson-tx2:maxq" with a mode applied.
   std::string DisplayName() const { return mode.empty() ? name : name + ":" + mode; }
 
+  // The model of class c: classes[c]; for an int8 class not listed, its float
+  // class's model (conv_int8 -> conv) if listed; else `default`.
   const ClassModel& ModelFor(OpClass c) const;
   // Power while a layer of class `c` runs, W: the class model's active_w
   // (ModelFor, so unlisted classes use `default`), else power.active_w, else

@@ -52,6 +52,7 @@ std::string Summary(const Report& r) {
       {"platform", with_path(r.platform, r.platform_path)},
       {"precision", std::string(PrecisionName(r.precision)) + "  (peak " + report::FormatNumber(r.peak_gops) +
                         " GOP/s, bandwidth " + report::FormatNumber(r.bandwidth_gbps) + " GB/s)"},
+      {"quantization", report::QuantizationText(r)},
       {"nodes", std::to_string(r.nodes) + " ONNX nodes in " + std::to_string(r.rows.size()) + " layers after fusion"},
       {"layers", Ms(layers_ms)},
       {"overhead", Ms(r.overhead_ms)},
@@ -61,10 +62,12 @@ std::string Summary(const Report& r) {
       {"avg power", report::FormatFixed(r.avg_power_w, 2) + " W"},
       {"MACs", report::HumanCount(static_cast<double>(t.macs)) + "  (" + report::GroupThousands(t.macs) + ")"},
       {"FLOPs", report::HumanCount(static_cast<double>(t.flops)) + "  (" + report::GroupThousands(t.flops) + ")"},
-      {"params", report::HumanCount(static_cast<double>(t.params)) + "  (" + report::GroupThousands(t.params) + ")"},
+      {"params", report::HumanCount(static_cast<double>(t.params)) + "  (" + report::GroupThousands(t.params) + "; " +
+                     report::HumanBytes(static_cast<double>(t.param_bytes)) + " as stored)"},
   };
   std::string out = "<table class=\"summary\">\n";
   for (const auto& [key, value] : items) {
+    if (key == "quantization" && value.empty()) continue;  // a float model
     out += "<tr class=\"" + Escape(key == "avg power" ? "avg-power" : key) + "\"><th>" + Escape(key) + "</th><td>" +
            Escape(value) + "</td></tr>\n";
   }
