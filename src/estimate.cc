@@ -100,6 +100,8 @@ PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& optio
   plan.memory = &Registered("memory");
   const bool int8 = platform.precisions.count(Precision::kInt8) > 0;
   plan.quantized_precision = int8 ? Precision::kInt8 : precision;
+  plan.quantized_peak_gops = platform.precisions.at(plan.quantized_precision).peak_gops.value;
+  plan.quantized_bandwidth_gbps = platform.precisions.at(plan.quantized_precision).bandwidth_gbps.value;
   auto plan_class = [&](OpClass c, Precision at) {
     const ClassModel& model = platform.ModelFor(c);
     ClassPlan cp = PlanClass(platform, model, at, *FindEstimator(model.estimator));
@@ -295,6 +297,8 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
   QuantizationSummary& q = report.quantization;
   if (q.layers > 0) {
     q.precision = plan.quantized_precision;
+    q.peak_gops = plan.quantized_peak_gops;
+    q.bandwidth_gbps = plan.quantized_bandwidth_gbps;
     q.macs_percent = all_macs > 0 ? 100.0 * static_cast<double>(q.macs) / static_cast<double>(all_macs) : 0.0;
     if (plan.quantized_precision != Precision::kInt8) {
       char share[32];

@@ -308,6 +308,10 @@ TEST(Quantization, ReportsShowThePrecisionTruthfully) {
                 .find("<tr class=\"quantization\"><th>quantization</th><td>int8: 1 of 1 layers, 100% of MACs; QDQ "
                       "quantization</td></tr>"),
             std::string::npos);
+  // The roofline chart draws the int8 roofs the quantized layer ran under beside the fp32 ones.
+  EXPECT_NE(Render(r, RenderHtml).find("int8 roof (quantized layers): 4 GOP/s, 1 GB/s"), std::string::npos);
+  EXPECT_DOUBLE_EQ(r.quantization.peak_gops, 4);
+  EXPECT_DOUBLE_EQ(r.quantization.bandwidth_gbps, 1);
 
   // Without int8 the header says what the int8 layers were estimated at.
   const Report f = EstimateNetwork(net, Device("f32", false, true));
@@ -317,6 +321,7 @@ TEST(Quantization, ReportsShowThePrecisionTruthfully) {
             std::string::npos)
       << Render(f, RenderTable);
   EXPECT_EQ(nlohmann::json::parse(Render(f, RenderJson))["quantization"]["precision"], "fp32");
+  EXPECT_EQ(Render(f, RenderHtml).find("quantized layers)"), std::string::npos);  // one roof: they ran at fp32
 
   // A float model: the header as before, the fields empty.
   const Network plain = ParseOnnxText(

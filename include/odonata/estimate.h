@@ -61,6 +61,9 @@ struct QuantizationSummary {
   double macs_percent = 0;         // 100 x macs / the MACs of all rows (0 when there are none)
   // What the quantized layers were estimated at; absent when layers is 0.
   std::optional<Precision> precision;
+  // The platform's roofs at that precision (mode applied), GOP/s and GB/s; 0 when layers is 0.
+  double peak_gops = 0;
+  double bandwidth_gbps = 0;
 };
 
 struct Report {
@@ -126,6 +129,8 @@ struct PlatformPlan {
   // For quantized layers (FusedNetwork): by OpClass, at quantized_precision:
   // int8 where the platform has it, else `precision`.
   Precision quantized_precision = Precision::kFp32;
+  double quantized_peak_gops = 0;  // the roofs at quantized_precision
+  double quantized_bandwidth_gbps = 0;
   std::vector<ClassPlan> quantized;
   const EstimatorInfo* free = nullptr;    // for fused layers marked free
   const EstimatorInfo* memory = nullptr;  // for unknown ops

@@ -166,6 +166,18 @@ std::string Roofline(const Report& r, const ClassColours& colours) {
         "roof: " + report::FormatNumber(r.peak_gops) + " GOP/s, " + report::FormatNumber(r.bandwidth_gbps) + " GB/s";
     lines.push_back(std::move(roof));
   }
+  // Quantized layers ran under the int8 roofs (Report::quantization): a second roof.
+  const QuantizationSummary& q = r.quantization;
+  if (q.layers > 0 && q.precision && *q.precision != r.precision && q.peak_gops > 0 && q.bandwidth_gbps > 0) {
+    const double ridge = q.peak_gops / q.bandwidth_gbps;
+    const double from = (plotted == 0 ? ridge : std::min(x_lo, ridge)) / 4;
+    const double to = (plotted == 0 ? ridge : std::max(x_hi, ridge)) * 4;
+    html::Line roof;
+    roof.points = {{from, q.bandwidth_gbps * from}, {ridge, q.peak_gops}, {to, q.peak_gops}};
+    roof.label = std::string(PrecisionName(*q.precision)) + " roof (quantized layers): " +
+                 report::FormatNumber(q.peak_gops) + " GOP/s, " + report::FormatNumber(q.bandwidth_gbps) + " GB/s";
+    lines.push_back(std::move(roof));
+  }
   std::string out = html::ScatterChart(
       points, lines, {"arithmetic intensity (ops/byte)", true}, {"attained performance (GOP/s)", true},
       "Layers on the " + std::string(PrecisionName(r.precision)) + " roofline of " + r.platform);
