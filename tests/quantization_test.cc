@@ -281,6 +281,28 @@ TEST(Quantization, IntegerOperatorsRunAtInt8) {
             std::vector<std::string>{"4 int8 layers (100% of MACs) estimated at fp32: platform f32 has no int8 precision"});
 }
 
+TEST(Quantization, AClassFittedWithoutInt8RunsItsFallbackForQuantizedLayersAndSaysSo) {
+  // eltwise is a step_linear model fitted at fp32 only (0.5 ms a layer): the float Mul layers
+  // use it, the quantized QLinearAdd runs the fallback (roofline at int8: 774 bytes at 1 GB/s),
+  // and the warning names int8, not the report's fp32.
+  Platform p = Device("q8", true, true);
+  ClassModel eltwise;
+  eltwise.estimator = "step_linear";
+  FittedModel fp32;
+  fp32.precision = Precision::kFp32;
+  fp32.terms = {FittedTerm{0.5, {}}};
+  eltwise.fitted = {fp32};
+  p.classes[OpClass::kEltwise] = eltwise;
+  const Report r = EstimateNetwork(ParseOnnxText(kIntegerOps), p);
+  ASSERT_EQ(r.rows.size(), 8u);
+  EXPECT_EQ(r.rows[1].estimate.estimator, "roofline");  // QLinearAdd, at int8
+  EXPECT_NEAR(r.rows[1].ms, 774 / 1e9 * 1e3, 1e-15);
+  EXPECT_EQ(r.rows[6].estimate.estimator, "step_linear");  // Mul, at fp32
+  EXPECT_DOUBLE_EQ(r.rows[6].ms, 0.5);
+  EXPECT_EQ(r.warnings, std::vector<std::string>{"the profile's fits do not cover int8, the fallback estimated these "
+                                                 "layers: eltwise x1 (fitted for fp32, ran roofline)"});
+}
+
 TEST(Quantization, ReportsShowThePrecisionTruthfully) {
   const Network net = ParseOnnxText(kQdqConv);
   const Report r = EstimateNetwork(net, Device("q8", true, true));
