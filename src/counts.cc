@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
+#include <string>
 #include <string_view>
 
 #include "odonata/errors.h"
@@ -49,13 +51,14 @@ constexpr const char* kMs = "com.microsoft";
 
 constexpr OpRule kOps[] = {
     {"Conv", OpClass::kConv, Rule::kConv},
-    {"ConvInteger", OpClass::kConv, Rule::kConv},
-    {"QLinearConv", OpClass::kConv, Rule::kConv, 3},
+    // Integer convolutions and matrix products are the int8 classes (quantization.h).
+    {"ConvInteger", OpClass::kConvInt8, Rule::kConv},
+    {"QLinearConv", OpClass::kConvInt8, Rule::kConv, 3},
     {"ConvTranspose", OpClass::kConv, Rule::kConvTranspose},
     {"Gemm", OpClass::kGemm, Rule::kGemm},
     {"MatMul", OpClass::kGemm, Rule::kMatMul},
-    {"MatMulInteger", OpClass::kGemm, Rule::kMatMul},
-    {"QLinearMatMul", OpClass::kGemm, Rule::kMatMul, 3},
+    {"MatMulInteger", OpClass::kGemmInt8, Rule::kMatMul},
+    {"QLinearMatMul", OpClass::kGemmInt8, Rule::kMatMul, 3},
     {"MaxPool", OpClass::kPool, Rule::kWindowPool},
     {"AveragePool", OpClass::kPool, Rule::kWindowPool},
     {"LpPool", OpClass::kPool, Rule::kWindowPool},
@@ -196,9 +199,9 @@ constexpr OpRule kOps[] = {
     {"FusedConv", OpClass::kConv, Rule::kConv, 1, kMs},
     {"FusedGemm", OpClass::kGemm, Rule::kGemm, 1, kMs},
     {"FusedMatMul", OpClass::kGemm, Rule::kMatMul, 1, kMs},
-    {"QGemm", OpClass::kGemm, Rule::kGemm, 3, kMs},
-    {"DynamicQuantizeMatMul", OpClass::kGemm, Rule::kMatMul, 1, kMs},
-    {"MatMulIntegerToFloat", OpClass::kGemm, Rule::kMatMul, 1, kMs},
+    {"QGemm", OpClass::kGemmInt8, Rule::kGemm, 3, kMs},
+    {"DynamicQuantizeMatMul", OpClass::kGemmInt8, Rule::kMatMul, 1, kMs},
+    {"MatMulIntegerToFloat", OpClass::kGemmInt8, Rule::kMatMul, 1, kMs},
     {"MatMulInteger16", OpClass::kGemm, Rule::kMatMul, 1, kMs},
     // ONNX Runtime's dynamic quantizer's LSTM: W [dirs, input, 4 x hidden] and R [dirs, hidden,
     // 4 x hidden] in int8 (transposed against LSTM's), the same products every time step.
@@ -354,28 +357,55 @@ RecurrentCounts CountRecurrent(const Layer& l) {
   return c;
 }
 
-// Trained parameters: floating-point model initializers, not BN statistics.
+// The inputs of a quantized op or a conversion that hold values (activations,
+// weights, bias), as opposed to its scales and zero points: -1 for other ops.
+// Input i is a value when `values` has bit i set.
+std::int64_t QuantValueInputs(const Layer& l) {
+  const std::string& op = l.op_type;
+  const bool ms = l.domain == kMs;
+  if (!ms && !l.domain.empty() && l.domain != "ai.onnx") return -1;
+  auto bits = [](std::initializer_list<int> v) {
+    std::int64_t b = 0;
+    for (int i : v) b |= std::int64_t{1} << i;
+    return b;
+  };
+  if (op == "QuantizeLinear" || op == "DequantizeLinear" || op == "DynamicQuantizeLinear") return bits({0});
+  if (op == "QLinearConv") return bits({0, 3, 8});  // x, w, B
+  if (op == "QLinearMatMul") return bits({0, 3});   // a, b
+  if (op == "ConvInteger" || op == "MatMulInteger") return bits({0, 1});
+  if (!ms) return -1;
+  if (op == "QGemm") return bits({0, 3, 6});                  // A, B, C
+  if (op == "DynamicQuantizeMatMul") return bits({0, 1, 4});  // A, B, bias
+  if (op == "MatMulIntegerToFloat") return bits({0, 1, 6});   // A, B, bias
+  if (op == "QLinearAdd" || op == "QLinearMul") return bits({0, 3});
+  if (op == "QLinearConcat") {  // Y_scale, Y_zero_point, then (X, scale, zero point) per input
+    std::int64_t b = 0;
+    for (std::size_t i = 2; i < l.inputs.size() && i < 62; i += 3) b |= std::int64_t{1} << i;
+    return b;
+  }
+  if (op.rfind("QLinear", 0) == 0) return bits({0});  // unary: X, then scales and zero points
+  return -1;
+}
+
+bool FloatType(DataType t) {
+  return t == DataType::kFloat32 || t == DataType::kFloat16 || t == DataType::kBFloat16 || t == DataType::kFloat64;
+}
+
+bool IntegerType(DataType t) {
+  return t == DataType::kInt8 || t == DataType::kUInt8 || t == DataType::kInt16 || t == DataType::kUInt16 ||
+         t == DataType::kInt32;
+}
+
+// Trained parameters: floating-point model initializers, not BN statistics;
+// of quantized ops and DequantizeLinear, the integer or float values (int8
+// weights, int32 bias), not the scales and zero points.
 bool IsParameter(const Layer& l, std::size_t input) {
   const TensorInfo& t = l.inputs[input];
   if (!t.is_weight || t.is_constant) return false;
-  switch (t.dtype) {
-    case DataType::kFloat32:
-    case DataType::kFloat16:
-    case DataType::kBFloat16:
-    case DataType::kFloat64:
-      break;
-    case DataType::kInt8:
-    case DataType::kUInt8:
-    case DataType::kInt32:
-      // Quantised weights of QLinear*/ *Integer ops are parameters too.
-      if (l.op_class != OpClass::kConv && l.op_class != OpClass::kDepthwiseConv && l.op_class != OpClass::kGemm &&
-          l.op_class != OpClass::kRecurrent) {
-        return false;
-      }
-      break;
-    default:
-      return false;
-  }
+  const std::int64_t values = QuantValueInputs(l);
+  if (values >= 0) return input < 63 && (values >> input & 1) && (FloatType(t.dtype) || IntegerType(t.dtype));
+  // DynamicQuantizeLSTM (class rnn) reads its int8 W and R directly: parameters too.
+  if (!FloatType(t.dtype) && !(l.op_class == OpClass::kRecurrent && IntegerType(t.dtype))) return false;
   return !(l.op_type == "BatchNormalization" && (input == 3 || input == 4));
 }
 
@@ -384,8 +414,9 @@ bool IsParameter(const Layer& l, std::size_t input) {
 OpClass ClassifyOp(const std::string& op_type, const std::string& domain, I64 group, I64 in_channels) {
   const OpRule* r = FindRule(op_type, domain);
   if (!r) return OpClass::kUnknown;
-  if (r->cls == OpClass::kConv && op_type != "ConvTranspose" && group > 1 && group == in_channels) {
-    return OpClass::kDepthwiseConv;
+  if ((r->cls == OpClass::kConv || r->cls == OpClass::kConvInt8) && op_type != "ConvTranspose" && group > 1 &&
+      group == in_channels) {
+    return r->cls == OpClass::kConv ? OpClass::kDepthwiseConv : OpClass::kDepthwiseConvInt8;
   }
   return r->cls;
 }
@@ -402,7 +433,10 @@ Counts ComputeCounts(Layer& l) {
     if (t.name.empty()) continue;
     if (t.is_weight || t.is_constant) {
       c.weight_elems = CheckedAdd(c.weight_elems, Elems(t));
-      if (IsParameter(l, i)) c.params = CheckedAdd(c.params, Elems(t));
+      if (IsParameter(l, i)) {
+        c.params = CheckedAdd(c.params, Elems(t));
+        c.param_bytes = CheckedAdd(c.param_bytes, CheckedMul(Elems(t), DataTypeBytes(t.dtype)));
+      }
     } else {
       c.input_elems = CheckedAdd(c.input_elems, Elems(t));
     }

@@ -40,7 +40,7 @@ struct LayerCost {
 
 inline LayerCost CostOf(const FusedLayer& l, const PlatformPlan& plan) {
   LayerCost c;
-  c.plan = &plan.classes[static_cast<std::size_t>(l.op_class)];
+  c.plan = &(l.quantized ? plan.quantized : plan.classes)[static_cast<std::size_t>(l.op_class)];
   c.estimator = l.free ? plan.free : l.unknown_op ? plan.memory : c.plan->estimator;
   c.cost = c.estimator->cost(l.facts, *c.plan);
   c.ms = c.cost.ms * static_cast<double>(l.repeat);
@@ -98,19 +98,30 @@ PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& optio
   plan.fusion_fingerprint = FusionFingerprint(platform.fusion);
   plan.free = &Registered("free");
   plan.memory = &Registered("memory");
-  plan.classes.resize(static_cast<std::size_t>(OpClass::kUnknown) + 1);
-  for (OpClass c : AllOpClasses()) {
+  const bool int8 = platform.precisions.count(Precision::kInt8) > 0;
+  plan.quantized_precision = int8 ? Precision::kInt8 : precision;
+  plan.quantized_peak_gops = platform.precisions.at(plan.quantized_precision).peak_gops.value;
+  plan.quantized_bandwidth_gbps = platform.precisions.at(plan.quantized_precision).bandwidth_gbps.value;
+  auto plan_class = [&](OpClass c, Precision at) {
     const ClassModel& model = platform.ModelFor(c);
-    ClassPlan& cp = plan.classes[static_cast<std::size_t>(c)];
-    // The int8 classes (QDQ groups, fusion.h) run at int8 whatever the network's precision,
-    // where the platform has int8.
-    const Precision at = IsInt8Class(c) && platform.precisions.count(Precision::kInt8) ? Precision::kInt8 : precision;
-    cp = PlanClass(platform, model, at, *FindEstimator(model.estimator));
+    ClassPlan cp = PlanClass(platform, model, at, *FindEstimator(model.estimator));
     if (model.interval) {
       cp.interval_low = model.interval->low;
       cp.interval_high = model.interval->high;
       cp.interval_level = model.interval->level;
     }
+    return cp;
+  };
+  plan.classes.resize(static_cast<std::size_t>(OpClass::kUnknown) + 1);
+  plan.quantized.resize(plan.classes.size());
+  for (OpClass c : AllOpClasses()) {
+    // The int8 classes run at int8 whatever the network's precision, where the platform has int8;
+    // so does every quantized layer (quantization.h), whatever its class.
+    const std::size_t k = static_cast<std::size_t>(c);
+    plan.classes[k] = plan_class(c, IsInt8Class(c) ? plan.quantized_precision : precision);
+    plan.quantized[k] = plan.quantized_precision == plan.classes[k].precision
+                            ? plan.classes[k]
+                            : plan_class(c, plan.quantized_precision);
   }
   // A class without an interval of its own (no sweep rows: softmax, reduce,
   // unknown ops, the default class) takes the widest of the profile's class
@@ -124,11 +135,13 @@ PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& optio
     widest_level = widest_level > 0 ? std::min(widest_level, cp.interval_level) : cp.interval_level;
   }
   if (widest_low > 0) {
-    for (ClassPlan& cp : plan.classes) {
-      if (cp.interval_low > 0) continue;
-      cp.interval_low = widest_low;
-      cp.interval_high = widest_high;
-      cp.interval_level = widest_level;
+    for (std::vector<ClassPlan>* plans : {&plan.classes, &plan.quantized}) {
+      for (ClassPlan& cp : *plans) {
+        if (cp.interval_low > 0) continue;
+        cp.interval_low = widest_low;
+        cp.interval_high = widest_high;
+        cp.interval_level = widest_level;
+      }
     }
   }
   plan.interval = platform.interval;
@@ -152,17 +165,28 @@ namespace {
 // A fitted profile used outside what was measured, one line each: classes
 // whose fit lacks the precision asked for (their fallback estimator ran), and
 // most of the time coming from layers outside the fitted sizes.
-void AddFitWarnings(Report& report, const PlatformPlan& plan, const std::map<OpClass, int>& unfitted,
-                    int extrapolated, double extrapolated_ms, double layers_ms) {
-  if (!unfitted.empty()) {
+// Unfitted classes by the plan they ran with (the network's or the quantized layers').
+using Unfitted = std::map<std::pair<Precision, OpClass>, std::pair<const ClassPlan*, int>>;
+
+void AddFitWarnings(Report& report, const Unfitted& unfitted, int extrapolated, double extrapolated_ms,
+                    double layers_ms) {
+  // One line per precision: the network's first, then int8 for quantized layers.
+  std::vector<Precision> order;
+  for (const auto& [key, value] : unfitted) {
+    if (std::find(order.begin(), order.end(), key.first) == order.end()) order.push_back(key.first);
+  }
+  std::stable_partition(order.begin(), order.end(), [&](Precision p) { return p == report.precision; });
+  for (Precision precision : order) {
     std::string classes;
-    for (const auto& [cls, count] : unfitted) {
-      const ClassPlan& c = plan.classes[static_cast<std::size_t>(cls)];
-      classes += (classes.empty() ? "" : "; ") + std::string(OpClassName(cls)) + " x" + std::to_string(count) +
-                 " (fitted for " + (c.fitted_precisions.empty() ? "no precision" : c.fitted_precisions) + ", ran " +
-                 c.estimator->name + ")";
+    for (const auto& [key, value] : unfitted) {
+      if (key.first != precision) continue;
+      const ClassPlan& c = *value.first;
+      classes += (classes.empty() ? "" : "; ") + std::string(OpClassName(key.second)) + " x" +
+                 std::to_string(value.second) + " (fitted for " +
+                 (c.fitted_precisions.empty() ? "no precision" : c.fitted_precisions) + ", ran " + c.estimator->name +
+                 ")";
     }
-    report.warnings.push_back(std::string("the profile's fits do not cover ") + PrecisionName(plan.precision) +
+    report.warnings.push_back(std::string("the profile's fits do not cover ") + PrecisionName(precision) +
                               ", the fallback estimated these layers: " + classes);
   }
   if (layers_ms > 0 && extrapolated_ms > kExtrapolatedWarnFraction * layers_ms) {
@@ -192,9 +216,11 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
   report.overhead_ms = plan.overhead_ms;
 
   std::map<std::string, int> unknown;
-  std::map<OpClass, int> unfitted;  // step_linear classes without a model for the precision
+  Unfitted unfitted;  // step_linear and trees classes without a model for the precision they ran at
   double extrapolated_ms = 0;
   int extrapolated = 0;
+  std::int64_t all_macs = 0;  // of the rows, repeats included
+  report.quantization.forms = fused.quantization_forms;
   double sum = 0, energy = 0;
   double class_low = 0, class_high = 0;  // the "classes" interval of the layer sum
   bool every_class_has_interval = true;
@@ -224,7 +250,18 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
       extrapolated_ms += c.ms;
       ++extrapolated;
     }
-    if (!l.free && !l.unknown_op && c.plan->fit_missing) ++unfitted[l.op_class];
+    if (!l.free && !l.unknown_op && c.plan->fit_missing) {
+      auto& [class_plan, count] = unfitted[{c.plan->precision, l.op_class}];
+      class_plan = c.plan;
+      ++count;
+    }
+    row.precision = c.plan->precision;
+    row.quantized = l.quantized;
+    all_macs = CheckedAdd(all_macs, CheckedMul(layer.counts.macs, layer.repeat));
+    if (l.quantized) {
+      ++report.quantization.layers;
+      report.quantization.macs = CheckedAdd(report.quantization.macs, CheckedMul(layer.counts.macs, layer.repeat));
+    }
     row.layer = steal ? std::move((*steal)[i]) : layer;
     if (c.ms > 0 && !(c.plan->interval_low > 0)) every_class_has_interval = false;
     if (c.ms > 0 && c.plan->interval_low > 0) {
@@ -257,7 +294,22 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
     for (const auto& [op, count] : unknown) ops += (ops.empty() ? "" : ", ") + op + " x" + std::to_string(count);
     report.warnings.push_back("ops odonata does not know were estimated as memory-bound copies and flagged: " + ops);
   }
-  AddFitWarnings(report, plan, unfitted, extrapolated, extrapolated_ms, sum);
+  QuantizationSummary& q = report.quantization;
+  if (q.layers > 0) {
+    q.precision = plan.quantized_precision;
+    q.peak_gops = plan.quantized_peak_gops;
+    q.bandwidth_gbps = plan.quantized_bandwidth_gbps;
+    q.macs_percent = all_macs > 0 ? 100.0 * static_cast<double>(q.macs) / static_cast<double>(all_macs) : 0.0;
+    if (plan.quantized_precision != Precision::kInt8) {
+      char share[32];
+      std::snprintf(share, sizeof share, "%.0f%%", q.macs_percent);
+      report.warnings.push_back(std::to_string(q.layers) + (q.layers == 1 ? " int8 layer (" : " int8 layers (") +
+                                share + " of MACs) estimated at " +
+                                PrecisionName(plan.quantized_precision) + ": platform " + plan.platform +
+                                " has no int8 precision");
+    }
+  }
+  AddFitWarnings(report, unfitted, extrapolated, extrapolated_ms, sum);
   return report;
 }
 

@@ -8,6 +8,7 @@
 #include "counts.h"
 #include "layer_cost.h"
 #include "odonata/errors.h"
+#include "odonata/quantization.h"
 
 namespace odonata {
 namespace {
@@ -112,19 +113,29 @@ class TensorGraph {
 class Fuser {
  public:
   Fuser(const Network& net, const Fusion& fusion)
-      : net_(net), fusion_(fusion), graph_(net), taken_(net.layers.size(), false) {}
+      : net_(net), fusion_(fusion), graph_(net), taken_(net.layers.size(), false), quant_(DetectQuantization(net)) {
+    for (const FusionRule& r : fusion_.rules) qdq_rules_ |= !r.quantize.empty();
+  }
 
-  std::vector<Layer> Run() {
+  // The fused layers; *quantized (if given) gets, per layer, whether it
+  // computes on quantized data (its class is then the int8 class, if any).
+  std::vector<Layer> Run(std::vector<bool>* quantized) {
     const std::size_t n = net_.layers.size();
     FindDecomposed();
     FindQdqGroups();
     std::vector<Layer> out;
     out.reserve(n);
+    if (quantized) quantized->clear();
+    auto add = [&](Layer layer, bool q) {
+      if (q) layer.op_class = Int8ClassOf(layer.op_class);
+      out.push_back(std::move(layer));
+      if (quantized) quantized->push_back(q);
+    };
     for (std::size_t i = 0; i < n; ++i) {
       if (!decomposed_[i].members.empty()) {
         group_ = decomposed_[i].members;
         try {
-          out.push_back(AsOneOp(decomposed_[i].op));
+          add(AsOneOp(decomposed_[i].op), false);  // a float subgraph (quantized ones are QDQ groups)
         } catch (const Error& e) {
           throw e.WithContext(net_.source + ": fusing layer '" + net_.layers[i].name + "'");
         }
@@ -133,7 +144,7 @@ class Fuser {
       if (!qdq_[i].empty()) {
         group_ = qdq_[i];
         try {
-          out.push_back(Merged(true));
+          add(Merged(true), true);
         } catch (const Error& e) {
           throw e.WithContext(net_.source + ": fusing layer '" + net_.layers[i].name + "'");
         }
@@ -144,11 +155,11 @@ class Fuser {
       group_.assign(1, i);
       Grow(i);
       if (group_.size() == 1) {
-        out.push_back(net_.layers[i]);
+        add(net_.layers[i], Quantized(i));
         continue;
       }
       try {
-        out.push_back(Merged(false));
+        add(Merged(false), Quantized(i));
       } catch (const Error& e) {
         throw e.WithContext(net_.source + ": fusing layer '" + net_.layers[i].name + "'");
       }
@@ -156,7 +167,26 @@ class Fuser {
     return out;
   }
 
+  const Quantization& quantization() const { return quant_; }
+
  private:
+  // Whether a layer whose main node is i, not a QDQ group, computes on
+  // quantized data: an integer operator always; a node in QDQ form when the
+  // platform has no QDQ rules (it is assumed to run every QDQ node unit at
+  // int8, as TensorRT does); with QDQ rules only the groups they form are.
+  bool Quantized(std::size_t i) const {
+    switch (quant_.nodes[i]) {
+      case QuantForm::kOperator:
+      case QuantForm::kDynamic:
+        return true;
+      case QuantForm::kQdq:
+        return !qdq_rules_;
+      case QuantForm::kNone:
+        return false;
+    }
+    return false;
+  }
+
   static constexpr std::size_t kNone = TensorGraph::kNone;
 
   // The gated activation t * A(t) on tensor t (read exactly twice), for a
@@ -477,6 +507,7 @@ class Fuser {
     one.op_class = ClassifyOp(one.op_type, one.domain);
     one.counts = ComputeCounts(one);
     one.counts.params = merged.counts.params;
+    one.counts.param_bytes = merged.counts.param_bytes;
     one.unknown_op |= merged.unknown_op;
     one.covers = std::move(merged.covers);
     one.covered_ops = std::move(merged.covered_ops);
@@ -556,6 +587,7 @@ class Fuser {
       fused.counts.macs = CheckedAdd(fused.counts.macs, l.counts.macs);
       fused.counts.flops = CheckedAdd(fused.counts.flops, l.counts.flops);
       fused.counts.params = CheckedAdd(fused.counts.params, l.counts.params);
+      fused.counts.param_bytes = CheckedAdd(fused.counts.param_bytes, l.counts.param_bytes);
       fused.data_dependent |= l.data_dependent;
       fused.unknown_op |= l.unknown_op;
       const std::span<const std::size_t> ids = graph_.Inputs(k);
@@ -590,11 +622,13 @@ class Fuser {
     std::string op;
   };
   std::vector<Decomposed> decomposed_;  // FindDecomposed: by first member
+  const Quantization quant_;                           // of every node of the network
+  bool qdq_rules_ = false;                             // the fusion has QDQ rules
 };
 
 }  // namespace
 
-std::vector<Layer> Fuse(const Network& net, const Fusion& fusion) { return Fuser(net, fusion).Run(); }
+std::vector<Layer> Fuse(const Network& net, const Fusion& fusion) { return Fuser(net, fusion).Run(nullptr); }
 
 const std::vector<std::string>& DecomposedOps() {
   static const std::vector<std::string> ops = {"Gelu", "LayerNormalization"};
@@ -611,7 +645,10 @@ FusedNetwork& FusedNetwork::operator=(FusedNetwork&&) noexcept = default;
 FusedNetwork FuseNetwork(const Network& net, const Fusion& fusion) {
   FusedNetwork f;
   f.totals = net.Totals();  // before fusing, so that an overflow names the same product as before
-  f.layers = Fuse(net, fusion);
+  std::vector<bool> quantized;
+  Fuser fuser(net, fusion);
+  f.layers = fuser.Run(&quantized);
+  f.quantization_forms = fuser.quantization().Forms();
   f.compact.reserve(f.layers.size());
   const auto& free_ops = fusion.free_ops;
   // The dequantize and quantize ops of the QDQ rules: a free op fused with them
@@ -627,7 +664,8 @@ FusedNetwork FuseNetwork(const Network& net, const Fusion& fusion) {
     }
     return true;
   };
-  for (const Layer& l : f.layers) {
+  for (std::size_t i = 0; i < f.layers.size(); ++i) {
+    const Layer& l = f.layers[i];
     FusedLayer c;
     try {
       c.facts = FactsOf(l);
@@ -638,6 +676,7 @@ FusedNetwork FuseNetwork(const Network& net, const Fusion& fusion) {
     c.repeat = l.repeat;
     c.free = lone(l) && std::find(free_ops.begin(), free_ops.end(), l.op_type) != free_ops.end();
     c.unknown_op = l.unknown_op;
+    c.quantized = quantized[i];
     f.compact.push_back(c);
   }
   f.fusion_fingerprint = FusionFingerprint(fusion);

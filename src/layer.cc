@@ -85,6 +85,7 @@ Counts& Counts::operator+=(const Counts& o) {
   macs = CheckedAdd(macs, o.macs);
   flops = CheckedAdd(flops, o.flops);
   params = CheckedAdd(params, o.params);
+  param_bytes = CheckedAdd(param_bytes, o.param_bytes);
   weight_elems = CheckedAdd(weight_elems, o.weight_elems);
   input_elems = CheckedAdd(input_elems, o.input_elems);
   output_elems = CheckedAdd(output_elems, o.output_elems);

@@ -232,7 +232,7 @@ std::int64_t LayerDim(const Layer& l, LayerDimId dim) {
       return l.window.kernel.empty() ? 1 : Product(l.window.kernel);
     case D::kSpatial: {
       if (!out || out->empty()) return 0;
-      if (l.op_class == OpClass::kGemm) return out->back() > 0 ? Product(*out) / out->back() : 0;
+      if (FloatClassOf(l.op_class) == OpClass::kGemm) return out->back() > 0 ? Product(*out) / out->back() : 0;
       if (out->size() < 2) return (*out)[0];
       // batch * output positions, times the kernel window for window ops.
       const std::int64_t positions = (*out)[1] > 0 ? Product(*out) / (*out)[1] : 0;
@@ -241,7 +241,7 @@ std::int64_t LayerDim(const Layer& l, LayerDimId dim) {
     default:
       break;
   }
-  if (l.op_class == OpClass::kGemm) {
+  if (FloatClassOf(l.op_class) == OpClass::kGemm) {  // gemm_int8 too: same dimensions
     // Features: out_c = N (output's last dim), in_c = K (A's reduced dim).
     if (dim == D::kOutC) return out && !out->empty() ? out->back() : 0;
     if (dim == D::kInC) {
@@ -286,6 +286,7 @@ ClassPlan PlanClass(const Platform& platform, const ClassModel& model, Precision
                     const EstimatorInfo& estimator) {
   ClassPlan plan;
   plan.estimator = &estimator;
+  plan.precision = precision;
   plan.bytes_per_element = PrecisionBytes(precision);
   const FittedModel* fitted = nullptr;
   const TreeModel* trees = nullptr;

@@ -68,6 +68,7 @@ LayerFacts FactsOf(const Layer& layer);
 // (PlanClass): names turned into ids and pointers, roofs multiplied out. Built
 // once per (platform, precision, class); estimating with it allocates nothing.
 struct ClassPlan {
+  Precision precision = Precision::kFp32;  // the precision it was planned at
   // The estimator that runs: the one asked for, except step_linear without a
   // fitted model for the precision, which is its fallback (default roofline).
   const EstimatorInfo* estimator = nullptr;
@@ -143,6 +144,7 @@ struct FusedLayer {
   std::int64_t repeat = 1;
   bool free = false;        // a lone node whose op is one of the fusion's free_ops: estimator "free"
   bool unknown_op = false;  // estimator "memory", flagged
+  bool quantized = false;   // computes on quantized data: PlatformPlan::quantized classes
 };
 
 // The registry's cost functions (estimator.cc: Estimators()).

@@ -152,7 +152,7 @@ run 0 estimate "$MODELS/resnet50.onnx" --platform jetson-nano --format csv
 py '
 import csv, json, sys
 rows = list(csv.DictReader(open(sys.argv[1], newline="")))
-assert list(rows[0].keys()) == "index,name,op,covers,output_shape,macs,flops,params,bytes,bound,estimator,utilisation,ms,percent,repeat,flags,energy_mj,kind,total_rounded,interval_low_ms,interval_high_ms,validated_mape,validated_networks".split(","), list(rows[0].keys())
+assert list(rows[0].keys()) == "index,name,op,covers,output_shape,macs,flops,params,bytes,bound,estimator,utilisation,ms,percent,repeat,flags,energy_mj,kind,total_rounded,interval_low_ms,interval_high_ms,validated_mape,validated_networks,precision,quantized,param_bytes,quantized_macs_percent".split(","), list(rows[0].keys())
 layers = [r for r in rows if r["kind"] == "layer"]
 assert all(r["index"] for r in layers) and len(layers) == len(rows) - 2
 overhead = [r for r in rows if r["kind"] == "overhead" and r["name"] == "OVERHEAD" and not r["index"]]
@@ -164,6 +164,32 @@ t = total[0]
 assert float(t["interval_low_ms"]) < float(t["ms"]) * 1.5 and float(t["interval_high_ms"]) > float(t["interval_low_ms"]), t
 assert float(t["validated_mape"]) > 0 and int(t["validated_networks"]) >= 1, t
 assert all(not r["total_rounded"] for r in layers)
+# A float model on jetson-nano: every layer at fp16, none quantized.
+assert {r["precision"] for r in layers} == {"fp16"} and t["precision"] == "fp16", t
+assert t["quantized"] == "0" and all(r["quantized"] == "0" for r in layers), t
+assert int(t["param_bytes"]) == 4 * int(t["params"]), t
+' "$WORK/stdout"
+ok
+
+check "a quantized model: int8 in the header, one warning where the platform has no int8, CSV sums"
+run 0 estimate "$MODELS/third-party/yunet_n_320_int8_qdq.onnx" --platform host-ort-cpu
+stdout_has "^precision  fp32  \(int8: [0-9]+ of [0-9]+ layers, [0-9]+% of MACs; QDQ quantization\)$"
+grep -q "int8 layers" "$WORK/stderr" && fail "a platform with int8 warned: $(cat "$WORK/stderr")"
+run 0 estimate "$MODELS/third-party/yunet_n_320_int8_qdq.onnx" --platform jetson-nano
+stdout_has "^precision  fp16  \([0-9]+ of [0-9]+ layers \([0-9]+% of MACs\) are int8, estimated at fp16: the platform has no int8; QDQ quantization\)$"
+[ "$(grep -c "^odonata: warning: [0-9]* int8 layers ([0-9]*% of MACs) estimated at fp16: platform jetson-nano has no int8 precision$" "$WORK/stderr")" = 1 ] ||
+  fail "expected one no-int8 warning line"
+run 0 estimate "$MODELS/third-party/ultraface_slim_320_int8_qop.onnx" --platform host-ort-cpu --format csv
+py '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+layers = [r for r in rows if r["kind"] == "layer"]
+t = [r for r in rows if r["kind"] == "total"][0]
+assert sum(int(r["quantized"]) for r in layers) == int(t["quantized"]) > 0, t
+assert {r["precision"] for r in layers if r["quantized"] == "1"} == {"int8"}
+assert {r["precision"] for r in layers if r["quantized"] == "0"} == {"fp32"}
+assert sum(int(r["param_bytes"]) for r in layers) == int(t["param_bytes"]), t
+assert 0 < float(t["quantized_macs_percent"]) <= 100, t
 ' "$WORK/stdout"
 ok
 

@@ -32,6 +32,7 @@ ReportRow MakeRow(const std::string& name, std::vector<std::string> ops, Shape s
   row.layer.counts.macs = macs;
   row.layer.counts.flops = 2 * macs;
   row.layer.counts.params = 1000;
+  row.precision = Precision::kFp16;  // as MakeReport's
   row.estimate.ms = ms;
   row.estimate.bound = Bound::kCompute;
   row.estimate.ops = static_cast<double>(2 * macs);
@@ -103,7 +104,8 @@ TEST(ReportTest, JsonKeysAndValues) {
 
   for (const char* key :
        {"odonata_version", "model", "model_path", "platform", "platform_path", "precision", "total_ms", "overhead_ms",
-        "layers_ms", "energy_mj", "overhead_energy_mj", "avg_power_w", "totals", "nodes", "layers", "warnings"}) {
+        "layers_ms", "energy_mj", "overhead_energy_mj", "avg_power_w", "totals", "nodes", "layers", "warnings",
+        "quantization"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_EQ(j["model"], "tiny");
@@ -178,15 +180,18 @@ TEST(ReportTest, CsvHeaderQuotingAndTotals) {
   EXPECT_EQ(lines[0],
             "index,name,op,covers,output_shape,macs,flops,params,bytes,bound,estimator,"
             "utilisation,ms,percent,repeat,flags,energy_mj,kind,total_rounded,interval_low_ms,interval_high_ms,"
-            "validated_mape,validated_networks");
+            "validated_mape,validated_networks,precision,quantized,param_bytes,quantized_macs_percent");
   EXPECT_EQ(lines[1].substr(0, 66), "1,conv1,Conv+BatchNormalization+Relu,conv1;conv1_1;conv1_2,1x64x56");
   // A name with a comma is quoted; the row still has 16 fields after unquoting.
   EXPECT_EQ(lines[2].rfind("2,\"fc,final\",Gemm,\"fc,final\",1x1000,512000,", 0), 0u) << lines[2];
   EXPECT_NE(lines[3].find(",unknown_op"), std::string::npos);
   EXPECT_NE(lines[3].find(",0.125,layer,,,,,"), std::string::npos) << lines[3];  // 2 W x 0.0625 ms
-  EXPECT_EQ(lines[4], ",OVERHEAD,,,,,,,,,,,0.25,12.903225806451612,,,0.25,overhead,,,,,");
-  // No validation or interval in the profile: 3 decimals, empty trust fields.
-  EXPECT_EQ(lines[5], ",TOTAL,,,,118525952,237051904,3000,12288,,,,1.9375,100,,,3.625,total,1.938,,,,");
+  // A float layer: at the report's precision, not quantized, no parameter bytes in this hand-made row.
+  EXPECT_NE(lines[3].find(",layer,,,,,,fp16,0,0,"), std::string::npos) << lines[3];
+  EXPECT_EQ(lines[4], ",OVERHEAD,,,,,,,,,,,0.25,12.903225806451612,,,0.25,overhead,,,,,,,,,");
+  // No validation or interval in the profile: 3 decimals, empty trust fields; a float model:
+  // precision fp16, no quantized layers, 0% of MACs quantized.
+  EXPECT_EQ(lines[5], ",TOTAL,,,,118525952,237051904,3000,12288,,,,1.9375,100,,,3.625,total,1.938,,,,,fp16,0,0,0");
 }
 
 TEST(ReportTest, CsvQuotesQuotesAndNewlines) {

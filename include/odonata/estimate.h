@@ -24,6 +24,10 @@ struct EstimateOptions {
 struct ReportRow {
   Layer layer;  // fused layer
   LayerEstimate estimate;
+  // The precision the layer was estimated at: the report's, or int8 for a
+  // quantized layer on a platform with int8 (Report::quantization).
+  Precision precision = Precision::kFp32;
+  bool quantized = false;  // computes on quantized data (fusion.h, quantization.h)
   double ms = 0;                   // estimate.ms * layer.repeat
   double percent = 0;              // of total_ms
   double energy_mj = 0;            // ms x the class's active power (Platform::ActivePowerW)
@@ -44,12 +48,31 @@ struct EstimateInterval {
   std::int64_t rows = 0;  // residuals behind it (profile basis), else 0
 };
 
+// A quantized model's layers in a report (docs/report-format.md "Quantized
+// models"): a layer is quantized when it computes on quantized data (a QDQ
+// group, an integer operator such as QLinearConv or MatMulInteger; on a
+// platform without QDQ fusion rules, a node in QDQ form: fusion.h,
+// quantization.h). They are estimated at the platform's int8 precision; on a
+// platform without int8 at the report's precision, and a warning says so.
+struct QuantizationSummary {
+  std::vector<std::string> forms;  // the model's forms: "qdq", "operator", "dynamic"; empty: a float model
+  std::int64_t layers = 0;         // quantized layers (rows with quantized set)
+  std::int64_t macs = 0;           // their MACs per inference (repeats included)
+  double macs_percent = 0;         // 100 x macs / the MACs of all rows (0 when there are none)
+  // What the quantized layers were estimated at; absent when layers is 0.
+  std::optional<Precision> precision;
+  // The platform's roofs at that precision (mode applied), GOP/s and GB/s; 0 when layers is 0.
+  double peak_gops = 0;
+  double bandwidth_gbps = 0;
+};
+
 struct Report {
   std::string model;  // network name
   std::string model_path;
   std::string platform;
   std::string platform_path;
-  Precision precision = Precision::kFp32;
+  Precision precision = Precision::kFp32;  // the network's (quantized layers: `quantization`)
+  QuantizationSummary quantization;
   // The platform's roofs at `precision` (mode applied): GOP/s and GB/s.
   double peak_gops = 0;
   double bandwidth_gbps = 0;
@@ -79,7 +102,8 @@ constexpr double kExtrapolatedWarnFraction = 0.5;
 // Throws Error if the platform lacks the precision or names an unknown estimator.
 // Warnings (one line each) besides the network's: unknown ops; step_linear
 // classes whose fits lack the precision (their fallback ran); more than
-// kExtrapolatedWarnFraction of the layer time from extrapolated layers.
+// kExtrapolatedWarnFraction of the layer time from extrapolated layers;
+// quantized layers on a platform without int8 (estimated at `precision`).
 Report EstimateNetwork(const Network& network, const Platform& platform, const EstimateOptions& options = {});
 
 // Estimating in a loop (README "Estimating in a loop"): EstimateNetwork is
@@ -102,6 +126,12 @@ struct PlatformPlan {
   double idle_power_w = 0;
   std::uint64_t fusion_fingerprint = 0;   // FusionFingerprint(platform.fusion)
   std::vector<ClassPlan> classes;         // by OpClass (internal)
+  // For quantized layers (FusedNetwork): by OpClass, at quantized_precision:
+  // int8 where the platform has it, else `precision`.
+  Precision quantized_precision = Precision::kFp32;
+  double quantized_peak_gops = 0;  // the roofs at quantized_precision
+  double quantized_bandwidth_gbps = 0;
+  std::vector<ClassPlan> quantized;
   const EstimatorInfo* free = nullptr;    // for fused layers marked free
   const EstimatorInfo* memory = nullptr;  // for unknown ops
   std::optional<RatioInterval> interval;  // Platform::interval

@@ -16,7 +16,9 @@ namespace odonata {
 // network is covered by exactly one returned layer (nothing is dropped).
 // Counts of a fused layer: MACs, FLOPs and params summed; activation traffic
 // only for tensors entering or leaving the group (a gated activation's t and
-// A(t) are internal).
+// A(t) are internal). A layer that computes on quantized data (a QDQ group;
+// an integer operator such as QLinearConv; without QDQ rules, a node in QDQ
+// form: quantization.h) has the int8 class of its main node's class, if any.
 std::vector<Layer> Fuse(const Network& network, const Fusion& fusion);
 
 // A fused layer as the estimate loop reads it (internal: src/layer_cost.h).
@@ -37,6 +39,9 @@ struct FusedNetwork {
   Counts totals;           // network.Totals()
   std::int64_t nodes = 0;  // network.layers.size()
   std::vector<std::string> warnings;
+  // The model's quantization forms (Quantization::Forms(): "qdq", "operator",
+  // "dynamic"); empty for a float model.
+  std::vector<std::string> quantization_forms;
 
   // Out of line: FusedLayer is complete only inside the library.
   FusedNetwork();

@@ -14,9 +14,9 @@ namespace odonata {
 
 // Class of an operator, the unit at which a platform chooses an estimator.
 enum class OpClass {
-  kConv,           // Conv (not depthwise), ConvTranspose, ConvInteger, QLinearConv
+  kConv,           // Conv (not depthwise), ConvTranspose
   kDepthwiseConv,  // Conv with group == input channels > 1
-  kGemm,           // Gemm, MatMul, MatMulInteger, QLinearMatMul, Einsum
+  kGemm,           // Gemm, MatMul, Einsum
   kPool,           // MaxPool, AveragePool, Global*Pool, LpPool
   kEltwise,        // binary/variadic arithmetic: Add, Mul, Sum, Where, ...
   kActivation,     // unary element-wise: Relu, Clip, Sigmoid, HardSwish, ...
@@ -27,8 +27,11 @@ enum class OpClass {
   kData,           // data movement and shape ops: Concat, Reshape, Transpose, Gather, ...
   kControl,        // If, Loop, Scan (their bodies are layers of their own)
   kDetection,      // NonMaxSuppression, RoiAlign, NonZero
-  // int8 kernels a platform's QDQ fusion rules make of DequantizeLinear -> op -> QuantizeLinear
-  // (fusion.h; ONNX Runtime's QLinearConv, QGemm, QLinearMatMul), estimated at precision int8:
+  // int8 kernels: the integer operators (ConvInteger, QLinearConv; MatMulInteger, QLinearMatMul,
+  // com.microsoft QGemm, DynamicQuantizeMatMul, MatMulIntegerToFloat), the layers a platform's QDQ
+  // fusion rules make of DequantizeLinear -> op -> QuantizeLinear (fusion.h), and every other
+  // quantized convolution or matrix product (quantization.h); estimated at precision int8 where
+  // the platform has it:
   kConvInt8,           // a quantized kConv
   kDepthwiseConvInt8,  // a quantized kDepthwiseConv
   kGemmInt8,           // a quantized kGemm
@@ -77,7 +80,11 @@ struct Window {
 //   pooling comparisons/adds, normalisation, softmax (approximate per op).
 // - params: trained parameters as PyTorch counts them: elements of
 //   floating-point initializers, except BatchNormalization's running mean and
-//   variance (buffers, not parameters).
+//   variance (buffers, not parameters); in a quantized model also the integer
+//   weights and biases that DequantizeLinear, QLinearConv, ConvInteger,
+//   MatMulInteger, ... read (never their scales and zero points).
+// - param_bytes: those parameters' bytes as stored (4 per float32, 1 per
+//   int8/uint8, 4 per int32 bias, ...).
 // - weight_elems: elements of every initializer or load-time constant read
 //   (params plus BN statistics, shape constants, folded constants).
 // - input_elems / output_elems: activation elements read and written.
@@ -86,6 +93,7 @@ struct Counts {
   std::int64_t macs = 0;
   std::int64_t flops = 0;
   std::int64_t params = 0;
+  std::int64_t param_bytes = 0;
   std::int64_t weight_elems = 0;
   std::int64_t input_elems = 0;
   std::int64_t output_elems = 0;

@@ -263,9 +263,10 @@ struct Platform {
   // "jetson-tx2", or "jetson-tx2:maxq" with a mode applied.
   std::string DisplayName() const { return mode.empty() ? name : name + ":" + mode; }
 
-  // The model of class `c`: its entry in `classes`, else `default_class`; `rnn`
-  // (recurrent layers), when not listed, uses the model of `gemm` (listed or default), with
-  // which recurrent layers were costed before they had a class of their own.
+  // The model of class `c`: its entry in `classes`; for an int8 class not listed, its
+  // float class's model (conv_int8 -> conv) if listed; `rnn` (recurrent layers), when not
+  // listed, the model of `gemm` (listed or default), with which recurrent layers were
+  // costed before they had a class of their own; else `default`.
   const ClassModel& ModelFor(OpClass c) const;
   // Power while a layer of class `c` runs, W: the class model's active_w
   // (ModelFor, so unlisted classes use `default`), else power.active_w, else

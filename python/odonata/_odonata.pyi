@@ -42,6 +42,9 @@ class Layer:
     macs: int
     flops: int
     params: int
+    param_bytes: int
+    precision: str
+    quantized: bool
     repeat: int
     estimator: str
     bound: str
@@ -60,6 +63,9 @@ class Report:
     peak_gops: float
     bandwidth_gbps: float
     macs: int
+    params: int
+    param_bytes: int
+    quantization: Dict[str, Any]
     nodes: int
     warnings: List[str]
     layers: List[Layer]

@@ -340,9 +340,10 @@ PyReport Estimate(const std::shared_ptr<const PyModel>& model, const std::shared
 
 // A fused layer's row as Python sees it.
 struct PyLayer {
-  std::string name, op, op_class, estimator, bound;
+  std::string name, op, op_class, estimator, bound, precision;
   double ms = 0, energy_mj = 0, percent = 0;
-  std::int64_t macs = 0, flops = 0, params = 0, repeat = 1;
+  std::int64_t macs = 0, flops = 0, params = 0, param_bytes = 0, repeat = 1;
+  bool quantized = false;
   std::vector<std::string> flags, covers;
 };
 
@@ -359,6 +360,9 @@ PyLayer ToLayer(const ReportRow& row) {
   l.macs = row.layer.counts.macs;
   l.flops = row.layer.counts.flops;
   l.params = row.layer.counts.params;
+  l.param_bytes = row.layer.counts.param_bytes;
+  l.precision = PrecisionName(row.precision);
+  l.quantized = row.quantized;
   l.repeat = row.layer.repeat;
   l.flags = row.flags;
   l.covers = row.layer.covers;
@@ -739,6 +743,9 @@ PYBIND11_MODULE(_odonata, m) {
       .def_readonly("macs", &PyLayer::macs)
       .def_readonly("flops", &PyLayer::flops)
       .def_readonly("params", &PyLayer::params)
+      .def_readonly("param_bytes", &PyLayer::param_bytes, "Bytes of its parameters as stored (1 per int8 weight).")
+      .def_readonly("precision", &PyLayer::precision, "The precision it was estimated at ('fp32', 'int8').")
+      .def_readonly("quantized", &PyLayer::quantized, "Whether it computes on quantized data.")
       .def_readonly("repeat", &PyLayer::repeat)
       .def_readonly("estimator", &PyLayer::estimator, "The estimator that produced it ('roofline', ...).")
       .def_readonly("bound", &PyLayer::bound, "'compute', 'memory', 'fitted' or 'none'.")
@@ -767,6 +774,23 @@ PYBIND11_MODULE(_odonata, m) {
       .def_property_readonly("peak_gops", [](const PyReport& r) { return r.report.peak_gops; })
       .def_property_readonly("bandwidth_gbps", [](const PyReport& r) { return r.report.bandwidth_gbps; })
       .def_property_readonly("macs", [](const PyReport& r) { return r.report.totals.macs; })
+      .def_property_readonly("params", [](const PyReport& r) { return r.report.totals.params; })
+      .def_property_readonly("param_bytes", [](const PyReport& r) { return r.report.totals.param_bytes; },
+                             "Bytes of the parameters as stored (1 per int8 weight, 4 per float32 or int32).")
+      .def_property_readonly(
+          "quantization",
+          [](const PyReport& r) {
+            const QuantizationSummary& q = r.report.quantization;
+            py::dict d;
+            d["forms"] = q.forms;
+            d["layers"] = q.layers;
+            d["macs"] = q.macs;
+            d["macs_percent"] = q.macs_percent;
+            d["precision"] = q.precision ? py::object(py::str(PrecisionName(*q.precision))) : py::object(py::none());
+            return d;
+          },
+          "The JSON report's 'quantization': forms ('qdq', 'operator', 'dynamic'), layers, macs, macs_percent "
+          "and the precision the quantized layers were estimated at (None without any).")
       .def_property_readonly("nodes", [](const PyReport& r) { return r.report.nodes; })
       .def_property_readonly("warnings", [](const PyReport& r) { return UniqueWarnings(r.report.warnings); })
       .def_property_readonly(

@@ -178,3 +178,27 @@ def test_input_values_equal_the_cli_and_pick_one_branch():
         odonata.load(vad, shapes, {"sr": "fast"})
     with pytest.raises(odonata.Error, match="expected a dict"):
         odonata.load(vad, shapes, [("sr", 16000)])
+
+
+# One model per quantization form (docs/report-format.md "Quantized models"): the Python report's
+# quantization fields and per-layer precision equal the CLI's JSON, on a platform with int8
+# (host-ort-cpu) and one without (jetson-nano: the quantized layers at fp16, with a warning).
+@pytest.mark.parametrize("name", ["yunet_n_320_int8_qdq", "ultraface_slim_320_int8_qop", "magika_v3_3_int8_dynamic"])
+def test_quantized_models_agree_with_the_cli(name):
+    path = SRC / "models" / "third-party" / (name + ".onnx")
+    model = odonata.load(path)
+    for platform in ("host-ort-cpu", "jetson-nano"):
+        report = odonata.estimate(model, odonata.platform(platform))
+        cli = cli_json("estimate", path, "--platform", platform)
+        assert report.quantization == cli["quantization"]
+        assert report.quantization["layers"] > 0
+        assert report.params == cli["totals"]["params"]
+        assert report.param_bytes == cli["totals"]["param_bytes"]
+        assert [(l.precision, l.quantized, l.param_bytes) for l in report.layers] == \
+            [(l["precision"], l["quantized"], l["param_bytes"]) for l in cli["layers"]]
+        want = "int8" if platform == "host-ort-cpu" else "fp16"
+        assert report.quantization["precision"] == want
+        assert {l.precision for l in report.layers if l.quantized} == {want}
+        assert report.warnings == cli["warnings"]
+        no_int8 = [w for w in report.warnings if "has no int8 precision" in w]
+        assert len(no_int8) == (platform == "jetson-nano")

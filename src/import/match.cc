@@ -191,7 +191,11 @@ std::optional<OpClass> ReportedClass(const std::string& format, const std::strin
 }
 
 bool SameWork(OpClass reported, OpClass layer) {
-  auto norm = [](OpClass c) { return c == OpClass::kDepthwiseConv ? OpClass::kConv : c; };
+  // A runtime's QLinearConv (conv_int8) did the work of a QDQ network's Conv (conv).
+  auto norm = [](OpClass c) {
+    c = FloatClassOf(c);
+    return c == OpClass::kDepthwiseConv ? OpClass::kConv : c;
+  };
   return norm(reported) == norm(layer);
 }
 

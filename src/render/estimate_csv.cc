@@ -11,7 +11,8 @@ namespace odonata {
 void RenderCsv(const Report& report, std::ostream& out) {
   report::WriteCsvRecord({"index", "name", "op", "covers", "output_shape", "macs", "flops", "params", "bytes", "bound",
                           "estimator", "utilisation", "ms", "percent", "repeat", "flags", "energy_mj", "kind", "total_rounded",
-                          "interval_low_ms", "interval_high_ms", "validated_mape", "validated_networks"},
+                          "interval_low_ms", "interval_high_ms", "validated_mape", "validated_networks", "precision", "quantized",
+                          "param_bytes", "quantized_macs_percent"},
                          out);
   double bytes = 0;
   for (std::size_t i = 0; i < report.rows.size(); ++i) {
@@ -43,6 +44,10 @@ void RenderCsv(const Report& report, std::ostream& out) {
             "",
             "",
             "",
+            PrecisionName(row.precision),
+            row.quantized ? "1" : "0",
+            std::to_string(layer.counts.param_bytes),
+            "",
         },
         out);
   }
@@ -50,7 +55,7 @@ void RenderCsv(const Report& report, std::ostream& out) {
   report::WriteCsvRecord(
       {"", "OVERHEAD", "", "", "", "", "", "", "", "", "", "", report::FormatNumber(report.overhead_ms),
        report::FormatNumber(overhead_percent), "", "", report::FormatNumber(report.overhead_energy_mj), "overhead", "",
-       "", "", "", ""},
+       "", "", "", "", "", "", "", ""},
       out);
   report::WriteCsvRecord(
       {"", "TOTAL", "", "", "", std::to_string(report.totals.macs), std::to_string(report.totals.flops),
@@ -60,7 +65,9 @@ void RenderCsv(const Report& report, std::ostream& out) {
        report.interval ? report::FormatNumber(report.interval->low_ms) : "",
        report.interval ? report::FormatNumber(report.interval->high_ms) : "",
        report.validation ? report::FormatNumber(report.validation->mape) : "",
-       report.validation ? std::to_string(report.validation->networks) : ""},
+       report.validation ? std::to_string(report.validation->networks) : "", PrecisionName(report.precision),
+       std::to_string(report.quantization.layers), std::to_string(report.totals.param_bytes),
+       report::FormatNumber(report.quantization.macs_percent)},
       out);
 }
 

@@ -52,6 +52,7 @@ std::string Summary(const Report& r) {
       {"platform", with_path(r.platform, r.platform_path)},
       {"precision", std::string(PrecisionName(r.precision)) + "  (peak " + report::FormatNumber(r.peak_gops) +
                         " GOP/s, bandwidth " + report::FormatNumber(r.bandwidth_gbps) + " GB/s)"},
+      {"quantization", report::QuantizationText(r)},
       {"nodes", std::to_string(r.nodes) + " ONNX nodes in " + std::to_string(r.rows.size()) + " layers after fusion"},
       {"layers", Ms(layers_ms)},
       {"overhead", Ms(r.overhead_ms)},
@@ -61,10 +62,12 @@ std::string Summary(const Report& r) {
       {"avg power", report::FormatFixed(r.avg_power_w, 2) + " W"},
       {"MACs", report::HumanCount(static_cast<double>(t.macs)) + "  (" + report::GroupThousands(t.macs) + ")"},
       {"FLOPs", report::HumanCount(static_cast<double>(t.flops)) + "  (" + report::GroupThousands(t.flops) + ")"},
-      {"params", report::HumanCount(static_cast<double>(t.params)) + "  (" + report::GroupThousands(t.params) + ")"},
+      {"params", report::HumanCount(static_cast<double>(t.params)) + "  (" + report::GroupThousands(t.params) + "; " +
+                     report::HumanBytes(static_cast<double>(t.param_bytes)) + " as stored)"},
   };
   std::string out = "<table class=\"summary\">\n";
   for (const auto& [key, value] : items) {
+    if (key == "quantization" && value.empty()) continue;  // a float model
     out += "<tr class=\"" + Escape(key == "avg power" ? "avg-power" : key) + "\"><th>" + Escape(key) + "</th><td>" +
            Escape(value) + "</td></tr>\n";
   }
@@ -161,6 +164,18 @@ std::string Roofline(const Report& r, const ClassColours& colours) {
     roof.points = {{from, r.bandwidth_gbps * from}, {ridge, r.peak_gops}, {to, r.peak_gops}};
     roof.label =
         "roof: " + report::FormatNumber(r.peak_gops) + " GOP/s, " + report::FormatNumber(r.bandwidth_gbps) + " GB/s";
+    lines.push_back(std::move(roof));
+  }
+  // Quantized layers ran under the int8 roofs (Report::quantization): a second roof.
+  const QuantizationSummary& q = r.quantization;
+  if (q.layers > 0 && q.precision && *q.precision != r.precision && q.peak_gops > 0 && q.bandwidth_gbps > 0) {
+    const double ridge = q.peak_gops / q.bandwidth_gbps;
+    const double from = (plotted == 0 ? ridge : std::min(x_lo, ridge)) / 4;
+    const double to = (plotted == 0 ? ridge : std::max(x_hi, ridge)) * 4;
+    html::Line roof;
+    roof.points = {{from, q.bandwidth_gbps * from}, {ridge, q.peak_gops}, {to, q.peak_gops}};
+    roof.label = std::string(PrecisionName(*q.precision)) + " roof (quantized layers): " +
+                 report::FormatNumber(q.peak_gops) + " GOP/s, " + report::FormatNumber(q.bandwidth_gbps) + " GB/s";
     lines.push_back(std::move(roof));
   }
   std::string out = html::ScatterChart(

@@ -54,6 +54,9 @@ Json RowJson(const ReportRow& row) {
   j["energy_mj"] = row.energy_mj;
   j["repeat"] = layer.repeat;
   j["flags"] = row.flags;
+  j["precision"] = PrecisionName(row.precision);
+  j["quantized"] = row.quantized;
+  j["param_bytes"] = layer.counts.param_bytes;
   return j;
 }
 
@@ -77,6 +80,12 @@ void RenderJson(const Report& report, std::ostream& out) {
   j["platform"] = report.platform;
   j["platform_path"] = report.platform_path;
   j["precision"] = PrecisionName(report.precision);
+  const QuantizationSummary& q = report.quantization;
+  j["quantization"] = {{"forms", q.forms},
+                       {"layers", q.layers},
+                       {"macs", q.macs},
+                       {"macs_percent", q.macs_percent},
+                       {"precision", q.precision ? Json(PrecisionName(*q.precision)) : Json(nullptr)}};
   j["total_ms"] = report.total_ms;
   // How far to trust it (docs/report-format.md "Trust"): the total as the
   // other formats print it, the interval and the profile's validated error.
@@ -110,6 +119,7 @@ void RenderJson(const Report& report, std::ostream& out) {
       {"flops", report.totals.flops},
       {"params", report.totals.params},
       {"bytes", Count(bytes)},
+      {"param_bytes", report.totals.param_bytes},
   };
   j["nodes"] = report.nodes;
   j["layers"] = std::move(layers);

@@ -44,7 +44,7 @@ std::string Milliseconds(double ms) {
 void RenderTable(const Report& report, std::ostream& out) {
   Line(out, "model", report.model + (report.model_path.empty() ? "" : "  (" + report.model_path + ")"));
   Line(out, "platform", report.platform + (report.platform_path.empty() ? "" : "  (" + report.platform_path + ")"));
-  Line(out, "precision", PrecisionName(report.precision));
+  Line(out, "precision", report::PrecisionText(report));
   Line(out, "nodes",
        std::to_string(report.nodes) + " ONNX nodes in " + std::to_string(report.rows.size()) + " layers after fusion");
   out << '\n';
@@ -91,7 +91,8 @@ void RenderTable(const Report& report, std::ostream& out) {
   Line(out, "MACs", report::HumanCount(static_cast<double>(t.macs)) + "  (" + report::GroupThousands(t.macs) + ")");
   Line(out, "FLOPs", report::HumanCount(static_cast<double>(t.flops)) + "  (" + report::GroupThousands(t.flops) + ")");
   Line(out, "params",
-       report::HumanCount(static_cast<double>(t.params)) + "  (" + report::GroupThousands(t.params) + ")");
+       report::HumanCount(static_cast<double>(t.params)) + "  (" + report::GroupThousands(t.params) + "; " +
+           report::HumanBytes(static_cast<double>(t.param_bytes)) + " as stored)");
 }
 
 }  // namespace odonata

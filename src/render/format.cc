@@ -270,6 +270,26 @@ std::string IntervalText(const Report& report) {
          TrustedMs(report, iv.high_ms) + " ms";
 }
 
+std::string QuantizationText(const Report& report) {
+  const QuantizationSummary& q = report.quantization;
+  if (q.forms.empty() && q.layers == 0) return "";
+  std::vector<std::string> forms;
+  for (const std::string& f : q.forms) forms.push_back(f == "qdq" ? "QDQ" : f == "operator" ? "QOperator" : f);
+  const std::string model = forms.empty() ? "" : "; " + Join(forms, " + ") + " quantization";
+  if (q.layers == 0) return "no layer estimated as quantized" + model;
+  char share[32];
+  std::snprintf(share, sizeof share, "%.0f%%", q.macs_percent);
+  const std::string layers = std::to_string(q.layers) + " of " + std::to_string(report.rows.size()) + " layers";
+  if (q.precision == Precision::kInt8) return "int8: " + layers + ", " + share + " of MACs" + model;
+  return layers + " (" + share + " of MACs) are int8, estimated at " +
+         PrecisionName(q.precision.value_or(report.precision)) + ": the platform has no int8" + model;
+}
+
+std::string PrecisionText(const Report& report) {
+  const std::string q = QuantizationText(report);
+  return std::string(PrecisionName(report.precision)) + (q.empty() ? "" : "  (" + q + ")");
+}
+
 std::string ValidationText(const Report& report) {
   if (!report.validation) return "not validated (the profile has no validation; odonata check --write-validation)";
   const Validation& v = *report.validation;

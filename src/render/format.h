@@ -75,6 +75,13 @@ std::string IntervalText(const Report& report);
 // Xeon; data/validation/host-ort-cpu.csv, checked 2026-12-04)", or "not
 // validated (the profile has no validation; odonata check --write-validation)".
 std::string ValidationText(const Report& report);
+// A quantized model's layers (Report::quantization), for the header after the
+// precision: "int8: 58 of 110 layers, 97% of MACs; QDQ quantization", or with
+// a platform without int8 "58 of 110 layers (97% of MACs) are int8, estimated
+// at fp16: the platform has no int8"; "" for a float model.
+std::string QuantizationText(const Report& report);
+// The precision line of the table: "fp32", or "fp32  (" QuantizationText ")".
+std::string PrecisionText(const Report& report);
 // The version of every JSON output's schema ("schema_version"):
 // docs/report-format.md "Schema versions".
 inline constexpr int kJsonSchemaVersion = 1;
