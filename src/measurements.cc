@@ -52,6 +52,7 @@ void BuildGelu(const LayerConfig& c, Layer& l);       // com.microsoft Gelu, ONN
 void BuildConcat(const LayerConfig& c, Layer& l);   // two inputs of in_c channels on the channel axis
 void BuildTranspose(const LayerConfig& c, Layer& l);  // perm (0, 2, 1, 3): channels and rows swap, rows kept whole
 void BuildResize(const LayerConfig& c, Layer& l);   // nearest, scales (1, 1, stride_h, stride_w)
+void BuildResizeLinear(const LayerConfig& c, Layer& l);  // bilinear (half_pixel), the same scales
 void BuildNms(const LayerConfig& c, Layer& l);  // in_h boxes, in_c classes, groups = disjoint box groups (data only)
 void BuildRecurrent(const LayerConfig& c, Layer& l);  // LSTM, GRU, RNN: in_h steps of in_c -> out_c (hidden)
 
@@ -83,6 +84,7 @@ constexpr OpSpec kOps[] = {
     {"Concat", "Concat", BuildConcat},
     {"Transpose", "Transpose", BuildTranspose},
     {"Resize", "Resize", BuildResize},
+    {"ResizeLinear", "Resize", BuildResizeLinear},
     {"NonMaxSuppression", "NonMaxSuppression", BuildNms},
     {"LSTM", "LSTM", BuildRecurrent},
     {"GRU", "GRU", BuildRecurrent},
@@ -349,6 +351,17 @@ void BuildResize(const LayerConfig& c, Layer& l) {
   l.attributes["mode"] = std::string("nearest");
   l.inputs = {Tensor("x", Input(c)), TensorInfo{}, Constant("scales", {4})};
   l.outputs = {Tensor("y", {c.batch, c.in_c, CheckedMul(c.in_h, c.stride_h), CheckedMul(c.in_w, c.stride_w)})};
+}
+
+// Bilinear upsampling as torchvision's segmentation heads export it (F.interpolate(mode="bilinear",
+// align_corners=False): Resize mode "linear", coordinate_transformation_mode "half_pixel"), which
+// ONNX Runtime runs with another kernel than nearest and odonata counts at 7 operations per output
+// (counts.cc ResizeOpsPerOutput): the rows that give the resize class a compute term. The scale is
+// stride_h x stride_w as for Resize (give stride in --around: the sweep's default is 1).
+void BuildResizeLinear(const LayerConfig& c, Layer& l) {
+  BuildResize(c, l);
+  l.attributes["mode"] = std::string("linear");
+  l.attributes["coordinate_transformation_mode"] = std::string("half_pixel");
 }
 
 // boxes [batch, in_h, 4], scores [batch, in_c, in_h], max_output_boxes_per_class = in_h,

@@ -168,7 +168,7 @@ TEST(Measurements, RowErrorsNameLineColumnAndValue) {
       {0, "Convv",
        "m.csv:2: op: unknown op 'Convv' (known: Conv, DepthwiseConv, ConvTranspose, Gemm, MatMul, MaxPool, AveragePool, "
        "GlobalAveragePool, Add, Mul, Relu, Clip, Sigmoid, HardSwish, BatchNormalization, Softmax, LayerNormalization, Gelu, Concat, Transpose, "
-       "Resize, NonMaxSuppression, LSTM, GRU, RNN)"},
+       "Resize, ResizeLinear, NonMaxSuppression, LSTM, GRU, RNN)"},
       {14, "fp64", "m.csv:2: precision: unknown precision 'fp64' (fp32|fp16|int8)"},
       // Impossible configurations: ToLayer's error with the row's origin.
       {10, "5", "m.csv:2: Conv: in_c 64 is not a multiple of groups 5"},
@@ -371,6 +371,7 @@ TEST(LayerModel, OutputSizes) {
   tr.in_w = 5;
   EXPECT_EQ(out(tr), (Shape{1, 7, 8, 5}));
   EXPECT_EQ(out(Config("Resize", 8, 7, 8, 1, 2)), (Shape{1, 8, 14, 14}));
+  EXPECT_EQ(out(Config("ResizeLinear", 8, 7, 8, 1, 8)), (Shape{1, 8, 56, 56}));
 }
 
 TEST(LayerModel, ImpossibleConfigurations) {
@@ -406,6 +407,15 @@ TEST(LayerModel, ClassesAndCountsOfTheOtherOps) {
   EXPECT_EQ(ToLayer(Config("Mul", 8, 4, 8)).counts.input_elems, 256);
   EXPECT_EQ(ToLayer(Config("AveragePool", 8, 4, 8, 2, 2)).counts.flops, 8 * 4 * 4);
   EXPECT_EQ(ToLayer(Config("Resize", 8, 4, 8, 1, 2)).op_class, OpClass::kResize);
+  EXPECT_EQ(ToLayer(Config("Resize", 8, 4, 8, 1, 2)).counts.flops, 0);  // nearest: a copy
+  // Bilinear: the same op and class; 8 x 8 x 8 outputs, each a weighted sum of 4 neighbours (4 MACs
+  // less one add = 7 operations), which gives the resize class a compute term.
+  const Layer linear = ToLayer(Config("ResizeLinear", 8, 4, 8, 1, 2));
+  EXPECT_EQ(linear.op_type, "Resize");
+  EXPECT_EQ(linear.op_class, OpClass::kResize);
+  EXPECT_EQ(linear.counts.flops, 8 * 8 * 8 * 7);
+  EXPECT_EQ(std::get<std::string>(linear.attributes.at("mode")), "linear");
+  EXPECT_EQ(std::get<std::string>(linear.attributes.at("coordinate_transformation_mode")), "half_pixel");
   EXPECT_EQ(ToLayer(Config("ConvTranspose", 8, 4, 8, 2, 2)).op_class, OpClass::kConv);
 }
 

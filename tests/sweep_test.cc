@@ -196,7 +196,7 @@ TEST(Sweep, EveryRowIsAValidLayer) {
   for (const char* op :
        {"Conv", "DepthwiseConv", "ConvTranspose", "Gemm", "MaxPool", "AveragePool", "GlobalAveragePool", "Add", "Mul",
         "Relu", "Clip", "Sigmoid", "HardSwish", "BatchNormalization", "Softmax", "Concat", "Transpose", "Resize",
-        "LSTM", "GRU", "RNN"}) {
+        "ResizeLinear", "LSTM", "GRU", "RNN"}) {
     for (SweepDesign design : {SweepDesign::kOneD, SweepDesign::kGrid, SweepDesign::kRandom}) {
       SweepOptions o;
       o.op = op;
@@ -311,6 +311,7 @@ TEST(LayerModel, WrittenModelsLoadAsTheLayerToLayerDescribes) {
       Config("Concat", 4, 6, 8),
       Config("Transpose", 4, 6, 4),  // perm, an INTS attribute, written and read back
       Config("Resize", 4, 6, 4, 1, 2),
+      Config("ResizeLinear", 4, 6, 4, 1, 3),  // mode and coordinate_transformation_mode, STRING attributes
   };
   int index = 0;
   for (const LayerConfig& c : configs) {
