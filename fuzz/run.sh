@@ -31,6 +31,8 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 # models, cut to 2 trees each) in place of the 0.9 and 1.3 MB host profiles; ONNX models over 64 KB
 # (60 whole networks of models/, the node models all fit) are left out, not cut: a truncated
 # protobuf is only a parse error. Seeds over the limit are skipped, not truncated, and counted.
+# Other options stay at libFuzzer's defaults (-len_control, leak detection, entropic schedule);
+# no -fork/-jobs: the runs get one core. docs/hostile-inputs.md has the measurements and coverage.
 max_len() {
   case $1 in
     onnx_loader_fuzz) echo 65536 ;;
