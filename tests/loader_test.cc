@@ -376,6 +376,12 @@ TEST(LoaderFuzzRegressions, NodesThatDoNotMatchTheirSchemaAreErrorsNotCrashes) {
   const std::string qc = std::string(ODONATA_SOURCE_DIR) + "/tests/data/hostile/qlinearconv_weight_rank4_input_rank3.onnx";
   EXPECT_EQ(ErrorOf([&] { LoadOnnx(qc); }),
             qc + ": node 'QLinearConv_0' (QLinearConv): weight 'w' has rank 4, input 'x' rank 3");
+  // Found by fuzz/run.sh (onnx_loader_fuzz, 2026-12-05, after 67,447 inputs): an initializer
+  // whose dims' product overflows 64 bits; counting its elements (ConstantsAreWeights) was
+  // signed overflow (UBSan). Now the model fails where any such model would.
+  const std::string dims = std::string(ODONATA_SOURCE_DIR) + "/tests/data/hostile/initializer_dims_overflow.onnx";
+  EXPECT_EQ(ErrorOf([&] { LoadOnnx(dims); }),
+            dims + ": node 'GRU_0' (GRU) reads 'R', which is neither a graph input, an initializer nor a node output");
   // The same mismatch where the weight's rank is known only after inference (it
   // comes out of an Identity): ONNX's inference is guarded, and the node is named.
   std::string late = Model("(float[1,2,7] x) => (float[1,1,5] y)", "wi = Identity(w)\n y = Conv(x, wi)",

@@ -175,9 +175,14 @@ void SetShape(onnx::ValueInfoProto* vi, int32_t elem_type, const Shape& shape) {
 // rank >= 2 (a weight matrix or kernel, not a scalar or a list of scales).
 bool ConstantsAreWeights(const onnx::GraphProto& g) {
   for (const auto& t : g.initializer()) {
-    I64 n = 1;
-    for (I64 d : t.dims()) n *= std::max<I64>(d, 0);
-    if (IsFloatElem(t.data_type()) && n > 1) return false;
+    // More than one element: no dimension <= 0 and one > 1 (no product: a
+    // hostile file's dims overflow it).
+    bool empty = false, several = false;
+    for (I64 d : t.dims()) {
+      empty |= d <= 0;
+      several |= d > 1;
+    }
+    if (IsFloatElem(t.data_type()) && !empty && several) return false;
   }
   for (const auto& n : g.node()) {
     if (n.op_type() != "Constant") continue;
