@@ -34,8 +34,9 @@ struct LayerCost {
   const ClassPlan* plan;
   const EstimatorInfo* estimator;
   Cost cost;
-  double ms;         // cost.ms x repeat
-  double energy_mj;  // W x ms
+  double dispatch_ms;  // the platform's dispatch x repeat (0 for free layers)
+  double ms;           // cost.ms x repeat + dispatch_ms
+  double energy_mj;    // W x ms
 };
 
 inline LayerCost CostOf(const FusedLayer& l, const PlatformPlan& plan) {
@@ -43,7 +44,9 @@ inline LayerCost CostOf(const FusedLayer& l, const PlatformPlan& plan) {
   c.plan = &(l.quantized ? plan.quantized : plan.classes)[static_cast<std::size_t>(l.op_class)];
   c.estimator = l.free ? plan.free : l.unknown_op ? plan.memory : c.plan->estimator;
   c.cost = c.estimator->cost(l.facts, *c.plan);
-  c.ms = c.cost.ms * static_cast<double>(l.repeat);
+  // Every executed kernel pays the runtime's dispatch once per repeat; free ops are not kernels.
+  c.dispatch_ms = l.free ? 0.0 : plan.dispatch_ms * static_cast<double>(l.repeat);
+  c.ms = c.cost.ms * static_cast<double>(l.repeat) + c.dispatch_ms;
   c.energy_mj = c.plan->active_power_w * c.ms;  // W x ms = mJ
   return c;
 }
@@ -94,6 +97,7 @@ PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& optio
   plan.peak_gops = platform.precisions.at(precision).peak_gops.value;
   plan.bandwidth_gbps = platform.precisions.at(precision).bandwidth_gbps.value;
   plan.overhead_ms = platform.overhead_ms.value;
+  plan.dispatch_ms = platform.dispatch_ms ? platform.dispatch_ms->value : 0.0;
   plan.idle_power_w = platform.idle_power_w.value;
   plan.fusion_fingerprint = FusionFingerprint(platform.fusion);
   plan.free = &Registered("free");
@@ -221,7 +225,7 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
   int extrapolated = 0;
   std::int64_t all_macs = 0;  // of the rows, repeats included
   report.quantization.forms = fused.quantization_forms;
-  double sum = 0, energy = 0;
+  double sum = 0, energy = 0, dispatch = 0;
   double class_low = 0, class_high = 0;  // the "classes" interval of the layer sum
   bool every_class_has_interval = true;
   double level = 1.0;  // the lowest level of the class intervals used
@@ -271,11 +275,13 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
     class_low += c.ms * c.plan->interval_low;
     class_high += c.ms * c.plan->interval_high;
     sum += row.ms;
+    dispatch += c.dispatch_ms;
     energy += row.energy_mj;
     report.rows.push_back(std::move(row));
   }
   const EstimateTotals t = Totals(sum, energy, plan);
   report.total_ms = t.total_ms;
+  report.dispatch_ms = dispatch;
   report.overhead_energy_mj = t.overhead_energy_mj;
   report.energy_mj = t.energy_mj;
   report.avg_power_w = t.avg_power_w;

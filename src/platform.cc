@@ -477,7 +477,7 @@ std::map<std::string, Mode> ParseModes(const Node& n) {
 Platform ParseDocument(const Node& root) {
   CheckKeys(root,
             {"schema", "name", "description", "default_precision", "precisions", "overhead_ms", "power", "price_usd"},
-            {"classes", "fusion", "notes", "modes", "machine", "interval", "validation"});
+            {"dispatch_ms", "classes", "fusion", "notes", "modes", "machine", "interval", "validation"});
   Platform p;
 
   Node schema = root.Child("schema");
@@ -512,6 +512,7 @@ Platform ParseDocument(const Node& root) {
   }
 
   p.overhead_ms = GetSourced(root.Child("overhead_ms"), Range::kNonNegative);
+  if (root.Has("dispatch_ms")) p.dispatch_ms = GetSourced(root.Child("dispatch_ms"), Range::kNonNegative);
   Node power = root.Child("power");
   CheckKeys(power, {"idle_w", "typical_w"}, {"active_w"});
   p.idle_power_w = GetSourced(power.Child("idle_w"), Range::kNonNegative);
@@ -734,6 +735,7 @@ void WritePlatform(const Platform& p, std::ostream& out) {
   }
   j["precisions"] = precisions;
   j["overhead_ms"] = SourcedJson(p.overhead_ms);
+  if (p.dispatch_ms) j["dispatch_ms"] = SourcedJson(*p.dispatch_ms);
   Ordered power{{"idle_w", SourcedJson(p.idle_power_w)}, {"typical_w", SourcedJson(p.typical_power_w)}};
   if (p.active_power_w) power["active_w"] = SourcedJson(*p.active_power_w);
   j["power"] = power;
@@ -867,6 +869,7 @@ Platform WithMode(const Platform& platform, const std::string& mode) {
   scale_fitted(p.default_class);
   for (auto& [cls, model] : p.classes) scale_fitted(model);
   if (m.overhead_scale) Scale(&p.overhead_ms, *m.overhead_scale, what);
+  if (m.overhead_scale && p.dispatch_ms) Scale(&*p.dispatch_ms, *m.overhead_scale, what);
   p.description += " [mode " + mode + ": " + m.description + "]";
   // The factors are relative to the profile as written: applying a second mode
   // on top would compound them.

@@ -413,6 +413,33 @@ assert -0.06 < r["p05"] < -0.01 and abs(r["p50"]) < 0.01 and 0.01 < r["p95"] < 0
 ' "$WORK/trees.json"
 ok
 
+check "fit --dispatch: overhead and per-node dispatch measured from chains; estimate adds one dispatch per executed layer; a bad chains file names file and line"
+printf 'kind,op,executed_nodes,run_ms\nchain,Relu,1,0.0103\nchain,Relu,101,0.0403\nchain,Relu,201,0.0703\nchain,Add,1,0.0113\nchain,Add,101,0.0413\n' >"$WORK/chains.csv"
+run 0 fit "$SRC/tests/data/fit/research_conv.csv" --base jetson-nano --out "$WORK/dispatch.json" --name dispatch --dispatch "$WORK/chains.csv" --report
+stdout_has "dispatch   0.3 us per node, overhead 10.5 us per call: Add 0.3 us/node and 11 us/call \\(2 chains of 1-101 nodes\\)"
+py '
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert abs(p["dispatch_ms"]["value"] - 0.0003) < 1e-9, p["dispatch_ms"]
+assert abs(p["overhead_ms"]["value"] - 0.0105) < 1e-9, p["overhead_ms"]
+assert p["dispatch_ms"]["source"].startswith("measured: "), p["dispatch_ms"]["source"]
+' "$WORK/dispatch.json"
+run 0 estimate "$SRC/models/resnet18.onnx" --platform "$WORK/dispatch.json" --format json
+py '
+import json, sys
+r = json.load(open(sys.argv[1]))
+executed = [l for l in r["layers"] if l["estimator"] != "free"]
+assert abs(r["dispatch_ms"] - 0.0003 * len(executed)) < 1e-9, (r["dispatch_ms"], len(executed))
+assert abs(r["total_ms"] - r["overhead_ms"] - sum(l["ms"] for l in r["layers"])) < 1e-9
+' "$WORK/stdout"
+printf 'kind,op,executed_nodes,run_ms\nchain,Relu,1,0.0103\nchain,Relu,x,0.0403\n' >"$WORK/badchains.csv"
+rm -f "$WORK/never.json"
+run 1 fit "$SRC/tests/data/fit/research_conv.csv" --base jetson-nano --out "$WORK/never.json" --dispatch "$WORK/badchains.csv"
+one_error_line
+stderr_has "badchains.csv:3: column executed_nodes: expected a number >= 0, got 'x'"
+[ ! -e "$WORK/never.json" ] || fail "a failed fit left $WORK/never.json"
+ok
+
 check "fit: a bad measurement row names file and line, and writes nothing"
 printf 'op,in_c,in_h,in_w,out_c,kernel_h,kernel_w,stride_h,stride_w,precision,latency_ms\nConv,3,8,8,4,3,3,1,1,fp16,0.5\nConv,3,8,8,4,3,3,1,1,fp16,abc\n' >"$WORK/bad.csv"
 rm -f "$WORK/never.json"
@@ -445,7 +472,7 @@ stderr_has "badnets.csv:3: icas:resnet: not an iCAS network name"
 run 2 fit "$WORK/nets.csv" --base jetson-nano --report --terms "conv=1;flops"
 stderr_has "--terms: unknown size 'flops' in term 'flops'"
 run 2 fit "$WORK/nets.csv" --base jetson-nano --report --residuals
-stderr_has "fit: --trees and --residuals apply to single-layer measurement files, not network rows"
+stderr_has "fit: --trees, --residuals and --dispatch apply to single-layer measurement files, not network rows"
 ok
 
 check "import turns the real NCS2 ResNet-50 report into measurements"

@@ -110,6 +110,39 @@ TEST(Estimator, EnergyIsClassPowerTimesTimePlusIdleOverhead) {
   EXPECT_DOUBLE_EQ(back.ActivePowerW(OpClass::kPool), 0.75);
 }
 
+// dispatch_ms: once per executed (non-free) layer and repeat, inside the rows'
+// ms; the free Relu pays nothing. Conv + Sigmoid + Relu: two dispatches.
+TEST(Estimator, DispatchIsPaidOncePerExecutedLayer) {
+  Platform p = TestPlatform("roofline");
+  Network net = ParseOnnxText(Model("(float[1,3,32,32] x) => (float[1,64,32,32] y)",
+                                    "c = Conv<pads=[1,1,1,1]>(x, w)\n s = Sigmoid(c)\n y = Relu(s)",
+                                    "<float[64,3,3,3] w = {0.0}>"));
+  const Report before = EstimateNetwork(net, p);
+  ASSERT_EQ(before.rows.size(), 3u);
+  EXPECT_EQ(before.dispatch_ms, 0.0);
+  p.dispatch_ms = Sourced{0.004, "t"};
+  const Report r = EstimateNetwork(net, p);
+  ASSERT_EQ(r.rows.size(), 3u);
+  EXPECT_DOUBLE_EQ(r.rows[0].ms, before.rows[0].ms + 0.004);
+  EXPECT_DOUBLE_EQ(r.rows[1].ms, before.rows[1].ms + 0.004);
+  EXPECT_EQ(r.rows[2].ms, 0.0);  // Relu is free: not a kernel
+  EXPECT_DOUBLE_EQ(r.dispatch_ms, 0.008);
+  EXPECT_DOUBLE_EQ(r.total_ms, before.total_ms + 0.008);
+  EXPECT_DOUBLE_EQ(r.rows[0].energy_mj, 2.0 * r.rows[0].ms);  // at the class's power, as the kernel
+  // The fast path agrees bit for bit.
+  const PlatformPlan plan = PlanPlatform(p);
+  const EstimateTotals t = EstimateTotal(FuseNetwork(net, p.fusion), plan);
+  EXPECT_EQ(t.total_ms, r.total_ms);
+  EXPECT_EQ(t.energy_mj, r.energy_mj);
+  // Round trip keeps it; absent stays absent.
+  std::ostringstream out;
+  WritePlatform(p, out);
+  const Platform back = ParsePlatform(out.str(), "test.json");
+  ASSERT_TRUE(back.dispatch_ms.has_value());
+  EXPECT_DOUBLE_EQ(back.dispatch_ms->value, 0.004);
+  EXPECT_FALSE(TestPlatform().dispatch_ms.has_value());
+}
+
 TEST(Estimator, RefinedRooflinePenalisesThreeInputChannels) {
   Report r = EstimateNetwork(ConvNet(), TestPlatform());
   // in_c = 3 on 32 parallel lanes: u = 3/32, alpha 1: eff = 3/32.

@@ -10,6 +10,7 @@
 #include <ostream>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "counts.h"
@@ -885,6 +886,93 @@ TEST(Fit, EstimateWarnsWhereTheFitDoesNotReach) {
   for (const std::string& w : EstimateNetwork(resnet, base).warnings) {
     EXPECT_EQ(w.find("fit"), std::string::npos) << w;
   }
+}
+
+}  // namespace
+}  // namespace odonata
+
+namespace odonata {
+namespace {
+
+// Chains as tools/ort/dispatch.js writes them (the columns FitDispatch reads,
+// among others), from known per-call and per-node costs with +/-2% noise.
+std::string ChainsCsv(const std::vector<std::tuple<std::string, double, double>>& ops, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> noise(0.98, 1.02);
+  std::string csv = "# a comment line as dispatch.js writes\nkind,op,nodes,model,executed_nodes,run_ms,runs\n";
+  for (const auto& [op, a, b] : ops) {
+    for (int n : {1, 50, 200, 400}) {
+      csv += "chain," + op + "," + std::to_string(n) + ",m.onnx," + std::to_string(n) + "," +
+             std::to_string((a + b * n) * noise(rng)) + ",100\n";
+    }
+  }
+  csv += "network,resnet,1,r.onnx,120,45.0,20\n";  // not a chain: ignored
+  return csv;
+}
+
+TEST(Fit, DispatchRecoversPerCallAndPerNodeCostsFromChains) {
+  // us: Relu 9.2 + 0.27 n, Add 11.8 + 0.31 n, Softmax 10.6 + 0.31 n (the 2026-12-03 measurements' lines).
+  const std::string csv = ChainsCsv({{"Relu", 0.0092, 0.00027}, {"Add", 0.0118, 0.00031}, {"Softmax", 0.0106, 0.00031}}, 7);
+  const DispatchFit d = FitDispatch(csv, "chains.csv");
+  ASSERT_EQ(d.ops.size(), 3u);
+  EXPECT_EQ(d.ops[0].op, "Add");  // by name
+  EXPECT_EQ(d.ops[0].chains, 4);
+  EXPECT_EQ(d.ops[0].min_nodes, 1);
+  EXPECT_EQ(d.ops[0].max_nodes, 400);
+  EXPECT_NEAR(d.ops[1].per_node_ms, 0.00027, 0.00027 * 0.03);  // Relu
+  EXPECT_NEAR(d.ops[2].per_node_ms, 0.00031, 0.00031 * 0.03);  // Softmax
+  // Medians over the ops: 0.31 us per node, 10.6 us per call (intercepts are noisier: 2% of 0.12 ms at 400 nodes).
+  EXPECT_NEAR(d.per_node_ms, 0.00031, 0.00031 * 0.03);
+  EXPECT_NEAR(d.per_call_ms, 0.0106, 0.0025);
+  // Deterministic: the same text gives the same numbers.
+  const DispatchFit again = FitDispatch(csv, "chains.csv");
+  EXPECT_EQ(again.per_node_ms, d.per_node_ms);
+  EXPECT_EQ(again.per_call_ms, d.per_call_ms);
+  EXPECT_NE(d.Describe().find("Relu 0.27"), std::string::npos) << d.Describe();
+  // One slow timing (Softmax at 400 nodes twice its time, as a busy second of a
+  // shared machine gives) hardly moves the repeated-median lines nor the medians.
+  std::string slow = csv;
+  const std::size_t at = slow.find("chain,Softmax,400,m.onnx,400,");
+  ASSERT_NE(at, std::string::npos);
+  const std::size_t start = at + std::string("chain,Softmax,400,m.onnx,400,").size();
+  const std::size_t end = slow.find(',', start);
+  slow.replace(start, end - start, std::to_string(2 * std::stod(slow.substr(start, end - start))));
+  const DispatchFit s = FitDispatch(slow, "chains.csv");
+  EXPECT_NEAR(s.per_node_ms, 0.00031, 0.00031 * 0.05);
+  // Least squares would give Softmax 0.57 us/node (+84%), Theil-Sen 0.48 (+55%).
+  EXPECT_NEAR(s.ops[2].per_node_ms, 0.00031, 0.00031 * 0.05);
+}
+
+TEST(Fit, DispatchErrorsNameTheFileAndTheProblem) {
+  using testing::ErrorOf;
+  EXPECT_EQ(ErrorOf([] { FitDispatch("kind,op,run_ms\nchain,Relu,0.1\n", "c.csv"); }),
+            "c.csv:1: no column 'executed_nodes' (expected tools/ort/dispatch.js --chains output: kind, op, "
+            "executed_nodes, run_ms)");
+  EXPECT_EQ(ErrorOf([] { FitDispatch("kind,op,executed_nodes,run_ms\nnetwork,x,5,0.1\n", "c.csv"); }),
+            "c.csv: no rows of kind 'chain'");
+  EXPECT_EQ(ErrorOf([] { FitDispatch("kind,op,executed_nodes,run_ms\nchain,Relu,5,0.1\nchain,Relu,5,0.2\n", "c.csv"); }),
+            "c.csv: op Relu: its chains do not span two node counts (a line needs two)");
+  EXPECT_EQ(ErrorOf([] { FitDispatch("kind,op,executed_nodes,run_ms\nchain,Relu,5,fast\n", "c.csv"); }),
+            "c.csv:2: column run_ms: expected a number >= 0, got 'fast'");
+  EXPECT_EQ(ErrorOf([] { FitDispatch("", "c.csv"); }),
+            "c.csv: empty file (expected tools/ort/dispatch.js --chains output)");
+}
+
+// odonata fit --dispatch: the profile's overhead_ms and dispatch_ms come from the chains, with their source.
+TEST(Fit, FromFilesMeasuresOverheadAndDispatchFromChains) {
+  const std::string csv = std::string(ODONATA_SOURCE_DIR) + "/tests/data/fit/research_conv.csv";
+  const Platform base = LoadPlatform(std::string(ODONATA_SOURCE_DIR) + "/platforms/jetson-nano.json");
+  const std::string chains = (std::filesystem::temp_directory_path() / "odonata_fit_test_chains.csv").string();
+  std::ofstream(chains) << ChainsCsv({{"Relu", 0.0092, 0.00027}, {"Add", 0.0118, 0.00031}, {"Softmax", 0.0106, 0.00031}}, 7);
+  FitFilesOptions options;
+  options.dispatch_file = chains;
+  const FitReport fit = FitMeasurementFiles({csv}, base, options);
+  ASSERT_TRUE(fit.dispatch.has_value());
+  ASSERT_TRUE(fit.platform.dispatch_ms.has_value());
+  EXPECT_EQ(fit.platform.dispatch_ms->value, fit.dispatch->per_node_ms);
+  EXPECT_EQ(fit.platform.overhead_ms.value, fit.dispatch->per_call_ms);
+  EXPECT_EQ(fit.platform.dispatch_ms->source.rfind("measured: " + chains, 0), 0u) << fit.platform.dispatch_ms->source;
+  EXPECT_FALSE(FitMeasurementFiles({csv}, base).platform.dispatch_ms.has_value());
 }
 
 }  // namespace

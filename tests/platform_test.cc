@@ -404,6 +404,13 @@ TEST(PlatformTest, ModesScaleTheProfile) {
   EXPECT_DOUBLE_EQ(slow.ActivePowerW(OpClass::kGemm), 0.75);
   EXPECT_DOUBLE_EQ(slow.ActivePowerW(OpClass::kConv), 2);
   EXPECT_DOUBLE_EQ(slow.overhead_ms.value, 1.0);
+  // overhead_scale also scales the per-node dispatch (a host-side cost like the overhead).
+  Json with_dispatch = ModesDoc();
+  with_dispatch["dispatch_ms"] = Src(0.25);
+  with_dispatch["name"] = "tiny2";
+  const std::string dpath = dir.Write("tiny2.json", with_dispatch.dump());
+  EXPECT_DOUBLE_EQ(LoadPlatform(dpath + ":slow").dispatch_ms->value, 0.5);
+  EXPECT_DOUBLE_EQ(LoadPlatform(dpath + ":fast").dispatch_ms->value, 0.25);
   EXPECT_EQ(slow.precisions.at(Precision::kFp16).peak_gops.source, "test; x 0.5 for mode slow");
   // Resolving "name:mode" keeps the mode for LoadPlatform.
   EXPECT_EQ(ResolvePlatform("tiny:slow", {dir.path()}), (fs::path(dir.path()) / "tiny.json").string() + ":slow");
@@ -517,6 +524,9 @@ TEST(PlatformTest, OutOfRange) {
   doc = Minimal();
   doc["overhead_ms"]["value"] = -1;
   EXPECT_EQ(ParseError(doc), "tiny.json: overhead_ms.value: must be >= 0, got -1");
+  doc = Minimal();
+  doc["dispatch_ms"] = Src(-1);
+  EXPECT_EQ(ParseError(doc), "tiny.json: dispatch_ms.value: must be >= 0, got -1");
   doc = Minimal();
   doc["classes"] = {{"conv",
                      {{"estimator", "refined_roofline"},

@@ -78,6 +78,10 @@ struct Report {
   double bandwidth_gbps = 0;
   std::vector<ReportRow> rows;
   double overhead_ms = 0;
+  // The platform's dispatch_ms x the executed (non-free) layers, repeats
+  // included: already inside the rows' ms (a row's ms is its kernel time plus
+  // one dispatch per repeat), shown apart.
+  double dispatch_ms = 0;
   // Invariant: total_ms == sum of rows[i].ms + overhead_ms.
   double total_ms = 0;
   double overhead_energy_mj = 0;  // overhead_ms x idle power
@@ -123,6 +127,7 @@ struct PlatformPlan {
   double peak_gops = 0;  // the roofs at `precision`
   double bandwidth_gbps = 0;
   double overhead_ms = 0;
+  double dispatch_ms = 0;  // per executed node (Platform::dispatch_ms; 0 when absent)
   double idle_power_w = 0;
   std::uint64_t fusion_fingerprint = 0;   // FusionFingerprint(platform.fusion)
   std::vector<ClassPlan> classes;         // by OpClass (internal)

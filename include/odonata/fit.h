@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "odonata/layer.h"
@@ -128,10 +129,35 @@ struct PowerFit {
 PowerFit FitPower(const std::vector<Measurement>& rows, Platform& platform, const std::string& provenance,
                   std::vector<std::string>& warnings);
 
+// A runtime's per-call and per-node cost from chains of N cheap nodes timed
+// whole (`tools/ort/dispatch.js --chains`: rows of kind "chain" with op,
+// executed_nodes and run_ms, the unprofiled session.run median). Per op a
+// line run_ms = per_call + per_node x executed_nodes over its chains by
+// Siegel's repeated median (one slow timing does not move it), the intercept
+// the median residual; the profile takes the medians over the ops (the ops' kernels are tens
+// of nanoseconds, so the slope is the dispatch of one node).
+struct DispatchOpFit {
+  std::string op;
+  int chains = 0;  // rows (distinct or repeated node counts)
+  std::int64_t min_nodes = 0, max_nodes = 0;
+  double per_call_ms = 0;  // the intercept
+  double per_node_ms = 0;  // the slope
+};
+struct DispatchFit {
+  std::vector<DispatchOpFit> ops;  // by op name
+  double per_call_ms = 0;          // median of the ops' intercepts
+  double per_node_ms = 0;          // median of the ops' slopes, >= 0
+  std::string Describe() const;    // "Relu 0.27 us/node (1-400, 9.2 us/call), ...; median ..."
+};
+// Throws Error naming `origin` and the line for a malformed file, a missing
+// column, no chain rows, or an op whose chains do not span two node counts.
+DispatchFit FitDispatch(std::string_view csv_text, const std::string& origin);
+
 struct FitReport {
   Platform platform;              // base with the fitted class models
   std::vector<ClassFit> classes;  // in OpClass order
   PowerFit power;                 // empty when no row has power or energy
+  std::optional<DispatchFit> dispatch;  // FitFilesOptions::dispatch_file
   std::vector<std::string> warnings;
 };
 // `trees`: also try gradient-boosted trees (estimator "trees", xgboost) for
@@ -183,6 +209,9 @@ struct FitFilesOptions {
   std::optional<double> price_usd;
   bool same_board = false;
   std::vector<std::string> machine_files;
+  // Chains timed by tools/ort/dispatch.js (FitDispatch): the profile's
+  // overhead_ms (per call) and dispatch_ms (per node) are measured from it.
+  std::optional<std::string> dispatch_file;
 };
 FitReport FitMeasurementFiles(const std::vector<std::string>& files, const Platform& base,
                               const FitFilesOptions& options = {});

@@ -231,7 +231,7 @@ struct Mode {
   Sourced bandwidth_scale;                // x every precisions.*.bandwidth_gbps
   Sourced power_scale;                    // x typical_w and every active_w
   std::optional<Sourced> idle_scale;      // x idle_w; absent: power_scale
-  std::optional<Sourced> overhead_scale;  // x overhead_ms; absent: 1
+  std::optional<Sourced> overhead_scale;  // x overhead_ms and dispatch_ms; absent: 1
   std::string source;
 };
 
@@ -242,6 +242,11 @@ struct Platform {
   std::map<Precision, PrecisionSpec> precisions;
   Precision default_precision = Precision::kFp32;
   Sourced overhead_ms;      // per-inference overhead added to the layer sum
+  // Per executed node (`dispatch_ms`): what the runtime spends starting each
+  // kernel beyond the kernel's own time (ONNX Runtime's executor: about 0.3 us
+  // per node on a CPU), added to every layer that is not free, once per
+  // repeat. Absent (0) on profiles whose layer models include it.
+  std::optional<Sourced> dispatch_ms;
   Sourced idle_power_w;     // W, drawn during overhead_ms
   Sourced typical_power_w;  // W, while running a typical network
   // W while layers run (`power.active_w`); absent: typical_power_w.

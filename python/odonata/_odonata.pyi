@@ -58,6 +58,7 @@ class Report:
     total_ms: float
     energy_mj: float
     overhead_ms: float
+    dispatch_ms: float
     overhead_energy_mj: float
     avg_power_w: float
     peak_gops: float

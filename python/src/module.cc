@@ -769,6 +769,8 @@ PYBIND11_MODULE(_odonata, m) {
                              "Energy of one inference, mJ.")
       .def_property_readonly("overhead_ms", [](const PyReport& r) { return r.report.overhead_ms; },
                              "The platform's per-inference overhead, ms.")
+      .def_property_readonly("dispatch_ms", [](const PyReport& r) { return r.report.dispatch_ms; },
+                             "The runtime's per-node dispatch summed over the executed layers, ms (inside the layers' ms).")
       .def_property_readonly("overhead_energy_mj", [](const PyReport& r) { return r.report.overhead_energy_mj; })
       .def_property_readonly("avg_power_w", [](const PyReport& r) { return r.report.avg_power_w; })
       .def_property_readonly("peak_gops", [](const PyReport& r) { return r.report.peak_gops; })

@@ -35,6 +35,7 @@ struct FitArgs {
   std::vector<std::string> terms;  // CLASS=TERMS
   std::vector<std::string> split;  // CLASS=DIM
   std::vector<std::string> machines;  // FILE.machine.json of the measurements
+  std::optional<std::string> dispatch;  // chains CSV (tools/ort/dispatch.js --chains)
 };
 
 // Whole-network rows (files with a `model` column): one least-squares fit of
@@ -99,8 +100,8 @@ int Run(const FitArgs& a, const Context& context) {
   std::vector<std::string> network_files, layer_files;
   for (const std::string& f : a.measurements) (IsNetworkMeasurementFile(f) ? network_files : layer_files).push_back(f);
   if (!network_files.empty()) {
-    if (a.trees || a.residuals) {
-      throw Error("fit: --trees and --residuals apply to single-layer measurement files, not network rows (" +
+    if (a.trees || a.residuals || a.dispatch) {
+      throw Error("fit: --trees, --residuals and --dispatch apply to single-layer measurement files, not network rows (" +
                       network_files.front() + " has a `model` column)",
                   ExitCode::kUsage);
     }
@@ -116,6 +117,7 @@ int Run(const FitArgs& a, const Context& context) {
   options.trees = a.trees;
   options.residuals = a.residuals;
   options.machine_files = a.machines;
+  options.dispatch_file = a.dispatch;
   options.name = a.name ? a.name : a.out ? std::optional(ProfileNameOf(*a.out)) : std::nullopt;
   options.description = a.description;
   options.same_board = a.same_board;
@@ -165,6 +167,10 @@ Runner SetupFit(CLI::App& cmd) {
                  "The measurements' FILE.machine.json (tools/ort/run.js): record the CPU they ran on in the profile "
                  "(repeatable; all must be the same CPU)")
       ->type_name("FILE");
+  cmd.add_option("--dispatch", a->dispatch,
+                 "Chains of cheap nodes timed by tools/ort/dispatch.js --chains: measure the profile's overhead_ms "
+                 "(per call) and dispatch_ms (per executed node) from them")
+      ->type_name("FILE.csv");
   cmd.add_option("--folds", a->folds, "Folds of the cross-validation that chooses each class's model")
       ->type_name("K")
       ->default_str("5");

@@ -69,6 +69,17 @@ FitReport FitMeasurementFiles(const std::vector<std::string>& files, const Platf
     sources += (sources.empty() ? "" : "; ") + m.source;
   }
   if (p.machine) p.machine->source = sources;
+  if (options.dispatch_file) {
+    const std::string& path = *options.dispatch_file;
+    const DispatchFit d = FitDispatch(ReadFile(path), path);
+    const std::string source = "measured: " + path +
+                               " (session.run of chains of cheap nodes, tools/ort/dispatch.js --chains; per op a "
+                               "repeated-median line run = a + b x executed nodes: " +
+                               d.Describe() + "), odonata " + Version();
+    p.overhead_ms = {d.per_call_ms, source + ": the per-call a"};
+    p.dispatch_ms = Sourced{d.per_node_ms, source + ": the per-node b"};
+    fit.dispatch = d;
+  }
   if (options.same_board) {
     p.notes.push_back("Fitted by " + provenance + " on top of " + base.name + ".");
     return fit;
@@ -86,8 +97,9 @@ FitReport FitMeasurementFiles(const std::vector<std::string>& files, const Platf
                          base.price_usd.source + ")";
     char price[64];
     std::snprintf(price, sizeof price, "%g", base.price_usd.value);
-    fit.warnings.push_back("the profile keeps " + base.name + "'s price ($" + price +
-                           "), overhead and idle power: give --price, and edit the file for the others");
+    fit.warnings.push_back("the profile keeps " + base.name + "'s price ($" + price + ")" +
+                           (options.dispatch_file ? " and idle power" : ", overhead and idle power") +
+                           ": give --price, and edit the file for the others");
   }
   p.notes.push_back("Fitted by " + provenance + " on top of " + base.name + ".");
   return fit;

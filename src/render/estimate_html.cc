@@ -54,7 +54,8 @@ std::string Summary(const Report& r) {
                         " GOP/s, bandwidth " + report::FormatNumber(r.bandwidth_gbps) + " GB/s)"},
       {"quantization", report::QuantizationText(r)},
       {"nodes", std::to_string(r.nodes) + " ONNX nodes in " + std::to_string(r.rows.size()) + " layers after fusion"},
-      {"layers", Ms(layers_ms)},
+      {"layers", r.dispatch_ms > 0 ? Ms(layers_ms) + "  (of which dispatch " + Ms(r.dispatch_ms) + ")"
+                                        : Ms(layers_ms)},
       {"overhead", Ms(r.overhead_ms)},
       {"total", report::TrustedMs(r, r.total_ms) + " ms  (" + report::IntervalText(r) + ")"},
       {"trust", report::ValidationText(r)},

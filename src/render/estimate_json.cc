@@ -111,6 +111,7 @@ void RenderJson(const Report& report, std::ostream& out) {
   }
   j["overhead_ms"] = report.overhead_ms;
   j["layers_ms"] = layers_ms;
+  j["dispatch_ms"] = report.dispatch_ms;
   j["energy_mj"] = report.energy_mj;
   j["overhead_energy_mj"] = report.overhead_energy_mj;
   j["avg_power_w"] = report.avg_power_w;

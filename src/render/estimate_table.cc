@@ -74,7 +74,12 @@ void RenderTable(const Report& report, std::ostream& out) {
   out << '\n';
 
   const Counts& t = report.totals;
-  Line(out, "layers", Milliseconds(layers_ms));
+  if (report.dispatch_ms > 0) {
+    Line(out, "layers", Milliseconds(layers_ms) + "  (of which dispatch " + report::FormatFixed(report.dispatch_ms, 4) +
+                            " ms: the runtime's cost per executed node)");
+  } else {
+    Line(out, "layers", Milliseconds(layers_ms));
+  }
   Line(out, "overhead", Milliseconds(report.overhead_ms));
   // The total rounded to the validated error, its interval, and the error.
   char total[64];

@@ -1,6 +1,7 @@
 // `odonata fit --report`: per op class, the model chosen, its parameters and
 // errors, and the candidates it beat; and the measured-vs-predicted CSV.
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <sstream>
@@ -126,6 +127,14 @@ void FitJson(const FitReport& fit, std::ostream& out) {
   }
   j["classes"] = classes;
   if (fit.power.rows > 0 || fit.power.idle_rows > 0) j["power"] = PowerJson(fit.power);
+  if (fit.dispatch) {
+    nlohmann::ordered_json ops = nlohmann::ordered_json::array();
+    for (const DispatchOpFit& o : fit.dispatch->ops) {
+      ops.push_back({{"op", o.op}, {"chains", o.chains}, {"min_nodes", o.min_nodes}, {"max_nodes", o.max_nodes},
+                     {"per_node_ms", o.per_node_ms}, {"per_call_ms", o.per_call_ms}});
+    }
+    j["dispatch"] = {{"per_node_ms", fit.dispatch->per_node_ms}, {"per_call_ms", fit.dispatch->per_call_ms}, {"ops", ops}};
+  }
   j["warnings"] = fit.warnings;
   out << j.dump(2) << '\n';
 }
@@ -170,6 +179,12 @@ void FitTable(const FitReport& fit, std::ostream& out) {
         << "): " << Parameters(it->second, c.precision) << '\n';
   }
   if (fit.power.rows > 0 || fit.power.idle_rows > 0) RenderPowerTable(fit, out);
+  if (fit.dispatch) {
+    char line[96];
+    std::snprintf(line, sizeof line, "\ndispatch   %.3g us per node, overhead %.3g us per call: ",
+                  fit.dispatch->per_node_ms * 1e3, fit.dispatch->per_call_ms * 1e3);
+    out << line << fit.dispatch->Describe() << '\n';
+  }
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 # WORK     scratch directory for sweep models and materialized networks (about 3 GB)
 # THREADS  1 (platform host-ort-cpu, data/host-ort-cpu/phase2/) or 2 (host-ort-cpu-2t,
 #          data/host-ort-cpu/phase2/2t/); default 1
-# STEPS    comma-separated subset of sweeps,measure,detection,fit,validate; default all
+# STEPS    comma-separated subset of sweeps,measure,dispatch,detection,fit,validate; default all
 #
 # The networks timed (never fitted) are those of the host validation suite,
 # data/host-ort-cpu/phase2/suite.txt: data/validation/host-networks.txt and
@@ -29,7 +29,7 @@ fi
 ODONATA=$1
 WORK=$2
 THREADS=${3:-1}
-STEPS=${4:-sweeps,measure,detection,fit,validate}
+STEPS=${4:-sweeps,measure,dispatch,detection,fit,validate}
 RUNNER="node tools/ort/run.js"
 SUITE=${HOST_NETWORKS:-data/host-ort-cpu/phase2/suite.txt}
 # Input shapes of the suite networks that need them (recurrent models; tools/ort/feeds.js).
@@ -121,6 +121,16 @@ if step measure; then
     --network-out "$DATA/networks/networks.csv"
 fi
 
+# 2a. The runtime's per-call and per-node cost: chains of 1, 50, 200 and 400 cheap
+#     nodes (Relu, Add, Softmax on 64 elements; tools/ort/chains/, written once by
+#     tools/ort/chains.py: machine-independent), each session.run timed whole and
+#     unprofiled; `odonata fit --dispatch` draws a robust line per op (Siegel's repeated median) (docs/host-cost-model.md
+#     section 3). About 20 s.
+if step dispatch; then
+  node tools/ort/dispatch.js --chains tools/ort/chains --threads "$THREADS" --passes 2 --reference "$REFERENCE" \
+    --out "$DATA/dispatch.csv"
+fi
+
 # 2b. The detection sweeps (NonMaxSuppression, group `detection` of sweeps.txt), added
 #     after the first calibration: their own invocation, 3 passes, no networks.
 if step detection; then
@@ -137,8 +147,10 @@ if step fit; then
   # with it on another CPU warns.
   machines=()
   for m in "$DATA"/*.machine.json; do [ -e "$m" ] && machines+=(--machine "$m"); done
+  dispatch=()
+  [ -f "$DATA/dispatch.csv" ] && dispatch=(--dispatch "$DATA/dispatch.csv")
   # shellcheck disable=SC2086
-  "$ODONATA" fit "$DATA/sweeps.csv" "$DATA/detection.csv" --base "$DATA/base.json" --same-board --out "$PROFILE" --report $FIT_FLAGS \
+  "$ODONATA" fit "$DATA/sweeps.csv" "$DATA/detection.csv" --base "$DATA/base.json" --same-board --out "$PROFILE" --report $FIT_FLAGS "${dispatch[@]}" \
     --predictions "$DATA/fit/predictions.csv" "${machines[@]}" | tee "$DATA/fit_report.txt"
 fi
 
