@@ -60,14 +60,16 @@ else
   FIT_FLAGS="--trees --residuals"
 fi
 # The sweeps (census-sampled, tools/ort/sweeps-phase2.txt; the first calibration's 1-D lines
-# around models/ are tools/ort/sweeps.txt) and the runner's flags: the profiler's per-node bias
-# removed (run.js --node-bias), at most 3 minutes of waiting for quiet, and networks timed
+# around models/ are tools/ort/sweeps.txt) and the runner's flags: the profiler's whole per-node
+# cost removed (run.js --node-bias 0: each row is the kernel alone, since 2026-12-05; the
+# runtime's per-node dispatch is the profile's dispatch_ms, step 2a; until run 10 rows kept
+# 0.26 us of it, --node-bias 0.26), at most 3 minutes of waiting for quiet, and networks timed
 # for at least 20 ms per round (tiny models get more than 2 runs). Rows from 2 us up enter the
 # fit (--min-ms 0.002, twice the profiler's 1 us resolution; run.js's default keeps 10 us and
 # up): 11% of the convolutions ONNX Runtime runs in the per-layer profiles of run 8 took less
 # than 10 us, and with no sweep row there the fit extrapolated them (median -43%; since run 9).
 SWEEPS=${HOST_SWEEPS:-tools/ort/sweeps-phase2.txt}
-RUN_FLAGS=${HOST_RUN_FLAGS:---node-bias 0.26 --min-ms 0.002 --max-wait 180 --network-min-time 20}
+RUN_FLAGS=${HOST_RUN_FLAGS:---node-bias 0 --min-ms 0.002 --max-wait 180 --network-min-time 20}
 # validate.js estimates with PLATFORM: the name, or the file when it is not the default.
 [ -n "${HOST_PROFILE:-}" ] && PLATFORM=$PROFILE
 [ -f tools/ort/sweeps.txt ] || { echo "calibrate.sh: run from the repository root" >&2; exit 2; }
