@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bounded, reproducible fuzzing run: each target for RUNS inputs from a fixed
 # seed (the same inputs every time, so CI cannot fail by chance), seeded from the shipped models,
-# the third-party corpus (models/third-party/), libonnx-testdata's ~1000 node models (if
+# the third-party corpus (models/third-party/*.onnx and its full/ originals), libonnx-testdata's ~1000 node models (if
 # installed), the measurement CSVs, the platform profiles and the real runtime reports. Fails on
 # the first crash; the crashing input is left in WORK/<target>/crash-* (make it a regression test).
 #
@@ -58,7 +58,8 @@ seed() {  # seed TARGET FILE...: copy the files up to TARGET's max_len into its 
   echo "fuzz: $target: $i seeds, $skipped over -max_len=$limit skipped"
 }
 rm -rf "$work/seeds"
-seed onnx_loader_fuzz "$src"/models/*.onnx "$src"/models/third-party/*.onnx "$src"/tests/data/import/*.onnx \
+seed onnx_loader_fuzz "$src"/models/*.onnx "$src"/models/third-party/*.onnx "$src"/models/third-party/full/*.onnx \
+  "$src"/tests/data/import/*.onnx \
   $(find /usr/share/libonnx-testdata/data/node -name model.onnx 2>/dev/null | sort)
 seed measurements_fuzz "$src"/tests/data/fit/*.csv $(find "$src/data" -name '*.csv' -size -200k | sort)
 seed platform_fuzz "$src"/platforms/*.json "$src"/data/links.json $(find "$src/data" -name '*.json' -path '*profile*' | sort) \
