@@ -519,9 +519,6 @@ std::optional<Shape> Importer::StaticShape(const std::string& name) const {
   return ToShape(*it->second.shape);
 }
 
-// Evaluate nodes whose inputs are all known; their outputs become initializers
-// and the nodes leave the graph, as a runtime's constant folding would do.
-// An If whose condition is known is replaced by the branch it takes.
 // What InferNode knows within one FoldPass: the types the last whole-graph
 // inference left in the graph, the initializers (with the values folded in this
 // pass) and the types inferred node by node in this pass.
@@ -631,6 +628,9 @@ void Importer::InferNode(onnx::NodeProto& n, PassTypes& pass) {
   }
 }
 
+// Evaluate nodes whose inputs are all known; their outputs become initializers
+// and the nodes leave the graph, as a runtime's constant folding would do.
+// An If whose condition is known is replaced by the branch it takes.
 bool Importer::FoldPass() {
   // Values computed from bounded shapes are bounds themselves.
   if (!tainted_.empty()) PropagateTaint();
