@@ -152,15 +152,31 @@ TreeModel ParseTreeModel(const Node& n) {
     Node t = trees.Element(i);
     CheckKeys(t, {"feature", "threshold", "left", "right", "value"}, {});
     RegressionTree tree;
+    // A profile holds tens of thousands of tree nodes: an element gets its own
+    // Node (and key path, a string) only when it is not a plain number, to
+    // name it in the error; the values are the same either way.
     auto ints = [&](const char* key, std::vector<std::int32_t>& out) {
       Node a = t.Child(key);
       ExpectArray(a);
-      for (std::size_t j = 0; j < a.json.size(); ++j) out.push_back(static_cast<std::int32_t>(GetInteger(a.Element(j))));
+      out.reserve(a.json.size());
+      std::size_t j = 0;
+      for (const Json& v : a.json) {
+        const bool plain = v.is_number_unsigned() ? v.get<std::uint64_t>() <= std::numeric_limits<std::int64_t>::max()
+                                                  : v.is_number_integer();
+        out.push_back(static_cast<std::int32_t>(plain ? v.get<std::int64_t>() : GetInteger(a.Element(j))));
+        ++j;
+      }
     };
     auto numbers = [&](const char* key, std::vector<double>& out) {
       Node a = t.Child(key);
       ExpectArray(a);
-      for (std::size_t j = 0; j < a.json.size(); ++j) out.push_back(GetNumber(a.Element(j)));
+      out.reserve(a.json.size());
+      std::size_t j = 0;
+      for (const Json& v : a.json) {
+        // A float from the parser is finite (nlohmann rejects 1e999); integers convert exactly as GetNumber's.
+        out.push_back(v.is_number_float() && std::isfinite(v.get<double>()) ? v.get<double>() : GetNumber(a.Element(j)));
+        ++j;
+      }
     };
     ints("feature", tree.feature);
     ints("left", tree.left);

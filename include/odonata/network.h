@@ -41,6 +41,9 @@ struct Network {
   std::vector<std::string> folded;
   // Non-fatal findings for the user (opset > 17, data-dependent bounds, ...).
   std::vector<std::string> warnings;
+  // Diagnostics: how many times the ONNX loader ran ONNX's whole-graph shape
+  // inference (once per resolution round, plus retries); 0 for other formats.
+  int inference_runs = 0;
 
   // Sum of the counts of all layers, each times its repeat count.
   Counts Totals() const;

@@ -219,6 +219,8 @@ class Importer {
   void ApplyInputValues();
   void InferShapes();
   bool FoldPass();
+  struct PassTypes;
+  void InferNode(onnx::NodeProto& n, PassTypes& pass);
   void InlineBranch(onnx::NodeProto& n, bool cond, bool tainted,
                     google::protobuf::RepeatedPtrField<onnx::NodeProto>& out);
   bool BoundPass();
@@ -268,6 +270,10 @@ class Importer {
   bool constants_are_weights_ = false;
   std::vector<std::string> warnings_;
   std::unordered_map<std::string, TypeInfo> types_;      // main graph, refreshed each round
+  // Static shapes inferred node by node within one FoldPass (InferNode), for
+  // tensors the last whole-graph inference left open; empty between passes.
+  std::unordered_map<std::string, Shape> pass_shapes_;
+  int inference_runs_ = 0;  // whole-graph shape inferences (Network::inference_runs)
   std::unordered_map<std::string, ConstTensor> consts_;  // known values
   std::unordered_set<std::string> weights_;              // model initializers
   std::unordered_set<std::string> overridable_;          // initializers also listed as graph inputs (IR >= 4)
@@ -464,6 +470,7 @@ void Importer::InferShapes() {
   }
   onnx::ShapeInferenceOptions opts(/*check_type=*/false, /*error_mode=*/0, /*data_prop=*/true);
   try {
+    ++inference_runs_;
     onnx::shape_inference::InferShapes(model_, &SchemaRegistry::Get(), opts);
   } catch (const std::exception& e) {
     // Exporters sometimes write value_info that contradicts inference; drop it and retry.
@@ -474,6 +481,7 @@ void Importer::InferShapes() {
       SetShape(vi, BoundElem(name), shape);
     }
     try {
+      ++inference_runs_;
       onnx::shape_inference::InferShapes(model_, &SchemaRegistry::Get(), opts);
     } catch (const std::exception& e2) {
       std::string msg = e2.what();
@@ -503,8 +511,121 @@ bool Importer::IsCustomOutput(const std::string& name) const {
 
 std::optional<Shape> Importer::StaticShape(const std::string& name) const {
   auto it = types_.find(name);
-  if (it == types_.end() || !it->second.shape || !IsStatic(*it->second.shape)) return std::nullopt;
+  if (it == types_.end() || !it->second.shape || !IsStatic(*it->second.shape)) {
+    auto p = pass_shapes_.find(name);
+    if (p != pass_shapes_.end()) return p->second;
+    return std::nullopt;
+  }
   return ToShape(*it->second.shape);
+}
+
+// What InferNode knows within one FoldPass: the types the last whole-graph
+// inference left in the graph, the initializers (with the values folded in this
+// pass) and the types inferred node by node in this pass.
+struct Importer::PassTypes {
+  bool built = false;  // the maps below are made on the first InferNode that needs them
+  std::unordered_map<std::string, const onnx::TypeProto*> io;          // graph inputs and outputs
+  std::unordered_map<std::string, const onnx::TypeProto*> value_info;  // the last inference's
+  std::unordered_map<std::string, const onnx::TensorProto*> data;      // initializers
+  std::unordered_map<std::string, onnx::TypeProto> inferred;           // inferred in this pass
+  std::unordered_set<std::string> fresh;  // tensors folded or inferred in this pass
+  // Tensors known in this pass only through InferNode (inferred, or folded
+  // from such): the old round-by-round folding met them a round later.
+  std::unordered_set<std::string> late;
+  // Outputs of nodes kept in this pass that read a data-dependent tensor: the
+  // next pass's PropagateTaint would mark them, before a late fold reads them.
+  std::unordered_set<std::string> late_taint;
+};
+
+// Infers the outputs of `n`, one node, with the inference function ONNX's
+// InferShapes would call (the same registry, so the same guards) and what is
+// known now, so that the folding pass can go on past it (swin_t's Shape of a
+// Reshape whose target shape was just folded) instead of waiting for the next
+// whole-graph inference. Only for a node that reads a tensor folded or
+// inferred in this pass and has an output whose shape is open; only static
+// shapes are kept, and only until the pass ends: the next whole-graph
+// inference, which sees at least as much, decides every shape.
+void Importer::InferNode(onnx::NodeProto& n, PassTypes& pass) {
+  bool fresh = false, open = false;
+  for (const auto& in : n.input()) fresh |= !in.empty() && pass.fresh.count(in) > 0;
+  if (!fresh) return;
+  for (const auto& o : n.output()) open |= !o.empty() && !StaticShape(o);
+  if (!open) return;
+  for (const auto& a : n.attribute()) {
+    if (a.has_g() || a.graphs_size() > 0) return;  // subgraphs: left to the whole-graph inference
+  }
+  // The opset as ONNX's InferShapes resolves it: the node's domain as written.
+  const onnx::OperatorSetIdProto* opset = nullptr;
+  for (const auto& o : model_.opset_import()) {
+    if (o.domain() == n.domain()) opset = &o;
+  }
+  if (!opset) return;
+  const onnx::OpSchema* schema = SchemaRegistry::Get().GetSchema(
+      n.op_type(), static_cast<int>(opset->version()), n.domain());
+  if (!schema || !schema->has_type_and_shape_inference_function()) return;
+  const onnx::GraphProto& g = model_.graph();
+  if (!pass.built) {
+    for (const auto& vi : g.value_info()) {
+      if (vi.has_type()) pass.value_info[vi.name()] = &vi.type();
+    }
+    for (const auto& vi : g.input()) {
+      if (vi.has_type()) pass.io[vi.name()] = &vi.type();
+    }
+    for (const auto& vi : g.output()) {
+      if (vi.has_type()) pass.io[vi.name()] = &vi.type();
+    }
+    for (const auto& t : g.initializer()) pass.data[t.name()] = &t;
+    pass.built = true;
+  }
+  // The inputs' types as the next whole-graph inference will see them: an
+  // initializer's from its dims (InferShapes drops value_info of folded values).
+  std::vector<onnx::TypeProto> made;
+  made.reserve(n.input_size());
+  std::unordered_map<std::string, onnx::TypeProto*> types;
+  std::unordered_map<std::string, const onnx::TensorProto*> data;
+  for (const auto& in : n.input()) {
+    if (in.empty() || types.count(in)) continue;
+    const onnx::TypeProto* t = nullptr;
+    auto d = pass.data.find(in);
+    if (d != pass.data.end()) data[in] = d->second;
+    if (auto i = pass.inferred.find(in); i != pass.inferred.end()) {
+      t = &i->second;
+    } else if (auto io = pass.io.find(in); io != pass.io.end()) {
+      t = io->second;
+    } else if (d != pass.data.end()) {
+      auto* tt = made.emplace_back().mutable_tensor_type();
+      tt->set_elem_type(d->second->data_type());
+      auto* shape = tt->mutable_shape();
+      for (I64 dim : d->second->dims()) shape->add_dim()->set_dim_value(dim);
+      t = &made.back();
+    } else if (auto vi = pass.value_info.find(in); vi != pass.value_info.end()) {
+      t = vi->second;
+    }
+    // ONNX's context takes them mutable; inference functions only read inputs.
+    if (t) types[in] = const_cast<onnx::TypeProto*>(t);
+  }
+  onnx::shape_inference::InferenceContextImpl ctx(n, types, data, {});
+  try {
+    schema->GetTypeAndShapeInferenceFunction()(ctx);
+  } catch (const std::exception&) {
+    return;  // the whole-graph inference meets it again and decides
+  }
+  for (int o = 0; o < n.output_size(); ++o) {
+    const std::string& name = n.output(o);
+    if (name.empty() || StaticShape(name)) continue;
+    const onnx::TypeProto* t = ctx.getOutputType(o);
+    if (!t->has_tensor_type() || !t->tensor_type().has_shape()) continue;
+    Shape shape;
+    for (const auto& d : t->tensor_type().shape().dim()) {
+      if (!d.has_dim_value() || d.dim_value() < 0) break;
+      shape.push_back(d.dim_value());
+    }
+    if (static_cast<int>(shape.size()) != t->tensor_type().shape().dim_size()) continue;
+    pass_shapes_[name] = std::move(shape);
+    pass.inferred[name] = *t;
+    pass.fresh.insert(name);
+    pass.late.insert(name);
+  }
 }
 
 // Evaluate nodes whose inputs are all known; their outputs become initializers
@@ -516,14 +637,17 @@ bool Importer::FoldPass() {
   onnx::GraphProto* g = model_.mutable_graph();
   google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
   bool changed = false;
+  PassTypes pass;
   for (int idx = 0; idx < g->node_size(); ++idx) {
     onnx::NodeProto& n = *g->mutable_node(idx);
     std::vector<FoldInput> in(n.input_size());
     std::vector<Shape> shapes(n.input_size());
-    bool taint = false;
+    bool taint = false, late = false, late_taint = false;
     for (int i = 0; i < n.input_size(); ++i) {
       const std::string& name = n.input(i);
       if (name.empty()) continue;
+      late |= pass.late.count(name) > 0;
+      late_taint |= pass.late_taint.count(name) > 0;
       in[i].present = true;
       auto c = consts_.find(name);
       if (c != consts_.end()) in[i].value = &c->second;
@@ -533,6 +657,20 @@ bool Importer::FoldPass() {
       }
       taint |= tainted_.count(name) > 0;
     }
+    // A node folded late sees its inputs as data-dependent as the round that
+    // folded it before did (after PropagateTaint): the same values, the same flags.
+    if (late) taint |= late_taint;
+    auto keep = [&] {
+      // Not where values depend on the inputs' (bounds, both branches of an
+      // If): there a node's inference may fail on shapes it meets, and what
+      // the loader then does depends on the shapes each earlier round left
+      // (Silero VAD's infeasible branch): those rounds are kept as they were.
+      if (!taint && !late_taint) InferNode(n, pass);
+      if (taint || late_taint) {
+        for (const auto& o : n.output()) pass.late_taint.insert(o);
+      }
+      kept.Add()->Swap(&n);
+    };
     if (n.op_type() == "If" && in.size() == 1 && in[0].value && in[0].value->size() == 1) {
       InlineBranch(n, in[0].value->int_at(0) != 0, taint, kept);
       changed = true;
@@ -545,14 +683,14 @@ bool Importer::FoldPass() {
     // weights, counted once): a stripped model, whose weights have no values,
     // folds the same nodes (AddLayers) and gives the same layers.
     if (reads_weight && !IsLayoutOp(n)) {
-      kept.Add()->Swap(&n);
+      keep();
       continue;
     }
     if (n.op_type() != "Loop" && n.op_type() != "Scan" && n.op_type() != "If") {
       out = onnx_import::FoldNode(n, in, opset_);
     }
     if (!out || out->size() != static_cast<std::size_t>(n.output_size())) {
-      kept.Add()->Swap(&n);
+      keep();
       continue;
     }
     // A Constant node's floating-point value is a weight (paddle2onnx stores
@@ -565,7 +703,11 @@ bool Importer::FoldPass() {
                                          (n.op_type() == "Constant" || n.op_type() == "ConstantOfShape")));
     for (int o = 0; o < n.output_size(); ++o) {
       if (n.output(o).empty()) continue;
-      *g->add_initializer() = onnx_import::ToTensorProto((*out)[o], n.output(o));
+      onnx::TensorProto* init = g->add_initializer();
+      *init = onnx_import::ToTensorProto((*out)[o], n.output(o));
+      if (pass.built) pass.data[n.output(o)] = init;
+      pass.fresh.insert(n.output(o));
+      if (late) pass.late.insert(n.output(o));
       (weight ? weights_ : constants_).insert(n.output(o));
       if (taint) tainted_.insert(n.output(o));
       consts_[n.output(o)] = std::move((*out)[o]);
@@ -574,6 +716,7 @@ bool Importer::FoldPass() {
     changed = true;
   }
   g->mutable_node()->Swap(&kept);
+  pass_shapes_.clear();
   return changed;
 }
 
@@ -1432,6 +1575,7 @@ Network Importer::Build() {
     if (!w.empty()) net.warnings.push_back(w);
   }
   net.folded = folded_nodes_;
+  net.inference_runs = inference_runs_;
   std::unordered_set<std::string> inits;
   for (const auto& t : g.initializer()) inits.insert(t.name());
   bool unresolved = false;
