@@ -122,12 +122,14 @@ bool NeedsInputSplit(std::int64_t in_c, std::int64_t in_h, std::int64_t in_w, st
 KernelShape KernelShapeOf(const Layer& layer, const std::vector<KernelTerm>& terms, int bytes_per_element) {
   const KernelShape shape = KernelShapeOf(layer);
   if (shape == KernelShape::kNone) return shape;
+  bool split_pointwise = false;
+  for (const KernelTerm& t : terms) split_pointwise = split_pointwise || t.shape == KernelShape::kSplitPointwise;
   for (const KernelTerm& t : terms) {
     if (t.shape != KernelShape::kSplit) continue;
     const std::int64_t stride = layer.window.strides.empty() ? 1 : layer.window.strides[0];
     if (NeedsInputSplit(LayerDim(layer, "in_c"), LayerDim(layer, "in_h"), LayerDim(layer, "in_w"),
                         layer.window.kernel[0], stride, bytes_per_element, t.buffer_bytes, t.line_bytes)) {
-      return KernelShape::kSplit;
+      return split_pointwise && shape == KernelShape::kPointwise ? KernelShape::kSplitPointwise : KernelShape::kSplit;
     }
   }
   return shape;

@@ -46,7 +46,8 @@ static double KernelScale(const LayerFacts& f, const ClassPlan& p) {
   if (p.split_buffer > 0 && f.kernel_shape != KernelShape::kNone &&
       NeedsInputSplit(f.Dim(LayerDimId::kInC), f.Dim(LayerDimId::kInH), f.Dim(LayerDimId::kInW), f.kernel_h, f.stride_h,
                       p.bytes_per_element, p.split_buffer, p.split_line)) {
-    return p.kernel_scale[static_cast<std::size_t>(KernelShape::kSplit)];
+    const bool pointwise = p.split_pointwise && f.kernel_shape == KernelShape::kPointwise;
+    return p.kernel_scale[static_cast<std::size_t>(pointwise ? KernelShape::kSplitPointwise : KernelShape::kSplit)];
   }
   return p.kernel_scale[static_cast<std::size_t>(f.kernel_shape)];
 }
@@ -338,6 +339,7 @@ ClassPlan PlanClass(const Platform& platform, const ClassModel& model, Precision
   }
   for (const KernelTerm& t : model.kernel_terms) {
     plan.kernel_scale[static_cast<std::size_t>(t.shape)] = t.scale;
+    if (t.shape == KernelShape::kSplitPointwise) plan.split_pointwise = true;
     if (t.shape == KernelShape::kSplit) {
       plan.split_buffer = t.buffer_bytes;
       plan.split_line = t.line_bytes;

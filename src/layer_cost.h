@@ -83,9 +83,11 @@ struct ClassPlan {
   };
   std::vector<Unroll> parallelism;  // refined_roofline
   // Compute-roof factor per kernel shape (ClassModel::kernel_terms), 1 for shapes not listed.
-  std::array<double, kKernelShapeCount> kernel_scale{1.0, 1.0, 1.0, 1.0, 1.0, 1.0};
+  std::array<double, kKernelShapeCount> kernel_scale{1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0};
   // The split term's buffer (KernelTerm::buffer_bytes, line_bytes); 0: no split term.
   std::int64_t split_buffer = 0, split_line = 0;
+  // A split_1x1 term is listed: split 1x1 layers take its scale.
+  bool split_pointwise = false;
   struct Factor {
     LayerDimId dim;
     std::int64_t step;

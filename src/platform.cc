@@ -211,7 +211,7 @@ TreeModel ParseTreeModel(const Node& n) {
   return m;
 }
 
-std::vector<std::string> KernelShapeNames() { return {"1x1", "kxk", "1xk", "strided", "split"}; }
+std::vector<std::string> KernelShapeNames() { return {"1x1", "kxk", "1xk", "strided", "split", "split_1x1"}; }
 
 KernelTerm ParseKernelTerm(const Node& n) {
   CheckKeys(n, {"shape", "scale", "source"}, {"buffer_bytes", "line_bytes"});
@@ -379,6 +379,15 @@ ClassModel ParseClassModel(const Node& n) {
       }
     }
   });
+  // split_1x1 narrows a split term and uses its buffer.
+  bool split = false, split_pointwise = false;
+  for (const KernelTerm& t : m.kernel_terms) {
+    split = split || t.shape == KernelShape::kSplit;
+    split_pointwise = split_pointwise || t.shape == KernelShape::kSplitPointwise;
+  }
+  if (split_pointwise && !split) {
+    n.Child("kernel_terms").Fail("a \"split_1x1\" kernel term needs a \"split\" term (its buffer) in the same list");
+  }
   if (n.Has("interval")) m.interval = ParseInterval(n.Child("interval"));
   return m;
 }
@@ -577,6 +586,7 @@ constexpr NameTable<KernelShape, kKernelShapeCount> kKernelShapeNames = {{{
     {KernelShape::kAsymmetric, "1xk"},
     {KernelShape::kStrided, "strided"},
     {KernelShape::kSplit, "split"},
+    {KernelShape::kSplitPointwise, "split_1x1"},
 }}};
 
 const char* KernelShapeName(KernelShape s) { return kKernelShapeNames.Name(s); }

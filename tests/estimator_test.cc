@@ -240,6 +240,52 @@ TEST(Estimator, SplitTermScalesTheLayersThatOverflowTheBufferOnly) {
   EXPECT_THROW(ParsePlatform(bad, "test.json"), Error);
 }
 
+// A split_1x1 term narrows the split term: a 1x1 layer that overflows the buffer takes split_1x1, a 3x3 stride-2
+// layer that overflows it keeps split, a layer that fits keeps its shape's term.
+TEST(Estimator, SplitPointwiseTermTakesTheSplit1x1LayersOnly) {
+  Platform p = TestPlatform("roofline");
+  KernelTerm split{KernelShape::kSplit, 2.0, "t"};
+  split.buffer_bytes = 131072;
+  split.line_bytes = 16;
+  p.classes[OpClass::kConv].kernel_terms = {{KernelShape::kPointwise, 0.5, "t"}, split,
+                                            {KernelShape::kSplitPointwise, 0.25, "t"}};
+  const std::vector<KernelTerm>& terms = p.classes.at(OpClass::kConv).kernel_terms;
+  const Network wide = WideConv(1024, 17), fits = WideConv(1024, 14);
+  EXPECT_EQ(KernelShapeOf(wide.layers.at(0), terms, 2), KernelShape::kSplitPointwise);
+  EXPECT_EQ(KernelShapeOf(fits.layers.at(0), terms, 2), KernelShape::kPointwise);
+  // Same 1x1 layers as above: 1024 -> 128 at 17x17 (split, x 0.25) and 14x14 (fits, x 0.5).
+  EXPECT_DOUBLE_EQ(EstimateNetwork(wide, p).rows[0].ms, 2.0 * 289 * 1024 * 128 / (100e9 * 0.5 * 0.25) * 1e3);
+  EXPECT_DOUBLE_EQ(EstimateNetwork(fits, p).rows[0].ms, 2.0 * 196 * 1024 * 128 / (100e9 * 0.5 * 0.5) * 1e3);
+  // 3x3 stride 2, 288 -> 64 at 35x35 (pads 0): 80 B rows, 131072 / (288 x 80) = 5 lines < 3 + 2 + 2: split,
+  // and not 1x1: the split scale 2. 17 x 17 outputs x 288 x 9 x 64 MACs = 47,941,632 MACs; memory
+  // (352,800 + 18,496 + 165,888 elements) x 2 B / 10 GB/s = 0.107 ms, compute 0.479 ms: compute-bound.
+  const Network s2 = ParseOnnxText(Model("(float[1,288,35,35] x) => (float[1,64,17,17] y)",
+                                         "y = Conv<kernel_shape=[3,3],strides=[2,2]>(x, w)",
+                                         "<float[64,288,3,3] w = {0.0}>"));
+  EXPECT_EQ(KernelShapeOf(s2.layers.at(0), terms, 2), KernelShape::kSplit);
+  EXPECT_DOUBLE_EQ(EstimateNetwork(s2, p).rows[0].ms, 2.0 * 289 * 288 * 9 * 64 / (100e9 * 0.5 * 2.0) * 1e3);
+  // Without split_1x1 the 1x1 layer takes the split scale, as before.
+  Platform q = p;
+  q.classes[OpClass::kConv].kernel_terms.pop_back();
+  EXPECT_EQ(KernelShapeOf(wide.layers.at(0), q.classes.at(OpClass::kConv).kernel_terms, 2), KernelShape::kSplit);
+  EXPECT_DOUBLE_EQ(EstimateNetwork(wide, q).rows[0].ms, 2.0 * 289 * 1024 * 128 / (100e9 * 0.5 * 2.0) * 1e3);
+  // Round trip; split_1x1 has no buffer of its own and needs a split term in its list.
+  std::ostringstream out;
+  WritePlatform(p, out);
+  const std::string text = out.str();
+  EXPECT_EQ(ParsePlatform(text, "test.json").classes.at(OpClass::kConv).kernel_terms, terms);
+  Platform lone = p;
+  lone.classes[OpClass::kConv].kernel_terms = {{KernelShape::kSplitPointwise, 0.25, "t"}};
+  std::ostringstream lone_out;
+  WritePlatform(lone, lone_out);
+  EXPECT_THROW(ParsePlatform(lone_out.str(), "test.json"), Error);
+  std::string bad = text;
+  const std::string tag = R"("shape": "split_1x1",)";
+  ASSERT_NE(bad.find(tag), std::string::npos);
+  bad.replace(bad.find(tag), tag.size(), R"("shape": "split_1x1", "buffer_bytes": 131072,)");
+  EXPECT_THROW(ParsePlatform(bad, "test.json"), Error);
+}
+
 // A strided 1x1 window is a 1x1 convolution over a subsampled input (TensorRT and cuDNN run it as the same GEMM):
 // it takes the 1x1 term, not the strided one, which stays with windows larger than 1x1. (On the TX2 the strided term
 // is fitted on TF-slim's 3x3 and 7x7 stride-2 convolutions; Caffe's ResNet-50 downsamples with 1x1 stride-2 ones.)

@@ -369,6 +369,45 @@ TEST(Fit, SplitTermRecoversTheRoofOfTheLayersThatOverflowTheBuffer) {
   EXPECT_LT(WorstRooflineError(d, m), 0.03);
 }
 
+TEST(Fit, SplitPointwiseTermRecoversBothSplitRoofs) {
+  // 1x1 and 3x3 convs reach 50 GOP/s; those whose input rows overflow a 128 KiB buffer (fp32 rows padded to
+  // 16 B) reach 20 GOP/s when 1x1 (split_1x1 scale 0.4) and 75 GOP/s when 3x3 (split scale 1.5). 1% noise.
+  Noise noise(0.01, 13);
+  Data d;
+  KernelTerm split{KernelShape::kSplit, 1.0, ""};
+  split.buffer_bytes = 131072;
+  split.line_bytes = 16;
+  std::size_t split_1x1 = 0, split_3x3 = 0;
+  for (I64 k : {1, 3}) {
+    for (I64 c = 64; c <= 2048; c += 64) {
+      for (I64 h : {7, 8, 14, 17}) {
+        Layer l = Conv(c, 256, h, k);
+        const bool over = NeedsInputSplit(c, h, h, k, 1, 4, 131072, 16);
+        (k == 1 ? split_1x1 : split_3x3) += over ? 1 : 0;
+        d.ms.push_back(Roofline(l, over ? (k == 1 ? 20e9 : 75e9) : 50e9, 16e9, {}) * noise());
+        d.layers.push_back(std::move(l));
+      }
+    }
+  }
+  ASSERT_GT(split_1x1, 20u);
+  ASSERT_GT(split_3x3, 20u);
+  ClassModel m = FitRefinedRoofline(
+      d.layers, d.ms, Spec(100, 20), Precision::kFp32, {},
+      std::vector<KernelTerm>{{KernelShape::kPointwise, 1.0, ""}, {KernelShape::kSquare, 1.0, ""}, split,
+                              {KernelShape::kSplitPointwise, 1.0, ""}});
+  ASSERT_EQ(m.kernel_terms.size(), 4u);
+  EXPECT_EQ(m.kernel_terms[3].shape, KernelShape::kSplitPointwise);
+  EXPECT_EQ(m.kernel_terms[2].buffer_bytes, 131072);
+  const double peak = 100e9 * m.compute_efficiency.value;
+  EXPECT_NEAR(peak * m.kernel_terms[0].scale, 50e9, 0.02 * 50e9);
+  EXPECT_NEAR(peak * m.kernel_terms[1].scale, 50e9, 0.02 * 50e9);
+  EXPECT_NEAR(peak * m.kernel_terms[2].scale, 75e9, 0.02 * 75e9);
+  EXPECT_NEAR(peak * m.kernel_terms[3].scale, 20e9, 0.02 * 20e9);
+  EXPECT_NE(m.kernel_terms[2].source.find(std::to_string(split_3x3) + " split rows"), std::string::npos);
+  EXPECT_NE(m.kernel_terms[3].source.find(std::to_string(split_1x1) + " split_1x1 rows"), std::string::npos);
+  EXPECT_LT(WorstRooflineError(d, m), 0.03);
+}
+
 TEST(Fit, RefinedRooflinePartialAlphaAndCap) {
   const std::vector<Parallelism> truth = {{"out_c", 8, 0.6, ""}};
   Data d;

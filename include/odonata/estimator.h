@@ -97,7 +97,8 @@ bool NeedsInputSplit(std::int64_t in_c, std::int64_t in_h, std::int64_t in_w, st
                      std::int64_t stride_h, std::int64_t bytes_per_element, std::int64_t buffer_bytes,
                      std::int64_t line_bytes);
 // KernelShapeOf(layer), or kSplit when `terms` has a split term and the layer
-// has a 2-D window and needs the split at `bytes_per_element`.
+// has a 2-D window and needs the split at `bytes_per_element` (kSplitPointwise
+// instead when the window is 1x1 and `terms` also has a split_1x1 term).
 KernelShape KernelShapeOf(const Layer& layer, const std::vector<KernelTerm>& terms, int bytes_per_element);
 
 // ANNETTE's per-dimension efficiency 1 / ((1 - alpha) + alpha / u) with

@@ -127,17 +127,23 @@ struct CvResiduals {
 // condition that a profile defines with a split term (KernelTerm::buffer_bytes):
 // a windowed layer whose input rows do not fit the platform's input buffer
 // (NeedsInputSplit in estimator.h) takes that term's scale instead of its
-// shape's.
-enum class KernelShape : std::uint8_t { kNone, kPointwise, kSquare, kAsymmetric, kStrided, kSplit };
-inline constexpr std::size_t kKernelShapeCount = 6;
-const char* KernelShapeName(KernelShape s);  // "none", "1x1", "kxk", "1xk", "strided", "split"
+// shape's. "split_1x1" narrows it: when a profile lists it beside a split term,
+// a 1x1 layer that needs the split takes the split_1x1 scale and a larger
+// window the split scale (on the NCS2 per-layer reports the split 1x1 layers run
+// slower than their roofline time and the split 3x3 stride-2 ones faster, so
+// one scale fits neither).
+enum class KernelShape : std::uint8_t { kNone, kPointwise, kSquare, kAsymmetric, kStrided, kSplit, kSplitPointwise };
+inline constexpr std::size_t kKernelShapeCount = 7;
+// "none", "1x1", "kxk", "1xk", "strided", "split", "split_1x1"
+const char* KernelShapeName(KernelShape s);
 bool ParseKernelShape(const std::string& text, KernelShape* out);
 
 // A factor on the compute roof of the layers of one kernel shape: their
 // compute time is ops / (peak x compute_efficiency x utilisation x scale).
 // A "split" term (shape kSplit) also describes the input buffer whose overflow
 // defines it: `buffer_bytes` of line storage, rows padded to `line_bytes`
-// (both > 0 for a split term, 0 for every other shape).
+// (both > 0 for a split term, 0 for every other shape; a "split_1x1" term uses
+// the split term's buffer and needs one in the same list).
 struct KernelTerm {
   KernelShape shape = KernelShape::kNone;
   double scale = 1.0;
