@@ -731,7 +731,7 @@ py '
 import csv, glob, json, os, sys
 root = sys.argv[1]
 files = sorted(glob.glob(os.path.join(root, "data/host-ort-cpu/*.csv")) + glob.glob(os.path.join(root, "data/host-ort-cpu/2t/*.csv"))
-               + [f for f in glob.glob(os.path.join(root, "data/host-ort-cpu/phase2/*.csv")) if not f.endswith("validation.csv")])
+               + [f for f in glob.glob(os.path.join(root, "data/host-ort-cpu/phase2/*.csv")) if not f.endswith(("validation.csv", "dispatch.csv"))])
 assert files, "no measurement files"
 for f in files:
     lines = open(f).read().splitlines()

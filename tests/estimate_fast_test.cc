@@ -63,13 +63,18 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
   for (const Layer& layer : Fuse(net, platform.fusion)) {
     const ClassModel& model = platform.ModelFor(layer.op_class);
     const EstimatorInfo* est = FindEstimator(model.estimator);
-    if (layer.covers.size() == 1 && std::find(free_ops.begin(), free_ops.end(), layer.op_type) != free_ops.end()) {
+    const bool free = layer.covers.size() == 1 &&
+                      std::find(free_ops.begin(), free_ops.end(), layer.op_type) != free_ops.end();
+    if (free) {
       est = FindEstimator("free");
     } else if (layer.unknown_op) {
       est = FindEstimator("memory");
     }
     const LayerEstimate e = est->fn(EstimatorContext{layer, platform, precision, model});
-    const double ms = e.ms * static_cast<double>(layer.repeat);
+    // Every executed kernel pays the profile's per-node dispatch once per repeat (free ops are none).
+    const double dispatch =
+        free || !platform.dispatch_ms ? 0.0 : platform.dispatch_ms->value * static_cast<double>(layer.repeat);
+    const double ms = e.ms * static_cast<double>(layer.repeat) + dispatch;
     sum += ms;
     energy += platform.ActivePowerW(layer.op_class) * ms;
     r.row_ms.push_back(ms);
