@@ -1,7 +1,6 @@
 // A runtime's per-call and per-node cost from timed chains of cheap nodes
 // (`odonata fit --dispatch`, tools/ort/dispatch.js --chains).
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -10,6 +9,7 @@
 #include "odonata/errors.h"
 #include "odonata/fit.h"
 #include "text.h"
+#include "units.h"
 
 namespace odonata {
 namespace {
@@ -20,17 +20,14 @@ double Median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// A finite number >= 0 (units.h: ParseFiniteNumber), or an error naming the line and column.
 double ParseNumber(const std::string& s, const std::string& where, const char* column) {
-  std::size_t used = 0;
-  double v = 0;
+  double v = -1;
   try {
-    v = std::stod(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
+    v = ParseFiniteNumber(s);
+  } catch (const Error&) {
   }
-  if (used == 0 || used != s.size() || !std::isfinite(v) || v < 0) {
-    throw Error(where + ": column " + column + ": expected a number >= 0, got '" + s + "'");
-  }
+  if (!(v >= 0)) throw Error(where + ": column " + column + ": expected a number >= 0, got '" + s + "'");
   return v;
 }
 

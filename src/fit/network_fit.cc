@@ -28,6 +28,7 @@
 #include "fit_util.h"
 #include "io.h"
 #include "text.h"
+#include "units.h"
 
 namespace odonata {
 namespace fs = std::filesystem;
@@ -42,17 +43,11 @@ namespace {
 
 double Number(const std::string& s, const std::string& where, const std::string& column) {
   const std::string t(text::Trim(s));
-  std::size_t used = 0;
-  double v = 0;
   try {
-    v = std::stod(t, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (t.empty() || used != t.size() || !std::isfinite(v)) {
+    return ParseFiniteNumber(t);  // units.h: the whole text, finite
+  } catch (const Error&) {
     throw Error(where + ": " + column + ": '" + t + "' is not a number");
   }
-  return v;
 }
 
 std::vector<std::string> Header(const std::string& text, const std::string& origin) {

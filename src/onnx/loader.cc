@@ -665,9 +665,10 @@ bool Importer::FoldPass() {
       // If): there a node's inference may fail on shapes it meets, and what
       // the loader then does depends on the shapes each earlier round left
       // (Silero VAD's infeasible branch): those rounds are kept as they were.
-      if (!taint && !late_taint) InferNode(n, pass);
       if (taint || late_taint) {
         for (const auto& o : n.output()) pass.late_taint.insert(o);
+      } else {
+        InferNode(n, pass);
       }
       kept.Add()->Swap(&n);
     };
