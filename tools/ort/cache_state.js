@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// Warm against cold whole-model timings (issue 12, cache state): each model is timed in
+// steady state with warm caches (back-to-back session.run calls, as the validation suite
+// is timed) and cold (FLUSH MiB of scratch memory written before every run, as the
+// Conv/DepthwiseConv/Gemm sweep rows are timed: run.js --flush-mb), interleaved in every
+// pass, passes in shuffled orders.
+//
+//   node tools/ort/cache_state.js --out FILE.csv [--passes 3] [--flush-mb 64] [--threads 1]
+//        [--seed 1] MODEL.onnx...
+//
+// Output: model, warm_ms, warm_p10_ms, warm_p90_ms, cold_ms, cold_p10_ms, cold_p90_ms,
+// cold_over_warm (medians over all passes' runs; >= 30 runs and >= 100 ms per model, mode
+// and pass, after 5 warm-up runs). No reference model and no retries: run it on a quiet
+// machine (the lead pauses other jobs) and read the p10/p90.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const run = require('./run.js');
+
+function usage(message) {
+  process.stderr.write(`cache_state.js: error: ${message}\n` +
+                       'usage: node tools/ort/cache_state.js --out FILE.csv [--passes P] [--flush-mb M] ' +
+                       '[--threads N] [--seed S] MODEL.onnx...\n');
+  process.exit(2);
+}
+
+async function main() {
+  const o = {threads: 1, optLevel: 'all', tries: 1, maxWait: 0, waited: 0, ref: null, out: '', passes: 3,
+             flushMb: 64, seed: 1, feeds: ''};
+  const models = [];
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; ++i) {
+    const a = argv[i];
+    const val = () => (i + 1 < argv.length ? argv[++i] : usage(`${a} needs a value`));
+    const num = (v) => (Number.isFinite(Number(v)) && Number(v) >= 0 ? Number(v) : usage(`${a}: '${v}'`));
+    if (a === '--out') o.out = val();
+    else if (a === '--passes') o.passes = num(val());
+    else if (a === '--flush-mb') o.flushMb = num(val());
+    else if (a === '--threads') o.threads = num(val());
+    else if (a === '--seed') o.seed = num(val());
+    else if (a.startsWith('--')) usage(`unknown option ${a}`);
+    else models.push(a);
+  }
+  if (!o.out) usage('--out is required');
+  if (!models.length) usage('no models');
+  for (const m of models) if (!fs.existsSync(m)) usage(`${m}: no such file`);
+  const times = new Map();
+  const modes = [0, o.flushMb];
+  for (let pass = 0; pass < o.passes; ++pass) {
+    const order = run.permutation(models.length, o.seed + pass);
+    for (const k of order) {
+      for (const mb of pass % 2 ? [...modes].reverse() : modes) {
+        const r = await run.timeModel(models[k], o, {seed: o.seed, warmup: 5, repeats: 30, minTime: 100,
+                                                     maxRepeats: 1000, flushMb: mb, profile: false});
+        const key = `${k} ${mb}`;
+        times.set(key, [...(times.get(key) || []), ...r.times]);
+      }
+      process.stderr.write('.');
+    }
+  }
+  process.stderr.write('\n');
+  const ms = (x) => x.toFixed(4);
+  const lines = ['model,warm_ms,warm_p10_ms,warm_p90_ms,cold_ms,cold_p10_ms,cold_p90_ms,cold_over_warm'];
+  models.forEach((m, k) => {
+    const w = run.stats(times.get(`${k} 0`)), c = run.stats(times.get(`${k} ${o.flushMb}`));
+    lines.push([path.basename(m), ms(w.median), ms(w.p10), ms(w.p90), ms(c.median), ms(c.p10), ms(c.p90),
+                (c.median / w.median).toFixed(3)].join(','));
+  });
+  const tmp = `${o.out}.tmp${process.pid}`;
+  fs.writeFileSync(tmp, `# onnxruntime-node, ${o.threads} thread(s), level all, ${o.passes} passes, cold = ${o.flushMb} MiB ` +
+                   `written before every run; ${new Date().toISOString()}\n` + lines.join('\n') + '\n');
+  fs.renameSync(tmp, o.out);
+  process.stderr.write(`cache_state.js: wrote ${o.out}\n`);
+}
+main().catch((e) => { process.stderr.write(`cache_state.js: error: ${e.message}\n`); process.exit(1); });
