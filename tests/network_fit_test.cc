@@ -172,6 +172,46 @@ TEST(NetworkFit, RecoversTogetherWithSingleLayerRowsAndSignedLeastSquares) {
   ExpectWithin(fit.rows.back().predicted_ms, fit.rows.back().measured_ms, 0.1);
 }
 
+// The Jetson Nano's conv term MACs / output width (in_c*out_c*kernel*out_h: the cost per MAC falls as the
+// map widens; tools/fit_jetson_nano.sh) next to macs and elems: recovered from networks of four input
+// widths whose "measured" times carry +/-1% noise (a fixed linear congruential sequence).
+TEST(NetworkFit, RecoversTheMacsPerWidthTermUnderNoise) {
+  Platform truth = Truth();
+  truth.classes.at(OpClass::kConv).fitted[0] =
+      Model({{0.05, {}}, {2e-8, {{"macs", 0}}}, {3e-6, {{"elems", 0}}},
+             {4e-7, {{"in_c", 0}, {"out_c", 0}, {"kernel", 0}, {"out_h", 0}}}});
+  std::vector<NetworkMeasurement> rows;
+  std::uint32_t state = 12345;
+  for (int layers : {2, 3, 5, 8}) {
+    for (int filters : {16, 64, 128}) {
+      for (int k : {1, 3, 5}) {
+        for (int w : {12, 20, 30, 45}) {
+          std::ostringstream name;
+          name << "icas:convnet_L" << layers << "_F" << filters << "_K" << k << "x" << k << "_W" << w;
+          NetworkMeasurement m;
+          m.model = m.path = name.str();
+          m.origin = "n.csv:" + std::to_string(rows.size() + 2);
+          state = state * 1664525u + 1013904223u;
+          const double noise = 1.0 + 0.02 * (static_cast<double>(state >> 8) / 16777216.0 - 0.5);  // +/-1%
+          m.latency_ms = EstimateNetwork(GenerateNetwork(m.model), truth).total_ms * noise;
+          rows.push_back(m);
+        }
+      }
+    }
+  }
+  NetworkFitOptions o = Options();
+  o.terms[OpClass::kConv] = ParseTerms("1;macs;elems;in_c*out_c*kernel*out_h");
+  o.power = false;
+  const NetworkFitReport fit = FitNetworks(PrepareNetworks(rows, truth.fusion), {}, Base(), "synthetic", o);
+  ExpectWithin(Coef(fit, OpClass::kConv, 1), 2e-8, 2);
+  ExpectWithin(Coef(fit, OpClass::kConv, 3), 4e-7, 2);
+  ExpectWithin(Coef(fit, OpClass::kConv, 2), 3e-6, 5);
+  ExpectWithin(Coef(fit, OpClass::kGemm, 0), 1e-6, 5);
+  ExpectWithin(fit.overhead_ms.at(""), 1.5, 5);
+  EXPECT_LT(fit.mape, 1.0);  // the noise's mean |error| is 0.5%
+  EXPECT_GT(fit.mape, 0.2);
+}
+
 TEST(NetworkFit, OverheadGroupsAreFittedApart) {
   const Platform truth = Truth();
   std::vector<NetworkMeasurement> rows = Rows(truth);

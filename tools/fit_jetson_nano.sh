@@ -31,7 +31,10 @@ fi
 # memory bandwidth; only one cost of that shape is identifiable (a constant would be the overhead's
 # twin), fitted per input element (in_c*spatial = M x K) so that it does not grow with N. The
 # weight-streaming cost of wide layers (N = 4096 in VGG and AlexNet) is added below, from the datasheet.
-conv="1;macs;in_c*out_c*kernel;in_c*kernel*out_h*out_w*out_c:64;in_c*kernel*out_h*out_w;elems"
+# in_c*out_c*kernel*out_h (MACs / output width, per kernel size like the others): the cost per MAC falls with
+# the map width; chosen on 2026-12-05 by an extrapolation test inside the calibration rows (fitted on W <= 60,
+# scored on W >= 80; data/jetson-nano/README.md, docs/boards.md).
+conv="1;macs;in_c*out_c*kernel;in_c*kernel*out_h*out_w*out_c:64;in_c*kernel*out_h*out_w;elems;in_c*out_c*kernel*out_h"
 dw="1;macs;elems"
 gemm="in_c*spatial"
 
