@@ -303,9 +303,34 @@ def selftest():
     return 0 if ok else 1
 
 
+def calibration_fit(inputs, name):
+    v = next((x for x in VARIANTS if x.name == name), None)
+    if v is None:
+        sys.stderr.write("tools/tx2_variants.py: no variant %s (one of: %s)\n" % (name, " ".join(x.name for x in VARIANTS)))
+        return 2
+    data, split = load(*inputs)
+    th = v.fit([(d[2], d[3]) for d in data if split[d[0]] == "calibration"])
+    for n in v.names:
+        x = th[v.ix[n]]
+        if n == "f16" and v.o["f16fix"]:
+            continue  # not used: the FP16 peak is the seed's
+        print("%-8s %.6g" % (n, 1 / (1 + math.exp(-x)) if n in ("aM", "aN", "aW") else math.exp(x)))
+    if v.o["tile"]:
+        print("tile     %dx%d" % v.o["tile"])
+    for which in ("calibration", "validation"):
+        rows = [d for d in data if split[d[0]] == which]
+        err = [100 * (v.total(th, d[2]) / d[3] - 1) for d in rows]
+        for d, e in zip(rows, err):
+            print("%-12s %-24s %s measured %7.2f error %+6.1f%%" % (which, d[0], d[1], d[3], e))
+        print("%s rows: MAPE %.2f%% over %d rows" % (which, float(np.mean(np.abs(err))), len(rows)))
+    return 0
+
+
 def main(argv):
     if argv == ["--selftest"]:
         return selftest()
+    if len(argv) == 5 and argv[3] == "--calibration-fit":
+        return calibration_fit(argv[:3], argv[4])
     if len(argv) != 4:
         sys.stderr.write(__doc__.split("\n\n")[1] + "\n")
         return 2
