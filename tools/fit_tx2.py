@@ -89,7 +89,8 @@ def shape_of(k, strides):
     return "1x1" if k[0] == 1 else "kxk"
 
 
-def layers_of(odonata, seed, model_path, precision):
+def layers_of(odonata, seed, model_path, precision, shapes=False):
+    """The fused layers; shapes: each also with its output shape and MACs (tools/tx2_variants.py)."""
     out = subprocess.run([odonata, "estimate", model_path, "--platform", seed, "--precision", precision,
                           "--format", "json"], check=True, capture_output=True, text=True).stdout
     est = json.loads(out)
@@ -120,7 +121,8 @@ def layers_of(odonata, seed, model_path, precision):
         if cls == "dwconv":
             DW_ELEMS.append(math.prod(osh))
         hw = (int(osh[2]), int(osh[3])) if len(osh) == 4 else (1, 1)
-        layers.append((cls, shape, float(l["ops_count"]), nbytes, int(l.get("repeat", 1)), hw))
+        layer = (cls, shape, float(l["ops_count"]), nbytes, int(l.get("repeat", 1)), hw)
+        layers.append(layer + (list(osh), float(l["macs"])) if shapes else layer)
     return layers
 
 
