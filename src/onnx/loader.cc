@@ -135,7 +135,8 @@ void Record(const onnx::ValueInfoProto& vi, std::unordered_map<std::string, Type
   TypeInfo info;
   info.elem_type = tt.elem_type();
   if (tt.has_shape()) {
-    PartialShape s;
+    PartialShape& s = info.shape.emplace();
+    s.reserve(tt.shape().dim_size());
     for (const auto& d : tt.shape().dim()) {
       if (d.has_dim_value() && d.dim_value() >= 0) {
         s.push_back(d.dim_value());
@@ -143,13 +144,13 @@ void Record(const onnx::ValueInfoProto& vi, std::unordered_map<std::string, Type
         s.push_back(std::nullopt);
       }
     }
-    info.shape = s;
   }
-  out[vi.name()] = info;
+  out[vi.name()] = std::move(info);
 }
 
 std::unordered_map<std::string, TypeInfo> CollectTypes(const onnx::GraphProto& g) {
   std::unordered_map<std::string, TypeInfo> types;
+  types.reserve(g.value_info_size() + g.output_size() + g.input_size() + g.initializer_size());
   for (const auto& vi : g.value_info()) Record(vi, types);
   for (const auto& vi : g.output()) Record(vi, types);
   for (const auto& vi : g.input()) Record(vi, types);
@@ -157,7 +158,7 @@ std::unordered_map<std::string, TypeInfo> CollectTypes(const onnx::GraphProto& g
     TypeInfo info;
     info.elem_type = t.data_type();
     info.shape = PartialShape(t.dims().begin(), t.dims().end());
-    types[t.name()] = info;
+    types[t.name()] = std::move(info);
   }
   return types;
 }
@@ -1485,8 +1486,13 @@ Layer Importer::MakeLayer(const onnx::NodeProto& n, const std::string& name,
 void Importer::AddLayers(const onnx::GraphProto& g, const std::string& prefix, I64 repeat, bool data_dependent,
                          const std::unordered_map<std::string, TypeInfo>& outer, Network& net) {
   // Tensors visible here: this graph's own plus the enclosing scopes'.
-  std::unordered_map<std::string, TypeInfo> types = outer;
-  for (auto& [k, v] : CollectTypes(g)) types[k] = v;
+  std::unordered_map<std::string, TypeInfo> types;
+  if (outer.empty()) {
+    types = CollectTypes(g);  // the main graph: no enclosing scope
+  } else {
+    types = outer;
+    for (auto& [k, v] : CollectTypes(g)) types[k] = std::move(v);
+  }
   for (const auto& t : g.initializer()) {
     if (!valued_inputs_.count(t.name())) weights_.insert(t.name());
   }
