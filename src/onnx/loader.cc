@@ -20,6 +20,7 @@
 #include "odonata/errors.h"
 #include "odonata/network.h"
 #include "odonata/onnx.h"
+#include "google/protobuf/arena.h"
 #include "onnx/defs/parser.h"
 #include "onnx/defs/schema.h"
 #include "onnx/onnx_pb.h"
@@ -207,10 +208,19 @@ void NameNodes(onnx::GraphProto* g) {
   }
 }
 
+// A model in a protobuf arena (google/protobuf/arena.h): its messages are
+// allocated from the arena's blocks and freed with them at once, not one by
+// one (issue 13: the parse, resolution and teardown of ResNet-50's message
+// made thousands of small allocations).
+struct ArenaModel {
+  std::unique_ptr<google::protobuf::Arena> arena = std::make_unique<google::protobuf::Arena>();
+  onnx::ModelProto* model = google::protobuf::Arena::CreateMessage<onnx::ModelProto>(arena.get());
+};
+
 class Importer {
  public:
-  Importer(onnx::ModelProto model, const LoadOptions& options, std::string origin)
-      : model_(std::move(model)), options_(options), origin_(std::move(origin)) {}
+  Importer(ArenaModel model, const LoadOptions& options, std::string origin)
+      : owned_(std::move(model)), model_(*owned_.model), options_(options), origin_(std::move(origin)) {}
 
   Network Run();
 
@@ -259,7 +269,11 @@ class Importer {
 
   Error Fail(const std::string& what) const { return Error(origin_ + ": " + what); }
 
-  onnx::ModelProto model_;
+  ArenaModel owned_;
+  onnx::ModelProto& model_;  // *owned_.model
+  // Temporary node lists and graphs on the model's arena: swapping messages
+  // between an arena and the heap would copy them.
+  google::protobuf::Arena* arena() const { return owned_.arena.get(); }
   LoadOptions options_;
   std::string origin_;
   I64 opset_ = 0;
@@ -636,7 +650,7 @@ bool Importer::FoldPass() {
   // Values computed from bounded shapes are bounds themselves.
   if (!tainted_.empty()) PropagateTaint();
   onnx::GraphProto* g = model_.mutable_graph();
-  google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> kept(arena());
   bool changed = false;
   PassTypes pass;
   for (int idx = 0; idx < g->node_size(); ++idx) {
@@ -725,7 +739,7 @@ bool Importer::FoldPass() {
 void Importer::InlineBranch(onnx::NodeProto& n, bool cond, bool tainted,
                             google::protobuf::RepeatedPtrField<onnx::NodeProto>& out) {
   const char* branch_name = cond ? "then_branch" : "else_branch";
-  onnx::GraphProto branch;
+  onnx::GraphProto& branch = *google::protobuf::Arena::CreateMessage<onnx::GraphProto>(arena());
   for (auto& a : *n.mutable_attribute()) {
     if (a.name() == branch_name) branch.Swap(a.mutable_g());
   }
@@ -886,7 +900,7 @@ bool Importer::InlineUnresolvedIfs() {
   for (const auto& n : g->node()) {
     if (n.op_type() == "If" && n.input_size() == 1) behind[n.input(0)] = InputsBehind(n.input(0));
   }
-  google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> kept(arena());
   bool changed = false;
   for (int idx = 0; idx < g->node_size(); ++idx) {
     onnx::NodeProto& n = *g->mutable_node(idx);
@@ -919,7 +933,7 @@ void Importer::InlineBothBranches(onnx::NodeProto& n, google::protobuf::Repeated
   onnx::GraphProto* g = model_.mutable_graph();
   std::vector<std::vector<std::string>> outs;
   for (const char* branch_name : {"then_branch", "else_branch"}) {
-    onnx::GraphProto branch;
+    onnx::GraphProto& branch = *google::protobuf::Arena::CreateMessage<onnx::GraphProto>(arena());
     for (auto& a : *n.mutable_attribute()) {
       if (a.name() == branch_name) branch.Swap(a.mutable_g());
     }
@@ -995,7 +1009,7 @@ bool Importer::DropInfeasibleBranch() {
       for (const auto* u : unresolved) good_open |= starts(u->name(), prefix[good]);
       if (!all_roots_bad || good_open) continue;
       const std::string root = NodeLabel(*roots.front());
-      google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
+      google::protobuf::RepeatedPtrField<onnx::NodeProto> kept(arena());
       for (auto& n : *g->mutable_node()) {
         if (starts(n.name(), prefix[bad])) continue;
         if (n.op_type() == "UpperBound" && n.domain() == onnx_import::kOdonataDomain &&
@@ -1344,7 +1358,7 @@ void Importer::CheckGraph() {
     for (std::size_t k = seen[at]; k < path.size(); ++k) cycle += NodeLabel(g->node(path[k])) + " <- ";
     throw Fail("graph has a cycle: " + cycle + NodeLabel(g->node(at)));
   }
-  google::protobuf::RepeatedPtrField<onnx::NodeProto> sorted;
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> sorted(arena());
   for (int i : order) sorted.Add()->Swap(g->mutable_node(i));
   g->mutable_node()->Swap(&sorted);
   warnings_.push_back("nodes are not stored in topological order; sorted (as ONNX Runtime does)");
@@ -1660,7 +1674,7 @@ Network Importer::Run() {
 // Runs the importer; anything but an odonata::Error escaping it (ONNX's
 // inference or checker exceptions, std::bad_alloc from absurd sizes, ...)
 // becomes one, naming the model, with only the first line of the message.
-Network RunImporter(onnx::ModelProto model, const LoadOptions& options, const std::string& origin) {
+Network RunImporter(ArenaModel model, const LoadOptions& options, const std::string& origin) {
   try {
     return Importer(std::move(model), options, origin).Run();
   } catch (const Error&) {
@@ -1693,7 +1707,8 @@ std::string Stem(const std::string& path) {
 }  // namespace
 
 struct OnnxModel::Impl {
-  onnx::ModelProto model;
+  ArenaModel parsed;
+  onnx::ModelProto& model = *parsed.model;
   std::string origin;
   std::string name;
 };
@@ -1743,7 +1758,7 @@ std::shared_ptr<OnnxModel::Impl> ParseText(const std::string& text, const std::s
 // Resolves a model nobody else holds: its message is moved into the importer,
 // not copied (the one-shot loaders below; weights held once).
 Network ResolveOnce(std::shared_ptr<OnnxModel::Impl> impl, const LoadOptions& options) {
-  Network net = RunImporter(std::move(impl->model), options, impl->origin);
+  Network net = RunImporter(std::move(impl->parsed), options, impl->origin);
   net.name = impl->name;
   return net;
 }
@@ -1763,7 +1778,9 @@ OnnxModel OnnxModel::FromText(const std::string& text, const std::string& origin
 Network OnnxModel::Resolve(const LoadOptions& options) const {
   // The importer rewrites the graph it resolves (names, folded nodes, inlined
   // branches, inferred shapes): it gets a copy, the parsed model stays as read.
-  Network net = RunImporter(impl_->model, options, impl_->origin);
+  ArenaModel copy;
+  copy.model->CopyFrom(impl_->model);
+  Network net = RunImporter(std::move(copy), options, impl_->origin);
   net.name = impl_->name;
   return net;
 }
