@@ -259,6 +259,8 @@ class Importer {
   TensorInfo MakeTensor(const std::string& name, const std::unordered_map<std::string, TypeInfo>& types,
                         bool* unresolved);
   std::optional<Shape> StaticShape(const std::string& name) const;
+  // StaticShape(name).has_value(), without building the shape.
+  bool HasStaticShape(const std::string& name) const;
   bool IsCustomOutput(const std::string& name) const;
   int32_t BoundElem(const std::string& name) const {
     auto e = bound_elems_.find(name);
@@ -534,6 +536,12 @@ std::optional<Shape> Importer::StaticShape(const std::string& name) const {
   return ToShape(*it->second.shape);
 }
 
+bool Importer::HasStaticShape(const std::string& name) const {
+  auto it = types_.find(name);
+  if (it != types_.end() && it->second.shape && IsStatic(*it->second.shape)) return true;
+  return pass_shapes_.count(name) > 0;
+}
+
 // What InferNode knows within one FoldPass: the types the last whole-graph
 // inference left in the graph, the initializers (with the values folded in this
 // pass) and the types inferred node by node in this pass.
@@ -564,7 +572,7 @@ void Importer::InferNode(onnx::NodeProto& n, PassTypes& pass) {
   bool fresh = false, open = false;
   for (const auto& in : n.input()) fresh |= !in.empty() && pass.fresh.count(in) > 0;
   if (!fresh) return;
-  for (const auto& o : n.output()) open |= !o.empty() && !StaticShape(o);
+  for (const auto& o : n.output()) open |= !o.empty() && !HasStaticShape(o);
   if (!open) return;
   for (const auto& a : n.attribute()) {
     if (a.has_g() || a.graphs_size() > 0) return;  // subgraphs: left to the whole-graph inference
@@ -627,7 +635,7 @@ void Importer::InferNode(onnx::NodeProto& n, PassTypes& pass) {
   }
   for (int o = 0; o < n.output_size(); ++o) {
     const std::string& name = n.output(o);
-    if (name.empty() || StaticShape(name)) continue;
+    if (name.empty() || HasStaticShape(name)) continue;
     const onnx::TypeProto* t = ctx.getOutputType(o);
     if (!t->has_tensor_type() || !t->tensor_type().has_shape()) continue;
     Shape shape;
@@ -875,7 +883,7 @@ bool Importer::ComputedFromWeightsOnly(const onnx::NodeProto& n) const {
   }
   if (weight && !IsLayoutOp(n)) return false;
   for (const auto& out : n.output()) {
-    if (!out.empty() && !StaticShape(out)) return false;
+    if (!out.empty() && !HasStaticShape(out)) return false;
   }
   return read > 0;
 }
@@ -905,7 +913,7 @@ bool Importer::InlineUnresolvedIfs() {
   for (int idx = 0; idx < g->node_size(); ++idx) {
     onnx::NodeProto& n = *g->mutable_node(idx);
     bool unresolved = false;
-    for (const auto& o : n.output()) unresolved |= !o.empty() && !StaticShape(o);
+    for (const auto& o : n.output()) unresolved |= !o.empty() && !HasStaticShape(o);
     if (n.op_type() != "If" || !(n.domain().empty() || n.domain() == "ai.onnx") || !unresolved ||
         n.input_size() != 1 || consts_.count(n.input(0))) {
       kept.Add()->Swap(&n);
@@ -990,10 +998,10 @@ bool Importer::DropInfeasibleBranch() {
   std::vector<const onnx::NodeProto*> unresolved;
   for (const onnx::NodeProto& n : g->node()) {
     bool out_open = false, in_static = true;
-    for (const auto& o : n.output()) out_open |= !o.empty() && !StaticShape(o);
+    for (const auto& o : n.output()) out_open |= !o.empty() && !HasStaticShape(o);
     if (!out_open) continue;
     unresolved.push_back(&n);
-    for (const auto& in : n.input()) in_static &= in.empty() || StaticShape(in).has_value();
+    for (const auto& in : n.input()) in_static &= in.empty() || HasStaticShape(in);
     if (in_static) roots.push_back(&n);
   }
   if (roots.empty()) return false;
@@ -1071,14 +1079,14 @@ bool Importer::BoundPass() {
     bool inputs_static = true, input_tainted = false;
     for (const auto& in : n.input()) {
       if (in.empty()) continue;
-      if (!StaticShape(in)) inputs_static = false;
+      if (!HasStaticShape(in)) inputs_static = false;
       input_tainted |= tainted_.count(in) > 0;
     }
     if (!inputs_static) continue;
     const std::string& op = n.op_type();
     for (int o = 0; o < n.output_size(); ++o) {
       const std::string& name = n.output(o);
-      if (name.empty() || StaticShape(name)) continue;
+      if (name.empty() || HasStaticShape(name)) continue;
       auto in_shape = [&](int i) -> Shape {
         return i < n.input_size() && !n.input(i).empty() ? *StaticShape(n.input(i)) : Shape{};
       };
@@ -1211,7 +1219,7 @@ void Importer::DropUnusedOutputs() {
   for (auto& n : *model_.mutable_graph()->mutable_node()) {
     for (int o = 1; o < n.output_size(); ++o) {
       const std::string& name = n.output(o);
-      if (!name.empty() && !reads.count(name) && !StaticShape(name)) n.set_output(o, "");
+      if (!name.empty() && !reads.count(name) && !HasStaticShape(name)) n.set_output(o, "");
     }
   }
 }
@@ -1221,7 +1229,7 @@ void Importer::CheckResolved() {
   std::vector<std::string> problems;
   for (const onnx::NodeProto& n : g.node()) {
     for (const auto& out : n.output()) {
-      if (out.empty() || StaticShape(out)) continue;
+      if (out.empty() || HasStaticShape(out)) continue;
       auto it = types_.find(out);
       std::string shape =
           (it == types_.end() || !it->second.shape) ? "unknown rank" : PartialToString(*it->second.shape);
@@ -1402,6 +1410,8 @@ Layer Importer::MakeLayer(const onnx::NodeProto& n, const std::string& name,
   l.op_type = n.op_type();
   l.domain = n.domain();
   bool unresolved = false;
+  l.inputs.reserve(n.input_size());
+  l.outputs.reserve(n.output_size());
   for (const auto& in : n.input()) l.inputs.push_back(MakeTensor(in, types, &unresolved));
   for (const auto& out : n.output()) l.outputs.push_back(MakeTensor(out, types, &unresolved));
   for (const auto& a : n.attribute()) {
@@ -1539,7 +1549,7 @@ void Importer::AddLayers(const onnx::GraphProto& g, const std::string& prefix, I
     Layer l = MakeLayer(n, prefix + name, types, net);
     l.repeat = repeat;
     l.data_dependent |= data_dependent;
-    net.layers.push_back(l);
+    net.layers.push_back(std::move(l));
     if (n.op_type() == "If" || n.op_type() == "Loop" || n.op_type() == "Scan") {
       I64 body_repeat = repeat;
       bool body_dd = data_dependent;
