@@ -594,6 +594,15 @@ TEST(PlatformTest, DuplicateKeyRejected) {
   EXPECT_EQ(TextError(text), "tiny.json: power.idle_w: duplicate key");
   std::string arr = R"({"notes": ["a", {"k": 1, "k": 2}]})";
   EXPECT_EQ(TextError(arr), "tiny.json: notes[1].k: duplicate key");
+  // Arrays in arrays, a document that is an array, a key repeated after a nested object.
+  EXPECT_EQ(TextError(R"([{"a": [[0, {}], {"x": {"y": 1}, "z": [], "x": 2}]}])"),
+            "tiny.json: [0].a[1].x: duplicate key");
+  // The same key in different objects is no duplicate: the error is a later one.
+  EXPECT_EQ(TextError(R"({"a": {"k": 1}, "b": {"k": 1}, "a": 3})"), "tiny.json: a: duplicate key");
+  // Syntax errors and numbers out of range are still nlohmann's, with line and column.
+  EXPECT_EQ(TextError("{\"a\": 1e999}").rfind("tiny.json: invalid JSON", 0), 0u) << TextError("{\"a\": 1e999}");
+  EXPECT_EQ(TextError("{\"a\": 1} x").rfind("tiny.json: invalid JSON at line 1, column 10: ", 0), 0u)
+      << TextError("{\"a\": 1} x");
 }
 
 TEST(PlatformTest, LoadChecksNameAgainstFileName) {

@@ -12,9 +12,27 @@
 #include "odonata/estimate.h"
 #include "odonata/estimator.h"
 #include "odonata/render.h"
+#include "render/format.h"
 
 namespace odonata {
 namespace {
+
+// Table cells are cut by code points, not bytes; a cell that fits is kept whole.
+TEST(ReportFormat, EllipsizeCutsByCodePoints) {
+  using report::Elide;
+  using report::Ellipsize;
+  EXPECT_EQ(Ellipsize("abc", 3, Elide::kMiddle), "abc");
+  EXPECT_EQ(Ellipsize("abcdef", 3, Elide::kNone), "abcdef");
+  EXPECT_EQ(Ellipsize("abcdefghij", 8, Elide::kEnd), "abcde...");
+  EXPECT_EQ(Ellipsize("abcdefghij", 8, Elide::kMiddle), "a...ghij");  // a third of 5 kept at the start
+  EXPECT_EQ(Ellipsize("abcdef", 2, Elide::kEnd), "ab");               // no room for "..."
+  // "\xc3\xa9" is one code point (e acute) in two bytes.
+  const std::string e = "\xc3\xa9";
+  EXPECT_EQ(Ellipsize(e + e + e + e + e, 5, Elide::kEnd), e + e + e + e + e);  // 10 bytes, 5 code points: fits
+  EXPECT_EQ(Ellipsize(e + e + e + e + e + e, 5, Elide::kEnd), e + e + "...");
+  EXPECT_EQ(Ellipsize("x" + e + "yz" + e + "w", 5, Elide::kMiddle), "..." + e + "w");  // keep 2: none + 2
+  EXPECT_EQ(Ellipsize("abcdefg" + e + "hi", 7, Elide::kMiddle), "a..." + e + "hi");  // keep 4: 1 + 3
+}
 
 ReportRow MakeRow(const std::string& name, std::vector<std::string> ops, Shape shape, double ms, std::int64_t macs) {
   ReportRow row;

@@ -246,6 +246,12 @@ void WarnOnce(const std::vector<std::string>& warnings) {
 
 void Note(const std::string& message) { std::cerr << "odonata: " << message << '\n'; }
 
+void KeepUntilExitImpl(std::shared_ptr<const void> kept) {
+  // Destroyed by exit() only (sanitizer builds); _Exit skips it.
+  static std::vector<std::shared_ptr<const void>> kept_objects;
+  kept_objects.push_back(std::move(kept));
+}
+
 void Emit(const std::string& text, const std::optional<std::string>& path) {
   if (!path || *path == "-") {
     std::cout << text << std::flush;

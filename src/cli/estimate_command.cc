@@ -35,15 +35,18 @@ int Run(const EstimateArgs& a, const Context& context) {
   EstimateOptions estimate;
   estimate.precision = a.precision;
   // The platform first: a typo there should not wait for a large model to load.
-  const Platform platform = LoadPlatform(a.platform, context.SearchPath());
+  // Kept until the process ends (KeepUntilExit): not destroyed just before it.
+  const Platform& platform = KeepUntilExit(LoadPlatform(a.platform, context.SearchPath()));
   WarnIfOtherMachine(platform);
   const std::vector<std::string> files = ModelFiles(a.models);
-  std::vector<Report> reports;
+  std::vector<Report>& reports = KeepUntilExit(std::vector<Report>());
   int status = 0;
   for (const std::string& file : files) {
     try {
-      const Network network = LoadModel(file, load);
+      Network network = LoadModel(file, load);
       reports.push_back(EstimateNetwork(network, platform, estimate));
+      // One model: kept too. Several: each freed before the next loads.
+      if (files.size() == 1) KeepUntilExit(std::move(network));
     } catch (const Error& e) {
       if (files.size() == 1) throw;
       // Estimate the others; the exit status still reports this one.

@@ -20,6 +20,7 @@
 #include "odonata/errors.h"
 #include "odonata/network.h"
 #include "odonata/onnx.h"
+#include "google/protobuf/arena.h"
 #include "onnx/defs/parser.h"
 #include "onnx/defs/schema.h"
 #include "onnx/onnx_pb.h"
@@ -135,7 +136,8 @@ void Record(const onnx::ValueInfoProto& vi, std::unordered_map<std::string, Type
   TypeInfo info;
   info.elem_type = tt.elem_type();
   if (tt.has_shape()) {
-    PartialShape s;
+    PartialShape& s = info.shape.emplace();
+    s.reserve(tt.shape().dim_size());
     for (const auto& d : tt.shape().dim()) {
       if (d.has_dim_value() && d.dim_value() >= 0) {
         s.push_back(d.dim_value());
@@ -143,13 +145,13 @@ void Record(const onnx::ValueInfoProto& vi, std::unordered_map<std::string, Type
         s.push_back(std::nullopt);
       }
     }
-    info.shape = s;
   }
-  out[vi.name()] = info;
+  out[vi.name()] = std::move(info);
 }
 
 std::unordered_map<std::string, TypeInfo> CollectTypes(const onnx::GraphProto& g) {
   std::unordered_map<std::string, TypeInfo> types;
+  types.reserve(g.value_info_size() + g.output_size() + g.input_size() + g.initializer_size());
   for (const auto& vi : g.value_info()) Record(vi, types);
   for (const auto& vi : g.output()) Record(vi, types);
   for (const auto& vi : g.input()) Record(vi, types);
@@ -157,7 +159,7 @@ std::unordered_map<std::string, TypeInfo> CollectTypes(const onnx::GraphProto& g
     TypeInfo info;
     info.elem_type = t.data_type();
     info.shape = PartialShape(t.dims().begin(), t.dims().end());
-    types[t.name()] = info;
+    types[t.name()] = std::move(info);
   }
   return types;
 }
@@ -206,10 +208,19 @@ void NameNodes(onnx::GraphProto* g) {
   }
 }
 
+// A model in a protobuf arena (google/protobuf/arena.h): its messages are
+// allocated from the arena's blocks and freed with them at once, not one by
+// one (issue 13: the parse, resolution and teardown of ResNet-50's message
+// made thousands of small allocations).
+struct ArenaModel {
+  std::unique_ptr<google::protobuf::Arena> arena = std::make_unique<google::protobuf::Arena>();
+  onnx::ModelProto* model = google::protobuf::Arena::CreateMessage<onnx::ModelProto>(arena.get());
+};
+
 class Importer {
  public:
-  Importer(onnx::ModelProto model, const LoadOptions& options, std::string origin)
-      : model_(std::move(model)), options_(options), origin_(std::move(origin)) {}
+  Importer(ArenaModel model, const LoadOptions& options, std::string origin)
+      : owned_(std::move(model)), model_(*owned_.model), options_(options), origin_(std::move(origin)) {}
 
   Network Run();
 
@@ -248,6 +259,8 @@ class Importer {
   TensorInfo MakeTensor(const std::string& name, const std::unordered_map<std::string, TypeInfo>& types,
                         bool* unresolved);
   std::optional<Shape> StaticShape(const std::string& name) const;
+  // StaticShape(name).has_value(), without building the shape.
+  bool HasStaticShape(const std::string& name) const;
   bool IsCustomOutput(const std::string& name) const;
   int32_t BoundElem(const std::string& name) const {
     auto e = bound_elems_.find(name);
@@ -258,7 +271,11 @@ class Importer {
 
   Error Fail(const std::string& what) const { return Error(origin_ + ": " + what); }
 
-  onnx::ModelProto model_;
+  ArenaModel owned_;
+  onnx::ModelProto& model_;  // *owned_.model
+  // Temporary node lists and graphs on the model's arena: swapping messages
+  // between an arena and the heap would copy them.
+  google::protobuf::Arena* arena() const { return owned_.arena.get(); }
   LoadOptions options_;
   std::string origin_;
   I64 opset_ = 0;
@@ -519,6 +536,12 @@ std::optional<Shape> Importer::StaticShape(const std::string& name) const {
   return ToShape(*it->second.shape);
 }
 
+bool Importer::HasStaticShape(const std::string& name) const {
+  auto it = types_.find(name);
+  if (it != types_.end() && it->second.shape && IsStatic(*it->second.shape)) return true;
+  return pass_shapes_.count(name) > 0;
+}
+
 // What InferNode knows within one FoldPass: the types the last whole-graph
 // inference left in the graph, the initializers (with the values folded in this
 // pass) and the types inferred node by node in this pass.
@@ -549,7 +572,7 @@ void Importer::InferNode(onnx::NodeProto& n, PassTypes& pass) {
   bool fresh = false, open = false;
   for (const auto& in : n.input()) fresh |= !in.empty() && pass.fresh.count(in) > 0;
   if (!fresh) return;
-  for (const auto& o : n.output()) open |= !o.empty() && !StaticShape(o);
+  for (const auto& o : n.output()) open |= !o.empty() && !HasStaticShape(o);
   if (!open) return;
   for (const auto& a : n.attribute()) {
     if (a.has_g() || a.graphs_size() > 0) return;  // subgraphs: left to the whole-graph inference
@@ -612,7 +635,7 @@ void Importer::InferNode(onnx::NodeProto& n, PassTypes& pass) {
   }
   for (int o = 0; o < n.output_size(); ++o) {
     const std::string& name = n.output(o);
-    if (name.empty() || StaticShape(name)) continue;
+    if (name.empty() || HasStaticShape(name)) continue;
     const onnx::TypeProto* t = ctx.getOutputType(o);
     if (!t->has_tensor_type() || !t->tensor_type().has_shape()) continue;
     Shape shape;
@@ -635,7 +658,7 @@ bool Importer::FoldPass() {
   // Values computed from bounded shapes are bounds themselves.
   if (!tainted_.empty()) PropagateTaint();
   onnx::GraphProto* g = model_.mutable_graph();
-  google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> kept(arena());
   bool changed = false;
   PassTypes pass;
   for (int idx = 0; idx < g->node_size(); ++idx) {
@@ -724,7 +747,7 @@ bool Importer::FoldPass() {
 void Importer::InlineBranch(onnx::NodeProto& n, bool cond, bool tainted,
                             google::protobuf::RepeatedPtrField<onnx::NodeProto>& out) {
   const char* branch_name = cond ? "then_branch" : "else_branch";
-  onnx::GraphProto branch;
+  onnx::GraphProto& branch = *google::protobuf::Arena::CreateMessage<onnx::GraphProto>(arena());
   for (auto& a : *n.mutable_attribute()) {
     if (a.name() == branch_name) branch.Swap(a.mutable_g());
   }
@@ -860,7 +883,7 @@ bool Importer::ComputedFromWeightsOnly(const onnx::NodeProto& n) const {
   }
   if (weight && !IsLayoutOp(n)) return false;
   for (const auto& out : n.output()) {
-    if (!out.empty() && !StaticShape(out)) return false;
+    if (!out.empty() && !HasStaticShape(out)) return false;
   }
   return read > 0;
 }
@@ -885,12 +908,12 @@ bool Importer::InlineUnresolvedIfs() {
   for (const auto& n : g->node()) {
     if (n.op_type() == "If" && n.input_size() == 1) behind[n.input(0)] = InputsBehind(n.input(0));
   }
-  google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> kept(arena());
   bool changed = false;
   for (int idx = 0; idx < g->node_size(); ++idx) {
     onnx::NodeProto& n = *g->mutable_node(idx);
     bool unresolved = false;
-    for (const auto& o : n.output()) unresolved |= !o.empty() && !StaticShape(o);
+    for (const auto& o : n.output()) unresolved |= !o.empty() && !HasStaticShape(o);
     if (n.op_type() != "If" || !(n.domain().empty() || n.domain() == "ai.onnx") || !unresolved ||
         n.input_size() != 1 || consts_.count(n.input(0))) {
       kept.Add()->Swap(&n);
@@ -918,7 +941,7 @@ void Importer::InlineBothBranches(onnx::NodeProto& n, google::protobuf::Repeated
   onnx::GraphProto* g = model_.mutable_graph();
   std::vector<std::vector<std::string>> outs;
   for (const char* branch_name : {"then_branch", "else_branch"}) {
-    onnx::GraphProto branch;
+    onnx::GraphProto& branch = *google::protobuf::Arena::CreateMessage<onnx::GraphProto>(arena());
     for (auto& a : *n.mutable_attribute()) {
       if (a.name() == branch_name) branch.Swap(a.mutable_g());
     }
@@ -975,10 +998,10 @@ bool Importer::DropInfeasibleBranch() {
   std::vector<const onnx::NodeProto*> unresolved;
   for (const onnx::NodeProto& n : g->node()) {
     bool out_open = false, in_static = true;
-    for (const auto& o : n.output()) out_open |= !o.empty() && !StaticShape(o);
+    for (const auto& o : n.output()) out_open |= !o.empty() && !HasStaticShape(o);
     if (!out_open) continue;
     unresolved.push_back(&n);
-    for (const auto& in : n.input()) in_static &= in.empty() || StaticShape(in).has_value();
+    for (const auto& in : n.input()) in_static &= in.empty() || HasStaticShape(in);
     if (in_static) roots.push_back(&n);
   }
   if (roots.empty()) return false;
@@ -994,7 +1017,7 @@ bool Importer::DropInfeasibleBranch() {
       for (const auto* u : unresolved) good_open |= starts(u->name(), prefix[good]);
       if (!all_roots_bad || good_open) continue;
       const std::string root = NodeLabel(*roots.front());
-      google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
+      google::protobuf::RepeatedPtrField<onnx::NodeProto> kept(arena());
       for (auto& n : *g->mutable_node()) {
         if (starts(n.name(), prefix[bad])) continue;
         if (n.op_type() == "UpperBound" && n.domain() == onnx_import::kOdonataDomain &&
@@ -1056,14 +1079,14 @@ bool Importer::BoundPass() {
     bool inputs_static = true, input_tainted = false;
     for (const auto& in : n.input()) {
       if (in.empty()) continue;
-      if (!StaticShape(in)) inputs_static = false;
+      if (!HasStaticShape(in)) inputs_static = false;
       input_tainted |= tainted_.count(in) > 0;
     }
     if (!inputs_static) continue;
     const std::string& op = n.op_type();
     for (int o = 0; o < n.output_size(); ++o) {
       const std::string& name = n.output(o);
-      if (name.empty() || StaticShape(name)) continue;
+      if (name.empty() || HasStaticShape(name)) continue;
       auto in_shape = [&](int i) -> Shape {
         return i < n.input_size() && !n.input(i).empty() ? *StaticShape(n.input(i)) : Shape{};
       };
@@ -1196,7 +1219,7 @@ void Importer::DropUnusedOutputs() {
   for (auto& n : *model_.mutable_graph()->mutable_node()) {
     for (int o = 1; o < n.output_size(); ++o) {
       const std::string& name = n.output(o);
-      if (!name.empty() && !reads.count(name) && !StaticShape(name)) n.set_output(o, "");
+      if (!name.empty() && !reads.count(name) && !HasStaticShape(name)) n.set_output(o, "");
     }
   }
 }
@@ -1206,7 +1229,7 @@ void Importer::CheckResolved() {
   std::vector<std::string> problems;
   for (const onnx::NodeProto& n : g.node()) {
     for (const auto& out : n.output()) {
-      if (out.empty() || StaticShape(out)) continue;
+      if (out.empty() || HasStaticShape(out)) continue;
       auto it = types_.find(out);
       std::string shape =
           (it == types_.end() || !it->second.shape) ? "unknown rank" : PartialToString(*it->second.shape);
@@ -1343,7 +1366,7 @@ void Importer::CheckGraph() {
     for (std::size_t k = seen[at]; k < path.size(); ++k) cycle += NodeLabel(g->node(path[k])) + " <- ";
     throw Fail("graph has a cycle: " + cycle + NodeLabel(g->node(at)));
   }
-  google::protobuf::RepeatedPtrField<onnx::NodeProto> sorted;
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> sorted(arena());
   for (int i : order) sorted.Add()->Swap(g->mutable_node(i));
   g->mutable_node()->Swap(&sorted);
   warnings_.push_back("nodes are not stored in topological order; sorted (as ONNX Runtime does)");
@@ -1387,6 +1410,8 @@ Layer Importer::MakeLayer(const onnx::NodeProto& n, const std::string& name,
   l.op_type = n.op_type();
   l.domain = n.domain();
   bool unresolved = false;
+  l.inputs.reserve(n.input_size());
+  l.outputs.reserve(n.output_size());
   for (const auto& in : n.input()) l.inputs.push_back(MakeTensor(in, types, &unresolved));
   for (const auto& out : n.output()) l.outputs.push_back(MakeTensor(out, types, &unresolved));
   for (const auto& a : n.attribute()) {
@@ -1485,8 +1510,13 @@ Layer Importer::MakeLayer(const onnx::NodeProto& n, const std::string& name,
 void Importer::AddLayers(const onnx::GraphProto& g, const std::string& prefix, I64 repeat, bool data_dependent,
                          const std::unordered_map<std::string, TypeInfo>& outer, Network& net) {
   // Tensors visible here: this graph's own plus the enclosing scopes'.
-  std::unordered_map<std::string, TypeInfo> types = outer;
-  for (auto& [k, v] : CollectTypes(g)) types[k] = v;
+  std::unordered_map<std::string, TypeInfo> types;
+  if (outer.empty()) {
+    types = CollectTypes(g);  // the main graph: no enclosing scope
+  } else {
+    types = outer;
+    for (auto& [k, v] : CollectTypes(g)) types[k] = std::move(v);
+  }
   for (const auto& t : g.initializer()) {
     if (!valued_inputs_.count(t.name())) weights_.insert(t.name());
   }
@@ -1519,7 +1549,7 @@ void Importer::AddLayers(const onnx::GraphProto& g, const std::string& prefix, I
     Layer l = MakeLayer(n, prefix + name, types, net);
     l.repeat = repeat;
     l.data_dependent |= data_dependent;
-    net.layers.push_back(l);
+    net.layers.push_back(std::move(l));
     if (n.op_type() == "If" || n.op_type() == "Loop" || n.op_type() == "Scan") {
       I64 body_repeat = repeat;
       bool body_dd = data_dependent;
@@ -1654,7 +1684,7 @@ Network Importer::Run() {
 // Runs the importer; anything but an odonata::Error escaping it (ONNX's
 // inference or checker exceptions, std::bad_alloc from absurd sizes, ...)
 // becomes one, naming the model, with only the first line of the message.
-Network RunImporter(onnx::ModelProto model, const LoadOptions& options, const std::string& origin) {
+Network RunImporter(ArenaModel model, const LoadOptions& options, const std::string& origin) {
   try {
     return Importer(std::move(model), options, origin).Run();
   } catch (const Error&) {
@@ -1687,7 +1717,8 @@ std::string Stem(const std::string& path) {
 }  // namespace
 
 struct OnnxModel::Impl {
-  onnx::ModelProto model;
+  ArenaModel parsed;
+  onnx::ModelProto& model = *parsed.model;
   std::string origin;
   std::string name;
 };
@@ -1737,7 +1768,7 @@ std::shared_ptr<OnnxModel::Impl> ParseText(const std::string& text, const std::s
 // Resolves a model nobody else holds: its message is moved into the importer,
 // not copied (the one-shot loaders below; weights held once).
 Network ResolveOnce(std::shared_ptr<OnnxModel::Impl> impl, const LoadOptions& options) {
-  Network net = RunImporter(std::move(impl->model), options, impl->origin);
+  Network net = RunImporter(std::move(impl->parsed), options, impl->origin);
   net.name = impl->name;
   return net;
 }
@@ -1757,7 +1788,9 @@ OnnxModel OnnxModel::FromText(const std::string& text, const std::string& origin
 Network OnnxModel::Resolve(const LoadOptions& options) const {
   // The importer rewrites the graph it resolves (names, folded nodes, inlined
   // branches, inferred shapes): it gets a copy, the parsed model stays as read.
-  Network net = RunImporter(impl_->model, options, impl_->origin);
+  ArenaModel copy;
+  copy.model->CopyFrom(impl_->model);
+  Network net = RunImporter(std::move(copy), options, impl_->origin);
   net.name = impl_->name;
   return net;
 }

@@ -188,9 +188,11 @@ std::size_t DisplayWidth(std::string_view text) {
 }
 
 std::string Ellipsize(std::string_view text, std::size_t width, Elide where) {
+  // Most cells fit: counted (DisplayWidth is the number of code points)
+  // without building the list of where each code point starts.
+  if (where == Elide::kNone || DisplayWidth(text) <= width) return std::string(text);
   std::vector<std::size_t> starts = CodePointStarts(text);
   std::size_t length = starts.size() - 1;  // in code points
-  if (length <= width || where == Elide::kNone) return std::string(text);
   static constexpr std::string_view kDots = "...";
   if (width <= kDots.size()) return std::string(text.substr(0, starts[width]));
   std::size_t keep = width - kDots.size();
