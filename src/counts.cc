@@ -33,6 +33,7 @@ enum class Rule {
   kSoftmax,     // exp, sum, divide: 3 per element
   kPerInput1,   // reductions, ArgMax, TopK: 1 op per input element
   kResize,      // interpolation: per output element, by mode
+  kRoiAlign,    // bilinear taps of the sampling points of every output bin
   kRecurrent,   // LSTM, GRU, RNN: the gates' matrix products every time step, plus their element-wise work
   kNone,        // data movement, shape ops, control: no arithmetic
 };
@@ -155,7 +156,7 @@ constexpr OpRule kOps[] = {
     {"Resize", OpClass::kResize, Rule::kResize},
     {"Upsample", OpClass::kResize, Rule::kResize},
     {"NonMaxSuppression", OpClass::kDetection, Rule::kNone},
-    {"RoiAlign", OpClass::kDetection, Rule::kResize},
+    {"RoiAlign", OpClass::kRoi, Rule::kRoiAlign},
     {"NonZero", OpClass::kDetection, Rule::kNone},
     {"Concat", OpClass::kData, Rule::kNone},
     {"Reshape", OpClass::kData, Rule::kNone},
@@ -168,8 +169,8 @@ constexpr OpRule kOps[] = {
     {"Gather", OpClass::kData, Rule::kNone},
     {"GatherElements", OpClass::kData, Rule::kNone},
     {"GatherND", OpClass::kData, Rule::kNone},
-    {"Scatter", OpClass::kData, Rule::kNone},
-    {"ScatterElements", OpClass::kData, Rule::kNone},
+    {"Scatter", OpClass::kScatter, Rule::kNone},
+    {"ScatterElements", OpClass::kScatter, Rule::kNone},
     {"ScatterND", OpClass::kData, Rule::kNone},
     {"Slice", OpClass::kData, Rule::kNone},
     {"Split", OpClass::kData, Rule::kNone},
@@ -323,6 +324,17 @@ I64 ResizeOpsPerOutput(const Layer& l) {
   I64 points = 1;
   for (I64 i = 0; i < resized; ++i) points *= taps;
   return 2 * points - 1;  // weighted sum of `points` neighbours
+}
+
+// RoiAlign (output [rois, C, output_height, output_width]): every output element averages
+// sampling_ratio^2 sampling points, each a bilinear interpolation of 4 taps, i.e. 4 MACs per
+// point, then one multiply by 1 / points: MACs = out x ratio^2 x 4, FLOPs = 2 MACs + out.
+// sampling_ratio 0 (adaptive: ceil(roi size / bins), which depends on the rois' values) is
+// counted as 2, torchvision's MultiScaleRoIAlign value.
+I64 RoiAlignPoints(const Layer& l) {
+  const I64 ratio = IntAttr(l, "sampling_ratio", 0);
+  const I64 r = ratio > 0 ? ratio : 2;
+  return CheckedMul(r, r);
 }
 
 // LSTM/GRU/RNN (X [seq, batch, input], or [batch, seq, input] with layout 1; W [dirs, gates x
@@ -500,6 +512,10 @@ Counts ComputeCounts(Layer& l) {
       break;
     case Rule::kResize:
       c.flops = CheckedMul(out, ResizeOpsPerOutput(l));
+      break;
+    case Rule::kRoiAlign:
+      c.macs = CheckedMul(CheckedMul(out, RoiAlignPoints(l)), 4);
+      c.flops = CheckedAdd(CheckedMul(2, c.macs), out);
       break;
     case Rule::kRecurrent: {
       const RecurrentCounts rc = CountRecurrent(l);

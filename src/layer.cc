@@ -29,6 +29,8 @@ constexpr ClassName kClassNames[] = {
     {OpClass::kDepthwiseConvInt8, "dwconv_int8"},
     {OpClass::kGemmInt8, "gemm_int8"},
     {OpClass::kRecurrent, "rnn"},
+    {OpClass::kRoi, "roi"},
+    {OpClass::kScatter, "scatter"},
     {OpClass::kUnknown, "unknown"},
 };
 // Float class, int8 class.

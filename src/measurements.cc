@@ -55,6 +55,8 @@ void BuildResize(const LayerConfig& c, Layer& l);   // nearest, scales (1, 1, st
 void BuildResizeLinear(const LayerConfig& c, Layer& l);  // bilinear (half_pixel), the same scales
 void BuildNms(const LayerConfig& c, Layer& l);  // in_h boxes, in_c classes, groups = disjoint box groups (data only)
 void BuildRecurrent(const LayerConfig& c, Layer& l);  // LSTM, GRU, RNN: in_h steps of in_c -> out_c (hidden)
+void BuildRoiAlign(const LayerConfig& c, Layer& l);   // batch rois of a [1, in_c, in_h, in_w] map -> kernel_h x kernel_w bins
+void BuildScatterElements(const LayerConfig& c, Layer& l);  // axis 0, int64 indices, all three of the input's shape
 
 struct OpSpec {
   const char* name;     // the `op` column
@@ -89,6 +91,8 @@ constexpr OpSpec kOps[] = {
     {"LSTM", "LSTM", BuildRecurrent},
     {"GRU", "GRU", BuildRecurrent},
     {"RNN", "RNN", BuildRecurrent},
+    {"RoiAlign", "RoiAlign", BuildRoiAlign},
+    {"ScatterElements", "ScatterElements", BuildScatterElements},
 };
 
 const OpSpec* FindOp(std::string_view name) {
@@ -385,6 +389,40 @@ void BuildNms(const LayerConfig& c, Layer& l) {
   y.dtype = DataType::kInt64;
   l.outputs = {y};
   l.data_dependent = true;
+}
+// RoiAlign as torchvision's MultiScaleRoIAlign exports it (mode avg): `batch` regions of
+// interest (rois [batch, 4] and int64 batch_indices [batch], both graph inputs) pooled from one
+// feature map X [1, in_c, in_h, in_w] into Y [batch, in_c, kernel_h, kernel_w], with
+// sampling_ratio = stride_h (= stride_w) points per bin and axis; spatial_scale 1 (the rois are
+// in the map's coordinates: tools/ort/run.js draws them inside it).
+void BuildRoiAlign(const LayerConfig& c, Layer& l) {
+  CheckOutEqualsIn(c, c.in_c, "in_c");
+  if (c.stride_h != c.stride_w) {
+    throw Error(c.op + ": stride_h and stride_w (the sampling ratio) must be equal, not " + std::to_string(c.stride_h) +
+                " and " + std::to_string(c.stride_w));
+  }
+  if (c.groups != 1 || c.dilation != 1) throw Error(c.op + ": groups and dilation must be 1");
+  l.attributes["mode"] = std::string("avg");
+  l.attributes["output_height"] = c.kernel_h;
+  l.attributes["output_width"] = c.kernel_w;
+  l.attributes["sampling_ratio"] = c.stride_h;
+  TensorInfo indices = Tensor("batch_indices", {c.batch});
+  indices.dtype = DataType::kInt64;
+  l.inputs = {Tensor("x", {1, c.in_c, c.in_h, c.in_w}), Tensor("rois", {c.batch, 4}), indices};
+  l.outputs = {Tensor("y", {c.batch, c.in_c, c.kernel_h, c.kernel_w})};
+}
+// ScatterElements on axis 0 with data, int64 indices and updates of one shape [batch, in_c, in_h,
+// in_w], all graph inputs (MultiScaleRoIAlign's merge of its levels' RoiAlign outputs).
+void BuildScatterElements(const LayerConfig& c, Layer& l) {
+  CheckOutEqualsIn(c, c.in_c, "in_c");
+  if (c.kernel_h != 1 || c.kernel_w != 1 || c.stride_h != 1 || c.stride_w != 1 || c.groups != 1 || c.dilation != 1) {
+    throw Error(c.op + ": kernel, stride, groups and dilation must be 1 (ScatterElements has no window)");
+  }
+  l.attributes["axis"] = I64{0};
+  TensorInfo indices = Tensor("indices", Input(c));
+  indices.dtype = DataType::kInt64;
+  l.inputs = {Tensor("x", Input(c)), indices, Tensor("updates", Input(c))};
+  l.outputs = {Tensor("y", Input(c))};
 }
 
 // A forward recurrent layer as PyTorch exports one with its state: X [in_h (sequence), batch,

@@ -818,6 +818,8 @@ void WritePlatform(const Platform& p, std::ostream& out) {
 const ClassModel& Platform::ModelFor(OpClass c) const {
   auto it = classes.find(c);
   if (it == classes.end() && c == OpClass::kRecurrent) it = classes.find(OpClass::kGemm);
+  if (it == classes.end() && c == OpClass::kRoi) it = classes.find(OpClass::kDetection);
+  if (it == classes.end() && c == OpClass::kScatter) it = classes.find(OpClass::kData);
   if (it == classes.end() && IsInt8Class(c)) it = classes.find(FloatClassOf(c));
   return it != classes.end() ? it->second : default_class;
 }

@@ -21,6 +21,10 @@
 //   classes; "groups" (disjoint box groups, as torchvision's batched NMS makes
 //   of its classes) keeps the boxes per group: in_h = in_h / groups * value.
 //   Default: 3000 boxes in 10 groups of 300 (SSD's candidates per class), 1 class.
+// - RoiAlign: batch is the number of rois, in_c, in_h, in_w the feature map, kernel the
+//   output bins (kernel_h x kernel_w), stride the sampling ratio. Default: 100 rois of a
+//   256-channel 32x32 map, 7x7 bins, sampling ratio 2 (torchvision's box head); default dims
+//   batch, in_c.
 // - Random design: every dim drawn independently and uniformly from its
 //   stepped range {min, min + step, ..., <= max} (not log-uniform), with
 //   std::mt19937_64(seed) and our own mapping (the standard distributions'
@@ -67,6 +71,7 @@ OutC OutChannels(const std::string& op) {
 
 std::vector<std::string> DefaultDims(const std::string& op) {
   if (op == "Gemm") return {"in_c", "out_c", "batch"};
+  if (op == "RoiAlign") return {"batch", "in_c"};
   if (OutChannels(op) == OutC::kFree && op != "DepthwiseConv") return {"in_c", "out_c", "in_h"};
   return {"in_c", "in_h"};
 }
@@ -162,6 +167,14 @@ LayerConfig DefaultSweepBase(const std::string& op) {
   if (Recurrent(op)) {
     c.in_c = c.out_c = 64;
     c.in_h = 8;  // sequence length
+    return c;
+  }
+  if (op == "RoiAlign") {  // 100 rois of a 256-channel 32x32 map into 7x7 bins, 2x2 points per bin
+    c.batch = 100;
+    c.in_c = c.out_c = 256;
+    c.in_h = c.in_w = 32;
+    c.kernel_h = c.kernel_w = 7;
+    c.stride_h = c.stride_w = 2;
     return c;
   }
   c.in_c = c.out_c = 64;

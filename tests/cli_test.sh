@@ -341,6 +341,24 @@ run 2 sweep --op Conv --around colour=3 --out "$WORK/sweep4"
 stderr_has "unknown key 'colour'"
 ok
 
+check "sweep --op RoiAlign writes box-head models (rois as batch, class roi); unequal sampling ratios are refused"
+rm -rf "$WORK/sweep_roi" "$WORK/sweep_roi2"
+run 0 sweep --op RoiAlign --dims batch --min 50 --max 100 --step 50 --out "$WORK/sweep_roi" --models
+py '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+got = [(r["batch"], r["in_c"], r["in_h"], r["kernel_h"], r["stride_h"]) for r in rows]
+assert got == [("50", "256", "32", "7", "2"), ("100", "256", "32", "7", "2")], got
+' "$WORK/sweep_roi/plan.csv"
+run 0 inspect "$WORK/sweep_roi/models/00001.onnx"
+stdout_has 'batch_indices +100 +int64'
+stdout_has 'RoiAlign +RoiAlign +roi +100x256x7x7 +20.1M'
+run 1 sweep --op RoiAlign --around stride_h=2,stride_w=3 --out "$WORK/sweep_roi2"
+stderr_has 'RoiAlign: stride_h and stride_w (the sampling ratio) must be equal, not 2 and 3'
+one_error_line
+[ ! -e "$WORK/sweep_roi2" ] || fail "a refused sweep left $WORK/sweep_roi2"
+ok
+
 check "sweep --precision without --around keeps the op's defaults (64 channels, 32x32, 3x3)"
 run 0 sweep --op Conv --dims out_c --min 4 --max 5 --precision fp16 --out "$WORK/sweep5"
 py '
@@ -737,7 +755,13 @@ for f in files:
     lines = open(f).read().splitlines()
     assert lines[0].startswith("# ONNX Runtime "), (f, "no machine comment line")
     skipped = [l for l in lines[1:] if l.startswith("#")]
-    assert all(l.startswith("# below ") for l in skipped), (f, "unexpected comment line")
+    # "# below ..." (rows under --min-ms) and "# Rows below: ..." (rows of another timing appended,
+    # e.g. the RoiAlign/ScatterElements rows of detection.csv), which names its machine description.
+    assert all(l.startswith(("# below ", "# Rows below: ")) for l in skipped), (f, "unexpected comment line")
+    for l in skipped:
+        if l.startswith("# Rows below: "):
+            named = [w.rstrip(".;,") for w in l.split() if w.rstrip(".;,").endswith(".machine.json")]
+            assert named and all(os.path.exists(os.path.join(os.path.dirname(f), n)) for n in named), (f, l)
     rows = list(csv.DictReader(l for l in lines[1:] if not l.startswith("#")))
     assert rows, f
     head = list(rows[0].keys())

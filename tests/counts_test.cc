@@ -208,6 +208,60 @@ TEST(Counts, RecurrentClassFallsBackToTheGemmModel) {
   EXPECT_EQ(parsed, OpClass::kRecurrent);
 }
 
+// RoiAlign (class roi): output [5 rois, 3 channels, 2, 2] = 60 elements; each averages
+// sampling_ratio^2 points of 4 bilinear taps: ratio 2 -> 60 x 4 x 4 = 960 MACs, FLOPs 2 x 960 + 60
+// (the average's multiply) = 1980; ratio 3 -> 60 x 9 x 4 = 2160 MACs, 4380 FLOPs; ratio 0
+// (adaptive, data-dependent) counted as 2. Its work is LayerDim macs; rois are not boxes (NMS).
+TEST(Counts, RoiAlignCountsBilinearTapsOfItsSamplingPoints) {
+  const std::string sig = "(float[1,3,8,8] x, float[5,4] rois, int64[5] idx) => (float[5,3,2,2] y)";
+  Layer r2 = One(sig, "y = RoiAlign<output_height=2, output_width=2, sampling_ratio=2>(x, rois, idx)", "", "RoiAlign");
+  EXPECT_EQ(r2.op_class, OpClass::kRoi);
+  EXPECT_STREQ(OpClassName(r2.op_class), "roi");
+  EXPECT_FALSE(r2.unknown_op);
+  EXPECT_EQ(r2.outputs[0].shape, (Shape{5, 3, 2, 2}));
+  EXPECT_EQ(r2.counts.macs, 960);
+  EXPECT_EQ(r2.counts.flops, 1980);
+  EXPECT_EQ(r2.counts.params, 0);
+  EXPECT_EQ(r2.counts.input_elems, 192 + 20 + 5);
+  EXPECT_EQ(LayerDim(r2, "macs"), 960);
+  EXPECT_EQ(LayerDim(r2, "elems"), 60);
+  EXPECT_EQ(LayerDim(r2, "boxes"), 0);
+  EXPECT_EQ(LayerDim(r2, "classes"), 0);
+  Layer r3 = One(sig, "y = RoiAlign<output_height=2, output_width=2, sampling_ratio=3>(x, rois, idx)", "", "RoiAlign");
+  EXPECT_EQ(r3.counts.macs, 2160);
+  EXPECT_EQ(r3.counts.flops, 4380);
+  Layer r0 = One(sig, "y = RoiAlign<output_height=2, output_width=2>(x, rois, idx)", "", "RoiAlign");
+  EXPECT_EQ(r0.counts.macs, 960);
+  // ScatterElements is class scatter, no arithmetic: data, indices and updates read.
+  Layer s = One("(float[4,3,2,2] d, int64[2,3,2,2] i, float[2,3,2,2] u) => (float[4,3,2,2] y)",
+                "y = ScatterElements<axis=0>(d, i, u)", "", "ScatterElements");
+  EXPECT_EQ(s.op_class, OpClass::kScatter);
+  EXPECT_STREQ(OpClassName(s.op_class), "scatter");
+  EXPECT_EQ(s.counts.flops, 0);
+  EXPECT_EQ(s.counts.input_elems, 48 + 24 + 24);
+  EXPECT_EQ(s.counts.output_elems, 48);
+}
+
+// A profile without roi or scatter costs RoiAlign with its detection model and ScatterElements
+// with its data model, as before the classes existed; with them, their own.
+TEST(Counts, RoiAndScatterClassesFallBackToDetectionAndData) {
+  Platform p;
+  EXPECT_EQ(&p.ModelFor(OpClass::kRoi), &p.default_class);
+  p.classes[OpClass::kDetection].estimator = "step_linear";
+  p.classes[OpClass::kData].estimator = "trees";
+  EXPECT_EQ(&p.ModelFor(OpClass::kRoi), &p.classes.at(OpClass::kDetection));
+  EXPECT_EQ(&p.ModelFor(OpClass::kScatter), &p.classes.at(OpClass::kData));
+  p.classes[OpClass::kRoi].estimator = "step_linear";
+  p.classes[OpClass::kScatter].estimator = "roofline";
+  EXPECT_EQ(&p.ModelFor(OpClass::kRoi), &p.classes.at(OpClass::kRoi));
+  EXPECT_EQ(&p.ModelFor(OpClass::kScatter), &p.classes.at(OpClass::kScatter));
+  OpClass parsed = OpClass::kUnknown;
+  ASSERT_TRUE(ParseOpClass("roi", &parsed));
+  EXPECT_EQ(parsed, OpClass::kRoi);
+  ASSERT_TRUE(ParseOpClass("scatter", &parsed));
+  EXPECT_EQ(parsed, OpClass::kScatter);
+}
+
 TEST(Counts, UnknownOpIsFlaggedWithTrafficOnly) {
   // A custom-domain op: ONNX cannot infer its shape, so the declared output shape is used.
   std::string text =

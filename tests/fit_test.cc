@@ -23,6 +23,7 @@
 #include "odonata/network.h"
 #include "odonata/onnx.h"
 #include "odonata/platform.h"
+#include "odonata/sweep.h"
 #include "odonata/version.h"
 #include "test_util.h"
 
@@ -772,6 +773,71 @@ TEST(Fit, RecurrentRowsFitTheirOwnClassPerCallStepAndMac) {
   EXPECT_EQ(&model, &m);
   const double ms = FindEstimator(model.estimator)->fn(EstimatorContext{l, r.platform, Precision::kFp32, model}).ms;
   EXPECT_NEAR(ms, truth, 0.05 * truth);
+}
+
+// RoiAlign (class roi) costs a call plus its MACs (output elements x sampling points x 4 taps):
+// synthetic rows of 1.5 ms + 0.28 ns per MAC (2% noise) over 50-1000 rois, 64-256 channels, 7x7
+// and 14x14 bins, ratio 2 (and a few at 1 and 4). The step/linear candidate in MACs recovers
+// both costs. NonMaxSuppression rows fitted with them keep exactly the detection model they get
+// alone: RoiAlign is not in class detection.
+TEST(Fit, RoiAlignRowsFitTheirOwnClassPerCallAndMac) {
+  std::vector<Measurement> rows;
+  Noise noise(0.02, 31);
+  int k = 0;
+  for (I64 rois : {50, 120, 250, 400, 600, 800, 1000}) {
+    for (I64 channels : {64, 128, 256}) {
+      LayerConfig cfg = DefaultSweepBase("RoiAlign");
+      cfg.batch = rois;
+      cfg.in_c = cfg.out_c = channels;
+      cfg.kernel_h = cfg.kernel_w = k % 3 == 0 ? 14 : 7;
+      cfg.stride_h = cfg.stride_w = k % 5 == 0 ? 4 : k % 7 == 0 ? 1 : 2;
+      cfg.in_h = cfg.in_w = 10 + 8 * (k % 6);
+      ++k;
+      const Layer l = ToLayer(cfg);
+      ASSERT_EQ(l.op_class, OpClass::kRoi);
+      const double ms = 1.5 + 2.8e-7 * static_cast<double>(l.counts.macs);
+      rows.push_back(Row(cfg, ms * noise(), static_cast<int>(rows.size()) + 2));
+    }
+  }
+  std::vector<Measurement> nms;
+  for (I64 boxes : {300, 1200, 2700, 4500, 6000, 8700}) {
+    LayerConfig cfg = DefaultSweepBase("NonMaxSuppression");
+    cfg.in_h = boxes;
+    cfg.groups = 1;
+    const double b = static_cast<double>(boxes);
+    nms.push_back(Row(cfg, 0.05 + 1e-5 * b + 2e-9 * b * b, 100 + static_cast<int>(nms.size())));
+  }
+  std::vector<Measurement> both = rows;
+  both.insert(both.end(), nms.begin(), nms.end());
+  const FitReport r = FitPlatform(both, Base(), "roi.csv", 5);
+  ASSERT_EQ(r.classes.size(), 2u);
+  const ClassFit& f = FitOf(r, OpClass::kRoi);
+  EXPECT_EQ(f.chosen, "step_linear");
+  EXPECT_LT(f.stats.cv_mape, 3.0);
+  const ClassModel& m = r.platform.classes.at(OpClass::kRoi);
+  ASSERT_EQ(m.estimator, "step_linear");
+  double constant = 0, per_mac = 0;
+  for (const FittedTerm& t : m.fitted.at(0).terms) {
+    if (t.factors.empty()) constant += t.coef;
+    if (t.factors.size() == 1 && t.factors[0].dim == "macs" && t.factors[0].step == 0) per_mac += t.coef;
+  }
+  EXPECT_NEAR(per_mac, 2.8e-7, 0.1e-7);
+  EXPECT_NEAR(constant, 1.5, 0.3);
+  // Faster R-CNN's box head: 150 rois x 256 channels x 7x7, ratio 2: 30,105,600 MACs, 9.93 ms.
+  LayerConfig head = DefaultSweepBase("RoiAlign");
+  head.batch = 150;
+  const Layer l = ToLayer(head);
+  EXPECT_EQ(l.counts.macs, 30105600);
+  const double truth = 1.5 + 2.8e-7 * 30105600;
+  const double ms = FindEstimator(m.estimator)->fn(EstimatorContext{l, r.platform, Precision::kFp32, m}).ms;
+  EXPECT_NEAR(ms, truth, 0.03 * truth);
+  // The detection class: the same coefficients as from the NMS rows alone.
+  const FitReport alone = FitPlatform(nms, Base(), "nms.csv", 5);
+  const FittedModel& d = r.platform.classes.at(OpClass::kDetection).fitted.at(0);
+  const FittedModel& a = alone.platform.classes.at(OpClass::kDetection).fitted.at(0);
+  ASSERT_EQ(d.terms.size(), a.terms.size());
+  for (std::size_t t = 0; t < d.terms.size(); ++t) EXPECT_EQ(d.terms[t].coef, a.terms[t].coef) << t;
+  EXPECT_EQ(d.rows, 6);
 }
 
 TEST(Fit, PlatformErrors) { EXPECT_THROW(FitPlatform({}, Base(), "x", 1), Error); }

@@ -55,7 +55,11 @@ TEST(Models, EveryShippedModelMatchesPyTorchCounts) {
     SCOPED_TRACE(r.file);
     Network net = LoadOnnx(kRoot + "/models/" + r.file);
     Counts c = net.Totals();
-    EXPECT_EQ(c.macs, r.macs);
+    // Faster R-CNN: odonata also counts RoiAlign's bilinear MACs (2 levels x 150 rois x 256 x 7x7
+    // outputs x 4 points x 4 taps = 2 x 30,105,600, each level at the 150-roi bound), which PyTorch's
+    // Conv2d/Linear hooks do not see.
+    const std::int64_t extra_macs = r.file == "fasterrcnn_mobilenet_v3_large_320_fpn.onnx" ? 2 * 30105600 : 0;
+    EXPECT_EQ(c.macs, r.macs + extra_macs);
     // Swin-T: the exporter folds each block's relative position bias (a gather of the
     // 169 x heads table over the 49 x 49 window positions) into a constant, so the ONNX
     // file holds 49 x 49 x heads values per block instead of the table:
@@ -117,7 +121,7 @@ TEST(Models, DetectionPostProcessingIsBoundedAndFlagged) {
 // kept 150 proposals (models/reference_counts.csv; the test above).
 TEST(Models, FasterRcnnPostProcessingIsBoundedAndFlagged) {
   Network net = LoadOnnx(kRoot + "/models/fasterrcnn_mobilenet_v3_large_320_fpn.onnx");
-  EXPECT_EQ(net.Totals().macs, 2872931200LL);
+  EXPECT_EQ(net.Totals().macs, 2872931200LL + 2 * 30105600);  // + RoiAlign's MACs (the test above)
   std::map<std::string, Shape> nms;
   std::map<std::string, int> convs;
   std::map<std::string, std::int64_t> macs;  // Conv MACs by part

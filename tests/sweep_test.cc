@@ -196,7 +196,7 @@ TEST(Sweep, EveryRowIsAValidLayer) {
   for (const char* op :
        {"Conv", "DepthwiseConv", "ConvTranspose", "Gemm", "MaxPool", "AveragePool", "GlobalAveragePool", "Add", "Mul",
         "Relu", "Clip", "Sigmoid", "HardSwish", "BatchNormalization", "Softmax", "Concat", "Transpose", "Resize",
-        "ResizeLinear", "LSTM", "GRU", "RNN"}) {
+        "ResizeLinear", "LSTM", "GRU", "RNN", "RoiAlign", "ScatterElements"}) {
     for (SweepDesign design : {SweepDesign::kOneD, SweepDesign::kGrid, SweepDesign::kRandom}) {
       SweepOptions o;
       o.op = op;
@@ -341,6 +341,93 @@ TEST(LayerModel, WrittenModelsLoadAsTheLayerToLayerDescribes) {
 // int8 weights per channel, int32 bias; a Conv's activations NHWC), which the
 // host base's QDQ rules fuse into one layer of the int8 class with the
 // float layer's work; other int8 ops stay float models.
+// RoiAlign and ScatterElements sweep models (a two-stage detector's box head): the written file
+// loads back as the layer ToLayer describes, its graph inputs with their types (float x and rois,
+// int64 batch_indices; ScatterElements' int64 indices), the attributes, the shapes and the counts
+// (RoiAlign: 150 rois, 256 channels, 7x7 bins, ratio 2: 150 x 256 x 49 = 1,881,600 outputs x 16 =
+// 30,105,600 MACs, FLOPs 2 x MACs + outputs = 62,092,800).
+TEST(LayerModel, RoiAlignAndScatterElementsModelsLoadBackWithTheirTypes) {
+  TempDir tmp("roialign");
+  LayerConfig c = DefaultSweepBase("RoiAlign");
+  EXPECT_EQ(c.batch, 100);
+  EXPECT_EQ(c.kernel_h, 7);
+  EXPECT_EQ(c.stride_h, 2);
+  c.batch = 150;
+  c.in_h = c.in_w = 20;
+  const std::string path = (tmp.path() / "roi.onnx").string();
+  WriteLayerModel(c, path, 1);
+  const Network net = LoadOnnx(path);
+  ASSERT_EQ(net.layers.size(), 1u);
+  const Layer& l = net.layers[0];
+  EXPECT_EQ(l.op_type, "RoiAlign");
+  EXPECT_EQ(l.op_class, OpClass::kRoi);
+  ASSERT_EQ(net.inputs.size(), 3u);
+  EXPECT_EQ(net.inputs[0].name, "x");
+  EXPECT_EQ(net.inputs[0].shape, (Shape{1, 256, 20, 20}));
+  EXPECT_EQ(net.inputs[0].dtype, DataType::kFloat32);
+  EXPECT_EQ(net.inputs[1].name, "rois");
+  EXPECT_EQ(net.inputs[1].shape, (Shape{150, 4}));
+  EXPECT_EQ(net.inputs[1].dtype, DataType::kFloat32);
+  EXPECT_EQ(net.inputs[2].name, "batch_indices");
+  EXPECT_EQ(net.inputs[2].shape, (Shape{150}));
+  EXPECT_EQ(net.inputs[2].dtype, DataType::kInt64);
+  EXPECT_EQ(l.outputs.at(0).shape, (Shape{150, 256, 7, 7}));
+  EXPECT_EQ(std::get<std::string>(l.attributes.at("mode")), "avg");
+  EXPECT_EQ(std::get<std::int64_t>(l.attributes.at("output_height")), 7);
+  EXPECT_EQ(std::get<std::int64_t>(l.attributes.at("sampling_ratio")), 2);
+  EXPECT_EQ(l.counts.macs, 30105600);
+  EXPECT_EQ(l.counts.flops, 62092800);
+  const Layer expected = ToLayer(c);
+  EXPECT_EQ(expected.counts.macs, l.counts.macs);
+  EXPECT_EQ(expected.counts.input_elems, l.counts.input_elems);
+  EXPECT_EQ(expected.op_class, l.op_class);
+  // A sweep over the rois keeps the map, the bins and the ratio.
+  SweepOptions o;
+  o.op = "RoiAlign";
+  o.dims = {"batch"};
+  o.min = 50;
+  o.max = 150;
+  o.step = 50;
+  const std::vector<LayerConfig> rows = PlanSweep(o);
+  ASSERT_EQ(rows.size(), 3u);
+  for (const LayerConfig& r : rows) {
+    EXPECT_EQ(r.in_c, 256);
+    EXPECT_EQ(r.out_c, 256);
+    EXPECT_EQ(r.kernel_w, 7);
+    EXPECT_EQ(r.stride_w, 2);
+  }
+  EXPECT_EQ(rows[2].batch, 150);
+  LayerConfig uneven = c;
+  uneven.stride_w = 3;
+  EXPECT_EQ(ErrorOf([&] { ToLayer(uneven); }),
+            "RoiAlign: stride_h and stride_w (the sampling ratio) must be equal, not 2 and 3");
+
+  LayerConfig s;
+  s.op = "ScatterElements";
+  s.batch = 150;
+  s.in_c = s.out_c = 256;
+  s.in_h = s.in_w = 7;
+  const std::string spath = (tmp.path() / "scatter.onnx").string();
+  WriteLayerModel(s, spath, 1);
+  const Network snet = LoadOnnx(spath);
+  ASSERT_EQ(snet.layers.size(), 1u);
+  const Layer& sl = snet.layers[0];
+  EXPECT_EQ(sl.op_type, "ScatterElements");
+  EXPECT_EQ(sl.op_class, OpClass::kScatter);
+  ASSERT_EQ(snet.inputs.size(), 3u);
+  EXPECT_EQ(snet.inputs[1].name, "indices");
+  EXPECT_EQ(snet.inputs[1].dtype, DataType::kInt64);
+  EXPECT_EQ(snet.inputs[2].dtype, DataType::kFloat32);
+  for (const TensorInfo& t : snet.inputs) EXPECT_EQ(t.shape, (Shape{150, 256, 7, 7}));
+  EXPECT_EQ(sl.outputs.at(0).shape, (Shape{150, 256, 7, 7}));
+  EXPECT_EQ(std::get<std::int64_t>(sl.attributes.at("axis")), 0);
+  EXPECT_EQ(sl.counts.input_elems, 3 * 1881600);
+  LayerConfig windowed = s;
+  windowed.kernel_h = 3;
+  EXPECT_NE(ErrorOf([&] { ToLayer(windowed); }).find("ScatterElements: kernel, stride, groups and dilation must be 1"),
+            std::string::npos);
+}
+
 // LSTM, GRU and RNN sweep models: the node PyTorch exports (forward, state as inputs), counted
 // by hand. LSTM (Silero VAD v3's): input 64, hidden 64, 7 steps: W and R [1, 256, 64] each,
 // 7 x (16384 + 16384) = 229,376 MACs; FLOPs 2 x MACs + 7 steps x 64 units x 32; parameters

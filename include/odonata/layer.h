@@ -26,7 +26,7 @@ enum class OpClass {
   kResize,         // Resize, Upsample
   kData,           // data movement and shape ops: Concat, Reshape, Transpose, Gather, ...
   kControl,        // If, Loop, Scan (their bodies are layers of their own)
-  kDetection,      // NonMaxSuppression, RoiAlign, NonZero
+  kDetection,      // NonMaxSuppression, NonZero
   // int8 kernels: the integer operators (ConvInteger, QLinearConv; MatMulInteger, QLinearMatMul,
   // com.microsoft QGemm, DynamicQuantizeMatMul, MatMulIntegerToFloat), the layers a platform's QDQ
   // fusion rules make of DequantizeLinear -> op -> QuantizeLinear (fusion.h), and every other
@@ -38,10 +38,18 @@ enum class OpClass {
   // LSTM, GRU, RNN: a matrix product per time step, run one step after the other. A profile
   // without this class costs them with its gemm model (Platform::ModelFor), as before it existed.
   kRecurrent,
+  // RoiAlign: bilinear sampling of every region of interest, its work the output elements x
+  // sampling points x 4 taps (its MACs). A profile without this class costs it with its
+  // detection model, as before it existed.
+  kRoi,
+  // ScatterElements, Scatter: an element-wise write through int64 indices, on a CPU several
+  // times the cost of a copy per element. A profile without this class costs them with its data
+  // model, as before it existed.
+  kScatter,
   kUnknown,            // not in odonata's op table: estimated memory-bound and flagged
 };
 
-// "conv", "dwconv", "gemm", ..., "rnn" (the keys used in platform profiles).
+// "conv", "dwconv", "gemm", ..., "rnn", "roi", "scatter" (the keys used in platform profiles).
 const char* OpClassName(OpClass c);
 // All classes, in declaration order.
 const std::vector<OpClass>& AllOpClasses();

@@ -277,7 +277,8 @@ struct Platform {
   // The model of class `c`: its entry in `classes`; for an int8 class not listed, its
   // float class's model (conv_int8 -> conv) if listed; `rnn` (recurrent layers), when not
   // listed, the model of `gemm` (listed or default), with which recurrent layers were
-  // costed before they had a class of their own; else `default`.
+  // costed before they had a class of their own; likewise `roi` (RoiAlign) the model of
+  // `detection` and `scatter` (ScatterElements) the model of `data`; else `default`.
   const ClassModel& ModelFor(OpClass c) const;
   // Power while a layer of class `c` runs, W: the class model's active_w
   // (ModelFor, so unlisted classes use `default`), else power.active_w, else

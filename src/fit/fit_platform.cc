@@ -216,6 +216,8 @@ std::vector<Candidate> Candidates(const Group& g, const std::vector<KernelTerm>&
     step.dims = MostVaried(g.layers, {"in_c", "out_c", "in_h", "in_w", "batch", "kernel", "spatial", "elems"}, 1);
   }
   if (g.cls == OpClass::kDetection) step = {Kind::kStepLinear, {"boxes"}, "boxes", {}};  // FitDetection (NMS)
+  // RoiAlign's work is its MACs (output elements x sampling points x 4 bilinear taps).
+  if (g.cls == OpClass::kRoi) step.dims = {"macs"};
   // Recurrent layers run their time steps one after the other: a cost per call, per step and per
   // multiply-accumulate, c0 + c1 steps + macs (c2 + c3 steps) (the steps' widths searched as ever).
   if (g.cls == OpClass::kRecurrent) {

@@ -120,10 +120,12 @@ int MainRank(OpClass c) {
     case OpClass::kReduce:
       return 6;
     case OpClass::kDetection:
+    case OpClass::kRoi:
     case OpClass::kControl:
     case OpClass::kUnknown:
       return 7;
     case OpClass::kData:
+    case OpClass::kScatter:
       return 8;
   }
   return 8;

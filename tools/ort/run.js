@@ -290,6 +290,26 @@ function makeFeeds(session, file, seed, boxGroups) {
     const data = new ArrayType(n);
     if (m.type === 'float32' || m.type === 'float64') for (let i = 0; i < n; ++i) data[i] = next();
     if (given && given.value !== null) data.fill(m.type === 'int64' ? BigInt(given.value) : given.value);
+    // RoiAlign sweep models (odonata sweep --op RoiAlign): rois inside the feature map `x`
+    // [1, C, H, W] (spatial_scale 1), corners (x1, y1, x2, y2) with sides of 10-60% of the map,
+    // as a detector's proposals; batch_indices stay 0 (one image).
+    if (m.name === 'rois' && shape.length === 2 && shape[1] === 4) {
+      const x = session.inputMetadata.find((i) => i.name === 'x');
+      if (!x || x.shape.length !== 4) throw new Error(`${file}: input 'rois' without a feature map 'x' [1, C, H, W]`);
+      const [h, w] = [x.shape[2], x.shape[3]];
+      for (let r = 0; r < shape[0]; ++r) {
+        const bw = w * (0.1 + 0.5 * next()), bh = h * (0.1 + 0.5 * next());
+        const x1 = (w - bw) * next(), y1 = (h - bh) * next();
+        data.set([x1, y1, x1 + bw, y1 + bh], 4 * r);
+      }
+    }
+    // ScatterElements sweep models (x, int64 indices, updates of one shape, axis 0): every row
+    // written to its own row (indices[r, ...] = r), as MultiScaleRoIAlign's merge writes each roi once.
+    if (m.name === 'indices' && m.type === 'int64' && shape.length >= 1 &&
+        session.inputNames.includes('updates') && session.inputNames.includes('x')) {
+      const perRow = n / shape[0];
+      for (let i = 0; i < n; ++i) data[i] = BigInt(Math.floor(i / perRow));
+    }
     if (boxGroups && m.name === 'x') {
       if (shape.length !== 3 || shape[2] !== 4 || shape[1] % boxGroups !== 0) {
         throw new Error(`${file}: input 'x' ${JSON.stringify(shape)} is not [batch, N, 4] with N a multiple of ${boxGroups}`);
