@@ -133,8 +133,7 @@ if step dispatch; then
     --out "$DATA/dispatch.csv"
 fi
 
-# 2b. The detection sweeps (group `detection`: NonMaxSuppression; RoiAlign and ScatterElements since
-#     2026-12-05, classes roi and scatter), added
+# 2b. The detection sweeps (NonMaxSuppression, group `detection` of sweeps.txt), added
 #     after the first calibration: their own invocation, 3 passes, no networks.
 if step detection; then
   dirs=$(grep -v '^#' "$SWEEPS" | awk -v w="$WORK/sweeps" '$1 == "detection" {print w "/" $2}')
