@@ -452,6 +452,23 @@ TEST(LoaderFuzzRegressions, NodesThatDoNotMatchTheirSchemaAreErrorsNotCrashes) {
       Model("(float[1,2,7,7] x) => (float[1,2,5,5] y)", "y = MaxPool<kernel_shape=[3,3], strides=[0,1]>(x)");
   EXPECT_EQ(ErrorOf([&] { ParseOnnxText(stride0, {}, "s.onnx"); }),
             "s.onnx: node 'MaxPool_0' (MaxPool): strides holds 0 (at least 1)");
+  // Found by fuzz/run.sh (onnx_loader_fuzz, 2026-12-05, after 244,048 inputs): libonnx-testdata's
+  // test_maxunpool_export_without_output_shape with the indices input turned into a map. ONNX
+  // 1.12's MaxUnpool inference reads dim 1 of the indices unchecked (SIGSEGV).
+  const std::string mu = std::string(ODONATA_SOURCE_DIR) + "/tests/data/hostile/maxunpool_indices_map.onnx";
+  EXPECT_EQ(ErrorOf([&] { LoadOnnx(mu); }),
+            mu + ": node 'MaxUnpool_0' (MaxUnpool) reads input 'xI', which is a map, not a tensor: odonata "
+                 "estimates models whose inputs are tensors");
+  // The same read with tensor indices of the wrong rank: ONNX's inference is not run on the
+  // node (it read past the shape), so the output stays unresolved and the node is named.
+  std::string rank1 = Model("(float[1,1,2,2] x, int64[4] i) => (float z)",
+                            "y = MaxUnpool<kernel_shape=[2,2], strides=[2,2]>(x, i)\n z = Relu(y)");
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(rank1, {}, "u.onnx"); }),
+            "u.onnx: cannot resolve static shapes of 1 tensor(s): 'y' (unknown rank) from node 'MaxUnpool_0' (MaxUnpool)");
+  // Well-formed, it is sized: 2x2 unpooled by a 2x2 window at stride 2.
+  std::string ok = Model("(float[1,3,2,2] x, int64[1,3,2,2] i) => (float[1,3,4,4] y)",
+                         "y = MaxUnpool<kernel_shape=[2,2], strides=[2,2]>(x, i)");
+  EXPECT_EQ(ParseOnnxText(ok, {}, "ok.onnx").layers.at(0).outputs.at(0).shape, (Shape{1, 3, 4, 4}));
   // A required attribute missing.
   std::string m = Model("(float[1,4] x) => (float[1,4] y)", "y = Cast(x)");
   EXPECT_EQ(ErrorOf([&] { ParseOnnxText(m, {}, "m.onnx"); }),

@@ -1305,6 +1305,30 @@ void Importer::CheckGraph() {
   onnx::GraphProto* g = model_.mutable_graph();
   std::unordered_set<std::string> available;
   for (const auto& in : g->input()) available.insert(in.name());
+  // A map, sequence or optional input: odonata sizes tensors only (ONNX 1.12's
+  // inference functions read such an input as a tensor; MaxUnpool crashed on one).
+  std::unordered_map<std::string, const char*> non_tensor;
+  for (const auto& in : g->input()) {
+    if (!in.has_type()) continue;
+    switch (in.type().value_case()) {
+      case onnx::TypeProto::kSequenceType: non_tensor[in.name()] = "a sequence"; break;
+      case onnx::TypeProto::kMapType: non_tensor[in.name()] = "a map"; break;
+      case onnx::TypeProto::kOptionalType: non_tensor[in.name()] = "an optional"; break;
+      case onnx::TypeProto::kSparseTensorType: non_tensor[in.name()] = "a sparse tensor"; break;
+      default: break;
+    }
+  }
+  if (!non_tensor.empty()) {
+    for (const auto& n : g->node()) {
+      for (const auto& in : n.input()) {
+        auto k = non_tensor.find(in);
+        if (k != non_tensor.end()) {
+          throw Fail("node " + NodeLabel(n) + " reads input '" + in + "', which is " + k->second +
+                     ", not a tensor: odonata estimates models whose inputs are tensors");
+        }
+      }
+    }
+  }
   for (const auto& t : g->initializer()) available.insert(t.name());
   std::unordered_map<std::string, int> producer;
   for (int i = 0; i < g->node_size(); ++i) {

@@ -331,6 +331,20 @@ Fn Guarded(const std::string& op, const std::string& domain, Fn base) {
       SetElem(ctx, 0, InElem(ctx, 0));
       return;
     }
+    // ONNX 1.12's MaxUnpool inference reads dim 1 of the indices 'I' unchecked
+    // when no output_shape input is given (a missing, non-tensor or rank-0/1 'I'
+    // crashed it: found by fuzzing). Without I's shape only the type is set.
+    if (op == "MaxUnpool" && domain.empty() && ctx.getNumInputs() == 2) {
+      if (!Present(ctx, 1) || !ctx.getInputType(1)->has_tensor_type()) fail_type_inference("input 'I' is not a tensor");
+      const TensorShapeProto* i = InShape(ctx, 1);
+      if (!i) {
+        SetElem(ctx, 0, InElem(ctx, 0));
+        return;
+      }
+      if (i->dim_size() != x->dim_size()) {
+        fail_shape_inference("input 'I' has rank ", i->dim_size(), ", input 'X' rank ", x->dim_size());
+      }
+    }
     base(ctx);
   };
 }
