@@ -18,7 +18,8 @@
 # HOST_DATA=DIR (measurements, DIR/base.json), HOST_PROFILE=FILE (the fitted profile),
 # HOST_VALIDATION=FILE (the validation CSV), HOST_FIT_FLAGS="..." (odonata fit options),
 # HOST_SWEEPS=FILE (the sweep list), HOST_RUN_FLAGS="..." (tools/ort/run.js options),
-# HOST_FEEDS=FILE (input shapes of the networks that need them, tools/ort/feeds.js).
+# HOST_FEEDS=FILE (input shapes of the networks that need them, tools/ort/feeds.js),
+# HOST_WARM_MB=M (the footprint bound of the warm timings, MiB; default 8).
 # Run from the repository root after `cd tools/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci`.
 set -euo pipefail
 
