@@ -39,11 +39,15 @@ struct LayerCost {
   double energy_mj;    // W x ms
 };
 
-inline LayerCost CostOf(const FusedLayer& l, const PlatformPlan& plan) {
+inline LayerCost CostOf(const FusedLayer& l, const PlatformPlan& plan, bool warm) {
   LayerCost c;
   c.plan = &(l.quantized ? plan.quantized : plan.classes)[static_cast<std::size_t>(l.op_class)];
   c.estimator = l.free ? plan.free : l.unknown_op ? plan.memory : c.plan->estimator;
   c.cost = c.estimator->cost(l.facts, *c.plan);
+  // Warm caches: the class's factor on its (cold) estimate (WarmModel).
+  if (warm && c.plan->warm && !l.free && !l.unknown_op && c.cost.ms > 0) {
+    c.cost.ms *= c.plan->warm->Factor(BytesAt(l.facts, *c.plan), c.cost.ms);
+  }
   // Every executed kernel pays the runtime's dispatch once per repeat; free ops are not kernels.
   c.dispatch_ms = l.free ? 0.0 : plan.dispatch_ms * static_cast<double>(l.repeat);
   c.ms = c.cost.ms * static_cast<double>(l.repeat) + c.dispatch_ms;
@@ -71,6 +75,47 @@ void CheckFusion(const FusedNetwork& fused, const PlatformPlan& plan) {
   }
 }
 
+}  // namespace
+
+
+const char* CacheModeName(CacheMode m) {
+  switch (m) {
+    case CacheMode::kWarm:
+      return "warm";
+    case CacheMode::kCold:
+      return "cold";
+    case CacheMode::kAuto:
+      break;
+  }
+  return "auto";
+}
+
+bool ParseCacheMode(const std::string& text, CacheMode* out) {
+  for (CacheMode m : {CacheMode::kAuto, CacheMode::kWarm, CacheMode::kCold}) {
+    if (text == CacheModeName(m)) {
+      *out = m;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::optional<CacheChoice> ChooseCache(const FusedNetwork& fused, const PlatformPlan& plan) {
+  if (!plan.warm_models) return std::nullopt;
+  CacheChoice c;
+  c.weight_bytes = fused.totals.param_bytes;
+  c.capacity_bytes = plan.cache_capacity_bytes;
+  c.forced = plan.cache_mode != CacheMode::kAuto;
+  c.warm = plan.cache_mode == CacheMode::kWarm ||
+           (plan.cache_mode == CacheMode::kAuto && c.capacity_bytes >= 0 && c.weight_bytes <= c.capacity_bytes);
+  return c;
+}
+
+namespace {
+bool Warm(const FusedNetwork& fused, const PlatformPlan& plan) {
+  const std::optional<CacheChoice> c = ChooseCache(fused, plan);
+  return c && c->warm;
+}
 }  // namespace
 
 PlatformPlan::PlatformPlan() = default;
@@ -150,14 +195,23 @@ PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& optio
   }
   plan.interval = platform.interval;
   plan.validation = platform.validation;
+  plan.cache_mode = options.cache;
+  for (const ClassPlan& cp : plan.classes) plan.warm_models = plan.warm_models || cp.warm.has_value();
+  for (const ClassPlan& cp : plan.quantized) plan.warm_models = plan.warm_models || cp.warm.has_value();
+  plan.cache_capacity_bytes = platform.cache ? platform.cache->capacity_bytes : -1;
+  if (options.cache == CacheMode::kWarm && !plan.warm_models) {
+    throw Error("--cache warm: platform '" + platform.name + "' has no warm class models (fit it from sweep rows with "
+                "warm_ms: docs/host-cost-model.md \"Cache state\")");
+  }
   return plan;
 }
 
 EstimateTotals EstimateTotal(const FusedNetwork& fused, const PlatformPlan& plan) {
   CheckFusion(fused, plan);
+  const bool warm = Warm(fused, plan);
   double sum = 0, energy = 0;
   for (const FusedLayer& l : fused.compact) {
-    const LayerCost c = CostOf(l, plan);
+    const LayerCost c = CostOf(l, plan, warm);
     sum += c.ms;
     energy += c.energy_mj;
   }
@@ -218,6 +272,8 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
   report.nodes = fused.nodes;
   report.warnings = fused.warnings;
   report.overhead_ms = plan.overhead_ms;
+  report.cache = ChooseCache(fused, plan);
+  const bool warm = report.cache && report.cache->warm;
 
   std::map<std::string, int> unknown;
   Unfitted unfitted;  // step_linear and trees classes without a model for the precision they ran at
@@ -234,7 +290,7 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
   for (std::size_t i = 0; i < fused.layers.size(); ++i) {
     const Layer& layer = fused.layers[i];
     const FusedLayer& l = fused.compact[i];
-    const LayerCost c = CostOf(l, plan);
+    const LayerCost c = CostOf(l, plan, warm);
     // Never dropped: an unknown op is costed as the traffic it causes, and flagged.
     if (!l.free && l.unknown_op) ++unknown[layer.domain.empty() ? layer.op_type : layer.domain + "." + layer.op_type];
     ReportRow row;

@@ -320,6 +320,7 @@ ClassPlan PlanClass(const Platform& platform, const ClassModel& model, Precision
   } else if (plan.estimator->cost != &FreeCost && plan.estimator->cost != &StepLinearCost) {
     throw std::out_of_range("platform '" + platform.name + "' has no precision " + PrecisionName(precision));
   }
+  if (model.warm && model.warm->precision == precision) plan.warm = *model.warm;
   plan.active_power_w = model.active_power_w      ? model.active_power_w->value
                         : platform.active_power_w ? platform.active_power_w->value
                                                   : platform.typical_power_w.value;

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -125,6 +126,8 @@ struct ClassPlan {
   // precision (the fallback runs): the precisions it has, "fp32, int8".
   std::string fitted_precisions;
   bool fit_missing = false;
+  // The class's warm model (ClassModel::warm) at this precision; null: none.
+  std::optional<WarmModel> warm;
 };
 // Throws std::out_of_range, as the estimators do, when `estimator` needs the
 // roofs and the platform lacks `precision`.

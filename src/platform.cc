@@ -239,6 +239,46 @@ KernelTerm ParseKernelTerm(const Node& n) {
   return t;
 }
 
+// A [lo, hi] pair of positive numbers, lo <= hi.
+std::pair<double, double> GetPositiveRange(const Node& r) {
+  ExpectArray(r);
+  if (r.json.size() != 2) r.Fail("expected [min, max]");
+  const double lo = GetNumber(r.Element(0)), hi = GetNumber(r.Element(1));
+  if (!(lo > 0)) r.Element(0).Fail("must be > 0, got " + FormatNumber(lo));
+  if (!(hi >= lo)) r.Element(1).Fail("must be >= min (" + FormatNumber(lo) + "), got " + FormatNumber(hi));
+  return {lo, hi};
+}
+
+WarmModel ParseWarmModel(const Node& n) {
+  CheckKeys(n, {"precision", "c0", "c_bytes", "c_ms", "bytes_range", "ms_range", "rows", "source"},
+            {"mape", "cv_mape", "cold_mape", "folds"});
+  WarmModel w;
+  w.precision = GetPrecisionName(n.Child("precision"));
+  w.c0 = GetNumber(n.Child("c0"));
+  w.c_bytes = GetNumber(n.Child("c_bytes"));
+  w.c_ms = GetNumber(n.Child("c_ms"));
+  w.bytes_range = GetPositiveRange(n.Child("bytes_range"));
+  w.ms_range = GetPositiveRange(n.Child("ms_range"));
+  w.rows = GetInteger(n.Child("rows"));
+  if (w.rows < 1) n.Child("rows").Fail("must be >= 1");
+  if (n.Has("mape")) w.mape = GetNumber(n.Child("mape"));
+  if (n.Has("cv_mape")) w.cv_mape = GetNumber(n.Child("cv_mape"));
+  if (n.Has("cold_mape")) w.cold_mape = GetNumber(n.Child("cold_mape"));
+  if (n.Has("folds")) w.folds = GetInteger(n.Child("folds"));
+  w.source = GetString(n.Child("source"));
+  return w;
+}
+
+CacheCapacity ParseCache(const Node& n) {
+  CheckKeys(n, {"capacity_bytes", "source"}, {});
+  CacheCapacity c;
+  Node cap = n.Child("capacity_bytes");
+  c.capacity_bytes = GetInteger(cap);
+  if (c.capacity_bytes < 0) cap.Fail("must be >= 0, got " + std::to_string(c.capacity_bytes));
+  c.source = GetString(n.Child("source"));
+  return c;
+}
+
 RatioInterval ParseInterval(const Node& n) {
   CheckKeys(n, {"level", "low", "high", "rows", "method", "source"}, {});
   RatioInterval iv;
@@ -331,7 +371,7 @@ void ParseList(const Node& n, const char* key, std::vector<T>& out, Parse parse,
 ClassModel ParseClassModel(const Node& n) {
   CheckKeys(n, {"estimator"},
             {"compute_efficiency", "memory_efficiency", "parallelism", "fitted", "trees", "cv_residuals", "fallback",
-             "active_w", "kernel_terms", "interval"});
+             "active_w", "kernel_terms", "interval", "warm"});
   ClassModel m;
   // Estimator names are checked against the registry when estimating, not
   // here: profiles must load without linking every estimator.
@@ -389,6 +429,7 @@ ClassModel ParseClassModel(const Node& n) {
     n.Child("kernel_terms").Fail("a \"split_1x1\" kernel term needs a \"split\" term (its buffer) in the same list");
   }
   if (n.Has("interval")) m.interval = ParseInterval(n.Child("interval"));
+  if (n.Has("warm")) m.warm = ParseWarmModel(n.Child("warm"));
   return m;
 }
 
@@ -502,7 +543,7 @@ std::map<std::string, Mode> ParseModes(const Node& n) {
 Platform ParseDocument(const Node& root) {
   CheckKeys(root,
             {"schema", "name", "description", "default_precision", "precisions", "overhead_ms", "power", "price_usd"},
-            {"dispatch_ms", "classes", "fusion", "notes", "modes", "machine", "interval", "validation"});
+            {"dispatch_ms", "classes", "fusion", "notes", "modes", "machine", "cache", "interval", "validation"});
   Platform p;
 
   Node schema = root.Child("schema");
@@ -550,6 +591,7 @@ Platform ParseDocument(const Node& root) {
   if (root.Has("notes")) p.notes = GetStringList(root.Child("notes"), true);
   if (root.Has("modes")) p.modes = ParseModes(root.Child("modes"));
   if (root.Has("machine")) p.machine = ParseMachine(root.Child("machine"));
+  if (root.Has("cache")) p.cache = ParseCache(root.Child("cache"));
   if (root.Has("interval")) p.interval = ParseInterval(root.Child("interval"));
   if (root.Has("validation")) p.validation = ParseValidation(root.Child("validation"));
   return p;
@@ -743,6 +785,21 @@ Ordered ClassJson(const ClassModel& m) {
     j["kernel_terms"] = list;
   }
   if (m.interval) j["interval"] = IntervalJson(*m.interval);
+  if (m.warm) {
+    const WarmModel& w = *m.warm;
+    j["warm"] = {{"precision", PrecisionName(w.precision)},
+                 {"c0", w.c0},
+                 {"c_bytes", w.c_bytes},
+                 {"c_ms", w.c_ms},
+                 {"bytes_range", {w.bytes_range.first, w.bytes_range.second}},
+                 {"ms_range", {w.ms_range.first, w.ms_range.second}},
+                 {"rows", w.rows},
+                 {"mape", w.mape},
+                 {"cv_mape", w.cv_mape},
+                 {"cold_mape", w.cold_mape},
+                 {"folds", w.folds},
+                 {"source", w.source}};
+  }
   return j;
 }
 
@@ -810,9 +867,16 @@ void WritePlatform(const Platform& p, std::ostream& out) {
     j["modes"] = modes;
   }
   if (p.machine) j["machine"] = MachineJson(*p.machine);
+  if (p.cache) j["cache"] = {{"capacity_bytes", p.cache->capacity_bytes}, {"source", p.cache->source}};
   if (p.interval) j["interval"] = IntervalJson(*p.interval);
   if (p.validation) j["validation"] = ValidationJson(*p.validation);
   out << j.dump(2) << "\n";
+}
+
+double WarmModel::Factor(double bytes, double cold_ms) const {
+  const double lb = std::clamp(std::log(std::max(bytes, 1.0)), std::log(bytes_range.first), std::log(bytes_range.second));
+  const double lt = std::clamp(std::log(std::max(cold_ms, 1e-12)), std::log(ms_range.first), std::log(ms_range.second));
+  return std::exp(std::min(0.0, c0 + c_bytes * lb + c_ms * lt));
 }
 
 const ClassModel& Platform::ModelFor(OpClass c) const {

@@ -171,6 +171,16 @@ assert int(t["param_bytes"]) == 4 * int(t["params"]), t
 ' "$WORK/stdout"
 ok
 
+check "--cache: warm on a profile without warm models is one error line; a bad value is a usage error"
+run 1 estimate "$MODELS/squeezenet1_1.onnx" --platform host-ort-cpu --cache warm
+stdout_empty
+one_error_line
+stderr_has "--cache warm: platform 'host-ort-cpu' has no warm class models"
+run 2 estimate "$MODELS/squeezenet1_1.onnx" --platform host-ort-cpu --cache hot
+run 0 estimate "$MODELS/squeezenet1_1.onnx" --platform host-ort-cpu --cache cold
+grep -q "^cache " "$WORK/stdout" && fail "a profile without warm models printed a cache line"
+ok
+
 check "a quantized model: int8 in the header, one warning where the platform has no int8, CSV sums"
 run 0 estimate "$MODELS/third-party/yunet_n_320_int8_qdq.onnx" --platform host-ort-cpu
 stdout_has "^precision  fp32  \(int8: [0-9]+ of [0-9]+ layers, [0-9]+% of MACs; QDQ quantization\)$"

@@ -17,8 +17,27 @@
 
 namespace odonata {
 
+// Which cache state a network is estimated in (`--cache`; docs/host-cost-model.md
+// "Cache state"): kAuto picks warm when the profile has warm class models
+// (ClassModel::warm) and a cache capacity (Platform::cache) and the network's
+// weights (Counts::param_bytes, as stored) take at most that capacity, else
+// cold. kWarm and kCold force it; kWarm needs warm models (else Error).
+enum class CacheMode { kAuto, kWarm, kCold };
+const char* CacheModeName(CacheMode m);  // "auto", "warm", "cold"
+bool ParseCacheMode(const std::string& text, CacheMode* out);
+
 struct EstimateOptions {
   std::optional<Precision> precision;  // default: the platform's default precision
+  CacheMode cache = CacheMode::kAuto;
+};
+
+// The cache state an estimate used (Report::cache; present only when the
+// profile has warm class models: other profiles estimate as they always did).
+struct CacheChoice {
+  bool warm = false;
+  bool forced = false;                // --cache warm|cold, not auto
+  std::int64_t weight_bytes = 0;      // the network's, as stored
+  std::int64_t capacity_bytes = -1;   // the profile's; -1: the profile has none
 };
 
 struct ReportRow {
@@ -96,6 +115,7 @@ struct Report {
   // class that costs time).
   std::optional<Validation> validation;
   std::optional<EstimateInterval> interval;
+  std::optional<CacheChoice> cache;
 };
 
 // Above this fraction of the layer time in rows flagged "extrapolated", a
@@ -141,6 +161,11 @@ struct PlatformPlan {
   const EstimatorInfo* memory = nullptr;  // for unknown ops
   std::optional<RatioInterval> interval;  // Platform::interval
   std::optional<Validation> validation;   // Platform::validation
+  // Cache state (EstimateOptions::cache): the mode asked for, whether any
+  // class has a warm model (ClassPlan), the profile's capacity (-1: none).
+  CacheMode cache_mode = CacheMode::kAuto;
+  bool warm_models = false;
+  std::int64_t cache_capacity_bytes = -1;
 
   // Out of line: ClassPlan is complete only inside the library.
   PlatformPlan();
@@ -150,7 +175,8 @@ struct PlatformPlan {
   PlatformPlan& operator=(const PlatformPlan&);
   PlatformPlan& operator=(PlatformPlan&&) noexcept;
 };
-// Throws Error as EstimateNetwork does: precision not supported, unknown estimator.
+// Throws Error as EstimateNetwork does: precision not supported, unknown estimator,
+// --cache warm on a profile without warm models.
 PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& options = {});
 
 // The totals of a Report, without its rows (ms, mJ, W as in Report).
@@ -168,5 +194,8 @@ struct EstimateTotals {
 EstimateTotals EstimateTotal(const FusedNetwork& fused, const PlatformPlan& plan);
 // The full report (rows, flags, warnings). Same error as EstimateTotal.
 Report EstimateNetwork(const FusedNetwork& fused, const PlatformPlan& plan);
+// The cache state EstimateTotal and EstimateNetwork use for `fused` on `plan`
+// (nullopt: the profile has no warm models; cold, as always).
+std::optional<CacheChoice> ChooseCache(const FusedNetwork& fused, const PlatformPlan& plan);
 
 }  // namespace odonata

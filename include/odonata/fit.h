@@ -80,6 +80,7 @@ struct ClassFit {
   std::vector<std::pair<std::string, FitStats>> candidates;  // name -> stats, in trial order
   std::vector<double> measured, predicted;                   // of the chosen model, row order
   std::vector<std::string> origins;
+  std::optional<WarmModel> warm;  // the class's warm model, from the rows with warm_ms
 };
 
 // Power fitting (src/fit/power_fit.cc): rows with `power_w` and/or `energy_mj`.
@@ -153,11 +154,54 @@ struct DispatchFit {
 // column, no chain rows, or an op whose chains do not span two node counts.
 DispatchFit FitDispatch(std::string_view csv_text, const std::string& origin);
 
+// --- Cache state (docs/host-cost-model.md "Cache state") ---------------------
+
+// A row's `warm_ms` column (tools/ort/run.js: the layer timed back to back
+// without the cache flush of its cold latency_ms): nullopt when the column is
+// absent or empty; Error naming the row ("m.csv:7: warm_ms: ...") for a value
+// that is not a positive number.
+std::optional<double> WarmMs(const Measurement& row);
+
+// A class's WarmModel from rows with both timings: `bytes` moved (input +
+// output + weights at the precision), cold ms (latency_ms) and warm ms.
+// Least squares of ln(warm / cold) on [1, ln bytes, ln cold] (Eigen); mape of
+// warm predicted as cold x Factor on the rows, cv_mape the same with each row
+// predicted by the model fitted without its fold (`folds` folds, as the class
+// fits assign them), cold_mape of cold taken for warm. Deterministic. Throws
+// Error with fewer than kMinFitRows rows or a non-positive value.
+WarmModel FitWarmModel(const std::vector<double>& bytes, const std::vector<double>& cold_ms,
+                       const std::vector<double>& warm_ms, Precision precision, int folds, const std::string& source);
+
+// The cache capacity from a probe (`odonata fit --cache-probe`): rows of one
+// op (tools/ort/calibrate.sh: Gemm rows of growing weights, 1 to 64 MiB),
+// each timed cold (latency_ms) and warm (warm_ms). Per row r = cold / warm.
+// Sorted by weight bytes (Counts::param_bytes), r_ref is the smaller row's r of
+// the two smallest... precisely: r_ref = r of the smallest row; the threshold
+// is 1 + (r_ref - 1) / 2; the capacity is the geometric mean of the weights of
+// the last row before the first two consecutive rows below the threshold and
+// of the first of them (the largest row's weights when none fall below: then
+// `at_least`); 0 when r_ref < kMinWarmGain (no row ran faster warm).
+constexpr double kMinWarmGain = 1.1;
+struct CacheProbeRow {
+  std::string origin;
+  std::int64_t weight_bytes = 0;
+  double cold_ms = 0, warm_ms = 0;
+};
+struct CacheProbeFit {
+  std::vector<CacheProbeRow> rows;  // by weight_bytes
+  double threshold = 0;             // on cold / warm
+  bool at_least = false;
+  CacheCapacity capacity;
+};
+// Throws Error naming the row for a row without warm_ms, and with fewer than 3 rows.
+CacheProbeFit FitCacheCapacity(const std::vector<Measurement>& rows, const std::string& provenance);
+
 struct FitReport {
   Platform platform;              // base with the fitted class models
   std::vector<ClassFit> classes;  // in OpClass order
   PowerFit power;                 // empty when no row has power or energy
   std::optional<DispatchFit> dispatch;  // FitFilesOptions::dispatch_file
+  std::optional<CacheProbeFit> cache;   // FitFilesOptions::cache_probe_file
   std::vector<std::string> warnings;
 };
 // `trees`: also try gradient-boosted trees (estimator "trees", xgboost) for
@@ -212,6 +256,8 @@ struct FitFilesOptions {
   // Chains timed by tools/ort/dispatch.js (FitDispatch): the profile's
   // overhead_ms (per call) and dispatch_ms (per node) are measured from it.
   std::optional<std::string> dispatch_file;
+  // Probe rows timed cold and warm (FitCacheCapacity): the profile's `cache`.
+  std::optional<std::string> cache_probe_file;
 };
 FitReport FitMeasurementFiles(const std::vector<std::string>& files, const Platform& base,
                               const FitFilesOptions& options = {});

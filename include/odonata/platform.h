@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "odonata/layer.h"
@@ -154,6 +155,41 @@ struct KernelTerm {
   bool operator==(const KernelTerm&) const = default;
 };
 
+// A class's layers with warm caches (`warm`; `odonata fit` from sweep rows
+// that carry `warm_ms`, the layer timed back to back without the cache flush
+// of its cold `latency_ms`): the factor on the class's (cold) estimate t of a
+// layer moving B bytes (input + output + weights at the precision) is
+//   exp(min(0, c0 + c_bytes x ln(B) + c_ms x ln(t))),
+// ln(B) and ln(t) clamped to the ranges of the rows fitted (no extrapolation;
+// the factor never exceeds 1). docs/host-cost-model.md "Cache state".
+struct WarmModel {
+  Precision precision = Precision::kFp32;
+  double c0 = 0, c_bytes = 0, c_ms = 0;
+  std::pair<double, double> bytes_range{1, 1};  // B of the rows fitted
+  std::pair<double, double> ms_range{1, 1};     // cold ms of the rows fitted
+  std::int64_t rows = 0;
+  double mape = 0;       // %, warm_ms predicted as latency_ms x factor, on the rows fitted
+  double cv_mape = 0;    // %, the same k-fold cross-validated
+  double cold_mape = 0;  // %, latency_ms taken for warm_ms (no factor): what the factor improves on
+  std::int64_t folds = 0;
+  std::string source;
+
+  // The factor for a layer of `bytes` whose cold estimate is `cold_ms` (> 0).
+  double Factor(double bytes, double cold_ms) const;
+  bool operator==(const WarmModel&) const = default;
+};
+
+// The weight footprint below which a network stays in the caches between two
+// runs on this machine (`cache`; measured by `odonata fit --cache-probe`,
+// docs/host-cost-model.md "Cache state"): a network whose weights (as stored)
+// take at most capacity_bytes is estimated with its classes' warm models.
+struct CacheCapacity {
+  std::int64_t capacity_bytes = 0;
+  std::string source;
+
+  bool operator==(const CacheCapacity&) const = default;
+};
+
 // How a class of ops is estimated on this platform.
 struct ClassModel {
   std::string estimator = "roofline";          // a name in the estimator registry
@@ -175,6 +211,8 @@ struct ClassModel {
   // 90% interval of this class's layer estimates, from a fit's
   // cross-validated residuals (`interval`; trust.h, docs/platform-profile.md).
   std::optional<RatioInterval> interval;
+  // Its layers with warm caches (WarmModel); absent: as cold.
+  std::optional<WarmModel> warm;
 
   const FittedModel* FittedFor(Precision p) const;
   const TreeModel* TreesFor(Precision p) const;
@@ -270,6 +308,9 @@ struct Platform {
   std::optional<HostMachine> machine;
   std::optional<RatioInterval> interval;
   std::optional<Validation> validation;
+  // The machine's cache capacity for whole networks (CacheCapacity): with warm
+  // class models, which of them a network is estimated with.
+  std::optional<CacheCapacity> cache;
 
   // "jetson-tx2", or "jetson-tx2:maxq" with a mode applied.
   std::string DisplayName() const { return mode.empty() ? name : name + ":" + mode; }

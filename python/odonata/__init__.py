@@ -102,16 +102,17 @@ def _model(model: Union[Model, PathLike, bytes]) -> Model:
 
 
 def estimate(model: Union[Model, PathLike, bytes], platform: Union[Platform, str],
-             precision: Optional[str] = None) -> Report:
+             precision: Optional[str] = None, cache: str = "auto") -> Report:
     """Estimate a model on a platform: the report of ``odonata estimate``.
 
     model: a :class:`Model` or anything :func:`load` takes; platform: a :class:`Platform` or a name;
-    precision: ``"fp32"``, ``"fp16"`` or ``"int8"`` (default: the platform's).
+    precision: ``"fp32"``, ``"fp16"`` or ``"int8"`` (default: the platform's); cache: ``"auto"``,
+    ``"warm"`` or ``"cold"``, the CLI's ``--cache`` (profiles with warm class models; ``report.cache``).
     ``report.to_json()`` is the CLI's ``--format json`` output byte for byte; ``report.to_dict()`` parses it.
     """
     if not isinstance(platform, Platform):
         platform = _odonata._platform(_os.fspath(platform))
-    return _odonata._estimate(_model(model), platform, precision)
+    return _odonata._estimate(_model(model), platform, precision, cache)
 
 
 def _report_to_dict(self: Report) -> Dict[str, Any]:

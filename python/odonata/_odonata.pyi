@@ -69,6 +69,7 @@ class Report:
     quantization: Dict[str, Any]
     nodes: int
     warnings: List[str]
+    cache: Optional[Dict[str, Any]]
     layers: List[Layer]
     def to_json(self) -> str: ...
     def to_dict(self) -> Dict[str, Any]: ...

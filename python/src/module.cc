@@ -318,8 +318,15 @@ struct PyReport {
   std::shared_ptr<const PyModel> model;
   std::shared_ptr<const PyPlatform> platform;
   std::optional<Precision> precision;  // as asked (None: the platform's default)
+  CacheMode cache = CacheMode::kAuto;  // as asked
   Report report;
 };
+
+CacheMode ToCacheMode(const std::string& text) {
+  CacheMode m;
+  if (!ParseCacheMode(text, &m)) throw Error("unknown cache state '" + text + "' (auto, warm, cold)", ExitCode::kUsage);
+  return m;
+}
 
 std::string Rendered(const Report& report, const std::string& format) {
   Format f;
@@ -330,9 +337,18 @@ std::string Rendered(const Report& report, const std::string& format) {
 }
 
 PyReport Estimate(const std::shared_ptr<const PyModel>& model, const std::shared_ptr<const PyPlatform>& platform,
-                  std::optional<Precision> precision) {
-  const PlatformPlan& plan = platform->Plan(precision);
-  PyReport r{model, platform, precision, {}};
+                  std::optional<Precision> precision, CacheMode cache = CacheMode::kAuto) {
+  const PlatformPlan& cached = platform->Plan(precision);
+  // The cached plans are auto's; a forced cache state plans once more (its error included).
+  std::optional<PlatformPlan> own;
+  if (cache != CacheMode::kAuto) {
+    EstimateOptions o;
+    o.precision = cached.precision;
+    o.cache = cache;
+    own = PlanPlatform(platform->platform(), o);
+  }
+  const PlatformPlan& plan = own ? *own : cached;
+  PyReport r{model, platform, precision, cache, {}};
   py::gil_scoped_release release;
   r.report = EstimateNetwork(model->Fused(platform->platform(), plan.fusion_fingerprint), plan);
   return r;
@@ -796,6 +812,20 @@ PYBIND11_MODULE(_odonata, m) {
       .def_property_readonly("nodes", [](const PyReport& r) { return r.report.nodes; })
       .def_property_readonly("warnings", [](const PyReport& r) { return UniqueWarnings(r.report.warnings); })
       .def_property_readonly(
+          "cache",
+          [](const PyReport& r) -> py::object {
+            if (!r.report.cache) return py::none();
+            const CacheChoice& c = *r.report.cache;
+            py::dict d;
+            d["state"] = c.warm ? "warm" : "cold";
+            d["forced"] = c.forced;
+            d["weight_bytes"] = c.weight_bytes;
+            d["capacity_bytes"] = c.capacity_bytes >= 0 ? py::object(py::int_(c.capacity_bytes)) : py::object(py::none());
+            return d;
+          },
+          "The cache state the estimate used, as JSON `cache` ({'state': 'warm'|'cold', 'forced', 'weight_bytes', "
+          "'capacity_bytes'}); None for a profile without warm class models.")
+      .def_property_readonly(
           "layers",
           [](const PyReport& r) {
             std::vector<PyLayer> layers;
@@ -821,19 +851,23 @@ PYBIND11_MODULE(_odonata, m) {
       .def(py::pickle(
           [](const PyReport& r) {
             return py::make_tuple(std::const_pointer_cast<PyModel>(r.model), std::const_pointer_cast<PyPlatform>(r.platform),
-                                  r.precision ? py::object(py::str(PrecisionName(*r.precision))) : py::object(py::none()));
+                                  r.precision ? py::object(py::str(PrecisionName(*r.precision))) : py::object(py::none()),
+                                  CacheModeName(r.cache));
           },
           [](const py::tuple& t) {
-            if (t.size() != 3) throw Error("odonata.Report: bad pickle state");
+            if (t.size() != 3 && t.size() != 4) throw Error("odonata.Report: bad pickle state");
             return Estimate(t[0].cast<std::shared_ptr<PyModel>>(), t[1].cast<std::shared_ptr<PyPlatform>>(),
-                            ToPrecision(t[2].cast<std::optional<std::string>>()));
+                            ToPrecision(t[2].cast<std::optional<std::string>>()),
+                            t.size() == 4 ? ToCacheMode(t[3].cast<std::string>()) : CacheMode::kAuto);
           }));
 
   m.def(
       "_estimate",
       [](const std::shared_ptr<PyModel>& model, const std::shared_ptr<PyPlatform>& platform,
-         const std::optional<std::string>& precision) { return Estimate(model, platform, ToPrecision(precision)); },
-      py::arg("model"), py::arg("platform"), py::arg("precision") = py::none());
+         const std::optional<std::string>& precision, const std::string& cache) {
+        return Estimate(model, platform, ToPrecision(precision), ToCacheMode(cache));
+      },
+      py::arg("model"), py::arg("platform"), py::arg("precision") = py::none(), py::arg("cache") = "auto");
 
   // --- Fast path ---
   py::class_<EstimateTotals>(m, "Totals", "The totals of a Report without its rows (odonata.totals).")

@@ -202,3 +202,36 @@ def test_quantized_models_agree_with_the_cli(name):
         assert report.warnings == cli["warnings"]
         no_int8 = [w for w in report.warnings if "has no int8 precision" in w]
         assert len(no_int8) == (platform == "jetson-nano")
+
+
+def test_the_cache_state_equals_the_cli(tmp_path):
+    # host-ort-cpu with a synthetic warm factor of one half on conv and a cache capacity of 10 MB:
+    # SqueezeNet 1.1 (4.9 MB of weights) is warm under auto.
+    profile = json.loads((SRC / "platforms" / "host-ort-cpu.json").read_text())
+    profile["name"] = "warmtest"
+    profile["classes"]["conv"]["warm"] = {
+        "precision": "fp32", "c0": math.log(0.5), "c_bytes": 0, "c_ms": 0, "bytes_range": [1, 1e12],
+        "ms_range": [1e-9, 1e9], "rows": 4, "source": "synthetic (test)"}
+    profile["cache"] = {"capacity_bytes": 10000000, "source": "synthetic (test)"}
+    path = tmp_path / "warmtest.json"
+    path.write_text(json.dumps(profile))
+    platform = odonata.platform(path)
+    model_path = SRC / "models" / "squeezenet1_1.onnx"
+    model = odonata.load(model_path)
+    for cache in ("auto", "warm", "cold"):
+        report = odonata.estimate(model, platform, cache=cache)
+        _, out, _ = run_cli("estimate", model_path, "--platform", path, "--cache", cache, "--format", "json")
+        assert report.to_json() == out, cache
+        assert report.cache == json.loads(out)["cache"]
+    warm, cold = odonata.estimate(model, platform), odonata.estimate(model, platform, cache="cold")
+    assert warm.cache["state"] == "warm" and not warm.cache["forced"]
+    assert cold.cache == {"state": "cold", "forced": True, "weight_bytes": warm.cache["weight_bytes"],
+                          "capacity_bytes": 10000000}
+    assert warm.total_ms < cold.total_ms
+    # A profile without warm models: no cache state, and `warm` is the CLI's error.
+    plain = odonata.platform(SRC / "platforms" / "host-ort-cpu.json")
+    assert odonata.estimate(model, plain).cache is None
+    with pytest.raises(odonata.Error, match="has no warm class models"):
+        odonata.estimate(model, plain, cache="warm")
+    with pytest.raises(odonata.Error, match="unknown cache state 'hot'"):
+        odonata.estimate(model, plain, cache="hot")

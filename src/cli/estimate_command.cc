@@ -18,6 +18,7 @@ struct EstimateArgs {
   ModelArgs model;                  // its path unused: `models`
   std::string platform;
   std::optional<Precision> precision;  // default: the platform's
+  CacheMode cache = CacheMode::kAuto;
   Format format = Format::kTable;
   std::optional<std::string> output;
   bool wide = false;
@@ -34,6 +35,7 @@ int Run(const EstimateArgs& a, const Context& context) {
   const LoadOptions load = a.model.ToLoadOptions();
   EstimateOptions estimate;
   estimate.precision = a.precision;
+  estimate.cache = a.cache;
   // The platform first: a typo there should not wait for a large model to load.
   // Kept until the process ends (KeepUntilExit): not destroyed just before it.
   const Platform& platform = KeepUntilExit(LoadPlatform(a.platform, context.SearchPath()));
@@ -100,6 +102,14 @@ Runner SetupEstimate(CLI::App& cmd) {
       ->type_name("PLATFORM")
       ->required();
   AddPrecisionOption(cmd, a->precision, "Arithmetic precision (default: the platform's)");
+  cmd.add_option_function<std::string>(
+         "--cache",
+         [a](const std::string& text) { ParseCacheMode(text, &a->cache); },
+         "Cache state of profiles with warm models: auto (warm when the network's weights fit the profile's "
+         "cache capacity), warm, cold")
+      ->check(CLI::IsMember({"auto", "warm", "cold"}))
+      ->type_name("STATE")
+      ->default_str("auto");
   return [a](const Context& context) { return Run(*a, context); };
 }
 

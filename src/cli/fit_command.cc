@@ -36,6 +36,7 @@ struct FitArgs {
   std::vector<std::string> split;  // CLASS=DIM
   std::vector<std::string> machines;  // FILE.machine.json of the measurements
   std::optional<std::string> dispatch;  // chains CSV (tools/ort/dispatch.js --chains)
+  std::optional<std::string> cache_probe;  // rows timed cold and warm (FitCacheCapacity)
 };
 
 // Whole-network rows (files with a `model` column): one least-squares fit of
@@ -100,7 +101,7 @@ int Run(const FitArgs& a, const Context& context) {
   std::vector<std::string> network_files, layer_files;
   for (const std::string& f : a.measurements) (IsNetworkMeasurementFile(f) ? network_files : layer_files).push_back(f);
   if (!network_files.empty()) {
-    if (a.trees || a.residuals || a.dispatch) {
+    if (a.trees || a.residuals || a.dispatch || a.cache_probe) {
       throw Error("fit: --trees, --residuals and --dispatch apply to single-layer measurement files, not network rows (" +
                       network_files.front() + " has a `model` column)",
                   ExitCode::kUsage);
@@ -118,6 +119,7 @@ int Run(const FitArgs& a, const Context& context) {
   options.residuals = a.residuals;
   options.machine_files = a.machines;
   options.dispatch_file = a.dispatch;
+  options.cache_probe_file = a.cache_probe;
   options.name = a.name ? a.name : a.out ? std::optional(ProfileNameOf(*a.out)) : std::nullopt;
   options.description = a.description;
   options.same_board = a.same_board;
@@ -170,6 +172,10 @@ Runner SetupFit(CLI::App& cmd) {
   cmd.add_option("--dispatch", a->dispatch,
                  "Chains of cheap nodes timed by tools/ort/dispatch.js --chains: measure the profile's overhead_ms "
                  "(per call) and dispatch_ms (per executed node) from them")
+      ->type_name("FILE.csv");
+  cmd.add_option("--cache-probe", a->cache_probe,
+                 "Rows of growing weights timed cold and warm (tools/ort/run.js --warm-max-mb): measure the profile's "
+                 "cache capacity, the weights below which a network is estimated warm")
       ->type_name("FILE.csv");
   cmd.add_option("--folds", a->folds, "Folds of the cross-validation that chooses each class's model")
       ->type_name("K")

@@ -80,6 +80,13 @@ FitReport FitMeasurementFiles(const std::vector<std::string>& files, const Platf
     p.dispatch_ms = Sourced{d.per_node_ms, source + ": the per-node b"};
     fit.dispatch = d;
   }
+  // The cache capacity is the measured machine's: only from a probe, never the base's.
+  p.cache.reset();
+  if (options.cache_probe_file) {
+    const std::string& path = *options.cache_probe_file;
+    fit.cache = FitCacheCapacity(ReadMeasurements(path), "measured: " + path + ", odonata " + Version());
+    p.cache = fit.cache->capacity;
+  }
   if (options.same_board) {
     p.notes.push_back("Fitted by " + provenance + " on top of " + base.name + ".");
     return fit;

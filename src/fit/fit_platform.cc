@@ -77,7 +77,31 @@ struct Group {
   std::vector<Layer> layers;
   std::vector<double> ms;
   std::vector<std::string> origins;
+  std::vector<double> warm;  // warm_ms, NaN where the row has none
 };
+
+// The class's warm model from the rows of `g` that carry warm_ms (WarmModel);
+// none without such rows, a warning with too few.
+std::optional<WarmModel> FitGroupWarm(const Group& g, int folds, const std::string& provenance,
+                                      std::vector<std::string>& warnings) {
+  std::vector<double> bytes, cold, warm;
+  for (std::size_t i = 0; i < g.layers.size(); ++i) {
+    if (!std::isfinite(g.warm[i])) continue;
+    bytes.push_back(static_cast<double>(g.layers[i].counts.Bytes(PrecisionBytes(g.precision))));
+    cold.push_back(g.ms[i]);
+    warm.push_back(g.warm[i]);
+  }
+  if (bytes.empty()) return std::nullopt;
+  const std::string name = std::string(OpClassName(g.cls)) + " " + PrecisionName(g.precision);
+  if (bytes.size() < kMinRows) {
+    warnings.push_back(name + ": " + std::to_string(bytes.size()) + " rows with warm_ms, at least " +
+                       std::to_string(kMinRows) + " are needed; no warm model");
+    return std::nullopt;
+  }
+  return FitWarmModel(bytes, cold, warm, g.precision, folds,
+                      provenance + " (odonata fit: ln(warm_ms / latency_ms) of " + std::to_string(bytes.size()) +
+                          " rows on [1, ln bytes, ln latency_ms], least squares)");
+}
 
 // Predictions come from the estimator registry itself, so that what `fit`
 // chooses by is exactly what `estimate` will compute.
@@ -129,22 +153,8 @@ ClassModel Train(const Candidate& c, const std::vector<Layer>& layers, const std
   return m;
 }
 
-// Fold of every row: round-robin over a Fisher-Yates shuffle driven by
-// mt19937_64(1). The index mapping is our own (a modulo), not
-// std::uniform_int_distribution, whose output differs between standard
-// libraries: the folds must be the same everywhere.
-std::vector<int> Folds(std::size_t n, int k) {
-  std::vector<std::size_t> perm(n);
-  for (std::size_t i = 0; i < n; ++i) perm[i] = i;
-  std::mt19937_64 rng(1);
-  for (std::size_t i = n; i > 1; --i) {
-    const std::size_t j = static_cast<std::size_t>(rng() % i);
-    std::swap(perm[i - 1], perm[j]);
-  }
-  std::vector<int> fold(n);
-  for (std::size_t j = 0; j < n; ++j) fold[perm[j]] = static_cast<int>(j % static_cast<std::size_t>(k));
-  return fold;
-}
+// Fold of every row (fit::CvFolds, shared with the warm models).
+std::vector<int> Folds(std::size_t n, int k) { return fit::CvFolds(n, k); }
 
 // Cross-validated MAPE; `cv_pred` (when given) gets every row's prediction by
 // the model fitted without its fold.
@@ -403,6 +413,7 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
     g.layers.push_back(std::move(layer));
     g.ms.push_back(row.latency_ms);
     g.origins.push_back(row.origin);
+    g.warm.push_back(WarmMs(row).value_or(std::numeric_limits<double>::quiet_NaN()));
   }
 
   // Fit every group, then write per class: one ClassModel serves all
@@ -470,12 +481,14 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
                 " rows, each predicted by the " + KindName(kind) + " model fitted without its fold)");
       }
     }
+    written.warm = FitGroupWarm(dg, folds, provenance, report.warnings);
     report.platform.classes[cls] = written;
 
     for (auto& [g, r] : results) {
       const PrecisionSpec& spec = base.precisions.at(g->precision);
       if (g == &dg) {
         Choose(r, kind, *g, spec);
+        r.fit.warm = written.warm;
       } else if (kind == Kind::kStepLinear && r.models.count(Kind::kStepLinear)) {
         if (r.best != kind) {
           report.warnings.push_back(GroupName(g->cls, g->precision) + ": best alone was " + KindName(r.best) +

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -73,6 +74,23 @@ inline Eigen::VectorXd NormalizeColumns(Eigen::MatrixXd& a) {
 inline Eigen::VectorXd Lstsq(Eigen::MatrixXd a, const Eigen::VectorXd& b) {
   const Eigen::VectorXd scale = NormalizeColumns(a);
   return a.completeOrthogonalDecomposition().solve(b).cwiseProduct(scale);
+}
+
+// Fold of every row: round-robin over a Fisher-Yates shuffle driven by
+// mt19937_64(1). The index mapping is our own (a modulo), not
+// std::uniform_int_distribution, whose output differs between standard
+// libraries: the folds must be the same everywhere.
+inline std::vector<int> CvFolds(std::size_t n, int k) {
+  std::vector<std::size_t> perm(n);
+  for (std::size_t i = 0; i < n; ++i) perm[i] = i;
+  std::mt19937_64 rng(1);
+  for (std::size_t i = n; i > 1; --i) {
+    const std::size_t j = static_cast<std::size_t>(rng() % i);
+    std::swap(perm[i - 1], perm[j]);
+  }
+  std::vector<int> fold(n);
+  for (std::size_t j = 0; j < n; ++j) fold[perm[j]] = static_cast<int>(j % static_cast<std::size_t>(k));
+  return fold;
 }
 
 }  // namespace odonata::fit

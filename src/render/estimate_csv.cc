@@ -9,17 +9,24 @@
 
 namespace odonata {
 void RenderCsv(const Report& report, std::ostream& out) {
-  report::WriteCsvRecord({"index", "name", "op", "covers", "output_shape", "macs", "flops", "params", "bytes", "bound",
+  // A column `cache` (warm or cold on the total record) only for profiles with
+  // warm class models, so that other reports keep their columns.
+  const bool cache = report.cache.has_value();
+  auto record = [&](std::vector<std::string> fields, const std::string& cache_field) {
+    if (cache) fields.push_back(cache_field);
+    report::WriteCsvRecord(fields, out);
+  };
+  record({"index", "name", "op", "covers", "output_shape", "macs", "flops", "params", "bytes", "bound",
                           "estimator", "utilisation", "ms", "percent", "repeat", "flags", "energy_mj", "kind", "total_rounded",
                           "interval_low_ms", "interval_high_ms", "validated_mape", "validated_networks", "precision", "quantized",
                           "param_bytes", "quantized_macs_percent"},
-                         out);
+         "cache");
   double bytes = 0;
   for (std::size_t i = 0; i < report.rows.size(); ++i) {
     const ReportRow& row = report.rows[i];
     const Layer& layer = row.layer;
     bytes += row.estimate.bytes * static_cast<double>(layer.repeat);  // per inference
-    report::WriteCsvRecord(
+    record(
         {
             std::to_string(i + 1),
             layer.name,
@@ -49,15 +56,15 @@ void RenderCsv(const Report& report, std::ostream& out) {
             std::to_string(layer.counts.param_bytes),
             "",
         },
-        out);
+        "");
   }
   const double overhead_percent = report.total_ms > 0 ? 100.0 * report.overhead_ms / report.total_ms : 0.0;
-  report::WriteCsvRecord(
+  record(
       {"", "OVERHEAD", "", "", "", "", "", "", "", "", "", "", report::FormatNumber(report.overhead_ms),
        report::FormatNumber(overhead_percent), "", "", report::FormatNumber(report.overhead_energy_mj), "overhead", "",
        "", "", "", "", "", "", "", ""},
-      out);
-  report::WriteCsvRecord(
+      "");
+  record(
       {"", "TOTAL", "", "", "", std::to_string(report.totals.macs), std::to_string(report.totals.flops),
        std::to_string(report.totals.params), report::FormatNumber(bytes), "", "", "",
        report::FormatNumber(report.total_ms), report.total_ms > 0 ? "100" : "0", "", "",
@@ -68,7 +75,7 @@ void RenderCsv(const Report& report, std::ostream& out) {
        report.validation ? std::to_string(report.validation->networks) : "", PrecisionName(report.precision),
        std::to_string(report.quantization.layers), std::to_string(report.totals.param_bytes),
        report::FormatNumber(report.quantization.macs_percent)},
-      out);
+      cache ? (report.cache->warm ? "warm" : "cold") : "");
 }
 
 }  // namespace odonata

@@ -109,6 +109,14 @@ void RenderJson(const Report& report, std::ostream& out) {
   } else {
     j["validation"] = nullptr;
   }
+  // Only for profiles with warm class models (docs/report-format.md).
+  if (report.cache) {
+    const CacheChoice& c = *report.cache;
+    j["cache"] = {{"state", c.warm ? "warm" : "cold"},
+                  {"forced", c.forced},
+                  {"weight_bytes", c.weight_bytes},
+                  {"capacity_bytes", c.capacity_bytes >= 0 ? Json(c.capacity_bytes) : Json(nullptr)}};
+  }
   j["overhead_ms"] = report.overhead_ms;
   j["layers_ms"] = layers_ms;
   j["dispatch_ms"] = report.dispatch_ms;

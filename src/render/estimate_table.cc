@@ -88,6 +88,7 @@ void RenderTable(const Report& report, std::ostream& out) {
   // The only free-text line that can be long: cut to the table's width.
   Line(out, "trust",
        report::Ellipsize(report::ValidationText(report), report::TableWidth(kMaxWidth) - 11, report::Elide::kEnd));
+  if (report.cache) Line(out, "cache", report::CacheText(*report.cache));
   std::string energy = Milliseconds(report.energy_mj);
   energy.replace(energy.size() - 2, 2, "mJ");
   Line(out, "energy",

@@ -123,6 +123,10 @@ void FitJson(const FitReport& fit, std::ostream& out) {
       cands.push_back({{"estimator", name}, {"mape", stats.mape}, {"cv_mape", stats.cv_mape}});
     }
     cj["candidates"] = cands;
+    if (c.warm) {
+      cj["warm"] = {{"rows", c.warm->rows}, {"mape", c.warm->mape}, {"cv_mape", c.warm->cv_mape},
+                    {"cold_mape", c.warm->cold_mape}, {"folds", c.warm->folds}};
+    }
     classes.push_back(cj);
   }
   j["classes"] = classes;
@@ -134,6 +138,15 @@ void FitJson(const FitReport& fit, std::ostream& out) {
                      {"per_node_ms", o.per_node_ms}, {"per_call_ms", o.per_call_ms}});
     }
     j["dispatch"] = {{"per_node_ms", fit.dispatch->per_node_ms}, {"per_call_ms", fit.dispatch->per_call_ms}, {"ops", ops}};
+  }
+  if (fit.cache) {
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    for (const CacheProbeRow& r : fit.cache->rows) {
+      rows.push_back({{"origin", r.origin}, {"weight_bytes", r.weight_bytes}, {"cold_ms", r.cold_ms},
+                      {"warm_ms", r.warm_ms}});
+    }
+    j["cache"] = {{"capacity_bytes", fit.cache->capacity.capacity_bytes}, {"at_least", fit.cache->at_least},
+                  {"threshold", fit.cache->threshold}, {"rows", rows}};
   }
   j["warnings"] = fit.warnings;
   out << j.dump(2) << '\n';
@@ -184,6 +197,30 @@ void FitTable(const FitReport& fit, std::ostream& out) {
     std::snprintf(line, sizeof line, "\ndispatch   %.3g us per node, overhead %.3g us per call: ",
                   fit.dispatch->per_node_ms * 1e3, fit.dispatch->per_call_ms * 1e3);
     out << line << fit.dispatch->Describe() << '\n';
+  }
+  bool warm_header = false;
+  for (const ClassFit& c : fit.classes) {
+    if (!c.warm) continue;
+    if (!warm_header) out << "\nwarm caches (factor on the cold estimate, from the rows with warm_ms):\n";
+    warm_header = true;
+    char line[200];
+    std::snprintf(line, sizeof line,
+                  "  %s (%s): %lld rows, warm MAPE %.2f%%, CV %.2f%% (cold taken for warm: %.2f%%); ln factor = "
+                  "min(0, %.4g %+.4g ln bytes %+.4g ln ms)\n",
+                  OpClassName(c.op_class), PrecisionName(c.precision), static_cast<long long>(c.warm->rows),
+                  c.warm->mape, c.warm->cv_mape, c.warm->cold_mape, c.warm->c0, c.warm->c_bytes, c.warm->c_ms);
+    out << line;
+  }
+  if (fit.cache) {
+    out << "\ncache      capacity " << report::HumanBytes(static_cast<double>(fit.cache->capacity.capacity_bytes))
+        << (fit.cache->at_least ? " (at least: every probe row ran warm)" : "") << " of weights; probe cold/warm:";
+    for (const CacheProbeRow& r : fit.cache->rows) {
+      char cell[64];
+      std::snprintf(cell, sizeof cell, " %s %.2f", report::HumanBytes(static_cast<double>(r.weight_bytes)).c_str(),
+                    r.cold_ms / r.warm_ms);
+      out << cell;
+    }
+    out << '\n';
   }
 }
 

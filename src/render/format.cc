@@ -299,5 +299,16 @@ std::string ValidationText(const Report& report) {
          (v.networks == 1 ? "" : "s") + " (" + v.measured + "; " + v.suite + ", checked " + v.date + ")";
 }
 
+std::string CacheText(const CacheChoice& c) {
+  const std::string state = c.warm ? "warm" : "cold";
+  if (c.forced) return state + " (--cache " + state + ")";
+  const std::string weights = "weights " + HumanBytes(static_cast<double>(c.weight_bytes));
+  if (c.capacity_bytes < 0) return state + " (the profile has no cache capacity; --cache warm to override)";
+  return state + " (" + weights + (c.warm ? " <= " : " > ") + "cache capacity " +
+         HumanBytes(static_cast<double>(c.capacity_bytes)) + "; --cache " + (c.warm ? "cold" : "warm") +
+         " to override)";
+}
+
 }  // namespace report
+
 }  // namespace odonata

@@ -71,6 +71,9 @@ std::string TrustedMs(const Report& report, double ms);
 // "90% interval 9.8 to 15 ms" (bounds rounded as the total), or "no interval
 // (the profile has none)".
 std::string IntervalText(const Report& report);
+// The cache state of an estimate, one line (Report::cache): "warm (weights
+// 5.21 MB <= cache capacity 13.0 MB; --cache cold to override)".
+std::string CacheText(const CacheChoice& cache);
 // "MAPE 27.0% on 12 validation networks (model_run median, 1 thread on Intel
 // Xeon; data/validation/host-ort-cpu.csv, checked 2026-12-04)", or "not
 // validated (the profile has no validation; odonata check --write-validation)".

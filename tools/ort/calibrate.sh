@@ -9,7 +9,7 @@
 # WORK     scratch directory for sweep models and materialized networks (about 3 GB)
 # THREADS  1 (platform host-ort-cpu, data/host-ort-cpu/phase2/) or 2 (host-ort-cpu-2t,
 #          data/host-ort-cpu/phase2/2t/); default 1
-# STEPS    comma-separated subset of sweeps,measure,dispatch,detection,fit,validate; default all
+# STEPS    comma-separated subset of sweeps,measure,cache,dispatch,detection,fit,validate; default all
 #
 # The networks timed (never fitted) are those of the host validation suite,
 # data/host-ort-cpu/phase2/suite.txt: data/validation/host-networks.txt and
@@ -18,7 +18,8 @@
 # HOST_DATA=DIR (measurements, DIR/base.json), HOST_PROFILE=FILE (the fitted profile),
 # HOST_VALIDATION=FILE (the validation CSV), HOST_FIT_FLAGS="..." (odonata fit options),
 # HOST_SWEEPS=FILE (the sweep list), HOST_RUN_FLAGS="..." (tools/ort/run.js options),
-# HOST_FEEDS=FILE (input shapes of the networks that need them, tools/ort/feeds.js).
+# HOST_FEEDS=FILE (input shapes of the networks that need them, tools/ort/feeds.js),
+# HOST_WARM_MB=M (the footprint bound of the warm timings, MiB; default 8).
 # Run from the repository root after `cd tools/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci`.
 set -euo pipefail
 
@@ -29,7 +30,7 @@ fi
 ODONATA=$1
 WORK=$2
 THREADS=${3:-1}
-STEPS=${4:-sweeps,measure,dispatch,detection,fit,validate}
+STEPS=${4:-sweeps,measure,cache,dispatch,detection,fit,validate}
 RUNNER="node tools/ort/run.js"
 SUITE=${HOST_NETWORKS:-data/host-ort-cpu/phase2/suite.txt}
 # Input shapes of the suite networks that need them (recurrent models; tools/ort/feeds.js).
@@ -59,6 +60,13 @@ elif "$ODONATA" fit --trees /dev/null --base /dev/null --out /dev/null 2>&1 | gr
 else
   FIT_FLAGS="--trees --residuals"
 fi
+# The cache state (issue 12; docs/host-cost-model.md "Cache state"): the flushed rows whose
+# footprint (weights + input + output) is at most WARM_MB MiB are also timed warm (run.js
+# --warm-max-mb; column warm_ms), for the classes' warm models. 8 MiB: the diagnosis
+# (data/host-ort-cpu/diagnosis/cache-state/) found networks above about 13 MB of weights running
+# the same warm or cold, so a layer of more than 8 MiB is never part of a network that stays warm
+# with room for its other layers; 366 of run 10's 434 weighted rows are under it (about 20 s more).
+WARM_MB=${HOST_WARM_MB:-8}
 # The sweeps (census-sampled, tools/ort/sweeps-phase2.txt; the first calibration's 1-D lines
 # around models/ are tools/ort/sweeps.txt) and the runner's flags: the profiler's whole per-node
 # cost removed (run.js --node-bias 0: each row is the kernel alone, since 2026-12-05; the
@@ -69,7 +77,9 @@ fi
 # up): 11% of the convolutions ONNX Runtime runs in the per-layer profiles of run 8 took less
 # than 10 us, and with no sweep row there the fit extrapolated them (median -43%; since run 9).
 SWEEPS=${HOST_SWEEPS:-tools/ort/sweeps-phase2.txt}
-RUN_FLAGS=${HOST_RUN_FLAGS:---node-bias 0 --min-ms 0.002 --max-wait 180 --network-min-time 20}
+# --max-wait 150 (180 until run 10, which waited all 180 s): with the warm timings and the cache
+# probe (about 40 s) the one command must stay within its 20 minutes (run 10: 19.9).
+RUN_FLAGS=${HOST_RUN_FLAGS:---node-bias 0 --min-ms 0.002 --max-wait 150 --network-min-time 20}
 # validate.js estimates with PLATFORM: the name, or the file when it is not the default.
 [ -n "${HOST_PROFILE:-}" ] && PLATFORM=$PROFILE
 [ -f tools/ort/sweeps.txt ] || { echo "calibrate.sh: run from the repository root" >&2; exit 2; }
@@ -93,6 +103,9 @@ if step sweeps; then
   [ -f "$WORK/sweeps/empty/plan.csv" ] ||
     "$ODONATA" sweep --op Relu --design 1d --dims in_c --min 1 --max 1 --around in_c=1,hw=1 \
       --out "$WORK/sweeps/empty" --models
+  # The cache probe (step 2c): Gemm of 1024 inputs, 2 to 64 MiB of weights (tools/ort/cache-probe.csv).
+  [ -f "$WORK/sweeps/cacheprobe/plan.csv" ] ||
+    "$ODONATA" sweep --plan tools/ort/cache-probe.csv --seed 107 --out "$WORK/sweeps/cacheprobe" --models
   [ -f "$WORK/sweeps/reference/plan.csv" ] ||
     "$ODONATA" sweep --op Conv --design 1d --dims in_c --min 64 --max 64 --around in_c=64,out_c=64,hw=28,kernel=3 \
       --out "$WORK/sweeps/reference" --models
@@ -118,9 +131,21 @@ if step measure; then
   dirs=$(grep -v '^#' "$SWEEPS" | awk -v w="$WORK/sweeps" 'NF && $1 != "detection" {print w "/" $2}')
   # shellcheck disable=SC2086,SC2046
   $RUNNER --sweep $dirs --threads "$THREADS" --passes 2 --overhead-model "$WORK/sweeps/empty/models/00000.onnx" \
-    $RUN_FLAGS --flush-mb 64 --flush-op Conv --flush-op DepthwiseConv --flush-op Gemm --reference "$REFERENCE" --out "$DATA/sweeps.csv" \
+    $RUN_FLAGS --flush-mb 64 --flush-op Conv --flush-op DepthwiseConv --flush-op Gemm --warm-max-mb "$WARM_MB" \
+    --reference "$REFERENCE" --out "$DATA/sweeps.csv" \
     --feeds "$FEEDS" --network $(suite_nets) --rounds 5 --network-repeats 2 --network-warmup 1 \
     --network-out "$DATA/networks/networks.csv"
+fi
+
+# 2c. The cache capacity (issue 12): the probe's 11 Gemm models (2-64 MiB of weights, one layer
+#     each, calibration-side: no suite network) timed cold (64 MiB written before every run) and
+#     warm (back to back) in one session each, 2 passes; `odonata fit --cache-probe` finds the
+#     weight footprint where warm stops being faster (the profile's `cache`). About 20 s.
+if step cache; then
+  # shellcheck disable=SC2086
+  $RUNNER --sweep "$WORK/sweeps/cacheprobe" --threads "$THREADS" --passes 2 \
+    --overhead-model "$WORK/sweeps/empty/models/00000.onnx" $RUN_FLAGS --flush-mb 64 --warm-max-mb 1024 \
+    --max-wait 30 --reference "$REFERENCE" --out "$DATA/cache_probe.csv"
 fi
 
 # 2a. The runtime's per-call and per-node cost: chains of 1, 50, 200 and 400 cheap
@@ -134,11 +159,12 @@ if step dispatch; then
 fi
 
 # 2b. The detection sweeps (NonMaxSuppression, group `detection` of sweeps.txt), added
-#     after the first calibration: their own invocation, 3 passes, no networks.
+#     after the first calibration: their own invocation, no networks; 2 passes (3 until run 10,
+#     93 s: one pass less pays for the cache state's timings, step 2c and --warm-max-mb).
 if step detection; then
   dirs=$(grep -v '^#' "$SWEEPS" | awk -v w="$WORK/sweeps" '$1 == "detection" {print w "/" $2}')
   # shellcheck disable=SC2086
-  $RUNNER --sweep $dirs --threads "$THREADS" --passes 3 --max-wait 300 --reference "$REFERENCE" \
+  $RUNNER --sweep $dirs --threads "$THREADS" --passes 2 --max-wait 300 --reference "$REFERENCE" \
     --out "$DATA/detection.csv"
 fi
 
@@ -151,6 +177,7 @@ if step fit; then
   for m in "$DATA"/*.machine.json; do [ -e "$m" ] && machines+=(--machine "$m"); done
   dispatch=()
   [ -f "$DATA/dispatch.csv" ] && dispatch=(--dispatch "$DATA/dispatch.csv")
+  [ -f "$DATA/cache_probe.csv" ] && dispatch+=(--cache-probe "$DATA/cache_probe.csv")
   # shellcheck disable=SC2086
   "$ODONATA" fit "$DATA/sweeps.csv" "$DATA/detection.csv" --base "$DATA/base.json" --same-board --out "$PROFILE" --report $FIT_FLAGS "${dispatch[@]}" \
     --predictions "$DATA/fit/predictions.csv" "${machines[@]}" | tee "$DATA/fit_report.txt"

@@ -52,6 +52,13 @@
 //   --flush-mb M        write M MiB of scratch memory before every run of the ops given by
 //   --flush-op OP       (repeatable; default every op), so that weights come from DRAM as in a
 //                       network larger than the last-level cache [0]
+//   --warm-max-mb M     sweeps with --flush-mb: also time the flushed rows whose footprint (the model
+//                       file, i.e. its weights, + input + output bytes) is at most M MiB warm, i.e.
+//                       without the flush, back to back, as a network's layers run when the network
+//                       stays in the caches between runs: in the same session and attempt, right after
+//                       the cold runs (--warmup unflushed runs, then >= --repeats runs and >= 10 ms,
+//                       at most 200); column warm_ms (the same statistic as latency_ms: node time
+//                       less the profiler's bias), empty for rows not timed warm [off: no column]
 //   --min-ms T          sweeps: rows whose latency_ms median is below T ms are written as
 //                       '#' comment lines (odonata skips them): below the profiler's 1 us
 //                       resolution they are mostly rounding [0.01 with node, 0]
@@ -104,8 +111,8 @@ function parseArgs(argv) {
              maxRepeats: 1000, passes: 2, overheadModel: '', latency: null, flushMb: 0, flushOps: [], minMs: null,
              rounds: 5, networkRepeats: 2, networkWarmup: 1, networkMinTime: 0, networkOut: '', maxOthers: null, tries: 4, maxWait: 600,
              waited: 0, profile: '', profileRuns: 10, out: '', machine: '', seed: 1, order: 'shuffled', reject: 3,
-             reference: '', refRuns: 5, refTolerance: 0.15, nodeBias: null, feeds: ''};
-  const reals = ['--min-time', '--network-min-time', '--max-others', '--min-ms', '--reject', '--ref-tolerance', '--node-bias'];
+             reference: '', refRuns: 5, refTolerance: 0.15, nodeBias: null, feeds: '', warmMaxMb: null};
+  const reals = ['--warm-max-mb', '--min-time', '--network-min-time', '--max-others', '--min-ms', '--reject', '--ref-tolerance', '--node-bias'];
   let list = null;
   const num = (name, v, min) => {
     const n = Number(v);
@@ -128,6 +135,7 @@ function parseArgs(argv) {
     '--node-bias': (v) => { o.nodeBias = num('--node-bias', v, 0); },
     '--flush-mb': (v) => { o.flushMb = num('--flush-mb', v, 0); },
     '--flush-op': (v) => { o.flushOps.push(v); },
+    '--warm-max-mb': (v) => { o.warmMaxMb = num('--warm-max-mb', v, 0); },
     '--rounds': (v) => { o.rounds = num('--rounds', v, 1); },
     '--network-repeats': (v) => { o.networkRepeats = num('--network-repeats', v, 1); },
     '--network-min-time': (v) => { o.networkMinTime = num('--network-min-time', v, 0); },
@@ -185,6 +193,7 @@ function parseArgs(argv) {
   if (o.nodeBias !== null && (o.latency !== 'node' || !o.overheadModel)) {
     usage('--node-bias needs --latency node and --overhead-model');
   }
+  if (o.warmMaxMb !== null && (!sweep || !o.flushMb)) usage('--warm-max-mb is for --sweep with --flush-mb');
   if (o.minMs === null) o.minMs = sweep && o.latency === 'node' ? 0.01 : 0;
   if (o.warmup === null) o.warmup = sweep ? 5 : 2;
   if (o.repeats === null) o.repeats = sweep ? 20 : 10;
@@ -379,6 +388,20 @@ async function timeOnce(session, feeds, t) {
     times.push(Number(t1 - t0) / 1e6);
     if (times.length >= t.repeats && Number(t1 - start) / 1e6 >= t.minTime) break;
   }
+  // Warm (--warm-max-mb): the same session, no flush, back to back.
+  let warmTimes = null;
+  if (t.warm) {
+    for (let i = 0; i < t.warmup; ++i) await session.run(feeds);
+    warmTimes = [];
+    const w0 = process.hrtime.bigint();
+    while (warmTimes.length < kWarmMaxRepeats) {
+      const a = process.hrtime.bigint();
+      await session.run(feeds);
+      t1 = process.hrtime.bigint();
+      warmTimes.push(Number(t1 - a) / 1e6);
+      if (warmTimes.length >= t.repeats && Number(t1 - w0) / 1e6 >= kWarmMinTime) break;
+    }
+  }
   const cpu = process.cpuUsage(cpu0);
   const m1 = machineCpu();
   const wallS = Number(t1 - start) / 1e9;
@@ -387,7 +410,16 @@ async function timeOnce(session, feeds, t) {
     const busyCores = ((m1.busy - m0.busy) / (m1.total - m0.total)) * os.cpus().length;
     others = Math.max(0, busyCores - (cpu.user + cpu.system) / 1e6 / wallS);
   }
-  return {times, others, tries: 1};
+  return {times, others, tries: 1, warmTimes};
+}
+const kWarmMinTime = 10, kWarmMaxRepeats = 200;
+
+// Bytes of a model's weights (its file), inputs and outputs (one run's).
+async function footprintBytes(session, file, feeds) {
+  const out = await session.run(feeds);
+  let bytes = fs.statSync(file).size;
+  for (const x of [...Object.values(feeds), ...Object.values(out)]) bytes += x.data.byteLength || 0;
+  return bytes;
 }
 
 // Per-run node times (ms) from an ORT profile: for each model_run event, the
@@ -499,9 +531,17 @@ async function timeModel(file, o, t) {
   const prefix = t.profile ? path.join(os.tmpdir(), `odonata-run-${process.pid}`) : '';
   const session = await ort.InferenceSession.create(file, sessionOptions(o, t.profile ? {
     enableProfiling: true, profileFilePrefix: prefix} : {}));
-  let best = null, bestFirst = 0, runsSoFar = 0;
+  let best = null, bestFirst = 0, runsSoFar = 0, footprint = null;
   try {
     const feeds = makeFeeds(session, file, t.seed, t.boxGroups);
+    if (t.warmMaxMb !== null && t.warmMaxMb !== undefined) {
+      footprint = t.footprint;
+      if (footprint === undefined || footprint === null) {
+        footprint = await footprintBytes(session, file, feeds);
+        ++runsSoFar;
+      }
+      t = {...t, warm: footprint <= t.warmMaxMb * 1024 * 1024};
+    }
     for (let k = 1; k <= o.tries; ++k) {
       const before = o.ref ? await o.ref.check() : null;
       const a = await timeOnce(session, feeds, t);
@@ -512,7 +552,7 @@ async function timeModel(file, o, t) {
         best = a;
         bestFirst = runsSoFar + t.warmup;
       }
-      runsSoFar += t.warmup + a.times.length;
+      runsSoFar += t.warmup + a.times.length + (a.warmTimes ? t.warmup + a.warmTimes.length : 0);
       best.tries = k;
       if (a.disturbance <= 1 || o.waited >= o.maxWait || k === o.tries) break;
       await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -529,11 +569,16 @@ async function timeModel(file, o, t) {
     const profileFile = path.join(dir, made[0]);
     try {
       best.nodeTimes = nodeTimes(profileFile, bestFirst, best.times.length);
+      if (best.warmTimes) {
+        best.warmNodeTimes = nodeTimes(profileFile, bestFirst + best.times.length + t.warmup, best.warmTimes.length);
+        if (best.warmNodeTimes.length !== best.warmTimes.length) throw new Error(`${file}: the profile lacks warm runs`);
+      }
     } finally {
       fs.unlinkSync(profileFile);
     }
     if (best.nodeTimes.length !== best.times.length) throw new Error(`${file}: the profile lacks runs`);
   }
+  best.footprint = footprint;
   return best;
 }
 
@@ -541,7 +586,8 @@ async function timeModel(file, o, t) {
 function sweepTiming(o, seed, op, boxGroups) {
   const flushes = o.flushMb && (o.flushOps.length === 0 || o.flushOps.includes(op));
   return {seed, warmup: o.warmup, repeats: o.repeats, minTime: o.minTime, maxRepeats: o.maxRepeats,
-          flushMb: flushes ? o.flushMb : 0, profile: o.latency === 'node', boxGroups};
+          flushMb: flushes ? o.flushMb : 0, profile: o.latency === 'node', boxGroups,
+          warmMaxMb: flushes ? o.warmMaxMb : null};
 }
 function networkTiming(o, interleaved) {
   return interleaved ? {seed: o.seed, warmup: o.networkWarmup, repeats: o.networkRepeats,
@@ -779,7 +825,7 @@ async function runSweeps(o) {
   const load0 = os.loadavg();
   await openReference(o);
   const node = o.latency === 'node';
-  const pooled = jobs.map(() => ({run: [], node: [], passMedians: [], refRatios: []}));
+  const pooled = jobs.map(() => ({run: [], node: [], passMedians: [], refRatios: [], warm: []}));
   const results = [];
   const resultFiles = [];
   const overhead = {run: [], node: []};
@@ -799,9 +845,12 @@ async function runSweeps(o) {
     const order = passOrder(o, jobs.length, pass);
     for (let k = 0; k < order.length; ++k) {
       const i = order[k];
-      const t = await timeModel(jobs[i].file, o, sweepTiming(o, o.seed + i, jobs[i].op, jobs[i].boxGroups));
+      const t = await timeModel(jobs[i].file, o, {...sweepTiming(o, o.seed + i, jobs[i].op, jobs[i].boxGroups),
+                                                  footprint: jobs[i].footprint});
+      jobs[i].footprint = t.footprint;  // measured once (--warm-max-mb)
       pooled[i].run.push(...t.times);
       if (node) pooled[i].node.push(...t.nodeTimes);
+      if (t.warmTimes) pooled[i].warm.push(...(node ? t.warmNodeTimes : t.warmTimes));
       pooled[i].passMedians.push(stats(node ? t.nodeTimes : t.times).median);
       pooled[i].refRatios.push(t.refRatio);
       results.push(t);
@@ -815,8 +864,10 @@ async function runSweeps(o) {
     }
   }
   process.stderr.write('\n');
-  const lines = [[...header, 'latency_ms', 'latency_ms_p10', 'latency_ms_p90', 'repeats', 'run_ms', ...kSpreadColumns]
-                     .map(csvField).join(',')];
+  const warmColumn = o.warmMaxMb !== null;
+  const lines = [[...header, 'latency_ms', 'latency_ms_p10', 'latency_ms_p90', 'repeats', 'run_ms', ...kSpreadColumns,
+                  ...(warmColumn ? ['warm_ms'] : [])].map(csvField).join(',')];
+  let warmRows = 0;
   let skipped = 0, rejected = 0;
   // The profiler's cost per reported node: the 1-element Relu's profiled kernel
   // time less its cost without the profiler (--node-bias, us).
@@ -827,8 +878,15 @@ async function runSweeps(o) {
     const run = robustStats(pooled[i].run, o.reject);
     const s = node ? unbias(robustStats(pooled[i].node, o.reject)) : run;
     rejected += s.rejected;
+    let warm = [];
+    if (warmColumn) {
+      const w = pooled[i].warm.length ? robustStats(pooled[i].warm, o.reject) : null;
+      const wm = w ? (node ? unbias(w) : w).median : 0;
+      warm = [wm > 0 ? ms(wm) : ''];
+      if (wm > 0) ++warmRows;
+    }
     const line = [...job.row, ms(s.median), ms(s.p10), ms(s.p90), s.repeats, ms(run.median),
-                  ...spreadFields(s, pooled[i].passMedians, pooled[i].refRatios)].map(csvField).join(',');
+                  ...spreadFields(s, pooled[i].passMedians, pooled[i].refRatios), ...warm].map(csvField).join(',');
     if (s.median < o.minMs || s.p10 <= 0) {
       lines.push(`# below ${o.minMs} ms: ${line}`);
       ++skipped;
@@ -847,6 +905,7 @@ async function runSweeps(o) {
                         profiler_bias_ms: node && o.nodeBias !== null ? +bias.toFixed(6) : null,
                         node_bias_us: o.nodeBias,
                         runs_rejected: rejected, flush_mb: o.flushMb, flush_ops: o.flushOps,
+                        warm_max_mb: o.warmMaxMb, rows_timed_warm: warmColumn ? warmRows : null,
                         started: began.toISOString(), finished: new Date().toISOString(), loadavg_start: load0,
                         loadavg_end: os.loadavg(), overhead_model: o.overheadModel || null, overhead_ms: overheadMs,
                         contention: contention(results, o, resultFiles)});
@@ -854,7 +913,8 @@ async function runSweeps(o) {
                       (o.nodeBias !== null ? `, less the profiler's ${(bias * 1000).toFixed(2)} us per node` : '')
                     : 'latency_ms: session.run time';
   const flushOps = o.flushOps.length ? ` of ${o.flushOps.join('/')}` : '';
-  const flushed = o.flushMb ? `, ${o.flushMb} MiB written before every run${flushOps}` : '';
+  const warmNote = warmColumn ? `; warm_ms: rows of <= ${o.warmMaxMb} MiB also timed without it, back to back` : '';
+  const flushed = o.flushMb ? `, ${o.flushMb} MiB written before every run${flushOps}${warmNote}` : '';
   const floor = m.noise_floor ? `; noise floor (reference run MAD) ${m.noise_floor.run_mad_pct}%` : '';
   const comment = `# ONNX Runtime ${m.onnxruntime_node} CPU, ${m.cpu_model}, ${o.threads} thread(s), ` +
       `opt ${o.optLevel}, ` +
