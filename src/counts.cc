@@ -215,7 +215,7 @@ constexpr OpRule kOps[] = {
     {"Gelu", OpClass::kActivation, Rule::kPerOutput4, 1, kMs},
     {"FastGelu", OpClass::kActivation, Rule::kPerOutput4, 1, kMs},
     {"BiasGelu", OpClass::kActivation, Rule::kPerOutput4, 1, kMs},
-    {"QuickGelu", OpClass::kActivation, Rule::kPerOutput4, 1, kMs},
+    {"QuickGelu", OpClass::kSilu, Rule::kPerOutput4, 1, kMs},
     {"QLinearSigmoid", OpClass::kActivation, Rule::kPerOutput4, 1, kMs},
     {"QLinearLeakyRelu", OpClass::kActivation, Rule::kPerOutput1, 1, kMs},
     {"QLinearSoftmax", OpClass::kSoftmax, Rule::kSoftmax, 1, kMs},

@@ -428,6 +428,21 @@ class Fuser {
     return {};
   }
 
+  // SiLU as exporters write it (ONNX Runtime's QuickGeluFusion, alpha 1): y = Mul(x, Sigmoid(x)),
+  // the Sigmoid reading only x and its output read only by the Mul, starting at the Sigmoid i.
+  // (ORT also matches Mul(x, Sigmoid(Mul(x, alpha))); that form is not matched here.)
+  std::vector<std::size_t> SiluGroup(std::size_t i) const {
+    const Layer& main = net_.layers[i];
+    if (main.op_type != "Sigmoid" || graph_.Inputs(i).size() != 1 || Out(i) == kNone) return {};
+    const std::size_t x = graph_.Inputs(i)[0];
+    if (x == kNone || (graph_.Producer(x) == kNone && (main.inputs[0].is_constant || main.inputs[0].is_weight))) {
+      return {};
+    }
+    const std::size_t mul = OnlyReader(Out(i), "Mul", main.repeat);
+    if (mul == kNone || !ReadsPair(mul, x, Out(i))) return {};
+    return {i, mul};
+  }
+
   // Every match of a decomposition rule, before the QDQ and the other rules:
   // decomposed_[first member] holds the members and the op they become, all taken.
   void FindDecomposed() {
@@ -438,6 +453,7 @@ class Fuser {
     }
     if (ops.empty()) return;
     const bool ln = Contains(ops, "LayerNormalization"), gelu = Contains(ops, "Gelu");
+    const bool silu = Contains(ops, "QuickGelu");
     for (std::size_t i = 0; i < net_.layers.size(); ++i) {
       if (taken_[i]) continue;
       std::vector<std::size_t> group;
@@ -448,6 +464,7 @@ class Fuser {
       }
       if (gelu && op.empty() && (group = BiasGeluGroup(i), !group.empty())) op = "BiasGelu";
       if (gelu && op.empty() && (group = GeluGroup(i), !group.empty())) op = "Gelu";
+      if (silu && op.empty() && (group = SiluGroup(i), !group.empty())) op = "QuickGelu";
       if (op.empty()) continue;
       // The members' inputs from outside the group must exist before its
       // first member, so that the one layer keeps topological order.
@@ -474,9 +491,9 @@ class Fuser {
     Layer one;
     one.name = merged.name;
     one.op_type = op;
-    // ONNX Runtime's contrib ops Gelu and BiasGelu; its SimplifiedLayerNormalization
+    // ONNX Runtime's contrib ops Gelu, BiasGelu and QuickGelu; its SimplifiedLayerNormalization
     // is registered in the ONNX domain, as LayerNormalization is.
-    one.domain = op == "Gelu" || op == "BiasGelu" ? "com.microsoft" : "";
+    one.domain = op == "Gelu" || op == "BiasGelu" || op == "QuickGelu" ? "com.microsoft" : "";
     const Layer& first = net_.layers[group_.front()];
     if (op == "BiasGelu") {
       one.inputs = first.inputs;  // the sum's two inputs: the activation and the bias
@@ -631,7 +648,7 @@ class Fuser {
 std::vector<Layer> Fuse(const Network& net, const Fusion& fusion) { return Fuser(net, fusion).Run(nullptr); }
 
 const std::vector<std::string>& DecomposedOps() {
-  static const std::vector<std::string> ops = {"Gelu", "LayerNormalization"};
+  static const std::vector<std::string> ops = {"Gelu", "LayerNormalization", "QuickGelu"};
   return ops;
 }
 

@@ -31,6 +31,7 @@ constexpr ClassName kClassNames[] = {
     {OpClass::kRecurrent, "rnn"},
     {OpClass::kRoi, "roi"},
     {OpClass::kScatter, "scatter"},
+    {OpClass::kSilu, "silu"},
     {OpClass::kUnknown, "unknown"},
 };
 // Float class, int8 class.

@@ -49,6 +49,7 @@ void BuildBatchNorm(const LayerConfig& c, Layer& l);
 void BuildSoftmax(const LayerConfig& c, Layer& l);  // over the channel axis
 void BuildLayerNorm(const LayerConfig& c, Layer& l);  // [batch, in_h, in_w, in_c] over in_c (the last axis)
 void BuildGelu(const LayerConfig& c, Layer& l);       // com.microsoft Gelu, ONNX Runtime's fused exact GELU
+void BuildSilu(const LayerConfig& c, Layer& l);       // com.microsoft QuickGelu: SiLU, written as Sigmoid + Mul
 void BuildConcat(const LayerConfig& c, Layer& l);   // two inputs of in_c channels on the channel axis
 void BuildTranspose(const LayerConfig& c, Layer& l);  // perm (0, 2, 1, 3): channels and rows swap, rows kept whole
 void BuildResize(const LayerConfig& c, Layer& l);   // nearest, scales (1, 1, stride_h, stride_w)
@@ -83,6 +84,7 @@ constexpr OpSpec kOps[] = {
     {"Softmax", "Softmax", BuildSoftmax},
     {"LayerNormalization", "LayerNormalization", BuildLayerNorm},
     {"Gelu", "Gelu", BuildGelu},
+    {"SiLU", "QuickGelu", BuildSilu},
     {"Concat", "Concat", BuildConcat},
     {"Transpose", "Transpose", BuildTranspose},
     {"Resize", "Resize", BuildResize},
@@ -328,6 +330,16 @@ void BuildLayerNorm(const LayerConfig& c, Layer& l) {
 }
 
 void BuildGelu(const LayerConfig& c, Layer& l) {
+  CheckOutEqualsIn(c, c.in_c, "in_c");
+  l.domain = "com.microsoft";
+  l.inputs = {Tensor("x", Input(c))};
+  l.outputs = {Tensor("y", Input(c))};
+}
+
+// SiLU, x * Sigmoid(x): the layer is the one kernel ONNX Runtime runs (com.microsoft QuickGelu,
+// alpha 1), as a decomposition rule makes it of a network's Sigmoid and Mul (class silu); the
+// model odonata sweep writes holds the two nodes (WriteLayerModel), which the runtime fuses.
+void BuildSilu(const LayerConfig& c, Layer& l) {
   CheckOutEqualsIn(c, c.in_c, "in_c");
   l.domain = "com.microsoft";
   l.inputs = {Tensor("x", Input(c))};

@@ -474,7 +474,7 @@ Fusion ParseFusion(const Node& n) {
         for (const std::string& op : rule.into) {
           const std::vector<std::string>& known = DecomposedOps();
           if (std::find(known.begin(), known.end(), op) == known.end()) {
-            into.Fail("no decomposed form of '" + op + "' is known (known: Gelu, LayerNormalization)");
+            into.Fail("no decomposed form of '" + op + "' is known (known: Gelu, LayerNormalization, QuickGelu)");
           }
         }
       } else if (!r.Has("absorb") && !r.Has("gate") && !r.Has("quantize")) {
@@ -884,6 +884,7 @@ const ClassModel& Platform::ModelFor(OpClass c) const {
   if (it == classes.end() && c == OpClass::kRecurrent) it = classes.find(OpClass::kGemm);
   if (it == classes.end() && c == OpClass::kRoi) it = classes.find(OpClass::kDetection);
   if (it == classes.end() && c == OpClass::kScatter) it = classes.find(OpClass::kData);
+  if (it == classes.end() && c == OpClass::kSilu) it = classes.find(OpClass::kActivation);
   if (it == classes.end() && IsInt8Class(c)) it = classes.find(FloatClassOf(c));
   return it != classes.end() ? it->second : default_class;
 }

@@ -89,7 +89,7 @@ bool QuantizedOutput(const Network& net, const Readers& g, std::size_t i, std::v
     if (j == Readers::kNone) return false;
     const Layer& r = net.layers[j];
     if (Is(&r, "QuantizeLinear")) return true;
-    if (r.op_class != OpClass::kActivation) return false;
+    if (r.op_class != OpClass::kActivation && r.op_class != OpClass::kSilu) return false;
     for (std::size_t k = 1; k < r.inputs.size(); ++k) {
       if (!r.inputs[k].name.empty() && !(r.inputs[k].is_weight || r.inputs[k].is_constant)) return false;
     }

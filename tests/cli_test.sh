@@ -369,6 +369,20 @@ one_error_line
 [ ! -e "$WORK/sweep_roi2" ] || fail "a refused sweep left $WORK/sweep_roi2"
 ok
 
+check "sweep --op SiLU writes x * Sigmoid(x) as a Sigmoid and a Mul (the pattern ONNX Runtime fuses into QuickGelu)"
+rm -rf "$WORK/sweep_silu"
+run 0 sweep --op SiLU --dims in_c --min 16 --max 32 --step 16 --around hw=28 --out "$WORK/sweep_silu" --models
+py '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+got = [(r["op"], r["in_c"], r["out_c"], r["in_h"]) for r in rows]
+assert got == [("SiLU", "16", "16", "28"), ("SiLU", "32", "32", "28")], got
+' "$WORK/sweep_silu/plan.csv"
+run 0 inspect "$WORK/sweep_silu/models/00001.onnx"
+stdout_has ' Sigmoid +activation +1x32x28x28'
+stdout_has ' Mul +eltwise +1x32x28x28'
+ok
+
 check "sweep --precision without --around keeps the op's defaults (64 channels, 32x32, 3x3)"
 run 0 sweep --op Conv --dims out_c --min 4 --max 5 --precision fp16 --out "$WORK/sweep5"
 py '

@@ -8,6 +8,7 @@
 #include "odonata/onnx.h"
 #include "odonata/platform.h"
 #include "test_util.h"
+#include "counts.h"
 
 namespace odonata {
 namespace {
@@ -260,6 +261,21 @@ TEST(Counts, RoiAndScatterClassesFallBackToDetectionAndData) {
   EXPECT_EQ(parsed, OpClass::kRoi);
   ASSERT_TRUE(ParseOpClass("scatter", &parsed));
   EXPECT_EQ(parsed, OpClass::kScatter);
+}
+
+// QuickGelu (SiLU run as one kernel) is class silu; a profile without the class costs it with
+// its activation model, as before the class existed; with it, its own.
+TEST(Counts, SiluClassFallsBackToActivation) {
+  Platform p;
+  EXPECT_EQ(&p.ModelFor(OpClass::kSilu), &p.default_class);
+  p.classes[OpClass::kActivation].estimator = "step_linear";
+  EXPECT_EQ(&p.ModelFor(OpClass::kSilu), &p.classes.at(OpClass::kActivation));
+  p.classes[OpClass::kSilu].estimator = "roofline";
+  EXPECT_EQ(&p.ModelFor(OpClass::kSilu), &p.classes.at(OpClass::kSilu));
+  OpClass parsed = OpClass::kUnknown;
+  ASSERT_TRUE(ParseOpClass("silu", &parsed));
+  EXPECT_EQ(parsed, OpClass::kSilu);
+  EXPECT_EQ(ClassifyOp("QuickGelu", "com.microsoft"), OpClass::kSilu);
 }
 
 TEST(Counts, UnknownOpIsFlaggedWithTrafficOnly) {

@@ -840,6 +840,72 @@ TEST(Fit, RoiAlignRowsFitTheirOwnClassPerCallAndMac) {
   EXPECT_EQ(d.rows, 6);
 }
 
+// SiLU (class silu: the QuickGelu kernel ONNX Runtime makes of x * Sigmoid(x)) costs a call plus
+// its elements: synthetic rows of 2 us + 0.2 ns per element (2% noise) at the sweep lines' sizes
+// (16-2048 channels at 7x7 to 112x112). The fit gives the class its own model from these rows and
+// recovers both costs; Sigmoid rows (class activation, 1 us + 0.3 ns per element) fitted with
+// them keep exactly the model they get alone.
+TEST(Fit, SiluRowsFitTheirOwnClassPerCallAndElement) {
+  std::vector<Measurement> silu, sigmoid;
+  Noise noise(0.02, 47);
+  int k = 0;
+  for (I64 hw : {7, 14, 28, 56, 112}) {
+    for (I64 channels : {16, 48, 96, 160, 320, 640, 1280, 2048}) {
+      if (hw * hw * channels > 2000000) continue;
+      LayerConfig cfg;
+      cfg.op = "SiLU";
+      cfg.in_c = cfg.out_c = channels;
+      cfg.in_h = cfg.in_w = hw;
+      const Layer l = ToLayer(cfg);
+      ASSERT_EQ(l.op_class, OpClass::kSilu);
+      const double elems = static_cast<double>(l.counts.output_elems);
+      silu.push_back(Row(cfg, (0.002 + 2e-7 * elems) * noise(), ++k));
+      cfg.op = "Sigmoid";
+      sigmoid.push_back(Row(cfg, 0.001 + 3e-7 * elems, 1000 + k));
+    }
+  }
+  ASSERT_GE(silu.size(), 20u);
+  std::vector<Measurement> both = silu;
+  both.insert(both.end(), sigmoid.begin(), sigmoid.end());
+  const FitReport r = FitPlatform(both, Base(), "silu.csv", 5);
+  ASSERT_EQ(r.classes.size(), 2u);
+  const ClassFit& f = FitOf(r, OpClass::kSilu);
+  EXPECT_EQ(f.chosen, "step_linear");
+  EXPECT_LT(f.stats.cv_mape, 3.0);
+  const ClassModel& m = r.platform.classes.at(OpClass::kSilu);
+  ASSERT_EQ(m.estimator, "step_linear");
+  double constant = 0, per_elem = 0;
+  for (const FittedTerm& t : m.fitted.at(0).terms) {
+    if (t.factors.empty()) constant += t.coef;
+    if (t.factors.size() == 1 && t.factors[0].dim == "elems" && t.factors[0].step == 0) per_elem += t.coef;
+  }
+  EXPECT_NEAR(per_elem, 2e-7, 0.1e-7);
+  EXPECT_NEAR(constant, 0.002, 0.001);
+  // EfficientNet-B0's largest SiLU: 32 channels at 112x112 = 401,408 elements, 0.0823 ms.
+  LayerConfig big;
+  big.op = "SiLU";
+  big.in_c = big.out_c = 32;
+  big.in_h = big.in_w = 112;
+  const Layer l = ToLayer(big);
+  const double truth = 0.002 + 2e-7 * 401408;
+  const ClassModel& model = r.platform.ModelFor(l.op_class);
+  EXPECT_EQ(&model, &m);
+  const double ms = FindEstimator(model.estimator)->fn(EstimatorContext{l, r.platform, Precision::kFp32, model}).ms;
+  EXPECT_NEAR(ms, truth, 0.03 * truth);
+  // The activation class: the same model as from the Sigmoid rows alone.
+  const FitReport alone = FitPlatform(sigmoid, Base(), "sigmoid.csv", 5);
+  const ClassModel& a = alone.platform.classes.at(OpClass::kActivation);
+  const ClassModel& b = r.platform.classes.at(OpClass::kActivation);
+  EXPECT_EQ(a.estimator, b.estimator);
+  EXPECT_EQ(a.memory_efficiency.value, b.memory_efficiency.value);
+  ASSERT_EQ(a.fitted.size(), b.fitted.size());
+  for (std::size_t i = 0; i < a.fitted.size(); ++i) {
+    ASSERT_EQ(a.fitted[i].terms.size(), b.fitted[i].terms.size());
+    for (std::size_t t = 0; t < a.fitted[i].terms.size(); ++t) EXPECT_EQ(a.fitted[i].terms[t].coef, b.fitted[i].terms[t].coef);
+  }
+  EXPECT_EQ(FitOf(r, OpClass::kActivation).measured.size(), sigmoid.size());
+}
+
 TEST(Fit, PlatformErrors) { EXPECT_THROW(FitPlatform({}, Base(), "x", 1), Error); }
 
 TEST(Fit, FromFilesNamesTheProfileAndSaysWhatItWasFittedFrom) {

@@ -572,6 +572,49 @@ TEST(Fusion, DecomposedGeluBecomesOneGeluAndTakesItsBiasAdd) {
   EXPECT_EQ(Fuse(other, DecomposedRules()).size(), 5u);
 }
 
+// SiLU as PyTorch exports it, x * Sigmoid(x) (ONNX Runtime's QuickGeluFusion makes it one
+// com.microsoft QuickGelu): one layer of class silu, counted as one QuickGelu of 32 elements
+// (4 FLOPs each, x in, y out), not as a Sigmoid and a Mul (4 + 1 FLOPs, x read twice).
+TEST(Fusion, DecomposedSiluBecomesOneQuickGelu) {
+  Fusion rules;
+  FusionRule r;
+  r.into = {"QuickGelu"};
+  r.decomposed = true;
+  r.source = "test";
+  rules.rules.push_back(r);
+  const Network net = ParseOnnxText(Model("(float[1,4,8] x) => (float[1,4,8] y)", "s = Sigmoid(x)\n y = Mul(x, s)"));
+  std::vector<Layer> layers = Fuse(net, rules);
+  ASSERT_EQ(layers.size(), 1u);
+  EXPECT_EQ(layers[0].op_type, "QuickGelu");
+  EXPECT_EQ(layers[0].domain, "com.microsoft");
+  EXPECT_EQ(layers[0].op_class, OpClass::kSilu);
+  EXPECT_STREQ(OpClassName(layers[0].op_class), "silu");
+  EXPECT_EQ(layers[0].covered_ops, (std::vector<std::string>{"Sigmoid", "Mul"}));
+  EXPECT_EQ(layers[0].counts.flops, 4 * 32);
+  EXPECT_EQ(layers[0].counts.input_elems, 32);
+  EXPECT_EQ(layers[0].counts.output_elems, 32);
+  EXPECT_EQ(layers[0].outputs[0].name, "y");
+  // The Mul's inputs in the other order: the same.
+  EXPECT_EQ(Fuse(ParseOnnxText(Model("(float[1,4,8] x) => (float[1,4,8] y)", "s = Sigmoid(x)\n y = Mul(s, x)")), rules)
+                .size(),
+            1u);
+  // Without the rule, or with the Gelu/LayerNorm rules only: two layers.
+  EXPECT_EQ(Fuse(net, Fusion{}).size(), 2u);
+  EXPECT_EQ(Fuse(net, DecomposedRules()).size(), 2u);
+  // A squeeze-excite gate, t * Sigmoid(f(t)): the Sigmoid does not read t, not SiLU.
+  const Network se = ParseOnnxText(Model("(float[1,4,8] x) => (float[1,4,8] y)",
+                                         "f = Relu(x)\n s = Sigmoid(f)\n y = Mul(x, s)"));
+  EXPECT_EQ(Fuse(se, rules).size(), 3u);
+  // The Sigmoid's output read by another node too (ONNX Runtime needs one reader): not fused.
+  const Network shared = ParseOnnxText(Model("(float[1,4,8] x) => (float[1,4,8] y, float[1,4,8] z)",
+                                             "s = Sigmoid(x)\n y = Mul(x, s)\n z = Relu(s)"));
+  EXPECT_EQ(Fuse(shared, rules).size(), 3u);
+  // x * Sigmoid(x) times a third tensor: the Mul reads {x, s} only, else no SiLU.
+  const Network other = ParseOnnxText(Model("(float[1,4,8] x, float[1,4,8] w) => (float[1,4,8] y)",
+                                            "s = Sigmoid(x)\n y = Mul(w, s)"));
+  EXPECT_EQ(Fuse(other, rules).size(), 2u);
+}
+
 TEST(Fusion, DecomposedRulesArePartOfTheFingerprint) {
   Fusion a = DecomposedRules(), b = DecomposedRules();
   b.rules[0].decomposed = false;
@@ -607,6 +650,30 @@ TEST(Fusion, HostBaseFusesDecomposedNormsAndGeluLikeOnnxRuntime) {
     EXPECT_EQ(sln, c.sln);
     EXPECT_EQ(gelu, c.gelu);
     EXPECT_EQ(bias_gelu, c.bias_gelu);
+  }
+}
+
+// SiLU in the host base: ONNX Runtime 1.30's optimized graphs (data/host-ort-cpu/ort-graphs/,
+// level all, 1 thread; structure only) hold 49 QuickGelu in EfficientNet-B0 and 102 in
+// EfficientNet-V2-S, and keep every squeeze-excite Sigmoid in its Conv; odonata's rule gives the
+// same number of QuickGelu layers (class silu) and leaves no Sigmoid+Mul layer.
+TEST(Fusion, HostBaseFusesSiluLikeOnnxRuntime) {
+  const std::string root = ODONATA_SOURCE_DIR;
+  const Platform base = LoadPlatform(root + "/data/host-ort-cpu/phase2/base.json");
+  for (const auto& [model, count] : {std::pair<const char*, int>{"efficientnet_b0", 49}, {"efficientnet_v2_s", 102}}) {
+    SCOPED_TRACE(model);
+    const Network net = LoadOnnx(root + "/models/" + model + ".onnx");
+    int quick_gelu = 0, sigmoid_mul = 0;
+    for (const Layer& l : Fuse(net, base.fusion)) {
+      if (l.op_type == "QuickGelu") {
+        ++quick_gelu;
+        EXPECT_EQ(l.op_class, OpClass::kSilu);
+        EXPECT_EQ(l.counts.input_elems, l.counts.output_elems) << l.name;
+      }
+      sigmoid_mul += l.op_type == "Sigmoid" && l.covered_ops.size() == 2 && l.covered_ops[1] == "Mul";
+    }
+    EXPECT_EQ(quick_gelu, count);
+    EXPECT_EQ(sigmoid_mul, 0);
   }
 }
 

@@ -493,6 +493,95 @@ TEST_F(LoaderFiles, WeightStrippedModelLoadsWithoutItsExternalData) {
   EXPECT_EQ(net.Totals().params, 11689512);
 }
 
+// torchvision's MultiScaleRoIAlign as it exports, built by hand: N = 6 rois (batch index and 4
+// coordinates) in `boxes`, a level per roi in `levels` (data: known only at run time); level k's
+// rows are Gather(boxes, Squeeze(Transpose(NonZero(Equal(levels, k))))), its RoiAlign (2x2 bins,
+// ratio 2) reads their coordinates and batch index, and a ScatterElements (axis 0) writes its
+// output, through a Cast, back into one [6, 4, 2, 2] tensor. NonZero's bound gives every level
+// all 6 rois; the levels' selections are disjoint, so each is estimated at ceil(6 / K) rois.
+std::string MultiScaleRoiAlign(int levels, bool same_constant = false) {
+  std::string sig = "(float[1,4,8,8] f0, float[1,4,4,4] f1, float[1,4,2,2] f2, float[6,5] boxes, int64[6] levels, "
+                    "float[6,4,2,2] base) => (float[6,4,2,2] y)";
+  std::string body, inits = "<int64[1] one = {1}, int64[4] cols = {1, 2, 3, 4}, int64 zero = {0}, "
+                            "int64[4] col = {-1, 1, 1, 1}";
+  std::string merged = "base";
+  for (int k = 0; k < levels; ++k) {
+    const std::string s = std::to_string(k);
+    inits += ", int64 k" + s + " = {" + std::to_string(same_constant ? 0 : k) + "}";
+    body += " e" + s + " = Equal(levels, k" + s + ")\n z" + s + " = NonZero(e" + s + ")\n t" + s + " = Transpose(z" + s +
+            ")\n i" + s + " = Squeeze(t" + s + ", one)\n r" + s + " = Gather<axis=0>(boxes, i" + s + ")\n c" + s +
+            " = Gather<axis=1>(r" + s + ", cols)\n g" + s + " = Gather<axis=1>(r" + s + ", zero)\n b" + s +
+            " = Cast<to=7>(g" + s + ")\n a" + s + " = RoiAlign<output_height=2, output_width=2, sampling_ratio=2>(f" +
+            s + ", c" + s + ", b" + s + ")\n u" + s + " = Cast<to=1>(a" + s + ")\n h" + s + " = Shape(u" + s +
+            ")\n q" + s + " = Reshape(i" + s + ", col)\n x" + s + " = Expand(q" + s + ", h" + s + ")\n";
+    const std::string out = k + 1 == levels ? "y" : "m" + s;
+    body += " " + out + " = ScatterElements<axis=0>(" + merged + ", x" + s + ", u" + s + ")\n";
+    merged = out;
+  }
+  return Model(sig, body, inits + ">");
+}
+
+TEST(LoaderRoiLevels, MultiScaleRoiAlignLevelsShareTheRois) {
+  const Network net = ParseOnnxText(MultiScaleRoiAlign(2));
+  std::vector<const Layer*> roi, scatter;
+  for (const Layer& l : net.layers) {
+    if (l.op_type == "RoiAlign") roi.push_back(&l);
+    if (l.op_type == "ScatterElements") scatter.push_back(&l);
+  }
+  ASSERT_EQ(roi.size(), 2u);
+  ASSERT_EQ(scatter.size(), 2u);
+  // Each level at ceil(6 / 2) = 3 rois: 3 x 4 channels x 2x2 bins = 48 outputs x 4 points x 4 taps.
+  for (const Layer* r : roi) {
+    SCOPED_TRACE(r->name);
+    EXPECT_EQ(r->inputs[1].shape, (Shape{3, 4}));
+    EXPECT_EQ(r->inputs[2].shape, (Shape{3}));
+    EXPECT_EQ(r->outputs[0].shape, (Shape{3, 4, 2, 2}));
+    EXPECT_EQ(r->counts.macs, 48 * 16);
+    EXPECT_TRUE(r->data_dependent);
+  }
+  // The ScatterElements: the merged data keeps its 6 rows (96 elements), indices and updates 3
+  // rows (48 each); the Cast between RoiAlign and ScatterElements moves 48 elements.
+  for (const Layer* s : scatter) {
+    SCOPED_TRACE(s->name);
+    EXPECT_EQ(s->inputs[0].shape, (Shape{6, 4, 2, 2}));
+    EXPECT_EQ(s->inputs[1].shape, (Shape{3, 4, 2, 2}));
+    EXPECT_EQ(s->inputs[2].shape, (Shape{3, 4, 2, 2}));
+    EXPECT_EQ(s->counts.input_elems, 96 + 48 + 48);
+    EXPECT_EQ(s->counts.output_elems, 96);
+  }
+  EXPECT_EQ(Find(net, "Cast").outputs[0].shape, (Shape{3}));  // b0, the batch indices
+  // The selection itself keeps the bound (its Gather of all 6 rows).
+  EXPECT_EQ(Find(net, "Gather").outputs[0].shape, (Shape{6, 5}));
+  EXPECT_EQ(net.Totals().macs, 2 * 48 * 16);
+  const std::string expected =
+      "MultiScaleRoIAlign: 2 RoiAlign ('" + roi[0]->name + "', '" + roi[1]->name + "') take disjoint selections of the 6 rois of 'boxes' (one level "
+      "each); each is estimated at ceil(6 / 2) = 3 rois, as are the updates of the 2 ScatterElements that merge them "
+      "(an assumption: the real split depends on the roi sizes)";
+  EXPECT_NE(std::find(net.warnings.begin(), net.warnings.end(), expected), net.warnings.end());
+
+  // Three levels: ceil(6 / 3) = 2 rois each (32 outputs x 16).
+  const Network three = ParseOnnxText(MultiScaleRoiAlign(3));
+  int levels = 0;
+  for (const Layer& l : three.layers) {
+    if (l.op_type != "RoiAlign") continue;
+    ++levels;
+    EXPECT_EQ(l.counts.macs, 2 * 16 * 16) << l.name;
+  }
+  EXPECT_EQ(levels, 3);
+
+  // Two RoiAlign selecting the same level (Equal to the same constant): not disjoint, the bound stays.
+  const Network same = ParseOnnxText(MultiScaleRoiAlign(2, true));
+  for (const Layer& l : same.layers) {
+    if (l.op_type == "RoiAlign") EXPECT_EQ(l.counts.macs, 96 * 16) << l.name;
+    if (l.op_type == "ScatterElements") EXPECT_EQ(l.inputs[2].shape, (Shape{6, 4, 2, 2})) << l.name;
+  }
+  for (const std::string& w : same.warnings) EXPECT_EQ(w.find("MultiScaleRoIAlign"), std::string::npos) << w;
+
+  // One level alone: nothing to share.
+  const Network one = ParseOnnxText(MultiScaleRoiAlign(1));
+  EXPECT_EQ(Find(one, "RoiAlign").counts.macs, 96 * 16);
+}
+
 }  // namespace
 }  // namespace odonata
 

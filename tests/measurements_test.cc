@@ -167,7 +167,7 @@ TEST(Measurements, RowErrorsNameLineColumnAndValue) {
       {12, "-2", "m.csv:2: pad_h: '-2' must be -1 (same) or at least 0"},
       {0, "Convv",
        "m.csv:2: op: unknown op 'Convv' (known: Conv, DepthwiseConv, ConvTranspose, Gemm, MatMul, MaxPool, AveragePool, "
-       "GlobalAveragePool, Add, Mul, Relu, Clip, Sigmoid, HardSwish, BatchNormalization, Softmax, LayerNormalization, Gelu, Concat, Transpose, "
+       "GlobalAveragePool, Add, Mul, Relu, Clip, Sigmoid, HardSwish, BatchNormalization, Softmax, LayerNormalization, Gelu, SiLU, Concat, Transpose, "
        "Resize, ResizeLinear, NonMaxSuppression, LSTM, GRU, RNN, RoiAlign, ScatterElements)"},
       {14, "fp64", "m.csv:2: precision: unknown precision 'fp64' (fp32|fp16|int8)"},
       // Impossible configurations: ToLayer's error with the row's origin.

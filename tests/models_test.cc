@@ -55,10 +55,10 @@ TEST(Models, EveryShippedModelMatchesPyTorchCounts) {
     SCOPED_TRACE(r.file);
     Network net = LoadOnnx(kRoot + "/models/" + r.file);
     Counts c = net.Totals();
-    // Faster R-CNN: odonata also counts RoiAlign's bilinear MACs (2 levels x 150 rois x 256 x 7x7
-    // outputs x 4 points x 4 taps = 2 x 30,105,600, each level at the 150-roi bound), which PyTorch's
-    // Conv2d/Linear hooks do not see.
-    const std::int64_t extra_macs = r.file == "fasterrcnn_mobilenet_v3_large_320_fpn.onnx" ? 2 * 30105600 : 0;
+    // Faster R-CNN: odonata also counts RoiAlign's bilinear MACs (2 levels x 75 rois x 256 x 7x7
+    // outputs x 4 points x 4 taps = 2 x 15,052,800: the two FPN levels share the 150 rois,
+    // MultiScaleRoIAlign's rule), which PyTorch's Conv2d/Linear hooks do not see.
+    const std::int64_t extra_macs = r.file == "fasterrcnn_mobilenet_v3_large_320_fpn.onnx" ? 2 * 15052800 : 0;
     EXPECT_EQ(c.macs, r.macs + extra_macs);
     // Swin-T: the exporter folds each block's relative position bias (a gather of the
     // 169 x heads table over the 49 x 49 window positions) into a constant, so the ONNX
@@ -121,7 +121,7 @@ TEST(Models, DetectionPostProcessingIsBoundedAndFlagged) {
 // kept 150 proposals (models/reference_counts.csv; the test above).
 TEST(Models, FasterRcnnPostProcessingIsBoundedAndFlagged) {
   Network net = LoadOnnx(kRoot + "/models/fasterrcnn_mobilenet_v3_large_320_fpn.onnx");
-  EXPECT_EQ(net.Totals().macs, 2872931200LL + 2 * 30105600);  // + RoiAlign's MACs (the test above)
+  EXPECT_EQ(net.Totals().macs, 2872931200LL + 2 * 15052800);  // + RoiAlign's MACs (the test above)
   std::map<std::string, Shape> nms;
   std::map<std::string, int> convs;
   std::map<std::string, std::int64_t> macs;  // Conv MACs by part
@@ -165,6 +165,36 @@ TEST(Models, FasterRcnnPostProcessingIsBoundedAndFlagged) {
   ASSERT_EQ(net.outputs.size(), 3u);
   EXPECT_EQ(net.outputs[0].shape, (Shape{100, 4}));  // boxes: at most detections_per_img
   EXPECT_TRUE(net.outputs[0].data_dependent);
+  // MultiScaleRoIAlign (box_roi_pool): the 150 proposals go to 2 FPN levels (NonZero of
+  // Equal(levels, 0) and of Equal(levels, 1)), one RoiAlign each (256 channels, 7x7 bins, ratio 2),
+  // merged by 2 ScatterElements into one 150 x 256 x 7x7 tensor: each level at ceil(150 / 2) = 75
+  // rois, 75 x 256 x 49 = 940,800 outputs x 16 = 15,052,800 MACs.
+  int roi_align = 0, scatters = 0;
+  for (const Layer& l : net.layers) {
+    if (l.op_type == "RoiAlign") {
+      ++roi_align;
+      EXPECT_EQ(l.outputs[0].shape, (Shape{75, 256, 7, 7})) << l.name;
+      EXPECT_EQ(l.inputs[1].shape, (Shape{75, 4})) << l.name;
+      EXPECT_EQ(l.counts.macs, 15052800) << l.name;
+    }
+    if (l.op_type == "ScatterElements") {
+      ++scatters;
+      EXPECT_EQ(l.inputs[0].shape, (Shape{150, 256, 7, 7})) << l.name;  // the merged tensor: all rois
+      EXPECT_EQ(l.inputs[1].shape, (Shape{75, 256, 7, 7})) << l.name;
+      EXPECT_EQ(l.inputs[2].shape, (Shape{75, 256, 7, 7})) << l.name;
+      EXPECT_EQ(l.outputs[0].shape, (Shape{150, 256, 7, 7})) << l.name;
+    }
+  }
+  EXPECT_EQ(roi_align, 2);
+  EXPECT_EQ(scatters, 2);
+  bool roi_warning = false;
+  for (const std::string& w : net.warnings) {
+    roi_warning |= w.starts_with("MultiScaleRoIAlign: 2 RoiAlign ('/roi_heads/box_roi_pool/RoiAlign', "
+                                 "'/roi_heads/box_roi_pool/RoiAlign_1') take disjoint selections of the 150 rois of "
+                                 "'/roi_heads/box_roi_pool/Concat_2_output_0' (one level each); each is estimated at "
+                                 "ceil(150 / 2) = 75 rois, as are the updates of the 2 ScatterElements");
+  }
+  EXPECT_TRUE(roi_warning);
   bool nms_warning = false;
   for (const std::string& w : net.warnings) {
     nms_warning |= w == "2 outputs of NonMaxSuppression nodes depend on input values; estimated with upper bounds (first: "

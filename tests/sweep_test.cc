@@ -337,6 +337,48 @@ TEST(LayerModel, WrittenModelsLoadAsTheLayerToLayerDescribes) {
   EXPECT_EQ(Entries(dir), index);
 }
 
+// SiLU sweep models: `odonata sweep --op SiLU` writes x * Sigmoid(x) as the two nodes exporters
+// write (Sigmoid, then Mul reading x and its output), which ONNX Runtime fuses into one
+// com.microsoft QuickGelu; the row's layer (ToLayer) is that QuickGelu, of class silu, and the
+// host base's decomposition rule makes the written model's two nodes that same layer: 64 channels
+// at 28x28 = 50,176 elements, 4 FLOPs each, x in once, y out.
+TEST(LayerModel, SiluModelIsSigmoidAndMulAndFusesIntoTheRowsLayer) {
+  TempDir tmp("silu");
+  LayerConfig c;
+  c.op = "SiLU";
+  c.in_c = c.out_c = 64;
+  c.in_h = c.in_w = 28;
+  const Layer expected = ToLayer(c);
+  EXPECT_EQ(expected.op_type, "QuickGelu");
+  EXPECT_EQ(expected.domain, "com.microsoft");
+  EXPECT_EQ(expected.op_class, OpClass::kSilu);
+  EXPECT_EQ(expected.counts.flops, 4 * 50176);
+  EXPECT_EQ(expected.counts.input_elems, 50176);
+  EXPECT_EQ(expected.counts.output_elems, 50176);
+  const std::string path = (tmp.path() / "silu.onnx").string();
+  WriteLayerModel(c, path, 1);
+  const Network net = LoadOnnx(path);
+  ASSERT_EQ(net.layers.size(), 2u);
+  EXPECT_EQ(net.layers[0].op_type, "Sigmoid");
+  EXPECT_EQ(net.layers[1].op_type, "Mul");
+  ASSERT_EQ(net.inputs.size(), 1u);
+  EXPECT_EQ(net.inputs[0].shape, (Shape{1, 64, 28, 28}));
+  EXPECT_EQ(net.layers[1].inputs.at(0).name, net.inputs[0].name);
+  EXPECT_EQ(net.layers[1].inputs.at(1).name, net.layers[0].outputs.at(0).name);
+  EXPECT_EQ(net.outputs.at(0).shape, (Shape{1, 64, 28, 28}));
+  const Platform base = LoadPlatform(std::string(ODONATA_SOURCE_DIR) + "/data/host-ort-cpu/phase2/base.json");
+  const std::vector<Layer> fused = Fuse(net, base.fusion);
+  ASSERT_EQ(fused.size(), 1u);
+  EXPECT_EQ(fused[0].op_type, expected.op_type);
+  EXPECT_EQ(fused[0].op_class, expected.op_class);
+  EXPECT_EQ(fused[0].counts.flops, expected.counts.flops);
+  EXPECT_EQ(fused[0].counts.input_elems, expected.counts.input_elems);
+  EXPECT_EQ(fused[0].counts.output_elems, expected.counts.output_elems);
+  LayerConfig wrong = c;
+  wrong.out_c = 32;
+  EXPECT_NE(ErrorOf([&] { ToLayer(wrong); }).find("SiLU"), std::string::npos);
+}
+
 // int8 convolutions and matrix products are QDQ models (uint8 activations,
 // int8 weights per channel, int32 bias; a Conv's activations NHWC), which the
 // host base's QDQ rules fuse into one layer of the int8 class with the

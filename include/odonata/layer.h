@@ -46,10 +46,15 @@ enum class OpClass {
   // times the cost of a copy per element. A profile without this class costs them with its data
   // model, as before it existed.
   kScatter,
+  // SiLU, x * Sigmoid(x), run as one kernel (ONNX Runtime's com.microsoft QuickGelu, which its
+  // optimizer makes of the two nodes; a platform's decomposition rule, fusion.h): one pass over
+  // the elements, about half the cost of a Sigmoid and a Mul. A profile without this class costs
+  // it with its activation model, as before it existed.
+  kSilu,
   kUnknown,            // not in odonata's op table: estimated memory-bound and flagged
 };
 
-// "conv", "dwconv", "gemm", ..., "rnn", "roi", "scatter" (the keys used in platform profiles).
+// "conv", "dwconv", "gemm", ..., "rnn", "roi", "scatter", "silu" (the keys used in platform profiles).
 const char* OpClassName(OpClass c);
 // All classes, in declaration order.
 const std::vector<OpClass>& AllOpClasses();

@@ -251,9 +251,9 @@ struct FusionRule {
   std::vector<std::string> dequantize;  // QDQ rules: the ops that dequantize the inputs
   std::vector<std::string> quantize;    // and the op that quantizes the output
   // A decomposition rule: the ONNX subgraph that computes each op of `into`
-  // (odonata knows those of "LayerNormalization" and "Gelu": DecomposedOps())
-  // runs as one op, as ONNX Runtime's LayerNormFusion, SimplifiedLayerNormFusion,
-  // GeluFusion and BiasGeluFusion make it (docs/platform-profile.md, "Decomposition rules").
+  // (odonata knows those of "LayerNormalization", "Gelu" and "QuickGelu", SiLU's
+  // x * Sigmoid(x): DecomposedOps()) runs as one op, as ONNX Runtime's LayerNormFusion,
+  // SimplifiedLayerNormFusion, GeluFusion, BiasGeluFusion and QuickGeluFusion make it (docs/platform-profile.md, "Decomposition rules").
   bool decomposed = false;
 };
 
@@ -319,7 +319,8 @@ struct Platform {
   // float class's model (conv_int8 -> conv) if listed; `rnn` (recurrent layers), when not
   // listed, the model of `gemm` (listed or default), with which recurrent layers were
   // costed before they had a class of their own; likewise `roi` (RoiAlign) the model of
-  // `detection` and `scatter` (ScatterElements) the model of `data`; else `default`.
+  // `detection`, `scatter` (ScatterElements) the model of `data` and `silu` (QuickGelu)
+  // the model of `activation`; else `default`.
   const ClassModel& ModelFor(OpClass c) const;
   // Power while a layer of class `c` runs, W: the class model's active_w
   // (ModelFor, so unlisted classes use `default`), else power.active_w, else

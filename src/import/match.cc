@@ -115,6 +115,7 @@ int MainRank(OpClass c) {
     case OpClass::kNorm:
       return 4;
     case OpClass::kActivation:
+    case OpClass::kSilu:
       return 5;
     case OpClass::kResize:
     case OpClass::kReduce:
@@ -193,9 +194,11 @@ std::optional<OpClass> ReportedClass(const std::string& format, const std::strin
 }
 
 bool SameWork(OpClass reported, OpClass layer) {
-  // A runtime's QLinearConv (conv_int8) did the work of a QDQ network's Conv (conv).
+  // A runtime's QLinearConv (conv_int8) did the work of a QDQ network's Conv (conv); its
+  // QuickGelu (silu) that of a Sigmoid + Mul layer (activation) of a platform without the rule.
   auto norm = [](OpClass c) {
     c = FloatClassOf(c);
+    if (c == OpClass::kSilu) return OpClass::kActivation;
     return c == OpClass::kDepthwiseConv ? OpClass::kConv : c;
   };
   return norm(reported) == norm(layer);

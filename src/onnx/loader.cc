@@ -16,6 +16,7 @@
 
 #include "counts.h"
 #include "fold.h"
+#include "roi_levels.h"
 #include "schemas.h"
 #include "odonata/errors.h"
 #include "odonata/network.h"
@@ -1641,6 +1642,12 @@ Network Importer::Build() {
   }
   for (const auto& out : g.output()) net.outputs.push_back(MakeTensor(out.name(), types_, &unresolved));
   AddLayers(g, "", 1, false, {}, net);
+  // torchvision's MultiScaleRoIAlign: its levels' RoiAlign at their share of the rois (roi_levels.h).
+  onnx_import::ShareRoiLevels(net, [this](const std::string& t) -> std::optional<I64> {
+    auto c = consts_.find(t);
+    if (c == consts_.end() || !c->second.is_int() || c->second.size() != 1) return std::nullopt;
+    return c->second.int_at(0);
+  });
   // A zero-sized dimension makes a layer cost nothing: say so, it is rarely meant.
   int zero = 0;
   std::string first;

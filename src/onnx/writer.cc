@@ -191,6 +191,21 @@ onnx::NodeProto* AddNode(onnx::GraphProto* g, const std::string& op, const std::
   return n;
 }
 
+// SiLU as exporters write it, y = Mul(x, Sigmoid(x)) (opset 13): the two nodes ONNX Runtime
+// fuses into one com.microsoft QuickGelu, so that the sweep times the kernel a network's SiLU
+// runs as (the layer, ToLayer's, is that QuickGelu).
+onnx::ModelProto BuildSiluModel(const LayerConfig& c, const Layer& l) {
+  onnx::ModelProto m = EmptyModel(c.op, 13);
+  onnx::GraphProto* g = m.mutable_graph();
+  const TensorInfo& x = l.inputs.at(0);
+  const TensorInfo& y = l.outputs.at(0);
+  SetType(g->add_input(), x);
+  AddNode(g, "Sigmoid", {x.name}, "sigmoid");
+  AddNode(g, "Mul", {x.name, "sigmoid"}, y.name);
+  SetType(g->add_output(), y);
+  return m;
+}
+
 // The layer as ONNX Runtime's quantizer (quantize_static, QDQ format, U8S8)
 // writes it: uint8 activations (graph input `x` and output `y`, zero point
 // 128), int8 weights with per-channel scales (zero point 0), int32 bias with
@@ -304,7 +319,9 @@ std::string LayerModelBytes(const LayerConfig& config, std::uint64_t seed) {
   if (layer.counts.weight_elems > (std::numeric_limits<int>::max() - (1 << 20)) / 4) {
     throw Error(std::to_string(layer.counts.weight_elems) + " weights exceed the 2 GiB limit of an ONNX file");
   }
-  onnx::ModelProto model = IsQdq(config, layer) ? BuildQdqModel(config, layer, seed) : BuildModel(config, layer, seed);
+  onnx::ModelProto model = IsQdq(config, layer)  ? BuildQdqModel(config, layer, seed)
+                            : config.op == "SiLU" ? BuildSiluModel(config, layer)
+                                                  : BuildModel(config, layer, seed);
   try {
     onnx::checker::check_model(model);
   } catch (const std::exception& e) {
