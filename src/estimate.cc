@@ -305,6 +305,7 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
     row.energy_mj = c.energy_mj;
     if (layer.unknown_op) row.flags.push_back("unknown_op");
     if (layer.data_dependent) row.flags.push_back("data_dependent");
+    if (c.cost.host) row.flags.push_back("host");
     if (row.estimate.extrapolated) {
       row.flags.push_back("extrapolated");
       extrapolated_ms += c.ms;

@@ -52,11 +52,26 @@ static double KernelScale(const LayerFacts& f, const ClassPlan& p) {
   return p.kernel_scale[static_cast<std::size_t>(f.kernel_shape)];
 }
 
+// ClassModel::host_fallback: a window the accelerator does not take runs on the host CPU.
+static bool OnHost(const LayerFacts& f, const ClassPlan& p) {
+  return p.host_max_window > 0 && f.window_max > p.host_max_window;
+}
+
+static Cost HostCost(const LayerFacts& f, const ClassPlan& p) {
+  Cost e;
+  e.bound = Bound::kCompute;
+  e.host = true;
+  e.ms = static_cast<double>(f.flops) * p.host_ns_per_op * 1e-6;
+  return e;
+}
+
 Cost RooflineCost(const LayerFacts& f, const ClassPlan& p) {
+  if (OnHost(f, p)) return HostCost(f, p);
   return FromRoof(static_cast<double>(f.flops), BytesAt(f, p), p, 1.0, KernelScale(f, p));
 }
 
 Cost RefinedRooflineCost(const LayerFacts& f, const ClassPlan& p) {
+  if (OnHost(f, p)) return HostCost(f, p);
   double eff = 1.0;
   for (const ClassPlan::Unroll& u : p.parallelism) eff *= DimensionEfficiency(f.Dim(u.dim), u.p, u.alpha);
   return FromRoof(static_cast<double>(f.flops), BytesAt(f, p), p, eff, KernelScale(f, p));
@@ -280,6 +295,11 @@ LayerFacts FactsOf(const Layer& layer) {
     f.kernel_h = layer.window.kernel[0];
     if (!layer.window.strides.empty()) f.stride_h = layer.window.strides[0];
   }
+  if (layer.window.kernel.size() == 2) {
+    f.window_max = std::max(layer.window.kernel[0], layer.window.kernel[1]);
+  } else if (layer.op_type == "GlobalAveragePool" || layer.op_type == "GlobalMaxPool") {
+    f.window_max = std::max(f.Dim(LayerDimId::kInH), f.Dim(LayerDimId::kInW));
+  }
   return f;
 }
 
@@ -337,6 +357,10 @@ ClassPlan PlanClass(const Platform& platform, const ClassModel& model, Precision
                               t.right[k], static_cast<float>(t.threshold[k]), t.value[k]});
       }
     }
+  }
+  if (model.host_fallback) {
+    plan.host_max_window = model.host_fallback->max_window;
+    plan.host_ns_per_op = model.host_fallback->ns_per_op;
   }
   for (const KernelTerm& t : model.kernel_terms) {
     plan.kernel_scale[static_cast<std::size_t>(t.shape)] = t.scale;

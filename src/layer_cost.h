@@ -59,6 +59,9 @@ struct LayerFacts {
   std::array<std::int64_t, kLayerDimCount + 1> dims{};  // LayerDim by id; dims[kNone] is 0
   KernelShape kernel_shape = KernelShape::kNone;         // KernelShapeOf
   std::int64_t kernel_h = 0, stride_h = 1;               // the window's first kernel size and stride (split terms)
+  // The larger extent of the 2-D window (a global pooling layer's: its input's
+  // larger spatial size); 0 without one. For ClassPlan::host_max_window.
+  std::int64_t window_max = 0;
 
   std::int64_t Dim(LayerDimId d) const { return dims[static_cast<std::size_t>(d)]; }
 };
@@ -89,6 +92,10 @@ struct ClassPlan {
   std::int64_t split_buffer = 0, split_line = 0;
   // A split_1x1 term is listed: split 1x1 layers take its scale.
   bool split_pointwise = false;
+  // ClassModel::host_fallback: a window larger than host_max_window runs on the
+  // host at host_ns_per_op per flop (roofline, refined_roofline); 0: none.
+  std::int64_t host_max_window = 0;
+  double host_ns_per_op = 0;
   struct Factor {
     LayerDimId dim;
     std::int64_t step;
@@ -140,6 +147,7 @@ struct Cost {
   Bound bound = Bound::kNone;
   double utilisation = 1.0;
   bool extrapolated = false;
+  bool host = false;  // ClassPlan::host_max_window: the layer runs on the host CPU
 };
 
 // A fused layer as the estimate loop reads it: no strings, no allocation.

@@ -371,7 +371,7 @@ void ParseList(const Node& n, const char* key, std::vector<T>& out, Parse parse,
 ClassModel ParseClassModel(const Node& n) {
   CheckKeys(n, {"estimator"},
             {"compute_efficiency", "memory_efficiency", "parallelism", "fitted", "trees", "cv_residuals", "fallback",
-             "active_w", "kernel_terms", "interval", "warm"});
+             "active_w", "kernel_terms", "interval", "warm", "host_fallback"});
   ClassModel m;
   // Estimator names are checked against the registry when estimating, not
   // here: profiles must load without linking every estimator.
@@ -430,6 +430,18 @@ ClassModel ParseClassModel(const Node& n) {
   }
   if (n.Has("interval")) m.interval = ParseInterval(n.Child("interval"));
   if (n.Has("warm")) m.warm = ParseWarmModel(n.Child("warm"));
+  if (n.Has("host_fallback")) {
+    Node h = n.Child("host_fallback");
+    CheckKeys(h, {"max_window", "ns_per_op", "source"}, {});
+    HostFallback f;
+    f.max_window = GetInteger(h.Child("max_window"));
+    if (f.max_window < 1) h.Child("max_window").Fail("must be >= 1");
+    f.ns_per_op = GetNumber(h.Child("ns_per_op"));
+    if (!(f.ns_per_op > 0) || !std::isfinite(f.ns_per_op)) h.Child("ns_per_op").Fail("must be a finite number > 0");
+    f.source = GetString(h.Child("source"));
+    if (f.source.empty()) h.Child("source").Fail("must not be empty");
+    m.host_fallback = f;
+  }
   return m;
 }
 
@@ -799,6 +811,10 @@ Ordered ClassJson(const ClassModel& m) {
                  {"cold_mape", w.cold_mape},
                  {"folds", w.folds},
                  {"source", w.source}};
+  }
+  if (m.host_fallback) {
+    const HostFallback& h = *m.host_fallback;
+    j["host_fallback"] = {{"max_window", h.max_window}, {"ns_per_op", h.ns_per_op}, {"source", h.source}};
   }
   return j;
 }

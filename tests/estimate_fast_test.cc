@@ -60,6 +60,11 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
   Reference r;
   double sum = 0, energy = 0;
   const auto& free_ops = platform.fusion.free_ops;
+  // The cache state (docs/host-cost-model.md "Cache state"): warm when some class
+  // has a warm model at this precision and the weights fit the measured capacity.
+  bool warm_models = false;
+  for (const auto& [cls, m] : platform.classes) warm_models |= m.warm && m.warm->precision == precision;
+  const bool warm = warm_models && platform.cache && net.Totals().param_bytes <= platform.cache->capacity_bytes;
   for (const Layer& layer : Fuse(net, platform.fusion)) {
     const ClassModel& model = platform.ModelFor(layer.op_class);
     const EstimatorInfo* est = FindEstimator(model.estimator);
@@ -70,7 +75,10 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
     } else if (layer.unknown_op) {
       est = FindEstimator("memory");
     }
-    const LayerEstimate e = est->fn(EstimatorContext{layer, platform, precision, model});
+    LayerEstimate e = est->fn(EstimatorContext{layer, platform, precision, model});
+    if (warm && !free && !layer.unknown_op && model.warm && model.warm->precision == precision && e.ms > 0) {
+      e.ms *= model.warm->Factor(e.bytes, e.ms);
+    }
     // Every executed kernel pays the profile's per-node dispatch once per repeat (free ops are none).
     const double dispatch =
         free || !platform.dispatch_ms ? 0.0 : platform.dispatch_ms->value * static_cast<double>(layer.repeat);

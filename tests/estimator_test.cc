@@ -340,6 +340,60 @@ TEST(Estimator, KernelTermScalesTheComputeRoofOfItsShapeOnly) {
   EXPECT_THROW(ParsePlatform(bad, "test.json"), Error);  // duplicate shape
 }
 
+TEST(Estimator, HostFallbackTakesTheWindowsOverTheLimitOnly) {
+  // A pool class whose windows over 8 run on the host at 3 ns per op (the zcu102 rule: the DPU's pool
+  // engine takes windows up to 8; the A53 pools the rest, docs/boards.md).
+  Platform p = TestPlatform("roofline");
+  ClassModel pool;
+  pool.estimator = "roofline";
+  pool.host_fallback = HostFallback{8, 3.0, "t"};
+  p.classes[OpClass::kPool] = pool;
+  auto net = [](const std::string& in, const std::string& out, const std::string& node) {
+    return ParseOnnxText(Model("(float[" + in + "] x) => (float[" + out + "] y)", node, ""));
+  };
+  // Global pool over 13x13 (window 13 > 8): 16 x 169 = 2704 ops x 3 ns = 0.008112 ms on the host.
+  Report g13 = EstimateNetwork(net("1,16,13,13", "1,16,1,1", "y = GlobalAveragePool(x)"), p);
+  EXPECT_DOUBLE_EQ(g13.rows[0].estimate.ops, 2704.0);
+  EXPECT_NEAR(g13.rows[0].ms, 0.008112, 1e-12);
+  EXPECT_EQ(g13.rows[0].estimate.bound, Bound::kCompute);
+  ASSERT_EQ(g13.rows[0].flags.size(), 1u);
+  EXPECT_EQ(g13.rows[0].flags[0], "host");
+  // Global pool over 8x8 (window 8, not over the limit): the roofline, 16 x 64 = 1024 ops at 100 GOP/s =
+  // 1.024e-5 ms; memory (1024 + 16) elements x 2 B / 10 GB/s = 2.08e-4 ms: memory-bound, no flag.
+  Report g8 = EstimateNetwork(net("1,16,8,8", "1,16,1,1", "y = GlobalAveragePool(x)"), p);
+  EXPECT_NEAR(g8.rows[0].ms, 2.08e-4, 1e-15);
+  EXPECT_EQ(g8.rows[0].estimate.bound, Bound::kMemory);
+  EXPECT_TRUE(g8.rows[0].flags.empty());
+  // AveragePool 1x9 (one extent over 8): 4 x 10 x 2 outputs x 9 = 720 ops x 3 ns = 0.00216 ms.
+  Report a19 =
+      EstimateNetwork(net("1,4,10,10", "1,4,10,2", "y = AveragePool<kernel_shape=[1,9]>(x)"), p);
+  EXPECT_DOUBLE_EQ(a19.rows[0].estimate.ops, 720.0);
+  EXPECT_NEAR(a19.rows[0].ms, 0.00216, 1e-12);
+  // MaxPool 3x3 stride 2 on 13x13: the roofline (memory: (676 + 144) x 2 B / 10 GB/s = 1.64e-4 ms).
+  Report m3 = EstimateNetwork(net("1,4,13,13", "1,4,6,6", "y = MaxPool<kernel_shape=[3,3],strides=[2,2]>(x)"), p);
+  EXPECT_NEAR(m3.rows[0].ms, 1.64e-4, 1e-15);
+  EXPECT_TRUE(m3.rows[0].flags.empty());
+  // Round trip, and the errors of a bad entry.
+  std::ostringstream out;
+  WritePlatform(p, out);
+  Platform back = ParsePlatform(out.str(), "test.json");
+  ASSERT_TRUE(back.classes.at(OpClass::kPool).host_fallback.has_value());
+  EXPECT_EQ(*back.classes.at(OpClass::kPool).host_fallback, *pool.host_fallback);
+  const std::string text = out.str();
+  const std::string good = R"("max_window": 8)";
+  ASSERT_NE(text.find(good), std::string::npos);
+  for (const std::string& wrong : {std::string(R"("max_window": 0)"), std::string(R"("max_window": 8, "x": 1)")}) {
+    std::string bad = text;
+    bad.replace(bad.find(good), good.size(), wrong);
+    EXPECT_THROW(ParsePlatform(bad, "test.json"), Error) << wrong;
+  }
+  const std::string ns = R"("ns_per_op": 3.0)";
+  ASSERT_NE(text.find(ns), std::string::npos);
+  std::string bad = text;
+  bad.replace(bad.find(ns), ns.size(), R"("ns_per_op": -1)");
+  EXPECT_THROW(ParsePlatform(bad, "test.json"), Error);
+}
+
 TEST(Estimator, UnknownOpsAreCostedAsMemoryAndFlagged) {
   std::string text =
       "<ir_version: 8, opset_import: [\"\" : 13, \"com.acme\" : 1]>\n"

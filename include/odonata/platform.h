@@ -190,6 +190,22 @@ struct CacheCapacity {
   bool operator==(const CacheCapacity&) const = default;
 };
 
+// Layers an accelerator cannot run and hands to its host CPU (`host_fallback`):
+// a layer of the class whose 2-D window is larger than `max_window` in either
+// dimension (a global pooling layer's window is its input's height x width)
+// costs `ns_per_op` ns per counted op (its flops) instead of the class's
+// estimate, and is flagged "host". On the zcu102 profile: pooling windows over
+// 8, which the DPUCZDX8G's pool engine does not take (Vitis AI target_factory
+// DPUCZDX8G_ISA0_B4096_MAX_BG2: avg kernel 2-8, max kernel 1-8) and which the
+// Vitis AI Library computes on the A53 (globalAvePool).
+struct HostFallback {
+  std::int64_t max_window = 0;  // >= 1
+  double ns_per_op = 0;         // > 0
+  std::string source;
+
+  bool operator==(const HostFallback&) const = default;
+};
+
 // How a class of ops is estimated on this platform.
 struct ClassModel {
   std::string estimator = "roofline";          // a name in the estimator registry
@@ -213,6 +229,8 @@ struct ClassModel {
   std::optional<RatioInterval> interval;
   // Its layers with warm caches (WarmModel); absent: as cold.
   std::optional<WarmModel> warm;
+  // Layers of the class that run on the host CPU (roofline and refined_roofline).
+  std::optional<HostFallback> host_fallback;
 
   const FittedModel* FittedFor(Precision p) const;
   const TreeModel* TreesFor(Precision p) const;

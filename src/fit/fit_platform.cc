@@ -463,6 +463,7 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
     }
     written.fallback = "roofline";
     written.active_power_w = base.ModelFor(cls).active_power_w;  // FitPower below may replace it
+    written.host_fallback = base.ModelFor(cls).host_fallback;    // a property of the device, not fitted
     Relabel(written, provenance);
     if (residuals) {
       std::vector<double> ratios = CvRatios(dg.ms, results[decider].second.cv_pred.at(kind));
