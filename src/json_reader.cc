@@ -165,7 +165,24 @@ std::string TypeName(const Json& j) {
   }
 }
 
-std::string JoinPath(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
+// Paths are built for every value a profile's reader visits (an error names
+// it): one allocation each (issue 13).
+std::string JoinPath(const std::string& path, const std::string& key) {
+  if (path.empty()) return key;
+  std::string out;
+  out.reserve(path.size() + 1 + key.size());
+  out.append(path).append(1, '.').append(key);
+  return out;
+}
+
+Node Node::Element(std::size_t i) const {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, i).ptr;
+  std::string out;
+  out.reserve(path.size() + static_cast<std::size_t>(end - digits) + 2);
+  out.append(path).append(1, '[').append(digits, end).append(1, ']');
+  return {json.at(i), std::move(out), origin};
+}
 
 std::string JoinNames(const std::vector<std::string>& names) {
   std::string out;
