@@ -9,7 +9,7 @@
 // pages on the first (MADV_HUGEPAGE; this machine's THP mode is `madvise`):
 // each 2 MiB of heap then costs one fault instead of 512. Only virtual space
 // is reserved; the resident set grows by at most the unused part of the huge
-// pages touched (ResNet-50 on jetson-nano: 11.9 MB peak, as before). Where THP
+// pages touched (ResNet-50 on jetson-nano: 12.0 MB peak, was 11.9). Where THP
 // is off or no huge page is free, the kernel maps small pages as before. The
 // executable only: not the library, the Python module or a sanitizer build
 // (their allocators are not glibc's heap). See docs/performance.md.
