@@ -38,7 +38,7 @@ struct Node {
 
   [[noreturn]] void Fail(const std::string& problem) const;
   Node Child(const std::string& key) const { return {json.at(key), JoinPath(path, key), origin}; }
-  Node Element(std::size_t i) const { return {json.at(i), path + "[" + std::to_string(i) + "]", origin}; }
+  Node Element(std::size_t i) const;  // path "<path>[i]"
   bool Has(const std::string& key) const { return json.contains(key); }
 };
 
