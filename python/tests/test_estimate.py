@@ -229,7 +229,7 @@ def test_the_cache_state_equals_the_cli(tmp_path):
                           "capacity_bytes": 10000000}
     assert warm.total_ms < cold.total_ms
     # A profile without warm models: no cache state, and `warm` is the CLI's error.
-    plain = odonata.platform(SRC / "platforms" / "host-ort-cpu.json")
+    plain = odonata.platform(SRC / "platforms" / "jetson-nano.json")
     assert odonata.estimate(model, plain).cache is None
     with pytest.raises(odonata.Error, match="has no warm class models"):
         odonata.estimate(model, plain, cache="warm")
