@@ -35,6 +35,7 @@ void PrintTo(const FittedFactor& f, std::ostream* os) { *os << f.dim << "/" << f
 namespace {
 
 using I64 = std::int64_t;
+using odonata::testing::ConvConfig;
 
 // Multiplicative noise, uniform in [1 - r, 1 + r], from a seeded engine with
 // our own mapping to [0, 1) so the data is the same on every standard library.
@@ -437,16 +438,6 @@ Platform Base() {
   return p;
 }
 
-LayerConfig ConvConfig(I64 in_c, I64 out_c, I64 h = 32) {
-  LayerConfig c;
-  c.op = "Conv";
-  c.in_c = in_c;
-  c.out_c = out_c;
-  c.in_h = c.in_w = h;
-  c.kernel_h = c.kernel_w = 3;
-  return c;
-}
-
 Measurement Row(const LayerConfig& c, double ms, int line) {
   Measurement m;
   m.config = c;
@@ -460,6 +451,19 @@ const ClassFit& FitOf(const FitReport& r, OpClass c) {
     if (f.op_class == c) return f;
   }
   throw std::runtime_error("class not fitted");
+}
+
+// A step/linear model's constant and its straight (no staircase) coefficient per unit of `dim`.
+struct Line {
+  double constant = 0, per = 0;
+};
+Line LineIn(const FittedModel& fm, const std::string& dim) {
+  Line l;
+  for (const FittedTerm& t : fm.terms) {
+    if (t.factors.empty()) l.constant += t.coef;
+    if (t.factors.size() == 1 && t.factors[0].dim == dim && t.factors[0].step == 0) l.per += t.coef;
+  }
+  return l;
 }
 
 // Each kind of synthetic data is best explained by the model that made it.
@@ -816,11 +820,7 @@ TEST(Fit, RoiAlignRowsFitTheirOwnClassPerCallAndMac) {
   EXPECT_LT(f.stats.cv_mape, 3.0);
   const ClassModel& m = r.platform.classes.at(OpClass::kRoi);
   ASSERT_EQ(m.estimator, "step_linear");
-  double constant = 0, per_mac = 0;
-  for (const FittedTerm& t : m.fitted.at(0).terms) {
-    if (t.factors.empty()) constant += t.coef;
-    if (t.factors.size() == 1 && t.factors[0].dim == "macs" && t.factors[0].step == 0) per_mac += t.coef;
-  }
+  const auto [constant, per_mac] = LineIn(m.fitted.at(0), "macs");
   EXPECT_NEAR(per_mac, 2.8e-7, 0.1e-7);
   EXPECT_NEAR(constant, 1.5, 0.3);
   // Faster R-CNN's box head: 150 rois x 256 channels x 7x7, ratio 2: 30,105,600 MACs, 9.93 ms.
@@ -874,11 +874,7 @@ TEST(Fit, SiluRowsFitTheirOwnClassPerCallAndElement) {
   EXPECT_LT(f.stats.cv_mape, 3.0);
   const ClassModel& m = r.platform.classes.at(OpClass::kSilu);
   ASSERT_EQ(m.estimator, "step_linear");
-  double constant = 0, per_elem = 0;
-  for (const FittedTerm& t : m.fitted.at(0).terms) {
-    if (t.factors.empty()) constant += t.coef;
-    if (t.factors.size() == 1 && t.factors[0].dim == "elems" && t.factors[0].step == 0) per_elem += t.coef;
-  }
+  const auto [constant, per_elem] = LineIn(m.fitted.at(0), "elems");
   EXPECT_NEAR(per_elem, 2e-7, 0.1e-7);
   EXPECT_NEAR(constant, 0.002, 0.001);
   // EfficientNet-B0's largest SiLU: 32 channels at 112x112 = 401,408 elements, 0.0823 ms.

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <stdexcept>
@@ -27,6 +28,17 @@ inline const Layer& Find(const Network& net, const std::string& op) {
     if (l.op_type == op) return l;
   }
   throw std::runtime_error("no layer with op " + op);
+}
+
+// A 3x3 convolution sweep configuration (fit and warm-fit tests).
+inline LayerConfig ConvConfig(std::int64_t in_c, std::int64_t out_c, std::int64_t h = 32) {
+  LayerConfig c;
+  c.op = "Conv";
+  c.in_c = in_c;
+  c.out_c = out_c;
+  c.in_h = c.in_w = h;
+  c.kernel_h = c.kernel_w = 3;
+  return c;
 }
 
 // The message of the odonata::Error `f` throws, or "<no error>".

@@ -23,6 +23,7 @@
 namespace odonata {
 namespace {
 
+using odonata::testing::ConvConfig;
 using odonata::testing::ErrorOf;
 using odonata::testing::Model;
 
@@ -101,16 +102,6 @@ TEST(WarmFit, TooFewRowsIsAnError) {
   EXPECT_NE(ErrorOf([] { FitWarmModel({1e4, 2e4, 3e4}, {1, 1, 1}, {0.5, 0.5, 0.5}, Precision::kFp32, 5, "s"); })
                 .find("3 rows with warm_ms, at least 4"),
             std::string::npos);
-}
-
-LayerConfig ConvConfig(std::int64_t in_c, std::int64_t out_c, std::int64_t h) {
-  LayerConfig c;
-  c.op = "Conv";
-  c.in_c = in_c;
-  c.out_c = out_c;
-  c.in_h = c.in_w = h;
-  c.kernel_h = c.kernel_w = 3;
-  return c;
 }
 
 Platform Base() {
