@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -53,7 +54,11 @@ class BackgroundLoad {
 #if defined(M_ARENA_MAX)
     mallopt(M_ARENA_MAX, 1);
 #endif
-    thread_ = std::thread([task = task_] { (*task)(); });
+    try {
+      thread_ = std::thread([task = task_] { (*task)(); });
+    } catch (const std::system_error&) {
+      // No thread to be had (a process or thread limit): Get() loads here.
+    }
   }
   BackgroundLoad(const BackgroundLoad&) = delete;
   BackgroundLoad& operator=(const BackgroundLoad&) = delete;
@@ -67,7 +72,11 @@ class BackgroundLoad {
   }
 
   Network Get() {
-    thread_.join();
+    if (thread_.joinable()) {
+      thread_.join();
+    } else {
+      (*task_)();
+    }
     return result_.get();
   }
 
