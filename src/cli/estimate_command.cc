@@ -4,7 +4,6 @@
 #include <malloc.h>  // mallopt (glibc)
 #endif
 
-#include <exception>
 #include <filesystem>
 #include <future>
 #include <iostream>
@@ -35,10 +34,9 @@ struct EstimateArgs {
 };
 
 // A model loaded on a second thread while this one reads the profile: the two
-// are independent, so with a free second core the profile's share comes off
-// the wall clock (ResNet-50 on the Jetson Nano: the model 17.7 M instructions,
-// the profile 6.9 M, of 38.4 M; issue 13; what it measured, and that it needs
-// that free core, is in docs/performance.md, fourth round).
+// are independent, and on the project's 2-core machine the whole-process
+// estimate is mostly them (ResNet-50 on the Jetson Nano: the model 17.7 M
+// instructions, the profile 6.9 M, of 38.4 M; issue 13, docs/performance.md).
 // Get() returns the network or throws the load's error. The profile's errors
 // still come first and do not wait for the model: if this is destroyed before
 // Get(), the thread is left to run until the process ends (main ends it with
