@@ -9,7 +9,6 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
-#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -54,11 +53,7 @@ class BackgroundLoad {
 #if defined(M_ARENA_MAX)
     mallopt(M_ARENA_MAX, 1);
 #endif
-    try {
-      thread_ = std::thread([task = task_] { (*task)(); });
-    } catch (const std::system_error&) {
-      // No thread to be had (a process or thread limit): Get() loads here.
-    }
+    thread_ = std::thread([task = task_] { (*task)(); });
   }
   BackgroundLoad(const BackgroundLoad&) = delete;
   BackgroundLoad& operator=(const BackgroundLoad&) = delete;
@@ -72,11 +67,7 @@ class BackgroundLoad {
   }
 
   Network Get() {
-    if (thread_.joinable()) {
-      thread_.join();
-    } else {
-      (*task_)();
-    }
+    thread_.join();
     return result_.get();
   }
 
