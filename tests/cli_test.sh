@@ -119,22 +119,6 @@ stderr_has "did you mean 'jetson-nano'"
 stdout_empty
 ok
 
-# estimate loads a single model on a second thread while it reads the profile
-# (src/cli/estimate_command.cc): the profile's error still comes alone and first.
-check "a bad profile and a bad model or folder: the profile's error alone"
-run 1 estimate "$WORK/truncated.onnx" --platform jetsn-nano
-one_error_line
-stderr_has "did you mean 'jetson-nano'"
-stdout_empty
-mkdir -p "$WORK/no_models"
-run 1 estimate "$WORK/no_models" --platform jetsn-nano
-one_error_line
-stderr_has "did you mean 'jetson-nano'"
-run 1 estimate "$WORK/no_models" --platform jetson-nano
-one_error_line
-stderr_has "no_models: no .onnx files in this folder"
-ok
-
 # --- Reports --------------------------------------------------------------
 
 check "estimate prints a table with a total line"

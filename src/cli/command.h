@@ -147,20 +147,6 @@ class ProgressBar {
 // --progress: draw the progress bar on stderr even when it is no terminal.
 void AddProgressOption(CLI::App& cmd, bool& progress);
 
-// Whether the process ends with exit() and its static destructors (sanitizer
-// builds: LeakSanitizer checks at exit) rather than _Exit (src/cli/main.cc).
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool kExitRunsDestructors = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-inline constexpr bool kExitRunsDestructors = true;
-#else
-inline constexpr bool kExitRunsDestructors = false;
-#endif
-#else
-inline constexpr bool kExitRunsDestructors = false;
-#endif
-
 // Hands `value` to the process until it ends and returns it. main ends the
 // process with _Exit once the output is flushed (src/cli/main.cc), so what is
 // kept here is never torn down piece by piece just before that: the loaded

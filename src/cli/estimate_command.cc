@@ -1,16 +1,9 @@
 // `odonata estimate MODEL... --platform P`: the latency and energy of models
 // (files, or folders of .onnx files) on a platform.
-#if __has_include(<malloc.h>)
-#include <malloc.h>  // mallopt (glibc)
-#endif
-
 #include <filesystem>
-#include <future>
 #include <iostream>
 #include <memory>
 #include <sstream>
-#include <thread>
-#include <utility>
 
 #include "command.h"
 #include "odonata/errors.h"
@@ -32,51 +25,6 @@ struct EstimateArgs {
   std::optional<std::string> output_dir;  // one report per model
 };
 
-// A model loaded on a second thread while this one reads the profile: the two
-// are independent, and on the project's 2-core machine the whole-process
-// estimate is mostly them (ResNet-50 on the Jetson Nano: the model 17.7 M
-// instructions, the profile 6.9 M, of 38.4 M; issue 13, docs/performance.md).
-// Get() returns the network or throws the load's error. The profile's errors
-// still come first and do not wait for the model: if this is destroyed before
-// Get(), the thread is left to run until the process ends (main ends it with
-// _Exit), except in sanitizer builds, which wait for it before exit() runs the
-// static destructors it may still be using. Before the thread starts, glibc
-// is told to keep one arena: the thread then allocates from the same heap
-// (on huge pages, huge_heap.cc) instead of a new arena touched 4 KiB at a
-// time (ResNet-50: 611 page faults instead of 273, and more CPU time).
-class BackgroundLoad {
- public:
-  BackgroundLoad(std::string file, LoadOptions options)
-      : task_(std::make_shared<std::packaged_task<Network()>>(
-            [file = std::move(file), options = std::move(options)] { return LoadModel(file, options); })),
-        result_(task_->get_future()) {
-#if defined(M_ARENA_MAX)
-    mallopt(M_ARENA_MAX, 1);
-#endif
-    thread_ = std::thread([task = task_] { (*task)(); });
-  }
-  BackgroundLoad(const BackgroundLoad&) = delete;
-  BackgroundLoad& operator=(const BackgroundLoad&) = delete;
-  ~BackgroundLoad() {
-    if (!thread_.joinable()) return;
-    if (kExitRunsDestructors) {
-      thread_.join();
-    } else {
-      thread_.detach();
-    }
-  }
-
-  Network Get() {
-    thread_.join();
-    return result_.get();
-  }
-
- private:
-  std::shared_ptr<std::packaged_task<Network()>> task_;  // shared with the thread, which may outlive this
-  std::future<Network> result_;
-  std::thread thread_;
-};
-
 // DIR/<model>.txt|json|csv|html
 std::string ReportPath(const std::string& dir, const Report& report, Format format) {
   static constexpr const char* kExtension[] = {"txt", "json", "csv", "html"};
@@ -88,28 +36,16 @@ int Run(const EstimateArgs& a, const Context& context) {
   EstimateOptions estimate;
   estimate.precision = a.precision;
   estimate.cache = a.cache;
-  // A single model loads on a second thread while the profile is read
-  // (BackgroundLoad); listing the models cannot wait for the profile, but its
-  // error (a folder without models) is reported after the profile's, as before.
-  std::vector<std::string> files;
-  std::exception_ptr files_error;
-  try {
-    files = ModelFiles(a.models);
-  } catch (...) {
-    files_error = std::current_exception();
-  }
-  std::optional<BackgroundLoad> first;
-  if (!files_error && files.size() == 1) first.emplace(files.front(), load);
   // The platform first: a typo there should not wait for a large model to load.
   // Kept until the process ends (KeepUntilExit): not destroyed just before it.
   const Platform& platform = KeepUntilExit(LoadPlatform(a.platform, context.SearchPath()));
   WarnIfOtherMachine(platform);
-  if (files_error) std::rethrow_exception(files_error);
+  const std::vector<std::string> files = ModelFiles(a.models);
   std::vector<Report>& reports = KeepUntilExit(std::vector<Report>());
   int status = 0;
   for (const std::string& file : files) {
     try {
-      Network network = first ? first->Get() : LoadModel(file, load);
+      Network network = LoadModel(file, load);
       reports.push_back(EstimateNetwork(network, platform, estimate));
       // One model: kept too. Several: each freed before the next loads.
       if (files.size() == 1) KeepUntilExit(std::move(network));
