@@ -103,9 +103,6 @@ if step sweeps; then
   [ -f "$WORK/sweeps/empty/plan.csv" ] ||
     "$ODONATA" sweep --op Relu --design 1d --dims in_c --min 1 --max 1 --around in_c=1,hw=1 \
       --out "$WORK/sweeps/empty" --models
-  # The cache state's networks (step 2c): 24 synthetic inverted-residual chains, 0.02-48 MB of
-  # weights (tools/ort/ir_chains.py; numpy and onnx, Debian's python3-numpy and python3-onnx).
-  [ -f "$WORK/irchains/ir_c112_h14_l12_t6.onnx" ] || /usr/bin/python3 tools/ort/ir_chains.py "$WORK/irchains" >/dev/null
   [ -f "$WORK/sweeps/reference/plan.csv" ] ||
     "$ODONATA" sweep --op Conv --design 1d --dims in_c --min 64 --max 64 --around in_c=64,out_c=64,hw=28,kernel=3 \
       --out "$WORK/sweeps/reference" --models
@@ -145,8 +142,12 @@ fi
 #     the warm saving a network keeps by its weights (the profile's `cache.share`). Until run 11 this
 #     step timed a Gemm probe of 11 single layers (`odonata fit --cache-probe`, about 20 s), which a
 #     network's cache state did not follow (MobileNetV2 estimated warm, ran cold); the chains replace
-#     it. About 25-35 s on a quiet machine (a development timing: noisy, docs/host-platform.md).
+#     it. About 40 s (a development timing on a busy machine: 26 s of timing, 15 s writing the
+#     networks; tools/ort/README.md).
 if step cache; then
+  # The 24 networks (tools/ort/ir_chains.py, the same bytes on every run; numpy and onnx, Debian's
+  # python3-numpy and python3-onnx), written here so that the step can run alone on an old WORK.
+  [ -f "$WORK/irchains/ir_c112_h14_l12_t6.onnx" ] || /usr/bin/python3 tools/ort/ir_chains.py "$WORK/irchains" >/dev/null
   node tools/ort/cache_state.js --out "$DATA/cache_chains.csv" --threads "$THREADS" --passes 2 --warmup 3 \
     --repeats 10 --min-ms 30 --tries 3 --max-wait 30 "$WORK"/irchains/*.onnx
 fi
@@ -180,7 +181,10 @@ if step fit; then
   for m in "$DATA"/*.machine.json; do [ -e "$m" ] && machines+=(--machine "$m"); done
   dispatch=()
   [ -f "$DATA/dispatch.csv" ] && dispatch=(--dispatch "$DATA/dispatch.csv")
-  [ -f "$DATA/cache_chains.csv" ] && dispatch+=(--cache-chains "$DATA/cache_chains.csv" --cache-chains-dir "$WORK/irchains")
+  if [ -f "$DATA/cache_chains.csv" ]; then
+    [ -f "$WORK/irchains/ir_c112_h14_l12_t6.onnx" ] || /usr/bin/python3 tools/ort/ir_chains.py "$WORK/irchains" >/dev/null
+    dispatch+=(--cache-chains "$DATA/cache_chains.csv" --cache-chains-dir "$WORK/irchains")
+  fi
   # shellcheck disable=SC2086
   "$ODONATA" fit "$DATA/sweeps.csv" "$DATA/detection.csv" --base "$DATA/base.json" --same-board --out "$PROFILE" --report $FIT_FLAGS "${dispatch[@]}" \
     --predictions "$DATA/fit/predictions.csv" "${machines[@]}" | tee "$DATA/fit_report.txt"
