@@ -39,14 +39,17 @@ struct LayerCost {
   double energy_mj;    // W x ms
 };
 
-inline LayerCost CostOf(const FusedLayer& l, const PlatformPlan& plan, bool warm) {
+// `share`: the part of the warm saving the layer keeps (0 cold, 1 warm; CacheChoice).
+inline LayerCost CostOf(const FusedLayer& l, const PlatformPlan& plan, double share) {
   LayerCost c;
   c.plan = &(l.quantized ? plan.quantized : plan.classes)[static_cast<std::size_t>(l.op_class)];
   c.estimator = l.free ? plan.free : l.unknown_op ? plan.memory : c.plan->estimator;
   c.cost = c.estimator->cost(l.facts, *c.plan);
-  // Warm caches: the class's factor on its (cold) estimate (WarmModel).
-  if (warm && c.plan->warm && !l.free && !l.unknown_op && c.cost.ms > 0) {
-    c.cost.ms *= c.plan->warm->Factor(BytesAt(l.facts, *c.plan), c.cost.ms);
+  // Warm caches: the class's factor on its (cold) estimate (WarmModel); a partial
+  // state keeps the share h of the saving: cold - h x (cold - warm) = cold x (1 - h x (1 - factor)).
+  if (share > 0 && c.plan->warm && !l.free && !l.unknown_op && c.cost.ms > 0) {
+    const double factor = c.plan->warm->Factor(BytesAt(l.facts, *c.plan), c.cost.ms);
+    c.cost.ms *= share >= 1 ? factor : 1.0 - share * (1.0 - factor);
   }
   // Every executed kernel pays the runtime's dispatch once per repeat; free ops are not kernels.
   c.dispatch_ms = l.free ? 0.0 : plan.dispatch_ms * static_cast<double>(l.repeat);
@@ -106,15 +109,29 @@ std::optional<CacheChoice> ChooseCache(const FusedNetwork& fused, const Platform
   c.weight_bytes = fused.totals.param_bytes;
   c.capacity_bytes = plan.cache_capacity_bytes;
   c.forced = plan.cache_mode != CacheMode::kAuto;
+  if (plan.cache_mode == CacheMode::kAuto && plan.cache_share) {
+    c.share = plan.cache_share->Share(static_cast<double>(c.weight_bytes));
+    c.warm = *c.share >= 0.5;
+    return c;
+  }
   c.warm = plan.cache_mode == CacheMode::kWarm ||
            (plan.cache_mode == CacheMode::kAuto && c.capacity_bytes >= 0 && c.weight_bytes <= c.capacity_bytes);
   return c;
 }
 
+std::string CacheChoice::StateText() const {
+  if (!share) return warm ? "warm" : "cold";
+  char text[32];
+  std::snprintf(text, sizeof text, "partial %.2f", *share);
+  return text;
+}
+
 namespace {
-bool Warm(const FusedNetwork& fused, const PlatformPlan& plan) {
-  const std::optional<CacheChoice> c = ChooseCache(fused, plan);
-  return c && c->warm;
+// The share of the warm saving a network's layers keep (CostOf): 0 cold, 1 warm.
+double Share(const std::optional<CacheChoice>& c) {
+  if (!c) return 0.0;
+  if (c->share) return *c->share;
+  return c->warm ? 1.0 : 0.0;
 }
 }  // namespace
 
@@ -199,6 +216,7 @@ PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& optio
   for (const ClassPlan& cp : plan.classes) plan.warm_models = plan.warm_models || cp.warm.has_value();
   for (const ClassPlan& cp : plan.quantized) plan.warm_models = plan.warm_models || cp.warm.has_value();
   plan.cache_capacity_bytes = platform.cache ? platform.cache->capacity_bytes : -1;
+  if (platform.cache) plan.cache_share = platform.cache->share;
   if (options.cache == CacheMode::kWarm && !plan.warm_models) {
     throw Error("--cache warm: platform '" + platform.name + "' has no warm class models (fit it from sweep rows with "
                 "warm_ms: docs/host-cost-model.md \"Cache state\")");
@@ -208,10 +226,10 @@ PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& optio
 
 EstimateTotals EstimateTotal(const FusedNetwork& fused, const PlatformPlan& plan) {
   CheckFusion(fused, plan);
-  const bool warm = Warm(fused, plan);
+  const double share = Share(ChooseCache(fused, plan));
   double sum = 0, energy = 0;
   for (const FusedLayer& l : fused.compact) {
-    const LayerCost c = CostOf(l, plan, warm);
+    const LayerCost c = CostOf(l, plan, share);
     sum += c.ms;
     energy += c.energy_mj;
   }
@@ -273,7 +291,7 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
   report.warnings = fused.warnings;
   report.overhead_ms = plan.overhead_ms;
   report.cache = ChooseCache(fused, plan);
-  const bool warm = report.cache && report.cache->warm;
+  const double share = Share(report.cache);
 
   std::map<std::string, int> unknown;
   Unfitted unfitted;  // step_linear and trees classes without a model for the precision they ran at
@@ -290,7 +308,7 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
   for (std::size_t i = 0; i < fused.layers.size(); ++i) {
     const Layer& layer = fused.layers[i];
     const FusedLayer& l = fused.compact[i];
-    const LayerCost c = CostOf(l, plan, warm);
+    const LayerCost c = CostOf(l, plan, share);
     // Never dropped: an unknown op is costed as the traffic it causes, and flagged.
     if (!l.free && l.unknown_op) ++unknown[layer.domain.empty() ? layer.op_type : layer.domain + "." + layer.op_type];
     ReportRow row;

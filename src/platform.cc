@@ -269,13 +269,43 @@ WarmModel ParseWarmModel(const Node& n) {
   return w;
 }
 
+CacheShare ParseCacheShare(const Node& n) {
+  CheckKeys(n, {"half_bytes", "slope", "rows", "source"}, {"mape", "cv_mape", "cold_mape", "warm_mape"});
+  CacheShare s;
+  auto positive = [&](const char* key) {
+    Node v = n.Child(key);
+    const double x = GetNumber(v);
+    if (!(x > 0) || !std::isfinite(x)) v.Fail("must be a finite number > 0, got " + FormatNumber(x));
+    return x;
+  };
+  s.half_bytes = positive("half_bytes");
+  s.slope = positive("slope");
+  s.rows = GetInteger(n.Child("rows"));
+  if (s.rows < 1) n.Child("rows").Fail("must be >= 1");
+  if (n.Has("mape")) s.mape = GetNumber(n.Child("mape"));
+  if (n.Has("cv_mape")) s.cv_mape = GetNumber(n.Child("cv_mape"));
+  if (n.Has("cold_mape")) s.cold_mape = GetNumber(n.Child("cold_mape"));
+  if (n.Has("warm_mape")) s.warm_mape = GetNumber(n.Child("warm_mape"));
+  s.source = GetString(n.Child("source"));
+  return s;
+}
+
 CacheCapacity ParseCache(const Node& n) {
-  CheckKeys(n, {"capacity_bytes", "source"}, {});
+  // capacity_bytes is optional only next to a share (a profile fitted with --cache-chains alone).
+  if (n.Has("share")) {
+    CheckKeys(n, {"source", "share"}, {"capacity_bytes"});
+  } else {
+    CheckKeys(n, {"capacity_bytes", "source"}, {});
+  }
   CacheCapacity c;
-  Node cap = n.Child("capacity_bytes");
-  c.capacity_bytes = GetInteger(cap);
-  if (c.capacity_bytes < 0) cap.Fail("must be >= 0, got " + std::to_string(c.capacity_bytes));
+  c.capacity_bytes = -1;
+  if (n.Has("capacity_bytes")) {
+    Node cap = n.Child("capacity_bytes");
+    c.capacity_bytes = GetInteger(cap);
+    if (c.capacity_bytes < 0) cap.Fail("must be >= 0, got " + std::to_string(c.capacity_bytes));
+  }
   c.source = GetString(n.Child("source"));
+  if (n.Has("share")) c.share = ParseCacheShare(n.Child("share"));
   return c;
 }
 
@@ -883,10 +913,25 @@ void WritePlatform(const Platform& p, std::ostream& out) {
     j["modes"] = modes;
   }
   if (p.machine) j["machine"] = MachineJson(*p.machine);
-  if (p.cache) j["cache"] = {{"capacity_bytes", p.cache->capacity_bytes}, {"source", p.cache->source}};
+  if (p.cache) {
+    nlohmann::ordered_json cj;
+    if (p.cache->capacity_bytes >= 0) cj["capacity_bytes"] = p.cache->capacity_bytes;
+    cj["source"] = p.cache->source;
+    if (const auto& sh = p.cache->share) {
+      cj["share"] = {{"half_bytes", sh->half_bytes}, {"slope", sh->slope},        {"rows", sh->rows},
+                     {"mape", sh->mape},             {"cv_mape", sh->cv_mape},    {"cold_mape", sh->cold_mape},
+                     {"warm_mape", sh->warm_mape},   {"source", sh->source}};
+    }
+    j["cache"] = cj;
+  }
   if (p.interval) j["interval"] = IntervalJson(*p.interval);
   if (p.validation) j["validation"] = ValidationJson(*p.validation);
   out << j.dump(2) << "\n";
+}
+
+double CacheShare::Share(double weight_bytes) const {
+  if (!(weight_bytes > 0)) return 1.0;
+  return 1.0 / (1.0 + std::pow(weight_bytes / half_bytes, slope));
 }
 
 double WarmModel::Factor(double bytes, double cold_ms) const {

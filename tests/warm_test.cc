@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <random>
 #include <sstream>
 #include <string>
@@ -352,6 +353,228 @@ TEST(CacheProfile, RoundTripsAndRejectsBadFields) {
   no_c0.replace(no_c0.find("\"c0\""), 4, "\"cc\"");
   EXPECT_NE(ErrorOf([&] { ParsePlatform(no_c0, "w.json"); }).find("classes.conv.warm"), std::string::npos)
       << ErrorOf([&] { ParsePlatform(no_c0, "w.json"); });
+}
+
+
+// The partial cache state (CacheShare, `odonata fit --cache-chains`).
+
+// h = 1 / (1 + (w / half)^slope) of the synthetic networks below.
+constexpr double kHalf = 3e5, kSlope = 0.4;
+double TrueShare(double w) { return 1.0 / (1.0 + std::pow(w / kHalf, kSlope)); }
+
+// n networks of 2e4 to 5e7 bytes of weights, the estimate saving g in [0.1, 0.45]
+// warm; measured warm = cold x (1 - h g) x (1 + noise x U(-1, 1)).
+std::vector<CacheChainRow> ShareRows(int n, double noise, std::uint64_t seed) {
+  Uniform u(seed);
+  std::vector<CacheChainRow> rows;
+  for (int i = 0; i < n; ++i) {
+    CacheChainRow r;
+    r.model = "net" + std::to_string(i) + ".onnx";
+    r.weight_bytes = std::llround(std::exp(std::log(2e4) + u() * (std::log(5e7) - std::log(2e4))));
+    r.cold_est_ms = 1.0 + 4.0 * u();
+    const double g = 0.1 + 0.35 * u();
+    r.warm_est_ms = r.cold_est_ms * (1.0 - g);
+    r.cold_ms = r.cold_est_ms * (0.8 + 0.4 * u());  // the estimate's own error does not matter
+    r.warm_ms = r.cold_ms * (1.0 - TrueShare(static_cast<double>(r.weight_bytes)) * g) * (1.0 + noise * (2.0 * u() - 1.0));
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+TEST(CacheShare, TheShareFunction) {
+  CacheShare s;
+  s.half_bytes = 1e6;
+  s.slope = 2.0;
+  EXPECT_DOUBLE_EQ(s.Share(1e6), 0.5);
+  EXPECT_DOUBLE_EQ(s.Share(2e6), 0.2);   // 1 / (1 + 2^2)
+  EXPECT_DOUBLE_EQ(s.Share(5e5), 0.8);   // 1 / (1 + 0.5^2)
+  EXPECT_DOUBLE_EQ(s.Share(0), 1.0);
+}
+
+TEST(CacheShare, RecoversHalfAndSlopeExactlyWithoutNoise) {
+  const CacheShareFit f = FitCacheShare(ShareRows(24, 0.0, 3), "synthetic.csv");
+  // The last grid's steps are 1e-4 in ln half_bytes and 6.25e-5 in ln slope.
+  EXPECT_NEAR(std::log(f.model.half_bytes), std::log(kHalf), 1e-3);
+  EXPECT_NEAR(std::log(f.model.slope), std::log(kSlope), 1e-3);
+  EXPECT_LT(f.model.mape, 0.01);
+  EXPECT_LT(f.model.cv_mape, 0.01);
+  ASSERT_EQ(f.rows.size(), 24u);
+  ASSERT_EQ(f.share.size(), 24u);
+  for (std::size_t i = 0; i < f.rows.size(); ++i) {
+    if (i) EXPECT_LE(f.rows[i - 1].weight_bytes, f.rows[i].weight_bytes);
+    EXPECT_NEAR(f.share[i], TrueShare(static_cast<double>(f.rows[i].weight_bytes)), 1e-3);
+  }
+}
+
+TEST(CacheShare, RecoversHalfAndSlopeFromNoisyNetworks) {
+  const std::vector<CacheChainRow> rows = ShareRows(40, 0.005, 11);
+  const CacheShareFit f = FitCacheShare(rows, "synthetic.csv");
+  // +/-0.5% on warm/cold moves a network's h by about 0.005 / g, up to 0.05.
+  EXPECT_NEAR(std::log(f.model.half_bytes), std::log(kHalf), 0.5);
+  EXPECT_NEAR(f.model.slope, kSlope, 0.08);
+  for (double w : {3e4, 3e5, 3e6, 3e7}) EXPECT_NEAR(f.model.Share(w), TrueShare(w), 0.04) << w;
+  // The noise's mean absolute value is 0.25%: the fit is about that, held out or not; the ends are far worse.
+  EXPECT_LT(f.model.mape, 0.4);
+  EXPECT_LT(f.model.cv_mape, 0.5);
+  EXPECT_GT(f.model.cold_mape, 3.0);
+  EXPECT_GT(f.model.warm_mape, 3.0);
+  EXPECT_EQ(f.model.rows, 40);
+  EXPECT_EQ(f.model.source.rfind("synthetic.csv (odonata fit --cache-chains: 40 networks of ", 0), 0u) << f.model.source;
+  // Deterministic, whatever the rows' order.
+  std::vector<CacheChainRow> reversed(rows.rbegin(), rows.rend());
+  EXPECT_EQ(FitCacheShare(reversed, "synthetic.csv").model, f.model);
+}
+
+TEST(CacheShare, Errors) {
+  EXPECT_EQ(ErrorOf([] { FitCacheShare(ShareRows(3, 0, 1), "s"); }),
+            "fit: --cache-chains: 3 networks, at least 4 are needed");
+  std::vector<CacheChainRow> rows = ShareRows(6, 0, 1);
+  rows[2].warm_est_ms = rows[2].cold_est_ms * 1.5;
+  EXPECT_EQ(ErrorOf([&] { FitCacheShare(rows, "s"); }),
+            "fit: --cache-chains: net2.onnx: its warm estimate is above its cold one");
+  rows = ShareRows(6, 0, 1);
+  rows[4].warm_ms = 0;
+  EXPECT_EQ(ErrorOf([&] { FitCacheShare(rows, "s"); }),
+            "fit: --cache-chains: net4.onnx: weights, estimates and times must be > 0");
+}
+
+// WarmPlatform with a partial cache state of half_bytes and slope.
+Platform SharePlatform(double half, double slope) {
+  Platform p = WarmPlatform(-1);
+  CacheCapacity c;
+  c.capacity_bytes = -1;
+  c.source = "chains";
+  c.share = CacheShare{half, slope, 24, 1.5, 2.5, 8.0, 20.0, "chains.csv"};
+  p.cache = c;
+  return p;
+}
+
+TEST(CacheShare, EstimateBlendsColdAndWarm) {
+  const Network net = ConvNet();  // 36,864 bytes of weights
+  EstimateOptions cold_opt, warm_opt;
+  cold_opt.cache = CacheMode::kCold;
+  warm_opt.cache = CacheMode::kWarm;
+  const Platform p = SharePlatform(2 * 36864.0, 1.0);  // h = 1 / (1 + 1/2) = 2/3
+  const Report cold = EstimateNetwork(net, p, cold_opt);
+  const Report warm = EstimateNetwork(net, p, warm_opt);
+  const double c = cold.rows[0].ms, relu = cold.rows[1].ms;
+  // The ends are forced whatever the share: the conv's factor is 1/2.
+  EXPECT_DOUBLE_EQ(warm.rows[0].ms, 0.5 * c);
+  EXPECT_FALSE(cold.cache->share);
+  EXPECT_FALSE(warm.cache->share);
+  // The middle: cold - h (cold - warm) = c - (2/3)(c/2) = (2/3) c; the Relu has no warm model.
+  const Report mid = EstimateNetwork(net, p);
+  ASSERT_TRUE(mid.cache && mid.cache->share);
+  EXPECT_NEAR(*mid.cache->share, 2.0 / 3.0, 1e-15);
+  EXPECT_TRUE(mid.cache->warm);  // h >= 1/2
+  EXPECT_NEAR(mid.rows[0].ms, 2.0 / 3.0 * c, 1e-15);
+  EXPECT_DOUBLE_EQ(mid.rows[1].ms, relu);
+  EXPECT_NEAR(mid.total_ms, 0.01 + 2.0 / 3.0 * c + relu, 1e-15);
+  // h = 1/2 exactly at half_bytes; near 0 for weights far above it.
+  EXPECT_NEAR(EstimateNetwork(net, SharePlatform(36864.0, 3.0)).rows[0].ms, 0.75 * c, 1e-15);
+  const Report far = EstimateNetwork(net, SharePlatform(36.864, 3.0));  // h = 1 / (1 + 1e9)
+  EXPECT_FALSE(far.cache->warm);
+  EXPECT_NEAR(far.rows[0].ms, c, 1e-9 * c);
+  // The loop API agrees with the report.
+  const FusedNetwork fused = FuseNetwork(net, p.fusion);
+  EXPECT_DOUBLE_EQ(EstimateTotal(fused, PlanPlatform(p)).total_ms, mid.total_ms);
+  EXPECT_DOUBLE_EQ(EstimateTotal(fused, PlanPlatform(p, cold_opt)).total_ms, cold.total_ms);
+  // Reports: text, JSON, CSV.
+  std::ostringstream text, json, csv;
+  Render(mid, Format::kTable, text);
+  Render(mid, Format::kJson, json);
+  Render(mid, Format::kCsv, csv);
+  EXPECT_NE(text.str().find("cache      partial 0.67 (share of the warm saving kept, from weights 36.0 KiB; "
+                            "--cache warm|cold to force an end)"),
+            std::string::npos)
+      << text.str();
+  EXPECT_NE(json.str().find("\"cache\": {\n    \"state\": \"partial\",\n    \"forced\": false,\n    \"weight_bytes\": 36864,\n"
+                            "    \"capacity_bytes\": null,\n    \"share\": 0.6666666666666"),
+            std::string::npos)
+      << json.str();
+  EXPECT_NE(csv.str().find(",partial 0.67\n"), std::string::npos) << csv.str();
+}
+
+TEST(CacheShare, ProfileRoundTripsAndRejectsBadKeys) {
+  const Platform p = SharePlatform(1.5e6, 0.35);
+  std::ostringstream out;
+  WritePlatform(p, out);
+  const std::string text = out.str();
+  EXPECT_EQ(text.find("capacity_bytes"), std::string::npos) << text;  // none measured: not written
+  const Platform back = ParsePlatform(text, "s.json");
+  ASSERT_TRUE(back.cache && back.cache->share);
+  EXPECT_EQ(*back.cache, *p.cache);
+  std::ostringstream again;
+  WritePlatform(back, again);
+  EXPECT_EQ(again.str(), text);  // byte-identical
+  auto error = [&](const std::string& from, const std::string& to) {
+    std::string bad = text;
+    const std::size_t at = bad.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    bad.replace(at, from.size(), to);
+    return ErrorOf([&] { ParsePlatform(bad, "s.json"); });
+  };
+  EXPECT_NE(error("\"slope\": 0.35", "\"slope\": -1").find("cache.share.slope: must be a finite number > 0, got -1"),
+            std::string::npos)
+      << error("\"slope\": 0.35", "\"slope\": -1");
+  EXPECT_NE(error("\"half_bytes\": 1500000.0", "\"half_bytes\": \"big\"").find("cache.share.half_bytes"),
+            std::string::npos)
+      << error("\"half_bytes\": 1500000.0", "\"half_bytes\": \"big\"");
+  EXPECT_NE(error("\"half_bytes\"", "\"halfbytes\"").find("cache.share"), std::string::npos)
+      << error("\"half_bytes\"", "\"halfbytes\"");
+  EXPECT_NE(error("\"rows\": 24", "\"rows\": 0").find("cache.share.rows: must be >= 1"), std::string::npos)
+      << error("\"rows\": 24", "\"rows\": 0");
+  // Without a share, capacity_bytes is required (the all-or-nothing rule of before).
+  Platform old = WarmPlatform(13000000);
+  std::ostringstream old_text;
+  WritePlatform(old, old_text);
+  std::string no_capacity = old_text.str();
+  no_capacity.replace(no_capacity.find("\"capacity_bytes\": 13000000,"), 27, "");
+  EXPECT_NE(ErrorOf([&] { ParsePlatform(no_capacity, "s.json"); }).find("cache"), std::string::npos);
+}
+
+// FitCacheChains: the CSV of tools/ort/cache_state.js and its models, estimated with the profile.
+TEST(CacheShare, FitsFromTheCsvAndTheModels) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "odonata_cache_share_test";
+  std::filesystem::create_directories(dir);
+  const Platform p = WarmPlatform(-1);
+  std::string csv = "# cache_state.js\nmodel,warm_ms,warm_p10_ms,cold_ms\n";
+  int k = 0;
+  for (std::int64_t ch : {8, 16, 32, 64, 96, 128, 192, 256}) {
+    const std::string name = "c" + std::to_string(ch) + ".onnx";
+    WriteLayerModel(ConvConfig(ch, ch, 16), (dir / name).string());
+    const Network net = LoadOnnx((dir / name).string());
+    EstimateOptions o;
+    o.cache = CacheMode::kCold;
+    const double ec = EstimateNetwork(net, p, o).total_ms;
+    o.cache = CacheMode::kWarm;
+    const double ew = EstimateNetwork(net, p, o).total_ms;
+    const double w = static_cast<double>(FuseNetwork(net, p.fusion).totals.param_bytes);  // as stored
+    const double cold = 0.5 + 0.1 * k++;
+    const double warm = cold * (1.0 - TrueShare(w) * (1.0 - ew / ec));
+    char line[160];
+    std::snprintf(line, sizeof line, "%s,%.17g,0,%.17g\n", name.c_str(), warm, cold);
+    csv += line;
+  }
+  const CacheShareFit f = FitCacheChains(csv, "chains.csv", dir.string(), p, "measured: chains.csv");
+  ASSERT_EQ(f.rows.size(), 8u);
+  EXPECT_GE(f.rows.front().weight_bytes, 8 * 8 * 9 * 4);  // the 8-channel conv's weights (and bias, if any)
+  EXPECT_LT(f.rows.front().weight_bytes, 16 * 16 * 9 * 4);
+  EXPECT_NEAR(std::log(f.model.half_bytes), std::log(kHalf), 1e-2);
+  EXPECT_NEAR(f.model.slope, kSlope, 1e-2);
+  // Errors name the file and line.
+  EXPECT_EQ(ErrorOf([&] { FitCacheChains("model,warm\n", "chains.csv", dir.string(), p, "m"); }),
+            "chains.csv:1: no column 'warm_ms' (expected tools/ort/cache_state.js output: model, warm_ms, cold_ms)");
+  EXPECT_EQ(ErrorOf([&] { FitCacheChains("model,warm_ms,cold_ms\nc8.onnx,fast,1\n", "chains.csv", dir.string(), p, "m"); }),
+            "chains.csv:2: column warm_ms: expected a number > 0, got 'fast'");
+  EXPECT_EQ(ErrorOf([&] { FitCacheChains("model,warm_ms,cold_ms\nnone.onnx,1,1\n", "chains.csv", dir.string(), p, "m"); }),
+            "chains.csv:2: model " + (dir / "none.onnx").string() + ": no such file");
+  Platform no_warm = p;
+  no_warm.classes[OpClass::kConv].warm.reset();
+  EXPECT_NE(ErrorOf([&] { FitCacheChains(csv, "chains.csv", dir.string(), no_warm, "m"); })
+                .find("chains.csv: --cache-chains needs a profile with warm class models"),
+            std::string::npos);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

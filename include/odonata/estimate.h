@@ -18,10 +18,11 @@
 namespace odonata {
 
 // Which cache state a network is estimated in (`--cache`; docs/host-cost-model.md
-// "Cache state"): kAuto picks warm when the profile has warm class models
-// (ClassModel::warm) and a cache capacity (Platform::cache) and the network's
-// weights (Counts::param_bytes, as stored) take at most that capacity, else
-// cold. kWarm and kCold force it; kWarm needs warm models (else Error).
+// "Cache state"): kAuto on a profile with warm class models (ClassModel::warm)
+// and a partial cache state (CacheCapacity::share) estimates the share h of the
+// network's weights (Counts::param_bytes, as stored) warm; with a cache
+// capacity alone, warm when the weights take at most that capacity, else cold.
+// kWarm and kCold force the ends (h = 1, 0); kWarm needs warm models (else Error).
 enum class CacheMode { kAuto, kWarm, kCold };
 const char* CacheModeName(CacheMode m);  // "auto", "warm", "cold"
 bool ParseCacheMode(const std::string& text, CacheMode* out);
@@ -38,6 +39,12 @@ struct CacheChoice {
   bool forced = false;                // --cache warm|cold, not auto
   std::int64_t weight_bytes = 0;      // the network's, as stored
   std::int64_t capacity_bytes = -1;   // the profile's; -1: the profile has none
+  // auto on a profile with a partial cache state (CacheShare): the share h held
+  // warm, each warm-modelled layer estimated cold - h x (cold - warm); `warm` is
+  // then h >= 0.5 (for callers that want one word). Absent otherwise.
+  std::optional<double> share;
+  // "warm", "cold" or "partial 0.37" (the report's cache field).
+  std::string StateText() const;
 };
 
 struct ReportRow {
@@ -166,6 +173,7 @@ struct PlatformPlan {
   CacheMode cache_mode = CacheMode::kAuto;
   bool warm_models = false;
   std::int64_t cache_capacity_bytes = -1;
+  std::optional<CacheShare> cache_share;  // the profile's partial cache state (CacheCapacity::share)
 
   // Out of line: ClassPlan is complete only inside the library.
   PlatformPlan();

@@ -196,12 +196,44 @@ struct CacheProbeFit {
 // Throws Error naming the row for a row without warm_ms, and with fewer than 3 rows.
 CacheProbeFit FitCacheCapacity(const std::vector<Measurement>& rows, const std::string& provenance);
 
+// The partial cache state (`odonata fit --cache-chains`, CacheShare): networks
+// timed whole, warm (back to back) and cold (caches flushed before every run)
+// by tools/ort/cache_state.js, each estimated at both ends with the profile
+// being fitted. Per row g = 1 - warm_est_ms / cold_est_ms, the estimate's
+// relative warm saving, and m = warm_ms / cold_ms, the measured ratio.
+// h(w) = 1 / (1 + (w / half_bytes)^slope) is fitted by least squares of
+// ln(1 - h g) against ln m over ln half_bytes and ln slope: a coarse grid, then
+// three finer grids around the best point (deterministic; no start value).
+// mape: warm_ms predicted as cold_ms x (1 - h g); cv_mape: the same, each row
+// predicted by the fit without it (leave one out); cold_mape h = 0, warm_mape h = 1.
+struct CacheChainRow {
+  std::string model;  // as the CSV names it
+  std::int64_t weight_bytes = 0;  // the network's weights as stored (Counts::param_bytes)
+  double cold_est_ms = 0, warm_est_ms = 0;  // the profile's estimates, --cache cold and warm
+  double cold_ms = 0, warm_ms = 0;          // measured
+};
+struct CacheShareFit {
+  std::vector<CacheChainRow> rows;  // by weight_bytes
+  std::vector<double> share;        // h of each row, fitted
+  CacheShare model;
+};
+// Throws Error with fewer than kMinFitRows rows, or naming the row with a
+// value <= 0 or a warm estimate above the cold one.
+CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& provenance);
+// The rows of a tools/ort/cache_state.js CSV (columns model, warm_ms, cold_ms;
+// `#` lines skipped) with their models read from `models_dir` (a name
+// without a directory) and estimated with `platform` (which needs warm class
+// models), then FitCacheShare. Errors name the file and line.
+CacheShareFit FitCacheChains(std::string_view csv_text, const std::string& origin, const std::string& models_dir,
+                             const Platform& platform, const std::string& provenance);
+
 struct FitReport {
   Platform platform;              // base with the fitted class models
   std::vector<ClassFit> classes;  // in OpClass order
   PowerFit power;                 // empty when no row has power or energy
   std::optional<DispatchFit> dispatch;  // FitFilesOptions::dispatch_file
   std::optional<CacheProbeFit> cache;   // FitFilesOptions::cache_probe_file
+  std::optional<CacheShareFit> cache_share;  // FitFilesOptions::cache_chains_file
   std::vector<std::string> warnings;
 };
 // `trees`: also try gradient-boosted trees (estimator "trees", xgboost) for
@@ -258,6 +290,10 @@ struct FitFilesOptions {
   std::optional<std::string> dispatch_file;
   // Probe rows timed cold and warm (FitCacheCapacity): the profile's `cache`.
   std::optional<std::string> cache_probe_file;
+  // Networks timed warm and cold (FitCacheChains), their models in
+  // cache_chains_dir (default: the CSV's directory): the profile's cache.share.
+  std::optional<std::string> cache_chains_file;
+  std::optional<std::string> cache_chains_dir;
 };
 FitReport FitMeasurementFiles(const std::vector<std::string>& files, const Platform& base,
                               const FitFilesOptions& options = {});

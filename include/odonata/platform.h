@@ -183,9 +183,33 @@ struct WarmModel {
 // runs on this machine (`cache`; measured by `odonata fit --cache-probe`,
 // docs/host-cost-model.md "Cache state"): a network whose weights (as stored)
 // take at most capacity_bytes is estimated with its classes' warm models.
+//
+// A partial cache state (`cache.share`; `odonata fit --cache-chains`, docs/host-cost-model.md
+// section 7): the share h in [0, 1] of the warm models' saving a network keeps,
+// h = 1 / (1 + (weight_bytes / half_bytes)^slope), weight_bytes the network's
+// weights as stored; each layer of a class with a warm model is estimated
+// cold - h x (cold - warm). Fitted from synthetic networks timed warm and cold
+// (least squares of ln(warm / cold) measured against 1 - h x (1 - warm estimate
+// / cold estimate)); mape, cv_mape (leave one out), cold_mape (h = 0) and
+// warm_mape (h = 1) are errors of the networks' warm times predicted as their
+// measured cold time x (1 - h x the estimate's relative saving).
+struct CacheShare {
+  double half_bytes = 0;  // > 0: the weights at which h = 1/2
+  double slope = 0;       // > 0
+  std::int64_t rows = 0;
+  double mape = 0, cv_mape = 0, cold_mape = 0, warm_mape = 0;
+  std::string source;
+
+  double Share(double weight_bytes) const;  // h, in [0, 1]
+  bool operator==(const CacheShare&) const = default;
+};
+
+// With `share` the profile's auto cache state is partial (CacheShare) and
+// capacity_bytes may be absent (-1); without it, the all-or-nothing rule above.
 struct CacheCapacity {
   std::int64_t capacity_bytes = 0;
   std::string source;
+  std::optional<CacheShare> share;
 
   bool operator==(const CacheCapacity&) const = default;
 };

@@ -817,14 +817,15 @@ PYBIND11_MODULE(_odonata, m) {
             if (!r.report.cache) return py::none();
             const CacheChoice& c = *r.report.cache;
             py::dict d;
-            d["state"] = c.warm ? "warm" : "cold";
+            d["state"] = c.share ? "partial" : c.warm ? "warm" : "cold";
             d["forced"] = c.forced;
             d["weight_bytes"] = c.weight_bytes;
             d["capacity_bytes"] = c.capacity_bytes >= 0 ? py::object(py::int_(c.capacity_bytes)) : py::object(py::none());
+            if (c.share) d["share"] = *c.share;
             return d;
           },
-          "The cache state the estimate used, as JSON `cache` ({'state': 'warm'|'cold', 'forced', 'weight_bytes', "
-          "'capacity_bytes'}); None for a profile without warm class models.")
+          "The cache state the estimate used, as JSON `cache` ({'state': 'warm'|'cold'|'partial', 'forced', "
+          "'weight_bytes', 'capacity_bytes'}, and 'share' when partial); None for a profile without warm class models.")
       .def_property_readonly(
           "layers",
           [](const PyReport& r) {

@@ -235,3 +235,36 @@ def test_the_cache_state_equals_the_cli(tmp_path):
         odonata.estimate(model, plain, cache="warm")
     with pytest.raises(odonata.Error, match="unknown cache state 'hot'"):
         odonata.estimate(model, plain, cache="hot")
+
+
+def test_the_partial_cache_state_equals_the_cli(tmp_path):
+    # The same synthetic warm factor of one half on conv, and a partial cache state whose share is
+    # 1/2 at SqueezeNet 1.1's own weights (slope 1): its conv layers at 3/4 of their cold estimate.
+    profile = json.loads((SRC / "platforms" / "host-ort-cpu.json").read_text())
+    profile["name"] = "partialtest"
+    profile["classes"]["conv"]["warm"] = {
+        "precision": "fp32", "c0": math.log(0.5), "c_bytes": 0, "c_ms": 0, "bytes_range": [1, 1e12],
+        "ms_range": [1e-9, 1e9], "rows": 4, "source": "synthetic (test)"}
+    model_path = SRC / "models" / "squeezenet1_1.onnx"
+    model = odonata.load(model_path)
+    weights = odonata.estimate(model, odonata.platform("host-ort-cpu"), cache="cold").param_bytes
+    profile["cache"] = {"source": "synthetic (test)",
+                        "share": {"half_bytes": weights, "slope": 1, "rows": 24, "source": "synthetic (test)"}}
+    path = tmp_path / "partialtest.json"
+    path.write_text(json.dumps(profile))
+    platform = odonata.platform(path)
+    for cache in ("auto", "warm", "cold"):
+        report = odonata.estimate(model, platform, cache=cache)
+        _, out, _ = run_cli("estimate", model_path, "--platform", path, "--cache", cache, "--format", "json")
+        assert report.to_json() == out, cache
+        assert report.cache == json.loads(out)["cache"]
+    mid = odonata.estimate(model, platform)
+    cold = odonata.estimate(model, platform, cache="cold")
+    warm = odonata.estimate(model, platform, cache="warm")
+    assert mid.cache == {"state": "partial", "forced": False, "weight_bytes": weights, "capacity_bytes": None,
+                         "share": 0.5}
+    assert warm.cache["state"] == "warm" and cold.cache["state"] == "cold" and "share" not in cold.cache
+    for m, c, w in zip(mid.layers, cold.layers, warm.layers):
+        assert m.ms == pytest.approx(0.5 * (c.ms + w.ms), rel=1e-12)  # cold - (cold - warm) / 2
+    _, text, _ = run_cli("estimate", model_path, "--platform", path)
+    assert "partial 0.50" in text

@@ -37,6 +37,8 @@ struct FitArgs {
   std::vector<std::string> machines;  // FILE.machine.json of the measurements
   std::optional<std::string> dispatch;  // chains CSV (tools/ort/dispatch.js --chains)
   std::optional<std::string> cache_probe;  // rows timed cold and warm (FitCacheCapacity)
+  std::optional<std::string> cache_chains;      // networks timed warm and cold (FitCacheChains)
+  std::optional<std::string> cache_chains_dir;  // their models
 };
 
 // Whole-network rows (files with a `model` column): one least-squares fit of
@@ -101,7 +103,7 @@ int Run(const FitArgs& a, const Context& context) {
   std::vector<std::string> network_files, layer_files;
   for (const std::string& f : a.measurements) (IsNetworkMeasurementFile(f) ? network_files : layer_files).push_back(f);
   if (!network_files.empty()) {
-    if (a.trees || a.residuals || a.dispatch || a.cache_probe) {
+    if (a.trees || a.residuals || a.dispatch || a.cache_probe || a.cache_chains) {
       throw Error("fit: --trees, --residuals and --dispatch apply to single-layer measurement files, not network rows (" +
                       network_files.front() + " has a `model` column)",
                   ExitCode::kUsage);
@@ -120,6 +122,9 @@ int Run(const FitArgs& a, const Context& context) {
   options.machine_files = a.machines;
   options.dispatch_file = a.dispatch;
   options.cache_probe_file = a.cache_probe;
+  if (a.cache_chains_dir && !a.cache_chains) throw Error("fit: --cache-chains-dir needs --cache-chains", ExitCode::kUsage);
+  options.cache_chains_file = a.cache_chains;
+  options.cache_chains_dir = a.cache_chains_dir;
   options.name = a.name ? a.name : a.out ? std::optional(ProfileNameOf(*a.out)) : std::nullopt;
   options.description = a.description;
   options.same_board = a.same_board;
@@ -177,6 +182,13 @@ Runner SetupFit(CLI::App& cmd) {
                  "Rows of growing weights timed cold and warm (tools/ort/run.js --warm-max-mb): measure the profile's "
                  "cache capacity, the weights below which a network is estimated warm")
       ->type_name("FILE.csv");
+  cmd.add_option("--cache-chains", a->cache_chains,
+                 "Networks timed warm and cold (tools/ort/cache_state.js): fit the profile's partial cache state, the "
+                 "share of the warm saving a network keeps by its weights")
+      ->type_name("FILE.csv");
+  cmd.add_option("--cache-chains-dir", a->cache_chains_dir,
+                 "Where the --cache-chains models are (default: the CSV's directory)")
+      ->type_name("DIR");
   cmd.add_option("--folds", a->folds, "Folds of the cross-validation that chooses each class's model")
       ->type_name("K")
       ->default_str("5");

@@ -1,6 +1,7 @@
 // Fitting from measurement files: provenance, naming and description of the
 // fitted profile, and what it must not inherit from its base.
 #include <cstdio>
+#include <filesystem>
 #include <map>
 
 #include "odonata/errors.h"
@@ -86,6 +87,21 @@ FitReport FitMeasurementFiles(const std::vector<std::string>& files, const Platf
     const std::string& path = *options.cache_probe_file;
     fit.cache = FitCacheCapacity(ReadMeasurements(path), "measured: " + path + ", odonata " + Version());
     p.cache = fit.cache->capacity;
+  }
+  // The partial cache state: networks timed warm and cold, estimated with the profile fitted above.
+  if (options.cache_chains_file) {
+    const std::string& path = *options.cache_chains_file;
+    const std::string dir = options.cache_chains_dir
+                                ? *options.cache_chains_dir
+                                : std::filesystem::path(path).parent_path().string();
+    fit.cache_share = FitCacheChains(ReadFile(path), path, dir.empty() ? "." : dir, p,
+                                     "measured: " + path + ", odonata " + Version());
+    if (!p.cache) {
+      p.cache = CacheCapacity{};
+      p.cache->capacity_bytes = -1;
+      p.cache->source = fit.cache_share->model.source;
+    }
+    p.cache->share = fit.cache_share->model;
   }
   if (options.same_board) {
     p.notes.push_back("Fitted by " + provenance + " on top of " + base.name + ".");

@@ -75,7 +75,7 @@ void RenderCsv(const Report& report, std::ostream& out) {
        report.validation ? std::to_string(report.validation->networks) : "", PrecisionName(report.precision),
        std::to_string(report.quantization.layers), std::to_string(report.totals.param_bytes),
        report::FormatNumber(report.quantization.macs_percent)},
-      cache ? (report.cache->warm ? "warm" : "cold") : "");
+      cache ? report.cache->StateText() : "");
 }
 
 }  // namespace odonata

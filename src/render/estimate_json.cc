@@ -112,10 +112,11 @@ void RenderJson(const Report& report, std::ostream& out) {
   // Only for profiles with warm class models (docs/report-format.md).
   if (report.cache) {
     const CacheChoice& c = *report.cache;
-    j["cache"] = {{"state", c.warm ? "warm" : "cold"},
+    j["cache"] = {{"state", c.share ? "partial" : c.warm ? "warm" : "cold"},
                   {"forced", c.forced},
                   {"weight_bytes", c.weight_bytes},
                   {"capacity_bytes", c.capacity_bytes >= 0 ? Json(c.capacity_bytes) : Json(nullptr)}};
+    if (c.share) j["cache"]["share"] = *c.share;  // partial only: other reports keep their four keys
   }
   j["overhead_ms"] = report.overhead_ms;
   j["layers_ms"] = layers_ms;

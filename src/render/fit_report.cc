@@ -148,6 +148,19 @@ void FitJson(const FitReport& fit, std::ostream& out) {
     j["cache"] = {{"capacity_bytes", fit.cache->capacity.capacity_bytes}, {"at_least", fit.cache->at_least},
                   {"threshold", fit.cache->threshold}, {"rows", rows}};
   }
+  if (fit.cache_share) {
+    const CacheShare& m = fit.cache_share->model;
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    for (std::size_t i = 0; i < fit.cache_share->rows.size(); ++i) {
+      const CacheChainRow& r = fit.cache_share->rows[i];
+      rows.push_back({{"model", r.model}, {"weight_bytes", r.weight_bytes}, {"cold_est_ms", r.cold_est_ms},
+                      {"warm_est_ms", r.warm_est_ms}, {"cold_ms", r.cold_ms}, {"warm_ms", r.warm_ms},
+                      {"share", fit.cache_share->share[i]}});
+    }
+    j["cache_share"] = {{"half_bytes", m.half_bytes}, {"slope", m.slope},         {"mape", m.mape},
+                        {"cv_mape", m.cv_mape},       {"cold_mape", m.cold_mape}, {"warm_mape", m.warm_mape},
+                        {"rows", rows}};
+  }
   j["warnings"] = fit.warnings;
   out << j.dump(2) << '\n';
 }
@@ -218,6 +231,24 @@ void FitTable(const FitReport& fit, std::ostream& out) {
       char cell[64];
       std::snprintf(cell, sizeof cell, " %s %.2f", report::HumanBytes(static_cast<double>(r.weight_bytes)).c_str(),
                     r.cold_ms / r.warm_ms);
+      out << cell;
+    }
+    out << '\n';
+  }
+  if (fit.cache_share) {
+    const CacheShare& m = fit.cache_share->model;
+    char line[300];
+    std::snprintf(line, sizeof line,
+                  "\ncache      partial: share h = 1 / (1 + (weights / %s)^%.3f); %lld networks, warm MAPE %.2f%%, "
+                  "CV %.2f%% (h = 0: %.2f%%, h = 1: %.2f%%); h:",
+                  report::HumanBytes(m.half_bytes).c_str(), m.slope, static_cast<long long>(m.rows), m.mape, m.cv_mape,
+                  m.cold_mape, m.warm_mape);
+    out << line;
+    for (std::size_t i = 0; i < fit.cache_share->rows.size(); ++i) {
+      char cell[64];
+      std::snprintf(cell, sizeof cell, " %s %.2f",
+                    report::HumanBytes(static_cast<double>(fit.cache_share->rows[i].weight_bytes)).c_str(),
+                    fit.cache_share->share[i]);
       out << cell;
     }
     out << '\n';

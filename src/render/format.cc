@@ -300,6 +300,10 @@ std::string ValidationText(const Report& report) {
 }
 
 std::string CacheText(const CacheChoice& c) {
+  if (c.share) {
+    return c.StateText() + " (share of the warm saving kept, from weights " +
+           HumanBytes(static_cast<double>(c.weight_bytes)) + "; --cache warm|cold to force an end)";
+  }
   const std::string state = c.warm ? "warm" : "cold";
   if (c.forced) return state + " (--cache " + state + ")";
   const std::string weights = "weights " + HumanBytes(static_cast<double>(c.weight_bytes));

@@ -6,12 +6,18 @@
 // pass, passes in shuffled orders.
 //
 //   node tools/ort/cache_state.js --out FILE.csv [--passes 3] [--flush-mb 64] [--threads 1]
-//        [--seed 1] MODEL.onnx...
+//        [--seed 1] [--warmup 5] [--repeats 30] [--min-ms 100] [--tries 1] [--max-wait 0]
+//        [--max-others C] MODEL.onnx...
 //
 // Output: model, warm_ms, warm_p10_ms, warm_p90_ms, cold_ms, cold_p10_ms, cold_p90_ms,
-// cold_over_warm (medians over all passes' runs; >= 30 runs and >= 100 ms per model, mode
-// and pass, after 5 warm-up runs). No reference model and no retries: run it on a quiet
-// machine (the lead pauses other jobs) and read the p10/p90.
+// cold_over_warm (medians over all passes' runs; >= REPEATS runs and >= MIN-MS ms per model,
+// mode and pass, after WARMUP warm-up runs). No reference model, and no retries unless --tries: run it on a
+// quiet machine (the lead pauses other jobs; the one command, step 2c, runs it between its
+// other steps) and read the p10/p90. With --tries N (> 1) a timing during which other processes
+// used more than C cores (default: as run.js, 0.5 on 2 vCPUs) is taken again after 2 s, up to N
+// attempts and --max-wait seconds of waiting in all, keeping the least disturbed (run.js's rule,
+// without a reference model). The one command uses --passes 2 --warmup 3 --repeats 10 --min-ms 30
+// --tries 3 --max-wait 30 to stay within its time budget (tools/ort/calibrate.sh).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -20,13 +26,14 @@ const run = require('./run.js');
 function usage(message) {
   process.stderr.write(`cache_state.js: error: ${message}\n` +
                        'usage: node tools/ort/cache_state.js --out FILE.csv [--passes P] [--flush-mb M] ' +
-                       '[--threads N] [--seed S] MODEL.onnx...\n');
+                       '[--threads N] [--seed S] [--warmup W] [--repeats R] [--min-ms T] [--tries N] [--max-wait S] ' +
+                       '[--max-others C] MODEL.onnx...\n');
   process.exit(2);
 }
 
 async function main() {
   const o = {threads: 1, optLevel: 'all', tries: 1, maxWait: 0, waited: 0, ref: null, out: '', passes: 3,
-             flushMb: 64, seed: 1, feeds: ''};
+             flushMb: 64, seed: 1, feeds: '', warmup: 5, repeats: 30, minMs: 100};
   const models = [];
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; ++i) {
@@ -38,10 +45,17 @@ async function main() {
     else if (a === '--flush-mb') o.flushMb = num(val());
     else if (a === '--threads') o.threads = num(val());
     else if (a === '--seed') o.seed = num(val());
+    else if (a === '--warmup') o.warmup = num(val());
+    else if (a === '--repeats') o.repeats = Math.max(1, num(val()));
+    else if (a === '--min-ms') o.minMs = num(val());
+    else if (a === '--tries') o.tries = Math.max(1, Math.floor(num(val())));
+    else if (a === '--max-wait') o.maxWait = num(val());
+    else if (a === '--max-others') o.maxOthers = num(val());
     else if (a.startsWith('--')) usage(`unknown option ${a}`);
     else models.push(a);
   }
   if (!o.out) usage('--out is required');
+  if (o.maxOthers === undefined) o.maxOthers = Math.max(0.25, require('node:os').cpus().length - o.threads - 0.5);
   if (!models.length) usage('no models');
   for (const m of models) if (!fs.existsSync(m)) usage(`${m}: no such file`);
   const times = new Map();
@@ -50,7 +64,7 @@ async function main() {
     const order = run.permutation(models.length, o.seed + pass);
     for (const k of order) {
       for (const mb of pass % 2 ? [...modes].reverse() : modes) {
-        const r = await run.timeModel(models[k], o, {seed: o.seed, warmup: 5, repeats: 30, minTime: 100,
+        const r = await run.timeModel(models[k], o, {seed: o.seed, warmup: o.warmup, repeats: o.repeats, minTime: o.minMs,
                                                      maxRepeats: 1000, flushMb: mb, profile: false});
         const key = `${k} ${mb}`;
         times.set(key, [...(times.get(key) || []), ...r.times]);
@@ -68,7 +82,8 @@ async function main() {
   });
   const tmp = `${o.out}.tmp${process.pid}`;
   fs.writeFileSync(tmp, `# onnxruntime-node, ${o.threads} thread(s), level all, ${o.passes} passes, cold = ${o.flushMb} MiB ` +
-                   `written before every run; ${new Date().toISOString()}\n` + lines.join('\n') + '\n');
+                   `written before every run; >= ${o.repeats} runs and ${o.minMs} ms per model, mode and pass after ${o.warmup} ` +
+                   `warm-up runs; ${new Date().toISOString()}\n` + lines.join('\n') + '\n');
   fs.renameSync(tmp, o.out);
   process.stderr.write(`cache_state.js: wrote ${o.out}\n`);
 }

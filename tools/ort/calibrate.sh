@@ -78,7 +78,7 @@ WARM_MB=${HOST_WARM_MB:-8}
 # than 10 us, and with no sweep row there the fit extrapolated them (median -43%; since run 9).
 SWEEPS=${HOST_SWEEPS:-tools/ort/sweeps-phase2.txt}
 # --max-wait 150 (180 until run 10, which waited all 180 s): with the warm timings and the cache
-# probe (about 40 s) the one command must stay within its 20 minutes (run 10: 19.9).
+# state's networks (about 50 s) the one command must stay within its 20 minutes (run 11: 19.1).
 RUN_FLAGS=${HOST_RUN_FLAGS:---node-bias 0 --min-ms 0.002 --max-wait 150 --network-min-time 20}
 # validate.js estimates with PLATFORM: the name, or the file when it is not the default.
 [ -n "${HOST_PROFILE:-}" ] && PLATFORM=$PROFILE
@@ -103,9 +103,6 @@ if step sweeps; then
   [ -f "$WORK/sweeps/empty/plan.csv" ] ||
     "$ODONATA" sweep --op Relu --design 1d --dims in_c --min 1 --max 1 --around in_c=1,hw=1 \
       --out "$WORK/sweeps/empty" --models
-  # The cache probe (step 2c): Gemm of 1024 inputs, 2 to 64 MiB of weights (tools/ort/cache-probe.csv).
-  [ -f "$WORK/sweeps/cacheprobe/plan.csv" ] ||
-    "$ODONATA" sweep --plan tools/ort/cache-probe.csv --seed 107 --out "$WORK/sweeps/cacheprobe" --models
   [ -f "$WORK/sweeps/reference/plan.csv" ] ||
     "$ODONATA" sweep --op Conv --design 1d --dims in_c --min 64 --max 64 --around in_c=64,out_c=64,hw=28,kernel=3 \
       --out "$WORK/sweeps/reference" --models
@@ -137,15 +134,22 @@ if step measure; then
     --network-out "$DATA/networks/networks.csv"
 fi
 
-# 2c. The cache capacity (issue 12): the probe's 11 Gemm models (2-64 MiB of weights, one layer
-#     each, calibration-side: no suite network) timed cold (64 MiB written before every run) and
-#     warm (back to back) in one session each, 2 passes; `odonata fit --cache-probe` finds the
-#     weight footprint where warm stops being faster (the profile's `cache`). About 20 s.
+# 2c. The partial cache state (issue 12; docs/host-cost-model.md section 7): the 24 synthetic
+#     inverted-residual networks of tools/ort/ir_chains.py (calibration-side: no suite network)
+#     timed whole, warm (back to back) and cold (64 MiB written before every run), 2 passes of at
+#     least 10 runs and 30 ms per network and state, a timing disturbed by other processes taken
+#     again (at most 3 attempts, 30 s of waiting); `odonata fit --cache-chains` fits the share of
+#     the warm saving a network keeps by its weights (the profile's `cache.share`). Until run 11 this
+#     step timed a Gemm probe of 11 single layers (`odonata fit --cache-probe`, about 20 s), which a
+#     network's cache state did not follow (MobileNetV2 estimated warm, ran cold); the chains replace
+#     it. About 40 s (a development timing on a busy machine: 26 s of timing, 15 s writing the
+#     networks; tools/ort/README.md).
 if step cache; then
-  # shellcheck disable=SC2086
-  $RUNNER --sweep "$WORK/sweeps/cacheprobe" --threads "$THREADS" --passes 2 \
-    --overhead-model "$WORK/sweeps/empty/models/00000.onnx" $RUN_FLAGS --flush-mb 64 --warm-max-mb 1024 \
-    --max-wait 30 --reference "$REFERENCE" --out "$DATA/cache_probe.csv"
+  # The 24 networks (tools/ort/ir_chains.py, the same bytes on every run; numpy and onnx, Debian's
+  # python3-numpy and python3-onnx), written here so that the step can run alone on an old WORK.
+  [ -f "$WORK/irchains/ir_c112_h14_l12_t6.onnx" ] || /usr/bin/python3 tools/ort/ir_chains.py "$WORK/irchains" >/dev/null
+  node tools/ort/cache_state.js --out "$DATA/cache_chains.csv" --threads "$THREADS" --passes 2 --warmup 3 \
+    --repeats 10 --min-ms 30 --tries 3 --max-wait 30 "$WORK"/irchains/*.onnx
 fi
 
 # 2a. The runtime's per-call and per-node cost: chains of 1, 50, 200 and 400 cheap
@@ -177,7 +181,10 @@ if step fit; then
   for m in "$DATA"/*.machine.json; do [ -e "$m" ] && machines+=(--machine "$m"); done
   dispatch=()
   [ -f "$DATA/dispatch.csv" ] && dispatch=(--dispatch "$DATA/dispatch.csv")
-  [ -f "$DATA/cache_probe.csv" ] && dispatch+=(--cache-probe "$DATA/cache_probe.csv")
+  if [ -f "$DATA/cache_chains.csv" ]; then
+    [ -f "$WORK/irchains/ir_c112_h14_l12_t6.onnx" ] || /usr/bin/python3 tools/ort/ir_chains.py "$WORK/irchains" >/dev/null
+    dispatch+=(--cache-chains "$DATA/cache_chains.csv" --cache-chains-dir "$WORK/irchains")
+  fi
   # shellcheck disable=SC2086
   "$ODONATA" fit "$DATA/sweeps.csv" "$DATA/detection.csv" --base "$DATA/base.json" --same-board --out "$PROFILE" --report $FIT_FLAGS "${dispatch[@]}" \
     --predictions "$DATA/fit/predictions.csv" "${machines[@]}" | tee "$DATA/fit_report.txt"

@@ -1,0 +1,199 @@
+// The partial cache state (docs/host-cost-model.md section 7, "Partial cache
+// state"): the share h of the warm models' saving a network keeps, as a
+// function of its weights, fitted from synthetic networks timed warm and cold.
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fit_util.h"
+#include "odonata/errors.h"
+#include "odonata/estimate.h"
+#include "odonata/fit.h"
+#include "odonata/fusion.h"
+#include "odonata/model.h"
+#include "units.h"
+#include "text.h"
+
+namespace odonata {
+namespace {
+
+struct Point {
+  double ln_half = 0, ln_slope = 0;
+};
+
+double ShareAt(const Point& p, double weight_bytes) {
+  return 1.0 / (1.0 + std::exp(std::exp(p.ln_slope) * (std::log(weight_bytes) - p.ln_half)));
+}
+
+// Sum of squares of ln(1 - h g) - ln m over the rows `use` selects.
+double Loss(const Point& p, const std::vector<CacheChainRow>& rows, const std::vector<bool>& use) {
+  double s = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (!use[i]) continue;
+    const CacheChainRow& r = rows[i];
+    const double g = 1.0 - r.warm_est_ms / r.cold_est_ms;
+    const double d = std::log(1.0 - ShareAt(p, static_cast<double>(r.weight_bytes)) * g) - std::log(r.warm_ms / r.cold_ms);
+    s += d * d;
+  }
+  return s;
+}
+
+// The grid's bounds: half_bytes 100 B to 100 GB, slope 0.02 to 10 (ln), coarse
+// steps 0.1 and 0.0625; then three grids of 21 x 21 points, each spanning two
+// steps of the one before on either side, ten times finer. Ties keep the first
+// point met (smaller half, then smaller slope): deterministic.
+constexpr double kLnHalfLo = 4.605170185988092, kLnHalfHi = 25.328436022934504;  // ln 1e2, ln 1e11
+constexpr double kLnSlopeLo = -3.912023005428146, kLnSlopeHi = 2.302585092994046;  // ln 0.02, ln 10
+
+Point Minimize(const std::vector<CacheChainRow>& rows, const std::vector<bool>& use) {
+  Point best{kLnHalfLo, kLnSlopeLo};
+  double best_loss = Loss(best, rows, use);
+  auto scan = [&](double a0, double a1, double da, double b0, double b1, double db) {
+    for (double a = a0; a <= a1 + 1e-12; a += da) {
+      for (double b = b0; b <= b1 + 1e-12; b += db) {
+        const Point p{a, b};
+        const double l = Loss(p, rows, use);
+        if (l < best_loss) {
+          best_loss = l;
+          best = p;
+        }
+      }
+    }
+  };
+  double da = 0.1, db = 0.0625;
+  scan(kLnHalfLo, kLnHalfHi, da, kLnSlopeLo, kLnSlopeHi, db);
+  for (int round = 0; round < 3; ++round) {
+    const Point c = best;
+    scan(std::max(kLnHalfLo, c.ln_half - 2 * da), std::min(kLnHalfHi, c.ln_half + 2 * da), da / 5,
+         std::max(kLnSlopeLo, c.ln_slope - 2 * db), std::min(kLnSlopeHi, c.ln_slope + 2 * db), db / 5);
+    da /= 10;
+    db /= 10;
+  }
+  return best;
+}
+
+double PredictWarm(const CacheChainRow& r, double h) {
+  return r.cold_ms * (1.0 - h * (1.0 - r.warm_est_ms / r.cold_est_ms));
+}
+
+// A finite number > 0, or an error naming the line and column.
+double Positive(const std::string& s, const std::string& where, const char* column) {
+  double v = -1;
+  try {
+    v = ParseFiniteNumber(s);
+  } catch (const Error&) {
+  }
+  if (!(v > 0)) throw Error(where + ": column " + column + ": expected a number > 0, got '" + s + "'");
+  return v;
+}
+
+}  // namespace
+
+CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& provenance) {
+  if (rows.size() < kMinFitRows) {
+    throw Error("fit: --cache-chains: " + std::to_string(rows.size()) + " networks, at least " +
+                std::to_string(kMinFitRows) + " are needed");
+  }
+  for (const CacheChainRow& r : rows) {
+    if (!(r.weight_bytes > 0 && r.cold_est_ms > 0 && r.warm_est_ms > 0 && r.cold_ms > 0 && r.warm_ms > 0)) {
+      throw Error("fit: --cache-chains: " + r.model + ": weights, estimates and times must be > 0");
+    }
+    if (r.warm_est_ms > r.cold_est_ms) {
+      throw Error("fit: --cache-chains: " + r.model + ": its warm estimate is above its cold one");
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const CacheChainRow& a, const CacheChainRow& b) { return a.weight_bytes < b.weight_bytes; });
+  const std::size_t n = rows.size();
+  const Point all = Minimize(rows, std::vector<bool>(n, true));
+  std::vector<double> warm(n), in_sample(n), cv(n), cold(n), full(n);
+  CacheShareFit fit;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double h = ShareAt(all, static_cast<double>(rows[i].weight_bytes));
+    fit.share.push_back(h);
+    warm[i] = rows[i].warm_ms;
+    in_sample[i] = PredictWarm(rows[i], h);
+    cold[i] = rows[i].cold_ms;
+    full[i] = PredictWarm(rows[i], 1.0);
+    std::vector<bool> use(n, true);
+    use[i] = false;
+    cv[i] = PredictWarm(rows[i], ShareAt(Minimize(rows, use), static_cast<double>(rows[i].weight_bytes)));
+  }
+  CacheShare& m = fit.model;
+  m.half_bytes = std::exp(all.ln_half);
+  m.slope = std::exp(all.ln_slope);
+  m.rows = static_cast<std::int64_t>(n);
+  m.mape = fit::PredictionStats(warm, in_sample).mape;
+  m.cv_mape = fit::PredictionStats(warm, cv).mape;
+  m.cold_mape = fit::PredictionStats(warm, cold).mape;
+  m.warm_mape = fit::PredictionStats(warm, full).mape;
+  char text[200];
+  std::snprintf(text, sizeof text,
+                "%zu networks of %.3g-%.3g MB of weights timed warm and cold; least squares of ln(warm/cold); "
+                "leave-one-out CV",
+                n, static_cast<double>(rows.front().weight_bytes) / 1e6, static_cast<double>(rows.back().weight_bytes) / 1e6);
+  m.source = provenance + " (odonata fit --cache-chains: " + text + ")";
+  fit.rows = std::move(rows);
+  return fit;
+}
+
+CacheShareFit FitCacheChains(std::string_view csv_text, const std::string& origin, const std::string& models_dir,
+                             const Platform& platform, const std::string& provenance) {
+  text::CsvReader reader(csv_text, origin);
+  text::CsvRecord header;
+  if (!reader.Next(&header)) throw Error(origin + ": empty file (expected tools/ort/cache_state.js output)");
+  auto column = [&](const char* name) -> std::size_t {
+    auto it = std::find(header.fields.begin(), header.fields.end(), name);
+    if (it == header.fields.end()) {
+      throw Error(origin + ":" + std::to_string(header.line) + ": no column '" + name +
+                  "' (expected tools/ort/cache_state.js output: model, warm_ms, cold_ms)");
+    }
+    return static_cast<std::size_t>(it - header.fields.begin());
+  };
+  const std::size_t model = column("model"), warm = column("warm_ms"), cold = column("cold_ms");
+  EstimateOptions at_cold, at_warm;
+  at_cold.cache = CacheMode::kCold;
+  at_warm.cache = CacheMode::kWarm;
+  PlatformPlan plan_cold, plan_warm;
+  try {
+    plan_cold = PlanPlatform(platform, at_cold);
+    plan_warm = PlanPlatform(platform, at_warm);
+  } catch (const Error& e) {
+    throw Error(origin + ": --cache-chains needs a profile with warm class models (sweep rows with warm_ms): " +
+                e.what());
+  }
+  std::vector<CacheChainRow> rows;
+  text::CsvRecord r;
+  while (reader.Next(&r)) {
+    const std::string where = origin + ":" + std::to_string(r.line);
+    if (r.fields.size() != header.fields.size()) {
+      throw Error(where + ": " + std::to_string(r.fields.size()) + " fields, the header has " +
+                  std::to_string(header.fields.size()));
+    }
+    CacheChainRow row;
+    row.model = r.fields[model];
+    row.warm_ms = Positive(r.fields[warm], where, "warm_ms");
+    row.cold_ms = Positive(r.fields[cold], where, "cold_ms");
+    const std::filesystem::path name(row.model);
+    if (row.model.empty() || name.has_parent_path()) {
+      throw Error(where + ": model '" + row.model + "': expected a file name (the models are read from " +
+                  models_dir + ")");
+    }
+    const std::string path = (std::filesystem::path(models_dir) / name).string();
+    if (!std::filesystem::exists(path)) throw Error(where + ": model " + path + ": no such file");
+    const FusedNetwork fused = FuseNetwork(LoadModel(path), platform.fusion);
+    row.weight_bytes = fused.totals.param_bytes;
+    row.cold_est_ms = EstimateTotal(fused, plan_cold).total_ms;
+    row.warm_est_ms = EstimateTotal(fused, plan_warm).total_ms;
+    rows.push_back(row);
+  }
+  return FitCacheShare(std::move(rows), provenance);
+}
+
+}  // namespace odonata
