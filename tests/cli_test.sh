@@ -181,13 +181,20 @@ run 0 estimate "$MODELS/squeezenet1_1.onnx" --platform jetson-nano --cache cold
 grep -q "^cache " "$WORK/stdout" && fail "a profile without warm models printed a cache line"
 ok
 
-check "--cache on host-ort-cpu (warm models, a measured capacity): auto picks by the weights, an override is said"
+check "--cache on host-ort-cpu (warm models, a fitted cache share): auto keeps a share that falls with the weights, an override is said"
+share() { sed -n 's/^cache  *partial \([0-9.]*\) .*/\1/p' "$WORK/stdout"; }
 run 0 estimate "$MODELS/squeezenet1_1.onnx" --platform host-ort-cpu
-grep -q "^cache  *warm" "$WORK/stdout" || fail "SqueezeNet 1.1 (4.9 MB of weights) is not estimated warm"
+h_small=$(share)
+[ -n "$h_small" ] || fail "SqueezeNet 1.1 (4.9 MB of weights) has no partial cache line: $(grep '^cache' "$WORK/stdout")"
 run 0 estimate "$MODELS/resnet18.onnx" --platform host-ort-cpu
-grep -q "^cache  *cold" "$WORK/stdout" || fail "ResNet-18 (46.8 MB of weights) is not estimated cold"
+h_large=$(share)
+[ -n "$h_large" ] || fail "ResNet-18 (46.8 MB of weights) has no partial cache line"
+awk -v a="$h_small" -v b="$h_large" 'BEGIN { exit !(a > b && b > 0 && a < 1) }' ||
+  fail "expected 0 < share(ResNet-18) $h_large < share(SqueezeNet 1.1) $h_small < 1"
 run 0 estimate "$MODELS/squeezenet1_1.onnx" --platform host-ort-cpu --cache cold
 grep -q "^cache  *cold" "$WORK/stdout" || fail "--cache cold did not make the estimate cold"
+run 0 estimate "$MODELS/squeezenet1_1.onnx" --platform host-ort-cpu --cache warm
+grep -q "^cache  *warm" "$WORK/stdout" || fail "--cache warm did not make the estimate warm"
 ok
 
 check "a quantized model: int8 in the header, one warning where the platform has no int8, CSV sums"
@@ -782,7 +789,7 @@ py '
 import csv, glob, json, os, sys
 root = sys.argv[1]
 files = sorted(glob.glob(os.path.join(root, "data/host-ort-cpu/*.csv")) + glob.glob(os.path.join(root, "data/host-ort-cpu/2t/*.csv"))
-               + [f for f in glob.glob(os.path.join(root, "data/host-ort-cpu/phase2/*.csv")) if not f.endswith(("validation.csv", "dispatch.csv"))])
+               + [f for f in glob.glob(os.path.join(root, "data/host-ort-cpu/phase2/*.csv")) if not f.endswith(("validation.csv", "dispatch.csv", "cache_chains.csv"))])
 assert files, "no measurement files"
 for f in files:
     lines = open(f).read().splitlines()
@@ -819,6 +826,16 @@ for net in ("data/host-ort-cpu/networks/networks.csv", "data/host-ort-cpu/phase2
     head = ["model", "threads", "median_ms", "p10_ms", "p90_ms", "repeats"]
     assert list(rows[0].keys()) in (head, head + ["mad_ms", "rejected", "pass_spread", "ref_ratio"]), rows[0].keys()
     assert all(int(r["repeats"]) + int(r.get("rejected") or 0) >= 20 for r in rows), net
+# The warm and cold timings of the 24 ir_chains networks by the cache step (tools/ort/cache_state.js), the
+# machine described by sweeps.machine.json of the same run.
+cc = os.path.join(root, "data/host-ort-cpu/phase2/cache_chains.csv")
+lines = open(cc).read().splitlines()
+assert lines[0].startswith("# onnxruntime-node,"), (cc, "no runtime comment line")
+rows = list(csv.DictReader(lines[1:]))
+assert list(rows[0].keys()) == ["model", "warm_ms", "warm_p10_ms", "warm_p90_ms", "cold_ms", "cold_p10_ms", "cold_p90_ms",
+                                "cold_over_warm"], (cc, list(rows[0].keys()))
+assert len(rows) == 24 and all(r["model"].startswith("ir_c") and float(r["warm_ms"]) > 0 and float(r["cold_ms"]) > 0
+                               for r in rows), cc
 ' "$SRC"
 ok
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -60,11 +61,22 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
   Reference r;
   double sum = 0, energy = 0;
   const auto& free_ops = platform.fusion.free_ops;
-  // The cache state (docs/host-cost-model.md "Cache state"): warm when some class
-  // has a warm model at this precision and the weights fit the measured capacity.
+  // The cache state (docs/host-cost-model.md "Cache state"): when some class has a
+  // warm model at this precision, the share h of the warm saving each such layer
+  // keeps: with a fitted share, h = 1 / (1 + (weights / half_bytes)^slope) (1 for a
+  // network without weights); else 1 when the weights fit the measured capacity, 0 if not.
   bool warm_models = false;
   for (const auto& [cls, m] : platform.classes) warm_models |= m.warm && m.warm->precision == precision;
-  const bool warm = warm_models && platform.cache && net.Totals().param_bytes <= platform.cache->capacity_bytes;
+  double h = 0.0;
+  if (warm_models && platform.cache) {
+    const double weights = static_cast<double>(net.Totals().param_bytes);
+    if (platform.cache->share) {
+      const CacheShare& s = *platform.cache->share;
+      h = weights > 0 ? 1.0 / (1.0 + std::pow(weights / s.half_bytes, s.slope)) : 1.0;
+    } else {
+      h = net.Totals().param_bytes <= platform.cache->capacity_bytes ? 1.0 : 0.0;
+    }
+  }
   for (const Layer& layer : Fuse(net, platform.fusion)) {
     const ClassModel& model = platform.ModelFor(layer.op_class);
     const EstimatorInfo* est = FindEstimator(model.estimator);
@@ -76,8 +88,9 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
       est = FindEstimator("memory");
     }
     LayerEstimate e = est->fn(EstimatorContext{layer, platform, precision, model});
-    if (warm && !free && !layer.unknown_op && model.warm && model.warm->precision == precision && e.ms > 0) {
-      e.ms *= model.warm->Factor(e.bytes, e.ms);
+    if (h > 0 && !free && !layer.unknown_op && model.warm && model.warm->precision == precision && e.ms > 0) {
+      const double factor = model.warm->Factor(e.bytes, e.ms);  // cold - h x (cold - warm)
+      e.ms *= h >= 1 ? factor : 1.0 - h * (1.0 - factor);
     }
     // Every executed kernel pays the profile's per-node dispatch once per repeat (free ops are none).
     const double dispatch =
