@@ -148,13 +148,8 @@ CacheShareFit FitCacheChains(std::string_view csv_text, const std::string& origi
   text::CsvReader reader(csv_text, origin);
   text::CsvRecord header;
   if (!reader.Next(&header)) throw Error(origin + ": empty file (expected tools/ort/cache_state.js output)");
-  auto column = [&](const char* name) -> std::size_t {
-    auto it = std::find(header.fields.begin(), header.fields.end(), name);
-    if (it == header.fields.end()) {
-      throw Error(origin + ":" + std::to_string(header.line) + ": no column '" + name +
-                  "' (expected tools/ort/cache_state.js output: model, warm_ms, cold_ms)");
-    }
-    return static_cast<std::size_t>(it - header.fields.begin());
+  auto column = [&](const char* name) {
+    return fit::RequireColumn(header, origin, name, "tools/ort/cache_state.js output: model, warm_ms, cold_ms");
   };
   const std::size_t model = column("model"), warm = column("warm_ms"), cold = column("cold_ms");
   EstimateOptions at_cold, at_warm;

@@ -8,6 +8,7 @@
 
 #include "odonata/errors.h"
 #include "odonata/fit.h"
+#include "fit_util.h"
 #include "text.h"
 #include "units.h"
 
@@ -53,13 +54,9 @@ DispatchFit FitDispatch(std::string_view csv_text, const std::string& origin) {
   text::CsvReader reader(csv_text, origin);
   text::CsvRecord header;
   if (!reader.Next(&header)) throw Error(origin + ": empty file (expected tools/ort/dispatch.js --chains output)");
-  auto column = [&](const char* name) -> std::size_t {
-    auto it = std::find(header.fields.begin(), header.fields.end(), name);
-    if (it == header.fields.end()) {
-      throw Error(origin + ":" + std::to_string(header.line) + ": no column '" + name +
-                  "' (expected tools/ort/dispatch.js --chains output: kind, op, executed_nodes, run_ms)");
-    }
-    return static_cast<std::size_t>(it - header.fields.begin());
+  auto column = [&](const char* name) {
+    return fit::RequireColumn(header, origin, name,
+                              "tools/ort/dispatch.js --chains output: kind, op, executed_nodes, run_ms");
   };
   const std::size_t kind = column("kind"), op = column("op"), nodes = column("executed_nodes"),
                     run = column("run_ms");

@@ -17,6 +17,8 @@
 #include "odonata/estimator.h"
 #include "odonata/fit.h"
 #include "odonata/layer.h"
+#include "odonata/errors.h"
+#include "text.h"
 
 namespace odonata::fit {
 
@@ -91,6 +93,17 @@ inline std::vector<int> CvFolds(std::size_t n, int k) {
   std::vector<int> fold(n);
   for (std::size_t j = 0; j < n; ++j) fold[perm[j]] = static_cast<int>(j % static_cast<std::size_t>(k));
   return fold;
+}
+
+// The index of column `name` in a CSV `header` read from `origin`, or an error
+// naming the file, the header's line and what the file was expected to be.
+inline std::size_t RequireColumn(const text::CsvRecord& header, const std::string& origin, const char* name,
+                                 const std::string& expected) {
+  auto it = std::find(header.fields.begin(), header.fields.end(), name);
+  if (it == header.fields.end()) {
+    throw Error(origin + ":" + std::to_string(header.line) + ": no column '" + name + "' (expected " + expected + ")");
+  }
+  return static_cast<std::size_t>(it - header.fields.begin());
 }
 
 }  // namespace odonata::fit
