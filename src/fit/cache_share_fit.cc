@@ -167,10 +167,7 @@ CacheShareFit FitCacheChains(std::string_view csv_text, const std::string& origi
   text::CsvRecord r;
   while (reader.Next(&r)) {
     const std::string where = origin + ":" + std::to_string(r.line);
-    if (r.fields.size() != header.fields.size()) {
-      throw Error(where + ": " + std::to_string(r.fields.size()) + " fields, the header has " +
-                  std::to_string(header.fields.size()));
-    }
+    fit::RequireFieldCount(r, header.fields.size(), where);
     CacheChainRow row;
     row.model = r.fields[model];
     row.warm_ms = Positive(r.fields[warm], where, "warm_ms");

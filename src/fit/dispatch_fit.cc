@@ -67,10 +67,7 @@ DispatchFit FitDispatch(std::string_view csv_text, const std::string& origin) {
   text::CsvRecord r;
   while (reader.Next(&r)) {
     const std::string where = origin + ":" + std::to_string(r.line);
-    if (r.fields.size() != header.fields.size()) {
-      throw Error(where + ": " + std::to_string(r.fields.size()) + " fields, the header has " +
-                  std::to_string(header.fields.size()));
-    }
+    fit::RequireFieldCount(r, header.fields.size(), where);
     if (r.fields[kind] != "chain") continue;  // networks timed alongside are not chains
     Points& p = by_op[r.fields[op]];
     p.x.push_back(ParseNumber(r.fields[nodes], where, "executed_nodes"));

@@ -106,4 +106,12 @@ inline std::size_t RequireColumn(const text::CsvRecord& header, const std::strin
   return static_cast<std::size_t>(it - header.fields.begin());
 }
 
+// A record of `header_fields` fields, or an error naming `where` (file:line) and both counts.
+inline void RequireFieldCount(const text::CsvRecord& r, std::size_t header_fields, const std::string& where) {
+  if (r.fields.size() != header_fields) {
+    throw Error(where + ": " + std::to_string(r.fields.size()) + " fields, the header has " +
+                std::to_string(header_fields));
+  }
+}
+
 }  // namespace odonata::fit

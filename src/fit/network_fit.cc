@@ -90,10 +90,7 @@ std::vector<NetworkMeasurement> ParseNetworkMeasurements(const std::string& cont
   std::vector<NetworkMeasurement> rows;
   while (reader.Next(&r)) {
     const std::string where = origin + ":" + std::to_string(r.line);
-    if (r.fields.size() != names.size()) {
-      throw Error(where + ": " + std::to_string(r.fields.size()) + " fields, the header has " +
-                  std::to_string(names.size()));
-    }
+    fit::RequireFieldCount(r, names.size(), where);
     auto field = [&](const char* c) { return std::string(text::Trim(r.fields[col.at(c)])); };
     NetworkMeasurement m;
     m.origin = where;
