@@ -204,14 +204,20 @@ def test_quantized_models_agree_with_the_cli(name):
         assert len(no_int8) == (platform == "jetson-nano")
 
 
-def test_the_cache_state_equals_the_cli(tmp_path):
-    # host-ort-cpu with a synthetic warm factor of one half on conv and a cache capacity of 10 MB:
-    # SqueezeNet 1.1 (4.9 MB of weights) is warm under auto.
+def _host_profile_with_half_conv_warm(name):
+    """host-ort-cpu renamed, with a synthetic warm factor of one half on conv."""
     profile = json.loads((SRC / "platforms" / "host-ort-cpu.json").read_text())
-    profile["name"] = "warmtest"
+    profile["name"] = name
     profile["classes"]["conv"]["warm"] = {
         "precision": "fp32", "c0": math.log(0.5), "c_bytes": 0, "c_ms": 0, "bytes_range": [1, 1e12],
         "ms_range": [1e-9, 1e9], "rows": 4, "source": "synthetic (test)"}
+    return profile
+
+
+def test_the_cache_state_equals_the_cli(tmp_path):
+    # host-ort-cpu with a synthetic warm factor of one half on conv and a cache capacity of 10 MB:
+    # SqueezeNet 1.1 (4.9 MB of weights) is warm under auto.
+    profile = _host_profile_with_half_conv_warm("warmtest")
     profile["cache"] = {"capacity_bytes": 10000000, "source": "synthetic (test)"}
     path = tmp_path / "warmtest.json"
     path.write_text(json.dumps(profile))
@@ -240,11 +246,7 @@ def test_the_cache_state_equals_the_cli(tmp_path):
 def test_the_partial_cache_state_equals_the_cli(tmp_path):
     # The same synthetic warm factor of one half on conv, and a partial cache state whose share is
     # 1/2 at SqueezeNet 1.1's own weights (slope 1): its conv layers at 3/4 of their cold estimate.
-    profile = json.loads((SRC / "platforms" / "host-ort-cpu.json").read_text())
-    profile["name"] = "partialtest"
-    profile["classes"]["conv"]["warm"] = {
-        "precision": "fp32", "c0": math.log(0.5), "c_bytes": 0, "c_ms": 0, "bytes_range": [1, 1e12],
-        "ms_range": [1e-9, 1e9], "rows": 4, "source": "synthetic (test)"}
+    profile = _host_profile_with_half_conv_warm("partialtest")
     model_path = SRC / "models" / "squeezenet1_1.onnx"
     model = odonata.load(model_path)
     weights = odonata.estimate(model, odonata.platform("host-ort-cpu"), cache="cold").param_bytes
