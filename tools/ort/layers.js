@@ -2,7 +2,11 @@
 // Per-layer comparison of an odonata estimate with an ONNX Runtime per-node
 // profile taken at level `all` (run.js --network M --profile DIR).
 //
-//   node tools/ort/layers.js ODONATA MODEL.onnx PLATFORM PROFILE.json
+//   node tools/ort/layers.js [--json] ODONATA MODEL.onnx PLATFORM PROFILE.json
+//
+// --json prints one JSON object instead of the tables: the estimate's totals, and per
+// layer its name, op, estimator, estimated ms and the matched ORT nodes' median ms (null
+// when no node matched), plus the ORT-only nodes (tools/ort/per_layer.py aggregates them).
 //
 // At level `all` ORT names a fused or NCHWc node after the tensor it writes
 // ("/layer1/layer1.0/relu/Relu_output_0_nchwc"); `odonata import` matches node
@@ -17,9 +21,12 @@
 const fs = require('node:fs');
 const {execFileSync} = require('node:child_process');
 
-const [odonata, model, platform, profile] = process.argv.slice(2);
-if (!profile) {
-  process.stderr.write('usage: node tools/ort/layers.js ODONATA MODEL.onnx PLATFORM PROFILE.json\n');
+const args = process.argv.slice(2);
+const asJson = args[0] === '--json';
+if (asJson) args.shift();
+const [odonata, model, platform, profile] = args;
+if (!profile || args.length !== 4) {
+  process.stderr.write('usage: node tools/ort/layers.js [--json] ODONATA MODEL.onnx PLATFORM PROFILE.json\n');
   process.exit(2);
 }
 
@@ -53,6 +60,7 @@ function layerFor(full) {
 
 const measured = report.layers.map(() => 0);
 const matched = report.layers.map(() => false);
+const nodes = report.layers.map(() => 0);  // ORT nodes matched to each layer
 const extra = [];
 for (const [name, n] of perNode) {
   const i = layerFor(name);
@@ -61,7 +69,20 @@ for (const [name, n] of perNode) {
   } else {
     measured[i] += median(n.durations);
     matched[i] = true;
+    nodes[i] += 1;
   }
+}
+
+const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').map((e) => e.dur / 1000);
+if (asJson) {
+  process.stdout.write(JSON.stringify({
+    model, platform, total_ms: report.total_ms, layers_ms: report.layers_ms, overhead_ms: report.overhead_ms,
+    dispatch_ms: report.dispatch_ms, model_run_median_ms: runs.length ? median(runs) : null, profiled_runs: runs.length,
+    layers: report.layers.map((l, i) => ({name: l.name, op: l.op, ops: l.ops, estimator: l.estimator, ms: l.ms,
+                                          measured_ms: matched[i] ? measured[i] : null, ort_nodes: nodes[i]})),
+    ort_only: extra,
+  }) + '\n');
+  process.exit(0);
 }
 
 const fmt = (x) => x.toFixed(3);
@@ -87,7 +108,6 @@ report.layers.forEach((l, i) => {
 });
 for (const x of extra) out += `| | ${x.name} | ${x.op} (ORT only) | | ${fmt(x.ms)} | |\n`;
 
-const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').map((e) => e.dur / 1000);
 out += `\n| op | layers matched | estimated (ms) | ORT nodes (ms) | per-layer MAPE | not in profile (est. ms) |\n`;
 out += `|---|---|---|---|---|---|\n`;
 for (const [op, c] of classes) {

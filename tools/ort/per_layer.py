@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Per-layer accuracy of a host profile against ONNX Runtime per-node profiles (issue 12).
+
+    /usr/bin/python3 tools/ort/per_layer.py ODONATA WORK [--platform host-ort-cpu]
+        [--networks tools/ort/per-layer-networks.txt] [--threads 1] [--profiler-us 2.74]
+        [--skip-timing]
+
+1. Materializes each listed network into WORK/net/ (odonata materialize --seed 1, as
+   calibrate.sh does; reused when present).
+2. Times and profiles them in one runner call (tools/ort/run.js --network ... --profile
+   WORK/prof: a timing pass, then a separate session of 10 profiled runs at level `all`).
+   --skip-timing reuses WORK/prof.
+3. Matches every ORT node to odonata's layers (tools/ort/layers.js --json) and compares kernel
+   against kernel: each matched ORT node's median time less the profiler's own cost per node
+   (--profiler-us; 2.74 us measured on this AMD EPYC guest, tools/ort/README.md), and each
+   estimated layer less the profile's per-layer dispatch_ms (which ORT's kernel time does not
+   contain).
+
+Writes WORK/per_layer.csv (one row per matched layer) and prints, per op of the estimate, the
+number of matched layers, the per-layer MAPE, the median signed error, and the MAPE of the
+layers measured at 20 us and more and under 20 us. The networks are validation networks: this
+is a measurement, nothing is fitted on it.
+"""
+import argparse
+import csv
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def read_list(path):
+    with open(path, encoding="utf-8") as f:
+        return [line.split()[0] for line in f if line.strip() and not line.startswith("#")]
+
+
+def dispatch_per_layer(odonata, platform):
+    """The profile's dispatch_ms value (ms per executed layer), 0 when it has none."""
+    out = subprocess.run([odonata, "platforms", "--format", "json"], check=True, capture_output=True,
+                         text=True).stdout
+    for p in json.loads(out)["platforms"]:
+        if p["name"] == platform:
+            with open(p["path"], encoding="utf-8") as f:
+                d = json.load(f).get("dispatch_ms", 0)
+            return d["value"] if isinstance(d, dict) else float(d)
+    sys.exit(f"per_layer.py: platform '{platform}' not found by '{odonata} platforms'")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("odonata")
+    ap.add_argument("work")
+    ap.add_argument("--platform", default="host-ort-cpu")
+    ap.add_argument("--networks", default=os.path.join(HERE, "per-layer-networks.txt"))
+    ap.add_argument("--threads", default="1")
+    ap.add_argument("--profiler-us", type=float, default=2.74)
+    ap.add_argument("--skip-timing", action="store_true")
+    a = ap.parse_args()
+    odonata = os.path.abspath(a.odonata)
+    models = read_list(a.networks)
+    net_dir = os.path.join(a.work, "net")
+    prof_dir = os.path.join(a.work, "prof")
+    os.makedirs(net_dir, exist_ok=True)
+    nets = []
+    for m in models:
+        out = os.path.join(net_dir, os.path.basename(m))
+        if not os.path.exists(out):
+            subprocess.run([odonata, "materialize", os.path.join(ROOT, m), "-o", out, "--seed", "1"], check=True)
+        nets.append(out)
+    if not a.skip_timing:
+        cmd = ["node", os.path.join(HERE, "run.js"), "--threads", a.threads, "--passes", "1",
+               "--profile", prof_dir, "--out", os.path.join(a.work, "networks.csv"),
+               "--machine", os.path.join(a.work, "networks.machine.json"),
+               "--feeds", os.path.join(ROOT, "data/host-ort-cpu/phase2/feeds.txt")]
+        for n in nets:
+            cmd += ["--network", n]
+        subprocess.run(cmd, check=True)
+
+    dispatch = dispatch_per_layer(odonata, a.platform)
+    rows = []
+    for m in models:
+        stem = os.path.splitext(os.path.basename(m))[0]
+        out = subprocess.run(["node", os.path.join(HERE, "layers.js"), "--json", odonata, os.path.join(ROOT, m),
+                              a.platform, os.path.join(prof_dir, stem + ".json")],
+                             check=True, capture_output=True, text=True).stdout
+        r = json.loads(out)
+        for i, l in enumerate(r["layers"]):
+            if l["measured_ms"] is None or l["estimator"] == "free":
+                continue
+            meas = l["measured_ms"] - l["ort_nodes"] * a.profiler_us / 1000
+            est = l["ms"] - dispatch
+            if meas <= 0:
+                continue
+            rows.append({"network": stem, "index": i + 1, "layer": l["name"], "op": l["op"],
+                         "estimator": l["estimator"], "ort_nodes": l["ort_nodes"],
+                         "estimated_ms": f"{est:.6f}", "measured_ms": f"{meas:.6f}",
+                         "error_pct": f"{100 * (est - meas) / meas:.2f}"})
+    with open(os.path.join(a.work, "per_layer.csv"), "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()) if rows else ["network"])
+        w.writeheader()
+        w.writerows(rows)
+
+    def mape(errs):
+        return f"{statistics.fmean(abs(e) for e in errs):.1f}%" if errs else ""
+
+    print(f"platform {a.platform}, {len(models)} networks, profiler {a.profiler_us} us per ORT node removed, "
+          f"dispatch {dispatch * 1000:.3f} us per layer removed from the estimate")
+    print("| op | layers | MAPE | median error | layers >= 20 us: n, MAPE | < 20 us: n, MAPE |")
+    print("|---|--:|--:|--:|--:|--:|")
+    ops = sorted({r["op"] for r in rows}, key=lambda o: -sum(1 for r in rows if r["op"] == o))
+    for op in ops:
+        errs = [float(r["error_pct"]) for r in rows if r["op"] == op]
+        big = [float(r["error_pct"]) for r in rows if r["op"] == op and float(r["measured_ms"]) >= 0.020]
+        small = [float(r["error_pct"]) for r in rows if r["op"] == op and float(r["measured_ms"]) < 0.020]
+        print(f"| {op} | {len(errs)} | {mape(errs)} | {statistics.median(errs):+.1f}% | "
+              f"{len(big)}, {mape(big)} | {len(small)}, {mape(small)} |")
+
+
+if __name__ == "__main__":
+    main()
