@@ -252,9 +252,10 @@ class Importer {
   void CheckGraph();
   void VerifyNodes(const onnx::GraphProto& g, const std::map<std::string, I64>& opsets) const;
   void CheckWindows(const onnx::GraphProto& g, const std::unordered_map<std::string, TypeInfo>& types) const;
-  Network Build();
+  // `settled`: the last round changed nothing, so types_ is the graph's as it is now.
+  Network Build(bool settled);
   void AddLayers(const onnx::GraphProto& g, const std::string& prefix, I64 repeat, bool data_dependent,
-                 const std::unordered_map<std::string, TypeInfo>& outer, Network& net);
+                 const std::unordered_map<std::string, TypeInfo>& types, Network& net);  // types: every tensor visible in g
   Layer MakeLayer(const onnx::NodeProto& n, const std::string& name,
                   const std::unordered_map<std::string, TypeInfo>& types, Network& net);
   TensorInfo MakeTensor(const std::string& name, const std::unordered_map<std::string, TypeInfo>& types,
@@ -345,8 +346,8 @@ I64 Importer::DefaultOpset() const {
 
 void Importer::ApplyInputShapes() {
   onnx::GraphProto* g = model_.mutable_graph();
-  std::unordered_set<std::string> inits;
-  for (const auto& t : g->initializer()) inits.insert(t.name());
+  // Run() has just put every initializer's name in weights_ (and nothing else).
+  const std::unordered_set<std::string>& inits = weights_;
   std::set<std::string> seen;
   bool stale = false, batch_used = false;
   for (auto& in : *g->mutable_input()) {
@@ -422,6 +423,7 @@ void Importer::ApplyInputShapes() {
 // --input-value: the values become constants (and initializers, for ONNX's
 // inference); the inputs stay inputs of the network.
 void Importer::ApplyInputValues() {
+  if (options_.input_values.empty()) return;
   onnx::GraphProto* g = model_.mutable_graph();
   std::unordered_set<std::string> inits;
   for (const auto& t : g->initializer()) inits.insert(t.name());
@@ -1215,6 +1217,12 @@ void CollectReads(const onnx::GraphProto& g, std::unordered_set<std::string>& re
 // An optional output nobody reads (opset-9 Dropout's mask, LayerNormalization's
 // statistics) whose shape stays unknown is dropped, as a runtime would not make it.
 void Importer::DropUnusedOutputs() {
+  // Most graphs have no such output: the reads are collected only when one may be dropped.
+  const bool candidates = std::any_of(model_.graph().node().begin(), model_.graph().node().end(), [&](const onnx::NodeProto& n) {
+    return std::any_of(n.output().begin() + std::min(n.output_size(), 1), n.output().end(),
+                       [&](const std::string& name) { return !name.empty() && !HasStaticShape(name); });
+  });
+  if (!candidates) return;
   std::unordered_set<std::string> reads;
   CollectReads(model_.graph(), reads);
   for (auto& n : *model_.mutable_graph()->mutable_node()) {
@@ -1533,15 +1541,7 @@ Layer Importer::MakeLayer(const onnx::NodeProto& n, const std::string& name,
 }
 
 void Importer::AddLayers(const onnx::GraphProto& g, const std::string& prefix, I64 repeat, bool data_dependent,
-                         const std::unordered_map<std::string, TypeInfo>& outer, Network& net) {
-  // Tensors visible here: this graph's own plus the enclosing scopes'.
-  std::unordered_map<std::string, TypeInfo> types;
-  if (outer.empty()) {
-    types = CollectTypes(g);  // the main graph: no enclosing scope
-  } else {
-    types = outer;
-    for (auto& [k, v] : CollectTypes(g)) types[k] = std::move(v);
-  }
+                         const std::unordered_map<std::string, TypeInfo>& types, Network& net) {
   for (const auto& t : g.initializer()) {
     if (!valued_inputs_.count(t.name())) weights_.insert(t.name());
   }
@@ -1606,7 +1606,10 @@ void Importer::AddLayers(const onnx::GraphProto& g, const std::string& prefix, I
       for (const auto& a : n.attribute()) {
         if (a.type() != onnx::AttributeProto::GRAPH) continue;
         if (cond && ((*cond && a.name() == "else_branch") || (!*cond && a.name() == "then_branch"))) continue;
-        AddLayers(a.g(), prefix + name + "/" + a.name() + "/", body_repeat, body_dd, types, net);
+        // Tensors visible in the body: its own and the enclosing scopes'.
+        std::unordered_map<std::string, TypeInfo> inner = types;
+        for (auto& [k, v] : CollectTypes(a.g())) inner[k] = std::move(v);
+        AddLayers(a.g(), prefix + name + "/" + a.name() + "/", body_repeat, body_dd, inner, net);
       }
     }
   }
@@ -1622,7 +1625,7 @@ void Importer::PropagateTaint() {
   }
 }
 
-Network Importer::Build() {
+Network Importer::Build(bool settled) {
   const onnx::GraphProto& g = model_.graph();
   Network net;
   net.source = origin_;
@@ -1641,7 +1644,9 @@ Network Importer::Build() {
     }
   }
   for (const auto& out : g.output()) net.outputs.push_back(MakeTensor(out.name(), types_, &unresolved));
-  AddLayers(g, "", 1, false, {}, net);
+  // The main graph's types: the last inference's, unless a round changed the graph after it.
+  if (!settled) types_ = CollectTypes(g);
+  AddLayers(g, "", 1, false, types_, net);
   // torchvision's MultiScaleRoIAlign: its levels' RoiAlign at their share of the rois (roi_levels.h).
   onnx_import::ShareRoiLevels(net, [this](const std::string& t) -> std::optional<I64> {
     auto c = consts_.find(t);
@@ -1697,19 +1702,21 @@ Network Importer::Run() {
     opsets[o.domain() == "ai.onnx" ? "" : o.domain()] = std::min<I64>(o.version(), std::numeric_limits<int>::max());
   }
   VerifyNodes(model_.graph(), opsets);
+  bool settled = false;
   for (int round = 0; round < kMaxRounds; ++round) {
     InferShapes();
     if (FoldPass()) continue;
     if (BoundPass()) continue;
     if (InlineUnresolvedIfs()) continue;
     if (DropInfeasibleBranch()) continue;
+    settled = true;
     break;
   }
   DropUnusedOutputs();
   CheckResolved();
   WarnBounds();
   PropagateTaint();
-  return Build();
+  return Build(settled);
 }
 
 // Runs the importer; anything but an odonata::Error escaping it (ONNX's
