@@ -107,6 +107,7 @@ bool IsStatic(const PartialShape& s) {
 
 Shape ToShape(const PartialShape& s) {
   Shape out;
+  out.reserve(s.size());
   for (const auto& d : s) out.push_back(d.value_or(1));
   return out;
 }
@@ -1262,11 +1263,14 @@ void Importer::CheckWindows(const onnx::GraphProto& g, const std::unordered_map<
     auto it = types.find(n.input(i));
     return it == types.end() || !it->second.shape ? -1 : static_cast<int>(it->second.shape->size());
   };
+  static const std::string kNone;
   for (const onnx::NodeProto& n : g.node()) {
+    if (!onnx_import::IsWindowOp(n.op_type(), n.domain())) continue;
     const int wi = onnx_import::WindowWeightIndex(n.op_type(), n.domain());
     auto problem = onnx_import::WindowProblem(
-        n.op_type(), n.domain(), n.input_size() > 0 ? n.input(0) : "", rank(0, n), wi >= 0 && wi < n.input_size() ? n.input(wi) : "",
-        rank(wi, n), [&](const std::string& name) -> const onnx::AttributeProto* {
+        n.op_type(), n.domain(), n.input_size() > 0 ? n.input(0) : kNone, rank(0, n),
+        wi >= 0 && wi < n.input_size() ? n.input(wi) : kNone, rank(wi, n),
+        [&](const std::string& name) -> const onnx::AttributeProto* {
           for (const auto& a : n.attribute()) {
             if (a.name() == name) return &a;
           }
