@@ -283,22 +283,24 @@ void ExpectArray(const Node& n) {
   if (!n.json.is_array()) n.Fail("expected an array, got " + TypeName(n.json));
 }
 
-void CheckKeys(const Node& n, const std::vector<std::string>& required, const std::vector<std::string>& optional) {
+void CheckKeys(const Node& n, std::initializer_list<std::string_view> required,
+               std::initializer_list<std::string_view> optional) {
   ExpectObject(n);
-  // The list of allowed keys is built for the error message only (copying it
-  // for every object was half of this function's cost, issue 13).
-  auto listed = [](const std::vector<std::string>& keys, const std::string& key) {
+  // The lists are literals (no vector of strings per object checked) and the
+  // list of allowed keys is built for the error message only (issue 13).
+  auto listed = [](std::initializer_list<std::string_view> keys, const std::string& key) {
     return std::find(keys.begin(), keys.end(), key) != keys.end();
   };
   for (const auto& [key, value] : n.json.get_ref<const Json::object_t&>()) {
     if (!listed(required, key) && !listed(optional, key)) {
-      std::vector<std::string> allowed = required;
+      std::vector<std::string> allowed(required.begin(), required.end());
       allowed.insert(allowed.end(), optional.begin(), optional.end());
       n.Child(key).Fail("unknown key " + Suggestion(key, allowed));
     }
   }
-  for (const auto& key : required) {
-    if (!n.Has(key)) Node{n.json, JoinPath(n.path, key), n.origin}.Fail("missing required field");
+  for (std::string_view key : required) {
+    const std::string name(key);
+    if (!n.Has(name)) Node{n.json, JoinPath(n.path, name), n.origin}.Fail("missing required field");
   }
 }
 
