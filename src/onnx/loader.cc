@@ -11,6 +11,7 @@
 #include <new>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -679,7 +680,7 @@ bool Importer::FoldPass() {
       auto c = consts_.find(name);
       if (c != consts_.end()) in[i].value = &c->second;
       if (auto s = StaticShape(name)) {
-        shapes[i] = *s;
+        shapes[i] = std::move(*s);
         in[i].shape = &shapes[i];
       }
       taint |= tainted_.count(name) > 0;
@@ -1316,8 +1317,13 @@ void Importer::VerifyNodes(const onnx::GraphProto& g, const std::map<std::string
 // does, with a warning; a real cycle is an error naming its nodes.
 void Importer::CheckGraph() {
   onnx::GraphProto* g = model_.mutable_graph();
-  std::unordered_set<std::string> available;
-  for (const auto& in : g->input()) available.insert(in.name());
+  // What nodes may read besides other nodes' outputs: the graph's inputs and
+  // its initializers, whose names Run() has put in weights_ (--input-value
+  // adds initializers for inputs only). Names are views of the graph's
+  // strings, which nothing below changes before the last lookup.
+  std::unordered_set<std::string_view> inputs;
+  for (const auto& in : g->input()) inputs.insert(in.name());
+  auto available = [&](const std::string& name) { return inputs.count(name) > 0 || weights_.count(name) > 0; };
   // A map, sequence or optional input: odonata sizes tensors only (ONNX 1.12's
   // inference functions read such an input as a tensor; MaxUnpool crashed on one).
   std::unordered_map<std::string, const char*> non_tensor;
@@ -1342,8 +1348,7 @@ void Importer::CheckGraph() {
       }
     }
   }
-  for (const auto& t : g->initializer()) available.insert(t.name());
-  std::unordered_map<std::string, int> producer;
+  std::unordered_map<std::string_view, int> producer;
   for (int i = 0; i < g->node_size(); ++i) {
     for (const auto& out : g->node(i).output()) {
       if (!out.empty()) producer[out] = i;
@@ -1356,7 +1361,7 @@ void Importer::CheckGraph() {
   for (int i = 0; i < count; ++i) {
     const auto& n = g->node(i);
     for (const auto& in : n.input()) {
-      if (in.empty() || available.count(in)) continue;
+      if (in.empty() || available(in)) continue;
       auto p = producer.find(in);
       if (p == producer.end()) {
         throw Fail("node " + NodeLabel(n) + " reads '" + in +
@@ -1393,7 +1398,7 @@ void Importer::CheckGraph() {
       path.push_back(at);
       for (const auto& in : g->node(at).input()) {
         auto p = producer.find(in);
-        if (!in.empty() && !available.count(in) && p != producer.end() && pending[p->second] > 0) {
+        if (!in.empty() && !available(in) && p != producer.end() && pending[p->second] > 0) {
           at = p->second;
           break;
         }
