@@ -1,6 +1,7 @@
 #include "json_reader.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -130,12 +131,79 @@ std::string DescribeParseError(const std::string& text, const Json::parse_error&
   return "invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + detail;
 }
 
+namespace {
+
+// What the whitespace pass below needs to know of a character.
+enum CharClass : unsigned char { kOther, kLayout, kQuote, kPunctuation };
+constexpr std::array<CharClass, 256> kCharClass = [] {
+  std::array<CharClass, 256> table{};  // kOther
+  for (unsigned char c : {' ', '\t', '\n', '\r'}) table[c] = kLayout;  // JSON's whitespace
+  for (unsigned char c : {'{', '}', '[', ']', ',', ':'}) table[c] = kPunctuation;
+  table['"'] = kQuote;
+  return table;
+}();
+CharClass ClassOf(char c) { return kCharClass[static_cast<unsigned char>(c)]; }
+
+// Where the string opened by the quote at `open` ends: its closing quote (one
+// after an even number of backslashes), or the last character of an unclosed one.
+std::size_t StringEnd(const std::string& text, std::size_t open) {
+  std::size_t at = open;
+  while (true) {
+    at = text.find('"', at + 1);
+    if (at == std::string::npos) return text.size() - 1;
+    std::size_t escapes = 0;
+    while (text[at - 1 - escapes] == '\\') ++escapes;  // stops at the opening quote at the latest
+    if (escapes % 2 == 0) return at;
+  }
+}
+
+// `text` without the whitespace between its tokens (profiles are indented:
+// more than half of the Jetson Nano's 61 KB, each character of it about 30
+// instructions in nlohmann's lexer; issue 13). Strings are copied as they are;
+// a run of whitespace between two characters that are neither punctuation nor
+// quotes (`1 2`, `true false`) stays one space, so that the lexer reads the
+// same tokens from both texts.
+std::string WithoutLayout(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  while (i < n) {
+    // Tokens and whole strings (escapes included; an unclosed one to the end), copied at once.
+    std::size_t j = i;
+    for (CharClass c; j < n && (c = ClassOf(text[j])) != kLayout; ++j) {
+      if (c != kQuote) continue;
+      j = StringEnd(text, j);
+    }
+    out.append(text, i, j - i);
+    // Whitespace.
+    i = j;
+    while (j < n && ClassOf(text[j]) == kLayout) ++j;
+    const bool between_words = j < n && ClassOf(text[j]) == kOther && (out.empty() || ClassOf(out.back()) == kOther);
+    if (j > i && between_words) out += ' ';
+    i = j;
+  }
+  return out;
+}
+
+Json ParseDom(const std::string& text, const std::string& origin) {
+  Json doc;
+  StrictDom dom(doc, origin);
+  Json::sax_parse(text, &dom);
+  return doc;
+}
+
+}  // namespace
+
 Json ParseStrict(const std::string& text, const std::string& origin) {
   try {
-    Json doc;
-    StrictDom dom(doc, origin);
-    Json::sax_parse(text, &dom);
-    return doc;
+    try {
+      return ParseDom(WithoutLayout(text), origin);
+    } catch (const std::exception&) {
+      // Any error is found again in the text as written, so that its line and
+      // column are the file's (the same error: both texts have the same tokens).
+    }
+    return ParseDom(text, origin);
   } catch (const Json::parse_error& e) {
     throw Error(origin + ": " + DescribeParseError(text, e));
   } catch (const Json::exception& e) {
@@ -215,22 +283,24 @@ void ExpectArray(const Node& n) {
   if (!n.json.is_array()) n.Fail("expected an array, got " + TypeName(n.json));
 }
 
-void CheckKeys(const Node& n, const std::vector<std::string>& required, const std::vector<std::string>& optional) {
+void CheckKeys(const Node& n, std::initializer_list<std::string_view> required,
+               std::initializer_list<std::string_view> optional) {
   ExpectObject(n);
-  // The list of allowed keys is built for the error message only (copying it
-  // for every object was half of this function's cost, issue 13).
-  auto listed = [](const std::vector<std::string>& keys, const std::string& key) {
+  // The lists are literals (no vector of strings per object checked) and the
+  // list of allowed keys is built for the error message only (issue 13).
+  auto listed = [](std::initializer_list<std::string_view> keys, const std::string& key) {
     return std::find(keys.begin(), keys.end(), key) != keys.end();
   };
   for (const auto& [key, value] : n.json.get_ref<const Json::object_t&>()) {
     if (!listed(required, key) && !listed(optional, key)) {
-      std::vector<std::string> allowed = required;
+      std::vector<std::string> allowed(required.begin(), required.end());
       allowed.insert(allowed.end(), optional.begin(), optional.end());
       n.Child(key).Fail("unknown key " + Suggestion(key, allowed));
     }
   }
-  for (const auto& key : required) {
-    if (!n.Has(key)) Node{n.json, JoinPath(n.path, key), n.origin}.Fail("missing required field");
+  for (std::string_view key : required) {
+    const std::string name(key);
+    if (!n.Has(name)) Node{n.json, JoinPath(n.path, name), n.origin}.Fail("missing required field");
   }
 }
 

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "odonata/platform.h"
@@ -46,7 +48,8 @@ void ExpectObject(const Node& n);
 void ExpectArray(const Node& n);
 // Reject unknown keys first (a misspelt optional key would otherwise be
 // silently ignored), then report the first missing required key.
-void CheckKeys(const Node& n, const std::vector<std::string>& required, const std::vector<std::string>& optional);
+void CheckKeys(const Node& n, std::initializer_list<std::string_view> required,
+               std::initializer_list<std::string_view> optional);
 std::string GetString(const Node& n);  // non-empty
 std::vector<std::string> GetStringList(const Node& n, bool allow_empty);
 double GetNumber(const Node& n);  // finite

@@ -15,6 +15,7 @@
 
 #include "odonata/errors.h"
 #include "odonata/fusion.h"
+#include "json_reader.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -582,6 +583,36 @@ TEST(PlatformTest, InvalidJsonNamesLineAndColumn) {
 
   msg = TextError("{\n\"a\": 1,\n", "cut.json");
   EXPECT_EQ(msg.rfind("cut.json: invalid JSON at line 3, column 1: ", 0), 0u) << msg;
+}
+
+// The reader parses a profile without the whitespace between its tokens
+// (issue 13): the value is the text's, whitespace inside strings stays, two
+// tokens never merge, and errors are located in the text as written.
+TEST(PlatformTest, StrictJsonIgnoresLayoutOnly) {
+  const std::string indented = "{\n  \"a\": [1, 2.5, -3e2, true, null],\n\t\"b\" :\r\n {\"c d\": \" x \\\" y \"},\n  \"e\" : \"q\\\\\" ,\n  \"f\": \"\\\\\\\"\"\n}\n";
+  const Json j = json::ParseStrict(indented, "t.json");
+  EXPECT_EQ(j, Json::parse(indented));
+  EXPECT_EQ(j["b"]["c d"], " x \" y ");
+  EXPECT_EQ(j["e"], "q\\");
+  EXPECT_EQ(j["f"], "\\\"");
+  EXPECT_TRUE(j["a"][0].is_number_unsigned());
+  EXPECT_TRUE(j["a"][2].is_number_float());
+  EXPECT_EQ(json::ParseStrict("  [12]  ", "t.json"), Json::parse("[12]"));
+  // Whitespace between two numbers or literals separates tokens: errors, not [12] or [truefalse].
+  for (const char* text : {"[1 2]", "[1\n\n2]", "[true false]", "[1 -2]", "[1 .5]", "- 1"}) {
+    EXPECT_EQ(ErrorOf([&] { json::ParseStrict(text, "t.json"); }).rfind("t.json: invalid JSON at line ", 0), 0u)
+        << text;
+  }
+  // The same message as nlohmann's own parse of the text as written.
+  for (const std::string text : {"[1,\n   2 3]", "{\n  \"a\": 1\n  \"b\": 2\n}", "  \n [1,\n\n  ]"}) {
+    std::string expected;
+    try {
+      (void)Json::parse(text);
+    } catch (const Json::parse_error& e) {
+      expected = "t.json: " + json::DescribeParseError(text, e);
+    }
+    EXPECT_EQ(ErrorOf([&] { json::ParseStrict(text, "t.json"); }), expected);
+  }
 }
 
 TEST(PlatformTest, DuplicateKeyRejected) {

@@ -11,6 +11,7 @@
 #include <new>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -107,6 +108,7 @@ bool IsStatic(const PartialShape& s) {
 
 Shape ToShape(const PartialShape& s) {
   Shape out;
+  out.reserve(s.size());
   for (const auto& d : s) out.push_back(d.value_or(1));
   return out;
 }
@@ -252,9 +254,10 @@ class Importer {
   void CheckGraph();
   void VerifyNodes(const onnx::GraphProto& g, const std::map<std::string, I64>& opsets) const;
   void CheckWindows(const onnx::GraphProto& g, const std::unordered_map<std::string, TypeInfo>& types) const;
-  Network Build();
+  // `settled`: the last round changed nothing, so types_ is the graph's as it is now.
+  Network Build(bool settled);
   void AddLayers(const onnx::GraphProto& g, const std::string& prefix, I64 repeat, bool data_dependent,
-                 const std::unordered_map<std::string, TypeInfo>& outer, Network& net);
+                 const std::unordered_map<std::string, TypeInfo>& types, Network& net);  // types: every tensor visible in g
   Layer MakeLayer(const onnx::NodeProto& n, const std::string& name,
                   const std::unordered_map<std::string, TypeInfo>& types, Network& net);
   TensorInfo MakeTensor(const std::string& name, const std::unordered_map<std::string, TypeInfo>& types,
@@ -345,8 +348,8 @@ I64 Importer::DefaultOpset() const {
 
 void Importer::ApplyInputShapes() {
   onnx::GraphProto* g = model_.mutable_graph();
-  std::unordered_set<std::string> inits;
-  for (const auto& t : g->initializer()) inits.insert(t.name());
+  // Run() has just put every initializer's name in weights_ (and nothing else).
+  const std::unordered_set<std::string>& inits = weights_;
   std::set<std::string> seen;
   bool stale = false, batch_used = false;
   for (auto& in : *g->mutable_input()) {
@@ -422,6 +425,7 @@ void Importer::ApplyInputShapes() {
 // --input-value: the values become constants (and initializers, for ONNX's
 // inference); the inputs stay inputs of the network.
 void Importer::ApplyInputValues() {
+  if (options_.input_values.empty()) return;
   onnx::GraphProto* g = model_.mutable_graph();
   std::unordered_set<std::string> inits;
   for (const auto& t : g->initializer()) inits.insert(t.name());
@@ -676,7 +680,7 @@ bool Importer::FoldPass() {
       auto c = consts_.find(name);
       if (c != consts_.end()) in[i].value = &c->second;
       if (auto s = StaticShape(name)) {
-        shapes[i] = *s;
+        shapes[i] = std::move(*s);
         in[i].shape = &shapes[i];
       }
       taint |= tainted_.count(name) > 0;
@@ -1215,6 +1219,12 @@ void CollectReads(const onnx::GraphProto& g, std::unordered_set<std::string>& re
 // An optional output nobody reads (opset-9 Dropout's mask, LayerNormalization's
 // statistics) whose shape stays unknown is dropped, as a runtime would not make it.
 void Importer::DropUnusedOutputs() {
+  // Most graphs have no such output: the reads are collected only when one may be dropped.
+  const bool candidates = std::any_of(model_.graph().node().begin(), model_.graph().node().end(), [&](const onnx::NodeProto& n) {
+    return std::any_of(n.output().begin() + std::min(n.output_size(), 1), n.output().end(),
+                       [&](const std::string& name) { return !name.empty() && !HasStaticShape(name); });
+  });
+  if (!candidates) return;
   std::unordered_set<std::string> reads;
   CollectReads(model_.graph(), reads);
   for (auto& n : *model_.mutable_graph()->mutable_node()) {
@@ -1254,11 +1264,14 @@ void Importer::CheckWindows(const onnx::GraphProto& g, const std::unordered_map<
     auto it = types.find(n.input(i));
     return it == types.end() || !it->second.shape ? -1 : static_cast<int>(it->second.shape->size());
   };
+  static const std::string kNone;
   for (const onnx::NodeProto& n : g.node()) {
+    if (!onnx_import::IsWindowOp(n.op_type(), n.domain())) continue;
     const int wi = onnx_import::WindowWeightIndex(n.op_type(), n.domain());
     auto problem = onnx_import::WindowProblem(
-        n.op_type(), n.domain(), n.input_size() > 0 ? n.input(0) : "", rank(0, n), wi >= 0 && wi < n.input_size() ? n.input(wi) : "",
-        rank(wi, n), [&](const std::string& name) -> const onnx::AttributeProto* {
+        n.op_type(), n.domain(), n.input_size() > 0 ? n.input(0) : kNone, rank(0, n),
+        wi >= 0 && wi < n.input_size() ? n.input(wi) : kNone, rank(wi, n),
+        [&](const std::string& name) -> const onnx::AttributeProto* {
           for (const auto& a : n.attribute()) {
             if (a.name() == name) return &a;
           }
@@ -1304,8 +1317,13 @@ void Importer::VerifyNodes(const onnx::GraphProto& g, const std::map<std::string
 // does, with a warning; a real cycle is an error naming its nodes.
 void Importer::CheckGraph() {
   onnx::GraphProto* g = model_.mutable_graph();
-  std::unordered_set<std::string> available;
-  for (const auto& in : g->input()) available.insert(in.name());
+  // What nodes may read besides other nodes' outputs: the graph's inputs and
+  // its initializers, whose names Run() has put in weights_ (--input-value
+  // adds initializers for inputs only). Names are views of the graph's
+  // strings, which nothing below changes before the last lookup.
+  std::unordered_set<std::string_view> inputs;
+  for (const auto& in : g->input()) inputs.insert(in.name());
+  auto available = [&](const std::string& name) { return inputs.count(name) > 0 || weights_.count(name) > 0; };
   // A map, sequence or optional input: odonata sizes tensors only (ONNX 1.12's
   // inference functions read such an input as a tensor; MaxUnpool crashed on one).
   std::unordered_map<std::string, const char*> non_tensor;
@@ -1330,8 +1348,7 @@ void Importer::CheckGraph() {
       }
     }
   }
-  for (const auto& t : g->initializer()) available.insert(t.name());
-  std::unordered_map<std::string, int> producer;
+  std::unordered_map<std::string_view, int> producer;
   for (int i = 0; i < g->node_size(); ++i) {
     for (const auto& out : g->node(i).output()) {
       if (!out.empty()) producer[out] = i;
@@ -1344,7 +1361,7 @@ void Importer::CheckGraph() {
   for (int i = 0; i < count; ++i) {
     const auto& n = g->node(i);
     for (const auto& in : n.input()) {
-      if (in.empty() || available.count(in)) continue;
+      if (in.empty() || available(in)) continue;
       auto p = producer.find(in);
       if (p == producer.end()) {
         throw Fail("node " + NodeLabel(n) + " reads '" + in +
@@ -1381,7 +1398,7 @@ void Importer::CheckGraph() {
       path.push_back(at);
       for (const auto& in : g->node(at).input()) {
         auto p = producer.find(in);
-        if (!in.empty() && !available.count(in) && p != producer.end() && pending[p->second] > 0) {
+        if (!in.empty() && !available(in) && p != producer.end() && pending[p->second] > 0) {
           at = p->second;
           break;
         }
@@ -1533,15 +1550,7 @@ Layer Importer::MakeLayer(const onnx::NodeProto& n, const std::string& name,
 }
 
 void Importer::AddLayers(const onnx::GraphProto& g, const std::string& prefix, I64 repeat, bool data_dependent,
-                         const std::unordered_map<std::string, TypeInfo>& outer, Network& net) {
-  // Tensors visible here: this graph's own plus the enclosing scopes'.
-  std::unordered_map<std::string, TypeInfo> types;
-  if (outer.empty()) {
-    types = CollectTypes(g);  // the main graph: no enclosing scope
-  } else {
-    types = outer;
-    for (auto& [k, v] : CollectTypes(g)) types[k] = std::move(v);
-  }
+                         const std::unordered_map<std::string, TypeInfo>& types, Network& net) {
   for (const auto& t : g.initializer()) {
     if (!valued_inputs_.count(t.name())) weights_.insert(t.name());
   }
@@ -1606,7 +1615,10 @@ void Importer::AddLayers(const onnx::GraphProto& g, const std::string& prefix, I
       for (const auto& a : n.attribute()) {
         if (a.type() != onnx::AttributeProto::GRAPH) continue;
         if (cond && ((*cond && a.name() == "else_branch") || (!*cond && a.name() == "then_branch"))) continue;
-        AddLayers(a.g(), prefix + name + "/" + a.name() + "/", body_repeat, body_dd, types, net);
+        // Tensors visible in the body: its own and the enclosing scopes'.
+        std::unordered_map<std::string, TypeInfo> inner = types;
+        for (auto& [k, v] : CollectTypes(a.g())) inner[k] = std::move(v);
+        AddLayers(a.g(), prefix + name + "/" + a.name() + "/", body_repeat, body_dd, inner, net);
       }
     }
   }
@@ -1622,7 +1634,7 @@ void Importer::PropagateTaint() {
   }
 }
 
-Network Importer::Build() {
+Network Importer::Build(bool settled) {
   const onnx::GraphProto& g = model_.graph();
   Network net;
   net.source = origin_;
@@ -1641,7 +1653,9 @@ Network Importer::Build() {
     }
   }
   for (const auto& out : g.output()) net.outputs.push_back(MakeTensor(out.name(), types_, &unresolved));
-  AddLayers(g, "", 1, false, {}, net);
+  // The main graph's types: the last inference's, unless a round changed the graph after it.
+  if (!settled) types_ = CollectTypes(g);
+  AddLayers(g, "", 1, false, types_, net);
   // torchvision's MultiScaleRoIAlign: its levels' RoiAlign at their share of the rois (roi_levels.h).
   onnx_import::ShareRoiLevels(net, [this](const std::string& t) -> std::optional<I64> {
     auto c = consts_.find(t);
@@ -1697,19 +1711,21 @@ Network Importer::Run() {
     opsets[o.domain() == "ai.onnx" ? "" : o.domain()] = std::min<I64>(o.version(), std::numeric_limits<int>::max());
   }
   VerifyNodes(model_.graph(), opsets);
+  bool settled = false;
   for (int round = 0; round < kMaxRounds; ++round) {
     InferShapes();
     if (FoldPass()) continue;
     if (BoundPass()) continue;
     if (InlineUnresolvedIfs()) continue;
     if (DropInfeasibleBranch()) continue;
+    settled = true;
     break;
   }
   DropUnusedOutputs();
   CheckResolved();
   WarnBounds();
   PropagateTaint();
-  return Build();
+  return Build(settled);
 }
 
 // Runs the importer; anything but an odonata::Error escaping it (ONNX's

@@ -223,6 +223,13 @@ class RoiLevels {
 
 }  // namespace
 
-void ShareRoiLevels(Network& net, const ScalarOf& scalar_of) { RoiLevels(net, scalar_of).Run(); }
+void ShareRoiLevels(Network& net, const ScalarOf& scalar_of) {
+  // Most networks have no RoiAlign: the tensor maps are not built for them
+  // (0.77 M of ResNet-50's 28.5 M instructions, issue 13).
+  const auto roi_align = std::count_if(net.layers.begin(), net.layers.end(),
+                                       [](const Layer& l) { return l.op_type == "RoiAlign"; });
+  if (roi_align < 2) return;  // levels come in groups of at least two
+  RoiLevels(net, scalar_of).Run();
+}
 
 }  // namespace odonata::onnx_import

@@ -43,8 +43,8 @@ using Fn = onnx::InferenceFunction;
 namespace {
 
 struct OnnxEntry {
-  const char* op;
-  const char* domain;
+  std::string_view op;  // views of literals: a lookup's comparisons measure no string (issue 13)
+  std::string_view domain;
   int since;
   OpSchema (*make)();
 };
@@ -934,10 +934,13 @@ int WindowWeightIndex(const std::string& op, const std::string& domain) {
   return -1;
 }
 
-std::optional<std::string> WindowProblem(const std::string& op, const std::string& domain_in, const std::string& x,
+bool IsWindowOp(const std::string& op, const std::string& domain) {
+  return ((domain.empty() || domain == "ai.onnx") && WindowOps().count(op)) || (domain == kMs && op == "FusedConv");
+}
+
+std::optional<std::string> WindowProblem(const std::string& op, const std::string& domain, const std::string& x,
                                          int x_rank, const std::string& w, int w_rank, const AttrLookup& attr) {
-  const std::string domain = domain_in == "ai.onnx" ? "" : domain_in;
-  if (!(domain.empty() && WindowOps().count(op)) && !(domain == kMs && op == "FusedConv")) return std::nullopt;
+  if (!IsWindowOp(op, domain)) return std::nullopt;
   if (x_rank >= 0 && x_rank < 3) {
     return "input '" + x + "' has rank " + std::to_string(x_rank) + ", needs at least 3 (N, C, spatial...)";
   }

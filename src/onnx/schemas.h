@@ -59,6 +59,8 @@ std::size_t OnnxSchemaTableSize();
 // Attribute lookup of a node or an inference context.
 using AttrLookup = std::function<const onnx::AttributeProto*(const std::string&)>;
 
+// Whether WindowProblem checks nodes of `op` in `domain` (it finds no problem in any other).
+bool IsWindowOp(const std::string& op, const std::string& domain);
 // Why a convolution or pooling node (ai.onnx Conv, ConvInteger, QLinearConv,
 // ConvTranspose, DeformConv, MaxPool, AveragePool, LpPool; com.microsoft
 // FusedConv) cannot be inferred safely, or nullopt when it can. `x_rank` and
