@@ -145,7 +145,7 @@ constexpr OpRule kOps[] = {
     {"ReduceSumSquare", OpClass::kReduce, Rule::kPerInput1},
     {"ArgMax", OpClass::kReduce, Rule::kPerInput1},
     {"ArgMin", OpClass::kReduce, Rule::kPerInput1},
-    {"TopK", OpClass::kReduce, Rule::kPerInput1},
+    {"TopK", OpClass::kTopK, Rule::kPerInput1},
     {"CumSum", OpClass::kReduce, Rule::kPerInput1},
     // Recurrent layers: every time step multiplies the input by W and the state by R (gate-sized
     // matrix-vector products, the bulk of the work), one step after the other: a class of their
@@ -157,7 +157,7 @@ constexpr OpRule kOps[] = {
     {"Upsample", OpClass::kResize, Rule::kResize},
     {"NonMaxSuppression", OpClass::kDetection, Rule::kNone},
     {"RoiAlign", OpClass::kRoi, Rule::kRoiAlign},
-    {"NonZero", OpClass::kDetection, Rule::kNone},
+    {"NonZero", OpClass::kNonZero, Rule::kNone},
     {"Concat", OpClass::kData, Rule::kNone},
     {"Reshape", OpClass::kData, Rule::kNone},
     {"Flatten", OpClass::kData, Rule::kNone},
@@ -168,7 +168,7 @@ constexpr OpRule kOps[] = {
     {"Transpose", OpClass::kData, Rule::kNone},
     {"Gather", OpClass::kData, Rule::kNone},
     {"GatherElements", OpClass::kData, Rule::kNone},
-    {"GatherND", OpClass::kData, Rule::kNone},
+    {"GatherND", OpClass::kGatherNd, Rule::kNone},
     {"Scatter", OpClass::kScatter, Rule::kNone},
     {"ScatterElements", OpClass::kScatter, Rule::kNone},
     {"ScatterND", OpClass::kData, Rule::kNone},

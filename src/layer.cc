@@ -32,6 +32,9 @@ constexpr ClassName kClassNames[] = {
     {OpClass::kRoi, "roi"},
     {OpClass::kScatter, "scatter"},
     {OpClass::kSilu, "silu"},
+    {OpClass::kTopK, "topk"},
+    {OpClass::kNonZero, "nonzero"},
+    {OpClass::kGatherNd, "gathernd"},
     {OpClass::kUnknown, "unknown"},
 };
 // Float class, int8 class.

@@ -58,6 +58,9 @@ void BuildNms(const LayerConfig& c, Layer& l);  // in_h boxes, in_c classes, gro
 void BuildRecurrent(const LayerConfig& c, Layer& l);  // LSTM, GRU, RNN: in_h steps of in_c -> out_c (hidden)
 void BuildRoiAlign(const LayerConfig& c, Layer& l);   // batch rois of a [1, in_c, in_h, in_w] map -> kernel_h x kernel_w bins
 void BuildScatterElements(const LayerConfig& c, Layer& l);  // axis 0, int64 indices, all three of the input's shape
+void BuildTopK(const LayerConfig& c, Layer& l);      // X [batch, in_c] ([in_c] for batch 1), the out_c largest
+void BuildNonZero(const LayerConfig& c, Layer& l);   // X [in_c] -> int64 [1, in_c] (every element nonzero: the bound)
+void BuildGatherNd(const LayerConfig& c, Layer& l);  // data [in_h, in_c] ([in_h]), int64 indices [batch, 1] -> [batch, in_c]
 
 struct OpSpec {
   const char* name;     // the `op` column
@@ -95,6 +98,9 @@ constexpr OpSpec kOps[] = {
     {"RNN", "RNN", BuildRecurrent},
     {"RoiAlign", "RoiAlign", BuildRoiAlign},
     {"ScatterElements", "ScatterElements", BuildScatterElements},
+    {"TopK", "TopK", BuildTopK},
+    {"NonZero", "NonZero", BuildNonZero},
+    {"GatherND", "GatherND", BuildGatherNd},
 };
 
 const OpSpec* FindOp(std::string_view name) {
@@ -435,6 +441,72 @@ void BuildScatterElements(const LayerConfig& c, Layer& l) {
   indices.dtype = DataType::kInt64;
   l.inputs = {Tensor("x", Input(c)), indices, Tensor("updates", Input(c))};
   l.outputs = {Tensor("y", Input(c))};
+}
+
+// Detection post-processing (torchvision's SSD and RPN, exported: per class, NonZero of the
+// scores above the threshold, GatherND of those scores and boxes, TopK of the best), at the sizes
+// odonata's bounds give these data-dependent tensors. No window: kernel, stride, groups and
+// dilation must be 1.
+void CheckNoWindow(const LayerConfig& c) {
+  if (c.kernel_h != 1 || c.kernel_w != 1 || c.stride_h != 1 || c.stride_w != 1 || c.groups != 1 || c.dilation != 1) {
+    throw Error(c.op + ": kernel, stride, groups and dilation must be 1 (" + c.op + " has no window)");
+  }
+}
+// TopK (opset 11: largest, sorted) of X [batch, in_c] along the last axis, 1-D [in_c] for a
+// batch of 1 (torchvision's SSD takes the top 300 or 400 of one class's candidate scores, a 1-D
+// tensor; its RPN the top 150-1000 of each level's objectness, [1, N]), k = out_c as a Constant
+// int64 [1] (the writer gives it out_c); outputs values and int64 indices [batch, out_c] ([out_c]).
+void BuildTopK(const LayerConfig& c, Layer& l) {
+  CheckNoWindow(c);
+  if (c.in_h != 1 || c.in_w != 1) {
+    throw Error(c.op + ": in_h and in_w must be 1 (in_c is the length sorted), not " + std::to_string(c.in_h) + " and " +
+                std::to_string(c.in_w));
+  }
+  if (c.out_c > c.in_c) {
+    throw Error(c.op + ": out_c (k) " + std::to_string(c.out_c) + " must be at most in_c " + std::to_string(c.in_c));
+  }
+  l.attributes["axis"] = I64{-1};
+  l.attributes["largest"] = I64{1};
+  l.attributes["sorted"] = I64{1};
+  TensorInfo k = Constant("k", {1});
+  k.dtype = DataType::kInt64;
+  const bool one_d = c.batch == 1;
+  l.inputs = {Tensor("x", one_d ? Shape{c.in_c} : Shape{c.batch, c.in_c}), k};
+  const Shape out = one_d ? Shape{c.out_c} : Shape{c.batch, c.out_c};
+  TensorInfo indices = Tensor("indices", out);
+  indices.dtype = DataType::kInt64;
+  l.outputs = {Tensor("y", out), indices};
+}
+// NonZero of a 1-D X [in_c] (float: tools/ort/run.js's uniform [0, 1) inputs are all nonzero, so
+// the output is the bound odonata's loader gives, int64 [1, in_c]; SSD's is the bool mask of one
+// class's scores above the threshold).
+void BuildNonZero(const LayerConfig& c, Layer& l) {
+  CheckNoWindow(c);
+  CheckOutEqualsIn(c, c.in_c, "in_c");
+  if (c.batch != 1 || c.in_h != 1 || c.in_w != 1) throw Error(c.op + ": batch, in_h and in_w must be 1 (X is [in_c])");
+  l.inputs = {Tensor("x", {c.in_c})};
+  TensorInfo y = Tensor("y", {1, c.in_c});
+  y.dtype = DataType::kInt64;
+  l.outputs = {y};
+  l.data_dependent = true;
+}
+// GatherND (batch_dims 0) of `batch` rows of data [in_h, in_c] (1-D [in_h] for in_c 1) through
+// int64 indices [batch, 1] (graph inputs; tools/ort/run.js gives ascending rows spread over the
+// data, as NonZero writes them): output [batch, in_c] ([batch]). SSD gathers a class's selected
+// scores ([N] of [N]) and boxes ([N, 4] of [N, 4]), N at odonata's bound every candidate.
+void BuildGatherNd(const LayerConfig& c, Layer& l) {
+  CheckNoWindow(c);
+  CheckOutEqualsIn(c, c.in_c, "in_c");
+  if (c.in_w != 1) throw Error(c.op + ": in_w must be 1 (data is [in_h, in_c]), not " + std::to_string(c.in_w));
+  if (c.batch > c.in_h) {
+    throw Error(c.op + ": batch (rows gathered) " + std::to_string(c.batch) + " must be at most in_h (rows of data) " +
+                std::to_string(c.in_h));
+  }
+  TensorInfo indices = Tensor("indices", {c.batch, 1});
+  indices.dtype = DataType::kInt64;
+  const bool one_d = c.in_c == 1;
+  l.inputs = {Tensor("x", one_d ? Shape{c.in_h} : Shape{c.in_h, c.in_c}), indices};
+  l.outputs = {Tensor("y", one_d ? Shape{c.batch} : Shape{c.batch, c.in_c})};
 }
 
 // A forward recurrent layer as PyTorch exports one with its state: X [in_h (sequence), batch,

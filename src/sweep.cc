@@ -25,6 +25,10 @@
 //   output bins (kernel_h x kernel_w), stride the sampling ratio. Default: 100 rois of a
 //   256-channel 32x32 map, 7x7 bins, sampling ratio 2 (torchvision's box head); default dims
 //   batch, in_c.
+// - TopK: X [batch, in_c] ([in_c] for batch 1; in_h = in_w = 1), k = out_c; default 400 of 8732
+//   (SSD300), dims in_c, out_c. NonZero: X [in_c]; default 8732, dims in_c. GatherND: batch rows
+//   of data [in_h, in_c] ([in_h] for in_c 1); in_h sets batch (every row gathered, the bound), not
+//   in_w; default 8732 rows of 4 from 8732, dims batch, in_c.
 // - Random design: every dim drawn independently and uniformly from its
 //   stepped range {min, min + step, ..., <= max} (not log-uniform), with
 //   std::mt19937_64(seed) and our own mapping (the standard distributions'
@@ -62,7 +66,7 @@ enum class OutC { kFree, kSameAsInput, kTwiceInput };
 bool Recurrent(const std::string& op) { return op == "LSTM" || op == "GRU" || op == "RNN"; }
 
 OutC OutChannels(const std::string& op) {
-  if (op == "Conv" || op == "ConvTranspose" || op == "Gemm" || op == "DepthwiseConv" || Recurrent(op)) {
+  if (op == "Conv" || op == "ConvTranspose" || op == "Gemm" || op == "DepthwiseConv" || op == "TopK" || Recurrent(op)) {
     return OutC::kFree;
   }
   if (op == "Concat") return OutC::kTwiceInput;
@@ -72,6 +76,9 @@ OutC OutChannels(const std::string& op) {
 std::vector<std::string> DefaultDims(const std::string& op) {
   if (op == "Gemm") return {"in_c", "out_c", "batch"};
   if (op == "RoiAlign") return {"batch", "in_c"};
+  if (op == "TopK") return {"in_c", "out_c"};
+  if (op == "NonZero") return {"in_c"};
+  if (op == "GatherND") return {"batch", "in_c"};
   if (OutChannels(op) == OutC::kFree && op != "DepthwiseConv") return {"in_c", "out_c", "in_h"};
   return {"in_c", "in_h"};
 }
@@ -85,7 +92,10 @@ void Set(LayerConfig& c, const SweepKey& key, I64 v) {
     return;
   }
   key.set(c, v);
-  if (dim == "in_h" && !Recurrent(c.op)) c.in_w = v;  // square inputs (a recurrent layer's in_h is its sequence)
+  // Square inputs (a recurrent layer's in_h is its sequence, GatherND's the rows of its data, which
+  // move the rows it gathers along: odonata's bound, every row selected).
+  if (dim == "in_h" && !Recurrent(c.op) && c.op != "GatherND") c.in_w = v;
+  if (dim == "in_h" && c.op == "GatherND") c.batch = v;
   if (dim == "in_c") {
     switch (OutChannels(c.op)) {
       case OutC::kFree:
@@ -175,6 +185,22 @@ LayerConfig DefaultSweepBase(const std::string& op) {
     c.in_h = c.in_w = 32;
     c.kernel_h = c.kernel_w = 7;
     c.stride_h = c.stride_w = 2;
+    return c;
+  }
+  // Detection post-processing at SSD300's sizes: TopK 400 of 8732 candidate scores, NonZero of
+  // 8732 scores, GatherND of 8732 boxes (rows of 4) from 8732.
+  if (op == "TopK") {
+    c.in_c = 8732;
+    c.out_c = 400;
+    return c;
+  }
+  if (op == "NonZero") {
+    c.in_c = c.out_c = 8732;
+    return c;
+  }
+  if (op == "GatherND") {
+    c.batch = c.in_h = 8732;
+    c.in_c = c.out_c = 4;
     return c;
   }
   c.in_c = c.out_c = 64;

@@ -385,6 +385,30 @@ one_error_line
 [ ! -e "$WORK/sweep_roi2" ] || fail "a refused sweep left $WORK/sweep_roi2"
 ok
 
+check "sweep --op TopK, NonZero, GatherND write SSD post-processing models (classes topk, nonzero, gathernd); k above the length is refused"
+rm -rf "$WORK/sweep_topk" "$WORK/sweep_nz" "$WORK/sweep_gnd" "$WORK/sweep_topk2"
+run 0 sweep --op TopK --dims in_c --min 2000 --max 9000 --step 3500 --around out_c=400 --out "$WORK/sweep_topk" --models
+py '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+got = [(r["in_c"], r["out_c"], r["in_h"], r["batch"]) for r in rows]
+assert got == [("2000", "400", "1", "1"), ("5500", "400", "1", "1"), ("9000", "400", "1", "1")], got
+' "$WORK/sweep_topk/plan.csv"
+run 0 inspect "$WORK/sweep_topk/models/00002.onnx"
+stdout_has 'TopK +TopK +topk +400,400 +0 +9.0K'
+run 0 sweep --op NonZero --dims in_c --min 500 --max 500 --out "$WORK/sweep_nz" --models
+run 0 inspect "$WORK/sweep_nz/models/00000.onnx"
+stdout_has 'NonZero +NonZero +nonzero +1x500 '
+run 0 sweep --op GatherND --dims in_h --min 1000 --max 1000 --around in_c=4 --out "$WORK/sweep_gnd" --models
+run 0 inspect "$WORK/sweep_gnd/models/00000.onnx"
+stdout_has 'indices +1000x1 +int64'
+stdout_has 'GatherND +GatherND +gathernd +1000x4 '
+run 1 sweep --op TopK --around in_c=100,out_c=200 --out "$WORK/sweep_topk2"
+stderr_has 'TopK: out_c (k) 200 must be at most in_c 100'
+one_error_line
+[ ! -e "$WORK/sweep_topk2" ] || fail "a refused sweep left $WORK/sweep_topk2"
+ok
+
 check "sweep --op SiLU writes x * Sigmoid(x) as a Sigmoid and a Mul (the pattern ONNX Runtime fuses into QuickGelu)"
 rm -rf "$WORK/sweep_silu"
 run 0 sweep --op SiLU --dims in_c --min 16 --max 32 --step 16 --around hw=28 --out "$WORK/sweep_silu" --models

@@ -278,6 +278,87 @@ TEST(Counts, SiluClassFallsBackToActivation) {
   EXPECT_EQ(ClassifyOp("QuickGelu", "com.microsoft"), OpClass::kSilu);
 }
 
+// One class of torchvision's SSD post-processing, by hand: the scores above a threshold
+// (NonZero of the mask, transposed to row indices), those scores and boxes gathered (GatherND),
+// the best 5 kept (TopK). NonZero's output is data-dependent: the loader's bound is every one of
+// the 20 elements, so the GatherND read 20 rows. Classes topk, nonzero and gathernd; TopK counts
+// one op per input element (20), NonZero and GatherND none. Their work dims: TopK and NonZero
+// their input elements ("inputs": 20, k a constant), GatherND the rows it gathers ("spatial": 20)
+// and its output elements ("elems": 20 scores, 80 box coordinates).
+TEST(Counts, SsdPostProcessingClassesAndCounts) {
+  const Network net = ParseOnnxText(Model(
+      "(float[20] scores, float[20,4] boxes) => (float[5] v, int64[5] i, float[N,4] b)",
+      "mask = Greater(scores, thr)\n nz = NonZero(mask)\n idx = Transpose<perm=[1,0]>(nz)\n"
+      " s = GatherND(scores, idx)\n b = GatherND(boxes, idx)\n v, i = TopK<axis=0, largest=1, sorted=1>(s, k)",
+      "<float[1] thr = {0.5}, int64[1] k = {5}>"));
+  const Layer& nz = Find(net, "NonZero");
+  EXPECT_EQ(nz.op_class, OpClass::kNonZero);
+  EXPECT_STREQ(OpClassName(nz.op_class), "nonzero");
+  EXPECT_TRUE(nz.data_dependent);
+  EXPECT_FALSE(nz.unknown_op);
+  EXPECT_EQ(nz.outputs.at(0).shape, (Shape{1, 20}));
+  EXPECT_EQ(nz.counts.flops, 0);
+  EXPECT_EQ(nz.counts.input_elems, 20);
+  EXPECT_EQ(nz.counts.output_elems, 20);
+  EXPECT_EQ(LayerDim(nz, "inputs"), 20);
+  std::vector<const Layer*> gathers;
+  for (const Layer& l : net.layers) {
+    if (l.op_type == "GatherND") gathers.push_back(&l);
+  }
+  ASSERT_EQ(gathers.size(), 2u);
+  const Layer& gs = gathers[0]->inputs.at(0).shape.size() == 1 ? *gathers[0] : *gathers[1];
+  const Layer& gb = gathers[0]->inputs.at(0).shape.size() == 1 ? *gathers[1] : *gathers[0];
+  for (const Layer* g : gathers) {
+    EXPECT_EQ(g->op_class, OpClass::kGatherNd);
+    EXPECT_EQ(g->counts.flops, 0);
+    EXPECT_EQ(LayerDim(*g, "spatial"), 20);
+  }
+  EXPECT_STREQ(OpClassName(gs.op_class), "gathernd");
+  EXPECT_EQ(gs.outputs.at(0).shape, (Shape{20}));
+  EXPECT_EQ(gs.counts.input_elems, 20 + 20);  // scores and the [20, 1] indices
+  EXPECT_EQ(LayerDim(gs, "elems"), 20);
+  EXPECT_EQ(gb.outputs.at(0).shape, (Shape{20, 4}));
+  EXPECT_EQ(gb.counts.input_elems, 80 + 20);
+  EXPECT_EQ(LayerDim(gb, "elems"), 80);
+  const Layer& t = Find(net, "TopK");
+  EXPECT_EQ(t.op_class, OpClass::kTopK);
+  EXPECT_STREQ(OpClassName(t.op_class), "topk");
+  EXPECT_EQ(t.outputs.at(0).shape, (Shape{5}));
+  EXPECT_EQ(t.counts.flops, 20);
+  EXPECT_EQ(t.counts.input_elems, 20);  // k is a constant
+  EXPECT_EQ(t.counts.output_elems, 5 + 5);
+  EXPECT_EQ(LayerDim(t, "inputs"), 20);
+  EXPECT_EQ(LayerDim(t, "elems"), 5);
+}
+
+// A profile without topk, nonzero or gathernd costs TopK with its reduce model, NonZero with its
+// detection model and GatherND with its data model, as before the classes existed; with them,
+// their own.
+TEST(Counts, PostProcessingClassesFallBackToTheirFormerOnes) {
+  Platform p;
+  EXPECT_EQ(&p.ModelFor(OpClass::kTopK), &p.default_class);
+  EXPECT_EQ(&p.ModelFor(OpClass::kNonZero), &p.default_class);
+  EXPECT_EQ(&p.ModelFor(OpClass::kGatherNd), &p.default_class);
+  p.classes[OpClass::kReduce].estimator = "roofline";
+  p.classes[OpClass::kDetection].estimator = "step_linear";
+  p.classes[OpClass::kData].estimator = "trees";
+  EXPECT_EQ(&p.ModelFor(OpClass::kTopK), &p.classes.at(OpClass::kReduce));
+  EXPECT_EQ(&p.ModelFor(OpClass::kNonZero), &p.classes.at(OpClass::kDetection));
+  EXPECT_EQ(&p.ModelFor(OpClass::kGatherNd), &p.classes.at(OpClass::kData));
+  for (OpClass c : {OpClass::kTopK, OpClass::kNonZero, OpClass::kGatherNd}) {
+    p.classes[c].estimator = "step_linear";
+    EXPECT_EQ(&p.ModelFor(c), &p.classes.at(c));
+    OpClass parsed = OpClass::kUnknown;
+    ASSERT_TRUE(ParseOpClass(OpClassName(c), &parsed));
+    EXPECT_EQ(parsed, c);
+  }
+  EXPECT_EQ(ClassifyOp("TopK", ""), OpClass::kTopK);
+  EXPECT_EQ(ClassifyOp("NonZero", ""), OpClass::kNonZero);
+  EXPECT_EQ(ClassifyOp("GatherND", ""), OpClass::kGatherNd);
+  EXPECT_EQ(ClassifyOp("Gather", ""), OpClass::kData);  // Gather stays data
+  EXPECT_EQ(ClassifyOp("ReduceMax", ""), OpClass::kReduce);
+}
+
 TEST(Counts, UnknownOpIsFlaggedWithTrafficOnly) {
   // A custom-domain op: ONNX cannot infer its shape, so the declared output shape is used.
   std::string text =

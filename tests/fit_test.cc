@@ -840,6 +840,96 @@ TEST(Fit, RoiAlignRowsFitTheirOwnClassPerCallAndMac) {
   EXPECT_EQ(d.rows, 6);
 }
 
+// Detection post-processing, each its own class with a cost per call and per unit of work
+// (synthetic rows, 2% noise, at the sweep lines' sizes): TopK 3 us + 12 ns per input element
+// (k 150-400 of 375-9000 scores), NonZero 2 us + 1.5 ns per input element (500-13500), GatherND
+// 1 us + 3 ns per gathered row whatever its width (1000-9000 rows of 1 or 4 of 9000). The
+// step/linear candidates in "inputs" (TopK, NonZero) and "spatial" (GatherND) recover both
+// costs and are chosen by cross-validation; the SSD300 bounds (TopK of 8732, NonZero of 8732,
+// GatherND of 8732 rows of 4) are estimated within 3%. NonMaxSuppression rows fitted with them
+// keep exactly the detection model they get alone (NonZero is no longer in class detection).
+TEST(Fit, PostProcessingRowsFitTheirOwnClassesPerCallAndElement) {
+  std::vector<Measurement> rows;
+  Noise noise(0.02, 53);
+  auto add = [&](const LayerConfig& cfg, double ms) {
+    rows.push_back(Row(cfg, ms * noise(), static_cast<int>(rows.size()) + 2));
+  };
+  const std::pair<I64, I64> topk[] = {{375, 150}, {750, 150}, {1125, 150}, {1500, 150}, {2000, 400},
+                                      {3000, 300}, {5500, 400}, {6000, 300}, {9000, 400}};
+  for (const auto& [n, k] : topk) {
+    LayerConfig cfg = DefaultSweepBase("TopK");
+    cfg.in_c = n;
+    cfg.out_c = k;
+    ASSERT_EQ(ToLayer(cfg).op_class, OpClass::kTopK);
+    add(cfg, 0.003 + 1.2e-5 * static_cast<double>(n));
+  }
+  for (I64 n : {500, 2000, 3250, 4750, 7000, 9000, 11000, 13250}) {
+    LayerConfig cfg = DefaultSweepBase("NonZero");
+    cfg.in_c = cfg.out_c = n;
+    ASSERT_EQ(ToLayer(cfg).op_class, OpClass::kNonZero);
+    add(cfg, 0.002 + 1.5e-6 * static_cast<double>(n));
+  }
+  for (I64 width : {1, 4}) {
+    for (I64 n : {1000, 3000, 5000, 7000, 9000}) {
+      LayerConfig cfg = DefaultSweepBase("GatherND");
+      cfg.in_h = 9000;
+      cfg.batch = n + (width == 4 ? 500 : 0);  // the two widths at other row counts
+      cfg.in_c = cfg.out_c = width;
+      if (cfg.batch > cfg.in_h) cfg.batch = cfg.in_h;
+      ASSERT_EQ(ToLayer(cfg).op_class, OpClass::kGatherNd);
+      add(cfg, 0.001 + 3e-6 * static_cast<double>(cfg.batch));
+    }
+  }
+  std::vector<Measurement> nms;
+  for (I64 boxes : {300, 1200, 2700, 4500, 6000, 8700}) {
+    LayerConfig cfg = DefaultSweepBase("NonMaxSuppression");
+    cfg.in_h = boxes;
+    cfg.groups = 1;
+    const double b = static_cast<double>(boxes);
+    nms.push_back(Row(cfg, 0.05 + 1e-5 * b + 2e-9 * b * b, 100 + static_cast<int>(nms.size())));
+  }
+  std::vector<Measurement> all = rows;
+  all.insert(all.end(), nms.begin(), nms.end());
+  const FitReport r = FitPlatform(all, Base(), "post.csv", 5);
+  ASSERT_EQ(r.classes.size(), 4u);
+  struct Expect {
+    OpClass cls;
+    const char* dim;
+    double constant, per;
+    LayerConfig bound;
+  };
+  LayerConfig topk_bound = DefaultSweepBase("TopK");  // 400 of 8732
+  LayerConfig nonzero_bound = DefaultSweepBase("NonZero");  // 8732
+  LayerConfig gather_bound = DefaultSweepBase("GatherND");  // 8732 rows of 4 from 8732
+  const Expect expect[] = {{OpClass::kTopK, "inputs", 0.003, 1.2e-5, topk_bound},
+                           {OpClass::kNonZero, "inputs", 0.002, 1.5e-6, nonzero_bound},
+                           {OpClass::kGatherNd, "spatial", 0.001, 3e-6, gather_bound}};
+  for (const Expect& e : expect) {
+    SCOPED_TRACE(OpClassName(e.cls));
+    const ClassFit& f = FitOf(r, e.cls);
+    EXPECT_EQ(f.chosen, "step_linear");
+    EXPECT_LT(f.stats.cv_mape, 3.0);
+    const ClassModel& m = r.platform.classes.at(e.cls);
+    ASSERT_EQ(m.estimator, "step_linear");
+    const auto [constant, per] = LineIn(m.fitted.at(0), e.dim);
+    EXPECT_NEAR(per, e.per, 0.05 * e.per);
+    EXPECT_NEAR(constant, e.constant, 0.3 * e.constant);
+    const Layer l = ToLayer(e.bound);
+    EXPECT_EQ(l.op_class, e.cls);
+    const double truth = e.constant + e.per * static_cast<double>(LayerDim(l, e.dim));
+    const double ms = FindEstimator(m.estimator)->fn(EstimatorContext{l, r.platform, Precision::kFp32, m}).ms;
+    EXPECT_NEAR(ms, truth, 0.03 * truth);
+  }
+  EXPECT_EQ(LayerDim(ToLayer(topk_bound), "inputs"), 8732);
+  EXPECT_EQ(LayerDim(ToLayer(gather_bound), "spatial"), 8732);
+  const FitReport alone = FitPlatform(nms, Base(), "nms.csv", 5);
+  const FittedModel& d = r.platform.classes.at(OpClass::kDetection).fitted.at(0);
+  const FittedModel& a = alone.platform.classes.at(OpClass::kDetection).fitted.at(0);
+  ASSERT_EQ(d.terms.size(), a.terms.size());
+  for (std::size_t t = 0; t < d.terms.size(); ++t) EXPECT_EQ(d.terms[t].coef, a.terms[t].coef) << t;
+  EXPECT_EQ(d.rows, 6);
+}
+
 // SiLU (class silu: the QuickGelu kernel ONNX Runtime makes of x * Sigmoid(x)) costs a call plus
 // its elements: synthetic rows of 2 us + 0.2 ns per element (2% noise) at the sweep lines' sizes
 // (16-2048 channels at 7x7 to 112x112). The fit gives the class its own model from these rows and

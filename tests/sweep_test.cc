@@ -10,6 +10,7 @@
 #include <iterator>
 
 #include "odonata/errors.h"
+#include "odonata/estimator.h"
 #include "odonata/fusion.h"
 #include "odonata/measurements.h"
 #include "odonata/network.h"
@@ -196,7 +197,7 @@ TEST(Sweep, EveryRowIsAValidLayer) {
   for (const char* op :
        {"Conv", "DepthwiseConv", "ConvTranspose", "Gemm", "MaxPool", "AveragePool", "GlobalAveragePool", "Add", "Mul",
         "Relu", "Clip", "Sigmoid", "HardSwish", "BatchNormalization", "Softmax", "Concat", "Transpose", "Resize",
-        "ResizeLinear", "LSTM", "GRU", "RNN", "RoiAlign", "ScatterElements"}) {
+        "ResizeLinear", "LSTM", "GRU", "RNN", "RoiAlign", "ScatterElements", "TopK", "NonZero", "GatherND"}) {
     for (SweepDesign design : {SweepDesign::kOneD, SweepDesign::kGrid, SweepDesign::kRandom}) {
       SweepOptions o;
       o.op = op;
@@ -468,6 +469,105 @@ TEST(LayerModel, RoiAlignAndScatterElementsModelsLoadBackWithTheirTypes) {
   windowed.kernel_h = 3;
   EXPECT_NE(ErrorOf([&] { ToLayer(windowed); }).find("ScatterElements: kernel, stride, groups and dilation must be 1"),
             std::string::npos);
+}
+
+// TopK, NonZero and GatherND sweep models (SSD's per-class post-processing at its bounds): the
+// written file loads back as the layer ToLayer describes, with its graph inputs' types and the
+// shapes and counts by hand. TopK 400 of [8732] (1-D for a batch of 1, as SSD's; k a Constant
+// the writer sets to out_c): values and int64 indices [400], 8732 FLOPs; a batch of 2 is 2-D. NonZero of a float [3234]: int64 [1, 3234], the
+// loader's bound (every element nonzero; the row's layer is flagged data-dependent). GatherND of 3000 rows of
+// [8732, 4] through int64 indices [3000, 1]: [3000, 4].
+TEST(LayerModel, PostProcessingModelsLoadBackWithTheirTypes) {
+  TempDir tmp("postproc");
+  LayerConfig t = DefaultSweepBase("TopK");
+  EXPECT_EQ(t.in_c, 8732);
+  EXPECT_EQ(t.out_c, 400);
+  const std::string tpath = (tmp.path() / "topk.onnx").string();
+  WriteLayerModel(t, tpath, 1);
+  const Network tnet = LoadOnnx(tpath);
+  ASSERT_EQ(tnet.layers.size(), 1u);
+  const Layer& tl = tnet.layers[0];
+  EXPECT_EQ(tl.op_type, "TopK");
+  EXPECT_EQ(tl.op_class, OpClass::kTopK);
+  ASSERT_EQ(tnet.inputs.size(), 1u);  // k is a Constant node
+  EXPECT_EQ(tnet.inputs[0].shape, (Shape{8732}));
+  ASSERT_EQ(tl.outputs.size(), 2u);
+  EXPECT_EQ(tl.outputs[0].shape, (Shape{400}));
+  EXPECT_EQ(tl.outputs[1].shape, (Shape{400}));
+  EXPECT_EQ(tl.outputs[1].dtype, DataType::kInt64);
+  EXPECT_EQ(tl.counts.flops, 8732);
+  EXPECT_EQ(LayerDim(tl, "inputs"), 8732);
+  EXPECT_EQ(ToLayer(t).counts.input_elems, tl.counts.input_elems);
+  LayerConfig two = t;
+  two.batch = 2;
+  EXPECT_EQ(ToLayer(two).inputs.at(0).shape, (Shape{2, 8732}));
+  EXPECT_EQ(ToLayer(two).outputs.at(1).shape, (Shape{2, 400}));
+  EXPECT_EQ(ToLayer(two).counts.flops, 2 * 8732);
+  LayerConfig big_k = t;
+  big_k.out_c = 9000;
+  EXPECT_EQ(ErrorOf([&] { ToLayer(big_k); }), "TopK: out_c (k) 9000 must be at most in_c 8732");
+
+  LayerConfig n = DefaultSweepBase("NonZero");
+  n.in_c = n.out_c = 3234;
+  const std::string npath = (tmp.path() / "nonzero.onnx").string();
+  WriteLayerModel(n, npath, 1);
+  const Network nnet = LoadOnnx(npath);
+  ASSERT_EQ(nnet.layers.size(), 1u);
+  const Layer& nl = nnet.layers[0];
+  EXPECT_EQ(nl.op_class, OpClass::kNonZero);
+  EXPECT_TRUE(ToLayer(n).data_dependent);  // the row's layer; the file declares its output's shape
+  EXPECT_EQ(nnet.inputs.at(0).shape, (Shape{3234}));
+  EXPECT_EQ(nnet.inputs.at(0).dtype, DataType::kFloat32);
+  EXPECT_EQ(nl.outputs.at(0).shape, (Shape{1, 3234}));
+  EXPECT_EQ(nl.outputs.at(0).dtype, DataType::kInt64);
+  EXPECT_EQ(LayerDim(nl, "inputs"), 3234);
+  EXPECT_EQ(ToLayer(n).outputs.at(0).shape, nl.outputs.at(0).shape);
+
+  LayerConfig g = DefaultSweepBase("GatherND");
+  g.batch = 3000;
+  const std::string gpath = (tmp.path() / "gathernd.onnx").string();
+  WriteLayerModel(g, gpath, 1);
+  const Network gnet = LoadOnnx(gpath);
+  ASSERT_EQ(gnet.layers.size(), 1u);
+  const Layer& gl = gnet.layers[0];
+  EXPECT_EQ(gl.op_class, OpClass::kGatherNd);
+  ASSERT_EQ(gnet.inputs.size(), 2u);
+  EXPECT_EQ(gnet.inputs[0].name, "x");
+  EXPECT_EQ(gnet.inputs[0].shape, (Shape{8732, 4}));
+  EXPECT_EQ(gnet.inputs[1].name, "indices");
+  EXPECT_EQ(gnet.inputs[1].shape, (Shape{3000, 1}));
+  EXPECT_EQ(gnet.inputs[1].dtype, DataType::kInt64);
+  EXPECT_EQ(gl.outputs.at(0).shape, (Shape{3000, 4}));
+  EXPECT_EQ(gl.counts.input_elems, 8732 * 4 + 3000);
+  EXPECT_EQ(LayerDim(gl, "spatial"), 3000);
+  EXPECT_EQ(LayerDim(gl, "elems"), 12000);
+  LayerConfig too_many = g;
+  too_many.batch = 9000;
+  EXPECT_EQ(ErrorOf([&] { ToLayer(too_many); }),
+            "GatherND: batch (rows gathered) 9000 must be at most in_h (rows of data) 8732");
+  // Rows of 1: 1-D data and output, as SSD's scores.
+  LayerConfig scores = g;
+  scores.in_c = scores.out_c = 1;
+  const Layer sl = ToLayer(scores);
+  EXPECT_EQ(sl.inputs.at(0).shape, (Shape{8732}));
+  EXPECT_EQ(sl.outputs.at(0).shape, (Shape{3000}));
+  EXPECT_EQ(LayerDim(sl, "spatial"), 3000);
+  // A sweep over the data's rows gathers all of them (the bound) and keeps its width: in_h sets
+  // batch, not in_w.
+  SweepOptions o;
+  o.op = "GatherND";
+  o.dims = {"in_h"};
+  o.min = 1000;
+  o.max = 9000;
+  o.step = 4000;
+  const std::vector<LayerConfig> rows = PlanSweep(o);
+  ASSERT_EQ(rows.size(), 3u);
+  for (const LayerConfig& r : rows) {
+    EXPECT_EQ(r.in_w, 1);
+    EXPECT_EQ(r.in_c, 4);
+    EXPECT_EQ(r.batch, r.in_h);
+  }
+  EXPECT_EQ(rows[1].in_h, 5000);
 }
 
 // LSTM, GRU and RNN sweep models: the node PyTorch exports (forward, state as inputs), counted

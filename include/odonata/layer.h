@@ -22,7 +22,7 @@ enum class OpClass {
   kActivation,     // unary element-wise: Relu, Clip, Sigmoid, HardSwish, ...
   kNorm,           // BatchNormalization, InstanceNormalization, LayerNormalization, LRN
   kSoftmax,        // Softmax, LogSoftmax, Hardmax
-  kReduce,         // Reduce*, ArgMax, ArgMin, TopK
+  kReduce,         // Reduce*, ArgMax, ArgMin (TopK: class topk)
   kResize,         // Resize, Upsample
   kData,           // data movement and shape ops: Concat, Reshape, Transpose, Gather, ...
   kControl,        // If, Loop, Scan (their bodies are layers of their own)
@@ -51,10 +51,19 @@ enum class OpClass {
   // the elements, about half the cost of a Sigmoid and a Mul. A profile without this class costs
   // it with its activation model, as before it existed.
   kSilu,
+  // Detection post-processing (SSD's per-class score selection, a region proposal network's top
+  // candidates), each a kernel of its own with its own cost per element: TopK (a partial sort of
+  // the input, its work the input elements), NonZero (a scan that writes the int64 index of every
+  // nonzero element: at odonata's bound, all of them) and GatherND (a copy of the indexed slices).
+  // A profile without these classes costs them as before they existed (Platform::ModelFor): TopK
+  // with its reduce model, NonZero with its detection model and GatherND with its data model.
+  kTopK,
+  kNonZero,
+  kGatherNd,
   kUnknown,            // not in odonata's op table: estimated memory-bound and flagged
 };
 
-// "conv", "dwconv", "gemm", ..., "rnn", "roi", "scatter", "silu" (the keys used in platform profiles).
+// "conv", "dwconv", "gemm", ..., "rnn", "roi", "scatter", "silu", "topk", "nonzero", "gathernd" (the keys used in platform profiles).
 const char* OpClassName(OpClass c);
 // All classes, in declaration order.
 const std::vector<OpClass>& AllOpClasses();

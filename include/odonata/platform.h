@@ -361,8 +361,9 @@ struct Platform {
   // float class's model (conv_int8 -> conv) if listed; `rnn` (recurrent layers), when not
   // listed, the model of `gemm` (listed or default), with which recurrent layers were
   // costed before they had a class of their own; likewise `roi` (RoiAlign) the model of
-  // `detection`, `scatter` (ScatterElements) the model of `data` and `silu` (QuickGelu)
-  // the model of `activation`; else `default`.
+  // `detection`, `scatter` (ScatterElements) the model of `data`, `silu` (QuickGelu)
+  // the model of `activation`, `topk` (TopK) the model of `reduce`, `nonzero` (NonZero) the
+  // model of `detection` and `gathernd` (GatherND) the model of `data`; else `default`.
   const ClassModel& ModelFor(OpClass c) const;
   // Power while a layer of class `c` runs, W: the class model's active_w
   // (ModelFor, so unlisted classes use `default`), else power.active_w, else

@@ -228,6 +228,11 @@ std::vector<Candidate> Candidates(const Group& g, const std::vector<KernelTerm>&
   if (g.cls == OpClass::kDetection) step = {Kind::kStepLinear, {"boxes"}, "boxes", {}};  // FitDetection (NMS)
   // RoiAlign's work is its MACs (output elements x sampling points x 4 bilinear taps).
   if (g.cls == OpClass::kRoi) step.dims = {"macs"};
+  // TopK (a partial sort) and NonZero (a scan) work through their input elements, whatever its
+  // rank (SSD's are 1-D, a region proposal network's TopK [1, N]); GatherND copies one slice per
+  // index row (its output's leading size, "spatial"), the output elements competing as ever.
+  if (g.cls == OpClass::kTopK || g.cls == OpClass::kNonZero) step.dims = {"inputs"};
+  if (g.cls == OpClass::kGatherNd) step.dims = {"spatial"};
   // Recurrent layers run their time steps one after the other: a cost per call, per step and per
   // multiply-accumulate, c0 + c1 steps + macs (c2 + c3 steps) (the steps' widths searched as ever).
   if (g.cls == OpClass::kRecurrent) {

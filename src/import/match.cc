@@ -119,14 +119,17 @@ int MainRank(OpClass c) {
       return 5;
     case OpClass::kResize:
     case OpClass::kReduce:
+    case OpClass::kTopK:
       return 6;
     case OpClass::kDetection:
     case OpClass::kRoi:
+    case OpClass::kNonZero:
     case OpClass::kControl:
     case OpClass::kUnknown:
       return 7;
     case OpClass::kData:
     case OpClass::kScatter:
+    case OpClass::kGatherNd:
       return 8;
   }
   return 8;

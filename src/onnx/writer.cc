@@ -142,7 +142,8 @@ onnx::ModelProto BuildModel(const LayerConfig& c, const Layer& l, std::uint64_t 
       a->set_type(onnx::AttributeProto::TENSOR);
       InitTensor(a->mutable_t(), t);
       if (t.dtype == DataType::kInt64) {
-        a->mutable_t()->add_int64_data(c.in_h);  // max_output_boxes_per_class: every box may be selected
+        // TopK's k is out_c; NonMaxSuppression's max_output_boxes_per_class in_h: every box may be selected.
+        a->mutable_t()->add_int64_data(t.name == "k" ? c.out_c : c.in_h);
       } else {
         for (float v : ConstantValues(c, t.name)) a->mutable_t()->add_float_data(v);
       }

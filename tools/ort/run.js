@@ -319,6 +319,17 @@ function makeFeeds(session, file, seed, boxGroups) {
       const perRow = n / shape[0];
       for (let i = 0; i < n; ++i) data[i] = BigInt(Math.floor(i / perRow));
     }
+    // GatherND sweep models (odonata sweep --op GatherND: data `x` [R, C] or [R], int64 indices [N, 1]):
+    // N ascending rows spread evenly over the R rows (indices[r] = floor(r R / N)), as NonZero writes
+    // the rows SSD's per-class GatherND then reads.
+    if (m.name === 'indices' && m.type === 'int64' && shape.length === 2 && shape[1] === 1 &&
+        !session.inputNames.includes('updates')) {
+      const x = session.inputMetadata.find((i) => i.name === 'x');
+      if (!x || x.shape.length < 1 || x.shape.length > 2 || x.shape[0] < shape[0]) {
+        throw new Error(`${file}: input 'indices' [${shape}] without data 'x' [R, C] or [R] of at least ${shape[0]} rows`);
+      }
+      for (let r = 0; r < shape[0]; ++r) data[r] = BigInt(Math.floor((r * x.shape[0]) / shape[0]));
+    }
     if (boxGroups && m.name === 'x') {
       if (shape.length !== 3 || shape[2] !== 4 || shape[1] % boxGroups !== 0) {
         throw new Error(`${file}: input 'x' ${JSON.stringify(shape)} is not [batch, N, 4] with N a multiple of ${boxGroups}`);
