@@ -75,7 +75,8 @@ for (const [name, n] of perNode) {
 
 const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').map((e) => e.dur / 1000);
 if (asJson) {
-  process.stdout.write(JSON.stringify({
+  // fs.writeSync: process.stdout.write to a pipe is asynchronous and process.exit would cut it at 64 KB
+  fs.writeSync(1, JSON.stringify({
     model, platform, total_ms: report.total_ms, layers_ms: report.layers_ms, overhead_ms: report.overhead_ms,
     dispatch_ms: report.dispatch_ms, model_run_median_ms: runs.length ? median(runs) : null, profiled_runs: runs.length,
     layers: report.layers.map((l, i) => ({name: l.name, op: l.op, ops: l.ops, estimator: l.estimator, ms: l.ms,
