@@ -779,6 +779,20 @@ TEST(Fit, RecurrentRowsFitTheirOwnClassPerCallStepAndMac) {
   EXPECT_NEAR(ms, truth, 0.05 * truth);
 }
 
+// NonMaxSuppression rows of 300-8700 boxes, exact 0.05 ms + 10 ns per box + 2 ps per box squared
+// (lines 100 on): the detection class beside the classes the tests below fit.
+std::vector<Measurement> NmsRows() {
+  std::vector<Measurement> nms;
+  for (I64 boxes : {300, 1200, 2700, 4500, 6000, 8700}) {
+    LayerConfig cfg = DefaultSweepBase("NonMaxSuppression");
+    cfg.in_h = boxes;
+    cfg.groups = 1;
+    const double b = static_cast<double>(boxes);
+    nms.push_back(Row(cfg, 0.05 + 1e-5 * b + 2e-9 * b * b, 100 + static_cast<int>(nms.size())));
+  }
+  return nms;
+}
+
 // RoiAlign (class roi) costs a call plus its MACs (output elements x sampling points x 4 taps):
 // synthetic rows of 1.5 ms + 0.28 ns per MAC (2% noise) over 50-1000 rois, 64-256 channels, 7x7
 // and 14x14 bins, ratio 2 (and a few at 1 and 4). The step/linear candidate in MACs recovers
@@ -803,14 +817,7 @@ TEST(Fit, RoiAlignRowsFitTheirOwnClassPerCallAndMac) {
       rows.push_back(Row(cfg, ms * noise(), static_cast<int>(rows.size()) + 2));
     }
   }
-  std::vector<Measurement> nms;
-  for (I64 boxes : {300, 1200, 2700, 4500, 6000, 8700}) {
-    LayerConfig cfg = DefaultSweepBase("NonMaxSuppression");
-    cfg.in_h = boxes;
-    cfg.groups = 1;
-    const double b = static_cast<double>(boxes);
-    nms.push_back(Row(cfg, 0.05 + 1e-5 * b + 2e-9 * b * b, 100 + static_cast<int>(nms.size())));
-  }
+  const std::vector<Measurement> nms = NmsRows();
   std::vector<Measurement> both = rows;
   both.insert(both.end(), nms.begin(), nms.end());
   const FitReport r = FitPlatform(both, Base(), "roi.csv", 5);
@@ -880,14 +887,7 @@ TEST(Fit, PostProcessingRowsFitTheirOwnClassesPerCallAndElement) {
       add(cfg, 0.001 + 3e-6 * static_cast<double>(cfg.batch));
     }
   }
-  std::vector<Measurement> nms;
-  for (I64 boxes : {300, 1200, 2700, 4500, 6000, 8700}) {
-    LayerConfig cfg = DefaultSweepBase("NonMaxSuppression");
-    cfg.in_h = boxes;
-    cfg.groups = 1;
-    const double b = static_cast<double>(boxes);
-    nms.push_back(Row(cfg, 0.05 + 1e-5 * b + 2e-9 * b * b, 100 + static_cast<int>(nms.size())));
-  }
+  const std::vector<Measurement> nms = NmsRows();
   std::vector<Measurement> all = rows;
   all.insert(all.end(), nms.begin(), nms.end());
   const FitReport r = FitPlatform(all, Base(), "post.csv", 5);
