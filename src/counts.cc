@@ -433,6 +433,11 @@ OpClass ClassifyOp(const std::string& op_type, const std::string& domain, I64 gr
   return r->cls;
 }
 
+OpClass ClassifyLayer(const Layer& l) {
+  const bool has_channels = !l.inputs.empty() && l.inputs[0].shape.size() >= 2;
+  return ClassifyOp(l.op_type, l.domain, l.window.group, has_channels ? l.inputs[0].shape[1] : 0);
+}
+
 Counts ComputeCounts(Layer& l) {
   Counts c;
   const OpRule* r = FindRule(l.op_type, l.domain);

@@ -15,6 +15,10 @@ namespace odonata {
 OpClass ClassifyOp(const std::string& op_type, const std::string& domain, std::int64_t group = 1,
                    std::int64_t in_channels = 0);
 
+// ClassifyOp of a built layer: its window's group and its first input's channels (dimension 1;
+// 0 for an input of rank under 2, such as TopK's and NonZero's 1-D ones, or no input).
+OpClass ClassifyLayer(const Layer& layer);
+
 // Compute counts for a single-node layer from its shapes, window and
 // attributes. Sets layer.unknown_op for ops without a counting rule (their
 // counts are traffic only). Throws Error on overflow.

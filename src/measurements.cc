@@ -887,9 +887,7 @@ Layer ToLayer(const LayerConfig& c) {
   l.name = c.op;
   l.op_type = spec->op_type;
   spec->build(c, l);
-  // Channels decide only depthwise convolution; TopK and NonZero rows have a 1-D input.
-  const Shape& in = l.inputs.at(0).shape;
-  l.op_class = ClassifyOp(l.op_type, l.domain, l.window.group, in.size() > 1 ? in[1] : 0);
+  l.op_class = ClassifyLayer(l);
   l.covers = {l.name};
   l.covered_ops = {l.op_type};
   l.counts = ComputeCounts(l);

@@ -1494,8 +1494,6 @@ Layer Importer::MakeLayer(const onnx::NodeProto& n, const std::string& name,
                                                    "GlobalMaxPool", "GlobalLpPool"};
   const bool window = ((l.domain.empty() || l.domain == "ai.onnx") && kWindowOps.count(l.op_type)) ||
                       (l.domain == "com.microsoft" && (l.op_type == "FusedConv" || l.op_type == "QLinearAveragePool"));
-  I64 in_channels = 0;
-  if (!l.inputs.empty() && l.inputs[0].shape.size() >= 2) in_channels = l.inputs[0].shape[1];
   if (window && !l.inputs.empty() && l.inputs[0].shape.size() >= 3) {
     Window& w = l.window;
     const Shape& x = l.inputs[0].shape;
@@ -1538,7 +1536,7 @@ Layer Importer::MakeLayer(const onnx::NodeProto& n, const std::string& name,
       l.attributes.erase(key);
     }
   }
-  l.op_class = ClassifyOp(l.op_type, l.domain, l.window.group, in_channels);
+  l.op_class = ClassifyLayer(l);
   l.covers = {name};
   l.covered_ops = {l.op_type};
   try {
