@@ -18,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 
+from bench_args import split_args
+
 # (label, a substring of the function's name as callgrind_annotate prints it);
 # indented labels are parts of the phase above them.
 PHASES = [
@@ -43,11 +45,7 @@ PHASES = [
 
 
 def main(argv):
-    if "--" in argv:
-        split = argv.index("--")
-        head, args = argv[:split], argv[split + 1:]
-    else:
-        head, args = argv, ["estimate", "models/resnet50.onnx", "--platform", "jetson-nano"]
+    head, args = split_args(argv)
     if len(head) > 1:
         sys.exit(__doc__.strip().splitlines()[-2].strip())
     odonata = head[0] if head else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "odonata")

@@ -16,13 +16,11 @@ import statistics
 import sys
 import time
 
+from bench_args import split_args
+
 
 def main(argv):
-    if "--" in argv:
-        split = argv.index("--")
-        head, args = argv[:split], argv[split + 1:]
-    else:
-        head, args = argv, ["estimate", "models/resnet50.onnx", "--platform", "jetson-nano"]
+    head, args = split_args(argv)
     if len(head) not in (2, 3):
         sys.exit(__doc__.strip().splitlines()[-2].strip())
     a, b = (os.path.abspath(x) for x in head[:2])
