@@ -19,6 +19,7 @@
 #include "fold.h"
 #include "roi_levels.h"
 #include "schemas.h"
+#include "shapes.h"
 #include "odonata/errors.h"
 #include "odonata/network.h"
 #include "odonata/onnx.h"
@@ -493,7 +494,11 @@ void Importer::InferShapes() {
   onnx::ShapeInferenceOptions opts(/*check_type=*/false, /*error_mode=*/0, /*data_prop=*/true);
   try {
     ++inference_runs_;
-    onnx::shape_inference::InferShapes(model_, &SchemaRegistry::Get(), opts);
+    // odonata's own shape functions when they cover the whole graph (shapes.h:
+    // the same value_info, without ONNX's per-node contexts); else ONNX's.
+    if (!bounds_.empty() || !onnx_import::InferShapesOwn(model_)) {
+      onnx::shape_inference::InferShapes(model_, &SchemaRegistry::Get(), opts);
+    }
   } catch (const std::exception& e) {
     // Exporters sometimes write value_info that contradicts inference; drop it and retry.
     g->clear_value_info();

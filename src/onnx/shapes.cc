@@ -1,0 +1,482 @@
+// odonata's own shape functions (shapes.h). Each function mirrors the ONNX
+// 1.12 inference function of its op (onnx/defs/nn/defs.cc
+// convPoolShapeInference, onnx/defs/math/defs.cc, ...) on the cases it
+// accepts, and refuses (nullopt) every case ONNX's might treat otherwise:
+// refusing sends the whole graph to ONNX's InferShapes, as before.
+#include "shapes.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+namespace odonata::onnx_import {
+namespace {
+
+using I64 = std::int64_t;
+
+// Dims, kernel sizes, strides, dilations and pads above this are left to
+// ONNX: the arithmetic below then stays far from int64 overflow (and ONNX's,
+// unchecked, would not be reproduced).
+constexpr I64 kMaxDim = I64{1} << 40;
+
+// The default domain's opsets whose schemas of the ops below this file
+// follows (ONNX 1.12 knows up to 17; 18 changed the pooling ops).
+constexpr I64 kMinOpset = 11;
+constexpr I64 kMaxOpset = 17;
+
+struct Tensor {
+  int32_t elem = 0;  // onnx::TensorProto_DataType, never 0 here
+  std::vector<I64> dims;
+};
+
+using Inputs = std::vector<const Tensor*>;  // per input index; null: empty name (absent)
+
+// A node's attributes as ONNX's inference helpers read them (by name; a
+// duplicate name or one the op does not have refuses the node).
+class Attrs {
+ public:
+  Attrs(const onnx::NodeProto& n, std::initializer_list<std::string_view> allowed) {
+    for (const auto& a : n.attribute()) {
+      const bool known = std::find(allowed.begin(), allowed.end(), a.name()) != allowed.end();
+      if (!known || Find(a.name()) || a.has_g() || a.graphs_size() > 0) {
+        ok_ = false;
+        return;
+      }
+      list_.push_back(&a);
+    }
+  }
+  bool ok() const { return ok_; }
+
+  // An INT attribute, `def` when absent; false: present but not an integer.
+  bool Int(std::string_view name, I64 def, I64& out) const {
+    const onnx::AttributeProto* a = Find(name);
+    if (!a) {
+      out = def;
+      return true;
+    }
+    if (!TypeIs(*a, onnx::AttributeProto::INT) || !a->has_i()) return false;
+    out = a->i();
+    return true;
+  }
+  // An INTS attribute; `present` false when absent.
+  bool Ints(std::string_view name, std::vector<I64>& out, bool& present) const {
+    const onnx::AttributeProto* a = Find(name);
+    present = a != nullptr;
+    if (!a) return true;
+    if (!TypeIs(*a, onnx::AttributeProto::INTS)) return false;
+    out.assign(a->ints().begin(), a->ints().end());
+    return true;
+  }
+  // A STRING attribute; `present` false when absent.
+  bool Str(std::string_view name, std::string_view& out, bool& present) const {
+    const onnx::AttributeProto* a = Find(name);
+    present = a != nullptr;
+    if (!a) return true;
+    if (!TypeIs(*a, onnx::AttributeProto::STRING) || !a->has_s()) return false;
+    out = a->s();
+    return true;
+  }
+
+ private:
+  // IR 3 files leave the type unset; ONNX's helpers read the field regardless.
+  static bool TypeIs(const onnx::AttributeProto& a, onnx::AttributeProto::AttributeType t) {
+    return a.type() == t || a.type() == onnx::AttributeProto::UNDEFINED;
+  }
+  const onnx::AttributeProto* Find(std::string_view name) const {
+    for (const auto* a : list_) {
+      if (a->name() == name) return a;
+    }
+    return nullptr;
+  }
+  std::vector<const onnx::AttributeProto*> list_;
+  bool ok_ = true;
+};
+
+bool InRange(I64 v, I64 lo, I64 hi) { return v >= lo && v <= hi; }
+
+// ---- the functions -------------------------------------------------------------
+
+// Relu, Sigmoid, Clip (opset >= 11: min and max are inputs, only the first is
+// read): propagateShapeAndTypeFromFirstInput.
+std::optional<Tensor> SameAsFirst(const onnx::NodeProto& n, const Inputs& in) {
+  if (!Attrs(n, {}).ok() || !in[0]) return std::nullopt;
+  return *in[0];
+}
+
+// Add, Mul: the first input's type, the two shapes broadcast (numpy rules).
+std::optional<Tensor> Broadcast(const onnx::NodeProto& n, const Inputs& in) {
+  if (!Attrs(n, {}).ok() || in.size() != 2 || !in[0] || !in[1]) return std::nullopt;
+  const auto& a = in[0]->dims;
+  const auto& b = in[1]->dims;
+  const std::size_t rank = std::max(a.size(), b.size());
+  Tensor out{in[0]->elem, std::vector<I64>(rank, 1)};
+  for (std::size_t i = 0; i < rank; ++i) {
+    const I64 da = i + a.size() >= rank ? a[i + a.size() - rank] : 1;
+    const I64 db = i + b.size() >= rank ? b[i + b.size() - rank] : 1;
+    if (da != db && da != 1 && db != 1) return std::nullopt;
+    out.dims[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+// BatchNormalization in inference mode (one output): the input's type and
+// shape; the four parameters of rank 1 and as long as the channels.
+std::optional<Tensor> BatchNormalization(const onnx::NodeProto& n, const Inputs& in) {
+  Attrs attrs(n, {"epsilon", "momentum", "training_mode"});
+  I64 training = 0;
+  if (!attrs.ok() || !attrs.Int("training_mode", 0, training) || training != 0) return std::nullopt;
+  if (in.size() != 5 || n.output_size() != 1) return std::nullopt;
+  for (const Tensor* t : in) {
+    if (!t) return std::nullopt;
+  }
+  const Tensor& x = *in[0];
+  if (x.dims.size() < 2) return std::nullopt;
+  for (int i = 1; i < 5; ++i) {
+    if (in[i]->dims.size() != 1 || in[i]->dims[0] != x.dims[1]) return std::nullopt;
+  }
+  return x;
+}
+
+// GlobalAveragePool: (N, C, 1, ...).
+std::optional<Tensor> GlobalPool(const onnx::NodeProto& n, const Inputs& in) {
+  if (!Attrs(n, {}).ok() || !in[0] || in[0]->dims.size() < 2) return std::nullopt;
+  Tensor out = *in[0];
+  std::fill(out.dims.begin() + 2, out.dims.end(), 1);
+  return out;
+}
+
+// Flatten: (d0 * ... * d(axis-1), d(axis) * ... * d(rank-1)).
+std::optional<Tensor> Flatten(const onnx::NodeProto& n, const Inputs& in) {
+  Attrs attrs(n, {"axis"});
+  I64 axis = 1;
+  if (!attrs.ok() || !attrs.Int("axis", 1, axis) || !in[0]) return std::nullopt;
+  const I64 rank = static_cast<I64>(in[0]->dims.size());
+  if (!InRange(axis, -rank, rank)) return std::nullopt;
+  if (axis < 0) axis += rank;
+  I64 outer = 1, inner = 1;
+  for (I64 i = 0; i < rank; ++i) {
+    I64& p = i < axis ? outer : inner;
+    if (in[0]->dims[i] > kMaxDim / p) return std::nullopt;
+    p *= in[0]->dims[i];
+  }
+  return Tensor{in[0]->elem, {outer, inner}};
+}
+
+// Gemm: (M, N) of op(A) (M x K) and op(B) (K x N); C is not read.
+std::optional<Tensor> Gemm(const onnx::NodeProto& n, const Inputs& in) {
+  Attrs attrs(n, {"alpha", "beta", "transA", "transB"});
+  I64 ta = 0, tb = 0;
+  if (!attrs.ok() || !attrs.Int("transA", 0, ta) || !attrs.Int("transB", 0, tb)) return std::nullopt;
+  // ONNX reads them as static_cast<int>(i) != 0: only 0 and 1 mean the same here.
+  if (!InRange(ta, 0, 1) || !InRange(tb, 0, 1) || !in[0] || in.size() < 2 || !in[1]) return std::nullopt;
+  const auto& a = in[0]->dims;
+  const auto& b = in[1]->dims;
+  if (a.size() != 2 || b.size() != 2 || a[ta ? 0 : 1] != b[tb ? 1 : 0]) return std::nullopt;
+  return Tensor{in[0]->elem, {a[ta ? 1 : 0], b[tb ? 0 : 1]}};
+}
+
+// Concat: the inputs' shapes, summed along `axis`, equal elsewhere.
+std::optional<Tensor> Concat(const onnx::NodeProto& n, const Inputs& in) {
+  Attrs attrs(n, {"axis"});
+  I64 axis = 0;
+  if (!attrs.ok() || !attrs.Int("axis", kMaxDim, axis) || axis == kMaxDim || in.empty()) return std::nullopt;
+  for (const Tensor* t : in) {
+    if (!t || t->dims.size() != in[0]->dims.size()) return std::nullopt;
+  }
+  const I64 rank = static_cast<I64>(in[0]->dims.size());
+  if (rank == 0 || !InRange(axis, -rank, rank - 1)) return std::nullopt;
+  if (axis < 0) axis += rank;
+  Tensor out{in[0]->elem, in[0]->dims};
+  out.dims[axis] = 0;
+  for (const Tensor* t : in) {
+    for (I64 i = 0; i < rank; ++i) {
+      if (i != axis && t->dims[i] != out.dims[i]) return std::nullopt;
+    }
+    out.dims[axis] += t->dims[axis];
+    if (out.dims[axis] > kMaxDim) return std::nullopt;
+  }
+  return out;
+}
+
+// Conv, MaxPool, AveragePool: ONNX's convPoolShapeInference. Every list
+// attribute must have one value per spatial axis (two for pads), kernel and
+// strides and dilations >= 1, pads >= 0, the window inside the padded input;
+// Conv's kernel_shape (if given) the weight's, its channels the weight's
+// times group.
+enum class Window { kConv, kMaxPool, kAveragePool };
+
+std::optional<Tensor> WindowOp(const onnx::NodeProto& n, const Inputs& in, Window kind) {
+  const bool conv = kind == Window::kConv;
+  Attrs attrs = conv ? Attrs(n, {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"})
+                : kind == Window::kMaxPool
+                    ? Attrs(n, {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"})
+                    : Attrs(n, {"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads", "strides"});
+  if (!attrs.ok() || n.output_size() != 1 || !in[0]) return std::nullopt;
+  const Tensor& x = *in[0];
+  if (x.dims.size() < 3) return std::nullopt;
+  const std::size_t spatial = x.dims.size() - 2;
+  const Tensor* w = conv && in.size() >= 2 ? in[1] : nullptr;
+  if (conv && (!w || w->dims.size() != x.dims.size())) return std::nullopt;
+
+  bool present = false;
+  std::vector<I64> kernel;
+  if (!attrs.Ints("kernel_shape", kernel, present)) return std::nullopt;
+  if (conv) {
+    const std::vector<I64> from_weight(w->dims.begin() + 2, w->dims.end());
+    if (present && kernel != from_weight) return std::nullopt;
+    kernel = from_weight;
+  } else if (!present) {
+    return std::nullopt;
+  }
+  auto per_axis = [&](const char* name, std::vector<I64>& v, std::size_t count, I64 min, I64 def) {
+    bool given = false;
+    if (!attrs.Ints(name, v, given)) return false;
+    if (!given) v.assign(count, def);
+    if (v.size() != count) return false;
+    return std::all_of(v.begin(), v.end(), [&](I64 x) { return InRange(x, min, kMaxDim); });
+  };
+  std::vector<I64> strides, dilations, pads;
+  if (kernel.size() != spatial || !std::all_of(kernel.begin(), kernel.end(), [](I64 k) { return InRange(k, 1, kMaxDim); }) ||
+      !per_axis("strides", strides, spatial, 1, 1) || !per_axis("dilations", dilations, spatial, 1, 1)) {
+    return std::nullopt;
+  }
+  bool has_pads = false;
+  if (!attrs.Ints("pads", pads, has_pads) || (has_pads && !per_axis("pads", pads, 2 * spatial, 0, 0))) return std::nullopt;
+  std::string_view auto_pad = "NOTSET";
+  bool has_auto_pad = false;
+  if (!attrs.Str("auto_pad", auto_pad, has_auto_pad)) return std::nullopt;
+  if (auto_pad != "NOTSET" && auto_pad != "VALID" && auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER") return std::nullopt;
+  if (has_pads && auto_pad != "NOTSET") return std::nullopt;
+  I64 ceil_mode = 0, group = 1;
+  if (!attrs.Int("ceil_mode", 0, ceil_mode) || !InRange(ceil_mode, 0, 1)) return std::nullopt;
+  if (!attrs.Int("group", 1, group) || !InRange(group, 1, kMaxDim)) return std::nullopt;
+  if (conv && (w->dims[1] > kMaxDim / group || x.dims[1] != w->dims[1] * group || w->dims[0] % group != 0)) {
+    return std::nullopt;
+  }
+
+  std::vector<I64> effective(spatial);
+  for (std::size_t i = 0; i < spatial; ++i) effective[i] = (kernel[i] - 1) * dilations[i] + 1;
+  if (!has_pads) {
+    pads.assign(2 * spatial, 0);
+    if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+      for (std::size_t i = 0; i < spatial; ++i) {
+        const I64 residual = strides[i] > 1 ? x.dims[2 + i] % strides[i] : 0;
+        const I64 total = std::max<I64>(0, residual == 0 ? effective[i] - strides[i] : effective[i] - residual);
+        const I64 small = total >> 1, big = total - small;
+        pads[i] = auto_pad == "SAME_UPPER" ? small : big;
+        pads[i + spatial] = auto_pad == "SAME_UPPER" ? big : small;
+      }
+    }
+  }
+  Tensor out{x.elem, {x.dims[0], conv ? w->dims[0] : x.dims[1]}};
+  for (std::size_t i = 0; i < spatial; ++i) {
+    const I64 size = x.dims[2 + i] + pads[i] + pads[i + spatial];
+    if (size < effective[i]) return std::nullopt;
+    // ONNX divides in float for ceil_mode: the same expression, the same result.
+    const I64 positions = ceil_mode == 1
+                              ? static_cast<I64>(std::ceil(static_cast<float>(size - effective[i]) / static_cast<float>(strides[i])))
+                              : (size - effective[i]) / strides[i];
+    out.dims.push_back(1 + positions);
+  }
+  return out;
+}
+
+std::optional<Tensor> Conv(const onnx::NodeProto& n, const Inputs& in) { return WindowOp(n, in, Window::kConv); }
+std::optional<Tensor> MaxPool(const onnx::NodeProto& n, const Inputs& in) { return WindowOp(n, in, Window::kMaxPool); }
+std::optional<Tensor> AveragePool(const onnx::NodeProto& n, const Inputs& in) { return WindowOp(n, in, Window::kAveragePool); }
+
+// ---- the table -------------------------------------------------------------------
+
+using Fn = std::optional<Tensor> (*)(const onnx::NodeProto&, const Inputs&);
+
+struct OwnOp {
+  std::string_view op;
+  int min_inputs, max_inputs;
+  Fn fn;
+};
+
+// Input counts as the schemas at opsets 11-17 allow them.
+constexpr OwnOp kOps[] = {
+    {"Add", 2, 2, Broadcast},
+    {"AveragePool", 1, 1, AveragePool},
+    {"BatchNormalization", 5, 5, BatchNormalization},
+    {"Clip", 1, 3, SameAsFirst},
+    {"Concat", 1, 1 << 30, Concat},
+    {"Conv", 2, 3, Conv},
+    {"Flatten", 1, 1, Flatten},
+    {"Gemm", 2, 3, Gemm},
+    {"GlobalAveragePool", 1, 1, GlobalPool},
+    {"MaxPool", 1, 1, MaxPool},
+    {"Mul", 2, 2, Broadcast},
+    {"Relu", 1, 1, SameAsFirst},
+    {"Sigmoid", 1, 1, SameAsFirst},
+};
+
+const OwnOp* FindOp(std::string_view op) {
+  for (const OwnOp& o : kOps) {
+    if (o.op == op) return &o;
+  }
+  return nullptr;
+}
+
+// A static tensor type: a tensor with a defined element type and every dim in [1, kMaxDim].
+std::optional<Tensor> FromType(const onnx::TypeProto& t) {
+  if (!t.has_tensor_type() || t.tensor_type().elem_type() == 0 || !t.tensor_type().has_shape()) return std::nullopt;
+  Tensor out{t.tensor_type().elem_type(), {}};
+  out.dims.reserve(t.tensor_type().shape().dim_size());
+  for (const auto& d : t.tensor_type().shape().dim()) {
+    if (!d.has_dim_value() || !InRange(d.dim_value(), 1, kMaxDim)) return std::nullopt;
+    out.dims.push_back(d.dim_value());
+  }
+  return out;
+}
+
+std::optional<Tensor> FromInitializer(const onnx::TensorProto& t) {
+  if (t.data_type() == 0) return std::nullopt;
+  Tensor out{t.data_type(), {}};
+  for (I64 d : t.dims()) {
+    if (!InRange(d, 1, kMaxDim)) return std::nullopt;
+    out.dims.push_back(d);
+  }
+  return out;
+}
+
+// Whether `existing` (value_info or a graph output) already says exactly `t`:
+// ONNX's merge then changes nothing.
+bool Same(const onnx::TypeProto& existing, const Tensor& t) {
+  auto e = FromType(existing);
+  return e && e->elem == t.elem && e->dims == t.dims;
+}
+
+// Whether ONNX's merge of `t` into a typed graph output succeeds (same
+// element type unless undefined; same rank; same values where given).
+bool Mergeable(const onnx::TypeProto& existing, const Tensor& t) {
+  if (!existing.has_tensor_type()) return false;
+  const auto& tt = existing.tensor_type();
+  if (tt.elem_type() != 0 && tt.elem_type() != t.elem) return false;
+  if (!tt.has_shape()) return true;
+  if (tt.shape().dim_size() != static_cast<int>(t.dims.size())) return false;
+  for (int i = 0; i < tt.shape().dim_size(); ++i) {
+    const auto& d = tt.shape().dim(i);
+    if (d.has_dim_value() && d.dim_value() != t.dims[i]) return false;
+  }
+  return true;
+}
+
+// mergeShapesAndTypes (onnx/shape_inference/implementation.cc) of a static `t`.
+void Merge(onnx::TypeProto& existing, const Tensor& t) {
+  auto* tt = existing.mutable_tensor_type();
+  if (tt->elem_type() == 0) tt->set_elem_type(t.elem);
+  if (!tt->has_shape()) {
+    auto* shape = tt->mutable_shape();
+    for (I64 d : t.dims) shape->add_dim()->set_dim_value(d);
+    return;
+  }
+  for (int i = 0; i < tt->shape().dim_size(); ++i) {
+    auto* d = tt->mutable_shape()->mutable_dim(i);
+    if (!d->has_dim_value()) {
+      d->Clear();
+      d->set_dim_value(t.dims[i]);
+    }
+  }
+}
+
+}  // namespace
+
+bool HasOwnShapeFunction(const std::string& op, long long opset) {
+  return opset >= kMinOpset && opset <= kMaxOpset && FindOp(op) != nullptr;
+}
+
+bool InferShapesOwn(onnx::ModelProto& model) {
+  // The default domain imported once, as "", at an opset the functions follow.
+  I64 opset = 0;
+  int defaults = 0;
+  for (const auto& o : model.opset_import()) {
+    if (o.domain().empty() || o.domain() == "ai.onnx") {
+      ++defaults;
+      opset = o.version();
+    }
+  }
+  if (defaults != 1 || opset < kMinOpset || opset > kMaxOpset || model.ir_version() < 4) return false;
+  onnx::GraphProto& g = *model.mutable_graph();
+  if (g.node_size() == 0) return false;
+
+  // What nodes may read: typed graph inputs (ONNX prefers them to an
+  // initializer of the same name, which must then agree) and initializers.
+  std::unordered_map<std::string_view, Tensor> known;
+  known.reserve(g.initializer_size() + g.input_size() + g.node_size());
+  std::unordered_set<std::string_view> taken;  // names no node may write
+  for (const auto& t : g.initializer()) {
+    taken.insert(t.name());
+    if (auto k = FromInitializer(t)) known.emplace(t.name(), std::move(*k));
+  }
+  for (const auto& in : g.input()) {
+    taken.insert(in.name());
+    auto k = in.has_type() ? FromType(in.type()) : std::nullopt;
+    auto it = known.find(in.name());
+    if (it != known.end()) {
+      if (!k || k->elem != it->second.elem || k->dims != it->second.dims) return false;
+    } else if (k) {
+      known.emplace(in.name(), std::move(*k));
+    }
+  }
+
+  // Infer node by node, in order; nothing is written before all succeed.
+  std::vector<std::pair<const std::string*, Tensor>> results;
+  results.reserve(g.node_size());
+  std::unordered_set<std::string_view> produced;
+  Inputs in;
+  for (const onnx::NodeProto& n : g.node()) {
+    if (!n.domain().empty()) return false;
+    const OwnOp* op = FindOp(n.op_type());
+    if (!op || n.input_size() < op->min_inputs || n.input_size() > op->max_inputs || n.output_size() != 1) return false;
+    in.assign(n.input_size(), nullptr);
+    for (int i = 0; i < n.input_size(); ++i) {
+      if (n.input(i).empty()) continue;
+      auto it = known.find(n.input(i));
+      if (it == known.end()) return false;
+      in[i] = &it->second;
+    }
+    std::optional<Tensor> out = op->fn(n, in);
+    const std::string& name = n.output(0);
+    if (!out || name.empty() || !taken.insert(name).second) return false;
+    produced.insert(name);
+    results.emplace_back(&name, *out);
+    known.emplace(name, std::move(*out));
+  }
+
+  // What is typed already: value_info only of node outputs and saying the
+  // same; graph outputs typed and mergeable.
+  for (const auto& vi : g.value_info()) {
+    if (!produced.count(vi.name()) || !vi.has_type() || !Same(vi.type(), known.at(vi.name()))) return false;
+  }
+  std::unordered_map<std::string_view, onnx::ValueInfoProto*> outputs;
+  for (auto& out : *g.mutable_output()) {
+    if (!out.has_type() || !outputs.emplace(out.name(), &out).second) return false;
+    if (produced.count(out.name()) && !Mergeable(out.type(), known.at(out.name()))) return false;
+  }
+
+  std::unordered_set<std::string_view> typed;
+  for (const auto& vi : g.value_info()) typed.insert(vi.name());
+  for (const auto& [name, t] : results) {
+    if (auto o = outputs.find(*name); o != outputs.end()) {
+      Merge(*o->second->mutable_type(), t);
+    } else if (!typed.count(*name)) {
+      auto* vi = g.add_value_info();
+      vi->set_name(*name);
+      auto* tt = vi->mutable_type()->mutable_tensor_type();
+      tt->set_elem_type(t.elem);
+      auto* shape = tt->mutable_shape();
+      for (I64 d : t.dims) shape->add_dim()->set_dim_value(d);
+    }
+  }
+  return true;
+}
+
+}  // namespace odonata::onnx_import
