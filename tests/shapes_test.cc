@@ -167,6 +167,20 @@ TEST(OwnShapes, RefusesWhatTheyDoNotFullyValidate) {
   EXPECT_EQ(One("float[2,7] x", "y = Relu<alpha=1.0>(x)"), kRefused);  // an attribute Relu has not
 }
 
+// What a mutated model can set: dims, kernels and dilations near int64's
+// limits, ranks beyond any CNN's; left to ONNX (and the loader's guards).
+TEST(OwnShapes, RefusesHostileSizes) {
+  EXPECT_EQ(One("float[1,3,2199023255553,8] x", "y = Relu(x)"), kRefused);  // 2^41 + 1
+  EXPECT_EQ(One("float[1,1,1,1,1,1,1,1,2] x", "y = Relu(x)"), kRefused);   // rank 9
+  EXPECT_EQ(One("float[1,3,8,8] x, float[4,3,3,3] w", "y = Conv<dilations=[4611686018427387904,1]>(x, w)"), kRefused);
+  EXPECT_EQ(One("float[1,3,8,8] x", "y = MaxPool<kernel_shape=[1099511627776,2]>(x)"), kRefused);
+  EXPECT_EQ(One("float[1,3,8,8] x", "y = MaxPool<kernel_shape=[2,2], pads=[1099511627776,0,1099511627776,0]>(x)"),
+            kRefused);  // the output would hold 2^41 + 7
+  EXPECT_EQ(One("float[1048576,1048576] a, float[1048576,1048576] b", "y = Concat<axis=0>(a, b)"), (Dims{2097152, 1048576}));
+  EXPECT_EQ(One("float[1048576,1048576,2] x", "y = Flatten<axis=2>(x)"), (Dims{1099511627776, 2}));  // 2^40: the limit
+  EXPECT_EQ(One("float[1048576,1048577,2] x", "y = Flatten<axis=2>(x)"), kRefused);                  // 2^40 + 2^20
+}
+
 TEST(OwnShapes, ExistingTypesMergeOrRefuse) {
   // A typed output with a symbolic batch: merged as ONNX merges (the dim replaced).
   onnx::ModelProto m = Model("(float[1,3] x) => (float[N,3] y)", "y = Relu(x)");

@@ -6,12 +6,13 @@
 #include "shapes.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
+#include <memory_resource>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -30,9 +31,48 @@ constexpr I64 kMaxDim = I64{1} << 40;
 constexpr I64 kMinOpset = 11;
 constexpr I64 kMaxOpset = 17;
 
+// Ranks above this are left to ONNX.
+constexpr std::size_t kMaxRank = 8;
+
+// A short list of int64 (dims, per-axis attributes) without heap allocation
+// (issue 13: allocation was most of this file's first cost). Holds up to 16:
+// every list here is a rank <= kMaxRank or pads of <= 2 * (kMaxRank - 2).
+class Dims {
+ public:
+  static constexpr std::size_t kCapacity = 16;
+  Dims() = default;
+  Dims(std::initializer_list<I64> v) : Dims(v.begin(), v.end()) {}
+  Dims(std::size_t n, I64 v) { assign(n, v); }
+  template <class It>
+  Dims(It first, It last) {
+    for (; first != last; ++first) push_back(*first);
+  }
+  std::size_t size() const { return size_; }
+  I64& operator[](std::size_t i) { return v_[i]; }
+  I64 operator[](std::size_t i) const { return v_[i]; }
+  I64* begin() { return v_.data(); }
+  I64* end() { return v_.data() + size_; }
+  const I64* begin() const { return v_.data(); }
+  const I64* end() const { return v_.data() + size_; }
+  // Callers stay within kCapacity (ranks and attribute lengths are checked first).
+  void push_back(I64 x) {
+    if (size_ < kCapacity) v_[size_++] = x;
+  }
+  void assign(std::size_t n, I64 x) {
+    size_ = std::min(n, kCapacity);
+    std::fill(begin(), end(), x);
+  }
+  bool operator==(const Dims& o) const { return std::equal(begin(), end(), o.begin(), o.end()); }
+  bool operator!=(const Dims& o) const { return !(*this == o); }
+
+ private:
+  std::array<I64, kCapacity> v_{};
+  std::size_t size_ = 0;
+};
+
 struct Tensor {
   int32_t elem = 0;  // onnx::TensorProto_DataType, never 0 here
-  std::vector<I64> dims;
+  Dims dims;
 };
 
 using Inputs = std::vector<const Tensor*>;  // per input index; null: empty name (absent)
@@ -44,11 +84,11 @@ class Attrs {
   Attrs(const onnx::NodeProto& n, std::initializer_list<std::string_view> allowed) {
     for (const auto& a : n.attribute()) {
       const bool known = std::find(allowed.begin(), allowed.end(), a.name()) != allowed.end();
-      if (!known || Find(a.name()) || a.has_g() || a.graphs_size() > 0) {
+      if (!known || count_ == list_.size() || Find(a.name()) || a.has_g() || a.graphs_size() > 0) {
         ok_ = false;
         return;
       }
-      list_.push_back(&a);
+      list_[count_++] = &a;
     }
   }
   bool ok() const { return ok_; }
@@ -65,12 +105,12 @@ class Attrs {
     return true;
   }
   // An INTS attribute; `present` false when absent.
-  bool Ints(std::string_view name, std::vector<I64>& out, bool& present) const {
+  bool Ints(std::string_view name, Dims& out, bool& present) const {
     const onnx::AttributeProto* a = Find(name);
     present = a != nullptr;
     if (!a) return true;
-    if (!TypeIs(*a, onnx::AttributeProto::INTS)) return false;
-    out.assign(a->ints().begin(), a->ints().end());
+    if (!TypeIs(*a, onnx::AttributeProto::INTS) || a->ints_size() > static_cast<int>(Dims::kCapacity)) return false;
+    out = Dims(a->ints().begin(), a->ints().end());
     return true;
   }
   // A STRING attribute; `present` false when absent.
@@ -89,12 +129,13 @@ class Attrs {
     return a.type() == t || a.type() == onnx::AttributeProto::UNDEFINED;
   }
   const onnx::AttributeProto* Find(std::string_view name) const {
-    for (const auto* a : list_) {
-      if (a->name() == name) return a;
+    for (std::size_t i = 0; i < count_; ++i) {
+      if (list_[i]->name() == name) return list_[i];
     }
     return nullptr;
   }
-  std::vector<const onnx::AttributeProto*> list_;
+  std::array<const onnx::AttributeProto*, 8> list_{};  // no op here has more
+  std::size_t count_ = 0;
   bool ok_ = true;
 };
 
@@ -115,7 +156,7 @@ std::optional<Tensor> Broadcast(const onnx::NodeProto& n, const Inputs& in) {
   const auto& a = in[0]->dims;
   const auto& b = in[1]->dims;
   const std::size_t rank = std::max(a.size(), b.size());
-  Tensor out{in[0]->elem, std::vector<I64>(rank, 1)};
+  Tensor out{in[0]->elem, Dims(rank, 1)};
   for (std::size_t i = 0; i < rank; ++i) {
     const I64 da = i + a.size() >= rank ? a[i + a.size() - rank] : 1;
     const I64 db = i + b.size() >= rank ? b[i + b.size() - rank] : 1;
@@ -147,7 +188,7 @@ std::optional<Tensor> BatchNormalization(const onnx::NodeProto& n, const Inputs&
 std::optional<Tensor> GlobalPool(const onnx::NodeProto& n, const Inputs& in) {
   if (!Attrs(n, {}).ok() || !in[0] || in[0]->dims.size() < 2) return std::nullopt;
   Tensor out = *in[0];
-  std::fill(out.dims.begin() + 2, out.dims.end(), 1);
+  std::fill(out.dims.begin() + 2, out.dims.end(), I64{1});
   return out;
 }
 
@@ -225,23 +266,23 @@ std::optional<Tensor> WindowOp(const onnx::NodeProto& n, const Inputs& in, Windo
   if (conv && (!w || w->dims.size() != x.dims.size())) return std::nullopt;
 
   bool present = false;
-  std::vector<I64> kernel;
+  Dims kernel;
   if (!attrs.Ints("kernel_shape", kernel, present)) return std::nullopt;
   if (conv) {
-    const std::vector<I64> from_weight(w->dims.begin() + 2, w->dims.end());
+    const Dims from_weight(w->dims.begin() + 2, w->dims.end());
     if (present && kernel != from_weight) return std::nullopt;
     kernel = from_weight;
   } else if (!present) {
     return std::nullopt;
   }
-  auto per_axis = [&](const char* name, std::vector<I64>& v, std::size_t count, I64 min, I64 def) {
+  auto per_axis = [&](const char* name, Dims& v, std::size_t count, I64 min, I64 def) {
     bool given = false;
     if (!attrs.Ints(name, v, given)) return false;
     if (!given) v.assign(count, def);
     if (v.size() != count) return false;
     return std::all_of(v.begin(), v.end(), [&](I64 x) { return InRange(x, min, kMaxDim); });
   };
-  std::vector<I64> strides, dilations, pads;
+  Dims strides, dilations, pads;
   if (kernel.size() != spatial || !std::all_of(kernel.begin(), kernel.end(), [](I64 k) { return InRange(k, 1, kMaxDim); }) ||
       !per_axis("strides", strides, spatial, 1, 1) || !per_axis("dilations", dilations, spatial, 1, 1)) {
     return std::nullopt;
@@ -260,8 +301,11 @@ std::optional<Tensor> WindowOp(const onnx::NodeProto& n, const Inputs& in, Windo
     return std::nullopt;
   }
 
-  std::vector<I64> effective(spatial);
-  for (std::size_t i = 0; i < spatial; ++i) effective[i] = (kernel[i] - 1) * dilations[i] + 1;
+  Dims effective(spatial, 0);
+  for (std::size_t i = 0; i < spatial; ++i) {
+    if (kernel[i] - 1 > kMaxDim / dilations[i]) return std::nullopt;
+    effective[i] = (kernel[i] - 1) * dilations[i] + 1;
+  }
   if (!has_pads) {
     pads.assign(2 * spatial, 0);
     if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
@@ -328,8 +372,8 @@ const OwnOp* FindOp(std::string_view op) {
 // A static tensor type: a tensor with a defined element type and every dim in [1, kMaxDim].
 std::optional<Tensor> FromType(const onnx::TypeProto& t) {
   if (!t.has_tensor_type() || t.tensor_type().elem_type() == 0 || !t.tensor_type().has_shape()) return std::nullopt;
+  if (t.tensor_type().shape().dim_size() > static_cast<int>(kMaxRank)) return std::nullopt;
   Tensor out{t.tensor_type().elem_type(), {}};
-  out.dims.reserve(t.tensor_type().shape().dim_size());
   for (const auto& d : t.tensor_type().shape().dim()) {
     if (!d.has_dim_value() || !InRange(d.dim_value(), 1, kMaxDim)) return std::nullopt;
     out.dims.push_back(d.dim_value());
@@ -338,7 +382,7 @@ std::optional<Tensor> FromType(const onnx::TypeProto& t) {
 }
 
 std::optional<Tensor> FromInitializer(const onnx::TensorProto& t) {
-  if (t.data_type() == 0) return std::nullopt;
+  if (t.data_type() == 0 || t.dims_size() > static_cast<int>(kMaxRank)) return std::nullopt;
   Tensor out{t.data_type(), {}};
   for (I64 d : t.dims()) {
     if (!InRange(d, 1, kMaxDim)) return std::nullopt;
@@ -407,30 +451,42 @@ bool InferShapesOwn(onnx::ModelProto& model) {
   onnx::GraphProto& g = *model.mutable_graph();
   if (g.node_size() == 0) return false;
 
-  // What nodes may read: typed graph inputs (ONNX prefers them to an
-  // initializer of the same name, which must then agree) and initializers.
-  std::unordered_map<std::string_view, Tensor> known;
-  known.reserve(g.initializer_size() + g.input_size() + g.node_size());
-  std::unordered_set<std::string_view> taken;  // names no node may write
+  // Every name of the graph, in one table on a local arena (no allocation per
+  // name): what nodes may read (typed graph inputs, which ONNX prefers to an
+  // initializer of the same name, which must then agree; initializers) and
+  // what is written or typed already.
+  struct Entry {
+    Tensor t;
+    bool known = false;     // `t` holds a static type nodes may read
+    bool produced = false;  // written by a node (`t` its inferred type)
+    bool typed = false;     // has a value_info
+    onnx::ValueInfoProto* output = nullptr;  // the graph output of this name
+  };
+  std::array<std::byte, 32 * 1024> buffer;
+  std::pmr::monotonic_buffer_resource arena(buffer.data(), buffer.size());
+  std::pmr::unordered_map<std::string_view, Entry> names(&arena);
+  names.reserve(g.initializer_size() + g.input_size() + g.node_size() + g.output_size());
   for (const auto& t : g.initializer()) {
-    taken.insert(t.name());
-    if (auto k = FromInitializer(t)) known.emplace(t.name(), std::move(*k));
+    Entry& e = names[t.name()];
+    if (auto k = FromInitializer(t)) {
+      e.t = *k;
+      e.known = true;
+    }
   }
   for (const auto& in : g.input()) {
-    taken.insert(in.name());
     auto k = in.has_type() ? FromType(in.type()) : std::nullopt;
-    auto it = known.find(in.name());
-    if (it != known.end()) {
-      if (!k || k->elem != it->second.elem || k->dims != it->second.dims) return false;
+    auto [it, fresh] = names.try_emplace(in.name());
+    if (!fresh) {
+      if (!k || !it->second.known || k->elem != it->second.t.elem || k->dims != it->second.t.dims) return false;
     } else if (k) {
-      known.emplace(in.name(), std::move(*k));
+      it->second.t = *k;
+      it->second.known = true;
     }
   }
 
   // Infer node by node, in order; nothing is written before all succeed.
-  std::vector<std::pair<const std::string*, Tensor>> results;
+  std::pmr::vector<std::pair<const std::string*, Entry*>> results(&arena);
   results.reserve(g.node_size());
-  std::unordered_set<std::string_view> produced;
   Inputs in;
   for (const onnx::NodeProto& n : g.node()) {
     if (!n.domain().empty()) return false;
@@ -439,41 +495,51 @@ bool InferShapesOwn(onnx::ModelProto& model) {
     in.assign(n.input_size(), nullptr);
     for (int i = 0; i < n.input_size(); ++i) {
       if (n.input(i).empty()) continue;
-      auto it = known.find(n.input(i));
-      if (it == known.end()) return false;
-      in[i] = &it->second;
+      auto it = names.find(n.input(i));
+      if (it == names.end() || !it->second.known) return false;
+      in[i] = &it->second.t;
     }
     std::optional<Tensor> out = op->fn(n, in);
     const std::string& name = n.output(0);
-    if (!out || name.empty() || !taken.insert(name).second) return false;
-    produced.insert(name);
-    results.emplace_back(&name, *out);
-    known.emplace(name, std::move(*out));
+    // Outputs stay within what inputs may hold: no growth towards overflow along a chain.
+    if (!out || name.empty() || !std::all_of(out->dims.begin(), out->dims.end(), [](I64 d) { return InRange(d, 1, kMaxDim); })) {
+      return false;
+    }
+    auto [it, fresh] = names.try_emplace(name);
+    if (!fresh) return false;  // a second writer, or a graph input's or initializer's name
+    it->second.t = *out;
+    it->second.known = it->second.produced = true;
+    results.emplace_back(&name, &it->second);
   }
 
   // What is typed already: value_info only of node outputs and saying the
   // same; graph outputs typed and mergeable.
   for (const auto& vi : g.value_info()) {
-    if (!produced.count(vi.name()) || !vi.has_type() || !Same(vi.type(), known.at(vi.name()))) return false;
+    auto it = names.find(vi.name());
+    if (it == names.end() || !it->second.produced || !vi.has_type() || !Same(vi.type(), it->second.t)) return false;
+    it->second.typed = true;
   }
-  std::unordered_map<std::string_view, onnx::ValueInfoProto*> outputs;
   for (auto& out : *g.mutable_output()) {
-    if (!out.has_type() || !outputs.emplace(out.name(), &out).second) return false;
-    if (produced.count(out.name()) && !Mergeable(out.type(), known.at(out.name()))) return false;
+    if (!out.has_type()) return false;
+    auto it = names.find(out.name());
+    if (it == names.end()) continue;  // written by no node, read by none: ONNX leaves it too
+    Entry& e = it->second;
+    if (e.output || (e.produced && !Mergeable(out.type(), e.t))) return false;
+    e.output = &out;
   }
 
-  std::unordered_set<std::string_view> typed;
-  for (const auto& vi : g.value_info()) typed.insert(vi.name());
-  for (const auto& [name, t] : results) {
-    if (auto o = outputs.find(*name); o != outputs.end()) {
-      Merge(*o->second->mutable_type(), t);
-    } else if (!typed.count(*name)) {
+  g.mutable_value_info()->Reserve(g.value_info_size() + static_cast<int>(results.size()));
+  for (const auto& [name, e] : results) {
+    if (e->output) {
+      Merge(*e->output->mutable_type(), e->t);
+    } else if (!e->typed) {
       auto* vi = g.add_value_info();
       vi->set_name(*name);
       auto* tt = vi->mutable_type()->mutable_tensor_type();
-      tt->set_elem_type(t.elem);
+      tt->set_elem_type(e->t.elem);
       auto* shape = tt->mutable_shape();
-      for (I64 d : t.dims) shape->add_dim()->set_dim_value(d);
+      shape->mutable_dim()->Reserve(static_cast<int>(e->t.dims.size()));
+      for (I64 d : e->t.dims) shape->add_dim()->set_dim_value(d);
     }
   }
   return true;
