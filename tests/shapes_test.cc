@@ -133,6 +133,48 @@ TEST(OwnShapes, ElementwiseBroadcastFlattenConcatBatchNorm) {
             (Dims{1, 4, 3, 3}));
   EXPECT_EQ(One("float[2,7] x", "y = Sigmoid(x)"), (Dims{2, 7}));
   EXPECT_EQ(One("float[2,7] x, float lo, float hi", "y = Clip(x, lo, hi)"), (Dims{2, 7}));
+  EXPECT_EQ(One("float[2,7] x", "y = HardSigmoid<alpha=0.1>(x)"), (Dims{2, 7}));
+}
+
+TEST(OwnShapes, ReduceMeanAxesAndKeepdims) {
+  EXPECT_EQ(One("float[2,3,4,5] x", "y = ReduceMean<axes=[2,3]>(x)"), (Dims{2, 3, 1, 1}));
+  EXPECT_EQ(One("float[2,3,4,5] x", "y = ReduceMean<axes=[-1,1], keepdims=0>(x)"), (Dims{2, 4}));
+  EXPECT_EQ(One("float[2,3,4,5] x", "y = ReduceMean(x)"), (Dims{1, 1, 1, 1}));
+  EXPECT_EQ(One("float[2,3,4,5] x", "y = ReduceMean<keepdims=0>(x)"), (Dims{}));
+  EXPECT_EQ(One("float[2,3,4,5] x", "y = ReduceMean<axes=[4]>(x)"), kRefused);
+  EXPECT_EQ(One("float[2,3,4,5] x", "y = ReduceMean<axes=[1], keepdims=2>(x)"), kRefused);
+}
+
+// Every op at every opset the own functions take: ONNX's graph (its
+// functions differ between versions: BatchNormalization 9/14/15, Clip 11/12/13, ...).
+TEST(OwnShapes, EveryOpAtOpsets11To17GivesOnnxsGraph) {
+  const std::string body = R"(
+    c = Conv<pads=[1,1,1,1], strides=[2,2]>(x, w, b)
+    n = BatchNormalization(c, s, b, m, v)
+    r = Relu(n)
+    p = MaxPool<kernel_shape=[3,3], strides=[2,2], ceil_mode=1>(r)
+    a = AveragePool<kernel_shape=[2,2], pads=[0,0,1,1]>(p)
+    g = Sigmoid(a)
+    h = HardSigmoid(a)
+    k = Mul(g, h)
+    e = Add(k, a)
+    l = Clip(e, lo, hi)
+    q = Concat<axis=1>(l, e)
+    t = ReduceMean<axes=[2,3]>(q)
+    o = GlobalAveragePool(q)
+    f = Flatten(o)
+    y = Gemm<transB=1>(f, fw, fb)
+  )";
+  for (int opset = 11; opset <= 17; ++opset) {
+    onnx::ModelProto m = Model(
+        "(float[1,3,19,19] x, float[8,3,3,3] w, float[8] b, float[8] s, float[8] m, float[8] v, float lo, float hi, "
+        "float[10,16] fw, float[10] fb) => (float[N,10] y, float[1,16,1,1] t)",
+        body, opset);
+    EXPECT_TRUE(OwnMatchesOnnx(m)) << "opset " << opset;
+    EXPECT_EQ(DimsOf(m, "p"), (Dims{1, 8, 5, 5})) << opset;  // conv (19 + 2 - 3) / 2 + 1 = 10; ceil(7 / 2) + 1
+    EXPECT_EQ(DimsOf(m, "q"), (Dims{1, 16, 5, 5})) << opset;
+    EXPECT_EQ(DimsOf(m, "y"), (Dims{1, 10})) << opset;
+  }
 }
 
 // Cases the own functions leave to ONNX: unknown ops, open shapes, anything
@@ -240,7 +282,7 @@ TEST(OwnShapes, CorpusModelsGiveOnnxsGraphs) {
   EXPECT_GE(models, 100);
   for (const char* cnn : {"resnet18", "resnet50", "resnet152", "resnext50_32x4d", "wide_resnet50_2", "regnet_x_400mf",
                           "regnet_y_400mf", "efficientnet_b0", "googlenet", "squeezenet1_1", "alexnet", "vgg16",
-                          "vgg16_bn"}) {
+                          "vgg16_bn", "mnasnet1_0", "mobilenet_v3_large", "mobilenet_v3_small"}) {
     EXPECT_TRUE(applied.count(cnn)) << cnn;
   }
   std::string list;

@@ -150,6 +150,39 @@ std::optional<Tensor> SameAsFirst(const onnx::NodeProto& n, const Inputs& in) {
   return *in[0];
 }
 
+// HardSigmoid: the same, with its two attributes (not read).
+std::optional<Tensor> HardSigmoid(const onnx::NodeProto& n, const Inputs& in) {
+  if (!Attrs(n, {"alpha", "beta"}).ok() || !in[0]) return std::nullopt;
+  return *in[0];
+}
+
+// ReduceMean (axes an attribute up to opset 17): the reduced axes dropped, or
+// kept as 1 with keepdims; no axes: all of them.
+std::optional<Tensor> ReduceMean(const onnx::NodeProto& n, const Inputs& in) {
+  Attrs attrs(n, {"axes", "keepdims"});
+  I64 keep = 1;
+  Dims axes;
+  bool given = false;
+  if (!attrs.ok() || !attrs.Int("keepdims", 1, keep) || !InRange(keep, 0, 1) || !attrs.Ints("axes", axes, given) || !in[0]) {
+    return std::nullopt;
+  }
+  const I64 rank = static_cast<I64>(in[0]->dims.size());
+  std::array<bool, kMaxRank> reduced{};
+  for (I64 a : axes) {
+    if (!InRange(a, -rank, rank - 1)) return std::nullopt;
+    reduced[a < 0 ? a + rank : a] = true;
+  }
+  Tensor out{in[0]->elem, {}};
+  for (I64 i = 0; i < rank; ++i) {
+    if (axes.size() > 0 && !reduced[i]) {
+      out.dims.push_back(in[0]->dims[i]);
+    } else if (keep == 1) {
+      out.dims.push_back(1);
+    }
+  }
+  return out;
+}
+
 // Add, Mul: the first input's type, the two shapes broadcast (numpy rules).
 std::optional<Tensor> Broadcast(const onnx::NodeProto& n, const Inputs& in) {
   if (!Attrs(n, {}).ok() || in.size() != 2 || !in[0] || !in[1]) return std::nullopt;
@@ -356,8 +389,10 @@ constexpr OwnOp kOps[] = {
     {"Flatten", 1, 1, Flatten},
     {"Gemm", 2, 3, Gemm},
     {"GlobalAveragePool", 1, 1, GlobalPool},
+    {"HardSigmoid", 1, 1, HardSigmoid},
     {"MaxPool", 1, 1, MaxPool},
     {"Mul", 2, 2, Broadcast},
+    {"ReduceMean", 1, 1, ReduceMean},
     {"Relu", 1, 1, SameAsFirst},
     {"Sigmoid", 1, 1, SameAsFirst},
 };

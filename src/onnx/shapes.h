@@ -1,6 +1,7 @@
 // odonata's own shape functions for the common ops of CNNs (Conv,
 // BatchNormalization, Relu, Add, MaxPool, GlobalAveragePool, Flatten, Gemm,
-// Sigmoid, Mul, Clip, Concat, AveragePool at ai.onnx opsets 11 to 17), used in
+// Sigmoid, HardSigmoid, Mul, Clip, Concat, AveragePool, ReduceMean at ai.onnx
+// opsets 11 to 17), used in
 // place of ONNX's whole-graph InferShapes when they cover a whole graph
 // (issue 13: ONNX's costs 3.75 M instructions on ResNet-50, one
 // InferenceContextImpl and TypeProto per node). Internal to src/onnx/.
