@@ -250,6 +250,11 @@ TEST(OwnShapes, ExistingTypesMergeOrRefuse) {
   EXPECT_FALSE(onnx_import::InferShapesOwn(m));
   m = Model("(float[1,3] x) => (float[1,3] y)", "y = Relu(x)\ny = Relu(x)");
   EXPECT_FALSE(onnx_import::InferShapesOwn(m));
+  // The default domain imported as "ai.onnx", or twice: left to ONNX.
+  m = Parse("<ir_version: 8, opset_import: [\"ai.onnx\" : 13]>\ng (float[1,3] x) => (float[1,3] y)\n{\ny = Relu(x)\n}\n");
+  EXPECT_FALSE(onnx_import::InferShapesOwn(m));
+  m = Parse("<ir_version: 8, opset_import: [\"\" : 13, \"ai.onnx\" : 13]>\ng (float[1,3] x) => (float[1,3] y)\n{\ny = Relu(x)\n}\n");
+  EXPECT_FALSE(onnx_import::InferShapesOwn(m));
   // An input read before it is written (out of order): left to ONNX.
   m = Model("(float[1,3] x) => (float[1,3] z)", "z = Relu(y)\ny = Relu(x)");
   EXPECT_FALSE(onnx_import::InferShapesOwn(m));

@@ -474,15 +474,19 @@ bool HasOwnShapeFunction(const std::string& op, long long opset) {
 
 bool InferShapesOwn(onnx::ModelProto& model) {
   // The default domain imported once, as "", at an opset the functions follow.
+  // ("ai.onnx" is left to ONNX, which looks nodes' domains up as written; so
+  // are model-local functions.)
   I64 opset = 0;
   int defaults = 0;
   for (const auto& o : model.opset_import()) {
     if (o.domain().empty() || o.domain() == "ai.onnx") {
-      ++defaults;
+      defaults += o.domain().empty() ? 1 : 2;
       opset = o.version();
     }
   }
-  if (defaults != 1 || opset < kMinOpset || opset > kMaxOpset || model.ir_version() < 4) return false;
+  if (defaults != 1 || opset < kMinOpset || opset > kMaxOpset || model.ir_version() < 4 || model.functions_size() > 0) {
+    return false;
+  }
   onnx::GraphProto& g = *model.mutable_graph();
   if (g.node_size() == 0) return false;
 
