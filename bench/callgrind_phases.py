@@ -29,6 +29,7 @@ PHASES = [
     ("  node checks (VerifyNodes)", "Importer::VerifyNodes("),
     ("  shape inference (InferShapes)", "Importer::InferShapes()"),
     ("    of which ONNX's", "onnx::shape_inference::InferShapes("),
+    ("    of which odonata's own (InferShapesOwn)", "odonata::onnx_import::InferShapesOwn("),
     ("  folding pass (FoldPass)", "Importer::FoldPass()"),
     ("  graph checks (CheckGraph)", "Importer::CheckGraph()"),
     ("  layers (AddLayers)", "Importer::AddLayers("),

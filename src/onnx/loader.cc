@@ -19,6 +19,7 @@
 #include "fold.h"
 #include "roi_levels.h"
 #include "schemas.h"
+#include "shapes.h"
 #include "odonata/errors.h"
 #include "odonata/network.h"
 #include "odonata/onnx.h"
@@ -491,9 +492,13 @@ void Importer::InferShapes() {
     SetShape(vi, BoundElem(name), shape);
   }
   onnx::ShapeInferenceOptions opts(/*check_type=*/false, /*error_mode=*/0, /*data_prop=*/true);
+  // odonata's own shape functions when they cover the whole graph (shapes.h:
+  // the same value_info, without ONNX's per-node contexts); else ONNX's.
+  bool own = false;
   try {
     ++inference_runs_;
-    onnx::shape_inference::InferShapes(model_, &SchemaRegistry::Get(), opts);
+    own = bounds_.empty() && onnx_import::InferShapesOwn(model_);
+    if (!own) onnx::shape_inference::InferShapes(model_, &SchemaRegistry::Get(), opts);
   } catch (const std::exception& e) {
     // Exporters sometimes write value_info that contradicts inference; drop it and retry.
     g->clear_value_info();
@@ -512,7 +517,9 @@ void Importer::InferShapes() {
     }
   }
   types_ = CollectTypes(*g);
-  CheckWindows(*g, types_);
+  // The own functions accept only window nodes that CheckWindows passes
+  // (ranks, attribute types and lengths, ranges: checked more strictly).
+  if (!own) CheckWindows(*g, types_);
 }
 
 // Whether `name` is an output of a node of the main graph whose op has no
