@@ -452,6 +452,29 @@ TEST(LoaderFuzzRegressions, NodesThatDoNotMatchTheirSchemaAreErrorsNotCrashes) {
       Model("(float[1,2,7,7] x) => (float[1,2,5,5] y)", "y = MaxPool<kernel_shape=[3,3], strides=[0,1]>(x)");
   EXPECT_EQ(ErrorOf([&] { ParseOnnxText(stride0, {}, "s.onnx"); }),
             "s.onnx: node 'MaxPool_0' (MaxPool): strides holds 0 (at least 1)");
+  // Found by fuzz/run.sh (onnx_loader_fuzz, 2026-12-05, after 959,506 inputs on main's cd235d4):
+  // the third-party magika model mutated so that a ReduceProd of int64 values folds to 2.4e21;
+  // converting that to int64 was undefined (UBSan, src/onnx/fold.cc). The fold is now left undone
+  // and the model fails as one with shapes that depend on it does.
+  const std::string prod = std::string(ODONATA_SOURCE_DIR) + "/tests/data/hostile/reduceprod_int64_overflow.onnx";
+  const std::string prod_error = ErrorOf([&] { LoadOnnx(prod); });
+  EXPECT_EQ(prod_error.rfind(prod + ": cannot resolve static shapes of 8 tensor(s): "
+                                    "'model/layer_normalization_1/zeros:0' (unknown rank) from node "
+                                    "'model/layer_normalization_1/zeros' (Expand); ",
+                             0),
+            0u)
+      << prod_error;
+  // The same overflow written out: a Range whose limit is the product of three int64 values.
+  // 2 x 3 x 5 folds to 30 elements; 3e9^3 does not fit in int64, so the limit stays unknown and
+  // so does every shape after it (before the fix: a value after undefined behaviour).
+  const std::string range = "r = Range(zero, p, one)\n y = Cast<to=1>(r)\n z = Relu(y)";
+  const std::string small = "<int64[3] c = {2, 3, 5}, int64 zero = {0}, int64 one = {1}>";
+  const std::string huge = "<int64[3] c = {3000000000, 3000000000, 3000000000}, int64 zero = {0}, int64 one = {1}>";
+  EXPECT_EQ(ParseOnnxText(Model("(float[1] x) => (float[N] z)", "p = ReduceProd<keepdims=0>(c)\n " + range, small)).outputs[0].shape,
+            (Shape{30}));
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(Model("(float[1] x) => (float[N] z)", "p = ReduceProd<keepdims=0>(c)\n " + range, huge), {}, "r.onnx"); }),
+            "r.onnx: cannot resolve static shapes of 3 tensor(s): 'r' (?) from node 'Range_1' (Range); 'y' (?) from node "
+            "'Cast_2' (Cast); 'z' (?) from node 'Relu_3' (Relu)");
   // Found by fuzz/run.sh (onnx_loader_fuzz, 2026-12-05, after 244,048 inputs): libonnx-testdata's
   // test_maxunpool_export_without_output_shape with the indices input turned into a map. ONNX
   // 1.12's MaxUnpool inference reads dim 1 of the indices unchecked (SIGSEGV).

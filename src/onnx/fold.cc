@@ -108,6 +108,14 @@ std::optional<Shape> Broadcast(const std::vector<const Shape*>& shapes) {
   return out;
 }
 
+// A real as an element of an integer tensor: none when it is not finite or
+// outside int64's range, where the conversion would be undefined (a fuzzed
+// ReduceProd of int64 values reached 2.4e21). The fold is then left undone.
+std::optional<I64> ToInt64(double v) {
+  if (!std::isfinite(v) || std::fabs(v) > 9.2e18) return std::nullopt;
+  return static_cast<I64>(v);
+}
+
 // Flat index into `in` for output coordinates of a numpy broadcast.
 I64 BroadcastIndex(const std::vector<I64>& coord, const Shape& in) {
   const std::size_t off = coord.size() - in.size();
@@ -155,8 +163,9 @@ Result Elementwise(const std::vector<const ConstTensor*>& in, int32_t out_type,
       for (std::size_t j = 0; j < in.size(); ++j) args[j] = in[j]->at(BroadcastIndex(coord, in[j]->shape));
       double r = f(args);
       if (out.is_int()) {
-        if (!std::isfinite(r)) return std::nullopt;
-        out.ints.push_back(static_cast<I64>(r));
+        const auto i = ToInt64(r);
+        if (!i) return std::nullopt;
+        out.ints.push_back(*i);
       } else {
         out.reals.push_back(r);
       }
@@ -339,9 +348,10 @@ Result Cast(const ConstTensor& x, int32_t to) {
       if (x.is_int()) {
         out.ints.push_back(to == TensorProto::BOOL ? x.ints[i] != 0 : x.ints[i]);
       } else {
-        double v = x.reals[i];
-        if (!std::isfinite(v) || std::fabs(v) > 9.2e18) return std::nullopt;
-        out.ints.push_back(to == TensorProto::BOOL ? v != 0 : static_cast<I64>(v));
+        const double v = x.reals[i];
+        const auto int_v = ToInt64(v);
+        if (!int_v) return std::nullopt;
+        out.ints.push_back(to == TensorProto::BOOL ? v != 0 : *int_v);
       }
     }
   } else if (IsFloatType(to)) {
@@ -431,7 +441,9 @@ Result Reduce(const onnx::NodeProto& n, const std::vector<FoldInput>& in, I64 op
   ConstTensor out = MakeLike(x, out_shape);
   for (double v : acc) {
     if (out.is_int()) {
-      out.ints.push_back(static_cast<I64>(v));
+      const auto i = ToInt64(v);
+      if (!i) return std::nullopt;
+      out.ints.push_back(*i);
     } else {
       out.reals.push_back(v);
     }
