@@ -341,7 +341,13 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
       ++report.quantization.layers;
       report.quantization.macs = CheckedAdd(report.quantization.macs, CheckedMul(layer.counts.macs, layer.repeat));
     }
-    row.layer = steal ? std::move((*steal)[i]) : layer;
+    // Not `steal ? std::move(...) : layer`: a conditional of a `Layer&&` and a
+    // `const Layer&` is a const copy, and would copy every layer.
+    if (steal) {
+      row.layer = std::move((*steal)[i]);
+    } else {
+      row.layer = layer;
+    }
     if (c.ms > 0 && !(c.plan->interval_low > 0)) every_class_has_interval = false;
     if (c.ms > 0 && c.plan->interval_low > 0) {
       level = std::min(level, c.plan->interval_level);

@@ -1,6 +1,7 @@
 #include "odonata/fusion.h"
 
 #include <algorithm>
+#include <memory_resource>
 #include <span>
 #include <string_view>
 #include <unordered_map>
@@ -50,7 +51,9 @@ class TensorGraph {
 
   explicit TensorGraph(const Network& net) {
     const std::size_t n = net.layers.size();
-    std::unordered_map<std::string_view, std::size_t> ids;
+    // The names' table lives only here: its nodes on a local arena, freed at once.
+    std::pmr::monotonic_buffer_resource arena;
+    std::pmr::unordered_map<std::string_view, std::size_t> ids(&arena);
     ids.reserve(4 * n + 8);
     auto id_of = [&](const std::string& name) {
       if (name.empty()) return kNone;
@@ -597,6 +600,15 @@ class Fuser {
     auto contains = [](const std::vector<std::size_t>& v, std::size_t x) {
       return std::find(v.begin(), v.end(), x) != v.end();
     };
+    std::size_t covers = 0, ops = 0, inputs = 0;
+    for (std::size_t k : group_) {
+      covers += net_.layers[k].covers.size();
+      ops += net_.layers[k].covered_ops.size();
+      inputs += net_.layers[k].inputs.size();
+    }
+    fused.covers.reserve(covers);
+    fused.covered_ops.reserve(ops);
+    fused.inputs.reserve(inputs);
     for (std::size_t k : group_) {
       const Layer& l = net_.layers[k];
       fused.covers.insert(fused.covers.end(), l.covers.begin(), l.covers.end());

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -32,6 +33,64 @@ TEST(ReportFormat, EllipsizeCutsByCodePoints) {
   EXPECT_EQ(Ellipsize(e + e + e + e + e + e, 5, Elide::kEnd), e + e + "...");
   EXPECT_EQ(Ellipsize("x" + e + "yz" + e + "w", 5, Elide::kMiddle), "..." + e + "w");  // keep 2: none + 2
   EXPECT_EQ(Ellipsize("abcdefg" + e + "hi", 7, Elide::kMiddle), "a..." + e + "hi");  // keep 4: 1 + 3
+}
+
+// FormatFixed, HumanCount and HumanBytes write numbers with std::to_chars;
+// the text must be what snprintf's "%.*f" into 64 bytes gave, ties, signs,
+// non-finite values and numbers cut at 63 characters included.
+TEST(ReportFormat, NumbersAsPrintfWroteThem) {
+  using report::FormatFixed;
+  auto printf_fixed = [](double v, int decimals) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return std::string(buf);
+  };
+  const double values[] = {0.0,   0.5,    1.5,   2.5,     0.125,  0.0625,  1234.5,  999.95, 0.0015, 12.3456789,
+                           -2.5,  -0.125, 1e-7,  3.14159, 1e15,   1e58,    1e60,    -1e60,  1e300,  INFINITY,
+                           -INFINITY, NAN, 5e-324, 0.1, 0.7, 123456789.123456789};
+  for (double v : values) {
+    for (int decimals = 0; decimals <= 6; ++decimals) {
+      std::string want = printf_fixed(v, decimals);
+      if (want[0] == '-' && want.find_first_not_of("-0.") == std::string::npos) want.erase(0, 1);  // "-0.000"
+      EXPECT_EQ(FormatFixed(v, decimals), want) << v << " " << decimals;
+    }
+  }
+  EXPECT_EQ(FormatFixed(1e60, 3).size(), 63u);  // cut where the 64-byte buffer cut it
+  EXPECT_EQ(FormatFixed(-0.0001, 3), "0.000");
+  EXPECT_EQ(report::HumanCount(950), "950");
+  EXPECT_EQ(report::HumanCount(999.96e3), "1.0M");
+  EXPECT_EQ(report::HumanCount(-1234567), "-1.2M");
+  EXPECT_EQ(report::HumanCount(4.1e9), "4.1G");
+  EXPECT_EQ(report::HumanBytes(512), "512 B");
+  EXPECT_EQ(report::HumanBytes(802816), "784.0 KiB");
+  EXPECT_EQ(report::HumanBytes(2.5 * 1024 * 1024), "2.5 MiB");
+  EXPECT_EQ(report::HumanBytes(1e100), printf_fixed(1e100 / std::pow(1024.0, 6), 1));  // 63 digits, no unit
+  EXPECT_EQ(report::HumanCount(1e300).size(), 63u);
+}
+
+// Header, rule and rows aligned; an elidable column narrowed to the width,
+// its cells cut with "..."; no trailing spaces.
+TEST(ReportFormat, WriteTableAlignsAndCuts) {
+  using report::Align;
+  using report::Column;
+  using report::Elide;
+  const std::vector<Column> columns = {{"#", Align::kRight}, {"name", Align::kLeft, Elide::kEnd, 4},
+                                       {"ms", Align::kRight}, {"flags", Align::kLeft}};
+  const std::vector<std::vector<std::string>> rows = {{"1", "conv1", "12.5", ""},
+                                                      {"10", "a_very_long_name", "0.125", "x2"}};
+  std::ostringstream wide, narrow;
+  report::WriteTable(columns, rows, 140, wide);
+  EXPECT_EQ(wide.str(),
+            " #  name                 ms  flags\n"
+            "--  ----------------  -----  -----\n"
+            " 1  conv1              12.5\n"
+            "10  a_very_long_name  0.125  x2\n");
+  report::WriteTable(columns, rows, 27, narrow);  // 2 + 16 + 5 + 5 + 3 gaps of 2 = 34: name loses 7
+  EXPECT_EQ(narrow.str(),
+            " #  name          ms  flags\n"
+            "--  ---------  -----  -----\n"
+            " 1  conv1       12.5\n"
+            "10  a_very...  0.125  x2\n");
 }
 
 ReportRow MakeRow(const std::string& name, std::vector<std::string> ops, Shape shape, double ms, std::int64_t macs) {

@@ -1,6 +1,7 @@
 // Human-readable report: a header block, one aligned row per fused layer, totals.
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "format.h"
@@ -19,12 +20,16 @@ constexpr std::size_t kMaxWidth = 140;
 // Op chain for the table only: "BatchNormalization" is the one long op name
 // that shows up in almost every fused CNN layer.
 std::string ShortOps(const Layer& layer) {
-  std::vector<std::string> ops = layer.covered_ops;
-  if (ops.empty()) ops.push_back(layer.op_type);
-  for (std::string& op : ops) {
-    if (op == "BatchNormalization") op = "BN";
-  }
-  return report::Join(ops, "+");
+  std::string text;
+  bool first = true;
+  auto add = [&](std::string_view op) {
+    if (!first) text += '+';
+    first = false;
+    text += op == "BatchNormalization" ? std::string_view("BN") : op;
+  };
+  if (layer.covered_ops.empty()) add(layer.op_type);
+  for (const std::string& op : layer.covered_ops) add(op);
+  return text;
 }
 
 void Line(std::ostream& out, const std::string& key, const std::string& value) {
