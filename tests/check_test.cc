@@ -610,7 +610,9 @@ TEST(CheckShipped, SuitesParseAndEveryModelLoads) {
     // its whole networks are all validation; jetson-nano-icas holds the validation
     // part of the iCAS networks, whose calibration part is data/jetson-nano/icas_calibration.csv.
     // Every other suite declares both parts.
-    if (suite.stem() != "host-ort-cpu" && suite.stem() != "jetson-nano-icas") EXPECT_GE(calibration, 1);
+    if (suite.stem() != "host-ort-cpu" && suite.stem() != "jetson-nano-icas") {
+      EXPECT_GE(calibration, 1);
+    }
     EXPECT_LT(calibration, static_cast<long>(rows.size()));
     // The platform of a suite is its file name, or a variant of it (host-ort-cpu-2t in host-ort-cpu.csv),
     // or one of its modes (jetson-tx2:maxq in jetson-tx2.csv); a suite <platform>-<what>.csv holds more rows
