@@ -458,21 +458,20 @@ TEST(LoaderFuzzRegressions, NodesThatDoNotMatchTheirSchemaAreErrorsNotCrashes) {
   // and the model fails as one with shapes that depend on it does.
   const std::string prod = std::string(ODONATA_SOURCE_DIR) + "/tests/data/hostile/reduceprod_int64_overflow.onnx";
   const std::string prod_error = ErrorOf([&] { LoadOnnx(prod); });
-  EXPECT_EQ(prod_error.rfind(prod + ": cannot resolve static shapes of 8 tensor(s): "
-                                    "'model/layer_normalization_1/zeros:0' (unknown rank) from node "
-                                    "'model/layer_normalization_1/zeros' (Expand); ",
-                             0),
-            0u)
+  EXPECT_TRUE(prod_error.starts_with(prod + ": cannot resolve static shapes of 8 tensor(s): "
+                                            "'model/layer_normalization_1/zeros:0' (unknown rank) from node "
+                                            "'model/layer_normalization_1/zeros' (Expand); "))
       << prod_error;
   // The same overflow written out: a Range whose limit is the product of three int64 values.
   // 2 x 3 x 5 folds to 30 elements; 3e9^3 does not fit in int64, so the limit stays unknown and
   // so does every shape after it (before the fix: a value after undefined behaviour).
-  const std::string range = "r = Range(zero, p, one)\n y = Cast<to=1>(r)\n z = Relu(y)";
-  const std::string small = "<int64[3] c = {2, 3, 5}, int64 zero = {0}, int64 one = {1}>";
-  const std::string huge = "<int64[3] c = {3000000000, 3000000000, 3000000000}, int64 zero = {0}, int64 one = {1}>";
-  EXPECT_EQ(ParseOnnxText(Model("(float[1] x) => (float[N] z)", "p = ReduceProd<keepdims=0>(c)\n " + range, small)).outputs[0].shape,
-            (Shape{30}));
-  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(Model("(float[1] x) => (float[N] z)", "p = ReduceProd<keepdims=0>(c)\n " + range, huge), {}, "r.onnx"); }),
+  auto product_range = [](const std::string& c) {
+    return Model("(float[1] x) => (float[N] z)",
+                 "p = ReduceProd<keepdims=0>(c)\n r = Range(zero, p, one)\n y = Cast<to=1>(r)\n z = Relu(y)",
+                 "<int64[3] c = {" + c + "}, int64 zero = {0}, int64 one = {1}>");
+  };
+  EXPECT_EQ(ParseOnnxText(product_range("2, 3, 5")).outputs[0].shape, (Shape{30}));
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(product_range("3000000000, 3000000000, 3000000000"), {}, "r.onnx"); }),
             "r.onnx: cannot resolve static shapes of 3 tensor(s): 'r' (?) from node 'Range_1' (Range); 'y' (?) from node "
             "'Cast_2' (Cast); 'z' (?) from node 'Relu_3' (Relu)");
   // Found by fuzz/run.sh (onnx_loader_fuzz, 2026-12-05, after 244,048 inputs): libonnx-testdata's

@@ -468,10 +468,6 @@ void Merge(onnx::TypeProto& existing, const Tensor& t) {
 
 }  // namespace
 
-bool HasOwnShapeFunction(const std::string& op, long long opset) {
-  return opset >= kMinOpset && opset <= kMaxOpset && FindOp(op) != nullptr;
-}
-
 bool InferShapesOwn(onnx::ModelProto& model) {
   // The default domain imported once, as "", at an opset the functions follow.
   // ("ai.onnx" is left to ONNX, which looks nodes' domains up as written; so

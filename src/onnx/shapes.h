@@ -7,7 +7,6 @@
 // InferenceContextImpl and TypeProto per node). Internal to src/onnx/.
 #pragma once
 
-#include <string>
 
 #include "onnx/onnx_pb.h"
 
@@ -23,8 +22,5 @@ namespace odonata::onnx_import {
 // model untouched otherwise (anything unusual: the caller runs ONNX's, whose
 // results and errors are the reference). Never throws for any model.
 bool InferShapesOwn(onnx::ModelProto& model);
-
-// Whether `op` of the default domain has an own shape function at `opset`.
-bool HasOwnShapeFunction(const std::string& op, long long opset);
 
 }  // namespace odonata::onnx_import
