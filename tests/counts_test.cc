@@ -373,6 +373,50 @@ TEST(Counts, UnknownOpIsFlaggedWithTrafficOnly) {
   EXPECT_EQ(l.counts.output_elems, 8);
 }
 
+// Slice and Gather read only the part of their data input they copy, in whole 64-byte lines
+// (16 float32 elements), at most the whole input (DataElemsRead in src/counts.cc).
+TEST(Counts, SliceReadsOnlyWhatItCopies) {
+  // ViT-B/16's q/k/v split: runs of 768 contiguous floats, one per token: 197 x 768 read.
+  Layer qkv = One("(float[197,1,2304] x) => (float[197,1,768] y)", "y = Slice(x, st, en, ax)",
+                  "<int64[1] st = {0}, int64[1] en = {768}, int64[1] ax = {2}>", "Slice");
+  EXPECT_EQ(qkv.op_class, OpClass::kData);
+  EXPECT_EQ(qkv.counts.input_elems, 197 * 768);
+  EXPECT_EQ(qkv.counts.weight_elems, 3);  // the three int64 constants
+  EXPECT_EQ(qkv.counts.output_elems, 197 * 768);
+  EXPECT_EQ(LayerDim(qkv, "inputs"), 151296);
+  // ShuffleNetV2's channel split: one run of 116 x 28 x 28.
+  Layer split = One("(float[1,232,28,28] x) => (float[1,116,28,28] y)", "y = Slice(x, st, en, ax)",
+                    "<int64[1] st = {0}, int64[1] en = {116}, int64[1] ax = {1}>", "Slice");
+  EXPECT_EQ(split.counts.input_elems, 116 * 28 * 28);
+  // Runs of 5 floats bring in a 16-float line each: 64 x 32 runs x 16 = 32,768 of 65,536.
+  Layer narrow = One("(float[1,64,32,32] x) => (float[1,64,32,5] y)", "y = Slice(x, st, en, ax)",
+                     "<int64[1] st = {0}, int64[1] en = {5}, int64[1] ax = {3}>", "Slice");
+  EXPECT_EQ(narrow.counts.input_elems, 32768);
+  // Nothing cut (ends beyond the extent): the whole input is read.
+  Layer all = One("(float[2,8] x) => (float[2,8] y)", "y = Slice(x, st, en, ax)",
+                  "<int64[1] st = {0}, int64[1] en = {100}, int64[1] ax = {1}>", "Slice");
+  EXPECT_EQ(all.counts.input_elems, 16);
+}
+
+TEST(Counts, GatherReadsOnlyTheGatheredRuns) {
+  // SSD's scores of one class: a column of [3234, 91], one float per row, each in its own
+  // line: 3234 x 16 elements read (of 294,294); the scalar index is a constant.
+  Layer col = One("(float[3234,91] x) => (float[3234] y)", "y = Gather<axis=1>(x, i)", "<int64 i = {1}>", "Gather");
+  EXPECT_EQ(col.op_class, OpClass::kData);
+  EXPECT_EQ(col.counts.input_elems, 3234 * 16);
+  EXPECT_EQ(col.counts.weight_elems, 1);
+  EXPECT_EQ(col.counts.output_elems, 3234);
+  // Rows of an embedding table (a weight): 10 rows of 64 read, the table's 64,000 parameters kept.
+  Layer rows = One("(int64[10] i) => (float[10,64] y)", "y = Gather(t, i)", "<float[1000,64] t = {0.0}>", "Gather");
+  EXPECT_EQ(rows.counts.input_elems, 10);  // the indices
+  EXPECT_EQ(rows.counts.weight_elems, 640);
+  EXPECT_EQ(rows.counts.params, 64000);
+  EXPECT_EQ(rows.counts.param_bytes, 256000);
+  // A negative axis, runs shorter than a line: 24 x 16 = 384, capped at the input's 240.
+  Layer last = One("(float[4,6,10] x) => (float[4,6] y)", "y = Gather<axis=-1>(x, i)", "<int64 i = {3}>", "Gather");
+  EXPECT_EQ(last.counts.input_elems, 240);
+}
+
 TEST(Counts, OverflowIsAnErrorNotAWrap) {
   EXPECT_THROW(CheckedMul(std::int64_t{1} << 40, std::int64_t{1} << 40), Error);
   EXPECT_THROW(NumElements(Shape{1 << 30, 1 << 30, 1 << 30}), Error);

@@ -71,15 +71,17 @@ WARM_MB=${HOST_WARM_MB:-8}
 # around models/ are tools/ort/sweeps.txt) and the runner's flags: the profiler's whole per-node
 # cost removed (run.js --node-bias 0: each row is the kernel alone, since 2026-12-05; the
 # runtime's per-node dispatch is the profile's dispatch_ms, step 2a; until run 10 rows kept
-# 0.26 us of it, --node-bias 0.26), at most 3 minutes of waiting for quiet, and networks timed
+# 0.26 us of it, --node-bias 0.26), at most 1 minute of waiting for quiet, and networks timed
 # for at least 20 ms per round (tiny models get more than 2 runs). Rows from 2 us up enter the
 # fit (--min-ms 0.002, twice the profiler's 1 us resolution; run.js's default keeps 10 us and
 # up): 11% of the convolutions ONNX Runtime runs in the per-layer profiles of run 8 took less
 # than 10 us, and with no sweep row there the fit extrapolated them (median -43%; since run 9).
 SWEEPS=${HOST_SWEEPS:-tools/ort/sweeps-phase2.txt}
-# --max-wait 150 (180 until run 10, which waited all 180 s): with the warm timings and the cache
-# state's networks (about 50 s) the one command must stay within its 20 minutes (run 11: 19.1).
-RUN_FLAGS=${HOST_RUN_FLAGS:---node-bias 0 --min-ms 0.002 --max-wait 150 --network-min-time 20}
+# --max-wait 60 (180 until run 10, which waited all 180 s; 150 until run 13, which waited all 150 s
+# with every other process stopped: the waits were the reference's own slow states, MAD 12%, which
+# waiting does not cure, and took the run to 20.9 minutes): with the warm timings and the cache
+# state's networks (about 50 s) the one command must stay within its 20 minutes.
+RUN_FLAGS=${HOST_RUN_FLAGS:---node-bias 0 --min-ms 0.002 --max-wait 60 --network-min-time 20}
 # validate.js estimates with PLATFORM: the name, or the file when it is not the default.
 [ -n "${HOST_PROFILE:-}" ] && PLATFORM=$PROFILE
 [ -f tools/ort/sweeps.txt ] || { echo "calibrate.sh: run from the repository root" >&2; exit 2; }
