@@ -61,6 +61,11 @@ void BuildScatterElements(const LayerConfig& c, Layer& l);  // axis 0, int64 ind
 void BuildTopK(const LayerConfig& c, Layer& l);      // X [batch, in_c] ([in_c] for batch 1), the out_c largest
 void BuildNonZero(const LayerConfig& c, Layer& l);   // X [in_c] -> int64 [1, in_c] (every element nonzero: the bound)
 void BuildGatherNd(const LayerConfig& c, Layer& l);  // data [in_h, in_c] ([in_h]), int64 indices [batch, 1] -> [batch, in_c]
+void BuildSlice(const LayerConfig& c, Layer& l);     // the first out_c channels of [batch, in_c, in_h, in_w] ([batch, in_c])
+void BuildGather(const LayerConfig& c, Layer& l);    // axis 0: out_c rows of data [in_h, in_c] -> [out_c, in_c]
+void BuildGatherColumn(const LayerConfig& c, Layer& l);  // axis 1, scalar index 1: a column of [in_h, in_c] -> [in_h]
+void BuildSliceH(const LayerConfig& c, Layer& l);    // axis 2: the first out_c of in_h rows of [batch, in_c, in_h, in_w]
+void BuildGatherBlock(const LayerConfig& c, Layer& l);  // axis 0, scalar index 0: [out_c, batch, in_c, in_h, in_w] -> Input
 
 struct OpSpec {
   const char* name;     // the `op` column
@@ -101,6 +106,11 @@ constexpr OpSpec kOps[] = {
     {"TopK", "TopK", BuildTopK},
     {"NonZero", "NonZero", BuildNonZero},
     {"GatherND", "GatherND", BuildGatherNd},
+    {"Slice", "Slice", BuildSlice},
+    {"Gather", "Gather", BuildGather},
+    {"GatherColumn", "Gather", BuildGatherColumn},
+    {"SliceH", "Slice", BuildSliceH},
+    {"GatherBlock", "Gather", BuildGatherBlock},
 };
 
 const OpSpec* FindOp(std::string_view name) {
@@ -507,6 +517,93 @@ void BuildGatherNd(const LayerConfig& c, Layer& l) {
   const bool one_d = c.in_c == 1;
   l.inputs = {Tensor("x", one_d ? Shape{c.in_h} : Shape{c.in_h, c.in_c}), indices};
   l.outputs = {Tensor("y", one_d ? Shape{c.batch} : Shape{c.batch, c.in_c})};
+}
+
+// Data movement (issue 12, class data): the Slice and Gather layers of transformers, ShuffleNet and
+// SSD, which a network's estimate priced from Concat and Transpose rows alone. The constant inputs
+// are int64 Constant nodes (the writer gives their values: writer.cc Int64ConstantValues).
+// Slice (opset 13) of the first out_c channels: starts [0], ends [out_c], axes [1], steps [1] of
+// X [batch, in_c, in_h, in_w], 2-D [batch, in_c] when in_h = in_w = 1 (ViT's q/k/v split of
+// [197, 1, 2304] on its last axis is [197, 2304] -> [197, 768]; a slice on any axis is [outer,
+// axis, inner] in these terms: Swin's roll of [1, 14, 14, 384] on axis 2 is batch 14, in_c 14,
+// in_w 384); output [batch, out_c, in_h, in_w] ([batch, out_c]).
+void BuildSlice(const LayerConfig& c, Layer& l) {
+  CheckNoWindow(c);
+  if (c.out_c > c.in_c) {
+    throw Error(c.op + ": out_c (channels kept) " + std::to_string(c.out_c) + " must be at most in_c " +
+                std::to_string(c.in_c));
+  }
+  const bool two_d = c.in_h == 1 && c.in_w == 1;
+  l.inputs = {Tensor("x", two_d ? Shape{c.batch, c.in_c} : Input(c))};
+  for (const char* name : {"starts", "ends", "axes", "steps"}) {
+    TensorInfo t = Constant(name, {1});
+    t.dtype = DataType::kInt64;
+    l.inputs.push_back(t);
+  }
+  l.outputs = {Tensor("y", two_d ? Shape{c.batch, c.out_c} : Shape{c.batch, c.out_c, c.in_h, c.in_w})};
+}
+// SliceH: the same Slice on axis 2, the first out_c of the in_h rows of [batch, in_c, in_h, in_w],
+// 3-D [batch, in_c, in_h] when in_w = 1: a layer of the networks' own layout, which the fitted
+// trees read (docs/fitting.md: out_c, in_h, spatial, ... are positions of the shapes), as ViT's
+// q/k/v split [197, 1, 2304] -> [197, 1, 768] (batch 197, in_c 1, in_h 2304) and Swin's roll on W,
+// [1, 14, 14, 384] -> [1, 14, 3, 384].
+void BuildSliceH(const LayerConfig& c, Layer& l) {
+  CheckNoWindow(c);
+  if (c.out_c > c.in_h) {
+    throw Error(c.op + ": out_c (rows kept) " + std::to_string(c.out_c) + " must be at most in_h " +
+                std::to_string(c.in_h));
+  }
+  const bool three_d = c.in_w == 1;
+  l.inputs = {Tensor("x", three_d ? Shape{c.batch, c.in_c, c.in_h} : Input(c))};
+  for (const char* name : {"starts", "ends", "axes", "steps"}) {
+    TensorInfo t = Constant(name, {1});
+    t.dtype = DataType::kInt64;
+    l.inputs.push_back(t);
+  }
+  l.outputs = {Tensor("y", three_d ? Shape{c.batch, c.in_c, c.out_c} : Shape{c.batch, c.in_c, c.out_c, c.in_w})};
+}
+// GatherBlock: Gather on axis 0 with the scalar constant index 0 of data [out_c, batch, in_c, in_h,
+// in_w] (out_c blocks): output [batch, in_c, in_h, in_w], one contiguous block. Swin's q, k and v,
+// taken from [3, windows, heads, 49, 32] (out_c 3, batch 64, in_c 3, in_h 49, in_w 32 in stage 1).
+void BuildGatherBlock(const LayerConfig& c, Layer& l) {
+  CheckNoWindow(c);
+  l.attributes["axis"] = I64{0};
+  TensorInfo index = Constant("indices", {});
+  index.dtype = DataType::kInt64;
+  l.inputs = {Tensor("x", {c.out_c, c.batch, c.in_c, c.in_h, c.in_w}), index};
+  l.outputs = {Tensor("y", Input(c))};
+}
+// Gather of data [in_h, in_c] or a column of it: batch and in_w must be 1.
+void CheckGatherData(const LayerConfig& c) {
+  CheckNoWindow(c);
+  if (c.batch != 1 || c.in_w != 1) {
+    throw Error(c.op + ": batch and in_w must be 1 (data is [in_h, in_c]), not " + std::to_string(c.batch) + " and " +
+                std::to_string(c.in_w));
+  }
+}
+// Gather on axis 0 of data [in_h, in_c] (a graph input) through constant int64 indices [out_c],
+// row (i * 7919) mod in_h for i = 0 .. out_c - 1 (spread over the rows, repeating when out_c >
+// in_h, as a relative-position table's are): output [out_c, in_c]. SSD's box gathers ([300, 4] of
+// [3234, 4]) and, with out_c 1, Swin's q/k/v gathers (one block of [3, B x heads x 49 x 32]).
+void BuildGather(const LayerConfig& c, Layer& l) {
+  CheckGatherData(c);
+  l.attributes["axis"] = I64{0};
+  TensorInfo indices = Constant("indices", {c.out_c});
+  indices.dtype = DataType::kInt64;
+  l.inputs = {Tensor("x", {c.in_h, c.in_c}), indices};
+  l.outputs = {Tensor("y", {c.out_c, c.in_c})};
+}
+// Gather on axis 1 of data [in_h, in_c] with the scalar constant index 1 (SSD's scores of one
+// class: column k of [3234, 91]): output [in_h]. out_c must equal in_c, at least 2.
+void BuildGatherColumn(const LayerConfig& c, Layer& l) {
+  CheckGatherData(c);
+  CheckOutEqualsIn(c, c.in_c, "in_c");
+  if (c.in_c < 2) throw Error(c.op + ": in_c must be at least 2 (the index is column 1), not " + std::to_string(c.in_c));
+  l.attributes["axis"] = I64{1};
+  TensorInfo index = Constant("indices", {});
+  index.dtype = DataType::kInt64;
+  l.inputs = {Tensor("x", {c.in_h, c.in_c}), index};
+  l.outputs = {Tensor("y", {c.in_h})};
 }
 
 // A forward recurrent layer as PyTorch exports one with its state: X [in_h (sequence), batch,

@@ -29,6 +29,16 @@
 //   (SSD300), dims in_c, out_c. NonZero: X [in_c]; default 8732, dims in_c. GatherND: batch rows
 //   of data [in_h, in_c] ([in_h] for in_c 1); in_h sets batch (every row gathered, the bound), not
 //   in_w; default 8732 rows of 4 from 8732, dims batch, in_c.
+// - Slice: the first out_c of in_c channels of [batch, in_c, in_h, in_w] (2-D for in_h = in_w = 1);
+//   default ViT-B/16's q/k/v split, batch 197 (tokens), 2304 -> 768; dims in_c, out_c, batch.
+//   Gather: out_c rows (axis 0) of data [in_h, in_c]; default 2401 of 169 rows of 3 (Swin-T's
+//   relative position bias table, window 7, 3 heads); dims in_h, in_c, out_c. GatherColumn: column 1
+//   (axis 1) of [in_h, in_c], out_c = in_c; default 3234 x 91 (SSDlite's scores); dims in_h, in_c.
+//   Their in_h (rows of data) does not set in_w. Variants in the networks' own layouts (the fitted
+//   trees read shape positions): SliceH, axis 2 (the first out_c of in_h rows of [batch, in_c, in_h,
+//   in_w], 3-D for in_w 1; default ViT-B/16's [197, 1, 2304] -> 768; dims in_h, out_c, batch; in_h
+//   does not set in_w); GatherBlock, block 0 (axis 0) of [out_c, batch, in_c, in_h, in_w]; default
+//   Swin-T's stage-1 q/k/v, 3 blocks of [64, 3, 49, 32]; dims batch, in_c; in_h does not set in_w.
 // - Random design: every dim drawn independently and uniformly from its
 //   stepped range {min, min + step, ..., <= max} (not log-uniform), with
 //   std::mt19937_64(seed) and our own mapping (the standard distributions'
@@ -66,7 +76,8 @@ enum class OutC { kFree, kSameAsInput, kTwiceInput };
 bool Recurrent(const std::string& op) { return op == "LSTM" || op == "GRU" || op == "RNN"; }
 
 OutC OutChannels(const std::string& op) {
-  if (op == "Conv" || op == "ConvTranspose" || op == "Gemm" || op == "DepthwiseConv" || op == "TopK" || Recurrent(op)) {
+  if (op == "Conv" || op == "ConvTranspose" || op == "Gemm" || op == "DepthwiseConv" || op == "TopK" || op == "Slice" ||
+      op == "Gather" || op == "SliceH" || op == "GatherBlock" || Recurrent(op)) {
     return OutC::kFree;
   }
   if (op == "Concat") return OutC::kTwiceInput;
@@ -79,6 +90,11 @@ std::vector<std::string> DefaultDims(const std::string& op) {
   if (op == "TopK") return {"in_c", "out_c"};
   if (op == "NonZero") return {"in_c"};
   if (op == "GatherND") return {"batch", "in_c"};
+  if (op == "Slice") return {"in_c", "out_c", "batch"};
+  if (op == "Gather") return {"in_h", "in_c", "out_c"};
+  if (op == "GatherColumn") return {"in_h", "in_c"};
+  if (op == "SliceH") return {"in_h", "out_c", "batch"};
+  if (op == "GatherBlock") return {"batch", "in_c"};
   if (OutChannels(op) == OutC::kFree && op != "DepthwiseConv") return {"in_c", "out_c", "in_h"};
   return {"in_c", "in_h"};
 }
@@ -94,7 +110,9 @@ void Set(LayerConfig& c, const SweepKey& key, I64 v) {
   key.set(c, v);
   // Square inputs (a recurrent layer's in_h is its sequence, GatherND's the rows of its data, which
   // move the rows it gathers along: odonata's bound, every row selected).
-  if (dim == "in_h" && !Recurrent(c.op) && c.op != "GatherND") c.in_w = v;
+  const bool own_w = c.op == "GatherND" || c.op == "Gather" || c.op == "GatherColumn" || c.op == "SliceH" ||
+                     c.op == "GatherBlock";
+  if (dim == "in_h" && !Recurrent(c.op) && !own_w) c.in_w = v;
   if (dim == "in_h" && c.op == "GatherND") c.batch = v;
   if (dim == "in_c") {
     switch (OutChannels(c.op)) {
@@ -201,6 +219,38 @@ LayerConfig DefaultSweepBase(const std::string& op) {
   if (op == "GatherND") {
     c.batch = c.in_h = 8732;
     c.in_c = c.out_c = 4;
+    return c;
+  }
+  // Data movement: ViT-B/16's q/k/v split, Swin-T's relative position bias, SSDlite's class scores.
+  if (op == "Slice") {
+    c.batch = 197;
+    c.in_c = 2304;
+    c.out_c = 768;
+    return c;
+  }
+  if (op == "Gather") {
+    c.in_h = 169;
+    c.in_c = 3;
+    c.out_c = 2401;
+    return c;
+  }
+  if (op == "GatherColumn") {
+    c.in_h = 3234;
+    c.in_c = c.out_c = 91;
+    return c;
+  }
+  if (op == "SliceH") {
+    c.batch = 197;
+    c.in_h = 2304;
+    c.out_c = 768;
+    return c;
+  }
+  if (op == "GatherBlock") {
+    c.out_c = 3;
+    c.batch = 64;
+    c.in_c = 3;
+    c.in_h = 49;
+    c.in_w = 32;
     return c;
   }
   c.in_c = c.out_c = 64;

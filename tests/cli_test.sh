@@ -409,6 +409,40 @@ one_error_line
 [ ! -e "$WORK/sweep_topk2" ] || fail "a refused sweep left $WORK/sweep_topk2"
 ok
 
+check "sweep --op Slice, SliceH, Gather, GatherColumn, GatherBlock write data-movement models (class data) in the networks' layouts; out_c above in_c is refused"
+rm -rf "$WORK/sweep_sl" "$WORK/sweep_slh" "$WORK/sweep_gat" "$WORK/sweep_gcol" "$WORK/sweep_gblk" "$WORK/sweep_sl2"
+run 0 sweep --op Slice --dims hw --min 7 --max 28 --step 21 --around batch=1,in_c=232,out_c=116 --out "$WORK/sweep_sl" --models
+py '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+got = [(r["batch"], r["in_c"], r["in_h"], r["in_w"], r["out_c"]) for r in rows]
+assert got == [("1", "232", "7", "7", "116"), ("1", "232", "28", "28", "116")], got
+' "$WORK/sweep_sl/plan.csv"
+run 0 inspect "$WORK/sweep_sl/models/00001.onnx"
+stdout_has 'x +1x232x28x28 +float32'
+stdout_has 'Slice +Slice +data +1x116x28x28 '
+run 0 sweep --op SliceH --dims batch --min 50 --max 50 --out "$WORK/sweep_slh" --models
+run 0 inspect "$WORK/sweep_slh/models/00000.onnx"
+stdout_has 'x +50x1x2304 +float32'
+stdout_has 'SliceH +Slice +data +50x1x768 '
+run 0 sweep --op Gather --dims out_c --min 300 --max 300 --around in_h=3234,in_c=4 --out "$WORK/sweep_gat" --models
+run 0 inspect "$WORK/sweep_gat/models/00000.onnx"
+stdout_has 'x +3234x4 +float32'
+stdout_has 'Gather +Gather +data +300x4 '
+run 0 sweep --op GatherColumn --dims in_h --min 8732 --max 8732 --out "$WORK/sweep_gcol" --models
+run 0 inspect "$WORK/sweep_gcol/models/00000.onnx"
+stdout_has 'x +8732x91 +float32'
+stdout_has 'GatherColumn +Gather +data +8732 '
+run 0 sweep --op GatherBlock --dims batch --min 4 --max 4 --around in_c=12 --out "$WORK/sweep_gblk" --models
+run 0 inspect "$WORK/sweep_gblk/models/00000.onnx"
+stdout_has 'x +3x4x12x49x32 +float32'
+stdout_has 'GatherBlock +Gather +data +4x12x49x32 '
+run 1 sweep --op Slice --around in_c=100,out_c=200 --out "$WORK/sweep_sl2"
+stderr_has 'Slice: out_c (channels kept) 200 must be at most in_c 100'
+one_error_line
+[ ! -e "$WORK/sweep_sl2" ] || fail "a refused sweep left $WORK/sweep_sl2"
+ok
+
 check "sweep --op SiLU writes x * Sigmoid(x) as a Sigmoid and a Mul (the pattern ONNX Runtime fuses into QuickGelu)"
 rm -rf "$WORK/sweep_silu"
 run 0 sweep --op SiLU --dims in_c --min 16 --max 32 --step 16 --around hw=28 --out "$WORK/sweep_silu" --models

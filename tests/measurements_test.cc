@@ -168,7 +168,8 @@ TEST(Measurements, RowErrorsNameLineColumnAndValue) {
       {0, "Convv",
        "m.csv:2: op: unknown op 'Convv' (known: Conv, DepthwiseConv, ConvTranspose, Gemm, MatMul, MaxPool, AveragePool, "
        "GlobalAveragePool, Add, Mul, Relu, Clip, Sigmoid, HardSwish, BatchNormalization, Softmax, LayerNormalization, Gelu, SiLU, Concat, Transpose, "
-       "Resize, ResizeLinear, NonMaxSuppression, LSTM, GRU, RNN, RoiAlign, ScatterElements, TopK, NonZero, GatherND)"},
+       "Resize, ResizeLinear, NonMaxSuppression, LSTM, GRU, RNN, RoiAlign, ScatterElements, TopK, NonZero, GatherND, Slice, Gather, "
+       "GatherColumn, SliceH, GatherBlock)"},
       {14, "fp64", "m.csv:2: precision: unknown precision 'fp64' (fp32|fp16|int8)"},
       // Impossible configurations: ToLayer's error with the row's origin.
       {10, "5", "m.csv:2: Conv: in_c 64 is not a multiple of groups 5"},
@@ -372,6 +373,16 @@ TEST(LayerModel, OutputSizes) {
   EXPECT_EQ(out(tr), (Shape{1, 7, 8, 5}));
   EXPECT_EQ(out(Config("Resize", 8, 7, 8, 1, 2)), (Shape{1, 8, 14, 14}));
   EXPECT_EQ(out(Config("ResizeLinear", 8, 7, 8, 1, 8)), (Shape{1, 8, 56, 56}));
+  // Slice keeps the first out_c channels (2-D for a 1x1 input); Gather out_c rows of [in_h, in_c];
+  // GatherColumn one column, [in_h].
+  EXPECT_EQ(out(Config("Slice", 96, 14, 48)), (Shape{1, 48, 14, 14}));
+  EXPECT_EQ(out(Config("Slice", 2304, 1, 768)), (Shape{1, 768}));
+  LayerConfig rows = Config("Gather", 4, 1, 300);
+  rows.in_h = 3234;
+  EXPECT_EQ(out(rows), (Shape{300, 4}));
+  LayerConfig column = Config("GatherColumn", 91, 1, 91);
+  column.in_h = 8732;
+  EXPECT_EQ(out(column), (Shape{8732}));
 }
 
 TEST(LayerModel, ImpossibleConfigurations) {

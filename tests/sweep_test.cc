@@ -4,10 +4,13 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
+#include <set>
 
 #include "odonata/errors.h"
 #include "odonata/estimator.h"
@@ -17,6 +20,7 @@
 #include "odonata/onnx.h"
 #include "odonata/platform.h"
 #include "odonata/sweep.h"
+#include "onnx/onnx_pb.h"
 #include "test_util.h"
 
 namespace odonata {
@@ -197,7 +201,8 @@ TEST(Sweep, EveryRowIsAValidLayer) {
   for (const char* op :
        {"Conv", "DepthwiseConv", "ConvTranspose", "Gemm", "MaxPool", "AveragePool", "GlobalAveragePool", "Add", "Mul",
         "Relu", "Clip", "Sigmoid", "HardSwish", "BatchNormalization", "Softmax", "Concat", "Transpose", "Resize",
-        "ResizeLinear", "LSTM", "GRU", "RNN", "RoiAlign", "ScatterElements", "TopK", "NonZero", "GatherND"}) {
+        "ResizeLinear", "LSTM", "GRU", "RNN", "RoiAlign", "ScatterElements", "TopK", "NonZero", "GatherND", "Slice", "Gather",
+        "GatherColumn", "SliceH", "GatherBlock"}) {
     for (SweepDesign design : {SweepDesign::kOneD, SweepDesign::kGrid, SweepDesign::kRandom}) {
       SweepOptions o;
       o.op = op;
@@ -568,6 +573,207 @@ TEST(LayerModel, PostProcessingModelsLoadBackWithTheirTypes) {
     EXPECT_EQ(r.batch, r.in_h);
   }
   EXPECT_EQ(rows[1].in_h, 5000);
+}
+
+// Slice, Gather and GatherColumn sweep models (issue 12, class data): the written file loads back
+// as exactly the layer ToLayer describes (shapes, constants marked constant, attributes, class,
+// counts), with one graph input, the data (the int64 constants are Constant nodes, whose values
+// are read from the file). By hand: the default Slice is ViT-B/16's q/k/v split, [197, 2304] ->
+// [197, 768] (2-D: in_h = in_w = 1), starts [0], ends [768], axes [1], steps [1]; ShuffleNetV2
+// x1.0's channel split is 4-D, [1, 232, 14, 14] -> [1, 116, 14, 14]; Swin's roll of [1, 14, 14,
+// 384] on its W axis is batch 14, in_c 14, 1 x 384 -> 3. The default Gather takes 2401 rows of
+// [169, 3] (Swin-T's relative position bias) at rows i * 7919 mod 169: 0, 145, 121, 97 (7919 =
+// 46 x 169 + 145), ..., row 7 is 7 x 145 mod 169 = 1015 - 1014 = 1; out_c 1 of [3, 37632]
+// is one q/k/v block of Swin's last stage. GatherColumn: column 1 of SSDlite's [3234, 91] scores,
+// a scalar index, output [3234]. The variants in the networks' own layouts: SliceH is ViT's split
+// exactly, [197, 1, 2304] -> [197, 1, 768] on axis 2 (axes [2]), and Swin's roll on W, [1, 14, 14,
+// 384] -> [1, 14, 3, 384]; GatherBlock is Swin's stage-1 q, [3, 64, 3, 49, 32] -> [64, 3, 49, 32]
+// (scalar index 0, axis 0).
+TEST(LayerModel, DataMovementModelsLoadAsTheLayerToLayerDescribes) {
+  TempDir tmp("datamove");
+  LayerConfig slice = DefaultSweepBase("Slice");
+  EXPECT_EQ(slice.batch, 197);
+  EXPECT_EQ(slice.in_c, 2304);
+  EXPECT_EQ(slice.out_c, 768);
+  LayerConfig shuffle = Config("Slice", 232, 14, 116);
+  LayerConfig roll = Config("Slice", 14, 1, 3);
+  roll.batch = 14;
+  roll.in_w = 384;
+  LayerConfig gather = DefaultSweepBase("Gather");
+  EXPECT_EQ(gather.in_h, 169);
+  EXPECT_EQ(gather.in_c, 3);
+  EXPECT_EQ(gather.out_c, 2401);
+  LayerConfig qkv = DefaultSweepBase("Gather");
+  qkv.in_h = 3;
+  qkv.in_c = 37632;
+  qkv.out_c = 1;
+  LayerConfig column = DefaultSweepBase("GatherColumn");
+  EXPECT_EQ(column.in_h, 3234);
+  EXPECT_EQ(column.in_c, 91);
+  LayerConfig vit = DefaultSweepBase("SliceH");
+  EXPECT_EQ(vit.batch, 197);
+  EXPECT_EQ(vit.in_c, 1);
+  EXPECT_EQ(vit.in_h, 2304);
+  EXPECT_EQ(vit.in_w, 1);
+  EXPECT_EQ(vit.out_c, 768);
+  LayerConfig roll_w = Config("SliceH", 14, 14, 3);
+  roll_w.in_w = 384;
+  LayerConfig block = DefaultSweepBase("GatherBlock");
+  struct Case {
+    LayerConfig config;
+    Shape input, output;
+  };
+  const Case cases[] = {
+      {slice, {197, 2304}, {197, 768}},
+      {shuffle, {1, 232, 14, 14}, {1, 116, 14, 14}},
+      {roll, {14, 14, 1, 384}, {14, 3, 1, 384}},
+      {gather, {169, 3}, {2401, 3}},
+      {qkv, {3, 37632}, {1, 37632}},
+      {column, {3234, 91}, {3234}},
+      {vit, {197, 1, 2304}, {197, 1, 768}},
+      {roll_w, {1, 14, 14, 384}, {1, 14, 3, 384}},
+      {block, {3, 64, 3, 49, 32}, {64, 3, 49, 32}},
+  };
+  int index = 0;
+  for (const Case& k : cases) {
+    SCOPED_TRACE(k.config.op + " #" + std::to_string(index));
+    const std::string path = (tmp.path() / ("m" + std::to_string(index++) + ".onnx")).string();
+    WriteLayerModel(k.config, path, 1);
+    const Network net = LoadOnnx(path);
+    ASSERT_EQ(net.layers.size(), 1u);
+    const Layer& loaded = net.layers[0];
+    const Layer expected = ToLayer(k.config);
+    EXPECT_EQ(expected.op_type, k.config.op.starts_with("Slice") ? "Slice" : "Gather");
+    EXPECT_EQ(expected.op_class, OpClass::kData);
+    EXPECT_EQ(expected.inputs.at(0).shape, k.input);
+    EXPECT_EQ(expected.outputs.at(0).shape, k.output);
+    for (std::size_t i = 1; i < expected.inputs.size(); ++i) {
+      EXPECT_TRUE(expected.inputs[i].is_constant) << expected.inputs[i].name;
+      EXPECT_EQ(expected.inputs[i].dtype, DataType::kInt64) << expected.inputs[i].name;
+    }
+    EXPECT_EQ(loaded.counts.input_elems, expected.counts.input_elems);
+    EXPECT_EQ(loaded.counts.output_elems, expected.counts.output_elems);
+    EXPECT_EQ(loaded.counts.flops, expected.counts.flops);
+    EXPECT_TRUE(loaded == expected);  // names, shapes, constants, attributes, class, counts: all of it
+    EXPECT_TRUE(net.warnings.empty());
+    ASSERT_EQ(net.inputs.size(), 1u);  // the data; the int64 constants are Constant nodes
+    EXPECT_EQ(net.inputs[0].shape, k.input);
+    EXPECT_EQ(net.inputs[0].dtype, DataType::kFloat32);
+  }
+  EXPECT_EQ(ToLayer(slice).inputs.size(), 5u);  // x, starts, ends, axes, steps
+  EXPECT_EQ(ToLayer(column).inputs.at(1).shape, Shape{});  // a scalar index
+  EXPECT_EQ(ToLayer(gather).inputs.at(1).shape, (Shape{2401}));
+
+  // The constants' values, read from the written bytes.
+  auto constants = [](const LayerConfig& c) {
+    onnx::ModelProto m;
+    EXPECT_TRUE(m.ParseFromString(LayerModelBytes(c, 1)));
+    std::map<std::string, std::vector<std::int64_t>> values;
+    for (const onnx::NodeProto& n : m.graph().node()) {
+      if (n.op_type() != "Constant") continue;
+      const onnx::TensorProto& t = n.attribute(0).t();
+      values[n.output(0)].assign(t.int64_data().begin(), t.int64_data().end());
+    }
+    return values;
+  };
+  auto s = constants(slice);
+  EXPECT_EQ(s["starts"], (std::vector<std::int64_t>{0}));
+  EXPECT_EQ(s["ends"], (std::vector<std::int64_t>{768}));
+  EXPECT_EQ(s["axes"], (std::vector<std::int64_t>{1}));
+  EXPECT_EQ(s["steps"], (std::vector<std::int64_t>{1}));
+  auto g = constants(gather)["indices"];
+  ASSERT_EQ(g.size(), 2401u);
+  EXPECT_EQ(std::vector<std::int64_t>(g.begin(), g.begin() + 4), (std::vector<std::int64_t>{0, 145, 121, 97}));
+  EXPECT_EQ(g[7], 1);
+  EXPECT_EQ(g[169], 0);  // 169 x 7919 is a multiple of 169: the rows repeat
+  EXPECT_EQ(g[2400], 2400 * 7919 % 169);
+  EXPECT_EQ(std::set<std::int64_t>(g.begin(), g.end()).size(), 169u);  // every row gathered (7919 is prime)
+  EXPECT_EQ(constants(qkv)["indices"], (std::vector<std::int64_t>{0}));
+  EXPECT_EQ(constants(column)["indices"], (std::vector<std::int64_t>{1}));
+  auto h = constants(vit);
+  EXPECT_EQ(h["ends"], (std::vector<std::int64_t>{768}));
+  EXPECT_EQ(h["axes"], (std::vector<std::int64_t>{2}));
+  EXPECT_EQ(constants(block)["indices"], (std::vector<std::int64_t>{0}));
+  EXPECT_EQ(ToLayer(block).inputs.at(1).shape, Shape{});
+
+  // Impossible configurations.
+  LayerConfig wide = slice;
+  wide.out_c = 2305;
+  EXPECT_EQ(ErrorOf([&] { ToLayer(wide); }), "Slice: out_c (channels kept) 2305 must be at most in_c 2304");
+  LayerConfig one_column = column;
+  one_column.in_c = one_column.out_c = 1;
+  EXPECT_EQ(ErrorOf([&] { ToLayer(one_column); }), "GatherColumn: in_c must be at least 2 (the index is column 1), not 1");
+  LayerConfig other_out = column;
+  other_out.out_c = 1;
+  EXPECT_EQ(ErrorOf([&] { ToLayer(other_out); }), "GatherColumn: out_c 1 must equal in_c 91");
+  LayerConfig batched = gather;
+  batched.batch = 2;
+  EXPECT_EQ(ErrorOf([&] { ToLayer(batched); }), "Gather: batch and in_w must be 1 (data is [in_h, in_c]), not 2 and 1");
+  LayerConfig long_rows = vit;
+  long_rows.out_c = 2305;
+  EXPECT_EQ(ErrorOf([&] { ToLayer(long_rows); }), "SliceH: out_c (rows kept) 2305 must be at most in_h 2304");
+  LayerConfig windowed = slice;
+  windowed.kernel_h = 3;
+  EXPECT_EQ(ErrorOf([&] { ToLayer(windowed); }),
+            "Slice: kernel, stride, groups and dilation must be 1 (Slice has no window)");
+
+  // Sweeps: the default dims; the rows of data (in_h) leave in_w at 1 for the gathers, a Slice's
+  // in_h keeps its input square; out_c above in_c is skipped.
+  SweepOptions o;
+  o.op = "Gather";
+  o.dims = {"in_h"};
+  o.min = 1000;
+  o.max = 3000;
+  o.step = 1000;
+  std::vector<LayerConfig> rows = PlanSweep(o);
+  ASSERT_EQ(rows.size(), 3u);
+  for (const LayerConfig& r : rows) {
+    EXPECT_EQ(r.in_w, 1);
+    EXPECT_EQ(r.in_c, 3);
+    EXPECT_EQ(r.out_c, 2401);
+  }
+  o.op = "GatherColumn";
+  o.dims = {"in_c"};
+  o.min = 1;
+  o.max = 3;
+  o.step = 1;
+  rows = PlanSweep(o);  // in_c 1 is refused; in_c sets out_c
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].in_c, 2);
+  EXPECT_EQ(rows[0].out_c, 2);
+  EXPECT_EQ(rows[1].in_h, 3234);
+  o.op = "SliceH";  // in_h keeps in_w (1: ViT's 3-D layout)
+  o.dims = {"in_h"};
+  o.min = 2000;
+  o.max = 3000;
+  o.step = 1000;
+  rows = PlanSweep(o);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].in_h, 3000);
+  EXPECT_EQ(rows[1].in_w, 1);
+  o.op = "GatherBlock";
+  o.dims = {};  // batch, in_c
+  o.min = 2;
+  o.max = 3;
+  o.step = 1;
+  rows = PlanSweep(o);  // batch 2, 3 (in_c 3); in_c 2, 3 (batch 64)
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[1].batch, 3);
+  EXPECT_EQ(rows[2].in_c, 2);
+  EXPECT_EQ(rows[2].batch, 64);
+  EXPECT_EQ(rows[2].in_h, 49);
+  EXPECT_EQ(rows[2].in_w, 32);
+  o.op = "Slice";
+  o.dims = {};
+  o.min = 766;
+  o.max = 770;
+  o.step = 2;
+  rows = PlanSweep(o);  // in_c 766 < out_c 768 skipped; then out_c and batch around 2304 -> 768 of 197
+  std::vector<std::array<std::int64_t, 3>> got;
+  for (const LayerConfig& r : rows) got.push_back({r.in_c, r.out_c, r.batch});
+  EXPECT_EQ(got, (std::vector<std::array<std::int64_t, 3>>{
+                     {768, 768, 197}, {770, 768, 197}, {2304, 766, 197}, {2304, 768, 197}, {2304, 770, 197},
+                     {2304, 768, 766}, {2304, 768, 768}, {2304, 768, 770}}));
 }
 
 // LSTM, GRU and RNN sweep models: the node PyTorch exports (forward, state as inputs), counted

@@ -91,6 +91,34 @@ std::vector<float> ConstantValues(const LayerConfig& c, const std::string& name)
   throw Error("no value for constant '" + name + "'");
 }
 
+// Values of the int64 Constant inputs: TopK's k is out_c; NonMaxSuppression's
+// max_output_boxes_per_class in_h (every box may be selected); Slice's starts, ends, axes and
+// steps keep the first out_c channels ([0], [out_c], [1], [1]; SliceH's rows, axes [2]); Gather's
+// indices are out_c rows spread over the in_h rows, (i * 7919) mod in_h; GatherColumn's the scalar
+// column 1, GatherBlock's the scalar block 0.
+std::vector<I64> Int64ConstantValues(const LayerConfig& c, const std::string& name) {
+  if (name == "k") return {c.out_c};
+  if (name == "max_output_boxes_per_class") return {c.in_h};
+  if (name == "starts") return {0};
+  if (name == "ends") return {c.out_c};
+  if (name == "axes") return {c.op == "SliceH" ? 2 : 1};
+  if (name == "steps") return {1};
+  if (name == "indices" && c.op == "GatherColumn") return {1};
+  if (name == "indices" && c.op == "GatherBlock") return {0};
+  if (name == "indices" && c.op == "Gather") {
+    std::vector<I64> rows(static_cast<std::size_t>(c.out_c));
+    // i * 7919 mod in_h, accumulated so that nothing overflows.
+    const I64 step = 7919 % c.in_h;
+    I64 row = 0;
+    for (I64& r : rows) {
+      r = row;
+      row = row >= c.in_h - step ? row - (c.in_h - step) : row + step;
+    }
+    return rows;
+  }
+  throw Error("no value for constant '" + name + "'");
+}
+
 // An empty single-layer model: IR 8, odonata as producer, the default domain at `opset`.
 onnx::ModelProto EmptyModel(const std::string& graph_name, std::int64_t opset) {
   onnx::ModelProto m;
@@ -142,8 +170,7 @@ onnx::ModelProto BuildModel(const LayerConfig& c, const Layer& l, std::uint64_t 
       a->set_type(onnx::AttributeProto::TENSOR);
       InitTensor(a->mutable_t(), t);
       if (t.dtype == DataType::kInt64) {
-        // TopK's k is out_c; NonMaxSuppression's max_output_boxes_per_class in_h: every box may be selected.
-        a->mutable_t()->add_int64_data(t.name == "k" ? c.out_c : c.in_h);
+        for (I64 v : Int64ConstantValues(c, t.name)) a->mutable_t()->add_int64_data(v);
       } else {
         for (float v : ConstantValues(c, t.name)) a->mutable_t()->add_float_data(v);
       }
@@ -319,6 +346,9 @@ std::string LayerModelBytes(const LayerConfig& config, std::uint64_t seed) {
   // Protobuf cannot serialise messages of 2 GiB or more.
   if (layer.counts.weight_elems > (std::numeric_limits<int>::max() - (1 << 20)) / 4) {
     throw Error(std::to_string(layer.counts.weight_elems) + " weights exceed the 2 GiB limit of an ONNX file");
+  }
+  if (config.op == "Gather" && config.out_c > (std::numeric_limits<int>::max() - (1 << 20)) / 8) {
+    throw Error(std::to_string(config.out_c) + " indices exceed the 2 GiB limit of an ONNX file");
   }
   onnx::ModelProto model = IsQdq(config, layer)  ? BuildQdqModel(config, layer, seed)
                             : config.op == "SiLU" ? BuildSiluModel(config, layer)
