@@ -745,6 +745,24 @@ one_error_line
 stderr_has "the model has no input named 'rate' (inputs: input, state, sr)"
 ok
 
+check "--input-shape states the size of a value-dependent output (NonZero, NonMaxSuppression) in place of its bound"
+FRCNN="$SRC/models/fasterrcnn_mobilenet_v3_large_320_fpn.onnx"
+run 0 estimate "$FRCNN" --platform host-ort-cpu --format json --input-shape /roi_heads/NonZero_1_output_0=1x300
+stderr_has "shape of '/roi_heads/NonZero_1_output_0' (from node '/roi_heads/NonZero_1' (NonZero)) depends on input values; estimated with the stated 1x300 (upper bound 1x13500)"
+cp "$WORK/stdout" "$WORK/frcnn_300.json"
+run 0 estimate "$FRCNN" --platform host-ort-cpu --format json
+python3 - "$WORK/frcnn_300.json" "$WORK/stdout" <<'PY' || fail "300 boxes into the box head's NMS did not cost less than the 13,500-box bound"
+import json, sys
+stated, bound = (json.load(open(f)) for f in sys.argv[1:])
+nms = lambda d: [l for l in d["layers"] if l["op"] == "NonMaxSuppression"][-1]
+assert nms(stated)["ms"] < nms(bound)["ms"] / 10, (nms(stated)["ms"], nms(bound)["ms"])
+assert stated["total_ms"] < bound["total_ms"]
+PY
+run 1 estimate "$FRCNN" --platform host-ort-cpu --input-shape /roi_heads/NonZero_1_output_0=1x20000
+one_error_line
+stderr_has "--input-shape /roi_heads/NonZero_1_output_0=1x20000: output of node '/roi_heads/NonZero_1' (NonZero) is at most 1x13500"
+ok
+
 check "inputs that crashed fuzzing: one error line, exit 1 (tests/data/hostile/)"
 for f in qlinearconv_weight_rank4_input_rank3.onnx annette_pool_without_parents.json; do
   run 1 estimate "$SRC/tests/data/hostile/$f" --platform jetson-nano

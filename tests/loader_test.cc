@@ -208,6 +208,35 @@ TEST(Loader, NonMaxSuppressionOutputIsBoundedAndFlagged) {
   EXPECT_NE(net.warnings[0].find("upper bound 30x3"), std::string::npos) << net.warnings[0];
 }
 
+// --input-shape names the output of a node whose size depends on input values (here NonZero
+// of 20 scores: at most 1x20): the size stated replaces the upper bound and flows to the layers
+// after it, which stay flagged; more than the bound, or another rank, is an error.
+TEST(Loader, StatedSizeOfAValueDependentOutput) {
+  std::string m = Model("(float[20] scores) => (float[N] kept)",
+                        "mask = Greater(scores, thr)\n nz = NonZero(mask)\n idx = Squeeze(nz, zero)\n"
+                        " kept = Gather<axis=0>(scores, idx)",
+                        "<float[1] thr = {0.5}, int64[1] zero = {0}>");
+  LoadOptions o;
+  o.input_shapes["nz"] = {1, 5};
+  Network net = ParseOnnxText(m, o, "m.onnx");
+  EXPECT_EQ(Find(net, "NonZero").outputs[0].shape, (Shape{1, 5}));
+  const Layer& kept = Find(net, "Gather");
+  EXPECT_EQ(kept.outputs[0].shape, (Shape{5}));
+  EXPECT_TRUE(kept.data_dependent);
+  bool said = false;
+  for (const std::string& w : net.warnings) said |= w.find("estimated with the stated 1x5 (upper bound 1x20)") != std::string::npos;
+  EXPECT_TRUE(said);
+  EXPECT_EQ(ParseOnnxText(m, {}, "m.onnx").layers.back().outputs[0].shape, (Shape{20}));  // the bound
+  LoadOptions over;
+  over.input_shapes["nz"] = {1, 30};
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(m, over, "m.onnx"); }),
+            "m.onnx: --input-shape nz=1x30: output of node 'NonZero_1' (NonZero) is at most 1x20");
+  LoadOptions rank;
+  rank.input_shapes["nz"] = {5};
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(m, rank, "m.onnx"); }),
+            "m.onnx: --input-shape nz=5: output of node 'NonZero_1' (NonZero) is at most 1x20");
+}
+
 TEST(Loader, HostileDimensions) {
   // 2^40 x 2^40 activations: the MAC count overflows 64 bits; an error, not a wrap.
   std::string huge = Model("(float[1,3,1099511627776,1099511627776] x) => (float[1,4,1099511627776,1099511627776] y)",

@@ -194,7 +194,7 @@ void AddModelOption(CLI::App& cmd, std::string& path) {
 }
 
 void AddInputShapeOption(CLI::App& cmd, std::vector<std::string>& input_shapes) {
-  cmd.add_option("--input-shape", input_shapes, "Static shape of a graph input, e.g. data=1x3x224x224, or of the output of a custom op without a shape function (a decoded image) (repeatable)")
+  cmd.add_option("--input-shape", input_shapes, "Static shape of a graph input, e.g. data=1x3x224x224; of the output of a custom op without a shape function (a decoded image); or the expected size of a NonZero, NonMaxSuppression, Unique or Compress output, instead of its upper bound (repeatable)")
       ->check(InputShapeValidator())
       ->allow_extra_args(false)
       ->type_name("NAME=DIMS");

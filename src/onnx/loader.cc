@@ -267,6 +267,8 @@ class Importer {
   // StaticShape(name).has_value(), without building the shape.
   bool HasStaticShape(const std::string& name) const;
   bool IsCustomOutput(const std::string& name) const;
+  // The op type of the node (main graph or subgraphs) whose output `name` has a value-dependent size, or "".
+  std::string ValueDependentProducer(const std::string& name) const;
   int32_t BoundElem(const std::string& name) const {
     auto e = bound_elems_.find(name);
     if (e != bound_elems_.end()) return e->second;
@@ -304,6 +306,10 @@ class Importer {
   std::map<std::string, Shape> bounds_;                  // stated bounds we imposed
   std::map<std::string, int32_t> bound_elems_;           // their element types, where known
   std::map<std::string, Shape> custom_shapes_;           // --input-shape of custom-op outputs
+  // --input-shape of outputs whose size depends on input values (NonZero, NonMaxSuppression, Unique,
+  // Compress): the size the user expects in place of the upper bound (BoundPass checks it against it).
+  std::map<std::string, Shape> stated_shapes_;
+  std::set<std::string> stated_used_;
   std::vector<std::string> folded_nodes_;
   struct Bounded {
     std::string op, tensor;
@@ -410,6 +416,12 @@ void Importer::ApplyInputShapes() {
       // The output of an op without a shape function (a custom op's decoded
       // image): its stated shape replaces the guess (BoundPass).
       custom_shapes_[name] = shape;
+      continue;
+    }
+    if (!seen.count(name) && !ValueDependentProducer(name).empty()) {
+      // The output of NonZero, NonMaxSuppression, Unique or Compress: the size the user expects
+      // (boxes kept, elements selected) replaces the upper bound (BoundPass).
+      stated_shapes_[name] = shape;
       continue;
     }
     if (!seen.count(name)) {
@@ -536,6 +548,35 @@ bool Importer::IsCustomOutput(const std::string& name) const {
     return !SchemaRegistry::Get().GetSchema(n.op_type(), version, domain);
   }
   return false;
+}
+
+namespace {
+// The op type of the node of `g` (or of a subgraph of its nodes) whose first output is `name`,
+// when that output's size depends on input values; "" otherwise.
+std::string ValueDependentIn(const onnx::GraphProto& g, const std::string& name, int depth) {
+  if (depth > 64) return "";
+  for (const auto& n : g.node()) {
+    const std::string& op = n.op_type();
+    const bool dependent = (n.domain().empty() || n.domain() == "ai.onnx") &&
+                           (op == "NonZero" || op == "NonMaxSuppression" || op == "Unique" || op == "Compress");
+    if (dependent && n.output_size() > 0 && n.output(0) == name) return op;
+    for (const auto& a : n.attribute()) {
+      if (a.has_g()) {
+        std::string r = ValueDependentIn(a.g(), name, depth + 1);
+        if (!r.empty()) return r;
+      }
+      for (const auto& sub : a.graphs()) {
+        std::string r = ValueDependentIn(sub, name, depth + 1);
+        if (!r.empty()) return r;
+      }
+    }
+  }
+  return "";
+}
+}  // namespace
+
+std::string Importer::ValueDependentProducer(const std::string& name) const {
+  return ValueDependentIn(model_.graph(), name, 0);
 }
 
 std::optional<Shape> Importer::StaticShape(const std::string& name) const {
@@ -1130,6 +1171,27 @@ bool Importer::BoundPass() {
               }()) {
             bound = x;
           }
+        }
+      }
+      if (bound && o == 0) {
+        auto st = stated_shapes_.find(name);
+        if (st != stated_shapes_.end()) {
+          // The size the user stated (--input-shape) in place of the upper bound: never above it.
+          const Shape& given = st->second;
+          bool within = given.size() == bound->size();
+          for (std::size_t d = 0; within && d < given.size(); ++d) within = given[d] <= (*bound)[d];
+          if (!within) {
+            throw Fail("--input-shape " + name + "=" + ShapeToString(given) + ": output of node " + NodeLabel(n) +
+                       " is at most " + ShapeToString(*bound));
+          }
+          stated_used_.insert(name);
+          warnings_.push_back("shape of '" + name + "' (from node " + NodeLabel(n) + ") depends on input values; " +
+                              "estimated with the stated " + ShapeToString(given) + " (upper bound " +
+                              ShapeToString(*bound) + ")");
+          bounds_[name] = given;
+          tainted_.insert(name);
+          changed = true;
+          continue;
         }
       }
       if (!bound && !SchemaRegistry::Get().GetSchema(op, static_cast<int>(opset_), n.domain())) {
@@ -1729,6 +1791,13 @@ Network Importer::Run() {
   DropUnusedOutputs();
   CheckResolved();
   WarnBounds();
+  for (const auto& [name, shape] : stated_shapes_) {
+    if (!stated_used_.count(name)) {
+      warnings_.push_back("--input-shape " + name + "=" + ShapeToString(shape) +
+                          " not used: its node is not estimated (a branch not taken, or an output whose size follows "
+                          "from the inputs)");
+    }
+  }
   PropagateTaint();
   return Build(settled);
 }
