@@ -584,7 +584,7 @@ void CheckGatherData(const LayerConfig& c) {
 // Gather on axis 0 of data [in_h, in_c] (a graph input) through constant int64 indices [out_c],
 // row (i * 7919) mod in_h for i = 0 .. out_c - 1 (spread over the rows, repeating when out_c >
 // in_h, as a relative-position table's are): output [out_c, in_c]. SSD's box gathers ([300, 4] of
-// [3234, 4]) and, with out_c 1, Swin's q/k/v gathers (one block of [3, B x heads x 49 x 32]).
+// [3234, 4]); Swin's q/k/v gathers, one block of a 5-D tensor, are GatherBlock's.
 void BuildGather(const LayerConfig& c, Layer& l) {
   CheckGatherData(c);
   l.attributes["axis"] = I64{0};
