@@ -198,7 +198,8 @@ TEST(Models, FasterRcnnPostProcessingIsBoundedAndFlagged) {
   bool nms_warning = false;
   for (const std::string& w : net.warnings) {
     nms_warning |= w == "2 outputs of NonMaxSuppression nodes depend on input values; estimated with upper bounds (first: "
-                        "'1507' (from node 'If_1111/else_branch/NonMaxSuppression_1129' (NonMaxSuppression)), 450x3)";
+                        "'1507' (from node 'If_1111/else_branch/NonMaxSuppression_1129' (NonMaxSuppression)), 450x3); "
+                        "--input-shape TENSOR=DIMS states the expected size";
   }
   EXPECT_TRUE(nms_warning);
 }

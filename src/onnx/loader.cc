@@ -329,19 +329,24 @@ class Importer {
   void WarnBounds();
 };
 
-// One warning per op type, however many tensors it bounded.
+// One warning per op type, however many tensors it bounded; for the ops whose size the user can
+// state, how (ApplyInputShapes, BoundPass).
 void Importer::WarnBounds() {
+  const auto Hint = [](const std::string& op) -> std::string {
+    const bool can_state = op == "NonZero" || op == "NonMaxSuppression" || op == "Unique" || op == "Compress";
+    return can_state ? "; --input-shape TENSOR=DIMS states the expected size" : "";
+  };
   std::map<std::string, std::vector<const Bounded*>> by_op;
   for (const Bounded& b : bounded_) by_op[b.op].push_back(&b);
   for (const auto& [op, list] : by_op) {
     const Bounded& first = *list.front();
     if (list.size() == 1) {
       warnings_.push_back("shape of " + first.tensor + " depends on input values; estimated with the upper bound " +
-                          ShapeToString(first.bound));
+                          ShapeToString(first.bound) + Hint(op));
     } else {
       warnings_.push_back(std::to_string(list.size()) + " outputs of " + op +
                           " nodes depend on input values; estimated with upper bounds (first: " + first.tensor + ", " +
-                          ShapeToString(first.bound) + ")");
+                          ShapeToString(first.bound) + ")" + Hint(op));
     }
   }
 }
