@@ -8,8 +8,11 @@
 1. Materializes each listed network into WORK/net/ (odonata materialize --seed 1, as
    calibrate.sh does; reused when present).
 2. Times and profiles them in one runner call (tools/ort/run.js --network ... --profile
-   WORK/prof: a timing pass, then a separate session of 10 profiled runs at level `all`).
-   --skip-timing reuses WORK/prof.
+   WORK/prof: a timing pass, then a separate session of 10 profiled runs at level `all`),
+   --repeat times (default 3: WORK/prof, WORK/prof2, WORK/prof3, each a new session minutes
+   apart in the same invocation); each layer's measured time is the median over the repeats
+   (on 2026-12-06 three single profiles of the same networks minutes apart gave Conv 15.4%,
+   14.3% and 17.8%: one profile's noise moves the figure by points). --skip-timing reuses them.
 3. Matches every ORT node to odonata's layers (tools/ort/layers.js --json) and compares kernel
    against kernel: each matched ORT node's median time less the profiler's own cost per node
    (--profiler-us; 2.74 us measured on this AMD EPYC guest, tools/ort/README.md), and each
@@ -59,11 +62,14 @@ def main():
     ap.add_argument("--threads", default="1")
     ap.add_argument("--profiler-us", type=float, default=2.74)
     ap.add_argument("--skip-timing", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3, help="profiling passes, each layer's median taken [3]")
     a = ap.parse_args()
     odonata = os.path.abspath(a.odonata)
     models = read_list(a.networks)
     net_dir = os.path.join(a.work, "net")
-    prof_dir = os.path.join(a.work, "prof")
+    if a.repeat < 1:
+        sys.exit("per_layer.py: --repeat must be at least 1")
+    prof_dirs = [os.path.join(a.work, "prof" if r == 0 else f"prof{r + 1}") for r in range(a.repeat)]
     os.makedirs(net_dir, exist_ok=True)
     nets = []
     for m in models:
@@ -72,33 +78,43 @@ def main():
             subprocess.run([odonata, "materialize", os.path.join(ROOT, m), "-o", out, "--seed", "1"], check=True)
         nets.append(out)
     if not a.skip_timing:
-        cmd = ["node", os.path.join(HERE, "run.js"), "--threads", a.threads, "--passes", "1",
-               "--profile", prof_dir, "--out", os.path.join(a.work, "networks.csv"),
-               "--machine", os.path.join(a.work, "networks.machine.json"),
-               "--feeds", os.path.join(ROOT, "data/host-ort-cpu/phase2/feeds.txt")]
-        for n in nets:
-            cmd += ["--network", n]
-        subprocess.run(cmd, check=True)
+        for r, prof_dir in enumerate(prof_dirs):
+            suffix = "" if r == 0 else str(r + 1)
+            cmd = ["node", os.path.join(HERE, "run.js"), "--threads", a.threads, "--passes", "1",
+                   "--profile", prof_dir, "--out", os.path.join(a.work, f"networks{suffix}.csv"),
+                   "--machine", os.path.join(a.work, f"networks{suffix}.machine.json"),
+                   "--feeds", os.path.join(ROOT, "data/host-ort-cpu/phase2/feeds.txt")]
+            for n in nets:
+                cmd += ["--network", n]
+            subprocess.run(cmd, check=True)
 
     dispatch = dispatch_per_layer(odonata, a.platform)
     rows = []
     for m in models:
         stem = os.path.splitext(os.path.basename(m))[0]
-        out = subprocess.run(["node", os.path.join(HERE, "layers.js"), "--json", odonata, os.path.join(ROOT, m),
-                              a.platform, os.path.join(prof_dir, stem + ".json")],
-                             check=True, capture_output=True, text=True).stdout
-        r = json.loads(out)
-        for i, l in enumerate(r["layers"]):
-            if l["measured_ms"] is None or l["estimator"] == "free":
+        profiles = []
+        for prof_dir in prof_dirs:
+            out = subprocess.run(["node", os.path.join(HERE, "layers.js"), "--json", odonata, os.path.join(ROOT, m),
+                                  a.platform, os.path.join(prof_dir, stem + ".json")],
+                                 check=True, capture_output=True, text=True).stdout
+            profiles.append(json.loads(out)["layers"])
+        for i, l in enumerate(profiles[0]):
+            if l["estimator"] == "free":
                 continue
-            meas = l["measured_ms"] - l["ort_nodes"] * a.profiler_us / 1000
+            # The layer's kernel time in each profile (less the profiler's cost per ORT node), then
+            # their median: the same estimate against the median of the repeats.
+            times = [p[i]["measured_ms"] - p[i]["ort_nodes"] * a.profiler_us / 1000 for p in profiles
+                     if i < len(p) and p[i]["name"] == l["name"] and p[i]["measured_ms"] is not None]
+            times = [t for t in times if t > 0]
+            if not times:
+                continue
+            meas = statistics.median(times)
             est = l["ms"] - dispatch
-            if meas <= 0:
-                continue
             rows.append({"network": stem, "index": i + 1, "layer": l["name"], "op": l["op"],
                          "estimator": l["estimator"], "ort_nodes": l["ort_nodes"],
                          "estimated_ms": f"{est:.6f}", "measured_ms": f"{meas:.6f}",
-                         "error_pct": f"{100 * (est - meas) / meas:.2f}"})
+                         "error_pct": f"{100 * (est - meas) / meas:.2f}", "profiles": len(times),
+                         "measured_min_ms": f"{min(times):.6f}", "measured_max_ms": f"{max(times):.6f}"})
     with open(os.path.join(a.work, "per_layer.csv"), "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()) if rows else ["network"])
         w.writeheader()
@@ -107,7 +123,8 @@ def main():
     def mape(errs):
         return f"{statistics.fmean(abs(e) for e in errs):.1f}%" if errs else ""
 
-    print(f"platform {a.platform}, {len(models)} networks, profiler {a.profiler_us} us per ORT node removed, "
+    print(f"platform {a.platform}, {len(models)} networks, median of {a.repeat} profile(s) per layer, "
+          f"profiler {a.profiler_us} us per ORT node removed, "
           f"dispatch {dispatch * 1000:.3f} us per layer removed from the estimate")
     print("| op | layers | MAPE | median error | layers >= 20 us: n, MAPE | < 20 us: n, MAPE |")
     print("|---|--:|--:|--:|--:|--:|")
