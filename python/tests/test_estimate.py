@@ -94,6 +94,19 @@ def test_input_shapes_as_the_cli(resnet50):
     assert next(iter(batched.inputs.values()))[0] == 4
 
 
+def test_stated_size_of_a_value_dependent_output_as_the_cli():
+    # 300 of Faster R-CNN's 13,500 candidate boxes above the score threshold, in place of the bound.
+    path = SRC / "models" / "fasterrcnn_mobilenet_v3_large_320_fpn.onnx"
+    stated = "/roi_heads/NonZero_1_output_0"
+    model = odonata.load(path, input_shapes={stated: (1, 300)})
+    assert any("estimated with the stated 1x300 (upper bound 1x13500)" in w for w in model.warnings)
+    host = odonata.platform("host-ort-cpu")
+    cli = cli_json("estimate", path, "--platform", "host-ort-cpu", "--input-shape", f"{stated}=1x300")
+    assert odonata.estimate_total(model, host) == cli["total_ms"] < odonata.estimate_total(odonata.load(path), host)
+    with pytest.raises(odonata.Error, match="is at most 1x13500"):
+        odonata.load(path, input_shapes={stated: (1, 20000)})
+
+
 def test_platforms_and_search_path():
     names = [p.name for p in odonata.platforms()]
     assert names == sorted(p.stem for p in PLATFORMS)
