@@ -152,6 +152,19 @@ TensorInfo Constant(const std::string& name, Shape shape) {
   return t;
 }
 
+// An int64 Constant input (TopK's k, NonMaxSuppression's box limit, Slice's starts/ends/axes/steps,
+// Gather's indices); the writer gives its values (writer.cc Int64ConstantValues).
+TensorInfo Int64Constant(const std::string& name, Shape shape) {
+  TensorInfo t = Constant(name, std::move(shape));
+  t.dtype = DataType::kInt64;
+  return t;
+}
+
+// A Slice's four one-element int64 Constant inputs after its data.
+void AddSliceConstants(Layer& l) {
+  for (const char* name : {"starts", "ends", "axes", "steps"}) l.inputs.push_back(Int64Constant(name, {1}));
+}
+
 // Padding on each side: "same" (-1) keeps the size at stride 1 for odd
 // kernels, floor(dilation * (kernel - 1) / 2); a 2x2 pool gets none.
 I64 Pad(I64 pad, I64 kernel, I64 dilation) { return pad >= 0 ? pad : CheckedMul(dilation, kernel - 1) / 2; }
@@ -409,10 +422,8 @@ void BuildNms(const LayerConfig& c, Layer& l) {
     throw Error(c.op + ": in_h " + std::to_string(c.in_h) + " (boxes) is not a multiple of groups " +
                 std::to_string(c.groups));
   }
-  TensorInfo max_boxes = Constant("max_output_boxes_per_class", {1});
-  max_boxes.dtype = DataType::kInt64;
-  l.inputs = {Tensor("x", {c.batch, c.in_h, 4}), Tensor("x2", {c.batch, c.in_c, c.in_h}), max_boxes,
-              Constant("iou_threshold", {1})};
+  l.inputs = {Tensor("x", {c.batch, c.in_h, 4}), Tensor("x2", {c.batch, c.in_c, c.in_h}),
+              Int64Constant("max_output_boxes_per_class", {1}), Constant("iou_threshold", {1})};
   TensorInfo y = Tensor("y", {CheckedMul(CheckedMul(c.batch, c.in_c), c.in_h), 3});
   y.dtype = DataType::kInt64;
   l.outputs = {y};
@@ -478,10 +489,8 @@ void BuildTopK(const LayerConfig& c, Layer& l) {
   l.attributes["axis"] = I64{-1};
   l.attributes["largest"] = I64{1};
   l.attributes["sorted"] = I64{1};
-  TensorInfo k = Constant("k", {1});
-  k.dtype = DataType::kInt64;
   const bool one_d = c.batch == 1;
-  l.inputs = {Tensor("x", one_d ? Shape{c.in_c} : Shape{c.batch, c.in_c}), k};
+  l.inputs = {Tensor("x", one_d ? Shape{c.in_c} : Shape{c.batch, c.in_c}), Int64Constant("k", {1})};
   const Shape out = one_d ? Shape{c.out_c} : Shape{c.batch, c.out_c};
   TensorInfo indices = Tensor("indices", out);
   indices.dtype = DataType::kInt64;
@@ -535,11 +544,7 @@ void BuildSlice(const LayerConfig& c, Layer& l) {
   }
   const bool two_d = c.in_h == 1 && c.in_w == 1;
   l.inputs = {Tensor("x", two_d ? Shape{c.batch, c.in_c} : Input(c))};
-  for (const char* name : {"starts", "ends", "axes", "steps"}) {
-    TensorInfo t = Constant(name, {1});
-    t.dtype = DataType::kInt64;
-    l.inputs.push_back(t);
-  }
+  AddSliceConstants(l);
   l.outputs = {Tensor("y", two_d ? Shape{c.batch, c.out_c} : Shape{c.batch, c.out_c, c.in_h, c.in_w})};
 }
 // SliceH: the same Slice on axis 2, the first out_c of the in_h rows of [batch, in_c, in_h, in_w],
@@ -555,11 +560,7 @@ void BuildSliceH(const LayerConfig& c, Layer& l) {
   }
   const bool three_d = c.in_w == 1;
   l.inputs = {Tensor("x", three_d ? Shape{c.batch, c.in_c, c.in_h} : Input(c))};
-  for (const char* name : {"starts", "ends", "axes", "steps"}) {
-    TensorInfo t = Constant(name, {1});
-    t.dtype = DataType::kInt64;
-    l.inputs.push_back(t);
-  }
+  AddSliceConstants(l);
   l.outputs = {Tensor("y", three_d ? Shape{c.batch, c.in_c, c.out_c} : Shape{c.batch, c.in_c, c.out_c, c.in_w})};
 }
 // GatherBlock: Gather on axis 0 with the scalar constant index 0 of data [out_c, batch, in_c, in_h,
@@ -568,9 +569,7 @@ void BuildSliceH(const LayerConfig& c, Layer& l) {
 void BuildGatherBlock(const LayerConfig& c, Layer& l) {
   CheckNoWindow(c);
   l.attributes["axis"] = I64{0};
-  TensorInfo index = Constant("indices", {});
-  index.dtype = DataType::kInt64;
-  l.inputs = {Tensor("x", {c.out_c, c.batch, c.in_c, c.in_h, c.in_w}), index};
+  l.inputs = {Tensor("x", {c.out_c, c.batch, c.in_c, c.in_h, c.in_w}), Int64Constant("indices", {})};
   l.outputs = {Tensor("y", Input(c))};
 }
 // Gather of data [in_h, in_c] or a column of it: batch and in_w must be 1.
@@ -588,9 +587,7 @@ void CheckGatherData(const LayerConfig& c) {
 void BuildGather(const LayerConfig& c, Layer& l) {
   CheckGatherData(c);
   l.attributes["axis"] = I64{0};
-  TensorInfo indices = Constant("indices", {c.out_c});
-  indices.dtype = DataType::kInt64;
-  l.inputs = {Tensor("x", {c.in_h, c.in_c}), indices};
+  l.inputs = {Tensor("x", {c.in_h, c.in_c}), Int64Constant("indices", {c.out_c})};
   l.outputs = {Tensor("y", {c.out_c, c.in_c})};
 }
 // Gather on axis 1 of data [in_h, in_c] with the scalar constant index 1 (SSD's scores of one
@@ -600,9 +597,7 @@ void BuildGatherColumn(const LayerConfig& c, Layer& l) {
   CheckOutEqualsIn(c, c.in_c, "in_c");
   if (c.in_c < 2) throw Error(c.op + ": in_c must be at least 2 (the index is column 1), not " + std::to_string(c.in_c));
   l.attributes["axis"] = I64{1};
-  TensorInfo index = Constant("indices", {});
-  index.dtype = DataType::kInt64;
-  l.inputs = {Tensor("x", {c.in_h, c.in_c}), index};
+  l.inputs = {Tensor("x", {c.in_h, c.in_c}), Int64Constant("indices", {})};
   l.outputs = {Tensor("y", {c.in_h})};
 }
 

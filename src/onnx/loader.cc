@@ -329,12 +329,19 @@ class Importer {
   void WarnBounds();
 };
 
+namespace {
+// The default-domain ops whose (first) output's size depends on input values, which --input-shape
+// may state in place of their upper bound (ApplyInputShapes, BoundPass).
+bool IsValueDependentOp(std::string_view op) {
+  return op == "NonZero" || op == "NonMaxSuppression" || op == "Unique" || op == "Compress";
+}
+}  // namespace
+
 // One warning per op type, however many tensors it bounded; for the ops whose size the user can
-// state, how (ApplyInputShapes, BoundPass).
+// state, how.
 void Importer::WarnBounds() {
   const auto Hint = [](const std::string& op) -> std::string {
-    const bool can_state = op == "NonZero" || op == "NonMaxSuppression" || op == "Unique" || op == "Compress";
-    return can_state ? "; --input-shape TENSOR=DIMS states the expected size" : "";
+    return IsValueDependentOp(op) ? "; --input-shape TENSOR=DIMS states the expected size" : "";
   };
   std::map<std::string, std::vector<const Bounded*>> by_op;
   for (const Bounded& b : bounded_) by_op[b.op].push_back(&b);
@@ -561,10 +568,8 @@ namespace {
 std::string ValueDependentIn(const onnx::GraphProto& g, const std::string& name, int depth) {
   if (depth > 64) return "";
   for (const auto& n : g.node()) {
-    const std::string& op = n.op_type();
-    const bool dependent = (n.domain().empty() || n.domain() == "ai.onnx") &&
-                           (op == "NonZero" || op == "NonMaxSuppression" || op == "Unique" || op == "Compress");
-    if (dependent && n.output_size() > 0 && n.output(0) == name) return op;
+    const bool dependent = (n.domain().empty() || n.domain() == "ai.onnx") && IsValueDependentOp(n.op_type());
+    if (dependent && n.output_size() > 0 && n.output(0) == name) return n.op_type();
     for (const auto& a : n.attribute()) {
       if (a.has_g()) {
         std::string r = ValueDependentIn(a.g(), name, depth + 1);

@@ -7,7 +7,6 @@
 // InferenceContextImpl and TypeProto per node). Internal to src/onnx/.
 #pragma once
 
-
 #include "onnx/onnx_pb.h"
 
 namespace odonata::onnx_import {
