@@ -192,10 +192,17 @@ if step fit; then
     --predictions "$DATA/fit/predictions.csv" "${machines[@]}" | tee "$DATA/fit_report.txt"
 fi
 
-# 4. Validation rows (data/validation/host-ort-cpu.csv) and the comparison.
+# 4. Validation rows (data/validation/host-ort-cpu.csv) and the comparison. The networks with
+#    value-dependent outputs (NonZero, NonMaxSuppression, ...: the detectors) run once more, untimed,
+#    on the feed the measure step timed them with (run.js's --seed and --opt-level, from RUN_FLAGS;
+#    tools/ort/value_sizes.js), and their rows state the sizes ONNX Runtime gave those outputs
+#    (input_shape; data/validation/README.md "Value-dependent outputs").
+run_flag() { printf ' %s ' "$RUN_FLAGS" | sed -n "s/.* $1 \([^ ]*\) .*/\1/p"; }
 if step validate; then
-  node tools/ort/validate.js "$ODONATA" "$DATA/networks/networks.csv" "$PLATFORM" "$THREADS" \
-    "$VALIDATION" "$SUITE" "$FEEDS"
+  SEED=$(run_flag --seed)
+  OPT_LEVEL=$(run_flag --opt-level)
+  node tools/ort/validate.js --seed "${SEED:-1}" --opt-level "${OPT_LEVEL:-all}" "$ODONATA" \
+    "$DATA/networks/networks.csv" "$PLATFORM" "$THREADS" "$VALIDATION" "$SUITE" "$FEEDS"
   # The profile's `validation` (and `interval`, from calibration rows if any),
   # derived from the suite, never typed: docs/platform-profile.md "Trust".
   "$ODONATA" check "$VALIDATION" --write-validation >/dev/null

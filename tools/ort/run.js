@@ -283,6 +283,10 @@ const kArrays = {
 // candidates. The scores `x2` are uniform in [0, 1).
 // A model listed in --feeds (by its file's stem) gets the listed shapes and values.
 let feedSpecs = new Map();
+// The --feeds specs makeFeeds uses, for modules (value_sizes.js): a Map from tools/ort/feeds.js readFeeds.
+function setFeedSpecs(specs) {
+  feedSpecs = specs;
+}
 function makeFeeds(session, file, seed, boxGroups) {
   const next = rng(seed);
   const feeds = {};
@@ -967,9 +971,9 @@ async function runNetworks(o) {
                        `${((Date.now() - began) / 1000).toFixed(0)} s; wrote ${o.out}\n`);
 }
 
-// Also a module: dispatch.js times with the same machinery.
-module.exports = {stats, robustStats, mad, percentile, permutation, makeFeeds, sessionOptions, timeModel, Reference,
-                  machine, identity, writeAtomic, ms};
+// Also a module: dispatch.js times with the same machinery; value_sizes.js feeds with it.
+module.exports = {stats, robustStats, mad, percentile, permutation, makeFeeds, setFeedSpecs, sessionOptions, timeModel,
+                  Reference, machine, identity, writeAtomic, ms};
 
 if (require.main === module) {
   const options = parseArgs(process.argv.slice(2));

@@ -3,7 +3,7 @@
 // runner's network CSV into rows of the validation suite (include/odonata/check.h)
 // and compare each with `odonata estimate`.
 //
-//   node tools/ort/validate.js ODONATA NETWORKS.csv PLATFORM THREADS SUITE.csv [LIST [FEEDS]]
+//   node tools/ort/validate.js [--seed S] [--opt-level L] [--models DIR] ODONATA NETWORKS.csv PLATFORM THREADS SUITE.csv [LIST [FEEDS]]
 //
 // NETWORKS.csv: written by run.js --network, models named <anything>/<stem>.onnx
 // for the model of that stem in LIST (data/validation/host-networks.txt: model
@@ -13,6 +13,13 @@
 // networks are never used for fitting: every row is `validation`. FEEDS (tools/ort/feeds.js, the
 // file run.js timed them with): the listed networks' input shapes go to odonata (--input-shape)
 // and to the suite's input_shape column.
+// Value-dependent outputs (issue 12; the rule in data/validation/README.md): a network with NonZero,
+// NonMaxSuppression, Unique or Compress outputs is run once more, profiled and untimed, on the feed
+// run.js timed it with (--seed S [1], FEEDS, THREADS, --opt-level L [all]: run.js's settings), and the
+// sizes ONNX Runtime gave those outputs (tools/ort/value_sizes.js) go to odonata and to the row's
+// input_shape column, and the note says so; the table also gives the estimate at their upper bounds.
+// The networks run are the files NETWORKS.csv names (calibrate.sh's WORK/net/), or those of the same
+// names in --models DIR (materialized elsewhere with `odonata materialize --seed 1`).
 'use strict';
 
 const fs = require('node:fs');
@@ -20,10 +27,35 @@ const path = require('node:path');
 const {execFileSync} = require('node:child_process');
 const {parseCsvObjects, csvField: field} = require('./csv.js');
 const {readFeeds, inputShapeArgs} = require('./feeds.js');
+const {valueDependentNodes, valueSizes} = require('./value_sizes.js');
 
-const [odonata, networksCsv, platform, threads, suite, list, feedsFile] = process.argv.slice(2);
-if (!suite) {
-  process.stderr.write('usage: node tools/ort/validate.js ODONATA NETWORKS.csv PLATFORM THREADS SUITE.csv [LIST [FEEDS]]\n');
+const usage = 'usage: node tools/ort/validate.js [--seed S] [--opt-level L] [--models DIR] ' +
+              'ODONATA NETWORKS.csv PLATFORM THREADS SUITE.csv [LIST [FEEDS]]\n';
+const runOptions = {seed: 1, optLevel: 'all', models: ''};
+const positional = [];
+for (let i = 2; i < process.argv.length; ++i) {
+  const a = process.argv[i];
+  if (['--seed', '--opt-level', '--models'].includes(a) && i + 1 < process.argv.length) {
+    const v = process.argv[++i];
+    if (a === '--seed') {
+      runOptions.seed = Number(v);
+      if (v === '' || !Number.isInteger(runOptions.seed) || runOptions.seed < 0) {
+        process.stderr.write(`validate.js: --seed: '${v}' is not an integer >= 0\n${usage}`);
+        process.exit(2);
+      }
+    } else {
+      runOptions[a === '--models' ? 'models' : 'optLevel'] = v;
+    }
+  } else if (a.startsWith('--')) {
+    process.stderr.write(`validate.js: unexpected argument '${a}'\n${usage}`);
+    process.exit(2);
+  } else {
+    positional.push(a);
+  }
+}
+const [odonata, networksCsv, platform, threads, suite, list, feedsFile] = positional;
+if (!suite || positional.length > 7) {
+  process.stderr.write(usage);
   process.exit(2);
 }
 // stem -> {model, family} from the network list.
@@ -60,69 +92,137 @@ for (const [stem, spec] of feeds) {
   // The suite (odonata check) re-estimates from input_shape; it has no column for input values.
   if (spec.some((s) => s.value !== null)) throw new Error(`${feedsFile}: ${stem}: input values (=V) are not supported here yet`);
 }
-const rows = [];
-const table = [];
-const failed = [];
-for (const r of parseCsvObjects(fs.readFileSync(networksCsv, 'utf8'), networksCsv)) {
-  const stem = path.basename(r.model).replace(/\.onnx$/, '');
-  const model = listed.has(stem) ? listed.get(stem).model : path.join('models', `${stem}.onnx`);
-  if (!fs.existsSync(model)) throw new Error(`${networksCsv}: no ${model} for ${r.model}`);
-  const measured = Number(r.median_ms);
-  const shapes = feeds.has(stem) ? inputShapeArgs(feeds.get(stem)).sort() : [];
-  let report;
-  try {
-    report = JSON.parse(execFileSync(odonata, ['estimate', model, '--platform', platform, '--format', 'json',
-                                               ...shapes.flatMap((a) => ['--input-shape', a])],
-                                     {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']}));
-  } catch (e) {
-    // A suite network odonata cannot estimate yet (e.g. shapes it cannot resolve):
-    // reported, not written to the suite (odonata check would fail on it).
-    const why = String(e.stderr || e.message).split('\n')[0].slice(0, 160);
-    failed.push({stem, measured, why});
-    continue;
-  }
-  const estimated = report.total_ms;
-  const error = (100 * (estimated - measured)) / measured;
-  table.push({stem, measured, estimated, error, family: listed.has(stem) ? listed.get(stem).family : ''});
-  rows.push({
-    model: path.relative(suiteDir, model), platform: platformColumn, precision: 'fp32', input_shape: shapes.join(';'), measured_ms: r.median_ms,
-    measures: `model_run median, ${threads} thread${threads === '1' ? '' : 's'}`, split: 'validation',
-    source: `${path.relative('.', networksCsv)} (tools/ort/run.js, onnxruntime-node ${machine.onnxruntime_node} CPU, ` +
-            `${date}; weights from odonata materialize --seed 1)`,
-    network: stem,
-    note: `${r.repeats} runs in ${spread}, p10 ${r.p10_ms} ms, p90 ${r.p90_ms} ms` +
-          (notes[stem] ? `; ${notes[stem]}` : ''),
-  });
+
+// odonata's estimate of a model (JSON report).
+function estimate(model, shapes) {
+  return JSON.parse(execFileSync(odonata, ['estimate', model, '--platform', platform, '--format', 'json',
+                                           ...shapes.flatMap((a) => ['--input-shape', a])],
+                                 {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28}));
 }
 
-// Merge: keep other platforms' rows.
-let kept = [];
-if (fs.existsSync(suite)) kept = parseCsvObjects(fs.readFileSync(suite, 'utf8'), suite).filter((r) => r.platform !== platformColumn);
-const all = [...kept, ...rows];
-const text = [columns.join(','), ...all.map((r) => columns.map((c) => field(r[c] ?? '')).join(','))].join('\n') + '\n';
-fs.mkdirSync(suiteDir, {recursive: true});
-fs.writeFileSync(`${suite}.tmp`, text);
-fs.renameSync(`${suite}.tmp`, suite);
-
-const fmt = (x) => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
-let out = `| network | measured (ms) | ${platform} (ms) | error |\n|---|---|---|---|\n`;
-for (const t of table) {
-  const sign = t.error >= 0 ? '+' : '';
-  out += `| ${t.stem} | ${fmt(t.measured)} | ${fmt(t.estimated)} | ${sign}${t.error.toFixed(1)}% |\n`;
-}
-for (const f of failed) out += `| ${f.stem} | ${fmt(f.measured)} | not estimated: ${f.why.replace(/\|/g, '/')} | |\n`;
-const mape = table.reduce((s, t) => s + Math.abs(t.error), 0) / table.length;
-const within = table.filter((t) => Math.abs(t.error) <= 10).length;
-out += `\nMAPE ${mape.toFixed(1)}%, within +/-10%: ${within} of ${table.length} ` +
-       `(${((100 * within) / table.length).toFixed(0)}%)` +
-       `${failed.length ? `; ${failed.length} network(s) odonata could not estimate (not in the suite file)` : ''}\n`;
-if (listed.size) {
-  const families = [...new Set(table.map((t) => t.family))].sort();
-  out += `\n| family | networks | MAPE | within +/-10% |\n|---|---|---|---|\n`;
-  for (const f of families) {
-    const rows = table.filter((t) => t.family === f);
-    const m = rows.reduce((s, t) => s + Math.abs(t.error), 0) / rows.length;
-    out += `| ${f} | ${rows.length} | ${m.toFixed(1)}% | ${rows.filter((t) => Math.abs(t.error) <= 10).length} |\n`;
+// The note's words on the stated sizes of value-dependent outputs.
+function valueNote(stated, skipped) {
+  const byOp = (list) => {
+    const n = new Map();
+    for (const x of list) n.set(x.op, (n.get(x.op) || 0) + 1);
+    return [...n].map(([op, k]) => `${op} ${k}`).join(', ');
+  };
+  let note = `input_shape states the sizes of ${stated.length} value-dependent outputs (${byOp(stated)}) as ONNX ` +
+             `Runtime produced them in one untimed run on the timed feed (tools/ort/value_sizes.js, seed ${runOptions.seed})`;
+  const merged = stated.filter((x) => x.as).length;
+  if (merged) note += `, ${merged} of them from the twin node ONNX Runtime ran in their place (same op, same inputs)`;
+  if (skipped.length) {
+    note += `; ${skipped.length} left at odonata's bound (` +
+            skipped.map((x) => `${x.op} '${x.node}': ${x.why}`).join('; ') + ')';
   }
+  return note;
 }
-process.stdout.write(out);
+
+async function main() {
+  const rows = [];
+  const table = [];
+  const bounds = [];
+  const failed = [];
+  for (const r of parseCsvObjects(fs.readFileSync(networksCsv, 'utf8'), networksCsv)) {
+    const stem = path.basename(r.model).replace(/\.onnx$/, '');
+    const model = listed.has(stem) ? listed.get(stem).model : path.join('models', `${stem}.onnx`);
+    if (!fs.existsSync(model)) throw new Error(`${networksCsv}: no ${model} for ${r.model}`);
+    const measured = Number(r.median_ms);
+    const feedShapes = feeds.has(stem) ? inputShapeArgs(feeds.get(stem)) : [];
+    // The sizes of its value-dependent outputs on the timed feed (the model file has the timed
+    // network's structure; the timed file, its weights).
+    let stated = [], skipped = [];
+    if (valueDependentNodes(model).length) {
+      const timed = runOptions.models ? path.join(runOptions.models, path.basename(r.model)) : r.model;
+      if (!fs.existsSync(timed)) {
+        throw new Error(`${networksCsv}: ${stem}: no timed network ${timed} to read the sizes of its value-dependent ` +
+                        'outputs from (--models DIR: where the networks materialized with --seed 1 are)');
+      }
+      ({sizes: stated, skipped} = await valueSizes(timed, {threads: Number(threads), seed: runOptions.seed,
+                                                            feeds: feedsFile, optLevel: runOptions.optLevel}));
+    }
+    const shapes = [...feedShapes, ...stated.map((x) => `${x.tensor}=${x.dims}`)].sort();
+    let report, atBound = null;
+    try {
+      report = estimate(model, shapes);
+      if (stated.length) atBound = estimate(model, [...feedShapes].sort());
+    } catch (e) {
+      // A suite network odonata cannot estimate yet (e.g. shapes it cannot resolve):
+      // reported, not written to the suite (odonata check would fail on it).
+      const why = String(e.stderr || e.message).split('\n').find((l) => l.startsWith('odonata: error')) ||
+                  String(e.stderr || e.message).split('\n')[0];
+      failed.push({stem, measured, why: why.slice(0, 160)});
+      continue;
+    }
+    const estimated = report.total_ms;
+    const error = (100 * (estimated - measured)) / measured;
+    const family = listed.has(stem) ? listed.get(stem).family : '';
+    table.push({stem, measured, estimated, error, family});
+    if (atBound) {
+      bounds.push({stem, measured, stated: stated.length, skipped: skipped.length, estimated, error,
+                   bound: atBound.total_ms, boundError: (100 * (atBound.total_ms - measured)) / measured});
+    }
+    const noteParts = [`${r.repeats} runs in ${spread}, p10 ${r.p10_ms} ms, p90 ${r.p90_ms} ms`];
+    if (notes[stem]) noteParts.push(notes[stem]);
+    if (stated.length || skipped.length) noteParts.push(valueNote(stated, skipped));
+    rows.push({
+      model: path.relative(suiteDir, model), platform: platformColumn, precision: 'fp32', input_shape: shapes.join(';'), measured_ms: r.median_ms,
+      measures: `model_run median, ${threads} thread${threads === '1' ? '' : 's'}`, split: 'validation',
+      source: `${path.relative('.', networksCsv)} (tools/ort/run.js, onnxruntime-node ${machine.onnxruntime_node} CPU, ` +
+              `${date}; weights from odonata materialize --seed 1)`,
+      network: stem,
+      note: noteParts.join('; '),
+    });
+  }
+
+  // Merge: keep other platforms' rows; this platform's take the place of its old ones (else go last).
+  const old = fs.existsSync(suite) ? parseCsvObjects(fs.readFileSync(suite, 'utf8'), suite) : [];
+  const kept = old.filter((r) => r.platform !== platformColumn);
+  const first = old.findIndex((r) => r.platform === platformColumn);
+  const at = first < 0 ? kept.length : old.slice(0, first).filter((r) => r.platform !== platformColumn).length;
+  const all = [...kept.slice(0, at), ...rows, ...kept.slice(at)];
+  const text = [columns.join(','), ...all.map((r) => columns.map((c) => field(r[c] ?? '')).join(','))].join('\n') + '\n';
+  fs.mkdirSync(suiteDir, {recursive: true});
+  fs.writeFileSync(`${suite}.tmp`, text);
+  fs.renameSync(`${suite}.tmp`, suite);
+
+  const fmt = (x) => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
+  const pct = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
+  let out = `| network | measured (ms) | ${platform} (ms) | error |\n|---|---|---|---|\n`;
+  for (const t of table) out += `| ${t.stem} | ${fmt(t.measured)} | ${fmt(t.estimated)} | ${pct(t.error)} |\n`;
+  for (const f of failed) out += `| ${f.stem} | ${fmt(f.measured)} | not estimated: ${f.why.replace(/\|/g, '/')} | |\n`;
+  const mape = table.reduce((s, t) => s + Math.abs(t.error), 0) / table.length;
+  const within = table.filter((t) => Math.abs(t.error) <= 10).length;
+  out += `\nMAPE ${mape.toFixed(1)}%, within +/-10%: ${within} of ${table.length} ` +
+         `(${((100 * within) / table.length).toFixed(0)}%)` +
+         `${failed.length ? `; ${failed.length} network(s) odonata could not estimate (not in the suite file)` : ''}\n`;
+  if (bounds.length) {
+    // Both figures of the networks with value-dependent outputs: the sizes ONNX Runtime produced
+    // on the timed feed (what the suite rows state) and odonata's upper bounds.
+    out += `\n| network | outputs stated | at the bounds (ms) | error | stated (ms) | error |\n|---|---|---|---|---|---|\n`;
+    for (const b of bounds) {
+      out += `| ${b.stem} | ${b.stated}${b.skipped ? ` (${b.skipped} left at the bound)` : ''} | ${fmt(b.bound)} | ` +
+             `${pct(b.boundError)} | ${fmt(b.estimated)} | ${pct(b.error)} |\n`;
+    }
+    const boundMape = table.reduce((s, t) => {
+      const b = bounds.find((x) => x.stem === t.stem);
+      return s + Math.abs(b ? b.boundError : t.error);
+    }, 0) / table.length;
+    out += `\nWith every value-dependent output at its upper bound instead: MAPE ${boundMape.toFixed(1)}%\n`;
+  }
+  if (listed.size) {
+    const families = [...new Set(table.map((t) => t.family))].sort();
+    out += `\n| family | networks | MAPE | within +/-10% |\n|---|---|---|---|\n`;
+    for (const f of families) {
+      const rows = table.filter((t) => t.family === f);
+      const m = rows.reduce((s, t) => s + Math.abs(t.error), 0) / rows.length;
+      out += `| ${f} | ${rows.length} | ${m.toFixed(1)}% | ${rows.filter((t) => Math.abs(t.error) <= 10).length} |\n`;
+    }
+  }
+  process.stdout.write(out);
+}
+
+main().catch((e) => {
+  process.stderr.write(`validate.js: error: ${String(e && e.message ? e.message : e).split('\n')[0]}\n`);
+  process.exit(1);
+});
