@@ -237,6 +237,30 @@ TEST(Loader, StatedSizeOfAValueDependentOutput) {
             "m.onnx: --input-shape nz=5: output of node 'NonZero_1' (NonZero) is at most 1x20");
 }
 
+// Sizes stated for several outputs of one op type make one warning line, not one per tensor
+// (an SSD states 180 NonZero outputs).
+TEST(Loader, StatedSizesOfOneOpMakeOneWarning) {
+  std::string m = Model("(float[20] a, float[12] b) => (int64[1,N] na, int64[1,M] nb)",
+                        "ma = Greater(a, thr)\n na = NonZero(ma)\n mb = Greater(b, thr)\n nb = NonZero(mb)",
+                        "<float[1] thr = {0.5}>");
+  LoadOptions o;
+  o.input_shapes["na"] = {1, 5};
+  o.input_shapes["nb"] = {1, 7};
+  Network net = ParseOnnxText(m, o, "m.onnx");
+  int lines = 0;
+  std::string said;
+  for (const std::string& w : net.warnings) {
+    if (w.find("stated") != std::string::npos) {
+      ++lines;
+      said = w;
+    }
+  }
+  EXPECT_EQ(lines, 1);
+  EXPECT_EQ(said,
+            "2 outputs of NonZero nodes depend on input values; estimated with the stated sizes (first: 'na' (from "
+            "node 'NonZero_1' (NonZero)), 1x5, upper bound 1x20)");
+}
+
 TEST(Loader, HostileDimensions) {
   // 2^40 x 2^40 activations: the MAC count overflows 64 bits; an error, not a wrap.
   std::string huge = Model("(float[1,3,1099511627776,1099511627776] x) => (float[1,4,1099511627776,1099511627776] y)",

@@ -316,6 +316,11 @@ class Importer {
     Shape bound;
   };
   std::vector<Bounded> bounded_;  // in the order the bounds were stated
+  struct Stated {
+    std::string op, tensor;
+    Shape given, bound;
+  };
+  std::vector<Stated> stated_;  // outputs estimated with their --input-shape size, in load order
   // An If inlined with both branches (InlineUnresolvedIfs).
   struct BothBranches {
     std::string name;                        // the If node's name (its branches' node-name prefix)
@@ -354,6 +359,20 @@ void Importer::WarnBounds() {
       warnings_.push_back(std::to_string(list.size()) + " outputs of " + op +
                           " nodes depend on input values; estimated with upper bounds (first: " + first.tensor + ", " +
                           ShapeToString(first.bound) + ")" + Hint(op));
+    }
+  }
+  // The sizes stated with --input-shape: one line per op type as well (an SSD states 180 NonZero outputs).
+  std::map<std::string, std::vector<const Stated*>> stated_by_op;
+  for (const Stated& s : stated_) stated_by_op[s.op].push_back(&s);
+  for (const auto& [op, list] : stated_by_op) {
+    const Stated& first = *list.front();
+    if (list.size() == 1) {
+      warnings_.push_back("shape of " + first.tensor + " depends on input values; estimated with the stated " +
+                          ShapeToString(first.given) + " (upper bound " + ShapeToString(first.bound) + ")");
+    } else {
+      warnings_.push_back(std::to_string(list.size()) + " outputs of " + op +
+                          " nodes depend on input values; estimated with the stated sizes (first: " + first.tensor +
+                          ", " + ShapeToString(first.given) + ", upper bound " + ShapeToString(first.bound) + ")");
     }
   }
 }
@@ -1195,9 +1214,7 @@ bool Importer::BoundPass() {
                        " is at most " + ShapeToString(*bound));
           }
           stated_used_.insert(name);
-          warnings_.push_back("shape of '" + name + "' (from node " + NodeLabel(n) + ") depends on input values; " +
-                              "estimated with the stated " + ShapeToString(given) + " (upper bound " +
-                              ShapeToString(*bound) + ")");
+          stated_.push_back({op, "'" + name + "' (from node " + NodeLabel(n) + ")", given, *bound});
           bounds_[name] = given;
           tainted_.insert(name);
           changed = true;
