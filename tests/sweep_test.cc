@@ -783,7 +783,9 @@ TEST(LayerModel, DataMovementModelsLoadAsTheLayerToLayerDescribes) {
 // ViT-B/16's 3-D [12, 197, 197] (12 x 38,809 = 465,708 elements, 1,397,124 FLOPs), in_c = in_h = 1
 // a classifier's [1, 1000] (3000 FLOPs). ReduceMean (axes [-1], keepdims left at its default 1):
 // ConvNeXt-T's stage-1 mean, [1, 56, 56, 96] -> [1, 56, 56, 1]: 301,056 elements read, 3136
-// written, one FLOP per element read; stage 4's [1, 7, 7, 768]: 37,632 read, 49 written.
+// written, one FLOP per element read; stage 4's [1, 7, 7, 768]: 37,632 read, 49 written. Its model
+// is the exporter's Transpose from NCHW, the ReduceMean and a Transpose back to NCHW, which ONNX
+// Runtime runs as one ReduceMean over the NCHW channel axis (as in ConvNeXt); the layer is the middle.
 // Transpose3D (perm (1, 0, 2)): ViT-B/16's head split [197, 12, 64] -> [12, 197, 64], 151,296
 // elements read and written, no FLOPs; and its merge, [12, 197, 64] -> [197, 12, 64].
 TEST(LayerModel, AttentionSoftmaxReduceMeanAndTranspose3DLoadAsToLayerDescribes) {
@@ -831,9 +833,24 @@ TEST(LayerModel, AttentionSoftmaxReduceMeanAndTranspose3DLoadAsToLayerDescribes)
     const std::string path = (tmp.path() / ("m" + std::to_string(index++) + ".onnx")).string();
     WriteLayerModel(k.config, path, 1);
     const Network net = LoadOnnx(path);
-    ASSERT_EQ(net.layers.size(), 1u);
-    const Layer& loaded = net.layers[0];
+    // ReduceMean's model: Transpose (NCHW -> NHWC), the layer, Transpose back (BuildReduceMeanModel).
+    const bool mean = k.config.op == "ReduceMean";
+    ASSERT_EQ(net.layers.size(), mean ? 3u : 1u);
+    const Layer& loaded = net.layers[mean ? 1 : 0];
     const Layer expected = ToLayer(k.config);
+    if (mean) {
+      const LayerConfig& c = k.config;
+      EXPECT_EQ(net.layers[0].op_type, "Transpose");
+      EXPECT_EQ(std::get<std::vector<std::int64_t>>(net.layers[0].attributes.at("perm")),
+                (std::vector<std::int64_t>{0, 2, 3, 1}));
+      EXPECT_EQ(net.layers[2].op_type, "Transpose");
+      EXPECT_EQ(std::get<std::vector<std::int64_t>>(net.layers[2].attributes.at("perm")),
+                (std::vector<std::int64_t>{0, 3, 1, 2}));
+      ASSERT_EQ(net.inputs.size(), 1u);
+      EXPECT_EQ(net.inputs[0].shape, (Shape{c.batch, c.in_c, c.in_h, c.in_w}));
+      ASSERT_EQ(net.outputs.size(), 1u);
+      EXPECT_EQ(net.outputs[0].shape, (Shape{c.batch, 1, c.in_h, c.in_w}));
+    }
     EXPECT_EQ(expected.op_class, k.cls);
     ASSERT_EQ(expected.inputs.size(), 1u);
     EXPECT_EQ(expected.inputs[0].shape, k.input);
