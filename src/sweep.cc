@@ -39,6 +39,13 @@
 //   in_w], 3-D for in_w 1; default ViT-B/16's [197, 1, 2304] -> 768; dims in_h, out_c, batch; in_h
 //   does not set in_w); GatherBlock, block 0 (axis 0) of [out_c, batch, in_c, in_h, in_w]; default
 //   Swin-T's stage-1 q/k/v, 3 blocks of [64, 3, 49, 32]; dims batch, in_c; in_h does not set in_w.
+// - SoftmaxLast: Softmax over the last axis of attention scores [batch, in_c (heads), in_h (rows),
+//   in_w (columns)] (3-D for in_c 1, 2-D for in_c = in_h = 1); default Swin-T's stage-1 window
+//   attention, [64, 3, 49, 49]; in_h sets in_w (self-attention's scores are square). ReduceMean: the
+//   mean over the last axis of [batch, in_h, in_w, in_c] (ConvNeXt's channels-last LayerNorm);
+//   default ConvNeXt-T's stage 1, [1, 56, 56, 96]. Both: out_c = in_c, default dims in_c, in_h.
+// - Transpose3D: Transpose's move without the batch axis, [in_c, in_h, in_w] -> [in_h, in_c, in_w]
+//   (batch 1); default ViT-B/16's head split, [197, 12, 64]; dims in_c, in_h; in_h does not set in_w.
 // - Random design: every dim drawn independently and uniformly from its
 //   stepped range {min, min + step, ..., <= max} (not log-uniform), with
 //   std::mt19937_64(seed) and our own mapping (the standard distributions'
@@ -111,7 +118,7 @@ void Set(LayerConfig& c, const SweepKey& key, I64 v) {
   // Square inputs (a recurrent layer's in_h is its sequence, GatherND's the rows of its data, which
   // move the rows it gathers along: odonata's bound, every row selected).
   const bool own_w = c.op == "GatherND" || c.op == "Gather" || c.op == "GatherColumn" || c.op == "SliceH" ||
-                     c.op == "GatherBlock";
+                     c.op == "GatherBlock" || c.op == "Transpose3D";
   if (dim == "in_h" && !Recurrent(c.op) && !own_w) c.in_w = v;
   if (dim == "in_h" && c.op == "GatherND") c.batch = v;
   if (dim == "in_c") {
@@ -251,6 +258,25 @@ LayerConfig DefaultSweepBase(const std::string& op) {
     c.in_c = 3;
     c.in_h = 49;
     c.in_w = 32;
+    return c;
+  }
+  // Swin-T's stage-1 attention scores (64 windows, 3 heads, 49 x 49); ConvNeXt-T's stage-1
+  // LayerNorm mean ([1, 56, 56, 96] over the 96 channels).
+  if (op == "SoftmaxLast") {
+    c.batch = 64;
+    c.in_c = c.out_c = 3;
+    c.in_h = c.in_w = 49;
+    return c;
+  }
+  if (op == "ReduceMean") {
+    c.in_c = c.out_c = 96;
+    c.in_h = c.in_w = 56;
+    return c;
+  }
+  if (op == "Transpose3D") {  // ViT-B/16's head split: 197 tokens, 12 heads of 64
+    c.in_c = c.out_c = 197;
+    c.in_h = 12;
+    c.in_w = 64;
     return c;
   }
   c.in_c = c.out_c = 64;
