@@ -58,6 +58,7 @@ void BuildTranspose3D(const LayerConfig& c, Layer& l);  // perm (1, 0, 2) of [in
 void BuildResize(const LayerConfig& c, Layer& l);   // nearest, scales (1, 1, stride_h, stride_w)
 void BuildResizeLinear(const LayerConfig& c, Layer& l);  // bilinear (half_pixel), the same scales
 void BuildNms(const LayerConfig& c, Layer& l);  // in_h boxes, in_c classes, groups = disjoint box groups (data only)
+void BuildNmsIou(const LayerConfig& c, Layer& l);  // the same, IoU threshold kernel_h / 100 (BuildNms: 0.5)
 void BuildRecurrent(const LayerConfig& c, Layer& l);  // LSTM, GRU, RNN: in_h steps of in_c -> out_c (hidden)
 void BuildRoiAlign(const LayerConfig& c, Layer& l);   // batch rois of a [1, in_c, in_h, in_w] map -> kernel_h x kernel_w bins
 void BuildScatterElements(const LayerConfig& c, Layer& l);  // axis 0, int64 indices, all three of the input's shape
@@ -117,6 +118,7 @@ constexpr OpSpec kOps[] = {
     {"SoftmaxLast", "Softmax", BuildSoftmaxLast},
     {"ReduceMean", "ReduceMean", BuildReduceMean},
     {"Transpose3D", "Transpose", BuildTranspose3D},
+    {"NonMaxSuppressionIoU", "NonMaxSuppression", BuildNmsIou},
 };
 
 const OpSpec* FindOp(std::string_view name) {
@@ -481,6 +483,18 @@ void BuildNms(const LayerConfig& c, Layer& l) {
   l.outputs = {y};
   l.data_dependent = true;
 }
+// NonMaxSuppression with another IoU threshold than 0.5: kernel_h / 100 (1-99; kernel_w is not
+// read). The threshold sets how many of the boxes survive (the output rows, `kept`), which
+// ONNX Runtime's cost follows (each candidate is compared with the boxes selected before it):
+// the rows that let a fit tell boxes x kept from boxes^2. torchvision's detectors use 0.45 (SSD300),
+// 0.55 (SSDlite), 0.5 (Faster R-CNN's box head) and 0.7 (its RPN).
+void BuildNmsIou(const LayerConfig& c, Layer& l) {
+  if (c.kernel_h < 1 || c.kernel_h > 99) {
+    throw Error(c.op + ": kernel_h is the IoU threshold in hundredths, 1-99, not " + std::to_string(c.kernel_h));
+  }
+  BuildNms(c, l);
+}
+
 // RoiAlign as torchvision's MultiScaleRoIAlign exports it (mode avg): `batch` regions of
 // interest (rois [batch, 4] and int64 batch_indices [batch], both graph inputs) pooled from one
 // feature map X [1, in_c, in_h, in_w] into Y [batch, in_c, kernel_h, kernel_w], with

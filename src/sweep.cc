@@ -21,6 +21,7 @@
 //   classes; "groups" (disjoint box groups, as torchvision's batched NMS makes
 //   of its classes) keeps the boxes per group: in_h = in_h / groups * value.
 //   Default: 3000 boxes in 10 groups of 300 (SSD's candidates per class), 1 class.
+//   NonMaxSuppressionIoU: the same with the IoU threshold kernel / 100 (default 50).
 // - RoiAlign: batch is the number of rois, in_c, in_h, in_w the feature map, kernel the
 //   output bins (kernel_h x kernel_w), stride the sampling ratio. Default: 100 rois of a
 //   256-channel 32x32 map, 7x7 bins, sampling ratio 2 (torchvision's box head); default dims
@@ -109,7 +110,7 @@ std::vector<std::string> DefaultDims(const std::string& op) {
 // Set `key` to `v` in a sweep: the key's fields and the dimensions tied to it.
 void Set(LayerConfig& c, const SweepKey& key, I64 v) {
   const std::string_view dim = key.name;
-  if (c.op == "NonMaxSuppression" && (dim == "in_h" || dim == "groups")) {
+  if ((c.op == "NonMaxSuppression" || c.op == "NonMaxSuppressionIoU") && (dim == "in_h" || dim == "groups")) {
     if (dim == "groups") c.in_h = CheckedMul(c.in_h / c.groups, v);
     (dim == "groups" ? c.groups : c.in_h) = v;
     return;
@@ -194,9 +195,10 @@ LayerConfig DefaultSweepBase(const std::string& op) {
     c.in_c = c.out_c = 64;
     return c;
   }
-  if (op == "NonMaxSuppression") {
+  if (op == "NonMaxSuppression" || op == "NonMaxSuppressionIoU") {
     c.in_h = 3000;
     c.groups = 10;
+    if (op == "NonMaxSuppressionIoU") c.kernel_h = c.kernel_w = 50;  // IoU 0.5 (the kernel key sets both)
     return c;
   }
   if (Recurrent(op)) {

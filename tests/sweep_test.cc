@@ -202,7 +202,7 @@ TEST(Sweep, EveryRowIsAValidLayer) {
        {"Conv", "DepthwiseConv", "ConvTranspose", "Gemm", "MaxPool", "AveragePool", "GlobalAveragePool", "Add", "Mul",
         "Relu", "Clip", "Sigmoid", "HardSwish", "BatchNormalization", "Softmax", "Concat", "Transpose", "Resize",
         "ResizeLinear", "LSTM", "GRU", "RNN", "RoiAlign", "ScatterElements", "TopK", "NonZero", "GatherND", "Slice", "Gather",
-        "GatherColumn", "SliceH", "GatherBlock", "SoftmaxLast", "ReduceMean", "Transpose3D"}) {
+        "GatherColumn", "SliceH", "GatherBlock", "SoftmaxLast", "ReduceMean", "Transpose3D", "NonMaxSuppressionIoU"}) {
     for (SweepDesign design : {SweepDesign::kOneD, SweepDesign::kGrid, SweepDesign::kRandom}) {
       SweepOptions o;
       o.op = op;
@@ -217,6 +217,51 @@ TEST(Sweep, EveryRowIsAValidLayer) {
       }
     }
   }
+}
+
+// NonMaxSuppressionIoU: NonMaxSuppression's layer (the same ToLayer, bound and class) with the IoU
+// threshold kernel_h / 100 written into the model; plain NonMaxSuppression keeps 0.5.
+TEST(Sweep, NonMaxSuppressionIoUWritesItsThreshold) {
+  auto iou = [](const LayerConfig& c) {
+    onnx::ModelProto m;
+    EXPECT_TRUE(m.ParseFromString(LayerModelBytes(c, 1)));
+    for (const onnx::NodeProto& n : m.graph().node()) {
+      if (n.op_type() == "Constant" && n.output(0) == "iou_threshold") {
+        const onnx::TensorProto& t = n.attribute(0).t();
+        if (t.float_data_size() == 1) return t.float_data(0);
+      }
+    }
+    ADD_FAILURE() << "no iou_threshold";
+    return -1.0f;
+  };
+  LayerConfig c = DefaultSweepBase("NonMaxSuppressionIoU");
+  EXPECT_EQ(c.kernel_h, 50);
+  EXPECT_EQ(c.in_h, 3000);
+  EXPECT_EQ(c.groups, 10);
+  c.kernel_h = c.kernel_w = 30;
+  EXPECT_FLOAT_EQ(iou(c), 0.30f);
+  c.kernel_h = 45;
+  EXPECT_FLOAT_EQ(iou(c), 0.45f);
+  EXPECT_FLOAT_EQ(iou(DefaultSweepBase("NonMaxSuppression")), 0.5f);
+  const Layer l = ToLayer(c);
+  EXPECT_EQ(l.op_type, "NonMaxSuppression");
+  EXPECT_EQ(l.outputs.at(0).shape, (Shape{3000, 3}));  // the bound: every box kept
+  LayerConfig plain = c;
+  plain.op = "NonMaxSuppression";
+  EXPECT_EQ(ToLayer(plain).counts, l.counts);
+  c.kernel_h = 100;
+  EXPECT_EQ(ErrorOf([&] { ToLayer(c); }), "NonMaxSuppressionIoU: kernel_h is the IoU threshold in hundredths, 1-99, not 100");
+  // Varying groups keeps the boxes per group, as for NonMaxSuppression.
+  SweepOptions o;
+  o.op = "NonMaxSuppressionIoU";
+  o.dims = {"kernel"};
+  o.min = 30;
+  o.max = 70;
+  o.step = 20;
+  const std::vector<LayerConfig> rows = PlanSweep(o);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1].kernel_h, 50);
+  EXPECT_EQ(rows[1].in_h, 3000);
 }
 
 TEST(Sweep, OptionErrors) {

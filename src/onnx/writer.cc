@@ -84,9 +84,12 @@ void AddAttribute(onnx::NodeProto* n, const std::string& name, const Attribute& 
 }
 
 // Values of the Constant inputs ToLayer declares (Clip bounds, Resize scales,
-// NonMaxSuppression's IoU threshold; its int64 box limit is written apart).
+// NonMaxSuppression's IoU threshold, 0.5 or NonMaxSuppressionIoU's kernel_h / 100; its int64
+// box limit is written apart).
 std::vector<float> ConstantValues(const LayerConfig& c, const std::string& name) {
-  if (name == "iou_threshold") return {0.5f};
+  if (name == "iou_threshold") {
+    return {c.op == "NonMaxSuppressionIoU" ? static_cast<float>(c.kernel_h) / 100.0f : 0.5f};
+  }
   if (name == "min") return {0.0f};
   if (name == "max") return {6.0f};
   if (name == "scales") return {1.0f, 1.0f, static_cast<float>(c.stride_h), static_cast<float>(c.stride_w)};
