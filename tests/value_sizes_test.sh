@@ -123,11 +123,15 @@ has_err "value_sizes.js: loopnz: NonZero 'nz_loop' not stated: ran 2 times in on
 args=()
 IFS=';' read -ra items <<<"$(cut -f2 "$work/out.txt")"
 for item in "${items[@]}"; do args+=(--input-shape "$item"); done
-"$odonata" estimate "$work/ifnz.onnx" --platform host-ort-cpu "${args[@]}" >"$work/estimate.txt" 2>"$work/estimate.err" ||
-  fail "odonata estimate with the sizes exited $?: $(cat "$work/estimate.err")"
-grep -qF "shape of 'nz_then' (from node 'if/then_branch/nz_then' (NonZero)) depends on input values; estimated with the stated 1x6 (upper bound 1x12)" \
-  "$work/estimate.err" || fail "odonata did not use nz_then=1x6: $(cat "$work/estimate.err")"
-grep -qF "estimated with the stated 2x6 (upper bound 2x12)" "$work/estimate.err" || fail "odonata did not use nz_a=2x6: $(cat "$work/estimate.err")"
+"$odonata" estimate "$work/ifnz.onnx" --platform host-ort-cpu "${args[@]}" --format json >"$work/estimate.json" \
+  2>"$work/estimate.err" || fail "odonata estimate with the sizes exited $?: $(cat "$work/estimate.err")"
+grep -qF "3 outputs of NonZero nodes depend on input values; estimated with the stated sizes (first: 'nz_a' (from node 'nz_a' (NonZero)), 2x6, upper bound 2x12)" \
+  "$work/estimate.err" || fail "odonata did not say it used the three sizes: $(cat "$work/estimate.err")"
+shapes=$(/usr/bin/python3 -c 'import json, sys
+print(" ".join(sorted("x".join(map(str, l["output_shape"])) for l in json.load(open(sys.argv[1]))["layers"] if l["op"] == "NonZero")))' \
+  "$work/estimate.json") || fail "estimate.json unreadable"
+# nz_k stays at its bound 1x3 (its 1x0 is not stated), nz_then inside the branch 1x6, nz_a and nz_b 2x6.
+[ "$shapes" = "1x3 1x6 2x6 2x6" ] || fail "NonZero outputs in the estimate: '$shapes', expected '1x3 1x6 2x6 2x6'"
 if grep -q "not used" "$work/estimate.err"; then fail "a stated size went unused: $(cat "$work/estimate.err")"; fi
 
 # Not a model: one line naming the file, exit 1.
