@@ -47,14 +47,18 @@ void BuildUnary(const LayerConfig& c, Layer& l);       // Relu, Sigmoid, HardSwi
 void BuildClip(const LayerConfig& c, Layer& l);        // Clip(x, min = 0, max = 6): ReLU6
 void BuildBatchNorm(const LayerConfig& c, Layer& l);
 void BuildSoftmax(const LayerConfig& c, Layer& l);  // over the channel axis
+void BuildSoftmaxLast(const LayerConfig& c, Layer& l);  // [batch, in_c, in_h, in_w] over in_w (attention's)
+void BuildReduceMean(const LayerConfig& c, Layer& l);   // [batch, in_h, in_w, in_c] over in_c, kept as 1
 void BuildLayerNorm(const LayerConfig& c, Layer& l);  // [batch, in_h, in_w, in_c] over in_c (the last axis)
 void BuildGelu(const LayerConfig& c, Layer& l);       // com.microsoft Gelu, ONNX Runtime's fused exact GELU
 void BuildSilu(const LayerConfig& c, Layer& l);       // com.microsoft QuickGelu: SiLU, written as Sigmoid + Mul
 void BuildConcat(const LayerConfig& c, Layer& l);   // two inputs of in_c channels on the channel axis
 void BuildTranspose(const LayerConfig& c, Layer& l);  // perm (0, 2, 1, 3): channels and rows swap, rows kept whole
+void BuildTranspose3D(const LayerConfig& c, Layer& l);  // perm (1, 0, 2) of [in_c, in_h, in_w] (batch 1)
 void BuildResize(const LayerConfig& c, Layer& l);   // nearest, scales (1, 1, stride_h, stride_w)
 void BuildResizeLinear(const LayerConfig& c, Layer& l);  // bilinear (half_pixel), the same scales
 void BuildNms(const LayerConfig& c, Layer& l);  // in_h boxes, in_c classes, groups = disjoint box groups (data only)
+void BuildNmsIou(const LayerConfig& c, Layer& l);  // the same, IoU threshold kernel_h / 100 (BuildNms: 0.5)
 void BuildRecurrent(const LayerConfig& c, Layer& l);  // LSTM, GRU, RNN: in_h steps of in_c -> out_c (hidden)
 void BuildRoiAlign(const LayerConfig& c, Layer& l);   // batch rois of a [1, in_c, in_h, in_w] map -> kernel_h x kernel_w bins
 void BuildScatterElements(const LayerConfig& c, Layer& l);  // axis 0, int64 indices, all three of the input's shape
@@ -111,6 +115,10 @@ constexpr OpSpec kOps[] = {
     {"GatherColumn", "Gather", BuildGatherColumn},
     {"SliceH", "Slice", BuildSliceH},
     {"GatherBlock", "Gather", BuildGatherBlock},
+    {"SoftmaxLast", "Softmax", BuildSoftmaxLast},
+    {"ReduceMean", "ReduceMean", BuildReduceMean},
+    {"Transpose3D", "Transpose", BuildTranspose3D},
+    {"NonMaxSuppressionIoU", "NonMaxSuppression", BuildNmsIou},
 };
 
 const OpSpec* FindOp(std::string_view name) {
@@ -216,6 +224,14 @@ void CheckFields(const LayerConfig& c) {
   CheckPositive(c, "groups", c.groups);
   CheckPositive(c, "dilation", c.dilation);
   if (c.pad_h < -1 || c.pad_w < -1) throw Error(c.op + ": pads must be -1 (same) or at least 0");
+}
+
+// Ops without a window (detection post-processing, data movement, SoftmaxLast, ReduceMean,
+// Transpose3D).
+void CheckNoWindow(const LayerConfig& c) {
+  if (c.kernel_h != 1 || c.kernel_w != 1 || c.stride_h != 1 || c.stride_w != 1 || c.groups != 1 || c.dilation != 1) {
+    throw Error(c.op + ": kernel, stride, groups and dilation must be 1 (" + c.op + " has no window)");
+  }
 }
 
 // The input activation, NCHW.
@@ -348,6 +364,32 @@ void BuildSoftmax(const LayerConfig& c, Layer& l) {
   l.outputs = {Tensor("y", Input(c))};
 }
 
+// SoftmaxLast: Softmax over the last axis (axis -1, as torch exports softmax(dim=-1)) of the
+// attention scores [batch, in_c (heads), in_h (rows), in_w (columns)], the layout of Swin's window
+// attention ([64, 3, 49, 49]); 3-D [batch, in_h, in_w] when in_c = 1 (ViT's [12, 197, 197]: batch
+// 12 heads), 2-D [batch, in_w] when in_c = in_h = 1 (a classifier's [1, 1000]). The network's own
+// rank, because a fitted model reads the positions of the shapes (as SliceH's).
+void BuildSoftmaxLast(const LayerConfig& c, Layer& l) {
+  CheckNoWindow(c);
+  CheckOutEqualsIn(c, c.in_c, "in_c");
+  const Shape x = c.in_c != 1 ? Input(c) : c.in_h != 1 ? Shape{c.batch, c.in_h, c.in_w} : Shape{c.batch, c.in_w};
+  l.attributes["axis"] = I64{-1};
+  l.inputs = {Tensor("x", x)};
+  l.outputs = {Tensor("y", x)};
+}
+
+// ReduceMean (opset 13: axes an attribute) over the last axis of [batch, in_h, in_w, in_c], the
+// reduced axis kept (keepdims 1, the default, not written, as torch exports it): output [batch,
+// in_h, in_w, 1]. The mean of ConvNeXt's decomposed channels-last LayerNorm ([1, 56, 56, 96] ...
+// [1, 7, 7, 768]). out_c = in_c (the size of the reduced axis).
+void BuildReduceMean(const LayerConfig& c, Layer& l) {
+  CheckNoWindow(c);
+  CheckOutEqualsIn(c, c.in_c, "in_c");
+  l.attributes["axes"] = std::vector<I64>{-1};
+  l.inputs = {Tensor("x", {c.batch, c.in_h, c.in_w, c.in_c})};
+  l.outputs = {Tensor("y", {c.batch, c.in_h, c.in_w, 1})};
+}
+
 // A transformer's LayerNorm: in_c features normalised over the other axes (ViT-B's [1, 197, 768]
 // runs as batch 197, in_h = in_w = 1, in_c 768: the same rows); scale and bias of in_c.
 void BuildLayerNorm(const LayerConfig& c, Layer& l) {
@@ -391,6 +433,18 @@ void BuildTranspose(const LayerConfig& c, Layer& l) {
   l.outputs = {Tensor("y", {c.batch, c.in_h, c.in_c, c.in_w})};
 }
 
+// Transpose3D: the same move without the batch axis, [in_c, in_h, in_w] -> [in_h, in_c, in_w]
+// (perm (1, 0, 2); batch must be 1), in the rank of ViT's multi-head attention, whose head split
+// and merge are 3-D ([197, 12, 64] -> [12, 197, 64] and back; [1, 197, 768] -> [197, 1, 768]).
+void BuildTranspose3D(const LayerConfig& c, Layer& l) {
+  CheckNoWindow(c);
+  CheckOutEqualsIn(c, c.in_c, "in_c");
+  if (c.batch != 1) throw Error(c.op + ": batch must be 1 (x is [in_c, in_h, in_w]), not " + std::to_string(c.batch));
+  l.attributes["perm"] = std::vector<I64>{1, 0, 2};
+  l.inputs = {Tensor("x", {c.in_c, c.in_h, c.in_w})};
+  l.outputs = {Tensor("y", {c.in_h, c.in_c, c.in_w})};
+}
+
 void BuildResize(const LayerConfig& c, Layer& l) {
   CheckOutEqualsIn(c, c.in_c, "in_c");
   l.attributes["mode"] = std::string("nearest");
@@ -429,6 +483,18 @@ void BuildNms(const LayerConfig& c, Layer& l) {
   l.outputs = {y};
   l.data_dependent = true;
 }
+// NonMaxSuppression with another IoU threshold than 0.5: kernel_h / 100 (1-99; kernel_w is not
+// read). The threshold sets how many of the boxes survive (the output rows, `kept`), which
+// ONNX Runtime's cost follows (each candidate is compared with the boxes selected before it):
+// the rows that let a fit tell boxes x kept from boxes^2. torchvision's detectors use 0.45 (SSD300),
+// 0.55 (SSDlite), 0.5 (Faster R-CNN's box head) and 0.7 (its RPN).
+void BuildNmsIou(const LayerConfig& c, Layer& l) {
+  if (c.kernel_h < 1 || c.kernel_h > 99) {
+    throw Error(c.op + ": kernel_h is the IoU threshold in hundredths, 1-99, not " + std::to_string(c.kernel_h));
+  }
+  BuildNms(c, l);
+}
+
 // RoiAlign as torchvision's MultiScaleRoIAlign exports it (mode avg): `batch` regions of
 // interest (rois [batch, 4] and int64 batch_indices [batch], both graph inputs) pooled from one
 // feature map X [1, in_c, in_h, in_w] into Y [batch, in_c, kernel_h, kernel_w], with
@@ -467,12 +533,8 @@ void BuildScatterElements(const LayerConfig& c, Layer& l) {
 // Detection post-processing (torchvision's SSD and RPN, exported: per class, NonZero of the
 // scores above the threshold, GatherND of those scores and boxes, TopK of the best), at the sizes
 // odonata's bounds give these data-dependent tensors. No window: kernel, stride, groups and
-// dilation must be 1.
-void CheckNoWindow(const LayerConfig& c) {
-  if (c.kernel_h != 1 || c.kernel_w != 1 || c.stride_h != 1 || c.stride_w != 1 || c.groups != 1 || c.dilation != 1) {
-    throw Error(c.op + ": kernel, stride, groups and dilation must be 1 (" + c.op + " has no window)");
-  }
-}
+// dilation must be 1 (CheckNoWindow).
+
 // TopK (opset 11: largest, sorted) of X [batch, in_c] along the last axis, 1-D [in_c] for a
 // batch of 1 (torchvision's SSD takes the top 300 or 400 of one class's candidate scores, a 1-D
 // tensor; its RPN the top 150-1000 of each level's objectness, [1, N]), k = out_c as a Constant

@@ -21,6 +21,7 @@
 //   classes; "groups" (disjoint box groups, as torchvision's batched NMS makes
 //   of its classes) keeps the boxes per group: in_h = in_h / groups * value.
 //   Default: 3000 boxes in 10 groups of 300 (SSD's candidates per class), 1 class.
+//   NonMaxSuppressionIoU: the same with the IoU threshold kernel / 100 (default 50).
 // - RoiAlign: batch is the number of rois, in_c, in_h, in_w the feature map, kernel the
 //   output bins (kernel_h x kernel_w), stride the sampling ratio. Default: 100 rois of a
 //   256-channel 32x32 map, 7x7 bins, sampling ratio 2 (torchvision's box head); default dims
@@ -39,6 +40,13 @@
 //   in_w], 3-D for in_w 1; default ViT-B/16's [197, 1, 2304] -> 768; dims in_h, out_c, batch; in_h
 //   does not set in_w); GatherBlock, block 0 (axis 0) of [out_c, batch, in_c, in_h, in_w]; default
 //   Swin-T's stage-1 q/k/v, 3 blocks of [64, 3, 49, 32]; dims batch, in_c; in_h does not set in_w.
+// - SoftmaxLast: Softmax over the last axis of attention scores [batch, in_c (heads), in_h (rows),
+//   in_w (columns)] (3-D for in_c 1, 2-D for in_c = in_h = 1); default Swin-T's stage-1 window
+//   attention, [64, 3, 49, 49]; in_h sets in_w (self-attention's scores are square). ReduceMean: the
+//   mean over the last axis of [batch, in_h, in_w, in_c] (ConvNeXt's channels-last LayerNorm);
+//   default ConvNeXt-T's stage 1, [1, 56, 56, 96]. Both: out_c = in_c, default dims in_c, in_h.
+// - Transpose3D: Transpose's move without the batch axis, [in_c, in_h, in_w] -> [in_h, in_c, in_w]
+//   (batch 1); default ViT-B/16's head split, [197, 12, 64]; dims in_c, in_h; in_h does not set in_w.
 // - Random design: every dim drawn independently and uniformly from its
 //   stepped range {min, min + step, ..., <= max} (not log-uniform), with
 //   std::mt19937_64(seed) and our own mapping (the standard distributions'
@@ -102,7 +110,7 @@ std::vector<std::string> DefaultDims(const std::string& op) {
 // Set `key` to `v` in a sweep: the key's fields and the dimensions tied to it.
 void Set(LayerConfig& c, const SweepKey& key, I64 v) {
   const std::string_view dim = key.name;
-  if (c.op == "NonMaxSuppression" && (dim == "in_h" || dim == "groups")) {
+  if ((c.op == "NonMaxSuppression" || c.op == "NonMaxSuppressionIoU") && (dim == "in_h" || dim == "groups")) {
     if (dim == "groups") c.in_h = CheckedMul(c.in_h / c.groups, v);
     (dim == "groups" ? c.groups : c.in_h) = v;
     return;
@@ -111,7 +119,7 @@ void Set(LayerConfig& c, const SweepKey& key, I64 v) {
   // Square inputs (a recurrent layer's in_h is its sequence, GatherND's the rows of its data, which
   // move the rows it gathers along: odonata's bound, every row selected).
   const bool own_w = c.op == "GatherND" || c.op == "Gather" || c.op == "GatherColumn" || c.op == "SliceH" ||
-                     c.op == "GatherBlock";
+                     c.op == "GatherBlock" || c.op == "Transpose3D";
   if (dim == "in_h" && !Recurrent(c.op) && !own_w) c.in_w = v;
   if (dim == "in_h" && c.op == "GatherND") c.batch = v;
   if (dim == "in_c") {
@@ -187,9 +195,10 @@ LayerConfig DefaultSweepBase(const std::string& op) {
     c.in_c = c.out_c = 64;
     return c;
   }
-  if (op == "NonMaxSuppression") {
+  if (op == "NonMaxSuppression" || op == "NonMaxSuppressionIoU") {
     c.in_h = 3000;
     c.groups = 10;
+    if (op == "NonMaxSuppressionIoU") c.kernel_h = c.kernel_w = 50;  // IoU 0.5 (the kernel key sets both)
     return c;
   }
   if (Recurrent(op)) {
@@ -251,6 +260,25 @@ LayerConfig DefaultSweepBase(const std::string& op) {
     c.in_c = 3;
     c.in_h = 49;
     c.in_w = 32;
+    return c;
+  }
+  // Swin-T's stage-1 attention scores (64 windows, 3 heads, 49 x 49); ConvNeXt-T's stage-1
+  // LayerNorm mean ([1, 56, 56, 96] over the 96 channels).
+  if (op == "SoftmaxLast") {
+    c.batch = 64;
+    c.in_c = c.out_c = 3;
+    c.in_h = c.in_w = 49;
+    return c;
+  }
+  if (op == "ReduceMean") {
+    c.in_c = c.out_c = 96;
+    c.in_h = c.in_w = 56;
+    return c;
+  }
+  if (op == "Transpose3D") {  // ViT-B/16's head split: 197 tokens, 12 heads of 64
+    c.in_c = c.out_c = 197;
+    c.in_h = 12;
+    c.in_w = 64;
     return c;
   }
   c.in_c = c.out_c = 64;

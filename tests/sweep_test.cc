@@ -202,7 +202,7 @@ TEST(Sweep, EveryRowIsAValidLayer) {
        {"Conv", "DepthwiseConv", "ConvTranspose", "Gemm", "MaxPool", "AveragePool", "GlobalAveragePool", "Add", "Mul",
         "Relu", "Clip", "Sigmoid", "HardSwish", "BatchNormalization", "Softmax", "Concat", "Transpose", "Resize",
         "ResizeLinear", "LSTM", "GRU", "RNN", "RoiAlign", "ScatterElements", "TopK", "NonZero", "GatherND", "Slice", "Gather",
-        "GatherColumn", "SliceH", "GatherBlock"}) {
+        "GatherColumn", "SliceH", "GatherBlock", "SoftmaxLast", "ReduceMean", "Transpose3D", "NonMaxSuppressionIoU"}) {
     for (SweepDesign design : {SweepDesign::kOneD, SweepDesign::kGrid, SweepDesign::kRandom}) {
       SweepOptions o;
       o.op = op;
@@ -217,6 +217,51 @@ TEST(Sweep, EveryRowIsAValidLayer) {
       }
     }
   }
+}
+
+// NonMaxSuppressionIoU: NonMaxSuppression's layer (the same ToLayer, bound and class) with the IoU
+// threshold kernel_h / 100 written into the model; plain NonMaxSuppression keeps 0.5.
+TEST(Sweep, NonMaxSuppressionIoUWritesItsThreshold) {
+  auto iou = [](const LayerConfig& c) {
+    onnx::ModelProto m;
+    EXPECT_TRUE(m.ParseFromString(LayerModelBytes(c, 1)));
+    for (const onnx::NodeProto& n : m.graph().node()) {
+      if (n.op_type() == "Constant" && n.output(0) == "iou_threshold") {
+        const onnx::TensorProto& t = n.attribute(0).t();
+        if (t.float_data_size() == 1) return t.float_data(0);
+      }
+    }
+    ADD_FAILURE() << "no iou_threshold";
+    return -1.0f;
+  };
+  LayerConfig c = DefaultSweepBase("NonMaxSuppressionIoU");
+  EXPECT_EQ(c.kernel_h, 50);
+  EXPECT_EQ(c.in_h, 3000);
+  EXPECT_EQ(c.groups, 10);
+  c.kernel_h = c.kernel_w = 30;
+  EXPECT_FLOAT_EQ(iou(c), 0.30f);
+  c.kernel_h = 45;
+  EXPECT_FLOAT_EQ(iou(c), 0.45f);
+  EXPECT_FLOAT_EQ(iou(DefaultSweepBase("NonMaxSuppression")), 0.5f);
+  const Layer l = ToLayer(c);
+  EXPECT_EQ(l.op_type, "NonMaxSuppression");
+  EXPECT_EQ(l.outputs.at(0).shape, (Shape{3000, 3}));  // the bound: every box kept
+  LayerConfig plain = c;
+  plain.op = "NonMaxSuppression";
+  EXPECT_EQ(ToLayer(plain).counts, l.counts);
+  c.kernel_h = 100;
+  EXPECT_EQ(ErrorOf([&] { ToLayer(c); }), "NonMaxSuppressionIoU: kernel_h is the IoU threshold in hundredths, 1-99, not 100");
+  // Varying groups keeps the boxes per group, as for NonMaxSuppression.
+  SweepOptions o;
+  o.op = "NonMaxSuppressionIoU";
+  o.dims = {"kernel"};
+  o.min = 30;
+  o.max = 70;
+  o.step = 20;
+  const std::vector<LayerConfig> rows = PlanSweep(o);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1].kernel_h, 50);
+  EXPECT_EQ(rows[1].in_h, 3000);
 }
 
 TEST(Sweep, OptionErrors) {
@@ -774,6 +819,130 @@ TEST(LayerModel, DataMovementModelsLoadAsTheLayerToLayerDescribes) {
   EXPECT_EQ(got, (std::vector<std::array<std::int64_t, 3>>{
                      {768, 768, 197}, {770, 768, 197}, {2304, 766, 197}, {2304, 768, 197}, {2304, 770, 197},
                      {2304, 768, 766}, {2304, 768, 768}, {2304, 768, 770}}));
+}
+
+// The attention Softmax, the LayerNorm mean and the 3-D head transpose as the transformers export
+// them (issue 12: ops the host profile priced by the default roofline), counted by hand.
+// SoftmaxLast (axis -1): the default is Swin-T's stage-1 window attention [64, 3, 49, 49], 64 x 3 x
+// 2401 = 460,992 elements read and written, 3 FLOPs each (exp, sum, divide) = 1,382,976; in_c 1 is
+// ViT-B/16's 3-D [12, 197, 197] (12 x 38,809 = 465,708 elements, 1,397,124 FLOPs), in_c = in_h = 1
+// a classifier's [1, 1000] (3000 FLOPs). ReduceMean (axes [-1], keepdims left at its default 1):
+// ConvNeXt-T's stage-1 mean, [1, 56, 56, 96] -> [1, 56, 56, 1]: 301,056 elements read, 3136
+// written, one FLOP per element read; stage 4's [1, 7, 7, 768]: 37,632 read, 49 written. Its model
+// is the exporter's Transpose from NCHW, the ReduceMean and a Transpose back to NCHW, which ONNX
+// Runtime runs as one ReduceMean over the NCHW channel axis (as in ConvNeXt); the layer is the middle.
+// Transpose3D (perm (1, 0, 2)): ViT-B/16's head split [197, 12, 64] -> [12, 197, 64], 151,296
+// elements read and written, no FLOPs; and its merge, [12, 197, 64] -> [197, 12, 64].
+TEST(LayerModel, AttentionSoftmaxReduceMeanAndTranspose3DLoadAsToLayerDescribes) {
+  TempDir tmp("softred");
+  LayerConfig swin = DefaultSweepBase("SoftmaxLast");
+  EXPECT_EQ(swin.batch, 64);
+  EXPECT_EQ(swin.in_c, 3);
+  EXPECT_EQ(swin.in_h, 49);
+  EXPECT_EQ(swin.in_w, 49);
+  LayerConfig vit = swin;
+  vit.batch = 12;
+  vit.in_c = vit.out_c = 1;
+  vit.in_h = vit.in_w = 197;
+  LayerConfig classifier = swin;
+  classifier.batch = classifier.in_c = classifier.out_c = classifier.in_h = 1;
+  classifier.in_w = 1000;
+  LayerConfig mean56 = DefaultSweepBase("ReduceMean");
+  EXPECT_EQ(mean56.in_c, 96);
+  EXPECT_EQ(mean56.in_h, 56);
+  LayerConfig mean7 = mean56;
+  mean7.in_c = mean7.out_c = 768;
+  mean7.in_h = mean7.in_w = 7;
+  LayerConfig split = DefaultSweepBase("Transpose3D");
+  LayerConfig merge = split;
+  merge.in_c = merge.out_c = 12;
+  merge.in_h = 197;
+  struct Case {
+    LayerConfig config;
+    Shape input, output;
+    OpClass cls;
+    std::int64_t read, written, flops;
+  };
+  const Case cases[] = {
+      {swin, {64, 3, 49, 49}, {64, 3, 49, 49}, OpClass::kSoftmax, 460992, 460992, 1382976},
+      {vit, {12, 197, 197}, {12, 197, 197}, OpClass::kSoftmax, 465708, 465708, 1397124},
+      {classifier, {1, 1000}, {1, 1000}, OpClass::kSoftmax, 1000, 1000, 3000},
+      {mean56, {1, 56, 56, 96}, {1, 56, 56, 1}, OpClass::kReduce, 301056, 3136, 301056},
+      {mean7, {1, 7, 7, 768}, {1, 7, 7, 1}, OpClass::kReduce, 37632, 49, 37632},
+      {split, {197, 12, 64}, {12, 197, 64}, OpClass::kData, 151296, 151296, 0},
+      {merge, {12, 197, 64}, {197, 12, 64}, OpClass::kData, 151296, 151296, 0},
+  };
+  int index = 0;
+  for (const Case& k : cases) {
+    SCOPED_TRACE(k.config.op + " #" + std::to_string(index));
+    const std::string path = (tmp.path() / ("m" + std::to_string(index++) + ".onnx")).string();
+    WriteLayerModel(k.config, path, 1);
+    const Network net = LoadOnnx(path);
+    // ReduceMean's model: Transpose (NCHW -> NHWC), the layer, Transpose back (BuildReduceMeanModel).
+    const bool mean = k.config.op == "ReduceMean";
+    ASSERT_EQ(net.layers.size(), mean ? 3u : 1u);
+    const Layer& loaded = net.layers[mean ? 1 : 0];
+    const Layer expected = ToLayer(k.config);
+    if (mean) {
+      const LayerConfig& c = k.config;
+      EXPECT_EQ(net.layers[0].op_type, "Transpose");
+      EXPECT_EQ(std::get<std::vector<std::int64_t>>(net.layers[0].attributes.at("perm")),
+                (std::vector<std::int64_t>{0, 2, 3, 1}));
+      EXPECT_EQ(net.layers[2].op_type, "Transpose");
+      EXPECT_EQ(std::get<std::vector<std::int64_t>>(net.layers[2].attributes.at("perm")),
+                (std::vector<std::int64_t>{0, 3, 1, 2}));
+      ASSERT_EQ(net.inputs.size(), 1u);
+      EXPECT_EQ(net.inputs[0].shape, (Shape{c.batch, c.in_c, c.in_h, c.in_w}));
+      ASSERT_EQ(net.outputs.size(), 1u);
+      EXPECT_EQ(net.outputs[0].shape, (Shape{c.batch, 1, c.in_h, c.in_w}));
+    }
+    EXPECT_EQ(expected.op_class, k.cls);
+    ASSERT_EQ(expected.inputs.size(), 1u);
+    EXPECT_EQ(expected.inputs[0].shape, k.input);
+    EXPECT_EQ(expected.outputs.at(0).shape, k.output);
+    EXPECT_EQ(expected.counts.input_elems, k.read);
+    EXPECT_EQ(expected.counts.output_elems, k.written);
+    EXPECT_EQ(expected.counts.flops, k.flops);
+    EXPECT_EQ(expected.counts.macs, 0);
+    EXPECT_EQ(expected.counts.weight_elems, 0);
+    EXPECT_EQ(loaded.counts, expected.counts);
+    EXPECT_TRUE(loaded == expected);  // names, shapes, attributes, class, counts: all of it
+    EXPECT_TRUE(net.warnings.empty());
+  }
+  EXPECT_EQ(ToLayer(swin).op_type, "Softmax");
+  EXPECT_EQ(std::get<std::int64_t>(ToLayer(swin).attributes.at("axis")), -1);
+  EXPECT_EQ(ToLayer(mean56).op_type, "ReduceMean");
+  EXPECT_EQ(std::get<std::vector<std::int64_t>>(ToLayer(mean56).attributes.at("axes")), (std::vector<std::int64_t>{-1}));
+  EXPECT_EQ(ToLayer(mean56).attributes.count("keepdims"), 0u);
+  EXPECT_EQ(ToLayer(split).op_type, "Transpose");
+  EXPECT_EQ(std::get<std::vector<std::int64_t>>(ToLayer(split).attributes.at("perm")),
+            (std::vector<std::int64_t>{1, 0, 2}));
+  // The old Softmax stays over the channel axis.
+  EXPECT_EQ(std::get<std::int64_t>(ToLayer(Config("Softmax", 10, 1, 10)).attributes.at("axis")), 1);
+
+  // Impossible configurations.
+  LayerConfig bad = swin;
+  bad.out_c = 4;
+  EXPECT_EQ(ErrorOf([&] { ToLayer(bad); }), "SoftmaxLast: out_c 4 must equal in_c 3");
+  bad = mean56;
+  bad.kernel_h = 3;
+  EXPECT_EQ(ErrorOf([&] { ToLayer(bad); }),
+            "ReduceMean: kernel, stride, groups and dilation must be 1 (ReduceMean has no window)");
+  bad = split;
+  bad.batch = 2;
+  EXPECT_EQ(ErrorOf([&] { ToLayer(bad); }), "Transpose3D: batch must be 1 (x is [in_c, in_h, in_w]), not 2");
+
+  // Sweeps: SoftmaxLast's rows are square (in_h sets in_w), Transpose3D's in_h leaves in_w.
+  SweepOptions o;
+  o.op = "SoftmaxLast";
+  o.dims = {"in_h"};
+  o.min = o.max = 197;
+  const LayerConfig row = PlanSweep(o).at(0);
+  EXPECT_EQ(row.in_w, 197);
+  EXPECT_EQ(row.batch, 64);
+  o.op = "Transpose3D";
+  o.min = o.max = 24;
+  EXPECT_EQ(PlanSweep(o).at(0).in_w, 64);
 }
 
 // LSTM, GRU and RNN sweep models: the node PyTorch exports (forward, state as inputs), counted

@@ -64,7 +64,7 @@ int Run(const SweepArgs& a, const Context&) {
 
 Runner SetupSweep(CLI::App& cmd) {
   auto a = std::make_shared<SweepArgs>();
-  cmd.add_option("--op", a->op, "Layer type: Conv, DepthwiseConv, Gemm, MaxPool, AveragePool, Add, ..., LSTM, GRU, RNN, RoiAlign, ScatterElements, SiLU (Sigmoid + Mul), TopK, NonZero, GatherND, Slice, SliceH, Gather, GatherColumn, GatherBlock")
+  cmd.add_option("--op", a->op, "Layer type: Conv, DepthwiseConv, Gemm, MaxPool, AveragePool, Add, ..., LSTM, GRU, RNN, RoiAlign, ScatterElements, SiLU (Sigmoid + Mul), TopK, NonZero, GatherND, Slice, SliceH, Gather, GatherColumn, GatherBlock, SoftmaxLast, ReduceMean, Transpose3D, NonMaxSuppressionIoU (IoU threshold = kernel / 100)")
       ->type_name("OP");
   cmd.add_option("--plan", a->plan,
                  "Configurations from a measurement CSV (plan) instead of --op and a design (e.g. census samples)")

@@ -3,7 +3,9 @@
 // layer odonata counts: LoadOnnx of the written file gives the same Layer.
 // Weights are float32 (an fp16 benchmark converts them in the runtime:
 // TensorRT --fp16); opset 13, or 14 for HardSwish (new in 14), 17 for
-// LayerNormalization, com.microsoft version 1 for its Gelu. An int8
+// LayerNormalization, com.microsoft version 1 for its Gelu. SiLU and ReduceMean are written as
+// the exporters' nodes that ONNX Runtime rewrites into the layer's kernel (BuildSiluModel,
+// BuildReduceMeanModel). An int8
 // convolution or matrix product (precision int8) is a QDQ model, as ONNX
 // Runtime's quantizer writes one (BuildQdqModel); other int8 ops stay float.
 #include <unistd.h>
@@ -82,9 +84,12 @@ void AddAttribute(onnx::NodeProto* n, const std::string& name, const Attribute& 
 }
 
 // Values of the Constant inputs ToLayer declares (Clip bounds, Resize scales,
-// NonMaxSuppression's IoU threshold; its int64 box limit is written apart).
+// NonMaxSuppression's IoU threshold, 0.5 or NonMaxSuppressionIoU's kernel_h / 100; its int64
+// box limit is written apart).
 std::vector<float> ConstantValues(const LayerConfig& c, const std::string& name) {
-  if (name == "iou_threshold") return {0.5f};
+  if (name == "iou_threshold") {
+    return {c.op == "NonMaxSuppressionIoU" ? static_cast<float>(c.kernel_h) / 100.0f : 0.5f};
+  }
   if (name == "min") return {0.0f};
   if (name == "max") return {6.0f};
   if (name == "scales") return {1.0f, 1.0f, static_cast<float>(c.stride_h), static_cast<float>(c.stride_w)};
@@ -234,6 +239,38 @@ onnx::ModelProto BuildSiluModel(const LayerConfig& c, const Layer& l) {
   return m;
 }
 
+// ReduceMean over the last axis of [batch, in_h, in_w, in_c] as ConvNeXt-T and Swin-T export their
+// channels-last LayerNorm: the input a Transpose (perm 0, 2, 3, 1) of an NCHW graph input `x_nchw`,
+// and here the output transposed back (perm 0, 3, 1, 2) to `y_nchw` [batch, 1, in_h, in_w].
+// ONNX Runtime's transpose optimizer folds the two Transposes away and runs one ReduceMean over the
+// channel axis of the NCHW tensor (axes [1], keepdims; ORT 1.30, level all, optimized model read
+// 2026-12-06), the kernel the networks run (data/host-ort-cpu/ort-graphs/convnext_tiny.json: 23
+// "ReduceMean <- Transpose+ReduceMean"); a ReduceMean alone would time the contiguous last-axis
+// reduction instead. The layer, ToLayer's, is the middle node, as odonata loads the network's.
+onnx::ModelProto BuildReduceMeanModel(const LayerConfig& c, const Layer& l) {
+  onnx::ModelProto m = EmptyModel(c.op, 13);
+  onnx::GraphProto* g = m.mutable_graph();
+  const TensorInfo& x = l.inputs.at(0);
+  const TensorInfo& y = l.outputs.at(0);
+  TensorInfo x_nchw = x, y_nchw = y;
+  x_nchw.name = "x_nchw";
+  x_nchw.shape = {c.batch, c.in_c, c.in_h, c.in_w};
+  y_nchw.name = "y_nchw";
+  y_nchw.shape = {c.batch, 1, c.in_h, c.in_w};
+  SetType(g->add_input(), x_nchw);
+  onnx::NodeProto* to_nhwc = AddNode(g, "Transpose", {x_nchw.name}, x.name);
+  to_nhwc->set_name("to_nhwc");
+  AddInts(to_nhwc, "perm", {0, 2, 3, 1});
+  onnx::NodeProto* mean = AddNode(g, l.op_type, {x.name}, y.name);
+  mean->set_name(l.name);
+  for (const auto& [name, value] : l.attributes) AddAttribute(mean, name, value);
+  onnx::NodeProto* to_nchw = AddNode(g, "Transpose", {y.name}, y_nchw.name);
+  to_nchw->set_name("to_nchw");
+  AddInts(to_nchw, "perm", {0, 3, 1, 2});
+  SetType(g->add_output(), y_nchw);
+  return m;
+}
+
 // The layer as ONNX Runtime's quantizer (quantize_static, QDQ format, U8S8)
 // writes it: uint8 activations (graph input `x` and output `y`, zero point
 // 128), int8 weights with per-channel scales (zero point 0), int32 bias with
@@ -352,6 +389,7 @@ std::string LayerModelBytes(const LayerConfig& config, std::uint64_t seed) {
   }
   onnx::ModelProto model = IsQdq(config, layer)  ? BuildQdqModel(config, layer, seed)
                             : config.op == "SiLU" ? BuildSiluModel(config, layer)
+                            : config.op == "ReduceMean" ? BuildReduceMeanModel(config, layer)
                                                   : BuildModel(config, layer, seed);
   try {
     onnx::checker::check_model(model);
