@@ -780,7 +780,9 @@ function readSweeps(o) {
       const row = [...r];
       row[modelCol] = `${path.basename(path.resolve(dir))}/${r[modelCol]}`;
       const op = opCol >= 0 ? r[opCol] : 'model';
-      const boxGroups = op === 'NonMaxSuppression' ? Number(groupsCol >= 0 ? r[groupsCol] : 1) : 0;
+      // NonMaxSuppressionIoU: the same model with another IoU threshold (its kernel_h / 100): the same feed.
+      const nms = op === 'NonMaxSuppression' || op === 'NonMaxSuppressionIoU';
+      const boxGroups = nms ? Number(groupsCol >= 0 ? r[groupsCol] : 1) : 0;
       jobs.push({row, file: path.join(dir, r[modelCol]), op, label: op.toLowerCase(), boxGroups});
     });
   }
