@@ -211,6 +211,12 @@ std::int64_t LayerDim(const Layer& l, LayerDimId dim) {
       const Shape& scores = l.inputs[1].shape;
       return dim == D::kBoxes ? scores[2] : scores[0] * scores[1];
     }
+    case D::kKept:
+      // NonMaxSuppression: its output's rows [kept, 3], the selections over all batches and
+      // classes (the loader's bound batch x classes x min(boxes, max_output_boxes_per_class),
+      // or the size stated with --input-shape or measured: out_rows).
+      if (l.op_type != "NonMaxSuppression" || !out || out->size() != 2) return 0;
+      return (*out)[0];
     case D::kElems:
       return out ? Product(*out) : 0;
     case D::kGroup:

@@ -752,6 +752,7 @@ enum class Col {
   kRepeats,
   kPowerW,
   kEnergyMj,
+  kOutRows,
   kCount,
 };
 
@@ -782,6 +783,7 @@ constexpr ColumnSpec kColumns[] = {
     {"repeats", false},
     {"power_w", false},
     {"energy_mj", false},
+    {"out_rows", false},
 };
 static_assert(std::size(kColumns) == static_cast<std::size_t>(Col::kCount));
 
@@ -913,10 +915,15 @@ Measurement ParseRow(const Record& r, const Header& h, const std::string& origin
   }
   m.power_w = non_negative(Col::kPowerW);
   m.energy_mj = non_negative(Col::kEnergyMj);
+  if (const std::string* f = field(Col::kOutRows)) {
+    I64 v = p.Int("out_rows", *f);
+    if (v < 0) throw p.Fail("out_rows", "'" + std::string(Trim(*f)) + "' must not be negative");
+    m.out_rows = v;
+  }
   for (int i : h.extra) m.extra.emplace_back(h.names[i], r.fields[i]);
 
   try {
-    ToLayer(c);
+    ToLayer(m);
   } catch (const Error& e) {
     throw e.WithContext(p.where());
   }
@@ -969,7 +976,7 @@ std::vector<Measurement> ReadMeasurements(const std::string& path, bool require_
 }
 
 void WriteMeasurements(const std::vector<Measurement>& rows, std::ostream& out) {
-  bool latency = false, p10 = false, p90 = false, repeats = false, power = false, energy = false;
+  bool latency = false, p10 = false, p90 = false, repeats = false, power = false, energy = false, out_rows = false;
   for (const Measurement& m : rows) {
     latency |= m.latency_ms > 0;
     p10 |= m.latency_ms_p10.has_value();
@@ -977,8 +984,9 @@ void WriteMeasurements(const std::vector<Measurement>& rows, std::ostream& out) 
     repeats |= m.repeats.has_value();
     power |= m.power_w.has_value();
     energy |= m.energy_mj.has_value();
+    out_rows |= m.out_rows.has_value();
   }
-  const bool present[] = {latency, p10, p90, repeats, power, energy};
+  const bool present[] = {latency, p10, p90, repeats, power, energy, out_rows};
   const std::size_t first_latency = static_cast<std::size_t>(Col::kLatency);
   std::vector<std::string> extra;
   if (!rows.empty()) {
@@ -1016,6 +1024,7 @@ void WriteMeasurements(const std::vector<Measurement>& rows, std::ostream& out) 
         m.repeats ? std::to_string(*m.repeats) : std::string(),
         number(m.power_w),
         number(m.energy_mj),
+        m.out_rows ? std::to_string(*m.out_rows) : std::string(),
     };
     for (std::size_t i = 0; i < std::size(latency_fields); ++i) {
       if (present[i]) line.append(",").append(latency_fields[i]);
@@ -1044,6 +1053,23 @@ Layer ToLayer(const LayerConfig& c) {
   l.op_class = ClassifyLayer(l);
   l.covers = {l.name};
   l.covered_ops = {l.op_type};
+  l.counts = ComputeCounts(l);
+  return l;
+}
+
+Layer ToLayer(const Measurement& m) {
+  Layer l = ToLayer(m.config);
+  if (!m.out_rows) return l;
+  const auto fail = [&](const std::string& what) { return Error("out_rows: " + what); };
+  if (l.op_type != "NonMaxSuppression" || l.outputs.empty() || l.outputs[0].shape.empty()) {
+    throw fail("only a NonMaxSuppression row has a measured output size, not " + m.config.op);
+  }
+  Shape& y = l.outputs[0].shape;
+  if (*m.out_rows > y[0]) {
+    throw fail(std::to_string(*m.out_rows) + " rows exceed the output's bound of " + std::to_string(y[0]) +
+               " (batch x in_c x in_h)");
+  }
+  y[0] = *m.out_rows;
   l.counts = ComputeCounts(l);
   return l;
 }

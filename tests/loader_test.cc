@@ -10,6 +10,7 @@
 
 #include "odonata/errors.h"
 #include "odonata/estimate.h"
+#include "odonata/estimator.h"
 #include "odonata/network.h"
 #include "odonata/onnx.h"
 #include "odonata/platform.h"
@@ -206,6 +207,18 @@ TEST(Loader, NonMaxSuppressionOutputIsBoundedAndFlagged) {
   EXPECT_TRUE(keep.data_dependent);
   ASSERT_FALSE(net.warnings.empty());
   EXPECT_NE(net.warnings[0].find("upper bound 30x3"), std::string::npos) << net.warnings[0];
+  // LayerDim "kept" (the detection model's N x kept term) is the output's rows: the bound,
+  // or the size stated with --input-shape; boxes and classes come from the scores.
+  EXPECT_EQ(LayerDim(nms, "kept"), 30);
+  EXPECT_EQ(LayerDim(nms, "boxes"), 100);
+  EXPECT_EQ(LayerDim(nms, "classes"), 3);
+  EXPECT_EQ(LayerDim(keep, "kept"), 0);  // not an NMS
+  LoadOptions stated;
+  stated.input_shapes["sel"] = {7, 3};
+  Network seven = ParseOnnxText(
+      Model("(float[1,100,4] boxes, float[1,3,100] scores, float[100] flat) => (float[?] keep)", body, inits), stated);
+  EXPECT_EQ(LayerDim(Find(seven, "NonMaxSuppression"), "kept"), 7);
+  EXPECT_EQ(LayerDim(Find(seven, "NonMaxSuppression"), "boxes"), 100);
 }
 
 // --input-shape names the output of a node whose size depends on input values (here NonZero

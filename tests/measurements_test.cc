@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "odonata/errors.h"
+#include "odonata/estimator.h"
 #include "odonata/measurements.h"
 #include "odonata/network.h"
 #include "odonata/onnx.h"
@@ -50,11 +51,12 @@ std::string CountsText(const Counts& c) {
 
 TEST(Measurements, CanonicalColumns) {
   const auto& c = MeasurementColumns();
-  ASSERT_EQ(c.size(), 21u);
+  ASSERT_EQ(c.size(), 22u);
   EXPECT_EQ(c.front(), "op");
   EXPECT_EQ(c[14], "precision");
   EXPECT_EQ(c[15], "latency_ms");
-  EXPECT_EQ(c.back(), "energy_mj");
+  EXPECT_EQ(c[20], "energy_mj");
+  EXPECT_EQ(c.back(), "out_rows");
 }
 
 TEST(Measurements, ParsesQuotingCrlfCommentsBlankLinesAndExtras) {
@@ -249,6 +251,63 @@ TEST(Measurements, WriteThenParseRoundTrips) {
   std::ostringstream again;
   WriteMeasurements(back, again);
   EXPECT_EQ(again.str(), out.str());
+}
+
+// out_rows: the rows of a NonMaxSuppression's output as the runtime produced them
+// (tools/ort/run.js). Read into Measurement::out_rows, written back only when some
+// row has it, and given to the layer by ToLayer(Measurement): 2 images x 3 classes
+// x 100 boxes have a bound of 600 selections; 41 were measured.
+TEST(Measurements, OutRowsGiveTheNmsLayerItsMeasuredOutput) {
+  const std::string header =
+      "op,batch,in_c,in_h,in_w,out_c,kernel_h,kernel_w,stride_h,stride_w,groups,precision,latency_ms,out_rows\n";
+  const std::string text = header +
+                           "NonMaxSuppression,2,3,100,1,3,1,1,1,1,4,fp32,0.5,41\n"
+                           "NonMaxSuppression,2,3,100,1,3,1,1,1,1,4,fp32,0.7,\n"
+                           "Relu,1,8,4,4,8,1,1,1,1,1,fp32,0.01,\n";
+  const std::vector<Measurement> rows = ParseMeasurements(text, "d.csv");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].out_rows, std::optional<std::int64_t>(41));
+  EXPECT_FALSE(rows[1].out_rows.has_value());
+  EXPECT_FALSE(rows[2].out_rows.has_value());
+  EXPECT_TRUE(rows[0].extra.empty());  // a known column, not an extra one
+
+  const Layer measured = ToLayer(rows[0]);
+  EXPECT_EQ(measured.outputs.at(0).shape, (Shape{41, 3}));
+  EXPECT_EQ(measured.counts.output_elems, 41 * 3);
+  EXPECT_EQ(LayerDim(measured, "kept"), 41);
+  EXPECT_EQ(LayerDim(measured, "boxes"), 100);
+  EXPECT_EQ(LayerDim(measured, "classes"), 6);
+  // Without out_rows: the bound, batch x classes x boxes, as ToLayer(config).
+  const Layer bound = ToLayer(rows[1]);
+  EXPECT_EQ(bound.outputs.at(0).shape, (Shape{600, 3}));
+  EXPECT_TRUE(bound == ToLayer(rows[1].config));
+  EXPECT_EQ(LayerDim(bound, "kept"), 600);
+  EXPECT_EQ(LayerDim(ToLayer(rows[2]), "kept"), 0);  // not an NMS
+
+  std::ostringstream out;
+  WriteMeasurements(rows, out);
+  EXPECT_EQ(out.str(),
+            "op,batch,in_c,in_h,in_w,out_c,kernel_h,kernel_w,stride_h,stride_w,groups,dilation,pad_h,pad_w,precision,"
+            "latency_ms,out_rows\n"
+            "NonMaxSuppression,2,3,100,1,3,1,1,1,1,4,1,-1,-1,fp32,0.5,41\n"
+            "NonMaxSuppression,2,3,100,1,3,1,1,1,1,4,1,-1,-1,fp32,0.7,\n"
+            "Relu,1,8,4,4,8,1,1,1,1,1,1,-1,-1,fp32,0.01,\n");
+  std::ostringstream without;
+  WriteMeasurements({rows[1], rows[2]}, without);
+  EXPECT_EQ(without.str().find("out_rows"), std::string::npos);
+
+  // Errors name the file, line and column.
+  EXPECT_EQ(ParseError(header + "NonMaxSuppression,2,3,100,1,3,1,1,1,1,4,fp32,0.5,601\n"),
+            "m.csv:2: out_rows: 601 rows exceed the output's bound of 600 (batch x in_c x in_h)");
+  EXPECT_EQ(ParseError(header + "NonMaxSuppression,2,3,100,1,3,1,1,1,1,4,fp32,0.5,-1\n"),
+            "m.csv:2: out_rows: '-1' must not be negative");
+  EXPECT_EQ(ParseError(header + "NonMaxSuppression,2,3,100,1,3,1,1,1,1,4,fp32,0.5,4.5\n"),
+            "m.csv:2: out_rows: '4.5' is not an integer");
+  EXPECT_EQ(ParseError(header + "Relu,1,8,4,4,8,1,1,1,1,1,fp32,0.01,5\n"),
+            "m.csv:2: out_rows: only a NonMaxSuppression row has a measured output size, not Relu");
+  // Zero selections is a measurement (no score above the threshold).
+  EXPECT_EQ(ParseMeasurements(header + "NonMaxSuppression,2,3,100,1,3,1,1,1,1,4,fp32,0.5,0\n", "z.csv")[0].out_rows,
+            std::optional<std::int64_t>(0));
 }
 
 TEST(Measurements, PlansHaveNoLatencyColumns) {

@@ -74,6 +74,10 @@ const EstimatorInfo* FindEstimator(const std::string& name);
 //   align          the largest power of two, up to 64, dividing in_c (a depthwise layer:
 //                  its channels); 0 without channels. CPUs' blocked kernels (ONNX
 //                  Runtime's NCHWc) run only for channels in multiples of 8 or 16
+//   kept           NonMaxSuppression: its output's rows, the boxes selected over all
+//                  batches and classes (the loader's upper bound batch * classes *
+//                  min(boxes, max_output_boxes_per_class), or the size stated with
+//                  --input-shape, or a measurement row's out_rows); 0 for other ops
 // Recurrent layers (rnn: LSTM, GRU, RNN; X [seq, batch, input], or [batch, seq, input] with
 // layout 1): in_c the input size, out_c the hidden size, in_h the sequence length, batch the
 // batch, spatial the time steps (seq * batch), out_h, out_w and in_w 0.

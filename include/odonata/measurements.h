@@ -46,6 +46,10 @@ struct Measurement {
   std::optional<double> latency_ms_p10, latency_ms_p90;
   std::optional<std::int64_t> repeats;
   std::optional<double> power_w, energy_mj;
+  // Rows of the first output as the runtime produced them on the timed feed
+  // (column `out_rows`): a NonMaxSuppression's selected boxes. nullopt: the
+  // output keeps its upper bound (ToLayer's).
+  std::optional<std::int64_t> out_rows;
   std::string origin;  // "file.csv:12", for errors and reports
   // Columns beyond the canonical ones (e.g. `name`, `model`), kept in order.
   std::vector<std::pair<std::string, std::string>> extra;
@@ -73,5 +77,11 @@ void WriteMeasurements(const std::vector<Measurement>& rows, std::ostream& out);
 // exactly as the ONNX loader would produce for the equivalent model. Throws
 // Error for impossible configurations (output size < 1, in_c % groups != 0).
 Layer ToLayer(const LayerConfig& config);
+// ToLayer(m.config) with the first output's leading size set to m.out_rows
+// when the row has one (a NonMaxSuppression's measured selections; LayerDim
+// "kept"), counts recomputed. Throws Error as ToLayer, and for an out_rows
+// above the output's bound or on an op whose output size does not depend on
+// its input values.
+Layer ToLayer(const Measurement& m);
 
 }  // namespace odonata

@@ -17,9 +17,9 @@ FittedModel FitDetection(const std::vector<Layer>& layers, const std::vector<dou
   if (n != ms.size()) throw Error("fit: " + std::to_string(n) + " rows but " + std::to_string(ms.size()) + " times");
   if (n < 3) throw Error("fit: the detection model needs at least 3 rows, got " + std::to_string(n));
   const std::vector<std::vector<FittedFactor>> factors = {
-      {}, {{"classes", 0}, {"boxes", 0}}, {{"classes", 0}, {"boxes", 0}, {"boxes", 0}}};
-  // Rows scaled by 1 / t (relative errors), columns to unit norm (the boxes^2
-  // column is 1e8 times the constant one).
+      {}, {{"classes", 0}, {"boxes", 0}}, {{"boxes", 0}, {"kept", 0}}};
+  // Rows scaled by 1 / t (relative errors), columns to unit norm (the boxes x
+  // kept column is up to 1e8 times the constant one).
   Eigen::MatrixXd a(static_cast<Eigen::Index>(n), 3);
   Eigen::VectorXd b = Eigen::VectorXd::Ones(static_cast<Eigen::Index>(n));
   bool any = false;
@@ -27,11 +27,12 @@ FittedModel FitDetection(const std::vector<Layer>& layers, const std::vector<dou
     if (!(ms[i] > 0) || !std::isfinite(ms[i])) throw Error("fit: latency must be positive and finite");
     const double classes = static_cast<double>(LayerDim(layers[i], "classes"));
     const double boxes = static_cast<double>(LayerDim(layers[i], "boxes"));
+    const double kept = static_cast<double>(LayerDim(layers[i], "kept"));
     any |= boxes > 0;
     const auto r = static_cast<Eigen::Index>(i);
     a(r, 0) = 1.0 / ms[i];
     a(r, 1) = classes * boxes / ms[i];
-    a(r, 2) = classes * boxes * boxes / ms[i];
+    a(r, 2) = boxes * kept / ms[i];
   }
   if (!any) throw Error("fit: no NonMaxSuppression rows for the detection model");
   Eigen::VectorXd scale(3);
@@ -49,13 +50,14 @@ FittedModel FitDetection(const std::vector<Layer>& layers, const std::vector<dou
   for (std::size_t i = 0; i < n; ++i) {
     const double classes = static_cast<double>(LayerDim(layers[i], "classes"));
     const double boxes = static_cast<double>(LayerDim(layers[i], "boxes"));
-    pred[i] = c(0) + c(1) * classes * boxes + c(2) * classes * boxes * boxes;
+    const double kept = static_cast<double>(LayerDim(layers[i], "kept"));
+    pred[i] = c(0) + c(1) * classes * boxes + c(2) * boxes * kept;
   }
   const FitStats stats = fit::PredictionStats(ms, pred);
   m.rows = stats.rows;
   m.r2 = stats.r2;
   m.mape = stats.mape;
-  m.source = "fitted: odonata fit, " + std::to_string(n) + " rows; c0 + c1 classes boxes + c2 classes boxes^2";
+  m.source = "fitted: odonata fit, " + std::to_string(n) + " rows; c0 + c1 classes boxes + c2 boxes kept";
   return m;
 }
 

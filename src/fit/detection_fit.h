@@ -1,7 +1,8 @@
 // The detection class's fitted model (issue 4): NonMaxSuppression on a CPU,
 // which per batch and class sorts its N candidates and compares each with the
-// boxes selected before it (ONNX Runtime's greedy loop), so its time grows with
-// classes * N and classes * N^2.
+// boxes of its class selected before it (ONNX Runtime's greedy loop), so its
+// time grows with classes * N and N * kept (kept: the boxes selected over all
+// classes, the output's rows; at its bound classes * N, the old classes * N^2).
 #pragma once
 
 #include <vector>
@@ -11,8 +12,9 @@
 
 namespace odonata {
 
-// t = c0 + c1 * classes * boxes + c2 * classes * boxes^2 (LayerDims "classes",
-// "boxes"), coefficients by least squares on relative errors ((t' - t) / t),
+// t = c0 + c1 * classes * boxes + c2 * boxes * kept (LayerDims "classes",
+// "boxes", "kept"; a profile written before 2026-12-06 has the last term as
+// classes * boxes * boxes, which is the same at kept's bound), coefficients by least squares on relative errors ((t' - t) / t),
 // so that rows of 0.1 ms weigh as much as rows of 250 ms. Throws Error with
 // fewer than 3 rows or when no row is a NonMaxSuppression.
 FittedModel FitDetection(const std::vector<Layer>& layers, const std::vector<double>& ms);

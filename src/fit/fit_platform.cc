@@ -406,7 +406,7 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
     }
     Layer layer;
     try {
-      layer = ToLayer(row.config);
+      layer = ToLayer(row);
       if (prec == Precision::kInt8) layer = Int8Layer(row, std::move(layer), base);
     } catch (const Error& e) {
       report.warnings.push_back(row.origin + ": " + e.what() + "; row skipped");

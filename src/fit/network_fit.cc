@@ -320,7 +320,7 @@ NetworkFitReport FitNetworks(const std::vector<FitNetwork>& networks, const std:
   }
   std::vector<Layer> sweep_layers;
   for (const Measurement& m : layer_rows) {
-    sweep_layers.push_back(ToLayer(m.config));
+    sweep_layers.push_back(ToLayer(m));
     seen[{sweep_layers.back().op_class, m.config.precision}] += options.min_networks;  // a sweep decides its class
   }
   auto fitted = [&](OpClass c, Precision p) {

@@ -122,7 +122,7 @@ PowerFit FitPower(const std::vector<Measurement>& rows, Platform& platform, cons
     }
     Layer layer;
     try {
-      layer = ToLayer(row.config);
+      layer = ToLayer(row);
     } catch (const Error&) {
       continue;
     }

@@ -546,9 +546,19 @@ async function timeModel(file, o, t) {
   const prefix = t.profile ? path.join(os.tmpdir(), `odonata-run-${process.pid}`) : '';
   const session = await ort.InferenceSession.create(file, sessionOptions(o, t.profile ? {
     enableProfiling: true, profileFilePrefix: prefix} : {}));
-  let best = null, bestFirst = 0, runsSoFar = 0, footprint = null;
+  let best = null, bestFirst = 0, runsSoFar = 0, footprint = null, outRows = null;
   try {
     const feeds = makeFeeds(session, file, t.seed, t.boxGroups);
+    // A NonMaxSuppression sweep model: the rows of its output (the graph's one output, the
+    // selected boxes over all classes), from one untimed run on the timed feed; deterministic
+    // for the feed, so one run says it. The measurement CSV's out_rows column.
+    if (t.boxGroups) {
+      if (session.outputNames.length !== 1) throw new Error(`${file}: a NonMaxSuppression sweep model has one output`);
+      const y = (await session.run(feeds))[session.outputNames[0]];
+      if (y.dims.length !== 2) throw new Error(`${file}: NonMaxSuppression output of rank ${y.dims.length}, not 2`);
+      outRows = Number(y.dims[0]);
+      ++runsSoFar;
+    }
     if (t.warmMaxMb !== null && t.warmMaxMb !== undefined) {
       footprint = t.footprint;
       if (footprint === undefined || footprint === null) {
@@ -594,6 +604,7 @@ async function timeModel(file, o, t) {
     if (best.nodeTimes.length !== best.times.length) throw new Error(`${file}: the profile lacks runs`);
   }
   best.footprint = footprint;
+  best.outRows = outRows;
   return best;
 }
 
@@ -761,7 +772,7 @@ function readSweeps(o) {
     header = h;
     const modelCol = h.indexOf('model'), opCol = h.indexOf('op'), groupsCol = h.indexOf('groups');
     if (modelCol < 0) throw new Error(`${planFile}: no 'model' column (was the sweep written with --models?)`);
-    for (const c of ['latency_ms', 'latency_ms_p10', 'latency_ms_p90', 'repeats', 'run_ms']) {
+    for (const c of ['latency_ms', 'latency_ms_p10', 'latency_ms_p90', 'repeats', 'run_ms', 'out_rows']) {
       if (h.includes(c)) throw new Error(`${planFile}: already has a '${c}' column`);
     }
     rows.slice(1).forEach((r, k) => {
@@ -769,7 +780,9 @@ function readSweeps(o) {
       const row = [...r];
       row[modelCol] = `${path.basename(path.resolve(dir))}/${r[modelCol]}`;
       const op = opCol >= 0 ? r[opCol] : 'model';
-      const boxGroups = op === 'NonMaxSuppression' ? Number(groupsCol >= 0 ? r[groupsCol] : 1) : 0;
+      // NonMaxSuppressionIoU: the same model with another IoU threshold (its kernel_h / 100): the same feed.
+      const nms = op === 'NonMaxSuppression' || op === 'NonMaxSuppressionIoU';
+      const boxGroups = nms ? Number(groupsCol >= 0 ? r[groupsCol] : 1) : 0;
       jobs.push({row, file: path.join(dir, r[modelCol]), op, label: op.toLowerCase(), boxGroups});
     });
   }
@@ -863,6 +876,13 @@ async function runSweeps(o) {
       const t = await timeModel(jobs[i].file, o, {...sweepTiming(o, o.seed + i, jobs[i].op, jobs[i].boxGroups),
                                                   footprint: jobs[i].footprint});
       jobs[i].footprint = t.footprint;  // measured once (--warm-max-mb)
+      if (t.outRows !== null) {
+        // The same feed every pass: a different count means the runtime is not deterministic.
+        if (jobs[i].outRows !== undefined && jobs[i].outRows !== t.outRows) {
+          throw new Error(`${jobs[i].file}: NonMaxSuppression kept ${jobs[i].outRows} then ${t.outRows} boxes on one feed`);
+        }
+        jobs[i].outRows = t.outRows;
+      }
       pooled[i].run.push(...t.times);
       if (node) pooled[i].node.push(...t.nodeTimes);
       if (t.warmTimes) pooled[i].warm.push(...(node ? t.warmNodeTimes : t.warmTimes));
@@ -880,8 +900,10 @@ async function runSweeps(o) {
   }
   process.stderr.write('\n');
   const warmColumn = o.warmMaxMb !== null;
+  // out_rows (docs/measurement-csv.md): the NonMaxSuppression rows' selected boxes; empty for other ops.
+  const outRowsColumn = jobs.some((j) => j.outRows !== undefined);
   const lines = [[...header, 'latency_ms', 'latency_ms_p10', 'latency_ms_p90', 'repeats', 'run_ms', ...kSpreadColumns,
-                  ...(warmColumn ? ['warm_ms'] : [])].map(csvField).join(',')];
+                  ...(warmColumn ? ['warm_ms'] : []), ...(outRowsColumn ? ['out_rows'] : [])].map(csvField).join(',')];
   let warmRows = 0;
   let skipped = 0, rejected = 0;
   // The profiler's cost per reported node: the 1-element Relu's profiled kernel
@@ -901,7 +923,8 @@ async function runSweeps(o) {
       if (wm > 0) ++warmRows;
     }
     const line = [...job.row, ms(s.median), ms(s.p10), ms(s.p90), s.repeats, ms(run.median),
-                  ...spreadFields(s, pooled[i].passMedians, pooled[i].refRatios), ...warm].map(csvField).join(',');
+                  ...spreadFields(s, pooled[i].passMedians, pooled[i].refRatios), ...warm,
+                  ...(outRowsColumn ? [job.outRows === undefined ? '' : String(job.outRows)] : [])].map(csvField).join(',');
     if (s.median < o.minMs || s.p10 <= 0) {
       lines.push(`# below ${o.minMs} ms: ${line}`);
       ++skipped;
