@@ -264,6 +264,54 @@ TEST(HostCpu, FitDetectionRecoversTheKeptTerm) {
   EXPECT_GT(FitDetection(bound, ms).mape, 10.0);
 }
 
+// The quadratic term's form is chosen by cross-validation: rows made by kept^2 (kept 20-100% of
+// the bound, 1% noise) choose kept^2 and recover its coefficient, rows made by boxes x kept keep
+// boxes x kept, and rows at the bound (every form the same term) keep the first, boxes x kept.
+TEST(HostCpu, FitDetectionChoosesTheQuadraticFormByCrossValidation) {
+  const double c0 = 0.05, c1 = 1e-4, c2 = 4e-7;
+  for (int made : {0, 2}) {  // 0: boxes x kept, 2: kept^2
+    SCOPED_TRACE(made);
+    Noise noise(0.01, 11);
+    std::vector<Layer> layers;
+    std::vector<double> ms;
+    int k = 0;
+    for (std::int64_t boxes = 300; boxes <= 9000; boxes += 600) {
+      for (int rep = 0; rep < 2; ++rep) {
+        const double fraction = 0.2 + 0.8 * static_cast<double>(k++ % 5) / 4.0;
+        const auto kept = static_cast<std::int64_t>(fraction * static_cast<double>(boxes));
+        Measurement m;
+        m.config = DefaultSweepBase("NonMaxSuppression");
+        m.config.in_h = boxes;
+        m.config.groups = 1;
+        m.out_rows = kept;
+        const double q = made == 0 ? static_cast<double>(boxes) * static_cast<double>(kept)
+                                   : static_cast<double>(kept) * static_cast<double>(kept);
+        m.latency_ms = (c0 + c1 * static_cast<double>(boxes) + c2 * q) * noise();
+        layers.push_back(ToLayer(m));
+        ms.push_back(m.latency_ms);
+      }
+    }
+    ASSERT_EQ(LayerDim(layers[1], "kept"), 120);  // 300 boxes, 40%
+    const FittedModel f = FitDetection(layers, ms);
+    ASSERT_EQ(f.terms.size(), 3u);
+    EXPECT_EQ(f.terms[2].factors, made == 0 ? (std::vector<FittedFactor>{{"boxes", 0}, {"kept", 0}})
+                                            : (std::vector<FittedFactor>{{"kept", 0}, {"kept", 0}}));
+    EXPECT_NEAR(f.terms[2].coef, c2, 0.03 * c2);
+    EXPECT_NE(f.source.find(made == 0 ? "c2 boxes kept (the quadratic term chosen by 5-fold cross-validated MAPE: "
+                                      : "c2 kept^2 (the quadratic term chosen by 5-fold cross-validated MAPE: "),
+              std::string::npos)
+        << f.source;
+    // At the bound the forms tie and the first stays.
+    std::vector<Layer> bound;
+    for (const Layer& l : layers) {
+      Layer b = l;
+      b.outputs[0].shape[0] = LayerDim(l, "boxes");
+      bound.push_back(b);
+    }
+    EXPECT_EQ(FitDetection(bound, ms).terms[2].factors, (std::vector<FittedFactor>{{"boxes", 0}, {"kept", 0}}));
+  }
+}
+
 // The committed detection measurements, fitted as `odonata fit` fits them,
 // give the committed profiles' detection model: c0 + c1 classes boxes +
 // c2 boxes kept, which the profiles (fitted before kept existed, on rows at the
