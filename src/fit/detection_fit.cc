@@ -17,22 +17,22 @@ FittedModel FitDetection(const std::vector<Layer>& layers, const std::vector<dou
   if (n != ms.size()) throw Error("fit: " + std::to_string(n) + " rows but " + std::to_string(ms.size()) + " times");
   if (n < 3) throw Error("fit: the detection model needs at least 3 rows, got " + std::to_string(n));
   const std::vector<std::vector<FittedFactor>> factors = {
-      {}, {{"classes", 0}, {"boxes", 0}}, {{"boxes", 0}, {"kept", 0}}};
-  // Rows scaled by 1 / t (relative errors), columns to unit norm (the boxes x
-  // kept column is up to 1e8 times the constant one).
+      {}, {{"kept", 0}}, {{"classes", 0}, {"kept_per_class", 0}, {"kept_per_class", 0}}};
+  // Rows scaled by 1 / t (relative errors), columns to unit norm (the quadratic
+  // column is up to 1e8 times the constant one).
   Eigen::MatrixXd a(static_cast<Eigen::Index>(n), 3);
   Eigen::VectorXd b = Eigen::VectorXd::Ones(static_cast<Eigen::Index>(n));
   bool any = false;
   for (std::size_t i = 0; i < n; ++i) {
     if (!(ms[i] > 0) || !std::isfinite(ms[i])) throw Error("fit: latency must be positive and finite");
     const double classes = static_cast<double>(LayerDim(layers[i], "classes"));
-    const double boxes = static_cast<double>(LayerDim(layers[i], "boxes"));
     const double kept = static_cast<double>(LayerDim(layers[i], "kept"));
-    any |= boxes > 0;
+    const double per_class = static_cast<double>(LayerDim(layers[i], "kept_per_class"));
+    any |= LayerDim(layers[i], "boxes") > 0;
     const auto r = static_cast<Eigen::Index>(i);
     a(r, 0) = 1.0 / ms[i];
-    a(r, 1) = classes * boxes / ms[i];
-    a(r, 2) = boxes * kept / ms[i];
+    a(r, 1) = kept / ms[i];
+    a(r, 2) = classes * per_class * per_class / ms[i];
   }
   if (!any) throw Error("fit: no NonMaxSuppression rows for the detection model");
   Eigen::VectorXd scale(3);
@@ -49,15 +49,15 @@ FittedModel FitDetection(const std::vector<Layer>& layers, const std::vector<dou
   std::vector<double> pred(n);
   for (std::size_t i = 0; i < n; ++i) {
     const double classes = static_cast<double>(LayerDim(layers[i], "classes"));
-    const double boxes = static_cast<double>(LayerDim(layers[i], "boxes"));
     const double kept = static_cast<double>(LayerDim(layers[i], "kept"));
-    pred[i] = c(0) + c(1) * classes * boxes + c(2) * boxes * kept;
+    const double per_class = static_cast<double>(LayerDim(layers[i], "kept_per_class"));
+    pred[i] = c(0) + c(1) * kept + c(2) * classes * per_class * per_class;
   }
   const FitStats stats = fit::PredictionStats(ms, pred);
   m.rows = stats.rows;
   m.r2 = stats.r2;
   m.mape = stats.mape;
-  m.source = "fitted: odonata fit, " + std::to_string(n) + " rows; c0 + c1 classes boxes + c2 boxes kept";
+  m.source = "fitted: odonata fit, " + std::to_string(n) + " rows; c0 + c1 kept + c2 classes kept_per_class^2";
   return m;
 }
 
