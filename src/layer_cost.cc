@@ -217,6 +217,12 @@ std::int64_t LayerDim(const Layer& l, LayerDimId dim) {
       // or the size stated with --input-shape or measured: out_rows).
       if (l.op_type != "NonMaxSuppression" || !out || out->size() != 2) return 0;
       return (*out)[0];
+    case D::kKeptPerClass: {
+      // kept / (batch x classes), to the nearest integer: the selections of one class, each
+      // compared with the boxes of its class selected before it (at the bound: boxes).
+      const std::int64_t classes = LayerDim(l, D::kClasses);
+      return classes > 0 ? (LayerDim(l, D::kKept) + classes / 2) / classes : 0;
+    }
     case D::kElems:
       return out ? Product(*out) : 0;
     case D::kGroup:

@@ -41,6 +41,7 @@ enum class LayerDimId : std::uint8_t {
   kInputs,
   kAlign,
   kKept,
+  kKeptPerClass,
   kNone,  // a name LayerDim does not know: always 0
 };
 inline constexpr std::size_t kLayerDimCount = static_cast<std::size_t>(LayerDimId::kNone);

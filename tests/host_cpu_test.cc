@@ -165,7 +165,8 @@ TEST(HostCpu, NmsSweepPlan) {
 // FitDetection recovers exact coefficients: t = 0.05 + 1e-4 classes boxes +
 // 3e-7 classes boxes^2 on 2 classes x 300..30000 boxes (0.14 .. 546 ms): rows
 // without a measured output keep it at its bound, kept = classes boxes, where
-// the model's boxes x kept term is the old classes x boxes^2.
+// the model's kept and classes x kept_per_class^2 terms are the old classes x
+// boxes and classes x boxes^2.
 TEST(HostCpu, FitDetectionRecoversCoefficients) {
   std::vector<Layer> layers;
   std::vector<double> ms;
@@ -187,8 +188,9 @@ TEST(HostCpu, FitDetectionRecoversCoefficients) {
   EXPECT_NEAR(m.terms[2].coef, 3e-7, 1e-15);
   EXPECT_EQ(m.range.at("boxes"), (std::pair<std::int64_t, std::int64_t>{300, 30000}));
   EXPECT_EQ(m.range.at("classes"), (std::pair<std::int64_t, std::int64_t>{2, 2}));
-  EXPECT_EQ(m.terms[1].factors, (std::vector<FittedFactor>{{"classes", 0}, {"boxes", 0}}));
-  EXPECT_EQ(m.terms[2].factors, (std::vector<FittedFactor>{{"boxes", 0}, {"kept", 0}}));
+  EXPECT_EQ(m.terms[1].factors, (std::vector<FittedFactor>{{"kept", 0}}));
+  EXPECT_EQ(m.terms[2].factors,
+            (std::vector<FittedFactor>{{"classes", 0}, {"kept_per_class", 0}, {"kept_per_class", 0}}));
   EXPECT_NEAR(m.mape, 0.0, 1e-6);
   EXPECT_EQ(m.rows, 12);
   EXPECT_EQ(ErrorOf([&] {
@@ -209,12 +211,12 @@ class Noise {
 };
 
 // NonMaxSuppression rows whose measured selections (out_rows, 20% to 100% of the bound
-// classes x boxes) are known: t = 0.05 + 1e-4 classes boxes + 2.5e-7 boxes kept, 1% noise,
-// 1-3 classes x 300-9000 boxes. Read through the measurement CSV, fitted as `odonata fit`
+// classes x boxes) are known: t = 0.05 + 1.5e-3 kept + 6e-7 kept^2 / classes, 1% noise,
+// 1-3 classes x 300-8700 boxes. Read through the measurement CSV, fitted as `odonata fit`
 // fits them (the detection class of FitPlatform), the coefficients come back within 3%; the
 // same rows without out_rows (every output at its bound) fit far worse.
 TEST(HostCpu, FitDetectionRecoversTheKeptTerm) {
-  const double c0 = 0.05, c1 = 1e-4, c2 = 2.5e-7;
+  const double c0 = 0.05, c1 = 1.5e-3, c2 = 6e-7;
   Noise noise(0.01, 7);
   std::string csv = "op,in_c,in_h,in_w,out_c,kernel_h,kernel_w,stride_h,stride_w,precision,latency_ms,out_rows\n";
   std::vector<Layer> layers;
@@ -224,8 +226,9 @@ TEST(HostCpu, FitDetectionRecoversTheKeptTerm) {
     for (std::int64_t boxes = 300; boxes <= 9000; boxes += 1200) {
       const double fraction = 0.2 + 0.8 * static_cast<double>(k++ % 5) / 4.0;  // 0.2, 0.4, ..., 1.0
       const auto kept = static_cast<std::int64_t>(fraction * static_cast<double>(classes * boxes));
-      const double t = (c0 + c1 * static_cast<double>(classes * boxes) +
-                        c2 * static_cast<double>(boxes) * static_cast<double>(kept)) * noise();
+      const double per_class = static_cast<double>(kept) / static_cast<double>(classes);
+      const double t = (c0 + c1 * static_cast<double>(kept) + c2 * static_cast<double>(classes) * per_class * per_class) *
+                       noise();
       csv += "NonMaxSuppression," + std::to_string(classes) + "," + std::to_string(boxes) + ",1," +
              std::to_string(classes) + ",1,1,1,1,fp32," + std::to_string(t) + "," + std::to_string(kept) + "\n";
     }
@@ -239,6 +242,7 @@ TEST(HostCpu, FitDetectionRecoversTheKeptTerm) {
   EXPECT_EQ(LayerDim(layers[0], "kept"), 60);  // 1 class, 300 boxes, 20%
   EXPECT_EQ(LayerDim(layers[4], "kept"), 5100);  // 1 class, 5100 boxes, 100%
   EXPECT_EQ(LayerDim(layers[10], "kept"), 1080);  // 2 classes, 2700 boxes, 20% of 5400
+  EXPECT_EQ(LayerDim(layers[10], "kept_per_class"), 540);
 
   const FittedModel m = FitDetection(layers, ms);
   ASSERT_EQ(m.terms.size(), 3u);
@@ -253,23 +257,24 @@ TEST(HostCpu, FitDetectionRecoversTheKeptTerm) {
   const FittedModel* f = r.platform.ModelFor(OpClass::kDetection).FittedFor(Precision::kFp32);
   ASSERT_TRUE(f);
   ASSERT_EQ(f->terms.size(), 3u);
-  EXPECT_EQ(f->terms[2].factors, (std::vector<FittedFactor>{{"boxes", 0}, {"kept", 0}}));
+  EXPECT_EQ(f->terms[1].factors, (std::vector<FittedFactor>{{"kept", 0}}));
   EXPECT_NEAR(f->terms[2].coef, m.terms[2].coef, 1e-9 * c2);
   EXPECT_LT(f->cv_mape, 2.0);
 
-  // At the bound (no out_rows) the boxes x kept column is classes x boxes^2 again: the
-  // rows' times, made by the kept counts, no longer fit.
+  // At the bound (no out_rows) the columns are classes x boxes and classes x boxes^2 again:
+  // the rows' times, made by the kept counts, no longer fit.
   std::vector<Layer> bound;
   for (const Measurement& row : rows) bound.push_back(ToLayer(row.config));
   EXPECT_GT(FitDetection(bound, ms).mape, 10.0);
 }
 
-// The quadratic term's form is chosen by cross-validation: rows made by kept^2 (kept 20-100% of
-// the bound, 1% noise) choose kept^2 and recover its coefficient, rows made by boxes x kept keep
-// boxes x kept, and rows at the bound (every form the same term) keep the first, boxes x kept.
-TEST(HostCpu, FitDetectionChoosesTheQuadraticFormByCrossValidation) {
+// The model's form is chosen by cross-validation: rows made by c0 + c1 kept + c2 kept^2 (one
+// class, kept 20-100% of the bound, 1% noise) keep that form and recover c2, rows made by
+// c0 + c1 boxes + c2 boxes x kept choose that one, and rows at the bound (every form the same
+// terms) keep the first.
+TEST(HostCpu, FitDetectionChoosesItsFormByCrossValidation) {
   const double c0 = 0.05, c1 = 1e-4, c2 = 4e-7;
-  for (int made : {0, 2}) {  // 0: boxes x kept, 2: kept^2
+  for (int made : {0, 1}) {
     SCOPED_TRACE(made);
     Noise noise(0.01, 11);
     std::vector<Layer> layers;
@@ -284,9 +289,8 @@ TEST(HostCpu, FitDetectionChoosesTheQuadraticFormByCrossValidation) {
         m.config.in_h = boxes;
         m.config.groups = 1;
         m.out_rows = kept;
-        const double q = made == 0 ? static_cast<double>(boxes) * static_cast<double>(kept)
-                                   : static_cast<double>(kept) * static_cast<double>(kept);
-        m.latency_ms = (c0 + c1 * static_cast<double>(boxes) + c2 * q) * noise();
+        const auto b = static_cast<double>(boxes), kk = static_cast<double>(kept);
+        m.latency_ms = (made == 0 ? c0 + c1 * kk + c2 * kk * kk : c0 + c1 * b + c2 * b * kk) * noise();
         layers.push_back(ToLayer(m));
         ms.push_back(m.latency_ms);
       }
@@ -294,11 +298,13 @@ TEST(HostCpu, FitDetectionChoosesTheQuadraticFormByCrossValidation) {
     ASSERT_EQ(LayerDim(layers[1], "kept"), 120);  // 300 boxes, 40%
     const FittedModel f = FitDetection(layers, ms);
     ASSERT_EQ(f.terms.size(), 3u);
-    EXPECT_EQ(f.terms[2].factors, made == 0 ? (std::vector<FittedFactor>{{"boxes", 0}, {"kept", 0}})
-                                            : (std::vector<FittedFactor>{{"kept", 0}, {"kept", 0}}));
+    EXPECT_EQ(f.terms[2].factors,
+              made == 0 ? (std::vector<FittedFactor>{{"classes", 0}, {"kept_per_class", 0}, {"kept_per_class", 0}})
+                        : (std::vector<FittedFactor>{{"boxes", 0}, {"kept", 0}}));
     EXPECT_NEAR(f.terms[2].coef, c2, 0.03 * c2);
-    EXPECT_NE(f.source.find(made == 0 ? "c2 boxes kept (the quadratic term chosen by 5-fold cross-validated MAPE: "
-                                      : "c2 kept^2 (the quadratic term chosen by 5-fold cross-validated MAPE: "),
+    EXPECT_NEAR(f.terms[1].coef, c1, 0.1 * c1);
+    EXPECT_NE(f.source.find(made == 0 ? "rows; c0 + c1 kept + c2 classes kept_per_class^2 (the form chosen by 5-fold "
+                                      : "rows; c0 + c1 classes boxes + c2 boxes kept (the form chosen by 5-fold "),
               std::string::npos)
         << f.source;
     // At the bound the forms tie and the first stays.
@@ -308,14 +314,16 @@ TEST(HostCpu, FitDetectionChoosesTheQuadraticFormByCrossValidation) {
       b.outputs[0].shape[0] = LayerDim(l, "boxes");
       bound.push_back(b);
     }
-    EXPECT_EQ(FitDetection(bound, ms).terms[2].factors, (std::vector<FittedFactor>{{"boxes", 0}, {"kept", 0}}));
+    EXPECT_EQ(FitDetection(bound, ms).terms[2].factors,
+              (std::vector<FittedFactor>{{"classes", 0}, {"kept_per_class", 0}, {"kept_per_class", 0}}));
   }
 }
 
 // The committed detection measurements, fitted as `odonata fit` fits them,
 // give the committed profiles' detection model: c0 + c1 classes boxes +
-// c2 boxes kept, which the profiles (fitted before kept existed, on rows at the
-// bound kept = classes boxes) write as c2 classes boxes^2: same coefficients.
+// c2 classes kept_per_class^2 at the bound (kept = classes boxes: the rows carry
+// no out_rows), which the profiles, fitted before kept existed, write as c1
+// classes boxes + c2 classes boxes^2: same coefficients.
 void ExpectFitMatchesProfile(const std::string& data, const std::string& profile) {
   std::vector<Measurement> rows = ReadMeasurements(kRoot + "/" + data + "/detection.csv");
   const Platform base = LoadPlatform(kRoot + "/" + data + "/base.json");
@@ -330,9 +338,11 @@ void ExpectFitMatchesProfile(const std::string& data, const std::string& profile
   ASSERT_TRUE(f && s);
   ASSERT_EQ(f->terms.size(), 3u);
   ASSERT_EQ(s->terms.size(), 3u);
-  EXPECT_EQ(f->terms[2].factors, (std::vector<FittedFactor>{{"boxes", 0}, {"kept", 0}}));
+  EXPECT_EQ(f->terms[1].factors, (std::vector<FittedFactor>{{"kept", 0}}));
+  EXPECT_EQ(f->terms[2].factors,
+            (std::vector<FittedFactor>{{"classes", 0}, {"kept_per_class", 0}, {"kept_per_class", 0}}));
+  EXPECT_EQ(s->terms[1].factors, (std::vector<FittedFactor>{{"classes", 0}, {"boxes", 0}}));
   EXPECT_EQ(s->terms[2].factors, (std::vector<FittedFactor>{{"classes", 0}, {"boxes", 0}, {"boxes", 0}}));
-  EXPECT_EQ(s->terms[1].factors, f->terms[1].factors);
   for (std::size_t t = 0; t < 3; ++t) {
     EXPECT_NEAR(f->terms[t].coef, s->terms[t].coef, 1e-9 * std::abs(s->terms[t].coef)) << profile << " term " << t;
   }
@@ -372,9 +382,9 @@ TEST(HostCpu, NmsEstimateUsesBoxesSquared) {
       FindEstimator("step_linear")->fn({big, p, Precision::kFp32, p.ModelFor(OpClass::kDetection)}).extrapolated);
 }
 
-// A profile written before "kept" existed (last term classes x boxes x boxes) and the same
-// model with the new term boxes x kept estimate an NMS at its bound (kept = classes x boxes)
-// identically; with fewer selections only the new term shrinks.
+// A profile written before "kept" existed (terms classes x boxes, classes x boxes x boxes)
+// and the same model with the new terms kept, classes x kept_per_class^2 estimate an NMS at
+// its bound (kept = classes x boxes) identically; with fewer selections only the new terms shrink.
 TEST(HostCpu, OldAndNewNmsTermsAgreeAtTheBound) {
   const Platform old_profile = LoadPlatform(kRoot + "/platforms/host-ort-cpu.json");
   Platform new_profile = old_profile;
@@ -382,7 +392,8 @@ TEST(HostCpu, OldAndNewNmsTermsAgreeAtTheBound) {
   ASSERT_EQ(model.fitted.size(), 1u);
   ASSERT_EQ(model.fitted[0].terms.size(), 3u);
   ASSERT_EQ(model.fitted[0].terms[2].factors, (std::vector<FittedFactor>{{"classes", 0}, {"boxes", 0}, {"boxes", 0}}));
-  model.fitted[0].terms[2].factors = {{"boxes", 0}, {"kept", 0}};
+  model.fitted[0].terms[1].factors = {{"kept", 0}};
+  model.fitted[0].terms[2].factors = {{"classes", 0}, {"kept_per_class", 0}, {"kept_per_class", 0}};
   const double c0 = model.fitted[0].terms[0].coef, c1 = model.fitted[0].terms[1].coef,
                c2 = model.fitted[0].terms[2].coef;
   auto ms = [](const Platform& p, const Layer& l) {
@@ -395,11 +406,12 @@ TEST(HostCpu, OldAndNewNmsTermsAgreeAtTheBound) {
   const Layer at_bound = ToLayer(row);
   EXPECT_EQ(LayerDim(at_bound, "kept"), 6000);
   EXPECT_EQ(ms(new_profile, at_bound), ms(old_profile, at_bound));
-  EXPECT_NEAR(ms(new_profile, at_bound), c0 + c1 * 6000.0 + c2 * 2000.0 * 6000.0, 1e-9 * ms(old_profile, at_bound));
+  EXPECT_NEAR(ms(new_profile, at_bound), c0 + c1 * 6000.0 + c2 * 3.0 * 2000.0 * 2000.0, 1e-9 * ms(old_profile, at_bound));
   row.out_rows = 600;
   const Layer measured = ToLayer(row);
   EXPECT_EQ(ms(old_profile, measured), ms(old_profile, at_bound));  // the old terms ignore kept
-  EXPECT_NEAR(ms(new_profile, measured), c0 + c1 * 6000.0 + c2 * 2000.0 * 600.0, 1e-9 * ms(old_profile, at_bound));
+  EXPECT_EQ(LayerDim(measured, "kept_per_class"), 200);
+  EXPECT_NEAR(ms(new_profile, measured), c0 + c1 * 600.0 + c2 * 3.0 * 200.0 * 200.0, 1e-9 * ms(old_profile, at_bound));
 }
 
 }  // namespace

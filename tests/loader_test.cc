@@ -212,12 +212,14 @@ TEST(Loader, NonMaxSuppressionOutputIsBoundedAndFlagged) {
   EXPECT_EQ(LayerDim(nms, "kept"), 30);
   EXPECT_EQ(LayerDim(nms, "boxes"), 100);
   EXPECT_EQ(LayerDim(nms, "classes"), 3);
+  EXPECT_EQ(LayerDim(nms, "kept_per_class"), 10);
   EXPECT_EQ(LayerDim(keep, "kept"), 0);  // not an NMS
   LoadOptions stated;
   stated.input_shapes["sel"] = {7, 3};
   Network seven = ParseOnnxText(
       Model("(float[1,100,4] boxes, float[1,3,100] scores, float[100] flat) => (float[?] keep)", body, inits), stated);
   EXPECT_EQ(LayerDim(Find(seven, "NonMaxSuppression"), "kept"), 7);
+  EXPECT_EQ(LayerDim(Find(seven, "NonMaxSuppression"), "kept_per_class"), 2);  // 7 / 3 = 2.3
   EXPECT_EQ(LayerDim(Find(seven, "NonMaxSuppression"), "boxes"), 100);
 }
 

@@ -277,6 +277,7 @@ TEST(Measurements, OutRowsGiveTheNmsLayerItsMeasuredOutput) {
   EXPECT_EQ(LayerDim(measured, "kept"), 41);
   EXPECT_EQ(LayerDim(measured, "boxes"), 100);
   EXPECT_EQ(LayerDim(measured, "classes"), 6);
+  EXPECT_EQ(LayerDim(measured, "kept_per_class"), 7);  // 41 / 6 = 6.8
   // Without out_rows: the bound, batch x classes x boxes, as ToLayer(config).
   const Layer bound = ToLayer(rows[1]);
   EXPECT_EQ(bound.outputs.at(0).shape, (Shape{600, 3}));

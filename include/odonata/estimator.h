@@ -78,6 +78,7 @@ const EstimatorInfo* FindEstimator(const std::string& name);
 //                  batches and classes (the loader's upper bound batch * classes *
 //                  min(boxes, max_output_boxes_per_class), or the size stated with
 //                  --input-shape, or a measurement row's out_rows); 0 for other ops
+//   kept_per_class kept / classes, to the nearest integer (NonMaxSuppression; 0 for other ops)
 // Recurrent layers (rnn: LSTM, GRU, RNN; X [seq, batch, input], or [batch, seq, input] with
 // layout 1): in_c the input size, out_c the hidden size, in_h the sequence length, batch the
 // batch, spatial the time steps (seq * batch), out_h, out_w and in_w 0.
