@@ -883,7 +883,12 @@ for f in files:
     head = list(rows[0].keys())
     # the runner adds the spread columns (mad_ms, rejected, pass_spread, ref_ratio) since issue 12
     spread = ["mad_ms", "rejected", "pass_spread", "ref_ratio"]
-    # and warm_ms (the row timed without the cache flush, run.js --warm-max-mb) since run 11
+    # and warm_ms (the row timed without the cache flush, run.js --warm-max-mb) since run 11, and
+    # out_rows (the kept boxes of a NonMaxSuppression, empty for other rows) since run 15
+    if head[-1:] == ["out_rows"]:
+        assert all(r["out_rows"] == "" or int(r["out_rows"]) >= 0 for r in rows), (f, "out_rows")
+        assert any(r["out_rows"] for r in rows) == any(r["op"].startswith("NonMaxSuppression") for r in rows), f
+        head = head[:-1]
     if head[-1:] == ["warm_ms"]:
         head = head[:-1]
     if head[-4:] == spread:
