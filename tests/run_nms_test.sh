@@ -15,14 +15,8 @@ odonata=$1
 src=$2
 work=$3
 
-if ! command -v node >/dev/null; then
-  echo "ort_run_nms: SKIPPED: node not installed"
-  exit 77
-fi
-if ! (cd "$src/tools/ort" && node -e "require('onnxruntime-node')" >/dev/null 2>&1); then
-  echo "ort_run_nms: SKIPPED: onnxruntime-node not installed in tools/ort (ONNXRUNTIME_NODE_INSTALL=skip npm ci)"
-  exit 77
-fi
+. "$(dirname "$0")/ort_lib.sh"
+skip_without_onnxruntime_node ort_run_nms "$src"
 
 rm -rf "$work"
 mkdir -p "$work"

@@ -26,14 +26,8 @@ src=$2
 work=$3
 tool=$src/tools/ort/value_sizes.js
 
-if ! command -v node >/dev/null; then
-  echo "ort_value_sizes: SKIPPED: node not installed"
-  exit 77
-fi
-if ! (cd "$src/tools/ort" && node -e "require('onnxruntime-node')" >/dev/null 2>&1); then
-  echo "ort_value_sizes: SKIPPED: onnxruntime-node not installed in tools/ort (ONNXRUNTIME_NODE_INSTALL=skip npm ci)"
-  exit 77
-fi
+. "$(dirname "$0")/ort_lib.sh"
+skip_without_onnxruntime_node ort_value_sizes "$src"
 if ! /usr/bin/python3 -c "import onnx" 2>/dev/null; then
   echo "ort_value_sizes: SKIPPED: python3-onnx not installed"
   exit 77
