@@ -994,9 +994,9 @@ async function runNetworks(o) {
                        `${((Date.now() - began) / 1000).toFixed(0)} s; wrote ${o.out}\n`);
 }
 
-// Also a module: dispatch.js times with the same machinery; value_sizes.js feeds with it.
+// Also a module: dispatch.js times with the same machinery; value_sizes.js feeds and profiles with it.
 module.exports = {stats, robustStats, mad, percentile, permutation, makeFeeds, setFeedSpecs, sessionOptions, timeModel,
-                  Reference, machine, identity, writeAtomic, ms};
+                  profileModel, Reference, machine, identity, writeAtomic, ms};
 
 if (require.main === module) {
   const options = parseArgs(process.argv.slice(2));

@@ -27,7 +27,7 @@ const path = require('node:path');
 const {execFileSync} = require('node:child_process');
 const {parseCsvObjects, csvField: field} = require('./csv.js');
 const {readFeeds, inputShapeArgs} = require('./feeds.js');
-const {valueDependentNodes, valueSizes} = require('./value_sizes.js');
+const {valueDependentNodes, valueSizes, sizeArgs} = require('./value_sizes.js');
 
 const usage = 'usage: node tools/ort/validate.js [--seed S] [--opt-level L] [--models DIR] ' +
               'ODONATA NETWORKS.csv PLATFORM THREADS SUITE.csv [LIST [FEEDS]]\n';
@@ -141,7 +141,7 @@ async function main() {
       ({sizes: stated, skipped} = await valueSizes(timed, {threads: Number(threads), seed: runOptions.seed,
                                                             feeds: feedsFile, optLevel: runOptions.optLevel}));
     }
-    const shapes = [...feedShapes, ...stated.map((x) => `${x.tensor}=${x.dims}`)].sort();
+    const shapes = [...feedShapes, ...sizeArgs(stated)].sort();
     let report, atBound = null;
     try {
       report = estimate(model, shapes);

@@ -23,7 +23,7 @@
 // an output named with ';', an empty output (a 0 dimension, which --input-shape does not take).
 // TopK, whose k can also be computed at run time, is not stated: odonata has no --input-shape for it.
 // Defaults as run.js: --threads 1, --seed 1, --opt-level all, no --feeds. Also a module
-// (valueSizes, valueDependentNodes, formatSizes): validate.js writes the sizes into the suite.
+// (valueSizes, valueDependentNodes, sizeArgs, formatSizes): validate.js writes the sizes into the suite.
 'use strict';
 
 const fs = require('node:fs');
@@ -117,30 +117,20 @@ function valueDependentNodes(file) {
 
 // --- one profiled run ---------------------------------------------------------------------------
 
-// The kernel events of one profiled session.run of `file` on run.js's feed: Map node name -> events.
+// The kernel events of one profiled session.run of `file` on run.js's feed (run.js profileModel,
+// which `run.js --profile` uses too): Map node name -> events.
 async function profiledRun(file, o) {
-  const ort = require('onnxruntime-node');
   const run = require('./run.js');
   const {readFeeds} = require('./feeds.js');
   run.setFeedSpecs(readFeeds(o.feeds || ''));
-  const prefix = path.join(os.tmpdir(), `odonata-value-sizes-${process.pid}-${Date.now()}`);
-  const dir = path.dirname(prefix);
-  const profiles = () => fs.readdirSync(dir).filter((f) => f.startsWith(`${path.basename(prefix)}_`) && f.endsWith('.json'));
-  const session = await ort.InferenceSession.create(file, run.sessionOptions(
-      {threads: o.threads || 1, optLevel: o.optLevel || 'all'}, {enableProfiling: true, profileFilePrefix: prefix}));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'odonata-value-sizes-'));
   let events;
   try {
-    try {
-      await session.run(run.makeFeeds(session, file, o.seed ?? 1));
-    } finally {
-      session.endProfiling();
-      await session.release();
-    }
-    const made = profiles();
-    if (made.length !== 1) throw new Error(`${file}: expected one profile ${prefix}_*.json`);
-    events = JSON.parse(fs.readFileSync(path.join(dir, made[0]), 'utf8'));
+    const profile = await run.profileModel(file, {threads: o.threads || 1, optLevel: o.optLevel || 'all', profile: dir,
+                                                  profileRuns: 1}, o.seed ?? 1);
+    events = JSON.parse(fs.readFileSync(profile, 'utf8'));
   } finally {
-    for (const f of profiles()) fs.unlinkSync(path.join(dir, f));
+    fs.rmSync(dir, {recursive: true, force: true});
   }
   const byNode = new Map();
   for (const e of events) {
@@ -217,10 +207,12 @@ async function valueSizes(file, o = {}) {
   return {sizes, skipped};
 }
 
-// The input_shape text of sizes: TENSOR=DIMS;...
-const formatSizes = (sizes) => sizes.map((s) => `${s.tensor}=${s.dims}`).join(';');
+// The sizes as odonata's --input-shape values (TENSOR=DIMS), and as the input_shape column's text
+// (those joined by ';').
+const sizeArgs = (sizes) => sizes.map((s) => `${s.tensor}=${s.dims}`);
+const formatSizes = (sizes) => sizeArgs(sizes).join(';');
 
-module.exports = {valueSizes, valueDependentNodes, formatSizes};
+module.exports = {valueSizes, valueDependentNodes, sizeArgs, formatSizes};
 
 async function main(argv) {
   const o = {threads: 1, seed: 1, feeds: '', optLevel: 'all'};
