@@ -311,16 +311,14 @@ class Importer {
   std::map<std::string, Shape> stated_shapes_;
   std::set<std::string> stated_used_;
   std::vector<std::string> folded_nodes_;
+  // An output whose size depends on input values: estimated at its upper bound, or at the size
+  // `given` with --input-shape.
   struct Bounded {
     std::string op, tensor;
     Shape bound;
+    std::optional<Shape> given;
   };
   std::vector<Bounded> bounded_;  // in the order the bounds were stated
-  struct Stated {
-    std::string op, tensor;
-    Shape given, bound;
-  };
-  std::vector<Stated> stated_;  // outputs estimated with their --input-shape size, in load order
   // An If inlined with both branches (InlineUnresolvedIfs).
   struct BothBranches {
     std::string name;                        // the If node's name (its branches' node-name prefix)
@@ -342,37 +340,29 @@ bool IsValueDependentOp(std::string_view op) {
 }
 }  // namespace
 
-// One warning per op type, however many tensors it bounded; for the ops whose size the user can
-// state, how.
+// One warning per op type, however many tensors it bounded, and one per op type for the sizes
+// stated instead (an SSD states 180 NonZero outputs); for the ops whose size the user can state, how.
 void Importer::WarnBounds() {
   const auto Hint = [](const std::string& op) -> std::string {
     return IsValueDependentOp(op) ? "; --input-shape TENSOR=DIMS states the expected size" : "";
   };
-  std::map<std::string, std::vector<const Bounded*>> by_op;
-  for (const Bounded& b : bounded_) by_op[b.op].push_back(&b);
-  for (const auto& [op, list] : by_op) {
+  std::map<std::pair<bool, std::string>, std::vector<const Bounded*>> by_op;  // bounds first, then stated
+  for (const Bounded& b : bounded_) by_op[{b.given.has_value(), b.op}].push_back(&b);
+  for (const auto& [key, list] : by_op) {
+    const auto& [stated, op] = key;
     const Bounded& first = *list.front();
+    const std::string bound = ShapeToString(first.bound);
     if (list.size() == 1) {
-      warnings_.push_back("shape of " + first.tensor + " depends on input values; estimated with the upper bound " +
-                          ShapeToString(first.bound) + Hint(op));
+      warnings_.push_back("shape of " + first.tensor + " depends on input values; " +
+                          (stated ? "estimated with the stated " + ShapeToString(*first.given) + " (upper bound " +
+                                        bound + ")"
+                                  : "estimated with the upper bound " + bound + Hint(op)));
     } else {
-      warnings_.push_back(std::to_string(list.size()) + " outputs of " + op +
-                          " nodes depend on input values; estimated with upper bounds (first: " + first.tensor + ", " +
-                          ShapeToString(first.bound) + ")" + Hint(op));
-    }
-  }
-  // The sizes stated with --input-shape: one line per op type as well (an SSD states 180 NonZero outputs).
-  std::map<std::string, std::vector<const Stated*>> stated_by_op;
-  for (const Stated& s : stated_) stated_by_op[s.op].push_back(&s);
-  for (const auto& [op, list] : stated_by_op) {
-    const Stated& first = *list.front();
-    if (list.size() == 1) {
-      warnings_.push_back("shape of " + first.tensor + " depends on input values; estimated with the stated " +
-                          ShapeToString(first.given) + " (upper bound " + ShapeToString(first.bound) + ")");
-    } else {
-      warnings_.push_back(std::to_string(list.size()) + " outputs of " + op +
-                          " nodes depend on input values; estimated with the stated sizes (first: " + first.tensor +
-                          ", " + ShapeToString(first.given) + ", upper bound " + ShapeToString(first.bound) + ")");
+      warnings_.push_back(std::to_string(list.size()) + " outputs of " + op + " nodes depend on input values; " +
+                          (stated ? "estimated with the stated sizes (first: " + first.tensor + ", " +
+                                        ShapeToString(*first.given) + ", upper bound " + bound + ")"
+                                  : "estimated with upper bounds (first: " + first.tensor + ", " + bound + ")" +
+                                        Hint(op)));
     }
   }
 }
@@ -1214,7 +1204,7 @@ bool Importer::BoundPass() {
                        " is at most " + ShapeToString(*bound));
           }
           stated_used_.insert(name);
-          stated_.push_back({op, "'" + name + "' (from node " + NodeLabel(n) + ")", given, *bound});
+          bounded_.push_back({op, "'" + name + "' (from node " + NodeLabel(n) + ")", *bound, given});
           bounds_[name] = given;
           tainted_.insert(name);
           changed = true;
