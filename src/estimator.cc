@@ -88,7 +88,8 @@ const EstimatorInfo* FindEstimator(const std::string& name) {
 const std::vector<std::string>& LayerDimNames() {
   static const std::vector<std::string> names = {"out_h",  "out_w",   "in_c", "out_c", "in_h",  "in_w",   "batch",
                                                  "kernel", "spatial", "macs", "elems", "boxes", "classes",
-                                                 "group",  "stride",  "dilation", "weights", "inputs", "align", "kept", "kept_per_class"};
+                                                 "group",  "stride",  "dilation", "weights", "inputs", "align", "kept", "kept_per_class",
+                                                 "valid_macs", "valid_permille"};
   return names;
 }
 

@@ -188,6 +188,76 @@ std::int64_t RecurrentDim(const Layer& l, LayerDimId dim) {
   }
 }
 
+// floor(a / b) for b > 0, a of either sign.
+std::int64_t FloorDiv(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+// The (output position o, kernel tap t) pairs of one axis whose input index
+// o * stride - pad + t * dilation lies in [0, in): for each tap, the outputs o
+// in [ceil((pad - t d) / s), floor((in - 1 + pad - t d) / s)] within [0, out).
+std::int64_t AxisValidTaps(std::int64_t in, std::int64_t out, std::int64_t kernel, std::int64_t stride,
+                       std::int64_t pad, std::int64_t dilation) {
+  std::int64_t n = 0;
+  for (std::int64_t t = 0; t < kernel; ++t) {
+    const std::int64_t shift = pad - t * dilation;
+    const std::int64_t lo = std::max<std::int64_t>(0, -FloorDiv(-shift, stride));  // ceil(shift / stride)
+    const std::int64_t hi = std::min<std::int64_t>(out - 1, FloorDiv(in - 1 + shift, stride));
+    if (hi >= lo) n += hi - lo + 1;
+  }
+  return n;
+}
+
+// A convolution's taps that read inside the input, not the zero padding (valid_macs,
+// valid_permille; estimator.h): `valid` of `all` (output, tap) pairs, multiplied over
+// the window's axes. False for every other layer (ConvTranspose included: it scatters,
+// and reads no padding) and for sizes no real network has.
+bool ValidTaps(const Layer& l, std::int64_t& valid, std::int64_t& all) {
+  const OpClass cls = FloatClassOf(l.op_class);
+  const std::int64_t macs = l.counts.macs;
+  if ((cls != OpClass::kConv && cls != OpClass::kDepthwiseConv) || l.op_type == "ConvTranspose" || macs <= 0) {
+    return false;
+  }
+  const Window& w = l.window;
+  const std::size_t r = w.kernel.size();
+  if (r == 0 || l.inputs.empty() || l.outputs.empty()) return false;
+  const Shape& in = l.inputs[0].shape;
+  const Shape& out = l.outputs[0].shape;
+  if (in.size() != r + 2 || out.size() != r + 2) return false;
+  valid = all = 1;
+  for (std::size_t i = 0; i < r; ++i) {
+    const std::int64_t k = w.kernel[i];
+    const std::int64_t s = i < w.strides.size() ? w.strides[i] : 1;
+    const std::int64_t d = i < w.dilations.size() ? w.dilations[i] : 1;
+    const std::int64_t p = i < w.pads.size() ? w.pads[i] : 0;
+    // Sizes beyond any real network (a hostile model's) keep the arithmetic below 2^62.
+    constexpr std::int64_t kBig = std::int64_t{1} << 30;
+    if (k <= 0 || s <= 0 || d <= 0 || in[2 + i] <= 0 || out[2 + i] <= 0 || k > kBig || s > kBig || d > kBig ||
+        p < 0 || p > kBig || in[2 + i] > kBig) {
+      return false;
+    }
+    // Each axis's out x kernel divides macs (batch x out_c x in_c per group x their
+    // product), so a product above macs is an inconsistent layer.
+    if (out[2 + i] > macs || k > macs / out[2 + i] || all > macs / (out[2 + i] * k)) return false;
+    all *= out[2 + i] * k;
+    valid *= AxisValidTaps(in[2 + i], out[2 + i], k, s, p, d);  // <= out x kernel
+  }
+  return true;
+}
+
+std::int64_t ValidMacs(const Layer& l) {
+  const std::int64_t macs = l.counts.macs;
+  std::int64_t valid = 0, all = 0;
+  if (!ValidTaps(l, valid, all)) return macs;
+  // macs = (batch x out_c x in_c per group) x all: exact in integers.
+  if (macs % all == 0) return macs / all * valid;
+  return static_cast<std::int64_t>(std::llround(static_cast<long double>(macs) * valid / all));
+}
+
+std::int64_t ValidPermille(const Layer& l) {
+  std::int64_t valid = 0, all = 0;
+  if (!ValidTaps(l, valid, all)) return 1000;
+  return static_cast<std::int64_t>(std::llround(1000.0L * valid / all));
+}
+
 bool IsRecurrentDim(LayerDimId dim) {
   using D = LayerDimId;
   return dim == D::kInC || dim == D::kOutC || dim == D::kInH || dim == D::kInW || dim == D::kOutH ||
@@ -204,6 +274,10 @@ std::int64_t LayerDim(const Layer& l, LayerDimId dim) {
   switch (dim) {
     case D::kMacs:
       return l.counts.macs;
+    case D::kValidMacs:
+      return ValidMacs(l);
+    case D::kValidPermille:
+      return ValidPermille(l);
     case D::kBoxes:
     case D::kClasses: {
       // NonMaxSuppression: boxes [batch, N, 4], scores [batch, C, N].

@@ -42,6 +42,8 @@ enum class LayerDimId : std::uint8_t {
   kAlign,
   kKept,
   kKeptPerClass,
+  kValidMacs,
+  kValidPermille,
   kNone,  // a name LayerDim does not know: always 0
 };
 inline constexpr std::size_t kLayerDimCount = static_cast<std::size_t>(LayerDimId::kNone);

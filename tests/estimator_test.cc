@@ -601,6 +601,100 @@ TEST(Estimator, LayerDimAlign) {
   EXPECT_EQ(LayerDim(l, "align"), 1);
 }
 
+// valid_macs (issue 12): the MACs whose input index falls inside the input, per axis the
+// (output, tap) pairs with 0 <= o * stride - pad + t * dilation < in; hand-counted.
+LayerConfig ConvConfig(const std::string& op, std::int64_t c_in, std::int64_t c_out, std::int64_t hw, std::int64_t k, std::int64_t stride, std::int64_t dilation) {
+  LayerConfig c;
+  c.op = op;
+  c.in_c = c_in;
+  c.out_c = c_out;
+  c.groups = op == "DepthwiseConv" ? c_in : 1;
+  c.in_h = c.in_w = hw;
+  c.kernel_h = c.kernel_w = k;
+  c.stride_h = c.stride_w = stride;
+  c.dilation = dilation;
+  return c;
+}
+
+TEST(Estimator, ValidMacsOfPaddedConvolutions) {
+  // 3x3, pad 1, 7x7: per axis the first tap of output 0 and the last of output 6 read
+  // padding, 7 x 3 - 2 = 19 of 21 pairs.
+  Layer l = ToLayer(ConvConfig("Conv", 4, 8, 7, 3, 1, 1));
+  EXPECT_EQ(LayerDim(l, "macs"), 7 * 7 * 9 * 4 * 8);
+  EXPECT_EQ(LayerDim(l, "valid_macs"), 4 * 8 * 19 * 19);
+  EXPECT_EQ(LayerDim(l, "valid_permille"), 819);  // 361 / 441 = 0.8186
+  // Dilation 36 at 33x33, pad 36: only the centre tap reads the input, 33 of 99 per axis.
+  l = ToLayer(ConvConfig("Conv", 2, 3, 33, 3, 1, 36));
+  ASSERT_EQ(l.window.pads, (std::vector<std::int64_t>{36, 36, 36, 36}));
+  ASSERT_EQ(LayerDim(l, "out_h"), 33);
+  EXPECT_EQ(LayerDim(l, "macs"), 33 * 33 * 9 * 6);
+  EXPECT_EQ(LayerDim(l, "valid_macs"), 6 * 33 * 33);
+  EXPECT_EQ(LayerDim(l, "valid_permille"), 111);  // 1/9
+  // Dilation 12 at 33: taps 0 and 2 each miss 12 outputs, 33 + 2 x 21 = 75 of 99 per axis.
+  l = ToLayer(ConvConfig("Conv", 2, 3, 33, 3, 1, 12));
+  EXPECT_EQ(LayerDim(l, "valid_macs"), 6 * 75 * 75);
+  EXPECT_EQ(LayerDim(l, "valid_permille"), 574);  // 5625 / 9801 = 0.5739
+  // Dilation 33 = the input size: taps 0 and 2 read nothing, 33 of 99 again.
+  l = ToLayer(ConvConfig("Conv", 2, 3, 33, 3, 1, 33));
+  EXPECT_EQ(LayerDim(l, "valid_macs"), 6 * 33 * 33);
+  // Stride 2, pad 1: at 8x8 (4 outputs) index 2o - 1 + t: tap 0 misses o = 0, 3 + 4 + 4 = 11 of
+  // 12; at 7x7 (4 outputs) tap 2 also misses o = 3 (index 7), 3 + 4 + 3 = 10 of 12.
+  l = ToLayer(ConvConfig("Conv", 16, 16, 8, 3, 2, 1));
+  ASSERT_EQ(LayerDim(l, "out_h"), 4);
+  EXPECT_EQ(LayerDim(l, "valid_macs"), 256 * 11 * 11);
+  l = ToLayer(ConvConfig("Conv", 16, 16, 7, 3, 2, 1));
+  ASSERT_EQ(LayerDim(l, "out_h"), 4);
+  EXPECT_EQ(LayerDim(l, "valid_macs"), 256 * 10 * 10);
+  // Asymmetric padding (pad_h 0, pad_w 1) at 7x7: 5 x 3 = 15 of 15 rows, 19 of 21 columns.
+  LayerConfig c = ConvConfig("Conv", 4, 8, 7, 3, 1, 1);
+  c.pad_h = 0;
+  l = ToLayer(c);
+  ASSERT_EQ(LayerDim(l, "out_h"), 5);
+  EXPECT_EQ(LayerDim(l, "macs"), 5 * 7 * 9 * 32);
+  EXPECT_EQ(LayerDim(l, "valid_macs"), 32 * 15 * 19);
+  // Depthwise 5x5, dilation 2, pad 4 at 33x33 (MobileNetV3's dilated last stage): taps miss
+  // 4, 2, 0, 2, 4 outputs, 165 - 12 = 153 of 165 per axis; 16 channels, one input channel each.
+  l = ToLayer(ConvConfig("DepthwiseConv", 16, 16, 33, 5, 1, 2));
+  ASSERT_EQ(l.op_class, OpClass::kDepthwiseConv);
+  EXPECT_EQ(LayerDim(l, "macs"), 33 * 33 * 25 * 16);
+  EXPECT_EQ(LayerDim(l, "valid_macs"), 16 * 153 * 153);
+  // The int8 classes count the same.
+  l.op_class = OpClass::kDepthwiseConvInt8;
+  EXPECT_EQ(LayerDim(l, "valid_macs"), 16 * 153 * 153);
+  // No padding: every tap reads the input.
+  c = ConvConfig("Conv", 4, 8, 7, 3, 1, 1);
+  c.pad_h = c.pad_w = 0;
+  l = ToLayer(c);
+  EXPECT_EQ(LayerDim(l, "valid_macs"), LayerDim(l, "macs"));
+  EXPECT_EQ(LayerDim(l, "valid_macs"), 5 * 5 * 9 * 32);
+  EXPECT_EQ(LayerDim(l, "valid_permille"), 1000);
+}
+
+// Layers other than Conv (and its depthwise and int8 classes): valid_macs is macs.
+TEST(Estimator, ValidMacsOfOtherLayersIsMacs) {
+  LayerConfig g;
+  g.op = "Gemm";
+  g.in_c = 64;
+  g.out_c = 10;
+  Layer l = ToLayer(g);
+  EXPECT_GT(LayerDim(l, "macs"), 0);
+  EXPECT_EQ(LayerDim(l, "valid_macs"), LayerDim(l, "macs"));
+  EXPECT_EQ(LayerDim(l, "valid_permille"), 1000);
+  LayerConfig t = ConvConfig("ConvTranspose", 8, 8, 7, 3, 2, 1);
+  l = ToLayer(t);
+  EXPECT_GT(LayerDim(l, "macs"), 0);
+  EXPECT_EQ(LayerDim(l, "valid_macs"), LayerDim(l, "macs"));  // a scatter: it reads no padding
+  EXPECT_EQ(LayerDim(l, "valid_permille"), 1000);
+  LayerConfig r = ConvConfig("MaxPool", 8, 8, 7, 3, 1, 1);
+  l = ToLayer(r);
+  EXPECT_EQ(LayerDim(l, "valid_macs"), 0);
+  EXPECT_EQ(LayerDim(l, "valid_permille"), 1000);
+  const std::vector<std::string>& names = LayerDimNames();
+  ASSERT_GE(names.size(), 2u);
+  EXPECT_EQ(names[names.size() - 2], "valid_macs");
+  EXPECT_EQ(names.back(), "valid_permille");
+}
+
 // Issue 16 (tools/fit_tx2.py): the TX2 profile charges a depthwise convolution its FP32 traffic over a fitted
 // memory efficiency at both precisions (TensorRT 3's depthwise kernels gain nothing from FP16), written as a
 // step_linear model with one coefficient on inputs, elems and weights. Checked on a real layer by hand:

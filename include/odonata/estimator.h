@@ -79,6 +79,14 @@ const EstimatorInfo* FindEstimator(const std::string& name);
 //                  min(boxes, max_output_boxes_per_class), or the size stated with
 //                  --input-shape, or a measurement row's out_rows); 0 for other ops
 //   kept_per_class kept / classes, to the nearest integer (NonMaxSuppression; 0 for other ops)
+//   valid_macs     Conv (depthwise and int8 too): the MACs whose input index falls inside
+//                  the input, not into the zero padding: macs x prod over the window's axes
+//                  of valid / (out x kernel), valid the (output o, tap t) pairs with
+//                  0 <= o * stride - pad_begin + t * dilation < in (exact, in integers; a 3x3
+//                  with dilation 36 at 33x33 reads only its centre tap: macs / 9). ONNX
+//                  Runtime's NCHWc kernels skip the other taps. Other ops (ConvTranspose
+//                  too, a scatter): macs
+//   valid_permille valid_macs / macs in thousandths, to the nearest integer (1000 for other ops)
 // Recurrent layers (rnn: LSTM, GRU, RNN; X [seq, batch, input], or [batch, seq, input] with
 // layout 1): in_c the input size, out_c the hidden size, in_h the sequence length, batch the
 // batch, spatial the time steps (seq * batch), out_h, out_w and in_w 0.
