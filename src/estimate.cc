@@ -51,6 +51,14 @@ inline LayerCost CostOf(const FusedLayer& l, const PlatformPlan& plan, double sh
     const double factor = c.plan->warm->Factor(BytesAt(l.facts, *c.plan), c.cost.ms);
     c.cost.ms *= share >= 1 ? factor : 1.0 - share * (1.0 - factor);
   }
+  // A fused activation's pass over the output (Platform::fused_activation), beyond the conv model;
+  // FuseNetwork sets it on float, known, non-free Conv layers only.
+  if (l.activation != FusedActivation::kNone) {
+    const std::size_t a = static_cast<std::size_t>(l.activation);
+    if (plan.activation_ns[a] > 0 || plan.activation_ms[a] != 0) {
+      c.cost.ms += plan.activation_ms[a] + plan.activation_ns[a] * 1e-6 * static_cast<double>(l.activation_elems);
+    }
+  }
   // Every executed kernel pays the runtime's dispatch once per repeat; free ops are not kernels.
   c.dispatch_ms = l.free ? 0.0 : plan.dispatch_ms * static_cast<double>(l.repeat);
   c.ms = c.cost.ms * static_cast<double>(l.repeat) + c.dispatch_ms;
@@ -161,6 +169,10 @@ PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& optio
   plan.overhead_ms = platform.overhead_ms.value;
   plan.dispatch_ms = platform.dispatch_ms ? platform.dispatch_ms->value : 0.0;
   plan.idle_power_w = platform.idle_power_w.value;
+  for (const auto& [activation, cost] : platform.fused_activation) {
+    plan.activation_ns[static_cast<std::size_t>(activation)] = cost.value;
+    plan.activation_ms[static_cast<std::size_t>(activation)] = cost.constant_ms;
+  }
   plan.fusion_fingerprint = FusionFingerprint(platform.fusion);
   plan.free = &Registered("free");
   plan.memory = &Registered("memory");

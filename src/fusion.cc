@@ -706,6 +706,10 @@ FusedNetwork FuseNetwork(const Network& net, const Fusion& fusion) {
     c.free = lone(l) && std::find(free_ops.begin(), free_ops.end(), l.op_type) != free_ops.end();
     c.unknown_op = l.unknown_op;
     c.quantized = quantized[i];
+    if (!c.quantized && !c.free && !c.unknown_op) {
+      c.activation = FusedActivationOf(l);
+      if (c.activation != FusedActivation::kNone) c.activation_elems = l.counts.output_elems;
+    }
     f.compact.push_back(c);
   }
   f.fusion_fingerprint = FusionFingerprint(fusion);
@@ -714,6 +718,19 @@ FusedNetwork FuseNetwork(const Network& net, const Fusion& fusion) {
   f.nodes = static_cast<std::int64_t>(net.layers.size());
   f.warnings = net.warnings;
   return f;
+}
+
+FusedActivation FusedActivationOf(const Layer& fused) {
+  if (fused.op_type != "Conv" || !fused.domain.empty()) return FusedActivation::kNone;
+  const std::vector<std::string>& ops = fused.covered_ops;
+  for (std::size_t k = 1; k < ops.size(); ++k) {
+    const std::string& op = ops[k];
+    if (op == "HardSigmoid" && k + 1 < ops.size() && ops[k + 1] == "Mul") return FusedActivation::kHardSwish;
+    if (op == "HardSwish") return FusedActivation::kHardSwish;
+    FusedActivation a;
+    if (ParseFusedActivation(op, &a)) return a;
+  }
+  return FusedActivation::kNone;
 }
 
 std::uint64_t FusionFingerprint(const Fusion& fusion) {

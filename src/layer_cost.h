@@ -162,6 +162,10 @@ struct FusedLayer {
   bool free = false;        // a lone node whose op is one of the fusion's free_ops: estimator "free"
   bool unknown_op = false;  // estimator "memory", flagged
   bool quantized = false;   // computes on quantized data: PlatformPlan::quantized classes
+  // A float Conv's fused activation (FusedActivationOf) and its output elements, which the
+  // profile's fused_activation cost is paid on (PlatformPlan::activation_ns).
+  FusedActivation activation = FusedActivation::kNone;
+  std::int64_t activation_elems = 0;
 };
 
 // The registry's cost functions (estimator.cc: Estimators()).

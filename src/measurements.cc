@@ -18,6 +18,8 @@
 #include "counts.h"
 #include "io.h"
 #include "odonata/errors.h"
+#include "odonata/fusion.h"
+#include "odonata/network.h"
 #include "text.h"
 
 namespace odonata {
@@ -119,6 +121,17 @@ constexpr OpSpec kOps[] = {
     {"ReduceMean", "ReduceMean", BuildReduceMean},
     {"Transpose3D", "Transpose", BuildTranspose3D},
     {"NonMaxSuppressionIoU", "NonMaxSuppression", BuildNmsIou},
+    // A convolution and a fused activation (LayerNodes, SweepActivation): ToLayer fuses them.
+    {"ConvRelu", "Conv", BuildConv},
+    {"ConvClip", "Conv", BuildConv},
+    {"ConvSigmoid", "Conv", BuildConv},
+    {"ConvHardSigmoid", "Conv", BuildConv},
+    {"ConvHardSwish", "Conv", BuildConv},
+    {"DepthwiseConvRelu", "Conv", BuildDepthwiseConv},
+    {"DepthwiseConvClip", "Conv", BuildDepthwiseConv},
+    {"DepthwiseConvSigmoid", "Conv", BuildDepthwiseConv},
+    {"DepthwiseConvHardSigmoid", "Conv", BuildDepthwiseConv},
+    {"DepthwiseConvHardSwish", "Conv", BuildDepthwiseConv},
 };
 
 const OpSpec* FindOp(std::string_view name) {
@@ -1042,7 +1055,23 @@ void WriteMeasurements(const std::vector<Measurement>& rows, std::ostream& out) 
   }
 }
 
-Layer ToLayer(const LayerConfig& c) {
+namespace {
+
+// One node of LayerNodes, as the loader reads it.
+Layer Node(std::string name, std::string op_type, std::vector<TensorInfo> inputs, std::vector<TensorInfo> outputs) {
+  Layer l;
+  l.name = std::move(name);
+  l.op_type = std::move(op_type);
+  l.inputs = std::move(inputs);
+  l.outputs = std::move(outputs);
+  l.op_class = ClassifyLayer(l);
+  l.covers = {l.name};
+  l.covered_ops = {l.op_type};
+  l.counts = ComputeCounts(l);
+  return l;
+}
+
+Layer SingleLayer(const LayerConfig& c) {
   const OpSpec* spec = FindOp(c.op);
   if (!spec) throw UnknownOp(c.op);
   CheckFields(c);
@@ -1055,6 +1084,91 @@ Layer ToLayer(const LayerConfig& c) {
   l.covered_ops = {l.op_type};
   l.counts = ComputeCounts(l);
   return l;
+}
+
+// The fusion ONNX Runtime applies to a convolution and its activation (host-ort-cpu.json's Conv
+// rules, without the BatchNormalization and Add the sweep models do not have).
+const Fusion& ConvActivationFusion() {
+  static const Fusion fusion = [] {
+    Fusion f;
+    FusionRule absorb;
+    absorb.into = {"Conv"};
+    absorb.absorb = {"Relu", "Clip", "Sigmoid", "HardSigmoid"};
+    absorb.source = "ToLayer";
+    FusionRule gate;
+    gate.into = {"Conv"};
+    gate.gate = {"HardSigmoid"};
+    gate.source = "ToLayer";
+    f.rules = {absorb, gate};
+    return f;
+  }();
+  return fusion;
+}
+
+}  // namespace
+
+FusedActivation SweepActivation(const std::string& op, std::string* plain) {
+  for (const char* conv : {"DepthwiseConv", "Conv"}) {
+    const std::string_view prefix(conv);
+    if (op.size() <= prefix.size() || std::string_view(op).substr(0, prefix.size()) != prefix) continue;
+    FusedActivation a;
+    if (!ParseFusedActivation(op.substr(prefix.size()), &a)) return FusedActivation::kNone;
+    if (plain) *plain = conv;
+    return a;
+  }
+  return FusedActivation::kNone;
+}
+
+std::vector<Layer> LayerNodes(const LayerConfig& c) {
+  Layer conv = SingleLayer(c);
+  const FusedActivation a = SweepActivation(c.op);
+  if (a == FusedActivation::kNone) return {std::move(conv)};
+  const TensorInfo y = conv.outputs.at(0);
+  TensorInfo t = y;
+  t.name = "t";
+  conv.outputs = {t};
+  std::vector<Layer> nodes;
+  nodes.push_back(std::move(conv));
+  switch (a) {
+    case FusedActivation::kClip:
+      nodes.push_back(Node("clip", "Clip", {t, Constant("min", {}), Constant("max", {})}, {y}));
+      break;
+    case FusedActivation::kHardSigmoid:
+    case FusedActivation::kHardSwish: {
+      TensorInfo h = y;
+      if (a == FusedActivation::kHardSwish) h.name = "hardsigmoid";
+      Layer hs = Node("hardsigmoid", "HardSigmoid", {t}, {h});
+      // As the file stores them: float attributes, read back as doubles.
+      hs.attributes["alpha"] = static_cast<double>(1.0f / 6.0f);
+      hs.attributes["beta"] = 0.5;
+      nodes.push_back(std::move(hs));
+      if (a == FusedActivation::kHardSwish) {
+        TensorInfo out = y;
+        out.name = "hardswish";  // the writer's Reshape makes it `y` (LayerNodes' comment)
+        nodes.push_back(Node("mul", "Mul", {t, h}, {out}));
+      }
+      break;
+    }
+    default:
+      nodes.push_back(Node(c.op == "ConvRelu" || c.op == "DepthwiseConvRelu" ? "relu" : "sigmoid",
+                           FusedActivationName(a), {t}, {y}));
+      break;
+  }
+  return nodes;
+}
+
+Layer ToLayer(const LayerConfig& c) {
+  if (SweepActivation(c.op) == FusedActivation::kNone) return SingleLayer(c);
+  if (c.precision == Precision::kInt8) {
+    throw Error(c.op + ": int8 is not supported (a QDQ convolution runs as QLinearConv, which fuses no such activation)");
+  }
+  Network net;
+  net.layers = LayerNodes(c);
+  net.inputs = {net.layers.front().inputs.front()};
+  net.outputs = net.layers.back().outputs;
+  std::vector<Layer> fused = Fuse(net, ConvActivationFusion());
+  if (fused.size() != 1) throw Error(c.op + ": the convolution and its activation did not fuse (a bug in odonata)");
+  return std::move(fused.front());
 }
 
 Layer ToLayer(const Measurement& m) {

@@ -582,10 +582,37 @@ std::map<std::string, Mode> ParseModes(const Node& n) {
   return modes;
 }
 
+// fused_activation_ns: {"Clip": {"value": ns per output element, "constant_ms"?: ms per layer,
+// "rows": pairs, "source": "..."}, ...}.
+std::map<FusedActivation, FusedActivationCost> ParseFusedActivations(const Node& n) {
+  ExpectObject(n);
+  std::map<FusedActivation, FusedActivationCost> out;
+  std::vector<std::string> names;
+  for (std::size_t i = 1; i < kFusedActivationCount; ++i) {
+    names.push_back(FusedActivationName(static_cast<FusedActivation>(i)));
+  }
+  for (const auto& item : n.json.items()) {
+    Node a = n.Child(item.key());
+    FusedActivation kind;
+    if (!ParseFusedActivation(item.key(), &kind)) a.Fail("unknown activation " + Suggestion(item.key(), names));
+    CheckKeys(a, {"value", "rows", "source"}, {"constant_ms"});
+    FusedActivationCost c;
+    c.value = GetNumber(a.Child("value"));
+    if (c.value < 0) a.Child("value").Fail("must be at least 0");
+    if (a.Has("constant_ms")) c.constant_ms = GetNumber(a.Child("constant_ms"));
+    c.rows = GetInteger(a.Child("rows"));
+    if (c.rows < 1) a.Child("rows").Fail("must be at least 1");
+    c.source = GetString(a.Child("source"));
+    out[kind] = std::move(c);
+  }
+  return out;
+}
+
 Platform ParseDocument(const Node& root) {
   CheckKeys(root,
             {"schema", "name", "description", "default_precision", "precisions", "overhead_ms", "power", "price_usd"},
-            {"dispatch_ms", "classes", "fusion", "notes", "modes", "machine", "cache", "interval", "validation"});
+            {"dispatch_ms", "fused_activation_ns", "classes", "fusion", "notes", "modes", "machine", "cache", "interval",
+             "validation"});
   Platform p;
 
   Node schema = root.Child("schema");
@@ -621,6 +648,7 @@ Platform ParseDocument(const Node& root) {
 
   p.overhead_ms = GetSourced(root.Child("overhead_ms"), Range::kNonNegative);
   if (root.Has("dispatch_ms")) p.dispatch_ms = GetSourced(root.Child("dispatch_ms"), Range::kNonNegative);
+  if (root.Has("fused_activation_ns")) p.fused_activation = ParseFusedActivations(root.Child("fused_activation_ns"));
   Node power = root.Child("power");
   CheckKeys(power, {"idle_w", "typical_w"}, {"active_w"});
   p.idle_power_w = GetSourced(power.Child("idle_w"), Range::kNonNegative);
@@ -660,6 +688,22 @@ constexpr NameTable<Precision, 3> kPrecisionNames = {{{
 }}};
 
 const char* PrecisionName(Precision p) { return kPrecisionNames.Name(p); }
+
+constexpr NameTable<FusedActivation, 5> kFusedActivationNames = {{{
+    {FusedActivation::kRelu, "Relu"},
+    {FusedActivation::kClip, "Clip"},
+    {FusedActivation::kSigmoid, "Sigmoid"},
+    {FusedActivation::kHardSigmoid, "HardSigmoid"},
+    {FusedActivation::kHardSwish, "HardSwish"},
+}}};
+
+const char* FusedActivationName(FusedActivation a) {
+  return a == FusedActivation::kNone ? "" : kFusedActivationNames.Name(a);
+}
+
+bool ParseFusedActivation(const std::string& text, FusedActivation* out) {
+  return kFusedActivationNames.Parse(text, out);
+}
 
 bool ParsePrecision(const std::string& text, Precision* out) { return kPrecisionNames.Parse(text, out); }
 
@@ -865,6 +909,17 @@ void WritePlatform(const Platform& p, std::ostream& out) {
   j["precisions"] = precisions;
   j["overhead_ms"] = SourcedJson(p.overhead_ms);
   if (p.dispatch_ms) j["dispatch_ms"] = SourcedJson(*p.dispatch_ms);
+  if (!p.fused_activation.empty()) {
+    Ordered acts = Ordered::object();
+    for (const auto& [kind, c] : p.fused_activation) {
+      Ordered a{{"value", c.value}};
+      if (c.constant_ms != 0) a["constant_ms"] = c.constant_ms;
+      a["rows"] = c.rows;
+      a["source"] = c.source;
+      acts[FusedActivationName(kind)] = a;
+    }
+    j["fused_activation_ns"] = acts;
+  }
   Ordered power{{"idle_w", SourcedJson(p.idle_power_w)}, {"typical_w", SourcedJson(p.typical_power_w)}};
   if (p.active_power_w) power["active_w"] = SourcedJson(*p.active_power_w);
   j["power"] = power;

@@ -47,6 +47,10 @@
 //   default ConvNeXt-T's stage 1, [1, 56, 56, 96]. Both: out_c = in_c, default dims in_c, in_h.
 // - Transpose3D: Transpose's move without the batch axis, [in_c, in_h, in_w] -> [in_h, in_c, in_w]
 //   (batch 1); default ViT-B/16's head split, [197, 12, 64]; dims in_c, in_h; in_h does not set in_w.
+// - A convolution + activation op (ConvClip, ConvHardSwish, DepthwiseConvClip, ...; ToLayer,
+//   LayerNodes) sweeps exactly as its Conv or DepthwiseConv: the same defaults, dims and rows,
+//   so that a plan line with --op Conv and one with --op ConvClip and the same --seed and dims
+//   give pairs of rows with identical dimensions (the fit's fused_activation_ns).
 // - Random design: every dim drawn independently and uniformly from its
 //   stepped range {min, min + step, ..., <= max} (not log-uniform), with
 //   std::mt19937_64(seed) and our own mapping (the standard distributions'
@@ -83,7 +87,15 @@ enum class OutC { kFree, kSameAsInput, kTwiceInput };
 // LSTM, GRU, RNN: in_c is the input size, out_c the hidden size, in_h the sequence length.
 bool Recurrent(const std::string& op) { return op == "LSTM" || op == "GRU" || op == "RNN"; }
 
-OutC OutChannels(const std::string& op) {
+// A convolution + activation op (ConvClip, DepthwiseConvHardSwish, ...) sweeps as its convolution.
+std::string PlainOp(const std::string& op) {
+  std::string plain = op;
+  SweepActivation(op, &plain);
+  return plain;
+}
+
+OutC OutChannels(const std::string& any_op) {
+  const std::string op = PlainOp(any_op);
   if (op == "Conv" || op == "ConvTranspose" || op == "Gemm" || op == "DepthwiseConv" || op == "TopK" || op == "Slice" ||
       op == "Gather" || op == "SliceH" || op == "GatherBlock" || Recurrent(op)) {
     return OutC::kFree;
@@ -92,7 +104,8 @@ OutC OutChannels(const std::string& op) {
   return OutC::kSameAsInput;
 }
 
-std::vector<std::string> DefaultDims(const std::string& op) {
+std::vector<std::string> DefaultDims(const std::string& any_op) {
+  const std::string op = PlainOp(any_op);
   if (op == "Gemm") return {"in_c", "out_c", "batch"};
   if (op == "RoiAlign") return {"batch", "in_c"};
   if (op == "TopK") return {"in_c", "out_c"};
@@ -125,7 +138,7 @@ void Set(LayerConfig& c, const SweepKey& key, I64 v) {
   if (dim == "in_c") {
     switch (OutChannels(c.op)) {
       case OutC::kFree:
-        if (c.op == "DepthwiseConv") c.out_c = c.groups = v;
+        if (PlainOp(c.op) == "DepthwiseConv") c.out_c = c.groups = v;
         break;
       case OutC::kSameAsInput:
         c.out_c = v;
@@ -188,9 +201,10 @@ const char* SweepDesignName(SweepDesign design) { return kDesignNames.Name(desig
 
 bool ParseSweepDesign(const std::string& text, SweepDesign* out) { return kDesignNames.Parse(text, out); }
 
-LayerConfig DefaultSweepBase(const std::string& op) {
+LayerConfig DefaultSweepBase(const std::string& any_op) {
+  const std::string op = PlainOp(any_op);
   LayerConfig c;
-  c.op = op;
+  c.op = any_op;
   if (op == "Gemm") {
     c.in_c = c.out_c = 64;
     return c;
@@ -301,7 +315,7 @@ std::vector<LayerConfig> PlanSweep(const SweepOptions& o) {
   base.op = o.op;
   if (OutChannels(o.op) == OutC::kSameAsInput) base.out_c = base.in_c;
   if (OutChannels(o.op) == OutC::kTwiceInput) base.out_c = CheckedMul(2, base.in_c);
-  if (o.op == "DepthwiseConv") base.groups = base.in_c;
+  if (PlainOp(o.op) == "DepthwiseConv") base.groups = base.in_c;
   try {
     ToLayer(base);
   } catch (const Error& e) {

@@ -171,7 +171,9 @@ TEST(Measurements, RowErrorsNameLineColumnAndValue) {
        "m.csv:2: op: unknown op 'Convv' (known: Conv, DepthwiseConv, ConvTranspose, Gemm, MatMul, MaxPool, AveragePool, "
        "GlobalAveragePool, Add, Mul, Relu, Clip, Sigmoid, HardSwish, BatchNormalization, Softmax, LayerNormalization, Gelu, SiLU, Concat, Transpose, "
        "Resize, ResizeLinear, NonMaxSuppression, LSTM, GRU, RNN, RoiAlign, ScatterElements, TopK, NonZero, GatherND, Slice, Gather, "
-       "GatherColumn, SliceH, GatherBlock, SoftmaxLast, ReduceMean, Transpose3D, NonMaxSuppressionIoU)"},
+       "GatherColumn, SliceH, GatherBlock, SoftmaxLast, ReduceMean, Transpose3D, NonMaxSuppressionIoU, ConvRelu, ConvClip, "
+       "ConvSigmoid, ConvHardSigmoid, ConvHardSwish, DepthwiseConvRelu, DepthwiseConvClip, DepthwiseConvSigmoid, "
+       "DepthwiseConvHardSigmoid, DepthwiseConvHardSwish)"},
       {14, "fp64", "m.csv:2: precision: unknown precision 'fp64' (fp32|fp16|int8)"},
       // Impossible configurations: ToLayer's error with the row's origin.
       {10, "5", "m.csv:2: Conv: in_c 64 is not a multiple of groups 5"},

@@ -3,6 +3,7 @@
 // many ways (render.h).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -155,6 +156,9 @@ struct PlatformPlan {
   double bandwidth_gbps = 0;
   double overhead_ms = 0;
   double dispatch_ms = 0;  // per executed node (Platform::dispatch_ms; 0 when absent)
+  // Platform::fused_activation by FusedActivation: ns per output element and ms per layer (0: none).
+  std::array<double, kFusedActivationCount> activation_ns{};
+  std::array<double, kFusedActivationCount> activation_ms{};
   double idle_power_w = 0;
   std::uint64_t fusion_fingerprint = 0;   // FusionFingerprint(platform.fusion)
   std::vector<ClassPlan> classes;         // by OpClass (internal)

@@ -227,6 +227,26 @@ CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& 
 CacheShareFit FitCacheChains(std::string_view csv_text, const std::string& origin, const std::string& models_dir,
                              const Platform& platform, const std::string& provenance);
 
+// The extra time of one activation fused into a convolution (Platform::fused_activation), from
+// pairs of sweep rows of the same file with identical dimensions: a convolution + activation row
+// (ConvClip, DepthwiseConvHardSwish, ...) and its plain Conv / DepthwiseConv row (the median of
+// them if several). d = t_act - t_plain per pair, e its output elements.
+struct FusedActivationFit {
+  FusedActivation activation = FusedActivation::kNone;
+  std::size_t pairs = 0;
+  double ratio_ns = 0;                 // per-element model: median of d / e, ns
+  double ratio_p10 = 0, ratio_p90 = 0;  // the pairs' spread of d / e (10th, 90th percentile), ns
+  double line_ns = 0, line_ms = 0;     // d = line_ms + line_ns e (Siegel's repeated median)
+  // Leave-one-out median |error| of d (ms) of each model, each pair predicted by the model fitted
+  // without it; the line is chosen when it has at least 5 pairs, a constant >= 0 and an error at
+  // least 10% below the per-element model's (calibration rows only).
+  double loo_ratio_ms = 0, loo_line_ms = 0;
+  bool line_chosen = false;
+  std::vector<std::string> unpaired;  // origins of activation rows without a plain row
+};
+// Throws nothing for rows without pairs (no fit for that activation).
+std::vector<FusedActivationFit> FitFusedActivations(const std::vector<Measurement>& rows);
+
 struct FitReport {
   Platform platform;              // base with the fitted class models
   std::vector<ClassFit> classes;  // in OpClass order
@@ -234,6 +254,7 @@ struct FitReport {
   std::optional<DispatchFit> dispatch;  // FitFilesOptions::dispatch_file
   std::optional<CacheProbeFit> cache;   // FitFilesOptions::cache_probe_file
   std::optional<CacheShareFit> cache_share;  // FitFilesOptions::cache_chains_file
+  std::vector<FusedActivationFit> activations;  // Platform::fused_activation (convolution + activation rows)
   std::vector<std::string> warnings;
 };
 // `trees`: also try gradient-boosted trees (estimator "trees", xgboost) for

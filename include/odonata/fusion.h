@@ -59,4 +59,10 @@ FusedNetwork FuseNetwork(const Network& network, const Fusion& fusion);
 // ops, in order (sources ignored): equal for profiles that fuse alike.
 std::uint64_t FusionFingerprint(const Fusion& fusion);
 
+// The activation a fused float Conv layer runs in its kernel (platform.h FusedActivation): the
+// first of Relu, Clip, Sigmoid, HardSigmoid, HardSwish among its covered ops after the Conv, a
+// HardSigmoid followed by Mul (a gate rule's t * HardSigmoid(t)) being HardSwish; kNone for other
+// layers and for a Conv without one.
+FusedActivation FusedActivationOf(const Layer& fused);
+
 }  // namespace odonata

@@ -84,4 +84,22 @@ Layer ToLayer(const LayerConfig& config);
 // its input values.
 Layer ToLayer(const Measurement& m);
 
+// The convolution + activation ops (ConvRelu, ConvClip, ConvSigmoid, ConvHardSigmoid,
+// ConvHardSwish and the same after DepthwiseConv): the activation, and in `plain` the
+// convolution's op ("Conv" or "DepthwiseConv"); kNone (and `plain` untouched) for other ops.
+FusedActivation SweepActivation(const std::string& op, std::string* plain = nullptr);
+// The ONNX nodes of the model odonata sweep writes for `config` (WriteLayerModel), each as the
+// loader reads it, chained by tensor names: ToLayer's one layer for most ops; for a convolution
+// + activation op, the Conv (output `t`) and its activation as exporters write it: Relu, Clip
+// (Constant min 0, max 6), Sigmoid, HardSigmoid (alpha 1/6, beta 0.5; PyTorch's hardsigmoid)
+// or HardSwish as MobileNetV3 exports it at opset 13, Mul(t, HardSigmoid(t)), into `y`.
+// The HardSwish model's Mul writes `hardswish`, which a Reshape to the same shape makes the
+// graph output `y` (not among these nodes): ONNX Runtime 1.30 leaves Mul(t, HardSigmoid(t)) unfused
+// when the Mul's output is a graph output (tools/ort/optimized.js, 2026-12-06), and the Reshape,
+// an alias, runs in no measurable time (host-ort-cpu's fusion makes it a free layer of its own).
+// ToLayer of such an op is these nodes fused by the rule ONNX Runtime applies (a Conv
+// absorbing Relu, Clip, Sigmoid, HardSigmoid, and gating HardSigmoid): one NCHWc Conv with
+// the activation (host-ort-cpu.json's Conv rules give the same layer).
+std::vector<Layer> LayerNodes(const LayerConfig& config);
+
 }  // namespace odonata

@@ -28,6 +28,23 @@ struct Sourced {
   std::string source;
 };
 
+// An activation a convolution runs as part of its kernel (a fusion rule's `absorb` or `gate`):
+// ONNX Runtime's NCHWc Conv applies Relu inside the kernel and the others as a pass over the
+// output. FusedActivationOf (fusion.h) finds it in a fused layer's covered ops.
+enum class FusedActivation : std::uint8_t { kNone, kRelu, kClip, kSigmoid, kHardSigmoid, kHardSwish };
+inline constexpr std::size_t kFusedActivationCount = 6;
+const char* FusedActivationName(FusedActivation a);  // "Relu", "Clip", ..., "" for kNone
+bool ParseFusedActivation(const std::string& text, FusedActivation* out);  // not "" (kNone)
+
+// The extra time of an activation fused into a convolution (`fused_activation_ns`):
+// value ns per output element, plus constant_ms per layer where the fit chose the line.
+struct FusedActivationCost {
+  double value = 0;        // ns per output element
+  double constant_ms = 0;  // per layer; 0 for the per-element model
+  std::int64_t rows = 0;   // the pairs of rows it was fitted from
+  std::string source;
+};
+
 struct PrecisionSpec {
   Sourced peak_gops;       // peak arithmetic throughput, GOP/s (1 MAC = 2 ops)
   Sourced bandwidth_gbps;  // memory bandwidth, GB/s (1e9 bytes/s)
@@ -333,6 +350,9 @@ struct Platform {
   // per node on a CPU), added to every layer that is not free, once per
   // repeat. Absent (0) on profiles whose layer models include it.
   std::optional<Sourced> dispatch_ms;
+  // The extra cost of an activation fused into a float convolution (`fused_activation_ns`), by
+  // activation; absent kinds (and profiles without the field) cost nothing beyond the conv model.
+  std::map<FusedActivation, FusedActivationCost> fused_activation;
   Sourced idle_power_w;     // W, drawn during overhead_ms
   Sourced typical_power_w;  // W, while running a typical network
   // W while layers run (`power.active_w`); absent: typical_power_w.

@@ -10,12 +10,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdio>
 #include <cstdint>
 #include <limits>
 #include <map>
 #include <random>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -421,6 +423,8 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
       report.warnings.push_back(row.origin + ": no positive latency; row skipped");
       continue;
     }
+    // Convolution + activation rows price the activation (FitFusedActivations), not the class.
+    if (SweepActivation(row.config.op) != FusedActivation::kNone) continue;
     Layer layer;
     try {
       layer = ToLayer(row);
@@ -529,7 +533,161 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
     }
   }
   report.power = FitPower(rows, report.platform, provenance, report.warnings);
+  report.activations = FitFusedActivations(rows);
+  for (const FusedActivationFit& f : report.activations) {
+    for (const std::string& origin : f.unpaired) {
+      report.warnings.push_back(origin + ": no plain convolution row of the same dimensions in its file; row skipped");
+    }
+    if (f.pairs == 0) continue;
+    FusedActivationCost c;
+    char text[400];
+    c.rows = static_cast<std::int64_t>(f.pairs);
+    if (f.line_chosen) {
+      c.value = f.line_ns;
+      c.constant_ms = f.line_ms;
+      std::snprintf(text, sizeof text,
+                    " (odonata fit: %zu pairs of a Conv+%s row and its plain Conv row, same dimensions, same file; "
+                    "line t_act - t_plain = %.6g ms + %.4g ns x output elements, Siegel's repeated median, chosen "
+                    "over the median per-element ratio %.4g ns by leave-one-out median |error| %.4g us against %.4g "
+                    "us; ratios p10 %.4g, p90 %.4g ns)",
+                    f.pairs, FusedActivationName(f.activation), f.line_ms, f.line_ns, f.ratio_ns, 1e3 * f.loo_line_ms,
+                    1e3 * f.loo_ratio_ms, f.ratio_p10, f.ratio_p90);
+    } else {
+      c.value = f.ratio_ns;
+      std::snprintf(text, sizeof text,
+                    " (odonata fit: %zu pairs of a Conv+%s row and its plain Conv row, same dimensions, same file; "
+                    "median of (t_act - t_plain) / output elements, p10 %.4g, p90 %.4g ns; leave-one-out median "
+                    "|error| %.4g us, the line's %.4g us)",
+                    f.pairs, FusedActivationName(f.activation), f.ratio_p10, f.ratio_p90, 1e3 * f.loo_ratio_ms,
+                    1e3 * f.loo_line_ms);
+    }
+    c.source = provenance + text;
+    report.platform.fused_activation[f.activation] = std::move(c);
+  }
   return report;
+}
+
+namespace {
+
+double MedianOf(std::vector<double> v) {
+  if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// The q-quantile of v, linear between order statistics.
+double QuantileOf(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  const double at = q * static_cast<double>(v.size() - 1);
+  const std::size_t lo = static_cast<std::size_t>(at);
+  if (lo + 1 >= v.size()) return v.back();
+  return v[lo] + (at - static_cast<double>(lo)) * (v[lo + 1] - v[lo]);
+}
+
+struct Pair {
+  double d_ms;
+  double elems;
+};
+
+double RatioModel(const std::vector<Pair>& pairs, std::size_t skip) {
+  std::vector<double> r;
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    if (i != skip) r.push_back(pairs[i].d_ms * 1e6 / pairs[i].elems);
+  }
+  return MedianOf(r);
+}
+
+// Siegel's repeated median line d = a + b e (ms, ns per element); `skip` left out.
+std::pair<double, double> LineModel(const std::vector<Pair>& pairs, std::size_t skip) {
+  std::vector<double> medians;
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    if (i == skip) continue;
+    std::vector<double> slopes;
+    for (std::size_t j = 0; j < pairs.size(); ++j) {
+      if (j == skip || j == i || pairs[j].elems == pairs[i].elems) continue;
+      slopes.push_back((pairs[j].d_ms - pairs[i].d_ms) * 1e6 / (pairs[j].elems - pairs[i].elems));
+    }
+    if (!slopes.empty()) medians.push_back(MedianOf(std::move(slopes)));
+  }
+  if (medians.empty()) return {0.0, RatioModel(pairs, skip)};
+  const double b = MedianOf(std::move(medians));
+  std::vector<double> a;
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    if (i != skip) a.push_back(pairs[i].d_ms - b * 1e-6 * pairs[i].elems);
+  }
+  return {MedianOf(std::move(a)), b};
+}
+
+std::string FileOf(const std::string& origin) {
+  const std::size_t colon = origin.rfind(':');
+  return colon == std::string::npos ? origin : origin.substr(0, colon);
+}
+
+}  // namespace
+
+std::vector<FusedActivationFit> FitFusedActivations(const std::vector<Measurement>& rows) {
+  std::map<FusedActivation, std::vector<Pair>> pairs;
+  std::map<FusedActivation, FusedActivationFit> fits;
+  auto usable = [](const Measurement& m) {
+    return m.config.precision == Precision::kFp32 && std::isfinite(m.latency_ms) && m.latency_ms > 0;
+  };
+  for (const Measurement& row : rows) {
+    std::string plain;
+    const FusedActivation a = SweepActivation(row.config.op, &plain);
+    if (a == FusedActivation::kNone || !usable(row)) continue;
+    FusedActivationFit& f = fits[a];
+    f.activation = a;
+    LayerConfig want = row.config;
+    want.op = plain;
+    const std::string file = FileOf(row.origin);
+    std::vector<double> plain_ms;
+    for (const Measurement& other : rows) {
+      if (other.config == want && usable(other) && FileOf(other.origin) == file) plain_ms.push_back(other.latency_ms);
+    }
+    if (plain_ms.empty()) {
+      f.unpaired.push_back(row.origin);
+      continue;
+    }
+    std::int64_t elems = 0;
+    try {
+      elems = ToLayer(row.config).counts.output_elems;
+    } catch (const Error&) {
+      continue;  // ParseMeasurements has checked every row: not reached
+    }
+    pairs[a].push_back({row.latency_ms - MedianOf(std::move(plain_ms)), static_cast<double>(elems)});
+  }
+  std::vector<FusedActivationFit> out;
+  for (auto& [a, f] : fits) {
+    const std::vector<Pair>& p = pairs[a];
+    f.pairs = p.size();
+    if (p.empty()) {
+      out.push_back(std::move(f));
+      continue;
+    }
+    std::vector<double> ratios;
+    for (const Pair& x : p) ratios.push_back(x.d_ms * 1e6 / x.elems);
+    f.ratio_ns = MedianOf(ratios);
+    f.ratio_p10 = QuantileOf(ratios, 0.1);
+    f.ratio_p90 = QuantileOf(ratios, 0.9);
+    std::tie(f.line_ms, f.line_ns) = LineModel(p, p.size());
+    if (p.size() >= 2) {
+      std::vector<double> ratio_err, line_err;
+      for (std::size_t i = 0; i < p.size(); ++i) {
+        const double r = RatioModel(p, i);
+        const auto [la, lb] = LineModel(p, i);
+        ratio_err.push_back(std::abs(p[i].d_ms - r * 1e-6 * p[i].elems));
+        line_err.push_back(std::abs(p[i].d_ms - (la + lb * 1e-6 * p[i].elems)));
+      }
+      f.loo_ratio_ms = MedianOf(ratio_err);
+      f.loo_line_ms = MedianOf(line_err);
+    }
+    f.line_chosen = p.size() >= 5 && f.line_ms >= 0 && f.line_ns >= 0 && f.loo_line_ms < 0.9 * f.loo_ratio_ms;
+    // A negative per-element cost (the activation faster than none: noise) is written as 0.
+    if (f.ratio_ns < 0) f.ratio_ns = 0;
+    out.push_back(std::move(f));
+  }
+  return out;
 }
 
 }  // namespace odonata

@@ -2,7 +2,8 @@
 // model is built from ToLayer(config), so the node a runtime times is the
 // layer odonata counts: LoadOnnx of the written file gives the same Layer.
 // Weights are float32 (an fp16 benchmark converts them in the runtime:
-// TensorRT --fp16); opset 13, or 14 for HardSwish (new in 14), 17 for
+// TensorRT --fp16); a convolution + activation op (ConvClip, ...) writes the Conv and the
+// activation's nodes (LayerNodes), which ONNX Runtime fuses; opset 13, or 14 for HardSwish (new in 14), 17 for
 // LayerNormalization, com.microsoft version 1 for its Gelu. SiLU and ReduceMean are written as
 // the exporters' nodes that ONNX Runtime rewrites into the layer's kernel (BuildSiluModel,
 // BuildReduceMeanModel). An int8
@@ -10,6 +11,7 @@
 // Runtime's quantizer writes one (BuildQdqModel); other int8 ops stay float.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -72,6 +74,9 @@ void AddAttribute(onnx::NodeProto* n, const std::string& name, const Attribute& 
   if (const auto* i = std::get_if<I64>(&value)) {
     a->set_type(onnx::AttributeProto::INT);
     a->set_i(*i);
+  } else if (const auto* f = std::get_if<double>(&value)) {
+    a->set_type(onnx::AttributeProto::FLOAT);
+    a->set_f(static_cast<float>(*f));
   } else if (const auto* s = std::get_if<std::string>(&value)) {
     a->set_type(onnx::AttributeProto::STRING);
     a->set_s(*s);
@@ -137,66 +142,79 @@ onnx::ModelProto EmptyModel(const std::string& graph_name, std::int64_t opset) {
   return m;
 }
 
-onnx::ModelProto BuildModel(const LayerConfig& c, const Layer& l, std::uint64_t seed) {
+// The nodes of LayerNodes(c) (ToLayer's one layer, or a convolution and its activation), in
+// order: weights as initializers (drawn in node and input order, so a convolution's weights do
+// not depend on its activation), constants as Constant nodes, the first node's activation input
+// a graph input, the last node's outputs the graph's.
+onnx::ModelProto BuildModel(const LayerConfig& c, const std::vector<Layer>& nodes, std::uint64_t seed) {
+  const Layer& first = nodes.front();
   // HardSwish is new in opset 14, LayerNormalization in 17; a contrib op
   // (com.microsoft Gelu) adds its domain at version 1.
-  const std::int64_t opset = l.op_type == "LayerNormalization" ? 17 : l.op_type == "HardSwish" ? 14 : 13;
+  const std::int64_t opset = first.op_type == "LayerNormalization" ? 17 : first.op_type == "HardSwish" ? 14 : 13;
   onnx::ModelProto m = EmptyModel(c.op, opset);
-  if (!l.domain.empty()) {
+  if (!first.domain.empty()) {
     auto* import = m.add_opset_import();
-    import->set_domain(l.domain);
+    import->set_domain(first.domain);
     import->set_version(1);
   }
   onnx::GraphProto* g = m.mutable_graph();
-
-  onnx::NodeProto node;
-  node.set_name(l.name);
-  node.set_op_type(l.op_type);
-  if (!l.domain.empty()) node.set_domain(l.domain);
   std::mt19937_64 rng(seed);
-  for (const TensorInfo& t : l.inputs) {
-    node.add_input(t.name);
-    if (t.name.empty()) continue;  // an omitted optional input
-    if (t.is_weight) {
-      onnx::TensorProto* w = g->add_initializer();
-      InitTensor(w, t);
-      const I64 n = NumElements(t.shape);
-      w->mutable_float_data()->Reserve(static_cast<int>(n));
-      // Running variances must be positive; everything else is small noise.
-      const bool variance = l.op_type == "BatchNormalization" && t.name == "var";
-      for (I64 i = 0; i < n; ++i) w->add_float_data(variance ? Uniform(rng, 0.9, 1.1) : Uniform(rng, -0.1, 0.1));
-    } else if (t.is_constant) {
-      onnx::NodeProto* k = g->add_node();
-      k->set_name(t.name);
-      k->set_op_type("Constant");
-      k->add_output(t.name);
-      auto* a = k->add_attribute();
-      a->set_name("value");
-      a->set_type(onnx::AttributeProto::TENSOR);
-      InitTensor(a->mutable_t(), t);
-      if (t.dtype == DataType::kInt64) {
-        for (I64 v : Int64ConstantValues(c, t.name)) a->mutable_t()->add_int64_data(v);
+  std::vector<std::string> produced;
+  auto internal = [&](const std::string& name) {
+    return std::find(produced.begin(), produced.end(), name) != produced.end();
+  };
+  for (std::size_t k = 0; k < nodes.size(); ++k) {
+    const Layer& l = nodes[k];
+    onnx::NodeProto node;
+    node.set_name(l.name);
+    node.set_op_type(l.op_type);
+    if (!l.domain.empty()) node.set_domain(l.domain);
+    for (const TensorInfo& t : l.inputs) {
+      node.add_input(t.name);
+      if (t.name.empty() || internal(t.name)) continue;  // an omitted optional input, or a node's output
+      if (t.is_weight) {
+        onnx::TensorProto* w = g->add_initializer();
+        InitTensor(w, t);
+        const I64 n = NumElements(t.shape);
+        w->mutable_float_data()->Reserve(static_cast<int>(n));
+        // Running variances must be positive; everything else is small noise.
+        const bool variance = l.op_type == "BatchNormalization" && t.name == "var";
+        for (I64 i = 0; i < n; ++i) w->add_float_data(variance ? Uniform(rng, 0.9, 1.1) : Uniform(rng, -0.1, 0.1));
+      } else if (t.is_constant) {
+        onnx::NodeProto* kn = g->add_node();
+        kn->set_name(t.name);
+        kn->set_op_type("Constant");
+        kn->add_output(t.name);
+        auto* a = kn->add_attribute();
+        a->set_name("value");
+        a->set_type(onnx::AttributeProto::TENSOR);
+        InitTensor(a->mutable_t(), t);
+        if (t.dtype == DataType::kInt64) {
+          for (I64 v : Int64ConstantValues(c, t.name)) a->mutable_t()->add_int64_data(v);
+        } else {
+          for (float v : ConstantValues(c, t.name)) a->mutable_t()->add_float_data(v);
+        }
       } else {
-        for (float v : ConstantValues(c, t.name)) a->mutable_t()->add_float_data(v);
+        SetType(g->add_input(), t);
       }
-    } else {
-      SetType(g->add_input(), t);
+      produced.push_back(t.name);  // declared once
     }
+    for (const TensorInfo& t : l.outputs) {
+      node.add_output(t.name);
+      produced.push_back(t.name);
+      if (k + 1 == nodes.size()) SetType(g->add_output(), t);
+    }
+    const Window& w = l.window;
+    if (l.op_type == "Conv" || l.op_type == "ConvTranspose" || l.op_type == "MaxPool" || l.op_type == "AveragePool") {
+      AddInts(&node, "kernel_shape", w.kernel);
+      AddInts(&node, "strides", w.strides);
+      AddInts(&node, "pads", w.pads);
+      if (l.op_type != "AveragePool") AddInts(&node, "dilations", w.dilations);
+      if (l.op_type == "Conv" || l.op_type == "ConvTranspose") AddInt(&node, "group", w.group);
+    }
+    for (const auto& [name, value] : l.attributes) AddAttribute(&node, name, value);
+    *g->add_node() = std::move(node);
   }
-  for (const TensorInfo& t : l.outputs) {
-    node.add_output(t.name);
-    SetType(g->add_output(), t);
-  }
-  const Window& w = l.window;
-  if (l.op_type == "Conv" || l.op_type == "ConvTranspose" || l.op_type == "MaxPool" || l.op_type == "AveragePool") {
-    AddInts(&node, "kernel_shape", w.kernel);
-    AddInts(&node, "strides", w.strides);
-    AddInts(&node, "pads", w.pads);
-    if (l.op_type != "AveragePool") AddInts(&node, "dilations", w.dilations);
-    if (l.op_type == "Conv" || l.op_type == "ConvTranspose") AddInt(&node, "group", w.group);
-  }
-  for (const auto& [name, value] : l.attributes) AddAttribute(&node, name, value);
-  *g->add_node() = std::move(node);
   return m;
 }
 
@@ -390,7 +408,18 @@ std::string LayerModelBytes(const LayerConfig& config, std::uint64_t seed) {
   onnx::ModelProto model = IsQdq(config, layer)  ? BuildQdqModel(config, layer, seed)
                             : config.op == "SiLU" ? BuildSiluModel(config, layer)
                             : config.op == "ReduceMean" ? BuildReduceMeanModel(config, layer)
-                                                  : BuildModel(config, layer, seed);
+                                                  : BuildModel(config, LayerNodes(config), seed);
+  if (SweepActivation(config.op) == FusedActivation::kHardSwish) {
+    // The Mul's output through a Reshape to the same shape (LayerNodes): ONNX Runtime fuses the
+    // gate into the Conv only when the Mul's output is not a graph output.
+    onnx::GraphProto* g = model.mutable_graph();
+    const std::string mul_out = g->output(0).name();
+    g->mutable_output(0)->set_name("y");
+    const Shape& y = layer.outputs.at(0).shape;
+    onnx::TensorProto* shape = AddInitializer(g, "reshape_shape", onnx::TensorProto::INT64, {static_cast<I64>(y.size())});
+    for (I64 d : y) shape->add_int64_data(d);
+    AddNode(g, "Reshape", {mul_out, "reshape_shape"}, "y")->set_name("reshape");
+  }
   try {
     onnx::checker::check_model(model);
   } catch (const std::exception& e) {

@@ -235,6 +235,17 @@ void FitTable(const FitReport& fit, std::ostream& out) {
     }
     out << '\n';
   }
+  for (const FusedActivationFit& f : fit.activations) {
+    if (f.pairs == 0) continue;
+    char line[400];
+    std::snprintf(line, sizeof line,
+                  "\nactivation %s fused into Conv: %zu pairs, median %.4g ns/element (p10 %.4g, p90 %.4g); line "
+                  "%.4g us + %.4g ns/element; leave-one-out median |error| %.3g us (per element), %.3g us (line): "
+                  "%s\n",
+                  FusedActivationName(f.activation), f.pairs, f.ratio_ns, f.ratio_p10, f.ratio_p90, 1e3 * f.line_ms,
+                  f.line_ns, 1e3 * f.loo_ratio_ms, 1e3 * f.loo_line_ms, f.line_chosen ? "line written" : "per element written");
+    out << line;
+  }
   if (fit.cache_share) {
     const CacheShare& m = fit.cache_share->model;
     char line[300];
