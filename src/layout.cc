@@ -239,7 +239,7 @@ class Emulator {
     // SiLU, x * Sigmoid(x), is a Sigmoid and a Mul on NCHWc tensors when ONNX Runtime's
     // NCHWc pass runs; QuickGeluFusion makes them one node afterwards.
     const bool silu = op == "QuickGelu" && l.op_class == OpClass::kSilu;
-    if ((onnx && l.covered_ops.size() == 1 || silu) && all_nchwc()) {
+    if (((onnx && l.covered_ops.size() == 1) || silu) && all_nchwc()) {
       const std::int64_t c = nchwc_.at(data[0]->name).channels;
       bool ok = false;
       if (op == "GlobalAveragePool" || op == "GlobalMaxPool") {

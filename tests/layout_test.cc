@@ -5,11 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "odonata/fit.h"
 #include "odonata/fusion.h"
 #include "odonata/model.h"
 #include "odonata/onnx.h"
@@ -155,6 +158,86 @@ TEST(Layout, SuiteReordersMatchOnnxRuntime) {
     EXPECT_EQ(l.Elements(Reorder::Kind::kOutput), o.out_e);
   }
   EXPECT_EQ(reorders, 642);  // the 36 networks' reorders (Faster R-CNN's 35 not among them)
+}
+
+// Reorder costs (src/fit/reorder_fit.cc): the per-element cost and constant recovered from
+// synthetic samples; no constant where the samples have none.
+TEST(ReorderFit, RecoversCostPerElementAndConstant) {
+  std::vector<ReorderSample> affine, proportional;
+  for (std::int64_t e : {1024, 4096, 16384, 50176, 65536, 200704, 262144, 802816}) {
+    affine.push_back({0.003 + 0.18e-6 * static_cast<double>(e), e});
+    proportional.push_back({0.25e-6 * static_cast<double>(e), e});
+  }
+  const ReorderCost a = FitReorderCost(affine, 5, "synthetic");
+  EXPECT_NEAR(a.const_ms, 0.003, 1e-9);
+  EXPECT_NEAR(a.ns_per_element, 0.18, 1e-6);
+  EXPECT_LT(a.mape, 1e-6);
+  EXPECT_EQ(a.rows, 8);
+  EXPECT_EQ(a.folds, 5);
+  EXPECT_EQ(a.source, "synthetic");
+  const ReorderCost p = FitReorderCost(proportional, 5, "synthetic");
+  EXPECT_EQ(p.const_ms, 0.0);
+  EXPECT_NEAR(p.ns_per_element, 0.25, 1e-9);
+  EXPECT_NEAR(p.Ms(1000000), 0.25, 1e-9);
+  EXPECT_THROW(FitReorderCost({affine.begin(), affine.begin() + 3}, 5, "x"), Error);
+  EXPECT_THROW(FitReorderCost(affine, 1, "x"), Error);
+}
+
+Measurement ConvRow(std::int64_t c, std::int64_t h, double ms) {
+  Measurement m;
+  m.config = testing::ConvConfig(c, c, h);
+  m.latency_ms = ms;
+  m.origin = "rows.csv:" + std::to_string(h);
+  const std::int64_t e = c * h * h;
+  auto text = [](double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.12g", x);
+    return std::string(buf);
+  };
+  m.extra = {{"reorder_in_ms", text(0.18e-6 * static_cast<double>(e))},
+             {"reorder_in_elems", std::to_string(e)},
+             {"reorder_out_ms", text(0.002 + 0.3e-6 * static_cast<double>(e))},
+             {"reorder_out_elems", std::to_string(e)}};
+  return m;
+}
+
+// odonata fit writes both directions into a profile that has `nchwc`, and none into one without.
+TEST(ReorderFit, FitPlatformWritesProfileField) {
+  std::vector<Measurement> rows;
+  for (std::int64_t h : {8, 14, 16, 28, 32, 56}) rows.push_back(ConvRow(32, h, 0.01 * static_cast<double>(h)));
+  Platform base = LoadPlatform(kRoot + "/platforms/host-ort-cpu.json");
+  EXPECT_FALSE(FitPlatform(rows, base, "test rows").platform.nchwc.has_value());
+  base.nchwc = NchwcSpec{16, "AVX-512: MlasNchwcGetBlockSize", std::nullopt, std::nullopt};
+  const FitReport r = FitPlatform(rows, base, "test rows");
+  ASSERT_TRUE(r.platform.nchwc.has_value());
+  ASSERT_TRUE(r.platform.nchwc->reorder_input.has_value());
+  ASSERT_TRUE(r.platform.nchwc->reorder_output.has_value());
+  EXPECT_NEAR(r.platform.nchwc->reorder_input->ns_per_element, 0.18, 1e-4);
+  EXPECT_EQ(r.platform.nchwc->reorder_input->const_ms, 0.0);
+  EXPECT_NEAR(r.platform.nchwc->reorder_output->ns_per_element, 0.3, 1e-4);
+  EXPECT_NEAR(r.platform.nchwc->reorder_output->const_ms, 0.002, 1e-6);
+  EXPECT_EQ(r.platform.nchwc->reorder_output->rows, 6);
+  // The profile field reads back as written.
+  std::ostringstream out;
+  WritePlatform(r.platform, out);
+  const Platform back = ParsePlatform(out.str(), "written");
+  EXPECT_EQ(back.nchwc, r.platform.nchwc);
+  // A bad value names the row and the column.
+  rows[2].extra[0].second = "fast";
+  EXPECT_EQ(testing::ErrorOf([&] { FitPlatform(rows, base, "test rows"); }),
+            "rows.csv:16: reorder_in_ms: 'fast' is not a positive number of milliseconds");
+}
+
+// A profile without `nchwc` writes no such key (its JSON is as before); a bad block is an error.
+TEST(ReorderFit, ProfileWithoutNchwcUnchanged) {
+  const Platform p = LoadPlatform(kRoot + "/platforms/host-ort-cpu.json");
+  EXPECT_FALSE(p.nchwc.has_value());
+  std::ostringstream out;
+  WritePlatform(p, out);
+  EXPECT_EQ(out.str().find("\"nchwc\":"), std::string::npos);
+  std::string text = out.str();
+  text.insert(text.rfind('}'), ", \"nchwc\": {\"block\": 0, \"source\": \"x\"}");
+  EXPECT_NE(testing::ErrorOf([&] { ParsePlatform(text, "p.json"); }).find("must be >= 1"), std::string::npos);
 }
 
 }  // namespace
