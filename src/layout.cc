@@ -137,8 +137,7 @@ class Emulator {
   std::optional<bool> ConvRule(const Layer& l) const {
     if (l.domain != "" || l.inputs.size() < 2) return std::nullopt;
     const TensorInfo& w = l.inputs[1];
-    if (!(w.is_weight || w.is_constant) || w.is_overridable || w.shape.size() != 4 ||
-        w.dtype != DataType::kFloat32) {
+    if (!(w.is_weight || w.is_constant) || w.is_overridable || w.shape.size() != 4 || w.dtype != DataType::kFloat32) {
       return std::nullopt;
     }
     if (l.inputs[0].shape.size() != 4) return std::nullopt;
@@ -182,8 +181,8 @@ class Emulator {
     // A constant Pad read only by a Conv, MaxPool or AveragePool: ONNX Runtime's PadFusion
     // (level 1, before NCHWc) moves its pads into the reader (Inception-V3's and DenseNet's
     // AveragePools). The reader then sees the Pad's input.
-    if (onnx && op == "Pad" && data.size() == 1 && l.outputs.size() == 1 && StringAttr(l, "mode", "constant") == "constant" &&
-        PadFusable(l)) {
+    if (onnx && op == "Pad" && data.size() == 1 && l.outputs.size() == 1 &&
+        StringAttr(l, "mode", "constant") == "constant" && PadFusable(l)) {
       alias_[l.outputs[0].name] = *data[0];
       return;
     }
@@ -264,8 +263,7 @@ class Emulator {
           MakeNchwc(i, total);
           return;
         }
-      } else if (op == "Relu" || op == "Sigmoid" || op == "Tanh" || op == "BatchNormalization" ||
-                 op == "QuickGelu") {
+      } else if (op == "Relu" || op == "Sigmoid" || op == "Tanh" || op == "BatchNormalization" || op == "QuickGelu") {
         ok = data.size() == 1 && l.outputs.size() == 1;
       } else if (op == "Transpose") {
         const Attribute* perm = Attr(l, "perm");
@@ -326,10 +324,10 @@ class Emulator {
   const std::vector<Layer>& layers_;
   const std::int64_t block_;
   NchwcLayout out_;
-  std::map<std::string, TensorState> nchwc_;     // NCHWc tensors
-  std::map<std::string, std::size_t> producer_;  // every layer output
-  std::set<std::string> reordered_in_;           // tensors with a ReorderInput
-  std::map<std::string, TensorInfo> alias_;      // a fused Pad's output -> its input
+  std::map<std::string, TensorState> nchwc_;                 // NCHWc tensors
+  std::map<std::string, std::size_t> producer_;              // every layer output
+  std::set<std::string> reordered_in_;                       // tensors with a ReorderInput
+  std::map<std::string, TensorInfo> alias_;                  // a fused Pad's output -> its input
   std::map<std::string, std::vector<std::size_t>> readers_;  // the layers reading each tensor
 };
 

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -64,7 +64,8 @@ TEST(Layout, AlignedGroupedAligned) {
 // squeeze-excite Mul (x * s, s of 1x1 spatial) runs NCHW: a ReorderOutput of x (16x4x4 =
 // 256) and of s (16), a ReorderInput of the Mul's output (256).
 TEST(Layout, SharedInputAndBroadcastMul) {
-  const Network net = ParseOnnxText(Model("(float[1,16,4,4] x) => (float[1,16,4,4] y)", R"(
+  const Network net =
+      ParseOnnxText(Model("(float[1,16,4,4] x) => (float[1,16,4,4] y)", R"(
     a = Conv (x, w1)
     b = Conv (x, w2)
     c = Add (a, b)
@@ -72,12 +73,13 @@ TEST(Layout, SharedInputAndBroadcastMul) {
     s = Conv (p, w3)
     m = Mul (c, s)
     y = Conv (m, w4)
-  )", "<float[16,16,1,1] w1 = {0.0}, float[16,16,1,1] w2 = {0.0}, float[16,16,1,1] w3 = {0.0}, "
-      "float[16,16,1,1] w4 = {0.0}>"));
+  )",
+                          "<float[16,16,1,1] w1 = {0.0}, float[16,16,1,1] w2 = {0.0}, float[16,16,1,1] w3 = {0.0}, "
+                          "float[16,16,1,1] w4 = {0.0}>"));
   const NchwcLayout l = Emulate(net);
-  EXPECT_EQ(l.Count(Reorder::Kind::kInput), 2);      // x, m
+  EXPECT_EQ(l.Count(Reorder::Kind::kInput), 2);  // x, m
   EXPECT_EQ(l.Elements(Reorder::Kind::kInput), 512);
-  EXPECT_EQ(l.Count(Reorder::Kind::kOutput), 3);     // c (shared by the Mul), s, y
+  EXPECT_EQ(l.Count(Reorder::Kind::kOutput), 3);  // c (shared by the Mul), s, y
   EXPECT_EQ(l.Elements(Reorder::Kind::kOutput), 256 + 16 + 256);
   EXPECT_THROW(EmulateNchwc({}, {}, 0), Error);
 }
@@ -124,14 +126,42 @@ TEST(Layout, SuiteReordersMatchOnnxRuntime) {
   const std::vector<std::string> partial = {"shufflenet_v2_x0_5", "shufflenet_v2_x1_0"};
   const std::vector<std::string> counts_only = {"lraspp_mobilenet_v3_large", "ssd300_vgg16",
                                                 "ssdlite320_mobilenet_v3_large"};
-  const std::vector<std::string> all = {
-      "alexnet", "convnext_tiny", "deeplabv3_mobilenet_v3_large", "deeplabv3_resnet50", "densenet121",
-      "efficientnet_b0", "efficientnet_v2_s", "fcn_resnet50", "googlenet", "inception_v3",
-      "lraspp_mobilenet_v3_large", "mnasnet0_5", "mnasnet1_0", "mobilenet_v2", "mobilenet_v3_large",
-      "mobilenet_v3_small", "regnet_x_400mf", "regnet_y_1_6gf", "regnet_y_400mf", "resnet101", "resnet18",
-      "resnet34", "resnet50", "resnext50_32x4d", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "squeezenet1_0",
-      "squeezenet1_1", "ssd300_vgg16", "ssdlite320_mobilenet_v3_large", "swin_t", "vgg11_bn", "vgg16",
-      "vit_b_16", "vit_b_32", "wide_resnet50_2"};
+  const std::vector<std::string> all = {"alexnet",
+                                        "convnext_tiny",
+                                        "deeplabv3_mobilenet_v3_large",
+                                        "deeplabv3_resnet50",
+                                        "densenet121",
+                                        "efficientnet_b0",
+                                        "efficientnet_v2_s",
+                                        "fcn_resnet50",
+                                        "googlenet",
+                                        "inception_v3",
+                                        "lraspp_mobilenet_v3_large",
+                                        "mnasnet0_5",
+                                        "mnasnet1_0",
+                                        "mobilenet_v2",
+                                        "mobilenet_v3_large",
+                                        "mobilenet_v3_small",
+                                        "regnet_x_400mf",
+                                        "regnet_y_1_6gf",
+                                        "regnet_y_400mf",
+                                        "resnet101",
+                                        "resnet18",
+                                        "resnet34",
+                                        "resnet50",
+                                        "resnext50_32x4d",
+                                        "shufflenet_v2_x0_5",
+                                        "shufflenet_v2_x1_0",
+                                        "squeezenet1_0",
+                                        "squeezenet1_1",
+                                        "ssd300_vgg16",
+                                        "ssdlite320_mobilenet_v3_large",
+                                        "swin_t",
+                                        "vgg11_bn",
+                                        "vgg16",
+                                        "vit_b_16",
+                                        "vit_b_32",
+                                        "wide_resnet50_2"};
   const Platform p = LoadPlatform(kRoot + "/platforms/host-ort-cpu.json");
   std::int64_t reorders = 0;
   for (const std::string& name : all) {

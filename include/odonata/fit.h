@@ -240,7 +240,8 @@ std::optional<ReorderSample> ReorderOutputOf(const Measurement& row);
 // A reorder's cost per element, with a constant when the rows support one, fitted to minimise
 // the relative error (weighted least squares): ms = const_ms + ns_per_element x 1e-6 x elements.
 // The constant is kept only when positive and when it lowers the k-fold cross-validated MAPE
-// of the proportional form (by 0.01 percentage points at least). Throws Error with fewer than kMinFitRows samples or folds < 2.
+// of the proportional form (by 0.01 percentage points at least). Throws Error with fewer than
+// kMinFitRows samples or folds < 2.
 ReorderCost FitReorderCost(const std::vector<ReorderSample>& samples, int folds, const std::string& source);
 
 struct FitReport {

@@ -17,13 +17,13 @@ namespace odonata {
 struct Reorder {
   enum class Kind { kInput, kOutput };  // NCHW -> NCHWc, NCHWc -> NCHW
   Kind kind = Kind::kInput;
-  std::string tensor;          // the NCHW tensor converted (its name in the network)
-  std::int64_t elements = 0;   // its elements (logical channels, not padded to the block)
+  std::string tensor;         // the NCHW tensor converted (its name in the network)
+  std::int64_t elements = 0;  // its elements (logical channels, not padded to the block)
   // The layer that makes the reorder needed: for a ReorderInput the NCHWc layer that
   // reads the tensor (the first, when several share it); for a ReorderOutput the first
   // NCHW layer that reads the tensor (the producer itself when only a graph output does).
   std::size_t layer = 0;
-  std::size_t producer = 0;    // the layer that writes the tensor (SIZE_MAX: a graph input)
+  std::size_t producer = 0;  // the layer that writes the tensor (SIZE_MAX: a graph input)
   bool operator==(const Reorder&) const = default;
 };
 

@@ -89,8 +89,8 @@ std::optional<ReorderSample> ReorderOutputOf(const Measurement& row) {
 ReorderCost FitReorderCost(const std::vector<ReorderSample>& samples, int folds, const std::string& source) {
   if (folds < 2) throw Error("fit: at least 2 folds are needed for cross-validation, got " + std::to_string(folds));
   if (samples.size() < kMinFitRows) {
-    throw Error("fit: " + std::to_string(samples.size()) + " reorder samples, at least " +
-                std::to_string(kMinFitRows) + " are needed");
+    throw Error("fit: " + std::to_string(samples.size()) + " reorder samples, at least " + std::to_string(kMinFitRows) +
+                " are needed");
   }
   const std::size_t n = samples.size();
   const int k = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(folds), n));
