@@ -290,6 +290,37 @@ CacheShare ParseCacheShare(const Node& n) {
   return s;
 }
 
+ReorderCost ParseReorderCost(const Node& n) {
+  CheckKeys(n, {"const_ms", "ns_per_element", "rows", "source"}, {"mape", "cv_mape", "folds"});
+  ReorderCost c;
+  auto non_negative = [&](const char* key) {
+    Node v = n.Child(key);
+    const double x = GetNumber(v);
+    if (!(x >= 0)) v.Fail("must be a number >= 0, got " + FormatNumber(x));
+    return x;
+  };
+  c.const_ms = non_negative("const_ms");
+  c.ns_per_element = non_negative("ns_per_element");
+  c.rows = GetInteger(n.Child("rows"));
+  if (c.rows < 1) n.Child("rows").Fail("must be >= 1");
+  if (n.Has("mape")) c.mape = GetNumber(n.Child("mape"));
+  if (n.Has("cv_mape")) c.cv_mape = GetNumber(n.Child("cv_mape"));
+  if (n.Has("folds")) c.folds = GetInteger(n.Child("folds"));
+  c.source = GetString(n.Child("source"));
+  return c;
+}
+
+NchwcSpec ParseNchwc(const Node& n) {
+  CheckKeys(n, {"block", "source"}, {"reorder_input", "reorder_output"});
+  NchwcSpec s;
+  s.block = GetInteger(n.Child("block"));
+  if (s.block < 1) n.Child("block").Fail("must be >= 1");
+  s.source = GetString(n.Child("source"));
+  if (n.Has("reorder_input")) s.reorder_input = ParseReorderCost(n.Child("reorder_input"));
+  if (n.Has("reorder_output")) s.reorder_output = ParseReorderCost(n.Child("reorder_output"));
+  return s;
+}
+
 CacheCapacity ParseCache(const Node& n) {
   // capacity_bytes is optional only next to a share (a profile fitted with --cache-chains alone).
   if (n.Has("share")) {
@@ -612,7 +643,7 @@ Platform ParseDocument(const Node& root) {
   CheckKeys(root,
             {"schema", "name", "description", "default_precision", "precisions", "overhead_ms", "power", "price_usd"},
             {"dispatch_ms", "fused_activation_ns", "classes", "fusion", "notes", "modes", "machine", "cache", "interval",
-             "validation"});
+             "validation", "nchwc"});
   Platform p;
 
   Node schema = root.Child("schema");
@@ -664,6 +695,7 @@ Platform ParseDocument(const Node& root) {
   if (root.Has("cache")) p.cache = ParseCache(root.Child("cache"));
   if (root.Has("interval")) p.interval = ParseInterval(root.Child("interval"));
   if (root.Has("validation")) p.validation = ParseValidation(root.Child("validation"));
+  if (root.Has("nchwc")) p.nchwc = ParseNchwc(root.Child("nchwc"));
   return p;
 }
 
@@ -981,6 +1013,20 @@ void WritePlatform(const Platform& p, std::ostream& out) {
   }
   if (p.interval) j["interval"] = IntervalJson(*p.interval);
   if (p.validation) j["validation"] = ValidationJson(*p.validation);
+  if (p.nchwc) {
+    nlohmann::ordered_json nj;
+    nj["block"] = p.nchwc->block;
+    nj["source"] = p.nchwc->source;
+    auto cost = [](const ReorderCost& c) {
+      return nlohmann::ordered_json{{"const_ms", c.const_ms}, {"ns_per_element", c.ns_per_element},
+                                    {"rows", c.rows},         {"mape", c.mape},
+                                    {"cv_mape", c.cv_mape},   {"folds", c.folds},
+                                    {"source", c.source}};
+    };
+    if (p.nchwc->reorder_input) nj["reorder_input"] = cost(*p.nchwc->reorder_input);
+    if (p.nchwc->reorder_output) nj["reorder_output"] = cost(*p.nchwc->reorder_output);
+    j["nchwc"] = nj;
+  }
   out << j.dump(2) << "\n";
 }
 

@@ -246,6 +246,22 @@ struct FusedActivationFit {
 };
 // Throws nothing for rows without pairs (no fit for that activation).
 std::vector<FusedActivationFit> FitFusedActivations(const std::vector<Measurement>& rows);
+// ONNX Runtime's NCHWc reorders timed inside the sweep models (docs/measurement-csv.md: columns
+// reorder_in_ms, reorder_in_elems, reorder_out_ms, reorder_out_elems; empty where the model had
+// no such node). nullopt for a row without the direction's columns or with them empty; throws
+// Error naming the row for a value that is not a positive time or element count.
+struct ReorderSample {
+  double ms = 0;
+  std::int64_t elements = 0;
+};
+std::optional<ReorderSample> ReorderInputOf(const Measurement& row);
+std::optional<ReorderSample> ReorderOutputOf(const Measurement& row);
+// A reorder's cost per element, with a constant when the rows support one, fitted to minimise
+// the relative error (weighted least squares): ms = const_ms + ns_per_element x 1e-6 x elements.
+// The constant is kept only when positive and when it lowers the k-fold cross-validated MAPE
+// of the proportional form (by 0.01 percentage points at least). Throws Error with fewer than
+// kMinFitRows samples or folds < 2.
+ReorderCost FitReorderCost(const std::vector<ReorderSample>& samples, int folds, const std::string& source);
 
 struct FitReport {
   Platform platform;              // base with the fitted class models

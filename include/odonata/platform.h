@@ -231,6 +231,31 @@ struct CacheCapacity {
   bool operator==(const CacheCapacity&) const = default;
 };
 
+// The cost of one of ONNX Runtime's NCHWc layout reorders (a ReorderInput, NCHW -> NCHWc, or a
+// ReorderOutput, NCHWc -> NCHW; include/odonata/layout.h), fitted by `odonata fit` from the
+// sweep rows' reorder columns (docs/measurement-csv.md): ms = const_ms + ns_per_element x 1e-6 x
+// elements. mape and cv_mape (k-fold) are the errors of the rows' reorder times so predicted.
+struct ReorderCost {
+  double const_ms = 0;        // >= 0; 0 when the calibration rows do not support a constant
+  double ns_per_element = 0;  // >= 0
+  std::int64_t rows = 0;
+  double mape = 0, cv_mape = 0;
+  std::int64_t folds = 0;
+  std::string source;
+  double Ms(std::int64_t elements) const { return const_ms + ns_per_element * 1e-6 * static_cast<double>(elements); }
+  bool operator==(const ReorderCost&) const = default;
+};
+
+// ONNX Runtime's blocked NCHWc layout on a CPU (`nchwc`): `block` floats per channel block (16
+// with AVX-512, 8 with AVX2: MlasNchwcGetBlockSize), which decides which layers run NCHWc and
+// where reorders go (layout.h); with the fitted reorder costs, the estimate adds them.
+struct NchwcSpec {
+  std::int64_t block = 0;  // >= 1
+  std::string source;
+  std::optional<ReorderCost> reorder_input, reorder_output;
+  bool operator==(const NchwcSpec&) const = default;
+};
+
 // Layers an accelerator cannot run and hands to its host CPU (`host_fallback`):
 // a layer of the class whose 2-D window is larger than `max_window` in either
 // dimension (a global pooling layer's window is its input's height x width)
@@ -373,6 +398,8 @@ struct Platform {
   // The machine's cache capacity for whole networks (CacheCapacity): with warm
   // class models, which of them a network is estimated with.
   std::optional<CacheCapacity> cache;
+  // ONNX Runtime's NCHWc layout (NchwcSpec); absent: no layout reorders are estimated.
+  std::optional<NchwcSpec> nchwc;
 
   // "jetson-tx2", or "jetson-tx2:maxq" with a mode applied.
   std::string DisplayName() const { return mode.empty() ? name : name + ":" + mode; }

@@ -402,6 +402,30 @@ Layer Int8Layer(const Measurement& row, Layer layer, const Platform& base) {
   return layer;
 }
 
+// The NCHWc reorder costs (NchwcSpec) from the rows that timed them; a direction with fewer
+// than kMinRows samples keeps the base profile's cost (or none) and a warning says so.
+void FitReorders(const std::vector<Measurement>& rows, int folds, const std::string& provenance, NchwcSpec& nchwc,
+                 std::vector<std::string>& warnings) {
+  for (int dir = 0; dir < 2; ++dir) {
+    const char* name = dir == 0 ? "ReorderInput" : "ReorderOutput";
+    std::vector<ReorderSample> samples;
+    for (const Measurement& row : rows) {
+      if (row.config.precision != Precision::kFp32) continue;
+      if (auto s = dir == 0 ? ReorderInputOf(row) : ReorderOutputOf(row)) samples.push_back(*s);
+    }
+    if (samples.empty()) continue;
+    if (samples.size() < kMinRows) {
+      warnings.push_back(std::string(name) + ": " + std::to_string(samples.size()) + " timed reorders, at least " +
+                         std::to_string(kMinRows) + " are needed; not fitted");
+      continue;
+    }
+    (dir == 0 ? nchwc.reorder_input : nchwc.reorder_output) = FitReorderCost(
+        samples, folds,
+        provenance + " (odonata fit: the " + name + " nodes of " + std::to_string(samples.size()) +
+            " fp32 sweep models, ms = const_ms + ns_per_element x elements, weighted least squares on the relative error)");
+  }
+}
+
 }  // namespace
 
 FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base, const std::string& provenance,
@@ -564,6 +588,7 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
     c.source = provenance + text;
     report.platform.fused_activation[f.activation] = std::move(c);
   }
+  if (report.platform.nchwc) FitReorders(rows, folds, provenance, *report.platform.nchwc, report.warnings);
   return report;
 }
 

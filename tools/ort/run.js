@@ -428,6 +428,7 @@ async function timeOnce(session, feeds, t) {
   return {times, others, tries: 1, warmTimes};
 }
 const kWarmMinTime = 10, kWarmMaxRepeats = 200;
+const kReorderColumns = ['reorder_in_ms', 'reorder_in_elems', 'reorder_out_ms', 'reorder_out_elems'];
 
 // Bytes of a model's weights (its file), inputs and outputs (one run's).
 async function footprintBytes(session, file, feeds) {
@@ -455,6 +456,38 @@ function nodeTimes(profileFile, first, count) {
     sums[r] += e.dur / 1000;
   }
   return sums.slice(first, first + count);
+}
+
+// Per-run times (ms) and elements of the NCHWc reorders in an ORT profile, per direction:
+// {in: {ms: [per run], elems, nodes}, out: {...}}; a ReorderInput's elements are its input's
+// (NCHW), a ReorderOutput's its output's. `count` runs from run index `first`.
+function reorderTimes(profileFile, first, count) {
+  const events = JSON.parse(fs.readFileSync(profileFile, 'utf8'));
+  const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts);
+  const dirs = {in: {op: 'ReorderInput', key: 'input_type_shape'}, out: {op: 'ReorderOutput', key: 'output_type_shape'}};
+  const result = {};
+  for (const [dir, d] of Object.entries(dirs)) {
+    const ms = runs.map(() => 0);
+    const elems = runs.map(() => 0);
+    const nodes = runs.map(() => 0);
+    let r = 0;
+    const evs = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.args &&
+                                     e.args.op_name === d.op).sort((a, b) => a.ts - b.ts);
+    for (const e of evs) {
+      while (r < runs.length && e.ts > runs[r].ts + runs[r].dur) ++r;
+      if (r === runs.length) break;
+      if (e.ts < runs[r].ts) continue;
+      ms[r] += e.dur / 1000;
+      nodes[r] += 1;
+      for (const shape of e.args[d.key] || []) {
+        const dims = Object.values(shape)[0];
+        elems[r] += dims.reduce((a, b) => a * b, 1);
+      }
+    }
+    const sel = ms.slice(first, first + count);
+    result[dir] = {ms: sel, elems: elems[first] || 0, nodes: nodes[first] || 0};
+  }
+  return result;
 }
 
 // The noise floor (--reference): one model with a session of its own, open
@@ -594,6 +627,7 @@ async function timeModel(file, o, t) {
     const profileFile = path.join(dir, made[0]);
     try {
       best.nodeTimes = nodeTimes(profileFile, bestFirst, best.times.length);
+      best.reorders = reorderTimes(profileFile, bestFirst, best.times.length);
       if (best.warmTimes) {
         best.warmNodeTimes = nodeTimes(profileFile, bestFirst + best.times.length + t.warmup, best.warmTimes.length);
         if (best.warmNodeTimes.length !== best.warmTimes.length) throw new Error(`${file}: the profile lacks warm runs`);
@@ -853,7 +887,8 @@ async function runSweeps(o) {
   const load0 = os.loadavg();
   await openReference(o);
   const node = o.latency === 'node';
-  const pooled = jobs.map(() => ({run: [], node: [], passMedians: [], refRatios: [], warm: []}));
+  const pooled = jobs.map(() => ({run: [], node: [], passMedians: [], refRatios: [], warm: [],
+                                  reorder: {in: {ms: [], elems: 0, nodes: 0}, out: {ms: [], elems: 0, nodes: 0}}}));
   const results = [];
   const resultFiles = [];
   const overhead = {run: [], node: []};
@@ -885,6 +920,15 @@ async function runSweeps(o) {
       }
       pooled[i].run.push(...t.times);
       if (node) pooled[i].node.push(...t.nodeTimes);
+      if (node && t.reorders) {
+        for (const dir of ['in', 'out']) {
+          const p = pooled[i].reorder[dir], q = t.reorders[dir];
+          if (!q.nodes) continue;
+          p.ms.push(...q.ms);
+          p.elems = q.elems;
+          p.nodes = q.nodes;
+        }
+      }
       if (t.warmTimes) pooled[i].warm.push(...(node ? t.warmNodeTimes : t.warmTimes));
       pooled[i].passMedians.push(stats(node ? t.nodeTimes : t.times).median);
       pooled[i].refRatios.push(t.refRatio);
@@ -903,7 +947,8 @@ async function runSweeps(o) {
   // out_rows (docs/measurement-csv.md): the NonMaxSuppression rows' selected boxes; empty for other ops.
   const outRowsColumn = jobs.some((j) => j.outRows !== undefined);
   const lines = [[...header, 'latency_ms', 'latency_ms_p10', 'latency_ms_p90', 'repeats', 'run_ms', ...kSpreadColumns,
-                  ...(warmColumn ? ['warm_ms'] : []), ...(outRowsColumn ? ['out_rows'] : [])].map(csvField).join(',')];
+                  ...(warmColumn ? ['warm_ms'] : []), ...(outRowsColumn ? ['out_rows'] : []),
+                  ...(node ? kReorderColumns : [])].map(csvField).join(',')];
   let warmRows = 0;
   let skipped = 0, rejected = 0;
   // The profiler's cost per reported node: the 1-element Relu's profiled kernel
@@ -922,9 +967,20 @@ async function runSweeps(o) {
       warm = [wm > 0 ? ms(wm) : ''];
       if (wm > 0) ++warmRows;
     }
+    // The NCHWc reorders the single-layer model ran around its node (docs/measurement-csv.md):
+    // median per-run time, less the profiler's cost per node as latency_ms; empty without one.
+    const reorder = [];
+    if (node) {
+      for (const dir of ['in', 'out']) {
+        const p = pooled[i].reorder[dir];
+        const m = p.ms.length ? stats(p.ms).median - bias * p.nodes : 0;
+        reorder.push(m > 0 ? ms(m) : '', m > 0 ? String(p.elems) : '');
+      }
+    }
     const line = [...job.row, ms(s.median), ms(s.p10), ms(s.p90), s.repeats, ms(run.median),
                   ...spreadFields(s, pooled[i].passMedians, pooled[i].refRatios), ...warm,
-                  ...(outRowsColumn ? [job.outRows === undefined ? '' : String(job.outRows)] : [])].map(csvField).join(',');
+                  ...(outRowsColumn ? [job.outRows === undefined ? '' : String(job.outRows)] : []),
+                  ...reorder].map(csvField).join(',');
     if (s.median < o.minMs || s.p10 <= 0) {
       lines.push(`# below ${o.minMs} ms: ${line}`);
       ++skipped;
@@ -995,7 +1051,7 @@ async function runNetworks(o) {
 }
 
 // Also a module: dispatch.js times with the same machinery; value_sizes.js feeds and profiles with it.
-module.exports = {stats, robustStats, mad, percentile, permutation, makeFeeds, setFeedSpecs, sessionOptions, timeModel,
+module.exports = {reorderTimes, stats, robustStats, mad, percentile, permutation, makeFeeds, setFeedSpecs, sessionOptions, timeModel,
                   profileModel, Reference, machine, identity, writeAtomic, ms};
 
 if (require.main === module) {

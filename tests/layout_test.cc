@@ -1,0 +1,274 @@
+// NCHWc layout emulation (src/layout.cc) against hand-counted graphs and against the
+// reorders ONNX Runtime inserted in the suite's optimized graphs (data/host-ort-cpu/ort-graphs).
+#include "odonata/layout.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "odonata/fit.h"
+#include "odonata/fusion.h"
+#include "odonata/model.h"
+#include "odonata/onnx.h"
+#include "odonata/platform.h"
+#include "test_util.h"
+
+namespace odonata {
+namespace {
+
+using testing::Model;
+const std::string kRoot = ODONATA_SOURCE_DIR;
+
+NchwcLayout Emulate(const Network& net, std::int64_t block = 16) {
+  const Platform p = LoadPlatform(kRoot + "/platforms/host-ort-cpu.json");
+  return EmulateNchwc(Fuse(net, p.fusion), net.outputs, block);
+}
+
+const char* kThreeConvs = R"(
+  a = Conv <pads = [1, 1, 1, 1]> (x, w1)
+  b = Conv <group = 4, pads = [1, 1, 1, 1]> (a, w2)
+  y = Conv (b, w3)
+)";
+const char* kThreeConvInits = "<float[32,3,3,3] w1 = {0.0}, float[32,8,3,3] w2 = {0.0}, float[32,32,1,1] w3 = {0.0}>";
+
+// 3 -> 32 (NCHW input read directly), grouped with 8 channels per group (NCHW FusedConv at
+// block 16), 32 -> 32 1x1: a ReorderOutput of a (32x8x8 = 2048), a ReorderInput of b (2048)
+// and a ReorderOutput of the graph output y (2048).
+TEST(Layout, AlignedGroupedAligned) {
+  const Network net = ParseOnnxText(Model("(float[1,3,8,8] x) => (float[1,32,8,8] y)", kThreeConvs, kThreeConvInits));
+  const NchwcLayout l = Emulate(net);
+  ASSERT_EQ(l.nchwc.size(), 3u);
+  EXPECT_TRUE(l.nchwc[0]);
+  EXPECT_FALSE(l.nchwc[1]);
+  EXPECT_TRUE(l.nchwc[2]);
+  ASSERT_EQ(l.reorders.size(), 3u);
+  EXPECT_EQ(l.reorders[0], (Reorder{Reorder::Kind::kOutput, "a", 2048, 1, 0}));
+  EXPECT_EQ(l.reorders[1], (Reorder{Reorder::Kind::kInput, "b", 2048, 2, 1}));
+  EXPECT_EQ(l.reorders[2], (Reorder{Reorder::Kind::kOutput, "y", 2048, 2, 2}));
+  // At block 8 the grouped convolution is aligned too: only the graph output is reordered.
+  const NchwcLayout l8 = Emulate(net, 8);
+  EXPECT_TRUE(l8.nchwc[1]);
+  ASSERT_EQ(l8.reorders.size(), 1u);
+  EXPECT_EQ(l8.reorders[0].tensor, "y");
+  EXPECT_EQ(l8.Count(Reorder::Kind::kInput), 0);
+  EXPECT_EQ(l8.Elements(Reorder::Kind::kOutput), 2048);
+}
+
+// A 16-channel input is reordered once for the two convolutions that read it; a
+// squeeze-excite Mul (x * s, s of 1x1 spatial) runs NCHW: a ReorderOutput of x (16x4x4 =
+// 256) and of s (16), a ReorderInput of the Mul's output (256).
+TEST(Layout, SharedInputAndBroadcastMul) {
+  const Network net =
+      ParseOnnxText(Model("(float[1,16,4,4] x) => (float[1,16,4,4] y)", R"(
+    a = Conv (x, w1)
+    b = Conv (x, w2)
+    c = Add (a, b)
+    p = GlobalAveragePool (c)
+    s = Conv (p, w3)
+    m = Mul (c, s)
+    y = Conv (m, w4)
+  )",
+                          "<float[16,16,1,1] w1 = {0.0}, float[16,16,1,1] w2 = {0.0}, float[16,16,1,1] w3 = {0.0}, "
+                          "float[16,16,1,1] w4 = {0.0}>"));
+  const NchwcLayout l = Emulate(net);
+  EXPECT_EQ(l.Count(Reorder::Kind::kInput), 2);  // x, m
+  EXPECT_EQ(l.Elements(Reorder::Kind::kInput), 512);
+  EXPECT_EQ(l.Count(Reorder::Kind::kOutput), 3);  // c (shared by the Mul), s, y
+  EXPECT_EQ(l.Elements(Reorder::Kind::kOutput), 256 + 16 + 256);
+  EXPECT_THROW(EmulateNchwc({}, {}, 0), Error);
+}
+
+// The suite's optimized graphs: count of each direction, the elements ONNX Runtime's record
+// gives (per reorder; a list shorter than its count or a size it could not infer is not
+// complete), and the sums.
+struct Ort {
+  std::int64_t in_n = 0, in_e = 0, out_n = 0, out_e = 0;
+  std::vector<std::int64_t> in_sizes, out_sizes;
+};
+
+Ort OrtReorders(const std::string& name) {
+  std::ifstream f(kRoot + "/data/host-ort-cpu/ort-graphs/" + name + ".json");
+  const nlohmann::json j = nlohmann::json::parse(f);
+  Ort o;
+  for (const auto& [key, v] : j.at("optimized").at("all/1t").at("reorders").items()) {
+    const bool in = key.rfind("ReorderInput", 0) == 0;
+    for (const auto& e : v.at("elements")) {
+      (in ? o.in_e : o.out_e) += e.get<std::int64_t>();
+      (in ? o.in_sizes : o.out_sizes).push_back(e.get<std::int64_t>());
+    }
+    (in ? o.in_n : o.out_n) += v.at("count").get<std::int64_t>();
+  }
+  return o;
+}
+
+// Whether every size in `part` is in `all` (as multisets).
+bool Within(std::vector<std::int64_t> part, std::vector<std::int64_t> all) {
+  std::sort(part.begin(), part.end());
+  std::sort(all.begin(), all.end());
+  return std::includes(all.begin(), all.end(), part.begin(), part.end());
+}
+
+// Every network of the suite that models/ has (36 of 37: Faster R-CNN's post-processing does
+// not load): ONNX Runtime 1.30's reorder counts, per direction, exactly; their elements
+// exactly except where its record of them is incomplete:
+//   - ShuffleNetV2 x0.5 and x1.0: the channel split's Reshape/Slice outputs have no inferred
+//     shape in the optimized model (empty lists): its listed sizes must be among ours;
+//   - LR-ASPP: the Resize -> Conv ReorderInput is recorded as 1 element (ours: 1x960x... as
+//     odonata infers it); SSD300 and SSDlite: the detection graphs' spatial sizes are not
+//     inferred, their reorders are recorded with the channels only.
+TEST(Layout, SuiteReordersMatchOnnxRuntime) {
+  const std::vector<std::string> partial = {"shufflenet_v2_x0_5", "shufflenet_v2_x1_0"};
+  const std::vector<std::string> counts_only = {"lraspp_mobilenet_v3_large", "ssd300_vgg16",
+                                                "ssdlite320_mobilenet_v3_large"};
+  const std::vector<std::string> all = {"alexnet",
+                                        "convnext_tiny",
+                                        "deeplabv3_mobilenet_v3_large",
+                                        "deeplabv3_resnet50",
+                                        "densenet121",
+                                        "efficientnet_b0",
+                                        "efficientnet_v2_s",
+                                        "fcn_resnet50",
+                                        "googlenet",
+                                        "inception_v3",
+                                        "lraspp_mobilenet_v3_large",
+                                        "mnasnet0_5",
+                                        "mnasnet1_0",
+                                        "mobilenet_v2",
+                                        "mobilenet_v3_large",
+                                        "mobilenet_v3_small",
+                                        "regnet_x_400mf",
+                                        "regnet_y_1_6gf",
+                                        "regnet_y_400mf",
+                                        "resnet101",
+                                        "resnet18",
+                                        "resnet34",
+                                        "resnet50",
+                                        "resnext50_32x4d",
+                                        "shufflenet_v2_x0_5",
+                                        "shufflenet_v2_x1_0",
+                                        "squeezenet1_0",
+                                        "squeezenet1_1",
+                                        "ssd300_vgg16",
+                                        "ssdlite320_mobilenet_v3_large",
+                                        "swin_t",
+                                        "vgg11_bn",
+                                        "vgg16",
+                                        "vit_b_16",
+                                        "vit_b_32",
+                                        "wide_resnet50_2"};
+  const Platform p = LoadPlatform(kRoot + "/platforms/host-ort-cpu.json");
+  std::int64_t reorders = 0;
+  for (const std::string& name : all) {
+    SCOPED_TRACE(name);
+    const Network net = LoadModel(kRoot + "/models/" + name + ".onnx");
+    const NchwcLayout l = EmulateNchwc(Fuse(net, p.fusion), net.outputs, 16);
+    const Ort o = OrtReorders(name);
+    EXPECT_EQ(l.Count(Reorder::Kind::kInput), o.in_n);
+    EXPECT_EQ(l.Count(Reorder::Kind::kOutput), o.out_n);
+    reorders += o.in_n + o.out_n;
+    auto contains = [&name](const std::vector<std::string>& v) {
+      return std::find(v.begin(), v.end(), name) != v.end();
+    };
+    if (contains(counts_only)) continue;
+    if (contains(partial)) {
+      std::vector<std::int64_t> in, out;
+      for (const Reorder& r : l.reorders) (r.kind == Reorder::Kind::kInput ? in : out).push_back(r.elements);
+      EXPECT_LT(o.in_sizes.size() + o.out_sizes.size(), static_cast<std::size_t>(o.in_n + o.out_n));
+      EXPECT_TRUE(Within(o.in_sizes, in));
+      EXPECT_TRUE(Within(o.out_sizes, out));
+      continue;
+    }
+    EXPECT_EQ(l.Elements(Reorder::Kind::kInput), o.in_e);
+    EXPECT_EQ(l.Elements(Reorder::Kind::kOutput), o.out_e);
+  }
+  EXPECT_EQ(reorders, 642);  // the 36 networks' reorders (Faster R-CNN's 35 not among them)
+}
+
+// Reorder costs (src/fit/reorder_fit.cc): the per-element cost and constant recovered from
+// synthetic samples; no constant where the samples have none.
+TEST(ReorderFit, RecoversCostPerElementAndConstant) {
+  std::vector<ReorderSample> affine, proportional;
+  for (std::int64_t e : {1024, 4096, 16384, 50176, 65536, 200704, 262144, 802816}) {
+    affine.push_back({0.003 + 0.18e-6 * static_cast<double>(e), e});
+    proportional.push_back({0.25e-6 * static_cast<double>(e), e});
+  }
+  const ReorderCost a = FitReorderCost(affine, 5, "synthetic");
+  EXPECT_NEAR(a.const_ms, 0.003, 1e-9);
+  EXPECT_NEAR(a.ns_per_element, 0.18, 1e-6);
+  EXPECT_LT(a.mape, 1e-6);
+  EXPECT_EQ(a.rows, 8);
+  EXPECT_EQ(a.folds, 5);
+  EXPECT_EQ(a.source, "synthetic");
+  const ReorderCost p = FitReorderCost(proportional, 5, "synthetic");
+  EXPECT_EQ(p.const_ms, 0.0);
+  EXPECT_NEAR(p.ns_per_element, 0.25, 1e-9);
+  EXPECT_NEAR(p.Ms(1000000), 0.25, 1e-9);
+  EXPECT_THROW(FitReorderCost({affine.begin(), affine.begin() + 3}, 5, "x"), Error);
+  EXPECT_THROW(FitReorderCost(affine, 1, "x"), Error);
+}
+
+Measurement ConvRow(std::int64_t c, std::int64_t h, double ms) {
+  Measurement m;
+  m.config = testing::ConvConfig(c, c, h);
+  m.latency_ms = ms;
+  m.origin = "rows.csv:" + std::to_string(h);
+  const std::int64_t e = c * h * h;
+  auto text = [](double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.12g", x);
+    return std::string(buf);
+  };
+  m.extra = {{"reorder_in_ms", text(0.18e-6 * static_cast<double>(e))},
+             {"reorder_in_elems", std::to_string(e)},
+             {"reorder_out_ms", text(0.002 + 0.3e-6 * static_cast<double>(e))},
+             {"reorder_out_elems", std::to_string(e)}};
+  return m;
+}
+
+// odonata fit writes both directions into a profile that has `nchwc`, and none into one without.
+TEST(ReorderFit, FitPlatformWritesProfileField) {
+  std::vector<Measurement> rows;
+  for (std::int64_t h : {8, 14, 16, 28, 32, 56}) rows.push_back(ConvRow(32, h, 0.01 * static_cast<double>(h)));
+  Platform base = LoadPlatform(kRoot + "/platforms/host-ort-cpu.json");
+  EXPECT_FALSE(FitPlatform(rows, base, "test rows").platform.nchwc.has_value());
+  base.nchwc = NchwcSpec{16, "AVX-512: MlasNchwcGetBlockSize", std::nullopt, std::nullopt};
+  const FitReport r = FitPlatform(rows, base, "test rows");
+  ASSERT_TRUE(r.platform.nchwc.has_value());
+  ASSERT_TRUE(r.platform.nchwc->reorder_input.has_value());
+  ASSERT_TRUE(r.platform.nchwc->reorder_output.has_value());
+  EXPECT_NEAR(r.platform.nchwc->reorder_input->ns_per_element, 0.18, 1e-4);
+  EXPECT_EQ(r.platform.nchwc->reorder_input->const_ms, 0.0);
+  EXPECT_NEAR(r.platform.nchwc->reorder_output->ns_per_element, 0.3, 1e-4);
+  EXPECT_NEAR(r.platform.nchwc->reorder_output->const_ms, 0.002, 1e-6);
+  EXPECT_EQ(r.platform.nchwc->reorder_output->rows, 6);
+  // The profile field reads back as written.
+  std::ostringstream out;
+  WritePlatform(r.platform, out);
+  const Platform back = ParsePlatform(out.str(), "written");
+  EXPECT_EQ(back.nchwc, r.platform.nchwc);
+  // A bad value names the row and the column.
+  rows[2].extra[0].second = "fast";
+  EXPECT_EQ(testing::ErrorOf([&] { FitPlatform(rows, base, "test rows"); }),
+            "rows.csv:16: reorder_in_ms: 'fast' is not a positive number of milliseconds");
+}
+
+// A profile without `nchwc` writes no such key (its JSON is as before); a bad block is an error.
+TEST(ReorderFit, ProfileWithoutNchwcUnchanged) {
+  const Platform p = LoadPlatform(kRoot + "/platforms/host-ort-cpu.json");
+  EXPECT_FALSE(p.nchwc.has_value());
+  std::ostringstream out;
+  WritePlatform(p, out);
+  EXPECT_EQ(out.str().find("\"nchwc\":"), std::string::npos);
+  std::string text = out.str();
+  text.insert(text.rfind('}'), ", \"nchwc\": {\"block\": 0, \"source\": \"x\"}");
+  EXPECT_NE(testing::ErrorOf([&] { ParsePlatform(text, "p.json"); }).find("must be >= 1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace odonata
