@@ -296,7 +296,7 @@ ReorderCost ParseReorderCost(const Node& n) {
   auto non_negative = [&](const char* key) {
     Node v = n.Child(key);
     const double x = GetNumber(v);
-    if (!(x >= 0)) v.Fail("must be a number >= 0, got " + FormatNumber(x));
+    if (!(x >= 0) || !std::isfinite(x)) v.Fail("must be a finite number >= 0, got " + FormatNumber(x));
     return x;
   };
   c.const_ms = non_negative("const_ms");

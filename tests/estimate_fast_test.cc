@@ -92,6 +92,15 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
       const double factor = model.warm->Factor(e.bytes, e.ms);  // cold - h x (cold - warm)
       e.ms *= h >= 1 ? factor : 1.0 - h * (1.0 - factor);
     }
+    // A float convolution's fused activation (Platform::fused_activation): constant + ns x output elements.
+    const bool float_conv = layer.op_class == OpClass::kConv || layer.op_class == OpClass::kDepthwiseConv;
+    const FusedActivation activation = FusedActivationOf(layer);
+    if (!free && !layer.unknown_op && float_conv && activation != FusedActivation::kNone) {
+      const auto it = platform.fused_activation.find(activation);
+      if (it != platform.fused_activation.end()) {
+        e.ms += it->second.constant_ms + it->second.value * 1e-6 * static_cast<double>(layer.counts.output_elems);
+      }
+    }
     // Every executed kernel pays the profile's per-node dispatch once per repeat (free ops are none).
     const double dispatch =
         free || !platform.dispatch_ms ? 0.0 : platform.dispatch_ms->value * static_cast<double>(layer.repeat);

@@ -242,7 +242,7 @@ TEST(FusedActivation, FitRecoversThePerElementCost) {
 // and a profile without the field estimate exactly as before.
 TEST(FusedActivation, EstimatorAddsValueTimesOutputElements) {
   Platform p = LoadPlatform(std::string(ODONATA_SOURCE_DIR) + "/platforms/host-ort-cpu.json");
-  ASSERT_TRUE(p.fused_activation.empty());
+  p.fused_activation.clear();  // the shipped profile has the field since run 16: a profile without it
   Network net;
   net.name = "convclip";
   net.layers = LayerNodes(Config("ConvClip"));
