@@ -191,20 +191,69 @@ std::int64_t RecurrentDim(const Layer& l, LayerDimId dim) {
 // floor(a / b) for b > 0, a of either sign.
 std::int64_t FloorDiv(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
-// The (output position o, kernel tap t) pairs of one axis whose input index
-// o * stride - pad + t * dilation lies in [0, in): for each tap, the outputs o
-// in [ceil((pad - t d) / s), floor((in - 1 + pad - t d) / s)] within [0, out).
-std::int64_t AxisValidTaps(std::int64_t in, std::int64_t out, std::int64_t kernel, std::int64_t stride,
-                       std::int64_t pad, std::int64_t dilation) {
-  std::int64_t n = 0;
-  for (std::int64_t t = 0; t < kernel; ++t) {
-    const std::int64_t shift = pad - t * dilation;
-    const std::int64_t lo = std::max<std::int64_t>(0, -FloorDiv(-shift, stride));  // ceil(shift / stride)
-    const std::int64_t hi = std::min<std::int64_t>(out - 1, FloorDiv(in - 1 + shift, stride));
-    if (hi >= lo) n += hi - lo + 1;
+// sum_{j=0}^{n-1} floor((a j + b) / m) for n, a, b >= 0 and m > 0, in O(log m)
+// (the Euclidean-like reduction of floor sums of a line; AtCoder Library's
+// floor_sum, written here for non-negative a and b). 128-bit intermediates: a
+// hostile layer's values reach 2^31 each.
+__extension__ typedef unsigned __int128 Wide;  // __extension__: no -Wpedantic warning (GCC, Clang)
+Wide FloorSum(Wide n, Wide m, Wide a, Wide b) {
+  Wide sum = 0;
+  while (n > 0) {
+    if (a >= m) {
+      sum += n * (n - 1) / 2 * (a / m);
+      a %= m;
+    }
+    if (b >= m) {
+      sum += n * (b / m);
+      b %= m;
+    }
+    const Wide y_max = a * n + b;
+    if (y_max < m) break;
+    // The lattice points under the line, counted from the other axis.
+    n = y_max / m;
+    b = y_max % m;
+    std::swap(m, a);
   }
-  return n;
+  return sum;
 }
+
+}  // namespace
+
+// The (output position o, kernel tap t) pairs of one axis whose input index
+// o * stride - pad + t * dilation lies in [0, in): for tap t (a = pad - t d), the
+// outputs o in [max(0, ceil(a / s)), min(out - 1, floor((in - 1 + a) / s))].
+// Without a loop over the taps (a hostile kernel may have 2^30 of them): only the
+// taps in [t_lo, t_hi] read anything; below t_a = ceil(pad / d) the lower bound is
+// ceil(a / s), above t_b the upper bound floor((in - 1 + a) / s), elsewhere the
+// clamps; the sums of those floors are floor sums of a line in t.
+std::int64_t AxisValidTaps(std::int64_t in, std::int64_t out, std::int64_t kernel, std::int64_t stride,
+                           std::int64_t pad, std::int64_t dilation) {
+  const std::int64_t s = stride, d = dilation;
+  if (in <= 0 || out <= 0 || kernel <= 0 || s <= 0 || d <= 0 || pad < 0) return 0;
+  // Taps whose lowest input index is past the last output (a > (out - 1) s) or whose
+  // highest is before the input (in - 1 + a < 0) read nothing.
+  const std::int64_t t_lo = std::max<std::int64_t>(0, -FloorDiv(-(pad - (out - 1) * s), d));
+  const std::int64_t t_hi = std::min<std::int64_t>(kernel - 1, FloorDiv(in - 1 + pad, d));
+  if (t_hi < t_lo) return 0;
+  const std::int64_t t_a = -FloorDiv(-pad, d);                         // a <= 0 from here: lower bound 0
+  const std::int64_t t_b = FloorDiv(in - 1 + pad - (out - 1) * s, d);  // up to here: upper bound out - 1
+  // sum over t in [u, v] of floor((c - d t) / s), c - d v >= 0: t = v - j.
+  auto sum_floor = [&](std::int64_t u, std::int64_t v, std::int64_t c) -> Wide {
+    if (v < u) return 0;
+    return FloorSum(static_cast<Wide>(v - u + 1), static_cast<Wide>(s), static_cast<Wide>(d),
+                    static_cast<Wide>(c - d * v));
+  };
+  const std::int64_t n = t_hi - t_lo + 1;
+  // Upper bounds: out - 1 for t <= t_b, floor((in - 1 + pad - d t) / s) above.
+  const std::int64_t upper_clamped = std::max<std::int64_t>(0, std::min(t_b, t_hi) - t_lo + 1);
+  const Wide upper = static_cast<Wide>(out - 1) * static_cast<Wide>(upper_clamped) +
+                     sum_floor(std::max(t_lo, t_b + 1), t_hi, in - 1 + pad);
+  // Lower bounds: ceil((pad - d t) / s) = floor((pad - d t + s - 1) / s) for t < t_a, 0 from t_a.
+  const Wide lower = sum_floor(t_lo, std::min(t_hi, t_a - 1), pad + s - 1);
+  return static_cast<std::int64_t>(upper + static_cast<Wide>(n) - lower);
+}
+
+namespace {
 
 // A convolution's taps that read inside the input, not the zero padding (valid_macs,
 // valid_permille; estimator.h): `valid` of `all` (output, tap) pairs, multiplied over
@@ -231,7 +280,7 @@ bool ValidTaps(const Layer& l, std::int64_t& valid, std::int64_t& all) {
     // Sizes beyond any real network (a hostile model's) keep the arithmetic below 2^62.
     constexpr std::int64_t kBig = std::int64_t{1} << 30;
     if (k <= 0 || s <= 0 || d <= 0 || in[2 + i] <= 0 || out[2 + i] <= 0 || k > kBig || s > kBig || d > kBig ||
-        p < 0 || p > kBig || in[2 + i] > kBig) {
+        p < 0 || p > kBig || in[2 + i] > kBig || out[2 + i] > kBig) {
       return false;
     }
     // Each axis's out x kernel divides macs (batch x out_c x in_c per group x their

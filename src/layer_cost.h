@@ -55,6 +55,13 @@ std::int64_t LayerDim(const Layer& layer, LayerDimId dim);
 // a runtime neither folds nor pre-packs it (fusion rules' constant_weights, `align`).
 bool HasOverridableWeight(const Layer& layer);
 
+// The (output position, kernel tap) pairs of one convolution axis whose input index
+// o x stride - pad + t x dilation lies in [0, in): the taps that read the input, not
+// its zero padding (valid_macs). Closed form, O(log) in the sizes; every argument at
+// most 2^30 (ValidTaps rejects larger ones), 0 when a size is not positive.
+std::int64_t AxisValidTaps(std::int64_t in, std::int64_t out, std::int64_t kernel, std::int64_t stride,
+                           std::int64_t pad, std::int64_t dilation);
+
 // What the estimators read of a layer, computed once (FactsOf): plain numbers,
 // no strings. Equal facts give equal estimates.
 struct LayerFacts {
