@@ -2,7 +2,9 @@
 // Per-layer comparison of an odonata estimate with an ONNX Runtime per-node
 // profile taken at level `all` (run.js --network M --profile DIR).
 //
-//   node tools/ort/layers.js [--json] ODONATA MODEL.onnx PLATFORM PROFILE.json
+//   node tools/ort/layers.js [--json] [--input-shape NAME=DIMS]... ODONATA MODEL.onnx PLATFORM PROFILE.json
+//
+// --input-shape is passed to odonata (a model with symbolic input dims: Silero VAD).
 //
 // --json prints one JSON object instead of the tables: the estimate's totals, and per
 // layer its name, op, estimator, estimated ms and the matched ORT nodes' median ms (null
@@ -12,7 +14,7 @@
 // ("/layer1/layer1.0/relu/Relu_output_0_nchwc"); `odonata import` matches node
 // names and so finds few of them. Here a profile node is matched to the odonata
 // layer that covers the ONNX node producing that tensor (torch's "<node>_output_<k>"
-// naming), or named like it. Nodes ORT adds (ReorderInput/ReorderOutput) have no
+// naming, or any tensor name through the model's node outputs, `odonata inspect`), or named like it. Nodes ORT adds (ReorderInput/ReorderOutput) have no
 // layer and are listed apart. Fused nodes named "fused <node>" match <node>. Times are medians over the profiled runs.
 // Prints a Markdown table per layer, then per op class: layers, measured and
 // estimated sums, MAPE.
@@ -21,19 +23,41 @@
 const fs = require('node:fs');
 const {execFileSync} = require('node:child_process');
 
-const args = process.argv.slice(2);
-const asJson = args[0] === '--json';
-if (asJson) args.shift();
+const usage = 'usage: node tools/ort/layers.js [--json] [--input-shape NAME=DIMS]... ' +
+              'ODONATA MODEL.onnx PLATFORM PROFILE.json\n';
+const args = [];
+const shapes = [];  // odonata's --input-shape arguments
+let asJson = false;
+for (let i = 2; i < process.argv.length; ++i) {
+  const a = process.argv[i];
+  if (a === '--json') {
+    asJson = true;
+  } else if (a === '--input-shape') {
+    if (i + 1 === process.argv.length) {
+      process.stderr.write(usage);
+      process.exit(2);
+    }
+    shapes.push('--input-shape', process.argv[++i]);
+  } else {
+    args.push(a);
+  }
+}
 const [odonata, model, platform, profile] = args;
 if (!profile || args.length !== 4) {
-  process.stderr.write('usage: node tools/ort/layers.js [--json] ODONATA MODEL.onnx PLATFORM PROFILE.json\n');
+  process.stderr.write(usage);
   process.exit(2);
 }
 
-const report = JSON.parse(execFileSync(odonata, ['estimate', model, '--platform', platform, '--format', 'json'],
-                                       {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}));
+const run = (cmd) => JSON.parse(execFileSync(odonata, [cmd[0], model, ...cmd.slice(1), ...shapes, '--format', 'json'],
+                                             {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
+                                              maxBuffer: 1 << 28}));
+const report = run(['estimate', '--platform', platform]);
 const layerOf = new Map();  // ONNX node name -> layer index
 report.layers.forEach((l, i) => l.covers.forEach((n) => layerOf.set(n, i)));
+// ONNX tensor name -> the node that writes it: ORT names NCHWc and fused nodes after their
+// output tensor, which other exporters than torch name freely ("211" in YuNet).
+const producer = new Map();
+for (const n of run(['inspect']).nodes) for (const o of n.outputs || []) producer.set(o.name, n.name);
 
 const events = JSON.parse(fs.readFileSync(profile, 'utf8'));
 const perNode = new Map();  // profile node -> {op, durations}
@@ -55,6 +79,7 @@ function layerFor(full) {
   const tensor = name.replace(/_nchwc$/, '');
   const k = tensor.lastIndexOf('_output_');
   if (k > 0 && layerOf.has(tensor.slice(0, k))) return layerOf.get(tensor.slice(0, k));
+  if (producer.has(tensor) && layerOf.has(producer.get(tensor))) return layerOf.get(producer.get(tensor));
   return undefined;
 }
 

@@ -28,6 +28,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -39,6 +40,27 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 def read_list(path):
     with open(path, encoding="utf-8") as f:
         return [line.split()[0] for line in f if line.strip() and not line.startswith("#")]
+
+
+def feed_shapes(path):
+    """stem -> odonata --input-shape arguments, from the runner's feeds file (tools/ort/feeds.js:
+    STEM NAME:TYPE[D1;D2...][=V] ...): the networks whose inputs have symbolic dims."""
+    shapes = {}
+    if not os.path.exists(path):
+        return shapes
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            fields = line.split()
+            if not fields or fields[0].startswith("#"):
+                continue
+            args = []
+            for feed in fields[1:]:
+                m = re.fullmatch(r"([^:]+):[a-z0-9]+\[([0-9;]*)\](=.*)?", feed)
+                if not m:
+                    sys.exit(f"per_layer.py: {path}: cannot read feed '{feed}' of {fields[0]}")
+                args += ["--input-shape", f"{m.group(1)}={m.group(2).replace(';', 'x')}"]
+            shapes[fields[0]] = args
+    return shapes
 
 
 def dispatch_per_layer(odonata, platform):
@@ -89,12 +111,14 @@ def main():
             subprocess.run(cmd, check=True)
 
     dispatch = dispatch_per_layer(odonata, a.platform)
+    shapes = feed_shapes(os.path.join(ROOT, "data/host-ort-cpu/phase2/feeds.txt"))
     rows = []
     for m in models:
         stem = os.path.splitext(os.path.basename(m))[0]
         profiles = []
         for prof_dir in prof_dirs:
-            out = subprocess.run(["node", os.path.join(HERE, "layers.js"), "--json", odonata, os.path.join(ROOT, m),
+            out = subprocess.run(["node", os.path.join(HERE, "layers.js"), "--json", *shapes.get(stem, []),
+                                  odonata, os.path.join(ROOT, m),
                                   a.platform, os.path.join(prof_dir, stem + ".json")],
                                  check=True, capture_output=True, text=True).stdout
             profiles.append(json.loads(out)["layers"])

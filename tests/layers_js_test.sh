@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# tools/ort/layers.js (issue 12's per-layer comparison): ONNX Runtime names an NCHWc or fused
+# node after the tensor it writes, which exporters other than torch name freely (YuNet's
+# Conv_0 writes "458"): a profile node "458_nchwc" belongs to the layer covering Conv_0,
+# through the model's node outputs. A node named like an ONNX node matches it; a reorder
+# matches no layer. --input-shape reaches odonata (Silero VAD has symbolic input dims).
+# The profile is written here by hand (no ONNX Runtime needed); times are the test's own.
+# Exits 77 (ctest: skipped) without node.
+#
+# usage: layers_js_test.sh ODONATA_BINARY SOURCE_DIR WORK_DIR
+set -u
+
+odonata=$1
+src=$2
+work=$3
+command -v node >/dev/null || { echo "layers_js: node not found: skipped"; exit 77; }
+rm -rf "$work"
+mkdir -p "$work"
+die() {
+  echo "layers_js: FAIL: $*"
+  exit 1
+}
+
+cat >"$work/yunet.json" <<'JSON'
+[{"cat": "Session", "name": "model_run", "ts": 0, "dur": 1000},
+ {"cat": "Node", "name": "458_nchwc_kernel_time", "ts": 10, "dur": 100, "args": {"op_name": "Conv"}},
+ {"cat": "Node", "name": "Conv_82_kernel_time", "ts": 200, "dur": 50, "args": {"op_name": "Conv"}},
+ {"cat": "Node", "name": "reorder_token_1_kernel_time", "ts": 300, "dur": 7, "args": {"op_name": "ReorderOutput"}}]
+JSON
+node "$src/tools/ort/layers.js" --json "$odonata" "$src/models/third-party/yunet_n_320.onnx" host-ort-cpu \
+  "$work/yunet.json" >"$work/yunet.out" 2>"$work/err" || die "layers.js on YuNet: $(cat "$work/err")"
+/usr/bin/python3 - "$work/yunet.out" <<'PY' || die "YuNet's matches (above)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+stem = next(l for l in r["layers"] if l["name"] == "Conv_0")
+conv82 = next(l for l in r["layers"] if l["name"] == "Conv_82")
+ok = abs(stem["measured_ms"] - 0.1) < 1e-9 and stem["ort_nodes"] == 1
+ok = ok and abs(conv82["measured_ms"] - 0.05) < 1e-9 and conv82["ort_nodes"] == 1
+ok = ok and [x["op"] for x in r["ort_only"]] == ["ReorderOutput"]
+ok = ok and sum(1 for l in r["layers"] if l["measured_ms"] is not None) == 2
+if not ok:
+    print(json.dumps({"Conv_0": stem, "Conv_82": conv82, "ort_only": r["ort_only"]}))
+sys.exit(0 if ok else 1)
+PY
+
+echo '[{"cat": "Session", "name": "model_run", "ts": 0, "dur": 100}]' >"$work/silero.json"
+node "$src/tools/ort/layers.js" --json "$odonata" "$src/models/third-party/silero_vad_v3.onnx" host-ort-cpu \
+  "$work/silero.json" >/dev/null 2>&1 && die "Silero VAD without --input-shape should fail (symbolic dims)"
+node "$src/tools/ort/layers.js" --json --input-shape input=1x1536 --input-shape h0=2x1x64 --input-shape c0=2x1x64 \
+  "$odonata" "$src/models/third-party/silero_vad_v3.onnx" host-ort-cpu "$work/silero.json" >"$work/silero.out" \
+  2>"$work/err" || die "layers.js on Silero VAD with its shapes: $(cat "$work/err")"
+grep -q '"LSTM"' "$work/silero.out" || die "Silero VAD's layers lack its LSTM"
+echo "layers_js: ok"
