@@ -591,6 +591,32 @@ run 2 fit "$WORK/nets.csv" --base jetson-nano --report --residuals
 stderr_has "fit: --trees, --residuals and --dispatch apply to single-layer measurement files, not network rows"
 ok
 
+check "fit from whole networks: --holdout scores rows it does not fit; --power-form is reported, never written"
+{
+  echo "model,precision,latency_ms,overhead,power_w,part"
+  for l in 2 3 5; do for f in 32 64; do for w in 20 40; do
+    echo "icas:convnet_L${l}_F${f}_K3x3_W${w},fp32,$(( 2 + l ))$( [ "$f" = 64 ] && echo .4 || echo .1 ),py,5.$l,$( [ "$w" = 40 ] && echo scored || echo fitted )"
+  done; done; done
+} >"$WORK/nets_p.csv"
+run 0 fit "$WORK/nets_p.csv" --base jetson-nano --terms "conv=1" --terms "gemm=in_c*spatial" --overhead-group py \
+  --holdout part=scored --power-form throughput --report
+stdout_has '^fitted jetson-nano from 6 network rows$'
+stdout_has '^held out \(predicted, not fitted\): 6 network rows, latency MAPE [0-9.e+-]+%, energy MAPE [0-9.e+-]+% \(6 rows\)$'
+stdout_has '^power terms: conv static W [0-9.e+-]+; conv dynamic W '
+rm -f "$WORK/never.json"
+run 2 fit "$WORK/nets_p.csv" --base jetson-nano --power-form kernel --out "$WORK/never.json"
+stderr_has "fit: --power-form kernel cannot be written to a profile (it holds one active_w per class): use --report or --predictions"
+run 2 fit "$WORK/nets_p.csv" --base jetson-nano --holdout part=scored --out "$WORK/never.json"
+stderr_has "fit: --holdout fits on part of the rows: use --report or --predictions, not --out"
+[ ! -e "$WORK/never.json" ] || fail "a refused fit left $WORK/never.json"
+run 2 fit "$WORK/nets_p.csv" --base jetson-nano --report --power-form watts
+stderr_has "--power-form: expected class, kernel, throughput or bytes, got 'watts'"
+run 2 fit "$WORK/nets_p.csv" --base jetson-nano --report --holdout part
+stderr_has "--holdout: expected COLUMN=VALUE (e.g. part=extrapolate), got 'part'"
+run 2 fit "$WORK/nets_p.csv" --base jetson-nano --report --holdout fold=1
+stderr_has "fit: --holdout: no row has a column 'fold'"
+ok
+
 check "import turns the real NCS2 ResNet-50 report into measurements"
 run 0 import "$SRC/tests/data/import/ncs2_tf_resnet50_avg_cnt_rep.csv" --runtime openvino \
   --network "$SRC/tests/data/import/tf_resnet50.json" --precision fp16 -o "$WORK/ncs2.csv"

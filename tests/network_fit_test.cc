@@ -5,12 +5,14 @@
 
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "odonata/errors.h"
 #include "odonata/estimate.h"
+#include "odonata/estimator.h"
 #include "odonata/fusion.h"
 #include "odonata/generators.h"
 #include "odonata/measurements.h"
@@ -210,6 +212,167 @@ TEST(NetworkFit, RecoversTheMacsPerWidthTermUnderNoise) {
   ExpectWithin(fit.overhead_ms.at(""), 1.5, 5);
   EXPECT_LT(fit.mape, 1.0);  // the noise's mean |error| is 0.5%
   EXPECT_GT(fit.mape, 0.2);
+}
+
+// Power forms (NetworkFitOptions::power_form): energies made from known per-layer powers of each form, with
+// +/-1% noise on every row's energy (a fixed linear congruential sequence), fitted back within 2%. The
+// latency is the truth's, so the fitted layer times are exact and the power columns are what differs.
+struct PowerTruth {
+  std::map<std::int64_t, double> conv_w;  // by kernel (kh x kw); one entry with key 0: one power for all
+  double conv_dynamic_w = 0, gemm_w = 4.0, gemm_dynamic_w = 0, pj_per_byte = 0, idle_w = 2.0;
+};
+
+std::vector<NetworkMeasurement> PowerRows(const Platform& truth, const PowerTruth& pt) {
+  std::vector<NetworkMeasurement> rows;
+  std::uint32_t state = 777;
+  for (int layers : {2, 3, 5, 8}) {
+    for (int filters : {16, 64, 256}) {
+      for (int k : {1, 3, 5}) {
+        for (int w : {12, 30, 60}) {
+          std::ostringstream name;
+          name << "icas:convnet_L" << layers << "_F" << filters << "_K" << k << "x" << k << "_W" << w;
+          NetworkMeasurement m;
+          m.model = m.path = name.str();
+          m.origin = "n.csv:" + std::to_string(rows.size() + 2);
+          const Report r = EstimateNetwork(GenerateNetwork(m.model), truth);
+          double mj = r.overhead_ms * pt.idle_w;
+          for (const ReportRow& row : r.rows) {
+            const Layer& l = row.layer;
+            // 2 x MACs at the truth's peak of 100 GOPS, in ms.
+            const double peak_ms = 2.0 * static_cast<double>(l.counts.macs) / (100.0 * 1e6);
+            const double bytes = static_cast<double>(l.counts.Bytes(4));
+            if (l.op_class == OpClass::kConv) {
+              const double w_k = pt.conv_w.count(0) ? pt.conv_w.at(0) : pt.conv_w.at(LayerDim(l, "kernel"));
+              mj += w_k * row.ms + pt.conv_dynamic_w * std::min(row.ms, peak_ms);
+            } else if (l.op_class == OpClass::kGemm) {
+              mj += pt.gemm_w * row.ms + pt.gemm_dynamic_w * std::min(row.ms, peak_ms);
+            } else {
+              continue;
+            }
+            mj += pt.pj_per_byte * 1e-9 * bytes;
+          }
+          state = state * 1664525u + 1013904223u;
+          m.latency_ms = r.total_ms;
+          m.energy_mj = mj * (1.0 + 0.02 * (static_cast<double>(state >> 8) / 16777216.0 - 0.5));
+          rows.push_back(m);
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+double PowerTerm(const NetworkFitReport& r, const std::string& name) {
+  for (const auto& [n, v] : r.power_terms)
+    if (n == name) return v;
+  ADD_FAILURE() << "no power term '" << name << "'";
+  return NAN;
+}
+
+TEST(NetworkFit, RecoversPowerPerKernelSizeUnderNoise) {
+  const Platform truth = Truth();
+  PowerTruth pt;
+  pt.conv_w = {{1, 5.0}, {9, 7.0}, {25, 6.0}};
+  const std::vector<NetworkMeasurement> rows = PowerRows(truth, pt);
+  NetworkFitOptions o = Options();
+  o.split[OpClass::kConv] = "kernel";
+  o.terms[OpClass::kConv] = ParseTerms("1;macs;elems");
+  o.power_form = PowerForm::kKernel;
+  const NetworkFitReport fit = FitNetworks(PrepareNetworks(rows, truth.fusion), {}, Base(), "synthetic", o);
+  ASSERT_EQ(fit.power_terms.size(), 5u);  // conv x 3 kernels, gemm, idle
+  ExpectWithin(PowerTerm(fit, "conv kernel=1 W"), 5.0, 2);
+  ExpectWithin(PowerTerm(fit, "conv kernel=9 W"), 7.0, 2);
+  ExpectWithin(PowerTerm(fit, "conv kernel=25 W"), 6.0, 2);
+  ExpectWithin(PowerTerm(fit, "gemm W"), 4.0, 2);
+  ExpectWithin(PowerTerm(fit, "idle W"), 2.0, 2);
+  EXPECT_LT(fit.energy_mape, 1.0);
+  EXPECT_GT(fit.energy_mape, 0.2);  // the noise's mean |error| is 0.5%
+  // Not the profile's form: the written profile's powers stay the base's.
+  EXPECT_FALSE(fit.platform.ModelFor(OpClass::kConv).active_power_w);
+  // One power per class cannot fit them: its energy error is well above the noise.
+  o.power_form = PowerForm::kClass;
+  const NetworkFitReport one = FitNetworks(PrepareNetworks(rows, truth.fusion), {}, Base(), "synthetic", o);
+  EXPECT_GT(one.energy_mape, 2.0);
+}
+
+TEST(NetworkFit, RecoversPowerByThroughputAndPerByteUnderNoise) {
+  const Platform truth = Truth();
+  PowerTruth pt;
+  pt.conv_w = {{0, 3.0}};
+  pt.conv_dynamic_w = 4.0;
+  pt.gemm_dynamic_w = 0;
+  NetworkFitOptions o = Options();
+  o.power_form = PowerForm::kThroughput;
+  NetworkFitReport fit = FitNetworks(PrepareNetworks(PowerRows(truth, pt), truth.fusion), {}, Base(), "synthetic", o);
+  ASSERT_EQ(fit.power_terms.size(), 5u);  // conv static, dynamic; gemm static, dynamic; idle
+  ExpectWithin(PowerTerm(fit, "conv static W"), 3.0, 2);
+  ExpectWithin(PowerTerm(fit, "conv dynamic W"), 4.0, 2);
+  // The truth's Linear layers run at 2% of the peak (1e-6 ms per MAC against 2e-8 at 100 GOPS), so their two
+  // columns are proportional: only their sum at that rate, static + 0.02 x dynamic, is identified.
+  ExpectWithin(PowerTerm(fit, "gemm static W") + 0.02 * PowerTerm(fit, "gemm dynamic W"), 4.0, 2);
+  ExpectWithin(PowerTerm(fit, "idle W"), 2.0, 2);
+  EXPECT_LT(fit.energy_mape, 1.0);
+
+  pt = PowerTruth();
+  pt.conv_w = {{0, 5.5}};
+  // Large enough that the bytes stand well above the noise: at 300 pJ/byte the +/-1% noise moved the fit by 2.2%.
+  pt.pj_per_byte = 1500;
+  o.power_form = PowerForm::kBytes;
+  fit = FitNetworks(PrepareNetworks(PowerRows(truth, pt), truth.fusion), {}, Base(), "synthetic", o);
+  ASSERT_EQ(fit.power_terms.size(), 4u);  // conv, gemm, energy per byte, idle
+  ExpectWithin(PowerTerm(fit, "conv W"), 5.5, 2);
+  ExpectWithin(PowerTerm(fit, "gemm W"), 4.0, 2);
+  ExpectWithin(PowerTerm(fit, "energy per byte pJ"), 1500, 2);
+  ExpectWithin(PowerTerm(fit, "idle W"), 2.0, 2);
+}
+
+// Held-out rows (NetworkFitOptions::holdout) are predicted, not fitted: the coefficients equal a fit on the
+// other rows alone, and the held-out rows' errors are reported apart.
+TEST(NetworkFit, HeldOutRowsArePredictedNotFitted) {
+  const Platform truth = Truth();
+  PowerTruth pt;
+  pt.conv_w = {{1, 5.0}, {9, 7.0}, {25, 6.0}};
+  std::vector<NetworkMeasurement> rows = PowerRows(truth, pt), fitted_only;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const bool scored = rows[i].model.ends_with("_W60");
+    rows[i].extra.emplace_back("part", scored ? "scored" : "fitted");
+    if (!scored) fitted_only.push_back(rows[i]);
+    if (i % 7 == 0) rows[i].latency_ms *= scored ? 1.5 : 1.0;  // a held-out outlier must not move the fit
+  }
+  NetworkFitOptions o = Options();
+  o.split[OpClass::kConv] = "kernel";
+  const NetworkFitReport all = FitNetworks(PrepareNetworks(fitted_only, truth.fusion), {}, Base(), "synthetic", o);
+  o.holdout = std::make_pair(std::string("part"), std::string("scored"));
+  const NetworkFitReport fit = FitNetworks(PrepareNetworks(rows, truth.fusion), {}, Base(), "synthetic", o);
+  EXPECT_EQ(fit.held_out_rows, 36);
+  EXPECT_EQ(fit.held_out_energy_rows, 36);
+  EXPECT_EQ(fit.energy_rows, 72);
+  ASSERT_EQ(fit.power_terms.size(), all.power_terms.size());
+  for (std::size_t i = 0; i < all.power_terms.size(); ++i) {
+    EXPECT_NEAR(fit.power_terms[i].second, all.power_terms[i].second, 1e-9 * std::abs(all.power_terms[i].second));
+  }
+  EXPECT_NEAR(fit.mape, all.mape, 1e-9);
+  ExpectWithin(fit.overhead_ms.at(""), all.overhead_ms.at(""), 1e-6);
+  // The held-out rows' latency: exact except the outliers (every 7th row, +50%: 1 / 1.5 - 1 = -33.3% each).
+  int outliers = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(fit.rows[i].held_out, rows[i].model.ends_with("_W60"));
+    if (fit.rows[i].held_out && i % 7 == 0) ++outliers;
+  }
+  EXPECT_NEAR(fit.held_out_mape, 100.0 * outliers * (1.0 - 1.0 / 1.5) / 36.0, 0.1);
+  EXPECT_GT(outliers, 0);
+  // Errors: no such column; every row held out.
+  o.holdout = std::make_pair(std::string("nope"), std::string("x"));
+  EXPECT_EQ(ErrorOf([&] { FitNetworks(PrepareNetworks(rows, truth.fusion), {}, Base(), "s", o); }),
+            "fit: --holdout: no row has a column 'nope'");
+  for (NetworkMeasurement& m : rows) m.extra.back().second = "scored";
+  o.holdout = std::make_pair(std::string("part"), std::string("scored"));
+  EXPECT_EQ(ErrorOf([&] { FitNetworks(PrepareNetworks(rows, truth.fusion), {}, Base(), "s", o); }),
+            "fit: --holdout part=scored holds out every network row: nothing left to fit");
+  PowerForm f;
+  EXPECT_TRUE(ParsePowerForm("throughput", &f));
+  EXPECT_EQ(f, PowerForm::kThroughput);
+  EXPECT_FALSE(ParsePowerForm("Kernel", &f));
 }
 
 TEST(NetworkFit, OverheadGroupsAreFittedApart) {

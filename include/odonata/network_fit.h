@@ -74,6 +74,19 @@ using TermShape = std::vector<FittedFactor>;
 //           other classes  1, elems.
 std::vector<TermShape> DefaultNetworkTerms(OpClass c);
 
+// How fitted power is modelled (NetworkFitOptions::power_form). Energy of a
+// fitted layer of time t (ms) at power W is W x t (mJ); the overhead's is idle_w x overhead.
+//   kClass       one power per fitted class (written to the profile as active_w)
+//   kKernel      one power per fitted class and value of its --split-by size
+//   kThroughput  per class p0 x t + p1 x min(t, 2 x MACs / peak): active power
+//                p0 + p1 x min(1, achieved ops/s / the base's peak_gops)
+//   kBytes       one power per class + one energy per byte moved (input +
+//                output + weight bytes at the precision), pJ/byte
+// Only kClass fits the profile format; the others are reported (power_terms).
+enum class PowerForm { kClass, kKernel, kThroughput, kBytes };
+// "class", "kernel", "throughput", "bytes"; false when unknown.
+bool ParsePowerForm(const std::string& name, PowerForm* form);
+
 struct NetworkFitOptions {
   // Classes to fit (absent: every class with a non-free layer in at least
   // min_networks networks of a precision); their terms (absent: DefaultNetworkTerms).
@@ -98,6 +111,13 @@ struct NetworkFitOptions {
   // Fit power too (rows with power or energy): per fitted class active_w and
   // the overhead's idle_w, by non-negative least squares on energy.
   bool power = true;
+  PowerForm power_form = PowerForm::kClass;
+  // Rows only predicted, not fitted: network rows whose extra column
+  // `holdout->first` equals `holdout->second` (a held-out part, e.g. an
+  // extrapolation split inside calibration rows). Their latency and energy
+  // MAPE are reported apart (held_out_*). A held-out layer whose split size
+  // no fitted row has is an error.
+  std::optional<std::pair<std::string, std::string>> holdout;
 };
 
 struct NetworkFitRow {
@@ -106,6 +126,7 @@ struct NetworkFitRow {
   double measured_ms = 0, predicted_ms = 0;
   std::optional<double> measured_mj, predicted_mj;
   bool layer_row = false;  // a single-layer sweep row
+  bool held_out = false;   // NetworkFitOptions::holdout: predicted, not fitted
 };
 
 struct NetworkClassFit {
@@ -123,9 +144,16 @@ struct NetworkFitReport {
   std::map<std::string, double> overhead_ms;  // per overhead group
   std::optional<double> idle_w;               // fitted power during the overhead, W
   std::vector<NetworkFitRow> rows;            // every row fitted, in input order (networks, then layer rows)
-  double mape = 0;                            // % over network rows
-  double energy_mape = 0;                     // % over network rows with energy
+  double mape = 0;                            // % over fitted network rows
+  double energy_mape = 0;                     // % over fitted network rows with energy
   std::int64_t energy_rows = 0;
+  // Over the held-out rows (NetworkFitOptions::holdout): latency and energy MAPE, %.
+  double held_out_mape = 0, held_out_energy_mape = 0;
+  std::int64_t held_out_rows = 0, held_out_energy_rows = 0;
+  // The fitted power coefficients of the power form, named ("conv kernel=9 W",
+  // "conv dynamic W", "energy per byte pJ", "idle W"), in column order.
+  std::vector<std::pair<std::string, double>> power_terms;
+  PowerForm power_form = PowerForm::kClass;  // of power_terms
   std::vector<std::string> warnings;
 };
 

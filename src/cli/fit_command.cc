@@ -31,6 +31,8 @@ struct FitArgs {
   std::string overhead_group;  // network rows: the group written as overhead_ms
   std::vector<std::string> classes;
   bool no_power = false;
+  std::string power_form = "class";      // network rows: NetworkFitOptions::power_form
+  std::optional<std::string> holdout;   // network rows: COLUMN=VALUE, predicted and not fitted
   bool signed_coefficients = false;
   std::vector<std::string> terms;  // CLASS=TERMS
   std::vector<std::string> split;  // CLASS=DIM
@@ -49,6 +51,22 @@ int RunNetworks(const FitArgs& a, const Platform& base, const std::vector<std::s
   options.platform_overhead = a.overhead_group;
   options.power = !a.no_power;
   options.nonnegative = !a.signed_coefficients;
+  if (!ParsePowerForm(a.power_form, &options.power_form)) {
+    throw Error("--power-form: expected class, kernel, throughput or bytes, got '" + a.power_form + "'", ExitCode::kUsage);
+  }
+  if (options.power_form != PowerForm::kClass && a.out) {
+    throw Error("fit: --power-form " + a.power_form +
+                    " cannot be written to a profile (it holds one active_w per class): use --report or --predictions",
+                ExitCode::kUsage);
+  }
+  if (a.holdout) {
+    const std::size_t eq = a.holdout->find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw Error("--holdout: expected COLUMN=VALUE (e.g. part=extrapolate), got '" + *a.holdout + "'", ExitCode::kUsage);
+    }
+    if (a.out) throw Error("fit: --holdout fits on part of the rows: use --report or --predictions, not --out", ExitCode::kUsage);
+    options.holdout = std::make_pair(a.holdout->substr(0, eq), a.holdout->substr(eq + 1));
+  }
   for (const std::string& t : a.terms) {
     const std::size_t eq = t.find('=');
     OpClass cls;
@@ -111,8 +129,8 @@ int Run(const FitArgs& a, const Context& context) {
     return RunNetworks(a, base, network_files, layer_files);
   }
   if (!a.overhead_group.empty() || !a.classes.empty() || a.no_power || a.signed_coefficients || !a.terms.empty() ||
-      !a.split.empty()) {
-    throw Error("fit: --overhead-group, --classes, --terms, --split-by, --signed and --no-power apply to network measurement files (a `model` column)",
+      !a.split.empty() || a.power_form != "class" || a.holdout) {
+    throw Error("fit: --overhead-group, --classes, --terms, --split-by, --signed, --no-power, --power-form and --holdout apply to network measurement files (a `model` column)",
                 ExitCode::kUsage);
   }
   FitFilesOptions options;
@@ -212,6 +230,13 @@ Runner SetupFit(CLI::App& cmd) {
   cmd.add_flag("--signed", a->signed_coefficients,
                "Network rows: ordinary least squares (coefficients of any sign) instead of non-negative");
   cmd.add_flag("--no-power", a->no_power, "Network rows: do not fit power from rows with power_w or energy_mj");
+  cmd.add_option("--power-form", a->power_form,
+                 "Network rows: power per class (class, the default, the only one --out writes), per class and "
+                 "--split-by size (kernel), by achieved throughput (throughput) or per class + energy per byte (bytes)")
+      ->type_name("FORM");
+  cmd.add_option("--holdout", a->holdout,
+                 "Network rows: rows whose column COLUMN equals VALUE are predicted, not fitted (MAPE reported apart)")
+      ->type_name("COLUMN=VALUE");
   return [a](const Context& context) { return Run(*a, context); };
 }
 

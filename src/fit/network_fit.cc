@@ -142,6 +142,17 @@ std::vector<FitNetwork> PrepareNetworks(const std::vector<NetworkMeasurement>& r
   return out;
 }
 
+bool ParsePowerForm(const std::string& name, PowerForm* form) {
+  static const std::map<std::string, PowerForm> forms = {{"class", PowerForm::kClass},
+                                                         {"kernel", PowerForm::kKernel},
+                                                         {"throughput", PowerForm::kThroughput},
+                                                         {"bytes", PowerForm::kBytes}};
+  auto it = forms.find(name);
+  if (it == forms.end()) return false;
+  *form = it->second;
+  return true;
+}
+
 std::vector<TermShape> ParseTerms(const std::string& text) {
   std::vector<TermShape> terms;
   const std::vector<std::string>& dims = LayerDimNames();
@@ -304,14 +315,34 @@ NetworkFitReport FitNetworks(const std::vector<FitNetwork>& networks, const std:
   report.platform = base;
   const Fusion& fusion = base.fusion;
 
-  // Which (class, precision) pairs are fitted.
+  // Held-out rows (options.holdout): predicted with what the other rows fit.
+  std::vector<bool> held(networks.size(), false);
+  if (options.holdout) {
+    bool has_column = false;
+    for (std::size_t i = 0; i < networks.size(); ++i) {
+      for (const auto& [column, value] : networks[i].row.extra) {
+        if (column != options.holdout->first) continue;
+        has_column = true;
+        held[i] = text::Trim(value) == options.holdout->second;
+      }
+    }
+    if (!has_column) throw Error("fit: --holdout: no row has a column '" + options.holdout->first + "'", ExitCode::kUsage);
+    if (!networks.empty() && std::count(held.begin(), held.end(), true) == static_cast<std::ptrdiff_t>(networks.size())) {
+      throw Error("fit: --holdout " + options.holdout->first + "=" + options.holdout->second +
+                  " holds out every network row: nothing left to fit", ExitCode::kUsage);
+    }
+  }
+
+  // Which (class, precision) pairs are fitted (on the rows that are not held out).
   std::map<std::pair<OpClass, Precision>, std::int64_t> seen;  // networks with such a layer
   std::set<Precision> precisions;
-  for (const FitNetwork& n : networks) {
+  for (std::size_t i = 0; i < networks.size(); ++i) {
+    const FitNetwork& n = networks[i];
     if (!base.precisions.count(n.row.precision)) {
       throw Error(n.row.origin + ": precision " + std::string(PrecisionName(n.row.precision)) + " is not in " +
                   base.name);
     }
+    if (held[i]) continue;
     precisions.insert(n.row.precision);
     std::set<OpClass> classes;
     for (const Layer& l : n.layers)
@@ -349,8 +380,9 @@ NetworkFitReport FitNetworks(const std::vector<FitNetwork>& networks, const std:
     if (!fitted(key.first, key.second)) continue;
     std::set<std::int64_t> values;
     if (!split_dim(key.first).empty()) {
-      for (const FitNetwork& n : networks) {
-        if (n.row.precision != key.second) continue;
+      for (std::size_t i = 0; i < networks.size(); ++i) {
+        const FitNetwork& n = networks[i];
+        if (held[i] || n.row.precision != key.second) continue;
         for (const Layer& l : n.layers)
           if (!IsFree(l, fusion) && !l.unknown_op && l.op_class == key.first) values.insert(LayerDim(l, split_dim(key.first)));
       }
@@ -379,7 +411,12 @@ NetworkFitReport FitNetworks(const std::vector<FitNetwork>& networks, const std:
     std::size_t block = 0;
     if (!dim.empty()) {
       const std::vector<std::int64_t>& vs = split_values.at(key);
-      block = static_cast<std::size_t>(std::lower_bound(vs.begin(), vs.end(), LayerDim(l, dim)) - vs.begin());
+      const std::int64_t v = LayerDim(l, dim);
+      block = static_cast<std::size_t>(std::lower_bound(vs.begin(), vs.end(), v) - vs.begin());
+      if (block == vs.size() || vs[block] != v) {
+        throw Error("fit: held-out layer '" + l.name + "' (" + OpClassName(l.op_class) + ") has " + dim + " " +
+                    std::to_string(v) + ", which no fitted row's " + OpClassName(l.op_class) + " layer has");
+      }
     }
     return first_column.at(key) + block * terms_of(l.op_class).size();
   };
@@ -447,7 +484,14 @@ NetworkFitReport FitNetworks(const std::vector<FitNetwork>& networks, const std:
     for (std::size_t i = 0; i < rows; ++i) {
       if (options.relative) a.row(static_cast<Eigen::Index>(i)) /= measured[i];
     }
-    x = options.nonnegative ? ScaledNnls(a, b) : fit::Lstsq(a, b);
+    Eigen::MatrixXd as = a;  // held-out rows take no part in the solve
+    Eigen::VectorXd bs = b;
+    for (std::size_t i = 0; i < networks.size(); ++i) {
+      if (!held[i]) continue;
+      as.row(static_cast<Eigen::Index>(i)).setZero();
+      bs(static_cast<Eigen::Index>(i)) = 0;
+    }
+    x = options.nonnegative ? ScaledNnls(as, bs) : fit::Lstsq(as, bs);
     if (options.nonnegative) break;
     bool changed = false;
     for (std::size_t e = 0; e < entries.size(); ++e) {
@@ -471,7 +515,8 @@ NetworkFitReport FitNetworks(const std::vector<FitNetwork>& networks, const std:
   const Eigen::VectorXd fit = a * x;
 
   // Rows: measured against predicted.
-  double ape = 0;
+  double ape = 0, held_ape = 0;
+  const std::int64_t n_held = std::count(held.begin(), held.end(), true);
   for (std::size_t i = 0; i < rows; ++i) {
     const double w = options.relative ? 1.0 / measured[i] : 1.0;
     NetworkFitRow r;
@@ -484,7 +529,8 @@ NetworkFitReport FitNetworks(const std::vector<FitNetwork>& networks, const std:
       r.model = m.model;
       r.precision = m.precision;
       r.measured_mj = m.EnergyMj();
-      ape += std::abs(r.predicted_ms - r.measured_ms) / r.measured_ms;
+      r.held_out = held[i];
+      (held[i] ? held_ape : ape) += std::abs(r.predicted_ms - r.measured_ms) / r.measured_ms;
     } else {
       const Measurement& m = layer_rows[i - networks.size()];
       r.origin = m.origin;
@@ -493,7 +539,11 @@ NetworkFitReport FitNetworks(const std::vector<FitNetwork>& networks, const std:
     }
     report.rows.push_back(std::move(r));
   }
-  if (!networks.empty()) report.mape = 100.0 * ape / static_cast<double>(networks.size());
+  if (static_cast<std::int64_t>(networks.size()) > n_held) {
+    report.mape = 100.0 * ape / static_cast<double>(static_cast<std::int64_t>(networks.size()) - n_held);
+  }
+  report.held_out_rows = n_held;
+  if (n_held > 0) report.held_out_mape = 100.0 * held_ape / static_cast<double>(n_held);
 
   // Write the class models and overheads.
   for (const auto& [group, c] : overhead_column) report.overhead_ms[group] = x(static_cast<Eigen::Index>(c));
@@ -515,8 +565,9 @@ NetworkFitReport FitNetworks(const std::vector<FitNetwork>& networks, const std:
     FittedModel model;
     model.precision = precision;
     std::vector<Layer> layers;
-    for (const FitNetwork& n : networks) {
-      if (n.row.precision != precision) continue;
+    for (std::size_t i = 0; i < networks.size(); ++i) {
+      const FitNetwork& n = networks[i];
+      if (held[i] || n.row.precision != precision) continue;
       for (const Layer& l : n.layers)
         if (!IsFree(l, fusion) && !l.unknown_op && l.op_class == cls) layers.push_back(l);
     }
@@ -572,22 +623,48 @@ NetworkFitReport FitNetworks(const std::vector<FitNetwork>& networks, const std:
     report.classes.push_back(std::move(cf));
   }
 
-  // Power: energy = sum over fitted classes of active_w x predicted class time
-  // + idle_w x overhead; non-negative least squares on relative energy error.
+  // Power: energy = sum over fitted layers of their power x predicted time
+  // (options.power_form) + idle_w x overhead; non-negative least squares on
+  // relative energy error over the rows that are not held out.
   std::vector<std::size_t> energy_rows;
   for (std::size_t i = 0; i < networks.size(); ++i)
     if (networks[i].row.EnergyMj()) energy_rows.push_back(i);
   if (options.power && !energy_rows.empty()) {
-    std::map<OpClass, std::size_t> pcol;
-    for (const auto& [key, c0] : first_column) pcol.emplace(key.first, pcol.size());
-    const std::size_t idle_col = pcol.size();
+    const PowerForm form = options.power_form;
+    // Columns: per class (kKernel: per class and split value; kThroughput: p0
+    // then p1), then the energy per byte (kBytes), then idle_w.
+    std::map<std::pair<OpClass, std::int64_t>, std::size_t> pcol;
+    std::vector<std::string> pnames;
+    for (const auto& [key, c0] : first_column) {
+      const OpClass cls = key.first;
+      std::vector<std::int64_t> vs = {0};
+      if (form == PowerForm::kKernel && !split_dim(cls).empty()) vs = split_values.at(key);
+      for (std::int64_t v : vs) {
+        if (pcol.count({cls, v})) continue;
+        pcol[{cls, v}] = pnames.size();
+        const std::string name = OpClassName(cls);
+        if (form == PowerForm::kKernel && !split_dim(cls).empty()) {
+          pnames.push_back(name + " " + split_dim(cls) + "=" + std::to_string(v) + " W");
+        } else if (form == PowerForm::kThroughput) {
+          pnames.push_back(name + " static W");
+          pnames.push_back(name + " dynamic W");
+        } else {
+          pnames.push_back(name + " W");
+        }
+      }
+    }
+    const std::size_t bytes_col = pnames.size();
+    if (form == PowerForm::kBytes) pnames.push_back("energy per byte pJ");
+    const std::size_t idle_col = pnames.size();
+    pnames.push_back("idle W");
     Eigen::MatrixXd pa = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(energy_rows.size()),
-                                               static_cast<Eigen::Index>(idle_col + 1));
+                                               static_cast<Eigen::Index>(pnames.size()));
     Eigen::VectorXd pb(static_cast<Eigen::Index>(energy_rows.size()));
     std::vector<double> pfixed(energy_rows.size(), 0.0);
     for (std::size_t r = 0; r < energy_rows.size(); ++r) {
       const FitNetwork& n = networks[energy_rows[r]];
       const Precision p = n.row.precision;
+      const Eigen::Index row = static_cast<Eigen::Index>(r);
       for (const Layer& l : n.layers) {
         if (IsFree(l, fusion)) continue;
         if (l.unknown_op || !fitted(l.op_class, p)) {
@@ -599,35 +676,65 @@ NetworkFitReport FitNetworks(const std::vector<FitNetwork>& networks, const std:
         const std::vector<TermShape> terms = terms_of(l.op_class);
         for (std::size_t t = 0; t < terms.size(); ++t) ms += x(static_cast<Eigen::Index>(c0 + t)) * TermValue(l, terms[t]);
         ms = std::max(0.0, ms);  // as the estimator clamps it
-        pa(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(pcol.at(l.op_class))) += ms * static_cast<double>(l.repeat);
+        const double repeat = static_cast<double>(l.repeat);
+        const std::string dim = split_dim(l.op_class);
+        const std::int64_t v = form == PowerForm::kKernel && !dim.empty() ? LayerDim(l, dim) : 0;
+        const Eigen::Index col = static_cast<Eigen::Index>(pcol.at({l.op_class, v}));
+        pa(row, col) += ms * repeat;
+        if (form == PowerForm::kThroughput) {
+          // Time at the peak: 2 x MACs ops at peak_gops (ops / (GOPS x 1e9) s = ops / (GOPS x 1e6) ms).
+          const double peak_ms = 2.0 * static_cast<double>(l.counts.macs) / (base.precisions.at(p).peak_gops.value * 1e6);
+          pa(row, col + 1) += std::min(ms, peak_ms) * repeat;
+        }
+        if (form == PowerForm::kBytes) {
+          // GB, so that the coefficient (mJ per GB) is pJ per byte.
+          pa(row, static_cast<Eigen::Index>(bytes_col)) +=
+              static_cast<double>(l.counts.Bytes(PrecisionBytes(p))) * 1e-9 * repeat;
+        }
       }
-      pa(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(idle_col)) = report.overhead_ms.at(n.row.overhead);
+      pa(row, static_cast<Eigen::Index>(idle_col)) = report.overhead_ms.at(n.row.overhead);
       const double e = *n.row.EnergyMj();
       const double w = options.relative ? 1.0 / e : 1.0;
-      pa.row(static_cast<Eigen::Index>(r)) *= w;
-      pb(static_cast<Eigen::Index>(r)) = (e - pfixed[r]) * w;
+      pa.row(row) *= w;
+      pb(row) = (e - pfixed[r]) * w;
     }
-    const Eigen::VectorXd px = ScaledNnls(pa, pb);
+    Eigen::MatrixXd pas = pa;  // held-out rows take no part in the solve
+    Eigen::VectorXd pbs = pb;
+    for (std::size_t r = 0; r < energy_rows.size(); ++r) {
+      if (!held[energy_rows[r]]) continue;
+      pas.row(static_cast<Eigen::Index>(r)).setZero();
+      pbs(static_cast<Eigen::Index>(r)) = 0;
+    }
+    const Eigen::VectorXd px = ScaledNnls(pas, pbs);
     const Eigen::VectorXd pfit = pa * px;
-    double eape = 0;
+    double eape = 0, held_eape = 0;
+    std::int64_t n_fit = 0, n_held_e = 0;
     for (std::size_t r = 0; r < energy_rows.size(); ++r) {
       const double e = *networks[energy_rows[r]].row.EnergyMj();
       const double w = options.relative ? 1.0 / e : 1.0;
       const double pred = pfit(static_cast<Eigen::Index>(r)) / w + pfixed[r];
       report.rows[energy_rows[r]].predicted_mj = pred;
-      eape += std::abs(pred - e) / e;
+      const bool h = held[energy_rows[r]];
+      (h ? held_eape : eape) += std::abs(pred - e) / e;
+      ++(h ? n_held_e : n_fit);
     }
-    report.energy_rows = static_cast<std::int64_t>(energy_rows.size());
-    report.energy_mape = 100.0 * eape / static_cast<double>(energy_rows.size());
-    const std::string power_by = "fitted by odonata fit on the energy of " + std::to_string(energy_rows.size()) +
-                                 " network rows of " + provenance + " (non-negative least squares, relative error)";
-    for (auto& cf : report.classes) {
-      const double w = px(static_cast<Eigen::Index>(pcol.at(cf.op_class)));
-      cf.active_w = w;
-      report.platform.classes[cf.op_class].active_power_w = Sourced{w, power_by};
-    }
+    report.energy_rows = n_fit;
+    if (n_fit > 0) report.energy_mape = 100.0 * eape / static_cast<double>(n_fit);
+    report.held_out_energy_rows = n_held_e;
+    if (n_held_e > 0) report.held_out_energy_mape = 100.0 * held_eape / static_cast<double>(n_held_e);
+    for (std::size_t c = 0; c < pnames.size(); ++c) report.power_terms.emplace_back(pnames[c], px(static_cast<Eigen::Index>(c)));
     report.idle_w = px(static_cast<Eigen::Index>(idle_col));
-    report.platform.idle_power_w = {*report.idle_w, "power during the overhead, " + power_by};
+    report.power_form = form;
+    if (form == PowerForm::kClass) {  // the form the profile holds
+      const std::string power_by = "fitted by odonata fit on the energy of " + std::to_string(n_fit) +
+                                   " network rows of " + provenance + " (non-negative least squares, relative error)";
+      for (auto& cf : report.classes) {
+        const double w = px(static_cast<Eigen::Index>(pcol.at({cf.op_class, 0})));
+        cf.active_w = w;
+        report.platform.classes[cf.op_class].active_power_w = Sourced{w, power_by};
+      }
+      report.platform.idle_power_w = {*report.idle_w, "power during the overhead, " + power_by};
+    }
   }
   return report;
 }
@@ -684,12 +791,26 @@ void WriteNetworkFitRows(const std::vector<NetworkFitRow>& rows, std::ostream& o
 
 void WriteNetworkFitSummary(const NetworkFitReport& report, std::ostream& out) {
   std::int64_t networks = 0, layers = 0;
-  for (const NetworkFitRow& r : report.rows) (r.layer_row ? layers : networks)++;
+  for (const NetworkFitRow& r : report.rows)
+    if (!r.held_out) (r.layer_row ? layers : networks)++;
   out << "fitted " << report.platform.name << " from " << networks << " network rows";
   if (layers) out << " and " << layers << " layer rows";
   out << "\nnetwork latency MAPE " << Num(report.mape) << "%";
   if (report.energy_rows) out << ", energy MAPE " << Num(report.energy_mape) << "% (" << report.energy_rows << " rows)";
   out << "\n";
+  if (report.held_out_rows) {
+    out << "held out (predicted, not fitted): " << report.held_out_rows << " network rows, latency MAPE "
+        << Num(report.held_out_mape) << "%";
+    if (report.held_out_energy_rows) {
+      out << ", energy MAPE " << Num(report.held_out_energy_mape) << "% (" << report.held_out_energy_rows << " rows)";
+    }
+    out << "\n";
+  }
+  if (report.power_form != PowerForm::kClass && !report.power_terms.empty()) {
+    out << "power terms:";
+    for (const auto& [name, v] : report.power_terms) out << " " << name << " " << Num(v) << ";";
+    out << "\n";
+  }
   for (const auto& [group, ms] : report.overhead_ms) {
     out << "overhead '" << group << "': " << Num(ms) << " ms\n";
   }
