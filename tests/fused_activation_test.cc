@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <random>
 #include <sstream>
@@ -204,10 +205,11 @@ TEST(FusedActivation, FitRecoversThePerElementCost) {
   EXPECT_EQ(hs.pairs, 0u);
   EXPECT_EQ(hs.unpaired.size(), 2u);
 
-  // With exact differences 3 us + 0.1 ns per element the line is recovered and chosen.
+  // With exact differences 3 us + 0.1 ns per element and 10 pairs (kFusedActivationLineMinPairs)
+  // the line is recovered and chosen.
   std::vector<Measurement> line_rows;
   line = 2;
-  for (std::int64_t hw : {7, 14, 28, 56}) {
+  for (std::int64_t hw : {7, 14, 28, 42, 56}) {
     for (std::int64_t c : {64, 192}) {
       const double elems = static_cast<double>(c * hw * hw);
       line_rows.push_back(Row("Conv", 32, c, hw, 0.05, "l.csv:" + std::to_string(line++)));
@@ -218,6 +220,7 @@ TEST(FusedActivation, FitRecoversThePerElementCost) {
   ASSERT_EQ(lf.size(), 1u);
   EXPECT_NEAR(lf[0].line_ns, 0.1, 1e-9);
   EXPECT_NEAR(lf[0].line_ms, 0.003, 1e-12);
+  EXPECT_EQ(lf[0].pairs, 10u);
   EXPECT_TRUE(lf[0].line_chosen);
 
   // FitPlatform writes the field with its provenance and keeps the activation rows out of the
@@ -229,12 +232,148 @@ TEST(FusedActivation, FitRecoversThePerElementCost) {
   EXPECT_EQ(written.constant_ms, 0.0);
   EXPECT_EQ(written.rows, 12);
   EXPECT_EQ(written.source.rfind("synthetic (odonata fit: 12 pairs", 0), 0u) << written.source;
+  // These rows have no warm_ms: the cold differences, said so.
+  EXPECT_EQ(clip.warm_pairs, 0u);
+  EXPECT_NE(written.source.find("cold times (latency_ms) of all 12 pairs (no warm_ms)"), std::string::npos)
+      << written.source;
   EXPECT_EQ(report.platform.fused_activation.count(FusedActivation::kHardSwish), 0u);
   std::size_t dw_rows = 0;
   for (const ClassFit& c : report.classes) {
     if (c.op_class == OpClass::kDepthwiseConv) dw_rows = c.measured.size();
   }
   EXPECT_EQ(dw_rows, 12u);
+}
+
+void SetWarm(Measurement& m, double warm_ms) {
+  char text[40];
+  std::snprintf(text, sizeof text, "%.9g", warm_ms);
+  m.extra.emplace_back("warm_ms", text);
+}
+
+// Pairs timed both ways (issue 12, the rule declared before run 17): 0.4 ns per output element,
+// warm times with +-0.1 us of noise on each row, the cold activation rows with -20..+60 us (the
+// flush's variance, skewed as a cold difference of two small layers can be). The fit uses the warm difference of
+// every pair whose two rows have warm_ms and recovers 0.4 within 2%; the same rows without warm_ms
+// (the cold differences) miss it by far more. A pair whose plain row lacks warm_ms is cold.
+TEST(FusedActivation, FitUsesTheWarmDifference) {
+  std::mt19937_64 rng(17);
+  auto uniform = [&](double lo, double hi) { return lo + (hi - lo) * static_cast<double>(rng() % 1000001) / 1e6; };
+  std::vector<Measurement> rows;
+  int line = 2;
+  for (std::int64_t hw : {7, 14, 28}) {
+    for (std::int64_t c : {96, 192, 384, 576}) {
+      const double elems = static_cast<double>(c * hw * hw);
+      const double plain_warm = 0.004 + 0.5e-6 * elems;
+      const double plain_cold = 2.0 * plain_warm;
+      Measurement p = Row("DepthwiseConv", c, c, hw, plain_cold, "w.csv:" + std::to_string(line++));
+      SetWarm(p, plain_warm + uniform(-1e-4, 1e-4));
+      Measurement a = Row("DepthwiseConvHardSwish", c, c, hw, plain_cold + 0.4e-6 * elems + uniform(-0.02, 0.06),
+                          "w.csv:" + std::to_string(line++));
+      SetWarm(a, plain_warm + 0.4e-6 * elems + uniform(-1e-4, 1e-4));
+      rows.push_back(std::move(p));
+      rows.push_back(std::move(a));
+    }
+  }
+  const std::vector<FusedActivationFit> fits = FitFusedActivations(rows);
+  ASSERT_EQ(fits.size(), 1u);
+  const FusedActivationFit& f = fits[0];
+  EXPECT_EQ(f.activation, FusedActivation::kHardSwish);
+  EXPECT_EQ(f.pairs, 12u);
+  EXPECT_EQ(f.warm_pairs, 12u);
+  ASSERT_EQ(f.pair_rows.size(), 12u);
+  EXPECT_EQ(f.pair_rows[0].origin, "w.csv:3");
+  EXPECT_EQ(f.pair_rows[0].elems, 96.0 * 7 * 7);
+  for (const FusedActivationPair& p : f.pair_rows) EXPECT_TRUE(p.warm) << p.origin;
+  EXPECT_NEAR(f.ratio_ns, 0.4, 0.008);
+  EXPECT_FALSE(f.line_chosen);  // 12 pairs, but no constant in the data
+
+  std::vector<Measurement> cold = rows;
+  for (Measurement& m : cold) m.extra.clear();
+  const FusedActivationFit c = FitFusedActivations(cold).at(0);
+  EXPECT_EQ(c.warm_pairs, 0u);
+  EXPECT_GT(std::abs(c.ratio_ns - 0.4), 0.04) << c.ratio_ns;  // the cold differences: > 10% off
+
+  // The first pair's plain row without warm_ms: that pair is cold, the others warm.
+  std::vector<Measurement> mixed = rows;
+  mixed[0].extra.clear();
+  const FusedActivationFit m = FitFusedActivations(mixed).at(0);
+  EXPECT_EQ(m.pairs, 12u);
+  EXPECT_EQ(m.warm_pairs, 11u);
+  EXPECT_FALSE(m.pair_rows[0].warm);
+  EXPECT_NEAR(m.pair_rows[0].d_ms, mixed[1].latency_ms - mixed[0].latency_ms, 1e-15);
+
+  // FitPlatform says which timing it used.
+  const FitReport report = FitPlatform(rows, HostBase(), "synthetic");
+  const FusedActivationCost& w = report.platform.fused_activation.at(FusedActivation::kHardSwish);
+  EXPECT_DOUBLE_EQ(w.value, f.ratio_ns);
+  EXPECT_NE(w.source.find("warm times (warm_ms, no cache flush) of all 12 pairs"), std::string::npos) << w.source;
+  const FitReport mixed_report = FitPlatform(mixed, HostBase(), "synthetic");
+  EXPECT_NE(mixed_report.platform.fused_activation.at(FusedActivation::kHardSwish)
+                .source.find("warm times (warm_ms, no cache flush) of 11 pairs, cold (latency_ms) of 1"),
+            std::string::npos);
+
+  // A warm_ms that is not a positive number is an error naming the row.
+  std::vector<Measurement> bad = rows;
+  bad[3].extra = {{"warm_ms", "-0.1"}};
+  EXPECT_NE(ErrorOf([&] { FitFusedActivations(bad); }).find("w.csv:5: warm_ms"), std::string::npos);
+}
+
+// Pairs on a line with a real per-layer constant, d = 10 us + 0.25 ns x elements, exact: with 6
+// pairs (as HardSwish had in run 16) the per-element median is written and no constant, whatever
+// the leave-one-out errors say; with 10 pairs (kFusedActivationLineMinPairs) and 12 the line is
+// recovered and written. Refitting the same rows gives a byte-identical profile.
+TEST(FusedActivation, LineOnlyWithTenPairs) {
+  auto pairs_on_line = [](std::size_t n) {
+    std::vector<Measurement> rows;
+    int line = 2;
+    const std::int64_t sizes[][2] = {{96, 7},  {240, 14}, {576, 7},  {120, 14}, {288, 7}, {144, 14},
+                                     {960, 7}, {384, 14}, {192, 28}, {72, 28},  {48, 56}, {480, 14}};
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::int64_t c = sizes[i][0], hw = sizes[i][1];
+      const double elems = static_cast<double>(c * hw * hw);
+      const double plain = 0.02 + 1e-6 * elems;
+      Measurement p = Row("Conv", 48, c, hw, 2 * plain, "l.csv:" + std::to_string(line++));
+      SetWarm(p, plain);
+      Measurement a = Row("ConvHardSwish", 48, c, hw, 2 * plain, "l.csv:" + std::to_string(line++));
+      SetWarm(a, plain + 0.010 + 0.25e-6 * elems);
+      rows.push_back(std::move(p));
+      rows.push_back(std::move(a));
+    }
+    return rows;
+  };
+  const std::vector<Measurement> six = pairs_on_line(6);
+  const FusedActivationFit f6 = FitFusedActivations(six).at(0);
+  EXPECT_EQ(f6.pairs, 6u);
+  EXPECT_NEAR(f6.line_ms, 0.010, 1e-9);              // the line fits these exactly ...
+  EXPECT_LT(f6.loo_line_ms, 0.9 * f6.loo_ratio_ms);  // ... and would win the leave-one-out comparison
+  EXPECT_FALSE(f6.line_chosen);                      // but 6 pairs are too few for the line form
+  const FitReport r6 = FitPlatform(six, HostBase(), "synthetic");
+  const FusedActivationCost& w6 = r6.platform.fused_activation.at(FusedActivation::kHardSwish);
+  EXPECT_EQ(w6.constant_ms, 0.0);
+  EXPECT_DOUBLE_EQ(w6.value, f6.ratio_ns);
+  EXPECT_GT(w6.value, 0.25);  // the median ratio carries the constant spread over the elements
+  EXPECT_NE(w6.source.find("form: median of (t_act - t_plain) / output elements"), std::string::npos) << w6.source;
+  EXPECT_NE(w6.source.find("no line form: fewer than 10 pairs"), std::string::npos) << w6.source;
+
+  for (std::size_t n : {10u, 12u}) {
+    const std::vector<Measurement> rows = pairs_on_line(n);
+    const FusedActivationFit f = FitFusedActivations(rows).at(0);
+    EXPECT_EQ(f.pairs, n);
+    EXPECT_EQ(f.warm_pairs, n);
+    EXPECT_NEAR(f.line_ms, 0.010, 1e-9) << n;
+    EXPECT_NEAR(f.line_ns, 0.25, 1e-6) << n;
+    EXPECT_TRUE(f.line_chosen) << n;
+    const FitReport r = FitPlatform(rows, HostBase(), "synthetic");
+    const FusedActivationCost& w = r.platform.fused_activation.at(FusedActivation::kHardSwish);
+    EXPECT_NEAR(w.constant_ms, 0.010, 1e-9);
+    EXPECT_NEAR(w.value, 0.25, 1e-6);
+    EXPECT_NE(w.source.find("form: line t_act - t_plain"), std::string::npos) << w.source;
+    // Deterministic: the same rows give the same profile, byte for byte.
+    std::ostringstream a, b;
+    WritePlatform(r.platform, a);
+    WritePlatform(FitPlatform(rows, HostBase(), "synthetic").platform, b);
+    EXPECT_EQ(a.str(), b.str());
+  }
 }
 
 // The estimator: a fused Clip layer pays value x output elements on top of the conv model, by

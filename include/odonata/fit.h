@@ -230,21 +230,39 @@ CacheShareFit FitCacheChains(std::string_view csv_text, const std::string& origi
 // The extra time of one activation fused into a convolution (Platform::fused_activation), from
 // pairs of sweep rows of the same file with identical dimensions: a convolution + activation row
 // (ConvClip, DepthwiseConvHardSwish, ...) and its plain Conv / DepthwiseConv row (the median of
-// them if several). d = t_act - t_plain per pair, e its output elements.
+// them if several). d = t_act - t_plain per pair, e its output elements. t is the rows' warm time
+// (`warm_ms`, timed without the cache flush: the activation pass reads the output the convolution
+// has just written, in cache in a network whatever the weights' state) when the activation row and
+// at least one of its plain rows have one (the plain side: the median of those plain rows'
+// warm_ms), else the cold `latency_ms` of both sides.
+struct FusedActivationPair {
+  std::string origin;  // the activation row's origin ("s.csv:12")
+  double elems = 0;    // output elements
+  double d_ms = 0;     // t_act - t_plain
+  bool warm = false;   // d from warm_ms (else from latency_ms)
+};
+// The line form needs this many pairs at least: with fewer, a repeated-median line through noisy
+// points fits them too closely for the leave-one-out comparison to judge it (run 16: HardSwish, 6
+// pairs, a constant of 13.1 us chosen by a leave-one-out error of 0.014 us).
+inline constexpr std::size_t kFusedActivationLineMinPairs = 10;
 struct FusedActivationFit {
   FusedActivation activation = FusedActivation::kNone;
   std::size_t pairs = 0;
-  double ratio_ns = 0;                 // per-element model: median of d / e, ns
-  double ratio_p10 = 0, ratio_p90 = 0;  // the pairs' spread of d / e (10th, 90th percentile), ns
-  double line_ns = 0, line_ms = 0;     // d = line_ms + line_ns e (Siegel's repeated median)
+  std::size_t warm_pairs = 0;                  // of `pairs`, those whose d is from warm_ms
+  std::vector<FusedActivationPair> pair_rows;  // in row order
+  double ratio_ns = 0;                         // per-element model: median of d / e, ns
+  double ratio_p10 = 0, ratio_p90 = 0;         // the pairs' spread of d / e (10th, 90th percentile), ns
+  double line_ns = 0, line_ms = 0;             // d = line_ms + line_ns e (Siegel's repeated median)
   // Leave-one-out median |error| of d (ms) of each model, each pair predicted by the model fitted
-  // without it; the line is chosen when it has at least 5 pairs, a constant >= 0 and an error at
-  // least 10% below the per-element model's (calibration rows only).
+  // without it; the line is chosen when it has at least kFusedActivationLineMinPairs pairs, a
+  // constant >= 0, a slope >= 0 and an error at least 10% below the per-element model's
+  // (calibration rows only).
   double loo_ratio_ms = 0, loo_line_ms = 0;
   bool line_chosen = false;
   std::vector<std::string> unpaired;  // origins of activation rows without a plain row
 };
-// Throws nothing for rows without pairs (no fit for that activation).
+// Throws nothing for rows without pairs (no fit for that activation); Error naming the row for a
+// warm_ms that is not a positive number (WarmMs).
 std::vector<FusedActivationFit> FitFusedActivations(const std::vector<Measurement>& rows);
 // ONNX Runtime's NCHWc reorders timed inside the sweep models (docs/measurement-csv.md: columns
 // reorder_in_ms, reorder_in_elems, reorder_out_ms, reorder_out_elems; empty where the model had

@@ -10,10 +10,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -564,26 +565,47 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
     }
     if (f.pairs == 0) continue;
     FusedActivationCost c;
-    char text[400];
     c.rows = static_cast<std::int64_t>(f.pairs);
+    // Which timing: the warm difference where both sides have warm_ms (FitFusedActivations).
+    char timing[200];
+    if (f.warm_pairs == f.pairs) {
+      std::snprintf(timing, sizeof timing, "warm times (warm_ms, no cache flush) of all %zu pairs", f.pairs);
+    } else if (f.warm_pairs == 0) {
+      std::snprintf(timing, sizeof timing, "cold times (latency_ms) of all %zu pairs (no warm_ms)", f.pairs);
+    } else {
+      std::snprintf(timing, sizeof timing,
+                    "warm times (warm_ms, no cache flush) of %zu pairs, cold (latency_ms) of %zu", f.warm_pairs,
+                    f.pairs - f.warm_pairs);
+    }
+    char text[600];
     if (f.line_chosen) {
       c.value = f.line_ns;
       c.constant_ms = f.line_ms;
       std::snprintf(text, sizeof text,
                     " (odonata fit: %zu pairs of a Conv+%s row and its plain Conv row, same dimensions, same file; "
-                    "line t_act - t_plain = %.6g ms + %.4g ns x output elements, Siegel's repeated median, chosen "
-                    "over the median per-element ratio %.4g ns by leave-one-out median |error| %.4g us against %.4g "
-                    "us; ratios p10 %.4g, p90 %.4g ns)",
-                    f.pairs, FusedActivationName(f.activation), f.line_ms, f.line_ns, f.ratio_ns, 1e3 * f.loo_line_ms,
-                    1e3 * f.loo_ratio_ms, f.ratio_p10, f.ratio_p90);
+                    "%s; form: line t_act - t_plain = %.6g ms + %.4g ns x output elements, Siegel's repeated "
+                    "median, chosen over the median per-element ratio %.4g ns by leave-one-out median |error| %.4g "
+                    "us against %.4g us (>= %zu pairs); ratios p10 %.4g, p90 %.4g ns)",
+                    f.pairs, FusedActivationName(f.activation), timing, f.line_ms, f.line_ns, f.ratio_ns,
+                    1e3 * f.loo_line_ms, 1e3 * f.loo_ratio_ms, kFusedActivationLineMinPairs, f.ratio_p10, f.ratio_p90);
     } else {
       c.value = f.ratio_ns;
+      char why[200];
+      if (f.pairs < kFusedActivationLineMinPairs) {
+        std::snprintf(why, sizeof why, "no line form: fewer than %zu pairs", kFusedActivationLineMinPairs);
+      } else if (f.line_ms < 0 || f.line_ns < 0) {
+        std::snprintf(why, sizeof why, "not the line %.4g us + %.4g ns: a negative term", 1e3 * f.line_ms, f.line_ns);
+      } else {
+        std::snprintf(why, sizeof why,
+                      "not the line %.4g us + %.4g ns: its leave-one-out error %.4g us is not 10%% lower",
+                      1e3 * f.line_ms, f.line_ns, 1e3 * f.loo_line_ms);
+      }
       std::snprintf(text, sizeof text,
                     " (odonata fit: %zu pairs of a Conv+%s row and its plain Conv row, same dimensions, same file; "
-                    "median of (t_act - t_plain) / output elements, p10 %.4g, p90 %.4g ns; leave-one-out median "
-                    "|error| %.4g us, the line's %.4g us)",
-                    f.pairs, FusedActivationName(f.activation), f.ratio_p10, f.ratio_p90, 1e3 * f.loo_ratio_ms,
-                    1e3 * f.loo_line_ms);
+                    "%s; form: median of (t_act - t_plain) / output elements, p10 %.4g, p90 %.4g ns; leave-one-out "
+                    "median |error| %.4g us; %s)",
+                    f.pairs, FusedActivationName(f.activation), timing, f.ratio_p10, f.ratio_p90, 1e3 * f.loo_ratio_ms,
+                    why);
     }
     c.source = provenance + text;
     report.platform.fused_activation[f.activation] = std::move(c);
@@ -666,9 +688,12 @@ std::vector<FusedActivationFit> FitFusedActivations(const std::vector<Measuremen
     LayerConfig want = row.config;
     want.op = plain;
     const std::string file = FileOf(row.origin);
-    std::vector<double> plain_ms;
+    std::vector<double> plain_ms, plain_warm_ms;
     for (const Measurement& other : rows) {
-      if (other.config == want && usable(other) && FileOf(other.origin) == file) plain_ms.push_back(other.latency_ms);
+      if (other.config == want && usable(other) && FileOf(other.origin) == file) {
+        plain_ms.push_back(other.latency_ms);
+        if (const std::optional<double> w = WarmMs(other)) plain_warm_ms.push_back(*w);
+      }
     }
     if (plain_ms.empty()) {
       f.unpaired.push_back(row.origin);
@@ -680,7 +705,21 @@ std::vector<FusedActivationFit> FitFusedActivations(const std::vector<Measuremen
     } catch (const Error&) {
       continue;  // ParseMeasurements has checked every row: not reached
     }
-    pairs[a].push_back({row.latency_ms - MedianOf(std::move(plain_ms)), static_cast<double>(elems)});
+    // The warm difference when both sides have warm_ms: the activation pass reads what the
+    // convolution has just written, in cache in networks; the cold times add the flush's variance.
+    FusedActivationPair pr;
+    pr.origin = row.origin;
+    pr.elems = static_cast<double>(elems);
+    const std::optional<double> act_warm = WarmMs(row);
+    if (act_warm && !plain_warm_ms.empty()) {
+      pr.warm = true;
+      pr.d_ms = *act_warm - MedianOf(std::move(plain_warm_ms));
+      ++f.warm_pairs;
+    } else {
+      pr.d_ms = row.latency_ms - MedianOf(std::move(plain_ms));
+    }
+    pairs[a].push_back({pr.d_ms, pr.elems});
+    f.pair_rows.push_back(std::move(pr));
   }
   std::vector<FusedActivationFit> out;
   for (auto& [a, f] : fits) {
@@ -707,7 +746,8 @@ std::vector<FusedActivationFit> FitFusedActivations(const std::vector<Measuremen
       f.loo_ratio_ms = MedianOf(ratio_err);
       f.loo_line_ms = MedianOf(line_err);
     }
-    f.line_chosen = p.size() >= 5 && f.line_ms >= 0 && f.line_ns >= 0 && f.loo_line_ms < 0.9 * f.loo_ratio_ms;
+    f.line_chosen = p.size() >= kFusedActivationLineMinPairs && f.line_ms >= 0 && f.line_ns >= 0 &&
+                    f.loo_line_ms < 0.9 * f.loo_ratio_ms;
     // A negative per-element cost (the activation faster than none: noise) is written as 0.
     if (f.ratio_ns < 0) f.ratio_ns = 0;
     out.push_back(std::move(f));

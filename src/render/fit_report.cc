@@ -237,14 +237,29 @@ void FitTable(const FitReport& fit, std::ostream& out) {
   }
   for (const FusedActivationFit& f : fit.activations) {
     if (f.pairs == 0) continue;
-    char line[400];
+    char chosen[80];
+    if (f.line_chosen) {
+      std::snprintf(chosen, sizeof chosen, "line written");
+    } else if (f.pairs < kFusedActivationLineMinPairs) {
+      std::snprintf(chosen, sizeof chosen, "per element written (the line needs %zu pairs)",
+                    kFusedActivationLineMinPairs);
+    } else {
+      std::snprintf(chosen, sizeof chosen, "per element written");
+    }
+    char line[500];
     std::snprintf(line, sizeof line,
-                  "\nactivation %s fused into Conv: %zu pairs, median %.4g ns/element (p10 %.4g, p90 %.4g); line "
-                  "%.4g us + %.4g ns/element; leave-one-out median |error| %.3g us (per element), %.3g us (line): "
-                  "%s\n",
-                  FusedActivationName(f.activation), f.pairs, f.ratio_ns, f.ratio_p10, f.ratio_p90, 1e3 * f.line_ms,
-                  f.line_ns, 1e3 * f.loo_ratio_ms, 1e3 * f.loo_line_ms, f.line_chosen ? "line written" : "per element written");
+                  "\nactivation %s fused into Conv: %zu pairs (%zu warm: warm_ms of both rows; %zu cold: latency_ms), "
+                  "median %.4g ns/element (p10 %.4g, p90 %.4g); line %.4g us + %.4g ns/element; leave-one-out median "
+                  "|error| %.3g us (per element), %.3g us (line): %s\n",
+                  FusedActivationName(f.activation), f.pairs, f.warm_pairs, f.pairs - f.warm_pairs, f.ratio_ns,
+                  f.ratio_p10, f.ratio_p90, 1e3 * f.line_ms, f.line_ns, 1e3 * f.loo_ratio_ms, 1e3 * f.loo_line_ms,
+                  chosen);
     out << line;
+    for (const FusedActivationPair& p : f.pair_rows) {
+      std::snprintf(line, sizeof line, "  %s: %.0f output elements, t_act - t_plain %.4g us (%.4g ns/element), %s\n",
+                    p.origin.c_str(), p.elems, 1e3 * p.d_ms, 1e6 * p.d_ms / p.elems, p.warm ? "warm" : "cold");
+      out << line;
+    }
   }
   if (fit.cache_share) {
     const CacheShare& m = fit.cache_share->model;
