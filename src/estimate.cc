@@ -55,9 +55,7 @@ inline LayerCost CostOf(const FusedLayer& l, const PlatformPlan& plan, double sh
   // FuseNetwork sets it on float, known, non-free Conv layers only.
   if (l.activation != FusedActivation::kNone) {
     const std::size_t a = static_cast<std::size_t>(l.activation);
-    if (plan.activation_ns[a] > 0 || plan.activation_ms[a] != 0) {
-      c.cost.ms += plan.activation_ms[a] + plan.activation_ns[a] * 1e-6 * static_cast<double>(l.activation_elems);
-    }
+    c.cost.ms = WithFusedActivation(c.cost.ms, plan.activation_ns[a], plan.activation_ms[a], l.activation_elems);
   }
   // Every executed kernel pays the runtime's dispatch once per repeat; free ops are not kernels.
   c.dispatch_ms = l.free ? 0.0 : plan.dispatch_ms * static_cast<double>(l.repeat);
@@ -66,15 +64,42 @@ inline LayerCost CostOf(const FusedLayer& l, const PlatformPlan& plan, double sh
   return c;
 }
 
+// ONNX Runtime's NCHWc reorders of `fused` on a plan that prices them (ReorderTerm); nullopt
+// otherwise. The counts come from FuseNetwork(network, platform) when it emulated the layout at
+// the plan's block, else from emulating it here. EstimateTotal and the report both call it.
+std::optional<ReorderTerm> ReorderTermOf(const FusedNetwork& fused, const PlatformPlan& plan) {
+  if (plan.nchwc_block == 0) return std::nullopt;
+  ReorderTerm r;
+  r.block = plan.nchwc_block;
+  r.counts = fused.nchwc_block == plan.nchwc_block ? fused.reorders
+                                                   : EmulateNchwc(fused.layers, fused.outputs, plan.nchwc_block).Counts();
+  const ReorderCounts& n = r.counts;
+  r.input_ms = static_cast<double>(n.inputs) * plan.reorder_const_ms[0] +
+               plan.reorder_ns[0] * 1e-6 * static_cast<double>(n.input_elements);
+  r.output_ms = static_cast<double>(n.outputs) * plan.reorder_const_ms[1] +
+                plan.reorder_ns[1] * 1e-6 * static_cast<double>(n.output_elements);
+  r.dispatch_ms = plan.dispatch_ms * static_cast<double>(n.inputs + n.outputs);
+  r.ms = r.input_ms + r.output_ms + r.dispatch_ms;
+  r.energy_mj = plan.reorder_power_w * r.ms;  // W x ms = mJ
+  return r;
+}
+
 // Totals from the layer sums: the overhead is added once and spent at idle power
-// (host calls, transfers). EstimateTotal and the report both end here.
-EstimateTotals Totals(double layers_ms, double layers_mj, const PlatformPlan& plan) {
+// (host calls, transfers); the reorders, when priced, once at their power.
+// EstimateTotal and the report both end here.
+EstimateTotals Totals(double layers_ms, double layers_mj, const PlatformPlan& plan,
+                      const std::optional<ReorderTerm>& reorders) {
   EstimateTotals t;
   t.layers_ms = layers_ms;
   t.overhead_ms = plan.overhead_ms;
   t.total_ms = layers_ms + t.overhead_ms;
   t.overhead_energy_mj = plan.idle_power_w * t.overhead_ms;
   t.energy_mj = layers_mj + t.overhead_energy_mj;
+  if (reorders) {
+    t.reorder_ms = reorders->ms;
+    t.total_ms += reorders->ms;
+    t.energy_mj += reorders->energy_mj;
+  }
   t.avg_power_w = t.total_ms > 0 ? t.energy_mj / t.total_ms : 0.0;
   return t;
 }
@@ -168,6 +193,13 @@ PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& optio
   plan.bandwidth_gbps = platform.precisions.at(precision).bandwidth_gbps.value;
   plan.overhead_ms = platform.overhead_ms.value;
   plan.dispatch_ms = platform.dispatch_ms ? platform.dispatch_ms->value : 0.0;
+  plan.nchwc_block = ReorderBlock(platform);
+  if (plan.nchwc_block > 0) {
+    plan.reorder_const_ms = {platform.nchwc->reorder_input->const_ms, platform.nchwc->reorder_output->const_ms};
+    plan.reorder_ns = {platform.nchwc->reorder_input->ns_per_element, platform.nchwc->reorder_output->ns_per_element};
+    // A reorder is a copy between layouts: charged as an element-wise kernel, as its dispatch is.
+    plan.reorder_power_w = platform.ActivePowerW(OpClass::kEltwise);
+  }
   plan.idle_power_w = platform.idle_power_w.value;
   for (const auto& [activation, cost] : platform.fused_activation) {
     plan.activation_ns[static_cast<std::size_t>(activation)] = cost.value;
@@ -245,7 +277,7 @@ EstimateTotals EstimateTotal(const FusedNetwork& fused, const PlatformPlan& plan
     sum += c.ms;
     energy += c.energy_mj;
   }
-  return Totals(sum, energy, plan);
+  return Totals(sum, energy, plan, ReorderTermOf(fused, plan));
 }
 
 namespace {
@@ -304,6 +336,7 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
   report.overhead_ms = plan.overhead_ms;
   report.cache = ChooseCache(fused, plan);
   const double share = Share(report.cache);
+  report.reorders = ReorderTermOf(fused, plan);  // before the loop, which may steal the layers
 
   std::map<std::string, int> unknown;
   Unfitted unfitted;  // step_linear and trees classes without a model for the precision they ran at
@@ -372,7 +405,7 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
     energy += row.energy_mj;
     report.rows.push_back(std::move(row));
   }
-  const EstimateTotals t = Totals(sum, energy, plan);
+  const EstimateTotals t = Totals(sum, energy, plan, report.reorders);
   report.total_ms = t.total_ms;
   report.dispatch_ms = dispatch;
   report.overhead_energy_mj = t.overhead_energy_mj;
@@ -386,7 +419,9 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
     report.interval = EstimateInterval{plan.interval->level, report.total_ms * plan.interval->low,
                                        report.total_ms * plan.interval->high, "profile", plan.interval->rows};
   } else if (every_class_has_interval && any_class_interval) {
-    report.interval = EstimateInterval{level, t.overhead_ms + class_low, t.overhead_ms + class_high, "classes", 0};
+    // The reorders, like the overhead, at their estimate (no class interval of their own).
+    const double fixed = report.reorders ? t.overhead_ms + report.reorders->ms : t.overhead_ms;
+    report.interval = EstimateInterval{level, fixed + class_low, fixed + class_high, "classes", 0};
   }
   if (!unknown.empty()) {
     std::string ops;
@@ -422,7 +457,7 @@ Report EstimateNetwork(const Network& net, const Platform& platform, const Estim
   // Planned first: an unsupported precision or unknown estimator is reported
   // before any fusion work, as before the loop API existed.
   const PlatformPlan plan = PlanPlatform(platform, options);
-  FusedNetwork fused = FuseNetwork(net, platform.fusion);
+  FusedNetwork fused = FuseNetwork(net, platform);
   return BuildReport(fused, plan, &fused.layers);
 }
 

@@ -22,6 +22,14 @@ LayerEstimate Run(const EstimatorContext& c, Index index) {
   const Cost cost = plan.estimator->cost(facts, plan);
   LayerEstimate e;
   e.ms = cost.ms;
+  // A fused activation's pass over the output, as the report adds it (estimate.cc: CostOf).
+  const FusedActivation activation = PricedActivation(c.layer);
+  if (activation != FusedActivation::kNone) {
+    const auto it = c.platform.fused_activation.find(activation);
+    if (it != c.platform.fused_activation.end()) {
+      e.ms = WithFusedActivation(e.ms, it->second.value, it->second.constant_ms, c.layer.counts.output_elems);
+    }
+  }
   e.bound = cost.bound;
   e.ops = static_cast<double>(facts.flops);
   e.bytes = BytesAt(facts, plan);

@@ -707,7 +707,7 @@ FusedNetwork FuseNetwork(const Network& net, const Fusion& fusion) {
     c.unknown_op = l.unknown_op;
     c.quantized = quantized[i];
     if (!c.quantized && !c.free && !c.unknown_op) {
-      c.activation = FusedActivationOf(l);
+      c.activation = PricedActivation(l);
       if (c.activation != FusedActivation::kNone) c.activation_elems = l.counts.output_elems;
     }
     f.compact.push_back(c);
@@ -715,6 +715,7 @@ FusedNetwork FuseNetwork(const Network& net, const Fusion& fusion) {
   f.fusion_fingerprint = FusionFingerprint(fusion);
   f.name = net.name;
   f.source = net.source;
+  f.outputs = net.outputs;
   f.nodes = static_cast<std::int64_t>(net.layers.size());
   f.warnings = net.warnings;
   return f;
@@ -731,6 +732,23 @@ FusedActivation FusedActivationOf(const Layer& fused) {
     if (ParseFusedActivation(op, &a)) return a;
   }
   return FusedActivation::kNone;
+}
+
+FusedNetwork FuseNetwork(const Network& net, const Platform& platform) {
+  FusedNetwork f = FuseNetwork(net, platform.fusion);
+  if (const std::int64_t block = ReorderBlock(platform)) {
+    f.reorders = EmulateNchwc(f.layers, f.outputs, block).Counts();
+    f.nchwc_block = block;
+  }
+  return f;
+}
+
+std::int64_t ReorderBlock(const Platform& platform) {
+  return platform.nchwc && platform.nchwc->Priced() ? platform.nchwc->block : 0;
+}
+
+FusedActivation PricedActivation(const Layer& layer) {
+  return IsInt8Class(layer.op_class) ? FusedActivation::kNone : FusedActivationOf(layer);
 }
 
 std::uint64_t FusionFingerprint(const Fusion& fusion) {

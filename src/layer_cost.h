@@ -175,6 +175,20 @@ struct FusedLayer {
   std::int64_t activation_elems = 0;
 };
 
+// A fused activation's pass over a float convolution's output (Platform::fused_activation), beyond
+// the conv model. The report and EstimateTotal (estimate.cc: CostOf) and the registry's per-layer
+// estimate (estimator.cc, what `odonata fit` and library callers of EstimatorInfo::fn see) both go
+// through these two, so that a fused Conv+Clip layer costs the same on every path.
+// The activation a layer pays for: FusedActivationOf(layer) on a float layer; kNone on a quantized
+// one (fusion.cc gives a quantized convolution the int8 class).
+FusedActivation PricedActivation(const Layer& layer);
+// ms plus the activation's constant_ms + ns x 1e-6 x output elements, when the profile prices it
+// (ns > 0 or constant_ms != 0); ms unchanged otherwise.
+inline double WithFusedActivation(double ms, double ns, double constant_ms, std::int64_t output_elems) {
+  if (!(ns > 0) && constant_ms == 0) return ms;
+  return ms + (constant_ms + ns * 1e-6 * static_cast<double>(output_elems));
+}
+
 // The registry's cost functions (estimator.cc: Estimators()).
 Cost RooflineCost(const LayerFacts& f, const ClassPlan& p);
 // ANNETTE's refined roofline: the compute roof is lowered by how well each

@@ -345,6 +345,17 @@ std::int64_t NchwcLayout::Elements(Reorder::Kind k) const {
   return sum;
 }
 
+ReorderCounts NchwcLayout::Counts() const {
+  ReorderCounts c;
+  for (const Reorder& r : reorders) {
+    const bool in = r.kind == Reorder::Kind::kInput;
+    (in ? c.inputs : c.outputs) += 1;
+    std::int64_t& elements = in ? c.input_elements : c.output_elements;
+    elements = CheckedAdd(elements, r.elements);
+  }
+  return c;
+}
+
 NchwcLayout EmulateNchwc(const std::vector<Layer>& layers, const std::vector<TensorInfo>& graph_outputs,
                          std::int64_t block) {
   if (block < 1) throw Error("NCHWc block must be at least 1, got " + std::to_string(block));

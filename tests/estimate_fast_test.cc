@@ -17,6 +17,7 @@
 #include "odonata/estimate.h"
 #include "odonata/estimator.h"
 #include "odonata/fusion.h"
+#include "odonata/layout.h"
 #include "odonata/network.h"
 #include "odonata/onnx.h"
 #include "odonata/platform.h"
@@ -77,6 +78,10 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
       h = net.Totals().param_bytes <= platform.cache->capacity_bytes ? 1.0 : 0.0;
     }
   }
+  // The registry's estimate without the fused activations (it adds them as the report does, but
+  // before any warm factor, which the report applies to the conv model alone): added below.
+  Platform bare = platform;
+  bare.fused_activation.clear();
   for (const Layer& layer : Fuse(net, platform.fusion)) {
     const ClassModel& model = platform.ModelFor(layer.op_class);
     const EstimatorInfo* est = FindEstimator(model.estimator);
@@ -87,7 +92,7 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
     } else if (layer.unknown_op) {
       est = FindEstimator("memory");
     }
-    LayerEstimate e = est->fn(EstimatorContext{layer, platform, precision, model});
+    LayerEstimate e = est->fn(EstimatorContext{layer, bare, precision, model});
     if (h > 0 && !free && !layer.unknown_op && model.warm && model.warm->precision == precision && e.ms > 0) {
       const double factor = model.warm->Factor(e.bytes, e.ms);  // cold - h x (cold - warm)
       e.ms *= h >= 1 ? factor : 1.0 - h * (1.0 - factor);
@@ -112,6 +117,22 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
   }
   r.total_ms = sum + platform.overhead_ms.value;
   r.energy_mj = energy + platform.idle_power_w.value * platform.overhead_ms.value;
+  // ONNX Runtime's NCHWc reorders on a profile with both fitted costs: per direction count x
+  // const + ns x elements, one dispatch per reorder, at the element-wise class's power.
+  if (platform.nchwc && platform.nchwc->reorder_input && platform.nchwc->reorder_output) {
+    const NchwcLayout layout = EmulateNchwc(Fuse(net, platform.fusion), net.outputs, platform.nchwc->block);
+    const ReorderCost& in = *platform.nchwc->reorder_input;
+    const ReorderCost& out = *platform.nchwc->reorder_output;
+    const std::int64_t n_in = layout.Count(Reorder::Kind::kInput), n_out = layout.Count(Reorder::Kind::kOutput);
+    const double ms =
+        (static_cast<double>(n_in) * in.const_ms +
+         in.ns_per_element * 1e-6 * static_cast<double>(layout.Elements(Reorder::Kind::kInput))) +
+        (static_cast<double>(n_out) * out.const_ms +
+         out.ns_per_element * 1e-6 * static_cast<double>(layout.Elements(Reorder::Kind::kOutput))) +
+        (platform.dispatch_ms ? platform.dispatch_ms->value : 0.0) * static_cast<double>(n_in + n_out);
+    r.total_ms += ms;
+    r.energy_mj += platform.ActivePowerW(OpClass::kEltwise) * ms;
+  }
   return r;
 }
 
@@ -139,7 +160,8 @@ TEST(EstimateFast, EqualsEstimateNetworkForEveryShippedModelPlatformModeAndPreci
         EXPECT_EQ(t.avg_power_w, report.avg_power_w);
         EXPECT_EQ(t.overhead_ms, report.overhead_ms);
         EXPECT_EQ(t.overhead_energy_mj, report.overhead_energy_mj);
-        EXPECT_EQ(t.layers_ms + t.overhead_ms, t.total_ms);
+        EXPECT_EQ(t.layers_ms + t.overhead_ms + t.reorder_ms, t.total_ms);
+        EXPECT_EQ(t.reorder_ms, report.reorders ? report.reorders->ms : 0.0);
         EXPECT_EQ(ref.total_ms, report.total_ms);
         EXPECT_EQ(ref.energy_mj, report.energy_mj);
         ASSERT_EQ(ref.row_ms.size(), report.rows.size());
@@ -147,6 +169,8 @@ TEST(EstimateFast, EqualsEstimateNetworkForEveryShippedModelPlatformModeAndPreci
           EXPECT_EQ(ref.row_ms[i], report.rows[i].ms) << report.rows[i].layer.name;
           EXPECT_EQ(ref.estimators[i], report.rows[i].estimate.estimator) << report.rows[i].layer.name;
         }
+        // Fused for the platform (its NCHWc reorders precomputed): the same, bit for bit.
+        EXPECT_EQ(EstimateTotal(FuseNetwork(net, p), plan).total_ms, report.total_ms);
         // The report from the fused form equals the one-call report.
         const Report again = EstimateNetwork(fused.at(key), plan);
         EXPECT_EQ(again.total_ms, report.total_ms);

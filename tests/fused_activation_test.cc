@@ -411,6 +411,46 @@ TEST(FusedActivation, EstimatorAddsValueTimesOutputElements) {
   EXPECT_NEAR(EstimateNetwork(net, p).total_ms - before.total_ms, 0.0170528, 1e-12);
 }
 
+// Every path that estimates one layer agrees with the report for a fused convolution: the
+// registry's per-layer estimate (EstimatorInfo::fn: `odonata fit`'s predictions, library callers)
+// adds the same fused-activation cost as the report and EstimateTotal (one function, PricedActivation
+// and WithFusedActivation in src/layer_cost.h). Conv 32 -> 192 channels, 1x1, 28x28, + Clip: 150,528
+// output elements; Clip at 0.1 ns per element and 0.002 ms per layer: + 0.0170528 ms.
+TEST(FusedActivation, PerLayerEstimateEqualsTheReportsRow) {
+  Platform p = LoadPlatform(std::string(ODONATA_SOURCE_DIR) + "/platforms/host-ort-cpu.json");
+  p.fused_activation.clear();
+  Network net;
+  net.name = "convclip";
+  net.layers = LayerNodes(Config("ConvClip"));
+  net.inputs = {net.layers[0].inputs[0]};
+  net.outputs = net.layers.back().outputs;
+  EstimateOptions cold;  // the registry estimates cold: the report's warm share is a network-level choice
+  cold.cache = CacheMode::kCold;
+  auto per_layer = [&](const Layer& l) {
+    const ClassModel& m = p.ModelFor(l.op_class);
+    return FindEstimator(m.estimator)->fn(EstimatorContext{l, p, Precision::kFp32, m}).ms;
+  };
+  const Report without = EstimateNetwork(net, p, cold);
+  ASSERT_EQ(without.rows.size(), 1u);
+  const Layer& layer = without.rows[0].layer;
+  EXPECT_EQ(PricedActivation(layer), FusedActivation::kClip);
+  EXPECT_EQ(per_layer(layer), without.rows[0].estimate.ms);
+  p.fused_activation[FusedActivation::kClip] = {0.1, 0.002, 9, "test"};
+  const Report with = EstimateNetwork(net, p, cold);
+  EXPECT_NEAR(with.rows[0].estimate.ms - without.rows[0].estimate.ms, 0.0170528, 1e-12);
+  EXPECT_EQ(per_layer(layer), with.rows[0].estimate.ms);  // bit for bit
+  EXPECT_NEAR(per_layer(layer) - without.rows[0].estimate.ms, 0.0170528, 1e-12);
+  // A quantized convolution (int8 class) pays no float activation pass, on either path.
+  Layer q = layer;
+  q.op_class = Int8ClassOf(q.op_class);
+  EXPECT_EQ(PricedActivation(q), FusedActivation::kNone);
+  Platform none = p;
+  none.fused_activation.clear();
+  const ClassModel& qm = p.ModelFor(q.op_class);
+  EXPECT_EQ(FindEstimator(qm.estimator)->fn(EstimatorContext{q, p, Precision::kFp32, qm}).ms,
+            FindEstimator(qm.estimator)->fn(EstimatorContext{q, none, Precision::kFp32, qm}).ms);
+}
+
 // The profile field reads back as written; bad entries are clear errors naming the key.
 TEST(FusedActivation, ProfileFieldRoundTrip) {
   Platform p = HostBase();

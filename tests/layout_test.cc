@@ -12,11 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "odonata/estimate.h"
 #include "odonata/fit.h"
 #include "odonata/fusion.h"
 #include "odonata/model.h"
 #include "odonata/onnx.h"
 #include "odonata/platform.h"
+#include "odonata/render.h"
 #include "test_util.h"
 
 namespace odonata {
@@ -269,6 +271,133 @@ TEST(ReorderFit, ProfileWithoutNchwcUnchanged) {
   std::string text = out.str();
   text.insert(text.rfind('}'), ", \"nchwc\": {\"block\": 0, \"source\": \"x\"}");
   EXPECT_NE(testing::ErrorOf([&] { ParsePlatform(text, "p.json"); }).find("must be >= 1"), std::string::npos);
+}
+
+// The estimate's reorder term (estimate.h: ReorderTerm) on kThreeConvs at block 16: one
+// ReorderInput (b, 2048 elements) and two ReorderOutputs (a and y, 4096 elements). With
+// ReorderInput 0.01 ms + 0.125 ns/element, ReorderOutput 0.0015 ms + 0.25 ns/element and
+// 0.0003 ms of dispatch per kernel:
+//   in  1 x 0.01   + 0.125e-6 x 2048 = 0.010256 ms
+//   out 2 x 0.0015 + 0.25e-6  x 4096 = 0.004024 ms
+//   dispatch 3 x 0.0003               = 0.0009 ms      -> 0.01518 ms, at 5 W: 0.0759 mJ.
+Platform PricedHost() {
+  Platform p = LoadPlatform(kRoot + "/platforms/host-ort-cpu.json");
+  p.dispatch_ms = Sourced{0.0003, "test"};
+  p.classes[OpClass::kEltwise].active_power_w = Sourced{5.0, "test"};
+  NchwcSpec n;
+  n.block = 16;
+  n.source = "test";
+  n.reorder_input = ReorderCost{0.01, 0.125, 6, 1, 2, 5, "test"};
+  n.reorder_output = ReorderCost{0.0015, 0.25, 6, 1, 2, 5, "test"};
+  p.nchwc = n;
+  return p;
+}
+
+TEST(ReorderEstimate, HandComputedTermOnAlignedGroupedAligned) {
+  const Network net = ParseOnnxText(Model("(float[1,3,8,8] x) => (float[1,32,8,8] y)", kThreeConvs, kThreeConvInits));
+  const Platform p = PricedHost();
+  Platform unpriced = p;
+  unpriced.nchwc.reset();
+  const Report with = EstimateNetwork(net, p);
+  const Report without = EstimateNetwork(net, unpriced);
+  ASSERT_TRUE(with.reorders.has_value());
+  EXPECT_FALSE(without.reorders.has_value());
+  const ReorderTerm& r = *with.reorders;
+  EXPECT_EQ(r.block, 16);
+  EXPECT_EQ(r.counts, (ReorderCounts{1, 2048, 2, 4096}));
+  EXPECT_EQ(r.Count(), 3);
+  EXPECT_NEAR(r.input_ms, 0.010256, 1e-15);
+  EXPECT_NEAR(r.output_ms, 0.004024, 1e-15);
+  EXPECT_NEAR(r.dispatch_ms, 0.0009, 1e-15);
+  EXPECT_NEAR(r.ms, 0.01518, 1e-15);
+  EXPECT_NEAR(r.energy_mj, 0.0759, 1e-15);
+  // Shown apart: in the total and the energy, in no row; the rows are those without the term.
+  ASSERT_EQ(with.rows.size(), without.rows.size());
+  double rows_ms = 0, rows_mj = 0;
+  for (std::size_t i = 0; i < with.rows.size(); ++i) {
+    EXPECT_EQ(with.rows[i].ms, without.rows[i].ms);
+    EXPECT_EQ(with.rows[i].energy_mj, without.rows[i].energy_mj);
+    rows_ms += with.rows[i].ms;
+    rows_mj += with.rows[i].energy_mj;
+  }
+  EXPECT_EQ(with.total_ms, rows_ms + with.overhead_ms + r.ms);
+  EXPECT_EQ(with.energy_mj, rows_mj + with.overhead_energy_mj + r.energy_mj);
+  EXPECT_NEAR(with.total_ms - without.total_ms, 0.01518, 1e-12);
+  EXPECT_EQ(with.dispatch_ms, without.dispatch_ms);  // the layers' dispatch, as before
+  // The interval is centred on the new total (the profile's ratios times it).
+  ASSERT_TRUE(with.interval.has_value());
+  ASSERT_TRUE(without.interval.has_value());
+  if (with.interval->basis == "profile") {
+    EXPECT_NEAR(with.interval->low_ms / with.total_ms, without.interval->low_ms / without.total_ms, 1e-12);
+    EXPECT_NEAR(with.interval->high_ms / with.total_ms, without.interval->high_ms / without.total_ms, 1e-12);
+  }
+  // The fast path: bit for bit, from a network fused for the platform and from one fused from
+  // its rules alone (the layout emulated inside EstimateTotal).
+  const PlatformPlan plan = PlanPlatform(p);
+  const FusedNetwork fused = FuseNetwork(net, p);
+  EXPECT_EQ(fused.nchwc_block, 16);
+  EXPECT_EQ(fused.reorders, r.counts);
+  const EstimateTotals t = EstimateTotal(fused, plan);
+  EXPECT_EQ(t.total_ms, with.total_ms);
+  EXPECT_EQ(t.energy_mj, with.energy_mj);
+  EXPECT_EQ(t.reorder_ms, r.ms);
+  EXPECT_EQ(t.layers_ms + t.overhead_ms + t.reorder_ms, t.total_ms);
+  const FusedNetwork rules_only = FuseNetwork(net, p.fusion);
+  EXPECT_EQ(rules_only.nchwc_block, 0);
+  EXPECT_EQ(EstimateTotal(rules_only, plan).total_ms, with.total_ms);
+  EXPECT_EQ(EstimateNetwork(rules_only, plan).total_ms, with.total_ms);
+  // Every format shows it.
+  std::ostringstream table, json, csv, html;
+  RenderTable(with, table);
+  RenderJson(with, json);
+  RenderCsv(with, csv);
+  RenderHtml(with, html);
+  EXPECT_NE(table.str().find("reorders        0.015 ms  (3 NCHWc reorders at block 16: 1 in (2.0K elements), 2 out "
+                             "(4.1K elements); of which dispatch 0.0009 ms)"),
+            std::string::npos)
+      << table.str();
+  const nlohmann::json j = nlohmann::json::parse(json.str());
+  EXPECT_NEAR(j.at("reorders").at("ms").get<double>(), 0.01518, 1e-15);
+  EXPECT_EQ(j.at("reorders").at("count").get<int>(), 3);
+  EXPECT_EQ(j.at("reorders").at("input_elements").get<int>(), 2048);
+  EXPECT_EQ(j.at("reorders").at("outputs").get<int>(), 2);
+  EXPECT_EQ(j.at("total_ms").get<double>(), with.total_ms);
+  EXPECT_NE(csv.str().find(",REORDERS,"), std::string::npos) << csv.str();
+  EXPECT_NE(csv.str().find(",reorders,"), std::string::npos) << csv.str();
+  EXPECT_NE(html.str().find("<tr class=\"reorders\"><th>reorders</th><td>0.015 ms"), std::string::npos);
+}
+
+// Profiles without fitted reorder costs (no `nchwc`, or `block` alone, or one direction only)
+// estimate as before: no term, and every format renders the same bytes as without `nchwc`.
+TEST(ReorderEstimate, ProfilesWithoutCostsRenderAsBefore) {
+  const Network net = ParseOnnxText(Model("(float[1,3,8,8] x) => (float[1,32,8,8] y)", kThreeConvs, kThreeConvInits));
+  Platform none = PricedHost();
+  none.nchwc.reset();
+  Platform block_only = PricedHost();
+  block_only.nchwc->reorder_input.reset();
+  block_only.nchwc->reorder_output.reset();
+  Platform one_direction = PricedHost();
+  one_direction.nchwc->reorder_output.reset();
+  auto render = [&](const Platform& p) {
+    const Report r = EstimateNetwork(net, p);
+    EXPECT_FALSE(r.reorders.has_value());
+    std::ostringstream out;
+    RenderTable(r, out);
+    RenderJson(r, out);
+    RenderCsv(r, out);
+    RenderHtml(r, out);
+    return out.str();
+  };
+  const std::string before = render(none);
+  for (const char* word : {"reorders ", "\"reorders\"", "REORDERS", "NCHWc"}) {
+    EXPECT_EQ(before.find(word), std::string::npos) << word;
+  }
+  EXPECT_EQ(render(block_only), before);
+  EXPECT_EQ(render(one_direction), before);
+  EXPECT_EQ(ReorderBlock(block_only), 0);
+  EXPECT_EQ(ReorderBlock(PricedHost()), 16);
+  EXPECT_EQ(FuseNetwork(net, block_only).nchwc_block, 0);
+  EXPECT_EQ(PlanPlatform(block_only).nchwc_block, 0);
 }
 
 }  // namespace

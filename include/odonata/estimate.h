@@ -13,6 +13,7 @@
 #include "odonata/estimator.h"
 #include "odonata/fusion.h"
 #include "odonata/layer.h"
+#include "odonata/layout.h"
 #include "odonata/network.h"
 #include "odonata/platform.h"
 
@@ -93,6 +94,22 @@ struct QuantizationSummary {
   double bandwidth_gbps = 0;
 };
 
+// ONNX Runtime's NCHWc reorders (layout.h) as a network-level term, on a profile with both
+// fitted reorder costs (Platform::nchwc, ReorderBlock): each ReorderInput and ReorderOutput of
+// the fused layers costs its direction's const_ms + ns_per_element x 1e-6 x elements plus one
+// dispatch_ms (a reorder is a kernel). In no row: shown apart, added to the total once.
+// docs/host-cost-model.md section 10.
+struct ReorderTerm {
+  std::int64_t block = 0;  // the profile's nchwc.block
+  ReorderCounts counts;
+  double ms = 0;           // input_ms + output_ms + dispatch_ms
+  double input_ms = 0;     // inputs x const + ns x 1e-6 x input_elements
+  double output_ms = 0;    // likewise for the ReorderOutputs
+  double dispatch_ms = 0;  // the platform's dispatch_ms x (inputs + outputs)
+  double energy_mj = 0;    // ms x the eltwise class's active power (Platform::ActivePowerW)
+  std::int64_t Count() const { return counts.inputs + counts.outputs; }
+};
+
 struct Report {
   std::string model;  // network name
   std::string model_path;
@@ -109,10 +126,12 @@ struct Report {
   // included: already inside the rows' ms (a row's ms is its kernel time plus
   // one dispatch per repeat), shown apart.
   double dispatch_ms = 0;
-  // Invariant: total_ms == sum of rows[i].ms + overhead_ms.
+  // The NCHWc reorders (ReorderTerm); absent on profiles without fitted reorder costs.
+  std::optional<ReorderTerm> reorders;
+  // Invariant: total_ms == sum of rows[i].ms + overhead_ms (+ reorders->ms).
   double total_ms = 0;
   double overhead_energy_mj = 0;  // overhead_ms x idle power
-  // Invariant: energy_mj == sum of rows[i].energy_mj + overhead_energy_mj.
+  // Invariant: energy_mj == sum of rows[i].energy_mj + overhead_energy_mj (+ reorders->energy_mj).
   double energy_mj = 0;
   double avg_power_w = 0;  // energy_mj / total_ms (0 when total_ms is 0)
   Counts totals;           // over the original network (before fusion)
@@ -139,7 +158,7 @@ constexpr double kExtrapolatedWarnFraction = 0.5;
 Report EstimateNetwork(const Network& network, const Platform& platform, const EstimateOptions& options = {});
 
 // Estimating in a loop (README "Estimating in a loop"): EstimateNetwork is
-// EstimateNetwork(FuseNetwork(network, platform.fusion), PlanPlatform(platform,
+// EstimateNetwork(FuseNetwork(network, platform), PlanPlatform(platform,
 // options)). A loop over platforms, precisions or modes fuses each network once
 // per set of fusion rules (fusion.h: FuseNetwork), plans each platform once
 // per precision, and calls EstimateTotal, which allocates nothing.
@@ -156,6 +175,11 @@ struct PlatformPlan {
   double bandwidth_gbps = 0;
   double overhead_ms = 0;
   double dispatch_ms = 0;  // per executed node (Platform::dispatch_ms; 0 when absent)
+  // The NCHWc reorders (ReorderTerm): ReorderBlock(platform), 0 when not priced; per direction
+  // (input, output) const_ms and ns per element; the power they are charged at.
+  std::int64_t nchwc_block = 0;
+  std::array<double, 2> reorder_const_ms{}, reorder_ns{};
+  double reorder_power_w = 0;
   // Platform::fused_activation by FusedActivation: ns per output element and ms per layer (0: none).
   std::array<double, kFusedActivationCount> activation_ns{};
   std::array<double, kFusedActivationCount> activation_ms{};
@@ -195,14 +219,17 @@ PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& optio
 struct EstimateTotals {
   double layers_ms = 0;  // sum of the rows' ms
   double overhead_ms = 0;
-  double total_ms = 0;  // layers_ms + overhead_ms
+  double total_ms = 0;  // layers_ms + overhead_ms + reorder_ms
   double overhead_energy_mj = 0;
   double energy_mj = 0;
   double avg_power_w = 0;
+  double reorder_ms = 0;  // Report::reorders->ms; 0 without the term
 };
 // total_ms, energy_mj, ... of EstimateNetwork(fused, plan), bit for bit, with
-// no allocation. Throws Error when `fused` was fused with other rules than the
-// plan's platform uses.
+// no allocation when `fused` came from FuseNetwork(network, platform) (on a platform
+// that prices NCHWc reorders, a network fused from the rules alone has its layout
+// emulated here, which allocates). Throws Error when `fused` was fused with other
+// rules than the plan's platform uses.
 EstimateTotals EstimateTotal(const FusedNetwork& fused, const PlatformPlan& plan);
 // The full report (rows, flags, warnings). Same error as EstimateTotal.
 Report EstimateNetwork(const FusedNetwork& fused, const PlatformPlan& plan);

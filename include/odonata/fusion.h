@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "odonata/layer.h"
+#include "odonata/layout.h"
 #include "odonata/network.h"
 #include "odonata/platform.h"
 
@@ -42,6 +43,13 @@ struct FusedNetwork {
   // The model's quantization forms (Quantization::Forms(): "qdq", "operator",
   // "dynamic"); empty for a float model.
   std::vector<std::string> quantization_forms;
+  std::vector<TensorInfo> outputs;  // network.outputs (the NCHWc layout reads them)
+  // ONNX Runtime's NCHWc reorders of `layers` at block nchwc_block (layout.h: EmulateNchwc),
+  // computed by FuseNetwork(network, platform) for a platform that prices them
+  // (ReorderBlock); nchwc_block 0: not computed (EstimateTotal then emulates the layout
+  // itself, which allocates).
+  std::int64_t nchwc_block = 0;
+  ReorderCounts reorders;
 
   // Out of line: FusedLayer is complete only inside the library.
   FusedNetwork();
@@ -54,6 +62,12 @@ struct FusedNetwork {
 
 // Fuse (as Fuse) and precompute every layer's facts. Throws Error on overflow.
 FusedNetwork FuseNetwork(const Network& network, const Fusion& fusion);
+// FuseNetwork(network, platform.fusion), plus the NCHWc reorders at ReorderBlock(platform)
+// when the platform prices them: what EstimateTotal needs to run without allocating.
+FusedNetwork FuseNetwork(const Network& network, const Platform& platform);
+// The NCHWc block at which a platform's estimates add ONNX Runtime's reorders: its nchwc.block
+// when the profile has both fitted reorder costs (NchwcSpec::Priced), else 0 (no reorder term).
+std::int64_t ReorderBlock(const Platform& platform);
 
 // A 64-bit hash of the rules' `into`, `absorb` and `gate` lists and the free
 // ops, in order (sources ignored): equal for profiles that fuse alike.

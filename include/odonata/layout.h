@@ -27,11 +27,20 @@ struct Reorder {
   bool operator==(const Reorder&) const = default;
 };
 
+// What an estimate reads of a layout (estimate.h: ReorderTerm): per direction, the reorders and
+// their elements summed.
+struct ReorderCounts {
+  std::int64_t inputs = 0, input_elements = 0;    // ReorderInput: NCHW -> NCHWc
+  std::int64_t outputs = 0, output_elements = 0;  // ReorderOutput: NCHWc -> NCHW
+  bool operator==(const ReorderCounts&) const = default;
+};
+
 struct NchwcLayout {
   std::vector<bool> nchwc;        // per layer: runs in NCHWc
   std::vector<Reorder> reorders;  // in the order of the layers that need them
   std::int64_t Count(Reorder::Kind k) const;
   std::int64_t Elements(Reorder::Kind k) const;
+  ReorderCounts Counts() const;  // Count and Elements of both directions (Error on overflow)
 };
 
 // Emulate ONNX Runtime's NchwcTransformer on `layers` (Fuse's output, topological

@@ -253,6 +253,8 @@ struct NchwcSpec {
   std::int64_t block = 0;  // >= 1
   std::string source;
   std::optional<ReorderCost> reorder_input, reorder_output;
+  // The estimate adds the reorders (estimate.h: ReorderTerm) only with both costs fitted.
+  bool Priced() const { return block >= 1 && reorder_input && reorder_output; }
   bool operator==(const NchwcSpec&) const = default;
 };
 

@@ -59,6 +59,8 @@ class Report:
     energy_mj: float
     overhead_ms: float
     dispatch_ms: float
+    reorder_ms: float
+    reorders: int
     overhead_energy_mj: float
     avg_power_w: float
     peak_gops: float
@@ -82,6 +84,7 @@ class Totals:
     layers_ms: float
     overhead_energy_mj: float
     avg_power_w: float
+    reorder_ms: float
 
 def version() -> str: ...
 def search_path() -> List[str]: ...

@@ -148,18 +148,21 @@ class PyModel {
   const ModelSource& source() const { return source_; }
   const std::optional<OnnxModel>& onnx() const { return onnx_; }
 
-  // The network fused with `platform`'s rules (plan.fusion_fingerprint). Call without the GIL.
+  // The network fused with `platform`'s rules (plan.fusion_fingerprint), with its NCHWc
+  // reorders when the platform prices them (ReorderBlock). Call without the GIL.
   const FusedNetwork& Fused(const Platform& platform, std::uint64_t fingerprint) const {
+    const std::int64_t block = ReorderBlock(platform);
+    auto same = [&](const FusedNetwork& f) { return f.fusion_fingerprint == fingerprint && f.nchwc_block == block; };
     {
       std::lock_guard<std::mutex> lock(mutex_);
       for (const auto& f : fused_) {
-        if (f->fusion_fingerprint == fingerprint) return *f;
+        if (same(*f)) return *f;
       }
     }
-    auto fused = std::make_shared<const FusedNetwork>(FuseNetwork(network_, platform.fusion));
+    auto fused = std::make_shared<const FusedNetwork>(FuseNetwork(network_, platform));
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& f : fused_) {
-      if (f->fusion_fingerprint == fingerprint) return *f;  // another thread was first
+      if (same(*f)) return *f;  // another thread was first
     }
     fused_.push_back(std::move(fused));
     return *fused_.back();
@@ -787,6 +790,13 @@ PYBIND11_MODULE(_odonata, m) {
                              "The platform's per-inference overhead, ms.")
       .def_property_readonly("dispatch_ms", [](const PyReport& r) { return r.report.dispatch_ms; },
                              "The runtime's per-node dispatch summed over the executed layers, ms (inside the layers' ms).")
+      .def_property_readonly(
+          "reorder_ms", [](const PyReport& r) { return r.report.reorders ? r.report.reorders->ms : 0.0; },
+          "ONNX Runtime's NCHWc reorders, ms (each with one dispatch; in the total, in no layer); 0.0 on profiles "
+          "without fitted reorder costs.")
+      .def_property_readonly(
+          "reorders", [](const PyReport& r) { return r.report.reorders ? r.report.reorders->Count() : std::int64_t{0}; },
+          "How many NCHWc reorders reorder_ms prices (ReorderInput + ReorderOutput); 0 without the term.")
       .def_property_readonly("overhead_energy_mj", [](const PyReport& r) { return r.report.overhead_energy_mj; })
       .def_property_readonly("avg_power_w", [](const PyReport& r) { return r.report.avg_power_w; })
       .def_property_readonly("peak_gops", [](const PyReport& r) { return r.report.peak_gops; })
@@ -878,6 +888,7 @@ PYBIND11_MODULE(_odonata, m) {
       .def_readonly("layers_ms", &EstimateTotals::layers_ms)
       .def_readonly("overhead_energy_mj", &EstimateTotals::overhead_energy_mj)
       .def_readonly("avg_power_w", &EstimateTotals::avg_power_w)
+      .def_readonly("reorder_ms", &EstimateTotals::reorder_ms)
       .def("__repr__",
            [](const EstimateTotals& t) {
              std::ostringstream s;
@@ -888,12 +899,14 @@ PYBIND11_MODULE(_odonata, m) {
       .def(py::pickle(
           [](const EstimateTotals& t) {
             return py::make_tuple(t.layers_ms, t.overhead_ms, t.total_ms, t.overhead_energy_mj, t.energy_mj,
-                                  t.avg_power_w);
+                                  t.avg_power_w, t.reorder_ms);
           },
           [](const py::tuple& s) {
-            if (s.size() != 6) throw Error("odonata.Totals: bad pickle state");
+            // 6 fields: pickled before reorder_ms existed (0 then).
+            if (s.size() != 6 && s.size() != 7) throw Error("odonata.Totals: bad pickle state");
             return EstimateTotals{s[0].cast<double>(), s[1].cast<double>(), s[2].cast<double>(),
-                                  s[3].cast<double>(), s[4].cast<double>(), s[5].cast<double>()};
+                                  s[3].cast<double>(), s[4].cast<double>(), s[5].cast<double>(),
+                                  s.size() == 7 ? s[6].cast<double>() : 0.0};
           }));
 
   m.def(

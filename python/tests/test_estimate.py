@@ -37,6 +37,27 @@ def test_every_shipped_model_on_every_platform_equals_the_cli_to_the_last_bit(mo
                 full.total_ms, full.energy_mj, full.overhead_ms, full.avg_power_w)
 
 
+def test_the_nchwc_reorder_term_equals_the_cli():
+    """host-ort-cpu prices ONNX Runtime's NCHWc reorders (its nchwc has both fitted costs):
+    report.reorder_ms / reorders are the CLI's JSON `reorders`, in the total, in no layer, and the
+    fast path adds the same; a board profile has no term (0.0, 0, no JSON key)."""
+    model_path = SRC / "models" / "regnet_y_400mf.onnx"
+    host = odonata.platform(SRC / "platforms" / "host-ort-cpu.json")
+    report = odonata.estimate(str(model_path), host)
+    cli = cli_json("estimate", model_path, "--platform", SRC / "platforms" / "host-ort-cpu.json")
+    assert report.to_dict() == cli
+    assert report.reorders == cli["reorders"]["count"] > 0
+    assert report.reorder_ms == cli["reorders"]["ms"] > 0
+    assert math.isclose(cli["total_ms"], sum(l.ms for l in report.layers) + report.overhead_ms + report.reorder_ms,
+                        rel_tol=1e-12)
+    t = odonata.totals(odonata.load(model_path), host)
+    assert (t.total_ms, t.reorder_ms) == (report.total_ms, report.reorder_ms)
+    assert math.isclose(t.layers_ms + t.overhead_ms + t.reorder_ms, t.total_ms, rel_tol=1e-15)
+    board = odonata.estimate(str(model_path), "jetson-nano")
+    assert (board.reorder_ms, board.reorders) == (0.0, 0)
+    assert "reorders" not in cli_json("estimate", model_path, "--platform", "jetson-nano")
+
+
 def test_a_mode_and_a_precision_equal_the_cli():
     model_path = SRC / "models" / "mobilenet_v2.onnx"
     report = odonata.estimate(str(model_path), "jetson-tx2:maxq", "fp16")

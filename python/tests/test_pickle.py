@@ -20,6 +20,9 @@ def test_model_platform_report_totals_roundtrip(resnet50):
     assert odonata.estimate(m, p, "fp16").to_json() == report.to_json()
     t = odonata.totals(resnet50, tx2)
     assert roundtrip(t).total_ms == t.total_ms and roundtrip(t).energy_mj == t.energy_mj
+    # A host profile's reorder term survives the trip (resnet50 has NCHWc reorders on it).
+    host = odonata.totals(resnet50, odonata.platform(SRC / "platforms" / "host-ort-cpu.json"))
+    assert host.reorder_ms > 0 and roundtrip(host).reorder_ms == host.reorder_ms
 
 
 def test_models_from_bytes_and_with_shapes_roundtrip(resnet50):

@@ -1,6 +1,6 @@
-// One CSV record per fused layer, then the overhead and total records, told
-// apart by the column `kind` (layer, overhead, total; appended, as every new
-// column, so older readers' positions hold). Columns: docs/report-format.md.
+// One CSV record per fused layer, then the overhead, reorders (profiles with fitted
+// NCHWc reorder costs only) and total records, told apart by the column `kind` (layer,
+// overhead, reorders, total; appended, as every new column, so older readers' positions hold). Columns: docs/report-format.md.
 #include <string>
 #include <vector>
 
@@ -64,6 +64,15 @@ void RenderCsv(const Report& report, std::ostream& out) {
        report::FormatNumber(overhead_percent), "", "", report::FormatNumber(report.overhead_energy_mj), "overhead", "",
        "", "", "", "", "", "", "", ""},
       "");
+  // Only for profiles with fitted NCHWc reorder costs: `repeat` holds how many reorders.
+  if (report.reorders) {
+    const ReorderTerm& r = *report.reorders;
+    const double percent = report.total_ms > 0 ? 100.0 * r.ms / report.total_ms : 0.0;
+    record({"", "REORDERS", "", "", "", "", "", "", "", "", "", "", report::FormatNumber(r.ms),
+            report::FormatNumber(percent), std::to_string(r.Count()), "", report::FormatNumber(r.energy_mj), "reorders",
+            "", "", "", "", "", "", "", "", ""},
+           "");
+  }
   record(
       {"", "TOTAL", "", "", "", std::to_string(report.totals.macs), std::to_string(report.totals.flops),
        std::to_string(report.totals.params), report::FormatNumber(bytes), "", "", "",

@@ -57,9 +57,11 @@ std::string Summary(const Report& r) {
       {"layers", r.dispatch_ms > 0 ? Ms(layers_ms) + "  (of which dispatch " + Ms(r.dispatch_ms) + ")"
                                         : Ms(layers_ms)},
       {"overhead", Ms(r.overhead_ms)},
+      {"reorders", r.reorders ? Ms(r.reorders->ms) + "  (" + report::ReorderText(*r.reorders) + ")" : ""},
       {"total", report::TrustedMs(r, r.total_ms) + " ms  (" + report::IntervalText(r) + ")"},
       {"trust", report::ValidationText(r)},
-      {"energy", MilliJoules(r.energy_mj) + "  (overhead " + MilliJoules(r.overhead_energy_mj) + " at idle power)"},
+      {"energy", MilliJoules(r.energy_mj) + "  (overhead " + MilliJoules(r.overhead_energy_mj) + " at idle power" +
+                     (r.reorders ? "; reorders " + MilliJoules(r.reorders->energy_mj) : "") + ")"},
       {"avg power", report::FormatFixed(r.avg_power_w, 2) + " W"},
       {"MACs", report::HumanCount(static_cast<double>(t.macs)) + "  (" + report::GroupThousands(t.macs) + ")"},
       {"FLOPs", report::HumanCount(static_cast<double>(t.flops)) + "  (" + report::GroupThousands(t.flops) + ")"},
@@ -69,6 +71,7 @@ std::string Summary(const Report& r) {
   std::string out = "<table class=\"summary\">\n";
   for (const auto& [key, value] : items) {
     if (key == "quantization" && value.empty()) continue;  // a float model
+    if (key == "reorders" && value.empty()) continue;      // a profile without reorder costs
     out += "<tr class=\"" + Escape(key == "avg power" ? "avg-power" : key) + "\"><th>" + Escape(key) + "</th><td>" +
            Escape(value) + "</td></tr>\n";
   }

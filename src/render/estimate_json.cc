@@ -121,6 +121,21 @@ void RenderJson(const Report& report, std::ostream& out) {
   j["overhead_ms"] = report.overhead_ms;
   j["layers_ms"] = layers_ms;
   j["dispatch_ms"] = report.dispatch_ms;
+  // Only for profiles with fitted NCHWc reorder costs (docs/report-format.md): others keep their keys.
+  if (report.reorders) {
+    const ReorderTerm& r = *report.reorders;
+    j["reorders"] = {{"ms", r.ms},
+                     {"count", r.Count()},
+                     {"block", r.block},
+                     {"inputs", r.counts.inputs},
+                     {"input_elements", r.counts.input_elements},
+                     {"input_ms", r.input_ms},
+                     {"outputs", r.counts.outputs},
+                     {"output_elements", r.counts.output_elements},
+                     {"output_ms", r.output_ms},
+                     {"dispatch_ms", r.dispatch_ms},
+                     {"energy_mj", r.energy_mj}};
+  }
   j["energy_mj"] = report.energy_mj;
   j["overhead_energy_mj"] = report.overhead_energy_mj;
   j["avg_power_w"] = report.avg_power_w;

@@ -86,6 +86,7 @@ void RenderTable(const Report& report, std::ostream& out) {
     Line(out, "layers", Milliseconds(layers_ms));
   }
   Line(out, "overhead", Milliseconds(report.overhead_ms));
+  if (report.reorders) Line(out, "reorders", Milliseconds(report.reorders->ms) + "  (" + report::ReorderText(*report.reorders) + ")");
   // The total rounded to the validated error, its interval, and the error.
   char total[64];
   std::snprintf(total, sizeof total, "%10s ms", report::TrustedMs(report, report.total_ms).c_str());
@@ -98,7 +99,8 @@ void RenderTable(const Report& report, std::ostream& out) {
   energy.replace(energy.size() - 2, 2, "mJ");
   Line(out, "energy",
        energy + "  (avg " + report::FormatFixed(report.avg_power_w, 2) + " W; overhead " +
-           report::FormatFixed(report.overhead_energy_mj, 3) + " mJ at idle power)");
+           report::FormatFixed(report.overhead_energy_mj, 3) + " mJ at idle power" +
+           (report.reorders ? "; reorders " + report::FormatFixed(report.reorders->energy_mj, 3) + " mJ" : "") + ")");
   Line(out, "MACs", report::HumanCount(static_cast<double>(t.macs)) + "  (" + report::GroupThousands(t.macs) + ")");
   Line(out, "FLOPs", report::HumanCount(static_cast<double>(t.flops)) + "  (" + report::GroupThousands(t.flops) + ")");
   Line(out, "params",

@@ -325,6 +325,15 @@ std::string CacheText(const CacheChoice& c) {
          " to override)";
 }
 
+std::string ReorderText(const ReorderTerm& r) {
+  const ReorderCounts& n = r.counts;
+  return std::to_string(r.Count()) + " NCHWc reorder" + (r.Count() == 1 ? "" : "s") + " at block " +
+         std::to_string(r.block) + ": " + std::to_string(n.inputs) + " in (" +
+         HumanCount(static_cast<double>(n.input_elements)) + " elements), " + std::to_string(n.outputs) + " out (" +
+         HumanCount(static_cast<double>(n.output_elements)) + " elements); of which dispatch " +
+         FormatFixed(r.dispatch_ms, 4) + " ms";
+}
+
 }  // namespace report
 
 }  // namespace odonata

@@ -74,6 +74,9 @@ std::string IntervalText(const Report& report);
 // The cache state of an estimate, one line (Report::cache): "warm (weights
 // 5.21 MB <= cache capacity 13.0 MB; --cache cold to override)".
 std::string CacheText(const CacheChoice& cache);
+// The NCHWc reorders of an estimate (Report::reorders): "67 NCHWc reorders at block 16: 40 in
+// (1.20M elements), 27 out (0.95M elements); of which dispatch 0.0191 ms".
+std::string ReorderText(const ReorderTerm& reorders);
 // "MAPE 27.0% on 12 validation networks (model_run median, 1 thread on Intel
 // Xeon; data/validation/host-ort-cpu.csv, checked 2026-12-04)", or "not
 // validated (the profile has no validation; odonata check --write-validation)".
