@@ -218,6 +218,8 @@ TEST(ReorderFit, RecoversCostPerElementAndConstant) {
 Measurement ConvRow(std::int64_t c, std::int64_t h, double ms) {
   Measurement m;
   m.config = testing::ConvConfig(c, c, h);
+  m.config.op = "MaxPool";  // a layer timed back to back: its reorders enter the fit (FitReorders)
+  m.config.kernel_h = m.config.kernel_w = 1;
   m.latency_ms = ms;
   m.origin = "rows.csv:" + std::to_string(h);
   const std::int64_t e = c * h * h;
@@ -255,6 +257,20 @@ TEST(ReorderFit, FitPlatformWritesProfileField) {
   WritePlatform(r.platform, out);
   const Platform back = ParsePlatform(out.str(), "written");
   EXPECT_EQ(back.nchwc, r.platform.nchwc);
+  // Rows of layers timed after the cache flush (Conv, DepthwiseConv, Gemm and their fused
+  // activations) do not enter: with ten times the cost per element, the fit is unchanged.
+  std::vector<Measurement> with_cold = rows;
+  for (const std::string op : {"Conv", "DepthwiseConvClip", "Gemm"}) {
+    Measurement cold = ConvRow(32, 20, 0.2);
+    cold.config.op = op;
+    cold.extra[0].second = "0.05";
+    cold.extra[2].second = "0.05";
+    with_cold.push_back(cold);
+  }
+  const FitReport rc = FitPlatform(with_cold, base, "test rows");
+  ASSERT_TRUE(rc.platform.nchwc.has_value());
+  EXPECT_EQ(rc.platform.nchwc->reorder_input, r.platform.nchwc->reorder_input);
+  EXPECT_EQ(rc.platform.nchwc->reorder_output, r.platform.nchwc->reorder_output);
   // A bad value names the row and the column.
   rows[2].extra[0].second = "fast";
   EXPECT_EQ(testing::ErrorOf([&] { FitPlatform(rows, base, "test rows"); }),
