@@ -1283,7 +1283,7 @@ bool Importer::BoundPass() {
       bounds_[name] = *bound;
       tainted_.insert(name);
       // An If's bound is said once, with its branches (AddLayers).
-      if (op != "If") bounded_.push_back({op, "'" + name + "' (from node " + NodeLabel(n) + ")", *bound});
+      if (op != "If") bounded_.push_back({op, "'" + name + "' (from node " + NodeLabel(n) + ")", *bound, std::nullopt});
       changed = true;
     }
   }
