@@ -340,20 +340,14 @@ std::int64_t NchwcLayout::Count(Reorder::Kind k) const {
 std::int64_t NchwcLayout::Elements(Reorder::Kind k) const {
   std::int64_t sum = 0;
   for (const Reorder& r : reorders) {
-    if (r.kind == k) sum += r.elements;
+    if (r.kind == k) sum = CheckedAdd(sum, r.elements);
   }
   return sum;
 }
 
 ReorderCounts NchwcLayout::Counts() const {
-  ReorderCounts c;
-  for (const Reorder& r : reorders) {
-    const bool in = r.kind == Reorder::Kind::kInput;
-    (in ? c.inputs : c.outputs) += 1;
-    std::int64_t& elements = in ? c.input_elements : c.output_elements;
-    elements = CheckedAdd(elements, r.elements);
-  }
-  return c;
+  using K = Reorder::Kind;
+  return {Count(K::kInput), Elements(K::kInput), Count(K::kOutput), Elements(K::kOutput)};
 }
 
 NchwcLayout EmulateNchwc(const std::vector<Layer>& layers, const std::vector<TensorInfo>& graph_outputs,

@@ -39,7 +39,7 @@ struct NchwcLayout {
   std::vector<bool> nchwc;        // per layer: runs in NCHWc
   std::vector<Reorder> reorders;  // in the order of the layers that need them
   std::int64_t Count(Reorder::Kind k) const;
-  std::int64_t Elements(Reorder::Kind k) const;
+  std::int64_t Elements(Reorder::Kind k) const;  // Error on overflow
   ReorderCounts Counts() const;  // Count and Elements of both directions (Error on overflow)
 };
 
