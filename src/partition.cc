@@ -17,6 +17,7 @@
 #include "names.h"
 #include "odonata/errors.h"
 #include "odonata/estimate.h"
+#include "odonata/layout.h"
 #include "text.h"
 
 namespace fs = std::filesystem;
@@ -221,7 +222,33 @@ struct RemoteCosts {
   std::set<std::size_t> straddling;
 };
 
-RemoteCosts RemoteCostsPerCut(const std::vector<ReportRow>& node_rows, const Report* remote) {
+// The NCHWc reorders of a report's term (Report::reorders, ONNX Runtime's layout) by the row that
+// runs them: a ReorderInput with the NCHWc row that reads its tensor (Reorder::layer), a
+// ReorderOutput with the NCHWc row that writes it (Reorder::producer). Each priced as the term
+// prices it (const + ns x elements + one dispatch, at the plan of `platform` and `options`), so
+// the rows' shares add up to the term: a cut runs on the node the reorders of its node layers.
+// All zeros without the term.
+std::vector<double> ReordersByRow(const Report& report, const Network& net, const Platform& platform,
+                                  const EstimateOptions& options) {
+  std::vector<double> by(report.rows.size(), 0.0);
+  if (!report.reorders || report.rows.empty()) return by;
+  std::vector<Layer> layers;
+  layers.reserve(report.rows.size());
+  for (const ReportRow& r : report.rows) layers.push_back(r.layer);
+  const NchwcLayout layout = EmulateNchwc(layers, net.outputs, report.reorders->block);
+  const PlatformPlan plan = PlanPlatform(platform, options);
+  for (const Reorder& x : layout.reorders) {
+    const int d = x.kind == Reorder::Kind::kInput ? 0 : 1;
+    const std::size_t row = d == 0 ? x.layer : x.producer;
+    by[std::min(row, by.size() - 1)] += plan.reorder_const_ms[d] +
+                                        plan.reorder_ns[d] * 1e-6 * static_cast<double>(x.elements) +
+                                        plan.dispatch_ms;
+  }
+  return by;
+}
+
+RemoteCosts RemoteCostsPerCut(const std::vector<ReportRow>& node_rows, const Report* remote,
+                              const std::vector<double>& remote_reorders) {
   const std::size_t n = node_rows.size();
   RemoteCosts r;
   r.ms.assign(n + 1, 0.0);
@@ -230,10 +257,12 @@ RemoteCosts RemoteCostsPerCut(const std::vector<ReportRow>& node_rows, const Rep
   for (long i = 0; i < static_cast<long>(n); ++i) {
     for (const std::string& c : node_rows[i].layer.covers) node_layer_of[c] = i;
   }
-  for (const ReportRow& row : remote->rows) {
+  for (std::size_t j = 0; j < remote->rows.size(); ++j) {
+    const ReportRow& row = remote->rows[j];
+    const double ms = row.ms + (j < remote_reorders.size() ? remote_reorders[j] : 0.0);
     const auto main = node_layer_of.find(row.layer.covers.empty() ? row.layer.name : row.layer.covers.front());
     const long m = main == node_layer_of.end() ? 0 : main->second;
-    for (long k = 0; k <= m; ++k) r.ms[k] += row.ms;  // runs remotely for every cut k <= m
+    for (long k = 0; k <= m; ++k) r.ms[k] += ms;  // runs remotely for every cut k <= m
     for (const std::string& c : row.layer.covers) {
       auto it = node_layer_of.find(c);
       if (it == node_layer_of.end() || it->second == m) continue;
@@ -357,12 +386,16 @@ PartitionReport Partition(const Network& net, const Platform& node, const Platfo
   out.warnings = nr.warnings;
 
   const TensorFlow flow = TraceTensors(net, nr.rows);
-  const RemoteCosts remote_costs = RemoteCostsPerCut(nr.rows, rr ? &*rr : nullptr);
-  // Node cost of the first k layers.
+  const RemoteCosts remote_costs =
+      RemoteCostsPerCut(nr.rows, rr ? &*rr : nullptr,
+                        rr ? ReordersByRow(*rr, net, *remote, EstimateOptions{}) : std::vector<double>{});
+  // Node cost of the first k layers, with the NCHWc reorders they run (ReordersByRow).
+  const std::vector<double> node_reorders = ReordersByRow(nr, net, node, options.node);
+  const double reorder_w = nr.reorders && nr.reorders->ms > 0 ? nr.reorders->energy_mj / nr.reorders->ms : 0.0;
   std::vector<double> node_ms(n + 1, 0.0), node_mj(n + 1, 0.0);
   for (std::size_t i = 0; i < n; ++i) {
-    node_ms[i + 1] = node_ms[i] + nr.rows[i].ms;
-    node_mj[i + 1] = node_mj[i] + nr.rows[i].energy_mj;
+    node_ms[i + 1] = node_ms[i] + nr.rows[i].ms + node_reorders[i];
+    node_mj[i + 1] = node_mj[i] + nr.rows[i].energy_mj + reorder_w * node_reorders[i];
   }
   const double idle_w = node.idle_power_w.value;
   for (std::size_t k = 0; k <= n; ++k) {

@@ -12,6 +12,7 @@
 #include "odonata/errors.h"
 #include "odonata/network.h"
 #include "odonata/onnx.h"
+#include "odonata/platform.h"
 #include "odonata/render.h"
 #include "quantize.h"
 #include "test_util.h"
@@ -302,6 +303,35 @@ TEST(Partition, DutyCycleSetupAndTail) {
   EXPECT_NEAR(r.cuts[0].link_ms, 79 + 100, kTol);
   EXPECT_NEAR(r.cuts[0].link_mj, 395 + 200 + 1000, kTol);
   EXPECT_NEAR(r.cuts[0].idle_mj, 179, kTol);
+}
+
+// A node that prices ONNX Runtime's NCHWc reorders (the shipped host-ort-cpu profile: a
+// network-level term, Report::reorders): every cut runs the reorders of its node layers, so the
+// cut with every layer on the node costs the estimate's total and energy, and the cut with none
+// costs the remote its whole estimate. Before 2026-12-06 the term was in no cut.
+TEST(Partition, NchwcReordersGoWithTheirLayers) {
+  const std::string dir = ODONATA_SOURCE_DIR;
+  const Platform host = LoadPlatform(dir + "/platforms/host-ort-cpu.json");
+  const Network net = LoadOnnx(dir + "/models/resnet18.onnx");
+  const Report whole = EstimateNetwork(net, host);
+  ASSERT_TRUE(whole.reorders.has_value());
+  ASSERT_GT(whole.reorders->ms, 0.0);
+  const PartitionReport p = Partition(net, host, &host, TestLink(), PartitionOptions{});
+  const std::size_t n = whole.rows.size();
+  ASSERT_EQ(p.cuts.size(), n + 1);
+  EXPECT_NEAR(p.cuts[n].node_ms, whole.total_ms, 1e-9 * whole.total_ms);
+  EXPECT_NEAR(p.cuts[n].node_mj, whole.energy_mj, 1e-9 * whole.energy_mj);
+  EXPECT_NEAR(p.cuts[0].remote_ms, whole.total_ms, 1e-9 * whole.total_ms);
+  // In between, the node's share of the term grows with the cut, from 0 to the whole term.
+  double layers = 0, previous = 0;
+  for (std::size_t k = 1; k <= n; ++k) {
+    layers += whole.rows[k - 1].ms;
+    const double share = p.cuts[k].node_ms - layers - whole.overhead_ms;
+    EXPECT_GE(share, previous - 1e-12) << k;
+    EXPECT_LE(share, whole.reorders->ms + 1e-12) << k;
+    previous = share;
+  }
+  EXPECT_NEAR(previous, whole.reorders->ms, 1e-9);
 }
 
 TEST(Partition, ShippedLinks) {
