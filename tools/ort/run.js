@@ -52,6 +52,12 @@
 //   --flush-mb M        write M MiB of scratch memory before every run of the ops given by
 //   --flush-op OP       (repeatable; default every op), so that weights come from DRAM as in a
 //                       network larger than the last-level cache [0]
+//   --flush-large-mb L  sweeps with --flush-mb: write L MiB instead of M before every run of the
+//   --flush-large-above-mb W  flushed rows whose weights (the model file) exceed W MiB: a layer
+//                       that large sits in a network whose other layers stream 100s of MB between
+//                       two of its runs, and M MiB written leave part of its weights in the caches
+//                       (tools/ort/README.md "Large weights"); column flush_mb: the MiB written
+//                       before each run of the row (0: not flushed) [off: no column]
 //   --warm-max-mb M     sweeps with --flush-mb: also time the flushed rows whose footprint (the model
 //                       file, i.e. its weights, + input + output bytes) is at most M MiB warm, i.e.
 //                       without the flush, back to back, as a network's layers run when the network
@@ -111,8 +117,9 @@ function parseArgs(argv) {
              maxRepeats: 1000, passes: 2, overheadModel: '', latency: null, flushMb: 0, flushOps: [], minMs: null,
              rounds: 5, networkRepeats: 2, networkWarmup: 1, networkMinTime: 0, networkOut: '', maxOthers: null, tries: 4, maxWait: 600,
              waited: 0, profile: '', profileRuns: 10, out: '', machine: '', seed: 1, order: 'shuffled', reject: 3,
-             reference: '', refRuns: 5, refTolerance: 0.15, nodeBias: null, feeds: '', warmMaxMb: null};
-  const reals = ['--warm-max-mb', '--min-time', '--network-min-time', '--max-others', '--min-ms', '--reject', '--ref-tolerance', '--node-bias'];
+             reference: '', refRuns: 5, refTolerance: 0.15, nodeBias: null, feeds: '', warmMaxMb: null,
+             flushLargeMb: null, flushLargeAboveMb: null};
+  const reals = ['--warm-max-mb', '--flush-large-above-mb', '--min-time', '--network-min-time', '--max-others', '--min-ms', '--reject', '--ref-tolerance', '--node-bias'];
   let list = null;
   const num = (name, v, min) => {
     const n = Number(v);
@@ -136,6 +143,8 @@ function parseArgs(argv) {
     '--flush-mb': (v) => { o.flushMb = num('--flush-mb', v, 0); },
     '--flush-op': (v) => { o.flushOps.push(v); },
     '--warm-max-mb': (v) => { o.warmMaxMb = num('--warm-max-mb', v, 0); },
+    '--flush-large-mb': (v) => { o.flushLargeMb = num('--flush-large-mb', v, 1); },
+    '--flush-large-above-mb': (v) => { o.flushLargeAboveMb = num('--flush-large-above-mb', v, 0); },
     '--rounds': (v) => { o.rounds = num('--rounds', v, 1); },
     '--network-repeats': (v) => { o.networkRepeats = num('--network-repeats', v, 1); },
     '--network-min-time': (v) => { o.networkMinTime = num('--network-min-time', v, 0); },
@@ -194,6 +203,10 @@ function parseArgs(argv) {
     usage('--node-bias needs --latency node and --overhead-model');
   }
   if (o.warmMaxMb !== null && (!sweep || !o.flushMb)) usage('--warm-max-mb is for --sweep with --flush-mb');
+  if ((o.flushLargeMb === null) !== (o.flushLargeAboveMb === null)) {
+    usage('--flush-large-mb and --flush-large-above-mb go together');
+  }
+  if (o.flushLargeMb !== null && (!sweep || !o.flushMb)) usage('--flush-large-mb is for --sweep with --flush-mb');
   if (o.minMs === null) o.minMs = sweep && o.latency === 'node' ? 0.01 : 0;
   if (o.warmup === null) o.warmup = sweep ? 5 : 2;
   if (o.repeats === null) o.repeats = sweep ? 20 : 10;
@@ -373,12 +386,14 @@ function machineCpu() {
   }
 }
 
-// Scratch memory written before every run (--flush-mb): evicts the caches.
+// Scratch memory written before every run (--flush-mb, --flush-large-mb): evicts the caches.
+// One buffer of the largest size asked so far; a flush of M MiB writes its first M MiB.
 let scratch = null;
 function flush(mb, k) {
   if (!mb) return;
-  if (!scratch || scratch.length !== (mb * 1024 * 1024) / 8) scratch = new Float64Array((mb * 1024 * 1024) / 8);
-  scratch.fill(k);
+  const n = (mb * 1024 * 1024) / 8;
+  if (!scratch || scratch.length < n) scratch = new Float64Array(n);
+  scratch.fill(k, 0, n);
 }
 
 // One timing attempt on an open session: wall times of the timed runs, and
@@ -643,11 +658,18 @@ async function timeModel(file, o, t) {
 }
 
 // Timing parameters of a sweep model and of a network.
-function sweepTiming(o, seed, op, boxGroups) {
+// `weightBytes`: the model file's size (--flush-large-above-mb).
+function sweepTiming(o, seed, op, boxGroups, weightBytes) {
   const flushes = o.flushMb && (o.flushOps.length === 0 || o.flushOps.includes(op));
   return {seed, warmup: o.warmup, repeats: o.repeats, minTime: o.minTime, maxRepeats: o.maxRepeats,
-          flushMb: flushes ? o.flushMb : 0, profile: o.latency === 'node', boxGroups,
+          flushMb: flushes ? flushMiB(o, weightBytes) : 0, profile: o.latency === 'node', boxGroups,
           warmMaxMb: flushes ? o.warmMaxMb : null};
+}
+// MiB written before each run of a flushed sweep row: --flush-large-mb when its weights exceed
+// --flush-large-above-mb MiB, else --flush-mb.
+function flushMiB(o, weightBytes) {
+  const large = o.flushLargeMb !== null && o.flushLargeMb !== undefined && weightBytes > o.flushLargeAboveMb * 1024 * 1024;
+  return large ? o.flushLargeMb : o.flushMb;
 }
 function networkTiming(o, interleaved) {
   return interleaved ? {seed: o.seed, warmup: o.networkWarmup, repeats: o.networkRepeats,
@@ -908,8 +930,10 @@ async function runSweeps(o) {
     const order = passOrder(o, jobs.length, pass);
     for (let k = 0; k < order.length; ++k) {
       const i = order[k];
-      const t = await timeModel(jobs[i].file, o, {...sweepTiming(o, o.seed + i, jobs[i].op, jobs[i].boxGroups),
-                                                  footprint: jobs[i].footprint});
+      if (jobs[i].weightBytes === undefined) jobs[i].weightBytes = fs.statSync(jobs[i].file).size;
+      const timing = sweepTiming(o, o.seed + i, jobs[i].op, jobs[i].boxGroups, jobs[i].weightBytes);
+      jobs[i].flushMb = timing.flushMb;
+      const t = await timeModel(jobs[i].file, o, {...timing, footprint: jobs[i].footprint});
       jobs[i].footprint = t.footprint;  // measured once (--warm-max-mb)
       if (t.outRows !== null) {
         // The same feed every pass: a different count means the runtime is not deterministic.
@@ -944,11 +968,12 @@ async function runSweeps(o) {
   }
   process.stderr.write('\n');
   const warmColumn = o.warmMaxMb !== null;
+  const flushColumn = o.flushLargeMb !== null;
   // out_rows (docs/measurement-csv.md): the NonMaxSuppression rows' selected boxes; empty for other ops.
   const outRowsColumn = jobs.some((j) => j.outRows !== undefined);
   const lines = [[...header, 'latency_ms', 'latency_ms_p10', 'latency_ms_p90', 'repeats', 'run_ms', ...kSpreadColumns,
                   ...(warmColumn ? ['warm_ms'] : []), ...(outRowsColumn ? ['out_rows'] : []),
-                  ...(node ? kReorderColumns : [])].map(csvField).join(',')];
+                  ...(node ? kReorderColumns : []), ...(flushColumn ? ['flush_mb'] : [])].map(csvField).join(',')];
   let warmRows = 0;
   let skipped = 0, rejected = 0;
   // The profiler's cost per reported node: the 1-element Relu's profiled kernel
@@ -980,7 +1005,7 @@ async function runSweeps(o) {
     const line = [...job.row, ms(s.median), ms(s.p10), ms(s.p90), s.repeats, ms(run.median),
                   ...spreadFields(s, pooled[i].passMedians, pooled[i].refRatios), ...warm,
                   ...(outRowsColumn ? [job.outRows === undefined ? '' : String(job.outRows)] : []),
-                  ...reorder].map(csvField).join(',');
+                  ...reorder, ...(flushColumn ? [String(job.flushMb)] : [])].map(csvField).join(',');
     if (s.median < o.minMs || s.p10 <= 0) {
       lines.push(`# below ${o.minMs} ms: ${line}`);
       ++skipped;
@@ -1000,6 +1025,9 @@ async function runSweeps(o) {
                         node_bias_us: o.nodeBias,
                         runs_rejected: rejected, flush_mb: o.flushMb, flush_ops: o.flushOps,
                         warm_max_mb: o.warmMaxMb, rows_timed_warm: warmColumn ? warmRows : null,
+                        flush_large_mb: o.flushLargeMb, flush_large_above_mb: o.flushLargeAboveMb,
+                        rows_flushed_large: flushColumn ? jobs.filter((j) => j.flushMb > 0 && j.weightBytes > o.flushLargeAboveMb * 1024 * 1024).length
+                                                       : null,
                         started: began.toISOString(), finished: new Date().toISOString(), loadavg_start: load0,
                         loadavg_end: os.loadavg(), overhead_model: o.overheadModel || null, overhead_ms: overheadMs,
                         contention: contention(results, o, resultFiles)});
@@ -1008,7 +1036,8 @@ async function runSweeps(o) {
                     : 'latency_ms: session.run time';
   const flushOps = o.flushOps.length ? ` of ${o.flushOps.join('/')}` : '';
   const warmNote = warmColumn ? `; warm_ms: rows of <= ${o.warmMaxMb} MiB also timed without it, back to back` : '';
-  const flushed = o.flushMb ? `, ${o.flushMb} MiB written before every run${flushOps}${warmNote}` : '';
+  const largeNote = flushColumn ? ` (${o.flushLargeMb} MiB for weights above ${o.flushLargeAboveMb} MiB, column flush_mb)` : '';
+  const flushed = o.flushMb ? `, ${o.flushMb} MiB written before every run${flushOps}${largeNote}${warmNote}` : '';
   const floor = m.noise_floor ? `; noise floor (reference run MAD) ${m.noise_floor.run_mad_pct}%` : '';
   const comment = `# ONNX Runtime ${m.onnxruntime_node} CPU, ${m.cpu_model}, ${o.threads} thread(s), ` +
       `opt ${o.optLevel}, ` +
