@@ -39,10 +39,11 @@ struct LayerCost {
   double energy_mj;    // W x ms
 };
 
-// `share`: the part of the warm saving the layer keeps (0 cold, 1 warm; CacheChoice).
-inline LayerCost CostOf(const FusedLayer& l, const PlatformPlan& plan, double share) {
+// `share`: the part of the warm saving the layer keeps (0 cold, 1 warm; CacheChoice); `cls`: the
+// layer's class on this plan (NchwcFlags::ClassOf).
+inline LayerCost CostOf(const FusedLayer& l, OpClass cls, const PlatformPlan& plan, double share) {
   LayerCost c;
-  c.plan = &(l.quantized ? plan.quantized : plan.classes)[static_cast<std::size_t>(l.op_class)];
+  c.plan = &(l.quantized ? plan.quantized : plan.classes)[static_cast<std::size_t>(cls)];
   c.estimator = l.free ? plan.free : l.unknown_op ? plan.memory : c.plan->estimator;
   c.cost = c.estimator->cost(l.facts, *c.plan);
   // Warm caches: the class's factor on its (cold) estimate (WarmModel); a partial
@@ -63,6 +64,28 @@ inline LayerCost CostOf(const FusedLayer& l, const PlatformPlan& plan, double sh
   c.energy_mj = c.plan->active_power_w * c.ms;  // W x ms = mJ
   return c;
 }
+
+// Which layers run NCHWc at the plan's resize_nchwc_block, when the plan prices a Resize by its
+// layout: FuseNetwork(network, platform)'s flags when it emulated the layout at that block
+// (nothing allocated), else the layout emulated here.
+class NchwcFlags {
+ public:
+  NchwcFlags(const FusedNetwork& fused, const PlatformPlan& plan) : fused_(fused), block_(plan.resize_nchwc_block) {
+    if (block_ > 0 && fused.nchwc_block != block_) own_ = EmulateNchwc(fused.layers, fused.outputs, block_).nchwc;
+  }
+  // Layer i's class on the plan: resize_nchwc for a nearest Resize that runs NCHWc, else its own.
+  OpClass ClassOf(std::size_t i) const {
+    const FusedLayer& l = fused_.compact[i];
+    if (block_ == 0 || !l.nearest_resize) return l.op_class;
+    const bool nchwc = own_.empty() ? l.nchwc : static_cast<bool>(own_[i]);
+    return nchwc ? OpClass::kResizeNchwc : l.op_class;
+  }
+
+ private:
+  const FusedNetwork& fused_;
+  std::int64_t block_;
+  std::vector<bool> own_;
+};
 
 // ONNX Runtime's NCHWc reorders of `fused` on a plan that prices them (ReorderTerm); nullopt
 // otherwise. The counts come from FuseNetwork(network, platform) when it emulated the layout at
@@ -200,6 +223,7 @@ PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& optio
     // A reorder is a copy between layouts: charged as an element-wise kernel, as its dispatch is.
     plan.reorder_power_w = platform.ActivePowerW(OpClass::kEltwise);
   }
+  plan.resize_nchwc_block = ResizeNchwcBlock(platform);
   plan.idle_power_w = platform.idle_power_w.value;
   for (const auto& [activation, cost] : platform.fused_activation) {
     plan.activation_ns[static_cast<std::size_t>(activation)] = cost.value;
@@ -271,9 +295,10 @@ PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& optio
 EstimateTotals EstimateTotal(const FusedNetwork& fused, const PlatformPlan& plan) {
   CheckFusion(fused, plan);
   const double share = Share(ChooseCache(fused, plan));
+  const NchwcFlags nchwc(fused, plan);
   double sum = 0, energy = 0;
-  for (const FusedLayer& l : fused.compact) {
-    const LayerCost c = CostOf(l, plan, share);
+  for (std::size_t i = 0; i < fused.compact.size(); ++i) {
+    const LayerCost c = CostOf(fused.compact[i], nchwc.ClassOf(i), plan, share);
     sum += c.ms;
     energy += c.energy_mj;
   }
@@ -337,6 +362,7 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
   report.cache = ChooseCache(fused, plan);
   const double share = Share(report.cache);
   report.reorders = ReorderTermOf(fused, plan);  // before the loop, which may steal the layers
+  const NchwcFlags nchwc(fused, plan);  // likewise
 
   std::map<std::string, int> unknown;
   Unfitted unfitted;  // step_linear and trees classes without a model for the precision they ran at
@@ -353,7 +379,8 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
   for (std::size_t i = 0; i < fused.layers.size(); ++i) {
     const Layer& layer = fused.layers[i];
     const FusedLayer& l = fused.compact[i];
-    const LayerCost c = CostOf(l, plan, share);
+    const OpClass cls = nchwc.ClassOf(i);
+    const LayerCost c = CostOf(l, cls, plan, share);
     // Never dropped: an unknown op is costed as the traffic it causes, and flagged.
     if (!l.free && l.unknown_op) ++unknown[layer.domain.empty() ? layer.op_type : layer.domain + "." + layer.op_type];
     ReportRow row;
@@ -375,7 +402,7 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
       ++extrapolated;
     }
     if (!l.free && !l.unknown_op && c.plan->fit_missing) {
-      auto& [class_plan, count] = unfitted[{c.plan->precision, l.op_class}];
+      auto& [class_plan, count] = unfitted[{c.plan->precision, cls}];
       class_plan = c.plan;
       ++count;
     }
@@ -393,6 +420,7 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
     } else {
       row.layer = layer;
     }
+    row.layer.op_class = cls;  // resize_nchwc where the plan priced it so
     if (c.ms > 0 && !(c.plan->interval_low > 0)) every_class_has_interval = false;
     if (c.ms > 0 && c.plan->interval_low > 0) {
       level = std::min(level, c.plan->interval_level);

@@ -709,6 +709,7 @@ FusedNetwork FuseNetwork(const Network& net, const Fusion& fusion) {
     if (!c.quantized && !c.free && !c.unknown_op) {
       c.activation = PricedActivation(l);
       if (c.activation != FusedActivation::kNone) c.activation_elems = l.counts.output_elems;
+      c.nearest_resize = NearestResize(l);
     }
     f.compact.push_back(c);
   }
@@ -736,8 +737,11 @@ FusedActivation FusedActivationOf(const Layer& fused) {
 
 FusedNetwork FuseNetwork(const Network& net, const Platform& platform) {
   FusedNetwork f = FuseNetwork(net, platform.fusion);
-  if (const std::int64_t block = ReorderBlock(platform)) {
-    f.reorders = EmulateNchwc(f.layers, f.outputs, block).Counts();
+  const std::int64_t block = std::max(ReorderBlock(platform), ResizeNchwcBlock(platform));  // one nchwc.block
+  if (block > 0) {
+    const NchwcLayout layout = EmulateNchwc(f.layers, f.outputs, block);
+    f.reorders = layout.Counts();
+    for (std::size_t i = 0; i < f.compact.size(); ++i) f.compact[i].nchwc = layout.nchwc[i];
     f.nchwc_block = block;
   }
   return f;
@@ -745,6 +749,20 @@ FusedNetwork FuseNetwork(const Network& net, const Platform& platform) {
 
 std::int64_t ReorderBlock(const Platform& platform) {
   return platform.nchwc && platform.nchwc->Priced() ? platform.nchwc->block : 0;
+}
+
+std::int64_t ResizeNchwcBlock(const Platform& platform) {
+  if (!platform.nchwc || platform.nchwc->block < 1 || !platform.classes.count(OpClass::kResizeNchwc)) return 0;
+  return platform.nchwc->block;
+}
+
+bool NearestResize(const Layer& l) {
+  if (l.op_class != OpClass::kResize || !l.domain.empty() || (l.op_type != "Resize" && l.op_type != "Upsample")) {
+    return false;
+  }
+  auto it = l.attributes.find("mode");
+  const std::string* mode = it == l.attributes.end() ? nullptr : std::get_if<std::string>(&it->second);
+  return mode == nullptr || *mode == "nearest";
 }
 
 FusedActivation PricedActivation(const Layer& layer) {

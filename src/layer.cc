@@ -35,6 +35,7 @@ constexpr ClassName kClassNames[] = {
     {OpClass::kTopK, "topk"},
     {OpClass::kNonZero, "nonzero"},
     {OpClass::kGatherNd, "gathernd"},
+    {OpClass::kResizeNchwc, "resize_nchwc"},
     {OpClass::kUnknown, "unknown"},
 };
 // Float class, int8 class.

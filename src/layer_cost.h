@@ -173,6 +173,8 @@ struct FusedLayer {
   // profile's fused_activation cost is paid on (PlatformPlan::activation_ns).
   FusedActivation activation = FusedActivation::kNone;
   std::int64_t activation_elems = 0;
+  bool nearest_resize = false;  // NearestResize (fusion.h), float and known
+  bool nchwc = false;           // runs NCHWc at FusedNetwork::nchwc_block (when that is not 0)
 };
 
 // A fused activation's pass over a float convolution's output (Platform::fused_activation), beyond

@@ -59,6 +59,7 @@ void BuildTranspose(const LayerConfig& c, Layer& l);  // perm (0, 2, 1, 3): chan
 void BuildTranspose3D(const LayerConfig& c, Layer& l);  // perm (1, 0, 2) of [in_c, in_h, in_w] (batch 1)
 void BuildResize(const LayerConfig& c, Layer& l);   // nearest, scales (1, 1, stride_h, stride_w)
 void BuildResizeLinear(const LayerConfig& c, Layer& l);  // bilinear (half_pixel), the same scales
+void BuildResizeNchwc(const LayerConfig& c, Layer& l);   // nearest, asymmetric, floor: ONNX Runtime's NCHWc Upsample
 void BuildNms(const LayerConfig& c, Layer& l);  // in_h boxes, in_c classes, groups = disjoint box groups (data only)
 void BuildNmsIou(const LayerConfig& c, Layer& l);  // the same, IoU threshold kernel_h / 100 (BuildNms: 0.5)
 void BuildRecurrent(const LayerConfig& c, Layer& l);  // LSTM, GRU, RNN: in_h steps of in_c -> out_c (hidden)
@@ -103,6 +104,7 @@ constexpr OpSpec kOps[] = {
     {"Transpose", "Transpose", BuildTranspose},
     {"Resize", "Resize", BuildResize},
     {"ResizeLinear", "Resize", BuildResizeLinear},
+    {"ResizeNchwc", "Resize", BuildResizeNchwc},
     {"NonMaxSuppression", "NonMaxSuppression", BuildNms},
     {"LSTM", "LSTM", BuildRecurrent},
     {"GRU", "GRU", BuildRecurrent},
@@ -474,6 +476,23 @@ void BuildResizeLinear(const LayerConfig& c, Layer& l) {
   BuildResize(c, l);
   l.attributes["mode"] = std::string("linear");
   l.attributes["coordinate_transformation_mode"] = std::string("half_pixel");
+}
+
+// Nearest upsampling as PyTorch exports F.interpolate(mode="nearest") (Resize mode "nearest",
+// coordinate_transformation_mode "asymmetric", nearest_mode "floor"), by the integer factors
+// stride_h x stride_w, the layer of class resize_nchwc (SingleLayer). The model odonata sweep
+// writes (LayerNodes) puts a depthwise 1x1 Conv before it, so that its input is an NCHWc tensor
+// and ONNX Runtime runs it as its NCHWc Upsample, as in a network (src/layout.cc ResizeRule);
+// tools/ort/run.js times the Upsample kernel alone. in_c must be a multiple of 4 (ONNX Runtime
+// 1.30 runs such depthwise convolutions NCHWc: src/layout.cc kChannelAlign).
+void BuildResizeNchwc(const LayerConfig& c, Layer& l) {
+  if (c.in_c % 4 != 0) {
+    throw Error(c.op + ": in_c " + std::to_string(c.in_c) +
+                " is not a multiple of 4 (its input would not be NCHWc in ONNX Runtime)");
+  }
+  BuildResize(c, l);
+  l.attributes["coordinate_transformation_mode"] = std::string("asymmetric");
+  l.attributes["nearest_mode"] = std::string("floor");
 }
 
 // boxes [batch, in_h, 4], scores [batch, in_c, in_h], max_output_boxes_per_class = in_h,
@@ -1079,7 +1098,7 @@ Layer SingleLayer(const LayerConfig& c) {
   l.name = c.op;
   l.op_type = spec->op_type;
   spec->build(c, l);
-  l.op_class = ClassifyLayer(l);
+  l.op_class = c.op == "ResizeNchwc" ? OpClass::kResizeNchwc : ClassifyLayer(l);
   l.covers = {l.name};
   l.covered_ops = {l.op_type};
   l.counts = ComputeCounts(l);
@@ -1120,6 +1139,19 @@ FusedActivation SweepActivation(const std::string& op, std::string* plain) {
 }
 
 std::vector<Layer> LayerNodes(const LayerConfig& c) {
+  if (c.op == "ResizeNchwc") {
+    // A depthwise 1x1 Conv (group in_c) writes the Resize's input `t` in NCHWc.
+    Layer resize = SingleLayer(c);
+    const TensorInfo x = resize.inputs.at(0);
+    TensorInfo t = x;
+    t.name = "t";
+    resize.inputs[0] = t;
+    Layer conv = Node("conv", "Conv", {x, Weight("w", {c.in_c, 1, 1, 1}), Weight("b", {c.in_c})}, {t});
+    conv.window = Window{{1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, c.in_c};
+    conv.op_class = ClassifyLayer(conv);
+    conv.counts = ComputeCounts(conv);
+    return {std::move(conv), std::move(resize)};
+  }
   Layer conv = SingleLayer(c);
   const FusedActivation a = SweepActivation(c.op);
   if (a == FusedActivation::kNone) return {std::move(conv)};

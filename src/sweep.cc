@@ -6,7 +6,7 @@
 // - A base equal to LayerConfig{} (apart from op) means "the op's defaults":
 //   64 channels, 32x32 input (the research sweeps use 32x32), 3x3 stride-1
 //   kernels for Conv and DepthwiseConv, 2x2 stride 2 for ConvTranspose and the
-//   window pools, 64 -> 64 features for Gemm, x2 upsampling for Resize.
+//   window pools, 64 -> 64 features for Gemm, x2 upsampling for Resize and ResizeNchwc.
 // - Default dims: in_c, out_c, in_h for Conv and ConvTranspose; in_c, out_c,
 //   batch for Gemm; in_c, in_h for ops whose out_c follows from in_c.
 // - One key table (SweepKeys) for --around and --dims: "hw", "kernel",
@@ -302,7 +302,7 @@ LayerConfig DefaultSweepBase(const std::string& any_op) {
     c.kernel_h = c.kernel_w = 2;
     c.stride_h = c.stride_w = 2;
   }
-  if (op == "Resize") c.stride_h = c.stride_w = 2;
+  if (op == "Resize" || op == "ResizeNchwc") c.stride_h = c.stride_w = 2;
   if (op == "DepthwiseConv") c.groups = 64;
   if (op == "Concat") c.out_c = 128;
   return c;

@@ -992,6 +992,57 @@ TEST(Fit, SiluRowsFitTheirOwnClassPerCallAndElement) {
   EXPECT_EQ(FitOf(r, OpClass::kActivation).measured.size(), sigmoid.size());
 }
 
+// Nearest Resize rows of ONNX Runtime's NCHWc Upsample (--op ResizeNchwc) fit their own class,
+// resize_nchwc, apart from the generic Resize rows (class resize): synthetic rows at 1 us + 0.05 ns
+// per output element (NCHWc Upsample) and 20 us + 0.9 ns (generic), 2% noise on the first; the
+// elements line recovers both coefficients, and a layer of the size of neither row (96 channels
+// 20 -> 40, 153,600 outputs) is estimated within 3% by the new class.
+TEST(Fit, ResizeNchwcRowsFitTheirOwnClassPerCallAndElement) {
+  std::vector<Measurement> rows;
+  Noise noise(0.02, 53);
+  int k = 0;
+  for (I64 hw : {10, 13, 20, 26, 40}) {
+    for (I64 channels : {16, 24, 64, 128, 256}) {
+      LayerConfig cfg;
+      cfg.op = "ResizeNchwc";
+      cfg.in_c = cfg.out_c = channels;
+      cfg.in_h = cfg.in_w = hw;
+      cfg.stride_h = cfg.stride_w = 2;
+      const Layer l = ToLayer(cfg);
+      ASSERT_EQ(l.op_class, OpClass::kResizeNchwc);
+      const double elems = static_cast<double>(l.counts.output_elems);
+      rows.push_back(Row(cfg, (0.001 + 5e-8 * elems) * noise(), ++k));
+      cfg.op = "Resize";
+      ASSERT_EQ(ToLayer(cfg).op_class, OpClass::kResize);
+      rows.push_back(Row(cfg, 0.02 + 9e-7 * elems, 1000 + k));
+    }
+  }
+  const FitReport r = FitPlatform(rows, Base(), "resize.csv", 5);
+  const ClassFit& f = FitOf(r, OpClass::kResizeNchwc);
+  EXPECT_EQ(f.measured.size(), 25u);
+  EXPECT_EQ(FitOf(r, OpClass::kResize).measured.size(), 25u);
+  EXPECT_EQ(f.chosen, "step_linear");
+  const ClassModel& m = r.platform.classes.at(OpClass::kResizeNchwc);
+  ASSERT_EQ(m.estimator, "step_linear");
+  const auto [constant, per_elem] = LineIn(m.fitted.at(0), "elems");
+  EXPECT_NEAR(per_elem, 5e-8, 0.25e-8);
+  EXPECT_NEAR(constant, 0.001, 0.0005);
+  const ClassModel& generic = r.platform.classes.at(OpClass::kResize);
+  ASSERT_EQ(generic.estimator, "step_linear");
+  EXPECT_NEAR(LineIn(generic.fitted.at(0), "elems").per, 9e-7, 0.1e-7);
+  LayerConfig probe;
+  probe.op = "ResizeNchwc";
+  probe.in_c = probe.out_c = 96;
+  probe.in_h = probe.in_w = 20;
+  probe.stride_h = probe.stride_w = 2;
+  const Layer l = ToLayer(probe);
+  const double truth = 0.001 + 5e-8 * 153600;
+  const ClassModel& model = r.platform.ModelFor(l.op_class);
+  EXPECT_EQ(&model, &m);
+  const double ms = FindEstimator(model.estimator)->fn(EstimatorContext{l, r.platform, Precision::kFp32, model}).ms;
+  EXPECT_NEAR(ms, truth, 0.03 * truth);
+}
+
 TEST(Fit, PlatformErrors) { EXPECT_THROW(FitPlatform({}, Base(), "x", 1), Error); }
 
 TEST(Fit, FromFilesNamesTheProfileAndSaysWhatItWasFittedFrom) {

@@ -416,5 +416,108 @@ TEST(ReorderEstimate, ProfilesWithoutCostsRenderAsBefore) {
   EXPECT_EQ(PlanPlatform(block_only).nchwc_block, 0);
 }
 
+// Nearest Resize priced as ONNX Runtime's NCHWc Upsample (class resize_nchwc). Two networks on
+// 32 channels at 8x8: `chain`, a 1x1 Conv then a nearest (asymmetric, floor) x2 Resize, which the
+// layout runs NCHWc; `direct`, the same Resize of the graph input, which stays NCHW (and, as a
+// control, `half`, the chain with ONNX's default coordinates, which ONNX Runtime keeps NCHW).
+const char* kResizeAttrs = "mode = \"nearest\", coordinate_transformation_mode = \"asymmetric\", nearest_mode = \"floor\"";
+Network ResizeChain(const std::string& attrs = kResizeAttrs) {
+  return ParseOnnxText(Model("(float[1,32,8,8] x) => (float[1,32,16,16] y)",
+                             "a = Conv (x, w)\n y = Resize <" + attrs + "> (a, , s)",
+                             "<float[32,32,1,1] w = {0.0}, float[4] s = {1.0, 1.0, 2.0, 2.0}>"));
+}
+Network ResizeDirect() {
+  return ParseOnnxText(Model("(float[1,32,8,8] x) => (float[1,32,16,16] y)",
+                             std::string("y = Resize <") + kResizeAttrs + "> (x, , s)",
+                             "<float[4] s = {1.0, 1.0, 2.0, 2.0}>"));
+}
+// The host profile with a resize_nchwc class: the roofline at 25% of the fp32 bandwidth.
+Platform WithResizeNchwc(Platform p) {
+  ClassModel m;
+  m.estimator = "roofline";
+  m.memory_efficiency = Sourced{0.25, "test"};
+  p.classes[OpClass::kResizeNchwc] = m;
+  return p;
+}
+const ReportRow& ResizeRow(const Report& r) {
+  for (const ReportRow& row : r.rows) {
+    if (row.layer.op_type == "Resize") return row;
+  }
+  throw Error("no Resize row");
+}
+
+TEST(ResizeNchwcEstimate, ChainTakesTheClassAGraphInputDoesNot) {
+  const Platform p = WithResizeNchwc(PricedHost());
+  EXPECT_EQ(ResizeNchwcBlock(p), 16);
+  EXPECT_EQ(ResizeNchwcBlock(PricedHost()), 0);
+  const Report chain = EstimateNetwork(ResizeChain(), p);
+  const ReportRow& row = ResizeRow(chain);
+  EXPECT_EQ(row.layer.op_class, OpClass::kResizeNchwc);
+  // The roofline: bytes / (bandwidth x 0.25) + one dispatch; the nearest Resize does no flops,
+  // reads 2,048 and writes 8,192 elements (and its 4 scales).
+  const double bandwidth = p.precisions.at(Precision::kFp32).bandwidth_gbps.value * 1e9 * 0.25;
+  EXPECT_EQ(row.estimate.bytes, 4.0 * (2048 + 8192 + row.layer.counts.weight_elems));
+  EXPECT_NEAR(row.ms, row.estimate.bytes / bandwidth * 1e3 + 0.0003, 1e-12);
+  EXPECT_EQ(row.estimate.estimator, "roofline");
+  // Without the class the same layer is priced by the profile's resize model.
+  const Report before = EstimateNetwork(ResizeChain(), PricedHost());
+  EXPECT_EQ(ResizeRow(before).layer.op_class, OpClass::kResize);
+  EXPECT_NE(ResizeRow(before).ms, row.ms);
+  // On a graph input, and with half_pixel coordinates, the Resize runs NCHW: class resize, as before.
+  for (const Network& net : {ResizeDirect(), ResizeChain("mode = \"nearest\"")}) {
+    const Report with = EstimateNetwork(net, p);
+    const Report without = EstimateNetwork(net, PricedHost());
+    EXPECT_EQ(ResizeRow(with).layer.op_class, OpClass::kResize);
+    EXPECT_EQ(ResizeRow(with).ms, ResizeRow(without).ms);
+    EXPECT_EQ(with.total_ms, without.total_ms);
+  }
+  // The fast path, bit for bit: fused for the platform, and fused from its rules alone (the
+  // layout emulated inside EstimateTotal); a profile with the class but without reorder costs
+  // emulates the layout too.
+  const PlatformPlan plan = PlanPlatform(p);
+  EXPECT_EQ(plan.resize_nchwc_block, 16);
+  EXPECT_EQ(EstimateTotal(FuseNetwork(ResizeChain(), p), plan).total_ms, chain.total_ms);
+  EXPECT_EQ(EstimateTotal(FuseNetwork(ResizeChain(), p.fusion), plan).total_ms, chain.total_ms);
+  Platform unpriced = p;
+  unpriced.nchwc->reorder_input.reset();
+  const FusedNetwork f = FuseNetwork(ResizeChain(), unpriced);
+  EXPECT_EQ(f.nchwc_block, 16);
+  const Report u = EstimateNetwork(ResizeChain(), unpriced);
+  EXPECT_FALSE(u.reorders.has_value());
+  EXPECT_EQ(ResizeRow(u).layer.op_class, OpClass::kResizeNchwc);
+  EXPECT_EQ(EstimateTotal(f, PlanPlatform(unpriced)).total_ms, u.total_ms);
+  std::ostringstream html;  // the HTML report groups rows by class
+  RenderHtml(chain, html);
+  EXPECT_NE(html.str().find("resize_nchwc"), std::string::npos);
+}
+
+// A profile without the class estimates as before: every format renders the same bytes as the
+// same profile without `nchwc` (no layout read), and so does one with the class but no block.
+TEST(ResizeNchwcEstimate, ProfilesWithoutTheClassRenderAsBefore) {
+  Platform none = PricedHost();
+  none.nchwc->reorder_input.reset();  // no reorder term either, so that only the class could differ
+  Platform no_nchwc = none;
+  no_nchwc.nchwc.reset();
+  Platform class_without_block = WithResizeNchwc(no_nchwc);
+  auto render = [&](const Platform& p) {
+    const Report r = EstimateNetwork(ResizeChain(), p);
+    std::ostringstream out;
+    RenderTable(r, out);
+    RenderJson(r, out);
+    RenderCsv(r, out);
+    RenderHtml(r, out);
+    return out.str();
+  };
+  const std::string before = render(no_nchwc);
+  EXPECT_EQ(before.find("resize_nchwc"), std::string::npos);
+  EXPECT_EQ(render(none), before);
+  EXPECT_EQ(render(class_without_block), before);
+  EXPECT_EQ(ResizeNchwcBlock(class_without_block), 0);
+  EXPECT_EQ(FuseNetwork(ResizeChain(), none).nchwc_block, 0);
+  EXPECT_EQ(PlanPlatform(none).resize_nchwc_block, 0);
+  // The class with a block changes it (the test can fail).
+  EXPECT_NE(render(WithResizeNchwc(none)), before);
+}
+
 }  // namespace
 }  // namespace odonata

@@ -170,7 +170,7 @@ TEST(Measurements, RowErrorsNameLineColumnAndValue) {
       {0, "Convv",
        "m.csv:2: op: unknown op 'Convv' (known: Conv, DepthwiseConv, ConvTranspose, Gemm, MatMul, MaxPool, AveragePool, "
        "GlobalAveragePool, Add, Mul, Relu, Clip, Sigmoid, HardSwish, BatchNormalization, Softmax, LayerNormalization, Gelu, SiLU, Concat, Transpose, "
-       "Resize, ResizeLinear, NonMaxSuppression, LSTM, GRU, RNN, RoiAlign, ScatterElements, TopK, NonZero, GatherND, Slice, Gather, "
+       "Resize, ResizeLinear, ResizeNchwc, NonMaxSuppression, LSTM, GRU, RNN, RoiAlign, ScatterElements, TopK, NonZero, GatherND, Slice, Gather, "
        "GatherColumn, SliceH, GatherBlock, SoftmaxLast, ReduceMean, Transpose3D, NonMaxSuppressionIoU, ConvRelu, ConvClip, "
        "ConvSigmoid, ConvHardSigmoid, ConvHardSwish, DepthwiseConvRelu, DepthwiseConvClip, DepthwiseConvSigmoid, "
        "DepthwiseConvHardSigmoid, DepthwiseConvHardSwish)"},

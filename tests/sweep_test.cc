@@ -202,7 +202,8 @@ TEST(Sweep, EveryRowIsAValidLayer) {
        {"Conv", "DepthwiseConv", "ConvTranspose", "Gemm", "MaxPool", "AveragePool", "GlobalAveragePool", "Add", "Mul",
         "Relu", "Clip", "Sigmoid", "HardSwish", "BatchNormalization", "Softmax", "Concat", "Transpose", "Resize",
         "ResizeLinear", "LSTM", "GRU", "RNN", "RoiAlign", "ScatterElements", "TopK", "NonZero", "GatherND", "Slice", "Gather",
-        "GatherColumn", "SliceH", "GatherBlock", "SoftmaxLast", "ReduceMean", "Transpose3D", "NonMaxSuppressionIoU"}) {
+        "GatherColumn", "SliceH", "GatherBlock", "SoftmaxLast", "ReduceMean", "Transpose3D", "NonMaxSuppressionIoU",
+        "ResizeNchwc"}) {
     for (SweepDesign design : {SweepDesign::kOneD, SweepDesign::kGrid, SweepDesign::kRandom}) {
       SweepOptions o;
       o.op = op;
@@ -428,6 +429,66 @@ TEST(LayerModel, SiluModelIsSigmoidAndMulAndFusesIntoTheRowsLayer) {
   LayerConfig wrong = c;
   wrong.out_c = 32;
   EXPECT_NE(ErrorOf([&] { ToLayer(wrong); }).find("SiLU"), std::string::npos);
+}
+
+// ResizeNchwc sweep models: a depthwise 1x1 Conv (24 channels, weights [24, 1, 1, 1] and bias [24])
+// writes `t`, which a nearest Resize (asymmetric, floor, scales 1, 1, 2, 2) upsamples from 20x20 to
+// 40x40; the row's layer (ToLayer) is that Resize, of class resize_nchwc (24 x 20 x 20 = 9,600
+// elements in, 38,400 out, no flops). Under the host base's fusion and the NCHWc layout at block 16
+// both run NCHWc, with no reorder between them: the Resize runs as ONNX Runtime's NCHWc Upsample.
+TEST(LayerModel, ResizeNchwcModelIsADepthwiseConvThenTheNearestResize) {
+  TempDir tmp("resizenchwc");
+  LayerConfig c = DefaultSweepBase("ResizeNchwc");
+  EXPECT_EQ(c.stride_h, 2);
+  EXPECT_EQ(c.stride_w, 2);
+  c.in_c = c.out_c = 24;
+  c.in_h = c.in_w = 20;
+  const Layer expected = ToLayer(c);
+  EXPECT_EQ(expected.op_type, "Resize");
+  EXPECT_EQ(expected.op_class, OpClass::kResizeNchwc);
+  EXPECT_EQ(expected.counts.flops, 0);
+  EXPECT_EQ(expected.counts.input_elems, 9600);
+  EXPECT_EQ(expected.counts.output_elems, 38400);
+  EXPECT_EQ(expected.outputs.at(0).shape, (Shape{1, 24, 40, 40}));
+  const std::string path = (tmp.path() / "resize.onnx").string();
+  WriteLayerModel(c, path, 1);
+  const Network net = LoadOnnx(path);
+  ASSERT_EQ(net.layers.size(), 2u);
+  const Layer& conv = net.layers[0];
+  const Layer& resize = net.layers[1];
+  EXPECT_EQ(conv.op_type, "Conv");
+  EXPECT_EQ(conv.window.group, 24);
+  EXPECT_EQ(conv.window.kernel, (std::vector<std::int64_t>{1, 1}));
+  ASSERT_EQ(conv.inputs.size(), 3u);
+  EXPECT_EQ(conv.inputs[0].shape, (Shape{1, 24, 20, 20}));
+  EXPECT_EQ(conv.inputs[1].shape, (Shape{24, 1, 1, 1}));
+  EXPECT_TRUE(conv.inputs[1].is_weight);
+  EXPECT_EQ(conv.inputs[2].shape, (Shape{24}));
+  EXPECT_EQ(conv.outputs.at(0).shape, (Shape{1, 24, 20, 20}));
+  EXPECT_EQ(resize.op_type, "Resize");
+  EXPECT_EQ(resize.inputs.at(0).name, conv.outputs.at(0).name);
+  EXPECT_EQ(resize.outputs.at(0).shape, (Shape{1, 24, 40, 40}));
+  EXPECT_EQ(std::get<std::string>(resize.attributes.at("mode")), "nearest");
+  EXPECT_EQ(std::get<std::string>(resize.attributes.at("coordinate_transformation_mode")), "asymmetric");
+  EXPECT_EQ(std::get<std::string>(resize.attributes.at("nearest_mode")), "floor");
+  EXPECT_EQ(resize.counts.input_elems, expected.counts.input_elems);
+  EXPECT_EQ(resize.counts.output_elems, expected.counts.output_elems);
+  EXPECT_EQ(resize.op_class, OpClass::kResize);  // as loaded; the estimate's layout gives resize_nchwc
+  ASSERT_EQ(net.inputs.size(), 1u);
+  EXPECT_EQ(net.inputs[0].shape, (Shape{1, 24, 20, 20}));
+  const Platform base = LoadPlatform(std::string(ODONATA_SOURCE_DIR) + "/data/host-ort-cpu/phase2/base.json");
+  const std::vector<Layer> fused = Fuse(net, base.fusion);
+  ASSERT_EQ(fused.size(), 2u);
+  const NchwcLayout layout = EmulateNchwc(fused, net.outputs, 16);
+  EXPECT_TRUE(layout.nchwc[0]);
+  EXPECT_TRUE(layout.nchwc[1]);
+  ASSERT_EQ(layout.reorders.size(), 2u);  // x in, y out: none between the Conv and the Resize
+  EXPECT_EQ(layout.reorders[0].kind, Reorder::Kind::kInput);
+  EXPECT_EQ(layout.reorders[1].kind, Reorder::Kind::kOutput);
+  EXPECT_EQ(layout.reorders[1].elements, 38400);
+  LayerConfig odd = c;
+  odd.in_c = odd.out_c = 22;
+  EXPECT_NE(ErrorOf([&] { ToLayer(odd); }).find("not a multiple of 4"), std::string::npos);
 }
 
 // int8 convolutions and matrix products are QDQ models (uint8 activations,

@@ -180,6 +180,9 @@ struct PlatformPlan {
   std::int64_t nchwc_block = 0;
   std::array<double, 2> reorder_const_ms{}, reorder_ns{};
   double reorder_power_w = 0;
+  // ResizeNchwcBlock(platform): a nearest Resize that the NCHWc layout at this block runs NCHWc
+  // takes the class resize_nchwc (its row's layer too); 0: no such class, every Resize is resize.
+  std::int64_t resize_nchwc_block = 0;
   // Platform::fused_activation by FusedActivation: ns per output element and ms per layer (0: none).
   std::array<double, kFusedActivationCount> activation_ns{};
   std::array<double, kFusedActivationCount> activation_ms{};

@@ -49,7 +49,7 @@ struct FusedNetwork {
   // (ReorderBlock); nchwc_block 0: not computed (EstimateTotal then emulates the layout
   // itself, which allocates).
   std::int64_t nchwc_block = 0;
-  ReorderCounts reorders;
+  ReorderCounts reorders;  // at nchwc_block; also the NCHWc flag of every compact layer
 
   // Out of line: FusedLayer is complete only inside the library.
   FusedNetwork();
@@ -62,12 +62,21 @@ struct FusedNetwork {
 
 // Fuse (as Fuse) and precompute every layer's facts. Throws Error on overflow.
 FusedNetwork FuseNetwork(const Network& network, const Fusion& fusion);
-// FuseNetwork(network, platform.fusion), plus the NCHWc reorders at ReorderBlock(platform)
-// when the platform prices them: what EstimateTotal needs to run without allocating.
+// FuseNetwork(network, platform.fusion), plus the NCHWc layout at ReorderBlock(platform) or
+// ResizeNchwcBlock(platform) when the platform prices reorders or has the class resize_nchwc:
+// what EstimateTotal needs to run without allocating.
 FusedNetwork FuseNetwork(const Network& network, const Platform& platform);
 // The NCHWc block at which a platform's estimates add ONNX Runtime's reorders: its nchwc.block
 // when the profile has both fitted reorder costs (NchwcSpec::Priced), else 0 (no reorder term).
 std::int64_t ReorderBlock(const Platform& platform);
+// The NCHWc block at which a platform's estimates price a nearest Resize that runs NCHWc with the
+// class resize_nchwc: its nchwc.block (>= 1) when the profile lists that class, else 0 (such a
+// layer keeps its class resize, as before the class existed).
+std::int64_t ResizeNchwcBlock(const Platform& platform);
+// Whether a fused layer may run as ONNX Runtime's NCHWc Upsample and be priced as resize_nchwc:
+// a float Resize or Upsample of class resize, mode nearest (the layout emulation decides the rest:
+// integer factors, asymmetric and floor, an NCHWc input).
+bool NearestResize(const Layer& fused);
 
 // A 64-bit hash of the rules' `into`, `absorb` and `gate` lists and the free
 // ops, in order (sources ignored): equal for profiles that fuse alike.

@@ -60,10 +60,17 @@ enum class OpClass {
   kTopK,
   kNonZero,
   kGatherNd,
+  // A nearest Resize by integer factors (asymmetric coordinates, floor rounding: PyTorch's export)
+  // that ONNX Runtime runs as its NCHWc Upsample kernel, its input being NCHWc (layout.h). No
+  // layer is loaded with this class: the estimate gives it to a kResize layer when the profile
+  // lists the class and has an NCHWc block and the layout emulation runs the layer NCHWc
+  // (estimate.h); the sweep's ResizeNchwc rows have it. A profile without it costs such a layer
+  // with its resize model, as before it existed.
+  kResizeNchwc,
   kUnknown,            // not in odonata's op table: estimated memory-bound and flagged
 };
 
-// "conv", "dwconv", "gemm", ..., "rnn", "roi", "scatter", "silu", "topk", "nonzero", "gathernd" (the keys used in platform profiles).
+// "conv", "dwconv", "gemm", ..., "rnn", "roi", "scatter", "silu", "topk", "nonzero", "gathernd", "resize_nchwc" (the keys used in platform profiles).
 const char* OpClassName(OpClass c);
 // All classes, in declaration order.
 const std::vector<OpClass>& AllOpClasses();

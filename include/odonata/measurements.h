@@ -97,6 +97,9 @@ FusedActivation SweepActivation(const std::string& op, std::string* plain = null
 // graph output `y` (not among these nodes): ONNX Runtime 1.30 leaves Mul(t, HardSigmoid(t)) unfused
 // when the Mul's output is a graph output (tools/ort/optimized.js, 2026-12-06), and the Reshape,
 // an alias, runs in no measurable time (host-ort-cpu's fusion makes it a free layer of its own).
+// ResizeNchwc: a depthwise 1x1 Conv `conv` (x -> t, weights w [in_c, 1, 1, 1] and b) and the nearest
+// Resize of `t` into `y`, so that ONNX Runtime runs the Resize as its NCHWc Upsample; ToLayer is the
+// Resize alone (class resize_nchwc), the kernel tools/ort/run.js times.
 // ToLayer of such an op is these nodes fused by the rule ONNX Runtime applies (a Conv
 // absorbing Relu, Clip, Sigmoid, HardSigmoid, and gating HardSigmoid): one NCHWc Conv with
 // the activation (host-ort-cpu.json's Conv rules give the same layer).

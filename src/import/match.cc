@@ -118,6 +118,7 @@ int MainRank(OpClass c) {
     case OpClass::kSilu:
       return 5;
     case OpClass::kResize:
+    case OpClass::kResizeNchwc:
     case OpClass::kReduce:
     case OpClass::kTopK:
       return 6;

@@ -39,7 +39,8 @@
 //                       first after another network is often a cold one
 //   --latency node|run  sweeps: what latency_ms is [node]: `node` is the per-run sum of ORT's
 //                       kernel times (profiling) of the model's nodes except the NCHWc
-//                       ReorderInput/ReorderOutput that only a single-layer model needs, i.e.
+//                       ReorderInput/ReorderOutput that only a single-layer model needs (and,
+//                       for ResizeNchwc, the NCHWc Upsample kernel alone: kTimedKernels), i.e.
 //                       what the layer costs inside a network; `run` is the session.run time.
 //                       The session.run median is always written as the extra column run_ms
 //                       (with `node`, of the profiled runs: profiling adds 9-13 us per node
@@ -453,13 +454,21 @@ async function footprintBytes(session, file, feeds) {
   return bytes;
 }
 
+// Sweep ops whose model runs helper nodes besides the layer it measures: the kernels (ORT
+// profile op_name) that are the layer; only their times make latency_ms. ResizeNchwc: a
+// depthwise 1x1 Conv writes the NCHWc input of the nearest Resize, which runs as NCHWc Upsample.
+const kTimedKernels = {ResizeNchwc: ['Upsample']};
+
 // Per-run node times (ms) from an ORT profile: for each model_run event, the
 // sum of the kernel times of the nodes that ran inside it, except NCHWc layout
-// reorders. `count` runs from run index `first`.
-function nodeTimes(profileFile, first, count) {
+// reorders; with `kernels` (kTimedKernels), of those kernels only, each run having
+// run one of them (else an error: the runtime ran another graph than the sweep meant).
+// `count` runs from run index `first`.
+function nodeTimes(profileFile, first, count, kernels) {
   const events = JSON.parse(fs.readFileSync(profileFile, 'utf8'));
   const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts);
   const sums = runs.map(() => 0);
+  const hits = runs.map(() => 0);
   let r = 0;
   const nodes = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time')).sort((a, b) => a.ts - b.ts);
   for (const e of nodes) {
@@ -468,7 +477,12 @@ function nodeTimes(profileFile, first, count) {
     if (e.ts < runs[r].ts) continue;
     const op = e.args && e.args.op_name;
     if (op === 'ReorderInput' || op === 'ReorderOutput') continue;
+    if (kernels && !kernels.includes(op)) continue;
     sums[r] += e.dur / 1000;
+    hits[r] += 1;
+  }
+  if (kernels && hits.slice(first, first + count).some((h) => h === 0)) {
+    throw new Error(`${profileFile}: a run without a ${kernels.join('/')} kernel (the runtime ran another graph)`);
   }
   return sums.slice(first, first + count);
 }
@@ -641,10 +655,11 @@ async function timeModel(file, o, t) {
     if (made.length !== 1) throw new Error(`${file}: expected one profile ${prefix}_*.json`);
     const profileFile = path.join(dir, made[0]);
     try {
-      best.nodeTimes = nodeTimes(profileFile, bestFirst, best.times.length);
+      best.nodeTimes = nodeTimes(profileFile, bestFirst, best.times.length, t.kernels);
       best.reorders = reorderTimes(profileFile, bestFirst, best.times.length);
       if (best.warmTimes) {
-        best.warmNodeTimes = nodeTimes(profileFile, bestFirst + best.times.length + t.warmup, best.warmTimes.length);
+        best.warmNodeTimes = nodeTimes(profileFile, bestFirst + best.times.length + t.warmup, best.warmTimes.length,
+                                       t.kernels);
         if (best.warmNodeTimes.length !== best.warmTimes.length) throw new Error(`${file}: the profile lacks warm runs`);
       }
     } finally {
@@ -663,7 +678,7 @@ function sweepTiming(o, seed, op, boxGroups, weightBytes) {
   const flushes = o.flushMb && (o.flushOps.length === 0 || o.flushOps.includes(op));
   return {seed, warmup: o.warmup, repeats: o.repeats, minTime: o.minTime, maxRepeats: o.maxRepeats,
           flushMb: flushes ? flushMiB(o, weightBytes) : 0, profile: o.latency === 'node', boxGroups,
-          warmMaxMb: flushes ? o.warmMaxMb : null};
+          warmMaxMb: flushes ? o.warmMaxMb : null, kernels: kTimedKernels[op]};
 }
 // MiB written before each run of a flushed sweep row: --flush-large-mb when its weights exceed
 // --flush-large-above-mb MiB, else --flush-mb.
