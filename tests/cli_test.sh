@@ -913,6 +913,11 @@ for f in files:
     # out_rows (the kept boxes of a NonMaxSuppression, empty for other rows) since run 15, and the NCHWc
     # reorder nodes of the sweep model (empty where it had none) since run 16
     reorder = ["reorder_in_ms", "reorder_in_elems", "reorder_out_ms", "reorder_out_elems"]
+    # and the MiB written before each run (0: not flushed; run.js --flush-large-mb) since run 18
+    if head[-1:] == ["flush_mb"]:
+        assert all(r["flush_mb"] in ("0", "64", "256") for r in rows), (f, "flush_mb")
+        assert any(r["flush_mb"] == "256" for r in rows) and any(r["flush_mb"] == "64" for r in rows), (f, "flush_mb")
+        head = head[:-1]
     if head[-4:] == reorder:
         for r in rows:
             for k in reorder:

@@ -82,7 +82,15 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
   // before any warm factor, which the report applies to the conv model alone): added below.
   Platform bare = platform;
   bare.fused_activation.clear();
-  for (const Layer& layer : Fuse(net, platform.fusion)) {
+  const std::vector<Layer> layers = Fuse(net, platform.fusion);
+  // A nearest Resize that the NCHWc layout runs NCHWc takes the class resize_nchwc on a profile
+  // that has it (ResizeNchwcBlock): the layout emulated here, once, at the profile's block.
+  const std::int64_t resize_block = ResizeNchwcBlock(platform);
+  const std::vector<bool> nchwc =
+      resize_block > 0 ? EmulateNchwc(layers, net.outputs, resize_block).nchwc : std::vector<bool>{};
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    Layer layer = layers[i];
+    if (resize_block > 0 && NearestResize(layer) && nchwc[i]) layer.op_class = OpClass::kResizeNchwc;
     const ClassModel& model = platform.ModelFor(layer.op_class);
     const EstimatorInfo* est = FindEstimator(model.estimator);
     const bool free = layer.covers.size() == 1 &&

@@ -306,6 +306,9 @@ Platform PricedHost() {
   n.reorder_input = ReorderCost{0.01, 0.125, 6, 1, 2, 5, "test"};
   n.reorder_output = ReorderCost{0.0015, 0.25, 6, 1, 2, 5, "test"};
   p.nchwc = n;
+  // Without the class resize_nchwc (the shipped profile has it from run 18 on): the tests that
+  // price a Resize by its layout add their own (WithResizeNchwc).
+  p.classes.erase(OpClass::kResizeNchwc);
   return p;
 }
 
