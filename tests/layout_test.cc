@@ -296,6 +296,16 @@ TEST(ReorderFit, ProfileWithoutNchwcUnchanged) {
 //   in  1 x 0.01   + 0.125e-6 x 2048 = 0.010256 ms
 //   out 2 x 0.0015 + 0.25e-6  x 4096 = 0.004024 ms
 //   dispatch 3 x 0.0003               = 0.0009 ms      -> 0.01518 ms, at 5 W: 0.0759 mJ.
+// A report in every format, one after the other (the byte-identity checks below).
+std::string AllFormats(const Report& r) {
+  std::ostringstream out;
+  RenderTable(r, out);
+  RenderJson(r, out);
+  RenderCsv(r, out);
+  RenderHtml(r, out);
+  return out.str();
+}
+
 Platform PricedHost() {
   Platform p = LoadPlatform(kRoot + "/platforms/host-ort-cpu.json");
   p.dispatch_ms = Sourced{0.0003, "test"};
@@ -400,12 +410,7 @@ TEST(ReorderEstimate, ProfilesWithoutCostsRenderAsBefore) {
   auto render = [&](const Platform& p) {
     const Report r = EstimateNetwork(net, p);
     EXPECT_FALSE(r.reorders.has_value());
-    std::ostringstream out;
-    RenderTable(r, out);
-    RenderJson(r, out);
-    RenderCsv(r, out);
-    RenderHtml(r, out);
-    return out.str();
+    return AllFormats(r);
   };
   const std::string before = render(none);
   for (const char* word : {"reorders ", "\"reorders\"", "REORDERS", "NCHWc"}) {
@@ -502,15 +507,7 @@ TEST(ResizeNchwcEstimate, ProfilesWithoutTheClassRenderAsBefore) {
   Platform no_nchwc = none;
   no_nchwc.nchwc.reset();
   Platform class_without_block = WithResizeNchwc(no_nchwc);
-  auto render = [&](const Platform& p) {
-    const Report r = EstimateNetwork(ResizeChain(), p);
-    std::ostringstream out;
-    RenderTable(r, out);
-    RenderJson(r, out);
-    RenderCsv(r, out);
-    RenderHtml(r, out);
-    return out.str();
-  };
+  auto render = [&](const Platform& p) { return AllFormats(EstimateNetwork(ResizeChain(), p)); };
   const std::string before = render(no_nchwc);
   EXPECT_EQ(before.find("resize_nchwc"), std::string::npos);
   EXPECT_EQ(render(none), before);
