@@ -393,15 +393,20 @@ TEST(HostCpu, NmsEstimateUsesBoxesSquared) {
 // and the same model with the new terms kept, classes x kept_per_class^2 estimate an NMS at
 // its bound (kept = classes x boxes) identically; with fewer selections only the new terms shrink.
 TEST(HostCpu, OldAndNewNmsTermsAgreeAtTheBound) {
-  // host-ort-cpu-2t was fitted on 2026-12-04, before kept (host-ort-cpu since run 15 has the new terms).
-  const Platform old_profile = LoadPlatform(kRoot + "/platforms/host-ort-cpu-2t.json");
-  Platform new_profile = old_profile;
-  ClassModel& model = new_profile.classes.at(OpClass::kDetection);
+  // host-ort-cpu-2t has the new terms since its recalibration of 2026-12-06 (it was the last
+  // profile with the old ones); the old profile is the same model with the terms written as
+  // profiles before "kept" wrote them.
+  const Platform new_profile = LoadPlatform(kRoot + "/platforms/host-ort-cpu-2t.json");
+  const ClassModel& model = new_profile.classes.at(OpClass::kDetection);
   ASSERT_EQ(model.fitted.size(), 1u);
   ASSERT_EQ(model.fitted[0].terms.size(), 3u);
-  ASSERT_EQ(model.fitted[0].terms[2].factors, (std::vector<FittedFactor>{{"classes", 0}, {"boxes", 0}, {"boxes", 0}}));
-  model.fitted[0].terms[1].factors = {{"kept", 0}};
-  model.fitted[0].terms[2].factors = {{"classes", 0}, {"kept_per_class", 0}, {"kept_per_class", 0}};
+  ASSERT_EQ(model.fitted[0].terms[1].factors, (std::vector<FittedFactor>{{"kept", 0}}));
+  ASSERT_EQ(model.fitted[0].terms[2].factors,
+            (std::vector<FittedFactor>{{"classes", 0}, {"kept_per_class", 0}, {"kept_per_class", 0}}));
+  Platform old_profile = new_profile;
+  FittedModel& old_model = old_profile.classes.at(OpClass::kDetection).fitted[0];
+  old_model.terms[1].factors = {{"classes", 0}, {"boxes", 0}};
+  old_model.terms[2].factors = {{"classes", 0}, {"boxes", 0}, {"boxes", 0}};
   const double c0 = model.fitted[0].terms[0].coef, c1 = model.fitted[0].terms[1].coef,
                c2 = model.fitted[0].terms[2].coef;
   auto ms = [](const Platform& p, const Layer& l) {
