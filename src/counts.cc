@@ -12,6 +12,14 @@
 #include "odonata/layer.h"
 
 namespace odonata {
+
+std::string StringAttr(const Layer& l, const char* name, const char* fallback) {
+  auto it = l.attributes.find(name);
+  if (it == l.attributes.end()) return fallback;
+  if (const auto* v = std::get_if<std::string>(&it->second)) return *v;
+  return fallback;
+}
+
 namespace {
 
 using I64 = std::int64_t;
@@ -254,13 +262,6 @@ I64 IntAttr(const Layer& l, const char* name, I64 fallback) {
   auto it = l.attributes.find(name);
   if (it == l.attributes.end()) return fallback;
   if (const auto* v = std::get_if<I64>(&it->second)) return *v;
-  return fallback;
-}
-
-std::string StringAttr(const Layer& l, const char* name, const char* fallback) {
-  auto it = l.attributes.find(name);
-  if (it == l.attributes.end()) return fallback;
-  if (const auto* v = std::get_if<std::string>(&it->second)) return *v;
   return fallback;
 }
 

@@ -19,6 +19,9 @@ OpClass ClassifyOp(const std::string& op_type, const std::string& domain, std::i
 // 0 for an input of rank under 2, such as TopK's and NonZero's 1-D ones, or no input).
 OpClass ClassifyLayer(const Layer& layer);
 
+// A string attribute of the layer, or `fallback` when it is absent or not a string.
+std::string StringAttr(const Layer& l, const char* name, const char* fallback);
+
 // Compute counts for a single-node layer from its shapes, window and
 // attributes. Sets layer.unknown_op for ops without a counting rule (their
 // counts are traffic only). Throws Error on overflow.

@@ -760,9 +760,7 @@ bool NearestResize(const Layer& l) {
   if (l.op_class != OpClass::kResize || !l.domain.empty() || (l.op_type != "Resize" && l.op_type != "Upsample")) {
     return false;
   }
-  auto it = l.attributes.find("mode");
-  const std::string* mode = it == l.attributes.end() ? nullptr : std::get_if<std::string>(&it->second);
-  return mode == nullptr || *mode == "nearest";
+  return StringAttr(l, "mode", "nearest") == "nearest";
 }
 
 FusedActivation PricedActivation(const Layer& layer) {

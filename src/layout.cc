@@ -25,6 +25,7 @@
 #include <optional>
 #include <set>
 
+#include "counts.h"
 #include "odonata/errors.h"
 
 namespace odonata {
@@ -51,13 +52,6 @@ std::int64_t Channels(const Shape& s) { return s.size() >= 2 ? s[1] : 0; }
 const Attribute* Attr(const Layer& l, const std::string& name) {
   auto it = l.attributes.find(name);
   return it == l.attributes.end() ? nullptr : &it->second;
-}
-
-std::string StringAttr(const Layer& l, const std::string& name, const std::string& def) {
-  const Attribute* a = Attr(l, name);
-  if (a == nullptr) return def;
-  if (const auto* s = std::get_if<std::string>(a)) return *s;
-  return def;
 }
 
 class Emulator {

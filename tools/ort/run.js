@@ -680,11 +680,14 @@ function sweepTiming(o, seed, op, boxGroups, weightBytes) {
           flushMb: flushes ? flushMiB(o, weightBytes) : 0, profile: o.latency === 'node', boxGroups,
           warmMaxMb: flushes ? o.warmMaxMb : null, kernels: kTimedKernels[op]};
 }
-// MiB written before each run of a flushed sweep row: --flush-large-mb when its weights exceed
-// --flush-large-above-mb MiB, else --flush-mb.
+// Whether a sweep row's weights (its model file's bytes) exceed --flush-large-above-mb MiB, with
+// --flush-large-mb given.
+function largeWeights(o, weightBytes) {
+  return o.flushLargeMb !== null && weightBytes > o.flushLargeAboveMb * 1024 * 1024;
+}
+// MiB written before each run of a flushed sweep row: --flush-large-mb for large weights, else --flush-mb.
 function flushMiB(o, weightBytes) {
-  const large = o.flushLargeMb !== null && o.flushLargeMb !== undefined && weightBytes > o.flushLargeAboveMb * 1024 * 1024;
-  return large ? o.flushLargeMb : o.flushMb;
+  return largeWeights(o, weightBytes) ? o.flushLargeMb : o.flushMb;
 }
 function networkTiming(o, interleaved) {
   return interleaved ? {seed: o.seed, warmup: o.networkWarmup, repeats: o.networkRepeats,
@@ -1041,7 +1044,7 @@ async function runSweeps(o) {
                         runs_rejected: rejected, flush_mb: o.flushMb, flush_ops: o.flushOps,
                         warm_max_mb: o.warmMaxMb, rows_timed_warm: warmColumn ? warmRows : null,
                         flush_large_mb: o.flushLargeMb, flush_large_above_mb: o.flushLargeAboveMb,
-                        rows_flushed_large: flushColumn ? jobs.filter((j) => j.flushMb > 0 && j.weightBytes > o.flushLargeAboveMb * 1024 * 1024).length
+                        rows_flushed_large: flushColumn ? jobs.filter((j) => j.flushMb > 0 && largeWeights(o, j.weightBytes)).length
                                                        : null,
                         started: began.toISOString(), finished: new Date().toISOString(), loadavg_start: load0,
                         loadavg_end: os.loadavg(), overhead_model: o.overheadModel || null, overhead_ms: overheadMs,
