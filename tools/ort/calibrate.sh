@@ -154,7 +154,7 @@ if step measure; then
   $RUNNER --sweep $dirs --threads "$THREADS" --passes 2 --overhead-model "$WORK/sweeps/empty/models/00000.onnx" \
     $RUN_FLAGS --flush-mb 64 --flush-op Conv --flush-op DepthwiseConv --flush-op Gemm "${FLUSH_ACT[@]}" "${LARGE_FLUSH[@]}" --warm-max-mb "$WARM_MB" \
     --reference "$REFERENCE" --out "$DATA/sweeps.csv" \
-    --feeds "$FEEDS" --network $(suite_nets) --rounds 5 --network-repeats 2 --network-warmup 1 \
+    --feeds "$FEEDS" --network $(suite_nets) tools/ort/chains/models/*.onnx --rounds 5 --network-repeats 2 --network-warmup 1 \
     --network-out "$DATA/networks/networks.csv"
 fi
 
@@ -181,9 +181,20 @@ fi
 #     tools/ort/chains.py: machine-independent), each session.run timed whole and
 #     unprofiled; `odonata fit --dispatch` draws a robust line per op (Siegel's repeated median) (docs/host-cost-model.md
 #     section 3). About 20 s.
+#     Since run 19 the chains are timed as networks in step 2's rounds, in the same states of the
+#     machine as the networks (run 18's own 33-s step timed every 1-node chain at 17.5 us against
+#     11.5 in runs 15-17, while the tiny networks of its measure step ran as fast as before), and
+#     this step only turns their rows into the dispatch CSV (validate.js skips them);
+#     HOST_DISPATCH=step times them apart, as until run 18.
 if step dispatch; then
-  node tools/ort/dispatch.js --chains tools/ort/chains --threads "$THREADS" --passes 2 --reference "$REFERENCE" \
-    --out "$DATA/dispatch.csv"
+  if [ "${HOST_DISPATCH:-rounds}" = step ]; then
+    node tools/ort/dispatch.js --chains tools/ort/chains --threads "$THREADS" --passes 2 --reference "$REFERENCE" \
+      --out "$DATA/dispatch.csv"
+  else
+    rm -f "$DATA/dispatch.machine.json"  # the chains ran in step 2: sweeps.machine.json describes them
+    node tools/ort/dispatch.js --chains tools/ort/chains --from-networks "$DATA/networks/networks.csv" \
+      --out "$DATA/dispatch.csv"
+  fi
 fi
 
 # 2b. The detection sweeps (NonMaxSuppression, group `detection` of sweeps.txt), added

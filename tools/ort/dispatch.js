@@ -4,6 +4,17 @@
 //
 //   node tools/ort/dispatch.js --out FILE.csv [options] --chains DIR     synthetic chains (chains.py)
 //   node tools/ort/dispatch.js --out FILE.csv [options] --network M.onnx...  whole networks
+//   node tools/ort/dispatch.js --out FILE.csv --chains DIR --from-networks NET.csv   no timing
+//
+// --from-networks (the one command since run 19): the chains were timed by run.js as networks,
+// in the measure step's rounds between the sweeps (tools/ort/calibrate.sh step 2), so that
+// the per-call and per-node costs see the same states of the machine as the networks they
+// price; the rows of NET.csv whose model is one of DIR's chains become chain rows here
+// (run_ms and its spread from NET.csv, executed_nodes = the chain's nodes: ONNX Runtime runs
+// every node of a chain, as the profiled chains of runs 1-18 counted; no kernel columns). Run
+// 18's own dispatch step had timed every 1-node chain at 17.1-17.6 us against 11.1-11.8 in
+// runs 15-17, and the per-call overhead went from 11.2 to 15.7 us, while the measure step's
+// networks ran as before (DeepA 21.2 us).
 //
 // Per model and pass, two timings on two sessions: `session.run` wall time of an
 // unprofiled session (process.hrtime.bigint() around await session.run), and, on a
@@ -43,14 +54,14 @@ const {parseCsvObjects, csvField} = require('./csv.js');
 
 function usage(message) {
   process.stderr.write(`dispatch.js: error: ${message}\n` +
-                       'usage: node tools/ort/dispatch.js --out FILE.csv [options] (--chains DIR | --network M.onnx...)\n');
+                       'usage: node tools/ort/dispatch.js --out FILE.csv [options] (--chains DIR [--from-networks NET.csv] | --network M.onnx...)\n');
   process.exit(2);
 }
 
 function parseArgs(argv) {
   const o = {out: '', threads: 1, optLevel: 'all', passes: 3, repeats: 50, minTime: 200, warmup: 10, reject: 3,
              reference: '', seed: 1, chains: '', networks: [], refRuns: 5, refTolerance: 0.15, tries: 4,
-             maxWait: 600, waited: 0};
+             maxWait: 600, waited: 0, fromNetworks: ''};
   let list = null;
   const num = (name, v) => {
     const n = Number(v);
@@ -82,11 +93,13 @@ function parseArgs(argv) {
     else if (a === '--reference') o.reference = value();
     else if (a === '--seed') o.seed = num(a, value());
     else if (a === '--chains') o.chains = value();
+    else if (a === '--from-networks') o.fromNetworks = value();
     else if (a.startsWith('-') || list === null) usage(`unexpected argument '${a}'`);
     else list.push(a);
   }
   if (!o.out) usage('--out FILE.csv is required');
   if (!o.chains === !o.networks.length) usage('give --chains DIR or --network MODEL...');
+  if (o.fromNetworks && !o.chains) usage('--from-networks needs --chains DIR');
   o.maxOthers = Math.max(0.25, os.cpus().length - o.threads - 0.5);
   o.machine = o.out.replace(/\.csv$/, '') + '.machine.json';
   return o;
@@ -139,15 +152,55 @@ async function profiled(file, o, seed) {
   return per.slice(o.warmup);  // the timed runs
 }
 
+const kHeader = ['kind', 'op', 'nodes', 'model', 'threads', 'executed_nodes', 'run_ms', 'run_p10_ms', 'run_p90_ms',
+                 'run_mad_ms', 'kernel_ms', 'kernel_p10_ms', 'kernel_p90_ms', 'reorder_ms', 'profiled_run_ms',
+                 'overhead_ms', 'overhead_per_node_us', 'pass_spread', 'runs', 'executed_ops'];
+
+function chainJobs(o) {
+  const plan = path.join(o.chains, 'plan.csv');
+  return parseCsvObjects(fs.readFileSync(plan, 'utf8'), plan).map((r) => ({
+    kind: 'chain', op: r.op, nodes: Number(r.nodes), file: path.join(o.chains, r.model),
+    model: `${path.basename(path.resolve(o.chains))}/${r.model}`}));
+}
+
+// --from-networks: the chain rows of run.js's network output, as chain rows of this file's
+// format. Every chain of the plan must be there, once.
+function fromNetworks(o) {
+  const jobs = chainJobs(o);
+  const byFile = new Map(jobs.map((j) => [path.resolve(j.file), j]));
+  const found = new Map();
+  const text = fs.readFileSync(o.fromNetworks, 'utf8');
+  const comments = text.split('\n').filter((l) => l.startsWith('#'));
+  for (const r of parseCsvObjects(text, o.fromNetworks)) {
+    const j = byFile.get(path.resolve(r.model));
+    if (!j) continue;  // a suite network
+    if (found.has(j)) throw new Error(`${o.fromNetworks}: chain ${j.model} timed twice`);
+    found.set(j, r);
+  }
+  const missing = jobs.filter((j) => !found.has(j));
+  if (missing.length) {
+    throw new Error(`${o.fromNetworks}: ${missing.length} of the ${jobs.length} chains of ${o.chains} not timed ` +
+                    `(first: ${missing[0].file}); time them with run.js --network`);
+  }
+  const lines = [kHeader.join(',')];
+  for (const j of jobs) {
+    const r = found.get(j);
+    lines.push([j.kind, j.op, j.nodes, j.model, r.threads, j.nodes, r.median_ms, r.p10_ms, r.p90_ms, r.mad_ms ?? '',
+                '', '', '', '', '', '', '', r.pass_spread ?? '', r.repeats, ''].map(csvField).join(','));
+  }
+  run.writeAtomic(o.out, `# chains timed as networks by run.js in the measure step's rounds (${o.fromNetworks}` +
+                         `${comments.length ? `: ${comments[0].replace(/^#\s*/, '')}` : ''}); ` +
+                         'executed_nodes = the chain\'s nodes, no kernel columns\n' + lines.join('\n') + '\n');
+  process.stderr.write(`dispatch.js: ${jobs.length} chains from ${o.fromNetworks}; wrote ${o.out}\n`);
+}
+
 async function main() {
   const o = parseArgs(process.argv.slice(2));
+  if (o.fromNetworks) return fromNetworks(o);
   const began = new Date();
   let jobs;
   if (o.chains) {
-    const plan = path.join(o.chains, 'plan.csv');
-    jobs = parseCsvObjects(fs.readFileSync(plan, 'utf8'), plan).map((r) => ({
-      kind: 'chain', op: r.op, nodes: Number(r.nodes), file: path.join(o.chains, r.model),
-      model: `${path.basename(path.resolve(o.chains))}/${r.model}`}));
+    jobs = chainJobs(o);
   } else {
     jobs = o.networks.map((f) => ({kind: 'network', op: path.basename(f).replace(/\.onnx$/, ''), nodes: null,
                                    file: f, model: f}));
@@ -171,10 +224,7 @@ async function main() {
     }
   }
   process.stderr.write('\n');
-  const header = ['kind', 'op', 'nodes', 'model', 'threads', 'executed_nodes', 'run_ms', 'run_p10_ms', 'run_p90_ms',
-                  'run_mad_ms', 'kernel_ms', 'kernel_p10_ms', 'kernel_p90_ms', 'reorder_ms', 'profiled_run_ms',
-                  'overhead_ms', 'overhead_per_node_us', 'pass_spread', 'runs', 'executed_ops'];
-  const lines = [header.join(',')];
+  const lines = [kHeader.join(',')];
   jobs.forEach((j, i) => {
     const a = acc[i];
     const r = run.robustStats(a.run, o.reject);

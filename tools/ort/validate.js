@@ -19,7 +19,9 @@
 // sizes ONNX Runtime gave those outputs (tools/ort/value_sizes.js) go to odonata and to the row's
 // input_shape column, and the note says so; the table also gives the estimate at their upper bounds.
 // The networks run are the files NETWORKS.csv names (calibrate.sh's WORK/net/), or those of the same
-// names in --models DIR (materialized elsewhere with `odonata materialize --seed 1`).
+// names in --models DIR (materialized elsewhere with `odonata materialize --seed 1`). Rows of the
+// dispatch chains (tools/ort/chains/models/, timed in the same rounds since run 19; they are
+// dispatch.js --from-networks's input, not networks) are skipped.
 'use strict';
 
 const fs = require('node:fs');
@@ -123,7 +125,9 @@ async function main() {
   const table = [];
   const bounds = [];
   const failed = [];
+  const chainDir = path.resolve(__dirname, 'chains', 'models');
   for (const r of parseCsvObjects(fs.readFileSync(networksCsv, 'utf8'), networksCsv)) {
+    if (path.dirname(path.resolve(r.model)) === chainDir) continue;
     const stem = path.basename(r.model).replace(/\.onnx$/, '');
     const model = listed.has(stem) ? listed.get(stem).model : path.join('models', `${stem}.onnx`);
     if (!fs.existsSync(model)) throw new Error(`${networksCsv}: no ${model} for ${r.model}`);
