@@ -166,13 +166,26 @@ std::optional<CacheChoice> ChooseCache(const FusedNetwork& fused, const Platform
   c.capacity_bytes = plan.cache_capacity_bytes;
   c.forced = plan.cache_mode != CacheMode::kAuto;
   if (plan.cache_mode == CacheMode::kAuto && plan.cache_share) {
-    c.share = plan.cache_share->Share(static_cast<double>(c.weight_bytes));
+    const CacheShare& s = *plan.cache_share;
+    c.share_size = s.size;
+    if (s.Size() != ShareSize::kWeights) c.activation_bytes = ExecutedOutputBytes(fused);
+    c.share_x = s.SizeOf(c.weight_bytes, c.activation_bytes);
+    c.share = s.Share(c.share_x);
     c.warm = *c.share >= 0.5;
     return c;
   }
   c.warm = plan.cache_mode == CacheMode::kWarm ||
            (plan.cache_mode == CacheMode::kAuto && c.capacity_bytes >= 0 && c.weight_bytes <= c.capacity_bytes);
   return c;
+}
+
+std::int64_t ExecutedOutputBytes(const FusedNetwork& fused) {
+  std::int64_t bytes = 0;
+  for (std::size_t i = 0; i < fused.compact.size() && i < fused.layers.size(); ++i) {
+    if (fused.compact[i].free || fused.layers[i].outputs.empty()) continue;
+    bytes += 4 * NumElements(fused.layers[i].outputs[0].shape);
+  }
+  return bytes;
 }
 
 std::string CacheChoice::StateText() const {

@@ -270,7 +270,8 @@ WarmModel ParseWarmModel(const Node& n) {
 }
 
 CacheShare ParseCacheShare(const Node& n) {
-  CheckKeys(n, {"half_bytes", "slope", "rows", "source"}, {"mape", "cv_mape", "cold_mape", "warm_mape"});
+  CheckKeys(n, {"half_bytes", "slope", "rows", "source"},
+            {"mape", "cv_mape", "cold_mape", "warm_mape", "size", "cv_mape_by_size"});
   CacheShare s;
   auto positive = [&](const char* key) {
     Node v = n.Child(key);
@@ -286,6 +287,21 @@ CacheShare ParseCacheShare(const Node& n) {
   if (n.Has("cv_mape")) s.cv_mape = GetNumber(n.Child("cv_mape"));
   if (n.Has("cold_mape")) s.cold_mape = GetNumber(n.Child("cold_mape"));
   if (n.Has("warm_mape")) s.warm_mape = GetNumber(n.Child("warm_mape"));
+  if (n.Has("size")) {
+    const Node v = n.Child("size");
+    ShareSize z{};
+    if (!ParseShareSize(GetString(v), &z)) v.Fail("expected weights, activations or weights+activations");
+    s.size = z;
+  }
+  if (n.Has("cv_mape_by_size")) {
+    const Node by = n.Child("cv_mape_by_size");
+    ExpectObject(by);
+    CheckKeys(by, {}, {"weights", "activations", "weights+activations"});
+    for (std::size_t i = 0; i < 3; ++i) {
+      const char* key = ShareSizeName(kShareSizes[i]);
+      if (by.Has(key)) s.cv_mape_by_size[i] = GetNumber(by.Child(key));
+    }
+  }
   s.source = GetString(n.Child("source"));
   return s;
 }
@@ -1008,6 +1024,12 @@ void WritePlatform(const Platform& p, std::ostream& out) {
       cj["share"] = {{"half_bytes", sh->half_bytes}, {"slope", sh->slope},        {"rows", sh->rows},
                      {"mape", sh->mape},             {"cv_mape", sh->cv_mape},    {"cold_mape", sh->cold_mape},
                      {"warm_mape", sh->warm_mape},   {"source", sh->source}};
+      if (sh->size) cj["share"]["size"] = ShareSizeName(*sh->size);
+      nlohmann::ordered_json by;
+      for (std::size_t i = 0; i < 3; ++i) {
+        if (sh->cv_mape_by_size[i]) by[ShareSizeName(kShareSizes[i])] = *sh->cv_mape_by_size[i];
+      }
+      if (!by.empty()) cj["share"]["cv_mape_by_size"] = by;
     }
     j["cache"] = cj;
   }
@@ -1030,9 +1052,43 @@ void WritePlatform(const Platform& p, std::ostream& out) {
   out << j.dump(2) << "\n";
 }
 
-double CacheShare::Share(double weight_bytes) const {
-  if (!(weight_bytes > 0)) return 1.0;
-  return 1.0 / (1.0 + std::pow(weight_bytes / half_bytes, slope));
+const char* ShareSizeName(ShareSize s) {
+  switch (s) {
+    case ShareSize::kActivations:
+      return "activations";
+    case ShareSize::kWeightsActivations:
+      return "weights+activations";
+    case ShareSize::kWeights:
+      break;
+  }
+  return "weights";
+}
+
+bool ParseShareSize(const std::string& text, ShareSize* out) {
+  for (ShareSize s : kShareSizes) {
+    if (text == ShareSizeName(s)) {
+      *out = s;
+      return true;
+    }
+  }
+  return false;
+}
+
+double CacheShare::SizeOf(std::int64_t weight_bytes, std::int64_t activation_bytes) const {
+  switch (Size()) {
+    case ShareSize::kActivations:
+      return static_cast<double>(activation_bytes);
+    case ShareSize::kWeightsActivations:
+      return static_cast<double>(weight_bytes) + static_cast<double>(activation_bytes);
+    case ShareSize::kWeights:
+      break;
+  }
+  return static_cast<double>(weight_bytes);
+}
+
+double CacheShare::Share(double x) const {
+  if (!(x > 0)) return 1.0;
+  return 1.0 / (1.0 + std::pow(x / half_bytes, slope));
 }
 
 double WarmModel::Factor(double bytes, double cold_ms) const {

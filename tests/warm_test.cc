@@ -438,6 +438,72 @@ TEST(CacheShare, Errors) {
             "fit: --cache-chains: net4.onnx: weights, estimates and times must be > 0");
 }
 
+// The size variable (CacheShare::size, issue 12): chains whose weights and activations are in
+// different orders, warm/cold following a known h of one of the three sizes; the fit picks
+// that size (the lowest leave-one-out warm MAPE) and recovers its half and slope.
+std::vector<CacheChainRow> SizedRows(ShareSize made_with, double half, double slope) {
+  std::vector<CacheChainRow> rows;
+  for (int i = 0; i < 24; ++i) {
+    CacheChainRow r;
+    r.model = "chain" + std::to_string(i) + ".onnx";
+    r.weight_bytes = std::llround(2e4 * std::pow(1.45, i));                   // 20 kB .. 100 MB
+    r.activation_bytes = std::llround(3e5 * std::pow(1.3, (i * 7) % 24));      // another order
+    const double g = 0.1 + 0.3 * ((i * 5) % 24) / 23.0;
+    r.cold_est_ms = 2.0;
+    r.warm_est_ms = 2.0 * (1.0 - g);
+    r.cold_ms = 1.0 + 0.1 * (i % 5);
+    // x by hand, not CacheShare::SizeOf
+    const double x = made_with == ShareSize::kWeights       ? static_cast<double>(r.weight_bytes)
+                     : made_with == ShareSize::kActivations ? static_cast<double>(r.activation_bytes)
+                                                            : static_cast<double>(r.weight_bytes + r.activation_bytes);
+    r.warm_ms = r.cold_ms * (1.0 - g / (1.0 + std::pow(x / half, slope)));
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+TEST(CacheShare, PicksTheSizeVariableTheChainsFollow) {
+  struct Case {
+    ShareSize size;
+    double half, slope;
+  };
+  for (const Case& c : {Case{ShareSize::kActivations, 2.0e6, 1.2}, Case{ShareSize::kWeights, 3.0e5, 0.37},
+                        Case{ShareSize::kWeightsActivations, 1.8e7, 3.8}}) {
+    const CacheShareFit f = FitCacheShare(SizedRows(c.size, c.half, c.slope), "synthetic.csv");
+    ASSERT_EQ(f.candidates.size(), 3u);
+    ASSERT_TRUE(f.model.size) << ShareSizeName(c.size);
+    EXPECT_EQ(*f.model.size, c.size) << ShareSizeName(c.size) << " made, " << ShareSizeName(*f.model.size) << " picked";
+    // The last grid's steps are 1e-4 in ln half and 6.25e-5 in ln slope: within 0.1%.
+    EXPECT_NEAR(std::log(f.model.half_bytes), std::log(c.half), 1e-3) << ShareSizeName(c.size);
+    EXPECT_NEAR(std::log(f.model.slope), std::log(c.slope), 1e-3) << ShareSizeName(c.size);
+    EXPECT_LT(f.model.cv_mape, 0.01);
+    // The others are worse, each recorded in the profile (kShareSizes order).
+    for (std::size_t k = 0; k < 3; ++k) {
+      ASSERT_TRUE(f.model.cv_mape_by_size[k]);
+      EXPECT_EQ(f.candidates[k].size, kShareSizes[k]);
+      EXPECT_EQ(*f.model.cv_mape_by_size[k], f.candidates[k].cv_mape);
+      if (kShareSizes[k] != c.size) EXPECT_GT(f.candidates[k].cv_mape, 1.0) << ShareSizeName(kShareSizes[k]);
+    }
+    EXPECT_NE(f.model.source.find("size " + std::string(ShareSizeName(c.size)) + ", of 3, by the lowest"),
+              std::string::npos)
+        << f.model.source;
+  }
+  // Without activations (rows of before), weights alone, as before.
+  const CacheShareFit w = FitCacheShare(ShareRows(24, 0.0, 3), "synthetic.csv");
+  ASSERT_EQ(w.candidates.size(), 1u);
+  EXPECT_EQ(w.model.Size(), ShareSize::kWeights);
+}
+
+TEST(CacheShare, TiesKeepWeights) {
+  // Activations equal to the weights: the same fit, the same CV: weights is kept.
+  std::vector<CacheChainRow> rows = SizedRows(ShareSize::kWeights, 3.0e5, 0.37);
+  for (CacheChainRow& r : rows) r.activation_bytes = r.weight_bytes;
+  const CacheShareFit f = FitCacheShare(rows, "synthetic.csv");
+  ASSERT_EQ(f.candidates.size(), 3u);
+  EXPECT_EQ(f.candidates[0].cv_mape, f.candidates[1].cv_mape);
+  EXPECT_EQ(f.model.Size(), ShareSize::kWeights);
+}
+
 // WarmPlatform with a partial cache state of half_bytes and slope.
 Platform SharePlatform(double half, double slope) {
   Platform p = WarmPlatform(-1);
@@ -495,6 +561,53 @@ TEST(CacheShare, EstimateBlendsColdAndWarm) {
   EXPECT_NE(csv.str().find(",partial 0.67\n"), std::string::npos) << csv.str();
 }
 
+// A profile naming its size variable: h from the bytes the executed layers write.
+TEST(CacheShare, EstimateFromActivations) {
+  const Network net = ConvNet();  // weights 64x16x3x3x4 = 36,864 bytes
+  // The Conv's and the Relu's outputs, 1x64x32x32 floats each: 2 x 262,144 = 524,288 bytes.
+  const FusedNetwork fused = FuseNetwork(net, WarmPlatform(-1).fusion);
+  EXPECT_EQ(ExecutedOutputBytes(fused), 524288);
+  EstimateOptions cold_opt;
+  cold_opt.cache = CacheMode::kCold;
+  const double c = EstimateNetwork(net, SharePlatform(1, 1), cold_opt).rows[0].ms;
+  Platform p = SharePlatform(524288.0, 1.0);
+  p.cache->share->size = ShareSize::kActivations;  // h = 1 / (1 + 1) = 1/2: the conv at 3/4 of cold
+  const Report mid = EstimateNetwork(net, p);
+  ASSERT_TRUE(mid.cache && mid.cache->share);
+  EXPECT_NEAR(*mid.cache->share, 0.5, 1e-15);
+  EXPECT_NEAR(mid.rows[0].ms, 0.75 * c, 1e-15);
+  EXPECT_DOUBLE_EQ(EstimateTotal(fused, PlanPlatform(p)).total_ms, mid.total_ms);
+  std::ostringstream text, json;
+  Render(mid, Format::kTable, text);
+  Render(mid, Format::kJson, json);
+  EXPECT_NE(text.str().find("cache      partial 0.50 (share of the warm saving kept, from activations 512.0 KiB; "),
+            std::string::npos)
+      << text.str();
+  EXPECT_NE(json.str().find("\"share\": 0.5,\n    \"share_size\": \"activations\",\n    \"share_size_bytes\": 524288"),
+            std::string::npos)
+      << json.str();
+  // Weights + activations: 36,864 + 524,288 = 561,152 bytes; h = 1 / (1 + 2^2) = 1/5 at half 280,576, slope 2.
+  p = SharePlatform(280576.0, 2.0);
+  p.cache->share->size = ShareSize::kWeightsActivations;
+  const Report both = EstimateNetwork(net, p);
+  EXPECT_NEAR(*both.cache->share, 0.2, 1e-15);
+  EXPECT_NEAR(both.rows[0].ms, 0.9 * c, 1e-15);  // c - (1/5)(c/2)
+  std::ostringstream both_text;
+  Render(both, Format::kTable, both_text);
+  EXPECT_NE(both_text.str().find("partial 0.20 (share of the warm saving kept, from weights + activations 548.0 KiB; "),
+            std::string::npos)
+      << both_text.str();
+  // A profile without the field (before run 19) and one saying weights estimate alike.
+  Platform old = SharePlatform(2 * 36864.0, 1.0), named = old;
+  named.cache->share->size = ShareSize::kWeights;
+  const Report a = EstimateNetwork(net, old), b = EstimateNetwork(net, named);
+  EXPECT_EQ(a.total_ms, b.total_ms);
+  EXPECT_EQ(*a.cache->share, *b.cache->share);
+  std::ostringstream old_json;
+  Render(a, Format::kJson, old_json);
+  EXPECT_EQ(old_json.str().find("share_size"), std::string::npos);  // old profiles: the report's keys as before
+}
+
 TEST(CacheShare, ProfileRoundTripsAndRejectsBadKeys) {
   const Platform p = SharePlatform(1.5e6, 0.35);
   std::ostringstream out;
@@ -531,6 +644,25 @@ TEST(CacheShare, ProfileRoundTripsAndRejectsBadKeys) {
   std::string no_capacity = old_text.str();
   no_capacity.replace(no_capacity.find("\"capacity_bytes\": 13000000,"), 27, "");
   EXPECT_NE(ErrorOf([&] { ParsePlatform(no_capacity, "s.json"); }).find("cache"), std::string::npos);
+  // Without `size` (profiles before run 19) nothing is written or read back: weights.
+  EXPECT_EQ(text.find("\"size\""), std::string::npos) << text;
+  EXPECT_FALSE(back.cache->share->size);
+  // With it, and the candidates' CV, round trip; a misspelt size is an error.
+  Platform sized = p;
+  sized.cache->share->size = ShareSize::kActivations;
+  sized.cache->share->cv_mape_by_size = {5.62, 4.31, 5.41};
+  std::ostringstream sized_text;
+  WritePlatform(sized, sized_text);
+  EXPECT_NE(sized_text.str().find("\"size\": \"activations\",\n      \"cv_mape_by_size\": {\n        \"weights\": 5.62,"),
+            std::string::npos)
+      << sized_text.str();
+  EXPECT_EQ(*ParsePlatform(sized_text.str(), "s.json").cache, *sized.cache);
+  std::string bad_size = sized_text.str();
+  bad_size.replace(bad_size.find("\"activations\","), 14, "\"activation\",");
+  EXPECT_NE(ErrorOf([&] { ParsePlatform(bad_size, "s.json"); })
+                .find("cache.share.size: expected weights, activations or weights+activations"),
+            std::string::npos)
+      << ErrorOf([&] { ParsePlatform(bad_size, "s.json"); });
 }
 
 // FitCacheChains: the CSV of tools/ort/cache_state.js and its models, estimated with the profile.

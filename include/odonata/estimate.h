@@ -45,6 +45,12 @@ struct CacheChoice {
   // warm, each warm-modelled layer estimated cold - h x (cold - warm); `warm` is
   // then h >= 0.5 (for callers that want one word). Absent otherwise.
   std::optional<double> share;
+  // With a share: the bytes of the outputs the network's executed layers write
+  // (ExecutedOutputBytes), the profile's size variable (CacheShare::size; absent:
+  // weights, the profiles before run 19) and x, the size h was computed from.
+  std::int64_t activation_bytes = 0;
+  std::optional<ShareSize> share_size;
+  double share_x = 0;
   // "warm", "cold" or "partial 0.37" (the report's cache field).
   std::string StateText() const;
 };
@@ -239,5 +245,10 @@ Report EstimateNetwork(const FusedNetwork& fused, const PlatformPlan& plan);
 // The cache state EstimateTotal and EstimateNetwork use for `fused` on `plan`
 // (nullopt: the profile has no warm models; cold, as always).
 std::optional<CacheChoice> ChooseCache(const FusedNetwork& fused, const PlatformPlan& plan);
+// The bytes of the outputs the layers of `fused` that are not free write: 4 bytes
+// per element of each such layer's first output (tools/ort/share_candidates.py's
+// "activations": the layers whose estimator is not "free"); a size variable of
+// the partial cache state (CacheShare::size).
+std::int64_t ExecutedOutputBytes(const FusedNetwork& fused);
 
 }  // namespace odonata

@@ -209,12 +209,21 @@ CacheProbeFit FitCacheCapacity(const std::vector<Measurement>& rows, const std::
 struct CacheChainRow {
   std::string model;  // as the CSV names it
   std::int64_t weight_bytes = 0;  // the network's weights as stored (Counts::param_bytes)
+  std::int64_t activation_bytes = 0;  // ExecutedOutputBytes; 0: unknown (weights fitted alone)
   double cold_est_ms = 0, warm_est_ms = 0;  // the profile's estimates, --cache cold and warm
   double cold_ms = 0, warm_ms = 0;          // measured
 };
+// Each size variable (CacheShare::size) is fitted so; the model keeps the one with
+// the lowest cv_mape (ties: the first of kShareSizes, weights). Activations are
+// tried only when every row has activation_bytes > 0.
+struct CacheShareCandidate {
+  ShareSize size = ShareSize::kWeights;
+  double half_bytes = 0, slope = 0, mape = 0, cv_mape = 0;
+};
 struct CacheShareFit {
   std::vector<CacheChainRow> rows;  // by weight_bytes
-  std::vector<double> share;        // h of each row, fitted
+  std::vector<double> share;        // h of each row, fitted (the chosen size)
+  std::vector<CacheShareCandidate> candidates;  // in kShareSizes order
   CacheShare model;
 };
 // Throws Error with fewer than kMinFitRows rows, or naming the row with a

@@ -2,6 +2,7 @@
 // Schema: docs/platform-profile.md. Every number carries its source.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <iosfwd>
@@ -210,14 +211,32 @@ struct WarmModel {
 // / cold estimate)); mape, cv_mape (leave one out), cold_mape (h = 0) and
 // warm_mape (h = 1) are errors of the networks' warm times predicted as their
 // measured cold time x (1 - h x the estimate's relative saving).
+//
+// `size` (issue 12): the size variable x of h = 1 / (1 + (x / half_bytes)^slope): the
+// network's weights as stored, the bytes of the outputs its executed (not free) layers
+// write (4 bytes per element; ExecutedOutputBytes), or their sum. `odonata fit
+// --cache-chains` fits all three and keeps the one with the lowest leave-one-out warm
+// MAPE (ties: weights, then activations); cv_mape_by_size holds each one's. Absent in a
+// profile (fitted before run 19): weights, and the profile estimates as it did.
+enum class ShareSize { kWeights, kActivations, kWeightsActivations };
+inline constexpr ShareSize kShareSizes[] = {ShareSize::kWeights, ShareSize::kActivations,
+                                            ShareSize::kWeightsActivations};
+const char* ShareSizeName(ShareSize s);  // "weights", "activations", "weights+activations"
+bool ParseShareSize(const std::string& text, ShareSize* out);
+
 struct CacheShare {
-  double half_bytes = 0;  // > 0: the weights at which h = 1/2
+  double half_bytes = 0;  // > 0: the size at which h = 1/2
   double slope = 0;       // > 0
   std::int64_t rows = 0;
   double mape = 0, cv_mape = 0, cold_mape = 0, warm_mape = 0;
   std::string source;
+  std::optional<ShareSize> size;  // absent: weights
+  std::array<std::optional<double>, 3> cv_mape_by_size{};  // in kShareSizes order; empty before run 19
 
-  double Share(double weight_bytes) const;  // h, in [0, 1]
+  ShareSize Size() const { return size.value_or(ShareSize::kWeights); }
+  // x of the network: weights, activations or both (bytes).
+  double SizeOf(std::int64_t weight_bytes, std::int64_t activation_bytes) const;
+  double Share(double x) const;  // h, in [0, 1]
   bool operator==(const CacheShare&) const = default;
 };
 

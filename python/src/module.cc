@@ -832,10 +832,15 @@ PYBIND11_MODULE(_odonata, m) {
             d["weight_bytes"] = c.weight_bytes;
             d["capacity_bytes"] = c.capacity_bytes >= 0 ? py::object(py::int_(c.capacity_bytes)) : py::object(py::none());
             if (c.share) d["share"] = *c.share;
+            if (c.share && c.share_size) {  // a profile that names its size variable (as the JSON)
+              d["share_size"] = ShareSizeName(*c.share_size);
+              d["share_size_bytes"] = c.share_x;
+            }
             return d;
           },
           "The cache state the estimate used, as JSON `cache` ({'state': 'warm'|'cold'|'partial', 'forced', "
-          "'weight_bytes', 'capacity_bytes'}, and 'share' when partial); None for a profile without warm class models.")
+          "'weight_bytes', 'capacity_bytes'}, and 'share' when partial, with 'share_size' and 'share_size_bytes' "
+          "when the profile names its size variable); None for a profile without warm class models.")
       .def_property_readonly(
           "layers",
           [](const PyReport& r) {

@@ -304,3 +304,31 @@ def test_the_partial_cache_state_equals_the_cli(tmp_path):
         assert m.ms == pytest.approx(0.5 * (c.ms + w.ms), rel=1e-12)  # cold - (cold - warm) / 2
     _, text, _ = run_cli("estimate", model_path, "--platform", path)
     assert "partial 0.50" in text
+
+
+def test_a_partial_cache_state_of_activations_equals_the_cli(tmp_path):
+    # A profile whose cache.share names its size variable (run 19 on): h from the bytes the executed
+    # layers write, here 1/2 at SqueezeNet 1.1's own (read from the CLI's report): the API agrees.
+    profile = _host_profile_with_half_conv_warm("activationstest")
+    model_path = SRC / "models" / "squeezenet1_1.onnx"
+    model = odonata.load(model_path)
+    profile["cache"] = {"source": "synthetic (test)",
+                        "share": {"half_bytes": 1e6, "slope": 1, "rows": 24, "source": "synthetic (test)",
+                                  "size": "activations"}}
+    path = tmp_path / "activationstest.json"
+    path.write_text(json.dumps(profile))
+    _, out, _ = run_cli("estimate", model_path, "--platform", path, "--format", "json")
+    acts = json.loads(out)["cache"]["share_size_bytes"]
+    assert acts == sum(4 * math.prod(l["output_shape"]) for l in json.loads(out)["layers"] if l["estimator"] != "free")
+    profile["cache"]["share"]["half_bytes"] = acts
+    path.write_text(json.dumps(profile))
+    platform = odonata.platform(path)
+    report = odonata.estimate(model, platform)
+    _, out, _ = run_cli("estimate", model_path, "--platform", path, "--format", "json")
+    assert report.to_json() == out
+    assert report.cache == json.loads(out)["cache"]
+    assert report.cache["share"] == 0.5 and report.cache["share_size"] == "activations"
+    cold = odonata.estimate(model, platform, cache="cold")
+    warm = odonata.estimate(model, platform, cache="warm")
+    for m, c, w in zip(report.layers, cold.layers, warm.layers):
+        assert m.ms == pytest.approx(0.5 * (c.ms + w.ms), rel=1e-12)

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,18 +28,19 @@ struct Point {
   double ln_half = 0, ln_slope = 0;
 };
 
-double ShareAt(const Point& p, double weight_bytes) {
-  return 1.0 / (1.0 + std::exp(std::exp(p.ln_slope) * (std::log(weight_bytes) - p.ln_half)));
+double ShareAt(const Point& p, double x) {
+  return 1.0 / (1.0 + std::exp(std::exp(p.ln_slope) * (std::log(x) - p.ln_half)));
 }
 
 // Sum of squares of ln(1 - h g) - ln m over the rows `use` selects.
-double Loss(const Point& p, const std::vector<CacheChainRow>& rows, const std::vector<bool>& use) {
+double Loss(const Point& p, const std::vector<CacheChainRow>& rows, const std::vector<double>& xs,
+            const std::vector<bool>& use) {
   double s = 0;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (!use[i]) continue;
     const CacheChainRow& r = rows[i];
     const double g = 1.0 - r.warm_est_ms / r.cold_est_ms;
-    const double d = std::log(1.0 - ShareAt(p, static_cast<double>(r.weight_bytes)) * g) - std::log(r.warm_ms / r.cold_ms);
+    const double d = std::log(1.0 - ShareAt(p, xs[i]) * g) - std::log(r.warm_ms / r.cold_ms);
     s += d * d;
   }
   return s;
@@ -51,14 +53,14 @@ double Loss(const Point& p, const std::vector<CacheChainRow>& rows, const std::v
 constexpr double kLnHalfLo = 4.605170185988092, kLnHalfHi = 25.328436022934504;  // ln 1e2, ln 1e11
 constexpr double kLnSlopeLo = -3.912023005428146, kLnSlopeHi = 2.302585092994046;  // ln 0.02, ln 10
 
-Point Minimize(const std::vector<CacheChainRow>& rows, const std::vector<bool>& use) {
+Point Minimize(const std::vector<CacheChainRow>& rows, const std::vector<double>& xs, const std::vector<bool>& use) {
   Point best{kLnHalfLo, kLnSlopeLo};
-  double best_loss = Loss(best, rows, use);
+  double best_loss = Loss(best, rows, xs, use);
   auto scan = [&](double a0, double a1, double da, double b0, double b1, double db) {
     for (double a = a0; a <= a1 + 1e-12; a += da) {
       for (double b = b0; b <= b1 + 1e-12; b += db) {
         const Point p{a, b};
-        const double l = Loss(p, rows, use);
+        const double l = Loss(p, rows, xs, use);
         if (l < best_loss) {
           best_loss = l;
           best = p;
@@ -111,33 +113,61 @@ CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& 
   std::stable_sort(rows.begin(), rows.end(),
                    [](const CacheChainRow& a, const CacheChainRow& b) { return a.weight_bytes < b.weight_bytes; });
   const std::size_t n = rows.size();
-  const Point all = Minimize(rows, std::vector<bool>(n, true));
-  std::vector<double> warm(n), in_sample(n), cv(n), cold(n), full(n);
-  CacheShareFit fit;
+  // The size variables (CacheShare::size): activations only when every row has them.
+  const bool with_activations =
+      std::all_of(rows.begin(), rows.end(), [](const CacheChainRow& r) { return r.activation_bytes > 0; });
+  std::vector<double> warm(n), cold(n), full(n);
   for (std::size_t i = 0; i < n; ++i) {
-    const double h = ShareAt(all, static_cast<double>(rows[i].weight_bytes));
-    fit.share.push_back(h);
     warm[i] = rows[i].warm_ms;
-    in_sample[i] = PredictWarm(rows[i], h);
     cold[i] = rows[i].cold_ms;
     full[i] = PredictWarm(rows[i], 1.0);
-    std::vector<bool> use(n, true);
-    use[i] = false;
-    cv[i] = PredictWarm(rows[i], ShareAt(Minimize(rows, use), static_cast<double>(rows[i].weight_bytes)));
   }
+  CacheShareFit fit;
   CacheShare& m = fit.model;
-  m.half_bytes = std::exp(all.ln_half);
-  m.slope = std::exp(all.ln_slope);
+  std::vector<double> best_share;
+  for (std::size_t k = 0; k < std::size(kShareSizes); ++k) {
+    const ShareSize size = kShareSizes[k];
+    if (size != ShareSize::kWeights && !with_activations) continue;
+    CacheShare probe;
+    probe.size = size;
+    std::vector<double> xs(n);
+    for (std::size_t i = 0; i < n; ++i) xs[i] = probe.SizeOf(rows[i].weight_bytes, rows[i].activation_bytes);
+    const Point all = Minimize(rows, xs, std::vector<bool>(n, true));
+    std::vector<double> share(n), in_sample(n), cv(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      share[i] = ShareAt(all, xs[i]);
+      in_sample[i] = PredictWarm(rows[i], share[i]);
+      std::vector<bool> use(n, true);
+      use[i] = false;
+      cv[i] = PredictWarm(rows[i], ShareAt(Minimize(rows, xs, use), xs[i]));
+    }
+    CacheShareCandidate c;
+    c.size = size;
+    c.half_bytes = std::exp(all.ln_half);
+    c.slope = std::exp(all.ln_slope);
+    c.mape = fit::PredictionStats(warm, in_sample).mape;
+    c.cv_mape = fit::PredictionStats(warm, cv).mape;
+    m.cv_mape_by_size[k] = c.cv_mape;
+    // The declared criterion: the lowest leave-one-out warm MAPE; ties keep the first (weights).
+    if (fit.candidates.empty() || c.cv_mape < m.cv_mape) {
+      m.size = size;
+      m.half_bytes = c.half_bytes;
+      m.slope = c.slope;
+      m.mape = c.mape;
+      m.cv_mape = c.cv_mape;
+      best_share = share;
+    }
+    fit.candidates.push_back(c);
+  }
+  fit.share = best_share;
   m.rows = static_cast<std::int64_t>(n);
-  m.mape = fit::PredictionStats(warm, in_sample).mape;
-  m.cv_mape = fit::PredictionStats(warm, cv).mape;
   m.cold_mape = fit::PredictionStats(warm, cold).mape;
   m.warm_mape = fit::PredictionStats(warm, full).mape;
   char text[200];
   std::snprintf(text, sizeof text,
                 "%zu networks of %.3g-%.3g MB of weights timed warm and cold; least squares of ln(warm/cold); "
-                "leave-one-out CV",
-                n, static_cast<double>(rows.front().weight_bytes) / 1e6, static_cast<double>(rows.back().weight_bytes) / 1e6);
+                "size %s, of %zu, by the lowest leave-one-out CV",
+                n, static_cast<double>(rows.front().weight_bytes) / 1e6, static_cast<double>(rows.back().weight_bytes) / 1e6, ShareSizeName(*m.size), fit.candidates.size());
   m.source = provenance + " (odonata fit --cache-chains: " + text + ")";
   fit.rows = std::move(rows);
   return fit;
@@ -181,6 +211,7 @@ CacheShareFit FitCacheChains(std::string_view csv_text, const std::string& origi
     if (!std::filesystem::exists(path)) throw Error(where + ": model " + path + ": no such file");
     const FusedNetwork fused = FuseNetwork(LoadModel(path), platform.fusion);
     row.weight_bytes = fused.totals.param_bytes;
+    row.activation_bytes = ExecutedOutputBytes(fused);
     row.cold_est_ms = EstimateTotal(fused, plan_cold).total_ms;
     row.warm_est_ms = EstimateTotal(fused, plan_warm).total_ms;
     rows.push_back(row);

@@ -117,6 +117,10 @@ void RenderJson(const Report& report, std::ostream& out) {
                   {"weight_bytes", c.weight_bytes},
                   {"capacity_bytes", c.capacity_bytes >= 0 ? Json(c.capacity_bytes) : Json(nullptr)}};
     if (c.share) j["cache"]["share"] = *c.share;  // partial only: other reports keep their four keys
+    if (c.share && c.share_size) {  // a profile that names its size variable (run 19 on)
+      j["cache"]["share_size"] = ShareSizeName(*c.share_size);
+      j["cache"]["share_size_bytes"] = c.share_x;
+    }
   }
   j["overhead_ms"] = report.overhead_ms;
   j["layers_ms"] = layers_ms;

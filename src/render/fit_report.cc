@@ -155,10 +155,21 @@ void FitJson(const FitReport& fit, std::ostream& out) {
       const CacheChainRow& r = fit.cache_share->rows[i];
       rows.push_back({{"model", r.model}, {"weight_bytes", r.weight_bytes}, {"cold_est_ms", r.cold_est_ms},
                       {"warm_est_ms", r.warm_est_ms}, {"cold_ms", r.cold_ms}, {"warm_ms", r.warm_ms},
-                      {"share", fit.cache_share->share[i]}});
+                      {"activation_bytes", r.activation_bytes}, {"share", fit.cache_share->share[i]}});
     }
-    j["cache_share"] = {{"half_bytes", m.half_bytes}, {"slope", m.slope},         {"mape", m.mape},
-                        {"cv_mape", m.cv_mape},       {"cold_mape", m.cold_mape}, {"warm_mape", m.warm_mape},
+    nlohmann::ordered_json candidates = nlohmann::ordered_json::array();
+    for (const CacheShareCandidate& c : fit.cache_share->candidates) {
+      candidates.push_back({{"size", ShareSizeName(c.size)}, {"half_bytes", c.half_bytes}, {"slope", c.slope},
+                            {"mape", c.mape}, {"cv_mape", c.cv_mape}});
+    }
+    j["cache_share"] = {{"size", ShareSizeName(m.Size())},
+                        {"half_bytes", m.half_bytes},
+                        {"slope", m.slope},
+                        {"mape", m.mape},
+                        {"cv_mape", m.cv_mape},
+                        {"cold_mape", m.cold_mape},
+                        {"warm_mape", m.warm_mape},
+                        {"candidates", candidates},
                         {"rows", rows}};
   }
   j["warnings"] = fit.warnings;
@@ -265,15 +276,21 @@ void FitTable(const FitReport& fit, std::ostream& out) {
     const CacheShare& m = fit.cache_share->model;
     char line[300];
     std::snprintf(line, sizeof line,
-                  "\ncache      partial: share h = 1 / (1 + (weights / %s)^%.3f); %lld networks, warm MAPE %.2f%%, "
-                  "CV %.2f%% (h = 0: %.2f%%, h = 1: %.2f%%); h:",
-                  report::HumanBytes(m.half_bytes).c_str(), m.slope, static_cast<long long>(m.rows), m.mape, m.cv_mape,
-                  m.cold_mape, m.warm_mape);
+                  "\ncache      partial: share h = 1 / (1 + (%s / %s)^%.3f); %lld networks, warm MAPE %.2f%%, "
+                  "CV %.2f%% (h = 0: %.2f%%, h = 1: %.2f%%); size by the lowest CV:",
+                  ShareSizeName(m.Size()), report::HumanBytes(m.half_bytes).c_str(), m.slope,
+                  static_cast<long long>(m.rows), m.mape, m.cv_mape, m.cold_mape, m.warm_mape);
     out << line;
+    for (const CacheShareCandidate& c : fit.cache_share->candidates) {
+      std::snprintf(line, sizeof line, " %s%s %.2f%% (half %s, slope %.3f)", c.size == m.Size() ? "*" : "",
+                    ShareSizeName(c.size), c.cv_mape, report::HumanBytes(c.half_bytes).c_str(), c.slope);
+      out << line;
+    }
+    out << "; h:";
     for (std::size_t i = 0; i < fit.cache_share->rows.size(); ++i) {
+      const CacheChainRow& r = fit.cache_share->rows[i];  // at its size x, in the rows' order (by weights)
       char cell[64];
-      std::snprintf(cell, sizeof cell, " %s %.2f",
-                    report::HumanBytes(static_cast<double>(fit.cache_share->rows[i].weight_bytes)).c_str(),
+      std::snprintf(cell, sizeof cell, " %s %.2f", report::HumanBytes(m.SizeOf(r.weight_bytes, r.activation_bytes)).c_str(),
                     fit.cache_share->share[i]);
       out << cell;
     }

@@ -313,8 +313,14 @@ std::string ValidationText(const Report& report) {
 
 std::string CacheText(const CacheChoice& c) {
   if (c.share) {
-    return c.StateText() + " (share of the warm saving kept, from weights " +
-           HumanBytes(static_cast<double>(c.weight_bytes)) + "; --cache warm|cold to force an end)";
+    // The profile's size variable (CacheShare::size); absent: weights, the text as before.
+    const ShareSize size = c.share_size.value_or(ShareSize::kWeights);
+    const std::string from = size == ShareSize::kActivations          ? "activations "
+                             : size == ShareSize::kWeightsActivations ? "weights + activations "
+                                                                      : "weights ";
+    const double x = size == ShareSize::kWeights ? static_cast<double>(c.weight_bytes) : c.share_x;
+    return c.StateText() + " (share of the warm saving kept, from " + from + HumanBytes(x) +
+           "; --cache warm|cold to force an end)";
   }
   const std::string state = c.warm ? "warm" : "cold";
   if (c.forced) return state + " (--cache " + state + ")";

@@ -159,19 +159,23 @@ if step measure; then
 fi
 
 # 2c. The partial cache state (issue 12; docs/host-cost-model.md section 7): the 24 synthetic
-#     inverted-residual networks of tools/ort/ir_chains.py (calibration-side: no suite network)
+#     inverted-residual networks of tools/ort/ir_chains.py and (since run 19) the 10 squeeze-excite
+#     chains of tools/ort/se_chains.py, both in WORK/irchains (calibration-side: no suite network)
 #     timed whole, warm (back to back) and cold (64 MiB written before every run), 2 passes of at
 #     least 10 runs and 30 ms per network and state, a timing disturbed by other processes taken
 #     again (at most 3 attempts, 30 s of waiting); `odonata fit --cache-chains` fits the share of
-#     the warm saving a network keeps by its weights (the profile's `cache.share`). Until run 11 this
+#     the warm saving a network keeps by its weights, its activations or both, the size variable
+#     with the lowest leave-one-out warm MAPE (the profile's `cache.share`). Until run 11 this
 #     step timed a Gemm probe of 11 single layers (`odonata fit --cache-probe`, about 20 s), which a
 #     network's cache state did not follow (MobileNetV2 estimated warm, ran cold); the chains replace
 #     it. About 40 s (a development timing on a busy machine: 26 s of timing, 15 s writing the
-#     networks; tools/ort/README.md).
+#     networks; tools/ort/README.md); the 10 SE chains add about 10-15 s of timing and 7 s of writing
+#     (run 19 on; 62 s for all 34 under load 4.5, 2026-12-06 18:09 UTC).
 if step cache; then
   # The 24 networks (tools/ort/ir_chains.py, the same bytes on every run; numpy and onnx, Debian's
   # python3-numpy and python3-onnx), written here so that the step can run alone on an old WORK.
   [ -f "$WORK/irchains/ir_c112_h14_l12_t6.onnx" ] || /usr/bin/python3 tools/ort/ir_chains.py "$WORK/irchains" >/dev/null
+  [ -f "$WORK/irchains/se_c160_h7_l3_t6_k5_f1024.onnx" ] || /usr/bin/python3 tools/ort/se_chains.py "$WORK/irchains" >/dev/null
   node tools/ort/cache_state.js --out "$DATA/cache_chains.csv" --threads "$THREADS" --passes 2 --warmup 3 \
     --repeats 10 --min-ms 30 --tries 3 --max-wait 30 "$WORK"/irchains/*.onnx
 fi
@@ -222,6 +226,7 @@ if step fit; then
   [ -f "$DATA/dispatch.csv" ] && dispatch=(--dispatch "$DATA/dispatch.csv")
   if [ -f "$DATA/cache_chains.csv" ]; then
     [ -f "$WORK/irchains/ir_c112_h14_l12_t6.onnx" ] || /usr/bin/python3 tools/ort/ir_chains.py "$WORK/irchains" >/dev/null
+    [ -f "$WORK/irchains/se_c160_h7_l3_t6_k5_f1024.onnx" ] || /usr/bin/python3 tools/ort/se_chains.py "$WORK/irchains" >/dev/null
     dispatch+=(--cache-chains "$DATA/cache_chains.csv" --cache-chains-dir "$WORK/irchains")
   fi
   # shellcheck disable=SC2086
