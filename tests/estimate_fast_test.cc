@@ -64,8 +64,14 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
   const auto& free_ops = platform.fusion.free_ops;
   // The cache state (docs/host-cost-model.md "Cache state"): when some class has a
   // warm model at this precision, the share h of the warm saving each such layer
-  // keeps: with a fitted share, h = 1 / (1 + (weights / half_bytes)^slope) (1 for a
-  // network without weights); else 1 when the weights fit the measured capacity, 0 if not.
+  // keeps: with a fitted share, h = 1 / (1 + (x / half_bytes)^slope) (1 for x = 0), x the
+  // profile's size variable: the weights, the bytes the executed (not free) layers write
+  // (4 per element of their first output), or both; else 1 when the weights fit the
+  // measured capacity, 0 if not.
+  const std::vector<Layer> layers = Fuse(net, platform.fusion);
+  const auto is_free = [&](const Layer& layer) {
+    return layer.covers.size() == 1 && std::find(free_ops.begin(), free_ops.end(), layer.op_type) != free_ops.end();
+  };
   bool warm_models = false;
   for (const auto& [cls, m] : platform.classes) warm_models |= m.warm && m.warm->precision == precision;
   double h = 0.0;
@@ -73,7 +79,18 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
     const double weights = static_cast<double>(net.Totals().param_bytes);
     if (platform.cache->share) {
       const CacheShare& s = *platform.cache->share;
-      h = weights > 0 ? 1.0 / (1.0 + std::pow(weights / s.half_bytes, s.slope)) : 1.0;
+      double activations = 0;
+      for (const Layer& layer : layers) {
+        if (is_free(layer) || layer.outputs.empty()) continue;
+        double elements = 1;
+        for (const auto d : layer.outputs[0].shape) elements *= static_cast<double>(d);
+        activations += 4 * elements;
+      }
+      const ShareSize size = s.size.value_or(ShareSize::kWeights);
+      const double x = size == ShareSize::kWeights       ? weights
+                       : size == ShareSize::kActivations ? activations
+                                                         : weights + activations;
+      h = x > 0 ? 1.0 / (1.0 + std::pow(x / s.half_bytes, s.slope)) : 1.0;
     } else {
       h = net.Totals().param_bytes <= platform.cache->capacity_bytes ? 1.0 : 0.0;
     }
@@ -82,7 +99,6 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
   // before any warm factor, which the report applies to the conv model alone): added below.
   Platform bare = platform;
   bare.fused_activation.clear();
-  const std::vector<Layer> layers = Fuse(net, platform.fusion);
   // A nearest Resize that the NCHWc layout runs NCHWc takes the class resize_nchwc on a profile
   // that has it (ResizeNchwcBlock): the layout emulated here, once, at the profile's block.
   const std::int64_t resize_block = ResizeNchwcBlock(platform);
@@ -93,8 +109,7 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
     if (resize_block > 0 && NearestResize(layer) && nchwc[i]) layer.op_class = OpClass::kResizeNchwc;
     const ClassModel& model = platform.ModelFor(layer.op_class);
     const EstimatorInfo* est = FindEstimator(model.estimator);
-    const bool free = layer.covers.size() == 1 &&
-                      std::find(free_ops.begin(), free_ops.end(), layer.op_type) != free_ops.end();
+    const bool free = is_free(layer);
     if (free) {
       est = FindEstimator("free");
     } else if (layer.unknown_op) {
