@@ -170,7 +170,7 @@ fi
 #     network's cache state did not follow (MobileNetV2 estimated warm, ran cold); the chains replace
 #     it. About 40 s (a development timing on a busy machine: 26 s of timing, 15 s writing the
 #     networks; tools/ort/README.md); the 10 SE chains add about 10-15 s of timing and 7 s of writing
-#     (run 19 on; 62 s for all 34 under load 4.5, 2026-12-06 18:09 UTC).
+#     (run 19 on; 62 s for all 34 under load 4.5, 2026-12-06 18:09 UTC; run 19 itself: 21 s for the step).
 if step cache; then
   # The 24 networks (tools/ort/ir_chains.py, the same bytes on every run; numpy and onnx, Debian's
   # python3-numpy and python3-onnx), written here so that the step can run alone on an old WORK.
