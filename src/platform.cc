@@ -1074,8 +1074,8 @@ bool ParseShareSize(const std::string& text, ShareSize* out) {
   return false;
 }
 
-double CacheShare::SizeOf(std::int64_t weight_bytes, std::int64_t activation_bytes) const {
-  switch (Size()) {
+double ShareSizeOf(ShareSize size, std::int64_t weight_bytes, std::int64_t activation_bytes) {
+  switch (size) {
     case ShareSize::kActivations:
       return static_cast<double>(activation_bytes);
     case ShareSize::kWeightsActivations:

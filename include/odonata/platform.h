@@ -223,6 +223,8 @@ inline constexpr ShareSize kShareSizes[] = {ShareSize::kWeights, ShareSize::kAct
                                             ShareSize::kWeightsActivations};
 const char* ShareSizeName(ShareSize s);  // "weights", "activations", "weights+activations"
 bool ParseShareSize(const std::string& text, ShareSize* out);
+// x of a network for the size variable `size`: its weights, its activations or both (bytes).
+double ShareSizeOf(ShareSize size, std::int64_t weight_bytes, std::int64_t activation_bytes);
 
 struct CacheShare {
   double half_bytes = 0;  // > 0: the size at which h = 1/2
@@ -234,8 +236,10 @@ struct CacheShare {
   std::array<std::optional<double>, 3> cv_mape_by_size{};  // in kShareSizes order; empty before run 19
 
   ShareSize Size() const { return size.value_or(ShareSize::kWeights); }
-  // x of the network: weights, activations or both (bytes).
-  double SizeOf(std::int64_t weight_bytes, std::int64_t activation_bytes) const;
+  // x of the network for this share's size variable (ShareSizeOf).
+  double SizeOf(std::int64_t weight_bytes, std::int64_t activation_bytes) const {
+    return ShareSizeOf(Size(), weight_bytes, activation_bytes);
+  }
   double Share(double x) const;  // h, in [0, 1]
   bool operator==(const CacheShare&) const = default;
 };

@@ -128,10 +128,8 @@ CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& 
   for (std::size_t k = 0; k < std::size(kShareSizes); ++k) {
     const ShareSize size = kShareSizes[k];
     if (size != ShareSize::kWeights && !with_activations) continue;
-    CacheShare probe;
-    probe.size = size;
     std::vector<double> xs(n);
-    for (std::size_t i = 0; i < n; ++i) xs[i] = probe.SizeOf(rows[i].weight_bytes, rows[i].activation_bytes);
+    for (std::size_t i = 0; i < n; ++i) xs[i] = ShareSizeOf(size, rows[i].weight_bytes, rows[i].activation_bytes);
     const Point all = Minimize(rows, xs, std::vector<bool>(n, true));
     std::vector<double> share(n), in_sample(n), cv(n);
     for (std::size_t i = 0; i < n; ++i) {
