@@ -14,6 +14,13 @@
 //   --repeats R         timed runs per pass, at least [20 sweep, 10 network]
 //   --min-time MS       ... and keep timing until MS ms have passed [100 sweep, 0 network]
 //   --max-repeats N     ... but never more than N runs per pass [1000]
+//   --max-time MS       sweeps: the per-row budget: ... and stop a pass's timing of a row once MS ms
+//                       have passed, even short of --repeats, with at least 3 runs (a slow row gets
+//                       MS ms, not --repeats runs; must not be below --min-time) [off]
+//   --extra-pass-spread S  sweeps: after the --passes, time once more (one extra pass, shuffled) every
+//                       row whose pass spread (slowest / fastest pass median) is at least S, and pool
+//                       its runs: a row whose passes disagree gets a third opinion instead of the
+//                       mean of two states of the machine (S >= 1; 1: every row) [off]
 //   --passes P          time every model P times, one pass over all models after the other,
 //                       and pool the runs [2]: the speed of this shared machine changes over
 //                       seconds to minutes, so spreading a model's runs in time gives a fairer median
@@ -34,6 +41,10 @@
 //                       the sweep models [5]; each round times every network --network-repeats
 //                       times [2] after --network-warmup runs [1], so that sweeps and networks
 //                       see the same machine states
+//   --keep-network-sessions  with --sweep and --network: open each network's session once, in its
+//                       first round, and keep it for the other rounds (a session of VGG16 took 10 s
+//                       to create on a busy guest); the machine description counts sessions_created
+//                       [off: a new session per network and round]
 //   --network-min-time MS  ... and, per round, keeps timing a network until MS ms have passed
 //                       (at most 200 runs) [0]: a 0.05 ms model gets more than 2 runs, whose
 //                       first after another network is often a cold one
@@ -119,8 +130,9 @@ function parseArgs(argv) {
              rounds: 5, networkRepeats: 2, networkWarmup: 1, networkMinTime: 0, networkOut: '', maxOthers: null, tries: 4, maxWait: 600,
              waited: 0, profile: '', profileRuns: 10, out: '', machine: '', seed: 1, order: 'shuffled', reject: 3,
              reference: '', refRuns: 5, refTolerance: 0.15, nodeBias: null, feeds: '', warmMaxMb: null,
-             flushLargeMb: null, flushLargeAboveMb: null};
-  const reals = ['--warm-max-mb', '--flush-large-above-mb', '--min-time', '--network-min-time', '--max-others', '--min-ms', '--reject', '--ref-tolerance', '--node-bias'];
+             flushLargeMb: null, flushLargeAboveMb: null, maxTime: null, extraPassSpread: null,
+             keepNetworkSessions: false, networkSessions: new Map()};
+  const reals = ['--max-time', '--extra-pass-spread', '--warm-max-mb', '--flush-large-above-mb', '--min-time', '--network-min-time', '--max-others', '--min-ms', '--reject', '--ref-tolerance', '--node-bias'];
   let list = null;
   const num = (name, v, min) => {
     const n = Number(v);
@@ -137,6 +149,8 @@ function parseArgs(argv) {
     '--repeats': (v) => { o.repeats = num('--repeats', v, 1); },
     '--min-time': (v) => { o.minTime = num('--min-time', v, 0); },
     '--max-repeats': (v) => { o.maxRepeats = num('--max-repeats', v, 1); },
+    '--max-time': (v) => { o.maxTime = num('--max-time', v, 0); },
+    '--extra-pass-spread': (v) => { o.extraPassSpread = num('--extra-pass-spread', v, 1); },
     '--passes': (v) => { o.passes = num('--passes', v, 1); },
     '--overhead-model': (v) => { o.overheadModel = v; },
     '--latency': (v) => { o.latency = v; },
@@ -176,6 +190,7 @@ function parseArgs(argv) {
       process.exit(0);
     }
     if (a === '--sweep') { list = o.sweeps; continue; }
+    if (a === '--keep-network-sessions') { o.keepNetworkSessions = true; list = null; continue; }
     if (a === '--network') { list = o.networks; continue; }
     if (options[a]) {
       if (i + 1 >= argv.length) usage(`${a} needs a value`);
@@ -213,6 +228,10 @@ function parseArgs(argv) {
   if (o.repeats === null) o.repeats = sweep ? 20 : 10;
   if (o.minTime === null) o.minTime = sweep ? 100 : 0;
   if (o.repeats > o.maxRepeats) usage('--repeats exceeds --max-repeats');
+  if (o.maxTime !== null && (!sweep || o.maxTime <= 0)) usage('--max-time is a positive number of ms, for --sweep');
+  if (o.maxTime !== null && o.maxTime < o.minTime) usage(`--max-time ${o.maxTime} is below --min-time ${o.minTime}`);
+  if (o.extraPassSpread !== null && !sweep) usage('--extra-pass-spread is for --sweep');
+  if (o.keepNetworkSessions && !o.networkOut) usage('--keep-network-sessions is for --sweep with --network (rounds)');
   if (o.maxOthers === null) o.maxOthers = Math.max(0.25, os.cpus().length - o.threads - 0.5);
   if (!o.machine) o.machine = o.out.replace(/\.csv$/, '') + '.machine.json';
   return o;
@@ -417,7 +436,7 @@ async function timeOnce(session, feeds, t) {
     await session.run(feeds);
     t1 = process.hrtime.bigint();
     times.push(Number(t1 - t0) / 1e6);
-    if (times.length >= t.repeats && Number(t1 - start) / 1e6 >= t.minTime) break;
+    if (passDone(times.length, Number(t1 - start) / 1e6, t)) break;
   }
   // Warm (--warm-max-mb): the same session, no flush, back to back.
   let warmTimes = null;
@@ -444,6 +463,15 @@ async function timeOnce(session, feeds, t) {
   return {times, others, tries: 1, warmTimes};
 }
 const kWarmMinTime = 10, kWarmMaxRepeats = 200;
+// Whether a timing attempt has enough runs: `runs` timed in `elapsedMs` under timing `t`
+// ({repeats, minTime, maxRepeats, maxTime}): --repeats runs and --min-time ms, or (the per-row
+// budget, --max-time) maxTime ms with at least kBudgetMinRuns runs; never more than maxRepeats.
+const kBudgetMinRuns = 3;
+function passDone(runs, elapsedMs, t) {
+  if (runs >= t.maxRepeats) return true;
+  if (runs >= t.repeats && elapsedMs >= t.minTime) return true;
+  return t.maxTime !== null && t.maxTime !== undefined && runs >= kBudgetMinRuns && elapsedMs >= t.maxTime;
+}
 const kReorderColumns = ['reorder_in_ms', 'reorder_in_elems', 'reorder_out_ms', 'reorder_out_elems'];
 
 // Bytes of a model's weights (its file), inputs and outputs (one run's).
@@ -606,8 +634,14 @@ function disturbance(a, o) {
 // With `profile`, also the per-run node times of the attempt kept (nodeTimes).
 async function timeModel(file, o, t) {
   const prefix = t.profile ? path.join(os.tmpdir(), `odonata-run-${process.pid}`) : '';
-  const session = await ort.InferenceSession.create(file, sessionOptions(o, t.profile ? {
-    enableProfiling: true, profileFilePrefix: prefix} : {}));
+  // --keep-network-sessions: a network's session, opened in its first round, serves every round.
+  let session = t.sessions ? t.sessions.get(file) : undefined;
+  const created = !session;
+  if (created) {
+    session = await ort.InferenceSession.create(file, sessionOptions(o, t.profile ? {
+      enableProfiling: true, profileFilePrefix: prefix} : {}));
+    if (t.sessions) t.sessions.set(file, session);
+  }
   let best = null, bestFirst = 0, runsSoFar = 0, footprint = null, outRows = null;
   try {
     const feeds = makeFeeds(session, file, t.seed, t.boxGroups);
@@ -647,7 +681,7 @@ async function timeModel(file, o, t) {
     }
   } finally {
     if (t.profile) session.endProfiling();
-    await session.release();
+    if (!t.sessions) await session.release();
   }
   if (t.profile) {
     const dir = path.dirname(prefix);
@@ -669,6 +703,7 @@ async function timeModel(file, o, t) {
   }
   best.footprint = footprint;
   best.outRows = outRows;
+  best.created = created;
   return best;
 }
 
@@ -676,7 +711,7 @@ async function timeModel(file, o, t) {
 // `weightBytes`: the model file's size (--flush-large-above-mb).
 function sweepTiming(o, seed, op, boxGroups, weightBytes) {
   const flushes = o.flushMb && (o.flushOps.length === 0 || o.flushOps.includes(op));
-  return {seed, warmup: o.warmup, repeats: o.repeats, minTime: o.minTime, maxRepeats: o.maxRepeats,
+  return {seed, warmup: o.warmup, repeats: o.repeats, minTime: o.minTime, maxRepeats: o.maxRepeats, maxTime: o.maxTime,
           flushMb: flushes ? flushMiB(o, weightBytes) : 0, profile: o.latency === 'node', boxGroups,
           warmMaxMb: flushes ? o.warmMaxMb : null, kernels: kTimedKernels[op]};
 }
@@ -693,7 +728,7 @@ function networkTiming(o, interleaved) {
   return interleaved ? {seed: o.seed, warmup: o.networkWarmup, repeats: o.networkRepeats,
                         minTime: o.networkMinTime,
                         maxRepeats: o.networkMinTime ? Math.max(o.networkRepeats, 200) : o.networkRepeats,
-                        flushMb: 0, profile: false}
+                        flushMb: 0, profile: false, sessions: o.keepNetworkSessions ? o.networkSessions : null}
                      : {seed: o.seed, warmup: o.warmup, repeats: o.repeats, minTime: o.minTime,
                         maxRepeats: o.maxRepeats, flushMb: 0, profile: false};
 }
@@ -867,8 +902,11 @@ function readSweeps(o) {
 // the runs kept, how many the outlier rule dropped, the ratio of the slowest
 // to the fastest pass median, and the median reference ratio of the timings.
 const kSpreadColumns = ['mad_ms', 'rejected', 'pass_spread', 'ref_ratio'];
+function passSpread(passMedians) {
+  return passMedians.length > 1 ? Math.max(...passMedians) / Math.min(...passMedians) : 1;
+}
 function spreadFields(s, passMedians, refRatios) {
-  const spread = passMedians.length > 1 ? Math.max(...passMedians) / Math.min(...passMedians) : 1;
+  const spread = passSpread(passMedians);
   const ratios = refRatios.filter((x) => x !== null && x !== undefined);
   return [ms(s.mad), s.rejected, spread.toFixed(4), ratios.length ? stats(ratios).median.toFixed(4) : ''];
 }
@@ -878,7 +916,7 @@ function spreadFields(s, passMedians, refRatios) {
 // description: how the machine's speed moved).
 function networkState(o) {
   return {pooled: o.networks.map(() => []), passMedians: o.networks.map(() => []),
-          refRatios: o.networks.map(() => []), results: [], timeline: []};
+          refRatios: o.networks.map(() => []), results: [], timeline: [], sessionsCreated: 0};
 }
 async function timeNetworks(o, st, interleaved, label, order) {
   for (const i of order || o.networks.map((_, k) => k)) {
@@ -887,6 +925,7 @@ async function timeNetworks(o, st, interleaved, label, order) {
     st.pooled[i].push(...t.times);
     st.passMedians[i].push(stats(t.times).median);
     st.refRatios[i].push(t.refRatio);
+    if (t.created) ++st.sessionsCreated;
     st.results.push({...t, file});
     st.timeline.push({at: new Date().toISOString(), model: path.basename(file),
                       median_ms: +stats(t.times).median.toFixed(4), others: +t.others.toFixed(3),
@@ -905,7 +944,7 @@ function writeNetworks(o, st, file, began, load0, extra) {
   const m = machine(o, {networks: o.networks, started: began.toISOString(), finished: new Date().toISOString(),
                         loadavg_start: load0, loadavg_end: os.loadavg(),
                         contention: contention(st.results, o, st.results.map((r) => r.file)),
-                        timeline: st.timeline, ...extra});
+                        sessions_created: st.sessionsCreated, timeline: st.timeline, ...extra});
   writeAtomic(file, lines.join('\n') + '\n');
   writeAtomic(machineFile, JSON.stringify(m, null, 2) + '\n');
 }
@@ -937,6 +976,38 @@ async function runSweeps(o) {
   // Positions in a pass after which a network round runs.
   const roundAfter = new Set();
   if (interleave) for (let r = 1; r <= o.rounds; ++r) roundAfter.add(Math.round((r * jobs.length) / o.rounds) - 1);
+  // One timing of row i, its runs pooled; the median it reports (progress).
+  const timeRow = async (i) => {
+    if (jobs[i].weightBytes === undefined) jobs[i].weightBytes = fs.statSync(jobs[i].file).size;
+    const timing = sweepTiming(o, o.seed + i, jobs[i].op, jobs[i].boxGroups, jobs[i].weightBytes);
+    jobs[i].flushMb = timing.flushMb;
+    const t = await timeModel(jobs[i].file, o, {...timing, footprint: jobs[i].footprint});
+    jobs[i].footprint = t.footprint;  // measured once (--warm-max-mb)
+    if (t.outRows !== null) {
+      // The same feed every pass: a different count means the runtime is not deterministic.
+      if (jobs[i].outRows !== undefined && jobs[i].outRows !== t.outRows) {
+        throw new Error(`${jobs[i].file}: NonMaxSuppression kept ${jobs[i].outRows} then ${t.outRows} boxes on one feed`);
+      }
+      jobs[i].outRows = t.outRows;
+    }
+    pooled[i].run.push(...t.times);
+    if (node) pooled[i].node.push(...t.nodeTimes);
+    if (node && t.reorders) {
+      for (const dir of ['in', 'out']) {
+        const p = pooled[i].reorder[dir], q = t.reorders[dir];
+        if (!q.nodes) continue;
+        p.ms.push(...q.ms);
+        p.elems = q.elems;
+        p.nodes = q.nodes;
+      }
+    }
+    if (t.warmTimes) pooled[i].warm.push(...(node ? t.warmNodeTimes : t.warmTimes));
+    pooled[i].passMedians.push(stats(node ? t.nodeTimes : t.times).median);
+    pooled[i].refRatios.push(t.refRatio);
+    results.push(t);
+    resultFiles.push(jobs[i].file);
+    return stats(node ? t.nodeTimes : t.times).median;
+  };
   const total = o.passes * jobs.length;
   let round = 0;
   for (let pass = 0; pass < o.passes; ++pass) {
@@ -948,41 +1019,21 @@ async function runSweeps(o) {
     const order = passOrder(o, jobs.length, pass);
     for (let k = 0; k < order.length; ++k) {
       const i = order[k];
-      if (jobs[i].weightBytes === undefined) jobs[i].weightBytes = fs.statSync(jobs[i].file).size;
-      const timing = sweepTiming(o, o.seed + i, jobs[i].op, jobs[i].boxGroups, jobs[i].weightBytes);
-      jobs[i].flushMb = timing.flushMb;
-      const t = await timeModel(jobs[i].file, o, {...timing, footprint: jobs[i].footprint});
-      jobs[i].footprint = t.footprint;  // measured once (--warm-max-mb)
-      if (t.outRows !== null) {
-        // The same feed every pass: a different count means the runtime is not deterministic.
-        if (jobs[i].outRows !== undefined && jobs[i].outRows !== t.outRows) {
-          throw new Error(`${jobs[i].file}: NonMaxSuppression kept ${jobs[i].outRows} then ${t.outRows} boxes on one feed`);
-        }
-        jobs[i].outRows = t.outRows;
-      }
-      pooled[i].run.push(...t.times);
-      if (node) pooled[i].node.push(...t.nodeTimes);
-      if (node && t.reorders) {
-        for (const dir of ['in', 'out']) {
-          const p = pooled[i].reorder[dir], q = t.reorders[dir];
-          if (!q.nodes) continue;
-          p.ms.push(...q.ms);
-          p.elems = q.elems;
-          p.nodes = q.nodes;
-        }
-      }
-      if (t.warmTimes) pooled[i].warm.push(...(node ? t.warmNodeTimes : t.warmTimes));
-      pooled[i].passMedians.push(stats(node ? t.nodeTimes : t.times).median);
-      pooled[i].refRatios.push(t.refRatio);
-      results.push(t);
-      resultFiles.push(jobs[i].file);
-      progress(pass * jobs.length + k + 1, total, jobs[i].label, stats(node ? t.nodeTimes : t.times).median);
+      const median = await timeRow(i);
+      progress(pass * jobs.length + k + 1, total, jobs[i].label, median);
       if (roundAfter.has(k)) {
         const done = pass * jobs.length + k + 1;
         const show = (f, n) => progress(done, total, path.basename(f).replace(/\.onnx$/, ''), stats(n.times).median);
         await timeNetworks(o, nets, true, show, passOrder(o, o.networks.length, 1000 + round++));
       }
     }
+  }
+  // --extra-pass-spread: one more pass over the rows whose passes disagree (in a shuffled order).
+  const extraRows = o.extraPassSpread === null ? []
+      : passOrder(o, jobs.length, o.passes).filter((i) => passSpread(pooled[i].passMedians) >= o.extraPassSpread);
+  for (let k = 0; k < extraRows.length; ++k) {
+    const i = extraRows[k];
+    progress(total + k + 1, total + extraRows.length, jobs[i].label, await timeRow(i));
   }
   process.stderr.write('\n');
   const warmColumn = o.warmMaxMb !== null;
@@ -1043,6 +1094,8 @@ async function runSweeps(o) {
                         node_bias_us: o.nodeBias,
                         runs_rejected: rejected, flush_mb: o.flushMb, flush_ops: o.flushOps,
                         warm_max_mb: o.warmMaxMb, rows_timed_warm: warmColumn ? warmRows : null,
+                        max_time_ms: o.maxTime, extra_pass_spread: o.extraPassSpread,
+                        rows_extra_pass: o.extraPassSpread === null ? null : extraRows.length,
                         flush_large_mb: o.flushLargeMb, flush_large_above_mb: o.flushLargeAboveMb,
                         rows_flushed_large: flushColumn ? jobs.filter((j) => j.flushMb > 0 && largeWeights(o, j.weightBytes)).length
                                                        : null,
@@ -1056,10 +1109,12 @@ async function runSweeps(o) {
   const warmNote = warmColumn ? `; warm_ms: rows of <= ${o.warmMaxMb} MiB also timed without it, back to back` : '';
   const largeNote = flushColumn ? ` (${o.flushLargeMb} MiB for weights above ${o.flushLargeAboveMb} MiB, column flush_mb)` : '';
   const flushed = o.flushMb ? `, ${o.flushMb} MiB written before every run${flushOps}${largeNote}${warmNote}` : '';
+  const budget = o.maxTime !== null ? `, or ${o.maxTime} ms and >= ${kBudgetMinRuns} runs` : '';
+  const extra = o.extraPassSpread !== null ? `, one more pass for the ${extraRows.length} rows whose passes differ by >= ${o.extraPassSpread}x` : '';
   const floor = m.noise_floor ? `; noise floor (reference run MAD) ${m.noise_floor.run_mad_pct}%` : '';
   const comment = `# ONNX Runtime ${m.onnxruntime_node} CPU, ${m.cpu_model}, ${o.threads} thread(s), ` +
       `opt ${o.optLevel}, ` +
-      `${o.passes} pass(es) x >= ${o.repeats} runs (>= ${o.minTime} ms) after ${o.warmup} warm-up${flushed}, ` +
+      `${o.passes} pass(es) x >= ${o.repeats} runs (>= ${o.minTime} ms${budget}) after ${o.warmup} warm-up${extra}${flushed}, ` +
       `order ${o.order}, outliers beyond ${o.reject} scaled MADs dropped${floor}, ` +
       `${m.started}; ${what}; run_ms: session.run median; see ${path.basename(o.machine)}\n`;
   writeAtomic(o.out, comment + lines.join('\n') + '\n');
@@ -1067,8 +1122,10 @@ async function runSweeps(o) {
   if (interleave) {
     writeNetworks(o, nets, o.networkOut, began, load0, {rounds_per_pass: o.rounds, warmup: o.networkWarmup,
                                                         repeats_per_round: o.networkRepeats, min_time_per_round_ms: o.networkMinTime,
-                                                        interleaved_with: path.basename(o.out)});
+                                                        interleaved_with: path.basename(o.out),
+                                                        keep_network_sessions: o.keepNetworkSessions});
   }
+  for (const session of o.networkSessions.values()) await session.release();
   if (o.ref) await o.ref.close();
   const also = interleave ? ` and ${o.networks.length} networks in ${o.passes * o.rounds} rounds` : '';
   process.stderr.write(`run.js: timed ${jobs.length} models x ${o.passes} pass(es)${also} in ` +
@@ -1098,7 +1155,7 @@ async function runNetworks(o) {
 }
 
 // Also a module: dispatch.js times with the same machinery; value_sizes.js feeds and profiles with it.
-module.exports = {reorderTimes, stats, robustStats, mad, percentile, permutation, makeFeeds, setFeedSpecs, sessionOptions, timeModel,
+module.exports = {passDone, reorderTimes, stats, robustStats, mad, percentile, permutation, makeFeeds, setFeedSpecs, sessionOptions, timeModel,
                   profileModel, Reference, machine, identity, writeAtomic, ms};
 
 if (require.main === module) {
