@@ -70,12 +70,15 @@ inline LayerCost CostOf(const FusedLayer& l, OpClass cls, const PlatformPlan& pl
 // (nothing allocated), else the layout emulated here.
 class NchwcFlags {
  public:
-  NchwcFlags(const FusedNetwork& fused, const PlatformPlan& plan) : fused_(fused), block_(plan.resize_nchwc_block) {
+  NchwcFlags(const FusedNetwork& fused, const PlatformPlan& plan)
+      : fused_(fused), block_(plan.resize_nchwc_block), conv1d_(plan.conv1d) {
     if (block_ > 0 && fused.nchwc_block != block_) own_ = EmulateNchwc(fused.layers, fused.outputs, block_).nchwc;
   }
-  // Layer i's class on the plan: resize_nchwc for a nearest Resize that runs NCHWc, else its own.
+  // Layer i's class on the plan: conv1d for a float Conv over one spatial dimension when the plan
+  // has that class; resize_nchwc for a nearest Resize that runs NCHWc; else its own.
   OpClass ClassOf(std::size_t i) const {
     const FusedLayer& l = fused_.compact[i];
+    if (conv1d_ && l.conv1d) return OpClass::kConv1d;
     if (block_ == 0 || !l.nearest_resize) return l.op_class;
     const bool nchwc = own_.empty() ? l.nchwc : static_cast<bool>(own_[i]);
     return nchwc ? OpClass::kResizeNchwc : l.op_class;
@@ -84,6 +87,7 @@ class NchwcFlags {
  private:
   const FusedNetwork& fused_;
   std::int64_t block_;
+  bool conv1d_;
   std::vector<bool> own_;
 };
 
@@ -237,6 +241,7 @@ PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& optio
     plan.reorder_power_w = platform.ActivePowerW(OpClass::kEltwise);
   }
   plan.resize_nchwc_block = ResizeNchwcBlock(platform);
+  plan.conv1d = platform.classes.count(OpClass::kConv1d) > 0;
   plan.idle_power_w = platform.idle_power_w.value;
   for (const auto& [activation, cost] : platform.fused_activation) {
     plan.activation_ns[static_cast<std::size_t>(activation)] = cost.value;

@@ -710,6 +710,7 @@ FusedNetwork FuseNetwork(const Network& net, const Fusion& fusion) {
       c.activation = PricedActivation(l);
       if (c.activation != FusedActivation::kNone) c.activation_elems = l.counts.output_elems;
       c.nearest_resize = NearestResize(l);
+      c.conv1d = IsConv1d(l);
     }
     f.compact.push_back(c);
   }

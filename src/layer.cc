@@ -36,6 +36,7 @@ constexpr ClassName kClassNames[] = {
     {OpClass::kNonZero, "nonzero"},
     {OpClass::kGatherNd, "gathernd"},
     {OpClass::kResizeNchwc, "resize_nchwc"},
+    {OpClass::kConv1d, "conv1d"},
     {OpClass::kUnknown, "unknown"},
 };
 // Float class, int8 class.
@@ -87,6 +88,12 @@ OpClass FloatClassOf(OpClass c) {
 }
 
 bool IsInt8Class(OpClass c) { return FloatClassOf(c) != c; }
+
+bool IsConv1d(const Layer& l) {
+  const bool cls = l.op_class == OpClass::kConv || l.op_class == OpClass::kDepthwiseConv || l.op_class == OpClass::kConv1d;
+  return cls && l.op_type == "Conv" && l.domain.empty() && !l.inputs.empty() && l.inputs[0].shape.size() == 3 &&
+         l.inputs[0].dtype == DataType::kFloat32;
+}
 
 Counts& Counts::operator+=(const Counts& o) {
   macs = CheckedAdd(macs, o.macs);

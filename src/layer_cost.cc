@@ -262,7 +262,8 @@ namespace {
 bool ValidTaps(const Layer& l, std::int64_t& valid, std::int64_t& all) {
   const OpClass cls = FloatClassOf(l.op_class);
   const std::int64_t macs = l.counts.macs;
-  if ((cls != OpClass::kConv && cls != OpClass::kDepthwiseConv) || l.op_type == "ConvTranspose" || macs <= 0) {
+  const bool conv = cls == OpClass::kConv || cls == OpClass::kDepthwiseConv || cls == OpClass::kConv1d;
+  if (!conv || l.op_type == "ConvTranspose" || macs <= 0) {
     return false;
   }
   const Window& w = l.window;

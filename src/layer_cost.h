@@ -174,6 +174,7 @@ struct FusedLayer {
   FusedActivation activation = FusedActivation::kNone;
   std::int64_t activation_elems = 0;
   bool nearest_resize = false;  // NearestResize (fusion.h), float and known
+  bool conv1d = false;          // IsConv1d (layer.h), float and known: class conv1d where the plan has it
   bool nchwc = false;           // runs NCHWc at FusedNetwork::nchwc_block (when that is not 0)
 };
 

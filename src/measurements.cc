@@ -39,6 +39,8 @@ using I64 = std::int64_t;
 using Builder = void (*)(const LayerConfig& c, Layer& l);
 void BuildConv(const LayerConfig& c, Layer& l);
 void BuildDepthwiseConv(const LayerConfig& c, Layer& l);
+void BuildConv1d(const LayerConfig& c, Layer& l);           // [batch, in_c, in_w]: in_h, kernel_h, stride_h 1
+void BuildDepthwiseConv1d(const LayerConfig& c, Layer& l);  // the same, groups = in_c
 void BuildConvTranspose(const LayerConfig& c, Layer& l);
 void BuildGemm(const LayerConfig& c, Layer& l);
 void BuildMatMul(const LayerConfig& c, Layer& l);  // batch x [in_h x in_c] x [in_c x out_c], both activations
@@ -83,6 +85,8 @@ struct OpSpec {
 constexpr OpSpec kOps[] = {
     {"Conv", "Conv", BuildConv},
     {"DepthwiseConv", "Conv", BuildDepthwiseConv},
+    {"Conv1d", "Conv", BuildConv1d},
+    {"DepthwiseConv1d", "Conv", BuildDepthwiseConv1d},
     {"ConvTranspose", "ConvTranspose", BuildConvTranspose},
     {"Gemm", "Gemm", BuildGemm},
     {"MatMul", "MatMul", BuildMatMul},
@@ -300,6 +304,42 @@ void BuildDepthwiseConv(const LayerConfig& c, Layer& l) {
     throw Error(c.op + ": out_c " + std::to_string(c.out_c) + " is not a multiple of in_c " + std::to_string(c.in_c));
   }
   BuildConvLike(c, c.in_c, false, l);
+}
+
+// A Conv over one spatial dimension, as audio and sequence networks write it (Silero VAD's STFT
+// and encoder): input [batch, in_c, in_w], weight [out_c, in_c / group, kernel_w], output
+// [batch, out_c, out_w]; the window's one axis is the plan's w (kernel_w, stride_w, pad_w,
+// dilation). in_h, kernel_h and stride_h must be 1 and pad_h 0 or -1. ONNX Runtime runs it outside
+// its NCHWc kernels (class conv1d). Float only: the int8 writer is 2-D (NHWC).
+void BuildConv1dLike(const LayerConfig& c, I64 group, Layer& l) {
+  if (c.in_h != 1 || c.kernel_h != 1 || c.stride_h != 1 || (c.pad_h != 0 && c.pad_h != -1)) {
+    throw Error(c.op + ": in_h, kernel_h and stride_h must be 1 and pad_h 0 or -1 (the length is in_w, the kernel " +
+                "kernel_w), not in_h " + std::to_string(c.in_h) + ", kernel_h " + std::to_string(c.kernel_h) +
+                ", stride_h " + std::to_string(c.stride_h) + ", pad_h " + std::to_string(c.pad_h));
+  }
+  if (c.precision == Precision::kInt8) throw Error(c.op + ": int8 is not supported (the QDQ writer is 2-D)");
+  if (c.in_c % group != 0 || c.out_c % group != 0) {
+    throw Error(c.op + ": in_c " + std::to_string(c.in_c) + " and out_c " + std::to_string(c.out_c) +
+                " must be multiples of groups " + std::to_string(group));
+  }
+  const I64 pw = Pad(c.pad_w, c.kernel_w, c.dilation);
+  l.window = Window{{c.kernel_w}, {c.stride_w}, {pw, pw}, {c.dilation}, group};
+  const I64 ow = WindowOut(c, "w", c.in_w, c.kernel_w, c.stride_w, pw, c.dilation);
+  l.inputs = {Tensor("x", {c.batch, c.in_c, c.in_w}), Weight("w", {c.out_c, c.in_c / group, c.kernel_w}),
+              Weight("b", {c.out_c})};
+  l.outputs = {Tensor("y", {c.batch, c.out_c, ow})};
+}
+
+void BuildConv1d(const LayerConfig& c, Layer& l) { BuildConv1dLike(c, c.groups, l); }
+
+void BuildDepthwiseConv1d(const LayerConfig& c, Layer& l) {
+  if (c.groups != 1 && c.groups != c.in_c) {
+    throw Error(c.op + ": groups " + std::to_string(c.groups) + " must equal in_c " + std::to_string(c.in_c));
+  }
+  if (c.out_c % c.in_c != 0) {
+    throw Error(c.op + ": out_c " + std::to_string(c.out_c) + " is not a multiple of in_c " + std::to_string(c.in_c));
+  }
+  BuildConv1dLike(c, c.in_c, l);
 }
 
 void BuildGemm(const LayerConfig& c, Layer& l) {
@@ -1098,7 +1138,9 @@ Layer SingleLayer(const LayerConfig& c) {
   l.name = c.op;
   l.op_type = spec->op_type;
   spec->build(c, l);
-  l.op_class = c.op == "ResizeNchwc" ? OpClass::kResizeNchwc : ClassifyLayer(l);
+  l.op_class = c.op == "ResizeNchwc"                           ? OpClass::kResizeNchwc
+               : c.op == "Conv1d" || c.op == "DepthwiseConv1d" ? OpClass::kConv1d
+                                                               : ClassifyLayer(l);
   l.covers = {l.name};
   l.covered_ops = {l.op_type};
   l.counts = ComputeCounts(l);

@@ -1107,6 +1107,7 @@ const ClassModel& Platform::ModelFor(OpClass c) const {
   if (it == classes.end() && c == OpClass::kNonZero) it = classes.find(OpClass::kDetection);
   if (it == classes.end() && c == OpClass::kGatherNd) it = classes.find(OpClass::kData);
   if (it == classes.end() && c == OpClass::kResizeNchwc) it = classes.find(OpClass::kResize);
+  if (it == classes.end() && c == OpClass::kConv1d) it = classes.find(OpClass::kConv);
   if (it == classes.end() && IsInt8Class(c)) it = classes.find(FloatClassOf(c));
   return it != classes.end() ? it->second : default_class;
 }

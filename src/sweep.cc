@@ -47,6 +47,10 @@
 //   default ConvNeXt-T's stage 1, [1, 56, 56, 96]. Both: out_c = in_c, default dims in_c, in_h.
 // - Transpose3D: Transpose's move without the batch axis, [in_c, in_h, in_w] -> [in_h, in_c, in_w]
 //   (batch 1); default ViT-B/16's head split, [197, 12, 64]; dims in_c, in_h; in_h does not set in_w.
+// - Conv1d, DepthwiseConv1d: a Conv over one spatial dimension, [batch, in_c, in_w] (in_h,
+//   kernel_h and stride_h 1; the window is kernel_w, stride_w, pad_w, dilation), class conv1d;
+//   default 64 channels, length 64, kernel 3; dims in_c, out_c, in_w (DepthwiseConv1d: in_c,
+//   in_w, in_c carrying out_c and groups); in_h does not set in_w.
 // - A convolution + activation op (ConvClip, ConvHardSwish, DepthwiseConvClip, ...; ToLayer,
 //   LayerNodes) sweeps exactly as its Conv or DepthwiseConv: the same defaults, dims and rows,
 //   so that a plan line with --op Conv and one with --op ConvClip and the same --seed and dims
@@ -97,6 +101,7 @@ std::string PlainOp(const std::string& op) {
 OutC OutChannels(const std::string& any_op) {
   const std::string op = PlainOp(any_op);
   if (op == "Conv" || op == "ConvTranspose" || op == "Gemm" || op == "DepthwiseConv" || op == "TopK" || op == "Slice" ||
+      op == "Conv1d" || op == "DepthwiseConv1d" ||
       op == "Gather" || op == "SliceH" || op == "GatherBlock" || Recurrent(op)) {
     return OutC::kFree;
   }
@@ -116,6 +121,8 @@ std::vector<std::string> DefaultDims(const std::string& any_op) {
   if (op == "GatherColumn") return {"in_h", "in_c"};
   if (op == "SliceH") return {"in_h", "out_c", "batch"};
   if (op == "GatherBlock") return {"batch", "in_c"};
+  if (op == "Conv1d") return {"in_c", "out_c", "in_w"};  // the length is in_w (in_h 1)
+  if (op == "DepthwiseConv1d") return {"in_c", "in_w"};
   if (OutChannels(op) == OutC::kFree && op != "DepthwiseConv") return {"in_c", "out_c", "in_h"};
   return {"in_c", "in_h"};
 }
@@ -132,13 +139,13 @@ void Set(LayerConfig& c, const SweepKey& key, I64 v) {
   // Square inputs (a recurrent layer's in_h is its sequence, GatherND's the rows of its data, which
   // move the rows it gathers along: odonata's bound, every row selected).
   const bool own_w = c.op == "GatherND" || c.op == "Gather" || c.op == "GatherColumn" || c.op == "SliceH" ||
-                     c.op == "GatherBlock" || c.op == "Transpose3D";
+                     c.op == "GatherBlock" || c.op == "Transpose3D" || c.op == "Conv1d" || c.op == "DepthwiseConv1d";
   if (dim == "in_h" && !Recurrent(c.op) && !own_w) c.in_w = v;
   if (dim == "in_h" && c.op == "GatherND") c.batch = v;
   if (dim == "in_c") {
     switch (OutChannels(c.op)) {
       case OutC::kFree:
-        if (PlainOp(c.op) == "DepthwiseConv") c.out_c = c.groups = v;
+        if (PlainOp(c.op) == "DepthwiseConv" || c.op == "DepthwiseConv1d") c.out_c = c.groups = v;
         break;
       case OutC::kSameAsInput:
         c.out_c = v;
@@ -297,6 +304,13 @@ LayerConfig DefaultSweepBase(const std::string& any_op) {
   }
   c.in_c = c.out_c = 64;
   c.in_h = c.in_w = 32;
+  if (op == "Conv1d" || op == "DepthwiseConv1d") {  // 64 channels, length 64, kernel 3
+    c.in_h = 1;
+    c.in_w = 64;
+    c.kernel_w = 3;
+    if (op == "DepthwiseConv1d") c.groups = 64;
+    return c;
+  }
   if (op == "Conv" || op == "DepthwiseConv") c.kernel_h = c.kernel_w = 3;
   if (op == "ConvTranspose" || op == "MaxPool" || op == "AveragePool") {
     c.kernel_h = c.kernel_w = 2;
@@ -315,7 +329,7 @@ std::vector<LayerConfig> PlanSweep(const SweepOptions& o) {
   base.op = o.op;
   if (OutChannels(o.op) == OutC::kSameAsInput) base.out_c = base.in_c;
   if (OutChannels(o.op) == OutC::kTwiceInput) base.out_c = CheckedMul(2, base.in_c);
-  if (PlainOp(o.op) == "DepthwiseConv") base.groups = base.in_c;
+  if (PlainOp(o.op) == "DepthwiseConv" || o.op == "DepthwiseConv1d") base.groups = base.in_c;
   try {
     ToLayer(base);
   } catch (const Error& e) {

@@ -1043,6 +1043,60 @@ TEST(Fit, ResizeNchwcRowsFitTheirOwnClassPerCallAndElement) {
   EXPECT_NEAR(ms, truth, 0.03 * truth);
 }
 
+// 1-D convolution rows (--op Conv1d, DepthwiseConv1d) fit their own class, conv1d, apart from the
+// 2-D Conv rows: synthetic rows at 10% of the 100 GOP/s peak (2% noise) for the 36 1-D rows and at
+// 50% for the 12 2-D rows; a 1-D layer of the size of no row (48 -> 96 over 150, kernel 3) is
+// estimated within 5% by the new class, and the conv class keeps its 12 rows.
+TEST(Fit, Conv1dRowsFitTheirOwnClass) {
+  std::vector<Measurement> rows;
+  Noise noise(0.02, 61);
+  int k = 0;
+  const I64 kernels[] = {1, 3, 5};
+  for (I64 in_c : {16, 32, 64, 128}) {
+    for (I64 out_c : {16, 64, 128}) {
+      for (I64 len : {25, 100, 400}) {
+        LayerConfig cfg;
+        cfg.op = "Conv1d";
+        cfg.in_c = in_c;
+        cfg.out_c = out_c;
+        cfg.in_h = 1;
+        cfg.in_w = len;
+        cfg.kernel_h = 1;
+        cfg.kernel_w = kernels[k % 3];
+        cfg.pad_h = cfg.pad_w = -1;
+        const Layer l = ToLayer(cfg);
+        ASSERT_EQ(l.op_class, OpClass::kConv1d);
+        rows.push_back(Row(cfg, static_cast<double>(l.counts.flops) / (100e9 * 0.1) * 1e3 * noise(), ++k));
+      }
+    }
+  }
+  for (I64 c : {16, 32, 64, 128}) {
+    for (I64 hw : {8, 16, 32}) {
+      const LayerConfig cfg = ConvConfig(c, c, hw);
+      rows.push_back(Row(cfg, static_cast<double>(ToLayer(cfg).counts.flops) / (100e9 * 0.5) * 1e3, 1000 + ++k));
+    }
+  }
+  const FitReport r = FitPlatform(rows, Base(), "conv1d.csv", 5);
+  EXPECT_EQ(FitOf(r, OpClass::kConv1d).measured.size(), 36u);
+  EXPECT_EQ(FitOf(r, OpClass::kConv).measured.size(), 12u);
+  ASSERT_TRUE(r.platform.classes.count(OpClass::kConv1d));
+  LayerConfig probe;
+  probe.op = "Conv1d";
+  probe.in_c = 48;
+  probe.out_c = 96;
+  probe.in_h = 1;
+  probe.in_w = 150;
+  probe.kernel_h = 1;
+  probe.kernel_w = 3;
+  probe.pad_h = probe.pad_w = -1;
+  const Layer l = ToLayer(probe);
+  const double truth = static_cast<double>(l.counts.flops) / (100e9 * 0.1) * 1e3;
+  const ClassModel& model = r.platform.ModelFor(l.op_class);
+  EXPECT_EQ(&model, &r.platform.classes.at(OpClass::kConv1d));
+  const double ms = FindEstimator(model.estimator)->fn(EstimatorContext{l, r.platform, Precision::kFp32, model}).ms;
+  EXPECT_NEAR(ms, truth, 0.05 * truth);
+}
+
 TEST(Fit, PlatformErrors) { EXPECT_THROW(FitPlatform({}, Base(), "x", 1), Error); }
 
 TEST(Fit, FromFilesNamesTheProfileAndSaysWhatItWasFittedFrom) {

@@ -168,7 +168,8 @@ TEST(Measurements, RowErrorsNameLineColumnAndValue) {
       {2, "", "m.csv:2: in_c: missing value"},
       {12, "-2", "m.csv:2: pad_h: '-2' must be -1 (same) or at least 0"},
       {0, "Convv",
-       "m.csv:2: op: unknown op 'Convv' (known: Conv, DepthwiseConv, ConvTranspose, Gemm, MatMul, MaxPool, AveragePool, "
+       "m.csv:2: op: unknown op 'Convv' (known: Conv, DepthwiseConv, Conv1d, DepthwiseConv1d, ConvTranspose, Gemm, MatMul, MaxPool, "
+       "AveragePool, "
        "GlobalAveragePool, Add, Mul, Relu, Clip, Sigmoid, HardSwish, BatchNormalization, Softmax, LayerNormalization, Gelu, SiLU, Concat, Transpose, "
        "Resize, ResizeLinear, ResizeNchwc, NonMaxSuppression, LSTM, GRU, RNN, RoiAlign, ScatterElements, TopK, NonZero, GatherND, Slice, Gather, "
        "GatherColumn, SliceH, GatherBlock, SoftmaxLast, ReduceMean, Transpose3D, NonMaxSuppressionIoU, ConvRelu, ConvClip, "

@@ -189,6 +189,9 @@ struct PlatformPlan {
   // ResizeNchwcBlock(platform): a nearest Resize that the NCHWc layout at this block runs NCHWc
   // takes the class resize_nchwc (its row's layer too); 0: no such class, every Resize is resize.
   std::int64_t resize_nchwc_block = 0;
+  // The platform lists the class conv1d: a float Conv over one spatial dimension (IsConv1d) takes
+  // it; without it such a layer keeps its conv or dwconv class, as before the class existed.
+  bool conv1d = false;
   // Platform::fused_activation by FusedActivation: ns per output element and ms per layer (0: none).
   std::array<double, kFusedActivationCount> activation_ns{};
   std::array<double, kFusedActivationCount> activation_ms{};

@@ -67,6 +67,14 @@ enum class OpClass {
   // (estimate.h); the sweep's ResizeNchwc rows have it. A profile without it costs such a layer
   // with its resize model, as before it existed.
   kResizeNchwc,
+  // A float Conv over one spatial dimension (input [N, C, L]; depthwise too), which ONNX Runtime
+  // runs outside its NCHWc kernels (MLAS's generic convolution, im2col and SGEMM): 2-5x the time
+  // of the same layer written 2-D with H = 1 when its channels suit the NCHWc block
+  // (docs/host-platform.md "1-D convolutions"). No network layer is loaded with this class: the
+  // estimate gives it to a kConv or kDepthwiseConv layer with IsConv1d when the profile lists the
+  // class (estimate.h); the sweep's Conv1d and DepthwiseConv1d rows have it. A profile without it
+  // costs such a layer with its conv or dwconv model, as before it existed.
+  kConv1d,
   kUnknown,            // not in odonata's op table: estimated memory-bound and flagged
 };
 
@@ -154,5 +162,10 @@ struct Layer {
 
   bool operator==(const Layer&) const = default;
 };
+
+// A float ONNX Conv (default domain, class conv or dwconv or already conv1d) whose input is
+// [N, C, L]: one spatial dimension. Such a layer takes the class conv1d where the platform
+// profile has it (OpClass::kConv1d).
+bool IsConv1d(const Layer& layer);
 
 }  // namespace odonata

@@ -64,7 +64,7 @@ int Run(const SweepArgs& a, const Context&) {
 
 Runner SetupSweep(CLI::App& cmd) {
   auto a = std::make_shared<SweepArgs>();
-  cmd.add_option("--op", a->op, "Layer type: Conv, DepthwiseConv, Gemm, MaxPool, AveragePool, Add, ..., LSTM, GRU, RNN, RoiAlign, ScatterElements, SiLU (Sigmoid + Mul), TopK, NonZero, GatherND, Slice, SliceH, Gather, GatherColumn, GatherBlock, SoftmaxLast, ReduceMean, Transpose3D, NonMaxSuppressionIoU (IoU threshold = kernel / 100); a convolution and a fused activation, ConvClip, ConvHardSwish, ConvSigmoid, ConvHardSigmoid, ConvRelu, DepthwiseConvClip, ... (swept as the convolution; pair each with a plain Conv line of the same --seed and dims for fit's fused_activation_ns)")
+  cmd.add_option("--op", a->op, "Layer type: Conv, DepthwiseConv, Gemm, MaxPool, AveragePool, Add, ..., LSTM, GRU, RNN, RoiAlign, ScatterElements, SiLU (Sigmoid + Mul), TopK, NonZero, GatherND, Slice, SliceH, Gather, GatherColumn, GatherBlock, SoftmaxLast, ReduceMean, Transpose3D, NonMaxSuppressionIoU (IoU threshold = kernel / 100); Conv1d, DepthwiseConv1d (a Conv over [batch, in_c, in_w]: in_h, kernel_h, stride_h 1, the window kernel_w, stride_w, pad_w; class conv1d); a convolution and a fused activation, ConvClip, ConvHardSwish, ConvSigmoid, ConvHardSigmoid, ConvRelu, DepthwiseConvClip, ... (swept as the convolution; pair each with a plain Conv line of the same --seed and dims for fit's fused_activation_ns)")
       ->type_name("OP");
   cmd.add_option("--plan", a->plan,
                  "Configurations from a measurement CSV (plan) instead of --op and a design (e.g. census samples)")

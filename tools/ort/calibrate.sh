@@ -150,7 +150,8 @@ fi
 #    their layers came out 11-14% low in median inside networks, 20-40% in
 #    MobileNetV2; tools/ort/README.md "Cold weights").
 if step measure; then
-  # The convolution + activation rows (fused_activation_ns) are convolutions: flushed as theirs.
+  # The convolution + activation rows (fused_activation_ns) and the 1-D convolutions (Conv1d,
+  # DepthwiseConv1d, class conv1d, since run 20) are convolutions: flushed as theirs.
   FLUSH_ACT=()
   for act in Relu Clip Sigmoid HardSigmoid HardSwish; do
     FLUSH_ACT+=(--flush-op "Conv$act" --flush-op "DepthwiseConv$act")
@@ -158,7 +159,7 @@ if step measure; then
   dirs=$(grep -v '^#' "$SWEEPS" | awk -v w="$WORK/sweeps" 'NF && $1 != "detection" {print w "/" $2}')
   # shellcheck disable=SC2086,SC2046
   $RUNNER --sweep $dirs --threads "$THREADS" --passes 2 --overhead-model "$WORK/sweeps/empty/models/00000.onnx" \
-    $RUN_FLAGS --flush-mb 64 --flush-op Conv --flush-op DepthwiseConv --flush-op Gemm "${FLUSH_ACT[@]}" "${LARGE_FLUSH[@]}" --warm-max-mb "$WARM_MB" \
+    $RUN_FLAGS --flush-mb 64 --flush-op Conv --flush-op DepthwiseConv --flush-op Gemm --flush-op Conv1d --flush-op DepthwiseConv1d "${FLUSH_ACT[@]}" "${LARGE_FLUSH[@]}" --warm-max-mb "$WARM_MB" \
     --reference "$REFERENCE" --out "$DATA/sweeps.csv" \
     --feeds "$FEEDS" --network $(suite_nets) tools/ort/chains/models/*.onnx --rounds 5 --network-repeats 2 --network-warmup 1 \
     --network-out "$DATA/networks/networks.csv"
