@@ -25,24 +25,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::Model;
+using testing::TempDir;
 const std::string kRoot = ODONATA_SOURCE_DIR;
-
-class TempDir {
- public:
-  explicit TempDir(const std::string& name)
-      : path_(fs::temp_directory_path() / ("odonata_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // A Conv1d row: 12 -> 20 channels over 50 samples, kernel 5, stride 2, "same" pads (2 each
 // side): output length floor((50 + 4 - 5) / 2) + 1 = 25; 20 x 25 x 12 x 5 = 30,000 MACs.

@@ -30,6 +30,7 @@ namespace fs = std::filesystem;
 
 using testing::Config;
 using testing::ErrorOf;
+using testing::TempDir;
 
 // Names of the fields in which `a` and `b` differ (in_h and in_w count apart).
 std::vector<std::string> Differences(const LayerConfig& a, const LayerConfig& b) {
@@ -298,24 +299,6 @@ TEST(Sweep, OptionErrors) {
 }
 
 // --- WriteLayerModel ----------------------------------------------------------
-
-// A fresh directory, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  explicit TempDir(const std::string& name)
-      : path_(fs::temp_directory_path() / ("odonata_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::ptrdiff_t Entries(const fs::path& dir) {
   return std::distance(fs::directory_iterator(dir), fs::directory_iterator());

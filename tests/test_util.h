@@ -1,9 +1,11 @@
-// Helpers shared by the tests: inline ONNX text models.
+// Helpers shared by the tests: inline ONNX text models, configurations, a temporary directory.
 #pragma once
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <initializer_list>
 #include <stdexcept>
@@ -78,5 +80,26 @@ inline LayerConfig Config(const std::string& op, std::int64_t in_c, std::int64_t
   c.stride_h = c.stride_w = s;
   return c;
 }
+
+// A fresh directory, odonata_NAME_PID under the system's temporary directory, removed with
+// everything in it at the end of the scope.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& name)
+      : path_(std::filesystem::temp_directory_path() / ("odonata_" + name + "_" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
 
 }  // namespace odonata::testing
