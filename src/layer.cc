@@ -89,9 +89,12 @@ OpClass FloatClassOf(OpClass c) {
 
 bool IsInt8Class(OpClass c) { return FloatClassOf(c) != c; }
 
+bool IsConvClass(OpClass c) {
+  return c == OpClass::kConv || c == OpClass::kDepthwiseConv || c == OpClass::kConv1d;
+}
+
 bool IsConv1d(const Layer& l) {
-  const bool cls = l.op_class == OpClass::kConv || l.op_class == OpClass::kDepthwiseConv || l.op_class == OpClass::kConv1d;
-  return cls && l.op_type == "Conv" && l.domain.empty() && !l.inputs.empty() && l.inputs[0].shape.size() == 3 &&
+  return IsConvClass(l.op_class) && l.op_type == "Conv" && l.domain.empty() && !l.inputs.empty() && l.inputs[0].shape.size() == 3 &&
          l.inputs[0].dtype == DataType::kFloat32;
 }
 

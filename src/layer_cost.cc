@@ -262,8 +262,7 @@ namespace {
 bool ValidTaps(const Layer& l, std::int64_t& valid, std::int64_t& all) {
   const OpClass cls = FloatClassOf(l.op_class);
   const std::int64_t macs = l.counts.macs;
-  const bool conv = cls == OpClass::kConv || cls == OpClass::kDepthwiseConv || cls == OpClass::kConv1d;
-  if (!conv || l.op_type == "ConvTranspose" || macs <= 0) {
+  if (!IsConvClass(cls) || l.op_type == "ConvTranspose" || macs <= 0) {
     return false;
   }
   const Window& w = l.window;

@@ -98,6 +98,10 @@ std::string PlainOp(const std::string& op) {
   return plain;
 }
 
+// A depthwise op, whose groups and out_c follow in_c: DepthwiseConv (with or without a fused
+// activation) and DepthwiseConv1d.
+bool DepthwiseOp(const std::string& op) { return PlainOp(op) == "DepthwiseConv" || op == "DepthwiseConv1d"; }
+
 OutC OutChannels(const std::string& any_op) {
   const std::string op = PlainOp(any_op);
   if (op == "Conv" || op == "ConvTranspose" || op == "Gemm" || op == "DepthwiseConv" || op == "TopK" || op == "Slice" ||
@@ -145,7 +149,7 @@ void Set(LayerConfig& c, const SweepKey& key, I64 v) {
   if (dim == "in_c") {
     switch (OutChannels(c.op)) {
       case OutC::kFree:
-        if (PlainOp(c.op) == "DepthwiseConv" || c.op == "DepthwiseConv1d") c.out_c = c.groups = v;
+        if (DepthwiseOp(c.op)) c.out_c = c.groups = v;
         break;
       case OutC::kSameAsInput:
         c.out_c = v;
@@ -329,7 +333,7 @@ std::vector<LayerConfig> PlanSweep(const SweepOptions& o) {
   base.op = o.op;
   if (OutChannels(o.op) == OutC::kSameAsInput) base.out_c = base.in_c;
   if (OutChannels(o.op) == OutC::kTwiceInput) base.out_c = CheckedMul(2, base.in_c);
-  if (PlainOp(o.op) == "DepthwiseConv" || o.op == "DepthwiseConv1d") base.groups = base.in_c;
+  if (DepthwiseOp(o.op)) base.groups = base.in_c;
   try {
     ToLayer(base);
   } catch (const Error& e) {

@@ -91,6 +91,9 @@ OpClass Int8ClassOf(OpClass c);
 OpClass FloatClassOf(OpClass c);
 // Whether c is one of the int8 classes (conv_int8, dwconv_int8, gemm_int8).
 bool IsInt8Class(OpClass c);
+// Whether c is a float convolution class: conv, dwconv or conv1d (the int8 ones map to theirs by
+// FloatClassOf). They share the conv tree features, the refined roofline's dims and the valid taps.
+bool IsConvClass(OpClass c);
 
 // An ONNX attribute value, normalised (graphs and tensors are not kept).
 using Attribute = std::variant<std::int64_t, double, std::string, std::vector<std::int64_t>, std::vector<double>,

@@ -66,7 +66,7 @@ const std::vector<std::string>& TreeFeatures(OpClass cls) {
   }();
   // Not the int8 classes: their QDQ sweep rows have no dilation, and on the 24 conv_int8 rows of
   // 2026-12-06 the extra dims made trees (in-sample MAPE 0.06%) win over step_linear by 0.8 points.
-  return cls == OpClass::kConv || cls == OpClass::kDepthwiseConv || cls == OpClass::kConv1d ? conv : f;
+  return IsConvClass(cls) ? conv : f;
 }
 
 const char* KindName(Kind k) {
@@ -227,7 +227,7 @@ std::vector<std::string> MostVaried(const std::vector<Layer>& layers, const std:
 std::vector<Candidate> Candidates(const Group& g, const std::vector<KernelTerm>& kernel_shapes, bool trees) {
   std::vector<Candidate> out = {{Kind::kRoofline, {}, "", kernel_shapes}};
   const OpClass cls = FloatClassOf(g.cls);  // an int8 class has its float class's candidates
-  const bool conv = cls == OpClass::kConv || cls == OpClass::kDepthwiseConv || cls == OpClass::kConv1d;
+  const bool conv = IsConvClass(cls);
   std::vector<std::string> refined;
   if (conv) refined = {"in_c", "out_c", "out_h"};
   if (cls == OpClass::kGemm || cls == OpClass::kRecurrent) refined = {"in_c", "out_c"};

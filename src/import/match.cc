@@ -100,6 +100,7 @@ int MainRank(OpClass c) {
   switch (c) {
     case OpClass::kConv:
     case OpClass::kDepthwiseConv:
+    case OpClass::kConv1d:
     case OpClass::kGemm:
     case OpClass::kConvInt8:
     case OpClass::kDepthwiseConvInt8:
