@@ -24,6 +24,7 @@ namespace odonata {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::AllFormats;
 using testing::Model;
 using testing::TempDir;
 const std::string kRoot = ODONATA_SOURCE_DIR;
@@ -157,15 +158,6 @@ Network TwoD() {
   return ParseOnnxText(Model("(float[1,64,1,200] x) => (float[1,128,1,200] y)",
                              "y = Conv <kernel_shape = [1, 3], pads = [0, 1, 0, 1]> (x, w)",
                              "<float[128,64,1,3] w = {0.0}>"));
-}
-
-std::string AllFormats(const Report& r) {
-  std::ostringstream out;
-  RenderTable(r, out);
-  RenderJson(r, out);
-  RenderCsv(r, out);
-  RenderHtml(r, out);
-  return out.str();
 }
 
 TEST(Conv1dEstimate, OneDConvsTakeTheClassWhenTheProfileHasIt) {

@@ -1047,6 +1047,20 @@ TEST(Fit, ResizeNchwcRowsFitTheirOwnClassPerCallAndElement) {
 // 2-D Conv rows: synthetic rows at 10% of the 100 GOP/s peak (2% noise) for the 36 1-D rows and at
 // 50% for the 12 2-D rows; a 1-D layer of the size of no row (48 -> 96 over 150, kernel 3) is
 // estimated within 5% by the new class, and the conv class keeps its 12 rows.
+// A Conv1d configuration: in_c -> out_c over `len` samples, kernel k, stride 1, "same" pads.
+LayerConfig Conv1dConfig(I64 in_c, I64 out_c, I64 len, I64 k) {
+  LayerConfig c;
+  c.op = "Conv1d";
+  c.in_c = in_c;
+  c.out_c = out_c;
+  c.in_h = 1;
+  c.in_w = len;
+  c.kernel_h = 1;
+  c.kernel_w = k;
+  c.pad_h = c.pad_w = -1;
+  return c;
+}
+
 TEST(Fit, Conv1dRowsFitTheirOwnClass) {
   std::vector<Measurement> rows;
   Noise noise(0.02, 61);
@@ -1055,15 +1069,7 @@ TEST(Fit, Conv1dRowsFitTheirOwnClass) {
   for (I64 in_c : {16, 32, 64, 128}) {
     for (I64 out_c : {16, 64, 128}) {
       for (I64 len : {25, 100, 400}) {
-        LayerConfig cfg;
-        cfg.op = "Conv1d";
-        cfg.in_c = in_c;
-        cfg.out_c = out_c;
-        cfg.in_h = 1;
-        cfg.in_w = len;
-        cfg.kernel_h = 1;
-        cfg.kernel_w = kernels[k % 3];
-        cfg.pad_h = cfg.pad_w = -1;
+        const LayerConfig cfg = Conv1dConfig(in_c, out_c, len, kernels[k % 3]);
         const Layer l = ToLayer(cfg);
         ASSERT_EQ(l.op_class, OpClass::kConv1d);
         rows.push_back(Row(cfg, static_cast<double>(l.counts.flops) / (100e9 * 0.1) * 1e3 * noise(), ++k));
@@ -1080,16 +1086,7 @@ TEST(Fit, Conv1dRowsFitTheirOwnClass) {
   EXPECT_EQ(FitOf(r, OpClass::kConv1d).measured.size(), 36u);
   EXPECT_EQ(FitOf(r, OpClass::kConv).measured.size(), 12u);
   ASSERT_TRUE(r.platform.classes.count(OpClass::kConv1d));
-  LayerConfig probe;
-  probe.op = "Conv1d";
-  probe.in_c = 48;
-  probe.out_c = 96;
-  probe.in_h = 1;
-  probe.in_w = 150;
-  probe.kernel_h = 1;
-  probe.kernel_w = 3;
-  probe.pad_h = probe.pad_w = -1;
-  const Layer l = ToLayer(probe);
+  const Layer l = ToLayer(Conv1dConfig(48, 96, 150, 3));
   const double truth = static_cast<double>(l.counts.flops) / (100e9 * 0.1) * 1e3;
   const ClassModel& model = r.platform.ModelFor(l.op_class);
   EXPECT_EQ(&model, &r.platform.classes.at(OpClass::kConv1d));

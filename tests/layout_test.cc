@@ -24,6 +24,7 @@
 namespace odonata {
 namespace {
 
+using testing::AllFormats;
 using testing::Model;
 const std::string kRoot = ODONATA_SOURCE_DIR;
 
@@ -296,16 +297,6 @@ TEST(ReorderFit, ProfileWithoutNchwcUnchanged) {
 //   in  1 x 0.01   + 0.125e-6 x 2048 = 0.010256 ms
 //   out 2 x 0.0015 + 0.25e-6  x 4096 = 0.004024 ms
 //   dispatch 3 x 0.0003               = 0.0009 ms      -> 0.01518 ms, at 5 W: 0.0759 mJ.
-// A report in every format, one after the other (the byte-identity checks below).
-std::string AllFormats(const Report& r) {
-  std::ostringstream out;
-  RenderTable(r, out);
-  RenderJson(r, out);
-  RenderCsv(r, out);
-  RenderHtml(r, out);
-  return out.str();
-}
-
 Platform PricedHost() {
   Platform p = LoadPlatform(kRoot + "/platforms/host-ort-cpu.json");
   p.dispatch_ms = Sourced{0.0003, "test"};

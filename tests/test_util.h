@@ -8,12 +8,14 @@
 #include <filesystem>
 #include <functional>
 #include <initializer_list>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
 #include "odonata/errors.h"
 #include "odonata/measurements.h"
 #include "odonata/network.h"
+#include "odonata/render.h"
 
 namespace odonata::testing {
 
@@ -79,6 +81,16 @@ inline LayerConfig Config(const std::string& op, std::int64_t in_c, std::int64_t
   c.kernel_h = c.kernel_w = k;
   c.stride_h = c.stride_w = s;
   return c;
+}
+
+// A report in every format, one after the other (byte-identity checks).
+inline std::string AllFormats(const Report& r) {
+  std::ostringstream out;
+  RenderTable(r, out);
+  RenderJson(r, out);
+  RenderCsv(r, out);
+  RenderHtml(r, out);
+  return out.str();
 }
 
 // A fresh directory, odonata_NAME_PID under the system's temporary directory, removed with
