@@ -18,11 +18,13 @@ import csv
 import json
 import math
 import random
+import os
 import subprocess
 import sys
 
-COLUMNS = ["op", "batch", "in_c", "in_h", "in_w", "out_c", "kernel_h", "kernel_w", "stride_h", "stride_w",
-           "groups", "dilation", "pad_h", "pad_w", "precision"]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from census_sweeps import COLUMNS, alignment  # noqa: E402
+
 # Model, --input-shape options (the shapes feeds.txt and the networks' own exports run them at).
 MODELS = [
     ("models/third-party/silero_vad_v3.onnx", ["--input-shape", "input=1x1536"]),
@@ -73,14 +75,9 @@ def census(odonata):
     return list(rows.values())
 
 
-def align(c):
-    a = 1
-    while a < 16 and c % (2 * a) == 0:
-        a *= 2
-    return a
-
-
 def jitter(rng, v, a=1):
+    """v times a factor log-uniform in [0.7, 1.4], rounded once to a multiple of a (census_sweeps.py's
+    jitter_channels rounds to an integer first: the committed plan was drawn with this rounding)."""
     x = v * math.exp(rng.uniform(math.log(0.7), math.log(1.4)))
     return max(a, int(round(x / a)) * a)
 
@@ -99,11 +96,11 @@ def sample(layers, seed=131):
                 break
             r = dict(rng.choice(pool))
             dw = fam == "dw"
-            r["in_c"] = jitter(rng, r["in_c"], align(r["in_c"]))
+            r["in_c"] = jitter(rng, r["in_c"], alignment(r["in_c"]))
             if dw:
                 r["out_c"] = r["groups"] = r["in_c"]
             elif r["out_c"] > 2:
-                r["out_c"] = jitter(rng, r["out_c"], align(r["out_c"]))
+                r["out_c"] = jitter(rng, r["out_c"], alignment(r["out_c"]))
             span = r["dilation"] * (r["kernel_w"] - 1) + 1
             r["in_w"] = max(jitter(rng, r["in_w"]), span - 2 * r["pad_w"])
             key = tuple(sorted(r.items()))
@@ -134,7 +131,6 @@ def main(argv=None):
         w.writeheader()
         for r in rows:
             w.writerow({k: r[k] for k in COLUMNS})
-    import os
     os.replace(a.out + ".tmp", a.out)
     print(f"conv1d_plan.py: {len(layers)} census layers, {len(rows)} rows -> {a.out}")
 
