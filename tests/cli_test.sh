@@ -959,8 +959,13 @@ for f in files:
 for net in ("data/host-ort-cpu/networks/networks.csv", "data/host-ort-cpu/phase2/networks/networks.csv"):
     rows = list(csv.DictReader(open(os.path.join(root, net))))
     head = ["model", "threads", "median_ms", "p10_ms", "p90_ms", "repeats"]
-    assert list(rows[0].keys()) in (head, head + ["mad_ms", "rejected", "pass_spread", "ref_ratio"]), rows[0].keys()
+    spread = ["mad_ms", "rejected", "pass_spread", "ref_ratio"]
+    # the per-round statistic since helper tiny (2026-12-07): rounds and the mean, p10 and p90 of the per-round medians
+    rounds = ["rounds", "round_mean_ms", "round_p10_ms", "round_p90_ms"]
+    assert list(rows[0].keys()) in (head, head + spread, head + spread + rounds), rows[0].keys()
     assert all(int(r["repeats"]) + int(r.get("rejected") or 0) >= 20 for r in rows), net
+    assert all(int(r["rounds"]) >= 2 and 0 < float(r["round_p10_ms"]) <= float(r["round_p90_ms"])
+               for r in rows if "rounds" in r), net
 # The warm and cold timings of the 24 ir_chains networks and (since run 19) the 10 se_chains networks by the
 # cache step (tools/ort/cache_state.js), the machine described by sweeps.machine.json of the same run.
 cc = os.path.join(root, "data/host-ort-cpu/phase2/cache_chains.csv")

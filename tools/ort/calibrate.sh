@@ -22,6 +22,8 @@
 # HOST_WARM_MB=M (the footprint bound of the warm timings, MiB; default 8),
 # HOST_LARGE_FLUSH_MB=L (MiB written before every run of a row whose weights exceed 8 MiB; default
 # 256; 0: 64 as for the other rows, as until run 17).
+# HOST_NETWORK_STATISTIC=median|round-mean (what dispatch.js and validate.js take from networks.csv:
+# the pooled median, or the mean of the per-round medians; default median).
 # Run from the repository root after `cd tools/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci`.
 set -euo pipefail
 
@@ -104,6 +106,11 @@ SWEEPS=${HOST_SWEEPS:-tools/ort/sweeps-phase2.txt}
 # 19's rows (25 s with 1.5 s). Chosen on the sweeps.csv rows of runs 17-19 alone: these rows' runs
 # spread less than the others' (median MAD 1.5-1.9% of the median against 3.5-4.5%, median pass
 # spread 1.02-1.08 against 1.06-1.11), so fewer runs of theirs still give a steadier median.
+# The measured time of a network and of a dispatch chain (both from networks.csv; helper tiny,
+# docs/host-platform.md "Tiny networks across sessions"): `median` (every run of every round
+# pooled, runs 1-20) or `round-mean` (the mean of the per-round medians, a new session each
+# round); dispatch.js --from-networks and validate.js take the same one, so fit and validation agree.
+NETWORK_STATISTIC=${HOST_NETWORK_STATISTIC:-median}
 RUN_FLAGS=${HOST_RUN_FLAGS:---node-bias 0 --min-ms 0.002 --max-wait 30 --network-min-time 20 --max-time 1000}
 # validate.js estimates with PLATFORM: the name, or the file when it is not the default.
 [ -n "${HOST_PROFILE:-}" ] && PLATFORM=$PROFILE
@@ -204,7 +211,7 @@ if step dispatch; then
   else
     rm -f "$DATA/dispatch.machine.json"  # the chains ran in step 2: sweeps.machine.json describes them
     node tools/ort/dispatch.js --chains tools/ort/chains --from-networks "$DATA/networks/networks.csv" \
-      --out "$DATA/dispatch.csv"
+      --statistic "$NETWORK_STATISTIC" --out "$DATA/dispatch.csv"
   fi
 fi
 
@@ -259,7 +266,7 @@ run_flag() { printf ' %s ' "$RUN_FLAGS" | sed -n "s/.* $1 \([^ ]*\) .*/\1/p"; }
 if step validate; then
   SEED=$(run_flag --seed)
   OPT_LEVEL=$(run_flag --opt-level)
-  node tools/ort/validate.js --seed "${SEED:-1}" --opt-level "${OPT_LEVEL:-all}" "$ODONATA" \
+  node tools/ort/validate.js --seed "${SEED:-1}" --opt-level "${OPT_LEVEL:-all}" --statistic "$NETWORK_STATISTIC" "$ODONATA" \
     "$DATA/networks/networks.csv" "$PLATFORM" "$THREADS" "$VALIDATION" "$SUITE" "$FEEDS"
   # The profile's `validation` (and `interval`, from calibration rows if any),
   # derived from the suite, never typed: docs/platform-profile.md "Trust".

@@ -15,6 +15,10 @@
 // 18's own dispatch step had timed every 1-node chain at 17.1-17.6 us against 11.1-11.8 in
 // runs 15-17, and the per-call overhead went from 11.2 to 15.7 us, while the measure step's
 // networks ran as before (DeepA 21.2 us).
+// --statistic median|round-mean [median]: which of NET.csv's statistics becomes run_ms, run_p10_ms
+// and run_p90_ms: the pooled median (median_ms, p10_ms, p90_ms) or the mean of the per-round
+// medians (round_mean_ms, round_p10_ms, round_p90_ms; run.js's networks.csv since helper tiny),
+// the same statistic as validate.js --statistic, so that fit and validation agree.
 //
 // Per model and pass, two timings on two sessions: `session.run` wall time of an
 // unprofiled session (process.hrtime.bigint() around await session.run), and, on a
@@ -61,7 +65,7 @@ function usage(message) {
 function parseArgs(argv) {
   const o = {out: '', threads: 1, optLevel: 'all', passes: 3, repeats: 50, minTime: 200, warmup: 10, reject: 3,
              reference: '', seed: 1, chains: '', networks: [], refRuns: 5, refTolerance: 0.15, tries: 4,
-             maxWait: 600, waited: 0, fromNetworks: ''};
+             maxWait: 600, waited: 0, fromNetworks: '', statistic: 'median'};
   let list = null;
   const num = (name, v) => {
     const n = Number(v);
@@ -94,12 +98,15 @@ function parseArgs(argv) {
     else if (a === '--seed') o.seed = num(a, value());
     else if (a === '--chains') o.chains = value();
     else if (a === '--from-networks') o.fromNetworks = value();
+    else if (a === '--statistic') o.statistic = value();
     else if (a.startsWith('-') || list === null) usage(`unexpected argument '${a}'`);
     else list.push(a);
   }
   if (!o.out) usage('--out FILE.csv is required');
   if (!o.chains === !o.networks.length) usage('give --chains DIR or --network MODEL...');
   if (o.fromNetworks && !o.chains) usage('--from-networks needs --chains DIR');
+  if (!run.kStatistics.includes(o.statistic)) usage(`--statistic: '${o.statistic}' (${run.kStatistics.join(', ')})`);
+  if (o.statistic !== 'median' && !o.fromNetworks) usage('--statistic is for --from-networks');
   o.maxOthers = Math.max(0.25, os.cpus().length - o.threads - 0.5);
   o.machine = o.out.replace(/\.csv$/, '') + '.machine.json';
   return o;
@@ -185,12 +192,13 @@ function fromNetworks(o) {
   const lines = [kHeader.join(',')];
   for (const j of jobs) {
     const r = found.get(j);
-    lines.push([j.kind, j.op, j.nodes, j.model, r.threads, j.nodes, r.median_ms, r.p10_ms, r.p90_ms, r.mad_ms ?? '',
+    const m = run.networkStatistic(r, o.statistic, o.fromNetworks);
+    lines.push([j.kind, j.op, j.nodes, j.model, r.threads, j.nodes, m.ms, m.p10, m.p90, r.mad_ms ?? '',
                 '', '', '', '', '', '', '', r.pass_spread ?? '', r.repeats, ''].map(csvField).join(','));
   }
   run.writeAtomic(o.out, `# chains timed as networks by run.js in the measure step's rounds (${o.fromNetworks}` +
                          `${comments.length ? `: ${comments[0].replace(/^#\s*/, '')}` : ''}); ` +
-                         'executed_nodes = the chain\'s nodes, no kernel columns\n' + lines.join('\n') + '\n');
+                         `executed_nodes = the chain's nodes, no kernel columns; run_ms: ${o.statistic === 'median' ? 'pooled median' : 'mean of the per-round medians (round_mean_ms), p10/p90 between rounds'}\n` + lines.join('\n') + '\n');
   process.stderr.write(`dispatch.js: ${jobs.length} chains from ${o.fromNetworks}; wrote ${o.out}\n`);
 }
 

@@ -103,7 +103,11 @@
 // (runs dropped), pass_spread (slowest / fastest pass median), ref_ratio (median ratio of the
 // reference around the timings to its baseline; empty without --reference).
 // Several DIRs are concatenated; their headers must match.
-// Network output: model, threads, median_ms, p10_ms, p90_ms, repeats, and the same spread columns.
+// Network output: model, threads, median_ms, p10_ms, p90_ms, repeats, and the same spread columns,
+// then the per-timing statistic: rounds (timings: rounds, or passes without --sweep; each a new
+// session unless --keep-network-sessions), round_mean_ms (mean of the timings' medians),
+// round_p10_ms and round_p90_ms (their p10 and p90: the spread between sessions); the timings'
+// medians themselves are the machine description's timeline.
 // Machine description (FILE.machine.json): `identity` (CPU vendor, family, model, stepping, name,
 // kernel-selecting flags, caches, cores, threads, ONNX Runtime, OS; schema
 // odonata-host-identity/1), `noise_floor` (--reference), settings, contention, timeline.
@@ -933,18 +937,47 @@ async function timeNetworks(o, st, interleaved, label, order) {
     if (label) label(file, t);
   }
 }
+// The statistic over timings (docs/host-platform.md "Tiny networks across sessions"): of a
+// network's per-timing medians (one per round, or per pass without --sweep; a new session each
+// unless --keep-network-sessions), their count, mean, and p10 and p90 (the spread between
+// sessions). A 20-us network runs in a fast or a slow state for stretches of milliseconds, so a
+// round's median is that of one state or the other; the mean of the rounds' medians is what a
+// user's session gives on average, whatever the number of runs each round took (the pooled
+// median weighs a round by its runs: a fast round gives more of them in --network-min-time).
+function roundStats(medians) {
+  const s = stats(medians);
+  return {rounds: medians.length, mean: medians.reduce((a, b) => a + b, 0) / medians.length, p10: s.p10, p90: s.p90};
+}
+const kRoundColumns = ['rounds', 'round_mean_ms', 'round_p10_ms', 'round_p90_ms'];
+// The measured time a consumer of the network CSV takes from one of its rows (dispatch.js
+// --from-networks, validate.js; --statistic): `median` (median_ms, p10_ms, p90_ms: every run of
+// every round pooled, the rule until run 20) or `round-mean` (round_mean_ms, round_p10_ms,
+// round_p90_ms: the mean of the per-round medians, the spread between rounds). Strings as written.
+const kStatistics = ['median', 'round-mean'];
+function networkStatistic(row, statistic, file) {
+  if (statistic === 'median') return {ms: row.median_ms, p10: row.p10_ms, p90: row.p90_ms};
+  if (statistic !== 'round-mean') throw new Error(`--statistic: '${statistic}' (${kStatistics.join(', ')})`);
+  if (row.round_mean_ms === undefined || row.round_mean_ms === '') {
+    throw new Error(`${file}: no round_mean_ms for ${row.model} (written by run.js since helper tiny); use --statistic median`);
+  }
+  return {ms: row.round_mean_ms, p10: row.round_p10_ms, p90: row.round_p90_ms};
+}
 function writeNetworks(o, st, file, began, load0, extra) {
-  const lines = [['model', 'threads', 'median_ms', 'p10_ms', 'p90_ms', 'repeats', ...kSpreadColumns].join(',')];
+  const lines = [['model', 'threads', 'median_ms', 'p10_ms', 'p90_ms', 'repeats', ...kSpreadColumns, ...kRoundColumns].join(',')];
   o.networks.forEach((f, i) => {
     const s = robustStats(st.pooled[i], o.reject);
+    const r = roundStats(st.passMedians[i]);
     lines.push([f, o.threads, ms(s.median), ms(s.p10), ms(s.p90), s.repeats,
-                ...spreadFields(s, st.passMedians[i], st.refRatios[i])].map(csvField).join(','));
+                ...spreadFields(s, st.passMedians[i], st.refRatios[i]),
+                r.rounds, ms(r.mean), ms(r.p10), ms(r.p90)].map(csvField).join(','));
   });
   const machineFile = file === o.out ? o.machine : file.replace(/\.csv$/, '') + '.machine.json';
   const m = machine(o, {networks: o.networks, started: began.toISOString(), finished: new Date().toISOString(),
                         loadavg_start: load0, loadavg_end: os.loadavg(),
                         contention: contention(st.results, o, st.results.map((r) => r.file)),
-                        sessions_created: st.sessionsCreated, timeline: st.timeline, ...extra});
+                        sessions_created: st.sessionsCreated, timeline: st.timeline,
+                        round_medians_ms: Object.fromEntries(o.networks.map((f, i) => [f, st.passMedians[i].map((x) => +x.toFixed(7))])),
+                        ...extra});
   writeAtomic(file, lines.join('\n') + '\n');
   writeAtomic(machineFile, JSON.stringify(m, null, 2) + '\n');
 }
@@ -1155,7 +1188,7 @@ async function runNetworks(o) {
 }
 
 // Also a module: dispatch.js times with the same machinery; value_sizes.js feeds and profiles with it.
-module.exports = {passDone, reorderTimes, stats, robustStats, mad, percentile, permutation, makeFeeds, setFeedSpecs, sessionOptions, timeModel,
+module.exports = {passDone, roundStats, networkStatistic, kStatistics, reorderTimes, stats, robustStats, mad, percentile, permutation, makeFeeds, setFeedSpecs, sessionOptions, timeModel,
                   profileModel, Reference, machine, identity, writeAtomic, ms};
 
 if (require.main === module) {

@@ -22,6 +22,9 @@
 // names in --models DIR (materialized elsewhere with `odonata materialize --seed 1`). Rows of the
 // dispatch chains (tools/ort/chains/models/, timed in the same rounds since run 19; they are
 // dispatch.js --from-networks's input, not networks) are skipped.
+// --statistic median|round-mean [median]: the measured time is NETWORKS.csv's median_ms (every run pooled)
+// or round_mean_ms (the mean of the per-round medians, run.js since helper tiny; docs/host-platform.md
+// "Tiny networks across sessions"); dispatch.js --from-networks takes the same option.
 'use strict';
 
 const fs = require('node:fs');
@@ -31,15 +34,23 @@ const {parseCsvObjects, csvField: field} = require('./csv.js');
 const {readFeeds, inputShapeArgs} = require('./feeds.js');
 const {valueDependentNodes, valueSizes, sizeArgs} = require('./value_sizes.js');
 
-const usage = 'usage: node tools/ort/validate.js [--seed S] [--opt-level L] [--models DIR] ' +
+const {networkStatistic, kStatistics} = require('./run.js');
+
+const usage = 'usage: node tools/ort/validate.js [--seed S] [--opt-level L] [--models DIR] [--statistic median|round-mean] ' +
               'ODONATA NETWORKS.csv PLATFORM THREADS SUITE.csv [LIST [FEEDS]]\n';
-const runOptions = {seed: 1, optLevel: 'all', models: ''};
+const runOptions = {seed: 1, optLevel: 'all', models: '', statistic: 'median'};
 const positional = [];
 for (let i = 2; i < process.argv.length; ++i) {
   const a = process.argv[i];
-  if (['--seed', '--opt-level', '--models'].includes(a) && i + 1 < process.argv.length) {
+  if (['--seed', '--opt-level', '--models', '--statistic'].includes(a) && i + 1 < process.argv.length) {
     const v = process.argv[++i];
-    if (a === '--seed') {
+    if (a === '--statistic') {
+      if (!kStatistics.includes(v)) {
+        process.stderr.write(`validate.js: --statistic: '${v}' (${kStatistics.join(', ')})\n${usage}`);
+        process.exit(2);
+      }
+      runOptions.statistic = v;
+    } else if (a === '--seed') {
       runOptions.seed = Number(v);
       if (v === '' || !Number.isInteger(runOptions.seed) || runOptions.seed < 0) {
         process.stderr.write(`validate.js: --seed: '${v}' is not an integer >= 0\n${usage}`);
@@ -131,7 +142,8 @@ async function main() {
     const stem = path.basename(r.model).replace(/\.onnx$/, '');
     const model = listed.has(stem) ? listed.get(stem).model : path.join('models', `${stem}.onnx`);
     if (!fs.existsSync(model)) throw new Error(`${networksCsv}: no ${model} for ${r.model}`);
-    const measured = Number(r.median_ms);
+    const m = networkStatistic(r, runOptions.statistic, networksCsv);
+    const measured = Number(m.ms);
     const feedShapes = feeds.has(stem) ? inputShapeArgs(feeds.get(stem)) : [];
     // The sizes of its value-dependent outputs on the timed feed (the model file has the timed
     // network's structure; the timed file, its weights).
@@ -166,12 +178,14 @@ async function main() {
       bounds.push({stem, measured, stated: stated.length, skipped: skipped.length, estimated, error,
                    bound: atBound.total_ms, boundError: (100 * (atBound.total_ms - measured)) / measured});
     }
-    const noteParts = [`${r.repeats} runs in ${spread}, p10 ${r.p10_ms} ms, p90 ${r.p90_ms} ms`];
+    const noteParts = [runOptions.statistic === 'median' ? `${r.repeats} runs in ${spread}, p10 ${r.p10_ms} ms, p90 ${r.p90_ms} ms`
+                                                         : `mean of ${r.rounds} rounds' medians (${r.repeats} runs in ${spread}), ` +
+                                                           `rounds' p10 ${m.p10} ms, p90 ${m.p90} ms`];
     if (notes[stem]) noteParts.push(notes[stem]);
     if (stated.length || skipped.length) noteParts.push(valueNote(stated, skipped));
     rows.push({
-      model: path.relative(suiteDir, model), platform: platformColumn, precision: 'fp32', input_shape: shapes.join(';'), measured_ms: r.median_ms,
-      measures: `model_run median, ${threads} thread${threads === '1' ? '' : 's'}`, split: 'validation',
+      model: path.relative(suiteDir, model), platform: platformColumn, precision: 'fp32', input_shape: shapes.join(';'), measured_ms: m.ms,
+      measures: `model_run ${runOptions.statistic === 'median' ? 'median' : 'mean of per-round medians'}, ${threads} thread${threads === '1' ? '' : 's'}`, split: 'validation',
       source: `${path.relative('.', networksCsv)} (tools/ort/run.js, onnxruntime-node ${machine.onnxruntime_node} CPU, ` +
               `${date}; weights from odonata materialize --seed 1)`,
       network: stem,

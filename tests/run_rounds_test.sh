@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# tools/ort/run.js's per-round statistic of networks (helper tiny, docs/host-platform.md "Tiny networks
+# across sessions"): roundStats on made-up per-round medians (hand-computed mean, p10, p90); a run of two
+# 1-element Relu "networks" in 2 rounds x 2 passes writes rounds = 4 and round_mean_ms = the mean of the
+# 4 per-round medians the machine description lists (round_medians_ms), p10 <= p90; then dispatch.js
+# --from-networks --statistic round-mean takes round_mean_ms (not median_ms) as run_ms, and chains whose
+# round means are exactly a + b x nodes give back a and b in `odonata fit --dispatch`. Bad values, or
+# round-mean on a CSV without the columns, stop with a short error and no output file. Never checks a time.
+# Exits 77 (ctest: skipped) without node or onnxruntime-node.
+#
+# usage: run_rounds_test.sh ODONATA_BINARY SOURCE_DIR WORK_DIR
+set -u
+
+odonata=$1
+src=$2
+work=$3
+
+. "$(dirname "$0")/ort_lib.sh"
+skip_without_onnxruntime_node ort_run_rounds "$src"
+
+rm -rf "$work"
+mkdir -p "$work"
+die() {
+  echo "ort_run_rounds: FAIL: $*"
+  exit 1
+}
+
+# The statistic, on made-up medians (ms): mean 0.038; p10 at rank 0.4 -> 0.02; p90 at rank 3.6 -> 0.056.
+node -e '
+const {roundStats} = require(process.argv[1]);
+const r = roundStats([0.05, 0.02, 0.06, 0.02, 0.04]);
+const near = (a, b) => Math.abs(a - b) < 1e-12;
+if (r.rounds !== 5 || !near(r.mean, 0.038) || !near(r.p10, 0.02) || !near(r.p90, 0.056)) {
+  console.log(JSON.stringify(r));
+  process.exit(1);
+}' "$src/tools/ort/run.js" || die "roundStats"
+
+"$odonata" sweep --op Relu --design 1d --dims in_c --min 1 --max 2 --step 1 --around in_c=1,hw=1 \
+  --out "$work/relu" --models >/dev/null 2>"$work/err" || die "sweep: $(cat "$work/err")"
+nets=("$work/relu/models/00000.onnx" "$work/relu/models/00001.onnx")
+node "$src/tools/ort/run.js" --sweep "$work/relu" --threads 1 --passes 2 --warmup 1 --min-time 0 --min-ms 0 --latency run \
+  --reject 0 --tries 1 --repeats 3 --max-repeats 3 --network "${nets[@]}" --network-out "$work/n.csv" \
+  --rounds 2 --network-repeats 5 --network-warmup 1 --out "$work/s.csv" >/dev/null 2>"$work/err" \
+  || die "run.js: $(tail -3 "$work/err")"
+/usr/bin/python3 - "$work" <<'PY' || exit 1
+import csv, json, sys
+w = sys.argv[1]
+rows = list(csv.DictReader(open(f"{w}/n.csv")))
+m = json.load(open(f"{w}/n.machine.json"))
+assert len(rows) == 2, rows
+for r in rows:
+    meds = m["round_medians_ms"][r["model"]]
+    assert len(meds) == 4 and int(r["rounds"]) == 4, (r, meds)
+    mean = sum(meds) / 4
+    assert abs(float(r["round_mean_ms"]) - mean) <= 1e-5 * mean, (r["round_mean_ms"], meds)
+    assert 0 < float(r["round_p10_ms"]) <= float(r["round_p90_ms"]), r
+    assert int(r["repeats"]) == 20 and r["median_ms"], r   # the old columns stay
+PY
+
+# dispatch.js --statistic round-mean: round means a + b x nodes (a = 12 us, b = 0.25 us), pooled medians
+# twice that; run_ms must be the round mean and the fit must give back a and b.
+{
+  echo "model,threads,median_ms,p10_ms,p90_ms,repeats,mad_ms,rejected,pass_spread,ref_ratio,rounds,round_mean_ms,round_p10_ms,round_p90_ms"
+  for op in relu add softmax; do
+    for n in 1 50 200 400; do
+      awk -v op=$op -v n=$n 'BEGIN { t = 0.012 + 0.00025 * n;
+        printf "tools/ort/chains/models/%s_%d.onnx,1,%.7f,0,0,1000,0,0,1.0,1.0,10,%.7f,%.7f,%.7f\n", op, n, 2 * t, t, 0.9 * t, 1.1 * t }'
+    done
+  done
+} >"$work/networks.csv"
+cd "$src" || die "no $src"
+node tools/ort/dispatch.js --chains tools/ort/chains --from-networks "$work/networks.csv" --statistic round-mean \
+  --out "$work/dispatch.csv" 2>"$work/err" || die "dispatch.js: $(tail -3 "$work/err")"
+/usr/bin/python3 - "$work/dispatch.csv" <<'PY' || exit 1
+import csv, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert "mean of the per-round medians" in lines[0], lines[0]
+rows = {(r["op"], r["nodes"]): r for r in csv.DictReader(l for l in lines if not l.startswith("#"))}
+assert abs(float(rows[("Add", "200")]["run_ms"]) - 0.062) < 1e-9, rows[("Add", "200")]
+assert abs(float(rows[("Relu", "1")]["run_p90_ms"]) - 1.1 * 0.01225) < 1e-9, rows[("Relu", "1")]
+PY
+"$odonata" fit "$src/tests/data/fit/research_conv.csv" --base jetson-nano --out "$work/p.json" --dispatch "$work/dispatch.csv" \
+  >/dev/null 2>"$work/err" || die "odonata fit --dispatch: $(tail -3 "$work/err")"
+/usr/bin/python3 - "$work/p.json" <<'PY' || exit 1
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert abs(p["overhead_ms"]["value"] - 0.012) < 1e-9, p["overhead_ms"]
+assert abs(p["dispatch_ms"]["value"] - 0.00025) < 1e-9, p["dispatch_ms"]
+PY
+
+bad() {  # WORD ARGS... : dispatch.js must fail with a short error naming WORD and write nothing
+  local word=$1
+  shift
+  rm -f "$work/out.csv"
+  if node tools/ort/dispatch.js --chains tools/ort/chains "$@" --out "$work/out.csv" >/dev/null 2>"$work/err"; then
+    die "accepted: $*"
+  fi
+  [ "$(wc -l <"$work/err")" -le 3 ] || die "error longer than 3 lines for: $*"
+  grep -q -- "$word" "$work/err" || die "error does not name $word for $*: $(cat "$work/err")"
+  [ -e "$work/out.csv" ] && die "wrote an output file for: $*"
+  return 0
+}
+bad --statistic --from-networks "$work/networks.csv" --statistic mean
+cut -d, -f1-10 "$work/networks.csv" >"$work/old.csv"
+bad round_mean_ms --from-networks "$work/old.csv" --statistic round-mean
+if node tools/ort/validate.js --statistic mean a b c d e >/dev/null 2>"$work/err"; then die "validate.js accepted --statistic mean"; fi
+grep -q -- "--statistic" "$work/err" || die "validate.js: $(cat "$work/err")"
+echo "ort_run_rounds: ok"
