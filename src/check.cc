@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io.h"
+#include "shape_text.h"
 #include "names.h"
 #include "odonata/errors.h"
 #include "odonata/generators.h"
@@ -144,7 +145,7 @@ std::map<std::string, Shape> ParseInputShapes(const std::string& text, const std
     const std::string name = Trim(item.substr(0, eq));
     Shape shape;
     try {
-      shape = ParseShape(Trim(item.substr(eq + 1)));
+      shape = ParseShape(Trim(item.substr(eq + 1)), 0);  // 0: an empty value-dependent output
     } catch (const Error& e) {
       throw Error(where + ": input_shape: '" + item + "': " + e.what());
     }

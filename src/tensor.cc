@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "odonata/errors.h"
+#include "shape_text.h"
 
 namespace odonata {
 
@@ -94,7 +95,9 @@ std::string ShapeToString(const Shape& shape) {
   return s;
 }
 
-Shape ParseShape(const std::string& text) {
+Shape ParseShape(const std::string& text) { return ParseShape(text, 1); }
+
+Shape ParseShape(const std::string& text, std::int64_t min_dim) {
   Shape shape;
   const char* p = text.data();
   const char* end = p + text.size();
@@ -105,7 +108,7 @@ Shape ParseShape(const std::string& text) {
     if (ec != std::errc() || next == p) {
       throw Error("bad shape '" + text + "': expected dimensions like 1x3x224x224");
     }
-    if (d < 1) throw Error("bad shape '" + text + "': dimensions must be >= 1");
+    if (d < min_dim) throw Error("bad shape '" + text + "': dimensions must be >= " + std::to_string(min_dim));
     shape.push_back(d);
     p = next;
     if (p < end) {

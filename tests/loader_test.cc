@@ -15,6 +15,7 @@
 #include "odonata/onnx.h"
 #include "odonata/platform.h"
 #include "odonata/render.h"
+#include "shape_text.h"
 #include "test_util.h"
 
 namespace odonata {
@@ -250,6 +251,31 @@ TEST(Loader, StatedSizeOfAValueDependentOutput) {
   rank.input_shapes["nz"] = {5};
   EXPECT_EQ(ErrorOf([&] { ParseOnnxText(m, rank, "m.onnx"); }),
             "m.onnx: --input-shape nz=5: output of node 'NonZero_1' (NonZero) is at most 1x20");
+}
+
+// An empty value-dependent output may be stated (1x0: Faster R-CNN's second RoI level gets none of
+// its rois; the bound, every score, stayed before 2026-12-07): the layers after it get 0 rows and
+// no work. An input or a custom op's output with a 0 dimension stays an error, as a negative one
+// everywhere.
+TEST(Loader, StatedEmptyValueDependentOutput) {
+  std::string m = Model("(float[20] scores) => (float[N] kept)",
+                        "mask = Greater(scores, thr)\n nz = NonZero(mask)\n idx = Squeeze(nz, zero)\n"
+                        " kept = Gather<axis=0>(scores, idx)\n big = Mul(kept, kept)",
+                        "<float[1] thr = {0.5}, int64[1] zero = {0}>");
+  EXPECT_EQ(ParseShape("1x0", 0), (Shape{1, 0}));
+  EXPECT_THROW(ParseShape("1x-1", 0), Error);
+  LoadOptions o;
+  o.input_shapes["nz"] = {1, 0};
+  Network net = ParseOnnxText(m, o, "m.onnx");
+  EXPECT_EQ(Find(net, "NonZero").outputs[0].shape, (Shape{1, 0}));
+  EXPECT_EQ(Find(net, "Gather").outputs[0].shape, (Shape{0}));
+  EXPECT_EQ(Find(net, "Mul").counts.flops, 0);  // 20 at the bound
+  EXPECT_EQ(ParseOnnxText(m, {}, "m.onnx").layers.back().counts.flops, 20);
+  LoadOptions input;
+  input.input_shapes["scores"] = {0};
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(m, input, "m.onnx"); }),
+            "m.onnx: --input-shape scores=0: an input's dimensions must be >= 1 (0 is only for an empty "
+            "value-dependent output)");
 }
 
 // Sizes stated for several outputs of one op type make one warning line, not one per tensor

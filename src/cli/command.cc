@@ -15,11 +15,13 @@
 #include "odonata/errors.h"
 #include "odonata/tensor.h"
 #include "odonata/trust.h"
+#include "shape_text.h"
 
 namespace odonata::cli {
 namespace {
 
-// Split "name=1x3x224x224" at the last '=' (dims never contain one).
+// Split "name=1x3x224x224" at the last '=' (dims never contain one). A 0 dimension passes here
+// (the stated size of an empty value-dependent output, 1x0); the loader refuses it for an input.
 bool SplitInputShape(const std::string& text, std::string* name, Shape* shape, std::string* problem) {
   std::size_t eq = text.rfind('=');
   if (eq == std::string::npos || eq == 0) {
@@ -28,7 +30,7 @@ bool SplitInputShape(const std::string& text, std::string* name, Shape* shape, s
   }
   *name = text.substr(0, eq);
   try {
-    *shape = ParseShape(text.substr(eq + 1));
+    *shape = ParseShape(text.substr(eq + 1), 0);
   } catch (const Error& e) {
     *problem = "'" + text + "': " + e.what();
     return false;

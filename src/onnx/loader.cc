@@ -387,6 +387,10 @@ void Importer::ApplyInputShapes() {
     auto it = options_.input_shapes.find(in.name());
     if (it != options_.input_shapes.end()) {
       seen.insert(in.name());
+      if (NumElements(it->second) == 0) {
+        throw Fail("--input-shape " + in.name() + "=" + ShapeToString(it->second) +
+                   ": an input's dimensions must be >= 1 (0 is only for an empty value-dependent output)");
+      }
       if (tt->has_shape() && tt->shape().dim_size() != static_cast<int>(it->second.size())) {
         throw Fail("--input-shape " + in.name() + "=" + ShapeToString(it->second) + ": input has rank " +
                    std::to_string(tt->shape().dim_size()) + ", not " + std::to_string(it->second.size()));
@@ -436,12 +440,16 @@ void Importer::ApplyInputShapes() {
     if (!seen.count(name) && IsCustomOutput(name)) {
       // The output of an op without a shape function (a custom op's decoded
       // image): its stated shape replaces the guess (BoundPass).
+      if (NumElements(shape) == 0) {
+        throw Fail("--input-shape " + name + "=" + ShapeToString(shape) + ": a custom op's output dimensions must be >= 1");
+      }
       custom_shapes_[name] = shape;
       continue;
     }
     if (!seen.count(name) && !ValueDependentProducer(name).empty()) {
       // The output of NonZero, NonMaxSuppression, Unique or Compress: the size the user expects
-      // (boxes kept, elements selected) replaces the upper bound (BoundPass).
+      // (boxes kept, elements selected) replaces the upper bound (BoundPass); it may be empty
+      // (1x0: Faster R-CNN's second RoI level, which gets none of its rois).
       stated_shapes_[name] = shape;
       continue;
     }
