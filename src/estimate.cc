@@ -49,7 +49,7 @@ inline LayerCost CostOf(const FusedLayer& l, OpClass cls, const PlatformPlan& pl
   // Warm caches: the class's factor on its (cold) estimate (WarmModel); a partial
   // state keeps the share h of the saving: cold - h x (cold - warm) = cold x (1 - h x (1 - factor)).
   if (share > 0 && c.plan->warm && !l.free && !l.unknown_op && c.cost.ms > 0) {
-    const double factor = c.plan->warm->Factor(BytesAt(l.facts, *c.plan), c.cost.ms);
+    const double factor = WarmFactorOf(l.facts, *c.plan, c.cost.ms);
     c.cost.ms *= share >= 1 ? factor : 1.0 - share * (1.0 - factor);
   }
   // A fused activation's pass over the output (Platform::fused_activation), beyond the conv model;

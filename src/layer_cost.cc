@@ -475,7 +475,16 @@ ClassPlan PlanClass(const Platform& platform, const ClassModel& model, Precision
   } else if (plan.estimator->cost != &FreeCost && plan.estimator->cost != &StepLinearCost) {
     throw std::out_of_range("platform '" + platform.name + "' has no precision " + PrecisionName(precision));
   }
-  if (model.warm && model.warm->precision == precision) plan.warm = *model.warm;
+  if (model.warm && model.warm->precision == precision) {
+    plan.warm = *model.warm;
+    if (model.warm->direct) {
+      ClassModel direct;
+      direct.estimator = "step_linear";
+      direct.fitted.push_back(*model.warm->direct);
+      plan.warm_direct =
+          std::make_shared<const ClassPlan>(PlanClass(platform, direct, precision, *FindEstimator("step_linear")));
+    }
+  }
   plan.active_power_w = model.active_power_w      ? model.active_power_w->value
                         : platform.active_power_w ? platform.active_power_w->value
                                                   : platform.typical_power_w.value;
@@ -523,6 +532,12 @@ ClassPlan PlanClass(const Platform& platform, const ClassModel& model, Precision
       plan.ranges.push_back({LayerDimIdOf(dim), range.first, range.second});
   }
   return plan;
+}
+
+double WarmFactorOf(const LayerFacts& f, const ClassPlan& p, double cold_ms) {
+  const double bytes = BytesAt(f, p);
+  if (p.warm_direct) return p.warm->DirectFactor(StepLinearCost(f, *p.warm_direct).ms, bytes, cold_ms);
+  return p.warm->Factor(bytes, cold_ms);
 }
 
 }  // namespace odonata

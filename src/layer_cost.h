@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -146,7 +147,12 @@ struct ClassPlan {
   bool fit_missing = false;
   // The class's warm model (ClassModel::warm) at this precision; null: none.
   std::optional<WarmModel> warm;
+  // Its direct form (WarmModel::direct), planned as a step_linear class; null: none.
+  std::shared_ptr<const ClassPlan> warm_direct;
 };
+// The warm factor of a layer whose cold estimate is cold_ms (> 0) on a plan with a warm model:
+// the direct form's (WarmModel::DirectFactor) when the plan has one, else WarmModel::Factor.
+double WarmFactorOf(const LayerFacts& f, const ClassPlan& p, double cold_ms);
 // Throws std::out_of_range, as the estimators do, when `estimator` needs the
 // roofs and the platform lacks `precision`.
 ClassPlan PlanClass(const Platform& platform, const ClassModel& model, Precision precision,

@@ -251,7 +251,7 @@ std::pair<double, double> GetPositiveRange(const Node& r) {
 
 WarmModel ParseWarmModel(const Node& n) {
   CheckKeys(n, {"precision", "c0", "c_bytes", "c_ms", "bytes_range", "ms_range", "rows", "source"},
-            {"mape", "cv_mape", "cold_mape", "folds"});
+            {"mape", "cv_mape", "cold_mape", "folds", "direct_cv_mape", "direct"});
   WarmModel w;
   w.precision = GetPrecisionName(n.Child("precision"));
   w.c0 = GetNumber(n.Child("c0"));
@@ -265,6 +265,14 @@ WarmModel ParseWarmModel(const Node& n) {
   if (n.Has("cv_mape")) w.cv_mape = GetNumber(n.Child("cv_mape"));
   if (n.Has("cold_mape")) w.cold_mape = GetNumber(n.Child("cold_mape"));
   if (n.Has("folds")) w.folds = GetInteger(n.Child("folds"));
+  if (n.Has("direct_cv_mape")) w.direct_cv_mape = GetNumber(n.Child("direct_cv_mape"));
+  if (n.Has("direct")) {
+    w.direct = ParseFittedModel(n.Child("direct"));
+    if (w.direct->precision != w.precision) {
+      n.Child("direct").Child("precision").Fail(std::string("must be the warm model's precision (") +
+                                                PrecisionName(w.precision) + ")");
+    }
+  }
   w.source = GetString(n.Child("source"));
   return w;
 }
@@ -833,6 +841,30 @@ Ordered ValidationJson(const Validation& v) {
   return j;
 }
 
+Ordered FittedJson(const FittedModel& f) {
+  Ordered terms = Ordered::array();
+  for (const FittedTerm& t : f.terms) {
+    Ordered factors = Ordered::array();
+    for (const FittedFactor& x : t.factors) {
+      Ordered fj{{"dim", x.dim}};
+      if (x.step > 0) fj["step"] = x.step;
+      factors.push_back(fj);
+    }
+    terms.push_back({{"coef", t.coef}, {"factors", factors}});
+  }
+  Ordered range = Ordered::object();
+  for (const auto& [dim, r] : f.range) range[dim] = {r.first, r.second};
+  return {{"precision", PrecisionName(f.precision)},
+          {"terms", terms},
+          {"range", range},
+          {"rows", f.rows},
+          {"r2", f.r2},
+          {"mape", f.mape},
+          {"cv_mape", f.cv_mape},
+          {"folds", f.folds},
+          {"source", f.source}};
+}
+
 Ordered ClassJson(const ClassModel& m) {
   const ClassModel defaults;
   Ordered j;
@@ -852,29 +884,7 @@ Ordered ClassJson(const ClassModel& m) {
   }
   if (!m.fitted.empty()) {
     Ordered list = Ordered::array();
-    for (const FittedModel& f : m.fitted) {
-      Ordered terms = Ordered::array();
-      for (const FittedTerm& t : f.terms) {
-        Ordered factors = Ordered::array();
-        for (const FittedFactor& x : t.factors) {
-          Ordered fj{{"dim", x.dim}};
-          if (x.step > 0) fj["step"] = x.step;
-          factors.push_back(fj);
-        }
-        terms.push_back({{"coef", t.coef}, {"factors", factors}});
-      }
-      Ordered range = Ordered::object();
-      for (const auto& [dim, r] : f.range) range[dim] = {r.first, r.second};
-      list.push_back({{"precision", PrecisionName(f.precision)},
-                      {"terms", terms},
-                      {"range", range},
-                      {"rows", f.rows},
-                      {"r2", f.r2},
-                      {"mape", f.mape},
-                      {"cv_mape", f.cv_mape},
-                      {"folds", f.folds},
-                      {"source", f.source}});
-    }
+    for (const FittedModel& f : m.fitted) list.push_back(FittedJson(f));
     j["fitted"] = list;
   }
   if (!m.trees.empty()) {
@@ -933,6 +943,8 @@ Ordered ClassJson(const ClassModel& m) {
                  {"cold_mape", w.cold_mape},
                  {"folds", w.folds},
                  {"source", w.source}};
+    if (w.direct_cv_mape) j["warm"]["direct_cv_mape"] = *w.direct_cv_mape;
+    if (w.direct) j["warm"]["direct"] = FittedJson(*w.direct);
   }
   if (m.host_fallback) {
     const HostFallback& h = *m.host_fallback;
@@ -1091,6 +1103,11 @@ double CacheShare::Share(double x) const {
   return 1.0 / (1.0 + std::pow(x / half_bytes, slope));
 }
 
+double WarmModel::DirectFactor(double warm_ms, double bytes, double cold_ms) const {
+  if (!(warm_ms > 0)) return Factor(bytes, cold_ms);
+  return std::min(1.0, warm_ms / cold_ms);
+}
+
 double WarmModel::Factor(double bytes, double cold_ms) const {
   const double lb = std::clamp(std::log(std::max(bytes, 1.0)), std::log(bytes_range.first), std::log(bytes_range.second));
   const double lt = std::clamp(std::log(std::max(cold_ms, 1e-12)), std::log(ms_range.first), std::log(ms_range.second));
@@ -1180,6 +1197,11 @@ Platform WithMode(const Platform& platform, const std::string& mode) {
     for (FittedModel& f : model.fitted) {
       for (FittedTerm& t : f.terms) t.coef /= m.compute_scale.value;
       f.source += " (" + what + ": coefficients / compute_scale " + FormatNumber(m.compute_scale.value) + ")";
+    }
+    if (model.warm && model.warm->direct) {  // the direct warm form is in ms too
+      for (FittedTerm& t : model.warm->direct->terms) t.coef /= m.compute_scale.value;
+      model.warm->direct->source +=
+          " (" + what + ": coefficients / compute_scale " + FormatNumber(m.compute_scale.value) + ")";
     }
   };
   scale_fitted(p.default_class);

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <random>
 #include <sstream>
@@ -355,6 +356,113 @@ TEST(CacheProfile, RoundTripsAndRejectsBadFields) {
       << ErrorOf([&] { ParsePlatform(no_c0, "w.json"); });
 }
 
+
+// The direct warm form (WarmModel::direct; issue 12, helper silero): warm rows that follow a law
+// of their own, their cold times dominated by a flush cost that has nothing to do with their size
+// (conv1d's rows in run 20: cold 17-55 us, warm 1-19 us). Warm = 1 us + 0.2 ns x in_c x out_c,
+// in the class's step/linear form; cold = 40-60 us drawn at random.
+constexpr double kWarmBase = 0.001, kWarmPerCc = 2e-7;
+double WarmLaw(std::int64_t in_c, std::int64_t out_c) {
+  return kWarmBase + kWarmPerCc * static_cast<double>(in_c * out_c);
+}
+
+std::vector<Measurement> FlushDominatedRows(int n) {
+  Uniform u(11);
+  std::vector<Measurement> rows;
+  for (int i = 0; i < n; ++i) {
+    Measurement m;
+    m.config = ConvConfig(8 + (i * 37) % 120, 8 + (i * 53) % 200, 16);
+    m.latency_ms = 0.04 + 0.02 * u();
+    m.origin = "m.csv:" + std::to_string(i + 2);
+    char warm[32];
+    std::snprintf(warm, sizeof warm, "%.9f", WarmLaw(m.config.in_c, m.config.out_c));
+    m.extra = {{"model", "x.onnx"}, {"warm_ms", warm}};
+    rows.push_back(m);
+  }
+  return rows;
+}
+
+// A 3x3 conv 48 -> 80 over 16x16 (no padding), as the rows' layers: not one of the rows' sizes.
+Network Conv48To80() {
+  return ParseOnnxText(Model("(float[1,48,16,16] x) => (float[1,80,14,14] y)", "y = Conv(x, w)",
+                             "<float[80,48,3,3] w = {0.0}>"));
+}
+
+TEST(WarmDirect, RecoversAWarmLawTheFactorCannotFollow) {
+  const FitReport r = FitPlatform(FlushDominatedRows(40), Base(), "synthetic.csv");
+  const ClassModel& m = r.platform.classes.at(OpClass::kConv);
+  ASSERT_TRUE(m.warm);
+  ASSERT_TRUE(m.warm->direct_cv_mape);
+  EXPECT_LT(*m.warm->direct_cv_mape, 0.1);  // the law is in the step/linear form: exact up to rounding
+  EXPECT_GT(m.warm->cv_mape, 10.0);         // the factor on a random cold time cannot follow it
+  ASSERT_TRUE(m.warm->direct);
+  EXPECT_EQ(m.warm->direct->precision, Precision::kFp32);
+  EXPECT_EQ(m.warm->direct->rows, 40);
+  EXPECT_NEAR(m.warm->direct->cv_mape, *m.warm->direct_cv_mape, 1e-12);
+  EXPECT_EQ(m.warm->direct->source.rfind("synthetic.csv (odonata fit: step/linear of warm_ms over 40 rows)", 0), 0u)
+      << m.warm->direct->source;
+
+  // Estimated warm (h = 1), the layer takes the law's time; cold, the cold model's, as before.
+  EstimateOptions o;
+  o.cache = CacheMode::kWarm;
+  const Report warm = EstimateNetwork(Conv48To80(), r.platform, o);
+  EXPECT_NEAR(warm.rows[0].ms, WarmLaw(48, 80), 1e-3 * WarmLaw(48, 80));
+  o.cache = CacheMode::kCold;
+  const double cold = EstimateNetwork(Conv48To80(), r.platform, o).rows[0].ms;
+  EXPECT_GT(cold, 0.03);
+
+  // The same profile without the direct form: the factor form, cold x Factor, as before.
+  Platform factor_only = r.platform;
+  factor_only.classes[OpClass::kConv].warm->direct.reset();
+  o.cache = CacheMode::kWarm;
+  const Report old = EstimateNetwork(Conv48To80(), factor_only, o);
+  const double bytes = (48.0 * 16 * 16 + 80.0 * 14 * 14 + 80.0 * 48 * 9) * 4;
+  EXPECT_DOUBLE_EQ(old.rows[0].ms, cold * m.warm->Factor(bytes, cold));
+  EXPECT_GT(std::abs(old.rows[0].ms / WarmLaw(48, 80) - 1.0), 0.05);
+
+  // The report says which form was written.
+  std::ostringstream text;
+  RenderFitReport(r, Format::kTable, text);
+  EXPECT_NE(text.str().find("direct (step/linear of warm_ms): CV "), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("below the factor's: written"), std::string::npos);
+}
+
+TEST(WarmDirect, NotWrittenWhenTheFactorIsBetter) {
+  // Warm exactly half of cold (ConvRows): the factor form is exact, the direct one is not written
+  // and the class estimates as with the factor alone.
+  const FitReport r = FitPlatform(ConvRows(40), Base(), "synthetic.csv");
+  const ClassModel& m = r.platform.classes.at(OpClass::kConv);
+  ASSERT_TRUE(m.warm);
+  ASSERT_TRUE(m.warm->direct_cv_mape);
+  EXPECT_GE(*m.warm->direct_cv_mape, m.warm->cv_mape);
+  EXPECT_FALSE(m.warm->direct);
+}
+
+TEST(WarmDirect, ProfileRoundTripAndOldProfiles) {
+  const FitReport r = FitPlatform(FlushDominatedRows(40), Base(), "synthetic.csv");
+  Platform p = WarmPlatform(-1);  // a complete profile, with the fitted warm model
+  p.classes[OpClass::kConv].warm = r.platform.classes.at(OpClass::kConv).warm;
+  ASSERT_TRUE(p.classes[OpClass::kConv].warm->direct);
+  std::ostringstream out;
+  WritePlatform(p, out);
+  const Platform back = ParsePlatform(out.str(), "w.json");
+  EXPECT_EQ(back.classes.at(OpClass::kConv).warm, p.classes.at(OpClass::kConv).warm);
+  // A profile written before the direct form (no direct, no direct_cv_mape) writes neither field.
+  Platform old = p;
+  old.classes[OpClass::kConv].warm->direct.reset();
+  old.classes[OpClass::kConv].warm->direct_cv_mape.reset();
+  std::ostringstream old_out;
+  WritePlatform(old, old_out);
+  EXPECT_EQ(old_out.str().find("direct"), std::string::npos);
+  // A direct form of another precision than its warm model's is refused.
+  std::string bad = out.str();
+  const std::size_t at = bad.find("\"precision\": \"fp32\"", bad.find("\"direct\""));
+  ASSERT_NE(at, std::string::npos);
+  bad.replace(at, 19, "\"precision\": \"int8\"");
+  EXPECT_NE(ErrorOf([&] { ParsePlatform(bad, "w.json"); }).find("must be the warm model's precision (fp32)"),
+            std::string::npos)
+      << ErrorOf([&] { ParsePlatform(bad, "w.json"); });
+}
 
 // The partial cache state (CacheShare, `odonata fit --cache-chains`).
 

@@ -191,9 +191,21 @@ struct WarmModel {
   double cold_mape = 0;  // %, latency_ms taken for warm_ms (no factor): what the factor improves on
   std::int64_t folds = 0;
   std::string source;
+  // The direct form (issue 12, helper silero, 2026-12-07): the class's step/linear forms fitted
+  // on the rows' warm_ms themselves (the cold model's step_linear candidates, chosen by
+  // cross-validation on the warm times, the factor form's folds). direct_cv_mape: the best
+  // direct candidate's CV MAPE of warm_ms (absent: not tried, a profile fitted before it).
+  // `direct` is written only when direct_cv_mape is below cv_mape (the factor form's); a layer
+  // then takes the factor min(1, direct estimate / cold estimate) (DirectFactor), else Factor.
+  // A profile without `direct` estimates as before, byte for byte.
+  std::optional<double> direct_cv_mape;
+  std::optional<FittedModel> direct;
 
   // The factor for a layer of `bytes` whose cold estimate is `cold_ms` (> 0).
   double Factor(double bytes, double cold_ms) const;
+  // The direct form's factor from its warm estimate `warm_ms`: min(1, warm_ms / cold_ms); the
+  // factor form's (Factor) when warm_ms is not > 0 (a polynomial below zero far from its rows).
+  double DirectFactor(double warm_ms, double bytes, double cold_ms) const;
   bool operator==(const WarmModel&) const = default;
 };
 

@@ -273,6 +273,51 @@ std::vector<Candidate> Candidates(const Group& g, const std::vector<KernelTerm>&
   return out;
 }
 
+// The direct form of the class's warm model (WarmModel::direct; issue 12, helper silero): the
+// class's step/linear candidates (Candidates) trained on the warm_ms of the rows that have it, each
+// cross-validated with the factor form's folds (FitWarmModel: fit::CvFolds over the same rows in
+// the same order, k = min(max(folds, 2), rows)). Sets direct_cv_mape to the best candidate's CV
+// (the first of equal ones) and writes `direct` only when that is below the factor form's CV.
+void FitGroupWarmDirect(const Group& g, const PrecisionSpec& spec, int folds, const std::string& provenance,
+                        WarmModel& w, std::vector<std::string>& warnings) {
+  Group wg{g.cls, g.precision, {}, {}, {}, {}};
+  for (std::size_t i = 0; i < g.layers.size(); ++i) {
+    if (!std::isfinite(g.warm[i])) continue;
+    wg.layers.push_back(g.layers[i]);
+    wg.ms.push_back(g.warm[i]);
+    wg.origins.push_back(g.origins[i]);
+    wg.warm.push_back(g.warm[i]);
+  }
+  const std::size_t n = wg.layers.size();
+  const int k = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(std::max(folds, 2)), n));
+  const std::vector<int> fold = Folds(n, k);
+  std::optional<double> best_cv;
+  std::optional<FittedModel> best;
+  for (const Candidate& c : Candidates(wg, {}, false)) {
+    if (c.kind != Kind::kStepLinear || c.work == "boxes") continue;
+    try {
+      const double cv = CvMape(c, wg, spec, fold, k);
+      if (best_cv && cv >= *best_cv) continue;
+      ClassModel m = Train(c, wg.layers, wg.ms, spec, wg.precision);
+      std::vector<double> pred;
+      for (const Layer& l : wg.layers) pred.push_back(Predict(m, l, spec, wg.precision));
+      FittedModel f = m.fitted.front();
+      f.mape = fit::PredictionStats(wg.ms, pred).mape;
+      f.cv_mape = cv;
+      f.folds = k;
+      f.source = provenance + " (odonata fit: step/linear of warm_ms over " + std::to_string(n) + " rows)";
+      best_cv = cv;
+      best = std::move(f);
+    } catch (const Error& e) {
+      warnings.push_back(std::string(OpClassName(g.cls)) + " " + PrecisionName(g.precision) +
+                         ": warm direct candidate not fitted: " + e.what());
+    }
+  }
+  if (!best_cv) return;
+  w.direct_cv_mape = *best_cv;
+  if (*best_cv < w.cv_mape) w.direct = std::move(best);
+}
+
 // "fitted: odonata fit, 12 rows; note" -> "<provenance> (odonata fit, 12 rows; note)".
 std::string WithProvenance(const std::string& source, const std::string& provenance) {
   const std::string prefix = "fitted: odonata fit, ";
@@ -588,6 +633,9 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
       }
     }
     written.warm = FitGroupWarm(dg, folds, provenance, report.warnings);
+    if (written.warm) {
+      FitGroupWarmDirect(dg, base.precisions.at(dg.precision), folds, provenance, *written.warm, report.warnings);
+    }
     report.platform.classes[cls] = written;
 
     for (auto& [g, r] : results) {

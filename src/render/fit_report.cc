@@ -234,6 +234,18 @@ void FitTable(const FitReport& fit, std::ostream& out) {
                   OpClassName(c.op_class), PrecisionName(c.precision), static_cast<long long>(c.warm->rows),
                   c.warm->mape, c.warm->cv_mape, c.warm->cold_mape, c.warm->c0, c.warm->c_bytes, c.warm->c_ms);
     out << line;
+    // The direct form (WarmModel::direct): step/linear on the warm times, written when its CV is lower.
+    if (c.warm->direct_cv_mape) {
+      std::snprintf(line, sizeof line, "    direct (step/linear of warm_ms): CV %.2f%%%s\n", *c.warm->direct_cv_mape,
+                    c.warm->direct ? ", below the factor's: written" : ", not below the factor's: not written");
+      out << line;
+      if (c.warm->direct) {
+        ClassModel direct;
+        direct.estimator = "step_linear";
+        direct.fitted.push_back(*c.warm->direct);
+        out << "    warm ms = " << Parameters(direct, c.precision) << '\n';
+      }
+    }
   }
   if (fit.cache) {
     out << "\ncache      capacity " << report::HumanBytes(static_cast<double>(fit.cache->capacity.capacity_bytes))
