@@ -23,7 +23,7 @@
 # HOST_LARGE_FLUSH_MB=L (MiB written before every run of a row whose weights exceed 8 MiB; default
 # 256; 0: 64 as for the other rows, as until run 17).
 # HOST_NETWORK_STATISTIC=median|round-mean (what dispatch.js and validate.js take from networks.csv:
-# the pooled median, or the mean of the per-round medians; default median).
+# the pooled median, or the mean of the per-round medians; default round-mean since run 21).
 # Run from the repository root after `cd tools/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci`.
 set -euo pipefail
 
@@ -110,7 +110,7 @@ SWEEPS=${HOST_SWEEPS:-tools/ort/sweeps-phase2.txt}
 # docs/host-platform.md "Tiny networks across sessions"): `median` (every run of every round
 # pooled, runs 1-20) or `round-mean` (the mean of the per-round medians, a new session each
 # round); dispatch.js --from-networks and validate.js take the same one, so fit and validation agree.
-NETWORK_STATISTIC=${HOST_NETWORK_STATISTIC:-median}
+NETWORK_STATISTIC=${HOST_NETWORK_STATISTIC:-round-mean}
 RUN_FLAGS=${HOST_RUN_FLAGS:---node-bias 0 --min-ms 0.002 --max-wait 30 --network-min-time 20 --max-time 1000}
 # validate.js estimates with PLATFORM: the name, or the file when it is not the default.
 [ -n "${HOST_PROFILE:-}" ] && PLATFORM=$PROFILE
