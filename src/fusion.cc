@@ -115,9 +115,15 @@ class TensorGraph {
 // Fuse's state: which layers are taken, the group being built.
 class Fuser {
  public:
-  Fuser(const Network& net, const Fusion& fusion)
+  // `runtime`: per layer, whether it is a runtime shape node (WithRuntimeShapeNodes): a layer of
+  // its own, which no rule fuses (ONNX Runtime's fusions are of float ops, not of its shape arithmetic).
+  Fuser(const Network& net, const Fusion& fusion, const std::vector<bool>* runtime = nullptr)
       : net_(net), fusion_(fusion), graph_(net), taken_(net.layers.size(), false), quant_(DetectQuantization(net)) {
     for (const FusionRule& r : fusion_.rules) qdq_rules_ |= !r.quantize.empty();
+    if (runtime) {
+      runtime_ = *runtime;
+      for (std::size_t i = 0; i < runtime_.size() && i < taken_.size(); ++i) taken_[i] = runtime_[i];
+    }
   }
 
   // The fused layers; *quantized (if given) gets, per layer, whether it
@@ -135,6 +141,10 @@ class Fuser {
       if (quantized) quantized->push_back(q);
     };
     for (std::size_t i = 0; i < n; ++i) {
+      if (i < runtime_.size() && runtime_[i]) {
+        add(net_.layers[i], false);
+        continue;
+      }
       if (!decomposed_[i].members.empty()) {
         group_ = decomposed_[i].members;
         try {
@@ -421,6 +431,7 @@ class Fuser {
       }
     }
     if (!bias) return {};
+    if (fusion_.runtime_shape_nodes && !OrtKnowsBias(main)) return {};
     for (std::size_t j : {graph_.Consumer(x), graph_.Consumer2(x)}) {
       if (net_.layers[j].op_type != "Div") continue;
       std::vector<std::size_t> gelu = GeluGroup(j);
@@ -429,6 +440,21 @@ class Fuser {
       return gelu;
     }
     return {};
+  }
+
+  // ONNX Runtime's BiasGeluFusion's condition on the Add's inputs, with the shapes its inference
+  // gives the graph as written (Network::runtime_shape): both last dims known and equal, one
+  // input 1-D. Without the emulation (no symbolic dim was substituted) odonata's shapes are ORT's.
+  bool OrtKnowsBias(const Layer& add) const {
+    const TensorInfo& a = add.inputs[0];
+    const TensorInfo& b = add.inputs[1];
+    if (a.shape.empty() || b.shape.empty() || a.shape.back() != b.shape.back()) return false;
+    if (a.shape.size() != 1 && b.shape.size() != 1) return false;
+    const std::vector<std::string>& open = net_.runtime_shape.open_last_dim;
+    for (const TensorInfo* t : {&a, &b}) {
+      if (std::binary_search(open.begin(), open.end(), t->name)) return false;
+    }
+    return true;
   }
 
   // SiLU as exporters write it (ONNX Runtime's QuickGeluFusion, alpha 1): y = Mul(x, Sigmoid(x)),
@@ -653,11 +679,58 @@ class Fuser {
   std::vector<Decomposed> decomposed_;  // FindDecomposed: by first member
   const Quantization quant_;                           // of every node of the network
   bool qdq_rules_ = false;                             // the fusion has QDQ rules
+  std::vector<bool> runtime_;                          // runtime shape nodes (constructor)
 };
 
 }  // namespace
 
-std::vector<Layer> Fuse(const Network& net, const Fusion& fusion) { return Fuser(net, fusion).Run(nullptr); }
+namespace {
+
+// The network as a platform with Fusion::runtime_shape_nodes runs it: its runtime shape nodes
+// (Network::runtime_shape) among its layers, each just before the layer it says.
+Network WithRuntimeShapeNodes(const Network& net, std::vector<bool>& runtime) {
+  const Network::RuntimeShapeNodes& rs = net.runtime_shape;
+  Network m = net;
+  m.layers.clear();
+  m.layers.reserve(net.layers.size() + rs.layers.size());
+  std::vector<std::size_t> order(rs.layers.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return rs.before[a] < rs.before[b]; });
+  std::size_t next = 0;
+  runtime.clear();
+  for (std::size_t i = 0; i <= net.layers.size(); ++i) {
+    while (next < order.size() && rs.before[order[next]] <= i) {
+      m.layers.push_back(rs.layers[order[next++]]);
+      runtime.push_back(true);
+    }
+    if (i < net.layers.size()) {
+      m.layers.push_back(net.layers[i]);
+      runtime.push_back(false);
+    }
+  }
+  m.runtime_shape.layers.clear();
+  m.runtime_shape.before.clear();
+  return m;
+}
+
+// The network `fusion` fuses: with the runtime shape nodes when it asks for them (*runtime: which
+// layers they are; empty otherwise).
+const Network& AsRun(const Network& net, const Fusion& fusion, Network& storage, std::vector<bool>& runtime) {
+  runtime.clear();
+  if (!fusion.runtime_shape_nodes || net.runtime_shape.layers.empty()) return net;
+  storage = WithRuntimeShapeNodes(net, runtime);
+  return storage;
+}
+
+}  // namespace
+
+std::vector<Layer> Fuse(const Network& network, const Fusion& fusion) {
+  Network storage;
+  std::vector<bool> runtime;
+  const Network& net = AsRun(network, fusion, storage, runtime);
+  return Fuser(net, fusion, &runtime).Run(nullptr);
+}
 
 const std::vector<std::string>& DecomposedOps() {
   static const std::vector<std::string> ops = {"Gelu", "LayerNormalization", "QuickGelu"};
@@ -671,11 +744,14 @@ FusedNetwork::FusedNetwork(FusedNetwork&&) noexcept = default;
 FusedNetwork& FusedNetwork::operator=(const FusedNetwork&) = default;
 FusedNetwork& FusedNetwork::operator=(FusedNetwork&&) noexcept = default;
 
-FusedNetwork FuseNetwork(const Network& net, const Fusion& fusion) {
+FusedNetwork FuseNetwork(const Network& network, const Fusion& fusion) {
+  Network storage;
+  std::vector<bool> runtime;
+  const Network& net = AsRun(network, fusion, storage, runtime);
   FusedNetwork f;
   f.totals = net.Totals();  // before fusing, so that an overflow names the same product as before
   std::vector<bool> quantized;
-  Fuser fuser(net, fusion);
+  Fuser fuser(net, fusion, &runtime);
   f.layers = fuser.Run(&quantized);
   f.quantization_forms = fuser.quantization().Forms();
   f.compact.reserve(f.layers.size());
@@ -796,6 +872,7 @@ std::uint64_t FusionFingerprint(const Fusion& fusion) {
   }
   mix(2);
   list(fusion.free_ops);
+  if (fusion.runtime_shape_nodes) mix(4);  // profiles without the flag hash as before
   return h;
 }
 

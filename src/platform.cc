@@ -547,8 +547,13 @@ void ParseClasses(const Node& n, Platform* platform) {
 }
 
 Fusion ParseFusion(const Node& n) {
-  CheckKeys(n, {}, {"rules", "free"});
+  CheckKeys(n, {}, {"rules", "free", "runtime_shape_nodes"});
   Fusion f;
+  if (n.Has("runtime_shape_nodes")) {
+    Node r = n.Child("runtime_shape_nodes");
+    if (!r.json.is_boolean()) r.Fail("expected true or false");
+    f.runtime_shape_nodes = r.json.get<bool>();
+  }
   if (n.Has("rules")) {
     Node rules = n.Child("rules");
     ExpectArray(rules);
@@ -991,7 +996,7 @@ void WritePlatform(const Platform& p, std::ostream& out) {
     if (it != p.classes.end()) classes[OpClassName(c)] = ClassJson(it->second);
   }
   j["classes"] = classes;
-  if (!p.fusion.rules.empty() || !p.fusion.free_ops.empty()) {
+  if (!p.fusion.rules.empty() || !p.fusion.free_ops.empty() || p.fusion.runtime_shape_nodes) {
     Ordered fusion = Ordered::object();
     if (!p.fusion.rules.empty()) {
       Ordered rules = Ordered::array();
@@ -1010,6 +1015,7 @@ void WritePlatform(const Platform& p, std::ostream& out) {
       fusion["rules"] = rules;
     }
     if (!p.fusion.free_ops.empty()) fusion["free"] = {{"ops", p.fusion.free_ops}, {"source", p.fusion.free_source}};
+    if (p.fusion.runtime_shape_nodes) fusion["runtime_shape_nodes"] = true;
     j["fusion"] = fusion;
   }
   if (!p.notes.empty()) j["notes"] = p.notes;

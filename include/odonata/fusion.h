@@ -12,7 +12,9 @@
 
 namespace odonata {
 
-// Apply `fusion`'s rules to `network`. Returns layers in topological order;
+// Apply `fusion`'s rules to `network` (with Fusion::runtime_shape_nodes, to the
+// network with its Network::runtime_shape layers among its own, each before the
+// layer that reads it). Returns layers in topological order;
 // each lists in `covers` the original nodes it executes. Every node of the
 // network is covered by exactly one returned layer (nothing is dropped).
 // Counts of a fused layer: MACs, FLOPs and params summed; activation traffic
@@ -79,7 +81,8 @@ std::int64_t ResizeNchwcBlock(const Platform& platform);
 bool NearestResize(const Layer& fused);
 
 // A 64-bit hash of the rules' `into`, `absorb` and `gate` lists and the free
-// ops, in order (sources ignored): equal for profiles that fuse alike.
+// ops, in order (sources ignored), and of runtime_shape_nodes when set: equal
+// for profiles that fuse alike.
 std::uint64_t FusionFingerprint(const Fusion& fusion);
 
 // The activation a fused float Conv layer runs in its kernel (platform.h FusedActivation): the

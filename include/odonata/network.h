@@ -41,6 +41,24 @@ struct Network {
   std::vector<std::string> folded;
   // Non-fatal findings for the user (opset > 17, data-dependent bounds, ...).
   std::vector<std::string> warnings;
+  // ONNX Runtime's view of a model whose symbolic input dim odonata substituted (the batch, or a
+  // symbolic dim given by --input-shape): ONNX Runtime optimizes the graph as written, so the shape
+  // arithmetic odonata folds under the substituted dim (Shape -> Gather -> Div -> Unsqueeze ->
+  // Concat -> Reshape) runs at inference time (src/onnx/ort_fold.h). Empty otherwise. Only a
+  // platform whose fusion asks for it (Fusion::runtime_shape_nodes) uses it: the layers join the
+  // network's when it is fused (fusion.h), and BiasGelu needs a known last dim.
+  struct RuntimeShapeNodes {
+    // The nodes odonata folded that ONNX Runtime executes, as layers (values from odonata's
+    // folding: op type, inputs and outputs; no weights), in topological order.
+    std::vector<Layer> layers;
+    // layers[i] runs just before Network::layers[before[i]] (layers.size(): after the last).
+    std::vector<std::size_t> before;
+    // Tensors whose last dim ONNX Runtime's shape inference leaves unknown, sorted.
+    std::vector<std::string> open_last_dim;
+    // Whether the emulation ran (a symbolic input dim was substituted).
+    bool emulated = false;
+  };
+  RuntimeShapeNodes runtime_shape;
   // Diagnostics: how many times the ONNX loader ran ONNX's whole-graph shape
   // inference (once per resolution round, plus retries); 0 for other formats.
   int inference_runs = 0;

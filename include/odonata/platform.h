@@ -386,6 +386,13 @@ struct Fusion {
   // Ops that cost nothing on this platform (kept as 0 ms rows, estimator "free").
   std::vector<std::string> free_ops;
   std::string free_source;
+  // `runtime_shape_nodes`: the platform runs the model's graph as written, its symbolic input
+  // dims unknown (ONNX Runtime): the shape arithmetic odonata folds under a substituted batch but
+  // the runtime cannot (Network::runtime_shape) is layers of the fused network, each priced by its
+  // class and counted by the dispatch term, and a bias-GELU becomes one BiasGelu only when the
+  // runtime's shape inference knows the activation's last dim and it equals the 1-D bias's
+  // (ONNX Runtime's BiasGeluFusion). Off: as before the field existed.
+  bool runtime_shape_nodes = false;
 };
 
 // An operating mode (a power or clock setting, e.g. Jetson TX2 MAXQ): factors

@@ -17,6 +17,7 @@
 
 #include "counts.h"
 #include "fold.h"
+#include "ort_fold.h"
 #include "roi_levels.h"
 #include "schemas.h"
 #include "shapes.h"
@@ -287,6 +288,15 @@ class Importer {
   std::string origin_;
   I64 opset_ = 0;
   bool batch_guessed_ = false;  // a symbolic leading input dim was taken as 1
+  // A symbolic input dim was given a value (the batch, guessed or --batch, or --input-shape):
+  // ONNX Runtime's folding, which does not know it, is emulated (ort_fold.h).
+  bool symbolic_substituted_ = false;
+  // The graph as written, for that emulation: inputs as declared, initializers without the values
+  // odonata does not fold (no weights), nodes in topological order. Made only when needed.
+  std::unique_ptr<onnx::ModelProto> as_written_;
+  std::vector<onnx::ValueInfoProto> declared_inputs_;  // the graph's inputs before ApplyInputShapes
+  void CopyAsWritten();
+  void AddRuntimeShapeNodes(Network& net);
   std::unordered_set<std::string> valued_inputs_;  // inputs given a value (--input-value)
   // The model keeps its weights in Constant nodes (paddle2onnx, spox, ...): no
   // floating-point initializer of more than one element. Their float values are
@@ -391,6 +401,7 @@ void Importer::ApplyInputShapes() {
         throw Fail("--input-shape " + in.name() + "=" + ShapeToString(it->second) +
                    ": an input's dimensions must be >= 1 (0 is only for an empty value-dependent output)");
       }
+      symbolic_substituted_ |= !tt->has_shape();  // a runtime does not know it either
       if (tt->has_shape() && tt->shape().dim_size() != static_cast<int>(it->second.size())) {
         throw Fail("--input-shape " + in.name() + "=" + ShapeToString(it->second) + ": input has rank " +
                    std::to_string(tt->shape().dim_size()) + ", not " + std::to_string(it->second.size()));
@@ -398,6 +409,7 @@ void Importer::ApplyInputShapes() {
       for (int i = 0; tt->has_shape() && i < tt->shape().dim_size(); ++i) {
         const auto& d = tt->shape().dim(i);
         stale |= d.has_dim_value() && d.dim_value() != it->second[i];
+        symbolic_substituted_ |= !d.has_dim_value() || d.dim_value() < 0;
       }
       SetShape(&in, tt->elem_type(), it->second);
       continue;
@@ -425,6 +437,7 @@ void Importer::ApplyInputShapes() {
     }
   }
   batch_guessed_ = batch_used && !options_.batch;
+  symbolic_substituted_ |= batch_used;
   if (options_.batch && !batch_used) {
     warnings_.push_back("--batch " + std::to_string(*options_.batch) +
                         " ignored: no input has a symbolic leading dimension (use --input-shape)");
@@ -1726,6 +1739,111 @@ void Importer::PropagateTaint() {
   }
 }
 
+void Importer::CopyAsWritten() {
+  const onnx::GraphProto& g = model_.graph();
+  as_written_ = std::make_unique<onnx::ModelProto>();
+  *as_written_->mutable_opset_import() = model_.opset_import();
+  onnx::GraphProto* c = as_written_->mutable_graph();
+  *c->mutable_node() = g.node();  // sorted by CheckGraph
+  // A Constant too large to fold (a weight, in models that keep them in Constant nodes): its dims
+  // are all the emulation reads, so the copy does not hold the weights twice.
+  for (auto& n : *c->mutable_node()) {
+    if (n.op_type() != "Constant") continue;
+    for (auto& a : *n.mutable_attribute()) {
+      if (!a.has_t()) continue;
+      bool large = false;  // more elements than odonata folds (no product: hostile dims overflow it)
+      I64 count = 1;
+      for (I64 d : a.t().dims()) {
+        if (d <= 0) break;
+        if (count > onnx_import::kMaxFoldElements / d) {
+          large = true;
+          break;
+        }
+        count *= d;
+      }
+      if (!large) continue;
+      onnx::TensorProto* t = a.mutable_t();
+      t->clear_raw_data();
+      t->clear_float_data();
+      t->clear_double_data();
+      t->clear_int32_data();
+      t->clear_int64_data();
+      t->clear_uint64_data();
+    }
+  }
+  *c->mutable_output() = g.output();
+  for (const auto& in : declared_inputs_) *c->add_input() = in;
+  for (const auto& t : g.initializer()) {
+    if (valued_inputs_.count(t.name())) continue;  // --input-value: an input to the runtime
+    onnx::TensorProto* copy = c->add_initializer();
+    if (consts_.count(t.name())) {
+      *copy = t;
+    } else {  // a weight: its type and dims are all the emulation reads
+      copy->set_name(t.name());
+      copy->set_data_type(t.data_type());
+      *copy->mutable_dims() = t.dims();
+    }
+  }
+}
+
+// The nodes odonata folded that ONNX Runtime executes (EmulateOrtFolding), as
+// layers kept apart from the network's (Network::runtime_shape).
+void Importer::AddRuntimeShapeNodes(Network& net) {
+  std::unordered_set<std::string> folded(net.folded.begin(), net.folded.end());
+  onnx_import::OrtFoldView view = onnx_import::EmulateOrtFolding(*as_written_, folded, consts_, overridable_);
+  as_written_.reset();
+  Network::RuntimeShapeNodes& rs = net.runtime_shape;
+  rs.emulated = true;
+  rs.open_last_dim.assign(view.open_last_dim.begin(), view.open_last_dim.end());
+  std::sort(rs.open_last_dim.begin(), rs.open_last_dim.end());
+  std::unordered_set<std::string> produced;  // outputs of the runtime shape nodes: computed at run time
+  for (const auto& n : view.runtime_nodes) produced.insert(n.output().begin(), n.output().end());
+  Network scratch;  // MakeLayer's warnings (none expected: main-graph tensors are resolved)
+  auto canonical = [&](const std::string& name) {
+    auto a = view.alias.find(name);
+    return a != view.alias.end() ? a->second : name;
+  };
+  for (auto& n : view.runtime_nodes) {
+    // Inputs ONNX Runtime removed (a duplicate, a Cast to the same type) read from what stands for them.
+    for (auto& in : *n.mutable_input()) in = canonical(in);
+    Layer l = MakeLayer(n, n.name(), types_, scratch);
+    for (TensorInfo& t : l.inputs) {
+      if (produced.count(t.name)) t.is_constant = t.is_weight = false;
+    }
+    for (TensorInfo& t : l.outputs) t.is_constant = t.is_weight = false;
+    try {
+      l.counts = ComputeCounts(l);
+    } catch (const Error& e) {
+      throw e.WithContext(origin_ + ": node " + NodeLabel(n));
+    }
+    // A Shape (Size) reads its input's dims, not its elements (ONNX Runtime's kernel copies the
+    // dims): no input traffic, or ViT's 61 Shapes of [1, 197, 768] would be priced as copies.
+    if ((l.op_type == "Shape" || l.op_type == "Size") && l.domain.empty()) l.counts.input_elems = 0;
+    rs.layers.push_back(std::move(l));
+  }
+  // Each runs just before the first layer that reads what it computes (directly or
+  // through later runtime shape nodes): after its inputs, which that layer depends on.
+  std::unordered_map<std::string, std::size_t> first_reader;
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    for (const TensorInfo& t : net.layers[i].inputs) first_reader.emplace(canonical(t.name), i);
+  }
+  rs.before.assign(rs.layers.size(), net.layers.size());
+  for (std::size_t k = rs.layers.size(); k-- > 0;) {
+    std::size_t at = net.layers.size();
+    for (const TensorInfo& t : rs.layers[k].outputs) {
+      auto r = first_reader.find(t.name);
+      if (r != first_reader.end()) at = std::min(at, r->second);
+    }
+    rs.before[k] = at;
+    for (const TensorInfo& t : rs.layers[k].inputs) {
+      auto [it, fresh] = first_reader.emplace(t.name, at);
+      if (!fresh) it->second = std::min(it->second, at);
+    }
+  }
+  // Nodes placed before the same layer keep graph order (a topological one); a node read by
+  // another is placed no later than its reader.
+}
+
 Network Importer::Build(bool settled) {
   const onnx::GraphProto& g = model_.graph();
   Network net;
@@ -1748,6 +1866,7 @@ Network Importer::Build(bool settled) {
   // The main graph's types: the last inference's, unless a round changed the graph after it.
   if (!settled) types_ = CollectTypes(g);
   AddLayers(g, "", 1, false, types_, net);
+  if (as_written_) AddRuntimeShapeNodes(net);
   // torchvision's MultiScaleRoIAlign: its levels' RoiAlign at their share of the rois (roi_levels.h).
   onnx_import::ShareRoiLevels(net, [this](const std::string& t) -> std::optional<I64> {
     auto c = consts_.find(t);
@@ -1795,9 +1914,12 @@ Network Importer::Run() {
       if (weights_.count(in.name())) overridable_.insert(in.name());
     }
   }
+  declared_inputs_.assign(model_.graph().input().begin(), model_.graph().input().end());
   ApplyInputShapes();
   ApplyInputValues();
   CheckGraph();
+  if (symbolic_substituted_) CopyAsWritten();
+  declared_inputs_.clear();
   std::map<std::string, I64> opsets;
   for (const auto& o : model_.opset_import()) {
     opsets[o.domain() == "ai.onnx" ? "" : o.domain()] = std::min<I64>(o.version(), std::numeric_limits<int>::max());
