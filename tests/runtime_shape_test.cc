@@ -203,7 +203,7 @@ TEST(RuntimeShape, BiasGeluWithAKnownLastDimIsFused) {
 TEST(RuntimeShape, ProfileWithoutTheFlagEstimatesAsBefore) {
   const std::string root = ODONATA_SOURCE_DIR;
   Platform p = LoadPlatform(root + "/platforms/host-ort-cpu.json");
-  ASSERT_FALSE(p.fusion.runtime_shape_nodes);
+  p.fusion.runtime_shape_nodes = false;  // the committed profile has the flag since run 21: this is the profile without it
   const Network net = ParseOnnxText(Model("(float[N,4,2,2] x) => (float[N,4,2,2] y)", kShuffleBody, kShuffleInits));
   ASSERT_EQ(net.runtime_shape.layers.size(), 8u);
   Network bare = net;
