@@ -5,7 +5,9 @@
 # 4 per-round medians the machine description lists (round_medians_ms), p10 <= p90; then dispatch.js
 # --from-networks --statistic round-mean takes round_mean_ms (not median_ms) as run_ms, and chains whose
 # round means are exactly a + b x nodes give back a and b in `odonata fit --dispatch`. Bad values, or
-# round-mean on a CSV without the columns, stop with a short error and no output file. Never checks a time.
+# round-mean on a CSV without the columns, stop with a short error and no output file. Since run 22 also the
+# median of the rounds' medians (round_median_ms, --statistic round-median): hand-computed on made-up medians,
+# equal to the median of round_medians_ms in the run, and taken by dispatch.js. Never checks a time.
 # Exits 77 (ctest: skipped) without node or onnxruntime-node.
 #
 # usage: run_rounds_test.sh ODONATA_BINARY SOURCE_DIR WORK_DIR
@@ -25,12 +27,15 @@ die() {
   exit 1
 }
 
-# The statistic, on made-up medians (ms): mean 0.038; p10 at rank 0.4 -> 0.02; p90 at rank 3.6 -> 0.056.
+# The statistic, on made-up medians (ms): mean 0.038; p10 at rank 0.4 -> 0.02; p90 at rank 3.6 -> 0.056;
+# median 0.04; with a slow round among fast ones (1, 1.2, 14.7, 1.1) the mean is 4.5 and the median 1.15.
 node -e '
 const {roundStats} = require(process.argv[1]);
 const r = roundStats([0.05, 0.02, 0.06, 0.02, 0.04]);
+const s = roundStats([1, 1.2, 14.7, 1.1]);
 const near = (a, b) => Math.abs(a - b) < 1e-12;
-if (r.rounds !== 5 || !near(r.mean, 0.038) || !near(r.p10, 0.02) || !near(r.p90, 0.056)) {
+if (r.rounds !== 5 || !near(r.mean, 0.038) || !near(r.p10, 0.02) || !near(r.p90, 0.056) || !near(r.median, 0.04) ||
+    !near(s.mean, 4.5) || !near(s.median, 1.15)) {
   console.log(JSON.stringify(r));
   process.exit(1);
 }' "$src/tools/ort/run.js" || die "roundStats"
@@ -53,6 +58,9 @@ for r in rows:
     assert len(meds) == 4 and int(r["rounds"]) == 4, (r, meds)
     mean = sum(meds) / 4
     assert abs(float(r["round_mean_ms"]) - mean) <= 1e-5 * mean, (r["round_mean_ms"], meds)
+    s = sorted(meds)
+    median = (s[1] + s[2]) / 2
+    assert abs(float(r["round_median_ms"]) - median) <= 1e-5 * median, (r["round_median_ms"], meds)
     assert 0 < float(r["round_p10_ms"]) <= float(r["round_p90_ms"]), r
     assert int(r["repeats"]) == 20 and r["median_ms"], r   # the old columns stay
 PY
@@ -60,11 +68,11 @@ PY
 # dispatch.js --statistic round-mean: round means a + b x nodes (a = 12 us, b = 0.25 us), pooled medians
 # twice that; run_ms must be the round mean and the fit must give back a and b.
 {
-  echo "model,threads,median_ms,p10_ms,p90_ms,repeats,mad_ms,rejected,pass_spread,ref_ratio,rounds,round_mean_ms,round_p10_ms,round_p90_ms"
+  echo "model,threads,median_ms,p10_ms,p90_ms,repeats,mad_ms,rejected,pass_spread,ref_ratio,rounds,round_mean_ms,round_p10_ms,round_p90_ms,round_median_ms"
   for op in relu add softmax; do
     for n in 1 50 200 400; do
       awk -v op=$op -v n=$n 'BEGIN { t = 0.012 + 0.00025 * n;
-        printf "tools/ort/chains/models/%s_%d.onnx,1,%.7f,0,0,1000,0,0,1.0,1.0,10,%.7f,%.7f,%.7f\n", op, n, 2 * t, t, 0.9 * t, 1.1 * t }'
+        printf "tools/ort/chains/models/%s_%d.onnx,1,%.7f,0,0,1000,0,0,1.0,1.0,10,%.7f,%.7f,%.7f,%.7f\n", op, n, 2 * t, t, 0.9 * t, 1.1 * t, 3 * t }'
     done
   done
 } >"$work/networks.csv"
@@ -100,9 +108,21 @@ bad() {  # WORD ARGS... : dispatch.js must fail with a short error naming WORD a
   [ -e "$work/out.csv" ] && die "wrote an output file for: $*"
   return 0
 }
+# --statistic round-median takes round_median_ms (3 x the round mean here).
+node tools/ort/dispatch.js --chains tools/ort/chains --from-networks "$work/networks.csv" --statistic round-median \
+  --out "$work/dispatch_median.csv" 2>"$work/err" || die "dispatch.js round-median: $(tail -3 "$work/err")"
+/usr/bin/python3 - "$work/dispatch_median.csv" <<'PY' || exit 1
+import csv, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert "median of the per-round medians" in lines[0], lines[0]
+rows = {(r["op"], r["nodes"]): r for r in csv.DictReader(l for l in lines if not l.startswith("#"))}
+assert abs(float(rows[("Add", "200")]["run_ms"]) - 3 * 0.062) < 1e-9, rows[("Add", "200")]
+PY
 bad --statistic --from-networks "$work/networks.csv" --statistic mean
 cut -d, -f1-10 "$work/networks.csv" >"$work/old.csv"
 bad round_mean_ms --from-networks "$work/old.csv" --statistic round-mean
+cut -d, -f1-14 "$work/networks.csv" >"$work/run21.csv"
+bad round_median_ms --from-networks "$work/run21.csv" --statistic round-median
 if node tools/ort/validate.js --statistic mean a b c d e >/dev/null 2>"$work/err"; then die "validate.js accepted --statistic mean"; fi
 grep -q -- "--statistic" "$work/err" || die "validate.js: $(cat "$work/err")"
 echo "ort_run_rounds: ok"

@@ -106,8 +106,9 @@
 // Network output: model, threads, median_ms, p10_ms, p90_ms, repeats, and the same spread columns,
 // then the per-timing statistic: rounds (timings: rounds, or passes without --sweep; each a new
 // session unless --keep-network-sessions), round_mean_ms (mean of the timings' medians),
-// round_p10_ms and round_p90_ms (their p10 and p90: the spread between sessions); the timings'
-// medians themselves are the machine description's timeline.
+// round_p10_ms and round_p90_ms (their p10 and p90: the spread between sessions), round_median_ms
+// (the median of the timings' medians, since run 22); the timings' medians themselves are the
+// machine description's timeline and round_medians_ms.
 // Machine description (FILE.machine.json): `identity` (CPU vendor, family, model, stepping, name,
 // kernel-selecting flags, caches, cores, threads, ONNX Runtime, OS; schema
 // odonata-host-identity/1), `noise_floor` (--reference), settings, contention, timeline.
@@ -944,23 +945,30 @@ async function timeNetworks(o, st, interleaved, label, order) {
 // round's median is that of one state or the other; the mean of the rounds' medians is what a
 // user's session gives on average, whatever the number of runs each round took (the pooled
 // median weighs a round by its runs: a fast round gives more of them in --network-min-time).
+// The median of the rounds' medians (since run 22) is the same per-session view without the
+// mean's pull towards a minority of slow sessions (run 21: ShuffleNetV2 x0.5's one 14.7 ms round
+// among 1.0-2.2 ms ones took its mean to 2.77 ms).
 function roundStats(medians) {
   const s = stats(medians);
-  return {rounds: medians.length, mean: medians.reduce((a, b) => a + b, 0) / medians.length, p10: s.p10, p90: s.p90};
+  return {rounds: medians.length, mean: medians.reduce((a, b) => a + b, 0) / medians.length, p10: s.p10, p90: s.p90,
+          median: s.median};
 }
-const kRoundColumns = ['rounds', 'round_mean_ms', 'round_p10_ms', 'round_p90_ms'];
+const kRoundColumns = ['rounds', 'round_mean_ms', 'round_p10_ms', 'round_p90_ms', 'round_median_ms'];
 // The measured time a consumer of the network CSV takes from one of its rows (dispatch.js
 // --from-networks, validate.js; --statistic): `median` (median_ms, p10_ms, p90_ms: every run of
-// every round pooled, the rule until run 20) or `round-mean` (round_mean_ms, round_p10_ms,
-// round_p90_ms: the mean of the per-round medians, the spread between rounds). Strings as written.
-const kStatistics = ['median', 'round-mean'];
+// every round pooled, the rule until run 20), `round-mean` (round_mean_ms, round_p10_ms,
+// round_p90_ms: the mean of the per-round medians, the spread between rounds; run 21) or
+// `round-median` (round_median_ms and the same spread; since run 22). Strings as written.
+const kStatistics = ['median', 'round-mean', 'round-median'];
 function networkStatistic(row, statistic, file) {
   if (statistic === 'median') return {ms: row.median_ms, p10: row.p10_ms, p90: row.p90_ms};
-  if (statistic !== 'round-mean') throw new Error(`--statistic: '${statistic}' (${kStatistics.join(', ')})`);
-  if (row.round_mean_ms === undefined || row.round_mean_ms === '') {
-    throw new Error(`${file}: no round_mean_ms for ${row.model} (written by run.js since helper tiny); use --statistic median`);
+  if (!kStatistics.includes(statistic)) throw new Error(`--statistic: '${statistic}' (${kStatistics.join(', ')})`);
+  const column = statistic === 'round-mean' ? 'round_mean_ms' : 'round_median_ms';
+  if (row[column] === undefined || row[column] === '') {
+    throw new Error(`${file}: no ${column} for ${row.model} (written by run.js since ` +
+                    `${statistic === 'round-mean' ? 'helper tiny' : 'run 22'}); use --statistic median`);
   }
-  return {ms: row.round_mean_ms, p10: row.round_p10_ms, p90: row.round_p90_ms};
+  return {ms: row[column], p10: row.round_p10_ms, p90: row.round_p90_ms};
 }
 function writeNetworks(o, st, file, began, load0, extra) {
   const lines = [['model', 'threads', 'median_ms', 'p10_ms', 'p90_ms', 'repeats', ...kSpreadColumns, ...kRoundColumns].join(',')];
@@ -969,7 +977,7 @@ function writeNetworks(o, st, file, began, load0, extra) {
     const r = roundStats(st.passMedians[i]);
     lines.push([f, o.threads, ms(s.median), ms(s.p10), ms(s.p90), s.repeats,
                 ...spreadFields(s, st.passMedians[i], st.refRatios[i]),
-                r.rounds, ms(r.mean), ms(r.p10), ms(r.p90)].map(csvField).join(','));
+                r.rounds, ms(r.mean), ms(r.p10), ms(r.p90), ms(r.median)].map(csvField).join(','));
   });
   const machineFile = file === o.out ? o.machine : file.replace(/\.csv$/, '') + '.machine.json';
   const m = machine(o, {networks: o.networks, started: began.toISOString(), finished: new Date().toISOString(),
