@@ -962,8 +962,8 @@ for net in ("data/host-ort-cpu/networks/networks.csv", "data/host-ort-cpu/phase2
     spread = ["mad_ms", "rejected", "pass_spread", "ref_ratio"]
     # the per-round statistic since helper tiny (2026-12-07): rounds and the mean, p10 and p90 of the per-round medians
     rounds = ["rounds", "round_mean_ms", "round_p10_ms", "round_p90_ms"]
-    # and (since run 22) the median of the per-round medians
-    assert list(rows[0].keys()) in (head, head + spread, head + spread + rounds, head + spread + rounds + ["round_median_ms"]), rows[0].keys()
+    # and (since run 22) the median of the per-round medians, the quiet rounds and their median
+    assert list(rows[0].keys()) in (head, head + spread, head + spread + rounds, head + spread + rounds + ["round_median_ms", "quiet_rounds", "quiet_median_ms"]), rows[0].keys()
     assert all(int(r["repeats"]) + int(r.get("rejected") or 0) >= 20 for r in rows), net
     assert all(int(r["rounds"]) >= 2 and 0 < float(r["round_p10_ms"]) <= float(r["round_p90_ms"])
                for r in rows if "rounds" in r), net

@@ -22,9 +22,9 @@
 # HOST_WARM_MB=M (the footprint bound of the warm timings, MiB; default 8),
 # HOST_LARGE_FLUSH_MB=L (MiB written before every run of a row whose weights exceed 8 MiB; default
 # 256; 0: 64 as for the other rows, as until run 17).
-# HOST_NETWORK_STATISTIC=median|round-mean|round-median (what dispatch.js and validate.js take from
-# networks.csv: the pooled median, the mean of the per-round medians (run 21) or their median
-# (default since run 22)).
+# HOST_NETWORK_STATISTIC=median|round-mean|round-median|quiet-median (what dispatch.js and validate.js
+# take from networks.csv: the pooled median, the mean of the per-round medians (run 21), their
+# median, or the median of the quiet rounds' medians (default since run 22)).
 # Run from the repository root after `cd tools/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci`.
 set -euo pipefail
 
@@ -109,19 +109,24 @@ SWEEPS=${HOST_SWEEPS:-tools/ort/sweeps-phase2.txt}
 # spread 1.02-1.08 against 1.06-1.11), so fewer runs of theirs still give a steadier median.
 # The measured time of a network and of a dispatch chain (both from networks.csv; helper tiny,
 # docs/host-platform.md "Tiny networks across sessions"): `median` (every run of every round
-# pooled, runs 1-20) or `round-mean` (the mean of the per-round medians, a new session each
-# round, run 21) or `round-median` (their median, since run 22: run 21's rounds showed that a mean
-# over 10 sessions follows a minority of slow ones; on run 21's per-round medians, split 5/5 in
-# every way, two halves' medians disagree by 12.0% in mean, their means by 12.5%; docs/host-platform.md
-# "Run 22: what changes"); dispatch.js --from-networks and validate.js take the same one, so fit and
-# validation agree.
-NETWORK_STATISTIC=${HOST_NETWORK_STATISTIC:-round-median}
+# pooled, runs 1-20), `round-mean` (the mean of the per-round medians, a new session each round,
+# run 21), `round-median` (their median) or `quiet-median` (since run 22: the median of the medians
+# of the rounds whose reference ratio is within run.js's --ref-tolerance, at least 3 of them). Run
+# 21's rounds showed a mean over 10 sessions following a minority of slow ones, and the reference
+# slow in 37% of the network timings, which --max-wait 30 cannot retry; on run 21's rounds, split 5/5
+# in every way, two halves disagree by 6.9% in mean for quiet-median, 12.0% for round-median, 12.5%
+# for round-mean (docs/host-platform.md "Run 22: what changes"). dispatch.js --from-networks and
+# validate.js take the same one, so fit and validation agree.
+NETWORK_STATISTIC=${HOST_NETWORK_STATISTIC:-quiet-median}
 # --min-time 50 (100, run.js's default, until run 21): a sweep row's pass stops after 20 runs and 50 ms.
 # On run 21's rows the runs of one pass spread by a MAD of 4.7% of the median (median over rows) and
 # the row's median over ~76 runs has a standard error of ~0.8%, ~1.0% with half the runs, against a
 # median pass spread (slowest / fastest pass) of 1.12: the passes, not the runs, set a row's precision.
 # Frees about 80 s of the measure step for rows where they do (run 21 took exactly 20.0 minutes).
-RUN_FLAGS=${HOST_RUN_FLAGS:---node-bias 0 --min-ms 0.002 --max-wait 30 --network-min-time 20 --max-time 1000 --min-time 50}
+# --quiet-passes (since run 22): a sweep row pools only its passes within the reference's tolerance
+# when one is, as the networks' quiet-median takes their quiet rounds: rows and networks from the
+# same machine state.
+RUN_FLAGS=${HOST_RUN_FLAGS:---node-bias 0 --min-ms 0.002 --max-wait 30 --network-min-time 20 --max-time 1000 --min-time 50 --quiet-passes}
 # validate.js estimates with PLATFORM: the name, or the file when it is not the default.
 [ -n "${HOST_PROFILE:-}" ] && PLATFORM=$PROFILE
 [ -f tools/ort/sweeps.txt ] || { echo "calibrate.sh: run from the repository root" >&2; exit 2; }

@@ -15,11 +15,12 @@
 // 18's own dispatch step had timed every 1-node chain at 17.1-17.6 us against 11.1-11.8 in
 // runs 15-17, and the per-call overhead went from 11.2 to 15.7 us, while the measure step's
 // networks ran as before (DeepA 21.2 us).
-// --statistic median|round-mean|round-median [median]: which of NET.csv's statistics becomes run_ms,
-// run_p10_ms and run_p90_ms: the pooled median (median_ms, p10_ms, p90_ms), the mean of the
-// per-round medians (round_mean_ms, round_p10_ms, round_p90_ms; run.js's networks.csv since helper
-// tiny) or their median (round_median_ms, since run 22), the same statistic as validate.js
-// --statistic, so that fit and validation agree.
+// --statistic median|round-mean|round-median|quiet-median [median]: which of NET.csv's statistics
+// becomes run_ms, run_p10_ms and run_p90_ms: the pooled median (median_ms, p10_ms, p90_ms), the mean
+// of the per-round medians (round_mean_ms, round_p10_ms, round_p90_ms; run.js's networks.csv since
+// helper tiny), their median (round_median_ms) or the median of the quiet rounds' medians
+// (quiet_median_ms: within the reference's tolerance, at least 3; both since run 22), the same
+// statistic as validate.js --statistic, so that fit and validation agree.
 //
 // Per model and pass, two timings on two sessions: `session.run` wall time of an
 // unprofiled session (process.hrtime.bigint() around await session.run), and, on a
@@ -199,7 +200,7 @@ function fromNetworks(o) {
   }
   run.writeAtomic(o.out, `# chains timed as networks by run.js in the measure step's rounds (${o.fromNetworks}` +
                          `${comments.length ? `: ${comments[0].replace(/^#\s*/, '')}` : ''}); ` +
-                         `executed_nodes = the chain's nodes, no kernel columns; run_ms: ${{median: 'pooled median', 'round-mean': 'mean of the per-round medians (round_mean_ms), p10/p90 between rounds', 'round-median': 'median of the per-round medians (round_median_ms), p10/p90 between rounds'}[o.statistic]}\n` + lines.join('\n') + '\n');
+                         `executed_nodes = the chain's nodes, no kernel columns; run_ms: ${{median: 'pooled median', 'round-mean': 'mean of the per-round medians (round_mean_ms), p10/p90 between rounds', 'round-median': 'median of the per-round medians (round_median_ms), p10/p90 between rounds', 'quiet-median': 'median of the quiet rounds\' medians (quiet_median_ms), p10/p90 between rounds'}[o.statistic]}\n` + lines.join('\n') + '\n');
   process.stderr.write(`dispatch.js: ${jobs.length} chains from ${o.fromNetworks}; wrote ${o.out}\n`);
 }
 

@@ -45,6 +45,10 @@
 //                       first round, and keep it for the other rounds (a session of VGG16 took 10 s
 //                       to create on a busy guest); the machine description counts sessions_created
 //                       [off: a new session per network and round]
+//   --quiet-passes      sweeps with --reference: a row's statistics pool only its passes whose
+//                       reference ratio is within --ref-tolerance, when at least one is (else all
+//                       of them); the machine description counts the rows that dropped a pass
+//                       (rows_passes_dropped) [off: every pass pooled]
 //   --network-min-time MS  ... and, per round, keeps timing a network until MS ms have passed
 //                       (at most 200 runs) [0]: a 0.05 ms model gets more than 2 runs, whose
 //                       first after another network is often a cold one
@@ -136,7 +140,7 @@ function parseArgs(argv) {
              waited: 0, profile: '', profileRuns: 10, out: '', machine: '', seed: 1, order: 'shuffled', reject: 3,
              reference: '', refRuns: 5, refTolerance: 0.15, nodeBias: null, feeds: '', warmMaxMb: null,
              flushLargeMb: null, flushLargeAboveMb: null, maxTime: null, extraPassSpread: null,
-             keepNetworkSessions: false, networkSessions: new Map()};
+             keepNetworkSessions: false, networkSessions: new Map(), quietPasses: false};
   const reals = ['--max-time', '--extra-pass-spread', '--warm-max-mb', '--flush-large-above-mb', '--min-time', '--network-min-time', '--max-others', '--min-ms', '--reject', '--ref-tolerance', '--node-bias'];
   let list = null;
   const num = (name, v, min) => {
@@ -196,6 +200,7 @@ function parseArgs(argv) {
     }
     if (a === '--sweep') { list = o.sweeps; continue; }
     if (a === '--keep-network-sessions') { o.keepNetworkSessions = true; list = null; continue; }
+    if (a === '--quiet-passes') { o.quietPasses = true; list = null; continue; }
     if (a === '--network') { list = o.networks; continue; }
     if (options[a]) {
       if (i + 1 >= argv.length) usage(`${a} needs a value`);
@@ -953,17 +958,60 @@ function roundStats(medians) {
   return {rounds: medians.length, mean: medians.reduce((a, b) => a + b, 0) / medians.length, p10: s.p10, p90: s.p90,
           median: s.median};
 }
-const kRoundColumns = ['rounds', 'round_mean_ms', 'round_p10_ms', 'round_p90_ms', 'round_median_ms'];
+// The timings (passes of a sweep row, rounds of a network) taken in a quiet state: those whose
+// reference ratio (the slower of the reference's medians before and after the timing, over its
+// baseline) is within `tolerance` (--ref-tolerance), when at least `least` are; else the `least`
+// of lowest ratio (all when there are fewer). Without a reference (null ratios) or a tolerance
+// (null), every timing. Indices in timing order.
+function keptPasses(refRatios, tolerance, least = 1) {
+  const all = refRatios.map((_, k) => k);
+  if (tolerance === null || tolerance === undefined || refRatios.some((r) => r === null || r === undefined)) return all;
+  const quiet = all.filter((k) => refRatios[k] <= 1 + tolerance);
+  if (quiet.length >= least) return quiet;
+  return all.slice().sort((a, b) => refRatios[a] - refRatios[b] || a - b).slice(0, least).sort((a, b) => a - b);
+}
+// A sweep row's timings pooled: runs, profiled node times, warm times, NCHWc reorders.
+function poolPasses(passes) {
+  const out = {run: [], node: [], warm: [], reorder: {in: {ms: [], elems: 0, nodes: 0}, out: {ms: [], elems: 0, nodes: 0}}};
+  for (const p of passes) {
+    out.run.push(...p.run);
+    out.node.push(...p.node);
+    out.warm.push(...p.warm);
+    if (!p.reorders) continue;
+    for (const dir of ['in', 'out']) {
+      const q = p.reorders[dir];
+      if (!q.nodes) continue;
+      out.reorder[dir].ms.push(...q.ms);
+      out.reorder[dir].elems = q.elems;
+      out.reorder[dir].nodes = q.nodes;
+    }
+  }
+  return out;
+}
+// A network's quiet rounds (since run 22; docs/host-platform.md "Run 22: what changes"): the median
+// of the medians of its rounds within --ref-tolerance, at least 3 of them (else the 3 of lowest
+// reference ratio). On run 21's rounds, two halves of 5 rounds agree within 6.9% in mean (12.0% for
+// the median of all rounds, 12.5% for their mean): the slow states the reference sees are most of
+// the disagreement.
+const kQuietRoundsLeast = 3;
+function quietRoundStats(medians, refRatios, tolerance) {
+  const kept = keptPasses(refRatios, tolerance, kQuietRoundsLeast);
+  return {rounds: kept.length, median: stats(kept.map((k) => medians[k])).median};
+}
+const kRoundColumns = ['rounds', 'round_mean_ms', 'round_p10_ms', 'round_p90_ms', 'round_median_ms', 'quiet_rounds',
+                       'quiet_median_ms'];
 // The measured time a consumer of the network CSV takes from one of its rows (dispatch.js
 // --from-networks, validate.js; --statistic): `median` (median_ms, p10_ms, p90_ms: every run of
 // every round pooled, the rule until run 20), `round-mean` (round_mean_ms, round_p10_ms,
-// round_p90_ms: the mean of the per-round medians, the spread between rounds; run 21) or
-// `round-median` (round_median_ms and the same spread; since run 22). Strings as written.
-const kStatistics = ['median', 'round-mean', 'round-median'];
+// round_p90_ms: the mean of the per-round medians, the spread between rounds; run 21),
+// `round-median` (round_median_ms and the same spread) or `quiet-median` (quiet_median_ms, the
+// median of the quiet rounds' medians, and the same spread; since run 22). Strings as written.
+const kStatistics = ['median', 'round-mean', 'round-median', 'quiet-median'];
+const kStatisticColumns = {'round-mean': 'round_mean_ms', 'round-median': 'round_median_ms', 'quiet-median': 'quiet_median_ms'};
 function networkStatistic(row, statistic, file) {
   if (statistic === 'median') return {ms: row.median_ms, p10: row.p10_ms, p90: row.p90_ms};
   if (!kStatistics.includes(statistic)) throw new Error(`--statistic: '${statistic}' (${kStatistics.join(', ')})`);
-  const column = statistic === 'round-mean' ? 'round_mean_ms' : 'round_median_ms';
+  const column = kStatisticColumns[statistic];
   if (row[column] === undefined || row[column] === '') {
     throw new Error(`${file}: no ${column} for ${row.model} (written by run.js since ` +
                     `${statistic === 'round-mean' ? 'helper tiny' : 'run 22'}); use --statistic median`);
@@ -975,9 +1023,10 @@ function writeNetworks(o, st, file, began, load0, extra) {
   o.networks.forEach((f, i) => {
     const s = robustStats(st.pooled[i], o.reject);
     const r = roundStats(st.passMedians[i]);
+    const q = quietRoundStats(st.passMedians[i], st.refRatios[i], o.refTolerance);
     lines.push([f, o.threads, ms(s.median), ms(s.p10), ms(s.p90), s.repeats,
                 ...spreadFields(s, st.passMedians[i], st.refRatios[i]),
-                r.rounds, ms(r.mean), ms(r.p10), ms(r.p90), ms(r.median)].map(csvField).join(','));
+                r.rounds, ms(r.mean), ms(r.p10), ms(r.p90), ms(r.median), q.rounds, ms(q.median)].map(csvField).join(','));
   });
   const machineFile = file === o.out ? o.machine : file.replace(/\.csv$/, '') + '.machine.json';
   const m = machine(o, {networks: o.networks, started: began.toISOString(), finished: new Date().toISOString(),
@@ -1007,8 +1056,8 @@ async function runSweeps(o) {
   const load0 = os.loadavg();
   await openReference(o);
   const node = o.latency === 'node';
-  const pooled = jobs.map(() => ({run: [], node: [], passMedians: [], refRatios: [], warm: [],
-                                  reorder: {in: {ms: [], elems: 0, nodes: 0}, out: {ms: [], elems: 0, nodes: 0}}}));
+  // Per row, every timing (pass) kept apart until the end (--quiet-passes chooses among them).
+  const pooled = jobs.map(() => ({passes: [], passMedians: [], refRatios: []}));
   const results = [];
   const resultFiles = [];
   const overhead = {run: [], node: []};
@@ -1031,18 +1080,8 @@ async function runSweeps(o) {
       }
       jobs[i].outRows = t.outRows;
     }
-    pooled[i].run.push(...t.times);
-    if (node) pooled[i].node.push(...t.nodeTimes);
-    if (node && t.reorders) {
-      for (const dir of ['in', 'out']) {
-        const p = pooled[i].reorder[dir], q = t.reorders[dir];
-        if (!q.nodes) continue;
-        p.ms.push(...q.ms);
-        p.elems = q.elems;
-        p.nodes = q.nodes;
-      }
-    }
-    if (t.warmTimes) pooled[i].warm.push(...(node ? t.warmNodeTimes : t.warmTimes));
+    pooled[i].passes.push({run: t.times, node: node ? t.nodeTimes : [], reorders: node ? t.reorders : null,
+                           warm: t.warmTimes ? (node ? t.warmNodeTimes : t.warmTimes) : []});
     pooled[i].passMedians.push(stats(node ? t.nodeTimes : t.times).median);
     pooled[i].refRatios.push(t.refRatio);
     results.push(t);
@@ -1091,7 +1130,11 @@ async function runSweeps(o) {
   let bias = 0;
   if (node && o.nodeBias !== null && overhead.node.length) bias = stats(overhead.node).median - o.nodeBias / 1000;
   const unbias = (s) => ({...s, median: s.median - bias, p10: s.p10 - bias, p90: s.p90 - bias});
+  let passesDropped = 0;
   jobs.forEach((job, i) => {
+    const kept = keptPasses(pooled[i].refRatios, o.quietPasses ? o.refTolerance : null);
+    if (kept.length < pooled[i].passes.length) ++passesDropped;
+    Object.assign(pooled[i], poolPasses(kept.map((k) => pooled[i].passes[k])));
     const run = robustStats(pooled[i].run, o.reject);
     const s = node ? unbias(robustStats(pooled[i].node, o.reject)) : run;
     rejected += s.rejected;
@@ -1137,6 +1180,7 @@ async function runSweeps(o) {
                         warm_max_mb: o.warmMaxMb, rows_timed_warm: warmColumn ? warmRows : null,
                         max_time_ms: o.maxTime, extra_pass_spread: o.extraPassSpread,
                         rows_extra_pass: o.extraPassSpread === null ? null : extraRows.length,
+                        quiet_passes: o.quietPasses, rows_passes_dropped: o.quietPasses ? passesDropped : null,
                         flush_large_mb: o.flushLargeMb, flush_large_above_mb: o.flushLargeAboveMb,
                         rows_flushed_large: flushColumn ? jobs.filter((j) => j.flushMb > 0 && largeWeights(o, j.weightBytes)).length
                                                        : null,
@@ -1196,7 +1240,7 @@ async function runNetworks(o) {
 }
 
 // Also a module: dispatch.js times with the same machinery; value_sizes.js feeds and profiles with it.
-module.exports = {passDone, roundStats, networkStatistic, kStatistics, reorderTimes, stats, robustStats, mad, percentile, permutation, makeFeeds, setFeedSpecs, sessionOptions, timeModel,
+module.exports = {passDone, roundStats, keptPasses, poolPasses, quietRoundStats, networkStatistic, kStatistics, reorderTimes, stats, robustStats, mad, percentile, permutation, makeFeeds, setFeedSpecs, sessionOptions, timeModel,
                   profileModel, Reference, machine, identity, writeAtomic, ms};
 
 if (require.main === module) {

@@ -24,8 +24,9 @@
 // dispatch.js --from-networks's input, not networks) are skipped.
 // --statistic median|round-mean|round-median [median]: the measured time is NETWORKS.csv's median_ms
 // (every run pooled), round_mean_ms (the mean of the per-round medians, run.js since helper tiny;
-// docs/host-platform.md "Tiny networks across sessions") or round_median_ms (their median, since run
-// 22); dispatch.js --from-networks takes the same option.
+// docs/host-platform.md "Tiny networks across sessions"), round_median_ms (their median) or
+// quiet_median_ms (the median of the rounds within the reference's tolerance, at least 3; both
+// since run 22); dispatch.js --from-networks takes the same option.
 'use strict';
 
 const fs = require('node:fs');
@@ -37,7 +38,7 @@ const {valueDependentNodes, valueSizes, sizeArgs} = require('./value_sizes.js');
 
 const {networkStatistic, kStatistics} = require('./run.js');
 
-const usage = 'usage: node tools/ort/validate.js [--seed S] [--opt-level L] [--models DIR] [--statistic median|round-mean|round-median] ' +
+const usage = 'usage: node tools/ort/validate.js [--seed S] [--opt-level L] [--models DIR] [--statistic median|round-mean|round-median|quiet-median] ' +
               'ODONATA NETWORKS.csv PLATFORM THREADS SUITE.csv [LIST [FEEDS]]\n';
 const runOptions = {seed: 1, optLevel: 'all', models: '', statistic: 'median'};
 const positional = [];
@@ -180,13 +181,13 @@ async function main() {
                    bound: atBound.total_ms, boundError: (100 * (atBound.total_ms - measured)) / measured});
     }
     const noteParts = [runOptions.statistic === 'median' ? `${r.repeats} runs in ${spread}, p10 ${r.p10_ms} ms, p90 ${r.p90_ms} ms`
-                                                         : `${runOptions.statistic === 'round-mean' ? 'mean' : 'median'} of ${r.rounds} rounds' medians (${r.repeats} runs in ${spread}), ` +
+                                                         : `${{'round-mean': 'mean', 'round-median': 'median', 'quiet-median': `median of the ${r.quiet_rounds} quiet`}[runOptions.statistic]} of ${r.rounds} rounds' medians (${r.repeats} runs in ${spread}), ` +
                                                            `rounds' p10 ${m.p10} ms, p90 ${m.p90} ms`];
     if (notes[stem]) noteParts.push(notes[stem]);
     if (stated.length || skipped.length) noteParts.push(valueNote(stated, skipped));
     rows.push({
       model: path.relative(suiteDir, model), platform: platformColumn, precision: 'fp32', input_shape: shapes.join(';'), measured_ms: m.ms,
-      measures: `model_run ${{median: 'median', 'round-mean': 'mean of per-round medians', 'round-median': 'median of per-round medians'}[runOptions.statistic]}, ${threads} thread${threads === '1' ? '' : 's'}`, split: 'validation',
+      measures: `model_run ${{median: 'median', 'round-mean': 'mean of per-round medians', 'round-median': 'median of per-round medians', 'quiet-median': 'median of quiet rounds\' medians'}[runOptions.statistic]}, ${threads} thread${threads === '1' ? '' : 's'}`, split: 'validation',
       source: `${path.relative('.', networksCsv)} (tools/ort/run.js, onnxruntime-node ${machine.onnxruntime_node} CPU, ` +
               `${date}; weights from odonata materialize --seed 1)`,
       network: stem,
