@@ -10,7 +10,8 @@
 # equal to the median of round_medians_ms in the run, and taken by dispatch.js; and the quiet rounds and passes
 # (quiet_median_ms, --statistic quiet-median, --quiet-passes): keptPasses, quietRoundStats and poolPasses on
 # made-up ratios and runs, quiet_rounds = rounds without a reference, a run with --reference and --quiet-passes
-# records rows_passes_dropped. Never checks a time.
+# records rows_passes_dropped; the per-layer profiles' reference times and per_layer.py's quiet profiles.
+# Never checks a time.
 # Exits 77 (ctest: skipped) without node or onnxruntime-node.
 #
 # usage: run_rounds_test.sh ODONATA_BINARY SOURCE_DIR WORK_DIR
@@ -119,6 +120,30 @@ for r in csv.DictReader(open(f"{w}/q.csv")):
     want = statistics.median(meds[k] for k in kept)
     assert int(r["quiet_rounds"]) == len(kept), (r, ratios)
     assert abs(float(r["quiet_median_ms"]) - want) <= 1e-5 * want, (r["quiet_median_ms"], want, meds, ratios)
+PY
+
+# Per-layer profiles with a reference (tools/ort/per_layer.py since run 22): run.js --profile --reference records
+# the reference's time around each network's profile; per_layer.quiet keeps the profiles within 15% of the 20th
+# percentile of all of them (hand-computed: pool [1, 1, 1.02, 1.05, 1.1, 1.2, 1.3, 1.5, 2.0] -> baseline 1.012,
+# limit 1.1638: of [1.3, 1.0, 1.5] the second; of [1.3, 1.4, 1.5] none, so the fastest; a missing time keeps all).
+node "$src/tools/ort/run.js" --network "${nets[@]}" --threads 1 --passes 1 --warmup 1 --repeats 2 --profile "$work/prof" \
+  --profile-runs 2 --reference "$work/relu/models/00000.onnx" --ref-runs 2 --max-wait 0 --out "$work/p.csv" >/dev/null 2>"$work/err" \
+  || die "run.js --profile --reference: $(tail -3 "$work/err")"
+/usr/bin/python3 - "$work" "$src/tools/ort" "${nets[@]}" <<'PY' || exit 1
+import json, os, sys
+w, here, nets = sys.argv[1], sys.argv[2], sys.argv[3:]
+m = json.load(open(f"{w}/p.machine.json"))
+got = m["profile_reference_ms"]
+assert sorted(got) == sorted(nets) and all(v > 0 for v in got.values()), got
+assert all(os.path.exists(f"{w}/prof/{os.path.basename(n)[:-5]}.json") for n in nets)
+sys.path.insert(0, here)
+import per_layer
+pool = [1, 1.05, 1.1, 1.2, 2.0, 1.0, 1.02, 1.5, 1.3]
+assert abs(per_layer.percentile(sorted(pool), 0.2) - 1.012) < 1e-12
+assert per_layer.quiet([1.3, 1.0, 1.5], pool) == [1]
+assert per_layer.quiet([1.3, 1.4, 1.5], pool) == [0]
+assert per_layer.quiet([None, 1.0], pool) == [0, 1]
+assert per_layer.quiet([1.0, 1.1, 1.16], pool) == [0, 1, 2]
 PY
 
 # dispatch.js --statistic round-mean: round means a + b x nodes (a = 12 us, b = 0.25 us), pooled medians

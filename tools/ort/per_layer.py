@@ -3,7 +3,7 @@
 
     /usr/bin/python3 tools/ort/per_layer.py ODONATA WORK [--platform host-ort-cpu]
         [--networks tools/ort/per-layer-networks.txt] [--threads 1] [--profiler-us 2.74]
-        [--skip-timing]
+        [--skip-timing] [--all-profiles]
 
 1. Materializes each listed network into WORK/net/ (odonata materialize --seed 1, as
    calibrate.sh does; reused when present).
@@ -13,6 +13,14 @@
    apart in the same invocation); each layer's measured time is the median over the repeats
    (on 2026-12-06 three single profiles of the same networks minutes apart gave Conv 15.4%,
    14.3% and 17.8%: one profile's noise moves the figure by points). --skip-timing reuses them.
+   Since run 22 (docs/host-platform.md "Run 22: what changes") the reference of calibrate.sh (a
+   3x3 Conv, 64 channels, 28x28; WORK/reference) is timed before and after every profile, and a
+   network's median is over its quiet profiles only: those whose reference time is within 15%
+   of the 20th percentile of all the reference times around profiles (run.js's tolerance and
+   baseline), at least one (else the one of fastest reference). Run 21's three profiles of
+   ConvNeXt-T had two in a slow state (its depthwise layers at 170-183 us against 101-121 us in
+   the first, element-wise nodes ~48% slower), which a median of three reports. --all-profiles:
+   every profile, as until run 21.
 3. Matches every ORT node to odonata's layers (tools/ort/layers.js --json) and compares kernel
    against kernel: each matched ORT node's median time less the profiler's own cost per node
    (--profiler-us; 2.74 us measured on this AMD EPYC guest, tools/ort/README.md), and each
@@ -75,6 +83,27 @@ def dispatch_per_layer(odonata, platform):
     sys.exit(f"per_layer.py: platform '{platform}' not found by '{odonata} platforms'")
 
 
+def percentile(sorted_xs, q):
+    """run.js's percentile: linear interpolation at rank q x (n - 1) of the sorted values."""
+    pos = q * (len(sorted_xs) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(sorted_xs) - 1)
+    return sorted_xs[lo] + (sorted_xs[hi] - sorted_xs[lo]) * (pos - lo)
+
+
+def quiet(reference_ms, pool, tolerance=0.15):
+    """Indices of a network's quiet profiles: reference_ms[k] is the reference's time (ms) around
+    its profile k, `pool` every such time of the run (all networks, all repeats). The baseline is
+    the 20th percentile of the pool (run.js's baseline); a profile whose reference time is within
+    `tolerance` of it is quiet; at least one is kept (the one of fastest reference). A profile
+    without a reference time (None) makes every profile count."""
+    if not reference_ms or any(r is None for r in reference_ms) or not pool:
+        return list(range(len(reference_ms)))
+    base = percentile(sorted(pool), 0.2)
+    kept = [k for k, r in enumerate(reference_ms) if r <= base * (1 + tolerance)]
+    return kept or [min(range(len(reference_ms)), key=lambda k: (reference_ms[k], k))]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("odonata")
@@ -85,6 +114,8 @@ def main():
     ap.add_argument("--profiler-us", type=float, default=2.74)
     ap.add_argument("--skip-timing", action="store_true")
     ap.add_argument("--repeat", type=int, default=3, help="profiling passes, each layer's median taken [3]")
+    ap.add_argument("--all-profiles", action="store_true",
+                    help="every profile in a layer's median, not only the quiet ones (as until run 21)")
     a = ap.parse_args()
     odonata = os.path.abspath(a.odonata)
     models = read_list(a.networks)
@@ -99,24 +130,47 @@ def main():
         if not os.path.exists(out):
             subprocess.run([odonata, "materialize", os.path.join(ROOT, m), "-o", out, "--seed", "1"], check=True)
         nets.append(out)
+    # calibrate.sh's reference (its noise floor): a 3x3 Conv, 64 channels, 28x28.
+    reference = os.path.join(a.work, "reference", "models", "00000.onnx")
+    if not a.skip_timing and not os.path.exists(reference):
+        subprocess.run([odonata, "sweep", "--op", "Conv", "--design", "1d", "--dims", "in_c", "--min", "64", "--max", "64",
+                        "--around", "in_c=64,out_c=64,hw=28,kernel=3", "--out", os.path.join(a.work, "reference"),
+                        "--models"], check=True, capture_output=True)
     if not a.skip_timing:
         for r, prof_dir in enumerate(prof_dirs):
             suffix = "" if r == 0 else str(r + 1)
             cmd = ["node", os.path.join(HERE, "run.js"), "--threads", a.threads, "--passes", "1",
                    "--profile", prof_dir, "--out", os.path.join(a.work, f"networks{suffix}.csv"),
                    "--machine", os.path.join(a.work, f"networks{suffix}.machine.json"),
-                   "--feeds", os.path.join(ROOT, "data/host-ort-cpu/phase2/feeds.txt")]
+                   "--feeds", os.path.join(ROOT, "data/host-ort-cpu/phase2/feeds.txt"),
+                   "--reference", reference, "--max-wait", "0"]
             for n in nets:
                 cmd += ["--network", n]
             subprocess.run(cmd, check=True)
 
     dispatch = dispatch_per_layer(odonata, a.platform)
     shapes = feed_shapes(os.path.join(ROOT, "data/host-ort-cpu/phase2/feeds.txt"))
+    # The reference's time around every profile (run.js's profile_reference_ms; absent in runs
+    # before run 22 or without a reference: every profile is then quiet).
+    ref_ms = {}
+    for r in range(a.repeat):
+        path = os.path.join(a.work, f"networks{'' if r == 0 else r + 1}.machine.json")
+        got = {}
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                got = json.load(f).get("profile_reference_ms") or {}
+        for n in nets:
+            ref_ms.setdefault(os.path.basename(n), []).append(got.get(n))
+    pool = [x for v in ref_ms.values() for x in v if x is not None]
     rows = []
+    kept_profiles = {}
     for m in models:
         stem = os.path.splitext(os.path.basename(m))[0]
+        refs = ref_ms.get(os.path.basename(m), [None] * a.repeat)
+        kept = list(range(a.repeat)) if a.all_profiles else quiet(refs, pool)
+        kept_profiles[stem] = len(kept)
         profiles = []
-        for prof_dir in prof_dirs:
+        for prof_dir in [prof_dirs[k] for k in kept]:
             out = subprocess.run(["node", os.path.join(HERE, "layers.js"), "--json", *shapes.get(stem, []),
                                   odonata, os.path.join(ROOT, m),
                                   a.platform, os.path.join(prof_dir, stem + ".json")],
@@ -147,7 +201,9 @@ def main():
     def mape(errs):
         return f"{statistics.fmean(abs(e) for e in errs):.1f}%" if errs else ""
 
-    print(f"platform {a.platform}, {len(models)} networks, median of {a.repeat} profile(s) per layer, "
+    print(f"platform {a.platform}, {len(models)} networks, median of "
+          f"{'all ' + str(a.repeat) if a.all_profiles else 'the quiet ones of ' + str(a.repeat)} profile(s) per layer "
+          f"(profiles kept: {', '.join(f'{k} {v}' for k, v in kept_profiles.items())}), "
           f"profiler {a.profiler_us} us per ORT node removed, "
           f"dispatch {dispatch * 1000:.3f} us per layer removed from the estimate")
     print("| op | layers | MAPE | median error | layers >= 20 us: n, MAPE | < 20 us: n, MAPE |")

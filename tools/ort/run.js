@@ -92,7 +92,9 @@
 //   --tries K           at most K times in all [4], keeping the quietest attempt,
 //   --max-wait S        and wait at most S seconds in all [600]
 //   --profile DIR       networks alone: also write one ORT per-node profile per network to
-//                       DIR/<stem>.json (a separate session after timing, --profile-runs runs [10])
+//                       DIR/<stem>.json (a separate session after timing, --profile-runs runs [10]);
+//                       with --reference, the reference's median (ms) before and after each profile,
+//                       the slower, is the machine description's profile_reference_ms
 //   --machine FILE      machine description JSON [FILE.csv with .machine.json]
 //   --seed S            seed of the random inputs [1]
 //   --feeds FILE        input shapes and values of the networks that need them, one line per
@@ -1218,6 +1220,11 @@ async function runSweeps(o) {
                        `${interleave ? ` and ${o.networkOut}` : ''}\n`);
 }
 
+// One reference check; its median in ms.
+async function referenceMs(ref) {
+  await ref.check();
+  return ref.checks[ref.checks.length - 1].ms;
+}
 async function runNetworks(o) {
   const began = new Date();
   const load0 = os.loadavg();
@@ -1231,9 +1238,19 @@ async function runNetworks(o) {
                                                           stats(t.times).median),
                        passOrder(o, o.networks.length, pass));
   }
-  if (o.profile) for (const f of o.networks) profiles.push(await profileModel(f, o, o.seed));
+  // With --reference, the reference's median before and after each profile (the slower of the two,
+  // in ms, not a ratio: tools/ort/per_layer.py compares profiles of several invocations, whose own
+  // baselines differ) in the machine description's profile_reference_ms.
+  const profileReferenceMs = {};
+  if (o.profile) {
+    for (const f of o.networks) {
+      const before = o.ref ? await referenceMs(o.ref) : null;
+      profiles.push(await profileModel(f, o, o.seed));
+      if (o.ref) profileReferenceMs[f] = +Math.max(before, await referenceMs(o.ref)).toFixed(6);
+    }
+  }
   process.stderr.write('\n');
-  writeNetworks(o, nets, o.out, began, load0, {profiles});
+  writeNetworks(o, nets, o.out, began, load0, {profiles, ...(o.ref && o.profile ? {profile_reference_ms: profileReferenceMs} : {})});
   if (o.ref) await o.ref.close();
   process.stderr.write(`run.js: timed ${o.networks.length} networks x ${o.passes} pass(es) in ` +
                        `${((Date.now() - began) / 1000).toFixed(0)} s; wrote ${o.out}\n`);
