@@ -90,7 +90,8 @@ def shape_of(k, strides):
 
 
 def layers_of(odonata, seed, model_path, precision, shapes=False):
-    """The fused layers; shapes: each also with its output shape and MACs (tools/tx2_variants.py)."""
+    """The fused layers; shapes: each also with its output shape, MACs and weight bytes at the run precision
+    (tools/tx2_variants.py)."""
     out = subprocess.run([odonata, "estimate", model_path, "--platform", seed, "--precision", precision,
                           "--format", "json"], check=True, capture_output=True, text=True).stdout
     est = json.loads(out)
@@ -122,7 +123,7 @@ def layers_of(odonata, seed, model_path, precision, shapes=False):
             DW_ELEMS.append(math.prod(osh))
         hw = (int(osh[2]), int(osh[3])) if len(osh) == 4 else (1, 1)
         layer = (cls, shape, float(l["ops_count"]), nbytes, int(l.get("repeat", 1)), hw)
-        layers.append(layer + (list(osh), float(l["macs"])) if shapes else layer)
+        layers.append(layer + (list(osh), float(l["macs"]), float(l.get("param_bytes", 0))) if shapes else layer)
     return layers
 
 

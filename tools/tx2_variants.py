@@ -2,7 +2,8 @@
 """Model-form variants of the Jetson TX2 fit (tools/fit_tx2.py), each scored by an inner criterion and by
 leave-one-network-out (issue 16; docs/boards.md, Jetson TX2, "tried").
 
-    /usr/bin/python3 tools/tx2_variants.py ODONATA SEED SUITE OUT_CSV
+    /usr/bin/python3 tools/tx2_variants.py ODONATA SEED SUITE OUT_CSV [--only NAME,...]
+    /usr/bin/python3 tools/tx2_variants.py ODONATA SEED SUITE --calibration-fit NAME
     /usr/bin/python3 tools/tx2_variants.py --selftest
 
 SUITE is data/validation/jetson-tx2-trt.csv (NVIDIA's TensorRT 3.0.4 FP16/FP32 table of 14 TF-slim classifiers).
@@ -24,17 +25,43 @@ the shipped 14.24%), vectorised. The variants add, one or several at a time:
 - disp: a cost per executed layer at both precisions (the profile's dispatch_ms); f16fix: the FP16 peak fixed at
   the seed's (datasheet 2x FP32, Pascal's paired FP16) instead of fitted.
 
+Added 2026-12-07 (branch tx2l2), declared with their reasons before any of them was run:
+- L2 residency (the TX2's GP10B has one 512 KB L2 shared by its 2 SMs; everything else is LPDDR4 at 59.7 GB/s).
+  A layer's traffic that stays in the L2 is served at g x the DRAM rate (g >= 1 fitted, l2g). C = 524,288 bytes,
+  fixed (the datasheet's), never fitted. "Traffic" is the modelled bytes of the layer (inputs + outputs + weights
+  at the run precision; depthwise: at FP32, as its traffic is charged):
+  l2ws: all of a layer's traffic at g x bw when its whole working set fits C (a layer small enough never to
+  leave the L2: the producer's output is still resident when it is read, its own output when the consumer reads);
+  l2act: the weights always from DRAM (first touch: every weight is read once per inference), the activations
+  (inputs + outputs) at g x bw when they fit C together;
+  l2share: a smooth share s = min(1, C / working set) of the traffic at g x bw (the host's cache-share idea:
+  the part of a working set that fits is reused, the rest streams).
+- overlap of compute and memory: the roofline's max(compute, memory) assumes a layer's loads are fully hidden
+  behind its math; at batch 1 with 2 SMs and short kernels they are not. sum: compute + memory;
+  pnorm: (compute^p + memory^p)^(1/p), p = 1 + exp(.) fitted (p -> 1: sum, p -> inf: max).
+- K tile occupancy (ktile8, ktile32): conv x eff(K, TK), K = in_c x kh x kw (cuDNN's implicit-GEMM kernels step
+  the reduction in slices of 8 (the 128x128x8 SGEMM tile of Maxwell/Pascal) or, in the tensor-op style, 32; a
+  K not a multiple of the slice (the first convolution's 27, MobileNet's 8 x 3 x 3 ...) wastes the tail), alpha
+  fitted.
+Each is scored alone on the shipped form and on top of the previous criterion's choice (tile128x64+disp+f16fix)
+with the same criterion (cal_lono) and nothing else.
+Result (docs/boards.md, Jetson TX2): the criterion picks tile128x64+disp+f16fix+pnorm (cal_lono 13.20%, LONO
+12.35%, p at its bound: a sum); the L2 term gives the best LONO (9.45% with tile128x64+disp+f16fix) but g always
+goes to its bound (an on/off switch for small layers' memory time, not a bandwidth). Nothing shipped.
+
 Inner criterion (decided before any LONO figure was read, and the only one used to rank variants): cal_lono, the
 leave-one-network-out MAPE over the 9 CALIBRATION networks of the suite's split, calibration rows only (each
 network refitted on the other 8). The 14-network LONO (all 28 rows, each network refitted on the other 13) is
 the issue's held-out figure and is reported for every variant, never used to choose.
 
-OUT_CSV: one row per variant: cal_lono, lono, lono without VGG-16, VGG-16's two held-out errors, and the chosen
+--only: run only the named variants; OUT_CSV keeps its other rows (a variant run again keeps its place, new ones
+are appended) and gains a comment line with the command. OUT_CSV: one row per variant: cal_lono, lono, lono without VGG-16, VGG-16's two held-out errors, and the chosen
 (TM, TN) of the tilegrid variants in the full-data fit.
 
 --selftest: synthetic-recovery check of the richest form (tile + disp + f16fix, and tilegrid's choice): network
 totals made from known parameters on random conv/gemm/eltwise/depthwise layers are fitted back; the efficiencies,
-alphas, per-layer cost and overhead must come back within 2% and tilegrid must choose the true tile. Exit 0 / 1.
+alphas, per-layer cost and overhead must come back within 2% and tilegrid must choose the true tile; the same with
+l2act and l2ws added (g fitted back too), and one layer under each L2 form against a hand computation. Exit 0 / 1.
 """
 
 import csv
@@ -61,8 +88,12 @@ def qeff(x, p, alpha):
     return 1 / ((1 - alpha) + alpha / u)
 
 
+L2_BYTES = 524288.0  # the TX2's (GP10B) L2: 512 KB, the datasheet's; never fitted
+
+
 def arrays(layers, precision, peak, bw):
-    """Layers (cls, shape, flops, bytes, repeat, (out_h, out_w), M, N, K) -> arrays (bytes of dwconv: FP32 traffic)."""
+    """Layers (cls, shape, flops, bytes, repeat, (out_h, out_w), M, N, K[, weight bytes]) -> arrays (bytes of
+    dwconv: FP32 traffic, its weight bytes too)."""
     a = {}
     a["cls"] = np.array([CL.index(l[0]) if l[0] in CL else 0 for l in layers])
     a["dw"] = np.array([l[0] == "dwconv" for l in layers])
@@ -75,6 +106,7 @@ def arrays(layers, precision, peak, bw):
     a["M"] = np.array([l[6] for l in layers], float)
     a["N"] = np.array([l[7] for l in layers], float)
     a["K"] = np.array([l[8] for l in layers], float)
+    a["wbytes"] = np.array([l[9] if len(l) > 9 else 0.0 for l in layers], float)
     a["peak"], a["bw"], a["fp16"] = peak, bw, precision == "fp16"
     return a
 
@@ -83,7 +115,8 @@ class Variant:
     def __init__(self, name, **o):
         self.name = name
         self.o = dict(tile=None, grid=None, wave=None, kzero=False, gemm_mem=False, loss="linear", f_scale=0.1,
-                      ridge=0.03, pooled=False, kridge=0.05, disp=False, f16fix=False)
+                      ridge=0.03, pooled=False, kridge=0.05, disp=False, f16fix=False, l2=None, combine="max",
+                      ktile=None)
         self.o.update(o)
         if self.o["grid"]:
             self.o["tile"] = self.o["grid"][0]
@@ -91,7 +124,8 @@ class Variant:
         self.names = ["e_" + c for c in CL] + ["m_dw", "m_sh"] + (["m_gemm"] if o["gemm_mem"] else []) + \
             ["s_" + s for s in SH] + ["f16", "ovh"]
         self.names += (["aM", "aN"] if o["tile"] else []) + (["aW"] if o["wave"] else []) + \
-            (["k0"] if o["kzero"] else []) + (["pool_e"] if o["pooled"] else []) + (["disp"] if o["disp"] else [])
+            (["k0"] if o["kzero"] else []) + (["pool_e"] if o["pooled"] else []) + (["disp"] if o["disp"] else []) + \
+            (["l2g"] if o["l2"] else []) + (["pn"] if o["combine"] == "pnorm" else []) + (["aK"] if o["ktile"] else [])
         self.ix = {n: i for i, n in enumerate(self.names)}
 
     def bounds(self):
@@ -105,8 +139,10 @@ class Variant:
                 v = (math.log(0.9), math.log(0.3), 0)
             elif n == "ovh":
                 v = (0, math.log(0.01), math.log(20))
-            elif n in ("aM", "aN", "aW"):
+            elif n in ("aM", "aN", "aW", "aK"):
                 v = (0, -8, 8)
+            elif n in ("l2g", "pn"):  # g = 1 + exp(.) from 2; p = 1 + exp(.) from 2
+                v = (0, -6, 5)
             elif n == "k0":
                 v = (math.log(32), math.log(0.1), math.log(5000))
             else:  # disp
@@ -134,14 +170,37 @@ class Variant:
                 u = u * np.where(a["conv"], qeff(tiles, o["wave"], sig(g("aW"))), 1.0)
         if o["kzero"]:
             u = u * np.where(a["conv"], a["K"] / (a["K"] + math.exp(g("k0"))), 1.0)
+        if o["ktile"]:
+            u = u * np.where(a["conv"], qeff(a["K"], o["ktile"], sig(g("aK"))), 1.0)
         m = np.full_like(ec, math.exp(min(0, g("m_sh"))))
         if o["gemm_mem"]:
             m = np.where(a["gemm"], math.exp(min(0, g("m_gemm"))), m)
         tc = a["flops"] / (peak * ec * sc * u)
-        tmem = a["bytes"] / (a["bw"] * m)
-        t = np.where(a["dw"], a["bytes"] / (a["bw"] * math.exp(min(0, g("m_dw")))), np.maximum(tc, tmem))
+        nb = a["bytes"] * self.l2_factor(th, a) if o["l2"] else a["bytes"]
+        tmem = nb / (a["bw"] * m)
+        if o["combine"] == "sum":
+            tl = tc + tmem
+        elif o["combine"] == "pnorm":
+            p = 1 + math.exp(g("pn"))
+            top = np.maximum(np.maximum(tc, tmem), 1e-30)
+            tl = top * ((tc / top) ** p + (tmem / top) ** p) ** (1 / p)
+        else:
+            tl = np.maximum(tc, tmem)
+        t = np.where(a["dw"], nb / (a["bw"] * math.exp(min(0, g("m_dw")))), tl)
         d = math.exp(g("disp")) * float(np.sum(a["rep"])) if o["disp"] else 0.0
         return float(np.sum(a["rep"] * t) * 1e3 + math.exp(g("ovh")) + d)
+
+    def l2_factor(self, th, a):
+        """The share of each layer's traffic time left with the L2 (1: all from DRAM; 1/g: all from the L2)."""
+        g = 1 + math.exp(th[self.ix["l2g"]])
+        b = np.maximum(a["bytes"], 1.0)
+        if self.o["l2"] == "ws":
+            return np.where(b <= L2_BYTES, 1 / g, 1.0)
+        if self.o["l2"] == "act":
+            act = np.maximum(b - a["wbytes"], 0.0)
+            return (b - act + act * np.where(act <= L2_BYTES, 1 / g, 1.0)) / b
+        s = np.minimum(1.0, L2_BYTES / b)  # share
+        return (1 - s) + s / g
 
     def fit(self, rows):
         """rows: [(arrays, measured_ms)]. tilegrid: every tile of the grid, the lowest training loss kept."""
@@ -214,6 +273,12 @@ VARIANTS = [
     Variant("tilegrid+disp+f16fix", grid=GRID, disp=True, f16fix=True),
     Variant("tilegrid+wave2", grid=GRID, wave=2),
 ]
+# Declared 2026-12-07 before any was run (module docstring): L2 residency, compute/memory overlap, K occupancy.
+NEW = [Variant("l2" + k, l2=k) for k in ("ws", "act", "share")] + [Variant("sum", combine="sum"),
+       Variant("pnorm", combine="pnorm"), Variant("ktile8", tile=None, ktile=8), Variant("ktile32", ktile=32)]
+NEW += [Variant("tile128x64+disp+f16fix+" + v.name, tile=(128, 64), disp=True, f16fix=True,
+                **{k: v.o[k] for k in ("l2", "combine", "ktile")}) for v in list(NEW)]
+VARIANTS += NEW
 
 
 def load(odonata, seed_path, suite_path):
@@ -227,7 +292,8 @@ def load(odonata, seed_path, suite_path):
     for r in fit_tx2.read_suite(suite_path):
         p = r["precision"]
         path = os.path.join(root, r["model"])
-        layers = [l[:6] + gemm_shape(l[0], l[6], l[7]) for l in fit_tx2.layers_of(odonata, seed_path, path, p, True)]
+        layers = [l[:6] + gemm_shape(l[0], l[6], l[7]) + (l[8] * (2 if l[0] == "dwconv" and p == "fp16" else 1),)
+                  for l in fit_tx2.layers_of(odonata, seed_path, path, p, True)]
         peak = seed["precisions"][p]["peak_gops"]["value"] * 1e9
         data.append((r["network"], p, arrays(layers, p, peak, bw), float(r["measured_ms"])))
         split[r["network"]] = r["split"]
@@ -240,6 +306,22 @@ def gemm_shape(cls, osh, macs):
         return (1, 1, 1)
     m, n = osh[0] * osh[2] * osh[3], osh[1]
     return (m, n, macs / (m * n))
+
+
+def recovered(v, got, truth, keys):
+    """Each fitted value within 2% of the truth (conv: e_conv x kernel term, as they enter as a product)."""
+    ok = True
+    for k in keys:
+        if k.startswith("e_conv_"):
+            val, want = math.exp(got[v.ix["e_conv"]] + got[v.ix["s_" + k[7:]]]), truth["e_conv"] * truth["s_" + k[7:]]
+        else:
+            x = got[v.ix[k]]
+            val = 1 / (1 + math.exp(-x)) if k in ("aM", "aN") else 1 + math.exp(x) if k == "l2g" else math.exp(x)
+            want = truth[k]
+        err = abs(val / want - 1)
+        print("selftest %-12s %-10s true %.4f fitted %.4f (%.2f%%)" % (v.name, k, want, val, 100 * err))
+        ok &= err < 0.02
+    return ok
 
 
 def selftest():
@@ -268,7 +350,7 @@ def selftest():
             m = hw * hw
             macs = m * n * cin * k * k
             layers.append(("conv", "1x1" if k == 1 else "kxk", 2.0 * macs, 4.0 * (m * cin + m * n + n * cin * k * k),
-                           1, (hw, hw), m, n, cin * k * k))
+                           1, (hw, hw), m, n, cin * k * k, 4.0 * n * cin * k * k))
             if rng.random() < 0.2:
                 layers.append(("eltwise", None, m * n, 12.0 * m * n, 1, (hw, hw), 1, 1, 1))
             if rng.random() < 0.1:
@@ -286,15 +368,30 @@ def selftest():
             a = arrays(layers, p, peak, 59.7e9)
             data.append((a, v.total(th, a)))
     got = v.fit1(data)[0]
-    # e_conv and the kernel terms enter as products (conv efficiency of 1x1 and of kxk layers): those are checked
-    got_v = {k: math.exp(got[v.ix["e_conv"]] + got[v.ix["s_" + k[7:]]]) for k in ("e_conv_1x1", "e_conv_kxk")}
-    truth.update(e_conv_1x1=truth["e_conv"] * truth["s_1x1"], e_conv_kxk=truth["e_conv"] * truth["s_kxk"])
-    for k in ("e_conv_1x1", "e_conv_kxk", "m_sh", "m_dw", "ovh", "aM", "aN", "disp"):
-        x = got[v.ix[k]] if k in v.ix else None
-        val = got_v[k] if x is None else 1 / (1 + math.exp(-x)) if k in ("aM", "aN") else math.exp(x)
-        err = abs(val / truth[k] - 1)
-        print("selftest %-9s true %.4f fitted %.4f (%.2f%%)" % (k, truth[k], val, 100 * err))
-        ok &= err < 0.02
+    ok &= recovered(v, got, truth, ("e_conv_1x1", "e_conv_kxk", "m_sh", "m_dw", "ovh", "aM", "aN", "disp"))
+    # The L2 residency forms (2026-12-07), hand-computed first: one memory-bound conv layer of 1,000,000 bytes,
+    # 600,000 of them weights, memory efficiency 0.5, g = 3, overhead 1 ms. l2act: its activations (400,000 bytes)
+    # fit 512 KB: (600,000 + 400,000 / 3) / (59.7e9 x 0.5) = 0.0245673 ms + 1 = 1.0245673 ms; l2ws: its working
+    # set (1,000,000) does not: 1e6 / 29.85e9 = 0.0335008 ms + 1 = 1.0335008 ms; l2share: s = 524,288 / 1e6,
+    # (1 - s + s / 3) x 0.0335008 = 0.0217914 ms + 1 = 1.0217914 ms.
+    a1 = arrays([("conv", "1x1", 1e3, 1e6, 1, (10, 10), 100, 96, 64, 6e5)], "fp32", 670e9, 59.7e9)
+    for l2, want in (("act", 1.0245673), ("ws", 1.0335008), ("share", 1.0217914)):
+        h2 = Variant("hand-l2" + l2, l2=l2)
+        th = np.zeros(len(h2.names))
+        th[h2.ix["m_sh"]], th[h2.ix["ovh"]], th[h2.ix["l2g"]] = math.log(0.5), 0.0, math.log(2.0)
+        print("selftest hand-computed l2%s layer: %.7f ms (expected %.7f)" % (l2, h2.total(th, a1), want))
+        ok &= abs(h2.total(th, a1) - want) < 1e-6
+    # and fitted back from the same synthetic networks: tile + disp + f16fix + l2act (g = 3) and + l2ws (g = 2.5)
+    for l2, g_true in (("act", 3.0), ("ws", 2.5)):
+        v2 = Variant("selftest-l2" + l2, tile=tile, disp=True, f16fix=True, l2=l2, ridge=0.0, kridge=0.0)
+        th2 = np.zeros(len(v2.names))
+        for k, x in truth.items():
+            th2[v2.ix[k]] = math.log(x) if k not in ("aM", "aN") else math.log(x / (1 - x))
+        th2[v2.ix["l2g"]] = math.log(g_true - 1)
+        data2 = [(a, v2.total(th2, a)) for a, _ in data]
+        got2 = v2.fit1(data2)[0]
+        ok &= recovered(v2, got2, dict(truth, l2g=g_true), ("e_conv_1x1", "e_conv_kxk", "m_sh", "m_dw", "ovh", "aM",
+                                                              "aN", "disp", "l2g"))
     g = Variant("selftest-grid", grid=[(32, 32), (64, 128), (128, 128)], disp=True, f16fix=True, ridge=0.0, kridge=0.0)
     g.fit(data)
     print("selftest tilegrid chose %s (true %s)" % (g.o["tile"], tile))
@@ -314,7 +411,8 @@ def calibration_fit(inputs, name):
         x = th[v.ix[n]]
         if n == "f16" and v.o["f16fix"]:
             continue  # not used: the FP16 peak is the seed's
-        print("%-8s %.6g" % (n, 1 / (1 + math.exp(-x)) if n in ("aM", "aN", "aW") else math.exp(x)))
+        print("%-8s %.6g" % (n, 1 / (1 + math.exp(-x)) if n in ("aM", "aN", "aW", "aK") else
+                             1 + math.exp(x) if n in ("l2g", "pn") else math.exp(x)))
     if v.o["tile"]:
         print("tile     %dx%d" % v.o["tile"])
     for which in ("calibration", "validation"):
@@ -331,6 +429,14 @@ def main(argv):
         return selftest()
     if len(argv) == 5 and argv[3] == "--calibration-fit":
         return calibration_fit(argv[:3], argv[4])
+    only = None
+    if len(argv) == 6 and argv[4] == "--only":  # run only these variants; their rows appended to OUT_CSV
+        only = argv[5].split(",")
+        unknown = [n for n in only if n not in [v.name for v in VARIANTS]]
+        if unknown:
+            sys.stderr.write("tools/tx2_variants.py: no variant %s\n" % ", ".join(unknown))
+            return 2
+        argv = argv[:4]
     if len(argv) != 4:
         sys.stderr.write(__doc__.split("\n\n")[1] + "\n")
         return 2
@@ -346,7 +452,7 @@ def main(argv):
         return 1
     cal = [d for d in data if split[d[0]] == "calibration"]
     results = []
-    for v in VARIANTS:
+    for v in VARIANTS if only is None else [v for v in VARIANTS if v.name in only]:
         c = lono(v, cal)
         f = lono(v, data)
         tile = ""
@@ -358,15 +464,29 @@ def main(argv):
         results.append((v.name, mape(c), mape(f), novgg, vgg, tile))
         print("%-24s cal_lono %6.2f%%  lono %6.2f%%  lono without vgg_16 %6.2f%%  vgg_16 fp16 %+6.1f%% fp32 %+6.1f%% %s"
               % (v.name, mape(c), mape(f), novgg, vgg[0], vgg[1], tile), flush=True)
+    head = ["variant", "cal_lono_mape_pct", "lono_mape_pct", "lono_without_vgg16_pct", "vgg16_fp16_pct",
+            "vgg16_fp32_pct", "tile_full_fit"]
+    comments, old = [], []
+    if only is not None and os.path.exists(out_path):  # keep the earlier rows (and their comment lines)
+        lines = open(out_path).read().splitlines()
+        comments = [l for l in lines if l.startswith("#")]
+        old = [r for r in csv.reader([l for l in lines if l and not l.startswith("#")])][1:]
+        fresh = {r[0]: r for r in results}
     with open(out_path + ".tmp", "w", newline="") as fh:
-        fh.write("# tools/tx2_variants.py %s (%s UTC): inner criterion cal_lono (9 calibration networks of the suite's\n"
+        for c in comments:
+            fh.write(c + "\n")
+        fh.write("# tools/tx2_variants.py %s%s (%s UTC): inner criterion cal_lono (9 calibration networks of the suite's\n"
                  "# split, calibration rows only), LONO over all 14 networks (28 rows); docs/boards.md, Jetson TX2\n"
                  % (" ".join(os.path.relpath(x) if os.path.exists(x) else x for x in argv),
-                    time.strftime("%Y-%m-%d %H:%M", time.gmtime())))
+                    "" if only is None else " --only " + ",".join(only), time.strftime("%Y-%m-%d %H:%M", time.gmtime())))
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["variant", "cal_lono_mape_pct", "lono_mape_pct", "lono_without_vgg16_pct", "vgg16_fp16_pct",
-                    "vgg16_fp32_pct", "tile_full_fit"])
-        for name, c, f, nv, vgg, tile in results:
+        w.writerow(head)
+        for r in old:  # a variant run again keeps its place
+            if r[0] in only:
+                name, c, f, nv, vgg, tile = fresh[r[0]]
+                r = [name, "%.2f" % c, "%.2f" % f, "%.2f" % nv, "%.1f" % vgg[0], "%.1f" % vgg[1], tile]
+            w.writerow(r)
+        for name, c, f, nv, vgg, tile in [r for r in results if r[0] not in [o[0] for o in old]]:
             w.writerow([name, "%.2f" % c, "%.2f" % f, "%.2f" % nv, "%.1f" % vgg[0], "%.1f" % vgg[1], tile])
     os.replace(out_path + ".tmp", out_path)
     return 0
