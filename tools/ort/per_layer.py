@@ -2,7 +2,7 @@
 """Per-layer accuracy of a host profile against ONNX Runtime per-node profiles (issue 12).
 
     /usr/bin/python3 tools/ort/per_layer.py ODONATA WORK [--platform host-ort-cpu]
-        [--networks tools/ort/per-layer-networks.txt] [--threads 1] [--profiler-us 2.74]
+        [--networks tools/ort/per-layer-networks.txt] [--threads 1] [--profiler-us US]
         [--skip-timing] [--all-profiles]
 
 1. Materializes each listed network into WORK/net/ (odonata materialize --seed 1, as
@@ -23,7 +23,10 @@
    every profile, as until run 21.
 3. Matches every ORT node to odonata's layers (tools/ort/layers.js --json) and compares kernel
    against kernel: each matched ORT node's median time less the profiler's own cost per node
-   (--profiler-us; 2.74 us measured on this AMD EPYC guest, tools/ort/README.md), and each
+   (since run 22 measured in each repeat as the sweep rows' is: the profiled kernel time of
+   calibrate.sh's 1-element Relu, WORK/empty, timed by run.js --sweep --latency node just before
+   that repeat's profiles; until run 21 a fixed 2.74 us, measured once, while run 21's rows had
+   5.00 us removed: helper smallconv; --profiler-us US fixes it), and each
    estimated layer less the profile's per-layer dispatch_ms (which ORT's kernel time does not
    contain).
 
@@ -111,7 +114,8 @@ def main():
     ap.add_argument("--platform", default="host-ort-cpu")
     ap.add_argument("--networks", default=os.path.join(HERE, "per-layer-networks.txt"))
     ap.add_argument("--threads", default="1")
-    ap.add_argument("--profiler-us", type=float, default=2.74)
+    ap.add_argument("--profiler-us", type=float, default=None,
+                    help="the profiler's cost per ORT node (us) [measured in each repeat, as the sweep rows']")
     ap.add_argument("--skip-timing", action="store_true")
     ap.add_argument("--repeat", type=int, default=3, help="profiling passes, each layer's median taken [3]")
     ap.add_argument("--all-profiles", action="store_true",
@@ -136,9 +140,18 @@ def main():
         subprocess.run([odonata, "sweep", "--op", "Conv", "--design", "1d", "--dims", "in_c", "--min", "64", "--max", "64",
                         "--around", "in_c=64,out_c=64,hw=28,kernel=3", "--out", os.path.join(a.work, "reference"),
                         "--models"], check=True, capture_output=True)
+    empty = os.path.join(a.work, "empty")
+    if not a.skip_timing and not os.path.exists(os.path.join(empty, "plan.csv")):
+        subprocess.run([odonata, "sweep", "--op", "Relu", "--design", "1d", "--dims", "in_c", "--min", "1", "--max", "1",
+                        "--around", "in_c=1,hw=1", "--out", empty, "--models"], check=True, capture_output=True)
     if not a.skip_timing:
         for r, prof_dir in enumerate(prof_dirs):
             suffix = "" if r == 0 else str(r + 1)
+            if a.profiler_us is None:
+                # The profiler's cost per node in this repeat: the 1-element Relu's profiled kernel time.
+                subprocess.run(["node", os.path.join(HERE, "run.js"), "--sweep", empty, "--threads", a.threads,
+                                "--passes", "1", "--latency", "node", "--min-ms", "0", "--max-wait", "0",
+                                "--out", os.path.join(a.work, f"profiler{suffix}.csv")], check=True)
             cmd = ["node", os.path.join(HERE, "run.js"), "--threads", a.threads, "--passes", "1",
                    "--profile", prof_dir, "--out", os.path.join(a.work, f"networks{suffix}.csv"),
                    "--machine", os.path.join(a.work, f"networks{suffix}.machine.json"),
@@ -162,6 +175,18 @@ def main():
         for n in nets:
             ref_ms.setdefault(os.path.basename(n), []).append(got.get(n))
     pool = [x for v in ref_ms.values() for x in v if x is not None]
+    # The profiler's cost per ORT node (us) of each repeat.
+    profiler_us = []
+    for r in range(a.repeat):
+        if a.profiler_us is not None:
+            profiler_us.append(a.profiler_us)
+            continue
+        path = os.path.join(a.work, f"profiler{'' if r == 0 else r + 1}.csv")
+        if not os.path.exists(path):
+            sys.exit(f"per_layer.py: no {path} (the profiler's cost of repeat {r + 1}): time again, or give --profiler-us")
+        with open(path, encoding="utf-8") as f:
+            row = next(csv.DictReader(l for l in f if not l.startswith("#")))
+        profiler_us.append(1000 * float(row["latency_ms"]))
     rows = []
     kept_profiles = {}
     for m in models:
@@ -170,6 +195,7 @@ def main():
         kept = list(range(a.repeat)) if a.all_profiles else quiet(refs, pool)
         kept_profiles[stem] = len(kept)
         profiles = []
+        costs = [profiler_us[k] for k in kept]
         for prof_dir in [prof_dirs[k] for k in kept]:
             out = subprocess.run(["node", os.path.join(HERE, "layers.js"), "--json", *shapes.get(stem, []),
                                   odonata, os.path.join(ROOT, m),
@@ -181,7 +207,7 @@ def main():
                 continue
             # The layer's kernel time in each profile (less the profiler's cost per ORT node), then
             # their median: the same estimate against the median of the repeats.
-            times = [p[i]["measured_ms"] - p[i]["ort_nodes"] * a.profiler_us / 1000 for p in profiles
+            times = [p[i]["measured_ms"] - p[i]["ort_nodes"] * cost / 1000 for p, cost in zip(profiles, costs)
                      if i < len(p) and p[i]["name"] == l["name"] and p[i]["measured_ms"] is not None]
             times = [t for t in times if t > 0]
             if not times:
@@ -204,7 +230,7 @@ def main():
     print(f"platform {a.platform}, {len(models)} networks, median of "
           f"{'all ' + str(a.repeat) if a.all_profiles else 'the quiet ones of ' + str(a.repeat)} profile(s) per layer "
           f"(profiles kept: {', '.join(f'{k} {v}' for k, v in kept_profiles.items())}), "
-          f"profiler {a.profiler_us} us per ORT node removed, "
+          f"profiler {', '.join(f'{x:.2f}' for x in profiler_us)} us per ORT node removed (per repeat), "
           f"dispatch {dispatch * 1000:.3f} us per layer removed from the estimate")
     print("| op | layers | MAPE | median error | layers >= 20 us: n, MAPE | < 20 us: n, MAPE |")
     print("|---|--:|--:|--:|--:|--:|")
