@@ -67,14 +67,23 @@ static Cost HostCost(const LayerFacts& f, const ClassPlan& p) {
 
 Cost RooflineCost(const LayerFacts& f, const ClassPlan& p) {
   if (OnHost(f, p)) return HostCost(f, p);
-  return FromRoof(static_cast<double>(f.flops), BytesAt(f, p), p, 1.0, KernelScale(f, p));
+  Cost e = FromRoof(static_cast<double>(f.flops), BytesAt(f, p), p, 1.0, KernelScale(f, p));
+  e.ms += p.constant_ms;
+  return e;
 }
 
-Cost RefinedRooflineCost(const LayerFacts& f, const ClassPlan& p) {
+// The refined roofline without the class's constant (the trees' base).
+static Cost RefinedRoof(const LayerFacts& f, const ClassPlan& p) {
   if (OnHost(f, p)) return HostCost(f, p);
   double eff = 1.0;
   for (const ClassPlan::Unroll& u : p.parallelism) eff *= DimensionEfficiency(f.Dim(u.dim), u.p, u.alpha);
   return FromRoof(static_cast<double>(f.flops), BytesAt(f, p), p, eff, KernelScale(f, p));
+}
+
+Cost RefinedRooflineCost(const LayerFacts& f, const ClassPlan& p) {
+  Cost e = RefinedRoof(f, p);
+  if (!e.host) e.ms += p.constant_ms;
+  return e;
 }
 
 Cost StepLinearCost(const LayerFacts& f, const ClassPlan& p) {
@@ -126,7 +135,7 @@ double TreesSum(const LayerFacts& f, const ClassPlan& p) {
 }
 
 Cost TreesCost(const LayerFacts& f, const ClassPlan& p) {
-  Cost e = RefinedRooflineCost(f, p);
+  Cost e = RefinedRoof(f, p);
   e.ms *= std::exp(TreesSum(f, p));
   e.bound = Bound::kFitted;
   return e;
@@ -502,6 +511,7 @@ ClassPlan PlanClass(const Platform& platform, const ClassModel& model, Precision
       }
     }
   }
+  if (model.constant_ms) plan.constant_ms = model.constant_ms->value;
   if (model.host_fallback) {
     plan.host_max_window = model.host_fallback->max_window;
     plan.host_ns_per_op = model.host_fallback->ns_per_op;

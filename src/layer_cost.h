@@ -108,6 +108,9 @@ struct ClassPlan {
   // host at host_ns_per_op per flop (roofline, refined_roofline); 0: none.
   std::int64_t host_max_window = 0;
   double host_ns_per_op = 0;
+  // ClassModel::constant_ms, added by roofline and refined_roofline (not by the trees, whose
+  // roofline has none); 0 without one.
+  double constant_ms = 0;
   struct Factor {
     LayerDimId dim;
     std::int64_t step;

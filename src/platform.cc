@@ -456,7 +456,7 @@ void ParseList(const Node& n, const char* key, std::vector<T>& out, Parse parse,
 ClassModel ParseClassModel(const Node& n) {
   CheckKeys(n, {"estimator"},
             {"compute_efficiency", "memory_efficiency", "parallelism", "fitted", "trees", "cv_residuals", "fallback",
-             "active_w", "kernel_terms", "interval", "warm", "host_fallback"});
+             "active_w", "kernel_terms", "interval", "warm", "host_fallback", "constant_ms"});
   ClassModel m;
   // Estimator names are checked against the registry when estimating, not
   // here: profiles must load without linking every estimator.
@@ -497,6 +497,7 @@ ClassModel ParseClassModel(const Node& n) {
   }
   if (n.Has("fallback")) m.fallback = GetString(n.Child("fallback"));
   if (n.Has("active_w")) m.active_power_w = GetSourced(n.Child("active_w"), Range::kNonNegative);
+  if (n.Has("constant_ms")) m.constant_ms = GetSourced(n.Child("constant_ms"), Range::kNonNegative);
   ParseList(n, "kernel_terms", m.kernel_terms, ParseKernelTerm, [&](const KernelTerm& t, const Node& item) {
     for (const KernelTerm& seen : m.kernel_terms) {
       if (seen.shape == t.shape) {
@@ -921,6 +922,7 @@ Ordered ClassJson(const ClassModel& m) {
   }
   if (m.fallback != defaults.fallback) j["fallback"] = m.fallback;
   if (m.active_power_w) j["active_w"] = SourcedJson(*m.active_power_w);
+  if (m.constant_ms) j["constant_ms"] = SourcedJson(*m.constant_ms);
   if (!m.kernel_terms.empty()) {
     Ordered list = Ordered::array();
     for (const KernelTerm& t : m.kernel_terms) {
@@ -1203,6 +1205,10 @@ Platform WithMode(const Platform& platform, const std::string& mode) {
     for (FittedModel& f : model.fitted) {
       for (FittedTerm& t : f.terms) t.coef /= m.compute_scale.value;
       f.source += " (" + what + ": coefficients / compute_scale " + FormatNumber(m.compute_scale.value) + ")";
+    }
+    if (model.constant_ms) {  // the roofline's per-kernel constant is in ms too
+      model.constant_ms->value /= m.compute_scale.value;
+      model.constant_ms->source += " (" + what + ": / compute_scale " + FormatNumber(m.compute_scale.value) + ")";
     }
     if (model.warm && model.warm->direct) {  // the direct warm form is in ms too
       for (FittedTerm& t : model.warm->direct->terms) t.coef /= m.compute_scale.value;

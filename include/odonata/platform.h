@@ -334,6 +334,10 @@ struct ClassModel {
   std::optional<WarmModel> warm;
   // Layers of the class that run on the host CPU (roofline and refined_roofline).
   std::optional<HostFallback> host_fallback;
+  // A per-kernel constant, ms, added to the roofline and refined_roofline estimates
+  // (`constant_ms`; odonata fit's candidate "roofline+constant", issue 12, helper smallops):
+  // t = constant + max(ops / peak, bytes / bandwidth). Absent: none (0), as before.
+  std::optional<Sourced> constant_ms;
 
   const FittedModel* FittedFor(Precision p) const;
   const TreeModel* TreesFor(Precision p) const;

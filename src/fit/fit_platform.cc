@@ -38,7 +38,7 @@ namespace {
 constexpr std::size_t kMinRows = kMinFitRows;
 constexpr double kTieMape = 0.1;  // percentage points
 
-enum class Kind { kRoofline, kRefined, kStepLinear, kTrees };
+enum class Kind { kRoofline, kRefined, kStepLinear, kTrees, kRooflineConstant };
 
 // Rows a class needs before gradient-boosted trees are tried: with fewer, five
 // folds leave too little to split on.
@@ -79,6 +79,8 @@ const char* KindName(Kind k) {
       return "step_linear";
     case Kind::kTrees:
       return "trees";
+    case Kind::kRooflineConstant:
+      return "roofline+constant";
   }
   return "roofline";
 }
@@ -156,9 +158,61 @@ ClassModel TrainTrees(const Candidate& c, const std::vector<Layer>& layers, cons
   return m;
 }
 
+// Candidate "roofline+constant" (issue 12, helper smallops): t = c + roofline(ops, bytes), a
+// per-kernel constant c >= 0 ms beside the class's roofs. Alternated from c = 0: the
+// roofline fitted (FitRefinedRoofline, no dimensions) to the rows less c (each at least a quarter
+// of the row, so that no row vanishes), then c by Huber-weighted least squares of the relative
+// error (weights 1 / t^2, Huber's k = 1.345 scaled MADs of the relative residuals, 6
+// reweightings), clamped at 0; 12 rounds. Deterministic. Written as the roofline with
+// ClassModel::constant_ms.
+ClassModel TrainRooflineConstant(const Candidate& c, const std::vector<Layer>& layers, const std::vector<double>& ms,
+                                 const PrecisionSpec& spec, Precision precision) {
+  const std::size_t n = layers.size();
+  double constant = 0;
+  ClassModel m;
+  std::vector<double> rest(n), roof(n), w(n, 1.0);
+  for (int round = 0; round < 12; ++round) {
+    for (std::size_t i = 0; i < n; ++i) rest[i] = std::max(ms[i] - constant, 0.25 * ms[i]);
+    m = FitRefinedRoofline(layers, rest, spec, precision, {}, c.kernel_shapes);
+    m.estimator = "roofline";
+    m.constant_ms.reset();
+    for (std::size_t i = 0; i < n; ++i) roof[i] = Predict(m, layers[i], spec, precision);
+    std::fill(w.begin(), w.end(), 1.0);
+    for (int irls = 0; irls < 6; ++irls) {
+      double num = 0, den = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        const double q = w[i] / (ms[i] * ms[i]);
+        num += q * (ms[i] - roof[i]);
+        den += q;
+      }
+      constant = den > 0 ? std::max(0.0, num / den) : 0.0;
+      std::vector<double> r(n), a(n);
+      for (std::size_t i = 0; i < n; ++i) r[i] = (constant + roof[i] - ms[i]) / ms[i];
+      std::vector<double> sorted = r;
+      std::sort(sorted.begin(), sorted.end());
+      const double med = sorted[n / 2];
+      for (std::size_t i = 0; i < n; ++i) a[i] = std::abs(r[i] - med);
+      std::sort(a.begin(), a.end());
+      const double scale = 1.4826 * a[n / 2];
+      const double k = 1.345 * scale;
+      for (std::size_t i = 0; i < n; ++i) {
+        w[i] = k > 0 && std::abs(r[i]) > k ? k / std::abs(r[i]) : 1.0;
+      }
+    }
+  }
+  char text[160];
+  std::snprintf(text, sizeof text,
+                "fitted: odonata fit, %zu rows; roofline+constant: Huber-weighted least squares of the relative "
+                "error, alternated with the roofs",
+                n);
+  m.constant_ms = Sourced{constant, text};
+  return m;
+}
+
 ClassModel Train(const Candidate& c, const std::vector<Layer>& layers, const std::vector<double>& ms,
                  const PrecisionSpec& spec, Precision precision) {
   if (c.kind == Kind::kTrees) return TrainTrees(c, layers, ms, spec, precision);
+  if (c.kind == Kind::kRooflineConstant) return TrainRooflineConstant(c, layers, ms, spec, precision);
   if (c.kind == Kind::kStepLinear) {
     ClassModel m;
     m.estimator = "step_linear";
@@ -222,9 +276,32 @@ std::vector<std::string> MostVaried(const std::vector<Layer>& layers, const std:
   return out;
 }
 
+// The classes offered the "roofline+constant" candidate (helper smallops, issue 12): the small
+// memory-bound classes of ONNX Runtime's generic kernels, not the convolutions, matrix products,
+// recurrent layers or detection ops (their forms are other helpers').
+bool HasConstantCandidate(OpClass cls) {
+  switch (cls) {
+    case OpClass::kPool:
+    case OpClass::kEltwise:
+    case OpClass::kActivation:
+    case OpClass::kNorm:
+    case OpClass::kSoftmax:
+    case OpClass::kReduce:
+    case OpClass::kResize:
+    case OpClass::kData:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // `kernel_shapes`: the shapes of the base profile's kernel terms for the class,
 // refitted by the roofline candidates (and the trees' roofline).
-std::vector<Candidate> Candidates(const Group& g, const std::vector<KernelTerm>& kernel_shapes, bool trees) {
+// `constant`: the base profile declares the class's constant_ms (any value): the candidate
+// "roofline+constant" is offered, as the base's kernel terms are refitted (a profile's other
+// fits, NCS2's leave-one-network-out among them, stay as they were).
+std::vector<Candidate> Candidates(const Group& g, const std::vector<KernelTerm>& kernel_shapes, bool trees,
+                                  bool constant = false) {
   std::vector<Candidate> out = {{Kind::kRoofline, {}, "", kernel_shapes}};
   const OpClass cls = FloatClassOf(g.cls);  // an int8 class has its float class's candidates
   const bool conv = IsConvClass(cls);
@@ -233,6 +310,7 @@ std::vector<Candidate> Candidates(const Group& g, const std::vector<KernelTerm>&
   if (cls == OpClass::kGemm || cls == OpClass::kRecurrent) refined = {"in_c", "out_c"};
   if (cls == OpClass::kPool) refined = {"in_c", "out_h"};
   if (!refined.empty()) out.push_back({Kind::kRefined, refined, "", kernel_shapes});
+  if (constant && HasConstantCandidate(cls)) out.push_back({Kind::kRooflineConstant, {}, "", kernel_shapes});
 
   Candidate step{Kind::kStepLinear, {}, "", {}};
   if (conv) {
@@ -332,6 +410,7 @@ void Relabel(ClassModel& m, const std::string& provenance) {
   for (KernelTerm& t : m.kernel_terms) t.source = WithProvenance(t.source, provenance);
   for (FittedModel& f : m.fitted) f.source = provenance + " (odonata fit)";
   for (TreeModel& t : m.trees) t.source = provenance + " (odonata fit, xgboost " + XgboostVersion() + ")";
+  if (m.constant_ms) m.constant_ms->source = WithProvenance(m.constant_ms->source, provenance);
 }
 
 std::string GroupName(OpClass c, Precision p) { return std::string(OpClassName(c)) + " " + PrecisionName(p); }
@@ -387,7 +466,7 @@ CvResiduals Residuals(const std::vector<double>& ratios) {
 void KeepParametricWithinOneSe(const Group& g, GroupResult& r, std::vector<std::string>& warnings) {
   if (r.best != Kind::kTrees) return;
   const Kind* alt = nullptr;
-  static const Kind kParametric[] = {Kind::kRoofline, Kind::kRefined, Kind::kStepLinear};
+  static const Kind kParametric[] = {Kind::kRoofline, Kind::kRefined, Kind::kStepLinear, Kind::kRooflineConstant};
   for (const Kind& k : kParametric) {
     if (!r.stats.count(k) || !r.cv_pred.count(k)) continue;
     if (!alt || r.stats.at(k).cv_mape < r.stats.at(*alt).cv_mape) alt = &k;
@@ -419,7 +498,7 @@ void KeepParametricWithinOneSe(const Group& g, GroupResult& r, std::vector<std::
 }
 
 GroupResult FitGroup(const Group& g, const PrecisionSpec& spec, const std::vector<KernelTerm>& kernel_shapes,
-                     int folds, bool trees, std::vector<std::string>& warnings) {
+                     int folds, bool trees, bool constant, std::vector<std::string>& warnings) {
   GroupResult r;
   r.fit.op_class = g.cls;
   r.fit.precision = g.precision;
@@ -428,7 +507,7 @@ GroupResult FitGroup(const Group& g, const PrecisionSpec& spec, const std::vecto
   const int k = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(folds), g.layers.size()));
   const std::vector<int> fold = Folds(g.layers.size(), k);
   double best_cv = std::numeric_limits<double>::infinity();
-  for (const Candidate& c : Candidates(g, kernel_shapes, trees)) {
+  for (const Candidate& c : Candidates(g, kernel_shapes, trees, constant)) {
     try {
       ClassModel m = Train(c, g.layers, g.ms, spec, g.precision);
       std::vector<double> pred;
@@ -584,7 +663,8 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
                                 "): its errors rest on too few rows to be trusted; measure more configurations");
     }
     const std::vector<KernelTerm>& kernel_shapes = base.ModelFor(g.cls).kernel_terms;
-    GroupResult r = FitGroup(g, base.precisions.at(g.precision), kernel_shapes, folds, trees, report.warnings);
+    const bool constant = base.ModelFor(g.cls).constant_ms.has_value();
+    GroupResult r = FitGroup(g, base.precisions.at(g.precision), kernel_shapes, folds, trees, constant, report.warnings);
     if (r.models.empty()) continue;
     by_class[g.cls].push_back({&g, std::move(r)});
   }

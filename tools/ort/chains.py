@@ -21,6 +21,17 @@ Ops (each node's input is the previous output, shape [1, 64] unless said):
   Transpose               [8, 8] transposed each time (perm [1, 0])
   Concat                  with itself along axis 0, then Slice back ([1, 64] -> [2, 64] -> [1, 64]):
                           two nodes per step, N counts both
+  Slice                   the last axis reversed (starts -1, ends INT64_MIN, steps -1): a copy that
+                          keeps the shape (a no-op Slice would be removed by the optimizer)
+  Gather                  axis -1 with a constant permutation of the indices (reversed): shape kept
+  TransposeAdd            Transpose [a, b] -> [b, a] (perm [1, 0]) then Add of a constant, two nodes
+                          per step, N counts both (Transposes alone cancel in pairs); less the Add
+                          chain's slope, the Transpose's cost per node
+
+--elements E1,E2,... (default 64) gives the tensor's elements (helper smallops, 2026-12-07: the
+small generic nodes of Silero VAD and the tiny networks have 3-3,225); a model of E != 64 elements
+is named <op>_<N>_e<E>.onnx. TransposeAdd runs on [a, b] with a the largest divisor of E at most
+sqrt(E) (a 1 x E tensor for a prime E).
 """
 
 import csv
@@ -31,14 +42,21 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-OPS = ["Relu", "Sigmoid", "Tanh", "Add", "Mul", "Softmax", "MatMul", "Reshape", "Transpose", "Concat"]
+OPS = ["Relu", "Sigmoid", "Tanh", "Add", "Mul", "Softmax", "MatMul", "Reshape", "Transpose", "Concat", "Slice",
+       "Gather", "TransposeAdd"]
 NODES = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
 ELEMENTS = 64
 
 
-def chain(op, n):
+def two_d(e):
+    a = max(d for d in range(1, int(e ** 0.5) + 1) if e % d == 0)
+    return [a, e // a]
+
+
+def chain(op, n, elements=ELEMENTS):
     nodes, inits = [], []
-    shape = [8, 8] if op == "Transpose" else [1, ELEMENTS]
+    ELEMENTS = elements  # noqa: N806 (the module default, overridden per model)
+    shape = [8, 8] if op == "Transpose" else two_d(ELEMENTS) if op == "TransposeAdd" else [1, ELEMENTS]
     cur = "x"
     rng = np.random.default_rng(n)
 
@@ -48,6 +66,14 @@ def chain(op, n):
     if op in ("Add", "Mul"):
         c = np.full([ELEMENTS], 0.5 if op == "Add" else 1.001, dtype=np.float32)
         inits.append(numpy_helper.from_array(c, "c"))
+    if op == "TransposeAdd":
+        inits.append(numpy_helper.from_array(np.full([shape[1], shape[0]], 0.5, dtype=np.float32), "cT"))
+        inits.append(numpy_helper.from_array(np.full(shape, 0.5, dtype=np.float32), "c"))
+    if op == "Slice":
+        for name, v in (("starts", [-1]), ("ends", [np.iinfo(np.int64).min]), ("axes", [1]), ("steps", [-1])):
+            inits.append(numpy_helper.from_array(np.array(v, dtype=np.int64), name))
+    if op == "Gather":
+        inits.append(numpy_helper.from_array(np.arange(ELEMENTS - 1, -1, -1, dtype=np.int64), "idx"))
     if op == "MatMul":
         w = (rng.standard_normal([ELEMENTS, ELEMENTS]) / 8).astype(np.float32)
         inits.append(numpy_helper.from_array(w, "w"))
@@ -73,6 +99,21 @@ def chain(op, n):
             nodes.append(helper.make_node(op, [cur, target], [out(k)], name=name))
         elif op == "Transpose":
             nodes.append(helper.make_node(op, [cur], [out(k)], name=name, perm=[1, 0]))
+        elif op == "Slice":
+            nodes.append(helper.make_node(op, [cur, "starts", "ends", "axes", "steps"], [out(k)], name=name))
+        elif op == "Gather":
+            nodes.append(helper.make_node(op, [cur, "idx"], [out(k)], name=name, axis=1))
+        elif op == "TransposeAdd":
+            # after an odd number of Transposes the tensor is [b, a]
+            transposed = (k // 2) % 2 == 0
+            if k + 1 < n:
+                mid = "m%d" % k
+                nodes.append(helper.make_node("Transpose", [cur], [mid], name=name, perm=[1, 0]))
+                nodes.append(helper.make_node("Add", [mid, "cT" if transposed else "c"], [out(k + 1)],
+                                              name="n%d" % (k + 1)))
+                k += 1
+            else:  # odd N: the last node alone is a Transpose
+                nodes.append(helper.make_node("Transpose", [cur], [out(k)], name=name, perm=[1, 0]))
         elif op == "Concat":
             if k + 1 < n:
                 mid = "m%d" % k
@@ -88,6 +129,8 @@ def chain(op, n):
         out_shape = [8, 8]
     elif op == "Concat" and n % 2 == 1:
         out_shape = [2, ELEMENTS]
+    elif op == "TransposeAdd" and (n + 1) // 2 % 2 == 1:
+        out_shape = [shape[1], shape[0]]
     else:
         out_shape = shape
     g = helper.make_graph(nodes, "%s_chain_%d" % (op, n),
@@ -104,11 +147,17 @@ def main(argv):
         sys.stderr.write(__doc__)
         return 2
     outdir = argv[0]
-    ops, counts = OPS, NODES
+    ops, counts, sizes = OPS, NODES, [ELEMENTS]
     i = 1
     while i < len(argv):
         if argv[i] == "--ops" and i + 1 < len(argv):
             ops = argv[i + 1].split(",")
+            i += 2
+        elif argv[i] == "--elements" and i + 1 < len(argv):
+            sizes = [int(x) for x in argv[i + 1].split(",")]
+            if any(e < 2 for e in sizes):
+                sys.stderr.write("chains.py: --elements takes sizes of at least 2\n")
+                return 2
             i += 2
         elif argv[i] == "--nodes" and i + 1 < len(argv):
             counts = [int(x) for x in argv[i + 1].split(",")]
@@ -123,10 +172,12 @@ def main(argv):
     os.makedirs(os.path.join(outdir, "models"), exist_ok=True)
     rows = []
     for op in ops:
-        for n in counts:
-            rel = "models/%s_%d.onnx" % (op.lower(), n)
-            onnx.save(chain(op, n), os.path.join(outdir, rel))
-            rows.append({"op": op, "nodes": n, "elements": ELEMENTS, "model": rel})
+        for e in sizes:
+            for n in counts:
+                tail = "" if e == ELEMENTS else "_e%d" % e
+                rel = "models/%s_%d%s.onnx" % (op.lower(), n, tail)
+                onnx.save(chain(op, n, e), os.path.join(outdir, rel))
+                rows.append({"op": op, "nodes": n, "elements": e, "model": rel})
     with open(os.path.join(outdir, "plan.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=["op", "nodes", "elements", "model"], lineterminator="\n")
         w.writeheader()
