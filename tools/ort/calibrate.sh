@@ -123,10 +123,11 @@ NETWORK_STATISTIC=${HOST_NETWORK_STATISTIC:-quiet-median}
 # the row's median over ~76 runs has a standard error of ~0.8%, ~1.0% with half the runs, against a
 # median pass spread (slowest / fastest pass) of 1.12: the passes, not the runs, set a row's precision.
 # Frees about 80 s of the measure step for rows where they do (run 21 took exactly 20.0 minutes).
-# --quiet-passes (since run 22): a sweep row pools only its passes within the reference's tolerance
-# when one is, as the networks' quiet-median takes their quiet rounds: rows and networks from the
-# same machine state.
-RUN_FLAGS=${HOST_RUN_FLAGS:---node-bias 0 --min-ms 0.002 --max-wait 30 --network-min-time 20 --max-time 1000 --min-time 50 --quiet-passes}
+# --quiet-passes (run 22 only): a sweep row pooled only its passes within the reference's tolerance
+# when one was. Not since run 23: in run 22, 697 of 886 rows kept one pass and the class CVs got worse
+# (conv 16.4 -> 18.2%, dwconv 23.7 -> 31.1%, gemm 10.9 -> 15.7%, data 23.0 -> 38.7%): a row's precision
+# is its passes' (docs/host-platform.md "Run 23: what changes").
+RUN_FLAGS=${HOST_RUN_FLAGS:---node-bias 0 --min-ms 0.002 --max-wait 30 --network-min-time 20 --max-time 1000 --min-time 50}
 # validate.js estimates with PLATFORM: the name, or the file when it is not the default.
 [ -n "${HOST_PROFILE:-}" ] && PLATFORM=$PROFILE
 [ -f tools/ort/sweeps.txt ] || { echo "calibrate.sh: run from the repository root" >&2; exit 2; }
