@@ -36,21 +36,7 @@ namespace {
 
 using I64 = std::int64_t;
 using odonata::testing::ConvConfig;
-
-// Multiplicative noise, uniform in [1 - r, 1 + r], from a seeded engine with
-// our own mapping to [0, 1) so the data is the same on every standard library.
-class Noise {
- public:
-  Noise(double r, std::uint64_t seed) : r_(r), rng_(seed) {}
-  double operator()() {
-    const double u = static_cast<double>(rng_() >> 11) * 0x1.0p-53;
-    return 1.0 + r_ * (2.0 * u - 1.0);
-  }
-
- private:
-  double r_;
-  std::mt19937_64 rng_;
-};
+using odonata::testing::Noise;
 
 // A k x k conv, in_c -> out_c on h x h, stride 1, "same" padding, no bias,
 // built the way the loader builds it (checked against it below).

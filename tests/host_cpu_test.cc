@@ -26,6 +26,7 @@ namespace odonata {
 namespace {
 
 namespace fs = std::filesystem;
+using odonata::testing::Noise;
 
 using testing::ErrorOf;
 using testing::Find;
@@ -198,17 +199,6 @@ TEST(HostCpu, FitDetectionRecoversCoefficients) {
             }),
             "fit: the detection model needs at least 3 rows, got 2");
 }
-
-// Multiplicative noise uniform in [1 - r, 1 + r] (seeded; our own mapping to [0, 1)).
-class Noise {
- public:
-  Noise(double r, std::uint64_t seed) : r_(r), rng_(seed) {}
-  double operator()() { return 1.0 + r_ * (2.0 * (static_cast<double>(rng_() >> 11) * 0x1.0p-53) - 1.0); }
-
- private:
-  double r_;
-  std::mt19937_64 rng_;
-};
 
 // NonMaxSuppression rows whose measured selections (out_rows, 20% to 100% of the bound
 // classes x boxes) are known: t = 0.05 + 1.5e-3 kept + 6e-7 kept^2 / classes, 1% noise,

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdint>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -17,25 +16,13 @@
 #include "odonata/fit.h"
 #include "odonata/measurements.h"
 #include "odonata/platform.h"
+#include "test_util.h"
 
 namespace odonata {
 namespace {
 
 using I64 = std::int64_t;
-
-// Multiplicative noise, uniform in [1 - r, 1 + r], the same on every standard library.
-class Noise {
- public:
-  Noise(double r, std::uint64_t seed) : r_(r), rng_(seed) {}
-  double operator()() {
-    const double u = static_cast<double>(rng_() >> 11) * 0x1.0p-53;
-    return 1.0 + r_ * (2.0 * u - 1.0);
-  }
-
- private:
-  double r_;
-  std::mt19937_64 rng_;
-};
+using odonata::testing::Noise;
 
 Platform Base() {
   Platform p;

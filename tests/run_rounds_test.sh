@@ -158,8 +158,11 @@ PY
   done
 } >"$work/networks.csv"
 cd "$src" || die "no $src"
-node tools/ort/dispatch.js --chains tools/ort/chains --from-networks "$work/networks.csv" --statistic round-mean \
-  --out "$work/dispatch.csv" 2>"$work/err" || die "dispatch.js: $(tail -3 "$work/err")"
+from_networks() {  # STATISTIC OUT: dispatch.js's chain rows from $work/networks.csv by STATISTIC
+  node tools/ort/dispatch.js --chains tools/ort/chains --from-networks "$work/networks.csv" --statistic "$1" \
+    --out "$2" 2>"$work/err" || die "dispatch.js --statistic $1: $(tail -3 "$work/err")"
+}
+from_networks round-mean "$work/dispatch.csv"
 /usr/bin/python3 - "$work/dispatch.csv" <<'PY' || exit 1
 import csv, sys
 lines = open(sys.argv[1]).read().splitlines()
@@ -190,8 +193,7 @@ bad() {  # WORD ARGS... : dispatch.js must fail with a short error naming WORD a
   return 0
 }
 # --statistic round-median takes round_median_ms (3 x the round mean here).
-node tools/ort/dispatch.js --chains tools/ort/chains --from-networks "$work/networks.csv" --statistic round-median \
-  --out "$work/dispatch_median.csv" 2>"$work/err" || die "dispatch.js round-median: $(tail -3 "$work/err")"
+from_networks round-median "$work/dispatch_median.csv"
 /usr/bin/python3 - "$work/dispatch_median.csv" <<'PY' || exit 1
 import csv, sys
 lines = open(sys.argv[1]).read().splitlines()
@@ -200,8 +202,7 @@ rows = {(r["op"], r["nodes"]): r for r in csv.DictReader(l for l in lines if not
 assert abs(float(rows[("Add", "200")]["run_ms"]) - 3 * 0.062) < 1e-9, rows[("Add", "200")]
 PY
 # --statistic quiet-median takes quiet_median_ms (4 x the round mean here).
-node tools/ort/dispatch.js --chains tools/ort/chains --from-networks "$work/networks.csv" --statistic quiet-median \
-  --out "$work/dispatch_quiet.csv" 2>"$work/err" || die "dispatch.js quiet-median: $(tail -3 "$work/err")"
+from_networks quiet-median "$work/dispatch_quiet.csv"
 /usr/bin/python3 - "$work/dispatch_quiet.csv" <<'PY' || exit 1
 import csv, sys
 lines = open(sys.argv[1]).read().splitlines()

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <initializer_list>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -33,6 +34,21 @@ inline const Layer& Find(const Network& net, const std::string& op) {
   }
   throw std::runtime_error("no layer with op " + op);
 }
+
+// Multiplicative noise, uniform in [1 - r, 1 + r], from a seeded engine with our own mapping to
+// [0, 1), so that the data is the same on every standard library (fit, host-CPU and roofline tests).
+class Noise {
+ public:
+  Noise(double r, std::uint64_t seed) : r_(r), rng_(seed) {}
+  double operator()() {
+    const double u = static_cast<double>(rng_() >> 11) * 0x1.0p-53;
+    return 1.0 + r_ * (2.0 * u - 1.0);
+  }
+
+ private:
+  double r_;
+  std::mt19937_64 rng_;
+};
 
 // A 3x3 convolution sweep configuration (fit and warm-fit tests).
 inline LayerConfig ConvConfig(std::int64_t in_c, std::int64_t out_c, std::int64_t h = 32) {

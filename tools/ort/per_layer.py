@@ -86,6 +86,12 @@ def dispatch_per_layer(odonata, platform):
     sys.exit(f"per_layer.py: platform '{platform}' not found by '{odonata} platforms'")
 
 
+def repeat_suffix(r):
+    """The file suffix of repeat r (0-based): WORK/prof, networks.csv, profiler.csv for the first,
+    then prof2, networks2.csv, profiler2.csv, ..."""
+    return "" if r == 0 else str(r + 1)
+
+
 def percentile(sorted_xs, q):
     """run.js's percentile: linear interpolation at rank q x (n - 1) of the sorted values."""
     pos = q * (len(sorted_xs) - 1)
@@ -126,7 +132,7 @@ def main():
     net_dir = os.path.join(a.work, "net")
     if a.repeat < 1:
         sys.exit("per_layer.py: --repeat must be at least 1")
-    prof_dirs = [os.path.join(a.work, "prof" if r == 0 else f"prof{r + 1}") for r in range(a.repeat)]
+    prof_dirs = [os.path.join(a.work, f"prof{repeat_suffix(r)}") for r in range(a.repeat)]
     os.makedirs(net_dir, exist_ok=True)
     nets = []
     for m in models:
@@ -146,7 +152,7 @@ def main():
                         "--around", "in_c=1,hw=1", "--out", empty, "--models"], check=True, capture_output=True)
     if not a.skip_timing:
         for r, prof_dir in enumerate(prof_dirs):
-            suffix = "" if r == 0 else str(r + 1)
+            suffix = repeat_suffix(r)
             if a.profiler_us is None:
                 # The profiler's cost per node in this repeat: the 1-element Relu's profiled kernel time.
                 subprocess.run(["node", os.path.join(HERE, "run.js"), "--sweep", empty, "--threads", a.threads,
@@ -167,7 +173,7 @@ def main():
     # before run 22 or without a reference: every profile is then quiet).
     ref_ms = {}
     for r in range(a.repeat):
-        path = os.path.join(a.work, f"networks{'' if r == 0 else r + 1}.machine.json")
+        path = os.path.join(a.work, f"networks{repeat_suffix(r)}.machine.json")
         got = {}
         if os.path.exists(path):
             with open(path, encoding="utf-8") as f:
@@ -181,7 +187,7 @@ def main():
         if a.profiler_us is not None:
             profiler_us.append(a.profiler_us)
             continue
-        path = os.path.join(a.work, f"profiler{'' if r == 0 else r + 1}.csv")
+        path = os.path.join(a.work, f"profiler{repeat_suffix(r)}.csv")
         if not os.path.exists(path):
             sys.exit(f"per_layer.py: no {path} (the profiler's cost of repeat {r + 1}): time again, or give --profiler-us")
         with open(path, encoding="utf-8") as f:

@@ -1008,8 +1008,8 @@ const kRoundColumns = ['rounds', 'round_mean_ms', 'round_p10_ms', 'round_p90_ms'
 // round_p90_ms: the mean of the per-round medians, the spread between rounds; run 21),
 // `round-median` (round_median_ms and the same spread) or `quiet-median` (quiet_median_ms, the
 // median of the quiet rounds' medians, and the same spread; since run 22). Strings as written.
-const kStatistics = ['median', 'round-mean', 'round-median', 'quiet-median'];
 const kStatisticColumns = {'round-mean': 'round_mean_ms', 'round-median': 'round_median_ms', 'quiet-median': 'quiet_median_ms'};
+const kStatistics = ['median', ...Object.keys(kStatisticColumns)];
 function networkStatistic(row, statistic, file) {
   if (statistic === 'median') return {ms: row.median_ms, p10: row.p10_ms, p90: row.p90_ms};
   if (!kStatistics.includes(statistic)) throw new Error(`--statistic: '${statistic}' (${kStatistics.join(', ')})`);
@@ -1136,13 +1136,13 @@ async function runSweeps(o) {
   jobs.forEach((job, i) => {
     const kept = keptPasses(pooled[i].refRatios, o.quietPasses ? o.refTolerance : null);
     if (kept.length < pooled[i].passes.length) ++passesDropped;
-    Object.assign(pooled[i], poolPasses(kept.map((k) => pooled[i].passes[k])));
-    const run = robustStats(pooled[i].run, o.reject);
-    const s = node ? unbias(robustStats(pooled[i].node, o.reject)) : run;
+    const pool = poolPasses(kept.map((k) => pooled[i].passes[k]));
+    const run = robustStats(pool.run, o.reject);
+    const s = node ? unbias(robustStats(pool.node, o.reject)) : run;
     rejected += s.rejected;
     let warm = [];
     if (warmColumn) {
-      const w = pooled[i].warm.length ? robustStats(pooled[i].warm, o.reject) : null;
+      const w = pool.warm.length ? robustStats(pool.warm, o.reject) : null;
       const wm = w ? (node ? unbias(w) : w).median : 0;
       warm = [wm > 0 ? ms(wm) : ''];
       if (wm > 0) ++warmRows;
@@ -1152,7 +1152,7 @@ async function runSweeps(o) {
     const reorder = [];
     if (node) {
       for (const dir of ['in', 'out']) {
-        const p = pooled[i].reorder[dir];
+        const p = pool.reorder[dir];
         const m = p.ms.length ? stats(p.ms).median - bias * p.nodes : 0;
         reorder.push(m > 0 ? ms(m) : '', m > 0 ? String(p.elems) : '');
       }
