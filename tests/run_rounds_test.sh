@@ -166,7 +166,7 @@ from_networks round-mean "$work/dispatch.csv"
 /usr/bin/python3 - "$work/dispatch.csv" <<'PY' || exit 1
 import csv, sys
 lines = open(sys.argv[1]).read().splitlines()
-assert "mean of the per-round medians" in lines[0], lines[0]
+assert "mean of per-round medians (round_mean_ms)" in lines[0], lines[0]
 rows = {(r["op"], r["nodes"]): r for r in csv.DictReader(l for l in lines if not l.startswith("#"))}
 assert abs(float(rows[("Add", "200")]["run_ms"]) - 0.062) < 1e-9, rows[("Add", "200")]
 assert abs(float(rows[("Relu", "1")]["run_p90_ms"]) - 1.1 * 0.01225) < 1e-9, rows[("Relu", "1")]
@@ -197,7 +197,7 @@ from_networks round-median "$work/dispatch_median.csv"
 /usr/bin/python3 - "$work/dispatch_median.csv" <<'PY' || exit 1
 import csv, sys
 lines = open(sys.argv[1]).read().splitlines()
-assert "median of the per-round medians" in lines[0], lines[0]
+assert "median of per-round medians (round_median_ms)" in lines[0], lines[0]
 rows = {(r["op"], r["nodes"]): r for r in csv.DictReader(l for l in lines if not l.startswith("#"))}
 assert abs(float(rows[("Add", "200")]["run_ms"]) - 3 * 0.062) < 1e-9, rows[("Add", "200")]
 PY

@@ -15,11 +15,7 @@
 namespace odonata {
 namespace {
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
+using fit::Median;
 
 // A finite number >= 0 (units.h: ParseFiniteNumber), or an error naming the line and column.
 double ParseNumber(const std::string& s, const std::string& where, const char* column) {

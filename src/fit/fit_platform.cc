@@ -188,12 +188,9 @@ ClassModel TrainRooflineConstant(const Candidate& c, const std::vector<Layer>& l
       constant = den > 0 ? std::max(0.0, num / den) : 0.0;
       std::vector<double> r(n), a(n);
       for (std::size_t i = 0; i < n; ++i) r[i] = (constant + roof[i] - ms[i]) / ms[i];
-      std::vector<double> sorted = r;
-      std::sort(sorted.begin(), sorted.end());
-      const double med = sorted[n / 2];
+      const double med = fit::Median(r);
       for (std::size_t i = 0; i < n; ++i) a[i] = std::abs(r[i] - med);
-      std::sort(a.begin(), a.end());
-      const double scale = 1.4826 * a[n / 2];
+      const double scale = 1.4826 * fit::Median(a);
       const double k = 1.345 * scale;
       for (std::size_t i = 0; i < n; ++i) {
         w[i] = k > 0 && std::abs(r[i]) > k ? k / std::abs(r[i]) : 1.0;
@@ -798,13 +795,6 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
 
 namespace {
 
-double MedianOf(std::vector<double> v) {
-  if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 // The q-quantile of v, linear between order statistics.
 double QuantileOf(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
@@ -824,7 +814,7 @@ double RatioModel(const std::vector<Pair>& pairs, std::size_t skip) {
   for (std::size_t i = 0; i < pairs.size(); ++i) {
     if (i != skip) r.push_back(pairs[i].d_ms * 1e6 / pairs[i].elems);
   }
-  return MedianOf(r);
+  return fit::Median(r);
 }
 
 // Siegel's repeated median line d = a + b e (ms, ns per element); `skip` left out.
@@ -837,15 +827,15 @@ std::pair<double, double> LineModel(const std::vector<Pair>& pairs, std::size_t 
       if (j == skip || j == i || pairs[j].elems == pairs[i].elems) continue;
       slopes.push_back((pairs[j].d_ms - pairs[i].d_ms) * 1e6 / (pairs[j].elems - pairs[i].elems));
     }
-    if (!slopes.empty()) medians.push_back(MedianOf(std::move(slopes)));
+    if (!slopes.empty()) medians.push_back(fit::Median(std::move(slopes)));
   }
   if (medians.empty()) return {0.0, RatioModel(pairs, skip)};
-  const double b = MedianOf(std::move(medians));
+  const double b = fit::Median(std::move(medians));
   std::vector<double> a;
   for (std::size_t i = 0; i < pairs.size(); ++i) {
     if (i != skip) a.push_back(pairs[i].d_ms - b * 1e-6 * pairs[i].elems);
   }
-  return {MedianOf(std::move(a)), b};
+  return {fit::Median(std::move(a)), b};
 }
 
 std::string FileOf(const std::string& origin) {
@@ -895,10 +885,10 @@ std::vector<FusedActivationFit> FitFusedActivations(const std::vector<Measuremen
     const std::optional<double> act_warm = WarmMs(row);
     if (act_warm && !plain_warm_ms.empty()) {
       pr.warm = true;
-      pr.d_ms = *act_warm - MedianOf(std::move(plain_warm_ms));
+      pr.d_ms = *act_warm - fit::Median(std::move(plain_warm_ms));
       ++f.warm_pairs;
     } else {
-      pr.d_ms = row.latency_ms - MedianOf(std::move(plain_ms));
+      pr.d_ms = row.latency_ms - fit::Median(std::move(plain_ms));
     }
     pairs[a].push_back({pr.d_ms, pr.elems});
     f.pair_rows.push_back(std::move(pr));
@@ -913,7 +903,7 @@ std::vector<FusedActivationFit> FitFusedActivations(const std::vector<Measuremen
     }
     std::vector<double> ratios;
     for (const Pair& x : p) ratios.push_back(x.d_ms * 1e6 / x.elems);
-    f.ratio_ns = MedianOf(ratios);
+    f.ratio_ns = fit::Median(ratios);
     f.ratio_p10 = QuantileOf(ratios, 0.1);
     f.ratio_p90 = QuantileOf(ratios, 0.9);
     std::tie(f.line_ms, f.line_ns) = LineModel(p, p.size());
@@ -925,8 +915,8 @@ std::vector<FusedActivationFit> FitFusedActivations(const std::vector<Measuremen
         ratio_err.push_back(std::abs(p[i].d_ms - r * 1e-6 * p[i].elems));
         line_err.push_back(std::abs(p[i].d_ms - (la + lb * 1e-6 * p[i].elems)));
       }
-      f.loo_ratio_ms = MedianOf(ratio_err);
-      f.loo_line_ms = MedianOf(line_err);
+      f.loo_ratio_ms = fit::Median(ratio_err);
+      f.loo_line_ms = fit::Median(line_err);
     }
     f.line_chosen = p.size() >= kFusedActivationLineMinPairs && f.line_ms >= 0 && f.line_ns >= 0 &&
                     f.loo_line_ms < 0.9 * f.loo_ratio_ms;

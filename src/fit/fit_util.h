@@ -22,6 +22,14 @@
 
 namespace odonata::fit {
 
+// The median of v (the mean of the two middle values for an even count); NaN when v is empty.
+inline double Median(std::vector<double> v) {
+  if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 // R^2 and MAPE (%) of `predicted` against `measured` (same length, > 0 rows);
 // R^2 is 1 for a perfect fit of constant data, 0 for an imperfect one.
 inline FitStats PredictionStats(const std::vector<double>& measured, const std::vector<double>& predicted) {

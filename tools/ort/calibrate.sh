@@ -148,12 +148,11 @@ if step sweeps; then
     # shellcheck disable=SC2086
     "$ODONATA" sweep $args --out "$WORK/sweeps/$name" --models
   done
-  [ -f "$WORK/sweeps/empty/plan.csv" ] ||
-    "$ODONATA" sweep --op Relu --design 1d --dims in_c --min 1 --max 1 --around in_c=1,hw=1 \
-      --out "$WORK/sweeps/empty" --models
-  [ -f "$WORK/sweeps/reference/plan.csv" ] ||
-    "$ODONATA" sweep --op Conv --design 1d --dims in_c --min 64 --max 64 --around in_c=64,out_c=64,hw=28,kernel=3 \
-      --out "$WORK/sweeps/reference" --models
+  grep -v '^#' tools/ort/fixed_models.txt | grep . | while read -r name args; do
+    [ -f "$WORK/sweeps/$name/plan.csv" ] && continue
+    # shellcheck disable=SC2086
+    "$ODONATA" sweep $args --out "$WORK/sweeps/$name" --models
+  done
   suite_models | while read -r m; do
     out="$WORK/net/$(basename "$m")"
     [ -f "$out" ] || "$ODONATA" materialize "$m" -o "$out" --seed 1

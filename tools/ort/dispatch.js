@@ -200,7 +200,7 @@ function fromNetworks(o) {
   }
   run.writeAtomic(o.out, `# chains timed as networks by run.js in the measure step's rounds (${o.fromNetworks}` +
                          `${comments.length ? `: ${comments[0].replace(/^#\s*/, '')}` : ''}); ` +
-                         `executed_nodes = the chain's nodes, no kernel columns; run_ms: ${{median: 'pooled median', 'round-mean': 'mean of the per-round medians (round_mean_ms), p10/p90 between rounds', 'round-median': 'median of the per-round medians (round_median_ms), p10/p90 between rounds', 'quiet-median': 'median of the quiet rounds\' medians (quiet_median_ms), p10/p90 between rounds'}[o.statistic]}\n` + lines.join('\n') + '\n');
+                         `executed_nodes = the chain's nodes, no kernel columns; run_ms: ${o.statistic === 'median' ? 'pooled median' : `${run.kStatisticText[o.statistic]} (${run.kStatisticColumns[o.statistic]}), p10/p90 between rounds`}\n` + lines.join('\n') + '\n');
   process.stderr.write(`dispatch.js: ${jobs.length} chains from ${o.fromNetworks}; wrote ${o.out}\n`);
 }
 

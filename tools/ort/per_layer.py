@@ -140,16 +140,16 @@ def main():
         if not os.path.exists(out):
             subprocess.run([odonata, "materialize", os.path.join(ROOT, m), "-o", out, "--seed", "1"], check=True)
         nets.append(out)
-    # calibrate.sh's reference (its noise floor): a 3x3 Conv, 64 channels, 28x28.
+    # calibrate.sh's fixed models (tools/ort/fixed_models.txt): the reference of its noise floor
+    # (a 3x3 Conv, 64 channels, 28x28) and the empty call (a 1-element Relu).
+    with open(os.path.join(HERE, "fixed_models.txt")) as f:
+        fixed = dict(line.split(None, 1) for line in f if line.strip() and not line.startswith("#"))
+    for name in ("reference", "empty"):
+        if not a.skip_timing and not os.path.exists(os.path.join(a.work, name, "plan.csv")):
+            subprocess.run([odonata, "sweep", *fixed[name].split(), "--out", os.path.join(a.work, name), "--models"],
+                           check=True, capture_output=True)
     reference = os.path.join(a.work, "reference", "models", "00000.onnx")
-    if not a.skip_timing and not os.path.exists(reference):
-        subprocess.run([odonata, "sweep", "--op", "Conv", "--design", "1d", "--dims", "in_c", "--min", "64", "--max", "64",
-                        "--around", "in_c=64,out_c=64,hw=28,kernel=3", "--out", os.path.join(a.work, "reference"),
-                        "--models"], check=True, capture_output=True)
     empty = os.path.join(a.work, "empty")
-    if not a.skip_timing and not os.path.exists(os.path.join(empty, "plan.csv")):
-        subprocess.run([odonata, "sweep", "--op", "Relu", "--design", "1d", "--dims", "in_c", "--min", "1", "--max", "1",
-                        "--around", "in_c=1,hw=1", "--out", empty, "--models"], check=True, capture_output=True)
     if not a.skip_timing:
         for r, prof_dir in enumerate(prof_dirs):
             suffix = repeat_suffix(r)

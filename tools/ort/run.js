@@ -1010,6 +1010,9 @@ const kRoundColumns = ['rounds', 'round_mean_ms', 'round_p10_ms', 'round_p90_ms'
 // median of the quiet rounds' medians, and the same spread; since run 22). Strings as written.
 const kStatisticColumns = {'round-mean': 'round_mean_ms', 'round-median': 'round_median_ms', 'quiet-median': 'quiet_median_ms'};
 const kStatistics = ['median', ...Object.keys(kStatisticColumns)];
+// What each statistic is, in words: validate.js's `measures` column and dispatch.js's header.
+const kStatisticText = {median: 'median', 'round-mean': 'mean of per-round medians',
+                        'round-median': 'median of per-round medians', 'quiet-median': 'median of quiet rounds\' medians'};
 function networkStatistic(row, statistic, file) {
   if (statistic === 'median') return {ms: row.median_ms, p10: row.p10_ms, p90: row.p90_ms};
   if (!kStatistics.includes(statistic)) throw new Error(`--statistic: '${statistic}' (${kStatistics.join(', ')})`);
@@ -1257,7 +1260,7 @@ async function runNetworks(o) {
 }
 
 // Also a module: dispatch.js times with the same machinery; value_sizes.js feeds and profiles with it.
-module.exports = {passDone, roundStats, keptPasses, poolPasses, quietRoundStats, networkStatistic, kStatistics, reorderTimes, stats, robustStats, mad, percentile, permutation, makeFeeds, setFeedSpecs, sessionOptions, timeModel,
+module.exports = {passDone, roundStats, keptPasses, poolPasses, quietRoundStats, networkStatistic, kStatistics, kStatisticText, kStatisticColumns, reorderTimes, stats, robustStats, mad, percentile, permutation, makeFeeds, setFeedSpecs, sessionOptions, timeModel,
                   profileModel, Reference, machine, identity, writeAtomic, ms};
 
 if (require.main === module) {

@@ -36,7 +36,7 @@ const {parseCsvObjects, csvField: field} = require('./csv.js');
 const {readFeeds, inputShapeArgs} = require('./feeds.js');
 const {valueDependentNodes, valueSizes, sizeArgs} = require('./value_sizes.js');
 
-const {networkStatistic, kStatistics} = require('./run.js');
+const {networkStatistic, kStatistics, kStatisticText} = require('./run.js');
 
 const usage = 'usage: node tools/ort/validate.js [--seed S] [--opt-level L] [--models DIR] [--statistic median|round-mean|round-median|quiet-median] ' +
               'ODONATA NETWORKS.csv PLATFORM THREADS SUITE.csv [LIST [FEEDS]]\n';
@@ -187,7 +187,7 @@ async function main() {
     if (stated.length || skipped.length) noteParts.push(valueNote(stated, skipped));
     rows.push({
       model: path.relative(suiteDir, model), platform: platformColumn, precision: 'fp32', input_shape: shapes.join(';'), measured_ms: m.ms,
-      measures: `model_run ${{median: 'median', 'round-mean': 'mean of per-round medians', 'round-median': 'median of per-round medians', 'quiet-median': 'median of quiet rounds\' medians'}[runOptions.statistic]}, ${threads} thread${threads === '1' ? '' : 's'}`, split: 'validation',
+      measures: `model_run ${kStatisticText[runOptions.statistic]}, ${threads} thread${threads === '1' ? '' : 's'}`, split: 'validation',
       source: `${path.relative('.', networksCsv)} (tools/ort/run.js, onnxruntime-node ${machine.onnxruntime_node} CPU, ` +
               `${date}; weights from odonata materialize --seed 1)`,
       network: stem,
