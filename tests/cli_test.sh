@@ -921,6 +921,20 @@ for f in files:
     # out_rows (the kept boxes of a NonMaxSuppression, empty for other rows) since run 15, and the NCHWc
     # reorder nodes of the sweep model (empty where it had none) since run 16
     reorder = ["reorder_in_ms", "reorder_in_elems", "reorder_out_ms", "reorder_out_elems"]
+    # and each pass's median as timed and its reference ratio (';'-separated) since run 24:
+    # pass_spread is max/min of the first, ref_ratio the median of the second
+    if head[-2:] == ["pass_medians_ms", "pass_ref_ratios"]:
+        for r in rows:
+            p = [float(x) for x in r["pass_medians_ms"].split(";")]
+            assert p and min(p) > 0, (f, r["model"], "pass_medians_ms")
+            assert abs(max(p) / min(p) / float(r["pass_spread"]) - 1) < 2e-3, (f, r["model"], "pass_spread")
+            if r["pass_ref_ratios"]:
+                q = r["pass_ref_ratios"].split(";")
+                assert len(q) == len(p), (f, r["model"], "pass_ref_ratios")
+                q = sorted(float(x) for x in q if x)
+                med = q[len(q) // 2] if len(q) % 2 else (q[len(q) // 2 - 1] + q[len(q) // 2]) / 2
+                assert abs(med - float(r["ref_ratio"])) < 1e-3, (f, r["model"], "ref_ratio")
+        head = head[:-2]
     # and the MiB written before each run (0: not flushed; run.js --flush-large-mb) since run 18
     if head[-1:] == ["flush_mb"]:
         assert all(r["flush_mb"] in ("0", "64", "256") for r in rows), (f, "flush_mb")

@@ -86,6 +86,10 @@ for r in rows:
     assert r["quiet_rounds"] == "4" and r["quiet_median_ms"] == r["round_median_ms"], r
     assert 0 < float(r["round_p10_ms"]) <= float(r["round_p90_ms"]), r
     assert int(r["repeats"]) == 20 and r["median_ms"], r   # the old columns stay
+# a sweep row without a reference: its 2 passes' medians, no ratios
+for r in csv.DictReader(l for l in open(f"{w}/s.csv") if not l.startswith("#")):
+    p = [float(x) for x in r["pass_medians_ms"].split(";")]
+    assert len(p) == 2 and min(p) > 0 and r["pass_ref_ratios"] == "", r
 PY
 
 # With a reference and --quiet-passes: 12 rows in 2 passes of exactly 3 runs, 2 networks in 4 rounds (the
@@ -106,6 +110,14 @@ rows = list(csv.DictReader(l for l in open(f"{w}/qs.csv") if not l.startswith("#
 assert sm["quiet_passes"] is True and len(rows) == 12, (sm.get("quiet_passes"), len(rows))
 assert all(r["repeats"] in ("3", "6") for r in rows), [r["repeats"] for r in rows]
 assert sm["rows_passes_dropped"] == sum(r["repeats"] == "3" for r in rows), (sm["rows_passes_dropped"], rows)
+# each pass's median and reference ratio (since run 24): a row kept both passes iff both ratios are within 1.15
+for r in rows:
+    p = [float(x) for x in r["pass_medians_ms"].split(";")]
+    q = [float(x) if x else None for x in r["pass_ref_ratios"].split(";")]
+    assert len(p) == 2 == len(q) and min(p) > 0, r
+    assert abs(max(p) / min(p) - float(r["pass_spread"])) < 2e-3 * float(r["pass_spread"]), r
+    # a pass timed before the reference's baseline has no ratio: the row keeps every pass
+    assert (r["repeats"] == "6") == (None in q or all(x <= 1.15 for x in q)), (r["repeats"], q)
 nm = json.load(open(f"{w}/q.machine.json"))
 for r in csv.DictReader(open(f"{w}/q.csv")):
     name = r["model"].split("/")[-1]

@@ -107,7 +107,9 @@
 // latency_ms (median), latency_ms_p10, latency_ms_p90 and repeats (pooled over the passes,
 // after the outlier rule), run_ms, then the spread: mad_ms (MAD of the runs kept), rejected
 // (runs dropped), pass_spread (slowest / fastest pass median), ref_ratio (median ratio of the
-// reference around the timings to its baseline; empty without --reference).
+// reference around the timings to its baseline; empty without --reference), the optional columns
+// (warm_ms, out_rows, reorders, flush_mb), and last pass_medians_ms and pass_ref_ratios (each
+// pass's median as timed and its reference ratio, ';'-separated; since run 24).
 // Several DIRs are concatenated; their headers must match.
 // Network output: model, threads, median_ms, p10_ms, p90_ms, repeats, and the same spread columns,
 // then the per-timing statistic: rounds (timings: rounds, or passes without --sweep; each a new
@@ -923,6 +925,19 @@ function spreadFields(s, passMedians, refRatios) {
   return [ms(s.mad), s.rejected, spread.toFixed(4), ratios.length ? stats(ratios).median.toFixed(4) : ''];
 }
 
+// Per sweep row, last, each pass's median as timed (ms; the profiled node time with the profiler's
+// cost, which latency_ms has removed) and its reference ratio (empty without --reference), in pass
+// order, ';'-separated (a ratio is empty for a pass timed before the reference had its
+// baseline, and the column empty without --reference): a pass rule (--quiet-passes, --extra-pass-spread) can be judged on a run's
+// calibration rows afterwards (since run 24). pass_spread is max/min of the first, ref_ratio the
+// median of the second.
+const kPassColumns = ['pass_medians_ms', 'pass_ref_ratios'];
+function passFields(passMedians, refRatios) {
+  return [passMedians.map(ms).join(';'),
+          refRatios.every((r) => r === null || r === undefined) ? ''
+            : refRatios.map((r) => (r === null || r === undefined ? '' : r.toFixed(4))).join(';')];
+}
+
 // Networks: per network, the runs of every timing pooled, each timing's
 // median and reference ratio; per timing, when and how fast (for the machine
 // description: how the machine's speed moved).
@@ -1127,7 +1142,7 @@ async function runSweeps(o) {
   const outRowsColumn = jobs.some((j) => j.outRows !== undefined);
   const lines = [[...header, 'latency_ms', 'latency_ms_p10', 'latency_ms_p90', 'repeats', 'run_ms', ...kSpreadColumns,
                   ...(warmColumn ? ['warm_ms'] : []), ...(outRowsColumn ? ['out_rows'] : []),
-                  ...(node ? kReorderColumns : []), ...(flushColumn ? ['flush_mb'] : [])].map(csvField).join(',')];
+                  ...(node ? kReorderColumns : []), ...(flushColumn ? ['flush_mb'] : []), ...kPassColumns].map(csvField).join(',')];
   let warmRows = 0;
   let skipped = 0, rejected = 0;
   // The profiler's cost per reported node: the 1-element Relu's profiled kernel
@@ -1163,7 +1178,8 @@ async function runSweeps(o) {
     const line = [...job.row, ms(s.median), ms(s.p10), ms(s.p90), s.repeats, ms(run.median),
                   ...spreadFields(s, pooled[i].passMedians, pooled[i].refRatios), ...warm,
                   ...(outRowsColumn ? [job.outRows === undefined ? '' : String(job.outRows)] : []),
-                  ...reorder, ...(flushColumn ? [String(job.flushMb)] : [])].map(csvField).join(',');
+                  ...reorder, ...(flushColumn ? [String(job.flushMb)] : []),
+                  ...passFields(pooled[i].passMedians, pooled[i].refRatios)].map(csvField).join(',');
     if (s.median < o.minMs || s.p10 <= 0) {
       lines.push(`# below ${o.minMs} ms: ${line}`);
       ++skipped;
