@@ -921,7 +921,7 @@ for f in files:
     # out_rows (the kept boxes of a NonMaxSuppression, empty for other rows) since run 15, and the NCHWc
     # reorder nodes of the sweep model (empty where it had none) since run 16
     reorder = ["reorder_in_ms", "reorder_in_elems", "reorder_out_ms", "reorder_out_elems"]
-    # and each pass's median as timed and its reference ratio (';'-separated) since run 24:
+    # and the median and reference ratio of each pass, separated by semicolons, since run 24:
     # pass_spread is max/min of the first, ref_ratio the median of the second
     if head[-2:] == ["pass_medians_ms", "pass_ref_ratios"]:
         for r in rows:
