@@ -79,24 +79,49 @@ def model_path(r):
 
 json.dump(p, open(work + "/b/jetson-nano.json", "w"), indent=2)
 
-# FP16 and wide Linear layers, from the torch2trt calibration rows (least squares of relative error):
-#   measured = s x (FP32 layer time) + g x (MACs of Gemm layers) + torch2trt overhead
+# FP16, wide Linear layers and unpadded 1x1 convolutions, from the torch2trt calibration rows (least squares of
+# relative error; tools/nano_unpadded.py):
+#   measured = s x (FP32 layer time) + q x (FP32 time of the unpadded 1x1 layers) + g x (MACs of Gemm layers)
+#              + torch2trt overhead
 # s: the FP16/FP32 time ratio; g: the FP16 weight-streaming cost per MAC of Linear layers (M = 1,
-# 2 bytes per MAC), which the iCAS data (10-output Linear layers only) cannot give.
+# 2 bytes per MAC), which the iCAS data (10-output Linear layers only) cannot give; r = 1 + q / s: the time of an
+# unpadded 1x1 convolution over the conv model's, whose 1x1 cost the iCAS data fits on padded 1x1 layers only
+# (candidate (U2), chosen on calibration rows on 2026-12-07: data/jetson-nano/README.md).
+sys.path.insert(0, "tools")
+import nano_unpadded
 cal = [r for r in rows if r["platform"] == "jetson-nano:torch2trt" and r["split"] == "calibration"]
 xs = []
 for r in cal:
     e = est(model_path(r), work + "/b/jetson-nano.json", "fp32")
+    unpadded = nano_unpadded.unpadded_1x1(model_path(r))
+    u_ms = sum(l["ms"] * l.get("repeat", 1) for l in e["layers"] if l["op"].startswith("Conv") and l["covers"][0] in unpadded)
     gemm_macs = sum(l["macs"] * l.get("repeat", 1) for l in e["layers"] if l["op"].split("+")[0] in ("Gemm", "MatMul"))
-    xs.append((e["layers_ms"], gemm_macs, float(r["measured_ms"])))
-import numpy as np
-A = np.array([[l / m, g / m, 1.0 / m] for l, g, m in xs]); b = np.ones(len(xs))
-(s, g, o_t2t), *_ = np.linalg.lstsq(A, b, rcond=None)
-assert s > 0 and g > 0 and o_t2t > 0, (s, g, o_t2t)
-print("fp16: ratio %.5f, Linear weight streaming %.6g ms/MAC (%.3g GB/s at 2 bytes), torch2trt overhead %.4f ms on %d "
-      "calibration rows" % (s, g, 2.0 / g / 1e6, o_t2t, len(cal)))
+    xs.append((e["layers_ms"], u_ms, gemm_macs, float(r["measured_ms"])))
+s, q, g, o_t2t, r1x1 = nano_unpadded.fit_torch2trt(xs)
+assert s > 0 and g > 0 and o_t2t > 0 and r1x1 > 0, (s, q, g, o_t2t, r1x1)
+print("fp16: ratio %.5f, Linear weight streaming %.6g ms/MAC (%.3g GB/s at 2 bytes), torch2trt overhead %.4f ms, "
+      "unpadded 1x1 x %.5f on %d calibration rows" % (s, g, 2.0 / g / 1e6, o_t2t, r1x1, len(cal)))
 t2t_src = ("fitted by tools/fit_jetson_nano.sh on the %d torch2trt calibration rows of %s: measured = ratio x FP32 layer "
-           "time + weight streaming x Gemm MACs + torch2trt overhead, least squares of relative error" % (len(cal), suite))
+           "time + q x FP32 time of unpadded 1x1 layers + weight streaming x Gemm MACs + torch2trt overhead, least "
+           "squares of relative error" % (len(cal), suite))
+# Unpadded 1x1 layers at r x the conv model, then the dwconv class refitted on the same iCAS calibration rows with
+# conv and gemm kept, so that the separable networks' time their unpadded 1x1 layers lose moves to their depthwise
+# layers (the iCAS data fixes only the sum of the two).
+conv32 = [f for f in p["classes"]["conv"]["fitted"] if f["precision"] == "fp32"][0]
+nano_unpadded.scale_unpadded_1x1(conv32, r1x1)
+conv32["source"] += ("; unpadded 1x1 layers (valid_permille 1000, kernel 1) x %.5f = 1 + q / ratio (%s; "
+                     "tools/nano_unpadded.py)" % (r1x1, t2t_src))
+import os
+os.makedirs(work + "/u", exist_ok=True); os.makedirs(work + "/u2", exist_ok=True)
+json.dump(p, open(work + "/u/jetson-nano.json", "w"), indent=2)
+report = subprocess.run([odonata, "fit", "data/jetson-nano/icas_calibration.csv", "--base", work + "/u/jetson-nano.json",
+                         "--name", "jetson-nano", "--overhead-group", "icas-python-loop", "--classes", "dwconv",
+                         "--terms", "dwconv=1;macs;elems", "--split-by", "dwconv=kernel",
+                         "--out", work + "/u2/jetson-nano.json", "--report"], capture_output=True, text=True)
+if report.returncode:
+    sys.exit(report.stderr)
+open("data/jetson-nano/fit_report_dwconv_refit.txt", "w").write(report.stdout)
+p = json.load(open(work + "/u2/jetson-nano.json"))
 for name, cls in p["classes"].items():
     f32 = [f for f in cls.get("fitted", []) if f["precision"] == "fp32"]
     if not f32:
@@ -174,6 +199,7 @@ notes += [
     "Latency (issue 16): conv, dwconv and gemm are step_linear models fitted from whole networks: 10,287 iCAS-Lab synthetic CNNs measured on a Jetson Nano (TensorRT FP32, MAXN; data/jetson-nano/README.md), by `odonata fit` (network_fit.h) with a cost per kernel size; the other classes keep the seed's roofline at datasheet peaks (no measurement isolates them). Results and errors: docs/boards.md, 'Jetson Nano'.",
     "overhead_ms is the iCAS Python loop (copy to pinned memory, H2D, execute_async, D2H, synchronize), fitted with the layers. Other callers are modes: torch2trt (PyTorch module), iwatake-cpp (C++ with per-call allocations).",
     "FP16 is the FP32 model times one ratio fitted on the torch2trt calibration rows: no FP16 layer or synthetic measurement exists for the Nano.",
+    "Unpadded 1x1 convolutions (the real networks' 1x1 layers) cost r x the conv model, whose 1x1 cost the iCAS plain networks fit on padded 1x1 layers only; r is fitted with the FP16 ratio on the torch2trt calibration rows, and the dwconv class is refitted after it (candidate (U2) of data/jetson-nano/README.md, chosen on calibration rows on 2026-12-07; tools/nano_unpadded.py).",
     "Power is board input power (INA3221 5V_IN, idle included), fitted per class on the energy of the iCAS rows; idle_w is the board's power during the overhead. The GPU-rail and CPU-rail fits are in data/jetson-nano/fit_report_{gpu,cpu}_rail.txt and not used. FP16 uses the FP32 powers (no FP16 power measurement).",
     "The data has only stride-1 convolutions (1x1 to 7x7, depthwise 2x2 to 5x5) and Linear layers to 10 outputs: strided, larger (AlexNet 11x11) and asymmetric kernels are extrapolated (flagged), and wide Linear layers get a weight-streaming term at the datasheet bandwidth.",
     "Modes (--platform jetson-nano:MODE): maxn (as written), gpu-614 (clock ratios), cpu-921 and cpu-1430 (CPU only: one time scale fitted on one MobileNet-class run), torch2trt and iwatake-cpp (caller overheads). A mode divides fitted coefficients by compute_scale.",
