@@ -945,6 +945,10 @@ for f in files:
             for k in reorder:
                 assert r[k] == "" or float(r[k]) > 0, (f, r["model"], k)
         head = head[:-4]
+    # and nms_compares (the IoU comparisons of the NMS loop, run.js nmsComparisons) after out_rows since run 24
+    if head[-2:] == ["out_rows", "nms_compares"]:
+        assert all((r["nms_compares"] == "") or (r["out_rows"] != "" and int(r["nms_compares"]) >= 0) for r in rows), (f, "nms_compares")
+        head = head[:-1]
     if head[-1:] == ["out_rows"]:
         assert all(r["out_rows"] == "" or int(r["out_rows"]) >= 0 for r in rows), (f, "out_rows")
         assert any(r["out_rows"] for r in rows) == any(r["op"].startswith("NonMaxSuppression") for r in rows), f

@@ -43,8 +43,9 @@ node "$src/tools/ort/run.js" --sweep "$work/one" "$work/disjoint" "$work/overlap
 import csv, sys
 rows = list(csv.reader(l for l in open(sys.argv[1]) if not l.startswith("#")))
 h = rows[0]
-assert h[-1] == "out_rows", h
-got = {(r[h.index("op")], r[h.index("in_h")], r[h.index("groups")]): r[-1] for r in rows[1:]}
+assert h[-4:] == ["out_rows", "nms_compares", "pass_medians_ms", "pass_ref_ratios"], h
+got = {(r[h.index("op")], r[h.index("in_h")], r[h.index("groups")]): r[h.index("out_rows")] for r in rows[1:]}
+cmp = {(r[h.index("op")], r[h.index("in_h")], r[h.index("groups")]): r[h.index("nms_compares")] for r in rows[1:]}
 assert set(got) == {("NonMaxSuppression", "1", "1"), ("NonMaxSuppression", "30", "30"),
                     ("NonMaxSuppression", "30", "1"), ("NonMaxSuppressionIoU", "30", "30"), ("Relu", "4", "1")}, got
 assert got[("NonMaxSuppression", "1", "1")] == "1", got  # one box: kept
@@ -53,13 +54,21 @@ assert got[("NonMaxSuppressionIoU", "30", "30")] == "30", got  # the same at IoU
 one = int(got[("NonMaxSuppression", "30", "1")])
 assert 1 <= one < 30, got  # 30 random boxes of one group: some suppressed
 assert got[("Relu", "4", "1")] == "", got
+# nms_compares, ONNX Runtime's IoU comparisons: one box none; 30 disjoint boxes, each kept and compared
+# with every box kept before it, 0 + 1 + ... + 29 = 435 (at IoU 0.3 too); 30 overlapping boxes of which
+# k are kept: the kept ones k (k - 1) / 2, each suppressed one at least 1, at most all boxes kept before it.
+assert cmp[("NonMaxSuppression", "1", "1")] == "0", cmp
+assert cmp[("NonMaxSuppression", "30", "30")] == "435", cmp
+assert cmp[("NonMaxSuppressionIoU", "30", "30")] == "435", cmp
+assert one * (one - 1) // 2 + (30 - one) <= int(cmp[("NonMaxSuppression", "30", "1")]) < 435, (cmp, one)
+assert cmp[("Relu", "4", "1")] == "", cmp
 PY
 # odonata reads the column back: the file fits (4 NMS rows, the least a class needs), and the
-# same file with one count above its layer's bound is an error naming the line and column.
+# same file with one count above its layer's bound (out_rows, the fourth column from the end) is an error naming the line and column.
 "$odonata" fit "$work/out.csv" --base host-ort-cpu --out "$work/fit.json" >/dev/null 2>"$work/err" ||
   die "odonata does not fit run.js's CSV: $(head -3 "$work/err")"
 [ -s "$work/fit.json" ] || die "no fitted profile"  # which estimator wins depends on the times: not checked
-awk -F, -v OFS=, '/^NonMaxSuppression/ && $4 == 30 && $11 == 30 {$NF = 31} {print}' "$work/out.csv" >"$work/bad.csv"
+awk -F, -v OFS=, '/^NonMaxSuppression/ && $4 == 30 && $11 == 30 {$(NF - 3) = 31} {print}' "$work/out.csv" >"$work/bad.csv"
 "$odonata" fit "$work/bad.csv" --base host-ort-cpu --out "$work/fit.json" >/dev/null 2>"$work/err" && die "fit of bad.csv succeeded"
 grep -q "bad.csv:[0-9]*: out_rows: 31 rows exceed the output's bound of 30" "$work/err" ||
   die "no out_rows error: $(head -3 "$work/err")"

@@ -246,6 +246,9 @@ fi
 #     pairs): step 102-113 s against 68-88 s for run 19's settings; the class CV did not separate them,
 #     the rows reproduced better (max/min over 3 trials 1.34x against 1.59x, median).
 #     Until run 19: --repeats 10 and no budget (20 until run 18: the slowest row took 11 s).
+#     Since run 24 run.js also writes each NMS row's nms_compares (the IoU comparisons of ORT's loop,
+#     a replay on the row's feed, once per row, untimed: helper nmsdist, 2026-12-07): about 3 s of CPU
+#     for the 27 NMS rows (1.1 s for the 27,000-box IoU-0.55 row, measured at 09:53 UTC on the busy guest).
 if step detection; then
   dirs=$(grep -v '^#' "$SWEEPS" | awk -v w="$WORK/sweeps" '$1 == "detection" {print w "/" $2}')
   # shellcheck disable=SC2086

@@ -319,6 +319,61 @@ const kArrays = {
   int8: Int8Array, bool: Uint8Array,
 };
 
+// The IoU comparisons ONNX Runtime's NonMaxSuppression makes (issue 12, helper nmsdist,
+// 2026-12-07): per batch and class its greedy loop takes the candidates by score (descending, lower
+// index first on a tie) and compares each with the boxes of its class selected before it, in
+// selection order, until one overlaps it by IoU > threshold (suppressed) or none does (selected);
+// the work is that count, which kept^2 misses when suppressed candidates meet their suppressor late
+// (SSDlite's anchors: 88 M of its 153 M comparisons, data/host-ort-cpu/diagnosis/nmsdist). A replay
+// of onnxruntime's SuppressByIOU (center_point_box 0, float32 arithmetic) on boxes [batch, N, 4] and
+// scores [batch, C, N], no score threshold, max_output_boxes_per_class >= N: {kept, comparisons}.
+function nmsComparisons(boxes, scores, batch, classes, n, iou) {
+  const f = Math.fround, thr = f(iou);
+  let kept = 0, comparisons = 0;
+  const order = new Int32Array(n);
+  const lo0 = new Float32Array(n), hi0 = new Float32Array(n), lo1 = new Float32Array(n), hi1 = new Float32Array(n);
+  const area = new Float32Array(n);
+  // The selected boxes' coordinates in selection order (read in sequence).
+  const s0 = new Float32Array(n), t0 = new Float32Array(n), s1 = new Float32Array(n), t1 = new Float32Array(n);
+  const sa = new Float32Array(n);
+  for (let b = 0; b < batch; ++b) {
+    for (let i = 0; i < n; ++i) {
+      const o = 4 * (b * n + i);
+      lo0[i] = Math.min(boxes[o], boxes[o + 2]); hi0[i] = Math.max(boxes[o], boxes[o + 2]);
+      lo1[i] = Math.min(boxes[o + 1], boxes[o + 3]); hi1[i] = Math.max(boxes[o + 1], boxes[o + 3]);
+      area[i] = f(f(hi0[i] - lo0[i]) * f(hi1[i] - lo1[i]));
+    }
+    for (let c = 0; c < classes; ++c) {
+      const s = (b * classes + c) * n;
+      for (let i = 0; i < n; ++i) order[i] = i;
+      order.sort((x, y) => scores[s + y] - scores[s + x] || x - y);
+      let count = 0;
+      for (let k = 0; k < n; ++k) {
+        const i = order[k];
+        const l0 = lo0[i], h0 = hi0[i], l1 = lo1[i], h1 = hi1[i], a = area[i];
+        let j = 0;
+        for (; j < count; ++j) {
+          // Most pairs do not overlap (other groups): the first test, exact for float32 values.
+          const top0 = h0 < t0[j] ? h0 : t0[j], bottom0 = l0 > s0[j] ? l0 : s0[j];
+          if (!(top0 > bottom0)) continue;
+          const top1 = h1 < t1[j] ? h1 : t1[j], bottom1 = l1 > s1[j] ? l1 : s1[j];
+          if (!(top1 > bottom1)) continue;
+          const inter = f(f(top0 - bottom0) * f(top1 - bottom1)), union = f(f(a + sa[j]) - inter);
+          if (inter > 0 && a > 0 && sa[j] > 0 && union > 0 && f(inter / union) > thr) break;
+        }
+        // Suppressed at j: j + 1 comparisons; selected: compared with all `count`.
+        comparisons += j < count ? j + 1 : count;
+        if (j === count) {
+          s0[count] = l0; t0[count] = h0; s1[count] = l1; t1[count] = h1; sa[count] = a;
+          ++count;
+        }
+      }
+      kept += count;
+    }
+  }
+  return {kept, comparisons};
+}
+
 // Feeds for every input: symbolic dims are 1 (batch), floats uniform in [0, 1), integers 0.
 // NonMaxSuppression sweep models (`boxGroups` set, from the plan's `groups`): the boxes
 // `x` [batch, N, 4] are random boxes as torchvision's NMS tests draw them, ordered corners
@@ -656,7 +711,7 @@ async function timeModel(file, o, t) {
       enableProfiling: true, profileFilePrefix: prefix} : {}));
     if (t.sessions) t.sessions.set(file, session);
   }
-  let best = null, bestFirst = 0, runsSoFar = 0, footprint = null, outRows = null;
+  let best = null, bestFirst = 0, runsSoFar = 0, footprint = null, outRows = null, nmsCompares = null;
   try {
     const feeds = makeFeeds(session, file, t.seed, t.boxGroups);
     // A NonMaxSuppression sweep model: the rows of its output (the graph's one output, the
@@ -668,6 +723,17 @@ async function timeModel(file, o, t) {
       if (y.dims.length !== 2) throw new Error(`${file}: NonMaxSuppression output of rank ${y.dims.length}, not 2`);
       outRows = Number(y.dims[0]);
       ++runsSoFar;
+      // The loop's comparisons on the same feed (nmsComparisons), stated only when the replay
+      // keeps what ONNX Runtime kept (else the column stays empty, with a warning).
+      const x = feeds.x, x2 = feeds.x2;
+      if (t.countCompares && x && x2 && x.dims.length === 3 && x2.dims.length === 3) {
+        const r = nmsComparisons(x.data, x2.data, Number(x.dims[0]), Number(x2.dims[1]), Number(x.dims[1]), t.iou);
+        if (r.kept === outRows) {
+          nmsCompares = r.comparisons;
+        } else {
+          process.stderr.write(`\n${file}: the NMS replay kept ${r.kept} boxes, ONNX Runtime ${outRows}: nms_compares left empty\n`);
+        }
+      }
     }
     if (t.warmMaxMb !== null && t.warmMaxMb !== undefined) {
       footprint = t.footprint;
@@ -717,6 +783,7 @@ async function timeModel(file, o, t) {
   }
   best.footprint = footprint;
   best.outRows = outRows;
+  best.nmsCompares = nmsCompares;
   best.created = created;
   return best;
 }
@@ -895,7 +962,7 @@ function readSweeps(o) {
     header = h;
     const modelCol = h.indexOf('model'), opCol = h.indexOf('op'), groupsCol = h.indexOf('groups');
     if (modelCol < 0) throw new Error(`${planFile}: no 'model' column (was the sweep written with --models?)`);
-    for (const c of ['latency_ms', 'latency_ms_p10', 'latency_ms_p90', 'repeats', 'run_ms', 'out_rows']) {
+    for (const c of ['latency_ms', 'latency_ms_p10', 'latency_ms_p90', 'repeats', 'run_ms', 'out_rows', 'nms_compares']) {
       if (h.includes(c)) throw new Error(`${planFile}: already has a '${c}' column`);
     }
     rows.slice(1).forEach((r, k) => {
@@ -906,7 +973,9 @@ function readSweeps(o) {
       // NonMaxSuppressionIoU: the same model with another IoU threshold (its kernel_h / 100): the same feed.
       const nms = op === 'NonMaxSuppression' || op === 'NonMaxSuppressionIoU';
       const boxGroups = nms ? Number(groupsCol >= 0 ? r[groupsCol] : 1) : 0;
-      jobs.push({row, file: path.join(dir, r[modelCol]), op, label: op.toLowerCase(), boxGroups});
+      // Its IoU threshold (src/onnx/writer.cc): 0.5, NonMaxSuppressionIoU's kernel_h / 100.
+      const iou = op === 'NonMaxSuppressionIoU' ? Number(r[h.indexOf('kernel_h')]) / 100 : 0.5;
+      jobs.push({row, file: path.join(dir, r[modelCol]), op, label: op.toLowerCase(), boxGroups, iou});
     });
   }
   return {header, jobs};
@@ -1091,7 +1160,8 @@ async function runSweeps(o) {
     if (jobs[i].weightBytes === undefined) jobs[i].weightBytes = fs.statSync(jobs[i].file).size;
     const timing = sweepTiming(o, o.seed + i, jobs[i].op, jobs[i].boxGroups, jobs[i].weightBytes);
     jobs[i].flushMb = timing.flushMb;
-    const t = await timeModel(jobs[i].file, o, {...timing, footprint: jobs[i].footprint});
+    const t = await timeModel(jobs[i].file, o, {...timing, footprint: jobs[i].footprint, iou: jobs[i].iou,
+                                                countCompares: jobs[i].boxGroups > 0 && jobs[i].nmsCompares === undefined});
     jobs[i].footprint = t.footprint;  // measured once (--warm-max-mb)
     if (t.outRows !== null) {
       // The same feed every pass: a different count means the runtime is not deterministic.
@@ -1100,6 +1170,7 @@ async function runSweeps(o) {
       }
       jobs[i].outRows = t.outRows;
     }
+    if (t.nmsCompares !== null && t.nmsCompares !== undefined) jobs[i].nmsCompares = t.nmsCompares;
     pooled[i].passes.push({run: t.times, node: node ? t.nodeTimes : [], reorders: node ? t.reorders : null,
                            warm: t.warmTimes ? (node ? t.warmNodeTimes : t.warmTimes) : []});
     pooled[i].passMedians.push(stats(node ? t.nodeTimes : t.times).median);
@@ -1138,10 +1209,11 @@ async function runSweeps(o) {
   process.stderr.write('\n');
   const warmColumn = o.warmMaxMb !== null;
   const flushColumn = o.flushLargeMb !== null;
-  // out_rows (docs/measurement-csv.md): the NonMaxSuppression rows' selected boxes; empty for other ops.
+  // out_rows (docs/measurement-csv.md): the NonMaxSuppression rows' selected boxes, and nms_compares
+  // their loop's IoU comparisons (nmsComparisons); empty for other ops.
   const outRowsColumn = jobs.some((j) => j.outRows !== undefined);
   const lines = [[...header, 'latency_ms', 'latency_ms_p10', 'latency_ms_p90', 'repeats', 'run_ms', ...kSpreadColumns,
-                  ...(warmColumn ? ['warm_ms'] : []), ...(outRowsColumn ? ['out_rows'] : []),
+                  ...(warmColumn ? ['warm_ms'] : []), ...(outRowsColumn ? ['out_rows', 'nms_compares'] : []),
                   ...(node ? kReorderColumns : []), ...(flushColumn ? ['flush_mb'] : []), ...kPassColumns].map(csvField).join(',')];
   let warmRows = 0;
   let skipped = 0, rejected = 0;
@@ -1177,7 +1249,8 @@ async function runSweeps(o) {
     }
     const line = [...job.row, ms(s.median), ms(s.p10), ms(s.p90), s.repeats, ms(run.median),
                   ...spreadFields(s, pooled[i].passMedians, pooled[i].refRatios), ...warm,
-                  ...(outRowsColumn ? [job.outRows === undefined ? '' : String(job.outRows)] : []),
+                  ...(outRowsColumn ? [job.outRows === undefined ? '' : String(job.outRows),
+                                       job.nmsCompares === undefined ? '' : String(job.nmsCompares)] : []),
                   ...reorder, ...(flushColumn ? [String(job.flushMb)] : []),
                   ...passFields(pooled[i].passMedians, pooled[i].refRatios)].map(csvField).join(',');
     if (s.median < o.minMs || s.p10 <= 0) {
@@ -1276,7 +1349,7 @@ async function runNetworks(o) {
 }
 
 // Also a module: dispatch.js times with the same machinery; value_sizes.js feeds and profiles with it.
-module.exports = {passDone, roundStats, keptPasses, poolPasses, quietRoundStats, networkStatistic, kStatistics, kStatisticText, kStatisticColumns, reorderTimes, stats, robustStats, mad, percentile, permutation, makeFeeds, setFeedSpecs, sessionOptions, timeModel,
+module.exports = {passDone, roundStats, keptPasses, poolPasses, quietRoundStats, networkStatistic, kStatistics, kStatisticText, kStatisticColumns, reorderTimes, stats, robustStats, mad, percentile, permutation, makeFeeds, nmsComparisons, setFeedSpecs, sessionOptions, timeModel,
                   profileModel, Reference, machine, identity, writeAtomic, ms};
 
 if (require.main === module) {
