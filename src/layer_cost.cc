@@ -322,11 +322,48 @@ bool IsRecurrentDim(LayerDimId dim) {
          dim == D::kOutW || dim == D::kBatch || dim == D::kSpatial;
 }
 
+// The transformer kernels ONNX Runtime runs over [tokens, features] whatever the tensor's rank:
+// LayerNormalization (and the simplified form) normalises the product of the dims from `axis` on
+// over the product of those before it; Gelu and BiasGelu are element-wise over rows of the last
+// dim. Their sweep rows hold [batch, 1, 1, in_c] (LayerNormalization) and [batch, in_c, 1, 1]
+// (Gelu), a network's layer [1, 197, 768] or [1, 56, 56, 96]: by the positions of the shape the
+// rows' trees saw batch = tokens and the layers batch = 1, in_c = tokens (helper attn,
+// 2026-12-07). Both are described alike: batch = spatial = tokens, in_c = out_c = features,
+// in_h = in_w = out_h = out_w = 1. False for other ops or without an output shape.
+bool TokenLayout(const Layer& l, std::int64_t& tokens, std::int64_t& features) {
+  const bool norm = l.op_type == "LayerNormalization" || l.op_type == "SimplifiedLayerNormalization";
+  const bool gelu = l.op_type == "Gelu" || l.op_type == "BiasGelu";
+  if ((!norm && !gelu) || l.outputs.empty() || l.outputs[0].shape.empty()) return false;
+  Shape s = l.outputs[0].shape;
+  const auto rank = static_cast<std::int64_t>(s.size());
+  std::int64_t split = rank - 1;  // the first feature dim
+  if (norm) {
+    auto a = l.attributes.find("axis");
+    const std::int64_t* axis = a == l.attributes.end() ? nullptr : std::get_if<std::int64_t>(&a->second);
+    split = axis ? (*axis < 0 ? *axis + rank : *axis) : rank - 1;
+    if (split < 0 || split >= rank) return false;
+  } else {
+    while (split > 0 && s[static_cast<std::size_t>(split)] == 1) --split;  // trailing ones: [T, C, 1, 1]
+    s.resize(static_cast<std::size_t>(split) + 1);
+  }
+  tokens = 1;
+  features = 1;
+  for (std::int64_t i = 0; i < static_cast<std::int64_t>(s.size()); ++i) {
+    (i < split ? tokens : features) *= s[static_cast<std::size_t>(i)];
+  }
+  return true;
+}
+
 }  // namespace
 
 std::int64_t LayerDim(const Layer& l, LayerDimId dim) {
   using D = LayerDimId;
   if (l.op_class == OpClass::kRecurrent && IsRecurrentDim(dim)) return RecurrentDim(l, dim);
+  if (std::int64_t tokens = 0, features = 0; IsRecurrentDim(dim) && TokenLayout(l, tokens, features)) {
+    if (dim == D::kBatch || dim == D::kSpatial) return tokens;
+    if (dim == D::kInC || dim == D::kOutC) return features;
+    return 1;  // in_h, in_w, out_h, out_w
+  }
   const Shape* out = l.outputs.empty() ? nullptr : &l.outputs[0].shape;
   const Shape* in = l.inputs.empty() ? nullptr : &l.inputs[0].shape;
   switch (dim) {

@@ -10,6 +10,7 @@
 #include "layer_cost.h"
 #include "odonata/estimate.h"
 #include "odonata/estimator.h"
+#include "odonata/measurements.h"
 #include "odonata/network.h"
 #include "odonata/onnx.h"
 #include "odonata/platform.h"
@@ -570,6 +571,67 @@ TEST(Fusion, DecomposedGeluBecomesOneGeluAndTakesItsBiasAdd) {
       "(float[1,4,8] x) => (float[1,4,8] y)",
       "e = Div(x, r)\n f = Erf(e)\n g = Add(f, one)\n k = Mul(x, half)\n y = Mul(k, g)", inits));
   EXPECT_EQ(Fuse(other, DecomposedRules()).size(), 5u);
+}
+
+// A transformer's LayerNormalization and GELU are described by the dims of their sweep rows
+// ([batch, 1, 1, in_c] and [batch, in_c, 1, 1]: batch tokens of in_c features), whatever the
+// layer's rank: ViT's [1, T, C], Swin's [1, S, S, C], a BiasGelu whose bias is the Add's first
+// input. Before (helper attn, 2026-12-07) LayerDim read them by position: [1, 197, 768] as batch 1,
+// in_c 197, in_h 768, a region of the trees no row had.
+TEST(Fusion, TransformerNormAndGeluHaveTheirSweepRowsDims) {
+  const auto dims = [](const Layer& l) {
+    std::vector<std::int64_t> d;
+    for (const char* name : {"batch", "in_c", "out_c", "in_h", "in_w", "out_h", "out_w", "spatial", "elems"}) {
+      d.push_back(LayerDim(l, name));
+    }
+    return d;
+  };
+  const std::vector<std::int64_t> tokens197 = {197, 768, 768, 1, 1, 1, 1, 197, 197 * 768};
+  LayerConfig row;
+  row.op = "LayerNormalization";
+  row.batch = 197;
+  row.in_c = row.out_c = 768;
+  EXPECT_EQ(dims(ToLayer(row)), tokens197);
+  const Layer vit = Find(ParseOnnxText(Model("(float[1,197,768] x) => (float[1,197,768] y)",
+                                             "y = LayerNormalization<axis=-1>(x, s, b)",
+                                             "<float[768] s = {1.0}, float[768] b = {0.0}>")),
+                         "LayerNormalization");
+  EXPECT_EQ(dims(vit), tokens197);
+  const Layer swin = Find(ParseOnnxText(Model("(float[1,7,7,96] x) => (float[1,7,7,96] y)",
+                                              "y = LayerNormalization<axis=-1>(x, s, b)",
+                                              "<float[96] s = {1.0}, float[96] b = {0.0}>")),
+                          "LayerNormalization");
+  EXPECT_EQ(dims(swin), (std::vector<std::int64_t>{49, 96, 96, 1, 1, 1, 1, 49, 49 * 96}));
+  // axis 1 of [2, 3, 4]: 2 rows of 12 features, as the kernel normalises them.
+  const Layer axis1 = Find(ParseOnnxText(Model("(float[2,3,4] x) => (float[2,3,4] y)",
+                                               "y = LayerNormalization<axis=1>(x, s, b)",
+                                               "<float[3,4] s = {1.0}, float[3,4] b = {0.0}>")),
+                           "LayerNormalization");
+  EXPECT_EQ(dims(axis1), (std::vector<std::int64_t>{2, 12, 12, 1, 1, 1, 1, 2, 24}));
+  // GELU: the row [181, 3072, 1, 1] and ViT's [1, 181, 3072], plain and with its bias first.
+  LayerConfig gelu_row;
+  gelu_row.op = "Gelu";
+  gelu_row.batch = 181;
+  gelu_row.in_c = gelu_row.out_c = 3072;
+  const std::vector<std::int64_t> tokens181 = {181, 3072, 3072, 1, 1, 1, 1, 181, 181 * 3072};
+  EXPECT_EQ(dims(ToLayer(gelu_row)), tokens181);
+  const char* inits = "<float r = {1.4142135}, float one = {1.0}, float half = {0.5}, float[3072] b = {0.0}>";
+  const char* gelu = "e = Div(x, r)\n f = Erf(e)\n g = Add(f, one)\n h = Mul(x, g)\n y = Mul(h, half)";
+  std::vector<Layer> layers =
+      Fuse(ParseOnnxText(Model("(float[1,181,3072] x) => (float[1,181,3072] y)", gelu, inits)), DecomposedRules());
+  ASSERT_EQ(layers.size(), 1u);
+  EXPECT_EQ(layers[0].op_type, "Gelu");
+  EXPECT_EQ(dims(layers[0]), tokens181);
+  layers = Fuse(ParseOnnxText(Model("(float[1,181,3072] a) => (float[1,181,3072] y)",
+                                    std::string("x = Add(b, a)\n") + gelu, inits)),
+                DecomposedRules());
+  ASSERT_EQ(layers.size(), 1u);
+  EXPECT_EQ(layers[0].op_type, "BiasGelu");
+  EXPECT_EQ(dims(layers[0]), tokens181);
+  // Other ops keep their positional dims: an Add of [1, 197, 768] is batch 1, in_c 197, in_h 768.
+  const Layer add = Find(ParseOnnxText(Model("(float[1,197,768] x) => (float[1,197,768] y)", "y = Add(x, x)", "")),
+                         "Add");
+  EXPECT_EQ(dims(add), (std::vector<std::int64_t>{1, 197, 197, 768, 0, 768, 0, 768, 197 * 768}));
 }
 
 // SiLU as PyTorch exports it, x * Sigmoid(x) (ONNX Runtime's QuickGeluFusion makes it one
