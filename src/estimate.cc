@@ -58,8 +58,9 @@ inline LayerCost CostOf(const FusedLayer& l, OpClass cls, const PlatformPlan& pl
     const std::size_t a = static_cast<std::size_t>(l.activation);
     c.cost.ms = WithFusedActivation(c.cost.ms, plan.activation_ns[a], plan.activation_ms[a], l.activation_elems);
   }
-  // Every executed kernel pays the runtime's dispatch once per repeat; free ops are not kernels.
-  c.dispatch_ms = l.free ? 0.0 : plan.dispatch_ms * static_cast<double>(l.repeat);
+  // Every executed kernel pays the runtime's dispatch once per repeat; free ops are not kernels,
+  // except those the runtime still runs as nodes (Fusion::dispatched_free_ops): dispatch alone.
+  c.dispatch_ms = l.free && !l.free_dispatched ? 0.0 : plan.dispatch_ms * static_cast<double>(l.repeat);
   c.ms = c.cost.ms * static_cast<double>(l.repeat) + c.dispatch_ms;
   c.energy_mj = c.plan->active_power_w * c.ms;  // W x ms = mJ
   return c;

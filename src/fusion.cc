@@ -25,10 +25,23 @@ bool WeightsAllow(const FusionRule& r, const Layer& main, const Layer& child) {
   return !Contains(r.constant_weights, child.op_type) || (!HasOverridableWeight(main) && !HasOverridableWeight(child));
 }
 
+// Whether rule r's fusion of `child` may happen given the main layer's rank: a `residual_2d`
+// op that reads two or more activations (neither weights nor constants) joins only a main layer
+// whose first input is 4-D (ONNX Runtime's NCHWc Conv with a sum input).
+bool RankAllows(const FusionRule& r, const Layer& main, const Layer& child) {
+  if (!Contains(r.residual_2d, child.op_type)) return true;
+  int activations = 0;
+  for (const TensorInfo& t : child.inputs) activations += !t.is_weight && !t.is_constant && !t.name.empty();
+  return activations < 2 || (!main.inputs.empty() && main.inputs[0].shape.size() == 4);
+}
+
 // The rule that lets a group whose main layer is `main` absorb `child`, if any.
 bool CanAbsorb(const Fusion& fusion, const Layer& main, const Layer& child) {
   for (const FusionRule& r : fusion.rules) {
-    if (Contains(r.into, main.op_type) && Contains(r.absorb, child.op_type) && WeightsAllow(r, main, child)) return true;
+    if (Contains(r.into, main.op_type) && Contains(r.absorb, child.op_type) && WeightsAllow(r, main, child) &&
+        RankAllows(r, main, child)) {
+      return true;
+    }
   }
   return false;
 }
@@ -780,6 +793,8 @@ FusedNetwork FuseNetwork(const Network& network, const Fusion& fusion) {
     c.op_class = l.op_class;
     c.repeat = l.repeat;
     c.free = lone(l) && std::find(free_ops.begin(), free_ops.end(), l.op_type) != free_ops.end();
+    c.free_dispatched = c.free && std::find(fusion.dispatched_free_ops.begin(), fusion.dispatched_free_ops.end(),
+                                            l.op_type) != fusion.dispatched_free_ops.end();
     c.unknown_op = l.unknown_op;
     c.quantized = quantized[i];
     if (!c.quantized && !c.free && !c.unknown_op) {
@@ -869,9 +884,17 @@ std::uint64_t FusionFingerprint(const Fusion& fusion) {
       list(r.quantize);
     }
     if (r.decomposed) mix(3);
+    if (!r.residual_2d.empty()) {  // rules without it hash as before
+      mix(5);
+      list(r.residual_2d);
+    }
   }
   mix(2);
   list(fusion.free_ops);
+  if (!fusion.dispatched_free_ops.empty()) {  // profiles without it hash as before
+    mix(6);
+    list(fusion.dispatched_free_ops);
+  }
   if (fusion.runtime_shape_nodes) mix(4);  // profiles without the flag hash as before
   return h;
 }

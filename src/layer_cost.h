@@ -176,6 +176,7 @@ struct FusedLayer {
   OpClass op_class = OpClass::kUnknown;
   std::int64_t repeat = 1;
   bool free = false;        // a lone node whose op is one of the fusion's free_ops: estimator "free"
+  bool free_dispatched = false;  // free, and its op one of dispatched_free_ops: pays dispatch_ms
   bool unknown_op = false;  // estimator "memory", flagged
   bool quantized = false;   // computes on quantized data: PlatformPlan::quantized classes
   // A float Conv's fused activation (FusedActivationOf) and its output elements, which the

@@ -560,7 +560,8 @@ Fusion ParseFusion(const Node& n) {
     ExpectArray(rules);
     for (std::size_t i = 0; i < rules.json.size(); ++i) {
       Node r = rules.Element(i);
-      CheckKeys(r, {"into", "source"}, {"absorb", "gate", "constant_weights", "dequantize", "quantize", "decomposed"});
+      CheckKeys(r, {"into", "source"}, {"absorb", "gate", "constant_weights", "dequantize", "quantize", "decomposed",
+                                           "residual_2d"});
       if (r.Has("dequantize") != r.Has("quantize")) r.Fail("a QDQ fusion rule needs both 'dequantize' and 'quantize'");
       FusionRule rule;
       rule.into = GetStringList(r.Child("into"), false);
@@ -570,7 +571,8 @@ Fusion ParseFusion(const Node& n) {
         rule.decomposed = d.json.get<bool>();
       }
       if (rule.decomposed) {
-        if (r.Has("absorb") || r.Has("gate") || r.Has("quantize") || r.Has("constant_weights")) {
+        if (r.Has("absorb") || r.Has("gate") || r.Has("quantize") || r.Has("constant_weights") ||
+            r.Has("residual_2d")) {
           r.Fail("a 'decomposed' rule has only 'into' and 'source'");
         }
         Node into = r.Child("into");
@@ -597,15 +599,33 @@ Fusion ParseFusion(const Node& n) {
           }
         }
       }
+      if (r.Has("residual_2d")) {
+        Node r2 = r.Child("residual_2d");
+        rule.residual_2d = GetStringList(r2, false);
+        for (const std::string& op : rule.residual_2d) {
+          if (std::find(rule.absorb.begin(), rule.absorb.end(), op) == rule.absorb.end()) {
+            r2.Fail("'" + op + "' is not in the rule's 'absorb'");
+          }
+        }
+      }
       rule.source = GetString(r.Child("source"));
       f.rules.push_back(std::move(rule));
     }
   }
   if (n.Has("free")) {
     Node free = n.Child("free");
-    CheckKeys(free, {"ops", "source"}, {});
+    CheckKeys(free, {"ops", "source"}, {"dispatched"});
     f.free_ops = GetStringList(free.Child("ops"), true);
     f.free_source = GetString(free.Child("source"));
+    if (free.Has("dispatched")) {
+      Node d = free.Child("dispatched");
+      f.dispatched_free_ops = GetStringList(d, true);
+      for (const std::string& op : f.dispatched_free_ops) {
+        if (std::find(f.free_ops.begin(), f.free_ops.end(), op) == f.free_ops.end()) {
+          d.Fail("'" + op + "' is not in 'ops'");
+        }
+      }
+    }
   }
   return f;
 }
@@ -1011,12 +1031,19 @@ void WritePlatform(const Platform& p, std::ostream& out) {
         if (!r.dequantize.empty()) rule["dequantize"] = r.dequantize;
         if (!r.quantize.empty()) rule["quantize"] = r.quantize;
         if (r.decomposed) rule["decomposed"] = true;
+        if (!r.residual_2d.empty()) rule["residual_2d"] = r.residual_2d;
         rule["source"] = r.source;
         rules.push_back(rule);
       }
       fusion["rules"] = rules;
     }
-    if (!p.fusion.free_ops.empty()) fusion["free"] = {{"ops", p.fusion.free_ops}, {"source", p.fusion.free_source}};
+    if (!p.fusion.free_ops.empty()) {
+      Ordered free = Ordered::object();
+      free["ops"] = p.fusion.free_ops;
+      if (!p.fusion.dispatched_free_ops.empty()) free["dispatched"] = p.fusion.dispatched_free_ops;
+      free["source"] = p.fusion.free_source;
+      fusion["free"] = free;
+    }
     if (p.fusion.runtime_shape_nodes) fusion["runtime_shape_nodes"] = true;
     j["fusion"] = fusion;
   }

@@ -130,8 +130,11 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
       }
     }
     // Every executed kernel pays the profile's per-node dispatch once per repeat (free ops are none).
+    // ... except free ops the runtime still runs as nodes (Fusion::dispatched_free_ops).
+    const auto& dispatched = platform.fusion.dispatched_free_ops;
+    const bool no_node = free && std::find(dispatched.begin(), dispatched.end(), layer.op_type) == dispatched.end();
     const double dispatch =
-        free || !platform.dispatch_ms ? 0.0 : platform.dispatch_ms->value * static_cast<double>(layer.repeat);
+        no_node || !platform.dispatch_ms ? 0.0 : platform.dispatch_ms->value * static_cast<double>(layer.repeat);
     const double ms = e.ms * static_cast<double>(layer.repeat) + dispatch;
     sum += ms;
     energy += platform.ActivePowerW(layer.op_class) * ms;
@@ -287,6 +290,13 @@ TEST(EstimateFast, FingerprintSeparatesListBoundaries) {
   EXPECT_EQ(FusionFingerprint(a), FusionFingerprint(c));
   c.free_ops.push_back("Identity");
   EXPECT_NE(FusionFingerprint(a), FusionFingerprint(c));
+  // The new fields (helper tinyfix) change the fingerprint only when set.
+  Fusion d = c;
+  d.dispatched_free_ops.push_back("Identity");
+  EXPECT_NE(FusionFingerprint(c), FusionFingerprint(d));
+  Fusion e = a;
+  e.rules[0].residual_2d.push_back("Add");
+  EXPECT_NE(FusionFingerprint(a), FusionFingerprint(e));
 }
 
 TEST(EstimateFast, FactsAreTheLayerDims) {

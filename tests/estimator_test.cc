@@ -143,6 +143,44 @@ TEST(Estimator, DispatchIsPaidOncePerExecutedLayer) {
   EXPECT_FALSE(TestPlatform().dispatch_ms.has_value());
 }
 
+// Fusion::dispatched_free_ops: a free op the runtime still runs as a node (ONNX Runtime's
+// Reshape) has no kernel time but pays dispatch_ms once; one not listed pays nothing.
+TEST(Estimator, DispatchedFreeOpPaysDispatchOnly) {
+  Platform p = TestPlatform("roofline");
+  p.fusion.free_ops = {"Reshape", "Identity"};
+  p.dispatch_ms = Sourced{0.004, "t"};
+  Network net = ParseOnnxText(Model("(float[1,64] x) => (float[8,8] y)",
+                                    "r = Reshape(x, s)\n y = Identity(r)", "<int64[2] s = {8, 8}>"));
+  const Report plain = EstimateNetwork(net, p);
+  ASSERT_EQ(plain.rows.size(), 2u);
+  EXPECT_EQ(plain.rows[0].ms, 0.0);
+  EXPECT_EQ(plain.dispatch_ms, 0.0);
+  p.fusion.dispatched_free_ops = {"Reshape"};
+  const Report r = EstimateNetwork(net, p);
+  ASSERT_EQ(r.rows.size(), 2u);
+  EXPECT_DOUBLE_EQ(r.rows[0].ms, 0.004);  // dispatch alone
+  EXPECT_EQ(r.rows[0].estimate.estimator, plain.rows[0].estimate.estimator);  // still "free"
+  EXPECT_EQ(r.rows[1].ms, 0.0);           // Identity: removed by the runtime
+  EXPECT_DOUBLE_EQ(r.dispatch_ms, 0.004);
+  EXPECT_DOUBLE_EQ(r.total_ms, plain.total_ms + 0.004);
+  const EstimateTotals t = EstimateTotal(FuseNetwork(net, p.fusion), PlanPlatform(p));
+  EXPECT_EQ(t.total_ms, r.total_ms);
+  // Round trip keeps the list; an op outside 'ops' is an error.
+  std::ostringstream out;
+  WritePlatform(p, out);
+  const Platform back = ParsePlatform(out.str(), "test.json");
+  EXPECT_EQ(back.fusion.dispatched_free_ops, std::vector<std::string>{"Reshape"});
+  std::string bad = out.str();
+  const std::size_t at = bad.find("\"Reshape\"", bad.find("\"dispatched\""));
+  bad.replace(at, 9, "\"Squeeze\"");
+  try {
+    ParsePlatform(bad, "bad.json");
+    ADD_FAILURE() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'Squeeze' is not in 'ops'"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Estimator, RefinedRooflinePenalisesThreeInputChannels) {
   Report r = EstimateNetwork(ConvNet(), TestPlatform());
   // in_c = 3 on 32 parallel lanes: u = 3/32, alpha 1: eff = 3/32.

@@ -85,6 +85,37 @@ TEST(Fusion, OverridableWeightsKeepConstantWeightFusionsApart) {
   EXPECT_EQ(Fuse(net, f).size(), 1u);
 }
 
+// residual_2d: ONNX Runtime adds a residual into a Conv only through its NCHWc kernels (2-D
+// convolutions); a 1-D Conv -> Add(residual) -> Relu stays three layers, a 1-D Conv -> Add(bias)
+// -> Relu and the 2-D residual chain become one.
+TEST(Fusion, ResidualAddJoinsOnlyTwoDimensionalConvs) {
+  Fusion f = ConvRules();
+  f.rules[0].residual_2d = {"Add"};
+  const char* w1 = "<float[4,4,1] w = {0.0}, float[1,4,1] bias = {0.0}>";
+  const std::string body = "a = Conv(x, w)\n d = Conv(x, w)\n s = Add(d, a)\n y = Relu(s)";
+  const Network one_d = ParseOnnxText(Model("(float[1,4,9] x) => (float[1,4,9] y)", body, w1));
+  std::vector<Layer> layers = Fuse(one_d, f);
+  ASSERT_EQ(layers.size(), 4u);
+  EXPECT_EQ(layers[1].covered_ops, std::vector<std::string>{"Conv"});
+  EXPECT_EQ(layers[2].covered_ops, std::vector<std::string>{"Add"});
+  EXPECT_EQ(layers[3].covered_ops, std::vector<std::string>{"Relu"});
+  // A bias Add (a weight as its other operand) still joins the 1-D Conv, Relu with it.
+  const Network bias = ParseOnnxText(
+      Model("(float[1,4,9] x) => (float[1,4,9] y)", "c = Conv(x, w)\n s = Add(c, bias)\n y = Relu(s)", w1));
+  layers = Fuse(bias, f);
+  ASSERT_EQ(layers.size(), 1u);
+  EXPECT_EQ(layers[0].covered_ops, (std::vector<std::string>{"Conv", "Add", "Relu"}));
+  // 2-D: the residual joins.
+  const Network two_d = ParseOnnxText(
+      Model("(float[1,4,9,9] x) => (float[1,4,9,9] y)", body, "<float[4,4,1,1] w = {0.0}>"));
+  layers = Fuse(two_d, f);
+  ASSERT_EQ(layers.size(), 2u);
+  EXPECT_EQ(layers[1].covered_ops, (std::vector<std::string>{"Conv", "Add", "Relu"}));
+  // Without residual_2d the 1-D residual joins too (as before the field).
+  f.rules[0].residual_2d.clear();
+  EXPECT_EQ(Fuse(one_d, f).size(), 2u);
+}
+
 TEST(Fusion, OutputWithTwoConsumersIsNotFused) {
   Network net = ParseOnnxText(Model("(float[1,3,8,8] x) => (float[1,4,8,8] y, float[1,4,8,8] z)",
                                     "c = Conv<pads=[1,1,1,1]>(x, w)\n y = Relu(c)\n z = Sigmoid(c)",

@@ -380,6 +380,12 @@ struct FusionRule {
   // x * Sigmoid(x): DecomposedOps()) runs as one op, as ONNX Runtime's LayerNormFusion,
   // SimplifiedLayerNormFusion, GeluFusion, BiasGeluFusion and QuickGeluFusion make it (docs/platform-profile.md, "Decomposition rules").
   bool decomposed = false;
+  // Ops of `absorb` that join the group only when its main layer's first input is 4-D (a 2-D
+  // convolution) if they also read an activation besides the chain's tensor (a residual Add; one
+  // whose other operand is a weight or a constant, a bias, joins any main layer): ONNX Runtime adds
+  // a residual into a Conv only through its NCHWc kernels, which take 2-D convolutions; a 1-D
+  // Conv, Add and Relu stay three nodes (docs/platform-profile.md, `residual_2d`).
+  std::vector<std::string> residual_2d;
 };
 
 // The ops a decomposition rule (FusionRule::decomposed) can name in `into`.
@@ -390,6 +396,10 @@ struct Fusion {
   // Ops that cost nothing on this platform (kept as 0 ms rows, estimator "free").
   std::vector<std::string> free_ops;
   std::string free_source;
+  // Ops of free_ops that the runtime still runs as nodes (ONNX Runtime's Reshape, Squeeze,
+  // Unsqueeze and Flatten of activations): no kernel time, but each pays the platform's
+  // dispatch_ms as any executed layer does. Empty: free layers pay nothing (as before).
+  std::vector<std::string> dispatched_free_ops;
   // `runtime_shape_nodes`: the platform runs the model's graph as written, its symbolic input
   // dims unknown (ONNX Runtime): the shape arithmetic odonata folds under a substituted batch but
   // the runtime cannot (Network::runtime_shape) is layers of the fused network, each priced by its

@@ -27,6 +27,19 @@ Ops (each node's input is the previous output, shape [1, 64] unless said):
   TransposeAdd            Transpose [a, b] -> [b, a] (perm [1, 0]) then Add of a constant, two nodes
                           per step, N counts both (Transposes alone cancel in pairs); less the Add
                           chain's slope, the Transpose's cost per node
+  ReluReshape             Relu then Reshape ([1, 64] <-> [8, 8] alternately), two nodes per step, N
+                          counts both (consecutive Reshapes would be merged); less the Relu chain's
+                          slope, the cost of a Reshape that ONNX Runtime executes (odonata's `free`
+                          ops; helper tinyfix, 2026-12-07)
+  ReluUnsqueeze           Relu, Unsqueeze (axis 0: [1, 64] -> [1, 1, 64]), Relu, Squeeze (axis 0):
+                          four nodes per step, N counts all; less the Relu chain's slope, the cost
+                          of an executed Unsqueeze or Squeeze
+  IfRelu                  an If on a bool graph input `cond` (the runners feed false) whose two branches
+                          are each one Relu of the outer tensor, one If per step, N counts the Ifs; less
+                          the Relu chain's slope, the cost of running a subgraph (Silero VAD's If,
+                          which ONNX Runtime keeps: its condition reads a symbolic shape)
+
+--selftest checks the ReluReshape, ReluUnsqueeze and IfRelu chains' structure (ctest chains_selftest).
 
 --elements E1,E2,... (default 64) gives the tensor's elements (helper smallops, 2026-12-07: the
 small generic nodes of Silero VAD and the tiny networks have 3-3,225); a model of E != 64 elements
@@ -43,7 +56,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 OPS = ["Relu", "Sigmoid", "Tanh", "Add", "Mul", "Softmax", "MatMul", "Reshape", "Transpose", "Concat", "Slice",
-       "Gather", "TransposeAdd"]
+       "Gather", "TransposeAdd", "ReluReshape", "ReluUnsqueeze", "IfRelu"]
 NODES = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
 ELEMENTS = 64
 
@@ -77,9 +90,11 @@ def chain(op, n, elements=ELEMENTS):
     if op == "MatMul":
         w = (rng.standard_normal([ELEMENTS, ELEMENTS]) / 8).astype(np.float32)
         inits.append(numpy_helper.from_array(w, "w"))
-    if op == "Reshape":
+    if op in ("Reshape", "ReluReshape"):
         inits.append(numpy_helper.from_array(np.array([8, 8], dtype=np.int64), "s88"))
         inits.append(numpy_helper.from_array(np.array([1, ELEMENTS], dtype=np.int64), "s164"))
+    if op == "ReluUnsqueeze":
+        inits.append(numpy_helper.from_array(np.array([0], dtype=np.int64), "ax0"))
     if op == "Concat":
         for name, v in (("starts", [0]), ("ends", [1]), ("axes", [0])):
             inits.append(numpy_helper.from_array(np.array(v, dtype=np.int64), name))
@@ -97,6 +112,30 @@ def chain(op, n, elements=ELEMENTS):
         elif op == "Reshape":
             target = "s88" if k % 2 == 0 else "s164"
             nodes.append(helper.make_node(op, [cur, target], [out(k)], name=name))
+        elif op == "ReluReshape":
+            # step j = k // 2: Relu, then Reshape to [8, 8] (even j) or back to [1, E] (odd j)
+            target = "s88" if (k // 2) % 2 == 0 else "s164"
+            if k + 1 < n:
+                mid = "m%d" % k
+                nodes.append(helper.make_node("Relu", [cur], [mid], name=name))
+                nodes.append(helper.make_node("Reshape", [mid, target], [out(k + 1)], name="n%d" % (k + 1)))
+                k += 1
+            else:  # odd N: the last node alone is a Relu
+                nodes.append(helper.make_node("Relu", [cur], [out(k)], name=name))
+        elif op == "ReluUnsqueeze":
+            # Relu, Unsqueeze, Relu, Squeeze: k % 4 says which
+            kind = ("Relu", "Unsqueeze", "Relu", "Squeeze")[k % 4]
+            extra = [] if kind == "Relu" else ["ax0"]
+            nodes.append(helper.make_node(kind, [cur] + extra, [out(k)], name=name))
+        elif op == "IfRelu":
+            then_g = helper.make_graph([helper.make_node("Relu", [cur], ["r%d" % k], name="then%d" % k)],
+                                       "then%d" % k, [],
+                                       [helper.make_tensor_value_info("r%d" % k, TensorProto.FLOAT, shape)])
+            else_g = helper.make_graph([helper.make_node("Relu", [cur], ["g%d" % k], name="else%d" % k)],
+                                       "else%d" % k, [],
+                                       [helper.make_tensor_value_info("g%d" % k, TensorProto.FLOAT, shape)])
+            nodes.append(helper.make_node("If", ["cond"], [out(k)], name=name, then_branch=then_g,
+                                          else_branch=else_g))
         elif op == "Transpose":
             nodes.append(helper.make_node(op, [cur], [out(k)], name=name, perm=[1, 0]))
         elif op == "Slice":
@@ -127,14 +166,20 @@ def chain(op, n, elements=ELEMENTS):
         k += 1
     if op == "Reshape" and n % 2 == 1:
         out_shape = [8, 8]
+    elif op == "ReluReshape" and (n // 2) % 2 == 1:
+        out_shape = [8, 8]
+    elif op == "ReluUnsqueeze" and n % 4 in (2, 3):
+        out_shape = [1] + shape
     elif op == "Concat" and n % 2 == 1:
         out_shape = [2, ELEMENTS]
     elif op == "TransposeAdd" and (n + 1) // 2 % 2 == 1:
         out_shape = [shape[1], shape[0]]
     else:
         out_shape = shape
-    g = helper.make_graph(nodes, "%s_chain_%d" % (op, n),
-                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)]
+    if op == "IfRelu":
+        inputs.append(helper.make_tensor_value_info("cond", TensorProto.BOOL, []))
+    g = helper.make_graph(nodes, "%s_chain_%d" % (op, n), inputs,
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, out_shape)], inits)
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="tools/ort/chains.py")
     m.ir_version = 7
@@ -142,7 +187,37 @@ def chain(op, n, elements=ELEMENTS):
     return m
 
 
+def selftest():
+    """The chain ops of helper tinyfix (`--selftest`, ctest chains_selftest): per N, the op
+    sequence, and the declared output shape both the hand-derived one and ONNX's strict
+    shape inference's."""
+    from onnx import shape_inference
+    for n in range(1, 10):
+        for op, cycle in (("ReluReshape", ["Relu", "Reshape"]), ("ReluUnsqueeze", ["Relu", "Unsqueeze", "Relu", "Squeeze"]),
+                          ("IfRelu", ["If"])):
+            m = chain(op, n)
+            ops = [node.op_type for node in m.graph.node]
+            want = [cycle[k % len(cycle)] for k in range(n)]
+            if op == "ReluReshape" and n % 2 == 1:
+                want[-1] = "Relu"  # an odd N ends on a lone Relu
+            assert ops == want, (op, n, ops, want)
+            # strict inference raises when the declared output shape differs from the inferred one
+            shape_inference.infer_shapes(m, strict_mode=True)
+            declared = [d.dim_value for d in m.graph.output[0].type.tensor_type.shape.dim]
+            want_shape = {"ReluReshape": [8, 8] if (n // 2) % 2 == 1 else [1, 64],
+                          "ReluUnsqueeze": [1, 1, 64] if n % 4 in (2, 3) else [1, 64], "IfRelu": [1, 64]}[op]
+            assert declared == want_shape, (op, n, declared, want_shape)
+        # IfRelu: each If reads `cond` and the previous tensor from the outer scope
+        m = chain("IfRelu", n)
+        assert all(node.input == ["cond"] for node in m.graph.node)
+        assert [i.name for i in m.graph.input] == ["x", "cond"]
+    print("chains.py: selftest passed")
+    return 0
+
+
 def main(argv):
+    if argv == ["--selftest"]:
+        return selftest()
     if not argv or argv[0].startswith("-"):
         sys.stderr.write(__doc__)
         return 2
