@@ -547,6 +547,17 @@ void ParseClasses(const Node& n, Platform* platform) {
   }
 }
 
+// The string list at `n` (GetStringList), each entry one of `allowed`; otherwise n.Fail names
+// the first that is not: "'OP' is not in WHERE".
+std::vector<std::string> GetStringListWithin(const Node& n, bool allow_empty, const std::vector<std::string>& allowed,
+                                             const std::string& where) {
+  std::vector<std::string> list = GetStringList(n, allow_empty);
+  for (const std::string& op : list) {
+    if (std::find(allowed.begin(), allowed.end(), op) == allowed.end()) n.Fail("'" + op + "' is not in " + where);
+  }
+  return list;
+}
+
 Fusion ParseFusion(const Node& n) {
   CheckKeys(n, {}, {"rules", "free", "runtime_shape_nodes"});
   Fusion f;
@@ -590,23 +601,13 @@ Fusion ParseFusion(const Node& n) {
       if (r.Has("dequantize")) rule.dequantize = GetStringList(r.Child("dequantize"), false);
       if (r.Has("quantize")) rule.quantize = GetStringList(r.Child("quantize"), false);
       if (r.Has("constant_weights")) {
-        Node cw = r.Child("constant_weights");
-        rule.constant_weights = GetStringList(cw, false);
-        for (const std::string& op : rule.constant_weights) {
-          if (std::find(rule.absorb.begin(), rule.absorb.end(), op) == rule.absorb.end() &&
-              std::find(rule.gate.begin(), rule.gate.end(), op) == rule.gate.end()) {
-            cw.Fail("'" + op + "' is not in the rule's 'absorb' or 'gate'");
-          }
-        }
+        std::vector<std::string> absorb_or_gate = rule.absorb;
+        absorb_or_gate.insert(absorb_or_gate.end(), rule.gate.begin(), rule.gate.end());
+        rule.constant_weights =
+            GetStringListWithin(r.Child("constant_weights"), false, absorb_or_gate, "the rule's 'absorb' or 'gate'");
       }
       if (r.Has("residual_2d")) {
-        Node r2 = r.Child("residual_2d");
-        rule.residual_2d = GetStringList(r2, false);
-        for (const std::string& op : rule.residual_2d) {
-          if (std::find(rule.absorb.begin(), rule.absorb.end(), op) == rule.absorb.end()) {
-            r2.Fail("'" + op + "' is not in the rule's 'absorb'");
-          }
-        }
+        rule.residual_2d = GetStringListWithin(r.Child("residual_2d"), false, rule.absorb, "the rule's 'absorb'");
       }
       rule.source = GetString(r.Child("source"));
       f.rules.push_back(std::move(rule));
@@ -618,13 +619,7 @@ Fusion ParseFusion(const Node& n) {
     f.free_ops = GetStringList(free.Child("ops"), true);
     f.free_source = GetString(free.Child("source"));
     if (free.Has("dispatched")) {
-      Node d = free.Child("dispatched");
-      f.dispatched_free_ops = GetStringList(d, true);
-      for (const std::string& op : f.dispatched_free_ops) {
-        if (std::find(f.free_ops.begin(), f.free_ops.end(), op) == f.free_ops.end()) {
-          d.Fail("'" + op + "' is not in 'ops'");
-        }
-      }
+      f.dispatched_free_ops = GetStringListWithin(free.Child("dispatched"), true, f.free_ops, "'ops'");
     }
   }
   return f;
