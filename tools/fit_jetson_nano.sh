@@ -8,6 +8,7 @@
 #   3. FP16 = FP32 x one ratio, and the torch2trt overhead: least squares on the calibration
 #      rows of the torch2trt table (data/validation/jetson-nano.csv); the iwatake2222 C++
 #      overhead from that source's calibration row; the CPU-only modes' time scale from theirs.
+#   4. The iCAS real rows' measured energy inside the 60 s power loop (correction (W), tools/nano_power_window.py).
 # Usage: tools/fit_jetson_nano.sh [path/to/odonata] [shared data dir, to rewrite the icas CSVs first]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -211,3 +212,6 @@ open("platforms/jetson-nano.json", "w").write(out)
 PY
 "$odonata" platforms --platform platforms/jetson-nano.json > /dev/null 2>&1 || "$odonata" estimate models/resnet50.onnx --platform platforms/jetson-nano.json > /dev/null
 echo "wrote platforms/jetson-nano.json"
+# Correction (W) (data/jetson-nano/README.md): the iCAS real rows whose tegrastats record is longer than the 60 s
+# inference loop get measured_energy_mj = in-loop power x latency, with the fitted idle_w outside the loop.
+/usr/bin/python3 tools/nano_power_window.py data/validation/jetson-nano.csv platforms/jetson-nano.json
