@@ -49,6 +49,23 @@ Result (docs/boards.md, Jetson TX2): the criterion picks tile128x64+disp+f16fix+
 12.35%, p at its bound: a sum); the L2 term gives the best LONO (9.45% with tile128x64+disp+f16fix) but g always
 goes to its bound (an on/off switch for small layers' memory time, not a bandwidth). Nothing shipped.
 
+Added 2026-12-07 (branch tx2b), declared with their reasons before any of them was run: a reduction-latency term.
+Evidence: the table's FP16/FP32 pairs leave in every network but VGG-16 a part that FP16 does not speed up
+(2 t16 - t32: Inception v1 3.2 ms, ResNet v1 50 4.3, Inception v3 6.5, Inception v4 16, ResNet v2 152 25, VGG-16
+-2.8, i.e. none), and VGG-16 is the network whose convolutions have large maps (hundreds of 128x64 output tiles per
+layer; ResNet's and Inception's 7x7..35x35 maps give 1-25). cuDNN's implicit-GEMM convolutions on Maxwell/Pascal
+(TensorRT's `maxwell_scudnn_128x32/128x64/128x128_*` tactics, e.g. NVIDIA/TensorRT issue 875's verbose log) give each
+CTA one output tile and loop over the reduction K = in_c x kh x kw in slices, each slice waiting on global loads
+(hundreds of cycles); with few CTAs per SM nothing hides that latency, so such a layer takes a time proportional to K
+(the serial reduction), not to its FLOPs, and half2 math does not shorten it. Forms (tau >= 0 fitted, ms per
+reduction element, the same at FP16 and FP32; conv layers only, depthwise keeps its traffic model):
+  klat:    t = roofline(compute, memory) + K tau            (the latency added: the loads are not overlapped)
+  klatmax: t = max(roofline(compute, memory), K tau)        (a third roof: the K loop of one wave)
+  klatw:   t = max(roofline(compute, memory), W K tau), W = ceil(ceil(M / 128) ceil(N / 64) / 2) waves of one
+           128x64 tile per SM on the 2 SMs (the TX2's GP10B), M = out_h x out_w, N = out_c
+Each alone, with f16fix (the FP16-insensitive part now has a term of its own, so the datasheet's 2x FP16 peak), and
+on top of the previous criterion's choice (tile128x64+disp+f16fix+pnorm); the same criterion (cal_lono), nothing else.
+
 Inner criterion (decided before any LONO figure was read, and the only one used to rank variants): cal_lono, the
 leave-one-network-out MAPE over the 9 CALIBRATION networks of the suite's split, calibration rows only (each
 network refitted on the other 8). The 14-network LONO (all 28 rows, each network refitted on the other 13) is
@@ -116,7 +133,7 @@ class Variant:
         self.name = name
         self.o = dict(tile=None, grid=None, wave=None, kzero=False, gemm_mem=False, loss="linear", f_scale=0.1,
                       ridge=0.03, pooled=False, kridge=0.05, disp=False, f16fix=False, l2=None, combine="max",
-                      ktile=None)
+                      ktile=None, klat=None)
         self.o.update(o)
         if self.o["grid"]:
             self.o["tile"] = self.o["grid"][0]
@@ -126,6 +143,7 @@ class Variant:
         self.names += (["aM", "aN"] if o["tile"] else []) + (["aW"] if o["wave"] else []) + \
             (["k0"] if o["kzero"] else []) + (["pool_e"] if o["pooled"] else []) + (["disp"] if o["disp"] else []) + \
             (["l2g"] if o["l2"] else []) + (["pn"] if o["combine"] == "pnorm" else []) + (["aK"] if o["ktile"] else [])
+        self.names += ["tau"] if o["klat"] else []
         self.ix = {n: i for i, n in enumerate(self.names)}
 
     def bounds(self):
@@ -143,6 +161,8 @@ class Variant:
                 v = (0, -8, 8)
             elif n in ("l2g", "pn"):  # g = 1 + exp(.) from 2; p = 1 + exp(.) from 2
                 v = (0, -6, 5)
+            elif n == "tau":  # ms per reduction element; from 1e-5 ms (13 cycles at 1.3 GHz)
+                v = (math.log(1e-5), math.log(1e-9), math.log(1e-2))
             elif n == "k0":
                 v = (math.log(32), math.log(0.1), math.log(5000))
             else:  # disp
@@ -186,6 +206,12 @@ class Variant:
             tl = top * ((tc / top) ** p + (tmem / top) ** p) ** (1 / p)
         else:
             tl = np.maximum(tc, tmem)
+        if o["klat"]:  # the serial reduction (module docstring, tx2b); conv only; seconds
+            lat = a["K"] * math.exp(g("tau")) * 1e-3
+            if o["klat"] == "w":
+                lat = lat * np.ceil(np.ceil(a["M"] / 128) * np.ceil(a["N"] / 64) / 2)
+            lat = np.where(a["conv"], lat, 0.0)
+            tl = tl + lat if o["klat"] == "sum" else np.maximum(tl, lat)
         t = np.where(a["dw"], nb / (a["bw"] * math.exp(min(0, g("m_dw")))), tl)
         d = math.exp(g("disp")) * float(np.sum(a["rep"])) if o["disp"] else 0.0
         return float(np.sum(a["rep"] * t) * 1e3 + math.exp(g("ovh")) + d)
@@ -279,6 +305,11 @@ NEW = [Variant("l2" + k, l2=k) for k in ("ws", "act", "share")] + [Variant("sum"
 NEW += [Variant("tile128x64+disp+f16fix+" + v.name, tile=(128, 64), disp=True, f16fix=True,
                 **{k: v.o[k] for k in ("l2", "combine", "ktile")}) for v in list(NEW)]
 VARIANTS += NEW
+# Declared 2026-12-07 (branch tx2b) before any was run (module docstring): the reduction-latency term.
+KLAT = [("klat", "sum"), ("klatmax", "max"), ("klatw", "w")]
+VARIANTS += [Variant(n, klat=k) for n, k in KLAT] + [Variant(n + "+f16fix", klat=k, f16fix=True) for n, k in KLAT] + \
+    [Variant("tile128x64+disp+f16fix+pnorm+" + n, tile=(128, 64), disp=True, f16fix=True, combine="pnorm", klat=k)
+     for n, k in KLAT]
 
 
 def load(odonata, seed_path, suite_path):
