@@ -65,6 +65,12 @@ reduction element, the same at FP16 and FP32; conv layers only, depthwise keeps 
            128x64 tile per SM on the 2 SMs (the TX2's GP10B), M = out_h x out_w, N = out_c
 Each alone, with f16fix (the FP16-insensitive part now has a term of its own, so the datasheet's 2x FP16 peak), and
 on top of the previous criterion's choice (tile128x64+disp+f16fix+pnorm); the same criterion (cal_lono), nothing else.
+Declared in the same step, before any run: nf16, the layers that are neither convolutions nor fully connected
+(pool, eltwise, default: TensorRT 3's scale, element-wise and pooling layers) charged their FP32 traffic at both
+precisions, as the depthwise layers already are (the table's three MobileNet v1 show TensorRT 3 kernels without FP16
+gain). Evidence on calibration rows: ResNet v2 50 (26 standalone pre-activation BatchNorm/ReLU layers, 124 MB at
+FP32) leaves 10.6 ms that FP16 does not speed up, ResNet v1 152 (none; three times the convolutions) 7.0 ms.
+Variants: nf16, nf16+f16fix, klat/klatmax/klatw+nf16+f16fix, tile128x64+disp+f16fix+pnorm+nf16.
 
 Inner criterion (decided before any LONO figure was read, and the only one used to rank variants): cal_lono, the
 leave-one-network-out MAPE over the 9 CALIBRATION networks of the suite's split, calibration rows only (each
@@ -133,7 +139,7 @@ class Variant:
         self.name = name
         self.o = dict(tile=None, grid=None, wave=None, kzero=False, gemm_mem=False, loss="linear", f_scale=0.1,
                       ridge=0.03, pooled=False, kridge=0.05, disp=False, f16fix=False, l2=None, combine="max",
-                      ktile=None, klat=None)
+                      ktile=None, klat=None, nf16=False)
         self.o.update(o)
         if self.o["grid"]:
             self.o["tile"] = self.o["grid"][0]
@@ -197,6 +203,8 @@ class Variant:
             m = np.where(a["gemm"], math.exp(min(0, g("m_gemm"))), m)
         tc = a["flops"] / (peak * ec * sc * u)
         nb = a["bytes"] * self.l2_factor(th, a) if o["l2"] else a["bytes"]
+        if o["nf16"] and a["fp16"]:  # pool, eltwise, default: their FP32 traffic at FP16 too (tx2b)
+            nb = np.where((a["cls"] >= 2) & ~a["dw"], 2 * nb, nb)
         tmem = nb / (a["bw"] * m)
         if o["combine"] == "sum":
             tl = tc + tmem
@@ -310,6 +318,9 @@ KLAT = [("klat", "sum"), ("klatmax", "max"), ("klatw", "w")]
 VARIANTS += [Variant(n, klat=k) for n, k in KLAT] + [Variant(n + "+f16fix", klat=k, f16fix=True) for n, k in KLAT] + \
     [Variant("tile128x64+disp+f16fix+pnorm+" + n, tile=(128, 64), disp=True, f16fix=True, combine="pnorm", klat=k)
      for n, k in KLAT]
+VARIANTS += [Variant("nf16", nf16=True), Variant("nf16+f16fix", nf16=True, f16fix=True)] + \
+    [Variant(n + "+nf16+f16fix", klat=k, nf16=True, f16fix=True) for n, k in KLAT] + \
+    [Variant("tile128x64+disp+f16fix+pnorm+nf16", tile=(128, 64), disp=True, f16fix=True, combine="pnorm", nf16=True)]
 
 
 def load(odonata, seed_path, suite_path):
