@@ -71,6 +71,13 @@ precisions, as the depthwise layers already are (the table's three MobileNet v1 
 gain). Evidence on calibration rows: ResNet v2 50 (26 standalone pre-activation BatchNorm/ReLU layers, 124 MB at
 FP32) leaves 10.6 ms that FP16 does not speed up, ResNet v1 152 (none; three times the convolutions) 7.0 ms.
 Variants: nf16, nf16+f16fix, klat/klatmax/klatw+nf16+f16fix, tile128x64+disp+f16fix+pnorm+nf16.
+Declared next (12:41 UTC, after only base and tile128x64+disp+f16fix+pnorm had been rerun): dwg, the depthwise
+layers as cuDNN 7's grouped convolution runs them (TensorRT 3.0.4 ships with cuDNN 7.0; a grouped convolution is one
+small GEMM per group: apache/mxnet issue 6689, and cuDNN's depthwise kernels were slow until 7.6, pytorch/pytorch
+issue 15513): C groups of M = out_h x out_w by N = 1 by K = kh x kw, one 128-row tile per CTA, so a layer is
+W = ceil(C ceil(M / 128) / 2) waves on the 2 SMs, each a fixed time tau_dw (fitted, the same at FP16 and FP32:
+the MobileNets' times do not change with precision); t_dw = max(traffic_fp32 / (bw m_dw), W tau_dw). Variants: dwg,
+dwg+f16fix, klat/klatmax/klatw+f16fix+dwg, tile128x64+disp+f16fix+pnorm+dwg.
 
 Inner criterion (decided before any LONO figure was read, and the only one used to rank variants): cal_lono, the
 leave-one-network-out MAPE over the 9 CALIBRATION networks of the suite's split, calibration rows only (each
@@ -139,7 +146,7 @@ class Variant:
         self.name = name
         self.o = dict(tile=None, grid=None, wave=None, kzero=False, gemm_mem=False, loss="linear", f_scale=0.1,
                       ridge=0.03, pooled=False, kridge=0.05, disp=False, f16fix=False, l2=None, combine="max",
-                      ktile=None, klat=None, nf16=False)
+                      ktile=None, klat=None, nf16=False, dwg=False)
         self.o.update(o)
         if self.o["grid"]:
             self.o["tile"] = self.o["grid"][0]
@@ -150,6 +157,7 @@ class Variant:
             (["k0"] if o["kzero"] else []) + (["pool_e"] if o["pooled"] else []) + (["disp"] if o["disp"] else []) + \
             (["l2g"] if o["l2"] else []) + (["pn"] if o["combine"] == "pnorm" else []) + (["aK"] if o["ktile"] else [])
         self.names += ["tau"] if o["klat"] else []
+        self.names += ["tau_dw"] if o["dwg"] else []
         self.ix = {n: i for i, n in enumerate(self.names)}
 
     def bounds(self):
@@ -167,6 +175,8 @@ class Variant:
                 v = (0, -8, 8)
             elif n in ("l2g", "pn"):  # g = 1 + exp(.) from 2; p = 1 + exp(.) from 2
                 v = (0, -6, 5)
+            elif n == "tau_dw":  # ms per wave of depthwise group tiles
+                v = (math.log(1e-3), math.log(1e-7), math.log(1.0))
             elif n == "tau":  # ms per reduction element; from 1e-5 ms (13 cycles at 1.3 GHz)
                 v = (math.log(1e-5), math.log(1e-9), math.log(1e-2))
             elif n == "k0":
@@ -220,7 +230,10 @@ class Variant:
                 lat = lat * np.ceil(np.ceil(a["M"] / 128) * np.ceil(a["N"] / 64) / 2)
             lat = np.where(a["conv"], lat, 0.0)
             tl = tl + lat if o["klat"] == "sum" else np.maximum(tl, lat)
-        t = np.where(a["dw"], nb / (a["bw"] * math.exp(min(0, g("m_dw")))), tl)
+        tdw = nb / (a["bw"] * math.exp(min(0, g("m_dw"))))
+        if o["dwg"]:  # cuDNN 7 grouped convolution: C groups x ceil(M / 128) tiles over 2 SMs (tx2b); seconds
+            tdw = np.maximum(tdw, np.ceil(a["N"] * np.ceil(a["M"] / 128) / 2) * math.exp(g("tau_dw")) * 1e-3)
+        t = np.where(a["dw"], tdw, tl)
         d = math.exp(g("disp")) * float(np.sum(a["rep"])) if o["disp"] else 0.0
         return float(np.sum(a["rep"] * t) * 1e3 + math.exp(g("ovh")) + d)
 
@@ -321,6 +334,9 @@ VARIANTS += [Variant(n, klat=k) for n, k in KLAT] + [Variant(n + "+f16fix", klat
 VARIANTS += [Variant("nf16", nf16=True), Variant("nf16+f16fix", nf16=True, f16fix=True)] + \
     [Variant(n + "+nf16+f16fix", klat=k, nf16=True, f16fix=True) for n, k in KLAT] + \
     [Variant("tile128x64+disp+f16fix+pnorm+nf16", tile=(128, 64), disp=True, f16fix=True, combine="pnorm", nf16=True)]
+VARIANTS += [Variant("dwg", dwg=True), Variant("dwg+f16fix", dwg=True, f16fix=True)] + \
+    [Variant(n + "+f16fix+dwg", klat=k, f16fix=True, dwg=True) for n, k in KLAT] + \
+    [Variant("tile128x64+disp+f16fix+pnorm+dwg", tile=(128, 64), disp=True, f16fix=True, combine="pnorm", dwg=True)]
 
 
 def load(odonata, seed_path, suite_path):
@@ -343,8 +359,9 @@ def load(odonata, seed_path, suite_path):
 
 
 def gemm_shape(cls, osh, macs):
-    """(M, N, K) of a conv layer's implicit GEMM from its output shape and MACs; (1, 1, 1) otherwise."""
-    if cls != "conv" or len(osh) != 4:
+    """(M, N, K) of a conv layer's implicit GEMM from its output shape and MACs (dwconv: N = the groups, K = the
+    window); (1, 1, 1) otherwise."""
+    if cls not in ("conv", "dwconv") or len(osh) != 4:
         return (1, 1, 1)
     m, n = osh[0] * osh[2] * osh[3], osh[1]
     return (m, n, macs / (m * n))
