@@ -375,10 +375,11 @@ def recovered(v, got, truth, keys):
             val, want = math.exp(got[v.ix["e_conv"]] + got[v.ix["s_" + k[7:]]]), truth["e_conv"] * truth["s_" + k[7:]]
         else:
             x = got[v.ix[k]]
-            val = 1 / (1 + math.exp(-x)) if k in ("aM", "aN") else 1 + math.exp(x) if k == "l2g" else math.exp(x)
+            val = 1 / (1 + math.exp(-x)) if k in ("aM", "aN") else 1 + math.exp(x) if k in ("l2g", "pn") else \
+                math.exp(x)
             want = truth[k]
         err = abs(val / want - 1)
-        print("selftest %-12s %-10s true %.4f fitted %.4f (%.2f%%)" % (v.name, k, want, val, 100 * err))
+        print("selftest %-12s %-10s true %.4g fitted %.4g (%.2f%%)" % (v.name, k, want, val, 100 * err))
         ok &= err < 0.02
     return ok
 
@@ -412,8 +413,8 @@ def selftest():
                            1, (hw, hw), m, n, cin * k * k, 4.0 * n * cin * k * k))
             if rng.random() < 0.2:
                 layers.append(("eltwise", None, m * n, 12.0 * m * n, 1, (hw, hw), 1, 1, 1))
-            if rng.random() < 0.1:
-                layers.append(("dwconv", None, 18.0 * m * n, 8.0 * m * n, 1, (hw, hw), 1, 1, 1))
+            if rng.random() < 0.1:  # M, N, K as gemm_shape gives them for a depthwise layer (N: the groups)
+                layers.append(("dwconv", None, 18.0 * m * n, 8.0 * m * n, 1, (hw, hw), m, n, 9))
         if i % 3 == 0:
             layers.append(("gemm", None, 2.0 * 4096 * 1000, 4.0 * 4096 * 1000, 1, (1, 1), 1, 1, 1))
         nets.append(layers)
@@ -451,6 +452,38 @@ def selftest():
         got2 = v2.fit1(data2)[0]
         ok &= recovered(v2, got2, dict(truth, l2g=g_true), ("e_conv_1x1", "e_conv_kxk", "m_sh", "m_dw", "ovh", "aM",
                                                               "aN", "disp", "l2g"))
+    # The reduction-latency and grouped-depthwise forms (2026-12-07, tx2b), hand-computed first: one 3x3 conv of
+    # 2 GFLOP, M = 1000, N = 96, K = 576, conv efficiency 0.5 at 670 GFLOP/s: compute 2e9 / 335e9 = 5.970149 ms;
+    # tau 0.01 ms: K tau = 5.76 ms; overhead 1 ms. klat: 5.970149 + 5.76 + 1 = 12.730149; klatmax: max = compute,
+    # 6.970149; klatw: ceil(ceil(1000 / 128) ceil(96 / 64) / 2) = ceil(8 x 2 / 2) = 8 waves x 5.76 + 1 = 47.08 ms.
+    ak = arrays([("conv", "kxk", 2e9, 1e3, 1, (10, 100), 1000, 96, 576, 0.0)], "fp32", 670e9, 59.7e9)
+    for k, want in (("sum", 12.730149), ("max", 6.970149), ("w", 47.08)):
+        hk = Variant("hand-klat" + k, klat=k)
+        th = np.zeros(len(hk.names))
+        th[hk.ix["e_conv"]], th[hk.ix["ovh"]], th[hk.ix["tau"]] = math.log(0.5), 0.0, math.log(0.01)
+        print("selftest hand-computed klat %s layer: %.6f ms (expected %.6f)" % (k, hk.total(th, ak), want))
+        ok &= abs(hk.total(th, ak) - want) < 1e-5
+    # One depthwise layer, 56 x 56 x 64, 1,000,000 bytes, m_dw 0.5: traffic 1e6 / 29.85e9 = 0.0335008 ms; dwg:
+    # ceil(64 ceil(3136 / 128) / 2) = ceil(64 x 25 / 2) = 800 waves; tau_dw 1e-4 ms: 0.08 ms, above the traffic:
+    # 1.08 ms with the overhead; tau_dw 1e-5 ms: 0.008 ms, below: 1.0335008 ms.
+    ad = arrays([("dwconv", None, 1e3, 1e6, 1, (56, 56), 3136, 64, 9, 0.0)], "fp32", 670e9, 59.7e9)
+    for tdw, want in ((1e-4, 1.08), (1e-5, 1.0335008)):
+        hd = Variant("hand-dwg", dwg=True)
+        th = np.zeros(len(hd.names))
+        th[hd.ix["m_dw"]], th[hd.ix["ovh"]], th[hd.ix["tau_dw"]] = math.log(0.5), 0.0, math.log(tdw)
+        print("selftest hand-computed dwg layer (tau_dw %g): %.7f ms (expected %.7f)" % (tdw, hd.total(th, ad), want))
+        ok &= abs(hd.total(th, ad) - want) < 1e-6
+    # and fitted back from the synthetic networks: klat + f16fix + dwg (tau 5e-5 ms, about 65 cycles per reduction
+    # element; tau_dw 1e-3 ms per wave of depthwise group tiles, above most synthetic layers' traffic)
+    v3 = Variant("selftest-klat", klat="sum", f16fix=True, dwg=True, ridge=0.0, kridge=0.0)
+    truth3 = {k: x for k, x in truth.items() if k in v3.ix}
+    truth3.update(tau=5e-5, tau_dw=1e-3)
+    th3 = np.zeros(len(v3.names))
+    for k, x in truth3.items():
+        th3[v3.ix[k]] = math.log(x)
+    data3 = [(a, v3.total(th3, a)) for a, _ in data]
+    got3 = v3.fit1(data3)[0]
+    ok &= recovered(v3, got3, truth3, ("e_conv_1x1", "e_conv_kxk", "m_sh", "ovh", "tau", "tau_dw"))
     g = Variant("selftest-grid", grid=[(32, 32), (64, 128), (128, 128)], disp=True, f16fix=True, ridge=0.0, kridge=0.0)
     g.fit(data)
     print("selftest tilegrid chose %s (true %s)" % (g.o["tile"], tile))
