@@ -71,18 +71,23 @@ precisions, as the depthwise layers already are (the table's three MobileNet v1 
 gain). Evidence on calibration rows: ResNet v2 50 (26 standalone pre-activation BatchNorm/ReLU layers, 124 MB at
 FP32) leaves 10.6 ms that FP16 does not speed up, ResNet v1 152 (none; three times the convolutions) 7.0 ms.
 Variants: nf16, nf16+f16fix, klat/klatmax/klatw+nf16+f16fix, tile128x64+disp+f16fix+pnorm+nf16.
-Declared next (12:41 UTC, after only base and tile128x64+disp+f16fix+pnorm had been rerun): dwg, the depthwise
+Declared next (12:41 UTC, after base and tile128x64+disp+f16fix+pnorm had been rerun; klat's score came in as it was
+committed): dwg, the depthwise
 layers as cuDNN 7's grouped convolution runs them (TensorRT 3.0.4 ships with cuDNN 7.0; a grouped convolution is one
 small GEMM per group: apache/mxnet issue 6689, and cuDNN's depthwise kernels were slow until 7.6, pytorch/pytorch
 issue 15513): C groups of M = out_h x out_w by N = 1 by K = kh x kw, one 128-row tile per CTA, so a layer is
 W = ceil(C ceil(M / 128) / 2) waves on the 2 SMs, each a fixed time tau_dw (fitted, the same at FP16 and FP32:
 the MobileNets' times do not change with precision); t_dw = max(traffic_fp32 / (bw m_dw), W tau_dw). Variants: dwg,
 dwg+f16fix, klat/klatmax/klatw+f16fix+dwg, tile128x64+disp+f16fix+pnorm+dwg.
-Declared 12:53 UTC (after klat, klat+f16fix, klat+f16fix+dwg, dwg, dwg+f16fix and tile..pnorm+klat had been scored):
+Declared 12:52 UTC (after base, klat/klatmax/klatw alone and +f16fix, dwg, dwg+f16fix, klat+f16fix+dwg,
+klatmax+f16fix+dwg, tile..pnorm+klat, nf16 and nf16+f16fix had been scored, in an exploratory run of this code):
 klat+f16fix+kzero and klat+f16fix+dwg+kzero, the reduction latency with the existing K / (K + K0) term: with klat a
 layer is 2 M N K / (peak e) + K tau, i.e. an efficiency M N / (M N + c) that saturates in the output size; kzero adds
 a fixed cost per output element of K0 reduction steps (the tile's prologue and epilogue: index set-up, bias, ReLU,
 the store), which the Inception stems (147 x 147 maps, K = 288) pay and VGG-16's 3x3 layers (K 576-4,608) do not.
+Result of the tx2b forms (docs/boards.md, Jetson TX2): the criterion picks tile128x64+disp+f16fix+pnorm+dwg (cal_lono
+8.52%, LONO 12.55%, its 18-row profile 9.05% on the validation rows); klat+f16fix gives LONO 9.72% (cal_lono
+14.78%, validation rows 5.96%), not chosen. Nothing shipped.
 
 Inner criterion (decided before any LONO figure was read, and the only one used to rank variants): cal_lono, the
 leave-one-network-out MAPE over the 9 CALIBRATION networks of the suite's split, calibration rows only (each
