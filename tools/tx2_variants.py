@@ -49,6 +49,46 @@ Result (docs/boards.md, Jetson TX2): the criterion picks tile128x64+disp+f16fix+
 12.35%, p at its bound: a sum); the L2 term gives the best LONO (9.45% with tile128x64+disp+f16fix) but g always
 goes to its bound (an on/off switch for small layers' memory time, not a bandwidth). Nothing shipped.
 
+Added 2026-12-07 (branch tx2b), declared with their reasons before any of them was run: a reduction-latency term.
+Evidence: the table's FP16/FP32 pairs leave in every network but VGG-16 a part that FP16 does not speed up
+(2 t16 - t32: Inception v1 3.2 ms, ResNet v1 50 4.3, Inception v3 6.5, Inception v4 16, ResNet v2 152 25, VGG-16
+-2.8, i.e. none), and VGG-16 is the network whose convolutions have large maps (hundreds of 128x64 output tiles per
+layer; ResNet's and Inception's 7x7..35x35 maps give 1-25). cuDNN's implicit-GEMM convolutions on Maxwell/Pascal
+(TensorRT's `maxwell_scudnn_128x32/128x64/128x128_*` tactics, e.g. NVIDIA/TensorRT issue 875's verbose log) give each
+CTA one output tile and loop over the reduction K = in_c x kh x kw in slices, each slice waiting on global loads
+(hundreds of cycles); with few CTAs per SM nothing hides that latency, so such a layer takes a time proportional to K
+(the serial reduction), not to its FLOPs, and half2 math does not shorten it. Forms (tau >= 0 fitted, ms per
+reduction element, the same at FP16 and FP32; conv layers only, depthwise keeps its traffic model):
+  klat:    t = roofline(compute, memory) + K tau            (the latency added: the loads are not overlapped)
+  klatmax: t = max(roofline(compute, memory), K tau)        (a third roof: the K loop of one wave)
+  klatw:   t = max(roofline(compute, memory), W K tau), W = ceil(ceil(M / 128) ceil(N / 64) / 2) waves of one
+           128x64 tile per SM on the 2 SMs (the TX2's GP10B), M = out_h x out_w, N = out_c
+Each alone, with f16fix (the FP16-insensitive part now has a term of its own, so the datasheet's 2x FP16 peak), and
+on top of the previous criterion's choice (tile128x64+disp+f16fix+pnorm); the same criterion (cal_lono), nothing else.
+Declared in the same step, before any run: nf16, the layers that are neither convolutions nor fully connected
+(pool, eltwise, default: TensorRT 3's scale, element-wise and pooling layers) charged their FP32 traffic at both
+precisions, as the depthwise layers already are (the table's three MobileNet v1 show TensorRT 3 kernels without FP16
+gain). Evidence on calibration rows: ResNet v2 50 (26 standalone pre-activation BatchNorm/ReLU layers, 124 MB at
+FP32) leaves 10.6 ms that FP16 does not speed up, ResNet v1 152 (none; three times the convolutions) 7.0 ms.
+Variants: nf16, nf16+f16fix, klat/klatmax/klatw+nf16+f16fix, tile128x64+disp+f16fix+pnorm+nf16.
+Declared next (12:41 UTC, after base and tile128x64+disp+f16fix+pnorm had been rerun; klat's score came in as it was
+committed): dwg, the depthwise
+layers as cuDNN 7's grouped convolution runs them (TensorRT 3.0.4 ships with cuDNN 7.0; a grouped convolution is one
+small GEMM per group: apache/mxnet issue 6689, and cuDNN's depthwise kernels were slow until 7.6, pytorch/pytorch
+issue 15513): C groups of M = out_h x out_w by N = 1 by K = kh x kw, one 128-row tile per CTA, so a layer is
+W = ceil(C ceil(M / 128) / 2) waves on the 2 SMs, each a fixed time tau_dw (fitted, the same at FP16 and FP32:
+the MobileNets' times do not change with precision); t_dw = max(traffic_fp32 / (bw m_dw), W tau_dw). Variants: dwg,
+dwg+f16fix, klat/klatmax/klatw+f16fix+dwg, tile128x64+disp+f16fix+pnorm+dwg.
+Declared 12:52 UTC (after base, klat/klatmax/klatw alone and +f16fix, dwg, dwg+f16fix, klat+f16fix+dwg,
+klatmax+f16fix+dwg, tile..pnorm+klat, nf16 and nf16+f16fix had been scored, in an exploratory run of this code):
+klat+f16fix+kzero and klat+f16fix+dwg+kzero, the reduction latency with the existing K / (K + K0) term: with klat a
+layer is 2 M N K / (peak e) + K tau, i.e. an efficiency M N / (M N + c) that saturates in the output size; kzero adds
+a fixed cost per output element of K0 reduction steps (the tile's prologue and epilogue: index set-up, bias, ReLU,
+the store), which the Inception stems (147 x 147 maps, K = 288) pay and VGG-16's 3x3 layers (K 576-4,608) do not.
+Result of the tx2b forms (docs/boards.md, Jetson TX2): the criterion picks tile128x64+disp+f16fix+pnorm+dwg (cal_lono
+8.52%, LONO 12.55%, its 18-row profile 9.05% on the validation rows); klat+f16fix gives LONO 9.72% (cal_lono
+14.78%, validation rows 5.96%), not chosen. Nothing shipped.
+
 Inner criterion (decided before any LONO figure was read, and the only one used to rank variants): cal_lono, the
 leave-one-network-out MAPE over the 9 CALIBRATION networks of the suite's split, calibration rows only (each
 network refitted on the other 8). The 14-network LONO (all 28 rows, each network refitted on the other 13) is
@@ -116,7 +156,7 @@ class Variant:
         self.name = name
         self.o = dict(tile=None, grid=None, wave=None, kzero=False, gemm_mem=False, loss="linear", f_scale=0.1,
                       ridge=0.03, pooled=False, kridge=0.05, disp=False, f16fix=False, l2=None, combine="max",
-                      ktile=None)
+                      ktile=None, klat=None, nf16=False, dwg=False)
         self.o.update(o)
         if self.o["grid"]:
             self.o["tile"] = self.o["grid"][0]
@@ -126,6 +166,8 @@ class Variant:
         self.names += (["aM", "aN"] if o["tile"] else []) + (["aW"] if o["wave"] else []) + \
             (["k0"] if o["kzero"] else []) + (["pool_e"] if o["pooled"] else []) + (["disp"] if o["disp"] else []) + \
             (["l2g"] if o["l2"] else []) + (["pn"] if o["combine"] == "pnorm" else []) + (["aK"] if o["ktile"] else [])
+        self.names += ["tau"] if o["klat"] else []
+        self.names += ["tau_dw"] if o["dwg"] else []
         self.ix = {n: i for i, n in enumerate(self.names)}
 
     def bounds(self):
@@ -143,6 +185,10 @@ class Variant:
                 v = (0, -8, 8)
             elif n in ("l2g", "pn"):  # g = 1 + exp(.) from 2; p = 1 + exp(.) from 2
                 v = (0, -6, 5)
+            elif n == "tau_dw":  # ms per wave of depthwise group tiles
+                v = (math.log(1e-3), math.log(1e-7), math.log(1.0))
+            elif n == "tau":  # ms per reduction element; from 1e-5 ms (13 cycles at 1.3 GHz)
+                v = (math.log(1e-5), math.log(1e-9), math.log(1e-2))
             elif n == "k0":
                 v = (math.log(32), math.log(0.1), math.log(5000))
             else:  # disp
@@ -177,6 +223,8 @@ class Variant:
             m = np.where(a["gemm"], math.exp(min(0, g("m_gemm"))), m)
         tc = a["flops"] / (peak * ec * sc * u)
         nb = a["bytes"] * self.l2_factor(th, a) if o["l2"] else a["bytes"]
+        if o["nf16"] and a["fp16"]:  # pool, eltwise, default: their FP32 traffic at FP16 too (tx2b)
+            nb = np.where((a["cls"] >= 2) & ~a["dw"], 2 * nb, nb)
         tmem = nb / (a["bw"] * m)
         if o["combine"] == "sum":
             tl = tc + tmem
@@ -186,7 +234,16 @@ class Variant:
             tl = top * ((tc / top) ** p + (tmem / top) ** p) ** (1 / p)
         else:
             tl = np.maximum(tc, tmem)
-        t = np.where(a["dw"], nb / (a["bw"] * math.exp(min(0, g("m_dw")))), tl)
+        if o["klat"]:  # the serial reduction (module docstring, tx2b); conv only; seconds
+            lat = a["K"] * math.exp(g("tau")) * 1e-3
+            if o["klat"] == "w":
+                lat = lat * np.ceil(np.ceil(a["M"] / 128) * np.ceil(a["N"] / 64) / 2)
+            lat = np.where(a["conv"], lat, 0.0)
+            tl = tl + lat if o["klat"] == "sum" else np.maximum(tl, lat)
+        tdw = nb / (a["bw"] * math.exp(min(0, g("m_dw"))))
+        if o["dwg"]:  # cuDNN 7 grouped convolution: C groups x ceil(M / 128) tiles over 2 SMs (tx2b); seconds
+            tdw = np.maximum(tdw, np.ceil(a["N"] * np.ceil(a["M"] / 128) / 2) * math.exp(g("tau_dw")) * 1e-3)
+        t = np.where(a["dw"], tdw, tl)
         d = math.exp(g("disp")) * float(np.sum(a["rep"])) if o["disp"] else 0.0
         return float(np.sum(a["rep"] * t) * 1e3 + math.exp(g("ovh")) + d)
 
@@ -279,6 +336,19 @@ NEW = [Variant("l2" + k, l2=k) for k in ("ws", "act", "share")] + [Variant("sum"
 NEW += [Variant("tile128x64+disp+f16fix+" + v.name, tile=(128, 64), disp=True, f16fix=True,
                 **{k: v.o[k] for k in ("l2", "combine", "ktile")}) for v in list(NEW)]
 VARIANTS += NEW
+# Declared 2026-12-07 (branch tx2b) before any was run (module docstring): the reduction-latency term.
+KLAT = [("klat", "sum"), ("klatmax", "max"), ("klatw", "w")]
+VARIANTS += [Variant(n, klat=k) for n, k in KLAT] + [Variant(n + "+f16fix", klat=k, f16fix=True) for n, k in KLAT] + \
+    [Variant("tile128x64+disp+f16fix+pnorm+" + n, tile=(128, 64), disp=True, f16fix=True, combine="pnorm", klat=k)
+     for n, k in KLAT]
+VARIANTS += [Variant("nf16", nf16=True), Variant("nf16+f16fix", nf16=True, f16fix=True)] + \
+    [Variant(n + "+nf16+f16fix", klat=k, nf16=True, f16fix=True) for n, k in KLAT] + \
+    [Variant("tile128x64+disp+f16fix+pnorm+nf16", tile=(128, 64), disp=True, f16fix=True, combine="pnorm", nf16=True)]
+VARIANTS += [Variant("dwg", dwg=True), Variant("dwg+f16fix", dwg=True, f16fix=True)] + \
+    [Variant(n + "+f16fix+dwg", klat=k, f16fix=True, dwg=True) for n, k in KLAT] + \
+    [Variant("tile128x64+disp+f16fix+pnorm+dwg", tile=(128, 64), disp=True, f16fix=True, combine="pnorm", dwg=True)]
+VARIANTS += [Variant("klat+f16fix+kzero", klat="sum", f16fix=True, kzero=True),
+             Variant("klat+f16fix+dwg+kzero", klat="sum", f16fix=True, dwg=True, kzero=True)]
 
 
 def load(odonata, seed_path, suite_path):
@@ -301,8 +371,9 @@ def load(odonata, seed_path, suite_path):
 
 
 def gemm_shape(cls, osh, macs):
-    """(M, N, K) of a conv layer's implicit GEMM from its output shape and MACs; (1, 1, 1) otherwise."""
-    if cls != "conv" or len(osh) != 4:
+    """(M, N, K) of a conv layer's implicit GEMM from its output shape and MACs (dwconv: N = the groups, K = the
+    window); (1, 1, 1) otherwise."""
+    if cls not in ("conv", "dwconv") or len(osh) != 4:
         return (1, 1, 1)
     m, n = osh[0] * osh[2] * osh[3], osh[1]
     return (m, n, macs / (m * n))
@@ -316,10 +387,11 @@ def recovered(v, got, truth, keys):
             val, want = math.exp(got[v.ix["e_conv"]] + got[v.ix["s_" + k[7:]]]), truth["e_conv"] * truth["s_" + k[7:]]
         else:
             x = got[v.ix[k]]
-            val = 1 / (1 + math.exp(-x)) if k in ("aM", "aN") else 1 + math.exp(x) if k == "l2g" else math.exp(x)
+            val = 1 / (1 + math.exp(-x)) if k in ("aM", "aN") else 1 + math.exp(x) if k in ("l2g", "pn") else \
+                math.exp(x)
             want = truth[k]
         err = abs(val / want - 1)
-        print("selftest %-12s %-10s true %.4f fitted %.4f (%.2f%%)" % (v.name, k, want, val, 100 * err))
+        print("selftest %-12s %-10s true %.4g fitted %.4g (%.2f%%)" % (v.name, k, want, val, 100 * err))
         ok &= err < 0.02
     return ok
 
@@ -353,8 +425,8 @@ def selftest():
                            1, (hw, hw), m, n, cin * k * k, 4.0 * n * cin * k * k))
             if rng.random() < 0.2:
                 layers.append(("eltwise", None, m * n, 12.0 * m * n, 1, (hw, hw), 1, 1, 1))
-            if rng.random() < 0.1:
-                layers.append(("dwconv", None, 18.0 * m * n, 8.0 * m * n, 1, (hw, hw), 1, 1, 1))
+            if rng.random() < 0.1:  # M, N, K as gemm_shape gives them for a depthwise layer (N: the groups)
+                layers.append(("dwconv", None, 18.0 * m * n, 8.0 * m * n, 1, (hw, hw), m, n, 9))
         if i % 3 == 0:
             layers.append(("gemm", None, 2.0 * 4096 * 1000, 4.0 * 4096 * 1000, 1, (1, 1), 1, 1, 1))
         nets.append(layers)
@@ -392,6 +464,38 @@ def selftest():
         got2 = v2.fit1(data2)[0]
         ok &= recovered(v2, got2, dict(truth, l2g=g_true), ("e_conv_1x1", "e_conv_kxk", "m_sh", "m_dw", "ovh", "aM",
                                                               "aN", "disp", "l2g"))
+    # The reduction-latency and grouped-depthwise forms (2026-12-07, tx2b), hand-computed first: one 3x3 conv of
+    # 2 GFLOP, M = 1000, N = 96, K = 576, conv efficiency 0.5 at 670 GFLOP/s: compute 2e9 / 335e9 = 5.970149 ms;
+    # tau 0.01 ms: K tau = 5.76 ms; overhead 1 ms. klat: 5.970149 + 5.76 + 1 = 12.730149; klatmax: max = compute,
+    # 6.970149; klatw: ceil(ceil(1000 / 128) ceil(96 / 64) / 2) = ceil(8 x 2 / 2) = 8 waves x 5.76 + 1 = 47.08 ms.
+    ak = arrays([("conv", "kxk", 2e9, 1e3, 1, (10, 100), 1000, 96, 576, 0.0)], "fp32", 670e9, 59.7e9)
+    for k, want in (("sum", 12.730149), ("max", 6.970149), ("w", 47.08)):
+        hk = Variant("hand-klat" + k, klat=k)
+        th = np.zeros(len(hk.names))
+        th[hk.ix["e_conv"]], th[hk.ix["ovh"]], th[hk.ix["tau"]] = math.log(0.5), 0.0, math.log(0.01)
+        print("selftest hand-computed klat %s layer: %.6f ms (expected %.6f)" % (k, hk.total(th, ak), want))
+        ok &= abs(hk.total(th, ak) - want) < 1e-5
+    # One depthwise layer, 56 x 56 x 64, 1,000,000 bytes, m_dw 0.5: traffic 1e6 / 29.85e9 = 0.0335008 ms; dwg:
+    # ceil(64 ceil(3136 / 128) / 2) = ceil(64 x 25 / 2) = 800 waves; tau_dw 1e-4 ms: 0.08 ms, above the traffic:
+    # 1.08 ms with the overhead; tau_dw 1e-5 ms: 0.008 ms, below: 1.0335008 ms.
+    ad = arrays([("dwconv", None, 1e3, 1e6, 1, (56, 56), 3136, 64, 9, 0.0)], "fp32", 670e9, 59.7e9)
+    for tdw, want in ((1e-4, 1.08), (1e-5, 1.0335008)):
+        hd = Variant("hand-dwg", dwg=True)
+        th = np.zeros(len(hd.names))
+        th[hd.ix["m_dw"]], th[hd.ix["ovh"]], th[hd.ix["tau_dw"]] = math.log(0.5), 0.0, math.log(tdw)
+        print("selftest hand-computed dwg layer (tau_dw %g): %.7f ms (expected %.7f)" % (tdw, hd.total(th, ad), want))
+        ok &= abs(hd.total(th, ad) - want) < 1e-6
+    # and fitted back from the synthetic networks: klat + f16fix + dwg (tau 5e-5 ms, about 65 cycles per reduction
+    # element; tau_dw 1e-3 ms per wave of depthwise group tiles, above most synthetic layers' traffic)
+    v3 = Variant("selftest-klat", klat="sum", f16fix=True, dwg=True, ridge=0.0, kridge=0.0)
+    truth3 = {k: x for k, x in truth.items() if k in v3.ix}
+    truth3.update(tau=5e-5, tau_dw=1e-3)
+    th3 = np.zeros(len(v3.names))
+    for k, x in truth3.items():
+        th3[v3.ix[k]] = math.log(x)
+    data3 = [(a, v3.total(th3, a)) for a, _ in data]
+    got3 = v3.fit1(data3)[0]
+    ok &= recovered(v3, got3, truth3, ("e_conv_1x1", "e_conv_kxk", "m_sh", "ovh", "tau", "tau_dw"))
     g = Variant("selftest-grid", grid=[(32, 32), (64, 128), (128, 128)], disp=True, f16fix=True, ridge=0.0, kridge=0.0)
     g.fit(data)
     print("selftest tilegrid chose %s (true %s)" % (g.o["tile"], tile))
