@@ -771,6 +771,31 @@ TEST(Fusion, HostBaseFusesSiluLikeOnnxRuntime) {
   }
 }
 
+// The ONNX HardSwish op (opset 14) after a Conv: ONNX Runtime 1.30 made Conv+HardSwish one
+// nchwc:Conv[HardSwish] in 6 of 6 places of the SE cache chain se_c24_h28_l3_t4_k3_f0
+// (tools/ort/optimized.js, structure only; helper convlayer). The host base absorbs it with constant
+// weights (the NCHWc activation needs them) and keeps it apart when the weights can be overridden.
+TEST(Fusion, HostBaseFusesConvHardSwishOpWithConstantWeights) {
+  const std::string root = ODONATA_SOURCE_DIR;
+  const Platform base = LoadPlatform(root + "/data/host-ort-cpu/phase2/base.json");
+  const std::string body = "c = Conv<pads=[1,1,1,1]>(x, w)\n n = BatchNormalization(c, s, b, m, v)\n y = HardSwish(n)";
+  const Network net = ParseOnnxText(Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)", body, kInits));
+  const std::vector<Layer> one = Fuse(net, base.fusion);
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].covered_ops, (std::vector<std::string>{"Conv", "BatchNormalization", "HardSwish"}));
+  EXPECT_EQ(FusedActivationOf(one[0]), FusedActivation::kHardSwish);
+  EXPECT_EQ(one[0].counts.input_elems, 3 * 64);
+  EXPECT_EQ(one[0].counts.output_elems, 4 * 64);
+  // Conv 2 x 6912, BatchNormalization 2 per element, HardSwish 4 per element.
+  EXPECT_EQ(one[0].counts.flops, 2 * 6912 + 2 * 256 + 4 * 256);
+  const Network overridable =
+      ParseOnnxText(Model("(float[1,3,8,8] x, float[4,3,3,3] w) => (float[1,4,8,8] y)", body, kInits));
+  const std::vector<Layer> apart = Fuse(overridable, base.fusion);
+  ASSERT_EQ(apart.size(), 3u);
+  EXPECT_EQ(apart[2].covered_ops, std::vector<std::string>{"HardSwish"});
+  EXPECT_EQ(FusedActivationOf(apart[0]), FusedActivation::kNone);
+}
+
 TEST(Fusion, OverflowNamesTheModelAndTheLayer) {
   Network net = ParseOnnxText(Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)",
                                     "c = Conv<pads=[1,1,1,1]>(x, w)\n y = Relu(c)", "<float[4,3,3,3] w = {0.0}>"));

@@ -34,6 +34,11 @@ Writes WORK/per_layer.csv (one row per matched layer) and prints, per op of the 
 number of matched layers, the per-layer MAPE, the median signed error, and the MAPE of the
 layers measured at 20 us and more and under 20 us. The networks are validation networks: this
 is a measurement, nothing is fitted on it.
+
+Since 2026-12-07 (helper convlayer) each Conv row also carries `conv_kind` (dw: groups = input
+channels; grouped; 1x1, 3x3, ...: tools/ort/chain_layers.py's conv_kind, read from the model's
+weights and attributes; empty for other ops, or when python3-onnx is missing), and a second table
+gives the Conv layers by kind: a report beside the statistic above, which it does not change.
 """
 import argparse
 import csv
@@ -197,6 +202,7 @@ def main():
     kept_profiles = {}
     for m in models:
         stem = os.path.splitext(os.path.basename(m))[0]
+        kinds = conv_kinds(os.path.join(ROOT, m))
         refs = ref_ms.get(os.path.basename(m), [None] * a.repeat)
         kept = list(range(a.repeat)) if a.all_profiles else quiet(refs, pool)
         kept_profiles[stem] = len(kept)
@@ -224,7 +230,8 @@ def main():
                          "estimator": l["estimator"], "ort_nodes": l["ort_nodes"],
                          "estimated_ms": f"{est:.6f}", "measured_ms": f"{meas:.6f}",
                          "error_pct": f"{100 * (est - meas) / meas:.2f}", "profiles": len(times),
-                         "measured_min_ms": f"{min(times):.6f}", "measured_max_ms": f"{max(times):.6f}"})
+                         "measured_min_ms": f"{min(times):.6f}", "measured_max_ms": f"{max(times):.6f}",
+                         "conv_kind": kinds.get(l["name"], "") if l["op"] == "Conv" else ""})
     with open(os.path.join(a.work, "per_layer.csv"), "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()) if rows else ["network"])
         w.writeheader()
@@ -247,6 +254,43 @@ def main():
         small = [float(r["error_pct"]) for r in rows if r["op"] == op and float(r["measured_ms"]) < 0.020]
         print(f"| {op} | {len(errs)} | {mape(errs)} | {statistics.median(errs):+.1f}% | "
               f"{len(big)}, {mape(big)} | {len(small)}, {mape(small)} |")
+    print_by_kind(rows)
+
+
+def conv_kinds(model_path):
+    """{layer name: conv kind} of a model's Conv nodes (tools/ort/chain_layers.py graph_convs); {} without
+    python3-onnx or on a model it cannot read (the kind column is then empty; the statistic is unchanged)."""
+    try:
+        sys.path.insert(0, HERE)
+        import chain_layers
+        return chain_layers.graph_convs(model_path)
+    except Exception as e:  # a report beside the statistic: never stop the comparison for it
+        print(f"per_layer.py: no conv kinds for {os.path.basename(model_path)} ({type(e).__name__})", file=sys.stderr)
+        return {}
+
+
+def by_kind(rows):
+    """[(kind, layers, MAPE %, median error %, share of the Conv layers' summed absolute error %)] of the Conv rows
+    with a kind, most summed absolute error first."""
+    conv = [r for r in rows if r["op"] == "Conv" and r.get("conv_kind")]
+    total = sum(abs(float(r["error_pct"])) for r in conv)
+    out = []
+    for kind in {r["conv_kind"] for r in conv}:
+        errs = [float(r["error_pct"]) for r in conv if r["conv_kind"] == kind]
+        out.append((kind, len(errs), statistics.fmean(abs(e) for e in errs), statistics.median(errs),
+                    100 * sum(abs(e) for e in errs) / total if total else 0.0))
+    return sorted(out, key=lambda t: (-t[4], t[0]))
+
+
+def print_by_kind(rows):
+    table = by_kind(rows)
+    if not table:
+        return
+    print("\nConv by kind (a report beside the statistic above):")
+    print("| kind | layers | MAPE | median error | share of the summed absolute error |")
+    print("|---|--:|--:|--:|--:|")
+    for kind, n, m, med, share in table:
+        print(f"| {kind} | {n} | {m:.1f}% | {med:+.1f}% | {share:.1f}% |")
 
 
 if __name__ == "__main__":
