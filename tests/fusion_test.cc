@@ -796,6 +796,37 @@ TEST(Fusion, HostBaseFusesConvHardSwishOpWithConstantWeights) {
   EXPECT_EQ(FusedActivationOf(apart[0]), FusedActivation::kNone);
 }
 
+// A native HardSwish after a Conv (opset 14; the squeeze-excite cache chains of tools/ort/se_chains.py):
+// ONNX Runtime 1.30 runs it inside the NCHWc Conv (nchwc:Conv[HardSwish], 6 of 6 in se_c24_h28_l3_t4_k3_f0's
+// optimized graph, 2026-12-07), as the decomposed HardSigmoid+Mul; the host base absorbs it, the layer is
+// priced with the HardSwish fused activation, and the chain stays NCHWc between its two Convs (one reorder in,
+// one out; with HardSwish a layer of its own, each would leave the layout).
+TEST(Fusion, HostBaseAbsorbsNativeHardSwishLikeOnnxRuntime) {
+  const Platform base = LoadPlatform(std::string(ODONATA_SOURCE_DIR) + "/data/host-ort-cpu/phase2/base.json");
+  const Network net = ParseOnnxText(Model("(float[1,16,8,8] x) => (float[1,16,8,8] y)",
+                                          "c = Conv(x, w)\n h = HardSwish(c)\n d = Conv(h, w2)\n y = HardSwish(d)",
+                                          "<float[16,16,1,1] w = {0.0}, float[16,16,1,1] w2 = {0.0}>", 14));
+  ASSERT_EQ(net.layers.size(), 4u);
+  const FusedNetwork f = FuseNetwork(net, base.fusion);
+  ASSERT_EQ(f.layers.size(), 2u);
+  for (const Layer& l : f.layers) {
+    EXPECT_EQ(l.op_type, "Conv");
+    EXPECT_EQ(l.covered_ops, (std::vector<std::string>{"Conv", "HardSwish"}));
+    EXPECT_EQ(FusedActivationOf(l), FusedActivation::kHardSwish);
+  }
+  EXPECT_EQ(f.compact[0].activation, FusedActivation::kHardSwish);
+  EXPECT_EQ(f.compact[0].activation_elems, 16 * 8 * 8);
+  const ReorderCounts r = EmulateNchwc(f.layers, f.outputs, 16).Counts();
+  EXPECT_EQ(r.inputs, 1);
+  EXPECT_EQ(r.outputs, 1);
+  // Without the rule (the base before 2026-12-07): four layers, the HardSwish layers outside NCHWc.
+  Fusion without = base.fusion;
+  for (FusionRule& rule : without.rules) std::erase(rule.absorb, std::string("HardSwish"));
+  const FusedNetwork old = FuseNetwork(net, without);
+  EXPECT_EQ(old.layers.size(), 4u);
+  EXPECT_GT(EmulateNchwc(old.layers, old.outputs, 16).Counts().inputs, 1);
+}
+
 TEST(Fusion, OverflowNamesTheModelAndTheLayer) {
   Network net = ParseOnnxText(Model("(float[1,3,8,8] x) => (float[1,4,8,8] y)",
                                     "c = Conv<pads=[1,1,1,1]>(x, w)\n y = Relu(c)", "<float[4,3,3,3] w = {0.0}>"));
