@@ -177,6 +177,7 @@ std::optional<CacheChoice> ChooseCache(const FusedNetwork& fused, const Platform
     c.share_x = s.SizeOf(c.weight_bytes, c.activation_bytes);
     c.share = s.Share(c.share_x);
     c.warm = *c.share >= 0.5;
+    c.warm_classes = s.warm_classes;
     return c;
   }
   c.warm = plan.cache_mode == CacheMode::kWarm ||
@@ -206,6 +207,15 @@ double Share(const std::optional<CacheChoice>& c) {
   if (!c) return 0.0;
   if (c->share) return *c->share;
   return c->warm ? 1.0 : 0.0;
+}
+
+// The share of one layer of class `cls`: in the partial state, the profile's warm classes keep the
+// whole saving (CacheShare::warm_classes), the other layers the network's share.
+double LayerShare(const std::optional<CacheChoice>& c, double share, OpClass cls) {
+  if (c && c->share && std::find(c->warm_classes.begin(), c->warm_classes.end(), cls) != c->warm_classes.end()) {
+    return 1.0;
+  }
+  return share;
 }
 }  // namespace
 
@@ -313,11 +323,13 @@ PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& optio
 
 EstimateTotals EstimateTotal(const FusedNetwork& fused, const PlatformPlan& plan) {
   CheckFusion(fused, plan);
-  const double share = Share(ChooseCache(fused, plan));
+  const std::optional<CacheChoice> cache = ChooseCache(fused, plan);
+  const double share = Share(cache);
   const NchwcFlags nchwc(fused, plan);
   double sum = 0, energy = 0;
   for (std::size_t i = 0; i < fused.compact.size(); ++i) {
-    const LayerCost c = CostOf(fused.compact[i], nchwc.ClassOf(i), plan, share);
+    const OpClass cls = nchwc.ClassOf(i);
+    const LayerCost c = CostOf(fused.compact[i], cls, plan, LayerShare(cache, share, cls));
     sum += c.ms;
     energy += c.energy_mj;
   }
@@ -399,7 +411,7 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
     const Layer& layer = fused.layers[i];
     const FusedLayer& l = fused.compact[i];
     const OpClass cls = nchwc.ClassOf(i);
-    const LayerCost c = CostOf(l, cls, plan, share);
+    const LayerCost c = CostOf(l, cls, plan, LayerShare(report.cache, share, cls));
     // Never dropped: an unknown op is costed as the traffic it causes, and flagged.
     if (!l.free && l.unknown_op) ++unknown[layer.domain.empty() ? layer.op_type : layer.domain + "." + layer.op_type];
     ReportRow row;

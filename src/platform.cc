@@ -279,7 +279,8 @@ WarmModel ParseWarmModel(const Node& n) {
 
 CacheShare ParseCacheShare(const Node& n) {
   CheckKeys(n, {"half_bytes", "slope", "rows", "source"},
-            {"mape", "cv_mape", "cold_mape", "warm_mape", "size", "cv_mape_by_size"});
+            {"mape", "cv_mape", "cold_mape", "warm_mape", "size", "cv_mape_by_size", "criterion", "warm_classes",
+             "level_cv_mape"});
   CacheShare s;
   auto positive = [&](const char* key) {
     Node v = n.Child(key);
@@ -310,6 +311,21 @@ CacheShare ParseCacheShare(const Node& n) {
       if (by.Has(key)) s.cv_mape_by_size[i] = GetNumber(by.Child(key));
     }
   }
+  if (n.Has("criterion")) {
+    const Node v = n.Child("criterion");
+    const std::string c = GetString(v);
+    if (c != "ratio" && c != "level") v.Fail("expected ratio or level, got '" + c + "'");
+    s.criterion = c;
+  }
+  if (n.Has("warm_classes")) {
+    const Node list = n.Child("warm_classes");
+    for (const std::string& name : GetStringList(list, false)) {
+      OpClass c{};
+      if (!ParseOpClass(name, &c)) list.Fail("unknown class '" + name + "'");
+      s.warm_classes.push_back(c);
+    }
+  }
+  if (n.Has("level_cv_mape")) s.level_cv_mape = GetNumber(n.Child("level_cv_mape"));
   s.source = GetString(n.Child("source"));
   return s;
 }
@@ -1072,6 +1088,13 @@ void WritePlatform(const Platform& p, std::ostream& out) {
         if (sh->cv_mape_by_size[i]) by[ShareSizeName(kShareSizes[i])] = *sh->cv_mape_by_size[i];
       }
       if (!by.empty()) cj["share"]["cv_mape_by_size"] = by;
+      if (sh->criterion) cj["share"]["criterion"] = *sh->criterion;
+      if (!sh->warm_classes.empty()) {
+        nlohmann::ordered_json names = nlohmann::ordered_json::array();
+        for (OpClass c : sh->warm_classes) names.push_back(OpClassName(c));
+        cj["share"]["warm_classes"] = names;
+      }
+      if (sh->level_cv_mape) cj["share"]["level_cv_mape"] = *sh->level_cv_mape;
     }
     j["cache"] = cj;
   }

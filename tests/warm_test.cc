@@ -557,9 +557,11 @@ std::vector<CacheChainRow> SizedRows(ShareSize made_with, double half, double sl
     r.weight_bytes = std::llround(2e4 * std::pow(1.45, i));                   // 20 kB .. 100 MB
     r.activation_bytes = std::llround(3e5 * std::pow(1.3, (i * 7) % 24));      // another order
     const double g = 0.1 + 0.3 * ((i * 5) % 24) / 23.0;
-    r.cold_est_ms = 2.0;
-    r.warm_est_ms = 2.0 * (1.0 - g);
     r.cold_ms = 1.0 + 0.1 * (i % 5);
+    // The estimate right at the cold end: the level forms then fit as the ratio form does, and the
+    // ratio form is kept (a level form must be 10% better).
+    r.cold_est_ms = r.cold_ms;
+    r.warm_est_ms = r.cold_ms * (1.0 - g);
     // x by hand, not CacheShare::SizeOf
     const double x = made_with == ShareSize::kWeights       ? static_cast<double>(r.weight_bytes)
                      : made_with == ShareSize::kActivations ? static_cast<double>(r.activation_bytes)
@@ -592,14 +594,82 @@ TEST(CacheShare, PicksTheSizeVariableTheChainsFollow) {
       EXPECT_EQ(*f.model.cv_mape_by_size[k], f.candidates[k].cv_mape);
       if (kShareSizes[k] != c.size) EXPECT_GT(f.candidates[k].cv_mape, 1.0) << ShareSizeName(kShareSizes[k]);
     }
-    EXPECT_NE(f.model.source.find("size " + std::string(ShareSizeName(c.size)) + ", of 3, by the lowest"),
+    EXPECT_NE(f.model.source.find("size " + std::string(ShareSizeName(c.size)) + ", of 6, by the lowest"),
               std::string::npos)
         << f.model.source;
+    // The level forms fit the same h (no depthwise estimate: no warm-dw form), and are not 10% better.
+    ASSERT_EQ(f.level_candidates.size(), 3u);
+    EXPECT_EQ(f.model.criterion, std::optional<std::string>("ratio"));
+    EXPECT_TRUE(f.model.warm_classes.empty());
   }
   // Without activations (rows of before), weights alone, as before.
   const CacheShareFit w = FitCacheShare(ShareRows(24, 0.0, 3), "synthetic.csv");
   ASSERT_EQ(w.candidates.size(), 1u);
   EXPECT_EQ(w.model.Size(), ShareSize::kWeights);
+}
+
+// The level forms (run 25): chains whose estimate is high at the cold end by a factor that falls with
+// size, their warm time the estimate at a known h: the ratio form, fitted on warm/cold, cannot see
+// the level; the level form recovers h exactly and is chosen. With a depthwise estimate that the
+// chains follow (the depthwise layers warm whatever h), the warm-dw level form is chosen.
+std::vector<CacheChainRow> LevelRows(bool warm_dw) {
+  std::vector<CacheChainRow> rows;
+  for (int i = 0; i < 24; ++i) {
+    CacheChainRow r;
+    r.model = "chain" + std::to_string(i) + ".onnx";
+    r.weight_bytes = std::llround(2e4 * std::pow(1.45, i));
+    r.activation_bytes = std::llround(3e5 * std::pow(1.3, (i * 7) % 24));
+    const double g = 0.2 + 0.3 * ((i * 5) % 24) / 23.0;  // the warm estimate's saving
+    r.cold_ms = 1.0 + 0.1 * (i % 5);
+    r.cold_est_ms = r.cold_ms * (1.3 - 0.01 * i);  // 30% high for the smallest, 7% for the largest
+    r.warm_est_ms = r.cold_est_ms * (1.0 - g);
+    r.dw_warm_est_ms = r.cold_est_ms * (1.0 - 0.4 * g);  // the depthwise layers: 40% of the saving
+    const double h = 1.0 / (1.0 + std::pow(static_cast<double>(r.activation_bytes) / 2.0e6, 1.2));
+    const double start = warm_dw ? r.dw_warm_est_ms : r.cold_est_ms;
+    r.warm_ms = start - h * (start - r.warm_est_ms);
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+TEST(CacheShare, LevelFormsAreChosenWhenTenPercentBetter) {
+  for (const bool warm_dw : {false, true}) {
+    const CacheShareFit f = FitCacheShare(LevelRows(warm_dw), "synthetic.csv");
+    ASSERT_EQ(f.candidates.size(), 3u);
+    ASSERT_EQ(f.level_candidates.size(), 6u);  // level, level with the depthwise warm; 3 sizes each
+    EXPECT_EQ(f.model.criterion, std::optional<std::string>("level")) << warm_dw;
+    EXPECT_EQ(f.model.warm_classes, warm_dw ? std::vector<OpClass>{OpClass::kDepthwiseConv} : std::vector<OpClass>{});
+    EXPECT_EQ(f.model.Size(), ShareSize::kActivations);
+    EXPECT_NEAR(std::log(f.model.half_bytes), std::log(2.0e6), 1e-3) << warm_dw;
+    EXPECT_NEAR(std::log(f.model.slope), std::log(1.2), 1e-3) << warm_dw;
+    ASSERT_TRUE(f.model.level_cv_mape);
+    EXPECT_LT(*f.model.level_cv_mape, 0.01);
+    EXPECT_EQ(f.model.cv_mape, *f.model.level_cv_mape);  // a level form's error is the estimate's
+    // Every ratio candidate is far from the level (the estimate 7-30% high).
+    for (const CacheShareCandidate& c : f.candidates) EXPECT_GT(c.level_cv_mape, 5.0) << ShareSizeName(c.size);
+    EXPECT_NE(f.model.source.find("least squares of ln(estimate at h / warm); size activations, of 9"),
+              std::string::npos)
+        << f.model.source;
+    EXPECT_EQ(f.model.source.find("depthwise convolutions warm") != std::string::npos, warm_dw) << f.model.source;
+  }
+  // A level form better, but by less than 10%: the ratio form is kept. Chains whose warm time sits 8%
+  // below the ratio form's prediction... made simple: the rows of the ratio form (the estimate right at
+  // cold) with every warm time 3% lower: the level form gains at most a little.
+  std::vector<CacheChainRow> rows = SizedRows(ShareSize::kWeights, 3.0e5, 0.37);
+  for (CacheChainRow& r : rows) r.warm_ms *= 0.97;
+  const CacheShareFit kept = FitCacheShare(rows, "synthetic.csv");
+  double best_level = 1e9;
+  for (const CacheShareCandidate& c : kept.level_candidates) best_level = std::min(best_level, c.level_cv_mape);
+  const double ratio_level = kept.candidates[0].level_cv_mape;  // weights, the ratio form chosen
+  EXPECT_EQ(kept.model.criterion, std::optional<std::string>("ratio"));
+  EXPECT_GT(best_level, 0.9 * ratio_level);
+  EXPECT_EQ(*kept.model.level_cv_mape, ratio_level);
+  // A depthwise estimate outside [warm, cold] is an error naming the chain.
+  std::vector<CacheChainRow> bad = LevelRows(true);
+  bad[3].dw_warm_est_ms = bad[3].cold_est_ms * 1.01;
+  EXPECT_EQ(ErrorOf([&] { FitCacheShare(bad, "s"); }),
+            "fit: --cache-chains: chain3.onnx: its estimate with the depthwise convolutions warm is not between its "
+            "warm and cold ones");
 }
 
 TEST(CacheShare, TiesKeepWeights) {
@@ -667,6 +737,55 @@ TEST(CacheShare, EstimateBlendsColdAndWarm) {
             std::string::npos)
       << json.str();
   EXPECT_NE(csv.str().find(",partial 0.67\n"), std::string::npos) << csv.str();
+}
+
+// A share with warm classes (run 25): their layers at the warm end whatever h, the others blended;
+// forced ends unchanged; the reports name the classes.
+TEST(CacheShare, WarmClassesKeepTheWholeSaving) {
+  const Network net = ConvNet();
+  EstimateOptions cold_opt;
+  cold_opt.cache = CacheMode::kCold;
+  Platform p = SharePlatform(2 * 36864.0, 1.0);  // h = 2/3
+  const double c = EstimateNetwork(net, p, cold_opt).rows[0].ms;
+  p.cache->share->warm_classes = {OpClass::kConv};
+  p.cache->share->criterion = "level";
+  const Report mid = EstimateNetwork(net, p);
+  ASSERT_TRUE(mid.cache && mid.cache->share);
+  EXPECT_NEAR(*mid.cache->share, 2.0 / 3.0, 1e-15);
+  EXPECT_DOUBLE_EQ(mid.rows[0].ms, 0.5 * c);  // the conv's warm factor is 1/2
+  const FusedNetwork fused = FuseNetwork(net, p.fusion);
+  EXPECT_DOUBLE_EQ(EstimateTotal(fused, PlanPlatform(p)).total_ms, mid.total_ms);
+  EXPECT_DOUBLE_EQ(EstimateNetwork(net, p, cold_opt).rows[0].ms, c);  // --cache cold stays cold
+  // Another class warm: the conv takes h again.
+  p.cache->share->warm_classes = {OpClass::kDepthwiseConv};
+  EXPECT_NEAR(EstimateNetwork(net, p).rows[0].ms, 2.0 / 3.0 * c, 1e-15);
+  p.cache->share->warm_classes = {OpClass::kConv};
+  std::ostringstream text, json;
+  Render(mid, Format::kTable, text);
+  Render(mid, Format::kJson, json);
+  EXPECT_NE(text.str().find("partial 0.67 (share of the warm saving kept, from weights 36.0 KiB; conv warm; --cache"),
+            std::string::npos)
+      << text.str();
+  EXPECT_NE(json.str().find("\"warm_classes\": [\n      \"conv\"\n    ]"), std::string::npos) << json.str();
+  // The profile round trip, and a class that does not exist.
+  p.cache->share->level_cv_mape = 9.5;
+  std::ostringstream out;
+  WritePlatform(p, out);
+  EXPECT_NE(out.str().find("\"criterion\": \"level\",\n      \"warm_classes\": [\n        \"conv\"\n      ],\n"
+                           "      \"level_cv_mape\": 9.5"),
+            std::string::npos)
+      << out.str();
+  EXPECT_EQ(*ParsePlatform(out.str(), "s.json").cache, *p.cache);
+  std::string bad = out.str();
+  bad.replace(bad.find("\"conv\"\n      ]"), 6, "\"konv\"");
+  EXPECT_NE(ErrorOf([&] { ParsePlatform(bad, "s.json"); }).find("cache.share.warm_classes: unknown class 'konv'"),
+            std::string::npos)
+      << ErrorOf([&] { ParsePlatform(bad, "s.json"); });
+  bad = out.str();
+  bad.replace(bad.find("\"level\""), 7, "\"flat\"");
+  EXPECT_NE(ErrorOf([&] { ParsePlatform(bad, "s.json"); }).find("cache.share.criterion: expected ratio or level, got 'flat'"),
+            std::string::npos)
+      << ErrorOf([&] { ParsePlatform(bad, "s.json"); });
 }
 
 // A profile naming its size variable: h from the bytes the executed layers write.

@@ -211,19 +211,32 @@ struct CacheChainRow {
   std::int64_t weight_bytes = 0;  // the network's weights as stored (Counts::param_bytes)
   std::int64_t activation_bytes = 0;  // ExecutedOutputBytes; 0: unknown (weights fitted alone)
   double cold_est_ms = 0, warm_est_ms = 0;  // the profile's estimates, --cache cold and warm
+  // The estimate with the depthwise convolutions warm and every other class cold (the level form's
+  // start with warm classes, CacheShare::warm_classes); 0: not computed (that form is not fitted).
+  double dw_warm_est_ms = 0;
   double cold_ms = 0, warm_ms = 0;          // measured
 };
 // Each size variable (CacheShare::size) is fitted so; the model keeps the one with
 // the lowest cv_mape (ties: the first of kShareSizes, weights). Activations are
 // tried only when every row has activation_bytes > 0.
+// level_mape, level_cv_mape: the estimate at the candidate's h (est_cold - h (est_cold - est_warm), from
+// the dw-warm estimate with warm classes) against warm_ms, in sample and leave one out.
 struct CacheShareCandidate {
   ShareSize size = ShareSize::kWeights;
   double half_bytes = 0, slope = 0, mape = 0, cv_mape = 0;
+  std::string criterion = "ratio";  // or "level"
+  bool warm_dw = false;             // level only: the depthwise convolutions warm whatever h
+  double level_mape = 0, level_cv_mape = 0;
 };
+// The declared choice (docs/host-platform.md "Run 25: what changes"): the ratio form of the size with
+// the lowest cv_mape (runs 19-24), unless the candidate with the lowest level_cv_mape of all
+// (ratio, level, level with the depthwise convolutions warm; every size) is at least 10% below that
+// ratio form's level_cv_mape: then that candidate.
 struct CacheShareFit {
   std::vector<CacheChainRow> rows;  // by weight_bytes
-  std::vector<double> share;        // h of each row, fitted (the chosen size)
-  std::vector<CacheShareCandidate> candidates;  // in kShareSizes order
+  std::vector<double> share;        // h of each row, fitted (the chosen candidate)
+  std::vector<CacheShareCandidate> candidates;        // the ratio forms, in kShareSizes order
+  std::vector<CacheShareCandidate> level_candidates;  // level, then level with warm_dw, in kShareSizes order
   CacheShare model;
 };
 // Throws Error with fewer than kMinFitRows rows, or naming the row with a

@@ -2,6 +2,7 @@
 // Schema: docs/platform-profile.md. Every number carries its source.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -246,6 +247,17 @@ struct CacheShare {
   std::string source;
   std::optional<ShareSize> size;  // absent: weights
   std::array<std::optional<double>, 3> cv_mape_by_size{};  // in kShareSizes order; empty before run 19
+  // How h was fitted (run 25 on; absent: "ratio"): "ratio", least squares of ln(1 - h g) against the
+  // chains' measured ln(warm / cold) (runs 11-24); "level", least squares of the ln of the estimate at
+  // h against the chains' ln warm time (mape and cv_mape are then the estimate's against warm_ms).
+  std::optional<std::string> criterion;
+  // Classes whose layers keep the whole warm saving in the partial state, whatever h (run 25 on,
+  // "level" fits only; empty: every class takes h): the depthwise convolutions, which the chains'
+  // per-node profiles show at their warm times (docs/host-platform.md "Conv per layer").
+  std::vector<OpClass> warm_classes;
+  // The leave-one-out MAPE of the estimate at the fitted form against the chains' warm times (the
+  // declared choice between the ratio and level forms, run 25 on); absent before.
+  std::optional<double> level_cv_mape;
 
   ShareSize Size() const { return size.value_or(ShareSize::kWeights); }
   // x of the network for this share's size variable (ShareSizeOf).
@@ -253,6 +265,9 @@ struct CacheShare {
     return ShareSizeOf(Size(), weight_bytes, activation_bytes);
   }
   double Share(double x) const;  // h, in [0, 1]
+  bool IsWarmClass(OpClass c) const {
+    return std::find(warm_classes.begin(), warm_classes.end(), c) != warm_classes.end();
+  }
   bool operator==(const CacheShare&) const = default;
 };
 

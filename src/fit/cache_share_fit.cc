@@ -8,11 +8,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "fit_util.h"
+#include "layer_cost.h"
 #include "odonata/errors.h"
 #include "odonata/estimate.h"
 #include "odonata/fit.h"
@@ -32,15 +34,32 @@ double ShareAt(const Point& p, double x) {
   return 1.0 / (1.0 + std::exp(std::exp(p.ln_slope) * (std::log(x) - p.ln_half)));
 }
 
-// Sum of squares of ln(1 - h g) - ln m over the rows `use` selects.
-double Loss(const Point& p, const std::vector<CacheChainRow>& rows, const std::vector<double>& xs,
+// The forms of the share (CacheShareCandidate): ratio (runs 11-24), level, level with the depthwise
+// convolutions warm.
+enum class Form { kRatio, kLevel, kLevelWarmDw };
+
+// The estimate at h: from the cold estimate (or the one with the depthwise convolutions warm) towards
+// the warm one.
+double LevelEstimate(const CacheChainRow& r, double h, Form form) {
+  const double start = form == Form::kLevelWarmDw ? r.dw_warm_est_ms : r.cold_est_ms;
+  return start - h * (start - r.warm_est_ms);
+}
+
+// Sum of squares over the rows `use` selects: ratio, ln(1 - h g) - ln m; level, ln of the estimate
+// at h - ln warm_ms.
+double Loss(Form form, const Point& p, const std::vector<CacheChainRow>& rows, const std::vector<double>& xs,
             const std::vector<bool>& use) {
   double s = 0;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (!use[i]) continue;
     const CacheChainRow& r = rows[i];
-    const double g = 1.0 - r.warm_est_ms / r.cold_est_ms;
-    const double d = std::log(1.0 - ShareAt(p, xs[i]) * g) - std::log(r.warm_ms / r.cold_ms);
+    double d;
+    if (form == Form::kRatio) {
+      const double g = 1.0 - r.warm_est_ms / r.cold_est_ms;
+      d = std::log(1.0 - ShareAt(p, xs[i]) * g) - std::log(r.warm_ms / r.cold_ms);
+    } else {
+      d = std::log(LevelEstimate(r, ShareAt(p, xs[i]), form)) - std::log(r.warm_ms);
+    }
     s += d * d;
   }
   return s;
@@ -53,14 +72,15 @@ double Loss(const Point& p, const std::vector<CacheChainRow>& rows, const std::v
 constexpr double kLnHalfLo = 4.605170185988092, kLnHalfHi = 25.328436022934504;  // ln 1e2, ln 1e11
 constexpr double kLnSlopeLo = -3.912023005428146, kLnSlopeHi = 2.302585092994046;  // ln 0.02, ln 10
 
-Point Minimize(const std::vector<CacheChainRow>& rows, const std::vector<double>& xs, const std::vector<bool>& use) {
+Point Minimize(Form form, const std::vector<CacheChainRow>& rows, const std::vector<double>& xs,
+               const std::vector<bool>& use) {
   Point best{kLnHalfLo, kLnSlopeLo};
-  double best_loss = Loss(best, rows, xs, use);
+  double best_loss = Loss(form, best, rows, xs, use);
   auto scan = [&](double a0, double a1, double da, double b0, double b1, double db) {
     for (double a = a0; a <= a1 + 1e-12; a += da) {
       for (double b = b0; b <= b1 + 1e-12; b += db) {
         const Point p{a, b};
-        const double l = Loss(p, rows, xs, use);
+        const double l = Loss(form, p, rows, xs, use);
         if (l < best_loss) {
           best_loss = l;
           best = p;
@@ -109,6 +129,10 @@ CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& 
     if (r.warm_est_ms > r.cold_est_ms) {
       throw Error("fit: --cache-chains: " + r.model + ": its warm estimate is above its cold one");
     }
+    if (r.dw_warm_est_ms > 0 && !(r.dw_warm_est_ms >= r.warm_est_ms && r.dw_warm_est_ms <= r.cold_est_ms)) {
+      throw Error("fit: --cache-chains: " + r.model + ": its estimate with the depthwise convolutions warm is "
+                  "not between its warm and cold ones");
+    }
   }
   std::stable_sort(rows.begin(), rows.end(),
                    [](const CacheChainRow& a, const CacheChainRow& b) { return a.weight_bytes < b.weight_bytes; });
@@ -122,50 +146,108 @@ CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& 
     cold[i] = rows[i].cold_ms;
     full[i] = PredictWarm(rows[i], 1.0);
   }
+  // The level forms with the depthwise convolutions warm: when every row has that estimate.
+  const bool with_dw = std::all_of(rows.begin(), rows.end(), [](const CacheChainRow& r) { return r.dw_warm_est_ms > 0; });
   CacheShareFit fit;
   CacheShare& m = fit.model;
-  std::vector<double> best_share;
-  for (std::size_t k = 0; k < std::size(kShareSizes); ++k) {
-    const ShareSize size = kShareSizes[k];
-    if (size != ShareSize::kWeights && !with_activations) continue;
+  // One candidate: h fitted on every row and on every row but one (leave one out), both errors.
+  auto candidate = [&](Form form, ShareSize size, std::vector<double>* share) {
     std::vector<double> xs(n);
     for (std::size_t i = 0; i < n; ++i) xs[i] = ShareSizeOf(size, rows[i].weight_bytes, rows[i].activation_bytes);
-    const Point all = Minimize(rows, xs, std::vector<bool>(n, true));
-    std::vector<double> share(n), in_sample(n), cv(n);
+    const Point all = Minimize(form, rows, xs, std::vector<bool>(n, true));
+    const Form level_form = form == Form::kRatio ? Form::kLevel : form;
+    std::vector<double> in_sample(n), cv(n), level_in(n), level_cv(n);
+    share->assign(n, 0.0);
     for (std::size_t i = 0; i < n; ++i) {
-      share[i] = ShareAt(all, xs[i]);
-      in_sample[i] = PredictWarm(rows[i], share[i]);
+      (*share)[i] = ShareAt(all, xs[i]);
       std::vector<bool> use(n, true);
       use[i] = false;
-      cv[i] = PredictWarm(rows[i], ShareAt(Minimize(rows, xs, use), xs[i]));
+      const double h_out = ShareAt(Minimize(form, rows, xs, use), xs[i]);
+      in_sample[i] = PredictWarm(rows[i], (*share)[i]);
+      cv[i] = PredictWarm(rows[i], h_out);
+      level_in[i] = LevelEstimate(rows[i], (*share)[i], level_form);
+      level_cv[i] = LevelEstimate(rows[i], h_out, level_form);
     }
     CacheShareCandidate c;
     c.size = size;
     c.half_bytes = std::exp(all.ln_half);
     c.slope = std::exp(all.ln_slope);
-    c.mape = fit::PredictionStats(warm, in_sample).mape;
-    c.cv_mape = fit::PredictionStats(warm, cv).mape;
-    m.cv_mape_by_size[k] = c.cv_mape;
-    // The declared criterion: the lowest leave-one-out warm MAPE; ties keep the first (weights).
-    if (fit.candidates.empty() || c.cv_mape < m.cv_mape) {
-      m.size = size;
-      m.half_bytes = c.half_bytes;
-      m.slope = c.slope;
-      m.mape = c.mape;
-      m.cv_mape = c.cv_mape;
-      best_share = share;
-    }
-    fit.candidates.push_back(c);
+    c.criterion = form == Form::kRatio ? "ratio" : "level";
+    c.warm_dw = form == Form::kLevelWarmDw;
+    c.level_mape = fit::PredictionStats(warm, level_in).mape;
+    c.level_cv_mape = fit::PredictionStats(warm, level_cv).mape;
+    c.mape = form == Form::kRatio ? fit::PredictionStats(warm, in_sample).mape : c.level_mape;
+    c.cv_mape = form == Form::kRatio ? fit::PredictionStats(warm, cv).mape : c.level_cv_mape;
+    return c;
+  };
+  auto adopt = [&](const CacheShareCandidate& c, const std::vector<double>& share) {
+    m.size = c.size;
+    m.half_bytes = c.half_bytes;
+    m.slope = c.slope;
+    m.mape = c.mape;
+    m.cv_mape = c.cv_mape;
+    m.level_cv_mape = c.level_cv_mape;
+    m.criterion = c.criterion;
+    m.warm_classes.clear();
+    if (c.warm_dw) m.warm_classes.push_back(OpClass::kDepthwiseConv);
+    fit.share = share;
+  };
+  std::vector<double> share;
+  const CacheShareCandidate* ratio_best = nullptr;
+  std::vector<std::vector<double>> ratio_shares;
+  for (std::size_t k = 0; k < std::size(kShareSizes); ++k) {
+    const ShareSize size = kShareSizes[k];
+    if (size != ShareSize::kWeights && !with_activations) continue;
+    fit.candidates.push_back(candidate(Form::kRatio, size, &share));
+    ratio_shares.push_back(share);
+    m.cv_mape_by_size[k] = fit.candidates.back().cv_mape;
   }
-  fit.share = best_share;
+  // The ratio form: the lowest leave-one-out warm MAPE; ties keep the first (weights).
+  std::size_t rb = 0;
+  for (std::size_t k = 1; k < fit.candidates.size(); ++k) {
+    if (fit.candidates[k].cv_mape < fit.candidates[rb].cv_mape) rb = k;
+  }
+  ratio_best = &fit.candidates[rb];
+  adopt(*ratio_best, ratio_shares[rb]);
+  // The level forms; the declared choice (CacheShareFit): the lowest level_cv_mape of all candidates
+  // (ties: the first met, ratio before level), adopted when at least 10% below the ratio form's.
+  const CacheShareCandidate* best = ratio_best;
+  std::vector<double> best_share = ratio_shares[rb];
+  for (std::size_t k = 0; k < fit.candidates.size(); ++k) {
+    if (fit.candidates[k].level_cv_mape < best->level_cv_mape) {
+      best = &fit.candidates[k];
+      best_share = ratio_shares[k];
+    }
+  }
+  std::vector<std::vector<double>> level_shares;
+  for (Form form : {Form::kLevel, Form::kLevelWarmDw}) {
+    if (form == Form::kLevelWarmDw && !with_dw) continue;
+    for (const ShareSize size : kShareSizes) {
+      if (size != ShareSize::kWeights && !with_activations) continue;
+      fit.level_candidates.push_back(candidate(form, size, &share));
+      level_shares.push_back(share);
+    }
+  }
+  for (std::size_t k = 0; k < fit.level_candidates.size(); ++k) {
+    if (fit.level_candidates[k].level_cv_mape < best->level_cv_mape) {
+      best = &fit.level_candidates[k];
+      best_share = level_shares[k];
+    }
+  }
+  if (best != ratio_best && best->level_cv_mape <= 0.9 * ratio_best->level_cv_mape) adopt(*best, best_share);
   m.rows = static_cast<std::int64_t>(n);
   m.cold_mape = fit::PredictionStats(warm, cold).mape;
   m.warm_mape = fit::PredictionStats(warm, full).mape;
-  char text[200];
+  char text[300];
+  const bool level = m.criterion == "level";
   std::snprintf(text, sizeof text,
-                "%zu networks of %.3g-%.3g MB of weights timed warm and cold; least squares of ln(warm/cold); "
-                "size %s, of %zu, by the lowest leave-one-out CV",
-                n, static_cast<double>(rows.front().weight_bytes) / 1e6, static_cast<double>(rows.back().weight_bytes) / 1e6, ShareSizeName(*m.size), fit.candidates.size());
+                "%zu networks of %.3g-%.3g MB of weights timed warm and cold; least squares of %s; "
+                "size %s, of %zu, by the lowest leave-one-out CV%s",
+                n, static_cast<double>(rows.front().weight_bytes) / 1e6, static_cast<double>(rows.back().weight_bytes) / 1e6,
+                level ? "ln(estimate at h / warm)" : "ln(warm/cold)", ShareSizeName(*m.size),
+                fit.candidates.size() + fit.level_candidates.size(),
+                level ? (m.warm_classes.empty() ? " of the estimate" : " of the estimate; depthwise convolutions warm")
+                      : "");
   m.source = provenance + " (odonata fit --cache-chains: " + text + ")";
   fit.rows = std::move(rows);
   return fit;
@@ -191,6 +273,17 @@ CacheShareFit FitCacheChains(std::string_view csv_text, const std::string& origi
     throw Error(origin + ": --cache-chains needs a profile with warm class models (sweep rows with warm_ms): " +
                 e.what());
   }
+  // The depthwise convolutions warm, every other layer cold: the warm plan without the other classes'
+  // warm models (float depthwise only; the level form with warm classes, CacheShare::warm_classes).
+  std::optional<PlatformPlan> plan_dw;
+  const std::size_t dw = static_cast<std::size_t>(OpClass::kDepthwiseConv);
+  if (dw < plan_warm.classes.size() && plan_warm.classes[dw].warm) {
+    plan_dw = plan_warm;
+    for (std::size_t k = 0; k < plan_dw->classes.size(); ++k) {
+      if (k != dw) plan_dw->classes[k].warm.reset();
+    }
+    for (ClassPlan& cp : plan_dw->quantized) cp.warm.reset();
+  }
   std::vector<CacheChainRow> rows;
   text::CsvRecord r;
   while (reader.Next(&r)) {
@@ -212,6 +305,10 @@ CacheShareFit FitCacheChains(std::string_view csv_text, const std::string& origi
     row.activation_bytes = ExecutedOutputBytes(fused);
     row.cold_est_ms = EstimateTotal(fused, plan_cold).total_ms;
     row.warm_est_ms = EstimateTotal(fused, plan_warm).total_ms;
+    // Clamped into [warm, cold]: the two plans' sums of the same layers, up to rounding.
+    if (plan_dw) {
+      row.dw_warm_est_ms = std::clamp(EstimateTotal(fused, *plan_dw).total_ms, row.warm_est_ms, row.cold_est_ms);
+    }
     rows.push_back(row);
   }
   return FitCacheShare(std::move(rows), provenance);

@@ -160,7 +160,14 @@ void FitJson(const FitReport& fit, std::ostream& out) {
     nlohmann::ordered_json candidates = nlohmann::ordered_json::array();
     for (const CacheShareCandidate& c : fit.cache_share->candidates) {
       candidates.push_back({{"size", ShareSizeName(c.size)}, {"half_bytes", c.half_bytes}, {"slope", c.slope},
-                            {"mape", c.mape}, {"cv_mape", c.cv_mape}});
+                            {"mape", c.mape}, {"cv_mape", c.cv_mape}, {"level_cv_mape", c.level_cv_mape}});
+    }
+    nlohmann::ordered_json warm_classes = nlohmann::ordered_json::array();
+    for (OpClass c : m.warm_classes) warm_classes.push_back(OpClassName(c));
+    nlohmann::ordered_json level = nlohmann::ordered_json::array();
+    for (const CacheShareCandidate& c : fit.cache_share->level_candidates) {
+      level.push_back({{"size", ShareSizeName(c.size)}, {"warm_dw", c.warm_dw}, {"half_bytes", c.half_bytes},
+                       {"slope", c.slope}, {"level_mape", c.level_mape}, {"level_cv_mape", c.level_cv_mape}});
     }
     j["cache_share"] = {{"size", ShareSizeName(m.Size())},
                         {"half_bytes", m.half_bytes},
@@ -169,7 +176,11 @@ void FitJson(const FitReport& fit, std::ostream& out) {
                         {"cv_mape", m.cv_mape},
                         {"cold_mape", m.cold_mape},
                         {"warm_mape", m.warm_mape},
+                        {"criterion", m.criterion.value_or("ratio")},
+                        {"warm_classes", warm_classes},
+                        {"level_cv_mape", m.level_cv_mape.value_or(0.0)},
                         {"candidates", candidates},
+                        {"level_candidates", level},
                         {"rows", rows}};
   }
   j["warnings"] = fit.warnings;
@@ -298,6 +309,25 @@ void FitTable(const FitReport& fit, std::ostream& out) {
                     ShareSizeName(c.size), c.cv_mape, report::HumanBytes(c.half_bytes).c_str(), c.slope);
       out << line;
     }
+    // The declared choice between the forms (CacheShareFit): each candidate's estimate against the
+    // chains' warm times, leave one out.
+    out << "; the estimate, leave one out: ratio";
+    for (const CacheShareCandidate& c : fit.cache_share->candidates) {
+      std::snprintf(line, sizeof line, " %s %.2f%%", ShareSizeName(c.size), c.level_cv_mape);
+      out << line;
+    }
+    const std::vector<CacheShareCandidate>& level = fit.cache_share->level_candidates;
+    for (std::size_t k = 0; k < level.size(); ++k) {
+      const CacheShareCandidate& c = level[k];
+      const bool first_of_form = k == 0 || c.warm_dw != level[k - 1].warm_dw;
+      std::snprintf(line, sizeof line, "%s %s %.2f%% (half %s, slope %.3f)",
+                    first_of_form ? (c.warm_dw ? "; level, depthwise warm" : "; level") : "", ShareSizeName(c.size),
+                    c.level_cv_mape, report::HumanBytes(c.half_bytes).c_str(), c.slope);
+      out << line;
+    }
+    std::snprintf(line, sizeof line, "; chosen: %s%s (%.2f%%)", m.criterion.value_or("ratio").c_str(),
+                  m.warm_classes.empty() ? "" : ", depthwise warm", m.level_cv_mape.value_or(0.0));
+    out << line;
     out << "; h:";
     for (std::size_t i = 0; i < fit.cache_share->rows.size(); ++i) {
       const CacheChainRow& r = fit.cache_share->rows[i];  // at its size x, in the rows' order (by weights)
