@@ -36,10 +36,12 @@ Calibration CalibratePlatform(const std::vector<ValidationRow>& rows, const Plat
     const std::string path = Resolve(row.directory, row.model);
     std::string key = path;
     for (const auto& [name, shape] : row.input_shapes) key += ";" + name + "=" + ShapeToString(shape);
+    key += "\n" + FormatNmsCompares(row.nms_compares);
     auto it = cache.find(key);
     if (it == cache.end()) {
       LoadOptions options;
       options.input_shapes = row.input_shapes;
+      options.nms_compares = row.nms_compares;
       try {
         it = cache.emplace(key, LoadModel(path, options)).first;
       } catch (const Error& e) {

@@ -57,7 +57,8 @@ enum class Col {
   kNetwork,
   kNote,
   kMeasuredPowerW,
-  kMeasuredEnergyMj
+  kMeasuredEnergyMj,
+  kNmsCompares
 };
 
 struct ColumnSpec {
@@ -78,6 +79,7 @@ constexpr ColumnSpec kColumns[] = {
     {"note", false},
     {"measured_power_w", false},
     {"measured_energy_mj", false},
+    {"nms_compares", false},
 };
 constexpr int kColumnCount = static_cast<int>(std::size(kColumns));
 
@@ -156,6 +158,31 @@ std::map<std::string, Shape> ParseInputShapes(const std::string& text, const std
   return shapes;
 }
 
+// "4138=152761597;NAME=COUNT" (column nms_compares) -> IoU comparisons by NonMaxSuppression output.
+std::map<std::string, std::int64_t> ParseNmsCompares(const std::string& text, const std::string& where) {
+  std::map<std::string, std::int64_t> counts;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ';')) {
+    item = Trim(item);
+    if (item.empty()) continue;
+    const std::size_t eq = item.rfind('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw Error(where + ": nms_compares: '" + item + "' is not NAME=COUNT (e.g. 4138=152761597)");
+    }
+    const std::string name = Trim(item.substr(0, eq)), digits = Trim(item.substr(eq + 1));
+    std::int64_t v = 0;
+    const auto parsed = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (digits.empty() || parsed.ec != std::errc() || parsed.ptr != digits.data() + digits.size() || v < 0) {
+      throw Error(where + ": nms_compares: '" + item + "': '" + digits + "' is not an integer >= 0");
+    }
+    if (!counts.emplace(name, v).second) {
+      throw Error(where + ": nms_compares: output '" + name + "' given more than once");
+    }
+  }
+  return counts;
+}
+
 ValidationRow ParseRow(const Record& r, const Header& h, const std::string& origin, const std::string& directory) {
   const std::string where = origin + ":" + std::to_string(r.line);
   if (r.fields.size() != h.fields) {
@@ -181,6 +208,7 @@ ValidationRow ParseRow(const Record& r, const Header& h, const std::string& orig
     throw Error(where + ": precision: unknown precision '" + precision + "' (fp32|fp16|int8)");
   }
   row.input_shapes = ParseInputShapes(field(Col::kInputShape), where);
+  row.nms_compares = ParseNmsCompares(field(Col::kNmsCompares), where);
 
   // A finite number > 0, or the column's name and what is wrong.
   auto positive = [&](Col c, const std::string& text) {
@@ -326,12 +354,13 @@ class Loader {
 
   const Network& NetworkOf(const ValidationRow& row) {
     const std::string path = Resolve(row.directory, row.model);
-    return Get(networks_, path + '\n' + FormatInputShapes(row.input_shapes), [&] {
-      if (!row.input_shapes.empty() && fs::path(path).extension() == ".json") {
-        throw Error(path + ": input_shape cannot be set for an ANNETTE graph");
+    return Get(networks_, path + '\n' + FormatInputShapes(row.input_shapes) + '\n' + FormatNmsCompares(row.nms_compares), [&] {
+      if ((!row.input_shapes.empty() || !row.nms_compares.empty()) && fs::path(path).extension() == ".json") {
+        throw Error(path + ": input_shape and nms_compares cannot be set for an ANNETTE graph");
       }
       LoadOptions load;
       load.input_shapes = row.input_shapes;
+      load.nms_compares = row.nms_compares;
       return LoadModel(path, load);
     });
   }
@@ -559,6 +588,12 @@ void NoteUnmatchedBaselineRows(CheckResult& result, const CheckOptions& options,
 std::string FormatInputShapes(const std::map<std::string, Shape>& shapes) {
   std::string out;
   for (const auto& [name, shape] : shapes) out += (out.empty() ? "" : ";") + name + "=" + ShapeToString(shape);
+  return out;
+}
+
+std::string FormatNmsCompares(const std::map<std::string, std::int64_t>& counts) {
+  std::string out;
+  for (const auto& [name, count] : counts) out += (out.empty() ? "" : ";") + name + "=" + std::to_string(count);
   return out;
 }
 

@@ -97,7 +97,7 @@ const std::vector<std::string>& LayerDimNames() {
   static const std::vector<std::string> names = {"out_h",  "out_w",   "in_c", "out_c", "in_h",  "in_w",   "batch",
                                                  "kernel", "spatial", "macs", "elems", "boxes", "classes",
                                                  "group",  "stride",  "dilation", "weights", "inputs", "align", "kept", "kept_per_class",
-                                                 "valid_macs", "valid_permille"};
+                                                 "valid_macs", "valid_permille", "nms_compares"};
   return names;
 }
 

@@ -392,6 +392,15 @@ std::int64_t LayerDim(const Layer& l, LayerDimId dim) {
       const std::int64_t classes = LayerDim(l, D::kClasses);
       return classes > 0 ? (LayerDim(l, D::kKept) + classes / 2) / classes : 0;
     }
+    case D::kNmsCompares: {
+      // Stated, or the bound for the kept boxes: a kept box is compared with every box of its class
+      // selected before it (k (k - 1) / 2 in all), a suppressed one at most with all k.
+      if (l.op_type != "NonMaxSuppression") return 0;
+      if (l.nms_compares >= 0) return l.nms_compares;
+      const std::int64_t classes = LayerDim(l, D::kClasses), n = LayerDim(l, D::kBoxes);
+      const std::int64_t k = std::min(LayerDim(l, D::kKeptPerClass), n);
+      return classes * (k * (k - 1) / 2 + (n - k) * k);
+    }
     case D::kElems:
       return out ? Product(*out) : 0;
     case D::kGroup:

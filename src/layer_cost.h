@@ -45,6 +45,7 @@ enum class LayerDimId : std::uint8_t {
   kKeptPerClass,
   kValidMacs,
   kValidPermille,
+  kNmsCompares,
   kNone,  // a name LayerDim does not know: always 0
 };
 inline constexpr std::size_t kLayerDimCount = static_cast<std::size_t>(LayerDimId::kNone);

@@ -18,6 +18,7 @@
 #include "counts.h"
 #include "io.h"
 #include "odonata/errors.h"
+#include "odonata/estimator.h"
 #include "odonata/fusion.h"
 #include "odonata/network.h"
 #include "text.h"
@@ -825,6 +826,7 @@ enum class Col {
   kPowerW,
   kEnergyMj,
   kOutRows,
+  kNmsCompares,
   kCount,
 };
 
@@ -856,6 +858,7 @@ constexpr ColumnSpec kColumns[] = {
     {"power_w", false},
     {"energy_mj", false},
     {"out_rows", false},
+    {"nms_compares", false},
 };
 static_assert(std::size(kColumns) == static_cast<std::size_t>(Col::kCount));
 
@@ -992,6 +995,11 @@ Measurement ParseRow(const Record& r, const Header& h, const std::string& origin
     if (v < 0) throw p.Fail("out_rows", "'" + std::string(Trim(*f)) + "' must not be negative");
     m.out_rows = v;
   }
+  if (const std::string* f = field(Col::kNmsCompares)) {
+    I64 v = p.Int("nms_compares", *f);
+    if (v < 0) throw p.Fail("nms_compares", "'" + std::string(Trim(*f)) + "' must not be negative");
+    m.nms_compares = v;
+  }
   for (int i : h.extra) m.extra.emplace_back(h.names[i], r.fields[i]);
 
   try {
@@ -1048,7 +1056,8 @@ std::vector<Measurement> ReadMeasurements(const std::string& path, bool require_
 }
 
 void WriteMeasurements(const std::vector<Measurement>& rows, std::ostream& out) {
-  bool latency = false, p10 = false, p90 = false, repeats = false, power = false, energy = false, out_rows = false;
+  bool latency = false, p10 = false, p90 = false, repeats = false, power = false, energy = false, out_rows = false,
+       nms_compares = false;
   for (const Measurement& m : rows) {
     latency |= m.latency_ms > 0;
     p10 |= m.latency_ms_p10.has_value();
@@ -1057,8 +1066,9 @@ void WriteMeasurements(const std::vector<Measurement>& rows, std::ostream& out) 
     power |= m.power_w.has_value();
     energy |= m.energy_mj.has_value();
     out_rows |= m.out_rows.has_value();
+    nms_compares |= m.nms_compares.has_value();
   }
-  const bool present[] = {latency, p10, p90, repeats, power, energy, out_rows};
+  const bool present[] = {latency, p10, p90, repeats, power, energy, out_rows, nms_compares};
   const std::size_t first_latency = static_cast<std::size_t>(Col::kLatency);
   std::vector<std::string> extra;
   if (!rows.empty()) {
@@ -1097,6 +1107,7 @@ void WriteMeasurements(const std::vector<Measurement>& rows, std::ostream& out) 
         number(m.power_w),
         number(m.energy_mj),
         m.out_rows ? std::to_string(*m.out_rows) : std::string(),
+        m.nms_compares ? std::to_string(*m.nms_compares) : std::string(),
     };
     for (std::size_t i = 0; i < std::size(latency_fields); ++i) {
       if (present[i]) line.append(",").append(latency_fields[i]);
@@ -1247,18 +1258,30 @@ Layer ToLayer(const LayerConfig& c) {
 
 Layer ToLayer(const Measurement& m) {
   Layer l = ToLayer(m.config);
-  if (!m.out_rows) return l;
-  const auto fail = [&](const std::string& what) { return Error("out_rows: " + what); };
-  if (l.op_type != "NonMaxSuppression" || l.outputs.empty() || l.outputs[0].shape.empty()) {
-    throw fail("only a NonMaxSuppression row has a measured output size, not " + m.config.op);
+  if (m.out_rows) {
+    const auto fail = [&](const std::string& what) { return Error("out_rows: " + what); };
+    if (l.op_type != "NonMaxSuppression" || l.outputs.empty() || l.outputs[0].shape.empty()) {
+      throw fail("only a NonMaxSuppression row has a measured output size, not " + m.config.op);
+    }
+    Shape& y = l.outputs[0].shape;
+    if (*m.out_rows > y[0]) {
+      throw fail(std::to_string(*m.out_rows) + " rows exceed the output's bound of " + std::to_string(y[0]) +
+                 " (batch x in_c x in_h)");
+    }
+    y[0] = *m.out_rows;
+    l.counts = ComputeCounts(l);
   }
-  Shape& y = l.outputs[0].shape;
-  if (*m.out_rows > y[0]) {
-    throw fail(std::to_string(*m.out_rows) + " rows exceed the output's bound of " + std::to_string(y[0]) +
-               " (batch x in_c x in_h)");
+  if (m.nms_compares) {
+    const auto fail = [&](const std::string& what) { return Error("nms_compares: " + what); };
+    if (l.op_type != "NonMaxSuppression") throw fail("only a NonMaxSuppression row has comparisons, not " + m.config.op);
+    // The bound for the kept boxes (LayerDim "nms_compares" of the unstated layer).
+    const std::int64_t bound = LayerDim(l, "nms_compares");
+    if (*m.nms_compares > bound) {
+      throw fail(std::to_string(*m.nms_compares) + " exceed the bound of " + std::to_string(bound) +
+                 " for the kept boxes (each suppressed candidate compared with every kept box of its class)");
+    }
+    l.nms_compares = *m.nms_compares;
   }
-  y[0] = *m.out_rows;
-  l.counts = ComputeCounts(l);
   return l;
 }
 

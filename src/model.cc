@@ -50,14 +50,14 @@ Network LoadModel(const std::string& path, const LoadOptions& options) {
   }
   RejectDirectory(path);
   if (IsGeneratorDescription(path)) {
-    if (!options.input_shapes.empty() || options.batch) {
-      throw Error(path + ": generated networks have fixed shapes; --input-shape and --batch do not apply");
+    if (!options.input_shapes.empty() || options.batch || !options.nms_compares.empty()) {
+      throw Error(path + ": generated networks have fixed shapes; --input-shape, --nms-compares and --batch do not apply");
     }
     return GenerateNetwork(path);
   }
   if (!IsAnnetteGraph(path)) return LoadOnnx(path, options);
-  if (!options.input_shapes.empty() || options.batch) {
-    throw Error(path + ": ANNETTE graphs have fixed shapes; --input-shape and --batch do not apply");
+  if (!options.input_shapes.empty() || options.batch || !options.nms_compares.empty()) {
+    throw Error(path + ": ANNETTE graphs have fixed shapes; --input-shape, --nms-compares and --batch do not apply");
   }
   if (!options.input_values.empty()) {
     throw Error(path + ": ANNETTE graphs have no input values; --input-value does not apply");

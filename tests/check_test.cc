@@ -152,7 +152,7 @@ TEST_F(CheckTest, SuiteErrorsNameFileLineAndColumn) {
        "v.csv:1: unknown column 'measurd_ms' (did you mean 'measured_ms'?)"},
       {"model,platform,precision,measured_ms,measures,split,source,colour\n",
        "v.csv:1: unknown column 'colour' (columns: model, platform, precision, input_shape, measured_ms, measures, "
-       "split, source, network, note, measured_power_w, measured_energy_mj)"},
+       "split, source, network, note, measured_power_w, measured_energy_mj, nms_compares)"},
       {"model,platform,precision,measured_ms,measures,split,source,model\n", "v.csv:1: duplicate column 'model'"},
       {"model,platform,precision,measured_ms,measures,split\n", "v.csv:1: missing required column 'source'"},
       {"model,platform,precision,measured_ms,measures\n", "v.csv:1: missing required columns 'split', 'source'"},
@@ -182,12 +182,24 @@ TEST_F(CheckTest, SuiteErrorsNameFileLineAndColumn) {
       {"model,platform,precision,input_shape,measured_ms,measures,split,source\n"
        "a.onnx,ncs2,fp16,x=1x3;x=1x4,1.5,e2e,validation,src\n",
        "v.csv:2: input_shape: input 'x' given more than once"},
+      {"model,platform,precision,measured_ms,measures,split,source,nms_compares\n"
+       "a.onnx,ncs2,fp16,1.5,e2e,validation,src,4138\n",
+       "v.csv:2: nms_compares: '4138' is not NAME=COUNT (e.g. 4138=152761597)"},
+      {"model,platform,precision,measured_ms,measures,split,source,nms_compares\n"
+       "a.onnx,ncs2,fp16,1.5,e2e,validation,src,4138=1e6\n",
+       "v.csv:2: nms_compares: '4138=1e6': '1e6' is not an integer >= 0"},
+      {"model,platform,precision,measured_ms,measures,split,source,nms_compares\n"
+       "a.onnx,ncs2,fp16,1.5,e2e,validation,src,a=1;a=2\n",
+       "v.csv:2: nms_compares: output 'a' given more than once"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.text);
     EXPECT_EQ(SuiteError(c.text), c.message);
   }
   EXPECT_EQ(SuiteError(kHeader + row), "");
+  EXPECT_EQ(SuiteError("model,platform,precision,measured_ms,measures,split,source,nms_compares\n"
+                       "a.onnx,ncs2,fp16,1.5,e2e,validation,src,4138=152761597;b=0\n"),
+            "");
   EXPECT_NE(SuiteError("model,platform,precision,input_shape,measured_ms,measures,split,source\n"
                        "a.onnx,ncs2,fp16,x=1xq,1.5,e2e,validation,src\n")
                 .find("v.csv:2: input_shape: 'x=1xq': "),

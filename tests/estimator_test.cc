@@ -729,8 +729,10 @@ TEST(Estimator, ValidMacsOfOtherLayersIsMacs) {
   EXPECT_EQ(LayerDim(l, "valid_permille"), 1000);
   const std::vector<std::string>& names = LayerDimNames();
   ASSERT_GE(names.size(), 2u);
-  EXPECT_EQ(names[names.size() - 2], "valid_macs");
-  EXPECT_EQ(names.back(), "valid_permille");
+  ASSERT_GE(names.size(), 3u);
+  EXPECT_EQ(names[names.size() - 3], "valid_macs");
+  EXPECT_EQ(names[names.size() - 2], "valid_permille");
+  EXPECT_EQ(names.back(), "nms_compares");
 }
 
 // Issue 16 (tools/fit_tx2.py): the TX2 profile charges a depthwise convolution its FP32 traffic over a fitted

@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <random>
+#include <sstream>
 #include <string>
 
 #include "../src/fit/detection_fit.h"
@@ -306,6 +308,140 @@ TEST(HostCpu, FitDetectionChoosesItsFormByCrossValidation) {
     }
     EXPECT_EQ(FitDetection(bound, ms).terms[2].factors,
               (std::vector<FittedFactor>{{"classes", 0}, {"kept_per_class", 0}, {"kept_per_class", 0}}));
+  }
+}
+
+// LayerDim nms_compares: the stated count, else the bound for the kept boxes, by hand. NmsNetwork:
+// 2 batches x 3 classes of 100 boxes, at most 40 kept per class: 6 x (40 x 39 / 2 + 60 x 40) =
+// 6 x 3180 = 19080; with 100 per class (every box kept) 6 x 100 x 99 / 2 = 29700. A stated count
+// (LoadOptions::nms_compares, --nms-compares) replaces it; a name no NMS writes, or a count above
+// the bound, is an error.
+TEST(HostCpu, NmsComparesDimStatedOrBound) {
+  const Network net = NmsNetwork();
+  const Layer& nms = Find(net, "NonMaxSuppression");
+  EXPECT_EQ(LayerDim(nms, "kept_per_class"), 40);
+  EXPECT_EQ(LayerDim(nms, "nms_compares"), 19080);
+  EXPECT_EQ(LayerDim(Find(NmsNetwork("100"), "NonMaxSuppression"), "nms_compares"), 29700);
+  const Network relu = ParseOnnxText(Model("(float[1,8,4,4] x) => (float[1,8,4,4] y)", "y = Relu(x)"));
+  EXPECT_EQ(LayerDim(Find(relu, "Relu"), "nms_compares"), 0);
+
+  const std::string body =
+      "m = Constant <value = int64[1] {40}> ()\n"
+      "iou = Constant <value = float[1] {0.5}> ()\n"
+      "y = NonMaxSuppression(boxes, scores, m, iou)";
+  const std::string graph = "(float[2,100,4] boxes, float[2,3,100] scores) => (int64[?,3] y)";
+  LoadOptions o;
+  o.nms_compares["y"] = 5000;
+  EXPECT_EQ(LayerDim(Find(ParseOnnxText(Model(graph, body), o), "NonMaxSuppression"), "nms_compares"), 5000);
+  // Stated kept boxes (30 of 600: 5 per class) lower the bound: 6 x (5 x 4 / 2 + 95 x 5) = 2910.
+  LoadOptions kept;
+  kept.input_shapes["y"] = {30, 3};
+  EXPECT_EQ(LayerDim(Find(ParseOnnxText(Model(graph, body), kept), "NonMaxSuppression"), "nms_compares"), 2910);
+  kept.nms_compares["y"] = 2911;
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(Model(graph, body), kept, "m.onnx"); }),
+            "m.onnx: --nms-compares y=2911 exceeds the bound of 2910 for its kept boxes (each suppressed candidate "
+            "compared with every kept box)");
+  LoadOptions wrong;
+  wrong.nms_compares["z"] = 1;
+  EXPECT_EQ(ErrorOf([&] { ParseOnnxText(Model(graph, body), wrong, "m.onnx"); }),
+            "m.onnx: --nms-compares: no NonMaxSuppression writes 'z' (its outputs: y)");
+  EXPECT_EQ(ErrorOf([&] {
+              ParseOnnxText(Model("(float[1,8,4,4] x) => (float[1,8,4,4] y)", "y = Relu(x)"), wrong, "r.onnx");
+            }),
+            "r.onnx: --nms-compares: no NonMaxSuppression writes 'z' (the model has none)");
+}
+
+// A measurement row's nms_compares (run.js's replay of the loop) sets the layer's count; on
+// another op, above its bound or negative it is an error naming the line.
+TEST(HostCpu, NmsComparesColumn) {
+  const std::string head = "op,in_c,in_h,in_w,out_c,kernel_h,kernel_w,stride_h,stride_w,precision,latency_ms,out_rows,nms_compares\n";
+  // 300 boxes in one class, 100 kept: bound 100 x 99 / 2 + 200 x 100 = 24950.
+  const std::vector<Measurement> rows =
+      ParseMeasurements(head + "NonMaxSuppression,1,300,1,1,1,1,1,1,fp32,0.05,100,9000\n"
+                               "NonMaxSuppression,1,300,1,1,1,1,1,1,fp32,0.05,100,\n"
+                               "Relu,8,4,4,8,1,1,1,1,fp32,0.01,,\n",
+                        "n.csv");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].nms_compares, std::optional<std::int64_t>(9000));
+  EXPECT_EQ(LayerDim(ToLayer(rows[0]), "nms_compares"), 9000);
+  EXPECT_EQ(LayerDim(ToLayer(rows[1]), "nms_compares"), 24950);
+  EXPECT_FALSE(rows[2].nms_compares.has_value());
+  std::ostringstream out;
+  WriteMeasurements(rows, out);
+  EXPECT_NE(out.str().find(",out_rows,nms_compares\n"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find(",100,9000\n"), std::string::npos) << out.str();
+  EXPECT_EQ(ErrorOf([&] { ParseMeasurements(head + "NonMaxSuppression,1,300,1,1,1,1,1,1,fp32,0.05,100,24951\n", "n.csv"); }),
+            "n.csv:2: nms_compares: 24951 exceed the bound of 24950 for the kept boxes (each suppressed candidate "
+            "compared with every kept box of its class)");
+  EXPECT_EQ(ErrorOf([&] { ParseMeasurements(head + "Relu,8,4,4,8,1,1,1,1,fp32,0.01,,5\n", "n.csv"); }),
+            "n.csv:2: nms_compares: only a NonMaxSuppression row has comparisons, not Relu");
+  EXPECT_NE(ErrorOf([&] { ParseMeasurements(head + "NonMaxSuppression,1,300,1,1,1,1,1,1,fp32,0.05,100,-3\n", "n.csv"); })
+                .find("nms_compares"),
+            std::string::npos);
+}
+
+// Rows made by t = c0 + c1 kept + c2 nms_compares (1 class, 300-9000 boxes, kept 20-100%, the
+// comparisons between their least, kept (kept - 1) / 2 + (boxes - kept), and their bound, 1%
+// noise), read through the measurement CSV: the cross-validation chooses that form, the
+// coefficients come back within 3%, and FitPlatform writes the form and each form's CV into the
+// profile's source. The same rows made by c0 + c1 kept + c2 kept^2 keep form 0.
+TEST(HostCpu, FitDetectionRecoversTheComparisonsTerm) {
+  const double c0 = 0.05, c1 = 2e-4, c2 = 1e-6;
+  for (int made : {3, 0}) {
+    SCOPED_TRACE(made);
+    Noise noise(0.01, 5);
+    std::string csv = "op,in_c,in_h,in_w,out_c,kernel_h,kernel_w,stride_h,stride_w,precision,latency_ms,out_rows,nms_compares\n";
+    int k = 0;
+    for (std::int64_t boxes = 300; boxes <= 9000; boxes += 300) {
+      const double fraction = 0.2 + 0.8 * static_cast<double>(k % 5) / 4.0;
+      const double scan = static_cast<double>((k * 3) % 7) / 6.0;  // 0 .. 1: where suppressors sit
+      ++k;
+      const auto kept = static_cast<std::int64_t>(fraction * static_cast<double>(boxes));
+      const std::int64_t least = kept * (kept - 1) / 2 + (boxes - kept);
+      const std::int64_t most = kept * (kept - 1) / 2 + (boxes - kept) * kept;
+      const auto compares = least + static_cast<std::int64_t>(scan * static_cast<double>(most - least));
+      const auto kk = static_cast<double>(kept);
+      const double t = (made == 3 ? c0 + c1 * kk + c2 * static_cast<double>(compares) : c0 + c1 * kk + 2 * c2 * kk * kk) * noise();
+      csv += "NonMaxSuppression,1," + std::to_string(boxes) + ",1,1,1,1,1,1,fp32," + std::to_string(t) + "," +
+             std::to_string(kept) + "," + std::to_string(compares) + "\n";
+    }
+    const std::vector<Measurement> rows = ParseMeasurements(csv, "nms.csv");
+    ASSERT_EQ(rows.size(), 30u);
+    std::vector<Layer> layers;
+    std::vector<double> ms;
+    for (const Measurement& m : rows) {
+      layers.push_back(ToLayer(m));
+      ms.push_back(m.latency_ms);
+    }
+    // 600 boxes, 40% kept (240): least 240 x 239 / 2 + 360 = 29040, most 28680 + 86400 = 115080;
+    // scan 3/6: 29040 + 43020 = 72060.
+    EXPECT_EQ(LayerDim(layers[1], "kept"), 240);
+    EXPECT_EQ(LayerDim(layers[1], "nms_compares"), 72060);
+    const FittedModel f = FitDetection(layers, ms);
+    ASSERT_EQ(f.terms.size(), 3u);
+    if (made == 3) {
+      EXPECT_EQ(f.terms[1].factors, (std::vector<FittedFactor>{{"kept", 0}}));
+      EXPECT_EQ(f.terms[2].factors, (std::vector<FittedFactor>{{"nms_compares", 0}}));
+      EXPECT_NEAR(f.terms[0].coef, c0, 0.03 * c0);
+      EXPECT_NEAR(f.terms[1].coef, c1, 0.03 * c1);
+      EXPECT_NEAR(f.terms[2].coef, c2, 0.03 * c2);
+      EXPECT_LT(f.mape, 1.5);
+      EXPECT_NE(f.source.find("rows; c0 + c1 kept + c2 nms_compares (the form chosen by 5-fold cross-validated MAPE: "),
+                std::string::npos)
+          << f.source;
+      const Platform base = LoadPlatform(kRoot + "/data/host-ort-cpu/phase2/base.json");
+      const FitReport r = FitPlatform(rows, base, "nms.csv");
+      const FittedModel* p = r.platform.ModelFor(OpClass::kDetection).FittedFor(Precision::kFp32);
+      ASSERT_TRUE(p);
+      EXPECT_EQ(p->terms[2].factors, (std::vector<FittedFactor>{{"nms_compares", 0}}));
+      EXPECT_NE(p->source.find("c0 + c1 kept + c2 nms_compares (the form chosen by 5-fold"), std::string::npos)
+          << p->source;
+      EXPECT_NE(p->source.find(", c1 kept + c2 nms_compares "), std::string::npos) << p->source;  // its CV
+    } else {
+      EXPECT_EQ(f.terms[2].factors,
+                (std::vector<FittedFactor>{{"classes", 0}, {"kept_per_class", 0}, {"kept_per_class", 0}}));
+      EXPECT_NEAR(f.terms[2].coef, 2 * c2, 0.03 * 2 * c2);
+    }
   }
 }
 

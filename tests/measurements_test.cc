@@ -51,12 +51,13 @@ std::string CountsText(const Counts& c) {
 
 TEST(Measurements, CanonicalColumns) {
   const auto& c = MeasurementColumns();
-  ASSERT_EQ(c.size(), 22u);
+  ASSERT_EQ(c.size(), 23u);
   EXPECT_EQ(c.front(), "op");
   EXPECT_EQ(c[14], "precision");
   EXPECT_EQ(c[15], "latency_ms");
   EXPECT_EQ(c[20], "energy_mj");
-  EXPECT_EQ(c.back(), "out_rows");
+  EXPECT_EQ(c[21], "out_rows");
+  EXPECT_EQ(c.back(), "nms_compares");
 }
 
 TEST(Measurements, ParsesQuotingCrlfCommentsBlankLinesAndExtras) {

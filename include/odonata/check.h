@@ -29,12 +29,16 @@ namespace odonata {
 // Optional: network (the measured network's own name, when it differs from the model file), note,
 //   measured_power_w (mean power while measured_ms was measured, W) and measured_energy_mj (energy of one
 //   inference, mJ; when only the power is given, energy = power x measured_ms). Rows with either are also
-//   checked for energy: the estimate's energy_mj (layers only for layers_sum rows) against the measurement.
+//   checked for energy: the estimate's energy_mj (layers only for layers_sum rows) against the measurement;
+//   nms_compares (NAME=COUNT;...: a NonMaxSuppression's IoU comparisons, as --nms-compares).
 struct ValidationRow {
   std::string model;
   std::string platform;
   Precision precision = Precision::kFp32;
   std::map<std::string, Shape> input_shapes;
+  // Column nms_compares ("4138=152761597;..."): a NonMaxSuppression's IoU comparisons on the timed
+  // feed by its output's name (LoadOptions::nms_compares), stated as the value-dependent sizes are.
+  std::map<std::string, std::int64_t> nms_compares;
   double measured_ms = 0;
   std::string measures;
   bool calibration = false;
@@ -49,6 +53,8 @@ struct ValidationRow {
 
 // The input_shape column's text: "a=1x3x8x8;b=1x4" (names sorted), "" when empty.
 std::string FormatInputShapes(const std::map<std::string, Shape>& shapes);
+// "NAME=COUNT;..." in name order: a row's nms_compares as the column writes it.
+std::string FormatNmsCompares(const std::map<std::string, std::int64_t>& counts);
 
 // Parse a suite; errors name the file, line and column ("v.csv:4: measured_ms: ...").
 std::vector<ValidationRow> ReadValidationSuite(const std::string& path);

@@ -87,6 +87,13 @@ const EstimatorInfo* FindEstimator(const std::string& name);
 //                  Runtime's NCHWc kernels skip the other taps. Other ops (ConvTranspose
 //                  too, a scatter): macs
 //   valid_permille valid_macs / macs in thousandths, to the nearest integer (1000 for other ops)
+//   nms_compares   NonMaxSuppression: the IoU comparisons of ONNX Runtime's greedy loop (per batch and
+//                  class, each candidate in score order is compared with the boxes selected before it
+//                  until one overlaps it by more than the threshold): as stated (Layer::nms_compares,
+//                  from LoadOptions::nms_compares or a measurement row's nms_compares), else its bound
+//                  for the kept boxes, every suppressed candidate compared with all k selected boxes of
+//                  its class: batch x classes x (k (k - 1) / 2 + (boxes - k) k), k = kept_per_class
+//                  (at kept's bound, k = boxes: classes x boxes (boxes - 1) / 2); 0 for other ops
 // Recurrent layers (rnn: LSTM, GRU, RNN; X [seq, batch, input], or [batch, seq, input] with
 // layout 1): in_c the input size, out_c the hidden size, in_h the sequence length, batch the
 // batch, spatial the time steps (seq * batch), out_h, out_w and in_w 0.

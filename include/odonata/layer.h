@@ -161,6 +161,9 @@ struct Layer {
   // How many times the layer runs per inference (Loop bodies with static trip count).
   std::int64_t repeat = 1;
   bool data_dependent = false;  // a shape it uses is an upper bound (see TensorInfo)
+  // NonMaxSuppression: the IoU comparisons its greedy loop makes, as stated (LoadOptions::nms_compares,
+  // a measurement row's nms_compares); -1 when not stated (LayerDim "nms_compares" is then its bound).
+  std::int64_t nms_compares = -1;
   bool unknown_op = false;      // op not in odonata's op table: counts are traffic only
 
   bool operator==(const Layer&) const = default;

@@ -50,6 +50,9 @@ struct Measurement {
   // (column `out_rows`): a NonMaxSuppression's selected boxes. nullopt: the
   // output keeps its upper bound (ToLayer's).
   std::optional<std::int64_t> out_rows;
+  // The IoU comparisons a NonMaxSuppression's greedy loop made on that feed (column
+  // `nms_compares`, tools/ort/run.js's replay): LayerDim "nms_compares". nullopt: its bound.
+  std::optional<std::int64_t> nms_compares;
   std::string origin;  // "file.csv:12", for errors and reports
   // Columns beyond the canonical ones (e.g. `name`, `model`), kept in order.
   std::vector<std::pair<std::string, std::string>> extra;
@@ -79,9 +82,10 @@ void WriteMeasurements(const std::vector<Measurement>& rows, std::ostream& out);
 Layer ToLayer(const LayerConfig& config);
 // ToLayer(m.config) with the first output's leading size set to m.out_rows
 // when the row has one (a NonMaxSuppression's measured selections; LayerDim
-// "kept"), counts recomputed. Throws Error as ToLayer, and for an out_rows
-// above the output's bound or on an op whose output size does not depend on
-// its input values.
+// "kept"), counts recomputed, and Layer::nms_compares set to m.nms_compares. Throws
+// Error as ToLayer, for an out_rows above the output's bound or on an op whose output
+// size does not depend on its input values, and for an nms_compares on an op other than
+// NonMaxSuppression or above its bound for the kept boxes.
 Layer ToLayer(const Measurement& m);
 
 // The convolution + activation ops (ConvRelu, ConvClip, ConvSigmoid, ConvHardSigmoid,

@@ -25,6 +25,10 @@ struct LoadOptions {
   // or, for several values, a vector). Folded like constants, so that If, Where
   // and Loop on them resolve; the input stays an input of the network.
   std::map<std::string, std::vector<double>> input_values;
+  // The IoU comparisons of a NonMaxSuppression's greedy loop, by the name of its output
+  // ("--nms-compares 4138=152761597"): a value statement like the kept boxes stated with
+  // input_shapes; LayerDim "nms_compares" takes it instead of its bound.
+  std::map<std::string, std::int64_t> nms_compares;
 };
 
 struct Network {

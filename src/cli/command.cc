@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <exception>
@@ -63,6 +64,29 @@ bool SplitInputValue(const std::string& text, std::string* name, std::vector<dou
   return true;
 }
 
+// "NAME=COUNT" of --nms-compares: a NonMaxSuppression output's name and its loop's IoU
+// comparisons, an integer >= 0.
+bool SplitNmsCompares(const std::string& text, std::string* name, std::int64_t* count, std::string* problem) {
+  const std::size_t eq = text.rfind('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
+    *problem = "'" + text + "' is not NAME=COUNT (a NonMaxSuppression output and its IoU comparisons, e.g. 4138=152761597)";
+    return false;
+  }
+  *name = text.substr(0, eq);
+  const std::string digits = text.substr(eq + 1);
+  const char* end = digits.data() + digits.size();
+  const auto parsed = std::from_chars(digits.data(), end, *count);
+  if (parsed.ec == std::errc::result_out_of_range) {
+    *problem = "'" + text + "': '" + digits + "' is too large";
+    return false;
+  }
+  if (parsed.ec != std::errc() || parsed.ptr != end || *count < 0) {
+    *problem = "'" + text + "': '" + digits + "' is not an integer >= 0";
+    return false;
+  }
+  return true;
+}
+
 // Validators: a failure is a usage error (exit 2) naming the option.
 
 CLI::Validator InputValueValidator() {
@@ -72,6 +96,17 @@ CLI::Validator InputValueValidator() {
         std::vector<double> values;
         std::string problem;
         return SplitInputValue(value, &name, &values, &problem) ? std::string() : problem;
+      },
+      "");
+}
+
+CLI::Validator NmsComparesValidator() {
+  return CLI::Validator(
+      [](std::string& value) {
+        std::string name;
+        std::int64_t count = 0;
+        std::string problem;
+        return SplitNmsCompares(value, &name, &count, &problem) ? std::string() : problem;
       },
       "");
 }
@@ -187,6 +222,17 @@ LoadOptions ModelArgs::ToLoadOptions() const {
       throw Error("--input-value: input '" + name + "' given more than once", ExitCode::kUsage);
     }
   }
+  for (const std::string& text : nms_compares) {
+    std::string name;
+    std::int64_t count = 0;
+    std::string problem;
+    if (!SplitNmsCompares(text, &name, &count, &problem)) {
+      throw Error("--nms-compares: " + problem, ExitCode::kUsage);
+    }
+    if (!load.nms_compares.emplace(name, count).second) {
+      throw Error("--nms-compares: output '" + name + "' given more than once", ExitCode::kUsage);
+    }
+  }
   load.batch = batch;
   return load;
 }
@@ -209,6 +255,15 @@ void AddInputValueOption(CLI::App& cmd, std::vector<std::string>& input_values) 
       ->check(InputValueValidator())
       ->allow_extra_args(false)
       ->type_name("NAME=V[,V...]");
+}
+
+void AddNmsComparesOption(CLI::App& cmd, std::vector<std::string>& nms_compares) {
+  cmd.add_option("--nms-compares", nms_compares,
+                 "IoU comparisons of a NonMaxSuppression's loop on the expected input, by its output's name, "
+                 "e.g. 4138=152761597, instead of the bound for its kept boxes (repeatable)")
+      ->check(NmsComparesValidator())
+      ->allow_extra_args(false)
+      ->type_name("NAME=COUNT");
 }
 
 void AddBatchOption(CLI::App& cmd, std::optional<std::int64_t>& batch) {

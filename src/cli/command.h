@@ -80,9 +80,10 @@ struct ModelArgs {
   std::string path;
   std::vector<std::string> input_shapes;  // "name=1x3x224x224", validated while parsing
   std::vector<std::string> input_values;  // "name=16000" or "name=1,2,3", validated while parsing
+  std::vector<std::string> nms_compares;  // "name=152761597" (--nms-compares), validated while parsing
   std::optional<std::int64_t> batch;
 
-  // Throws Error (usage) for an input given twice.
+  // Throws Error (usage) for an input (or --nms-compares output) given twice.
   LoadOptions ToLoadOptions() const;
 };
 // MODEL (positional, required).
@@ -91,6 +92,8 @@ void AddModelOption(CLI::App& cmd, std::string& path);
 void AddInputShapeOption(CLI::App& cmd, std::vector<std::string>& input_shapes);
 // --input-value (repeatable), validated.
 void AddInputValueOption(CLI::App& cmd, std::vector<std::string>& input_values);
+// --nms-compares (repeatable), validated: LoadOptions::nms_compares.
+void AddNmsComparesOption(CLI::App& cmd, std::vector<std::string>& nms_compares);
 // --batch N (>= 1).
 void AddBatchOption(CLI::App& cmd, std::optional<std::int64_t>& batch);
 

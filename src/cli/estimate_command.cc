@@ -97,6 +97,7 @@ Runner SetupEstimate(CLI::App& cmd) {
   AddWideOption(cmd, a->wide);
   AddInputShapeOption(cmd, a->model.input_shapes);
   AddInputValueOption(cmd, a->model.input_values);
+  AddNmsComparesOption(cmd, a->model.nms_compares);
   AddBatchOption(cmd, a->model.batch);
   cmd.add_option("-p,--platform", a->platform, "Platform profile: a name from `odonata platforms` or a .json file")
       ->type_name("PLATFORM")

@@ -34,6 +34,7 @@ Runner SetupInspect(CLI::App& cmd) {
   AddWideOption(cmd, a->wide);
   AddInputShapeOption(cmd, a->model.input_shapes);
   AddInputValueOption(cmd, a->model.input_values);
+  AddNmsComparesOption(cmd, a->model.nms_compares);
   AddBatchOption(cmd, a->model.batch);
   return [a](const Context& context) { return Run(*a, context); };
 }

@@ -90,6 +90,7 @@ Runner SetupPartition(CLI::App& cmd) {
   AddOutputOption(cmd, a->output);
   AddInputShapeOption(cmd, a->model.input_shapes);
   AddInputValueOption(cmd, a->model.input_values);
+  AddNmsComparesOption(cmd, a->model.nms_compares);
   AddBatchOption(cmd, a->model.batch);
   return [a](const Context& context) { return Run(*a, context); };
 }

@@ -21,8 +21,12 @@ namespace {
 //    0.33-0.90 of the boxes, 2026-12-06 04:03 UTC) follow kept^1.58 and barely boxes;
 // 1. classes x boxes and boxes x kept;
 // 2. classes x boxes and classes x boxes^2 (the form of profiles written before 2026-12-06).
+// 3. kept and nms_compares, the IoU comparisons of the loop (helper nmsdist, 2026-12-07: a
+//    suppressed candidate is compared with the selected boxes until its first suppressor, which
+//    kept^2 does not see; run.js's nms_compares column, or its bound for the kept boxes).
 // At kept's bound (classes x boxes: rows without out_rows, estimates without a stated size) the
-// three are the same two terms, so such rows tie and keep form 0.
+// three are the same two terms, so such rows tie and keep form 0 (form 3's comparisons are then
+// classes x boxes (boxes - 1) / 2: the same terms but for a part of the linear one).
 struct Form {
   const char* text;
   std::vector<FittedFactor> linear, quadratic;
@@ -32,6 +36,7 @@ const std::vector<Form>& Forms() {
       {"kept + c2 classes kept_per_class^2", {{"kept", 0}}, {{"classes", 0}, {"kept_per_class", 0}, {"kept_per_class", 0}}},
       {"classes boxes + c2 boxes kept", {{"classes", 0}, {"boxes", 0}}, {{"boxes", 0}, {"kept", 0}}},
       {"classes boxes + c2 classes boxes^2", {{"classes", 0}, {"boxes", 0}}, {{"classes", 0}, {"boxes", 0}, {"boxes", 0}}},
+      {"kept + c2 nms_compares", {{"kept", 0}}, {{"nms_compares", 0}}},
   };
   return f;
 }

@@ -18,10 +18,11 @@ namespace odonata {
 
 // t = c0 + c1 * kept + c2 * classes * kept_per_class^2 (LayerDims "kept", "classes",
 // "kept_per_class": each class's selections compared with each other), unless 5-fold
-// cross-validated MAPE prefers c0 + c1 classes * boxes + c2 boxes * kept or the old
+// cross-validated MAPE prefers c0 + c1 classes * boxes + c2 boxes * kept, the old
 // c0 + c1 classes * boxes + c2 classes * boxes^2 (a profile written before 2026-12-06 has that
-// one); at kept's bound the three are the same terms, and ties keep the first. The choice and
-// the three CV figures go into the model's source. Coefficients by least squares on relative
+// one) or c0 + c1 kept + c2 nms_compares (LayerDim "nms_compares": the IoU comparisons of the
+// loop, a row's nms_compares column or its bound); at kept's bound the first three are the same
+// terms, and ties keep the first. The choice and the four CV figures go into the model's source. Coefficients by least squares on relative
 // errors ((t' - t) / t), so that rows of 0.1 ms weigh as much as rows of 250 ms. Throws Error
 // with fewer than 3 rows or when no row is a NonMaxSuppression.
 FittedModel FitDetection(const std::vector<Layer>& layers, const std::vector<double>& ms);

@@ -405,7 +405,12 @@ void Relabel(ClassModel& m, const std::string& provenance) {
   m.memory_efficiency.source = WithProvenance(m.memory_efficiency.source, provenance);
   for (Parallelism& p : m.parallelism) p.source = WithProvenance(p.source, provenance);
   for (KernelTerm& t : m.kernel_terms) t.source = WithProvenance(t.source, provenance);
-  for (FittedModel& f : m.fitted) f.source = provenance + " (odonata fit)";
+  // A fitter's note after its row count (the detection model's form and the CV of each form) is
+  // kept; a bare "fitted: odonata fit, N rows" becomes "(odonata fit)" as before.
+  for (FittedModel& f : m.fitted) {
+    f.source = f.source.find("; ") != std::string::npos ? WithProvenance(f.source, provenance)
+                                                        : provenance + " (odonata fit)";
+  }
   for (TreeModel& t : m.trees) t.source = provenance + " (odonata fit, xgboost " + XgboostVersion() + ")";
   if (m.constant_ms) m.constant_ms->source = WithProvenance(m.constant_ms->source, provenance);
 }

@@ -22,6 +22,7 @@
 #include "schemas.h"
 #include "shapes.h"
 #include "odonata/errors.h"
+#include "odonata/estimator.h"
 #include "odonata/network.h"
 #include "odonata/onnx.h"
 #include "google/protobuf/arena.h"
@@ -1949,12 +1950,62 @@ Network Importer::Run() {
   return Build(settled);
 }
 
+// The NonMaxSuppression nodes of a graph and its subgraphs: first output -> node name.
+void NmsNodes(const onnx::GraphProto& g, std::map<std::string, std::string>& out, int depth) {
+  if (depth > 64) return;
+  for (const onnx::NodeProto& n : g.node()) {
+    if (n.op_type() == "NonMaxSuppression" && n.output_size() > 0) out.emplace(n.output(0), n.name());
+    for (const onnx::AttributeProto& a : n.attribute()) {
+      if (a.has_g()) NmsNodes(a.g(), out, depth + 1);
+      for (const onnx::GraphProto& sub : a.graphs()) NmsNodes(sub, out, depth + 1);
+    }
+  }
+}
+
+// LoadOptions::nms_compares: each stated count goes to the NonMaxSuppression layer whose first output
+// has that name in the model file (Layer::nms_compares, LayerDim "nms_compares"): the layer with that
+// output, or the layer of the node that writes it (an If branch's output takes the If's name when the
+// loader keeps one branch; a branch counted with the other, its node's name after the branch's prefix,
+// "if/then_branch/NODE"). A name no NMS writes, or a count above the bound for its kept boxes, is an
+// error naming the model.
+void ApplyNmsCompares(Network& net, const LoadOptions& options, const std::map<std::string, std::string>& nodes,
+                      const std::string& origin) {
+  for (const auto& [name, count] : options.nms_compares) {
+    auto node = nodes.find(name);
+    Layer* nms = nullptr;
+    std::string names;
+    for (Layer& l : net.layers) {
+      if (l.op_type != "NonMaxSuppression" || l.outputs.empty()) continue;
+      const bool by_output = l.outputs[0].name == name;
+      const bool by_node = node != nodes.end() && !node->second.empty() &&
+                           (l.name == node->second || l.name.ends_with("/" + node->second));
+      if (by_output || (!nms && by_node)) nms = &l;
+      names += (names.empty() ? "" : ", ") + l.outputs[0].name;
+    }
+    if (!nms) {
+      throw Error(origin + ": --nms-compares: no NonMaxSuppression writes '" + name + "' (" +
+                  (names.empty() ? std::string("the model has none") : "its outputs: " + names) + ")");
+    }
+    if (count < 0) throw Error(origin + ": --nms-compares " + name + ": the count must not be negative");
+    const std::int64_t bound = LayerDim(*nms, "nms_compares");
+    if (count > bound) {
+      throw Error(origin + ": --nms-compares " + name + "=" + std::to_string(count) + " exceeds the bound of " +
+                  std::to_string(bound) + " for its kept boxes (each suppressed candidate compared with every kept box)");
+    }
+    nms->nms_compares = count;
+  }
+}
+
 // Runs the importer; anything but an odonata::Error escaping it (ONNX's
 // inference or checker exceptions, std::bad_alloc from absurd sizes, ...)
 // becomes one, naming the model, with only the first line of the message.
 Network RunImporter(ArenaModel model, const LoadOptions& options, const std::string& origin) {
   try {
-    return Importer(std::move(model), options, origin).Run();
+    std::map<std::string, std::string> nms_nodes;
+    if (!options.nms_compares.empty()) NmsNodes(model.model->graph(), nms_nodes, 0);
+    Network net = Importer(std::move(model), options, origin).Run();
+    ApplyNmsCompares(net, options, nms_nodes, origin);
+    return net;
   } catch (const Error&) {
     throw;
   } catch (const std::bad_alloc&) {

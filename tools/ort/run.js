@@ -326,8 +326,10 @@ const kArrays = {
 // the work is that count, which kept^2 misses when suppressed candidates meet their suppressor late
 // (SSDlite's anchors: 88 M of its 153 M comparisons, data/host-ort-cpu/diagnosis/nmsdist). A replay
 // of onnxruntime's SuppressByIOU (center_point_box 0, float32 arithmetic) on boxes [batch, N, 4] and
-// scores [batch, C, N], no score threshold, max_output_boxes_per_class >= N: {kept, comparisons}.
-function nmsComparisons(boxes, scores, batch, classes, n, iou) {
+// scores [batch, C, N]: {kept, comparisons}. `maxOut` (max_output_boxes_per_class; default none)
+// ends a class's loop once it has selected that many, `scoreThreshold` (default none) keeps only the
+// candidates scoring above it, as ONNX Runtime does (value_sizes.js nmsCompares, helper nmsfit).
+function nmsComparisons(boxes, scores, batch, classes, n, iou, maxOut = Infinity, scoreThreshold = null) {
   const f = Math.fround, thr = f(iou);
   let kept = 0, comparisons = 0;
   const order = new Int32Array(n);
@@ -345,10 +347,12 @@ function nmsComparisons(boxes, scores, batch, classes, n, iou) {
     }
     for (let c = 0; c < classes; ++c) {
       const s = (b * classes + c) * n;
-      for (let i = 0; i < n; ++i) order[i] = i;
-      order.sort((x, y) => scores[s + y] - scores[s + x] || x - y);
+      let m = 0;
+      for (let i = 0; i < n; ++i) if (scoreThreshold === null || scores[s + i] > scoreThreshold) order[m++] = i;
+      const candidates = order.subarray(0, m);
+      candidates.sort((x, y) => scores[s + y] - scores[s + x] || x - y);
       let count = 0;
-      for (let k = 0; k < n; ++k) {
+      for (let k = 0; k < m && count < maxOut; ++k) {
         const i = order[k];
         const l0 = lo0[i], h0 = hi0[i], l1 = lo1[i], h1 = hi1[i], a = area[i];
         let j = 0;

@@ -18,6 +18,9 @@
 // run.js timed it with (--seed S [1], FEEDS, THREADS, --opt-level L [all]: run.js's settings), and the
 // sizes ONNX Runtime gave those outputs (tools/ort/value_sizes.js) go to odonata and to the row's
 // input_shape column, and the note says so; the table also gives the estimate at their upper bounds.
+// Each stated NonMaxSuppression's IoU comparisons on that feed (value_sizes.js nmsCompares) go to
+// odonata (--nms-compares) and to the row's nms_compares column (helper nmsfit, 2026-12-07); the
+// estimate at the bounds has neither.
 // The networks run are the files NETWORKS.csv names (calibrate.sh's WORK/net/), or those of the same
 // names in --models DIR (materialized elsewhere with `odonata materialize --seed 1`). Rows of the
 // dispatch chains (tools/ort/chains/models/, timed in the same rounds since run 19; they are
@@ -34,7 +37,7 @@ const path = require('node:path');
 const {execFileSync} = require('node:child_process');
 const {parseCsvObjects, csvField: field} = require('./csv.js');
 const {readFeeds, inputShapeArgs} = require('./feeds.js');
-const {valueDependentNodes, valueSizes, sizeArgs} = require('./value_sizes.js');
+const {valueDependentNodes, valueSizes, sizeArgs, nmsCompares, compareArgs, formatCompares} = require('./value_sizes.js');
 
 const {networkStatistic, kStatistics, kStatisticText} = require('./run.js');
 
@@ -84,7 +87,7 @@ if (list) {
 }
 
 const columns = ['model', 'platform', 'precision', 'input_shape', 'measured_ms', 'measures', 'split', 'source',
-                 'network', 'note'];
+                 'network', 'note', 'nms_compares'];
 const machineFile = networksCsv.replace(/\.csv$/, '') + '.machine.json';
 const machine = JSON.parse(fs.readFileSync(machineFile, 'utf8'));
 const date = machine.started.slice(0, 10);
@@ -109,14 +112,15 @@ for (const [stem, spec] of feeds) {
 }
 
 // odonata's estimate of a model (JSON report).
-function estimate(model, shapes) {
+function estimate(model, shapes, compares = []) {
   return JSON.parse(execFileSync(odonata, ['estimate', model, '--platform', platform, '--format', 'json',
-                                           ...shapes.flatMap((a) => ['--input-shape', a])],
+                                           ...shapes.flatMap((a) => ['--input-shape', a]),
+                                           ...compares.flatMap((a) => ['--nms-compares', a])],
                                  {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28}));
 }
 
 // The note's words on the stated sizes of value-dependent outputs.
-function valueNote(stated, skipped) {
+function valueNote(stated, skipped, compares = []) {
   const byOp = (list) => {
     const n = new Map();
     for (const x of list) n.set(x.op, (n.get(x.op) || 0) + 1);
@@ -126,6 +130,10 @@ function valueNote(stated, skipped) {
              `Runtime produced them in one untimed run on the timed feed (tools/ort/value_sizes.js, seed ${runOptions.seed})`;
   const merged = stated.filter((x) => x.as).length;
   if (merged) note += `, ${merged} of them from the twin node ONNX Runtime ran in their place (same op, same inputs)`;
+  if (compares.length) {
+    note += `; nms_compares states the IoU comparisons of ${compares.length} NonMaxSuppression loop(s) on that feed ` +
+            '(value_sizes.js nmsCompares: inputs tapped by nms_inputs.py, the loop replayed)';
+  }
   if (skipped.length) {
     note += `; ${skipped.length} left at odonata's bound (` +
             skipped.map((x) => `${x.op} '${x.node}': ${x.why}`).join('; ') + ')';
@@ -149,20 +157,30 @@ async function main() {
     const feedShapes = feeds.has(stem) ? inputShapeArgs(feeds.get(stem)) : [];
     // The sizes of its value-dependent outputs on the timed feed (the model file has the timed
     // network's structure; the timed file, its weights).
-    let stated = [], skipped = [];
+    let stated = [], skipped = [], compares = [];
     if (valueDependentNodes(model).length) {
       const timed = runOptions.models ? path.join(runOptions.models, path.basename(r.model)) : r.model;
       if (!fs.existsSync(timed)) {
         throw new Error(`${networksCsv}: ${stem}: no timed network ${timed} to read the sizes of its value-dependent ` +
                         'outputs from (--models DIR: where the networks materialized with --seed 1 are)');
       }
-      ({sizes: stated, skipped} = await valueSizes(timed, {threads: Number(threads), seed: runOptions.seed,
-                                                            feeds: feedsFile, optLevel: runOptions.optLevel}));
+      const o = {threads: Number(threads), seed: runOptions.seed, feeds: feedsFile, optLevel: runOptions.optLevel};
+      ({sizes: stated, skipped} = await valueSizes(timed, o));
+      // The IoU comparisons of each stated NonMaxSuppression on the same feed (helper nmsfit).
+      try {
+        const c = await nmsCompares(timed, o, stated);
+        compares = c.compares;
+        skipped.push(...c.skipped);
+      } catch (e) {
+        // The counts stay at their bound; the row and its stated sizes are kept.
+        skipped.push({op: 'NonMaxSuppression', node: '(all)',
+                      why: `comparisons not counted: ${String(e && e.message ? e.message : e).split('\n')[0].slice(0, 160)}`});
+      }
     }
     const shapes = [...feedShapes, ...sizeArgs(stated)].sort();
     let report, atBound = null;
     try {
-      report = estimate(model, shapes);
+      report = estimate(model, shapes, compareArgs(compares));
       if (stated.length) atBound = estimate(model, [...feedShapes].sort());
     } catch (e) {
       // A suite network odonata cannot estimate yet (e.g. shapes it cannot resolve):
@@ -184,7 +202,7 @@ async function main() {
                                                          : `${{'round-mean': 'mean', 'round-median': 'median', 'quiet-median': `median of the ${r.quiet_rounds} quiet`}[runOptions.statistic]} of ${r.rounds} rounds' medians (${r.repeats} runs in ${spread}), ` +
                                                            `rounds' p10 ${m.p10} ms, p90 ${m.p90} ms`];
     if (notes[stem]) noteParts.push(notes[stem]);
-    if (stated.length || skipped.length) noteParts.push(valueNote(stated, skipped));
+    if (stated.length || skipped.length) noteParts.push(valueNote(stated, skipped, compares));
     rows.push({
       model: path.relative(suiteDir, model), platform: platformColumn, precision: 'fp32', input_shape: shapes.join(';'), measured_ms: m.ms,
       measures: `model_run ${kStatisticText[runOptions.statistic]}, ${threads} thread${threads === '1' ? '' : 's'}`, split: 'validation',
@@ -192,6 +210,7 @@ async function main() {
               `${date}; weights from odonata materialize --seed 1)`,
       network: stem,
       note: noteParts.join('; '),
+      nms_compares: formatCompares(compares),
     });
   }
 

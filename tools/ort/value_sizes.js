@@ -4,7 +4,7 @@
 // ONNX Runtime produced them in ONE profiled, untimed session.run on exactly the feed run.js times
 // the network with (run.js makeFeeds: --seed, --feeds). Structure of the run only: no time is read.
 //
-//   node tools/ort/value_sizes.js [--threads N] [--seed S] [--feeds FILE] [--opt-level L] MODEL.onnx...
+//   node tools/ort/value_sizes.js [--threads N] [--seed S] [--feeds FILE] [--opt-level L] [--compares] MODEL.onnx...
 //
 // Prints one line per model that has such outputs: its stem, a tab, and the sizes in the syntax of
 // the validation suite's input_shape column and of odonata's --input-shape (TENSOR=DIMS, ';' between
@@ -23,8 +23,12 @@
 // an output named with ';'. An empty output (a 0 dimension: Faster R-CNN's second RoI level) is stated
 // as such (1x0), which --input-shape takes since 2026-12-07 (until then it stayed at the bound).
 // TopK, whose k can also be computed at run time, is not stated: odonata has no --input-shape for it.
+// --compares: also a line `STEM<tab>nms_compares<tab>TENSOR=COUNT;...`, the IoU comparisons of each stated
+// NonMaxSuppression's loop on the same feed (nmsCompares: its inputs tapped by tools/ort/nms_inputs.py,
+// the loop replayed; odonata's --nms-compares, the suite's nms_compares column).
 // Defaults as run.js: --threads 1, --seed 1, --opt-level all, no --feeds. Also a module
-// (valueSizes, valueDependentNodes, sizeArgs, formatSizes): validate.js writes the sizes into the suite.
+// (valueSizes, valueDependentNodes, sizeArgs, formatSizes, nmsCompares, compareArgs, formatCompares):
+// validate.js writes the sizes and the comparisons into the suite.
 'use strict';
 
 const fs = require('node:fs');
@@ -210,19 +214,111 @@ async function valueSizes(file, o = {}) {
 const sizeArgs = (sizes) => sizes.map((s) => `${s.tensor}=${s.dims}`);
 const formatSizes = (sizes) => sizeArgs(sizes).join(';');
 
-module.exports = {valueSizes, valueDependentNodes, sizeArgs, formatSizes};
+// --- the IoU comparisons of each NonMaxSuppression (helper nmsfit, 2026-12-07) -----------------
+
+// A tensor's values as numbers (int64 as Number, INT64_MAX as Infinity).
+const numbers = (t) => Array.from(t.data, (v) => (typeof v === 'bigint' ? (v >= 2n ** 53n ? Infinity : Number(v)) : v));
+
+// {compares: [{tensor, count, node}], skipped: [{op, node, why}]} of `file`: for each NonMaxSuppression
+// whose kept boxes `sizes` states (valueSizes: it ran once), the IoU comparisons ONNX Runtime's loop
+// made on the timed feed. Its inputs are made reachable by tools/ort/nms_inputs.py (tap.onnx: the
+// main-graph values they come from as extra outputs; nms<i>.onnx: the branch's nodes computing them),
+// both run on run.js's feed (makeFeeds, seed, feeds), and the loop replayed on them (run.js
+// nmsComparisons); stated only when the replay keeps the stated boxes. Structure only: no time read.
+async function nmsCompares(file, o = {}, sizes = []) {
+  const kept = new Map(sizes.filter((x) => x.op === 'NonMaxSuppression').map((x) => [x.tensor, Number(x.dims.split('x')[0])]));
+  const compares = [], skipped = [];
+  if (!kept.size) return {compares, skipped};
+  const ort = require('onnxruntime-node');
+  const run = require('./run.js');
+  const {readFeeds} = require('./feeds.js');
+  run.setFeedSpecs(readFeeds(o.feeds || ''));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'odonata-nms-inputs-'));
+  try {
+    try {
+      require('node:child_process').execFileSync('/usr/bin/python3', [path.join(__dirname, 'nms_inputs.py'), file, dir],
+                                                 {stdio: ['ignore', 'ignore', 'pipe']});
+    } catch (e) {
+      // No python3-onnx, or a model it cannot read: the counts stay unstated (at their bound), the
+      // sizes are unaffected.
+      const why = String(e.stderr || e.message).split('\n').find((l) => l.trim()) || 'failed';
+      for (const tensor of kept.keys()) {
+        skipped.push({op: 'NonMaxSuppression', node: tensor, why: `comparisons not counted: nms_inputs.py: ${why.slice(0, 160)}`});
+      }
+      return {compares, skipped};
+    }
+    const entries = JSON.parse(fs.readFileSync(path.join(dir, 'nms.json'), 'utf8'));
+    const options = run.sessionOptions({threads: o.threads || 1, optLevel: o.optLevel || 'all'});
+    const tap = await ort.InferenceSession.create(path.join(dir, 'tap.onnx'), options);
+    let outer;
+    try {
+      outer = await tap.run(run.makeFeeds(tap, file, o.seed ?? 1));
+    } finally {
+      await tap.release();
+    }
+    for (const e of entries) {
+      if (e.skipped) {
+        skipped.push({op: 'NonMaxSuppression', node: e.node, why: `comparisons not counted: ${e.skipped}`});
+        continue;
+      }
+      if (!kept.has(e.tensor)) continue;  // its size is not stated (valueSizes says why)
+      const skip = (why) => skipped.push({op: 'NonMaxSuppression', node: e.node, why: `comparisons not counted: ${why}`});
+      if (e.center_point_box) {
+        skip('center_point_box 1 (the replay reads corners)');
+        continue;
+      }
+      let values = outer;
+      if (e.branch) {
+        const b = await ort.InferenceSession.create(path.join(dir, e.branch), options);
+        try {
+          values = await b.run(Object.fromEntries(e.taps.map((t) => [t, outer[t]])));
+        } finally {
+          await b.release();
+        }
+      }
+      const [boxes, scores, maxOut, iou, threshold] = e.inputs.map((x) => (x ? values[x] : null));
+      if (!boxes || !scores || boxes.dims.length !== 3 || scores.dims.length !== 3) {
+        skip('boxes or scores not of rank 3');
+        continue;
+      }
+      const m = maxOut ? numbers(maxOut)[0] : 0;  // absent: 0, no box selected (ONNX)
+      const r = m > 0 ? run.nmsComparisons(boxes.data, scores.data, Number(scores.dims[0]), Number(scores.dims[1]),
+                                           Number(scores.dims[2]), iou ? numbers(iou)[0] : 0, m,
+                                           threshold ? numbers(threshold)[0] : null)
+                      : {kept: 0, comparisons: 0};
+      if (r.kept !== kept.get(e.tensor)) {
+        skip(`the replay kept ${r.kept} boxes, ONNX Runtime ${kept.get(e.tensor)}`);
+        continue;
+      }
+      compares.push({tensor: e.tensor, count: r.comparisons, node: e.node});
+    }
+  } finally {
+    fs.rmSync(dir, {recursive: true, force: true});
+  }
+  compares.sort((a, b) => (a.tensor < b.tensor ? -1 : a.tensor > b.tensor ? 1 : 0));
+  return {compares, skipped};
+}
+
+// The counts as odonata's --nms-compares values (TENSOR=COUNT), and as the suite's nms_compares
+// column's text (those joined by ';').
+const compareArgs = (compares) => compares.map((c) => `${c.tensor}=${c.count}`);
+const formatCompares = (compares) => compareArgs(compares).join(';');
+
+module.exports = {valueSizes, valueDependentNodes, sizeArgs, formatSizes, nmsCompares, compareArgs, formatCompares};
 
 async function main(argv) {
-  const o = {threads: 1, seed: 1, feeds: '', optLevel: 'all'};
+  const o = {threads: 1, seed: 1, feeds: '', optLevel: 'all', compares: false};
   const models = [];
   const usage = (message) => {
     process.stderr.write(`value_sizes.js: error: ${message}\n` +
-        'usage: node tools/ort/value_sizes.js [--threads N] [--seed S] [--feeds FILE] [--opt-level L] MODEL.onnx...\n');
+        'usage: node tools/ort/value_sizes.js [--threads N] [--seed S] [--feeds FILE] [--opt-level L] [--compares] MODEL.onnx...\n');
     process.exit(2);
   };
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i];
-    if (['--threads', '--seed', '--feeds', '--opt-level'].includes(a)) {
+    if (a === '--compares') {
+      o.compares = true;
+    } else if (['--threads', '--seed', '--feeds', '--opt-level'].includes(a)) {
       if (i + 1 >= argv.length) usage(`${a} needs a value`);
       const v = argv[++i];
       if (a === '--feeds') o.feeds = v;
@@ -244,6 +340,11 @@ async function main(argv) {
     const stem = path.basename(m).replace(/\.onnx$/, '');
     for (const s of skipped) process.stderr.write(`value_sizes.js: ${stem}: ${s.op} '${s.node}' not stated: ${s.why}\n`);
     if (sizes.length) process.stdout.write(`${stem}\t${formatSizes(sizes)}\n`);
+    if (o.compares) {
+      const c = await nmsCompares(m, o, sizes);
+      for (const s of c.skipped) process.stderr.write(`value_sizes.js: ${stem}: ${s.op} '${s.node}': ${s.why}\n`);
+      if (c.compares.length) process.stdout.write(`${stem}\tnms_compares\t${formatCompares(c.compares)}\n`);
+    }
   }
 }
 
