@@ -132,9 +132,13 @@ Header ParseHeader(const Record& r, const std::string& origin) {
   return h;
 }
 
-// "data=1x3x224x224;mask=1x1" -> shapes by input name.
-std::map<std::string, Shape> ParseInputShapes(const std::string& text, const std::string& where) {
-  std::map<std::string, Shape> shapes;
+// The ';'-separated NAME=VALUE items of a suite column: `parse` turns each item's name and value into
+// the map's entry (throwing with the item for a bad value); an item without '=' or a name given twice
+// is an error naming the column (`column`, `what` the name's kind, `form` the expected form).
+template <typename T, typename Parse>
+std::map<std::string, T> ParseNamedItems(const std::string& text, const std::string& where, const char* column,
+                                         const char* what, const char* form, Parse parse) {
+  std::map<std::string, T> items;
   std::stringstream ss(text);
   std::string item;
   while (std::getline(ss, item, ';')) {
@@ -142,45 +146,40 @@ std::map<std::string, Shape> ParseInputShapes(const std::string& text, const std
     if (item.empty()) continue;
     const std::size_t eq = item.rfind('=');
     if (eq == std::string::npos || eq == 0) {
-      throw Error(where + ": input_shape: '" + item + "' is not NAME=DIMS (e.g. input=1x3x224x224)");
+      throw Error(where + ": " + column + ": '" + item + "' is not " + form);
     }
     const std::string name = Trim(item.substr(0, eq));
-    Shape shape;
-    try {
-      shape = ParseShape(Trim(item.substr(eq + 1)), 0);  // 0: an empty value-dependent output
-    } catch (const Error& e) {
-      throw Error(where + ": input_shape: '" + item + "': " + e.what());
-    }
-    if (!shapes.emplace(name, shape).second) {
-      throw Error(where + ": input_shape: input '" + name + "' given more than once");
+    if (!items.emplace(name, parse(item, Trim(item.substr(eq + 1)))).second) {
+      throw Error(where + ": " + column + ": " + what + " '" + name + "' given more than once");
     }
   }
-  return shapes;
+  return items;
+}
+
+// "data=1x3x224x224;mask=1x1" -> shapes by input name.
+std::map<std::string, Shape> ParseInputShapes(const std::string& text, const std::string& where) {
+  return ParseNamedItems<Shape>(text, where, "input_shape", "input", "NAME=DIMS (e.g. input=1x3x224x224)",
+                                [&](const std::string& item, const std::string& dims) {
+                                  try {
+                                    return ParseShape(dims, 0);  // 0: an empty value-dependent output
+                                  } catch (const Error& e) {
+                                    throw Error(where + ": input_shape: '" + item + "': " + e.what());
+                                  }
+                                });
 }
 
 // "4138=152761597;NAME=COUNT" (column nms_compares) -> IoU comparisons by NonMaxSuppression output.
 std::map<std::string, std::int64_t> ParseNmsCompares(const std::string& text, const std::string& where) {
-  std::map<std::string, std::int64_t> counts;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ';')) {
-    item = Trim(item);
-    if (item.empty()) continue;
-    const std::size_t eq = item.rfind('=');
-    if (eq == std::string::npos || eq == 0) {
-      throw Error(where + ": nms_compares: '" + item + "' is not NAME=COUNT (e.g. 4138=152761597)");
-    }
-    const std::string name = Trim(item.substr(0, eq)), digits = Trim(item.substr(eq + 1));
-    std::int64_t v = 0;
-    const auto parsed = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-    if (digits.empty() || parsed.ec != std::errc() || parsed.ptr != digits.data() + digits.size() || v < 0) {
-      throw Error(where + ": nms_compares: '" + item + "': '" + digits + "' is not an integer >= 0");
-    }
-    if (!counts.emplace(name, v).second) {
-      throw Error(where + ": nms_compares: output '" + name + "' given more than once");
-    }
-  }
-  return counts;
+  return ParseNamedItems<std::int64_t>(
+      text, where, "nms_compares", "output", "NAME=COUNT (e.g. 4138=152761597)",
+      [&](const std::string& item, const std::string& digits) {
+        std::int64_t v = 0;
+        const auto parsed = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+        if (digits.empty() || parsed.ec != std::errc() || parsed.ptr != digits.data() + digits.size() || v < 0) {
+          throw Error(where + ": nms_compares: '" + item + "': '" + digits + "' is not an integer >= 0");
+        }
+        return v;
+      });
 }
 
 ValidationRow ParseRow(const Record& r, const Header& h, const std::string& origin, const std::string& directory) {
