@@ -74,7 +74,7 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
   };
   bool warm_models = false;
   for (const auto& [cls, m] : platform.classes) warm_models |= m.warm && m.warm->precision == precision;
-  double h = 0.0;
+  double network_h = 0.0;
   if (warm_models && platform.cache) {
     const double weights = static_cast<double>(net.Totals().param_bytes);
     if (platform.cache->share) {
@@ -90,9 +90,9 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
       const double x = size == ShareSize::kWeights       ? weights
                        : size == ShareSize::kActivations ? activations
                                                          : weights + activations;
-      h = x > 0 ? 1.0 / (1.0 + std::pow(x / s.half_bytes, s.slope)) : 1.0;
+      network_h = x > 0 ? 1.0 / (1.0 + std::pow(x / s.half_bytes, s.slope)) : 1.0;
     } else {
-      h = net.Totals().param_bytes <= platform.cache->capacity_bytes ? 1.0 : 0.0;
+      network_h = net.Totals().param_bytes <= platform.cache->capacity_bytes ? 1.0 : 0.0;
     }
   }
   // The registry's estimate without the fused activations (it adds them as the report does, but
@@ -116,6 +116,9 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
       est = FindEstimator("memory");
     }
     LayerEstimate e = est->fn(EstimatorContext{layer, bare, precision, model});
+    // A share's warm classes (run 25 on) keep the whole saving, whatever h.
+    double h = network_h;
+    if (platform.cache && platform.cache->share && platform.cache->share->IsWarmClass(layer.op_class)) h = 1.0;
     if (h > 0 && !free && !layer.unknown_op && model.warm && model.warm->precision == precision && e.ms > 0) {
       const double factor = model.warm->Factor(e.bytes, e.ms);  // cold - h x (cold - warm)
       e.ms *= h >= 1 ? factor : 1.0 - h * (1.0 - factor);

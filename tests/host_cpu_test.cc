@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -468,7 +469,9 @@ void ExpectFitMatchesProfile(const std::string& data, const std::string& profile
   // kept_per_class^2; run 21: classes boxes and boxes kept); every factor is one the rows carry.
   for (std::size_t t = 1; t < 3; ++t) {
     for (const FittedFactor& x : f->terms[t].factors) {
-      EXPECT_TRUE(x.dim == "classes" || x.dim == "boxes" || x.dim == "kept" || x.dim == "kept_per_class") << x.dim;
+      EXPECT_TRUE(x.dim == "classes" || x.dim == "boxes" || x.dim == "kept" || x.dim == "kept_per_class" ||
+                  x.dim == "nms_compares")
+          << x.dim;
     }
   }
   // The profile fitted from these very rows (host-ort-cpu, run 21) writes the same terms.
@@ -507,8 +510,11 @@ void ExpectFitMatchesProfile(const std::string& data, const std::string& profile
 TEST(HostCpu, DetectionFitOneThread) { ExpectFitMatchesProfile("data/host-ort-cpu/phase2", "host-ort-cpu"); }
 TEST(HostCpu, DetectionFitTwoThreads) { ExpectFitMatchesProfile("data/host-ort-cpu/phase2/2t", "host-ort-cpu-2t"); }
 
-// The profile costs an NMS layer as c0 + c1 boxes^2, boxes read from the layer.
-TEST(HostCpu, NmsEstimateUsesBoxesSquared) {
+// The profile costs an NMS layer by its fitted terms, each dimension read from the layer: one class
+// of 8000 boxes at the bound, every box kept (kept = kept_per_class = 8000) and compared with every
+// box kept before it (nms_compares = 8000 x 7999 / 2); run 24's profile had classes x boxes and
+// boxes x kept, run 25's kept and nms_compares.
+TEST(HostCpu, NmsEstimateIsItsTermsAtTheLayersDims) {
   const Platform p = LoadPlatform(kRoot + "/platforms/host-ort-cpu.json");
   const FittedModel* f = p.ModelFor(OpClass::kDetection).FittedFor(Precision::kFp32);
   ASSERT_TRUE(f);
@@ -519,7 +525,20 @@ TEST(HostCpu, NmsEstimateUsesBoxesSquared) {
   const EstimatorContext ctx{l, p, Precision::kFp32, p.ModelFor(OpClass::kDetection)};
   const LayerEstimate e = FindEstimator("step_linear")->fn(ctx);
   EXPECT_EQ(e.estimator, "step_linear");
-  EXPECT_NEAR(e.ms, f->terms[0].coef + f->terms[1].coef * 8000.0 + f->terms[2].coef * 8000.0 * 8000.0, 1e-9 * e.ms);
+  const std::map<std::string, double> dims = {{"classes", 1.0},        {"boxes", 8000.0},
+                                              {"kept", 8000.0},         {"kept_per_class", 8000.0},
+                                              {"nms_compares", 31996000.0}};
+  double expected = 0;
+  for (const FittedTerm& t : f->terms) {
+    double v = t.coef;
+    for (const FittedFactor& x : t.factors) {
+      EXPECT_EQ(x.step, 0) << x.dim;
+      v *= dims.at(x.dim);
+    }
+    expected += v;
+  }
+  EXPECT_EQ(f->terms.size(), 3u);
+  EXPECT_NEAR(e.ms, expected, 1e-9 * e.ms);
   EXPECT_FALSE(e.extrapolated);  // 8000 boxes lie in the sweep's 300..8700
   c.in_h = 60000;
   const Layer big = ToLayer(c);
