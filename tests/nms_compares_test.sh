@@ -26,18 +26,8 @@ tool=$src/tools/ort/value_sizes.js
 
 . "$(dirname "$0")/ort_lib.sh"
 skip_without_onnxruntime_node ort_nms_compares "$src"
-if ! /usr/bin/python3 -c "import onnx" 2>/dev/null; then
-  echo "ort_nms_compares: SKIPPED: python3-onnx not installed"
-  exit 77
-fi
-
-rm -rf "$work"
-mkdir -p "$work"
-failures=0
-fail() {
-  echo "ort_nms_compares: FAIL: $*"
-  failures=$((failures + 1))
-}
+skip_without_python_onnx ort_nms_compares
+start_checks ort_nms_compares "$work"
 
 /usr/bin/python3 - "$work" <<'PY' || { echo "ort_nms_compares: FAIL: cannot write the model"; exit 1; }
 import sys

@@ -28,18 +28,8 @@ tool=$src/tools/ort/value_sizes.js
 
 . "$(dirname "$0")/ort_lib.sh"
 skip_without_onnxruntime_node ort_value_sizes "$src"
-if ! /usr/bin/python3 -c "import onnx" 2>/dev/null; then
-  echo "ort_value_sizes: SKIPPED: python3-onnx not installed"
-  exit 77
-fi
-
-rm -rf "$work"
-mkdir -p "$work"
-failures=0
-fail() {
-  echo "ort_value_sizes: FAIL: $*"
-  failures=$((failures + 1))
-}
+skip_without_python_onnx ort_value_sizes
+start_checks ort_value_sizes "$work"
 
 /usr/bin/python3 - "$work" <<'PY' || { echo "ort_value_sizes: FAIL: cannot write the models"; exit 1; }
 import sys
