@@ -150,25 +150,32 @@ CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& 
   const bool with_dw = std::all_of(rows.begin(), rows.end(), [](const CacheChainRow& r) { return r.dw_warm_est_ms > 0; });
   CacheShareFit fit;
   CacheShare& m = fit.model;
-  // One candidate: h fitted on every row and on every row but one (leave one out), both errors.
-  auto candidate = [&](Form form, ShareSize size, std::vector<double>* share) {
+  // One candidate and its h per row: fitted on every row and on every row but one (leave one out).
+  struct Fitted {
+    CacheShareCandidate c;
+    std::vector<double> share;
+  };
+  auto candidate = [&](Form form, ShareSize size) {
     std::vector<double> xs(n);
     for (std::size_t i = 0; i < n; ++i) xs[i] = ShareSizeOf(size, rows[i].weight_bytes, rows[i].activation_bytes);
     const Point all = Minimize(form, rows, xs, std::vector<bool>(n, true));
     const Form level_form = form == Form::kRatio ? Form::kLevel : form;
+    Fitted f;
+    f.share.resize(n);
     std::vector<double> in_sample(n), cv(n), level_in(n), level_cv(n);
-    share->assign(n, 0.0);
     for (std::size_t i = 0; i < n; ++i) {
-      (*share)[i] = ShareAt(all, xs[i]);
+      f.share[i] = ShareAt(all, xs[i]);
       std::vector<bool> use(n, true);
       use[i] = false;
       const double h_out = ShareAt(Minimize(form, rows, xs, use), xs[i]);
-      in_sample[i] = PredictWarm(rows[i], (*share)[i]);
-      cv[i] = PredictWarm(rows[i], h_out);
-      level_in[i] = LevelEstimate(rows[i], (*share)[i], level_form);
+      level_in[i] = LevelEstimate(rows[i], f.share[i], level_form);
       level_cv[i] = LevelEstimate(rows[i], h_out, level_form);
+      if (form == Form::kRatio) {
+        in_sample[i] = PredictWarm(rows[i], f.share[i]);
+        cv[i] = PredictWarm(rows[i], h_out);
+      }
     }
-    CacheShareCandidate c;
+    CacheShareCandidate& c = f.c;
     c.size = size;
     c.half_bytes = std::exp(all.ln_half);
     c.slope = std::exp(all.ln_slope);
@@ -178,63 +185,48 @@ CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& 
     c.level_cv_mape = fit::PredictionStats(warm, level_cv).mape;
     c.mape = form == Form::kRatio ? fit::PredictionStats(warm, in_sample).mape : c.level_mape;
     c.cv_mape = form == Form::kRatio ? fit::PredictionStats(warm, cv).mape : c.level_cv_mape;
-    return c;
+    return f;
   };
-  auto adopt = [&](const CacheShareCandidate& c, const std::vector<double>& share) {
-    m.size = c.size;
-    m.half_bytes = c.half_bytes;
-    m.slope = c.slope;
-    m.mape = c.mape;
-    m.cv_mape = c.cv_mape;
-    m.level_cv_mape = c.level_cv_mape;
-    m.criterion = c.criterion;
-    m.warm_classes.clear();
-    if (c.warm_dw) m.warm_classes.push_back(OpClass::kDepthwiseConv);
-    fit.share = share;
-  };
-  std::vector<double> share;
-  const CacheShareCandidate* ratio_best = nullptr;
-  std::vector<std::vector<double>> ratio_shares;
+  std::vector<Fitted> ratio_fits, level_fits;
   for (std::size_t k = 0; k < std::size(kShareSizes); ++k) {
     const ShareSize size = kShareSizes[k];
     if (size != ShareSize::kWeights && !with_activations) continue;
-    fit.candidates.push_back(candidate(Form::kRatio, size, &share));
-    ratio_shares.push_back(share);
-    m.cv_mape_by_size[k] = fit.candidates.back().cv_mape;
+    ratio_fits.push_back(candidate(Form::kRatio, size));
+    m.cv_mape_by_size[k] = ratio_fits.back().c.cv_mape;
   }
-  // The ratio form: the lowest leave-one-out warm MAPE; ties keep the first (weights).
-  std::size_t rb = 0;
-  for (std::size_t k = 1; k < fit.candidates.size(); ++k) {
-    if (fit.candidates[k].cv_mape < fit.candidates[rb].cv_mape) rb = k;
-  }
-  ratio_best = &fit.candidates[rb];
-  adopt(*ratio_best, ratio_shares[rb]);
-  // The level forms; the declared choice (CacheShareFit): the lowest level_cv_mape of all candidates
-  // (ties: the first met, ratio before level), adopted when at least 10% below the ratio form's.
-  const CacheShareCandidate* best = ratio_best;
-  std::vector<double> best_share = ratio_shares[rb];
-  for (std::size_t k = 0; k < fit.candidates.size(); ++k) {
-    if (fit.candidates[k].level_cv_mape < best->level_cv_mape) {
-      best = &fit.candidates[k];
-      best_share = ratio_shares[k];
-    }
-  }
-  std::vector<std::vector<double>> level_shares;
   for (Form form : {Form::kLevel, Form::kLevelWarmDw}) {
     if (form == Form::kLevelWarmDw && !with_dw) continue;
     for (const ShareSize size : kShareSizes) {
       if (size != ShareSize::kWeights && !with_activations) continue;
-      fit.level_candidates.push_back(candidate(form, size, &share));
-      level_shares.push_back(share);
+      level_fits.push_back(candidate(form, size));
     }
   }
-  for (std::size_t k = 0; k < fit.level_candidates.size(); ++k) {
-    if (fit.level_candidates[k].level_cv_mape < best->level_cv_mape) {
-      best = &fit.level_candidates[k];
-      best_share = level_shares[k];
+  // The declared choice (CacheShareFit): the ratio form of the lowest leave-one-out warm MAPE (ties keep
+  // the first, weights), unless the candidate of the lowest level_cv_mape of all (ties: the first met,
+  // ratio before level) is at least 10% below that ratio form's.
+  const Fitted* chosen = &ratio_fits[0];
+  for (const Fitted& f : ratio_fits) {
+    if (f.c.cv_mape < chosen->c.cv_mape) chosen = &f;
+  }
+  const Fitted* best = chosen;
+  for (const std::vector<Fitted>* list : {&ratio_fits, &level_fits}) {
+    for (const Fitted& f : *list) {
+      if (f.c.level_cv_mape < best->c.level_cv_mape) best = &f;
     }
   }
-  if (best != ratio_best && best->level_cv_mape <= 0.9 * ratio_best->level_cv_mape) adopt(*best, best_share);
+  if (best->c.level_cv_mape <= 0.9 * chosen->c.level_cv_mape) chosen = best;
+  const CacheShareCandidate& c = chosen->c;
+  m.size = c.size;
+  m.half_bytes = c.half_bytes;
+  m.slope = c.slope;
+  m.mape = c.mape;
+  m.cv_mape = c.cv_mape;
+  m.level_cv_mape = c.level_cv_mape;
+  m.criterion = c.criterion;
+  if (c.warm_dw) m.warm_classes.push_back(OpClass::kDepthwiseConv);
+  fit.share = chosen->share;
+  for (const Fitted& f : ratio_fits) fit.candidates.push_back(f.c);
+  for (const Fitted& f : level_fits) fit.level_candidates.push_back(f.c);
   m.rows = static_cast<std::int64_t>(n);
   m.cold_mape = fit::PredictionStats(warm, cold).mape;
   m.warm_mape = fit::PredictionStats(warm, full).mape;
