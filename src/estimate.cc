@@ -177,7 +177,6 @@ std::optional<CacheChoice> ChooseCache(const FusedNetwork& fused, const Platform
     c.share_x = s.SizeOf(c.weight_bytes, c.activation_bytes);
     c.share = s.Share(c.share_x);
     c.warm = *c.share >= 0.5;
-    c.warm_classes = s.warm_classes;
     return c;
   }
   c.warm = plan.cache_mode == CacheMode::kWarm ||
@@ -210,12 +209,10 @@ double Share(const std::optional<CacheChoice>& c) {
 }
 
 // The share of one layer of class `cls`: in the partial state, the profile's warm classes keep the
-// whole saving (CacheShare::warm_classes), the other layers the network's share.
-double LayerShare(const std::optional<CacheChoice>& c, double share, OpClass cls) {
-  if (c && c->share && std::find(c->warm_classes.begin(), c->warm_classes.end(), cls) != c->warm_classes.end()) {
-    return 1.0;
-  }
-  return share;
+// whole saving (CacheShare::warm_classes), the other layers the network's share. Read from the plan,
+// not from CacheChoice::warm_classes, which EstimateTotal does not fill (it allocates nothing).
+double LayerShare(const PlatformPlan& plan, const std::optional<CacheChoice>& c, double share, OpClass cls) {
+  return c && c->share && plan.cache_share && plan.cache_share->IsWarmClass(cls) ? 1.0 : share;
 }
 }  // namespace
 
@@ -329,7 +326,7 @@ EstimateTotals EstimateTotal(const FusedNetwork& fused, const PlatformPlan& plan
   double sum = 0, energy = 0;
   for (std::size_t i = 0; i < fused.compact.size(); ++i) {
     const OpClass cls = nchwc.ClassOf(i);
-    const LayerCost c = CostOf(fused.compact[i], cls, plan, LayerShare(cache, share, cls));
+    const LayerCost c = CostOf(fused.compact[i], cls, plan, LayerShare(plan, cache, share, cls));
     sum += c.ms;
     energy += c.energy_mj;
   }
@@ -391,6 +388,7 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
   report.warnings = fused.warnings;
   report.overhead_ms = plan.overhead_ms;
   report.cache = ChooseCache(fused, plan);
+  if (report.cache && report.cache->share && plan.cache_share) report.cache->warm_classes = plan.cache_share->warm_classes;
   const double share = Share(report.cache);
   report.reorders = ReorderTermOf(fused, plan);  // before the loop, which may steal the layers
   const NchwcFlags nchwc(fused, plan);  // likewise
@@ -411,7 +409,7 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
     const Layer& layer = fused.layers[i];
     const FusedLayer& l = fused.compact[i];
     const OpClass cls = nchwc.ClassOf(i);
-    const LayerCost c = CostOf(l, cls, plan, LayerShare(report.cache, share, cls));
+    const LayerCost c = CostOf(l, cls, plan, LayerShare(plan, report.cache, share, cls));
     // Never dropped: an unknown op is costed as the traffic it causes, and flagged.
     if (!l.free && l.unknown_op) ++unknown[layer.domain.empty() ? layer.op_type : layer.domain + "." + layer.op_type];
     ReportRow row;

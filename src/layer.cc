@@ -54,6 +54,13 @@ const char* OpClassName(OpClass c) {
   return "unknown";
 }
 
+std::vector<std::string> OpClassNames(const std::vector<OpClass>& classes) {
+  std::vector<std::string> names;
+  names.reserve(classes.size());
+  for (OpClass c : classes) names.emplace_back(OpClassName(c));
+  return names;
+}
+
 const std::vector<OpClass>& AllOpClasses() {
   static const std::vector<OpClass> all = [] {
     std::vector<OpClass> v;

@@ -1089,11 +1089,7 @@ void WritePlatform(const Platform& p, std::ostream& out) {
       }
       if (!by.empty()) cj["share"]["cv_mape_by_size"] = by;
       if (sh->criterion) cj["share"]["criterion"] = *sh->criterion;
-      if (!sh->warm_classes.empty()) {
-        nlohmann::ordered_json names = nlohmann::ordered_json::array();
-        for (OpClass c : sh->warm_classes) names.push_back(OpClassName(c));
-        cj["share"]["warm_classes"] = names;
-      }
+      if (!sh->warm_classes.empty()) cj["share"]["warm_classes"] = OpClassNames(sh->warm_classes);
       if (sh->level_cv_mape) cj["share"]["level_cv_mape"] = *sh->level_cv_mape;
     }
     j["cache"] = cj;

@@ -51,7 +51,8 @@ struct CacheChoice {
   std::int64_t activation_bytes = 0;
   std::optional<ShareSize> share_size;
   double share_x = 0;
-  // With a share: the classes whose layers were estimated warm whatever h (CacheShare::warm_classes).
+  // With a share, in a report: the classes whose layers were estimated warm whatever h
+  // (CacheShare::warm_classes). ChooseCache leaves it empty, so that EstimateTotal allocates nothing.
   std::vector<OpClass> warm_classes;
   // "warm", "cold" or "partial 0.37" (the report's cache field).
   std::string StateText() const;

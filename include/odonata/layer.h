@@ -80,6 +80,8 @@ enum class OpClass {
 
 // "conv", "dwconv", "gemm", ..., "rnn", "roi", "scatter", "silu", "topk", "nonzero", "gathernd", "resize_nchwc" (the keys used in platform profiles).
 const char* OpClassName(OpClass c);
+// OpClassName of each, in order (the JSON lists of profiles, reports and fit reports).
+std::vector<std::string> OpClassNames(const std::vector<OpClass>& classes);
 // All classes, in declaration order.
 const std::vector<OpClass>& AllOpClasses();
 // Parse a class name; returns false when unknown.

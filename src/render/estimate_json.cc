@@ -122,9 +122,7 @@ void RenderJson(const Report& report, std::ostream& out) {
       j["cache"]["share_size_bytes"] = c.share_x;
     }
     if (c.share && !c.warm_classes.empty()) {  // a profile whose share keeps some classes warm (run 25 on)
-      Json names = Json::array();
-      for (OpClass k : c.warm_classes) names.push_back(OpClassName(k));
-      j["cache"]["warm_classes"] = names;
+      j["cache"]["warm_classes"] = OpClassNames(c.warm_classes);
     }
   }
   j["overhead_ms"] = report.overhead_ms;

@@ -162,8 +162,6 @@ void FitJson(const FitReport& fit, std::ostream& out) {
       candidates.push_back({{"size", ShareSizeName(c.size)}, {"half_bytes", c.half_bytes}, {"slope", c.slope},
                             {"mape", c.mape}, {"cv_mape", c.cv_mape}, {"level_cv_mape", c.level_cv_mape}});
     }
-    nlohmann::ordered_json warm_classes = nlohmann::ordered_json::array();
-    for (OpClass c : m.warm_classes) warm_classes.push_back(OpClassName(c));
     nlohmann::ordered_json level = nlohmann::ordered_json::array();
     for (const CacheShareCandidate& c : fit.cache_share->level_candidates) {
       level.push_back({{"size", ShareSizeName(c.size)}, {"warm_dw", c.warm_dw}, {"half_bytes", c.half_bytes},
@@ -177,7 +175,7 @@ void FitJson(const FitReport& fit, std::ostream& out) {
                         {"cold_mape", m.cold_mape},
                         {"warm_mape", m.warm_mape},
                         {"criterion", m.criterion.value_or("ratio")},
-                        {"warm_classes", warm_classes},
+                        {"warm_classes", OpClassNames(m.warm_classes)},
                         {"level_cv_mape", m.level_cv_mape.value_or(0.0)},
                         {"candidates", candidates},
                         {"level_candidates", level},

@@ -319,8 +319,7 @@ std::string CacheText(const CacheChoice& c) {
                              : size == ShareSize::kWeightsActivations ? "weights + activations "
                                                                       : "weights ";
     const double x = size == ShareSize::kWeights ? static_cast<double>(c.weight_bytes) : c.share_x;
-    std::string warm;  // the classes kept warm whatever the share (CacheShare::warm_classes)
-    for (OpClass k : c.warm_classes) warm += std::string(warm.empty() ? "" : ", ") + OpClassName(k);
+    const std::string warm = Join(OpClassNames(c.warm_classes), ", ");  // kept warm whatever the share
     return c.StateText() + " (share of the warm saving kept, from " + from + HumanBytes(x) +
            (warm.empty() ? "" : "; " + warm + " warm") + "; --cache warm|cold to force an end)";
   }
