@@ -4,7 +4,6 @@
 #include "odonata/check.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -174,8 +173,7 @@ std::map<std::string, std::int64_t> ParseNmsCompares(const std::string& text, co
       text, where, "nms_compares", "output", "NAME=COUNT (e.g. 4138=152761597)",
       [&](const std::string& item, const std::string& digits) {
         std::int64_t v = 0;
-        const auto parsed = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-        if (digits.empty() || parsed.ec != std::errc() || parsed.ptr != digits.data() + digits.size() || v < 0) {
+        if (text::ParseWhole(digits, &v) != text::Parsed::kOk || v < 0) {
           throw Error(where + ": nms_compares: '" + item + "': '" + digits + "' is not an integer >= 0");
         }
         return v;
@@ -212,14 +210,10 @@ ValidationRow ParseRow(const Record& r, const Header& h, const std::string& orig
   // A finite number > 0, or the column's name and what is wrong.
   auto positive = [&](Col c, const std::string& text) {
     const char* name = kColumns[static_cast<int>(c)].name;
-    std::string_view digits = text;
-    if (digits.starts_with('+')) digits.remove_prefix(1);
     double v = 0;
-    const auto parsed = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-    if (digits.empty() || parsed.ec != std::errc() || parsed.ptr != digits.data() + digits.size()) {
-      throw Error(where + ": " + name + ": '" + text + "' is not a number");
-    }
-    if (!std::isfinite(v)) throw Error(where + ": " + name + ": '" + text + "' is not a finite number");
+    const text::Parsed parsed = text::ParseWhole(text, &v);
+    if (parsed == text::Parsed::kNotFinite) throw Error(where + ": " + name + ": '" + text + "' is not a finite number");
+    if (parsed != text::Parsed::kOk) throw Error(where + ": " + name + ": '" + text + "' is not a number");
     if (v <= 0) throw Error(where + ": " + name + ": '" + text + "' is not > 0");
     return v;
   };

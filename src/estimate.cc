@@ -173,8 +173,10 @@ std::optional<CacheChoice> ChooseCache(const FusedNetwork& fused, const Platform
   if (plan.cache_mode == CacheMode::kAuto && plan.cache_share) {
     const CacheShare& s = *plan.cache_share;
     c.share_size = s.size;
-    if (s.Size() != ShareSize::kWeights) c.activation_bytes = ExecutedOutputBytes(fused);
-    c.share_x = s.SizeOf(c.weight_bytes, c.activation_bytes);
+    // The layer walk only for a size that needs it: weights are in the totals.
+    const NetworkSizes n = s.Size() == ShareSize::kWeights ? NetworkSizes{c.weight_bytes} : NetworkSizesOf(fused);
+    c.activation_bytes = n.activation_bytes;
+    c.share_x = s.SizeOf(n);
     c.share = s.Share(c.share_x);
     c.warm = *c.share >= 0.5;
     return c;
@@ -184,13 +186,25 @@ std::optional<CacheChoice> ChooseCache(const FusedNetwork& fused, const Platform
   return c;
 }
 
-std::int64_t ExecutedOutputBytes(const FusedNetwork& fused) {
-  std::int64_t bytes = 0;
+std::int64_t ExecutedOutputBytes(const FusedNetwork& fused) { return NetworkSizesOf(fused).activation_bytes; }
+
+// One walk over the executed layers for every size.
+NetworkSizes NetworkSizesOf(const FusedNetwork& fused) {
+  NetworkSizes n;
+  n.weight_bytes = fused.totals.param_bytes;
+  double sum = 0;
+  std::int64_t layers = 0;
   for (std::size_t i = 0; i < fused.compact.size() && i < fused.layers.size(); ++i) {
-    if (fused.compact[i].free || fused.layers[i].outputs.empty()) continue;
-    bytes += 4 * NumElements(fused.layers[i].outputs[0].shape);
+    if (fused.compact[i].free) continue;
+    if (!fused.layers[i].outputs.empty()) n.activation_bytes += 4 * NumElements(fused.layers[i].outputs[0].shape);
+    const Counts& k = fused.layers[i].counts;
+    const std::int64_t bytes = 4 * (k.input_elems + k.output_elems) + k.param_bytes;
+    n.max_layer_bytes = std::max(n.max_layer_bytes, bytes);
+    sum += static_cast<double>(bytes);
+    ++layers;
   }
-  return bytes;
+  n.mean_layer_bytes = layers > 0 ? sum / static_cast<double>(layers) : 0.0;
+  return n;
 }
 
 std::string CacheChoice::StateText() const {
@@ -212,7 +226,8 @@ double Share(const std::optional<CacheChoice>& c) {
 // whole saving (CacheShare::warm_classes), the other layers the network's share. Read from the plan,
 // not from CacheChoice::warm_classes, which EstimateTotal does not fill (it allocates nothing).
 double LayerShare(const PlatformPlan& plan, const std::optional<CacheChoice>& c, double share, OpClass cls) {
-  return c && c->share && plan.cache_share && plan.cache_share->IsWarmClass(cls) ? 1.0 : share;
+  return c && c->share && plan.cache_share && plan.cache_share->IsWarmClass(cls) ? plan.cache_share->WarmClassShare()
+                                                                                 : share;
 }
 }  // namespace
 
@@ -388,7 +403,10 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
   report.warnings = fused.warnings;
   report.overhead_ms = plan.overhead_ms;
   report.cache = ChooseCache(fused, plan);
-  if (report.cache && report.cache->share && plan.cache_share) report.cache->warm_classes = plan.cache_share->warm_classes;
+  if (report.cache && report.cache->share && plan.cache_share) {
+    report.cache->warm_classes = plan.cache_share->warm_classes;
+    report.cache->warm_class_share = plan.cache_share->warm_class_share;
+  }
   const double share = Share(report.cache);
   report.reorders = ReorderTermOf(fused, plan);  // before the loop, which may steal the layers
   const NchwcFlags nchwc(fused, plan);  // likewise

@@ -2,7 +2,6 @@
 #include "odonata/explore.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <set>
 #include <string_view>
@@ -222,11 +221,9 @@ AccuracyTable AccuracyTable::Parse(const std::string& csv_text, const std::strin
     const std::string value(text::Trim(r.fields[static_cast<std::size_t>(col_accuracy)]));
     if (value.empty()) throw Error(at + ": accuracy: empty");
     double accuracy = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), accuracy);
-    if (ec != std::errc() || end != value.data() + value.size()) {
-      throw Error(at + ": accuracy: '" + value + "' is not a number");
-    }
-    if (!std::isfinite(accuracy)) throw Error(at + ": accuracy: '" + value + "' is not a finite number");
+    const text::Parsed parsed = text::ParseWhole(value, &accuracy);
+    if (parsed == text::Parsed::kNotFinite) throw Error(at + ": accuracy: '" + value + "' is not a finite number");
+    if (parsed != text::Parsed::kOk) throw Error(at + ": accuracy: '" + value + "' is not a number");
     std::string resolution;
     if (col_resolution >= 0) {
       const std::string res(text::Trim(r.fields[static_cast<std::size_t>(col_resolution)]));

@@ -356,6 +356,16 @@ bool TokenLayout(const Layer& l, std::int64_t& tokens, std::int64_t& features) {
 
 }  // namespace
 
+void StateNmsCompares(Layer& layer, std::int64_t count) {
+  if (count < 0) throw Error(std::to_string(count) + " is negative");
+  const std::int64_t bound = LayerDim(layer, LayerDimId::kNmsCompares);
+  if (count > bound) {
+    throw Error(std::to_string(count) + " exceeds the bound of " + std::to_string(bound) +
+                " for the kept boxes (each suppressed candidate compared with every kept box of its class)");
+  }
+  layer.nms_compares = count;
+}
+
 std::int64_t LayerDim(const Layer& l, LayerDimId dim) {
   using D = LayerDimId;
   if (l.op_class == OpClass::kRecurrent && IsRecurrentDim(dim)) return RecurrentDim(l, dim);

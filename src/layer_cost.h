@@ -53,6 +53,11 @@ inline constexpr std::size_t kLayerDimCount = static_cast<std::size_t>(LayerDimI
 LayerDimId LayerDimIdOf(const std::string& name);
 // LayerDim(layer, name) by id.
 std::int64_t LayerDim(const Layer& layer, LayerDimId dim);
+// A stated count of IoU comparisons (--nms-compares, a measurement's nms_compares column) set on a
+// NonMaxSuppression layer, after checking it against the bound for the layer's kept boxes (LayerDim
+// "nms_compares" of the layer as it was: each suppressed candidate compared with every kept box of its
+// class). Errors carry no context ("N is negative", "N exceeds the bound of B ..."): the caller adds it.
+void StateNmsCompares(Layer& layer, std::int64_t count);
 // Whether an input of the layer is an overridable weight (TensorInfo::is_overridable):
 // a runtime neither folds nor pre-packs it (fusion rules' constant_weights, `align`).
 bool HasOverridableWeight(const Layer& layer);

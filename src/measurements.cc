@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "counts.h"
+#include "layer_cost.h"
 #include "io.h"
 #include "odonata/errors.h"
 #include "odonata/estimator.h"
@@ -776,26 +777,20 @@ class RowParser {
 
   I64 Int(const std::string& column, std::string_view text) const {
     std::string_view t = Trim(text);
-    std::string_view digits = t.starts_with('+') ? t.substr(1) : t;
     I64 v = 0;
-    auto r = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-    if (r.ec == std::errc::result_out_of_range) throw Fail(column, "'" + std::string(t) + "' is out of range");
-    if (digits.empty() || r.ec != std::errc() || r.ptr != digits.data() + digits.size()) {
-      throw Fail(column, "'" + std::string(t) + "' is not an integer");
-    }
+    const text::Parsed parsed = text::ParseWhole(t, &v);
+    if (parsed == text::Parsed::kOutOfRange) throw Fail(column, "'" + std::string(t) + "' is out of range");
+    if (parsed != text::Parsed::kOk) throw Fail(column, "'" + std::string(t) + "' is not an integer");
     return v;
   }
 
   double Number(const std::string& column, std::string_view text) const {
     std::string_view t = Trim(text);
-    std::string_view digits = t.starts_with('+') ? t.substr(1) : t;
     double v = 0;
-    auto r = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-    if (r.ec == std::errc::result_out_of_range) throw Fail(column, "'" + std::string(t) + "' is out of range");
-    if (digits.empty() || r.ec != std::errc() || r.ptr != digits.data() + digits.size()) {
-      throw Fail(column, "'" + std::string(t) + "' is not a number");
-    }
-    if (!std::isfinite(v)) throw Fail(column, "'" + std::string(t) + "' is not a finite number");
+    const text::Parsed parsed = text::ParseWhole(t, &v);
+    if (parsed == text::Parsed::kOutOfRange) throw Fail(column, "'" + std::string(t) + "' is out of range");
+    if (parsed == text::Parsed::kNotFinite) throw Fail(column, "'" + std::string(t) + "' is not a finite number");
+    if (parsed != text::Parsed::kOk) throw Fail(column, "'" + std::string(t) + "' is not a number");
     return v;
   }
 
@@ -1274,13 +1269,11 @@ Layer ToLayer(const Measurement& m) {
   if (m.nms_compares) {
     const auto fail = [&](const std::string& what) { return Error("nms_compares: " + what); };
     if (l.op_type != "NonMaxSuppression") throw fail("only a NonMaxSuppression row has comparisons, not " + m.config.op);
-    // The bound for the kept boxes (LayerDim "nms_compares" of the unstated layer).
-    const std::int64_t bound = LayerDim(l, "nms_compares");
-    if (*m.nms_compares > bound) {
-      throw fail(std::to_string(*m.nms_compares) + " exceed the bound of " + std::to_string(bound) +
-                 " for the kept boxes (each suppressed candidate compared with every kept box of its class)");
+    try {
+      StateNmsCompares(l, *m.nms_compares);
+    } catch (const Error& e) {
+      throw fail(e.what());
     }
-    l.nms_compares = *m.nms_compares;
   }
   return l;
 }

@@ -280,7 +280,7 @@ WarmModel ParseWarmModel(const Node& n) {
 CacheShare ParseCacheShare(const Node& n) {
   CheckKeys(n, {"half_bytes", "slope", "rows", "source"},
             {"mape", "cv_mape", "cold_mape", "warm_mape", "size", "cv_mape_by_size", "criterion", "warm_classes",
-             "level_cv_mape"});
+             "warm_class_share", "level_cv_mape"});
   CacheShare s;
   auto positive = [&](const char* key) {
     Node v = n.Child(key);
@@ -299,14 +299,16 @@ CacheShare ParseCacheShare(const Node& n) {
   if (n.Has("size")) {
     const Node v = n.Child("size");
     ShareSize z{};
-    if (!ParseShareSize(GetString(v), &z)) v.Fail("expected weights, activations or weights+activations");
+    if (!ParseShareSize(GetString(v), &z)) {
+      v.Fail("expected weights, activations, weights+activations, max_layer or mean_layer");
+    }
     s.size = z;
   }
   if (n.Has("cv_mape_by_size")) {
     const Node by = n.Child("cv_mape_by_size");
     ExpectObject(by);
-    CheckKeys(by, {}, {"weights", "activations", "weights+activations"});
-    for (std::size_t i = 0; i < 3; ++i) {
+    CheckKeys(by, {}, {"weights", "activations", "weights+activations", "max_layer", "mean_layer"});
+    for (std::size_t i = 0; i < kShareSizeCount; ++i) {
       const char* key = ShareSizeName(kShareSizes[i]);
       if (by.Has(key)) s.cv_mape_by_size[i] = GetNumber(by.Child(key));
     }
@@ -324,6 +326,13 @@ CacheShare ParseCacheShare(const Node& n) {
       if (!ParseOpClass(name, &c)) list.Fail("unknown class '" + name + "'");
       s.warm_classes.push_back(c);
     }
+  }
+  if (n.Has("warm_class_share")) {
+    const Node v = n.Child("warm_class_share");
+    const double x = GetNumber(v);
+    if (!(x >= 0 && x <= 1)) v.Fail("must be a number in [0, 1], got " + FormatNumber(x));
+    if (s.warm_classes.empty()) v.Fail("needs warm_classes (the classes it is the share of)");
+    s.warm_class_share = x;
   }
   if (n.Has("level_cv_mape")) s.level_cv_mape = GetNumber(n.Child("level_cv_mape"));
   s.source = GetString(n.Child("source"));
@@ -1084,12 +1093,13 @@ void WritePlatform(const Platform& p, std::ostream& out) {
                      {"warm_mape", sh->warm_mape},   {"source", sh->source}};
       if (sh->size) cj["share"]["size"] = ShareSizeName(*sh->size);
       nlohmann::ordered_json by;
-      for (std::size_t i = 0; i < 3; ++i) {
+      for (std::size_t i = 0; i < kShareSizeCount; ++i) {
         if (sh->cv_mape_by_size[i]) by[ShareSizeName(kShareSizes[i])] = *sh->cv_mape_by_size[i];
       }
       if (!by.empty()) cj["share"]["cv_mape_by_size"] = by;
       if (sh->criterion) cj["share"]["criterion"] = *sh->criterion;
       if (!sh->warm_classes.empty()) cj["share"]["warm_classes"] = OpClassNames(sh->warm_classes);
+      if (sh->warm_class_share) cj["share"]["warm_class_share"] = *sh->warm_class_share;
       if (sh->level_cv_mape) cj["share"]["level_cv_mape"] = *sh->level_cv_mape;
     }
     j["cache"] = cj;
@@ -1119,6 +1129,10 @@ const char* ShareSizeName(ShareSize s) {
       return "activations";
     case ShareSize::kWeightsActivations:
       return "weights+activations";
+    case ShareSize::kMaxLayer:
+      return "max_layer";
+    case ShareSize::kMeanLayer:
+      return "mean_layer";
     case ShareSize::kWeights:
       break;
   }
@@ -1135,16 +1149,20 @@ bool ParseShareSize(const std::string& text, ShareSize* out) {
   return false;
 }
 
-double ShareSizeOf(ShareSize size, std::int64_t weight_bytes, std::int64_t activation_bytes) {
+double ShareSizeOf(ShareSize size, const NetworkSizes& n) {
   switch (size) {
     case ShareSize::kActivations:
-      return static_cast<double>(activation_bytes);
+      return static_cast<double>(n.activation_bytes);
     case ShareSize::kWeightsActivations:
-      return static_cast<double>(weight_bytes) + static_cast<double>(activation_bytes);
+      return static_cast<double>(n.weight_bytes) + static_cast<double>(n.activation_bytes);
+    case ShareSize::kMaxLayer:
+      return static_cast<double>(n.max_layer_bytes);
+    case ShareSize::kMeanLayer:
+      return n.mean_layer_bytes;
     case ShareSize::kWeights:
       break;
   }
-  return static_cast<double>(weight_bytes);
+  return static_cast<double>(n.weight_bytes);
 }
 
 double CacheShare::Share(double x) const {

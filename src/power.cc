@@ -31,14 +31,10 @@ std::string Str(double v) {
 
 double ParseNumber(const std::string& field, const std::string& where, const std::string& column) {
   const std::string text(text::Trim(field));
-  std::string_view digits = text;
-  if (digits.starts_with('+')) digits.remove_prefix(1);
   double v = 0;
-  const auto parsed = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-  if (digits.empty() || parsed.ec != std::errc() || parsed.ptr != digits.data() + digits.size()) {
-    throw Error(where + ": " + column + ": '" + text + "' is not a number");
-  }
-  if (!std::isfinite(v)) throw Error(where + ": " + column + ": '" + text + "' is not a finite number");
+  const text::Parsed parsed = text::ParseWhole(text, &v);
+  if (parsed == text::Parsed::kNotFinite) throw Error(where + ": " + column + ": '" + text + "' is not a finite number");
+  if (parsed != text::Parsed::kOk) throw Error(where + ": " + column + ": '" + text + "' is not a number");
   return v;
 }
 

@@ -64,7 +64,6 @@
 #include "odonata/sweep.h"
 
 #include <array>
-#include <charconv>
 #include <filesystem>
 #include <random>
 #include <set>
@@ -76,6 +75,7 @@
 #include "odonata/errors.h"
 #include "odonata/measurements.h"
 #include "odonata/onnx.h"
+#include "text.h"
 
 namespace odonata {
 namespace {
@@ -459,8 +459,7 @@ LayerConfig ParseAround(const std::string& text, LayerConfig base) {
       continue;
     }
     I64 v = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-    if (ec != std::errc() || end != value.data() + value.size()) {
+    if (text::ParseWhole(value, &v) != text::Parsed::kOk) {
       throw Error("--around: " + key + ": '" + value + "' is not an integer", ExitCode::kUsage);
     }
     const SweepKey* k = FindSweepKey(key);

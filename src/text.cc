@@ -1,6 +1,9 @@
 #include "text.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <system_error>
 
 #include "odonata/errors.h"
 
@@ -14,6 +17,27 @@ std::string_view Trim(std::string_view s) {
   std::size_t e = s.find_last_not_of(" \t");
   return s.substr(b, e - b + 1);
 }
+
+namespace {
+
+template <typename T>
+Parsed ParseWholeAs(std::string_view s, T* v) {
+  if (s.starts_with('+')) s.remove_prefix(1);
+  const char* end = s.data() + s.size();
+  const auto parsed = std::from_chars(s.data(), end, *v);
+  if (parsed.ec == std::errc::result_out_of_range) return Parsed::kOutOfRange;
+  if (s.empty() || parsed.ec != std::errc() || parsed.ptr != end) return Parsed::kMalformed;
+  return Parsed::kOk;
+}
+
+}  // namespace
+
+Parsed ParseWhole(std::string_view s, double* v) {
+  const Parsed p = ParseWholeAs(s, v);
+  return p == Parsed::kOk && !std::isfinite(*v) ? Parsed::kNotFinite : p;
+}
+
+Parsed ParseWhole(std::string_view s, std::int64_t* v) { return ParseWholeAs(s, v); }
 
 CsvReader::CsvReader(std::string_view text, const std::string& origin) : text_(text), origin_(origin) {
   if (text_.substr(0, 3) == "\xEF\xBB\xBF") text_.remove_prefix(3);  // UTF-8 byte order mark (Excel)

@@ -2,6 +2,7 @@
 // dialect of odonata's own files, and "did you mean" suggestions.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,14 @@ class CsvReader {
 bool IsBlank(std::string_view s);
 // `s` without leading and trailing spaces and tabs.
 std::string_view Trim(std::string_view s);
+
+// The whole of `s` as a number: an optional leading '+', then what
+// std::from_chars accepts, nothing after it (trim first: spaces are not
+// skipped). One parser for every column and option that holds a plain number,
+// so they all accept and refuse the same text.
+enum class Parsed { kOk, kMalformed, kOutOfRange, kNotFinite };
+Parsed ParseWhole(std::string_view s, double* v);
+Parsed ParseWhole(std::string_view s, std::int64_t* v);
 
 // The candidate closest to `word` by optimal string alignment distance
 // (Levenshtein plus adjacent transpositions), or "" when none is within

@@ -64,8 +64,7 @@ Resolution ParseResolution(const std::string& text) {
   if (x == std::string::npos) throw fail();
   auto number = [&](std::string_view s) {
     std::int64_t v = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size() || s.empty() || v < 1) throw fail();
+    if (text::ParseWhole(s, &v) != text::Parsed::kOk || v < 1) throw fail();
     return v;
   };
   const std::string_view all(text);

@@ -79,9 +79,17 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
     const double weights = static_cast<double>(net.Totals().param_bytes);
     if (platform.cache->share) {
       const CacheShare& s = *platform.cache->share;
-      double activations = 0;
+      double activations = 0, max_layer = 0, layer_sum = 0, executed = 0;
       for (const Layer& layer : layers) {
-        if (is_free(layer) || layer.outputs.empty()) continue;
+        if (is_free(layer)) continue;
+        // A layer's footprint (run 26): 4 B x (activation inputs + outputs) + its weights.
+        const double footprint =
+            4.0 * static_cast<double>(layer.counts.input_elems + layer.counts.output_elems) +
+            static_cast<double>(layer.counts.param_bytes);
+        max_layer = std::max(max_layer, footprint);
+        layer_sum += footprint;
+        executed += 1;
+        if (layer.outputs.empty()) continue;
         double elements = 1;
         for (const auto d : layer.outputs[0].shape) elements *= static_cast<double>(d);
         activations += 4 * elements;
@@ -89,6 +97,8 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
       const ShareSize size = s.size.value_or(ShareSize::kWeights);
       const double x = size == ShareSize::kWeights       ? weights
                        : size == ShareSize::kActivations ? activations
+                       : size == ShareSize::kMaxLayer    ? max_layer
+                       : size == ShareSize::kMeanLayer   ? (executed > 0 ? layer_sum / executed : 0.0)
                                                          : weights + activations;
       network_h = x > 0 ? 1.0 / (1.0 + std::pow(x / s.half_bytes, s.slope)) : 1.0;
     } else {
@@ -118,7 +128,9 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
     LayerEstimate e = est->fn(EstimatorContext{layer, bare, precision, model});
     // A share's warm classes (run 25 on) keep the whole saving, whatever h.
     double h = network_h;
-    if (platform.cache && platform.cache->share && platform.cache->share->IsWarmClass(layer.op_class)) h = 1.0;
+    if (platform.cache && platform.cache->share && platform.cache->share->IsWarmClass(layer.op_class)) {
+      h = platform.cache->share->warm_class_share.value_or(1.0);
+    }
     if (h > 0 && !free && !layer.unknown_op && model.warm && model.warm->precision == precision && e.ms > 0) {
       const double factor = model.warm->Factor(e.bytes, e.ms);  // cold - h x (cold - warm)
       e.ms *= h >= 1 ? factor : 1.0 - h * (1.0 - factor);

@@ -582,7 +582,7 @@ TEST(Fit, PlatformPicksStepLinear) {
   ASSERT_EQ(m.fitted.size(), 1u);
   const FittedModel& fm = m.fitted[0];
   EXPECT_EQ(fm.precision, Precision::kFp32);
-  EXPECT_EQ(fm.source, "jetson.csv (odonata fit)");
+  EXPECT_EQ(fm.source, "jetson.csv (odonata fit, 1849 rows)");
   EXPECT_EQ(fm.rows, 43 * 43);
   EXPECT_EQ(fm.folds, 4);
   EXPECT_EQ(fm.cv_mape, f.stats.cv_mape);
@@ -702,6 +702,78 @@ TEST(Fit, Int8RowsFitTheInt8ClassOfTheBase) {
   ASSERT_EQ(plain.classes.size(), 1u);
   EXPECT_EQ(plain.classes[0].op_class, OpClass::kConv);
   EXPECT_EQ(plain.classes[0].precision, Precision::kInt8);
+}
+
+// ONNX Runtime's int8 convolutions pay per output position and kernel tap (the layer dim spatial)
+// and per multiply-accumulate (helper int8, 2026-12-07): synthetic QDQ Conv rows (1x1 and 3x3,
+// stride 1 and 2, 3-128 input channels, 10-320 pixels) timed as 40 us + 2 ns per position and tap
+// + 1.5 ps per MAC (2% noise). The channel terms x spatial of the conv step/linear cannot follow
+// the 3-channel rows (many taps, few MACs); the int8 candidate in spatial and MACs wins the
+// cross-validation, recovers the three costs, and estimates a first convolution (3 -> 16, 3x3,
+// stride 2, 320x320: 160 x 160 x 9 = 230,400 positions x taps, 11,059,200 MACs).
+TEST(Fit, Int8ConvRowsPayPerTapAndPerMac) {
+  Platform base = Base();
+  base.precisions[Precision::kInt8] = Spec(1000, 20);
+  base.fusion = LoadPlatform(std::string(ODONATA_SOURCE_DIR) + "/data/host-ort-cpu/phase2/base.json").fusion;
+  base.classes[OpClass::kConvInt8] = ClassModel{};
+  std::vector<Measurement> rows;
+  Noise noise(0.02, 31);
+  auto layer_of = [&](const LayerConfig& cfg) {
+    const std::vector<Layer> fused = Fuse(LoadOnnxFromBytes(LayerModelBytes(cfg)), base.fusion);
+    EXPECT_EQ(fused.size(), 3u);  // Transpose, the int8 Conv, Transpose
+    return fused.at(1);
+  };
+  auto truth = [](const Layer& l) {
+    return 0.04 + 2.0e-6 * static_cast<double>(LayerDim(l, "spatial")) + 1.5e-9 * static_cast<double>(l.counts.macs);
+  };
+  int k = 0;
+  for (I64 c : {3, 16, 32, 64, 128}) {
+    for (I64 h : {10, 20, 40, 80, 160, 320}) {
+      if (c >= 64 && h >= 160) continue;  // keep the rows a sweep's sizes
+      LayerConfig cfg = ConvConfig(c, c == 3 ? 8 * (1 + k % 4) : c + 16 * (k % 3), h);
+      cfg.precision = Precision::kInt8;
+      if (c != 3 && k % 2 == 0) cfg.kernel_h = cfg.kernel_w = 1;
+      if (c == 3 || k % 3 == 0) cfg.stride_h = cfg.stride_w = 2;
+      ++k;
+      const Layer l = layer_of(cfg);
+      ASSERT_EQ(l.op_class, OpClass::kConvInt8);
+      rows.push_back(Row(cfg, truth(l) * noise(), static_cast<int>(rows.size()) + 2));
+    }
+  }
+  const FitReport r = FitPlatform(rows, base, "q.csv", 5);
+  const ClassFit& f = FitOf(r, OpClass::kConvInt8);
+  EXPECT_EQ(f.chosen, "step_linear");
+  EXPECT_LT(f.stats.cv_mape, 3.0);
+  double channels_cv = 0, spatial_cv = 0;
+  for (const auto& [name, s] : f.candidates) {
+    if (name == "step_linear") channels_cv = s.cv_mape;
+    if (name == "step_linear/spatial") spatial_cv = s.cv_mape;
+  }
+  EXPECT_GT(channels_cv, 3 * spatial_cv);  // the channel form misses the 3-channel rows
+  EXPECT_GT(spatial_cv, 0.0);
+  const FittedModel* fitted = r.platform.classes.at(OpClass::kConvInt8).FittedFor(Precision::kInt8);
+  ASSERT_NE(fitted, nullptr);
+  const FittedModel& fm = *fitted;
+  double constant = 0, per_pixel = 0, per_mac = 0;
+  for (const FittedTerm& t : fm.terms) {
+    for (const FittedFactor& x : t.factors) EXPECT_EQ(x.step, 0) << x.dim;  // lines, no staircase
+    if (t.factors.empty()) constant = t.coef;
+    if (t.factors.size() == 1 && t.factors[0].dim == "spatial") per_pixel = t.coef;
+    if (t.factors.size() == 1 && t.factors[0].dim == "macs") per_mac = t.coef;
+  }
+  EXPECT_NEAR(constant, 0.04, 0.008);
+  EXPECT_NEAR(per_pixel, 2.0e-6, 0.2e-6);
+  EXPECT_NEAR(per_mac, 1.5e-9, 0.15e-9);
+  LayerConfig first = ConvConfig(3, 16, 320);
+  first.precision = Precision::kInt8;
+  first.stride_h = first.stride_w = 2;
+  const Layer l = layer_of(first);
+  ASSERT_EQ(LayerDim(l, "spatial"), 230400);
+  ASSERT_EQ(l.counts.macs, 11059200);
+  const double want = 0.04 + 2.0e-6 * 230400 + 1.5e-9 * 11059200;  // 0.5174 ms
+  const ClassModel& model = r.platform.ModelFor(l.op_class);
+  const double ms = FindEstimator(model.estimator)->fn(EstimatorContext{l, r.platform, Precision::kInt8, model}).ms;
+  EXPECT_NEAR(ms, want, 0.05 * want);
 }
 
 // Recurrent layers (class rnn) run their time steps one after the other: synthetic LSTM, GRU

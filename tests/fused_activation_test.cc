@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <sstream>
 
@@ -19,6 +20,7 @@
 #include "odonata/network.h"
 #include "odonata/onnx.h"
 #include "odonata/platform.h"
+#include "odonata/render.h"
 #include "odonata/sweep.h"
 #include "test_util.h"
 
@@ -468,6 +470,113 @@ TEST(FusedActivation, ProfileFieldRoundTrip) {
   bad.replace(bad.find("\"HardSwish\"", bad.find("\"fused_activation_ns\"")), 11, "\"HardSwitch\"");
   EXPECT_NE(ErrorOf([&] { ParsePlatform(bad, "bad.json"); }).find("HardSwitch"),
             std::string::npos);
+}
+
+// odonata fit --activation-chains (helper small, issue 12): each row's ratio is (act - plain) / layers / elements.
+// Six HardSwish rows of 6 layers and 100,000 elements whose differences are 0.06, 0.12, 0.12, 0.18, 0.24 and
+// -0.06 ms (ratios 0.1, 0.2, 0.2, 0.3, 0.4, -0.1 ns): median 0.2 ns; p10 at 0.5 between -0.1 and 0.1: 0.0; p90 at
+// 4.5 between 0.3 and 0.4: 0.35. Two Clip rows are fewer than kActivationChainMinRows: not adopted.
+const char* const kChains =
+    "activation,model,plain_model,layers,elements,act_warm_ms,plain_warm_ms\n"
+    "HardSwish,a_hs.onnx,a_plain.onnx,6,100000,0.56,0.5\n"
+    "HardSwish,a_hsn.onnx,a_plain.onnx,6,100000,0.62,0.5\n"
+    "HardSwish,b_hs.onnx,b_plain.onnx,6,100000,0.62,0.5\n"
+    "HardSwish,b_hsn.onnx,b_plain.onnx,6,100000,0.68,0.5\n"
+    "HardSwish,c_hs.onnx,c_plain.onnx,6,100000,0.74,0.5\n"
+    "HardSwish,c_hsn.onnx,c_plain.onnx,6,100000,0.44,0.5\n"
+    "Clip,d_clip.onnx,d_plain.onnx,6,100000,0.56,0.5\n"
+    "Clip,e_clip.onnx,e_plain.onnx,6,100000,0.56,0.5\n";
+
+TEST(FusedActivation, ChainsGiveTheMedianPerElementCost) {
+  const std::vector<ActivationChainFit> fits = FitActivationChains(kChains, "chains.csv");
+  ASSERT_EQ(fits.size(), 2u);
+  const ActivationChainFit& clip = fits[0];  // map order: kClip before kHardSwish
+  EXPECT_EQ(clip.activation, FusedActivation::kClip);
+  EXPECT_EQ(clip.chains, 2u);
+  EXPECT_NEAR(clip.ns, 0.1, 1e-9);
+  EXPECT_FALSE(clip.adopted);
+  const ActivationChainFit& hs = fits[1];
+  EXPECT_EQ(hs.activation, FusedActivation::kHardSwish);
+  EXPECT_EQ(hs.chains, 6u);
+  EXPECT_NEAR(hs.ns, 0.2, 1e-9);
+  EXPECT_NEAR(hs.p10, 0.0, 1e-9);
+  EXPECT_NEAR(hs.p90, 0.35, 1e-9);
+  EXPECT_TRUE(hs.adopted);
+  ASSERT_EQ(hs.ratios_ns.size(), 6u);
+  EXPECT_NEAR(hs.ratios_ns[5], -0.1, 1e-9);
+  // A median below 0 is written as 0.
+  const std::vector<ActivationChainFit> neg = FitActivationChains(
+      "activation,layers,elements,act_warm_ms,plain_warm_ms\nHardSwish,6,100000,0.44,0.5\n", "n.csv");
+  ASSERT_EQ(neg.size(), 1u);
+  EXPECT_EQ(neg[0].ns, 0.0);
+  EXPECT_NEAR(neg[0].p10, -0.1, 1e-9);
+}
+
+TEST(FusedActivation, ChainErrorsNameTheFileAndLine) {
+  EXPECT_EQ(ErrorOf([] { FitActivationChains("activation,layers,elements,act_warm_ms\nHardSwish,6,1,0.1\n", "c.csv"); }),
+            "c.csv:1: no column 'plain_warm_ms' (expected tools/ort/act_chains.py join output: activation, layers, "
+            "elements, act_warm_ms, plain_warm_ms)");
+  EXPECT_EQ(ErrorOf([] {
+              FitActivationChains("activation,layers,elements,act_warm_ms,plain_warm_ms\nSwish,6,1,0.1,0.1\n", "c.csv");
+            }),
+            "c.csv:2: column activation: unknown activation 'Swish' (Relu, Clip, Sigmoid, HardSigmoid, HardSwish)");
+  EXPECT_EQ(ErrorOf([] {
+              FitActivationChains("activation,layers,elements,act_warm_ms,plain_warm_ms\nHardSwish,0,1,0.1,0.1\n",
+                                  "c.csv");
+            }),
+            "c.csv:2: column layers: expected a number > 0, got '0'");
+  EXPECT_EQ(ErrorOf([] {
+              FitActivationChains("activation,layers,elements,act_warm_ms,plain_warm_ms\nHardSwish,6,1,fast,0.1\n",
+                                  "c.csv");
+            }),
+            "c.csv:2: column act_warm_ms: expected a number > 0, got 'fast'");
+  EXPECT_EQ(ErrorOf([] { FitActivationChains("activation,layers,elements,act_warm_ms,plain_warm_ms\n", "c.csv"); }),
+            "c.csv: no chain rows");
+  EXPECT_EQ(ErrorOf([] { FitActivationChains("", "c.csv"); }),
+            "c.csv: empty file (expected tools/ort/act_chains.py join output)");
+}
+
+// FitMeasurementFiles: the adopted HardSwish replaces the pairs' value (research_conv.csv has no pairs: none to
+// replace), with its source; Clip's two rows are too few: a warning, no Clip entry.
+TEST(FusedActivation, ChainsReplaceThePairsInTheProfile) {
+  const std::string csv = std::string(ODONATA_SOURCE_DIR) + "/tests/data/fit/research_conv.csv";
+  const Platform base = LoadPlatform(std::string(ODONATA_SOURCE_DIR) + "/platforms/jetson-nano.json");
+  const std::string chains = (fs::temp_directory_path() / "odonata_act_chains_test.csv").string();
+  {
+    std::ofstream f(chains);
+    f << kChains;
+  }
+  FitFilesOptions options;
+  options.activation_chains_file = chains;
+  const FitReport fit = FitMeasurementFiles({csv}, base, options);
+  ASSERT_EQ(fit.activation_chains.size(), 2u);
+  ASSERT_EQ(fit.platform.fused_activation.count(FusedActivation::kHardSwish), 1u);
+  const FusedActivationCost& hs = fit.platform.fused_activation.at(FusedActivation::kHardSwish);
+  EXPECT_NEAR(hs.value, 0.2, 1e-9);
+  EXPECT_EQ(hs.constant_ms, 0.0);
+  EXPECT_EQ(hs.rows, 6);
+  EXPECT_EQ(hs.source.rfind("measured: " + chains, 0), 0u) << hs.source;
+  EXPECT_NE(hs.source.find("; no sweep pairs' value to replace)"), std::string::npos) << hs.source;
+  EXPECT_EQ(fit.platform.fused_activation.count(FusedActivation::kClip), 0u);
+  bool warned = false;
+  for (const std::string& w : fit.warnings) warned |= w == chains + ": 2 Clip chain rows, fewer than 6: not used";
+  EXPECT_TRUE(warned);
+  // The fit report says it, in the table and in JSON.
+  std::ostringstream table, json;
+  RenderFitReport(fit, Format::kTable, table);
+  // (p10 is 0 up to rounding: -0.1 + 0.5 x 0.2 prints as 4e-17.)
+  EXPECT_NE(table.str().find("activation HardSwish fused into Conv, in chains timed whole: 6 chains, median 0.2 "
+                             "ns/element (p10 "),
+            std::string::npos);
+  EXPECT_NE(table.str().find(", p90 0.35): written (replaces the sweep pairs' value)"), std::string::npos);
+  EXPECT_NE(table.str().find("activation Clip fused into Conv, in chains timed whole: 2 chains, median 0.1 ns/element "
+                             "(p10 0.1, p90 0.1): too few chains, the pairs' value kept"),
+            std::string::npos);
+  RenderFitReport(fit, Format::kJson, json);
+  EXPECT_NE(json.str().find("\"activation_chains\""), std::string::npos);
+  EXPECT_EQ(json.str().find("in chains timed whole"), std::string::npos);
+  EXPECT_EQ(FitMeasurementFiles({csv}, base).platform.fused_activation.count(FusedActivation::kHardSwish), 0u);
+  fs::remove(chains);
 }
 
 }  // namespace

@@ -340,8 +340,8 @@ TEST(HostCpu, NmsComparesDimStatedOrBound) {
   EXPECT_EQ(LayerDim(Find(ParseOnnxText(Model(graph, body), kept), "NonMaxSuppression"), "nms_compares"), 2910);
   kept.nms_compares["y"] = 2911;
   EXPECT_EQ(ErrorOf([&] { ParseOnnxText(Model(graph, body), kept, "m.onnx"); }),
-            "m.onnx: --nms-compares y=2911 exceeds the bound of 2910 for its kept boxes (each suppressed candidate "
-            "compared with every kept box)");
+            "m.onnx: --nms-compares y: 2911 exceeds the bound of 2910 for the kept boxes (each suppressed candidate "
+            "compared with every kept box of its class)");
   LoadOptions wrong;
   wrong.nms_compares["z"] = 1;
   EXPECT_EQ(ErrorOf([&] { ParseOnnxText(Model(graph, body), wrong, "m.onnx"); }),
@@ -372,7 +372,7 @@ TEST(HostCpu, NmsComparesColumn) {
   EXPECT_NE(out.str().find(",out_rows,nms_compares\n"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find(",100,9000\n"), std::string::npos) << out.str();
   EXPECT_EQ(ErrorOf([&] { ParseMeasurements(head + "NonMaxSuppression,1,300,1,1,1,1,1,1,fp32,0.05,100,24951\n", "n.csv"); }),
-            "n.csv:2: nms_compares: 24951 exceed the bound of 24950 for the kept boxes (each suppressed candidate "
+            "n.csv:2: nms_compares: 24951 exceeds the bound of 24950 for the kept boxes (each suppressed candidate "
             "compared with every kept box of its class)");
   EXPECT_EQ(ErrorOf([&] { ParseMeasurements(head + "Relu,8,4,4,8,1,1,1,1,fp32,0.01,,5\n", "n.csv"); }),
             "n.csv:2: nms_compares: only a NonMaxSuppression row has comparisons, not Relu");

@@ -3,7 +3,8 @@
 # node after the tensor it writes, which exporters other than torch name freely (YuNet's
 # Conv_0 writes "458"): a profile node "458_nchwc" belongs to the layer covering Conv_0,
 # through the model's node outputs. A node named like an ONNX node matches it; a reorder
-# matches no layer. --input-shape reaches odonata (Silero VAD has symbolic input dims).
+# matches no layer; YuNet int8's QLinearConv "Conv_6_token_23" matches Conv_6. --input-shape reaches
+# odonata (Silero VAD has symbolic input dims).
 # The profile is written here by hand (no ONNX Runtime needed); times are the test's own.
 # Exits 77 (ctest: skipped) without node.
 #
@@ -40,6 +41,30 @@ ok = ok and [x["op"] for x in r["ort_only"]] == ["ReorderOutput"]
 ok = ok and sum(1 for l in r["layers"] if l["measured_ms"] is not None) == 2
 if not ok:
     print(json.dumps({"Conv_0": stem, "Conv_82": conv82, "ort_only": r["ort_only"]}))
+sys.exit(0 if ok else 1)
+PY
+
+# YuNet int8 (QDQ): ONNX Runtime names the QLinearConv it fuses DequantizeLinear -> Conv_6 ->
+# QuantizeLinear into "Conv_6_token_23"; it belongs to the layer covering Conv_6. An unnamed
+# node's "_token_9" and a Transpose ONNX Runtime adds ("Transpose_token_5") match no layer.
+cat >"$work/yunet_int8.json" <<'JSON'
+[{"cat": "Session", "name": "model_run", "ts": 0, "dur": 1000},
+ {"cat": "Node", "name": "Conv_6_token_23_kernel_time", "ts": 10, "dur": 24, "args": {"op_name": "QLinearConv"}},
+ {"cat": "Node", "name": "Conv_6_token_23_kernel_time", "ts": 40, "dur": 26, "args": {"op_name": "QLinearConv"}},
+ {"cat": "Node", "name": "_token_9_kernel_time", "ts": 70, "dur": 5, "args": {"op_name": "QLinearConv"}},
+ {"cat": "Node", "name": "Transpose_token_5_kernel_time", "ts": 80, "dur": 3, "args": {"op_name": "Transpose"}}]
+JSON
+node "$src/tools/ort/layers.js" --json "$odonata" "$src/models/third-party/yunet_n_320_int8_qdq.onnx" host-ort-cpu \
+  "$work/yunet_int8.json" >"$work/yunet_int8.out" 2>"$work/err" || die "layers.js on YuNet int8: $(cat "$work/err")"
+/usr/bin/python3 - "$work/yunet_int8.out" <<'PY' || die "YuNet int8's matches (above)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+conv6 = next(l for l in r["layers"] if l["name"] == "Conv_6")
+ok = abs(conv6["measured_ms"] - 0.025) < 1e-9 and conv6["ort_nodes"] == 1  # median of 24 and 26 us
+ok = ok and sorted(x["op"] for x in r["ort_only"]) == ["QLinearConv", "Transpose"]
+ok = ok and sum(1 for l in r["layers"] if l["measured_ms"] is not None) == 1
+if not ok:
+    print(json.dumps({"Conv_6": conv6, "ort_only": r["ort_only"]}))
 sys.exit(0 if ok else 1)
 PY
 

@@ -93,7 +93,7 @@ expect_error() {
   grep -qF -- "$text" "$work/e.err" || fail "'$*': stderr lacks '$text': $(cat "$work/e.err")"
   [ "$(wc -l <"$work/e.err")" -le 3 ] || fail "'$*': more than 3 lines: $(cat "$work/e.err")"
 }
-expect_error 1 "--nms-compares sel_if=10 exceeds the bound of 9 for its kept boxes" \
+expect_error 1 "--nms-compares sel_if: 10 exceeds the bound of 9 for the kept boxes" \
   estimate "$work/nmsc.onnx" --platform host-ort-cpu --input-shape sel_if=3x3 --nms-compares sel_if=10
 expect_error 1 "--nms-compares: no NonMaxSuppression writes 'sel' (its outputs: " \
   estimate "$work/nmsc.onnx" --platform host-ort-cpu --nms-compares sel=3

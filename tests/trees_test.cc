@@ -318,40 +318,83 @@ TEST(Trees, ValidMacsIsAConvolutionFeatureOnly) {
   }
 }
 
+// The one-standard-error rule (fit_platform.cc, KeepParametricWithinOneSe) on synthetic rows
+// (tests/data/fit/one_se_synthetic.csv: 24 convolutions at half a 100 GOP/s peak, 5x5 ones 1.8x
+// slower, +-30% uniform noise; the generator is in the file's first line). Trees find the kernel
+// split and come out 3.49 points under the roofline in cross-validated MAPE, but with 30% noise
+// on 24 rows the standard error of the paired row differences is 4.00 points: the roofline is
+// kept, and the report says why. (Since 2026-12-07 run 17's conv_int8 rows, which this test used,
+// no longer reach the rule: see the next test.)
+TEST(Trees, OneStandardErrorKeepsTheParametricForm) {
+  if (!CanFitTrees()) GTEST_SKIP() << kSkip;
+  const std::string dir = ODONATA_SOURCE_DIR;
+  const std::vector<Measurement> rows = ReadMeasurements(dir + "/tests/data/fit/one_se_synthetic.csv");
+  ASSERT_EQ(rows.size(), 24u);
+  const Platform base = LoadPlatform(dir + "/data/host-ort-cpu/phase2/base.json");
+  const FitReport r = FitPlatform(rows, base, "synthetic", 5, true, true);
+  ASSERT_EQ(r.classes.size(), 1u);
+  const ClassFit& c = r.classes[0];
+  double trees_cv = 0, roof_cv = 0;
+  for (const auto& [name, s] : c.candidates) {
+    if (name == "trees") trees_cv = s.cv_mape;
+    if (name == "roofline") roof_cv = s.cv_mape;
+  }
+  EXPECT_NEAR(trees_cv, 23.55, 0.01);
+  EXPECT_NEAR(roof_cv, 27.04, 0.01);
+  EXPECT_EQ(c.chosen, "roofline");
+  EXPECT_EQ(r.platform.classes.at(OpClass::kConv).estimator, "roofline");
+  bool said = false;
+  for (const std::string& w : r.warnings) {
+    if (w.find("conv fp32: trees' cross-validated MAPE 23.55% is 3.49 point under roofline's 27.04%, within one "
+               "standard error (4.00 point over 24 rows): roofline kept") != std::string::npos) {
+      said = true;
+    }
+  }
+  EXPECT_TRUE(said) << (r.warnings.empty() ? std::string("no warnings") : r.warnings.front());
+}
+
 // The one-standard-error rule (fit_platform.cc, KeepParametricWithinOneSe): run 17's 24 conv_int8
 // rows (2026-12-06, the AMD EPYC guest; the QDQ sweep rows of data/host-ort-cpu/phase2/sweeps.csv
 // as committed in 2aa1d78) gave trees a cross-validated MAPE 0.34 point under step/linear's, with
-// a standard error of the paired row differences of 2.09 points: step/linear is kept, and the
-// report says why. (Without the rule the class chose trees, which priced YuNet int8 -40%.)
-TEST(Trees, OneStandardErrorKeepsTheParametricForm) {
+// a standard error of the paired row differences of 2.09 points: step/linear was kept, and the
+// report said why. (Without the rule the class chose trees, which priced YuNet int8 -40%.)
+// Since 2026-12-07 (helper int8) the int8 classes also have the step/linear candidate in spatial
+// and MACs, which on these rows beats trees outright (8.57% against 9.18%): a parametric form is
+// chosen without the rule, which these rows no longer exercise (the test above does). Fitted as
+// class conv at int8 (a base without conv_int8: another board's int8 kernels) the rows have no such
+// candidate, and trees (features of conv) come out at 11.03%, over step/linear's 9.53%.
+TEST(Trees, Int8ConvRun17RowsKeepAParametricForm) {
   if (!CanFitTrees()) GTEST_SKIP() << kSkip;
   const std::string dir = ODONATA_SOURCE_DIR;
   const std::vector<Measurement> rows = ReadMeasurements(dir + "/tests/data/fit/conv_int8_run17.csv");
   ASSERT_EQ(rows.size(), 24u);
-  const Platform base = LoadPlatform(dir + "/data/host-ort-cpu/phase2/base.json");
-  const FitReport r = FitPlatform(rows, base, "run 17 conv_int8 rows", 5, true, true);
-  const ClassFit* c = nullptr;
-  for (const ClassFit& f : r.classes) {
-    if (f.op_class == OpClass::kConvInt8) c = &f;
-  }
-  ASSERT_NE(c, nullptr);
-  double trees_cv = 0, step_cv = 0;
-  for (const auto& [name, s] : c->candidates) {
-    if (name == "trees") trees_cv = s.cv_mape;
-    if (name == "step_linear") step_cv = s.cv_mape;
-  }
-  EXPECT_NEAR(trees_cv, 9.18, 0.01);
-  EXPECT_NEAR(step_cv, 9.53, 0.01);
-  EXPECT_EQ(c->chosen, "step_linear");
-  EXPECT_EQ(r.platform.classes.at(OpClass::kConvInt8).estimator, "step_linear");
-  bool said = false;
-  for (const std::string& w : r.warnings) {
-    if (w.find("conv_int8 int8: trees' cross-validated MAPE 9.18% is 0.34 point under step_linear's 9.53%, within one "
-               "standard error (2.09 point over 24 rows): step_linear kept") != std::string::npos) {
-      said = true;
+  Platform base = LoadPlatform(dir + "/data/host-ort-cpu/phase2/base.json");
+  auto cv_of = [](const ClassFit& c, const std::string& name) {
+    for (const auto& [n, s] : c.candidates) {
+      if (n == name) return s.cv_mape;
     }
-  }
-  EXPECT_TRUE(said);
+    return -1.0;
+  };
+  const FitReport int8 = FitPlatform(rows, base, "run 17 conv_int8 rows", 5, true, true);
+  ASSERT_EQ(int8.classes.size(), 1u);
+  EXPECT_EQ(int8.classes[0].op_class, OpClass::kConvInt8);
+  EXPECT_NEAR(cv_of(int8.classes[0], "trees"), 9.18, 0.01);
+  EXPECT_NEAR(cv_of(int8.classes[0], "step_linear"), 9.53, 0.01);
+  EXPECT_NEAR(cv_of(int8.classes[0], "step_linear/spatial"), 8.57, 0.01);
+  EXPECT_EQ(int8.classes[0].chosen, "step_linear");  // the spatial form, outright
+  EXPECT_EQ(int8.platform.classes.at(OpClass::kConvInt8).estimator, "step_linear");
+  for (const std::string& w : int8.warnings) EXPECT_EQ(w.find("within one standard error"), std::string::npos) << w;
+
+  base.classes.erase(OpClass::kConvInt8);
+  const FitReport r = FitPlatform(rows, base, "run 17 conv_int8 rows", 5, true, true);
+  ASSERT_EQ(r.classes.size(), 1u);
+  const ClassFit& c = r.classes[0];
+  EXPECT_EQ(c.op_class, OpClass::kConv);
+  EXPECT_EQ(c.precision, Precision::kInt8);
+  EXPECT_NEAR(cv_of(c, "trees"), 11.03, 0.01);
+  EXPECT_NEAR(cv_of(c, "step_linear"), 9.53, 0.01);
+  EXPECT_EQ(cv_of(c, "step_linear/spatial"), -1.0);  // not a candidate of conv
+  EXPECT_EQ(c.chosen, "step_linear");
 }
 
 TEST(Trees, FitIsDeterministicAndRoundTrips) {

@@ -549,7 +549,8 @@ TEST(CacheShare, Errors) {
 // The size variable (CacheShare::size, issue 12): chains whose weights and activations are in
 // different orders, warm/cold following a known h of one of the three sizes; the fit picks
 // that size (the lowest leave-one-out warm MAPE) and recovers its half and slope.
-std::vector<CacheChainRow> SizedRows(ShareSize made_with, double half, double slope) {
+// With `layers`, the rows also have layer footprints (max_layer, mean_layer; run 26) in two more orders.
+std::vector<CacheChainRow> SizedRows(ShareSize made_with, double half, double slope, bool layers = false) {
   std::vector<CacheChainRow> rows;
   for (int i = 0; i < 24; ++i) {
     CacheChainRow r;
@@ -562,9 +563,15 @@ std::vector<CacheChainRow> SizedRows(ShareSize made_with, double half, double sl
     // ratio form is kept (a level form must be 10% better).
     r.cold_est_ms = r.cold_ms;
     r.warm_est_ms = r.cold_ms * (1.0 - g);
+    if (layers) {
+      r.max_layer_bytes = std::llround(1e5 * std::pow(1.35, (i * 11) % 24));
+      r.mean_layer_bytes = 4e4 * std::pow(1.4, (i * 13) % 24);
+    }
     // x by hand, not CacheShare::SizeOf
     const double x = made_with == ShareSize::kWeights       ? static_cast<double>(r.weight_bytes)
                      : made_with == ShareSize::kActivations ? static_cast<double>(r.activation_bytes)
+                     : made_with == ShareSize::kMaxLayer    ? static_cast<double>(r.max_layer_bytes)
+                     : made_with == ShareSize::kMeanLayer   ? r.mean_layer_bytes
                                                             : static_cast<double>(r.weight_bytes + r.activation_bytes);
     r.warm_ms = r.cold_ms * (1.0 - g / (1.0 + std::pow(x / half, slope)));
     rows.push_back(r);
@@ -608,11 +615,47 @@ TEST(CacheShare, PicksTheSizeVariableTheChainsFollow) {
   EXPECT_EQ(w.model.Size(), ShareSize::kWeights);
 }
 
+// The layer footprints (run 26): chains that follow a known h of max_layer or mean_layer. Run 25's
+// candidates (weights, activations, both) are far off, so the second step of the declared choice
+// takes the footprint (at least 10% lower) and recovers its half and slope; chains that follow the
+// weights keep the weights although the footprints are fitted too.
+TEST(CacheShare, PicksALayerFootprintTheChainsFollow) {
+  struct Case {
+    ShareSize size;
+    double half, slope;
+  };
+  for (const Case& c : {Case{ShareSize::kMaxLayer, 4.0e6, 1.5}, Case{ShareSize::kMeanLayer, 6.0e5, 0.9}}) {
+    const CacheShareFit f = FitCacheShare(SizedRows(c.size, c.half, c.slope, true), "synthetic.csv");
+    ASSERT_EQ(f.candidates.size(), 5u);
+    ASSERT_EQ(f.level_candidates.size(), 5u);  // no depthwise estimate: the level form alone
+    EXPECT_EQ(f.model.Size(), c.size) << ShareSizeName(c.size) << " made, " << ShareSizeName(f.model.Size()) << " picked";
+    EXPECT_NEAR(std::log(f.model.half_bytes), std::log(c.half), 1e-3) << ShareSizeName(c.size);
+    EXPECT_NEAR(std::log(f.model.slope), std::log(c.slope), 1e-3) << ShareSizeName(c.size);
+    ASSERT_TRUE(f.model.level_cv_mape);
+    EXPECT_LT(*f.model.level_cv_mape, 0.01);
+    for (std::size_t k = 0; k < 5; ++k) {
+      EXPECT_EQ(f.candidates[k].size, kShareSizes[k]);
+      ASSERT_TRUE(f.model.cv_mape_by_size[k]);
+      if (kShareSizes[k] != c.size) EXPECT_GT(f.candidates[k].level_cv_mape, 1.0) << ShareSizeName(kShareSizes[k]);
+    }
+    EXPECT_NE(f.model.source.find("size " + std::string(ShareSizeName(c.size)) + ", of 10, by the lowest"),
+              std::string::npos)
+        << f.model.source;
+  }
+  const CacheShareFit w = FitCacheShare(SizedRows(ShareSize::kWeights, 3.0e5, 0.37, true), "synthetic.csv");
+  ASSERT_EQ(w.candidates.size(), 5u);
+  EXPECT_EQ(w.model.Size(), ShareSize::kWeights);
+  EXPECT_EQ(w.model.criterion, std::optional<std::string>("ratio"));
+  EXPECT_GT(w.candidates[3].cv_mape, 1.0);
+  EXPECT_GT(w.candidates[4].cv_mape, 1.0);
+}
+
 // The level forms (run 25): chains whose estimate is high at the cold end by a factor that falls with
 // size, their warm time the estimate at a known h: the ratio form, fitted on warm/cold, cannot see
 // the level; the level form recovers h exactly and is chosen. With a depthwise estimate that the
 // chains follow (the depthwise layers warm whatever h), the warm-dw level form is chosen.
-std::vector<CacheChainRow> LevelRows(bool warm_dw) {
+// dw_share >= 0 (run 26): the depthwise layers at that constant share, the others at h.
+std::vector<CacheChainRow> LevelRows(bool warm_dw, double dw_share = -1) {
   std::vector<CacheChainRow> rows;
   for (int i = 0; i < 24; ++i) {
     CacheChainRow r;
@@ -627,6 +670,9 @@ std::vector<CacheChainRow> LevelRows(bool warm_dw) {
     const double h = 1.0 / (1.0 + std::pow(static_cast<double>(r.activation_bytes) / 2.0e6, 1.2));
     const double start = warm_dw ? r.dw_warm_est_ms : r.cold_est_ms;
     r.warm_ms = start - h * (start - r.warm_est_ms);
+    if (dw_share >= 0) {
+      r.warm_ms = r.cold_est_ms - h * (r.dw_warm_est_ms - r.warm_est_ms) - dw_share * (r.cold_est_ms - r.dw_warm_est_ms);
+    }
     rows.push_back(r);
   }
   return rows;
@@ -636,7 +682,8 @@ TEST(CacheShare, LevelFormsAreChosenWhenTenPercentBetter) {
   for (const bool warm_dw : {false, true}) {
     const CacheShareFit f = FitCacheShare(LevelRows(warm_dw), "synthetic.csv");
     ASSERT_EQ(f.candidates.size(), 3u);
-    ASSERT_EQ(f.level_candidates.size(), 6u);  // level, level with the depthwise warm; 3 sizes each
+    // level, level with the depthwise warm, level with the depthwise share; 3 sizes each
+    ASSERT_EQ(f.level_candidates.size(), 9u);
     EXPECT_EQ(f.model.criterion, std::optional<std::string>("level")) << warm_dw;
     EXPECT_EQ(f.model.warm_classes, warm_dw ? std::vector<OpClass>{OpClass::kDepthwiseConv} : std::vector<OpClass>{});
     EXPECT_EQ(f.model.Size(), ShareSize::kActivations);
@@ -647,10 +694,16 @@ TEST(CacheShare, LevelFormsAreChosenWhenTenPercentBetter) {
     EXPECT_EQ(f.model.cv_mape, *f.model.level_cv_mape);  // a level form's error is the estimate's
     // Every ratio candidate is far from the level (the estimate 7-30% high).
     for (const CacheShareCandidate& c : f.candidates) EXPECT_GT(c.level_cv_mape, 5.0) << ShareSizeName(c.size);
-    EXPECT_NE(f.model.source.find("least squares of ln(estimate at h / warm); size activations, of 9"),
+    EXPECT_NE(f.model.source.find("least squares of ln(estimate at h / warm); size activations, of 12"),
               std::string::npos)
         << f.model.source;
     EXPECT_EQ(f.model.source.find("depthwise convolutions warm") != std::string::npos, warm_dw) << f.model.source;
+    // Run 26's depthwise share: fitted (1 for the warm rows), not chosen (not 10% lower than run 25's form).
+    EXPECT_FALSE(f.model.warm_class_share);
+    const CacheShareCandidate& dw = f.level_candidates[6 + 1];  // the share form, activations
+    ASSERT_TRUE(dw.dw_share);
+    EXPECT_EQ(dw.size, ShareSize::kActivations);
+    if (warm_dw) EXPECT_NEAR(*dw.dw_share, 1.0, 1e-3);
   }
   // A level form better, but by less than 10%: the ratio form is kept. Chains whose warm time sits 8%
   // below the ratio form's prediction... made simple: the rows of the ratio form (the estimate right at
@@ -670,6 +723,28 @@ TEST(CacheShare, LevelFormsAreChosenWhenTenPercentBetter) {
   EXPECT_EQ(ErrorOf([&] { FitCacheShare(bad, "s"); }),
             "fit: --cache-chains: chain3.onnx: its estimate with the depthwise convolutions warm is not between its "
             "warm and cold ones");
+}
+
+// The depthwise share (run 26): chains whose depthwise layers keep 60% of their saving whatever h.
+// Run 25's forms (the depthwise at 1, or at h) are off by more than 10%; the share form recovers
+// h_dw, half and slope, and is chosen.
+TEST(CacheShare, DepthwiseShareIsFittedAndChosenWhenTenPercentBetter) {
+  const CacheShareFit f = FitCacheShare(LevelRows(false, 0.6), "synthetic.csv");
+  ASSERT_EQ(f.level_candidates.size(), 9u);
+  EXPECT_EQ(f.model.criterion, std::optional<std::string>("level"));
+  EXPECT_EQ(f.model.warm_classes, std::vector<OpClass>{OpClass::kDepthwiseConv});
+  ASSERT_TRUE(f.model.warm_class_share);
+  // By alternation (MinimizeDwShare): near the point, not on its last grid's step.
+  EXPECT_NEAR(*f.model.warm_class_share, 0.6, 2e-3);
+  EXPECT_EQ(f.model.Size(), ShareSize::kActivations);
+  EXPECT_NEAR(std::log(f.model.half_bytes), std::log(2.0e6), 1e-2);
+  EXPECT_NEAR(std::log(f.model.slope), std::log(1.2), 1e-2);
+  ASSERT_TRUE(f.model.level_cv_mape);
+  EXPECT_LT(*f.model.level_cv_mape, 0.05);
+  for (std::size_t k = 0; k < 6; ++k) {  // run 25's level forms
+    EXPECT_GT(f.level_candidates[k].level_cv_mape, *f.model.level_cv_mape / 0.9) << k;
+  }
+  EXPECT_NE(f.model.source.find("depthwise convolutions at their own share"), std::string::npos) << f.model.source;
 }
 
 TEST(CacheShare, TiesKeepWeights) {
@@ -788,6 +863,74 @@ TEST(CacheShare, WarmClassesKeepTheWholeSaving) {
       << ErrorOf([&] { ParsePlatform(bad, "s.json"); });
 }
 
+// Run 26: the warm classes at their own share (warm_class_share), and h from a layer footprint.
+TEST(CacheShare, WarmClassShareAndLayerFootprints) {
+  const Network net = ConvNet();
+  EstimateOptions cold_opt;
+  cold_opt.cache = CacheMode::kCold;
+  Platform p = SharePlatform(2 * 36864.0, 1.0);  // weights: h = 2/3
+  const double c = EstimateNetwork(net, p, cold_opt).rows[0].ms;
+  p.cache->share->criterion = "level";
+  p.cache->share->warm_classes = {OpClass::kConv};
+  p.cache->share->warm_class_share = 0.25;
+  // The conv at 0.25 of its saving (warm factor 1/2): c - 0.25 (c / 2).
+  const Report mid = EstimateNetwork(net, p);
+  ASSERT_TRUE(mid.cache && mid.cache->share);
+  EXPECT_NEAR(mid.rows[0].ms, 0.875 * c, 1e-15);
+  const FusedNetwork fused = FuseNetwork(net, p.fusion);
+  EXPECT_DOUBLE_EQ(EstimateTotal(fused, PlanPlatform(p)).total_ms, mid.total_ms);
+  std::ostringstream text, json;
+  Render(mid, Format::kTable, text);
+  Render(mid, Format::kJson, json);
+  EXPECT_NE(text.str().find("from weights 36.0 KiB; conv at 0.25; --cache"), std::string::npos) << text.str();
+  EXPECT_NE(json.str().find("\"warm_class_share\": 0.25"), std::string::npos) << json.str();
+  // The footprints by hand: the Conv reads 16x32x32 and writes 64x32x32 floats with 36,864 bytes of
+  // weights, 4 x (16,384 + 65,536) + 36,864 = 364,544; the Relu 4 x (65,536 + 65,536) = 524,288.
+  const NetworkSizes sizes = NetworkSizesOf(fused);
+  EXPECT_EQ(sizes.weight_bytes, 36864);
+  EXPECT_EQ(sizes.activation_bytes, 524288);
+  EXPECT_EQ(sizes.max_layer_bytes, 524288);
+  EXPECT_DOUBLE_EQ(sizes.mean_layer_bytes, (364544.0 + 524288.0) / 2);
+  p.cache->share->warm_classes.clear();
+  p.cache->share->warm_class_share.reset();
+  p.cache->share->size = ShareSize::kMaxLayer;
+  p.cache->share->half_bytes = 524288.0;  // h = 1/2
+  EXPECT_NEAR(EstimateNetwork(net, p).rows[0].ms, 0.75 * c, 1e-15);
+  p.cache->share->size = ShareSize::kMeanLayer;
+  p.cache->share->half_bytes = 444416.0;  // h = 1/2
+  const Report by_mean = EstimateNetwork(net, p);
+  EXPECT_NEAR(by_mean.rows[0].ms, 0.75 * c, 1e-15);
+  EXPECT_DOUBLE_EQ(by_mean.cache->share_x, 444416.0);
+  std::ostringstream mean_text;
+  Render(by_mean, Format::kTable, mean_text);
+  EXPECT_NE(mean_text.str().find("partial 0.50 (share of the warm saving kept, from the mean layer 434.0 KiB;"),
+            std::string::npos)
+      << mean_text.str();
+  // The profile round trip (size, the footprints' CV, the class share), and its errors.
+  p.cache->share->warm_classes = {OpClass::kDepthwiseConv};
+  p.cache->share->warm_class_share = 0.625;
+  p.cache->share->cv_mape_by_size = {5.5, 4.5, 4.75, 3.25, 3.5};
+  std::ostringstream out;
+  WritePlatform(p, out);
+  EXPECT_NE(out.str().find("\"size\": \"mean_layer\""), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("\"max_layer\": 3.25,\n        \"mean_layer\": 3.5\n"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("\"warm_class_share\": 0.625"), std::string::npos) << out.str();
+  EXPECT_EQ(*ParsePlatform(out.str(), "s.json").cache, *p.cache);
+  std::string bad = out.str();
+  bad.replace(bad.find("0.625"), 5, "1.5");
+  EXPECT_NE(ErrorOf([&] { ParsePlatform(bad, "s.json"); })
+                .find("cache.share.warm_class_share: must be a number in [0, 1], got 1.5"),
+            std::string::npos)
+      << ErrorOf([&] { ParsePlatform(bad, "s.json"); });
+  p.cache->share->warm_classes.clear();
+  std::ostringstream alone;
+  WritePlatform(p, alone);
+  EXPECT_NE(ErrorOf([&] { ParsePlatform(alone.str(), "s.json"); })
+                .find("cache.share.warm_class_share: needs warm_classes"),
+            std::string::npos)
+      << ErrorOf([&] { ParsePlatform(alone.str(), "s.json"); });
+}
+
 // A profile naming its size variable: h from the bytes the executed layers write.
 TEST(CacheShare, EstimateFromActivations) {
   const Network net = ConvNet();  // weights 64x16x3x3x4 = 36,864 bytes
@@ -887,7 +1030,7 @@ TEST(CacheShare, ProfileRoundTripsAndRejectsBadKeys) {
   std::string bad_size = sized_text.str();
   bad_size.replace(bad_size.find("\"activations\","), 14, "\"activation\",");
   EXPECT_NE(ErrorOf([&] { ParsePlatform(bad_size, "s.json"); })
-                .find("cache.share.size: expected weights, activations or weights+activations"),
+                .find("cache.share.size: expected weights, activations, weights+activations, max_layer or mean_layer"),
             std::string::npos)
       << ErrorOf([&] { ParsePlatform(bad_size, "s.json"); });
 }

@@ -54,6 +54,7 @@ struct CacheChoice {
   // With a share, in a report: the classes whose layers were estimated warm whatever h
   // (CacheShare::warm_classes). ChooseCache leaves it empty, so that EstimateTotal allocates nothing.
   std::vector<OpClass> warm_classes;
+  std::optional<double> warm_class_share;  // their share (CacheShare::warm_class_share); absent: 1
   // "warm", "cold" or "partial 0.37" (the report's cache field).
   std::string StateText() const;
 };
@@ -256,5 +257,9 @@ std::optional<CacheChoice> ChooseCache(const FusedNetwork& fused, const Platform
 // "activations": the layers whose estimator is not "free"); a size variable of
 // the partial cache state (CacheShare::size).
 std::int64_t ExecutedOutputBytes(const FusedNetwork& fused);
+// The network's sizes a cache share may use (CacheShare::size): its weights, ExecutedOutputBytes,
+// and over the executed (not free) layers the largest and the mean footprint, a layer's footprint
+// being 4 B x (its activation input + output elements) + its weight bytes. Allocates nothing.
+NetworkSizes NetworkSizesOf(const FusedNetwork& fused);
 
 }  // namespace odonata

@@ -215,6 +215,11 @@ struct CacheChainRow {
   // start with warm classes, CacheShare::warm_classes); 0: not computed (that form is not fitted).
   double dw_warm_est_ms = 0;
   double cold_ms = 0, warm_ms = 0;          // measured
+  // The layer footprints (NetworkSizesOf; run 26 on): 0, unknown (max_layer and mean_layer are then
+  // not fitted).
+  std::int64_t max_layer_bytes = 0;
+  double mean_layer_bytes = 0;
+  NetworkSizes Sizes() const { return {weight_bytes, activation_bytes, max_layer_bytes, mean_layer_bytes}; }
 };
 // Each size variable (CacheShare::size) is fitted so; the model keeps the one with
 // the lowest cv_mape (ties: the first of kShareSizes, weights). Activations are
@@ -227,16 +232,24 @@ struct CacheShareCandidate {
   std::string criterion = "ratio";  // or "level"
   bool warm_dw = false;             // level only: the depthwise convolutions warm whatever h
   double level_mape = 0, level_cv_mape = 0;
+  // The form "level, depthwise share" (run 26 on; warm_dw is then true): the depthwise convolutions'
+  // own share h_dw in [0, 1], fitted with half_bytes and slope; absent: 1 (warm_dw) or h.
+  std::optional<double> dw_share;
 };
 // The declared choice (docs/host-platform.md "Run 25: what changes"): the ratio form of the size with
 // the lowest cv_mape (runs 19-24), unless the candidate with the lowest level_cv_mape of all
 // (ratio, level, level with the depthwise convolutions warm; every size) is at least 10% below that
 // ratio form's level_cv_mape: then that candidate.
+// Run 26 (helper share, declared before scoring): that choice among the 9 candidates of run 25
+// (ratio, level, level with the depthwise warm; weights, activations, both) is replaced by the
+// candidate of the lowest level_cv_mape among all (those, max_layer and mean_layer, and the form
+// "level, depthwise share") only if it is at least 10% below the first choice's level_cv_mape.
 struct CacheShareFit {
   std::vector<CacheChainRow> rows;  // by weight_bytes
   std::vector<double> share;        // h of each row, fitted (the chosen candidate)
   std::vector<CacheShareCandidate> candidates;        // the ratio forms, in kShareSizes order
-  std::vector<CacheShareCandidate> level_candidates;  // level, then level with warm_dw, in kShareSizes order
+  // level, level with warm_dw, then level with the depthwise share (dw_share), each in kShareSizes order
+  std::vector<CacheShareCandidate> level_candidates;
   CacheShare model;
 };
 // Throws Error with fewer than kMinFitRows rows, or naming the row with a
@@ -286,6 +299,26 @@ struct FusedActivationFit {
 // Throws nothing for rows without pairs (no fit for that activation); Error naming the row for a
 // warm_ms that is not a positive number (WarmMs).
 std::vector<FusedActivationFit> FitFusedActivations(const std::vector<Measurement>& rows);
+// The same extra time measured in chains timed whole (`odonata fit --activation-chains`,
+// tools/ort/act_chains.py): per row an activation model of `layers` convolutions each followed by the
+// activation (output `elements` per layer) and its plain twin, both timed warm and unprofiled
+// (tools/ort/cache_state.js); its ratio is (act_warm_ms - plain_warm_ms) / layers / elements in ns.
+// An activation with at least kActivationChainMinRows rows takes the median of its ratios (negative:
+// 0) in place of the sweep pairs' value (FitFusedActivations): on this guest the pairs, two single
+// layers' profiled kernel times, priced a fused HardSwish at about twice what chains of them pay
+// (docs/host-platform.md "The fused HardSwish in chains").
+inline constexpr std::size_t kActivationChainMinRows = 6;
+struct ActivationChainFit {
+  FusedActivation activation = FusedActivation::kNone;
+  std::size_t chains = 0;          // rows
+  std::vector<double> ratios_ns;   // per row, in file order
+  double ns = 0;                   // median of ratios_ns, at least 0
+  double p10 = 0, p90 = 0;         // spread of ratios_ns
+  bool adopted = false;            // chains >= kActivationChainMinRows
+};
+// Error naming the file and line for a missing column, an unknown activation, a layers, elements or
+// time that is not a positive number, or a file without rows.
+std::vector<ActivationChainFit> FitActivationChains(std::string_view csv_text, const std::string& origin);
 // ONNX Runtime's NCHWc reorders timed inside the sweep models (docs/measurement-csv.md: columns
 // reorder_in_ms, reorder_in_elems, reorder_out_ms, reorder_out_elems; empty where the model had
 // no such node). nullopt for a row without the direction's columns or with them empty; throws
@@ -311,6 +344,7 @@ struct FitReport {
   std::optional<CacheProbeFit> cache;   // FitFilesOptions::cache_probe_file
   std::optional<CacheShareFit> cache_share;  // FitFilesOptions::cache_chains_file
   std::vector<FusedActivationFit> activations;  // Platform::fused_activation (convolution + activation rows)
+  std::vector<ActivationChainFit> activation_chains;  // FitFilesOptions::activation_chains_file
   std::vector<std::string> warnings;
 };
 // `trees`: also try gradient-boosted trees (estimator "trees", xgboost) for
@@ -371,6 +405,9 @@ struct FitFilesOptions {
   // cache_chains_dir (default: the CSV's directory): the profile's cache.share.
   std::optional<std::string> cache_chains_file;
   std::optional<std::string> cache_chains_dir;
+  // Activation chains timed whole (FitActivationChains): an adopted activation's
+  // fused_activation_ns replaces the sweep pairs'.
+  std::optional<std::string> activation_chains_file;
 };
 FitReport FitMeasurementFiles(const std::vector<std::string>& files, const Platform& base,
                               const FitFilesOptions& options = {});

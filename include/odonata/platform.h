@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iosfwd>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
@@ -231,13 +232,27 @@ struct WarmModel {
 // --cache-chains` fits all three and keeps the one with the lowest leave-one-out warm
 // MAPE (ties: weights, then activations); cv_mape_by_size holds each one's. Absent in a
 // profile (fitted before run 19): weights, and the profile estimates as it did.
-enum class ShareSize { kWeights, kActivations, kWeightsActivations };
+// Run 26 on (helper share): max_layer, the largest footprint of an executed layer, and mean_layer,
+// the mean footprint of the executed layers, a layer's footprint being 4 B x (its activation input
+// + output elements) + its weight bytes (NetworkSizesOf): a deep network of small layers has a
+// large sum of activations while each layer's working set fits in cache.
+enum class ShareSize { kWeights, kActivations, kWeightsActivations, kMaxLayer, kMeanLayer };
 inline constexpr ShareSize kShareSizes[] = {ShareSize::kWeights, ShareSize::kActivations,
-                                            ShareSize::kWeightsActivations};
-const char* ShareSizeName(ShareSize s);  // "weights", "activations", "weights+activations"
+                                            ShareSize::kWeightsActivations, ShareSize::kMaxLayer,
+                                            ShareSize::kMeanLayer};
+inline constexpr std::size_t kShareSizeCount = std::size(kShareSizes);
+// "weights", "activations", "weights+activations", "max_layer", "mean_layer"
+const char* ShareSizeName(ShareSize s);
 bool ParseShareSize(const std::string& text, ShareSize* out);
-// x of a network for the size variable `size`: its weights, its activations or both (bytes).
-double ShareSizeOf(ShareSize size, std::int64_t weight_bytes, std::int64_t activation_bytes);
+// The sizes of a network a share may be computed from (bytes; NetworkSizesOf in estimate.h).
+struct NetworkSizes {
+  std::int64_t weight_bytes = 0;      // as stored (Counts::param_bytes)
+  std::int64_t activation_bytes = 0;  // ExecutedOutputBytes
+  std::int64_t max_layer_bytes = 0;   // the largest executed layer's footprint
+  double mean_layer_bytes = 0;        // the executed layers' mean footprint
+};
+// x of a network for the size variable `size`: its weights, its activations, both, or a layer footprint (bytes).
+double ShareSizeOf(ShareSize size, const NetworkSizes& n);
 
 struct CacheShare {
   double half_bytes = 0;  // > 0: the size at which h = 1/2
@@ -246,7 +261,7 @@ struct CacheShare {
   double mape = 0, cv_mape = 0, cold_mape = 0, warm_mape = 0;
   std::string source;
   std::optional<ShareSize> size;  // absent: weights
-  std::array<std::optional<double>, 3> cv_mape_by_size{};  // in kShareSizes order; empty before run 19
+  std::array<std::optional<double>, kShareSizeCount> cv_mape_by_size{};  // in kShareSizes order; empty before run 19
   // How h was fitted (run 25 on; absent: "ratio"): "ratio", least squares of ln(1 - h g) against the
   // chains' measured ln(warm / cold) (runs 11-24); "level", least squares of the ln of the estimate at
   // h against the chains' ln warm time (mape and cv_mape are then the estimate's against warm_ms).
@@ -255,15 +270,18 @@ struct CacheShare {
   // "level" fits only; empty: every class takes h): the depthwise convolutions, which the chains'
   // per-node profiles show at their warm times (docs/host-platform.md "Conv per layer").
   std::vector<OpClass> warm_classes;
+  // The share the warm_classes' layers take (run 26 on, the form "level, depthwise share": fitted
+  // with h, in [0, 1]); absent: 1, the whole saving (run 25's "depthwise warm").
+  std::optional<double> warm_class_share;
   // The leave-one-out MAPE of the estimate at the fitted form against the chains' warm times (the
   // declared choice between the ratio and level forms, run 25 on); absent before.
   std::optional<double> level_cv_mape;
 
   ShareSize Size() const { return size.value_or(ShareSize::kWeights); }
   // x of the network for this share's size variable (ShareSizeOf).
-  double SizeOf(std::int64_t weight_bytes, std::int64_t activation_bytes) const {
-    return ShareSizeOf(Size(), weight_bytes, activation_bytes);
-  }
+  double SizeOf(const NetworkSizes& n) const { return ShareSizeOf(Size(), n); }
+  // The share of a layer of a warm class (warm_classes), whatever h.
+  double WarmClassShare() const { return warm_class_share.value_or(1.0); }
   double Share(double x) const;  // h, in [0, 1]
   bool IsWarmClass(OpClass c) const {
     return std::find(warm_classes.begin(), warm_classes.end(), c) != warm_classes.end();

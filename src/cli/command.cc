@@ -5,8 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
@@ -17,6 +15,7 @@
 #include "odonata/tensor.h"
 #include "odonata/trust.h"
 #include "shape_text.h"
+#include "text.h"
 
 namespace odonata::cli {
 namespace {
@@ -52,9 +51,8 @@ bool SplitInputValue(const std::string& text, std::string* name, std::vector<dou
   while (pos <= text.size()) {
     const std::size_t comma = std::min(text.find(',', pos), text.size());
     const std::string item = text.substr(pos, comma - pos);
-    char* end = nullptr;
-    const double v = item.empty() ? 0 : std::strtod(item.c_str(), &end);
-    if (item.empty() || !end || *end != '\0' || !std::isfinite(v)) {
+    double v = 0;
+    if (text::ParseWhole(item, &v) != text::Parsed::kOk) {
       *problem = "'" + text + "': '" + item + "' is not a number";
       return false;
     }
@@ -74,13 +72,12 @@ bool SplitNmsCompares(const std::string& text, std::string* name, std::int64_t* 
   }
   *name = text.substr(0, eq);
   const std::string digits = text.substr(eq + 1);
-  const char* end = digits.data() + digits.size();
-  const auto parsed = std::from_chars(digits.data(), end, *count);
-  if (parsed.ec == std::errc::result_out_of_range) {
+  const text::Parsed parsed = text::ParseWhole(digits, count);
+  if (parsed == text::Parsed::kOutOfRange) {
     *problem = "'" + text + "': '" + digits + "' is too large";
     return false;
   }
-  if (parsed.ec != std::errc() || parsed.ptr != end || *count < 0) {
+  if (parsed != text::Parsed::kOk || *count < 0) {
     *problem = "'" + text + "': '" + digits + "' is not an integer >= 0";
     return false;
   }

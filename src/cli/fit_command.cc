@@ -41,6 +41,7 @@ struct FitArgs {
   std::optional<std::string> cache_probe;  // rows timed cold and warm (FitCacheCapacity)
   std::optional<std::string> cache_chains;      // networks timed warm and cold (FitCacheChains)
   std::optional<std::string> cache_chains_dir;  // their models
+  std::optional<std::string> activation_chains;  // fused activations in chains (FitActivationChains)
 };
 
 // Whole-network rows (files with a `model` column): one least-squares fit of
@@ -121,7 +122,7 @@ int Run(const FitArgs& a, const Context& context) {
   std::vector<std::string> network_files, layer_files;
   for (const std::string& f : a.measurements) (IsNetworkMeasurementFile(f) ? network_files : layer_files).push_back(f);
   if (!network_files.empty()) {
-    if (a.trees || a.residuals || a.dispatch || a.cache_probe || a.cache_chains) {
+    if (a.trees || a.residuals || a.dispatch || a.cache_probe || a.cache_chains || a.activation_chains) {
       throw Error("fit: --trees, --residuals and --dispatch apply to single-layer measurement files, not network rows (" +
                       network_files.front() + " has a `model` column)",
                   ExitCode::kUsage);
@@ -143,6 +144,7 @@ int Run(const FitArgs& a, const Context& context) {
   if (a.cache_chains_dir && !a.cache_chains) throw Error("fit: --cache-chains-dir needs --cache-chains", ExitCode::kUsage);
   options.cache_chains_file = a.cache_chains;
   options.cache_chains_dir = a.cache_chains_dir;
+  options.activation_chains_file = a.activation_chains;
   options.name = a.name ? a.name : a.out ? std::optional(ProfileNameOf(*a.out)) : std::nullopt;
   options.description = a.description;
   options.same_board = a.same_board;
@@ -207,6 +209,10 @@ Runner SetupFit(CLI::App& cmd) {
   cmd.add_option("--cache-chains-dir", a->cache_chains_dir,
                  "Where the --cache-chains models are (default: the CSV's directory)")
       ->type_name("DIR");
+  cmd.add_option("--activation-chains", a->activation_chains,
+                 "Chains of convolutions with and without a fused activation timed whole (tools/ort/act_chains.py "
+                 "join): price the activation per output element from them instead of the sweep pairs")
+      ->type_name("FILE.csv");
   cmd.add_option("--folds", a->folds, "Folds of the cross-validation that chooses each class's model")
       ->type_name("K")
       ->default_str("5");

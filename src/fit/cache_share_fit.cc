@@ -20,14 +20,14 @@
 #include "odonata/fit.h"
 #include "odonata/fusion.h"
 #include "odonata/model.h"
-#include "units.h"
 #include "text.h"
 
 namespace odonata {
 namespace {
 
+// dw: the depthwise convolutions' share in the form kLevelDwShare (1 in kLevelWarmDw; unused otherwise).
 struct Point {
-  double ln_half = 0, ln_slope = 0;
+  double ln_half = 0, ln_slope = 0, dw = 1.0;
 };
 
 double ShareAt(const Point& p, double x) {
@@ -35,14 +35,17 @@ double ShareAt(const Point& p, double x) {
 }
 
 // The forms of the share (CacheShareCandidate): ratio (runs 11-24), level, level with the depthwise
-// convolutions warm.
-enum class Form { kRatio, kLevel, kLevelWarmDw };
+// convolutions warm, level with the depthwise convolutions at their own fitted share (run 26).
+enum class Form { kRatio, kLevel, kLevelWarmDw, kLevelDwShare };
 
-// The estimate at h: from the cold estimate (or the one with the depthwise convolutions warm) towards
-// the warm one.
-double LevelEstimate(const CacheChainRow& r, double h, Form form) {
-  const double start = form == Form::kLevelWarmDw ? r.dw_warm_est_ms : r.cold_est_ms;
-  return start - h * (start - r.warm_est_ms);
+// The estimate at h: from the cold estimate towards the warm one; with the depthwise forms the
+// depthwise saving (cold - dw_warm estimate) taken at `dw` (1: warm) and the others' at h.
+double LevelEstimate(const CacheChainRow& r, double h, Form form, double dw) {
+  if (form == Form::kLevelWarmDw) return r.dw_warm_est_ms - h * (r.dw_warm_est_ms - r.warm_est_ms);
+  if (form == Form::kLevelDwShare) {
+    return r.cold_est_ms - h * (r.dw_warm_est_ms - r.warm_est_ms) - dw * (r.cold_est_ms - r.dw_warm_est_ms);
+  }
+  return r.cold_est_ms - h * (r.cold_est_ms - r.warm_est_ms);
 }
 
 // Sum of squares over the rows `use` selects: ratio, ln(1 - h g) - ln m; level, ln of the estimate
@@ -58,7 +61,7 @@ double Loss(Form form, const Point& p, const std::vector<CacheChainRow>& rows, c
       const double g = 1.0 - r.warm_est_ms / r.cold_est_ms;
       d = std::log(1.0 - ShareAt(p, xs[i]) * g) - std::log(r.warm_ms / r.cold_ms);
     } else {
-      d = std::log(LevelEstimate(r, ShareAt(p, xs[i]), form)) - std::log(r.warm_ms);
+      d = std::log(LevelEstimate(r, ShareAt(p, xs[i]), form, p.dw)) - std::log(r.warm_ms);
     }
     s += d * d;
   }
@@ -72,47 +75,95 @@ double Loss(Form form, const Point& p, const std::vector<CacheChainRow>& rows, c
 constexpr double kLnHalfLo = 4.605170185988092, kLnHalfHi = 25.328436022934504;  // ln 1e2, ln 1e11
 constexpr double kLnSlopeLo = -3.912023005428146, kLnSlopeHi = 2.302585092994046;  // ln 0.02, ln 10
 
+// Every point of the grid [a0, a1] x [b0, b1] (steps da, db) at best.dw that lowers best_loss
+// becomes best (ties keep the point met first).
+void Scan(Form form, const std::vector<CacheChainRow>& rows, const std::vector<double>& xs,
+          const std::vector<bool>& use, double a0, double a1, double da, double b0, double b1, double db,
+          Point& best, double& best_loss) {
+  const double dw = best.dw;
+  for (double a = a0; a <= a1 + 1e-12; a += da) {
+    for (double b = b0; b <= b1 + 1e-12; b += db) {
+      const Point p{a, b, dw};
+      const double l = Loss(form, p, rows, xs, use);
+      if (l < best_loss) {
+        best_loss = l;
+        best = p;
+      }
+    }
+  }
+}
+
+// Around best, after a grid of steps da and db: the three grids of 21 x 21 points, each spanning
+// two steps of the one before on either side, ten times finer.
+void Polish(Form form, const std::vector<CacheChainRow>& rows, const std::vector<double>& xs,
+            const std::vector<bool>& use, double da, double db, Point& best, double& best_loss) {
+  for (int round = 0; round < 3; ++round) {
+    const Point c = best;
+    Scan(form, rows, xs, use, std::max(kLnHalfLo, c.ln_half - 2 * da), std::min(kLnHalfHi, c.ln_half + 2 * da), da / 5,
+         std::max(kLnSlopeLo, c.ln_slope - 2 * db), std::min(kLnSlopeHi, c.ln_slope + 2 * db), db / 5, best, best_loss);
+    da /= 10;
+    db /= 10;
+  }
+}
+
 Point Minimize(Form form, const std::vector<CacheChainRow>& rows, const std::vector<double>& xs,
-               const std::vector<bool>& use) {
-  Point best{kLnHalfLo, kLnSlopeLo};
+               const std::vector<bool>& use, double dw = 1.0) {
+  Point best{kLnHalfLo, kLnSlopeLo, dw};
   double best_loss = Loss(form, best, rows, xs, use);
-  auto scan = [&](double a0, double a1, double da, double b0, double b1, double db) {
-    for (double a = a0; a <= a1 + 1e-12; a += da) {
-      for (double b = b0; b <= b1 + 1e-12; b += db) {
-        const Point p{a, b};
-        const double l = Loss(form, p, rows, xs, use);
+  const double da = 0.1, db = 0.0625;
+  Scan(form, rows, xs, use, kLnHalfLo, kLnHalfHi, da, kLnSlopeLo, kLnSlopeHi, db, best, best_loss);
+  Polish(form, rows, xs, use, da, db, best, best_loss);
+  return best;
+}
+
+// Around a point at a fixed dw: two steps of the coarse grid on either side (ln half +/- 0.2, ln slope
+// +/- 0.125, steps 0.1 and 0.0625), then the three finer grids of Minimize.
+Point Refine(Form form, const std::vector<CacheChainRow>& rows, const std::vector<double>& xs,
+             const std::vector<bool>& use, Point best) {
+  double best_loss = Loss(form, best, rows, xs, use);
+  const double da = 0.1, db = 0.0625;
+  const Point c = best;
+  Scan(form, rows, xs, use, std::max(kLnHalfLo, c.ln_half - 2 * da), std::min(kLnHalfHi, c.ln_half + 2 * da), da,
+       std::max(kLnSlopeLo, c.ln_slope - 2 * db), std::min(kLnSlopeHi, c.ln_slope + 2 * db), db, best, best_loss);
+  Polish(form, rows, xs, use, da, db, best, best_loss);
+  return best;
+}
+
+// The form "level, depthwise share" (run 26): h's half and slope and the depthwise share h_dw in
+// [0, 1], by alternation from h_dw = 1 (run 25's form): the grid search of Minimize at h_dw = 1; then,
+// until nothing moves (at most 60 rounds), h_dw on grids of 0.01, 0.001 and 0.0001 around it
+// at the fixed half and slope, and half and slope refined around the point at the fixed h_dw.
+// Deterministic (ties keep the point met first).
+Point MinimizeDwShare(const std::vector<CacheChainRow>& rows, const std::vector<double>& xs,
+                      const std::vector<bool>& use) {
+  Point best = Minimize(Form::kLevelDwShare, rows, xs, use, 1.0);
+  double best_loss = Loss(Form::kLevelDwShare, best, rows, xs, use);
+  for (int round = 0; round < 60; ++round) {
+    const Point start = best;
+    Point p = best;
+    auto scan = [&](double lo, double hi, double step) {
+      for (double v = lo; v <= hi + 1e-12; v += step) {
+        p.dw = std::clamp(v, 0.0, 1.0);
+        const double l = Loss(Form::kLevelDwShare, p, rows, xs, use);
         if (l < best_loss) {
           best_loss = l;
           best = p;
         }
       }
-    }
-  };
-  double da = 0.1, db = 0.0625;
-  scan(kLnHalfLo, kLnHalfHi, da, kLnSlopeLo, kLnSlopeHi, db);
-  for (int round = 0; round < 3; ++round) {
-    const Point c = best;
-    scan(std::max(kLnHalfLo, c.ln_half - 2 * da), std::min(kLnHalfHi, c.ln_half + 2 * da), da / 5,
-         std::max(kLnSlopeLo, c.ln_slope - 2 * db), std::min(kLnSlopeHi, c.ln_slope + 2 * db), db / 5);
-    da /= 10;
-    db /= 10;
+      p = best;
+    };
+    scan(0.0, 1.0, 0.01);
+    scan(std::max(0.0, best.dw - 0.01), std::min(1.0, best.dw + 0.01), 0.001);
+    scan(std::max(0.0, best.dw - 0.001), std::min(1.0, best.dw + 0.001), 0.0001);
+    best = Refine(Form::kLevelDwShare, rows, xs, use, best);
+    best_loss = Loss(Form::kLevelDwShare, best, rows, xs, use);
+    if (best.dw == start.dw && best.ln_half == start.ln_half && best.ln_slope == start.ln_slope) break;
   }
   return best;
 }
 
 double PredictWarm(const CacheChainRow& r, double h) {
   return r.cold_ms * (1.0 - h * (1.0 - r.warm_est_ms / r.cold_est_ms));
-}
-
-// A finite number > 0, or an error naming the line and column.
-double Positive(const std::string& s, const std::string& where, const char* column) {
-  double v = -1;
-  try {
-    v = ParseFiniteNumber(s);
-  } catch (const Error&) {
-  }
-  if (!(v > 0)) throw Error(where + ": column " + column + ": expected a number > 0, got '" + s + "'");
-  return v;
 }
 
 }  // namespace
@@ -157,8 +208,11 @@ CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& 
   };
   auto candidate = [&](Form form, ShareSize size) {
     std::vector<double> xs(n);
-    for (std::size_t i = 0; i < n; ++i) xs[i] = ShareSizeOf(size, rows[i].weight_bytes, rows[i].activation_bytes);
-    const Point all = Minimize(form, rows, xs, std::vector<bool>(n, true));
+    for (std::size_t i = 0; i < n; ++i) xs[i] = ShareSizeOf(size, rows[i].Sizes());
+    auto fit_on = [&](const std::vector<bool>& use) {
+      return form == Form::kLevelDwShare ? MinimizeDwShare(rows, xs, use) : Minimize(form, rows, xs, use);
+    };
+    const Point all = fit_on(std::vector<bool>(n, true));
     const Form level_form = form == Form::kRatio ? Form::kLevel : form;
     Fitted f;
     f.share.resize(n);
@@ -167,9 +221,10 @@ CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& 
       f.share[i] = ShareAt(all, xs[i]);
       std::vector<bool> use(n, true);
       use[i] = false;
-      const double h_out = ShareAt(Minimize(form, rows, xs, use), xs[i]);
-      level_in[i] = LevelEstimate(rows[i], f.share[i], level_form);
-      level_cv[i] = LevelEstimate(rows[i], h_out, level_form);
+      const Point out = fit_on(use);
+      const double h_out = ShareAt(out, xs[i]);
+      level_in[i] = LevelEstimate(rows[i], f.share[i], level_form, all.dw);
+      level_cv[i] = LevelEstimate(rows[i], h_out, level_form, out.dw);
       if (form == Form::kRatio) {
         in_sample[i] = PredictWarm(rows[i], f.share[i]);
         cv[i] = PredictWarm(rows[i], h_out);
@@ -180,41 +235,65 @@ CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& 
     c.half_bytes = std::exp(all.ln_half);
     c.slope = std::exp(all.ln_slope);
     c.criterion = form == Form::kRatio ? "ratio" : "level";
-    c.warm_dw = form == Form::kLevelWarmDw;
+    c.warm_dw = form == Form::kLevelWarmDw || form == Form::kLevelDwShare;
+    if (form == Form::kLevelDwShare) c.dw_share = all.dw;
     c.level_mape = fit::PredictionStats(warm, level_in).mape;
     c.level_cv_mape = fit::PredictionStats(warm, level_cv).mape;
     c.mape = form == Form::kRatio ? fit::PredictionStats(warm, in_sample).mape : c.level_mape;
     c.cv_mape = form == Form::kRatio ? fit::PredictionStats(warm, cv).mape : c.level_cv_mape;
     return f;
   };
+  // The size variables a row set allows: activations (and their sum) when every row has them, the
+  // layer footprints when every row has them.
+  const bool with_layers = std::all_of(rows.begin(), rows.end(), [](const CacheChainRow& r) {
+    return r.max_layer_bytes > 0 && r.mean_layer_bytes > 0;
+  });
+  auto fitted_size = [&](ShareSize size) {
+    if (size == ShareSize::kWeights) return true;
+    if (size == ShareSize::kMaxLayer || size == ShareSize::kMeanLayer) return with_layers;
+    return with_activations;
+  };
+  // Run 25's candidates: the first three sizes, the forms ratio, level, level with the depthwise warm.
+  auto run25 = [](ShareSize size, Form form) {
+    return form != Form::kLevelDwShare && size != ShareSize::kMaxLayer && size != ShareSize::kMeanLayer;
+  };
   std::vector<Fitted> ratio_fits, level_fits;
+  std::vector<bool> ratio_run25, level_run25;
   for (std::size_t k = 0; k < std::size(kShareSizes); ++k) {
     const ShareSize size = kShareSizes[k];
-    if (size != ShareSize::kWeights && !with_activations) continue;
+    if (!fitted_size(size)) continue;
     ratio_fits.push_back(candidate(Form::kRatio, size));
+    ratio_run25.push_back(run25(size, Form::kRatio));
     m.cv_mape_by_size[k] = ratio_fits.back().c.cv_mape;
   }
-  for (Form form : {Form::kLevel, Form::kLevelWarmDw}) {
-    if (form == Form::kLevelWarmDw && !with_dw) continue;
+  for (Form form : {Form::kLevel, Form::kLevelWarmDw, Form::kLevelDwShare}) {
+    if (form != Form::kLevel && !with_dw) continue;
     for (const ShareSize size : kShareSizes) {
-      if (size != ShareSize::kWeights && !with_activations) continue;
+      if (!fitted_size(size)) continue;
       level_fits.push_back(candidate(form, size));
+      level_run25.push_back(run25(size, form));
     }
   }
-  // The declared choice (CacheShareFit): the ratio form of the lowest leave-one-out warm MAPE (ties keep
-  // the first, weights), unless the candidate of the lowest level_cv_mape of all (ties: the first met,
-  // ratio before level) is at least 10% below that ratio form's.
+  // The declared choice (CacheShareFit): among run 25's candidates, the ratio form of the lowest
+  // leave-one-out warm MAPE (ties keep the first, weights), unless the candidate of the lowest
+  // level_cv_mape of them (ties: the first met, ratio before level) is at least 10% below that ratio
+  // form's; then (run 26) the candidate of the lowest level_cv_mape of all, if at least 10% below that.
   const Fitted* chosen = &ratio_fits[0];
-  for (const Fitted& f : ratio_fits) {
-    if (f.c.cv_mape < chosen->c.cv_mape) chosen = &f;
+  for (std::size_t k = 0; k < ratio_fits.size(); ++k) {
+    if (ratio_run25[k] && ratio_fits[k].c.cv_mape < chosen->c.cv_mape) chosen = &ratio_fits[k];
   }
-  const Fitted* best = chosen;
-  for (const std::vector<Fitted>* list : {&ratio_fits, &level_fits}) {
-    for (const Fitted& f : *list) {
-      if (f.c.level_cv_mape < best->c.level_cv_mape) best = &f;
+  auto lowest = [&](const Fitted* start, bool only_run25) {
+    const Fitted* best = start;
+    for (std::size_t k = 0; k < ratio_fits.size(); ++k) {
+      if ((ratio_run25[k] || !only_run25) && ratio_fits[k].c.level_cv_mape < best->c.level_cv_mape) best = &ratio_fits[k];
     }
-  }
-  if (best->c.level_cv_mape <= 0.9 * chosen->c.level_cv_mape) chosen = best;
+    for (std::size_t k = 0; k < level_fits.size(); ++k) {
+      if ((level_run25[k] || !only_run25) && level_fits[k].c.level_cv_mape < best->c.level_cv_mape) best = &level_fits[k];
+    }
+    return best;
+  };
+  if (const Fitted* best = lowest(chosen, true); best->c.level_cv_mape <= 0.9 * chosen->c.level_cv_mape) chosen = best;
+  if (const Fitted* best = lowest(chosen, false); best->c.level_cv_mape <= 0.9 * chosen->c.level_cv_mape) chosen = best;
   const CacheShareCandidate& c = chosen->c;
   m.size = c.size;
   m.half_bytes = c.half_bytes;
@@ -224,6 +303,7 @@ CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& 
   m.level_cv_mape = c.level_cv_mape;
   m.criterion = c.criterion;
   if (c.warm_dw) m.warm_classes.push_back(OpClass::kDepthwiseConv);
+  m.warm_class_share = c.dw_share;
   fit.share = chosen->share;
   for (const Fitted& f : ratio_fits) fit.candidates.push_back(f.c);
   for (const Fitted& f : level_fits) fit.level_candidates.push_back(f.c);
@@ -238,7 +318,9 @@ CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& 
                 n, static_cast<double>(rows.front().weight_bytes) / 1e6, static_cast<double>(rows.back().weight_bytes) / 1e6,
                 level ? "ln(estimate at h / warm)" : "ln(warm/cold)", ShareSizeName(*m.size),
                 fit.candidates.size() + fit.level_candidates.size(),
-                level ? (m.warm_classes.empty() ? " of the estimate" : " of the estimate; depthwise convolutions warm")
+                level ? (m.warm_classes.empty()  ? " of the estimate"
+                         : m.warm_class_share ? " of the estimate; depthwise convolutions at their own share"
+                                              : " of the estimate; depthwise convolutions warm")
                       : "");
   m.source = provenance + " (odonata fit --cache-chains: " + text + ")";
   fit.rows = std::move(rows);
@@ -283,8 +365,8 @@ CacheShareFit FitCacheChains(std::string_view csv_text, const std::string& origi
     fit::RequireFieldCount(r, header.fields.size(), where);
     CacheChainRow row;
     row.model = r.fields[model];
-    row.warm_ms = Positive(r.fields[warm], where, "warm_ms");
-    row.cold_ms = Positive(r.fields[cold], where, "cold_ms");
+    row.warm_ms = fit::PositiveField(r.fields[warm], where, "warm_ms");
+    row.cold_ms = fit::PositiveField(r.fields[cold], where, "cold_ms");
     const std::filesystem::path name(row.model);
     if (row.model.empty() || name.has_parent_path()) {
       throw Error(where + ": model '" + row.model + "': expected a file name (the models are read from " +
@@ -294,7 +376,10 @@ CacheShareFit FitCacheChains(std::string_view csv_text, const std::string& origi
     if (!std::filesystem::exists(path)) throw Error(where + ": model " + path + ": no such file");
     const FusedNetwork fused = FuseNetwork(LoadModel(path), platform.fusion);
     row.weight_bytes = fused.totals.param_bytes;
-    row.activation_bytes = ExecutedOutputBytes(fused);
+    const NetworkSizes sizes = NetworkSizesOf(fused);
+    row.activation_bytes = sizes.activation_bytes;
+    row.max_layer_bytes = sizes.max_layer_bytes;
+    row.mean_layer_bytes = sizes.mean_layer_bytes;
     row.cold_est_ms = EstimateTotal(fused, plan_cold).total_ms;
     row.warm_est_ms = EstimateTotal(fused, plan_warm).total_ms;
     // Clamped into [warm, cold]: the two plans' sums of the same layers, up to rounding.

@@ -6,6 +6,7 @@
 
 #include "odonata/errors.h"
 #include "odonata/fit.h"
+#include "fit_util.h"
 #include "odonata/measurements.h"
 #include "io.h"
 #include "odonata/errors.h"
@@ -80,6 +81,32 @@ FitReport FitMeasurementFiles(const std::vector<std::string>& files, const Platf
     p.overhead_ms = {d.per_call_ms, source + ": the per-call a"};
     p.dispatch_ms = Sourced{d.per_node_ms, source + ": the per-node b"};
     fit.dispatch = d;
+  }
+  // Activations priced by chains timed whole, before the cache share estimates its chains with them.
+  if (options.activation_chains_file) {
+    const std::string& path = *options.activation_chains_file;
+    fit.activation_chains = FitActivationChains(ReadFile(path), path);
+    for (const ActivationChainFit& c : fit.activation_chains) {
+      const char* name = FusedActivationName(c.activation);
+      const auto it = p.fused_activation.find(c.activation);
+      const std::string pairs =
+          it == p.fused_activation.end() ? std::string("no sweep pairs' value to replace")
+                                        : "replaces the sweep pairs' " + fit::Sig4(it->second.value) + " ns";
+      if (!c.adopted) {
+        fit.warnings.push_back(path + ": " + std::to_string(c.chains) + " " + name + " chain rows, fewer than " +
+                               std::to_string(kActivationChainMinRows) + ": not used");
+        continue;
+      }
+      FusedActivationCost cost;
+      cost.value = c.ns;
+      cost.rows = static_cast<std::int64_t>(c.chains);
+      cost.source = "measured: " + path + ", odonata " + Version() + " (odonata fit --activation-chains: " +
+                    std::to_string(c.chains) + " chains of 6 convolutions + " + name +
+                    " against their plain twins, tools/ort/act_chains.py, timed whole, warm and unprofiled by "
+                    "tools/ort/cache_state.js; median of (t_act - t_plain) / layers / output elements, p10 " +
+                    fit::Sig4(c.p10) + ", p90 " + fit::Sig4(c.p90) + " ns; " + pairs + ")";
+      p.fused_activation[c.activation] = std::move(cost);
+    }
   }
   // The cache capacity is the measured machine's: only from a probe, never the base's.
   p.cache.reset();

@@ -342,6 +342,19 @@ std::vector<Candidate> Candidates(const Group& g, const std::vector<KernelTerm>&
       Distinct(g.layers, "elems") >= 2) {
     out.push_back({Kind::kStepLinear, {"elems"}, "", {}});
   }
+  // ONNX Runtime's int8 convolutions (QLinearConv, NHWC) pay per output position and kernel tap
+  // (the dim spatial) besides per multiply-accumulate (issue 12, helper int8, 2026-12-07, this AMD
+  // EPYC guest, cold sweep rows): a 3x3 QLinearConv of 3 input channels at 320x320 (stride 2, 16
+  // outputs: 48 MACs a tap) took 0.78 ms, 3.4 ns a tap, as one of 32 -> 16 channels at 80x80 (512
+  // MACs a tap: 0.194 ms, 3.4 ns a tap), which the channel terms x spatial cannot both follow.
+  // So c0 + c1 spatial + c2 macs (+ c3 spatial macs), the second step/linear candidate
+  // ("step_linear/spatial"), kept when its cross-validated MAPE is lower. Only for the int8
+  // classes (conv_int8, dwconv_int8: ONNX Runtime's QLinearConv), not for int8 rows that a base
+  // without them fits as conv (another board's int8 kernels).
+  if (conv && g.cls != cls && g.precision == Precision::kInt8 && Distinct(g.layers, "spatial") >= 2 &&
+      Distinct(g.layers, "macs") >= 2) {
+    out.push_back({Kind::kStepLinear, {"spatial", "macs"}, "", {}});
+  }
   if (trees && g.cls != OpClass::kDetection && g.layers.size() >= kMinTreeRows) {
     out.push_back({Kind::kTrees, refined, "", kernel_shapes});
   }
@@ -405,12 +418,8 @@ void Relabel(ClassModel& m, const std::string& provenance) {
   m.memory_efficiency.source = WithProvenance(m.memory_efficiency.source, provenance);
   for (Parallelism& p : m.parallelism) p.source = WithProvenance(p.source, provenance);
   for (KernelTerm& t : m.kernel_terms) t.source = WithProvenance(t.source, provenance);
-  // A fitter's note after its row count (the detection model's form and the CV of each form) is
-  // kept; a bare "fitted: odonata fit, N rows" becomes "(odonata fit)" as before.
-  for (FittedModel& f : m.fitted) {
-    f.source = f.source.find("; ") != std::string::npos ? WithProvenance(f.source, provenance)
-                                                        : provenance + " (odonata fit)";
-  }
+  // The fitter's row count and note (the detection model's form and the CV of each form) are kept.
+  for (FittedModel& f : m.fitted) f.source = WithProvenance(f.source, provenance);
   for (TreeModel& t : m.trees) t.source = provenance + " (odonata fit, xgboost " + XgboostVersion() + ")";
   if (m.constant_ms) m.constant_ms->source = WithProvenance(m.constant_ms->source, provenance);
 }
@@ -425,14 +434,6 @@ struct GroupResult {
   std::map<Kind, std::vector<double>> cv_pred;  // per candidate: each row predicted without its fold
   Kind best = Kind::kRoofline;
 };
-
-// Linear-interpolated quantile q of sorted v.
-double Quantile(const std::vector<double>& v, double q) {
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const std::size_t lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
-}
 
 // measured / cross-validated prediction of each row with both positive: what
 // the residual quantiles and the class's conformal interval are computed from.
@@ -451,9 +452,9 @@ CvResiduals Residuals(const std::vector<double>& ratios) {
   CvResiduals c;
   if (r.empty()) return c;
   std::sort(r.begin(), r.end());
-  c.p05 = Quantile(r, 0.05);
-  c.p50 = Quantile(r, 0.5);
-  c.p95 = Quantile(r, 0.95);
+  c.p05 = fit::Quantile(r, 0.05);
+  c.p50 = fit::Quantile(r, 0.5);
+  c.p95 = fit::Quantile(r, 0.95);
   c.rows = static_cast<std::int64_t>(r.size());
   return c;
 }
@@ -800,15 +801,6 @@ FitReport FitPlatform(const std::vector<Measurement>& rows, const Platform& base
 
 namespace {
 
-// The q-quantile of v, linear between order statistics.
-double QuantileOf(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  const double at = q * static_cast<double>(v.size() - 1);
-  const std::size_t lo = static_cast<std::size_t>(at);
-  if (lo + 1 >= v.size()) return v.back();
-  return v[lo] + (at - static_cast<double>(lo)) * (v[lo + 1] - v[lo]);
-}
-
 struct Pair {
   double d_ms;
   double elems;
@@ -909,8 +901,8 @@ std::vector<FusedActivationFit> FitFusedActivations(const std::vector<Measuremen
     std::vector<double> ratios;
     for (const Pair& x : p) ratios.push_back(x.d_ms * 1e6 / x.elems);
     f.ratio_ns = fit::Median(ratios);
-    f.ratio_p10 = QuantileOf(ratios, 0.1);
-    f.ratio_p90 = QuantileOf(ratios, 0.9);
+    f.ratio_p10 = fit::Quantile(ratios, 0.1);
+    f.ratio_p90 = fit::Quantile(ratios, 0.9);
     std::tie(f.line_ms, f.line_ns) = LineModel(p, p.size());
     if (p.size() >= 2) {
       std::vector<double> ratio_err, line_err;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <random>
@@ -28,6 +29,31 @@ inline double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// The q-quantile of v (q in [0, 1]), linear between order statistics; v not empty.
+inline double Quantile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  const double at = q * static_cast<double>(v.size() - 1);
+  const std::size_t lo = static_cast<std::size_t>(at);
+  if (lo + 1 >= v.size()) return v.back();
+  return v[lo] + (at - static_cast<double>(lo)) * (v[lo + 1] - v[lo]);
+}
+
+// v with four significant digits (%.4g), for sources and reports.
+inline std::string Sig4(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+// A CSV field that must be a finite number > 0, or an error naming the line and column.
+inline double PositiveField(const std::string& s, const std::string& where, const char* column) {
+  double v = -1;
+  if (text::ParseWhole(text::Trim(s), &v) != text::Parsed::kOk || !(v > 0)) {
+    throw Error(where + ": column " + column + ": expected a number > 0, got '" + s + "'");
+  }
+  return v;
 }
 
 // R^2 and MAPE (%) of `predicted` against `measured` (same length, > 0 rows);

@@ -8,7 +8,6 @@
 // the origin (sum(E t) / sum(t^2)) weights every row by t^2, so the few longest
 // layers of a sweep would decide the class's power.
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -19,16 +18,11 @@
 
 #include "odonata/errors.h"
 #include "odonata/fit.h"
+#include "fit_util.h"
+#include "text.h"
 
 namespace odonata {
 namespace {
-
-// Four significant digits are plenty for watts in a source string.
-std::string Short(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
 
 struct PowerGroup {
   OpClass cls = OpClass::kUnknown;
@@ -46,9 +40,9 @@ std::optional<double> RowEnergy(const Measurement& row) {
     const double larger = std::max(from_power, *row.energy_mj);
     const double apart = larger > 0 ? 100.0 * std::fabs(from_power - *row.energy_mj) / larger : 0.0;
     if (apart > kPowerConsistencyPct) {
-      throw Error(row.origin + ": power_w " + Short(*row.power_w) + " W x latency_ms " + Short(row.latency_ms) +
-                  " ms = " + Short(from_power) + " mJ, but energy_mj is " + Short(*row.energy_mj) + " (" +
-                  Short(apart) + "% apart, more than " + Short(kPowerConsistencyPct) +
+      throw Error(row.origin + ": power_w " + fit::Sig4(*row.power_w) + " W x latency_ms " + fit::Sig4(row.latency_ms) +
+                  " ms = " + fit::Sig4(from_power) + " mJ, but energy_mj is " + fit::Sig4(*row.energy_mj) + " (" +
+                  fit::Sig4(apart) + "% apart, more than " + fit::Sig4(kPowerConsistencyPct) +
                   "%); is one of them in other units (mW, J)?");
     }
   }
@@ -59,8 +53,7 @@ std::optional<double> IdlePower(const Measurement& row) {
   for (const auto& [column, text] : row.extra) {
     if (column != "idle_power_w" || text.empty()) continue;
     double v = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v) || v < 0) {
+    if (text::ParseWhole(text, &v) != text::Parsed::kOk || v < 0) {
       throw Error(row.origin + ": idle_power_w: '" + text + "' is not a number >= 0");
     }
     return v;
@@ -158,7 +151,7 @@ PowerFit FitPower(const std::vector<Measurement>& rows, Platform& platform, cons
     if (&d != &f) {
       f.note = "not written: the class's active_w comes from the " + std::string(PrecisionName(d.precision)) +
                " rows (the most numerous)";
-      warnings.push_back(name + ": power " + Short(f.active_w) + " W " + f.note + ", " + Short(d.active_w) + " W");
+      warnings.push_back(name + ": power " + fit::Sig4(f.active_w) + " W " + f.note + ", " + fit::Sig4(d.active_w) + " W");
       continue;
     }
     f.written = true;
@@ -166,9 +159,9 @@ PowerFit FitPower(const std::vector<Measurement>& rows, Platform& platform, cons
     if (it == platform.classes.end()) it = platform.classes.emplace(f.op_class, platform.ModelFor(f.op_class)).first;
     it->second.active_power_w =
         Sourced{f.active_w, provenance + " (odonata fit: time-weighted mean power sum(energy)/sum(latency) of " +
-                                std::to_string(f.rows) + " " + name + " rows; per-row " + Short(f.min_w) + " to " +
-                                Short(f.max_w) + " W, RMS deviation " + Short(f.power_rmse_w) +
-                                " W, energy MAPE " + Short(f.energy_mape) + "%)"};
+                                std::to_string(f.rows) + " " + name + " rows; per-row " + fit::Sig4(f.min_w) + " to " +
+                                fit::Sig4(f.max_w) + " W, RMS deviation " + fit::Sig4(f.power_rmse_w) +
+                                " W, energy MAPE " + fit::Sig4(f.energy_mape) + "%)"};
   }
 
   if (!idle.empty()) {
@@ -177,8 +170,8 @@ PowerFit FitPower(const std::vector<Measurement>& rows, Platform& platform, cons
     fit.idle_rows = static_cast<std::int64_t>(n);
     fit.idle_w = n % 2 ? idle[n / 2] : 0.5 * (idle[n / 2 - 1] + idle[n / 2]);
     platform.idle_power_w = Sourced{fit.idle_w, provenance + " (odonata fit: median idle_power_w of " +
-                                                    std::to_string(n) + " rows, " + Short(idle.front()) + " to " +
-                                                    Short(idle.back()) + " W)"};
+                                                    std::to_string(n) + " rows, " + fit::Sig4(idle.front()) + " to " +
+                                                    fit::Sig4(idle.back()) + " W)"};
   }
   return fit;
 }

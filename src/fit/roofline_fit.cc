@@ -29,6 +29,7 @@
 #include "odonata/errors.h"
 #include "odonata/estimator.h"
 #include "odonata/fit.h"
+#include "fit_util.h"
 
 namespace odonata {
 namespace {
@@ -36,12 +37,6 @@ namespace {
 constexpr std::int64_t kMaxParallelism = 64;
 constexpr int kMaxRounds = 4;
 constexpr double kDimMargin = 10.0;
-
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
 
 // Fraction of a nominal peak reached by a measured rate, capped to (0, 1].
 // A measured rate above the nominal peak means the profile's peak is wrong
@@ -52,7 +47,7 @@ Sourced Efficiency(double measured, double nominal, const char* unit, const std:
   if (!(nominal > 0)) throw Error(std::string("fit: the platform's nominal ") + unit + " is not positive");
   const double e = measured / nominal;
   if (e > 1.0) {
-    return {1.0, base + "; measured " + Num(measured) + " " + unit + " exceeds the nominal " + Num(nominal) + " " +
+    return {1.0, base + "; measured " + fit::Sig4(measured) + " " + unit + " exceeds the nominal " + fit::Sig4(nominal) + " " +
                      unit + ", capped at 1"};
   }
   return {e, base};

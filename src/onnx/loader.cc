@@ -16,6 +16,7 @@
 #include <unordered_set>
 
 #include "counts.h"
+#include "layer_cost.h"
 #include "fold.h"
 #include "ort_fold.h"
 #include "roi_levels.h"
@@ -1986,13 +1987,11 @@ void ApplyNmsCompares(Network& net, const LoadOptions& options, const std::map<s
       throw Error(origin + ": --nms-compares: no NonMaxSuppression writes '" + name + "' (" +
                   (names.empty() ? std::string("the model has none") : "its outputs: " + names) + ")");
     }
-    if (count < 0) throw Error(origin + ": --nms-compares " + name + ": the count must not be negative");
-    const std::int64_t bound = LayerDim(*nms, "nms_compares");
-    if (count > bound) {
-      throw Error(origin + ": --nms-compares " + name + "=" + std::to_string(count) + " exceeds the bound of " +
-                  std::to_string(bound) + " for its kept boxes (each suppressed candidate compared with every kept box)");
+    try {
+      StateNmsCompares(*nms, count);
+    } catch (const Error& e) {
+      throw Error(origin + ": --nms-compares " + name + ": " + e.what());
     }
-    nms->nms_compares = count;
   }
 }
 

@@ -123,6 +123,7 @@ void RenderJson(const Report& report, std::ostream& out) {
     }
     if (c.share && !c.warm_classes.empty()) {  // a profile whose share keeps some classes warm (run 25 on)
       j["cache"]["warm_classes"] = OpClassNames(c.warm_classes);
+      if (c.warm_class_share) j["cache"]["warm_class_share"] = *c.warm_class_share;
     }
   }
   j["overhead_ms"] = report.overhead_ms;

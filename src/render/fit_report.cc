@@ -148,6 +148,14 @@ void FitJson(const FitReport& fit, std::ostream& out) {
     j["cache"] = {{"capacity_bytes", fit.cache->capacity.capacity_bytes}, {"at_least", fit.cache->at_least},
                   {"threshold", fit.cache->threshold}, {"rows", rows}};
   }
+  if (!fit.activation_chains.empty()) {
+    nlohmann::ordered_json chains = nlohmann::ordered_json::array();
+    for (const ActivationChainFit& c : fit.activation_chains) {
+      chains.push_back({{"activation", FusedActivationName(c.activation)}, {"chains", c.chains}, {"ns", c.ns},
+                        {"p10", c.p10}, {"p90", c.p90}, {"adopted", c.adopted}});
+    }
+    j["activation_chains"] = chains;
+  }
   if (fit.cache_share) {
     const CacheShare& m = fit.cache_share->model;
     nlohmann::ordered_json rows = nlohmann::ordered_json::array();
@@ -155,7 +163,8 @@ void FitJson(const FitReport& fit, std::ostream& out) {
       const CacheChainRow& r = fit.cache_share->rows[i];
       rows.push_back({{"model", r.model}, {"weight_bytes", r.weight_bytes}, {"cold_est_ms", r.cold_est_ms},
                       {"warm_est_ms", r.warm_est_ms}, {"cold_ms", r.cold_ms}, {"warm_ms", r.warm_ms},
-                      {"activation_bytes", r.activation_bytes}, {"share", fit.cache_share->share[i]}});
+                      {"activation_bytes", r.activation_bytes}, {"max_layer_bytes", r.max_layer_bytes},
+                      {"mean_layer_bytes", r.mean_layer_bytes}, {"share", fit.cache_share->share[i]}});
     }
     nlohmann::ordered_json candidates = nlohmann::ordered_json::array();
     for (const CacheShareCandidate& c : fit.cache_share->candidates) {
@@ -166,6 +175,7 @@ void FitJson(const FitReport& fit, std::ostream& out) {
     for (const CacheShareCandidate& c : fit.cache_share->level_candidates) {
       level.push_back({{"size", ShareSizeName(c.size)}, {"warm_dw", c.warm_dw}, {"half_bytes", c.half_bytes},
                        {"slope", c.slope}, {"level_mape", c.level_mape}, {"level_cv_mape", c.level_cv_mape}});
+      if (c.dw_share) level.back()["dw_share"] = *c.dw_share;
     }
     j["cache_share"] = {{"size", ShareSizeName(m.Size())},
                         {"half_bytes", m.half_bytes},
@@ -176,6 +186,8 @@ void FitJson(const FitReport& fit, std::ostream& out) {
                         {"warm_mape", m.warm_mape},
                         {"criterion", m.criterion.value_or("ratio")},
                         {"warm_classes", OpClassNames(m.warm_classes)},
+                        {"warm_class_share", m.warm_class_share ? nlohmann::ordered_json(*m.warm_class_share)
+                                                                : nlohmann::ordered_json(nullptr)},
                         {"level_cv_mape", m.level_cv_mape.value_or(0.0)},
                         {"candidates", candidates},
                         {"level_candidates", level},
@@ -293,6 +305,15 @@ void FitTable(const FitReport& fit, std::ostream& out) {
       out << line;
     }
   }
+  for (const ActivationChainFit& c : fit.activation_chains) {
+    char line[300];
+    std::snprintf(line, sizeof line,
+                  "\nactivation %s fused into Conv, in chains timed whole: %zu chains, median %.4g ns/element "
+                  "(p10 %.4g, p90 %.4g): %s\n",
+                  FusedActivationName(c.activation), c.chains, c.ns, c.p10, c.p90,
+                  c.adopted ? "written (replaces the sweep pairs' value)" : "too few chains, the pairs' value kept");
+    out << line;
+  }
   if (fit.cache_share) {
     const CacheShare& m = fit.cache_share->model;
     char line[300];
@@ -317,20 +338,31 @@ void FitTable(const FitReport& fit, std::ostream& out) {
     const std::vector<CacheShareCandidate>& level = fit.cache_share->level_candidates;
     for (std::size_t k = 0; k < level.size(); ++k) {
       const CacheShareCandidate& c = level[k];
-      const bool first_of_form = k == 0 || c.warm_dw != level[k - 1].warm_dw;
-      std::snprintf(line, sizeof line, "%s %s %.2f%% (half %s, slope %.3f)",
-                    first_of_form ? (c.warm_dw ? "; level, depthwise warm" : "; level") : "", ShareSizeName(c.size),
-                    c.level_cv_mape, report::HumanBytes(c.half_bytes).c_str(), c.slope);
+      const bool first_of_form =
+          k == 0 || c.warm_dw != level[k - 1].warm_dw || c.dw_share.has_value() != level[k - 1].dw_share.has_value();
+      const char* form = c.dw_share ? "; level, depthwise share" : c.warm_dw ? "; level, depthwise warm" : "; level";
+      std::snprintf(line, sizeof line, "%s %s %.2f%% (half %s, slope %.3f", first_of_form ? form : "",
+                    ShareSizeName(c.size), c.level_cv_mape, report::HumanBytes(c.half_bytes).c_str(), c.slope);
       out << line;
+      if (c.dw_share) {
+        std::snprintf(line, sizeof line, ", depthwise %.3f", *c.dw_share);
+        out << line;
+      }
+      out << ')';
     }
-    std::snprintf(line, sizeof line, "; chosen: %s%s (%.2f%%)", m.criterion.value_or("ratio").c_str(),
-                  m.warm_classes.empty() ? "" : ", depthwise warm", m.level_cv_mape.value_or(0.0));
+    std::string dw = m.warm_classes.empty() ? "" : ", depthwise warm";
+    if (m.warm_class_share) {
+      std::snprintf(line, sizeof line, ", depthwise at %.3f", *m.warm_class_share);
+      dw = line;
+    }
+    std::snprintf(line, sizeof line, "; chosen: %s %s%s (%.2f%%)", m.criterion.value_or("ratio").c_str(),
+                  ShareSizeName(m.Size()), dw.c_str(), m.level_cv_mape.value_or(0.0));
     out << line;
     out << "; h:";
     for (std::size_t i = 0; i < fit.cache_share->rows.size(); ++i) {
       const CacheChainRow& r = fit.cache_share->rows[i];  // at its size x, in the rows' order (by weights)
       char cell[64];
-      std::snprintf(cell, sizeof cell, " %s %.2f", report::HumanBytes(m.SizeOf(r.weight_bytes, r.activation_bytes)).c_str(),
+      std::snprintf(cell, sizeof cell, " %s %.2f", report::HumanBytes(m.SizeOf(r.Sizes())).c_str(),
                     fit.cache_share->share[i]);
       out << cell;
     }

@@ -317,11 +317,16 @@ std::string CacheText(const CacheChoice& c) {
     const ShareSize size = c.share_size.value_or(ShareSize::kWeights);
     const std::string from = size == ShareSize::kActivations          ? "activations "
                              : size == ShareSize::kWeightsActivations ? "weights + activations "
+                             : size == ShareSize::kMaxLayer           ? "the largest layer "
+                             : size == ShareSize::kMeanLayer          ? "the mean layer "
                                                                       : "weights ";
     const double x = size == ShareSize::kWeights ? static_cast<double>(c.weight_bytes) : c.share_x;
-    const std::string warm = Join(OpClassNames(c.warm_classes), ", ");  // kept warm whatever the share
-    return c.StateText() + " (share of the warm saving kept, from " + from + HumanBytes(x) +
-           (warm.empty() ? "" : "; " + warm + " warm") + "; --cache warm|cold to force an end)";
+    // Kept warm whatever the share, or at their own share (CacheShare::warm_class_share).
+    const std::string warm = Join(OpClassNames(c.warm_classes), ", ");
+    const std::string warm_text =
+        warm.empty() ? "" : c.warm_class_share ? "; " + warm + " at " + FormatFixed(*c.warm_class_share, 2) : "; " + warm + " warm";
+    return c.StateText() + " (share of the warm saving kept, from " + from + HumanBytes(x) + warm_text +
+           "; --cache warm|cold to force an end)";
   }
   const std::string state = c.warm ? "warm" : "cold";
   if (c.forced) return state + " (--cache " + state + ")";
