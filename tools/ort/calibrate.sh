@@ -205,8 +205,19 @@ if step cache; then
   # python3-numpy and python3-onnx), written here so that the step can run alone on an old WORK.
   [ -f "$WORK/irchains/ir_c112_h14_l12_t6.onnx" ] || /usr/bin/python3 tools/ort/ir_chains.py "$WORK/irchains" >/dev/null
   [ -f "$WORK/irchains/se_c160_h7_l3_t6_k5_f1024.onnx" ] || /usr/bin/python3 tools/ort/se_chains.py "$WORK/irchains" >/dev/null
+  # Run 26 on: the 8 high-resolution, few-channel chains (helper share; docs/host-platform.md "Run 26").
+  [ -f "$WORK/irchains/hr_dw_c16_h160_l2.onnx" ] || /usr/bin/python3 tools/ort/hires_chains.py "$WORK/irchains" >/dev/null
   node tools/ort/cache_state.js --out "$DATA/cache_chains.csv" --threads "$THREADS" --passes 2 --warmup 3 \
     --repeats 10 --min-ms 30 --tries 3 --max-wait 30 "$WORK"/irchains/*.onnx
+  # The fused HardSwish priced as networks pay it (issue 12, helper small, 2026-12-07; docs/host-platform.md
+  # "Run 26: what changes"): tools/ort/act_chains.py's 21 chains of 6 convolutions (7 shapes of the fa_* pairs and
+  # the SE blocks; plain, HardSigmoid+Mul, native HardSwish), timed whole as the chains above; `join` makes the
+  # rows of `odonata fit --activation-chains`, whose median replaces the sweep pairs' fused_activation_ns.HardSwish.
+  # About 60 s (timed with these flags 2026-12-07 16:28:37-16:29:56 UTC on the busy guest, load 13, retries included).
+  [ -f "$WORK/actchains/pw7_96_576_k6_hsn.onnx" ] || /usr/bin/python3 tools/ort/act_chains.py write "$WORK/actchains" >/dev/null
+  node tools/ort/cache_state.js --out "$DATA/act_chains_times.csv" --threads "$THREADS" --passes 2 --warmup 3 \
+    --repeats 10 --min-ms 30 --tries 3 --max-wait 30 "$WORK"/actchains/*.onnx
+  /usr/bin/python3 tools/ort/act_chains.py join "$DATA/act_chains_times.csv" "$DATA/act_chains.csv" >/dev/null
 fi
 
 # 2a. The runtime's per-call and per-node cost: chains of 1, 50, 200 and 400 cheap
@@ -268,8 +279,10 @@ if step fit; then
   if [ -f "$DATA/cache_chains.csv" ]; then
     [ -f "$WORK/irchains/ir_c112_h14_l12_t6.onnx" ] || /usr/bin/python3 tools/ort/ir_chains.py "$WORK/irchains" >/dev/null
     [ -f "$WORK/irchains/se_c160_h7_l3_t6_k5_f1024.onnx" ] || /usr/bin/python3 tools/ort/se_chains.py "$WORK/irchains" >/dev/null
+    [ -f "$WORK/irchains/hr_dw_c16_h160_l2.onnx" ] || /usr/bin/python3 tools/ort/hires_chains.py "$WORK/irchains" >/dev/null
     dispatch+=(--cache-chains "$DATA/cache_chains.csv" --cache-chains-dir "$WORK/irchains")
   fi
+  [ -f "$DATA/act_chains.csv" ] && dispatch+=(--activation-chains "$DATA/act_chains.csv")
   # shellcheck disable=SC2086
   "$ODONATA" fit "$DATA/sweeps.csv" "$DATA/detection.csv" --base "$DATA/base.json" --same-board --out "$PROFILE" --report $FIT_FLAGS "${dispatch[@]}" \
     --predictions "$DATA/fit/predictions.csv" "${machines[@]}" | tee "$DATA/fit_report.txt"

@@ -15,7 +15,8 @@
 // names and so finds few of them. Here a profile node is matched to the odonata
 // layer that covers the ONNX node producing that tensor (torch's "<node>_output_<k>"
 // naming, or any tensor name through the model's node outputs, `odonata inspect`), or named like it. Nodes ORT adds (ReorderInput/ReorderOutput) have no
-// layer and are listed apart. Fused nodes named "fused <node>" match <node>. Times are medians over the profiled runs.
+// layer and are listed apart. Fused nodes named "fused <node>" match <node>, int8 kernels named
+// "<node>_token_<n>" (QDQ fused into QLinearConv) <node>; an unnamed node's "_token_<n>" matches nothing. Times are medians over the profiled runs.
 // Prints a Markdown table per layer, then per op class: layers, measured and
 // estimated sums, MAPE.
 'use strict';
@@ -80,6 +81,10 @@ function layerFor(full) {
   const k = tensor.lastIndexOf('_output_');
   if (k > 0 && layerOf.has(tensor.slice(0, k))) return layerOf.get(tensor.slice(0, k));
   if (producer.has(tensor) && layerOf.has(producer.get(tensor))) return layerOf.get(producer.get(tensor));
+  // A QDQ node ONNX Runtime fused into an int8 kernel (QLinearConv) is named "<node>_token_<n>"
+  // (YuNet int8's "Conv_6_token_23"; helper int8, 2026-12-07): the node it was made from.
+  const fusedFrom = name.replace(/_token_\d+$/, '');
+  if (fusedFrom !== name && layerOf.has(fusedFrom)) return layerOf.get(fusedFrom);
   return undefined;
 }
 
