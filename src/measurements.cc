@@ -66,6 +66,7 @@ void BuildResizeLinear(const LayerConfig& c, Layer& l);  // bilinear (half_pixel
 void BuildResizeNchwc(const LayerConfig& c, Layer& l);   // nearest, asymmetric, floor: ONNX Runtime's NCHWc Upsample
 void BuildNms(const LayerConfig& c, Layer& l);  // in_h boxes, in_c classes, groups = disjoint box groups (data only)
 void BuildNmsIou(const LayerConfig& c, Layer& l);  // the same, IoU threshold kernel_h / 100 (BuildNms: 0.5)
+void BuildNmsAnchors(const LayerConfig& c, Layer& l);  // the same layer, anchor-like boxes (in_w anchors)
 void BuildRecurrent(const LayerConfig& c, Layer& l);  // LSTM, GRU, RNN: in_h steps of in_c -> out_c (hidden)
 void BuildRoiAlign(const LayerConfig& c, Layer& l);   // batch rois of a [1, in_c, in_h, in_w] map -> kernel_h x kernel_w bins
 void BuildScatterElements(const LayerConfig& c, Layer& l);  // axis 0, int64 indices, all three of the input's shape
@@ -129,6 +130,7 @@ constexpr OpSpec kOps[] = {
     {"ReduceMean", "ReduceMean", BuildReduceMean},
     {"Transpose3D", "Transpose", BuildTranspose3D},
     {"NonMaxSuppressionIoU", "NonMaxSuppression", BuildNmsIou},
+    {"NonMaxSuppressionAnchors", "NonMaxSuppression", BuildNmsAnchors},
     // A convolution and a fused activation (LayerNodes, SweepActivation): ToLayer fuses them.
     {"ConvRelu", "Conv", BuildConv},
     {"ConvClip", "Conv", BuildConv},
@@ -567,6 +569,24 @@ void BuildNmsIou(const LayerConfig& c, Layer& l) {
     throw Error(c.op + ": kernel_h is the IoU threshold in hundredths, 1-99, not " + std::to_string(c.kernel_h));
   }
   BuildNms(c, l);
+}
+// NonMaxSuppression on a detector's candidates (issue 12, helper detnms): the layer of
+// NonMaxSuppressionIoU (IoU threshold kernel_h / 100), fed by tools/ort/run.js with the boxes of an
+// SSD anchor grid (torchvision's DefaultBoxGenerator) of in_w anchors, jittered as decoded boxes:
+// `groups` classes of in_h / groups candidates each (a per-class TopK, in score order), merged by
+// per-class coordinate offsets as torchvision's batched NMS does. in_w names the grid: 3234
+// (SSDlite320's) or 8732 (SSD300's); it describes the data only, the layer has in_h boxes.
+void BuildNmsAnchors(const LayerConfig& c, Layer& l) {
+  if (c.in_w != 3234 && c.in_w != 8732) {
+    throw Error(c.op + ": in_w is the anchor grid, 3234 (SSDlite320) or 8732 (SSD300), not " + std::to_string(c.in_w));
+  }
+  if (c.groups < 1 || c.in_h % c.groups != 0 || c.in_h / c.groups > c.in_w) {
+    throw Error(c.op + ": in_h " + std::to_string(c.in_h) + " (boxes) must be groups " + std::to_string(c.groups) +
+                " x candidates per class, at most in_w " + std::to_string(c.in_w) + " (the anchors)");
+  }
+  LayerConfig boxes = c;
+  boxes.in_w = 1;
+  BuildNmsIou(boxes, l);
 }
 
 // RoiAlign as torchvision's MultiScaleRoIAlign exports it (mode avg): `batch` regions of

@@ -22,6 +22,9 @@
 //   of its classes) keeps the boxes per group: in_h = in_h / groups * value.
 //   Default: 3000 boxes in 10 groups of 300 (SSD's candidates per class), 1 class.
 //   NonMaxSuppressionIoU: the same with the IoU threshold kernel / 100 (default 50).
+//   NonMaxSuppressionAnchors: the same layer on a detector's candidates (run.js's feed): groups
+//   classes of in_h / groups boxes from an SSD anchor grid of in_w anchors (3234: SSDlite320's,
+//   8732: SSD300's); default SSDlite320's NMS, 90 classes x 300 candidates of 3234 anchors, IoU 0.55.
 // - RoiAlign: batch is the number of rois, in_c, in_h, in_w the feature map, kernel the
 //   output bins (kernel_h x kernel_w), stride the sampling ratio. Default: 100 rois of a
 //   256-channel 32x32 map, 7x7 bins, sampling ratio 2 (torchvision's box head); default dims
@@ -118,6 +121,7 @@ std::vector<std::string> DefaultDims(const std::string& any_op) {
   if (op == "Gemm") return {"in_c", "out_c", "batch"};
   if (op == "RoiAlign") return {"batch", "in_c"};
   if (op == "TopK") return {"in_c", "out_c"};
+  if (op == "NonMaxSuppressionAnchors") return {"groups", "kernel"};  // classes and the IoU threshold
   if (op == "NonZero") return {"in_c"};
   if (op == "GatherND") return {"batch", "in_c"};
   if (op == "Slice") return {"in_c", "out_c", "batch"};
@@ -134,7 +138,8 @@ std::vector<std::string> DefaultDims(const std::string& any_op) {
 // Set `key` to `v` in a sweep: the key's fields and the dimensions tied to it.
 void Set(LayerConfig& c, const SweepKey& key, I64 v) {
   const std::string_view dim = key.name;
-  if ((c.op == "NonMaxSuppression" || c.op == "NonMaxSuppressionIoU") && (dim == "in_h" || dim == "groups")) {
+  if ((c.op == "NonMaxSuppression" || c.op == "NonMaxSuppressionIoU" || c.op == "NonMaxSuppressionAnchors") &&
+      (dim == "in_h" || dim == "groups")) {
     if (dim == "groups") c.in_h = CheckedMul(c.in_h / c.groups, v);
     (dim == "groups" ? c.groups : c.in_h) = v;
     return;
@@ -224,6 +229,13 @@ LayerConfig DefaultSweepBase(const std::string& any_op) {
     c.in_h = 3000;
     c.groups = 10;
     if (op == "NonMaxSuppressionIoU") c.kernel_h = c.kernel_w = 50;  // IoU 0.5 (the kernel key sets both)
+    return c;
+  }
+  if (op == "NonMaxSuppressionAnchors") {  // SSDlite320's: 90 classes x 300 of 3234 anchors, IoU 0.55
+    c.in_h = 27000;
+    c.groups = 90;
+    c.in_w = 3234;
+    c.kernel_h = c.kernel_w = 55;
     return c;
   }
   if (Recurrent(op)) {

@@ -173,7 +173,8 @@ TEST(Measurements, RowErrorsNameLineColumnAndValue) {
        "AveragePool, "
        "GlobalAveragePool, Add, Mul, Relu, Clip, Sigmoid, HardSwish, BatchNormalization, Softmax, LayerNormalization, Gelu, SiLU, Concat, Transpose, "
        "Resize, ResizeLinear, ResizeNchwc, NonMaxSuppression, LSTM, GRU, RNN, RoiAlign, ScatterElements, TopK, NonZero, GatherND, Slice, Gather, "
-       "GatherColumn, SliceH, GatherBlock, SoftmaxLast, ReduceMean, Transpose3D, NonMaxSuppressionIoU, ConvRelu, ConvClip, "
+       "GatherColumn, SliceH, GatherBlock, SoftmaxLast, ReduceMean, Transpose3D, NonMaxSuppressionIoU, NonMaxSuppressionAnchors, "
+       "ConvRelu, ConvClip, "
        "ConvSigmoid, ConvHardSigmoid, ConvHardSwish, DepthwiseConvRelu, DepthwiseConvClip, DepthwiseConvSigmoid, "
        "DepthwiseConvHardSigmoid, DepthwiseConvHardSwish)"},
       {14, "fp64", "m.csv:2: precision: unknown precision 'fp64' (fp32|fp16|int8)"},

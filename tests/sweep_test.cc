@@ -204,7 +204,7 @@ TEST(Sweep, EveryRowIsAValidLayer) {
         "Relu", "Clip", "Sigmoid", "HardSwish", "BatchNormalization", "Softmax", "Concat", "Transpose", "Resize",
         "ResizeLinear", "LSTM", "GRU", "RNN", "RoiAlign", "ScatterElements", "TopK", "NonZero", "GatherND", "Slice", "Gather",
         "GatherColumn", "SliceH", "GatherBlock", "SoftmaxLast", "ReduceMean", "Transpose3D", "NonMaxSuppressionIoU",
-        "ResizeNchwc"}) {
+        "ResizeNchwc", "NonMaxSuppressionAnchors"}) {
     for (SweepDesign design : {SweepDesign::kOneD, SweepDesign::kGrid, SweepDesign::kRandom}) {
       SweepOptions o;
       o.op = op;
@@ -264,6 +264,54 @@ TEST(Sweep, NonMaxSuppressionIoUWritesItsThreshold) {
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[1].kernel_h, 50);
   EXPECT_EQ(rows[1].in_h, 3000);
+}
+
+// NonMaxSuppressionAnchors (helper detnms): NonMaxSuppressionIoU's layer and threshold; in_w names the
+// anchor grid the runner draws the boxes from (describes the data, not the layer), groups the classes.
+TEST(Sweep, NonMaxSuppressionAnchorsIsTheIouLayer) {
+  LayerConfig c = DefaultSweepBase("NonMaxSuppressionAnchors");
+  EXPECT_EQ(c.in_h, 27000);
+  EXPECT_EQ(c.groups, 90);
+  EXPECT_EQ(c.in_w, 3234);
+  EXPECT_EQ(c.kernel_h, 55);
+  const Layer l = ToLayer(c);
+  EXPECT_EQ(l.op_type, "NonMaxSuppression");
+  EXPECT_EQ(l.inputs.at(0).shape, (Shape{1, 27000, 4}));
+  EXPECT_EQ(l.outputs.at(0).shape, (Shape{27000, 3}));
+  LayerConfig iou = c;
+  iou.op = "NonMaxSuppressionIoU";
+  iou.in_w = 1;
+  EXPECT_EQ(ToLayer(iou).counts, l.counts);
+  onnx::ModelProto m;
+  ASSERT_TRUE(m.ParseFromString(LayerModelBytes(c, 1)));
+  bool found = false;
+  for (const onnx::NodeProto& n : m.graph().node()) {
+    if (n.op_type() == "Constant" && n.output(0) == "iou_threshold") {
+      EXPECT_FLOAT_EQ(n.attribute(0).t().float_data(0), 0.55f);
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found);
+  c.in_w = 1000;
+  EXPECT_EQ(ErrorOf([&] { ToLayer(c); }),
+            "NonMaxSuppressionAnchors: in_w is the anchor grid, 3234 (SSDlite320) or 8732 (SSD300), not 1000");
+  c.in_w = 3234;
+  c.in_h = 90 * 4000;
+  EXPECT_EQ(ErrorOf([&] { ToLayer(c); }),
+            "NonMaxSuppressionAnchors: in_h 360000 (boxes) must be groups 90 x candidates per class, at most in_w 3234 "
+            "(the anchors)");
+  // Varying groups keeps the candidates per class (300) and the grid.
+  SweepOptions o;
+  o.op = "NonMaxSuppressionAnchors";
+  o.dims = {"groups"};
+  o.min = 1;
+  o.max = 4;
+  o.step = 3;
+  const std::vector<LayerConfig> rows = PlanSweep(o);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].in_h, 300);
+  EXPECT_EQ(rows[1].in_h, 1200);
+  EXPECT_EQ(rows[1].in_w, 3234);
 }
 
 TEST(Sweep, OptionErrors) {

@@ -89,11 +89,12 @@ void AddAttribute(onnx::NodeProto* n, const std::string& name, const Attribute& 
 }
 
 // Values of the Constant inputs ToLayer declares (Clip bounds, Resize scales,
-// NonMaxSuppression's IoU threshold, 0.5 or NonMaxSuppressionIoU's kernel_h / 100; its int64
+// NonMaxSuppression's IoU threshold, 0.5 or NonMaxSuppressionIoU's (and ...Anchors') kernel_h / 100; its int64
 // box limit is written apart).
 std::vector<float> ConstantValues(const LayerConfig& c, const std::string& name) {
   if (name == "iou_threshold") {
-    return {c.op == "NonMaxSuppressionIoU" ? static_cast<float>(c.kernel_h) / 100.0f : 0.5f};
+    const bool own = c.op == "NonMaxSuppressionIoU" || c.op == "NonMaxSuppressionAnchors";
+    return {own ? static_cast<float>(c.kernel_h) / 100.0f : 0.5f};
   }
   if (name == "min") return {0.0f};
   if (name == "max") return {6.0f};

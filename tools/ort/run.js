@@ -378,6 +378,84 @@ function nmsComparisons(boxes, scores, batch, classes, n, iou, maxOut = Infinity
   return {kept, comparisons};
 }
 
+// SSD anchor grids (NonMaxSuppressionAnchors rows, helper detnms), keyed by their anchor count (the
+// row's in_w): torchvision's DefaultBoxGenerator as its two SSDs build it (the structure of
+// models/ssdlite320_mobilenet_v3_large.onnx and models/ssd300_vgg16.onnx: 90 classes, TopK of 300 and 400
+// candidates per class, IoU 0.55 and 0.45 in the graphs' NonMaxSuppression). Per feature map k of size
+// f_k: centres ((j + 0.5) / x_k) with x_k = f_k, or image / steps[k] given steps; per centre the boxes
+// (s_k, s_k), (s'_k, s'_k) with s'_k = sqrt(s_k s_k+1) and, per aspect ratio r, (s_k sqrt r, s_k / sqrt r)
+// and its transpose, w and h clipped to [0, 1]; scales from min_ratio to max_ratio (then 1.0) unless given.
+const kAnchorGrids = {
+  3234: {image: 320, maps: [20, 10, 5, 3, 2, 1], ratios: [[2, 3], [2, 3], [2, 3], [2, 3], [2, 3], [2, 3]],
+         minRatio: 0.2, maxRatio: 0.95},  // ssdlite320_mobilenet_v3_large
+  8732: {image: 300, maps: [38, 19, 10, 5, 3, 1], ratios: [[2], [2, 3], [2, 3], [2, 3], [2], [2]],
+         scales: [0.07, 0.15, 0.33, 0.51, 0.69, 0.87, 1.05], steps: [8, 16, 32, 64, 100, 300]},  // ssd300_vgg16
+};
+// The anchors of `grid` ({image, maps, ratios, minRatio, maxRatio} or {..., scales, steps}), in
+// torchvision's order (feature map, row, column, box): Float64Array of [cx, cy, w, h] relative to the image.
+function ssdAnchors(grid) {
+  const n = grid.maps.length;
+  const scales = grid.scales ||
+    [...Array.from({length: n}, (_, k) => grid.minRatio + ((grid.maxRatio - grid.minRatio) * k) / (n - 1)), 1.0];
+  const out = [];
+  grid.maps.forEach((f, k) => {
+    const sk = scales[k], sp = Math.sqrt(scales[k] * scales[k + 1]);
+    const wh = [[sk, sk], [sp, sp]];
+    for (const r of grid.ratios[k]) wh.push([sk * Math.sqrt(r), sk / Math.sqrt(r)], [sk / Math.sqrt(r), sk * Math.sqrt(r)]);
+    const xk = grid.steps ? grid.image / grid.steps[k] : f;
+    for (let y = 0; y < f; ++y) {
+      for (let x = 0; x < f; ++x) {
+        for (const [w, h] of wh) out.push((x + 0.5) / xk, (y + 0.5) / xk, Math.min(1, Math.max(0, w)), Math.min(1, Math.max(0, h)));
+      }
+    }
+  });
+  return Float64Array.from(out);
+}
+// A detector's NonMaxSuppression input as torchvision's SSD postprocess makes it (helper detnms), from
+// `next` (uniform [0, 1)): each anchor of `grid` decoded once (box regression is class-agnostic) with
+// regression outputs of unit spread, which the BoxCoder weights (10, 10, 5, 5) make centre shifts of 0.1 of
+// the anchor's size and log-size changes of 0.2, clipped to the image (pixels); then per class (labels
+// 1..classes) a score per anchor, uniform, and its `perClass` best anchors in descending score (a TopK,
+// sorted, lower index first on a tie), all classes concatenated; and the classes merged as batched_nms
+// does: every box of label l shifted by l x (largest coordinate + 1) in all four coordinates.
+// {boxes: Float32Array [N, 4] (x1, y1, x2, y2), scores: Float32Array [N], N = classes x perClass;
+// decoded: Float32Array [anchors, 4], the boxes before the offsets; picked: Int32Array [N], each box's anchor}.
+function nmsAnchorFeed(next, grid, classes, perClass) {
+  const anchors = ssdAnchors(grid), a = anchors.length / 4;
+  if (!(perClass >= 1 && perClass <= a)) throw new Error(`${perClass} candidates per class from ${a} anchors`);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+  const f = Math.fround, img = grid.image;
+  const decoded = new Float32Array(4 * a);
+  for (let i = 0; i < a; ++i) {
+    const [cx, cy, w, h] = anchors.subarray(4 * i, 4 * i + 4);
+    const px = (cx + 0.1 * w * gauss()) * img, py = (cy + 0.1 * h * gauss()) * img;
+    const pw = w * Math.exp(0.2 * gauss()) * img, ph = h * Math.exp(0.2 * gauss()) * img;
+    const clip = (v) => Math.min(img, Math.max(0, v));
+    decoded.set([clip(px - pw / 2), clip(py - ph / 2), clip(px + pw / 2), clip(py + ph / 2)], 4 * i);
+  }
+  const n = classes * perClass;
+  const boxes = new Float32Array(4 * n), scores = new Float32Array(n), picked = new Int32Array(n);
+  const classScores = new Float32Array(a), order = new Int32Array(a);
+  for (let c = 0; c < classes; ++c) {
+    for (let i = 0; i < a; ++i) { classScores[i] = next(); order[i] = i; }
+    order.sort((x, y) => classScores[y] - classScores[x] || x - y);
+    for (let k = 0; k < perClass; ++k) {
+      picked[c * perClass + k] = order[k];
+      scores[c * perClass + k] = classScores[order[k]];
+    }
+  }
+  let largest = 0;
+  for (let j = 0; j < n; ++j) for (let q = 0; q < 4; ++q) largest = Math.max(largest, decoded[4 * picked[j] + q]);
+  for (let c = 0; c < classes; ++c) {
+    const offset = f(f(c + 1) * f(largest + 1));
+    for (let k = 0; k < perClass; ++k) {
+      const j = c * perClass + k, i = picked[j];
+      for (let q = 0; q < 4; ++q) boxes[4 * j + q] = f(decoded[4 * i + q] + offset);
+    }
+  }
+  return {boxes, scores, decoded, picked};
+}
+
 // Feeds for every input: symbolic dims are 1 (batch), floats uniform in [0, 1), integers 0.
 // NonMaxSuppression sweep models (`boxGroups` set, from the plan's `groups`): the boxes
 // `x` [batch, N, 4] are random boxes as torchvision's NMS tests draw them, ordered corners
@@ -387,15 +465,29 @@ function nmsComparisons(boxes, scores, batch, classes, n, iou, maxOut = Infinity
 // four coordinates so that groups never overlap: torchvision's batched NMS (offsets =
 // class x (max coordinate + 1)), as SSD models export it, the groups being the classes'
 // candidates. The scores `x2` are uniform in [0, 1).
+// NonMaxSuppressionAnchors models (`anchors` set, the plan's in_w): boxes `x` [1, N, 4] and scores `x2`
+// [1, 1, N] from nmsAnchorFeed with the grid of `anchors` anchors, `boxGroups` classes of N / boxGroups
+// candidates, on a generator of its own seeded with the feed's seed.
 // A model listed in --feeds (by its file's stem) gets the listed shapes and values.
 let feedSpecs = new Map();
 // The --feeds specs makeFeeds uses, for modules (value_sizes.js): a Map from tools/ort/feeds.js readFeeds.
 function setFeedSpecs(specs) {
   feedSpecs = specs;
 }
-function makeFeeds(session, file, seed, boxGroups) {
+function makeFeeds(session, file, seed, boxGroups, anchors = 0) {
   const next = rng(seed);
   const feeds = {};
+  let anchorFeed = null;
+  if (anchors) {
+    const grid = kAnchorGrids[anchors];
+    if (!grid) throw new Error(`${file}: no anchor grid of ${anchors} anchors (known: ${Object.keys(kAnchorGrids).join(', ')})`);
+    const x = session.inputMetadata.find((i) => i.name === 'x'), x2 = session.inputMetadata.find((i) => i.name === 'x2');
+    if (!x || !x2 || x.shape.length !== 3 || x.shape[0] !== 1 || x.shape[2] !== 4 || x2.shape.length !== 3 ||
+        x2.shape[0] !== 1 || x2.shape[1] !== 1 || x2.shape[2] !== x.shape[1] || x.shape[1] % boxGroups !== 0) {
+      throw new Error(`${file}: anchor boxes need x [1, N, 4] and x2 [1, 1, N] with N a multiple of ${boxGroups}`);
+    }
+    anchorFeed = nmsAnchorFeed(rng(seed), grid, boxGroups, x.shape[1] / boxGroups);
+  }
   const spec = feedSpecs.get(path.basename(file).replace(/\.onnx$/, ''));
   for (const m of session.inputMetadata) {
     if (!m.isTensor) throw new Error(`${file}: input '${m.name}' is not a tensor`);
@@ -440,7 +532,9 @@ function makeFeeds(session, file, seed, boxGroups) {
       }
       for (let r = 0; r < shape[0]; ++r) data[r] = BigInt(Math.floor((r * x.shape[0]) / shape[0]));
     }
-    if (boxGroups && m.name === 'x') {
+    if (anchorFeed && (m.name === 'x' || m.name === 'x2')) {
+      data.set(m.name === 'x' ? anchorFeed.boxes : anchorFeed.scores);
+    } else if (boxGroups && m.name === 'x') {
       if (shape.length !== 3 || shape[2] !== 4 || shape[1] % boxGroups !== 0) {
         throw new Error(`${file}: input 'x' ${JSON.stringify(shape)} is not [batch, N, 4] with N a multiple of ${boxGroups}`);
       }
@@ -717,7 +811,7 @@ async function timeModel(file, o, t) {
   }
   let best = null, bestFirst = 0, runsSoFar = 0, footprint = null, outRows = null, nmsCompares = null;
   try {
-    const feeds = makeFeeds(session, file, t.seed, t.boxGroups);
+    const feeds = makeFeeds(session, file, t.seed, t.boxGroups, t.anchors);
     // A NonMaxSuppression sweep model: the rows of its output (the graph's one output, the
     // selected boxes over all classes), from one untimed run on the timed feed; deterministic
     // for the feed, so one run says it. The measurement CSV's out_rows column.
@@ -794,10 +888,10 @@ async function timeModel(file, o, t) {
 
 // Timing parameters of a sweep model and of a network.
 // `weightBytes`: the model file's size (--flush-large-above-mb).
-function sweepTiming(o, seed, op, boxGroups, weightBytes) {
+function sweepTiming(o, seed, op, boxGroups, weightBytes, anchors = 0) {
   const flushes = o.flushMb && (o.flushOps.length === 0 || o.flushOps.includes(op));
   return {seed, warmup: o.warmup, repeats: o.repeats, minTime: o.minTime, maxRepeats: o.maxRepeats, maxTime: o.maxTime,
-          flushMb: flushes ? flushMiB(o, weightBytes) : 0, profile: o.latency === 'node', boxGroups,
+          flushMb: flushes ? flushMiB(o, weightBytes) : 0, profile: o.latency === 'node', boxGroups, anchors,
           warmMaxMb: flushes ? o.warmMaxMb : null, kernels: kTimedKernels[op]};
 }
 // Whether a sweep row's weights (its model file's bytes) exceed --flush-large-above-mb MiB, with
@@ -975,11 +1069,13 @@ function readSweeps(o) {
       row[modelCol] = `${path.basename(path.resolve(dir))}/${r[modelCol]}`;
       const op = opCol >= 0 ? r[opCol] : 'model';
       // NonMaxSuppressionIoU: the same model with another IoU threshold (its kernel_h / 100): the same feed.
-      const nms = op === 'NonMaxSuppression' || op === 'NonMaxSuppressionIoU';
+      // NonMaxSuppressionAnchors: IoU kernel_h / 100, boxes of the anchor grid of in_w anchors, groups classes.
+      const anchors = op === 'NonMaxSuppressionAnchors' ? Number(r[h.indexOf('in_w')]) : 0;
+      const nms = op === 'NonMaxSuppression' || op === 'NonMaxSuppressionIoU' || anchors > 0;
       const boxGroups = nms ? Number(groupsCol >= 0 ? r[groupsCol] : 1) : 0;
       // Its IoU threshold (src/onnx/writer.cc): 0.5, NonMaxSuppressionIoU's kernel_h / 100.
-      const iou = op === 'NonMaxSuppressionIoU' ? Number(r[h.indexOf('kernel_h')]) / 100 : 0.5;
-      jobs.push({row, file: path.join(dir, r[modelCol]), op, label: op.toLowerCase(), boxGroups, iou});
+      const iou = op === 'NonMaxSuppressionIoU' || anchors > 0 ? Number(r[h.indexOf('kernel_h')]) / 100 : 0.5;
+      jobs.push({row, file: path.join(dir, r[modelCol]), op, label: op.toLowerCase(), boxGroups, iou, anchors});
     });
   }
   return {header, jobs};
@@ -1162,7 +1258,7 @@ async function runSweeps(o) {
   // One timing of row i, its runs pooled; the median it reports (progress).
   const timeRow = async (i) => {
     if (jobs[i].weightBytes === undefined) jobs[i].weightBytes = fs.statSync(jobs[i].file).size;
-    const timing = sweepTiming(o, o.seed + i, jobs[i].op, jobs[i].boxGroups, jobs[i].weightBytes);
+    const timing = sweepTiming(o, o.seed + i, jobs[i].op, jobs[i].boxGroups, jobs[i].weightBytes, jobs[i].anchors);
     jobs[i].flushMb = timing.flushMb;
     const t = await timeModel(jobs[i].file, o, {...timing, footprint: jobs[i].footprint, iou: jobs[i].iou,
                                                 countCompares: jobs[i].boxGroups > 0 && jobs[i].nmsCompares === undefined});
@@ -1353,7 +1449,7 @@ async function runNetworks(o) {
 }
 
 // Also a module: dispatch.js times with the same machinery; value_sizes.js feeds and profiles with it.
-module.exports = {passDone, roundStats, keptPasses, poolPasses, quietRoundStats, networkStatistic, kStatistics, kStatisticText, kStatisticColumns, reorderTimes, stats, robustStats, mad, percentile, permutation, makeFeeds, nmsComparisons, setFeedSpecs, sessionOptions, timeModel,
+module.exports = {ssdAnchors, nmsAnchorFeed, kAnchorGrids, passDone, roundStats, keptPasses, poolPasses, quietRoundStats, networkStatistic, kStatistics, kStatisticText, kStatisticColumns, reorderTimes, stats, robustStats, mad, percentile, permutation, makeFeeds, nmsComparisons, setFeedSpecs, sessionOptions, timeModel,
                   profileModel, Reference, machine, identity, writeAtomic, ms};
 
 if (require.main === module) {
