@@ -89,6 +89,37 @@ Result of the tx2b forms (docs/boards.md, Jetson TX2): the criterion picks tile1
 8.52%, LONO 12.55%, its 18-row profile 9.05% on the validation rows); klat+f16fix gives LONO 9.72% (cal_lono
 14.78%, validation rows 5.96%), not chosen. Nothing shipped.
 
+Declared 2026-12-07 19:55 UTC (branch tx2 of the 19:28 session), with their reasons, before any of them was coded
+or run: two forms and the rule that adopts one.
+- wino: a Winograd path for 3x3 stride-1 convolutions. cuDNN and TensorRT carry Winograd F(2x2,3x3) kernels for
+  Maxwell/Pascal (2.25x fewer multiplications than the direct convolution); their GEMM runs in the transformed
+  domain over the layer's 2x2 output tiles, T = ceil(out_h / 2) ceil(out_w / 2) rows per image, so a small map
+  leaves its 128-row tiles mostly empty (ResNet's 7x7 maps: T = 16, Inception v3's 8x8: 16, 17x17: 81) while
+  VGG-16's 224..28 maps give T = 12,544..196. TensorRT times every tactic and keeps the fastest, so a 3x3
+  stride-1 layer takes t = min(t_direct, t_wino), t_wino = flops / (peak e_conv s_kxk w eff(T, 128, a_w)), with
+  the realised speed-up w in [1, 2.25] (1 + 1.25 sigmoid(.)) and a_w fitted, the same at FP16 and FP32 (the table's
+  VGG-16 gains 2.07x from FP16, the full half2 rate). eff is ANNETTE's, as in the tile variants. The engines were
+  built with a 1 MiB workspace (NVIDIA-AI-IOT/tf_to_trt_image_classification scripts/frozen_graphs_to_plans.py,
+  `1 << 20`) and TensorRT skips tactics that ask for more (NVIDIA/TensorRT issue 1090's verbose log: cuDNN
+  tactics 1, 2, 5, 6 "skipped. Scratch requested ..., available: 1048576" on VGG layers), so which Winograd
+  kernel runs is not known; w and a_w absorb it.
+- mnf32: the networks with depthwise layers (the three MobileNet v1) run entirely at FP32 when FP16 is asked for.
+  The engines are built with builder->setHalf2Mode(true) (the same repository's src/uff_to_plan.cpp); TensorRT 3's
+  depthwise (grouped) convolutions have no FP16 gain (the table), and all three MobileNets take the same time at
+  both precisions within 1.5% (2.67 / 2.65, 3.95 / 4.00, 12.9 / 12.9 ms) although their pointwise convolutions,
+  95-99% of their FLOPs, would gain from half2 if they ran in it: the builder keeps FP32 throughout rather than
+  reformat at each of the 26 depthwise/pointwise boundaries. An FP16 row of such a network is estimated as its
+  FP32 row (no parameter).
+Variants, each scored once: wino, mnf32, wino+mnf32 (on the shipped form); klat+f16fix+wino, klat+f16fix+mnf32,
+klat+f16fix+wino+mnf32 (on the best-LONO one-term form); tile128x64+disp+f16fix+pnorm+dwg +wino / +mnf32 /
++wino+mnf32 (on the criterion's current choice).
+Adoption rule (fixed before any of them was scored): the criterion is cal_lono as below (9 calibration networks,
+calibration rows only, each refitted on the other 8). The adopted form is the new variant with the lowest cal_lono,
+if that is below the lowest cal_lono of every variant scored before (8.52%, tile128x64+disp+f16fix+pnorm+dwg);
+otherwise nothing is adopted. The 14-network LONO is reported for every variant and never used to choose. If a
+form is adopted, tools/fit_tx2.py computes data/jetson-tx2/lono.csv with it; the profile is regenerated with it
+only if the estimator can carry every term of it (else the profile stays on the shipped form and the report says so).
+
 Inner criterion (decided before any LONO figure was read, and the only one used to rank variants): cal_lono, the
 leave-one-network-out MAPE over the 9 CALIBRATION networks of the suite's split, calibration rows only (each
 network refitted on the other 8). The 14-network LONO (all 28 rows, each network refitted on the other 13) is
