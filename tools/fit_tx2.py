@@ -90,8 +90,8 @@ def shape_of(k, strides):
 
 
 def layers_of(odonata, seed, model_path, precision, shapes=False):
-    """The fused layers; shapes: each also with its output shape, MACs and weight bytes at the run precision
-    (tools/tx2_variants.py)."""
+    """The fused layers; shapes: each also with its output shape, MACs, weight bytes at the run precision and
+    the kernel window (kh, kw) of a convolution ((1, 1) otherwise) (tools/tx2_variants.py)."""
     out = subprocess.run([odonata, "estimate", model_path, "--platform", seed, "--precision", precision,
                           "--format", "json"], check=True, capture_output=True, text=True).stdout
     est = json.loads(out)
@@ -102,8 +102,10 @@ def layers_of(odonata, seed, model_path, precision, shapes=False):
             continue
         op = l["op"]
         shape = None
+        kwin = (1, 1)
         if op == "Conv":
             k, strides, group, cin = info[l["name"]]
+            kwin = tuple(int(x) for x in k) if len(k) == 2 else (1, 1)
             cls = "dwconv" if group > 1 and group == cin else "conv"
             if cls == "conv":
                 shape = shape_of(k, strides)
@@ -123,7 +125,7 @@ def layers_of(odonata, seed, model_path, precision, shapes=False):
             DW_ELEMS.append(math.prod(osh))
         hw = (int(osh[2]), int(osh[3])) if len(osh) == 4 else (1, 1)
         layer = (cls, shape, float(l["ops_count"]), nbytes, int(l.get("repeat", 1)), hw)
-        layers.append(layer + (list(osh), float(l["macs"]), float(l.get("param_bytes", 0))) if shapes else layer)
+        layers.append(layer + (list(osh), float(l["macs"]), float(l.get("param_bytes", 0)), kwin) if shapes else layer)
     return layers
 
 
