@@ -147,7 +147,7 @@ try:
     from scipy.optimize import least_squares
 except ImportError as e:  # the ctest of --selftest skips (77) on a machine without them
     sys.stderr.write("tools/tx2_variants.py: needs numpy and scipy (Debian: python3-numpy python3-scipy): %s\n" % e)
-    sys.exit(77 if sys.argv[1:] == ["--selftest"] else 1)
+    sys.exit(77 if sys.argv[1:] == ["--selftest"] or "--check" in sys.argv else 1)
 
 CL = ["conv", "gemm", "pool", "eltwise", "default"]
 SH = ["1x1", "kxk", "1xk", "strided"]
@@ -663,9 +663,44 @@ def calibration_fit(inputs, name):
     return 0
 
 
+def check(inputs, csv_path, names, lono_csv=None):
+    """Recompute cal_lono and LONO of the named variants and compare with their rows in csv_path (2 decimals: within
+    0.011 point); with lono_csv, the first variant's 28 held-out estimates against that file's (within 0.05%)."""
+    want = {r[0]: r for r in csv.reader([l for l in open(csv_path).read().splitlines() if l and not l.startswith("#")])}
+    data, split = load(*inputs)
+    cal = [d for d in data if split[d[0]] == "calibration"]
+    ok = True
+    for i, name in enumerate(names):
+        v = next((x for x in VARIANTS if x.name == name), None)
+        if v is None or name not in want:
+            sys.stderr.write("tools/tx2_variants.py: no variant %s in the tool or in %s\n" % (name, csv_path))
+            return 2
+        c, f = lono(v, cal), lono(v, data)
+        got = (mape(c), mape(f))
+        exp = (float(want[name][1]), float(want[name][2]))
+        good = all(abs(g - e) < 0.011 for g, e in zip(got, exp))
+        print("check %-44s cal_lono %.2f%% (file %.2f%%)  lono %.2f%% (file %.2f%%)  %s"
+              % (name, got[0], exp[0], got[1], exp[1], "ok" if good else "DIFFERENT"))
+        ok &= good
+        for net, p, y, est, err in f:
+            print("check %-44s LONO %-24s %s measured %7.2f estimated %8.3f error %+6.1f%%" % (name, net, p, y, est, err))
+        if i == 0 and lono_csv:
+            rows = {(r["network"], r["precision"]): float(r["estimated_ms"]) for r in csv.DictReader(open(lono_csv))}
+            for net, p, y, est, err in f:
+                same = abs(est / rows[(net, p)] - 1) < 5e-4
+                ok &= same
+                if not same:
+                    print("check %s %s %s: estimate %.4f ms, %s has %.4f ms" % (name, net, p, est, lono_csv, rows[(net, p)]))
+            print("check %s: the 28 held-out estimates against %s" % (name, lono_csv))
+    print("check %s" % ("passed" if ok else "FAILED"))
+    return 0 if ok else 1
+
+
 def main(argv):
     if argv == ["--selftest"]:
         return selftest()
+    if len(argv) >= 6 and argv[3] == "--check":  # ODONATA SEED SUITE --check VARIANTS_CSV NAME,... [LONO_CSV]
+        return check(argv[:3], argv[4], argv[5].split(","), argv[6] if len(argv) > 6 else None)
     if len(argv) == 5 and argv[3] == "--calibration-fit":
         return calibration_fit(argv[:3], argv[4])
     only = None
