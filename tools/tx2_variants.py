@@ -685,7 +685,8 @@ def check(inputs, csv_path, names, lono_csv=None):
         for net, p, y, est, err in f:
             print("check %-44s LONO %-24s %s measured %7.2f estimated %8.3f error %+6.1f%%" % (name, net, p, y, est, err))
         if i == 0 and lono_csv:
-            rows = {(r["network"], r["precision"]): float(r["estimated_ms"]) for r in csv.DictReader(open(lono_csv))}
+            rows = {(r["network"], r["precision"]): float(r["estimated_ms"])
+                    for r in csv.DictReader([l for l in open(lono_csv) if not l.startswith("#")])}
             for net, p, y, est, err in f:
                 same = abs(est / rows[(net, p)] - 1) < 5e-4
                 ok &= same
