@@ -25,12 +25,13 @@ out=platforms
 # overhead set from the three calibration rows of data/validation/zcu102-dpu.csv (tools/calibrate_zcu102.py).
 /usr/bin/python3 tools/calibrate_zcu102.py "$odonata" "$seed/zcu102.json" "$val/zcu102-dpu.csv" "$out/zcu102.json"
 # Jetson TX2: per-class roofline fitted to the calibration rows of NVIDIA's TensorRT 3.0.4 table
-# (data/validation/jetson-tx2-trt.csv; also writes the leave-one-network-out result), then scaled as before to
+# (data/validation/jetson-tx2-trt.csv; also writes the leave-one-network-out result, with the model form the inner
+# criterion of tools/tx2_variants.py adopted on 2026-12-07: ODONATA_TX2_FORM), then scaled as before to
 # the QuTiBench MAXN calibration rows of data/validation/jetson-tx2.csv (a later TensorRT, faster); mode `trt3`
 # undoes that scale and overhead, so that `jetson-tx2:trt3` is the fitted TensorRT 3.0.4 profile.
 tx2=$(mktemp -d)
 trap 'rm -rf "$tx2"' EXIT
-/usr/bin/python3 tools/fit_tx2.py "$odonata" "$seed/jetson-tx2.json" "$val/jetson-tx2-trt.csv" "$tx2/jetson-tx2.json" \
+ODONATA_TX2_FORM=tile128x64+disp+f16fix+pnorm+dwg+wino+mnf32 /usr/bin/python3 tools/fit_tx2.py "$odonata" "$seed/jetson-tx2.json" "$val/jetson-tx2-trt.csv" "$tx2/jetson-tx2.json" \
   data/jetson-tx2/lono.csv > data/jetson-tx2/fit_report.txt
 "$odonata" calibrate "$val/jetson-tx2.csv" --platform "$tx2/jetson-tx2.json" --out "$out/jetson-tx2.json"
 /usr/bin/python3 - "$tx2/jetson-tx2.json" "$out/jetson-tx2.json" <<'PY'

@@ -28,14 +28,21 @@ layer is named after (Conv with group == input channels and group > 1: dwconv).
 Writes OUT_PROFILE (the seed with the fitted classes and overhead, fitted on the suite's calibration rows only)
 and LONO_CSV: for each network, the parameters fitted on the calibration AND validation rows of the other 13
 networks, and the held-out network's two rows estimated (leave-one-network-out).
+
+ODONATA_TX2_FORM=NAME: LONO_CSV is computed with that model form of tools/tx2_variants.py instead of the model above
+(the form its inner criterion adopted; docs/boards.md, Jetson TX2). The profile is still fitted with the model above:
+the estimator cannot carry the adopted form's terms (tile occupancy on out_h x out_w, an unscaled per-layer cost, a
+p-norm of compute and memory, grouped-depthwise waves, the Winograd path, FP32 for networks with depthwise layers).
 """
 
 import csv
 import json
 import math
 import os
+import platform
 import subprocess
 import sys
+import time
 
 import numpy as np
 import onnx
@@ -90,8 +97,8 @@ def shape_of(k, strides):
 
 
 def layers_of(odonata, seed, model_path, precision, shapes=False):
-    """The fused layers; shapes: each also with its output shape, MACs and weight bytes at the run precision
-    (tools/tx2_variants.py)."""
+    """The fused layers; shapes: each also with its output shape, MACs, weight bytes at the run precision and
+    the kernel window (kh, kw) of a convolution ((1, 1) otherwise) (tools/tx2_variants.py)."""
     out = subprocess.run([odonata, "estimate", model_path, "--platform", seed, "--precision", precision,
                           "--format", "json"], check=True, capture_output=True, text=True).stdout
     est = json.loads(out)
@@ -102,8 +109,10 @@ def layers_of(odonata, seed, model_path, precision, shapes=False):
             continue
         op = l["op"]
         shape = None
+        kwin = (1, 1)
         if op == "Conv":
             k, strides, group, cin = info[l["name"]]
+            kwin = tuple(int(x) for x in k) if len(k) == 2 else (1, 1)
             cls = "dwconv" if group > 1 and group == cin else "conv"
             if cls == "conv":
                 shape = shape_of(k, strides)
@@ -123,7 +132,7 @@ def layers_of(odonata, seed, model_path, precision, shapes=False):
             DW_ELEMS.append(math.prod(osh))
         hw = (int(osh[2]), int(osh[3])) if len(osh) == 4 else (1, 1)
         layer = (cls, shape, float(l["ops_count"]), nbytes, int(l.get("repeat", 1)), hw)
-        layers.append(layer + (list(osh), float(l["macs"]), float(l.get("param_bytes", 0))) if shapes else layer)
+        layers.append(layer + (list(osh), float(l["macs"]), float(l.get("param_bytes", 0)), kwin) if shapes else layer)
     return layers
 
 
@@ -233,16 +242,48 @@ def main(argv):
     model = Model(present)
     as_rows = lambda ds: [(d["layers"], d["peak"], d["bw"], d["row"]["precision"] == "fp16", d["y"]) for d in ds]  # noqa: E731
 
+    form = os.environ.get("ODONATA_TX2_FORM", "")
+    if form:
+        return lono_with_form(argv, form, data, model, as_rows)
+    return finish(argv, data, model, as_rows, None)
+
+
+def lono_with_form(argv, form, data, model, as_rows):
+    """LONO_CSV from tools/tx2_variants.py's form `form` (same rows, same protocol), then the profile as usual."""
+    odonata, seed_path, suite_path, out_path, lono_path = argv
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import tx2_variants
+    v = next((x for x in tx2_variants.VARIANTS if x.name == form), None)
+    if v is None:
+        sys.stderr.write("tools/fit_tx2.py: ODONATA_TX2_FORM=%s is no form of tools/tx2_variants.py\n" % form)
+        return 2
+    vdata, _ = tx2_variants.load(odonata, seed_path, suite_path)
+    lono = [(net, p, y, est, err) for net, p, y, est, err in tx2_variants.lono(v, vdata)]
+    return finish(argv, data, model, as_rows, (form, lono))
+
+
+def finish(argv, data, model, as_rows, formed):
+    odonata, seed_path, suite_path, out_path, lono_path = argv
+    seed = json.load(open(seed_path))
+    bw = seed["precisions"]["fp32"]["bandwidth_gbps"]["value"] * 1e9
     # Leave one network out over every row of the table.
     nets = sorted(set(d["row"]["network"] for d in data), key=lambda n: [d["row"]["network"] for d in data].index(n))
     lono = []
-    for net in nets:
+    for net in nets if formed is None else []:
         th = fit(as_rows([d for d in data if d["row"]["network"] != net]), model)
         for d in data:
             if d["row"]["network"] == net:
                 est = model.total(th, d["layers"], d["peak"], d["bw"], d["row"]["precision"] == "fp16")
                 lono.append((net, d["row"]["precision"], d["y"], est, 100 * (est - d["y"]) / d["y"]))
+    if formed is not None:
+        lono = formed[1]
     with open(lono_path + ".tmp", "w", newline="") as f:
+        f.write("# tools/fit_tx2.py %s (%s UTC, %s): leave-one-network-out over the 28 rows of %s, each network "
+                "refitted on the other 13; model form: %s\n" % (
+                    " ".join(os.path.relpath(x) if os.path.exists(x) else x for x in argv),
+                    time.strftime("%Y-%m-%d %H:%M", time.gmtime()), platform.node() or "unknown host",
+                    os.path.relpath(suite_path),
+                    "tools/tx2_variants.py %s (ODONATA_TX2_FORM)" % formed[0] if formed else "tools/fit_tx2.py's own"))
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["network", "precision", "measured_ms", "estimated_ms", "error_pct"])
         for net, p, y, est, err in lono:
@@ -250,7 +291,8 @@ def main(argv):
     os.replace(lono_path + ".tmp", lono_path)
     for net, p, y, est, err in lono:
         print("LONO %-24s %s measured %7.2f estimated %7.2f error %+6.1f%%" % (net, p, y, est, err))
-    print("LONO MAPE %.2f%% over %d rows (%d networks)" % (np.mean([abs(x[4]) for x in lono]), len(lono), len(nets)))
+    print("LONO MAPE %.2f%% over %d rows (%d networks)%s" % (np.mean([abs(x[4]) for x in lono]), len(lono), len(nets),
+                                                            "; form %s (tools/tx2_variants.py)" % formed[0] if formed else ""))
 
     # The profile: fitted on the calibration rows only.
     cal = [d for d in data if d["row"]["split"] == "calibration"]

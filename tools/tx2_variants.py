@@ -89,6 +89,44 @@ Result of the tx2b forms (docs/boards.md, Jetson TX2): the criterion picks tile1
 8.52%, LONO 12.55%, its 18-row profile 9.05% on the validation rows); klat+f16fix gives LONO 9.72% (cal_lono
 14.78%, validation rows 5.96%), not chosen. Nothing shipped.
 
+Declared 2026-12-07 19:49 UTC (commit 26840a1, branch tx2 of the 19:28 session; first labelled 19:55), with their reasons, before any of them was coded
+or run: two forms and the rule that adopts one.
+- wino: a Winograd path for 3x3 stride-1 convolutions. cuDNN and TensorRT carry Winograd F(2x2,3x3) kernels for
+  Maxwell/Pascal (2.25x fewer multiplications than the direct convolution); their GEMM runs in the transformed
+  domain over the layer's 2x2 output tiles, T = ceil(out_h / 2) ceil(out_w / 2) rows per image, so a small map
+  leaves its 128-row tiles mostly empty (ResNet's 7x7 maps: T = 16, Inception v3's 8x8: 16, 17x17: 81) while
+  VGG-16's 224..28 maps give T = 12,544..196. TensorRT times every tactic and keeps the fastest, so a 3x3
+  stride-1 layer takes t = min(t_direct, t_wino), t_wino = flops / (peak e_conv s_kxk w eff(T, 128, a_w)), with
+  the realised speed-up w in [1, 2.25] (1 + 1.25 sigmoid(.)) and a_w fitted, the same at FP16 and FP32 (the table's
+  VGG-16 gains 2.07x from FP16, the full half2 rate). eff is ANNETTE's, as in the tile variants. The engines were
+  built with a 1 MiB workspace (NVIDIA-AI-IOT/tf_to_trt_image_classification scripts/frozen_graphs_to_plans.py,
+  `1 << 20`) and TensorRT skips tactics that ask for more (NVIDIA/TensorRT issue 1090's verbose log: cuDNN
+  tactics 1, 2, 5, 6 "skipped. Scratch requested ..., available: 1048576" on VGG layers), so which Winograd
+  kernel runs is not known; w and a_w absorb it.
+- mnf32: the networks with depthwise layers (the three MobileNet v1) run entirely at FP32 when FP16 is asked for.
+  The engines are built with builder->setHalf2Mode(true) (the same repository's src/uff_to_plan.cpp); TensorRT 3's
+  depthwise (grouped) convolutions have no FP16 gain (the table), and all three MobileNets take the same time at
+  both precisions within 1.5% (2.67 / 2.65, 3.95 / 4.00, 12.9 / 12.9 ms) although their pointwise convolutions,
+  95-99% of their FLOPs [corrected 20:25 UTC from odonata's layer counts: 81%, 89% and 94% of the
+  conv, depthwise and fully connected FLOPs of the 0.25, 0.5 and 1.0 networks], would gain from half2 if they ran in it: the builder keeps FP32 throughout rather than
+  reformat at each of the 26 depthwise/pointwise boundaries. An FP16 row of such a network is estimated as its
+  FP32 row (no parameter).
+Variants, each scored once: wino, mnf32, wino+mnf32 (on the shipped form); klat+f16fix+wino, klat+f16fix+mnf32,
+klat+f16fix+wino+mnf32 (on the best-LONO one-term form); tile128x64+disp+f16fix+pnorm+dwg +wino / +mnf32 /
++wino+mnf32 (on the criterion's current choice).
+Adoption rule (fixed before any of them was scored): the criterion is cal_lono as below (9 calibration networks,
+calibration rows only, each refitted on the other 8). The adopted form is the new variant with the lowest cal_lono,
+if that is below the lowest cal_lono of every variant scored before (8.52%, tile128x64+disp+f16fix+pnorm+dwg);
+otherwise nothing is adopted. The 14-network LONO is reported for every variant and never used to choose. If a
+form is adopted, tools/fit_tx2.py computes data/jetson-tx2/lono.csv with it; the profile is regenerated with it
+only if the estimator can carry every term of it (else the profile stays on the shipped form and the report says so).
+Result (20:09-20:18 UTC, data/jetson-tx2/variants.csv; cal_lono / LONO %): base 35.28 / 14.24 (reproduced); wino
+26.41 / 10.79; mnf32 33.64 / 13.37; wino+mnf32 25.28 / 9.74; klat+f16fix +wino 12.86 / 8.49, +mnf32 14.05 / 8.88,
++wino+mnf32 12.36 / 7.66; tile128x64+disp+f16fix+pnorm+dwg +wino 7.59 / 10.23, +mnf32 5.27 / 12.32, +wino+mnf32
+3.20 / 9.73. The rule adopts tile128x64+disp+f16fix+pnorm+dwg+wino+mnf32 (LONO 9.73%, target 8% not met);
+klat+f16fix+wino+mnf32 (7.66%) is not the rule's choice. The estimator carries none of the adopted form's terms:
+tools/fit_tx2.py writes lono.csv with it (ODONATA_TX2_FORM), the profile stays on the shipped form.
+
 Inner criterion (decided before any LONO figure was read, and the only one used to rank variants): cal_lono, the
 leave-one-network-out MAPE over the 9 CALIBRATION networks of the suite's split, calibration rows only (each
 network refitted on the other 8). The 14-network LONO (all 28 rows, each network refitted on the other 13) is
@@ -116,7 +154,7 @@ try:
     from scipy.optimize import least_squares
 except ImportError as e:  # the ctest of --selftest skips (77) on a machine without them
     sys.stderr.write("tools/tx2_variants.py: needs numpy and scipy (Debian: python3-numpy python3-scipy): %s\n" % e)
-    sys.exit(77 if sys.argv[1:] == ["--selftest"] else 1)
+    sys.exit(77 if sys.argv[1:] == ["--selftest"] or "--check" in sys.argv else 1)
 
 CL = ["conv", "gemm", "pool", "eltwise", "default"]
 SH = ["1x1", "kxk", "1xk", "strided"]
@@ -147,6 +185,11 @@ def arrays(layers, precision, peak, bw):
     a["N"] = np.array([l[7] for l in layers], float)
     a["K"] = np.array([l[8] for l in layers], float)
     a["wbytes"] = np.array([l[9] if len(l) > 9 else 0.0 for l in layers], float)
+    # wino (19:49 UTC declaration): 3x3 stride-1 convolutions (shape kxk with a 3x3 window; layers without a window
+    # entry are not eligible) and their 2x2 output tiles T = ceil(out_h / 2) ceil(out_w / 2)
+    a["k3"] = np.array([l[0] == "conv" and l[1] == "kxk" and len(l) > 10 and tuple(l[10]) == (3, 3) for l in layers])
+    a["T"] = np.array([math.ceil(l[5][0] / 2) * math.ceil(l[5][1] / 2) for l in layers], float)
+    a["twin32"] = None  # mnf32: the same network's FP32 arrays (load() sets it on FP16 rows)
     a["peak"], a["bw"], a["fp16"] = peak, bw, precision == "fp16"
     return a
 
@@ -156,7 +199,7 @@ class Variant:
         self.name = name
         self.o = dict(tile=None, grid=None, wave=None, kzero=False, gemm_mem=False, loss="linear", f_scale=0.1,
                       ridge=0.03, pooled=False, kridge=0.05, disp=False, f16fix=False, l2=None, combine="max",
-                      ktile=None, klat=None, nf16=False, dwg=False)
+                      ktile=None, klat=None, nf16=False, dwg=False, wino=False, mnf32=False)
         self.o.update(o)
         if self.o["grid"]:
             self.o["tile"] = self.o["grid"][0]
@@ -168,6 +211,7 @@ class Variant:
             (["l2g"] if o["l2"] else []) + (["pn"] if o["combine"] == "pnorm" else []) + (["aK"] if o["ktile"] else [])
         self.names += ["tau"] if o["klat"] else []
         self.names += ["tau_dw"] if o["dwg"] else []
+        self.names += ["wg", "aWg"] if o["wino"] else []
         self.ix = {n: i for i, n in enumerate(self.names)}
 
     def bounds(self):
@@ -181,7 +225,7 @@ class Variant:
                 v = (math.log(0.9), math.log(0.3), 0)
             elif n == "ovh":
                 v = (0, math.log(0.01), math.log(20))
-            elif n in ("aM", "aN", "aW", "aK"):
+            elif n in ("aM", "aN", "aW", "aK", "aWg", "wg"):  # wg: w = 1 + 1.25 sigmoid(.), from 1.625
                 v = (0, -8, 8)
             elif n in ("l2g", "pn"):  # g = 1 + exp(.) from 2; p = 1 + exp(.) from 2
                 v = (0, -6, 5)
@@ -200,6 +244,8 @@ class Variant:
 
     def total(self, th, a):
         o = self.o
+        if o["mnf32"] and a["fp16"] and a["twin32"] is not None and bool(np.any(a["dw"])):
+            a = a["twin32"]  # a network with depthwise layers runs at FP32 under half2 mode (19:49 declaration)
         g = lambda n: th[self.ix[n]]  # noqa: E731
         sig = lambda x: 1 / (1 + math.exp(-x))  # noqa: E731
         e = np.exp(np.minimum(0, np.array([g("e_" + c) for c in CL])))
@@ -222,6 +268,10 @@ class Variant:
         if o["gemm_mem"]:
             m = np.where(a["gemm"], math.exp(min(0, g("m_gemm"))), m)
         tc = a["flops"] / (peak * ec * sc * u)
+        if o["wino"]:  # Winograd F(2x2,3x3) path, the faster of the two kept (19:49 declaration)
+            w = 1 + 1.25 * sig(g("wg"))
+            tw = a["flops"] / (peak * ec * sc * w * qeff(np.maximum(a["T"], 1.0), 128, sig(g("aWg"))))
+            tc = np.where(a["k3"], np.minimum(tc, tw), tc)
         nb = a["bytes"] * self.l2_factor(th, a) if o["l2"] else a["bytes"]
         if o["nf16"] and a["fp16"]:  # pool, eltwise, default: their FP32 traffic at FP16 too (tx2b)
             nb = np.where((a["cls"] >= 2) & ~a["dw"], 2 * nb, nb)
@@ -349,6 +399,12 @@ VARIANTS += [Variant("dwg", dwg=True), Variant("dwg+f16fix", dwg=True, f16fix=Tr
     [Variant("tile128x64+disp+f16fix+pnorm+dwg", tile=(128, 64), disp=True, f16fix=True, combine="pnorm", dwg=True)]
 VARIANTS += [Variant("klat+f16fix+kzero", klat="sum", f16fix=True, kzero=True),
              Variant("klat+f16fix+dwg+kzero", klat="sum", f16fix=True, dwg=True, kzero=True)]
+# Declared 2026-12-07 19:49 UTC (module docstring) with the adoption rule: Winograd path, MobileNets at FP32.
+NEWFORMS = [("wino", dict(wino=True)), ("mnf32", dict(mnf32=True)), ("wino+mnf32", dict(wino=True, mnf32=True))]
+VARIANTS += [Variant(n, **o) for n, o in NEWFORMS] + \
+    [Variant("klat+f16fix+" + n, klat="sum", f16fix=True, **o) for n, o in NEWFORMS] + \
+    [Variant("tile128x64+disp+f16fix+pnorm+dwg+" + n, tile=(128, 64), disp=True, f16fix=True, combine="pnorm", dwg=True,
+             **o) for n, o in NEWFORMS]
 
 
 def load(odonata, seed_path, suite_path):
@@ -362,11 +418,15 @@ def load(odonata, seed_path, suite_path):
     for r in fit_tx2.read_suite(suite_path):
         p = r["precision"]
         path = os.path.join(root, r["model"])
-        layers = [l[:6] + gemm_shape(l[0], l[6], l[7]) + (l[8] * (2 if l[0] == "dwconv" and p == "fp16" else 1),)
+        layers = [l[:6] + gemm_shape(l[0], l[6], l[7]) + (l[8] * (2 if l[0] == "dwconv" and p == "fp16" else 1), l[9])
                   for l in fit_tx2.layers_of(odonata, seed_path, path, p, True)]
         peak = seed["precisions"][p]["peak_gops"]["value"] * 1e9
         data.append((r["network"], p, arrays(layers, p, peak, bw), float(r["measured_ms"])))
         split[r["network"]] = r["split"]
+    fp32 = {d[0]: d[2] for d in data if d[1] == "fp32"}
+    for d in data:  # mnf32: each FP16 row knows its network's FP32 layers
+        if d[1] == "fp16":
+            d[2]["twin32"] = fp32.get(d[0])
     return data, split
 
 
@@ -387,8 +447,8 @@ def recovered(v, got, truth, keys):
             val, want = math.exp(got[v.ix["e_conv"]] + got[v.ix["s_" + k[7:]]]), truth["e_conv"] * truth["s_" + k[7:]]
         else:
             x = got[v.ix[k]]
-            val = 1 / (1 + math.exp(-x)) if k in ("aM", "aN") else 1 + math.exp(x) if k in ("l2g", "pn") else \
-                math.exp(x)
+            val = 1 / (1 + math.exp(-x)) if k in ("aM", "aN", "aWg") else 1 + math.exp(x) if k in ("l2g", "pn") else \
+                1 + 1.25 / (1 + math.exp(-x)) if k == "wg" else math.exp(x)
             want = truth[k]
         err = abs(val / want - 1)
         print("selftest %-12s %-10s true %.4g fitted %.4g (%.2f%%)" % (v.name, k, want, val, 100 * err))
@@ -496,12 +556,93 @@ def selftest():
     data3 = [(a, v3.total(th3, a)) for a, _ in data]
     got3 = v3.fit1(data3)[0]
     ok &= recovered(v3, got3, truth3, ("e_conv_1x1", "e_conv_kxk", "m_sh", "ovh", "tau", "tau_dw"))
+    ok &= selftest_wino_mnf32()
     g = Variant("selftest-grid", grid=[(32, 32), (64, 128), (128, 128)], disp=True, f16fix=True, ridge=0.0, kridge=0.0)
     g.fit(data)
     print("selftest tilegrid chose %s (true %s)" % (g.o["tile"], tile))
     ok &= g.o["tile"] == tile
     print("selftest %s" % ("passed" if ok else "FAILED"))
     return 0 if ok else 1
+
+
+def selftest_wino_mnf32():
+    """The 19:49 UTC forms: one layer of each by hand, then wino fitted back from synthetic networks with noise."""
+    ok = True
+    # One 3x3 stride-1 conv of 2 GFLOP, conv efficiency 0.5 at 670 GFLOP/s: direct 2e9 / 335e9 = 5.970149 ms.
+    # wg = 0: w = 1 + 1.25 / 2 = 1.625; aWg = 0: alpha 0.5. On a 14 x 14 map T = 7 x 7 = 49, u = 49 / 128, eff =
+    # 1 / (0.5 + 0.5 x 128 / 49) = 0.553672, w eff = 0.899717 < 1: the direct path, 5.970149 + 1 = 6.970149 ms.
+    # On 112 x 112: T = 3,136, u = 3,136 / 3,200 = 0.98, eff = 0.989899, w eff = 1.608586: Winograd,
+    # 5.970149 / 1.608586 = 3.711427 ms, + 1 = 4.711427 ms. A 1x1 layer of the same size is never eligible.
+    hv = Variant("hand-wino", wino=True)
+    th = np.zeros(len(hv.names))
+    th[hv.ix["e_conv"]], th[hv.ix["ovh"]] = math.log(0.5), 0.0
+    for hw, shape, kwin, want in ((14, "kxk", (3, 3), 6.970149), (112, "kxk", (3, 3), 4.711427),
+                                  (112, "1x1", (1, 1), 6.970149), (112, "kxk", (5, 5), 6.970149)):
+        a = arrays([("conv", shape, 2e9, 1e3, 1, (hw, hw), hw * hw, 96, 576, 0.0, kwin)], "fp32", 670e9, 59.7e9)
+        print("selftest hand-computed wino %s %s %dx%d layer: %.6f ms (expected %.6f)" % (shape, kwin, hw, hw,
+                                                                                       hv.total(th, a), want))
+        ok &= abs(hv.total(th, a) - want) < 1e-5
+    # mnf32: a network with a depthwise layer, asked at FP16, costs its FP32 layers; one without is unchanged.
+    hm = Variant("hand-mnf32", mnf32=True)
+    th = np.zeros(len(hm.names))
+    th[hm.ix["e_conv"]], th[hm.ix["m_dw"]], th[hm.ix["m_sh"]], th[hm.ix["ovh"]] = math.log(0.5), math.log(0.1), 0.0, 0.0
+    conv = ("conv", "1x1", 2e9, 1e3, 1, (10, 10), 100, 96, 64, 0.0)
+    dw = ("dwconv", None, 1e3, 1e6, 1, (56, 56), 3136, 64, 9, 0.0)
+    a32, a16 = arrays([conv, dw], "fp32", 670e9, 59.7e9), arrays([conv, dw], "fp16", 1340e9, 59.7e9)
+    a16["twin32"] = a32
+    # FP32: 2e9 / 335e9 = 5.970149 ms + 1e6 / 5.97e9 = 0.167504 ms + 1 = 7.137653 ms, the same at FP16
+    # (without mnf32 FP16 takes 2e9 / 670e9 = 2.985075 ms for the conv: 4.152579 ms)
+    for v, a, want in ((hm, a16, 7.137653), (Variant("hand-nomnf32"), a16, 4.152579), (hm, a32, 7.137653)):
+        print("selftest hand-computed %s (%s): %.6f ms (expected %.6f)" % (v.name, "fp16" if a["fp16"] else "fp32",
+                                                                         v.total(th, a), want))
+        ok &= abs(v.total(th, a) - want) < 1e-5
+    c16 = arrays([conv], "fp16", 1340e9, 59.7e9)
+    c16["twin32"] = arrays([conv], "fp32", 670e9, 59.7e9)
+    ok &= abs(hm.total(th, c16) - (2e9 / 670e9 * 1e3 + 1)) < 1e-6  # no depthwise layer: FP16 as asked
+    # Recovery: 40 synthetic networks of 8-29 conv layers each (1x1 and 3x3 stride 1, maps 7..112, 32..512
+    # channels), network totals at FP32 and FP16 from known parameters (Winograd w = 2.0, a_w = 0.7, e_conv 0.6,
+    # s_kxk 0.8, overhead 0.8 ms) times 1 + N(0, s) noise. Without noise every value within 0.5%; with s = 1% w,
+    # a_w, the two conv efficiencies and the overhead within 8% (first set at 3%: with this noise draw w, a_w and
+    # e_conv s_kxk come back 3.3%, 5.6% and 3.3% off: they trade along the direct/Winograd crossover).
+    truth = dict(e_conv=0.6, e_gemm=0.4, e_pool=0.5, e_eltwise=0.5, e_default=0.5, m_dw=0.08, m_sh=0.7,
+                 s_1x1=1.0, s_kxk=0.8, s_1xk=1.0, s_strided=1.0, f16=1.0, ovh=0.8, wg=2.0, aWg=0.7)
+    v = Variant("selftest-wino", wino=True, f16fix=True, ridge=0.0, kridge=0.0)
+    th = np.zeros(len(v.names))
+    for k, x in truth.items():
+        th[v.ix[k]] = math.log(x) if k not in ("wg", "aWg") else \
+            math.log(x / (1 - x)) if k == "aWg" else math.log((x - 1) / 1.25 / (1 - (x - 1) / 1.25))
+    rng = np.random.default_rng(1955)
+    wnets = []
+    for _ in range(40):
+        layers = []
+        for _ in range(int(rng.integers(8, 30))):
+            hw = int(rng.choice([7, 8, 14, 17, 28, 35, 56, 73, 112]))
+            n, cin = int(rng.choice([32, 64, 128, 256, 512])), int(rng.choice([32, 64, 128, 256, 512]))
+            k = int(rng.choice([1, 3]))
+            m = hw * hw
+            layers.append(("conv", "1x1" if k == 1 else "kxk", 2.0 * m * n * cin * k * k,
+                           4.0 * (m * cin + m * n + n * cin * k * k), 1, (hw, hw), m, n, cin * k * k,
+                           4.0 * n * cin * k * k, (k, k)))
+        wnets.append(layers)
+    for noise, tol in ((0.0, 0.005), (0.01, 0.08)):
+        data = []
+        for layers in wnets:
+            for p, peak in (("fp32", 670e9), ("fp16", 1340e9)):
+                a = arrays(layers, p, peak, 59.7e9)
+                data.append((a, v.total(th, a) * (1 + noise * rng.standard_normal())))
+        got = v.fit1(data)[0]
+        print("selftest wino recovery, noise %.0f%%, tolerance %.1f%%:" % (100 * noise, 100 * tol))
+        for k in ("wg", "aWg", "e_conv_kxk", "e_conv_1x1", "ovh"):
+            if k.startswith("e_conv_"):
+                val, want = math.exp(got[v.ix["e_conv"]] + got[v.ix["s_" + k[7:]]]), truth["e_conv"] * truth["s_" + k[7:]]
+            else:
+                x = got[v.ix[k]]
+                val = 1 + 1.25 / (1 + math.exp(-x)) if k == "wg" else 1 / (1 + math.exp(-x)) if k == "aWg" else math.exp(x)
+                want = truth[k]
+            err = abs(val / want - 1)
+            print("selftest %-14s %-10s true %.4g fitted %.4g (%.2f%%)" % (v.name, k, want, val, 100 * err))
+            ok &= err < tol
+    return ok
 
 
 def calibration_fit(inputs, name):
@@ -515,8 +656,9 @@ def calibration_fit(inputs, name):
         x = th[v.ix[n]]
         if n == "f16" and v.o["f16fix"]:
             continue  # not used: the FP16 peak is the seed's
-        print("%-8s %.6g" % (n, 1 / (1 + math.exp(-x)) if n in ("aM", "aN", "aW", "aK") else
-                             1 + math.exp(x) if n in ("l2g", "pn") else math.exp(x)))
+        print("%-8s %.6g" % (n, 1 / (1 + math.exp(-x)) if n in ("aM", "aN", "aW", "aK", "aWg") else
+                             1 + math.exp(x) if n in ("l2g", "pn") else
+                             1 + 1.25 / (1 + math.exp(-x)) if n == "wg" else math.exp(x)))
     if v.o["tile"]:
         print("tile     %dx%d" % v.o["tile"])
     for which in ("calibration", "validation"):
@@ -528,9 +670,45 @@ def calibration_fit(inputs, name):
     return 0
 
 
+def check(inputs, csv_path, names, lono_csv=None):
+    """Recompute cal_lono and LONO of the named variants and compare with their rows in csv_path (2 decimals: within
+    0.011 point); with lono_csv, the first variant's 28 held-out estimates against that file's (within 0.05%)."""
+    want = {r[0]: r for r in csv.reader([l for l in open(csv_path).read().splitlines() if l and not l.startswith("#")])}
+    data, split = load(*inputs)
+    cal = [d for d in data if split[d[0]] == "calibration"]
+    ok = True
+    for i, name in enumerate(names):
+        v = next((x for x in VARIANTS if x.name == name), None)
+        if v is None or name not in want:
+            sys.stderr.write("tools/tx2_variants.py: no variant %s in the tool or in %s\n" % (name, csv_path))
+            return 2
+        c, f = lono(v, cal), lono(v, data)
+        got = (mape(c), mape(f))
+        exp = (float(want[name][1]), float(want[name][2]))
+        good = all(abs(g - e) < 0.011 for g, e in zip(got, exp))
+        print("check %-44s cal_lono %.2f%% (file %.2f%%)  lono %.2f%% (file %.2f%%)  %s"
+              % (name, got[0], exp[0], got[1], exp[1], "ok" if good else "DIFFERENT"))
+        ok &= good
+        for net, p, y, est, err in f:
+            print("check %-44s LONO %-24s %s measured %7.2f estimated %8.3f error %+6.1f%%" % (name, net, p, y, est, err))
+        if i == 0 and lono_csv:
+            rows = {(r["network"], r["precision"]): float(r["estimated_ms"])
+                    for r in csv.DictReader([l for l in open(lono_csv) if not l.startswith("#")])}
+            for net, p, y, est, err in f:
+                same = abs(est / rows[(net, p)] - 1) < 5e-4
+                ok &= same
+                if not same:
+                    print("check %s %s %s: estimate %.4f ms, %s has %.4f ms" % (name, net, p, est, lono_csv, rows[(net, p)]))
+            print("check %s: the 28 held-out estimates against %s" % (name, lono_csv))
+    print("check %s" % ("passed" if ok else "FAILED"))
+    return 0 if ok else 1
+
+
 def main(argv):
     if argv == ["--selftest"]:
         return selftest()
+    if len(argv) >= 6 and argv[3] == "--check":  # ODONATA SEED SUITE --check VARIANTS_CSV NAME,... [LONO_CSV]
+        return check(argv[:3], argv[4], argv[5].split(","), argv[6] if len(argv) > 6 else None)
     if len(argv) == 5 and argv[3] == "--calibration-fit":
         return calibration_fit(argv[:3], argv[4])
     only = None
