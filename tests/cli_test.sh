@@ -990,8 +990,8 @@ for net in ("data/host-ort-cpu/networks/networks.csv", "data/host-ort-cpu/phase2
     assert all(int(r["repeats"]) + int(r.get("rejected") or 0) >= 20 for r in rows), net
     assert all(int(r["rounds"]) >= 2 and 0 < float(r["round_p10_ms"]) <= float(r["round_p90_ms"])
                for r in rows if "rounds" in r), net
-# The warm and cold timings of the 24 ir_chains networks, (since run 19) the 10 se_chains networks and (since
-# run 26) the 8 hires_chains networks by the cache step (tools/ort/cache_state.js), the machine described by
+# The warm and cold timings of the 24 ir_chains networks, (since run 19) the 10 se_chains networks, (since
+# run 26) the 8 hires_chains networks and (since run 27) the 12 int8_chains networks by the cache step (tools/ort/cache_state.js), the machine described by
 # sweeps.machine.json of the same run.
 cc = os.path.join(root, "data/host-ort-cpu/phase2/cache_chains.csv")
 lines = open(cc).read().splitlines()
@@ -1000,8 +1000,9 @@ rows = list(csv.DictReader(lines[1:]))
 assert list(rows[0].keys()) == ["model", "warm_ms", "warm_p10_ms", "warm_p90_ms", "cold_ms", "cold_p10_ms", "cold_p90_ms",
                                 "cold_over_warm"], (cc, list(rows[0].keys()))
 hires = sum(r["model"].startswith("hr_") for r in rows)
-assert hires in (0, 8) and len(rows) == 34 + hires, (cc, len(rows), hires)
-assert all(r["model"].startswith(("ir_c", "se_c", "hr_")) and float(r["warm_ms"]) > 0 and float(r["cold_ms"]) > 0
+int8 = sum(r["model"].startswith("q8_") for r in rows)  # (since run 27) the 12 int8_chains networks
+assert hires in (0, 8) and int8 in (0, 12) and len(rows) == 34 + hires + int8, (cc, len(rows), hires, int8)
+assert all(r["model"].startswith(("ir_c", "se_c", "hr_", "q8_")) and float(r["warm_ms"]) > 0 and float(r["cold_ms"]) > 0
            for r in rows), cc
 assert sum(r["model"].startswith("se_c") for r in rows) == 10, cc
 ' "$SRC"

@@ -3,6 +3,7 @@
 // their profile fields, and the estimator's choice between warm and cold.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -745,6 +746,64 @@ TEST(CacheShare, DepthwiseShareIsFittedAndChosenWhenTenPercentBetter) {
     EXPECT_GT(f.level_candidates[k].level_cv_mape, *f.model.level_cv_mape / 0.9) << k;
   }
   EXPECT_NE(f.model.source.find("depthwise convolutions at their own share"), std::string::npos) << f.model.source;
+}
+
+// The int8 convolutions warm (run 27): chains of which every third has int8 convolutions carrying a
+// saving of their own (the estimate with them and the depthwise warm below the one with the depthwise
+// alone), every chain's warm time the estimate at h from the start with both warm. Run 26's forms price
+// the int8 saving at h and are off by more than 10%; the form "level, depthwise and int8 warm" recovers
+// h's half and slope and is chosen, and the profile keeps the three classes warm. Without an int8 saving
+// in any chain the form is not fitted (it would equal "level, depthwise warm").
+std::vector<CacheChainRow> Int8Rows() {
+  std::vector<CacheChainRow> rows = LevelRows(true);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    CacheChainRow& r = rows[i];
+    const double g = 1.0 - r.warm_est_ms / r.cold_est_ms;
+    r.dwq_warm_est_ms = i % 3 == 0 ? r.cold_est_ms * (1.0 - 0.9 * g) : r.dw_warm_est_ms;
+    const double h = 1.0 / (1.0 + std::pow(static_cast<double>(r.activation_bytes) / 2.0e6, 1.2));
+    r.warm_ms = r.dwq_warm_est_ms - h * (r.dwq_warm_est_ms - r.warm_est_ms);
+  }
+  return rows;
+}
+
+TEST(CacheShare, Int8WarmIsFittedAndChosenWhenTenPercentBetter) {
+  const CacheShareFit f = FitCacheShare(Int8Rows(), "synthetic.csv");
+  ASSERT_EQ(f.candidates.size(), 3u);
+  ASSERT_EQ(f.level_candidates.size(), 12u);  // level, depthwise warm, depthwise share, depthwise and int8 warm
+  for (std::size_t k = 0; k < 9; ++k) EXPECT_FALSE(f.level_candidates[k].warm_int8) << k;
+  for (std::size_t k = 9; k < 12; ++k) {
+    EXPECT_TRUE(f.level_candidates[k].warm_int8 && f.level_candidates[k].warm_dw) << k;
+    EXPECT_EQ(f.level_candidates[k].size, kShareSizes[k - 9]) << k;
+  }
+  EXPECT_EQ(f.model.criterion, std::optional<std::string>("level"));
+  EXPECT_EQ(f.model.warm_classes,
+            (std::vector<OpClass>{OpClass::kDepthwiseConv, OpClass::kConvInt8, OpClass::kDepthwiseConvInt8}));
+  EXPECT_FALSE(f.model.warm_class_share);
+  EXPECT_EQ(f.model.Size(), ShareSize::kActivations);
+  EXPECT_NEAR(std::log(f.model.half_bytes), std::log(2.0e6), 1e-3);
+  EXPECT_NEAR(std::log(f.model.slope), std::log(1.2), 1e-3);
+  ASSERT_TRUE(f.model.level_cv_mape);
+  EXPECT_LT(*f.model.level_cv_mape, 0.01);
+  for (std::size_t k = 0; k < 9; ++k) {  // run 26's level forms: the int8 chains' saving at h
+    EXPECT_GT(f.level_candidates[k].level_cv_mape, *f.model.level_cv_mape / 0.9) << k;
+  }
+  EXPECT_NE(f.model.source.find("depthwise and int8 convolutions warm"), std::string::npos) << f.model.source;
+  // Same rows in another order: the same model.
+  std::vector<CacheChainRow> reversed = Int8Rows();
+  std::reverse(reversed.begin(), reversed.end());
+  EXPECT_EQ(FitCacheShare(reversed, "synthetic.csv").model, f.model);
+  // No int8 saving in any chain: the form is not fitted, run 26's choice stands.
+  std::vector<CacheChainRow> no_int8 = LevelRows(true);
+  for (CacheChainRow& r : no_int8) r.dwq_warm_est_ms = r.dw_warm_est_ms;
+  const CacheShareFit n = FitCacheShare(no_int8, "synthetic.csv");
+  EXPECT_EQ(n.level_candidates.size(), 9u);
+  EXPECT_EQ(n.model.warm_classes, std::vector<OpClass>{OpClass::kDepthwiseConv});
+  // An estimate with the int8 warm outside [warm, depthwise warm] is an error naming the chain.
+  std::vector<CacheChainRow> bad = Int8Rows();
+  bad[4].dwq_warm_est_ms = bad[4].dw_warm_est_ms * 1.01;
+  EXPECT_EQ(ErrorOf([&] { FitCacheShare(bad, "s"); }),
+            "fit: --cache-chains: chain4.onnx: its estimate with the depthwise and int8 convolutions warm is not "
+            "between its warm one and the one with the depthwise warm");
 }
 
 TEST(CacheShare, TiesKeepWeights) {

@@ -214,6 +214,9 @@ struct CacheChainRow {
   // The estimate with the depthwise convolutions warm and every other class cold (the level form's
   // start with warm classes, CacheShare::warm_classes); 0: not computed (that form is not fitted).
   double dw_warm_est_ms = 0;
+  // The estimate with the depthwise and the int8 convolutions (dwconv, conv_int8, dwconv_int8) warm and
+  // every other class cold (run 27 on, the form "level, depthwise and int8 warm"); 0: not computed.
+  double dwq_warm_est_ms = 0;
   double cold_ms = 0, warm_ms = 0;          // measured
   // The layer footprints (NetworkSizesOf; run 26 on): 0, unknown (max_layer and mean_layer are then
   // not fitted).
@@ -231,6 +234,9 @@ struct CacheShareCandidate {
   double half_bytes = 0, slope = 0, mape = 0, cv_mape = 0;
   std::string criterion = "ratio";  // or "level"
   bool warm_dw = false;             // level only: the depthwise convolutions warm whatever h
+  // level only (run 27 on; warm_dw is then true): the int8 convolutions (conv_int8, dwconv_int8) warm
+  // whatever h too, as the depthwise are.
+  bool warm_int8 = false;
   double level_mape = 0, level_cv_mape = 0;
   // The form "level, depthwise share" (run 26 on; warm_dw is then true): the depthwise convolutions'
   // own share h_dw in [0, 1], fitted with half_bytes and slope; absent: 1 (warm_dw) or h.
@@ -244,11 +250,15 @@ struct CacheShareCandidate {
 // (ratio, level, level with the depthwise warm; weights, activations, both) is replaced by the
 // candidate of the lowest level_cv_mape among all (those, max_layer and mean_layer, and the form
 // "level, depthwise share") only if it is at least 10% below the first choice's level_cv_mape.
+// Run 27 (helper int8net, declared before scoring): the form "level, depthwise and int8 warm" (5 sizes)
+// joins that second step's candidates; it is fitted only when some row's int8 convolutions have a warm
+// saving (dwq_warm_est_ms below dw_warm_est_ms), else it would equal "level, depthwise warm".
 struct CacheShareFit {
   std::vector<CacheChainRow> rows;  // by weight_bytes
   std::vector<double> share;        // h of each row, fitted (the chosen candidate)
   std::vector<CacheShareCandidate> candidates;        // the ratio forms, in kShareSizes order
-  // level, level with warm_dw, then level with the depthwise share (dw_share), each in kShareSizes order
+  // level, level with warm_dw, level with the depthwise share (dw_share), then (when fitted) level with
+  // the depthwise and int8 convolutions warm (warm_int8), each in kShareSizes order
   std::vector<CacheShareCandidate> level_candidates;
   CacheShare model;
 };

@@ -35,13 +35,15 @@ double ShareAt(const Point& p, double x) {
 }
 
 // The forms of the share (CacheShareCandidate): ratio (runs 11-24), level, level with the depthwise
-// convolutions warm, level with the depthwise convolutions at their own fitted share (run 26).
-enum class Form { kRatio, kLevel, kLevelWarmDw, kLevelDwShare };
+// convolutions warm, level with the depthwise convolutions at their own fitted share (run 26), level
+// with the depthwise and the int8 convolutions warm (run 27).
+enum class Form { kRatio, kLevel, kLevelWarmDw, kLevelDwShare, kLevelWarmDwInt8 };
 
 // The estimate at h: from the cold estimate towards the warm one; with the depthwise forms the
 // depthwise saving (cold - dw_warm estimate) taken at `dw` (1: warm) and the others' at h.
 double LevelEstimate(const CacheChainRow& r, double h, Form form, double dw) {
   if (form == Form::kLevelWarmDw) return r.dw_warm_est_ms - h * (r.dw_warm_est_ms - r.warm_est_ms);
+  if (form == Form::kLevelWarmDwInt8) return r.dwq_warm_est_ms - h * (r.dwq_warm_est_ms - r.warm_est_ms);
   if (form == Form::kLevelDwShare) {
     return r.cold_est_ms - h * (r.dw_warm_est_ms - r.warm_est_ms) - dw * (r.cold_est_ms - r.dw_warm_est_ms);
   }
@@ -184,6 +186,10 @@ CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& 
       throw Error("fit: --cache-chains: " + r.model + ": its estimate with the depthwise convolutions warm is "
                   "not between its warm and cold ones");
     }
+    if (r.dwq_warm_est_ms > 0 && !(r.dwq_warm_est_ms >= r.warm_est_ms && r.dwq_warm_est_ms <= r.dw_warm_est_ms)) {
+      throw Error("fit: --cache-chains: " + r.model + ": its estimate with the depthwise and int8 convolutions warm "
+                  "is not between its warm one and the one with the depthwise warm");
+    }
   }
   std::stable_sort(rows.begin(), rows.end(),
                    [](const CacheChainRow& a, const CacheChainRow& b) { return a.weight_bytes < b.weight_bytes; });
@@ -199,6 +205,12 @@ CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& 
   }
   // The level forms with the depthwise convolutions warm: when every row has that estimate.
   const bool with_dw = std::all_of(rows.begin(), rows.end(), [](const CacheChainRow& r) { return r.dw_warm_est_ms > 0; });
+  // With the int8 convolutions warm too (run 27): when every row has that estimate and some row's int8
+  // convolutions have a saving (otherwise the form equals "level, depthwise warm").
+  const bool with_int8 =
+      with_dw &&
+      std::all_of(rows.begin(), rows.end(), [](const CacheChainRow& r) { return r.dwq_warm_est_ms > 0; }) &&
+      std::any_of(rows.begin(), rows.end(), [](const CacheChainRow& r) { return r.dwq_warm_est_ms < r.dw_warm_est_ms; });
   CacheShareFit fit;
   CacheShare& m = fit.model;
   // One candidate and its h per row: fitted on every row and on every row but one (leave one out).
@@ -235,7 +247,8 @@ CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& 
     c.half_bytes = std::exp(all.ln_half);
     c.slope = std::exp(all.ln_slope);
     c.criterion = form == Form::kRatio ? "ratio" : "level";
-    c.warm_dw = form == Form::kLevelWarmDw || form == Form::kLevelDwShare;
+    c.warm_dw = form == Form::kLevelWarmDw || form == Form::kLevelDwShare || form == Form::kLevelWarmDwInt8;
+    c.warm_int8 = form == Form::kLevelWarmDwInt8;
     if (form == Form::kLevelDwShare) c.dw_share = all.dw;
     c.level_mape = fit::PredictionStats(warm, level_in).mape;
     c.level_cv_mape = fit::PredictionStats(warm, level_cv).mape;
@@ -266,8 +279,9 @@ CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& 
     ratio_run25.push_back(run25(size, Form::kRatio));
     m.cv_mape_by_size[k] = ratio_fits.back().c.cv_mape;
   }
-  for (Form form : {Form::kLevel, Form::kLevelWarmDw, Form::kLevelDwShare}) {
+  for (Form form : {Form::kLevel, Form::kLevelWarmDw, Form::kLevelDwShare, Form::kLevelWarmDwInt8}) {
     if (form != Form::kLevel && !with_dw) continue;
+    if (form == Form::kLevelWarmDwInt8 && !with_int8) continue;
     for (const ShareSize size : kShareSizes) {
       if (!fitted_size(size)) continue;
       level_fits.push_back(candidate(form, size));
@@ -277,7 +291,8 @@ CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& 
   // The declared choice (CacheShareFit): among run 25's candidates, the ratio form of the lowest
   // leave-one-out warm MAPE (ties keep the first, weights), unless the candidate of the lowest
   // level_cv_mape of them (ties: the first met, ratio before level) is at least 10% below that ratio
-  // form's; then (run 26) the candidate of the lowest level_cv_mape of all, if at least 10% below that.
+  // form's; then (run 26) the candidate of the lowest level_cv_mape of all, if at least 10% below that
+  // (run 27: "all" with the form "level, depthwise and int8 warm" when fitted).
   const Fitted* chosen = &ratio_fits[0];
   for (std::size_t k = 0; k < ratio_fits.size(); ++k) {
     if (ratio_run25[k] && ratio_fits[k].c.cv_mape < chosen->c.cv_mape) chosen = &ratio_fits[k];
@@ -303,6 +318,10 @@ CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& 
   m.level_cv_mape = c.level_cv_mape;
   m.criterion = c.criterion;
   if (c.warm_dw) m.warm_classes.push_back(OpClass::kDepthwiseConv);
+  if (c.warm_int8) {
+    m.warm_classes.push_back(OpClass::kConvInt8);
+    m.warm_classes.push_back(OpClass::kDepthwiseConvInt8);
+  }
   m.warm_class_share = c.dw_share;
   fit.share = chosen->share;
   for (const Fitted& f : ratio_fits) fit.candidates.push_back(f.c);
@@ -318,9 +337,10 @@ CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& 
                 n, static_cast<double>(rows.front().weight_bytes) / 1e6, static_cast<double>(rows.back().weight_bytes) / 1e6,
                 level ? "ln(estimate at h / warm)" : "ln(warm/cold)", ShareSizeName(*m.size),
                 fit.candidates.size() + fit.level_candidates.size(),
-                level ? (m.warm_classes.empty()  ? " of the estimate"
-                         : m.warm_class_share ? " of the estimate; depthwise convolutions at their own share"
-                                              : " of the estimate; depthwise convolutions warm")
+                level ? (m.warm_classes.empty()        ? " of the estimate"
+                         : m.warm_class_share       ? " of the estimate; depthwise convolutions at their own share"
+                         : m.warm_classes.size() > 1 ? " of the estimate; depthwise and int8 convolutions warm"
+                                                     : " of the estimate; depthwise convolutions warm")
                       : "");
   m.source = provenance + " (odonata fit --cache-chains: " + text + ")";
   fit.rows = std::move(rows);
@@ -349,7 +369,7 @@ CacheShareFit FitCacheChains(std::string_view csv_text, const std::string& origi
   }
   // The depthwise convolutions warm, every other layer cold: the warm plan without the other classes'
   // warm models (float depthwise only; the level form with warm classes, CacheShare::warm_classes).
-  std::optional<PlatformPlan> plan_dw;
+  std::optional<PlatformPlan> plan_dw, plan_dwq;
   const std::size_t dw = static_cast<std::size_t>(OpClass::kDepthwiseConv);
   if (dw < plan_warm.classes.size() && plan_warm.classes[dw].warm) {
     plan_dw = plan_warm;
@@ -357,6 +377,15 @@ CacheShareFit FitCacheChains(std::string_view csv_text, const std::string& origi
       if (k != dw) plan_dw->classes[k].warm.reset();
     }
     for (ClassPlan& cp : plan_dw->quantized) cp.warm.reset();
+    // Run 27: the depthwise and the int8 convolutions warm (a fused QDQ convolution is of class conv_int8
+    // or dwconv_int8, its plan in `quantized`), every other class cold.
+    const std::size_t q = static_cast<std::size_t>(OpClass::kConvInt8);
+    const std::size_t dq = static_cast<std::size_t>(OpClass::kDepthwiseConvInt8);
+    plan_dwq = plan_warm;
+    for (std::size_t k = 0; k < plan_dwq->classes.size(); ++k) {
+      if (k != dw && k != q && k != dq) plan_dwq->classes[k].warm.reset();
+      if (k != q && k != dq) plan_dwq->quantized[k].warm.reset();
+    }
   }
   std::vector<CacheChainRow> rows;
   text::CsvRecord r;
@@ -385,6 +414,7 @@ CacheShareFit FitCacheChains(std::string_view csv_text, const std::string& origi
     // Clamped into [warm, cold]: the two plans' sums of the same layers, up to rounding.
     if (plan_dw) {
       row.dw_warm_est_ms = std::clamp(EstimateTotal(fused, *plan_dw).total_ms, row.warm_est_ms, row.cold_est_ms);
+      row.dwq_warm_est_ms = std::clamp(EstimateTotal(fused, *plan_dwq).total_ms, row.warm_est_ms, row.dw_warm_est_ms);
     }
     rows.push_back(row);
   }

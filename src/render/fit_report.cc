@@ -176,6 +176,7 @@ void FitJson(const FitReport& fit, std::ostream& out) {
       level.push_back({{"size", ShareSizeName(c.size)}, {"warm_dw", c.warm_dw}, {"half_bytes", c.half_bytes},
                        {"slope", c.slope}, {"level_mape", c.level_mape}, {"level_cv_mape", c.level_cv_mape}});
       if (c.dw_share) level.back()["dw_share"] = *c.dw_share;
+      if (c.warm_int8) level.back()["warm_int8"] = true;
     }
     j["cache_share"] = {{"size", ShareSizeName(m.Size())},
                         {"half_bytes", m.half_bytes},
@@ -338,9 +339,13 @@ void FitTable(const FitReport& fit, std::ostream& out) {
     const std::vector<CacheShareCandidate>& level = fit.cache_share->level_candidates;
     for (std::size_t k = 0; k < level.size(); ++k) {
       const CacheShareCandidate& c = level[k];
-      const bool first_of_form =
-          k == 0 || c.warm_dw != level[k - 1].warm_dw || c.dw_share.has_value() != level[k - 1].dw_share.has_value();
-      const char* form = c.dw_share ? "; level, depthwise share" : c.warm_dw ? "; level, depthwise warm" : "; level";
+      const bool first_of_form = k == 0 || c.warm_dw != level[k - 1].warm_dw ||
+                                 c.dw_share.has_value() != level[k - 1].dw_share.has_value() ||
+                                 c.warm_int8 != level[k - 1].warm_int8;
+      const char* form = c.dw_share    ? "; level, depthwise share"
+                         : c.warm_int8 ? "; level, depthwise and int8 warm"
+                         : c.warm_dw   ? "; level, depthwise warm"
+                                       : "; level";
       std::snprintf(line, sizeof line, "%s %s %.2f%% (half %s, slope %.3f", first_of_form ? form : "",
                     ShareSizeName(c.size), c.level_cv_mape, report::HumanBytes(c.half_bytes).c_str(), c.slope);
       out << line;
@@ -350,7 +355,9 @@ void FitTable(const FitReport& fit, std::ostream& out) {
       }
       out << ')';
     }
-    std::string dw = m.warm_classes.empty() ? "" : ", depthwise warm";
+    std::string dw = m.warm_classes.empty()      ? ""
+                     : m.warm_classes.size() > 1 ? ", depthwise and int8 warm"
+                                                 : ", depthwise warm";
     if (m.warm_class_share) {
       std::snprintf(line, sizeof line, ", depthwise at %.3f", *m.warm_class_share);
       dw = line;

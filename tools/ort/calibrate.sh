@@ -207,6 +207,9 @@ if step cache; then
   [ -f "$WORK/irchains/se_c160_h7_l3_t6_k5_f1024.onnx" ] || /usr/bin/python3 tools/ort/se_chains.py "$WORK/irchains" >/dev/null
   # Run 26 on: the 8 high-resolution, few-channel chains (helper share; docs/host-platform.md "Run 26").
   [ -f "$WORK/irchains/hr_dw_c16_h160_l2.onnx" ] || /usr/bin/python3 tools/ort/hires_chains.py "$WORK/irchains" >/dev/null
+  # Run 27 on: the 12 int8 QDQ chains (helper int8net; docs/host-platform.md "Run 27: what changes"), timed with the
+  # others so that the share is fitted on the int8 convolutions too.
+  [ -f "$WORK/irchains/q8_st_c16_h160_l1.onnx" ] || /usr/bin/python3 tools/ort/int8_chains.py "$WORK/irchains" >/dev/null
   node tools/ort/cache_state.js --out "$DATA/cache_chains.csv" --threads "$THREADS" --passes 2 --warmup 3 \
     --repeats 10 --min-ms 30 --tries 3 --max-wait 30 "$WORK"/irchains/*.onnx
   # The fused HardSwish priced as networks pay it (issue 12, helper small, 2026-12-07; docs/host-platform.md
@@ -280,6 +283,7 @@ if step fit; then
     [ -f "$WORK/irchains/ir_c112_h14_l12_t6.onnx" ] || /usr/bin/python3 tools/ort/ir_chains.py "$WORK/irchains" >/dev/null
     [ -f "$WORK/irchains/se_c160_h7_l3_t6_k5_f1024.onnx" ] || /usr/bin/python3 tools/ort/se_chains.py "$WORK/irchains" >/dev/null
     [ -f "$WORK/irchains/hr_dw_c16_h160_l2.onnx" ] || /usr/bin/python3 tools/ort/hires_chains.py "$WORK/irchains" >/dev/null
+    [ -f "$WORK/irchains/q8_st_c16_h160_l1.onnx" ] || /usr/bin/python3 tools/ort/int8_chains.py "$WORK/irchains" >/dev/null
     dispatch+=(--cache-chains "$DATA/cache_chains.csv" --cache-chains-dir "$WORK/irchains")
   fi
   [ -f "$DATA/act_chains.csv" ] && dispatch+=(--activation-chains "$DATA/act_chains.csv")
