@@ -602,8 +602,9 @@ ClassPlan PlanClass(const Platform& platform, const ClassModel& model, Precision
 
 double WarmFactorOf(const LayerFacts& f, const ClassPlan& p, double cold_ms) {
   const double bytes = BytesAt(f, p);
-  if (p.warm_direct) return p.warm->DirectFactor(StepLinearCost(f, *p.warm_direct).ms, bytes, cold_ms);
-  return p.warm->Factor(bytes, cold_ms);
+  const double kernel = static_cast<double>(f.Dim(LayerDimId::kKernel));
+  if (p.warm_direct) return p.warm->DirectFactor(StepLinearCost(f, *p.warm_direct).ms, bytes, cold_ms, kernel);
+  return p.warm->Factor(bytes, cold_ms, kernel);
 }
 
 }  // namespace odonata

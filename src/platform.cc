@@ -251,7 +251,8 @@ std::pair<double, double> GetPositiveRange(const Node& r) {
 
 WarmModel ParseWarmModel(const Node& n) {
   CheckKeys(n, {"precision", "c0", "c_bytes", "c_ms", "bytes_range", "ms_range", "rows", "source"},
-            {"mape", "cv_mape", "cold_mape", "folds", "direct_cv_mape", "direct"});
+            {"mape", "cv_mape", "cold_mape", "folds", "direct_cv_mape", "direct", "c_kernel", "kernel_range",
+             "plain_cv_mape", "kernel_cv_mape"});
   WarmModel w;
   w.precision = GetPrecisionName(n.Child("precision"));
   w.c0 = GetNumber(n.Child("c0"));
@@ -266,6 +267,13 @@ WarmModel ParseWarmModel(const Node& n) {
   if (n.Has("cold_mape")) w.cold_mape = GetNumber(n.Child("cold_mape"));
   if (n.Has("folds")) w.folds = GetInteger(n.Child("folds"));
   if (n.Has("direct_cv_mape")) w.direct_cv_mape = GetNumber(n.Child("direct_cv_mape"));
+  if (n.Has("c_kernel") != n.Has("kernel_range")) n.Fail("c_kernel and kernel_range go together");
+  if (n.Has("c_kernel")) {
+    w.c_kernel = GetNumber(n.Child("c_kernel"));
+    w.kernel_range = GetPositiveRange(n.Child("kernel_range"));
+  }
+  if (n.Has("plain_cv_mape")) w.plain_cv_mape = GetNumber(n.Child("plain_cv_mape"));
+  if (n.Has("kernel_cv_mape")) w.kernel_cv_mape = GetNumber(n.Child("kernel_cv_mape"));
   if (n.Has("direct")) {
     w.direct = ParseFittedModel(n.Child("direct"));
     if (w.direct->precision != w.precision) {
@@ -990,6 +998,12 @@ Ordered ClassJson(const ClassModel& m) {
                  {"cold_mape", w.cold_mape},
                  {"folds", w.folds},
                  {"source", w.source}};
+    if (w.c_kernel != 0) {
+      j["warm"]["c_kernel"] = w.c_kernel;
+      j["warm"]["kernel_range"] = {w.kernel_range.first, w.kernel_range.second};
+    }
+    if (w.plain_cv_mape) j["warm"]["plain_cv_mape"] = *w.plain_cv_mape;
+    if (w.kernel_cv_mape) j["warm"]["kernel_cv_mape"] = *w.kernel_cv_mape;
     if (w.direct_cv_mape) j["warm"]["direct_cv_mape"] = *w.direct_cv_mape;
     if (w.direct) j["warm"]["direct"] = FittedJson(*w.direct);
   }
@@ -1170,15 +1184,20 @@ double CacheShare::Share(double x) const {
   return 1.0 / (1.0 + std::pow(x / half_bytes, slope));
 }
 
-double WarmModel::DirectFactor(double warm_ms, double bytes, double cold_ms) const {
-  if (!(warm_ms > 0)) return Factor(bytes, cold_ms);
+double WarmModel::DirectFactor(double warm_ms, double bytes, double cold_ms, double kernel_area) const {
+  if (!(warm_ms > 0)) return Factor(bytes, cold_ms, kernel_area);
   return std::min(1.0, warm_ms / cold_ms);
 }
 
-double WarmModel::Factor(double bytes, double cold_ms) const {
+double WarmModel::Factor(double bytes, double cold_ms, double kernel_area) const {
   const double lb = std::clamp(std::log(std::max(bytes, 1.0)), std::log(bytes_range.first), std::log(bytes_range.second));
   const double lt = std::clamp(std::log(std::max(cold_ms, 1e-12)), std::log(ms_range.first), std::log(ms_range.second));
-  return std::exp(std::min(0.0, c0 + c_bytes * lb + c_ms * lt));
+  double ln_factor = c0 + c_bytes * lb + c_ms * lt;
+  if (c_kernel != 0) {  // no term: the sum as before, bit for bit
+    ln_factor += c_kernel * std::clamp(std::log(std::max(kernel_area, 1.0)), std::log(kernel_range.first),
+                                       std::log(kernel_range.second));
+  }
+  return std::exp(std::min(0.0, ln_factor));
 }
 
 const ClassModel& Platform::ModelFor(OpClass c) const {

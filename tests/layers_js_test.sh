@@ -3,7 +3,8 @@
 # node after the tensor it writes, which exporters other than torch name freely (YuNet's
 # Conv_0 writes "458"): a profile node "458_nchwc" belongs to the layer covering Conv_0,
 # through the model's node outputs. A node named like an ONNX node matches it; a reorder
-# matches no layer; YuNet int8's QLinearConv "Conv_6_token_23" matches Conv_6. --input-shape reaches
+# matches no layer; YuNet int8's QLinearConv "Conv_6_token_23" matches Conv_6; EfficientNet-B0's
+# QuickGelu "<Mul>/QuickGeluFusion/" matches its Sigmoid+Mul layer. --input-shape reaches
 # odonata (Silero VAD has symbolic input dims).
 # The profile is written here by hand (no ONNX Runtime needed); times are the test's own.
 # Exits 77 (ctest: skipped) without node.
@@ -65,6 +66,29 @@ ok = ok and sorted(x["op"] for x in r["ort_only"]) == ["QLinearConv", "Transpose
 ok = ok and sum(1 for l in r["layers"] if l["measured_ms"] is not None) == 1
 if not ok:
     print(json.dumps({"Conv_6": conv6, "ort_only": r["ort_only"]}))
+sys.exit(0 if ok else 1)
+PY
+
+# EfficientNet-B0's SiLU (Sigmoid + Mul): ONNX Runtime fuses it into a QuickGelu node named
+# "<Mul node>/QuickGeluFusion/"; it belongs to the layer covering that Mul (odonata's Sigmoid+Mul layer).
+cat >"$work/effnet.json" <<'JSON'
+[{"cat": "Session", "name": "model_run", "ts": 0, "dur": 1000},
+ {"cat": "Node", "name": "/features/features.0/features.0.2/Mul/QuickGeluFusion/_kernel_time", "ts": 10, "dur": 13,
+  "args": {"op_name": "QuickGelu"}},
+ {"cat": "Node", "name": "/features/features.0/features.0.2/Mul/OtherFusion/x_kernel_time", "ts": 30, "dur": 2,
+  "args": {"op_name": "QuickGelu"}}]
+JSON
+node "$src/tools/ort/layers.js" --json "$odonata" "$src/models/efficientnet_b0.onnx" host-ort-cpu \
+  "$work/effnet.json" >"$work/effnet.out" 2>"$work/err" || die "layers.js on EfficientNet-B0: $(cat "$work/err")"
+/usr/bin/python3 - "$work/effnet.out" <<'PY' || die "EfficientNet-B0's QuickGelu match (above)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+silu = next(l for l in r["layers"] if l["name"] == "/features/features.0/features.0.2/Sigmoid")
+ok = silu["measured_ms"] is not None and abs(silu["measured_ms"] - 0.013) < 1e-9 and silu["ort_nodes"] == 1
+ok = ok and [x["name"] for x in r["ort_only"]] == ["/features/features.0/features.0.2/Mul/OtherFusion/x"]
+ok = ok and sum(1 for l in r["layers"] if l["measured_ms"] is not None) == 1
+if not ok:
+    print(json.dumps({"silu": silu, "ort_only": r["ort_only"]}))
 sys.exit(0 if ok else 1)
 PY
 

@@ -107,6 +107,91 @@ TEST(WarmFit, TooFewRowsIsAnError) {
             std::string::npos);
 }
 
+// The kernel-area term (issue 12, helper mobile): rows whose warm saving also follows the window's
+// area, ln(warm / cold) = c0 + cb ln B + cm ln t + ck ln area (run 26's depthwise rows: 3x3 save
+// 41% in median, 5x5 21%, 7x7 14%). Areas drawn from {1, 9, 25, 49}.
+constexpr double kCk = 0.3;
+
+struct KernelRows {
+  Rows rows;
+  std::vector<double> area;
+};
+
+KernelRows SyntheticKernel(int n, double noise, double ck, std::uint64_t seed) {
+  Uniform u(seed);
+  KernelRows r;
+  const double areas[] = {1, 9, 25, 49};
+  for (int i = 0; i < n; ++i) {
+    const double b = std::exp(std::log(1e4) + u() * (std::log(8e6) - std::log(1e4)));
+    const double t = std::exp(std::log(0.002) + u() * (std::log(2.0) - std::log(0.002)));
+    const double a = areas[i % 4];
+    // Keep the law below 0 over the draws: c0 lowered by ck ln 49.
+    const double truth = std::exp(kC0 - ck * std::log(49.0) + kCb * std::log(b) + kCm * std::log(t) + ck * std::log(a));
+    r.rows.bytes.push_back(b);
+    r.rows.cold.push_back(t);
+    r.rows.warm.push_back(t * truth * (1.0 + noise * (2.0 * u() - 1.0)));
+    r.area.push_back(a);
+  }
+  return r;
+}
+
+TEST(WarmFit, KernelAreaTermIsRecoveredAndAdopted) {
+  const KernelRows k = SyntheticKernel(200, 0.03, kCk, 7);
+  const WarmModel w = FitWarmModel(k.rows.bytes, k.rows.cold, k.rows.warm, k.area, Precision::kFp32, 5, "s.csv");
+  EXPECT_NEAR(w.c_kernel, kCk, 0.01);
+  EXPECT_NEAR(w.c_bytes, kCb, 0.01);
+  EXPECT_NEAR(w.c_ms, kCm, 0.01);
+  EXPECT_NEAR(w.c0, kC0 - kCk * std::log(49.0), 0.15);
+  EXPECT_EQ(w.kernel_range, (std::pair<double, double>{1, 49}));
+  ASSERT_TRUE(w.plain_cv_mape && w.kernel_cv_mape);
+  EXPECT_LE(*w.kernel_cv_mape, kKernelTermGain * *w.plain_cv_mape);
+  EXPECT_DOUBLE_EQ(w.cv_mape, *w.kernel_cv_mape);  // the adopted form's
+  EXPECT_LT(w.cv_mape, 2.0);                        // +/-3% noise
+  EXPECT_GT(*w.plain_cv_mape, 10.0);                // without the term: the areas' spread, 0.3 ln 49 = 1.17 in ln
+  const double b = 1e5, t = 0.05;
+  EXPECT_NEAR(w.Factor(b, t, 25),
+              std::exp(kC0 - kCk * std::log(49.0) + kCb * std::log(b) + kCm * std::log(t) + kCk * std::log(25.0)),
+              0.01);
+  EXPECT_EQ(w, FitWarmModel(k.rows.bytes, k.rows.cold, k.rows.warm, k.area, Precision::kFp32, 5, "s.csv"));
+}
+
+TEST(WarmFit, KernelAreaTermNotAdoptedWithoutAKernelLaw) {
+  const KernelRows k = SyntheticKernel(200, 0.03, 0.0, 7);
+  const WarmModel w = FitWarmModel(k.rows.bytes, k.rows.cold, k.rows.warm, k.area, Precision::kFp32, 5, "s.csv");
+  EXPECT_EQ(w.c_kernel, 0.0);
+  EXPECT_EQ(w.kernel_range, (std::pair<double, double>{1, 1}));
+  ASSERT_TRUE(w.plain_cv_mape && w.kernel_cv_mape);
+  EXPECT_GT(*w.kernel_cv_mape, kKernelTermGain * *w.plain_cv_mape);
+  // The plain form, exactly as the fit without areas gives it; only the two CVs are added.
+  WarmModel plain = FitWarmModel(k.rows.bytes, k.rows.cold, k.rows.warm, Precision::kFp32, 5, "s.csv");
+  EXPECT_FALSE(plain.plain_cv_mape || plain.kernel_cv_mape);
+  EXPECT_EQ(*w.plain_cv_mape, plain.cv_mape);
+  plain.plain_cv_mape = w.plain_cv_mape;
+  plain.kernel_cv_mape = w.kernel_cv_mape;
+  EXPECT_EQ(w, plain);
+  // Rows of one area: no candidate, the plain fit byte for byte.
+  const std::vector<double> nine(k.area.size(), 9.0);
+  EXPECT_EQ(FitWarmModel(k.rows.bytes, k.rows.cold, k.rows.warm, nine, Precision::kFp32, 5, "s.csv"),
+            FitWarmModel(k.rows.bytes, k.rows.cold, k.rows.warm, Precision::kFp32, 5, "s.csv"));
+  EXPECT_NE(ErrorOf([&] {
+              FitWarmModel(k.rows.bytes, k.rows.cold, k.rows.warm, {1, 9}, Precision::kFp32, 5, "s.csv");
+            }).find("rows of different lengths"),
+            std::string::npos);
+}
+
+TEST(WarmFit, KernelFactorByHand) {
+  WarmModel w;  // bytes and ms ranges {1, 1}: their terms are 0 here
+  w.c0 = -1.0;
+  w.c_kernel = 0.3;
+  w.kernel_range = {9, 49};
+  EXPECT_NEAR(w.Factor(1, 1, 25), std::exp(-1.0) * std::pow(25.0, 0.3), 1e-12);  // 0.9663
+  EXPECT_NEAR(w.Factor(1, 1, 1), std::exp(-1.0) * std::pow(9.0, 0.3), 1e-12);    // clamped to 9: 0.7112
+  EXPECT_NEAR(w.Factor(1, 1, 100), 1.0, 1e-12);  // clamped to 49: exp(-1 + 1.1675) > 1, so 1
+  EXPECT_NEAR(w.DirectFactor(0, 1, 1, 25), w.Factor(1, 1, 25), 1e-15);
+  w.c_kernel = 0;  // no term: the area does not enter
+  EXPECT_EQ(w.Factor(1, 1, 25), std::exp(-1.0));
+}
+
 Platform Base() {
   Platform p;
   p.name = "test";
@@ -357,6 +442,43 @@ TEST(CacheProfile, RoundTripsAndRejectsBadFields) {
       << ErrorOf([&] { ParsePlatform(no_c0, "w.json"); });
 }
 
+
+TEST(CacheProfile, KernelTermRoundTripsAndOldProfilesWriteNone) {
+  Platform p = WarmPlatform(13000000);
+  std::ostringstream plain_out;
+  WritePlatform(p, plain_out);
+  EXPECT_EQ(plain_out.str().find("kernel"), std::string::npos);  // a profile without the term: as before
+  WarmModel& w = *p.classes[OpClass::kConv].warm;
+  w.c_kernel = 0.25;
+  w.kernel_range = {9, 49};
+  w.plain_cv_mape = 25.0;
+  w.kernel_cv_mape = 19.5;
+  std::ostringstream out;
+  WritePlatform(p, out);
+  const Platform back = ParsePlatform(out.str(), "w.json");
+  EXPECT_EQ(back.classes.at(OpClass::kConv).warm, p.classes.at(OpClass::kConv).warm);
+  std::string bad = out.str();  // c_kernel without its kernel_range (the next key, "mape", follows it)
+  const std::size_t from = bad.find("\"kernel_range\"");
+  ASSERT_NE(from, std::string::npos);
+  bad.erase(from, bad.find("],", from) + 2 - from);
+  EXPECT_NE(ErrorOf([&] { ParsePlatform(bad, "w.json"); }).find("c_kernel and kernel_range go together"),
+            std::string::npos)
+      << ErrorOf([&] { ParsePlatform(bad, "w.json"); });
+}
+
+// The estimate takes the layer's window: a 3x3 conv warm at exp(ln 0.5 + 0.2 ln 9) of its cold time.
+TEST(CacheEstimate, WarmFactorTakesTheKernelArea) {
+  const Network net = ConvNet();
+  Platform p = WarmPlatform(1 << 20);
+  const Report plain = EstimateNetwork(net, p);
+  WarmModel& w = *p.classes[OpClass::kConv].warm;
+  w.c_kernel = 0.2;
+  w.kernel_range = {1, 49};
+  const Report with_kernel = EstimateNetwork(net, p);
+  ASSERT_TRUE(with_kernel.cache && with_kernel.cache->warm);
+  EXPECT_NEAR(with_kernel.rows[0].ms, plain.rows[0].ms * std::pow(9.0, 0.2), 1e-12);
+  EXPECT_DOUBLE_EQ(with_kernel.rows[1].ms, plain.rows[1].ms);  // the Relu has no warm model
+}
 
 // The direct warm form (WarmModel::direct; issue 12, helper silero): warm rows that follow a law
 // of their own, their cold times dominated by a flush cost that has nothing to do with their size

@@ -171,6 +171,15 @@ std::optional<double> WarmMs(const Measurement& row);
 // Error with fewer than kMinFitRows rows or a non-positive value.
 WarmModel FitWarmModel(const std::vector<double>& bytes, const std::vector<double>& cold_ms,
                        const std::vector<double>& warm_ms, Precision precision, int folds, const std::string& source);
+// The same with each row's kernel area (kernel_h x kernel_w, 1 without a window; issue 12, helper
+// mobile, declared 2026-12-07 20:02 UTC before it was scored): when the rows have more than one area,
+// the form with ln(area) as a fourth regressor is also fitted and cross-validated on the same folds
+// (plain_cv_mape, kernel_cv_mape), and adopted (c_kernel, kernel_range, and its mape and cv_mape) only
+// if its CV is at most kKernelTermGain x the plain form's, i.e. at least 10% (relative) lower.
+inline constexpr double kKernelTermGain = 0.9;
+WarmModel FitWarmModel(const std::vector<double>& bytes, const std::vector<double>& cold_ms,
+                       const std::vector<double>& warm_ms, const std::vector<double>& kernel_area,
+                       Precision precision, int folds, const std::string& source);
 
 // The cache capacity from a probe (`odonata fit --cache-probe`): rows of one
 // op (tools/ort/calibrate.sh: Gemm rows of growing weights, 1 to 64 MiB),

@@ -187,6 +187,11 @@ struct WarmModel {
   double c0 = 0, c_bytes = 0, c_ms = 0;
   std::pair<double, double> bytes_range{1, 1};  // B of the rows fitted
   std::pair<double, double> ms_range{1, 1};     // cold ms of the rows fitted
+  // The kernel-area term (issue 12, helper mobile, 2026-12-07): + c_kernel x ln(kernel_h x kernel_w),
+  // the area clamped to kernel_range (the rows' areas). 0, the default and absent from a profile: no
+  // term, the factor as before byte for byte. Written only when the fit adopted it (FitWarmModel).
+  double c_kernel = 0;
+  std::pair<double, double> kernel_range{1, 1};
   std::int64_t rows = 0;
   double mape = 0;       // %, warm_ms predicted as latency_ms x factor, on the rows fitted
   double cv_mape = 0;    // %, the same k-fold cross-validated
@@ -202,12 +207,16 @@ struct WarmModel {
   // A profile without `direct` estimates as before, byte for byte.
   std::optional<double> direct_cv_mape;
   std::optional<FittedModel> direct;
+  // The two factor forms' CV MAPEs (%) when the fit tried the kernel-area term (rows of more than
+  // one kernel area): plain_cv_mape without it, kernel_cv_mape with it; absent: not tried.
+  std::optional<double> plain_cv_mape, kernel_cv_mape;
 
-  // The factor for a layer of `bytes` whose cold estimate is `cold_ms` (> 0).
-  double Factor(double bytes, double cold_ms) const;
+  // The factor for a layer of `bytes` whose cold estimate is `cold_ms` (> 0) and whose window
+  // covers `kernel_area` taps (kernel_h x kernel_w; 1 without a window).
+  double Factor(double bytes, double cold_ms, double kernel_area = 1) const;
   // The direct form's factor from its warm estimate `warm_ms`: min(1, warm_ms / cold_ms); the
   // factor form's (Factor) when warm_ms is not > 0 (a polynomial below zero far from its rows).
-  double DirectFactor(double warm_ms, double bytes, double cold_ms) const;
+  double DirectFactor(double warm_ms, double bytes, double cold_ms, double kernel_area = 1) const;
   bool operator==(const WarmModel&) const = default;
 };
 

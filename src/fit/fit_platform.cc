@@ -105,12 +105,13 @@ struct Group {
 // none without such rows, a warning with too few.
 std::optional<WarmModel> FitGroupWarm(const Group& g, int folds, const std::string& provenance,
                                       std::vector<std::string>& warnings) {
-  std::vector<double> bytes, cold, warm;
+  std::vector<double> bytes, cold, warm, kernel;
   for (std::size_t i = 0; i < g.layers.size(); ++i) {
     if (!std::isfinite(g.warm[i])) continue;
     bytes.push_back(static_cast<double>(g.layers[i].counts.Bytes(PrecisionBytes(g.precision))));
     cold.push_back(g.ms[i]);
     warm.push_back(g.warm[i]);
+    kernel.push_back(static_cast<double>(std::max<std::int64_t>(1, LayerDim(g.layers[i], "kernel"))));
   }
   if (bytes.empty()) return std::nullopt;
   const std::string name = std::string(OpClassName(g.cls)) + " " + PrecisionName(g.precision);
@@ -119,9 +120,12 @@ std::optional<WarmModel> FitGroupWarm(const Group& g, int folds, const std::stri
                        std::to_string(kMinRows) + " are needed; no warm model");
     return std::nullopt;
   }
-  return FitWarmModel(bytes, cold, warm, g.precision, folds,
-                      provenance + " (odonata fit: ln(warm_ms / latency_ms) of " + std::to_string(bytes.size()) +
-                          " rows on [1, ln bytes, ln latency_ms], least squares)");
+  WarmModel w = FitWarmModel(bytes, cold, warm, kernel, g.precision, folds, "");
+  w.source = provenance + " (odonata fit: ln(warm_ms / latency_ms) of " + std::to_string(bytes.size()) +
+             (w.c_kernel != 0 ? " rows on [1, ln bytes, ln latency_ms, ln kernel area], least squares; the kernel "
+                                "area term adopted, its CV at least 10% below the form without it)"
+                              : " rows on [1, ln bytes, ln latency_ms], least squares)");
+  return w;
 }
 
 // Predictions come from the estimator registry itself, so that what `fit`

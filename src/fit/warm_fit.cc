@@ -38,45 +38,58 @@ std::optional<double> WarmMs(const Measurement& row) {
 
 namespace {
 
-struct Line3 {
-  double c0 = 0, c1 = 0, c2 = 0;
-};
-
-// Least squares of y on [1, x1, x2] over the rows where use[i].
-Line3 SolveWarm(const std::vector<double>& x1, const std::vector<double>& x2, const std::vector<double>& y,
-                const std::vector<bool>& use) {
+// Least squares of y on [1, cols...] over the rows where use[i]: the coefficients, constant first.
+Eigen::VectorXd SolveWarm(const std::vector<const std::vector<double>*>& cols, const std::vector<double>& y,
+                          const std::vector<bool>& use) {
   std::size_t n = 0;
   for (bool u : use) n += u ? 1 : 0;
-  Eigen::MatrixXd a(static_cast<Eigen::Index>(n), 3);
+  Eigen::MatrixXd a(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(cols.size() + 1));
   Eigen::VectorXd b(static_cast<Eigen::Index>(n));
   Eigen::Index r = 0;
   for (std::size_t i = 0; i < y.size(); ++i) {
     if (!use[i]) continue;
     a(r, 0) = 1.0;
-    a(r, 1) = x1[i];
-    a(r, 2) = x2[i];
+    for (std::size_t c = 0; c < cols.size(); ++c) a(r, static_cast<Eigen::Index>(c + 1)) = (*cols[c])[i];
     b(r) = y[i];
     ++r;
   }
-  const Eigen::VectorXd c = fit::Lstsq(a, b);
-  return {c(0), c(1), c(2)};
+  return fit::Lstsq(a, b);
+}
+
+// The model with coefficients c ([c0, c_bytes, c_ms] or [c0, c_bytes, c_ms, c_kernel]) on w's ranges.
+WarmModel WithCoefficients(WarmModel w, const Eigen::VectorXd& c) {
+  w.c0 = c(0);
+  w.c_bytes = c(1);
+  w.c_ms = c(2);
+  w.c_kernel = c.size() > 3 ? c(3) : 0.0;
+  return w;
 }
 
 }  // namespace
 
 WarmModel FitWarmModel(const std::vector<double>& bytes, const std::vector<double>& cold_ms,
                        const std::vector<double>& warm_ms, Precision precision, int folds, const std::string& source) {
+  return FitWarmModel(bytes, cold_ms, warm_ms, {}, precision, folds, source);
+}
+
+WarmModel FitWarmModel(const std::vector<double>& bytes, const std::vector<double>& cold_ms,
+                       const std::vector<double>& warm_ms, const std::vector<double>& kernel_area,
+                       Precision precision, int folds, const std::string& source) {
   const std::size_t n = bytes.size();
-  if (cold_ms.size() != n || warm_ms.size() != n) throw Error("fit: warm model: rows of different lengths");
+  if (cold_ms.size() != n || warm_ms.size() != n || (!kernel_area.empty() && kernel_area.size() != n)) {
+    throw Error("fit: warm model: rows of different lengths");
+  }
   if (n < kMinFitRows) {
     throw Error("fit: warm model: " + std::to_string(n) + " rows with warm_ms, at least " +
                 std::to_string(kMinFitRows) + " are needed");
   }
-  std::vector<double> lb(n), lt(n), y(n);
+  std::vector<double> lb(n), lt(n), lk(n, 0.0), y(n);
   WarmModel w;
   w.precision = precision;
   w.bytes_range = {bytes[0], bytes[0]};
   w.ms_range = {cold_ms[0], cold_ms[0]};
+  const double area0 = kernel_area.empty() ? 1.0 : kernel_area[0];
+  std::pair<double, double> areas{area0, area0};
   for (std::size_t i = 0; i < n; ++i) {
     if (!(bytes[i] > 0 && cold_ms[i] > 0 && warm_ms[i] > 0)) throw Error("fit: warm model: a value <= 0");
     lb[i] = std::log(bytes[i]);
@@ -84,33 +97,55 @@ WarmModel FitWarmModel(const std::vector<double>& bytes, const std::vector<doubl
     y[i] = std::log(warm_ms[i] / cold_ms[i]);
     w.bytes_range = {std::min(w.bytes_range.first, bytes[i]), std::max(w.bytes_range.second, bytes[i])};
     w.ms_range = {std::min(w.ms_range.first, cold_ms[i]), std::max(w.ms_range.second, cold_ms[i])};
-  }
-  auto predict = [&](const Line3& c, std::size_t i) {
-    WarmModel m = w;
-    m.c0 = c.c0;
-    m.c_bytes = c.c1;
-    m.c_ms = c.c2;
-    return cold_ms[i] * m.Factor(bytes[i], cold_ms[i]);
-  };
-  const Line3 all = SolveWarm(lb, lt, y, std::vector<bool>(n, true));
-  w.c0 = all.c0;
-  w.c_bytes = all.c1;
-  w.c_ms = all.c2;
-  const int k = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(std::max(folds, 2)), n));
-  const std::vector<int> fold = fit::CvFolds(n, k);
-  std::vector<double> in_sample(n), cv(n);
-  for (std::size_t i = 0; i < n; ++i) in_sample[i] = predict(all, i);
-  for (int f = 0; f < k; ++f) {
-    std::vector<bool> use(n);
-    for (std::size_t i = 0; i < n; ++i) use[i] = fold[i] != f;
-    const Line3 c = SolveWarm(lb, lt, y, use);
-    for (std::size_t i = 0; i < n; ++i) {
-      if (fold[i] == f) cv[i] = predict(c, i);
+    if (!kernel_area.empty()) {
+      if (!(kernel_area[i] >= 1)) throw Error("fit: warm model: a kernel area below 1");
+      lk[i] = std::log(kernel_area[i]);
+      areas = {std::min(areas.first, kernel_area[i]), std::max(areas.second, kernel_area[i])};
     }
   }
+  const int k = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(std::max(folds, 2)), n));
+  const std::vector<int> fold = fit::CvFolds(n, k);
+  // One form's coefficients on all rows, its in-sample and k-fold predictions of the warm times.
+  struct Form {
+    WarmModel model;
+    std::vector<double> in_sample, cv;
+  };
+  auto fit_form = [&](const std::vector<const std::vector<double>*>& cols, const WarmModel& ranges) {
+    Form f{WithCoefficients(ranges, SolveWarm(cols, y, std::vector<bool>(n, true))), std::vector<double>(n),
+           std::vector<double>(n)};
+    for (std::size_t i = 0; i < n; ++i) f.in_sample[i] = cold_ms[i] * f.model.Factor(bytes[i], cold_ms[i], std::exp(lk[i]));
+    for (int g = 0; g < k; ++g) {
+      std::vector<bool> use(n);
+      for (std::size_t i = 0; i < n; ++i) use[i] = fold[i] != g;
+      const WarmModel m = WithCoefficients(ranges, SolveWarm(cols, y, use));
+      for (std::size_t i = 0; i < n; ++i) {
+        if (fold[i] == g) f.cv[i] = cold_ms[i] * m.Factor(bytes[i], cold_ms[i], std::exp(lk[i]));
+      }
+    }
+    return f;
+  };
+  Form best = fit_form({&lb, &lt}, w);
+  double best_cv = fit::PredictionStats(warm_ms, best.cv).mape;
+  if (areas.second > areas.first) {  // the kernel-area candidate: only rows of more than one area identify it
+    WarmModel ranges = w;
+    ranges.kernel_range = areas;
+    Form with_kernel = fit_form({&lb, &lt, &lk}, ranges);
+    const double kernel_cv = fit::PredictionStats(warm_ms, with_kernel.cv).mape;
+    w.plain_cv_mape = best_cv;
+    w.kernel_cv_mape = kernel_cv;
+    if (kernel_cv <= kKernelTermGain * best_cv && with_kernel.model.c_kernel != 0) {
+      best = std::move(with_kernel);
+      best_cv = kernel_cv;
+    }
+  }
+  const std::optional<double> plain_cv = w.plain_cv_mape, kernel_cv = w.kernel_cv_mape;
+  w = best.model;
+  w.plain_cv_mape = plain_cv;
+  w.kernel_cv_mape = kernel_cv;
+  if (w.c_kernel == 0) w.kernel_range = {1, 1};
   w.rows = static_cast<std::int64_t>(n);
-  w.mape = fit::PredictionStats(warm_ms, in_sample).mape;
-  w.cv_mape = fit::PredictionStats(warm_ms, cv).mape;
+  w.mape = fit::PredictionStats(warm_ms, best.in_sample).mape;
+  w.cv_mape = best_cv;
   w.cold_mape = fit::PredictionStats(warm_ms, cold_ms).mape;
   w.folds = k;
   w.source = source;

@@ -256,6 +256,21 @@ void FitTable(const FitReport& fit, std::ostream& out) {
                   OpClassName(c.op_class), PrecisionName(c.precision), static_cast<long long>(c.warm->rows),
                   c.warm->mape, c.warm->cv_mape, c.warm->cold_mape, c.warm->c0, c.warm->c_bytes, c.warm->c_ms);
     out << line;
+    // The kernel-area candidate (FitWarmModel): adopted when its CV is at least 10% below the plain form's.
+    if (c.warm->plain_cv_mape && c.warm->kernel_cv_mape) {
+      if (c.warm->c_kernel != 0) {
+        std::snprintf(line, sizeof line,
+                      "    kernel area: %+.4g ln kernel area (areas %g-%g); CV %.2f%% against %.2f%% without it: "
+                      "adopted\n",
+                      c.warm->c_kernel, c.warm->kernel_range.first, c.warm->kernel_range.second,
+                      *c.warm->kernel_cv_mape, *c.warm->plain_cv_mape);
+      } else {
+        std::snprintf(line, sizeof line,
+                      "    kernel area: CV %.2f%% against %.2f%% without it, not 10%% below: not adopted\n",
+                      *c.warm->kernel_cv_mape, *c.warm->plain_cv_mape);
+      }
+      out << line;
+    }
     // The direct form (WarmModel::direct): step/linear on the warm times, written when its CV is lower.
     if (c.warm->direct_cv_mape) {
       std::snprintf(line, sizeof line, "    direct (step/linear of warm_ms): CV %.2f%%%s\n", *c.warm->direct_cv_mape,

@@ -16,7 +16,8 @@
 // layer that covers the ONNX node producing that tensor (torch's "<node>_output_<k>"
 // naming, or any tensor name through the model's node outputs, `odonata inspect`), or named like it. Nodes ORT adds (ReorderInput/ReorderOutput) have no
 // layer and are listed apart. Fused nodes named "fused <node>" match <node>, int8 kernels named
-// "<node>_token_<n>" (QDQ fused into QLinearConv) <node>; an unnamed node's "_token_<n>" matches nothing. Times are medians over the profiled runs.
+// "<node>_token_<n>" (QDQ fused into QLinearConv) <node>, nodes of ORT's graph fusions "<node>/<Name>Fusion/"
+// (QuickGelu from Sigmoid + Mul) <node>; an unnamed node's "_token_<n>" matches nothing. Times are medians over the profiled runs.
 // Prints a Markdown table per layer, then per op class: layers, measured and
 // estimated sums, MAPE.
 'use strict';
@@ -85,6 +86,11 @@ function layerFor(full) {
   // (YuNet int8's "Conv_6_token_23"; helper int8, 2026-12-07): the node it was made from.
   const fusedFrom = name.replace(/_token_\d+$/, '');
   if (fusedFrom !== name && layerOf.has(fusedFrom)) return layerOf.get(fusedFrom);
+  // A node made by one of ONNX Runtime's graph fusions is named "<node>/<Name>Fusion/" (EfficientNet's
+  // SiLU, Sigmoid + Mul, runs as "/features/.../Mul/QuickGeluFusion/"; helper mobile, 2026-12-07): the
+  // node it was made from.
+  const fusion = name.replace(/\/[A-Za-z]+Fusion\/$/, '');
+  if (fusion !== name && layerOf.has(fusion)) return layerOf.get(fusion);
   return undefined;
 }
 
