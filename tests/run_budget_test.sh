@@ -99,6 +99,23 @@ for keep, want in (("no", 8), ("yes", 2)):
     assert [int(r["repeats"]) for r in rows] == [8, 8], (keep, [r["repeats"] for r in rows])
 PY
 
+# --keep-network-sessions-above-mb M: only the networks whose file exceeds M MiB keep their session; the
+# machine description names them. M = 0: both (2 sessions); M = 1 (the Relu models are a few hundred bytes):
+# neither (8).
+for mb in 0 1; do
+  run "$work/s_mb$mb.csv" --repeats 3 --max-repeats 3 --network "${nets[@]}" --network-out "$work/n_mb$mb.csv" \
+    --rounds 2 --network-repeats 2 --network-warmup 1 --keep-network-sessions-above-mb $mb
+done
+/usr/bin/python3 - "$work" <<'PY' || exit 1
+import json, sys
+w = sys.argv[1]
+for mb, want, kept in ((0, 2, ["00000.onnx", "00001.onnx"]), (1, 8, [])):
+    m = json.load(open(f"{w}/n_mb{mb}.machine.json"))
+    assert m["sessions_created"] == want, (mb, m["sessions_created"], want)
+    assert m["keep_network_sessions_above_mb"] == mb, m
+    assert m["networks_keeping_sessions"] == kept, (mb, m["networks_keeping_sessions"])
+PY
+
 bad() {  # WORD ARGS... : must fail with a short error naming WORD and write nothing
   local word=$1
   shift
@@ -119,4 +136,7 @@ bad --extra-pass-spread --sweep "$work/relu" --extra-pass-spread 0.9
 bad --extra-pass-spread --network "$work/relu/models/00000.onnx" --extra-pass-spread 1.2
 bad --keep-network-sessions --sweep "$work/relu" --keep-network-sessions
 bad --keep-network-sessions --network "$work/relu/models/00000.onnx" --keep-network-sessions
+bad --keep-network-sessions-above-mb --sweep "$work/relu" --keep-network-sessions-above-mb 100
+bad --keep-network-sessions-above-mb --sweep "$work/relu" --network "$work/relu/models/00000.onnx" --network-out "$work/bad_n.csv" --keep-network-sessions-above-mb -1
+bad --keep-network-sessions --sweep "$work/relu" --network "$work/relu/models/00000.onnx" --network-out "$work/bad_n.csv" --keep-network-sessions --keep-network-sessions-above-mb 100
 echo "ort_run_budget: ok"

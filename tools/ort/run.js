@@ -45,6 +45,10 @@
 //                       first round, and keep it for the other rounds (a session of VGG16 took 10 s
 //                       to create on a busy guest); the machine description counts sessions_created
 //                       [off: a new session per network and round]
+//   --keep-network-sessions-above-mb M  the same, only for the networks whose model file exceeds M MiB
+//                       (since run 28: VGG16, VGG11-BN, ViT-B, Wide ResNet-50, AlexNet, whose sessions
+//                       took 238 s of run 27's 440 s of rounds to create; their weights, 230-550 MB, are
+//                       read from memory on every run whether or not the session is new)
 //   --quiet-passes      sweeps with --reference: a row's statistics pool only its passes whose
 //                       reference ratio is within --ref-tolerance, when at least one is (else all
 //                       of them); the machine description counts the rows that dropped a pass
@@ -144,8 +148,8 @@ function parseArgs(argv) {
              waited: 0, profile: '', profileRuns: 10, out: '', machine: '', seed: 1, order: 'shuffled', reject: 3,
              reference: '', refRuns: 5, refTolerance: 0.15, nodeBias: null, feeds: '', warmMaxMb: null,
              flushLargeMb: null, flushLargeAboveMb: null, maxTime: null, extraPassSpread: null,
-             keepNetworkSessions: false, networkSessions: new Map(), quietPasses: false};
-  const reals = ['--max-time', '--extra-pass-spread', '--warm-max-mb', '--flush-large-above-mb', '--min-time', '--network-min-time', '--max-others', '--min-ms', '--reject', '--ref-tolerance', '--node-bias'];
+             keepNetworkSessions: false, keepSessionsAboveMb: null, networkSessions: new Map(), quietPasses: false};
+  const reals = ['--keep-network-sessions-above-mb', '--max-time', '--extra-pass-spread', '--warm-max-mb', '--flush-large-above-mb', '--min-time', '--network-min-time', '--max-others', '--min-ms', '--reject', '--ref-tolerance', '--node-bias'];
   let list = null;
   const num = (name, v, min) => {
     const n = Number(v);
@@ -180,6 +184,7 @@ function parseArgs(argv) {
     '--network-out': (v) => { o.networkOut = v; },
     '--min-ms': (v) => { o.minMs = num('--min-ms', v, 0); },
     '--max-others': (v) => { o.maxOthers = num('--max-others', v, 0); },
+    '--keep-network-sessions-above-mb': (v) => { o.keepSessionsAboveMb = num('--keep-network-sessions-above-mb', v, 0); },
     '--tries': (v) => { o.tries = num('--tries', v, 1); },
     '--max-wait': (v) => { o.maxWait = num('--max-wait', v, 0); },
     '--profile': (v) => { o.profile = v; },
@@ -246,6 +251,12 @@ function parseArgs(argv) {
   if (o.maxTime !== null && o.maxTime < o.minTime) usage(`--max-time ${o.maxTime} is below --min-time ${o.minTime}`);
   if (o.extraPassSpread !== null && !sweep) usage('--extra-pass-spread is for --sweep');
   if (o.keepNetworkSessions && !o.networkOut) usage('--keep-network-sessions is for --sweep with --network (rounds)');
+  if (o.keepSessionsAboveMb !== null && !o.networkOut) {
+    usage('--keep-network-sessions-above-mb is for --sweep with --network (rounds)');
+  }
+  if (o.keepSessionsAboveMb !== null && o.keepNetworkSessions) {
+    usage('--keep-network-sessions keeps every session: drop --keep-network-sessions-above-mb');
+  }
   if (o.maxOthers === null) o.maxOthers = Math.max(0.25, os.cpus().length - o.threads - 0.5);
   if (!o.machine) o.machine = o.out.replace(/\.csv$/, '') + '.machine.json';
   return o;
@@ -732,7 +743,9 @@ class Reference {
     this.feeds = makeFeeds(this.session, this.file, this.o.seed);
     for (let i = 0; i < 3; ++i) await this.session.run(this.feeds);
   }
+  // A caller's fixed baseline (o.refBaselineMs: cache_state.js --ref-baseline-ms) wins.
   baseline() {
+    if (this.o.refBaselineMs) return this.o.refBaselineMs;
     if (this.checks.length < 10) return null;
     return percentile(this.checks.map((c) => c.ms).sort((a, b) => a - b), 0.2);
   }
@@ -903,11 +916,17 @@ function largeWeights(o, weightBytes) {
 function flushMiB(o, weightBytes) {
   return largeWeights(o, weightBytes) ? o.flushLargeMb : o.flushMb;
 }
-function networkTiming(o, interleaved) {
+// Whether a network's session is kept between rounds: --keep-network-sessions, or its model file
+// above --keep-network-sessions-above-mb MiB.
+function keepsSession(o, file) {
+  if (o.keepNetworkSessions) return true;
+  return o.keepSessionsAboveMb !== null && fs.statSync(file).size > o.keepSessionsAboveMb * 1024 * 1024;
+}
+function networkTiming(o, interleaved, file) {
   return interleaved ? {seed: o.seed, warmup: o.networkWarmup, repeats: o.networkRepeats,
                         minTime: o.networkMinTime,
                         maxRepeats: o.networkMinTime ? Math.max(o.networkRepeats, 200) : o.networkRepeats,
-                        flushMb: 0, profile: false, sessions: o.keepNetworkSessions ? o.networkSessions : null}
+                        flushMb: 0, profile: false, sessions: keepsSession(o, file) ? o.networkSessions : null}
                      : {seed: o.seed, warmup: o.warmup, repeats: o.repeats, minTime: o.minTime,
                         maxRepeats: o.maxRepeats, flushMb: 0, profile: false};
 }
@@ -1117,7 +1136,7 @@ function networkState(o) {
 async function timeNetworks(o, st, interleaved, label, order) {
   for (const i of order || o.networks.map((_, k) => k)) {
     const file = o.networks[i];
-    const t = await timeModel(file, o, networkTiming(o, interleaved));
+    const t = await timeModel(file, o, networkTiming(o, interleaved, file));
     st.pooled[i].push(...t.times);
     st.passMedians[i].push(stats(t.times).median);
     st.refRatios[i].push(t.refRatio);
@@ -1402,7 +1421,11 @@ async function runSweeps(o) {
     writeNetworks(o, nets, o.networkOut, began, load0, {rounds_per_pass: o.rounds, warmup: o.networkWarmup,
                                                         repeats_per_round: o.networkRepeats, min_time_per_round_ms: o.networkMinTime,
                                                         interleaved_with: path.basename(o.out),
-                                                        keep_network_sessions: o.keepNetworkSessions});
+                                                        keep_network_sessions: o.keepNetworkSessions,
+                                                        ...(o.keepSessionsAboveMb !== null ? {
+                                                          keep_network_sessions_above_mb: o.keepSessionsAboveMb,
+                                                          networks_keeping_sessions: o.networks.filter((f) => keepsSession(o, f))
+                                                            .map((f) => path.basename(f))} : {})});
   }
   for (const session of o.networkSessions.values()) await session.release();
   if (o.ref) await o.ref.close();
