@@ -86,6 +86,12 @@ for r in rows:
     assert r["quiet_rounds"] == "4" and r["quiet_median_ms"] == r["round_median_ms"], r
     assert 0 < float(r["round_p10_ms"]) <= float(r["round_p90_ms"]), r
     assert int(r["repeats"]) == 20 and r["median_ms"], r   # the old columns stay
+# each round's minor page faults (diagnosis/frcnn): of its first timed run and of all 5, counts
+tl = m["timeline"]
+assert len(tl) == 8, tl
+for t in tl:
+    f1, f = t["first_run_faults"], t["faults"]
+    assert isinstance(f1, int) and isinstance(f, int) and 0 <= f1 <= f, t
 # a sweep row without a reference: its 2 passes' medians, no ratios
 for r in csv.DictReader(l for l in open(f"{w}/s.csv") if not l.startswith("#")):
     p = [float(x) for x in r["pass_medians_ms"].split(";")]

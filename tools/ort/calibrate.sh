@@ -187,11 +187,14 @@ if step measure; then
     FLUSH_ACT+=(--flush-op "Conv$act" --flush-op "DepthwiseConv$act")
   done
   dirs=$(grep -v '^#' "$SWEEPS" | awk -v w="$WORK/sweeps" 'NF && $1 != "detection" {print w "/" $2}')
+  # Networks: 2 warm-up runs, then 1 timed run (20 ms at least) per round (since run 28; until run 27: 1 and 2).
+  # ORT allocates the memory pattern it traced in a session's first run during its second, which then pays
+  # fresh pages (Faster R-CNN ~13,000 faults; data/host-ort-cpu/diagnosis/frcnn/README.md).
   # shellcheck disable=SC2086,SC2046
   $RUNNER --sweep $dirs --threads "$THREADS" --passes 2 --overhead-model "$WORK/sweeps/empty/models/00000.onnx" \
     $RUN_FLAGS --flush-mb 64 --flush-op Conv --flush-op DepthwiseConv --flush-op Gemm --flush-op Conv1d --flush-op DepthwiseConv1d "${FLUSH_ACT[@]}" "${LARGE_FLUSH[@]}" --warm-max-mb "$WARM_MB" \
     --reference "$REFERENCE" --out "$DATA/sweeps.csv" "${KEEP_SESSIONS[@]}" \
-    --feeds "$FEEDS" --network $(suite_nets) tools/ort/chains/models/*.onnx --rounds 5 --network-repeats 2 --network-warmup 1 \
+    --feeds "$FEEDS" --network $(suite_nets) tools/ort/chains/models/*.onnx --rounds 5 --network-repeats 1 --network-warmup 2 \
     --network-out "$DATA/networks/networks.csv"
 fi
 

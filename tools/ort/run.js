@@ -606,6 +606,11 @@ async function timeOnce(session, feeds, t) {
   const times = [];
   const cpu0 = process.cpuUsage();
   const m0 = machineCpu();
+  // Minor page faults of the timed runs (the process's, so a flush's first touch counts too):
+  // a run that allocates fresh memory (ORT's memory-pattern block, allocated in the run after
+  // the one that traced it) pays them, a steady-state run does not (diagnosis/frcnn).
+  const faults0 = process.resourceUsage().minorPageFault;
+  let firstFaults = null;
   const start = process.hrtime.bigint();
   let t1 = start;
   while (times.length < t.maxRepeats) {
@@ -614,8 +619,10 @@ async function timeOnce(session, feeds, t) {
     await session.run(feeds);
     t1 = process.hrtime.bigint();
     times.push(Number(t1 - t0) / 1e6);
+    if (firstFaults === null) firstFaults = process.resourceUsage().minorPageFault - faults0;
     if (passDone(times.length, Number(t1 - start) / 1e6, t)) break;
   }
+  const faults = process.resourceUsage().minorPageFault - faults0;
   // Warm (--warm-max-mb): the same session, no flush, back to back.
   let warmTimes = null;
   if (t.warm) {
@@ -638,7 +645,7 @@ async function timeOnce(session, feeds, t) {
     const busyCores = ((m1.busy - m0.busy) / (m1.total - m0.total)) * os.cpus().length;
     others = Math.max(0, busyCores - (cpu.user + cpu.system) / 1e6 / wallS);
   }
-  return {times, others, tries: 1, warmTimes};
+  return {times, others, tries: 1, warmTimes, firstFaults, faults};
 }
 const kWarmMinTime = 10, kWarmMaxRepeats = 200;
 // Whether a timing attempt has enough runs: `runs` timed in `elapsedMs` under timing `t`
@@ -1144,7 +1151,8 @@ async function timeNetworks(o, st, interleaved, label, order) {
     st.results.push({...t, file});
     st.timeline.push({at: new Date().toISOString(), model: path.basename(file),
                       median_ms: +stats(t.times).median.toFixed(4), others: +t.others.toFixed(3),
-                      ref_ratio: t.refRatio === null ? null : +t.refRatio.toFixed(4)});
+                      ref_ratio: t.refRatio === null ? null : +t.refRatio.toFixed(4),
+                      first_run_faults: t.firstFaults, faults: t.faults});
     if (label) label(file, t);
   }
 }
