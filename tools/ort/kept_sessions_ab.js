@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Kept against fresh ONNX Runtime sessions for the measure step's rounds (issue 12, run 28's check of
-// run.js --keep-network-sessions-above-mb): each network is timed as a round times it (1 warm-up run,
-// then >= 2 runs and 20 ms, session.run whole, unprofiled), once with a new session and once with the
+// run.js --keep-network-sessions-above-mb): each network is timed as a round times it since run 28 (2 warm-up
+// runs, then >= 1 run and 20 ms, session.run whole, unprofiled), once with a new session and once with the
 // session kept from its first round, in alternating order, ROUNDS times; prints, per network and mode,
 // the round medians and their median, and the ratio kept / fresh. A diagnosis tool: nothing reads its
 // output. Run it on a quiet machine (the lead holds the timing lock).
@@ -24,7 +24,7 @@ async function main() {
   for (let r = 0; r < rounds; ++r) {
     for (const n of nets) {
       for (const mode of r % 2 ? ['kept', 'fresh'] : ['fresh', 'kept']) {
-        const a = await run.timeModel(n, o, {seed: 1, warmup: 1, repeats: 2, minTime: 20, maxRepeats: 200, flushMb: 0,
+        const a = await run.timeModel(n, o, {seed: 1, warmup: 2, repeats: 1, minTime: 20, maxRepeats: 200, flushMb: 0,
                                              profile: false, sessions: mode === 'kept' ? sessions : null});
         const k = `${path.basename(n)},${mode}`;
         res.set(k, [...(res.get(k) || []), run.stats(a.times).median]);
