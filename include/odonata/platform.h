@@ -313,7 +313,12 @@ struct CacheInt8 {
   // treatment's (the share h) and the warm end's (a = b = 1).
   double cv_mape = 0, current_cv_mape = 0, warm_cv_mape = 0;
   std::string source;
-  double Price(double warm_ms) const { return scale * std::pow(warm_ms, exponent); }
+  // The form "capped" (declared 23:33 UTC, addendum): min(w, scale x w^exponent), never above the warm end.
+  bool capped = false;
+  double Price(double warm_ms) const {
+    const double t = scale * std::pow(warm_ms, exponent);
+    return capped ? std::min(warm_ms, t) : t;
+  }
   bool operator==(const CacheInt8&) const = default;
 };
 
