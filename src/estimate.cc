@@ -229,6 +229,23 @@ double LayerShare(const PlatformPlan& plan, const std::optional<CacheChoice>& c,
   return c && c->share && plan.cache_share && plan.cache_share->IsWarmClass(cls) ? plan.cache_share->WarmClassShare()
                                                                                  : share;
 }
+
+// A layer's cost in the network's cache state. The int8 in-network form (CacheInt8, run 28 candidate): in the
+// partial state a conv_int8 or dwconv_int8 layer costs a x w^b per repeat, w its warm-end cost, whatever h;
+// every other layer (and every layer without the form) CostOf at its LayerShare.
+LayerCost LayerCostIn(const FusedLayer& l, OpClass cls, const PlatformPlan& plan, const std::optional<CacheChoice>& c,
+                      double share) {
+  const bool int8_form = plan.cache_int8 && c && c->share && !l.free && !l.unknown_op &&
+                         (cls == OpClass::kConvInt8 || cls == OpClass::kDepthwiseConvInt8);
+  if (!int8_form) return CostOf(l, cls, plan, LayerShare(plan, c, share, cls));
+  LayerCost cost = CostOf(l, cls, plan, 1.0);
+  if (cost.cost.ms > 0) {
+    cost.cost.ms = plan.cache_int8->Price(cost.cost.ms);
+    cost.ms = cost.cost.ms * static_cast<double>(l.repeat) + cost.dispatch_ms;
+    cost.energy_mj = cost.plan->active_power_w * cost.ms;
+  }
+  return cost;
+}
 }  // namespace
 
 PlatformPlan::PlatformPlan() = default;
@@ -326,6 +343,7 @@ PlatformPlan PlanPlatform(const Platform& platform, const EstimateOptions& optio
   for (const ClassPlan& cp : plan.quantized) plan.warm_models = plan.warm_models || cp.warm.has_value();
   plan.cache_capacity_bytes = platform.cache ? platform.cache->capacity_bytes : -1;
   if (platform.cache) plan.cache_share = platform.cache->share;
+  if (platform.cache && platform.cache->share) plan.cache_int8 = platform.cache->int8;
   if (options.cache == CacheMode::kWarm && !plan.warm_models) {
     throw Error("--cache warm: platform '" + platform.name + "' has no warm class models (fit it from sweep rows with "
                 "warm_ms: docs/host-cost-model.md \"Cache state\")");
@@ -341,11 +359,32 @@ EstimateTotals EstimateTotal(const FusedNetwork& fused, const PlatformPlan& plan
   double sum = 0, energy = 0;
   for (std::size_t i = 0; i < fused.compact.size(); ++i) {
     const OpClass cls = nchwc.ClassOf(i);
-    const LayerCost c = CostOf(fused.compact[i], cls, plan, LayerShare(plan, cache, share, cls));
+    const LayerCost c = LayerCostIn(fused.compact[i], cls, plan, cache, share);
     sum += c.ms;
     energy += c.energy_mj;
   }
   return Totals(sum, energy, plan, ReorderTermOf(fused, plan));
+}
+
+Int8ConvSplit SplitInt8Convolutions(const FusedNetwork& fused, const PlatformPlan& with_form) {
+  PlatformPlan plan = with_form;
+  plan.cache_int8.reset();
+  Int8ConvSplit split;
+  split.total_ms = EstimateTotal(fused, plan).total_ms;
+  const std::optional<CacheChoice> cache = ChooseCache(fused, plan);
+  if (!cache || !cache->share) return split;
+  const double share = Share(cache);
+  const NchwcFlags nchwc(fused, plan);
+  for (std::size_t i = 0; i < fused.compact.size(); ++i) {
+    const FusedLayer& l = fused.compact[i];
+    const OpClass cls = nchwc.ClassOf(i);
+    if (l.free || l.unknown_op || (cls != OpClass::kConvInt8 && cls != OpClass::kDepthwiseConvInt8)) continue;
+    const LayerCost now = CostOf(l, cls, plan, LayerShare(plan, cache, share, cls));
+    split.int8_current_ms += now.cost.ms * static_cast<double>(l.repeat);
+    const double warm = CostOf(l, cls, plan, 1.0).cost.ms;
+    for (std::int64_t r = 0; r < l.repeat; ++r) split.int8_warm_ms.push_back(warm);
+  }
+  return split;
 }
 
 namespace {
@@ -427,7 +466,7 @@ Report BuildReport(const FusedNetwork& fused, const PlatformPlan& plan, std::vec
     const Layer& layer = fused.layers[i];
     const FusedLayer& l = fused.compact[i];
     const OpClass cls = nchwc.ClassOf(i);
-    const LayerCost c = CostOf(l, cls, plan, LayerShare(plan, report.cache, share, cls));
+    const LayerCost c = LayerCostIn(l, cls, plan, report.cache, share);
     // Never dropped: an unknown op is costed as the traffic it causes, and flagged.
     if (!l.free && l.unknown_op) ++unknown[layer.domain.empty() ? layer.op_type : layer.domain + "." + layer.op_type];
     ReportRow row;

@@ -226,4 +226,17 @@ Cost FreeCost(const LayerFacts& f, const ClassPlan& p);
 // Bytes the layer moves at the plan's precision.
 double BytesAt(const LayerFacts& f, const ClassPlan& p);
 
+// For FitInt8Chains (CacheInt8): the auto estimate of a network with the profile's share (plan without
+// cache_int8), split. int8_current_ms: its conv_int8 / dwconv_int8 layers' cost at the share h, repeats
+// included, their dispatch not; int8_warm_ms: each such layer's warm-end cost (one repeat), listed once per
+// repeat. Empty and 0 outside the partial state.
+struct Int8ConvSplit {
+  double total_ms = 0;
+  double int8_current_ms = 0;
+  std::vector<double> int8_warm_ms;
+};
+struct FusedNetwork;
+struct PlatformPlan;
+Int8ConvSplit SplitInt8Convolutions(const FusedNetwork& fused, const PlatformPlan& plan);
+
 }  // namespace odonata

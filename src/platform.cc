@@ -347,6 +347,32 @@ CacheShare ParseCacheShare(const Node& n) {
   return s;
 }
 
+// cache.int8 (CacheInt8, run 28 candidate): only next to a share.
+CacheInt8 ParseCacheInt8(const Node& n) {
+  CheckKeys(n, {"scale", "exponent", "rows", "source"}, {"capped", "cv_mape", "current_cv_mape", "warm_cv_mape"});
+  CacheInt8 q;
+  auto positive = [&](const char* key) {
+    Node v = n.Child(key);
+    const double x = GetNumber(v);
+    if (!(x > 0) || !std::isfinite(x)) v.Fail("must be a finite number > 0, got " + FormatNumber(x));
+    return x;
+  };
+  q.scale = positive("scale");
+  q.exponent = positive("exponent");
+  q.rows = GetInteger(n.Child("rows"));
+  if (q.rows < 1) n.Child("rows").Fail("must be >= 1");
+  if (n.Has("capped")) {
+    Node c = n.Child("capped");
+    if (!c.json.is_boolean()) c.Fail("expected true or false");
+    q.capped = c.json.get<bool>();
+  }
+  if (n.Has("cv_mape")) q.cv_mape = GetNumber(n.Child("cv_mape"));
+  if (n.Has("current_cv_mape")) q.current_cv_mape = GetNumber(n.Child("current_cv_mape"));
+  if (n.Has("warm_cv_mape")) q.warm_cv_mape = GetNumber(n.Child("warm_cv_mape"));
+  q.source = GetString(n.Child("source"));
+  return q;
+}
+
 ReorderCost ParseReorderCost(const Node& n) {
   CheckKeys(n, {"const_ms", "ns_per_element", "rows", "source"}, {"mape", "cv_mape", "folds"});
   ReorderCost c;
@@ -381,7 +407,7 @@ NchwcSpec ParseNchwc(const Node& n) {
 CacheCapacity ParseCache(const Node& n) {
   // capacity_bytes is optional only next to a share (a profile fitted with --cache-chains alone).
   if (n.Has("share")) {
-    CheckKeys(n, {"source", "share"}, {"capacity_bytes"});
+    CheckKeys(n, {"source", "share"}, {"capacity_bytes", "int8"});
   } else {
     CheckKeys(n, {"capacity_bytes", "source"}, {});
   }
@@ -394,6 +420,7 @@ CacheCapacity ParseCache(const Node& n) {
   }
   c.source = GetString(n.Child("source"));
   if (n.Has("share")) c.share = ParseCacheShare(n.Child("share"));
+  if (n.Has("int8")) c.int8 = ParseCacheInt8(n.Child("int8"));
   return c;
 }
 
@@ -1115,6 +1142,16 @@ void WritePlatform(const Platform& p, std::ostream& out) {
       if (!sh->warm_classes.empty()) cj["share"]["warm_classes"] = OpClassNames(sh->warm_classes);
       if (sh->warm_class_share) cj["share"]["warm_class_share"] = *sh->warm_class_share;
       if (sh->level_cv_mape) cj["share"]["level_cv_mape"] = *sh->level_cv_mape;
+    }
+    if (const auto& q = p.cache->int8) {
+      cj["int8"] = {{"scale", q->scale},
+                    {"exponent", q->exponent},
+                    {"rows", q->rows},
+                    {"capped", q->capped},
+                    {"cv_mape", q->cv_mape},
+                    {"current_cv_mape", q->current_cv_mape},
+                    {"warm_cv_mape", q->warm_cv_mape},
+                    {"source", q->source}};
     }
     j["cache"] = cj;
   }

@@ -218,6 +218,7 @@ struct PlatformPlan {
   bool warm_models = false;
   std::int64_t cache_capacity_bytes = -1;
   std::optional<CacheShare> cache_share;  // the profile's partial cache state (CacheCapacity::share)
+  std::optional<CacheInt8> cache_int8;    // the int8 convolutions in the partial state (CacheCapacity::int8)
 
   // Out of line: ClassPlan is complete only inside the library.
   PlatformPlan();

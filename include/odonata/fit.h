@@ -281,6 +281,53 @@ CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& 
 CacheShareFit FitCacheChains(std::string_view csv_text, const std::string& origin, const std::string& models_dir,
                              const Platform& platform, const std::string& provenance);
 
+// The int8 convolutions inside a network (CacheInt8; run 28 candidate, helper int8warm, declared
+// 2026-12-07 23:18 UTC before any candidate was scored). Each int8 QDQ chain (tools/ort/int8_chains.py,
+// timed warm and cold by cache_state.js) estimated with the profile as fitted, share included: rest_ms is
+// its auto estimate without the int8 convolutions' own cost (their dispatch stays in it); int8_warm_ms the
+// warm-end cost (one repeat) of each of its conv_int8 / dwconv_int8 layers (a repeated layer listed once per
+// repeat); int8_current_ms their cost at the share h (the current treatment).
+struct Int8ChainRow {
+  std::string model;
+  double warm_ms = 0, cold_ms = 0;  // measured
+  double rest_ms = 0;
+  double int8_current_ms = 0;
+  std::vector<double> int8_warm_ms;
+  // rest_ms + sum of scale x w^exponent (capped: of min(w, scale x w^exponent))
+  double EstimateAt(double scale, double exponent, bool capped = false) const;
+};
+// Candidates, in this order: "current" (the share h; no parameter), "warm" (a = b = 1; none), "fitted" (a, b by
+// least squares of ln(estimate) - ln(warm_ms): a grid over ln a in [-6, 2] and b in [0.1, 2], then finer grids
+// around the best point; deterministic). mape in sample, cv_mape leave one out (= mape without parameters).
+// Addendum (declared 23:33 UTC, after the first candidates' scores on the chains, before any validation figure):
+// "capped", min(w, a x w^b), fitted as "fitted"; it replaces the first rule's pick only if its cv_mape is at least
+// 10% below the pick's (the current treatment's when nothing was adopted).
+struct Int8ChainCandidate {
+  std::string name;
+  double scale = 1.0, exponent = 1.0;
+  bool capped = false;
+  double mape = 0, cv_mape = 0;
+};
+// The declared rule: the best of "warm" and "fitted" is adopted (model set) only if its cv_mape is at least 10%
+// below "current"'s; "fitted" is preferred to "warm" only if its cv_mape is at least 10% below "warm"'s.
+// Rows whose warm_ms is above their cold_ms (a disturbed timing) are left out (`dropped`); with fewer than
+// kMinInt8ChainRows rows left the form is not fitted (candidates empty, no model).
+inline constexpr std::size_t kMinInt8ChainRows = 6;
+struct Int8ChainFit {
+  std::vector<Int8ChainRow> rows;     // those fitted, in file order
+  std::vector<std::string> dropped;   // models left out, with the reason
+  std::vector<Int8ChainCandidate> candidates;
+  std::optional<CacheInt8> model;     // the adopted form; nullopt: the current treatment
+};
+// Throws Error naming a row with a value <= 0 or without int8 convolutions.
+Int8ChainFit FitInt8Share(std::vector<Int8ChainRow> rows, std::vector<std::string> dropped,
+                          const std::string& provenance);
+// The rows of a cache_state.js CSV (model, warm_ms, cold_ms) with their models read from `models_dir`,
+// estimated with `platform` (its cache.share set: the int8 form is fitted after the share), then FitInt8Share.
+// Errors name the file and line.
+Int8ChainFit FitInt8Chains(std::string_view csv_text, const std::string& origin, const std::string& models_dir,
+                           const Platform& platform, const std::string& provenance);
+
 // The extra time of one activation fused into a convolution (Platform::fused_activation), from
 // pairs of sweep rows of the same file with identical dimensions: a convolution + activation row
 // (ConvClip, DepthwiseConvHardSwish, ...) and its plain Conv / DepthwiseConv row (the median of
@@ -362,6 +409,7 @@ struct FitReport {
   std::optional<DispatchFit> dispatch;  // FitFilesOptions::dispatch_file
   std::optional<CacheProbeFit> cache;   // FitFilesOptions::cache_probe_file
   std::optional<CacheShareFit> cache_share;  // FitFilesOptions::cache_chains_file
+  std::optional<Int8ChainFit> int8_chains;   // FitFilesOptions::int8_chains_file (after cache_share)
   std::vector<FusedActivationFit> activations;  // Platform::fused_activation (convolution + activation rows)
   std::vector<ActivationChainFit> activation_chains;  // FitFilesOptions::activation_chains_file
   std::vector<std::string> warnings;
@@ -424,6 +472,10 @@ struct FitFilesOptions {
   // cache_chains_dir (default: the CSV's directory): the profile's cache.share.
   std::optional<std::string> cache_chains_file;
   std::optional<std::string> cache_chains_dir;
+  // The int8 QDQ chains timed warm and cold (FitInt8Chains, after the share; needs cache_chains_file),
+  // their models in int8_chains_dir (default: the CSV's directory): the profile's cache.int8 when adopted.
+  std::optional<std::string> int8_chains_file;
+  std::optional<std::string> int8_chains_dir;
   // Activation chains timed whole (FitActivationChains): an adopted activation's
   // fused_activation_ns replaces the sweep pairs'.
   std::optional<std::string> activation_chains_file;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <iosfwd>
@@ -298,12 +299,36 @@ struct CacheShare {
   bool operator==(const CacheShare&) const = default;
 };
 
+// The int8 convolutions inside a network (run 28 candidate, helper int8warm, declared 2026-12-07 23:18 UTC
+// before scoring; `odonata fit --int8-chains`): in the partial state (a profile share), a layer of class
+// conv_int8 or dwconv_int8 costs scale x w^exponent per repeat, w its warm-end cost (ms: its class's cold
+// model x warm factor), whatever h; every other layer keeps the share. Fitted after the share on the int8
+// QDQ chains alone (tools/ort/int8_chains.py), so the share is the same with and without it. Absent: the
+// int8 convolutions take the share h as every class does (the profile estimates as before).
+struct CacheInt8 {
+  double scale = 1.0;     // a (> 0)
+  double exponent = 1.0;  // b (> 0)
+  std::int64_t rows = 0;
+  // Leave-one-out MAPE of the chains' estimate against their warm times: this form's, the current
+  // treatment's (the share h) and the warm end's (a = b = 1).
+  double cv_mape = 0, current_cv_mape = 0, warm_cv_mape = 0;
+  std::string source;
+  // The form "capped" (declared 23:33 UTC, addendum): min(w, scale x w^exponent), never above the warm end.
+  bool capped = false;
+  double Price(double warm_ms) const {
+    const double t = scale * std::pow(warm_ms, exponent);
+    return capped ? std::min(warm_ms, t) : t;
+  }
+  bool operator==(const CacheInt8&) const = default;
+};
+
 // With `share` the profile's auto cache state is partial (CacheShare) and
 // capacity_bytes may be absent (-1); without it, the all-or-nothing rule above.
 struct CacheCapacity {
   std::int64_t capacity_bytes = 0;
   std::string source;
   std::optional<CacheShare> share;
+  std::optional<CacheInt8> int8;  // with `share` only
 
   bool operator==(const CacheCapacity&) const = default;
 };

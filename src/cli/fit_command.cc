@@ -41,6 +41,8 @@ struct FitArgs {
   std::optional<std::string> cache_probe;  // rows timed cold and warm (FitCacheCapacity)
   std::optional<std::string> cache_chains;      // networks timed warm and cold (FitCacheChains)
   std::optional<std::string> cache_chains_dir;  // their models
+  std::optional<std::string> int8_chains;       // int8 QDQ chains timed warm and cold (FitInt8Chains)
+  std::optional<std::string> int8_chains_dir;   // their models
   std::optional<std::string> activation_chains;  // fused activations in chains (FitActivationChains)
 };
 
@@ -122,7 +124,7 @@ int Run(const FitArgs& a, const Context& context) {
   std::vector<std::string> network_files, layer_files;
   for (const std::string& f : a.measurements) (IsNetworkMeasurementFile(f) ? network_files : layer_files).push_back(f);
   if (!network_files.empty()) {
-    if (a.trees || a.residuals || a.dispatch || a.cache_probe || a.cache_chains || a.activation_chains) {
+    if (a.trees || a.residuals || a.dispatch || a.cache_probe || a.cache_chains || a.int8_chains || a.activation_chains) {
       throw Error("fit: --trees, --residuals and --dispatch apply to single-layer measurement files, not network rows (" +
                       network_files.front() + " has a `model` column)",
                   ExitCode::kUsage);
@@ -144,6 +146,10 @@ int Run(const FitArgs& a, const Context& context) {
   if (a.cache_chains_dir && !a.cache_chains) throw Error("fit: --cache-chains-dir needs --cache-chains", ExitCode::kUsage);
   options.cache_chains_file = a.cache_chains;
   options.cache_chains_dir = a.cache_chains_dir;
+  if (a.int8_chains_dir && !a.int8_chains) throw Error("fit: --int8-chains-dir needs --int8-chains", ExitCode::kUsage);
+  if (a.int8_chains && !a.cache_chains) throw Error("fit: --int8-chains needs --cache-chains", ExitCode::kUsage);
+  options.int8_chains_file = a.int8_chains;
+  options.int8_chains_dir = a.int8_chains_dir;
   options.activation_chains_file = a.activation_chains;
   options.name = a.name ? a.name : a.out ? std::optional(ProfileNameOf(*a.out)) : std::nullopt;
   options.description = a.description;
@@ -208,6 +214,13 @@ Runner SetupFit(CLI::App& cmd) {
       ->type_name("FILE.csv");
   cmd.add_option("--cache-chains-dir", a->cache_chains_dir,
                  "Where the --cache-chains models are (default: the CSV's directory)")
+      ->type_name("DIR");
+  cmd.add_option("--int8-chains", a->int8_chains,
+                 "int8 QDQ chains timed warm and cold (tools/ort/int8_chains.py, cache_state.js): after the share, "
+                 "fit the int8 convolutions' in-network form (cache.int8), written only if 10% better leave one out")
+      ->type_name("FILE.csv");
+  cmd.add_option("--int8-chains-dir", a->int8_chains_dir,
+                 "Where the --int8-chains models are (default: the CSV's directory)")
       ->type_name("DIR");
   cmd.add_option("--activation-chains", a->activation_chains,
                  "Chains of convolutions with and without a fused activation timed whole (tools/ort/act_chains.py "

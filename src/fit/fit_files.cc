@@ -130,6 +130,17 @@ FitReport FitMeasurementFiles(const std::vector<std::string>& files, const Platf
     }
     p.cache->share = fit.cache_share->model;
   }
+  // The int8 convolutions inside a network (CacheInt8): after the share, on the int8 chains alone, so the share
+  // above is the same with and without them.
+  if (options.int8_chains_file) {
+    if (!options.cache_chains_file) throw Error("fit: --int8-chains needs --cache-chains (it is fitted after the share)");
+    const std::string& path = *options.int8_chains_file;
+    const std::string dir = options.int8_chains_dir ? *options.int8_chains_dir
+                                                    : std::filesystem::path(path).parent_path().string();
+    fit.int8_chains = FitInt8Chains(ReadFile(path), path, dir.empty() ? "." : dir, p,
+                                    "measured: " + path + ", odonata " + Version());
+    p.cache->int8 = fit.int8_chains->model;
+  }
   if (options.same_board) {
     p.notes.push_back("Fitted by " + provenance + " on top of " + base.name + ".");
     return fit;

@@ -194,6 +194,21 @@ void FitJson(const FitReport& fit, std::ostream& out) {
                         {"level_candidates", level},
                         {"rows", rows}};
   }
+  if (fit.int8_chains) {
+    const Int8ChainFit& q = *fit.int8_chains;
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    for (const Int8ChainRow& r : q.rows) {
+      rows.push_back({{"model", r.model}, {"warm_ms", r.warm_ms}, {"cold_ms", r.cold_ms}, {"rest_ms", r.rest_ms},
+                      {"int8_current_ms", r.int8_current_ms}, {"int8_layers", r.int8_warm_ms.size()}});
+    }
+    nlohmann::ordered_json candidates = nlohmann::ordered_json::array();
+    for (const Int8ChainCandidate& c : q.candidates) {
+      candidates.push_back({{"name", c.name}, {"scale", c.scale}, {"exponent", c.exponent}, {"capped", c.capped},
+                            {"mape", c.mape}, {"cv_mape", c.cv_mape}});
+    }
+    j["int8_chains"] = {{"adopted", q.model.has_value()}, {"candidates", candidates}, {"dropped", q.dropped},
+                        {"rows", rows}};
+  }
   j["warnings"] = fit.warnings;
   out << j.dump(2) << '\n';
 }
@@ -389,6 +404,29 @@ void FitTable(const FitReport& fit, std::ostream& out) {
       out << cell;
     }
     out << '\n';
+  }
+  if (fit.int8_chains) {
+    const Int8ChainFit& q = *fit.int8_chains;
+    char line[300];
+    std::snprintf(line, sizeof line, "\ncache      int8 convolutions in a network (after the share): %zu int8 chains",
+                  q.rows.size());
+    out << line;
+    for (const std::string& d : q.dropped) out << "; left out " << d;
+    if (q.candidates.empty()) out << "; too few chains, not fitted";
+    out << "; leave one out:";
+    for (const Int8ChainCandidate& c : q.candidates) {
+      std::snprintf(line, sizeof line, " %s %.2f%% (a %.4g, b %.4g)", c.name.c_str(), c.cv_mape, c.scale, c.exponent);
+      out << line;
+    }
+    if (q.model) {
+      std::snprintf(line, sizeof line, "; written: %s%.4g x w^%.4g%s\n", q.model->capped ? "min(w, " : "",
+                    q.model->scale, q.model->exponent, q.model->capped ? ")" : "");
+      out << line;
+    } else if (!q.candidates.empty()) {
+      out << "; not 10% below the share's treatment: not written\n";
+    } else {
+      out << '\n';
+    }
   }
 }
 

@@ -325,6 +325,12 @@ if step fit; then
     dispatch+=(--cache-chains "$DATA/cache_chains.csv" --cache-chains-dir "$WORK/irchains")
   fi
   [ -f "$DATA/act_chains.csv" ] && dispatch+=(--activation-chains "$DATA/act_chains.csv")
+  # Run 28 candidate (helper int8warm): the int8 convolutions' in-network form, fitted after the share on the 12 int8
+  # chains alone (the share is the same with and without them); written only by its declared 10% rule.
+  if [ -f "$DATA/int8_chains.csv" ] && [ -f "$DATA/cache_chains.csv" ]; then
+    [ -f "$WORK/int8chains/q8_st_c16_h160_l1.onnx" ] || /usr/bin/python3 tools/ort/int8_chains.py "$WORK/int8chains" >/dev/null
+    dispatch+=(--int8-chains "$DATA/int8_chains.csv" --int8-chains-dir "$WORK/int8chains")
+  fi
   # shellcheck disable=SC2086
   "$ODONATA" fit "$DATA/sweeps.csv" "$DATA/detection.csv" --base "$DATA/base.json" --same-board --out "$PROFILE" --report $FIT_FLAGS "${dispatch[@]}" \
     --predictions "$DATA/fit/predictions.csv" "${machines[@]}" | tee "$DATA/fit_report.txt"
