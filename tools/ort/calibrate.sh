@@ -247,9 +247,10 @@ if step cache; then
   [ -f "$WORK/irchains/hr_dw_c16_h160_l2.onnx" ] || /usr/bin/python3 tools/ort/hires_chains.py "$WORK/irchains" >/dev/null
   cache_time "$DATA/cache_chains.csv" "$WORK"/irchains/*.onnx
   # Run 27 on: the 12 int8 QDQ chains (tools/ort/int8_chains.py, helper int8net), timed warm and cold with the same
-  # flags into their own file, which the fit does not read: the share is one model for every precision, and on
-  # helper int8net's loaded timings the int8 chains moved its declared choice for every network (docs/host-platform.md
-  # "Run 27: what changes"); recorded so that an int8 warm model can be fitted on quiet times later.
+  # flags into their own file. They do not enter the share (one model for every precision; on helper int8net's
+  # loaded timings they moved its declared choice for every network: docs/host-platform.md "Run 27: what changes");
+  # since run 28 the fit step fits the int8 convolutions' in-network form on them alone, after the share
+  # (`odonata fit --int8-chains`, helper int8warm: "Run 28: what changes").
   [ -f "$WORK/int8chains/q8_st_c16_h160_l1.onnx" ] || /usr/bin/python3 tools/ort/int8_chains.py "$WORK/int8chains" >/dev/null
   cache_time "$DATA/int8_chains.csv" "$WORK"/int8chains/*.onnx
   # The fused HardSwish priced as networks pay it (issue 12, helper small, 2026-12-07; docs/host-platform.md
