@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "layer_cost.h"
 #include "odonata/errors.h"
@@ -174,7 +177,9 @@ std::optional<CacheChoice> ChooseCache(const FusedNetwork& fused, const Platform
     const CacheShare& s = *plan.cache_share;
     c.share_size = s.size;
     // The layer walk only for a size that needs it: weights are in the totals.
-    const NetworkSizes n = s.Size() == ShareSize::kWeights ? NetworkSizes{c.weight_bytes} : NetworkSizesOf(fused);
+    const NetworkSizes n = s.Size() == ShareSize::kWeights
+                               ? NetworkSizes{c.weight_bytes}
+                               : NetworkSizesOf(fused, s.Size() == ShareSize::kWeightsPeak);
     c.activation_bytes = n.activation_bytes;
     c.share_x = s.SizeOf(n);
     c.share = s.Share(c.share_x);
@@ -189,8 +194,9 @@ std::optional<CacheChoice> ChooseCache(const FusedNetwork& fused, const Platform
 std::int64_t ExecutedOutputBytes(const FusedNetwork& fused) { return NetworkSizesOf(fused).activation_bytes; }
 
 // One walk over the executed layers for every size.
-NetworkSizes NetworkSizesOf(const FusedNetwork& fused) {
+NetworkSizes NetworkSizesOf(const FusedNetwork& fused, bool with_peak) {
   NetworkSizes n;
+  if (with_peak) n.peak_bytes = PeakLiveBytes(fused);
   n.weight_bytes = fused.totals.param_bytes;
   double sum = 0;
   std::int64_t layers = 0;
@@ -205,6 +211,65 @@ NetworkSizes NetworkSizesOf(const FusedNetwork& fused) {
   }
   n.mean_layer_bytes = layers > 0 ? sum / static_cast<double>(layers) : 0.0;
   return n;
+}
+
+std::int64_t PeakLiveBytes(const FusedNetwork& fused) {
+  const std::size_t count = std::min(fused.compact.size(), fused.layers.size());
+  // Each activation tensor's root (a free layer's output: its input's root), and per root its bytes,
+  // the position it becomes live (-1: a graph input, from the start) and its last read.
+  struct Live {
+    std::int64_t bytes = 0;
+    std::ptrdiff_t from = -1, last = -1;
+  };
+  std::unordered_map<std::string, std::string> root;
+  std::unordered_map<std::string, Live> live;
+  auto root_of = [&](const std::string& name) {
+    const auto it = root.find(name);
+    return it == root.end() ? name : it->second;
+  };
+  const auto is_activation = [](const TensorInfo& t) { return !t.name.empty() && !t.is_weight && !t.is_constant; };
+  for (std::size_t i = 0; i < count; ++i) {
+    const Layer& layer = fused.layers[i];
+    const auto at = static_cast<std::ptrdiff_t>(i);
+    const TensorInfo* first_in = nullptr;
+    for (const TensorInfo& t : layer.inputs) {
+      if (!is_activation(t)) continue;
+      if (!first_in) first_in = &t;
+      const std::string r = root_of(t.name);
+      auto [it, added] = live.try_emplace(r);
+      if (added) it->second.bytes = 4 * NumElements(t.shape);  // a graph input, live from the start
+      it->second.last = at;
+    }
+    for (const TensorInfo& t : layer.outputs) {
+      if (t.name.empty()) continue;
+      if (fused.compact[i].free) {
+        if (first_in) root[t.name] = root_of(first_in->name);
+        continue;
+      }
+      Live& l = live[t.name];
+      l.bytes = 4 * NumElements(t.shape);
+      l.from = at;
+      l.last = std::max(l.last, at);
+    }
+  }
+  const auto end = static_cast<std::ptrdiff_t>(count);
+  for (const TensorInfo& t : fused.outputs) {
+    const auto it = live.find(root_of(t.name));
+    if (it != live.end()) it->second.last = end;
+  }
+  // Live bytes at each position: +bytes from `from` (0 for graph inputs), -bytes after `last`.
+  std::vector<std::int64_t> delta(count + 2, 0);
+  for (const auto& [name, l] : live) {
+    if (l.last < 0) continue;  // never read and not an output: a graph input nobody reads
+    delta[static_cast<std::size_t>(std::max<std::ptrdiff_t>(l.from, 0))] += l.bytes;
+    delta[static_cast<std::size_t>(std::min(l.last, end) + 1)] -= l.bytes;
+  }
+  std::int64_t now = 0, peak = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    now += delta[i];
+    if (!fused.compact[i].free) peak = std::max(peak, now);
+  }
+  return peak;
 }
 
 std::string CacheChoice::StateText() const {

@@ -308,14 +308,15 @@ CacheShare ParseCacheShare(const Node& n) {
     const Node v = n.Child("size");
     ShareSize z{};
     if (!ParseShareSize(GetString(v), &z)) {
-      v.Fail("expected weights, activations, weights+activations, max_layer or mean_layer");
+      v.Fail("expected weights, activations, weights+activations, max_layer, mean_layer or weights+peak");
     }
     s.size = z;
   }
   if (n.Has("cv_mape_by_size")) {
     const Node by = n.Child("cv_mape_by_size");
     ExpectObject(by);
-    CheckKeys(by, {}, {"weights", "activations", "weights+activations", "max_layer", "mean_layer"});
+    CheckKeys(by, {}, {"weights", "activations", "weights+activations", "max_layer", "mean_layer",
+                       "weights+peak"});
     for (std::size_t i = 0; i < kShareSizeCount; ++i) {
       const char* key = ShareSizeName(kShareSizes[i]);
       if (by.Has(key)) s.cv_mape_by_size[i] = GetNumber(by.Child(key));
@@ -1184,6 +1185,8 @@ const char* ShareSizeName(ShareSize s) {
       return "max_layer";
     case ShareSize::kMeanLayer:
       return "mean_layer";
+    case ShareSize::kWeightsPeak:
+      return "weights+peak";
     case ShareSize::kWeights:
       break;
   }
@@ -1210,6 +1213,8 @@ double ShareSizeOf(ShareSize size, const NetworkSizes& n) {
       return static_cast<double>(n.max_layer_bytes);
     case ShareSize::kMeanLayer:
       return n.mean_layer_bytes;
+    case ShareSize::kWeightsPeak:
+      return static_cast<double>(n.weight_bytes) + static_cast<double>(n.peak_bytes);
     case ShareSize::kWeights:
       break;
   }

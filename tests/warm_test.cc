@@ -673,7 +673,9 @@ TEST(CacheShare, Errors) {
 // different orders, warm/cold following a known h of one of the three sizes; the fit picks
 // that size (the lowest leave-one-out warm MAPE) and recovers its half and slope.
 // With `layers`, the rows also have layer footprints (max_layer, mean_layer; run 26) in two more orders.
-std::vector<CacheChainRow> SizedRows(ShareSize made_with, double half, double slope, bool layers = false) {
+// With `peak` (run 28, helper smallnet), also the peak of the live activations, in a fourth order.
+std::vector<CacheChainRow> SizedRows(ShareSize made_with, double half, double slope, bool layers = false,
+                                     bool peak = false) {
   std::vector<CacheChainRow> rows;
   for (int i = 0; i < 24; ++i) {
     CacheChainRow r;
@@ -690,11 +692,13 @@ std::vector<CacheChainRow> SizedRows(ShareSize made_with, double half, double sl
       r.max_layer_bytes = std::llround(1e5 * std::pow(1.35, (i * 11) % 24));
       r.mean_layer_bytes = 4e4 * std::pow(1.4, (i * 13) % 24);
     }
+    if (peak) r.peak_bytes = std::llround(2e5 * std::pow(1.33, (i * 17) % 24));
     // x by hand, not CacheShare::SizeOf
     const double x = made_with == ShareSize::kWeights       ? static_cast<double>(r.weight_bytes)
                      : made_with == ShareSize::kActivations ? static_cast<double>(r.activation_bytes)
                      : made_with == ShareSize::kMaxLayer    ? static_cast<double>(r.max_layer_bytes)
                      : made_with == ShareSize::kMeanLayer   ? r.mean_layer_bytes
+                     : made_with == ShareSize::kWeightsPeak ? static_cast<double>(r.weight_bytes + r.peak_bytes)
                                                             : static_cast<double>(r.weight_bytes + r.activation_bytes);
     r.warm_ms = r.cold_ms * (1.0 - g / (1.0 + std::pow(x / half, slope)));
     rows.push_back(r);
@@ -771,6 +775,30 @@ TEST(CacheShare, PicksALayerFootprintTheChainsFollow) {
   EXPECT_EQ(w.model.criterion, std::optional<std::string>("ratio"));
   EXPECT_GT(w.candidates[3].cv_mape, 1.0);
   EXPECT_GT(w.candidates[4].cv_mape, 1.0);
+}
+
+// weights+peak (run 28, helper smallnet): chains that follow a known h of the weights + the peak of the live
+// activations; the second step of the declared choice takes it (the others far off) and recovers its half and
+// slope; chains that follow the activations keep the activations although weights+peak is fitted too.
+TEST(CacheShare, PicksWeightsPlusPeakWhenTheChainsFollowIt) {
+  const CacheShareFit f = FitCacheShare(SizedRows(ShareSize::kWeightsPeak, 8.0e6, 2.5, true, true), "synthetic.csv");
+  ASSERT_EQ(f.candidates.size(), 6u);
+  ASSERT_EQ(f.level_candidates.size(), 6u);
+  EXPECT_EQ(f.candidates[5].size, ShareSize::kWeightsPeak);
+  EXPECT_EQ(f.model.Size(), ShareSize::kWeightsPeak) << ShareSizeName(f.model.Size()) << " picked";
+  EXPECT_NEAR(std::log(f.model.half_bytes), std::log(8.0e6), 1e-3);
+  EXPECT_NEAR(std::log(f.model.slope), std::log(2.5), 1e-3);
+  ASSERT_TRUE(f.model.level_cv_mape);
+  EXPECT_LT(*f.model.level_cv_mape, 0.01);
+  for (std::size_t k = 0; k < 5; ++k) EXPECT_GT(f.candidates[k].level_cv_mape, 1.0) << ShareSizeName(kShareSizes[k]);
+  ASSERT_TRUE(f.model.cv_mape_by_size[5]);
+  EXPECT_NE(f.model.source.find("size weights+peak, of 12, by the lowest"), std::string::npos) << f.model.source;
+  // Deterministic: the same rows, the same model.
+  EXPECT_EQ(FitCacheShare(SizedRows(ShareSize::kWeightsPeak, 8.0e6, 2.5, true, true), "synthetic.csv").model, f.model);
+  const CacheShareFit a = FitCacheShare(SizedRows(ShareSize::kActivations, 2.0e6, 1.2, true, true), "synthetic.csv");
+  ASSERT_EQ(a.candidates.size(), 6u);
+  EXPECT_EQ(a.model.Size(), ShareSize::kActivations);
+  EXPECT_GT(a.candidates[5].cv_mape, 1.0);
 }
 
 // The level forms (run 25): chains whose estimate is high at the cold end by a factor that falls with
@@ -1072,6 +1100,12 @@ TEST(CacheShare, WarmClassShareAndLayerFootprints) {
   EXPECT_EQ(sizes.activation_bytes, 524288);
   EXPECT_EQ(sizes.max_layer_bytes, 524288);
   EXPECT_DOUBLE_EQ(sizes.mean_layer_bytes, (364544.0 + 524288.0) / 2);
+  // The peak of the live activations (run 28): at the Conv its input (16 x 32 x 32 floats, 65,536 B) and its
+  // output (262,144 B); at the Relu the Conv's output and its own: 524,288 B. Not computed without with_peak.
+  EXPECT_EQ(sizes.peak_bytes, 524288);
+  EXPECT_EQ(PeakLiveBytes(fused), 524288);
+  EXPECT_EQ(NetworkSizesOf(fused, false).peak_bytes, 0);
+  EXPECT_DOUBLE_EQ(ShareSizeOf(ShareSize::kWeightsPeak, sizes), 36864.0 + 524288.0);
   p.cache->share->warm_classes.clear();
   p.cache->share->warm_class_share.reset();
   p.cache->share->size = ShareSize::kMaxLayer;
@@ -1211,7 +1245,7 @@ TEST(CacheShare, ProfileRoundTripsAndRejectsBadKeys) {
   std::string bad_size = sized_text.str();
   bad_size.replace(bad_size.find("\"activations\","), 14, "\"activation\",");
   EXPECT_NE(ErrorOf([&] { ParsePlatform(bad_size, "s.json"); })
-                .find("cache.share.size: expected weights, activations, weights+activations, max_layer or mean_layer"),
+                .find("cache.share.size: expected weights, activations, weights+activations, max_layer, mean_layer or weights+peak"),
             std::string::npos)
       << ErrorOf([&] { ParsePlatform(bad_size, "s.json"); });
 }

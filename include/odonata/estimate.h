@@ -260,7 +260,14 @@ std::optional<CacheChoice> ChooseCache(const FusedNetwork& fused, const Platform
 std::int64_t ExecutedOutputBytes(const FusedNetwork& fused);
 // The network's sizes a cache share may use (CacheShare::size): its weights, ExecutedOutputBytes,
 // and over the executed (not free) layers the largest and the mean footprint, a layer's footprint
-// being 4 B x (its activation input + output elements) + its weight bytes. Allocates nothing.
-NetworkSizes NetworkSizesOf(const FusedNetwork& fused);
+// being 4 B x (its activation input + output elements) + its weight bytes. Allocates nothing unless
+// with_peak: then also peak_bytes (PeakLiveBytes).
+NetworkSizes NetworkSizesOf(const FusedNetwork& fused, bool with_peak = true);
+// The peak of the live activations of `fused` (the size weights+peak, helper smallnet): 4 B per element;
+// walking the layers in order, a tensor written by an executed (not free) layer is live from that layer to
+// the last layer that reads it (the end for a network output), a free layer's outputs alias its first
+// activation input, a graph input (read, never written, not a weight or constant) is live from the start;
+// the largest sum of live bytes at an executed layer. 0 for a network without executed layers.
+std::int64_t PeakLiveBytes(const FusedNetwork& fused);
 
 }  // namespace odonata

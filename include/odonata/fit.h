@@ -231,7 +231,12 @@ struct CacheChainRow {
   // not fitted).
   std::int64_t max_layer_bytes = 0;
   double mean_layer_bytes = 0;
-  NetworkSizes Sizes() const { return {weight_bytes, activation_bytes, max_layer_bytes, mean_layer_bytes}; }
+  // The peak of the live activations (PeakLiveBytes; run 28 on, helper smallnet): 0, unknown (weights+peak
+  // is then not fitted).
+  std::int64_t peak_bytes = 0;
+  NetworkSizes Sizes() const {
+    return {weight_bytes, activation_bytes, max_layer_bytes, mean_layer_bytes, peak_bytes};
+  }
 };
 // Each size variable (CacheShare::size) is fitted so; the model keeps the one with
 // the lowest cv_mape (ties: the first of kShareSizes, weights). Activations are
@@ -262,6 +267,8 @@ struct CacheShareCandidate {
 // Run 27 (helper int8net, declared before scoring): the form "level, depthwise and int8 warm" (5 sizes)
 // joins that second step's candidates; it is fitted only when some row's int8 convolutions have a warm
 // saving (dwq_warm_est_ms below dw_warm_est_ms), else it would equal "level, depthwise warm".
+// Run 28 (helper smallnet, declared before scoring): the size weights+peak (every form) joins that second
+// step's candidates when every row has peak_bytes; the rule itself unchanged.
 struct CacheShareFit {
   std::vector<CacheChainRow> rows;  // by weight_bytes
   std::vector<double> share;        // h of each row, fitted (the chosen candidate)

@@ -246,12 +246,17 @@ struct WarmModel {
 // the mean footprint of the executed layers, a layer's footprint being 4 B x (its activation input
 // + output elements) + its weight bytes (NetworkSizesOf): a deep network of small layers has a
 // large sum of activations while each layer's working set fits in cache.
-enum class ShareSize { kWeights, kActivations, kWeightsActivations, kMaxLayer, kMeanLayer };
-inline constexpr ShareSize kShareSizes[] = {ShareSize::kWeights, ShareSize::kActivations,
+// Run 28 on (helper smallnet): weights+peak, the weights + the peak of the live activations (4 B per
+// element; a tensor live from the executed layer that writes it to the last layer that reads it, free
+// layers' outputs aliasing their input, graph inputs live from the start; NetworkSizesOf): the distinct
+// bytes one inference touches when the runtime reuses freed buffers, where the summed activations count
+// a deep network of small layers as one large working set.
+enum class ShareSize { kWeights, kActivations, kWeightsActivations, kMaxLayer, kMeanLayer, kWeightsPeak };
+inline constexpr ShareSize kShareSizes[] = {ShareSize::kWeights,   ShareSize::kActivations,
                                             ShareSize::kWeightsActivations, ShareSize::kMaxLayer,
-                                            ShareSize::kMeanLayer};
+                                            ShareSize::kMeanLayer, ShareSize::kWeightsPeak};
 inline constexpr std::size_t kShareSizeCount = std::size(kShareSizes);
-// "weights", "activations", "weights+activations", "max_layer", "mean_layer"
+// "weights", "activations", "weights+activations", "max_layer", "mean_layer", "weights+peak"
 const char* ShareSizeName(ShareSize s);
 bool ParseShareSize(const std::string& text, ShareSize* out);
 // The sizes of a network a share may be computed from (bytes; NetworkSizesOf in estimate.h).
@@ -260,6 +265,7 @@ struct NetworkSizes {
   std::int64_t activation_bytes = 0;  // ExecutedOutputBytes
   std::int64_t max_layer_bytes = 0;   // the largest executed layer's footprint
   double mean_layer_bytes = 0;        // the executed layers' mean footprint
+  std::int64_t peak_bytes = 0;        // the peak of the live activations (kWeightsPeak; 0: unknown)
 };
 // x of a network for the size variable `size`: its weights, its activations, both, or a layer footprint (bytes).
 double ShareSizeOf(ShareSize size, const NetworkSizes& n);

@@ -261,14 +261,18 @@ CacheShareFit FitCacheShare(std::vector<CacheChainRow> rows, const std::string& 
   const bool with_layers = std::all_of(rows.begin(), rows.end(), [](const CacheChainRow& r) {
     return r.max_layer_bytes > 0 && r.mean_layer_bytes > 0;
   });
+  // weights+peak (run 28 on): when every row has its peak.
+  const bool with_peak = std::all_of(rows.begin(), rows.end(), [](const CacheChainRow& r) { return r.peak_bytes > 0; });
   auto fitted_size = [&](ShareSize size) {
     if (size == ShareSize::kWeights) return true;
+    if (size == ShareSize::kWeightsPeak) return with_peak;
     if (size == ShareSize::kMaxLayer || size == ShareSize::kMeanLayer) return with_layers;
     return with_activations;
   };
   // Run 25's candidates: the first three sizes, the forms ratio, level, level with the depthwise warm.
   auto run25 = [](ShareSize size, Form form) {
-    return form != Form::kLevelDwShare && size != ShareSize::kMaxLayer && size != ShareSize::kMeanLayer;
+    return form != Form::kLevelDwShare && size != ShareSize::kMaxLayer && size != ShareSize::kMeanLayer &&
+           size != ShareSize::kWeightsPeak;
   };
   std::vector<Fitted> ratio_fits, level_fits;
   std::vector<bool> ratio_run25, level_run25;
@@ -409,6 +413,7 @@ CacheShareFit FitCacheChains(std::string_view csv_text, const std::string& origi
     row.activation_bytes = sizes.activation_bytes;
     row.max_layer_bytes = sizes.max_layer_bytes;
     row.mean_layer_bytes = sizes.mean_layer_bytes;
+    row.peak_bytes = sizes.peak_bytes;
     row.cold_est_ms = EstimateTotal(fused, plan_cold).total_ms;
     row.warm_est_ms = EstimateTotal(fused, plan_warm).total_ms;
     // Clamped into [warm, cold]: the two plans' sums of the same layers, up to rounding.

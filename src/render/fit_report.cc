@@ -164,7 +164,8 @@ void FitJson(const FitReport& fit, std::ostream& out) {
       rows.push_back({{"model", r.model}, {"weight_bytes", r.weight_bytes}, {"cold_est_ms", r.cold_est_ms},
                       {"warm_est_ms", r.warm_est_ms}, {"cold_ms", r.cold_ms}, {"warm_ms", r.warm_ms},
                       {"activation_bytes", r.activation_bytes}, {"max_layer_bytes", r.max_layer_bytes},
-                      {"mean_layer_bytes", r.mean_layer_bytes}, {"share", fit.cache_share->share[i]}});
+                      {"mean_layer_bytes", r.mean_layer_bytes}, {"peak_bytes", r.peak_bytes},
+                      {"share", fit.cache_share->share[i]}});
     }
     nlohmann::ordered_json candidates = nlohmann::ordered_json::array();
     for (const CacheShareCandidate& c : fit.cache_share->candidates) {

@@ -319,6 +319,7 @@ std::string CacheText(const CacheChoice& c) {
                              : size == ShareSize::kWeightsActivations ? "weights + activations "
                              : size == ShareSize::kMaxLayer           ? "the largest layer "
                              : size == ShareSize::kMeanLayer          ? "the mean layer "
+                             : size == ShareSize::kWeightsPeak        ? "weights + peak activations "
                                                                       : "weights ";
     const double x = size == ShareSize::kWeights ? static_cast<double>(c.weight_bytes) : c.share_x;
     // Kept warm whatever the share, or at their own share (CacheShare::warm_class_share).
