@@ -122,9 +122,18 @@ Platform ApplyCalibration(const Platform& platform, const Calibration& c, const 
       for (FittedTerm& t : f.terms) t.coef *= c.scale;
       f.source += "; scaled by " + std::to_string(c.scale) + " (" + source + ")";
     }
+    if (m.group_waves) {  // a time per wave, in ms: part of the layer times the scale multiplies
+      m.group_waves->ms_per_wave *= c.scale;
+      m.group_waves->source += "; scaled by " + std::to_string(c.scale) + " (" + source + ")";
+    }
   };
   scale_class(p.default_class);
   for (auto& [cls, m] : p.classes) scale_class(m);
+  // The dispatch term is in the layer times the scale was fitted to (total - overhead): scaled with them.
+  if (p.dispatch_ms) {
+    p.dispatch_ms->value *= c.scale;
+    p.dispatch_ms->source += "; scaled by " + std::to_string(c.scale) + " (" + source + ")";
+  }
   if (c.overhead_fitted) p.overhead_ms = {c.overhead_ms, source};
   p.notes.push_back("Calibrated (" + source + "): layer times x" + std::to_string(c.scale) +
                     (c.overhead_fitted ? ", overhead " + std::to_string(c.overhead_ms) + " ms" : "") +

@@ -635,9 +635,31 @@ Report EstimateNetwork(const FusedNetwork& fused, const PlatformPlan& plan) {
 Report EstimateNetwork(const Network& net, const Platform& platform, const EstimateOptions& options) {
   // Planned first: an unsupported precision or unknown estimator is reported
   // before any fusion work, as before the loop API existed.
-  const PlatformPlan plan = PlanPlatform(platform, options);
+  PlatformPlan plan = PlanPlatform(platform, options);
   FusedNetwork fused = FuseNetwork(net, platform);
-  return BuildReport(fused, plan, &fused.layers);
+  const PrecisionFallback* fallback = FallbackFor(platform, plan.precision, fused);
+  if (fallback) {
+    EstimateOptions at = options;
+    at.precision = fallback->to;
+    plan = PlanPlatform(platform, at);
+  }
+  Report report = BuildReport(fused, plan, &fused.layers);
+  if (fallback) {
+    report.warnings.push_back(std::string("asked for ") + PrecisionName(fallback->from) + ", estimated at " +
+                              PrecisionName(fallback->to) + ": the profile's precision_fallback runs a network with " +
+                              OpClassName(fallback->if_class) + " layers at " + PrecisionName(fallback->to));
+  }
+  return report;
+}
+
+const PrecisionFallback* FallbackFor(const Platform& platform, Precision asked, const FusedNetwork& fused) {
+  for (const PrecisionFallback& f : platform.precision_fallback) {
+    if (f.from != asked) continue;
+    for (const Layer& l : fused.layers) {
+      if (l.op_class == f.if_class) return &f;
+    }
+  }
+  return nullptr;
 }
 
 }  // namespace odonata

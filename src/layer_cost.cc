@@ -25,6 +25,50 @@ Cost FromRoof(double ops, double bytes, const ClassPlan& p, double utilisation, 
   return e;
 }
 
+// A layer's roof with the class's TensorRT-style terms (issue 16, Jetson TX2; docs/platform-profile.md):
+// gemm_tiles (tile occupancy of the implicit GEMM) on the direct compute time, the winograd path for a 3x3
+// stride-1 window (the faster of the two kept), overlap_p (a p-norm of compute and memory instead of their max)
+// and group_waves (a floor of waves of group tiles). Without any of them: FromRoof, bit for bit.
+Cost FromTermRoof(const LayerFacts& f, double ops, double bytes, const ClassPlan& p, double utilisation, double scale) {
+  if (!p.gemm_tiles && !p.winograd && p.overlap_p <= 0 && !p.group_waves) return FromRoof(ops, bytes, p, utilisation, scale);
+  Cost e;
+  e.utilisation = utilisation;
+  const std::int64_t positions = f.Dim(LayerDimId::kBatch) * f.Dim(LayerDimId::kOutH) * f.Dim(LayerDimId::kOutW);
+  double tiles = 1.0;
+  if (p.gemm_tiles && positions > 0 && f.Dim(LayerDimId::kOutC) > 0) {
+    tiles = DimensionEfficiency(positions, p.tile_m, p.tile_alpha_m) *
+            DimensionEfficiency(f.Dim(LayerDimId::kOutC), p.tile_n, p.tile_alpha_n);
+  }
+  double compute_s = ops / (p.peak * utilisation * scale * tiles);
+  if (p.winograd && WinogradEligible(f)) {
+    // Its GEMM has one row per 2x2 output tile of each image.
+    const std::int64_t t = f.Dim(LayerDimId::kBatch) * ((f.Dim(LayerDimId::kOutH) + 1) / 2) *
+                           ((f.Dim(LayerDimId::kOutW) + 1) / 2);
+    const double wino_s =
+        ops / (p.peak * scale * p.winograd_speedup * DimensionEfficiency(std::max<std::int64_t>(t, 1), p.winograd_tile,
+                                                                         p.winograd_alpha));
+    compute_s = std::min(compute_s, wino_s);
+  }
+  const double memory_s = bytes / p.bandwidth;
+  e.bound = compute_s >= memory_s ? Bound::kCompute : Bound::kMemory;
+  double s = std::max(compute_s, memory_s);
+  if (p.overlap_p > 0 && s > 0) {
+    const double q = p.overlap_p;
+    s = s * std::pow(std::pow(compute_s / s, q) + std::pow(memory_s / s, q), 1.0 / q);
+  }
+  e.ms = s * 1e3;
+  if (p.group_waves && positions > 0) {
+    const double groups = static_cast<double>(f.Dim(LayerDimId::kGroup));
+    const double per_group = std::ceil(static_cast<double>(positions) / static_cast<double>(p.wave_tile));
+    const double waves = std::ceil(groups * per_group / static_cast<double>(p.wave_units));
+    if (waves * p.wave_ms > e.ms) {
+      e.ms = waves * p.wave_ms;
+      e.bound = Bound::kCompute;
+    }
+  }
+  return e;
+}
+
 double FactorValue(std::int64_t dim, std::int64_t step) {
   const double x = static_cast<double>(dim);
   return step > 0 ? std::floor((x - 1) / static_cast<double>(step)) : x;
@@ -67,7 +111,7 @@ static Cost HostCost(const LayerFacts& f, const ClassPlan& p) {
 
 Cost RooflineCost(const LayerFacts& f, const ClassPlan& p) {
   if (OnHost(f, p)) return HostCost(f, p);
-  Cost e = FromRoof(static_cast<double>(f.flops), BytesAt(f, p), p, 1.0, KernelScale(f, p));
+  Cost e = FromTermRoof(f, static_cast<double>(f.flops), BytesAt(f, p), p, 1.0, KernelScale(f, p));
   e.ms += p.constant_ms;
   return e;
 }
@@ -77,7 +121,7 @@ static Cost RefinedRoof(const LayerFacts& f, const ClassPlan& p) {
   if (OnHost(f, p)) return HostCost(f, p);
   double eff = 1.0;
   for (const ClassPlan::Unroll& u : p.parallelism) eff *= DimensionEfficiency(f.Dim(u.dim), u.p, u.alpha);
-  return FromRoof(static_cast<double>(f.flops), BytesAt(f, p), p, eff, KernelScale(f, p));
+  return FromTermRoof(f, static_cast<double>(f.flops), BytesAt(f, p), p, eff, KernelScale(f, p));
 }
 
 Cost RefinedRooflineCost(const LayerFacts& f, const ClassPlan& p) {
@@ -493,7 +537,9 @@ LayerFacts FactsOf(const Layer& layer) {
   f.kernel_shape = KernelShapeOf(layer);
   if (f.kernel_shape != KernelShape::kNone) {
     f.kernel_h = layer.window.kernel[0];
+    f.kernel_w = layer.window.kernel[1];
     if (!layer.window.strides.empty()) f.stride_h = layer.window.strides[0];
+    for (std::int64_t d : layer.window.dilations) f.dilated = f.dilated || d != 1;
   }
   if (layer.window.kernel.size() == 2) {
     f.window_max = std::max(layer.window.kernel[0], layer.window.kernel[1]);
@@ -568,6 +614,26 @@ ClassPlan PlanClass(const Platform& platform, const ClassModel& model, Precision
     }
   }
   if (model.constant_ms) plan.constant_ms = model.constant_ms->value;
+  if (model.gemm_tiles) {
+    plan.gemm_tiles = true;
+    plan.tile_m = model.gemm_tiles->m;
+    plan.tile_n = model.gemm_tiles->n;
+    plan.tile_alpha_m = model.gemm_tiles->alpha_m;
+    plan.tile_alpha_n = model.gemm_tiles->alpha_n;
+  }
+  if (model.winograd) {
+    plan.winograd = true;
+    plan.winograd_speedup = model.winograd->speedup;
+    plan.winograd_tile = model.winograd->tile;
+    plan.winograd_alpha = model.winograd->alpha;
+  }
+  if (model.overlap_p) plan.overlap_p = model.overlap_p->value;
+  if (model.group_waves) {
+    plan.group_waves = true;
+    plan.wave_tile = model.group_waves->tile;
+    plan.wave_units = model.group_waves->units;
+    plan.wave_ms = model.group_waves->ms_per_wave;
+  }
   if (model.host_fallback) {
     plan.host_max_window = model.host_fallback->max_window;
     plan.host_ns_per_op = model.host_fallback->ns_per_op;
@@ -598,6 +664,10 @@ ClassPlan PlanClass(const Platform& platform, const ClassModel& model, Precision
       plan.ranges.push_back({LayerDimIdOf(dim), range.first, range.second});
   }
   return plan;
+}
+
+bool WinogradEligible(const LayerFacts& f) {
+  return f.kernel_shape == KernelShape::kSquare && f.kernel_h == 3 && f.kernel_w == 3 && !f.dilated;
 }
 
 double WarmFactorOf(const LayerFacts& f, const ClassPlan& p, double cold_ms) {

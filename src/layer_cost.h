@@ -77,6 +77,8 @@ struct LayerFacts {
   std::array<std::int64_t, kLayerDimCount + 1> dims{};  // LayerDim by id; dims[kNone] is 0
   KernelShape kernel_shape = KernelShape::kNone;         // KernelShapeOf
   std::int64_t kernel_h = 0, stride_h = 1;               // the window's first kernel size and stride (split terms)
+  std::int64_t kernel_w = 0;                             // the window's second kernel size (winograd)
+  bool dilated = false;                                  // a dilation other than 1 (winograd)
   // The larger extent of the 2-D window (a global pooling layer's: its input's
   // larger spatial size); 0 without one. For ClassPlan::host_max_window.
   std::int64_t window_max = 0;
@@ -84,6 +86,8 @@ struct LayerFacts {
   std::int64_t Dim(LayerDimId d) const { return dims[static_cast<std::size_t>(d)]; }
 };
 // Throws Error when the layer's traffic overflows 64 bits (as Counts::Bytes).
+// A 3x3 square window, stride 1, no dilation: ClassModel::winograd's layers.
+bool WinogradEligible(const LayerFacts& f);
 LayerFacts FactsOf(const Layer& layer);
 
 // A platform's class model resolved for one precision and one estimator
@@ -117,6 +121,10 @@ struct ClassPlan {
   // ClassModel::constant_ms, added by roofline and refined_roofline (not by the trees, whose
   // roofline has none); 0 without one.
   double constant_ms = 0;
+  // ClassModel::gemm_tiles, winograd, overlap_p (0: max), group_waves.
+  bool gemm_tiles = false, winograd = false, group_waves = false;
+  std::int64_t tile_m = 1, tile_n = 1, winograd_tile = 1, wave_tile = 1, wave_units = 1;
+  double tile_alpha_m = 0, tile_alpha_n = 0, winograd_speedup = 1, winograd_alpha = 0, overlap_p = 0, wave_ms = 0;
   struct Factor {
     LayerDimId dim;
     std::int64_t step;

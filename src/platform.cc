@@ -514,10 +514,70 @@ void ParseList(const Node& n, const char* key, std::vector<T>& out, Parse parse,
   }
 }
 
+// A step width (integer >= 1) and an alpha in [0, 1], named `what` and `alpha_key` in `n`.
+std::int64_t GetStep(const Node& n, const char* key) {
+  const std::int64_t v = GetInteger(n.Child(key));
+  if (v < 1) n.Child(key).Fail("must be an integer >= 1");
+  return v;
+}
+
+double GetAlpha(const Node& n, const char* key) {
+  const double v = GetNumber(n.Child(key));
+  if (!(v >= 0 && v <= 1)) n.Child(key).Fail("must be in [0, 1]");
+  return v;
+}
+
+std::string GetSource(const Node& n) {
+  std::string source = GetString(n.Child("source"));
+  if (source.empty()) n.Child("source").Fail("must not be empty");
+  return source;
+}
+
+// gemm_tiles, winograd, overlap_p, group_waves (issue 16, Jetson TX2; docs/platform-profile.md).
+void ParseTensorRtTerms(const Node& n, ClassModel* m) {
+  if (n.Has("gemm_tiles")) {
+    Node t = n.Child("gemm_tiles");
+    CheckKeys(t, {"m", "n", "alpha_m", "alpha_n", "source"}, {});
+    m->gemm_tiles = GemmTiles{GetStep(t, "m"), GetStep(t, "n"), GetAlpha(t, "alpha_m"), GetAlpha(t, "alpha_n"),
+                              GetSource(t)};
+  }
+  if (n.Has("winograd")) {
+    Node w = n.Child("winograd");
+    CheckKeys(w, {"speedup", "tile", "alpha", "source"}, {});
+    Winograd v;
+    v.speedup = GetNumber(w.Child("speedup"));
+    if (!(v.speedup >= 1 && v.speedup <= 2.25)) {
+      w.Child("speedup").Fail("must be in [1, 2.25] (F(2x2,3x3) needs 2.25x fewer multiplications at most)");
+    }
+    v.tile = GetStep(w, "tile");
+    v.alpha = GetAlpha(w, "alpha");
+    v.source = GetSource(w);
+    m->winograd = v;
+  }
+  if (n.Has("overlap_p")) {
+    m->overlap_p = GetSourced(n.Child("overlap_p"), Range::kPositive);
+    if (!(m->overlap_p->value >= 1) || !std::isfinite(m->overlap_p->value)) {
+      n.Child("overlap_p").Child("value").Fail("must be a finite number >= 1 (1: compute + memory; large: their max)");
+    }
+  }
+  if (n.Has("group_waves")) {
+    Node g = n.Child("group_waves");
+    CheckKeys(g, {"tile", "units", "ms_per_wave", "source"}, {});
+    GroupWaves v;
+    v.tile = GetStep(g, "tile");
+    v.units = GetStep(g, "units");
+    v.ms_per_wave = GetNumber(g.Child("ms_per_wave"));
+    if (!(v.ms_per_wave >= 0) || !std::isfinite(v.ms_per_wave)) g.Child("ms_per_wave").Fail("must be a finite number >= 0");
+    v.source = GetSource(g);
+    m->group_waves = v;
+  }
+}
+
 ClassModel ParseClassModel(const Node& n) {
   CheckKeys(n, {"estimator"},
             {"compute_efficiency", "memory_efficiency", "parallelism", "fitted", "trees", "cv_residuals", "fallback",
-             "active_w", "kernel_terms", "interval", "warm", "host_fallback", "constant_ms"});
+             "active_w", "kernel_terms", "interval", "warm", "host_fallback", "constant_ms", "gemm_tiles", "winograd",
+             "overlap_p", "group_waves"});
   ClassModel m;
   // Estimator names are checked against the registry when estimating, not
   // here: profiles must load without linking every estimator.
@@ -589,6 +649,7 @@ ClassModel ParseClassModel(const Node& n) {
     if (f.source.empty()) h.Child("source").Fail("must not be empty");
     m.host_fallback = f;
   }
+  ParseTensorRtTerms(n, &m);
   return m;
 }
 
@@ -705,7 +766,7 @@ std::map<std::string, Mode> ParseModes(const Node& n) {
     Node m = n.Child(item.key());
     if (!IsPlainName(item.key())) m.Fail("mode names must contain only letters, digits, '-', '_' and '.'");
     CheckKeys(m, {"description", "compute_scale", "bandwidth_scale", "power_scale", "source"},
-              {"idle_scale", "overhead_scale"});
+              {"idle_scale", "overhead_scale", "dispatch_scale"});
     Mode mode;
     mode.description = GetString(m.Child("description"));
     mode.compute_scale = GetSourced(m.Child("compute_scale"), Range::kPositive);
@@ -713,6 +774,7 @@ std::map<std::string, Mode> ParseModes(const Node& n) {
     mode.power_scale = GetSourced(m.Child("power_scale"), Range::kPositive);
     if (m.Has("idle_scale")) mode.idle_scale = GetSourced(m.Child("idle_scale"), Range::kPositive);
     if (m.Has("overhead_scale")) mode.overhead_scale = GetSourced(m.Child("overhead_scale"), Range::kPositive);
+    if (m.Has("dispatch_scale")) mode.dispatch_scale = GetSourced(m.Child("dispatch_scale"), Range::kPositive);
     mode.source = GetString(m.Child("source"));
     modes[item.key()] = std::move(mode);
   }
@@ -749,7 +811,7 @@ Platform ParseDocument(const Node& root) {
   CheckKeys(root,
             {"schema", "name", "description", "default_precision", "precisions", "overhead_ms", "power", "price_usd"},
             {"dispatch_ms", "fused_activation_ns", "classes", "fusion", "notes", "modes", "machine", "cache", "interval",
-             "validation", "nchwc"});
+             "validation", "nchwc", "precision_fallback"});
   Platform p;
 
   Node schema = root.Child("schema");
@@ -794,6 +856,28 @@ Platform ParseDocument(const Node& root) {
   p.price_usd = GetSourced(root.Child("price_usd"), Range::kNonNegative);
 
   if (root.Has("classes")) ParseClasses(root.Child("classes"), &p);
+  if (root.Has("precision_fallback")) {
+    Node list = root.Child("precision_fallback");
+    ExpectArray(list);
+    for (std::size_t i = 0; i < list.json.size(); ++i) {
+      Node item = list.Element(i);
+      CheckKeys(item, {"if_class", "from", "to", "source"}, {});
+      PrecisionFallback f;
+      if (!ParseOpClass(GetString(item.Child("if_class")), &f.if_class)) {
+        item.Child("if_class").Fail("unknown op class '" + GetString(item.Child("if_class")) + "'");
+      }
+      f.from = GetPrecisionName(item.Child("from"));
+      f.to = GetPrecisionName(item.Child("to"));
+      if (!p.precisions.count(f.from)) item.Child("from").Fail("is not a key of precisions");
+      if (!p.precisions.count(f.to)) item.Child("to").Fail("is not a key of precisions");
+      if (f.from == f.to) item.Child("to").Fail("must differ from \"from\"");
+      for (const PrecisionFallback& seen : p.precision_fallback) {
+        if (seen.from == f.from) item.Child("from").Fail("a second rule for the same precision");
+      }
+      f.source = GetSource(item);
+      p.precision_fallback.push_back(f);
+    }
+  }
   if (root.Has("fusion")) p.fusion = ParseFusion(root.Child("fusion"));
   if (root.Has("notes")) p.notes = GetStringList(root.Child("notes"), true);
   if (root.Has("modes")) p.modes = ParseModes(root.Child("modes"));
@@ -999,6 +1083,19 @@ Ordered ClassJson(const ClassModel& m) {
   if (m.fallback != defaults.fallback) j["fallback"] = m.fallback;
   if (m.active_power_w) j["active_w"] = SourcedJson(*m.active_power_w);
   if (m.constant_ms) j["constant_ms"] = SourcedJson(*m.constant_ms);
+  if (m.gemm_tiles) {
+    const GemmTiles& t = *m.gemm_tiles;
+    j["gemm_tiles"] = {{"m", t.m}, {"n", t.n}, {"alpha_m", t.alpha_m}, {"alpha_n", t.alpha_n}, {"source", t.source}};
+  }
+  if (m.winograd) {
+    const Winograd& w = *m.winograd;
+    j["winograd"] = {{"speedup", w.speedup}, {"tile", w.tile}, {"alpha", w.alpha}, {"source", w.source}};
+  }
+  if (m.overlap_p) j["overlap_p"] = SourcedJson(*m.overlap_p);
+  if (m.group_waves) {
+    const GroupWaves& g = *m.group_waves;
+    j["group_waves"] = {{"tile", g.tile}, {"units", g.units}, {"ms_per_wave", g.ms_per_wave}, {"source", g.source}};
+  }
   if (!m.kernel_terms.empty()) {
     Ordered list = Ordered::array();
     for (const KernelTerm& t : m.kernel_terms) {
@@ -1058,6 +1155,14 @@ void WritePlatform(const Platform& p, std::ostream& out) {
   j["precisions"] = precisions;
   j["overhead_ms"] = SourcedJson(p.overhead_ms);
   if (p.dispatch_ms) j["dispatch_ms"] = SourcedJson(*p.dispatch_ms);
+  if (!p.precision_fallback.empty()) {
+    Ordered list = Ordered::array();
+    for (const PrecisionFallback& f : p.precision_fallback) {
+      list.push_back(Ordered{{"if_class", OpClassName(f.if_class)}, {"from", PrecisionName(f.from)},
+                             {"to", PrecisionName(f.to)}, {"source", f.source}});
+    }
+    j["precision_fallback"] = list;
+  }
   if (!p.fused_activation.empty()) {
     Ordered acts = Ordered::object();
     for (const auto& [kind, c] : p.fused_activation) {
@@ -1119,6 +1224,7 @@ void WritePlatform(const Platform& p, std::ostream& out) {
                  {"power_scale", SourcedJson(m.power_scale)}};
       if (m.idle_scale) mj["idle_scale"] = SourcedJson(*m.idle_scale);
       if (m.overhead_scale) mj["overhead_scale"] = SourcedJson(*m.overhead_scale);
+      if (m.dispatch_scale) mj["dispatch_scale"] = SourcedJson(*m.dispatch_scale);
       mj["source"] = m.source;
       modes[name] = mj;
     }
@@ -1330,6 +1436,10 @@ Platform WithMode(const Platform& platform, const std::string& mode) {
       model.constant_ms->value /= m.compute_scale.value;
       model.constant_ms->source += " (" + what + ": / compute_scale " + FormatNumber(m.compute_scale.value) + ")";
     }
+    if (model.group_waves) {  // the time per wave is in ms too
+      model.group_waves->ms_per_wave /= m.compute_scale.value;
+      model.group_waves->source += " (" + what + ": / compute_scale " + FormatNumber(m.compute_scale.value) + ")";
+    }
     if (model.warm && model.warm->direct) {  // the direct warm form is in ms too
       for (FittedTerm& t : model.warm->direct->terms) t.coef /= m.compute_scale.value;
       model.warm->direct->source +=
@@ -1339,7 +1449,9 @@ Platform WithMode(const Platform& platform, const std::string& mode) {
   scale_fitted(p.default_class);
   for (auto& [cls, model] : p.classes) scale_fitted(model);
   if (m.overhead_scale) Scale(&p.overhead_ms, *m.overhead_scale, what);
-  if (m.overhead_scale && p.dispatch_ms) Scale(&*p.dispatch_ms, *m.overhead_scale, what);
+  if (p.dispatch_ms && (m.dispatch_scale || m.overhead_scale)) {
+    Scale(&*p.dispatch_ms, m.dispatch_scale ? *m.dispatch_scale : *m.overhead_scale, what);
+  }
   p.description += " [mode " + mode + ": " + m.description + "]";
   // The factors are relative to the profile as written: applying a second mode
   // on top would compound them.

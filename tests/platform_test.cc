@@ -473,7 +473,7 @@ TEST(PlatformTest, UnknownNestedKey) {
             "tiny.json: classes.conv.compute_eff: unknown key "
             "(expected one of: estimator, compute_efficiency, "
             "memory_efficiency, parallelism, fitted, trees, cv_residuals, fallback, active_w, kernel_terms, "
-            "interval, warm, host_fallback, constant_ms)");
+            "interval, warm, host_fallback, constant_ms, gemm_tiles, winograd, overlap_p, group_waves)");
   doc["classes"] = {{"conv", {{"estimator", "roofline"}, {"compute_eficiency", Src(0.5)}}}};
   EXPECT_EQ(ParseError(doc),
             "tiny.json: classes.conv.compute_eficiency: unknown key "

@@ -24,7 +24,9 @@ out=platforms
 # ZCU102: the DPU model of the seed (PG338 parallelism, clock, DDR) with its conv and dwconv efficiencies and the
 # overhead set from the three calibration rows of data/validation/zcu102-dpu.csv (tools/calibrate_zcu102.py).
 /usr/bin/python3 tools/calibrate_zcu102.py "$odonata" "$seed/zcu102.json" "$val/zcu102-dpu.csv" "$out/zcu102.json"
-# Jetson TX2: per-class roofline fitted to the calibration rows of NVIDIA's TensorRT 3.0.4 table
+# Jetson TX2: the model form tile128x64+disp+f16fix+pnorm+dwg+wino+mnf32 (tools/tx2_variants.py; the estimator
+# carries every term: docs/platform-profile.md, gemm_tiles, winograd, overlap_p, group_waves, precision_fallback)
+# fitted to the calibration rows of NVIDIA's TensorRT 3.0.4 table
 # (data/validation/jetson-tx2-trt.csv; also writes the leave-one-network-out result, with the model form the inner
 # criterion of tools/tx2_variants.py adopted on 2026-12-07: ODONATA_TX2_FORM), then scaled as before to
 # the QuTiBench MAXN calibration rows of data/validation/jetson-tx2.csv (a later TensorRT, faster); mode `trt3`
@@ -48,6 +50,7 @@ cal["modes"]["trt3"] = {
     "bandwidth_scale": {"value": round(k, 6), "source": src},
     "power_scale": {"value": 1, "source": "assumption: MAXN as the rest of the profile (the table does not state it)"},
     "overhead_scale": {"value": round(o, 6), "source": src + "; overhead %s ms" % fitted["overhead_ms"]["value"]},
+    "dispatch_scale": {"value": round(1 / k, 6), "source": src + " (odonata calibrate scales dispatch_ms with the layer times)"},
     "source": "NVIDIA-AI-IOT/tf_to_trt_image_classification@10822955 README.md (shared/data/peers2/nvidia_tf_to_trt_tx2.csv)"}
 json.dump(cal, open(out, "w"), indent=2)
 open(out, "a").write("\n")

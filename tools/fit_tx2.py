@@ -30,9 +30,13 @@ and LONO_CSV: for each network, the parameters fitted on the calibration AND val
 networks, and the held-out network's two rows estimated (leave-one-network-out).
 
 ODONATA_TX2_FORM=NAME: LONO_CSV is computed with that model form of tools/tx2_variants.py instead of the model above
-(the form its inner criterion adopted; docs/boards.md, Jetson TX2). The profile is still fitted with the model above:
-the estimator cannot carry the adopted form's terms (tile occupancy on out_h x out_w, an unscaled per-layer cost, a
-p-norm of compute and memory, grouped-depthwise waves, the Winograd path, FP32 for networks with depthwise layers).
+(the form its inner criterion adopted; docs/boards.md, Jetson TX2). When NAME is CARRIED_FORM
+(tile128x64+disp+f16fix+pnorm+dwg+wino+mnf32, the form the 19:49 UTC rule adopted), the estimator carries every term
+of it (2026-12-08, branch tx2est: docs/platform-profile.md gemm_tiles, winograd, overlap_p, group_waves,
+precision_fallback, dispatch_ms), so OUT_PROFILE is that form fitted on the calibration rows (write_form_profile),
+and LONO_CSV also holds, for every held-out row, `odonata estimate` with the profile written from the same fold's
+fit (odonata_ms; it agrees with the script's estimate to 1e-5 %). Any other NAME: the profile is fitted with the
+model above, as before.
 """
 
 import csv
@@ -257,9 +261,127 @@ def lono_with_form(argv, form, data, model, as_rows):
     if v is None:
         sys.stderr.write("tools/fit_tx2.py: ODONATA_TX2_FORM=%s is no form of tools/tx2_variants.py\n" % form)
         return 2
-    vdata, _ = tx2_variants.load(odonata, seed_path, suite_path)
+    vdata, split = tx2_variants.load(odonata, seed_path, suite_path)
     lono = [(net, p, y, est, err) for net, p, y, est, err in tx2_variants.lono(v, vdata)]
-    return finish(argv, data, model, as_rows, (form, lono))
+    if form != CARRIED_FORM:
+        return finish(argv, data, model, as_rows, (form, lono))
+    # The estimator carries this form: the profile is fitted with it (calibration rows only), and every held-out
+    # estimate is also computed by odonata itself from a profile fitted on the other 13 networks.
+    seed = json.load(open(seed_path))
+    rows = {(r["network"], r["precision"]): r for r in read_suite(suite_path)}
+    root = os.path.dirname(os.path.abspath(suite_path))
+    import tempfile
+    tmpdir = tempfile.mkdtemp()
+    tmp = os.path.join(tmpdir, seed["name"] + ".json")  # a profile's name is its file's stem
+    by_odonata = {}
+    for net in dict.fromkeys(d[0] for d in vdata):
+        th = v.fit([(d[2], d[3]) for d in vdata if d[0] != net])
+        write_form_profile(v, th, seed, tmp, "fitted: tools/fit_tx2.py (form %s) on the rows of the 13 networks "
+                           "other than %s (leave-one-network-out)" % (form, net))
+        for p in ("fp16", "fp32"):
+            model_path = os.path.join(root, rows[(net, p)]["model"])
+            out = subprocess.run([odonata, "estimate", model_path, "--platform", tmp, "--precision", p, "--format",
+                                  "json"], check=True, capture_output=True, text=True).stdout
+            by_odonata[(net, p)] = float(json.loads(out)["total_ms"])
+    os.remove(tmp)
+    os.rmdir(tmpdir)
+    th = v.fit([(d[2], d[3]) for d in vdata if split[d[0]] == "calibration"])
+    ncal = sum(1 for d in vdata if split[d[0]] == "calibration")
+    src = ("fitted: tools/fit_tx2.py (model form %s of tools/tx2_variants.py) on the %d calibration rows of "
+           "data/validation/jetson-tx2-trt.csv (NVIDIA TensorRT 3.0.4 TX2 table, shared/data/peers2/"
+           "nvidia_tf_to_trt_tx2.csv; whole-network least squares of the relative error)" % (form, ncal))
+    write_form_profile(v, th, seed, out_path, src)
+    for d in vdata:
+        est = v.total(th, d[2])
+        print("profile %-12s %-24s %s measured %7.2f estimated %7.2f error %+6.1f%%" % (
+            split[d[0]], d[0], d[1], d[3], est, 100 * (est - d[3]) / d[3]))
+    return write_lono(argv, lono, form, by_odonata)
+
+
+# The form of tools/tx2_variants.py that the estimator carries term for term (the one the 19:49 UTC rule adopted):
+# write_form_profile turns its parameters into a profile.
+CARRIED_FORM = "tile128x64+disp+f16fix+pnorm+dwg+wino+mnf32"
+
+
+def write_form_profile(v, th, seed, out_path, src):
+    """The profile of CARRIED_FORM's parameters th (docs/platform-profile.md: gemm_tiles, winograd, overlap_p,
+    group_waves, precision_fallback, dispatch_ms; docs/boards.md, Jetson TX2)."""
+    o = v.o
+    assert o["tile"] == (128, 64) and o["disp"] and o["f16fix"] and o["combine"] == "pnorm" and o["dwg"] and \
+        o["wino"] and o["mnf32"] and not (o["klat"] or o["l2"] or o["kzero"] or o["ktile"] or o["wave"] or o["nf16"])
+    g = lambda n: th[v.ix[n]]  # noqa: E731
+    sig = lambda x: 1 / (1 + math.exp(-x))  # noqa: E731
+    eff = lambda n: math.exp(min(0.0, g(n)))  # noqa: E731
+    prof = json.loads(json.dumps(seed))
+    prof["overhead_ms"] = {"value": math.exp(g("ovh")), "source": src}
+    prof["dispatch_ms"] = {"value": math.exp(g("disp")), "source": src + ": a cost per executed (not free) layer"}
+    p_norm = {"value": 1 + math.exp(g("pn")), "source": src + ": the layer takes (compute^p + memory^p)^(1/p)"}
+    mem = {"value": eff("m_sh"), "source": src + " (one memory efficiency shared by every class but dwconv)"}
+    classes = {}
+    for c in ("default", "gemm", "pool", "eltwise"):
+        classes[c] = {"estimator": "roofline", "compute_efficiency": {"value": eff("e_" + c), "source": src},
+                      "memory_efficiency": dict(mem), "overlap_p": dict(p_norm)}
+    classes["conv"] = {
+        "estimator": "roofline", "compute_efficiency": {"value": eff("e_conv"), "source": src},
+        "memory_efficiency": dict(mem), "overlap_p": dict(p_norm),
+        "kernel_terms": [{"shape": k, "scale": math.exp(g("s_" + k)), "source": src} for k in tx2_shapes()],
+        "gemm_tiles": {"m": 128, "n": 64, "alpha_m": sig(g("aM")), "alpha_n": sig(g("aN")),
+                       "source": src + ": tiles of 128 x 64 on the implicit GEMM (M = output positions, N = output "
+                       "channels; cuDNN's maxwell_scudnn_128x64 tactics), alphas fitted"},
+        "winograd": {"speedup": 1 + 1.25 * sig(g("wg")), "tile": 128, "alpha": sig(g("aWg")),
+                     "source": src + ": the Winograd F(2x2,3x3) path of 3x3 stride-1 convolutions, the faster path "
+                     "kept (TensorRT times its tactics); speed-up (<= 2.25) and alpha fitted"}}
+    classes["dwconv"] = {
+        "estimator": "roofline",
+        "compute_efficiency": {"value": 1.0, "source": "the datasheet peak: depthwise layers are bound by their "
+                               "traffic or their waves (the fitted model has no compute term for them)"},
+        "memory_efficiency": {"value": eff("m_dw"), "source": src},
+        "group_waves": {"tile": 128, "units": 2, "ms_per_wave": math.exp(g("tau_dw")),
+                        "source": src + ": cuDNN 7's grouped convolution, one GEMM of 128-row tiles per group over "
+                        "the TX2's 2 SMs; the time per wave fitted"}}
+    prof["classes"] = classes
+    prof["precision_fallback"] = [{
+        "if_class": "dwconv", "from": "fp16", "to": "fp32",
+        "source": "TensorRT 3.0.4 half2 mode keeps a network with depthwise (grouped) convolutions at FP32: the three "
+                  "MobileNet v1 of NVIDIA's table take the same time at FP16 and FP32 within 1.5% (2.67 / 2.65, "
+                  "3.95 / 4.00, 12.9 / 12.9 ms; shared/data/peers2/nvidia_tf_to_trt_tx2.csv); tools/tx2_variants.py "
+                  "mnf32, adopted by the rule declared 2026-12-07 19:49 UTC"}]
+    with open(out_path + ".tmp", "w") as f:
+        json.dump(prof, f, indent=2)
+        f.write("\n")
+    os.replace(out_path + ".tmp", out_path)
+
+
+def tx2_shapes():
+    return [s for s in ("1x1", "kxk", "1xk", "strided")]
+
+
+def write_lono(argv, lono, form, by_odonata):
+    """LONO_CSV with the script's held-out estimates and odonata's from the same fold's profile."""
+    odonata, seed_path, suite_path, out_path, lono_path = argv
+    with open(lono_path + ".tmp", "w", newline="") as f:
+        f.write("# tools/fit_tx2.py %s (%s UTC, %s): leave-one-network-out over the 28 rows of %s, each network "
+                "refitted on the other 13; model form: tools/tx2_variants.py %s (ODONATA_TX2_FORM); odonata_ms: "
+                "`odonata estimate` of the held-out network with the profile written from the same fold's fit\n" % (
+                    " ".join(os.path.relpath(x) if os.path.exists(x) else x for x in argv),
+                    time.strftime("%Y-%m-%d %H:%M", time.gmtime()), platform.node() or "unknown host",
+                    os.path.relpath(suite_path), form))
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["network", "precision", "measured_ms", "estimated_ms", "error_pct", "odonata_ms", "odonata_error_pct"])
+        for net, p, y, est, err in lono:
+            od = by_odonata[(net, p)]
+            w.writerow([net, p, y, "%.4f" % est, "%.2f" % err, "%.4f" % od, "%.2f" % (100 * (od - y) / y)])
+    os.replace(lono_path + ".tmp", lono_path)
+    for net, p, y, est, err in lono:
+        od = by_odonata[(net, p)]
+        print("LONO %-24s %s measured %7.2f estimated %7.2f error %+6.1f%%  odonata %7.2f error %+6.1f%%" % (
+            net, p, y, est, err, od, 100 * (od - y) / y))
+    print("LONO MAPE %.2f%% over %d rows; through odonata %.2f%%; form %s (tools/tx2_variants.py)" % (
+        np.mean([abs(x[4]) for x in lono]), len(lono),
+        np.mean([abs(by_odonata[(x[0], x[1])] - x[2]) / x[2] * 100 for x in lono]), form))
+    print("LONO largest |odonata / script - 1|: %.5f%%" % max(
+        100 * abs(by_odonata[(x[0], x[1])] / x[3] - 1) for x in lono))
+    return 0
 
 
 def finish(argv, data, model, as_rows, formed):

@@ -700,6 +700,16 @@ def check(inputs, csv_path, names, lono_csv=None):
                 if not same:
                     print("check %s %s %s: estimate %.4f ms, %s has %.4f ms" % (name, net, p, est, lono_csv, rows[(net, p)]))
             print("check %s: the 28 held-out estimates against %s" % (name, lono_csv))
+            # odonata_ms (tools/fit_tx2.py, when the estimator carries the form): `odonata estimate` of each held-out
+            # row with the profile written from its fold's fit must agree with the form's own estimate
+            od = {(r["network"], r["precision"]): float(r["odonata_ms"])
+                  for r in csv.DictReader([l for l in open(lono_csv) if not l.startswith("#")]) if r.get("odonata_ms")}
+            for (net, p), ms in od.items():
+                same = abs(ms / rows[(net, p)] - 1) < 5e-4
+                ok &= same
+                if not same:
+                    print("check %s %s: odonata %.4f ms, the form %.4f ms" % (net, p, ms, rows[(net, p)]))
+            print("check %s: odonata's estimate of %d held-out rows against the form's (%s)" % (name, len(od), lono_csv))
     print("check %s" % ("passed" if ok else "FAILED"))
     return 0 if ok else 1
 

@@ -250,6 +250,10 @@ struct EstimateTotals {
 EstimateTotals EstimateTotal(const FusedNetwork& fused, const PlatformPlan& plan);
 // The full report (rows, flags, warnings). Same error as EstimateTotal.
 Report EstimateNetwork(const FusedNetwork& fused, const PlatformPlan& plan);
+// The platform's precision_fallback rule that applies to `fused` asked for at `asked`, or nullptr.
+// EstimateNetwork(network, platform, options) applies it (a warning says so); the loop API above
+// takes its plan's precision as given.
+const PrecisionFallback* FallbackFor(const Platform& platform, Precision asked, const FusedNetwork& fused);
 // The cache state EstimateTotal and EstimateNetwork use for `fused` on `plan`
 // (nullopt: the profile has no warm models; cold, as always).
 std::optional<CacheChoice> ChooseCache(const FusedNetwork& fused, const PlatformPlan& plan);

@@ -383,6 +383,31 @@ struct HostFallback {
 };
 
 // How a class of ops is estimated on this platform.
+// TensorRT-style terms of a class (issue 16, Jetson TX2; docs/platform-profile.md, `classes`).
+// gemm_tiles: the direct compute time divided by eff(M, m, alpha_m) x eff(N, n, alpha_n) (ANNETTE's
+// DimensionEfficiency) on the implicit GEMM: M = batch x out_h x out_w, N = out_c.
+struct GemmTiles {
+  std::int64_t m = 1, n = 1;  // >= 1
+  double alpha_m = 0, alpha_n = 0;  // [0, 1]
+  std::string source;
+};
+// winograd: a 3x3 stride-1 undilated window also has a Winograd F(2x2,3x3) path,
+// ops / (peak x kernel term x speedup x eff(T, tile, alpha)), T = batch x ceil(out_h / 2) x ceil(out_w / 2);
+// the layer takes the faster of it and the direct path.
+struct Winograd {
+  double speedup = 1;  // [1, 2.25]
+  std::int64_t tile = 1;  // >= 1
+  double alpha = 0;  // [0, 1]
+  std::string source;
+};
+// group_waves: a grouped layer takes at least ceil(group x ceil(M / tile) / units) x ms_per_wave,
+// M = batch x out_h x out_w (one GEMM of M-tiles per group spread over `units` processors).
+struct GroupWaves {
+  std::int64_t tile = 1, units = 1;  // >= 1
+  double ms_per_wave = 0;  // >= 0
+  std::string source;
+};
+
 struct ClassModel {
   std::string estimator = "roofline";          // a name in the estimator registry
   Sourced compute_efficiency{1.0, "default"};  // fraction of peak reached
@@ -411,6 +436,12 @@ struct ClassModel {
   // (`constant_ms`; odonata fit's candidate "roofline+constant", issue 12, helper smallops):
   // t = constant + max(ops / peak, bytes / bandwidth). Absent: none (0), as before.
   std::optional<Sourced> constant_ms;
+  // gemm_tiles, winograd, group_waves (above) and overlap_p: compute and memory combined as
+  // (compute^p + memory^p)^(1/p), p >= 1, instead of their max. Absent: none, as before.
+  std::optional<GemmTiles> gemm_tiles;
+  std::optional<Winograd> winograd;
+  std::optional<Sourced> overlap_p;
+  std::optional<GroupWaves> group_waves;
 
   const FittedModel* FittedFor(Precision p) const;
   const TreeModel* TreesFor(Precision p) const;
@@ -491,6 +522,15 @@ struct Mode {
   Sourced power_scale;                    // x typical_w and every active_w
   std::optional<Sourced> idle_scale;      // x idle_w; absent: power_scale
   std::optional<Sourced> overhead_scale;  // x overhead_ms and dispatch_ms; absent: 1
+  std::optional<Sourced> dispatch_scale;  // x dispatch_ms instead of overhead_scale; absent: overhead_scale
+  std::string source;
+};
+
+// precision_fallback: a network with a layer of class `if_class`, asked for at `from`, is estimated
+// at `to` throughout (TensorRT 3's half2 mode keeping a MobileNet at FP32; issue 16).
+struct PrecisionFallback {
+  OpClass if_class = OpClass::kUnknown;
+  Precision from = Precision::kFp16, to = Precision::kFp32;
   std::string source;
 };
 
@@ -506,6 +546,8 @@ struct Platform {
   // per node on a CPU), added to every layer that is not free, once per
   // repeat. Absent (0) on profiles whose layer models include it.
   std::optional<Sourced> dispatch_ms;
+  // Whole-network precision rules (PrecisionFallback); empty: none.
+  std::vector<PrecisionFallback> precision_fallback;
   // The extra cost of an activation fused into a float convolution (`fused_activation_ns`), by
   // activation; absent kinds (and profiles without the field) cost nothing beyond the conv model.
   std::map<FusedActivation, FusedActivationCost> fused_activation;

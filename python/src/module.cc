@@ -341,7 +341,11 @@ std::string Rendered(const Report& report, const std::string& format) {
 
 PyReport Estimate(const std::shared_ptr<const PyModel>& model, const std::shared_ptr<const PyPlatform>& platform,
                   std::optional<Precision> precision, CacheMode cache = CacheMode::kAuto) {
-  const PlatformPlan& cached = platform->Plan(precision);
+  const PlatformPlan* asked = &platform->Plan(precision);
+  // The profile's precision_fallback, as EstimateNetwork(network, platform, options) applies it (estimate.cc).
+  const PrecisionFallback* fallback =
+      FallbackFor(platform->platform(), asked->precision, model->Fused(platform->platform(), asked->fusion_fingerprint));
+  const PlatformPlan& cached = fallback ? platform->Plan(fallback->to) : *asked;
   // The cached plans are auto's; a forced cache state plans once more (its error included).
   std::optional<PlatformPlan> own;
   if (cache != CacheMode::kAuto) {
@@ -354,6 +358,11 @@ PyReport Estimate(const std::shared_ptr<const PyModel>& model, const std::shared
   PyReport r{model, platform, precision, cache, {}};
   py::gil_scoped_release release;
   r.report = EstimateNetwork(model->Fused(platform->platform(), plan.fusion_fingerprint), plan);
+  if (fallback) {  // the same warning as EstimateNetwork(network, platform, options)
+    r.report.warnings.push_back(std::string("asked for ") + PrecisionName(fallback->from) + ", estimated at " +
+                                PrecisionName(fallback->to) + ": the profile's precision_fallback runs a network with " +
+                                OpClassName(fallback->if_class) + " layers at " + PrecisionName(fallback->to));
+  }
   return r;
 }
 
@@ -391,9 +400,12 @@ PyLayer ToLayer(const ReportRow& row) {
 // --- Fast path ----------------------------------------------------------------------------
 
 EstimateTotals Totals(const PyModel& model, const PyPlatform& platform, const std::optional<std::string>& precision) {
-  const PlatformPlan& plan = platform.Plan(ToPrecision(precision));
+  const PlatformPlan* plan = &platform.Plan(ToPrecision(precision));
   py::gil_scoped_release release;
-  return EstimateTotal(model.Fused(platform.platform(), plan.fusion_fingerprint), plan);
+  const FusedNetwork& fused = model.Fused(platform.platform(), plan->fusion_fingerprint);
+  // The profile's precision_fallback (estimate.cc); every precision's plan is cached.
+  if (const PrecisionFallback* f = FallbackFor(platform.platform(), plan->precision, fused)) plan = &platform.Plan(f->to);
+  return EstimateTotal(fused, *plan);
 }
 
 double Field(const EstimateTotals& t, int field) {
@@ -454,6 +466,10 @@ py::list EstimateGrid(const std::vector<std::shared_ptr<PyModel>>& models,
           const PlatformPlan* plan = plans[j * qs.size() + k];
           if (!plan) continue;
           if (!fused) fused = &ms[i]->Fused(ps[j]->platform(), plan->fusion_fingerprint);
+          // The profile's precision_fallback (estimate.cc); every precision's plan is cached.
+          if (const PrecisionFallback* f = FallbackFor(ps[j]->platform(), plan->precision, *fused)) {
+            plan = &ps[j]->Plan(f->to);
+          }
           out[ij * qs.size() + k] = Field(EstimateTotal(*fused, *plan), which);
         }
       }
