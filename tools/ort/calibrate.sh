@@ -245,6 +245,8 @@ if step cache; then
   [ -f "$WORK/irchains/se_c160_h7_l3_t6_k5_f1024.onnx" ] || /usr/bin/python3 tools/ort/se_chains.py "$WORK/irchains" >/dev/null
   # Run 26 on: the 8 high-resolution, few-channel chains (helper share; docs/host-platform.md "Run 26").
   [ -f "$WORK/irchains/hr_dw_c16_h160_l2.onnx" ] || /usr/bin/python3 tools/ort/hires_chains.py "$WORK/irchains" >/dev/null
+  # Run 28 on: the 10 small networks of many tiny layers (helper smallnet; docs/host-platform.md "Run 28").
+  [ -f "$WORK/irchains/sm_su_w32_d1.onnx" ] || /usr/bin/python3 tools/ort/small_chains.py "$WORK/irchains" >/dev/null
   cache_time "$DATA/cache_chains.csv" "$WORK"/irchains/*.onnx
   # Run 27 on: the 12 int8 QDQ chains (tools/ort/int8_chains.py, helper int8net), timed warm and cold with the same
   # flags into their own file. They do not enter the share (one model for every precision; on helper int8net's
@@ -323,6 +325,7 @@ if step fit; then
     [ -f "$WORK/irchains/ir_c112_h14_l12_t6.onnx" ] || /usr/bin/python3 tools/ort/ir_chains.py "$WORK/irchains" >/dev/null
     [ -f "$WORK/irchains/se_c160_h7_l3_t6_k5_f1024.onnx" ] || /usr/bin/python3 tools/ort/se_chains.py "$WORK/irchains" >/dev/null
     [ -f "$WORK/irchains/hr_dw_c16_h160_l2.onnx" ] || /usr/bin/python3 tools/ort/hires_chains.py "$WORK/irchains" >/dev/null
+    [ -f "$WORK/irchains/sm_su_w32_d1.onnx" ] || /usr/bin/python3 tools/ort/small_chains.py "$WORK/irchains" >/dev/null
     dispatch+=(--cache-chains "$DATA/cache_chains.csv" --cache-chains-dir "$WORK/irchains")
   fi
   [ -f "$DATA/act_chains.csv" ] && dispatch+=(--activation-chains "$DATA/act_chains.csv")
