@@ -408,7 +408,7 @@ ExploreResult Explore(const ExploreSpec& spec, const ExploreProgress& progress) 
           c.model = own.name;
           c.model_path = path;
           c.platform = platform.DisplayName();
-          c.precision = precision;
+          c.precision = report.precision;  // the precision estimated (a precision_fallback may change it)
           c.resolution = label;
           c.batch = batch;
           c.latency_ms = report.total_ms;

@@ -132,7 +132,10 @@ Reference ReferenceEstimate(const Network& net, const Platform& platform, Precis
       h = platform.cache->share->warm_class_share.value_or(1.0);
     }
     if (h > 0 && !free && !layer.unknown_op && model.warm && model.warm->precision == precision && e.ms > 0) {
-      const double factor = model.warm->Factor(e.bytes, e.ms);  // cold - h x (cold - warm)
+      // The warm factor's kernel-area term (run 27 on, adopted for dwconv in run 28): kernel_h x kernel_w taps.
+      double kernel_area = 1;
+      for (const auto k : layer.window.kernel) kernel_area *= static_cast<double>(k);
+      const double factor = model.warm->Factor(e.bytes, e.ms, kernel_area);  // cold - h x (cold - warm)
       e.ms *= h >= 1 ? factor : 1.0 - h * (1.0 - factor);
     }
     // A float convolution's fused activation (Platform::fused_activation): constant + ns x output elements.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The int8 in-network form (CacheInt8, `odonata fit --int8-chains`; helper int8warm, run 28 candidate) is fitted
-# after the cache share, on the int8 chains alone: the profile fitted from run 27's data
+# after the cache share, on the int8 chains alone: the profile fitted from the committed run's data
 # (data/host-ort-cpu/phase2) with and without --int8-chains must have the same cache.share (parameters, size,
 # form, warm classes, CVs) and the same everything else but cache.int8.
 #   tests/int8_share_invariance.sh ODONATA ROOT WORK
@@ -14,6 +14,7 @@ mkdir -p "$WORK/irchains" "$WORK/int8chains"
 [ -f "$WORK/irchains/ir_c112_h14_l12_t6.onnx" ] || /usr/bin/python3 tools/ort/ir_chains.py "$WORK/irchains" >/dev/null
 [ -f "$WORK/irchains/se_c160_h7_l3_t6_k5_f1024.onnx" ] || /usr/bin/python3 tools/ort/se_chains.py "$WORK/irchains" >/dev/null
 [ -f "$WORK/irchains/hr_dw_c16_h160_l2.onnx" ] || /usr/bin/python3 tools/ort/hires_chains.py "$WORK/irchains" >/dev/null
+[ -f "$WORK/irchains/sm_su_w32_d1.onnx" ] || /usr/bin/python3 tools/ort/small_chains.py "$WORK/irchains" >/dev/null
 [ -f "$WORK/int8chains/q8_st_c16_h160_l1.onnx" ] || /usr/bin/python3 tools/ort/int8_chains.py "$WORK/int8chains" >/dev/null
 # calibrate.sh's fit flags: trees where the build has xgboost.
 trees=(--trees)
